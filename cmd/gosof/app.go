@@ -1,0 +1,100 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/gosof/gosof/core"
+)
+
+// Exit codes, as ../shared/CONTRACT.md fixes them.
+const (
+	exitMatch     = 0 // something matched; kill/close: every matched thing is gone
+	exitNoMatch   = 1 // nothing matched
+	exitError     = 2 // usage error, or an error that stopped the work
+	exitSurvivors = 3 // kill/close: something matched is still there
+)
+
+// errSurvivors is returned by kill and close when a matched process or socket
+// is still there after they ran.
+var errSurvivors = errors.New("some matched processes or sockets are still there")
+
+// run builds the app, runs it on args and turns its outcome into an exit
+// code; it is main without os.Exit, so tests call it with captured writers.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return exitCode(newApp(stdin, stdout, stderr).Run(args), stderr)
+}
+
+// exitCode is the one place where outcomes become exit codes.
+func exitCode(err error, stderr io.Writer) int {
+	switch {
+	case err == nil:
+		return exitMatch
+	case errors.Is(err, core.ErrNoMatch):
+		return exitNoMatch
+	case errors.Is(err, errSurvivors):
+		return exitSurvivors
+	default:
+		fmt.Fprintf(stderr, "gosof: %s\n", oneLine(err.Error()))
+		return exitError
+	}
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
+	app := &cli.App{
+		Name:  "gosof",
+		Usage: "who holds this port, in what state, and how to release it",
+		Description: "gosof lists sockets (TCP, UDP, raw, unix; IPv4 and IPv6; every state)\n" +
+			"with every process that holds them, and releases ports safely.\n" +
+			"With no command it runs 'ls'; 'gosof PORT' is 'gosof who PORT'.",
+		Version:              versionString(),
+		Reader:               stdin,
+		Writer:               stdout,
+		ErrWriter:            stderr,
+		EnableBashCompletion: false,
+		HideHelpCommand:      true,
+		Flags:                listFlags(),
+		Action:               rootAction,
+		Commands: []*cli.Command{
+			lsCommand(),
+			whoCommand(),
+		},
+		// Errors go back to run, which prints one line and picks the exit code.
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError:   usageError,
+	}
+	for _, c := range app.Commands {
+		c.OnUsageError = usageError
+	}
+	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintf(c.App.Writer, "gosof %s\n", c.App.Version) }
+	return app
+}
+
+// usageError turns urfave/cli's flag errors into a one-line UsageError
+// instead of a help dump.
+func usageError(c *cli.Context, err error, _ bool) error {
+	return core.Usagef("%s (see 'gosof %s--help')", oneLine(err.Error()), commandPrefix(c))
+}
+
+func commandPrefix(c *cli.Context) string {
+	if c != nil && c.Command != nil && c.Command.Name != "" {
+		return c.Command.Name + " "
+	}
+	return ""
+}
+
+// rootAction is 'ls' with no arguments and 'who' with ports.
+func rootAction(c *cli.Context) error {
+	if c.NArg() == 0 {
+		return lsAction(c)
+	}
+	return whoAction(c)
+}
+
+// oneLine keeps an error message on one line.
+func oneLine(s string) string {
+	return core.Escape(s)
+}

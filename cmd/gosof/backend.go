@@ -1,0 +1,30 @@
+package main
+
+import (
+	"github.com/gosof/gosof/core"
+)
+
+// backend is what a platform gives the commands.
+type backend struct {
+	sockets core.SocketSource
+	owners  core.OwnerSource
+}
+
+// backendOptions are the flags that choose or tune the backend.
+type backendOptions struct {
+	replay  string // --replay DIR: read a Solaris capture instead of this host
+	procNet bool   // --proc-net: Linux, read /proc/net instead of sock_diag
+}
+
+// openBackend picks the backend: a capture when --replay is given (on any
+// OS), else this host's platform (backend_<goos>.go).
+func openBackend(opt backendOptions) (*backend, error) {
+	if opt.replay != "" {
+		return openReplay(opt.replay)
+	}
+	return openPlatform(opt)
+}
+
+func (b *backend) resolver() *core.Resolver {
+	return &core.Resolver{Sockets: b.sockets, Owners: b.owners}
+}

@@ -1,0 +1,14 @@
+//go:build !linux && !solaris
+
+package main
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+)
+
+func openPlatform(backendOptions) (*backend, error) {
+	return nil, fmt.Errorf("gosof has no backend for %s (only linux, solaris and illumos; --replay works everywhere): %w",
+		runtime.GOOS, errors.ErrUnsupported)
+}

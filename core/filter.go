@@ -1,0 +1,224 @@
+package core
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Side says which end of a socket a port filter looks at.
+type Side int
+
+const (
+	SideLocal  Side = iota // the socket's own port (default: the server side)
+	SideRemote             // the peer's port (clients connected to PORT)
+	SideAny                // either
+)
+
+// ParseSide reads --side.
+func ParseSide(s string) (Side, error) {
+	switch strings.ToLower(s) {
+	case "", "local":
+		return SideLocal, nil
+	case "remote", "peer":
+		return SideRemote, nil
+	case "any", "both":
+		return SideAny, nil
+	}
+	return 0, Usagef("--side: %q is not local, remote or any", s)
+}
+
+func (s Side) String() string {
+	switch s {
+	case SideRemote:
+		return "remote"
+	case SideAny:
+		return "any"
+	}
+	return "local"
+}
+
+// PortRange is an inclusive range of ports; a single port has Lo == Hi.
+type PortRange struct{ Lo, Hi uint16 }
+
+// Contains reports whether p is in the range.
+func (r PortRange) Contains(p uint16) bool { return p >= r.Lo && p <= r.Hi }
+
+func (r PortRange) String() string {
+	if r.Lo == r.Hi {
+		return strconv.Itoa(int(r.Lo))
+	}
+	return strconv.Itoa(int(r.Lo)) + "-" + strconv.Itoa(int(r.Hi))
+}
+
+// ParsePort reads one PORT argument: a number, a range "8000-8080", or a
+// service name looked up in services (nil when /etc/services is absent).
+func ParsePort(arg string, services Services) ([]PortRange, error) {
+	arg = strings.TrimSpace(arg)
+	if arg == "" {
+		return nil, Usagef("empty port")
+	}
+	if lo, hi, ok := strings.Cut(arg, "-"); ok && lo != "" {
+		l, err1 := parsePortNumber(lo)
+		h, err2 := parsePortNumber(hi)
+		if err1 != nil || err2 != nil {
+			return nil, Usagef("%q is not a port range like 8000-8080", arg)
+		}
+		if l > h {
+			return nil, Usagef("port range %q runs backwards", arg)
+		}
+		return []PortRange{{l, h}}, nil
+	}
+	if arg[0] >= '0' && arg[0] <= '9' {
+		p, err := parsePortNumber(arg)
+		if err != nil {
+			return nil, Usagef("%q is not a port: want 1-65535, a range like 8000-8080, or a service name", arg)
+		}
+		return []PortRange{{p, p}}, nil
+	}
+	ports := services.Lookup(arg)
+	if len(ports) == 0 {
+		if services == nil {
+			return nil, Usagef("%q is not a port number, and there is no /etc/services to look it up in", arg)
+		}
+		return nil, Usagef("unknown service %q (not in /etc/services)", arg)
+	}
+	var rs []PortRange
+	for _, p := range ports {
+		rs = append(rs, PortRange{p, p})
+	}
+	return rs, nil
+}
+
+func parsePortNumber(s string) (uint16, error) {
+	n, err := strconv.ParseUint(s, 10, 16)
+	if err != nil || n == 0 {
+		return 0, Usagef("bad port %q", s)
+	}
+	return uint16(n), nil
+}
+
+// ParseState reads a state name as users type it: "close-wait",
+// "CLOSE_WAIT", "close_wait", and the aliases ss and lsof use.
+func ParseState(s string) (State, error) {
+	n := strings.ToUpper(strings.TrimSpace(s))
+	n = strings.ReplaceAll(n, "-", "_")
+	switch n {
+	case "ESTAB":
+		n = "ESTABLISHED"
+	case "LISTENING":
+		n = "LISTEN"
+	case "CLOSED":
+		n = "CLOSE"
+	case "FIN_WAIT_1":
+		n = "FIN_WAIT1"
+	case "FIN_WAIT_2":
+		n = "FIN_WAIT2"
+	case "SYN_RCVD", "SYN_RECEIVED":
+		n = "SYN_RECV"
+	case "UNCONNECTED":
+		n = "UNCONN"
+	}
+	if st := State(n); slices.Contains(AllStates, st) {
+		return st, nil
+	}
+	return "", Usagef("unknown state %q (want one of %s)", s, stateNames())
+}
+
+func stateNames() string {
+	var b strings.Builder
+	for i, s := range AllStates {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strings.ToLower(strings.ReplaceAll(string(s), "_", "-")))
+	}
+	return b.String()
+}
+
+// ParseProto reads one protocol name.
+func ParseProto(s string) (Proto, error) {
+	p := Proto(strings.ToLower(strings.TrimSpace(s)))
+	switch p {
+	case "udp-lite":
+		p = UDPLite
+	case "unix-stream", "local":
+		p = Unix
+	}
+	if slices.Contains(Protos, p) {
+		return p, nil
+	}
+	return "", Usagef("unknown protocol %q (want tcp, udp, udplite, raw, unix or sctp)", s)
+}
+
+// Filter is what a user asked for. Empty lists match everything.
+type Filter struct {
+	Ports    []PortRange
+	Side     Side
+	Protos   []Proto
+	Families []Family // inet and/or inet6 from -4/-6; empty is all
+	States   []State
+	PIDs     []int
+	UIDs     []int64 // from --user, matched against owner processes
+}
+
+// WantsProto reports whether sockets of protocol p can match.
+func (f *Filter) WantsProto(p Proto) bool {
+	if len(f.Protos) > 0 && !slices.Contains(f.Protos, p) {
+		return false
+	}
+	// A port filter never matches a unix socket.
+	if len(f.Ports) > 0 && p == Unix {
+		return false
+	}
+	return true
+}
+
+// WantsFamily reports whether sockets of family fam can match.
+func (f *Filter) WantsFamily(fam Family) bool {
+	return len(f.Families) == 0 || slices.Contains(f.Families, fam)
+}
+
+// WantsState reports whether a socket in state st can match.
+func (f *Filter) WantsState(st State) bool {
+	return len(f.States) == 0 || slices.Contains(f.States, st)
+}
+
+// MatchPort reports whether the port filter matches s.
+func (f *Filter) MatchPort(s *Socket) bool {
+	if len(f.Ports) == 0 {
+		return true
+	}
+	if s.Family != Inet && s.Family != Inet6 {
+		return false
+	}
+	for _, r := range f.Ports {
+		if f.Side != SideRemote && r.Contains(s.Local.Port) {
+			return true
+		}
+		if f.Side != SideLocal && s.Remote != nil && r.Contains(s.Remote.Port) {
+			return true
+		}
+	}
+	return false
+}
+
+// MatchSocket applies every filter that needs no owner information.
+func (f *Filter) MatchSocket(s *Socket) bool {
+	return f.WantsProto(s.Proto) && f.WantsFamily(s.Family) &&
+		f.WantsState(s.State) && f.MatchPort(s)
+}
+
+// HasOwnerFilter reports whether --pid or --user were given.
+func (f *Filter) HasOwnerFilter() bool { return len(f.PIDs) > 0 || len(f.UIDs) > 0 }
+
+// MatchOwner reports whether owner o passes --pid and --user.
+func (f *Filter) MatchOwner(o *Owner) bool {
+	if len(f.PIDs) > 0 && !slices.Contains(f.PIDs, o.PID) {
+		return false
+	}
+	if len(f.UIDs) > 0 && (o.Proc == nil || !slices.Contains(f.UIDs, o.Proc.UID)) {
+		return false
+	}
+	return true
+}

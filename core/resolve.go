@@ -1,0 +1,175 @@
+package core
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"os/user"
+	"slices"
+	"strconv"
+	"sync"
+)
+
+// Resolver joins a platform's sockets with the processes that hold them.
+type Resolver struct {
+	Sockets SocketSource
+	Owners  OwnerSource // nil: report sockets without owners
+	// UserName turns a uid into a name; nil uses the system's user database.
+	UserName func(uid int64) string
+}
+
+// Result is what Resolve found.
+type Result struct {
+	Sockets []Socket
+	Unseen  Unseen
+}
+
+// Resolve lists the sockets matching f, each with every process holding it,
+// in the contract's order.
+func (r *Resolver) Resolve(f *Filter) (*Result, error) {
+	all, err := r.Sockets.Sockets(f)
+	if err != nil {
+		return nil, err
+	}
+	socks := all[:0]
+	for i := range all {
+		if f.MatchSocket(&all[i]) {
+			socks = append(socks, all[i])
+		}
+	}
+	res := &Result{}
+	if r.Owners != nil && len(socks) > 0 {
+		unseen, err := r.Owners.AttachOwners(socks)
+		if err != nil {
+			return nil, err
+		}
+		res.Unseen = unseen
+		if err := r.describe(socks); err != nil {
+			return nil, err
+		}
+	}
+	if f.HasOwnerFilter() {
+		socks = filterOwners(socks, f)
+	}
+	SortSockets(socks)
+	res.Sockets = socks
+	return res, nil
+}
+
+// describe fills Owner.Proc once per process, and drops owners that exited
+// since the scan: they no longer hold anything.
+func (r *Resolver) describe(socks []Socket) error {
+	name := r.UserName
+	if name == nil {
+		name = LookupUser
+	}
+	procs := map[int]*Process{}
+	for i := range socks {
+		s := &socks[i]
+		kept := s.Owners[:0]
+		for _, o := range s.Owners {
+			p, seen := procs[o.PID]
+			if !seen {
+				var err error
+				p, err = r.Owners.Process(o.PID)
+				switch {
+				case errors.Is(err, ErrGone):
+					p = nil
+				case errors.Is(err, ErrPermission):
+					p = &Process{PID: o.PID, Comm: "?", UID: -1}
+				case err != nil:
+					return fmt.Errorf("process %d: %w", o.PID, err)
+				}
+				if p != nil && p.User == "" && p.UID >= 0 {
+					p.User = name(p.UID)
+				}
+				procs[o.PID] = p
+			}
+			if p == nil {
+				continue
+			}
+			o.Proc = p
+			kept = append(kept, o)
+		}
+		s.Owners = kept
+	}
+	return nil
+}
+
+// filterOwners keeps the owners that pass --pid/--user and the sockets that
+// keep one. A socket with no known owner passes --user (never --pid) on the
+// uid the kernel reports for it, so an unprivileged user still finds their own.
+func filterOwners(socks []Socket, f *Filter) []Socket {
+	out := socks[:0]
+	for _, s := range socks {
+		if len(s.Owners) == 0 {
+			if len(f.PIDs) == 0 && s.UID >= 0 && slices.Contains(f.UIDs, s.UID) {
+				out = append(out, s)
+			}
+			continue
+		}
+		var kept []Owner
+		for i := range s.Owners {
+			if f.MatchOwner(&s.Owners[i]) {
+				kept = append(kept, s.Owners[i])
+			}
+		}
+		if len(kept) > 0 {
+			s.Owners = kept
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// SortSockets puts sockets in the contract's stable order: proto, local
+// address, local port, remote address, remote port; then inode, and each
+// socket's owners by pid and fd.
+func SortSockets(socks []Socket) {
+	for i := range socks {
+		slices.SortFunc(socks[i].Owners, func(a, b Owner) int {
+			return cmp.Or(cmp.Compare(a.PID, b.PID), cmp.Compare(a.FD, b.FD))
+		})
+	}
+	slices.SortStableFunc(socks, CompareSockets)
+}
+
+// CompareSockets orders two sockets as SortSockets does.
+func CompareSockets(a, b Socket) int {
+	return cmp.Or(
+		cmp.Compare(slices.Index(Protos, a.Proto), slices.Index(Protos, b.Proto)),
+		compareEndpoint(&a.Local, &b.Local),
+		compareEndpoint(a.Remote, b.Remote),
+		cmp.Compare(a.Family, b.Family),
+		cmp.Compare(a.Inode, b.Inode),
+		cmp.Compare(a.State, b.State),
+	)
+}
+
+func compareEndpoint(a, b *Endpoint) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
+	}
+	return cmp.Or(a.Addr.Compare(b.Addr), cmp.Compare(a.Port, b.Port), cmp.Compare(a.Path, b.Path))
+}
+
+var userCache sync.Map // int64 -> string
+
+// LookupUser names a uid from the system's user database, or returns the
+// number when it has no name.
+func LookupUser(uid int64) string {
+	if v, ok := userCache.Load(uid); ok {
+		return v.(string)
+	}
+	name := strconv.FormatInt(uid, 10)
+	if u, err := user.LookupId(name); err == nil {
+		name = u.Username
+	}
+	userCache.Store(uid, name)
+	return name
+}

@@ -1,0 +1,140 @@
+// Package core holds gosof's data model (sockets, endpoints, owners,
+// processes), the filters, the resolver that joins a platform's sockets with
+// the processes that hold them, and the renderers. It imports no platform
+// package: a backend implements the small interfaces declared in source.go.
+package core
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Proto is a transport protocol as the contract names it.
+type Proto string
+
+const (
+	TCP     Proto = "tcp"
+	UDP     Proto = "udp"
+	UDPLite Proto = "udplite"
+	Raw     Proto = "raw"
+	Unix    Proto = "unix"
+	SCTP    Proto = "sctp"
+)
+
+// Protos lists every protocol gosof knows, in the contract's sort order.
+var Protos = []Proto{TCP, UDP, UDPLite, Raw, Unix, SCTP}
+
+// Family is an address family as the contract names it.
+type Family string
+
+const (
+	Inet  Family = "inet"
+	Inet6 Family = "inet6"
+	Local Family = "unix"
+)
+
+// State is a socket state, spelled as ../shared/CONTRACT.md spells it.
+type State string
+
+// TCP states (RFC 793 names, as netstat prints them).
+const (
+	Listen      State = "LISTEN"
+	SynSent     State = "SYN_SENT"
+	SynRecv     State = "SYN_RECV"
+	Established State = "ESTABLISHED"
+	FinWait1    State = "FIN_WAIT1"
+	FinWait2    State = "FIN_WAIT2"
+	CloseWait   State = "CLOSE_WAIT"
+	Closing     State = "CLOSING"
+	LastAck     State = "LAST_ACK"
+	TimeWait    State = "TIME_WAIT"
+	Close       State = "CLOSE"
+)
+
+// Datagram and unix states.
+const (
+	Unconn    State = "UNCONN"    // UDP/raw with no peer, unix socket not connected
+	Connected State = "CONNECTED" // unix socket with a peer
+)
+
+// TCPStates lists the TCP states in the order a connection passes through them.
+var TCPStates = []State{Listen, SynSent, SynRecv, Established, FinWait1, FinWait2,
+	CloseWait, Closing, LastAck, TimeWait, Close}
+
+// AllStates is every state a socket can be reported in.
+var AllStates = append(append([]State{}, TCPStates...), Unconn, Connected)
+
+// Endpoint is one end of a socket: an address and port for inet sockets, a
+// path for unix sockets (abstract names start with '@', unnamed ones are "").
+type Endpoint struct {
+	Addr netip.Addr
+	Port uint16
+	Path string
+}
+
+// Socket is one kernel socket as a platform reports it, and the processes
+// that hold it once the resolver has joined them.
+type Socket struct {
+	Proto  Proto
+	Family Family
+	State  State
+	Local  Endpoint
+	Remote *Endpoint // nil when not connected
+
+	Inode uint64 // 0 when the platform has none
+	UID   int64  // socket owner uid as the kernel reports it; -1 if unknown
+	NetNS uint64 // network namespace inode (Linux); 0 if unknown
+
+	RecvQ, SendQ uint64
+
+	// Timer is the kernel's pending timer on the socket (retransmit,
+	// keepalive, TIME_WAIT...), and Expires how long until it fires. Zero
+	// when the platform does not tell.
+	Timer   Timer
+	Expires time.Duration
+
+	// PeerInode is the inode of a connected unix socket's peer (Linux).
+	PeerInode uint64
+
+	// Key lets a platform recognise its own socket again (Solaris matches
+	// fdinfo socket names against MIB rows); core never reads it.
+	Key any
+
+	Owners []Owner
+}
+
+// Timer names the kernel timer pending on a TCP socket.
+type Timer string
+
+const (
+	TimerNone      Timer = ""
+	TimerRetrans   Timer = "on"        // retransmission (ss calls it "on")
+	TimerKeepalive Timer = "keepalive" // keepalive probe
+	TimerTimeWait  Timer = "timewait"  // TIME_WAIT expiry
+	TimerProbe     Timer = "persist"   // zero window probe
+)
+
+// Owner is one process holding a socket, through one descriptor.
+type Owner struct {
+	PID int
+	FD  int // -1 where the platform tells the pid but not the descriptor
+	// Creator marks an owner known only as the process that created the
+	// socket (Solaris CreationProcess), not necessarily one that holds it now.
+	Creator bool
+	Proc    *Process // filled by the resolver; nil if the process vanished
+}
+
+// Process describes a process that holds a socket.
+type Process struct {
+	PID  int
+	Comm string // short command name, raw: escape before printing
+	UID  int64  // real uid; -1 if unknown
+	User string // user name for UID, or the number when it has none
+	// Start identifies this incarnation of PID (Linux: /proc/[pid]/stat
+	// starttime in clock ticks; Solaris: psinfo pr_start in nanoseconds), so
+	// a recycled PID is never mistaken for it.
+	Start uint64
+}
+
+// HasOwners reports whether any process is known to hold s.
+func (s *Socket) HasOwners() bool { return len(s.Owners) > 0 }
