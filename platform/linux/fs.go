@@ -47,4 +47,3 @@ func readFile(path string) ([]byte, error) {
 	}
 	return b, nil
 }
-
