@@ -64,6 +64,17 @@ var TCPStates = []State{Listen, SynSent, SynRecv, Established, FinWait1, FinWait
 // AllStates is every state a socket can be reported in.
 var AllStates = append(append([]State{}, TCPStates...), Unconn, Connected)
 
+// SockType is the socket type (SOCK_STREAM...), mostly of interest for unix
+// sockets, where ss prints u_str, u_dgr, u_seq.
+type SockType string
+
+const (
+	Stream    SockType = "stream"
+	Dgram     SockType = "dgram"
+	SeqPacket SockType = "seqpacket"
+	RawType   SockType = "raw"
+)
+
 // Endpoint is one end of a socket: an address and port for inet sockets, a
 // path for unix sockets (abstract names start with '@', unnamed ones are "").
 type Endpoint struct {
@@ -77,6 +88,7 @@ type Endpoint struct {
 type Socket struct {
 	Proto  Proto
 	Family Family
+	Type   SockType
 	State  State
 	Local  Endpoint
 	Remote *Endpoint // nil when not connected

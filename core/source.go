@@ -3,6 +3,8 @@ package core
 import (
 	"errors"
 	"fmt"
+	"syscall"
+	"time"
 )
 
 // SocketSource lists the sockets of one host (one network namespace on
@@ -54,4 +56,32 @@ func (e *UsageError) Error() string { return e.Msg }
 // Usagef builds a UsageError.
 func Usagef(format string, args ...any) error {
 	return &UsageError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// Signaller sends signals to processes without ever hitting a recycled PID.
+type Signaller interface {
+	// Pin takes hold of the process p describes (Linux: a pidfd; elsewhere
+	// the pid checked against p.Start before every use). It fails with
+	// ErrGone if that process has exited or its PID now belongs to another.
+	Pin(p *Process) (Target, error)
+}
+
+// Target is one pinned process.
+type Target interface {
+	// Signal sends sig; ErrGone if the process has exited, ErrPermission
+	// if we may not signal it.
+	Signal(sig syscall.Signal) error
+	// Wait waits up to timeout for the process to exit and reports whether it did.
+	Wait(timeout time.Duration) (bool, error)
+	Close() error
+}
+
+// SocketCloser drops sockets without killing the processes that hold them.
+type SocketCloser interface {
+	// Shutdown shuts down both directions of s through owner o's
+	// descriptor (Linux: pidfd_getfd, then shutdown(SHUT_RDWR)).
+	Shutdown(s *Socket, o Owner) error
+	// Abort makes the kernel reset s (Linux SOCK_DESTROY, Solaris
+	// TCP_IOC_ABORT_CONN); it works on sockets no process holds too.
+	Abort(s *Socket) error
 }
