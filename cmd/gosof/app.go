@@ -56,7 +56,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		ErrWriter:            stderr,
 		EnableBashCompletion: false,
 		HideHelpCommand:      true,
-		Flags:                listFlags(),
+		Flags:                whoFlags(),
 		Action:               rootAction,
 		Commands: []*cli.Command{
 			lsCommand(),

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"os"
+	"os/user"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/gosof/gosof/core"
+)
+
+// filterFlags are the socket filters shared by ls, who, kill and close.
+func filterFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringSliceFlag{Name: "proto", Usage: "only these protocols: tcp, udp, udplite, raw, unix (comma-separated)"},
+		&cli.BoolFlag{Name: "4", Usage: "only IPv4 sockets"},
+		&cli.BoolFlag{Name: "6", Usage: "only IPv6 sockets"},
+		&cli.StringSliceFlag{Name: "state", Usage: "only sockets in these states, e.g. close-wait,time-wait (comma-separated)"},
+		&cli.BoolFlag{Name: "listen", Aliases: []string{"l"}, Usage: "only sockets waiting for peers (TCP/unix LISTEN, UDP/raw UNCONN)"},
+		&cli.IntSliceFlag{Name: "pid", Usage: "only sockets held by these pids, and only those owners"},
+		&cli.StringSliceFlag{Name: "user", Aliases: []string{"u"}, Usage: "only sockets held by processes of these users (name or uid)"},
+	}
+}
+
+// outputFlags choose how results are printed and where they come from.
+func outputFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "json", Aliases: []string{"j"}, Usage: "print a JSON array (see CONTRACT in README)"},
+		&cli.BoolFlag{Name: "terse", Aliases: []string{"t"}, Usage: "print only the owner PIDs, one per line (like lsof -t)"},
+		&cli.BoolFlag{Name: "no-header", Aliases: []string{"H"}, Usage: "table without its header line"},
+		&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag", Hidden: false},
+		&cli.StringFlag{Name: "replay", Usage: "read a Solaris/illumos capture DIR (from 'gosof debug capture') instead of this host", TakesFile: true},
+	}
+}
+
+func listFlags() []cli.Flag { return append(filterFlags(), outputFlags()...) }
+
+// whoFlags are ls's flags plus --side.
+func whoFlags() []cli.Flag {
+	return append(listFlags(), sideFlag())
+}
+
+func sideFlag() cli.Flag {
+	return &cli.StringFlag{Name: "side", Value: "local", Usage: "which end PORT is matched against: local, remote or any"}
+}
+
+// buildFilter turns the flags and PORT arguments into a core.Filter.
+func buildFilter(c *cli.Context, ports []string) (*core.Filter, error) {
+	f := &core.Filter{}
+	var services core.Services
+	servicesRead := false
+	for _, arg := range ports {
+		if !servicesRead && arg != "" && (arg[0] < '0' || arg[0] > '9') {
+			services = readServices()
+			servicesRead = true
+		}
+		rs, err := core.ParsePort(arg, services)
+		if err != nil {
+			return nil, err
+		}
+		f.Ports = append(f.Ports, rs...)
+	}
+	if c.IsSet("side") {
+		side, err := core.ParseSide(c.String("side"))
+		if err != nil {
+			return nil, err
+		}
+		f.Side = side
+	}
+	for _, p := range splitList(c.StringSlice("proto")) {
+		proto, err := core.ParseProto(p)
+		if err != nil {
+			return nil, err
+		}
+		f.Protos = append(f.Protos, proto)
+	}
+	if c.Bool("4") {
+		f.Families = append(f.Families, core.Inet)
+	}
+	if c.Bool("6") {
+		f.Families = append(f.Families, core.Inet6)
+	}
+	for _, s := range splitList(c.StringSlice("state")) {
+		st, err := core.ParseState(s)
+		if err != nil {
+			return nil, err
+		}
+		f.States = append(f.States, st)
+	}
+	if c.Bool("listen") {
+		f.States = append(f.States, core.Listen, core.Unconn)
+	}
+	for _, pid := range c.IntSlice("pid") {
+		if pid <= 0 {
+			return nil, core.Usagef("--pid: %d is not a process id", pid)
+		}
+		f.PIDs = append(f.PIDs, pid)
+	}
+	for _, u := range splitList(c.StringSlice("user")) {
+		uid, err := lookupUID(u)
+		if err != nil {
+			return nil, err
+		}
+		f.UIDs = append(f.UIDs, uid)
+	}
+	slices.Sort(f.States)
+	f.States = slices.Compact(f.States)
+	return f, nil
+}
+
+// splitList accepts both "--state a,b" and "--state a --state b".
+func splitList(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func lookupUID(s string) (int64, error) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 {
+		return n, nil
+	}
+	u, err := user.Lookup(s)
+	if err != nil {
+		return 0, core.Usagef("--user: unknown user %q", s)
+	}
+	n, err := strconv.ParseInt(u.Uid, 10, 64)
+	if err != nil {
+		return 0, core.Usagef("--user: %q has uid %q, not a number", s, u.Uid)
+	}
+	return n, nil
+}
+
+// readServices reads /etc/services; nil when it is absent or unreadable,
+// so that names then fail with a message saying so.
+func readServices() core.Services {
+	f, err := os.Open("/etc/services")
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	s, err := core.ParseServices(f)
+	if err != nil {
+		return nil
+	}
+	return s
+}
+
+func backendFromFlags(c *cli.Context) backendOptions {
+	return backendOptions{replay: c.String("replay"), procNet: c.Bool("proc-net")}
+}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/gosof/gosof/core"
+)
+
+// format is how a list of sockets is printed.
+type format int
+
+const (
+	formatTable format = iota
+	formatJSON
+	formatTerse
+)
+
+func formatFromFlags(c *cli.Context) (format, error) {
+	switch {
+	case c.Bool("json") && c.Bool("terse"):
+		return 0, core.Usagef("--json and --terse cannot be combined")
+	case c.Bool("json"):
+		return formatJSON, nil
+	case c.Bool("terse"):
+		return formatTerse, nil
+	}
+	return formatTable, nil
+}
+
+// printSockets renders socks in the chosen format; an empty table or terse
+// list prints nothing (like grep), an empty JSON list prints [].
+func printSockets(w io.Writer, socks []core.Socket, f format, opt core.TableOptions) error {
+	switch f {
+	case formatJSON:
+		return core.WriteJSON(w, socks)
+	case formatTerse:
+		return core.WriteTerse(w, socks)
+	}
+	if len(socks) == 0 {
+		return nil
+	}
+	return core.WriteTable(w, socks, opt)
+}
+
+// reportUnseen says once, on stderr, what could not be inspected and how to see it.
+func reportUnseen(w io.Writer, u core.Unseen) {
+	if u.Denied == 0 {
+		return
+	}
+	noun := "processes"
+	if u.Denied == 1 {
+		noun = "process"
+	}
+	hint := u.Hint
+	if hint == "" {
+		hint = "run as root to see them"
+	}
+	fmt.Fprintf(w, "gosof: %d %s could not be inspected, so some sockets may show no owner; %s\n", u.Denied, noun, hint)
+}
+
+// listAction gathers the sockets matching the flags and ports, prints them,
+// and returns ErrNoMatch when there were none.
+func listAction(c *cli.Context, ports []string) error {
+	f, err := buildFilter(c, ports)
+	if err != nil {
+		return err
+	}
+	out, err := formatFromFlags(c)
+	if err != nil {
+		return err
+	}
+	b, err := openBackend(backendFromFlags(c))
+	if err != nil {
+		return err
+	}
+	res, err := b.resolver().Resolve(f)
+	if err != nil {
+		return err
+	}
+	if err := printSockets(c.App.Writer, res.Sockets, out, core.TableOptions{NoHeader: c.Bool("no-header")}); err != nil {
+		return err
+	}
+	reportUnseen(c.App.ErrWriter, res.Unseen)
+	if len(res.Sockets) == 0 {
+		return core.ErrNoMatch
+	}
+	return nil
+}

@@ -1,0 +1,240 @@
+package core
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+)
+
+// TableOptions tune the table renderer.
+type TableOptions struct {
+	NoHeader bool
+	NetNS    bool // add a NETNS column (several namespaces are shown)
+}
+
+// WriteTable prints sockets as an aligned table, one row per (socket, owner);
+// a socket no process holds gets one row with "-" for the process columns.
+// Text from other processes is escaped.
+func WriteTable(w io.Writer, socks []Socket, opt TableOptions) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	if !opt.NoHeader {
+		if opt.NetNS {
+			fmt.Fprint(tw, "NETNS\t")
+		}
+		fmt.Fprintln(tw, "PROTO\tSTATE\tLOCAL\tREMOTE\tRECV-Q\tSEND-Q\tPID/COMMAND\tUSER\tFD")
+	}
+	for i := range socks {
+		s := &socks[i]
+		var pre string
+		if opt.NetNS {
+			pre = dash(s.NetNS != 0, strconv.FormatUint(s.NetNS, 10)) + "\t"
+		}
+		row := fmt.Sprintf("%s%s\t%s\t%s\t%s\t%d\t%d\t", pre, ProtoLabel(s), s.State,
+			FormatLocal(s), FormatRemote(s), s.RecvQ, s.SendQ)
+		if len(s.Owners) == 0 {
+			fmt.Fprintf(tw, "%s-\t-\t-\n", row)
+			continue
+		}
+		for _, o := range s.Owners {
+			fmt.Fprintf(tw, "%s%s\t%s\t%s\n", row, OwnerLabel(o), ownerUser(o), dash(o.FD >= 0, strconv.Itoa(o.FD)))
+		}
+	}
+	return tw.Flush()
+}
+
+func dash(ok bool, s string) string {
+	if !ok || s == "" {
+		return "-"
+	}
+	return s
+}
+
+// ProtoLabel is the protocol as netstat prints it: tcp, tcp6, udp6, unix...
+func ProtoLabel(s *Socket) string {
+	if s.Family == Inet6 {
+		return string(s.Proto) + "6"
+	}
+	return string(s.Proto)
+}
+
+// OwnerLabel is "pid/command", escaped; "(creator)" marks a Solaris
+// creation-process owner that may no longer hold the socket.
+func OwnerLabel(o Owner) string {
+	comm := "?"
+	if o.Proc != nil && o.Proc.Comm != "" {
+		comm = Escape(o.Proc.Comm)
+	}
+	l := strconv.Itoa(o.PID) + "/" + comm
+	if o.Creator {
+		l += "(creator)"
+	}
+	return l
+}
+
+func ownerUser(o Owner) string {
+	if o.Proc == nil || o.Proc.User == "" {
+		return "-"
+	}
+	return Escape(o.Proc.User)
+}
+
+// FormatEndpoint prints addr:port with IPv6 in brackets ("[::1]:8080"), and
+// a unix path escaped ("-" when unnamed).
+func FormatEndpoint(fam Family, e *Endpoint) string {
+	if fam == Local {
+		return dash(true, Escape(e.Path))
+	}
+	if !e.Addr.IsValid() {
+		return "*:" + strconv.Itoa(int(e.Port))
+	}
+	return netip.AddrPortFrom(e.Addr, e.Port).String()
+}
+
+// FormatLocal prints the socket's local end.
+func FormatLocal(s *Socket) string { return FormatEndpoint(s.Family, &s.Local) }
+
+// FormatRemote prints the socket's remote end, "*" when not connected.
+func FormatRemote(s *Socket) string {
+	if s.Remote == nil {
+		if s.Family == Local {
+			return "-"
+		}
+		return "*"
+	}
+	if s.Family == Local && s.Remote.Path == "" && s.PeerInode != 0 {
+		return "peer:" + strconv.FormatUint(s.PeerInode, 10)
+	}
+	return FormatEndpoint(s.Family, s.Remote)
+}
+
+// WriteTerse prints the distinct owner PIDs, ascending, one per line (lsof -t).
+func WriteTerse(w io.Writer, socks []Socket) error {
+	var b strings.Builder
+	for _, pid := range OwnerPIDs(socks) {
+		b.WriteString(strconv.Itoa(pid))
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// OwnerPIDs returns the distinct PIDs holding any of socks, ascending.
+func OwnerPIDs(socks []Socket) []int {
+	var pids []int
+	for i := range socks {
+		for _, o := range socks[i].Owners {
+			pids = append(pids, o.PID)
+		}
+	}
+	slices.Sort(pids)
+	return slices.Compact(pids)
+}
+
+// JSON shapes, as ../shared/CONTRACT.md fixes them.
+type (
+	JSONSocket struct {
+		Proto  Proto         `json:"proto"`
+		Family Family        `json:"family"`
+		Type   SockType      `json:"type,omitempty"`
+		State  State         `json:"state"`
+		Local  JSONEndpoint  `json:"local"`
+		Remote *JSONEndpoint `json:"remote"`
+		Inode  uint64        `json:"inode"`
+		UID    *int64        `json:"uid"`
+		NetNS  *uint64       `json:"netns"`
+		RecvQ  uint64        `json:"recv_q"`
+		SendQ  uint64        `json:"send_q"`
+		Timer  Timer         `json:"timer,omitempty"`
+		// ExpiresMS is how long the pending timer has left, in milliseconds.
+		ExpiresMS *int64      `json:"expires_ms,omitempty"`
+		PeerInode uint64      `json:"peer_inode,omitempty"`
+		Owners    []JSONOwner `json:"owners"`
+	}
+	JSONEndpoint struct {
+		Addr *string `json:"addr,omitempty"`
+		Port *uint16 `json:"port,omitempty"`
+		Path *string `json:"path,omitempty"`
+	}
+	JSONOwner struct {
+		PID     int     `json:"pid"`
+		Comm    *string `json:"comm"`
+		FD      *int    `json:"fd"`
+		UID     *int64  `json:"uid"`
+		User    *string `json:"user"`
+		Creator bool    `json:"creator,omitempty"`
+	}
+)
+
+// JSONSockets converts sockets to the contract's JSON objects; other
+// renderers (why, fds) embed them.
+func JSONSockets(socks []Socket) []JSONSocket {
+	out := make([]JSONSocket, 0, len(socks))
+	for i := range socks {
+		s := &socks[i]
+		j := JSONSocket{
+			Proto: s.Proto, Family: s.Family, Type: s.Type, State: s.State,
+			Local: toJSONEndpoint(s.Family, &s.Local), Inode: s.Inode,
+			RecvQ: s.RecvQ, SendQ: s.SendQ, Timer: s.Timer, PeerInode: s.PeerInode,
+			Owners: make([]JSONOwner, 0, len(s.Owners)),
+		}
+		if s.Remote != nil {
+			r := toJSONEndpoint(s.Family, s.Remote)
+			j.Remote = &r
+		}
+		if s.UID >= 0 {
+			j.UID = ptr(s.UID)
+		}
+		if s.NetNS != 0 {
+			j.NetNS = ptr(s.NetNS)
+		}
+		if s.Timer != TimerNone {
+			j.ExpiresMS = ptr(s.Expires.Milliseconds())
+		}
+		for _, o := range s.Owners {
+			jo := JSONOwner{PID: o.PID, Creator: o.Creator}
+			if o.FD >= 0 {
+				jo.FD = ptr(o.FD)
+			}
+			if p := o.Proc; p != nil {
+				jo.Comm = ptr(p.Comm)
+				if p.UID >= 0 {
+					jo.UID = ptr(p.UID)
+					jo.User = ptr(p.User)
+				}
+			}
+			j.Owners = append(j.Owners, jo)
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+func toJSONEndpoint(fam Family, e *Endpoint) JSONEndpoint {
+	if fam == Local {
+		return JSONEndpoint{Path: ptr(e.Path)}
+	}
+	a := "*"
+	if e.Addr.IsValid() {
+		a = e.Addr.String()
+	}
+	return JSONEndpoint{Addr: &a, Port: ptr(e.Port)}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// WriteJSON prints sockets as the contract's JSON array ([] when empty).
+func WriteJSON(w io.Writer, socks []Socket) error {
+	return EncodeJSON(w, JSONSockets(socks))
+}
+
+// EncodeJSON writes v indented, with a trailing newline.
+func EncodeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

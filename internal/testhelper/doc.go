@@ -1,0 +1,27 @@
+// Package testhelper lets a test binary re-execute itself as a helper
+// process that opens and holds real sockets on command, so that tests see
+// real owners, real states and real PIDs. It is for tests only.
+//
+// A test package calls Main from its TestMain before m.Run; Start launches
+// a helper, Do sends it one command line and returns its answer, and
+// Spawn starts a second helper holding the same sockets (a forked worker).
+//
+// Commands (one per line; the answer is "ok ..." or "err ..."):
+//
+//	socket inet|inet6|unix stream|dgram|seqpacket|raw [PROTO]  -> ok FD
+//	bind FD ADDR           ADDR: 127.0.0.1:0, [::1]:0, /path, @abstract
+//	listen FD [BACKLOG]
+//	connect FD ADDR
+//	accept FD              -> ok NEWFD
+//	name FD                -> ok ADDR PORT   (or ok PATH for unix)
+//	setsockopt FD reuseaddr|reuseport|keepalive|nodelay|v6only 0|1
+//	setsockopt FD linger ONOFF SECONDS
+//	shutdown FD rd|wr|rdwr
+//	close FD
+//	read FD                -> ok N | ok eof | err ERRNO   (waits up to 5s)
+//	write FD TEXT
+//	comm HEX               set the process name (prctl PR_SET_NAME) to the bytes
+//	ignore SIGNAL          e.g. ignore TERM
+//	pid                    -> ok PID
+//	exit
+package testhelper

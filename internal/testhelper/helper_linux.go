@@ -1,0 +1,343 @@
+package testhelper
+
+import (
+	"bufio"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+const envHelper = "GOSOF_TEST_HELPER"
+
+// Main runs the helper when this binary was started as one, and returns
+// otherwise. Call it first in TestMain.
+func Main() {
+	if os.Getenv(envHelper) != "1" {
+		return
+	}
+	serve(os.Stdin, os.Stdout)
+	os.Exit(0)
+}
+
+// Proc is a running helper process.
+type Proc struct {
+	t     testing.TB
+	cmd   *exec.Cmd
+	in    io.WriteCloser
+	out   *bufio.Reader
+	PID   int
+	extra []*os.File
+}
+
+// Start launches a helper; it is killed (SIGKILL) and reaped when the test ends.
+func Start(t testing.TB) *Proc {
+	t.Helper()
+	return start(t, nil)
+}
+
+func start(t testing.TB, files []*os.File) *Proc {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), envHelper+"=1")
+	cmd.ExtraFiles = files
+	cmd.Stderr = os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	outR, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start helper: %v", err)
+	}
+	p := &Proc{t: t, cmd: cmd, in: in, out: bufio.NewReader(outR), PID: cmd.Process.Pid}
+	t.Cleanup(p.Kill)
+	return p
+}
+
+// Do sends one command and returns the fields after "ok"; it fails the
+// test on "err".
+func (p *Proc) Do(format string, args ...any) []string {
+	p.t.Helper()
+	f, err := p.Try(format, args...)
+	if err != nil {
+		p.t.Fatalf("helper %d: %s: %v", p.PID, fmt.Sprintf(format, args...), err)
+	}
+	return f
+}
+
+// Try sends one command and returns its answer or its error.
+func (p *Proc) Try(format string, args ...any) ([]string, error) {
+	line := fmt.Sprintf(format, args...)
+	if _, err := fmt.Fprintln(p.in, line); err != nil {
+		return nil, fmt.Errorf("send: %w", err)
+	}
+	ans, err := p.out.ReadString('\n')
+	if err != nil {
+		return nil, fmt.Errorf("no answer (helper exited?): %w", err)
+	}
+	fields := strings.Fields(ans)
+	if len(fields) == 0 {
+		return nil, errors.New("empty answer")
+	}
+	if fields[0] != "ok" {
+		return nil, errors.New(strings.TrimSpace(strings.TrimPrefix(ans, "err")))
+	}
+	return fields[1:], nil
+}
+
+// Int sends a command whose answer is one number.
+func (p *Proc) Int(format string, args ...any) int {
+	p.t.Helper()
+	f := p.Do(format, args...)
+	if len(f) == 0 {
+		p.t.Fatalf("helper %d: %s: no number in answer", p.PID, fmt.Sprintf(format, args...))
+	}
+	n, err := strconv.Atoi(f[0])
+	if err != nil {
+		p.t.Fatalf("helper %d: %s: %v", p.PID, fmt.Sprintf(format, args...), err)
+	}
+	return n
+}
+
+// Spawn starts a child helper (a new process, started by this test) that
+// holds duplicates of the given descriptors of p: a prefork-style second
+// owner of the same sockets. Its descriptors are 3, 4, ... in argument order.
+func (p *Proc) Spawn(fds ...int) *Proc {
+	p.t.Helper()
+	var files []*os.File
+	for _, fd := range fds {
+		// Take p's descriptor with pidfd_getfd so the child gets the very same socket.
+		pidfd, err := unix.PidfdOpen(p.PID, 0)
+		if err != nil {
+			p.t.Fatalf("pidfd_open: %v", err)
+		}
+		dup, err := unix.PidfdGetfd(pidfd, fd, 0)
+		unix.Close(pidfd)
+		if err != nil {
+			p.t.Fatalf("pidfd_getfd: %v", err)
+		}
+		files = append(files, os.NewFile(uintptr(dup), "dup"))
+	}
+	c := start(p.t, files)
+	for _, f := range files {
+		f.Close() // the child has its own copies now
+	}
+	return c
+}
+
+// Kill ends the helper with SIGKILL and reaps it; safe to call twice.
+func (p *Proc) Kill() {
+	if p.cmd.ProcessState != nil {
+		return
+	}
+	p.in.Close()
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	_ = p.cmd.Wait()
+}
+
+// Exited reports whether the helper has been reaped.
+func (p *Proc) Exited() bool { return p.cmd.ProcessState != nil }
+
+// Wait reaps the helper after it was told to exit or was signalled elsewhere.
+func (p *Proc) Wait() error { return p.cmd.Wait() }
+
+func serve(r io.Reader, w io.Writer) {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		ans, err := do(strings.Fields(sc.Text()))
+		if err != nil {
+			fmt.Fprintf(w, "err %v\n", err)
+			continue
+		}
+		if ans == "exit" {
+			return
+		}
+		fmt.Fprintf(w, "ok %s\n", ans)
+	}
+}
+
+func do(f []string) (string, error) {
+	if len(f) == 0 {
+		return "", errors.New("empty command")
+	}
+	arg := func(i int) string {
+		if i < len(f) {
+			return f[i]
+		}
+		return ""
+	}
+	fd := func() int { n, _ := strconv.Atoi(arg(1)); return n }
+	switch f[0] {
+	case "socket":
+		return socket(arg(1), arg(2), arg(3))
+	case "bind":
+		sa, err := parseAddr(arg(2))
+		if err != nil {
+			return "", err
+		}
+		return "", unix.Bind(fd(), sa)
+	case "listen":
+		backlog := 128
+		if n, err := strconv.Atoi(arg(2)); err == nil {
+			backlog = n
+		}
+		return "", unix.Listen(fd(), backlog)
+	case "connect":
+		sa, err := parseAddr(arg(2))
+		if err != nil {
+			return "", err
+		}
+		return "", unix.Connect(fd(), sa)
+	case "accept":
+		nfd, _, err := unix.Accept(fd())
+		return strconv.Itoa(nfd), err
+	case "name":
+		sa, err := unix.Getsockname(fd())
+		if err != nil {
+			return "", err
+		}
+		return formatAddr(sa), nil
+	case "setsockopt":
+		return "", setsockopt(fd(), f[2:])
+	case "shutdown":
+		how := map[string]int{"rd": unix.SHUT_RD, "wr": unix.SHUT_WR, "rdwr": unix.SHUT_RDWR}[arg(2)]
+		return "", unix.Shutdown(fd(), how)
+	case "close":
+		return "", unix.Close(fd())
+	case "read":
+		return read(fd())
+	case "write":
+		_, err := unix.Write(fd(), []byte(strings.Join(f[2:], " ")))
+		return "", err
+	case "comm":
+		b, err := hex.DecodeString(arg(1))
+		if err != nil {
+			return "", err
+		}
+		b = append(b, 0)
+		return "", unix.Prctl(unix.PR_SET_NAME, uintptr(unsafePointer(&b[0])), 0, 0, 0)
+	case "ignore":
+		sig := unix.SignalNum("SIG" + arg(1))
+		if sig == 0 {
+			return "", fmt.Errorf("unknown signal %q", arg(1))
+		}
+		signal.Ignore(sig)
+		return "", nil
+	case "pid":
+		return strconv.Itoa(os.Getpid()), nil
+	case "exit":
+		return "exit", nil
+	}
+	return "", fmt.Errorf("unknown command %q", f[0])
+}
+
+func socket(family, typ, proto string) (string, error) {
+	fam := map[string]int{"inet": unix.AF_INET, "inet6": unix.AF_INET6, "unix": unix.AF_UNIX}[family]
+	ty := map[string]int{"stream": unix.SOCK_STREAM, "dgram": unix.SOCK_DGRAM, "seqpacket": unix.SOCK_SEQPACKET, "raw": unix.SOCK_RAW}[typ]
+	if fam == 0 || ty == 0 {
+		return "", fmt.Errorf("bad socket %s %s", family, typ)
+	}
+	p, _ := strconv.Atoi(proto)
+	fd, err := unix.Socket(fam, ty, p)
+	return strconv.Itoa(fd), err
+}
+
+func parseAddr(s string) (unix.Sockaddr, error) {
+	switch {
+	case strings.HasPrefix(s, "@"):
+		return &unix.SockaddrUnix{Name: s}, nil
+	case strings.HasPrefix(s, "/"):
+		return &unix.SockaddrUnix{Name: s}, nil
+	}
+	ap, err := netip.ParseAddrPort(s)
+	if err != nil {
+		return nil, err
+	}
+	if ap.Addr().Is4() {
+		return &unix.SockaddrInet4{Addr: ap.Addr().As4(), Port: int(ap.Port())}, nil
+	}
+	return &unix.SockaddrInet6{Addr: ap.Addr().As16(), Port: int(ap.Port())}, nil
+}
+
+func formatAddr(sa unix.Sockaddr) string {
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return netip.AddrFrom4(a.Addr).String() + " " + strconv.Itoa(a.Port)
+	case *unix.SockaddrInet6:
+		return netip.AddrFrom16(a.Addr).String() + " " + strconv.Itoa(a.Port)
+	case *unix.SockaddrUnix:
+		if a.Name == "" {
+			return "-"
+		}
+		return a.Name
+	}
+	return "?"
+}
+
+func setsockopt(fd int, args []string) error {
+	if len(args) < 2 {
+		return errors.New("setsockopt FD OPTION VALUE")
+	}
+	v, _ := strconv.Atoi(args[1])
+	switch args[0] {
+	case "reuseaddr":
+		return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, v)
+	case "reuseport":
+		return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, v)
+	case "keepalive":
+		return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE, v)
+	case "nodelay":
+		return unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, v)
+	case "v6only":
+		return unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, v)
+	case "linger":
+		secs := 0
+		if len(args) > 2 {
+			secs, _ = strconv.Atoi(args[2])
+		}
+		return unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: int32(v), Linger: int32(secs)})
+	}
+	return fmt.Errorf("unknown option %q", args[0])
+}
+
+func read(fd int) (string, error) {
+	pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n, err := unix.Poll(pfd, int(time.Until(deadline).Milliseconds()))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		if n == 0 {
+			return "", errors.New("timeout")
+		}
+		break
+	}
+	buf := make([]byte, 4096)
+	n, err := unix.Read(fd, buf)
+	switch {
+	case err != nil:
+		return "", errors.New(unix.ErrnoName(err.(unix.Errno)))
+	case n == 0:
+		return "eof", nil
+	}
+	return strconv.Itoa(n), nil
+}

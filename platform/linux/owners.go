@@ -1,0 +1,68 @@
+package linux
+
+import (
+	"bytes"
+	"encoding/binary"
+)
+
+// socketInode reads the inode out of a /proc/[pid]/fd link target of the
+// form "socket:[12345]"; ok is false for anything else.
+func socketInode(link []byte) (uint64, bool) {
+	const prefix = "socket:["
+	if len(link) < len(prefix)+2 || string(link[:len(prefix)]) != prefix || link[len(link)-1] != ']' {
+		return 0, false
+	}
+	digits := link[len(prefix) : len(link)-1]
+	if len(digits) > 20 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if n > (1<<64-1-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	return n, true
+}
+
+// direntHeader is the fixed part of struct linux_dirent64: d_ino @0 (u64),
+// d_off @8 (s64), d_reclen @16 (u16), d_type @18 (u8); d_name starts @19.
+const direntHeader = 19
+
+// walkDirents calls fn with each name in a getdents64 buffer. Every name is
+// a subslice of buf followed by its NUL terminator, so a caller may hand
+// &name[0] to a system call as a C string without copying. It stops at a
+// malformed record rather than reading past buf.
+func walkDirents(buf []byte, fn func(name []byte)) {
+	for len(buf) >= direntHeader {
+		reclen := int(binary.NativeEndian.Uint16(buf[16:18]))
+		if reclen < direntHeader || reclen > len(buf) {
+			return
+		}
+		name := buf[direntHeader:reclen]
+		if i := bytes.IndexByte(name, 0); i > 0 {
+			fn(name[:i])
+		}
+		buf = buf[reclen:]
+	}
+}
+
+// atoiBytes parses a non-negative decimal process or descriptor number.
+func atoiBytes(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
