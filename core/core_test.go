@@ -1,0 +1,331 @@
+package core
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("..", "testdata", "core", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", name, diff)
+	}
+}
+
+func ep(addr string, port uint16) Endpoint {
+	return Endpoint{Addr: netip.MustParseAddr(addr), Port: port}
+}
+
+func epp(addr string, port uint16) *Endpoint { e := ep(addr, port); return &e }
+
+var (
+	java  = &Process{PID: 4242, Comm: "java", UID: 1000, User: "app"}
+	child = &Process{PID: 4243, Comm: "java", UID: 1000, User: "app"}
+	evil  = &Process{PID: 666, Comm: "ev\x1b[31mil\nx", UID: 0, User: "root"}
+)
+
+// sample is one socket of each kind the renderers must handle, unsorted.
+func sample() []Socket {
+	return []Socket{
+		{Proto: Unix, Family: Local, Type: Stream, State: Listen, Local: Endpoint{Path: "@gosof\ttest"}, Inode: 50, UID: 0,
+			Owners: []Owner{{PID: 666, FD: 3, Proc: evil}}},
+		{Proto: TCP, Family: Inet, Type: Stream, State: TimeWait, Local: ep("127.0.0.1", 8080), Remote: epp("127.0.0.1", 40000),
+			UID: 0, NetNS: 4026531840, Timer: TimerTimeWait, Expires: 42 * time.Second},
+		{Proto: TCP, Family: Inet6, Type: Stream, State: Established, Local: ep("::ffff:127.0.0.1", 8080), Remote: epp("::ffff:127.0.0.1", 51422),
+			Inode: 20, UID: 1000, NetNS: 4026531840, RecvQ: 3, SendQ: 7, Owners: []Owner{{PID: 4242, FD: 17, Proc: java}}},
+		{Proto: TCP, Family: Inet, Type: Stream, State: Listen, Local: ep("0.0.0.0", 8080), Inode: 10, UID: 1000, NetNS: 4026531840,
+			SendQ: 128, Owners: []Owner{{PID: 4243, FD: 3, Proc: child}, {PID: 4242, FD: 5, Proc: java}}},
+		{Proto: UDP, Family: Inet6, Type: Dgram, State: Unconn, Local: ep("::", 53), Inode: 30, UID: -1,
+			Owners: []Owner{{PID: 99, FD: -1, Creator: true, Proc: &Process{PID: 99, Comm: "named", UID: 25, User: "named"}}}},
+		{Proto: Unix, Family: Local, Type: Stream, State: Connected, Local: Endpoint{Path: ""}, Remote: &Endpoint{}, Inode: 51, PeerInode: 52, UID: 0},
+	}
+}
+
+func TestTableGolden(t *testing.T) {
+	socks := sample()
+	SortSockets(socks)
+	var b bytes.Buffer
+	if err := WriteTable(&b, socks, TableOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "table.golden", b.Bytes())
+	if bytes.Contains(b.Bytes(), []byte{0x1b}) {
+		t.Error("table contains a raw escape character")
+	}
+}
+
+func TestJSONGolden(t *testing.T) {
+	socks := sample()
+	SortSockets(socks)
+	var b bytes.Buffer
+	if err := WriteJSON(&b, socks); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "sockets.json.golden", b.Bytes())
+}
+
+// TestJSONContract checks the fields scripts rely on (../shared/CONTRACT.md)
+// by decoding, independently of the golden file's formatting.
+func TestJSONContract(t *testing.T) {
+	socks := sample()
+	SortSockets(socks)
+	var b bytes.Buffer
+	if err := WriteJSON(&b, socks); err != nil {
+		t.Fatal(err)
+	}
+	var got []map[string]any
+	if err := json.Unmarshal(b.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	first := got[0] // the 0.0.0.0:8080 listener sorts first
+	if first["proto"] != "tcp" || first["family"] != "inet" || first["state"] != "LISTEN" || first["remote"] != nil {
+		t.Errorf("listener: %v", first)
+	}
+	if diff := cmp.Diff(map[string]any{"addr": "0.0.0.0", "port": 8080.0}, first["local"]); diff != "" {
+		t.Errorf("local (-want +got):\n%s", diff)
+	}
+	owners := first["owners"].([]any)
+	wantOwner := map[string]any{"pid": 4242.0, "comm": "java", "fd": 5.0, "uid": 1000.0, "user": "app"}
+	if diff := cmp.Diff(wantOwner, owners[0]); diff != "" {
+		t.Errorf("owner (-want +got):\n%s", diff)
+	}
+	for _, s := range got {
+		for _, k := range []string{"proto", "family", "state", "local", "remote", "inode", "uid", "netns", "recv_q", "send_q", "owners"} {
+			if _, ok := s[k]; !ok {
+				t.Errorf("socket %v lacks %q", s, k)
+			}
+		}
+		if s["owners"] == nil {
+			t.Errorf("owners is null, want [] (socket %v)", s)
+		}
+	}
+	var tw map[string]any
+	for _, s := range got {
+		if s["state"] == "TIME_WAIT" {
+			tw = s
+		}
+	}
+	if len(tw["owners"].([]any)) != 0 || tw["expires_ms"] != 42000.0 {
+		t.Errorf("TIME_WAIT: owners %v expires_ms %v, want [] and 42000", tw["owners"], tw["expires_ms"])
+	}
+	var empty bytes.Buffer
+	WriteJSON(&empty, nil)
+	if empty.String() != "[]\n" {
+		t.Errorf("empty JSON = %q, want []", empty.String())
+	}
+}
+
+func TestTerse(t *testing.T) {
+	var b bytes.Buffer
+	WriteTerse(&b, sample())
+	if got, want := b.String(), "99\n666\n4242\n4243\n"; got != want {
+		t.Errorf("terse = %q, want %q", got, want)
+	}
+}
+
+func TestEscape(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"java", "java"},
+		{"ev\x1b[31mil\nx", `ev\x1b[31mil\nx`},
+		{"tab\there", `tab\there`},
+		{`back\slash`, `back\\slash`},
+		{"bad\xffutf8", `bad\xffutf8`},
+		{"del\x7f", `del\x7f`},
+		{"héllo wörld", "héllo wörld"},
+		{"c1\u0085ctl", `c1\u0085ctl`},
+		{"bidi\u202eevil", `bidi\u202eevil`},
+	} {
+		if got := Escape(tc.in); got != tc.want {
+			t.Errorf("Escape(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestParsePort(t *testing.T) {
+	services := Services{"http": {80}, "domain": {53}}
+	for _, tc := range []struct {
+		in      string
+		want    []PortRange
+		wantErr string
+	}{
+		{"8080", []PortRange{{8080, 8080}}, ""},
+		{"8000-8080", []PortRange{{8000, 8080}}, ""},
+		{"HTTP", []PortRange{{80, 80}}, ""},
+		{"0", nil, "not a port"},
+		{"65536", nil, "not a port"},
+		{"80-70", nil, "backwards"},
+		{"80-x", nil, "not a port range"},
+		{"nosuch", nil, "unknown service"},
+		{"", nil, "empty port"},
+	} {
+		got, err := ParsePort(tc.in, services)
+		if tc.wantErr != "" {
+			var ue *UsageError
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !errors.As(err, &ue) {
+				t.Errorf("ParsePort(%q) err = %v, want a usage error containing %q", tc.in, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || !cmp.Equal(got, tc.want) {
+			t.Errorf("ParsePort(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
+		}
+	}
+	if _, err := ParsePort("http", nil); err == nil || !strings.Contains(err.Error(), "no /etc/services") {
+		t.Errorf("service name without /etc/services: err = %v", err)
+	}
+}
+
+func TestParseServices(t *testing.T) {
+	in := "# comment\nhttp\t\t80/tcp\t\twww # WorldWideWeb\nhttp 80/udp\ndomain 53/udp\nbroken\nbad x/tcp\n"
+	s, err := ParseServices(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Services{"http": {80}, "www": {80}, "domain": {53}}
+	if diff := cmp.Diff(want, s); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestParseState(t *testing.T) {
+	for in, want := range map[string]State{
+		"close-wait": CloseWait, "CLOSE_WAIT": CloseWait, "close_wait": CloseWait,
+		"estab": Established, "listening": Listen, "time-wait": TimeWait, "fin-wait-2": FinWait2, "unconn": Unconn,
+	} {
+		if got, err := ParseState(in); got != want || err != nil {
+			t.Errorf("ParseState(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := ParseState("waiting"); err == nil {
+		t.Error("ParseState(waiting) did not fail")
+	}
+}
+
+func TestFilterMatchPort(t *testing.T) {
+	s := Socket{Proto: TCP, Family: Inet, State: Established, Local: ep("127.0.0.1", 40000), Remote: epp("127.0.0.1", 8080)}
+	for _, tc := range []struct {
+		side Side
+		want bool
+	}{{SideLocal, false}, {SideRemote, true}, {SideAny, true}} {
+		f := Filter{Ports: []PortRange{{8080, 8080}}, Side: tc.side}
+		if got := f.MatchSocket(&s); got != tc.want {
+			t.Errorf("side %v: match = %v, want %v", tc.side, got, tc.want)
+		}
+	}
+	u := Socket{Proto: Unix, Family: Local, State: Listen}
+	if (&Filter{Ports: []PortRange{{1, 65535}}}).MatchSocket(&u) {
+		t.Error("a port filter matched a unix socket")
+	}
+}
+
+// fakeSource serves fixed sockets and owners to the resolver.
+type fakeSource struct {
+	socks  []Socket
+	owners map[uint64][]Owner
+	procs  map[int]*Process
+}
+
+func (f *fakeSource) Sockets(*Filter) ([]Socket, error) {
+	return append([]Socket(nil), f.socks...), nil
+}
+
+func (f *fakeSource) AttachOwners(socks []Socket) (Unseen, error) {
+	for i := range socks {
+		socks[i].Owners = append([]Owner(nil), f.owners[socks[i].Inode]...)
+	}
+	return Unseen{Denied: 2, Hint: "be root"}, nil
+}
+
+func (f *fakeSource) Process(pid int) (*Process, error) {
+	if p, ok := f.procs[pid]; ok {
+		c := *p
+		return &c, nil
+	}
+	return nil, ErrGone
+}
+
+func TestResolve(t *testing.T) {
+	src := &fakeSource{
+		socks: []Socket{
+			{Proto: TCP, Family: Inet, State: Listen, Local: ep("0.0.0.0", 8080), Inode: 10, UID: 1000},
+			{Proto: TCP, Family: Inet, State: Established, Local: ep("127.0.0.1", 8080), Remote: epp("127.0.0.1", 5000), Inode: 11, UID: 1000},
+			{Proto: TCP, Family: Inet, State: Established, Local: ep("127.0.0.1", 5000), Remote: epp("127.0.0.1", 8080), Inode: 12, UID: 0},
+			{Proto: TCP, Family: Inet, State: TimeWait, Local: ep("127.0.0.1", 8080), Remote: epp("127.0.0.1", 5001), UID: 1000},
+		},
+		owners: map[uint64][]Owner{
+			10: {{PID: 4243, FD: 3}, {PID: 4242, FD: 5}},
+			11: {{PID: 4242, FD: 17}, {PID: 7, FD: 1}}, // 7 exits before it is described
+			12: {{PID: 500, FD: 4}},
+		},
+		procs: map[int]*Process{4242: {PID: 4242, Comm: "java", UID: 1000}, 4243: {PID: 4243, Comm: "java", UID: 1000}, 500: {PID: 500, Comm: "curl", UID: 0}},
+	}
+	r := &Resolver{Sockets: src, Owners: src, UserName: func(uid int64) string { return map[int64]string{0: "root", 1000: "app"}[uid] }}
+
+	type row struct {
+		State State
+		Port  uint16
+		PIDs  []int
+	}
+	rows := func(res *Result) []row {
+		var out []row
+		for _, s := range res.Sockets {
+			r := row{State: s.State, Port: s.Local.Port}
+			for _, o := range s.Owners {
+				r.PIDs = append(r.PIDs, o.PID)
+				if o.Proc == nil || o.Proc.User == "" {
+					t.Errorf("owner %d not described", o.PID)
+				}
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		f    Filter
+		want []row
+	}{
+		{"local port", Filter{Ports: []PortRange{{8080, 8080}}}, []row{
+			{Listen, 8080, []int{4242, 4243}}, {Established, 8080, []int{4242}}, {TimeWait, 8080, nil}}},
+		{"any side", Filter{Ports: []PortRange{{8080, 8080}}, Side: SideAny, States: []State{Established}}, []row{
+			{Established, 5000, []int{500}}, {Established, 8080, []int{4242}}}},
+		{"pid keeps only that owner", Filter{PIDs: []int{4243}}, []row{{Listen, 8080, []int{4243}}}},
+		{"user matches owners, and ownerless sockets by their uid", Filter{UIDs: []int64{1000}}, []row{
+			{Listen, 8080, []int{4242, 4243}}, {Established, 8080, []int{4242}}, {TimeWait, 8080, nil}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := r.Resolve(&tc.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, rows(res)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			if res.Unseen.Denied != 2 {
+				t.Errorf("unseen = %+v", res.Unseen)
+			}
+		})
+	}
+}
