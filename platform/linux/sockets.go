@@ -1,20 +1,131 @@
 package linux
 
 import (
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"syscall"
 
 	"github.com/gosof/gosof/core"
 )
 
 // Sockets lists the sockets of the current network namespace: through
-// NETLINK_SOCK_DIAG, or /proc/net when netlink is refused or ProcNetOnly is set.
-// PLACEHOLDER: the sock_diag and /proc/net readers replace this file.
+// NETLINK_SOCK_DIAG, or /proc/net when netlink is refused or ProcNetOnly is
+// set. A protocol whose netlink dump fails (a kernel without raw_diag, say)
+// is read from /proc/net alone.
 type Sockets struct {
 	FS          FS
 	ProcNetOnly bool
+	// Order is the byte order of the host that wrote the /proc/net files
+	// (see ParseProcNetInet); nil means this host's, binary.NativeEndian.
+	Order binary.ByteOrder
 }
 
-// Sockets implements core.SocketSource.
+// procTable is one kind of socket: the /proc/net file that lists it and the
+// family and protocol a sock_diag dump asks for.
+type procTable struct {
+	name    string // file in /proc/net
+	proto   core.Proto
+	family  core.Family
+	af      uint8 // sdiag_family
+	ipproto uint8 // sdiag_protocol
+}
+
+var procTables = []procTable{
+	{"tcp", core.TCP, core.Inet, afInet, ipprotoTCP},
+	{"tcp6", core.TCP, core.Inet6, afInet6, ipprotoTCP},
+	{"udp", core.UDP, core.Inet, afInet, ipprotoUDP},
+	{"udp6", core.UDP, core.Inet6, afInet6, ipprotoUDP},
+	{"udplite", core.UDPLite, core.Inet, afInet, ipprotoUDPLite},
+	{"udplite6", core.UDPLite, core.Inet6, afInet6, ipprotoUDPLite},
+	{"raw", core.Raw, core.Inet, afInet, ipprotoRaw},
+	{"raw6", core.Raw, core.Inet6, afInet6, ipprotoRaw},
+	{"unix", core.Unix, core.Local, afUnix, 0},
+}
+
+func (t procTable) wanted(f *core.Filter) bool {
+	if f == nil {
+		return true
+	}
+	// -4/-6 select inet families; they say nothing about unix sockets
+	return f.WantsProto(t.proto) && (t.family == core.Local || f.WantsFamily(t.family))
+}
+
+// Sockets implements core.SocketSource. It may return sockets f does not
+// match (the kernel's filter is coarser than core's), never fewer.
 func (s *Sockets) Sockets(f *core.Filter) ([]core.Socket, error) {
-	return nil, errors.ErrUnsupported
+	if s.ProcNetOnly {
+		return s.ProcNet(f)
+	}
+	socks, failed, err := s.netlink(f)
+	if err != nil && failed == nil {
+		if netlinkRefused(err) {
+			return s.ProcNet(f)
+		}
+		return nil, err
+	}
+	netns := netnsInode(s.FS)
+	for _, t := range failed {
+		if socks, err = s.procNetTable(t, f, netns, socks); err != nil {
+			return nil, err
+		}
+	}
+	return socks, nil
+}
+
+// ProcNet lists the sockets f can match from /proc/net alone.
+func (s *Sockets) ProcNet(f *core.Filter) ([]core.Socket, error) {
+	netns := netnsInode(s.FS)
+	var socks []core.Socket
+	for _, t := range procTables {
+		if !t.wanted(f) {
+			continue
+		}
+		var err error
+		if socks, err = s.procNetTable(t, f, netns, socks); err != nil {
+			return nil, err
+		}
+	}
+	return socks, nil
+}
+
+// procNetTable appends the sockets of one /proc/net file. A file that does
+// not exist (a kernel without UDP-Lite or IPv6) lists no sockets.
+func (s *Sockets) procNetTable(t procTable, f *core.Filter, netns uint64, out []core.Socket) ([]core.Socket, error) {
+	path := s.FS.Path("net", t.name)
+	b, err := readFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return out, nil
+	}
+	if err != nil {
+		return out, err
+	}
+	if t.proto == core.Unix {
+		out, err = appendProcNetUnix(out, b, netns, f)
+	} else {
+		order := s.Order
+		if order == nil {
+			order = binary.NativeEndian
+		}
+		out, err = appendProcNetInet(out, b, order, t.proto, t.family, netns, f)
+	}
+	if err != nil {
+		return out, fmt.Errorf("%s: %w", path, err)
+	}
+	return out, nil
+}
+
+// netnsInode is the inode of the network namespace /proc/self/ns/net names
+// in fs, 0 if it cannot be read (a fixture tree has none).
+func netnsInode(fsys FS) uint64 {
+	fi, err := os.Stat(fsys.Path("self", "ns", "net"))
+	if err != nil {
+		return 0
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Ino)
+	}
+	return 0
 }

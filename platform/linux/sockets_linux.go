@@ -1,0 +1,48 @@
+package linux
+
+import (
+	"errors"
+
+	"github.com/gosof/gosof/core"
+)
+
+// openDiagFn opens the NETLINK_SOCK_DIAG socket; tests replace it to play a
+// kernel that refuses netlink.
+var openDiagFn = openDiag
+
+// Netlink lists the sockets f can match through NETLINK_SOCK_DIAG alone,
+// letting the kernel filter by state and port. When a protocol's dump
+// fails, the error says which and wraps the errno; the sockets of the
+// other protocols are still returned.
+func (s *Sockets) Netlink(f *core.Filter) ([]core.Socket, error) {
+	socks, _, err := s.netlink(f)
+	return socks, err
+}
+
+// netlink dumps every table f wants. failed lists the tables whose dump
+// failed; err with no failed tables means netlink could not be used at all.
+func (s *Sockets) netlink(f *core.Filter) (socks []core.Socket, failed []procTable, err error) {
+	c, err := openDiagFn()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer c.Close()
+	netns := netnsInode(s.FS)
+	var errs []error
+	for _, t := range procTables {
+		if !t.wanted(f) {
+			continue
+		}
+		var err error
+		if t.proto == core.Unix {
+			socks, err = c.unixDump(f, t, netns, socks)
+		} else {
+			socks, err = c.inetDump(f, t, netns, socks)
+		}
+		if err != nil {
+			failed = append(failed, t)
+			errs = append(errs, err)
+		}
+	}
+	return socks, failed, errors.Join(errs...)
+}

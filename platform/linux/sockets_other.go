@@ -1,0 +1,27 @@
+//go:build !linux
+
+package linux
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/gosof/gosof/core"
+)
+
+// Netlink needs Linux's NETLINK_SOCK_DIAG.
+func (s *Sockets) Netlink(f *core.Filter) ([]core.Socket, error) {
+	return nil, fmt.Errorf("NETLINK_SOCK_DIAG: %w", errors.ErrUnsupported)
+}
+
+func (s *Sockets) netlink(f *core.Filter) ([]core.Socket, []procTable, error) {
+	_, err := s.Netlink(f)
+	return nil, nil, err
+}
+
+// Destroy needs Linux's SOCK_DESTROY.
+func (s *Sockets) Destroy(sock *core.Socket) error {
+	return fmt.Errorf("SOCK_DESTROY: %w", errors.ErrUnsupported)
+}
+
+func netlinkRefused(err error) bool { return errors.Is(err, errors.ErrUnsupported) }
