@@ -1,0 +1,54 @@
+package solaris
+
+import (
+	"fmt"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gosof/gosof/core"
+)
+
+// Closer implements core.SocketCloser on Solaris and illumos.
+type Closer struct {
+	B *Backend
+}
+
+// Shutdown cannot work here: Solaris has no way to take another
+// process's descriptor.
+func (c *Closer) Shutdown(*core.Socket, core.Owner) error { return errShutdown }
+
+// Abort resets a TCP connection with TCP_IOC_ABORT_CONN on /dev/tcp
+// (needs PRIV_SYS_IP_CONFIG); the application sees the equivalent of an
+// RST, and a TIME_WAIT connection is freed at once.
+func (c *Closer) Abort(s *core.Socket) error {
+	r, err := rowOf(s)
+	if err != nil {
+		return err
+	}
+	req, err := abortConnReq(r, hostOrder())
+	if err != nil {
+		return err
+	}
+	fd, err := unix.Open("/dev/tcp", unix.O_RDONLY, 0)
+	if err != nil {
+		return fmt.Errorf("open /dev/tcp: %w", err)
+	}
+	defer unix.Close(fd)
+	sio := unix.Strioctl{
+		Cmd:    tcpIocAbortConn,
+		Timout: -1,
+		Len:    int32(len(req)),
+		Dp:     (*int8)(unsafe.Pointer(&req[0])),
+	}
+	_, err = unix.IoctlSetStrioctlRetInt(fd, unix.I_STR, &sio)
+	switch err {
+	case nil:
+		return nil
+	case unix.ENOENT:
+		return fmt.Errorf("abort tcp %s -> %s: no such connection: %w", r.Local, r.Remote, core.ErrGone)
+	case unix.EPERM, unix.EACCES:
+		return fmt.Errorf("abort tcp %s -> %s: needs PRIV_SYS_IP_CONFIG: %w", r.Local, r.Remote, core.ErrPermission)
+	}
+	return fmt.Errorf("abort tcp %s -> %s: TCP_IOC_ABORT_CONN: %w", r.Local, r.Remote, err)
+}

@@ -1,0 +1,289 @@
+package solaris
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+
+	"github.com/gosof/gosof/core"
+)
+
+// Backend is the Solaris socket and owner source over a MIB reply and a
+// /proc tree: the live kernel (OpenLive) or a capture (OpenReplay).
+type Backend struct {
+	mib   func() ([]Group, error) // one fresh MIB reply per call
+	proc  string                  // root of the /proc tree
+	order binary.ByteOrder        // of the MIB bytes and the /proc files
+	// numericUsers leaves user names as uid numbers: a replay has no
+	// passwd database from the host that made it.
+	numericUsers bool
+	// Host describes where the bytes come from (a capture's host.json).
+	Host HostInfo
+}
+
+// NewBackend builds a backend from a source of MIB replies and a /proc
+// root whose files are in byte order bo.
+func NewBackend(mib func() ([]Group, error), proc string, bo binary.ByteOrder) *Backend {
+	return &Backend{mib: mib, proc: proc, order: bo}
+}
+
+// ByteOrder is the byte order of the backend's MIB bytes and /proc files.
+func (b *Backend) ByteOrder() binary.ByteOrder { return b.order }
+
+// MIB reads and decodes one MIB reply.
+func (b *Backend) MIB() (*MIB, error) {
+	groups, err := b.mib()
+	if err != nil {
+		return nil, err
+	}
+	return DecodeMIB(groups, b.order)
+}
+
+// Sockets lists TCP and UDP sockets, IPv4 and IPv6, in every state. The
+// kernel's MIB cannot filter: core does.
+func (b *Backend) Sockets(*core.Filter) ([]core.Socket, error) {
+	m, err := b.MIB()
+	if err != nil {
+		return nil, err
+	}
+	return m.Sockets()
+}
+
+// ownerHint says how to see descriptors the fdinfo scan could not read.
+const ownerHint = "run as root: /proc/<pid>/fdinfo is readable only by the process owner"
+
+// AttachOwners fills Owners, best source first: the pids of an
+// EXPER_XPORT_PROC_INFO row (the holders now; the descriptor is not
+// told); else the descriptors whose fdinfo PR_SOCKETNAME/PR_PEERSOCKNAME
+// match the row; else the row's CreationProcess, marked Creator, which
+// may not hold the socket any more.
+func (b *Backend) AttachOwners(socks []core.Socket) (core.Unseen, error) {
+	var unseen core.Unseen
+	var idx map[matchKey][]core.Owner
+	for i := range socks {
+		s := &socks[i]
+		k, ok := s.Key.(Key)
+		if !ok {
+			continue
+		}
+		if k.Row.ProcInfo && len(k.Row.PIDs) > 0 {
+			for _, pid := range k.Row.PIDs {
+				s.Owners = append(s.Owners, core.Owner{PID: pid, FD: -1})
+			}
+			continue
+		}
+		if idx == nil {
+			var err error
+			idx, unseen, err = b.scanFdinfo()
+			if err != nil {
+				return unseen, err
+			}
+		}
+		if owners := lookupOwners(idx, &k.Row); len(owners) > 0 {
+			s.Owners = append(s.Owners, owners...)
+			continue
+		}
+		if k.Row.HasCreation && k.Row.CreationProcess > 0 {
+			s.Owners = append(s.Owners, core.Owner{PID: int(k.Row.CreationProcess), FD: -1, Creator: true})
+		}
+	}
+	return unseen, nil
+}
+
+// matchKey is what a socket's fdinfo and its MIB row have in common.
+// Addresses are unmapped: an AF_INET6 socket talking IPv4 names itself
+// ::ffff:a.b.c.d, while the kernel reports it in the IPv4 table.
+type matchKey struct {
+	proto         core.Proto // "" when the fdinfo has no PR_SOCKOPT_TYPE
+	local, remote netip.AddrPort
+}
+
+func norm(ap netip.AddrPort) netip.AddrPort {
+	if !ap.IsValid() || (ap.Addr().IsUnspecified() && ap.Port() == 0) {
+		return netip.AddrPort{}
+	}
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}
+
+func lookupOwners(idx map[matchKey][]core.Owner, r *Row) []core.Owner {
+	remote := r.Remote
+	if r.Proto == core.UDP && r.MIBState != 3 {
+		remote = netip.AddrPort{}
+	}
+	k := matchKey{r.Proto, norm(r.Local), norm(remote)}
+	owners := idx[k]
+	k.proto = ""
+	return append(slices.Clip(owners), idx[k]...)
+}
+
+// Solaris socket types (sys/socket.h): not Linux's numbers.
+const (
+	solSockDgram  = 1
+	solSockStream = 2
+)
+
+// scanFdinfo reads every process's socket descriptors and indexes them by
+// name. Processes that exit meanwhile are skipped; those whose fdinfo we
+// may not read are counted.
+func (b *Backend) scanFdinfo() (map[matchKey][]core.Owner, core.Unseen, error) {
+	idx := map[matchKey][]core.Owner{}
+	var unseen core.Unseen
+	pids, err := b.PIDs()
+	if err != nil {
+		return idx, unseen, err
+	}
+	for _, pid := range pids {
+		fds, err := b.FDs(pid)
+		switch {
+		case errors.Is(err, fs.ErrPermission):
+			unseen.Denied++
+			unseen.Hint = ownerHint
+			continue
+		case err != nil:
+			continue // exited, or a release without fdinfo
+		}
+		for _, fd := range fds {
+			d, err := b.Fdinfo(pid, fd)
+			if err != nil {
+				if errors.Is(err, core.ErrPermission) {
+					unseen.Denied++
+					unseen.Hint = ownerHint
+					break
+				}
+				continue // gone, or a file we cannot parse: not a socket we can match
+			}
+			if !d.IsSocket() || !d.HasSockName {
+				continue
+			}
+			k := matchKey{local: norm(d.SockName)}
+			if d.HasPeer {
+				k.remote = norm(d.PeerSockName)
+			}
+			if d.HasSockType {
+				switch d.SockType {
+				case solSockStream:
+					k.proto = core.TCP
+				case solSockDgram:
+					k.proto = core.UDP
+				default:
+					continue
+				}
+			}
+			idx[k] = append(idx[k], core.Owner{PID: pid, FD: fd})
+		}
+	}
+	return idx, unseen, nil
+}
+
+// Process describes pid from its psinfo.
+func (b *Backend) Process(pid int) (*core.Process, error) {
+	ps, err := b.Psinfo(pid)
+	if err != nil {
+		return nil, err
+	}
+	p := &core.Process{PID: pid, Comm: ps.Fname, UID: int64(ps.UID), Start: ps.Start}
+	if b.numericUsers {
+		p.User = strconv.FormatInt(p.UID, 10)
+	}
+	return p, nil
+}
+
+// Psinfo reads and decodes /proc/<pid>/psinfo.
+func (b *Backend) Psinfo(pid int) (*Psinfo, error) {
+	raw, err := b.readProc(strconv.Itoa(pid), "psinfo")
+	if err != nil {
+		return nil, err
+	}
+	ps, err := ParsePsinfo(raw, b.order)
+	if err != nil {
+		return nil, fmt.Errorf("process %d: %w", pid, err)
+	}
+	return ps, nil
+}
+
+// Fdinfo reads and decodes /proc/<pid>/fdinfo/<fd>.
+func (b *Backend) Fdinfo(pid, fd int) (*Fdinfo, error) {
+	raw, err := b.readProc(strconv.Itoa(pid), "fdinfo", strconv.Itoa(fd))
+	if err != nil {
+		return nil, err
+	}
+	d, err := ParseFdinfo(raw, b.order)
+	if err != nil {
+		return nil, fmt.Errorf("process %d: %w", pid, err)
+	}
+	return d, nil
+}
+
+// PIDs lists the processes in the /proc tree.
+func (b *Backend) PIDs() ([]int, error) {
+	return numericEntries(b.proc)
+}
+
+// FDs lists a process's descriptors from its fdinfo directory.
+func (b *Backend) FDs(pid int) ([]int, error) {
+	return numericEntries(filepath.Join(b.proc, strconv.Itoa(pid), "fdinfo"))
+}
+
+func numericEntries(dir string) ([]int, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var ns []int
+	for _, e := range ents {
+		if n, err := strconv.Atoi(e.Name()); err == nil && n >= 0 {
+			ns = append(ns, n)
+		}
+	}
+	slices.Sort(ns)
+	return ns, nil
+}
+
+// maxProcFile bounds what readProc reads: /proc sizes cannot be trusted
+// (fdinfo can grow between stat and read), and nothing here is near this.
+const maxProcFile = 1 << 20
+
+// readProc reads a /proc file whole, mapping "no such file" to
+// core.ErrGone and "permission denied" to core.ErrPermission.
+func (b *Backend) readProc(elem ...string) ([]byte, error) {
+	path := filepath.Join(append([]string{b.proc}, elem...)...)
+	raw, err := readBounded(path, maxProcFile)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("%s: %w", path, core.ErrGone)
+	case errors.Is(err, fs.ErrPermission):
+		return nil, fmt.Errorf("%s: %w", path, core.ErrPermission)
+	}
+	return raw, err
+}
+
+func readBounded(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	raw, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(raw)) > limit {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, limit)
+	}
+	return raw, nil
+}
+
+// hostOrder is this machine's byte order, for the live backend.
+func hostOrder() binary.ByteOrder {
+	if binary.NativeEndian.Uint16([]byte{0, 1}) == 1 {
+		return binary.BigEndian
+	}
+	return binary.LittleEndian
+}

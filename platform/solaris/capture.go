@@ -1,0 +1,156 @@
+package solaris
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// HostInfo is DIR/host.json of a capture: what the capturing host was, and
+// the byte order of every binary file in the capture.
+type HostInfo struct {
+	OS        string `json:"os"`      // uname -s: SunOS
+	Release   string `json:"release"` // uname -r / -v, e.g. "5.11 omnios-r151050"
+	Arch      string `json:"arch"`    // amd64, sparcv9
+	ByteOrder string `json:"byteorder"`
+}
+
+// ParseHostInfo reads host.json.
+func ParseHostInfo(b []byte) (HostInfo, binary.ByteOrder, error) {
+	var h HostInfo
+	if err := json.Unmarshal(b, &h); err != nil {
+		return h, nil, parseErr("host.json: %v", err)
+	}
+	bo, err := ParseByteOrder(h.ByteOrder)
+	if err != nil {
+		return h, nil, fmt.Errorf("host.json: %w", err)
+	}
+	return h, bo, nil
+}
+
+// ParseCapture reads DIR/mib2: for each group, its opthdr as three 32-bit
+// integers (level, name, len) in the capturing host's byte order, then len
+// data bytes; the end of the file ends it.
+func ParseCapture(b []byte, bo binary.ByteOrder) ([]Group, error) {
+	var groups []Group
+	for off := 0; off < len(b); {
+		if len(b)-off < opthdrSize {
+			return nil, parseErr("mib2 capture: %d stray bytes at offset %d, want a 12-byte opthdr", len(b)-off, off)
+		}
+		level, name, n := bo.Uint32(b[off:]), bo.Uint32(b[off+4:]), bo.Uint32(b[off+8:])
+		off += opthdrSize
+		if uint64(n) > uint64(len(b)-off) {
+			return nil, parseErr("mib2 capture: group level %d name %d at offset %d claims %d bytes, %d left",
+				level, name, off-opthdrSize, n, len(b)-off)
+		}
+		groups = append(groups, Group{Level: level, Name: name, Data: b[off : off+int(n)]})
+		off += int(n)
+	}
+	return groups, nil
+}
+
+// WriteCapture writes groups in the DIR/mib2 format.
+func WriteCapture(w io.Writer, groups []Group, bo binary.ByteOrder) error {
+	var buf bytes.Buffer
+	for _, g := range groups {
+		var h [opthdrSize]byte
+		bo.PutUint32(h[0:], g.Level)
+		bo.PutUint32(h[4:], g.Name)
+		bo.PutUint32(h[8:], uint32(len(g.Data)))
+		buf.Write(h[:])
+		buf.Write(g.Data)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// writeCapture writes what 'gosof debug capture' saves: one MIB reply as
+// the kernel sent it, host.json, and byte-for-byte copies of the /proc
+// files that matter: every socket descriptor's fdinfo, and the psinfo of
+// the processes that hold one or that the MIB names (PROC_INFO holders,
+// creators). The MIB is written before it is decoded: a reply gosof
+// cannot parse is exactly what the capture is for.
+func (b *Backend) writeCapture(dir string, host HostInfo) error {
+	groups, err := b.mib()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var mib bytes.Buffer
+	if err := WriteCapture(&mib, groups, b.order); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "mib2"), mib.Bytes(), 0o644); err != nil {
+		return err
+	}
+	host.ByteOrder = orderName(b.order)
+	hj, err := json.MarshalIndent(host, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "host.json"), append(hj, '\n'), 0o644); err != nil {
+		return err
+	}
+	want := map[int]bool{}
+	m, decodeErr := DecodeMIB(groups, b.order)
+	if decodeErr == nil {
+		for _, rows := range [][]Row{m.TCP, m.TCP6, m.UDP, m.UDP6} {
+			for _, r := range rows {
+				for _, pid := range r.PIDs {
+					want[pid] = true
+				}
+				if r.CreationProcess > 0 {
+					want[int(r.CreationProcess)] = true
+				}
+			}
+		}
+	}
+	pids, err := b.PIDs()
+	if err != nil {
+		return err
+	}
+	for _, pid := range pids {
+		p := strconv.Itoa(pid)
+		fds, _ := b.FDs(pid) // unreadable or gone: nothing to copy
+		for _, fd := range fds {
+			raw, err := b.readProc(p, "fdinfo", strconv.Itoa(fd))
+			if err != nil {
+				continue
+			}
+			// Keep sockets, and anything we cannot even parse.
+			if d, err := ParseFdinfo(raw, b.order); err == nil && !d.IsSocket() {
+				continue
+			}
+			if err := writeFile(filepath.Join(dir, "proc", p, "fdinfo", strconv.Itoa(fd)), raw); err != nil {
+				return err
+			}
+			want[pid] = true
+		}
+		if !want[pid] {
+			continue
+		}
+		if raw, err := b.readProc(p, "psinfo"); err == nil {
+			if err := writeFile(filepath.Join(dir, "proc", p, "psinfo"), raw); err != nil {
+				return err
+			}
+		}
+	}
+	if decodeErr != nil {
+		return fmt.Errorf("captured to %s, but gosof cannot decode this MIB reply (please send the capture): %w", dir, decodeErr)
+	}
+	return nil
+}
+
+func writeFile(path string, b []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}

@@ -1,0 +1,33 @@
+package solaris
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// OpenReplay opens a capture made by 'gosof debug capture': DIR/host.json,
+// DIR/mib2 and DIR/proc. It works on every OS; the capture's byte order
+// (host.json) says how to read it, so SPARC captures replay on x86.
+func OpenReplay(dir string) (*Backend, error) {
+	hj, err := os.ReadFile(filepath.Join(dir, "host.json"))
+	if err != nil {
+		return nil, fmt.Errorf("replay %s: %w", dir, err)
+	}
+	host, bo, err := ParseHostInfo(hj)
+	if err != nil {
+		return nil, fmt.Errorf("replay %s: %w", dir, err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "mib2"))
+	if err != nil {
+		return nil, fmt.Errorf("replay %s: %w", dir, err)
+	}
+	groups, err := ParseCapture(raw, bo)
+	if err != nil {
+		return nil, fmt.Errorf("replay %s: %w", dir, err)
+	}
+	b := NewBackend(func() ([]Group, error) { return groups, nil }, filepath.Join(dir, "proc"), bo)
+	b.numericUsers = true
+	b.Host = host
+	return b, nil
+}

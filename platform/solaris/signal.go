@@ -1,0 +1,91 @@
+package solaris
+
+import (
+	"errors"
+	"fmt"
+	"syscall"
+	"time"
+
+	"github.com/gosof/gosof/core"
+)
+
+// Signaller implements core.Signaller without pidfds: before every signal
+// it reads /proc/<pid>/psinfo again and checks pr_start against the start
+// time recorded when the process was resolved, so a recycled pid is never
+// signalled.
+type Signaller struct {
+	B    *Backend
+	Kill func(pid int, sig syscall.Signal) error // kill(2)
+	Poll time.Duration                           // Wait's polling interval; 0 is 50ms
+}
+
+// Pin checks that p still runs as the process that was resolved.
+func (s *Signaller) Pin(p *core.Process) (core.Target, error) {
+	t := &target{s: s, pid: p.PID, start: p.Start}
+	if err := t.check(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+type target struct {
+	s     *Signaller
+	pid   int
+	start uint64
+}
+
+// check fails with core.ErrGone when the pid has exited or now belongs to
+// another process.
+func (t *target) check() error {
+	ps, err := t.s.B.Psinfo(t.pid)
+	switch {
+	case errors.Is(err, core.ErrGone):
+		return fmt.Errorf("process %d: %w", t.pid, core.ErrGone)
+	case err != nil:
+		return err
+	}
+	if ps.Start != t.start {
+		return fmt.Errorf("process %d: pid now belongs to a process started at %d, not %d: %w",
+			t.pid, ps.Start, t.start, core.ErrGone)
+	}
+	return nil
+}
+
+func (t *target) Signal(sig syscall.Signal) error {
+	if err := t.check(); err != nil {
+		return err
+	}
+	switch err := t.s.Kill(t.pid, sig); {
+	case errors.Is(err, syscall.ESRCH):
+		return fmt.Errorf("process %d: %w", t.pid, core.ErrGone)
+	case errors.Is(err, syscall.EPERM):
+		return fmt.Errorf("signal %d to process %d: %w", sig, t.pid, core.ErrPermission)
+	case err != nil:
+		return fmt.Errorf("signal %d to process %d: %w", sig, t.pid, err)
+	}
+	return nil
+}
+
+// Wait polls psinfo: Solaris has no pidfd to wait on.
+func (t *target) Wait(timeout time.Duration) (bool, error) {
+	poll := t.s.Poll
+	if poll <= 0 {
+		poll = 50 * time.Millisecond
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		err := t.check()
+		if errors.Is(err, core.ErrGone) {
+			return true, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if !time.Now().Before(deadline) {
+			return false, nil
+		}
+		time.Sleep(min(poll, time.Until(deadline)))
+	}
+}
+
+func (t *target) Close() error { return nil }
