@@ -25,7 +25,8 @@ var errSurvivors = errors.New("some matched processes or sockets are still there
 // run builds the app, runs it on args and turns its outcome into an exit
 // code; it is main without os.Exit, so tests call it with captured writers.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return exitCode(newApp(stdin, stdout, stderr).Run(args), stderr)
+	app := newApp(stdin, stdout, stderr)
+	return exitCode(app.Run(interspersed(app, args)), stderr)
 }
 
 // exitCode is the one place where outcomes become exit codes.
