@@ -38,8 +38,8 @@ type jsock struct {
 }
 
 type jep struct {
-	Addr string `json:"addr"`
-	Port int    `json:"port"`
+	Addr string  `json:"addr"`
+	Port int     `json:"port"`
 	Path *string `json:"path"`
 }
 
