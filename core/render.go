@@ -32,7 +32,7 @@ func WriteTable(w io.Writer, socks []Socket, opt TableOptions) error {
 		s := &socks[i]
 		var pre string
 		if opt.NetNS {
-			pre = dash(s.NetNS != 0, strconv.FormatUint(s.NetNS, 10)) + "\t"
+			pre = NetNSLabel(s) + "\t"
 		}
 		row := fmt.Sprintf("%s%s\t%s\t%s\t%s\t%d\t%d\t", pre, ProtoLabel(s), s.State,
 			FormatLocal(s), FormatRemote(s), s.RecvQ, s.SendQ)
@@ -52,6 +52,20 @@ func dash(ok bool, s string) string {
 		return "-"
 	}
 	return s
+}
+
+// NetNSLabel names a socket's network namespace for the table: its
+// container (runtime and a 12-digit id, as docker ps shows it), else its
+// /run/netns name, else its inode.
+func NetNSLabel(s *Socket) string {
+	if s.Container != "" {
+		rt, id, _ := strings.Cut(s.Container, "://")
+		return rt + ":" + id[:min(12, len(id))]
+	}
+	if s.NetNSName != "" {
+		return Escape(s.NetNSName)
+	}
+	return dash(s.NetNS != 0, strconv.FormatUint(s.NetNS, 10))
 }
 
 // ProtoLabel is the protocol as netstat prints it: tcp, tcp6, udp6, unix...
@@ -147,9 +161,12 @@ type (
 		Inode  uint64        `json:"inode"`
 		UID    *int64        `json:"uid"`
 		NetNS  *uint64       `json:"netns"`
-		RecvQ  uint64        `json:"recv_q"`
-		SendQ  uint64        `json:"send_q"`
-		Timer  Timer         `json:"timer,omitempty"`
+		// NetNSName and Container label the namespace (--all-netns).
+		NetNSName string `json:"netns_name,omitempty"`
+		Container string `json:"container,omitempty"`
+		RecvQ     uint64 `json:"recv_q"`
+		SendQ     uint64 `json:"send_q"`
+		Timer     Timer  `json:"timer,omitempty"`
 		// ExpiresMS is how long the pending timer has left, in milliseconds.
 		ExpiresMS *int64      `json:"expires_ms,omitempty"`
 		PeerInode uint64      `json:"peer_inode,omitempty"`
@@ -180,6 +197,7 @@ func JSONSockets(socks []Socket) []JSONSocket {
 			Proto: s.Proto, Family: s.Family, Type: s.Type, State: s.State,
 			Local: toJSONEndpoint(s.Family, &s.Local), Inode: s.Inode,
 			RecvQ: s.RecvQ, SendQ: s.SendQ, Timer: s.Timer, PeerInode: s.PeerInode,
+			NetNSName: s.NetNSName, Container: s.Container,
 			Owners: make([]JSONOwner, 0, len(s.Owners)),
 		}
 		if s.Remote != nil {

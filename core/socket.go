@@ -96,6 +96,10 @@ type Socket struct {
 	Inode uint64 // 0 when the platform has none
 	UID   int64  // socket owner uid as the kernel reports it; -1 if unknown
 	NetNS uint64 // network namespace inode (Linux); 0 if unknown
+	// NetNSName is the namespace's name under /run/netns, and Container
+	// the container ("docker://id"...) its processes run in; "" if none.
+	NetNSName string
+	Container string
 
 	RecvQ, SendQ uint64
 

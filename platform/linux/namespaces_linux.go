@@ -1,0 +1,203 @@
+package linux
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gosof/gosof/core"
+)
+
+// Namespace is one network namespace in use on the host.
+type Namespace struct {
+	Inode     uint64
+	Name      string // its name under /run/netns, "" if it has none
+	Path      string // a file that refers to it: /run/netns/NAME or /proc/PID/ns/net
+	PID       int    // a member process, 0 if none (a named namespace nobody is in)
+	Container string // "docker://id"... from a member's cgroup, "" if none
+	Self      bool   // gosof's own namespace
+}
+
+// netnsDirs are where `ip netns add` bind-mounts named namespaces.
+var netnsDirs = []string{"/run/netns", "/var/run/netns"}
+
+// Namespaces finds every network namespace in use: the distinct inodes of
+// /proc/*/ns/net plus the bind mounts under /run/netns and /var/run/netns.
+// gosof's own namespace comes first, the rest by inode.
+func Namespaces(fs FS) ([]Namespace, error) {
+	self, err := nsInodeOf(fs.Path("self", "ns", "net"))
+	if err != nil {
+		return nil, fmt.Errorf("own network namespace: %w", err)
+	}
+	byIno := map[uint64]*Namespace{self: {Inode: self, Path: fs.Path("self", "ns", "net"), PID: os.Getpid(), Self: true}}
+	procfd, err := unix.Open(fs.Proc, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", fs.Proc, err)
+	}
+	defer unix.Close(procfd)
+	pids, err := listPIDs(procfd)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", fs.Proc, err)
+	}
+	link := make([]byte, 64)
+	for _, pid := range pids {
+		path := append(strconv.AppendInt(nil, int64(pid), 10), "/ns/net\x00"...)
+		n := readlinkat(procfd, &path[0], link)
+		if n <= 0 {
+			continue // exited, or not ours to see
+		}
+		ino, ok := nsInode(link[:n])
+		if !ok {
+			continue
+		}
+		if _, seen := byIno[ino]; !seen {
+			byIno[ino] = &Namespace{Inode: ino, Path: fs.Path(strconv.Itoa(int(pid)), "ns", "net"), PID: int(pid)}
+		}
+	}
+	for _, dir := range netnsDirs {
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			p := filepath.Join(dir, e.Name())
+			ino, err := nsInodeOf(p)
+			if err != nil {
+				continue // a stale file whose mount is gone
+			}
+			ns := byIno[ino]
+			if ns == nil {
+				ns = &Namespace{Inode: ino}
+				byIno[ino] = ns
+			}
+			if ns.Name == "" {
+				ns.Name, ns.Path = e.Name(), p
+			}
+		}
+	}
+	var out []Namespace
+	for _, ns := range byIno {
+		if !ns.Self && ns.PID > 0 {
+			if b, err := readFile(fs.Path(strconv.Itoa(ns.PID), "cgroup")); err == nil {
+				ns.Container = ContainerID(b)
+			}
+		}
+		out = append(out, *ns)
+	}
+	slices.SortFunc(out, func(a, b Namespace) int {
+		switch {
+		case a.Self:
+			return -1
+		case b.Self:
+			return 1
+		case a.Inode < b.Inode:
+			return -1
+		case a.Inode > b.Inode:
+			return 1
+		}
+		return 0
+	})
+	return out, nil
+}
+
+// maxPID is the largest pid Linux hands out (PID_MAX_LIMIT); namespace
+// inodes are far larger, so one number can name either unambiguously.
+const maxPID = 1 << 22
+
+// FindNamespace resolves --netns: a name under /run/netns, a namespace
+// inode, or a PID (that process's namespace).
+func FindNamespace(fs FS, spec string) (Namespace, error) {
+	all, err := Namespaces(fs)
+	if err != nil {
+		return Namespace{}, err
+	}
+	if n, err := strconv.ParseUint(spec, 10, 64); err == nil {
+		if n > maxPID {
+			for _, ns := range all {
+				if ns.Inode == n {
+					return ns, nil
+				}
+			}
+			return Namespace{}, core.Usagef("--netns %s: no network namespace with that inode is in use", spec)
+		}
+		ino, err := nsInodeOf(fs.Path(spec, "ns", "net"))
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return Namespace{}, core.Usagef("--netns %s: no such process", spec)
+			}
+			return Namespace{}, fmt.Errorf("--netns %s: %w", spec, err)
+		}
+		for _, ns := range all {
+			if ns.Inode == ino {
+				ns.PID, ns.Path = int(n), fs.Path(spec, "ns", "net")
+				return ns, nil
+			}
+		}
+		return Namespace{Inode: ino, Path: fs.Path(spec, "ns", "net"), PID: int(n)}, nil
+	}
+	if strings.ContainsRune(spec, '/') {
+		return Namespace{}, core.Usagef("--netns %q: want a name under /run/netns, a namespace inode or a PID", spec)
+	}
+	for _, ns := range all {
+		if ns.Name == spec {
+			return ns, nil
+		}
+	}
+	return Namespace{}, core.Usagef("--netns %q: no such name under /run/netns", spec)
+}
+
+// nsInodeOf is the namespace inode a /proc/PID/ns/net link or an nsfs bind
+// mount refers to.
+func nsInodeOf(path string) (uint64, error) {
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		return 0, err
+	}
+	return st.Ino, nil
+}
+
+// InNamespace runs fn on an OS thread that has joined the network namespace
+// at path. Sockets fn creates stay in that namespace. The thread is put back
+// afterwards; if that fails, it is never reused (its goroutine ends locked,
+// which makes the Go runtime terminate the thread). Joining needs
+// CAP_SYS_ADMIN; without it the error wraps core.ErrPermission.
+func InNamespace(path string, fn func() error) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			runtime.UnlockOSThread()
+			errc <- fmt.Errorf("own network namespace: %w", err)
+			return
+		}
+		defer unix.Close(orig)
+		target, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			runtime.UnlockOSThread()
+			errc <- fmt.Errorf("open %s: %w", path, err)
+			return
+		}
+		defer unix.Close(target)
+		if err := unix.Setns(target, unix.CLONE_NEWNET); err != nil {
+			runtime.UnlockOSThread()
+			if err == unix.EPERM {
+				err = fmt.Errorf("%w (%w: joining a network namespace needs root or CAP_SYS_ADMIN)", err, core.ErrPermission)
+			}
+			errc <- fmt.Errorf("setns %s: %w", path, err)
+			return
+		}
+		ferr := fn()
+		if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
+			errc <- errors.Join(ferr, fmt.Errorf("return to own network namespace: %w", err))
+			return // the thread stays locked and dies with this goroutine
+		}
+		runtime.UnlockOSThread()
+		errc <- ferr
+	}()
+	return <-errc
+}
