@@ -49,8 +49,7 @@ func (t procTable) wanted(f *core.Filter) bool {
 	if f == nil {
 		return true
 	}
-	// -4/-6 select inet families; they say nothing about unix sockets
-	return f.WantsProto(t.proto) && (t.family == core.Local || f.WantsFamily(t.family))
+	return f.WantsProto(t.proto) && f.WantsFamily(t.family)
 }
 
 // Sockets implements core.SocketSource. It may return sockets f does not
