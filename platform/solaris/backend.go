@@ -61,7 +61,7 @@ const ownerHint = "run as root: /proc/<pid>/fdinfo is readable only by the proce
 
 // AttachOwners fills Owners, best source first: the pids of an
 // EXPER_XPORT_PROC_INFO row (the holders now; the descriptor is not
-// told); else the descriptors whose fdinfo PR_SOCKETNAME/PR_PEERSOCKNAME
+// told; none listed means none); else the descriptors whose fdinfo PR_SOCKETNAME/PR_PEERSOCKNAME
 // match the row; else the row's CreationProcess, marked Creator, which
 // may not hold the socket any more.
 func (b *Backend) AttachOwners(socks []core.Socket) (core.Unseen, error) {
@@ -73,7 +73,10 @@ func (b *Backend) AttachOwners(socks []core.Socket) (core.Unseen, error) {
 		if !ok {
 			continue
 		}
-		if k.Row.ProcInfo && len(k.Row.PIDs) > 0 {
+		if k.Row.ProcInfo {
+			// The kernel's own list of holders is authoritative: an empty
+			// one (cpi_contents 0: exited process, kernel socket, TIME_WAIT)
+			// means nobody holds it, and the creator must not be blamed.
 			for _, pid := range k.Row.PIDs {
 				s.Owners = append(s.Owners, core.Owner{PID: pid, FD: -1})
 			}
@@ -136,6 +139,9 @@ func (b *Backend) scanFdinfo() (map[matchKey][]core.Owner, core.Unseen, error) {
 	idx := map[matchKey][]core.Owner{}
 	var unseen core.Unseen
 	pids, err := b.PIDs()
+	if errors.Is(err, fs.ErrNotExist) {
+		return idx, unseen, nil // a capture without /proc files
+	}
 	if err != nil {
 		return idx, unseen, err
 	}

@@ -1,0 +1,403 @@
+package solaris
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/gosof/gosof/core"
+)
+
+func readFixture(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(fixtureRoot, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func openFixture(t testing.TB, dir string) *Backend {
+	t.Helper()
+	b, err := OpenReplay(filepath.Join(fixtureRoot, dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// line prints a resolved socket compactly for comparisons.
+func line(s core.Socket) string {
+	remote := "-"
+	if s.Remote != nil {
+		remote = netip.AddrPortFrom(s.Remote.Addr, s.Remote.Port).String()
+	}
+	var owners []string
+	for _, o := range s.Owners {
+		w := fmt.Sprintf("%d/%d", o.PID, o.FD)
+		if o.Creator {
+			w += "/creator"
+		}
+		if o.Proc != nil {
+			w += "/" + o.Proc.Comm
+		}
+		owners = append(owners, w)
+	}
+	return fmt.Sprintf("%s %s %s %s %s q=%d/%d [%s]", s.Proto, s.Family, s.State,
+		netip.AddrPortFrom(s.Local.Addr, s.Local.Port), remote, s.RecvQ, s.SendQ, strings.Join(owners, " "))
+}
+
+func resolve(t *testing.T, b *Backend) []string {
+	t.Helper()
+	r := &core.Resolver{Sockets: b, Owners: b, UserName: func(uid int64) string { return fmt.Sprint(uid) }}
+	res, err := r.Resolve(&core.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, s := range res.Sockets {
+		lines = append(lines, line(s))
+	}
+	return lines
+}
+
+func TestIllumosCapture(t *testing.T) {
+	// The amd64 and SPARC captures hold the same sockets in different
+	// layouts and byte orders: they must decode to the same thing.
+	for _, dir := range []string{"illumos-amd64", "sparc"} {
+		t.Run(dir, func(t *testing.T) {
+			got := resolve(t, openFixture(t, dir))
+			want := []string{
+				"tcp inet LISTEN 0.0.0.0:80 - q=0/0 [700/-1/httpd 701/-1/httpd 702/-1/httpd]", // 703 exited: dropped
+				"tcp inet CLOSE 0.0.0.0:40010 - q=18/9 [501/-1/ssh]",                          // BOUND
+				"tcp inet CLOSE 0.0.0.0:40011 - q=20/10 [501/-1/ssh]",                         // IDLE
+				"tcp inet CLOSE 0.0.0.0:40012 - q=22/11 [501/-1/ssh]",                         // CLOSED
+				"tcp inet LISTEN 127.0.0.1:5432 - q=0/0 [600/-1/postgres]",
+				"tcp inet SYN_SENT 192.168.1.10:40001 10.0.0.1:443 q=0/0 [501/-1/ssh]",
+				"tcp inet SYN_RECV 192.168.1.10:40002 10.0.0.2:443 q=2/1 [501/-1/ssh]",
+				"tcp inet ESTABLISHED 192.168.1.10:40003 10.0.0.3:443 q=4/2 [501/-1/ssh]",
+				"tcp inet CLOSE_WAIT 192.168.1.10:40004 10.0.0.4:443 q=6/3 []",
+				"tcp inet FIN_WAIT1 192.168.1.10:40005 10.0.0.5:443 q=8/4 [501/-1/ssh]",
+				"tcp inet CLOSING 192.168.1.10:40006 10.0.0.6:443 q=10/5 [501/-1/ssh]",
+				"tcp inet LAST_ACK 192.168.1.10:40007 10.0.0.7:443 q=12/6 [501/-1/ssh]",
+				"tcp inet FIN_WAIT2 192.168.1.10:40008 10.0.0.8:443 q=14/7 [501/-1/ssh]",
+				"tcp inet TIME_WAIT 192.168.1.10:40009 10.0.0.9:443 q=16/8 []",
+				"tcp inet6 LISTEN [::]:22 - q=0/0 [500/-1/sshd]", // printed once: the 0.0.0.0:22 twin is dropped
+				"tcp inet6 LISTEN [::1]:8080 - q=0/0 [801/-1/java]",
+				"tcp inet6 SYN_SENT [2001:db8::1]:50001 [2001:db8::2]:443 q=9/7 [800/-1/curl]",
+				"tcp inet6 SYN_RECV [2001:db8::1]:50002 [2001:db8::2]:444 q=9/7 [800/-1/curl]",
+				"tcp inet6 ESTABLISHED [2001:db8::1]:50003 [2001:db8::2]:445 q=9/7 [800/-1/curl]",
+				"tcp inet6 CLOSE_WAIT [2001:db8::1]:50004 [2001:db8::2]:446 q=9/7 [800/-1/curl]",
+				"tcp inet6 FIN_WAIT1 [2001:db8::1]:50005 [2001:db8::2]:447 q=9/7 [800/-1/curl]",
+				"tcp inet6 CLOSING [2001:db8::1]:50006 [2001:db8::2]:448 q=9/7 [800/-1/curl]",
+				"tcp inet6 LAST_ACK [2001:db8::1]:50007 [2001:db8::2]:449 q=9/7 [800/-1/curl]",
+				"tcp inet6 FIN_WAIT2 [2001:db8::1]:50008 [2001:db8::2]:450 q=9/7 [800/-1/curl]",
+				"tcp inet6 TIME_WAIT [2001:db8::1]:50009 [2001:db8::2]:451 q=9/7 [800/-1/curl]",
+				"udp inet UNCONN 0.0.0.0:53 - q=0/0 [900/-1/named]",
+				"udp inet ESTABLISHED 192.168.1.10:5353 224.0.0.251:5353 q=0/0 [901/-1/mdnsd]",
+				"udp inet6 UNCONN [::]:123 - q=0/0 [902/-1/ntpd]", // the 0.0.0.0:123 twin is dropped
+				"udp inet6 ESTABLISHED [2001:db8::1]:6000 [2001:db8::9]:7000 q=0/0 [903/-1/evil\x1b[31m]",
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("sockets (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestFdinfoOwners(t *testing.T) {
+	got := resolve(t, openFixture(t, "solaris11-fdinfo"))
+	want := []string{
+		"tcp inet ESTABLISHED 172.27.10.9:22 172.27.10.79:38576 q=20/10 [1200/5/sshd 1201/4/sshd]",
+		"tcp inet LISTEN 172.27.10.9:111 - q=0/0 []", // kernel socket: no creator either
+		"tcp inet ESTABLISHED 172.27.10.9:2049 172.27.10.2:1023 q=0/0 [77/-1/creator/nfsd]",
+		"tcp inet ESTABLISHED 172.27.10.9:41000 172.27.10.1:3306 q=0/0 [1300/7/java]", // v4-mapped fdinfo name
+		"tcp inet6 LISTEN [::]:22 - q=0/0 [1200/3/sshd]",
+		"udp inet UNCONN 0.0.0.0:514 - q=0/0 [1400/9/syslogd]", // no socket type item: matched on names
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("sockets (-want +got):\n%s", diff)
+	}
+}
+
+func TestLegacyRows(t *testing.T) {
+	got := resolve(t, openFixture(t, "solaris10-legacy"))
+	// No creation fields: the 0.0.0.0:22 and :::22 rows cannot be proven
+	// to be one socket, so both stay; nobody is known to hold them.
+	want := []string{
+		"tcp inet LISTEN 0.0.0.0:22 - q=0/0 []",
+		"tcp inet ESTABLISHED 10.1.1.1:22 10.1.1.2:60000 q=4/3 []",
+		"tcp inet6 LISTEN [::]:22 - q=0/0 []",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("sockets (-want +got):\n%s", diff)
+	}
+	m, err := openFixture(t, "solaris10-legacy").MIB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.ProcInfo || m.TCP[0].HasCreation || len(m.UDP) != 0 || len(m.UDP6) != 0 {
+		t.Errorf("legacy MIB: ProcInfo %v, HasCreation %v, UDP %d, UDP6 %d rows", m.ProcInfo, m.TCP[0].HasCreation, len(m.UDP), len(m.UDP6))
+	}
+}
+
+func TestProcInfoRows(t *testing.T) {
+	m, err := openFixture(t, "illumos-amd64").MIB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byPort := map[uint16]Row{}
+	for _, r := range m.TCP {
+		byPort[r.Local.Port()] = r
+	}
+	for _, tc := range []struct {
+		port     uint16
+		contents uint16
+		pids     []int
+	}{
+		{80, 1, []int{700, 701, 702, 703}}, // several
+		{5432, 1, []int{600}},              // one
+		{40009, 0, []int{}},                // none, cpi_tot_size 16
+		{40004, 0, []int{}},                // none, cpi_tot_size 12
+	} {
+		r := byPort[tc.port]
+		if !r.ProcInfo || r.Contents != tc.contents || !cmp.Equal(r.PIDs, tc.pids) {
+			t.Errorf("port %d: ProcInfo %v contents %d pids %v, want contents %d pids %v", tc.port, r.ProcInfo, r.Contents, r.PIDs, tc.contents, tc.pids)
+		}
+	}
+}
+
+func TestParseFdinfoSSHD(t *testing.T) {
+	d, err := ParseFdinfo(readFixture(t, "solaris11-fdinfo/proc/1200/fdinfo/5"), binary.LittleEndian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Fdinfo{
+		FD: 5, Mode: 0xc1b6, Ino: 0xf927, PeerPID: -1,
+		SockName: ap("172.27.10.9:22"), PeerSockName: ap("172.27.10.79:38576"),
+		HasSockName: true, HasPeer: true, SockFamily: afInet,
+		BoolOpts: 0x0a, HasBoolOpts: true, HasLinger: true,
+		SndBuf: 0xc000, RcvBuf: 0x1f768, SockType: 2, HasSockType: true, Congestion: "sunreno",
+	}
+	if diff := cmp.Diff(want, d, cmpopts.EquateComparable(netip.AddrPort{})); diff != "" {
+		t.Errorf("fdinfo (-want +got):\n%s", diff)
+	}
+	if !d.IsSocket() {
+		t.Error("IsSocket false for mode 0xc1b6")
+	}
+	reg, err := ParseFdinfo(readFixture(t, "solaris11-fdinfo/proc/1200/fdinfo/0"), binary.LittleEndian)
+	if err != nil || reg.IsSocket() || reg.Path != "/dev/null" {
+		t.Errorf("regular file: %+v, %v", reg, err)
+	}
+}
+
+func TestParsePsinfo(t *testing.T) {
+	for _, tc := range []struct {
+		path string
+		bo   binary.ByteOrder
+	}{{"illumos-amd64/proc/600/psinfo", binary.LittleEndian}, {"sparc/proc/600/psinfo", binary.BigEndian}} {
+		p, err := ParsePsinfo(readFixture(t, tc.path), tc.bo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := &Psinfo{PID: 600, PPID: 1, UID: 90, EUID: 90, Start: 1700000002*1e9 + 123456789,
+			Fname: "postgres", Psargs: "/opt/pg/bin/postgres -D /var/pg"}
+		if diff := cmp.Diff(want, p); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.path, diff)
+		}
+	}
+}
+
+func TestParseCtl(t *testing.T) {
+	bo := binary.LittleEndian
+	h, err := ParseCtl(readFixture(t, "ctl/ack-tcp-conn.bin"), bo)
+	if err != nil || h != (Opthdr{262, 13, 136}) || h.End() {
+		t.Errorf("ack: %+v, %v", h, err)
+	}
+	h, err = ParseCtl(readFixture(t, "ctl/end.bin"), bo)
+	if err != nil || !h.End() {
+		t.Errorf("end: %+v, %v", h, err)
+	}
+	_, err = ParseCtl(readFixture(t, "ctl/error-ack.bin"), bo)
+	var tli *TLIError
+	if !errors.As(err, &tli) || *tli != (TLIError{Prim: 9, TLIErr: 8, UnixErr: 13}) {
+		t.Errorf("error ack: %v", err)
+	}
+	for _, bad := range []string{"bad-short", "bad-prim", "bad-flags", "bad-offset", "bad-error-ack", "bad-ack-short"} {
+		if _, err := ParseCtl(readFixture(t, "ctl/"+bad+".bin"), bo); !errors.Is(err, core.ErrParse) {
+			t.Errorf("%s: err = %v, want ErrParse", bad, err)
+		}
+	}
+}
+
+// fakeStream replays control and data parts as getmsg would return them.
+type fakeStream struct {
+	msgs  [][2][]byte // control, data (nil: no data part)
+	i     int
+	data  []byte
+	chunk int
+}
+
+func (f *fakeStream) Ctl() ([]byte, error) {
+	if f.i >= len(f.msgs) {
+		return nil, errors.New("stream empty")
+	}
+	m := f.msgs[f.i]
+	f.i++
+	f.data = m[1]
+	return m[0], nil
+}
+
+func (f *fakeStream) Data(n int) ([]byte, error) {
+	if n < 1 {
+		return nil, errors.New("data buffer of 0 bytes")
+	}
+	n = min(n, len(f.data), f.chunk)
+	d := f.data[:n]
+	f.data = f.data[n:]
+	return d, nil
+}
+
+func TestReadReply(t *testing.T) {
+	bo := binary.LittleEndian
+	ack := func(level, name uint32, data []byte) [2][]byte {
+		return [2][]byte{join(OptmgmtReq(0, bo)[:4], u32b(bo, 12), u32b(bo, 16), u32b(bo, 0x20), u32b(bo, level), u32b(bo, name), u32b(bo, uint32(len(data)))), data}
+	}
+	// OptmgmtReq's first word is T_SVR4_OPTMGMT_REQ; patch to T_OPTMGMT_ACK.
+	fix := func(m [2][]byte) [2][]byte { bo.PutUint32(m[0], tOptmgmtAck); return m }
+	end := fix(ack(0, 0, nil))
+	stream := func(chunk int, msgs ...[2][]byte) *fakeStream { return &fakeStream{msgs: msgs, chunk: chunk} }
+
+	groups, err := readReply(stream(3, fix(ack(262, 0, []byte("0123456789"))), fix(ack(262, 13, []byte{})), end), bo)
+	want := []Group{{262, 0, []byte("0123456789")}, {262, 13, []byte{}}}
+	if err != nil || !cmp.Equal(want, groups) {
+		t.Errorf("readReply = %v, %v; want %v", groups, err, want)
+	}
+	_, err = readReply(stream(100, fix(ack(262, 0, []byte("x"))), [2][]byte{readFixture(t, "ctl/error-ack.bin"), nil}), bo)
+	var tli *TLIError
+	if !errors.As(err, &tli) {
+		t.Errorf("T_ERROR_ACK mid-reply: err = %v", err)
+	}
+	short := fix(ack(262, 0, []byte("abcdef")))
+	short[1] = short[1][:2] // the data part ends early
+	if _, err := readReply(stream(100, short, end), bo); !errors.Is(err, core.ErrParse) {
+		t.Errorf("short data: err = %v, want ErrParse", err)
+	}
+	req := OptmgmtReq(levelIP, bo)
+	wantReq := join(u32b(bo, 9), u32b(bo, 12), u32b(bo, 16), u32b(bo, 0x80), u32b(bo, 260), u32b(bo, 0), u32b(bo, 1))
+	if !bytes.Equal(req, wantReq) {
+		t.Errorf("OptmgmtReq = % x, want % x", req, wantReq)
+	}
+}
+
+func TestNegativeFixtures(t *testing.T) {
+	bo := binary.LittleEndian
+	mib := func(b []byte) error {
+		g, err := ParseCapture(b, bo)
+		if err != nil {
+			return err
+		}
+		m, err := DecodeMIB(g, bo)
+		if err != nil {
+			return err
+		}
+		_, err = m.Sockets()
+		return err
+	}
+	psinfo := func(b []byte) error { _, err := ParsePsinfo(b, bo); return err }
+	fdinfo := func(b []byte) error { _, err := ParseFdinfo(b, bo); return err }
+	host := func(b []byte) error { _, _, err := ParseHostInfo(b); return err }
+	for name, parse := range map[string]func([]byte) error{
+		"mib2-stray-bytes": mib, "mib2-overlong": mib, "mib2-odd-stride": mib, "mib2-small-stride": mib,
+		"mib2-no-size": mib, "mib2-short-stats": mib, "mib2-bad-state": mib, "mib2-bad-port": mib,
+		"procinfo-truncated": mib, "procinfo-bad-total": mib, "procinfo-bad-contents": mib,
+		"psinfo-short": psinfo, "psinfo-bad-start": psinfo,
+		"fdinfo-short": fdinfo, "fdinfo-unterminated": fdinfo, "fdinfo-bad-size": fdinfo,
+		"fdinfo-overrun": fdinfo, "fdinfo-short-sockaddr": fdinfo,
+		"host-bad-order.json": host, "host-not-json.json": host,
+	} {
+		t.Run(name, func(t *testing.T) {
+			if err := parse(readFixture(t, "bad/"+name)); !errors.Is(err, core.ErrParse) {
+				t.Errorf("err = %v, want one wrapping core.ErrParse", err)
+			}
+		})
+	}
+	ents, err := os.ReadDir(filepath.Join(fixtureRoot, "bad"))
+	if err != nil || len(ents) != 20 {
+		t.Errorf("bad/ has %d files (%v): keep this test and the generator in step", len(ents), err)
+	}
+}
+
+func TestCaptureRoundTrip(t *testing.T) {
+	src := openFixture(t, "solaris11-fdinfo")
+	dir := t.TempDir()
+	if err := src.writeCapture(dir, HostInfo{OS: "SunOS", Release: "5.11", Arch: "i86pc"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"mib2", "proc/1200/fdinfo/5", "proc/1200/psinfo", "proc/77/psinfo"} {
+		if !bytes.Equal(readFixture(t, "solaris11-fdinfo/"+f), mustRead(t, filepath.Join(dir, f))) {
+			t.Errorf("%s not copied byte for byte", f)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "proc/1200/fdinfo/0")); !os.IsNotExist(err) {
+		t.Errorf("non-socket fdinfo copied (stat err %v)", err)
+	}
+	again, err := OpenReplay(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(resolve(t, src), resolve(t, again)); diff != "" {
+		t.Errorf("replay of a capture of a replay differs (-orig +capture):\n%s", diff)
+	}
+}
+
+func mustRead(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestAbortConnReq(t *testing.T) {
+	r := Row{Proto: core.TCP, Family: core.Inet, Local: ap("10.0.0.1:22"), Remote: ap("10.0.0.2:5000"), CEState: 0}
+	b, err := abortConnReq(&r, binary.LittleEndian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) != 524 {
+		t.Fatalf("len %d, want 524", len(b))
+	}
+	le := binary.LittleEndian
+	if le.Uint16(b[0:]) != 2 || !bytes.Equal(b[2:8], []byte{0, 22, 10, 0, 0, 1}) ||
+		le.Uint16(b[256:]) != 2 || !bytes.Equal(b[258:264], []byte{0x13, 0x88, 10, 0, 0, 2}) ||
+		int32(le.Uint32(b[512:])) != -2 || int32(le.Uint32(b[516:])) != 6 || int32(le.Uint32(b[520:])) != -1 {
+		t.Errorf("request % x", b)
+	}
+	r6 := Row{Proto: core.TCP, Family: core.Inet6, Local: ap("[2001:db8::1]:443"), Remote: ap("[2001:db8::2]:40000"), CEState: 6}
+	b, err = abortConnReq(&r6, binary.BigEndian)
+	if err != nil || len(b) != 528 || binary.BigEndian.Uint16(b) != 26 || b[2] != 1 || b[3] != 0xbb || b[8] != 0x20 || b[23] != 1 {
+		t.Errorf("v6 big-endian request: %v % x", err, b[:24])
+	}
+	for _, bad := range []Row{
+		{Proto: core.UDP, Family: core.Inet, Local: ap("0.0.0.0:53")},
+		{Proto: core.TCP, Family: core.Inet, Local: ap("0.0.0.0:22"), CEState: -3},
+	} {
+		if _, err := abortConnReq(&bad, binary.LittleEndian); err == nil {
+			t.Errorf("%s %v: no error", bad.Proto, bad.CEState)
+		}
+	}
+	if !errors.Is(errShutdown, errors.ErrUnsupported) {
+		t.Error("Shutdown's error must wrap errors.ErrUnsupported")
+	}
+}
