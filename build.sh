@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# build.sh: the host binary, or the release archives for every target.
+#
+#   ./build.sh                      host binary into dist/gosof
+#   ./build.sh release              dist/gosof_<version>_<os>_<arch>.tar.gz + dist/SHA256SUMS
+#   ./build.sh release -j 4         at most 4 targets at once (default: number of cores)
+#   TARGETS="linux/amd64 linux/arm64" ./build.sh release
+#   VERSION=1.2.3 ./build.sh release
+#
+# The archives are reproducible: the same commit (and the same Go release) gives
+# the same bytes on any machine, in any directory, at any time. Everything that
+# could leak the build's circumstances is pinned: paths (-trimpath), build id,
+# version and dates (from git, never the clock), tar owner/mode/mtime/order, and
+# gzip's name and timestamp. See docs/build.md.
+set -euo pipefail
+
+cd "$(dirname "$0")"
+export LC_ALL=C
+# Others may be using this checkout: never take .git/index.lock just to
+# refresh stat data (git describe --dirty would).
+export GIT_OPTIONAL_LOCKS=0
+
+usage() {
+	sed -n '2,8s/^# \{0,1\}//p' "$0"
+	exit "${1:-2}"
+}
+
+die() { echo "build.sh: $*" >&2; exit 1; }
+
+mode=host
+jobs=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+while [ $# -gt 0 ]; do
+	case $1 in
+	release) mode=release ;;
+	-j) [ $# -ge 2 ] || usage; jobs=$2; shift ;;
+	-j*) jobs=${1#-j} ;;
+	-h | --help) usage 0 ;;
+	*) echo "build.sh: unknown argument: $1" >&2; usage ;;
+	esac
+	shift
+done
+[[ $jobs =~ ^[1-9][0-9]*$ ]] || die "-j wants a positive number, not '$jobs'"
+
+command -v go >/dev/null || die "go not found in PATH (Go 1.26 or newer, https://go.dev/dl/)"
+
+# Every target the release builds; linux/arm is two archives (GOARM=6 and 7).
+# linux/sparc64 is not here: gc cannot target SPARC (see sparc64 below).
+ALL_TARGETS="linux/amd64 linux/386 linux/arm64 linux/armv6 linux/armv7 linux/ppc64le
+linux/ppc64 linux/s390x linux/riscv64 linux/mips64le linux/loong64 solaris/amd64 illumos/amd64"
+
+# --- version, commit and date: from git, never from the clock -------------------
+
+if git rev-parse --git-dir >/dev/null 2>&1; then
+	: "${VERSION:=$(git describe --tags --always --dirty)}"
+	COMMIT=$(git rev-parse HEAD)
+	: "${SOURCE_DATE_EPOCH:=$(git log -1 --format=%ct)}"
+elif [ "$mode" = release ]; then
+	die "not a git checkout: set VERSION and SOURCE_DATE_EPOCH (seconds) for a release"
+else
+	: "${VERSION:=dev}"
+	COMMIT=unknown
+	: "${SOURCE_DATE_EPOCH:=0}"
+fi
+# The version goes into file names and -ldflags: keep it to one safe word.
+[[ $VERSION =~ ^[A-Za-z0-9][A-Za-z0-9._+-]*$ ]] || die "VERSION '$VERSION' must match [A-Za-z0-9][A-Za-z0-9._+-]*"
+[[ $SOURCE_DATE_EPOCH =~ ^[0-9]+$ ]] || die "SOURCE_DATE_EPOCH '$SOURCE_DATE_EPOCH' is not a number of seconds"
+DATE=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
+
+LDFLAGS="-s -w -buildid= -X main.version=$VERSION -X main.commit=$COMMIT -X main.date=$DATE"
+
+# The baseline of each architecture, pinned so that a GOAMD64=v3 (say) in the
+# caller's environment cannot change what the archives run on. Ignored for
+# other architectures.
+export GOAMD64=v1 GO386=sse2 GOARM64=v8.0 GOPPC64=power8 GORISCV64=rva20u64 GOMIPS64=hardfloat
+export CGO_ENABLED=0 GOFLAGS=
+
+# gobuild GOOS GOARCH GOARM OUT: one binary for one target.
+gobuild() {
+	GOOS=$1 GOARCH=$2 GOARM=$3 go build -trimpath -ldflags "$LDFLAGS" -o "$4" ./cmd/gosof
+}
+
+# checkstatic FILE: a Linux binary must have no ELF interpreter (PT_INTERP) and
+# no dynamic section (PT_DYNAMIC): then it runs on any kernel with no libc at all.
+checkstatic() {
+	local f=$1 headers
+	if command -v readelf >/dev/null; then
+		headers=$(readelf -lW "$f") || die "$f: readelf cannot read it"
+		if grep -Eq '^[[:space:]]*(INTERP|DYNAMIC)[[:space:]]' <<<"$headers"; then
+			echo "$f: not statically linked:" >&2
+			grep -E '^[[:space:]]*(INTERP|DYNAMIC)[[:space:]]|interpreter' <<<"$headers" >&2 || true
+			return 1
+		fi
+	elif command -v file >/dev/null; then
+		file -b "$f" | grep -q 'statically linked' || { echo "$f: not statically linked: $(file -b "$f")" >&2; return 1; }
+	else
+		die "cannot check static linking: install binutils (readelf)"
+	fi
+}
+
+# --- ./build.sh: the host binary -----------------------------------------------
+
+if [ "$mode" = host ]; then
+	mkdir -p dist
+	gobuild "$(go env GOHOSTOS)" "$(go env GOHOSTARCH)" "${GOARM:-}" dist/gosof
+	if [ "$(go env GOHOSTOS)" = linux ]; then checkstatic dist/gosof; fi
+	echo "dist/gosof $VERSION ($(go env GOHOSTOS)/$(go env GOHOSTARCH))"
+	exit 0
+fi
+
+# --- ./build.sh release ----------------------------------------------------------
+
+[ -f LICENSE ] && [ -f README.md ] || die "LICENSE and README.md must exist: they go into every archive"
+tar --version 2>/dev/null | grep -q 'GNU tar' || die "GNU tar is needed (--sort, --owner, --mtime)"
+
+# TARGETS: a subset; linux/arm means both armv6 and armv7.
+want=()
+sparc=auto
+for t in ${TARGETS:-$ALL_TARGETS}; do
+	case $t in
+	linux/arm) want+=(linux/armv6 linux/armv7) ;;
+	linux/sparc64) sparc=required ;;
+	*)
+		[[ " $(echo $ALL_TARGETS) " == *" $t "* ]] || die "unknown target '$t' (known: $(echo $ALL_TARGETS) linux/arm linux/sparc64)"
+		want+=("$t")
+		;;
+	esac
+done
+[ -n "${TARGETS:-}" ] && [ "$sparc" = auto ] && sparc=no
+
+mkdir -p dist
+rm -f dist/gosof_*.tar.gz dist/SHA256SUMS
+work=$(mktemp -d "${TMPDIR:-/tmp}/gosof-build.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# package NAME BINARY: dist/NAME.tar.gz with NAME/{gosof,README.md,LICENSE}.
+# Fixed owner, group, modes and mtime, sorted names, and gzip -n (no name, no
+# timestamp), so the bytes depend on the contents alone.
+package() {
+	local name=$1 bin=$2 d=$work/stage/$1
+	mkdir -p "$d"
+	cp "$bin" "$d/gosof"
+	cp README.md LICENSE "$d/"
+	chmod 0755 "$d" "$d/gosof"
+	chmod 0644 "$d/README.md" "$d/LICENSE"
+	tar --sort=name --format=gnu --owner=0 --group=0 --numeric-owner \
+		--mtime="@$SOURCE_DATE_EPOCH" -C "$work/stage" -cf - "$name" |
+		gzip -9 -n >"dist/$name.tar.gz.tmp"
+	mv "dist/$name.tar.gz.tmp" "dist/$name.tar.gz"
+}
+
+# target OS/ARCH: build, check and package one target; output to its log.
+target() {
+	local os=${1%/*} arch=${1#*/} goarm=
+	case $arch in armv6) goarm=6 arch=arm ;; armv7) goarm=7 arch=arm ;; esac
+	local name=gosof_${VERSION}_${os}_${1#*/} bin=$work/bin/${os}_${1#*/}/gosof
+	gobuild "$os" "$arch" "$goarm" "$bin"
+	if [ "$os" = linux ]; then
+		checkstatic "$bin"
+	elif command -v readelf >/dev/null; then
+		# Solaris has no stable system-call ABI: every program links libc.
+		echo "$1 links (as every Solaris program must): $(readelf -dW "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')"
+	fi
+	package "$name" "$bin"
+}
+
+# sparc64: gc has no SPARC port; gccgo does. Build with a gccgo cross compiler
+# when one is installed and can compile this module, else say why not.
+sparc64() {
+	local gccgo
+	gccgo=$(command -v sparc64-linux-gnu-gccgo sparc64-linux-gnu-gccgo-{14,13,12} 2>/dev/null | head -n1) || true
+	if [ -z "$gccgo" ]; then
+		echo "skipped linux/sparc64: no gccgo cross compiler (Debian: gccgo-12-sparc64-linux-gnu); gc cannot target SPARC"
+		return 1
+	fi
+	local bin=$work/bin/linux_sparc64/gosof log=$work/log/sparc64
+	mkdir -p "${bin%/*}"
+	# -static: libgo and libc linked in, like the gc builds. -buildid= and
+	# -trimpath keep it as reproducible as gccgo allows.
+	if ! GOOS=linux GOARCH=sparc64 CGO_ENABLED=1 GCCGO=$gccgo GOTOOLCHAIN=local \
+		go build -compiler gccgo -trimpath -gccgoflags "-static -s" \
+		-ldflags "-X main.version=$VERSION -X main.commit=$COMMIT -X main.date=$DATE" \
+		-o "$bin" ./cmd/gosof >"$log" 2>&1; then
+		echo "skipped linux/sparc64: $gccgo ($("$gccgo" -dumpfullversion 2>/dev/null || "$gccgo" -dumpversion): Go 1.18 library, no generics) cannot compile this module, which needs Go $(go list -m -f '{{.GoVersion}}') (golang.org/x/sys needs a newer Go too). First errors:"
+		grep -v '^#' "$log" | head -n 3 | sed 's/^/    /'
+		return 1
+	fi
+	checkstatic "$bin" && package "gosof_${VERSION}_linux_sparc64" "$bin"
+}
+
+mkdir -p "$work/log" "$work/bin"
+for t in "${want[@]}"; do mkdir -p "$work/bin/${t%/*}_${t#*/}"; done
+
+start=$SECONDS
+echo "gosof $VERSION (commit $COMMIT, date $DATE): ${#want[@]} targets, $jobs at a time"
+# A pool of at most $jobs background builds; each records its own status, so a
+# failure is reported with its log after the others finish.
+for t in "${want[@]}"; do
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+	log=$work/log/${t/\//_}
+	( target "$t" >"$log" 2>&1 && echo ok >"$log.status" || echo failed >"$log.status" ) &
+done
+wait
+
+failed=0
+for t in "${want[@]}"; do
+	log=$work/log/${t/\//_}
+	if [ "$(cat "$log.status" 2>/dev/null)" = ok ]; then
+		[ -s "$log" ] && cat "$log"
+		echo "ok     $t"
+	else
+		echo "FAILED $t:" >&2
+		sed 's/^/    /' "$log" >&2
+		failed=1
+	fi
+done
+[ "$failed" = 0 ] || die "some targets failed"
+
+case $sparc in
+auto) sparc64 || true ;;
+required) sparc64 || die "linux/sparc64 was asked for in TARGETS and could not be built" ;;
+esac
+
+(cd dist && sha256sum gosof_*.tar.gz >SHA256SUMS)
+echo "dist/SHA256SUMS: $(wc -l <dist/SHA256SUMS) archives in $((SECONDS - start))s"
