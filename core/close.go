@@ -1,0 +1,259 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Method is how close drops a socket.
+type Method string
+
+const (
+	// Shutdown: shutdown(SHUT_RDWR) through a duplicate of an owner's
+	// descriptor. The peer gets a FIN, the owner lives on and reads EOF.
+	Shutdown Method = "shutdown"
+	// Abort: the kernel resets the connection (SOCK_DESTROY,
+	// TCP_IOC_ABORT_CONN); works on sockets no process holds.
+	Abort Method = "abort"
+)
+
+// CloseItem is one matched socket and what close will do with it.
+type CloseItem struct {
+	Socket Socket
+	Method Method // "" when the socket is left alone
+	Skip   string // why it is left alone
+}
+
+// ClosePlan is what close will do with each matched socket.
+type ClosePlan struct {
+	Items []CloseItem
+	// Listeners are LISTEN sockets that matched but are refused: closing
+	// a listener silently breaks a server, so it takes --listen or --state listen.
+	Listeners []Socket
+	Unseen    Unseen
+}
+
+// CloseOptions choose the method and what may be closed.
+type CloseOptions struct {
+	Abort       bool // SOCK_DESTROY instead of shutdown through the owner
+	AllowListen bool // --listen or --state listen was given
+}
+
+// NewClosePlan picks a method for every resolved socket, or says why it
+// leaves it alone.
+func NewClosePlan(res *Result, opt CloseOptions) *ClosePlan {
+	p := &ClosePlan{Unseen: res.Unseen}
+	for _, s := range res.Sockets {
+		if s.State == Listen && !opt.AllowListen {
+			p.Listeners = append(p.Listeners, s)
+			continue
+		}
+		it := CloseItem{Socket: s}
+		switch {
+		case s.Proto != TCP:
+			it.Skip = fmt.Sprintf("%s sockets cannot be closed apart from their process; only TCP can", s.Proto)
+		case opt.Abort:
+			it.Method = Abort
+		case relShutdownOwner(&s) < 0 && s.HasOwners():
+			it.Skip = "the platform does not tell which descriptor holds it; try --abort"
+		case !s.HasOwners():
+			it.Skip = "no process holds it, so there is no descriptor to shut down; try --abort" + relExpiry(&s)
+		default:
+			it.Method = Shutdown
+		}
+		p.Items = append(p.Items, it)
+	}
+	return p
+}
+
+// expiry says when the kernel drops an orphaned socket by itself.
+func relExpiry(s *Socket) string {
+	if s.Timer != TimerNone && s.Expires > 0 {
+		return fmt.Sprintf(", or wait: the kernel drops it within %s", relRoundUp(s.Expires))
+	}
+	if s.State == TimeWait {
+		return ", or wait: TIME_WAIT ends by itself (60s on Linux)"
+	}
+	return ""
+}
+
+// shutdownOwner is the index of the first owner whose descriptor is known.
+func relShutdownOwner(s *Socket) int {
+	return slices.IndexFunc(s.Owners, func(o Owner) bool { return o.FD >= 0 && o.Proc != nil })
+}
+
+// Sockets counts the sockets the plan would act on.
+func (p *ClosePlan) Sockets() int {
+	n := 0
+	for i := range p.Items {
+		if p.Items[i].Method != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// SocketFate is what became of one socket of a close plan.
+type SocketFate string
+
+const (
+	SocketClosed  SocketFate = "closed"       // gone from the table
+	SocketLeft    SocketFate = "still there"  // acted on, but the socket remains
+	SocketGone    SocketFate = "already gone" // gone before we acted
+	SocketDenied  SocketFate = "not permitted"
+	SocketFailed  SocketFate = "failed"
+	SocketSkipped SocketFate = "left alone"
+)
+
+// CloseOutcome is what happened to one socket.
+type CloseOutcome struct {
+	Socket Socket
+	Method Method
+	Via    *Owner // the owner whose descriptor was shut down
+	Fate   SocketFate
+	State  State // for SocketLeft: the state it is in now
+	Err    error
+	Skip   string
+}
+
+// Gone reports whether the socket has left the table.
+func (o *CloseOutcome) Gone() bool { return o.Fate == SocketClosed || o.Fate == SocketGone }
+
+// CloseReport is the outcome of a whole close plan.
+type CloseReport struct {
+	Outcomes []CloseOutcome
+}
+
+// Survivors counts the matched sockets still in the table (left-alone ones
+// included; refused listeners are not part of the plan).
+func (r *CloseReport) Survivors() int {
+	n := 0
+	for i := range r.Outcomes {
+		if !r.Outcomes[i].Gone() {
+			n++
+		}
+	}
+	return n
+}
+
+// Execute acts on every socket of the plan through c. It does not look at
+// the table afterwards: Settle does, and turns "done" into closed or still there.
+func (p *ClosePlan) Execute(c SocketCloser) *CloseReport {
+	r := &CloseReport{Outcomes: make([]CloseOutcome, len(p.Items))}
+	for i := range p.Items {
+		it := &p.Items[i]
+		o := &r.Outcomes[i]
+		o.Socket, o.Method, o.Skip = it.Socket, it.Method, it.Skip
+		switch it.Method {
+		case "":
+			o.Fate = SocketSkipped
+		case Abort:
+			o.setErr(c.Abort(&it.Socket))
+		case Shutdown:
+			o.setErr(errors.New("no owner descriptor to shut down"))
+			// Try each holder in turn: one may have exited or closed its copy.
+			for j := range it.Socket.Owners {
+				ow := it.Socket.Owners[j]
+				if ow.FD < 0 || ow.Proc == nil {
+					continue
+				}
+				err := c.Shutdown(&it.Socket, ow)
+				o.setErr(err)
+				if err == nil {
+					o.Via = &ow
+				}
+				if !errors.Is(err, ErrGone) {
+					break
+				}
+			}
+		}
+	}
+	return r
+}
+
+// setErr records the result of one method; a nil error means done, and
+// Settle decides whether the socket is gone.
+func (o *CloseOutcome) setErr(err error) {
+	o.Err = err
+	switch {
+	case err == nil:
+		o.Fate = SocketClosed
+	case errors.Is(err, ErrGone):
+		o.Fate = SocketGone
+	case errors.Is(err, ErrPermission):
+		o.Fate = SocketDenied
+	default:
+		o.Fate = SocketFailed
+	}
+}
+
+// Settle looks at the table after closing: a socket we acted on that is
+// still there (a LAST_ACK waiting for the peer's ACK, a FIN_WAIT2 waiting
+// for the peer to close) becomes "still there", in the state it is in now.
+// A socket that left alone which has vanished anyway counts as gone.
+func (r *CloseReport) Settle(now []Socket) {
+	for i := range r.Outcomes {
+		o := &r.Outcomes[i]
+		j := slices.IndexFunc(now, func(s Socket) bool { return relSameSocket(&s, &o.Socket) })
+		switch {
+		case j >= 0 && (o.Fate == SocketClosed || o.Fate == SocketGone):
+			o.Fate, o.State = SocketLeft, now[j].State
+		case j < 0 && o.Fate != SocketClosed:
+			o.Fate = SocketGone
+		}
+	}
+}
+
+func (o *CloseOutcome) describe() string {
+	switch o.Fate {
+	case SocketClosed:
+		if o.Method == Shutdown && o.Via != nil {
+			return fmt.Sprintf("closed (shutdown through fd %d of %s, which keeps running)", o.Via.FD, OwnerLabel(*o.Via))
+		}
+		return "closed (" + string(o.Method) + ")"
+	case SocketLeft:
+		how := "shut down"
+		if o.Method == Abort {
+			how = "aborted"
+		}
+		return fmt.Sprintf("%s, but still there in %s%s", how, o.State, relLeftHint(o.State))
+	case SocketGone:
+		return "already gone"
+	case SocketSkipped:
+		return "left alone: " + o.Skip
+	}
+	if o.Err != nil {
+		return string(o.Fate) + ": " + Escape(o.Err.Error())
+	}
+	return string(o.Fate)
+}
+
+// leftHint explains why a socket we shut down can linger.
+func relLeftHint(st State) string {
+	switch st {
+	case FinWait1, FinWait2:
+		return " (our FIN is sent; the peer has not closed its end yet)"
+	case LastAck:
+		return " (waiting for the peer to acknowledge our FIN)"
+	case TimeWait:
+		return " (ends by itself within 60s)"
+	}
+	return ""
+}
+
+// stateCounts is "2000 CLOSE_WAIT, 1 LISTEN", states in TCP order.
+func relStateCounts(socks []Socket) string {
+	counts := map[State]int{}
+	for i := range socks {
+		counts[socks[i].State]++
+	}
+	var parts []string
+	for _, st := range AllStates {
+		if n := counts[st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, st))
+		}
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,183 @@
+package core
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// relFakeCloser answers per inode, and per owner pid for Shutdown.
+type relFakeCloser struct {
+	shutdownErr map[int]error    // by owner pid
+	abortErr    map[uint64]error // by inode
+	log         []string
+}
+
+func (f *relFakeCloser) Shutdown(s *Socket, o Owner) error {
+	f.log = append(f.log, fmt.Sprintf("shutdown %d via %d/%d", s.Inode, o.PID, o.FD))
+	return f.shutdownErr[o.PID]
+}
+
+func (f *relFakeCloser) Abort(s *Socket) error {
+	f.log = append(f.log, fmt.Sprintf("abort %d", s.Inode))
+	return f.abortErr[s.Inode]
+}
+
+func TestNewClosePlan(t *testing.T) {
+	srv := relProc(4242, "java")
+	lst := relHeld(Listen, 0, 10, srv)
+	cw := relHeld(CloseWait, 51000, 11, srv)
+	tw := relHeld(TimeWait, 51001, 0)
+	tw.Timer, tw.Expires = TimerTimeWait, 41500*time.Millisecond
+	solaris := relHeld(Established, 51002, 0)
+	solaris.Owners = []Owner{{PID: 77, FD: -1, Proc: relProc(77, "sol")}}
+	udp := relHeld(Unconn, 0, 12, srv)
+	udp.Proto = UDP
+	res := &Result{Sockets: []Socket{lst, cw, tw, solaris, udp}}
+
+	type row struct {
+		Inode  uint64
+		Port   uint16
+		Method Method
+		Skip   string
+	}
+	rows := func(p *ClosePlan) []row {
+		var out []row
+		for _, it := range p.Items {
+			r := row{Inode: it.Socket.Inode, Method: it.Method, Skip: it.Skip}
+			if it.Socket.Remote != nil {
+				r.Port = it.Socket.Remote.Port
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	tests := []struct {
+		name          string
+		opt           CloseOptions
+		want          []row
+		wantListeners int
+	}{
+		{name: "graceful refuses listeners", want: []row{
+			{Inode: 11, Port: 51000, Method: Shutdown},
+			{Port: 51001, Skip: "no process holds it, so there is no descriptor to shut down; try --abort, or wait: the kernel drops it within 42s"},
+			{Port: 51002, Skip: "the platform does not tell which descriptor holds it; try --abort"},
+			{Inode: 12, Skip: "udp sockets cannot be closed apart from their process; only TCP can"},
+		}, wantListeners: 1},
+		{name: "graceful with --listen", opt: CloseOptions{AllowListen: true}, want: []row{
+			{Inode: 10, Method: Shutdown},
+			{Inode: 11, Port: 51000, Method: Shutdown},
+			{Port: 51001, Skip: "no process holds it, so there is no descriptor to shut down; try --abort, or wait: the kernel drops it within 42s"},
+			{Port: 51002, Skip: "the platform does not tell which descriptor holds it; try --abort"},
+			{Inode: 12, Skip: "udp sockets cannot be closed apart from their process; only TCP can"},
+		}},
+		{name: "abort takes orphans too", opt: CloseOptions{Abort: true}, want: []row{
+			{Inode: 11, Port: 51000, Method: Abort},
+			{Port: 51001, Method: Abort},
+			{Port: 51002, Method: Abort},
+			{Inode: 12, Skip: "udp sockets cannot be closed apart from their process; only TCP can"},
+		}, wantListeners: 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := NewClosePlan(res, tc.opt)
+			if diff := cmp.Diff(tc.want, rows(p)); diff != "" {
+				t.Errorf("plan (-want +got):\n%s", diff)
+			}
+			if len(p.Listeners) != tc.wantListeners {
+				t.Errorf("refused listeners = %d, want %d", len(p.Listeners), tc.wantListeners)
+			}
+		})
+	}
+}
+
+func TestCloseExecute(t *testing.T) {
+	srv, worker := relProc(4242, "java"), relProc(4243, "java")
+	gone := fmt.Errorf("fd 3 of 4242 is closed: %w", ErrGone)
+	eperm := fmt.Errorf("pidfd_getfd: EPERM: %w", ErrPermission)
+	tests := []struct {
+		name     string
+		sock     Socket
+		opt      CloseOptions
+		closer   relFakeCloser
+		now      []Socket // the table afterwards
+		wantFate SocketFate
+		wantLog  []string
+		wantSurv int
+	}{
+		{name: "shutdown, gone", sock: relHeld(CloseWait, 51000, 11, srv), wantFate: SocketClosed,
+			wantLog: []string{"shutdown 11 via 4242/3"}},
+		{name: "first holder closed its copy, second works", sock: relHeld(CloseWait, 51000, 11, srv, worker),
+			closer: relFakeCloser{shutdownErr: map[int]error{4242: gone}}, wantFate: SocketClosed,
+			wantLog: []string{"shutdown 11 via 4242/3", "shutdown 11 via 4243/3"}},
+		{name: "not permitted stops at the first holder", sock: relHeld(CloseWait, 51000, 11, srv, worker),
+			closer: relFakeCloser{shutdownErr: map[int]error{4242: eperm}}, now: []Socket{relHeld(CloseWait, 51000, 11, srv, worker)},
+			wantFate: SocketDenied, wantSurv: 1, wantLog: []string{"shutdown 11 via 4242/3"}},
+		{name: "shut down but still in LAST_ACK", sock: relHeld(CloseWait, 51000, 11, srv),
+			now: []Socket{relHeld(LastAck, 51000, 11, srv)}, wantFate: SocketLeft, wantSurv: 1,
+			wantLog: []string{"shutdown 11 via 4242/3"}},
+		{name: "abort", sock: relHeld(Established, 51000, 11, srv), opt: CloseOptions{Abort: true}, wantFate: SocketClosed,
+			wantLog: []string{"abort 11"}},
+		{name: "abort unsupported", sock: relHeld(Established, 51000, 11, srv), opt: CloseOptions{Abort: true},
+			closer:   relFakeCloser{abortErr: map[uint64]error{11: fmt.Errorf("SOCK_DESTROY: built without CONFIG_INET_DIAG_DESTROY: EOPNOTSUPP")}},
+			now:      []Socket{relHeld(Established, 51000, 11, srv)},
+			wantFate: SocketFailed, wantSurv: 1, wantLog: []string{"abort 11"}},
+		{name: "abort finds it gone", sock: relHeld(Established, 51000, 11, srv), opt: CloseOptions{Abort: true},
+			closer:   relFakeCloser{abortErr: map[uint64]error{11: fmt.Errorf("ENOENT: %w", ErrGone)}},
+			wantFate: SocketGone, wantLog: []string{"abort 11"}},
+		{name: "orphan left alone is a survivor", sock: relHeld(TimeWait, 51000, 0), now: []Socket{relHeld(TimeWait, 51000, 0)},
+			wantFate: SocketSkipped, wantSurv: 1},
+		{name: "orphan left alone that expired meanwhile", sock: relHeld(TimeWait, 51000, 0), wantFate: SocketGone},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := NewClosePlan(&Result{Sockets: []Socket{tc.sock}}, tc.opt)
+			r := p.Execute(&tc.closer)
+			r.Settle(tc.now)
+			if got := r.Outcomes[0].Fate; got != tc.wantFate {
+				t.Errorf("fate = %q (err %v), want %q", got, r.Outcomes[0].Err, tc.wantFate)
+			}
+			if diff := cmp.Diff(tc.wantLog, tc.closer.log); diff != "" {
+				t.Errorf("calls (-want +got):\n%s", diff)
+			}
+			if got := r.Survivors(); got != tc.wantSurv {
+				t.Errorf("Survivors() = %d, want %d", got, tc.wantSurv)
+			}
+			var b bytes.Buffer
+			if err := WriteCloseReport(&b, r, nil); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(b.String(), ":51000") {
+				t.Errorf("report %q does not name the socket", b.String())
+			}
+		})
+	}
+}
+
+func TestWriteClosePlanAndReport(t *testing.T) {
+	srv := relProc(4242, "java")
+	socks := []Socket{relHeld(Listen, 0, 10, srv)}
+	for i := range 25 {
+		socks = append(socks, relHeld(CloseWait, uint16(50000+i), uint64(100+i), srv))
+	}
+	socks = append(socks, relHeld(TimeWait, 40000, 0))
+	p := NewClosePlan(&Result{Sockets: socks}, CloseOptions{})
+	var b bytes.Buffer
+	if err := WriteClosePlan(&b, p); err != nil {
+		t.Fatal(err)
+	}
+	r := p.Execute(&relFakeCloser{shutdownErr: map[int]error{}})
+	tw := relHeld(TimeWait, 40000, 0)
+	tw.Timer, tw.Expires = TimerTimeWait, 59*time.Second
+	left := &Left{Ports: []PortRange{{30116, 30116}}, Sockets: []Socket{socks[0], tw}}
+	r.Settle(left.Sockets)
+	b.WriteString("--- report\n")
+	if err := WriteCloseReport(&b, r, left); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "close-plan.golden", b.Bytes())
+}

@@ -1,0 +1,321 @@
+package core
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Protected is a process kill never signals, and why.
+type Protected struct {
+	PID int
+	Why string
+}
+
+// DefaultProtected is what kill never signals: PID 1, gosof itself and the
+// process that started it (usually the user's shell).
+func DefaultProtected() []Protected {
+	return []Protected{
+		{PID: 1, Why: "PID 1"},
+		{PID: os.Getpid(), Why: "gosof itself"},
+		{PID: os.Getppid(), Why: "gosof's parent"},
+	}
+}
+
+// KillItem is one process of a kill plan with the matched sockets it holds.
+type KillItem struct {
+	Proc    *Process
+	Sockets []Socket // the matched sockets it holds, Owners narrowed to this process
+	// Protected says why this process is never signalled; "" when it will be.
+	Protected string
+
+	target Target // set by Pin
+	pinErr error  // why Pin failed
+}
+
+// KillPlan is what kill will do: which processes get which signal, which
+// matched processes are protected, and which matched sockets no process holds.
+type KillPlan struct {
+	Items   []KillItem // ascending PID
+	Orphans []Socket   // matched sockets held by no process we can see
+	Unseen  Unseen
+
+	Signal     syscall.Signal // first signal, default SIGTERM
+	Timeout    time.Duration  // how long to wait after Signal before escalating
+	KillWait   time.Duration  // how long to wait after SIGKILL; 0 is 2s
+	NoEscalate bool
+}
+
+// NewKillPlan groups the resolved sockets by the processes that hold them.
+// An owner with no process description (it exited while resolving) is left
+// out: there is nothing to signal.
+func NewKillPlan(res *Result, protect []Protected) *KillPlan {
+	p := &KillPlan{Unseen: res.Unseen, Signal: syscall.SIGTERM, Timeout: 5 * time.Second}
+	byPID := map[int]*KillItem{}
+	for _, s := range res.Sockets {
+		held := false
+		for _, o := range s.Owners {
+			if o.Proc == nil {
+				continue
+			}
+			held = true
+			it := byPID[o.PID]
+			if it == nil {
+				it = &KillItem{Proc: o.Proc}
+				for _, pr := range protect {
+					if pr.PID == o.PID {
+						it.Protected = pr.Why
+						break
+					}
+				}
+				byPID[o.PID] = it
+			}
+			if n := len(it.Sockets); n > 0 && relSameSocket(&it.Sockets[n-1], &s) {
+				it.Sockets[n-1].Owners = append(it.Sockets[n-1].Owners, o)
+				continue
+			}
+			one := s
+			one.Owners = []Owner{o}
+			it.Sockets = append(it.Sockets, one)
+		}
+		if !held {
+			p.Orphans = append(p.Orphans, s)
+		}
+	}
+	for _, it := range byPID {
+		p.Items = append(p.Items, *it)
+	}
+	slices.SortFunc(p.Items, func(a, b KillItem) int { return cmp.Compare(a.Proc.PID, b.Proc.PID) })
+	return p
+}
+
+// Processes counts the processes the plan would signal.
+func (p *KillPlan) Processes() int {
+	n := 0
+	for i := range p.Items {
+		if p.Items[i].Protected == "" {
+			n++
+		}
+	}
+	return n
+}
+
+// Pin takes hold of every process the plan would signal, before the user
+// is asked to confirm, so that a PID recycled in the meantime is never hit.
+// A process that is already gone or may not be touched keeps its error and
+// is reported as such.
+func (p *KillPlan) Pin(s Signaller) {
+	for i := range p.Items {
+		it := &p.Items[i]
+		if it.Protected != "" || it.target != nil || it.pinErr != nil {
+			continue
+		}
+		it.target, it.pinErr = s.Pin(it.Proc)
+	}
+}
+
+// Close releases every pinned process.
+func (p *KillPlan) Close() {
+	for i := range p.Items {
+		if t := p.Items[i].target; t != nil {
+			t.Close()
+			p.Items[i].target = nil
+		}
+	}
+}
+
+// Fate is what became of one process of a kill plan.
+type Fate string
+
+const (
+	Exited      Fate = "exited"        // exited after the first signal
+	Killed      Fate = "killed"        // exited after SIGKILL
+	Alive       Fate = "still alive"   // still running when we stopped waiting
+	NotAllowed  Fate = "not permitted" // EPERM: we may not signal it
+	AlreadyGone Fate = "already gone"  // exited (or its PID was recycled) before we signalled
+	Spared      Fate = "not signalled" // protected: PID 1, gosof, its parent
+	Failed      Fate = "failed"        // another error
+)
+
+// KillOutcome is what happened to one process.
+type KillOutcome struct {
+	Proc      *Process
+	Fate      Fate
+	Sent      []syscall.Signal // signals delivered, in order
+	Waited    time.Duration    // from the first signal until it exited or we stopped waiting
+	Protected string           // why it was spared
+	Err       error            // for NotAllowed and Failed
+}
+
+// Gone reports whether the process no longer runs.
+func (o *KillOutcome) Gone() bool {
+	return o.Fate == Exited || o.Fate == Killed || o.Fate == AlreadyGone
+}
+
+// KillReport is the outcome of a whole plan.
+type KillReport struct {
+	Outcomes []KillOutcome
+}
+
+// Survivors counts the matched processes that still run (spared ones included).
+func (r *KillReport) Survivors() int {
+	n := 0
+	for i := range r.Outcomes {
+		if !r.Outcomes[i].Gone() {
+			n++
+		}
+	}
+	return n
+}
+
+// Execute signals every pinned process at once, waits up to Timeout for
+// them to exit, sends SIGKILL to those still running unless NoEscalate, and
+// says what became of each. Pin must have been called.
+func (p *KillPlan) Execute() *KillReport {
+	out := make([]KillOutcome, len(p.Items))
+	var wg sync.WaitGroup
+	for i := range p.Items {
+		it := &p.Items[i]
+		o := &out[i]
+		o.Proc = it.Proc
+		switch {
+		case it.Protected != "":
+			o.Fate, o.Protected = Spared, it.Protected
+			continue
+		case it.pinErr != nil:
+			o.Fate, o.Err = relErrFate(it.pinErr), it.pinErr
+			continue
+		case it.target == nil:
+			o.Fate, o.Err = Failed, errors.New("not pinned")
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.kill(it.target, o)
+		}()
+	}
+	wg.Wait()
+	return &KillReport{Outcomes: out}
+}
+
+// kill runs one process's signal, wait, escalate sequence.
+func (p *KillPlan) kill(t Target, o *KillOutcome) {
+	start := time.Now()
+	send := func(sig syscall.Signal) bool {
+		if err := t.Signal(sig); err != nil {
+			o.Fate, o.Err = relErrFate(err), err
+			if o.Fate == AlreadyGone && len(o.Sent) > 0 {
+				// It exited between the wait and the next signal.
+				o.Fate, o.Err = Exited, nil
+			}
+			return false
+		}
+		o.Sent = append(o.Sent, sig)
+		return true
+	}
+	wait := func(d time.Duration) (bool, bool) {
+		gone, err := t.Wait(d)
+		o.Waited = time.Since(start)
+		if err != nil {
+			o.Fate, o.Err = Failed, err
+			return false, false
+		}
+		return gone, true
+	}
+	if !send(p.Signal) {
+		return
+	}
+	first := Exited
+	if p.Signal == syscall.SIGKILL {
+		first = Killed
+	}
+	gone, ok := wait(p.Timeout)
+	switch {
+	case !ok:
+		return
+	case gone:
+		o.Fate = first
+		return
+	case p.NoEscalate || p.Signal == syscall.SIGKILL:
+		o.Fate = Alive
+		return
+	}
+	if !send(syscall.SIGKILL) {
+		return
+	}
+	kw := p.KillWait
+	if kw <= 0 {
+		kw = 2 * time.Second
+	}
+	if gone, ok = wait(kw); ok {
+		o.Fate = Alive
+		if gone {
+			o.Fate = Killed
+		}
+	}
+}
+
+func relErrFate(err error) Fate {
+	switch {
+	case errors.Is(err, ErrGone):
+		return AlreadyGone
+	case errors.Is(err, ErrPermission):
+		return NotAllowed
+	}
+	return Failed
+}
+
+// describeFate is the outcome in words: "exited after TERM (0.12s)".
+func (o *KillOutcome) describe(p *KillPlan) string {
+	first := SignalName(p.Signal)
+	switch o.Fate {
+	case Exited:
+		return fmt.Sprintf("exited after %s (%s)", first, relRound(o.Waited))
+	case Killed:
+		if len(o.Sent) > 1 {
+			return fmt.Sprintf("killed: ignored %s for %s, then KILL (%s in all)", first, relRound(p.Timeout), relRound(o.Waited))
+		}
+		return fmt.Sprintf("killed (%s)", relRound(o.Waited))
+	case Alive:
+		if len(o.Sent) > 1 {
+			return fmt.Sprintf("still alive %s after KILL (stuck in the kernel? see /proc/%d/stack)", relRound(o.Waited-p.Timeout), o.Proc.PID)
+		}
+		return fmt.Sprintf("still alive %s after %s (--no-escalate: no KILL sent)", relRound(o.Waited), first)
+	case NotAllowed:
+		return "not permitted: " + Escape(o.Err.Error())
+	case AlreadyGone:
+		return "already gone"
+	case Spared:
+		return "not signalled: " + o.Protected
+	}
+	if o.Err != nil {
+		return "failed: " + Escape(o.Err.Error())
+	}
+	return string(o.Fate)
+}
+
+func relRound(d time.Duration) time.Duration {
+	switch {
+	case d >= 10*time.Second:
+		return d.Round(time.Second)
+	case d >= time.Second:
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Millisecond)
+}
+
+// sameSocket reports whether a and b are the same kernel socket: the same
+// inode where the platform has one, else the same protocol and ends.
+func relSameSocket(a, b *Socket) bool {
+	if a.Inode != 0 || b.Inode != 0 {
+		return a.Inode == b.Inode && a.Proto == b.Proto
+	}
+	return a.Proto == b.Proto && a.Family == b.Family &&
+		compareEndpoint(&a.Local, &b.Local) == 0 && compareEndpoint(a.Remote, b.Remote) == 0
+}
