@@ -1,11 +1,13 @@
 package main
 
-import (
-	"errors"
-	"fmt"
-)
+import "github.com/gosof/gosof/platform/solaris"
 
-// openReplay reads a Solaris/illumos capture made by 'gosof debug capture'.
+// openReplay reads a Solaris/illumos capture made by 'gosof debug capture',
+// on any OS: the same backend as on the live host, over recorded bytes.
 func openReplay(dir string) (*backend, error) {
-	return nil, fmt.Errorf("--replay %s: %w", dir, errors.ErrUnsupported)
+	b, err := solaris.OpenReplay(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &backend{sockets: b, owners: b}, nil
 }

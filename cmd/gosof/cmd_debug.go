@@ -1,0 +1,40 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/platform/solaris"
+)
+
+// debugCommand holds tools for reporting problems; 'capture' saves what a
+// Solaris/illumos kernel says so that it can be replayed anywhere with
+// --replay.
+func debugCommand() *cli.Command {
+	return &cli.Command{
+		Name:   "debug",
+		Usage:  "tools for bug reports",
+		Hidden: true,
+		Subcommands: []*cli.Command{{
+			Name:      "capture",
+			Usage:     "save this Solaris/illumos host's MIB reply and socket /proc files to DIR, for 'gosof ls --replay DIR'",
+			ArgsUsage: "DIR",
+			Description: "Writes DIR/mib2 (the kernel's MIB2 reply, byte for byte), DIR/host.json and\n" +
+				"copies of /proc/<pid>/psinfo and /proc/<pid>/fdinfo/<fd> for the processes\n" +
+				"that hold sockets. Run it as root to see every process. The capture holds\n" +
+				"addresses, ports, command names and arguments: review it before sending.",
+			Action: func(c *cli.Context) error {
+				if c.NArg() != 1 {
+					return core.Usagef("usage: gosof debug capture DIR")
+				}
+				if err := solaris.Capture(c.Args().First()); err != nil {
+					return err
+				}
+				fmt.Fprintf(c.App.ErrWriter, "gosof: capture written to %s\n", c.Args().First())
+				return nil
+			},
+		}},
+	}
+}

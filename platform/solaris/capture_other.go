@@ -1,0 +1,15 @@
+//go:build !solaris
+
+package solaris
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+)
+
+// Capture reads a live Solaris/illumos kernel, so elsewhere it can only
+// say so (a capture replays on any OS).
+func Capture(dir string) error {
+	return fmt.Errorf("debug capture reads a Solaris/illumos kernel; this is %s: %w", runtime.GOOS, errors.ErrUnsupported)
+}
