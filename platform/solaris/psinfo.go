@@ -9,6 +9,7 @@ import (
 // before pr_lwp is naturally aligned).
 type Psinfo struct {
 	PID, PPID int
+	NLWP      int    // pr_nlwp: 0 for a zombie
 	UID, EUID uint32 // uid_t is unsigned
 	// Start is pr_start in nanoseconds since the epoch: it identifies this
 	// incarnation of PID, so a kill never reaches a recycled one.
@@ -20,6 +21,7 @@ type Psinfo struct {
 
 // psinfo_t offsets (LP64).
 const (
+	psNLWP    = 4
 	psPID     = 8
 	psPPID    = 12
 	psUID     = 24
@@ -46,6 +48,7 @@ func ParsePsinfo(b []byte, bo binary.ByteOrder) (*Psinfo, error) {
 		return nil, parseErr("psinfo: pr_start %d.%09d is not a time", sec, nsec)
 	}
 	p := &Psinfo{
+		NLWP:   int(f.i32(psNLWP)),
 		PID:    int(f.i32(psPID)),
 		PPID:   int(f.i32(psPPID)),
 		UID:    f.u32(psUID),

@@ -44,6 +44,10 @@ func (t *target) check() error {
 	case err != nil:
 		return err
 	}
+	if ps.NLWP == 0 {
+		// A zombie keeps its psinfo until reaped, but no longer runs.
+		return fmt.Errorf("process %d has exited (zombie): %w", t.pid, core.ErrGone)
+	}
 	if ps.Start != t.start {
 		return fmt.Errorf("process %d: pid now belongs to a process started at %d, not %d: %w",
 			t.pid, ps.Start, t.start, core.ErrGone)

@@ -209,7 +209,7 @@ func TestParsePsinfo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := &Psinfo{PID: 600, PPID: 1, UID: 90, EUID: 90, Start: 1700000002*1e9 + 123456789,
+		want := &Psinfo{NLWP: 1, PID: 600, PPID: 1, UID: 90, EUID: 90, Start: 1700000002*1e9 + 123456789,
 			Fname: "postgres", Psargs: "/opt/pg/bin/postgres -D /var/pg"}
 		if diff := cmp.Diff(want, p); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tc.path, diff)
