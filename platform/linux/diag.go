@@ -107,8 +107,9 @@ const (
 )
 
 // DiagKey names an inet socket exactly as NETLINK_SOCK_DIAG does, beyond its
-// addresses and ports: Sockets puts one in core.Socket.Key for every socket it
-// read through netlink, and Destroy uses it to reset that socket and no other.
+// addresses and ports: Sockets puts a *DiagKey in core.Socket.Key for every
+// socket it read through netlink (nil for those from /proc/net), and Destroy
+// uses it to reset that socket and no other.
 type DiagKey struct {
 	Cookie  uint64 // inet_diag_sockid.idiag_cookie (sock_gen_cookie), unix_diag_msg.udiag_cookie
 	IfIndex uint32 // inet_diag_sockid.idiag_if: the interface the socket is bound to, 0 if none
@@ -409,6 +410,7 @@ type diagDecoder struct {
 	family core.Family // inet: the family asked for
 	netns  uint64
 	slab   []core.Endpoint // Remote endpoints, allocated in chunks
+	keys   []DiagKey       // Keys, likewise
 }
 
 // dumpError is an error the kernel reported for a dump: in NLMSG_ERROR, or
@@ -529,6 +531,16 @@ func (d *diagDecoder) newEndpoint(e core.Endpoint) *core.Endpoint {
 	return &d.slab[len(d.slab)-1]
 }
 
+// newKey is newEndpoint for keys: boxing a DiagKey value in core.Socket.Key
+// would allocate once per socket, a pointer into a chunk does not.
+func (d *diagDecoder) newKey(k DiagKey) *DiagKey {
+	if len(d.keys) == cap(d.keys) {
+		d.keys = make([]DiagKey, 0, 256)
+	}
+	d.keys = append(d.keys, k)
+	return &d.keys[len(d.keys)-1]
+}
+
 // inetMsg decodes struct inet_diag_msg and its attributes.
 func (d *diagDecoder) inetMsg(m []byte, s *core.Socket) error {
 	if len(m) < inetMsgLen {
@@ -567,10 +579,10 @@ func (d *diagDecoder) inetMsg(m []byte, s *core.Socket) error {
 	if state != core.Listen && state != core.Unconn && (dport != 0 || !dst.IsUnspecified()) {
 		s.Remote = d.newEndpoint(core.Endpoint{Addr: dst, Port: dport})
 	}
-	s.Key = DiagKey{
+	s.Key = d.newKey(DiagKey{
 		IfIndex: binary.NativeEndian.Uint32(id[36:]),
 		Cookie:  uint64(binary.NativeEndian.Uint32(id[40:])) | uint64(binary.NativeEndian.Uint32(id[44:]))<<32,
-	}
+	})
 	s.Timer = inetTimer(timer)
 	if s.Timer != core.TimerNone {
 		s.Expires = time.Duration(binary.NativeEndian.Uint32(m[52:])) * time.Millisecond // idiag_expires
@@ -614,7 +626,7 @@ func (d *diagDecoder) unixMsg(m []byte, s *core.Socket) error {
 	s.Proto = core.Unix
 	s.Family = core.Local
 	s.Inode = uint64(binary.NativeEndian.Uint32(m[4:])) // udiag_ino
-	s.Key = DiagKey{Cookie: uint64(binary.NativeEndian.Uint32(m[8:])) | uint64(binary.NativeEndian.Uint32(m[12:]))<<32}
+	s.Key = d.newKey(DiagKey{Cookie: uint64(binary.NativeEndian.Uint32(m[8:])) | uint64(binary.NativeEndian.Uint32(m[12:]))<<32})
 	s.UID = -1
 	s.NetNS = d.netns
 	err := walkAttrs(m[unixMsgLen:], func(at uint16, v []byte) error {

@@ -111,38 +111,38 @@ func TestDecodeInetDiag(t *testing.T) {
 			inetMsgFields{family: afInet, state: tcpListen, sport: 8080, src: "127.0.0.1", cookie: 0x1_0000_0002, wq: 4096, uid: 1000, inode: 11,
 				attrs: [][]byte{nlattr(8, []byte{0}), nlattr(0x8000|99, make([]byte, 5))}}, // SHUTDOWN, an unknown nested one
 			core.Socket{Proto: core.TCP, Family: core.Inet, Type: core.Stream, State: core.Listen, Local: ep("127.0.0.1", 8080),
-				Inode: 11, UID: 1000, SendQ: 4096, Key: DiagKey{Cookie: 0x1_0000_0002}}},
+				Inode: 11, UID: 1000, SendQ: 4096, Key: &DiagKey{Cookie: 0x1_0000_0002}}},
 		{"tcp established v4-mapped", core.TCP,
 			inetMsgFields{family: afInet6, state: tcpEstablished, timer: 2, sport: 8443, dport: 40000, src: "::ffff:127.0.0.1", dst: "::ffff:127.0.0.1",
 				ifindex: 1, cookie: 9, expires: 1500, rq: 3, wq: 4, inode: 12},
 			core.Socket{Proto: core.TCP, Family: core.Inet6, Type: core.Stream, State: core.Established, Local: ep("::ffff:127.0.0.1", 8443),
 				Remote: epp("::ffff:127.0.0.1", 40000), Inode: 12, RecvQ: 3, SendQ: 4, Timer: core.TimerKeepalive, Expires: 1500 * time.Millisecond,
-				Key: DiagKey{Cookie: 9, IfIndex: 1}}},
+				Key: &DiagKey{Cookie: 9, IfIndex: 1}}},
 		{"tcp time-wait", core.TCP,
 			inetMsgFields{family: afInet, state: tcpTimeWait, timer: 3, sport: 40694, dport: 80, src: "192.0.2.2", dst: "203.0.113.80", expires: 59000},
 			core.Socket{Proto: core.TCP, Family: core.Inet, Type: core.Stream, State: core.TimeWait, Local: ep("192.0.2.2", 40694),
-				Remote: epp("203.0.113.80", 80), Timer: core.TimerTimeWait, Expires: 59 * time.Second, Key: DiagKey{}}},
+				Remote: epp("203.0.113.80", 80), Timer: core.TimerTimeWait, Expires: 59 * time.Second, Key: &DiagKey{}}},
 		{"tcp request socket", core.TCP,
 			inetMsgFields{family: afInet6, state: tcpNewSynRecv, timer: 1, sport: 22, dport: 5555, src: "2001:db8::1", dst: "2001:db8::2", expires: 900},
 			core.Socket{Proto: core.TCP, Family: core.Inet6, Type: core.Stream, State: core.SynRecv, Local: ep("2001:db8::1", 22),
-				Remote: epp("2001:db8::2", 5555), Timer: core.TimerRetrans, Expires: 900 * time.Millisecond, Key: DiagKey{}}},
+				Remote: epp("2001:db8::2", 5555), Timer: core.TimerRetrans, Expires: 900 * time.Millisecond, Key: &DiagKey{}}},
 		{"tcp close, never connected", core.TCP,
 			inetMsgFields{family: afInet, state: tcpClose, src: "0.0.0.0", dst: "0.0.0.0", expires: 77},
-			core.Socket{Proto: core.TCP, Family: core.Inet, Type: core.Stream, State: core.Close, Local: ep("0.0.0.0", 0), Key: DiagKey{}}},
+			core.Socket{Proto: core.TCP, Family: core.Inet, Type: core.Stream, State: core.Close, Local: ep("0.0.0.0", 0), Key: &DiagKey{}}},
 		{"udp unconnected", core.UDP,
 			inetMsgFields{family: afInet6, state: tcpClose, sport: 53, src: "::", dst: "::ffff:1.2.3.4", dport: 9},
-			core.Socket{Proto: core.UDP, Family: core.Inet6, Type: core.Dgram, State: core.Unconn, Local: ep("::", 53), Key: DiagKey{}}},
+			core.Socket{Proto: core.UDP, Family: core.Inet6, Type: core.Dgram, State: core.Unconn, Local: ep("::", 53), Key: &DiagKey{}}},
 		{"udp connected", core.UDP,
 			inetMsgFields{family: afInet, state: tcpEstablished, sport: 5000, dport: 53, src: "10.0.0.1", dst: "10.0.0.2", rq: 768},
 			core.Socket{Proto: core.UDP, Family: core.Inet, Type: core.Dgram, State: core.Established, Local: ep("10.0.0.1", 5000),
-				Remote: epp("10.0.0.2", 53), RecvQ: 768, Key: DiagKey{}}},
+				Remote: epp("10.0.0.2", 53), RecvQ: 768, Key: &DiagKey{}}},
 		{"udplite", core.UDPLite,
 			inetMsgFields{family: afInet, state: tcpClose, sport: 5001, src: "0.0.0.0"},
-			core.Socket{Proto: core.UDPLite, Family: core.Inet, Type: core.Dgram, State: core.Unconn, Local: ep("0.0.0.0", 5001), Key: DiagKey{}}},
+			core.Socket{Proto: core.UDPLite, Family: core.Inet, Type: core.Dgram, State: core.Unconn, Local: ep("0.0.0.0", 5001), Key: &DiagKey{}}},
 		{"raw connected, no port", core.Raw,
 			inetMsgFields{family: afInet, state: tcpEstablished, sport: 1, src: "0.0.0.0", dst: "10.0.0.9", attrs: [][]byte{nlattr(10, []byte{1})}},
 			core.Socket{Proto: core.Raw, Family: core.Inet, Type: core.RawType, State: core.Established, Local: ep("0.0.0.0", 1),
-				Remote: epp("10.0.0.9", 0), Key: DiagKey{}}},
+				Remote: epp("10.0.0.9", 0), Key: &DiagKey{}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -237,7 +237,7 @@ func TestDecodeUnixDiag(t *testing.T) {
 	resolveUnixPeers(got)
 	u := func(typ core.SockType, st core.State, ino uint64, path string, peer uint64, peerPath string) core.Socket {
 		s := core.Socket{Proto: core.Unix, Family: core.Local, Type: typ, State: st, Local: core.Endpoint{Path: path},
-			Inode: ino, UID: -1, NetNS: 1, PeerInode: peer, Key: DiagKey{Cookie: ino - 99}}
+			Inode: ino, UID: -1, NetNS: 1, PeerInode: peer, Key: &DiagKey{Cookie: ino - 99}}
 		if peer != 0 {
 			s.Remote = &core.Endpoint{Path: peerPath}
 		}
@@ -433,7 +433,7 @@ func TestInetDumpRequest(t *testing.T) {
 
 func TestDestroyRequest(t *testing.T) {
 	s := core.Socket{Proto: core.TCP, Family: core.Inet6, Local: ep("::ffff:127.0.0.1", 8443), Remote: epp("::ffff:127.0.0.1", 40000),
-		Key: DiagKey{Cookie: 0x0000_0002_0000_0001, IfIndex: 3}}
+		Key: &DiagKey{Cookie: 0x0000_0002_0000_0001, IfIndex: 3}}
 	b, err := destroyRequest(5, &s)
 	if err != nil {
 		t.Fatal(err)

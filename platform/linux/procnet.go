@@ -12,6 +12,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/gosof/gosof/core"
@@ -143,8 +144,9 @@ func hexPair(b []byte) (uint64, uint64, bool) {
 	return x, y, ok1 && ok2
 }
 
-// procAddr parses "ADDR:PORT" as /proc/net/tcp prints it.
-func procAddr(b []byte, order binary.ByteOrder, family core.Family) (core.Endpoint, bool) {
+// procAddr parses "ADDR:PORT" as /proc/net/tcp prints it; bigEndian is the
+// byte order of the host that printed it.
+func procAddr(b []byte, bigEndian bool, family core.Family) (core.Endpoint, bool) {
 	i := bytes.IndexByte(b, ':')
 	if i < 0 {
 		return core.Endpoint{}, false
@@ -170,7 +172,13 @@ func procAddr(b []byte, order binary.ByteOrder, family core.Family) (core.Endpoi
 		if !ok {
 			return core.Endpoint{}, false
 		}
-		order.PutUint32(raw[4*w:], uint32(v))
+		// concrete types, not a binary.ByteOrder: an interface call would
+		// move raw to the heap
+		if bigEndian {
+			binary.BigEndian.PutUint32(raw[4*w:], uint32(v))
+		} else {
+			binary.LittleEndian.PutUint32(raw[4*w:], uint32(v))
+		}
 	}
 	var addr netip.Addr
 	if family == core.Inet {
@@ -185,69 +193,15 @@ func procAddr(b []byte, order binary.ByteOrder, family core.Family) (core.Endpoi
 // f can match to out.
 func appendProcNetInet(out []core.Socket, b []byte, order binary.ByteOrder, proto core.Proto, family core.Family, netns uint64, f *core.Filter) ([]core.Socket, error) {
 	var slab []core.Endpoint
+	bigEndian := order.Uint16([]byte{0, 1}) == 1
+	out = slices.Grow(out, bytes.Count(b, []byte{'\n'}))
 	err := lines(b, "sl", func(n int, line []byte) error {
-		bad := func(what string) error {
+		s, remote, what := procInetLine(line, bigEndian, proto, family)
+		if what != "" {
 			return fmt.Errorf("line %d: %q: %s: %w", n, line, what, core.ErrParse)
 		}
-		pos := 0
-		if sl := field(line, &pos); len(sl) < 2 || sl[len(sl)-1] != ':' {
-			return bad("no slot number")
-		}
-		local, ok := procAddr(field(line, &pos), order, family)
-		if !ok {
-			return bad("bad local address")
-		}
-		remote, ok := procAddr(field(line, &pos), order, family)
-		if !ok {
-			return bad("bad remote address")
-		}
-		st, ok := parseHex(field(line, &pos))
-		if !ok || st > 0xff {
-			return bad("bad state")
-		}
-		state, ok := inetState(proto, uint8(st))
-		if !ok {
-			return bad("unknown state")
-		}
-		tx, rx, ok := hexPair(field(line, &pos))
-		if !ok {
-			return bad("bad tx_queue:rx_queue")
-		}
-		tr, when, ok := hexPair(field(line, &pos))
-		if !ok || tr > 0xff {
-			return bad("bad tr:tm->when")
-		}
-		if _, ok := parseHex(field(line, &pos)); !ok {
-			return bad("bad retrnsmt")
-		}
-		uid, ok := parseDec(field(line, &pos))
-		if !ok {
-			return bad("bad uid")
-		}
-		if _, ok := parseDec(field(line, &pos)); !ok {
-			return bad("bad timeout")
-		}
-		inode, ok := parseDec(field(line, &pos))
-		if !ok {
-			return bad("bad inode")
-		}
-		s := core.Socket{
-			Proto:  proto,
-			Family: family,
-			Type:   sockTypeOf(proto),
-			State:  state,
-			Local:  local,
-			Inode:  inode,
-			UID:    int64(uid),
-			NetNS:  netns,
-			RecvQ:  rx,
-			SendQ:  tx,
-			Timer:  inetTimer(uint8(tr)),
-		}
-		if s.Timer != core.TimerNone {
-			s.Expires = time.Duration(when) * (time.Second / userHZ)
-		}
-		if state != core.Listen && state != core.Unconn && (remote.Port != 0 || !remote.Addr.IsUnspecified()) {
+		s.NetNS = netns
+		if s.State != core.Listen && s.State != core.Unconn && (remote.Port != 0 || !remote.Addr.IsUnspecified()) {
 			if len(slab) == cap(slab) {
 				slab = make([]core.Endpoint, 0, 256)
 			}
@@ -262,6 +216,70 @@ func appendProcNetInet(out []core.Socket, b []byte, order binary.ByteOrder, prot
 	return out, err
 }
 
+// procInetLine parses one socket line of /proc/net/tcp and the like; what
+// says what is wrong with it, "" if nothing.
+func procInetLine(line []byte, bigEndian bool, proto core.Proto, family core.Family) (s core.Socket, remote core.Endpoint, what string) {
+	bad := func(w string) (core.Socket, core.Endpoint, string) { return core.Socket{}, core.Endpoint{}, w }
+	pos := 0
+	if sl := field(line, &pos); len(sl) < 2 || sl[len(sl)-1] != ':' {
+		return bad("no slot number")
+	}
+	local, ok := procAddr(field(line, &pos), bigEndian, family)
+	if !ok {
+		return bad("bad local address")
+	}
+	remote, ok = procAddr(field(line, &pos), bigEndian, family)
+	if !ok {
+		return bad("bad remote address")
+	}
+	st, ok := parseHex(field(line, &pos))
+	if !ok || st > 0xff {
+		return bad("bad state")
+	}
+	state, ok := inetState(proto, uint8(st))
+	if !ok {
+		return bad("unknown state")
+	}
+	tx, rx, ok := hexPair(field(line, &pos))
+	if !ok {
+		return bad("bad tx_queue:rx_queue")
+	}
+	tr, when, ok := hexPair(field(line, &pos))
+	if !ok || tr > 0xff {
+		return bad("bad tr:tm->when")
+	}
+	if _, ok := parseHex(field(line, &pos)); !ok {
+		return bad("bad retrnsmt")
+	}
+	uid, ok := parseDec(field(line, &pos))
+	if !ok {
+		return bad("bad uid")
+	}
+	if _, ok := parseDec(field(line, &pos)); !ok {
+		return bad("bad timeout")
+	}
+	inode, ok := parseDec(field(line, &pos))
+	if !ok {
+		return bad("bad inode")
+	}
+	s = core.Socket{
+		Proto:  proto,
+		Family: family,
+		Type:   sockTypeOf(proto),
+		State:  state,
+		Local:  local,
+		Inode:  inode,
+		UID:    int64(uid),
+		RecvQ:  rx,
+		SendQ:  tx,
+		Timer:  inetTimer(uint8(tr)),
+	}
+	if s.Timer != core.TimerNone {
+		s.Expires = time.Duration(when) * (time.Second / userHZ)
+	}
+	return s, remote, ""
+}
+
 // appendProcNetUnix parses /proc/net/unix and appends the sockets f can
 // match to out. Its lines are
 //
@@ -272,6 +290,7 @@ func appendProcNetInet(out []core.Socket, b []byte, order binary.ByteOrder, prot
 func appendProcNetUnix(out []core.Socket, b []byte, netns uint64, f *core.Filter) ([]core.Socket, error) {
 	var slab []core.Endpoint
 	var prevPath []byte // path of the line before, for names holding '\n'
+	out = slices.Grow(out, bytes.Count(b, []byte{'\n'}))
 	prevKept := false
 	err := lines(b, "Num", func(n int, line []byte) error {
 		s, path, err := procUnixLine(line)

@@ -149,7 +149,7 @@ func sameSocket(a, b *core.Socket) bool {
 func keyed(t *testing.T, socks []core.Socket) {
 	t.Helper()
 	for _, s := range socks {
-		k, ok := s.Key.(DiagKey)
+		k, ok := s.Key.(*DiagKey)
 		if !ok || k.Cookie == 0 {
 			t.Errorf("%s %v inode %d: Key = %#v, want a DiagKey with a cookie", s.Proto, s.Local, s.Inode, s.Key)
 		}
@@ -278,7 +278,7 @@ func TestNetlinkInet(t *testing.T) {
 	}
 	// the dual-stack listener is bound to lo: the key names the interface
 	lo, _ := net.InterfaceByName("lo")
-	if k, _ := got[6].Key.(DiagKey); k.IfIndex != uint32(lo.Index) {
+	if k, _ := got[6].Key.(*DiagKey); k == nil || k.IfIndex != uint32(lo.Index) {
 		t.Errorf("dual-stack listener: IfIndex %d, want lo's %d", k.IfIndex, lo.Index)
 	}
 }
@@ -569,9 +569,9 @@ func TestDestroy(t *testing.T) {
 
 	// the wrong cookie names another socket: the kernel must not touch this one
 	wrong := *client
-	k := client.Key.(DiagKey)
+	k := *client.Key.(*DiagKey)
 	k.Cookie++
-	wrong.Key = k
+	wrong.Key = k // a value works as well as a pointer
 	if err := s.Destroy(&wrong); !errors.Is(err, unix.ENOENT) {
 		t.Fatalf("Destroy with a wrong cookie: %v, want ENOENT", err)
 	}
