@@ -1,0 +1,112 @@
+package linux
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gosof/gosof/core"
+)
+
+// Destroyer resets a socket through sock_diag (SOCK_DESTROY); *Sockets is one.
+type Destroyer interface {
+	Destroy(s *core.Socket) error
+}
+
+// Closer implements core.SocketCloser.
+//
+// Shutdown takes a duplicate of the holder's descriptor with pidfd_getfd
+// (Linux 5.6, needs ptrace access to the holder: root, or CAP_SYS_PTRACE),
+// checks that the duplicate is the very socket that was resolved (same
+// inode), and calls shutdown(SHUT_RDWR) on it: the connection ends with a
+// FIN, the holder keeps its descriptor and reads EOF. Abort asks the kernel
+// to reset the socket (SOCK_DESTROY, needs CAP_NET_ADMIN).
+type Closer struct {
+	Destroyer Destroyer
+	// Signaller pins the holder, so that a recycled pid is refused the
+	// same way kill refuses it.
+	Signaller *Signaller
+}
+
+// Shutdown implements core.SocketCloser.
+func (c *Closer) Shutdown(s *core.Socket, o core.Owner) error {
+	what := fmt.Sprintf("fd %d of process %d", o.FD, o.PID)
+	if o.FD < 0 || o.Proc == nil {
+		return fmt.Errorf("%s: descriptor or process unknown", what)
+	}
+	if s.Inode == 0 {
+		return fmt.Errorf("%s: the socket has no inode to check the duplicate against", what)
+	}
+	pidfd, err := c.pidfd(o.Proc)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(pidfd)
+	dup, err := unix.PidfdGetfd(pidfd, o.FD, 0)
+	switch {
+	case err == unix.EBADF:
+		return fmt.Errorf("%s: closed since it was resolved: %w", what, core.ErrGone)
+	case err == unix.ESRCH:
+		return fmt.Errorf("%s: the process has exited: %w", what, core.ErrGone)
+	case err == unix.EPERM || err == unix.EACCES:
+		return fmt.Errorf("pidfd_getfd(%s): %s: %w: duplicating another process's descriptor needs ptrace access to it: run as root or with CAP_SYS_PTRACE (and kernel.yama.ptrace_scope < 3)",
+			what, unix.ErrnoName(err.(unix.Errno)), core.ErrPermission)
+	case err == unix.ENOSYS:
+		return fmt.Errorf("pidfd_getfd(%s): ENOSYS: this kernel has no pidfd_getfd (needs Linux 5.6 or newer); --abort (SOCK_DESTROY) may work instead: %w",
+			what, err)
+	case err != nil:
+		return fmt.Errorf("pidfd_getfd(%s): %w", what, err)
+	}
+	defer unix.Close(dup)
+	var st unix.Stat_t
+	if err := unix.Fstat(dup, &st); err != nil {
+		return fmt.Errorf("fstat duplicate of %s: %w", what, err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFSOCK || st.Ino != s.Inode {
+		return fmt.Errorf("%s is now inode %d, not socket %d: the descriptor was reused, left alone: %w",
+			what, st.Ino, s.Inode, core.ErrGone)
+	}
+	if err := unix.Shutdown(dup, unix.SHUT_RDWR); err != nil {
+		if err == unix.ENOTCONN {
+			return fmt.Errorf("shutdown(%s): ENOTCONN: the socket is not connected any more: %w", what, core.ErrGone)
+		}
+		return fmt.Errorf("shutdown(%s, SHUT_RDWR): %w", what, err)
+	}
+	return nil
+}
+
+// pidfd opens a pidfd for p and checks it is still the resolved process.
+func (c *Closer) pidfd(p *core.Process) (int, error) {
+	fd, err := unix.PidfdOpen(p.PID, 0)
+	switch {
+	case err == unix.ESRCH:
+		return -1, fmt.Errorf("process %d: %w", p.PID, core.ErrGone)
+	case err == unix.ENOSYS:
+		return -1, fmt.Errorf("pidfd_open(%d): ENOSYS: this kernel has no pidfds (needs Linux 5.6 or newer for pidfd_getfd); --abort (SOCK_DESTROY) may work instead: %w",
+			p.PID, err)
+	case err != nil:
+		return -1, fmt.Errorf("pidfd_open(%d): %w", p.PID, err)
+	}
+	sig := c.Signaller
+	if sig == nil {
+		sig = &Signaller{FS: DefaultFS()}
+	}
+	if err := sig.same(p); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
+}
+
+// Abort implements core.SocketCloser through SOCK_DESTROY.
+func (c *Closer) Abort(s *core.Socket) error {
+	if c.Destroyer == nil {
+		return fmt.Errorf("abort: no sock_diag socket source: %w", errors.ErrUnsupported)
+	}
+	err := c.Destroyer.Destroy(s)
+	if errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("%w: %w", err, core.ErrGone)
+	}
+	return err
+}

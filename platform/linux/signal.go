@@ -1,0 +1,46 @@
+package linux
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+
+	"github.com/gosof/gosof/core"
+)
+
+// procStat is what the signaller needs from /proc/[pid]/stat.
+type procStat struct {
+	State byte   // field 3: R, S, D, Z (zombie), X (dead)...
+	Start uint64 // field 22: starttime, clock ticks after boot
+}
+
+// parseStat reads /proc/[pid]/stat. The command name (field 2) is in
+// parentheses and may itself hold spaces and parentheses, so the fields
+// are counted from the last ')'.
+func parseStat(b []byte) (procStat, error) {
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return procStat{}, fmt.Errorf("stat %q: no ')' after the command name: %w", clip(b), core.ErrParse)
+	}
+	f := bytes.Fields(b[i+1:])
+	// f[0] is field 3 (state), so field 22 (starttime) is f[19].
+	if len(f) < 20 || len(f[0]) != 1 {
+		return procStat{}, fmt.Errorf("stat %q: %d fields after the command name, want at least 20: %w", clip(b), len(f), core.ErrParse)
+	}
+	start, err := strconv.ParseUint(string(f[19]), 10, 64)
+	if err != nil {
+		return procStat{}, fmt.Errorf("stat %q: starttime %q: %w", clip(b), f[19], core.ErrParse)
+	}
+	return procStat{State: f[0][0], Start: start}, nil
+}
+
+// exited reports whether a stat describes a process that has exited and
+// only waits to be reaped: it holds no descriptors any more.
+func (s procStat) exited() bool { return s.State == 'Z' || s.State == 'X' || s.State == 'x' }
+
+func clip(b []byte) []byte {
+	if len(b) > 120 {
+		return b[:120]
+	}
+	return b
+}

@@ -1,0 +1,179 @@
+package linux
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gosof/gosof/core"
+)
+
+// Signaller implements core.Signaller with pidfds (pidfd_open, Linux 5.3):
+// Pin opens a pidfd and then checks that the process behind it started when
+// the resolved one did, so a PID recycled between resolving and pinning is
+// refused as gone; after that the pidfd can only ever reach that process.
+// Signals go through pidfd_send_signal and Wait polls the pidfd.
+//
+// Where pidfd_open is missing (ENOSYS), it falls back to comparing
+// /proc/[pid]/stat starttime before every kill(2), and Wait polls /proc.
+type Signaller struct {
+	FS FS
+	// NoPidfd takes the fallback path even where pidfds work (tests use
+	// it to exercise what kernels older than 5.3 get).
+	NoPidfd bool
+	// Poll is the fallback Wait's polling interval; 0 is 20ms.
+	Poll time.Duration
+}
+
+// stat reads /proc/[pid]/stat.
+func (s *Signaller) stat(pid int) (procStat, error) {
+	b, err := readFile(s.FS.Path(strconv.Itoa(pid), "stat"))
+	switch {
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, unix.ESRCH):
+		return procStat{}, fmt.Errorf("process %d: %w", pid, core.ErrGone)
+	case errors.Is(err, fs.ErrPermission):
+		return procStat{}, fmt.Errorf("process %d: read /proc/%d/stat: %w", pid, pid, core.ErrPermission)
+	case err != nil:
+		return procStat{}, fmt.Errorf("process %d: %w", pid, err)
+	}
+	return parseStat(b)
+}
+
+// same checks that pid is still the process p described: alive, not a
+// zombie, and started at p.Start.
+func (s *Signaller) same(p *core.Process) error {
+	st, err := s.stat(p.PID)
+	if err != nil {
+		return err
+	}
+	if st.Start != p.Start {
+		return fmt.Errorf("process %d: the pid now belongs to a process started at tick %d, not %d: %w",
+			p.PID, st.Start, p.Start, core.ErrGone)
+	}
+	if st.exited() {
+		return fmt.Errorf("process %d: has exited (state %c): %w", p.PID, st.State, core.ErrGone)
+	}
+	return nil
+}
+
+// Pin implements core.Signaller.
+func (s *Signaller) Pin(p *core.Process) (core.Target, error) {
+	if p.Start == 0 {
+		// The resolver could not read the process (hidepid, or it is not
+		// ours): without a start time its identity cannot be checked.
+		return nil, fmt.Errorf("process %d: its start time could not be read, so a recycled pid cannot be ruled out: %w",
+			p.PID, core.ErrPermission)
+	}
+	if !s.NoPidfd {
+		fd, err := unix.PidfdOpen(p.PID, 0)
+		switch {
+		case err == nil:
+			// Only now is the check race-free: the pidfd was opened
+			// first, so if the pid still shows p's start time, the pidfd
+			// refers to p.
+			if err := s.same(p); err != nil {
+				unix.Close(fd)
+				return nil, err
+			}
+			return &pidfdTarget{pid: p.PID, fd: fd}, nil
+		case err == unix.ESRCH:
+			return nil, fmt.Errorf("process %d: %w", p.PID, core.ErrGone)
+		case err != unix.ENOSYS:
+			return nil, fmt.Errorf("pidfd_open(%d): %w", p.PID, err)
+		}
+	}
+	if err := s.same(p); err != nil {
+		return nil, err
+	}
+	return &statTarget{s: s, p: *p}, nil
+}
+
+// pidfdTarget is a process held by a pidfd.
+type pidfdTarget struct {
+	pid int
+	fd  int
+}
+
+func (t *pidfdTarget) Signal(sig syscall.Signal) error {
+	err := unix.PidfdSendSignal(t.fd, sig, nil, 0)
+	return signalErr(t.pid, sig, "pidfd_send_signal", err)
+}
+
+// Wait polls the pidfd, which becomes readable when the process exits
+// (after it has closed its descriptors: its sockets are released by then).
+func (t *pidfdTarget) Wait(timeout time.Duration) (bool, error) {
+	deadline := time.Now().Add(timeout)
+	pfd := []unix.PollFd{{Fd: int32(t.fd), Events: unix.POLLIN}}
+	for {
+		ms := int(time.Until(deadline).Milliseconds())
+		n, err := unix.Poll(pfd, max(ms, 0))
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return false, fmt.Errorf("poll pidfd of process %d: %w", t.pid, err)
+		case n > 0:
+			return true, nil
+		case ms <= 0:
+			return false, nil
+		}
+	}
+}
+
+func (t *pidfdTarget) Close() error { return unix.Close(t.fd) }
+
+// statTarget is a process known by pid and start time (no pidfd).
+type statTarget struct {
+	s *Signaller
+	p core.Process
+}
+
+// Signal checks the start time again right before kill(2). A window
+// remains between the check and the kill; pidfds exist to close it.
+func (t *statTarget) Signal(sig syscall.Signal) error {
+	if err := t.s.same(&t.p); err != nil {
+		return err
+	}
+	return signalErr(t.p.PID, sig, "kill", unix.Kill(t.p.PID, sig))
+}
+
+func (t *statTarget) Wait(timeout time.Duration) (bool, error) {
+	poll := t.s.Poll
+	if poll <= 0 {
+		poll = 20 * time.Millisecond
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		err := t.s.same(&t.p)
+		if errors.Is(err, core.ErrGone) {
+			return true, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if !time.Now().Before(deadline) {
+			return false, nil
+		}
+		time.Sleep(min(poll, time.Until(deadline)))
+	}
+}
+
+func (t *statTarget) Close() error { return nil }
+
+func signalErr(pid int, sig syscall.Signal, call string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case err == unix.ESRCH:
+		return fmt.Errorf("process %d: %w", pid, core.ErrGone)
+	case err == unix.EPERM:
+		return fmt.Errorf("%s(%d, SIG%s): EPERM: %w: it belongs to another user; run as root or as its owner",
+			call, pid, core.SignalName(sig), core.ErrPermission)
+	}
+	return fmt.Errorf("%s(%d, SIG%s): %w", call, pid, core.SignalName(sig), err)
+}
