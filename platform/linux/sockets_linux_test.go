@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -785,4 +786,39 @@ func BenchmarkProcNetRead(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestNetlinkUDPLite opens a UDP-Lite socket (IPPROTO_UDPLITE): its own
+// sock_diag protocol and /proc/net file.
+func TestNetlinkUDPLite(t *testing.T) {
+	fd, err := unix.Socket(unix.AF_INET6, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.IPPROTO_UDPLITE)
+	if err != nil {
+		t.Skipf("UDP-Lite socket: %v", err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Bind(fd, &unix.SockaddrInet6{Addr: netip.IPv6Loopback().As16()}); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := core.Socket{Proto: core.UDPLite, Family: core.Inet6, Type: core.Dgram, State: core.Unconn,
+		Local: ep("::1", uint16(sa.(*unix.SockaddrInet6).Port)), Inode: fdInode(t, fd), UID: int64(os.Getuid()), NetNS: liveNetNS(t)}
+	s := &Sockets{FS: DefaultFS()}
+	f := &core.Filter{Protos: []core.Proto{core.UDPLite}}
+	nl, err := s.Netlink(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pn, err := s.ProcNet(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, got := range map[string][]core.Socket{"netlink": nl, "/proc/net": pn} {
+		if d := cmp.Diff(want, pick(got, []core.Socket{want})[0], ignoreKeyExpires); d != "" {
+			t.Errorf("%s (-want +got):\n%s", name, d)
+		}
+	}
+	keyed(t, pick(nl, []core.Socket{want}))
 }
