@@ -15,6 +15,7 @@ import (
 type TableOptions struct {
 	NoHeader bool
 	NetNS    bool // add a NETNS column (several namespaces are shown)
+	Options  bool // add an OPTIONS column (socket options per owner)
 }
 
 // WriteTable prints sockets as an aligned table, one row per (socket, owner);
@@ -26,7 +27,11 @@ func WriteTable(w io.Writer, socks []Socket, opt TableOptions) error {
 		if opt.NetNS {
 			fmt.Fprint(tw, "NETNS\t")
 		}
-		fmt.Fprintln(tw, "PROTO\tSTATE\tLOCAL\tREMOTE\tRECV-Q\tSEND-Q\tPID/COMMAND\tUSER\tFD")
+		fmt.Fprint(tw, "PROTO\tSTATE\tLOCAL\tREMOTE\tRECV-Q\tSEND-Q\tPID/COMMAND\tUSER\tFD")
+		if opt.Options {
+			fmt.Fprint(tw, "\tOPTIONS")
+		}
+		fmt.Fprintln(tw)
 	}
 	for i := range socks {
 		s := &socks[i]
@@ -37,11 +42,19 @@ func WriteTable(w io.Writer, socks []Socket, opt TableOptions) error {
 		row := fmt.Sprintf("%s%s\t%s\t%s\t%s\t%d\t%d\t", pre, ProtoLabel(s), s.State,
 			FormatLocal(s), FormatRemote(s), s.RecvQ, s.SendQ)
 		if len(s.Owners) == 0 {
-			fmt.Fprintf(tw, "%s-\t-\t-\n", row)
+			fmt.Fprintf(tw, "%s-\t-\t-", row)
+			if opt.Options {
+				fmt.Fprint(tw, "\t-")
+			}
+			fmt.Fprintln(tw)
 			continue
 		}
 		for _, o := range s.Owners {
-			fmt.Fprintf(tw, "%s%s\t%s\t%s\n", row, OwnerLabel(o), ownerUser(o), dash(o.FD >= 0, strconv.Itoa(o.FD)))
+			fmt.Fprintf(tw, "%s%s\t%s\t%s", row, OwnerLabel(o), ownerUser(o), dash(o.FD >= 0, strconv.Itoa(o.FD)))
+			if opt.Options {
+				fmt.Fprint(tw, "\t"+FormatOptions(o.Options))
+			}
+			fmt.Fprintln(tw)
 		}
 	}
 	return tw.Flush()
@@ -184,6 +197,8 @@ type (
 		UID     *int64  `json:"uid"`
 		User    *string `json:"user"`
 		Creator bool    `json:"creator,omitempty"`
+		// Options appear only when asked for (--options) and readable.
+		Options *JSONOptions `json:"options,omitempty"`
 	}
 )
 
@@ -214,7 +229,7 @@ func JSONSockets(socks []Socket) []JSONSocket {
 			j.ExpiresMS = ptr(s.Expires.Milliseconds())
 		}
 		for _, o := range s.Owners {
-			jo := JSONOwner{PID: o.PID, Creator: o.Creator}
+			jo := JSONOwner{PID: o.PID, Creator: o.Creator, Options: ToJSONOptions(o.Options)}
 			if o.FD >= 0 {
 				jo.FD = ptr(o.FD)
 			}

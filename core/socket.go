@@ -138,6 +138,9 @@ type Owner struct {
 	// socket (Solaris CreationProcess), not necessarily one that holds it now.
 	Creator bool
 	Proc    *Process // filled by the resolver; nil if the process vanished
+	// Options are the socket's options as read through this descriptor;
+	// nil unless asked for (AttachOptions) and readable.
+	Options *SockOptions
 }
 
 // Process describes a process that holds a socket.

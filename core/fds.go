@@ -1,0 +1,231 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+)
+
+// FDKind is what an open descriptor refers to.
+type FDKind string
+
+const (
+	FDFile    FDKind = "file"   // regular file
+	FDDir     FDKind = "dir"    // directory
+	FDPipe    FDKind = "pipe"   // anonymous pipe
+	FDFIFO    FDKind = "fifo"   // named pipe
+	FDSocket  FDKind = "socket" // socket
+	FDAnon    FDKind = "anon"   // anonymous inode: eventfd, epoll, timerfd, signalfd, pidfd...
+	FDChar    FDKind = "char"   // character device
+	FDBlock   FDKind = "block"  // block device
+	FDUnknown FDKind = "unknown"
+)
+
+// FD is one open descriptor of a process.
+type FD struct {
+	FD    int
+	Kind  FDKind
+	Path  string // what the descriptor names: a path, "anon_inode:[eventfd]", "pipe:[123]"; raw, escape before printing
+	Inode uint64
+	// Socket is the socket a socket descriptor refers to, as the socket
+	// source reports it (without owners); nil when it could not be found,
+	// e.g. it lives in another network namespace.
+	Socket  *Socket
+	Options *SockOptions // socket options, nil when not read
+}
+
+// FDLister lists the open descriptors of a process.
+type FDLister interface {
+	// FDs lists pid's descriptors in order; the error wraps ErrGone or
+	// ErrPermission when the process is gone or may not be inspected.
+	FDs(pid int) ([]FD, error)
+}
+
+// ProcFDs is one process's descriptors, or why they could not be listed.
+type ProcFDs struct {
+	PID     int
+	Proc    *Process
+	FDs     []FD
+	Err     error  // the process could not be inspected (gone, permission)
+	Missing string // why socket options are missing, "" when all were read
+}
+
+// GatherFDs lists the descriptors of each pid, joins socket descriptors
+// with src's sockets by inode and reads their options through opts (nil:
+// none). A process that is gone or may not be read is reported in its
+// ProcFDs, not as an error.
+func GatherFDs(l FDLister, src SocketSource, owners OwnerSource, opts OptionReader, pids []int) ([]ProcFDs, error) {
+	var out []ProcFDs
+	var byInode map[uint64]*Socket
+	for _, pid := range pids {
+		pf := ProcFDs{PID: pid}
+		p, err := owners.Process(pid)
+		if err != nil && !errors.Is(err, ErrPermission) {
+			pf.Err = err
+			out = append(out, pf)
+			continue
+		}
+		if p != nil && p.User == "" && p.UID >= 0 {
+			p.User = LookupUser(p.UID)
+		}
+		pf.Proc = p
+		pf.FDs, pf.Err = l.FDs(pid)
+		var sockFDs []int
+		for _, fd := range pf.FDs {
+			if fd.Kind == FDSocket {
+				sockFDs = append(sockFDs, fd.FD)
+			}
+		}
+		if len(sockFDs) > 0 && byInode == nil && src != nil {
+			socks, err := src.Sockets(nil)
+			if err != nil {
+				return nil, err
+			}
+			byInode = make(map[uint64]*Socket, len(socks))
+			for i := range socks {
+				if socks[i].Inode != 0 {
+					byInode[socks[i].Inode] = &socks[i]
+				}
+			}
+		}
+		for i := range pf.FDs {
+			if fd := &pf.FDs[i]; fd.Kind == FDSocket {
+				fd.Socket = byInode[fd.Inode]
+			}
+		}
+		if len(sockFDs) > 0 {
+			pf.Missing = "this platform cannot read socket options"
+			if opts != nil {
+				m, err := opts.Options(pid, sockFDs)
+				if err != nil {
+					pf.Missing = err.Error()
+				} else {
+					pf.Missing = ""
+					for i := range pf.FDs {
+						if fd := &pf.FDs[i]; fd.Kind == FDSocket {
+							fd.Options = m[fd.FD]
+						}
+					}
+				}
+			}
+		}
+		out = append(out, pf)
+	}
+	return out, nil
+}
+
+// WriteFDs prints each process's descriptors as a table, like pfiles.
+func WriteFDs(w io.Writer, procs []ProcFDs) error {
+	var b strings.Builder
+	for i, pf := range procs {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		o := Owner{PID: pf.PID, Proc: pf.Proc}
+		fmt.Fprintf(&b, "%s (user %s)\n", OwnerLabel(o), ownerUser(o))
+		if pf.Err != nil {
+			fmt.Fprintf(&b, "  cannot list descriptors: %s\n", Escape(pf.Err.Error()))
+			continue
+		}
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  FD\tTYPE\tNAME\tOPTIONS")
+		for _, fd := range pf.FDs {
+			opt := ""
+			if fd.Kind == FDSocket {
+				opt = FormatOptions(fd.Options)
+			}
+			fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\n", fd.FD, fd.Kind, fdName(&fd), opt)
+		}
+		tw.Flush()
+		if pf.Missing != "" {
+			b.WriteString(whyWrap("  ", "  ", "Socket options are missing: "+Escape(pf.Missing)))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// fdName is a descriptor's NAME column: the path, or a socket's protocol,
+// state and addresses.
+func fdName(fd *FD) string {
+	if fd.Kind != FDSocket {
+		return Escape(fd.Path)
+	}
+	s := fd.Socket
+	if s == nil {
+		return Escape(fd.Path) + " (not in this network namespace, or gone)"
+	}
+	name := ProtoLabel(s) + " " + FormatLocal(s)
+	if s.Remote != nil {
+		name += " -> " + FormatRemote(s)
+	}
+	return name + " " + string(s.State)
+}
+
+// JSON shapes of `fds --json`.
+type (
+	JSONProcFDs struct {
+		PID            int      `json:"pid"`
+		Comm           *string  `json:"comm"`
+		UID            *int64   `json:"uid"`
+		User           *string  `json:"user"`
+		Error          *string  `json:"error"`
+		OptionsMissing *string  `json:"options_missing"`
+		FDs            []JSONFD `json:"fds"`
+	}
+	JSONFD struct {
+		FD      int          `json:"fd"`
+		Type    FDKind       `json:"type"`
+		Path    string       `json:"path"`
+		Inode   uint64       `json:"inode"`
+		Socket  *JSONSocket  `json:"socket,omitempty"`
+		Options *JSONOptions `json:"options,omitempty"`
+	}
+)
+
+// WriteFDsJSON prints the processes' descriptors as a JSON array.
+func WriteFDsJSON(w io.Writer, procs []ProcFDs) error {
+	out := make([]JSONProcFDs, 0, len(procs))
+	for _, pf := range procs {
+		j := JSONProcFDs{PID: pf.PID, FDs: []JSONFD{}}
+		if p := pf.Proc; p != nil {
+			j.Comm = ptr(p.Comm)
+			if p.UID >= 0 {
+				j.UID, j.User = ptr(p.UID), ptr(p.User)
+			}
+		}
+		if pf.Err != nil {
+			j.Error = ptr(pf.Err.Error())
+		}
+		if pf.Missing != "" {
+			j.OptionsMissing = ptr(pf.Missing)
+		}
+		for _, fd := range pf.FDs {
+			jf := JSONFD{FD: fd.FD, Type: fd.Kind, Path: fd.Path, Inode: fd.Inode, Options: ToJSONOptions(fd.Options)}
+			if fd.Socket != nil {
+				s := *fd.Socket
+				s.Owners = nil
+				jf.Socket = &JSONSockets([]Socket{s})[0]
+			}
+			j.FDs = append(j.FDs, jf)
+		}
+		out = append(out, j)
+	}
+	return EncodeJSON(w, out)
+}
+
+// ParsePIDs reads PID arguments.
+func ParsePIDs(args []string) ([]int, error) {
+	var pids []int
+	for _, a := range args {
+		n, err := strconv.Atoi(a)
+		if err != nil || n <= 0 {
+			return nil, Usagef("%q is not a process id", a)
+		}
+		pids = append(pids, n)
+	}
+	return pids, nil
+}

@@ -1,0 +1,236 @@
+package core
+
+import (
+	"errors"
+	"net/netip"
+	"slices"
+	"strconv"
+)
+
+// BindProber tries to bind a port on this host, the way a new server would,
+// so that `why` can say whether one could start now. The system calls live
+// in the platform; the decisions here.
+type BindProber interface {
+	// MayBind reports whether this process has the privilege to bind port
+	// at all (Linux: below net.ipv4.ip_unprivileged_port_start only root or
+	// CAP_NET_BIND_SERVICE may); when not, why says so in words.
+	MayBind(port uint16) (ok bool, why string)
+	// HasIPv6 reports whether the host can bind IPv6 addresses.
+	HasIPv6() bool
+	// Bind binds a TCP socket to addr:port, with SO_REUSEADDR when
+	// reuseAddr, never listens on it and closes it at once. A failure wraps
+	// ErrAddrInUse, ErrAddrNotAvail, ErrPermission or errors.ErrUnsupported.
+	Bind(addr netip.Addr, port uint16, reuseAddr bool) error
+}
+
+// Errors a BindProber's Bind wraps.
+var (
+	ErrAddrInUse    = errors.New("address already in use")
+	ErrAddrNotAvail = errors.New("address not available on this host")
+)
+
+// Verdict sums up a bind probe.
+type Verdict string
+
+const (
+	VerdictFree       Verdict = "free"           // every address binds, with or without SO_REUSEADDR
+	VerdictReuseAddr  Verdict = "reuseaddr_only" // binds only with SO_REUSEADDR
+	VerdictSome       Verdict = "some_addresses" // some addresses bind, the wildcard does not
+	VerdictBlocked    Verdict = "blocked"        // no address binds
+	VerdictNotProbed  Verdict = "not_probed"     // skipped, or not available
+	VerdictInconclude Verdict = "inconclusive"   // every bind failed for other reasons
+)
+
+// ProbeReport is what the bind probe found.
+type ProbeReport struct {
+	Port     uint16
+	Skipped  string // why no bind was tried; "" when the probe ran
+	Attempts []ProbeAttempt
+	Verdict  Verdict
+}
+
+// ProbeAttempt is one bind.
+type ProbeAttempt struct {
+	Addr      netip.Addr
+	ReuseAddr bool
+	OK        bool
+	InUse     bool   // failed with EADDRINUSE
+	Err       string // the failure in words; "" when OK
+	// Blockers are the sockets on the port whose addresses overlap Addr,
+	// the ones in the way when InUse: the listeners if any, else all.
+	Blockers []*Socket
+}
+
+// Probe runs the bind probe for TCP port on the wildcard and loopback
+// addresses (IPv4, and IPv6 where the host has it), each without and with
+// SO_REUSEADDR. socks are the sockets on the port, used to name what is in
+// the way. p nil means the platform has no probe.
+func Probe(p BindProber, port uint16, socks []Socket) *ProbeReport {
+	r := &ProbeReport{Port: port, Verdict: VerdictNotProbed}
+	if p == nil {
+		r.Skipped = "probe not available on this platform"
+		return r
+	}
+	if ok, why := p.MayBind(port); !ok {
+		r.Skipped = why
+		return r
+	}
+	addrs := []netip.Addr{netip.IPv4Unspecified(), netip.AddrFrom4([4]byte{127, 0, 0, 1})}
+	if p.HasIPv6() {
+		addrs = append(addrs, netip.IPv6Unspecified(), netip.IPv6Loopback())
+	}
+	for _, a := range addrs {
+		for _, reuse := range []bool{false, true} {
+			at := ProbeAttempt{Addr: a, ReuseAddr: reuse}
+			err := p.Bind(a, port, reuse)
+			switch {
+			case err == nil:
+				at.OK = true
+			case errors.Is(err, errors.ErrUnsupported):
+				r.Skipped = "probe not available: " + err.Error()
+				r.Attempts = nil
+				return r
+			case errors.Is(err, ErrAddrInUse):
+				at.InUse = true
+				at.Err = "address already in use"
+				at.Blockers = probeBlockers(socks, a)
+			default:
+				at.Err = err.Error()
+			}
+			r.Attempts = append(r.Attempts, at)
+		}
+	}
+	r.Verdict = probeVerdict(r.Attempts)
+	return r
+}
+
+// verdict judges the probe as a typical server would meet it: one that
+// binds the wildcard address (0.0.0.0 or ::).
+func probeVerdict(atts []ProbeAttempt) Verdict {
+	ok, inUse := 0, 0
+	wildPlain, wildReuse := true, true
+	for _, a := range atts {
+		if a.OK {
+			ok++
+		}
+		if a.InUse {
+			inUse++
+		}
+		if a.Addr.IsUnspecified() && !a.OK {
+			if a.ReuseAddr {
+				wildReuse = false
+			} else {
+				wildPlain = false
+			}
+		}
+	}
+	switch {
+	case ok == len(atts):
+		return VerdictFree
+	case ok == 0 && inUse == 0:
+		return VerdictInconclude
+	case ok == 0:
+		return VerdictBlocked
+	case !wildPlain && wildReuse:
+		return VerdictReuseAddr
+	}
+	return VerdictSome
+}
+
+// blockers picks the TCP sockets on the port whose local address overlaps
+// a: with SO_REUSEADDR, listeners first.
+func probeBlockers(socks []Socket, a netip.Addr) []*Socket {
+	var all, listeners []*Socket
+	for i := range socks {
+		s := &socks[i]
+		if s.Proto != TCP || !probeOverlaps(a, s) {
+			continue
+		}
+		all = append(all, s)
+		if s.State == Listen {
+			listeners = append(listeners, s)
+		}
+	}
+	if len(listeners) > 0 {
+		return listeners
+	}
+	return all
+}
+
+// overlaps reports whether binding probe address a (with IPV6_V6ONLY off
+// for "::", as Go, Java and most servers leave it) conflicts by address
+// with socket s's local address.
+func probeOverlaps(a netip.Addr, s *Socket) bool {
+	l := s.Local.Addr
+	if !l.IsValid() {
+		return true
+	}
+	v6only := false
+	for _, o := range s.Owners {
+		if o.Options != nil && o.Options.V6Only != nil {
+			v6only = *o.Options.V6Only
+		}
+	}
+	// What the socket covers: the IPv4 addresses (l4) and IPv6 ones (l6).
+	lu := l.Unmap()
+	coversV4 := func(x netip.Addr) bool {
+		switch {
+		case s.Family == Inet:
+			return lu.IsUnspecified() || lu == x
+		case l.IsUnspecified():
+			return !v6only
+		case l.Is4In6():
+			return lu == x
+		}
+		return false
+	}
+	coversV6 := func(x netip.Addr) bool {
+		return s.Family == Inet6 && !l.Is4In6() && (l.IsUnspecified() || l == x)
+	}
+	switch {
+	case a.Is4() && a.IsUnspecified():
+		return s.Family == Inet || l.Is4In6() || (l.IsUnspecified() && !v6only)
+	case a.Is4():
+		return coversV4(a)
+	case a.IsUnspecified(): // "::", dual-stack: every address
+		return true
+	}
+	return coversV6(a)
+}
+
+// Message says what the probe means in one sentence.
+func (r *ProbeReport) Message() string {
+	p := strconv.Itoa(int(r.Port))
+	switch r.Verdict {
+	case VerdictFree:
+		return "A new server can bind port " + p + " now, on any address."
+	case VerdictReuseAddr:
+		return "A new server can bind port " + p + " on every address now only if it sets SO_REUSEADDR; without it, bind fails with \"address already in use\"."
+	case VerdictSome:
+		var ok []string
+		for _, a := range r.Attempts {
+			if a.OK && !slices.Contains(ok, netip.AddrPortFrom(a.Addr, r.Port).String()) {
+				ok = append(ok, netip.AddrPortFrom(a.Addr, r.Port).String())
+			}
+		}
+		return "A new server cannot bind port " + p + " on every address now; only " + whyJoinAnd(ok) + " would work (see above for which needs SO_REUSEADDR)."
+	case VerdictBlocked:
+		return "No new server can bind port " + p + " now."
+	case VerdictInconclude:
+		return "Every bind failed for reasons other than the port being in use; see above."
+	}
+	return "Whether port " + p + " could be bound now was not tested: " + r.Skipped + "."
+}
+
+// inTheWay names the distinct sockets blocking the failed attempts.
+func (r *ProbeReport) inTheWay() []*Socket {
+	var out []*Socket
+	for _, a := range r.Attempts {
+		for _, b := range a.Blockers {
+			if !slices.Contains(out, b) {
+				out = append(out, b)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,327 @@
+package core
+
+import (
+	"cmp"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Thresholds of the warnings `why` gives.
+const (
+	// LargeRecvQ is the Recv-Q, in bytes, from which a connection counts
+	// as one its program is not reading.
+	LargeRecvQ = 16 << 10
+	// ManyLargeRecvQ is how many such connections of one process make a
+	// warning: one may be a moment's lag, several are a pattern.
+	ManyLargeRecvQ = 3
+	// TopPeers is how many of the busiest remote addresses are shown.
+	TopPeers = 5
+)
+
+// Why is the diagnosis of one port: what holds it, in what state, what that
+// means, and whether a new server could bind it now.
+type Why struct {
+	Port      uint16
+	Listeners []Listener
+	Conns     []ConnGroup // by state, then by the processes holding them
+	Peers     []PeerCount // the busiest remote addresses, most first
+	CloseWait *CloseWaitNote
+	TimeWait  *TimerNote // TIME_WAIT sockets
+	FinWait2  *TimerNote // FIN_WAIT2 sockets no process holds
+	Probe     *ProbeReport
+	Warnings  []Warning
+	Unseen    Unseen
+	Missing   OptionsMissing // socket options that could not be read
+	Sockets   []Socket       // every socket whose local port is Port
+}
+
+// InUse reports whether any socket uses the port.
+func (w *Why) InUse() bool { return len(w.Sockets) > 0 }
+
+// Listener is a socket waiting for peers on the port: a TCP LISTEN socket,
+// or a bound UDP socket with no peer.
+type Listener struct {
+	Socket *Socket
+	// Scope is "wildcard" (every address), "loopback" or "specific".
+	Scope string
+	// Stack is "IPv4", "IPv6", "IPv6 only" (a :: socket with IPV6_V6ONLY)
+	// or "dual-stack" (a :: socket that takes IPv4 too).
+	Stack string
+	// ReuseAddr and ReusePort as read from the first owner whose options
+	// could be read; nil when unknown.
+	ReuseAddr, ReusePort *bool
+	// AcceptQueue and Backlog are a TCP listener's connections waiting for
+	// accept() and the most it may hold (Linux sock_diag: rqueue and
+	// wqueue); Backlog 0 is unknown.
+	AcceptQueue, Backlog uint64
+}
+
+// ConnGroup counts the connections in one state held by the same processes.
+type ConnGroup struct {
+	Proto  Proto
+	State  State
+	Owners []Owner // the holders, one per process; none for TIME_WAIT and orphans
+	Count  int
+	RecvQ  uint64 // summed
+	SendQ  uint64 // summed
+}
+
+// PeerCount is a remote address and how many connections it has here.
+type PeerCount struct {
+	Addr  netip.Addr
+	Count int
+}
+
+// ProcCount is one process and how many sockets it holds of a kind.
+type ProcCount struct {
+	Owner Owner
+	Count int
+}
+
+// CloseWaitNote is the CLOSE_WAIT sockets on the port.
+type CloseWaitNote struct {
+	Count   int
+	Procs   []ProcCount // holders, most first
+	Unowned int         // with no process gosof could see
+}
+
+// TimerNote is the sockets in a state no process holds, and how long their
+// kernel timers still run.
+type TimerNote struct {
+	Count            int
+	MinLeft, MaxLeft time.Duration
+	Known            bool // whether the platform gave the timers
+}
+
+// Warning is one thing that looks wrong.
+type Warning struct {
+	Kind    string // "linger_abort", "recv_q", "accept_queue_full"
+	Owner   *Owner // the process concerned, if one
+	Socket  *Socket
+	Count   int
+	Message string
+}
+
+// Diagnose explains port from socks (the sockets whose local port it is,
+// owners attached and options read where possible) and the probe result.
+func Diagnose(port uint16, socks []Socket, probe *ProbeReport) *Why {
+	w := &Why{Port: port, Sockets: socks, Probe: probe}
+	groups := map[string]*ConnGroup{}
+	peers := map[netip.Addr]int{}
+	cw := map[int]*ProcCount{}
+	linger := map[int]*ProcCount{}
+	recvq := map[int]*ProcCount{}
+	for i := range socks {
+		s := &socks[i]
+		if s.State == Listen || (s.Proto != TCP && s.State == Unconn) {
+			w.Listeners = append(w.Listeners, whyListener(s))
+			continue
+		}
+		owners := whyOnePerProcess(s.Owners)
+		key := string(s.Proto) + "/" + string(s.State) + "/" + whyPIDKey(owners)
+		g := groups[key]
+		if g == nil {
+			g = &ConnGroup{Proto: s.Proto, State: s.State, Owners: owners}
+			groups[key] = g
+		}
+		g.Count++
+		g.RecvQ += s.RecvQ
+		g.SendQ += s.SendQ
+		if s.Remote != nil && s.Remote.Addr.IsValid() {
+			peers[s.Remote.Addr.Unmap()]++
+		}
+		switch {
+		case s.State == CloseWait:
+			if w.CloseWait == nil {
+				w.CloseWait = &CloseWaitNote{}
+			}
+			w.CloseWait.Count++
+			if len(owners) == 0 {
+				w.CloseWait.Unowned++
+			}
+			whyCountBy(cw, owners)
+		case s.State == TimeWait:
+			w.TimeWait = whyAddTimer(w.TimeWait, s)
+		case s.State == FinWait2 && len(s.Owners) == 0:
+			w.FinWait2 = whyAddTimer(w.FinWait2, s)
+		}
+		if s.RecvQ >= LargeRecvQ {
+			whyCountBy(recvq, owners)
+		}
+		for _, o := range s.Owners {
+			if o.Options.LingerAbort() {
+				whyCountBy(linger, []Owner{o})
+				break
+			}
+		}
+	}
+	for _, g := range groups {
+		w.Conns = append(w.Conns, *g)
+	}
+	slices.SortFunc(w.Conns, func(a, b ConnGroup) int {
+		return cmp.Or(cmp.Compare(whyStateRank(a.State), whyStateRank(b.State)), cmp.Compare(a.Proto, b.Proto),
+			cmp.Compare(b.Count, a.Count), cmp.Compare(whyPIDKey(a.Owners), whyPIDKey(b.Owners)))
+	})
+	for a, n := range peers {
+		w.Peers = append(w.Peers, PeerCount{a, n})
+	}
+	slices.SortFunc(w.Peers, func(a, b PeerCount) int { return cmp.Or(cmp.Compare(b.Count, a.Count), a.Addr.Compare(b.Addr)) })
+	if len(w.Peers) > TopPeers {
+		w.Peers = w.Peers[:TopPeers]
+	}
+	if w.CloseWait != nil {
+		w.CloseWait.Procs = whySortedCounts(cw)
+	}
+	for _, pc := range whySortedCounts(linger) {
+		o := pc.Owner
+		w.Warnings = append(w.Warnings, Warning{Kind: "linger_abort", Owner: &o, Count: pc.Count,
+			Message: whyPlural(pc.Count, "socket") + " of " + OwnerLabel(o) + " set SO_LINGER {on, 0s}: close() sends RST " +
+				"instead of FIN and discards unsent data; the peer sees \"connection reset by peer\"."})
+	}
+	for _, pc := range whySortedCounts(recvq) {
+		if pc.Count < ManyLargeRecvQ {
+			continue
+		}
+		o := pc.Owner
+		w.Warnings = append(w.Warnings, Warning{Kind: "recv_q", Owner: &o, Count: pc.Count,
+			Message: whyPlural(pc.Count, "connection") + " of " + OwnerLabel(o) + " have at least " +
+				strconv.Itoa(LargeRecvQ/1024) + " KiB waiting in Recv-Q: the program is not reading them."})
+	}
+	for i := range w.Listeners {
+		l := &w.Listeners[i]
+		if l.Socket.Proto == TCP && l.Backlog > 0 && l.AcceptQueue >= l.Backlog {
+			w.Warnings = append(w.Warnings, Warning{Kind: "accept_queue_full", Socket: l.Socket, Count: int(l.AcceptQueue),
+				Message: "The listener on " + FormatLocal(l.Socket) + " has " + strconv.FormatUint(l.AcceptQueue, 10) +
+					" connections waiting for accept() with a backlog of " + strconv.FormatUint(l.Backlog, 10) +
+					": its accept queue is full, new connections are dropped; " + whyOwners(l.Socket.Owners) +
+					" is not calling accept() fast enough."})
+		}
+	}
+	return w
+}
+
+func whyListener(s *Socket) Listener {
+	l := Listener{Socket: s}
+	a := s.Local.Addr
+	switch {
+	case !a.IsValid() || a.IsUnspecified():
+		l.Scope = "wildcard"
+	case a.Unmap().IsLoopback():
+		l.Scope = "loopback"
+	default:
+		l.Scope = "specific"
+	}
+	for _, o := range s.Owners {
+		if o.Options != nil {
+			l.ReuseAddr, l.ReusePort = o.Options.ReuseAddr, o.Options.ReusePort
+			if s.Family == Inet6 && a.IsUnspecified() && o.Options.V6Only != nil && *o.Options.V6Only {
+				l.Stack = "IPv6 only"
+			}
+			break
+		}
+	}
+	switch {
+	case l.Stack != "":
+	case s.Family == Inet || a.Is4In6():
+		l.Stack = "IPv4"
+	case a.IsUnspecified():
+		l.Stack = "dual-stack"
+	default:
+		l.Stack = "IPv6"
+	}
+	if s.Proto == TCP && s.State == Listen {
+		l.AcceptQueue, l.Backlog = s.RecvQ, s.SendQ
+	}
+	return l
+}
+
+// onePerProcess keeps the first owner of each process.
+func whyOnePerProcess(owners []Owner) []Owner {
+	var out []Owner
+	for _, o := range owners {
+		if !slices.ContainsFunc(out, func(x Owner) bool { return x.PID == o.PID }) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func whyPIDKey(owners []Owner) string {
+	var b strings.Builder
+	for _, o := range owners {
+		b.WriteString(strconv.Itoa(o.PID))
+		b.WriteByte(',')
+	}
+	return b.String()
+}
+
+func whyCountBy(m map[int]*ProcCount, owners []Owner) {
+	for _, o := range owners {
+		if pc := m[o.PID]; pc != nil {
+			pc.Count++
+		} else {
+			m[o.PID] = &ProcCount{Owner: o, Count: 1}
+		}
+	}
+}
+
+func whySortedCounts(m map[int]*ProcCount) []ProcCount {
+	var out []ProcCount
+	for _, pc := range m {
+		out = append(out, *pc)
+	}
+	slices.SortFunc(out, func(a, b ProcCount) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Owner.PID, b.Owner.PID))
+	})
+	return out
+}
+
+func whyAddTimer(n *TimerNote, s *Socket) *TimerNote {
+	if n == nil {
+		n = &TimerNote{}
+	}
+	n.Count++
+	if s.Timer != TimerNone {
+		if !n.Known || s.Expires < n.MinLeft {
+			n.MinLeft = s.Expires
+		}
+		if !n.Known || s.Expires > n.MaxLeft {
+			n.MaxLeft = s.Expires
+		}
+		n.Known = true
+	}
+	return n
+}
+
+func whyStateRank(s State) int {
+	if i := slices.Index(AllStates, s); i >= 0 {
+		return i
+	}
+	return len(AllStates)
+}
+
+func whyPlural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// ownersLabel names the processes holding a socket: "4242/java and 4243/java".
+func whyOwners(owners []Owner) string {
+	owners = whyOnePerProcess(owners)
+	if len(owners) == 0 {
+		return "no process"
+	}
+	var names []string
+	for _, o := range owners {
+		names = append(names, OwnerLabel(o))
+	}
+	if len(names) == 1 {
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}

@@ -1,0 +1,178 @@
+package core
+
+import (
+	"io"
+	"strconv"
+)
+
+// JSON shapes of `why --json`; docs/why.md documents every field.
+type (
+	JSONWhy struct {
+		Port        uint16          `json:"port"`
+		InUse       bool            `json:"in_use"`
+		Listeners   []JSONListener  `json:"listeners"`
+		Connections []JSONConnGroup `json:"connections"`
+		Peers       []JSONPeer      `json:"peers"`
+		CloseWait   *JSONCloseWait  `json:"close_wait"`
+		TimeWait    *JSONTimerNote  `json:"time_wait"`
+		FinWait2    *JSONTimerNote  `json:"orphaned_fin_wait2"`
+		Probe       JSONProbe       `json:"probe"`
+		Warnings    []JSONWarning   `json:"warnings"`
+		// Unseen counts processes whose descriptors could not be read.
+		Unseen         int          `json:"unseen_processes"`
+		OptionsMissing string       `json:"options_missing,omitempty"`
+		Sockets        []JSONSocket `json:"sockets"`
+	}
+	JSONListener struct {
+		Proto       Proto       `json:"proto"`
+		Family      Family      `json:"family"`
+		Addr        string      `json:"addr"`
+		Port        uint16      `json:"port"`
+		Scope       string      `json:"scope"`
+		Stack       string      `json:"stack"`
+		ReuseAddr   *bool       `json:"reuse_addr"`
+		ReusePort   *bool       `json:"reuse_port"`
+		AcceptQueue *uint64     `json:"accept_queue"`
+		Backlog     *uint64     `json:"backlog"`
+		Owners      []JSONOwner `json:"owners"`
+	}
+	JSONConnGroup struct {
+		Proto  Proto       `json:"proto"`
+		State  State       `json:"state"`
+		Count  int         `json:"count"`
+		RecvQ  uint64      `json:"recv_q"`
+		SendQ  uint64      `json:"send_q"`
+		Owners []JSONOwner `json:"owners"`
+	}
+	JSONPeer struct {
+		Addr  string `json:"addr"`
+		Count int    `json:"count"`
+	}
+	JSONProcCount struct {
+		JSONOwner
+		Count int `json:"count"`
+	}
+	JSONCloseWait struct {
+		Count     int             `json:"count"`
+		Processes []JSONProcCount `json:"processes"`
+		Unowned   int             `json:"unowned"`
+		Release   []string        `json:"release"`
+	}
+	JSONTimerNote struct {
+		Count          int    `json:"count"`
+		MinRemainingMS *int64 `json:"min_remaining_ms"`
+		MaxRemainingMS *int64 `json:"max_remaining_ms"`
+	}
+	JSONProbe struct {
+		Ran      bool          `json:"ran"`
+		Skipped  *string       `json:"skipped"`
+		Verdict  Verdict       `json:"verdict"`
+		Message  string        `json:"message"`
+		Attempts []JSONAttempt `json:"attempts"`
+	}
+	JSONAttempt struct {
+		Addr      string       `json:"addr"`
+		Port      uint16       `json:"port"`
+		ReuseAddr bool         `json:"reuse_addr"`
+		OK        bool         `json:"ok"`
+		InUse     bool         `json:"in_use"`
+		Error     *string      `json:"error"`
+		Blockers  []JSONSocket `json:"blockers"`
+	}
+	JSONWarning struct {
+		Kind    string     `json:"kind"`
+		Count   int        `json:"count"`
+		Owner   *JSONOwner `json:"owner"`
+		Message string     `json:"message"`
+	}
+)
+
+// ToJSONWhy converts a diagnosis to its JSON form.
+func ToJSONWhy(d *Why) JSONWhy {
+	j := JSONWhy{
+		Port: d.Port, InUse: d.InUse(),
+		Listeners:      []JSONListener{},
+		Connections:    []JSONConnGroup{},
+		Peers:          []JSONPeer{},
+		Warnings:       []JSONWarning{},
+		Unseen:         d.Unseen.Denied,
+		OptionsMissing: d.Missing.String(),
+		Sockets:        JSONSockets(d.Sockets),
+	}
+	for _, l := range d.Listeners {
+		s := l.Socket
+		jl := JSONListener{Proto: s.Proto, Family: s.Family, Addr: *toJSONEndpoint(s.Family, &s.Local).Addr,
+			Port: s.Local.Port, Scope: l.Scope, Stack: l.Stack, ReuseAddr: l.ReuseAddr, ReusePort: l.ReusePort,
+			Owners: jsonOwners(s.Owners)}
+		if s.Proto == TCP && s.State == Listen {
+			jl.AcceptQueue = ptr(l.AcceptQueue)
+			if l.Backlog > 0 {
+				jl.Backlog = ptr(l.Backlog)
+			}
+		}
+		j.Listeners = append(j.Listeners, jl)
+	}
+	for _, g := range d.Conns {
+		j.Connections = append(j.Connections, JSONConnGroup{Proto: g.Proto, State: g.State, Count: g.Count,
+			RecvQ: g.RecvQ, SendQ: g.SendQ, Owners: jsonOwners(g.Owners)})
+	}
+	for _, p := range d.Peers {
+		j.Peers = append(j.Peers, JSONPeer{Addr: p.Addr.String(), Count: p.Count})
+	}
+	if cw := d.CloseWait; cw != nil {
+		jc := &JSONCloseWait{Count: cw.Count, Unowned: cw.Unowned, Processes: []JSONProcCount{},
+			Release: []string{"gosof close " + strconv.Itoa(int(d.Port)) + " --state close-wait"}}
+		for _, pc := range cw.Procs {
+			jc.Processes = append(jc.Processes, JSONProcCount{JSONOwner: jsonOwners([]Owner{pc.Owner})[0], Count: pc.Count})
+			jc.Release = append(jc.Release, "restart "+OwnerLabel(pc.Owner))
+		}
+		j.CloseWait = jc
+	}
+	j.TimeWait = jsonTimer(d.TimeWait)
+	j.FinWait2 = jsonTimer(d.FinWait2)
+	if r := d.Probe; r != nil {
+		j.Probe = JSONProbe{Ran: r.Skipped == "", Verdict: r.Verdict, Message: r.Message(), Attempts: []JSONAttempt{}}
+		if r.Skipped != "" {
+			j.Probe.Skipped = ptr(r.Skipped)
+		}
+		for _, a := range r.Attempts {
+			ja := JSONAttempt{Addr: a.Addr.String(), Port: r.Port, ReuseAddr: a.ReuseAddr, OK: a.OK, InUse: a.InUse}
+			if a.Err != "" {
+				ja.Error = ptr(a.Err)
+			}
+			var bs []Socket
+			for _, b := range a.Blockers {
+				bs = append(bs, *b)
+			}
+			ja.Blockers = JSONSockets(bs)
+			j.Probe.Attempts = append(j.Probe.Attempts, ja)
+		}
+	}
+	for _, w := range d.Warnings {
+		jw := JSONWarning{Kind: w.Kind, Count: w.Count, Message: w.Message}
+		if w.Owner != nil {
+			jw.Owner = &jsonOwners([]Owner{*w.Owner})[0]
+		}
+		j.Warnings = append(j.Warnings, jw)
+	}
+	return j
+}
+
+// WriteWhyJSON prints the diagnosis as one JSON object.
+func WriteWhyJSON(w io.Writer, d *Why) error { return EncodeJSON(w, ToJSONWhy(d)) }
+
+func jsonOwners(owners []Owner) []JSONOwner {
+	s := JSONSockets([]Socket{{Owners: owners}})
+	return s[0].Owners
+}
+
+func jsonTimer(n *TimerNote) *JSONTimerNote {
+	if n == nil {
+		return nil
+	}
+	j := &JSONTimerNote{Count: n.Count}
+	if n.Known {
+		j.MinRemainingMS, j.MaxRemainingMS = ptr(n.MinLeft.Milliseconds()), ptr(n.MaxLeft.Milliseconds())
+	}
+	return j
+}

@@ -1,0 +1,295 @@
+package core
+
+import (
+	"fmt"
+	"io"
+	"net/netip"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// WriteWhy prints the diagnosis in plain words, one screen for a typical
+// port. Text from other processes is escaped.
+func WriteWhy(w io.Writer, d *Why) error {
+	var b strings.Builder
+	p := strconv.Itoa(int(d.Port))
+	if !d.InUse() {
+		fmt.Fprintf(&b, "Port %s is free: no socket uses it.\n", p)
+	} else {
+		conns := 0
+		for _, g := range d.Conns {
+			conns += g.Count
+		}
+		fmt.Fprintf(&b, "Port %s is in use: %s, %s.\n", p, whyCount(len(d.Listeners), "listener"), whyCount(conns, "connection"))
+	}
+	if len(d.Listeners) > 0 {
+		b.WriteString("\nListening\n")
+		for _, l := range d.Listeners {
+			whyWriteListener(&b, &l)
+		}
+	}
+	if len(d.Conns) > 0 {
+		fmt.Fprintf(&b, "\nConnections on local port %s\n", p)
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  STATE\tCOUNT\tPROCESS\tRECV-Q\tSEND-Q")
+		for _, g := range d.Conns {
+			state := string(g.State)
+			if g.Proto != TCP {
+				state = string(g.Proto) + " " + state
+			}
+			fmt.Fprintf(tw, "  %s\t%d\t%s\t%d\t%d\n", state, g.Count, whyHolders(g.Owners), g.RecvQ, g.SendQ)
+		}
+		tw.Flush()
+		if len(d.Peers) > 0 {
+			var ps []string
+			for _, pc := range d.Peers {
+				ps = append(ps, fmt.Sprintf("%s (%d)", pc.Addr, pc.Count))
+			}
+			fmt.Fprintf(&b, "  Busiest peers: %s\n", strings.Join(ps, ", "))
+		}
+	}
+	if cw := d.CloseWait; cw != nil {
+		whyWriteCloseWait(&b, p, cw)
+	}
+	if tw := d.TimeWait; tw != nil {
+		fmt.Fprintf(&b, "\nTIME_WAIT: %s no process holds%s.\n", whyPlural(tw.Count, "connection"), whyTimerLeft(tw))
+		b.WriteString("  This side closed first; the kernel keeps them for a while (60s on Linux) to\n" +
+			"  catch late packets, then drops them by itself. Killing processes does not remove\n" +
+			"  them. A server that sets SO_REUSEADDR can bind over TIME_WAIT (on Linux only if\n" +
+			"  the socket they came from had SO_REUSEADDR set too); the bind probe shows what\n" +
+			"  works now.\n")
+	}
+	if fw := d.FinWait2; fw != nil {
+		fmt.Fprintf(&b, "\nFIN_WAIT2 (orphaned): %s no process holds%s.\n", whyPlural(fw.Count, "connection"), whyTimerLeft(fw))
+		b.WriteString("  The program closed them and the peer has not closed its side yet; the kernel\n" +
+			"  drops them after net.ipv4.tcp_fin_timeout. Killing processes does not remove them.\n")
+	}
+	if d.Probe != nil {
+		whyWriteProbe(&b, d.Probe)
+	}
+	if len(d.Warnings) > 0 {
+		b.WriteString("\nWarnings\n")
+		for _, wn := range d.Warnings {
+			b.WriteString(whyWrap("  ! ", "    ", wn.Message))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func whyWriteListener(b *strings.Builder, l *Listener) {
+	s := l.Socket
+	fmt.Fprintf(b, "  %s %s  held by %s\n", ProtoLabel(s), FormatLocal(s), whyHoldersLong(s.Owners))
+	var f []string
+	addr := "a " + l.Scope + " address"
+	switch l.Scope {
+	case "wildcard":
+		addr = "every address"
+	case "loopback":
+		addr = "loopback only"
+	}
+	f = append(f, addr+", "+l.Stack)
+	f = append(f, "SO_REUSEADDR "+whyOnOff(l.ReuseAddr), "SO_REUSEPORT "+whyOnOff(l.ReusePort))
+	if l.Backlog > 0 {
+		f = append(f, fmt.Sprintf("accept queue %d of %d", l.AcceptQueue, l.Backlog))
+	}
+	fmt.Fprintf(b, "    %s\n", strings.Join(f, "; "))
+}
+
+func whyWriteCloseWait(b *strings.Builder, port string, cw *CloseWaitNote) {
+	who := "no process gosof could see"
+	if len(cw.Procs) > 0 {
+		var names []string
+		for _, pc := range cw.Procs {
+			n := OwnerLabel(pc.Owner)
+			if len(cw.Procs) > 1 {
+				n += fmt.Sprintf(" (%d)", pc.Count)
+			}
+			names = append(names, n)
+		}
+		who = whyJoinAnd(names)
+	}
+	fmt.Fprintf(b, "\nCLOSE_WAIT: %s held by %s.\n", whyPlural(cw.Count, "connection"), who)
+	prog := "the program"
+	if len(cw.Procs) == 1 {
+		prog = OwnerLabel(cw.Procs[0].Owner)
+	}
+	b.WriteString(whyWrap("  ", "  ", "The peers closed these connections and "+prog+" has not called close() on them "+
+		"(typically a read that returned 0 or an error and was not followed by close()). "+
+		"They will not clear by themselves: fix the program."))
+	fmt.Fprintf(b, "  To release them now:  gosof close %s --state close-wait\n", port)
+	if len(cw.Procs) > 0 {
+		fmt.Fprintf(b, "  Restarting %s releases them too.\n", whyJoinAnd(whyProcNames(cw.Procs)))
+	}
+	if cw.Unowned > 0 && len(cw.Procs) > 0 {
+		fmt.Fprintf(b, "  %d of them show no process gosof could see.\n", cw.Unowned)
+	}
+}
+
+func whyProcNames(pcs []ProcCount) []string {
+	var out []string
+	for _, pc := range pcs {
+		out = append(out, OwnerLabel(pc.Owner))
+	}
+	return out
+}
+
+func whyWriteProbe(b *strings.Builder, r *ProbeReport) {
+	if r.Skipped != "" {
+		fmt.Fprintf(b, "\nBind probe: not run: %s.\n", r.Skipped)
+		return
+	}
+	b.WriteString("\nBind probe (TCP: bind only, never listen, closed at once)\n")
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  ADDRESS\tPLAIN\tSO_REUSEADDR")
+	for i := 0; i+1 < len(r.Attempts); i += 2 {
+		plain, reuse := r.Attempts[i], r.Attempts[i+1]
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", netip.AddrPortFrom(plain.Addr, r.Port), probeWord(plain), probeWord(reuse))
+	}
+	tw.Flush()
+	if way := r.inTheWay(); len(way) > 0 {
+		b.WriteString("  In the way:\n")
+		for i, s := range way {
+			if i == whyMaxBlockers {
+				fmt.Fprintf(b, "    and %d more\n", len(way)-i)
+				break
+			}
+			holder := "no process"
+			if len(s.Owners) > 0 {
+				holder = whyHolders(whyOnePerProcess(s.Owners))
+			}
+			fmt.Fprintf(b, "    %s %s %s%s, held by %s\n", ProtoLabel(s), s.State, FormatLocal(s), whyRemoteSuffix(s), holder)
+		}
+	} else if probeAnyInUse(r.Attempts) {
+		b.WriteString("  In the way: no socket gosof can see (a bound socket that is not listening,\n" +
+			"  or one in another network namespace).\n")
+	}
+	b.WriteString(whyWrap("  ", "  ", r.Message()))
+}
+
+// whyMaxBlockers is how many sockets in the way the table names.
+const whyMaxBlockers = 5
+
+func probeAnyInUse(atts []ProbeAttempt) bool {
+	for _, a := range atts {
+		if a.InUse {
+			return true
+		}
+	}
+	return false
+}
+
+func whyRemoteSuffix(s *Socket) string {
+	if s.Remote == nil {
+		return ""
+	}
+	return " -> " + FormatRemote(s)
+}
+
+func probeWord(a ProbeAttempt) string {
+	switch {
+	case a.OK:
+		return "ok"
+	case a.InUse:
+		return "in use"
+	}
+	return Escape(a.Err)
+}
+
+func whyOnOff(b *bool) string {
+	switch {
+	case b == nil:
+		return "unknown"
+	case *b:
+		return "on"
+	}
+	return "off"
+}
+
+func whyTimerLeft(n *TimerNote) string {
+	if !n.Known {
+		return ""
+	}
+	if whyRoundSecs(n.MinLeft) == whyRoundSecs(n.MaxLeft) {
+		if n.Count == 1 {
+			return "; gone in " + whyRoundSecs(n.MaxLeft)
+		}
+		return "; all gone in " + whyRoundSecs(n.MaxLeft)
+	}
+	return "; all gone within " + whyRoundSecs(n.MaxLeft) + " (the first in " + whyRoundSecs(n.MinLeft) + ")"
+}
+
+// roundSecs rounds up to whole seconds: never promise less than the timer.
+func whyRoundSecs(d time.Duration) string {
+	s := (d + time.Second - 1) / time.Second
+	return strconv.FormatInt(int64(s), 10) + "s"
+}
+
+// whyCount is whyPlural that says "no" for none.
+func whyCount(n int, noun string) string {
+	if n == 0 {
+		return "no " + noun + "s"
+	}
+	return whyPlural(n, noun)
+}
+
+// whyHolders is "4242/server" or "4242/server, 4243/worker"; "-" for none.
+func whyHolders(owners []Owner) string {
+	if len(owners) == 0 {
+		return "-"
+	}
+	var names []string
+	for _, o := range owners {
+		names = append(names, OwnerLabel(o))
+	}
+	return strings.Join(names, ", ")
+}
+
+// whyHoldersLong adds user and descriptor: "4242/server (user app, fd 3)".
+func whyHoldersLong(owners []Owner) string {
+	if len(owners) == 0 {
+		return "no process gosof could see"
+	}
+	var names []string
+	for _, o := range owners {
+		n := OwnerLabel(o) + " (user " + ownerUser(o)
+		if o.FD >= 0 {
+			n += ", fd " + strconv.Itoa(o.FD)
+		}
+		names = append(names, n+")")
+	}
+	return whyJoinAnd(names)
+}
+
+func whyJoinAnd(names []string) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// wrap fills text to 80 columns, the first line after first, the rest
+// after indent.
+func whyWrap(first, indent, text string) string {
+	var b strings.Builder
+	line := first
+	empty := true
+	for _, word := range strings.Fields(text) {
+		if !empty && len(line)+1+len(word) > 80 {
+			b.WriteString(line + "\n")
+			line, empty = indent, true
+		}
+		if !empty {
+			line += " "
+		}
+		line += word
+		empty = false
+	}
+	b.WriteString(line + "\n")
+	return b.String()
+}
