@@ -1,0 +1,55 @@
+package linux
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gosof/gosof/core"
+)
+
+// FDs lists a process's descriptors from /proc/[pid]/fd: the link target
+// of each, and a stat of what it refers to for the type and inode.
+type FDs struct{ FS FS }
+
+// FDs implements core.FDLister.
+func (l *FDs) FDs(pid int) ([]core.FD, error) {
+	dir := l.FS.Path(strconv.Itoa(pid), "fd")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, procErr(pid, err)
+	}
+	var out []core.FD
+	for _, e := range entries {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		path := dir + "/" + e.Name()
+		link, err := os.Readlink(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // closed since the directory was read
+		}
+		if err != nil {
+			return nil, procErr(pid, fmt.Errorf("readlink %s: %w", path, err))
+		}
+		fd := core.FD{FD: n, Path: link}
+		var st unix.Stat_t
+		statErr := unix.Stat(path, &st)
+		fd.Kind = fdKind(link, st.Mode, statErr == nil)
+		if statErr == nil {
+			fd.Inode = st.Ino
+		}
+		if ino, ok := socketInode([]byte(link)); ok {
+			fd.Inode = ino
+		}
+		out = append(out, fd)
+	}
+	slices.SortFunc(out, func(a, b core.FD) int { return a.FD - b.FD })
+	return out, nil
+}

@@ -1,0 +1,45 @@
+package linux
+
+import (
+	"strings"
+	"time"
+
+	"github.com/gosof/gosof/core"
+)
+
+// sockTypeName names an SO_TYPE value (Linux numbering: SOCK_STREAM 1,
+// SOCK_DGRAM 2, SOCK_RAW 3, SOCK_SEQPACKET 5).
+func sockTypeName(t int) core.SockType {
+	switch t {
+	case sockStream:
+		return core.Stream
+	case sockDgram:
+		return core.Dgram
+	case 3:
+		return core.RawType
+	case sockSeqPacket:
+		return core.SeqPacket
+	}
+	return ""
+}
+
+// cstr cuts a getsockopt string at its first NUL: TCP_CONGESTION fills
+// TCP_CA_NAME_MAX (16) bytes.
+func cstr(s string) string {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// tcpInfo keeps what gosof shows of struct tcp_info (linux/tcp.h):
+// tcpi_rtt and tcpi_rttvar in microseconds, tcpi_retransmits,
+// tcpi_total_retrans.
+func tcpInfo(rttUS, rttvarUS uint32, retrans uint8, total uint32) *core.TCPInfo {
+	return &core.TCPInfo{
+		RTT:          time.Duration(rttUS) * time.Microsecond,
+		RTTVar:       time.Duration(rttvarUS) * time.Microsecond,
+		Retransmits:  retrans,
+		TotalRetrans: total,
+	}
+}
