@@ -62,6 +62,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Commands: []*cli.Command{
 			lsCommand(),
 			whoCommand(),
+			whyCommand(),
+			fdsCommand(),
 			debugCommand(),
 		},
 		// Errors go back to run, which prints one line and picks the exit code.

@@ -36,7 +36,15 @@ func outputFlags() []cli.Flag {
 	}
 }
 
-func listFlags() []cli.Flag { return append(filterFlags(), outputFlags()...) }
+func listFlags() []cli.Flag {
+	return append(append(filterFlags(), outputFlags()...), optionsFlag())
+}
+
+// optionsFlag adds each owner's socket options to ls and who; off by
+// default, since it costs a pidfd_getfd and a few getsockopt per socket.
+func optionsFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "options", Usage: "add socket options (SO_REUSEADDR, SO_LINGER, TCP_NODELAY...) to each owner"}
+}
 
 // whoFlags are ls's flags plus --side.
 func whoFlags() []cli.Flag {

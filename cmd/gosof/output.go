@@ -80,10 +80,18 @@ func listAction(c *cli.Context, ports []string) error {
 	if err != nil {
 		return err
 	}
-	if err := printSockets(c.App.Writer, res.Sockets, out, core.TableOptions{NoHeader: c.Bool("no-header")}); err != nil {
+	withOptions := c.Bool("options") && out != formatTerse
+	var missing core.OptionsMissing
+	if withOptions {
+		missing = core.AttachOptions(optionReader(backendFromFlags(c)), res.Sockets, 0)
+	}
+	if err := printSockets(c.App.Writer, res.Sockets, out, core.TableOptions{NoHeader: c.Bool("no-header"), Options: withOptions}); err != nil {
 		return err
 	}
 	reportUnseen(c.App.ErrWriter, res.Unseen)
+	if s := missing.String(); s != "" {
+		fmt.Fprintf(c.App.ErrWriter, "gosof: %s\n", s)
+	}
 	if len(res.Sockets) == 0 {
 		return core.ErrNoMatch
 	}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/gosof/gosof/core"
+)
+
+func fdsCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "fds",
+		Usage:     "list every open descriptor of PID, with socket addresses, states and options",
+		ArgsUsage: "PID...",
+		Description: `Lists each descriptor of the processes, as Solaris pfiles does: number,
+type (file, dir, pipe, fifo, socket, anon inode such as eventfd or epoll,
+char or block device), the path or the socket's addresses and state, and for
+sockets their options: SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE, SO_LINGER,
+SO_SNDBUF, SO_RCVBUF, SO_TYPE, TCP_NODELAY, TCP congestion control, and the
+round-trip time and retransmits from TCP_INFO.
+
+On Linux the options are read through a duplicate of the descriptor taken
+with pidfd_getfd (Linux 5.6+, needs ptrace access: root or CAP_SYS_PTRACE);
+getsockopt only, nothing is changed, the duplicate is closed at once.
+Exits 0 when a process was listed, 1 when none of the PIDs exists.
+
+Examples:
+   gosof fds 4242
+   gosof fds $(gosof who -t 8080)
+   gosof fds 4242 --json`,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "json", Aliases: []string{"j"}, Usage: "print a JSON array, one object per process"},
+			&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag"},
+		},
+		Action: fdsAction,
+	}
+}
+
+func fdsAction(c *cli.Context) error {
+	if c.NArg() == 0 {
+		return core.Usagef("fds needs a PID")
+	}
+	pids, err := core.ParsePIDs(c.Args().Slice())
+	if err != nil {
+		return err
+	}
+	opt := backendFromFlags(c)
+	l, err := fdLister(opt)
+	if err != nil {
+		return err
+	}
+	b, err := openBackend(opt)
+	if err != nil {
+		return err
+	}
+	procs, err := core.GatherFDs(l, b.sockets, b.owners, optionReader(opt), pids)
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		err = core.WriteFDsJSON(c.App.Writer, procs)
+	} else {
+		err = core.WriteFDs(c.App.Writer, procs)
+	}
+	if err != nil {
+		return err
+	}
+	listed, gone := 0, 0
+	var denied error
+	for _, p := range procs {
+		switch {
+		case p.Err == nil:
+			listed++
+		case errors.Is(p.Err, core.ErrGone):
+			gone++
+		default:
+			denied = p.Err
+		}
+	}
+	switch {
+	case listed > 0:
+		return nil
+	case denied != nil:
+		return fmt.Errorf("%w (run as root or with CAP_SYS_PTRACE)", denied)
+	}
+	return core.ErrNoMatch
+}
