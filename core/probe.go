@@ -213,7 +213,7 @@ func (r *ProbeReport) Message() string {
 				ok = append(ok, netip.AddrPortFrom(a.Addr, r.Port).String())
 			}
 		}
-		return "A new server cannot bind port " + p + " on every address now; only " + whyJoinAnd(ok) + " would work (see above for which needs SO_REUSEADDR)."
+		return "A new server cannot bind port " + p + " on every address now; only " + whyJoinAnd(ok) + " would work."
 	case VerdictBlocked:
 		return "No new server can bind port " + p + " now."
 	case VerdictInconclude:

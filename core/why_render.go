@@ -138,7 +138,7 @@ func whyProcNames(pcs []ProcCount) []string {
 
 func whyWriteProbe(b *strings.Builder, r *ProbeReport) {
 	if r.Skipped != "" {
-		fmt.Fprintf(b, "\nBind probe: not run: %s.\n", r.Skipped)
+		b.WriteString("\n" + whyWrap("", "  ", "Bind probe: not run: "+r.Skipped+"."))
 		return
 	}
 	b.WriteString("\nBind probe (TCP: bind only, never listen, closed at once)\n")

@@ -1,0 +1,323 @@
+package core
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// fakeProber answers binds from a table: "addr/reuse" -> error; missing
+// entries bind.
+type fakeProber struct {
+	deny   string // MayBind refuses with this reason when set
+	noV6   bool
+	errs   map[string]error
+	called []string
+}
+
+func (p *fakeProber) MayBind(uint16) (bool, string) { return p.deny == "", p.deny }
+func (p *fakeProber) HasIPv6() bool                  { return !p.noV6 }
+func (p *fakeProber) Bind(a netip.Addr, port uint16, reuse bool) error {
+	key := fmt.Sprintf("%s/%v", a, reuse)
+	p.called = append(p.called, key)
+	return p.errs[key]
+}
+
+var inUse = fmt.Errorf("bind: %w", ErrAddrInUse)
+
+func yes() *bool { b := true; return &b }
+func no() *bool  { b := false; return &b }
+
+var server = &Process{PID: 4242, Comm: "server", UID: 1000, User: "app"}
+
+func owner(fd int, o *SockOptions) []Owner {
+	return []Owner{{PID: 4242, FD: fd, Proc: server, Options: o}}
+}
+
+func conn(state State, lport uint16, peer string, pport uint16, fd int) Socket {
+	s := Socket{Proto: TCP, Family: Inet, Type: Stream, State: state, Local: ep("127.0.0.1", lport),
+		Remote: epp(peer, pport), Inode: uint64(1000 + pport), UID: 1000}
+	if fd >= 0 {
+		s.Owners = owner(fd, &SockOptions{ReuseAddr: yes()})
+	}
+	return s
+}
+
+func seedSockets() []Socket {
+	socks := []Socket{{Proto: TCP, Family: Inet, Type: Stream, State: Listen, Local: ep("0.0.0.0", 8080), Inode: 10, UID: 1000,
+		SendQ: 128, Owners: owner(3, &SockOptions{ReuseAddr: yes(), ReusePort: no()})}}
+	for i := range 5 {
+		socks = append(socks, conn(CloseWait, 8080, "10.0.0.7", uint16(40000+i), 10+i))
+	}
+	socks = append(socks, conn(Established, 8080, "10.0.0.9", 41000, 20), conn(Established, 8080, "10.0.0.7", 41001, 21))
+	SortSockets(socks)
+	return socks
+}
+
+func wildcardInUse() map[string]error {
+	return map[string]error{"0.0.0.0/false": inUse, "0.0.0.0/true": inUse, "127.0.0.1/false": inUse,
+		"127.0.0.1/true": inUse, "::/false": inUse, "::/true": inUse}
+}
+
+func whyCases() []struct {
+	name   string
+	port   uint16
+	socks  []Socket
+	prober BindProber
+} {
+	tw := func(p uint16, left time.Duration) Socket {
+		s := conn(TimeWait, 8080, "10.0.0.5", p, -1)
+		s.Inode, s.Timer, s.Expires = 0, TimerTimeWait, left
+		return s
+	}
+	fw := conn(FinWait2, 8080, "10.0.0.5", 45000, -1)
+	fw.Inode, fw.Timer, fw.Expires = 0, TimerTimeWait, 1500*time.Millisecond
+	var warn []Socket
+	warn = append(warn, Socket{Proto: TCP, Family: Inet6, Type: Stream, State: Listen, Local: ep("::", 9000), Inode: 11,
+		UID: 1000, RecvQ: 129, SendQ: 128, Owners: owner(3, &SockOptions{ReuseAddr: no(), ReusePort: yes(), V6Only: no()})})
+	for i := range 3 {
+		s := conn(Established, 9000, "10.0.0.8", uint16(42000+i), 30+i)
+		s.RecvQ = 65536
+		s.Owners[0].Options = &SockOptions{Linger: &Linger{On: true, Seconds: 0}}
+		warn = append(warn, s)
+	}
+	warn = append(warn, fw)
+	warn[len(warn)-1].Local.Port = 9000
+	SortSockets(warn)
+	evilSock := []Socket{{Proto: TCP, Family: Inet, State: Listen, Local: ep("192.0.2.1", 7000), Inode: 12, UID: 0,
+		Owners: []Owner{{PID: 666, FD: 4, Proc: evil}}}}
+	return []struct {
+		name   string
+		port   uint16
+		socks  []Socket
+		prober BindProber
+	}{
+		{"seed", 8080, seedSockets(), &fakeProber{errs: wildcardInUse()}},
+		{"timewait", 8080, []Socket{tw(50001, 12300*time.Millisecond), tw(50002, 58*time.Second), tw(50003, 30*time.Second)},
+			&fakeProber{errs: map[string]error{"0.0.0.0/false": inUse, "127.0.0.1/false": inUse, "::/false": inUse}}},
+		{"free", 8081, nil, &fakeProber{noV6: true}},
+		{"warnings", 9000, warn, &fakeProber{errs: map[string]error{"0.0.0.0/false": inUse, "0.0.0.0/true": inUse,
+			"127.0.0.1/false": inUse, "127.0.0.1/true": inUse, "::/false": inUse, "::/true": inUse, "::1/false": inUse, "::1/true": inUse}}},
+		{"privileged", 80, nil, &fakeProber{deny: "port 80 is privileged (below net.ipv4.ip_unprivileged_port_start, 1024) and gosof lacks CAP_NET_BIND_SERVICE; run it as root to probe this port"}},
+		{"noprobe", 7000, evilSock, nil},
+	}
+}
+
+func TestWhyGolden(t *testing.T) {
+	for _, tc := range whyCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			d := Diagnose(tc.port, tc.socks, Probe(tc.prober, tc.port, tc.socks))
+			var b bytes.Buffer
+			if err := WriteWhy(&b, d); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "why_"+tc.name+".golden", b.Bytes())
+			b.Reset()
+			if err := WriteWhyJSON(&b, d); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "why_"+tc.name+".json.golden", b.Bytes())
+		})
+	}
+}
+
+// TestWhyFacts checks what the golden files show, by value, so that an
+// -update cannot bless a wrong diagnosis unnoticed.
+func TestWhyFacts(t *testing.T) {
+	cases := map[string]func(t *testing.T, d *Why, j map[string]any){
+		"seed": func(t *testing.T, d *Why, j map[string]any) {
+			if d.CloseWait == nil || d.CloseWait.Count != 5 || len(d.CloseWait.Procs) != 1 || d.CloseWait.Procs[0].Owner.PID != 4242 {
+				t.Errorf("close wait: %+v", d.CloseWait)
+			}
+			if len(d.Listeners) != 1 || d.Listeners[0].Scope != "wildcard" || d.Listeners[0].Stack != "IPv4" || !*d.Listeners[0].ReuseAddr {
+				t.Errorf("listeners: %+v", d.Listeners)
+			}
+			if d.Probe.Verdict != VerdictSome {
+				t.Errorf("verdict %s, want %s (::1 binds)", d.Probe.Verdict, VerdictSome)
+			}
+			if got := d.Peers; len(got) != 2 || got[0].Addr.String() != "10.0.0.7" || got[0].Count != 6 {
+				t.Errorf("peers: %+v", got)
+			}
+			way := d.Probe.inTheWay()
+			if len(way) != 1 || way[0].State != Listen {
+				t.Errorf("in the way: %v, want just the listener", way)
+			}
+		},
+		"timewait": func(t *testing.T, d *Why, j map[string]any) {
+			if d.Probe.Verdict != VerdictReuseAddr {
+				t.Errorf("verdict %s", d.Probe.Verdict)
+			}
+			tw := d.TimeWait
+			if tw == nil || tw.Count != 3 || tw.MinLeft != 12300*time.Millisecond || tw.MaxLeft != 58*time.Second {
+				t.Errorf("time wait: %+v", tw)
+			}
+			if jt := j["time_wait"].(map[string]any); jt["max_remaining_ms"] != 58000.0 {
+				t.Errorf("json time_wait: %v", jt)
+			}
+		},
+		"free": func(t *testing.T, d *Why, j map[string]any) {
+			if d.InUse() || d.Probe.Verdict != VerdictFree || len(d.Probe.Attempts) != 4 || j["in_use"] != false {
+				t.Errorf("free port: in use %v, verdict %s, %d attempts (no IPv6: want 4)", d.InUse(), d.Probe.Verdict, len(d.Probe.Attempts))
+			}
+		},
+		"warnings": func(t *testing.T, d *Why, j map[string]any) {
+			var kinds []string
+			for _, w := range d.Warnings {
+				kinds = append(kinds, fmt.Sprintf("%s/%d", w.Kind, w.Count))
+			}
+			if diff := cmp.Diff([]string{"linger_abort/3", "recv_q/3", "accept_queue_full/129"}, kinds); diff != "" {
+				t.Errorf("warnings (-want +got):\n%s", diff)
+			}
+			if d.Listeners[0].Stack != "dual-stack" || d.FinWait2 == nil || d.FinWait2.Count != 1 {
+				t.Errorf("stack %q, fin_wait2 %+v", d.Listeners[0].Stack, d.FinWait2)
+			}
+			if d.Probe.Verdict != VerdictBlocked {
+				t.Errorf("verdict %s", d.Probe.Verdict)
+			}
+		},
+		"privileged": func(t *testing.T, d *Why, j map[string]any) {
+			p := j["probe"].(map[string]any)
+			if d.Probe.Verdict != VerdictNotProbed || p["ran"] != false || !strings.Contains(p["skipped"].(string), "privileged") {
+				t.Errorf("probe: %v", p)
+			}
+		},
+		"noprobe": func(t *testing.T, d *Why, j map[string]any) {
+			if d.Probe.Skipped != "probe not available on this platform" {
+				t.Errorf("probe: %+v", d.Probe)
+			}
+		},
+	}
+	for _, tc := range whyCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			d := Diagnose(tc.port, tc.socks, Probe(tc.prober, tc.port, tc.socks))
+			var b bytes.Buffer
+			WriteWhyJSON(&b, d)
+			var j map[string]any
+			if err := json.Unmarshal(b.Bytes(), &j); err != nil {
+				t.Fatal(err)
+			}
+			cases[tc.name](t, d, j)
+		})
+	}
+}
+
+func TestProbePrivilegedNeverBinds(t *testing.T) {
+	p := &fakeProber{deny: "no"}
+	Probe(p, 80, nil)
+	if len(p.called) != 0 {
+		t.Errorf("probe bound %v although MayBind refused", p.called)
+	}
+	p = &fakeProber{}
+	Probe(p, 8080, nil)
+	want := []string{"0.0.0.0/false", "0.0.0.0/true", "127.0.0.1/false", "127.0.0.1/true", "::/false", "::/true", "::1/false", "::1/true"}
+	if diff := cmp.Diff(want, p.called); diff != "" {
+		t.Errorf("binds tried (-want +got):\n%s", diff)
+	}
+}
+
+func TestProbeUnsupported(t *testing.T) {
+	p := &fakeProber{errs: map[string]error{"0.0.0.0/false": fmt.Errorf("bind: %w", errors.ErrUnsupported)}}
+	r := Probe(p, 8080, nil)
+	if r.Verdict != VerdictNotProbed || !strings.HasPrefix(r.Skipped, "probe not available") || len(r.Attempts) != 0 {
+		t.Errorf("%+v", r)
+	}
+}
+
+func TestProbeOverlaps(t *testing.T) {
+	sock := func(fam Family, addr string, v6only *bool) *Socket {
+		s := &Socket{Proto: TCP, Family: fam, Local: ep(addr, 8080)}
+		if v6only != nil {
+			s.Owners = []Owner{{Options: &SockOptions{V6Only: v6only}}}
+		}
+		return s
+	}
+	for _, tc := range []struct {
+		probe string
+		s     *Socket
+		want  bool
+	}{
+		{"0.0.0.0", sock(Inet, "10.0.0.1", nil), true},
+		{"127.0.0.1", sock(Inet, "10.0.0.1", nil), false},
+		{"127.0.0.1", sock(Inet, "0.0.0.0", nil), true},
+		{"127.0.0.1", sock(Inet6, "::", nil), true},
+		{"127.0.0.1", sock(Inet6, "::", yes()), false},
+		{"0.0.0.0", sock(Inet6, "::", yes()), false},
+		{"0.0.0.0", sock(Inet6, "::1", nil), false},
+		{"127.0.0.1", sock(Inet6, "::ffff:127.0.0.1", nil), true},
+		{"::", sock(Inet, "10.0.0.1", nil), true},
+		{"::1", sock(Inet, "0.0.0.0", nil), false},
+		{"::1", sock(Inet6, "::", yes()), true},
+		{"::1", sock(Inet6, "::1", nil), true},
+		{"::1", sock(Inet6, "fe80::1", nil), false},
+		{"::1", sock(Inet6, "::ffff:127.0.0.1", nil), false},
+	} {
+		if got := probeOverlaps(netip.MustParseAddr(tc.probe), tc.s); got != tc.want {
+			t.Errorf("probe %s vs %s %s (v6only %v): %v, want %v", tc.probe, tc.s.Family, tc.s.Local.Addr, tc.s.Owners, got, tc.want)
+		}
+	}
+}
+
+type fakeOptions struct {
+	denied map[int]bool
+	asked  map[int][]int
+}
+
+func (f *fakeOptions) Options(pid int, fds []int) (map[int]*SockOptions, error) {
+	if f.asked == nil {
+		f.asked = map[int][]int{}
+	}
+	f.asked[pid] = fds
+	if f.denied[pid] {
+		return nil, fmt.Errorf("pidfd_getfd %d: %w (needs ptrace)", pid, ErrPermission)
+	}
+	out := map[int]*SockOptions{}
+	for _, fd := range fds {
+		out[fd] = &SockOptions{SndBuf: &fd}
+	}
+	return out, nil
+}
+
+func TestAttachOptions(t *testing.T) {
+	socks := []Socket{
+		{Owners: []Owner{{PID: 1, FD: 3}, {PID: 2, FD: 4}}},
+		{Owners: []Owner{{PID: 1, FD: 5}, {PID: 3, FD: -1}}},
+		{}, // TIME_WAIT
+	}
+	r := &fakeOptions{denied: map[int]bool{2: true}}
+	miss := AttachOptions(r, socks, 0)
+	if miss.Processes != 1 || !strings.Contains(miss.String(), "1 process could not be read") || !strings.Contains(miss.Reason, "ptrace") {
+		t.Errorf("missing: %+v %q", miss, miss.String())
+	}
+	if diff := cmp.Diff(map[int][]int{1: {3, 5}, 2: {4}}, r.asked); diff != "" {
+		t.Errorf("asked (-want +got):\n%s", diff)
+	}
+	if o := socks[0].Owners[0].Options; o == nil || *o.SndBuf != 3 {
+		t.Errorf("pid 1 fd 3 options: %+v", o)
+	}
+	if socks[0].Owners[1].Options != nil || socks[1].Owners[1].Options != nil {
+		t.Error("options set where none could be read")
+	}
+	if m := AttachOptions(nil, socks, 0); m.Reason == "" {
+		t.Error("nil reader must say why options are missing")
+	}
+}
+
+func TestFormatOptions(t *testing.T) {
+	n := 4096
+	o := &SockOptions{ReuseAddr: yes(), ReusePort: no(), KeepAlive: yes(), NoDelay: no(), Linger: &Linger{On: true},
+		SndBuf: &n, Congestion: "cu\x1bbic", TCPInfo: &TCPInfo{RTT: 1500 * time.Microsecond, Retransmits: 1, TotalRetrans: 7}}
+	want := `reuseaddr,keepalive,linger=0s,sndbuf=4096,cc=cu\x1bbic,rtt=1.5ms,retrans=1/7`
+	if got := FormatOptions(o); got != want {
+		t.Errorf("FormatOptions = %q, want %q", got, want)
+	}
+	if got := FormatOptions(nil); got != "-" {
+		t.Errorf("nil: %q", got)
+	}
+}
