@@ -85,3 +85,45 @@ type SocketCloser interface {
 	// TCP_IOC_ABORT_CONN); it works on sockets no process holds too.
 	Abort(s *Socket) error
 }
+
+// Noter is implemented by sources that had to fall back on something the
+// user should know about (a namespace read through /proc instead of
+// netlink, say); the command prints each note once on stderr.
+type Noter interface {
+	Notes() []string
+}
+
+// Sources reads several socket sources (one per network namespace) as one.
+type Sources []SocketSource
+
+// Sockets implements SocketSource: the sockets of every source, in order.
+func (ss Sources) Sockets(f *Filter) ([]Socket, error) {
+	var all []Socket
+	for _, s := range ss {
+		socks, err := s.Sockets(f)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, socks...)
+	}
+	return all, nil
+}
+
+// Notes implements Noter for every source that has notes.
+func (ss Sources) Notes() []string {
+	var notes []string
+	for _, s := range ss {
+		if n, ok := s.(Noter); ok {
+			notes = append(notes, n.Notes()...)
+		}
+	}
+	return notes
+}
+
+// Notes returns what src had to fall back on, if it says.
+func Notes(src SocketSource) []string {
+	if n, ok := src.(Noter); ok {
+		return n.Notes()
+	}
+	return nil
+}

@@ -153,7 +153,7 @@ func (s *Sockets) Destroy(sock *core.Socket) error {
 	if err != nil {
 		return err
 	}
-	c, err := openDiag()
+	c, err := s.openDiag()
 	if err != nil {
 		return err
 	}

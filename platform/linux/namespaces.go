@@ -3,8 +3,31 @@ package linux
 import (
 	"bufio"
 	"bytes"
+	"strconv"
 	"strings"
 )
+
+// Namespace is one network namespace in use on the host.
+type Namespace struct {
+	Inode     uint64
+	Name      string // its name under /run/netns, "" if it has none
+	Path      string // a file that refers to it: /run/netns/NAME or /proc/PID/ns/net
+	PID       int    // a member process, 0 if none (a named namespace nobody is in)
+	Container string // "docker://id"... from a member's cgroup, "" if none
+	Self      bool   // gosof's own namespace
+}
+
+// Label names the namespace for messages: its /run/netns name, else its
+// container, else its inode.
+func (ns *Namespace) Label() string {
+	switch {
+	case ns.Name != "":
+		return ns.Name
+	case ns.Container != "":
+		return ns.Container
+	}
+	return "net:[" + strconv.FormatUint(ns.Inode, 10) + "]"
+}
 
 // ContainerID finds the container a process runs in from the text of its
 // /proc/[pid]/cgroup, as "runtime://id" (docker, containerd, cri-o, podman,

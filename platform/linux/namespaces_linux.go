@@ -15,16 +15,6 @@ import (
 	"github.com/gosof/gosof/core"
 )
 
-// Namespace is one network namespace in use on the host.
-type Namespace struct {
-	Inode     uint64
-	Name      string // its name under /run/netns, "" if it has none
-	Path      string // a file that refers to it: /run/netns/NAME or /proc/PID/ns/net
-	PID       int    // a member process, 0 if none (a named namespace nobody is in)
-	Container string // "docker://id"... from a member's cgroup, "" if none
-	Self      bool   // gosof's own namespace
-}
-
 // netnsDirs are where `ip netns add` bind-mounts named namespaces.
 var netnsDirs = []string{"/run/netns", "/var/run/netns"}
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strconv"
 	"syscall"
 
 	"github.com/gosof/gosof/core"
@@ -21,6 +22,48 @@ type Sockets struct {
 	// Order is the byte order of the host that wrote the /proc/net files
 	// (see ParseProcNetInet); nil means this host's, binary.NativeEndian.
 	Order binary.ByteOrder
+	// NS, when set, reads that network namespace (--netns, --all-netns)
+	// instead of gosof's own, and labels every socket with it.
+	NS *Namespace
+
+	notes []string
+}
+
+// Notes implements core.Noter: what the reader had to fall back on.
+func (s *Sockets) Notes() []string { return s.notes }
+
+// foreign reports whether s reads a namespace other than gosof's own.
+func (s *Sockets) foreign() bool { return s.NS != nil && !s.NS.Self }
+
+// netns is the inode of the namespace s reads.
+func (s *Sockets) netns() uint64 {
+	if s.NS != nil {
+		return s.NS.Inode
+	}
+	return netnsInode(s.FS)
+}
+
+// procNetPath is a /proc/net file of the namespace s reads: a member
+// process's /proc/PID/net for another namespace.
+func (s *Sockets) procNetPath(name string) (string, error) {
+	if !s.foreign() {
+		return s.FS.Path("net", name), nil
+	}
+	if s.NS.PID == 0 {
+		return "", fmt.Errorf("network namespace %s has no processes, so it has no /proc/PID/net; reading it needs root or CAP_SYS_ADMIN: %w", s.NS.Label(), core.ErrPermission)
+	}
+	return s.FS.Path(strconv.Itoa(s.NS.PID), "net", name), nil
+}
+
+// label marks sockets with the namespace's name and container.
+func (s *Sockets) label(socks []core.Socket) []core.Socket {
+	if s.NS == nil {
+		return socks
+	}
+	for i := range socks {
+		socks[i].NetNSName, socks[i].Container = s.NS.Name, s.NS.Container
+	}
+	return socks
 }
 
 // procTable is one kind of socket: the /proc/net file that lists it and the
@@ -61,22 +104,25 @@ func (s *Sockets) Sockets(f *core.Filter) ([]core.Socket, error) {
 	socks, failed, err := s.netlink(f)
 	if err != nil && failed == nil {
 		if netlinkRefused(err) {
+			if s.foreign() {
+				s.notes = append(s.notes, fmt.Sprintf("cannot join network namespace %s (%v); read /proc/%d/net instead", s.NS.Label(), err, s.NS.PID))
+			}
 			return s.ProcNet(f)
 		}
 		return nil, err
 	}
-	netns := netnsInode(s.FS)
+	netns := s.netns()
 	for _, t := range failed {
 		if socks, err = s.procNetTable(t, f, netns, socks); err != nil {
 			return nil, err
 		}
 	}
-	return socks, nil
+	return s.label(socks), nil
 }
 
 // ProcNet lists the sockets f can match from /proc/net alone.
 func (s *Sockets) ProcNet(f *core.Filter) ([]core.Socket, error) {
-	netns := netnsInode(s.FS)
+	netns := s.netns()
 	var socks []core.Socket
 	for _, t := range procTables {
 		if !t.wanted(f) {
@@ -87,13 +133,16 @@ func (s *Sockets) ProcNet(f *core.Filter) ([]core.Socket, error) {
 			return nil, err
 		}
 	}
-	return socks, nil
+	return s.label(socks), nil
 }
 
 // procNetTable appends the sockets of one /proc/net file. A file that does
 // not exist (a kernel without UDP-Lite or IPv6) lists no sockets.
 func (s *Sockets) procNetTable(t procTable, f *core.Filter, netns uint64, out []core.Socket) ([]core.Socket, error) {
-	path := s.FS.Path("net", t.name)
+	path, err := s.procNetPath(t.name)
+	if err != nil {
+		return out, err
+	}
 	b, err := readFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return out, nil

@@ -22,12 +22,12 @@ func (s *Sockets) Netlink(f *core.Filter) ([]core.Socket, error) {
 // netlink dumps every table f wants. failed lists the tables whose dump
 // failed; err with no failed tables means netlink could not be used at all.
 func (s *Sockets) netlink(f *core.Filter) (socks []core.Socket, failed []procTable, err error) {
-	c, err := openDiagFn()
+	c, err := s.openDiag()
 	if err != nil {
 		return nil, nil, err
 	}
 	defer c.Close()
-	netns := netnsInode(s.FS)
+	netns := s.netns()
 	var errs []error
 	for _, t := range procTables {
 		if !t.wanted(f) {
@@ -45,4 +45,19 @@ func (s *Sockets) netlink(f *core.Filter) (socks []core.Socket, failed []procTab
 		}
 	}
 	return socks, failed, errors.Join(errs...)
+}
+
+// openDiag opens the NETLINK_SOCK_DIAG socket in the namespace s reads: a
+// netlink socket stays bound to the namespace it was created in.
+func (s *Sockets) openDiag() (*diagConn, error) {
+	if !s.foreign() {
+		return openDiagFn()
+	}
+	var c *diagConn
+	err := InNamespace(s.NS.Path, func() error {
+		var err error
+		c, err = openDiagFn()
+		return err
+	})
+	return c, err
 }
