@@ -23,7 +23,7 @@ type fakeProber struct {
 }
 
 func (p *fakeProber) MayBind(uint16) (bool, string) { return p.deny == "", p.deny }
-func (p *fakeProber) HasIPv6() bool                  { return !p.noV6 }
+func (p *fakeProber) HasIPv6() bool                 { return !p.noV6 }
 func (p *fakeProber) Bind(a netip.Addr, port uint16, reuse bool) error {
 	key := fmt.Sprintf("%s/%v", a, reuse)
 	p.called = append(p.called, key)
