@@ -174,13 +174,16 @@ sparc64() {
 	fi
 	local bin=$work/bin/linux_sparc64/gosof log=$work/log/sparc64
 	mkdir -p "${bin%/*}"
-	# -static: libgo and libc linked in, like the gc builds. -buildid= and
-	# -trimpath keep it as reproducible as gccgo allows.
+	# -static links libgo and libc in, so it runs anywhere like the gc builds.
+	# gccgo's own build ids are not pinned: see docs/build.md.
 	if ! GOOS=linux GOARCH=sparc64 CGO_ENABLED=1 GCCGO=$gccgo GOTOOLCHAIN=local \
 		go build -compiler gccgo -trimpath -gccgoflags "-static -s" \
 		-ldflags "-X main.version=$VERSION -X main.commit=$COMMIT -X main.date=$DATE" \
 		-o "$bin" ./cmd/gosof >"$log" 2>&1; then
-		echo "skipped linux/sparc64: $gccgo ($("$gccgo" -dumpfullversion 2>/dev/null || "$gccgo" -dumpversion): Go 1.18 library, no generics) cannot compile this module, which needs Go $(go list -m -f '{{.GoVersion}}') (golang.org/x/sys needs a newer Go too). First errors:"
+		local v known=
+		v=$("$gccgo" -dumpfullversion 2>/dev/null || "$gccgo" -dumpversion)
+		case $v in 12.*) known=": Go 1.18 library, no generics" ;; esac
+		echo "skipped linux/sparc64: $gccgo (GCC $v$known) cannot compile this module, which needs Go $(go list -m -f '{{.GoVersion}}'), as does golang.org/x/sys $(go list -m -f '{{.Version}} (Go {{.GoVersion}})' golang.org/x/sys 2>/dev/null). See docs/build.md#sparc. First errors:"
 		grep -v '^#' "$log" | head -n 3 | sed 's/^/    /'
 		return 1
 	fi
