@@ -22,6 +22,7 @@
 //	write FD TEXT
 //	comm HEX               set the process name (prctl PR_SET_NAME) to the bytes
 //	ignore SIGNAL          e.g. ignore TERM
+//	loup                   bring the loopback interface up (new namespaces)
 //	pid                    -> ok PID
 //	exit
 package testhelper

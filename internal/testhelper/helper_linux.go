@@ -41,18 +41,39 @@ type Proc struct {
 	extra []*os.File
 }
 
-// Start launches a helper; it is killed (SIGKILL) and reaped when the test ends.
-func Start(t testing.TB) *Proc {
-	t.Helper()
-	return start(t, nil)
+// Option changes how Start launches a helper.
+type Option func(*syscall.SysProcAttr)
+
+// NewNetNS starts the helper in a network namespace of its own (needs
+// root; the test should skip otherwise), with its loopback up. The
+// namespace goes away with the helper.
+func NewNetNS() Option {
+	return func(a *syscall.SysProcAttr) { a.Cloneflags |= syscall.CLONE_NEWNET }
 }
 
-func start(t testing.TB, files []*os.File) *Proc {
+// Start launches a helper; it is killed (SIGKILL) and reaped when the test ends.
+func Start(t testing.TB, opts ...Option) *Proc {
+	t.Helper()
+	p := start(t, nil, opts...)
+	for _, o := range opts {
+		a := &syscall.SysProcAttr{}
+		o(a)
+		if a.Cloneflags&syscall.CLONE_NEWNET != 0 {
+			p.Do("loup")
+		}
+	}
+	return p
+}
+
+func start(t testing.TB, files []*os.File, opts ...Option) *Proc {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), envHelper+"=1")
 	cmd.ExtraFiles = files
 	cmd.Stderr = os.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	for _, o := range opts {
+		o(cmd.SysProcAttr)
+	}
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -238,6 +259,8 @@ func do(f []string) (string, error) {
 		}
 		signal.Ignore(sig)
 		return "", nil
+	case "loup":
+		return "", loopbackUp()
 	case "pid":
 		return strconv.Itoa(os.Getpid()), nil
 	case "exit":
@@ -340,4 +363,22 @@ func read(fd int) (string, error) {
 		return "eof", nil
 	}
 	return strconv.Itoa(n), nil
+}
+
+// loopbackUp sets IFF_UP on lo, which a new network namespace starts without.
+func loopbackUp() error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq("lo")
+	if err != nil {
+		return err
+	}
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
+		return err
+	}
+	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
+	return unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr)
 }
