@@ -83,8 +83,9 @@ gobuild() {
 # no dynamic section (PT_DYNAMIC): then it runs on any kernel with no libc at all.
 checkstatic() {
 	local f=$1 headers
+	[ -f "$f" ] || { echo "$f: no such file" >&2; return 1; }
 	if command -v readelf >/dev/null; then
-		headers=$(readelf -lW "$f") || die "$f: readelf cannot read it"
+		headers=$(readelf -lW "$f") || { echo "$f: readelf cannot read it" >&2; return 1; }
 		if grep -Eq '^[[:space:]]*(INTERP|DYNAMIC)[[:space:]]' <<<"$headers"; then
 			echo "$f: not statically linked:" >&2
 			grep -E '^[[:space:]]*(INTERP|DYNAMIC)[[:space:]]|interpreter' <<<"$headers" >&2 || true
@@ -93,7 +94,8 @@ checkstatic() {
 	elif command -v file >/dev/null; then
 		file -b "$f" | grep -q 'statically linked' || { echo "$f: not statically linked: $(file -b "$f")" >&2; return 1; }
 	else
-		die "cannot check static linking: install binutils (readelf)"
+		echo "cannot check static linking: install binutils (readelf)" >&2
+		return 1
 	fi
 }
 
@@ -144,23 +146,24 @@ package() {
 	chmod 0644 "$d/README.md" "$d/LICENSE"
 	tar --sort=name --format=gnu --owner=0 --group=0 --numeric-owner \
 		--mtime="@$SOURCE_DATE_EPOCH" -C "$work/stage" -cf - "$name" |
-		gzip -9 -n >"dist/$name.tar.gz.tmp"
+		gzip -9 -n >"dist/$name.tar.gz.tmp" || return
 	mv "dist/$name.tar.gz.tmp" "dist/$name.tar.gz"
 }
 
 # target OS/ARCH: build, check and package one target; output to its log.
+# It runs on the left of || where set -e is off: every step says || return.
 target() {
 	local os=${1%/*} arch=${1#*/} goarm=
 	case $arch in armv6) goarm=6 arch=arm ;; armv7) goarm=7 arch=arm ;; esac
 	local name=gosof_${VERSION}_${os}_${1#*/} bin=$work/bin/${os}_${1#*/}/gosof
-	gobuild "$os" "$arch" "$goarm" "$bin"
+	gobuild "$os" "$arch" "$goarm" "$bin" || return
 	if [ "$os" = linux ]; then
-		checkstatic "$bin"
+		checkstatic "$bin" || return
 	elif command -v readelf >/dev/null; then
 		# Solaris has no stable system-call ABI: every program links libc.
 		echo "$1 links (as every Solaris program must): $(readelf -dW "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')"
 	fi
-	package "$name" "$bin"
+	package "$name" "$bin" || return
 }
 
 # sparc64: gc has no SPARC port; gccgo does. Build with a gccgo cross compiler
@@ -194,7 +197,7 @@ mkdir -p "$work/log" "$work/bin"
 for t in "${want[@]}"; do mkdir -p "$work/bin/${t%/*}_${t#*/}"; done
 
 start=$SECONDS
-echo "gosof $VERSION (commit $COMMIT, date $DATE): ${#want[@]} targets, $jobs at a time"
+echo "gosof $VERSION (commit $COMMIT, date $DATE): targets ${#want[@]}, at a time $jobs"
 # A pool of at most $jobs background builds; each records its own status, so a
 # failure is reported with its log after the others finish.
 for t in "${want[@]}"; do
