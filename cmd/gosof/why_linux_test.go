@@ -1,0 +1,458 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gosof/gosof/internal/testhelper"
+)
+
+// jwhy is `why --json` as a script would decode it.
+type jwhy struct {
+	Port      int  `json:"port"`
+	InUse     bool `json:"in_use"`
+	Listeners []struct {
+		Addr      string  `json:"addr"`
+		Scope     string  `json:"scope"`
+		Stack     string  `json:"stack"`
+		ReuseAddr *bool   `json:"reuse_addr"`
+		ReusePort *bool   `json:"reuse_port"`
+		Backlog   *uint64 `json:"backlog"`
+		Owners    []struct {
+			PID int `json:"pid"`
+		} `json:"owners"`
+	} `json:"listeners"`
+	Connections []struct {
+		State  string `json:"state"`
+		Count  int    `json:"count"`
+		Owners []struct {
+			PID int `json:"pid"`
+		} `json:"owners"`
+	} `json:"connections"`
+	CloseWait *struct {
+		Count     int `json:"count"`
+		Processes []struct {
+			PID   int `json:"pid"`
+			Count int `json:"count"`
+		} `json:"processes"`
+		Release []string `json:"release"`
+	} `json:"close_wait"`
+	TimeWait *struct {
+		Count int    `json:"count"`
+		Max   *int64 `json:"max_remaining_ms"`
+	} `json:"time_wait"`
+	Probe struct {
+		Ran      bool    `json:"ran"`
+		Skipped  *string `json:"skipped"`
+		Verdict  string  `json:"verdict"`
+		Attempts []struct {
+			Addr      string  `json:"addr"`
+			ReuseAddr bool    `json:"reuse_addr"`
+			OK        bool    `json:"ok"`
+			InUse     bool    `json:"in_use"`
+			Blockers  []jsock `json:"blockers"`
+		} `json:"attempts"`
+	} `json:"probe"`
+	Warnings []struct {
+		Kind  string `json:"kind"`
+		Count int    `json:"count"`
+		Owner *struct {
+			PID int `json:"pid"`
+		} `json:"owner"`
+	} `json:"warnings"`
+}
+
+func whyJSON(t *testing.T, args ...string) (jwhy, int) {
+	t.Helper()
+	out, errOut, code := gosof(t, append([]string{"why", "--json"}, args...)...)
+	var w jwhy
+	if err := json.Unmarshal([]byte(out), &w); err != nil {
+		t.Fatalf("why %v --json: exit %d, %v\n%s%s", args, code, err, out, errOut)
+	}
+	return w, code
+}
+
+// probeResults summarises the attempts: "127.0.0.1 plain in use", ...
+func (w jwhy) probeResults() map[string]string {
+	m := map[string]string{}
+	for _, a := range w.Probe.Attempts {
+		k := a.Addr + " plain"
+		if a.ReuseAddr {
+			k = a.Addr + " reuseaddr"
+		}
+		switch {
+		case a.OK:
+			m[k] = "ok"
+		case a.InUse:
+			m[k] = "in use"
+		default:
+			m[k] = "error"
+		}
+	}
+	return m
+}
+
+// waitState polls until n sockets on the port are in state, so tests do not
+// race the kernel's TCP state changes on loopback.
+func waitState(t *testing.T, port int, state string, n int) {
+	t.Helper()
+	for range 100 {
+		if len(gosofJSON(t, "who", strconv.Itoa(port), "--state", state)) == n {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("port %d: never saw %d sockets in %s", port, n, state)
+}
+
+// TestWhySeed is issue 4's done-when: a server with a listener and several
+// CLOSE_WAIT sockets on one port.
+func TestWhySeed(t *testing.T) {
+	srv := testhelper.Start(t)
+	cli := testhelper.Start(t)
+	lfd := srv.Int("socket inet stream")
+	srv.Do("setsockopt %d reuseaddr 1", lfd)
+	srv.Do("bind %d 127.0.0.1:0", lfd)
+	srv.Do("listen %d", lfd)
+	port, _ := strconv.Atoi(srv.Do("name %d", lfd)[1])
+	const leaked = 4
+	for range leaked {
+		c, _ := connect(t, cli, "inet", fmt.Sprintf("127.0.0.1:%d", port))
+		srv.Int("accept %d", lfd)
+		cli.Do("close %d", c)
+	}
+	waitState(t, port, "close-wait", leaked)
+	p := strconv.Itoa(port)
+
+	w, code := whyJSON(t, p)
+	if code != 0 || !w.InUse {
+		t.Errorf("exit %d, in_use %v; want 0, true", code, w.InUse)
+	}
+	if len(w.Listeners) != 1 || len(w.Listeners[0].Owners) != 1 || w.Listeners[0].Owners[0].PID != srv.PID ||
+		w.Listeners[0].Scope != "loopback" || w.Listeners[0].Stack != "IPv4" ||
+		w.Listeners[0].ReuseAddr == nil || !*w.Listeners[0].ReuseAddr || w.Listeners[0].Backlog == nil || *w.Listeners[0].Backlog != 128 {
+		t.Errorf("listeners: %+v; want one, loopback IPv4, held by %d, SO_REUSEADDR on, backlog 128", w.Listeners, srv.PID)
+	}
+	cw := w.CloseWait
+	if cw == nil || cw.Count != leaked || len(cw.Processes) != 1 || cw.Processes[0].PID != srv.PID || cw.Processes[0].Count != leaked {
+		t.Fatalf("close_wait: %+v; want %d held by %d", cw, leaked, srv.PID)
+	}
+	if cw.Release[0] != "gosof close "+p+" --state close-wait" {
+		t.Errorf("release: %q", cw.Release)
+	}
+	// What Linux does: the loopback listener blocks 0.0.0.0, 127.0.0.1 and
+	// dual-stack ::, with or without SO_REUSEADDR (a listener always
+	// conflicts); ::1 is another address.
+	want := map[string]string{
+		"0.0.0.0 plain": "in use", "0.0.0.0 reuseaddr": "in use",
+		"127.0.0.1 plain": "in use", "127.0.0.1 reuseaddr": "in use",
+		":: plain": "in use", ":: reuseaddr": "in use",
+		"::1 plain": "ok", "::1 reuseaddr": "ok",
+	}
+	if got := w.probeResults(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("probe: %v\nwant %v", got, want)
+	}
+	if w.Probe.Verdict != "some_addresses" {
+		t.Errorf("verdict %q", w.Probe.Verdict)
+	}
+	for _, a := range w.Probe.Attempts {
+		if a.InUse && (len(a.Blockers) != 1 || a.Blockers[0].State != "LISTEN" || a.Blockers[0].Owners[0].PID != srv.PID) {
+			t.Errorf("%s blockers: %v, want the listener of %d", a.Addr, rows(a.Blockers), srv.PID)
+		}
+	}
+
+	out, _, code := gosof(t, "why", p)
+	flat := strings.Join(strings.Fields(out), " ") // the wording wraps at 80 columns
+	holder := fmt.Sprintf("%d/", srv.PID)
+	for _, s := range []string{
+		fmt.Sprintf("CLOSE_WAIT: %d connections held by %s", leaked, holder),
+		"has not called close() on",
+		"will not clear by themselves",
+		"gosof close " + p + " --state close-wait",
+		"Restarting " + holder,
+		"SO_REUSEADDR on",
+		"tcp LISTEN 127.0.0.1:" + p + ", held by " + holder,
+		"A new server cannot bind port " + p + " on every address now",
+	} {
+		if !strings.Contains(flat, s) {
+			t.Errorf("why table lacks %q:\n%s", s, out)
+		}
+	}
+	if code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	t.Logf("gosof why %s:\n%s", p, out)
+}
+
+// TestWhyTimeWait finds out what Linux does with TIME_WAIT sockets on a
+// port and checks that why reports exactly that: SO_REUSEADDR binds over
+// TIME_WAIT only when the socket that left it had SO_REUSEADDR too.
+func TestWhyTimeWait(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		listenerReuse bool
+		reuse, verd   string
+	}{
+		{"listener without SO_REUSEADDR", false, "in use", "some_addresses"},
+		{"listener with SO_REUSEADDR", true, "ok", "reuseaddr_only"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := testhelper.Start(t)
+			cli := testhelper.Start(t)
+			lfd := srv.Int("socket inet stream")
+			if tc.listenerReuse {
+				srv.Do("setsockopt %d reuseaddr 1", lfd)
+			}
+			srv.Do("bind %d 127.0.0.1:0", lfd)
+			srv.Do("listen %d", lfd)
+			port, _ := strconv.Atoi(srv.Do("name %d", lfd)[1])
+			const n = 3
+			for range n {
+				c, _ := connect(t, cli, "inet", fmt.Sprintf("127.0.0.1:%d", port))
+				a := srv.Int("accept %d", lfd)
+				srv.Do("close %d", a) // the server closes first: its side ends in TIME_WAIT
+				cli.Do("read %d", c)
+				cli.Do("close %d", c)
+			}
+			srv.Do("close %d", lfd)
+			waitState(t, port, "time-wait", n)
+
+			w, code := whyJSON(t, strconv.Itoa(port))
+			if code != 0 || len(w.Listeners) != 0 || w.TimeWait == nil || w.TimeWait.Count != n {
+				t.Fatalf("exit %d, listeners %v, time_wait %+v; want 0, none, %d", code, w.Listeners, w.TimeWait, n)
+			}
+			if m := w.TimeWait.Max; m == nil || *m <= 0 || *m > 60000 {
+				t.Errorf("max_remaining_ms %v, want within Linux's 60s", m)
+			}
+			got := w.probeResults()
+			for _, a := range []string{"0.0.0.0", "127.0.0.1", "::"} {
+				if got[a+" plain"] != "in use" || got[a+" reuseaddr"] != tc.reuse {
+					t.Errorf("%s: plain %s, reuseaddr %s; want in use, %s", a, got[a+" plain"], got[a+" reuseaddr"], tc.reuse)
+				}
+			}
+			if w.Probe.Verdict != tc.verd {
+				t.Errorf("verdict %s, want %s", w.Probe.Verdict, tc.verd)
+			}
+			out, _, _ := gosof(t, "why", strconv.Itoa(port))
+			out = strings.Join(strings.Fields(out), " ")
+			for _, s := range []string{fmt.Sprintf("TIME_WAIT: %d connections no process holds; all gone", n),
+				"Killing processes does not remove", "SO_REUSEADDR can bind over TIME_WAIT"} {
+				if !strings.Contains(out, s) {
+					t.Errorf("why lacks %q:\n%s", s, out)
+				}
+			}
+		})
+	}
+}
+
+func TestWhyFree(t *testing.T) {
+	free := testhelper.Start(t)
+	fd, port := listen(t, free, "inet", "127.0.0.1:0")
+	free.Do("close %d", fd)
+	w, code := whyJSON(t, strconv.Itoa(port))
+	if code != 1 || w.InUse || w.Probe.Verdict != "free" || len(w.Probe.Attempts) < 4 {
+		t.Errorf("free port: exit %d, in_use %v, verdict %s, %d attempts; want 1, false, free", code, w.InUse, w.Probe.Verdict, len(w.Probe.Attempts))
+	}
+	out, errOut, code := gosof(t, "why", strconv.Itoa(port), "--no-probe")
+	if code != 1 || !strings.Contains(out, "is free") || !strings.Contains(out, "not run: --no-probe") || errOut != "" {
+		t.Errorf("--no-probe: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, args := range [][]string{{"why"}, {"why", "8000-8001"}, {"why", "1", "2"}, {"why", "x-no-such-service"}} {
+		if _, _, code := gosof(t, args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}
+
+// TestWhyWarnings: SO_LINGER {1,0}, unread Recv-Q, a full accept queue.
+func TestWhyWarnings(t *testing.T) {
+	srv := testhelper.Start(t)
+	cli := testhelper.Start(t)
+	lfd, port := listen(t, srv, "inet", "127.0.0.1:0")
+	big := strings.Repeat("x", 20000)
+	for range 3 {
+		c, _ := connect(t, cli, "inet", fmt.Sprintf("127.0.0.1:%d", port))
+		a := srv.Int("accept %d", lfd)
+		srv.Do("setsockopt %d linger 1 0", a)
+		cli.Do("write %d %s", c, big)
+	}
+	// A listener with backlog 1 and two connections nobody accepts: the
+	// kernel queues backlog+1, so the queue is full.
+	qfd := srv.Int("socket inet stream")
+	srv.Do("bind %d 127.0.0.1:0", qfd)
+	srv.Do("listen %d 1", qfd)
+	qport, _ := strconv.Atoi(srv.Do("name %d", qfd)[1])
+	for range 2 {
+		connect(t, cli, "inet", fmt.Sprintf("127.0.0.1:%d", qport))
+	}
+
+	var w jwhy
+	for range 50 {
+		if w, _ = whyJSON(t, strconv.Itoa(port), "--no-probe"); len(w.Warnings) == 2 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	got := map[string]int{}
+	for _, x := range w.Warnings {
+		if x.Owner == nil || x.Owner.PID != srv.PID {
+			t.Errorf("warning %s names %+v, want %d", x.Kind, x.Owner, srv.PID)
+		}
+		got[x.Kind] = x.Count
+	}
+	if got["linger_abort"] != 3 || got["recv_q"] != 3 {
+		t.Errorf("warnings %v, want linger_abort 3 and recv_q 3", got)
+	}
+	w, _ = whyJSON(t, strconv.Itoa(qport), "--no-probe")
+	if len(w.Warnings) != 1 || w.Warnings[0].Kind != "accept_queue_full" || w.Warnings[0].Count != 2 {
+		t.Errorf("accept queue warnings: %+v, want accept_queue_full with 2 waiting", w.Warnings)
+	}
+	if w.Probe.Ran || w.Probe.Skipped == nil {
+		t.Errorf("--no-probe ran the probe: %+v", w.Probe)
+	}
+}
+
+// jfds is `fds --json`.
+type jfds struct {
+	PID     int     `json:"pid"`
+	Error   *string `json:"error"`
+	Missing *string `json:"options_missing"`
+	FDs     []struct {
+		FD      int    `json:"fd"`
+		Type    string `json:"type"`
+		Path    string `json:"path"`
+		Socket  *jsock `json:"socket"`
+		Options *struct {
+			ReuseAddr *bool `json:"reuse_addr"`
+			ReusePort *bool `json:"reuse_port"`
+			KeepAlive *bool `json:"keepalive"`
+			NoDelay   *bool `json:"nodelay"`
+			Linger    *struct {
+				On      bool `json:"on"`
+				Seconds int  `json:"seconds"`
+			} `json:"linger"`
+			SndBuf     *int   `json:"sndbuf"`
+			RcvBuf     *int   `json:"rcvbuf"`
+			Type       string `json:"type"`
+			Congestion string `json:"congestion"`
+			TCPInfo    *struct {
+				RTTUS int64 `json:"rtt_us"`
+			} `json:"tcp_info"`
+		} `json:"options"`
+	} `json:"fds"`
+}
+
+func TestFds(t *testing.T) {
+	h := testhelper.Start(t)
+	ra := h.Int("socket inet stream")
+	h.Do("setsockopt %d reuseaddr 1", ra)
+	h.Do("setsockopt %d reuseport 1", ra)
+	h.Do("bind %d 127.0.0.1:0", ra)
+	h.Do("listen %d", ra)
+	plain, port := listen(t, h, "inet", "127.0.0.1:0")
+	c := h.Int("socket inet stream")
+	h.Do("setsockopt %d linger 1 0", c)
+	h.Do("setsockopt %d keepalive 1", c)
+	h.Do("setsockopt %d nodelay 1", c)
+	h.Do("connect %d 127.0.0.1:%d", c, port)
+
+	out, errOut, code := gosof(t, "fds", strconv.Itoa(h.PID), "--json")
+	var procs []jfds
+	if err := json.Unmarshal([]byte(out), &procs); err != nil || code != 0 || len(procs) != 1 {
+		t.Fatalf("fds --json: exit %d, %v\n%s%s", code, err, out, errOut)
+	}
+	p := procs[0]
+	if p.PID != h.PID || p.Error != nil || p.Missing != nil {
+		t.Errorf("pid %d error %v missing %v", p.PID, p.Error, p.Missing)
+	}
+	byFD := map[int]int{}
+	for i, fd := range p.FDs {
+		byFD[fd.FD] = i
+	}
+	if i, ok := byFD[0]; !ok || p.FDs[i].Type != "pipe" {
+		t.Errorf("fd 0 (the helper's stdin): %+v, want a pipe", p.FDs[byFD[0]])
+	}
+	on := func(b *bool) bool { return b != nil && *b }
+	for _, tc := range []struct {
+		fd                               int
+		state                            string
+		reuseAddr, reusePort, keep, nodl bool
+		lingerAbort                      bool
+	}{
+		{ra, "LISTEN", true, true, false, false, false},
+		{plain, "LISTEN", false, false, false, false, false},
+		{c, "ESTABLISHED", false, false, true, true, true},
+	} {
+		i, ok := byFD[tc.fd]
+		if !ok {
+			t.Errorf("fd %d missing", tc.fd)
+			continue
+		}
+		fd := p.FDs[i]
+		o := fd.Options
+		if fd.Type != "socket" || fd.Socket == nil || fd.Socket.State != tc.state || o == nil {
+			t.Errorf("fd %d: %+v, want a %s socket with options", tc.fd, fd, tc.state)
+			continue
+		}
+		lingerAbort := o.Linger != nil && o.Linger.On && o.Linger.Seconds == 0
+		if on(o.ReuseAddr) != tc.reuseAddr || on(o.ReusePort) != tc.reusePort || on(o.KeepAlive) != tc.keep ||
+			on(o.NoDelay) != tc.nodl || lingerAbort != tc.lingerAbort || o.Type != "stream" ||
+			o.SndBuf == nil || o.RcvBuf == nil || o.Congestion == "" || o.TCPInfo == nil {
+			t.Errorf("fd %d options: %+v (linger %+v)", tc.fd, *o, o.Linger)
+		}
+	}
+	table, _, _ := gosof(t, "fds", strconv.Itoa(h.PID))
+	for _, line := range strings.Split(table, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 || f[0] != strconv.Itoa(c) {
+			continue
+		}
+		for _, s := range []string{"socket", "ESTABLISHED", "keepalive", "nodelay", "linger=0s", "cc="} {
+			if !strings.Contains(line, s) {
+				t.Errorf("fds row for fd %d lacks %q: %s", c, s, line)
+			}
+		}
+	}
+	if _, _, code := gosof(t, "fds", strconv.Itoa(1<<30)); code != 1 {
+		t.Errorf("fds of no such pid: exit %d, want 1", code)
+	}
+	if _, _, code := gosof(t, "fds"); code != 2 {
+		t.Errorf("fds with no pid: exit %d, want 2", code)
+	}
+}
+
+// TestOptionsFlag: who --options adds an options object to each owner in
+// JSON and an OPTIONS column in the table; without it neither appears.
+func TestOptionsFlag(t *testing.T) {
+	h := testhelper.Start(t)
+	fd := h.Int("socket inet stream")
+	h.Do("setsockopt %d reuseaddr 1", fd)
+	h.Do("bind %d 127.0.0.1:0", fd)
+	h.Do("listen %d", fd)
+	p := h.Do("name %d", fd)[1]
+	out, _, code := gosof(t, "who", p, "--options", "--json")
+	var socks []struct {
+		Owners []struct {
+			Options *struct {
+				ReuseAddr *bool `json:"reuse_addr"`
+			} `json:"options"`
+		} `json:"owners"`
+	}
+	if err := json.Unmarshal([]byte(out), &socks); err != nil || code != 0 || len(socks) != 1 || len(socks[0].Owners) != 1 {
+		t.Fatalf("who --options --json: exit %d, %v\n%s", code, err, out)
+	}
+	if o := socks[0].Owners[0].Options; o == nil || o.ReuseAddr == nil || !*o.ReuseAddr {
+		t.Errorf("options: %+v, want reuse_addr true", o)
+	}
+	if plain, _, _ := gosof(t, "who", p, "--json"); strings.Contains(plain, `"options"`) {
+		t.Errorf("options shown without --options:\n%s", plain)
+	}
+	table, _, _ := gosof(t, "who", p, "--options")
+	if !strings.Contains(table, "OPTIONS") || !strings.Contains(table, "reuseaddr") {
+		t.Errorf("table with --options:\n%s", table)
+	}
+}
