@@ -71,7 +71,7 @@ func NewClosePlan(res *Result, opt CloseOptions) *ClosePlan {
 // expiry says when the kernel drops an orphaned socket by itself.
 func relExpiry(s *Socket) string {
 	if s.Timer != TimerNone && s.Expires > 0 {
-		return fmt.Sprintf(", or wait: the kernel drops it within %s", relRoundUp(s.Expires))
+		return ", or wait: the kernel drops it within " + relSeconds(s.Expires)
 	}
 	if s.State == TimeWait {
 		return ", or wait: TIME_WAIT ends by itself (60s on Linux)"

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -126,7 +127,7 @@ func relLeftGroups(socks []Socket, local bool) []string {
 		}
 		switch {
 		case longest > 0:
-			line += ", gone within " + relRoundUp(longest).String()
+			line += ", gone within " + relSeconds(longest)
 		case st == TimeWait:
 			line += ", gone within 60s"
 		default:
@@ -165,8 +166,12 @@ func relThem(n int) string {
 	return "them"
 }
 
-// roundUp rounds a remaining time up to whole seconds: "gone within 42s"
-// must not promise less than the kernel's timer.
+// relSeconds prints a remaining time in whole seconds, rounded up: "gone
+// within 42s" must not promise less than the kernel's timer.
+func relSeconds(d time.Duration) string {
+	return strconv.FormatInt(int64(relRoundUp(d)/time.Second), 10) + "s"
+}
+
 func relRoundUp(d time.Duration) time.Duration {
 	return ((d + time.Second - 1) / time.Second) * time.Second
 }

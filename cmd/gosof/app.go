@@ -62,6 +62,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Commands: []*cli.Command{
 			lsCommand(),
 			whoCommand(),
+			killCommand(),
+			closeCommand(),
 			whyCommand(),
 			fdsCommand(),
 			debugCommand(),

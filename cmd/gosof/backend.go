@@ -8,6 +8,10 @@ import (
 type backend struct {
 	sockets core.SocketSource
 	owners  core.OwnerSource
+	// signaller and closer are nil where the backend cannot act (a
+	// capture); kill and close then refuse with errors.ErrUnsupported.
+	signaller core.Signaller
+	closer    core.SocketCloser
 }
 
 // backendOptions are the flags that choose or tune the backend.

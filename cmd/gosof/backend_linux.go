@@ -4,8 +4,12 @@ import "github.com/gosof/gosof/platform/linux"
 
 func openPlatform(opt backendOptions) (*backend, error) {
 	fs := linux.DefaultFS()
+	sockets := &linux.Sockets{FS: fs, ProcNetOnly: opt.procNet}
+	signaller := &linux.Signaller{FS: fs}
 	return &backend{
-		sockets: &linux.Sockets{FS: fs, ProcNetOnly: opt.procNet},
-		owners:  &linux.Owners{FS: fs},
+		sockets:   sockets,
+		owners:    &linux.Owners{FS: fs},
+		signaller: signaller,
+		closer:    &linux.Closer{Destroyer: sockets, Signaller: signaller},
 	}, nil
 }

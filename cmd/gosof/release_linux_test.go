@@ -1,0 +1,410 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gosof/gosof/internal/testhelper"
+)
+
+// killedBy reaps h, which the test expects to have been signalled, and
+// returns the signal that ended it (0 if it exited by itself).
+func killedBy(t *testing.T, h *testhelper.Proc) syscall.Signal {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- h.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				return ws.Signal()
+			}
+		}
+		return 0
+	case <-time.After(5 * time.Second):
+		t.Fatalf("helper %d still runs", h.PID)
+		return 0
+	}
+}
+
+// running reports whether h answers: it was not signalled.
+func running(h *testhelper.Proc) bool {
+	_, err := h.Try("pid")
+	return err == nil
+}
+
+func TestKillExitsOnTERM(t *testing.T) {
+	h := testhelper.Start(t)
+	_, port := listen(t, h, "inet", "127.0.0.1:0")
+	out, errOut, code := gosof(t, "kill", strconv.Itoa(port))
+	if code != exitMatch {
+		t.Fatalf("exit %d, want 0\n%s%s", code, out, errOut)
+	}
+	if sig := killedBy(t, h); sig != syscall.SIGTERM {
+		t.Errorf("helper ended by %v, want SIGTERM", sig)
+	}
+	for _, want := range []string{"send TERM to 1 process", fmt.Sprintf("%d/", h.PID), "exited after TERM", fmt.Sprintf("port %d: free", port)} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestKillEscalates(t *testing.T) {
+	h := testhelper.Start(t)
+	h.Do("ignore TERM")
+	_, port := listen(t, h, "inet", "127.0.0.1:0")
+	start := time.Now()
+	out, errOut, code := gosof(t, "kill", strconv.Itoa(port), "--timeout", "400ms")
+	took := time.Since(start)
+	if code != exitMatch {
+		t.Fatalf("exit %d, want 0\n%s%s", code, out, errOut)
+	}
+	if sig := killedBy(t, h); sig != syscall.SIGKILL {
+		t.Errorf("helper ended by %v, want SIGKILL", sig)
+	}
+	if !strings.Contains(out, "killed: ignored TERM for 400ms, then KILL") {
+		t.Errorf("output does not say it escalated:\n%s", out)
+	}
+	if took < 400*time.Millisecond || took > 3*time.Second {
+		t.Errorf("kill took %v, want the 400ms timeout plus a little", took)
+	}
+	t.Logf("a TERM-ignoring holder was gone %v after 'gosof kill --timeout 400ms' started", took)
+}
+
+func TestKillNoEscalateSurvivor(t *testing.T) {
+	h := testhelper.Start(t)
+	h.Do("ignore TERM")
+	_, port := listen(t, h, "inet", "127.0.0.1:0")
+	out, errOut, code := gosof(t, "kill", strconv.Itoa(port), "--timeout", "200ms", "--no-escalate")
+	if code != exitSurvivors {
+		t.Fatalf("exit %d, want 3\n%s%s", code, out, errOut)
+	}
+	if !running(h) {
+		t.Fatal("--no-escalate killed the helper")
+	}
+	for _, want := range []string{"still alive", "--no-escalate", fmt.Sprintf("port %d: 1 LISTEN held by %d/", port, h.PID)} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestKillSparesClients: a client whose REMOTE port is the target is not
+// the port's holder; the default kill leaves it, --side any takes it.
+func TestKillSparesClients(t *testing.T) {
+	srv := testhelper.Start(t)
+	lfd, port := listen(t, srv, "inet", "127.0.0.1:0")
+	cli := testhelper.Start(t)
+	connect(t, cli, "inet", fmt.Sprintf("127.0.0.1:%d", port))
+	srv.Int("accept %d", lfd)
+
+	out, errOut, code := gosof(t, "kill", strconv.Itoa(port), "--json")
+	if code != exitMatch {
+		t.Fatalf("kill: exit %d\n%s%s", code, out, errOut)
+	}
+	var j struct {
+		Processes []struct {
+			PID     int    `json:"pid"`
+			Outcome string `json:"outcome"`
+		} `json:"processes"`
+		LeftReport []string `json:"left_report"`
+	}
+	if err := json.Unmarshal([]byte(out), &j); err != nil {
+		t.Fatalf("kill --json: %v\n%s", err, out)
+	}
+	if len(j.Processes) != 1 || j.Processes[0].PID != srv.PID || j.Processes[0].Outcome != "exited" {
+		t.Errorf("kill --json processes = %+v, want only the server %d, exited", j.Processes, srv.PID)
+	}
+	killedBy(t, srv)
+	if !running(cli) {
+		t.Fatal("the client was killed by the default kill")
+	}
+
+	out, errOut, code = gosof(t, "kill", strconv.Itoa(port), "--side", "any")
+	if code != exitMatch {
+		t.Fatalf("kill --side any: exit %d\n%s%s", code, out, errOut)
+	}
+	if sig := killedBy(t, cli); sig != syscall.SIGTERM {
+		t.Errorf("client ended by %v, want SIGTERM", sig)
+	}
+	if !strings.Contains(out, fmt.Sprintf("%d/", cli.PID)) {
+		t.Errorf("--side any plan does not show the client:\n%s", out)
+	}
+}
+
+func TestKillDryRun(t *testing.T) {
+	h := testhelper.Start(t)
+	_, port := listen(t, h, "inet", "127.0.0.1:0")
+	for _, args := range [][]string{{"--dry-run"}, {"-n", "-s", "KILL"}, {"-n", "--json"}} {
+		out, errOut, code := gosof(t, append([]string{"kill", strconv.Itoa(port)}, args...)...)
+		if code != exitMatch {
+			t.Errorf("kill %v: exit %d, want 0\n%s%s", args, code, out, errOut)
+		}
+		if !strings.Contains(out, strconv.Itoa(h.PID)) {
+			t.Errorf("kill %v: plan does not show the holder:\n%s", args, out)
+		}
+	}
+	if !running(h) {
+		t.Fatal("--dry-run signalled the holder")
+	}
+	free := freePort(t)
+	if _, _, code := gosof(t, "kill", strconv.Itoa(free), "-n"); code != exitNoMatch {
+		t.Errorf("kill -n on a free port: exit %d, want 1", code)
+	}
+	if _, _, code := gosof(t, "kill", strconv.Itoa(free)); code != exitNoMatch {
+		t.Errorf("kill on a free port: exit %d, want 1", code)
+	}
+}
+
+func TestKillUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"kill"},
+		{"kill", "80", "-s", "BOGUS"},
+		{"kill", "80", "--timeout", "soon"},
+		{"kill", "0"},
+		{"close", "80", "--abort", "--graceful"},
+		{"close"},
+	} {
+		_, errOut, code := gosof(t, args...)
+		if code != exitError || !strings.HasPrefix(errOut, "gosof: ") {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and a message", args, code, errOut)
+		}
+	}
+}
+
+// TestKillNeverSignalsSelf: gosof itself holds the port (run is in-process).
+func TestKillNeverSignalsSelf(t *testing.T) {
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	out, errOut, code := gosof(t, "kill", strconv.Itoa(port), "-s", "KILL")
+	if code != exitSurvivors {
+		t.Errorf("exit %d, want 3 (a matched process is still there)\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"never (gosof itself)", "not signalled: gosof itself"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// envKillParent makes the re-executed test binary run 'gosof kill PORT'
+// while its parent, this test, holds PORT.
+const envKillParent = "GOSOF_TEST_KILL_PARENT_PORT"
+
+func TestKillNeverSignalsParent(t *testing.T) {
+	if port := os.Getenv(envKillParent); port != "" {
+		var out, errb bytes.Buffer
+		code := run([]string{"gosof", "kill", port, "-s", "KILL"}, strings.NewReader(""), &out, &errb)
+		fmt.Printf("CODE %d\n%s%s", code, out.String(), errb.String())
+		return
+	}
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKillNeverSignalsParent$")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d", envKillParent, port))
+	b, err := cmd.CombinedOutput()
+	out := string(b)
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	for _, want := range []string{"CODE 3", "never (gosof's parent)", fmt.Sprintf("%d/", os.Getpid())} {
+		if !strings.Contains(out, want) {
+			t.Errorf("child output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	return port
+}
+
+// closeWait leaves srv holding an accepted socket in CLOSE_WAIT on a new
+// port: its client connected and closed. It returns srv's fd and the port.
+func closeWait(t *testing.T, srv *testhelper.Proc) (fd, port int) {
+	t.Helper()
+	lfd, port := listen(t, srv, "inet", "127.0.0.1:0")
+	cli := testhelper.Start(t)
+	cfd, _ := connect(t, cli, "inet", fmt.Sprintf("127.0.0.1:%d", port))
+	fd = srv.Int("accept %d", lfd)
+	cli.Do("close %d", cfd)
+	for range 50 {
+		if _, _, code := gosof(t, "who", strconv.Itoa(port), "--state", "close-wait"); code == exitMatch {
+			return fd, port
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("no CLOSE_WAIT socket appeared")
+	return
+}
+
+func TestCloseCloseWait(t *testing.T) {
+	srv := testhelper.Start(t)
+	fd, port := closeWait(t, srv)
+	out, errOut, code := gosof(t, "close", strconv.Itoa(port), "--state", "close-wait")
+	if code != exitMatch {
+		t.Fatalf("exit %d, want 0\n%s%s", code, out, errOut)
+	}
+	if !running(srv) {
+		t.Fatal("close killed the holder")
+	}
+	if _, _, code := gosof(t, "who", strconv.Itoa(port), "--state", "close-wait"); code != exitNoMatch {
+		t.Errorf("who --state close-wait after close: exit %d, want 1 (gone)", code)
+	}
+	if got := srv.Do("read %d", fd); len(got) != 1 || got[0] != "eof" {
+		t.Errorf("holder's next read = %v, want eof", got)
+	}
+	for _, want := range []string{"shutdown", "closed (shutdown through fd " + strconv.Itoa(fd), fmt.Sprintf("port %d: 1 LISTEN held by %d/", port, srv.PID)} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestCloseAbortEstablished(t *testing.T) {
+	srv := testhelper.Start(t)
+	lfd, port := listen(t, srv, "inet", "127.0.0.1:0")
+	cli := testhelper.Start(t)
+	cfd, _ := connect(t, cli, "inet", fmt.Sprintf("127.0.0.1:%d", port))
+	sfd := srv.Int("accept %d", lfd)
+	out, errOut, code := gosof(t, "close", strconv.Itoa(port), "--state", "established", "--abort")
+	if code != exitMatch {
+		t.Fatalf("exit %d, want 0\n%s%s", code, out, errOut)
+	}
+	// The holder sees the abort, the peer the RST: an error on both sides, not EOF.
+	if _, err := srv.Try("read %d", sfd); err == nil || err.Error() == "timeout" {
+		t.Errorf("server's read after abort: %v, want a connection error", err)
+	} else {
+		t.Logf("server read: %v", err)
+	}
+	if _, err := cli.Try("read %d", cfd); err == nil || err.Error() == "timeout" {
+		t.Errorf("client's read after abort: %v, want a connection error", err)
+	} else {
+		t.Logf("client read: %v", err)
+	}
+	if !running(srv) || !running(cli) {
+		t.Error("close --abort killed a process")
+	}
+}
+
+func TestCloseListeners(t *testing.T) {
+	srv := testhelper.Start(t)
+	lfd, port := listen(t, srv, "inet", "127.0.0.1:0")
+	out, errOut, code := gosof(t, "close", strconv.Itoa(port))
+	if code != exitError || !strings.Contains(errOut, "--listen") {
+		t.Fatalf("close on a listener: exit %d, stderr %q; want 2 and a hint at --listen\n%s", code, errOut, out)
+	}
+	if _, _, code := gosof(t, "who", strconv.Itoa(port), "--listen"); code != exitMatch {
+		t.Fatal("the refused listener is gone")
+	}
+	out, errOut, code = gosof(t, "close", strconv.Itoa(port), "--listen")
+	if code != exitMatch {
+		t.Fatalf("close --listen: exit %d\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(out, fmt.Sprintf("port %d: free", port)) {
+		t.Errorf("close --listen does not report the port free:\n%s", out)
+	}
+	if _, err := srv.Try("accept %d", lfd); err == nil {
+		t.Error("accept on the closed listener succeeded")
+	}
+}
+
+// TestCloseSurvivor: a graceful close of an ESTABLISHED socket sends our
+// FIN, but the socket waits in FIN_WAIT2 for the peer, which does not
+// close: it is still there, and close says so with exit 3.
+func TestCloseSurvivor(t *testing.T) {
+	srv := testhelper.Start(t)
+	lfd, port := listen(t, srv, "inet", "127.0.0.1:0")
+	cli := testhelper.Start(t)
+	connect(t, cli, "inet", fmt.Sprintf("127.0.0.1:%d", port))
+	srv.Int("accept %d", lfd)
+	out, errOut, code := gosof(t, "close", strconv.Itoa(port), "--state", "established", "--timeout", "300ms")
+	if code != exitSurvivors {
+		t.Fatalf("exit %d, want 3\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "still there in FIN_WAIT2") {
+		t.Errorf("output does not say the socket lingers:\n%s", out)
+	}
+}
+
+func TestCloseNothing(t *testing.T) {
+	if _, _, code := gosof(t, "close", strconv.Itoa(freePort(t))); code != exitNoMatch {
+		t.Errorf("close on a free port: exit %d, want 1", code)
+	}
+}
+
+// TestConfirm: with a terminal on stdin and no -y, kill asks, and "n"
+// leaves the holder alone.
+func TestConfirm(t *testing.T) {
+	master, tty := openPTY(t)
+	h := testhelper.Start(t)
+	_, port := listen(t, h, "inet", "127.0.0.1:0")
+	if _, err := master.Write([]byte("n\n")); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	code := run([]string{"gosof", "kill", strconv.Itoa(port)}, tty, &out, &errb)
+	if code != exitSurvivors || !strings.Contains(errb.String(), "Send TERM to 1 process(es)? [y/N]") {
+		t.Errorf("answering n: exit %d, stderr %q; want 3 after the question", code, errb.String())
+	}
+	if !running(h) {
+		t.Fatal("the holder was signalled although the answer was n")
+	}
+	master.Write([]byte("y\n"))
+	code = run([]string{"gosof", "kill", strconv.Itoa(port)}, tty, &out, &errb)
+	if code != exitMatch {
+		t.Errorf("answering y: exit %d, want 0\n%s", code, errb.String())
+	}
+	killedBy(t, h)
+}
+
+// openPTY opens a pseudo-terminal pair: what is written to master is read from tty.
+func openPTY(t *testing.T) (master, tty *os.File) {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals: %v", err)
+	}
+	t.Cleanup(func() { m.Close() })
+	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Skipf("unlockpt: %v", err)
+	}
+	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Skipf("ptsname: %v", err)
+	}
+	s, err := os.OpenFile("/dev/pts/"+strconv.Itoa(n), os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("open pts: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return m, s
+}

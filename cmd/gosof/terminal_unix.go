@@ -1,0 +1,11 @@
+//go:build linux || solaris
+
+package main
+
+import "golang.org/x/sys/unix"
+
+// isTerminal reports whether fd is a terminal (TCGETS succeeds on it).
+func isTerminal(fd int) bool {
+	_, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	return err == nil
+}
