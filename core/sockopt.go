@@ -162,7 +162,7 @@ func FormatOptions(o *SockOptions) string {
 	if o.Congestion != "" {
 		f = append(f, "cc="+Escape(o.Congestion))
 	}
-	if t := o.TCPInfo; t != nil {
+	if t := o.TCPInfo; t != nil && (t.RTT > 0 || t.TotalRetrans > 0) { // a listener has neither
 		f = append(f, "rtt="+optRTT(t.RTT), "retrans="+strconv.Itoa(int(t.Retransmits))+"/"+strconv.FormatUint(uint64(t.TotalRetrans), 10))
 	}
 	if len(f) == 0 {
