@@ -18,12 +18,21 @@ type backend struct {
 type backendOptions struct {
 	replay  string // --replay DIR: read a Solaris capture instead of this host
 	procNet bool   // --proc-net: Linux, read /proc/net instead of sock_diag
+	// --netns NS and --all-netns: Linux, the network namespaces to read.
+	netns    string
+	allNetns bool
 }
 
 // openBackend picks the backend: a capture when --replay is given (on any
 // OS), else this host's platform (backend_<goos>.go).
 func openBackend(opt backendOptions) (*backend, error) {
+	if opt.netns != "" && opt.allNetns {
+		return nil, core.Usagef("--netns and --all-netns cannot be combined")
+	}
 	if opt.replay != "" {
+		if opt.netns != "" || opt.allNetns {
+			return nil, core.Usagef("--netns and --all-netns do not apply to a --replay capture")
+		}
 		return openReplay(opt.replay)
 	}
 	return openPlatform(opt)

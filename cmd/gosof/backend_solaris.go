@@ -1,14 +1,19 @@
 package main
 
-import "github.com/gosof/gosof/platform/solaris"
+import (
+	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/platform/solaris"
+)
 
 // openPlatform is the live Solaris/illumos backend (Go also builds this
-// file for GOOS=illumos). solaris.NewSignaller and solaris.Closer are
-// ready for kill and close once the backend struct carries them.
-func openPlatform(backendOptions) (*backend, error) {
+// file for GOOS=illumos).
+func openPlatform(opt backendOptions) (*backend, error) {
+	if opt.netns != "" || opt.allNetns {
+		return nil, core.Usagef("--netns and --all-netns are Linux only (Solaris zones: run gosof in the zone)")
+	}
 	b, err := solaris.OpenLive()
 	if err != nil {
 		return nil, err
 	}
-	return &backend{sockets: b, owners: b}, nil
+	return &backend{sockets: b, owners: b, signaller: solaris.NewSignaller(b), closer: &solaris.Closer{B: b}}, nil
 }

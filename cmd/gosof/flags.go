@@ -22,7 +22,18 @@ func filterFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "listen", Aliases: []string{"l"}, Usage: "only sockets waiting for peers (TCP/unix LISTEN, UDP/raw UNCONN)"},
 		&cli.IntSliceFlag{Name: "pid", Usage: "only sockets held by these pids, and only those owners"},
 		&cli.StringSliceFlag{Name: "user", Aliases: []string{"u"}, Usage: "only sockets held by processes of these users (name or uid)"},
+		netnsFlag(),
+		allNetnsFlag(),
 	}
+}
+
+// netnsFlag and allNetnsFlag choose the network namespaces to read (Linux).
+func netnsFlag() cli.Flag {
+	return &cli.StringFlag{Name: "netns", Usage: "Linux: read the network namespace `NS`: a name under /run/netns, a namespace inode, or a PID (that process's namespace)"}
+}
+
+func allNetnsFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "all-netns", Aliases: []string{"A"}, Usage: "Linux: read every network namespace in use (containers too), labelled with its inode, name and container"}
 }
 
 // outputFlags choose how results are printed and where they come from.
@@ -163,5 +174,6 @@ func readServices() core.Services {
 }
 
 func backendFromFlags(c *cli.Context) backendOptions {
-	return backendOptions{replay: c.String("replay"), procNet: c.Bool("proc-net")}
+	return backendOptions{replay: c.String("replay"), procNet: c.Bool("proc-net"),
+		netns: c.String("netns"), allNetns: c.Bool("all-netns")}
 }

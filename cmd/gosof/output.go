@@ -85,9 +85,11 @@ func listAction(c *cli.Context, ports []string) error {
 	if withOptions {
 		missing = core.AttachOptions(optionReader(backendFromFlags(c)), res.Sockets, 0)
 	}
-	if err := printSockets(c.App.Writer, res.Sockets, out, core.TableOptions{NoHeader: c.Bool("no-header"), Options: withOptions}); err != nil {
+	opt := core.TableOptions{NoHeader: c.Bool("no-header"), Options: withOptions, NetNS: manyNetNS(res.Sockets)}
+	if err := printSockets(c.App.Writer, res.Sockets, out, opt); err != nil {
 		return err
 	}
+	reportNotes(c.App.ErrWriter, core.Notes(b.sockets))
 	reportUnseen(c.App.ErrWriter, res.Unseen)
 	if s := missing.String(); s != "" {
 		fmt.Fprintf(c.App.ErrWriter, "gosof: %s\n", s)
@@ -96,4 +98,26 @@ func listAction(c *cli.Context, ports []string) error {
 		return core.ErrNoMatch
 	}
 	return nil
+}
+
+// manyNetNS reports whether socks come from more than one network
+// namespace, when the table needs its NETNS column.
+func manyNetNS(socks []core.Socket) bool {
+	for i := range socks {
+		if socks[i].NetNS != socks[0].NetNS {
+			return true
+		}
+	}
+	return false
+}
+
+// reportNotes prints what a source had to fall back on, once each.
+func reportNotes(w io.Writer, notes []string) {
+	seen := map[string]bool{}
+	for _, n := range notes {
+		if !seen[n] {
+			seen[n] = true
+			fmt.Fprintf(w, "gosof: %s\n", core.Escape(n))
+		}
+	}
 }

@@ -46,7 +46,7 @@ func parseTimeout(s string) (time.Duration, error) {
 
 // openActor opens the backend and checks it can act, not only look.
 func openActor(c *cli.Context, what string) (*backend, error) {
-	b, err := openBackend(backendOptions{procNet: c.Bool("proc-net")})
+	b, err := openBackend(backendFromFlags(c))
 	if err != nil {
 		return nil, err
 	}

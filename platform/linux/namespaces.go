@@ -3,8 +3,12 @@ package linux
 import (
 	"bufio"
 	"bytes"
+	"fmt"
+	"os"
 	"strconv"
 	"strings"
+
+	"github.com/gosof/gosof/core"
 )
 
 // Namespace is one network namespace in use on the host.
@@ -15,6 +19,24 @@ type Namespace struct {
 	PID       int    // a member process, 0 if none (a named namespace nobody is in)
 	Container string // "docker://id"... from a member's cgroup, "" if none
 	Self      bool   // gosof's own namespace
+
+	pin *os.File // keeps the namespace alive and reachable (see Pin)
+}
+
+// Pin opens the namespace once and points Path at the open descriptor, so
+// that it stays reachable after its last process exits (kill checks the
+// port again afterwards) and its PID cannot be recycled under us.
+func (ns *Namespace) Pin() error {
+	if ns.Self || ns.pin != nil || ns.Path == "" {
+		return nil
+	}
+	f, err := os.Open(ns.Path)
+	if err != nil {
+		return err
+	}
+	ns.pin = f
+	ns.Path = "/proc/self/fd/" + strconv.Itoa(int(f.Fd()))
+	return nil
 }
 
 // Label names the namespace for messages: its /run/netns name, else its
@@ -27,6 +49,20 @@ func (ns *Namespace) Label() string {
 		return ns.Container
 	}
 	return "net:[" + strconv.FormatUint(ns.Inode, 10) + "]"
+}
+
+// NetNSDestroyer sends SOCK_DESTROY through the source of the namespace a
+// socket lives in (a netlink socket acts on its own namespace only).
+type NetNSDestroyer []*Sockets
+
+// Destroy implements Destroyer.
+func (d NetNSDestroyer) Destroy(s *core.Socket) error {
+	for _, src := range d {
+		if len(d) == 1 || src.netns() == s.NetNS {
+			return src.Destroy(s)
+		}
+	}
+	return fmt.Errorf("no socket source for network namespace %d", s.NetNS)
 }
 
 // ContainerID finds the container a process runs in from the text of its

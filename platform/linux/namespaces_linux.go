@@ -71,6 +71,9 @@ func Namespaces(fs FS) ([]Namespace, error) {
 	}
 	var out []Namespace
 	for _, ns := range byIno {
+		if err := ns.Pin(); err != nil {
+			continue // its last process exited while we looked
+		}
 		if !ns.Self && ns.PID > 0 {
 			if b, err := readFile(fs.Path(strconv.Itoa(ns.PID), "cgroup")); err == nil {
 				ns.Container = ContainerID(b)
@@ -119,15 +122,16 @@ func FindNamespace(fs FS, spec string) (Namespace, error) {
 			if errors.Is(err, os.ErrNotExist) {
 				return Namespace{}, core.Usagef("--netns %s: no such process", spec)
 			}
-			return Namespace{}, fmt.Errorf("--netns %s: %w", spec, err)
+			return Namespace{}, fmt.Errorf("--netns %s: cannot read that process's namespace: %w", spec, err)
 		}
 		for _, ns := range all {
 			if ns.Inode == ino {
-				ns.PID, ns.Path = int(n), fs.Path(spec, "ns", "net")
+				ns.PID = int(n)
 				return ns, nil
 			}
 		}
-		return Namespace{Inode: ino, Path: fs.Path(spec, "ns", "net"), PID: int(n)}, nil
+		ns := Namespace{Inode: ino, Path: fs.Path(spec, "ns", "net"), PID: int(n)}
+		return ns, ns.Pin()
 	}
 	if strings.ContainsRune(spec, '/') {
 		return Namespace{}, core.Usagef("--netns %q: want a name under /run/netns, a namespace inode or a PID", spec)

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gosof/gosof/internal/testhelper"
+)
+
+func netnsOf(t *testing.T, pid int) uint64 {
+	t.Helper()
+	var st syscall.Stat_t
+	if err := syscall.Stat(fmt.Sprintf("/proc/%d/ns/net", pid), &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Ino
+}
+
+// TestNetNS: the same port is held in the host namespace and in two
+// namespaces the test creates. who sees the host's only; --all-netns sees
+// all three with their owners and namespaces; --netns picks one; kill and
+// close act only inside the namespace they are given.
+func TestNetNS(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create network namespaces")
+	}
+	host := testhelper.Start(t)
+	hfd, p := listen(t, host, "inet", "127.0.0.1:0")
+	port := strconv.Itoa(p)
+	ns1 := testhelper.Start(t, testhelper.NewNetNS())
+	ns2 := testhelper.Start(t, testhelper.NewNetNS())
+	fd1, _ := listen(t, ns1, "inet", "127.0.0.1:"+port)
+	fd2, _ := listen(t, ns2, "inet", "127.0.0.1:"+port)
+	// A CLOSE_WAIT leak inside ns2: its own client connects and closes.
+	c := ns2.Int("socket inet stream")
+	ns2.Do("connect %d 127.0.0.1:%d", c, p)
+	leak := ns2.Int("accept %d", fd2)
+	ns2.Do("close %d", c)
+
+	type key struct {
+		state string
+		netns uint64
+		owner string
+	}
+	view := func(args ...string) []key {
+		t.Helper()
+		out, errOut, code := gosof(t, append(args, "--json", "--proto", "tcp")...)
+		if code > 1 {
+			t.Fatalf("gosof %v: exit %d: %s", args, code, errOut)
+		}
+		var socks []struct {
+			State  string `json:"state"`
+			NetNS  uint64 `json:"netns"`
+			Owners []struct {
+				PID int `json:"pid"`
+				FD  int `json:"fd"`
+			} `json:"owners"`
+		}
+		mustUnmarshal(t, out, &socks)
+		var k []key
+		for _, s := range socks {
+			var o []string
+			for _, w := range s.Owners {
+				o = append(o, fmt.Sprintf("%d/%d", w.PID, w.FD))
+			}
+			k = append(k, key{s.State, s.NetNS, strings.Join(o, ",")})
+		}
+		slices.SortFunc(k, func(a, b key) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
+		return k
+	}
+	sorted := func(k ...key) []key {
+		slices.SortFunc(k, func(a, b key) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
+		return k
+	}
+	hostNS, n1, n2 := netnsOf(t, host.PID), netnsOf(t, ns1.PID), netnsOf(t, ns2.PID)
+	hostRow := key{"LISTEN", hostNS, fmt.Sprintf("%d/%d", host.PID, hfd)}
+	ns1Row := key{"LISTEN", n1, fmt.Sprintf("%d/%d", ns1.PID, fd1)}
+	ns2Rows := []key{{"LISTEN", n2, fmt.Sprintf("%d/%d", ns2.PID, fd2)}, {"CLOSE_WAIT", n2, fmt.Sprintf("%d/%d", ns2.PID, leak)}}
+
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			if got, want := view(append([]string{"who", port}, b.flags...)...), []key{hostRow}; !slices.Equal(got, want) {
+				t.Errorf("who (own namespace) = %v, want %v", got, want)
+			}
+			want := sorted(append([]key{hostRow, ns1Row}, ns2Rows...)...)
+			var got []key
+			for range 50 { // the CLOSE_WAIT takes a moment to appear
+				if got = view(append([]string{"who", "--all-netns", port}, b.flags...)...); slices.Equal(got, want) {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("who --all-netns =\n%v\nwant\n%v", got, want)
+			}
+			if got, want := view(append([]string{"who", "--netns", strconv.Itoa(ns1.PID), port}, b.flags...)...), []key{ns1Row}; !slices.Equal(got, want) {
+				t.Errorf("who --netns PID = %v, want %v", got, want)
+			}
+			if got, want := view(append([]string{"who", "--netns", strconv.FormatUint(n1, 10), port}, b.flags...)...), []key{ns1Row}; !slices.Equal(got, want) {
+				t.Errorf("who --netns INODE = %v, want %v", got, want)
+			}
+		})
+	}
+
+	out, _, _ := gosof(t, "who", "-A", port)
+	if !strings.HasPrefix(out, "NETNS") || !strings.Contains(out, strconv.FormatUint(n1, 10)) {
+		t.Errorf("table of several namespaces lacks the NETNS column:\n%s", out)
+	}
+
+	// close inside ns2 releases the leak; its holder lives on and reads EOF.
+	if out, errOut, code := gosof(t, "close", "--netns", strconv.Itoa(ns2.PID), port, "--state", "close-wait", "-y"); code != exitMatch {
+		t.Fatalf("close --netns: exit %d\n%s%s", code, out, errOut)
+	}
+	if got := view("who", "--netns", strconv.Itoa(ns2.PID), port); !slices.Equal(got, ns2Rows[:1]) {
+		t.Errorf("after close --netns: %v, want only the listener %v", got, ns2Rows[:1])
+	}
+	if ans, err := ns2.Try("read %d", leak); err != nil || ans[0] != "eof" {
+		if err == nil || !strings.Contains(err.Error(), "E") {
+			t.Errorf("holder's read after close = %v %v, want eof or an error", ans, err)
+		}
+	}
+
+	// kill inside ns1 kills only ns1's holder.
+	if out, errOut, code := gosof(t, "kill", "--netns", strconv.Itoa(ns1.PID), port, "-y", "--timeout", "2s"); code != exitMatch {
+		t.Fatalf("kill --netns: exit %d\n%s%s", code, out, errOut)
+	}
+	if running(ns1) {
+		t.Error("kill --netns left the holder inside the namespace running")
+	}
+	if !running(host) || !running(ns2) {
+		t.Error("kill --netns signalled a process outside the namespace")
+	}
+}
+
+func mustUnmarshal(t *testing.T, s string, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		t.Fatalf("%v\n%s", err, s)
+	}
+}
