@@ -1,0 +1,17 @@
+#!/bin/sh
+# Builds gosof, the workload, the floor and the runner into a temporary
+# directory, then times every command at 10k, 100k and 400k descriptors and
+# prints markdown tables. Run as root on an otherwise idle host:
+#
+#   bench/run.sh                 # all three sizes, about 10 minutes
+#   bench/run.sh -sizes 100k     # one size
+#   bench/run.sh -runs 11        # more runs (any runner flag)
+set -eu
+cd "$(dirname "$0")/.."
+bin=$(mktemp -d)
+trap 'rm -rf "$bin"' EXIT INT TERM
+go build -trimpath -o "$bin/gosof" ./cmd/gosof
+go build -o "$bin/workload" ./bench/workload
+go build -o "$bin/runner" ./bench/runner
+gcc -O2 -Wall -o "$bin/floor" bench/floor/floor.c
+"$bin/runner" -gosof "$bin/gosof" -floor "$bin/floor" -workload "$bin/workload" "$@"
