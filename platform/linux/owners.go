@@ -66,3 +66,47 @@ func atoiBytes(b []byte) (int, bool) {
 	}
 	return n, true
 }
+
+// parseComm reads the command name out of /proc/[pid]/stat: between the
+// first '(' and the last ')', since it may itself hold parentheses.
+func parseComm(b []byte) (string, bool) {
+	open := bytes.IndexByte(b, '(')
+	end := bytes.LastIndexByte(b, ')')
+	if open < 0 || end < open {
+		return "", false
+	}
+	return string(b[open+1 : end]), true
+}
+
+// parseStatusEUID reads the effective uid, the second number of the
+// "Uid:" line of /proc/[pid]/status (real, effective, saved, fs).
+func parseStatusEUID(b []byte) (int64, bool) {
+	for len(b) > 0 {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		rest, ok := bytes.CutPrefix(line, []byte("Uid:"))
+		if !ok {
+			continue
+		}
+		f := bytes.Fields(rest)
+		if len(f) < 2 {
+			return 0, false
+		}
+		var n int64
+		if len(f[1]) > 10 {
+			return 0, false
+		}
+		for _, c := range f[1] {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int64(c-'0')
+		}
+		return n, true
+	}
+	return 0, false
+}

@@ -78,3 +78,44 @@ func FuzzSocketInode(f *testing.F) {
 	f.Add([]byte("pipe:[1]"))
 	f.Fuzz(func(t *testing.T, b []byte) { socketInode(b) })
 }
+func TestParseComm(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want string
+		ok   bool
+	}{
+		{"1 (systemd) S 0 1 1 0", "systemd", true},
+		{"42 (a (b) c) R 1 2", "a (b) c", true},
+		{"42 (ev\x1b[31mil\nx) S 1", "ev\x1b[31mil\nx", true},
+		{"42 () S 1", "", true},
+		{"42 comm S 1", "", false},
+		{"42 )x( S 1", "", false},
+		{"", "", false},
+	} {
+		got, ok := parseComm([]byte(tc.in))
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("parseComm(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestParseStatusEUID(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"Name:\tsh\nUmask:\t0022\nState:\tS (sleeping)\nUid:\t1000\t0\t0\t0\nGid:\t0\t0\t0\t0\n", 0, true},
+		{"Uid:\t0\t33\t33\t33\n", 33, true},
+		{"Uid:\t0\t4294967294\t0\t0", 4294967294, true},
+		{"Name:\tx\nGid:\t0\t0\t0\t0\n", 0, false},
+		{"Uid:\t0\n", 0, false},
+		{"Uid:\t0\tx1\t0\t0\n", 0, false},
+		{"", 0, false},
+	} {
+		got, ok := parseStatusEUID([]byte(tc.in))
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("parseStatusEUID(%q) = %d, %v; want %d, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}
