@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/urfave/cli/v2"
 
@@ -35,6 +36,8 @@ Examples:
 			&cli.BoolFlag{Name: "json", Aliases: []string{"j"}, Usage: "print the diagnosis as a JSON object (see docs/why.md)"},
 			&cli.BoolFlag{Name: "no-probe", Usage: "do not try to bind the port"},
 			&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag"},
+			netnsFlag(),
+			allNetnsFlag(),
 			&cli.StringFlag{Name: "replay", Usage: "read a Solaris/illumos capture DIR instead of this host (no probe)", TakesFile: true},
 		},
 		Action: whyAction,
@@ -64,30 +67,60 @@ func whyAction(c *cli.Context) error {
 		return err
 	}
 	missing := core.AttachOptions(optionReader(opt), res.Sockets, whyOptionsLimit)
-	var probe *core.ProbeReport
-	switch {
-	case c.Bool("no-probe"):
-		probe = &core.ProbeReport{Port: port, Skipped: "--no-probe was given", Verdict: core.VerdictNotProbed}
-	case opt.replay != "":
-		probe = &core.ProbeReport{Port: port, Skipped: "a --replay capture is not this host", Verdict: core.VerdictNotProbed}
-	default:
-		probe = core.Probe(bindProber(opt), port, res.Sockets)
+	// A port conflict is per network namespace: with --all-netns, one
+	// diagnosis (and one probe, inside it) per namespace using the port.
+	var ds []*core.Why
+	for _, g := range byNetNS(res.Sockets, opt.allNetns) {
+		var probe *core.ProbeReport
+		switch {
+		case c.Bool("no-probe"):
+			probe = &core.ProbeReport{Port: port, Skipped: "--no-probe was given", Verdict: core.VerdictNotProbed}
+		case opt.replay != "":
+			probe = &core.ProbeReport{Port: port, Skipped: "a --replay capture is not this host", Verdict: core.VerdictNotProbed}
+		default:
+			probe = core.Probe(bindProber(opt, g.netns), port, g.socks)
+		}
+		d := core.Diagnose(port, g.socks, probe)
+		d.Unseen, d.Missing = res.Unseen, missing
+		ds = append(ds, d)
 	}
-	d := core.Diagnose(port, res.Sockets, probe)
-	d.Unseen, d.Missing = res.Unseen, missing
+	inUse := false
+	for i, d := range ds {
+		inUse = inUse || d.InUse()
+		switch {
+		case c.Bool("json"):
+		case opt.allNetns:
+			if i > 0 {
+				fmt.Fprintln(c.App.Writer)
+			}
+			fmt.Fprintf(c.App.Writer, "Network namespace %s\n", nsLabel(ds[i], res.Sockets))
+			err = core.WriteWhy(c.App.Writer, d)
+		default:
+			err = core.WriteWhy(c.App.Writer, d)
+		}
+		if err != nil {
+			return err
+		}
+	}
 	if c.Bool("json") {
-		err = core.WriteWhyJSON(c.App.Writer, d)
-	} else {
-		err = core.WriteWhy(c.App.Writer, d)
-	}
-	if err != nil {
-		return err
+		if opt.allNetns {
+			js := make([]any, len(ds))
+			for i, d := range ds {
+				js[i] = core.ToJSONWhy(d)
+			}
+			err = core.EncodeJSON(c.App.Writer, js)
+		} else {
+			err = core.WriteWhyJSON(c.App.Writer, ds[0])
+		}
+		if err != nil {
+			return err
+		}
 	}
 	reportUnseen(c.App.ErrWriter, res.Unseen)
 	if s := missing.String(); s != "" && len(res.Sockets) > 0 {
 		fmt.Fprintf(c.App.ErrWriter, "gosof: %s\n", s)
 	}
-	if !d.InUse() {
+	if !inUse {
 		return core.ErrNoMatch
 	}
 	return nil
@@ -118,4 +151,44 @@ func describeRanges(rs []core.PortRange) string {
 		s += r.String()
 	}
 	return s
+}
+
+// nsGroup is the sockets of one network namespace.
+type nsGroup struct {
+	netns uint64
+	socks []core.Socket
+}
+
+// byNetNS splits sockets by namespace when split is set (--all-netns),
+// keeping the order sockets come in (gosof's own namespace first); with
+// nothing to split it is one group, possibly empty (a free port).
+func byNetNS(socks []core.Socket, split bool) []nsGroup {
+	if !split || len(socks) == 0 {
+		var ns uint64
+		if len(socks) > 0 {
+			ns = socks[0].NetNS
+		}
+		return []nsGroup{{netns: ns, socks: socks}}
+	}
+	var groups []nsGroup
+	for _, s := range socks {
+		i := slices.IndexFunc(groups, func(g nsGroup) bool { return g.netns == s.NetNS })
+		if i < 0 {
+			groups = append(groups, nsGroup{netns: s.NetNS})
+			i = len(groups) - 1
+		}
+		groups[i].socks = append(groups[i].socks, s)
+	}
+	return groups
+}
+
+// nsLabel names the namespace of a diagnosis for its heading.
+func nsLabel(d *core.Why, socks []core.Socket) string {
+	for i := range socks {
+		if len(d.Sockets) > 0 && socks[i].NetNS == d.Sockets[0].NetNS {
+			s := &socks[i]
+			return fmt.Sprintf("%d (%s)", s.NetNS, core.NetNSLabel(s))
+		}
+	}
+	return "(this one)"
 }

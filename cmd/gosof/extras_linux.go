@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strconv"
+
 	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/platform/linux"
 )
@@ -15,11 +17,27 @@ func optionReader(opt backendOptions) core.OptionReader {
 	return linux.SockOpts{}
 }
 
-func bindProber(opt backendOptions) core.BindProber {
-	if opt.replay != "" {
+// bindProber probes inside the namespace whose sockets are diagnosed:
+// the one --netns names, or (--all-netns) the namespace with inode netns.
+// nil, when that namespace cannot be found, makes why say the probe was
+// not available.
+func bindProber(opt backendOptions, netns uint64) core.BindProber {
+	fs := linux.DefaultFS()
+	spec := opt.netns
+	if opt.allNetns && netns != 0 {
+		spec = strconv.FormatUint(netns, 10)
+	}
+	switch {
+	case opt.replay != "":
+		return nil
+	case spec == "":
+		return &linux.Prober{FS: fs}
+	}
+	ns, err := linux.FindNamespace(fs, spec)
+	if err != nil {
 		return nil
 	}
-	return &linux.Prober{FS: linux.DefaultFS()}
+	return &linux.Prober{FS: fs, NS: &ns}
 }
 
 func fdLister(opt backendOptions) (core.FDLister, error) {

@@ -18,7 +18,7 @@ import (
 
 func optionReader(backendOptions) core.OptionReader { return nil }
 
-func bindProber(backendOptions) core.BindProber { return nil }
+func bindProber(backendOptions, uint64) core.BindProber { return nil }
 
 func fdLister(backendOptions) (core.FDLister, error) {
 	return nil, fmt.Errorf("fds is not available on %s yet: %w", runtime.GOOS, errors.ErrUnsupported)

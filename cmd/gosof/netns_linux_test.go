@@ -114,6 +114,33 @@ func TestNetNS(t *testing.T) {
 		t.Errorf("table of several namespaces lacks the NETNS column:\n%s", out)
 	}
 
+	// why probes inside the namespace it explains: in ns1 the listener
+	// blocks 127.0.0.1:PORT; a fresh namespace has the port free.
+	verdict := func(args ...string) (string, int) {
+		t.Helper()
+		out, errOut, code := gosof(t, append(args, "--json")...)
+		var d struct {
+			Probe struct {
+				Verdict string `json:"verdict"`
+			} `json:"probe"`
+		}
+		if code > 1 {
+			t.Fatalf("gosof %v: exit %d: %s", args, code, errOut)
+		}
+		mustUnmarshal(t, out, &d)
+		return d.Probe.Verdict, code
+	}
+	if v, code := verdict("why", "--netns", strconv.Itoa(ns1.PID), port); code != exitMatch || v == "free" || v == "not_probed" {
+		t.Errorf("why --netns ns1: verdict %q exit %d, want the port in use and a probe that hit the listener", v, code)
+	}
+	fresh := testhelper.Start(t, testhelper.NewNetNS())
+	if v, code := verdict("why", "--netns", strconv.Itoa(fresh.PID), port); code != exitNoMatch || v != "free" {
+		t.Errorf("why --netns fresh: verdict %q exit %d, want free and exit 1", v, code)
+	}
+	if out, _, code := gosof(t, "why", "-A", port, "--no-probe"); code != exitMatch || strings.Count(out, "Network namespace ") != 3 {
+		t.Errorf("why -A: exit %d, want one diagnosis per namespace using the port (3):\n%s", code, out)
+	}
+
 	// close inside ns2 releases the leak; its holder lives on and reads EOF.
 	if out, errOut, code := gosof(t, "close", "--netns", strconv.Itoa(ns2.PID), port, "--state", "close-wait", "-y"); code != exitMatch {
 		t.Fatalf("close --netns: exit %d\n%s%s", code, out, errOut)

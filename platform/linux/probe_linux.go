@@ -11,19 +11,35 @@ import (
 )
 
 // Prober is the bind probe: it binds TCP sockets in this process, never
-// listens on them, and closes them at once.
-type Prober struct{ FS FS }
+// listens on them, and closes them at once. With NS set it does so inside
+// that network namespace (a port conflict is per namespace).
+type Prober struct {
+	FS FS
+	NS *Namespace
+}
+
+// in runs fn in the prober's namespace.
+func (p *Prober) in(fn func() error) error {
+	if p.NS == nil || p.NS.Self {
+		return fn()
+	}
+	return InNamespace(p.NS.Path, fn)
+}
 
 // MayBind implements core.BindProber from
 // /proc/sys/net/ipv4/ip_unprivileged_port_start (1024 when unreadable) and
 // the CapEff line of /proc/self/status.
 func (p *Prober) MayBind(port uint16) (bool, string) {
 	start := 1024
-	if b, err := readFile(p.FS.Path("sys", "net", "ipv4", "ip_unprivileged_port_start")); err == nil {
-		if n, err := parseUnprivStart(b); err == nil {
-			start = n
+	// The sysctl is per namespace: /proc/sys/net shows the reader's.
+	p.in(func() error {
+		if b, err := readFile(p.FS.Path("sys", "net", "ipv4", "ip_unprivileged_port_start")); err == nil {
+			if n, err := parseUnprivStart(b); err == nil {
+				start = n
+			}
 		}
-	}
+		return nil
+	})
 	var caps uint64
 	if b, err := readFile(p.FS.Path("self", "status")); err == nil {
 		caps, _ = parseCapEff(b)
@@ -33,18 +49,24 @@ func (p *Prober) MayBind(port uint16) (bool, string) {
 
 // HasIPv6 implements core.BindProber: whether ::1 can be bound.
 func (p *Prober) HasIPv6() bool {
-	fd, err := unix.Socket(unix.AF_INET6, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return false
-	}
-	defer unix.Close(fd)
-	return unix.Bind(fd, &unix.SockaddrInet6{Addr: netip.IPv6Loopback().As16()}) == nil
+	return p.in(func() error {
+		fd, err := unix.Socket(unix.AF_INET6, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		defer unix.Close(fd)
+		return unix.Bind(fd, &unix.SockaddrInet6{Addr: netip.IPv6Loopback().As16()})
+	}) == nil
 }
 
 // Bind implements core.BindProber. An IPv6 socket keeps the system's
 // IPV6_V6ONLY default (net.ipv6.bindv6only, normally 0), as most servers do,
 // so binding "::" also claims the port on IPv4.
 func (p *Prober) Bind(addr netip.Addr, port uint16, reuseAddr bool) error {
+	return p.in(func() error { return bind(addr, port, reuseAddr) })
+}
+
+func bind(addr netip.Addr, port uint16, reuseAddr bool) error {
 	af := unix.AF_INET6
 	var sa unix.Sockaddr = &unix.SockaddrInet6{Addr: addr.As16(), Port: int(port)}
 	if addr.Is4() {
