@@ -1,9 +1,11 @@
 package core
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // signalNames are the signals kill accepts by name, with the numbers this
@@ -43,4 +45,25 @@ func SignalName(sig syscall.Signal) string {
 		}
 	}
 	return strconv.Itoa(int(sig))
+}
+
+// PollGone waits up to timeout for a process to go, calling gone every poll
+// interval: gone returns an error wrapping ErrGone once the process has
+// exited (or its PID belongs to another), nil while it runs. It serves
+// targets that have no pidfd to wait on.
+func PollGone(gone func() error, timeout, poll time.Duration) (bool, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		err := gone()
+		if errors.Is(err, ErrGone) {
+			return true, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if !time.Now().Before(deadline) {
+			return false, nil
+		}
+		time.Sleep(min(poll, time.Until(deadline)))
+	}
 }

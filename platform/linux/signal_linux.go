@@ -147,20 +147,7 @@ func (t *statTarget) Wait(timeout time.Duration) (bool, error) {
 	if poll <= 0 {
 		poll = 20 * time.Millisecond
 	}
-	deadline := time.Now().Add(timeout)
-	for {
-		err := t.s.same(&t.p)
-		if errors.Is(err, core.ErrGone) {
-			return true, nil
-		}
-		if err != nil {
-			return false, err
-		}
-		if !time.Now().Before(deadline) {
-			return false, nil
-		}
-		time.Sleep(min(poll, time.Until(deadline)))
-	}
+	return core.PollGone(func() error { return t.s.same(&t.p) }, timeout, poll)
 }
 
 func (t *statTarget) Close() error { return nil }

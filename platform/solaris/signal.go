@@ -76,20 +76,7 @@ func (t *target) Wait(timeout time.Duration) (bool, error) {
 	if poll <= 0 {
 		poll = 50 * time.Millisecond
 	}
-	deadline := time.Now().Add(timeout)
-	for {
-		err := t.check()
-		if errors.Is(err, core.ErrGone) {
-			return true, nil
-		}
-		if err != nil {
-			return false, err
-		}
-		if !time.Now().Before(deadline) {
-			return false, nil
-		}
-		time.Sleep(min(poll, time.Until(deadline)))
-	}
+	return core.PollGone(t.check, timeout, poll)
 }
 
 func (t *target) Close() error { return nil }
