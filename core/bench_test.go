@@ -1,0 +1,120 @@
+package core
+
+import (
+	"io"
+	"net/netip"
+	"strconv"
+	"testing"
+)
+
+// benchHost is a busy host as bench/workload builds it: a listener on
+// 47123 with 5,000 accepted connections, their 5,000 clients spread over
+// 500 processes, and 10,000 unix sockets; one owner each.
+func benchHost() *fakeSource {
+	lo := netip.MustParseAddr("127.0.0.1")
+	src := &fakeSource{owners: map[uint64][]Owner{}, procs: map[int]*Process{}}
+	add := func(s Socket, pid, fd int) {
+		s.Inode = uint64(100000 + len(src.socks))
+		src.socks = append(src.socks, s)
+		src.owners[s.Inode] = []Owner{{PID: pid, FD: fd}}
+		if src.procs[pid] == nil {
+			src.procs[pid] = &Process{PID: pid, Comm: "holder" + strconv.Itoa(pid), UID: int64(pid % 3)}
+		}
+	}
+	add(Socket{Proto: TCP, Family: Inet, State: Listen, Local: Endpoint{Addr: lo, Port: 47123}}, 1000, 3)
+	for i := range 5000 {
+		cport := uint16(32768 + i)
+		add(Socket{Proto: TCP, Family: Inet, State: Established, Local: Endpoint{Addr: lo, Port: 47123},
+			Remote: &Endpoint{Addr: lo, Port: cport}}, 1000, 4+i)
+		add(Socket{Proto: TCP, Family: Inet, State: Established, Local: Endpoint{Addr: lo, Port: cport},
+			Remote: &Endpoint{Addr: lo, Port: 47123}}, 1001+i%499, 4+i/499)
+	}
+	for i := range 10000 {
+		add(Socket{Proto: Unix, Family: Local, Type: Stream, State: Established, Remote: &Endpoint{}, PeerInode: uint64(100000 + 10001 + i ^ 1)},
+			1001+i%499, 20+i/499)
+	}
+	// The kernel's dump order is not gosof's: reverse it.
+	for i, j := 0, len(src.socks)-1; i < j; i, j = i+1, j-1 {
+		src.socks[i], src.socks[j] = src.socks[j], src.socks[i]
+	}
+	return src
+}
+
+func benchResolver(src *fakeSource) *Resolver {
+	return &Resolver{Sockets: src, Owners: src, UserName: func(uid int64) string { return "user" + strconv.FormatInt(uid, 10) }}
+}
+
+// BenchmarkResolveAll is the join behind `gosof ls`: filter, attach
+// owners, describe each process once, sort.
+func BenchmarkResolveAll(b *testing.B) {
+	src := benchHost()
+	r := benchResolver(src)
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := r.Resolve(&Filter{})
+		if err != nil || len(res.Sockets) != len(src.socks) {
+			b.Fatalf("%d sockets, %v", len(res.Sockets), err)
+		}
+	}
+}
+
+// BenchmarkResolvePort is the join behind `gosof who 47123`.
+func BenchmarkResolvePort(b *testing.B) {
+	src := benchHost()
+	r := benchResolver(src)
+	f := &Filter{Ports: []PortRange{{Lo: 47123, Hi: 47123}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := r.Resolve(f); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSortSockets(b *testing.B) {
+	src := benchHost()
+	socks := make([]Socket, len(src.socks))
+	b.ReportAllocs()
+	for b.Loop() {
+		copy(socks, src.socks)
+		SortSockets(socks)
+	}
+}
+
+func resolvedHost(b *testing.B) []Socket {
+	res, err := benchResolver(benchHost()).Resolve(&Filter{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return res.Sockets
+}
+
+func BenchmarkWriteTable(b *testing.B) {
+	socks := resolvedHost(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := WriteTable(io.Discard, socks, TableOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkWriteJSON(b *testing.B) {
+	socks := resolvedHost(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := WriteJSON(io.Discard, socks); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkWriteTerse(b *testing.B) {
+	socks := resolvedHost(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := WriteTerse(io.Discard, socks); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
