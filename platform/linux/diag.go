@@ -103,8 +103,33 @@ const (
 const (
 	sockStream    = 1
 	sockDgram     = 2
+	sockRaw       = 3
 	sockSeqPacket = 5
 )
+
+// sockTypeName names a kernel socket type (unix_diag, /proc/net/unix,
+// SO_TYPE); "" for one gosof does not know.
+func sockTypeName(t int) core.SockType {
+	switch t {
+	case sockStream:
+		return core.Stream
+	case sockDgram:
+		return core.Dgram
+	case sockRaw:
+		return core.RawType
+	case sockSeqPacket:
+		return core.SeqPacket
+	}
+	return ""
+}
+
+// unixSockType is sockTypeName for AF_UNIX, which has no raw sockets.
+func unixSockType(t int) core.SockType {
+	if t == sockRaw {
+		return ""
+	}
+	return sockTypeName(t)
+}
 
 // DiagKey names an inet socket exactly as NETLINK_SOCK_DIAG does, beyond its
 // addresses and ports: Sockets puts a *DiagKey in core.Socket.Key for every
@@ -613,14 +638,7 @@ func (d *diagDecoder) unixMsg(m []byte, s *core.Socket) error {
 	}
 	typ := m[1] // udiag_type
 	st := m[2]  // udiag_state
-	switch typ {
-	case sockStream:
-		s.Type = core.Stream
-	case sockDgram:
-		s.Type = core.Dgram
-	case sockSeqPacket:
-		s.Type = core.SeqPacket
-	default:
+	if s.Type = unixSockType(int(typ)); s.Type == "" {
 		return fmt.Errorf("unix_diag_msg: socket type %d (% x): %w", typ, m[:unixMsgLen], core.ErrParse)
 	}
 	s.Proto = core.Unix

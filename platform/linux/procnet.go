@@ -360,14 +360,7 @@ func procUnixLine(line []byte) (core.Socket, []byte, error) {
 		path = rest[1:]
 	}
 	s := core.Socket{Proto: core.Unix, Family: core.Local, Inode: inode, UID: -1}
-	switch typ {
-	case sockStream:
-		s.Type = core.Stream
-	case sockDgram:
-		s.Type = core.Dgram
-	case sockSeqPacket:
-		s.Type = core.SeqPacket
-	default:
+	if s.Type = unixSockType(int(typ)); s.Type == "" {
 		return core.Socket{}, nil, fmt.Errorf("unknown Type %d", typ)
 	}
 	switch {

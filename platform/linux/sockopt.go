@@ -7,22 +7,6 @@ import (
 	"github.com/gosof/gosof/core"
 )
 
-// sockTypeName names an SO_TYPE value (Linux numbering: SOCK_STREAM 1,
-// SOCK_DGRAM 2, SOCK_RAW 3, SOCK_SEQPACKET 5).
-func sockTypeName(t int) core.SockType {
-	switch t {
-	case sockStream:
-		return core.Stream
-	case sockDgram:
-		return core.Dgram
-	case 3:
-		return core.RawType
-	case sockSeqPacket:
-		return core.SeqPacket
-	}
-	return ""
-}
-
 // cstr cuts a getsockopt string at its first NUL: TCP_CONGESTION fills
 // TCP_CA_NAME_MAX (16) bytes.
 func cstr(s string) string {
