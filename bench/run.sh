@@ -14,4 +14,5 @@ go build -trimpath -o "$bin/gosof" ./cmd/gosof
 go build -o "$bin/workload" ./bench/workload
 go build -o "$bin/runner" ./bench/runner
 gcc -O2 -Wall -o "$bin/floor" bench/floor/floor.c
-"$bin/runner" -gosof "$bin/gosof" -floor "$bin/floor" -workload "$bin/workload" "$@"
+gcc -O2 -Wall -o "$bin/launch" bench/floor/launch.c
+"$bin/runner" -gosof "$bin/gosof" -floor "$bin/floor" -launch "$bin/launch" -workload "$bin/workload" "$@"

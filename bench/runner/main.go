@@ -60,15 +60,21 @@ type result struct {
 	cmd    command
 	runs   int
 	median time.Duration
-	maxRSS int64 // KiB, the largest of the runs
+	cpu    time.Duration // median user+system time
+	maxRSS int64         // KiB, the largest of the runs
 	lines  int
 	exit   int
 }
+
+// launch is the helper every command runs under; it writes what it
+// measured to statFile.
+var launch, statFile string
 
 func main() {
 	gosof := flag.String("gosof", "gosof", "gosof binary")
 	floor := flag.String("floor", "floor", "floor binary (bench/floor/floor.c)")
 	workload := flag.String("workload", "workload", "workload binary (bench/workload)")
+	flag.StringVar(&launch, "launch", "launch", "launch binary (bench/floor/launch.c)")
 	port := flag.Int("port", 47123, "loopback port the workload listens on")
 	runs := flag.Int("runs", 7, "timed runs per command, after one warm-up")
 	slow := flag.Duration("slow", 2*time.Second, "a warm-up longer than this means -slow-runs runs")
@@ -77,6 +83,13 @@ func main() {
 	flag.Parse()
 
 	runtime.LockOSThread() // Pdeathsig follows the thread that forked
+	tmp, err := os.MkdirTemp("", "gosof-runner")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "runner: %v\n", err)
+		os.Exit(1)
+	}
+	defer os.RemoveAll(tmp)
+	statFile = tmp + "/stat"
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 
@@ -108,21 +121,19 @@ func main() {
 		wl, fds, err := startWorkload(*workload, sz, *port)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "runner: %s: %v\n", sz.name, err)
+			os.RemoveAll(tmp)
 			os.Exit(1)
 		}
 		fmt.Fprintf(os.Stderr, "runner: %s: %s\n", sz.name, fds)
 		counts = append(counts, fds)
-		var rs []result
-		for _, c := range cmds {
-			select {
-			case <-sigs:
-				wl.stop()
-				os.Exit(130)
-			default:
-			}
-			r := measure(c, *runs, *slow, *slowRuns)
-			fmt.Fprintf(os.Stderr, "runner: %s: %s: %v (%d runs)\n", sz.name, c.name, r.median, r.runs)
-			rs = append(rs, r)
+		rs, ok := measure(cmds, *runs, *slow, *slowRuns, sigs)
+		if !ok {
+			wl.stop()
+			os.RemoveAll(tmp)
+			os.Exit(130)
+		}
+		for _, r := range rs {
+			fmt.Fprintf(os.Stderr, "runner: %s: %s: %v (%d runs)\n", sz.name, r.cmd.name, r.median, r.runs)
 		}
 		wl.stop()
 		all = append(all, rs)
@@ -175,33 +186,60 @@ func startWorkload(bin string, sz size, port int) (*workloadProc, string, error)
 	return w, strings.TrimSpace(strings.TrimPrefix(line, "ready ")), nil
 }
 
-func measure(c command, runs int, slow time.Duration, slowRuns int) result {
-	r := result{cmd: c}
-	warm, out, _, exit := runOnce(c.argv, true)
-	r.lines = bytes.Count(out, []byte{'\n'})
-	r.exit = exit
-	if warm > slow {
-		runs = min(runs, slowRuns)
+// measure warms every command up once, then runs them in rounds, each
+// command once per round, so that a burst of load on the host falls on
+// every command alike rather than on whichever was being timed. A command
+// whose warm-up took longer than slow stops after slowRuns rounds.
+func measure(cmds []command, runs int, slow time.Duration, slowRuns int, sigs chan os.Signal) ([]result, bool) {
+	rs := make([]result, len(cmds))
+	want := make([]int, len(cmds))
+	walls := make([][]time.Duration, len(cmds))
+	cpus := make([][]time.Duration, len(cmds))
+	for i, c := range cmds {
+		warm, _, out, _, exit := runOnce(c.argv, true)
+		rs[i] = result{cmd: c, lines: bytes.Count(out, []byte{'\n'}), exit: exit}
+		want[i] = runs
+		if warm > slow {
+			want[i] = min(runs, slowRuns)
+		}
 	}
-	var walls []time.Duration
-	for range runs {
-		d, _, rss, _ := runOnce(c.argv, false)
-		walls = append(walls, d)
-		r.maxRSS = max(r.maxRSS, rss)
+	for round := range runs {
+		for i, c := range cmds {
+			select {
+			case <-sigs:
+				return nil, false
+			default:
+			}
+			if round >= want[i] {
+				continue
+			}
+			d, cpu, _, rss, _ := runOnce(c.argv, false)
+			walls[i] = append(walls[i], d)
+			cpus[i] = append(cpus[i], cpu)
+			rs[i].maxRSS = max(rs[i].maxRSS, rss)
+		}
 	}
-	slices.Sort(walls)
-	r.runs = runs
-	r.median = walls[len(walls)/2]
-	if len(walls)%2 == 0 {
-		r.median = (walls[len(walls)/2-1] + walls[len(walls)/2]) / 2
+	for i := range rs {
+		rs[i].runs = len(walls[i])
+		rs[i].median = median(walls[i])
+		rs[i].cpu = median(cpus[i])
 	}
-	return r
+	return rs, true
 }
 
-// runOnce runs argv with stdout to /dev/null (or captured, for the
-// warm-up) and returns its wall time, output, peak RSS in KiB and exit code.
-func runOnce(argv []string, capture bool) (time.Duration, []byte, int64, int) {
-	c := exec.Command(argv[0], argv[1:]...)
+func median(d []time.Duration) time.Duration {
+	slices.Sort(d)
+	if len(d)%2 == 0 {
+		return (d[len(d)/2-1] + d[len(d)/2]) / 2
+	}
+	return d[len(d)/2]
+}
+
+// runOnce runs argv through the launch helper (bench/floor/launch.c), with
+// stdout to /dev/null or captured for the warm-up, and returns the wall
+// time, CPU time, peak RSS in KiB and exit status the helper measured.
+func runOnce(argv []string, capture bool) (wall, cpu time.Duration, out []byte, rss int64, exit int) {
+	c := exec.Command(launch, append([]string{statFile}, argv...)...)
 	var buf bytes.Buffer
 	if capture {
 		c.Stdout = &buf
@@ -213,35 +251,34 @@ func runOnce(argv []string, capture bool) (time.Duration, []byte, int64, int) {
 		defer null.Close()
 		c.Stdout = null
 	}
-	start := time.Now()
-	err := c.Run()
-	wall := time.Since(start)
-	exit := 0
+	if err := c.Run(); err != nil {
+		fmt.Fprintf(os.Stderr, "runner: %s: %v\n", launch, err)
+		os.Exit(1)
+	}
+	b, err := os.ReadFile(statFile)
 	if err != nil {
-		exit = -1
-		if ee, ok := err.(*exec.ExitError); ok {
-			exit = ee.ExitCode()
-		}
+		fmt.Fprintf(os.Stderr, "runner: %v\n", err)
+		os.Exit(1)
 	}
-	var rss int64
-	if c.ProcessState != nil {
-		if ru, ok := c.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			rss = ru.Maxrss
-		}
+	var wallNS, userNS, sysNS int64
+	if _, err := fmt.Sscan(string(b), &wallNS, &userNS, &sysNS, &rss, &exit); err != nil {
+		fmt.Fprintf(os.Stderr, "runner: %s: %q: %v\n", statFile, b, err)
+		os.Exit(1)
 	}
-	return wall, buf.Bytes(), rss, exit
+	return time.Duration(wallNS), time.Duration(userNS + sysNS), buf.Bytes(), rss, exit
 }
 
 func report(w io.Writer, ran []size, counts []string, all [][]result) {
 	fmt.Fprintf(w, "Host: %d CPUs, kernel %s. Median wall time of the timed runs; "+
 		"×ss is the ratio to the ss command answering the same question "+
 		"(`ss -Htanp 'sport = :PORT'` for one port, `ss -tuanp` for all sockets); "+
-		"RSS is the largest ru_maxrss of the runs; lines is the output of the warm-up run.\n\n",
+		"CPU is the median user+system time; RSS is the largest ru_maxrss of the runs; "+
+		"lines counts the warm-up run's output, exit is its status.\n\n",
 		runtime.NumCPU(), kernel())
 	for i, sz := range ran {
 		fmt.Fprintf(w, "### %s descriptors (%s)\n\n", sz.name, counts[i])
-		fmt.Fprintln(w, "| command | runs | median | ×ss | peak RSS | lines | exit |")
-		fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|")
+		fmt.Fprintln(w, "| command | runs | median wall | ×ss | CPU | peak RSS | lines | exit |")
+		fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|")
 		refs := map[string]time.Duration{}
 		for _, r := range all[i] {
 			if strings.HasPrefix(r.cmd.name, "`ss -Htanp") {
@@ -257,8 +294,8 @@ func report(w io.Writer, ran []size, counts []string, all [][]result) {
 			if ref := refs[r.cmd.ref]; ref > 0 {
 				ratio = fmt.Sprintf("%.2f", float64(r.median)/float64(ref))
 			}
-			fmt.Fprintf(w, "| %s | %d | %s | %s | %.1f MiB | %d | %d |\n",
-				r.cmd.name, r.runs, ms(r.median), ratio, float64(r.maxRSS)/1024, r.lines, r.exit)
+			fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %.1f MiB | %d | %d |\n",
+				r.cmd.name, r.runs, ms(r.median), ratio, ms(r.cpu), float64(r.maxRSS)/1024, r.lines, r.exit)
 			switch {
 			case strings.HasPrefix(r.cmd.name, "floor"):
 				floor = r.median
