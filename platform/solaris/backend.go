@@ -66,7 +66,7 @@ const ownerHint = "run as root: /proc/<pid>/fdinfo is readable only by the proce
 // may not hold the socket any more.
 func (b *Backend) AttachOwners(socks []core.Socket) (core.Unseen, error) {
 	var unseen core.Unseen
-	var idx map[matchKey][]core.Owner
+	var idx map[matchKey][]fdRef
 	for i := range socks {
 		s := &socks[i]
 		k, ok := s.Key.(Key)
@@ -89,8 +89,10 @@ func (b *Backend) AttachOwners(socks []core.Socket) (core.Unseen, error) {
 				return unseen, err
 			}
 		}
-		if owners := lookupOwners(idx, &k.Row); len(owners) > 0 {
-			s.Owners = append(s.Owners, owners...)
+		if refs := lookupFdinfo(idx, &k.Row); len(refs) > 0 {
+			for _, r := range refs {
+				s.Owners = append(s.Owners, core.Owner{PID: r.pid, FD: r.fd})
+			}
 			continue
 		}
 		if k.Row.HasCreation && k.Row.CreationProcess > 0 {
@@ -115,15 +117,23 @@ func norm(ap netip.AddrPort) netip.AddrPort {
 	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 }
 
-func lookupOwners(idx map[matchKey][]core.Owner, r *Row) []core.Owner {
+// fdRef is one socket descriptor found in the fdinfo scan: who holds it,
+// by which descriptor, and the socket's inode (pr_ino).
+type fdRef struct {
+	pid, fd int
+	ino     uint64
+}
+
+// lookupFdinfo finds the descriptors whose names match row r.
+func lookupFdinfo(idx map[matchKey][]fdRef, r *Row) []fdRef {
 	remote := r.Remote
 	if r.Proto == core.UDP && r.MIBState != 3 {
 		remote = netip.AddrPort{}
 	}
 	k := matchKey{r.Proto, norm(r.Local), norm(remote)}
-	owners := idx[k]
+	refs := idx[k]
 	k.proto = ""
-	return append(slices.Clip(owners), idx[k]...)
+	return append(slices.Clip(refs), idx[k]...)
 }
 
 // Solaris socket types (sys/socket.h): not Linux's numbers.
@@ -135,8 +145,8 @@ const (
 // scanFdinfo reads every process's socket descriptors and indexes them by
 // name. Processes that exit meanwhile are skipped; those whose fdinfo we
 // may not read are counted.
-func (b *Backend) scanFdinfo() (map[matchKey][]core.Owner, core.Unseen, error) {
-	idx := map[matchKey][]core.Owner{}
+func (b *Backend) scanFdinfo() (map[matchKey][]fdRef, core.Unseen, error) {
+	idx := map[matchKey][]fdRef{}
 	var unseen core.Unseen
 	pids, err := b.PIDs()
 	if errors.Is(err, fs.ErrNotExist) {
@@ -165,27 +175,36 @@ func (b *Backend) scanFdinfo() (map[matchKey][]core.Owner, core.Unseen, error) {
 				}
 				continue // gone, or a file we cannot parse: not a socket we can match
 			}
-			if !d.IsSocket() || !d.HasSockName {
-				continue
+			if k, ok := fdinfoKey(d); ok {
+				idx[k] = append(idx[k], fdRef{pid, fd, d.Ino})
 			}
-			k := matchKey{local: norm(d.SockName)}
-			if d.HasPeer {
-				k.remote = norm(d.PeerSockName)
-			}
-			if d.HasSockType {
-				switch d.SockType {
-				case solSockStream:
-					k.proto = core.TCP
-				case solSockDgram:
-					k.proto = core.UDP
-				default:
-					continue
-				}
-			}
-			idx[k] = append(idx[k], core.Owner{PID: pid, FD: fd})
 		}
 	}
 	return idx, unseen, nil
+}
+
+// fdinfoKey is what a socket descriptor's fdinfo says of the connection
+// table row it belongs to; ok is false for what cannot be in the MIB
+// (not a socket, not inet, not TCP or UDP).
+func fdinfoKey(d *Fdinfo) (matchKey, bool) {
+	if !d.IsSocket() || !d.HasSockName {
+		return matchKey{}, false
+	}
+	k := matchKey{local: norm(d.SockName)}
+	if d.HasPeer {
+		k.remote = norm(d.PeerSockName)
+	}
+	if d.HasSockType {
+		switch d.SockType {
+		case solSockStream:
+			k.proto = core.TCP
+		case solSockDgram:
+			k.proto = core.UDP
+		default:
+			return matchKey{}, false
+		}
+	}
+	return k, true
 }
 
 // Process describes pid from its psinfo.

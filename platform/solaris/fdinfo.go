@@ -19,11 +19,13 @@ type Fdinfo struct {
 	SockName, PeerSockName netip.AddrPort
 	HasSockName, HasPeer   bool
 	SockFamily             uint16 // AF_INET 2, AF_INET6 26, AF_UNIX 1
+	UnixPath               string // AF_UNIX PR_SOCKETNAME: sun_path, "" when unbound
 	BoolOpts               uint32 // PR_SO_* bits
 	HasBoolOpts            bool
 	Linger                 [2]int32 // l_onoff, l_linger
 	HasLinger              bool
 	SndBuf, RcvBuf         int32
+	HasSndBuf, HasRcvBuf   bool
 	SockType               int32 // SOCK_STREAM 2, SOCK_DGRAM 1 on Solaris
 	HasSockType            bool
 	Congestion             string
@@ -136,6 +138,9 @@ func (d *Fdinfo) item(typ uint32, data []byte, bo binary.ByteOrder) error {
 		}
 		if typ == prSocketName {
 			d.SockName, d.HasSockName, d.SockFamily = ap, fam != afUnix, fam
+			if fam == afUnix {
+				d.UnixPath = cstring(data[2:]) // sockaddr_un: sun_family, sun_path[108]
+			}
 		} else {
 			d.PeerSockName, d.HasPeer = ap, fam != afUnix
 		}
@@ -164,9 +169,9 @@ func (d *Fdinfo) item(typ uint32, data []byte, bo binary.ByteOrder) error {
 		}
 		switch typ {
 		case prSndBuf:
-			d.SndBuf = f.i32(0)
+			d.SndBuf, d.HasSndBuf = f.i32(0), true
 		case prRcvBuf:
-			d.RcvBuf = f.i32(0)
+			d.RcvBuf, d.HasRcvBuf = f.i32(0), true
 		default:
 			d.SockType, d.HasSockType = f.i32(0), true
 		}

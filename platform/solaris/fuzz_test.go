@@ -66,11 +66,16 @@ func FuzzPsinfo(f *testing.F) {
 }
 
 func FuzzFdinfo(f *testing.F) {
-	for _, p := range []string{"solaris11-fdinfo/proc/1200/fdinfo/5", "solaris11-fdinfo/proc/1300/fdinfo/7", "bad/fdinfo-overrun"} {
+	for _, p := range []string{"solaris11-fdinfo/proc/1200/fdinfo/5", "solaris11-fdinfo/proc/1300/fdinfo/7",
+		"solaris11-fdinfo/proc/1200/fdinfo/8", "solaris11-fdinfo/proc/1400/fdinfo/3", "bad/fdinfo-overrun"} {
 		f.Add(readFixture(f, p), false)
 	}
 	f.Fuzz(func(t *testing.T, b []byte, big bool) {
-		_, err := ParseFdinfo(b, orders(big))
+		d, err := ParseFdinfo(b, orders(big))
 		checkErr(t, err)
+		if err == nil { // what fds and --options make of it must not panic either
+			d.Descriptor()
+			d.Options()
+		}
 	})
 }

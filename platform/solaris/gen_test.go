@@ -403,6 +403,8 @@ func fdinfoFixture() map[string][]byte {
 	c.group(levelTCP, nameTCPConn,
 		a.tcp4(tcpRow{local: "0.0.0.0:22", remote: "0.0.0.0:0", mib: 2, ce: -3, cpid: 1200, ctime: 10}),
 		a.tcp4(tcpRow{local: "172.27.10.9:22", remote: "172.27.10.79:38576", mib: 5, ce: 0, snxt: 10, rnxt: 20, cpid: 1200, ctime: 11}),
+		// sshd's second session, whose socket sets SO_LINGER {1,0}.
+		a.tcp4(tcpRow{local: "172.27.10.9:22", remote: "172.27.10.80:40000", mib: 5, ce: 0, snxt: 5, rnxt: 5, cpid: 1200, ctime: 15}),
 		// An IPv6 socket talking IPv4 shows in the IPv4 table.
 		a.tcp4(tcpRow{local: "172.27.10.9:41000", remote: "172.27.10.1:3306", mib: 5, ce: 0, cpid: 1300, ctime: 12}),
 		// No descriptor matches: only the creator is known.
@@ -433,8 +435,28 @@ func fdinfoFixture() map[string][]byte {
 		item(prRcvBuf, u32b(bo, 0x1f768)).
 		item(prIPNexthop, nil).
 		item(prCongestion, []byte("sunreno\x00")).end())
-	// A regular file: ignored.
-	c.file("proc/1200/fdinfo/0", newFdinfo(bo, 0, 0x2190, 0x1c).item(prPathname, []byte("/dev/null\x00")).end())
+	// SO_REUSEADDR, SO_REUSEPORT and SO_KEEPALIVE on, SO_LINGER {1, 0}.
+	c.file("proc/1200/fdinfo/8", newFdinfo(bo, 8, 0xc1b6, 0xf928).
+		item(prSocketName, sin(bo, "172.27.10.9:22")).
+		item(prPeerSockName, sin(bo, "172.27.10.80:40000")).
+		item(prBoolOpts, u32b(bo, 1<<1|1<<2|1<<3)).
+		item(prLinger, join(u32b(bo, 1), u32b(bo, 0))).
+		item(prSockType, u32b(bo, 2)).
+		item(prSndBuf, u32b(bo, 128000)).
+		item(prRcvBuf, u32b(bo, 1048576)).
+		item(prCongestion, []byte("cubic\x00")).end())
+	// Descriptors of every other kind (st_mode, sys/stat.h): not sockets,
+	// so the owner scan skips them; fds lists them. pfiles' layout: a
+	// pipe and an event port have no PR_PATHNAME.
+	c.file("proc/1200/fdinfo/0", newFdinfo(bo, 0, 0x2190, 0x1c).item(prPathname, []byte("/dev/null\x00")).end()) // S_IFCHR
+	c.file("proc/1200/fdinfo/1", newFdinfo(bo, 1, 0x1000, 0x2f).end())                                           // S_IFIFO, a pipe
+	c.file("proc/1200/fdinfo/2", newFdinfo(bo, 2, 0x81a4, 0x4a1).item(prPathname, []byte("/var/adm/authlog\x00")).end())
+	c.file("proc/1200/fdinfo/4", newFdinfo(bo, 4, 0x41ed, 0x3).item(prPathname, []byte("/var/empty\x00")).end())
+	c.file("proc/1200/fdinfo/6", newFdinfo(bo, 6, 0xd124, 0x1d).item(prPathname, []byte("/var/run/name_service_door\x00")).end())
+	c.file("proc/1200/fdinfo/7", newFdinfo(bo, 7, 0xe000, 0).end())                                                        // S_IFPORT
+	c.file("proc/1200/fdinfo/9", newFdinfo(bo, 9, 0x1180, 0x55).item(prPathname, []byte("/var/run/sshd.fifo\x00")).end())  // a named FIFO
+	c.file("proc/1200/fdinfo/10", newFdinfo(bo, 10, 0x61b0, 0x77).item(prPathname, []byte("/dev/dsk/c0t0d0s0\x00")).end()) // S_IFBLK
+	c.file("proc/1200/fdinfo/11", newFdinfo(bo, 11, 0xa1ff, 0x78).end())                                                   // S_IFLNK: no descriptor should be one
 	// A second holder of the same connection (inherited across fork).
 	c.file("proc/1201/fdinfo/4", newFdinfo(bo, 4, 0xc1b6, 0xf927).
 		item(prSocketName, sin(bo, "172.27.10.9:22")).
@@ -448,6 +470,11 @@ func fdinfoFixture() map[string][]byte {
 	// syslogd's UDP socket: no PR_SOCKOPT_TYPE item, and no peer.
 	c.file("proc/1400/fdinfo/9", newFdinfo(bo, 9, 0xc1b6, 0x200).
 		item(prSocketName, sin(bo, "0.0.0.0:514")).end())
+	// syslogd's AF_UNIX socket (sockaddr_un: family, then sun_path): not
+	// in the MIB.
+	c.file("proc/1400/fdinfo/3", newFdinfo(bo, 3, 0xc1b6, 0x201).
+		item(prSocketName, join(newStruct(2, bo).u16(0, 1).b, []byte("/var/run/syslog.sock\x00"))).
+		item(prSockType, u32b(bo, 2)).end())
 	for _, p := range []struct {
 		pid   int32
 		uid   uint32

@@ -118,6 +118,7 @@ func TestFdinfoOwners(t *testing.T) {
 	got := resolve(t, openFixture(t, "solaris11-fdinfo"))
 	want := []string{
 		"tcp inet ESTABLISHED 172.27.10.9:22 172.27.10.79:38576 q=20/10 [1200/5/sshd 1201/4/sshd]",
+		"tcp inet ESTABLISHED 172.27.10.9:22 172.27.10.80:40000 q=5/5 [1200/8/sshd]",
 		"tcp inet LISTEN 172.27.10.9:111 - q=0/0 []", // kernel socket: no creator either
 		"tcp inet ESTABLISHED 172.27.10.9:2049 172.27.10.2:1023 q=0/0 [77/-1/creator/nfsd]",
 		"tcp inet ESTABLISHED 172.27.10.9:41000 172.27.10.1:3306 q=0/0 [1300/7/java]", // v4-mapped fdinfo name
@@ -186,7 +187,8 @@ func TestParseFdinfoSSHD(t *testing.T) {
 		SockName: ap("172.27.10.9:22"), PeerSockName: ap("172.27.10.79:38576"),
 		HasSockName: true, HasPeer: true, SockFamily: afInet,
 		BoolOpts: 0x0a, HasBoolOpts: true, HasLinger: true,
-		SndBuf: 0xc000, RcvBuf: 0x1f768, SockType: 2, HasSockType: true, Congestion: "sunreno",
+		SndBuf: 0xc000, RcvBuf: 0x1f768, HasSndBuf: true, HasRcvBuf: true,
+		SockType: 2, HasSockType: true, Congestion: "sunreno",
 	}
 	if diff := cmp.Diff(want, d, cmpopts.EquateComparable(netip.AddrPort{})); diff != "" {
 		t.Errorf("fdinfo (-want +got):\n%s", diff)
