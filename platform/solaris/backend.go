@@ -24,6 +24,9 @@ type Backend struct {
 	// numericUsers leaves user names as uid numbers: a replay has no
 	// passwd database from the host that made it.
 	numericUsers bool
+	// replay is set for a capture, which holds only the fdinfo of socket
+	// descriptors.
+	replay bool
 	// Host describes where the bytes come from (a capture's host.json).
 	Host HostInfo
 }

@@ -168,7 +168,12 @@ func (b *Backend) procErr(pid int, err error) error {
 	case errors.Is(err, fs.ErrPermission), errors.Is(err, core.ErrPermission):
 		return fmt.Errorf("process %d: %w (%s)", pid, core.ErrPermission, fdinfoHint)
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, core.ErrGone):
-		if _, serr := os.Stat(dir); serr == nil {
+		_, serr := os.Stat(dir)
+		switch {
+		case serr == nil && b.replay:
+			return fmt.Errorf("the capture has no fdinfo for process %d ('gosof debug capture' keeps socket descriptors only): %w",
+				pid, errors.ErrUnsupported)
+		case serr == nil:
 			return fmt.Errorf("%s has no fdinfo: this release predates /proc/<pid>/fdinfo (illumos 2020, Solaris 11.4): %w",
 				dir, errors.ErrUnsupported)
 		}

@@ -128,9 +128,14 @@ func TestFDsErrors(t *testing.T) {
 	if _, err := (SockOpts{B: b}).Options(9999, []int{3}); !errors.Is(err, core.ErrGone) {
 		t.Errorf("options of a process not in /proc: %v, want ErrGone", err)
 	}
-	// nfsd (77) has a psinfo but no fdinfo directory: a release without it.
-	if _, err := (FDs{B: b}).FDs(77); !errors.Is(err, errors.ErrUnsupported) {
-		t.Errorf("fds of a process without fdinfo: %v, want ErrUnsupported", err)
+	// nfsd (77) has a psinfo but no fdinfo directory: in a capture, it
+	// held no socket; on a live host, the release has no fdinfo.
+	if _, err := (FDs{B: b}).FDs(77); !errors.Is(err, errors.ErrUnsupported) || !strings.Contains(err.Error(), "capture") {
+		t.Errorf("fds of a captured process without fdinfo: %v, want ErrUnsupported naming the capture", err)
+	}
+	live := NewBackend(nil, b.proc, binary.LittleEndian)
+	if _, err := (FDs{B: live}).FDs(77); !errors.Is(err, errors.ErrUnsupported) || !strings.Contains(err.Error(), "predates") {
+		t.Errorf("fds of a live process without fdinfo: %v, want ErrUnsupported naming the release", err)
 	}
 	if err := b.procErr(1, fs.ErrPermission); !errors.Is(err, core.ErrPermission) {
 		t.Errorf("EACCES: %v, want ErrPermission", err)

@@ -28,6 +28,7 @@ func OpenReplay(dir string) (*Backend, error) {
 	}
 	b := NewBackend(func() ([]Group, error) { return groups, nil }, filepath.Join(dir, "proc"), bo)
 	b.numericUsers = true
+	b.replay = true
 	b.Host = host
 	return b, nil
 }
