@@ -24,6 +24,8 @@ round-trip time and retransmits from TCP_INFO.
 On Linux the options are read through a duplicate of the descriptor taken
 with pidfd_getfd (Linux 5.6+, needs ptrace access: root or CAP_SYS_PTRACE);
 getsockopt only, nothing is changed, the duplicate is closed at once.
+On Solaris/illumos, and with --replay on any OS, descriptors and options
+come from /proc/PID/fdinfo (no TCP_NODELAY or TCP_INFO there).
 Exits 0 when a process was listed, 1 when none of the PIDs exists.
 
 Examples:
@@ -33,6 +35,7 @@ Examples:
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Aliases: []string{"j"}, Usage: "print a JSON array, one object per process"},
 			&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag"},
+			&cli.StringFlag{Name: "replay", Usage: "read a Solaris/illumos capture DIR (from 'gosof debug capture') instead of this host", TakesFile: true},
 		},
 		Action: fdsAction,
 	}
@@ -55,7 +58,11 @@ func fdsAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	procs, err := core.GatherFDs(l, b.sockets, b.owners, optionReader(opt), pids)
+	src := b.sockets
+	if s, ok := l.(core.SocketSource); ok {
+		src = s // Solaris: the MIB rows have no inode; the lister's fdinfo gives them one
+	}
+	procs, err := core.GatherFDs(l, src, b.owners, optionReader(opt), pids)
 	if err != nil {
 		return err
 	}
@@ -82,8 +89,10 @@ func fdsAction(c *cli.Context) error {
 	switch {
 	case listed > 0:
 		return nil
+	case denied != nil && fdsDeniedHint(opt) != "":
+		return fmt.Errorf("%w (%s)", denied, fdsDeniedHint(opt))
 	case denied != nil:
-		return fmt.Errorf("%w (run as root or with CAP_SYS_PTRACE)", denied)
+		return denied
 	}
 	return core.ErrNoMatch
 }

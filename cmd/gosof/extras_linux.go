@@ -8,11 +8,12 @@ import (
 )
 
 // The Linux parts of why, fds and --options. A --replay capture is not this
-// host: its options, descriptors and ports cannot be read or probed here.
+// host: its options and descriptors come from its fdinfo files
+// (extras_replay.go), and its ports are never probed.
 
 func optionReader(opt backendOptions) core.OptionReader {
 	if opt.replay != "" {
-		return nil
+		return replayOptionReader(opt.replay)
 	}
 	return linux.SockOpts{}
 }
@@ -42,7 +43,16 @@ func bindProber(opt backendOptions, netns uint64) core.BindProber {
 
 func fdLister(opt backendOptions) (core.FDLister, error) {
 	if opt.replay != "" {
-		return nil, core.Usagef("fds reads this host's processes; --replay cannot be used with it")
+		return replayFDLister(opt.replay)
 	}
 	return &linux.FDs{FS: linux.DefaultFS()}, nil
+}
+
+// fdsDeniedHint says how to get the access pidfd_getfd and /proc/<pid>/fd
+// need; a capture's own errors say what they need.
+func fdsDeniedHint(opt backendOptions) string {
+	if opt.replay != "" {
+		return ""
+	}
+	return "run as root or with CAP_SYS_PTRACE"
 }

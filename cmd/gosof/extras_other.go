@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !solaris
 
 package main
 
@@ -10,16 +10,24 @@ import (
 	"github.com/gosof/gosof/core"
 )
 
-// On Solaris and illumos the options, descriptors and bind probe are not
-// wired yet: platform/solaris parses the fdinfo misc items (bool options,
-// linger, buffers, type, congestion) but its Backend does not yet offer them
-// as a core.OptionReader or core.FDLister. Without them why reports
-// "probe not available" and unknown options, and fds says it is unsupported.
+// Elsewhere there is no live backend: only a --replay capture has options
+// and descriptors to show, and the bind probe is never available.
 
-func optionReader(backendOptions) core.OptionReader { return nil }
+func optionReader(opt backendOptions) core.OptionReader {
+	if opt.replay != "" {
+		return replayOptionReader(opt.replay)
+	}
+	return nil
+}
 
 func bindProber(backendOptions, uint64) core.BindProber { return nil }
 
-func fdLister(backendOptions) (core.FDLister, error) {
-	return nil, fmt.Errorf("fds is not available on %s yet: %w", runtime.GOOS, errors.ErrUnsupported)
+func fdLister(opt backendOptions) (core.FDLister, error) {
+	if opt.replay != "" {
+		return replayFDLister(opt.replay)
+	}
+	return nil, fmt.Errorf("fds is not available on %s (only linux, solaris and illumos; --replay works everywhere): %w",
+		runtime.GOOS, errors.ErrUnsupported)
 }
+
+func fdsDeniedHint(backendOptions) string { return "" }
