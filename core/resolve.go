@@ -24,11 +24,33 @@ type Result struct {
 	Unseen  Unseen
 }
 
+// OwnerPrescanner is an OwnerSource that can start looking for holders
+// before the sockets are known, so that its scan of every process runs
+// while the socket source lists sockets instead of after it.
+type OwnerPrescanner interface {
+	OwnerSource
+	Prescan() OwnerPrescan
+}
+
+// OwnerPrescan is a scan under way. Attach waits for it and does what
+// AttachOwners does; Cancel stops it when its result is not needed.
+type OwnerPrescan interface {
+	Attach(socks []Socket) (Unseen, error)
+	Cancel()
+}
+
 // Resolve lists the sockets matching f, each with every process holding it,
 // in the contract's order.
 func (r *Resolver) Resolve(f *Filter) (*Result, error) {
+	var pre OwnerPrescan
+	if p, ok := r.Owners.(OwnerPrescanner); ok {
+		pre = p.Prescan()
+	}
 	all, err := r.Sockets.Sockets(f)
 	if err != nil {
+		if pre != nil {
+			pre.Cancel()
+		}
 		return nil, err
 	}
 	socks := all[:0]
@@ -38,8 +60,16 @@ func (r *Resolver) Resolve(f *Filter) (*Result, error) {
 		}
 	}
 	res := &Result{}
+	if pre != nil && (r.Owners == nil || len(socks) == 0) {
+		pre.Cancel()
+	}
 	if r.Owners != nil && len(socks) > 0 {
-		unseen, err := r.Owners.AttachOwners(socks)
+		var unseen Unseen
+		if pre != nil {
+			unseen, err = pre.Attach(socks)
+		} else {
+			unseen, err = r.Owners.AttachOwners(socks)
+		}
 		if err != nil {
 			return nil, err
 		}
