@@ -21,6 +21,8 @@ const (
 	FDAnon    FDKind = "anon"   // anonymous inode: eventfd, epoll, timerfd, signalfd, pidfd...
 	FDChar    FDKind = "char"   // character device
 	FDBlock   FDKind = "block"  // block device
+	FDDoor    FDKind = "door"   // Solaris door (door_create), e.g. nscd's name_service_door
+	FDPort    FDKind = "port"   // Solaris event port (port_create)
 	FDUnknown FDKind = "unknown"
 )
 
@@ -156,7 +158,9 @@ func fdName(fd *FD) string {
 	}
 	s := fd.Socket
 	if s == nil {
-		return Escape(fd.Path) + " (not in this network namespace, or gone)"
+		// No socket-table row matched: another network namespace (Linux),
+		// a kind the table does not list, or closed since.
+		return Escape(fd.Path) + " (not in the socket table: another namespace, or gone)"
 	}
 	name := ProtoLabel(s) + " " + FormatLocal(s)
 	if s.Remote != nil {

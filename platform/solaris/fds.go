@@ -18,12 +18,6 @@ import (
 // TCP_NODELAY, IPV6_V6ONLY and TCP_INFO are not among them and stay
 // unknown (nil), as on Linux an option the kernel does not give is.
 
-// Descriptor kinds pfiles shows that core has no name for.
-const (
-	FDDoor core.FDKind = "door" // S_IFDOOR: a door (door_create), e.g. nscd's name_service_door
-	FDPort core.FDKind = "port" // S_IFPORT: an event port (port_create)
-)
-
 // File types of st_mode (sys/stat.h, illumos): the same bits as Linux's
 // for the common ones, plus doors and event ports.
 const (
@@ -69,9 +63,9 @@ func (d *Fdinfo) Kind() core.FDKind {
 	case sIFSOCK:
 		return core.FDSocket
 	case sIFDOOR:
-		return FDDoor
+		return core.FDDoor
 	case sIFPORT:
-		return FDPort
+		return core.FDPort
 	}
 	return core.FDUnknown
 }

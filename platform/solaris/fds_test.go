@@ -27,8 +27,8 @@ func TestFdinfoKind(t *testing.T) {
 		{0x2190, "/dev/null", core.FDChar},
 		{0x61b0, "/dev/dsk/c0t0d0s0", core.FDBlock},
 		{0xc1b6, "", core.FDSocket},
-		{0xd124, "/var/run/name_service_door", FDDoor},
-		{0xe000, "", FDPort},
+		{0xd124, "/var/run/name_service_door", core.FDDoor},
+		{0xe000, "", core.FDPort},
 		{0xa1ff, "", core.FDUnknown}, // S_IFLNK
 		{0x5000, "", core.FDUnknown}, // S_IFNAM (XENIX)
 		{0, "", core.FDUnknown},
@@ -55,8 +55,8 @@ func TestFDs(t *testing.T) {
 		{FD: 3, Kind: core.FDSocket, Path: "AF_INET6 [::]:22", Inode: 0xf926},
 		{FD: 4, Kind: core.FDDir, Path: "/var/empty", Inode: 0x3},
 		{FD: 5, Kind: core.FDSocket, Path: "AF_INET 172.27.10.9:22 peer 172.27.10.79:38576", Inode: 0xf927},
-		{FD: 6, Kind: FDDoor, Path: "/var/run/name_service_door", Inode: 0x1d},
-		{FD: 7, Kind: FDPort},
+		{FD: 6, Kind: core.FDDoor, Path: "/var/run/name_service_door", Inode: 0x1d},
+		{FD: 7, Kind: core.FDPort},
 		{FD: 8, Kind: core.FDSocket, Path: "AF_INET 172.27.10.9:22 peer 172.27.10.80:40000", Inode: 0xf928},
 		{FD: 9, Kind: core.FDFIFO, Path: "/var/run/sshd.fifo", Inode: 0x55},
 		{FD: 10, Kind: core.FDBlock, Path: "/dev/dsk/c0t0d0s0", Inode: 0x77},
