@@ -12,22 +12,7 @@ func socketInode(link []byte) (uint64, bool) {
 	if len(link) < len(prefix)+2 || string(link[:len(prefix)]) != prefix || link[len(link)-1] != ']' {
 		return 0, false
 	}
-	digits := link[len(prefix) : len(link)-1]
-	if len(digits) > 20 {
-		return 0, false
-	}
-	var n uint64
-	for _, c := range digits {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		d := uint64(c - '0')
-		if n > (1<<64-1-d)/10 {
-			return 0, false
-		}
-		n = n*10 + d
-	}
-	return n, true
+	return parseDec(link[len(prefix) : len(link)-1])
 }
 
 // direntHeader is the fixed part of struct linux_dirent64: d_ino @0 (u64),

@@ -1,13 +1,9 @@
 package linux
 
 import (
-	"errors"
-	"fmt"
 	"net/netip"
 
-	"golang.org/x/sys/unix"
-
-	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/internal/bindprobe"
 )
 
 // Prober is the bind probe: it binds TCP sockets in this process, never
@@ -49,54 +45,12 @@ func (p *Prober) MayBind(port uint16) (bool, string) {
 
 // HasIPv6 implements core.BindProber: whether ::1 can be bound.
 func (p *Prober) HasIPv6() bool {
-	return p.in(func() error {
-		fd, err := unix.Socket(unix.AF_INET6, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
-			return err
-		}
-		defer unix.Close(fd)
-		return unix.Bind(fd, &unix.SockaddrInet6{Addr: netip.IPv6Loopback().As16()})
-	}) == nil
+	return p.in(bindprobe.HasIPv6) == nil
 }
 
 // Bind implements core.BindProber. An IPv6 socket keeps the system's
 // IPV6_V6ONLY default (net.ipv6.bindv6only, normally 0), as most servers do,
 // so binding "::" also claims the port on IPv4.
 func (p *Prober) Bind(addr netip.Addr, port uint16, reuseAddr bool) error {
-	return p.in(func() error { return bind(addr, port, reuseAddr) })
-}
-
-func bind(addr netip.Addr, port uint16, reuseAddr bool) error {
-	af := unix.AF_INET6
-	var sa unix.Sockaddr = &unix.SockaddrInet6{Addr: addr.As16(), Port: int(port)}
-	if addr.Is4() {
-		af = unix.AF_INET
-		sa = &unix.SockaddrInet4{Addr: addr.As4(), Port: int(port)}
-	}
-	fd, err := unix.Socket(af, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return bindErr(addr, port, err)
-	}
-	defer unix.Close(fd)
-	if reuseAddr {
-		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
-			return fmt.Errorf("SO_REUSEADDR: %w", err)
-		}
-	}
-	return bindErr(addr, port, unix.Bind(fd, sa))
-}
-
-func bindErr(addr netip.Addr, port uint16, err error) error {
-	ap := netip.AddrPortFrom(addr, port)
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, unix.EADDRINUSE):
-		return fmt.Errorf("bind %s: %w", ap, core.ErrAddrInUse)
-	case errors.Is(err, unix.EADDRNOTAVAIL), errors.Is(err, unix.EAFNOSUPPORT):
-		return fmt.Errorf("bind %s: %w", ap, core.ErrAddrNotAvail)
-	case errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM):
-		return fmt.Errorf("bind %s: %w", ap, core.ErrPermission)
-	}
-	return fmt.Errorf("bind %s: %w", ap, err)
+	return p.in(func() error { return bindprobe.Bind(addr, port, reuseAddr) })
 }
