@@ -46,10 +46,17 @@ type FDLister interface {
 	FDs(pid int) ([]FD, error)
 }
 
+// CommandLiner is implemented by FDListers that can tell a process's
+// command line, which fds prints in its heading as pfiles does.
+type CommandLiner interface {
+	CommandLine(pid int) (string, error)
+}
+
 // ProcFDs is one process's descriptors, or why they could not be listed.
 type ProcFDs struct {
 	PID     int
 	Proc    *Process
+	Args    string // command line, raw; "" when unknown
 	FDs     []FD
 	Err     error  // the process could not be inspected (gone, permission)
 	Missing string // why socket options are missing, "" when all were read
@@ -74,6 +81,9 @@ func GatherFDs(l FDLister, src SocketSource, owners OwnerSource, opts OptionRead
 			p.User = LookupUser(p.UID)
 		}
 		pf.Proc = p
+		if cl, ok := l.(CommandLiner); ok {
+			pf.Args, _ = cl.CommandLine(pid) // the heading goes without it
+		}
 		pf.FDs, pf.Err = l.FDs(pid)
 		var sockFDs []int
 		for _, fd := range pf.FDs {
@@ -127,7 +137,11 @@ func WriteFDs(w io.Writer, procs []ProcFDs) error {
 			b.WriteByte('\n')
 		}
 		o := Owner{PID: pf.PID, Proc: pf.Proc}
-		fmt.Fprintf(&b, "%s (user %s)\n", OwnerLabel(o), ownerUser(o))
+		fmt.Fprintf(&b, "%s (user %s)", OwnerLabel(o), ownerUser(o))
+		if pf.Args != "" {
+			b.WriteString(": " + Escape(pf.Args))
+		}
+		b.WriteByte('\n')
 		if pf.Err != nil {
 			fmt.Fprintf(&b, "  cannot list descriptors: %s\n", Escape(pf.Err.Error()))
 			continue
@@ -174,6 +188,7 @@ type (
 	JSONProcFDs struct {
 		PID            int      `json:"pid"`
 		Comm           *string  `json:"comm"`
+		Args           string   `json:"args,omitempty"`
 		UID            *int64   `json:"uid"`
 		User           *string  `json:"user"`
 		Error          *string  `json:"error"`
@@ -194,7 +209,7 @@ type (
 func WriteFDsJSON(w io.Writer, procs []ProcFDs) error {
 	out := make([]JSONProcFDs, 0, len(procs))
 	for _, pf := range procs {
-		j := JSONProcFDs{PID: pf.PID, FDs: []JSONFD{}}
+		j := JSONProcFDs{PID: pf.PID, Args: pf.Args, FDs: []JSONFD{}}
 		if p := pf.Proc; p != nil {
 			j.Comm = ptr(p.Comm)
 			if p.UID >= 0 {

@@ -119,7 +119,7 @@ func TestReplayExtrasLsOptions(t *testing.T) {
 func TestReplayExtrasFds(t *testing.T) {
 	args := []string{"fds", "1200", "--replay", fdinfoCapture}
 	table := replayGolden(t, "solaris11-fdinfo.fds.table", args...)
-	if !strings.HasPrefix(table, "1200/sshd (user 0)\n") {
+	if !strings.HasPrefix(table, "1200/sshd (user 0): sshd\n") {
 		t.Errorf("fds table does not start with the process:\n%s", table)
 	}
 	// Rows by their fields, so that column widths do not matter.

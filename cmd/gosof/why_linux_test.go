@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -406,6 +407,11 @@ func TestFds(t *testing.T) {
 		}
 	}
 	table, _, _ := gosof(t, "fds", strconv.Itoa(h.PID))
+	// The heading carries the command line, as pfiles prints it; helpers
+	// are this test binary started with -test.run=^$.
+	if head, _, _ := strings.Cut(table, "\n"); !strings.HasPrefix(head, strconv.Itoa(h.PID)+"/") || !strings.Contains(head, ": "+os.Args[0]+" -test.run=^$") {
+		t.Errorf("fds heading %q lacks the helper's command line", head)
+	}
 	for _, line := range strings.Split(table, "\n") {
 		f := strings.Fields(line)
 		if len(f) < 2 || f[0] != strconv.Itoa(c) {

@@ -7,7 +7,9 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 
+	"github.com/prometheus/procfs"
 	"golang.org/x/sys/unix"
 
 	"github.com/gosof/gosof/core"
@@ -16,6 +18,24 @@ import (
 // FDs lists a process's descriptors from /proc/[pid]/fd: the link target
 // of each, and a stat of what it refers to for the type and inode.
 type FDs struct{ FS FS }
+
+// CommandLine implements core.CommandLiner from /proc/[pid]/cmdline, read
+// through prometheus/procfs (fds reads it once per process, off any hot path).
+func (l *FDs) CommandLine(pid int) (string, error) {
+	pfs, err := procfs.NewFS(l.FS.Proc)
+	if err != nil {
+		return "", err
+	}
+	p, err := pfs.Proc(pid)
+	if err != nil {
+		return "", procErr(pid, err)
+	}
+	args, err := p.CmdLine()
+	if err != nil {
+		return "", procErr(pid, err)
+	}
+	return strings.Join(args, " "), nil
+}
 
 // FDs implements core.FDLister.
 func (l *FDs) FDs(pid int) ([]core.FD, error) {

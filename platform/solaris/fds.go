@@ -230,6 +230,16 @@ func (r SockOpts) Options(pid int, fds []int) (map[int]*core.SockOptions, error)
 // that goes with it (see Sockets).
 type FDs struct{ B *Backend }
 
+// CommandLine implements core.CommandLiner from psinfo's pr_psargs (the
+// first 80 bytes of the command line, as ps -f shows it).
+func (l FDs) CommandLine(pid int) (string, error) {
+	ps, err := l.B.Psinfo(pid)
+	if err != nil {
+		return "", err
+	}
+	return ps.Psargs, nil
+}
+
 // FDs implements core.FDLister.
 func (l FDs) FDs(pid int) ([]core.FD, error) {
 	ds, err := l.B.readFdinfos(pid, nil)
