@@ -59,8 +59,11 @@ func (r *Resolver) Resolve(f *Filter) (*Result, error) {
 			socks = append(socks, all[i])
 		}
 	}
+	// The order of sockets does not depend on their owners: sort them
+	// now, while a prescan still runs on the other cores.
+	sortSockets(socks)
 	res := &Result{}
-	if pre != nil && (r.Owners == nil || len(socks) == 0) {
+	if pre != nil && len(socks) == 0 {
 		pre.Cancel()
 	}
 	if r.Owners != nil && len(socks) > 0 {
@@ -79,9 +82,9 @@ func (r *Resolver) Resolve(f *Filter) (*Result, error) {
 		}
 	}
 	if f.HasOwnerFilter() {
-		socks = filterOwners(socks, f)
+		socks = filterOwners(socks, f) // keeps the order
 	}
-	SortSockets(socks)
+	sortOwners(socks)
 	res.Sockets = socks
 	return res, nil
 }
@@ -162,6 +165,12 @@ func filterOwners(socks []Socket, f *Filter) []Socket {
 // with the index as the last key (the same order as a stable sort), and
 // then moves each socket once.
 func SortSockets(socks []Socket) {
+	sortOwners(socks)
+	sortSockets(socks)
+}
+
+// sortOwners sorts each socket's owners by pid and fd.
+func sortOwners(socks []Socket) {
 	for i := range socks {
 		if len(socks[i].Owners) > 1 {
 			slices.SortFunc(socks[i].Owners, func(a, b Owner) int {
@@ -169,6 +178,10 @@ func SortSockets(socks []Socket) {
 			})
 		}
 	}
+}
+
+// sortSockets sorts the sockets themselves, stably.
+func sortSockets(socks []Socket) {
 	if len(socks) < 2 {
 		return
 	}
