@@ -111,7 +111,6 @@ func main() {
 		return err != nil
 	})
 
-	var all [][]result
 	var ran []size
 	var counts []string
 	for _, sz := range sizes {
@@ -136,10 +135,12 @@ func main() {
 			fmt.Fprintf(os.Stderr, "runner: %s: %s: %v (%d runs)\n", sz.name, r.cmd.name, r.median, r.runs)
 		}
 		wl.stop()
-		all = append(all, rs)
+		if len(ran) == 0 {
+			header(os.Stdout)
+		}
 		ran = append(ran, sz)
+		report(os.Stdout, sz, counts[len(counts)-1], rs)
 	}
-	report(os.Stdout, ran, counts, all)
 }
 
 type workloadProc struct {
@@ -268,48 +269,49 @@ func runOnce(argv []string, capture bool) (wall, cpu time.Duration, out []byte, 
 	return time.Duration(wallNS), time.Duration(userNS + sysNS), buf.Bytes(), rss, exit
 }
 
-func report(w io.Writer, ran []size, counts []string, all [][]result) {
+func header(w io.Writer) {
 	fmt.Fprintf(w, "Host: %d CPUs, kernel %s. Median wall time of the timed runs; "+
 		"×ss is the ratio to the ss command answering the same question "+
 		"(`ss -Htanp 'sport = :PORT'` for one port, `ss -tuanp` for all sockets); "+
 		"CPU is the median user+system time; RSS is the largest ru_maxrss of the runs; "+
 		"lines counts the warm-up run's output, exit is its status.\n\n",
 		runtime.NumCPU(), kernel())
-	for i, sz := range ran {
-		fmt.Fprintf(w, "### %s descriptors (%s)\n\n", sz.name, counts[i])
-		fmt.Fprintln(w, "| command | runs | median wall | ×ss | CPU | peak RSS | lines | exit |")
-		fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|")
-		refs := map[string]time.Duration{}
-		for _, r := range all[i] {
-			if strings.HasPrefix(r.cmd.name, "`ss -Htanp") {
-				refs[refPort] = r.median
-			}
-			if strings.HasPrefix(r.cmd.name, "`ss -tuanp") {
-				refs[refAll] = r.median
-			}
+}
+
+func report(w io.Writer, sz size, count string, rs []result) {
+	fmt.Fprintf(w, "### %s descriptors (%s)\n\n", sz.name, count)
+	fmt.Fprintln(w, "| command | runs | median wall | ×ss | CPU | peak RSS | lines | exit |")
+	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|")
+	refs := map[string]time.Duration{}
+	for _, r := range rs {
+		if strings.HasPrefix(r.cmd.name, "`ss -Htanp") {
+			refs[refPort] = r.median
 		}
-		var floor, who time.Duration
-		for _, r := range all[i] {
-			ratio := "-"
-			if ref := refs[r.cmd.ref]; ref > 0 {
-				ratio = fmt.Sprintf("%.2f", float64(r.median)/float64(ref))
-			}
-			fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %.1f MiB | %d | %d |\n",
-				r.cmd.name, r.runs, ms(r.median), ratio, ms(r.cpu), float64(r.maxRSS)/1024, r.lines, r.exit)
-			switch {
-			case strings.HasPrefix(r.cmd.name, "floor"):
-				floor = r.median
-			case r.cmd.name == "`gosof who PORT`":
-				who = r.median
-			}
+		if strings.HasPrefix(r.cmd.name, "`ss -tuanp") {
+			refs[refAll] = r.median
 		}
-		if floor > 0 && who > 0 {
-			n := runtime.NumCPU()
-			fmt.Fprintf(w, "\n`gosof who PORT` is %.2f× the floor divided by %d cores (%s).\n",
-				float64(who)/(float64(floor)/float64(n)), n, ms(floor/time.Duration(n)))
-		}
-		fmt.Fprintln(w)
 	}
+	var floor, who time.Duration
+	for _, r := range rs {
+		ratio := "-"
+		if ref := refs[r.cmd.ref]; ref > 0 {
+			ratio = fmt.Sprintf("%.2f", float64(r.median)/float64(ref))
+		}
+		fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %.1f MiB | %d | %d |\n",
+			r.cmd.name, r.runs, ms(r.median), ratio, ms(r.cpu), float64(r.maxRSS)/1024, r.lines, r.exit)
+		switch {
+		case strings.HasPrefix(r.cmd.name, "floor"):
+			floor = r.median
+		case r.cmd.name == "`gosof who PORT`":
+			who = r.median
+		}
+	}
+	if floor > 0 && who > 0 {
+		n := runtime.NumCPU()
+		fmt.Fprintf(w, "\n`gosof who PORT` is %.2f× the floor divided by %d cores (%s).\n",
+			float64(who)/(float64(floor)/float64(n)), n, ms(floor/time.Duration(n)))
+	}
+	fmt.Fprintln(w)
 }
 
 func ms(d time.Duration) string {

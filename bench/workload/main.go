@@ -3,11 +3,12 @@
 // Command workload fills this host with processes holding many descriptors,
 // so gosof can be timed against ss, lsof, fuser and netstat at host scale.
 //
-// It starts -procs holder processes (itself, re-executed). Holder 0 listens
-// on 127.0.0.1:-port and accepts -conns loopback TCP connections, which the
-// other holders open, spread evenly: 2×conns TCP sockets in all. Every holder
-// then tops itself up to -fds descriptors with a mix of pipes, open files and
-// unix socketpairs. When all are ready it prints one line
+// It listens on 127.0.0.1:-port and starts -procs holder processes (itself,
+// re-executed). The first holders, one per 8,000 connections, share the
+// listener and accept -conns loopback TCP connections, which the other
+// holders open, spread evenly: 2×conns TCP sockets in all. Every holder
+// also tops itself up to -fds descriptors with a mix of pipes, open files
+// and unix socketpairs. When all are ready it prints one line
 //
 //	ready procs=N fds=F port=P
 //
@@ -36,6 +37,7 @@ import (
 func main() {
 	holder := flag.Int("holder", -1, "internal: run as holder number N")
 	procs := flag.Int("procs", 50, "holder processes")
+	servers := flag.Int("servers", 1, "internal: how many holders accept connections")
 	fds := flag.Int("fds", 200, "descriptors per holder (besides the listener's accepted connections)")
 	conns := flag.Int("conns", 1000, "loopback TCP connections to the listener (2 sockets each)")
 	port := flag.Int("port", 47123, "loopback port holder 0 listens on")
@@ -44,7 +46,7 @@ func main() {
 
 	raiseNofile()
 	if *holder >= 0 {
-		if err := hold(*holder, *procs, *fds, *conns, *port, *dir); err != nil {
+		if err := hold(*holder, *procs, *servers, *fds, *conns, *port, *dir); err != nil {
 			fmt.Fprintf(os.Stderr, "workload holder %d: %v\n", *holder, err)
 			os.Exit(1)
 		}
@@ -98,6 +100,18 @@ func parent(procs, fds, conns, port int) error {
 	if err != nil {
 		return err
 	}
+	// The listener is made here and handed to the servers, holders
+	// 0..servers-1, which share the accepting: a process may not hold
+	// more descriptors than RLIMIT_NOFILE, which without CAP_SYS_RESOURCE
+	// cannot be raised past its hard limit.
+	ln, err := listen(port)
+	if err != nil {
+		return err
+	}
+	servers := max(1, (conns+perServer-1)/perServer)
+	if servers >= procs {
+		return fmt.Errorf("-procs %d: %d connections need %d servers and at least one client", procs, conns, servers)
+	}
 	var kids []*exec.Cmd
 	defer func() {
 		// Only our own children, by pid; then reap them.
@@ -112,26 +126,26 @@ func parent(procs, fds, conns, port int) error {
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 
 	for i := range procs {
-		c := exec.Command(self, "-holder", strconv.Itoa(i), "-procs", strconv.Itoa(procs),
+		c := exec.Command(self, "-holder", strconv.Itoa(i), "-procs", strconv.Itoa(procs), "-servers", strconv.Itoa(servers),
 			"-fds", strconv.Itoa(fds), "-conns", strconv.Itoa(conns), "-port", strconv.Itoa(port), "-dir", dir)
 		c.Stderr = os.Stderr
 		c.ExtraFiles = []*os.File{readyW}
+		if i < servers {
+			c.ExtraFiles = append(c.ExtraFiles, ln)
+		}
 		c.Env = append(os.Environ(), "GOMAXPROCS=1", "GOGC=off")
 		c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 		if err := c.Start(); err != nil {
 			return err
 		}
 		kids = append(kids, c)
-		if i == 0 {
-			// The clients need the listener: wait for its first byte.
-			if err := waitReady(ready, 1, sigs); err != nil {
-				return err
-			}
+		if i == servers-1 {
+			ln.Close() // the servers hold it now
 		}
 	}
 	readyW.Close()
-	// One byte from each client, and a second from the listener once it
-	// has accepted them all.
+	// One byte from each holder: a server once it has accepted its share,
+	// a client once it has connected and opened all it holds.
 	if err := waitReady(ready, procs, sigs); err != nil {
 		return err
 	}
@@ -184,69 +198,43 @@ func countFDs() int {
 }
 
 // hold opens this holder's descriptors, says it is ready on fd 3 and sleeps
-// until its parent kills it.
-func hold(id, procs, fds, conns, port int, dir string) error {
+// until its parent kills it. A server accepts its share of the connections
+// on the listener it got as fd 4; a client makes its share of them.
+func hold(id, procs, servers, fds, conns, port int, dir string) error {
 	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0); err != nil {
 		return err
 	}
 	if os.Getppid() == 1 {
 		return fmt.Errorf("parent already gone")
 	}
-	readyFD := 3
-	opened := 0
-	addr := &unix.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}}
-	if id == 0 {
-		ln, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
+	const readyFD, listenFD = 3, 4
+	if id < servers {
+		if err := fill(fds-1, dir); err != nil {
 			return err
 		}
-		_ = unix.SetsockoptInt(ln, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
-		if err := unix.Bind(ln, addr); err != nil {
-			return fmt.Errorf("bind 127.0.0.1:%d: %w", port, err)
-		}
-		if err := unix.Listen(ln, 4096); err != nil {
-			return err
-		}
-		opened++
-		if err := fill(fds-opened, dir); err != nil {
-			return err
-		}
-		if _, err := unix.Write(readyFD, []byte{1}); err != nil {
-			return err
-		}
-		for range conns {
-			c, _, err := unix.Accept4(ln, unix.SOCK_CLOEXEC)
+		for range share(conns, servers, id) {
+			c, _, err := unix.Accept4(listenFD, unix.SOCK_CLOEXEC)
 			if err != nil {
 				return fmt.Errorf("accept: %w", err)
 			}
 			abortOnClose(c)
 		}
-		// Ready a second time: every connection is accepted and held.
-		if _, err := unix.Write(readyFD, []byte{1}); err != nil {
+	} else {
+		addr := &unix.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}}
+		mine := share(conns, procs-servers, id-servers)
+		for range mine {
+			s, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+			if err != nil {
+				return err
+			}
+			if err := unix.Connect(s, addr); err != nil {
+				return fmt.Errorf("connect 127.0.0.1:%d: %w", port, err)
+			}
+			abortOnClose(s)
+		}
+		if err := fill(fds-mine, dir); err != nil {
 			return err
 		}
-		unix.Close(readyFD)
-		sleepForever()
-		return nil
-	}
-	clients := procs - 1
-	mine := conns / clients
-	if id-1 < conns%clients {
-		mine++
-	}
-	for range mine {
-		s, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
-			return err
-		}
-		if err := unix.Connect(s, addr); err != nil {
-			return fmt.Errorf("connect 127.0.0.1:%d: %w", port, err)
-		}
-		abortOnClose(s)
-		opened++
-	}
-	if err := fill(fds-opened, dir); err != nil {
-		return err
 	}
 	if _, err := unix.Write(readyFD, []byte{1}); err != nil {
 		return err
@@ -254,6 +242,38 @@ func hold(id, procs, fds, conns, port int, dir string) error {
 	unix.Close(readyFD)
 	sleepForever()
 	return nil
+}
+
+// perServer is how many connections one server accepts at most: well
+// under the usual hard RLIMIT_NOFILE of 20,000 or more.
+const perServer = 8000
+
+// share is holder i's part of n things split over k holders.
+func share(n, k, i int) int {
+	m := n / k
+	if i < n%k {
+		m++
+	}
+	return m
+}
+
+// listen opens the workload's listening socket on 127.0.0.1:port, as a
+// file to hand to the servers.
+func listen(port int) (*os.File, error) {
+	ln, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	_ = unix.SetsockoptInt(ln, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
+	if err := unix.Bind(ln, &unix.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		unix.Close(ln)
+		return nil, fmt.Errorf("bind 127.0.0.1:%d: %w", port, err)
+	}
+	if err := unix.Listen(ln, 4096); err != nil {
+		unix.Close(ln)
+		return nil, err
+	}
+	return os.NewFile(uintptr(ln), "listener"), nil
 }
 
 // fill opens n more descriptors: about 45% pipe ends, 45% files, 10% unix
