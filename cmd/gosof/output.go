@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"runtime/debug"
 
 	"github.com/urfave/cli/v2"
 
@@ -86,7 +87,13 @@ func listAction(c *cli.Context, ports []string) error {
 	if err != nil {
 		return err
 	}
+	// Gathering allocates little once the sockets are listed, but the
+	// scan has every core and a collection takes one of them for its mark:
+	// collect less often meanwhile (GOGC 200: 'who' at 100k descriptors
+	// 229 -> 215 ms, 'ls' 319 -> 306 ms; 400 saved no more and let RSS grow).
+	gc := debug.SetGCPercent(200)
 	res, err := b.resolver().Resolve(f)
+	debug.SetGCPercent(gc)
 	if err != nil {
 		return err
 	}
