@@ -329,3 +329,21 @@ func TestResolve(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteJSONStreamsTheSameBytes: WriteJSON encodes socket by socket;
+// its bytes must be what encoding the whole array at once gives.
+func TestWriteJSONStreamsTheSameBytes(t *testing.T) {
+	socks := sample()
+	socks = append(socks, Socket{Proto: Unix, Family: Local, State: Listen, Local: Endpoint{Path: "/run/<a&b>\u2028.sock"}})
+	SortSockets(socks)
+	var streamed, whole bytes.Buffer
+	if err := WriteJSON(&streamed, socks); err != nil {
+		t.Fatal(err)
+	}
+	if err := EncodeJSON(&whole, JSONSockets(socks)); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(whole.String(), streamed.String()); diff != "" {
+		t.Errorf("(-whole +streamed):\n%s", diff)
+	}
+}

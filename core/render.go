@@ -1,6 +1,8 @@
 package core
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -207,44 +209,48 @@ type (
 func JSONSockets(socks []Socket) []JSONSocket {
 	out := make([]JSONSocket, 0, len(socks))
 	for i := range socks {
-		s := &socks[i]
-		j := JSONSocket{
-			Proto: s.Proto, Family: s.Family, Type: s.Type, State: s.State,
-			Local: toJSONEndpoint(s.Family, &s.Local), Inode: s.Inode,
-			RecvQ: s.RecvQ, SendQ: s.SendQ, Timer: s.Timer, PeerInode: s.PeerInode,
-			NetNSName: s.NetNSName, Container: s.Container,
-			Owners: make([]JSONOwner, 0, len(s.Owners)),
-		}
-		if s.Remote != nil {
-			r := toJSONEndpoint(s.Family, s.Remote)
-			j.Remote = &r
-		}
-		if s.UID >= 0 {
-			j.UID = ptr(s.UID)
-		}
-		if s.NetNS != 0 {
-			j.NetNS = ptr(s.NetNS)
-		}
-		if s.Timer != TimerNone {
-			j.ExpiresMS = ptr(s.Expires.Milliseconds())
-		}
-		for _, o := range s.Owners {
-			jo := JSONOwner{PID: o.PID, Creator: o.Creator, Options: ToJSONOptions(o.Options)}
-			if o.FD >= 0 {
-				jo.FD = ptr(o.FD)
-			}
-			if p := o.Proc; p != nil {
-				jo.Comm = ptr(p.Comm)
-				if p.UID >= 0 {
-					jo.UID = ptr(p.UID)
-					jo.User = ptr(p.User)
-				}
-			}
-			j.Owners = append(j.Owners, jo)
-		}
-		out = append(out, j)
+		out = append(out, ToJSONSocket(&socks[i]))
 	}
 	return out
+}
+
+// ToJSONSocket converts one socket to the contract's JSON object.
+func ToJSONSocket(s *Socket) JSONSocket {
+	j := JSONSocket{
+		Proto: s.Proto, Family: s.Family, Type: s.Type, State: s.State,
+		Local: toJSONEndpoint(s.Family, &s.Local), Inode: s.Inode,
+		RecvQ: s.RecvQ, SendQ: s.SendQ, Timer: s.Timer, PeerInode: s.PeerInode,
+		NetNSName: s.NetNSName, Container: s.Container,
+		Owners: make([]JSONOwner, 0, len(s.Owners)),
+	}
+	if s.Remote != nil {
+		r := toJSONEndpoint(s.Family, s.Remote)
+		j.Remote = &r
+	}
+	if s.UID >= 0 {
+		j.UID = ptr(s.UID)
+	}
+	if s.NetNS != 0 {
+		j.NetNS = ptr(s.NetNS)
+	}
+	if s.Timer != TimerNone {
+		j.ExpiresMS = ptr(s.Expires.Milliseconds())
+	}
+	for _, o := range s.Owners {
+		jo := JSONOwner{PID: o.PID, Creator: o.Creator, Options: ToJSONOptions(o.Options)}
+		if o.FD >= 0 {
+			jo.FD = ptr(o.FD)
+		}
+		if p := o.Proc; p != nil {
+			jo.Comm = ptr(p.Comm)
+			if p.UID >= 0 {
+				jo.UID = ptr(p.UID)
+				jo.User = ptr(p.User)
+			}
+		}
+		j.Owners = append(j.Owners, jo)
+	}
+	return j
 }
 
 func toJSONEndpoint(fam Family, e *Endpoint) JSONEndpoint {
@@ -261,8 +267,36 @@ func toJSONEndpoint(fam Family, e *Endpoint) JSONEndpoint {
 func ptr[T any](v T) *T { return &v }
 
 // WriteJSON prints sockets as the contract's JSON array ([] when empty).
+//
+// It encodes one socket at a time, so the output of a large table never
+// sits in memory twice; the bytes are those EncodeJSON would write for the
+// whole array.
 func WriteJSON(w io.Writer, socks []Socket) error {
-	return EncodeJSON(w, JSONSockets(socks))
+	if len(socks) == 0 {
+		_, err := io.WriteString(w, "[]\n")
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString("[\n")
+	var buf bytes.Buffer
+	for i := range socks {
+		buf.Reset()
+		b, err := json.Marshal(ToJSONSocket(&socks[i]))
+		if err != nil {
+			return err
+		}
+		if err := json.Indent(&buf, b, "  ", "  "); err != nil {
+			return err
+		}
+		bw.WriteString("  ")
+		bw.Write(buf.Bytes())
+		if i < len(socks)-1 {
+			bw.WriteByte(',')
+		}
+		bw.WriteByte('\n')
+	}
+	bw.WriteString("]\n")
+	return bw.Flush()
 }
 
 // EncodeJSON writes v indented, with a trailing newline.
