@@ -39,9 +39,19 @@ type OwnerPrescan interface {
 	Cancel()
 }
 
+// OwnerScoper is an OwnerSource that can look at some processes only
+// instead of every process on the host. With --pid no other process's
+// descriptors can change the result, so the resolver scopes the scan.
+type OwnerScoper interface {
+	ScopeTo(pids []int)
+}
+
 // Resolve lists the sockets matching f, each with every process holding it,
 // in the contract's order.
 func (r *Resolver) Resolve(f *Filter) (*Result, error) {
+	if sc, ok := r.Owners.(OwnerScoper); ok && len(f.PIDs) > 0 {
+		sc.ScopeTo(f.PIDs)
+	}
 	var pre OwnerPrescan
 	if p, ok := r.Owners.(OwnerPrescanner); ok {
 		pre = p.Prescan()

@@ -23,6 +23,16 @@ const unseenHint = "run as root or with CAP_SYS_PTRACE to see them"
 type Owners struct {
 	FS      FS
 	Workers int // parallel scanners; 0 means GOMAXPROCS
+
+	only []int32 // ScopeTo: scan these processes, not all of /proc
+}
+
+// ScopeTo implements core.OwnerScoper (--pid).
+func (o *Owners) ScopeTo(pids []int) {
+	o.only = o.only[:0]
+	for _, p := range pids {
+		o.only = append(o.only, int32(p))
+	}
 }
 
 // Holder is one descriptor that refers to a socket.
@@ -146,9 +156,11 @@ func (o *Owners) scan(want func(inode uint64) bool, stop *atomic.Bool, later <-c
 		return nil, 0, fmt.Errorf("open %s: %w", o.FS.Proc, err)
 	}
 	defer unix.Close(procfd)
-	pids, err := listPIDs(procfd)
-	if err != nil {
-		return nil, 0, fmt.Errorf("read %s: %w", o.FS.Proc, err)
+	pids := o.only
+	if len(pids) == 0 {
+		if pids, err = listPIDs(procfd); err != nil {
+			return nil, 0, fmt.Errorf("read %s: %w", o.FS.Proc, err)
+		}
 	}
 	workers := o.Workers
 	if workers <= 0 {

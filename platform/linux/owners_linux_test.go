@@ -202,3 +202,22 @@ func copyExecutable(t *testing.T, src string) string {
 	}
 	return dst
 }
+
+// TestScopeTo: with --pid the scan reads only those processes; the parent
+// that shares the listener is not reported.
+func TestScopeTo(t *testing.T) {
+	parent := testhelper.Start(t)
+	lfd, _ := listenTCP(t, parent)
+	child := parent.Spawn(lfd)
+	ino := inodeOf(t, parent.PID, lfd)
+	o := &Owners{FS: DefaultFS()}
+	o.ScopeTo([]int{child.PID})
+	holders, _, err := o.Scan(func(i uint64) bool { return i == ino })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Holder{{Inode: ino, PID: int32(child.PID), FD: 3}}
+	if diff := cmp.Diff(want, holders); diff != "" {
+		t.Errorf("scoped Scan (-want +got):\n%s", diff)
+	}
+}
