@@ -2,14 +2,23 @@ package main
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/gosof/gosof/internal/testhelper"
 )
 
+// envCLI makes the test binary run the CLI itself with these arguments
+// (separated by \x1f) and exit with its code: a test starts it as another
+// user to see what that user sees.
+const envCLI = "GOSOF_TEST_CLI"
+
 // TestMain lets the test binary serve as a helper process (see
-// internal/testhelper); it is the package's only TestMain.
+// internal/testhelper) or as gosof itself; it is the package's only TestMain.
 func TestMain(m *testing.M) {
 	testhelper.Main()
+	if args := os.Getenv(envCLI); args != "" {
+		os.Exit(run(append([]string{"gosof"}, strings.Split(args, "\x1f")...), os.Stdin, os.Stdout, os.Stderr))
+	}
 	os.Exit(m.Run())
 }

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -170,5 +172,49 @@ func mustUnmarshal(t *testing.T, s string, v any) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(s), v); err != nil {
 		t.Fatalf("%v\n%s", err, s)
+	}
+}
+
+// TestNetNSWithoutCapSysAdmin: a user without CAP_SYS_ADMIN cannot join a
+// namespace, so gosof reads a member's /proc/PID/net instead and says so
+// once. The user's own process in its own namespace (as with rootless
+// containers) is what such a user can look at.
+func TestNetNSWithoutCapSysAdmin(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create a namespace for another user's process")
+	}
+	h := testhelper.Start(t, testhelper.NewNetNS(), testhelper.AsUser(65534, 65534))
+	fd := h.Int("socket inet stream")
+	h.Do("bind %d 0.0.0.0:0", fd) // lo is down; the namespace has no other interface
+	h.Do("listen %d", fd)
+	port := h.Do("name %d", fd)[1]
+
+	cmd := exec.Command(testhelper.Executable(t), "-test.run=^$")
+	cmd.Env = append(os.Environ(), envCLI+"="+strings.Join([]string{"who", "--netns", strconv.Itoa(h.PID), port, "--json"}, "\x1f"))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	if err != nil {
+		t.Fatalf("gosof as nobody: %v\n%s%s", err, out.String(), errOut.String())
+	}
+	var socks []struct {
+		State  string `json:"state"`
+		NetNS  uint64 `json:"netns"`
+		Owners []struct {
+			PID int `json:"pid"`
+		} `json:"owners"`
+	}
+	mustUnmarshal(t, out.String(), &socks)
+	if len(socks) != 1 || socks[0].State != "LISTEN" || socks[0].NetNS != netnsOf(t, h.PID) ||
+		len(socks[0].Owners) != 1 || socks[0].Owners[0].PID != h.PID {
+		t.Errorf("gosof as nobody saw %+v, want the helper's listener in its namespace, held by %d", socks, h.PID)
+	}
+	want := fmt.Sprintf("cannot join network namespace net:[%d]", netnsOf(t, h.PID))
+	if !strings.Contains(errOut.String(), want) || !strings.Contains(errOut.String(), fmt.Sprintf("read /proc/%d/net instead", h.PID)) {
+		t.Errorf("stderr does not say what was read instead:\n%s", errOut.String())
+	}
+	if n := strings.Count(errOut.String(), "cannot join"); n != 1 {
+		t.Errorf("the fallback is said %d times, want once:\n%s", n, errOut.String())
 	}
 }

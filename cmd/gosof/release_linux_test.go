@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -416,44 +415,9 @@ func TestKillOtherUser(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to start a holder as another user")
 	}
-	// The go build directory is private to root: give nobody its own copy.
-	dir, err := os.MkdirTemp("", "gosof-kill-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	os.Chmod(dir, 0o755)
-	b, err := os.ReadFile(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := dir + "/helper.test"
-	if err := os.WriteFile(bin, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-test.run=^$")
-	cmd.Env = append(os.Environ(), "GOSOF_TEST_HELPER=1")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}, Pdeathsig: syscall.SIGKILL}
-	in, _ := cmd.StdinPipe()
-	outPipe, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Skipf("start a helper as nobody: %v", err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	r := bufio.NewReader(outPipe)
-	ask := func(line string) []string {
-		fmt.Fprintln(in, line)
-		ans, err := r.ReadString('\n')
-		f := strings.Fields(ans)
-		if err != nil || len(f) == 0 || f[0] != "ok" {
-			t.Fatalf("helper as nobody: %s: %q %v", line, ans, err)
-		}
-		return f[1:]
-	}
-	fd := ask("socket inet stream")[0]
-	ask("bind " + fd + " 127.0.0.1:0")
-	ask("listen " + fd)
-	port := ask("name " + fd)[1]
+	h := testhelper.Start(t, testhelper.AsUser(65534, 65534))
+	_, p := listen(t, h, "inet", "127.0.0.1:0")
+	port := strconv.Itoa(p)
 
 	out, errOut, code := gosof(t, "kill", port)
 	if code != exitMatch {
@@ -462,9 +426,7 @@ func TestKillOtherUser(t *testing.T) {
 	if !strings.Contains(out, "nobody") && !strings.Contains(out, "65534") {
 		t.Errorf("plan does not name the holder's user:\n%s", out)
 	}
-	err = cmd.Wait()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGTERM {
-		t.Errorf("nobody's helper ended with %v, want SIGTERM", err)
+	if sig := killedBy(t, h); sig != syscall.SIGTERM {
+		t.Errorf("nobody's helper ended by %v, want SIGTERM", sig)
 	}
 }

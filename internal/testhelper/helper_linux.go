@@ -45,22 +45,56 @@ type Proc struct {
 type Option func(*syscall.SysProcAttr)
 
 // NewNetNS starts the helper in a network namespace of its own (needs
-// root; the test should skip otherwise), with its loopback up. The
-// namespace goes away with the helper.
+// root; the test should skip otherwise), with its loopback up unless the
+// helper runs AsUser. The namespace goes away with the helper.
 func NewNetNS() Option {
 	return func(a *syscall.SysProcAttr) { a.Cloneflags |= syscall.CLONE_NEWNET }
+}
+
+// AsUser starts the helper as another user (needs root; the test should
+// skip otherwise), from a copy of the test binary that user may run.
+func AsUser(uid, gid uint32) Option {
+	return func(a *syscall.SysProcAttr) {
+		a.Credential = &syscall.Credential{Uid: uid, Gid: gid}
+	}
+}
+
+// Executable returns a copy of the test binary in a directory any user may
+// enter: the go build directory is private to root. It is removed when the
+// test ends.
+func Executable(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "gosof-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := dir + "/gosof.test"
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return bin
 }
 
 // Start launches a helper; it is killed (SIGKILL) and reaped when the test ends.
 func Start(t testing.TB, opts ...Option) *Proc {
 	t.Helper()
 	p := start(t, nil, opts...)
+	a := &syscall.SysProcAttr{}
 	for _, o := range opts {
-		a := &syscall.SysProcAttr{}
 		o(a)
-		if a.Cloneflags&syscall.CLONE_NEWNET != 0 {
-			p.Do("loup")
-		}
+	}
+	// Bringing lo up needs CAP_NET_ADMIN, which a helper started AsUser
+	// lacks: such a helper can still bind the wildcard address.
+	if a.Cloneflags&syscall.CLONE_NEWNET != 0 && a.Credential == nil {
+		p.Do("loup")
 	}
 	return p
 }
@@ -73,6 +107,9 @@ func start(t testing.TB, files []*os.File, opts ...Option) *Proc {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	for _, o := range opts {
 		o(cmd.SysProcAttr)
+	}
+	if cmd.SysProcAttr.Credential != nil {
+		cmd.Path = Executable(t)
 	}
 	in, err := cmd.StdinPipe()
 	if err != nil {

@@ -128,7 +128,7 @@ func TestScanCountsWhatItCannotSee(t *testing.T) {
 	}
 	h := testhelper.Start(t) // a root process nobody may not inspect
 	_ = h
-	bin := copyExecutable(t, os.Args[0]) // the go build dir is private to root
+	bin := testhelper.Executable(t)
 	cmd := exec.Command(bin, "-test.run=^$")
 	cmd.Env = append(os.Environ(), envScanAsNobody+"=1")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
@@ -179,28 +179,6 @@ func BenchmarkScan(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-}
-
-// copyExecutable copies a binary into a directory any user may enter.
-func copyExecutable(t *testing.T, src string) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "gosof-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst := dir + "/scan.test"
-	if err := os.WriteFile(dst, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dst
 }
 
 // TestScopeTo: with --pid the scan reads only those processes; the parent

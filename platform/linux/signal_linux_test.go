@@ -209,7 +209,7 @@ func TestNotPermitted(t *testing.T) {
 	h := testhelper.Start(t)
 	fd, _ := listenTCP(t, h)
 	p := describeProc(t, DefaultFS(), h.PID)
-	bin := copyExecutable(t, os.Args[0])
+	bin := testhelper.Executable(t)
 	cmd := exec.Command(bin, "-test.run=^TestNotPermitted$", "-test.v")
 	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d:%d:%d:%d", envAsNobody, h.PID, p.Start, fd, inodeOf(t, h.PID, fd)))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}

@@ -105,7 +105,11 @@ func (s *Sockets) Sockets(f *core.Filter) ([]core.Socket, error) {
 	if err != nil && failed == nil {
 		if netlinkRefused(err) {
 			if s.foreign() {
-				s.notes = append(s.notes, fmt.Sprintf("cannot join network namespace %s (%v); read /proc/%d/net instead", s.NS.Label(), err, s.NS.PID))
+				why := err.Error()
+				if errors.Is(err, core.ErrPermission) {
+					why = "that needs root or CAP_SYS_ADMIN"
+				}
+				s.notes = append(s.notes, fmt.Sprintf("cannot join network namespace %s (%s); read /proc/%d/net instead", s.NS.Label(), why, s.NS.PID))
 			}
 			return s.ProcNet(f)
 		}
