@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -29,6 +30,9 @@ type OwnerSource interface {
 type Unseen struct {
 	Denied int    // processes whose descriptors we may not read
 	Hint   string // how to see them, e.g. "run as root or with CAP_SYS_PTRACE"
+	// Hidden says why some processes could not even be counted, e.g.
+	// "/proc hides other users' processes (hidepid=invisible)"; "" if none are.
+	Hidden string
 }
 
 // Add merges two counts.
@@ -37,7 +41,33 @@ func (u Unseen) Add(v Unseen) Unseen {
 	if u.Hint == "" {
 		u.Hint = v.Hint
 	}
+	if u.Hidden == "" {
+		u.Hidden = v.Hidden
+	}
 	return u
+}
+
+// Message is the one line that says what could not be seen and how to see
+// it; "" when everything was seen.
+func (u Unseen) Message() string {
+	var what []string
+	switch {
+	case u.Denied == 1:
+		what = append(what, "1 process could not be inspected")
+	case u.Denied > 1:
+		what = append(what, fmt.Sprintf("%d processes could not be inspected", u.Denied))
+	}
+	if u.Hidden != "" {
+		what = append(what, u.Hidden)
+	}
+	if len(what) == 0 {
+		return ""
+	}
+	hint := u.Hint
+	if hint == "" {
+		hint = "run as root to see them"
+	}
+	return strings.Join(what, " and ") + ", so some sockets may show no owner; " + hint
 }
 
 // Sentinel errors a caller acts on.

@@ -19,7 +19,10 @@ type (
 		Probe       JSONProbe       `json:"probe"`
 		Warnings    []JSONWarning   `json:"warnings"`
 		// Unseen counts processes whose descriptors could not be read.
-		Unseen         int          `json:"unseen_processes"`
+		Unseen int `json:"unseen_processes"`
+		// UnseenNote is the one line saying what could not be seen and how
+		// to see it (denied processes, a /proc with hidepid); "" if nothing.
+		UnseenNote     string       `json:"unseen_note,omitempty"`
 		OptionsMissing string       `json:"options_missing,omitempty"`
 		Sockets        []JSONSocket `json:"sockets"`
 	}
@@ -96,6 +99,7 @@ func ToJSONWhy(d *Why) JSONWhy {
 		Peers:          []JSONPeer{},
 		Warnings:       []JSONWarning{},
 		Unseen:         d.Unseen.Denied,
+		UnseenNote:     d.Unseen.Message(),
 		OptionsMissing: d.Missing.String(),
 		Sockets:        JSONSockets(d.Sockets),
 	}

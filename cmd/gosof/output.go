@@ -58,18 +58,9 @@ func printSockets(w io.Writer, socks []core.Socket, f format, opt core.TableOpti
 
 // reportUnseen says once, on stderr, what could not be inspected and how to see it.
 func reportUnseen(w io.Writer, u core.Unseen) {
-	if u.Denied == 0 {
-		return
+	if m := u.Message(); m != "" {
+		fmt.Fprintf(w, "gosof: %s\n", m)
 	}
-	noun := "processes"
-	if u.Denied == 1 {
-		noun = "process"
-	}
-	hint := u.Hint
-	if hint == "" {
-		hint = "run as root to see them"
-	}
-	fmt.Fprintf(w, "gosof: %d %s could not be inspected, so some sockets may show no owner; %s\n", u.Denied, noun, hint)
 }
 
 // listAction gathers the sockets matching the flags and ports, prints them,

@@ -9,7 +9,7 @@ import (
 
 func TestMain(m *testing.M) {
 	testhelper.Main()
-	if os.Getenv(envScanAsNobody) == "1" {
+	if os.Getenv(envScanAsNobody) != "" {
 		scanAsNobody()
 		return
 	}

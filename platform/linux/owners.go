@@ -3,6 +3,7 @@ package linux
 import (
 	"bytes"
 	"encoding/binary"
+	"slices"
 )
 
 // socketInode reads the inode out of a /proc/[pid]/fd link target of the
@@ -94,4 +95,32 @@ func parseStatusEUID(b []byte) (int64, bool) {
 		return n, true
 	}
 	return 0, false
+}
+
+// hidepidInvisible reports whether the proc filesystem mounted at
+// mountpoint hides other users' processes entirely (hidepid=2, printed as
+// "invisible" since Linux 5.8), from the text of /proc/self/mountinfo:
+// "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS".
+// With hidepid=1 the processes are listed and their fds are denied, which
+// the scan counts; with 2 they are not even listed.
+func hidepidInvisible(mountinfo []byte, mountpoint string) bool {
+	hidden := false
+	for _, line := range bytes.Split(mountinfo, []byte("\n")) {
+		f := bytes.Fields(line)
+		if len(f) < 5 || string(f[4]) != mountpoint {
+			continue
+		}
+		sep := slices.IndexFunc(f, func(b []byte) bool { return string(b) == "-" })
+		if sep < 0 || sep+3 >= len(f) || string(f[sep+1]) != "proc" {
+			continue
+		}
+		// The last mount on a mount point is the one in effect.
+		hidden = false
+		for _, opt := range bytes.Split(f[sep+3], []byte(",")) {
+			if o := string(opt); o == "hidepid=2" || o == "hidepid=invisible" {
+				hidden = true
+			}
+		}
+	}
+	return hidden
 }

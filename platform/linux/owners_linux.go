@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -53,7 +54,7 @@ func (o *Owners) AttachOwners(socks []core.Socket) (core.Unseen, error) {
 		return core.Unseen{}, err
 	}
 	attach(socks, index, holders)
-	return core.Unseen{Denied: denied, Hint: unseenHint}, nil
+	return o.unseen(denied), nil
 }
 
 // Prescan implements core.OwnerPrescanner: it starts a scan that keeps
@@ -62,7 +63,7 @@ func (o *Owners) AttachOwners(socks []core.Socket) (core.Unseen, error) {
 // NETLINK_SOCK_DIAG dump (20 ms of a 240 ms `gosof who` at 100k
 // descriptors) before starting it.
 func (o *Owners) Prescan() core.OwnerPrescan {
-	p := &prescan{done: make(chan struct{}), listed: make(chan struct{})}
+	p := &prescan{o: o, done: make(chan struct{}), listed: make(chan struct{})}
 	go func() {
 		defer close(p.done)
 		p.holders, p.denied, p.err = o.scan(func(uint64) bool { return true }, &p.stop, p.listed)
@@ -71,6 +72,7 @@ func (o *Owners) Prescan() core.OwnerPrescan {
 }
 
 type prescan struct {
+	o       *Owners
 	stop    atomic.Bool
 	listed  chan struct{} // closed once the sockets are listed
 	once    sync.Once
@@ -91,13 +93,26 @@ func (p *prescan) Attach(socks []core.Socket) (core.Unseen, error) {
 		return core.Unseen{}, nil
 	}
 	attach(socks, index, slices.DeleteFunc(p.holders, func(h Holder) bool { _, ok := index[h.Inode]; return !ok }))
-	return core.Unseen{Denied: p.denied, Hint: unseenHint}, nil
+	return p.o.unseen(p.denied), nil
 }
 
 func (p *prescan) Cancel() {
 	p.stop.Store(true)
 	p.once.Do(func() { close(p.listed) })
 	<-p.done
+}
+
+// unseen says what the scan could not see: the processes it was denied,
+// and, when /proc is mounted with hidepid=invisible and gosof is not root,
+// that other users' processes were not even listed.
+func (o *Owners) unseen(denied int) core.Unseen {
+	u := core.Unseen{Denied: denied, Hint: unseenHint}
+	if unix.Geteuid() != 0 {
+		if b, err := readFile(o.FS.Path("self", "mountinfo")); err == nil && hidepidInvisible(b, filepath.Clean(o.FS.Proc)) {
+			u.Hidden = fmt.Sprintf("%s hides other users' processes (hidepid=invisible)", o.FS.Proc)
+		}
+	}
+	return u
 }
 
 // socketIndex maps each socket's inode to its index in socks.

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -117,34 +118,94 @@ const envScanAsNobody = "GOSOF_TEST_SCAN_AS_NOBODY"
 // scanAsNobody runs in a re-executed test binary as uid 65534 and prints
 // what a scan of every socket could and could not see.
 func scanAsNobody() {
-	o := &Owners{FS: DefaultFS()}
+	proc := os.Getenv(envScanAsNobody) // "1": the live /proc
+	if proc == "1" {
+		proc = "/proc"
+	}
+	o := &Owners{FS: NewFS(proc)}
 	_, denied, err := o.Scan(func(uint64) bool { return true })
-	json.NewEncoder(os.Stdout).Encode(map[string]any{"denied": denied, "err": fmt.Sprint(err)})
+	json.NewEncoder(os.Stdout).Encode(map[string]any{"denied": denied, "err": fmt.Sprint(err), "message": o.unseen(denied).Message()})
 }
 
-func TestScanCountsWhatItCannotSee(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to run a scan as another user")
-	}
-	h := testhelper.Start(t) // a root process nobody may not inspect
-	_ = h
-	bin := testhelper.Executable(t)
-	cmd := exec.Command(bin, "-test.run=^$")
-	cmd.Env = append(os.Environ(), envScanAsNobody+"=1")
+// scanAs runs a scan of the proc tree at proc as nobody and returns what it
+// could not see.
+func scanAs(t *testing.T, proc string) (denied int, message string) {
+	t.Helper()
+	cmd := exec.Command(testhelper.Executable(t), "-test.run=^$")
+	cmd.Env = append(os.Environ(), envScanAsNobody+"="+proc)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("scan as nobody: %v", err)
 	}
 	var got struct {
-		Denied int
-		Err    string
+		Denied  int
+		Err     string
+		Message string
 	}
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	if got.Err != "<nil>" || got.Denied < 1 {
-		t.Errorf("scan as nobody: denied=%d err=%s; want the root helper (at least) counted as denied, no error", got.Denied, got.Err)
+	if got.Err != "<nil>" {
+		t.Fatalf("scan as nobody: %s", got.Err)
+	}
+	return got.Denied, got.Message
+}
+
+func TestScanCountsWhatItCannotSee(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run a scan as another user")
+	}
+	testhelper.Start(t) // a root process nobody may not inspect
+	denied, msg := scanAs(t, "1")
+	if denied < 1 || !strings.Contains(msg, "processes could not be inspected") || !strings.Contains(msg, "CAP_SYS_PTRACE") || strings.Contains(msg, "hidepid") {
+		t.Errorf("scan as nobody: denied=%d, message %q; want the root helper (at least) counted as denied, no hidepid", denied, msg)
+	}
+}
+
+// TestScanSaysHidepid: with /proc mounted hidepid=invisible, other users'
+// processes are not even listed; the scan cannot count them, so it says why.
+func TestScanSaysHidepid(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount a proc filesystem")
+	}
+	dir, err := os.MkdirTemp("", "gosof-proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(dir) })
+	if err := syscall.Mount("proc", dir, "proc", 0, "hidepid=invisible"); err != nil {
+		t.Skipf("mount proc with hidepid=invisible: %v", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
+	testhelper.Start(t) // a root process nobody cannot see
+	denied, msg := scanAs(t, dir)
+	want := dir + " hides other users' processes (hidepid=invisible), so some sockets may show no owner"
+	if denied != 0 || !strings.Contains(msg, want) {
+		t.Errorf("scan as nobody under hidepid: denied=%d, message %q; want 0 denied and %q", denied, msg, want)
+	}
+}
+
+func TestHidepidInvisible(t *testing.T) {
+	const procLine = "22 28 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:13 - proc proc rw"
+	for _, tc := range []struct {
+		name, mountinfo string
+		want            bool
+	}{
+		{"plain", procLine + "\n", false},
+		{"hidepid=2", procLine + ",hidepid=2\n", true},
+		{"invisible", procLine + ",hidepid=invisible,gid=4\n", true},
+		{"noaccess is counted, not hidden", procLine + ",hidepid=noaccess\n", false},
+		{"hidepid=1", procLine + ",hidepid=1\n", false},
+		{"another mount point", "30 28 0:40 / /srv/proc rw - proc proc rw,hidepid=2\n" + procLine + "\n", false},
+		{"not procfs", "22 28 0:21 / /proc rw - tmpfs tmpfs rw,hidepid=2\n", false},
+		{"the last mount wins", procLine + ",hidepid=2\n" + procLine + "\n", false},
+		{"optional fields", "22 28 0:21 / /proc rw shared:13 master:2 - proc proc rw,hidepid=invisible\n", true},
+		{"garbage", "-\n - - -\n", false},
+	} {
+		if got := hidepidInvisible([]byte(tc.mountinfo), "/proc"); got != tc.want {
+			t.Errorf("%s: hidepidInvisible = %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }
 
