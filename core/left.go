@@ -15,6 +15,11 @@ type Left struct {
 	Side    Side
 	Sockets []Socket // every socket still on the ports, any state, any owner
 	Unseen  Unseen
+	// ReuseAddr is whether the listener on the ports had SO_REUSEADDR
+	// before kill or close acted; nil if unknown. A TIME_WAIT socket keeps
+	// its listener's setting, and Linux lets a new server bind over it only
+	// if both set SO_REUSEADDR.
+	ReuseAddr *bool
 }
 
 // LeftFilter is f without its state and owner filters: the question after
@@ -79,7 +84,7 @@ func LeftLines(l *Left) []string {
 			}
 			continue
 		}
-		for _, g := range relLeftGroups(socks, l.Side == SideLocal) {
+		for _, g := range relLeftGroups(socks, l.Side == SideLocal, l.ReuseAddr) {
 			lines = append(lines, name+": "+g)
 		}
 	}
@@ -88,7 +93,7 @@ func LeftLines(l *Left) []string {
 
 // leftGroups describes the held sockets owner by owner, then the
 // orphans state by state.
-func relLeftGroups(socks []Socket, local bool) []string {
+func relLeftGroups(socks []Socket, local bool, reuseAddr *bool) []string {
 	var out []string
 	held := map[string][]Socket{}
 	var holders []string
@@ -134,7 +139,14 @@ func relLeftGroups(socks []Socket, local bool) []string {
 			line += ", the kernel drops " + relThem(len(g)) + " after its timeouts"
 		}
 		if st == TimeWait && local && !listening {
-			line += "; a server using SO_REUSEADDR can bind now"
+			switch {
+			case reuseAddr == nil:
+				line += "; a server using SO_REUSEADDR can bind now if the one that left them used it too"
+			case *reuseAddr:
+				line += "; a server using SO_REUSEADDR can bind now"
+			default:
+				line += "; the server that left them did not set SO_REUSEADDR, so no new server can bind their address until then"
+			}
 		}
 		out = append(out, line)
 	}

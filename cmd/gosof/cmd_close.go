@@ -112,6 +112,7 @@ func closeAction(c *cli.Context) error {
 			return declined(c)
 		}
 	}
+	reuse := listenerReuseAddr(backendFromFlags(c), res.Sockets) // a closed listener leaves TIME_WAIT too
 	report := plan.Execute(b.closer)
 	var pending []core.Socket
 	for _, o := range report.Outcomes {
@@ -123,6 +124,7 @@ func closeAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	left.ReuseAddr = reuse
 	report.Settle(left.Sockets)
 	if asJSON {
 		err = core.WriteCloseJSON(out, plan, report, left)

@@ -98,11 +98,13 @@ func killAction(c *cli.Context) error {
 			return declined(c)
 		}
 	}
+	reuse := listenerReuseAddr(backendFromFlags(c), res.Sockets)
 	report := plan.Execute()
 	left, err := core.Look(r, f, nil, 0)
 	if err != nil {
 		return err
 	}
+	left.ReuseAddr = reuse
 	if asJSON {
 		err = core.WriteKillJSON(out, plan, report, left)
 	} else {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -83,4 +84,31 @@ func stdinIsTerminal(r io.Reader) bool {
 func declined(c *cli.Context) error {
 	fmt.Fprintln(c.App.ErrWriter, "gosof: not confirmed; nothing was done")
 	return errSurvivors
+}
+
+// listenerReuseAddr reads SO_REUSEADDR of the TCP listeners among socks
+// before kill or close acts: the TIME_WAIT sockets they leave keep that
+// setting, and only if it was set can a new server bind over them. It is
+// false if any listener lacked it, nil when none could be read.
+func listenerReuseAddr(opt backendOptions, socks []core.Socket) *bool {
+	var ls []core.Socket
+	for _, s := range socks {
+		if s.Proto == core.TCP && s.State == core.Listen && s.HasOwners() {
+			s.Owners = slices.Clone(s.Owners) // the plan's sockets stay as they are
+			ls = append(ls, s)
+		}
+	}
+	if len(ls) == 0 {
+		return nil
+	}
+	core.AttachOptions(optionReader(opt), ls, len(ls))
+	var reuse *bool
+	for _, s := range ls {
+		for _, o := range s.Owners {
+			if o.Options != nil && o.Options.ReuseAddr != nil && (reuse == nil || *reuse) {
+				reuse = o.Options.ReuseAddr
+			}
+		}
+	}
+	return reuse
 }

@@ -430,3 +430,53 @@ func TestKillOtherUser(t *testing.T) {
 		t.Errorf("nobody's helper ended by %v, want SIGTERM", sig)
 	}
 }
+
+// TestKillReportsWhetherTimeWaitBlocks: the TIME_WAIT sockets a killed
+// server leaves keep its SO_REUSEADDR setting; kill says whether a new
+// server can bind over them, and the kernel must agree.
+func TestKillReportsWhetherTimeWaitBlocks(t *testing.T) {
+	for _, tc := range []struct {
+		reuse int
+		want  string
+	}{
+		{1, "a server using SO_REUSEADDR can bind now"},
+		{0, "did not set SO_REUSEADDR, so no new server can bind their address"},
+	} {
+		t.Run(fmt.Sprintf("reuseaddr=%d", tc.reuse), func(t *testing.T) {
+			srv := testhelper.Start(t)
+			cli := testhelper.Start(t)
+			lfd := srv.Int("socket inet stream")
+			srv.Do("setsockopt %d reuseaddr %d", lfd, tc.reuse)
+			srv.Do("bind %d 127.0.0.1:0", lfd)
+			srv.Do("listen %d", lfd)
+			port := srv.Do("name %d", lfd)[1]
+			c := cli.Int("socket inet stream")
+			cli.Do("connect %d 127.0.0.1:%s", c, port)
+			a := srv.Int("accept %d", lfd)
+			srv.Do("close %d", a) // the server closes first: its side ends in TIME_WAIT
+			cli.Do("close %d", c)
+			for range 50 {
+				if _, _, code := gosof(t, "who", port, "--state", "time-wait"); code == exitMatch {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			out, errOut, code := gosof(t, "kill", port, "--timeout", "2s")
+			if code != exitMatch || !strings.Contains(out, "in TIME_WAIT, no process holds") || !strings.Contains(out, tc.want) {
+				t.Fatalf("exit %d, want 0 and %q:\n%s%s", code, tc.want, out, errOut)
+			}
+			// What the kernel says about a new SO_REUSEADDR server on that port.
+			fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer syscall.Close(fd)
+			syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1)
+			p, _ := strconv.Atoi(port)
+			err = syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}, Port: p})
+			if (err == nil) != (tc.reuse == 1) {
+				t.Errorf("kill said %q, but a new SO_REUSEADDR bind gave %v", tc.want, err)
+			}
+		})
+	}
+}
