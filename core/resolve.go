@@ -41,7 +41,8 @@ type OwnerPrescan interface {
 
 // OwnerScoper is an OwnerSource that can look at some processes only
 // instead of every process on the host. With --pid no other process's
-// descriptors can change the result, so the resolver scopes the scan.
+// descriptors can change the result, so the resolver scopes the scan;
+// ScopeTo(nil) scans every process again.
 type OwnerScoper interface {
 	ScopeTo(pids []int)
 }
@@ -49,7 +50,9 @@ type OwnerScoper interface {
 // Resolve lists the sockets matching f, each with every process holding it,
 // in the contract's order.
 func (r *Resolver) Resolve(f *Filter) (*Result, error) {
-	if sc, ok := r.Owners.(OwnerScoper); ok && len(f.PIDs) > 0 {
+	// Every resolve sets the scope, an empty one included: kill resolves
+	// again without --pid to say what is left, and must see every holder.
+	if sc, ok := r.Owners.(OwnerScoper); ok {
 		sc.ScopeTo(f.PIDs)
 	}
 	var pre OwnerPrescan

@@ -480,3 +480,22 @@ func TestKillReportsWhetherTimeWaitBlocks(t *testing.T) {
 		})
 	}
 }
+
+// TestKillPidLeavesOtherHoldersNamed: after kill --pid A, the port is
+// looked at again across every process, so B, which shares the listener,
+// is named as its holder, not reported as an ownerless socket.
+func TestKillPidLeavesOtherHoldersNamed(t *testing.T) {
+	a := testhelper.Start(t)
+	lfd, p := listen(t, a, "inet", "127.0.0.1:0")
+	b := a.Spawn(lfd)
+	out, errOut, code := gosof(t, "kill", strconv.Itoa(p), "--pid", strconv.Itoa(a.PID), "--timeout", "2s")
+	if code != exitMatch {
+		t.Fatalf("exit %d, want 0\n%s%s", code, out, errOut)
+	}
+	if want := fmt.Sprintf("port %d: 1 LISTEN held by %d/", p, b.PID); !strings.Contains(out, want) {
+		t.Errorf("what is left does not name the other holder (want %q):\n%s", want, out)
+	}
+	if !running(b) {
+		t.Error("kill --pid signalled the other holder")
+	}
+}
