@@ -230,9 +230,6 @@ func permute(socks []Socket, idx []int32) {
 	}
 }
 
-// CompareSockets orders two sockets as SortSockets does.
-func CompareSockets(a, b Socket) int { return compareSockets(&a, &b) }
-
 // compareSockets returns at the first key that differs: cmp.Or would
 // compute every key of every comparison.
 func compareSockets(a, b *Socket) int {

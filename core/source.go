@@ -35,18 +35,6 @@ type Unseen struct {
 	Hidden string
 }
 
-// Add merges two counts.
-func (u Unseen) Add(v Unseen) Unseen {
-	u.Denied += v.Denied
-	if u.Hint == "" {
-		u.Hint = v.Hint
-	}
-	if u.Hidden == "" {
-		u.Hidden = v.Hidden
-	}
-	return u
-}
-
 // Message is the one line that says what could not be seen and how to see
 // it; "" when everything was seen.
 func (u Unseen) Message() string {
