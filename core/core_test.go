@@ -349,7 +349,7 @@ func TestWriteJSONStreamsTheSameBytes(t *testing.T) {
 }
 
 func TestUnseenMessage(t *testing.T) {
-	hint := "run as root or with CAP_SYS_PTRACE to see them"
+	hint := "run as root, or with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH, to see them"
 	for _, tc := range []struct {
 		u    Unseen
 		want string

@@ -29,7 +29,7 @@ type OwnerSource interface {
 // can say once, at the end, what it could not see and how to see it.
 type Unseen struct {
 	Denied int    // processes whose descriptors we may not read
-	Hint   string // how to see them, e.g. "run as root or with CAP_SYS_PTRACE"
+	Hint   string // how to see them, e.g. "run as root, or with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH"
 	// Hidden says why some processes could not even be counted, e.g.
 	// "/proc hides other users' processes (hidepid=invisible)"; "" if none are.
 	Hidden string

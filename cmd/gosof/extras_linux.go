@@ -54,5 +54,5 @@ func fdsDeniedHint(opt backendOptions) string {
 	if opt.replay != "" {
 		return ""
 	}
-	return "run as root or with CAP_SYS_PTRACE"
+	return "run as root, or with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH"
 }

@@ -18,7 +18,10 @@ import (
 )
 
 // unseenHint says how to see the owners a scan could not.
-const unseenHint = "run as root or with CAP_SYS_PTRACE to see them"
+// Reading another user's /proc/PID/fd takes both: ptrace read access
+// (CAP_SYS_PTRACE) and opening its mode 0500 directory (CAP_DAC_READ_SEARCH);
+// CAP_SYS_PTRACE alone is refused (tested).
+const unseenHint = "run as root, or with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH, to see them"
 
 // Owners finds socket holders by reading every /proc/[pid]/fd link once.
 type Owners struct {

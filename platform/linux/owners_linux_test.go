@@ -127,13 +127,13 @@ func scanAsNobody() {
 	json.NewEncoder(os.Stdout).Encode(map[string]any{"denied": denied, "err": fmt.Sprint(err), "message": o.unseen(denied).Message()})
 }
 
-// scanAs runs a scan of the proc tree at proc as nobody and returns what it
-// could not see.
-func scanAs(t *testing.T, proc string) (denied int, message string) {
+// scanAs runs a scan of the proc tree at proc as nobody, holding the
+// capabilities caps, and returns what it could not see.
+func scanAs(t *testing.T, proc string, caps ...uintptr) (denied int, message string) {
 	t.Helper()
 	cmd := exec.Command(testhelper.Executable(t), "-test.run=^$")
 	cmd.Env = append(os.Environ(), envScanAsNobody+"="+proc)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}, AmbientCaps: caps}
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("scan as nobody: %v", err)
@@ -160,6 +160,23 @@ func TestScanCountsWhatItCannotSee(t *testing.T) {
 	denied, msg := scanAs(t, "1")
 	if denied < 1 || !strings.Contains(msg, "processes could not be inspected") || !strings.Contains(msg, "CAP_SYS_PTRACE") || strings.Contains(msg, "hidepid") {
 		t.Errorf("scan as nobody: denied=%d, message %q; want the root helper (at least) counted as denied, no hidepid", denied, msg)
+	}
+}
+
+// TestScanWithCapabilities: the capabilities the message names, without
+// root, let the scan read every process's descriptors; CAP_SYS_PTRACE alone
+// does not (the /proc/PID/fd directory is mode 0500).
+func TestScanWithCapabilities(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to hand capabilities to another user")
+	}
+	testhelper.Start(t) // a root process
+	const capDACReadSearch, capSysPtrace = 2, 19
+	if denied, msg := scanAs(t, "1", capSysPtrace, capDACReadSearch); denied != 0 || msg != "" {
+		t.Errorf("scan as nobody with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH: denied=%d, message %q; want everything seen", denied, msg)
+	}
+	if denied, _ := scanAs(t, "1", capSysPtrace); denied == 0 {
+		t.Error("scan as nobody with CAP_SYS_PTRACE alone saw everything; the message asks for more than it needs")
 	}
 }
 
