@@ -18,11 +18,21 @@ func WriteWhy(w io.Writer, d *Why) error {
 	if !d.InUse() {
 		fmt.Fprintf(&b, "Port %s is free: no socket uses it.\n", p)
 	} else {
-		conns := 0
+		// A TCP socket in CLOSE is bound and nothing more (never
+		// connected, or its connect failed): no connection.
+		conns, bound := 0, 0
 		for _, g := range d.Conns {
+			if g.Proto == TCP && g.State == Close {
+				bound += g.Count
+				continue
+			}
 			conns += g.Count
 		}
-		fmt.Fprintf(&b, "Port %s is in use: %s, %s.\n", p, whyCount(len(d.Listeners), "listener"), whyCount(conns, "connection"))
+		fmt.Fprintf(&b, "Port %s is in use: %s, %s", p, whyCount(len(d.Listeners), "listener"), whyCount(conns, "connection"))
+		if bound > 0 {
+			fmt.Fprintf(&b, ", %s bound but not connected (CLOSE)", whyCount(bound, "socket"))
+		}
+		b.WriteString(".\n")
 	}
 	if len(d.Listeners) > 0 {
 		b.WriteString("\nListening\n")

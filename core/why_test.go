@@ -321,3 +321,18 @@ func TestFormatOptions(t *testing.T) {
 		t.Errorf("nil: %q", got)
 	}
 }
+
+// A TCP socket in CLOSE (bound only, or a failed connect) is no
+// connection: why says so instead of counting it as one.
+func TestWhyBoundIsNoConnection(t *testing.T) {
+	socks := []Socket{{Proto: TCP, Family: Inet, State: Close, Local: Endpoint{Addr: netip.MustParseAddr("127.0.0.1"), Port: 43102}, UID: -1,
+		Owners: []Owner{{PID: 4242, FD: 4, Proc: &Process{PID: 4242, Comm: "client", UID: 0}}}}}
+	var b strings.Builder
+	if err := WriteWhy(&b, Diagnose(43102, socks, nil)); err != nil {
+		t.Fatal(err)
+	}
+	want := "Port 43102 is in use: no listeners, no connections, 1 socket bound but not connected (CLOSE).\n"
+	if got, _, _ := strings.Cut(b.String(), "\n"); got+"\n" != want {
+		t.Errorf("first line %q, want %q", got+"\n", want)
+	}
+}

@@ -96,6 +96,11 @@ const (
 	tcpListen      = 10
 	tcpClosing     = 11
 	tcpNewSynRecv  = 12
+	// tcpBoundInactive is TCP_BOUND_INACTIVE (Linux 6.5), a pseudo-state
+	// for inet_diag only: its bit in idiag_states asks for the sockets that
+	// are bound and nothing more, which the dump reports as TCP_CLOSE.
+	// Without it a mask of TCPF_CLOSE alone lists none of them.
+	tcpBoundInactive = 13
 )
 
 // Kernel socket types (SOCK_STREAM...), as unix_diag_msg.udiag_type and the
@@ -202,6 +207,9 @@ func stateMask(f *core.Filter, p core.Proto) uint32 {
 				if s == st {
 					m |= 1 << i
 				}
+			}
+			if st == core.Close {
+				m |= 1 << tcpBoundInactive
 			}
 		case core.Unix:
 			switch st {
@@ -601,7 +609,7 @@ func (d *diagDecoder) inetMsg(m []byte, s *core.Socket) error {
 	s.Type = sockTypeOf(d.proto)
 	s.State = state
 	s.Local = core.Endpoint{Addr: src, Port: sport}
-	if state != core.Listen && state != core.Unconn && (dport != 0 || !dst.IsUnspecified()) {
+	if hasRemote(state, dst, dport) {
 		s.Remote = d.newEndpoint(core.Endpoint{Addr: dst, Port: dport})
 	}
 	s.Key = d.newKey(DiagKey{
@@ -616,8 +624,39 @@ func (d *diagDecoder) inetMsg(m []byte, s *core.Socket) error {
 	s.SendQ = uint64(binary.NativeEndian.Uint32(m[60:])) // idiag_wqueue
 	s.UID = int64(binary.NativeEndian.Uint32(m[64:]))    // idiag_uid
 	s.Inode = uint64(binary.NativeEndian.Uint32(m[68:])) // idiag_inode
+	s.UID = knownUID(s.State, s.UID, s.Inode)
 	s.NetNS = d.netns
 	return nil
+}
+
+// hasRemote reports whether a socket in state st with destination dst:dport
+// has a remote end to show. Listening and unconnected sockets have none, and
+// neither has a TCP socket in CLOSE: one whose connect failed (ECONNREFUSED,
+// a reset, a timeout) keeps the address it tried in inet_daddr, and the
+// dump shows it, but getpeername(2) says ENOTCONN. SYN_SENT keeps its
+// remote: it is the address being connected to, as ss and lsof show it.
+func hasRemote(st core.State, dst netip.Addr, dport uint16) bool {
+	switch st {
+	case core.Listen, core.Unconn, core.Close:
+		return false
+	}
+	return dport != 0 || !dst.IsUnspecified()
+}
+
+// knownUID is the socket's uid as reported, or -1 where the kernel keeps
+// none and reports 0: a TIME_WAIT socket (inet_twsk_diag_fill and
+// /proc/net/tcp's timewait rows print 0), and a SYN_RECV connection that is
+// still a request socket, with no inode (inet_req_diag_fill prints 0;
+// /proc/net/tcp prints its listener's uid, dropped here so both paths
+// agree).
+func knownUID(st core.State, uid int64, inode uint64) int64 {
+	switch {
+	case st == core.TimeWait:
+		return -1
+	case st == core.SynRecv && inode == 0:
+		return -1
+	}
+	return uid
 }
 
 func sockTypeOf(p core.Proto) core.SockType {

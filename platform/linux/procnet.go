@@ -201,7 +201,7 @@ func appendProcNetInet(out []core.Socket, b []byte, order binary.ByteOrder, prot
 			return fmt.Errorf("line %d: %q: %s: %w", n, line, what, core.ErrParse)
 		}
 		s.NetNS = netns
-		if s.State != core.Listen && s.State != core.Unconn && (remote.Port != 0 || !remote.Addr.IsUnspecified()) {
+		if hasRemote(s.State, remote.Addr, remote.Port) {
 			if len(slab) == cap(slab) {
 				slab = make([]core.Endpoint, 0, 256)
 			}
@@ -269,7 +269,7 @@ func procInetLine(line []byte, bigEndian bool, proto core.Proto, family core.Fam
 		State:  state,
 		Local:  local,
 		Inode:  inode,
-		UID:    int64(uid),
+		UID:    knownUID(state, int64(uid), inode),
 		RecvQ:  rx,
 		SendQ:  tx,
 		Timer:  inetTimer(uint8(tr)),
