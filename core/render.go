@@ -99,6 +99,9 @@ func OwnerLabel(o Owner) string {
 		comm = Escape(o.Proc.Comm)
 	}
 	l := strconv.Itoa(o.PID) + "/" + comm
+	if o.TID != 0 {
+		l += "(thread " + strconv.Itoa(o.TID) + ")"
+	}
 	if o.Creator {
 		l += "(creator)"
 	}
@@ -193,9 +196,11 @@ type (
 		Path *string `json:"path,omitempty"`
 	}
 	JSONOwner struct {
-		PID     int     `json:"pid"`
-		Comm    *string `json:"comm"`
-		FD      *int    `json:"fd"`
+		PID  int     `json:"pid"`
+		Comm *string `json:"comm"`
+		FD   *int    `json:"fd"`
+		// TID is set when fd is in one thread's own descriptor table.
+		TID     int     `json:"tid,omitempty"`
 		UID     *int64  `json:"uid"`
 		User    *string `json:"user"`
 		Creator bool    `json:"creator,omitempty"`
@@ -237,7 +242,7 @@ func ToJSONSocket(s *Socket) JSONSocket {
 		j.ExpiresMS = ptr(s.Expires.Milliseconds())
 	}
 	for _, o := range s.Owners {
-		jo := JSONOwner{PID: o.PID, Creator: o.Creator, Options: ToJSONOptions(o.Options)}
+		jo := JSONOwner{PID: o.PID, TID: o.TID, Creator: o.Creator, Options: ToJSONOptions(o.Options)}
 		if o.FD >= 0 {
 			jo.FD = ptr(o.FD)
 		}

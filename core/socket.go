@@ -134,6 +134,10 @@ const (
 type Owner struct {
 	PID int
 	FD  int // -1 where the platform tells the pid but not the descriptor
+	// TID is the thread whose own descriptor table holds FD (Linux: it
+	// called unshare(CLONE_FILES), or the main thread exited); 0 when FD
+	// is in the process's table.
+	TID int
 	// Creator marks an owner known only as the process that created the
 	// socket (Solaris CreationProcess), not necessarily one that holds it now.
 	Creator bool

@@ -24,5 +24,8 @@
 //	ignore SIGNAL          e.g. ignore TERM
 //	loup                   bring the loopback interface up (new namespaces)
 //	pid                    -> ok PID
+//	thread-listen ADDR     a new thread unshares its descriptor table and
+//	                       listens on ADDR in it -> ok TID FD PORT
+//	leader-exit            the main thread exits alone (the process lives on)
 //	exit
 package testhelper
