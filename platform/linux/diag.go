@@ -71,11 +71,13 @@ const (
 	udiagShowName  = 0x01 // UDIAG_SHOW_NAME
 	udiagShowVFS   = 0x02 // UDIAG_SHOW_VFS
 	udiagShowPeer  = 0x04 // UDIAG_SHOW_PEER
+	udiagShowIcons = 0x08 // UDIAG_SHOW_ICONS
 	udiagShowRQLen = 0x10 // UDIAG_SHOW_RQLEN
 	udiagShowUID   = 0x40 // UDIAG_SHOW_UID (Linux 5.3; older kernels ignore the bit)
 
 	unixDiagName  = 0 // UNIX_DIAG_NAME
 	unixDiagPeer  = 2 // UNIX_DIAG_PEER
+	unixDiagIcons = 3 // UNIX_DIAG_ICONS: a listener's pending connections, as the connecting sockets' inodes (u32 each)
 	unixDiagRQLen = 4 // UNIX_DIAG_RQLEN
 	unixDiagUID   = 7 // UNIX_DIAG_UID
 )
@@ -357,7 +359,7 @@ func unixDumpRequest(seq uint32, states uint32) []byte {
 	r := b[nlmsgHdrLen:]
 	r[0] = afUnix                                                                                               // sdiag_family
 	binary.NativeEndian.PutUint32(r[4:], states)                                                                // udiag_states
-	binary.NativeEndian.PutUint32(r[12:], udiagShowName|udiagShowVFS|udiagShowPeer|udiagShowRQLen|udiagShowUID) // udiag_show
+	binary.NativeEndian.PutUint32(r[12:], udiagShowName|udiagShowVFS|udiagShowPeer|udiagShowIcons|udiagShowRQLen|udiagShowUID) // udiag_show
 	// udiag_ino and udiag_cookie stay zero: a dump ignores them
 	return b
 }
@@ -444,6 +446,9 @@ type diagDecoder struct {
 	netns  uint64
 	slab   []core.Endpoint // Remote endpoints, allocated in chunks
 	keys   []DiagKey       // Keys, likewise
+	// pending maps the inode of a unix socket whose connection is not yet
+	// accepted to the inode of the listener it waits on (UNIX_DIAG_ICONS).
+	pending map[uint64]uint64
 }
 
 // dumpError is an error the kernel reported for a dump: in NLMSG_ERROR, or
@@ -695,6 +700,15 @@ func (d *diagDecoder) unixMsg(m []byte, s *core.Socket) error {
 				return fmt.Errorf("UNIX_DIAG_PEER of %d bytes: %w", len(v), core.ErrParse)
 			}
 			s.PeerInode = uint64(binary.NativeEndian.Uint32(v))
+		case unixDiagIcons:
+			for ; len(v) >= 4; v = v[4:] {
+				if ino := binary.NativeEndian.Uint32(v); ino != 0 {
+					if d.pending == nil {
+						d.pending = make(map[uint64]uint64)
+					}
+					d.pending[uint64(ino)] = s.Inode
+				}
+			}
 		case unixDiagRQLen:
 			if len(v) < 8 {
 				return fmt.Errorf("UNIX_DIAG_RQLEN of %d bytes: %w", len(v), core.ErrParse)
@@ -754,8 +768,10 @@ func unixName(v []byte) string {
 }
 
 // resolveUnixPeers names each connected unix socket's peer after the peer's
-// own name, when the peer is in socks.
-func resolveUnixPeers(socks []core.Socket) {
+// own name, when the peer is in socks. A connection not yet accepted has no
+// peer socket yet (the kernel's end is an embryo with no inode): its remote
+// is the listener it waits on, from pending (see diagDecoder).
+func resolveUnixPeers(socks []core.Socket, pending map[uint64]uint64) {
 	names := make(map[uint64]string)
 	for i := range socks {
 		if s := &socks[i]; s.Proto == core.Unix && s.Local.Path != "" {
@@ -763,8 +779,15 @@ func resolveUnixPeers(socks []core.Socket) {
 		}
 	}
 	for i := range socks {
-		if s := &socks[i]; s.Proto == core.Unix && s.Remote != nil && s.PeerInode != 0 {
+		s := &socks[i]
+		if s.Proto != core.Unix {
+			continue
+		}
+		switch {
+		case s.Remote != nil && s.PeerInode != 0:
 			s.Remote.Path = names[s.PeerInode]
+		case s.Remote == nil && s.State == core.Connected && pending[s.Inode] != 0:
+			s.Remote = &core.Endpoint{Path: names[pending[s.Inode]]}
 		}
 	}
 }

@@ -124,7 +124,7 @@ func (c *diagConn) unixDump(f *core.Filter, t procTable, netns uint64, out []cor
 	if err != nil {
 		return out[:n], t.dumpErr(err)
 	}
-	resolveUnixPeers(out[n:])
+	resolveUnixPeers(out[n:], d.pending)
 	return out, nil
 }
 

@@ -1,7 +1,9 @@
 package linux
 
 import (
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -198,5 +200,174 @@ func TestSynRecvHasNoUID(t *testing.T) {
 	}
 	if d := cmp.Diff(want, pn, eqAddr); d != "" {
 		t.Errorf("/proc/net/tcp (-want +got):\n%s", d)
+	}
+}
+
+// unixSocket opens a unix socket of type typ in this process, bound to
+// name unless it is "", closed when the test ends.
+func unixSocket(t *testing.T, typ int, name string) int {
+	t.Helper()
+	fd, err := unix.Socket(unix.AF_UNIX, typ|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(fd) })
+	if name != "" {
+		if err := unix.Bind(fd, &unix.SockaddrUnix{Name: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return fd
+}
+
+// unixByInode lists the unix sockets both ways and keeps those with these
+// inodes, or with inode 0 or a path in paths (which no real row of this
+// test has).
+func unixBoth(t *testing.T, inodes []uint64, paths ...string) (netlink, procnet []core.Socket) {
+	t.Helper()
+	s := &Sockets{FS: DefaultFS()}
+	f := &core.Filter{Protos: []core.Proto{core.Unix}}
+	keep := func(socks []core.Socket) []core.Socket {
+		var out []core.Socket
+		for _, x := range socks {
+			hit := x.Inode == 0
+			for _, ino := range inodes {
+				hit = hit || x.Inode == ino
+			}
+			for _, p := range paths {
+				hit = hit || strings.Contains(x.Local.Path, p)
+			}
+			if hit {
+				x.Key = nil
+				out = append(out, x)
+			}
+		}
+		return out
+	}
+	nl, err := s.Netlink(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pn, err := s.ProcNet(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keep(nl), keep(pn)
+}
+
+// TestUnixPending: a connection the listener has not accepted yet is
+// CONNECTED, its remote the listener it waits on (netlink; /proc/net/unix
+// tells no peer), and the kernel's end of it (an embryo, inode 0) is no
+// socket of its own.
+func TestUnixPending(t *testing.T) {
+	name := fmt.Sprintf("@gosof-h13-pending-%d", os.Getpid())
+	l := unixSocket(t, unix.SOCK_STREAM, name)
+	if err := unix.Listen(l, 4); err != nil {
+		t.Fatal(err)
+	}
+	c := unixSocket(t, unix.SOCK_STREAM, "")
+	if err := unix.Connect(c, &unix.SockaddrUnix{Name: name}); err != nil {
+		t.Fatal(err)
+	}
+	ns := liveNetNS(t)
+	lino, cino := fdInode(t, l), fdInode(t, c)
+	listener := core.Socket{Proto: core.Unix, Family: core.Local, Type: core.Stream, State: core.Listen,
+		Local: core.Endpoint{Path: name}, Inode: lino, UID: -1, NetNS: ns}
+	client := core.Socket{Proto: core.Unix, Family: core.Local, Type: core.Stream, State: core.Connected,
+		Remote: &core.Endpoint{Path: name}, Inode: cino, UID: -1, NetNS: ns}
+	nl, pn := unixBoth(t, []uint64{lino, cino}, name)
+	wantNL := []core.Socket{listener, client}
+	wantNL[0].UID, wantNL[1].UID = int64(os.Getuid()), int64(os.Getuid())
+	wantNL[0].RecvQ, wantNL[0].SendQ = 1, 4 // one waiting for accept, backlog 4
+	sortInodes := cmpopts.SortSlices(func(a, b core.Socket) bool { return a.Inode < b.Inode })
+	if d := cmp.Diff(wantNL, nl, sortInodes, eqAddr); d != "" {
+		t.Errorf("netlink (-want +got):\n%s", d)
+	}
+	client.Remote = &core.Endpoint{} // /proc/net/unix: connected, peer unknown
+	if d := cmp.Diff([]core.Socket{listener, client}, pn, sortInodes, eqAddr); d != "" {
+		t.Errorf("/proc/net/unix (-want +got):\n%s", d)
+	}
+}
+
+// TestUnixForgedName: a socket name holding a newline and a whole row
+// invents no socket on the /proc/net path, whatever inode the row names
+// (one nobody has, or a real socket's), and the name is read whole.
+func TestUnixForgedName(t *testing.T) {
+	victim := unixSocket(t, unix.SOCK_STREAM, "")
+	vino := fdInode(t, victim)
+	row := func(ino uint64, path string) string {
+		return fmt.Sprintf("0000000000000000: 00000002 00000000 00010000 0001 01 %d %s", ino, path)
+	}
+	names := []string{
+		fmt.Sprintf("@gosof-h13-%d\n%s", os.Getpid(), row(77777, "/run/forged.sock")),
+		fmt.Sprintf("@gosof-h13-%dv\n%s", os.Getpid(), row(vino, "/run/victim.sock")),
+		fmt.Sprintf("@gosof-h13-%dm\nnot a row\n%s", os.Getpid(), row(77778, "@x")),
+	}
+	var inodes []uint64
+	var want []core.Socket
+	for _, n := range names {
+		fd := unixSocket(t, unix.SOCK_DGRAM, n)
+		inodes = append(inodes, fdInode(t, fd))
+		want = append(want, core.Socket{Proto: core.Unix, Family: core.Local, Type: core.Dgram, State: core.Unconn,
+			Local: core.Endpoint{Path: n}, Inode: inodes[len(inodes)-1], UID: -1, NetNS: liveNetNS(t)})
+	}
+	want = append(want, core.Socket{Proto: core.Unix, Family: core.Local, Type: core.Stream, State: core.Unconn,
+		Inode: vino, UID: -1, NetNS: liveNetNS(t)})
+	sortInodes := cmpopts.SortSlices(func(a, b core.Socket) bool { return a.Inode < b.Inode })
+	_, pn := unixBoth(t, append(inodes, 77777, 77778, vino), "/run/forged.sock", "/run/victim.sock")
+	if d := cmp.Diff(want, pn, sortInodes, eqAddr); d != "" {
+		t.Errorf("/proc/net/unix checked by netlink (-want +got):\n%s", d)
+	}
+
+	// Without netlink, the rows are checked against every process's
+	// descriptors (as root, the scan sees them all).
+	defer func(f func() (*diagConn, error)) { openDiagFn = f }(openDiagFn)
+	openDiagFn = func() (*diagConn, error) { return nil, fmt.Errorf("socket(AF_NETLINK): %w", unix.EPERM) }
+	s := &Sockets{FS: DefaultFS()}
+	all, err := s.Sockets(&core.Filter{Protos: []core.Proto{core.Unix}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []core.Socket
+	for _, x := range all {
+		for _, ino := range append(inodes, 77777, 77778, vino) {
+			if x.Inode == ino {
+				got = append(got, x)
+			}
+		}
+	}
+	if d := cmp.Diff(want, got, sortInodes, eqAddr); d != "" {
+		t.Errorf("/proc/net/unix checked by the descriptor scan (-want +got):\n%s", d)
+	}
+	for _, n := range s.Notes() {
+		t.Errorf("note: %s", n)
+	}
+}
+
+// A row that could be the end of the name before it, with nothing to
+// check it against (a fixture), is kept, and the note says so once.
+func TestUnixUncheckedNames(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(dir+"/net", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	text := "Num       RefCount Protocol Flags    Type St Inode Path\n" +
+		"0000000000000000: 00000002 00000000 00000000 0002 01  6001 @a\n" +
+		"0000000000000000: 00000002 00000000 00010000 0001 01  6002 /run/b.sock\n" +
+		"0000000000000000: 00000003 00000000 00000000 0001 03  6003\n"
+	if err := os.WriteFile(dir+"/net/unix", []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := &Sockets{FS: NewFS(dir), ProcNetOnly: true}
+	socks, err := s.Sockets(&core.Filter{Protos: []core.Proto{core.Unix}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(socks) != 3 {
+		t.Errorf("%d sockets, want 3: %+v", len(socks), socks)
+	}
+	want := []string{dir + "/net/unix: 2 rows could be part of the name before them (a name may hold newlines) and could not be checked; run as root, or without --proc-net, to read them exactly"}
+	if d := cmp.Diff(want, s.Notes()); d != "" {
+		t.Errorf("notes (-want +got):\n%s", d)
 	}
 }
