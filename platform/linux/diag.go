@@ -351,15 +351,18 @@ func inetDumpRequest(seq uint32, family, proto uint8, states uint32, bytecode []
 	return b
 }
 
+// unixShow is what a unix dump asks the kernel to add to each socket.
+const unixShow = udiagShowName | udiagShowVFS | udiagShowPeer | udiagShowIcons | udiagShowRQLen | udiagShowUID
+
 // unixDumpRequest encodes a SOCK_DIAG_BY_FAMILY dump request (struct
 // unix_diag_req) for AF_UNIX.
 func unixDumpRequest(seq uint32, states uint32) []byte {
 	b := make([]byte, nlmsgHdrLen+unixReqLen)
 	putNlmsghdr(b, uint32(len(b)), sockDiagByFamily, nlmFRequest|nlmFDump, seq)
 	r := b[nlmsgHdrLen:]
-	r[0] = afUnix                                                                                               // sdiag_family
-	binary.NativeEndian.PutUint32(r[4:], states)                                                                // udiag_states
-	binary.NativeEndian.PutUint32(r[12:], udiagShowName|udiagShowVFS|udiagShowPeer|udiagShowIcons|udiagShowRQLen|udiagShowUID) // udiag_show
+	r[0] = afUnix                                   // sdiag_family
+	binary.NativeEndian.PutUint32(r[4:], states)    // udiag_states
+	binary.NativeEndian.PutUint32(r[12:], unixShow) // udiag_show
 	// udiag_ino and udiag_cookie stay zero: a dump ignores them
 	return b
 }
