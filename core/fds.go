@@ -188,7 +188,9 @@ type (
 	JSONProcFDs struct {
 		PID            int      `json:"pid"`
 		Comm           *string  `json:"comm"`
+		CommBytes      []byte   `json:"comm_bytes,omitempty"` // the exact bytes when not valid UTF-8
 		Args           string   `json:"args,omitempty"`
+		ArgsBytes      []byte   `json:"args_bytes,omitempty"`
 		UID            *int64   `json:"uid"`
 		User           *string  `json:"user"`
 		Error          *string  `json:"error"`
@@ -196,12 +198,13 @@ type (
 		FDs            []JSONFD `json:"fds"`
 	}
 	JSONFD struct {
-		FD      int          `json:"fd"`
-		Type    FDKind       `json:"type"`
-		Path    string       `json:"path"`
-		Inode   uint64       `json:"inode"`
-		Socket  *JSONSocket  `json:"socket,omitempty"`
-		Options *JSONOptions `json:"options,omitempty"`
+		FD        int          `json:"fd"`
+		Type      FDKind       `json:"type"`
+		Path      string       `json:"path"`
+		PathBytes []byte       `json:"path_bytes,omitempty"`
+		Inode     uint64       `json:"inode"`
+		Socket    *JSONSocket  `json:"socket,omitempty"`
+		Options   *JSONOptions `json:"options,omitempty"`
 	}
 )
 
@@ -209,9 +212,9 @@ type (
 func WriteFDsJSON(w io.Writer, procs []ProcFDs) error {
 	out := make([]JSONProcFDs, 0, len(procs))
 	for _, pf := range procs {
-		j := JSONProcFDs{PID: pf.PID, Args: pf.Args, FDs: []JSONFD{}}
+		j := JSONProcFDs{PID: pf.PID, Args: pf.Args, ArgsBytes: rawBytes(pf.Args), FDs: []JSONFD{}}
 		if p := pf.Proc; p != nil {
-			j.Comm = ptr(p.Comm)
+			j.Comm, j.CommBytes = ptr(p.Comm), rawBytes(p.Comm)
 			if p.UID >= 0 {
 				j.UID, j.User = ptr(p.UID), ptr(p.User)
 			}
@@ -223,7 +226,7 @@ func WriteFDsJSON(w io.Writer, procs []ProcFDs) error {
 			j.OptionsMissing = ptr(pf.Missing)
 		}
 		for _, fd := range pf.FDs {
-			jf := JSONFD{FD: fd.FD, Type: fd.Kind, Path: fd.Path, Inode: fd.Inode, Options: ToJSONOptions(fd.Options)}
+			jf := JSONFD{FD: fd.FD, Type: fd.Kind, Path: fd.Path, PathBytes: rawBytes(fd.Path), Inode: fd.Inode, Options: ToJSONOptions(fd.Options)}
 			if fd.Socket != nil {
 				s := *fd.Socket
 				s.Owners = nil

@@ -257,6 +257,7 @@ type (
 	JSONKillPID struct {
 		PID       int          `json:"pid"`
 		Comm      string       `json:"comm"`
+		CommBytes []byte       `json:"comm_bytes,omitempty"` // Comm's bytes when not valid UTF-8
 		UID       *int64       `json:"uid"`
 		User      *string      `json:"user"`
 		Protected string       `json:"protected,omitempty"` // why it is never signalled
@@ -295,7 +296,7 @@ func WriteKillJSON(w io.Writer, p *KillPlan, r *KillReport, l *Left) error {
 	}
 	for i := range p.Items {
 		it := &p.Items[i]
-		jp := JSONKillPID{PID: it.Proc.PID, Comm: it.Proc.Comm, Protected: it.Protected, Sockets: JSONSockets(it.Sockets)}
+		jp := JSONKillPID{PID: it.Proc.PID, Comm: it.Proc.Comm, CommBytes: rawBytes(it.Proc.Comm), Protected: it.Protected, Sockets: JSONSockets(it.Sockets)}
 		if it.Proc.UID >= 0 {
 			jp.UID, jp.User = ptr(it.Proc.UID), ptr(it.Proc.User)
 		}

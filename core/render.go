@@ -194,11 +194,16 @@ type (
 		Addr *string `json:"addr,omitempty"`
 		Port *uint16 `json:"port,omitempty"`
 		Path *string `json:"path,omitempty"`
+		// PathBytes is the path's exact bytes (base64) when they are not
+		// valid UTF-8, and Path then shows U+FFFD for each bad byte.
+		PathBytes []byte `json:"path_bytes,omitempty"`
 	}
 	JSONOwner struct {
 		PID  int     `json:"pid"`
 		Comm *string `json:"comm"`
-		FD   *int    `json:"fd"`
+		// CommBytes is Comm's exact bytes when they are not valid UTF-8.
+		CommBytes []byte `json:"comm_bytes,omitempty"`
+		FD        *int   `json:"fd"`
 		// TID is set when fd is in one thread's own descriptor table.
 		TID     int     `json:"tid,omitempty"`
 		UID     *int64  `json:"uid"`
@@ -247,7 +252,7 @@ func ToJSONSocket(s *Socket) JSONSocket {
 			jo.FD = ptr(o.FD)
 		}
 		if p := o.Proc; p != nil {
-			jo.Comm = ptr(p.Comm)
+			jo.Comm, jo.CommBytes = ptr(p.Comm), rawBytes(p.Comm)
 			if p.UID >= 0 {
 				jo.UID = ptr(p.UID)
 				jo.User = ptr(p.User)
@@ -260,7 +265,7 @@ func ToJSONSocket(s *Socket) JSONSocket {
 
 func toJSONEndpoint(fam Family, e *Endpoint) JSONEndpoint {
 	if fam == Local {
-		return JSONEndpoint{Path: ptr(e.Path)}
+		return JSONEndpoint{Path: ptr(e.Path), PathBytes: rawBytes(e.Path)}
 	}
 	a := "*"
 	if e.Addr.IsValid() {
@@ -290,6 +295,7 @@ func WriteJSON(w io.Writer, socks []Socket) error {
 		if err != nil {
 			return err
 		}
+		b = jsonSafe(b)
 		if err := json.Indent(&buf, b, "  ", "  "); err != nil {
 			return err
 		}
@@ -306,7 +312,12 @@ func WriteJSON(w io.Writer, socks []Socket) error {
 
 // EncodeJSON writes v indented, with a trailing newline.
 func EncodeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(jsonSafe(buf.Bytes()))
+	return err
 }

@@ -22,12 +22,11 @@ import (
 
 const envHelper = "GOSOF_TEST_HELPER"
 
-// leaderExit asks the main thread to end alone ("leader-exit").
-var leaderExit = make(chan struct{})
-
 func init() {
-	// A helper's main goroutine stays on the process's main thread, so
-	// that "leader-exit" can end that very thread.
+	// A helper's main goroutine stays on the process's main thread: "comm"
+	// names the process (prctl names the calling thread, and /proc/PID/stat
+	// shows the main thread's name), and "leader-exit" ends that very
+	// thread.
 	if os.Getenv(envHelper) == "1" {
 		runtime.LockOSThread()
 	}
@@ -39,14 +38,18 @@ func Main() {
 	if os.Getenv(envHelper) != "1" {
 		return
 	}
-	go func() {
-		serve(os.Stdin, os.Stdout)
+	sc := bufio.NewScanner(os.Stdin)
+	if !serve(sc, os.Stdout) {
 		os.Exit(0)
-	}()
-	<-leaderExit
-	// exit(2), not exit_group: the main thread ends, the others go on, and
+	}
+	// "leader-exit": the other commands are served elsewhere, and this
+	// thread ends with exit(2), not exit_group: the others go on, and
 	// /proc/PID/fd lists nothing from now on. Through Syscall, not
 	// RawSyscall, so the runtime takes this thread's P back.
+	go func() {
+		serve(sc, os.Stdout)
+		os.Exit(0)
+	}()
 	syscall.Syscall(unix.SYS_EXIT, 0, 0, 0)
 }
 
@@ -233,19 +236,25 @@ func (p *Proc) Exited() bool { return p.cmd.ProcessState != nil }
 // Wait reaps the helper after it was told to exit or was signalled elsewhere.
 func (p *Proc) Wait() error { return p.cmd.Wait() }
 
-func serve(r io.Reader, w io.Writer) {
-	sc := bufio.NewScanner(r)
+// serve answers commands until stdin ends or "exit" (false), or until
+// "leader-exit" (true), which it answers first.
+func serve(sc *bufio.Scanner, w io.Writer) (leaderExit bool) {
 	for sc.Scan() {
 		ans, err := do(strings.Fields(sc.Text()))
 		if err != nil {
 			fmt.Fprintf(w, "err %v\n", err)
 			continue
 		}
-		if ans == "exit" {
-			return
+		switch ans {
+		case "exit":
+			return false
+		case "leader-exit":
+			fmt.Fprintf(w, "ok\n")
+			return true
 		}
 		fmt.Fprintf(w, "ok %s\n", ans)
 	}
+	return false
 }
 
 func do(f []string) (string, error) {
@@ -322,8 +331,7 @@ func do(f []string) (string, error) {
 	case "thread-listen":
 		return threadListen(arg(1))
 	case "leader-exit":
-		close(leaderExit)
-		return "", nil
+		return "leader-exit", nil
 	case "exit":
 		return "exit", nil
 	}
