@@ -40,7 +40,7 @@ func namespaceSources(fs linux.FS, opt backendOptions) ([]*linux.Sockets, error)
 		}
 		srcs := make([]*linux.Sockets, len(all))
 		for i := range all {
-			srcs[i] = &linux.Sockets{FS: fs, ProcNetOnly: opt.procNet, NS: &all[i]}
+			srcs[i] = &linux.Sockets{FS: fs, ProcNetOnly: opt.procNet, NS: &all[i], Lenient: true}
 		}
 		return srcs, nil
 	case opt.netns != "":

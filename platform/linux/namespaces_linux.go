@@ -51,6 +51,7 @@ func Namespaces(fs FS) ([]Namespace, error) {
 			byIno[ino] = &Namespace{Inode: ino, Path: fs.Path(strconv.Itoa(int(pid)), "ns", "net"), PID: int(pid)}
 		}
 	}
+	var broken []Namespace
 	for _, dir := range netnsDirs {
 		entries, _ := os.ReadDir(dir)
 		for _, e := range entries {
@@ -58,6 +59,13 @@ func Namespaces(fs FS) ([]Namespace, error) {
 			ino, err := nsInodeOf(p)
 			if err != nil {
 				continue // a stale file whose mount is gone
+			}
+			if !isNsfs(p) {
+				// `ip netns add` creates the file, then bind-mounts the
+				// namespace on it; `ip netns del` unmounts, then removes it
+				broken = append(broken, Namespace{Name: e.Name(), Path: p,
+					Unreadable: p + " is not a network namespace (being created or deleted?)"})
+				continue
 			}
 			ns := byIno[ino]
 			if ns == nil {
@@ -81,12 +89,24 @@ func Namespaces(fs FS) ([]Namespace, error) {
 		}
 		out = append(out, *ns)
 	}
+	for _, b := range broken {
+		if !slices.ContainsFunc(out, func(ns Namespace) bool { return ns.Name == b.Name }) {
+			out = append(out, b)
+		}
+	}
 	slices.SortFunc(out, func(a, b Namespace) int {
 		switch {
 		case a.Self:
 			return -1
 		case b.Self:
 			return 1
+		case (a.Unreadable != "") != (b.Unreadable != ""):
+			if a.Unreadable != "" {
+				return 1
+			}
+			return -1
+		case a.Unreadable != "":
+			return strings.Compare(a.Name, b.Name)
 		case a.Inode < b.Inode:
 			return -1
 		case a.Inode > b.Inode:
@@ -142,6 +162,13 @@ func FindNamespace(fs FS, spec string) (Namespace, error) {
 		}
 	}
 	return Namespace{}, core.Usagef("--netns %q: no such name under /run/netns", spec)
+}
+
+// isNsfs reports whether path is a namespace file (on nsfs), not a plain
+// file that only waits for, or has lost, its bind mount.
+func isNsfs(path string) bool {
+	var st unix.Statfs_t
+	return unix.Statfs(path, &st) == nil && st.Type == unix.NSFS_MAGIC
 }
 
 // nsInodeOf is the namespace inode a /proc/PID/ns/net link or an nsfs bind
