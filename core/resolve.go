@@ -3,7 +3,6 @@ package core
 import (
 	"cmp"
 	"errors"
-	"fmt"
 	"os/user"
 	"slices"
 	"strconv"
@@ -90,7 +89,9 @@ func (r *Resolver) Resolve(f *Filter) (*Result, error) {
 			return nil, err
 		}
 		res.Unseen = unseen
-		if err := r.describe(socks); err != nil {
+		unparsed, err := r.describe(socks)
+		res.Unseen.Unparsed += unparsed
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -103,8 +104,9 @@ func (r *Resolver) Resolve(f *Filter) (*Result, error) {
 }
 
 // describe fills Owner.Proc once per process, and drops owners that exited
-// since the scan: they no longer hold anything.
-func (r *Resolver) describe(socks []Socket) error {
+// since the scan: they no longer hold anything. A process whose files
+// cannot be parsed is shown as "?" and counted (unparsed), not fatal.
+func (r *Resolver) describe(socks []Socket) (unparsed int, err error) {
 	name := r.UserName
 	if name == nil {
 		name = LookupUser
@@ -123,8 +125,11 @@ func (r *Resolver) describe(socks []Socket) error {
 					p = nil
 				case errors.Is(err, ErrPermission):
 					p = &Process{PID: o.PID, Comm: "?", UID: -1}
+				case errors.Is(err, ErrParse):
+					p = &Process{PID: o.PID, Comm: "?", UID: -1}
+					unparsed++
 				case err != nil:
-					return fmt.Errorf("process %d: %w", o.PID, err)
+					return unparsed, err // it names the process
 				}
 				if p != nil && p.User == "" && p.UID >= 0 {
 					p.User = name(p.UID)
@@ -139,7 +144,7 @@ func (r *Resolver) describe(socks []Socket) error {
 		}
 		s.Owners = kept
 	}
-	return nil
+	return unparsed, nil
 }
 
 // filterOwners keeps the owners that pass --pid/--user and the sockets that

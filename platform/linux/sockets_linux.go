@@ -2,6 +2,7 @@ package linux
 
 import (
 	"errors"
+	"path/filepath"
 
 	"github.com/gosof/gosof/core"
 )
@@ -60,4 +61,39 @@ func (s *Sockets) openDiag() (*diagConn, error) {
 		return err
 	})
 	return c, err
+}
+
+// unixInodesExist tells which of inodes are unix sockets that exist, for
+// the rows of /proc/net/unix that may be text from a socket's name: by a
+// NETLINK_SOCK_DIAG dump when netlink can be used, else by a scan of every
+// process's descriptors when that scan can see them all. ok is false when
+// neither can tell.
+func (s *Sockets) unixInodesExist(inodes []uint64) (map[uint64]bool, bool) {
+	if filepath.Clean(s.FS.Proc) != "/proc" {
+		return nil, false // a fixture tree: the live kernel knows nothing of it
+	}
+	real := make(map[uint64]bool, len(inodes))
+	if c, err := s.openDiag(); err == nil {
+		socks, err := c.unixDump(nil, procTable{name: "unix", proto: core.Unix, family: core.Local, af: afUnix}, 0, nil)
+		c.Close()
+		if err == nil {
+			for i := range socks {
+				real[socks[i].Inode] = true
+			}
+			return real, true
+		}
+	}
+	want := make(map[uint64]bool, len(inodes))
+	for _, ino := range inodes {
+		want[ino] = true
+	}
+	o := &Owners{FS: s.FS}
+	holders, denied, err := o.Scan(func(ino uint64) bool { return want[ino] })
+	if err != nil || denied > 0 || o.unseen(0).Hidden != "" {
+		return nil, false
+	}
+	for _, h := range holders {
+		real[h.Inode] = true
+	}
+	return real, true
 }

@@ -25,3 +25,6 @@ func (s *Sockets) Destroy(sock *core.Socket) error {
 }
 
 func netlinkRefused(err error) bool { return errors.Is(err, errors.ErrUnsupported) }
+
+// unixInodesExist has no kernel to ask off Linux.
+func (s *Sockets) unixInodesExist([]uint64) (map[uint64]bool, bool) { return nil, false }

@@ -176,6 +176,9 @@ func (b *Backend) scanFdinfo() (map[matchKey][]fdRef, core.Unseen, error) {
 					unseen.Hint = ownerHint
 					break
 				}
+				if errors.Is(err, core.ErrParse) {
+					unseen.Unparsed++ // a damaged file: said once, not fatal
+				}
 				continue // gone, or a file we cannot parse: not a socket we can match
 			}
 			if k, ok := fdinfoKey(d); ok {
@@ -282,7 +285,11 @@ const maxProcFile = 1 << 20
 // core.ErrGone and "permission denied" to core.ErrPermission.
 func (b *Backend) readProc(elem ...string) ([]byte, error) {
 	path := filepath.Join(append([]string{b.proc}, elem...)...)
-	raw, err := readBounded(path, maxProcFile)
+	read := readBounded
+	if b.replay {
+		read = readRegular // a capture's files: no FIFO, no device
+	}
+	raw, err := read(path, maxProcFile)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("%s: %w", path, core.ErrGone)
