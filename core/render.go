@@ -18,6 +18,7 @@ type TableOptions struct {
 	NoHeader bool
 	NetNS    bool // add a NETNS column (several namespaces are shown)
 	Options  bool // add an OPTIONS column (socket options per owner)
+	Peer     bool // add a PEER column: the processes at the other end (--peer)
 }
 
 // WriteTable prints sockets as an aligned table, one row per (socket, owner);
@@ -32,6 +33,9 @@ func WriteTable(w io.Writer, socks []Socket, opt TableOptions) error {
 		fmt.Fprint(tw, "PROTO\tSTATE\tLOCAL\tREMOTE\tRECV-Q\tSEND-Q\tPID/COMMAND\tUSER\tFD")
 		if opt.Options {
 			fmt.Fprint(tw, "\tOPTIONS")
+		}
+		if opt.Peer {
+			fmt.Fprint(tw, "\tPEER")
 		}
 		fmt.Fprintln(tw)
 	}
@@ -48,6 +52,9 @@ func WriteTable(w io.Writer, socks []Socket, opt TableOptions) error {
 			if opt.Options {
 				fmt.Fprint(tw, "\t-")
 			}
+			if opt.Peer {
+				fmt.Fprint(tw, "\t"+peerLabel(s))
+			}
 			fmt.Fprintln(tw)
 			continue
 		}
@@ -56,10 +63,27 @@ func WriteTable(w io.Writer, socks []Socket, opt TableOptions) error {
 			if opt.Options {
 				fmt.Fprint(tw, "\t"+FormatOptions(o.Options))
 			}
+			if opt.Peer {
+				fmt.Fprint(tw, "\t"+peerLabel(s))
+			}
 			fmt.Fprintln(tw)
 		}
 	}
 	return tw.Flush()
+}
+
+// peerLabel is the PEER column: the distinct processes at the other end,
+// "-" when it is not on this host or not known.
+func peerLabel(s *Socket) string {
+	var labels []string
+	seen := map[int]bool{}
+	for _, o := range s.PeerOwners {
+		if !seen[o.PID] {
+			seen[o.PID] = true
+			labels = append(labels, OwnerLabel(o))
+		}
+	}
+	return dash(true, strings.Join(labels, ","))
 }
 
 func dash(ok bool, s string) string {
@@ -189,6 +213,8 @@ type (
 		ExpiresMS *int64      `json:"expires_ms,omitempty"`
 		PeerInode uint64      `json:"peer_inode,omitempty"`
 		Owners    []JSONOwner `json:"owners"`
+		// PeerOwners hold the other end of a local connection (--peer).
+		PeerOwners []JSONOwner `json:"peer_owners,omitempty"`
 	}
 	JSONEndpoint struct {
 		Addr *string `json:"addr,omitempty"`
@@ -246,7 +272,15 @@ func ToJSONSocket(s *Socket) JSONSocket {
 	if s.Timer != TimerNone {
 		j.ExpiresMS = ptr(s.Expires.Milliseconds())
 	}
-	for _, o := range s.Owners {
+	j.Owners = appendJSONOwners(j.Owners, s.Owners)
+	if len(s.PeerOwners) > 0 {
+		j.PeerOwners = appendJSONOwners(nil, s.PeerOwners)
+	}
+	return j
+}
+
+func appendJSONOwners(out []JSONOwner, owners []Owner) []JSONOwner {
+	for _, o := range owners {
 		jo := JSONOwner{PID: o.PID, TID: o.TID, Creator: o.Creator, Options: ToJSONOptions(o.Options)}
 		if o.FD >= 0 {
 			jo.FD = ptr(o.FD)
@@ -258,9 +292,9 @@ func ToJSONSocket(s *Socket) JSONSocket {
 				jo.User = ptr(p.User)
 			}
 		}
-		j.Owners = append(j.Owners, jo)
+		out = append(out, jo)
 	}
-	return j
+	return out
 }
 
 func toJSONEndpoint(fam Family, e *Endpoint) JSONEndpoint {

@@ -15,6 +15,9 @@ type Resolver struct {
 	Owners  OwnerSource // nil: report sockets without owners
 	// UserName turns a uid into a name; nil uses the system's user database.
 	UserName func(uid int64) string
+	// Peers asks for each connection's PeerOwners (AttachPeers), found
+	// among the sockets the listing read.
+	Peers bool
 }
 
 // Result is what Resolve found.
@@ -93,6 +96,9 @@ func (r *Resolver) Resolve(f *Filter) (*Result, error) {
 		res.Unseen.Unparsed += unparsed
 		if err != nil {
 			return nil, err
+		}
+		if r.Peers {
+			AttachPeers(socks)
 		}
 	}
 	if f.HasOwnerFilter() {

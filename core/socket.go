@@ -117,6 +117,9 @@ type Socket struct {
 	Key any
 
 	Owners []Owner
+	// PeerOwners are the owners of the socket at the other end, when it is
+	// on this host and was listed too (see AttachPeers); nil otherwise.
+	PeerOwners []Owner
 }
 
 // Timer names the kernel timer pending on a TCP socket.

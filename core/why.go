@@ -86,6 +86,9 @@ type CloseWaitNote struct {
 	Count   int
 	Procs   []ProcCount // holders, most first
 	Unowned int         // with no process gosof could see
+	// Peers are the processes at the other end, when it is on this host
+	// (Socket.PeerOwners): they closed these connections.
+	Peers []ProcCount
 }
 
 // TimerNote is the sockets in a state no process holds, and how long their
@@ -112,6 +115,7 @@ func Diagnose(port uint16, socks []Socket, probe *ProbeReport) *Why {
 	groups := map[string]*ConnGroup{}
 	peers := map[netip.Addr]int{}
 	cw := map[int]*ProcCount{}
+	cwPeers := map[int]*ProcCount{}
 	linger := map[int]*ProcCount{}
 	recvq := map[int]*ProcCount{}
 	for i := range socks {
@@ -143,6 +147,7 @@ func Diagnose(port uint16, socks []Socket, probe *ProbeReport) *Why {
 				w.CloseWait.Unowned++
 			}
 			whyCountBy(cw, owners)
+			whyCountBy(cwPeers, whyOnePerProcess(s.PeerOwners))
 		case s.State == TimeWait:
 			w.TimeWait = whyAddTimer(w.TimeWait, s)
 		case s.State == FinWait2 && len(s.Owners) == 0:
@@ -174,6 +179,9 @@ func Diagnose(port uint16, socks []Socket, probe *ProbeReport) *Why {
 	}
 	if w.CloseWait != nil {
 		w.CloseWait.Procs = whySortedCounts(cw)
+		if len(cwPeers) > 0 {
+			w.CloseWait.Peers = whySortedCounts(cwPeers)
+		}
 	}
 	for _, pc := range whySortedCounts(linger) {
 		o := pc.Owner

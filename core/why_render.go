@@ -122,6 +122,19 @@ func whyWriteCloseWait(b *strings.Builder, port string, cw *CloseWaitNote) {
 		who = whyJoinAnd(names)
 	}
 	fmt.Fprintf(b, "\nCLOSE_WAIT: %s held by %s.\n", whyPlural(cw.Count, "connection"), who)
+	if len(cw.Peers) > 0 {
+		var names []string
+		n := 0
+		for _, pc := range cw.Peers {
+			names = append(names, OwnerLabel(pc.Owner))
+			n += pc.Count
+		}
+		them := "them"
+		if n == 1 {
+			them = "it"
+		}
+		fmt.Fprintf(b, "  The %s %s opened by %s, which closed %s.\n", whyPlural(n, "peer"), whyWere(n), whyJoinAnd(names), them)
+	}
 	prog := "the program"
 	if len(cw.Procs) == 1 {
 		prog = OwnerLabel(cw.Procs[0].Owner)
@@ -302,4 +315,11 @@ func whyWrap(first, indent, text string) string {
 	}
 	b.WriteString(line + "\n")
 	return b.String()
+}
+
+func whyWere(n int) string {
+	if n == 1 {
+		return "was"
+	}
+	return "were"
 }

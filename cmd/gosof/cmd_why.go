@@ -62,7 +62,7 @@ func whyAction(c *cli.Context) error {
 		Side:   core.SideLocal,
 		Protos: []core.Proto{core.TCP, core.UDP, core.UDPLite, core.SCTP},
 	}
-	res, err := b.resolver().Resolve(f)
+	res, err := b.resolver().ResolvePeers(f) // the peers of CLOSE_WAIT connections
 	if err != nil {
 		return err
 	}

@@ -48,7 +48,12 @@ func outputFlags() []cli.Flag {
 }
 
 func listFlags() []cli.Flag {
-	return append(append(filterFlags(), outputFlags()...), optionsFlag())
+	return append(append(filterFlags(), outputFlags()...), optionsFlag(), peerFlag())
+}
+
+// peerFlag shows, for each local connection, the process at the other end.
+func peerFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "peer", Usage: "show the process at the other end of each local connection (loopback, unix): a PEER column, peer_owners in JSON"}
 }
 
 // optionsFlag adds each owner's socket options to ls and who; off by

@@ -83,7 +83,11 @@ func listAction(c *cli.Context, ports []string) error {
 	// collect less often meanwhile (GOGC 200: 'who' at 100k descriptors
 	// 229 -> 215 ms, 'ls' 319 -> 306 ms; 400 saved no more and let RSS grow).
 	gc := debug.SetGCPercent(200)
-	res, err := b.resolver().Resolve(f)
+	resolve := b.resolver().Resolve
+	if c.Bool("peer") {
+		resolve = b.resolver().ResolvePeers
+	}
+	res, err := resolve(f)
 	debug.SetGCPercent(gc)
 	if err != nil {
 		return err
@@ -99,7 +103,7 @@ func listAction(c *cli.Context, ports []string) error {
 	if withOptions {
 		missing = core.AttachOptions(optionReader(backendFromFlags(c)), res.Sockets, 0)
 	}
-	opt := core.TableOptions{NoHeader: c.Bool("no-header"), Options: withOptions, NetNS: manyNetNS(res.Sockets)}
+	opt := core.TableOptions{NoHeader: c.Bool("no-header"), Options: withOptions, NetNS: manyNetNS(res.Sockets), Peer: c.Bool("peer")}
 	if err := printSockets(c.App.Writer, res.Sockets, out, opt); err != nil {
 		return err
 	}
