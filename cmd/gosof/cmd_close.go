@@ -112,7 +112,7 @@ func closeAction(c *cli.Context) error {
 			return declined(c)
 		}
 	}
-	reuse := listenerReuseAddr(backendFromFlags(c), res.Sockets) // a closed listener leaves TIME_WAIT too
+	reuse := listenerReuseAddr(b.options, res.Sockets) // a closed listener leaves TIME_WAIT too
 	report := plan.Execute(b.closer)
 	var pending []core.Socket
 	for _, o := range report.Outcomes {

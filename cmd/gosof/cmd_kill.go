@@ -98,7 +98,7 @@ func killAction(c *cli.Context) error {
 			return declined(c)
 		}
 	}
-	reuse := listenerReuseAddr(backendFromFlags(c), res.Sockets)
+	reuse := listenerReuseAddr(b.options, res.Sockets)
 	report := plan.Execute()
 	left, err := core.Look(r, f, nil, 0)
 	if err != nil {

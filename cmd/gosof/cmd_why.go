@@ -66,7 +66,7 @@ func whyAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	missing := core.AttachOptions(optionReader(opt), res.Sockets, whyOptionsLimit)
+	missing := core.AttachOptions(b.options, res.Sockets, whyOptionsLimit)
 	// A port conflict is per network namespace: with --all-netns, one
 	// diagnosis (and one probe, inside it) per namespace using the port.
 	var ds []*core.Why
@@ -75,10 +75,10 @@ func whyAction(c *cli.Context) error {
 		switch {
 		case c.Bool("no-probe"):
 			probe = &core.ProbeReport{Port: port, Skipped: "--no-probe was given", Verdict: core.VerdictNotProbed}
-		case opt.replay != "":
-			probe = &core.ProbeReport{Port: port, Skipped: "a --replay capture is not this host", Verdict: core.VerdictNotProbed}
+		case b.prober == nil:
+			probe = &core.ProbeReport{Port: port, Skipped: b.probeSkipped, Verdict: core.VerdictNotProbed}
 		default:
-			probe = core.Probe(bindProber(opt, g.netns), port, g.socks)
+			probe = core.Probe(b.prober(g.netns), port, g.socks)
 		}
 		d := core.Diagnose(port, g.socks, probe)
 		d.Unseen, d.Missing = res.Unseen, missing

@@ -90,7 +90,7 @@ func declined(c *cli.Context) error {
 // before kill or close acts: the TIME_WAIT sockets they leave keep that
 // setting, and only if it was set can a new server bind over them. It is
 // false if any listener lacked it, nil when none could be read.
-func listenerReuseAddr(opt backendOptions, socks []core.Socket) *bool {
+func listenerReuseAddr(options core.OptionReader, socks []core.Socket) *bool {
 	var ls []core.Socket
 	for _, s := range socks {
 		if s.Proto == core.TCP && s.State == core.Listen && s.HasOwners() {
@@ -101,7 +101,7 @@ func listenerReuseAddr(opt backendOptions, socks []core.Socket) *bool {
 	if len(ls) == 0 {
 		return nil
 	}
-	core.AttachOptions(optionReader(opt), ls, len(ls))
+	core.AttachOptions(options, ls, len(ls))
 	var reuse *bool
 	for _, s := range ls {
 		for _, o := range s.Owners {
