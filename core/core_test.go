@@ -251,7 +251,7 @@ func (f *fakeSource) Sockets(*Filter) ([]Socket, error) {
 	return append([]Socket(nil), f.socks...), nil
 }
 
-func (f *fakeSource) AttachOwners(socks []Socket) (Unseen, error) {
+func (f *fakeSource) AttachOwners(socks []Socket, _ []int) (Unseen, error) {
 	for i := range socks {
 		socks[i].Owners = append([]Owner(nil), f.owners[socks[i].Inode]...)
 	}

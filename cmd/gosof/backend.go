@@ -12,6 +12,9 @@ import (
 type backend struct {
 	sockets core.SocketSource
 	owners  core.OwnerSource
+	// prescan starts the owner scan while the sockets are listed; nil
+	// where owners are attached after.
+	prescan func(pids []int) core.OwnerPrescan
 	// signaller and closer are nil where the backend cannot act (a
 	// capture); kill and close then refuse with errors.ErrUnsupported.
 	signaller core.Signaller
@@ -62,7 +65,7 @@ func openBackend(opt backendOptions) (*backend, error) {
 }
 
 func (b *backend) resolver() *core.Resolver {
-	return &core.Resolver{Sockets: b.sockets, Owners: b.owners}
+	return &core.Resolver{Sockets: b.sockets, Owners: b.owners, Prescan: b.prescan}
 }
 
 // sourceNotes is what the socket source had to fall back on.

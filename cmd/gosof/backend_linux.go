@@ -34,9 +34,11 @@ func openPlatform(opt backendOptions) (*backend, error) {
 	}
 	signaller := &linux.Signaller{FS: fs}
 	fds := &linux.FDs{FS: fs}
+	owners := &linux.Owners{FS: fs}
 	return &backend{
 		sockets:   sockets,
-		owners:    &linux.Owners{FS: fs},
+		owners:    owners,
+		prescan:   owners.Prescan,
 		signaller: signaller,
 		// SOCK_DESTROY must go through a sock_diag socket of the socket's own namespace.
 		closer:        &linux.Closer{Destroyer: linux.NetNSDestroyer(srcs), Signaller: signaller},

@@ -29,7 +29,8 @@ type Sockets struct {
 	notes []string
 }
 
-// Notes implements core.Noter: what the reader had to fall back on.
+// Notes is what the reader had to fall back on (a namespace read through
+// /proc instead of netlink, say); the command prints each note once.
 func (s *Sockets) Notes() []string { return s.notes }
 
 // foreign reports whether s reads a namespace other than gosof's own.

@@ -67,7 +67,7 @@ const ownerHint = "run as root: /proc/<pid>/fdinfo is readable only by the proce
 // told; none listed means none); else the descriptors whose fdinfo PR_SOCKETNAME/PR_PEERSOCKNAME
 // match the row; else the row's CreationProcess, marked Creator, which
 // may not hold the socket any more.
-func (b *Backend) AttachOwners(socks []core.Socket) (core.Unseen, error) {
+func (b *Backend) AttachOwners(socks []core.Socket, _ []int) (core.Unseen, error) {
 	var unseen core.Unseen
 	var idx map[matchKey][]fdRef
 	for i := range socks {
