@@ -179,5 +179,5 @@ func TestWriteClosePlanAndReport(t *testing.T) {
 	if err := WriteCloseReport(&b, r, left); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "close-plan.golden", b.Bytes())
+	goldenFile(t, "close-plan.golden", b.Bytes())
 }

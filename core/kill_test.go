@@ -304,7 +304,7 @@ func TestWriteKillPlan(t *testing.T) {
 	if err := WriteKillPlan(&b, p); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "kill-plan.golden", b.Bytes())
+	goldenFile(t, "kill-plan.golden", b.Bytes())
 }
 
 func TestParseSignal(t *testing.T) {

@@ -118,12 +118,12 @@ func TestWhyGolden(t *testing.T) {
 			if err := WriteWhy(&b, d); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "why_"+tc.name+".golden", b.Bytes())
+			goldenFile(t, "why_"+tc.name+".golden", b.Bytes())
 			b.Reset()
 			if err := WriteWhyJSON(&b, d); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "why_"+tc.name+".json.golden", b.Bytes())
+			goldenFile(t, "why_"+tc.name+".json.golden", b.Bytes())
 		})
 	}
 }

@@ -2,10 +2,11 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gosof/gosof/internal/golden"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -27,19 +28,7 @@ func replayGolden(t *testing.T, name string, args ...string) string {
 	if code != 0 || stderr != "" {
 		t.Fatalf("gosof %s: exit %d, stderr %q", strings.Join(args, " "), code, stderr)
 	}
-	golden := filepath.Join(solarisFixtures, name+".golden")
-	if updating() {
-		if err := os.WriteFile(golden, []byte(stdout), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./cmd/gosof -run TestReplayExtras -update)", err)
-	}
-	if diff := cmp.Diff(string(want), stdout); diff != "" {
-		t.Errorf("gosof %s (-want +got):\n%s", strings.Join(args, " "), diff)
-	}
+	golden.Check(t, filepath.Join(solarisFixtures, name+".golden"), []byte(stdout))
 	return stdout
 }
 
