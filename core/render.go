@@ -52,7 +52,7 @@ func WriteTable(w io.Writer, socks []Socket, opt TableOptions) error {
 			continue
 		}
 		for _, o := range s.Owners {
-			fmt.Fprintf(tw, "%s%s\t%s\t%s", row, OwnerLabel(o), ownerUser(o), dash(o.FD >= 0, strconv.Itoa(o.FD)))
+			fmt.Fprintf(tw, "%s%s\t%s\t%s", row, OwnerLabel(o), OwnerUser(o), dash(o.FD >= 0, strconv.Itoa(o.FD)))
 			if opt.Options {
 				fmt.Fprint(tw, "\t"+FormatOptions(o.Options))
 			}
@@ -105,7 +105,8 @@ func OwnerLabel(o Owner) string {
 	return l
 }
 
-func ownerUser(o Owner) string {
+// OwnerUser is the owner's user name, escaped; "-" when unknown.
+func OwnerUser(o Owner) string {
 	if o.Proc == nil || o.Proc.User == "" {
 		return "-"
 	}
@@ -218,13 +219,13 @@ func JSONSockets(socks []Socket) []JSONSocket {
 func ToJSONSocket(s *Socket) JSONSocket {
 	j := JSONSocket{
 		Proto: s.Proto, Family: s.Family, Type: s.Type, State: s.State,
-		Local: toJSONEndpoint(s.Family, &s.Local), Inode: s.Inode,
+		Local: ToJSONEndpoint(s.Family, &s.Local), Inode: s.Inode,
 		RecvQ: s.RecvQ, SendQ: s.SendQ, Timer: s.Timer, PeerInode: s.PeerInode,
 		NetNSName: s.NetNSName, Container: s.Container,
 		Owners: make([]JSONOwner, 0, len(s.Owners)),
 	}
 	if s.Remote != nil {
-		r := toJSONEndpoint(s.Family, s.Remote)
+		r := ToJSONEndpoint(s.Family, s.Remote)
 		j.Remote = &r
 	}
 	if s.UID >= 0 {
@@ -253,7 +254,8 @@ func ToJSONSocket(s *Socket) JSONSocket {
 	return j
 }
 
-func toJSONEndpoint(fam Family, e *Endpoint) JSONEndpoint {
+// ToJSONEndpoint is the contract's JSON form of an endpoint of a socket of family fam.
+func ToJSONEndpoint(fam Family, e *Endpoint) JSONEndpoint {
 	if fam == Local {
 		return JSONEndpoint{Path: ptr(e.Path)}
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/diagnose"
 )
 
 // backend is everything a platform gives the commands, opened once per run
@@ -34,7 +35,7 @@ type backend struct {
 	// netns (0: the one the sockets were read from); nil when the port
 	// cannot be probed at all, and probeSkipped then says why. A nil
 	// result makes why say the probe was not available.
-	prober       func(netns uint64) core.BindProber
+	prober       func(netns uint64) diagnose.BindProber
 	probeSkipped string
 	// notes is what the socket source had to fall back on, once read.
 	notes func() []string

@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/diagnose"
 	"github.com/gosof/gosof/platform/linux"
 )
 
@@ -46,7 +47,7 @@ func openPlatform(opt backendOptions) (*backend, error) {
 		fds:           fds,
 		fdSockets:     sockets,
 		fdsDeniedHint: "run as root, or with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH",
-		prober:        func(netns uint64) core.BindProber { return prober(fs, opt, spaces, netns) },
+		prober:        func(netns uint64) diagnose.BindProber { return prober(fs, opt, spaces, netns) },
 		notes: func() []string {
 			var notes []string
 			for _, s := range srcs {
@@ -85,7 +86,7 @@ func namespacesToRead(fs linux.FS, opt backendOptions) ([]*linux.Namespace, erro
 // --netns names, or (--all-netns) the namespace with inode netns among
 // those read. nil, when that namespace is not among them, makes why say
 // the probe was not available.
-func prober(fs linux.FS, opt backendOptions, spaces []*linux.Namespace, netns uint64) core.BindProber {
+func prober(fs linux.FS, opt backendOptions, spaces []*linux.Namespace, netns uint64) diagnose.BindProber {
 	switch {
 	case opt.netns != "":
 		return &linux.Prober{FS: fs, NS: spaces[0]}

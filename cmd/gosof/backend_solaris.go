@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/diagnose"
 	"github.com/gosof/gosof/platform/solaris"
 )
 
@@ -27,6 +28,6 @@ func openPlatform(opt backendOptions) (*backend, error) {
 		fds:       fds,
 		fdSockets: fds,
 		// fdsDeniedHint: the fdinfo permission error already says to run as root.
-		prober: func(uint64) core.BindProber { return solaris.Prober{} },
+		prober: func(uint64) diagnose.BindProber { return solaris.Prober{} },
 	}, nil
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/gosof/gosof/core/diagnose"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/gosof/gosof/core"
@@ -69,18 +71,18 @@ func whyAction(c *cli.Context) error {
 	missing := core.AttachOptions(b.options, res.Sockets, whyOptionsLimit)
 	// A port conflict is per network namespace: with --all-netns, one
 	// diagnosis (and one probe, inside it) per namespace using the port.
-	var ds []*core.Why
+	var ds []*diagnose.Why
 	for _, g := range byNetNS(res.Sockets, opt.allNetns) {
-		var probe *core.ProbeReport
+		var probe *diagnose.ProbeReport
 		switch {
 		case c.Bool("no-probe"):
-			probe = &core.ProbeReport{Port: port, Skipped: "--no-probe was given", Verdict: core.VerdictNotProbed}
+			probe = &diagnose.ProbeReport{Port: port, Skipped: "--no-probe was given", Verdict: diagnose.VerdictNotProbed}
 		case b.prober == nil:
-			probe = &core.ProbeReport{Port: port, Skipped: b.probeSkipped, Verdict: core.VerdictNotProbed}
+			probe = &diagnose.ProbeReport{Port: port, Skipped: b.probeSkipped, Verdict: diagnose.VerdictNotProbed}
 		default:
-			probe = core.Probe(b.prober(g.netns), port, g.socks)
+			probe = diagnose.Probe(b.prober(g.netns), port, g.socks)
 		}
-		d := core.Diagnose(port, g.socks, probe)
+		d := diagnose.Diagnose(port, g.socks, probe)
 		d.Unseen, d.Missing = res.Unseen, missing
 		ds = append(ds, d)
 	}
@@ -94,9 +96,9 @@ func whyAction(c *cli.Context) error {
 				fmt.Fprintln(c.App.Writer)
 			}
 			fmt.Fprintf(c.App.Writer, "Network namespace %s\n", nsLabel(ds[i], res.Sockets))
-			err = core.WriteWhy(c.App.Writer, d)
+			err = diagnose.WriteWhy(c.App.Writer, d)
 		default:
-			err = core.WriteWhy(c.App.Writer, d)
+			err = diagnose.WriteWhy(c.App.Writer, d)
 		}
 		if err != nil {
 			return err
@@ -106,11 +108,11 @@ func whyAction(c *cli.Context) error {
 		if opt.allNetns {
 			js := make([]any, len(ds))
 			for i, d := range ds {
-				js[i] = core.ToJSONWhy(d)
+				js[i] = diagnose.ToJSONWhy(d)
 			}
 			err = core.EncodeJSON(c.App.Writer, js)
 		} else {
-			err = core.WriteWhyJSON(c.App.Writer, ds[0])
+			err = diagnose.WriteWhyJSON(c.App.Writer, ds[0])
 		}
 		if err != nil {
 			return err
@@ -183,7 +185,7 @@ func byNetNS(socks []core.Socket, split bool) []nsGroup {
 }
 
 // nsLabel names the namespace of a diagnosis for its heading.
-func nsLabel(d *core.Why, socks []core.Socket) string {
+func nsLabel(d *diagnose.Why, socks []core.Socket) string {
 	for i := range socks {
 		if len(d.Sockets) > 0 && socks[i].NetNS == d.Sockets[0].NetNS {
 			s := &socks[i]
