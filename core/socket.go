@@ -147,7 +147,7 @@ type Owner struct {
 type Process struct {
 	PID  int
 	Comm string // short command name, raw: escape before printing
-	UID  int64  // real uid; -1 if unknown
+	UID  int64  // effective uid, as ps and lsof show it (Linux: /proc/PID/status Uid, second field; Solaris: psinfo pr_euid); -1 if unknown
 	User string // user name for UID, or the number when it has none
 	// Start identifies this incarnation of PID (Linux: /proc/[pid]/stat
 	// starttime in clock ticks; Solaris: psinfo pr_start in nanoseconds), so

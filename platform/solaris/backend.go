@@ -216,7 +216,7 @@ func (b *Backend) Process(pid int) (*core.Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &core.Process{PID: pid, Comm: ps.Fname, UID: int64(ps.UID), Start: ps.Start}
+	p := &core.Process{PID: pid, Comm: ps.Fname, UID: int64(ps.EUID), Start: ps.Start}
 	if b.numericUsers {
 		p.User = strconv.FormatInt(p.UID, 10)
 	}
