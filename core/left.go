@@ -2,7 +2,6 @@ package core
 
 import (
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -151,17 +150,6 @@ func relLeftGroups(socks []Socket, local bool, reuseAddr *bool) []string {
 		out = append(out, line)
 	}
 	return out
-}
-
-// WriteLeft prints LeftLines, one per line.
-func WriteLeft(w io.Writer, l *Left) error {
-	var b strings.Builder
-	for _, line := range LeftLines(l) {
-		b.WriteString(line)
-		b.WriteByte('\n')
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 func relPlural(n int, noun string) string {

@@ -37,9 +37,6 @@ func NewBackend(mib func() ([]Group, error), proc string, bo binary.ByteOrder) *
 	return &Backend{mib: mib, proc: proc, order: bo}
 }
 
-// ByteOrder is the byte order of the backend's MIB bytes and /proc files.
-func (b *Backend) ByteOrder() binary.ByteOrder { return b.order }
-
 // MIB reads and decodes one MIB reply.
 func (b *Backend) MIB() (*MIB, error) {
 	groups, err := b.mib()
