@@ -72,7 +72,7 @@ func TestJSONGolden(t *testing.T) {
 	goldenFile(t, "sockets.json.golden", b.Bytes())
 }
 
-// TestJSONContract checks the fields scripts rely on (../shared/CONTRACT.md)
+// TestJSONContract checks the fields scripts rely on (docs/contract.md)
 // by decoding, independently of the golden file's formatting.
 func TestJSONContract(t *testing.T) {
 	socks := sample()

@@ -165,7 +165,7 @@ func OwnerPIDs(socks []Socket) []int {
 	return slices.Compact(pids)
 }
 
-// JSON shapes, as ../shared/CONTRACT.md fixes them.
+// JSON shapes, as docs/contract.md fixes them.
 type (
 	JSONSocket struct {
 		Proto  Proto         `json:"proto"`

@@ -33,7 +33,7 @@ const (
 	Local Family = "unix"
 )
 
-// State is a socket state, spelled as ../shared/CONTRACT.md spells it.
+// State is a socket state, spelled as docs/contract.md spells it.
 type State string
 
 // TCP states (RFC 793 names, as netstat prints them).
