@@ -52,7 +52,7 @@ func WriteTable(w io.Writer, socks []Socket, opt TableOptions) error {
 			continue
 		}
 		for _, o := range s.Owners {
-			fmt.Fprintf(tw, "%s%s\t%s\t%s", row, OwnerLabel(o), OwnerUser(o), dash(o.FD >= 0, strconv.Itoa(o.FD)))
+			fmt.Fprintf(tw, "%s%s\t%s\t%s", row, OwnerLabel(o), OwnerUser(o), Dash(o.FD >= 0, strconv.Itoa(o.FD)))
 			if opt.Options {
 				fmt.Fprint(tw, "\t"+FormatOptions(o.Options))
 			}
@@ -62,7 +62,8 @@ func WriteTable(w io.Writer, socks []Socket, opt TableOptions) error {
 	return tw.Flush()
 }
 
-func dash(ok bool, s string) string {
+// Dash is s, or "-" when there is none (!ok or empty).
+func Dash(ok bool, s string) string {
 	if !ok || s == "" {
 		return "-"
 	}
@@ -80,7 +81,7 @@ func NetNSLabel(s *Socket) string {
 	if s.NetNSName != "" {
 		return Escape(s.NetNSName)
 	}
-	return dash(s.NetNS != 0, strconv.FormatUint(s.NetNS, 10))
+	return Dash(s.NetNS != 0, strconv.FormatUint(s.NetNS, 10))
 }
 
 // ProtoLabel is the protocol as netstat prints it: tcp, tcp6, udp6, unix...
@@ -117,7 +118,7 @@ func OwnerUser(o Owner) string {
 // a unix path escaped ("-" when unnamed).
 func FormatEndpoint(fam Family, e *Endpoint) string {
 	if fam == Local {
-		return dash(true, Escape(e.Path))
+		return Dash(true, Escape(e.Path))
 	}
 	if !e.Addr.IsValid() {
 		return "*:" + strconv.Itoa(int(e.Port))

@@ -225,10 +225,10 @@ func compareSockets(a, b *Socket) int {
 			return c
 		}
 	}
-	if c := compareEndpoint(&a.Local, &b.Local); c != 0 {
+	if c := CompareEndpoint(&a.Local, &b.Local); c != 0 {
 		return c
 	}
-	if c := compareEndpoint(a.Remote, b.Remote); c != 0 {
+	if c := CompareEndpoint(a.Remote, b.Remote); c != 0 {
 		return c
 	}
 	if c := cmp.Compare(a.Family, b.Family); c != 0 {
@@ -245,7 +245,9 @@ func protoRank(p Proto) int {
 	return slices.Index(Protos, p)
 }
 
-func compareEndpoint(a, b *Endpoint) int {
+// CompareEndpoint orders endpoints as the contract orders sockets: nil
+// first, then by address, port and path.
+func CompareEndpoint(a, b *Endpoint) int {
 	switch {
 	case a == nil && b == nil:
 		return 0

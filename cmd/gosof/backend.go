@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/core/diagnose"
+	"github.com/gosof/gosof/core/release"
 )
 
 // backend is everything a platform gives the commands, opened once per run
@@ -67,6 +68,11 @@ func openBackend(opt backendOptions) (*backend, error) {
 
 func (b *backend) resolver() *core.Resolver {
 	return &core.Resolver{Sockets: b.sockets, Owners: b.owners, Prescan: b.prescan}
+}
+
+// releaser is what kill and close need of the backend.
+func (b *backend) releaser() release.Backend {
+	return release.Backend{Resolver: b.resolver(), Signaller: b.signaller, Closer: b.closer, Options: b.options}
 }
 
 // sourceNotes is what the socket source had to fall back on.
