@@ -180,7 +180,7 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 	for _, pc := range whySortedCounts(linger) {
 		o := pc.Owner
 		w.Warnings = append(w.Warnings, Warning{Kind: "linger_abort", Owner: &o, Count: pc.Count,
-			Message: whyPlural(pc.Count, "socket") + " of " + core.OwnerLabel(o) + " set SO_LINGER {on, 0s}: close() sends RST " +
+			Message: core.Plural(pc.Count, "socket") + " of " + core.OwnerLabel(o) + " set SO_LINGER {on, 0s}: close() sends RST " +
 				"instead of FIN and discards unsent data; the peer sees \"connection reset by peer\"."})
 	}
 	for _, pc := range whySortedCounts(recvq) {
@@ -189,7 +189,7 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 		}
 		o := pc.Owner
 		w.Warnings = append(w.Warnings, Warning{Kind: "recv_q", Owner: &o, Count: pc.Count,
-			Message: whyPlural(pc.Count, "connection") + " of " + core.OwnerLabel(o) + " have at least " +
+			Message: core.Plural(pc.Count, "connection") + " of " + core.OwnerLabel(o) + " have at least " +
 				strconv.Itoa(LargeRecvQ/1024) + " KiB waiting in Recv-Q: the program is not reading them."})
 	}
 	for i := range w.Listeners {
@@ -303,13 +303,6 @@ func whyStateRank(s core.State) int {
 		return i
 	}
 	return len(core.AllStates)
-}
-
-func whyPlural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 // ownersLabel names the processes holding a socket: "4242/java and 4243/java".

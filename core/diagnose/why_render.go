@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/gosof/gosof/core"
 )
@@ -56,15 +55,15 @@ func WriteWhy(w io.Writer, d *Why) error {
 		whyWriteCloseWait(&b, p, cw)
 	}
 	if tw := d.TimeWait; tw != nil {
-		fmt.Fprintf(&b, "\nTIME_WAIT: %s no process holds%s.\n", whyPlural(tw.Count, "connection"), whyTimerLeft(tw))
-		b.WriteString("  This side closed first; the kernel keeps them for a while (60s on Linux) to\n" +
+		fmt.Fprintf(&b, "\nTIME_WAIT: %s no process holds%s.\n", core.Plural(tw.Count, "connection"), whyTimerLeft(tw))
+		b.WriteString("  This side closed first; the kernel keeps them for a while (" + core.Seconds(core.LinuxTimeWait) + " on Linux) to\n" +
 			"  catch late packets, then drops them by itself. Killing processes does not remove\n" +
 			"  them. A server that sets SO_REUSEADDR can bind over TIME_WAIT (on Linux only if\n" +
 			"  the socket they came from had SO_REUSEADDR set too); the bind probe shows what\n" +
 			"  works now.\n")
 	}
 	if fw := d.FinWait2; fw != nil {
-		fmt.Fprintf(&b, "\nFIN_WAIT2 (orphaned): %s no process holds%s.\n", whyPlural(fw.Count, "connection"), whyTimerLeft(fw))
+		fmt.Fprintf(&b, "\nFIN_WAIT2 (orphaned): %s no process holds%s.\n", core.Plural(fw.Count, "connection"), whyTimerLeft(fw))
 		b.WriteString("  The program closed them and the peer has not closed its side yet; the kernel\n" +
 			"  drops them after net.ipv4.tcp_fin_timeout. Killing processes does not remove them.\n")
 	}
@@ -113,7 +112,7 @@ func whyWriteCloseWait(b *strings.Builder, port string, cw *CloseWaitNote) {
 		}
 		who = whyJoinAnd(names)
 	}
-	fmt.Fprintf(b, "\nCLOSE_WAIT: %s held by %s.\n", whyPlural(cw.Count, "connection"), who)
+	fmt.Fprintf(b, "\nCLOSE_WAIT: %s held by %s.\n", core.Plural(cw.Count, "connection"), who)
 	prog := "the program"
 	if len(cw.Procs) == 1 {
 		prog = core.OwnerLabel(cw.Procs[0].Owner)
@@ -214,27 +213,21 @@ func whyTimerLeft(n *TimerNote) string {
 	if !n.Known {
 		return ""
 	}
-	if whyRoundSecs(n.MinLeft) == whyRoundSecs(n.MaxLeft) {
+	if core.Seconds(n.MinLeft) == core.Seconds(n.MaxLeft) {
 		if n.Count == 1 {
-			return "; gone in " + whyRoundSecs(n.MaxLeft)
+			return "; gone in " + core.Seconds(n.MaxLeft)
 		}
-		return "; all gone in " + whyRoundSecs(n.MaxLeft)
+		return "; all gone in " + core.Seconds(n.MaxLeft)
 	}
-	return "; all gone within " + whyRoundSecs(n.MaxLeft) + " (the first in " + whyRoundSecs(n.MinLeft) + ")"
+	return "; all gone within " + core.Seconds(n.MaxLeft) + " (the first in " + core.Seconds(n.MinLeft) + ")"
 }
 
-// roundSecs rounds up to whole seconds: never promise less than the timer.
-func whyRoundSecs(d time.Duration) string {
-	s := (d + time.Second - 1) / time.Second
-	return strconv.FormatInt(int64(s), 10) + "s"
-}
-
-// whyCount is whyPlural that says "no" for none.
+// whyCount is core.Plural that says "no" for none.
 func whyCount(n int, noun string) string {
 	if n == 0 {
 		return "no " + noun + "s"
 	}
-	return whyPlural(n, noun)
+	return core.Plural(n, noun)
 }
 
 // whyHolders is "4242/server" or "4242/server, 4243/worker"; "-" for none.

@@ -73,10 +73,10 @@ func NewClosePlan(res *core.Result, opt CloseOptions) *ClosePlan {
 // expiry says when the kernel drops an orphaned socket by itself.
 func relExpiry(s *core.Socket) string {
 	if s.Timer != core.TimerNone && s.Expires > 0 {
-		return ", or wait: the kernel drops it within " + relSeconds(s.Expires)
+		return ", or wait: the kernel drops it within " + core.Seconds(s.Expires)
 	}
 	if s.State == core.TimeWait {
-		return ", or wait: TIME_WAIT ends by itself (60s on Linux)"
+		return ", or wait: TIME_WAIT ends by itself (" + core.Seconds(core.LinuxTimeWait) + " on Linux)"
 	}
 	return ""
 }
@@ -240,7 +240,7 @@ func relLeftHint(st core.State) string {
 	case core.LastAck:
 		return " (waiting for the peer to acknowledge our FIN)"
 	case core.TimeWait:
-		return " (ends by itself within 60s)"
+		return " (ends by itself within " + core.Seconds(core.LinuxTimeWait) + ")"
 	}
 	return ""
 }

@@ -3,7 +3,6 @@ package release
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -124,7 +123,7 @@ func relLeftGroups(socks []core.Socket, local bool, reuseAddr *bool) []string {
 		if len(g) == 0 {
 			continue
 		}
-		line := fmt.Sprintf("%s in %s, no process holds %s", relPlural(len(g), "socket"), st, relThem(len(g)))
+		line := fmt.Sprintf("%s in %s, no process holds %s", core.Plural(len(g), "socket"), st, relThem(len(g)))
 		var longest time.Duration
 		for i := range g {
 			if g[i].Timer != core.TimerNone {
@@ -133,9 +132,9 @@ func relLeftGroups(socks []core.Socket, local bool, reuseAddr *bool) []string {
 		}
 		switch {
 		case longest > 0:
-			line += ", gone within " + relSeconds(longest)
+			line += ", gone within " + core.Seconds(longest)
 		case st == core.TimeWait:
-			line += ", gone within 60s"
+			line += ", gone within " + core.Seconds(core.LinuxTimeWait)
 		default:
 			line += ", the kernel drops " + relThem(len(g)) + " after its timeouts"
 		}
@@ -154,26 +153,9 @@ func relLeftGroups(socks []core.Socket, local bool, reuseAddr *bool) []string {
 	return out
 }
 
-func relPlural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
-
 func relThem(n int) string {
 	if n == 1 {
 		return "it"
 	}
 	return "them"
-}
-
-// relSeconds prints a remaining time in whole seconds, rounded up: "gone
-// within 42s" must not promise less than the kernel's timer.
-func relSeconds(d time.Duration) string {
-	return strconv.FormatInt(int64(relRoundUp(d)/time.Second), 10) + "s"
-}
-
-func relRoundUp(d time.Duration) time.Duration {
-	return ((d + time.Second - 1) / time.Second) * time.Second
 }

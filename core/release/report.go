@@ -106,7 +106,7 @@ func WriteKillPlan(w io.Writer, p *KillPlan) error {
 	}
 	if n := len(p.Orphans); n > 0 {
 		fmt.Fprintf(&b, "no process holds %s (%s): kill cannot release %s; see 'gosof close --abort'\n",
-			relPlural(n, "matched socket"), relStateCounts(p.Orphans), relThem(n))
+			core.Plural(n, "matched socket"), relStateCounts(p.Orphans), relThem(n))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -141,10 +141,10 @@ func (p *ClosePlan) headline() string {
 	}
 	var parts []string
 	if sh > 0 {
-		parts = append(parts, fmt.Sprintf("shut down %s through a duplicate of the holder's descriptor (the holder keeps running, the peer gets a FIN)", relPlural(sh, "socket")))
+		parts = append(parts, fmt.Sprintf("shut down %s through a duplicate of the holder's descriptor (the holder keeps running, the peer gets a FIN)", core.Plural(sh, "socket")))
 	}
 	if ab > 0 {
-		parts = append(parts, fmt.Sprintf("abort %s (the kernel resets the connection, both ends see the reset)", relPlural(ab, "socket")))
+		parts = append(parts, fmt.Sprintf("abort %s (the kernel resets the connection, both ends see the reset)", core.Plural(ab, "socket")))
 	}
 	if len(parts) == 0 {
 		return "nothing to close"
@@ -187,7 +187,7 @@ func WriteClosePlan(w io.Writer, p *ClosePlan) error {
 	}
 	if n := len(p.Listeners); n > 0 {
 		fmt.Fprintf(&b, "left alone: %s (closing a listener silently breaks its server; add --listen to close %s):\n",
-			relPlural(n, "LISTEN socket"), relThem(n))
+			core.Plural(n, "LISTEN socket"), relThem(n))
 		for i := range p.Listeners {
 			s := &p.Listeners[i]
 			var who []string
@@ -231,7 +231,7 @@ func WriteCloseReport(w io.Writer, r *CloseReport, l *Left) error {
 		}
 		for _, k := range order {
 			g := groups[k]
-			fmt.Fprintf(&b, "%s, e.g. %s: %s\n", relPlural(len(g), "socket"), relSocketLine(&g[0].Socket), g[0].describe())
+			fmt.Fprintf(&b, "%s, e.g. %s: %s\n", core.Plural(len(g), "socket"), relSocketLine(&g[0].Socket), g[0].describe())
 		}
 	}
 	if l != nil {
