@@ -1,7 +1,6 @@
 package linux
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
@@ -11,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/gosof/gosof/internal/sysfile"
 
 	"golang.org/x/sys/unix"
 
@@ -371,11 +372,8 @@ func readSmall(path string, buf []byte) ([]byte, error) {
 }
 
 func procErr(pid int, err error) error {
-	switch {
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, unix.ESRCH):
-		return fmt.Errorf("process %d: %w", pid, core.ErrGone)
-	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("process %d: %w", pid, core.ErrPermission)
+	if s := sysfile.Sentinel(err); s != nil {
+		return fmt.Errorf("process %d: %w", pid, s)
 	}
 	return fmt.Errorf("process %d: %w", pid, err)
 }

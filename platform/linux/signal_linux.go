@@ -1,12 +1,12 @@
 package linux
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/gosof/gosof/internal/sysfile"
 
 	"golang.org/x/sys/unix"
 
@@ -33,10 +33,10 @@ type Signaller struct {
 // stat reads /proc/[pid]/stat.
 func (s *Signaller) stat(pid int) (procStat, error) {
 	b, err := readFile(s.FS.Path(strconv.Itoa(pid), "stat"))
-	switch {
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, unix.ESRCH):
+	switch sentinel := sysfile.Sentinel(err); {
+	case sentinel == core.ErrGone:
 		return procStat{}, fmt.Errorf("process %d: %w", pid, core.ErrGone)
-	case errors.Is(err, fs.ErrPermission):
+	case sentinel == core.ErrPermission:
 		return procStat{}, fmt.Errorf("process %d: read /proc/%d/stat: %w", pid, pid, core.ErrPermission)
 	case err != nil:
 		return procStat{}, fmt.Errorf("process %d: %w", pid, err)

@@ -4,13 +4,14 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+
+	"github.com/gosof/gosof/internal/sysfile"
 
 	"github.com/gosof/gosof/core"
 )
@@ -279,30 +280,11 @@ const maxProcFile = 1 << 20
 // core.ErrGone and "permission denied" to core.ErrPermission.
 func (b *Backend) readProc(elem ...string) ([]byte, error) {
 	path := filepath.Join(append([]string{b.proc}, elem...)...)
-	raw, err := readBounded(path, maxProcFile)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("%s: %w", path, core.ErrGone)
-	case errors.Is(err, fs.ErrPermission):
-		return nil, fmt.Errorf("%s: %w", path, core.ErrPermission)
+	raw, err := sysfile.ReadBounded(path, maxProcFile)
+	if s := sysfile.Sentinel(err); s != nil {
+		return nil, fmt.Errorf("%s: %w", path, s)
 	}
 	return raw, err
-}
-
-func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	raw, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(raw)) > limit {
-		return nil, fmt.Errorf("%s: larger than %d bytes", path, limit)
-	}
-	return raw, nil
 }
 
 // hostOrder is this machine's byte order, for the live backend.
