@@ -19,7 +19,7 @@ import (
 	"github.com/gosof/gosof/core"
 )
 
-// Netlink constants (linux/netlink.h, linux/sock_diag.h).
+// netlink constants (linux/netlink.h, linux/sock_diag.h).
 const (
 	nlmsgHdrLen = 16 // sizeof(struct nlmsghdr)
 	nlaHdrLen   = 4  // sizeof(struct nlattr)

@@ -15,9 +15,6 @@ type FS struct {
 	Proc string // e.g. "/proc"
 }
 
-// NewFS roots the readers at a /proc mount point.
-func NewFS(proc string) FS { return FS{Proc: proc} }
-
 // DefaultFS is the live /proc.
 func DefaultFS() FS { return FS{Proc: "/proc"} }
 

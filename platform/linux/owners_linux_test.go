@@ -122,7 +122,7 @@ func scanAsNobody() {
 	if proc == "1" {
 		proc = "/proc"
 	}
-	o := &Owners{FS: NewFS(proc)}
+	o := &Owners{FS: FS{Proc: proc}}
 	_, denied, err := o.Scan(func(uint64) bool { return true })
 	json.NewEncoder(os.Stdout).Encode(map[string]any{"denied": denied, "err": fmt.Sprint(err), "message": o.unseen(denied).Message()})
 }

@@ -299,7 +299,7 @@ func pidReuseInNamespace(t *testing.T) {
 		t.Skipf("mount proc: %v", err)
 	}
 	t.Cleanup(func() { unix.Unmount(dir, unix.MNT_DETACH) })
-	fsys := NewFS(dir)
+	fsys := FS{Proc: dir}
 
 	for _, sg := range []struct {
 		name string

@@ -20,7 +20,7 @@ type Sockets struct {
 	FS          FS
 	ProcNetOnly bool
 	// Order is the byte order of the host that wrote the /proc/net files
-	// (see ParseProcNetInet); nil means this host's, binary.NativeEndian.
+	// (see parseProcNetInet); nil means this host's, binary.NativeEndian.
 	Order binary.ByteOrder
 	// NS, when set, reads that network namespace (--netns, --all-netns)
 	// instead of gosof's own, and labels every socket with it.
