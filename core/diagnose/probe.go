@@ -95,20 +95,20 @@ func Probe(p BindProber, port uint16, socks []core.Socket) *ProbeReport {
 			case errors.Is(err, ErrAddrInUse):
 				at.InUse = true
 				at.Err = "address already in use"
-				at.Blockers = probeBlockers(socks, a)
+				at.Blockers = blockers(socks, a)
 			default:
 				at.Err = err.Error()
 			}
 			r.Attempts = append(r.Attempts, at)
 		}
 	}
-	r.Verdict = probeVerdict(r.Attempts)
+	r.Verdict = verdict(r.Attempts)
 	return r
 }
 
 // verdict judges the probe as a typical server would meet it: one that
 // binds the wildcard address (0.0.0.0 or ::).
-func probeVerdict(atts []ProbeAttempt) Verdict {
+func verdict(atts []ProbeAttempt) Verdict {
 	ok, inUse := 0, 0
 	wildPlain, wildReuse := true, true
 	for _, a := range atts {
@@ -141,11 +141,11 @@ func probeVerdict(atts []ProbeAttempt) Verdict {
 
 // blockers picks the TCP sockets on the port whose local address overlaps
 // a: with SO_REUSEADDR, listeners first.
-func probeBlockers(socks []core.Socket, a netip.Addr) []*core.Socket {
+func blockers(socks []core.Socket, a netip.Addr) []*core.Socket {
 	var all, listeners []*core.Socket
 	for i := range socks {
 		s := &socks[i]
-		if s.Proto != core.TCP || !probeOverlaps(a, s) {
+		if s.Proto != core.TCP || !overlaps(a, s) {
 			continue
 		}
 		all = append(all, s)
@@ -162,7 +162,7 @@ func probeBlockers(socks []core.Socket, a netip.Addr) []*core.Socket {
 // overlaps reports whether binding probe address a (with IPV6_V6ONLY off
 // for "::", as Go, Java and most servers leave it) conflicts by address
 // with socket s's local address.
-func probeOverlaps(a netip.Addr, s *core.Socket) bool {
+func overlaps(a netip.Addr, s *core.Socket) bool {
 	l := s.Local.Addr
 	if !l.IsValid() {
 		return true

@@ -122,7 +122,7 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 			w.Listeners = append(w.Listeners, whyListener(s))
 			continue
 		}
-		owners := whyOnePerProcess(s.Owners)
+		owners := onePerProcess(s.Owners)
 		key := string(s.Proto) + "/" + string(s.State) + "/" + whyPIDKey(owners)
 		g := groups[key]
 		if g == nil {
@@ -198,7 +198,7 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 			w.Warnings = append(w.Warnings, Warning{Kind: "accept_queue_full", Socket: l.Socket, Count: int(l.AcceptQueue),
 				Message: "The listener on " + core.FormatLocal(l.Socket) + " has " + strconv.FormatUint(l.AcceptQueue, 10) +
 					" connections waiting for accept() with a backlog of " + strconv.FormatUint(l.Backlog, 10) +
-					": its accept queue is full, new connections are dropped; " + whyOwners(l.Socket.Owners) +
+					": its accept queue is full, new connections are dropped; " + ownersLabel(l.Socket.Owners) +
 					" is not calling accept() fast enough."})
 		}
 	}
@@ -241,7 +241,7 @@ func whyListener(s *core.Socket) Listener {
 }
 
 // onePerProcess keeps the first owner of each process.
-func whyOnePerProcess(owners []core.Owner) []core.Owner {
+func onePerProcess(owners []core.Owner) []core.Owner {
 	var out []core.Owner
 	for _, o := range owners {
 		if !slices.ContainsFunc(out, func(x core.Owner) bool { return x.PID == o.PID }) {
@@ -306,8 +306,8 @@ func whyStateRank(s core.State) int {
 }
 
 // ownersLabel names the processes holding a socket: "4242/java and 4243/java".
-func whyOwners(owners []core.Owner) string {
-	owners = whyOnePerProcess(owners)
+func ownersLabel(owners []core.Owner) string {
+	owners = onePerProcess(owners)
 	if len(owners) == 0 {
 		return "no process"
 	}

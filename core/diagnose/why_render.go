@@ -159,7 +159,7 @@ func whyWriteProbe(b *strings.Builder, r *ProbeReport) {
 			}
 			holder := "no process"
 			if len(s.Owners) > 0 {
-				holder = whyHolders(whyOnePerProcess(s.Owners))
+				holder = whyHolders(onePerProcess(s.Owners))
 			}
 			fmt.Fprintf(b, "    %s %s %s%s, held by %s\n", core.ProtoLabel(s), s.State, core.FormatLocal(s), whyRemoteSuffix(s), holder)
 		}

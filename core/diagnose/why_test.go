@@ -257,7 +257,7 @@ func TestProbeOverlaps(t *testing.T) {
 		{"::1", sock(core.Inet6, "fe80::1", nil), false},
 		{"::1", sock(core.Inet6, "::ffff:127.0.0.1", nil), false},
 	} {
-		if got := probeOverlaps(netip.MustParseAddr(tc.probe), tc.s); got != tc.want {
+		if got := overlaps(netip.MustParseAddr(tc.probe), tc.s); got != tc.want {
 			t.Errorf("probe %s vs %s %s (v6only %v): %v, want %v", tc.probe, tc.s.Family, tc.s.Local.Addr, tc.s.Owners, got, tc.want)
 		}
 	}

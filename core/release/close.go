@@ -58,10 +58,10 @@ func NewClosePlan(res *core.Result, opt CloseOptions) *ClosePlan {
 			it.Skip = fmt.Sprintf("%s sockets cannot be closed apart from their process; only TCP can", s.Proto)
 		case opt.Abort:
 			it.Method = Abort
-		case relShutdownOwner(&s) < 0 && s.HasOwners():
+		case shutdownOwner(&s) < 0 && s.HasOwners():
 			it.Skip = "the platform does not tell which descriptor holds it; try --abort"
 		case !s.HasOwners():
-			it.Skip = "no process holds it, so there is no descriptor to shut down; try --abort" + relExpiry(&s)
+			it.Skip = "no process holds it, so there is no descriptor to shut down; try --abort" + expiry(&s)
 		default:
 			it.Method = Shutdown
 		}
@@ -71,7 +71,7 @@ func NewClosePlan(res *core.Result, opt CloseOptions) *ClosePlan {
 }
 
 // expiry says when the kernel drops an orphaned socket by itself.
-func relExpiry(s *core.Socket) string {
+func expiry(s *core.Socket) string {
 	if s.Timer != core.TimerNone && s.Expires > 0 {
 		return ", or wait: the kernel drops it within " + core.Seconds(s.Expires)
 	}
@@ -82,7 +82,7 @@ func relExpiry(s *core.Socket) string {
 }
 
 // shutdownOwner is the index of the first owner whose descriptor is known.
-func relShutdownOwner(s *core.Socket) int {
+func shutdownOwner(s *core.Socket) int {
 	return slices.IndexFunc(s.Owners, func(o core.Owner) bool { return o.FD >= 0 && o.Proc != nil })
 }
 
@@ -198,7 +198,7 @@ func (o *CloseOutcome) setErr(err error) {
 func (r *CloseReport) Settle(now []core.Socket) {
 	for i := range r.Outcomes {
 		o := &r.Outcomes[i]
-		j := slices.IndexFunc(now, func(s core.Socket) bool { return relSameSocket(&s, &o.Socket) })
+		j := slices.IndexFunc(now, func(s core.Socket) bool { return sameSocket(&s, &o.Socket) })
 		switch {
 		case j >= 0 && (o.Fate == SocketClosed || o.Fate == SocketGone):
 			o.Fate, o.State = SocketLeft, now[j].State
@@ -220,7 +220,7 @@ func (o *CloseOutcome) describe() string {
 		if o.Method == Abort {
 			how = "aborted"
 		}
-		return fmt.Sprintf("%s, but still there in %s%s", how, o.State, relLeftHint(o.State))
+		return fmt.Sprintf("%s, but still there in %s%s", how, o.State, leftHint(o.State))
 	case SocketGone:
 		return "already gone"
 	case SocketSkipped:
@@ -233,7 +233,7 @@ func (o *CloseOutcome) describe() string {
 }
 
 // leftHint explains why a socket we shut down can linger.
-func relLeftHint(st core.State) string {
+func leftHint(st core.State) string {
 	switch st {
 	case core.FinWait1, core.FinWait2:
 		return " (our FIN is sent; the peer has not closed its end yet)"
@@ -246,7 +246,7 @@ func relLeftHint(st core.State) string {
 }
 
 // stateCounts is "2000 CLOSE_WAIT, 1 LISTEN", states in TCP order.
-func relStateCounts(socks []core.Socket) string {
+func stateCounts(socks []core.Socket) string {
 	counts := map[core.State]int{}
 	for i := range socks {
 		counts[socks[i].State]++

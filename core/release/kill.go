@@ -77,7 +77,7 @@ func NewKillPlan(res *core.Result, protect []Protected) *KillPlan {
 				}
 				byPID[o.PID] = it
 			}
-			if n := len(it.Sockets); n > 0 && relSameSocket(&it.Sockets[n-1], &s) {
+			if n := len(it.Sockets); n > 0 && sameSocket(&it.Sockets[n-1], &s) {
 				it.Sockets[n-1].Owners = append(it.Sockets[n-1].Owners, o)
 				continue
 			}
@@ -273,7 +273,7 @@ func relErrFate(err error) Fate {
 	return Failed
 }
 
-// describeFate is the outcome in words: "exited after TERM (0.12s)".
+// describe is the outcome in words: "exited after TERM (0.12s)".
 func (o *KillOutcome) describe(p *KillPlan) string {
 	first := core.SignalName(p.Signal)
 	switch o.Fate {
@@ -314,7 +314,7 @@ func relRound(d time.Duration) time.Duration {
 
 // sameSocket reports whether a and b are the same kernel socket: the same
 // inode where the platform has one, else the same protocol and ends.
-func relSameSocket(a, b *core.Socket) bool {
+func sameSocket(a, b *core.Socket) bool {
 	if a.Inode != 0 || b.Inode != 0 {
 		return a.Inode == b.Inode && a.Proto == b.Proto
 	}

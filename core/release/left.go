@@ -41,7 +41,7 @@ func Look(r *core.Resolver, f *core.Filter, pending []core.Socket, wait time.Dur
 			return nil, err
 		}
 		still := slices.ContainsFunc(pending, func(p core.Socket) bool {
-			return slices.ContainsFunc(res.Sockets, func(s core.Socket) bool { return relSameSocket(&s, &p) })
+			return slices.ContainsFunc(res.Sockets, func(s core.Socket) bool { return sameSocket(&s, &p) })
 		})
 		if !still || !time.Now().Add(pause).Before(deadline) {
 			return &Left{Ports: f.Ports, Side: f.Side, Sockets: res.Sockets, Unseen: res.Unseen}, nil
@@ -52,7 +52,7 @@ func Look(r *core.Resolver, f *core.Filter, pending []core.Socket, wait time.Dur
 }
 
 // onPort keeps the sockets whose port on side falls in r.
-func relOnPort(socks []core.Socket, r core.PortRange, side core.Side) []core.Socket {
+func onPort(socks []core.Socket, r core.PortRange, side core.Side) []core.Socket {
 	f := core.Filter{Ports: []core.PortRange{r}, Side: side}
 	var out []core.Socket
 	for i := range socks {
@@ -75,7 +75,7 @@ func LeftLines(l *Left) []string {
 		if l.Side != core.SideLocal {
 			name += " (side " + l.Side.String() + ")"
 		}
-		socks := relOnPort(l.Sockets, r, l.Side)
+		socks := onPort(l.Sockets, r, l.Side)
 		if len(socks) == 0 {
 			if l.Side == core.SideLocal {
 				lines = append(lines, name+": free")
@@ -84,7 +84,7 @@ func LeftLines(l *Left) []string {
 			}
 			continue
 		}
-		for _, g := range relLeftGroups(socks, l.Side == core.SideLocal, l.ReuseAddr) {
+		for _, g := range leftGroups(socks, l.Side == core.SideLocal, l.ReuseAddr) {
 			lines = append(lines, name+": "+g)
 		}
 	}
@@ -93,7 +93,7 @@ func LeftLines(l *Left) []string {
 
 // leftGroups describes the held sockets owner by owner, then the
 // orphans state by state.
-func relLeftGroups(socks []core.Socket, local bool, reuseAddr *bool) []string {
+func leftGroups(socks []core.Socket, local bool, reuseAddr *bool) []string {
 	var out []string
 	held := map[string][]core.Socket{}
 	var holders []string
@@ -115,7 +115,7 @@ func relLeftGroups(socks []core.Socket, local bool, reuseAddr *bool) []string {
 		held[key] = append(held[key], s)
 	}
 	for _, h := range holders {
-		out = append(out, fmt.Sprintf("%s held by %s", relStateCounts(held[h]), h))
+		out = append(out, fmt.Sprintf("%s held by %s", stateCounts(held[h]), h))
 	}
 	listening := slices.ContainsFunc(socks, func(s core.Socket) bool { return s.State == core.Listen })
 	for _, st := range core.AllStates {

@@ -15,7 +15,7 @@ import (
 const relPlanRows = 20
 
 // socketLine is one socket on one line: "tcp 127.0.0.1:30116 -> 127.0.0.1:51422 ESTABLISHED".
-func relSocketLine(s *core.Socket) string {
+func socketLine(s *core.Socket) string {
 	l := core.ProtoLabel(s) + " " + core.FormatLocal(s)
 	if s.Remote != nil {
 		l += " -> " + core.FormatRemote(s)
@@ -47,7 +47,7 @@ func relProcLabel(p *core.Process) string {
 	return core.OwnerLabel(core.Owner{PID: p.PID, Proc: p})
 }
 
-// killHeadline says what the plan sends to how many processes.
+// headline says what the plan sends to how many processes.
 func (p *KillPlan) headline() string {
 	sig := core.SignalName(p.Signal)
 	n := strconv.Itoa(p.Processes()) + " processes"
@@ -89,11 +89,11 @@ func WriteKillPlan(w io.Writer, p *KillPlan) error {
 			lead := fmt.Sprintf("%d\t%s\t%s\t%s\t", it.Proc.PID, comm, relProcUser(it.Proc), action)
 			for j := range it.Sockets {
 				if j == relPlanRows/2 && len(it.Sockets) > relPlanRows {
-					fmt.Fprintf(tw, "\t\t\t\t... and %d more: %s\n", len(it.Sockets)-j, relStateCounts(it.Sockets[j:]))
+					fmt.Fprintf(tw, "\t\t\t\t... and %d more: %s\n", len(it.Sockets)-j, stateCounts(it.Sockets[j:]))
 					break
 				}
 				s := &it.Sockets[j]
-				fmt.Fprintf(tw, "%s%s%s\n", lead, relSocketLine(s), relFDList(s.Owners))
+				fmt.Fprintf(tw, "%s%s%s\n", lead, socketLine(s), relFDList(s.Owners))
 				lead = "\t\t\t\t"
 			}
 		}
@@ -106,7 +106,7 @@ func WriteKillPlan(w io.Writer, p *KillPlan) error {
 	}
 	if n := len(p.Orphans); n > 0 {
 		fmt.Fprintf(&b, "no process holds %s (%s): kill cannot release %s; see 'gosof close --abort'\n",
-			core.Plural(n, "matched socket"), relStateCounts(p.Orphans), relThem(n))
+			core.Plural(n, "matched socket"), stateCounts(p.Orphans), relThem(n))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -128,7 +128,7 @@ func WriteKillReport(w io.Writer, p *KillPlan, r *KillReport, l *Left) error {
 	return err
 }
 
-// closeHeadline says what the plan does to how many sockets.
+// headline says what the plan does to how many sockets.
 func (p *ClosePlan) headline() string {
 	sh, ab := 0, 0
 	for i := range p.Items {
@@ -166,13 +166,13 @@ func WriteClosePlan(w io.Writer, p *ClosePlan) error {
 				for _, it := range p.Items[i:] {
 					rest = append(rest, it.Socket)
 				}
-				fmt.Fprintf(tw, "... and %d more: %s\n", len(rest), relStateCounts(rest))
+				fmt.Fprintf(tw, "... and %d more: %s\n", len(rest), stateCounts(rest))
 				break
 			}
 			it := &p.Items[i]
 			s := &it.Socket
 			who, fd := "-", "-"
-			if j := relShutdownOwner(s); j >= 0 {
+			if j := shutdownOwner(s); j >= 0 {
 				who, fd = core.OwnerLabel(s.Owners[j]), strconv.Itoa(s.Owners[j].FD)
 			} else if s.HasOwners() {
 				who = core.OwnerLabel(s.Owners[0])
@@ -194,7 +194,7 @@ func WriteClosePlan(w io.Writer, p *ClosePlan) error {
 			for _, o := range s.Owners {
 				who = append(who, core.OwnerLabel(o))
 			}
-			fmt.Fprintf(&b, "  %s held by %s\n", relSocketLine(s), core.Dash(len(who) > 0, strings.Join(who, ", ")))
+			fmt.Fprintf(&b, "  %s held by %s\n", socketLine(s), core.Dash(len(who) > 0, strings.Join(who, ", ")))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -208,7 +208,7 @@ func WriteCloseReport(w io.Writer, r *CloseReport, l *Left) error {
 	if len(r.Outcomes) <= relPlanRows {
 		for i := range r.Outcomes {
 			o := &r.Outcomes[i]
-			fmt.Fprintf(&b, "%s: %s\n", relSocketLine(&o.Socket), o.describe())
+			fmt.Fprintf(&b, "%s: %s\n", socketLine(&o.Socket), o.describe())
 		}
 	} else {
 		// Group by what was said; the first socket of each group stands for it.
@@ -231,7 +231,7 @@ func WriteCloseReport(w io.Writer, r *CloseReport, l *Left) error {
 		}
 		for _, k := range order {
 			g := groups[k]
-			fmt.Fprintf(&b, "%s, e.g. %s: %s\n", core.Plural(len(g), "socket"), relSocketLine(&g[0].Socket), g[0].describe())
+			fmt.Fprintf(&b, "%s, e.g. %s: %s\n", core.Plural(len(g), "socket"), socketLine(&g[0].Socket), g[0].describe())
 		}
 	}
 	if l != nil {

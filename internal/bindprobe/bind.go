@@ -20,7 +20,7 @@ import (
 // never listens on it and closes it at once. An AF_INET6 socket keeps the
 // system's IPV6_V6ONLY default, as most servers do, so binding "::" also
 // claims the port on IPv4. Failures wrap diagnose.ErrAddrInUse,
-// core.ErrAddrNotAvail or core.ErrPermission.
+// diagnose.ErrAddrNotAvail or core.ErrPermission.
 func Bind(addr netip.Addr, port uint16, reuseAddr bool) error {
 	af := unix.AF_INET6
 	var sa unix.Sockaddr = &unix.SockaddrInet6{Addr: addr.As16(), Port: int(port)}
