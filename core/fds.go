@@ -137,7 +137,7 @@ func WriteFDs(w io.Writer, procs []ProcFDs) error {
 			b.WriteByte('\n')
 		}
 		o := Owner{PID: pf.PID, Proc: pf.Proc}
-		fmt.Fprintf(&b, "%s (user %s)", OwnerLabel(o), ownerUser(o))
+		fmt.Fprintf(&b, "%s (user %s)", OwnerLabel(o), OwnerUser(o))
 		if pf.Args != "" {
 			b.WriteString(": " + Escape(pf.Args))
 		}
@@ -157,7 +157,7 @@ func WriteFDs(w io.Writer, procs []ProcFDs) error {
 		}
 		tw.Flush()
 		if pf.Missing != "" {
-			b.WriteString(whyWrap("  ", "  ", "Socket options are missing: "+Escape(pf.Missing)))
+			b.WriteString(Wrap("  ", "  ", "Socket options are missing: "+Escape(pf.Missing)))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -212,9 +212,9 @@ type (
 func WriteFDsJSON(w io.Writer, procs []ProcFDs) error {
 	out := make([]JSONProcFDs, 0, len(procs))
 	for _, pf := range procs {
-		j := JSONProcFDs{PID: pf.PID, Args: pf.Args, ArgsBytes: rawBytes(pf.Args), FDs: []JSONFD{}}
+		j := JSONProcFDs{PID: pf.PID, Args: pf.Args, ArgsBytes: RawBytes(pf.Args), FDs: []JSONFD{}}
 		if p := pf.Proc; p != nil {
-			j.Comm, j.CommBytes = ptr(p.Comm), rawBytes(p.Comm)
+			j.Comm, j.CommBytes = ptr(p.Comm), RawBytes(p.Comm)
 			if p.UID >= 0 {
 				j.UID, j.User = ptr(p.UID), ptr(p.User)
 			}
@@ -226,7 +226,7 @@ func WriteFDsJSON(w io.Writer, procs []ProcFDs) error {
 			j.OptionsMissing = ptr(pf.Missing)
 		}
 		for _, fd := range pf.FDs {
-			jf := JSONFD{FD: fd.FD, Type: fd.Kind, Path: fd.Path, PathBytes: rawBytes(fd.Path), Inode: fd.Inode, Options: ToJSONOptions(fd.Options)}
+			jf := JSONFD{FD: fd.FD, Type: fd.Kind, Path: fd.Path, PathBytes: RawBytes(fd.Path), Inode: fd.Inode, Options: ToJSONOptions(fd.Options)}
 			if fd.Socket != nil {
 				s := *fd.Socket
 				s.Owners = nil

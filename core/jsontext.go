@@ -50,11 +50,11 @@ func appendU(b []byte, r rune) []byte {
 	return append(b, '\\', 'u', digits[r>>12&0xf], digits[r>>8&0xf], digits[r>>4&0xf], digits[r&0xf])
 }
 
-// rawBytes is the lossless form of s for JSON: nil (field omitted) when s
+// RawBytes is the lossless form of s for JSON: nil (field omitted) when s
 // is valid UTF-8, which the string field then carries exactly; else the
 // bytes themselves, which encoding/json writes as base64, next to a string
 // field that carries U+FFFD for each invalid byte. See docs/contract.md.
-func rawBytes(s string) []byte {
+func RawBytes(s string) []byte {
 	if utf8.ValidString(s) {
 		return nil
 	}

@@ -3,10 +3,10 @@
 package main
 
 import (
+	"golang.org/x/sys/unix"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -45,8 +45,8 @@ func TestReplayBounded(t *testing.T) {
 	}{
 		{"host.json is /dev/zero", "host.json", func(p string) error { return os.Symlink("/dev/zero", p) }, "not a regular file"},
 		{"mib2 is /dev/zero", "mib2", func(p string) error { return os.Symlink("/dev/zero", p) }, "not a regular file"},
-		{"mib2 is a FIFO", "mib2", func(p string) error { return syscall.Mkfifo(p, 0o644) }, "not a regular file"},
-		{"host.json is a FIFO", "host.json", func(p string) error { return syscall.Mkfifo(p, 0o644) }, "not a regular file"},
+		{"mib2 is a FIFO", "mib2", func(p string) error { return unix.Mkfifo(p, 0o644) }, "not a regular file"},
+		{"host.json is a FIFO", "host.json", func(p string) error { return unix.Mkfifo(p, 0o644) }, "not a regular file"},
 		{"mib2 of 300 MB", "mib2", func(p string) error { return os.Truncate(p, 300<<20) }, "more than a capture holds"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

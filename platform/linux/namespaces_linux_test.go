@@ -85,15 +85,15 @@ func TestNamespacesAndForeignSockets(t *testing.T) {
 		}
 	}
 
-	ns, err := FindNamespace(DefaultFS(), strconv.Itoa(h.PID))
+	ns, err := FindNamespace(DefaultFS(), all, strconv.Itoa(h.PID))
 	if err != nil || ns.Inode != ino {
 		t.Errorf("FindNamespace(pid) = %+v, %v; want inode %d", ns, err, ino)
 	}
-	ns, err = FindNamespace(DefaultFS(), strconv.FormatUint(ino, 10))
+	ns, err = FindNamespace(DefaultFS(), all, strconv.FormatUint(ino, 10))
 	if err != nil || ns.Inode != ino {
 		t.Errorf("FindNamespace(inode) = %+v, %v; want inode %d", ns, err, ino)
 	}
-	if _, err := FindNamespace(DefaultFS(), "no-such-netns-name"); err == nil {
+	if _, err := FindNamespace(DefaultFS(), all, "no-such-netns-name"); err == nil {
 		t.Error("FindNamespace of an unknown name did not fail")
 	}
 	_ = fd
@@ -214,11 +214,11 @@ func TestHalfNamespace(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.Remove(path) })
-	ns, err := FindNamespace(DefaultFS(), name)
+	all, err := Namespaces(DefaultFS())
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, err := Namespaces(DefaultFS())
+	ns, err := FindNamespace(DefaultFS(), all, name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ const soAcceptCon = 1 << 16
 // ssConnected is SS_CONNECTED in the St column of /proc/net/unix.
 const ssConnected = 3
 
-// ParseProcNetInet parses one of /proc/net/{tcp,tcp6,udp,udp6,udplite,
+// parseProcNetInet parses one of /proc/net/{tcp,tcp6,udp,udp6,udplite,
 // udplite6,raw,raw6}, whose sockets are all of protocol proto and family
 // family.
 //
@@ -41,14 +41,14 @@ const ssConnected = 3
 //
 // A malformed line is an error wrapping core.ErrParse with its line number
 // and text.
-func ParseProcNetInet(b []byte, order binary.ByteOrder, proto core.Proto, family core.Family) ([]core.Socket, error) {
+func parseProcNetInet(b []byte, order binary.ByteOrder, proto core.Proto, family core.Family) ([]core.Socket, error) {
 	return appendProcNetInet(nil, b, order, proto, family, 0, nil)
 }
 
-// ParseProcNetUnix parses /proc/net/unix. With nothing to check its rows
+// parseProcNetUnix parses /proc/net/unix. With nothing to check its rows
 // against, a row that could be the end of a socket name before it is kept
 // unless its inode is listed twice.
-func ParseProcNetUnix(b []byte) ([]core.Socket, error) {
+func parseProcNetUnix(b []byte) ([]core.Socket, error) {
 	socks, _, err := appendProcNetUnix(nil, b, 0, nil, nil)
 	return socks, err
 }
@@ -192,7 +192,7 @@ func procAddr(b []byte, bigEndian bool, family core.Family) (core.Endpoint, bool
 	return core.Endpoint{Addr: addr, Port: uint16(port)}, true
 }
 
-// appendProcNetInet parses b (see ParseProcNetInet) and appends the sockets
+// appendProcNetInet parses b (see parseProcNetInet) and appends the sockets
 // f can match to out.
 func appendProcNetInet(out []core.Socket, b []byte, order binary.ByteOrder, proto core.Proto, family core.Family, netns uint64, f *core.Filter) ([]core.Socket, error) {
 	var slab []core.Endpoint
@@ -296,7 +296,7 @@ type unixRow struct {
 	drop  bool // not a socket: an embryo, or text from another socket's name
 }
 
-// parseProcNetUnix reads the rows of /proc/net/unix. Its lines are
+// parseUnixRows reads the rows of /proc/net/unix. Its lines are
 //
 //	Num: RefCount Protocol Flags Type St Inode[ Path]
 //
@@ -305,7 +305,7 @@ type unixRow struct {
 // name; a line that is a row, but close enough after a named row to fit in
 // that name, is marked (after) for resolveUnixRows to check, since a name
 // can hold a whole forged row.
-func parseProcNetUnix(b []byte) ([]unixRow, error) {
+func parseUnixRows(b []byte) ([]unixRow, error) {
 	var rows []unixRow
 	last := -1 // the row the next line may continue
 	err := lines(b, "Num", func(n int, line []byte) error {
@@ -392,9 +392,9 @@ func resolveUnixRows(rows []unixRow, exists func([]uint64) (map[uint64]bool, boo
 }
 
 // appendProcNetUnix parses /proc/net/unix and appends the sockets f can
-// match to out; see parseProcNetUnix and resolveUnixRows.
+// match to out; see parseUnixRows and resolveUnixRows.
 func appendProcNetUnix(out []core.Socket, b []byte, netns uint64, f *core.Filter, exists func([]uint64) (map[uint64]bool, bool)) ([]core.Socket, int, error) {
-	rows, err := parseProcNetUnix(b)
+	rows, err := parseUnixRows(b)
 	if err != nil {
 		return out, 0, err
 	}

@@ -358,7 +358,7 @@ func TestUnixUncheckedNames(t *testing.T) {
 	if err := os.WriteFile(dir+"/net/unix", []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s := &Sockets{FS: NewFS(dir), ProcNetOnly: true}
+	s := &Sockets{FS: FS{Proc: dir}, ProcNetOnly: true}
 	socks, err := s.Sockets(&core.Filter{Protos: []core.Proto{core.Unix}})
 	if err != nil {
 		t.Fatal(err)

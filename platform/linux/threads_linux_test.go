@@ -40,9 +40,9 @@ func ownersOf(t *testing.T, inodes ...uint64) [][]core.Owner {
 		o := &Owners{FS: DefaultFS()}
 		var err error
 		if pre {
-			_, err = o.Prescan().Attach(socks)
+			_, err = o.Prescan(nil).Attach(socks)
 		} else {
-			_, err = o.AttachOwners(socks)
+			_, err = o.AttachOwners(socks, nil)
 		}
 		if err != nil {
 			t.Fatal(err)
