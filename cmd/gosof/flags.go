@@ -180,5 +180,5 @@ func readServices() core.Services {
 
 func backendFromFlags(c *cli.Context) backendOptions {
 	return backendOptions{replay: c.String("replay"), procNet: c.Bool("proc-net"),
-		netns: c.String("netns"), allNetns: c.Bool("all-netns")}
+		netns: c.String("netns"), allNetns: c.Bool("all-netns"), pids: c.IntSlice("pid")}
 }

@@ -233,3 +233,23 @@ func TestNetNSWithoutCapSysAdmin(t *testing.T) {
 		t.Errorf("the fallback is said %d times, want once:\n%s", n, errOut.String())
 	}
 }
+
+// TestPIDInAnotherNamespace: ls --pid and fds for a process in another
+// network namespace find its sockets there, not nothing.
+func TestPIDInAnotherNamespace(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create network namespaces")
+	}
+	h := testhelper.Start(t, testhelper.NewNetNS())
+	fd, p := listen(t, h, "inet", "127.0.0.1:0")
+	pid := strconv.Itoa(h.PID)
+	for _, mode := range [][]string{nil, {"--proc-net"}} {
+		got := rows(gosofJSON(t, append([]string{"ls", "--pid", pid, "--proto", "tcp"}, mode...)...))
+		want := []string{fmt.Sprintf("tcp inet LISTEN 127.0.0.1:%d * %d/%d", p, h.PID, fd)}
+		diffRows(t, fmt.Sprintf("ls --pid %v", mode), want, got)
+	}
+	out, errOut, code := gosof(t, "fds", pid)
+	if code != 0 || strings.Contains(out, "not in the socket table") || !strings.Contains(out, fmt.Sprintf("tcp 127.0.0.1:%d LISTEN", p)) {
+		t.Errorf("fds %s: exit %d (%s):\n%s", pid, code, errOut, out)
+	}
+}

@@ -168,6 +168,12 @@ func isNsfs(path string) bool {
 	return unix.Statfs(path, &st) == nil && st.Type == unix.NSFS_MAGIC
 }
 
+// NetNSInode is the inode of the network namespace of process pid ("self"
+// for gosof's own).
+func NetNSInode(fs FS, pid string) (uint64, error) {
+	return nsInodeOf(fs.Path(pid, "ns", "net"))
+}
+
 // nsInodeOf is the namespace inode a /proc/PID/ns/net link or an nsfs bind
 // mount refers to.
 func nsInodeOf(path string) (uint64, error) {
