@@ -89,8 +89,12 @@ func Namespaces(fs FS) ([]Namespace, error) {
 		}
 		out = append(out, *ns)
 	}
+	named := make(map[string]bool, len(out))
+	for _, ns := range out {
+		named[ns.Name] = true
+	}
 	for _, b := range broken {
-		if !slices.ContainsFunc(out, func(ns Namespace) bool { return ns.Name == b.Name }) {
+		if !named[b.Name] {
 			out = append(out, b)
 		}
 	}

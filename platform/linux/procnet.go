@@ -400,7 +400,11 @@ func appendProcNetUnix(out []core.Socket, b []byte, netns uint64, f *core.Filter
 	}
 	unchecked := resolveUnixRows(rows, exists)
 	var slab []core.Endpoint
-	out = slices.Grow(out, len(rows))
+	if cap(out)-len(out) < len(rows) {
+		grown := make([]core.Socket, len(out), len(out)+len(rows))
+		copy(grown, out)
+		out = grown
+	}
 	for i := range rows {
 		r := &rows[i]
 		if r.drop {
