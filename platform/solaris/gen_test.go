@@ -1,8 +1,11 @@
 package solaris
 
-// The fixture generator. It lays out every struct field at the offset the
-// illumos headers give it (see docs/solaris.md), with its own writer, not
-// the parsers: a parser bug cannot make its own fixtures agree with it.
+// The fixture generator. It lays out every struct field at the offset
+// compiled from the illumos headers (zlayout.go; see docs/solaris.md),
+// with its own writer, not the parsers: a parser bug cannot make its own
+// fixtures agree with it. The offsets are facts shared with the decoder;
+// were one wrong, both would be, which is why they come from a compiler
+// and not from either side.
 // go test ./platform/solaris -run TestFixtures -update rewrites
 // testdata/solaris; without -update the test checks the files on disk are
 // what the generator makes.

@@ -248,3 +248,38 @@ func TestCaptureKeepsTLI(t *testing.T) {
 		t.Errorf("replay of the capture differs (-orig +capture):\n%s", diff)
 	}
 }
+
+// TestSockInfoPerLevel: a level whose EXPER_SOCK_INFO table was not used
+// falls back to fdinfo names, while the other levels keep "no entry, no
+// holder".
+func TestSockInfoPerLevel(t *testing.T) {
+	bo := binary.LittleEndian
+	a := amd64
+	g := []Group{
+		{levelTCP, 0, a.tcpStatsBytes()},
+		{levelTCP, nameTCPConn, join(
+			tcp4Row(a.tcp, bo, conn{local: "0.0.0.0:80", remote: "0.0.0.0:0", mib: 2, ce: -3}),
+			tcp4Row(a.tcp, bo, conn{local: "1.1.1.1:80", remote: "2.2.2.2:9", mib: 11, ce: 6}))},
+		{levelTCP, nameSockInfo, sieBytes(bo, 0, &sieEntry{inode: 5})},
+		{levelUDP, 0, a.udpStatsBytes()},
+		{levelUDP, nameUDPEntry, udp4Row(a.udp, bo, conn{local: "0.0.0.0:53", remote: "0.0.0.0:0", mib: 2})},
+		{levelUDP, nameSockInfo, sieBytes(bo, 3, &sieEntry{inode: 6})}, // no row 3
+	}
+	m, err := DecodeMIB(g, bo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	socks, err := m.Sockets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range socks {
+		k := s.Key.(Key)
+		got = append(got, fmt.Sprintf("%s %d info=%v sockinfo=%v", s.Proto, s.Local.Port, k.Row.Info != nil, k.SockInfo))
+	}
+	want := []string{"tcp 80 info=true sockinfo=true", "tcp 80 info=false sockinfo=true", "udp 53 info=false sockinfo=false"}
+	if diff := cmp.Diff(want, got); diff != "" || len(m.Notes) != 1 {
+		t.Errorf("(-want +got):\n%s\nnotes %q", diff, m.Notes)
+	}
+}

@@ -22,6 +22,9 @@ type MIB struct {
 	// Notes say once what could not be decoded and what was done
 	// instead; the command prints them on stderr.
 	Notes []string
+	// badInfo holds the levels whose EXPER_SOCK_INFO table was not
+	// used: their rows fall back to fdinfo names.
+	badInfo map[uint32]bool
 }
 
 // captureHint is how a user sends what gosof could not decode.
@@ -80,7 +83,7 @@ func DecodeMIB(groups []Group, bo binary.ByteOrder) (*MIB, error) {
 			udpSize, udp6Size = int(f.i32(zUDPEntrySize)), int(f.i32(zUDP6EntrySize))
 		}
 	}
-	m := &MIB{Sizes: map[string]int{}}
+	m := &MIB{Sizes: map[string]int{}, badInfo: map[uint32]bool{}}
 	if haveTCPStats {
 		m.Sizes["tcp"], m.Sizes["tcp6"] = tcpSize, tcp6Size
 	}
@@ -125,6 +128,7 @@ func DecodeMIB(groups []Group, bo binary.ByteOrder) (*MIB, error) {
 		}
 		if err := m.attachSockInfo(groups, s.level, rows, bo); err != nil {
 			m.Notes = append(m.Notes, err.Error())
+			m.badInfo[s.level] = true
 		}
 		*s.dst = rows
 	}
@@ -197,9 +201,16 @@ type Key struct {
 // are kept.
 func (m *MIB) Sockets() ([]core.Socket, error) {
 	out := make([]core.Socket, 0, len(m.TCP)+len(m.TCP6)+len(m.UDP)+len(m.UDP6))
-	for _, t := range []struct{ rows, dual []Row }{
-		{m.TCP, m.TCP6}, {m.TCP6, nil}, {m.UDP, m.UDP6}, {m.UDP6, nil},
+	for _, t := range []struct {
+		rows, dual []Row
+		level      uint32
+	}{
+		{m.TCP, m.TCP6, levelTCP}, {m.TCP6, nil, levelTCP6}, {m.UDP, m.UDP6, levelUDP}, {m.UDP6, nil, levelUDP6},
 	} {
+		// Entries at any level say the kernel sends them, so a level
+		// without a table had no socket vnodes to report; a level whose
+		// table was not used says nothing.
+		sockInfo := m.SockInfo && !m.badInfo[t.level]
 		for i := range t.rows {
 			r := &t.rows[i]
 			if t.dual != nil && isV6Twin(r, t.dual) {
@@ -209,7 +220,7 @@ func (m *MIB) Sockets() ([]core.Socket, error) {
 			if err != nil {
 				return nil, err
 			}
-			s.Key = Key{Row: *r, SockInfo: m.SockInfo}
+			s.Key = Key{Row: *r, SockInfo: sockInfo}
 			out = append(out, s)
 		}
 	}
