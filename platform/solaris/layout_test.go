@@ -283,3 +283,27 @@ func TestSockInfoPerLevel(t *testing.T) {
 		t.Errorf("(-want +got):\n%s\nnotes %q", diff, m.Notes)
 	}
 }
+
+// TestLayoutSizesAsDocumented pins the compiled sizes to the numbers in
+// docs/solaris.md, so a regeneration that changes them is noticed.
+func TestLayoutSizesAsDocumented(t *testing.T) {
+	sizes := func(ls []rowLayout) map[string]int {
+		m := map[string]int{}
+		for _, l := range ls {
+			m[l.name()] = l.Size
+		}
+		return m
+	}
+	want := map[string]map[string]int{
+		"tcp": {"2019/amd64": 172, "2019/amd64/legacy": 160, "pre2019/amd64": 68, "pre2019/amd64/legacy": 56,
+			"2019/sparcv9": 184, "2019/sparcv9/legacy": 168, "pre2019/sparcv9": 72, "pre2019/sparcv9/legacy": 56},
+		"tcp6": {"2019/amd64": 200, "2019/amd64/legacy": 188, "pre2019/amd64": 96, "pre2019/amd64/legacy": 84,
+			"2019/sparcv9": 208, "2019/sparcv9/legacy": 192, "pre2019/sparcv9": 96, "pre2019/sparcv9/legacy": 84},
+		"udp":  {"any/amd64": 36, "any/amd64/legacy": 20, "any/sparcv9": 40, "any/sparcv9/legacy": 20},
+		"udp6": {"any/amd64": 64, "any/amd64/legacy": 48, "any/sparcv9": 64, "any/sparcv9/legacy": 48},
+	}
+	got := map[string]map[string]int{"tcp": sizes(zTCP4Layouts), "tcp6": sizes(zTCP6Layouts), "udp": sizes(zUDP4Layouts), "udp6": sizes(zUDP6Layouts)}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("layout sizes (-documented +compiled):\n%s", diff)
+	}
+}
