@@ -1,10 +1,12 @@
 #!/bin/sh
 # Builds gosof, the workload, the floor and the runner into a temporary
-# directory, then times every command at 10k, 100k and 400k descriptors and
-# prints markdown tables. Run as root on an otherwise idle host:
+# directory, then times every command in each world (by default the host
+# sizes 10k, 100k and 400k descriptors) and prints markdown tables. Run as
+# root on an otherwise idle host:
 #
-#   bench/run.sh                 # all three sizes, about 10 minutes
-#   bench/run.sh -sizes 100k     # one size
+#   bench/run.sh                 # the three host sizes, about 10 minutes
+#   bench/run.sh -worlds all     # every world, about 15 minutes
+#   bench/run.sh -worlds timewait,close   # some worlds
 #   bench/run.sh -runs 11        # more runs (any runner flag)
 set -eu
 cd "$(dirname "$0")/.."
