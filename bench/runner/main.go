@@ -120,7 +120,7 @@ func worlds() []world {
 		host("400k", 1000, 380, 20000, 46123),
 		{
 			name: "100k-unix", port: 46123,
-			what: "500 holders of 200 descriptors, a third of them unix socketpair ends; 5,000 loopback TCP connections",
+			what:      "500 holders of 200 descriptors, a third of them unix socketpair ends; 5,000 loopback TCP connections",
 			workloads: [][]string{{"-procs", "500", "-fds", "200", "-conns", "5000", "-port", "46123", "-unix", "34"}},
 			cmds: []command{
 				{"lsjson", "`gosof ls --json`", []string{"{gosof}", "ls", "--json"}, "ssanp"},
@@ -131,7 +131,7 @@ func worlds() []world {
 		},
 		{
 			name: "unix", port: 46124,
-			what: "20,000 unix sockets (socketpair ends) in 40 processes",
+			what:      "20,000 unix sockets (socketpair ends) in 40 processes",
 			workloads: [][]string{{"-procs", "40", "-fds", "500", "-conns", "0", "-port", "46124", "-unix", "100"}},
 			cmds: []command{
 				{"lsjson", "`gosof ls --json`", []string{"{gosof}", "ls", "--json"}, "ssanp"},
@@ -154,7 +154,7 @@ func worlds() []world {
 		},
 		{
 			name: "bigfd", port: 46125,
-			what: "one process with 10,000 descriptors (and a second, small one)",
+			what:      "one process with 10,000 descriptors (and a second, small one)",
 			workloads: [][]string{{"-procs", "2", "-fds", "100", "-big", "10000", "-conns", "10", "-port", "46125"}},
 			cmds: []command{
 				{"fds", "`gosof fds PID`", []string{"{gosof}", "fds", "{pid}"}, "lsofp"},
@@ -190,7 +190,7 @@ func worlds() []world {
 	// the tables of any world after it.
 	ws = append(ws, world{
 		name: "timewait", port: 46001, xport: 46001, within: 55 * time.Second,
-		what: "50,000 TIME_WAIT sockets on one port, beside its listener",
+		what:      "50,000 TIME_WAIT sockets on one port, beside its listener",
 		workloads: [][]string{{"-procs", "0", "-timewait", "50000", "-xport", "46001"}},
 		cmds: []command{
 			{"who", "`gosof who PORT`", []string{"{gosof}", "who", "{port}"}, "ssport"},
