@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // benchHost is a busy host as bench/workload builds it: a listener on
@@ -114,6 +115,55 @@ func BenchmarkWriteTerse(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := WriteTerse(io.Discard, socks); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// timeWaitHost is the TIME_WAIT-heavy server of bench/: a listener on
+// 46001 and 50,000 TIME_WAIT sockets on it (no owner), from clients on
+// 127.0.0.2 and 127.0.0.3, in the kernel's hash order rather than gosof's.
+func timeWaitHost() []Socket {
+	lo := netip.MustParseAddr("127.0.0.1")
+	socks := []Socket{{Proto: TCP, Family: Inet, State: Listen, Local: Endpoint{Addr: lo, Port: 46001}, Inode: 77, UID: 0,
+		Owners: []Owner{{PID: 1000, FD: 3, Proc: &Process{PID: 1000, Comm: "server", UID: 33, User: "www-data"}}}}}
+	for i := 0; i < 50000; i++ {
+		j := (i * 7919) % 50000 // not in order
+		peer := netip.AddrFrom4([4]byte{127, 0, 0, byte(2 + j/25000)})
+		socks = append(socks, Socket{Proto: TCP, Family: Inet, State: TimeWait, UID: -1,
+			Local: Endpoint{Addr: lo, Port: 46001}, Remote: &Endpoint{Addr: peer, Port: uint16(20000 + j%25000)},
+			Timer: TimerTimeWait, Expires: time.Duration(j) * time.Millisecond})
+	}
+	return socks
+}
+
+func BenchmarkSortTimeWait50k(b *testing.B) {
+	src := timeWaitHost()
+	socks := make([]Socket, len(src))
+	b.ReportAllocs()
+	for b.Loop() {
+		copy(socks, src)
+		SortSockets(socks)
+	}
+}
+
+func BenchmarkWriteTableTimeWait50k(b *testing.B) {
+	socks := timeWaitHost()
+	SortSockets(socks)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := WriteTable(io.Discard, socks, TableOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkWriteJSONTimeWait50k(b *testing.B) {
+	socks := timeWaitHost()
+	SortSockets(socks)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := WriteJSON(io.Discard, socks); err != nil {
 			b.Fatal(err)
 		}
 	}
