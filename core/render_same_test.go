@@ -111,4 +111,3 @@ func TestWriteTableFallsBack(t *testing.T) {
 		t.Fatalf("fallback differs:\n%s\nwant:\n%s", got.Bytes(), want.Bytes())
 	}
 }
-
