@@ -2,6 +2,7 @@ package core
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/netip"
 	"strconv"
 	"testing"
@@ -109,5 +110,45 @@ func TestWriteTableFallsBack(t *testing.T) {
 	_ = WriteTable(&got, socks, TableOptions{NetNS: true})
 	if !bytes.Equal(got.Bytes(), want.Bytes()) {
 		t.Fatalf("fallback differs:\n%s\nwant:\n%s", got.Bytes(), want.Bytes())
+	}
+}
+
+func TestWriteJSONSameAsMarshal(t *testing.T) {
+	socks := oddSockets()
+	for _, n := range []int{0, 1, 2, 5, 17, len(socks)} {
+		var want, got bytes.Buffer
+		if err := writeJSONMarshal(&want, socks[:n]); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteJSON(&got, socks[:n]); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			g, w := got.Bytes(), want.Bytes()
+			i := 0
+			for i < len(g) && i < len(w) && g[i] == w[i] {
+				i++
+			}
+			lo := i - 200
+			if lo < 0 {
+				lo = 0
+			}
+			t.Fatalf("%d sockets: WriteJSON differs from encoding/json at byte %d\ngot:  %q\nwant: %q", n, i, g[lo:min(i+100, len(g))], w[lo:min(i+100, len(w))])
+		}
+	}
+}
+
+// Every byte and rune class a string can hold is escaped as encoding/json
+// escapes it.
+func TestAppendJSONStringSameAsMarshal(t *testing.T) {
+	var all []byte
+	for c := 0; c < 256; c++ {
+		all = append(all, byte(c))
+	}
+	for _, s := range []string{"", "plain", string(all), "\u2028\u2029\u202e\u200b\ufeff\U0001F600", "a\xe2\x80", "\xed\xa0\x80", "<script>&amp;</script>"} {
+		want, _ := json.Marshal(s)
+		if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
+			t.Errorf("%q:\ngot  %s\nwant %s", s, got, want)
+		}
 	}
 }
