@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/netip"
+	"sort"
 	"strconv"
 	"testing"
 	"time"
@@ -149,6 +150,25 @@ func TestAppendJSONStringSameAsMarshal(t *testing.T) {
 		want, _ := json.Marshal(s)
 		if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
 			t.Errorf("%q:\ngot  %s\nwant %s", s, got, want)
+		}
+	}
+}
+
+// The integer keys order sockets exactly as compareSockets does.
+func TestSortKeysSameAsCompare(t *testing.T) {
+	socks := append(oddSockets(), timeWaitHost()[:3000]...)
+	more := oddSockets()
+	for i := range more {
+		more[i].Inode = 0 // ties broken by the later keys, then the index
+	}
+	socks = append(socks, more...)
+	want := append([]Socket(nil), socks...)
+	sort.SliceStable(want, func(i, j int) bool { return compareSockets(&want[i], &want[j]) < 0 })
+	got := append([]Socket(nil), socks...)
+	sortSockets(got)
+	for i := range got {
+		if compareSockets(&got[i], &want[i]) != 0 || got[i].Inode != want[i].Inode || got[i].Expires != want[i].Expires || len(got[i].Owners) != len(want[i].Owners) {
+			t.Fatalf("position %d: got %+v, want %+v", i, got[i], want[i])
 		}
 	}
 }

@@ -198,14 +198,7 @@ func sortSockets(socks []Socket) {
 	if len(socks) < 2 {
 		return
 	}
-	idx := make([]int32, len(socks))
-	for i := range idx {
-		idx[i] = int32(i)
-	}
-	slices.SortFunc(idx, func(a, b int32) int {
-		return cmp.Or(compareSockets(&socks[a], &socks[b]), cmp.Compare(a, b))
-	})
-	permute(socks, idx)
+	permute(socks, sortIndex(socks))
 }
 
 // permute rearranges socks in place so that socks[i] becomes the old
