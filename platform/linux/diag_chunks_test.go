@@ -70,3 +70,40 @@ func TestSockChunksRoomNeverGrows(t *testing.T) {
 }
 
 const inetRoom = diagRecvBuf/inetMsgMin + 1
+
+// BenchmarkDecodeTimeWait50k decodes a dump of 50,000 TIME_WAIT sockets on
+// one port (the TIME_WAIT-heavy server of bench/) in ~32 KiB reads, into
+// chunks joined once, as Sockets does: the decoder and its allocations,
+// without the kernel.
+func BenchmarkDecodeTimeWait50k(b *testing.B) {
+	const seq, n = 7, 50000
+	var reads [][]byte
+	var cur []byte
+	for i := 0; i < n; i++ {
+		m := inetMsgFields{family: afInet, state: tcpTimeWait, timer: 3, sport: 46001, dport: uint16(20000 + i%25000),
+			src: "127.0.0.1", dst: "127.0.0.2", cookie: uint64(i), expires: 59000}
+		cur = append(cur, nlmsg(sockDiagByFamily, seq, m.bytes())...)
+		if len(cur) > 32<<10-256 {
+			reads = append(reads, cur)
+			cur = nil
+		}
+	}
+	reads = append(reads, append(cur, done(seq, 0)...))
+	b.ReportAllocs()
+	for b.Loop() {
+		d := diagDecoder{seq: seq, proto: core.TCP, family: core.Inet}
+		var out sockChunks
+		for _, r := range reads {
+			c := out.room(len(r)/inetMsgMin + 1)
+			c, _, err := d.decode(r, c)
+			if err != nil {
+				b.Fatal(err)
+			}
+			out.set(c)
+		}
+		if socks := out.join(64); len(socks) != n {
+			b.Fatalf("decoded %d sockets, want %d", len(socks), n)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/socket")
+}

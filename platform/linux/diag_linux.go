@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
@@ -237,18 +238,24 @@ func (s *Sockets) Destroy(sock *core.Socket) error {
 	if err != nil {
 		return err
 	}
-	c, err := s.openDiag()
-	if err != nil {
-		return err
+	s.destroy.mu.Lock()
+	defer s.destroy.mu.Unlock()
+	c := s.destroy.c
+	if c == nil {
+		if c, err = s.openDiag(); err != nil {
+			return err
+		}
+		s.destroy.c = c
 	}
-	defer c.Close()
 	if err := c.send(req); err != nil {
+		s.destroy.drop()
 		return fmt.Errorf("SOCK_DESTROY %s: sendto: %w", describe(sock), err)
 	}
 	d := diagDecoder{seq: seq}
 	for {
 		b, err := c.recv()
 		if err != nil {
+			s.destroy.drop()
 			return fmt.Errorf("SOCK_DESTROY %s: %w", describe(sock), err)
 		}
 		ack, err := d.ack(b)
@@ -259,6 +266,30 @@ func (s *Sockets) Destroy(sock *core.Socket) error {
 			return nil
 		}
 	}
+}
+
+// diagHolder keeps the sock_diag socket Destroy sends through, opened on
+// first use: closing 5,000 sockets opened (in the socket's namespace) and
+// closed 5,000 netlink sockets. A reused socket may still hold the answer
+// to an earlier request that failed half-way; ack skips answers with
+// another sequence number, and an error drops the socket.
+type diagHolder struct {
+	mu sync.Mutex
+	c  *diagConn
+}
+
+func (h *diagHolder) drop() {
+	if h.c != nil {
+		h.c.Close()
+		h.c = nil
+	}
+}
+
+// CloseDestroyer closes the sock_diag socket Destroy kept open, if any.
+func (s *Sockets) CloseDestroyer() {
+	s.destroy.mu.Lock()
+	s.destroy.drop()
+	s.destroy.mu.Unlock()
 }
 
 func destroyErr(sock *core.Socket, err error) error {
