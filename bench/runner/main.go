@@ -87,6 +87,7 @@ var launch, statFile string
 var (
 	gosof, floor, workload string
 	nsPrefix               string
+	baseline               string
 	sigs                   = make(chan os.Signal, 1)
 )
 
@@ -209,6 +210,7 @@ func main() {
 	flag.StringVar(&floor, "floor", "floor", "floor binary (bench/floor/floor.c)")
 	flag.StringVar(&workload, "workload", "workload", "workload binary (bench/workload)")
 	flag.StringVar(&launch, "launch", "launch", "launch binary (bench/floor/launch.c)")
+	flag.StringVar(&baseline, "baseline", "", "another gosof build, timed next to -gosof in every world (before and after a change)")
 	flag.StringVar(&nsPrefix, "netns-prefix", "gosof-bench-", "name prefix of the network namespaces the runner makes and deletes")
 	runs := flag.Int("runs", 7, "timed runs per command, after one warm-up")
 	slow := flag.Duration("slow", 2*time.Second, "a warm-up longer than this means -slow-runs runs")
@@ -318,6 +320,10 @@ func runWorld(w world, runs int, slow time.Duration, slowRuns int) ([]result, st
 		info = append(info, ready)
 		vars["{pid}"] = field(ready, "big")
 	}
+	isGosof := map[string]bool{}
+	for _, c := range w.cmds {
+		isGosof[c.id] = c.argv[0] == "{gosof}"
+	}
 	cmds := make([]command, 0, len(w.cmds))
 	for _, c := range w.cmds {
 		c.argv = subst(c.argv, vars)
@@ -325,6 +331,16 @@ func runWorld(w world, runs int, slow time.Duration, slowRuns int) ([]result, st
 			continue
 		}
 		cmds = append(cmds, c)
+		if baseline != "" && isGosof[c.id] {
+			// the same command with the other build, next to it
+			b := c
+			b.id, b.name = c.id+"-base", c.name+" (baseline)"
+			b.argv = append([]string{baseline}, c.argv[1:]...)
+			if isGosof[c.ref] && c.ref != c.id {
+				b.ref = c.ref + "-base"
+			}
+			cmds = append(cmds, b)
+		}
 	}
 	var setup func() (func(), error)
 	if w.fresh != nil {
