@@ -336,7 +336,7 @@ func runWorld(w world, runs int, slow time.Duration, slowRuns int) ([]result, st
 			b := c
 			b.id, b.name = c.id+"-base", c.name+" (baseline)"
 			b.argv = append([]string{baseline}, c.argv[1:]...)
-			if isGosof[c.ref] && c.ref != c.id {
+			if isGosof[c.ref] {
 				b.ref = c.ref + "-base"
 			}
 			cmds = append(cmds, b)
