@@ -107,3 +107,29 @@ func BenchmarkDecodeTimeWait50k(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/socket")
 }
+
+func TestSockstatField(t *testing.T) {
+	b := []byte("sockets: used 44028\nTCP: inuse 12009 orphan 0 tw 4014 alloc 12009 mem 0\nUDP: inuse 0 mem 0\n")
+	for _, tt := range []struct {
+		line, name string
+		want       int
+	}{{"sockets:", "used", 44028}, {"TCP:", "tw", 4014}, {"TCP:", "mem", 0}, {"UDP:", "tw", -1}, {"RAW:", "inuse", -1}} {
+		if got := sockstatField(b, tt.line, tt.name); got != tt.want {
+			t.Errorf("%s %s = %d, want %d", tt.line, tt.name, got, tt.want)
+		}
+	}
+	if got := sockstatField([]byte("sockets: used 99999999999\n"), "sockets:", "used"); got != -1 {
+		t.Errorf("absurd count: %d, want -1", got)
+	}
+}
+
+// With a right hint the dump lands in one chunk and join copies nothing.
+func TestSockChunksHint(t *testing.T) {
+	c := sockChunks{hint: 5000}
+	fillChunks(&c, 0, 4900, 300)
+	first := &c.cur[0]
+	socks := c.join(64)
+	if len(socks) != 4900 || &socks[0] != first {
+		t.Fatalf("join with a right hint copied (len %d)", len(socks))
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -118,6 +120,10 @@ type sockChunks struct {
 	full [][]core.Socket // chunks that are done
 	cur  []core.Socket   // the chunk being filled
 	n    int             // sockets in full
+	// hint, when set, is how many sockets the dump will likely hold:
+	// the first chunk is that large, and when it was right join has
+	// nothing to copy.
+	hint int
 }
 
 // Chunks start small (most dumps are) and double up to chunkMax sockets.
@@ -133,6 +139,9 @@ func (c *sockChunks) room(need int) []core.Socket {
 		return c.cur
 	}
 	size := chunkMin
+	if cap(c.cur) == 0 && c.hint > size {
+		size = c.hint
+	}
 	if cap(c.cur) > 0 {
 		size = 2 * cap(c.cur)
 		if size > chunkMax {
@@ -326,4 +335,43 @@ func netlinkRefused(err error) bool {
 		}
 	}
 	return errors.Is(err, os.ErrPermission)
+}
+
+// sizeHint guesses how many sockets an unfiltered dump of the namespace
+// returns, from /proc/net/sockstat: every socket in use ("sockets: used",
+// unix and netlink ones included), and TCP's TIME_WAITs ("tw"), which
+// are not counted there; 0 when it cannot tell. For `gosof ls` the
+// sockets then fit the first chunk, and are never copied.
+func (s *Sockets) sizeHint(f *core.Filter) int {
+	if f != nil && len(f.Ports) > 0 || s.foreign() {
+		return 0 // the kernel filters by port: far fewer
+	}
+	b, err := readFile(s.FS.Path("net", "sockstat"))
+	if err != nil {
+		return 0
+	}
+	used, tw := sockstatField(b, "sockets:", "used"), sockstatField(b, "TCP:", "tw")
+	if used < 0 || tw < 0 {
+		return 0
+	}
+	return used + tw + diagRecvBuf/unixMsgMin // and room for the last read
+}
+
+// sockstatField is the number after name on sockstat's line that starts
+// with line; -1 when there is none.
+func sockstatField(b []byte, line, name string) int {
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) == 0 || f[0] != line {
+			continue
+		}
+		for i := 1; i+1 < len(f); i += 2 {
+			if f[i] == name {
+				if n, err := strconv.Atoi(f[i+1]); err == nil && n >= 0 && n < 1<<24 {
+					return n
+				}
+			}
+		}
+	}
+	return -1
 }

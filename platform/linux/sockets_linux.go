@@ -29,7 +29,7 @@ func (s *Sockets) netlink(f *core.Filter) (socks []core.Socket, failed []procTab
 	defer c.Close()
 	netns := s.netns()
 	var errs []error
-	var out sockChunks
+	out := sockChunks{hint: s.sizeHint(f)}
 	unixFrom, unixTo := 0, 0
 	for _, t := range procTables {
 		if !t.wanted(f) {
