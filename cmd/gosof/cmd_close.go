@@ -64,7 +64,7 @@ func closeAction(c *cli.Context) error {
 		return err
 	}
 	r := b.resolver()
-	res, err := r.Resolve(f)
+	res, around, err := core.ResolveAround(r, f)
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func closeAction(c *cli.Context) error {
 			pending = append(pending, o.Socket)
 		}
 	}
-	left, err := core.Look(r, f, pending, wait)
+	left, err := core.LookKnown(r, f, pending, wait, around)
 	if err != nil {
 		return err
 	}
