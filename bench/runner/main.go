@@ -546,27 +546,30 @@ func runOnce(argv []string, capture bool) (wall, cpu time.Duration, out []byte, 
 func header(w io.Writer) {
 	fmt.Fprintf(w, "Host: %d CPUs, kernel %s. Median wall time of the timed runs; "+
 		"ratio: to the command named in `vs`, which answers the same question; "+
-		"CPU is the median user+system time; RSS is the largest ru_maxrss of the runs; "+
+		"CPU is the median user+system time, CPU ratio the same ratio of CPU times (steadier than wall time on a shared host); RSS is the largest ru_maxrss of the runs; "+
 		"lines counts the warm-up run's output, exit is its status.\n\n",
 		runtime.NumCPU(), kernel())
 }
 
 func report(w io.Writer, wd world, info string, rs []result) {
 	fmt.Fprintf(w, "### %s: %s\n\n(%s)\n\n", wd.name, wd.what, info)
-	fmt.Fprintln(w, "| command | runs | median wall | ratio | vs | CPU | peak RSS | lines | exit |")
-	fmt.Fprintln(w, "|---|--:|--:|--:|---|--:|--:|--:|--:|")
+	fmt.Fprintln(w, "| command | runs | median wall | ratio | vs | CPU | CPU ratio | peak RSS | lines | exit |")
+	fmt.Fprintln(w, "|---|--:|--:|--:|---|--:|--:|--:|--:|--:|")
 	byID := map[string]result{}
 	for _, r := range rs {
 		byID[r.cmd.id] = r
 	}
 	for _, r := range rs {
-		ratio, vs := "-", "-"
+		ratio, vs, cpuRatio := "-", "-", "-"
 		if ref, ok := byID[r.cmd.ref]; ok && ref.median > 0 {
 			ratio = fmt.Sprintf("%.2f", float64(r.median)/float64(ref.median))
 			vs = ref.cmd.id
+			if ref.cpu > 0 {
+				cpuRatio = fmt.Sprintf("%.2f", float64(r.cpu)/float64(ref.cpu))
+			}
 		}
-		fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %.1f MiB | %d | %d |\n",
-			r.cmd.name, r.runs, ms(r.median), ratio, vs, ms(r.cpu), float64(r.maxRSS)/1024, r.lines, r.exit)
+		fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %s | %.1f MiB | %d | %d |\n",
+			r.cmd.name, r.runs, ms(r.median), ratio, vs, ms(r.cpu), cpuRatio, float64(r.maxRSS)/1024, r.lines, r.exit)
 	}
 	if fl, ok := byID["floor"]; ok && wd.floor {
 		if who, ok := byID["who"]; ok && fl.median > 0 {

@@ -4,12 +4,14 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
 	"runtime"
 	"strconv"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -111,8 +113,15 @@ func alone(x extras) error {
 	return nil
 }
 
+// listenFD is listen as a bare descriptor. A world made afresh for every
+// run can find its port still taken for a moment by the last one's
+// sockets: it tries for up to 10 s.
 func listenFD(port int) (int, error) {
 	f, err := listen(port)
+	for i := 0; err != nil && errors.Is(err, unix.EADDRINUSE) && i < 100; i++ {
+		time.Sleep(100 * time.Millisecond)
+		f, err = listen(port)
+	}
 	if err != nil {
 		return -1, err
 	}
