@@ -130,33 +130,45 @@ func listenFD(port int) (int, error) {
 	return fd, err
 }
 
-// client connects a socket from 127.0.0.(2+i/25000):(20000+i%25000) to
-// 127.0.0.1:port. Every client has a source of its own, so no new
-// connection's SYN lands on an earlier one's TIME_WAIT (which the kernel
-// would recycle), and none comes from the ephemeral range others use.
-func client(i, port int) (int, error) {
-	s, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return -1, err
+// client connects a socket to 127.0.0.1:port from a source of its own:
+// 127.0.0.2 to 127.0.0.11, ports 20000 to 29999, below the ephemeral range
+// other processes' connections use. So no new connection's SYN lands on an
+// earlier one's TIME_WAIT (which the kernel would recycle). A source
+// someone else holds is skipped.
+func client(port int) (int, error) {
+	for ; nextSource < 100000; nextSource++ {
+		i := nextSource
+		s, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return -1, err
+		}
+		src := &unix.SockaddrInet4{Port: 20000 + i%10000, Addr: [4]byte{127, 0, 0, byte(2 + i/10000)}}
+		if err := unix.Bind(s, src); err == unix.EADDRINUSE {
+			unix.Close(s)
+			continue
+		} else if err != nil {
+			unix.Close(s)
+			return -1, fmt.Errorf("bind 127.0.0.%d:%d: %w", src.Addr[3], src.Port, err)
+		}
+		nextSource++
+		if err := unix.Connect(s, &unix.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+			unix.Close(s)
+			return -1, fmt.Errorf("connect 127.0.0.1:%d: %w", port, err)
+		}
+		return s, nil
 	}
-	src := &unix.SockaddrInet4{Port: 20000 + i%25000, Addr: [4]byte{127, 0, 0, byte(2 + i/25000)}}
-	if err := unix.Bind(s, src); err != nil {
-		unix.Close(s)
-		return -1, fmt.Errorf("bind 127.0.0.%d:%d: %w", src.Addr[3], src.Port, err)
-	}
-	if err := unix.Connect(s, &unix.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		unix.Close(s)
-		return -1, fmt.Errorf("connect 127.0.0.1:%d: %w", port, err)
-	}
-	return s, nil
+	return -1, fmt.Errorf("no free source address left for connections to 127.0.0.1:%d", port)
 }
+
+// nextSource is the next source client tries.
+var nextSource int
 
 // timeWaits makes n connections to the listener ln and closes each from
 // the server's side first, so the server's end (local port = port) stays
 // in TIME_WAIT for the kernel's 60 s.
 func timeWaits(ln, port, n int) error {
 	for i := 0; i < n; i++ {
-		c, err := client(i, port)
+		c, err := client(port)
 		if err != nil {
 			return err
 		}
@@ -178,7 +190,7 @@ func timeWaits(ln, port, n int) error {
 func closeWaits(ln, port, n int) ([]int, error) {
 	var held []int
 	for i := 0; i < n; i++ {
-		c, err := client(i, port)
+		c, err := client(port)
 		if err != nil {
 			return held, err
 		}
@@ -237,7 +249,7 @@ func connections(port, n int) ([]int, error) {
 	}
 	held := []int{ln}
 	for i := 0; i < n; i++ {
-		c, err := client(i, port)
+		c, err := client(port)
 		if err != nil {
 			return held, err
 		}
