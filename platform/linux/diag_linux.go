@@ -337,14 +337,16 @@ func netlinkRefused(err error) bool {
 	return errors.Is(err, os.ErrPermission)
 }
 
-// sizeHint guesses how many sockets an unfiltered dump of the namespace
-// returns, from /proc/net/sockstat: every socket in use ("sockets: used",
+// sizeHint guesses how many sockets a dump of the namespace returns at
+// most, from /proc/net/sockstat: every socket in use ("sockets: used",
 // unix and netlink ones included), and TCP's TIME_WAITs ("tw"), which
-// are not counted there; 0 when it cannot tell. For `gosof ls` the
-// sockets then fit the first chunk, and are never copied.
+// are not counted there; 0 when it cannot tell. The sockets then fit the
+// first chunk and are never copied. When the kernel filters (a port),
+// most of that chunk is never written, and pages never written are never
+// resident. Past hintMax sockets, chunks again.
 func (s *Sockets) sizeHint(f *core.Filter) int {
-	if f != nil && len(f.Ports) > 0 || s.foreign() {
-		return 0 // the kernel filters by port: far fewer
+	if s.foreign() {
+		return 0
 	}
 	b, err := readFile(s.FS.Path("net", "sockstat"))
 	if err != nil {
@@ -354,8 +356,16 @@ func (s *Sockets) sizeHint(f *core.Filter) int {
 	if used < 0 || tw < 0 {
 		return 0
 	}
-	return used + tw + diagRecvBuf/unixMsgMin // and room for the last read
+	n := used + tw + diagRecvBuf/unixMsgMin // and room for the last read
+	if n > hintMax {
+		return 0
+	}
+	return n
 }
+
+// hintMax bounds the first chunk: 256Ki sockets, some 70 MB of address
+// space.
+const hintMax = 256 << 10
 
 // sockstatField is the number after name on sockstat's line that starts
 // with line; -1 when there is none.
