@@ -12,7 +12,7 @@ set -eu
 cd "$(dirname "$0")/.."
 bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT INT TERM
-go build -trimpath -tags urfave_cli_no_docs -o "$bin/gosof" ./cmd/gosof # as build.sh builds it
+CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs -o "$bin/gosof" ./cmd/gosof # as build.sh builds it: static
 go build -o "$bin/workload" ./bench/workload
 go build -o "$bin/runner" ./bench/runner
 gcc -O2 -Wall -o "$bin/floor" bench/floor/floor.c
