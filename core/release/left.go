@@ -1,20 +1,20 @@
-package core
+package release
 
 import (
 	"fmt"
-	"io"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gosof/gosof/core"
 )
 
 // Left is what remains on the ports after kill or close acted.
 type Left struct {
-	Ports   []PortRange
-	Side    Side
-	Sockets []Socket // every socket still on the ports, any state, any owner
-	Unseen  Unseen
+	Ports   []core.PortRange
+	Side    core.Side
+	Sockets []core.Socket // every socket still on the ports, any state, any owner
+	Unseen  core.Unseen
 	// ReuseAddr is whether the listener on the ports had SO_REUSEADDR
 	// before kill or close acted; nil if unknown. A TIME_WAIT socket keeps
 	// its listener's setting, and Linux lets a new server bind over it only
@@ -24,14 +24,14 @@ type Left struct {
 
 // LeftFilter is f without its state and owner filters: the question after
 // acting is whether the port is free, whatever else holds it.
-func LeftFilter(f *Filter) *Filter {
-	return &Filter{Ports: f.Ports, Side: f.Side, Protos: f.Protos, Families: f.Families}
+func LeftFilter(f *core.Filter) *core.Filter {
+	return &core.Filter{Ports: f.Ports, Side: f.Side, Protos: f.Protos, Families: f.Families}
 }
 
 // Look resolves the ports of f again. Sockets we acted on can take a
 // round trip to leave the table (a LAST_ACK waits for the peer's ACK), so
 // while any of pending is still there it looks again, for up to wait.
-func Look(r *Resolver, f *Filter, pending []Socket, wait time.Duration) (*Left, error) {
+func Look(r *core.Resolver, f *core.Filter, pending []core.Socket, wait time.Duration) (*Left, error) {
 	lf := LeftFilter(f)
 	deadline := time.Now().Add(wait)
 	pause := 10 * time.Millisecond
@@ -40,8 +40,8 @@ func Look(r *Resolver, f *Filter, pending []Socket, wait time.Duration) (*Left, 
 		if err != nil {
 			return nil, err
 		}
-		still := slices.ContainsFunc(pending, func(p Socket) bool {
-			return slices.ContainsFunc(res.Sockets, func(s Socket) bool { return relSameSocket(&s, &p) })
+		still := slices.ContainsFunc(pending, func(p core.Socket) bool {
+			return slices.ContainsFunc(res.Sockets, func(s core.Socket) bool { return sameSocket(&s, &p) })
 		})
 		if !still || !time.Now().Add(pause).Before(deadline) {
 			return &Left{Ports: f.Ports, Side: f.Side, Sockets: res.Sockets, Unseen: res.Unseen}, nil
@@ -52,9 +52,9 @@ func Look(r *Resolver, f *Filter, pending []Socket, wait time.Duration) (*Left, 
 }
 
 // onPort keeps the sockets whose port on side falls in r.
-func relOnPort(socks []Socket, r PortRange, side Side) []Socket {
-	f := Filter{Ports: []PortRange{r}, Side: side}
-	var out []Socket
+func onPort(socks []core.Socket, r core.PortRange, side core.Side) []core.Socket {
+	f := core.Filter{Ports: []core.PortRange{r}, Side: side}
+	var out []core.Socket
 	for i := range socks {
 		if f.MatchPort(&socks[i]) {
 			out = append(out, socks[i])
@@ -72,19 +72,19 @@ func LeftLines(l *Left) []string {
 		if r.Lo != r.Hi {
 			name = "ports " + r.String()
 		}
-		if l.Side != SideLocal {
+		if l.Side != core.SideLocal {
 			name += " (side " + l.Side.String() + ")"
 		}
-		socks := relOnPort(l.Sockets, r, l.Side)
+		socks := onPort(l.Sockets, r, l.Side)
 		if len(socks) == 0 {
-			if l.Side == SideLocal {
+			if l.Side == core.SideLocal {
 				lines = append(lines, name+": free")
 			} else {
 				lines = append(lines, name+": no sockets left")
 			}
 			continue
 		}
-		for _, g := range relLeftGroups(socks, l.Side == SideLocal, l.ReuseAddr) {
+		for _, g := range leftGroups(socks, l.Side == core.SideLocal, l.ReuseAddr) {
 			lines = append(lines, name+": "+g)
 		}
 	}
@@ -93,11 +93,11 @@ func LeftLines(l *Left) []string {
 
 // leftGroups describes the held sockets owner by owner, then the
 // orphans state by state.
-func relLeftGroups(socks []Socket, local bool, reuseAddr *bool) []string {
+func leftGroups(socks []core.Socket, local bool, reuseAddr *bool) []string {
 	var out []string
-	held := map[string][]Socket{}
+	held := map[string][]core.Socket{}
 	var holders []string
-	orphans := map[State][]Socket{}
+	orphans := map[core.State][]core.Socket{}
 	for _, s := range socks {
 		if !s.HasOwners() {
 			orphans[s.State] = append(orphans[s.State], s)
@@ -105,7 +105,7 @@ func relLeftGroups(socks []Socket, local bool, reuseAddr *bool) []string {
 		}
 		var labels []string
 		for _, o := range s.Owners {
-			labels = append(labels, OwnerLabel(o))
+			labels = append(labels, core.OwnerLabel(o))
 		}
 		slices.Sort(labels)
 		key := strings.Join(slices.Compact(labels), ", ")
@@ -115,30 +115,30 @@ func relLeftGroups(socks []Socket, local bool, reuseAddr *bool) []string {
 		held[key] = append(held[key], s)
 	}
 	for _, h := range holders {
-		out = append(out, fmt.Sprintf("%s held by %s", relStateCounts(held[h]), h))
+		out = append(out, fmt.Sprintf("%s held by %s", stateCounts(held[h]), h))
 	}
-	listening := slices.ContainsFunc(socks, func(s Socket) bool { return s.State == Listen })
-	for _, st := range AllStates {
+	listening := slices.ContainsFunc(socks, func(s core.Socket) bool { return s.State == core.Listen })
+	for _, st := range core.AllStates {
 		g := orphans[st]
 		if len(g) == 0 {
 			continue
 		}
-		line := fmt.Sprintf("%s in %s, no process holds %s", relPlural(len(g), "socket"), st, relThem(len(g)))
+		line := fmt.Sprintf("%s in %s, no process holds %s", core.Plural(len(g), "socket"), st, relThem(len(g)))
 		var longest time.Duration
 		for i := range g {
-			if g[i].Timer != TimerNone {
+			if g[i].Timer != core.TimerNone {
 				longest = max(longest, g[i].Expires)
 			}
 		}
 		switch {
 		case longest > 0:
-			line += ", gone within " + relSeconds(longest)
-		case st == TimeWait:
-			line += ", gone within 60s"
+			line += ", gone within " + core.Seconds(longest)
+		case st == core.TimeWait:
+			line += ", gone within " + core.Seconds(core.LinuxTimeWait)
 		default:
 			line += ", the kernel drops " + relThem(len(g)) + " after its timeouts"
 		}
-		if st == TimeWait && local && !listening {
+		if st == core.TimeWait && local && !listening {
 			switch {
 			case reuseAddr == nil:
 				line += "; a server using SO_REUSEADDR can bind now if the one that left them used it too"
@@ -153,39 +153,11 @@ func relLeftGroups(socks []Socket, local bool, reuseAddr *bool) []string {
 	return out
 }
 
-// WriteLeft prints LeftLines, one per line.
-func WriteLeft(w io.Writer, l *Left) error {
-	var b strings.Builder
-	for _, line := range LeftLines(l) {
-		b.WriteString(line)
-		b.WriteByte('\n')
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-func relPlural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
-
 func relThem(n int) string {
 	if n == 1 {
 		return "it"
 	}
 	return "them"
-}
-
-// relSeconds prints a remaining time in whole seconds, rounded up: "gone
-// within 42s" must not promise less than the kernel's timer.
-func relSeconds(d time.Duration) string {
-	return strconv.FormatInt(int64(relRoundUp(d)/time.Second), 10) + "s"
-}
-
-func relRoundUp(d time.Duration) time.Duration {
-	return ((d + time.Second - 1) / time.Second) * time.Second
 }
 
 // ResolveAround resolves everything on f's ports (LeftFilter(f)) once,
@@ -195,7 +167,7 @@ func relRoundUp(d time.Duration) time.Duration {
 // the host the two scans were most of `close --abort`, where ss -K does
 // none. With --pid or --user the owner scan itself is narrowed, so res is
 // Resolve(f) and around nil.
-func ResolveAround(r *Resolver, f *Filter) (res, around *Result, err error) {
+func ResolveAround(r *core.Resolver, f *core.Filter) (res, around *core.Result, err error) {
 	if f.HasOwnerFilter() {
 		res, err = r.Resolve(f)
 		return res, nil, err
@@ -204,16 +176,16 @@ func ResolveAround(r *Resolver, f *Filter) (res, around *Result, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	res = &Result{Unseen: around.Unseen}
+	res = &core.Result{Unseen: around.Unseen}
 	for i := range around.Sockets {
 		if f.MatchSocket(&around.Sockets[i]) {
 			s := around.Sockets[i]
-			s.Owners = append([]Owner(nil), s.Owners...)
+			s.Owners = append([]core.Owner(nil), s.Owners...)
 			res.Sockets = append(res.Sockets, s)
 		}
 	}
 	if len(res.Sockets) == 0 {
-		res.Unseen = Unseen{} // as Resolve says nothing when nothing matched
+		res.Unseen = core.Unseen{} // as Resolve says nothing when nothing matched
 	}
 	return res, around, nil
 }
@@ -223,20 +195,20 @@ func ResolveAround(r *Resolver, f *Filter) (res, around *Result, err error) {
 // owners it had in around (from ResolveAround) that are still alive. A
 // socket around does not know (one made since) makes it resolve again,
 // owner scan and all, as Look does. around nil is Look.
-func LookKnown(r *Resolver, f *Filter, pending []Socket, wait time.Duration, around *Result) (*Left, error) {
+func LookKnown(r *core.Resolver, f *core.Filter, pending []core.Socket, wait time.Duration, around *core.Result) (*Left, error) {
 	if around == nil || r.Owners == nil {
 		return Look(r, f, pending, wait)
 	}
-	bare := &Resolver{Sockets: r.Sockets, UserName: r.UserName}
+	bare := &core.Resolver{Sockets: r.Sockets, UserName: r.UserName}
 	l, err := Look(bare, f, pending, wait)
 	if err != nil {
 		return nil, err
 	}
 	type id struct {
-		proto Proto
+		proto core.Proto
 		inode uint64
 	}
-	known := make(map[id][]Owner, len(around.Sockets))
+	known := make(map[id][]core.Owner, len(around.Sockets))
 	for i := range around.Sockets {
 		if s := &around.Sockets[i]; s.Inode != 0 {
 			known[id{s.Proto, s.Inode}] = s.Owners
@@ -251,13 +223,13 @@ func LookKnown(r *Resolver, f *Filter, pending []Socket, wait time.Duration, aro
 		if !ok {
 			return Look(r, f, nil, 0)
 		}
-		s.Owners = make([]Owner, len(owners))
+		s.Owners = make([]core.Owner, len(owners))
 		for j, o := range owners {
-			o.Proc = nil // describe looks again: it may have exited
+			o.Proc = nil // Describe looks again: it may have exited
 			s.Owners[j] = o
 		}
 	}
-	if err := r.describe(l.Sockets); err != nil {
+	if err := r.Describe(l.Sockets); err != nil {
 		return nil, err
 	}
 	if len(l.Sockets) > 0 {
