@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/netip"
+	"reflect"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -169,6 +171,29 @@ func TestSortKeysSameAsCompare(t *testing.T) {
 	for i := range got {
 		if compareSockets(&got[i], &want[i]) != 0 || got[i].Inode != want[i].Inode || got[i].Expires != want[i].Expires || len(got[i].Owners) != len(want[i].Owners) {
 			t.Fatalf("position %d: got %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
+
+// The hand-written encoder knows these fields and no others: a field added
+// to the JSON shapes must be added to appendJSONSocket (and oddSockets)
+// too, or the two encoders part ways.
+func TestJSONShapesKnownToEncoder(t *testing.T) {
+	for _, tt := range []struct {
+		v    any
+		tags string
+	}{
+		{JSONSocket{}, "proto family type,omitempty state local remote inode uid netns netns_name,omitempty container,omitempty recv_q send_q timer,omitempty expires_ms,omitempty peer_inode,omitempty owners"},
+		{JSONEndpoint{}, "addr,omitempty port,omitempty path,omitempty"},
+		{JSONOwner{}, "pid comm fd uid user creator,omitempty options,omitempty"},
+	} {
+		rt := reflect.TypeOf(tt.v)
+		var tags []string
+		for i := 0; i < rt.NumField(); i++ {
+			tags = append(tags, rt.Field(i).Tag.Get("json"))
+		}
+		if got := strings.Join(tags, " "); got != tt.tags {
+			t.Errorf("%s has fields %q; appendJSONSocket writes %q: teach it the change", rt.Name(), got, tt.tags)
 		}
 	}
 }
