@@ -133,3 +133,32 @@ func TestSockChunksHint(t *testing.T) {
 		t.Fatalf("join with a right hint copied (len %d)", len(socks))
 	}
 }
+
+// BenchmarkDecodeTimeWait50kAppend is the same dump decoded into one slice
+// grown by append, as before the chunks.
+func BenchmarkDecodeTimeWait50kAppend(b *testing.B) {
+	const seq, n = 7, 50000
+	var reads [][]byte
+	var cur []byte
+	for i := 0; i < n; i++ {
+		m := inetMsgFields{family: afInet, state: tcpTimeWait, timer: 3, sport: 46001, dport: uint16(20000 + i%25000),
+			src: "127.0.0.1", dst: "127.0.0.2", cookie: uint64(i), expires: 59000}
+		cur = append(cur, nlmsg(sockDiagByFamily, seq, m.bytes())...)
+		if len(cur) > 32<<10-256 {
+			reads = append(reads, cur)
+			cur = nil
+		}
+	}
+	reads = append(reads, append(cur, done(seq, 0)...))
+	b.ReportAllocs()
+	for b.Loop() {
+		d := diagDecoder{seq: seq, proto: core.TCP, family: core.Inet}
+		var out []core.Socket
+		for _, r := range reads {
+			var err error
+			if out, _, err = d.decode(r, out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
