@@ -32,7 +32,10 @@ type ClosePlan struct {
 	// Listeners are LISTEN sockets that matched but are refused: closing
 	// a listener silently breaks a server, so it takes --listen or --state listen.
 	Listeners []Socket
-	Unseen    Unseen
+	// Spared are outgoing connections that matched only by their source
+	// port (SplitOutgoing); close leaves them alone unless --outgoing.
+	Spared []Socket
+	Unseen Unseen
 }
 
 // CloseOptions choose the method and what may be closed.

@@ -43,7 +43,10 @@ type KillItem struct {
 type KillPlan struct {
 	Items   []KillItem // ascending PID
 	Orphans []Socket   // matched sockets held by no process we can see
-	Unseen  Unseen
+	// Spared are outgoing connections that matched only by their source
+	// port (SplitOutgoing); kill leaves them alone unless --outgoing.
+	Spared []Socket
+	Unseen Unseen
 
 	Signal     syscall.Signal // first signal, default SIGTERM
 	Timeout    time.Duration  // how long to wait after Signal before escalating

@@ -102,6 +102,9 @@ func WriteKillPlan(w io.Writer, p *KillPlan) error {
 			fmt.Fprintf(&b, "%s: %s\n", relProcLabel(it.Proc), Escape(it.pinErr.Error()))
 		}
 	}
+	for _, l := range OutgoingLines(p.Spared, "kill") {
+		b.WriteString(l + "\n")
+	}
 	if n := len(p.Orphans); n > 0 {
 		fmt.Fprintf(&b, "no process holds %s (%s): kill cannot release %s; see 'gosof close --abort'\n",
 			relPlural(n, "matched socket"), relStateCounts(p.Orphans), relThem(n))
@@ -183,6 +186,9 @@ func WriteClosePlan(w io.Writer, p *ClosePlan) error {
 		}
 		tw.Flush()
 	}
+	for _, l := range OutgoingLines(p.Spared, "close") {
+		b.WriteString(l + "\n")
+	}
 	if n := len(p.Listeners); n > 0 {
 		fmt.Fprintf(&b, "left alone: %s (closing a listener silently breaks its server; add --listen to close %s):\n",
 			relPlural(n, "LISTEN socket"), relThem(n))
@@ -250,8 +256,9 @@ type (
 		Escalate   bool          `json:"escalate"`
 		DryRun     bool          `json:"dry_run"`
 		Processes  []JSONKillPID `json:"processes"`
-		Orphans    []JSONSocket  `json:"orphans"` // matched sockets no process holds
-		Left       []JSONSocket  `json:"left"`    // null on a dry run
+		Orphans    []JSONSocket  `json:"orphans"`         // matched sockets no process holds
+		Spared     []JSONSocket  `json:"spared_outgoing"` // outgoing connections left alone (no --outgoing)
+		Left       []JSONSocket  `json:"left"`            // null on a dry run
 		LeftReport []string      `json:"left_report"`
 	}
 	JSONKillPID struct {
@@ -272,6 +279,7 @@ type (
 		DryRun     bool              `json:"dry_run"`
 		Sockets    []JSONCloseSocket `json:"sockets"`
 		Refused    []JSONSocket      `json:"refused_listeners"`
+		Spared     []JSONSocket      `json:"spared_outgoing"` // outgoing connections left alone (no --outgoing)
 		Left       []JSONSocket      `json:"left"`
 		LeftReport []string          `json:"left_report"`
 	}
@@ -291,7 +299,7 @@ func WriteKillJSON(w io.Writer, p *KillPlan, r *KillReport, l *Left) error {
 	j := JSONKill{
 		Signal: SignalName(p.Signal), TimeoutMS: p.Timeout.Milliseconds(),
 		Escalate: !p.NoEscalate && p.Signal != 9, DryRun: r == nil,
-		Processes: []JSONKillPID{}, Orphans: JSONSockets(p.Orphans),
+		Processes: []JSONKillPID{}, Orphans: JSONSockets(p.Orphans), Spared: JSONSockets(p.Spared),
 	}
 	for i := range p.Items {
 		it := &p.Items[i]
@@ -323,7 +331,7 @@ func WriteKillJSON(w io.Writer, p *KillPlan, r *KillReport, l *Left) error {
 // WriteCloseJSON prints the plan, and the outcome and what is left when r
 // and l are not nil.
 func WriteCloseJSON(w io.Writer, p *ClosePlan, r *CloseReport, l *Left) error {
-	j := JSONClose{DryRun: r == nil, Sockets: []JSONCloseSocket{}, Refused: JSONSockets(p.Listeners)}
+	j := JSONClose{DryRun: r == nil, Sockets: []JSONCloseSocket{}, Refused: JSONSockets(p.Listeners), Spared: JSONSockets(p.Spared)}
 	for i := range p.Items {
 		it := &p.Items[i]
 		js := JSONCloseSocket{JSONSocket: JSONSockets([]Socket{it.Socket})[0], Method: it.Method, Skip: it.Skip}

@@ -64,9 +64,12 @@ type ConnGroup struct {
 	Proto  Proto
 	State  State
 	Owners []Owner // the holders, one per process; none for TIME_WAIT and orphans
-	Count  int
-	RecvQ  uint64 // summed
-	SendQ  uint64 // summed
+	// Outgoing marks connections that only use the port as their source
+	// port: nothing listens on it or is bound to it (see SplitOutgoing).
+	Outgoing bool
+	Count    int
+	RecvQ    uint64 // summed
+	SendQ    uint64 // summed
 }
 
 // PeerCount is a remote address and how many connections it has here.
@@ -114,6 +117,13 @@ func Diagnose(port uint16, socks []Socket, probe *ProbeReport) *Why {
 	cw := map[int]*ProcCount{}
 	linger := map[int]*ProcCount{}
 	recvq := map[int]*ProcCount{}
+	served := map[servedKey]bool{}
+	for i := range socks {
+		if servesPort(&socks[i]) {
+			served[servedKey{socks[i].NetNS, socks[i].Proto, socks[i].Local.Port}] = true
+		}
+	}
+	local := &Filter{Ports: []PortRange{{port, port}}}
 	for i := range socks {
 		s := &socks[i]
 		if s.State == Listen || (s.Proto != TCP && s.State == Unconn) {
@@ -121,10 +131,11 @@ func Diagnose(port uint16, socks []Socket, probe *ProbeReport) *Why {
 			continue
 		}
 		owners := whyOnePerProcess(s.Owners)
-		key := string(s.Proto) + "/" + string(s.State) + "/" + whyPIDKey(owners)
+		out := outgoingCandidate(s, local) && !served[servedKey{s.NetNS, s.Proto, s.Local.Port}]
+		key := string(s.Proto) + "/" + string(s.State) + "/" + whyPIDKey(owners) + "/" + strconv.FormatBool(out)
 		g := groups[key]
 		if g == nil {
-			g = &ConnGroup{Proto: s.Proto, State: s.State, Owners: owners}
+			g = &ConnGroup{Proto: s.Proto, State: s.State, Owners: owners, Outgoing: out}
 			groups[key] = g
 		}
 		g.Count++

@@ -40,12 +40,14 @@ type (
 		Owners      []JSONOwner `json:"owners"`
 	}
 	JSONConnGroup struct {
-		Proto  Proto       `json:"proto"`
-		State  State       `json:"state"`
-		Count  int         `json:"count"`
-		RecvQ  uint64      `json:"recv_q"`
-		SendQ  uint64      `json:"send_q"`
-		Owners []JSONOwner `json:"owners"`
+		Proto Proto `json:"proto"`
+		State State `json:"state"`
+		// Outgoing: these connections only use the port as their source port.
+		Outgoing bool        `json:"outgoing"`
+		Count    int         `json:"count"`
+		RecvQ    uint64      `json:"recv_q"`
+		SendQ    uint64      `json:"send_q"`
+		Owners   []JSONOwner `json:"owners"`
 	}
 	JSONPeer struct {
 		Addr  string `json:"addr"`
@@ -117,7 +119,7 @@ func ToJSONWhy(d *Why) JSONWhy {
 		j.Listeners = append(j.Listeners, jl)
 	}
 	for _, g := range d.Conns {
-		j.Connections = append(j.Connections, JSONConnGroup{Proto: g.Proto, State: g.State, Count: g.Count,
+		j.Connections = append(j.Connections, JSONConnGroup{Proto: g.Proto, State: g.State, Outgoing: g.Outgoing, Count: g.Count,
 			RecvQ: g.RecvQ, SendQ: g.SendQ, Owners: jsonOwners(g.Owners)})
 	}
 	for _, p := range d.Peers {

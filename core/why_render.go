@@ -10,6 +10,13 @@ import (
 	"time"
 )
 
+func whyUse(n int) string {
+	if n == 1 {
+		return "uses"
+	}
+	return "use"
+}
+
 // WriteWhy prints the diagnosis in plain words, one screen for a typical
 // port. Text from other processes is escaped.
 func WriteWhy(w io.Writer, d *Why) error {
@@ -34,14 +41,24 @@ func WriteWhy(w io.Writer, d *Why) error {
 		fmt.Fprintf(&b, "\nConnections on local port %s\n", p)
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  STATE\tCOUNT\tPROCESS\tRECV-Q\tSEND-Q")
+		outgoing := 0
 		for _, g := range d.Conns {
 			state := string(g.State)
 			if g.Proto != TCP {
 				state = string(g.Proto) + " " + state
 			}
+			if g.Outgoing {
+				state += " (outgoing)"
+				outgoing += g.Count
+			}
 			fmt.Fprintf(tw, "  %s\t%d\t%s\t%d\t%d\n", state, g.Count, whyHolders(g.Owners), g.RecvQ, g.SendQ)
 		}
 		tw.Flush()
+		if outgoing > 0 {
+			b.WriteString(whyWrap("  ", "  ", fmt.Sprintf("Outgoing: %s only %s port %s as the source port of a connection to another port; "+
+				"nothing listens on or is bound to it here. Such connections do not hold the port for a server; kill and close spare them unless --outgoing.",
+				whyPlural(outgoing, "connection"), whyUse(outgoing), p)))
+		}
 		if len(d.Peers) > 0 {
 			var ps []string
 			for _, pc := range d.Peers {

@@ -36,6 +36,7 @@ Examples:
 		Flags: append(releaseFlags("2s", "how long to wait for closed sockets to leave the table"),
 			&cli.BoolFlag{Name: "graceful", Usage: "shutdown(SHUT_RDWR) through a duplicate of the holder's descriptor (default)"},
 			&cli.BoolFlag{Name: "abort", Usage: "reset the connections with SOCK_DESTROY instead"},
+			outgoingFlag("close"),
 		),
 		Action: closeAction,
 	}
@@ -68,10 +69,15 @@ func closeAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	spared, err := spareOutgoing(c, b, res, f)
+	if err != nil {
+		return err
+	}
 	plan := core.NewClosePlan(res, core.CloseOptions{
 		Abort:       c.Bool("abort"),
 		AllowListen: slices.Contains(f.States, core.Listen),
 	})
+	plan.Spared = spared
 	out, asJSON := c.App.Writer, c.Bool("json")
 	defer reportUnseen(c.App.ErrWriter, res.Unseen)
 
@@ -83,7 +89,7 @@ func closeAction(c *cli.Context) error {
 	}
 	switch {
 	case len(res.Sockets) == 0:
-		if asJSON {
+		if asJSON || len(spared) > 0 {
 			if err := printPlan(); err != nil {
 				return err
 			}

@@ -32,6 +32,7 @@ Examples:
 		Flags: append(releaseFlags("5s", "how long to wait for the processes to exit before KILL"),
 			&cli.StringFlag{Name: "signal", Aliases: []string{"s"}, Value: "TERM", Usage: "first signal, by name or number: TERM, INT, HUP, KILL, 9..."},
 			&cli.BoolFlag{Name: "no-escalate", Usage: "never send KILL; report processes still running after --timeout"},
+			outgoingFlag("kill the holders of"),
 		),
 		Action: killAction,
 	}
@@ -62,7 +63,12 @@ func killAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	spared, err := spareOutgoing(c, b, res, f)
+	if err != nil {
+		return err
+	}
 	plan := core.NewKillPlan(res, core.DefaultProtected())
+	plan.Spared = spared
 	plan.Signal, plan.Timeout, plan.NoEscalate = sig, timeout, c.Bool("no-escalate")
 	out, asJSON := c.App.Writer, c.Bool("json")
 	defer reportUnseen(c.App.ErrWriter, res.Unseen)
@@ -70,7 +76,7 @@ func killAction(c *cli.Context) error {
 	if c.Bool("dry-run") || len(plan.Items) == 0 {
 		if asJSON {
 			err = core.WriteKillJSON(out, plan, nil, nil)
-		} else if len(res.Sockets) > 0 {
+		} else if len(res.Sockets) > 0 || len(spared) > 0 {
 			err = core.WriteKillPlan(out, plan)
 		}
 		if err != nil {

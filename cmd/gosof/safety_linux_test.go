@@ -1,0 +1,78 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/gosof/gosof/internal/testhelper"
+)
+
+// boundClient starts a client that binds its own source port before it
+// connects to 127.0.0.1:to, as a client with a fixed source port does (or
+// as one whose kernel-chosen port happens to be the one you typed).
+func boundClient(t *testing.T, to int) (cli *testhelper.Proc, fd, src int) {
+	t.Helper()
+	cli = testhelper.Start(t)
+	fd = cli.Int("socket inet stream")
+	cli.Do("bind %d 127.0.0.1:0", fd)
+	src, _ = strconv.Atoi(cli.Do("name %d", fd)[1])
+	cli.Do("connect %d 127.0.0.1:%d", fd, to)
+	return cli, fd, src
+}
+
+// TestKillSparesOutgoing: a client whose source port is P does not hold P;
+// kill P and close P spare it and say so, --outgoing takes it, why labels it.
+func TestKillSparesOutgoing(t *testing.T) {
+	srv := testhelper.Start(t)
+	lfd, sport := listen(t, srv, "inet", "127.0.0.1:0")
+	cli, _, src := boundClient(t, sport)
+	srv.Int("accept %d", lfd)
+	p := strconv.Itoa(src)
+
+	out, errOut, code := gosof(t, "kill", p, "--json")
+	var j struct {
+		Processes []struct{ PID int }
+		Spared    []jsock `json:"spared_outgoing"`
+	}
+	if err := json.Unmarshal([]byte(out), &j); err != nil {
+		t.Fatalf("kill --json: %v\n%s", err, out)
+	}
+	if code != exitNoMatch || len(j.Processes) != 0 || len(j.Spared) != 1 {
+		t.Fatalf("kill %s: exit %d, %d processes, %d spared; want 1, 0, 1\n%s%s", p, code, len(j.Processes), len(j.Spared), out, errOut)
+	}
+	if !running(cli) {
+		t.Fatal("kill signalled the client whose source port matched")
+	}
+	out, _, _ = gosof(t, "kill", p, "-n")
+	if want := fmt.Sprintf("spared %d/", cli.PID); !strings.Contains(out, want) || !strings.Contains(out, "--outgoing") {
+		t.Errorf("plan does not name the spared client and the flag:\n%s", out)
+	}
+	out, _, code = gosof(t, "close", p, "--abort", "-n")
+	if code != exitNoMatch || !strings.Contains(out, "outgoing connection") {
+		t.Errorf("close %s: exit %d, want 1 and the outgoing connection spared:\n%s", p, code, out)
+	}
+	out, _, _ = gosof(t, "why", p, "--no-probe")
+	if !strings.Contains(out, "ESTABLISHED (outgoing)") {
+		t.Errorf("why does not label the outgoing connection:\n%s", out)
+	}
+	// The server's own port: its accepted connection is not outgoing,
+	// even when --state hides the listener from the match.
+	out, errOut, code = gosof(t, "kill", strconv.Itoa(sport), "--state", "established", "-n")
+	if code != exitMatch || !strings.Contains(out, fmt.Sprintf("%d ", srv.PID)) || strings.Contains(out, "spared") {
+		t.Errorf("kill %d --state established: exit %d; want the server planned, nothing spared\n%s%s", sport, code, out, errOut)
+	}
+	out, errOut, code = gosof(t, "kill", p, "--outgoing")
+	if code != exitMatch {
+		t.Fatalf("kill %s --outgoing: exit %d\n%s%s", p, code, out, errOut)
+	}
+	if sig := killedBy(t, cli); sig != syscall.SIGTERM {
+		t.Errorf("client ended by %v, want SIGTERM", sig)
+	}
+	if !running(srv) {
+		t.Error("kill --outgoing of the client's port signalled the server")
+	}
+}

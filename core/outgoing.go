@@ -1,0 +1,167 @@
+package core
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// An outgoing connection is not a holder of its local port. A client's
+// kernel-chosen (or self-bound) source port is whatever was free when it
+// connected; `gosof kill 44140` must not kill a browser whose source port
+// happens to be 44140. The rule (docs/kill-close.md):
+//
+// A connected TCP, UDP, UDP-Lite or SCTP socket that matched PORT by its
+// local port only (not also by its remote port under --side remote/any) is
+// outgoing when its namespace has no server socket on that local port and
+// protocol: no LISTEN socket, no unconnected (UNCONN) datagram socket, and
+// no bound TCP socket that is not connected (CLOSE). kill and close spare
+// outgoing connections unless --outgoing includes them; who lists them, and
+// why labels them.
+
+// servesPort reports whether s waits for peers on its local port, or holds
+// it bound without a peer.
+func servesPort(s *Socket) bool {
+	switch s.Proto {
+	case TCP, SCTP:
+		return s.State == Listen || (s.State == Close && s.Remote == nil)
+	case UDP, UDPLite:
+		return s.State == Unconn || s.Remote == nil
+	}
+	return false
+}
+
+// outgoingCandidate reports whether s could be an outgoing connection
+// picked up by its source port: a connected inet socket of a protocol with
+// ports, matched by f on its local port and not also on its remote port.
+func outgoingCandidate(s *Socket, f *Filter) bool {
+	switch s.Proto {
+	case TCP, SCTP, UDP, UDPLite:
+	default:
+		return false
+	}
+	if s.Family != Inet && s.Family != Inet6 || s.Remote == nil || s.Remote.Port == 0 || servesPort(s) {
+		return false
+	}
+	if f.Side == SideRemote || len(f.Ports) == 0 {
+		return false
+	}
+	local, remote := false, false
+	for _, r := range f.Ports {
+		local = local || r.Contains(s.Local.Port)
+		remote = remote || r.Contains(s.Remote.Port)
+	}
+	return local && !(f.Side == SideAny && remote)
+}
+
+type servedKey struct {
+	netns uint64
+	proto Proto
+	port  uint16
+}
+
+// ServerLister lists the server sockets (LISTEN, UNCONN, bound but not
+// connected) on ports, in every namespace the command reads, owners or not.
+type ServerLister func(ports []PortRange) ([]Socket, error)
+
+// ServerFilter is the filter a ServerLister resolves: the ports on the
+// local side, every protocol with ports, only the states a server socket
+// can be in.
+func ServerFilter(ports []PortRange) *Filter {
+	return &Filter{Ports: ports, Side: SideLocal, States: []State{Listen, Unconn, Close},
+		Protos: []Proto{TCP, UDP, UDPLite, SCTP}}
+}
+
+// SplitOutgoing takes the outgoing connections out of res.Sockets (see the
+// rule above) and returns them. The sockets already resolved usually settle
+// it; when one could be outgoing and its port's servers were filtered out
+// (--state established), servers is asked for them once.
+func SplitOutgoing(res *Result, f *Filter, servers ServerLister) ([]Socket, error) {
+	served := map[servedKey]bool{}
+	var cand []int
+	for i := range res.Sockets {
+		s := &res.Sockets[i]
+		if servesPort(s) {
+			served[servedKey{s.NetNS, s.Proto, s.Local.Port}] = true
+		} else if outgoingCandidate(s, f) {
+			cand = append(cand, i)
+		}
+	}
+	var ask []PortRange
+	for _, i := range cand {
+		s := &res.Sockets[i]
+		if !served[servedKey{s.NetNS, s.Proto, s.Local.Port}] {
+			ask = append(ask, PortRange{s.Local.Port, s.Local.Port})
+		}
+	}
+	if len(ask) == 0 {
+		return nil, nil
+	}
+	if servers != nil {
+		more, err := servers(ask)
+		if err != nil {
+			return nil, err
+		}
+		for i := range more {
+			if s := &more[i]; servesPort(s) {
+				served[servedKey{s.NetNS, s.Proto, s.Local.Port}] = true
+			}
+		}
+	}
+	isOut := map[int]bool{}
+	var out []Socket
+	for _, i := range cand {
+		s := &res.Sockets[i]
+		if !served[servedKey{s.NetNS, s.Proto, s.Local.Port}] {
+			isOut[i] = true
+			out = append(out, *s)
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	kept := make([]Socket, 0, len(res.Sockets)-len(out))
+	for i := range res.Sockets {
+		if !isOut[i] {
+			kept = append(kept, res.Sockets[i])
+		}
+	}
+	res.Sockets = kept
+	return out, nil
+}
+
+// OutgoingLines says, one line per spared socket (at most relPlanRows, the
+// rest counted), which process holds it and why it was spared.
+func OutgoingLines(spared []Socket, verb string) []string {
+	var lines []string
+	for i := range spared {
+		if i == relPlanRows && len(spared) > relPlanRows+1 {
+			lines = append(lines, fmt.Sprintf("spared %d more outgoing connections: %s", len(spared)-i, relStateCounts(spared[i:])))
+			break
+		}
+		s := &spared[i]
+		who := "no process gosof can see"
+		if s.HasOwners() {
+			who = relOwnerList(s.Owners)
+		}
+		lines = append(lines, fmt.Sprintf("spared %s: %s is an outgoing connection; %s is only its source port (nothing listens on or is bound to it); add --outgoing to %s it",
+			who, relSocketLine(s), strconv.Itoa(int(s.Local.Port)), verb))
+	}
+	return lines
+}
+
+// relOwnerList names the distinct processes among owners.
+func relOwnerList(owners []Owner) string {
+	seen := map[int]bool{}
+	l := ""
+	for _, o := range owners {
+		if seen[o.PID] {
+			continue
+		}
+		seen[o.PID] = true
+		if l != "" {
+			l += ", "
+		}
+		l += OwnerLabel(o)
+	}
+	return l
+}
