@@ -26,7 +26,11 @@ var errSurvivors = errors.New("some matched processes or sockets are still there
 // code; it is main without os.Exit, so tests call it with captured writers.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	app := newApp(stdin, stdout, stderr)
-	return exitCode(app.Run(interspersed(app, args)), stderr)
+	argv, err := normalize(app, args)
+	if err != nil {
+		return exitCode(err, stderr)
+	}
+	return exitCode(app.Run(argv), stderr)
 }
 
 // exitCode is the one place where outcomes become exit codes.
@@ -86,7 +90,9 @@ func usageError(c *cli.Context, err error, _ bool) error {
 }
 
 func commandPrefix(c *cli.Context) string {
-	if c != nil && c.Command != nil && c.Command.Name != "" {
+	// At the top level cli's context names the app's own root command
+	// "gosof": that is no subcommand ("see 'gosof gosof --help'").
+	if c != nil && c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
 		return c.Command.Name + " "
 	}
 	return ""

@@ -76,3 +76,31 @@ func TestKillSparesOutgoing(t *testing.T) {
 		t.Error("kill --outgoing of the client's port signalled the server")
 	}
 }
+
+// TestFlagsBeforeCommandReal: `kill $(gosof -t who P)` gets PIDs only,
+// `gosof --json who P` prints JSON, and `gosof --pid X kill P` plans only X.
+func TestFlagsBeforeCommandReal(t *testing.T) {
+	a := testhelper.Start(t)
+	afd, port := listen(t, a, "inet", "127.0.0.1:0")
+	b := a.Spawn(afd) // a second holder of the same listener
+	p := strconv.Itoa(port)
+	for _, argv := range [][]string{{"-t", "who", p}, {"who", "-t", p}, {"who", p, "-t"}, {"-t", p}, {p, "-t"}} {
+		out, errOut, code := gosof(t, argv...)
+		want := fmt.Sprintf("%d\n%d\n", min(a.PID, b.PID), max(a.PID, b.PID))
+		if code != exitMatch || out != want {
+			t.Errorf("gosof %s: exit %d, stdout %q; want 0 and %q\n%s", strings.Join(argv, " "), code, out, want, errOut)
+		}
+	}
+	out, _, _ := gosof(t, "--json", "who", p)
+	if !json.Valid([]byte(out)) {
+		t.Errorf("gosof --json who %s is not JSON:\n%s", p, out)
+	}
+	out, errOut, code := gosof(t, "--pid", strconv.Itoa(b.PID), "kill", p, "-n", "--json")
+	var j struct{ Processes []struct{ PID int } }
+	if err := json.Unmarshal([]byte(out), &j); err != nil || code != exitMatch {
+		t.Fatalf("--pid %d kill %s -n --json: exit %d, %v\n%s%s", b.PID, p, code, err, out, errOut)
+	}
+	if len(j.Processes) != 1 || j.Processes[0].PID != b.PID {
+		t.Errorf("--pid %d before kill planned %+v, want only %d", b.PID, j.Processes, b.PID)
+	}
+}
