@@ -81,12 +81,22 @@ func normalize(app *cli.App, args []string) ([]string, error) {
 				return nil, core.Usagef("unknown flag %s for '%s' (see '%s --help')", a, where, where)
 			}
 			flagArgs = append(flagArgs, a)
-			if takes && !hasValue {
+			if !takes {
+				continue
+			}
+			v := ""
+			if hasValue {
+				v = a[strings.IndexByte(a, '=')+1:]
+			} else {
 				if i+1 >= len(rest) || (i+1 == cmdAt) {
 					return nil, core.Usagef("%s needs a value (see '%s --help')", a, where)
 				}
 				i++
-				flagArgs = append(flagArgs, rest[i])
+				v = rest[i]
+				flagArgs = append(flagArgs, v)
+			}
+			if err := checkValue(name, v, isList(flags, name)); err != nil {
+				return nil, err
 			}
 		default:
 			positional = append(positional, a)
@@ -119,6 +129,40 @@ func countFlagTokens(args []string, known map[string]bool) int {
 		n = len(args)
 	}
 	return n
+}
+
+// checkValue refuses an empty value, and an empty item of a list flag
+// ("--state ,", "--state listen,"): an unset shell variable must not turn
+// "only these" into "everything".
+func checkValue(name, v string, list bool) error {
+	flag := "--" + name
+	if len(name) == 1 {
+		flag = "-" + name
+	}
+	if strings.TrimSpace(v) == "" {
+		return core.Usagef("%s: empty value; give one, or leave the flag out", flag)
+	}
+	if list {
+		for _, item := range strings.Split(v, ",") {
+			if strings.TrimSpace(item) == "" {
+				return core.Usagef("%s %q: empty item in the list", flag, v)
+			}
+		}
+	}
+	return nil
+}
+
+// isList reports whether flag name of flags takes a comma-separated list.
+func isList(flags []cli.Flag, name string) bool {
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if n == name {
+				_, ok := f.(*cli.StringSliceFlag)
+				return ok
+			}
+		}
+	}
+	return false
 }
 
 func isFlag(a string) bool { return len(a) > 1 && a[0] == '-' }

@@ -104,3 +104,42 @@ func TestFlagsBeforeCommandReal(t *testing.T) {
 		t.Errorf("--pid %d before kill planned %+v, want only %d", b.PID, j.Processes, b.PID)
 	}
 }
+
+// TestEmptyAndMalformedValues: an empty or malformed value is exit 2 and
+// nothing is signalled, never "no filter" or a wrapped-around timeout.
+func TestEmptyAndMalformedValues(t *testing.T) {
+	h := testhelper.Start(t)
+	_, port := listen(t, h, "inet", "127.0.0.1:0")
+	p := strconv.Itoa(port)
+	for _, bad := range [][]string{
+		{"--state", ""}, {"--state="}, {"--state", ","}, {"--state", "listen,"}, {"--state", " "},
+		{"--user", ""}, {"--proto", ""}, {"--netns", ""}, {"--side", ""}, {"--signal", ""}, {"--pid", ""},
+		{"--timeout", "NaN"}, {"--timeout", "nan"}, {"--timeout", "Inf"}, {"--timeout", "-1"}, {"--timeout", "-1s"},
+		{"--timeout", "1e-400"}, {"--timeout", "0.1ns"}, {"--timeout", "1e400"}, {"--timeout", "99999999h"},
+		{"--timeout", "0x10"}, {"--timeout", "1_0"}, {"--timeout", ""},
+		{"--pid", "0x" + strconv.FormatInt(int64(h.PID), 16)}, {"--pid", "-1"}, {"--pid", "0"}, {"--pid", "9999999999"},
+	} {
+		argv := append([]string{"kill", p, "--yes"}, bad...)
+		out, errOut, code := gosof(t, argv...)
+		if code != exitError || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("gosof %q: exit %d, stderr %q; want 2 and one line\n%s", argv, code, errOut, out)
+		}
+		if !running(h) {
+			t.Fatalf("gosof %q signalled the holder", argv)
+		}
+	}
+	// PIDs are decimal everywhere; leading zeros are allowed and decimal.
+	z := "0" + strconv.Itoa(h.PID)
+	if out, errOut, code := gosof(t, "who", p, "--pid", z, "-t"); code != exitMatch || out != strconv.Itoa(h.PID)+"\n" {
+		t.Errorf("who --pid %s: exit %d, %q; want %d\n%s", z, code, out, h.PID, errOut)
+	}
+	if _, errOut, code := gosof(t, "fds", z); code != exitMatch {
+		t.Errorf("fds %s: exit %d, want 0\n%s", z, code, errOut)
+	}
+	if _, errOut, code := gosof(t, "who", p, "--netns", z); code != exitMatch {
+		t.Errorf("who --netns %s: exit %d, want 0\n%s", z, code, errOut)
+	}
+	if out, _, _ := gosof(t, "kill", p, "-n", "--timeout", "1.5"); !strings.Contains(out, "after 1.5s") {
+		t.Errorf("--timeout 1.5 is not 1.5s:\n%s", out)
+	}
+}

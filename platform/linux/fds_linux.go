@@ -42,6 +42,9 @@ func (l *FDs) FDs(pid int) ([]core.FD, error) {
 	dir := l.FS.Path(strconv.Itoa(pid), "fd")
 	entries, err := os.ReadDir(dir)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && hiddenPID(l.FS, pid) {
+			return nil, hiddenErr(l.FS, pid)
+		}
 		return nil, procErr(pid, err)
 	}
 	var out []core.FD
