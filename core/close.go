@@ -42,6 +42,9 @@ type ClosePlan struct {
 type CloseOptions struct {
 	Abort       bool // SOCK_DESTROY instead of shutdown through the owner
 	AllowListen bool // --listen or --state listen was given
+	// AbortUnknown (--unknown-holder) lets --abort reset a LISTEN socket
+	// whose holder could not be seen (UnknownHolder).
+	AbortUnknown bool
 }
 
 // NewClosePlan picks a method for every resolved socket, or says why it
@@ -54,11 +57,17 @@ func NewClosePlan(res *Result, opt CloseOptions) *ClosePlan {
 			continue
 		}
 		it := CloseItem{Socket: s}
+		unknown := UnknownHolder(&s, res.Unseen)
 		switch {
 		case s.Proto != TCP:
 			it.Skip = fmt.Sprintf("%s sockets cannot be closed apart from their process; only TCP can", s.Proto)
+		case unknown && opt.Abort && s.State == Listen && !opt.AbortUnknown:
+			it.Skip = "its holder could not be seen (" + res.Unseen.seenWhat() + ") and may be a running server; " +
+				"add --unknown-holder to abort it anyway, or " + res.Unseen.hint()
 		case opt.Abort:
 			it.Method = Abort
+		case unknown:
+			it.Skip = "its holder could not be seen (" + res.Unseen.seenWhat() + "), so there is no descriptor to shut down; " + res.Unseen.hint()
 		case relShutdownOwner(&s) < 0 && s.HasOwners():
 			it.Skip = "the platform does not tell which descriptor holds it; try --abort"
 		case !s.HasOwners():

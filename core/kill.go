@@ -42,7 +42,10 @@ type KillItem struct {
 // matched processes are protected, and which matched sockets no process holds.
 type KillPlan struct {
 	Items   []KillItem // ascending PID
-	Orphans []Socket   // matched sockets held by no process we can see
+	Orphans []Socket   // matched sockets no process holds (orphaned: the kernel finishes them)
+	// Unknown are matched sockets that show no process while some could
+	// not be seen (UnknownHolder): kill cannot tell who holds them.
+	Unknown []Socket
 	// Spared are outgoing connections that matched only by their source
 	// port (SplitOutgoing); kill leaves them alone unless --outgoing.
 	Spared []Socket
@@ -86,7 +89,11 @@ func NewKillPlan(res *Result, protect []Protected) *KillPlan {
 			one.Owners = []Owner{o}
 			it.Sockets = append(it.Sockets, one)
 		}
-		if !held {
+		switch {
+		case held:
+		case UnknownHolder(&s, res.Unseen):
+			p.Unknown = append(p.Unknown, s)
+		default:
 			p.Orphans = append(p.Orphans, s)
 		}
 	}

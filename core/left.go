@@ -84,7 +84,7 @@ func LeftLines(l *Left) []string {
 			}
 			continue
 		}
-		for _, g := range relLeftGroups(socks, l.Side == SideLocal, l.ReuseAddr) {
+		for _, g := range relLeftGroups(socks, l.Side == SideLocal, l.ReuseAddr, l.Unseen) {
 			lines = append(lines, name+": "+g)
 		}
 	}
@@ -93,12 +93,17 @@ func LeftLines(l *Left) []string {
 
 // leftGroups describes the held sockets owner by owner, then the
 // orphans state by state.
-func relLeftGroups(socks []Socket, local bool, reuseAddr *bool) []string {
+func relLeftGroups(socks []Socket, local bool, reuseAddr *bool, unseen Unseen) []string {
 	var out []string
 	held := map[string][]Socket{}
 	var holders []string
 	orphans := map[State][]Socket{}
+	var unknown []Socket
 	for _, s := range socks {
+		if UnknownHolder(&s, unseen) {
+			unknown = append(unknown, s)
+			continue
+		}
 		if !s.HasOwners() {
 			orphans[s.State] = append(orphans[s.State], s)
 			continue
@@ -116,6 +121,10 @@ func relLeftGroups(socks []Socket, local bool, reuseAddr *bool) []string {
 	}
 	for _, h := range holders {
 		out = append(out, fmt.Sprintf("%s held by %s", relStateCounts(held[h]), h))
+	}
+	if len(unknown) > 0 {
+		out = append(out, fmt.Sprintf("%s held by a process gosof could not see (%s); %s",
+			relStateCounts(unknown), unseen.seenWhat(), unseen.hint()))
 	}
 	listening := slices.ContainsFunc(socks, func(s Socket) bool { return s.State == Listen })
 	for _, st := range AllStates {

@@ -21,6 +21,26 @@ func relSocketLine(s *Socket) string {
 	return l + " " + string(s.State)
 }
 
+// relOrphanAdvice says what releases orphaned sockets: close --abort for
+// TCP; nothing but waiting for the rest (close acts on TCP only).
+func relOrphanAdvice(socks []Socket) string {
+	tcp, other := 0, 0
+	for i := range socks {
+		if socks[i].Proto == TCP {
+			tcp++
+		} else {
+			other++
+		}
+	}
+	switch {
+	case other == 0:
+		return "see 'gosof close --abort'"
+	case tcp == 0:
+		return "'gosof close' acts on TCP only; the kernel drops them by itself"
+	}
+	return "for the TCP ones see 'gosof close --abort' ('gosof close' acts on TCP only)"
+}
+
 func relFDList(owners []Owner) string {
 	var fds []string
 	for _, o := range owners {
@@ -106,8 +126,11 @@ func WriteKillPlan(w io.Writer, p *KillPlan) error {
 		b.WriteString(l + "\n")
 	}
 	if n := len(p.Orphans); n > 0 {
-		fmt.Fprintf(&b, "no process holds %s (%s): kill cannot release %s; see 'gosof close --abort'\n",
-			relPlural(n, "matched socket"), relStateCounts(p.Orphans), relThem(n))
+		fmt.Fprintf(&b, "no process holds %s (%s): kill cannot release %s; %s\n",
+			relPlural(n, "matched socket"), relStateCounts(p.Orphans), relThem(n), relOrphanAdvice(p.Orphans))
+	}
+	if l := UnknownNote(p.Unknown, p.Unseen, "kill cannot signal a holder it cannot see"); l != "" {
+		b.WriteString(l + "\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -258,6 +281,7 @@ type (
 		Processes  []JSONKillPID `json:"processes"`
 		Orphans    []JSONSocket  `json:"orphans"`         // matched sockets no process holds
 		Spared     []JSONSocket  `json:"spared_outgoing"` // outgoing connections left alone (no --outgoing)
+		Unknown    []JSONSocket  `json:"unknown_holder"`  // matched sockets whose holder could not be seen
 		Left       []JSONSocket  `json:"left"`            // null on a dry run
 		LeftReport []string      `json:"left_report"`
 	}
@@ -300,6 +324,7 @@ func WriteKillJSON(w io.Writer, p *KillPlan, r *KillReport, l *Left) error {
 		Signal: SignalName(p.Signal), TimeoutMS: p.Timeout.Milliseconds(),
 		Escalate: !p.NoEscalate && p.Signal != 9, DryRun: r == nil,
 		Processes: []JSONKillPID{}, Orphans: JSONSockets(p.Orphans), Spared: JSONSockets(p.Spared),
+		Unknown: JSONSockets(p.Unknown),
 	}
 	for i := range p.Items {
 		it := &p.Items[i]

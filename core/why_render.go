@@ -34,7 +34,7 @@ func WriteWhy(w io.Writer, d *Why) error {
 	if len(d.Listeners) > 0 {
 		b.WriteString("\nListening\n")
 		for _, l := range d.Listeners {
-			whyWriteListener(&b, &l)
+			whyWriteListener(&b, &l, d.Unseen)
 		}
 	}
 	if len(d.Conns) > 0 {
@@ -84,7 +84,7 @@ func WriteWhy(w io.Writer, d *Why) error {
 			"  drops them after net.ipv4.tcp_fin_timeout. Killing processes does not remove them.\n")
 	}
 	if d.Probe != nil {
-		whyWriteProbe(&b, d.Probe)
+		whyWriteProbe(&b, d.Probe, d.Unseen)
 	}
 	if len(d.Warnings) > 0 {
 		b.WriteString("\nWarnings\n")
@@ -96,9 +96,13 @@ func WriteWhy(w io.Writer, d *Why) error {
 	return err
 }
 
-func whyWriteListener(b *strings.Builder, l *Listener) {
+func whyWriteListener(b *strings.Builder, l *Listener, unseen Unseen) {
 	s := l.Socket
-	fmt.Fprintf(b, "  %s %s  held by %s\n", ProtoLabel(s), FormatLocal(s), whyHoldersLong(s.Owners))
+	holder := whyHoldersLong(s.Owners)
+	if UnknownHolder(s, unseen) {
+		holder = unknownLabel(s, unseen)
+	}
+	fmt.Fprintf(b, "  %s %s  held by %s\n", ProtoLabel(s), FormatLocal(s), holder)
 	var f []string
 	addr := "a " + l.Scope + " address"
 	switch l.Scope {
@@ -153,7 +157,7 @@ func whyProcNames(pcs []ProcCount) []string {
 	return out
 }
 
-func whyWriteProbe(b *strings.Builder, r *ProbeReport) {
+func whyWriteProbe(b *strings.Builder, r *ProbeReport, unseen Unseen) {
 	if r.Skipped != "" {
 		b.WriteString("\n" + whyWrap("", "  ", "Bind probe: not run: "+r.Skipped+"."))
 		return
@@ -173,7 +177,7 @@ func whyWriteProbe(b *strings.Builder, r *ProbeReport) {
 				fmt.Fprintf(b, "    and %d more\n", len(way)-i)
 				break
 			}
-			holder := "no process"
+			holder := unknownLabel(s, unseen)
 			if len(s.Owners) > 0 {
 				holder = whyHolders(whyOnePerProcess(s.Owners))
 			}

@@ -37,6 +37,7 @@ Examples:
 			&cli.BoolFlag{Name: "graceful", Usage: "shutdown(SHUT_RDWR) through a duplicate of the holder's descriptor (default)"},
 			&cli.BoolFlag{Name: "abort", Usage: "reset the connections with SOCK_DESTROY instead"},
 			outgoingFlag("close"),
+			&cli.BoolFlag{Name: "unknown-holder", Usage: "let --abort reset LISTEN sockets whose holder gosof could not see (refused by default: it may be a running server)"},
 		),
 		Action: closeAction,
 	}
@@ -74,8 +75,9 @@ func closeAction(c *cli.Context) error {
 		return err
 	}
 	plan := core.NewClosePlan(res, core.CloseOptions{
-		Abort:       c.Bool("abort"),
-		AllowListen: slices.Contains(f.States, core.Listen),
+		Abort:        c.Bool("abort"),
+		AllowListen:  slices.Contains(f.States, core.Listen),
+		AbortUnknown: c.Bool("unknown-holder"),
 	})
 	plan.Spared = spared
 	out, asJSON := c.App.Writer, c.Bool("json")

@@ -82,7 +82,10 @@ func killAction(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		if len(plan.Items) == 0 {
+		switch {
+		case len(plan.Unknown) > 0:
+			return errSurvivors // a holder gosof could not see is still there
+		case len(plan.Items) == 0:
 			return core.ErrNoMatch
 		}
 		return nil
@@ -119,7 +122,7 @@ func killAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if report.Survivors() > 0 {
+	if report.Survivors() > 0 || len(plan.Unknown) > 0 {
 		return errSurvivors
 	}
 	return nil

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"io"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/gosof/gosof/core"
@@ -27,4 +30,27 @@ func spareOutgoing(c *cli.Context, b *backend, res *core.Result, f *core.Filter)
 		return res.Sockets, nil
 	}
 	return core.SplitOutgoing(res, f, servers)
+}
+
+// terseUnseen is who -t's answer when matched sockets have holders it
+// could not see: a script doing `kill $(gosof who -t P)` must not take an
+// empty list for "nothing holds P". With no PID printed it is an error
+// (exit 2); with some, a warning that the list may be incomplete.
+func terseUnseen(w io.Writer, res *core.Result) error {
+	unknown, pids := 0, 0
+	for i := range res.Sockets {
+		s := &res.Sockets[i]
+		if core.UnknownHolder(s, res.Unseen) {
+			unknown++
+		}
+		pids += len(s.Owners)
+	}
+	if unknown == 0 {
+		return nil
+	}
+	if pids == 0 {
+		return fmt.Errorf("%d matched socket(s) show no process because their holders could not be seen (above): no PID printed", unknown)
+	}
+	fmt.Fprintf(w, "gosof: %d matched socket(s) show no process because their holders could not be seen; the PIDs above may be incomplete\n", unknown)
+	return nil
 }

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -141,5 +145,85 @@ func TestEmptyAndMalformedValues(t *testing.T) {
 	}
 	if out, _, _ := gosof(t, "kill", p, "-n", "--timeout", "1.5"); !strings.Contains(out, "after 1.5s") {
 		t.Errorf("--timeout 1.5 is not 1.5s:\n%s", out)
+	}
+}
+
+// gosofUnder runs the CLI in a new process started through wrap (e.g.
+// setpriv dropping every capability) and, if cred is set, as that user.
+func gosofUnder(t *testing.T, wrap []string, cred *syscall.Credential, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	argv := append(append([]string{}, wrap...), testhelper.Executable(t), "-test.run=^$")
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), envCLI+"="+strings.Join(args, "\x1f"))
+	if cred != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	default:
+		t.Fatalf("run %v: %v", argv, err)
+	}
+	return out.String(), errb.String(), code
+}
+
+// noCaps is root with every capability dropped (util-linux setpriv).
+func noCaps(t *testing.T) []string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: the holder must have capabilities gosof lacks")
+	}
+	p, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Skip("setpriv (util-linux) is not installed")
+	}
+	return []string{p, "--inh-caps=-all", "--bounding-set=-all", "--"}
+}
+
+// TestUnseenHolderIsNotNoProcess: root without capabilities opens a
+// root holder's fd directory but is refused its links. Its socket then has
+// an unknown holder: never "no process", no --abort advice, kill and close
+// exit 3, close --abort refuses the listener, who -t does not exit 0.
+func TestUnseenHolderIsNotNoProcess(t *testing.T) {
+	wrap := noCaps(t)
+	h := testhelper.Start(t)
+	_, port := listen(t, h, "inet", "127.0.0.1:0")
+	p := strconv.Itoa(port)
+
+	out, errOut, code := gosofUnder(t, wrap, nil, "who", p)
+	if code != exitMatch || !strings.Contains(errOut, "could not be inspected") || !strings.Contains(errOut, "CAP_SYS_PTRACE") {
+		t.Errorf("who %s without capabilities: exit %d; want 0 and the unseen processes counted with the remedy\n%s%s", p, code, out, errOut)
+	}
+	out, errOut, code = gosofUnder(t, wrap, nil, "who", p, "-t")
+	if code == exitMatch || out != "" || !strings.Contains(errOut, "no PID printed") {
+		t.Errorf("who -t %s without capabilities: exit %d, stdout %q; want no PID, a non-zero exit and why\n%s", p, code, out, errOut)
+	}
+	out, errOut, code = gosofUnder(t, wrap, nil, "kill", p, "--yes")
+	if code != exitSurvivors || !strings.Contains(out, "holder unknown") || strings.Contains(out+errOut, "--abort") || strings.Contains(out, "no process holds") {
+		t.Errorf("kill %s without capabilities: exit %d; want 3, 'holder unknown', no --abort advice\n%s%s", p, code, out, errOut)
+	}
+	out, errOut, code = gosofUnder(t, wrap, nil, "close", p, "--listen", "--abort", "--yes")
+	if code != exitSurvivors || !strings.Contains(out, "--unknown-holder") || strings.Contains(out, "no process holds") {
+		t.Errorf("close --abort %s without capabilities: exit %d; want 3 and the listener refused\n%s%s", p, code, out, errOut)
+	}
+	out, _, _ = gosofUnder(t, wrap, nil, "why", p, "--no-probe")
+	if !strings.Contains(out, "could not see") || strings.Contains(out, "held by no process") {
+		t.Errorf("why %s without capabilities does not say the holder is unseen:\n%s", p, out)
+	}
+	if !running(h) {
+		t.Fatal("the holder was signalled")
+	}
+	if got := gosofJSON(t, "who", p); len(got) != 1 || len(got[0].Owners) != 1 {
+		t.Errorf("the listener did not survive as it was: %v", rows(got))
+	}
+	// A plain user, another user's holder: who -t says so and does not exit 0.
+	out, errOut, code = gosofUnder(t, nil, &syscall.Credential{Uid: 65534, Gid: 65534}, "who", p, "-t")
+	if code == exitMatch || out != "" || !strings.Contains(errOut, "no PID printed") {
+		t.Errorf("who -t %s as nobody: exit %d, stdout %q; want no PID and a non-zero exit\n%s", p, code, out, errOut)
 	}
 }

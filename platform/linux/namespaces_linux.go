@@ -39,7 +39,7 @@ func Namespaces(fs FS) ([]Namespace, error) {
 	link := make([]byte, 64)
 	for _, pid := range pids {
 		path := append(strconv.AppendInt(nil, int64(pid), 10), "/ns/net\x00"...)
-		n := readlinkat(procfd, &path[0], link)
+		n, _ := readlinkat(procfd, &path[0], link)
 		if n <= 0 {
 			continue // exited, or not ours to see
 		}
