@@ -19,12 +19,40 @@ type Protected struct {
 
 // DefaultProtected is what kill never signals: PID 1, gosof itself and the
 // process that started it (usually the user's shell).
-func DefaultProtected() []Protected {
-	return []Protected{
+func DefaultProtected() []Protected { return AncestryProtected(nil) }
+
+// maxAncestry bounds the walk up the process tree (a loop in what a
+// platform reports must not hang kill).
+const maxAncestry = 4096
+
+// AncestryProtected is what kill never signals: PID 1, gosof itself, and
+// every ancestor of gosof: its parent, and that one's parent up to PID 1
+// (`timeout 20 gosof kill ...` must not TERM the shell that runs timeout).
+// parent tells a process's parent; nil protects the direct parent only.
+func AncestryProtected(parent func(pid int) (int, error)) []Protected {
+	ps := []Protected{
 		{PID: 1, Why: "PID 1"},
 		{PID: os.Getpid(), Why: "gosof itself"},
-		{PID: os.Getppid(), Why: "gosof's parent"},
 	}
+	pid := os.Getppid()
+	seen := map[int]bool{1: true, os.Getpid(): true}
+	for depth := 0; pid > 1 && !seen[pid] && depth < maxAncestry; depth++ {
+		seen[pid] = true
+		why := "gosof's parent"
+		if depth > 0 {
+			why = "an ancestor of gosof"
+		}
+		ps = append(ps, Protected{PID: pid, Why: why})
+		if parent == nil {
+			break
+		}
+		next, err := parent(pid)
+		if err != nil {
+			break
+		}
+		pid = next
+	}
+	return ps
 }
 
 // KillItem is one process of a kill plan with the matched sockets it holds.
@@ -148,7 +176,7 @@ const (
 	Alive       Fate = "still alive"   // still running when we stopped waiting
 	NotAllowed  Fate = "not permitted" // EPERM: we may not signal it
 	AlreadyGone Fate = "already gone"  // exited (or its PID was recycled) before we signalled
-	Spared      Fate = "not signalled" // protected: PID 1, gosof, its parent
+	Spared      Fate = "not signalled" // protected: PID 1, gosof, its ancestors
 	Failed      Fate = "failed"        // another error
 )
 

@@ -14,7 +14,9 @@ import (
 // local port only (not also by its remote port under --side remote/any) is
 // outgoing when its namespace has no server socket on that local port and
 // protocol: no LISTEN socket, no unconnected (UNCONN) datagram socket, and
-// no bound TCP socket that is not connected (CLOSE). kill and close spare
+// no bound TCP socket that is not connected (CLOSE). Orphans (TIME_WAIT,
+// and sockets no process holds) are never counted as outgoing: nothing
+// tells them from what a dead server left behind. kill and close spare
 // outgoing connections unless --outgoing includes them; who lists them, and
 // why labels them.
 
@@ -40,6 +42,11 @@ func outgoingCandidate(s *Socket, f *Filter) bool {
 		return false
 	}
 	if s.Family != Inet && s.Family != Inet6 || s.Remote == nil || s.Remote.Port == 0 || servesPort(s) {
+		return false
+	}
+	// An orphan (no process, no file: TIME_WAIT, a closed FIN_WAIT2) may
+	// as well be what a dead server left; it protects no process either way.
+	if s.State == TimeWait || (!s.HasOwners() && s.Inode == 0) {
 		return false
 	}
 	if f.Side == SideRemote || len(f.Ports) == 0 {

@@ -43,7 +43,7 @@ type (
 		Proto Proto `json:"proto"`
 		State State `json:"state"`
 		// Outgoing: these connections only use the port as their source port.
-		Outgoing bool        `json:"outgoing"`
+		Outgoing bool        `json:"outgoing,omitempty"`
 		Count    int         `json:"count"`
 		RecvQ    uint64      `json:"recv_q"`
 		SendQ    uint64      `json:"send_q"`

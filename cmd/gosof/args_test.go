@@ -136,7 +136,9 @@ func TestFlagsRefusedNotDropped(t *testing.T) {
 		{"kill", "8080", "--timeout"},
 		{"--bogus"},
 	} {
-		_, errOut, code := gosof(t, argv...)
+		var errb bytes.Buffer
+		code := run(append([]string{"gosof"}, argv...), strings.NewReader(""), io.Discard, &errb)
+		errOut := errb.String()
 		flag := ""
 		for _, a := range argv {
 			if strings.HasPrefix(a, "-") {

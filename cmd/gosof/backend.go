@@ -12,6 +12,9 @@ type backend struct {
 	// capture); kill and close then refuse with errors.ErrUnsupported.
 	signaller core.Signaller
 	closer    core.SocketCloser
+	// parentOf tells a process's parent, so that kill protects every
+	// ancestor of gosof; nil protects the direct parent only.
+	parentOf func(pid int) (int, error)
 }
 
 // backendOptions are the flags that choose or tune the backend.

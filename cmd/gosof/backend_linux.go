@@ -25,7 +25,8 @@ func openPlatform(opt backendOptions) (*backend, error) {
 		owners:    &linux.Owners{FS: fs},
 		signaller: signaller,
 		// SOCK_DESTROY must go through a sock_diag socket of the socket's own namespace.
-		closer: &linux.Closer{Destroyer: linux.NetNSDestroyer(srcs), Signaller: signaller},
+		closer:   &linux.Closer{Destroyer: linux.NetNSDestroyer(srcs), Signaller: signaller},
+		parentOf: linux.ParentOf(fs),
 	}, nil
 }
 

@@ -15,5 +15,12 @@ func openPlatform(opt backendOptions) (*backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &backend{sockets: b, owners: b, signaller: solaris.NewSignaller(b), closer: &solaris.Closer{B: b}}, nil
+	parentOf := func(pid int) (int, error) {
+		ps, err := b.Psinfo(pid)
+		if err != nil {
+			return 0, err
+		}
+		return ps.PPID, nil
+	}
+	return &backend{sockets: b, owners: b, signaller: solaris.NewSignaller(b), closer: &solaris.Closer{B: b}, parentOf: parentOf}, nil
 }

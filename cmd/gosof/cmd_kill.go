@@ -18,9 +18,10 @@ server is killed and not its clients (--side any or remote for those).
 Prints the plan (each process and the sockets that matched it), asks once
 when stdin is a terminal, sends TERM, waits up to --timeout for every
 process to exit, sends KILL to those still running, and says what became
-of each and what is left on the port. PID 1, gosof and its parent are
-never signalled. On Linux every process is held by a pidfd from before
-asking, so a PID recycled meanwhile is never hit.
+of each and what is left on the port. PID 1, gosof and every ancestor
+of gosof (its parent, their parents, up to PID 1) are never signalled.
+On Linux every process is held by a pidfd from before asking, so a PID
+recycled meanwhile is never hit.
 Exits 0 when every matched process is gone, 1 when none matched, 3 when
 some survived (or were not signalled), 2 on errors.
 
@@ -67,7 +68,7 @@ func killAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	plan := core.NewKillPlan(res, core.DefaultProtected())
+	plan := core.NewKillPlan(res, core.AncestryProtected(b.parentOf))
 	plan.Spared = spared
 	plan.Signal, plan.Timeout, plan.NoEscalate = sig, timeout, c.Bool("no-escalate")
 	out, asJSON := c.App.Writer, c.Bool("json")

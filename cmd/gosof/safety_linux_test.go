@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"strconv"
@@ -225,5 +226,40 @@ func TestUnseenHolderIsNotNoProcess(t *testing.T) {
 	out, errOut, code = gosofUnder(t, nil, &syscall.Credential{Uid: 65534, Gid: 65534}, "who", p, "-t")
 	if code == exitMatch || out != "" || !strings.Contains(errOut, "no PID printed") {
 		t.Errorf("who -t %s as nobody: exit %d, stdout %q; want no PID and a non-zero exit\n%s", p, code, out, errOut)
+	}
+}
+
+// TestKillNeverSignalsAncestors: this test holds the port and runs gosof
+// through timeout(1), so it is gosof's grandparent, as an interactive shell
+// is under `timeout 20 gosof kill P`. It is planned as protected, and a
+// real KILL run leaves it alive (or this test would not finish).
+func TestKillNeverSignalsAncestors(t *testing.T) {
+	tm, err := exec.LookPath("timeout")
+	if err != nil {
+		t.Skip("timeout (coreutils) is not installed")
+	}
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	p := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	wrap := []string{tm, "60"}
+	out, errOut, code := gosofUnder(t, wrap, nil, "kill", p, "--side", "any", "-n", "--json")
+	var j struct {
+		Processes []struct {
+			PID       int
+			Protected string
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &j); err != nil {
+		t.Fatalf("kill --json: %v\n%s%s", err, out, errOut)
+	}
+	if len(j.Processes) != 1 || j.Processes[0].PID != os.Getpid() || j.Processes[0].Protected != "an ancestor of gosof" || code != exitMatch {
+		t.Fatalf("kill -n planned %+v, exit %d; want this test (%d) protected as an ancestor, exit 0", j.Processes, code, os.Getpid())
+	}
+	out, errOut, code = gosofUnder(t, wrap, nil, "kill", p, "--side", "any", "-s", "KILL", "--yes")
+	if code != exitSurvivors || !strings.Contains(out, "not signalled: an ancestor of gosof") {
+		t.Errorf("kill -s KILL: exit %d; want 3 and the ancestor spared\n%s%s", code, out, errOut)
 	}
 }
