@@ -71,6 +71,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			whyCommand(),
 			fdsCommand(),
 			debugCommand(),
+			helpCommand(),
 		},
 		// Errors go back to run, which prints one line and picks the exit code.
 		ExitErrHandler: func(*cli.Context, error) {},
@@ -102,6 +103,9 @@ func commandPrefix(c *cli.Context) string {
 func rootAction(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return lsAction(c)
+	}
+	if err := checkCommandWord(c.App, c.Args().First()); err != nil {
+		return err
 	}
 	return whoAction(c)
 }

@@ -161,3 +161,43 @@ func TestDashDashKeepsPositionals(t *testing.T) {
 		t.Errorf("who 8080 -- --json: %+v %v; want --json as an argument", got, err)
 	}
 }
+
+// TestHelpAndTypos: help and help CMD are commands; a typo of a command
+// gets a did-you-mean before any service lookup; a word that is neither
+// says both.
+func TestHelpAndTypos(t *testing.T) {
+	for _, tc := range []struct {
+		argv []string
+		code int
+		want string
+	}{
+		{[]string{"help"}, exitMatch, "COMMANDS:"},
+		{[]string{"help", "who"}, exitMatch, "gosof who - show the sockets on PORT"},
+		{[]string{"help", "debug"}, exitMatch, "gosof debug"},
+		{[]string{"help", "kil"}, exitError, "did you mean 'kill'"},
+		{[]string{"kil", "8080"}, exitError, "did you mean 'gosof kill'"},
+		{[]string{"clsoe", "8080"}, exitError, "did you mean 'gosof close'"},
+		{[]string{"wyh", "8080"}, exitError, "did you mean 'gosof why'"},
+		{[]string{"fsd", "1"}, exitError, "did you mean 'gosof fds'"},
+		{[]string{"nosuchword"}, exitError, "neither a gosof command"},
+	} {
+		var out, errb bytes.Buffer
+		code := run(append([]string{"gosof"}, tc.argv...), strings.NewReader(""), &out, &errb)
+		if code != tc.code || !strings.Contains(out.String()+errb.String(), tc.want) {
+			t.Errorf("gosof %s: exit %d, want %d and %q\n%s%s", strings.Join(tc.argv, " "), code, tc.code, tc.want, out.String(), errb.String())
+		}
+	}
+}
+
+func TestCloseCommands(t *testing.T) {
+	app := newApp(strings.NewReader(""), io.Discard, io.Discard)
+	for word, want := range map[string]string{"kil": "kill", "kill": "", "wh": "who", "clse": "close", "ssh": "", "http": "", "https": "", "lsof": "", "domain": ""} {
+		got := ""
+		if cs := closeCommands(app, word); len(cs) > 0 {
+			got = cs[0]
+		}
+		if got != want {
+			t.Errorf("closeCommands(%q) = %q, want %q", word, got, want)
+		}
+	}
+}
