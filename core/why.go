@@ -32,10 +32,13 @@ type Why struct {
 	TimeWait  *TimerNote // TIME_WAIT sockets
 	FinWait2  *TimerNote // FIN_WAIT2 sockets no process holds
 	Probe     *ProbeReport
-	Warnings  []Warning
-	Unseen    Unseen
-	Missing   OptionsMissing // socket options that could not be read
-	Sockets   []Socket       // every socket whose local port is Port
+	// Probes are the bind probes of every protocol on the port (TCP, UDP);
+	// Probe is the first. nil: Probe alone.
+	Probes   []*ProbeReport
+	Warnings []Warning
+	Unseen   Unseen
+	Missing  OptionsMissing // socket options that could not be read
+	Sockets  []Socket       // every socket whose local port is Port
 }
 
 // InUse reports whether any socket uses the port.

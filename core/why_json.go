@@ -17,7 +17,11 @@ type (
 		TimeWait    *JSONTimerNote  `json:"time_wait"`
 		FinWait2    *JSONTimerNote  `json:"orphaned_fin_wait2"`
 		Probe       JSONProbe       `json:"probe"`
-		Warnings    []JSONWarning   `json:"warnings"`
+		// OtherProbes are the probes of the port's other protocols: probe
+		// is TCP's (or UDP's on a UDP-only port), and a port TCP and UDP
+		// both use has UDP's here.
+		OtherProbes []JSONProbe   `json:"other_probes"`
+		Warnings    []JSONWarning `json:"warnings"`
 		// Unseen counts processes whose descriptors could not be read.
 		Unseen int `json:"unseen_processes"`
 		// UnseenNote is the one line saying what could not be seen and how
@@ -69,6 +73,7 @@ type (
 		MaxRemainingMS *int64 `json:"max_remaining_ms"`
 	}
 	JSONProbe struct {
+		Proto    Proto         `json:"proto"`
 		Ran      bool          `json:"ran"`
 		Skipped  *string       `json:"skipped"`
 		Verdict  Verdict       `json:"verdict"`
@@ -137,21 +142,12 @@ func ToJSONWhy(d *Why) JSONWhy {
 	j.TimeWait = jsonTimer(d.TimeWait)
 	j.FinWait2 = jsonTimer(d.FinWait2)
 	if r := d.Probe; r != nil {
-		j.Probe = JSONProbe{Ran: r.Skipped == "", Verdict: r.Verdict, Message: r.Message(), Attempts: []JSONAttempt{}}
-		if r.Skipped != "" {
-			j.Probe.Skipped = ptr(r.Skipped)
-		}
-		for _, a := range r.Attempts {
-			ja := JSONAttempt{Addr: a.Addr.String(), Port: r.Port, ReuseAddr: a.ReuseAddr, OK: a.OK, InUse: a.InUse}
-			if a.Err != "" {
-				ja.Error = ptr(a.Err)
-			}
-			var bs []Socket
-			for _, b := range a.Blockers {
-				bs = append(bs, *b)
-			}
-			ja.Blockers = JSONSockets(bs)
-			j.Probe.Attempts = append(j.Probe.Attempts, ja)
+		j.Probe = jsonProbe(r)
+	}
+	j.OtherProbes = []JSONProbe{}
+	for _, r := range d.probes() {
+		if r != d.Probe {
+			j.OtherProbes = append(j.OtherProbes, jsonProbe(r))
 		}
 	}
 	for _, w := range d.Warnings {
@@ -181,4 +177,28 @@ func jsonTimer(n *TimerNote) *JSONTimerNote {
 		j.MinRemainingMS, j.MaxRemainingMS = ptr(n.MinLeft.Milliseconds()), ptr(n.MaxLeft.Milliseconds())
 	}
 	return j
+}
+
+func jsonProbe(r *ProbeReport) JSONProbe {
+	proto := r.Proto
+	if proto == "" {
+		proto = TCP
+	}
+	jp := JSONProbe{Proto: proto, Ran: r.Skipped == "", Verdict: r.Verdict, Message: r.Message(), Attempts: []JSONAttempt{}}
+	if r.Skipped != "" {
+		jp.Skipped = ptr(r.Skipped)
+	}
+	for _, a := range r.Attempts {
+		ja := JSONAttempt{Addr: a.Addr.String(), Port: r.Port, ReuseAddr: a.ReuseAddr, OK: a.OK, InUse: a.InUse}
+		if a.Err != "" {
+			ja.Error = ptr(a.Err)
+		}
+		var bs []Socket
+		for _, b := range a.Blockers {
+			bs = append(bs, *b)
+		}
+		ja.Blockers = JSONSockets(bs)
+		jp.Attempts = append(jp.Attempts, ja)
+	}
+	return jp
 }

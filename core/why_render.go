@@ -83,8 +83,8 @@ func WriteWhy(w io.Writer, d *Why) error {
 		b.WriteString("  The program closed them and the peer has not closed its side yet; the kernel\n" +
 			"  drops them after net.ipv4.tcp_fin_timeout. Killing processes does not remove them.\n")
 	}
-	if d.Probe != nil {
-		whyWriteProbe(&b, d.Probe, d.Unseen)
+	for _, r := range d.probes() {
+		whyWriteProbe(&b, r, d.Unseen)
 	}
 	if len(d.Warnings) > 0 {
 		b.WriteString("\nWarnings\n")
@@ -157,12 +157,27 @@ func whyProcNames(pcs []ProcCount) []string {
 	return out
 }
 
+// probes are the probe reports to show: Probes, or Probe alone.
+func (d *Why) probes() []*ProbeReport {
+	if len(d.Probes) > 0 {
+		return d.Probes
+	}
+	if d.Probe != nil {
+		return []*ProbeReport{d.Probe}
+	}
+	return nil
+}
+
 func whyWriteProbe(b *strings.Builder, r *ProbeReport, unseen Unseen) {
 	if r.Skipped != "" {
 		b.WriteString("\n" + whyWrap("", "  ", "Bind probe: not run: "+r.Skipped+"."))
 		return
 	}
-	b.WriteString("\nBind probe (TCP: bind only, never listen, closed at once)\n")
+	if r.Proto == UDP {
+		b.WriteString("\nBind probe (UDP: bind only, closed at once)\n")
+	} else {
+		b.WriteString("\nBind probe (TCP: bind only, never listen, closed at once)\n")
+	}
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  ADDRESS\tPLAIN\tSO_REUSEADDR")
 	for i := 0; i+1 < len(r.Attempts); i += 2 {

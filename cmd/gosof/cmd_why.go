@@ -23,10 +23,11 @@ func whyCommand() *cli.Command {
 address, SO_REUSEADDR/SO_REUSEPORT), its connections by state and process,
 what CLOSE_WAIT, TIME_WAIT and orphaned FIN_WAIT2 sockets mean and how to
 get rid of them, warnings (SO_LINGER {1,0}, unread Recv-Q, a full accept
-queue), and a bind probe: gosof binds the port itself (TCP; 0.0.0.0,
-127.0.0.1, :: and ::1; without and with SO_REUSEADDR; never listening,
-closed at once) and says whether a new server could start now, and if not,
-which socket is in the way. Exits 0 when the port is in use, 1 when free.
+queue), and a bind probe: gosof binds the port itself (with TCP, and with
+UDP too when UDP sockets use the port; 0.0.0.0, 127.0.0.1, :: and ::1;
+without and with SO_REUSEADDR; never listening, closed at once) and says,
+per protocol, whether a new server could start now, and if not, which
+socket is in the way. Exits 0 when the port is in use, 1 when free.
 
 Examples:
    gosof why 8080
@@ -71,16 +72,22 @@ func whyAction(c *cli.Context) error {
 	// diagnosis (and one probe, inside it) per namespace using the port.
 	var ds []*core.Why
 	for _, g := range byNetNS(res.Sockets, opt.allNetns) {
-		var probe *core.ProbeReport
+		var probes []*core.ProbeReport
 		switch {
 		case c.Bool("no-probe"):
-			probe = &core.ProbeReport{Port: port, Skipped: "--no-probe was given", Verdict: core.VerdictNotProbed}
+			probes = append(probes, &core.ProbeReport{Proto: core.TCP, Port: port, Skipped: "--no-probe was given", Verdict: core.VerdictNotProbed})
 		case opt.replay != "":
-			probe = &core.ProbeReport{Port: port, Skipped: "a --replay capture is not this host", Verdict: core.VerdictNotProbed}
+			probes = append(probes, &core.ProbeReport{Proto: core.TCP, Port: port, Skipped: "a --replay capture is not this host", Verdict: core.VerdictNotProbed})
 		default:
-			probe = core.Probe(bindProber(opt, g.netns), port, g.socks)
+			// One probe per protocol on the port: a UDP-only port is not
+			// "free" because a TCP bind works.
+			prober := bindProber(opt, g.netns)
+			for _, proto := range core.ProbeProtos(g.socks) {
+				probes = append(probes, core.ProbeProto(prober, proto, port, g.socks))
+			}
 		}
-		d := core.Diagnose(port, g.socks, probe)
+		d := core.Diagnose(port, g.socks, probes[0])
+		d.Probes = probes
 		d.Unseen, d.Missing = res.Unseen, missing
 		ds = append(ds, d)
 	}

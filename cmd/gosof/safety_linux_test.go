@@ -263,3 +263,41 @@ func TestKillNeverSignalsAncestors(t *testing.T) {
 		t.Errorf("kill -s KILL: exit %d; want 3 and the ancestor spared\n%s%s", code, out, errOut)
 	}
 }
+
+// TestWhyProbesUDP: on a UDP-only port the verdict is about UDP binds, and
+// agrees with the kernel: a UDP bind of the wildcard fails. A port both
+// protocols use gets both verdicts, each naming its protocol.
+func TestWhyProbesUDP(t *testing.T) {
+	h := testhelper.Start(t)
+	ufd := h.Int("socket inet dgram")
+	h.Do("bind %d 0.0.0.0:0", ufd)
+	port, _ := strconv.Atoi(h.Do("name %d", ufd)[1])
+	p := strconv.Itoa(port)
+	out, errOut, code := gosof(t, "why", p)
+	if code != exitMatch || !strings.Contains(out, "Bind probe (UDP") || !strings.Contains(out, "A new UDP server cannot bind port "+p) ||
+		strings.Contains(out, "can bind port "+p+" now, on any address") {
+		t.Errorf("why %s on a UDP-only port: exit %d; want a UDP verdict that the port is taken\n%s%s", p, code, out, errOut)
+	}
+	if c, err := net.ListenPacket("udp4", "0.0.0.0:"+p); err == nil {
+		c.Close()
+		t.Fatalf("the kernel let a UDP bind of 0.0.0.0:%s through; the test's premise is wrong", p)
+	}
+	// A TCP listener and a UDP socket on one port number: two verdicts.
+	tfd, tport := listen(t, h, "inet", "127.0.0.1:0")
+	u2 := h.Int("socket inet dgram")
+	if _, err := h.Try("bind %d 127.0.0.1:%d", u2, tport); err != nil {
+		t.Skipf("UDP port %d is taken too: %v", tport, err)
+	}
+	_ = tfd
+	out, _, _ = gosof(t, "why", strconv.Itoa(tport), "--json")
+	var j struct {
+		Probe       struct{ Proto, Verdict string }
+		OtherProbes []struct{ Proto, Verdict string } `json:"other_probes"`
+	}
+	if err := json.Unmarshal([]byte(out), &j); err != nil {
+		t.Fatalf("why --json: %v\n%s", err, out)
+	}
+	if j.Probe.Proto != "tcp" || len(j.OtherProbes) != 1 || j.OtherProbes[0].Proto != "udp" || j.OtherProbes[0].Verdict == "free" {
+		t.Errorf("why %d --json with TCP and UDP: probe %+v, others %+v; want tcp, then udp not free", tport, j.Probe, j.OtherProbes)
+	}
+}
