@@ -82,7 +82,7 @@ func NewClosePlan(res *Result, opt CloseOptions) *ClosePlan {
 
 // expiry says when the kernel drops an orphaned socket by itself.
 func relExpiry(s *Socket) string {
-	if s.Timer != TimerNone && s.Expires > 0 {
+	if s.Timer == TimerTimeWait && s.Expires > 0 {
 		return ", or wait: the kernel drops it within " + relSeconds(s.Expires)
 	}
 	if s.State == TimeWait {
@@ -126,8 +126,11 @@ type CloseOutcome struct {
 	Via    *Owner // the owner whose descriptor was shut down
 	Fate   SocketFate
 	State  State // for SocketLeft: the state it is in now
-	Err    error
-	Skip   string
+	// Bound: a listener shut down that no longer listens but, held by its
+	// process, still holds its port bound (see Settle).
+	Bound bool
+	Err   error
+	Skip  string
 }
 
 // Gone reports whether the socket has left the table.
@@ -212,6 +215,9 @@ func (r *CloseReport) Settle(now []Socket) {
 		switch {
 		case j >= 0 && (o.Fate == SocketClosed || o.Fate == SocketGone):
 			o.Fate, o.State = SocketLeft, now[j].State
+			// A listener shut down that the table lists in CLOSE is bound
+			// still (see ShutListeners).
+			o.Bound = o.Method == Shutdown && o.Socket.State == Listen && o.State == Close
 		case j < 0 && o.Fate != SocketClosed:
 			o.Fate = SocketGone
 		}
@@ -222,10 +228,20 @@ func (o *CloseOutcome) describe() string {
 	switch o.Fate {
 	case SocketClosed:
 		if o.Method == Shutdown && o.Via != nil {
-			return fmt.Sprintf("closed (shutdown through fd %d of %s, which keeps running)", o.Via.FD, OwnerLabel(*o.Via))
+			return fmt.Sprintf("closed (shutdown through fd %d of %s, which keeps running and still holds fd %d, "+
+				"now a dead socket, until it calls close() on it: the leak is in the program; 'gosof fds %d' shows it)",
+				o.Via.FD, OwnerLabel(*o.Via), o.Via.FD, o.Via.PID)
 		}
 		return "closed (" + string(o.Method) + ")"
 	case SocketLeft:
+		if o.Bound {
+			holder := "its holder"
+			if o.Via != nil {
+				holder = fmt.Sprintf("%s (fd %d)", OwnerLabel(*o.Via), o.Via.FD)
+			}
+			return fmt.Sprintf("shut down: it no longer listens, but stays bound to %s in CLOSE while %s keeps the descriptor, "+
+				"so a new server's bind fails with \"address already in use\"; restart or kill the holder to free the port", FormatLocal(&o.Socket), holder)
+		}
 		how := "shut down"
 		if o.Method == Abort {
 			how = "aborted"
@@ -251,8 +267,44 @@ func relLeftHint(st State) string {
 		return " (waiting for the peer to acknowledge our FIN)"
 	case TimeWait:
 		return " (ends by itself within 60s)"
+	case Close:
+		return " (no longer connected, but bound while its holder keeps the descriptor)"
 	}
 	return ""
+}
+
+// ShutListeners are the indices of the listeners the report shut down
+// that left the table. shutdown() stops a listener listening, but one bound
+// to its port explicitly (bind with a port number, as servers do) keeps
+// the port bound, in CLOSE, until its holder closes the descriptor; the
+// table does not list it. The caller finds out with a bind (MarkBound).
+func (r *CloseReport) ShutListeners() []int {
+	var out []int
+	for i := range r.Outcomes {
+		o := &r.Outcomes[i]
+		if o.Method == Shutdown && o.Socket.State == Listen && o.Fate == SocketClosed && o.Socket.Proto == TCP {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// MarkBound records that outcome i's listener still holds its port bound.
+func (r *CloseReport) MarkBound(i int) {
+	o := &r.Outcomes[i]
+	o.Fate, o.State, o.Bound = SocketLeft, Close, true
+}
+
+// BoundListeners are the listeners the report shut down that still hold
+// their port bound (see Settle): the port is not free for a new server.
+func (r *CloseReport) BoundListeners() []Socket {
+	var out []Socket
+	for i := range r.Outcomes {
+		if r.Outcomes[i].Bound {
+			out = append(out, r.Outcomes[i].Socket)
+		}
+	}
+	return out
 }
 
 // stateCounts is "2000 CLOSE_WAIT, 1 LISTEN", states in TCP order.

@@ -20,6 +20,9 @@ type Left struct {
 	// its listener's setting, and Linux lets a new server bind over it only
 	// if both set SO_REUSEADDR.
 	ReuseAddr *bool
+	// StillBound are listeners close shut down that keep their port bound
+	// although the table no longer lists them (CloseReport.BoundListeners).
+	StillBound []Socket
 }
 
 // LeftFilter is f without its state and owner filters: the question after
@@ -76,6 +79,13 @@ func LeftLines(l *Left) []string {
 			name += " (side " + l.Side.String() + ")"
 		}
 		socks := relOnPort(l.Sockets, r, l.Side)
+		if bound := relOnPort(l.StillBound, r, SideLocal); len(bound) > 0 {
+			lines = append(lines, fmt.Sprintf("%s: not free: %s shut down but still bound by %s, until it closes %s",
+				name, relPlural(len(bound), "listener"), relOwnerList(relAllOwners(bound)), relThem(len(bound))))
+			if len(socks) == 0 {
+				continue
+			}
+		}
 		if len(socks) == 0 {
 			if l.Side == SideLocal {
 				lines = append(lines, name+": free")
@@ -133,17 +143,29 @@ func relLeftGroups(socks []Socket, local bool, reuseAddr *bool, unseen Unseen) [
 			continue
 		}
 		line := fmt.Sprintf("%s in %s, no process holds %s", relPlural(len(g), "socket"), st, relThem(len(g)))
+		// Only the TIME_WAIT timer (which Linux also runs for an orphaned
+		// FIN_WAIT2) ends the socket; a retransmit or keepalive timer
+		// fires and is set again, so it bounds nothing.
 		var longest time.Duration
+		all := true
 		for i := range g {
-			if g[i].Timer != TimerNone {
-				longest = max(longest, g[i].Expires)
+			if g[i].Timer == TimerTimeWait {
+				if g[i].Expires > longest {
+					longest = g[i].Expires
+				}
+			} else {
+				all = false
 			}
 		}
 		switch {
-		case longest > 0:
+		case longest > 0 && all:
 			line += ", gone within " + relSeconds(longest)
 		case st == TimeWait:
 			line += ", gone within 60s"
+		case st == FinWait2:
+			line += ", gone when the peer closes its end, or after net.ipv4.tcp_fin_timeout (60s by default)"
+		case st == FinWait1 || st == Closing || st == LastAck:
+			line += ", gone once the peer acknowledges our FIN, or when the kernel's retransmissions give up (net.ipv4.tcp_orphan_retries)"
 		default:
 			line += ", the kernel drops " + relThem(len(g)) + " after its timeouts"
 		}
@@ -158,6 +180,15 @@ func relLeftGroups(socks []Socket, local bool, reuseAddr *bool, unseen Unseen) [
 			}
 		}
 		out = append(out, line)
+	}
+	return out
+}
+
+// relAllOwners is every owner of socks.
+func relAllOwners(socks []Socket) []Owner {
+	var out []Owner
+	for i := range socks {
+		out = append(out, socks[i].Owners...)
 	}
 	return out
 }

@@ -134,6 +134,8 @@ func closeAction(c *cli.Context) error {
 	}
 	left.ReuseAddr = reuse
 	report.Settle(left.Sockets)
+	markBoundListeners(backendFromFlags(c), report)
+	left.StillBound = report.BoundListeners()
 	if asJSON {
 		err = core.WriteCloseJSON(out, plan, report, left)
 	} else {

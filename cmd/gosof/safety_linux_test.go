@@ -301,3 +301,77 @@ func TestWhyProbesUDP(t *testing.T) {
 		t.Errorf("why %d --json with TCP and UDP: probe %+v, others %+v; want tcp, then udp not free", tport, j.Probe, j.OtherProbes)
 	}
 }
+
+// TestCloseReportsSayWhatHappened: a listener shut down stays bound (a
+// new bind fails, and the report says so, exit 3); a CLOSE_WAIT closed
+// gracefully is still a descriptor of its holder, and the report and
+// 'gosof fds' agree.
+func TestCloseReportsSayWhatHappened(t *testing.T) {
+	srv := testhelper.Start(t)
+	// A listener bound to a port it named (as servers do) keeps it bound
+	// after shutdown(); one bound to port 0 lets it go. The report must
+	// say which, and the kernel must agree.
+	lfd := srv.Int("socket inet stream")
+	port := 0
+	for p := 42100; p < 42200 && port == 0; p++ {
+		if _, err := srv.Try("bind %d 127.0.0.1:%d", lfd, p); err == nil {
+			port = p
+		}
+	}
+	if port == 0 {
+		t.Skip("no free port in 42100-42199")
+	}
+	srv.Do("listen %d", lfd)
+	p := strconv.Itoa(port)
+	out, errOut, code := gosof(t, "close", p, "--listen", "--yes")
+	if code != exitSurvivors || !strings.Contains(out, "stays bound to 127.0.0.1:"+p) || !strings.Contains(out, "port "+p+": not free") || strings.Contains(out, ": free") {
+		t.Errorf("close --listen: exit %d; want 3, the listener still bound and the port not free\n%s%s", code, out, errOut)
+	}
+	if err := bindReuse(port); err != syscall.EADDRINUSE {
+		t.Errorf("a new bind of 127.0.0.1:%s after close --listen: %v; want EADDRINUSE, as the report says", p, err)
+	}
+	srv.Do("close %d", lfd)
+
+	_, port0 := listen(t, srv, "inet", "127.0.0.1:0")
+	out, errOut, code = gosof(t, "close", strconv.Itoa(port0), "--listen", "--yes")
+	if code != exitMatch || !strings.Contains(out, fmt.Sprintf("port %d: free", port0)) {
+		t.Errorf("close --listen of a port-0 listener: exit %d; want 0 and the port free\n%s%s", code, out, errOut)
+	}
+	if err := bindReuse(port0); err != nil {
+		t.Errorf("a new bind of 127.0.0.1:%d after close --listen: %v; the report said free", port0, err)
+	}
+
+	cfd, cport := closeWait(t, srv)
+	out, errOut, code = gosof(t, "close", strconv.Itoa(cport), "--state", "close-wait")
+	if code != exitMatch || !strings.Contains(out, fmt.Sprintf("still holds fd %d", cfd)) {
+		t.Errorf("close of a CLOSE_WAIT: exit %d; want 0 and that %d still holds fd %d\n%s%s", code, srv.PID, cfd, out, errOut)
+	}
+	fds, _, _ := gosof(t, "fds", strconv.Itoa(srv.PID), "--json")
+	var procs []struct {
+		FDs []struct{ FD int } `json:"fds"`
+	}
+	if err := json.Unmarshal([]byte(fds), &procs); err != nil || len(procs) != 1 {
+		t.Fatalf("fds --json: %v\n%s", err, fds)
+	}
+	found := false
+	for _, f := range procs[0].FDs {
+		found = found || f.FD == cfd
+	}
+	if !found {
+		t.Errorf("the report says %d still holds fd %d, 'gosof fds' does not list it:\n%s", srv.PID, cfd, fds)
+	}
+}
+
+// bindReuse binds 127.0.0.1:port with SO_REUSEADDR, as a new server would,
+// and closes the socket at once.
+func bindReuse(port int) error {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		return err
+	}
+	defer syscall.Close(fd)
+	if err := syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1); err != nil {
+		return err
+	}
+	return syscall.Bind(fd, &syscall.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}})
+}
