@@ -375,3 +375,51 @@ func bindReuse(port int) error {
 	}
 	return syscall.Bind(fd, &syscall.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}})
 }
+
+// hidepidAs runs gosof in a mount namespace of its own whose /proc is a
+// new proc instance mounted hidepid=invisible (the host's /proc is not
+// touched), as nobody, holding caps (setpriv names, e.g. "sys_ptrace").
+func hidepidAs(t *testing.T, caps string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create a mount namespace")
+	}
+	us, err1 := exec.LookPath("unshare")
+	sp, err2 := exec.LookPath("setpriv")
+	if err1 != nil || err2 != nil {
+		t.Skip("unshare and setpriv (util-linux) are needed")
+	}
+	wrap := []string{us, "--mount", "--propagation", "private", "--", "sh", "-c",
+		`mount -t proc -o hidepid=invisible proc /proc && exec "$@"`, "sh",
+		sp, "--reuid=65534", "--regid=65534", "--clear-groups"}
+	if caps != "" {
+		wrap = append(wrap, "--inh-caps="+caps, "--ambient-caps="+caps)
+	}
+	return gosofUnder(t, append(wrap, "--"), nil, args...)
+}
+
+// TestHidepid: a process /proc hides is "hidden from this user", not
+// "exited" or "no such process"; the hidepid warning is given to a user
+// it applies to, and not to one with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH.
+func TestHidepid(t *testing.T) {
+	h := testhelper.Start(t) // root's: hidden from nobody
+	_, port := listen(t, h, "inet", "127.0.0.1:0")
+	pid, p := strconv.Itoa(h.PID), strconv.Itoa(port)
+
+	_, errOut, code := hidepidAs(t, "", "fds", pid)
+	if code != exitError || !strings.Contains(errOut, "hides it from this user") || strings.Contains(errOut, "exited") {
+		t.Errorf("fds %s of a hidden process: exit %d; want 2 and 'hidden from this user'\n%s", pid, code, errOut)
+	}
+	_, errOut, code = hidepidAs(t, "", "who", p, "--netns", pid)
+	if code != exitError || !strings.Contains(errOut, "hides it from this user") || strings.Contains(errOut, "no such process") {
+		t.Errorf("--netns %s of a hidden process: exit %d; want 2 and 'hidden from this user'\n%s", pid, code, errOut)
+	}
+	_, errOut, _ = hidepidAs(t, "", "who", p)
+	if !strings.Contains(errOut, "hides other users' processes") {
+		t.Errorf("who as nobody under hidepid does not say so:\n%s", errOut)
+	}
+	out, errOut, code := hidepidAs(t, "+sys_ptrace,+dac_read_search", "who", p, "--json")
+	if code != exitMatch || strings.Contains(errOut, "hides other users' processes") || !strings.Contains(out, fmt.Sprintf(`"pid": %d`, h.PID)) {
+		t.Errorf("who as nobody with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH: exit %d; want the holder seen and no hidepid warning\n%s%s", code, out, errOut)
+	}
+}

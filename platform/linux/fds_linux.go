@@ -28,6 +28,9 @@ func (l *FDs) CommandLine(pid int) (string, error) {
 	}
 	p, err := pfs.Proc(pid)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && hiddenPID(l.FS, pid) {
+			return "", hiddenErr(l.FS, pid)
+		}
 		return "", procErr(pid, err)
 	}
 	args, err := p.CmdLine()

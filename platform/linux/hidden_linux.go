@@ -44,7 +44,7 @@ const hiddenHint = "run as root, or with CAP_SYS_PTRACE, or as a member of the m
 // hiddenErr is the error for a process hidepid hides: a permission
 // problem, not a process that exited.
 func hiddenErr(fs FS, pid int) error {
-	return fmt.Errorf("process %d runs, but %s hides it from this user (hidepid; %s): %w", pid, fs.Proc, hiddenHint, core.ErrPermission)
+	return fmt.Errorf("process %d runs, but %s hides it from this user (hidepid): %w", pid, fs.Proc, core.ErrPermission)
 }
 
 // Capability bits (linux/capability.h).

@@ -341,6 +341,9 @@ func (o *Owners) Process(pid int) (*core.Process, error) {
 	dir := o.FS.Path(strconv.Itoa(pid))
 	b, err := readSmall(dir+"/stat", buf[:])
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && hiddenPID(o.FS, pid) {
+			return nil, hiddenErr(o.FS, pid)
+		}
 		return nil, procErr(pid, err)
 	}
 	st, err := parseStat(b)
