@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -83,6 +84,24 @@ type KillPlan struct {
 	Timeout    time.Duration  // how long to wait after Signal before escalating
 	KillWait   time.Duration  // how long to wait after SIGKILL; 0 is 2s
 	NoEscalate bool
+	// Interrupt, once closed, stops every wait: processes not yet gone are
+	// reported Interrupted, and no KILL is sent (gosof got INT/TERM/HUP).
+	Interrupt <-chan struct{}
+}
+
+// interruptStep is how often a wait looks at Interrupt.
+const interruptStep = 50 * time.Millisecond
+
+func (p *KillPlan) interrupted() bool {
+	if p.Interrupt == nil {
+		return false
+	}
+	select {
+	case <-p.Interrupt:
+		return true
+	default:
+		return false
+	}
 }
 
 // NewKillPlan groups the resolved sockets by the processes that hold them.
@@ -177,6 +196,7 @@ const (
 	NotAllowed  Fate = "not permitted" // EPERM: we may not signal it
 	AlreadyGone Fate = "already gone"  // exited (or its PID was recycled) before we signalled
 	Spared      Fate = "not signalled" // protected: PID 1, gosof, its ancestors
+	Interrupted Fate = "interrupted"   // gosof was interrupted while it waited
 	Failed      Fate = "failed"        // another error
 )
 
@@ -258,13 +278,30 @@ func (p *KillPlan) kill(t Target, o *KillOutcome) {
 		return true
 	}
 	wait := func(d time.Duration) (bool, bool) {
-		gone, err := t.Wait(d)
-		o.Waited = time.Since(start)
-		if err != nil {
-			o.Fate, o.Err = Failed, err
-			return false, false
+		deadline := time.Now().Add(d)
+		for {
+			step := time.Until(deadline)
+			if step < 0 {
+				step = 0
+			}
+			if p.Interrupt != nil && step > interruptStep {
+				step = interruptStep
+			}
+			gone, err := t.Wait(step)
+			o.Waited = time.Since(start)
+			switch {
+			case err != nil:
+				o.Fate, o.Err = Failed, err
+				return false, false
+			case gone:
+				return true, true
+			case p.interrupted():
+				o.Fate = Interrupted
+				return false, false
+			case !time.Now().Before(deadline):
+				return false, true
+			}
 		}
-		return gone, true
 	}
 	if !send(p.Signal) {
 		return
@@ -331,6 +368,12 @@ func (o *KillOutcome) describe(p *KillPlan) string {
 		return "already gone"
 	case Spared:
 		return "not signalled: " + o.Protected
+	case Interrupted:
+		var sent []string
+		for _, sig := range o.Sent {
+			sent = append(sent, SignalName(sig))
+		}
+		return fmt.Sprintf("still running when gosof was interrupted %s after %s; nothing more was sent", relRound(o.Waited), strings.Join(sent, ", then "))
 	}
 	if o.Err != nil {
 		return "failed: " + Escape(o.Err.Error())

@@ -42,6 +42,11 @@ func exitCode(err error, stderr io.Writer) int {
 		return exitNoMatch
 	case errors.Is(err, errSurvivors):
 		return exitSurvivors
+	case errors.As(err, new(*interruptedError)):
+		var ie *interruptedError
+		errors.As(err, &ie)
+		fmt.Fprintf(stderr, "gosof: %s\n", ie.Error())
+		return ie.code()
 	default:
 		fmt.Fprintf(stderr, "gosof: %s\n", oneLine(err.Error()))
 		return exitError

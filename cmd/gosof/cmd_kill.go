@@ -109,8 +109,11 @@ func killAction(c *cli.Context) error {
 		}
 	}
 	reuse := listenerReuseAddr(backendFromFlags(c), res.Sockets)
+	intr := catchInterrupts()
+	plan.Interrupt = intr.done
 	report := plan.Execute()
 	left, err := core.Look(r, f, nil, 0)
+	intr.stop()
 	if err != nil {
 		return err
 	}
@@ -121,6 +124,9 @@ func killAction(c *cli.Context) error {
 		err = core.WriteKillReport(out, plan, report, left)
 	}
 	if err != nil {
+		return err
+	}
+	if err := intr.err(); err != nil {
 		return err
 	}
 	if report.Survivors() > 0 || len(plan.Unknown) > 0 {

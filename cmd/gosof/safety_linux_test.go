@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gosof/gosof/internal/testhelper"
 )
@@ -421,5 +422,70 @@ func TestHidepid(t *testing.T) {
 	out, errOut, code := hidepidAs(t, "+sys_ptrace,+dac_read_search", "who", p, "--json")
 	if code != exitMatch || strings.Contains(errOut, "hides other users' processes") || !strings.Contains(out, fmt.Sprintf(`"pid": %d`, h.PID)) {
 		t.Errorf("who as nobody with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH: exit %d; want the holder seen and no hidepid warning\n%s%s", code, out, errOut)
+	}
+}
+
+// TestKillInterrupted: INT, TERM or HUP while kill waits for a process
+// that survives TERM: gosof stops waiting, prints what it did so far (valid
+// JSON with --json, the report without), sends no KILL, and exits 128+N.
+func TestKillInterrupted(t *testing.T) {
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		json bool
+	}{{syscall.SIGINT, true}, {syscall.SIGTERM, false}, {syscall.SIGHUP, true}} {
+		t.Run(tc.sig.String(), func(t *testing.T) {
+			h := testhelper.Start(t)
+			h.Do("catch TERM")
+			_, port := listen(t, h, "inet", "127.0.0.1:0")
+			args := []string{"kill", strconv.Itoa(port), "--timeout", "60s", "--yes"}
+			if tc.json {
+				args = append(args, "--json")
+			}
+			cmd := exec.Command(testhelper.Executable(t), "-test.run=^$")
+			cmd.Env = append(os.Environ(), envCLI+"="+strings.Join(args, "\x1f"))
+			var out, errb bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			// gosof waits once the holder has its TERM.
+			for i := 0; h.Int("caught") == 0; i++ {
+				if i == 3000 {
+					cmd.Process.Kill()
+					cmd.Wait()
+					t.Fatalf("the holder never got TERM\n%s%s", out.String(), errb.String())
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			cmd.Process.Signal(tc.sig) // gosof, which this test started
+			err := cmd.Wait()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 128+int(tc.sig) {
+				t.Fatalf("gosof interrupted by %v: %v; want exit %d\n%s%s", tc.sig, err, 128+int(tc.sig), out.String(), errb.String())
+			}
+			if !running(h) {
+				t.Fatal("the holder did not survive: KILL was sent after the interrupt")
+			}
+			if tc.json {
+				var j struct {
+					Processes []struct {
+						PID     int
+						Outcome string
+						Signals []string
+					}
+				}
+				if err := json.Unmarshal(out.Bytes(), &j); err != nil {
+					t.Fatalf("stdout is not JSON: %v\n%s", err, out.String())
+				}
+				if len(j.Processes) != 1 || j.Processes[0].Outcome != "interrupted" || strings.Join(j.Processes[0].Signals, ",") != "TERM" {
+					t.Errorf("JSON after the interrupt: %+v; want one process, interrupted after TERM", j.Processes)
+				}
+			} else if !strings.Contains(out.String(), "interrupted") || !strings.Contains(out.String(), "after TERM") {
+				t.Errorf("report after the interrupt does not say so:\n%s", out.String())
+			}
+			if !strings.Contains(errb.String(), "interrupted by") {
+				t.Errorf("stderr does not say gosof was interrupted:\n%s", errb.String())
+			}
+		})
 	}
 }
