@@ -63,11 +63,11 @@ func NewClosePlan(res *Result, opt CloseOptions) *ClosePlan {
 			it.Skip = fmt.Sprintf("%s sockets cannot be closed apart from their process; only TCP can", s.Proto)
 		case unknown && opt.Abort && s.State == Listen && !opt.AbortUnknown:
 			it.Skip = "its holder could not be seen (" + res.Unseen.seenWhat() + ") and may be a running server; " +
-				"add --unknown-holder to abort it anyway, or " + res.Unseen.hint()
+				"add --unknown-holder to abort it anyway"
 		case opt.Abort:
 			it.Method = Abort
 		case unknown:
-			it.Skip = "its holder could not be seen (" + res.Unseen.seenWhat() + "), so there is no descriptor to shut down; " + res.Unseen.hint()
+			it.Skip = "its holder could not be seen (" + res.Unseen.seenWhat() + "), so there is no descriptor to shut down"
 		case relShutdownOwner(&s) < 0 && s.HasOwners():
 			it.Skip = "the platform does not tell which descriptor holds it; try --abort"
 		case !s.HasOwners():
