@@ -52,6 +52,24 @@ func normalize(app *cli.App, args []string) ([]string, error) {
 		cmd = app.Command(rest[cmdAt])
 		flags, where = cmd.Flags, "gosof "+cmd.Name
 	}
+	// -h/--help anywhere before "--" is `gosof help [COMMAND]`: one path
+	// for help, whatever else was typed (cli's own help flag is not added
+	// once the app has a help command, and "--help" was refused).
+	if cmd == nil || len(cmd.Subcommands) == 0 {
+		for i, a := range rest {
+			if a == "--" {
+				break
+			}
+			if isFlag(a) && i != cmdAt {
+				if name, _ := flagName(a); isHelpFlag(name) {
+					if cmd == nil {
+						return []string{args[0], "help"}, nil
+					}
+					return []string{args[0], "help", cmd.Name}, nil
+				}
+			}
+		}
+	}
 	known := flagTable(flags)
 	out := []string{args[0]}
 	if cmd != nil {

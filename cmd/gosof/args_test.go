@@ -172,6 +172,10 @@ func TestHelpAndTypos(t *testing.T) {
 		want string
 	}{
 		{[]string{"help"}, exitMatch, "COMMANDS:"},
+		{[]string{"--help"}, exitMatch, "COMMANDS:"},
+		{[]string{"-h"}, exitMatch, "COMMANDS:"},
+		{[]string{"kill", "8080", "--help"}, exitMatch, "gosof kill - signal"},
+		{[]string{"--json", "who", "-h"}, exitMatch, "gosof who - show"},
 		{[]string{"help", "who"}, exitMatch, "gosof who - show the sockets on PORT"},
 		{[]string{"help", "debug"}, exitMatch, "gosof debug"},
 		{[]string{"help", "kil"}, exitError, "did you mean 'kill'"},
