@@ -1,10 +1,5 @@
 package core
 
-import (
-	"fmt"
-	"strconv"
-)
-
 // An outgoing connection is not a holder of its local port. A client's
 // kernel-chosen (or self-bound) source port is whatever was free when it
 // connected; `gosof kill 44140` must not kill a browser whose source port
@@ -20,9 +15,9 @@ import (
 // outgoing connections unless --outgoing includes them; who lists them, and
 // why labels them.
 
-// servesPort reports whether s waits for peers on its local port, or holds
+// ServesPort reports whether s waits for peers on its local port, or holds
 // it bound without a peer.
-func servesPort(s *Socket) bool {
+func ServesPort(s *Socket) bool {
 	switch s.Proto {
 	case TCP, SCTP:
 		return s.State == Listen || (s.State == Close && s.Remote == nil)
@@ -32,16 +27,16 @@ func servesPort(s *Socket) bool {
 	return false
 }
 
-// outgoingCandidate reports whether s could be an outgoing connection
+// OutgoingCandidate reports whether s could be an outgoing connection
 // picked up by its source port: a connected inet socket of a protocol with
 // ports, matched by f on its local port and not also on its remote port.
-func outgoingCandidate(s *Socket, f *Filter) bool {
+func OutgoingCandidate(s *Socket, f *Filter) bool {
 	switch s.Proto {
 	case TCP, SCTP, UDP, UDPLite:
 	default:
 		return false
 	}
-	if s.Family != Inet && s.Family != Inet6 || s.Remote == nil || s.Remote.Port == 0 || servesPort(s) {
+	if s.Family != Inet && s.Family != Inet6 || s.Remote == nil || s.Remote.Port == 0 || ServesPort(s) {
 		return false
 	}
 	// An orphan (no process, no file: TIME_WAIT, a closed FIN_WAIT2) may
@@ -66,6 +61,20 @@ type servedKey struct {
 	port  uint16
 }
 
+// ServedPorts is the set of (namespace, protocol, port) that have a server
+// socket (ServesPort).
+type ServedPorts map[servedKey]bool
+
+// Add records s if it serves its port.
+func (m ServedPorts) Add(s *Socket) {
+	if ServesPort(s) {
+		m[servedKey{s.NetNS, s.Proto, s.Local.Port}] = true
+	}
+}
+
+// Has reports whether s's local port has a server socket in its namespace.
+func (m ServedPorts) Has(s *Socket) bool { return m[servedKey{s.NetNS, s.Proto, s.Local.Port}] }
+
 // ServerLister lists the server sockets (LISTEN, UNCONN, bound but not
 // connected) on ports, in every namespace the command reads, owners or not.
 type ServerLister func(ports []PortRange) ([]Socket, error)
@@ -87,9 +96,9 @@ func SplitOutgoing(res *Result, f *Filter, servers ServerLister) ([]Socket, erro
 	var cand []int
 	for i := range res.Sockets {
 		s := &res.Sockets[i]
-		if servesPort(s) {
+		if ServesPort(s) {
 			served[servedKey{s.NetNS, s.Proto, s.Local.Port}] = true
-		} else if outgoingCandidate(s, f) {
+		} else if OutgoingCandidate(s, f) {
 			cand = append(cand, i)
 		}
 	}
@@ -109,7 +118,7 @@ func SplitOutgoing(res *Result, f *Filter, servers ServerLister) ([]Socket, erro
 			return nil, err
 		}
 		for i := range more {
-			if s := &more[i]; servesPort(s) {
+			if s := &more[i]; ServesPort(s) {
 				served[servedKey{s.NetNS, s.Proto, s.Local.Port}] = true
 			}
 		}
@@ -134,41 +143,4 @@ func SplitOutgoing(res *Result, f *Filter, servers ServerLister) ([]Socket, erro
 	}
 	res.Sockets = kept
 	return out, nil
-}
-
-// OutgoingLines says, one line per spared socket (at most relPlanRows, the
-// rest counted), which process holds it and why it was spared.
-func OutgoingLines(spared []Socket, verb string) []string {
-	var lines []string
-	for i := range spared {
-		if i == relPlanRows && len(spared) > relPlanRows+1 {
-			lines = append(lines, fmt.Sprintf("spared %d more outgoing connections: %s", len(spared)-i, relStateCounts(spared[i:])))
-			break
-		}
-		s := &spared[i]
-		who := "no process gosof can see"
-		if s.HasOwners() {
-			who = relOwnerList(s.Owners)
-		}
-		lines = append(lines, fmt.Sprintf("spared %s: %s is an outgoing connection; %s is only its source port (nothing listens on or is bound to it); add --outgoing to %s it",
-			who, relSocketLine(s), strconv.Itoa(int(s.Local.Port)), verb))
-	}
-	return lines
-}
-
-// relOwnerList names the distinct processes among owners.
-func relOwnerList(owners []Owner) string {
-	seen := map[int]bool{}
-	l := ""
-	for _, o := range owners {
-		if seen[o.PID] {
-			continue
-		}
-		seen[o.PID] = true
-		if l != "" {
-			l += ", "
-		}
-		l += OwnerLabel(o)
-	}
-	return l
 }

@@ -32,22 +32,8 @@ func UnknownHolder(s *Socket, u Unseen) bool {
 	return false
 }
 
-// UnknownNote is the one line that says which matched sockets have an
-// unknown holder, what the command cannot do about it, and how to see it.
-func UnknownNote(socks []Socket, u Unseen, cannot string) string {
-	if len(socks) == 0 {
-		return ""
-	}
-	verb := "shows"
-	if len(socks) > 1 {
-		verb = "show"
-	}
-	return fmt.Sprintf("holder unknown: %s (%s) %s no process, but %s, so a process gosof could not see may hold %s; %s; %s",
-		relPlural(len(socks), "matched socket"), relStateCounts(socks), verb, u.seenWhat(), relThem(len(socks)), cannot, u.hint())
-}
-
-// seenWhat is "2 processes could not be inspected" and/or the hidden note.
-func (u Unseen) seenWhat() string {
+// What is "2 processes could not be inspected" and/or the hidden note.
+func (u Unseen) What() string {
 	s := ""
 	switch {
 	case u.Denied == 1:
@@ -64,17 +50,10 @@ func (u Unseen) seenWhat() string {
 	return s
 }
 
-func (u Unseen) hint() string {
+// Remedy is how to see what could not be seen.
+func (u Unseen) Remedy() string {
 	if u.Hint == "" {
 		return "run as root to see them"
 	}
 	return u.Hint
-}
-
-// unknownLabel is how a table names the holder of a socket that shows none.
-func unknownLabel(s *Socket, u Unseen) string {
-	if UnknownHolder(s, u) {
-		return "a process gosof could not see (" + u.seenWhat() + ")"
-	}
-	return "no process"
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/gosof/gosof/core"
 )
 
-// Exit codes, as ../shared/CONTRACT.md fixes them.
+// Exit codes, as docs/contract.md fixes them.
 const (
 	exitMatch     = 0 // something matched; kill/close: every matched thing is gone
 	exitNoMatch   = 1 // nothing matched
@@ -85,6 +85,10 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	for _, c := range app.Commands {
 		c.OnUsageError = usageError
 	}
+	// cli adds its -h/--help flag to the top level only when the app has
+	// no help command; gosof has one (cmd_help.go), and --help is listed
+	// all the same (normalize turns it into 'gosof help').
+	app.Flags = append(app.Flags, cli.HelpFlag)
 	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintf(c.App.Writer, "gosof %s\n", c.App.Version) }
 	return app
 }

@@ -65,6 +65,9 @@ func TestEveryFlagEveryPosition(t *testing.T) {
 	n := 0
 	for _, cf := range all {
 		for _, f := range cf.flags {
+			if f == cli.HelpFlag {
+				continue // -h/--help is 'gosof help' (TestHelpAndTypos)
+			}
 			_, isBool := f.(*cli.BoolFlag)
 			name := f.Names()[0]
 			for _, spelling := range f.Names() {

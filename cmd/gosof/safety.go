@@ -8,29 +8,14 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/diagnose"
+	"github.com/gosof/gosof/core/release"
 )
 
 // outgoingFlag lets kill and close act on outgoing connections that
 // matched only by their source port (see core.SplitOutgoing).
 func outgoingFlag(verb string) cli.Flag {
 	return &cli.BoolFlag{Name: "outgoing", Usage: "also " + verb + " outgoing connections whose source port is PORT (spared by default: they do not hold the port, they only connect from it)"}
-}
-
-// spareOutgoing takes the outgoing connections out of res unless
-// --outgoing was given, and returns them.
-func spareOutgoing(c *cli.Context, b *backend, res *core.Result, f *core.Filter) ([]core.Socket, error) {
-	if c.Bool("outgoing") {
-		return nil, nil
-	}
-	servers := func(ports []core.PortRange) ([]core.Socket, error) {
-		r := &core.Resolver{Sockets: b.sockets} // no owners: only whether a server socket exists
-		res, err := r.Resolve(core.ServerFilter(ports))
-		if err != nil {
-			return nil, err
-		}
-		return res.Sockets, nil
-	}
-	return core.SplitOutgoing(res, f, servers)
 }
 
 // terseUnseen is who -t's answer when matched sockets have holders it
@@ -60,10 +45,13 @@ func terseUnseen(w io.Writer, res *core.Result) error {
 // still holds its port: a bind of its address with SO_REUSEADDR (what a
 // new server sets), never listening, closed at once, in the listener's
 // namespace. EADDRINUSE means the shut-down socket is bound still.
-func markBoundListeners(opt backendOptions, r *core.CloseReport) {
+func markBoundListeners(b *backend, r *release.CloseReport) {
+	if b.prober == nil {
+		return
+	}
 	for _, i := range r.ShutListeners() {
 		s := &r.Outcomes[i].Socket
-		p := bindProber(opt, s.NetNS)
+		p := b.prober(s.NetNS)
 		if p == nil {
 			continue
 		}
@@ -71,7 +59,7 @@ func markBoundListeners(opt backendOptions, r *core.CloseReport) {
 		if s.Family == core.Inet {
 			addr = addr.Unmap()
 		}
-		if err := p.Bind(addr, s.Local.Port, true); errors.Is(err, core.ErrAddrInUse) {
+		if err := p.Bind(addr, s.Local.Port, true); errors.Is(err, diagnose.ErrAddrInUse) {
 			r.MarkBound(i)
 		}
 	}

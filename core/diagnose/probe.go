@@ -1,4 +1,4 @@
-package core
+package diagnose
 
 import (
 	"errors"
@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/gosof/gosof/core"
 )
 
 // BindProber tries to bind a port on this host, the way a new server would,
@@ -50,7 +52,7 @@ const (
 
 // ProbeReport is what the bind probe found.
 type ProbeReport struct {
-	Proto    Proto // TCP or UDP: the protocol the binds used
+	Proto    core.Proto // TCP or UDP: the protocol the binds used
 	Port     uint16
 	Skipped  string // why no bind was tried; "" when the probe ran
 	Attempts []ProbeAttempt
@@ -66,48 +68,48 @@ type ProbeAttempt struct {
 	Err       string // the failure in words; "" when OK
 	// Blockers are the sockets on the port whose addresses overlap Addr,
 	// the ones in the way when InUse: the listeners if any, else all.
-	Blockers []*Socket
+	Blockers []*core.Socket
 }
 
 // Probe runs the bind probe for TCP port on the wildcard and loopback
 // addresses (IPv4, and IPv6 where the host has it), each without and with
 // SO_REUSEADDR. socks are the sockets on the port, used to name what is in
 // the way. p nil means the platform has no probe.
-func Probe(p BindProber, port uint16, socks []Socket) *ProbeReport {
-	return ProbeProto(p, TCP, port, socks)
+func Probe(p BindProber, port uint16, socks []core.Socket) *ProbeReport {
+	return ProbeProto(p, core.TCP, port, socks)
 }
 
 // ProbeProtos are the protocols the probe of a port binds: those of its
 // sockets that the probe knows (TCP, UDP), TCP when it has none.
-func ProbeProtos(socks []Socket) []Proto {
+func ProbeProtos(socks []core.Socket) []core.Proto {
 	tcp, udp := false, false
 	for i := range socks {
 		switch socks[i].Proto {
-		case TCP:
+		case core.TCP:
 			tcp = true
-		case UDP:
+		case core.UDP:
 			udp = true
 		}
 	}
-	var out []Proto
+	var out []core.Proto
 	if tcp || !udp {
-		out = append(out, TCP)
+		out = append(out, core.TCP)
 	}
 	if udp {
-		out = append(out, UDP)
+		out = append(out, core.UDP)
 	}
 	return out
 }
 
 // ProbeProto is Probe with sockets of proto (TCP or UDP).
-func ProbeProto(p BindProber, proto Proto, port uint16, socks []Socket) *ProbeReport {
+func ProbeProto(p BindProber, proto core.Proto, port uint16, socks []core.Socket) *ProbeReport {
 	r := &ProbeReport{Proto: proto, Port: port, Verdict: VerdictNotProbed}
 	if p == nil {
 		r.Skipped = "probe not available on this platform"
 		return r
 	}
 	bind := p.Bind
-	if proto == UDP {
+	if proto == core.UDP {
 		db, ok := p.(DatagramBinder)
 		if !ok {
 			r.Skipped = "UDP probe not available on this platform"
@@ -137,20 +139,20 @@ func ProbeProto(p BindProber, proto Proto, port uint16, socks []Socket) *ProbeRe
 			case errors.Is(err, ErrAddrInUse):
 				at.InUse = true
 				at.Err = "address already in use"
-				at.Blockers = probeBlockers(socks, proto, a)
+				at.Blockers = blockers(socks, proto, a)
 			default:
 				at.Err = err.Error()
 			}
 			r.Attempts = append(r.Attempts, at)
 		}
 	}
-	r.Verdict = probeVerdict(r.Attempts)
+	r.Verdict = verdict(r.Attempts)
 	return r
 }
 
 // verdict judges the probe as a typical server would meet it: one that
 // binds the wildcard address (0.0.0.0 or ::).
-func probeVerdict(atts []ProbeAttempt) Verdict {
+func verdict(atts []ProbeAttempt) Verdict {
 	ok, inUse := 0, 0
 	wildPlain, wildReuse := true, true
 	for _, a := range atts {
@@ -183,15 +185,15 @@ func probeVerdict(atts []ProbeAttempt) Verdict {
 
 // blockers picks the sockets of proto on the port whose local address
 // overlaps a: with SO_REUSEADDR, listeners (bound UDP sockets) first.
-func probeBlockers(socks []Socket, proto Proto, a netip.Addr) []*Socket {
-	var all, listeners []*Socket
+func blockers(socks []core.Socket, proto core.Proto, a netip.Addr) []*core.Socket {
+	var all, listeners []*core.Socket
 	for i := range socks {
 		s := &socks[i]
-		if s.Proto != proto || !probeOverlaps(a, s) {
+		if s.Proto != proto || !overlaps(a, s) {
 			continue
 		}
 		all = append(all, s)
-		if s.State == Listen || s.State == Unconn {
+		if s.State == core.Listen || s.State == core.Unconn {
 			listeners = append(listeners, s)
 		}
 	}
@@ -204,7 +206,7 @@ func probeBlockers(socks []Socket, proto Proto, a netip.Addr) []*Socket {
 // overlaps reports whether binding probe address a (with IPV6_V6ONLY off
 // for "::", as Go, Java and most servers leave it) conflicts by address
 // with socket s's local address.
-func probeOverlaps(a netip.Addr, s *Socket) bool {
+func overlaps(a netip.Addr, s *core.Socket) bool {
 	l := s.Local.Addr
 	if !l.IsValid() {
 		return true
@@ -219,7 +221,7 @@ func probeOverlaps(a netip.Addr, s *Socket) bool {
 	lu := l.Unmap()
 	coversV4 := func(x netip.Addr) bool {
 		switch {
-		case s.Family == Inet:
+		case s.Family == core.Inet:
 			return lu.IsUnspecified() || lu == x
 		case l.IsUnspecified():
 			return !v6only
@@ -229,11 +231,11 @@ func probeOverlaps(a netip.Addr, s *Socket) bool {
 		return false
 	}
 	coversV6 := func(x netip.Addr) bool {
-		return s.Family == Inet6 && !l.Is4In6() && (l.IsUnspecified() || l == x)
+		return s.Family == core.Inet6 && !l.Is4In6() && (l.IsUnspecified() || l == x)
 	}
 	switch {
 	case a.Is4() && a.IsUnspecified():
-		return s.Family == Inet || l.Is4In6() || (l.IsUnspecified() && !v6only)
+		return s.Family == core.Inet || l.Is4In6() || (l.IsUnspecified() && !v6only)
 	case a.Is4():
 		return coversV4(a)
 	case a.IsUnspecified(): // "::", dual-stack: every address
@@ -273,8 +275,8 @@ func (r *ProbeReport) Message() string {
 }
 
 // inTheWay names the distinct sockets blocking the failed attempts.
-func (r *ProbeReport) inTheWay() []*Socket {
-	var out []*Socket
+func (r *ProbeReport) inTheWay() []*core.Socket {
+	var out []*core.Socket
 	for _, a := range r.Attempts {
 		for _, b := range a.Blockers {
 			if !slices.Contains(out, b) {
