@@ -2,8 +2,10 @@ package linux
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 	"strconv"
@@ -25,6 +27,9 @@ type FDs struct{ FS FS }
 func (l *FDs) CommandLine(pid int) (string, error) {
 	f, err := os.Open(l.FS.Path(strconv.Itoa(pid), "cmdline"))
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && hiddenPID(l.FS, pid) {
+			return "", hiddenErr(l.FS, pid)
+		}
 		return "", procErr(pid, err)
 	}
 	defer f.Close()
@@ -43,6 +48,9 @@ func (l *FDs) FDs(pid int) ([]core.FD, error) {
 	dir := l.FS.Path(strconv.Itoa(pid), "fd")
 	d, err := os.Open(dir)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && hiddenPID(l.FS, pid) {
+			return nil, hiddenErr(l.FS, pid)
+		}
 		return nil, procErr(pid, err)
 	}
 	defer d.Close()
