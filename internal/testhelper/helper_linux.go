@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -324,6 +325,22 @@ func do(f []string) (string, error) {
 		}
 		signal.Ignore(sig)
 		return "", nil
+	case "catch":
+		// catch SIGNAL: survive SIGNAL and count it; "caught" reports it.
+		sig := unix.SignalNum("SIG" + arg(1))
+		if sig == 0 {
+			return "", fmt.Errorf("unknown signal %q", arg(1))
+		}
+		ch := make(chan os.Signal, 16)
+		signal.Notify(ch, sig)
+		go func() {
+			for range ch {
+				atomic.AddInt64(&caught, 1)
+			}
+		}()
+		return "", nil
+	case "caught":
+		return strconv.FormatInt(atomic.LoadInt64(&caught), 10), nil
 	case "loup":
 		return "", loopbackUp()
 	case "pid":
@@ -391,6 +408,9 @@ func threadListen(addr string) (string, error) {
 	a := <-ch
 	return a.s, a.err
 }
+
+// caught counts the signals "catch" took.
+var caught int64
 
 func socket(family, typ, proto string) (string, error) {
 	fam := map[string]int{"inet": unix.AF_INET, "inet6": unix.AF_INET6, "unix": unix.AF_UNIX}[family]

@@ -31,6 +31,8 @@ type Sockets struct {
 	Lenient bool
 
 	notes []string
+	// destroy is the sock_diag socket Destroy reuses.
+	destroy diagHolder
 }
 
 // Notes is what the reader had to fall back on (a namespace read through

@@ -30,21 +30,30 @@ func (s *Sockets) netlink(f *core.Filter) (socks []core.Socket, failed []procTab
 	defer c.Close()
 	netns := s.netns()
 	var errs []error
+	out := sockChunks{hint: s.sizeHint(f)}
+	unixFrom, unixTo := 0, 0
+	var pending map[uint64]uint64
 	for _, t := range procTables {
 		if !t.wanted(f) {
 			continue
 		}
 		var err error
 		if t.proto == core.Unix {
-			socks, err = c.unixDump(f, t, netns, socks)
+			unixFrom = out.len()
+			pending, err = c.unixDump(f, t, netns, &out)
+			unixTo = out.len()
 		} else {
-			socks, err = c.inetDump(f, t, netns, socks)
+			err = c.inetDump(f, t, netns, &out)
 		}
 		if err != nil {
 			failed = append(failed, t)
 			errs = append(errs, err)
 		}
 	}
+	// Room for what /proc/net adds for the failed tables (raw, on
+	// kernels without raw_diag), so that does not copy everything again.
+	socks = out.join(64)
+	resolveUnixPeers(socks[unixFrom:unixTo], pending)
 	return socks, failed, errors.Join(errs...)
 }
 
@@ -74,8 +83,10 @@ func (s *Sockets) unixInodesExist(inodes []uint64) (map[uint64]bool, bool) {
 	}
 	real := make(map[uint64]bool, len(inodes))
 	if c, err := s.openDiag(); err == nil {
-		socks, err := c.unixDump(nil, procTable{name: "unix", proto: core.Unix, family: core.Local, af: afUnix}, 0, nil)
+		var out sockChunks
+		_, err := c.unixDump(nil, procTable{name: "unix", proto: core.Unix, family: core.Local, af: afUnix}, 0, &out)
 		c.Close()
+		socks := out.join(0)
 		if err == nil {
 			for i := range socks {
 				real[socks[i].Inode] = true
