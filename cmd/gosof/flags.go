@@ -180,6 +180,13 @@ func readServices() core.Services {
 }
 
 func backendFromFlags(c *cli.Context) backendOptions {
-	return backendOptions{replay: c.String("replay"), procNet: c.Bool("proc-net"),
-		netns: c.String("netns"), allNetns: c.Bool("all-netns"), pids: c.IntSlice("pid")}
+	opt := backendOptions{replay: c.String("replay"), procNet: c.Bool("proc-net"),
+		netns: c.String("netns"), allNetns: c.Bool("all-netns")}
+	// --pid's namespaces; a bad value is buildFilter's to report
+	for _, s := range splitList(c.StringSlice("pid")) {
+		if pid, err := core.ParsePID(s); err == nil {
+			opt.pids = append(opt.pids, pid)
+		}
+	}
+	return opt
 }

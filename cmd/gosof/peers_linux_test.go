@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -75,12 +76,9 @@ func TestPeerOwners(t *testing.T) {
 	}
 
 	// A live connection: each end names the other's process.
-	_, port2 := listen(t, srv, "inet", "127.0.0.1:0")
-	l2 := port2
+	lfd2, l2 := listen(t, srv, "inet", "127.0.0.1:0")
 	_, cp2 := connect(t, cli, "inet", fmt.Sprintf("127.0.0.1:%d", l2))
-	srvFD := strconv.Itoa(port2)
-	_ = srvFD
-	srv.Do("accept %d", lfd+2)
+	srv.Do("accept %d", lfd2)
 	want2 := []string{
 		fmt.Sprintf("LISTEN 127.0.0.1:%d owners=%d peers=", l2, srv.PID),
 		fmt.Sprintf("ESTABLISHED 127.0.0.1:%d owners=%d peers=%d", l2, srv.PID, cli.PID),
@@ -88,6 +86,8 @@ func TestPeerOwners(t *testing.T) {
 	}
 	for _, mode := range [][]string{nil, {"--proc-net"}} {
 		got := peerRows(t, append([]string{"who", "--peer", "--side", "any", strconv.Itoa(l2)}, mode...)...)
+		sort.Strings(got)
+		sort.Strings(want2)
 		diffRows(t, fmt.Sprintf("who --peer --side any %v", mode), want2, got)
 	}
 	// without --peer: no peer_owners at all
