@@ -335,7 +335,8 @@ func parseUnixRows(b []byte) ([]unixRow, error) {
 // end of a connection not yet accepted, inode 0, which sock_diag does not
 // list either), and rows that are really the end of the name before them.
 // A marked row is such text when its inode is listed twice, or when
-// exists, given the marked inodes, says which are real and this one is not.
+// exists, given the marked inodes, says which are real, and that the list
+// is complete (checked), and this one is not in it.
 // unchecked counts the marked rows that could not be checked.
 func resolveUnixRows(rows []unixRow, exists func([]uint64) (map[uint64]bool, bool)) (unchecked int) {
 	count := make(map[uint64]int)
@@ -377,8 +378,10 @@ func resolveUnixRows(rows []unixRow, exists func([]uint64) (map[uint64]bool, boo
 			r.drop = true
 		case count[r.s.Inode] > 1:
 			forged = true
+		case real[r.s.Inode]:
+			// a socket the kernel or a process has: real
 		case checked:
-			forged = !real[r.s.Inode]
+			forged = true
 		default:
 			unchecked++
 		}

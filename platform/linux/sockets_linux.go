@@ -75,13 +75,13 @@ func (s *Sockets) openDiag() (*diagConn, error) {
 // unixInodesExist tells which of inodes are unix sockets that exist, for
 // the rows of /proc/net/unix that may be text from a socket's name: by a
 // NETLINK_SOCK_DIAG dump when netlink can be used, else by a scan of every
-// process's descriptors when that scan can see them all. ok is false when
-// neither can tell.
-func (s *Sockets) unixInodesExist(inodes []uint64) (map[uint64]bool, bool) {
+// process's descriptors. complete is false when an inode missing from real
+// does not prove it is no socket (the scan could not see every process).
+func (s *Sockets) unixInodesExist(inodes []uint64) (real map[uint64]bool, complete bool) {
 	if filepath.Clean(s.FS.Proc) != "/proc" {
 		return nil, false // a fixture tree: the live kernel knows nothing of it
 	}
-	real := make(map[uint64]bool, len(inodes))
+	real = make(map[uint64]bool, len(inodes))
 	if c, err := s.openDiag(); err == nil {
 		var out sockChunks
 		_, err := c.unixDump(nil, procTable{name: "unix", proto: core.Unix, family: core.Local, af: afUnix}, 0, &out)
@@ -100,11 +100,13 @@ func (s *Sockets) unixInodesExist(inodes []uint64) (map[uint64]bool, bool) {
 	}
 	o := &Owners{FS: s.FS}
 	holders, denied, err := o.Scan(func(ino uint64) bool { return want[ino] })
-	if err != nil || denied > 0 || o.unseen(0).Hidden != "" {
+	if err != nil {
 		return nil, false
 	}
 	for _, h := range holders {
 		real[h.Inode] = true
 	}
-	return real, true
+	// What a process holds is real; what none holds proves nothing when
+	// some processes could not be read.
+	return real, denied == 0 && o.unseen(0).Hidden == ""
 }

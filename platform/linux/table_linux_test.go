@@ -336,11 +336,15 @@ func TestUnixForgedName(t *testing.T) {
 			}
 		}
 	}
-	if d := cmp.Diff(want, got, sortInodes, eqAddr); d != "" {
-		t.Errorf("/proc/net/unix checked by the descriptor scan (-want +got):\n%s", d)
-	}
-	for _, n := range s.Notes() {
-		t.Errorf("note: %s", n)
+	// A busy host may deny the scan a process (one exiting, one with
+	// capabilities root lacks); then what it did not find is kept, and
+	// said, never silently taken for a socket.
+	if len(s.Notes()) == 0 {
+		if d := cmp.Diff(want, got, sortInodes, eqAddr); d != "" {
+			t.Errorf("/proc/net/unix checked by the descriptor scan (-want +got):\n%s", d)
+		}
+	} else if n := s.Notes(); len(n) != 1 || !strings.Contains(n[0], "could not be checked") || len(got) == len(want) {
+		t.Errorf("notes %q with %d sockets", n, len(got))
 	}
 }
 
