@@ -3,7 +3,6 @@ package core
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -81,7 +80,12 @@ func relExpiry(s *Socket) string {
 
 // shutdownOwner is the index of the first owner whose descriptor is known.
 func relShutdownOwner(s *Socket) int {
-	return slices.IndexFunc(s.Owners, func(o Owner) bool { return o.FD >= 0 && o.Proc != nil })
+	for i, o := range s.Owners {
+		if o.FD >= 0 && o.Proc != nil {
+			return i
+		}
+	}
+	return -1
 }
 
 // Sockets counts the sockets the plan would act on.
@@ -196,7 +200,13 @@ func (o *CloseOutcome) setErr(err error) {
 func (r *CloseReport) Settle(now []Socket) {
 	for i := range r.Outcomes {
 		o := &r.Outcomes[i]
-		j := slices.IndexFunc(now, func(s Socket) bool { return relSameSocket(&s, &o.Socket) })
+		j := -1
+		for k := range now {
+			if relSameSocket(&now[k], &o.Socket) {
+				j = k
+				break
+			}
+		}
 		switch {
 		case j >= 0 && (o.Fate == SocketClosed || o.Fate == SocketGone):
 			o.Fate, o.State = SocketLeft, now[j].State

@@ -1,11 +1,10 @@
 package core
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"os"
-	"slices"
+	"sort"
 	"sync"
 	"syscall"
 	"time"
@@ -90,7 +89,7 @@ func NewKillPlan(res *Result, protect []Protected) *KillPlan {
 	for _, it := range byPID {
 		p.Items = append(p.Items, *it)
 	}
-	slices.SortFunc(p.Items, func(a, b KillItem) int { return cmp.Compare(a.Proc.PID, b.Proc.PID) })
+	sort.Slice(p.Items, func(i, j int) bool { return p.Items[i].Proc.PID < p.Items[j].Proc.PID })
 	return p
 }
 

@@ -3,7 +3,7 @@ package core
 import (
 	"fmt"
 	"io"
-	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -40,14 +40,21 @@ func Look(r *Resolver, f *Filter, pending []Socket, wait time.Duration) (*Left, 
 		if err != nil {
 			return nil, err
 		}
-		still := slices.ContainsFunc(pending, func(p Socket) bool {
-			return slices.ContainsFunc(res.Sockets, func(s Socket) bool { return relSameSocket(&s, &p) })
-		})
+		still := false
+		for i := range pending {
+			for j := range res.Sockets {
+				if relSameSocket(&res.Sockets[j], &pending[i]) {
+					still = true
+				}
+			}
+		}
 		if !still || !time.Now().Add(pause).Before(deadline) {
 			return &Left{Ports: f.Ports, Side: f.Side, Sockets: res.Sockets, Unseen: res.Unseen}, nil
 		}
 		time.Sleep(pause)
-		pause = min(2*pause, 200*time.Millisecond)
+		if pause *= 2; pause > 200*time.Millisecond {
+			pause = 200 * time.Millisecond
+		}
 	}
 }
 
@@ -107,8 +114,8 @@ func relLeftGroups(socks []Socket, local bool, reuseAddr *bool) []string {
 		for _, o := range s.Owners {
 			labels = append(labels, OwnerLabel(o))
 		}
-		slices.Sort(labels)
-		key := strings.Join(slices.Compact(labels), ", ")
+		sort.Strings(labels)
+		key := strings.Join(uniqStrings(labels), ", ")
 		if _, ok := held[key]; !ok {
 			holders = append(holders, key)
 		}
@@ -117,7 +124,12 @@ func relLeftGroups(socks []Socket, local bool, reuseAddr *bool) []string {
 	for _, h := range holders {
 		out = append(out, fmt.Sprintf("%s held by %s", relStateCounts(held[h]), h))
 	}
-	listening := slices.ContainsFunc(socks, func(s Socket) bool { return s.State == Listen })
+	listening := false
+	for i := range socks {
+		if socks[i].State == Listen {
+			listening = true
+		}
+	}
 	for _, st := range AllStates {
 		g := orphans[st]
 		if len(g) == 0 {
@@ -127,7 +139,9 @@ func relLeftGroups(socks []Socket, local bool, reuseAddr *bool) []string {
 		var longest time.Duration
 		for i := range g {
 			if g[i].Timer != TimerNone {
-				longest = max(longest, g[i].Expires)
+				if g[i].Expires > longest {
+					longest = g[i].Expires
+				}
 			}
 		}
 		switch {

@@ -297,7 +297,7 @@ func WriteKillJSON(w io.Writer, p *KillPlan, r *KillReport, l *Left) error {
 		it := &p.Items[i]
 		jp := JSONKillPID{PID: it.Proc.PID, Comm: it.Proc.Comm, Protected: it.Protected, Sockets: JSONSockets(it.Sockets)}
 		if it.Proc.UID >= 0 {
-			jp.UID, jp.User = ptr(it.Proc.UID), ptr(it.Proc.User)
+			jp.UID, jp.User = int64Ptr(it.Proc.UID), stringPtr(it.Proc.User)
 		}
 		if r != nil {
 			o := &r.Outcomes[i]
@@ -306,7 +306,7 @@ func WriteKillJSON(w io.Writer, p *KillPlan, r *KillReport, l *Left) error {
 				jp.Signals = append(jp.Signals, SignalName(s))
 			}
 			if len(o.Sent) > 0 {
-				jp.WaitedMS = ptr(o.Waited.Milliseconds())
+				jp.WaitedMS = int64Ptr(o.Waited.Milliseconds())
 			}
 			if o.Err != nil {
 				jp.Error = o.Err.Error()

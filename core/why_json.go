@@ -109,9 +109,9 @@ func ToJSONWhy(d *Why) JSONWhy {
 			Port: s.Local.Port, Scope: l.Scope, Stack: l.Stack, ReuseAddr: l.ReuseAddr, ReusePort: l.ReusePort,
 			Owners: jsonOwners(s.Owners)}
 		if s.Proto == TCP && s.State == Listen {
-			jl.AcceptQueue = ptr(l.AcceptQueue)
+			jl.AcceptQueue = uint64Ptr(l.AcceptQueue)
 			if l.Backlog > 0 {
-				jl.Backlog = ptr(l.Backlog)
+				jl.Backlog = uint64Ptr(l.Backlog)
 			}
 		}
 		j.Listeners = append(j.Listeners, jl)
@@ -137,12 +137,12 @@ func ToJSONWhy(d *Why) JSONWhy {
 	if r := d.Probe; r != nil {
 		j.Probe = JSONProbe{Ran: r.Skipped == "", Verdict: r.Verdict, Message: r.Message(), Attempts: []JSONAttempt{}}
 		if r.Skipped != "" {
-			j.Probe.Skipped = ptr(r.Skipped)
+			j.Probe.Skipped = stringPtr(r.Skipped)
 		}
 		for _, a := range r.Attempts {
 			ja := JSONAttempt{Addr: a.Addr.String(), Port: r.Port, ReuseAddr: a.ReuseAddr, OK: a.OK, InUse: a.InUse}
 			if a.Err != "" {
-				ja.Error = ptr(a.Err)
+				ja.Error = stringPtr(a.Err)
 			}
 			var bs []Socket
 			for _, b := range a.Blockers {
@@ -176,7 +176,7 @@ func jsonTimer(n *TimerNote) *JSONTimerNote {
 	}
 	j := &JSONTimerNote{Count: n.Count}
 	if n.Known {
-		j.MinRemainingMS, j.MaxRemainingMS = ptr(n.MinLeft.Milliseconds()), ptr(n.MaxLeft.Milliseconds())
+		j.MinRemainingMS, j.MaxRemainingMS = int64Ptr(n.MinLeft.Milliseconds()), int64Ptr(n.MaxLeft.Milliseconds())
 	}
 	return j
 }

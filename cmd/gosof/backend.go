@@ -9,7 +9,7 @@ type backend struct {
 	sockets core.SocketSource
 	owners  core.OwnerSource
 	// signaller and closer are nil where the backend cannot act (a
-	// capture); kill and close then refuse with errors.ErrUnsupported.
+	// capture); kill and close then refuse with core.ErrUnsupported.
 	signaller core.Signaller
 	closer    core.SocketCloser
 }

@@ -10,5 +10,5 @@ import (
 
 func openPlatform(backendOptions) (*backend, error) {
 	return nil, fmt.Errorf("gosof has no backend for %s (only linux, solaris and illumos; --replay works everywhere): %w",
-		runtime.GOOS, errors.ErrUnsupported)
+		runtime.GOOS, core.ErrUnsupported)
 }

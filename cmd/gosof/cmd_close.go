@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/urfave/cli/v2"
 
@@ -68,9 +67,13 @@ func closeAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	allowListen := false // only when --state names LISTEN
+	for _, st := range f.States {
+		allowListen = allowListen || st == core.Listen
+	}
 	plan := core.NewClosePlan(res, core.CloseOptions{
 		Abort:       c.Bool("abort"),
-		AllowListen: slices.Contains(f.States, core.Listen),
+		AllowListen: allowListen,
 	})
 	out, asJSON := c.App.Writer, c.Bool("json")
 	defer reportUnseen(c.App.ErrWriter, res.Unseen)

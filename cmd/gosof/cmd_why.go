@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/urfave/cli/v2"
 
@@ -172,7 +171,13 @@ func byNetNS(socks []core.Socket, split bool) []nsGroup {
 	}
 	var groups []nsGroup
 	for _, s := range socks {
-		i := slices.IndexFunc(groups, func(g nsGroup) bool { return g.netns == s.NetNS })
+		i := -1
+		for j := range groups {
+			if groups[j].netns == s.NetNS {
+				i = j
+				break
+			}
+		}
 		if i < 0 {
 			groups = append(groups, nsGroup{netns: s.NetNS})
 			i = len(groups) - 1

@@ -27,7 +27,7 @@ func fdLister(opt backendOptions) (core.FDLister, error) {
 		return replayFDLister(opt.replay)
 	}
 	return nil, fmt.Errorf("fds is not available on %s (only linux, solaris and illumos; --replay works everywhere): %w",
-		runtime.GOOS, errors.ErrUnsupported)
+		runtime.GOOS, core.ErrUnsupported)
 }
 
 func fdsDeniedHint(backendOptions) string { return "" }

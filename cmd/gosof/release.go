@@ -2,11 +2,9 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -52,7 +50,7 @@ func openActor(c *cli.Context, what string) (*backend, error) {
 		return nil, err
 	}
 	if (what == "kill" && b.signaller == nil) || (what == "close" && b.closer == nil) {
-		return nil, fmt.Errorf("%s: this backend cannot act on processes or sockets: %w", what, errors.ErrUnsupported)
+		return nil, fmt.Errorf("%s: this backend cannot act on processes or sockets: %w", what, core.ErrUnsupported)
 	}
 	return b, nil
 }
@@ -94,7 +92,7 @@ func listenerReuseAddr(opt backendOptions, socks []core.Socket) *bool {
 	var ls []core.Socket
 	for _, s := range socks {
 		if s.Proto == core.TCP && s.State == core.Listen && s.HasOwners() {
-			s.Owners = slices.Clone(s.Owners) // the plan's sockets stay as they are
+			s.Owners = append([]core.Owner(nil), s.Owners...) // the plan's sockets stay as they are
 			ls = append(ls, s)
 		}
 	}

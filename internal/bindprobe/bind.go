@@ -47,7 +47,7 @@ func HasIPv6() error {
 		return err
 	}
 	defer unix.Close(fd)
-	return unix.Bind(fd, &unix.SockaddrInet6{Addr: netip.IPv6Loopback().As16()})
+	return unix.Bind(fd, &unix.SockaddrInet6{Addr: [16]byte{15: 1}} /* ::1 */)
 }
 
 func bindErr(addr netip.Addr, port uint16, err error) error {

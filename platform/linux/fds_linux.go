@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -70,6 +70,6 @@ func (l *FDs) FDs(pid int) ([]core.FD, error) {
 		}
 		out = append(out, fd)
 	}
-	slices.SortFunc(out, func(a, b core.FD) int { return a.FD - b.FD })
+	sort.Slice(out, func(i, j int) bool { return out[i].FD < out[j].FD })
 	return out, nil
 }

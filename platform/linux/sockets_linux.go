@@ -1,10 +1,6 @@
 package linux
 
-import (
-	"errors"
-
-	"github.com/gosof/gosof/core"
-)
+import "github.com/gosof/gosof/core"
 
 // openDiagFn opens the NETLINK_SOCK_DIAG socket; tests replace it to play a
 // kernel that refuses netlink.
@@ -44,7 +40,7 @@ func (s *Sockets) netlink(f *core.Filter) (socks []core.Socket, failed []procTab
 			errs = append(errs, err)
 		}
 	}
-	return socks, failed, errors.Join(errs...)
+	return socks, failed, core.JoinErrors(errs...)
 }
 
 // openDiag opens the NETLINK_SOCK_DIAG socket in the namespace s reads: a

@@ -9,10 +9,11 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"slices"
+	"sort"
 	"strconv"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/internal/hostorder"
 )
 
 // Backend is the Solaris socket and owner source over a MIB reply and a
@@ -136,7 +137,7 @@ func lookupFdinfo(idx map[matchKey][]fdRef, r *Row) []fdRef {
 	k := matchKey{r.Proto, norm(r.Local), norm(remote)}
 	refs := idx[k]
 	k.proto = ""
-	return append(slices.Clip(refs), idx[k]...)
+	return append(refs[:len(refs):len(refs)], idx[k]...)
 }
 
 // Solaris socket types (sys/socket.h): not Linux's numbers.
@@ -270,7 +271,7 @@ func numericEntries(dir string) ([]int, error) {
 			ns = append(ns, n)
 		}
 	}
-	slices.Sort(ns)
+	sort.Ints(ns)
 	return ns, nil
 }
 
@@ -310,7 +311,7 @@ func readBounded(path string, limit int64) ([]byte, error) {
 
 // hostOrder is this machine's byte order, for the live backend.
 func hostOrder() binary.ByteOrder {
-	if binary.NativeEndian.Uint16([]byte{0, 1}) == 1 {
+	if hostorder.BigEndian {
 		return binary.BigEndian
 	}
 	return binary.LittleEndian

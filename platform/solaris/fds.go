@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 
 	"github.com/gosof/gosof/core"
@@ -166,10 +165,10 @@ func (b *Backend) procErr(pid int, err error) error {
 		switch {
 		case serr == nil && b.replay:
 			return fmt.Errorf("the capture has no fdinfo for process %d ('gosof debug capture' keeps socket descriptors only): %w",
-				pid, errors.ErrUnsupported)
+				pid, core.ErrUnsupported)
 		case serr == nil:
 			return fmt.Errorf("%s has no fdinfo: this release predates /proc/<pid>/fdinfo (illumos 2020, Solaris 11.4): %w",
-				dir, errors.ErrUnsupported)
+				dir, core.ErrUnsupported)
 		}
 		return fmt.Errorf("process %d: %w", pid, core.ErrGone)
 	}
@@ -277,7 +276,11 @@ func (l FDs) Sockets(f *core.Filter) ([]core.Socket, error) {
 		}
 		var seen []uint64
 		for _, r := range lookupFdinfo(idx, &k.Row) {
-			if r.ino == 0 || slices.Contains(seen, r.ino) {
+			dup := r.ino == 0
+			for _, ino := range seen {
+				dup = dup || ino == r.ino
+			}
+			if dup {
 				continue
 			}
 			seen = append(seen, r.ino)

@@ -31,7 +31,7 @@ func (m *streamMessages) Ctl() (b []byte, err error) {
 
 func (m *streamMessages) Data(n int) (b []byte, err error) {
 	defer recoverAbsent(&err, "data")
-	_, data, _, err := unix.Getmsg(m.fd, nil, make([]byte, max(n, 1)))
+	_, data, _, err := unix.Getmsg(m.fd, nil, make([]byte, atLeastOne(n)))
 	return data, err
 }
 
@@ -50,7 +50,7 @@ func liveMIB() ([]Group, error) {
 	fd, err := unix.Open("/dev/arp", unix.O_RDWR, 0)
 	if err != nil {
 		if err == unix.EACCES || err == unix.EPERM {
-			return nil, fmt.Errorf("open /dev/arp: %w (%w)", err, core.ErrPermission)
+			return nil, core.Wrap2(fmt.Sprintf("open /dev/arp: %v (%v)", err, core.ErrPermission), err, core.ErrPermission)
 		}
 		return nil, fmt.Errorf("open /dev/arp: %w", err)
 	}

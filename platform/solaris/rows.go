@@ -245,7 +245,10 @@ func decodeRow(b []byte, t table, bo binary.ByteOrder, what string, i int) (Row,
 	f := fields{b, bo}
 	if len(b) < t.full(l) {
 		// A legacy row: decode only what it has.
-		f.b = b[:min(len(b), t.legacy)]
+		f.b = b
+		if len(b) > t.legacy {
+			f.b = b[:t.legacy]
+		}
 	}
 	r := Row{Proto: t.proto, Family: t.family}
 	t.decode(f, l, &r)
