@@ -54,32 +54,8 @@ func hasInt64(l []int64, v int64) bool {
 	return false
 }
 
-func hasString(l []string, v string) bool {
-	for _, x := range l {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 // uniqInts drops repeats from a sorted list, in place.
 func uniqInts(l []int) []int {
-	if len(l) < 2 {
-		return l
-	}
-	n := 1
-	for _, x := range l[1:] {
-		if x != l[n-1] {
-			l[n] = x
-			n++
-		}
-	}
-	return l[:n]
-}
-
-// uniqStrings drops repeats from a sorted list, in place.
-func uniqStrings(l []string) []string {
 	if len(l) < 2 {
 		return l
 	}
@@ -124,15 +100,6 @@ func IsUnsupported(err error) bool {
 }
 
 func hasPort(l []uint16, v uint16) bool {
-	for _, x := range l {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-func hasSocketPtr(l []*Socket, v *Socket) bool {
 	for _, x := range l {
 		if x == v {
 			return true
