@@ -187,7 +187,8 @@ sparc64() {
 	v=$("$gccgo" -dumpfullversion 2>/dev/null || "$gccgo" -dumpversion)
 	local bin=$work/bin/linux_sparc64/gosof log=$work/log/sparc64 stamp=$work/gccgo/stamp.go
 	mkdir -p "${bin%/*}" "${stamp%/*}"
-	./gccgo-deps.sh >"$log" 2>&1 || { cat "$log"; return 1; }
+	./gccgo-deps.sh >"$log.deps" 2>&1 || { cat "$log.deps"; return 1; }
+	: >"$log"
 	cat >"$stamp" <<-EOF
 		//go:build gccgo
 
