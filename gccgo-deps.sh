@@ -7,7 +7,7 @@
 # gccgo implements the Go 1.18 library and no type parameters. Every
 # urfave/cli v2 release since v2.10 declares its generic SliceFlag (which
 # gosof does not use) in one file, sliceflag.go, and v2.3.0, the last without
-# it, reads flags given before a command differently. So the gccgo build uses
+# it, is five years older than what the gc build runs. So the gccgo build uses
 # the same urfave/cli as the gc build, v2.27.7 (checked against go.sum by
 # `go mod download`), without sliceflag.go and its tests, plus a file of ours
 # for the one helper the rest of the package takes from it. build.sh runs
