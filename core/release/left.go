@@ -20,6 +20,9 @@ type Left struct {
 	// its listener's setting, and Linux lets a new server bind over it only
 	// if both set SO_REUSEADDR.
 	ReuseAddr *bool
+	// StillBound are listeners close shut down that keep their port bound
+	// although the table no longer lists them (CloseReport.BoundListeners).
+	StillBound []core.Socket
 }
 
 // LeftFilter is f without its state and owner filters: the question after
@@ -84,6 +87,13 @@ func LeftLines(l *Left) []string {
 			name += " (side " + l.Side.String() + ")"
 		}
 		socks := onPort(l.Sockets, r, l.Side)
+		if bound := onPort(l.StillBound, r, core.SideLocal); len(bound) > 0 {
+			lines = append(lines, fmt.Sprintf("%s: not free: %s shut down but still bound by %s, until it closes %s",
+				name, core.Plural(len(bound), "listener"), ownerList(allOwners(bound)), relThem(len(bound))))
+			if len(socks) == 0 {
+				continue
+			}
+		}
 		if len(socks) == 0 {
 			if l.Side == core.SideLocal {
 				lines = append(lines, name+": free")
@@ -92,7 +102,7 @@ func LeftLines(l *Left) []string {
 			}
 			continue
 		}
-		for _, g := range leftGroups(socks, l.Side == core.SideLocal, l.ReuseAddr) {
+		for _, g := range leftGroups(socks, l.Side == core.SideLocal, l.ReuseAddr, l.Unseen) {
 			lines = append(lines, name+": "+g)
 		}
 	}
@@ -101,12 +111,17 @@ func LeftLines(l *Left) []string {
 
 // leftGroups describes the held sockets owner by owner, then the
 // orphans state by state.
-func leftGroups(socks []core.Socket, local bool, reuseAddr *bool) []string {
+func leftGroups(socks []core.Socket, local bool, reuseAddr *bool, unseen core.Unseen) []string {
 	var out []string
 	held := map[string][]core.Socket{}
 	var holders []string
 	orphans := map[core.State][]core.Socket{}
+	var unknown []core.Socket
 	for _, s := range socks {
+		if core.UnknownHolder(&s, unseen) {
+			unknown = append(unknown, s)
+			continue
+		}
 		if !s.HasOwners() {
 			orphans[s.State] = append(orphans[s.State], s)
 			continue
@@ -125,6 +140,10 @@ func leftGroups(socks []core.Socket, local bool, reuseAddr *bool) []string {
 	for _, h := range holders {
 		out = append(out, fmt.Sprintf("%s held by %s", stateCounts(held[h]), h))
 	}
+	if len(unknown) > 0 {
+		out = append(out, fmt.Sprintf("%s held by a process gosof could not see (%s); %s",
+			stateCounts(unknown), unseen.What(), unseen.Remedy()))
+	}
 	listening := false
 	for i := range socks {
 		if socks[i].State == core.Listen {
@@ -137,19 +156,29 @@ func leftGroups(socks []core.Socket, local bool, reuseAddr *bool) []string {
 			continue
 		}
 		line := fmt.Sprintf("%s in %s, no process holds %s", core.Plural(len(g), "socket"), st, relThem(len(g)))
+		// Only the TIME_WAIT timer (which Linux also runs for an orphaned
+		// FIN_WAIT2) ends the socket; a retransmit or keepalive timer
+		// fires and is set again, so it bounds nothing.
 		var longest time.Duration
+		all := true
 		for i := range g {
-			if g[i].Timer != core.TimerNone {
+			if g[i].Timer == core.TimerTimeWait {
 				if g[i].Expires > longest {
 					longest = g[i].Expires
 				}
+			} else {
+				all = false
 			}
 		}
 		switch {
-		case longest > 0:
+		case longest > 0 && all:
 			line += ", gone within " + core.Seconds(longest)
 		case st == core.TimeWait:
 			line += ", gone within " + core.Seconds(core.LinuxTimeWait)
+		case st == core.FinWait2:
+			line += ", gone when the peer closes its end, or after net.ipv4.tcp_fin_timeout (60s by default)"
+		case st == core.FinWait1 || st == core.Closing || st == core.LastAck:
+			line += ", gone once the peer acknowledges our FIN, or when the kernel's retransmissions give up (net.ipv4.tcp_orphan_retries)"
 		default:
 			line += ", the kernel drops " + relThem(len(g)) + " after its timeouts"
 		}
@@ -168,11 +197,98 @@ func leftGroups(socks []core.Socket, local bool, reuseAddr *bool) []string {
 	return out
 }
 
+// allOwners is every owner of socks.
+func allOwners(socks []core.Socket) []core.Owner {
+	var out []core.Owner
+	for i := range socks {
+		out = append(out, socks[i].Owners...)
+	}
+	return out
+}
+
 func relThem(n int) string {
 	if n == 1 {
 		return "it"
 	}
 	return "them"
+}
+
+// ResolveAround resolves everything on f's ports (LeftFilter(f)) once,
+// and returns the part f matches, as Resolve(f) would (around is the
+// whole). close then looks at what is left without scanning every
+// process's descriptors again (LookKnown): with 100,000 descriptors on
+// the host the two scans were most of `close --abort`, where ss -K does
+// none. With --pid or --user the owner scan itself is narrowed, so res is
+// Resolve(f) and around nil.
+func ResolveAround(r *core.Resolver, f *core.Filter) (res, around *core.Result, err error) {
+	if f.HasOwnerFilter() {
+		res, err = r.Resolve(f)
+		return res, nil, err
+	}
+	around, err = r.Resolve(LeftFilter(f))
+	if err != nil {
+		return nil, nil, err
+	}
+	res = &core.Result{Unseen: around.Unseen}
+	for i := range around.Sockets {
+		if f.MatchSocket(&around.Sockets[i]) {
+			s := around.Sockets[i]
+			s.Owners = append([]core.Owner(nil), s.Owners...)
+			res.Sockets = append(res.Sockets, s)
+		}
+	}
+	if len(res.Sockets) == 0 {
+		res.Unseen = core.Unseen{} // as Resolve says nothing when nothing matched
+	}
+	return res, around, nil
+}
+
+// LookKnown is Look after close, whose holders keep running: it lists the
+// sockets still on the ports without an owner scan, and gives each the
+// owners it had in around (from ResolveAround) that are still alive. A
+// socket around does not know (one made since) makes it resolve again,
+// owner scan and all, as Look does. around nil is Look.
+func LookKnown(r *core.Resolver, f *core.Filter, pending []core.Socket, wait time.Duration, around *core.Result) (*Left, error) {
+	if around == nil || r.Owners == nil {
+		return Look(r, f, pending, wait)
+	}
+	bare := &core.Resolver{Sockets: r.Sockets, UserName: r.UserName}
+	l, err := Look(bare, f, pending, wait)
+	if err != nil {
+		return nil, err
+	}
+	type id struct {
+		proto core.Proto
+		inode uint64
+	}
+	known := make(map[id][]core.Owner, len(around.Sockets))
+	for i := range around.Sockets {
+		if s := &around.Sockets[i]; s.Inode != 0 {
+			known[id{s.Proto, s.Inode}] = s.Owners
+		}
+	}
+	for i := range l.Sockets {
+		s := &l.Sockets[i]
+		if s.Inode == 0 {
+			continue // no descriptor can hold it (TIME_WAIT)
+		}
+		owners, ok := known[id{s.Proto, s.Inode}]
+		if !ok {
+			return Look(r, f, nil, 0)
+		}
+		s.Owners = make([]core.Owner, len(owners))
+		for j, o := range owners {
+			o.Proc = nil // Describe looks again: it may have exited
+			s.Owners[j] = o
+		}
+	}
+	if err := r.Describe(l.Sockets); err != nil {
+		return nil, err
+	}
+	if len(l.Sockets) > 0 {
+		l.Unseen = around.Unseen // as Resolve says nothing when nothing is left
+	}
+	return l, nil
 }
 
 // uniqStrings drops repeats from a sorted list, in place (slices.Compact,
