@@ -205,7 +205,7 @@ sparc64() {
 	# x/sys's one C file needs. -static links libgo and glibc in; -s strips;
 	# --build-id=none drops the id the go command derives from $WORK paths.
 	if ! GOOS=linux GOARCH=sparc64 CGO_ENABLED=1 CC=$cc GCCGO=$gccgo GOTOOLCHAIN=local \
-		go build -a -compiler gccgo -modfile go.gccgo.mod -trimpath -overlay "$work/gccgo/overlay.json" \
+		go build -a -compiler gccgo -modfile go.gccgo.mod -trimpath -tags urfave_cli_no_docs -overlay "$work/gccgo/overlay.json" \
 		-gccgoflags "-static -s -Wl,--build-id=none" -o "$bin" ./cmd/gosof >>"$log" 2>&1; then
 		echo "linux/sparc64: $gccgo (GCC $v: Go 1.18 library, no type parameters) cannot build gosof."
 		echo "Code outside Go 1.18 (generics, slices/maps/cmp, min/max, range over an int...) or a dependency newer than go.gccgo.mod allows? See docs/build.md#sparc. Errors:"

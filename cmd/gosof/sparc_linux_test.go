@@ -205,7 +205,7 @@ func sparcBinary(t *testing.T) string {
 	}
 	bin := filepath.Join(t.TempDir(), "gosof")
 	build := exec.CommandContext(ctx, gobin, "build", "-a", "-compiler", "gccgo", "-modfile", filepath.Join(root, "go.gccgo.mod"),
-		"-trimpath", "-gccgoflags", "-static", "-o", bin, ".")
+		"-trimpath", "-tags", "urfave_cli_no_docs", "-gccgoflags", "-static", "-o", bin, ".")
 	build.Env = append(os.Environ(), "GOOS=linux", "GOARCH=sparc64", "CGO_ENABLED=1", "GOFLAGS=", "GOTOOLCHAIN=local",
 		"GCCGO="+gccgo, "CC="+cc)
 	if out, err := build.CombinedOutput(); err != nil {
