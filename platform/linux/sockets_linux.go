@@ -1,7 +1,6 @@
 package linux
 
 import (
-	"errors"
 	"path/filepath"
 
 	"github.com/gosof/gosof/core"
@@ -54,7 +53,7 @@ func (s *Sockets) netlink(f *core.Filter) (socks []core.Socket, failed []procTab
 	// kernels without raw_diag), so that does not copy everything again.
 	socks = out.join(64)
 	resolveUnixPeers(socks[unixFrom:unixTo], pending)
-	return socks, failed, errors.Join(errs...)
+	return socks, failed, core.JoinErrors(errs...)
 }
 
 // openDiag opens the NETLINK_SOCK_DIAG socket in the namespace s reads: a
