@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -260,37 +261,66 @@ func TestKillExecute(t *testing.T) {
 	}
 }
 
-// TestKillWaitsInParallel: the timeout runs once for all processes, not once per process.
+// TestKillWaitsInParallel: the timeout runs once for all processes, not
+// once per process: every target is waited on at the same time. Each
+// fake Wait returns "gone" only once all ten are waiting; waited on one
+// after another, the first would sit out the whole timeout and survive.
 func TestKillWaitsInParallel(t *testing.T) {
-	s := relSlowSignaller{wait: 200 * time.Millisecond}
+	const n = 10
+	s := &barrierSignaller{n: n, all: make(chan struct{})}
 	var socks []core.Socket
-	for pid := 100; pid < 110; pid++ {
+	for pid := 100; pid < 100+n; pid++ {
 		socks = append(socks, relHeld(core.Established, uint16(pid), uint64(pid), relProc(pid, "w")))
 	}
 	p := NewKillPlan(&core.Result{Sockets: socks}, nil)
+	// Long enough for ten goroutines to start on any machine; a
+	// sequential Execute fails after n times this.
+	p.Timeout, p.KillWait = 10*time.Second, time.Millisecond
 	p.Pin(s)
-	start := time.Now()
 	r := p.Execute()
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("10 processes waited %v, want about 200ms (in parallel)", d)
+	if got := r.Survivors(); got != 0 {
+		t.Errorf("Survivors() = %d, want 0: the processes were not all waited on at once", got)
 	}
-	if n := r.Survivors(); n != 0 {
-		t.Errorf("Survivors() = %d, want 0", n)
+	for _, o := range r.Outcomes {
+		if o.Fate != Exited || len(o.Sent) != 1 {
+			t.Errorf("process %d: %s after %v, want exited after TERM alone", o.Proc.PID, o.Fate, o.Sent)
+		}
 	}
 }
 
-type relSlowSignaller struct{ wait time.Duration }
-
-func (s relSlowSignaller) Pin(*core.Process) (core.Target, error) { return relSlowTarget(s), nil }
-
-type relSlowTarget struct{ wait time.Duration }
-
-func (relSlowTarget) Signal(syscall.Signal) error { return nil }
-func (t relSlowTarget) Wait(time.Duration) (bool, error) {
-	time.Sleep(t.wait)
-	return true, nil
+// barrierSignaller pins targets whose first Wait returns once n targets
+// are waiting at the same time (or its timeout passes).
+type barrierSignaller struct {
+	n       int64
+	waiting int64 // targets in their first Wait, atomically
+	all     chan struct{}
 }
-func (relSlowTarget) Close() error { return nil }
+
+func (s *barrierSignaller) Pin(*core.Process) (core.Target, error) {
+	return &barrierTarget{s: s}, nil
+}
+
+type barrierTarget struct {
+	s       *barrierSignaller
+	arrived bool
+}
+
+func (*barrierTarget) Signal(syscall.Signal) error { return nil }
+func (t *barrierTarget) Wait(d time.Duration) (bool, error) {
+	if !t.arrived {
+		t.arrived = true
+		if atomic.AddInt64(&t.s.waiting, 1) == t.s.n {
+			close(t.s.all)
+		}
+	}
+	select {
+	case <-t.s.all:
+		return true, nil
+	case <-time.After(d):
+		return false, nil
+	}
+}
+func (*barrierTarget) Close() error { return nil }
 
 func TestWriteKillPlan(t *testing.T) {
 	srv, init := relProc(4242, "ja\x1bva"), relProc(1, "systemd")
