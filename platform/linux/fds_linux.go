@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/internal/sysfile"
 )
 
 // FDs lists a process's descriptors from /proc/[pid]/fd: the link target
@@ -28,7 +29,7 @@ func (l *FDs) CommandLine(pid int) (string, error) {
 	}
 	p, err := pfs.Proc(pid)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) && hiddenPID(l.FS, pid) {
+		if sysfile.Sentinel(err) == core.ErrGone && hiddenPID(l.FS, pid) {
 			return "", hiddenErr(l.FS, pid)
 		}
 		return "", procErr(pid, err)
@@ -45,7 +46,7 @@ func (l *FDs) FDs(pid int) ([]core.FD, error) {
 	dir := l.FS.Path(strconv.Itoa(pid), "fd")
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) && hiddenPID(l.FS, pid) {
+		if sysfile.Sentinel(err) == core.ErrGone && hiddenPID(l.FS, pid) {
 			return nil, hiddenErr(l.FS, pid)
 		}
 		return nil, procErr(pid, err)

@@ -7,6 +7,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/internal/sysfile"
 )
 
 // Closer implements core.SocketCloser on Solaris and illumos.
@@ -46,12 +47,13 @@ func (c *Closer) Abort(s *core.Socket) error {
 		Dp:     (*int8)(unsafe.Pointer(&req[0])),
 	}
 	_, err = unix.IoctlSetStrioctlRetInt(fd, unix.I_STR, &sio)
-	switch err {
-	case nil:
+	if err == nil {
 		return nil
-	case unix.ENOENT:
+	}
+	switch sysfile.Sentinel(err) {
+	case core.ErrGone:
 		return fmt.Errorf("abort tcp %s -> %s: no such connection: %w", r.Local, r.Remote, core.ErrGone)
-	case unix.EPERM, unix.EACCES:
+	case core.ErrPermission:
 		return fmt.Errorf("abort tcp %s -> %s: needs PRIV_SYS_IP_CONFIG: %w", r.Local, r.Remote, core.ErrPermission)
 	}
 	return fmt.Errorf("abort tcp %s -> %s: TCP_IOC_ABORT_CONN: %w", r.Local, r.Remote, err)

@@ -221,7 +221,7 @@ func (b *Backend) scanFdinfo() (*fdIndex, core.Unseen, error) {
 	for _, pid := range pids {
 		fds, err := b.FDs(pid)
 		switch {
-		case errors.Is(err, fs.ErrPermission):
+		case sysfile.Sentinel(err) == core.ErrPermission:
 			unseen.Denied++
 			unseen.Hint = ownerHint
 			continue

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/internal/sysfile"
 )
 
 // streamMessages reads the MIB reply with getmsg(2), working around the
@@ -50,7 +51,7 @@ func recoverAbsent(err *error, part string) {
 func liveMIB() ([]Group, error) {
 	fd, err := unix.Open("/dev/arp", unix.O_RDWR, 0)
 	if err != nil {
-		if err == unix.EACCES || err == unix.EPERM {
+		if sysfile.Sentinel(err) == core.ErrPermission {
 			return nil, fmt.Errorf("open /dev/arp: %w (%w)", err, core.ErrPermission)
 		}
 		return nil, fmt.Errorf("open /dev/arp: %w", err)
