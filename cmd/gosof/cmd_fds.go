@@ -53,7 +53,7 @@ func fdsAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	procs, err := core.GatherFDs(b.fds, b.fdSockets, b.owners, b.options, pids)
+	procs, err := core.GatherFDs(core.FDSources{FDs: b.fds, Sockets: b.fdSockets, Owners: b.owners, Options: b.options, CommandLine: b.cmdline}, pids)
 	if err != nil {
 		return err
 	}

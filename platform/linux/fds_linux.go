@@ -20,7 +20,8 @@ import (
 // of each, and a stat of what it refers to for the type and inode.
 type FDs struct{ FS FS }
 
-// CommandLine implements core.CommandLiner from /proc/[pid]/cmdline, read
+// CommandLine is a process's command line for the fds heading
+// (core.FDSources), from /proc/[pid]/cmdline, read
 // through prometheus/procfs (fds reads it once per process, off any hot path).
 func (l *FDs) CommandLine(pid int) (string, error) {
 	pfs, err := procfs.NewFS(l.FS.Proc)

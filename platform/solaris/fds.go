@@ -236,8 +236,9 @@ func (r SockOpts) Options(pid int, fds []int) (map[int]*core.SockOptions, error)
 // that goes with it (see Sockets).
 type FDs struct{ B *Backend }
 
-// CommandLine implements core.CommandLiner from psinfo's pr_psargs (the
-// first 80 bytes of the command line, as ps -f shows it).
+// CommandLine is a process's command line for the fds heading
+// (core.FDSources), from psinfo's pr_psargs (the first 80 bytes of the
+// command line, as ps -f shows it).
 func (l FDs) CommandLine(pid int) (string, error) {
 	ps, err := l.B.Psinfo(pid)
 	if err != nil {
