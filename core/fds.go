@@ -136,6 +136,34 @@ func GatherFDs(src FDSources, pids []int) ([]ProcFDs, error) {
 	return out, nil
 }
 
+// FDsListed is how fds ends once procs are printed: nil when a process
+// was listed; else the error of one that may not be inspected, with
+// deniedHint (how to get the access) when there is one; else ErrNoMatch
+// (every process was gone).
+func FDsListed(procs []ProcFDs, deniedHint string) error {
+	listed, gone := 0, 0
+	var denied error
+	for _, p := range procs {
+		switch {
+		case p.Err == nil:
+			listed++
+		case errors.Is(p.Err, ErrGone):
+			gone++
+		default:
+			denied = p.Err
+		}
+	}
+	switch {
+	case listed > 0:
+		return nil
+	case denied != nil && deniedHint != "":
+		return fmt.Errorf("%w (%s)", denied, deniedHint)
+	case denied != nil:
+		return denied
+	}
+	return ErrNoMatch
+}
+
 // WriteFDs prints each process's descriptors as a table, like pfiles.
 func WriteFDs(w io.Writer, procs []ProcFDs) error {
 	var b strings.Builder

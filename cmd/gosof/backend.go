@@ -78,7 +78,8 @@ func (b *backend) resolver() *core.Resolver {
 
 // releaser is what kill and close need of the backend.
 func (b *backend) releaser() release.Backend {
-	return release.Backend{Resolver: b.resolver(), Signaller: b.signaller, Closer: b.closer, Options: b.options, ParentOf: b.parentOf}
+	return release.Backend{Resolver: b.resolver(), Signaller: b.signaller, Closer: b.closer, Options: b.options, ParentOf: b.parentOf,
+		StillBound: diagnose.StillBound(b.prober)}
 }
 
 // sourceNotes is what the socket source had to fall back on.
