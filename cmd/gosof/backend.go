@@ -7,10 +7,10 @@ import (
 )
 
 // backend is everything a platform gives the commands, opened once per run
-// by exactly one constructor per target (openLinux in backend_linux.go,
-// openSolaris in backend_solaris.go, openCapture in backend_capture.go,
-// openPlatform in backend_other.go) and then passed down. A nil capability
-// is one the target does not have.
+// by exactly one constructor per target (openPlatform in backend_linux.go,
+// backend_solaris.go and backend_other.go, openCapture in
+// backend_capture.go) and then passed down. A nil capability is one the
+// target does not have.
 type backend struct {
 	sockets core.SocketSource
 	owners  core.OwnerSource

@@ -58,8 +58,8 @@ func (b *Backend) MIB() (*MIB, error) {
 	return m, nil
 }
 
-// Notes implements core.Noter: what the MIB reply held that gosof could
-// not decode, once each.
+// Notes is what the MIB reply held that gosof could not decode, once
+// each (the backend's notes in cmd/gosof).
 func (b *Backend) Notes() []string { return b.notes }
 
 func containsString(ss []string, s string) bool {
