@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -24,6 +24,15 @@ type TableOptions struct {
 // a socket no process holds gets one row with "-" for the process columns.
 // Text from other processes is escaped.
 func WriteTable(w io.Writer, socks []Socket, opt TableOptions) error {
+	if err := writeTableFast(w, socks, opt); err != errTableFallback {
+		return err
+	}
+	return writeTableTab(w, socks, opt)
+}
+
+// writeTableTab is WriteTable through text/tabwriter: what the table is
+// defined as, used when a cell holds a tab or a line break.
+func writeTableTab(w io.Writer, socks []Socket, opt TableOptions) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	if !opt.NoHeader {
 		if opt.NetNS {
@@ -76,7 +85,7 @@ func Dash(ok bool, s string) string {
 func NetNSLabel(s *Socket) string {
 	if s.Container != "" {
 		rt, id, _ := strings.Cut(s.Container, "://")
-		return rt + ":" + id[:min(12, len(id))]
+		return rt + ":" + id[:minInt(12, len(id))]
 	}
 	if s.NetNSName != "" {
 		return Escape(s.NetNSName)
@@ -162,8 +171,8 @@ func OwnerPIDs(socks []Socket) []int {
 			pids = append(pids, o.PID)
 		}
 	}
-	slices.Sort(pids)
-	return slices.Compact(pids)
+	sort.Ints(pids)
+	return uniqInts(pids)
 }
 
 // JSON shapes, as docs/contract.md fixes them.
@@ -230,24 +239,24 @@ func ToJSONSocket(s *Socket) JSONSocket {
 		j.Remote = &r
 	}
 	if s.UID >= 0 {
-		j.UID = ptr(s.UID)
+		j.UID = int64Ptr(s.UID)
 	}
 	if s.NetNS != 0 {
-		j.NetNS = ptr(s.NetNS)
+		j.NetNS = uint64Ptr(s.NetNS)
 	}
 	if s.Timer != TimerNone {
-		j.ExpiresMS = ptr(s.Expires.Milliseconds())
+		j.ExpiresMS = int64Ptr(s.Expires.Milliseconds())
 	}
 	for _, o := range s.Owners {
 		jo := JSONOwner{PID: o.PID, Creator: o.Creator, Options: ToJSONOptions(o.Options)}
 		if o.FD >= 0 {
-			jo.FD = ptr(o.FD)
+			jo.FD = intPtr(o.FD)
 		}
 		if p := o.Proc; p != nil {
-			jo.Comm = ptr(p.Comm)
+			jo.Comm = stringPtr(p.Comm)
 			if p.UID >= 0 {
-				jo.UID = ptr(p.UID)
-				jo.User = ptr(p.User)
+				jo.UID = int64Ptr(p.UID)
+				jo.User = stringPtr(p.User)
 			}
 		}
 		j.Owners = append(j.Owners, jo)
@@ -258,16 +267,22 @@ func ToJSONSocket(s *Socket) JSONSocket {
 // ToJSONEndpoint is the contract's JSON form of an endpoint of a socket of family fam.
 func ToJSONEndpoint(fam Family, e *Endpoint) JSONEndpoint {
 	if fam == Local {
-		return JSONEndpoint{Path: ptr(e.Path)}
+		return JSONEndpoint{Path: stringPtr(e.Path)}
 	}
 	a := "*"
 	if e.Addr.IsValid() {
 		a = e.Addr.String()
 	}
-	return JSONEndpoint{Addr: &a, Port: ptr(e.Port)}
+	return JSONEndpoint{Addr: &a, Port: uint16Ptr(e.Port)}
 }
 
-func ptr[T any](v T) *T { return &v }
+// Pointers to copies, for the JSON shapes' optional fields (one per type:
+// no type parameters in the SPARC build's gccgo).
+func stringPtr(v string) *string { return &v }
+func intPtr(v int) *int          { return &v }
+func int64Ptr(v int64) *int64    { return &v }
+func uint64Ptr(v uint64) *uint64 { return &v }
+func uint16Ptr(v uint16) *uint16 { return &v }
 
 // WriteJSON prints sockets as the contract's JSON array ([] when empty).
 //
@@ -275,6 +290,12 @@ func ptr[T any](v T) *T { return &v }
 // sits in memory twice; the bytes are those EncodeJSON would write for the
 // whole array.
 func WriteJSON(w io.Writer, socks []Socket) error {
+	return writeJSONFast(w, socks)
+}
+
+// writeJSONMarshal is WriteJSON through encoding/json, which defines its
+// bytes: the tests hold writeJSONFast to it.
+func writeJSONMarshal(w io.Writer, socks []Socket) error {
 	if len(socks) == 0 {
 		_, err := io.WriteString(w, "[]\n")
 		return err

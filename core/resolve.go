@@ -1,13 +1,14 @@
 package core
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"os/user"
-	"slices"
+	"runtime"
+	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 )
 
 // Resolver joins a platform's sockets with the processes that hold them.
@@ -89,6 +90,15 @@ func (r *Resolver) Resolve(f *Filter) (*Result, error) {
 	return res, nil
 }
 
+// Describe fills each owner's Proc (a process read afresh) and drops the
+// owners that exited, as Resolve does after its scan.
+func (r *Resolver) Describe(socks []Socket) error {
+	if r.Owners == nil {
+		return nil
+	}
+	return r.describe(socks)
+}
+
 // describe fills Owner.Proc once per process, and drops owners that exited
 // since the scan: they no longer hold anything.
 func (r *Resolver) describe(socks []Socket) error {
@@ -97,6 +107,7 @@ func (r *Resolver) describe(socks []Socket) error {
 		name = LookupUser
 	}
 	procs := map[int]*Process{}
+	fetched := r.fetchProcesses(socks)
 	for i := range socks {
 		s := &socks[i]
 		kept := s.Owners[:0]
@@ -104,7 +115,11 @@ func (r *Resolver) describe(socks []Socket) error {
 			p, seen := procs[o.PID]
 			if !seen {
 				var err error
-				p, err = r.Owners.Process(o.PID)
+				if f, ok := fetched[o.PID]; ok {
+					p, err = f.p, f.err
+				} else {
+					p, err = r.Owners.Process(o.PID)
+				}
 				switch {
 				case errors.Is(err, ErrGone):
 					p = nil
@@ -129,6 +144,56 @@ func (r *Resolver) describe(socks []Socket) error {
 	return nil
 }
 
+type fetchedProcess struct {
+	p   *Process
+	err error
+}
+
+// describeParallel is how many distinct processes make describe read
+// them concurrently: `gosof ls` at 100,000 descriptors read 500 processes'
+// stat and status one after another, on one core, after the scan.
+const describeParallel = 64
+
+// fetchProcesses reads the processes holding socks concurrently when
+// there are many; nil when there are few (describe reads them itself).
+func (r *Resolver) fetchProcesses(socks []Socket) map[int]fetchedProcess {
+	var pids []int
+	seen := map[int]bool{}
+	for i := range socks {
+		for _, o := range socks[i].Owners {
+			if !seen[o.PID] {
+				seen[o.PID] = true
+				pids = append(pids, o.PID)
+			}
+		}
+	}
+	if len(pids) < describeParallel {
+		return nil
+	}
+	res := make([]fetchedProcess, len(pids))
+	var next int64 = -1
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(atomic.AddInt64(&next, 1))
+				if i >= len(pids) {
+					return
+				}
+				res[i].p, res[i].err = r.Owners.Process(pids[i])
+			}
+		}()
+	}
+	wg.Wait()
+	out := make(map[int]fetchedProcess, len(pids))
+	for i, pid := range pids {
+		out[pid] = res[i]
+	}
+	return out
+}
+
 // filterOwners keeps the owners that pass --pid/--user and the sockets that
 // keep one. A socket with no known owner passes --user (never --pid) on the
 // uid the kernel reports for it, so an unprivileged user still finds their own.
@@ -136,7 +201,7 @@ func filterOwners(socks []Socket, f *Filter) []Socket {
 	out := socks[:0]
 	for _, s := range socks {
 		if len(s.Owners) == 0 {
-			if len(f.PIDs) == 0 && s.UID >= 0 && slices.Contains(f.UIDs, s.UID) {
+			if len(f.PIDs) == 0 && s.UID >= 0 && hasInt64(f.UIDs, s.UID) {
 				out = append(out, s)
 			}
 			continue
@@ -173,8 +238,12 @@ func SortSockets(socks []Socket) {
 func sortOwners(socks []Socket) {
 	for i := range socks {
 		if len(socks[i].Owners) > 1 {
-			slices.SortFunc(socks[i].Owners, func(a, b Owner) int {
-				return cmp.Or(cmp.Compare(a.PID, b.PID), cmp.Compare(a.FD, b.FD))
+			o := socks[i].Owners
+			sort.Slice(o, func(i, j int) bool {
+				if o[i].PID != o[j].PID {
+					return o[i].PID < o[j].PID
+				}
+				return o[i].FD < o[j].FD
 			})
 		}
 	}
@@ -185,14 +254,7 @@ func sortSockets(socks []Socket) {
 	if len(socks) < 2 {
 		return
 	}
-	idx := make([]int32, len(socks))
-	for i := range idx {
-		idx[i] = int32(i)
-	}
-	slices.SortFunc(idx, func(a, b int32) int {
-		return cmp.Or(compareSockets(&socks[a], &socks[b]), cmp.Compare(a, b))
-	})
-	permute(socks, idx)
+	permute(socks, sortIndex(socks))
 }
 
 // permute rearranges socks in place so that socks[i] becomes the old
@@ -217,11 +279,11 @@ func permute(socks []Socket, idx []int32) {
 	}
 }
 
-// compareSockets returns at the first key that differs: cmp.Or would
+// compareSockets returns at the first key that differs: evaluating every key first would
 // compute every key of every comparison.
 func compareSockets(a, b *Socket) int {
 	if a.Proto != b.Proto {
-		if c := cmp.Compare(protoRank(a.Proto), protoRank(b.Proto)); c != 0 {
+		if c := compareInts(protoRank(a.Proto), protoRank(b.Proto)); c != 0 {
 			return c
 		}
 	}
@@ -231,18 +293,26 @@ func compareSockets(a, b *Socket) int {
 	if c := CompareEndpoint(a.Remote, b.Remote); c != 0 {
 		return c
 	}
-	if c := cmp.Compare(a.Family, b.Family); c != 0 {
+	if c := compareStrings(string(a.Family), string(b.Family)); c != 0 {
 		return c
 	}
-	if c := cmp.Compare(a.Inode, b.Inode); c != 0 {
-		return c
+	if a.Inode != b.Inode {
+		if a.Inode < b.Inode {
+			return -1
+		}
+		return 1
 	}
-	return cmp.Compare(a.State, b.State)
+	return compareStrings(string(a.State), string(b.State))
 }
 
 // protoRank is p's index in Protos, -1 if it is not there.
 func protoRank(p Proto) int {
-	return slices.Index(Protos, p)
+	for i, x := range Protos {
+		if x == p {
+			return i
+		}
+	}
+	return -1
 }
 
 // CompareEndpoint orders endpoints as the contract orders sockets: nil
@@ -259,10 +329,10 @@ func CompareEndpoint(a, b *Endpoint) int {
 	if c := a.Addr.Compare(b.Addr); c != 0 {
 		return c
 	}
-	if c := cmp.Compare(a.Port, b.Port); c != 0 {
+	if c := compareInts(int(a.Port), int(b.Port)); c != 0 {
 		return c
 	}
-	return cmp.Compare(a.Path, b.Path)
+	return compareStrings(a.Path, b.Path)
 }
 
 var userCache sync.Map // int64 -> string

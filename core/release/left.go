@@ -2,7 +2,7 @@ package release
 
 import (
 	"fmt"
-	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -43,14 +43,22 @@ func Look(r *core.Resolver, f *core.Filter, pending []core.Socket, wait time.Dur
 		if err != nil {
 			return nil, err
 		}
-		still := slices.ContainsFunc(pending, func(p core.Socket) bool {
-			return slices.ContainsFunc(res.Sockets, func(s core.Socket) bool { return sameSocket(&s, &p) })
-		})
+		still := false
+		for i := range pending {
+			for j := range res.Sockets {
+				if sameSocket(&res.Sockets[j], &pending[i]) {
+					still = true
+					break
+				}
+			}
+		}
 		if !still || !time.Now().Add(pause).Before(deadline) {
 			return &Left{Ports: f.Ports, Side: f.Side, Sockets: res.Sockets, Unseen: res.Unseen}, nil
 		}
 		time.Sleep(pause)
-		pause = min(2*pause, 200*time.Millisecond)
+		if pause *= 2; pause > 200*time.Millisecond {
+			pause = 200 * time.Millisecond
+		}
 	}
 }
 
@@ -122,8 +130,8 @@ func leftGroups(socks []core.Socket, local bool, reuseAddr *bool, unseen core.Un
 		for _, o := range s.Owners {
 			labels = append(labels, core.OwnerLabel(o))
 		}
-		slices.Sort(labels)
-		key := strings.Join(slices.Compact(labels), ", ")
+		sort.Strings(labels)
+		key := strings.Join(uniqStrings(labels), ", ")
 		if _, ok := held[key]; !ok {
 			holders = append(holders, key)
 		}
@@ -136,7 +144,12 @@ func leftGroups(socks []core.Socket, local bool, reuseAddr *bool, unseen core.Un
 		out = append(out, fmt.Sprintf("%s held by a process gosof could not see (%s); %s",
 			stateCounts(unknown), unseen.What(), unseen.Remedy()))
 	}
-	listening := slices.ContainsFunc(socks, func(s core.Socket) bool { return s.State == core.Listen })
+	listening := false
+	for i := range socks {
+		if socks[i].State == core.Listen {
+			listening = true
+		}
+	}
 	for _, st := range core.AllStates {
 		g := orphans[st]
 		if len(g) == 0 {
@@ -198,4 +211,98 @@ func them(n int) string {
 		return "it"
 	}
 	return "them"
+}
+
+// ResolveAround resolves everything on f's ports (LeftFilter(f)) once,
+// and returns the part f matches, as Resolve(f) would (around is the
+// whole). close then looks at what is left without scanning every
+// process's descriptors again (LookKnown): with 100,000 descriptors on
+// the host the two scans were most of `close --abort`, where ss -K does
+// none. With --pid or --user the owner scan itself is narrowed, so res is
+// Resolve(f) and around nil.
+func ResolveAround(r *core.Resolver, f *core.Filter) (res, around *core.Result, err error) {
+	if f.HasOwnerFilter() {
+		res, err = r.Resolve(f)
+		return res, nil, err
+	}
+	around, err = r.Resolve(LeftFilter(f))
+	if err != nil {
+		return nil, nil, err
+	}
+	res = &core.Result{Unseen: around.Unseen}
+	for i := range around.Sockets {
+		if f.MatchSocket(&around.Sockets[i]) {
+			s := around.Sockets[i]
+			s.Owners = append([]core.Owner(nil), s.Owners...)
+			res.Sockets = append(res.Sockets, s)
+		}
+	}
+	if len(res.Sockets) == 0 {
+		res.Unseen = core.Unseen{} // as Resolve says nothing when nothing matched
+	}
+	return res, around, nil
+}
+
+// LookKnown is Look after close, whose holders keep running: it lists the
+// sockets still on the ports without an owner scan, and gives each the
+// owners it had in around (from ResolveAround) that are still alive. A
+// socket around does not know (one made since) makes it resolve again,
+// owner scan and all, as Look does. around nil is Look.
+func LookKnown(r *core.Resolver, f *core.Filter, pending []core.Socket, wait time.Duration, around *core.Result) (*Left, error) {
+	if around == nil || r.Owners == nil {
+		return Look(r, f, pending, wait)
+	}
+	bare := &core.Resolver{Sockets: r.Sockets, UserName: r.UserName}
+	l, err := Look(bare, f, pending, wait)
+	if err != nil {
+		return nil, err
+	}
+	type id struct {
+		proto core.Proto
+		inode uint64
+	}
+	known := make(map[id][]core.Owner, len(around.Sockets))
+	for i := range around.Sockets {
+		if s := &around.Sockets[i]; s.Inode != 0 {
+			known[id{s.Proto, s.Inode}] = s.Owners
+		}
+	}
+	for i := range l.Sockets {
+		s := &l.Sockets[i]
+		if s.Inode == 0 {
+			continue // no descriptor can hold it (TIME_WAIT)
+		}
+		owners, ok := known[id{s.Proto, s.Inode}]
+		if !ok {
+			return Look(r, f, nil, 0)
+		}
+		s.Owners = make([]core.Owner, len(owners))
+		for j, o := range owners {
+			o.Proc = nil // Describe looks again: it may have exited
+			s.Owners[j] = o
+		}
+	}
+	if err := r.Describe(l.Sockets); err != nil {
+		return nil, err
+	}
+	if len(l.Sockets) > 0 {
+		l.Unseen = around.Unseen // as Resolve says nothing when nothing is left
+	}
+	return l, nil
+}
+
+// uniqStrings drops repeats from a sorted list, in place (slices.Compact,
+// which the SPARC build's Go 1.18 library lacks).
+func uniqStrings(l []string) []string {
+	if len(l) < 2 {
+		return l
+	}
+	n := 1
+	for _, x := range l[1:] {
+		if x != l[n-1] {
+			l[n] = x
+			n++
+		}
+	}
+	return l[:n]
 }

@@ -1,10 +1,6 @@
 package linux
 
-import (
-	"errors"
-
-	"github.com/gosof/gosof/core"
-)
+import "github.com/gosof/gosof/core"
 
 // openDiagFn opens the NETLINK_SOCK_DIAG socket; tests replace it to play a
 // kernel that refuses netlink.
@@ -29,22 +25,30 @@ func (s *Sockets) netlink(f *core.Filter) (socks []core.Socket, failed []procTab
 	defer c.Close()
 	netns := s.netns()
 	var errs []error
+	out := sockChunks{hint: s.sizeHint(f)}
+	unixFrom, unixTo := 0, 0
 	for _, t := range procTables {
 		if !t.wanted(f) {
 			continue
 		}
 		var err error
 		if t.proto == core.Unix {
-			socks, err = c.unixDump(f, t, netns, socks)
+			unixFrom = out.len()
+			err = c.unixDump(f, t, netns, &out)
+			unixTo = out.len()
 		} else {
-			socks, err = c.inetDump(f, t, netns, socks)
+			err = c.inetDump(f, t, netns, &out)
 		}
 		if err != nil {
 			failed = append(failed, t)
 			errs = append(errs, err)
 		}
 	}
-	return socks, failed, errors.Join(errs...)
+	// Room for what /proc/net adds for the failed tables (raw, on
+	// kernels without raw_diag), so that does not copy everything again.
+	socks = out.join(64)
+	resolveUnixPeers(socks[unixFrom:unixTo])
+	return socks, failed, core.JoinErrors(errs...)
 }
 
 // openDiag opens the NETLINK_SOCK_DIAG socket in the namespace s reads: a

@@ -2,9 +2,7 @@ package solaris
 
 import (
 	"fmt"
-	"unsafe"
-
-	"golang.org/x/sys/unix"
+	"syscall"
 
 	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/internal/sysfile"
@@ -35,18 +33,12 @@ func (c *Closer) Abort(s *core.Socket) error {
 	if err != nil {
 		return err
 	}
-	fd, err := unix.Open("/dev/tcp", unix.O_RDONLY, 0)
+	fd, err := sysOpen("/dev/tcp", syscall.O_RDONLY)
 	if err != nil {
 		return fmt.Errorf("open /dev/tcp: %w", err)
 	}
-	defer unix.Close(fd)
-	sio := unix.Strioctl{
-		Cmd:    tcpIocAbortConn,
-		Timout: -1,
-		Len:    int32(len(req)),
-		Dp:     (*int8)(unsafe.Pointer(&req[0])),
-	}
-	_, err = unix.IoctlSetStrioctlRetInt(fd, unix.I_STR, &sio)
+	defer sysClose(fd)
+	err = sysStrioctl(fd, tcpIocAbortConn, req)
 	if err == nil {
 		return nil
 	}
