@@ -66,6 +66,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			closeCommand(),
 			whyCommand(),
 			fdsCommand(),
+			metricsCommand(),
+			exporterCommand(),
 			debugCommand(),
 		},
 		// Errors go back to run, which prints one line and picks the exit code.

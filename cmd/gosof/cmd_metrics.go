@@ -1,0 +1,87 @@
+//go:build !gccgo
+
+package main
+
+import (
+	"github.com/urfave/cli/v2"
+
+	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/metrics"
+)
+
+func metricsCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "metrics",
+		Usage:     "print Prometheus metrics once (for node_exporter's textfile collector)",
+		ArgsUsage: " ",
+		Description: `Prints the Prometheus text exposition of what gosof sees: sockets by
+protocol and state, connections per listening port, state and process,
+accept queues, and the processes it could not inspect (docs/metrics.md).
+It reads, never signals or closes. Only gosof's own families are printed:
+node_exporter has its own go_ and process_ metrics.
+
+For node_exporter's textfile collector, write a temporary file in the same
+directory and rename it, so node_exporter never reads half a file:
+   gosof metrics > /var/lib/node_exporter/gosof.prom.$$ &&
+     mv /var/lib/node_exporter/gosof.prom.$$ /var/lib/node_exporter/gosof.prom
+
+If gathering fails, the output says so (gosof_scrape_error 1) and gosof
+exits 2 with the reason on stderr.`,
+		Flags:  metricsFlags(),
+		Action: metricsAction,
+	}
+}
+
+// metricsFlags are the flags that metrics and exporter share.
+func metricsFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.IntFlag{Name: "max-series", Value: 5000, Usage: "at most `N` per-port series (port_connections, listen_queue, listen_backlog); the rest are counted in gosof_series_dropped_total; 0: no limit"},
+		netnsFlag(),
+		allNetnsFlag(),
+		&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag (no accept queue limits)"},
+		&cli.StringFlag{Name: "replay", Usage: "read a Solaris/illumos capture DIR (from 'gosof debug capture') instead of this host", TakesFile: true},
+	}
+}
+
+func metricsAction(c *cli.Context) error {
+	col, lastErr, err := newCollector(c, nil)
+	if err != nil {
+		return err
+	}
+	if err := metrics.WriteText(c.App.Writer, col); err != nil {
+		return err
+	}
+	return *lastErr
+}
+
+// newCollector checks the flags and the backend once, and returns the
+// collector with the gather it runs per scrape; *lastErr is the error of
+// the latest gather.
+func newCollector(c *cli.Context, onError func(error)) (*metrics.Collector, *error, error) {
+	if c.NArg() > 0 {
+		return nil, nil, core.Usagef("%s takes no arguments", c.Command.Name)
+	}
+	limit := c.Int("max-series")
+	if limit < 0 {
+		return nil, nil, core.Usagef("--max-series: %d is negative (0 is no limit)", limit)
+	}
+	opt := backendFromFlags(c)
+	if _, err := openBackend(opt); err != nil {
+		return nil, nil, err
+	}
+	lastErr := new(error)
+	gather := func() (*core.Result, error) {
+		// The backend is opened per gather: with -A, namespaces come and go.
+		b, err := openBackend(opt)
+		if err == nil {
+			var res *core.Result
+			if res, err = b.resolver().Resolve(&core.Filter{}); err == nil {
+				*lastErr = nil
+				return res, nil
+			}
+		}
+		*lastErr = err
+		return nil, err
+	}
+	return metrics.New(metrics.Options{Gather: gather, MaxSeries: limit, NetNS: opt.allNetns, OnError: onError}), lastErr, nil
+}
