@@ -49,7 +49,7 @@ type Collector struct {
 	flight  flight
 	dropped int64 // series dropped by the cap since start; atomic
 
-	sockets, portConns, listenQueue, listenBacklog *prometheus.Desc
+	sockets, portConns, listenQueue, listenBacklog     *prometheus.Desc
 	unseen, hidden, duration, scrapeError, droppedDesc *prometheus.Desc
 }
 
