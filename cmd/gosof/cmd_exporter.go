@@ -83,6 +83,7 @@ func exporterAction(c *cli.Context) error {
 	mux := http.NewServeMux()
 	mux.Handle(path, promhttp.InstrumentMetricHandler(reg, promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 		ErrorHandling: promhttp.ContinueOnError,
+		Registry:      reg, // promhttp_metric_handler_errors_total
 		ErrorLog:      slog.NewLogLogger(logger.Handler(), slog.LevelError),
 	})))
 	if path != "/" {

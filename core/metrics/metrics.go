@@ -333,8 +333,9 @@ func processNames(s *core.Socket) string {
 // runs it, those that arrive meanwhile wait for it and take its result,
 // and the next caller after it finished runs it again.
 type flight struct {
-	mu  sync.Mutex
-	cur *call
+	mu     sync.Mutex
+	cur    *call
+	joined int // callers waiting for cur (tests watch it)
 }
 
 type call struct {
@@ -345,8 +346,12 @@ type call struct {
 func (f *flight) do(fn func() []prometheus.Metric) []prometheus.Metric {
 	f.mu.Lock()
 	if c := f.cur; c != nil {
+		f.joined++
 		f.mu.Unlock()
 		<-c.done
+		f.mu.Lock()
+		f.joined--
+		f.mu.Unlock()
 		return c.ms
 	}
 	c := &call{done: make(chan struct{})}
