@@ -102,6 +102,7 @@ func main() {
 		{"`fuser PORT/tcp`", []string{"fuser", p + "/tcp"}, refPort},
 		{"floor: readlinkat every fd, 1 thread", []string{*floor}, refPort},
 		{"`gosof ls`", []string{*gosof, "ls"}, refAll},
+		{"`gosof metrics`", []string{*gosof, "metrics"}, refAll},
 		{"`ss -tuanp`", []string{"ss", "-tuanp"}, refAll},
 		{"`lsof -nP -i`", []string{"lsof", "-nP", "-i"}, refAll},
 		{"`netstat -tanp`", []string{"netstat", "-tanp"}, refAll},

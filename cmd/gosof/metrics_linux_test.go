@@ -742,3 +742,49 @@ func TestExporterBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestMetricsAllNetns: with -A the same port in two namespaces is two
+// sets of series, told apart by the netns label; without -A only this
+// namespace is read.
+func TestMetricsAllNetns(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create network namespaces")
+	}
+	host := newMetricsWorld(t, 1, 0, 8)
+	ns := testhelper.Start(t, testhelper.NewNetNS())
+	ns.Do("comm %s", hex.EncodeToString([]byte(leakName)))
+	lfd, _ := listen(t, ns, "inet", fmt.Sprintf("127.0.0.1:%d", host.port))
+	// Two CLOSE_WAIT sockets inside the namespace, from its own client.
+	for range 2 {
+		c := ns.Int("socket inet stream")
+		ns.Do("connect %d 127.0.0.1:%d", c, host.port)
+		ns.Int("accept %d", lfd)
+		ns.Do("close %d", c)
+	}
+	hostNS, otherNS := netnsOf(t, os.Getpid()), netnsOf(t, ns.PID)
+	key := func(netns uint64) string {
+		return fmt.Sprintf("gosof_port_connections{container=,netns=%d,port=%d,process=%s,proto=tcp,state=CLOSE_WAIT}", netns, host.port, leakName)
+	}
+	var got map[string]float64
+	for range 100 { // the namespace's CLOSE_WAIT takes a moment to appear
+		out, errOut, code := gosof(t, "metrics", "-A")
+		if code != exitMatch {
+			t.Fatalf("metrics -A: exit %d: %s", code, errOut)
+		}
+		if got = parseExposition(t, out); got[key(otherNS)] == 2 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got[key(hostNS)] != 1 || got[key(otherNS)] != 2 {
+		t.Errorf("-A: %s = %v, %s = %v; want 1 and 2", key(hostNS), got[key(hostNS)], key(otherNS), got[key(otherNS)])
+	}
+	backlog := fmt.Sprintf("gosof_listen_backlog{addr=127.0.0.1,container=,netns=%d,port=%d,process=%s,proto=tcp}", otherNS, host.port, leakName)
+	if got[backlog] != 128 {
+		t.Errorf("-A: %s = %v, want 128", backlog, got[backlog])
+	}
+	out, _, _ := gosof(t, "metrics")
+	if v := parseExposition(t, out)[host.key("gosof_port_connections", "CLOSE_WAIT")]; v != 1 {
+		t.Errorf("without -A: CLOSE_WAIT on %d = %v, want 1 (this namespace only)", host.port, v)
+	}
+}
