@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -71,8 +72,18 @@ func exporterAction(c *cli.Context) error {
 		return core.Usagef("--web.config.file %s: %v", config, err)
 	}
 	logger := slog.New(slog.NewTextHandler(c.App.ErrWriter, nil))
+	// Each note once: the same one would otherwise come with every scrape.
+	var mu sync.Mutex
+	noted := map[string]bool{}
 	col, _, err := newCollector(c, func(err error) {
 		logger.Error("gathering sockets failed", "err", oneLine(err.Error()))
+	}, func(n string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !noted[n] {
+			noted[n] = true
+			logger.Warn(core.Escape(n))
+		}
 	})
 	if err != nil {
 		return err

@@ -44,20 +44,23 @@ func metricsFlags() []cli.Flag {
 }
 
 func metricsAction(c *cli.Context) error {
-	col, lastErr, err := newCollector(c, nil)
+	var notes []string
+	col, lastErr, err := newCollector(c, nil, func(n string) { notes = append(notes, n) })
 	if err != nil {
 		return err
 	}
 	if err := metrics.WriteText(c.App.Writer, col); err != nil {
 		return err
 	}
+	reportNotes(c.App.ErrWriter, notes)
 	return *lastErr
 }
 
 // newCollector checks the flags and the backend once, and returns the
 // collector with the gather it runs per scrape; *lastErr is the error of
-// the latest gather.
-func newCollector(c *cli.Context, onError func(error)) (*metrics.Collector, *error, error) {
+// the latest gather. onNote is told what a gather could not see or had to
+// fall back on (the lines 'gosof ls' prints on stderr).
+func newCollector(c *cli.Context, onError func(error), onNote func(string)) (*metrics.Collector, *error, error) {
 	if c.NArg() > 0 {
 		return nil, nil, core.Usagef("%s takes no arguments", c.Command.Name)
 	}
@@ -77,6 +80,12 @@ func newCollector(c *cli.Context, onError func(error)) (*metrics.Collector, *err
 			var res *core.Result
 			if res, err = b.resolver().Resolve(&core.Filter{}); err == nil {
 				*lastErr = nil
+				for _, n := range core.Notes(b.sockets) {
+					onNote(n)
+				}
+				if m := res.Unseen.Message(); m != "" {
+					onNote(m)
+				}
 				return res, nil
 			}
 		}

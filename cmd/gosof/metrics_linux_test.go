@@ -788,3 +788,35 @@ func TestMetricsAllNetns(t *testing.T) {
 		t.Errorf("without -A: CLOSE_WAIT on %d = %v, want 1 (this namespace only)", host.port, v)
 	}
 }
+
+// TestMetricsUnseen: run as nobody, gosof cannot read root's descriptors:
+// the world's CLOSE_WAIT sockets count with process="", the unseen
+// processes are a metric, and stderr says once what could not be seen.
+func TestMetricsUnseen(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run gosof as another user")
+	}
+	w := newMetricsWorld(t, 2, 0, 8) // held by root
+	cmd := exec.Command(testhelper.Executable(t), "-test.run=^$")
+	cmd.Env = append(os.Environ(), envCLI+"=metrics")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("gosof metrics as nobody: %v\n%s", err, errOut.String())
+	}
+	got := parseExposition(t, out.String())
+	unowned := fmt.Sprintf("gosof_port_connections{port=%d,process=,proto=tcp,state=CLOSE_WAIT}", w.port)
+	if got[unowned] != 2 {
+		t.Errorf("%s = %v, want 2", unowned, got[unowned])
+	}
+	if _, named := got[w.key("gosof_port_connections", "CLOSE_WAIT")]; named {
+		t.Errorf("nobody named the holder of root's sockets")
+	}
+	if got["gosof_unseen_processes{}"] < 2 { // at least the world's server and client
+		t.Errorf("gosof_unseen_processes = %v, want >= 2", got["gosof_unseen_processes{}"])
+	}
+	if n := strings.Count(errOut.String(), "could not be inspected"); n != 1 || strings.Count(errOut.String(), "\n") != 1 {
+		t.Errorf("stderr should say once what could not be seen:\n%s", errOut.String())
+	}
+}
