@@ -820,3 +820,37 @@ func TestMetricsUnseen(t *testing.T) {
 		t.Errorf("stderr should say once what could not be seen:\n%s", errOut.String())
 	}
 }
+
+// TestExporterGatherFails: the namespace the exporter reads goes away (its
+// last process exits): scrapes still answer 200 with gosof_scrape_error 1,
+// the exporter logs why and keeps serving.
+func TestExporterGatherFails(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create network namespaces")
+	}
+	ns := testhelper.Start(t, testhelper.NewNetNS())
+	listen(t, ns, "inet", "127.0.0.1:0")
+	e := startExporter(t, "--web.listen-address", "127.0.0.1:0", "--netns", strconv.Itoa(ns.PID))
+	u := "http://" + e.addr + "/metrics"
+	code, body := get(t, u)
+	if got := parseExposition(t, body); code != 200 || got["gosof_scrape_error{}"] != 0 || got["gosof_sockets{proto=tcp,state=LISTEN}"] != 1 {
+		t.Fatalf("before: status %d, scrape_error %v, LISTEN %v", code, got["gosof_scrape_error{}"], got["gosof_sockets{proto=tcp,state=LISTEN}"])
+	}
+	ns.Kill()
+	for range 2 { // and it keeps serving
+		code, body = get(t, u)
+		got := parseExposition(t, body)
+		if code != 200 || got["gosof_scrape_error{}"] != 1 {
+			t.Errorf("after the namespace went: status %d, gosof_scrape_error %v\n%s", code, got["gosof_scrape_error{}"], body)
+		}
+		if _, ok := got["gosof_sockets{proto=tcp,state=LISTEN}"]; ok {
+			t.Errorf("a failed gather still reports sockets")
+		}
+		if _, ok := got["go_goroutines{}"]; !ok {
+			t.Errorf("the exporter's own metrics are gone with the gather")
+		}
+	}
+	if !strings.Contains(e.log(), "gathering sockets failed") {
+		t.Errorf("the exporter did not log why:\n%s", e.log())
+	}
+}
