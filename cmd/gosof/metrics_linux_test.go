@@ -561,6 +561,21 @@ func TestExporterTLSBasicAuth(t *testing.T) {
 	if _, err := http.Get(u); err == nil {
 		t.Errorf("a client without the certificate connected")
 	}
+
+	// And Prometheus itself, scraping as docs/metrics.md's scrape config says.
+	if _, err := exec.LookPath("prometheus"); err != nil {
+		t.Log("prometheus not installed: the TLS scrape by Prometheus is not tested")
+		return
+	}
+	pass := filepath.Join(dir, "pass")
+	if err := os.WriteFile(pass, []byte("s3cret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	prom := startPrometheus(t, fmt.Sprintf("  - job_name: gosof-tls\n    metrics_path: /gosof\n    scheme: https\n"+
+		"    tls_config: {ca_file: %s}\n    basic_auth: {username: scraper, password_file: %s}\n"+
+		"    static_configs:\n      - targets: ['%s']\n", filepath.Join(dir, "cert.pem"), pass, e.addr))
+	waitQuery(t, prom, `up{job="gosof-tls"}`, "1")
+	waitQuery(t, prom, `gosof_scrape_error{job="gosof-tls"}`, "0")
 }
 
 // TestExporterChurn: scrapes, several at a time, while connections open
