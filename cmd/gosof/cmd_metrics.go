@@ -69,18 +69,27 @@ func newCollector(c *cli.Context, onError func(error), onNote func(string)) (*me
 		return nil, nil, core.Usagef("--max-series: %d is negative (0 is no limit)", limit)
 	}
 	opt := backendFromFlags(c)
-	if _, err := openBackend(opt); err != nil {
+	// Opening the backend here checks the flags and the host before
+	// anything is printed or served; the first gather uses it, and every
+	// later one (the exporter's) opens its own: with -A, namespaces and
+	// containers come and go while the exporter runs.
+	next, err := openBackend(opt)
+	if err != nil {
 		return nil, nil, err
 	}
 	lastErr := new(error)
 	gather := func() (*core.Result, error) {
-		// The backend is opened per gather: with -A, namespaces come and go.
-		b, err := openBackend(opt)
+		// Gathers never overlap (metrics.Collector runs one at a time).
+		b, err := next, error(nil)
+		next = nil
+		if b == nil {
+			b, err = openBackend(opt)
+		}
 		if err == nil {
 			var res *core.Result
 			if res, err = b.resolver().Resolve(&core.Filter{}); err == nil {
 				*lastErr = nil
-				for _, n := range core.Notes(b.sockets) {
+				for _, n := range b.sourceNotes() {
 					onNote(n)
 				}
 				if m := res.Unseen.Message(); m != "" {

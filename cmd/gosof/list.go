@@ -97,13 +97,13 @@ func listAction(c *cli.Context, ports []string) error {
 	withOptions := c.Bool("options") && out != formatTerse
 	var missing core.OptionsMissing
 	if withOptions {
-		missing = core.AttachOptions(optionReader(backendFromFlags(c)), res.Sockets, 0)
+		missing = core.AttachOptions(b.options, res.Sockets, 0)
 	}
 	opt := core.TableOptions{NoHeader: c.Bool("no-header"), Options: withOptions, NetNS: manyNetNS(res.Sockets)}
 	if err := printSockets(c.App.Writer, res.Sockets, out, opt); err != nil {
 		return err
 	}
-	reportNotes(c.App.ErrWriter, core.Notes(b.sockets))
+	reportNotes(c.App.ErrWriter, b.sourceNotes())
 	reportUnseen(c.App.ErrWriter, res.Unseen)
 	if s := missing.String(); s != "" {
 		fmt.Fprintf(c.App.ErrWriter, "gosof: %s\n", s)
