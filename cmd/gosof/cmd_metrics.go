@@ -21,9 +21,10 @@ It reads, never signals or closes. Only gosof's own families are printed:
 node_exporter has its own go_ and process_ metrics.
 
 For node_exporter's textfile collector, write a temporary file in the same
-directory and rename it, so node_exporter never reads half a file:
-   gosof metrics > /var/lib/node_exporter/gosof.prom.$$ &&
-     mv /var/lib/node_exporter/gosof.prom.$$ /var/lib/node_exporter/gosof.prom
+directory and rename it, so node_exporter never reads half a file (d is
+its --collector.textfile.directory; Debian's is this one):
+   d=/var/lib/prometheus/node-exporter
+   gosof metrics > "$d/gosof.prom.$$" && mv "$d/gosof.prom.$$" "$d/gosof.prom"
 
 If gathering fails, the output says so (gosof_scrape_error 1) and gosof
 exits 2 with the reason on stderr.`,
