@@ -29,5 +29,6 @@ func openPlatform(opt backendOptions) (*backend, error) {
 		fdSockets: fds,
 		// fdsDeniedHint: the fdinfo permission error already says to run as root.
 		prober: func(uint64) diagnose.BindProber { return solaris.Prober{} },
+		notes:  b.Notes, // row layouts or EXPER_SOCK_INFO tables gosof could not decode
 	}, nil
 }
