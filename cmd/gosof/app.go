@@ -26,7 +26,11 @@ var errSurvivors = errors.New("some matched processes or sockets are still there
 // code; it is main without os.Exit, so tests call it with captured writers.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	app := newApp(stdin, stdout, stderr)
-	return exitCode(app.Run(interspersed(app, args)), stderr)
+	argv, err := normalize(app, args)
+	if err != nil {
+		return exitCode(err, stderr)
+	}
+	return exitCode(app.Run(argv), stderr)
 }
 
 // exitCode is the one place where outcomes become exit codes.
@@ -38,6 +42,11 @@ func exitCode(err error, stderr io.Writer) int {
 		return exitNoMatch
 	case errors.Is(err, errSurvivors):
 		return exitSurvivors
+	case errors.As(err, new(*interruptedError)):
+		var ie *interruptedError
+		errors.As(err, &ie)
+		fmt.Fprintf(stderr, "gosof: %s\n", ie.Error())
+		return ie.code()
 	default:
 		fmt.Fprintf(stderr, "gosof: %s\n", oneLine(err.Error()))
 		return exitError
@@ -69,6 +78,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			metricsCommand(),
 			exporterCommand(),
 			debugCommand(),
+			helpCommand(),
 		},
 		// Errors go back to run, which prints one line and picks the exit code.
 		ExitErrHandler: func(*cli.Context, error) {},
@@ -77,6 +87,10 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	for _, c := range app.Commands {
 		c.OnUsageError = usageError
 	}
+	// cli adds its -h/--help flag to the top level only when the app has
+	// no help command; gosof has one (cmd_help.go), and --help is listed
+	// all the same (normalize turns it into 'gosof help').
+	app.Flags = append(app.Flags, cli.HelpFlag)
 	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintf(c.App.Writer, "gosof %s\n", c.App.Version) }
 	return app
 }
@@ -88,7 +102,9 @@ func usageError(c *cli.Context, err error, _ bool) error {
 }
 
 func commandPrefix(c *cli.Context) string {
-	if c != nil && c.Command != nil && c.Command.Name != "" {
+	// At the top level cli's context names the app's own root command
+	// "gosof": that is no subcommand ("see 'gosof gosof --help'").
+	if c != nil && c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
 		return c.Command.Name + " "
 	}
 	return ""
@@ -98,6 +114,9 @@ func commandPrefix(c *cli.Context) string {
 func rootAction(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return lsAction(c)
+	}
+	if err := checkCommandWord(c.App, c.Args().First()); err != nil {
+		return err
 	}
 	return whoAction(c)
 }

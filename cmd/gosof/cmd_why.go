@@ -24,10 +24,11 @@ func whyCommand() *cli.Command {
 address, SO_REUSEADDR/SO_REUSEPORT), its connections by state and process,
 what CLOSE_WAIT, TIME_WAIT and orphaned FIN_WAIT2 sockets mean and how to
 get rid of them, warnings (SO_LINGER {1,0}, unread Recv-Q, a full accept
-queue), and a bind probe: gosof binds the port itself (TCP; 0.0.0.0,
-127.0.0.1, :: and ::1; without and with SO_REUSEADDR; never listening,
-closed at once) and says whether a new server could start now, and if not,
-which socket is in the way. Exits 0 when the port is in use, 1 when free.
+queue), and a bind probe: gosof binds the port itself (with TCP, and with
+UDP too when UDP sockets use the port; 0.0.0.0, 127.0.0.1, :: and ::1;
+without and with SO_REUSEADDR; never listening, closed at once) and says,
+per protocol, whether a new server could start now, and if not, which
+socket is in the way. Exits 0 when the port is in use, 1 when free.
 
 Examples:
    gosof why 8080
@@ -72,7 +73,9 @@ func whyAction(c *cli.Context) error {
 	// diagnosis (and one probe, inside it) per namespace using the port.
 	var ds []*diagnose.Why
 	for _, g := range byNetNS(res.Sockets, opt.allNetns) {
-		d := diagnose.Diagnose(port, g.socks, whyProbe(c, b, port, g))
+		probes := whyProbes(c, b, port, g)
+		d := diagnose.Diagnose(port, g.socks, probes[0])
+		d.Probes = probes
 		d.Unseen, d.Missing = res.Unseen, missing
 		ds = append(ds, d)
 	}
@@ -100,6 +103,22 @@ func whyProbe(c *cli.Context, b *backend, port uint16, g nsGroup) *diagnose.Prob
 		return &diagnose.ProbeReport{Port: port, Skipped: b.probeSkipped, Verdict: diagnose.VerdictNotProbed}
 	}
 	return diagnose.Probe(b.prober(g.netns), port, g.socks)
+}
+
+// whyProbes is one probe per protocol on the port (diagnose.ProbeProtos):
+// a UDP-only port is not "free" because a TCP bind works.
+func whyProbes(c *cli.Context, b *backend, port uint16, g nsGroup) []*diagnose.ProbeReport {
+	if c.Bool("no-probe") || b.prober == nil {
+		r := whyProbe(c, b, port, g)
+		r.Proto = core.TCP
+		return []*diagnose.ProbeReport{r}
+	}
+	prober := b.prober(g.netns)
+	var out []*diagnose.ProbeReport
+	for _, proto := range diagnose.ProbeProtos(g.socks) {
+		out = append(out, diagnose.ProbeProto(prober, proto, port, g.socks))
+	}
+	return out
 }
 
 // writeWhys prints the diagnoses: one text or JSON object, or (--all-netns)

@@ -28,6 +28,9 @@ func (l *FDs) CommandLine(pid int) (string, error) {
 	}
 	p, err := pfs.Proc(pid)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && hiddenPID(l.FS, pid) {
+			return "", hiddenErr(l.FS, pid)
+		}
 		return "", procErr(pid, err)
 	}
 	args, err := p.CmdLine()
@@ -42,6 +45,9 @@ func (l *FDs) FDs(pid int) ([]core.FD, error) {
 	dir := l.FS.Path(strconv.Itoa(pid), "fd")
 	entries, err := os.ReadDir(dir)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && hiddenPID(l.FS, pid) {
+			return nil, hiddenErr(l.FS, pid)
+		}
 		return nil, procErr(pid, err)
 	}
 	var out []core.FD
