@@ -64,10 +64,7 @@ func exporterAction(c *cli.Context) error {
 	if !strings.HasPrefix(path, "/") {
 		return core.Usagef("--web.telemetry-path: %q does not start with /", path)
 	}
-	config := c.String("web.config.file")
-	if c.IsSet("web.config.file") && config == "" {
-		return core.Usagef("--web.config.file: empty file name")
-	}
+	config := c.String("web.config.file") // an empty value is refused before the action (args.go)
 	if err := web.Validate(config); err != nil {
 		return core.Usagef("--web.config.file %s: %v", config, err)
 	}

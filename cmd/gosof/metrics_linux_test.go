@@ -161,8 +161,11 @@ func (w *metricsWorld) check(t *testing.T, got map[string]float64) {
 func TestMetricsText(t *testing.T) {
 	w := newMetricsWorld(t, 3, 2, 16)
 	out, errOut, code := gosof(t, "metrics")
-	if code != exitMatch || errOut != "" {
-		t.Fatalf("exit %d, stderr %q; want 0 and nothing", code, errOut)
+	// On a shared host some other process may be out of reach even for
+	// root (capabilities gosof lacks, a parent user namespace): that
+	// one line is all stderr may say.
+	if code != exitMatch || (errOut != "" && (strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "could not be inspected"))) {
+		t.Fatalf("exit %d, stderr %q; want 0 and nothing but the unseen line", code, errOut)
 	}
 	got := parseExposition(t, out)
 	w.check(t, got)
@@ -730,7 +733,7 @@ func TestExporterBadInput(t *testing.T) {
 		want string
 	}{
 		{"no address", nil, "needs --web.listen-address"},
-		{"empty address", []string{"--web.listen-address", ""}, "needs --web.listen-address"},
+		{"empty address", []string{"--web.listen-address", ""}, "--web.listen-address: empty value"},
 		{"no port", []string{"--web.listen-address", "127.0.0.1"}, "missing port"},
 		{"not an address", []string{"--web.listen-address", "nonsense"}, "missing port"},
 		{"port out of range", []string{"--web.listen-address", "127.0.0.1:99999"}, "99999"},
@@ -743,7 +746,7 @@ func TestExporterBadInput(t *testing.T) {
 		{"web config unknown key", append(listen, "--web.config.file", unknownKey), "tls_server_confg"},
 		{"web config certificate absent", append(listen, "--web.config.file", noCert), "/nonexistent/cert.pem"},
 		{"web config bad hash", append(listen, "--web.config.file", badHash), "--web.config.file"},
-		{"web config empty name", append(listen, "--web.config.file", ""), "empty file name"},
+		{"web config empty name", append(listen, "--web.config.file", ""), "--web.config.file: empty value"},
 		{"telemetry path", append(listen, "--web.telemetry-path", "metrics"), "does not start with /"},
 		{"max series", append(listen, "--max-series", "-5"), "negative"},
 		{"argument", append(listen, "8080"), "takes no arguments"},
