@@ -46,11 +46,7 @@ format).
 Examples:
    gosof exporter --web.listen-address 127.0.0.1:9560
    gosof exporter --web.listen-address :9560 --web.config.file /etc/gosof/web.yml -A`,
-		Flags: append([]cli.Flag{
-			&cli.StringSliceFlag{Name: "web.listen-address", Usage: "listen on `ADDR` (host:port; repeat for several); required"},
-			&cli.StringFlag{Name: "web.telemetry-path", Value: "/metrics", Usage: "serve the metrics at `PATH`"},
-			&cli.StringFlag{Name: "web.config.file", Usage: "exporter-toolkit web config `FILE` for TLS and basic auth", TakesFile: true},
-		}, metricsFlags()...),
+		Flags:  exporterFlags(),
 		Action: exporterAction,
 	}
 }

@@ -33,17 +33,6 @@ exits 2 with the reason on stderr.`,
 	}
 }
 
-// metricsFlags are the flags that metrics and exporter share.
-func metricsFlags() []cli.Flag {
-	return []cli.Flag{
-		&cli.IntFlag{Name: "max-series", Value: 5000, Usage: "at most `N` per-port series (port_connections, listen_queue, listen_backlog); the rest are counted in gosof_series_dropped_total; 0: no limit"},
-		netnsFlag(),
-		allNetnsFlag(),
-		&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag (no accept queue limits)"},
-		&cli.StringFlag{Name: "replay", Usage: "read a Solaris/illumos capture `DIR` (from 'gosof debug capture') instead of this host", TakesFile: true},
-	}
-}
-
 func metricsAction(c *cli.Context) error {
 	var notes []string
 	col, lastErr, err := newCollector(c, nil, func(n string) { notes = append(notes, n) })
