@@ -106,6 +106,7 @@ func host(name string, procs, fds, conns, port int) world {
 			{"fuser", "`fuser PORT/tcp`", []string{"fuser", "{port}/tcp"}, "ssport"},
 			{"floor", "floor: readlinkat every fd, 1 thread", []string{"{floor}"}, "ssport"},
 			{"ls", "`gosof ls`", []string{"{gosof}", "ls"}, "ssall"},
+			{"metrics", "`gosof metrics`", []string{"{gosof}", "metrics"}, "ssall"},
 			{"lsjsonti", "`gosof ls --json --proto tcp,udp`", []string{"{gosof}", "ls", "--json", "--proto", "tcp,udp"}, "ssall"},
 			{"ssall", "`ss -tuanp`", []string{"ss", "-tuanp"}, "ssall"},
 			{"lsofi", "`lsof -nP -i`", []string{"lsof", "-nP", "-i"}, "ssall"},

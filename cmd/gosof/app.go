@@ -75,6 +75,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			closeCommand(),
 			whyCommand(),
 			fdsCommand(),
+			metricsCommand(),
+			exporterCommand(),
 			debugCommand(),
 			helpCommand(),
 		},

@@ -1,0 +1,51 @@
+//go:build !gccgo
+
+package main
+
+import (
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestMetricsReplay: 'gosof metrics' over an illumos capture, on any host.
+// Connections on the capture's listening ports (80, 22) are labelled with
+// their holders; the NFS client connection on 2049 and the outgoing ones
+// are not (nothing listens there). Solaris does not tell a listener's
+// accept queue limit, so there are no queue series rather than made-up ones.
+func TestMetricsReplay(t *testing.T) {
+	out, errOut, code := gosofReplay(t, "metrics", "--replay", filepath.Join(solarisFixtures, "illumos-amd64"))
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	var perPort []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "gosof_port_connections{") || strings.HasPrefix(l, "gosof_listen_") {
+			perPort = append(perPort, l)
+		}
+	}
+	sort.Strings(perPort)
+	want := []string{
+		`gosof_port_connections{port="22",process="sshd",proto="tcp",state="ESTABLISHED"} 1`,
+		`gosof_port_connections{port="80",process="",proto="tcp",state="TIME_WAIT"} 1`,
+		`gosof_port_connections{port="80",process="httpd",proto="tcp",state="CLOSE_WAIT"} 1`,
+		`gosof_port_connections{port="80",process="httpd",proto="tcp",state="ESTABLISHED"} 1`,
+	}
+	if diff := cmp.Diff(want, perPort); diff != "" {
+		t.Errorf("per-port series (-want +got):\n%s", diff)
+	}
+	for _, want := range []string{
+		`gosof_sockets{proto="tcp",state="LISTEN"} 3`,
+		`gosof_sockets{proto="tcp",state="ESTABLISHED"} 4`,
+		`gosof_sockets{proto="udp",state="UNCONN"} 2`,
+		"gosof_scrape_error 0",
+		"gosof_unseen_processes 0",
+	} {
+		if !strings.Contains(out, want+"\n") {
+			t.Errorf("output lacks %s:\n%s", want, out)
+		}
+	}
+}
