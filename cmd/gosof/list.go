@@ -92,15 +92,9 @@ func listAction(c *cli.Context, ports []string) error {
 	// grew meanwhile as live, and sets the next goal at twice that: the
 	// table built next could then take the heap to 35 MB and RSS past
 	// 40 MiB for `gosof ls` at 100k descriptors (1 run in ~15). Collect
-	// now, so the goal is twice what rendering really starts from. Only
-	// when rendering allocates much: reading the options (a SockOptions
-	// per owner). The table, JSON and terse writers allocate a buffer
-	// (c8590dd, e190050), so no collection comes while they run and the
-	// forced one only cost its mark (50,000 TIME_WAITs: ~7 ms CPU).
+	// now, so the goal is twice what rendering really starts from.
+	runtime.GC()
 	withOptions := c.Bool("options") && out != formatTerse
-	if withOptions {
-		runtime.GC()
-	}
 	var missing core.OptionsMissing
 	if withOptions {
 		missing = core.AttachOptions(b.options, res.Sockets, 0)
