@@ -91,7 +91,7 @@ func TestGatherFDsUnixFirst(t *testing.T) {
 		{[]int{3}, [][]Proto{{Unix}, others}},
 	} {
 		src := &protoSource{socks: socks}
-		procs, err := GatherFDs(l, src, owners, nil, tc.pids)
+		procs, err := GatherFDs(FDSources{FDs: l, Sockets: src, Owners: owners}, tc.pids)
 		if err != nil {
 			t.Fatal(err)
 		}

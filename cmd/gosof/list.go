@@ -1,59 +1,24 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
-	"runtime"
-	"runtime/debug"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/gosof/gosof/core"
 )
 
-// format is how a list of sockets is printed.
-type format int
-
-const (
-	formatTable format = iota
-	formatJSON
-	formatTerse
-)
-
-func formatFromFlags(c *cli.Context) (format, error) {
+func formatFromFlags(c *cli.Context) (core.Format, error) {
 	switch {
 	case c.Bool("json") && c.Bool("terse"):
 		return 0, core.Usagef("--json and --terse cannot be combined")
 	case c.Bool("json"):
-		return formatJSON, nil
+		return core.FormatJSON, nil
 	case c.Bool("terse"):
-		return formatTerse, nil
+		return core.FormatTerse, nil
 	}
-	return formatTable, nil
-}
-
-// printSockets renders socks in the chosen format; an empty table or terse
-// list prints nothing (like grep), an empty JSON list prints [].
-//
-// The renderers write a row (tabwriter: a cell) at a time; unbuffered, that
-// was one write(2) per row on stdout, a quarter of `gosof ls` at 100,000
-// descriptors.
-func printSockets(w io.Writer, socks []core.Socket, f format, opt core.TableOptions) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	var err error
-	switch {
-	case f == formatJSON:
-		err = core.WriteJSON(bw, socks)
-	case f == formatTerse:
-		err = core.WriteTerse(bw, socks)
-	case len(socks) > 0:
-		err = core.WriteTable(bw, socks, opt)
-	}
-	if err != nil {
-		return err
-	}
-	return bw.Flush()
+	return core.FormatTable, nil
 }
 
 // reportUnseen says once, on stderr, what could not be inspected and how to see it.
@@ -78,54 +43,36 @@ func listAction(c *cli.Context, ports []string) error {
 	if err != nil {
 		return err
 	}
-	// Gathering allocates little once the sockets are listed, but the
-	// scan has every core and a collection takes one of them for its mark:
-	// collect less often meanwhile (GOGC 200: 'who' at 100k descriptors
-	// 229 -> 215 ms, 'ls' 319 -> 306 ms; 400 saved no more and let RSS grow).
-	gc := debug.SetGCPercent(200)
-	res, err := b.resolver().Resolve(f)
-	debug.SetGCPercent(gc)
+	res, err := b.resolver().ResolveToPrint(f)
 	if err != nil {
 		return err
 	}
-	// A collection that overlapped the socket dump counts the slices that
-	// grew meanwhile as live, and sets the next goal at twice that: the
-	// table built next could then take the heap to 35 MB and RSS past
-	// 40 MiB for `gosof ls` at 100k descriptors (1 run in ~15). Collect
-	// now, so the goal is twice what rendering really starts from.
-	runtime.GC()
-	withOptions := c.Bool("options") && out != formatTerse
+	withOptions := c.Bool("options") && out != core.FormatTerse
 	var missing core.OptionsMissing
 	if withOptions {
 		missing = core.AttachOptions(b.options, res.Sockets, 0)
 	}
-	opt := core.TableOptions{NoHeader: c.Bool("no-header"), Options: withOptions, NetNS: manyNetNS(res.Sockets)}
-	if err := printSockets(c.App.Writer, res.Sockets, out, opt); err != nil {
+	opt := core.TableOptions{NoHeader: c.Bool("no-header"), Options: withOptions, NetNS: core.ManyNetNS(res.Sockets)}
+	if err := core.WriteSockets(c.App.Writer, res.Sockets, out, opt); err != nil {
 		return err
 	}
 	reportNotes(c.App.ErrWriter, b.sourceNotes())
 	reportUnseen(c.App.ErrWriter, res.Unseen)
-	if s := missing.String(); s != "" {
-		fmt.Fprintf(c.App.ErrWriter, "gosof: %s\n", s)
-	}
+	reportMissing(c.App.ErrWriter, missing)
 	if len(res.Sockets) == 0 {
 		return core.ErrNoMatch
 	}
-	if out == formatTerse {
+	if out == core.FormatTerse {
 		return terseUnseen(c.App.ErrWriter, res)
 	}
 	return nil
 }
 
-// manyNetNS reports whether socks come from more than one network
-// namespace, when the table needs its NETNS column.
-func manyNetNS(socks []core.Socket) bool {
-	for i := range socks {
-		if socks[i].NetNS != socks[0].NetNS {
-			return true
-		}
+// reportMissing says once, on stderr, why some sockets' options are missing.
+func reportMissing(w io.Writer, m core.OptionsMissing) {
+	if s := m.String(); s != "" {
+		fmt.Fprintf(w, "gosof: %s\n", s)
 	}
-	return false
 }
 
 // reportNotes prints what a source had to fall back on, once each.
