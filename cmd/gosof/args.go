@@ -27,7 +27,7 @@ func normalize(app *cli.App, args []string) ([]string, error) {
 		return args, nil
 	}
 	rest := args[1:]
-	valueFlags := takesValueAnywhere(app)
+	var valueFlags map[string]bool // built only when a flag comes first: every command's flags
 	// The command is the first word that is neither a flag nor a flag's value.
 	cmdAt := -1
 	for i := 0; i < len(rest); i++ {
@@ -36,6 +36,9 @@ func normalize(app *cli.App, args []string) ([]string, error) {
 			break
 		}
 		if isFlag(a) {
+			if valueFlags == nil {
+				valueFlags = takesValueAnywhere(app)
+			}
 			if name, hasValue := flagName(a); !hasValue && valueFlags[name] {
 				i++
 			}

@@ -18,6 +18,20 @@ const (
 	sIFIFO  = 0o010000
 )
 
+// pseudoInode is the inode a "socket:[ino]" or "pipe:[ino]" link names
+// (sockfs and pipefs name their dentries by the inode number, which is
+// what a stat through the link returns); false for any other link.
+func pseudoInode(link []byte) (uint64, bool) {
+	if ino, ok := socketInode(link); ok {
+		return ino, true
+	}
+	const prefix = "pipe:["
+	if len(link) < len(prefix)+2 || string(link[:len(prefix)]) != prefix || link[len(link)-1] != ']' {
+		return 0, false
+	}
+	return parseDec(link[len(prefix) : len(link)-1])
+}
+
 // fdKind classifies a descriptor by its /proc/[pid]/fd link target and,
 // failing that, by the st_mode of what it refers to (statOK false: the
 // stat failed). The kernel names pseudo files "socket:[ino]", "pipe:[ino]"

@@ -140,6 +140,12 @@ func TestFDsKinds(t *testing.T) {
 	if byFD[sfd].Inode != st.Ino {
 		t.Errorf("socket inode %d, want %d", byFD[sfd].Inode, st.Ino)
 	}
+	// The pipe's inode comes from its link, without a stat: the same.
+	var pst unix.Stat_t
+	unix.Fstat(int(r.Fd()), &pst)
+	if got := byFD[int(r.Fd())]; got.Inode != pst.Ino || got.Path != "pipe:["+strconv.FormatUint(pst.Ino, 10)+"]" {
+		t.Errorf("pipe: %+v, want inode %d", got, pst.Ino)
+	}
 	if _, err := (&FDs{FS: DefaultFS()}).FDs(1 << 30); !errors.Is(err, core.ErrGone) {
 		t.Errorf("FDs of no such pid: %v, want ErrGone", err)
 	}
