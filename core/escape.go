@@ -11,8 +11,17 @@ import (
 // for a terminal: control characters, escape sequences, newlines and invalid
 // UTF-8 become \xNN, \n, \t or \u escapes, and a backslash is doubled, so
 // what is printed can be read back unambiguously.
-func Escape(s string) string {
-	if isPlain(s) {
+func Escape(s string) string { return escape(s, true) }
+
+// EscapeMessage is Escape for a message gosof wrote itself, such as an
+// error that already quotes what the user typed with %q: everything a
+// terminal could act on is escaped the same way, but a backslash is left
+// as it is, so `unknown service "\x1b[31m"` is not escaped a second time
+// into `"\\x1b[31m"`.
+func EscapeMessage(s string) string { return escape(s, false) }
+
+func escape(s string, backslash bool) string {
+	if isPlain(s) || !backslash && isPlainMessage(s) {
 		return s
 	}
 	var b strings.Builder
@@ -22,7 +31,7 @@ func Escape(s string) string {
 		case r == utf8.RuneError && n <= 1:
 			b.WriteString(`\x`)
 			b.WriteString(hex2(s[i]))
-		case r == '\\':
+		case r == '\\' && backslash:
 			b.WriteString(`\\`)
 		case r == '\n':
 			b.WriteString(`\n`)
@@ -48,6 +57,15 @@ func isPlain(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c < 0x20 || c >= 0x7f || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+func isPlainMessage(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
 			return false
 		}
 	}

@@ -322,7 +322,9 @@ type (
 	JSONProcFDs struct {
 		PID            int      `json:"pid"`
 		Comm           *string  `json:"comm"`
+		CommBytes      []byte   `json:"comm_bytes,omitempty"` // the exact bytes when not valid UTF-8
 		Args           string   `json:"args,omitempty"`
+		ArgsBytes      []byte   `json:"args_bytes,omitempty"`
 		UID            *int64   `json:"uid"`
 		User           *string  `json:"user"`
 		Error          *string  `json:"error"`
@@ -330,12 +332,13 @@ type (
 		FDs            []JSONFD `json:"fds"`
 	}
 	JSONFD struct {
-		FD      int          `json:"fd"`
-		Type    FDKind       `json:"type"`
-		Path    string       `json:"path"`
-		Inode   uint64       `json:"inode"`
-		Socket  *JSONSocket  `json:"socket,omitempty"`
-		Options *JSONOptions `json:"options,omitempty"`
+		FD        int          `json:"fd"`
+		Type      FDKind       `json:"type"`
+		Path      string       `json:"path"`
+		PathBytes []byte       `json:"path_bytes,omitempty"`
+		Inode     uint64       `json:"inode"`
+		Socket    *JSONSocket  `json:"socket,omitempty"`
+		Options   *JSONOptions `json:"options,omitempty"`
 	}
 )
 
@@ -343,9 +346,9 @@ type (
 func WriteFDsJSON(w io.Writer, procs []ProcFDs) error {
 	out := make([]JSONProcFDs, 0, len(procs))
 	for _, pf := range procs {
-		j := JSONProcFDs{PID: pf.PID, Args: pf.Args, FDs: []JSONFD{}}
+		j := JSONProcFDs{PID: pf.PID, Args: pf.Args, ArgsBytes: RawBytes(pf.Args), FDs: []JSONFD{}}
 		if p := pf.Proc; p != nil {
-			j.Comm = stringPtr(p.Comm)
+			j.Comm, j.CommBytes = stringPtr(p.Comm), RawBytes(p.Comm)
 			if p.UID >= 0 {
 				j.UID, j.User = int64Ptr(p.UID), stringPtr(p.User)
 			}
@@ -357,7 +360,7 @@ func WriteFDsJSON(w io.Writer, procs []ProcFDs) error {
 			j.OptionsMissing = stringPtr(pf.Missing)
 		}
 		for _, fd := range pf.FDs {
-			jf := JSONFD{FD: fd.FD, Type: fd.Kind, Path: fd.Path, Inode: fd.Inode, Options: ToJSONOptions(fd.Options)}
+			jf := JSONFD{FD: fd.FD, Type: fd.Kind, Path: fd.Path, PathBytes: RawBytes(fd.Path), Inode: fd.Inode, Options: ToJSONOptions(fd.Options)}
 			if fd.Socket != nil {
 				s := *fd.Socket
 				s.Owners = nil

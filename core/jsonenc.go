@@ -2,9 +2,12 @@ package core
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"strconv"
+	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -116,7 +119,21 @@ func appendJSONSocket(b []byte, s *Socket) ([]byte, error) {
 	if len(s.Owners) > 0 {
 		b = append(b, "\n    "...)
 	}
-	b = append(b, "]\n  }"...)
+	b = append(b, ']')
+	if len(s.PeerOwners) > 0 {
+		b = append(b, ","+in1+`"peer_owners": [`...)
+		for i := range s.PeerOwners {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = appendJSONOwner(b, &s.PeerOwners[i]); err != nil {
+				return b, err
+			}
+		}
+		b = append(b, "\n    ]"...)
+	}
+	b = append(b, "\n  }"...)
 	return b, nil
 }
 
@@ -128,6 +145,10 @@ func appendJSONEndpoint(b []byte, fam Family, e *Endpoint) []byte {
 	if fam == Local {
 		b = append(b, in2+`"path": `...)
 		b = appendJSONString(b, e.Path)
+		if !utf8.ValidString(e.Path) {
+			b = append(b, ","+in2+`"path_bytes": `...)
+			b = appendJSONBase64(b, e.Path)
+		}
 		return append(b, "\n    }"...)
 	}
 	b = append(b, in2+`"addr": `...)
@@ -156,6 +177,10 @@ func appendJSONOwner(b []byte, o *Owner) ([]byte, error) {
 	p := o.Proc
 	if p != nil {
 		b = appendJSONString(b, p.Comm)
+		if !utf8.ValidString(p.Comm) {
+			b = append(b, ","+in3+`"comm_bytes": `...)
+			b = appendJSONBase64(b, p.Comm)
+		}
 	} else {
 		b = append(b, "null"...)
 	}
@@ -164,6 +189,10 @@ func appendJSONOwner(b []byte, o *Owner) ([]byte, error) {
 		b = strconv.AppendInt(b, int64(o.FD), 10)
 	} else {
 		b = append(b, "null"...)
+	}
+	if o.TID != 0 {
+		b = append(b, ","+in3+`"tid": `...)
+		b = strconv.AppendInt(b, int64(o.TID), 10)
 	}
 	if p != nil && p.UID >= 0 {
 		b = append(b, ","+in3+`"uid": `...)
@@ -201,7 +230,7 @@ func appendJSONString(b []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if c >= 0x20 && c != 0x7f && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
 				i++
 				continue
 			}
@@ -234,15 +263,31 @@ func appendJSONString(b []byte, s string) []byte {
 			start = i
 			continue
 		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
-			i += n
-			start = i
+		if r == utf8.RuneError && n == 3 || unicode.IsPrint(r) {
+			i += n // printable, or U+FFFD itself: as it is
 			continue
 		}
+		// not printable (bidi controls, zero-width and other format
+		// characters, C1 controls, U+2028...): escaped, as jsonSafe does
+		b = append(b, s[start:i]...)
+		if r1, r2 := utf16.EncodeRune(r); r1 != utf8.RuneError {
+			b = appendU(appendU(b, r1), r2)
+		} else {
+			b = appendU(b, r)
+		}
 		i += n
+		start = i
 	}
 	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// appendJSONBase64 appends s's bytes as encoding/json writes a []byte:
+// standard base64, quoted (see RawBytes).
+func appendJSONBase64(b []byte, s string) []byte {
+	b = append(b, '"')
+	n := base64.StdEncoding.EncodedLen(len(s))
+	b = append(b, make([]byte, n)...)
+	base64.StdEncoding.Encode(b[len(b)-n:], []byte(s))
 	return append(b, '"')
 }

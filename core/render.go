@@ -18,6 +18,7 @@ type TableOptions struct {
 	NoHeader bool
 	NetNS    bool // add a NETNS column (several namespaces are shown)
 	Options  bool // add an OPTIONS column (socket options per owner)
+	Peer     bool // add a PEER column: the processes at the other end (--peer)
 }
 
 // WriteTable prints sockets as an aligned table, one row per (socket, owner);
@@ -42,6 +43,9 @@ func writeTableTab(w io.Writer, socks []Socket, opt TableOptions) error {
 		if opt.Options {
 			fmt.Fprint(tw, "\tOPTIONS")
 		}
+		if opt.Peer {
+			fmt.Fprint(tw, "\tPEER")
+		}
 		fmt.Fprintln(tw)
 	}
 	for i := range socks {
@@ -57,6 +61,9 @@ func writeTableTab(w io.Writer, socks []Socket, opt TableOptions) error {
 			if opt.Options {
 				fmt.Fprint(tw, "\t-")
 			}
+			if opt.Peer {
+				fmt.Fprint(tw, "\t"+peerLabel(s))
+			}
 			fmt.Fprintln(tw)
 			continue
 		}
@@ -65,10 +72,27 @@ func writeTableTab(w io.Writer, socks []Socket, opt TableOptions) error {
 			if opt.Options {
 				fmt.Fprint(tw, "\t"+FormatOptions(o.Options))
 			}
+			if opt.Peer {
+				fmt.Fprint(tw, "\t"+peerLabel(s))
+			}
 			fmt.Fprintln(tw)
 		}
 	}
 	return tw.Flush()
+}
+
+// peerLabel is the PEER column: the distinct processes at the other end,
+// "-" when it is not on this host or not known.
+func peerLabel(s *Socket) string {
+	var labels []string
+	seen := map[int]bool{}
+	for _, o := range s.PeerOwners {
+		if !seen[o.PID] {
+			seen[o.PID] = true
+			labels = append(labels, OwnerLabel(o))
+		}
+	}
+	return Dash(true, strings.Join(labels, ","))
 }
 
 // Dash is s, or "-" when there is none (!ok or empty).
@@ -109,6 +133,9 @@ func OwnerLabel(o Owner) string {
 		comm = Escape(o.Proc.Comm)
 	}
 	l := strconv.Itoa(o.PID) + "/" + comm
+	if o.TID != 0 {
+		l += "(thread " + strconv.Itoa(o.TID) + ")"
+	}
 	if o.Creator {
 		l += "(creator)"
 	}
@@ -197,16 +224,25 @@ type (
 		ExpiresMS *int64      `json:"expires_ms,omitempty"`
 		PeerInode uint64      `json:"peer_inode,omitempty"`
 		Owners    []JSONOwner `json:"owners"`
+		// PeerOwners hold the other end of a local connection (--peer).
+		PeerOwners []JSONOwner `json:"peer_owners,omitempty"`
 	}
 	JSONEndpoint struct {
 		Addr *string `json:"addr,omitempty"`
 		Port *uint16 `json:"port,omitempty"`
 		Path *string `json:"path,omitempty"`
+		// PathBytes is the path's exact bytes (base64) when they are not
+		// valid UTF-8, and Path then shows U+FFFD for each bad byte.
+		PathBytes []byte `json:"path_bytes,omitempty"`
 	}
 	JSONOwner struct {
-		PID     int     `json:"pid"`
-		Comm    *string `json:"comm"`
-		FD      *int    `json:"fd"`
+		PID  int     `json:"pid"`
+		Comm *string `json:"comm"`
+		// CommBytes is Comm's exact bytes when they are not valid UTF-8.
+		CommBytes []byte `json:"comm_bytes,omitempty"`
+		FD        *int   `json:"fd"`
+		// TID is set when fd is in one thread's own descriptor table.
+		TID     int     `json:"tid,omitempty"`
 		UID     *int64  `json:"uid"`
 		User    *string `json:"user"`
 		Creator bool    `json:"creator,omitempty"`
@@ -247,27 +283,35 @@ func ToJSONSocket(s *Socket) JSONSocket {
 	if s.Timer != TimerNone {
 		j.ExpiresMS = int64Ptr(s.Expires.Milliseconds())
 	}
-	for _, o := range s.Owners {
-		jo := JSONOwner{PID: o.PID, Creator: o.Creator, Options: ToJSONOptions(o.Options)}
+	j.Owners = appendJSONOwners(j.Owners, s.Owners)
+	if len(s.PeerOwners) > 0 {
+		j.PeerOwners = appendJSONOwners(nil, s.PeerOwners)
+	}
+	return j
+}
+
+func appendJSONOwners(out []JSONOwner, owners []Owner) []JSONOwner {
+	for _, o := range owners {
+		jo := JSONOwner{PID: o.PID, TID: o.TID, Creator: o.Creator, Options: ToJSONOptions(o.Options)}
 		if o.FD >= 0 {
 			jo.FD = intPtr(o.FD)
 		}
 		if p := o.Proc; p != nil {
-			jo.Comm = stringPtr(p.Comm)
+			jo.Comm, jo.CommBytes = stringPtr(p.Comm), RawBytes(p.Comm)
 			if p.UID >= 0 {
 				jo.UID = int64Ptr(p.UID)
 				jo.User = stringPtr(p.User)
 			}
 		}
-		j.Owners = append(j.Owners, jo)
+		out = append(out, jo)
 	}
-	return j
+	return out
 }
 
 // ToJSONEndpoint is the contract's JSON form of an endpoint of a socket of family fam.
 func ToJSONEndpoint(fam Family, e *Endpoint) JSONEndpoint {
 	if fam == Local {
-		return JSONEndpoint{Path: stringPtr(e.Path)}
+		return JSONEndpoint{Path: stringPtr(e.Path), PathBytes: RawBytes(e.Path)}
 	}
 	a := "*"
 	if e.Addr.IsValid() {
@@ -309,6 +353,7 @@ func writeJSONMarshal(w io.Writer, socks []Socket) error {
 		if err != nil {
 			return err
 		}
+		b = jsonSafe(b)
 		if err := json.Indent(&buf, b, "  ", "  "); err != nil {
 			return err
 		}
@@ -325,7 +370,12 @@ func writeJSONMarshal(w io.Writer, socks []Socket) error {
 
 // EncodeJSON writes v indented, with a trailing newline.
 func EncodeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(jsonSafe(buf.Bytes()))
+	return err
 }

@@ -40,7 +40,7 @@ func oddSockets() []Socket {
 			Linger: &Linger{On: true}, TCPInfo: &TCPInfo{RTT: 1500 * time.Microsecond, TotalRetrans: 3}}}}
 	}
 	addrs := []string{"127.0.0.1", "0.0.0.0", "::1", "::", "fe80::1%eth0", "::ffff:10.1.2.3", "2001:db8::dead:beef"}
-	paths := []string{"", "@abstract\x00name", "/run/日本/sock", "/tmp/a\tb", "/x\x1b]0;title\x07", "/very/long/path/" + string(bytes.Repeat([]byte("p"), 80))}
+	paths := []string{"", "@abstract\x00name", "/run/日本/sock", "/tmp/a\tb", "/x\x1b]0;title\x07", "/very/long/path/" + string(bytes.Repeat([]byte("p"), 80)), "/tmp/\xff\u202e"}
 	var socks []Socket
 	for i := 0; i < 300; i++ {
 		s := Socket{Proto: Protos[i%len(Protos)], UID: int64(i%3) - 1, Inode: uint64(i * 7), RecvQ: uint64(i * i), SendQ: uint64(1) << (i % 40),
@@ -69,6 +69,12 @@ func oddSockets() []Socket {
 				s.Timer, s.Expires = TimerTimeWait, time.Duration(i)*time.Millisecond
 			}
 		}
+		if i%5 == 2 {
+			s.Owners[1].TID = 1000 + i // a thread's own descriptor table
+		}
+		if i%6 == 1 && s.Remote != nil {
+			s.PeerOwners = mk(i + 1) // --peer
+		}
 		switch i % 7 {
 		case 1:
 			s.NetNSName = "ns-" + strconv.Itoa(i)
@@ -84,7 +90,7 @@ func oddSockets() []Socket {
 
 func TestWriteTableSameAsTabwriter(t *testing.T) {
 	socks := oddSockets()
-	for _, opt := range []TableOptions{{}, {NoHeader: true}, {NetNS: true}, {Options: true}, {NetNS: true, Options: true, NoHeader: true}} {
+	for _, opt := range []TableOptions{{}, {NoHeader: true}, {NetNS: true}, {Options: true}, {NetNS: true, Options: true, NoHeader: true}, {Peer: true}, {Options: true, Peer: true}} {
 		for _, n := range []int{0, 1, 2, 17, len(socks)} {
 			var want, got bytes.Buffer
 			if err := writeTableTab(&want, socks[:n], opt); err != nil {
@@ -142,7 +148,7 @@ func TestWriteJSONSameAsMarshal(t *testing.T) {
 }
 
 // Every byte and rune class a string can hold is escaped as encoding/json
-// escapes it.
+// escapes it, then jsonSafe (the contract: no non-printable rune raw).
 func TestAppendJSONStringSameAsMarshal(t *testing.T) {
 	var all []byte
 	for c := 0; c < 256; c++ {
@@ -150,6 +156,7 @@ func TestAppendJSONStringSameAsMarshal(t *testing.T) {
 	}
 	for _, s := range []string{"", "plain", string(all), "\u2028\u2029\u202e\u200b\ufeff\U0001F600", "a\xe2\x80", "\xed\xa0\x80", "<script>&amp;</script>"} {
 		want, _ := json.Marshal(s)
+		want = jsonSafe(want)
 		if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
 			t.Errorf("%q:\ngot  %s\nwant %s", s, got, want)
 		}
@@ -183,9 +190,9 @@ func TestJSONShapesKnownToEncoder(t *testing.T) {
 		v    any
 		tags string
 	}{
-		{JSONSocket{}, "proto family type,omitempty state local remote inode uid netns netns_name,omitempty container,omitempty recv_q send_q timer,omitempty expires_ms,omitempty peer_inode,omitempty owners"},
-		{JSONEndpoint{}, "addr,omitempty port,omitempty path,omitempty"},
-		{JSONOwner{}, "pid comm fd uid user creator,omitempty options,omitempty"},
+		{JSONSocket{}, "proto family type,omitempty state local remote inode uid netns netns_name,omitempty container,omitempty recv_q send_q timer,omitempty expires_ms,omitempty peer_inode,omitempty owners peer_owners,omitempty"},
+		{JSONEndpoint{}, "addr,omitempty port,omitempty path,omitempty path_bytes,omitempty"},
+		{JSONOwner{}, "pid comm comm_bytes,omitempty fd tid,omitempty uid user creator,omitempty options,omitempty"},
 	} {
 		rt := reflect.TypeOf(tt.v)
 		var tags []string

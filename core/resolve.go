@@ -2,7 +2,6 @@ package core
 
 import (
 	"errors"
-	"fmt"
 	"os/user"
 	"runtime"
 	"sort"
@@ -21,6 +20,9 @@ type Resolver struct {
 	Prescan func(pids []int) OwnerPrescan
 	// UserName turns a uid into a name; nil uses the system's user database.
 	UserName func(uid int64) string
+	// Peers asks for each connection's PeerOwners (AttachPeers), found
+	// among the sockets the listing read.
+	Peers bool
 }
 
 // Result is what Resolve found.
@@ -78,8 +80,13 @@ func (r *Resolver) Resolve(f *Filter) (*Result, error) {
 			return nil, err
 		}
 		res.Unseen = unseen
-		if err := r.describe(socks); err != nil {
+		unparsed, err := r.describe(socks)
+		res.Unseen.Unparsed += unparsed
+		if err != nil {
 			return nil, err
+		}
+		if r.Peers {
+			AttachPeers(socks)
 		}
 	}
 	if f.HasOwnerFilter() {
@@ -96,12 +103,14 @@ func (r *Resolver) Describe(socks []Socket) error {
 	if r.Owners == nil {
 		return nil
 	}
-	return r.describe(socks)
+	_, err := r.describe(socks)
+	return err
 }
 
 // describe fills Owner.Proc once per process, and drops owners that exited
-// since the scan: they no longer hold anything.
-func (r *Resolver) describe(socks []Socket) error {
+// since the scan: they no longer hold anything. A process whose files
+// cannot be parsed is shown as "?" and counted (unparsed), not fatal.
+func (r *Resolver) describe(socks []Socket) (unparsed int, err error) {
 	name := r.UserName
 	if name == nil {
 		name = LookupUser
@@ -125,8 +134,11 @@ func (r *Resolver) describe(socks []Socket) error {
 					p = nil
 				case errors.Is(err, ErrPermission):
 					p = &Process{PID: o.PID, Comm: "?", UID: -1}
+				case errors.Is(err, ErrParse):
+					p = &Process{PID: o.PID, Comm: "?", UID: -1}
+					unparsed++
 				case err != nil:
-					return fmt.Errorf("process %d: %w", o.PID, err)
+					return unparsed, err // it names the process
 				}
 				if p != nil && p.User == "" && p.UID >= 0 {
 					p.User = name(p.UID)
@@ -141,7 +153,7 @@ func (r *Resolver) describe(socks []Socket) error {
 		}
 		s.Owners = kept
 	}
-	return nil
+	return unparsed, nil
 }
 
 type fetchedProcess struct {

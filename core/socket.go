@@ -117,6 +117,9 @@ type Socket struct {
 	Key any
 
 	Owners []Owner
+	// PeerOwners are the owners of the socket at the other end, when it is
+	// on this host and was listed too (see AttachPeers); nil otherwise.
+	PeerOwners []Owner
 }
 
 // Timer names the kernel timer pending on a TCP socket.
@@ -134,6 +137,10 @@ const (
 type Owner struct {
 	PID int
 	FD  int // -1 where the platform tells the pid but not the descriptor
+	// TID is the thread whose own descriptor table holds FD (Linux: it
+	// called unshare(CLONE_FILES), or the main thread exited); 0 when FD
+	// is in the process's table.
+	TID int
 	// Creator marks an owner known only as the process that created the
 	// socket (Solaris CreationProcess), not necessarily one that holds it now.
 	Creator bool

@@ -38,6 +38,9 @@ type Unseen struct {
 	// Hidden says why some processes could not even be counted, e.g.
 	// "/proc hides other users' processes (hidepid=invisible)"; "" if none are.
 	Hidden string
+	// Unparsed counts the process files (a psinfo, an fdinfo: a damaged
+	// capture, say) that could not be parsed and were skipped.
+	Unparsed int
 }
 
 // Message is the one line that says what could not be seen and how to see
@@ -53,14 +56,25 @@ func (u Unseen) Message() string {
 	if u.Hidden != "" {
 		what = append(what, u.Hidden)
 	}
-	if len(what) == 0 {
-		return ""
+	var msg string
+	if len(what) > 0 {
+		hint := u.Hint
+		if hint == "" {
+			hint = "run as root to see them"
+		}
+		msg = strings.Join(what, " and ") + ", so some sockets may show no owner; " + hint
 	}
-	hint := u.Hint
-	if hint == "" {
-		hint = "run as root to see them"
+	if u.Unparsed > 0 {
+		if msg != "" {
+			msg += "; "
+		}
+		if u.Unparsed == 1 {
+			msg += "1 process file could not be parsed and was skipped, so its process shows as ? or no owner"
+		} else {
+			msg += fmt.Sprintf("%d process files could not be parsed and were skipped, so their processes show as ? or no owner", u.Unparsed)
+		}
 	}
-	return strings.Join(what, " and ") + ", so some sockets may show no owner; " + hint
+	return msg
 }
 
 // Sentinel errors a caller acts on.

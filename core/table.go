@@ -69,6 +69,9 @@ func (t *tableWriter) header() {
 	if t.opt.Options {
 		t.cell("OPTIONS")
 	}
+	if t.opt.Peer {
+		t.cell("PEER")
+	}
 	t.line()
 }
 
@@ -111,6 +114,12 @@ func (t *tableWriter) socket(s *Socket) bool {
 		if t.opt.Options {
 			t.cell("-")
 		}
+		if t.opt.Peer {
+			t.cell(peerLabel(s))
+		}
+		if !plainCells(t.row[nrow:]) {
+			return false
+		}
 		t.line()
 		return true
 	}
@@ -123,6 +132,11 @@ func (t *tableWriter) socket(s *Socket) bool {
 			t.row = append(t.row, Escape(o.Proc.Comm)...)
 		} else {
 			t.row = append(t.row, '?')
+		}
+		if o.TID != 0 {
+			t.row = append(t.row, "(thread "...)
+			t.row = strconv.AppendInt(t.row, int64(o.TID), 10)
+			t.row = append(t.row, ')')
 		}
 		if o.Creator {
 			t.row = append(t.row, "(creator)"...)
@@ -141,6 +155,9 @@ func (t *tableWriter) socket(s *Socket) bool {
 		}
 		if t.opt.Options {
 			t.cell(FormatOptions(o.Options))
+		}
+		if t.opt.Peer {
+			t.cell(peerLabel(s))
 		}
 		if !plainCells(t.row[nrow:]) {
 			return false

@@ -121,7 +121,8 @@ func rootAction(c *cli.Context) error {
 	return whoAction(c)
 }
 
-// oneLine keeps an error message on one line.
+// oneLine keeps an error message on one line, and safe for a terminal;
+// what it quotes with %q is not escaped twice.
 func oneLine(s string) string {
-	return core.Escape(s)
+	return core.EscapeMessage(s)
 }

@@ -55,6 +55,9 @@ type backendOptions struct {
 	// --netns NS and --all-netns: Linux, the network namespaces to read.
 	netns    string
 	allNetns bool
+	// pids are the processes asked about (--pid, fds PID): without
+	// --netns or --all-netns, Linux reads their network namespaces too.
+	pids []int
 }
 
 // openBackend picks the backend: a capture when --replay is given (on any

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strconv"
+
 	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/core/diagnose"
 	"github.com/gosof/gosof/platform/linux"
@@ -23,7 +25,7 @@ func openPlatform(opt backendOptions) (*backend, error) {
 	}
 	srcs := make([]*linux.Sockets, len(spaces))
 	for i := range spaces {
-		srcs[i] = &linux.Sockets{FS: fs, ProcNetOnly: opt.procNet, NS: spaces[i]}
+		srcs[i] = &linux.Sockets{FS: fs, ProcNetOnly: opt.procNet, NS: spaces[i], Lenient: opt.allNetns}
 	}
 	var sockets core.SocketSource = srcs[0]
 	if len(srcs) > 1 {
@@ -61,10 +63,12 @@ func openPlatform(opt backendOptions) (*backend, error) {
 }
 
 // namespacesToRead is the network namespaces to read sockets from:
-// gosof's own by default (nil), the one --netns names, or every one in use.
+// gosof's own by default (nil), plus those of the processes asked about
+// (--pid, fds PID) that live in another; the one --netns names; or every
+// one in use.
 func namespacesToRead(fs linux.FS, opt backendOptions) ([]*linux.Namespace, error) {
 	if !opt.allNetns && opt.netns == "" {
-		return []*linux.Namespace{nil}, nil
+		return withPIDNamespaces(fs, opt.pids)
 	}
 	all, err := findNamespaces(fs)
 	if err != nil {
@@ -80,6 +84,37 @@ func namespacesToRead(fs linux.FS, opt backendOptions) ([]*linux.Namespace, erro
 	spaces := make([]*linux.Namespace, len(all))
 	for i := range all {
 		spaces[i] = &all[i]
+	}
+	return spaces, nil
+}
+
+// withPIDNamespaces is gosof's own namespace, and the namespaces of pids
+// that are not gosof's own: `ls --pid P` and `fds P` for a process in a
+// container find its sockets where they are. A process whose namespace
+// cannot be read is left to the owner scan to report.
+func withPIDNamespaces(fs linux.FS, pids []int) ([]*linux.Namespace, error) {
+	spaces := []*linux.Namespace{nil}
+	self, err := linux.NetNSInode(fs, "self")
+	if err != nil || len(pids) == 0 {
+		return spaces, nil
+	}
+	foreign := map[uint64]bool{}
+	for _, pid := range pids {
+		if ino, err := linux.NetNSInode(fs, strconv.Itoa(pid)); err == nil && ino != self {
+			foreign[ino] = true
+		}
+	}
+	if len(foreign) == 0 {
+		return spaces, nil
+	}
+	all, err := findNamespaces(fs)
+	if err != nil {
+		return nil, err
+	}
+	for i := range all {
+		if !all[i].Self && foreign[all[i].Inode] {
+			spaces = append(spaces, &all[i])
+		}
 	}
 	return spaces, nil
 }

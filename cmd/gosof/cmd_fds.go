@@ -46,7 +46,9 @@ func fdsAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := openBackend(backendFromFlags(c))
+	opt := backendFromFlags(c)
+	opt.pids = pids // their namespaces' sockets, too
+	b, err := openBackend(opt)
 	if err != nil {
 		return err
 	}

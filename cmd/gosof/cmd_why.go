@@ -57,7 +57,7 @@ func whyAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := b.resolver().Resolve(diagnose.PortFilter(port))
+	res, err := b.resolver().ResolvePeers(diagnose.PortFilter(port)) // the peers of CLOSE_WAIT connections
 	if err != nil {
 		return err
 	}

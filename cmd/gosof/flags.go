@@ -48,7 +48,12 @@ func outputFlags() []cli.Flag {
 }
 
 func listFlags() []cli.Flag {
-	return append(append(filterFlags(), outputFlags()...), optionsFlag())
+	return append(append(filterFlags(), outputFlags()...), optionsFlag(), peerFlag())
+}
+
+// peerFlag shows, for each local connection, the process at the other end.
+func peerFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "peer", Usage: "show the process at the other end of each local connection (loopback, unix): a PEER column, peer_owners in JSON"}
 }
 
 // optionsFlag adds each owner's socket options to ls and who; off by
@@ -182,6 +187,13 @@ func readServices() core.Services {
 }
 
 func backendFromFlags(c *cli.Context) backendOptions {
-	return backendOptions{replay: c.String("replay"), procNet: c.Bool("proc-net"),
+	opt := backendOptions{replay: c.String("replay"), procNet: c.Bool("proc-net"),
 		netns: c.String("netns"), allNetns: c.Bool("all-netns")}
+	// --pid's namespaces; a bad value is buildFilter's to report
+	for _, s := range splitList(c.StringSlice("pid")) {
+		if pid, err := core.ParsePID(s); err == nil {
+			opt.pids = append(opt.pids, pid)
+		}
+	}
+	return opt
 }

@@ -43,7 +43,11 @@ func listAction(c *cli.Context, ports []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := b.resolver().ResolveToPrint(f)
+	resolve := b.resolver().ResolveToPrint
+	if c.Bool("peer") {
+		resolve = b.resolver().ResolvePeers
+	}
+	res, err := resolve(f)
 	if err != nil {
 		return err
 	}
@@ -52,7 +56,7 @@ func listAction(c *cli.Context, ports []string) error {
 	if withOptions {
 		missing = core.AttachOptions(b.options, res.Sockets, 0)
 	}
-	opt := core.TableOptions{NoHeader: c.Bool("no-header"), Options: withOptions, NetNS: core.ManyNetNS(res.Sockets)}
+	opt := core.TableOptions{NoHeader: c.Bool("no-header"), Options: withOptions, NetNS: core.ManyNetNS(res.Sockets), Peer: c.Bool("peer")}
 	if err := core.WriteSockets(c.App.Writer, res.Sockets, out, opt); err != nil {
 		return err
 	}

@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/gosof/gosof/internal/testhelper"
 	"github.com/gosof/gosof/platform/linux"
@@ -232,4 +235,106 @@ func TestNetNSWithoutCapSysAdmin(t *testing.T) {
 	if n := strings.Count(errOut.String(), "cannot join"); n != 1 {
 		t.Errorf("the fallback is said %d times, want once:\n%s", n, errOut.String())
 	}
+}
+
+// TestPIDInAnotherNamespace: ls --pid and fds for a process in another
+// network namespace find its sockets there, not nothing.
+func TestPIDInAnotherNamespace(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create network namespaces")
+	}
+	h := testhelper.Start(t, testhelper.NewNetNS())
+	fd, p := listen(t, h, "inet", "127.0.0.1:0")
+	pid := strconv.Itoa(h.PID)
+	for _, mode := range [][]string{nil, {"--proc-net"}} {
+		got := rows(gosofJSON(t, append([]string{"ls", "--pid", pid, "--proto", "tcp"}, mode...)...))
+		want := []string{fmt.Sprintf("tcp inet LISTEN 127.0.0.1:%d * %d/%d", p, h.PID, fd)}
+		diffRows(t, fmt.Sprintf("ls --pid %v", mode), want, got)
+	}
+	out, errOut, code := gosof(t, "fds", pid)
+	if code != 0 || strings.Contains(out, "not in the socket table") || !strings.Contains(out, fmt.Sprintf("tcp 127.0.0.1:%d LISTEN", p)) {
+		t.Errorf("fds %s: exit %d (%s):\n%s", pid, code, errOut, out)
+	}
+}
+
+// TestAllNetnsWhileNamespacesComeAndGo: ls -A while namespaces are created
+// and deleted under /run/netns (each passing through a plain file, as with
+// ip netns add/del) never fails.
+func TestAllNetnsWhileNamespacesComeAndGo(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create network namespaces")
+	}
+	if err := os.MkdirAll("/run/netns", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			path := fmt.Sprintf("/run/netns/gosof-h13-churn-%d-%d", os.Getpid(), i%4)
+			if err := churnNetns(path); err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	for i := 0; i < 18; i++ {
+		_, errOut, code := gosof(t, "ls", "-A", "--proto", "tcp")
+		if code > 1 {
+			t.Errorf("run %d: exit %d: %s", i, code, errOut)
+		}
+	}
+	close(stop)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// churnNetns does what `ip netns add` and `ip netns del` do, with a pause
+// between the steps: create the file, bind-mount a new namespace on it,
+// unmount it, remove the file.
+func churnNetns(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	defer os.Remove(path)
+	time.Sleep(time.Millisecond)
+	errc := make(chan error)
+	go func() {
+		runtime.LockOSThread()
+		orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			errc <- err
+			return
+		}
+		defer unix.Close(orig)
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			errc <- err
+			return
+		}
+		merr := unix.Mount("/proc/thread-self/ns/net", path, "", unix.MS_BIND, "")
+		if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
+			errc <- err // the thread stays locked and ends with this goroutine
+			return
+		}
+		runtime.UnlockOSThread()
+		errc <- merr
+	}()
+	if err := <-errc; err != nil {
+		return err
+	}
+	time.Sleep(time.Millisecond)
+	if err := unix.Unmount(path, unix.MNT_DETACH); err != nil {
+		return err
+	}
+	time.Sleep(time.Millisecond)
+	return nil
 }

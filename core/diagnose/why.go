@@ -93,6 +93,9 @@ type CloseWaitNote struct {
 	Count   int
 	Procs   []ProcCount // holders, most first
 	Unowned int         // with no process gosof could see
+	// Peers are the processes at the other end, when it is on this host
+	// (Socket.PeerOwners): they closed these connections.
+	Peers []ProcCount
 }
 
 // TimerNote is the sockets in a state no process holds, and how long their
@@ -119,6 +122,7 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 	groups := map[string]*ConnGroup{}
 	peers := map[netip.Addr]int{}
 	cw := map[int]*ProcCount{}
+	cwPeers := map[int]*ProcCount{}
 	linger := map[int]*ProcCount{}
 	recvq := map[int]*ProcCount{}
 	served := core.ServedPorts{}
@@ -156,6 +160,7 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 				w.CloseWait.Unowned++
 			}
 			countBy(cw, owners)
+			countBy(cwPeers, onePerProcess(s.PeerOwners))
 		case s.State == core.TimeWait:
 			w.TimeWait = addTimer(w.TimeWait, s)
 		case s.State == core.FinWait2 && len(s.Owners) == 0:
@@ -202,6 +207,9 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 	}
 	if w.CloseWait != nil {
 		w.CloseWait.Procs = sortedCounts(cw)
+		if len(cwPeers) > 0 {
+			w.CloseWait.Peers = sortedCounts(cwPeers)
+		}
 	}
 	for _, pc := range sortedCounts(linger) {
 		o := pc.Owner

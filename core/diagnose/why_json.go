@@ -67,7 +67,9 @@ type (
 		Count     int             `json:"count"`
 		Processes []JSONProcCount `json:"processes"`
 		Unowned   int             `json:"unowned"`
-		Release   []string        `json:"release"`
+		// Peers are the processes at the other end, when it is on this host.
+		Peers   []JSONProcCount `json:"peers,omitempty"`
+		Release []string        `json:"release"`
 	}
 	JSONTimerNote struct {
 		Count          int    `json:"count"`
@@ -138,6 +140,9 @@ func ToJSONWhy(d *Why) JSONWhy {
 		for _, pc := range cw.Procs {
 			jc.Processes = append(jc.Processes, JSONProcCount{JSONOwner: jsonOwners([]core.Owner{pc.Owner})[0], Count: pc.Count})
 			jc.Release = append(jc.Release, "restart "+core.OwnerLabel(pc.Owner))
+		}
+		for _, pc := range cw.Peers {
+			jc.Peers = append(jc.Peers, JSONProcCount{JSONOwner: jsonOwners([]core.Owner{pc.Owner})[0], Count: pc.Count})
 		}
 		j.CloseWait = jc
 	}

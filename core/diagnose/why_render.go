@@ -26,11 +26,21 @@ func WriteWhy(w io.Writer, d *Why) error {
 	if !d.InUse() {
 		fmt.Fprintf(&b, "Port %s is free: no socket uses it.\n", p)
 	} else {
-		conns := 0
+		// A TCP socket in CLOSE is bound and nothing more (never
+		// connected, or its connect failed): no connection.
+		conns, bound := 0, 0
 		for _, g := range d.Conns {
+			if g.Proto == core.TCP && g.State == core.Close {
+				bound += g.Count
+				continue
+			}
 			conns += g.Count
 		}
-		fmt.Fprintf(&b, "Port %s is in use: %s, %s.\n", p, countOf(len(d.Listeners), "listener"), countOf(conns, "connection"))
+		fmt.Fprintf(&b, "Port %s is in use: %s, %s", p, countOf(len(d.Listeners), "listener"), countOf(conns, "connection"))
+		if bound > 0 {
+			fmt.Fprintf(&b, ", %s bound but not connected (CLOSE)", countOf(bound, "socket"))
+		}
+		b.WriteString(".\n")
 	}
 	if len(d.Listeners) > 0 {
 		b.WriteString("\nListening\n")
@@ -134,6 +144,19 @@ func writeCloseWait(b *strings.Builder, port string, cw *CloseWaitNote) {
 		who = joinAnd(names)
 	}
 	fmt.Fprintf(b, "\nCLOSE_WAIT: %s held by %s.\n", core.Plural(cw.Count, "connection"), who)
+	if len(cw.Peers) > 0 {
+		var names []string
+		n := 0
+		for _, pc := range cw.Peers {
+			names = append(names, core.OwnerLabel(pc.Owner))
+			n += pc.Count
+		}
+		them := "them"
+		if n == 1 {
+			them = "it"
+		}
+		fmt.Fprintf(b, "  The %s %s opened by %s, which closed %s.\n", core.Plural(n, "peer"), whyWere(n), joinAnd(names), them)
+	}
 	prog := "the program"
 	if len(cw.Procs) == 1 {
 		prog = core.OwnerLabel(cw.Procs[0].Owner)
@@ -302,6 +325,13 @@ func joinAnd(names []string) string {
 		return names[0]
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+func whyWere(n int) string {
+	if n == 1 {
+		return "was"
+	}
+	return "were"
 }
 
 // unknownLabel is how why names the holder of a socket that shows none.

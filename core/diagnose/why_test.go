@@ -262,3 +262,38 @@ func TestProbeOverlaps(t *testing.T) {
 		}
 	}
 }
+
+// A TCP socket in CLOSE (bound only, or a failed connect) is no
+// connection: why says so instead of counting it as one.
+func TestWhyBoundIsNoConnection(t *testing.T) {
+	socks := []core.Socket{{Proto: core.TCP, Family: core.Inet, State: core.Close, Local: core.Endpoint{Addr: netip.MustParseAddr("127.0.0.1"), Port: 43102}, UID: -1,
+		Owners: []core.Owner{{PID: 4242, FD: 4, Proc: &core.Process{PID: 4242, Comm: "client", UID: 0}}}}}
+	var b strings.Builder
+	if err := WriteWhy(&b, Diagnose(43102, socks, nil)); err != nil {
+		t.Fatal(err)
+	}
+	want := "Port 43102 is in use: no listeners, no connections, 1 socket bound but not connected (CLOSE).\n"
+	if got, _, _ := strings.Cut(b.String(), "\n"); got+"\n" != want {
+		t.Errorf("first line %q, want %q", got+"\n", want)
+	}
+}
+
+// The processes at the other end of CLOSE_WAIT connections are named.
+func TestWhyClosingPeers(t *testing.T) {
+	client := core.Owner{PID: 4243, FD: 7, Proc: &core.Process{PID: 4243, Comm: "client", UID: 0}}
+	server := core.Owner{PID: 4242, FD: 5, Proc: &core.Process{PID: 4242, Comm: "server", UID: 0}}
+	var socks []core.Socket
+	for i := 0; i < 2; i++ {
+		socks = append(socks, core.Socket{Proto: core.TCP, Family: core.Inet, State: core.CloseWait,
+			Local: core.Endpoint{Addr: netip.MustParseAddr("127.0.0.1"), Port: 8080}, UID: -1,
+			Remote: &core.Endpoint{Addr: netip.MustParseAddr("127.0.0.1"), Port: uint16(50000 + i)},
+			Owners: []core.Owner{server}, PeerOwners: []core.Owner{client}})
+	}
+	var b strings.Builder
+	if err := WriteWhy(&b, Diagnose(8080, socks, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if want := "  The 2 peers were opened by 4243/client, which closed them.\n"; !strings.Contains(b.String(), want) {
+		t.Errorf("no %q in\n%s", want, b.String())
+	}
+}

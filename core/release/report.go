@@ -290,6 +290,7 @@ type (
 	JSONKillPID struct {
 		PID       int               `json:"pid"`
 		Comm      string            `json:"comm"`
+		CommBytes []byte            `json:"comm_bytes,omitempty"` // Comm's bytes when not valid UTF-8
 		UID       *int64            `json:"uid"`
 		User      *string           `json:"user"`
 		Protected string            `json:"protected,omitempty"` // why it is never signalled
@@ -330,7 +331,7 @@ func WriteKillJSON(w io.Writer, p *KillPlan, r *KillReport, l *Left) error {
 	}
 	for i := range p.Items {
 		it := &p.Items[i]
-		jp := JSONKillPID{PID: it.Proc.PID, Comm: it.Proc.Comm, Protected: it.Protected, Sockets: core.JSONSockets(it.Sockets)}
+		jp := JSONKillPID{PID: it.Proc.PID, Comm: it.Proc.Comm, CommBytes: core.RawBytes(it.Proc.Comm), Protected: it.Protected, Sockets: core.JSONSockets(it.Sockets)}
 		if it.Proc.UID >= 0 {
 			jp.UID, jp.User = int64Ptr(it.Proc.UID), stringPtr(it.Proc.User)
 		}

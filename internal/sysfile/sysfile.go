@@ -32,6 +32,36 @@ func ReadBounded(path string, limit int64) ([]byte, error) {
 	return b, nil
 }
 
+// ReadRegular reads a file of at most limit bytes that must be a regular
+// file: a replayed capture's. It refuses what
+// is not a regular file (a FIFO would block for ever, /dev/zero never
+// ends), opening without blocking so that a FIFO is seen, not waited on.
+func ReadRegular(path string, limit int64) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file (%s)", path, fi.Mode().Type())
+	}
+	if fi.Size() > limit {
+		return nil, fmt.Errorf("%s: %d bytes, more than a capture holds (%d)", path, fi.Size(), limit)
+	}
+	raw, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(raw)) > limit {
+		return nil, fmt.Errorf("%s: more than %d bytes, more than a capture holds", path, limit)
+	}
+	return raw, nil
+}
+
 // Sentinel is the core sentinel err means for what a call read or acted
 // on (a process, its descriptor, a socket): core.ErrGone when it no longer
 // exists (ENOENT, ESRCH), core.ErrPermission when gosof may not inspect or

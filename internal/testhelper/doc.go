@@ -26,5 +26,8 @@
 //	caught                 -> ok N   (signals caught so far)
 //	loup                   bring the loopback interface up (new namespaces)
 //	pid                    -> ok PID
+//	thread-listen ADDR     a new thread unshares its descriptor table and
+//	                       listens on ADDR in it -> ok TID FD PORT
+//	leader-exit            the main thread exits alone (the process lives on)
 //	exit
 package testhelper

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -22,14 +23,35 @@ import (
 
 const envHelper = "GOSOF_TEST_HELPER"
 
+func init() {
+	// A helper's main goroutine stays on the process's main thread: "comm"
+	// names the process (prctl names the calling thread, and /proc/PID/stat
+	// shows the main thread's name), and "leader-exit" ends that very
+	// thread.
+	if os.Getenv(envHelper) == "1" {
+		runtime.LockOSThread()
+	}
+}
+
 // Main runs the helper when this binary was started as one, and returns
 // otherwise. Call it first in TestMain.
 func Main() {
 	if os.Getenv(envHelper) != "1" {
 		return
 	}
-	serve(os.Stdin, os.Stdout)
-	os.Exit(0)
+	sc := bufio.NewScanner(os.Stdin)
+	if !serve(sc, os.Stdout) {
+		os.Exit(0)
+	}
+	// "leader-exit": the other commands are served elsewhere, and this
+	// thread ends with exit(2), not exit_group: the others go on, and
+	// /proc/PID/fd lists nothing from now on. Through Syscall, not
+	// RawSyscall, so the runtime takes this thread's P back.
+	go func() {
+		serve(sc, os.Stdout)
+		os.Exit(0)
+	}()
+	syscall.Syscall(unix.SYS_EXIT, 0, 0, 0)
 }
 
 // Proc is a running helper process.
@@ -215,19 +237,25 @@ func (p *Proc) Exited() bool { return p.cmd.ProcessState != nil }
 // Wait reaps the helper after it was told to exit or was signalled elsewhere.
 func (p *Proc) Wait() error { return p.cmd.Wait() }
 
-func serve(r io.Reader, w io.Writer) {
-	sc := bufio.NewScanner(r)
+// serve answers commands until stdin ends or "exit" (false), or until
+// "leader-exit" (true), which it answers first.
+func serve(sc *bufio.Scanner, w io.Writer) (leaderExit bool) {
 	for sc.Scan() {
 		ans, err := do(strings.Fields(sc.Text()))
 		if err != nil {
 			fmt.Fprintf(w, "err %v\n", err)
 			continue
 		}
-		if ans == "exit" {
-			return
+		switch ans {
+		case "exit":
+			return false
+		case "leader-exit":
+			fmt.Fprintf(w, "ok\n")
+			return true
 		}
 		fmt.Fprintf(w, "ok %s\n", ans)
 	}
+	return false
 }
 
 func do(f []string) (string, error) {
@@ -317,10 +345,68 @@ func do(f []string) (string, error) {
 		return "", loopbackUp()
 	case "pid":
 		return strconv.Itoa(os.Getpid()), nil
+	case "thread-listen":
+		return threadListen(arg(1))
+	case "leader-exit":
+		return "leader-exit", nil
 	case "exit":
 		return "exit", nil
 	}
 	return "", fmt.Errorf("unknown command %q", f[0])
+}
+
+// threadListen starts a thread that unshares its descriptor table
+// (unshare(CLONE_FILES)) and listens on a TCP socket in it, which no other
+// thread's table holds; the thread then blocks for good. It answers
+// "TID FD PORT".
+func threadListen(addr string) (string, error) {
+	sa, err := parseAddr(addr)
+	if err != nil {
+		return "", err
+	}
+	type answer struct {
+		s   string
+		err error
+	}
+	ch := make(chan answer)
+	go func() {
+		// never unlocked: the runtime must not run other goroutines on a
+		// thread with a table of its own
+		runtime.LockOSThread()
+		fail := func(err error) { ch <- answer{err: err}; select {} }
+		if err := unix.Unshare(unix.CLONE_FILES); err != nil {
+			fail(err)
+		}
+		fam := unix.AF_INET
+		if _, ok := sa.(*unix.SockaddrInet6); ok {
+			fam = unix.AF_INET6
+		}
+		fd, err := unix.Socket(fam, unix.SOCK_STREAM, 0)
+		if err != nil {
+			fail(err)
+		}
+		if err := unix.Bind(fd, sa); err != nil {
+			fail(err)
+		}
+		if err := unix.Listen(fd, 16); err != nil {
+			fail(err)
+		}
+		name, err := unix.Getsockname(fd)
+		if err != nil {
+			fail(err)
+		}
+		port := 0
+		switch a := name.(type) {
+		case *unix.SockaddrInet4:
+			port = a.Port
+		case *unix.SockaddrInet6:
+			port = a.Port
+		}
+		ch <- answer{s: fmt.Sprintf("%d %d %d", unix.Gettid(), fd, port)}
+		select {}
+	}()
+	a := <-ch
+	return a.s, a.err
 }
 
 // caught counts the signals "catch" took.

@@ -70,11 +70,13 @@ const (
 	udiagShowName  = 0x01 // UDIAG_SHOW_NAME
 	udiagShowVFS   = 0x02 // UDIAG_SHOW_VFS
 	udiagShowPeer  = 0x04 // UDIAG_SHOW_PEER
+	udiagShowIcons = 0x08 // UDIAG_SHOW_ICONS
 	udiagShowRQLen = 0x10 // UDIAG_SHOW_RQLEN
 	udiagShowUID   = 0x40 // UDIAG_SHOW_UID (Linux 5.3; older kernels ignore the bit)
 
 	unixDiagName  = 0 // UNIX_DIAG_NAME
 	unixDiagPeer  = 2 // UNIX_DIAG_PEER
+	unixDiagIcons = 3 // UNIX_DIAG_ICONS: a listener's pending connections, as the connecting sockets' inodes (u32 each)
 	unixDiagRQLen = 4 // UNIX_DIAG_RQLEN
 	unixDiagUID   = 7 // UNIX_DIAG_UID
 )
@@ -95,6 +97,11 @@ const (
 	tcpListen      = 10
 	tcpClosing     = 11
 	tcpNewSynRecv  = 12
+	// tcpBoundInactive is TCP_BOUND_INACTIVE (Linux 6.5), a pseudo-state
+	// for inet_diag only: its bit in idiag_states asks for the sockets that
+	// are bound and nothing more, which the dump reports as TCP_CLOSE.
+	// Without it a mask of TCPF_CLOSE alone lists none of them.
+	tcpBoundInactive = 13
 )
 
 // Kernel socket types (SOCK_STREAM...), as unix_diag_msg.udiag_type and the
@@ -201,6 +208,9 @@ func stateMask(f *core.Filter, p core.Proto) uint32 {
 				if s == st {
 					m |= 1 << i
 				}
+			}
+			if st == core.Close {
+				m |= 1 << tcpBoundInactive
 			}
 		case core.Unix:
 			switch st {
@@ -340,15 +350,18 @@ func inetDumpRequest(seq uint32, family, proto uint8, states uint32, bytecode []
 	return b
 }
 
+// unixShow is what a unix dump asks the kernel to add to each socket.
+const unixShow = udiagShowName | udiagShowVFS | udiagShowPeer | udiagShowIcons | udiagShowRQLen | udiagShowUID
+
 // unixDumpRequest encodes a SOCK_DIAG_BY_FAMILY dump request (struct
 // unix_diag_req) for AF_UNIX.
 func unixDumpRequest(seq uint32, states uint32) []byte {
 	b := make([]byte, nlmsgHdrLen+unixReqLen)
 	putNlmsghdr(b, uint32(len(b)), sockDiagByFamily, nlmFRequest|nlmFDump, seq)
 	r := b[nlmsgHdrLen:]
-	r[0] = afUnix                                                                                            // sdiag_family
-	hostorder.Native.PutUint32(r[4:], states)                                                                // udiag_states
-	hostorder.Native.PutUint32(r[12:], udiagShowName|udiagShowVFS|udiagShowPeer|udiagShowRQLen|udiagShowUID) // udiag_show
+	r[0] = afUnix                                // sdiag_family
+	hostorder.Native.PutUint32(r[4:], states)    // udiag_states
+	hostorder.Native.PutUint32(r[12:], unixShow) // udiag_show
 	// udiag_ino and udiag_cookie stay zero: a dump ignores them
 	return b
 }
@@ -435,6 +448,9 @@ type diagDecoder struct {
 	netns  uint64
 	slab   []core.Endpoint // Remote endpoints, allocated in chunks
 	keys   []DiagKey       // Keys, likewise
+	// pending maps the inode of a unix socket whose connection is not yet
+	// accepted to the inode of the listener it waits on (UNIX_DIAG_ICONS).
+	pending map[uint64]uint64
 }
 
 // dumpError is an error the kernel reported for a dump: in NLMSG_ERROR, or
@@ -604,7 +620,7 @@ func (d *diagDecoder) inetMsg(m []byte, s *core.Socket) error {
 	s.Type = sockTypeOf(d.proto)
 	s.State = state
 	s.Local = core.Endpoint{Addr: src, Port: sport}
-	if state != core.Listen && state != core.Unconn && (dport != 0 || !dst.IsUnspecified()) {
+	if hasRemote(state, dst, dport) {
 		s.Remote = d.newEndpoint(core.Endpoint{Addr: dst, Port: dport})
 	}
 	s.Key = d.newKey(DiagKey{
@@ -619,8 +635,39 @@ func (d *diagDecoder) inetMsg(m []byte, s *core.Socket) error {
 	s.SendQ = uint64(hostorder.Native.Uint32(m[60:])) // idiag_wqueue
 	s.UID = int64(hostorder.Native.Uint32(m[64:]))    // idiag_uid
 	s.Inode = uint64(hostorder.Native.Uint32(m[68:])) // idiag_inode
+	s.UID = knownUID(s.State, s.UID, s.Inode)
 	s.NetNS = d.netns
 	return nil
+}
+
+// hasRemote reports whether a socket in state st with destination dst:dport
+// has a remote end to show. Listening and unconnected sockets have none, and
+// neither has a TCP socket in CLOSE: one whose connect failed (ECONNREFUSED,
+// a reset, a timeout) keeps the address it tried in inet_daddr, and the
+// dump shows it, but getpeername(2) says ENOTCONN. SYN_SENT keeps its
+// remote: it is the address being connected to, as ss and lsof show it.
+func hasRemote(st core.State, dst netip.Addr, dport uint16) bool {
+	switch st {
+	case core.Listen, core.Unconn, core.Close:
+		return false
+	}
+	return dport != 0 || !dst.IsUnspecified()
+}
+
+// knownUID is the socket's uid as reported, or -1 where the kernel keeps
+// none and reports 0: a TIME_WAIT socket (inet_twsk_diag_fill and
+// /proc/net/tcp's timewait rows print 0), and a SYN_RECV connection that is
+// still a request socket, with no inode (inet_req_diag_fill prints 0;
+// /proc/net/tcp prints its listener's uid, dropped here so both paths
+// agree).
+func knownUID(st core.State, uid int64, inode uint64) int64 {
+	switch {
+	case st == core.TimeWait:
+		return -1
+	case st == core.SynRecv && inode == 0:
+		return -1
+	}
+	return uid
 }
 
 func sockTypeOf(p core.Proto) core.SockType {
@@ -659,6 +706,15 @@ func (d *diagDecoder) unixMsg(m []byte, s *core.Socket) error {
 				return fmt.Errorf("UNIX_DIAG_PEER of %d bytes: %w", len(v), core.ErrParse)
 			}
 			s.PeerInode = uint64(hostorder.Native.Uint32(v))
+		case unixDiagIcons:
+			for ; len(v) >= 4; v = v[4:] {
+				if ino := hostorder.Native.Uint32(v); ino != 0 {
+					if d.pending == nil {
+						d.pending = make(map[uint64]uint64)
+					}
+					d.pending[uint64(ino)] = s.Inode
+				}
+			}
 		case unixDiagRQLen:
 			if len(v) < 8 {
 				return fmt.Errorf("UNIX_DIAG_RQLEN of %d bytes: %w", len(v), core.ErrParse)
@@ -718,8 +774,10 @@ func unixName(v []byte) string {
 }
 
 // resolveUnixPeers names each connected unix socket's peer after the peer's
-// own name, when the peer is in socks.
-func resolveUnixPeers(socks []core.Socket) {
+// own name, when the peer is in socks. A connection not yet accepted has no
+// peer socket yet (the kernel's end is an embryo with no inode): its remote
+// is the listener it waits on, from pending (see diagDecoder).
+func resolveUnixPeers(socks []core.Socket, pending map[uint64]uint64) {
 	names := make(map[uint64]string)
 	for i := range socks {
 		if s := &socks[i]; s.Proto == core.Unix && s.Local.Path != "" {
@@ -727,8 +785,15 @@ func resolveUnixPeers(socks []core.Socket) {
 		}
 	}
 	for i := range socks {
-		if s := &socks[i]; s.Proto == core.Unix && s.Remote != nil && s.PeerInode != 0 {
+		s := &socks[i]
+		if s.Proto != core.Unix {
+			continue
+		}
+		switch {
+		case s.Remote != nil && s.PeerInode != 0:
 			s.Remote.Path = names[s.PeerInode]
+		case s.Remote == nil && s.State == core.Connected && pending[s.Inode] != 0:
+			s.Remote = &core.Endpoint{Path: names[pending[s.Inode]]}
 		}
 	}
 }

@@ -207,20 +207,21 @@ func (c *diagConn) inetDump(f *core.Filter, t procTable, netns uint64, out *sock
 }
 
 // unixDump lists the unix sockets; their peers' names are for the caller
-// to fill in (resolveUnixPeers) once they are in one slice.
-func (c *diagConn) unixDump(f *core.Filter, t procTable, netns uint64, out *sockChunks) error {
+// to fill in (resolveUnixPeers) once they are in one slice, with pending:
+// the connections not yet accepted and the listeners they wait on.
+func (c *diagConn) unixDump(f *core.Filter, t procTable, netns uint64, out *sockChunks) (pending map[uint64]uint64, err error) {
 	states := stateMask(f, core.Unix)
 	if states == 0 {
-		return nil
+		return nil, nil
 	}
 	seq := atomic.AddUint32(&diagSeq, 1)
 	d := diagDecoder{seq: seq, unix: true, netns: netns}
 	n := out.len()
 	if err := c.dump(&d, unixDumpRequest(seq, states), out); err != nil {
 		out.truncate(n)
-		return t.dumpErr(err)
+		return nil, t.dumpErr(err)
 	}
-	return nil
+	return d.pending, nil
 }
 
 // dumpErr names the table in a dump's error, and turns a kernel errno into a

@@ -121,11 +121,11 @@ func TestDecodeInetDiag(t *testing.T) {
 		{"tcp time-wait", core.TCP,
 			inetMsgFields{family: afInet, state: tcpTimeWait, timer: 3, sport: 40694, dport: 80, src: "192.0.2.2", dst: "203.0.113.80", expires: 59000},
 			core.Socket{Proto: core.TCP, Family: core.Inet, Type: core.Stream, State: core.TimeWait, Local: ep("192.0.2.2", 40694),
-				Remote: epp("203.0.113.80", 80), Timer: core.TimerTimeWait, Expires: 59 * time.Second, Key: &DiagKey{}}},
+				Remote: epp("203.0.113.80", 80), Timer: core.TimerTimeWait, Expires: 59 * time.Second, Key: &DiagKey{}, UID: -1}},
 		{"tcp request socket", core.TCP,
 			inetMsgFields{family: afInet6, state: tcpNewSynRecv, timer: 1, sport: 22, dport: 5555, src: "2001:db8::1", dst: "2001:db8::2", expires: 900},
 			core.Socket{Proto: core.TCP, Family: core.Inet6, Type: core.Stream, State: core.SynRecv, Local: ep("2001:db8::1", 22),
-				Remote: epp("2001:db8::2", 5555), Timer: core.TimerRetrans, Expires: 900 * time.Millisecond, Key: &DiagKey{}}},
+				Remote: epp("2001:db8::2", 5555), Timer: core.TimerRetrans, Expires: 900 * time.Millisecond, Key: &DiagKey{}, UID: -1}},
 		{"tcp close, never connected", core.TCP,
 			inetMsgFields{family: afInet, state: tcpClose, src: "0.0.0.0", dst: "0.0.0.0", expires: 77},
 			core.Socket{Proto: core.TCP, Family: core.Inet, Type: core.Stream, State: core.Close, Local: ep("0.0.0.0", 0), Key: &DiagKey{}}},
@@ -234,7 +234,7 @@ func TestDecodeUnixDiag(t *testing.T) {
 	if err != nil || !fin {
 		t.Fatalf("decode: done %v, err %v", fin, err)
 	}
-	resolveUnixPeers(got)
+	resolveUnixPeers(got, d.pending)
 	u := func(typ core.SockType, st core.State, ino uint64, path string, peer uint64, peerPath string) core.Socket {
 		s := core.Socket{Proto: core.Unix, Family: core.Local, Type: typ, State: st, Local: core.Endpoint{Path: path},
 			Inode: ino, UID: -1, NetNS: 1, PeerInode: peer, Key: &DiagKey{Cookie: ino - 99}}
@@ -289,6 +289,7 @@ func TestStateMask(t *testing.T) {
 		{core.TCP, nil, all},
 		{core.TCP, []core.State{core.Listen}, 1 << 10},
 		{core.TCP, []core.State{core.SynRecv, core.TimeWait}, 1<<3 | 1<<12 | 1<<6},
+		{core.TCP, []core.State{core.Close}, 1<<7 | 1<<13}, // TCP_BOUND_INACTIVE: the bound-only sockets
 		{core.TCP, []core.State{core.Unconn}, 0},
 		{core.UDP, []core.State{core.Established}, 1 << 1},
 		{core.UDP, []core.State{core.Unconn}, all &^ (1 << 1)},
@@ -485,7 +486,7 @@ func fuzzDecode(t *testing.T, d *diagDecoder, b []byte) {
 	if err != nil && !errors.Is(err, core.ErrParse) && !errors.As(err, &de) {
 		t.Fatalf("error neither ErrParse nor from the kernel: %v", err)
 	}
-	resolveUnixPeers(socks)
+	resolveUnixPeers(socks, nil)
 	for _, s := range socks {
 		if s.State == "" || s.Type == "" || s.Proto == "" {
 			t.Fatalf("half-filled socket %+v", s)

@@ -19,6 +19,11 @@ type Namespace struct {
 	PID       int    // a member process, 0 if none (a named namespace nobody is in)
 	Container string // "docker://id"... from a member's cgroup, "" if none
 	Self      bool   // gosof's own namespace
+	// Unreadable says why the namespace cannot be read at all: a file under
+	// /run/netns that is not (or no longer) a namespace, as one is for a
+	// moment while `ip netns add` or `ip netns del` runs. Its Sockets list
+	// nothing and say so in a note.
+	Unreadable string
 
 	pin *os.File // keeps the namespace alive and reachable (see Pin)
 }
@@ -27,7 +32,7 @@ type Namespace struct {
 // that it stays reachable after its last process exits (kill checks the
 // port again afterwards) and its PID cannot be recycled under us.
 func (ns *Namespace) Pin() error {
-	if ns.Self || ns.pin != nil || ns.Path == "" {
+	if ns.Self || ns.pin != nil || ns.Path == "" || ns.Unreadable != "" {
 		return nil
 	}
 	f, err := os.Open(ns.Path)

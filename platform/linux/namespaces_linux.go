@@ -52,6 +52,7 @@ func Namespaces(fs FS) ([]Namespace, error) {
 			byIno[ino] = &Namespace{Inode: ino, Path: fs.Path(strconv.Itoa(int(pid)), "ns", "net"), PID: int(pid)}
 		}
 	}
+	var broken []Namespace
 	for _, dir := range netnsDirs {
 		entries, _ := os.ReadDir(dir)
 		for _, e := range entries {
@@ -59,6 +60,13 @@ func Namespaces(fs FS) ([]Namespace, error) {
 			ino, err := nsInodeOf(p)
 			if err != nil {
 				continue // a stale file whose mount is gone
+			}
+			if !isNsfs(p) {
+				// `ip netns add` creates the file, then bind-mounts the
+				// namespace on it; `ip netns del` unmounts, then removes it
+				broken = append(broken, Namespace{Name: e.Name(), Path: p,
+					Unreadable: p + " is not a network namespace (being created or deleted?)"})
+				continue
 			}
 			ns := byIno[ino]
 			if ns == nil {
@@ -82,11 +90,24 @@ func Namespaces(fs FS) ([]Namespace, error) {
 		}
 		out = append(out, *ns)
 	}
+	named := make(map[string]bool, len(out))
+	for _, ns := range out {
+		named[ns.Name] = true
+	}
+	for _, b := range broken {
+		if !named[b.Name] {
+			out = append(out, b)
+		}
+	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := &out[i], &out[j]
 		switch {
 		case a.Self != b.Self:
 			return a.Self
+		case (a.Unreadable != "") != (b.Unreadable != ""):
+			return a.Unreadable == ""
+		case a.Unreadable != "":
+			return a.Name < b.Name
 		}
 		return a.Inode < b.Inode
 	})
@@ -140,6 +161,19 @@ func FindNamespace(fs FS, all []Namespace, spec string) (Namespace, error) {
 		}
 	}
 	return Namespace{}, core.Usagef("--netns %q: no such name under /run/netns", spec)
+}
+
+// isNsfs reports whether path is a namespace file (on nsfs), not a plain
+// file that only waits for, or has lost, its bind mount.
+func isNsfs(path string) bool {
+	var st unix.Statfs_t
+	return unix.Statfs(path, &st) == nil && st.Type == unix.NSFS_MAGIC
+}
+
+// NetNSInode is the inode of the network namespace of process pid ("self"
+// for gosof's own).
+func NetNSInode(fs FS, pid string) (uint64, error) {
+	return nsInodeOf(fs.Path(pid, "ns", "net"))
 }
 
 // nsInodeOf is the namespace inode a /proc/PID/ns/net link or an nsfs bind

@@ -3,9 +3,13 @@ package linux
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/internal/testhelper"
@@ -93,4 +97,143 @@ func TestNamespacesAndForeignSockets(t *testing.T) {
 		t.Error("FindNamespace of an unknown name did not fail")
 	}
 	_ = fd
+}
+
+// namedNetns creates a network namespace no process is in, bind-mounted at
+// /run/netns/NAME as `ip netns add` does, and removes it when the test ends.
+func namedNetns(t *testing.T, name string) string {
+	t.Helper()
+	if err := os.MkdirAll("/run/netns", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := "/run/netns/" + name
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	t.Cleanup(func() { os.Remove(path) })
+	errc := make(chan error)
+	go func() {
+		// The thread goes back to its namespace afterwards; if it cannot,
+		// it stays locked and the runtime ends it with this goroutine.
+		runtime.LockOSThread()
+		orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			errc <- err
+			return
+		}
+		defer unix.Close(orig)
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			errc <- err
+			return
+		}
+		merr := unix.Mount("/proc/thread-self/ns/net", path, "", unix.MS_BIND, "")
+		if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
+			errc <- err
+			return
+		}
+		runtime.UnlockOSThread()
+		errc <- merr
+	}()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Unmount(path, unix.MNT_DETACH) })
+	return path
+}
+
+// TestEmptyNamespace: a named namespace with no processes is read through
+// netlink; what netlink cannot dump there is said in a note, not an error.
+func TestEmptyNamespace(t *testing.T) {
+	needRoot(t)
+	name := fmt.Sprintf("gosof-h13-empty-%d", os.Getpid())
+	path := namedNetns(t, name)
+	var lfd int
+	var port uint16
+	err := InNamespace(path, func() error {
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		lfd = fd
+		if err := unix.Bind(fd, &unix.SockaddrInet4{}); err != nil {
+			return err
+		}
+		if err := unix.Listen(fd, 1); err != nil {
+			return err
+		}
+		sa, err := unix.Getsockname(fd)
+		port = uint16(sa.(*unix.SockaddrInet4).Port)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(lfd)
+	all, err := Namespaces(DefaultFS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(all, func(ns Namespace) bool { return ns.Name == name })
+	if i < 0 || all[i].PID != 0 || all[i].Unreadable != "" {
+		t.Fatalf("namespace %s: %+v in %+v", name, all[i:], all)
+	}
+	for _, lenient := range []bool{false, true} {
+		s := &Sockets{FS: DefaultFS(), NS: &all[i], Lenient: lenient}
+		socks, err := s.Sockets(nil) // every protocol, raw too
+		if err != nil {
+			t.Fatalf("lenient %v: %v", lenient, err)
+		}
+		var got []string
+		for _, so := range socks {
+			got = append(got, fmt.Sprintf("%s %s %s:%d %s", so.Proto, so.State, so.Local.Addr, so.Local.Port, so.NetNSName))
+		}
+		want := []string{fmt.Sprintf("tcp LISTEN 0.0.0.0:%d %s", port, name)}
+		if !slices.Equal(got, want) {
+			t.Errorf("lenient %v: sockets %v, want %v", lenient, got, want)
+		}
+		for _, n := range s.Notes() {
+			if !strings.Contains(n, "network namespace "+name+": the kernel would not dump its ") {
+				t.Errorf("note %q", n)
+			}
+		}
+	}
+}
+
+// TestHalfNamespace: a plain file under /run/netns (ip netns add/del
+// between its steps) is skipped with a note, by --netns NAME and -A alike.
+func TestHalfNamespace(t *testing.T) {
+	needRoot(t)
+	if err := os.MkdirAll("/run/netns", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("gosof-h13-half-%d", os.Getpid())
+	path := "/run/netns/" + name
+	if err := os.WriteFile(path, nil, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(path) })
+	all, err := Namespaces(DefaultFS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := FindNamespace(DefaultFS(), all, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all[len(all)-1].Name != name && !slices.ContainsFunc(all, func(n Namespace) bool { return n.Name == name && n.Unreadable != "" }) {
+		t.Errorf("namespaces %+v lack the half one", all)
+	}
+	for _, lenient := range []bool{false, true} {
+		s := &Sockets{FS: DefaultFS(), NS: &ns, Lenient: lenient}
+		socks, err := s.Sockets(nil)
+		if err != nil || len(socks) != 0 {
+			t.Errorf("lenient %v: %d sockets, %v", lenient, len(socks), err)
+		}
+		want := []string{path + " is not a network namespace (being created or deleted?): skipped"}
+		if !slices.Equal(s.Notes(), want) {
+			t.Errorf("notes %q, want %q", s.Notes(), want)
+		}
+	}
 }

@@ -45,6 +45,11 @@ func scope(pids []int) []int32 {
 type Holder struct {
 	Inode   uint64
 	PID, FD int32
+	// TID is set when the descriptor is in a table of one thread's own,
+	// not the process's: the thread called unshare(CLONE_FILES), or the
+	// main thread exited and /proc/PID/fd is empty. FD is then a
+	// descriptor of that thread's table.
+	TID int32
 }
 
 // AttachOwners implements core.OwnerSource: every process holding one of
@@ -164,7 +169,7 @@ func attach(socks []core.Socket, index map[uint64]int32, holders []Holder) {
 	}
 	for i, h := range holders {
 		s := &socks[at[i]]
-		s.Owners = append(s.Owners, core.Owner{PID: int(h.PID), FD: int(h.FD)})
+		s.Owners = append(s.Owners, core.Owner{PID: int(h.PID), FD: int(h.FD), TID: int(h.TID)})
 	}
 }
 
@@ -266,28 +271,48 @@ type fdScanner struct {
 	dirents []byte
 	link    []byte
 	path    []byte
+	tasks   []byte  // getdents of /proc/PID/task
+	tids    []int32 // threads of the process being scanned
+	reps    []int32 // threads whose own descriptor tables were scanned
+	seen    map[Holder]bool
 }
 
 func newFDScanner() *fdScanner {
-	return &fdScanner{dirents: make([]byte, 32<<10), link: make([]byte, 64), path: make([]byte, 0, 24)}
+	return &fdScanner{dirents: make([]byte, 32<<10), link: make([]byte, 64), path: make([]byte, 0, 40)}
 }
 
 // scanPID appends pid's socket descriptors that want accepts to out, and
 // reports whether the process could not be inspected for lack of permission.
+// Descriptors in a thread's own table (see Holder.TID) are found too.
 func (sc *fdScanner) scanPID(procfd int, pid int32, want func(uint64) bool, out *[]Holder) (denied bool) {
+	start := len(*out)
 	sc.path = append(strconv.AppendInt(sc.path[:0], int64(pid), 10), "/fd\x00"...)
+	opened, denied := sc.scanFDDir(procfd, pid, 0, want, out)
+	if denied || !opened {
+		return denied
+	}
+	sc.scanThreads(procfd, pid, start, want, out)
+	return false
+}
+
+// scanFDDir appends the socket descriptors of the fd directory named by
+// sc.path (relative to procfd) that want accepts, as held by pid through
+// thread tid's table (0: the process's own). opened is false when the
+// directory could not be opened or read, denied when that was for lack
+// of permission.
+func (sc *fdScanner) scanFDDir(procfd int, pid, tid int32, want func(uint64) bool, out *[]Holder) (opened, denied bool) {
 	dirfd, err := openat(procfd, &sc.path[0], unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC)
 	if err != nil {
-		return sysfile.Sentinel(err) == core.ErrPermission
+		return false, sysfile.Sentinel(err) == core.ErrPermission
 	}
 	defer closeRaw(dirfd)
 	for {
 		n, err := getdents(dirfd, sc.dirents)
 		if err != nil {
-			return denied || sysfile.Sentinel(err) == core.ErrPermission
+			return false, denied || sysfile.Sentinel(err) == core.ErrPermission
 		}
 		if n <= 0 {
-			return denied
+			return true, denied
 		}
 		walkDirents(sc.dirents[:n], func(name []byte) {
 			fd, ok := atoiBytes(name)
@@ -305,9 +330,109 @@ func (sc *fdScanner) scanPID(procfd int, pid int32, want func(uint64) bool, out 
 				return
 			}
 			if ino, ok := socketInode(sc.link[:k]); ok && want(ino) {
-				*out = append(*out, Holder{Inode: ino, PID: pid, FD: int32(fd)})
+				h := Holder{Inode: ino, PID: pid, FD: int32(fd)}
+				if tid != 0 {
+					// a thread's table starts as a copy of the process's:
+					// what it shares under the same number is listed once
+					if sc.seen[h] {
+						return
+					}
+					h.TID = tid
+				}
+				*out = append(*out, h)
 			}
 		})
+	}
+}
+
+// kcmpFiles is KCMP_FILES (linux/kcmp.h): do two tasks share one
+// descriptor table.
+const kcmpFiles = 2
+
+// sameFiles reports whether tasks a and b share one descriptor table, by
+// kcmp(2); known is false when the kernel would not say (no kcmp, or not
+// permitted), and the caller then scans b's table and lets the
+// duplicates go.
+func sameFiles(a, b int32) (same, known bool) {
+	r, _, e := unix.RawSyscall6(unix.SYS_KCMP, uintptr(a), uintptr(b), kcmpFiles, 0, 0, 0)
+	if e != 0 {
+		return false, false
+	}
+	return r == 0, true
+}
+
+// scanThreads finds the descriptor tables of pid that are not the
+// process's own: a thread that called unshare(CLONE_FILES) has one, and
+// when the main thread has exited /proc/PID/fd lists nothing (its table is
+// gone) while the other threads still hold theirs. A single-threaded
+// process costs one fstatat: the link count of /proc/PID/task is 2 plus
+// the number of threads (proc_task_getattr). Otherwise each thread costs a
+// kcmp(KCMP_FILES) against the process, and its /proc/PID/task/TID/fd is
+// read only when its table is one not seen yet. out[start:] are the
+// holders found in the process's own table.
+func (sc *fdScanner) scanThreads(procfd int, pid int32, start int, want func(uint64) bool, out *[]Holder) {
+	pidPath := strconv.AppendInt(sc.path[:0], int64(pid), 10)
+	task := string(append(pidPath, "/task"...))
+	var st unix.Stat_t
+	if err := unix.Fstatat(procfd, task, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil || st.Nlink <= 3 {
+		return
+	}
+	sc.path = append(sc.path[:0], task...)
+	sc.path = append(sc.path, 0)
+	taskfd, err := openat(procfd, &sc.path[0], unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC)
+	if err != nil {
+		return
+	}
+	sc.tids = sc.tids[:0]
+	if sc.tasks == nil {
+		sc.tasks = make([]byte, 8<<10)
+	}
+	for {
+		n, err := getdents(taskfd, sc.tasks)
+		if err != nil || n <= 0 {
+			break
+		}
+		walkDirents(sc.tasks[:n], func(name []byte) {
+			if tid, ok := atoiBytes(name); ok && tid > 0 && int32(tid) != pid {
+				sc.tids = append(sc.tids, int32(tid))
+			}
+		})
+	}
+	closeRaw(taskfd)
+	sc.reps = sc.reps[:0]
+	for _, tid := range sc.tids {
+		if same, known := sameFiles(pid, tid); same && known {
+			continue
+		}
+		dup := false
+		for _, r := range sc.reps {
+			if same, known := sameFiles(r, tid); same && known {
+				dup = true
+				break
+			}
+		}
+		if dup {
+			continue
+		}
+		if len(sc.reps) == 0 {
+			if sc.seen == nil {
+				sc.seen = make(map[Holder]bool)
+			}
+			for k := range sc.seen {
+				delete(sc.seen, k)
+			}
+			for _, h := range (*out)[start:] {
+				sc.seen[h] = true
+			}
+		}
+		sc.reps = append(sc.reps, tid)
+		first := len(*out)
+		sc.path = append(strconv.AppendInt(append(append(sc.path[:0], task...), '/'), int64(tid), 10), "/fd\x00"...)
+		sc.scanFDDir(procfd, pid, tid, want, out)
+		for _, h := range (*out)[first:] {
+			h.TID = 0
+			sc.seen[h] = true
+		}
 	}
 }
 

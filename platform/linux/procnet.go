@@ -44,9 +44,12 @@ func parseProcNetInet(b []byte, order binary.ByteOrder, proto core.Proto, family
 	return appendProcNetInet(nil, b, order, proto, family, 0, nil)
 }
 
-// parseProcNetUnix parses /proc/net/unix.
+// parseProcNetUnix parses /proc/net/unix. With nothing to check its rows
+// against, a row that could be the end of a socket name before it is kept
+// unless its inode is listed twice.
 func parseProcNetUnix(b []byte) ([]core.Socket, error) {
-	return appendProcNetUnix(nil, b, 0, nil)
+	socks, _, err := appendProcNetUnix(nil, b, 0, nil, nil)
+	return socks, err
 }
 
 // lines calls fn for each line of b after the header, with 1-based line
@@ -200,7 +203,7 @@ func appendProcNetInet(out []core.Socket, b []byte, order binary.ByteOrder, prot
 			return fmt.Errorf("line %d: %q: %s: %w", n, line, what, core.ErrParse)
 		}
 		s.NetNS = netns
-		if s.State != core.Listen && s.State != core.Unconn && (remote.Port != 0 || !remote.Addr.IsUnspecified()) {
+		if hasRemote(s.State, remote.Addr, remote.Port) {
 			if len(slab) == cap(slab) {
 				slab = make([]core.Endpoint, 0, 256)
 			}
@@ -268,7 +271,7 @@ func procInetLine(line []byte, bigEndian bool, proto core.Proto, family core.Fam
 		State:  state,
 		Local:  local,
 		Inode:  inode,
-		UID:    int64(uid),
+		UID:    knownUID(state, int64(uid), inode),
 		RecvQ:  rx,
 		SendQ:  tx,
 		Timer:  inetTimer(uint8(tr)),
@@ -279,32 +282,138 @@ func procInetLine(line []byte, bigEndian bool, proto core.Proto, family core.Fam
 	return s, remote, ""
 }
 
-// appendProcNetUnix parses /proc/net/unix and appends the sockets f can
-// match to out. Its lines are
+// unixNameMax bounds the name /proc/net/unix prints for a socket: sun_path
+// is 108 bytes (UNIX_PATH_MAX, linux/un.h).
+const unixNameMax = 108
+
+// unixRow is one socket row of /proc/net/unix.
+type unixRow struct {
+	s     core.Socket
+	path  []byte
+	line  []byte
+	after int  // the named row whose name this row could be the end of, -1 if none
+	drop  bool // not a socket: an embryo, or text from another socket's name
+}
+
+// parseUnixRows reads the rows of /proc/net/unix. Its lines are
 //
 //	Num: RefCount Protocol Flags Type St Inode[ Path]
 //
 // with Path printed raw: a name with a newline in it continues on the next
-// line, which is then taken as part of the previous socket's path.
-func appendProcNetUnix(out []core.Socket, b []byte, netns uint64, f *core.Filter) ([]core.Socket, error) {
-	var slab []core.Endpoint
-	var prevPath []byte // path of the line before, for names holding '\n'
-	out = growSockets(out, bytes.Count(b, []byte{'\n'}))
-	prevKept := false
+// line. A line that is not a row is taken as part of the previous row's
+// name; a line that is a row, but close enough after a named row to fit in
+// that name, is marked (after) for resolveUnixRows to check, since a name
+// can hold a whole forged row.
+func parseUnixRows(b []byte) ([]unixRow, error) {
+	var rows []unixRow
+	last := -1 // the row the next line may continue
 	err := lines(b, "Num", func(n int, line []byte) error {
 		s, path, err := procUnixLine(line)
 		if err != nil {
-			if len(prevPath) > 0 {
-				prevPath = append(append(prevPath, '\n'), line...)
-				if prevKept {
-					out[len(out)-1].Local.Path = string(prevPath)
-				}
+			if last >= 0 && len(rows[last].path) > 0 {
+				r := &rows[last]
+				r.path = append(append(r.path, '\n'), line...)
 				return nil
 			}
 			return fmt.Errorf("line %d: %q: %s: %w", n, line, err, core.ErrParse)
 		}
-		prevPath = append(prevPath[:0], path...)
-		s.Local.Path = string(path)
+		r := unixRow{s: s, path: path, line: line, after: -1}
+		if last >= 0 {
+			if p := &rows[last]; len(p.path) > 0 && len(p.path)+1+len(line) <= unixNameMax {
+				r.after = last
+			}
+		}
+		rows = append(rows, r)
+		last = len(rows) - 1
+		return nil
+	})
+	return rows, err
+}
+
+// resolveUnixRows drops the rows that are not sockets: embryos (the server
+// end of a connection not yet accepted, inode 0, which sock_diag does not
+// list either), and rows that are really the end of the name before them.
+// A marked row is such text when its inode is listed twice, or when
+// exists, given the marked inodes, says which are real, and that the list
+// is complete (checked), and this one is not in it.
+// unchecked counts the marked rows that could not be checked.
+func resolveUnixRows(rows []unixRow, exists func([]uint64) (map[uint64]bool, bool)) (unchecked int) {
+	count := make(map[uint64]int)
+	listeners := make(map[string]bool)
+	var marked []uint64
+	for i := range rows {
+		r := &rows[i]
+		count[r.s.Inode]++
+		if r.s.State == core.Listen && len(r.path) > 0 {
+			listeners[string(r.path)] = true
+		}
+		if r.after >= 0 && r.s.Inode != 0 {
+			marked = append(marked, r.s.Inode)
+		}
+	}
+	var real map[uint64]bool
+	checked := false
+	if len(marked) > 0 && exists != nil {
+		real, checked = exists(marked)
+	}
+	into := make(map[int]int) // merged row -> the row whose name it is part of
+	for i := range rows {
+		r := &rows[i]
+		if r.after < 0 {
+			if r.s.Inode == 0 {
+				r.drop = true
+			}
+			continue
+		}
+		p := r.after
+		if q, ok := into[p]; ok {
+			p = q
+		}
+		var forged bool
+		switch {
+		case r.s.Inode == 0:
+			// an embryo carries its listener's name; anything else is text
+			forged = !listeners[string(r.path)]
+			r.drop = true
+		case count[r.s.Inode] > 1:
+			forged = true
+		case real[r.s.Inode]:
+			// a socket the kernel or a process has: real
+		case checked:
+			forged = true
+		default:
+			unchecked++
+		}
+		if forged {
+			rows[p].path = append(append(rows[p].path, '\n'), r.line...)
+			r.drop = true
+			into[i] = p
+		}
+	}
+	return unchecked
+}
+
+// appendProcNetUnix parses /proc/net/unix and appends the sockets f can
+// match to out; see parseUnixRows and resolveUnixRows.
+func appendProcNetUnix(out []core.Socket, b []byte, netns uint64, f *core.Filter, exists func([]uint64) (map[uint64]bool, bool)) ([]core.Socket, int, error) {
+	rows, err := parseUnixRows(b)
+	if err != nil {
+		return out, 0, err
+	}
+	unchecked := resolveUnixRows(rows, exists)
+	var slab []core.Endpoint
+	if cap(out)-len(out) < len(rows) {
+		grown := make([]core.Socket, len(out), len(out)+len(rows))
+		copy(grown, out)
+		out = grown
+	}
+	for i := range rows {
+		r := &rows[i]
+		if r.drop {
+			continue
+		}
+		s := r.s
+		s.Local.Path = string(r.path)
 		s.NetNS = netns
 		if s.State == core.Connected {
 			// /proc/net/unix does not tell the peer
@@ -314,13 +423,11 @@ func appendProcNetUnix(out []core.Socket, b []byte, netns uint64, f *core.Filter
 			slab = append(slab, core.Endpoint{})
 			s.Remote = &slab[len(slab)-1]
 		}
-		prevKept = f == nil || f.MatchSocket(&s)
-		if prevKept {
+		if f == nil || f.MatchSocket(&s) {
 			out = append(out, s)
 		}
-		return nil
-	})
-	return out, err
+	}
+	return out, unchecked, nil
 }
 
 // procUnixLine parses one socket line of /proc/net/unix.

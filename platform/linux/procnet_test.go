@@ -42,7 +42,7 @@ func procnetWant() []core.Socket {
 		with(tcp(core.Inet, core.Established, ep("127.0.0.1", 8080), epp("127.0.0.1", 51422), 1002, 1000), func(s *core.Socket) {
 			s.SendQ, s.RecvQ, s.Timer, s.Expires = 0x10, 0x20, core.TimerKeepalive, 15*time.Second
 		}),
-		with(tcp(core.Inet, core.TimeWait, ep("192.0.2.2", 40694), epp("203.0.113.80", 80), 0, 0), func(s *core.Socket) {
+		with(tcp(core.Inet, core.TimeWait, ep("192.0.2.2", 40694), epp("203.0.113.80", 80), 0, -1), func(s *core.Socket) {
 			s.Timer, s.Expires = core.TimerTimeWait, 45*time.Second
 		}),
 		with(tcp(core.Inet, core.SynSent, ep("10.1.2.3", 33000), epp("10.9.8.7", 443), 1003, 1000), func(s *core.Socket) {

@@ -28,6 +28,11 @@ func parseStat(b []byte) (procStat, error) {
 	if len(f) < 20 || len(f[0]) != 1 {
 		return procStat{}, fmt.Errorf("stat %q: %d fields after the command name, want at least 20: %w", clip(b), len(f), core.ErrParse)
 	}
+	// The state is one letter (task_state_array: R S D T t X Z P I, and
+	// older kernels' x K W); anything else, a NUL say, is no stat line.
+	if c := f[0][0]; !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z') {
+		return procStat{}, fmt.Errorf("stat %q: state %q is not a letter: %w", clip(b), f[0], core.ErrParse)
+	}
 	start, err := strconv.ParseUint(string(f[19]), 10, 64)
 	if err != nil {
 		return procStat{}, fmt.Errorf("stat %q: starttime %q: %w", clip(b), f[19], core.ErrParse)

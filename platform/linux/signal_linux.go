@@ -55,10 +55,19 @@ func (s *Signaller) same(p *core.Process) error {
 		return fmt.Errorf("process %d: the pid now belongs to a process started at tick %d, not %d: %w",
 			p.PID, st.Start, p.Start, core.ErrGone)
 	}
-	if st.exited() {
+	if st.exited() && !s.othersAlive(p.PID) {
 		return fmt.Errorf("process %d: has exited (state %c): %w", p.PID, st.State, core.ErrGone)
 	}
 	return nil
+}
+
+// othersAlive reports whether threads of pid live on after its main thread
+// exited: /proc/PID/stat then says zombie, but the process still holds its
+// descriptors and takes signals. The link count of /proc/PID/task is 2 plus
+// the thread count, which counts the zombie main thread too.
+func (s *Signaller) othersAlive(pid int) bool {
+	var st unix.Stat_t
+	return unix.Stat(s.FS.Path(strconv.Itoa(pid), "task"), &st) == nil && st.Nlink > 3
 }
 
 // Pin implements core.Signaller.

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/gosof/gosof/core"
@@ -25,6 +26,9 @@ type Sockets struct {
 	// NS, when set, reads that network namespace (--netns, --all-netns)
 	// instead of gosof's own, and labels every socket with it.
 	NS *Namespace
+	// Lenient (--all-netns) makes a namespace that cannot be read at all
+	// list nothing, with a note, instead of failing the whole listing.
+	Lenient bool
 
 	notes []string
 	// destroy is the sock_diag socket Destroy reuses.
@@ -53,7 +57,7 @@ func (s *Sockets) procNetPath(name string) (string, error) {
 		return s.FS.Path("net", name), nil
 	}
 	if s.NS.PID == 0 {
-		return "", fmt.Errorf("network namespace %s has no processes, so it has no /proc/PID/net; reading it needs root or CAP_SYS_ADMIN: %w", s.NS.Label(), core.ErrPermission)
+		return "", fmt.Errorf("network namespace %s has no processes, so it has no /proc/PID/net to read; netlink (without --proc-net) reads it, as root or with CAP_SYS_ADMIN: %w", s.NS.Label(), core.ErrPermission)
 	}
 	return s.FS.Path(strconv.Itoa(s.NS.PID), "net", name), nil
 }
@@ -101,8 +105,12 @@ func (t procTable) wanted(f *core.Filter) bool {
 // Sockets implements core.SocketSource. It may return sockets f does not
 // match (the kernel's filter is coarser than core's), never fewer.
 func (s *Sockets) Sockets(f *core.Filter) ([]core.Socket, error) {
+	if s.NS != nil && s.NS.Unreadable != "" {
+		s.notes = append(s.notes, s.NS.Unreadable+": skipped")
+		return nil, nil
+	}
 	if s.ProcNetOnly {
-		return s.ProcNet(f)
+		return s.lenient(s.ProcNet(f))
 	}
 	socks, failed, err := s.netlink(f)
 	if err != nil && failed == nil {
@@ -112,19 +120,43 @@ func (s *Sockets) Sockets(f *core.Filter) ([]core.Socket, error) {
 				if errors.Is(err, core.ErrPermission) {
 					why = "that needs root or CAP_SYS_ADMIN"
 				}
+				if s.NS.PID == 0 {
+					err = fmt.Errorf("cannot join network namespace %s (%s), and it has no processes whose /proc/PID/net could be read instead: %w", s.NS.Label(), why, core.ErrPermission)
+					return s.lenient(nil, err)
+				}
 				s.notes = append(s.notes, fmt.Sprintf("cannot join network namespace %s (%s); read /proc/%d/net instead", s.NS.Label(), why, s.NS.PID))
 			}
-			return s.ProcNet(f)
+			return s.lenient(s.ProcNet(f))
 		}
 		return nil, err
 	}
 	netns := s.netns()
+	var unread []string
 	for _, t := range failed {
+		if s.foreign() && s.NS.PID == 0 {
+			// no member process, so no /proc/PID/net to fall back on
+			unread = append(unread, t.name)
+			continue
+		}
 		if socks, err = s.procNetTable(t, f, netns, socks); err != nil {
 			return nil, err
 		}
 	}
+	if len(unread) > 0 {
+		s.notes = append(s.notes, fmt.Sprintf("network namespace %s: the kernel would not dump its %s sockets through netlink, "+
+			"and it has no processes whose /proc/PID/net could be read instead: those are not listed", s.NS.Label(), strings.Join(unread, ", ")))
+	}
 	return s.label(socks), nil
+}
+
+// lenient passes a listing through, except that with Lenient set a
+// namespace that could not be read lists nothing and says why in a note.
+func (s *Sockets) lenient(socks []core.Socket, err error) ([]core.Socket, error) {
+	if err != nil && s.Lenient && s.foreign() {
+		s.notes = append(s.notes, fmt.Sprintf("network namespace %s skipped: %v", s.NS.Label(), err))
+		return nil, nil
+	}
+	return socks, err
 }
 
 // ProcNet lists the sockets f can match from /proc/net alone.
@@ -158,7 +190,12 @@ func (s *Sockets) procNetTable(t procTable, f *core.Filter, netns uint64, out []
 		return out, err
 	}
 	if t.proto == core.Unix {
-		out, err = appendProcNetUnix(out, b, netns, f)
+		var unchecked int
+		out, unchecked, err = appendProcNetUnix(out, b, netns, f, s.unixInodesExist)
+		if unchecked > 0 {
+			s.notes = append(s.notes, fmt.Sprintf("%s: %d rows could be part of the name before them (a name may hold newlines) "+
+				"and could not be checked; run as root, or without --proc-net, to read them exactly", path, unchecked))
+		}
 	} else {
 		order := s.Order
 		if order == nil {

@@ -1,6 +1,10 @@
 package linux
 
-import "github.com/gosof/gosof/core"
+import (
+	"path/filepath"
+
+	"github.com/gosof/gosof/core"
+)
 
 // openDiagFn opens the NETLINK_SOCK_DIAG socket; tests replace it to play a
 // kernel that refuses netlink.
@@ -27,6 +31,7 @@ func (s *Sockets) netlink(f *core.Filter) (socks []core.Socket, failed []procTab
 	var errs []error
 	out := sockChunks{hint: s.sizeHint(f)}
 	unixFrom, unixTo := 0, 0
+	var pending map[uint64]uint64
 	for _, t := range procTables {
 		if !t.wanted(f) {
 			continue
@@ -34,7 +39,7 @@ func (s *Sockets) netlink(f *core.Filter) (socks []core.Socket, failed []procTab
 		var err error
 		if t.proto == core.Unix {
 			unixFrom = out.len()
-			err = c.unixDump(f, t, netns, &out)
+			pending, err = c.unixDump(f, t, netns, &out)
 			unixTo = out.len()
 		} else {
 			err = c.inetDump(f, t, netns, &out)
@@ -47,7 +52,7 @@ func (s *Sockets) netlink(f *core.Filter) (socks []core.Socket, failed []procTab
 	// Room for what /proc/net adds for the failed tables (raw, on
 	// kernels without raw_diag), so that does not copy everything again.
 	socks = out.join(64)
-	resolveUnixPeers(socks[unixFrom:unixTo])
+	resolveUnixPeers(socks[unixFrom:unixTo], pending)
 	return socks, failed, core.JoinErrors(errs...)
 }
 
@@ -64,4 +69,43 @@ func (s *Sockets) openDiag() (*diagConn, error) {
 		return err
 	})
 	return c, err
+}
+
+// unixInodesExist tells which of inodes are unix sockets that exist, for
+// the rows of /proc/net/unix that may be text from a socket's name: by a
+// NETLINK_SOCK_DIAG dump when netlink can be used, else by a scan of every
+// process's descriptors. complete is false when an inode missing from real
+// does not prove it is no socket (the scan could not see every process).
+func (s *Sockets) unixInodesExist(inodes []uint64) (real map[uint64]bool, complete bool) {
+	if filepath.Clean(s.FS.Proc) != "/proc" {
+		return nil, false // a fixture tree: the live kernel knows nothing of it
+	}
+	real = make(map[uint64]bool, len(inodes))
+	if c, err := s.openDiag(); err == nil {
+		var out sockChunks
+		_, err := c.unixDump(nil, procTable{name: "unix", proto: core.Unix, family: core.Local, af: afUnix}, 0, &out)
+		c.Close()
+		socks := out.join(0)
+		if err == nil {
+			for i := range socks {
+				real[socks[i].Inode] = true
+			}
+			return real, true
+		}
+	}
+	want := make(map[uint64]bool, len(inodes))
+	for _, ino := range inodes {
+		want[ino] = true
+	}
+	o := &Owners{FS: s.FS}
+	holders, denied, err := o.Scan(func(ino uint64) bool { return want[ino] })
+	if err != nil {
+		return nil, false
+	}
+	for _, h := range holders {
+		real[h.Inode] = true
+	}
+	// What a process holds is real; what none holds proves nothing when
+	// some processes could not be read.
+	return real, denied == 0 && o.unseen(0).Hidden == ""
 }

@@ -294,7 +294,7 @@ func TestNetlinkTimeWait(t *testing.T) {
 	}
 	srv.Close()
 	want := core.Socket{Proto: core.TCP, Family: core.Inet, Type: core.Stream, State: core.TimeWait,
-		Local: ep("127.0.0.1", cport), Remote: epp("127.0.0.1", port), UID: 0, NetNS: liveNetNS(t),
+		Local: ep("127.0.0.1", cport), Remote: epp("127.0.0.1", port), UID: -1, NetNS: liveNetNS(t),
 		Timer: core.TimerTimeWait}
 	s := &Sockets{FS: DefaultFS()}
 	f := &core.Filter{Protos: []core.Proto{core.TCP}, Ports: []core.PortRange{{Lo: cport, Hi: cport}}, States: []core.State{core.TimeWait}}

@@ -237,6 +237,9 @@ func (b *Backend) scanFdinfo() (*fdIndex, core.Unseen, error) {
 					unseen.Hint = ownerHint
 					break
 				}
+				if errors.Is(err, core.ErrParse) {
+					unseen.Unparsed++ // a damaged file: said once, not fatal
+				}
 				continue // gone, or a file we cannot parse: not a socket we can match
 			}
 			ref := fdRef{pid: pid, fd: fd, ino: d.Ino, char: d.IsChar(), rmajor: d.Rmajor, family: d.SockFamily}
@@ -359,7 +362,11 @@ const maxProcFile = 1 << 20
 // core.ErrGone and "permission denied" to core.ErrPermission.
 func (b *Backend) readProc(elem ...string) ([]byte, error) {
 	path := filepath.Join(append([]string{b.proc}, elem...)...)
-	raw, err := sysfile.ReadBounded(path, maxProcFile)
+	read := sysfile.ReadBounded
+	if b.replay {
+		read = sysfile.ReadRegular // a capture's files: no FIFO, no device
+	}
+	raw, err := read(path, maxProcFile)
 	if s := sysfile.Sentinel(err); s != nil {
 		return nil, fmt.Errorf("%s: %w", path, s)
 	}

@@ -47,6 +47,10 @@ func ParseHostInfo(b []byte) (HostInfo, binary.ByteOrder, error) {
 // ParseCapture reads DIR/mib2: for each group, its opthdr as three 32-bit
 // integers (level, name, len) in the capturing host's byte order, then len
 // data bytes; the end of the file ends it.
+// maxGroups bounds the groups of a capture: a MIB reply has a few dozen
+// (one per table), and 12 bytes of zeros would each make an empty one.
+const maxGroups = 1 << 16
+
 func ParseCapture(b []byte, bo binary.ByteOrder) ([]Group, error) {
 	var groups []Group
 	for off := 0; off < len(b); {
@@ -58,6 +62,9 @@ func ParseCapture(b []byte, bo binary.ByteOrder) ([]Group, error) {
 		if uint64(n) > uint64(len(b)-off) {
 			return nil, parseErr("mib2 capture: group level %d name %d at offset %d claims %d bytes, %d left",
 				level, name, off-opthdrSize, n, len(b)-off)
+		}
+		if len(groups) == maxGroups {
+			return nil, parseErr("mib2 capture: more than %d groups at offset %d (padding?)", maxGroups, off-opthdrSize)
 		}
 		groups = append(groups, Group{Level: level, Name: name, Data: b[off : off+int(n)]})
 		off += int(n)

@@ -2,15 +2,23 @@ package solaris
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
+
+	"github.com/gosof/gosof/internal/sysfile"
+)
+
+// What a capture's files may weigh: host.json is a few hundred bytes; the
+// MIB reply of a host with a million connections is about 100 MB.
+const (
+	maxHostJSON   = 1 << 20
+	maxMIBCapture = 256 << 20
 )
 
 // OpenReplay opens a capture made by 'gosof debug capture': DIR/host.json,
 // DIR/mib2 and DIR/proc. It works on every OS; the capture's byte order
 // (host.json) says how to read it, so SPARC captures replay on x86.
 func OpenReplay(dir string) (*Backend, error) {
-	hj, err := os.ReadFile(filepath.Join(dir, "host.json"))
+	hj, err := sysfile.ReadRegular(filepath.Join(dir, "host.json"), maxHostJSON)
 	if err != nil {
 		return nil, fmt.Errorf("replay %s: %w", dir, err)
 	}
@@ -18,7 +26,7 @@ func OpenReplay(dir string) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("replay %s: %w", dir, err)
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, "mib2"))
+	raw, err := sysfile.ReadRegular(filepath.Join(dir, "mib2"), maxMIBCapture)
 	if err != nil {
 		return nil, fmt.Errorf("replay %s: %w", dir, err)
 	}

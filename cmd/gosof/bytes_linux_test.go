@@ -1,0 +1,78 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gosof/gosof/internal/testhelper"
+)
+
+// TestJSONExactBytes: a command name and a unix path that are not valid
+// UTF-8 and hold a bidi override, a zero-width space and DEL reach no JSON
+// output raw, and their exact bytes come back from comm_bytes and
+// path_bytes, through netlink and /proc/net alike.
+func TestJSONExactBytes(t *testing.T) {
+	h := testhelper.Start(t)
+	comm := "g\xff\u202e\x7f"
+	h.Do("comm %x", comm)
+	path := fmt.Sprintf("/tmp/gosof-h13-%d-\xfe\u200b\u202e", os.Getpid())
+	t.Cleanup(func() { os.Remove(path) })
+	ufd := h.Int("socket unix stream")
+	h.Do("bind %d %s", ufd, path)
+	h.Do("listen %d", ufd)
+	_, port := listen(t, h, "inet", "127.0.0.1:0")
+	pid, p := strconv.Itoa(h.PID), strconv.Itoa(port)
+	runs := [][]string{
+		{"ls", "--json", "--pid", pid, "--proto", "unix"},
+		{"ls", "--json", "--pid", pid, "--proto", "unix", "--proc-net"},
+		{"who", "--json", p},
+		{"why", "--json", p},
+		{"kill", "--dry-run", "--json", p},
+		{"fds", "--json", pid},
+	}
+	for _, args := range runs {
+		out, errOut, code := gosof(t, args...)
+		if code != 0 {
+			t.Errorf("%s: exit %d: %s", strings.Join(args, " "), code, errOut)
+			continue
+		}
+		for _, raw := range []string{"\u202e", "\u200b", "\x7f", "\xff", "\xfe"} {
+			if strings.Contains(out, raw) {
+				t.Errorf("%s: %q raw in the output", strings.Join(args, " "), raw)
+			}
+		}
+		if !strings.Contains(out, `\u202e`) {
+			t.Errorf("%s: no \\u202e escape in\n%s", strings.Join(args, " "), out)
+		}
+		var v any
+		if err := json.Unmarshal([]byte(out), &v); err != nil {
+			t.Errorf("%s: %v", strings.Join(args, " "), err)
+		}
+		for _, want := range []string{"comm_bytes", "path_bytes"} {
+			if (want == "path_bytes") != (args[0] == "who" || args[0] == "why" || args[0] == "kill") && !strings.Contains(out, want) {
+				t.Errorf("%s: no %s", strings.Join(args, " "), want)
+			}
+		}
+	}
+	for _, mode := range [][]string{nil, {"--proc-net"}} {
+		out, _, _ := gosof(t, append([]string{"ls", "--json", "--pid", pid, "--proto", "unix"}, mode...)...)
+		var socks []struct {
+			Local struct {
+				PathBytes []byte `json:"path_bytes"`
+			} `json:"local"`
+			Owners []struct {
+				CommBytes []byte `json:"comm_bytes"`
+			} `json:"owners"`
+		}
+		if err := json.Unmarshal([]byte(out), &socks); err != nil {
+			t.Fatal(err)
+		}
+		if len(socks) != 1 || string(socks[0].Local.PathBytes) != path || len(socks[0].Owners) != 1 || string(socks[0].Owners[0].CommBytes) != comm {
+			t.Errorf("ls %v: %+v, want path %q, comm %q", mode, socks, path, comm)
+		}
+	}
+}

@@ -1,0 +1,125 @@
+//go:build unix
+
+package main
+
+import (
+	"golang.org/x/sys/unix"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// copyCapture copies a fixture capture into a directory the test may damage.
+func copyCapture(t *testing.T, name string) string {
+	t.Helper()
+	dst := t.TempDir()
+	src := filepath.Join(solarisFixtures, name)
+	err := filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if fi.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// TestReplayBounded: a capture file that never ends, blocks, or is far
+// too large is refused in one line (exit 2), read no further.
+func TestReplayBounded(t *testing.T) {
+	for _, tt := range []struct {
+		name, file string
+		make       func(path string) error
+		want       string
+	}{
+		{"host.json is /dev/zero", "host.json", func(p string) error { return os.Symlink("/dev/zero", p) }, "not a regular file"},
+		{"mib2 is /dev/zero", "mib2", func(p string) error { return os.Symlink("/dev/zero", p) }, "not a regular file"},
+		{"mib2 is a FIFO", "mib2", func(p string) error { return unix.Mkfifo(p, 0o644) }, "not a regular file"},
+		{"host.json is a FIFO", "host.json", func(p string) error { return unix.Mkfifo(p, 0o644) }, "not a regular file"},
+		{"mib2 of 300 MB", "mib2", func(p string) error { return os.Truncate(p, 300<<20) }, "more than a capture holds"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := copyCapture(t, "illumos-amd64")
+			p := filepath.Join(dir, tt.file)
+			if !strings.Contains(tt.name, "300 MB") {
+				os.Remove(p)
+			}
+			if err := tt.make(p); err != nil {
+				t.Fatal(err)
+			}
+			_, stderr, code := gosofReplay(t, "ls", "--replay", dir)
+			if code != 2 || !strings.Contains(stderr, tt.want) || strings.Count(stderr, "\n") != 1 {
+				t.Errorf("exit %d, stderr %q; want 2 and one line saying %q", code, stderr, tt.want)
+			}
+		})
+	}
+}
+
+// TestReplayPadding: 12 MB of zeros after the MIB groups (a million empty
+// group headers) is refused in one line, without building a million groups.
+func TestReplayPadding(t *testing.T) {
+	dir := copyCapture(t, "illumos-amd64")
+	f, err := os.OpenFile(filepath.Join(dir, "mib2"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(make([]byte, 12*(1<<20))); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	_, stderr, code := gosofReplay(t, "ls", "--replay", dir, "--json")
+	if code != 2 || !strings.Contains(stderr, "more than 65536 groups") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestReplayDamagedProcFile: one psinfo and one fdinfo that cannot be
+// parsed are counted and skipped, once each, and the listing goes on.
+func TestReplayDamagedProcFile(t *testing.T) {
+	dir := copyCapture(t, "solaris11-fdinfo")
+	if err := os.WriteFile(filepath.Join(dir, "proc", "1200", "psinfo"), []byte("short"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fdinfos, _ := filepath.Glob(filepath.Join(dir, "proc", "1201", "fdinfo", "*"))
+	if len(fdinfos) == 0 {
+		t.Fatal("no fdinfo in the fixture")
+	}
+	if err := os.WriteFile(fdinfos[0], []byte("short"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := gosofReplay(t, "ls", "--replay", dir)
+	if code != 0 || !strings.Contains(out, "1200/?") {
+		t.Errorf("exit %d, stderr %q; want the listing with 1200/?:\n%s", code, stderr, out)
+	}
+	want := "gosof: 2 process files could not be parsed and were skipped, so their processes show as ? or no owner\n"
+	if stderr != want {
+		t.Errorf("stderr %q, want %q", stderr, want)
+	}
+}
+
+// Error messages say their prefix once and escape what they quote once.
+func TestMessagesOnce(t *testing.T) {
+	_, stderr, code := gosofReplay(t, "who", "\x1b[31m")
+	if want := "gosof: unknown service \"\\x1b[31m\" (not in /etc/services)\n"; code != 2 || stderr != want {
+		t.Errorf("exit %d, stderr %q, want %q", code, stderr, want)
+	}
+	dir := copyCapture(t, "solaris11-fdinfo")
+	if err := os.WriteFile(filepath.Join(dir, "proc", "1200", "psinfo"), []byte("short"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, _ = gosofReplay(t, "fds", "--replay", dir, "1200")
+	if strings.Count(stderr, "process 1200") > 1 {
+		t.Errorf("stderr repeats its prefix: %q", stderr)
+	}
+}
