@@ -173,7 +173,7 @@ func TestWriteClosePlanAndReport(t *testing.T) {
 	r := p.Execute(&relFakeCloser{shutdownErr: map[int]error{}})
 	tw := relHeld(TimeWait, 40000, 0)
 	tw.Timer, tw.Expires = TimerTimeWait, 59*time.Second
-	left := &Left{Ports: []PortRange{{30116, 30116}}, Sockets: []Socket{socks[0], tw}}
+	left := &Left{Ports: []PortRange{{Lo: 30116, Hi: 30116}}, Sockets: []Socket{socks[0], tw}}
 	r.Settle(left.Sockets)
 	b.WriteString("--- report\n")
 	if err := WriteCloseReport(&b, r, left); err != nil {

@@ -22,7 +22,7 @@ func TestLeftLines(t *testing.T) {
 	client := relHeld(Established, 0, 20, srv)
 	client.Local, client.Remote = ep("127.0.0.1", 51000), epp("127.0.0.1", 30116)
 
-	p30116 := []PortRange{{30116, 30116}}
+	p30116 := []PortRange{{Lo: 30116, Hi: 30116}}
 	tests := []struct {
 		name string
 		left Left
@@ -52,7 +52,7 @@ func TestLeftLines(t *testing.T) {
 			want: []string{"port 30116 (side any): 1 ESTABLISHED held by 4242/java"}},
 		{name: "side remote, nothing", left: Left{Ports: p30116, Side: SideRemote},
 			want: []string{"port 30116 (side remote): no sockets left"}},
-		{name: "range and a second port", left: Left{Ports: []PortRange{{30000, 30200}, {8080, 8080}}, Sockets: []Socket{relHeld(Listen, 0, 10, srv)}},
+		{name: "range and a second port", left: Left{Ports: []PortRange{{Lo: 30000, Hi: 30200}, {Lo: 8080, Hi: 8080}}, Sockets: []Socket{relHeld(Listen, 0, 10, srv)}},
 			want: []string{"ports 30000-30200: 1 LISTEN held by 4242/java", "port 8080: free"}},
 	}
 	for _, tc := range tests {
@@ -78,7 +78,7 @@ func (s *relSeqSource) Sockets(*Filter) ([]Socket, error) {
 
 func TestLook(t *testing.T) {
 	lastAck := relHeld(LastAck, 51000, 11)
-	f := &Filter{Ports: []PortRange{{30116, 30116}}, States: []State{CloseWait}, PIDs: []int{4242}}
+	f := &Filter{Ports: []PortRange{{Lo: 30116, Hi: 30116}}, States: []State{CloseWait}, PIDs: []int{4242}}
 
 	t.Run("waits for a pending socket to leave", func(t *testing.T) {
 		src := &relSeqSource{tables: [][]Socket{{lastAck}, {lastAck}, {}}}

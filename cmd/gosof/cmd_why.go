@@ -48,10 +48,11 @@ func whyAction(c *cli.Context) error {
 	if c.NArg() != 1 {
 		return core.Usagef("why needs exactly one PORT (a number or a service name)")
 	}
-	port, err := onePort(c.Args().First())
+	pr, err := onePort(c.Args().First())
 	if err != nil {
 		return err
 	}
+	port := pr.Lo
 	opt := backendFromFlags(c)
 	b, err := openBackend(opt)
 	if err != nil {
@@ -61,6 +62,9 @@ func whyAction(c *cli.Context) error {
 		Ports:  []core.PortRange{{Lo: port, Hi: port}},
 		Side:   core.SideLocal,
 		Protos: []core.Proto{core.TCP, core.UDP, core.UDPLite, core.SCTP},
+	}
+	if pr.Proto != "" {
+		f.Protos = []core.Proto{pr.Proto} // why udp/53: that protocol only
 	}
 	res, err := b.resolver().Resolve(f)
 	if err != nil {
@@ -77,6 +81,8 @@ func whyAction(c *cli.Context) error {
 			probe = &core.ProbeReport{Port: port, Skipped: "--no-probe was given", Verdict: core.VerdictNotProbed}
 		case opt.replay != "":
 			probe = &core.ProbeReport{Port: port, Skipped: "a --replay capture is not this host", Verdict: core.VerdictNotProbed}
+		case pr.Proto != "" && pr.Proto != core.TCP:
+			probe = &core.ProbeReport{Port: port, Skipped: "the bind probe tries TCP only", Verdict: core.VerdictNotProbed}
 		default:
 			probe = core.Probe(bindProber(opt, g.netns), port, g.socks)
 		}
@@ -127,19 +133,19 @@ func whyAction(c *cli.Context) error {
 }
 
 // onePort reads a PORT argument that must name exactly one port.
-func onePort(arg string) (uint16, error) {
+func onePort(arg string) (core.PortRange, error) {
 	var services core.Services
-	if arg != "" && (arg[0] < '0' || arg[0] > '9') {
+	if core.PortNeedsServices(arg) {
 		services = readServices()
 	}
 	rs, err := core.ParsePort(arg, services)
 	if err != nil {
-		return 0, err
+		return core.PortRange{}, err
 	}
 	if len(rs) != 1 || rs[0].Lo != rs[0].Hi {
-		return 0, core.Usagef("why explains one port; %q names %s", arg, describeRanges(rs))
+		return core.PortRange{}, core.Usagef("why explains one port; %q names %s", arg, describeRanges(rs))
 	}
-	return rs[0].Lo, nil
+	return rs[0], nil
 }
 
 func describeRanges(rs []core.PortRange) string {

@@ -72,7 +72,7 @@ func buildFilter(c *cli.Context, ports []string) (*core.Filter, error) {
 	var services core.Services
 	servicesRead := false
 	for _, arg := range ports {
-		if !servicesRead && arg != "" && (arg[0] < '0' || arg[0] > '9') {
+		if !servicesRead && core.PortNeedsServices(arg) {
 			services = readServices()
 			servicesRead = true
 		}
@@ -95,6 +95,9 @@ func buildFilter(c *cli.Context, ports []string) (*core.Filter, error) {
 			return nil, err
 		}
 		f.Protos = append(f.Protos, proto)
+	}
+	if err := portProtosAgree(f); err != nil {
+		return nil, err
 	}
 	if c.Bool("4") {
 		f.Families = append(f.Families, core.Inet)
@@ -176,4 +179,25 @@ func readServices() core.Services {
 func backendFromFlags(c *cli.Context) backendOptions {
 	return backendOptions{replay: c.String("replay"), procNet: c.Bool("proc-net"),
 		netns: c.String("netns"), allNetns: c.Bool("all-netns")}
+}
+
+// portProtosAgree refuses "udp/53 --proto tcp", which could never match,
+// rather than print nothing.
+func portProtosAgree(f *core.Filter) error {
+	if len(f.Protos) == 0 {
+		return nil
+	}
+	for _, r := range f.Ports {
+		if r.Proto == "" {
+			continue
+		}
+		found := false
+		for _, p := range f.Protos {
+			found = found || p == r.Proto
+		}
+		if !found {
+			return core.Usagef("port %s is %s only, but --proto leaves %s out", r, r.Proto, r.Proto)
+		}
+	}
+	return nil
 }
