@@ -26,6 +26,12 @@ var errSurvivors = errors.New("some matched processes or sockets are still there
 // code; it is main without os.Exit, so tests call it with captured writers.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	app := newApp(stdin, stdout, stderr)
+	if len(args) > 1 {
+		if h := habitHint(app, args[1:]); h != "" {
+			fmt.Fprintf(stderr, "gosof: %s\n", h)
+			return exitError
+		}
+	}
 	return exitCode(app.Run(interspersed(app, args)), stderr)
 }
 
@@ -57,8 +63,10 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		ErrWriter:            stderr,
 		EnableBashCompletion: false,
 		HideHelpCommand:      true,
-		Flags:                whoFlags(),
-		Action:               rootAction,
+		// -lt is -l -t, as shell users expect.
+		UseShortOptionHandling: true,
+		Flags:                  whoFlags(),
+		Action:                 rootAction,
 		Commands: []*cli.Command{
 			lsCommand(),
 			whoCommand(),
@@ -74,6 +82,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	}
 	for _, c := range app.Commands {
 		c.OnUsageError = usageError
+		c.UseShortOptionHandling = true
 	}
 	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintf(c.App.Writer, "gosof %s\n", c.App.Version) }
 	return app

@@ -77,3 +77,20 @@ func TestServiceNamesWithDash(t *testing.T) {
 		t.Errorf("who no-such-service: exit %d %q", code, errOut)
 	}
 }
+
+// TestCombinedShortFlags: -lt is -l -t, as a shell user expects.
+func TestCombinedShortFlags(t *testing.T) {
+	h := testhelper.Start(t)
+	_, p := listen(t, h, "inet", "127.0.0.1:0")
+	want := strconv.Itoa(h.PID) + "\n"
+	for _, args := range [][]string{
+		{"who", "-lt", strconv.Itoa(p)},
+		{"who", strconv.Itoa(p), "-tl"},
+		{"-lt", strconv.Itoa(p)},
+	} {
+		out, errOut, code := gosof(t, args...)
+		if out != want || code != 0 {
+			t.Errorf("gosof %s: %q exit %d %s, want %q exit 0", strings.Join(args, " "), out, code, errOut, want)
+		}
+	}
+}
