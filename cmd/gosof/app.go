@@ -84,6 +84,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		c.OnUsageError = usageError
 		c.UseShortOptionHandling = true
 	}
+	cli.FlagStringer = flagHelp
 	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintf(c.App.Writer, "gosof %s\n", c.App.Version) }
 	return app
 }
@@ -95,7 +96,7 @@ func usageError(c *cli.Context, err error, _ bool) error {
 }
 
 func commandPrefix(c *cli.Context) string {
-	if c != nil && c.Command != nil && c.Command.Name != "" {
+	if c != nil && c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
 		return c.Command.Name + " "
 	}
 	return ""

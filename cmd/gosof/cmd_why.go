@@ -38,7 +38,7 @@ Examples:
 			&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag"},
 			netnsFlag(),
 			allNetnsFlag(),
-			&cli.StringFlag{Name: "replay", Usage: "read a Solaris/illumos capture DIR instead of this host (no probe)", TakesFile: true},
+			&cli.StringFlag{Name: "replay", Usage: "read a Solaris/illumos capture `DIR` instead of this host (no probe)", TakesFile: true},
 		},
 		Action: whyAction,
 	}

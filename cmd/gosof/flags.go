@@ -15,13 +15,13 @@ import (
 // filterFlags are the socket filters shared by ls, who, kill and close.
 func filterFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringSliceFlag{Name: "proto", Usage: "only these protocols: tcp, udp, udplite, raw, unix (comma-separated)"},
+		&cli.StringSliceFlag{Name: "proto", Usage: "only these protocols (`PROTO`): tcp, udp, udplite, raw, unix, sctp"},
 		&cli.BoolFlag{Name: "4", Usage: "only IPv4 sockets"},
 		&cli.BoolFlag{Name: "6", Usage: "only IPv6 sockets"},
-		&cli.StringSliceFlag{Name: "state", Usage: "only sockets in these states, e.g. close-wait,time-wait (comma-separated)"},
+		&cli.StringSliceFlag{Name: "state", Usage: "only sockets in these states (`STATE`), e.g. close-wait,time-wait"},
 		&cli.BoolFlag{Name: "listen", Aliases: []string{"l"}, Usage: "only sockets waiting for peers (TCP/unix LISTEN, UDP/raw UNCONN)"},
-		&cli.IntSliceFlag{Name: "pid", Usage: "only sockets held by these pids, and only those owners"},
-		&cli.StringSliceFlag{Name: "user", Aliases: []string{"u"}, Usage: "only sockets held by processes of these users (name or uid)"},
+		&cli.IntSliceFlag{Name: "pid", Usage: "only sockets held by these processes (`PID`), and only those owners"},
+		&cli.StringSliceFlag{Name: "user", Aliases: []string{"u"}, Usage: "only sockets held by processes of these users (`USER`: name or uid)"},
 		netnsFlag(),
 		allNetnsFlag(),
 	}
@@ -39,11 +39,11 @@ func allNetnsFlag() cli.Flag {
 // outputFlags choose how results are printed and where they come from.
 func outputFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.BoolFlag{Name: "json", Aliases: []string{"j"}, Usage: "print a JSON array (see CONTRACT in README)"},
+		&cli.BoolFlag{Name: "json", Aliases: []string{"j"}, Usage: "print a JSON array (fields: docs/contract.md, man gosof)"},
 		&cli.BoolFlag{Name: "terse", Aliases: []string{"t"}, Usage: "print only the owner PIDs, one per line (like lsof -t)"},
 		&cli.BoolFlag{Name: "no-header", Aliases: []string{"H"}, Usage: "table without its header line"},
 		&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag", Hidden: false},
-		&cli.StringFlag{Name: "replay", Usage: "read a Solaris/illumos capture DIR (from 'gosof debug capture') instead of this host", TakesFile: true},
+		&cli.StringFlag{Name: "replay", Usage: "read a Solaris/illumos capture `DIR` (from 'gosof debug capture') instead of this host", TakesFile: true},
 	}
 }
 
@@ -63,7 +63,7 @@ func whoFlags() []cli.Flag {
 }
 
 func sideFlag() cli.Flag {
-	return &cli.StringFlag{Name: "side", Value: "local", Usage: "which end PORT is matched against: local, remote or any"}
+	return &cli.StringFlag{Name: "side", Value: "local", Usage: "which end PORT is matched against (`SIDE`): local, remote or any"}
 }
 
 // buildFilter turns the flags and PORT arguments into a core.Filter.
