@@ -26,11 +26,8 @@ var errSurvivors = errors.New("some matched processes or sockets are still there
 // code; it is main without os.Exit, so tests call it with captured writers.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	app := newApp(stdin, stdout, stderr)
-	if len(args) > 1 {
-		if h := habitHint(app, args[1:]); h != "" {
-			fmt.Fprintf(stderr, "gosof: %s\n", h)
-			return exitError
-		}
+	if code, done := preParse(app, args, stdout, stderr); done {
+		return code
 	}
 	return exitCode(app.Run(interspersed(app, args)), stderr)
 }
@@ -75,6 +72,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			whyCommand(),
 			fdsCommand(),
 			debugCommand(),
+			manCommand(),
+			completionCommand(),
 		},
 		// Errors go back to run, which prints one line and picks the exit code.
 		ExitErrHandler: func(*cli.Context, error) {},

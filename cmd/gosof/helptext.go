@@ -26,26 +26,36 @@ func flagHelp(f cli.Flag) string {
 
 // flagSynopsis is "-u, --user USER,..." for one flag.
 func flagSynopsis(f cli.Flag) string {
-	var short, long []string
+	names, ph := flagParts(f)
+	s := strings.Join(names, ", ")
+	if ph != "" {
+		s += " " + ph
+	}
+	return s
+}
+
+// flagParts is a flag's names, short ones first ("-u", "--user"), and the
+// placeholder of its value ("USER,...", "" for a switch).
+func flagParts(f cli.Flag) (names []string, ph string) {
+	var long []string
 	for _, n := range f.Names() {
 		if len(n) == 1 {
-			short = append(short, "-"+n)
+			names = append(names, "-"+n)
 		} else {
 			long = append(long, "--"+n)
 		}
 	}
-	s := strings.Join(append(short, long...), ", ")
+	names = append(names, long...)
 	if df, ok := f.(cli.DocGenerationFlag); ok && df.TakesValue() {
-		ph, _ := placeholder(df.GetUsage())
+		ph, _ = placeholder(df.GetUsage())
 		if ph == "" {
 			ph = "VALUE"
 		}
 		if sf, ok := f.(cli.DocGenerationSliceFlag); ok && sf.IsSliceFlag() {
 			ph += ",..."
 		}
-		s += " " + ph
 	}
-	return s
+	return names, ph
 }
 
 // placeholder splits "read the capture `DIR`" into "DIR" and the usage
