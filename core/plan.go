@@ -249,6 +249,7 @@ type (
 		TimeoutMS  int64         `json:"timeout_ms"`
 		Escalate   bool          `json:"escalate"`
 		DryRun     bool          `json:"dry_run"`
+		Changed    bool          `json:"changed"` // a signal was delivered (Ansible's "changed")
 		Processes  []JSONKillPID `json:"processes"`
 		Orphans    []JSONSocket  `json:"orphans"` // matched sockets no process holds
 		Left       []JSONSocket  `json:"left"`    // null on a dry run
@@ -270,6 +271,7 @@ type (
 	}
 	JSONClose struct {
 		DryRun     bool              `json:"dry_run"`
+		Changed    bool              `json:"changed"` // a socket was shut down or reset
 		Sockets    []JSONCloseSocket `json:"sockets"`
 		Refused    []JSONSocket      `json:"refused_listeners"`
 		Left       []JSONSocket      `json:"left"`
@@ -290,7 +292,7 @@ type (
 func WriteKillJSON(w io.Writer, p *KillPlan, r *KillReport, l *Left) error {
 	j := JSONKill{
 		Signal: SignalName(p.Signal), TimeoutMS: p.Timeout.Milliseconds(),
-		Escalate: !p.NoEscalate && p.Signal != 9, DryRun: r == nil,
+		Escalate: !p.NoEscalate && p.Signal != 9, DryRun: r == nil, Changed: killChanged(r),
 		Processes: []JSONKillPID{}, Orphans: JSONSockets(p.Orphans),
 	}
 	for i := range p.Items {
@@ -323,7 +325,7 @@ func WriteKillJSON(w io.Writer, p *KillPlan, r *KillReport, l *Left) error {
 // WriteCloseJSON prints the plan, and the outcome and what is left when r
 // and l are not nil.
 func WriteCloseJSON(w io.Writer, p *ClosePlan, r *CloseReport, l *Left) error {
-	j := JSONClose{DryRun: r == nil, Sockets: []JSONCloseSocket{}, Refused: JSONSockets(p.Listeners)}
+	j := JSONClose{DryRun: r == nil, Changed: closeChanged(r), Sockets: []JSONCloseSocket{}, Refused: JSONSockets(p.Listeners)}
 	for i := range p.Items {
 		it := &p.Items[i]
 		js := JSONCloseSocket{JSONSocket: JSONSockets([]Socket{it.Socket})[0], Method: it.Method, Skip: it.Skip}

@@ -19,12 +19,21 @@ const (
 	formatTable format = iota
 	formatJSON
 	formatTerse
+	formatJSONL
 )
 
 func formatFromFlags(c *cli.Context) (format, error) {
+	n := 0
+	for _, f := range []string{"json", "jsonl", "terse"} {
+		if c.Bool(f) {
+			n++
+		}
+	}
 	switch {
-	case c.Bool("json") && c.Bool("terse"):
-		return 0, core.Usagef("--json and --terse cannot be combined")
+	case n > 1:
+		return 0, core.Usagef("--json, --jsonl and --terse are three formats; pick one")
+	case c.Bool("jsonl"):
+		return formatJSONL, nil
 	case c.Bool("json"):
 		return formatJSON, nil
 	case c.Bool("terse"):
@@ -45,6 +54,8 @@ func printSockets(w io.Writer, socks []core.Socket, f format, opt core.TableOpti
 	switch {
 	case f == formatJSON:
 		err = core.WriteJSON(bw, socks)
+	case f == formatJSONL:
+		err = core.WriteJSONLines(bw, socks)
 	case f == formatTerse:
 		err = core.WriteTerse(bw, socks)
 	case len(socks) > 0:

@@ -1,0 +1,54 @@
+package core
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+)
+
+// WriteJSONLines prints sockets as JSON Lines (jsonlines.org): each
+// socket the contract's object on one line, nothing at all when there is
+// none, so that log shippers and `while read` loops take one socket per
+// record. The objects are those of WriteJSON.
+func WriteJSONLines(w io.Writer, socks []Socket) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	for i := range socks {
+		b, err := json.Marshal(ToJSONSocket(&socks[i]))
+		if err != nil {
+			return err
+		}
+		bw.Write(b)
+		bw.WriteByte('\n')
+	}
+	return bw.Flush()
+}
+
+// killChanged reports whether a kill changed anything: a signal was
+// delivered to some process (for "changed" in kill --json).
+func killChanged(r *KillReport) bool {
+	if r == nil {
+		return false
+	}
+	for i := range r.Outcomes {
+		if len(r.Outcomes[i].Sent) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// closeChanged reports whether a close changed anything: a socket was
+// shut down or reset without error, whether or not it has left the table
+// yet (for "changed" in close --json).
+func closeChanged(r *CloseReport) bool {
+	if r == nil {
+		return false
+	}
+	for i := range r.Outcomes {
+		o := &r.Outcomes[i]
+		if o.Err == nil && (o.Fate == SocketClosed || o.Fate == SocketLeft) {
+			return true
+		}
+	}
+	return false
+}
