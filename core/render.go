@@ -18,6 +18,7 @@ type TableOptions struct {
 	NoHeader bool
 	NetNS    bool // add a NETNS column (several namespaces are shown)
 	Options  bool // add an OPTIONS column (socket options per owner)
+	Cmdline  bool // add a COMMAND LINE column, last: it is the long one
 }
 
 // WriteTable prints sockets as an aligned table, one row per (socket, owner);
@@ -32,6 +33,9 @@ func WriteTable(w io.Writer, socks []Socket, opt TableOptions) error {
 		fmt.Fprint(tw, "PROTO\tSTATE\tLOCAL\tREMOTE\tRECV-Q\tSEND-Q\tPID/COMMAND\tUSER\tFD")
 		if opt.Options {
 			fmt.Fprint(tw, "\tOPTIONS")
+		}
+		if opt.Cmdline {
+			fmt.Fprint(tw, "\tCOMMAND LINE")
 		}
 		fmt.Fprintln(tw)
 	}
@@ -48,6 +52,9 @@ func WriteTable(w io.Writer, socks []Socket, opt TableOptions) error {
 			if opt.Options {
 				fmt.Fprint(tw, "\t-")
 			}
+			if opt.Cmdline {
+				fmt.Fprint(tw, "\t-")
+			}
 			fmt.Fprintln(tw)
 			continue
 		}
@@ -55,6 +62,13 @@ func WriteTable(w io.Writer, socks []Socket, opt TableOptions) error {
 			fmt.Fprintf(tw, "%s%s\t%s\t%s", row, OwnerLabel(o), ownerUser(o), dash(o.FD >= 0, strconv.Itoa(o.FD)))
 			if opt.Options {
 				fmt.Fprint(tw, "\t"+FormatOptions(o.Options))
+			}
+			if opt.Cmdline {
+				cl := ""
+				if o.Proc != nil {
+					cl = Escape(o.Proc.Cmdline)
+				}
+				fmt.Fprint(tw, "\t"+dash(true, cl))
 			}
 			fmt.Fprintln(tw)
 		}
@@ -199,6 +213,8 @@ type (
 		UID     *int64  `json:"uid"`
 		User    *string `json:"user"`
 		Creator bool    `json:"creator,omitempty"`
+		// Cmdline appears only when asked for (--cmdline) and readable.
+		Cmdline *string `json:"cmdline,omitempty"`
 		// Options appear only when asked for (--options) and readable.
 		Options *JSONOptions `json:"options,omitempty"`
 	}
@@ -243,6 +259,9 @@ func ToJSONSocket(s *Socket) JSONSocket {
 		}
 		if p := o.Proc; p != nil {
 			jo.Comm = ptr(p.Comm)
+			if p.Cmdline != "" {
+				jo.Cmdline = ptr(p.Cmdline)
+			}
 			if p.UID >= 0 {
 				jo.UID = ptr(p.UID)
 				jo.User = ptr(p.User)

@@ -49,7 +49,13 @@ func outputFlags() []cli.Flag {
 }
 
 func listFlags() []cli.Flag {
-	return append(append(filterFlags(), outputFlags()...), optionsFlag())
+	return append(append(filterFlags(), outputFlags()...), optionsFlag(), cmdlineFlag())
+}
+
+// cmdlineFlag adds each owner's full command line (lsof and ss show the
+// 15-byte kernel name only); off by default: one more /proc read per process.
+func cmdlineFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "cmdline", Usage: "add each owner's full command line (a COMMAND LINE column; JSON \"cmdline\")"}
 }
 
 // optionsFlag adds each owner's socket options to ls and who; off by

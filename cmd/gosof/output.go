@@ -110,7 +110,11 @@ func listAction(c *cli.Context, ports []string) error {
 	if withOptions {
 		missing = core.AttachOptions(optionReader(backendFromFlags(c)), res.Sockets, 0)
 	}
-	opt := core.TableOptions{NoHeader: c.Bool("no-header"), Options: withOptions, NetNS: manyNetNS(res.Sockets)}
+	withCmdline := c.Bool("cmdline") && out != formatTerse
+	if withCmdline {
+		attachCmdlines(c, res.Sockets)
+	}
+	opt := core.TableOptions{NoHeader: c.Bool("no-header"), Options: withOptions, NetNS: manyNetNS(res.Sockets), Cmdline: withCmdline}
 	if err := printSockets(c.App.Writer, res.Sockets, out, opt); err != nil {
 		return err
 	}
@@ -144,5 +148,24 @@ func reportNotes(w io.Writer, notes []string) {
 			seen[n] = true
 			fmt.Fprintf(w, "gosof: %s\n", core.Escape(n))
 		}
+	}
+}
+
+// attachCmdlines reads the owners' command lines (--cmdline) where the
+// platform can tell them (Linux /proc/PID/cmdline, Solaris psinfo), and
+// says once how many could not be read.
+func attachCmdlines(c *cli.Context, socks []core.Socket) {
+	l, err := fdLister(backendFromFlags(c))
+	if err != nil {
+		fmt.Fprintf(c.App.ErrWriter, "gosof: --cmdline: %s\n", oneLine(err.Error()))
+		return
+	}
+	cl, ok := l.(core.CommandLiner)
+	if !ok {
+		fmt.Fprintf(c.App.ErrWriter, "gosof: --cmdline: this platform does not tell command lines\n")
+		return
+	}
+	if n := core.AttachCmdlines(cl, socks); n > 0 {
+		fmt.Fprintf(c.App.ErrWriter, "gosof: --cmdline: %d process(es) without a readable command line (exited, kernel threads, or not yours: run as root)\n", n)
 	}
 }
