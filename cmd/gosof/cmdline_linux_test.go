@@ -74,3 +74,16 @@ func TestCmdline(t *testing.T) {
 		t.Errorf("--json without --cmdline carries cmdline:\n%s", js)
 	}
 }
+
+// TestFDsHeading: fds names the process (through procfs): its command
+// name escaped, its user, and its command line.
+func TestFDsHeading(t *testing.T) {
+	h := testhelper.Start(t)
+	h.Do("comm %x", "fd\x1bs\nx")
+	out, errOut, code := gosof(t, "fds", strconv.Itoa(h.PID))
+	head, _, _ := strings.Cut(out, "\n")
+	want := strconv.Itoa(h.PID) + `/fd\x1bs\nx (user `
+	if code != 0 || !strings.HasPrefix(head, want) || !strings.Contains(head, "gosof.test -test.run=") {
+		t.Errorf("fds %d: exit %d %s, heading %q, want it to start %q and hold the command line", h.PID, code, errOut, head, want)
+	}
+}

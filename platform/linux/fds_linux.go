@@ -16,25 +16,61 @@ import (
 )
 
 // FDs lists a process's descriptors from /proc/[pid]/fd: the link target
-// of each, and a stat of what it refers to for the type and inode.
-type FDs struct{ FS FS }
+// of each, and a stat of what it refers to for the type and inode. The
+// details of the process (heading, command line) come through
+// prometheus/procfs: fds reads them once per process shown, off the hot
+// scan, where its parse-every-field speed is enough (docs/conventions.md).
+type FDs struct {
+	FS  FS
+	pfs *procfs.FS
+}
 
-// CommandLine implements core.CommandLiner from /proc/[pid]/cmdline, read
-// through prometheus/procfs (fds reads it once per process, off any hot path).
+func (l *FDs) proc(pid int) (procfs.Proc, error) {
+	if l.pfs == nil {
+		pfs, err := procfs.NewFS(l.FS.Proc)
+		if err != nil {
+			return procfs.Proc{}, err
+		}
+		l.pfs = &pfs
+	}
+	p, err := l.pfs.Proc(pid)
+	if err != nil {
+		return procfs.Proc{}, procErr(pid, err)
+	}
+	return p, nil
+}
+
+// CommandLine implements core.CommandLiner from /proc/[pid]/cmdline: the
+// arguments joined by spaces, as ps shows them (fds, --cmdline).
 func (l *FDs) CommandLine(pid int) (string, error) {
-	pfs, err := procfs.NewFS(l.FS.Proc)
+	p, err := l.proc(pid)
 	if err != nil {
 		return "", err
-	}
-	p, err := pfs.Proc(pid)
-	if err != nil {
-		return "", procErr(pid, err)
 	}
 	args, err := p.CmdLine()
 	if err != nil {
 		return "", procErr(pid, err)
 	}
 	return strings.Join(args, " "), nil
+}
+
+// Process implements core.ProcessDescriber from /proc/[pid]/stat and
+// status: the command name, start time and effective uid, as Owners.Process
+// gives them on the hot scan.
+func (l *FDs) Process(pid int) (*core.Process, error) {
+	p, err := l.proc(pid)
+	if err != nil {
+		return nil, err
+	}
+	st, err := p.Stat()
+	if err != nil {
+		return nil, procErr(pid, err)
+	}
+	status, err := p.NewStatus()
+	if err != nil {
+		return nil, procErr(pid, err)
+	}
+	return &core.Process{PID: pid, Comm: st.Comm, UID: int64(status.UIDs[1]), Start: st.Starttime}, nil
 }
 
 // FDs implements core.FDLister.
