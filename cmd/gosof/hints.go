@@ -103,6 +103,8 @@ func flagHint(name, next string, terse bool) string {
 		t = "-t "
 	}
 	switch {
+	case isDigits(name) && name != "4" && name != "6" || isSignalName(name): // kill -9, kill -TERM
+		return hint("kill's -"+name, "gosof kill -s "+name+" PORT (TERM first is the default, KILL after --timeout)")
 	case name[0] == 'i': // lsof -i [46][proto][@host][:port]
 		spec := name[1:]
 		if spec == "" && next != "" && !isFlag(next) {
@@ -258,6 +260,14 @@ func isTerse(name string, flags []cli.Flag) bool {
 		return false
 	}
 	return name == "t" || name == "terse" || findFlag(flags, name) == nil && strings.Contains(name, "t")
+}
+
+func isSignalName(s string) bool {
+	switch strings.TrimPrefix(s, "SIG") {
+	case "TERM", "KILL", "HUP", "INT", "QUIT", "USR1", "USR2", "STOP", "CONT":
+		return true
+	}
+	return false
 }
 
 func hint(theirs, ours string) string {

@@ -36,6 +36,8 @@ func TestHabitHints(t *testing.T) {
 		{"who -n 80", "drop -n"},
 		{"-sTCP:LISTEN", "--state listen"},
 		{"-k 8080/tcp", "gosof kill 8080/tcp"},
+		{"kill -9 8080", "gosof kill -s 9 PORT"},
+		{"kill -KILL 8080", "gosof kill -s KILL"},
 	} {
 		t.Run(tc.args, func(t *testing.T) {
 			var args []string
