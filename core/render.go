@@ -260,7 +260,8 @@ func ToJSONSocket(s *Socket) JSONSocket {
 		if p := o.Proc; p != nil {
 			jo.Comm = ptr(p.Comm)
 			if p.Cmdline != "" {
-				jo.Cmdline = ptr(p.Cmdline)
+				cl := p.Cmdline
+				jo.Cmdline = &cl
 			}
 			if p.UID >= 0 {
 				jo.UID = ptr(p.UID)
