@@ -26,7 +26,8 @@ var errSurvivors = errors.New("some matched processes or sockets are still there
 // code; it is main without os.Exit, so tests call it with captured writers.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	app := newApp(stdin, stdout, stderr)
-	if code, done := preParse(app, args, stdout, stderr); done {
+	args, code, done := preParse(app, args, stdout, stderr)
+	if done {
 		return code
 	}
 	return exitCode(app.Run(interspersed(app, args)), stderr)
@@ -60,10 +61,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		ErrWriter:            stderr,
 		EnableBashCompletion: false,
 		HideHelpCommand:      true,
-		// -lt is -l -t, as shell users expect.
-		UseShortOptionHandling: true,
-		Flags:                  whoFlags(),
-		Action:                 rootAction,
+		Flags:                whoFlags(),
+		Action:               rootAction,
 		Commands: []*cli.Command{
 			lsCommand(),
 			whoCommand(),
@@ -81,7 +80,6 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	}
 	for _, c := range app.Commands {
 		c.OnUsageError = usageError
-		c.UseShortOptionHandling = true
 	}
 	cli.FlagStringer = flagHelp
 	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintf(c.App.Writer, "gosof %s\n", c.App.Version) }

@@ -57,10 +57,12 @@ pressed: no owners, no /proc walk).
 }
 
 // preParse answers what must not reach the flag parser: the completion
-// callback and the habits of other tools. done says it answered.
-func preParse(app *cli.App, args []string, stdout, stderr io.Writer) (code int, done bool) {
+// callback and the habits of other tools (done says it answered), and
+// splits combined short flags (-lt is -l -t) so that what parses argv
+// next sees one flag per word.
+func preParse(app *cli.App, args []string, stdout, stderr io.Writer) (argv []string, code int, done bool) {
 	if len(args) < 2 {
-		return 0, false
+		return args, 0, false
 	}
 	if args[1] == completeCmd {
 		w := bufio.NewWriter(stdout)
@@ -68,13 +70,13 @@ func preParse(app *cli.App, args []string, stdout, stderr io.Writer) (code int, 
 			fmt.Fprintf(w, "%s\t%s\n", c.word, c.desc)
 		}
 		w.Flush()
-		return exitMatch, true
+		return nil, exitMatch, true
 	}
 	if h := habitHint(app, args[1:]); h != "" {
 		fmt.Fprintf(stderr, "gosof: %s\n", h)
-		return exitError, true
+		return nil, exitError, true
 	}
-	return 0, false
+	return append(args[:1:1], splitShortFlags(app, args[1:])...), 0, false
 }
 
 type candidate struct{ word, desc string }

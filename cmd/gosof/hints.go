@@ -53,6 +53,44 @@ func habitHint(app *cli.App, args []string) string {
 	return ""
 }
 
+// splitShortFlags turns each word of combined short flags gosof has
+// ("-lt", "-tu root") into one word per flag ("-l", "-t"), as getopt users
+// expect; everything else, and all after "--", is left as it is.
+func splitShortFlags(app *cli.App, args []string) []string {
+	flags := app.Flags
+	cmdSeen := false
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if !cmdSeen && !isFlag(a) {
+			if c := app.Command(a); c != nil {
+				cmdSeen, flags = true, c.Flags
+			}
+		}
+		if !isFlag(a) || strings.HasPrefix(a, "--") {
+			out = append(out, a)
+			continue
+		}
+		name := a[1:]
+		ok, v := shortFlags(name, flags)
+		if ok && len(name) > 1 && findFlag(flags, name) == nil {
+			for j := 0; j < len(name); j++ {
+				out = append(out, "-"+name[j:j+1])
+			}
+		} else {
+			out = append(out, a)
+		}
+		if ok && v && !strings.Contains(name, "=") && i+1 < len(args) {
+			i++
+			out = append(out, args[i]) // the value, whatever it looks like
+		}
+	}
+	return out
+}
+
 // shortFlags reports whether -name is a flag of flags, alone ("-l",
 // "-timeout") or as combined short flags ("-lt"), and whether it takes
 // the next argument as its value.

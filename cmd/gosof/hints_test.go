@@ -70,3 +70,23 @@ func TestNoHintForGosofFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestSplitShortFlags: combined short flags become one word per flag
+// before anything else parses argv; values and words after -- do not.
+func TestSplitShortFlags(t *testing.T) {
+	app := newApp(nil, nil, nil)
+	for _, tc := range []struct{ in, want string }{
+		{"who -lt 80", "who -l -t 80"},
+		{"-lt", "-l -t"},
+		{"ls -tu root", "ls -t -u root"},
+		{"kill -yn 80", "kill -y -n 80"},
+		{"kill -s -yn 80", "kill -s -yn 80"}, // -s takes the next word
+		{"who 80 -- -lt", "who 80 -- -lt"},
+		{"who --listen -t", "who --listen -t"},
+	} {
+		got := strings.Join(splitShortFlags(app, strings.Fields(tc.in)), " ")
+		if got != tc.want {
+			t.Errorf("splitShortFlags(%s) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
