@@ -31,7 +31,7 @@ func formatFromFlags(c *cli.Context) (format, error) {
 	}
 	switch {
 	case n > 1:
-		return 0, core.Usagef("--json, --jsonl and --terse are three formats; pick one")
+		return 0, core.Usagef("--json, --jsonl and --terse cannot be combined: pick one")
 	case c.Bool("jsonl"):
 		return formatJSONL, nil
 	case c.Bool("json"):
