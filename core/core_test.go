@@ -4,34 +4,20 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/gosof/gosof/internal/golden"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func golden(t *testing.T, name string, got []byte) {
+func goldenFile(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("..", "testdata", "core", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", name, diff)
-	}
+	golden.Check(t, filepath.Join("..", "testdata", "core", name), got)
 }
 
 func ep(addr string, port uint16) Endpoint {
@@ -70,7 +56,7 @@ func TestTableGolden(t *testing.T) {
 	if err := WriteTable(&b, socks, TableOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "table.golden", b.Bytes())
+	goldenFile(t, "table.golden", b.Bytes())
 	if bytes.Contains(b.Bytes(), []byte{0x1b}) {
 		t.Error("table contains a raw escape character")
 	}
@@ -83,10 +69,10 @@ func TestJSONGolden(t *testing.T) {
 	if err := WriteJSON(&b, socks); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "sockets.json.golden", b.Bytes())
+	goldenFile(t, "sockets.json.golden", b.Bytes())
 }
 
-// TestJSONContract checks the fields scripts rely on (../shared/CONTRACT.md)
+// TestJSONContract checks the fields scripts rely on (docs/contract.md)
 // by decoding, independently of the golden file's formatting.
 func TestJSONContract(t *testing.T) {
 	socks := sample()
@@ -277,7 +263,7 @@ func (f *fakeSource) Sockets(*Filter) ([]Socket, error) {
 	return append([]Socket(nil), f.socks...), nil
 }
 
-func (f *fakeSource) AttachOwners(socks []Socket) (Unseen, error) {
+func (f *fakeSource) AttachOwners(socks []Socket, _ []int) (Unseen, error) {
 	for i := range socks {
 		socks[i].Owners = append([]Owner(nil), f.owners[socks[i].Inode]...)
 	}

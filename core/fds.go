@@ -148,7 +148,7 @@ func WriteFDs(w io.Writer, procs []ProcFDs) error {
 			b.WriteByte('\n')
 		}
 		o := Owner{PID: pf.PID, Proc: pf.Proc}
-		fmt.Fprintf(&b, "%s (user %s)", OwnerLabel(o), ownerUser(o))
+		fmt.Fprintf(&b, "%s (user %s)", OwnerLabel(o), OwnerUser(o))
 		if pf.Args != "" {
 			b.WriteString(": " + Escape(pf.Args))
 		}
@@ -168,7 +168,7 @@ func WriteFDs(w io.Writer, procs []ProcFDs) error {
 		}
 		tw.Flush()
 		if pf.Missing != "" {
-			b.WriteString(whyWrap("  ", "  ", "Socket options are missing: "+Escape(pf.Missing)))
+			b.WriteString(Wrap("  ", "  ", "Socket options are missing: "+Escape(pf.Missing)))
 		}
 	}
 	_, err := io.WriteString(w, b.String())

@@ -59,7 +59,7 @@ func WriteTable(w io.Writer, socks []Socket, opt TableOptions) error {
 			continue
 		}
 		for _, o := range s.Owners {
-			fmt.Fprintf(tw, "%s%s\t%s\t%s", row, OwnerLabel(o), ownerUser(o), dash(o.FD >= 0, strconv.Itoa(o.FD)))
+			fmt.Fprintf(tw, "%s%s\t%s\t%s", row, OwnerLabel(o), OwnerUser(o), Dash(o.FD >= 0, strconv.Itoa(o.FD)))
 			if opt.Options {
 				fmt.Fprint(tw, "\t"+FormatOptions(o.Options))
 			}
@@ -68,7 +68,7 @@ func WriteTable(w io.Writer, socks []Socket, opt TableOptions) error {
 				if o.Proc != nil {
 					cl = Escape(o.Proc.Cmdline)
 				}
-				fmt.Fprint(tw, "\t"+dash(true, cl))
+				fmt.Fprint(tw, "\t"+Dash(true, cl))
 			}
 			fmt.Fprintln(tw)
 		}
@@ -76,7 +76,8 @@ func WriteTable(w io.Writer, socks []Socket, opt TableOptions) error {
 	return tw.Flush()
 }
 
-func dash(ok bool, s string) string {
+// Dash is s, or "-" when there is none (!ok or empty).
+func Dash(ok bool, s string) string {
 	if !ok || s == "" {
 		return "-"
 	}
@@ -94,7 +95,7 @@ func NetNSLabel(s *Socket) string {
 	if s.NetNSName != "" {
 		return Escape(s.NetNSName)
 	}
-	return dash(s.NetNS != 0, strconv.FormatUint(s.NetNS, 10))
+	return Dash(s.NetNS != 0, strconv.FormatUint(s.NetNS, 10))
 }
 
 // ProtoLabel is the protocol as netstat prints it: tcp, tcp6, udp6, unix...
@@ -119,7 +120,8 @@ func OwnerLabel(o Owner) string {
 	return l
 }
 
-func ownerUser(o Owner) string {
+// OwnerUser is the owner's user name, escaped; "-" when unknown.
+func OwnerUser(o Owner) string {
 	if o.Proc == nil || o.Proc.User == "" {
 		return "-"
 	}
@@ -130,7 +132,7 @@ func ownerUser(o Owner) string {
 // a unix path escaped ("-" when unnamed).
 func FormatEndpoint(fam Family, e *Endpoint) string {
 	if fam == Local {
-		return dash(true, Escape(e.Path))
+		return Dash(true, Escape(e.Path))
 	}
 	if !e.Addr.IsValid() {
 		return "*:" + strconv.Itoa(int(e.Port))
@@ -178,7 +180,7 @@ func OwnerPIDs(socks []Socket) []int {
 	return slices.Compact(pids)
 }
 
-// JSON shapes, as ../shared/CONTRACT.md fixes them.
+// JSON shapes, as docs/contract.md fixes them.
 type (
 	JSONSocket struct {
 		Proto  Proto         `json:"proto"`
@@ -234,13 +236,13 @@ func JSONSockets(socks []Socket) []JSONSocket {
 func ToJSONSocket(s *Socket) JSONSocket {
 	j := JSONSocket{
 		Proto: s.Proto, Family: s.Family, Type: s.Type, State: s.State,
-		Local: toJSONEndpoint(s.Family, &s.Local), Inode: s.Inode,
+		Local: ToJSONEndpoint(s.Family, &s.Local), Inode: s.Inode,
 		RecvQ: s.RecvQ, SendQ: s.SendQ, Timer: s.Timer, PeerInode: s.PeerInode,
 		NetNSName: s.NetNSName, Container: s.Container,
 		Owners: make([]JSONOwner, 0, len(s.Owners)),
 	}
 	if s.Remote != nil {
-		r := toJSONEndpoint(s.Family, s.Remote)
+		r := ToJSONEndpoint(s.Family, s.Remote)
 		j.Remote = &r
 	}
 	if s.UID >= 0 {
@@ -273,7 +275,8 @@ func ToJSONSocket(s *Socket) JSONSocket {
 	return j
 }
 
-func toJSONEndpoint(fam Family, e *Endpoint) JSONEndpoint {
+// ToJSONEndpoint is the contract's JSON form of an endpoint of a socket of family fam.
+func ToJSONEndpoint(fam Family, e *Endpoint) JSONEndpoint {
 	if fam == Local {
 		return JSONEndpoint{Path: ptr(e.Path)}
 	}

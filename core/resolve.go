@@ -14,6 +14,10 @@ import (
 type Resolver struct {
 	Sockets SocketSource
 	Owners  OwnerSource // nil: report sockets without owners
+	// Prescan, when not nil, starts the owner scan before the sockets are
+	// known, so that it runs while Sockets lists them instead of after;
+	// pids is the scope, as for OwnerSource.AttachOwners.
+	Prescan func(pids []int) OwnerPrescan
 	// UserName turns a uid into a name; nil uses the system's user database.
 	UserName func(uid int64) string
 }
@@ -24,14 +28,6 @@ type Result struct {
 	Unseen  Unseen
 }
 
-// OwnerPrescanner is an OwnerSource that can start looking for holders
-// before the sockets are known, so that its scan of every process runs
-// while the socket source lists sockets instead of after it.
-type OwnerPrescanner interface {
-	OwnerSource
-	Prescan() OwnerPrescan
-}
-
 // OwnerPrescan is a scan under way. Attach waits for it and does what
 // AttachOwners does; Cancel stops it when its result is not needed.
 type OwnerPrescan interface {
@@ -39,25 +35,16 @@ type OwnerPrescan interface {
 	Cancel()
 }
 
-// OwnerScoper is an OwnerSource that can look at some processes only
-// instead of every process on the host. With --pid no other process's
-// descriptors can change the result, so the resolver scopes the scan;
-// ScopeTo(nil) scans every process again.
-type OwnerScoper interface {
-	ScopeTo(pids []int)
-}
-
 // Resolve lists the sockets matching f, each with every process holding it,
 // in the contract's order.
 func (r *Resolver) Resolve(f *Filter) (*Result, error) {
-	// Every resolve sets the scope, an empty one included: kill resolves
-	// again without --pid to say what is left, and must see every holder.
-	if sc, ok := r.Owners.(OwnerScoper); ok {
-		sc.ScopeTo(f.PIDs)
-	}
+	// With --pid no other process's descriptors can change the result, so
+	// the owner scan is scoped to f.PIDs; each resolve passes its own
+	// filter's (kill resolves again without --pid to say what is left, and
+	// must see every holder).
 	var pre OwnerPrescan
-	if p, ok := r.Owners.(OwnerPrescanner); ok {
-		pre = p.Prescan()
+	if r.Prescan != nil && r.Owners != nil {
+		pre = r.Prescan(f.PIDs)
 	}
 	all, err := r.Sockets.Sockets(f)
 	if err != nil {
@@ -84,7 +71,7 @@ func (r *Resolver) Resolve(f *Filter) (*Result, error) {
 		if pre != nil {
 			unseen, err = pre.Attach(socks)
 		} else {
-			unseen, err = r.Owners.AttachOwners(socks)
+			unseen, err = r.Owners.AttachOwners(socks, f.PIDs)
 		}
 		if err != nil {
 			return nil, err
@@ -238,10 +225,10 @@ func compareSockets(a, b *Socket) int {
 			return c
 		}
 	}
-	if c := compareEndpoint(&a.Local, &b.Local); c != 0 {
+	if c := CompareEndpoint(&a.Local, &b.Local); c != 0 {
 		return c
 	}
-	if c := compareEndpoint(a.Remote, b.Remote); c != 0 {
+	if c := CompareEndpoint(a.Remote, b.Remote); c != 0 {
 		return c
 	}
 	if c := cmp.Compare(a.Family, b.Family); c != 0 {
@@ -258,7 +245,9 @@ func protoRank(p Proto) int {
 	return slices.Index(Protos, p)
 }
 
-func compareEndpoint(a, b *Endpoint) int {
+// CompareEndpoint orders endpoints as the contract orders sockets: nil
+// first, then by address, port and path.
+func CompareEndpoint(a, b *Endpoint) int {
 	switch {
 	case a == nil && b == nil:
 		return 0

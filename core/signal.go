@@ -67,3 +67,33 @@ func PollGone(gone func() error, timeout, poll time.Duration) (bool, error) {
 		time.Sleep(min(poll, time.Until(deadline)))
 	}
 }
+
+// CheckedTarget is a process known by pid and start time, without a
+// handle that pins it (no pidfd): Check runs again right before every
+// signal and while waiting, so a recycled pid is never signalled. A window
+// remains between the check and kill(2); pidfds exist to close it.
+type CheckedTarget struct {
+	// Check fails with ErrGone once the pid has exited or belongs to
+	// another process (a different start time).
+	Check func() error
+	// Kill sends sig with kill(2), its errors mapped to ErrGone and
+	// ErrPermission.
+	Kill func(sig syscall.Signal) error
+	Poll time.Duration // Wait's polling interval
+}
+
+// Signal implements Target.
+func (t *CheckedTarget) Signal(sig syscall.Signal) error {
+	if err := t.Check(); err != nil {
+		return err
+	}
+	return t.Kill(sig)
+}
+
+// Wait implements Target by polling Check.
+func (t *CheckedTarget) Wait(timeout time.Duration) (bool, error) {
+	return PollGone(t.Check, timeout, t.Poll)
+}
+
+// Close implements Target: there is nothing to let go.
+func (t *CheckedTarget) Close() error { return nil }

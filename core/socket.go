@@ -33,7 +33,7 @@ const (
 	Local Family = "unix"
 )
 
-// State is a socket state, spelled as ../shared/CONTRACT.md spells it.
+// State is a socket state, spelled as docs/contract.md spells it.
 type State string
 
 // TCP states (RFC 793 names, as netstat prints them).
@@ -147,7 +147,7 @@ type Owner struct {
 type Process struct {
 	PID  int
 	Comm string // short command name, raw: escape before printing
-	UID  int64  // real uid; -1 if unknown
+	UID  int64  // effective uid, as ps and lsof show it (Linux: /proc/PID/status Uid, second field; Solaris: psinfo pr_euid); -1 if unknown
 	User string // user name for UID, or the number when it has none
 	// Start identifies this incarnation of PID (Linux: /proc/[pid]/stat
 	// starttime in clock ticks; Solaris: psinfo pr_start in nanoseconds), so

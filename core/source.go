@@ -18,8 +18,10 @@ type SocketSource interface {
 // OwnerSource finds the processes that hold sockets.
 type OwnerSource interface {
 	// AttachOwners sets Owners (PID and FD, Proc left nil) on every socket
-	// of socks it can, and says what it could not see.
-	AttachOwners(socks []Socket) (Unseen, error)
+	// of socks it can, and says what it could not see. pids, when not
+	// empty, are the only processes that can matter (--pid): the source may
+	// look at those only.
+	AttachOwners(socks []Socket, pids []int) (Unseen, error)
 	// Process describes one process, or returns an error wrapping ErrGone
 	// if it has exited, or ErrPermission if it may not be inspected.
 	Process(pid int) (*Process, error)
@@ -104,13 +106,6 @@ type SocketCloser interface {
 	Abort(s *Socket) error
 }
 
-// Noter is implemented by sources that had to fall back on something the
-// user should know about (a namespace read through /proc instead of
-// netlink, say); the command prints each note once on stderr.
-type Noter interface {
-	Notes() []string
-}
-
 // Sources reads several socket sources (one per network namespace) as one.
 type Sources []SocketSource
 
@@ -125,23 +120,4 @@ func (ss Sources) Sockets(f *Filter) ([]Socket, error) {
 		all = append(all, socks...)
 	}
 	return all, nil
-}
-
-// Notes implements Noter for every source that has notes.
-func (ss Sources) Notes() []string {
-	var notes []string
-	for _, s := range ss {
-		if n, ok := s.(Noter); ok {
-			notes = append(notes, n.Notes()...)
-		}
-	}
-	return notes
-}
-
-// Notes returns what src had to fall back on, if it says.
-func Notes(src SocketSource) []string {
-	if n, ok := src.(Noter); ok {
-		return n.Notes()
-	}
-	return nil
 }

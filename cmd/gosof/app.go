@@ -10,7 +10,7 @@ import (
 	"github.com/gosof/gosof/core"
 )
 
-// Exit codes, as ../shared/CONTRACT.md fixes them.
+// Exit codes, as docs/contract.md fixes them.
 const (
 	exitMatch     = 0 // something matched; kill/close: every matched thing is gone
 	exitNoMatch   = 1 // nothing matched

@@ -2,14 +2,28 @@ package main
 
 import (
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/diagnose"
 	"github.com/gosof/gosof/platform/linux"
 )
 
+// findNamespaces discovers the network namespaces in use; a variable so
+// that a test can count the discoveries (at most one per run).
+var findNamespaces = linux.Namespaces
+
+// openPlatform is the live Linux backend: sock_diag (or /proc/net) in the
+// namespaces the flags name, owners from /proc, pidfd signals and
+// SOCK_DESTROY/pidfd_getfd closes, options through pidfd_getfd, and the
+// bind probe inside the namespace a diagnosis asks for, taken from the
+// namespaces found here rather than looked for again.
 func openPlatform(opt backendOptions) (*backend, error) {
 	fs := linux.DefaultFS()
-	srcs, err := namespaceSources(fs, opt)
+	spaces, err := namespacesToRead(fs, opt)
 	if err != nil {
 		return nil, err
+	}
+	srcs := make([]*linux.Sockets, len(spaces))
+	for i := range spaces {
+		srcs[i] = &linux.Sockets{FS: fs, ProcNetOnly: opt.procNet, NS: spaces[i]}
 	}
 	var sockets core.SocketSource = srcs[0]
 	if len(srcs) > 1 {
@@ -20,35 +34,69 @@ func openPlatform(opt backendOptions) (*backend, error) {
 		sockets = ss
 	}
 	signaller := &linux.Signaller{FS: fs}
+	fds := &linux.FDs{FS: fs}
+	owners := &linux.Owners{FS: fs}
 	return &backend{
 		sockets:   sockets,
-		owners:    &linux.Owners{FS: fs},
+		owners:    owners,
+		prescan:   owners.Prescan,
 		signaller: signaller,
 		// SOCK_DESTROY must go through a sock_diag socket of the socket's own namespace.
-		closer: &linux.Closer{Destroyer: linux.NetNSDestroyer(srcs), Signaller: signaller},
+		closer:        &linux.Closer{Destroyer: linux.NetNSDestroyer(srcs), Signaller: signaller},
+		options:       linux.SockOpts{},
+		fds:           fds,
+		fdSockets:     sockets,
+		fdsDeniedHint: "run as root, or with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH",
+		prober:        func(netns uint64) diagnose.BindProber { return prober(fs, opt, spaces, netns) },
+		notes: func() []string {
+			var notes []string
+			for _, s := range srcs {
+				notes = append(notes, s.Notes()...)
+			}
+			return notes
+		},
 	}, nil
 }
 
-// namespaceSources is one socket source per network namespace to read:
-// gosof's own by default, the one --netns names, or every one in use.
-func namespaceSources(fs linux.FS, opt backendOptions) ([]*linux.Sockets, error) {
-	switch {
-	case opt.allNetns:
-		all, err := linux.Namespaces(fs)
-		if err != nil {
-			return nil, err
-		}
-		srcs := make([]*linux.Sockets, len(all))
-		for i := range all {
-			srcs[i] = &linux.Sockets{FS: fs, ProcNetOnly: opt.procNet, NS: &all[i]}
-		}
-		return srcs, nil
-	case opt.netns != "":
-		ns, err := linux.FindNamespace(fs, opt.netns)
-		if err != nil {
-			return nil, err
-		}
-		return []*linux.Sockets{{FS: fs, ProcNetOnly: opt.procNet, NS: &ns}}, nil
+// namespacesToRead is the network namespaces to read sockets from:
+// gosof's own by default (nil), the one --netns names, or every one in use.
+func namespacesToRead(fs linux.FS, opt backendOptions) ([]*linux.Namespace, error) {
+	if !opt.allNetns && opt.netns == "" {
+		return []*linux.Namespace{nil}, nil
 	}
-	return []*linux.Sockets{{FS: fs, ProcNetOnly: opt.procNet}}, nil
+	all, err := findNamespaces(fs)
+	if err != nil {
+		return nil, err
+	}
+	if opt.netns != "" {
+		ns, err := linux.FindNamespace(fs, all, opt.netns)
+		if err != nil {
+			return nil, err
+		}
+		return []*linux.Namespace{&ns}, nil
+	}
+	spaces := make([]*linux.Namespace, len(all))
+	for i := range all {
+		spaces[i] = &all[i]
+	}
+	return spaces, nil
+}
+
+// prober probes inside the namespace whose sockets are diagnosed: the one
+// --netns names, or (--all-netns) the namespace with inode netns among
+// those read. nil, when that namespace is not among them, makes why say
+// the probe was not available.
+func prober(fs linux.FS, opt backendOptions, spaces []*linux.Namespace, netns uint64) diagnose.BindProber {
+	switch {
+	case opt.netns != "":
+		return &linux.Prober{FS: fs, NS: spaces[0]}
+	case !opt.allNetns || netns == 0:
+		return &linux.Prober{FS: fs}
+	}
+	for _, ns := range spaces {
+		if ns.Inode == netns {
+			return &linux.Prober{FS: fs, NS: ns}
+		}
+	}
+	return nil
 }

@@ -2,7 +2,10 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"slices"
+
+	"github.com/gosof/gosof/core/release"
 
 	"github.com/urfave/cli/v2"
 
@@ -63,79 +66,66 @@ func closeAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	r := b.resolver()
-	res, err := r.Resolve(f)
+	cl, err := release.PlanClose(b.releaser(), f, release.CloseOptions{
+		Abort: c.Bool("abort"), AllowListen: slices.Contains(f.States, core.Listen)})
 	if err != nil {
 		return err
 	}
-	plan := core.NewClosePlan(res, core.CloseOptions{
-		Abort:       c.Bool("abort"),
-		AllowListen: slices.Contains(f.States, core.Listen),
-	})
+	defer reportUnseen(c.App.ErrWriter, cl.Result.Unseen)
 	out, asJSON := c.App.Writer, c.Bool("json")
-	defer reportUnseen(c.App.ErrWriter, res.Unseen)
-
-	printPlan := func() error {
-		if asJSON {
-			return core.WriteCloseJSON(out, plan, nil, nil)
-		}
-		return core.WriteClosePlan(out, plan)
-	}
-	switch {
-	case len(res.Sockets) == 0:
-		if asJSON {
-			if err := printPlan(); err != nil {
-				return err
-			}
-		}
-		return core.ErrNoMatch
-	case len(plan.Items) == 0:
-		if err := printPlan(); err != nil {
-			return err
-		}
-		return core.Usagef("refusing to close %d LISTEN socket(s): closing a listener silently breaks its server; add --listen to close it",
-			len(plan.Listeners))
-	case c.Bool("dry-run"):
-		return printPlan()
+	if done, err := closePlanOnly(out, cl, asJSON, c.Bool("dry-run")); done {
+		return err
 	}
 	if !asJSON {
-		if err := core.WriteClosePlan(out, plan); err != nil {
+		if err := release.WriteClosePlan(out, cl.Plan); err != nil {
 			return err
 		}
 	}
-	if n := plan.Sockets(); n > 0 {
-		ok, err := confirm(c, fmt.Sprintf("Close %d socket(s)?", n))
-		if err != nil {
+	if n := cl.Plan.Sockets(); n > 0 {
+		if err := confirm(c, fmt.Sprintf("Close %d socket(s)?", n)); err != nil {
 			return err
 		}
-		if !ok {
-			return declined(c)
-		}
 	}
-	reuse := listenerReuseAddr(backendFromFlags(c), res.Sockets) // a closed listener leaves TIME_WAIT too
-	report := plan.Execute(b.closer)
-	var pending []core.Socket
-	for _, o := range report.Outcomes {
-		if o.Fate == core.SocketClosed {
-			pending = append(pending, o.Socket)
-		}
-	}
-	left, err := core.Look(r, f, pending, wait)
-	if err != nil {
+	if err := cl.Execute(wait); err != nil {
 		return err
 	}
-	left.ReuseAddr = reuse
-	report.Settle(left.Sockets)
 	if asJSON {
-		err = core.WriteCloseJSON(out, plan, report, left)
+		err = release.WriteCloseJSON(out, cl.Plan, cl.Report, cl.Left)
 	} else {
-		err = core.WriteCloseReport(out, report, left)
+		err = release.WriteCloseReport(out, cl.Report, cl.Left)
 	}
-	if err != nil {
-		return err
+	if err == nil && cl.Report.Survivors() > 0 {
+		err = errSurvivors
 	}
-	if report.Survivors() > 0 {
-		return errSurvivors
+	return err
+}
+
+// closePlanOnly handles the runs that stop at the plan: nothing matched
+// (ErrNoMatch), only listeners without --listen (a usage error), or -n.
+// done is false when the close goes ahead.
+func closePlanOnly(out io.Writer, cl *release.Close, asJSON, dryRun bool) (done bool, err error) {
+	printPlan := func() error {
+		if asJSON {
+			return release.WriteCloseJSON(out, cl.Plan, nil, nil)
+		}
+		return release.WriteClosePlan(out, cl.Plan)
 	}
-	return nil
+	switch {
+	case len(cl.Result.Sockets) == 0:
+		if asJSON {
+			if err := printPlan(); err != nil {
+				return true, err
+			}
+		}
+		return true, core.ErrNoMatch
+	case len(cl.Plan.Items) == 0:
+		if err := printPlan(); err != nil {
+			return true, err
+		}
+		return true, core.Usagef("refusing to close %d LISTEN socket(s): closing a listener silently breaks its server; add --listen to close it",
+			len(cl.Plan.Listeners))
+	case dryRun:
+		return true, printPlan()
+	}
+	return false, nil
 }

@@ -49,20 +49,11 @@ func fdsAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	opt := backendFromFlags(c)
-	l, err := fdLister(opt)
+	b, err := openBackend(backendFromFlags(c))
 	if err != nil {
 		return err
 	}
-	b, err := openBackend(opt)
-	if err != nil {
-		return err
-	}
-	src := b.sockets
-	if s, ok := l.(core.SocketSource); ok {
-		src = s // Solaris: the MIB rows have no inode; the lister's fdinfo gives them one
-	}
-	procs, err := core.GatherFDs(l, src, b.owners, optionReader(opt), pids)
+	procs, err := core.GatherFDs(b.fds, b.fdSockets, b.owners, b.options, pids)
 	if err != nil {
 		return err
 	}
@@ -89,8 +80,8 @@ func fdsAction(c *cli.Context) error {
 	switch {
 	case listed > 0:
 		return nil
-	case denied != nil && fdsDeniedHint(opt) != "":
-		return fmt.Errorf("%w (%s)", denied, fdsDeniedHint(opt))
+	case denied != nil && b.fdsDeniedHint != "":
+		return fmt.Errorf("%w (%s)", denied, b.fdsDeniedHint)
 	case denied != nil:
 		return denied
 	}

@@ -2,6 +2,9 @@ package main
 
 import (
 	"fmt"
+	"io"
+
+	"github.com/gosof/gosof/core/release"
 
 	"github.com/urfave/cli/v2"
 
@@ -57,64 +60,52 @@ func killAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	r := b.resolver()
-	res, err := r.Resolve(f)
+	k, err := release.PlanKill(b.releaser(), f, sig, timeout, c.Bool("no-escalate"))
 	if err != nil {
 		return err
 	}
-	plan := core.NewKillPlan(res, core.DefaultProtected())
-	plan.Signal, plan.Timeout, plan.NoEscalate = sig, timeout, c.Bool("no-escalate")
+	defer reportUnseen(c.App.ErrWriter, k.Result.Unseen)
 	out, asJSON := c.App.Writer, c.Bool("json")
-	defer reportUnseen(c.App.ErrWriter, res.Unseen)
-
-	if c.Bool("dry-run") || len(plan.Items) == 0 {
-		if asJSON {
-			err = core.WriteKillJSON(out, plan, nil, nil)
-		} else if len(res.Sockets) > 0 {
-			err = core.WriteKillPlan(out, plan)
-		}
-		if err != nil {
-			return err
-		}
-		if len(plan.Items) == 0 {
-			return core.ErrNoMatch
-		}
-		return nil
+	if c.Bool("dry-run") || len(k.Plan.Items) == 0 {
+		return writeKillPlan(out, k, asJSON)
 	}
-	// Pin before asking: whatever the user confirms is what gets signalled.
-	plan.Pin(b.signaller)
-	defer plan.Close()
+	k.Pin()
+	defer k.Close()
 	if !asJSON {
-		if err := core.WriteKillPlan(out, plan); err != nil {
+		if err := release.WriteKillPlan(out, k.Plan); err != nil {
 			return err
 		}
 	}
-	if plan.Processes() > 0 {
-		ok, err := confirm(c, fmt.Sprintf("Send %s to %d process(es)?", core.SignalName(sig), plan.Processes()))
-		if err != nil {
+	if n := k.Plan.Processes(); n > 0 {
+		if err := confirm(c, fmt.Sprintf("Send %s to %d process(es)?", core.SignalName(sig), n)); err != nil {
 			return err
 		}
-		if !ok {
-			return declined(c)
-		}
 	}
-	reuse := listenerReuseAddr(backendFromFlags(c), res.Sockets)
-	report := plan.Execute()
-	left, err := core.Look(r, f, nil, 0)
-	if err != nil {
+	if err := k.Execute(); err != nil {
 		return err
 	}
-	left.ReuseAddr = reuse
 	if asJSON {
-		err = core.WriteKillJSON(out, plan, report, left)
+		err = release.WriteKillJSON(out, k.Plan, k.Report, k.Left)
 	} else {
-		err = core.WriteKillReport(out, plan, report, left)
+		err = release.WriteKillReport(out, k.Plan, k.Report, k.Left)
 	}
-	if err != nil {
-		return err
+	if err == nil && k.Report.Survivors() > 0 {
+		err = errSurvivors
 	}
-	if report.Survivors() > 0 {
-		return errSurvivors
+	return err
+}
+
+// writeKillPlan prints the plan alone (-n, or nothing to signal): JSON, or
+// the table when something matched; ErrNoMatch when nothing did.
+func writeKillPlan(out io.Writer, k *release.Kill, asJSON bool) error {
+	var err error
+	if asJSON {
+		err = release.WriteKillJSON(out, k.Plan, nil, nil)
+	} else if len(k.Result.Sockets) > 0 {
+		err = release.WriteKillPlan(out, k.Plan)
 	}
-	return nil
+	if err == nil && len(k.Plan.Items) == 0 {
+		err = core.ErrNoMatch
+	}
+	return err
 }

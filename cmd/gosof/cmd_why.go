@@ -2,7 +2,8 @@ package main
 
 import (
 	"fmt"
-	"slices"
+
+	"github.com/gosof/gosof/core/diagnose"
 
 	"github.com/urfave/cli/v2"
 
@@ -70,64 +71,68 @@ func whyAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	missing := core.AttachOptions(optionReader(opt), res.Sockets, whyOptionsLimit)
+	missing := core.AttachOptions(b.options, res.Sockets, whyOptionsLimit)
 	// A port conflict is per network namespace: with --all-netns, one
 	// diagnosis (and one probe, inside it) per namespace using the port.
-	var ds []*core.Why
+	var ds []*diagnose.Why
 	for _, g := range byNetNS(res.Sockets, opt.allNetns) {
-		var probe *core.ProbeReport
-		switch {
-		case c.Bool("no-probe"):
-			probe = &core.ProbeReport{Port: port, Skipped: "--no-probe was given", Verdict: core.VerdictNotProbed}
-		case opt.replay != "":
-			probe = &core.ProbeReport{Port: port, Skipped: "a --replay capture is not this host", Verdict: core.VerdictNotProbed}
-		case pr.Proto != "" && pr.Proto != core.TCP:
-			probe = &core.ProbeReport{Port: port, Skipped: "the bind probe tries TCP only", Verdict: core.VerdictNotProbed}
-		default:
-			probe = core.Probe(bindProber(opt, g.netns), port, g.socks)
-		}
-		d := core.Diagnose(port, g.socks, probe)
+		d := diagnose.Diagnose(port, g.socks, whyProbe(c, b, pr, g))
 		d.Unseen, d.Missing = res.Unseen, missing
 		ds = append(ds, d)
 	}
-	inUse := false
-	for i, d := range ds {
-		inUse = inUse || d.InUse()
-		switch {
-		case c.Bool("json"):
-		case opt.allNetns:
-			if i > 0 {
-				fmt.Fprintln(c.App.Writer)
-			}
-			fmt.Fprintf(c.App.Writer, "Network namespace %s\n", nsLabel(ds[i], res.Sockets))
-			err = core.WriteWhy(c.App.Writer, d)
-		default:
-			err = core.WriteWhy(c.App.Writer, d)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	if c.Bool("json") {
-		if opt.allNetns {
-			js := make([]any, len(ds))
-			for i, d := range ds {
-				js[i] = core.ToJSONWhy(d)
-			}
-			err = core.EncodeJSON(c.App.Writer, js)
-		} else {
-			err = core.WriteWhyJSON(c.App.Writer, ds[0])
-		}
-		if err != nil {
-			return err
-		}
+	if err := writeWhys(c, ds, res.Sockets, opt.allNetns); err != nil {
+		return err
 	}
 	reportUnseen(c.App.ErrWriter, res.Unseen)
 	if s := missing.String(); s != "" && len(res.Sockets) > 0 {
 		fmt.Fprintf(c.App.ErrWriter, "gosof: %s\n", s)
 	}
-	if !inUse {
-		return core.ErrNoMatch
+	for _, d := range ds {
+		if d.InUse() {
+			return nil
+		}
+	}
+	return core.ErrNoMatch
+}
+
+// whyProbe runs the bind probe for one namespace's sockets, or says why not.
+func whyProbe(c *cli.Context, b *backend, pr core.PortRange, g nsGroup) *diagnose.ProbeReport {
+	port := pr.Lo
+	switch {
+	case c.Bool("no-probe"):
+		return &diagnose.ProbeReport{Port: port, Skipped: "--no-probe was given", Verdict: diagnose.VerdictNotProbed}
+	case pr.Proto != "" && pr.Proto != core.TCP:
+		return &diagnose.ProbeReport{Port: port, Skipped: "the bind probe tries TCP only", Verdict: diagnose.VerdictNotProbed}
+	case b.prober == nil:
+		return &diagnose.ProbeReport{Port: port, Skipped: b.probeSkipped, Verdict: diagnose.VerdictNotProbed}
+	}
+	return diagnose.Probe(b.prober(g.netns), port, g.socks)
+}
+
+// writeWhys prints the diagnoses: one text or JSON object, or (--all-netns)
+// one headed text per namespace or a JSON array.
+func writeWhys(c *cli.Context, ds []*diagnose.Why, socks []core.Socket, perNetNS bool) error {
+	w := c.App.Writer
+	switch {
+	case c.Bool("json") && perNetNS:
+		js := make([]any, len(ds))
+		for i, d := range ds {
+			js[i] = diagnose.ToJSONWhy(d)
+		}
+		return core.EncodeJSON(w, js)
+	case c.Bool("json"):
+		return diagnose.WriteWhyJSON(w, ds[0])
+	}
+	for i, d := range ds {
+		if perNetNS {
+			if i > 0 {
+				fmt.Fprintln(w)
+			}
+			fmt.Fprintf(w, "Network namespace %s\n", nsLabel(d, socks))
+		}
+		if err := diagnose.WriteWhy(w, d); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -178,7 +183,13 @@ func byNetNS(socks []core.Socket, split bool) []nsGroup {
 	}
 	var groups []nsGroup
 	for _, s := range socks {
-		i := slices.IndexFunc(groups, func(g nsGroup) bool { return g.netns == s.NetNS })
+		i := -1
+		for j := range groups {
+			if groups[j].netns == s.NetNS {
+				i = j
+				break
+			}
+		}
 		if i < 0 {
 			groups = append(groups, nsGroup{netns: s.NetNS})
 			i = len(groups) - 1
@@ -189,7 +200,7 @@ func byNetNS(socks []core.Socket, split bool) []nsGroup {
 }
 
 // nsLabel names the namespace of a diagnosis for its heading.
-func nsLabel(d *core.Why, socks []core.Socket) string {
+func nsLabel(d *diagnose.Why, socks []core.Socket) string {
 	for i := range socks {
 		if len(d.Sockets) > 0 && socks[i].NetNS == d.Sockets[0].NetNS {
 			s := &socks[i]

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gosof/gosof/internal/testhelper"
+	"github.com/gosof/gosof/platform/linux"
 )
 
 func netnsOf(t *testing.T, pid int) uint64 {
@@ -141,6 +142,21 @@ func TestNetNS(t *testing.T) {
 	}
 	if out, _, code := gosof(t, "why", "-A", port, "--no-probe"); code != exitMatch || strings.Count(out, "Network namespace ") != 3 {
 		t.Errorf("why -A: exit %d, want one diagnosis per namespace using the port (3):\n%s", code, out)
+	}
+	// why -A probes in each of the three namespaces, but discovers them once.
+	discover := findNamespaces
+	discoveries := 0
+	findNamespaces = func(fs linux.FS) ([]linux.Namespace, error) {
+		discoveries++
+		return discover(fs)
+	}
+	out, _, code := gosof(t, "why", "-A", port)
+	findNamespaces = discover
+	if code != exitMatch || strings.Count(out, "Network namespace ") != 3 || strings.Count(out, "not probed") != 0 {
+		t.Errorf("why -A: exit %d, want one probed diagnosis per namespace using the port (3):\n%s", code, out)
+	}
+	if discoveries != 1 {
+		t.Errorf("why -A discovered the network namespaces %d times, want once", discoveries)
 	}
 
 	// close inside ns2 releases the leak; its holder lives on and reads EOF.

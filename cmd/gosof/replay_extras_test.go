@@ -2,12 +2,15 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/gosof/gosof/internal/golden"
+
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/gosof/gosof/platform/solaris"
 )
 
 // The Solaris fdinfo capture read through --replay, on whatever OS the test
@@ -25,19 +28,7 @@ func replayGolden(t *testing.T, name string, args ...string) string {
 	if code != 0 || stderr != "" {
 		t.Fatalf("gosof %s: exit %d, stderr %q", strings.Join(args, " "), code, stderr)
 	}
-	golden := filepath.Join(solarisFixtures, name+".golden")
-	if updating() {
-		if err := os.WriteFile(golden, []byte(stdout), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./cmd/gosof -run TestReplayExtras -update)", err)
-	}
-	if diff := cmp.Diff(string(want), stdout); diff != "" {
-		t.Errorf("gosof %s (-want +got):\n%s", strings.Join(args, " "), diff)
-	}
+	golden.Check(t, filepath.Join(solarisFixtures, name+".golden"), []byte(stdout))
 	return stdout
 }
 
@@ -244,5 +235,31 @@ func TestReplayExtrasWhy(t *testing.T) {
 	}
 	if len(w.Warnings) != 1 || w.Warnings[0].Kind != "linger_abort" || w.Probe.Ran {
 		t.Errorf("warnings %+v, probe ran %v; want one linger_abort and no probe", w.Warnings, w.Probe.Ran)
+	}
+}
+
+// TestReplayParsedOnce: every command that reads a capture parses it once,
+// whatever capabilities (sockets, owners, options, descriptors) it uses.
+func TestReplayParsedOnce(t *testing.T) {
+	orig := readCapture
+	t.Cleanup(func() { readCapture = orig })
+	parses := 0
+	readCapture = func(dir string) (*solaris.Backend, error) {
+		parses++
+		return orig(dir)
+	}
+	for _, args := range [][]string{
+		{"fds", "1200"},
+		{"why", "22"},
+		{"ls", "--options"},
+		{"who", "22"},
+	} {
+		parses = 0
+		if _, stderr, code := gosofReplay(t, append(args, "--replay", fdinfoCapture)...); code != 0 {
+			t.Fatalf("gosof %v: exit %d, stderr %q", args, code, stderr)
+		}
+		if parses != 1 {
+			t.Errorf("gosof %v --replay parsed the capture %d times, want once", args, parses)
+		}
 	}
 }

@@ -1,28 +1,14 @@
 package main
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/gosof/gosof/internal/golden"
+
 	"github.com/google/go-cmp/cmp"
 )
-
-// -update rewrites the golden files. Another test file may define the same
-// flag; package variables are set before init runs, so this only defines
-// it when nobody else did.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files")
-	}
-}
-
-func updating() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
 
 const solarisFixtures = "../../testdata/solaris"
 
@@ -42,19 +28,7 @@ func TestReplay(t *testing.T) {
 				if code != 0 {
 					t.Fatalf("gosof %s: exit %d, stderr %q", strings.Join(args, " "), code, stderr)
 				}
-				golden := filepath.Join(solarisFixtures, capture+"."+form.name+".golden")
-				if updating() {
-					if err := os.WriteFile(golden, []byte(stdout), 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-				want, err := os.ReadFile(golden)
-				if err != nil {
-					t.Fatalf("%v (run go test ./cmd/gosof -run TestReplay -update)", err)
-				}
-				if diff := cmp.Diff(string(want), stdout); diff != "" {
-					t.Errorf("gosof %s (-want +got):\n%s", strings.Join(args, " "), diff)
-				}
+				golden.Check(t, filepath.Join(solarisFixtures, capture+"."+form.name+".golden"), []byte(stdout))
 			})
 		}
 	}

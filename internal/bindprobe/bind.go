@@ -13,13 +13,14 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/diagnose"
 )
 
 // Bind binds a TCP socket to addr:port (with SO_REUSEADDR when reuseAddr),
 // never listens on it and closes it at once. An AF_INET6 socket keeps the
 // system's IPV6_V6ONLY default, as most servers do, so binding "::" also
-// claims the port on IPv4. Failures wrap core.ErrAddrInUse,
-// core.ErrAddrNotAvail or core.ErrPermission.
+// claims the port on IPv4. Failures wrap diagnose.ErrAddrInUse,
+// diagnose.ErrAddrNotAvail or core.ErrPermission.
 func Bind(addr netip.Addr, port uint16, reuseAddr bool) error {
 	af := unix.AF_INET6
 	var sa unix.Sockaddr = &unix.SockaddrInet6{Addr: addr.As16(), Port: int(port)}
@@ -56,9 +57,9 @@ func bindErr(addr netip.Addr, port uint16, err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, unix.EADDRINUSE):
-		return fmt.Errorf("bind %s: %w", ap, core.ErrAddrInUse)
+		return fmt.Errorf("bind %s: %w", ap, diagnose.ErrAddrInUse)
 	case errors.Is(err, unix.EADDRNOTAVAIL), errors.Is(err, unix.EAFNOSUPPORT), errors.Is(err, unix.EPROTONOSUPPORT):
-		return fmt.Errorf("bind %s: %w", ap, core.ErrAddrNotAvail)
+		return fmt.Errorf("bind %s: %w", ap, diagnose.ErrAddrNotAvail)
 	case errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM):
 		return fmt.Errorf("bind %s: %w", ap, core.ErrPermission)
 	}

@@ -19,7 +19,7 @@ import (
 	"github.com/gosof/gosof/core"
 )
 
-// Netlink constants (linux/netlink.h, linux/sock_diag.h).
+// netlink constants (linux/netlink.h, linux/sock_diag.h).
 const (
 	nlmsgHdrLen = 16 // sizeof(struct nlmsghdr)
 	nlaHdrLen   = 4  // sizeof(struct nlattr)
@@ -49,7 +49,6 @@ const (
 
 // inet_diag sizes and constants (linux/inet_diag.h).
 const (
-	sockIDLen      = 48 // sizeof(struct inet_diag_sockid)
 	inetReqLen     = 56 // sizeof(struct inet_diag_req_v2)
 	inetMsgLen     = 72 // sizeof(struct inet_diag_msg)
 	inetNoCookie   = ^uint32(0)

@@ -5,19 +5,15 @@
 package linux
 
 import (
-	"fmt"
-	"io"
-	"os"
 	"path/filepath"
+
+	"github.com/gosof/gosof/internal/sysfile"
 )
 
 // FS is a /proc tree: the live one, or a fixture under testdata.
 type FS struct {
 	Proc string // e.g. "/proc"
 }
-
-// NewFS roots the readers at a /proc mount point.
-func NewFS(proc string) FS { return FS{Proc: proc} }
 
 // DefaultFS is the live /proc.
 func DefaultFS() FS { return FS{Proc: "/proc"} }
@@ -33,17 +29,5 @@ const maxProcFile = 64 << 20
 
 // readFile reads a /proc file whole, without trusting Stat, up to a bound.
 func readFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxProcFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxProcFile {
-		return nil, fmt.Errorf("%s: larger than %d bytes", path, maxProcFile)
-	}
-	return b, nil
+	return sysfile.ReadBounded(path, maxProcFile)
 }

@@ -101,13 +101,10 @@ func Namespaces(fs FS) ([]Namespace, error) {
 // inodes are far larger, so one number can name either unambiguously.
 const maxPID = 1 << 22
 
-// FindNamespace resolves --netns: a name under /run/netns, a namespace
-// inode, or a PID (that process's namespace).
-func FindNamespace(fs FS, spec string) (Namespace, error) {
-	all, err := Namespaces(fs)
-	if err != nil {
-		return Namespace{}, err
-	}
+// FindNamespace resolves --netns among all, the namespaces Namespaces
+// found: a name under /run/netns, a namespace inode, or a PID (that
+// process's namespace).
+func FindNamespace(fs FS, all []Namespace, spec string) (Namespace, error) {
 	if n, err := strconv.ParseUint(spec, 10, 64); err == nil {
 		if n > maxPID {
 			for _, ns := range all {

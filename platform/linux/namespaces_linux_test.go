@@ -81,15 +81,15 @@ func TestNamespacesAndForeignSockets(t *testing.T) {
 		}
 	}
 
-	ns, err := FindNamespace(DefaultFS(), strconv.Itoa(h.PID))
+	ns, err := FindNamespace(DefaultFS(), all, strconv.Itoa(h.PID))
 	if err != nil || ns.Inode != ino {
 		t.Errorf("FindNamespace(pid) = %+v, %v; want inode %d", ns, err, ino)
 	}
-	ns, err = FindNamespace(DefaultFS(), strconv.FormatUint(ino, 10))
+	ns, err = FindNamespace(DefaultFS(), all, strconv.FormatUint(ino, 10))
 	if err != nil || ns.Inode != ino {
 		t.Errorf("FindNamespace(inode) = %+v, %v; want inode %d", ns, err, ino)
 	}
-	if _, err := FindNamespace(DefaultFS(), "no-such-netns-name"); err == nil {
+	if _, err := FindNamespace(DefaultFS(), all, "no-such-netns-name"); err == nil {
 		t.Error("FindNamespace of an unknown name did not fail")
 	}
 	_ = fd

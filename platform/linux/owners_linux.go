@@ -1,7 +1,6 @@
 package linux
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
@@ -11,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/gosof/gosof/internal/sysfile"
 
 	"golang.org/x/sys/unix"
 
@@ -27,16 +28,18 @@ const unseenHint = "run as root, or with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH,
 type Owners struct {
 	FS      FS
 	Workers int // parallel scanners; 0 means GOMAXPROCS
-
-	only []int32 // ScopeTo: scan these processes, not all of /proc
 }
 
-// ScopeTo implements core.OwnerScoper (--pid).
-func (o *Owners) ScopeTo(pids []int) {
-	o.only = o.only[:0]
-	for _, p := range pids {
-		o.only = append(o.only, int32(p))
+// scope is the processes a scan reads: pids, or every one in /proc (nil).
+func scope(pids []int) []int32 {
+	if len(pids) == 0 {
+		return nil
 	}
+	only := make([]int32, len(pids))
+	for i, p := range pids {
+		only[i] = int32(p)
+	}
+	return only
 }
 
 // Holder is one descriptor that refers to a socket.
@@ -46,13 +49,14 @@ type Holder struct {
 }
 
 // AttachOwners implements core.OwnerSource: every process holding one of
-// socks, through every descriptor, is appended to that socket's Owners.
-func (o *Owners) AttachOwners(socks []core.Socket) (core.Unseen, error) {
+// socks (among pids, when given), through every descriptor, is appended to
+// that socket's Owners.
+func (o *Owners) AttachOwners(socks []core.Socket, pids []int) (core.Unseen, error) {
 	index := socketIndex(socks)
 	if len(index) == 0 {
 		return core.Unseen{}, nil
 	}
-	holders, denied, err := o.Scan(func(ino uint64) bool { _, ok := index[ino]; return ok })
+	holders, denied, err := o.scan(scope(pids), func(ino uint64) bool { _, ok := index[ino]; return ok }, nil, nil)
 	if err != nil {
 		return core.Unseen{}, err
 	}
@@ -60,16 +64,17 @@ func (o *Owners) AttachOwners(socks []core.Socket) (core.Unseen, error) {
 	return o.unseen(denied), nil
 }
 
-// Prescan implements core.OwnerPrescanner: it starts a scan that keeps
+// Prescan is core.Resolver's Prescan: it starts a scan (of pids, when
+// given) that keeps
 // every socket descriptor, to be joined with the sockets once they are
 // listed. The scan costs the same; what it saves is waiting for the
 // NETLINK_SOCK_DIAG dump (20 ms of a 240 ms `gosof who` at 100k
 // descriptors) before starting it.
-func (o *Owners) Prescan() core.OwnerPrescan {
+func (o *Owners) Prescan(pids []int) core.OwnerPrescan {
 	p := &prescan{o: o, done: make(chan struct{}), listed: make(chan struct{})}
 	go func() {
 		defer close(p.done)
-		p.holders, p.denied, p.err = o.scan(func(uint64) bool { return true }, &p.stop, p.listed)
+		p.holders, p.denied, p.err = o.scan(scope(pids), func(uint64) bool { return true }, &p.stop, p.listed)
 	}()
 	return p
 }
@@ -159,22 +164,22 @@ func attach(socks []core.Socket, index map[uint64]int32, holders []Holder) {
 // silently. The work is spread over Workers goroutines; each reuses its
 // buffers, so the cost per descriptor is one readlinkat and no allocation.
 func (o *Owners) Scan(want func(inode uint64) bool) ([]Holder, int, error) {
-	return o.scan(want, nil, nil)
+	return o.scan(nil, want, nil, nil)
 }
 
-// scan is Scan that stops early, with what it found so far, once stop is
+// scan is Scan of the processes only (nil: all of /proc) that stops early, with what it found so far, once stop is
 // set. If later is not nil, one worker starts at once and the others once
 // it is closed: the scan's system calls are raw, so the scheduler never
 // sees a worker block, and with every P taken the goroutine listing the
 // sockets meanwhile lost its P at each of its own system calls and waited
 // to get one back (a `who` on a port nobody uses took 42 ms, not 15).
-func (o *Owners) scan(want func(inode uint64) bool, stop *atomic.Bool, later <-chan struct{}) ([]Holder, int, error) {
+func (o *Owners) scan(only []int32, want func(inode uint64) bool, stop *atomic.Bool, later <-chan struct{}) ([]Holder, int, error) {
 	procfd, err := unix.Open(o.FS.Proc, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, 0, fmt.Errorf("open %s: %w", o.FS.Proc, err)
 	}
 	defer unix.Close(procfd)
-	pids := o.only
+	pids := only
 	if len(pids) == 0 {
 		if pids, err = listPIDs(procfd); err != nil {
 			return nil, 0, fmt.Errorf("read %s: %w", o.FS.Proc, err)
@@ -367,11 +372,8 @@ func readSmall(path string, buf []byte) ([]byte, error) {
 }
 
 func procErr(pid int, err error) error {
-	switch {
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, unix.ESRCH):
-		return fmt.Errorf("process %d: %w", pid, core.ErrGone)
-	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("process %d: %w", pid, core.ErrPermission)
+	if s := sysfile.Sentinel(err); s != nil {
+		return fmt.Errorf("process %d: %w", pid, s)
 	}
 	return fmt.Errorf("process %d: %w", pid, err)
 }

@@ -84,7 +84,7 @@ func TestAttachOwners(t *testing.T) {
 		{Inode: 0}, // TIME_WAIT: no inode, no owner
 	}
 	o := &Owners{FS: DefaultFS(), Workers: 1}
-	if _, err := o.AttachOwners(socks); err != nil {
+	if _, err := o.AttachOwners(socks, nil); err != nil {
 		t.Fatal(err)
 	}
 	want := [][]core.Owner{{{PID: h.PID, FD: fd1}}, {{PID: h.PID, FD: fd2}}, nil}
@@ -122,7 +122,7 @@ func scanAsNobody() {
 	if proc == "1" {
 		proc = "/proc"
 	}
-	o := &Owners{FS: NewFS(proc)}
+	o := &Owners{FS: FS{Proc: proc}}
 	_, denied, err := o.Scan(func(uint64) bool { return true })
 	json.NewEncoder(os.Stdout).Encode(map[string]any{"denied": denied, "err": fmt.Sprint(err), "message": o.unseen(denied).Message()})
 }
@@ -259,16 +259,15 @@ func BenchmarkScan(b *testing.B) {
 	}
 }
 
-// TestScopeTo: with --pid the scan reads only those processes; the parent
+// TestScope: with --pid the scan reads only those processes; the parent
 // that shares the listener is not reported.
-func TestScopeTo(t *testing.T) {
+func TestScope(t *testing.T) {
 	parent := testhelper.Start(t)
 	lfd, _ := listenTCP(t, parent)
 	child := parent.Spawn(lfd)
 	ino := inodeOf(t, parent.PID, lfd)
 	o := &Owners{FS: DefaultFS()}
-	o.ScopeTo([]int{child.PID})
-	holders, _, err := o.Scan(func(i uint64) bool { return i == ino })
+	holders, _, err := o.scan(scope([]int{child.PID}), func(i uint64) bool { return i == ino }, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

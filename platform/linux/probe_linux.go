@@ -22,7 +22,7 @@ func (p *Prober) in(fn func() error) error {
 	return InNamespace(p.NS.Path, fn)
 }
 
-// MayBind implements core.BindProber from
+// MayBind implements diagnose.BindProber from
 // /proc/sys/net/ipv4/ip_unprivileged_port_start (1024 when unreadable) and
 // the CapEff line of /proc/self/status.
 func (p *Prober) MayBind(port uint16) (bool, string) {
@@ -43,12 +43,12 @@ func (p *Prober) MayBind(port uint16) (bool, string) {
 	return mayBind(port, start, caps)
 }
 
-// HasIPv6 implements core.BindProber: whether ::1 can be bound.
+// HasIPv6 implements diagnose.BindProber: whether ::1 can be bound.
 func (p *Prober) HasIPv6() bool {
 	return p.in(bindprobe.HasIPv6) == nil
 }
 
-// Bind implements core.BindProber. An IPv6 socket keeps the system's
+// Bind implements diagnose.BindProber. An IPv6 socket keeps the system's
 // IPV6_V6ONLY default (net.ipv6.bindv6only, normally 0), as most servers do,
 // so binding "::" also claims the port on IPv4.
 func (p *Prober) Bind(addr netip.Addr, port uint16, reuseAddr bool) error {

@@ -29,7 +29,7 @@ const soAcceptCon = 1 << 16
 // ssConnected is SS_CONNECTED in the St column of /proc/net/unix.
 const ssConnected = 3
 
-// ParseProcNetInet parses one of /proc/net/{tcp,tcp6,udp,udp6,udplite,
+// parseProcNetInet parses one of /proc/net/{tcp,tcp6,udp,udp6,udplite,
 // udplite6,raw,raw6}, whose sockets are all of protocol proto and family
 // family.
 //
@@ -41,12 +41,12 @@ const ssConnected = 3
 //
 // A malformed line is an error wrapping core.ErrParse with its line number
 // and text.
-func ParseProcNetInet(b []byte, order binary.ByteOrder, proto core.Proto, family core.Family) ([]core.Socket, error) {
+func parseProcNetInet(b []byte, order binary.ByteOrder, proto core.Proto, family core.Family) ([]core.Socket, error) {
 	return appendProcNetInet(nil, b, order, proto, family, 0, nil)
 }
 
-// ParseProcNetUnix parses /proc/net/unix.
-func ParseProcNetUnix(b []byte) ([]core.Socket, error) {
+// parseProcNetUnix parses /proc/net/unix.
+func parseProcNetUnix(b []byte) ([]core.Socket, error) {
 	return appendProcNetUnix(nil, b, 0, nil)
 }
 
@@ -189,7 +189,7 @@ func procAddr(b []byte, bigEndian bool, family core.Family) (core.Endpoint, bool
 	return core.Endpoint{Addr: addr, Port: uint16(port)}, true
 }
 
-// appendProcNetInet parses b (see ParseProcNetInet) and appends the sockets
+// appendProcNetInet parses b (see parseProcNetInet) and appends the sockets
 // f can match to out.
 func appendProcNetInet(out []core.Socket, b []byte, order binary.ByteOrder, proto core.Proto, family core.Family, netns uint64, f *core.Filter) ([]core.Socket, error) {
 	var slab []core.Endpoint

@@ -81,7 +81,7 @@ func TestProcNetFixtures(t *testing.T) {
 		{"be", binary.BigEndian},
 	} {
 		t.Run(tt.dir, func(t *testing.T) {
-			s := &Sockets{FS: NewFS(filepath.Join(procnetFixtures, tt.dir)), Order: tt.order}
+			s := &Sockets{FS: FS{Proc: filepath.Join(procnetFixtures, tt.dir)}, Order: tt.order}
 			got, err := s.ProcNet(nil)
 			if err != nil {
 				t.Fatal(err)
@@ -109,7 +109,7 @@ func TestProcNetWrongOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := ParseProcNetInet(b, binary.LittleEndian, core.TCP, core.Inet)
+	got, err := parseProcNetInet(b, binary.LittleEndian, core.TCP, core.Inet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestProcNetWrongOrder(t *testing.T) {
 }
 
 func TestProcNetFilter(t *testing.T) {
-	s := &Sockets{FS: NewFS(filepath.Join(procnetFixtures, "le")), Order: binary.LittleEndian}
+	s := &Sockets{FS: FS{Proc: filepath.Join(procnetFixtures, "le")}, Order: binary.LittleEndian}
 	for _, tt := range []struct {
 		name string
 		f    core.Filter
@@ -151,7 +151,7 @@ func TestProcNetFilter(t *testing.T) {
 
 // TestProcNetBadFiles reads the malformed fixtures in testdata/linux/procnet/bad.
 func TestProcNetBadFiles(t *testing.T) {
-	s := &Sockets{FS: NewFS(filepath.Join(procnetFixtures, "bad"))}
+	s := &Sockets{FS: FS{Proc: filepath.Join(procnetFixtures, "bad")}}
 	for _, tt := range []struct {
 		proto core.Proto
 		says  []string
@@ -192,17 +192,17 @@ func TestParseProcNetInetMalformed(t *testing.T) {
 		{"garbage", hdr + "hello\n", "no slot number"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseProcNetInet([]byte(tt.text), binary.LittleEndian, core.TCP, core.Inet)
+			_, err := parseProcNetInet([]byte(tt.text), binary.LittleEndian, core.TCP, core.Inet)
 			if !errors.Is(err, core.ErrParse) || !strings.Contains(err.Error(), tt.says) {
 				t.Errorf("err = %v, want ErrParse saying %q", err, tt.says)
 			}
 		})
 	}
 	// a good line parses, an empty file lists nothing
-	if got, err := ParseProcNetInet([]byte(hdr+good+"\n"), binary.LittleEndian, core.TCP, core.Inet); err != nil || len(got) != 1 {
+	if got, err := parseProcNetInet([]byte(hdr+good+"\n"), binary.LittleEndian, core.TCP, core.Inet); err != nil || len(got) != 1 {
 		t.Errorf("good line: %v, %v", got, err)
 	}
-	if got, err := ParseProcNetInet(nil, binary.LittleEndian, core.TCP, core.Inet); err != nil || len(got) != 0 {
+	if got, err := parseProcNetInet(nil, binary.LittleEndian, core.TCP, core.Inet); err != nil || len(got) != 0 {
 		t.Errorf("empty: %v, %v", got, err)
 	}
 }
@@ -222,7 +222,7 @@ func TestParseProcNetUnixMalformed(t *testing.T) {
 		{"after unnamed", hdr + "0: 00000002 00000000 00000000 0001 01 5001\nline\n", "line 3"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseProcNetUnix([]byte(tt.text))
+			_, err := parseProcNetUnix([]byte(tt.text))
 			if !errors.Is(err, core.ErrParse) || !strings.Contains(err.Error(), tt.says) {
 				t.Errorf("err = %v, want ErrParse saying %q", err, tt.says)
 			}
@@ -250,7 +250,7 @@ func FuzzParseProcNetInet(f *testing.F) {
 		if bigEndian {
 			order = binary.BigEndian
 		}
-		socks, err := ParseProcNetInet(b, order, core.TCP, fam)
+		socks, err := parseProcNetInet(b, order, core.TCP, fam)
 		if err != nil {
 			if !errors.Is(err, core.ErrParse) {
 				t.Fatalf("error does not wrap ErrParse: %v", err)
@@ -274,7 +274,7 @@ func FuzzParseProcNetUnix(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		socks, err := ParseProcNetUnix(b)
+		socks, err := parseProcNetUnix(b)
 		if err != nil {
 			if !errors.Is(err, core.ErrParse) {
 				t.Fatalf("error does not wrap ErrParse: %v", err)
@@ -305,7 +305,7 @@ func BenchmarkParseProcNet(b *testing.B) {
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := ParseProcNetInet(text, binary.NativeEndian, core.TCP, core.Inet6); err != nil {
+		if _, err := parseProcNetInet(text, binary.NativeEndian, core.TCP, core.Inet6); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,12 +1,12 @@
 package linux
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/gosof/gosof/internal/sysfile"
 
 	"golang.org/x/sys/unix"
 
@@ -33,10 +33,10 @@ type Signaller struct {
 // stat reads /proc/[pid]/stat.
 func (s *Signaller) stat(pid int) (procStat, error) {
 	b, err := readFile(s.FS.Path(strconv.Itoa(pid), "stat"))
-	switch {
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, unix.ESRCH):
+	switch sentinel := sysfile.Sentinel(err); {
+	case sentinel == core.ErrGone:
 		return procStat{}, fmt.Errorf("process %d: %w", pid, core.ErrGone)
-	case errors.Is(err, fs.ErrPermission):
+	case sentinel == core.ErrPermission:
 		return procStat{}, fmt.Errorf("process %d: read /proc/%d/stat: %w", pid, pid, core.ErrPermission)
 	case err != nil:
 		return procStat{}, fmt.Errorf("process %d: %w", pid, err)
@@ -90,7 +90,16 @@ func (s *Signaller) Pin(p *core.Process) (core.Target, error) {
 	if err := s.same(p); err != nil {
 		return nil, err
 	}
-	return &statTarget{s: s, p: *p}, nil
+	poll := s.Poll
+	if poll <= 0 {
+		poll = 20 * time.Millisecond
+	}
+	pc := *p
+	return &core.CheckedTarget{
+		Check: func() error { return s.same(&pc) },
+		Kill:  func(sig syscall.Signal) error { return signalErr(pc.PID, sig, "kill", unix.Kill(pc.PID, sig)) },
+		Poll:  poll,
+	}, nil
 }
 
 // pidfdTarget is a process held by a pidfd.
@@ -126,31 +135,6 @@ func (t *pidfdTarget) Wait(timeout time.Duration) (bool, error) {
 }
 
 func (t *pidfdTarget) Close() error { return unix.Close(t.fd) }
-
-// statTarget is a process known by pid and start time (no pidfd).
-type statTarget struct {
-	s *Signaller
-	p core.Process
-}
-
-// Signal checks the start time again right before kill(2). A window
-// remains between the check and the kill; pidfds exist to close it.
-func (t *statTarget) Signal(sig syscall.Signal) error {
-	if err := t.s.same(&t.p); err != nil {
-		return err
-	}
-	return signalErr(t.p.PID, sig, "kill", unix.Kill(t.p.PID, sig))
-}
-
-func (t *statTarget) Wait(timeout time.Duration) (bool, error) {
-	poll := t.s.Poll
-	if poll <= 0 {
-		poll = 20 * time.Millisecond
-	}
-	return core.PollGone(func() error { return t.s.same(&t.p) }, timeout, poll)
-}
-
-func (t *statTarget) Close() error { return nil }
 
 func signalErr(pid int, sig syscall.Signal, call string, err error) error {
 	switch {

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosof/gosof/core/release"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/gosof/gosof/core"
@@ -168,18 +170,18 @@ func TestKillPlanReal(t *testing.T) {
 				return core.Socket{Proto: core.TCP, Family: core.Inet, State: core.Listen, Inode: inodeOf(t, pid, fd),
 					Owners: []core.Owner{{PID: pid, FD: fd, Proc: describeProc(t, DefaultFS(), pid)}}}
 			}
-			plan := core.NewKillPlan(&core.Result{Sockets: []core.Socket{sock(obey.PID, ofd), sock(stubborn.PID, sfd)}}, core.DefaultProtected())
+			plan := release.NewKillPlan(&core.Result{Sockets: []core.Socket{sock(obey.PID, ofd), sock(stubborn.PID, sfd)}}, release.DefaultProtected())
 			plan.Timeout = 300 * time.Millisecond
 			plan.Pin(sg.s)
 			defer plan.Close()
 			start := time.Now()
 			r := plan.Execute()
 			took := time.Since(start)
-			got := map[int]core.Fate{}
+			got := map[int]release.Fate{}
 			for _, o := range r.Outcomes {
 				got[o.Proc.PID] = o.Fate
 			}
-			want := map[int]core.Fate{obey.PID: core.Exited, stubborn.PID: core.Killed}
+			want := map[int]release.Fate{obey.PID: release.Exited, stubborn.PID: release.Killed}
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("fates %v, want %v", got, want)
 			}
@@ -297,7 +299,7 @@ func pidReuseInNamespace(t *testing.T) {
 		t.Skipf("mount proc: %v", err)
 	}
 	t.Cleanup(func() { unix.Unmount(dir, unix.MNT_DETACH) })
-	fsys := NewFS(dir)
+	fsys := FS{Proc: dir}
 
 	for _, sg := range []struct {
 		name string
@@ -311,7 +313,7 @@ func pidReuseInNamespace(t *testing.T) {
 				old := testhelper.Start(t)
 				fd, _ := listenTCP(t, old)
 				p := describeProc(t, fsys, old.PID)
-				plan := core.NewKillPlan(&core.Result{Sockets: []core.Socket{{Proto: core.TCP, Family: core.Inet, State: core.Listen,
+				plan := release.NewKillPlan(&core.Result{Sockets: []core.Socket{{Proto: core.TCP, Family: core.Inet, State: core.Listen,
 					Owners: []core.Owner{{PID: old.PID, FD: fd, Proc: p}}}}}, nil)
 				plan.Timeout = time.Second
 				if pinFirst {
@@ -337,8 +339,8 @@ func pidReuseInNamespace(t *testing.T) {
 				plan.Pin(sg.s)
 				r := plan.Execute()
 				plan.Close()
-				if got := r.Outcomes[0].Fate; got != core.AlreadyGone {
-					t.Errorf("fate = %q (%v), want %q", got, r.Outcomes[0].Err, core.AlreadyGone)
+				if got := r.Outcomes[0].Fate; got != release.AlreadyGone {
+					t.Errorf("fate = %q (%v), want %q", got, r.Outcomes[0].Err, release.AlreadyGone)
 				}
 				if len(r.Outcomes[0].Sent) != 0 {
 					t.Errorf("signals sent: %v, want none", r.Outcomes[0].Sent)

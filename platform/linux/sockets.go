@@ -20,7 +20,7 @@ type Sockets struct {
 	FS          FS
 	ProcNetOnly bool
 	// Order is the byte order of the host that wrote the /proc/net files
-	// (see ParseProcNetInet); nil means this host's, binary.NativeEndian.
+	// (see parseProcNetInet); nil means this host's, binary.NativeEndian.
 	Order binary.ByteOrder
 	// NS, when set, reads that network namespace (--netns, --all-netns)
 	// instead of gosof's own, and labels every socket with it.
@@ -29,7 +29,8 @@ type Sockets struct {
 	notes []string
 }
 
-// Notes implements core.Noter: what the reader had to fall back on.
+// Notes is what the reader had to fall back on (a namespace read through
+// /proc instead of netlink, say); the command prints each note once.
 func (s *Sockets) Notes() []string { return s.notes }
 
 // foreign reports whether s reads a namespace other than gosof's own.

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/gosof/gosof/core/diagnose"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/gosof/gosof/core"
@@ -154,12 +156,12 @@ func TestProber(t *testing.T) {
 		reuse bool
 		want  error
 	}{
-		{lo, false, core.ErrAddrInUse},
-		{lo, true, core.ErrAddrInUse}, // a LISTEN socket blocks even SO_REUSEADDR
-		{netip.IPv4Unspecified(), false, core.ErrAddrInUse},
+		{lo, false, diagnose.ErrAddrInUse},
+		{lo, true, diagnose.ErrAddrInUse}, // a LISTEN socket blocks even SO_REUSEADDR
+		{netip.IPv4Unspecified(), false, diagnose.ErrAddrInUse},
 		{netip.MustParseAddr("127.0.0.2"), false, nil},
 		{netip.IPv6Loopback(), false, nil},
-		{netip.MustParseAddr("192.0.2.1"), false, core.ErrAddrNotAvail},
+		{netip.MustParseAddr("192.0.2.1"), false, diagnose.ErrAddrNotAvail},
 	} {
 		err := p.Bind(tc.addr, uint16(port), tc.reuse)
 		if (tc.want == nil) != (err == nil) || (tc.want != nil && !errors.Is(err, tc.want)) {

@@ -4,13 +4,14 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+
+	"github.com/gosof/gosof/internal/sysfile"
 
 	"github.com/gosof/gosof/core"
 )
@@ -36,9 +37,6 @@ type Backend struct {
 func NewBackend(mib func() ([]Group, error), proc string, bo binary.ByteOrder) *Backend {
 	return &Backend{mib: mib, proc: proc, order: bo}
 }
-
-// ByteOrder is the byte order of the backend's MIB bytes and /proc files.
-func (b *Backend) ByteOrder() binary.ByteOrder { return b.order }
 
 // MIB reads and decodes one MIB reply.
 func (b *Backend) MIB() (*MIB, error) {
@@ -67,7 +65,7 @@ const ownerHint = "run as root: /proc/<pid>/fdinfo is readable only by the proce
 // told; none listed means none); else the descriptors whose fdinfo PR_SOCKETNAME/PR_PEERSOCKNAME
 // match the row; else the row's CreationProcess, marked Creator, which
 // may not hold the socket any more.
-func (b *Backend) AttachOwners(socks []core.Socket) (core.Unseen, error) {
+func (b *Backend) AttachOwners(socks []core.Socket, _ []int) (core.Unseen, error) {
 	var unseen core.Unseen
 	var idx map[matchKey][]fdRef
 	for i := range socks {
@@ -216,7 +214,7 @@ func (b *Backend) Process(pid int) (*core.Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &core.Process{PID: pid, Comm: ps.Fname, UID: int64(ps.UID), Start: ps.Start}
+	p := &core.Process{PID: pid, Comm: ps.Fname, UID: int64(ps.EUID), Start: ps.Start}
 	if b.numericUsers {
 		p.User = strconv.FormatInt(p.UID, 10)
 	}
@@ -282,30 +280,11 @@ const maxProcFile = 1 << 20
 // core.ErrGone and "permission denied" to core.ErrPermission.
 func (b *Backend) readProc(elem ...string) ([]byte, error) {
 	path := filepath.Join(append([]string{b.proc}, elem...)...)
-	raw, err := readBounded(path, maxProcFile)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("%s: %w", path, core.ErrGone)
-	case errors.Is(err, fs.ErrPermission):
-		return nil, fmt.Errorf("%s: %w", path, core.ErrPermission)
+	raw, err := sysfile.ReadBounded(path, maxProcFile)
+	if s := sysfile.Sentinel(err); s != nil {
+		return nil, fmt.Errorf("%s: %w", path, s)
 	}
 	return raw, err
-}
-
-func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	raw, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(raw)) > limit {
-		return nil, fmt.Errorf("%s: larger than %d bytes", path, limit)
-	}
-	return raw, nil
 }
 
 // hostOrder is this machine's byte order, for the live backend.

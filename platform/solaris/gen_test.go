@@ -10,7 +10,6 @@ package solaris
 import (
 	"bytes"
 	"encoding/binary"
-	"flag"
 	"maps"
 	"net/netip"
 	"os"
@@ -18,9 +17,9 @@ import (
 	"slices"
 	"strconv"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite testdata/solaris fixtures and golden files")
+	"github.com/gosof/gosof/internal/golden"
+)
 
 const fixtureRoot = "../../testdata/solaris"
 
@@ -576,7 +575,7 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 func TestFixtures(t *testing.T) {
 	want := fixtures()
-	if *update {
+	if golden.Updating() {
 		if err := os.RemoveAll(fixtureRoot + "/bad"); err != nil {
 			t.Fatal(err)
 		}

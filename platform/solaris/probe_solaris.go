@@ -18,7 +18,7 @@ type Prober struct{}
 // smallest_nonpriv_port tcp); binding below it needs PRIV_NET_PRIVADDR.
 const privPorts = 1024
 
-// MayBind implements core.BindProber. Below 1024 only a process with
+// MayBind implements diagnose.BindProber. Below 1024 only a process with
 // PRIV_NET_PRIVADDR may bind; gosof assumes root has it and others do not
 // (a tuned smallest_nonpriv_port, or a user granted net_privaddr, is not
 // read).
@@ -29,10 +29,10 @@ func (Prober) MayBind(port uint16) (bool, string) {
 	return false, fmt.Sprintf("port %d is privileged (below %d) and binding it needs PRIV_NET_PRIVADDR; run gosof as root to probe this port", port, privPorts)
 }
 
-// HasIPv6 implements core.BindProber: whether ::1 can be bound.
+// HasIPv6 implements diagnose.BindProber: whether ::1 can be bound.
 func (Prober) HasIPv6() bool { return bindprobe.HasIPv6() == nil }
 
-// Bind implements core.BindProber. An AF_INET6 socket bound to "::" is
+// Bind implements diagnose.BindProber. An AF_INET6 socket bound to "::" is
 // dual-stack unless IPV6_V6ONLY is set, which gosof leaves alone.
 func (Prober) Bind(addr netip.Addr, port uint16, reuseAddr bool) error {
 	return bindprobe.Bind(addr, port, reuseAddr)

@@ -25,9 +25,14 @@ func (s *Signaller) Pin(p *core.Process) (core.Target, error) {
 	if err := t.check(); err != nil {
 		return nil, err
 	}
-	return t, nil
+	poll := s.Poll
+	if poll <= 0 {
+		poll = 50 * time.Millisecond // Solaris has no pidfd to wait on
+	}
+	return &core.CheckedTarget{Check: t.check, Kill: t.kill, Poll: poll}, nil
 }
 
+// target is the pid and start time a CheckedTarget checks.
 type target struct {
 	s     *Signaller
 	pid   int
@@ -55,10 +60,8 @@ func (t *target) check() error {
 	return nil
 }
 
-func (t *target) Signal(sig syscall.Signal) error {
-	if err := t.check(); err != nil {
-		return err
-	}
+// kill sends sig with kill(2), once check has passed.
+func (t *target) kill(sig syscall.Signal) error {
 	switch err := t.s.Kill(t.pid, sig); {
 	case errors.Is(err, syscall.ESRCH):
 		return fmt.Errorf("process %d: %w", t.pid, core.ErrGone)
@@ -69,14 +72,3 @@ func (t *target) Signal(sig syscall.Signal) error {
 	}
 	return nil
 }
-
-// Wait polls psinfo: Solaris has no pidfd to wait on.
-func (t *target) Wait(timeout time.Duration) (bool, error) {
-	poll := t.s.Poll
-	if poll <= 0 {
-		poll = 50 * time.Millisecond
-	}
-	return core.PollGone(t.check, timeout, poll)
-}
-
-func (t *target) Close() error { return nil }

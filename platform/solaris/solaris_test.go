@@ -403,3 +403,25 @@ func TestAbortConnReq(t *testing.T) {
 		t.Error("Shutdown's error must wrap errors.ErrUnsupported")
 	}
 }
+
+// TestProcessUIDIsEffective: Process.UID is the effective uid (pr_euid), as
+// ps and lsof show it and as Linux reports it, not the real one (pr_uid).
+func TestProcessUIDIsEffective(t *testing.T) {
+	dir := t.TempDir()
+	ps := psinfoBytes(binary.LittleEndian, 700, 1, 1000, 1700000000, 0, "sudo", "sudo -u app server", 0)
+	binary.LittleEndian.PutUint32(ps[28:], 0) // pr_euid 0: a setuid-root program run by uid 1000
+	if err := os.MkdirAll(filepath.Join(dir, "700"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "700", "psinfo"), ps, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := NewBackend(func() ([]Group, error) { return nil, nil }, dir, binary.LittleEndian)
+	p, err := b.Process(700)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.UID != 0 {
+		t.Errorf("Process(700).UID = %d, want the effective uid 0 (pr_euid), not the real uid 1000", p.UID)
+	}
+}

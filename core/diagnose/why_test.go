@@ -1,4 +1,4 @@
-package core
+package diagnose
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gosof/gosof/core"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -32,32 +34,29 @@ func (p *fakeProber) Bind(a netip.Addr, port uint16, reuse bool) error {
 
 var inUse = fmt.Errorf("bind: %w", ErrAddrInUse)
 
-func yes() *bool { b := true; return &b }
-func no() *bool  { b := false; return &b }
+var server = &core.Process{PID: 4242, Comm: "server", UID: 1000, User: "app"}
 
-var server = &Process{PID: 4242, Comm: "server", UID: 1000, User: "app"}
-
-func owner(fd int, o *SockOptions) []Owner {
-	return []Owner{{PID: 4242, FD: fd, Proc: server, Options: o}}
+func owner(fd int, o *core.SockOptions) []core.Owner {
+	return []core.Owner{{PID: 4242, FD: fd, Proc: server, Options: o}}
 }
 
-func conn(state State, lport uint16, peer string, pport uint16, fd int) Socket {
-	s := Socket{Proto: TCP, Family: Inet, Type: Stream, State: state, Local: ep("127.0.0.1", lport),
+func conn(state core.State, lport uint16, peer string, pport uint16, fd int) core.Socket {
+	s := core.Socket{Proto: core.TCP, Family: core.Inet, Type: core.Stream, State: state, Local: ep("127.0.0.1", lport),
 		Remote: epp(peer, pport), Inode: uint64(1000 + pport), UID: 1000}
 	if fd >= 0 {
-		s.Owners = owner(fd, &SockOptions{ReuseAddr: yes()})
+		s.Owners = owner(fd, &core.SockOptions{ReuseAddr: yes()})
 	}
 	return s
 }
 
-func seedSockets() []Socket {
-	socks := []Socket{{Proto: TCP, Family: Inet, Type: Stream, State: Listen, Local: ep("0.0.0.0", 8080), Inode: 10, UID: 1000,
-		SendQ: 128, Owners: owner(3, &SockOptions{ReuseAddr: yes(), ReusePort: no()})}}
+func seedSockets() []core.Socket {
+	socks := []core.Socket{{Proto: core.TCP, Family: core.Inet, Type: core.Stream, State: core.Listen, Local: ep("0.0.0.0", 8080), Inode: 10, UID: 1000,
+		SendQ: 128, Owners: owner(3, &core.SockOptions{ReuseAddr: yes(), ReusePort: no()})}}
 	for i := range 5 {
-		socks = append(socks, conn(CloseWait, 8080, "10.0.0.7", uint16(40000+i), 10+i))
+		socks = append(socks, conn(core.CloseWait, 8080, "10.0.0.7", uint16(40000+i), 10+i))
 	}
-	socks = append(socks, conn(Established, 8080, "10.0.0.9", 41000, 20), conn(Established, 8080, "10.0.0.7", 41001, 21))
-	SortSockets(socks)
+	socks = append(socks, conn(core.Established, 8080, "10.0.0.9", 41000, 20), conn(core.Established, 8080, "10.0.0.7", 41001, 21))
+	core.SortSockets(socks)
 	return socks
 }
 
@@ -69,38 +68,38 @@ func wildcardInUse() map[string]error {
 func whyCases() []struct {
 	name   string
 	port   uint16
-	socks  []Socket
+	socks  []core.Socket
 	prober BindProber
 } {
-	tw := func(p uint16, left time.Duration) Socket {
-		s := conn(TimeWait, 8080, "10.0.0.5", p, -1)
-		s.Inode, s.Timer, s.Expires = 0, TimerTimeWait, left
+	tw := func(p uint16, left time.Duration) core.Socket {
+		s := conn(core.TimeWait, 8080, "10.0.0.5", p, -1)
+		s.Inode, s.Timer, s.Expires = 0, core.TimerTimeWait, left
 		return s
 	}
-	fw := conn(FinWait2, 8080, "10.0.0.5", 45000, -1)
-	fw.Inode, fw.Timer, fw.Expires = 0, TimerTimeWait, 1500*time.Millisecond
-	var warn []Socket
-	warn = append(warn, Socket{Proto: TCP, Family: Inet6, Type: Stream, State: Listen, Local: ep("::", 9000), Inode: 11,
-		UID: 1000, RecvQ: 129, SendQ: 128, Owners: owner(3, &SockOptions{ReuseAddr: no(), ReusePort: yes(), V6Only: no()})})
+	fw := conn(core.FinWait2, 8080, "10.0.0.5", 45000, -1)
+	fw.Inode, fw.Timer, fw.Expires = 0, core.TimerTimeWait, 1500*time.Millisecond
+	var warn []core.Socket
+	warn = append(warn, core.Socket{Proto: core.TCP, Family: core.Inet6, Type: core.Stream, State: core.Listen, Local: ep("::", 9000), Inode: 11,
+		UID: 1000, RecvQ: 129, SendQ: 128, Owners: owner(3, &core.SockOptions{ReuseAddr: no(), ReusePort: yes(), V6Only: no()})})
 	for i := range 3 {
-		s := conn(Established, 9000, "10.0.0.8", uint16(42000+i), 30+i)
+		s := conn(core.Established, 9000, "10.0.0.8", uint16(42000+i), 30+i)
 		s.RecvQ = 65536
-		s.Owners[0].Options = &SockOptions{Linger: &Linger{On: true, Seconds: 0}}
+		s.Owners[0].Options = &core.SockOptions{Linger: &core.Linger{On: true, Seconds: 0}}
 		warn = append(warn, s)
 	}
 	warn = append(warn, fw)
 	warn[len(warn)-1].Local.Port = 9000
-	SortSockets(warn)
-	evilSock := []Socket{{Proto: TCP, Family: Inet, State: Listen, Local: ep("192.0.2.1", 7000), Inode: 12, UID: 0,
-		Owners: []Owner{{PID: 666, FD: 4, Proc: evil}}}}
+	core.SortSockets(warn)
+	evilSock := []core.Socket{{Proto: core.TCP, Family: core.Inet, State: core.Listen, Local: ep("192.0.2.1", 7000), Inode: 12, UID: 0,
+		Owners: []core.Owner{{PID: 666, FD: 4, Proc: evil}}}}
 	return []struct {
 		name   string
 		port   uint16
-		socks  []Socket
+		socks  []core.Socket
 		prober BindProber
 	}{
 		{"seed", 8080, seedSockets(), &fakeProber{errs: wildcardInUse()}},
-		{"timewait", 8080, []Socket{tw(50001, 12300*time.Millisecond), tw(50002, 58*time.Second), tw(50003, 30*time.Second)},
+		{"timewait", 8080, []core.Socket{tw(50001, 12300*time.Millisecond), tw(50002, 58*time.Second), tw(50003, 30*time.Second)},
 			&fakeProber{errs: map[string]error{"0.0.0.0/false": inUse, "127.0.0.1/false": inUse, "::/false": inUse}}},
 		{"free", 8081, nil, &fakeProber{noV6: true}},
 		{"warnings", 9000, warn, &fakeProber{errs: map[string]error{"0.0.0.0/false": inUse, "0.0.0.0/true": inUse,
@@ -118,12 +117,12 @@ func TestWhyGolden(t *testing.T) {
 			if err := WriteWhy(&b, d); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "why_"+tc.name+".golden", b.Bytes())
+			goldenFile(t, "why_"+tc.name+".golden", b.Bytes())
 			b.Reset()
 			if err := WriteWhyJSON(&b, d); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "why_"+tc.name+".json.golden", b.Bytes())
+			goldenFile(t, "why_"+tc.name+".json.golden", b.Bytes())
 		})
 	}
 }
@@ -146,7 +145,7 @@ func TestWhyFacts(t *testing.T) {
 				t.Errorf("peers: %+v", got)
 			}
 			way := d.Probe.inTheWay()
-			if len(way) != 1 || way[0].State != Listen {
+			if len(way) != 1 || way[0].State != core.Listen {
 				t.Errorf("in the way: %v, want just the listener", way)
 			}
 		},
@@ -231,93 +230,35 @@ func TestProbeUnsupported(t *testing.T) {
 }
 
 func TestProbeOverlaps(t *testing.T) {
-	sock := func(fam Family, addr string, v6only *bool) *Socket {
-		s := &Socket{Proto: TCP, Family: fam, Local: ep(addr, 8080)}
+	sock := func(fam core.Family, addr string, v6only *bool) *core.Socket {
+		s := &core.Socket{Proto: core.TCP, Family: fam, Local: ep(addr, 8080)}
 		if v6only != nil {
-			s.Owners = []Owner{{Options: &SockOptions{V6Only: v6only}}}
+			s.Owners = []core.Owner{{Options: &core.SockOptions{V6Only: v6only}}}
 		}
 		return s
 	}
 	for _, tc := range []struct {
 		probe string
-		s     *Socket
+		s     *core.Socket
 		want  bool
 	}{
-		{"0.0.0.0", sock(Inet, "10.0.0.1", nil), true},
-		{"127.0.0.1", sock(Inet, "10.0.0.1", nil), false},
-		{"127.0.0.1", sock(Inet, "0.0.0.0", nil), true},
-		{"127.0.0.1", sock(Inet6, "::", nil), true},
-		{"127.0.0.1", sock(Inet6, "::", yes()), false},
-		{"0.0.0.0", sock(Inet6, "::", yes()), false},
-		{"0.0.0.0", sock(Inet6, "::1", nil), false},
-		{"127.0.0.1", sock(Inet6, "::ffff:127.0.0.1", nil), true},
-		{"::", sock(Inet, "10.0.0.1", nil), true},
-		{"::1", sock(Inet, "0.0.0.0", nil), false},
-		{"::1", sock(Inet6, "::", yes()), true},
-		{"::1", sock(Inet6, "::1", nil), true},
-		{"::1", sock(Inet6, "fe80::1", nil), false},
-		{"::1", sock(Inet6, "::ffff:127.0.0.1", nil), false},
+		{"0.0.0.0", sock(core.Inet, "10.0.0.1", nil), true},
+		{"127.0.0.1", sock(core.Inet, "10.0.0.1", nil), false},
+		{"127.0.0.1", sock(core.Inet, "0.0.0.0", nil), true},
+		{"127.0.0.1", sock(core.Inet6, "::", nil), true},
+		{"127.0.0.1", sock(core.Inet6, "::", yes()), false},
+		{"0.0.0.0", sock(core.Inet6, "::", yes()), false},
+		{"0.0.0.0", sock(core.Inet6, "::1", nil), false},
+		{"127.0.0.1", sock(core.Inet6, "::ffff:127.0.0.1", nil), true},
+		{"::", sock(core.Inet, "10.0.0.1", nil), true},
+		{"::1", sock(core.Inet, "0.0.0.0", nil), false},
+		{"::1", sock(core.Inet6, "::", yes()), true},
+		{"::1", sock(core.Inet6, "::1", nil), true},
+		{"::1", sock(core.Inet6, "fe80::1", nil), false},
+		{"::1", sock(core.Inet6, "::ffff:127.0.0.1", nil), false},
 	} {
-		if got := probeOverlaps(netip.MustParseAddr(tc.probe), tc.s); got != tc.want {
+		if got := overlaps(netip.MustParseAddr(tc.probe), tc.s); got != tc.want {
 			t.Errorf("probe %s vs %s %s (v6only %v): %v, want %v", tc.probe, tc.s.Family, tc.s.Local.Addr, tc.s.Owners, got, tc.want)
 		}
-	}
-}
-
-type fakeOptions struct {
-	denied map[int]bool
-	asked  map[int][]int
-}
-
-func (f *fakeOptions) Options(pid int, fds []int) (map[int]*SockOptions, error) {
-	if f.asked == nil {
-		f.asked = map[int][]int{}
-	}
-	f.asked[pid] = fds
-	if f.denied[pid] {
-		return nil, fmt.Errorf("pidfd_getfd %d: %w (needs ptrace)", pid, ErrPermission)
-	}
-	out := map[int]*SockOptions{}
-	for _, fd := range fds {
-		out[fd] = &SockOptions{SndBuf: &fd}
-	}
-	return out, nil
-}
-
-func TestAttachOptions(t *testing.T) {
-	socks := []Socket{
-		{Owners: []Owner{{PID: 1, FD: 3}, {PID: 2, FD: 4}}},
-		{Owners: []Owner{{PID: 1, FD: 5}, {PID: 3, FD: -1}}},
-		{}, // TIME_WAIT
-	}
-	r := &fakeOptions{denied: map[int]bool{2: true}}
-	miss := AttachOptions(r, socks, 0)
-	if miss.Processes != 1 || !strings.Contains(miss.String(), "1 process could not be read") || !strings.Contains(miss.Reason, "ptrace") {
-		t.Errorf("missing: %+v %q", miss, miss.String())
-	}
-	if diff := cmp.Diff(map[int][]int{1: {3, 5}, 2: {4}}, r.asked); diff != "" {
-		t.Errorf("asked (-want +got):\n%s", diff)
-	}
-	if o := socks[0].Owners[0].Options; o == nil || *o.SndBuf != 3 {
-		t.Errorf("pid 1 fd 3 options: %+v", o)
-	}
-	if socks[0].Owners[1].Options != nil || socks[1].Owners[1].Options != nil {
-		t.Error("options set where none could be read")
-	}
-	if m := AttachOptions(nil, socks, 0); m.Reason == "" {
-		t.Error("nil reader must say why options are missing")
-	}
-}
-
-func TestFormatOptions(t *testing.T) {
-	n := 4096
-	o := &SockOptions{ReuseAddr: yes(), ReusePort: no(), KeepAlive: yes(), NoDelay: no(), Linger: &Linger{On: true},
-		SndBuf: &n, Congestion: "cu\x1bbic", TCPInfo: &TCPInfo{RTT: 1500 * time.Microsecond, Retransmits: 1, TotalRetrans: 7}}
-	want := `reuseaddr,keepalive,linger=0s,sndbuf=4096,cc=cu\x1bbic,rtt=1.5ms,retrans=1/7`
-	if got := FormatOptions(o); got != want {
-		t.Errorf("FormatOptions = %q, want %q", got, want)
-	}
-	if got := FormatOptions(nil); got != "-" {
-		t.Errorf("nil: %q", got)
 	}
 }

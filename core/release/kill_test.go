@@ -1,4 +1,4 @@
-package core
+package release
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gosof/gosof/core"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -35,11 +37,11 @@ func (f *relFakeSignaller) record(format string, args ...any) {
 	f.log = append(f.log, fmt.Sprintf(format, args...))
 }
 
-func (f *relFakeSignaller) Pin(p *Process) (Target, error) {
+func (f *relFakeSignaller) Pin(p *core.Process) (core.Target, error) {
 	f.record("pin %d", p.PID)
 	fp := f.procs[p.PID]
 	if fp == nil {
-		return nil, fmt.Errorf("no fake for %d: %w", p.PID, ErrGone)
+		return nil, fmt.Errorf("no fake for %d: %w", p.PID, core.ErrGone)
 	}
 	if fp.pinErr != nil {
 		return nil, fp.pinErr
@@ -57,12 +59,12 @@ type relFakeTarget struct {
 
 func (t *relFakeTarget) Signal(sig syscall.Signal) error {
 	if t.p.exitAfter != 0 && len(t.sent) > 0 && t.sent[len(t.sent)-1] == t.p.exitAfter {
-		return fmt.Errorf("process %d: %w", t.pid, ErrGone)
+		return fmt.Errorf("process %d: %w", t.pid, core.ErrGone)
 	}
 	if err := t.p.sigErr[sig]; err != nil {
 		return err
 	}
-	t.f.record("signal %d %s", t.pid, SignalName(sig))
+	t.f.record("signal %d %s", t.pid, core.SignalName(sig))
 	t.sent = append(t.sent, sig)
 	if !relContainsSig(t.p.survives, sig) && t.p.exitAfter == 0 {
 		t.dead = true
@@ -88,35 +90,35 @@ func (t *relFakeTarget) Wait(time.Duration) (bool, error) {
 
 func (t *relFakeTarget) Close() error { t.f.record("close %d", t.pid); return nil }
 
-func relProc(pid int, comm string) *Process {
-	return &Process{PID: pid, Comm: comm, UID: 1000, User: "app", Start: uint64(pid) * 10}
+func relProc(pid int, comm string) *core.Process {
+	return &core.Process{PID: pid, Comm: comm, UID: 1000, User: "app", Start: uint64(pid) * 10}
 }
 
 // held is a TCP socket on port 30116 held by the given processes through fd 3.
-func relHeld(state State, remotePort uint16, inode uint64, procs ...*Process) Socket {
-	s := Socket{Proto: TCP, Family: Inet, Type: Stream, State: state, Local: ep("127.0.0.1", 30116), Inode: inode, UID: 1000}
+func relHeld(state core.State, remotePort uint16, inode uint64, procs ...*core.Process) core.Socket {
+	s := core.Socket{Proto: core.TCP, Family: core.Inet, Type: core.Stream, State: state, Local: ep("127.0.0.1", 30116), Inode: inode, UID: 1000}
 	if remotePort != 0 {
 		s.Remote = epp("127.0.0.1", remotePort)
 	}
 	for _, p := range procs {
-		s.Owners = append(s.Owners, Owner{PID: p.PID, FD: 3, Proc: p})
+		s.Owners = append(s.Owners, core.Owner{PID: p.PID, FD: 3, Proc: p})
 	}
 	return s
 }
 
 func TestNewKillPlan(t *testing.T) {
 	srv, worker, init := relProc(4242, "java"), relProc(4243, "java"), relProc(1, "systemd")
-	lst := relHeld(Listen, 0, 10, srv, worker)
-	lst.Owners = append(lst.Owners, Owner{PID: 4242, FD: 7, Proc: srv}) // a second descriptor
-	SortSockets([]Socket{lst})
-	cw := relHeld(CloseWait, 51000, 11, srv)
-	gone := relHeld(Established, 51001, 12)
-	gone.Owners = []Owner{{PID: 999, FD: 4}} // exited while resolving: Proc nil
-	tw := relHeld(TimeWait, 51002, 0)
-	sd := relHeld(Listen, 0, 13, init)
+	lst := relHeld(core.Listen, 0, 10, srv, worker)
+	lst.Owners = append(lst.Owners, core.Owner{PID: 4242, FD: 7, Proc: srv}) // a second descriptor
+	core.SortSockets([]core.Socket{lst})
+	cw := relHeld(core.CloseWait, 51000, 11, srv)
+	gone := relHeld(core.Established, 51001, 12)
+	gone.Owners = []core.Owner{{PID: 999, FD: 4}} // exited while resolving: Proc nil
+	tw := relHeld(core.TimeWait, 51002, 0)
+	sd := relHeld(core.Listen, 0, 13, init)
 	sd.Local.Port = 30117
 
-	p := NewKillPlan(&Result{Sockets: []Socket{lst, cw, gone, tw, sd}}, []Protected{{PID: 1, Why: "PID 1"}})
+	p := NewKillPlan(&core.Result{Sockets: []core.Socket{lst, cw, gone, tw, sd}}, []Protected{{PID: 1, Why: "PID 1"}})
 
 	type item struct {
 		PID       int
@@ -183,7 +185,7 @@ func TestKillExecute(t *testing.T) {
 		KILL = syscall.SIGKILL
 		HUP  = syscall.SIGHUP
 	)
-	eperm := fmt.Errorf("signal 15 to process 7: %w", ErrPermission)
+	eperm := fmt.Errorf("signal 15 to process 7: %w", core.ErrPermission)
 	tests := []struct {
 		name       string
 		fake       relFakeProc
@@ -206,13 +208,13 @@ func TestKillExecute(t *testing.T) {
 			wantLog: []string{"pin 7", "signal 7 KILL", "close 7"}},
 		{name: "-s HUP ignored, escalates", signal: HUP, fake: relFakeProc{survives: []syscall.Signal{HUP}}, wantFate: Killed,
 			wantLog: []string{"pin 7", "signal 7 HUP", "signal 7 KILL", "close 7"}},
-		{name: "gone before pin", fake: relFakeProc{pinErr: fmt.Errorf("pid recycled: %w", ErrGone)}, wantFate: AlreadyGone,
+		{name: "gone before pin", fake: relFakeProc{pinErr: fmt.Errorf("pid recycled: %w", core.ErrGone)}, wantFate: AlreadyGone,
 			wantLog: []string{"pin 7"}},
 		{name: "pin not permitted", fake: relFakeProc{pinErr: eperm}, wantFate: NotAllowed, wantSurv: 1,
 			wantLog: []string{"pin 7"}},
 		{name: "signal not permitted", fake: relFakeProc{sigErr: map[syscall.Signal]error{TERM: eperm}}, wantFate: NotAllowed,
 			wantSurv: 1, wantLog: []string{"pin 7", "close 7"}},
-		{name: "gone when signalled", fake: relFakeProc{sigErr: map[syscall.Signal]error{TERM: ErrGone}}, wantFate: AlreadyGone,
+		{name: "gone when signalled", fake: relFakeProc{sigErr: map[syscall.Signal]error{TERM: core.ErrGone}}, wantFate: AlreadyGone,
 			wantLog: []string{"pin 7", "close 7"}},
 		{name: "exits between wait and KILL", fake: relFakeProc{survives: []syscall.Signal{TERM}, exitAfter: TERM}, wantFate: Exited,
 			wantLog: []string{"pin 7", "signal 7 TERM", "close 7"}},
@@ -227,7 +229,7 @@ func TestKillExecute(t *testing.T) {
 			if tc.protected {
 				protect = []Protected{{PID: 7, Why: "gosof's parent"}}
 			}
-			p := NewKillPlan(&Result{Sockets: []Socket{relHeld(Listen, 0, 10, relProc(7, "srv"))}}, protect)
+			p := NewKillPlan(&core.Result{Sockets: []core.Socket{relHeld(core.Listen, 0, 10, relProc(7, "srv"))}}, protect)
 			p.NoEscalate = tc.noEscalate
 			if tc.signal != 0 {
 				p.Signal = tc.signal
@@ -261,11 +263,11 @@ func TestKillExecute(t *testing.T) {
 // TestKillWaitsInParallel: the timeout runs once for all processes, not once per process.
 func TestKillWaitsInParallel(t *testing.T) {
 	s := relSlowSignaller{wait: 200 * time.Millisecond}
-	var socks []Socket
+	var socks []core.Socket
 	for pid := 100; pid < 110; pid++ {
-		socks = append(socks, relHeld(Established, uint16(pid), uint64(pid), relProc(pid, "w")))
+		socks = append(socks, relHeld(core.Established, uint16(pid), uint64(pid), relProc(pid, "w")))
 	}
-	p := NewKillPlan(&Result{Sockets: socks}, nil)
+	p := NewKillPlan(&core.Result{Sockets: socks}, nil)
 	p.Pin(s)
 	start := time.Now()
 	r := p.Execute()
@@ -279,7 +281,7 @@ func TestKillWaitsInParallel(t *testing.T) {
 
 type relSlowSignaller struct{ wait time.Duration }
 
-func (s relSlowSignaller) Pin(*Process) (Target, error) { return relSlowTarget(s), nil }
+func (s relSlowSignaller) Pin(*core.Process) (core.Target, error) { return relSlowTarget(s), nil }
 
 type relSlowTarget struct{ wait time.Duration }
 
@@ -292,19 +294,19 @@ func (relSlowTarget) Close() error { return nil }
 
 func TestWriteKillPlan(t *testing.T) {
 	srv, init := relProc(4242, "ja\x1bva"), relProc(1, "systemd")
-	var socks []Socket
-	socks = append(socks, relHeld(Listen, 0, 10, srv))
+	var socks []core.Socket
+	socks = append(socks, relHeld(core.Listen, 0, 10, srv))
 	for i := range 30 {
-		socks = append(socks, relHeld(CloseWait, uint16(50000+i), uint64(100+i), srv))
+		socks = append(socks, relHeld(core.CloseWait, uint16(50000+i), uint64(100+i), srv))
 	}
-	socks = append(socks, relHeld(Listen, 0, 13, init), relHeld(TimeWait, 40000, 0))
-	p := NewKillPlan(&Result{Sockets: socks}, []Protected{{PID: 1, Why: "PID 1"}})
+	socks = append(socks, relHeld(core.Listen, 0, 13, init), relHeld(core.TimeWait, 40000, 0))
+	p := NewKillPlan(&core.Result{Sockets: socks}, []Protected{{PID: 1, Why: "PID 1"}})
 	p.Pin(&relFakeSignaller{procs: map[int]*relFakeProc{4242: {}}})
 	var b bytes.Buffer
 	if err := WriteKillPlan(&b, p); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "kill-plan.golden", b.Bytes())
+	goldenFile(t, "kill-plan.golden", b.Bytes())
 }
 
 func TestParseSignal(t *testing.T) {
@@ -323,16 +325,16 @@ func TestParseSignal(t *testing.T) {
 		{in: "", wantErr: true},
 	}
 	for _, tc := range tests {
-		got, err := ParseSignal(tc.in)
+		got, err := core.ParseSignal(tc.in)
 		if (err != nil) != tc.wantErr || got != tc.want {
 			t.Errorf("ParseSignal(%q) = %v, %v; want %v, error %v", tc.in, got, err, tc.want, tc.wantErr)
 		}
-		var ue *UsageError
+		var ue *core.UsageError
 		if err != nil && !errors.As(err, &ue) {
 			t.Errorf("ParseSignal(%q) error %v is not a UsageError (exit 2)", tc.in, err)
 		}
 	}
-	if SignalName(syscall.SIGTERM) != "TERM" || SignalName(syscall.Signal(63)) != "63" {
-		t.Errorf("SignalName: TERM -> %q, 63 -> %q", SignalName(syscall.SIGTERM), SignalName(syscall.Signal(63)))
+	if core.SignalName(syscall.SIGTERM) != "TERM" || core.SignalName(syscall.Signal(63)) != "63" {
+		t.Errorf("SignalName: TERM -> %q, 63 -> %q", core.SignalName(syscall.SIGTERM), core.SignalName(syscall.Signal(63)))
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -58,21 +57,22 @@ func openActor(c *cli.Context, what string) (*backend, error) {
 }
 
 // confirm asks once, on stderr, when stdin is a terminal and -y was not
-// given; otherwise it goes ahead, as fuser -k does.
-func confirm(c *cli.Context, question string) (bool, error) {
+// given; otherwise it goes ahead, as fuser -k does. It returns nil to go
+// ahead, and declined's error when the answer is not yes.
+func confirm(c *cli.Context, question string) error {
 	if c.Bool("yes") || !stdinIsTerminal(c.App.Reader) {
-		return true, nil
+		return nil
 	}
 	fmt.Fprintf(c.App.ErrWriter, "%s [y/N] ", question)
 	line, err := bufio.NewReader(c.App.Reader).ReadString('\n')
 	if err != nil && err != io.EOF {
-		return false, err
+		return err
 	}
 	switch strings.ToLower(strings.TrimSpace(line)) {
 	case "y", "yes":
-		return true, nil
+		return nil
 	}
-	return false, nil
+	return declined(c)
 }
 
 func stdinIsTerminal(r io.Reader) bool {
@@ -84,31 +84,4 @@ func stdinIsTerminal(r io.Reader) bool {
 func declined(c *cli.Context) error {
 	fmt.Fprintln(c.App.ErrWriter, "gosof: not confirmed; nothing was done")
 	return errSurvivors
-}
-
-// listenerReuseAddr reads SO_REUSEADDR of the TCP listeners among socks
-// before kill or close acts: the TIME_WAIT sockets they leave keep that
-// setting, and only if it was set can a new server bind over them. It is
-// false if any listener lacked it, nil when none could be read.
-func listenerReuseAddr(opt backendOptions, socks []core.Socket) *bool {
-	var ls []core.Socket
-	for _, s := range socks {
-		if s.Proto == core.TCP && s.State == core.Listen && s.HasOwners() {
-			s.Owners = slices.Clone(s.Owners) // the plan's sockets stay as they are
-			ls = append(ls, s)
-		}
-	}
-	if len(ls) == 0 {
-		return nil
-	}
-	core.AttachOptions(optionReader(opt), ls, len(ls))
-	var reuse *bool
-	for _, s := range ls {
-		for _, o := range s.Owners {
-			if o.Options != nil && o.Options.ReuseAddr != nil && (reuse == nil || *reuse) {
-				reuse = o.Options.ReuseAddr
-			}
-		}
-	}
-	return reuse
 }

@@ -1,28 +1,30 @@
-package core
+package release
 
 import (
 	"errors"
 	"testing"
 	"time"
 
+	"github.com/gosof/gosof/core"
+
 	"github.com/google/go-cmp/cmp"
 )
 
 func TestLeftLines(t *testing.T) {
 	srv := relProc(4242, "java")
-	tw := func(port uint16, expires time.Duration) Socket {
-		s := relHeld(TimeWait, port, 0)
+	tw := func(port uint16, expires time.Duration) core.Socket {
+		s := relHeld(core.TimeWait, port, 0)
 		if expires > 0 {
-			s.Timer, s.Expires = TimerTimeWait, expires
+			s.Timer, s.Expires = core.TimerTimeWait, expires
 		}
 		return s
 	}
-	fw2 := relHeld(FinWait2, 51000, 0)
-	fw2.Timer, fw2.Expires = TimerTimeWait, 30*time.Second
-	client := relHeld(Established, 0, 20, srv)
+	fw2 := relHeld(core.FinWait2, 51000, 0)
+	fw2.Timer, fw2.Expires = core.TimerTimeWait, 30*time.Second
+	client := relHeld(core.Established, 0, 20, srv)
 	client.Local, client.Remote = ep("127.0.0.1", 51000), epp("127.0.0.1", 30116)
 
-	p30116 := []PortRange{{Lo: 30116, Hi: 30116}}
+	p30116 := []core.PortRange{{Lo: 30116, Hi: 30116}}
 	tests := []struct {
 		name string
 		left Left
@@ -30,29 +32,29 @@ func TestLeftLines(t *testing.T) {
 	}{
 		{name: "free", left: Left{Ports: p30116},
 			want: []string{"port 30116: free"}},
-		{name: "a client's remote port does not hold the local port", left: Left{Ports: p30116, Sockets: []Socket{client}},
+		{name: "a client's remote port does not hold the local port", left: Left{Ports: p30116, Sockets: []core.Socket{client}},
 			want: []string{"port 30116: free"}},
-		{name: "time wait with timers", left: Left{Ports: p30116, ReuseAddr: ptr(true), Sockets: []Socket{tw(1, 12*time.Second), tw(2, 58200*time.Millisecond), tw(3, time.Second)}},
+		{name: "time wait with timers", left: Left{Ports: p30116, ReuseAddr: boolPtr(true), Sockets: []core.Socket{tw(1, 12*time.Second), tw(2, 58200*time.Millisecond), tw(3, time.Second)}},
 			want: []string{"port 30116: 3 sockets in TIME_WAIT, no process holds them, gone within 59s; a server using SO_REUSEADDR can bind now"}},
-		{name: "time wait without timer", left: Left{Ports: p30116, ReuseAddr: ptr(true), Sockets: []Socket{tw(1, 0)}},
+		{name: "time wait without timer", left: Left{Ports: p30116, ReuseAddr: boolPtr(true), Sockets: []core.Socket{tw(1, 0)}},
 			want: []string{"port 30116: 1 socket in TIME_WAIT, no process holds it, gone within 60s; a server using SO_REUSEADDR can bind now"}},
-		{name: "time wait left by a server without SO_REUSEADDR", left: Left{Ports: p30116, ReuseAddr: ptr(false), Sockets: []Socket{tw(1, 0)}},
+		{name: "time wait left by a server without SO_REUSEADDR", left: Left{Ports: p30116, ReuseAddr: boolPtr(false), Sockets: []core.Socket{tw(1, 0)}},
 			want: []string{"port 30116: 1 socket in TIME_WAIT, no process holds it, gone within 60s; the server that left them did not set SO_REUSEADDR, so no new server can bind their address until then"}},
-		{name: "time wait, the old server's setting unknown", left: Left{Ports: p30116, Sockets: []Socket{tw(1, 0)}},
+		{name: "time wait, the old server's setting unknown", left: Left{Ports: p30116, Sockets: []core.Socket{tw(1, 0)}},
 			want: []string{"port 30116: 1 socket in TIME_WAIT, no process holds it, gone within 60s; a server using SO_REUSEADDR can bind now if the one that left them used it too"}},
-		{name: "listener still there", left: Left{Ports: p30116, Sockets: []Socket{relHeld(Listen, 0, 10, srv), relHeld(CloseWait, 1, 11, srv), tw(2, 0), fw2}},
+		{name: "listener still there", left: Left{Ports: p30116, Sockets: []core.Socket{relHeld(core.Listen, 0, 10, srv), relHeld(core.CloseWait, 1, 11, srv), tw(2, 0), fw2}},
 			want: []string{
 				"port 30116: 1 LISTEN, 1 CLOSE_WAIT held by 4242/java",
 				"port 30116: 1 socket in FIN_WAIT2, no process holds it, gone within 30s",
 				"port 30116: 1 socket in TIME_WAIT, no process holds it, gone within 60s",
 			}},
-		{name: "orphan without timer", left: Left{Ports: p30116, Sockets: []Socket{relHeld(LastAck, 9, 0)}},
+		{name: "orphan without timer", left: Left{Ports: p30116, Sockets: []core.Socket{relHeld(core.LastAck, 9, 0)}},
 			want: []string{"port 30116: 1 socket in LAST_ACK, no process holds it, the kernel drops it after its timeouts"}},
-		{name: "side any sees the client", left: Left{Ports: p30116, Side: SideAny, Sockets: []Socket{client}},
+		{name: "side any sees the client", left: Left{Ports: p30116, Side: core.SideAny, Sockets: []core.Socket{client}},
 			want: []string{"port 30116 (side any): 1 ESTABLISHED held by 4242/java"}},
-		{name: "side remote, nothing", left: Left{Ports: p30116, Side: SideRemote},
+		{name: "side remote, nothing", left: Left{Ports: p30116, Side: core.SideRemote},
 			want: []string{"port 30116 (side remote): no sockets left"}},
-		{name: "range and a second port", left: Left{Ports: []PortRange{{Lo: 30000, Hi: 30200}, {Lo: 8080, Hi: 8080}}, Sockets: []Socket{relHeld(Listen, 0, 10, srv)}},
+		{name: "range and a second port", left: Left{Ports: []core.PortRange{{Lo: 30000, Hi: 30200}, {Lo: 8080, Hi: 8080}}, Sockets: []core.Socket{relHeld(core.Listen, 0, 10, srv)}},
 			want: []string{"ports 30000-30200: 1 LISTEN held by 4242/java", "port 8080: free"}},
 	}
 	for _, tc := range tests {
@@ -66,23 +68,23 @@ func TestLeftLines(t *testing.T) {
 
 // relSeqSource answers Sockets with one table per call, then the last forever.
 type relSeqSource struct {
-	tables [][]Socket
+	tables [][]core.Socket
 	calls  int
 }
 
-func (s *relSeqSource) Sockets(*Filter) ([]Socket, error) {
+func (s *relSeqSource) Sockets(*core.Filter) ([]core.Socket, error) {
 	i := min(s.calls, len(s.tables)-1)
 	s.calls++
-	return append([]Socket(nil), s.tables[i]...), nil
+	return append([]core.Socket(nil), s.tables[i]...), nil
 }
 
 func TestLook(t *testing.T) {
-	lastAck := relHeld(LastAck, 51000, 11)
-	f := &Filter{Ports: []PortRange{{Lo: 30116, Hi: 30116}}, States: []State{CloseWait}, PIDs: []int{4242}}
+	lastAck := relHeld(core.LastAck, 51000, 11)
+	f := &core.Filter{Ports: []core.PortRange{{Lo: 30116, Hi: 30116}}, States: []core.State{core.CloseWait}, PIDs: []int{4242}}
 
 	t.Run("waits for a pending socket to leave", func(t *testing.T) {
-		src := &relSeqSource{tables: [][]Socket{{lastAck}, {lastAck}, {}}}
-		l, err := Look(&Resolver{Sockets: src}, f, []Socket{relHeld(CloseWait, 51000, 11)}, 5*time.Second)
+		src := &relSeqSource{tables: [][]core.Socket{{lastAck}, {lastAck}, {}}}
+		l, err := Look(&core.Resolver{Sockets: src}, f, []core.Socket{relHeld(core.CloseWait, 51000, 11)}, 5*time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,22 +93,22 @@ func TestLook(t *testing.T) {
 		}
 	})
 	t.Run("gives up after wait and drops the state filter", func(t *testing.T) {
-		src := &relSeqSource{tables: [][]Socket{{lastAck}}}
+		src := &relSeqSource{tables: [][]core.Socket{{lastAck}}}
 		start := time.Now()
-		l, err := Look(&Resolver{Sockets: src}, f, []Socket{relHeld(CloseWait, 51000, 11)}, 100*time.Millisecond)
+		l, err := Look(&core.Resolver{Sockets: src}, f, []core.Socket{relHeld(core.CloseWait, 51000, 11)}, 100*time.Millisecond)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if d := time.Since(start); d > time.Second {
 			t.Errorf("Look took %v with wait 100ms", d)
 		}
-		if len(l.Sockets) != 1 || l.Sockets[0].State != LastAck {
+		if len(l.Sockets) != 1 || l.Sockets[0].State != core.LastAck {
 			t.Errorf("Look saw %v, want the LAST_ACK socket (state filter dropped)", l.Sockets)
 		}
 	})
 	t.Run("error", func(t *testing.T) {
-		_, err := Look(&Resolver{Sockets: relErrSource{}}, f, nil, 0)
-		if !errors.Is(err, ErrParse) {
+		_, err := Look(&core.Resolver{Sockets: relErrSource{}}, f, nil, 0)
+		if !errors.Is(err, core.ErrParse) {
 			t.Errorf("err = %v, want ErrParse", err)
 		}
 	})
@@ -114,4 +116,4 @@ func TestLook(t *testing.T) {
 
 type relErrSource struct{}
 
-func (relErrSource) Sockets(*Filter) ([]Socket, error) { return nil, ErrParse }
+func (relErrSource) Sockets(*core.Filter) ([]core.Socket, error) { return nil, core.ErrParse }

@@ -1,4 +1,4 @@
-package core
+package diagnose
 
 import (
 	"cmp"
@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gosof/gosof/core"
 )
 
 // Thresholds of the warnings `why` gives.
@@ -33,9 +35,9 @@ type Why struct {
 	FinWait2  *TimerNote // FIN_WAIT2 sockets no process holds
 	Probe     *ProbeReport
 	Warnings  []Warning
-	Unseen    Unseen
-	Missing   OptionsMissing // socket options that could not be read
-	Sockets   []Socket       // every socket whose local port is Port
+	Unseen    core.Unseen
+	Missing   core.OptionsMissing // socket options that could not be read
+	Sockets   []core.Socket       // every socket whose local port is Port
 }
 
 // InUse reports whether any socket uses the port.
@@ -44,7 +46,7 @@ func (w *Why) InUse() bool { return len(w.Sockets) > 0 }
 // Listener is a socket waiting for peers on the port: a TCP LISTEN socket,
 // or a bound UDP socket with no peer.
 type Listener struct {
-	Socket *Socket
+	Socket *core.Socket
 	// Scope is "wildcard" (every address), "loopback" or "specific".
 	Scope string
 	// Stack is "IPv4", "IPv6", "IPv6 only" (a :: socket with IPV6_V6ONLY)
@@ -61,9 +63,9 @@ type Listener struct {
 
 // ConnGroup counts the connections in one state held by the same processes.
 type ConnGroup struct {
-	Proto  Proto
-	State  State
-	Owners []Owner // the holders, one per process; none for TIME_WAIT and orphans
+	Proto  core.Proto
+	State  core.State
+	Owners []core.Owner // the holders, one per process; none for TIME_WAIT and orphans
 	Count  int
 	RecvQ  uint64 // summed
 	SendQ  uint64 // summed
@@ -77,7 +79,7 @@ type PeerCount struct {
 
 // ProcCount is one process and how many sockets it holds of a kind.
 type ProcCount struct {
-	Owner Owner
+	Owner core.Owner
 	Count int
 }
 
@@ -98,16 +100,16 @@ type TimerNote struct {
 
 // Warning is one thing that looks wrong.
 type Warning struct {
-	Kind    string // "linger_abort", "recv_q", "accept_queue_full"
-	Owner   *Owner // the process concerned, if one
-	Socket  *Socket
+	Kind    string      // "linger_abort", "recv_q", "accept_queue_full"
+	Owner   *core.Owner // the process concerned, if one
+	Socket  *core.Socket
 	Count   int
 	Message string
 }
 
 // Diagnose explains port from socks (the sockets whose local port it is,
 // owners attached and options read where possible) and the probe result.
-func Diagnose(port uint16, socks []Socket, probe *ProbeReport) *Why {
+func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 	w := &Why{Port: port, Sockets: socks, Probe: probe}
 	groups := map[string]*ConnGroup{}
 	peers := map[netip.Addr]int{}
@@ -116,11 +118,11 @@ func Diagnose(port uint16, socks []Socket, probe *ProbeReport) *Why {
 	recvq := map[int]*ProcCount{}
 	for i := range socks {
 		s := &socks[i]
-		if s.State == Listen || (s.Proto != TCP && s.State == Unconn) {
+		if s.State == core.Listen || (s.Proto != core.TCP && s.State == core.Unconn) {
 			w.Listeners = append(w.Listeners, whyListener(s))
 			continue
 		}
-		owners := whyOnePerProcess(s.Owners)
+		owners := onePerProcess(s.Owners)
 		key := string(s.Proto) + "/" + string(s.State) + "/" + whyPIDKey(owners)
 		g := groups[key]
 		if g == nil {
@@ -134,7 +136,7 @@ func Diagnose(port uint16, socks []Socket, probe *ProbeReport) *Why {
 			peers[s.Remote.Addr.Unmap()]++
 		}
 		switch {
-		case s.State == CloseWait:
+		case s.State == core.CloseWait:
 			if w.CloseWait == nil {
 				w.CloseWait = &CloseWaitNote{}
 			}
@@ -143,9 +145,9 @@ func Diagnose(port uint16, socks []Socket, probe *ProbeReport) *Why {
 				w.CloseWait.Unowned++
 			}
 			whyCountBy(cw, owners)
-		case s.State == TimeWait:
+		case s.State == core.TimeWait:
 			w.TimeWait = whyAddTimer(w.TimeWait, s)
-		case s.State == FinWait2 && len(s.Owners) == 0:
+		case s.State == core.FinWait2 && len(s.Owners) == 0:
 			w.FinWait2 = whyAddTimer(w.FinWait2, s)
 		}
 		if s.RecvQ >= LargeRecvQ {
@@ -153,7 +155,7 @@ func Diagnose(port uint16, socks []Socket, probe *ProbeReport) *Why {
 		}
 		for _, o := range s.Owners {
 			if o.Options.LingerAbort() {
-				whyCountBy(linger, []Owner{o})
+				whyCountBy(linger, []core.Owner{o})
 				break
 			}
 		}
@@ -178,7 +180,7 @@ func Diagnose(port uint16, socks []Socket, probe *ProbeReport) *Why {
 	for _, pc := range whySortedCounts(linger) {
 		o := pc.Owner
 		w.Warnings = append(w.Warnings, Warning{Kind: "linger_abort", Owner: &o, Count: pc.Count,
-			Message: whyPlural(pc.Count, "socket") + " of " + OwnerLabel(o) + " set SO_LINGER {on, 0s}: close() sends RST " +
+			Message: core.Plural(pc.Count, "socket") + " of " + core.OwnerLabel(o) + " set SO_LINGER {on, 0s}: close() sends RST " +
 				"instead of FIN and discards unsent data; the peer sees \"connection reset by peer\"."})
 	}
 	for _, pc := range whySortedCounts(recvq) {
@@ -187,23 +189,23 @@ func Diagnose(port uint16, socks []Socket, probe *ProbeReport) *Why {
 		}
 		o := pc.Owner
 		w.Warnings = append(w.Warnings, Warning{Kind: "recv_q", Owner: &o, Count: pc.Count,
-			Message: whyPlural(pc.Count, "connection") + " of " + OwnerLabel(o) + " have at least " +
+			Message: core.Plural(pc.Count, "connection") + " of " + core.OwnerLabel(o) + " have at least " +
 				strconv.Itoa(LargeRecvQ/1024) + " KiB waiting in Recv-Q: the program is not reading them."})
 	}
 	for i := range w.Listeners {
 		l := &w.Listeners[i]
-		if l.Socket.Proto == TCP && l.Backlog > 0 && l.AcceptQueue >= l.Backlog {
+		if l.Socket.Proto == core.TCP && l.Backlog > 0 && l.AcceptQueue >= l.Backlog {
 			w.Warnings = append(w.Warnings, Warning{Kind: "accept_queue_full", Socket: l.Socket, Count: int(l.AcceptQueue),
-				Message: "The listener on " + FormatLocal(l.Socket) + " has " + strconv.FormatUint(l.AcceptQueue, 10) +
+				Message: "The listener on " + core.FormatLocal(l.Socket) + " has " + strconv.FormatUint(l.AcceptQueue, 10) +
 					" connections waiting for accept() with a backlog of " + strconv.FormatUint(l.Backlog, 10) +
-					": its accept queue is full, new connections are dropped; " + whyOwners(l.Socket.Owners) +
+					": its accept queue is full, new connections are dropped; " + ownersLabel(l.Socket.Owners) +
 					" is not calling accept() fast enough."})
 		}
 	}
 	return w
 }
 
-func whyListener(s *Socket) Listener {
+func whyListener(s *core.Socket) Listener {
 	l := Listener{Socket: s}
 	a := s.Local.Addr
 	switch {
@@ -217,7 +219,7 @@ func whyListener(s *Socket) Listener {
 	for _, o := range s.Owners {
 		if o.Options != nil {
 			l.ReuseAddr, l.ReusePort = o.Options.ReuseAddr, o.Options.ReusePort
-			if s.Family == Inet6 && a.IsUnspecified() && o.Options.V6Only != nil && *o.Options.V6Only {
+			if s.Family == core.Inet6 && a.IsUnspecified() && o.Options.V6Only != nil && *o.Options.V6Only {
 				l.Stack = "IPv6 only"
 			}
 			break
@@ -225,31 +227,31 @@ func whyListener(s *Socket) Listener {
 	}
 	switch {
 	case l.Stack != "":
-	case s.Family == Inet || a.Is4In6():
+	case s.Family == core.Inet || a.Is4In6():
 		l.Stack = "IPv4"
 	case a.IsUnspecified():
 		l.Stack = "dual-stack"
 	default:
 		l.Stack = "IPv6"
 	}
-	if s.Proto == TCP && s.State == Listen {
+	if s.Proto == core.TCP && s.State == core.Listen {
 		l.AcceptQueue, l.Backlog = s.RecvQ, s.SendQ
 	}
 	return l
 }
 
 // onePerProcess keeps the first owner of each process.
-func whyOnePerProcess(owners []Owner) []Owner {
-	var out []Owner
+func onePerProcess(owners []core.Owner) []core.Owner {
+	var out []core.Owner
 	for _, o := range owners {
-		if !slices.ContainsFunc(out, func(x Owner) bool { return x.PID == o.PID }) {
+		if !slices.ContainsFunc(out, func(x core.Owner) bool { return x.PID == o.PID }) {
 			out = append(out, o)
 		}
 	}
 	return out
 }
 
-func whyPIDKey(owners []Owner) string {
+func whyPIDKey(owners []core.Owner) string {
 	var b strings.Builder
 	for _, o := range owners {
 		b.WriteString(strconv.Itoa(o.PID))
@@ -258,7 +260,7 @@ func whyPIDKey(owners []Owner) string {
 	return b.String()
 }
 
-func whyCountBy(m map[int]*ProcCount, owners []Owner) {
+func whyCountBy(m map[int]*ProcCount, owners []core.Owner) {
 	for _, o := range owners {
 		if pc := m[o.PID]; pc != nil {
 			pc.Count++
@@ -279,12 +281,12 @@ func whySortedCounts(m map[int]*ProcCount) []ProcCount {
 	return out
 }
 
-func whyAddTimer(n *TimerNote, s *Socket) *TimerNote {
+func whyAddTimer(n *TimerNote, s *core.Socket) *TimerNote {
 	if n == nil {
 		n = &TimerNote{}
 	}
 	n.Count++
-	if s.Timer != TimerNone {
+	if s.Timer != core.TimerNone {
 		if !n.Known || s.Expires < n.MinLeft {
 			n.MinLeft = s.Expires
 		}
@@ -296,29 +298,22 @@ func whyAddTimer(n *TimerNote, s *Socket) *TimerNote {
 	return n
 }
 
-func whyStateRank(s State) int {
-	if i := slices.Index(AllStates, s); i >= 0 {
+func whyStateRank(s core.State) int {
+	if i := slices.Index(core.AllStates, s); i >= 0 {
 		return i
 	}
-	return len(AllStates)
-}
-
-func whyPlural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
+	return len(core.AllStates)
 }
 
 // ownersLabel names the processes holding a socket: "4242/java and 4243/java".
-func whyOwners(owners []Owner) string {
-	owners = whyOnePerProcess(owners)
+func ownersLabel(owners []core.Owner) string {
+	owners = onePerProcess(owners)
 	if len(owners) == 0 {
 		return "no process"
 	}
 	var names []string
 	for _, o := range owners {
-		names = append(names, OwnerLabel(o))
+		names = append(names, core.OwnerLabel(o))
 	}
 	if len(names) == 1 {
 		return names[0]

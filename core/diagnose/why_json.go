@@ -1,8 +1,10 @@
-package core
+package diagnose
 
 import (
 	"io"
 	"strconv"
+
+	"github.com/gosof/gosof/core"
 )
 
 // JSON shapes of `why --json`; docs/why.md documents every field.
@@ -22,37 +24,37 @@ type (
 		Unseen int `json:"unseen_processes"`
 		// UnseenNote is the one line saying what could not be seen and how
 		// to see it (denied processes, a /proc with hidepid); "" if nothing.
-		UnseenNote     string       `json:"unseen_note,omitempty"`
-		OptionsMissing string       `json:"options_missing,omitempty"`
-		Sockets        []JSONSocket `json:"sockets"`
+		UnseenNote     string            `json:"unseen_note,omitempty"`
+		OptionsMissing string            `json:"options_missing,omitempty"`
+		Sockets        []core.JSONSocket `json:"sockets"`
 	}
 	JSONListener struct {
-		Proto       Proto       `json:"proto"`
-		Family      Family      `json:"family"`
-		Addr        string      `json:"addr"`
-		Port        uint16      `json:"port"`
-		Scope       string      `json:"scope"`
-		Stack       string      `json:"stack"`
-		ReuseAddr   *bool       `json:"reuse_addr"`
-		ReusePort   *bool       `json:"reuse_port"`
-		AcceptQueue *uint64     `json:"accept_queue"`
-		Backlog     *uint64     `json:"backlog"`
-		Owners      []JSONOwner `json:"owners"`
+		Proto       core.Proto       `json:"proto"`
+		Family      core.Family      `json:"family"`
+		Addr        string           `json:"addr"`
+		Port        uint16           `json:"port"`
+		Scope       string           `json:"scope"`
+		Stack       string           `json:"stack"`
+		ReuseAddr   *bool            `json:"reuse_addr"`
+		ReusePort   *bool            `json:"reuse_port"`
+		AcceptQueue *uint64          `json:"accept_queue"`
+		Backlog     *uint64          `json:"backlog"`
+		Owners      []core.JSONOwner `json:"owners"`
 	}
 	JSONConnGroup struct {
-		Proto  Proto       `json:"proto"`
-		State  State       `json:"state"`
-		Count  int         `json:"count"`
-		RecvQ  uint64      `json:"recv_q"`
-		SendQ  uint64      `json:"send_q"`
-		Owners []JSONOwner `json:"owners"`
+		Proto  core.Proto       `json:"proto"`
+		State  core.State       `json:"state"`
+		Count  int              `json:"count"`
+		RecvQ  uint64           `json:"recv_q"`
+		SendQ  uint64           `json:"send_q"`
+		Owners []core.JSONOwner `json:"owners"`
 	}
 	JSONPeer struct {
 		Addr  string `json:"addr"`
 		Count int    `json:"count"`
 	}
 	JSONProcCount struct {
-		JSONOwner
+		core.JSONOwner
 		Count int `json:"count"`
 	}
 	JSONCloseWait struct {
@@ -74,19 +76,19 @@ type (
 		Attempts []JSONAttempt `json:"attempts"`
 	}
 	JSONAttempt struct {
-		Addr      string       `json:"addr"`
-		Port      uint16       `json:"port"`
-		ReuseAddr bool         `json:"reuse_addr"`
-		OK        bool         `json:"ok"`
-		InUse     bool         `json:"in_use"`
-		Error     *string      `json:"error"`
-		Blockers  []JSONSocket `json:"blockers"`
+		Addr      string            `json:"addr"`
+		Port      uint16            `json:"port"`
+		ReuseAddr bool              `json:"reuse_addr"`
+		OK        bool              `json:"ok"`
+		InUse     bool              `json:"in_use"`
+		Error     *string           `json:"error"`
+		Blockers  []core.JSONSocket `json:"blockers"`
 	}
 	JSONWarning struct {
-		Kind    string     `json:"kind"`
-		Count   int        `json:"count"`
-		Owner   *JSONOwner `json:"owner"`
-		Message string     `json:"message"`
+		Kind    string          `json:"kind"`
+		Count   int             `json:"count"`
+		Owner   *core.JSONOwner `json:"owner"`
+		Message string          `json:"message"`
 	}
 )
 
@@ -101,17 +103,17 @@ func ToJSONWhy(d *Why) JSONWhy {
 		Unseen:         d.Unseen.Denied,
 		UnseenNote:     d.Unseen.Message(),
 		OptionsMissing: d.Missing.String(),
-		Sockets:        JSONSockets(d.Sockets),
+		Sockets:        core.JSONSockets(d.Sockets),
 	}
 	for _, l := range d.Listeners {
 		s := l.Socket
-		jl := JSONListener{Proto: s.Proto, Family: s.Family, Addr: *toJSONEndpoint(s.Family, &s.Local).Addr,
+		jl := JSONListener{Proto: s.Proto, Family: s.Family, Addr: *core.ToJSONEndpoint(s.Family, &s.Local).Addr,
 			Port: s.Local.Port, Scope: l.Scope, Stack: l.Stack, ReuseAddr: l.ReuseAddr, ReusePort: l.ReusePort,
 			Owners: jsonOwners(s.Owners)}
-		if s.Proto == TCP && s.State == Listen {
-			jl.AcceptQueue = ptr(l.AcceptQueue)
+		if s.Proto == core.TCP && s.State == core.Listen {
+			jl.AcceptQueue = uint64Ptr(l.AcceptQueue)
 			if l.Backlog > 0 {
-				jl.Backlog = ptr(l.Backlog)
+				jl.Backlog = uint64Ptr(l.Backlog)
 			}
 		}
 		j.Listeners = append(j.Listeners, jl)
@@ -127,8 +129,8 @@ func ToJSONWhy(d *Why) JSONWhy {
 		jc := &JSONCloseWait{Count: cw.Count, Unowned: cw.Unowned, Processes: []JSONProcCount{},
 			Release: []string{"gosof close " + strconv.Itoa(int(d.Port)) + " --state close-wait"}}
 		for _, pc := range cw.Procs {
-			jc.Processes = append(jc.Processes, JSONProcCount{JSONOwner: jsonOwners([]Owner{pc.Owner})[0], Count: pc.Count})
-			jc.Release = append(jc.Release, "restart "+OwnerLabel(pc.Owner))
+			jc.Processes = append(jc.Processes, JSONProcCount{JSONOwner: jsonOwners([]core.Owner{pc.Owner})[0], Count: pc.Count})
+			jc.Release = append(jc.Release, "restart "+core.OwnerLabel(pc.Owner))
 		}
 		j.CloseWait = jc
 	}
@@ -137,25 +139,25 @@ func ToJSONWhy(d *Why) JSONWhy {
 	if r := d.Probe; r != nil {
 		j.Probe = JSONProbe{Ran: r.Skipped == "", Verdict: r.Verdict, Message: r.Message(), Attempts: []JSONAttempt{}}
 		if r.Skipped != "" {
-			j.Probe.Skipped = ptr(r.Skipped)
+			j.Probe.Skipped = stringPtr(r.Skipped)
 		}
 		for _, a := range r.Attempts {
 			ja := JSONAttempt{Addr: a.Addr.String(), Port: r.Port, ReuseAddr: a.ReuseAddr, OK: a.OK, InUse: a.InUse}
 			if a.Err != "" {
-				ja.Error = ptr(a.Err)
+				ja.Error = stringPtr(a.Err)
 			}
-			var bs []Socket
+			var bs []core.Socket
 			for _, b := range a.Blockers {
 				bs = append(bs, *b)
 			}
-			ja.Blockers = JSONSockets(bs)
+			ja.Blockers = core.JSONSockets(bs)
 			j.Probe.Attempts = append(j.Probe.Attempts, ja)
 		}
 	}
 	for _, w := range d.Warnings {
 		jw := JSONWarning{Kind: w.Kind, Count: w.Count, Message: w.Message}
 		if w.Owner != nil {
-			jw.Owner = &jsonOwners([]Owner{*w.Owner})[0]
+			jw.Owner = &jsonOwners([]core.Owner{*w.Owner})[0]
 		}
 		j.Warnings = append(j.Warnings, jw)
 	}
@@ -163,10 +165,10 @@ func ToJSONWhy(d *Why) JSONWhy {
 }
 
 // WriteWhyJSON prints the diagnosis as one JSON object.
-func WriteWhyJSON(w io.Writer, d *Why) error { return EncodeJSON(w, ToJSONWhy(d)) }
+func WriteWhyJSON(w io.Writer, d *Why) error { return core.EncodeJSON(w, ToJSONWhy(d)) }
 
-func jsonOwners(owners []Owner) []JSONOwner {
-	s := JSONSockets([]Socket{{Owners: owners}})
+func jsonOwners(owners []core.Owner) []core.JSONOwner {
+	s := core.JSONSockets([]core.Socket{{Owners: owners}})
 	return s[0].Owners
 }
 
@@ -176,7 +178,11 @@ func jsonTimer(n *TimerNote) *JSONTimerNote {
 	}
 	j := &JSONTimerNote{Count: n.Count}
 	if n.Known {
-		j.MinRemainingMS, j.MaxRemainingMS = ptr(n.MinLeft.Milliseconds()), ptr(n.MaxLeft.Milliseconds())
+		j.MinRemainingMS, j.MaxRemainingMS = int64Ptr(n.MinLeft.Milliseconds()), int64Ptr(n.MaxLeft.Milliseconds())
 	}
 	return j
 }
+
+func uint64Ptr(v uint64) *uint64 { return &v }
+func int64Ptr(v int64) *int64    { return &v }
+func stringPtr(v string) *string { return &v }

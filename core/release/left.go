@@ -1,20 +1,20 @@
-package core
+package release
 
 import (
 	"fmt"
-	"io"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gosof/gosof/core"
 )
 
 // Left is what remains on the ports after kill or close acted.
 type Left struct {
-	Ports   []PortRange
-	Side    Side
-	Sockets []Socket // every socket still on the ports, any state, any owner
-	Unseen  Unseen
+	Ports   []core.PortRange
+	Side    core.Side
+	Sockets []core.Socket // every socket still on the ports, any state, any owner
+	Unseen  core.Unseen
 	// ReuseAddr is whether the listener on the ports had SO_REUSEADDR
 	// before kill or close acted; nil if unknown. A TIME_WAIT socket keeps
 	// its listener's setting, and Linux lets a new server bind over it only
@@ -24,14 +24,14 @@ type Left struct {
 
 // LeftFilter is f without its state and owner filters: the question after
 // acting is whether the port is free, whatever else holds it.
-func LeftFilter(f *Filter) *Filter {
-	return &Filter{Ports: f.Ports, Side: f.Side, Protos: f.Protos, Families: f.Families}
+func LeftFilter(f *core.Filter) *core.Filter {
+	return &core.Filter{Ports: f.Ports, Side: f.Side, Protos: f.Protos, Families: f.Families}
 }
 
 // Look resolves the ports of f again. Sockets we acted on can take a
 // round trip to leave the table (a LAST_ACK waits for the peer's ACK), so
 // while any of pending is still there it looks again, for up to wait.
-func Look(r *Resolver, f *Filter, pending []Socket, wait time.Duration) (*Left, error) {
+func Look(r *core.Resolver, f *core.Filter, pending []core.Socket, wait time.Duration) (*Left, error) {
 	lf := LeftFilter(f)
 	deadline := time.Now().Add(wait)
 	pause := 10 * time.Millisecond
@@ -40,8 +40,8 @@ func Look(r *Resolver, f *Filter, pending []Socket, wait time.Duration) (*Left, 
 		if err != nil {
 			return nil, err
 		}
-		still := slices.ContainsFunc(pending, func(p Socket) bool {
-			return slices.ContainsFunc(res.Sockets, func(s Socket) bool { return relSameSocket(&s, &p) })
+		still := slices.ContainsFunc(pending, func(p core.Socket) bool {
+			return slices.ContainsFunc(res.Sockets, func(s core.Socket) bool { return sameSocket(&s, &p) })
 		})
 		if !still || !time.Now().Add(pause).Before(deadline) {
 			return &Left{Ports: f.Ports, Side: f.Side, Sockets: res.Sockets, Unseen: res.Unseen}, nil
@@ -52,9 +52,9 @@ func Look(r *Resolver, f *Filter, pending []Socket, wait time.Duration) (*Left, 
 }
 
 // onPort keeps the sockets whose port on side falls in r.
-func relOnPort(socks []Socket, r PortRange, side Side) []Socket {
-	f := Filter{Ports: []PortRange{r}, Side: side}
-	var out []Socket
+func onPort(socks []core.Socket, r core.PortRange, side core.Side) []core.Socket {
+	f := core.Filter{Ports: []core.PortRange{r}, Side: side}
+	var out []core.Socket
 	for i := range socks {
 		if f.MatchPort(&socks[i]) {
 			out = append(out, socks[i])
@@ -72,19 +72,19 @@ func LeftLines(l *Left) []string {
 		if r.Lo != r.Hi {
 			name = "ports " + r.String()
 		}
-		if l.Side != SideLocal {
+		if l.Side != core.SideLocal {
 			name += " (side " + l.Side.String() + ")"
 		}
-		socks := relOnPort(l.Sockets, r, l.Side)
+		socks := onPort(l.Sockets, r, l.Side)
 		if len(socks) == 0 {
-			if l.Side == SideLocal {
+			if l.Side == core.SideLocal {
 				lines = append(lines, name+": free")
 			} else {
 				lines = append(lines, name+": no sockets left")
 			}
 			continue
 		}
-		for _, g := range relLeftGroups(socks, l.Side == SideLocal, l.ReuseAddr) {
+		for _, g := range leftGroups(socks, l.Side == core.SideLocal, l.ReuseAddr) {
 			lines = append(lines, name+": "+g)
 		}
 	}
@@ -93,11 +93,11 @@ func LeftLines(l *Left) []string {
 
 // leftGroups describes the held sockets owner by owner, then the
 // orphans state by state.
-func relLeftGroups(socks []Socket, local bool, reuseAddr *bool) []string {
+func leftGroups(socks []core.Socket, local bool, reuseAddr *bool) []string {
 	var out []string
-	held := map[string][]Socket{}
+	held := map[string][]core.Socket{}
 	var holders []string
-	orphans := map[State][]Socket{}
+	orphans := map[core.State][]core.Socket{}
 	for _, s := range socks {
 		if !s.HasOwners() {
 			orphans[s.State] = append(orphans[s.State], s)
@@ -105,7 +105,7 @@ func relLeftGroups(socks []Socket, local bool, reuseAddr *bool) []string {
 		}
 		var labels []string
 		for _, o := range s.Owners {
-			labels = append(labels, OwnerLabel(o))
+			labels = append(labels, core.OwnerLabel(o))
 		}
 		slices.Sort(labels)
 		key := strings.Join(slices.Compact(labels), ", ")
@@ -115,30 +115,30 @@ func relLeftGroups(socks []Socket, local bool, reuseAddr *bool) []string {
 		held[key] = append(held[key], s)
 	}
 	for _, h := range holders {
-		out = append(out, fmt.Sprintf("%s held by %s", relStateCounts(held[h]), h))
+		out = append(out, fmt.Sprintf("%s held by %s", stateCounts(held[h]), h))
 	}
-	listening := slices.ContainsFunc(socks, func(s Socket) bool { return s.State == Listen })
-	for _, st := range AllStates {
+	listening := slices.ContainsFunc(socks, func(s core.Socket) bool { return s.State == core.Listen })
+	for _, st := range core.AllStates {
 		g := orphans[st]
 		if len(g) == 0 {
 			continue
 		}
-		line := fmt.Sprintf("%s in %s, no process holds %s", relPlural(len(g), "socket"), st, relThem(len(g)))
+		line := fmt.Sprintf("%s in %s, no process holds %s", core.Plural(len(g), "socket"), st, relThem(len(g)))
 		var longest time.Duration
 		for i := range g {
-			if g[i].Timer != TimerNone {
+			if g[i].Timer != core.TimerNone {
 				longest = max(longest, g[i].Expires)
 			}
 		}
 		switch {
 		case longest > 0:
-			line += ", gone within " + relSeconds(longest)
-		case st == TimeWait:
-			line += ", gone within 60s"
+			line += ", gone within " + core.Seconds(longest)
+		case st == core.TimeWait:
+			line += ", gone within " + core.Seconds(core.LinuxTimeWait)
 		default:
 			line += ", the kernel drops " + relThem(len(g)) + " after its timeouts"
 		}
-		if st == TimeWait && local && !listening {
+		if st == core.TimeWait && local && !listening {
 			switch {
 			case reuseAddr == nil:
 				line += "; a server using SO_REUSEADDR can bind now if the one that left them used it too"
@@ -153,37 +153,9 @@ func relLeftGroups(socks []Socket, local bool, reuseAddr *bool) []string {
 	return out
 }
 
-// WriteLeft prints LeftLines, one per line.
-func WriteLeft(w io.Writer, l *Left) error {
-	var b strings.Builder
-	for _, line := range LeftLines(l) {
-		b.WriteString(line)
-		b.WriteByte('\n')
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-func relPlural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
-
 func relThem(n int) string {
 	if n == 1 {
 		return "it"
 	}
 	return "them"
-}
-
-// relSeconds prints a remaining time in whole seconds, rounded up: "gone
-// within 42s" must not promise less than the kernel's timer.
-func relSeconds(d time.Duration) string {
-	return strconv.FormatInt(int64(relRoundUp(d)/time.Second), 10) + "s"
-}
-
-func relRoundUp(d time.Duration) time.Duration {
-	return ((d + time.Second - 1) / time.Second) * time.Second
 }

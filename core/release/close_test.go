@@ -1,4 +1,4 @@
-package core
+package release
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gosof/gosof/core"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -17,27 +19,27 @@ type relFakeCloser struct {
 	log         []string
 }
 
-func (f *relFakeCloser) Shutdown(s *Socket, o Owner) error {
+func (f *relFakeCloser) Shutdown(s *core.Socket, o core.Owner) error {
 	f.log = append(f.log, fmt.Sprintf("shutdown %d via %d/%d", s.Inode, o.PID, o.FD))
 	return f.shutdownErr[o.PID]
 }
 
-func (f *relFakeCloser) Abort(s *Socket) error {
+func (f *relFakeCloser) Abort(s *core.Socket) error {
 	f.log = append(f.log, fmt.Sprintf("abort %d", s.Inode))
 	return f.abortErr[s.Inode]
 }
 
 func TestNewClosePlan(t *testing.T) {
 	srv := relProc(4242, "java")
-	lst := relHeld(Listen, 0, 10, srv)
-	cw := relHeld(CloseWait, 51000, 11, srv)
-	tw := relHeld(TimeWait, 51001, 0)
-	tw.Timer, tw.Expires = TimerTimeWait, 41500*time.Millisecond
-	solaris := relHeld(Established, 51002, 0)
-	solaris.Owners = []Owner{{PID: 77, FD: -1, Proc: relProc(77, "sol")}}
-	udp := relHeld(Unconn, 0, 12, srv)
-	udp.Proto = UDP
-	res := &Result{Sockets: []Socket{lst, cw, tw, solaris, udp}}
+	lst := relHeld(core.Listen, 0, 10, srv)
+	cw := relHeld(core.CloseWait, 51000, 11, srv)
+	tw := relHeld(core.TimeWait, 51001, 0)
+	tw.Timer, tw.Expires = core.TimerTimeWait, 41500*time.Millisecond
+	solaris := relHeld(core.Established, 51002, 0)
+	solaris.Owners = []core.Owner{{PID: 77, FD: -1, Proc: relProc(77, "sol")}}
+	udp := relHeld(core.Unconn, 0, 12, srv)
+	udp.Proto = core.UDP
+	res := &core.Result{Sockets: []core.Socket{lst, cw, tw, solaris, udp}}
 
 	type row struct {
 		Inode  uint64
@@ -97,45 +99,45 @@ func TestNewClosePlan(t *testing.T) {
 
 func TestCloseExecute(t *testing.T) {
 	srv, worker := relProc(4242, "java"), relProc(4243, "java")
-	gone := fmt.Errorf("fd 3 of 4242 is closed: %w", ErrGone)
-	eperm := fmt.Errorf("pidfd_getfd: EPERM: %w", ErrPermission)
+	gone := fmt.Errorf("fd 3 of 4242 is closed: %w", core.ErrGone)
+	eperm := fmt.Errorf("pidfd_getfd: EPERM: %w", core.ErrPermission)
 	tests := []struct {
 		name     string
-		sock     Socket
+		sock     core.Socket
 		opt      CloseOptions
 		closer   relFakeCloser
-		now      []Socket // the table afterwards
+		now      []core.Socket // the table afterwards
 		wantFate SocketFate
 		wantLog  []string
 		wantSurv int
 	}{
-		{name: "shutdown, gone", sock: relHeld(CloseWait, 51000, 11, srv), wantFate: SocketClosed,
+		{name: "shutdown, gone", sock: relHeld(core.CloseWait, 51000, 11, srv), wantFate: SocketClosed,
 			wantLog: []string{"shutdown 11 via 4242/3"}},
-		{name: "first holder closed its copy, second works", sock: relHeld(CloseWait, 51000, 11, srv, worker),
+		{name: "first holder closed its copy, second works", sock: relHeld(core.CloseWait, 51000, 11, srv, worker),
 			closer: relFakeCloser{shutdownErr: map[int]error{4242: gone}}, wantFate: SocketClosed,
 			wantLog: []string{"shutdown 11 via 4242/3", "shutdown 11 via 4243/3"}},
-		{name: "not permitted stops at the first holder", sock: relHeld(CloseWait, 51000, 11, srv, worker),
-			closer: relFakeCloser{shutdownErr: map[int]error{4242: eperm}}, now: []Socket{relHeld(CloseWait, 51000, 11, srv, worker)},
+		{name: "not permitted stops at the first holder", sock: relHeld(core.CloseWait, 51000, 11, srv, worker),
+			closer: relFakeCloser{shutdownErr: map[int]error{4242: eperm}}, now: []core.Socket{relHeld(core.CloseWait, 51000, 11, srv, worker)},
 			wantFate: SocketDenied, wantSurv: 1, wantLog: []string{"shutdown 11 via 4242/3"}},
-		{name: "shut down but still in LAST_ACK", sock: relHeld(CloseWait, 51000, 11, srv),
-			now: []Socket{relHeld(LastAck, 51000, 11, srv)}, wantFate: SocketLeft, wantSurv: 1,
+		{name: "shut down but still in LAST_ACK", sock: relHeld(core.CloseWait, 51000, 11, srv),
+			now: []core.Socket{relHeld(core.LastAck, 51000, 11, srv)}, wantFate: SocketLeft, wantSurv: 1,
 			wantLog: []string{"shutdown 11 via 4242/3"}},
-		{name: "abort", sock: relHeld(Established, 51000, 11, srv), opt: CloseOptions{Abort: true}, wantFate: SocketClosed,
+		{name: "abort", sock: relHeld(core.Established, 51000, 11, srv), opt: CloseOptions{Abort: true}, wantFate: SocketClosed,
 			wantLog: []string{"abort 11"}},
-		{name: "abort unsupported", sock: relHeld(Established, 51000, 11, srv), opt: CloseOptions{Abort: true},
+		{name: "abort unsupported", sock: relHeld(core.Established, 51000, 11, srv), opt: CloseOptions{Abort: true},
 			closer:   relFakeCloser{abortErr: map[uint64]error{11: fmt.Errorf("SOCK_DESTROY: built without CONFIG_INET_DIAG_DESTROY: EOPNOTSUPP")}},
-			now:      []Socket{relHeld(Established, 51000, 11, srv)},
+			now:      []core.Socket{relHeld(core.Established, 51000, 11, srv)},
 			wantFate: SocketFailed, wantSurv: 1, wantLog: []string{"abort 11"}},
-		{name: "abort finds it gone", sock: relHeld(Established, 51000, 11, srv), opt: CloseOptions{Abort: true},
-			closer:   relFakeCloser{abortErr: map[uint64]error{11: fmt.Errorf("ENOENT: %w", ErrGone)}},
+		{name: "abort finds it gone", sock: relHeld(core.Established, 51000, 11, srv), opt: CloseOptions{Abort: true},
+			closer:   relFakeCloser{abortErr: map[uint64]error{11: fmt.Errorf("ENOENT: %w", core.ErrGone)}},
 			wantFate: SocketGone, wantLog: []string{"abort 11"}},
-		{name: "orphan left alone is a survivor", sock: relHeld(TimeWait, 51000, 0), now: []Socket{relHeld(TimeWait, 51000, 0)},
+		{name: "orphan left alone is a survivor", sock: relHeld(core.TimeWait, 51000, 0), now: []core.Socket{relHeld(core.TimeWait, 51000, 0)},
 			wantFate: SocketSkipped, wantSurv: 1},
-		{name: "orphan left alone that expired meanwhile", sock: relHeld(TimeWait, 51000, 0), wantFate: SocketGone},
+		{name: "orphan left alone that expired meanwhile", sock: relHeld(core.TimeWait, 51000, 0), wantFate: SocketGone},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p := NewClosePlan(&Result{Sockets: []Socket{tc.sock}}, tc.opt)
+			p := NewClosePlan(&core.Result{Sockets: []core.Socket{tc.sock}}, tc.opt)
 			r := p.Execute(&tc.closer)
 			r.Settle(tc.now)
 			if got := r.Outcomes[0].Fate; got != tc.wantFate {
@@ -160,24 +162,24 @@ func TestCloseExecute(t *testing.T) {
 
 func TestWriteClosePlanAndReport(t *testing.T) {
 	srv := relProc(4242, "java")
-	socks := []Socket{relHeld(Listen, 0, 10, srv)}
+	socks := []core.Socket{relHeld(core.Listen, 0, 10, srv)}
 	for i := range 25 {
-		socks = append(socks, relHeld(CloseWait, uint16(50000+i), uint64(100+i), srv))
+		socks = append(socks, relHeld(core.CloseWait, uint16(50000+i), uint64(100+i), srv))
 	}
-	socks = append(socks, relHeld(TimeWait, 40000, 0))
-	p := NewClosePlan(&Result{Sockets: socks}, CloseOptions{})
+	socks = append(socks, relHeld(core.TimeWait, 40000, 0))
+	p := NewClosePlan(&core.Result{Sockets: socks}, CloseOptions{})
 	var b bytes.Buffer
 	if err := WriteClosePlan(&b, p); err != nil {
 		t.Fatal(err)
 	}
 	r := p.Execute(&relFakeCloser{shutdownErr: map[int]error{}})
-	tw := relHeld(TimeWait, 40000, 0)
-	tw.Timer, tw.Expires = TimerTimeWait, 59*time.Second
-	left := &Left{Ports: []PortRange{{Lo: 30116, Hi: 30116}}, Sockets: []Socket{socks[0], tw}}
+	tw := relHeld(core.TimeWait, 40000, 0)
+	tw.Timer, tw.Expires = core.TimerTimeWait, 59*time.Second
+	left := &Left{Ports: []core.PortRange{{Lo: 30116, Hi: 30116}}, Sockets: []core.Socket{socks[0], tw}}
 	r.Settle(left.Sockets)
 	b.WriteString("--- report\n")
 	if err := WriteCloseReport(&b, r, left); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "close-plan.golden", b.Bytes())
+	goldenFile(t, "close-plan.golden", b.Bytes())
 }

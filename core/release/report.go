@@ -1,4 +1,4 @@
-package core
+package release
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/gosof/gosof/core"
 )
 
 // relPlanRows bounds how many sockets a text plan or report lists one by one;
@@ -13,15 +15,15 @@ import (
 const relPlanRows = 20
 
 // socketLine is one socket on one line: "tcp 127.0.0.1:30116 -> 127.0.0.1:51422 ESTABLISHED".
-func relSocketLine(s *Socket) string {
-	l := ProtoLabel(s) + " " + FormatLocal(s)
+func socketLine(s *core.Socket) string {
+	l := core.ProtoLabel(s) + " " + core.FormatLocal(s)
 	if s.Remote != nil {
-		l += " -> " + FormatRemote(s)
+		l += " -> " + core.FormatRemote(s)
 	}
 	return l + " " + string(s.State)
 }
 
-func relFDList(owners []Owner) string {
+func relFDList(owners []core.Owner) string {
 	var fds []string
 	for _, o := range owners {
 		if o.FD >= 0 {
@@ -34,20 +36,20 @@ func relFDList(owners []Owner) string {
 	return " (fd " + strings.Join(fds, ",") + ")"
 }
 
-func relProcUser(p *Process) string {
+func relProcUser(p *core.Process) string {
 	if p == nil || p.User == "" {
 		return "-"
 	}
-	return Escape(p.User)
+	return core.Escape(p.User)
 }
 
-func relProcLabel(p *Process) string {
-	return OwnerLabel(Owner{PID: p.PID, Proc: p})
+func relProcLabel(p *core.Process) string {
+	return core.OwnerLabel(core.Owner{PID: p.PID, Proc: p})
 }
 
-// killHeadline says what the plan sends to how many processes.
+// headline says what the plan sends to how many processes.
 func (p *KillPlan) headline() string {
-	sig := SignalName(p.Signal)
+	sig := core.SignalName(p.Signal)
 	n := strconv.Itoa(p.Processes()) + " processes"
 	if p.Processes() == 1 {
 		n = "1 process"
@@ -73,7 +75,7 @@ func WriteKillPlan(w io.Writer, p *KillPlan) error {
 		fmt.Fprintln(tw, "PID\tCOMMAND\tUSER\tACTION\tSOCKETS")
 		for i := range p.Items {
 			it := &p.Items[i]
-			action := SignalName(p.Signal)
+			action := core.SignalName(p.Signal)
 			switch {
 			case it.Protected != "":
 				action = "never (" + it.Protected + ")"
@@ -82,16 +84,16 @@ func WriteKillPlan(w io.Writer, p *KillPlan) error {
 			}
 			comm := "?"
 			if it.Proc.Comm != "" {
-				comm = Escape(it.Proc.Comm)
+				comm = core.Escape(it.Proc.Comm)
 			}
 			lead := fmt.Sprintf("%d\t%s\t%s\t%s\t", it.Proc.PID, comm, relProcUser(it.Proc), action)
 			for j := range it.Sockets {
 				if j == relPlanRows/2 && len(it.Sockets) > relPlanRows {
-					fmt.Fprintf(tw, "\t\t\t\t... and %d more: %s\n", len(it.Sockets)-j, relStateCounts(it.Sockets[j:]))
+					fmt.Fprintf(tw, "\t\t\t\t... and %d more: %s\n", len(it.Sockets)-j, stateCounts(it.Sockets[j:]))
 					break
 				}
 				s := &it.Sockets[j]
-				fmt.Fprintf(tw, "%s%s%s\n", lead, relSocketLine(s), relFDList(s.Owners))
+				fmt.Fprintf(tw, "%s%s%s\n", lead, socketLine(s), relFDList(s.Owners))
 				lead = "\t\t\t\t"
 			}
 		}
@@ -99,12 +101,12 @@ func WriteKillPlan(w io.Writer, p *KillPlan) error {
 	}
 	for i := range p.Items {
 		if it := &p.Items[i]; it.pinErr != nil && relErrFate(it.pinErr) != AlreadyGone {
-			fmt.Fprintf(&b, "%s: %s\n", relProcLabel(it.Proc), Escape(it.pinErr.Error()))
+			fmt.Fprintf(&b, "%s: %s\n", relProcLabel(it.Proc), core.Escape(it.pinErr.Error()))
 		}
 	}
 	if n := len(p.Orphans); n > 0 {
 		fmt.Fprintf(&b, "no process holds %s (%s): kill cannot release %s; see 'gosof close --abort'\n",
-			relPlural(n, "matched socket"), relStateCounts(p.Orphans), relThem(n))
+			core.Plural(n, "matched socket"), stateCounts(p.Orphans), relThem(n))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -126,7 +128,7 @@ func WriteKillReport(w io.Writer, p *KillPlan, r *KillReport, l *Left) error {
 	return err
 }
 
-// closeHeadline says what the plan does to how many sockets.
+// headline says what the plan does to how many sockets.
 func (p *ClosePlan) headline() string {
 	sh, ab := 0, 0
 	for i := range p.Items {
@@ -139,10 +141,10 @@ func (p *ClosePlan) headline() string {
 	}
 	var parts []string
 	if sh > 0 {
-		parts = append(parts, fmt.Sprintf("shut down %s through a duplicate of the holder's descriptor (the holder keeps running, the peer gets a FIN)", relPlural(sh, "socket")))
+		parts = append(parts, fmt.Sprintf("shut down %s through a duplicate of the holder's descriptor (the holder keeps running, the peer gets a FIN)", core.Plural(sh, "socket")))
 	}
 	if ab > 0 {
-		parts = append(parts, fmt.Sprintf("abort %s (the kernel resets the connection, both ends see the reset)", relPlural(ab, "socket")))
+		parts = append(parts, fmt.Sprintf("abort %s (the kernel resets the connection, both ends see the reset)", core.Plural(ab, "socket")))
 	}
 	if len(parts) == 0 {
 		return "nothing to close"
@@ -160,39 +162,39 @@ func WriteClosePlan(w io.Writer, p *ClosePlan) error {
 		fmt.Fprintln(tw, "PROTO\tSTATE\tLOCAL\tREMOTE\tPID/COMMAND\tFD\tACTION")
 		for i := range p.Items {
 			if i == relPlanRows/2 && len(p.Items) > relPlanRows {
-				rest := make([]Socket, 0, len(p.Items)-i)
+				rest := make([]core.Socket, 0, len(p.Items)-i)
 				for _, it := range p.Items[i:] {
 					rest = append(rest, it.Socket)
 				}
-				fmt.Fprintf(tw, "... and %d more: %s\n", len(rest), relStateCounts(rest))
+				fmt.Fprintf(tw, "... and %d more: %s\n", len(rest), stateCounts(rest))
 				break
 			}
 			it := &p.Items[i]
 			s := &it.Socket
 			who, fd := "-", "-"
-			if j := relShutdownOwner(s); j >= 0 {
-				who, fd = OwnerLabel(s.Owners[j]), strconv.Itoa(s.Owners[j].FD)
+			if j := shutdownOwner(s); j >= 0 {
+				who, fd = core.OwnerLabel(s.Owners[j]), strconv.Itoa(s.Owners[j].FD)
 			} else if s.HasOwners() {
-				who = OwnerLabel(s.Owners[0])
+				who = core.OwnerLabel(s.Owners[0])
 			}
 			action := string(it.Method)
 			if action == "" {
 				action = "none: " + it.Skip
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ProtoLabel(s), s.State, FormatLocal(s), FormatRemote(s), who, fd, action)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", core.ProtoLabel(s), s.State, core.FormatLocal(s), core.FormatRemote(s), who, fd, action)
 		}
 		tw.Flush()
 	}
 	if n := len(p.Listeners); n > 0 {
 		fmt.Fprintf(&b, "left alone: %s (closing a listener silently breaks its server; add --listen to close %s):\n",
-			relPlural(n, "LISTEN socket"), relThem(n))
+			core.Plural(n, "LISTEN socket"), relThem(n))
 		for i := range p.Listeners {
 			s := &p.Listeners[i]
 			var who []string
 			for _, o := range s.Owners {
-				who = append(who, OwnerLabel(o))
+				who = append(who, core.OwnerLabel(o))
 			}
-			fmt.Fprintf(&b, "  %s held by %s\n", relSocketLine(s), dash(len(who) > 0, strings.Join(who, ", ")))
+			fmt.Fprintf(&b, "  %s held by %s\n", socketLine(s), core.Dash(len(who) > 0, strings.Join(who, ", ")))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -206,7 +208,7 @@ func WriteCloseReport(w io.Writer, r *CloseReport, l *Left) error {
 	if len(r.Outcomes) <= relPlanRows {
 		for i := range r.Outcomes {
 			o := &r.Outcomes[i]
-			fmt.Fprintf(&b, "%s: %s\n", relSocketLine(&o.Socket), o.describe())
+			fmt.Fprintf(&b, "%s: %s\n", socketLine(&o.Socket), o.describe())
 		}
 	} else {
 		// Group by what was said; the first socket of each group stands for it.
@@ -229,7 +231,7 @@ func WriteCloseReport(w io.Writer, r *CloseReport, l *Left) error {
 		}
 		for _, k := range order {
 			g := groups[k]
-			fmt.Fprintf(&b, "%s, e.g. %s: %s\n", relPlural(len(g), "socket"), relSocketLine(&g[0].Socket), g[0].describe())
+			fmt.Fprintf(&b, "%s, e.g. %s: %s\n", core.Plural(len(g), "socket"), socketLine(&g[0].Socket), g[0].describe())
 		}
 	}
 	if l != nil {
@@ -245,23 +247,23 @@ func WriteCloseReport(w io.Writer, r *CloseReport, l *Left) error {
 // it in the contract's socket shape.
 type (
 	JSONKill struct {
-		Signal     string        `json:"signal"`
-		TimeoutMS  int64         `json:"timeout_ms"`
-		Escalate   bool          `json:"escalate"`
-		DryRun     bool          `json:"dry_run"`
-		Changed    bool          `json:"changed"` // a signal was delivered (Ansible's "changed")
-		Processes  []JSONKillPID `json:"processes"`
-		Orphans    []JSONSocket  `json:"orphans"` // matched sockets no process holds
-		Left       []JSONSocket  `json:"left"`    // null on a dry run
-		LeftReport []string      `json:"left_report"`
+		Signal     string            `json:"signal"`
+		TimeoutMS  int64             `json:"timeout_ms"`
+		Escalate   bool              `json:"escalate"`
+		DryRun     bool              `json:"dry_run"`
+		Changed    bool              `json:"changed"` // a signal was delivered (Ansible's "changed")
+		Processes  []JSONKillPID     `json:"processes"`
+		Orphans    []core.JSONSocket `json:"orphans"` // matched sockets no process holds
+		Left       []core.JSONSocket `json:"left"`    // null on a dry run
+		LeftReport []string          `json:"left_report"`
 	}
 	JSONKillPID struct {
-		PID       int          `json:"pid"`
-		Comm      string       `json:"comm"`
-		UID       *int64       `json:"uid"`
-		User      *string      `json:"user"`
-		Protected string       `json:"protected,omitempty"` // why it is never signalled
-		Sockets   []JSONSocket `json:"sockets"`
+		PID       int               `json:"pid"`
+		Comm      string            `json:"comm"`
+		UID       *int64            `json:"uid"`
+		User      *string           `json:"user"`
+		Protected string            `json:"protected,omitempty"` // why it is never signalled
+		Sockets   []core.JSONSocket `json:"sockets"`
 		// Outcome is one of exited, killed, "still alive", "not permitted",
 		// "already gone", "not signalled", failed; empty on a dry run.
 		Outcome  string   `json:"outcome,omitempty"`
@@ -273,17 +275,17 @@ type (
 		DryRun     bool              `json:"dry_run"`
 		Changed    bool              `json:"changed"` // a socket was shut down or reset
 		Sockets    []JSONCloseSocket `json:"sockets"`
-		Refused    []JSONSocket      `json:"refused_listeners"`
-		Left       []JSONSocket      `json:"left"`
+		Refused    []core.JSONSocket `json:"refused_listeners"`
+		Left       []core.JSONSocket `json:"left"`
 		LeftReport []string          `json:"left_report"`
 	}
 	JSONCloseSocket struct {
-		JSONSocket
-		Method   Method `json:"method"` // "shutdown", "abort", or "" when left alone
-		Skip     string `json:"skip,omitempty"`
-		Outcome  string `json:"outcome,omitempty"` // closed, "still there", "already gone", "not permitted", failed, "left alone"
-		StateNow State  `json:"state_now,omitempty"`
-		Error    string `json:"error,omitempty"`
+		core.JSONSocket
+		Method   Method     `json:"method"` // "shutdown", "abort", or "" when left alone
+		Skip     string     `json:"skip,omitempty"`
+		Outcome  string     `json:"outcome,omitempty"` // closed, "still there", "already gone", "not permitted", failed, "left alone"
+		StateNow core.State `json:"state_now,omitempty"`
+		Error    string     `json:"error,omitempty"`
 	}
 )
 
@@ -291,24 +293,24 @@ type (
 // and l are not nil.
 func WriteKillJSON(w io.Writer, p *KillPlan, r *KillReport, l *Left) error {
 	j := JSONKill{
-		Signal: SignalName(p.Signal), TimeoutMS: p.Timeout.Milliseconds(),
+		Signal: core.SignalName(p.Signal), TimeoutMS: p.Timeout.Milliseconds(),
 		Escalate: !p.NoEscalate && p.Signal != 9, DryRun: r == nil, Changed: killChanged(r),
-		Processes: []JSONKillPID{}, Orphans: JSONSockets(p.Orphans),
+		Processes: []JSONKillPID{}, Orphans: core.JSONSockets(p.Orphans),
 	}
 	for i := range p.Items {
 		it := &p.Items[i]
-		jp := JSONKillPID{PID: it.Proc.PID, Comm: it.Proc.Comm, Protected: it.Protected, Sockets: JSONSockets(it.Sockets)}
+		jp := JSONKillPID{PID: it.Proc.PID, Comm: it.Proc.Comm, Protected: it.Protected, Sockets: core.JSONSockets(it.Sockets)}
 		if it.Proc.UID >= 0 {
-			jp.UID, jp.User = ptr(it.Proc.UID), ptr(it.Proc.User)
+			jp.UID, jp.User = int64Ptr(it.Proc.UID), stringPtr(it.Proc.User)
 		}
 		if r != nil {
 			o := &r.Outcomes[i]
 			jp.Outcome = string(o.Fate)
 			for _, s := range o.Sent {
-				jp.Signals = append(jp.Signals, SignalName(s))
+				jp.Signals = append(jp.Signals, core.SignalName(s))
 			}
 			if len(o.Sent) > 0 {
-				jp.WaitedMS = ptr(o.Waited.Milliseconds())
+				jp.WaitedMS = int64Ptr(o.Waited.Milliseconds())
 			}
 			if o.Err != nil {
 				jp.Error = o.Err.Error()
@@ -317,18 +319,18 @@ func WriteKillJSON(w io.Writer, p *KillPlan, r *KillReport, l *Left) error {
 		j.Processes = append(j.Processes, jp)
 	}
 	if l != nil {
-		j.Left, j.LeftReport = JSONSockets(l.Sockets), LeftLines(l)
+		j.Left, j.LeftReport = core.JSONSockets(l.Sockets), LeftLines(l)
 	}
-	return EncodeJSON(w, j)
+	return core.EncodeJSON(w, j)
 }
 
 // WriteCloseJSON prints the plan, and the outcome and what is left when r
 // and l are not nil.
 func WriteCloseJSON(w io.Writer, p *ClosePlan, r *CloseReport, l *Left) error {
-	j := JSONClose{DryRun: r == nil, Changed: closeChanged(r), Sockets: []JSONCloseSocket{}, Refused: JSONSockets(p.Listeners)}
+	j := JSONClose{DryRun: r == nil, Changed: closeChanged(r), Sockets: []JSONCloseSocket{}, Refused: core.JSONSockets(p.Listeners)}
 	for i := range p.Items {
 		it := &p.Items[i]
-		js := JSONCloseSocket{JSONSocket: JSONSockets([]Socket{it.Socket})[0], Method: it.Method, Skip: it.Skip}
+		js := JSONCloseSocket{JSONSocket: core.JSONSockets([]core.Socket{it.Socket})[0], Method: it.Method, Skip: it.Skip}
 		if r != nil {
 			o := &r.Outcomes[i]
 			js.Outcome, js.StateNow = string(o.Fate), o.State
@@ -339,7 +341,10 @@ func WriteCloseJSON(w io.Writer, p *ClosePlan, r *CloseReport, l *Left) error {
 		j.Sockets = append(j.Sockets, js)
 	}
 	if l != nil {
-		j.Left, j.LeftReport = JSONSockets(l.Sockets), LeftLines(l)
+		j.Left, j.LeftReport = core.JSONSockets(l.Sockets), LeftLines(l)
 	}
-	return EncodeJSON(w, j)
+	return core.EncodeJSON(w, j)
 }
+
+func int64Ptr(v int64) *int64    { return &v }
+func stringPtr(v string) *string { return &v }

@@ -1,4 +1,4 @@
-package core
+package diagnose
 
 import (
 	"fmt"
@@ -7,7 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
+
+	"github.com/gosof/gosof/core"
 )
 
 // WriteWhy prints the diagnosis in plain words, one screen for a typical
@@ -36,7 +37,7 @@ func WriteWhy(w io.Writer, d *Why) error {
 		fmt.Fprintln(tw, "  STATE\tCOUNT\tPROCESS\tRECV-Q\tSEND-Q")
 		for _, g := range d.Conns {
 			state := string(g.State)
-			if g.Proto != TCP {
+			if g.Proto != core.TCP {
 				state = string(g.Proto) + " " + state
 			}
 			fmt.Fprintf(tw, "  %s\t%d\t%s\t%d\t%d\n", state, g.Count, whyHolders(g.Owners), g.RecvQ, g.SendQ)
@@ -54,15 +55,15 @@ func WriteWhy(w io.Writer, d *Why) error {
 		whyWriteCloseWait(&b, p, cw)
 	}
 	if tw := d.TimeWait; tw != nil {
-		fmt.Fprintf(&b, "\nTIME_WAIT: %s no process holds%s.\n", whyPlural(tw.Count, "connection"), whyTimerLeft(tw))
-		b.WriteString("  This side closed first; the kernel keeps them for a while (60s on Linux) to\n" +
+		fmt.Fprintf(&b, "\nTIME_WAIT: %s no process holds%s.\n", core.Plural(tw.Count, "connection"), whyTimerLeft(tw))
+		b.WriteString("  This side closed first; the kernel keeps them for a while (" + core.Seconds(core.LinuxTimeWait) + " on Linux) to\n" +
 			"  catch late packets, then drops them by itself. Killing processes does not remove\n" +
 			"  them. A server that sets SO_REUSEADDR can bind over TIME_WAIT (on Linux only if\n" +
 			"  the socket they came from had SO_REUSEADDR set too); the bind probe shows what\n" +
 			"  works now.\n")
 	}
 	if fw := d.FinWait2; fw != nil {
-		fmt.Fprintf(&b, "\nFIN_WAIT2 (orphaned): %s no process holds%s.\n", whyPlural(fw.Count, "connection"), whyTimerLeft(fw))
+		fmt.Fprintf(&b, "\nFIN_WAIT2 (orphaned): %s no process holds%s.\n", core.Plural(fw.Count, "connection"), whyTimerLeft(fw))
 		b.WriteString("  The program closed them and the peer has not closed its side yet; the kernel\n" +
 			"  drops them after net.ipv4.tcp_fin_timeout. Killing processes does not remove them.\n")
 	}
@@ -72,7 +73,7 @@ func WriteWhy(w io.Writer, d *Why) error {
 	if len(d.Warnings) > 0 {
 		b.WriteString("\nWarnings\n")
 		for _, wn := range d.Warnings {
-			b.WriteString(whyWrap("  ! ", "    ", wn.Message))
+			b.WriteString(core.Wrap("  ! ", "    ", wn.Message))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -81,7 +82,7 @@ func WriteWhy(w io.Writer, d *Why) error {
 
 func whyWriteListener(b *strings.Builder, l *Listener) {
 	s := l.Socket
-	fmt.Fprintf(b, "  %s %s  held by %s\n", ProtoLabel(s), FormatLocal(s), whyHoldersLong(s.Owners))
+	fmt.Fprintf(b, "  %s %s  held by %s\n", core.ProtoLabel(s), core.FormatLocal(s), whyHoldersLong(s.Owners))
 	var f []string
 	addr := "a " + l.Scope + " address"
 	switch l.Scope {
@@ -103,7 +104,7 @@ func whyWriteCloseWait(b *strings.Builder, port string, cw *CloseWaitNote) {
 	if len(cw.Procs) > 0 {
 		var names []string
 		for _, pc := range cw.Procs {
-			n := OwnerLabel(pc.Owner)
+			n := core.OwnerLabel(pc.Owner)
 			if len(cw.Procs) > 1 {
 				n += fmt.Sprintf(" (%d)", pc.Count)
 			}
@@ -111,12 +112,12 @@ func whyWriteCloseWait(b *strings.Builder, port string, cw *CloseWaitNote) {
 		}
 		who = whyJoinAnd(names)
 	}
-	fmt.Fprintf(b, "\nCLOSE_WAIT: %s held by %s.\n", whyPlural(cw.Count, "connection"), who)
+	fmt.Fprintf(b, "\nCLOSE_WAIT: %s held by %s.\n", core.Plural(cw.Count, "connection"), who)
 	prog := "the program"
 	if len(cw.Procs) == 1 {
-		prog = OwnerLabel(cw.Procs[0].Owner)
+		prog = core.OwnerLabel(cw.Procs[0].Owner)
 	}
-	b.WriteString(whyWrap("  ", "  ", "The peers closed these connections and "+prog+" has not called close() on them "+
+	b.WriteString(core.Wrap("  ", "  ", "The peers closed these connections and "+prog+" has not called close() on them "+
 		"(typically a read that returned 0 or an error and was not followed by close()). "+
 		"They will not clear by themselves: fix the program."))
 	fmt.Fprintf(b, "  To release them now:  gosof close %s --state close-wait\n", port)
@@ -131,14 +132,14 @@ func whyWriteCloseWait(b *strings.Builder, port string, cw *CloseWaitNote) {
 func whyProcNames(pcs []ProcCount) []string {
 	var out []string
 	for _, pc := range pcs {
-		out = append(out, OwnerLabel(pc.Owner))
+		out = append(out, core.OwnerLabel(pc.Owner))
 	}
 	return out
 }
 
 func whyWriteProbe(b *strings.Builder, r *ProbeReport) {
 	if r.Skipped != "" {
-		b.WriteString("\n" + whyWrap("", "  ", "Bind probe: not run: "+r.Skipped+"."))
+		b.WriteString("\n" + core.Wrap("", "  ", "Bind probe: not run: "+r.Skipped+"."))
 		return
 	}
 	b.WriteString("\nBind probe (TCP: bind only, never listen, closed at once)\n")
@@ -158,15 +159,15 @@ func whyWriteProbe(b *strings.Builder, r *ProbeReport) {
 			}
 			holder := "no process"
 			if len(s.Owners) > 0 {
-				holder = whyHolders(whyOnePerProcess(s.Owners))
+				holder = whyHolders(onePerProcess(s.Owners))
 			}
-			fmt.Fprintf(b, "    %s %s %s%s, held by %s\n", ProtoLabel(s), s.State, FormatLocal(s), whyRemoteSuffix(s), holder)
+			fmt.Fprintf(b, "    %s %s %s%s, held by %s\n", core.ProtoLabel(s), s.State, core.FormatLocal(s), whyRemoteSuffix(s), holder)
 		}
 	} else if probeAnyInUse(r.Attempts) {
 		b.WriteString("  In the way: no socket gosof can see (a bound socket that is not listening,\n" +
 			"  or one in another network namespace).\n")
 	}
-	b.WriteString(whyWrap("  ", "  ", r.Message()))
+	b.WriteString(core.Wrap("  ", "  ", r.Message()))
 }
 
 // whyMaxBlockers is how many sockets in the way the table names.
@@ -181,11 +182,11 @@ func probeAnyInUse(atts []ProbeAttempt) bool {
 	return false
 }
 
-func whyRemoteSuffix(s *Socket) string {
+func whyRemoteSuffix(s *core.Socket) string {
 	if s.Remote == nil {
 		return ""
 	}
-	return " -> " + FormatRemote(s)
+	return " -> " + core.FormatRemote(s)
 }
 
 func probeWord(a ProbeAttempt) string {
@@ -195,7 +196,7 @@ func probeWord(a ProbeAttempt) string {
 	case a.InUse:
 		return "in use"
 	}
-	return Escape(a.Err)
+	return core.Escape(a.Err)
 }
 
 func whyOnOff(b *bool) string {
@@ -212,49 +213,43 @@ func whyTimerLeft(n *TimerNote) string {
 	if !n.Known {
 		return ""
 	}
-	if whyRoundSecs(n.MinLeft) == whyRoundSecs(n.MaxLeft) {
+	if core.Seconds(n.MinLeft) == core.Seconds(n.MaxLeft) {
 		if n.Count == 1 {
-			return "; gone in " + whyRoundSecs(n.MaxLeft)
+			return "; gone in " + core.Seconds(n.MaxLeft)
 		}
-		return "; all gone in " + whyRoundSecs(n.MaxLeft)
+		return "; all gone in " + core.Seconds(n.MaxLeft)
 	}
-	return "; all gone within " + whyRoundSecs(n.MaxLeft) + " (the first in " + whyRoundSecs(n.MinLeft) + ")"
+	return "; all gone within " + core.Seconds(n.MaxLeft) + " (the first in " + core.Seconds(n.MinLeft) + ")"
 }
 
-// roundSecs rounds up to whole seconds: never promise less than the timer.
-func whyRoundSecs(d time.Duration) string {
-	s := (d + time.Second - 1) / time.Second
-	return strconv.FormatInt(int64(s), 10) + "s"
-}
-
-// whyCount is whyPlural that says "no" for none.
+// whyCount is core.Plural that says "no" for none.
 func whyCount(n int, noun string) string {
 	if n == 0 {
 		return "no " + noun + "s"
 	}
-	return whyPlural(n, noun)
+	return core.Plural(n, noun)
 }
 
 // whyHolders is "4242/server" or "4242/server, 4243/worker"; "-" for none.
-func whyHolders(owners []Owner) string {
+func whyHolders(owners []core.Owner) string {
 	if len(owners) == 0 {
 		return "-"
 	}
 	var names []string
 	for _, o := range owners {
-		names = append(names, OwnerLabel(o))
+		names = append(names, core.OwnerLabel(o))
 	}
 	return strings.Join(names, ", ")
 }
 
 // whyHoldersLong adds user and descriptor: "4242/server (user app, fd 3)".
-func whyHoldersLong(owners []Owner) string {
+func whyHoldersLong(owners []core.Owner) string {
 	if len(owners) == 0 {
 		return "no process gosof could see"
 	}
 	var names []string
 	for _, o := range owners {
-		n := OwnerLabel(o) + " (user " + ownerUser(o)
+		n := core.OwnerLabel(o) + " (user " + core.OwnerUser(o)
 		if o.FD >= 0 {
 			n += ", fd " + strconv.Itoa(o.FD)
 		}
@@ -271,25 +266,4 @@ func whyJoinAnd(names []string) string {
 		return names[0]
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
-}
-
-// wrap fills text to 80 columns, the first line after first, the rest
-// after indent.
-func whyWrap(first, indent, text string) string {
-	var b strings.Builder
-	line := first
-	empty := true
-	for _, word := range strings.Fields(text) {
-		if !empty && len(line)+1+len(word) > 80 {
-			b.WriteString(line + "\n")
-			line, empty = indent, true
-		}
-		if !empty {
-			line += " "
-		}
-		line += word
-		empty = false
-	}
-	b.WriteString(line + "\n")
-	return b.String()
 }

@@ -108,17 +108,17 @@ func listAction(c *cli.Context, ports []string) error {
 	withOptions := c.Bool("options") && out != formatTerse
 	var missing core.OptionsMissing
 	if withOptions {
-		missing = core.AttachOptions(optionReader(backendFromFlags(c)), res.Sockets, 0)
+		missing = core.AttachOptions(b.options, res.Sockets, 0)
 	}
 	withCmdline := c.Bool("cmdline") && out != formatTerse
 	if withCmdline {
-		attachCmdlines(c, res.Sockets)
+		attachCmdlines(c.App.ErrWriter, b, res.Sockets)
 	}
 	opt := core.TableOptions{NoHeader: c.Bool("no-header"), Options: withOptions, NetNS: manyNetNS(res.Sockets), Cmdline: withCmdline}
 	if err := printSockets(c.App.Writer, res.Sockets, out, opt); err != nil {
 		return err
 	}
-	reportNotes(c.App.ErrWriter, core.Notes(b.sockets))
+	reportNotes(c.App.ErrWriter, b.sourceNotes())
 	reportUnseen(c.App.ErrWriter, res.Unseen)
 	if s := missing.String(); s != "" {
 		fmt.Fprintf(c.App.ErrWriter, "gosof: %s\n", s)
@@ -154,18 +154,13 @@ func reportNotes(w io.Writer, notes []string) {
 // attachCmdlines reads the owners' command lines (--cmdline) where the
 // platform can tell them (Linux /proc/PID/cmdline, Solaris psinfo), and
 // says once how many could not be read.
-func attachCmdlines(c *cli.Context, socks []core.Socket) {
-	l, err := fdLister(backendFromFlags(c))
-	if err != nil {
-		fmt.Fprintf(c.App.ErrWriter, "gosof: --cmdline: %s\n", oneLine(err.Error()))
-		return
-	}
-	cl, ok := l.(core.CommandLiner)
+func attachCmdlines(w io.Writer, b *backend, socks []core.Socket) {
+	cl, ok := b.fds.(core.CommandLiner)
 	if !ok {
-		fmt.Fprintf(c.App.ErrWriter, "gosof: --cmdline: this platform does not tell command lines\n")
+		fmt.Fprintf(w, "gosof: --cmdline: this platform does not tell command lines\n")
 		return
 	}
 	if n := core.AttachCmdlines(cl, socks); n > 0 {
-		fmt.Fprintf(c.App.ErrWriter, "gosof: --cmdline: %d process(es) without a readable command line (exited, kernel threads, or not yours: run as root)\n", n)
+		fmt.Fprintf(w, "gosof: --cmdline: %d process(es) without a readable command line (exited, kernel threads, or not yours: run as root)\n", n)
 	}
 }

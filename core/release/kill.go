@@ -1,4 +1,4 @@
-package core
+package release
 
 import (
 	"cmp"
@@ -9,6 +9,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/gosof/gosof/core"
 )
 
 // Protected is a process kill never signals, and why.
@@ -29,21 +31,21 @@ func DefaultProtected() []Protected {
 
 // KillItem is one process of a kill plan with the matched sockets it holds.
 type KillItem struct {
-	Proc    *Process
-	Sockets []Socket // the matched sockets it holds, Owners narrowed to this process
+	Proc    *core.Process
+	Sockets []core.Socket // the matched sockets it holds, Owners narrowed to this process
 	// Protected says why this process is never signalled; "" when it will be.
 	Protected string
 
-	target Target // set by Pin
-	pinErr error  // why Pin failed
+	target core.Target // set by Pin
+	pinErr error       // why Pin failed
 }
 
 // KillPlan is what kill will do: which processes get which signal, which
 // matched processes are protected, and which matched sockets no process holds.
 type KillPlan struct {
-	Items   []KillItem // ascending PID
-	Orphans []Socket   // matched sockets held by no process we can see
-	Unseen  Unseen
+	Items   []KillItem    // ascending PID
+	Orphans []core.Socket // matched sockets held by no process we can see
+	Unseen  core.Unseen
 
 	Signal     syscall.Signal // first signal, default SIGTERM
 	Timeout    time.Duration  // how long to wait after Signal before escalating
@@ -54,7 +56,7 @@ type KillPlan struct {
 // NewKillPlan groups the resolved sockets by the processes that hold them.
 // An owner with no process description (it exited while resolving) is left
 // out: there is nothing to signal.
-func NewKillPlan(res *Result, protect []Protected) *KillPlan {
+func NewKillPlan(res *core.Result, protect []Protected) *KillPlan {
 	p := &KillPlan{Unseen: res.Unseen, Signal: syscall.SIGTERM, Timeout: 5 * time.Second}
 	byPID := map[int]*KillItem{}
 	for _, s := range res.Sockets {
@@ -75,12 +77,12 @@ func NewKillPlan(res *Result, protect []Protected) *KillPlan {
 				}
 				byPID[o.PID] = it
 			}
-			if n := len(it.Sockets); n > 0 && relSameSocket(&it.Sockets[n-1], &s) {
+			if n := len(it.Sockets); n > 0 && sameSocket(&it.Sockets[n-1], &s) {
 				it.Sockets[n-1].Owners = append(it.Sockets[n-1].Owners, o)
 				continue
 			}
 			one := s
-			one.Owners = []Owner{o}
+			one.Owners = []core.Owner{o}
 			it.Sockets = append(it.Sockets, one)
 		}
 		if !held {
@@ -109,7 +111,7 @@ func (p *KillPlan) Processes() int {
 // is asked to confirm, so that a PID recycled in the meantime is never hit.
 // A process that is already gone or may not be touched keeps its error and
 // is reported as such.
-func (p *KillPlan) Pin(s Signaller) {
+func (p *KillPlan) Pin(s core.Signaller) {
 	for i := range p.Items {
 		it := &p.Items[i]
 		if it.Protected != "" || it.target != nil || it.pinErr != nil {
@@ -144,7 +146,7 @@ const (
 
 // KillOutcome is what happened to one process.
 type KillOutcome struct {
-	Proc      *Process
+	Proc      *core.Process
 	Fate      Fate
 	Sent      []syscall.Signal // signals delivered, in order
 	Waited    time.Duration    // from the first signal until it exited or we stopped waiting
@@ -205,7 +207,7 @@ func (p *KillPlan) Execute() *KillReport {
 }
 
 // kill runs one process's signal, wait, escalate sequence.
-func (p *KillPlan) kill(t Target, o *KillOutcome) {
+func (p *KillPlan) kill(t core.Target, o *KillOutcome) {
 	start := time.Now()
 	send := func(sig syscall.Signal) bool {
 		if err := t.Signal(sig); err != nil {
@@ -263,17 +265,17 @@ func (p *KillPlan) kill(t Target, o *KillOutcome) {
 
 func relErrFate(err error) Fate {
 	switch {
-	case errors.Is(err, ErrGone):
+	case errors.Is(err, core.ErrGone):
 		return AlreadyGone
-	case errors.Is(err, ErrPermission):
+	case errors.Is(err, core.ErrPermission):
 		return NotAllowed
 	}
 	return Failed
 }
 
-// describeFate is the outcome in words: "exited after TERM (0.12s)".
+// describe is the outcome in words: "exited after TERM (0.12s)".
 func (o *KillOutcome) describe(p *KillPlan) string {
-	first := SignalName(p.Signal)
+	first := core.SignalName(p.Signal)
 	switch o.Fate {
 	case Exited:
 		return fmt.Sprintf("exited after %s (%s)", first, relRound(o.Waited))
@@ -288,14 +290,14 @@ func (o *KillOutcome) describe(p *KillPlan) string {
 		}
 		return fmt.Sprintf("still alive %s after %s (--no-escalate: no KILL sent)", relRound(o.Waited), first)
 	case NotAllowed:
-		return "not permitted: " + Escape(o.Err.Error())
+		return "not permitted: " + core.Escape(o.Err.Error())
 	case AlreadyGone:
 		return "already gone"
 	case Spared:
 		return "not signalled: " + o.Protected
 	}
 	if o.Err != nil {
-		return "failed: " + Escape(o.Err.Error())
+		return "failed: " + core.Escape(o.Err.Error())
 	}
 	return string(o.Fate)
 }
@@ -312,10 +314,10 @@ func relRound(d time.Duration) time.Duration {
 
 // sameSocket reports whether a and b are the same kernel socket: the same
 // inode where the platform has one, else the same protocol and ends.
-func relSameSocket(a, b *Socket) bool {
+func sameSocket(a, b *core.Socket) bool {
 	if a.Inode != 0 || b.Inode != 0 {
 		return a.Inode == b.Inode && a.Proto == b.Proto
 	}
 	return a.Proto == b.Proto && a.Family == b.Family &&
-		compareEndpoint(&a.Local, &b.Local) == 0 && compareEndpoint(a.Remote, b.Remote) == 0
+		core.CompareEndpoint(&a.Local, &b.Local) == 0 && core.CompareEndpoint(a.Remote, b.Remote) == 0
 }

@@ -1,10 +1,12 @@
-package core
+package release
 
 import (
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/gosof/gosof/core"
 )
 
 // Method is how close drops a socket.
@@ -21,7 +23,7 @@ const (
 
 // CloseItem is one matched socket and what close will do with it.
 type CloseItem struct {
-	Socket Socket
+	Socket core.Socket
 	Method Method // "" when the socket is left alone
 	Skip   string // why it is left alone
 }
@@ -31,8 +33,8 @@ type ClosePlan struct {
 	Items []CloseItem
 	// Listeners are LISTEN sockets that matched but are refused: closing
 	// a listener silently breaks a server, so it takes --listen or --state listen.
-	Listeners []Socket
-	Unseen    Unseen
+	Listeners []core.Socket
+	Unseen    core.Unseen
 }
 
 // CloseOptions choose the method and what may be closed.
@@ -43,23 +45,23 @@ type CloseOptions struct {
 
 // NewClosePlan picks a method for every resolved socket, or says why it
 // leaves it alone.
-func NewClosePlan(res *Result, opt CloseOptions) *ClosePlan {
+func NewClosePlan(res *core.Result, opt CloseOptions) *ClosePlan {
 	p := &ClosePlan{Unseen: res.Unseen}
 	for _, s := range res.Sockets {
-		if s.State == Listen && !opt.AllowListen {
+		if s.State == core.Listen && !opt.AllowListen {
 			p.Listeners = append(p.Listeners, s)
 			continue
 		}
 		it := CloseItem{Socket: s}
 		switch {
-		case s.Proto != TCP:
+		case s.Proto != core.TCP:
 			it.Skip = fmt.Sprintf("%s sockets cannot be closed apart from their process; only TCP can", s.Proto)
 		case opt.Abort:
 			it.Method = Abort
-		case relShutdownOwner(&s) < 0 && s.HasOwners():
+		case shutdownOwner(&s) < 0 && s.HasOwners():
 			it.Skip = "the platform does not tell which descriptor holds it; try --abort"
 		case !s.HasOwners():
-			it.Skip = "no process holds it, so there is no descriptor to shut down; try --abort" + relExpiry(&s)
+			it.Skip = "no process holds it, so there is no descriptor to shut down; try --abort" + expiry(&s)
 		default:
 			it.Method = Shutdown
 		}
@@ -69,19 +71,19 @@ func NewClosePlan(res *Result, opt CloseOptions) *ClosePlan {
 }
 
 // expiry says when the kernel drops an orphaned socket by itself.
-func relExpiry(s *Socket) string {
-	if s.Timer != TimerNone && s.Expires > 0 {
-		return ", or wait: the kernel drops it within " + relSeconds(s.Expires)
+func expiry(s *core.Socket) string {
+	if s.Timer != core.TimerNone && s.Expires > 0 {
+		return ", or wait: the kernel drops it within " + core.Seconds(s.Expires)
 	}
-	if s.State == TimeWait {
-		return ", or wait: TIME_WAIT ends by itself (60s on Linux)"
+	if s.State == core.TimeWait {
+		return ", or wait: TIME_WAIT ends by itself (" + core.Seconds(core.LinuxTimeWait) + " on Linux)"
 	}
 	return ""
 }
 
 // shutdownOwner is the index of the first owner whose descriptor is known.
-func relShutdownOwner(s *Socket) int {
-	return slices.IndexFunc(s.Owners, func(o Owner) bool { return o.FD >= 0 && o.Proc != nil })
+func shutdownOwner(s *core.Socket) int {
+	return slices.IndexFunc(s.Owners, func(o core.Owner) bool { return o.FD >= 0 && o.Proc != nil })
 }
 
 // Sockets counts the sockets the plan would act on.
@@ -109,11 +111,11 @@ const (
 
 // CloseOutcome is what happened to one socket.
 type CloseOutcome struct {
-	Socket Socket
+	Socket core.Socket
 	Method Method
-	Via    *Owner // the owner whose descriptor was shut down
+	Via    *core.Owner // the owner whose descriptor was shut down
 	Fate   SocketFate
-	State  State // for SocketLeft: the state it is in now
+	State  core.State // for SocketLeft: the state it is in now
 	Err    error
 	Skip   string
 }
@@ -140,7 +142,7 @@ func (r *CloseReport) Survivors() int {
 
 // Execute acts on every socket of the plan through c. It does not look at
 // the table afterwards: Settle does, and turns "done" into closed or still there.
-func (p *ClosePlan) Execute(c SocketCloser) *CloseReport {
+func (p *ClosePlan) Execute(c core.SocketCloser) *CloseReport {
 	r := &CloseReport{Outcomes: make([]CloseOutcome, len(p.Items))}
 	for i := range p.Items {
 		it := &p.Items[i]
@@ -164,7 +166,7 @@ func (p *ClosePlan) Execute(c SocketCloser) *CloseReport {
 				if err == nil {
 					o.Via = &ow
 				}
-				if !errors.Is(err, ErrGone) {
+				if !errors.Is(err, core.ErrGone) {
 					break
 				}
 			}
@@ -180,9 +182,9 @@ func (o *CloseOutcome) setErr(err error) {
 	switch {
 	case err == nil:
 		o.Fate = SocketClosed
-	case errors.Is(err, ErrGone):
+	case errors.Is(err, core.ErrGone):
 		o.Fate = SocketGone
-	case errors.Is(err, ErrPermission):
+	case errors.Is(err, core.ErrPermission):
 		o.Fate = SocketDenied
 	default:
 		o.Fate = SocketFailed
@@ -193,10 +195,10 @@ func (o *CloseOutcome) setErr(err error) {
 // still there (a LAST_ACK waiting for the peer's ACK, a FIN_WAIT2 waiting
 // for the peer to close) becomes "still there", in the state it is in now.
 // A socket that left alone which has vanished anyway counts as gone.
-func (r *CloseReport) Settle(now []Socket) {
+func (r *CloseReport) Settle(now []core.Socket) {
 	for i := range r.Outcomes {
 		o := &r.Outcomes[i]
-		j := slices.IndexFunc(now, func(s Socket) bool { return relSameSocket(&s, &o.Socket) })
+		j := slices.IndexFunc(now, func(s core.Socket) bool { return sameSocket(&s, &o.Socket) })
 		switch {
 		case j >= 0 && (o.Fate == SocketClosed || o.Fate == SocketGone):
 			o.Fate, o.State = SocketLeft, now[j].State
@@ -210,7 +212,7 @@ func (o *CloseOutcome) describe() string {
 	switch o.Fate {
 	case SocketClosed:
 		if o.Method == Shutdown && o.Via != nil {
-			return fmt.Sprintf("closed (shutdown through fd %d of %s, which keeps running)", o.Via.FD, OwnerLabel(*o.Via))
+			return fmt.Sprintf("closed (shutdown through fd %d of %s, which keeps running)", o.Via.FD, core.OwnerLabel(*o.Via))
 		}
 		return "closed (" + string(o.Method) + ")"
 	case SocketLeft:
@@ -218,39 +220,39 @@ func (o *CloseOutcome) describe() string {
 		if o.Method == Abort {
 			how = "aborted"
 		}
-		return fmt.Sprintf("%s, but still there in %s%s", how, o.State, relLeftHint(o.State))
+		return fmt.Sprintf("%s, but still there in %s%s", how, o.State, leftHint(o.State))
 	case SocketGone:
 		return "already gone"
 	case SocketSkipped:
 		return "left alone: " + o.Skip
 	}
 	if o.Err != nil {
-		return string(o.Fate) + ": " + Escape(o.Err.Error())
+		return string(o.Fate) + ": " + core.Escape(o.Err.Error())
 	}
 	return string(o.Fate)
 }
 
 // leftHint explains why a socket we shut down can linger.
-func relLeftHint(st State) string {
+func leftHint(st core.State) string {
 	switch st {
-	case FinWait1, FinWait2:
+	case core.FinWait1, core.FinWait2:
 		return " (our FIN is sent; the peer has not closed its end yet)"
-	case LastAck:
+	case core.LastAck:
 		return " (waiting for the peer to acknowledge our FIN)"
-	case TimeWait:
-		return " (ends by itself within 60s)"
+	case core.TimeWait:
+		return " (ends by itself within " + core.Seconds(core.LinuxTimeWait) + ")"
 	}
 	return ""
 }
 
 // stateCounts is "2000 CLOSE_WAIT, 1 LISTEN", states in TCP order.
-func relStateCounts(socks []Socket) string {
-	counts := map[State]int{}
+func stateCounts(socks []core.Socket) string {
+	counts := map[core.State]int{}
 	for i := range socks {
 		counts[socks[i].State]++
 	}
 	var parts []string
-	for _, st := range AllStates {
+	for _, st := range core.AllStates {
 		if n := counts[st]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, st))
 		}

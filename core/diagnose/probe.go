@@ -1,10 +1,12 @@
-package core
+package diagnose
 
 import (
 	"errors"
 	"net/netip"
 	"slices"
 	"strconv"
+
+	"github.com/gosof/gosof/core"
 )
 
 // BindProber tries to bind a port on this host, the way a new server would,
@@ -58,14 +60,14 @@ type ProbeAttempt struct {
 	Err       string // the failure in words; "" when OK
 	// Blockers are the sockets on the port whose addresses overlap Addr,
 	// the ones in the way when InUse: the listeners if any, else all.
-	Blockers []*Socket
+	Blockers []*core.Socket
 }
 
 // Probe runs the bind probe for TCP port on the wildcard and loopback
 // addresses (IPv4, and IPv6 where the host has it), each without and with
 // SO_REUSEADDR. socks are the sockets on the port, used to name what is in
 // the way. p nil means the platform has no probe.
-func Probe(p BindProber, port uint16, socks []Socket) *ProbeReport {
+func Probe(p BindProber, port uint16, socks []core.Socket) *ProbeReport {
 	r := &ProbeReport{Port: port, Verdict: VerdictNotProbed}
 	if p == nil {
 		r.Skipped = "probe not available on this platform"
@@ -93,20 +95,20 @@ func Probe(p BindProber, port uint16, socks []Socket) *ProbeReport {
 			case errors.Is(err, ErrAddrInUse):
 				at.InUse = true
 				at.Err = "address already in use"
-				at.Blockers = probeBlockers(socks, a)
+				at.Blockers = blockers(socks, a)
 			default:
 				at.Err = err.Error()
 			}
 			r.Attempts = append(r.Attempts, at)
 		}
 	}
-	r.Verdict = probeVerdict(r.Attempts)
+	r.Verdict = verdict(r.Attempts)
 	return r
 }
 
 // verdict judges the probe as a typical server would meet it: one that
 // binds the wildcard address (0.0.0.0 or ::).
-func probeVerdict(atts []ProbeAttempt) Verdict {
+func verdict(atts []ProbeAttempt) Verdict {
 	ok, inUse := 0, 0
 	wildPlain, wildReuse := true, true
 	for _, a := range atts {
@@ -139,15 +141,15 @@ func probeVerdict(atts []ProbeAttempt) Verdict {
 
 // blockers picks the TCP sockets on the port whose local address overlaps
 // a: with SO_REUSEADDR, listeners first.
-func probeBlockers(socks []Socket, a netip.Addr) []*Socket {
-	var all, listeners []*Socket
+func blockers(socks []core.Socket, a netip.Addr) []*core.Socket {
+	var all, listeners []*core.Socket
 	for i := range socks {
 		s := &socks[i]
-		if s.Proto != TCP || !probeOverlaps(a, s) {
+		if s.Proto != core.TCP || !overlaps(a, s) {
 			continue
 		}
 		all = append(all, s)
-		if s.State == Listen {
+		if s.State == core.Listen {
 			listeners = append(listeners, s)
 		}
 	}
@@ -160,7 +162,7 @@ func probeBlockers(socks []Socket, a netip.Addr) []*Socket {
 // overlaps reports whether binding probe address a (with IPV6_V6ONLY off
 // for "::", as Go, Java and most servers leave it) conflicts by address
 // with socket s's local address.
-func probeOverlaps(a netip.Addr, s *Socket) bool {
+func overlaps(a netip.Addr, s *core.Socket) bool {
 	l := s.Local.Addr
 	if !l.IsValid() {
 		return true
@@ -175,7 +177,7 @@ func probeOverlaps(a netip.Addr, s *Socket) bool {
 	lu := l.Unmap()
 	coversV4 := func(x netip.Addr) bool {
 		switch {
-		case s.Family == Inet:
+		case s.Family == core.Inet:
 			return lu.IsUnspecified() || lu == x
 		case l.IsUnspecified():
 			return !v6only
@@ -185,11 +187,11 @@ func probeOverlaps(a netip.Addr, s *Socket) bool {
 		return false
 	}
 	coversV6 := func(x netip.Addr) bool {
-		return s.Family == Inet6 && !l.Is4In6() && (l.IsUnspecified() || l == x)
+		return s.Family == core.Inet6 && !l.Is4In6() && (l.IsUnspecified() || l == x)
 	}
 	switch {
 	case a.Is4() && a.IsUnspecified():
-		return s.Family == Inet || l.Is4In6() || (l.IsUnspecified() && !v6only)
+		return s.Family == core.Inet || l.Is4In6() || (l.IsUnspecified() && !v6only)
 	case a.Is4():
 		return coversV4(a)
 	case a.IsUnspecified(): // "::", dual-stack: every address
@@ -223,8 +225,8 @@ func (r *ProbeReport) Message() string {
 }
 
 // inTheWay names the distinct sockets blocking the failed attempts.
-func (r *ProbeReport) inTheWay() []*Socket {
-	var out []*Socket
+func (r *ProbeReport) inTheWay() []*core.Socket {
+	var out []*core.Socket
 	for _, a := range r.Attempts {
 		for _, b := range a.Blockers {
 			if !slices.Contains(out, b) {

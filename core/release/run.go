@@ -1,0 +1,131 @@
+package release
+
+import (
+	"syscall"
+	"time"
+
+	"github.com/gosof/gosof/core"
+)
+
+// The kill and close sequences: plan, pin, (the command confirms), read
+// the listeners' SO_REUSEADDR, act, look at the ports again, settle. The
+// command renders between the steps; these types hold what each step
+// found.
+
+// Backend is what releasing needs from a platform.
+type Backend struct {
+	Resolver  *core.Resolver
+	Signaller core.Signaller
+	Closer    core.SocketCloser
+	Options   core.OptionReader // nil: SO_REUSEADDR unknown
+}
+
+// Kill is one kill, from its plan to what is left on the ports.
+type Kill struct {
+	b      Backend
+	f      *core.Filter
+	Result *core.Result
+	Plan   *KillPlan
+	Report *KillReport // set by Execute
+	Left   *Left       // set by Execute
+}
+
+// PlanKill resolves f and plans signal sig for the processes holding the
+// sockets (never the protected ones), waiting up to timeout before KILL
+// unless noEscalate.
+func PlanKill(b Backend, f *core.Filter, sig syscall.Signal, timeout time.Duration, noEscalate bool) (*Kill, error) {
+	res, err := b.Resolver.Resolve(f)
+	if err != nil {
+		return nil, err
+	}
+	plan := NewKillPlan(res, DefaultProtected())
+	plan.Signal, plan.Timeout, plan.NoEscalate = sig, timeout, noEscalate
+	return &Kill{b: b, f: f, Result: res, Plan: plan}, nil
+}
+
+// Pin takes hold of every planned process before the user is asked:
+// whatever the user confirms is what gets signalled. Close lets go.
+func (k *Kill) Pin() { k.Plan.Pin(k.b.Signaller) }
+
+// Close releases what Pin took.
+func (k *Kill) Close() { k.Plan.Close() }
+
+// Execute signals, waits, escalates, and looks at the ports again.
+func (k *Kill) Execute() error {
+	reuse := ListenerReuseAddr(k.b.Options, k.Result.Sockets)
+	k.Report = k.Plan.Execute()
+	left, err := Look(k.b.Resolver, k.f, nil, 0)
+	if err != nil {
+		return err
+	}
+	left.ReuseAddr = reuse
+	k.Left = left
+	return nil
+}
+
+// Close is one close, from its plan to what is left on the ports.
+type Close struct {
+	b      Backend
+	f      *core.Filter
+	Result *core.Result
+	Plan   *ClosePlan
+	Report *CloseReport // set by Execute
+	Left   *Left        // set by Execute
+}
+
+// PlanClose resolves f and picks a method for every socket.
+func PlanClose(b Backend, f *core.Filter, opt CloseOptions) (*Close, error) {
+	res, err := b.Resolver.Resolve(f)
+	if err != nil {
+		return nil, err
+	}
+	return &Close{b: b, f: f, Result: res, Plan: NewClosePlan(res, opt)}, nil
+}
+
+// Execute closes the planned sockets, then waits up to wait for those
+// closed to leave the table and settles each outcome by what is left.
+func (c *Close) Execute(wait time.Duration) error {
+	reuse := ListenerReuseAddr(c.b.Options, c.Result.Sockets) // a closed listener leaves TIME_WAIT too
+	report := c.Plan.Execute(c.b.Closer)
+	var pending []core.Socket
+	for _, o := range report.Outcomes {
+		if o.Fate == SocketClosed {
+			pending = append(pending, o.Socket)
+		}
+	}
+	left, err := Look(c.b.Resolver, c.f, pending, wait)
+	if err != nil {
+		return err
+	}
+	left.ReuseAddr = reuse
+	report.Settle(left.Sockets)
+	c.Report, c.Left = report, left
+	return nil
+}
+
+// ListenerReuseAddr reads SO_REUSEADDR of the TCP listeners among socks
+// before kill or close acts: the TIME_WAIT sockets they leave keep that
+// setting, and only if it was set can a new server bind over them. It is
+// false if any listener lacked it, nil when none could be read.
+func ListenerReuseAddr(options core.OptionReader, socks []core.Socket) *bool {
+	var ls []core.Socket
+	for _, s := range socks {
+		if s.Proto == core.TCP && s.State == core.Listen && s.HasOwners() {
+			s.Owners = append([]core.Owner(nil), s.Owners...) // the plan's sockets stay as they are
+			ls = append(ls, s)
+		}
+	}
+	if len(ls) == 0 {
+		return nil
+	}
+	core.AttachOptions(options, ls, len(ls))
+	var reuse *bool
+	for _, s := range ls {
+		for _, o := range s.Owners {
+			if o.Options != nil && o.Options.ReuseAddr != nil && (reuse == nil || *reuse) {
+				reuse = o.Options.ReuseAddr
+			}
+		}
+	}
+	return reuse
+}
