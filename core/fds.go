@@ -251,11 +251,31 @@ func WriteFDsJSON(w io.Writer, procs []ProcFDs) error {
 func ParsePIDs(args []string) ([]int, error) {
 	var pids []int
 	for _, a := range args {
-		n, err := strconv.Atoi(a)
-		if err != nil || n <= 0 {
-			return nil, Usagef("%q is not a process id", a)
+		n, err := ParsePID(a)
+		if err != nil {
+			return nil, err
 		}
 		pids = append(pids, n)
 	}
 	return pids, nil
+}
+
+// ParsePID reads one process id the way every gosof command does: decimal
+// digits only, leading zeros allowed and still decimal ("010" is 10, not
+// octal 8; "0x639d" is refused), from 1 to 2^31-1.
+func ParsePID(s string) (int, error) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return 0, Usagef("%q is not a process id: want a decimal number", s)
+	}
+	for i := 0; i < len(t); i++ {
+		if t[i] < '0' || t[i] > '9' {
+			return 0, Usagef("%q is not a process id: want a decimal number", s)
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 32)
+	if err != nil || n <= 0 {
+		return 0, Usagef("%q is not a process id (1 to 2147483647)", s)
+	}
+	return int(n), nil
 }

@@ -30,7 +30,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if done {
 		return code
 	}
-	return exitCode(app.Run(interspersed(app, args)), stderr)
+	argv, err := normalize(app, args)
+	if err != nil {
+		return exitCode(err, stderr)
+	}
+	return exitCode(app.Run(argv), stderr)
 }
 
 // exitCode is the one place where outcomes become exit codes.
@@ -42,6 +46,11 @@ func exitCode(err error, stderr io.Writer) int {
 		return exitNoMatch
 	case errors.Is(err, errSurvivors):
 		return exitSurvivors
+	case errors.As(err, new(*interruptedError)):
+		var ie *interruptedError
+		errors.As(err, &ie)
+		fmt.Fprintf(stderr, "gosof: %s\n", ie.Error())
+		return ie.code()
 	default:
 		fmt.Fprintf(stderr, "gosof: %s\n", oneLine(err.Error()))
 		return exitError
@@ -71,6 +80,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			whyCommand(),
 			fdsCommand(),
 			debugCommand(),
+			helpCommand(),
 			manCommand(),
 			completionCommand(),
 		},
@@ -82,6 +92,10 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		c.OnUsageError = usageError
 	}
 	cli.FlagStringer = flagHelp
+	// cli adds its -h/--help flag to the top level only when the app has
+	// no help command; gosof has one (cmd_help.go), and --help is listed
+	// all the same (normalize turns it into 'gosof help').
+	app.Flags = append(app.Flags, cli.HelpFlag)
 	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintf(c.App.Writer, "gosof %s\n", c.App.Version) }
 	return app
 }
@@ -93,6 +107,8 @@ func usageError(c *cli.Context, err error, _ bool) error {
 }
 
 func commandPrefix(c *cli.Context) string {
+	// At the top level cli's context names the app's own root command
+	// "gosof": that is no subcommand ("see 'gosof gosof --help'").
 	if c != nil && c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
 		return c.Command.Name + " "
 	}
@@ -103,6 +119,9 @@ func commandPrefix(c *cli.Context) string {
 func rootAction(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return lsAction(c)
+	}
+	if err := checkCommandWord(c.App, c.Args().First()); err != nil {
+		return err
 	}
 	return whoAction(c)
 }

@@ -1,29 +1,210 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/urfave/cli/v2"
 )
 
-func TestInterspersed(t *testing.T) {
+// sampleValue is a value each flag that takes one accepts.
+var sampleValue = map[string]string{
+	"proto": "udp", "state": "listen", "pid": "42", "user": "root", "netns": "7",
+	"side": "any", "replay": "/nonexistent", "timeout": "3s", "signal": "HUP",
+}
+
+// seen is what one run's action saw: whether the flag was set, its
+// value, and the positional arguments.
+type seen struct {
+	set  bool
+	val  string
+	args string
+}
+
+// parsed runs argv through normalize and the app with every action
+// replaced by one that records what it was given for flag name.
+func parsed(t *testing.T, name string, argv []string) (seen, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	app := newApp(strings.NewReader(""), &out, &errb)
+	var got seen
+	record := func(c *cli.Context) error {
+		got = seen{set: c.IsSet(name), val: fmt.Sprint(c.Value(name)), args: strings.Join(c.Args().Slice(), " ")}
+		return nil
+	}
+	app.Action = record
+	for _, c := range app.Commands {
+		c.Action = record
+	}
+	norm, err := normalize(app, argv)
+	if err != nil {
+		return seen{}, err
+	}
+	return got, app.Run(norm)
+}
+
+// TestEveryFlagEveryPosition: each flag of each command means the same
+// before the command, after it, and after the ports, spelled long, short,
+// "--flag value" and "--flag=value".
+func TestEveryFlagEveryPosition(t *testing.T) {
 	app := newApp(strings.NewReader(""), io.Discard, io.Discard)
-	for _, tc := range []struct{ in, want string }{
-		{"gosof who 30116 --state close-wait", "gosof who --state close-wait 30116"},
-		{"gosof who 80 443 -t --json", "gosof who -t --json 80 443"},
-		{"gosof who 80 --side=any -4", "gosof who --side=any -4 80"},
-		{"gosof 8080 --json", "gosof --json 8080"},
-		{"gosof --json who 8080 -l", "gosof --json who -l 8080"},
-		{"gosof ls --proto tcp,udp", "gosof ls --proto tcp,udp"},
-		{"gosof who 80 -- --json", "gosof who 80 -- --json"},
-		{"gosof who --pid 1 80", "gosof who --pid 1 80"},
-		{"gosof", "gosof"},
+	type cmdFlags struct {
+		cmd   string // "" is the top level (ls, or who with ports)
+		flags []cli.Flag
+	}
+	all := []cmdFlags{{"", app.Flags}}
+	for _, c := range app.Commands {
+		if len(c.Subcommands) > 0 || c.Name == "help" {
+			continue
+		}
+		all = append(all, cmdFlags{c.Name, c.Flags})
+	}
+	n := 0
+	for _, cf := range all {
+		for _, f := range cf.flags {
+			if f == cli.HelpFlag {
+				continue // -h/--help is 'gosof help' (TestHelpAndTypos)
+			}
+			_, isBool := f.(*cli.BoolFlag)
+			name := f.Names()[0]
+			for _, spelling := range f.Names() {
+				dash := "--"
+				if len(spelling) == 1 {
+					dash = "-"
+				}
+				forms := [][]string{{dash + spelling}}
+				if !isBool {
+					v := sampleValue[name]
+					if v == "" {
+						t.Fatalf("no sample value for --%s", name)
+					}
+					forms = [][]string{{dash + spelling, v}, {dash + spelling + "=" + v}}
+				}
+				for _, form := range forms {
+					var cmd []string
+					if cf.cmd != "" {
+						cmd = []string{cf.cmd}
+					}
+					positions := map[string][]string{
+						"after the command": join(cmd, form, []string{"8080"}),
+						"after the ports":   join(cmd, []string{"8080"}, form),
+					}
+					if cf.cmd != "" {
+						positions["before the command"] = join(form, cmd, []string{"8080"})
+					}
+					for where, argv := range positions {
+						n++
+						got, err := parsed(t, name, append([]string{"gosof"}, argv...))
+						if err != nil {
+							t.Errorf("gosof %s (%s): %v", strings.Join(argv, " "), where, err)
+							continue
+						}
+						want := "true"
+						if !isBool {
+							want = sampleValue[name]
+						}
+						if !got.set || !strings.Contains(got.val, want) || got.args != "8080" {
+							t.Errorf("gosof %s (%s): set %v, value %q, args %q; want set, %q, \"8080\"",
+								strings.Join(argv, " "), where, got.set, got.val, got.args, want)
+						}
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d flag placements checked", n)
+}
+
+func join(parts ...[]string) []string {
+	var out []string
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+// TestFlagsRefusedNotDropped: a flag the command does not have is exit 2
+// naming it, wherever it was typed.
+func TestFlagsRefusedNotDropped(t *testing.T) {
+	for _, argv := range [][]string{
+		{"--options", "kill", "8080"},
+		{"kill", "8080", "--options"},
+		{"-y", "who", "8080"},
+		{"who", "8080", "--yes"},
+		{"--no-probe", "ls"},
+		{"why", "8080", "--state", "listen"},
+		{"kill", "8080", "--timeout"},
+		{"--bogus"},
 	} {
-		got := strings.Join(interspersed(app, strings.Fields(tc.in)), " ")
-		if diff := cmp.Diff(tc.want, got); diff != "" {
-			t.Errorf("%s (-want +got):\n%s", tc.in, diff)
+		var errb bytes.Buffer
+		code := run(append([]string{"gosof"}, argv...), strings.NewReader(""), io.Discard, &errb)
+		errOut := errb.String()
+		flag := ""
+		for _, a := range argv {
+			if strings.HasPrefix(a, "-") {
+				flag = a
+			}
+		}
+		if code != exitError || !strings.Contains(errOut, flag) || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("gosof %s: exit %d, stderr %q; want 2 and one line naming %s", strings.Join(argv, " "), code, errOut, flag)
+		}
+		if strings.Contains(errOut, "gosof gosof") {
+			t.Errorf("gosof %s: %q doubles the name", strings.Join(argv, " "), errOut)
+		}
+	}
+}
+
+// TestDashDashKeepsPositionals: words after "--" stay arguments.
+func TestDashDashKeepsPositionals(t *testing.T) {
+	got, err := parsed(t, "json", []string{"gosof", "who", "8080", "--", "--json"})
+	if err != nil || got.set || got.args != "8080 --json" {
+		t.Errorf("who 8080 -- --json: %+v %v; want --json as an argument", got, err)
+	}
+}
+
+// TestHelpAndTypos: help and help CMD are commands; a typo of a command
+// gets a did-you-mean before any service lookup; a word that is neither
+// says both.
+func TestHelpAndTypos(t *testing.T) {
+	for _, tc := range []struct {
+		argv []string
+		code int
+		want string
+	}{
+		{[]string{"help"}, exitMatch, "COMMANDS:"},
+		{[]string{"--help"}, exitMatch, "COMMANDS:"},
+		{[]string{"-h"}, exitMatch, "COMMANDS:"},
+		{[]string{"kill", "8080", "--help"}, exitMatch, "gosof kill - signal"},
+		{[]string{"--json", "who", "-h"}, exitMatch, "gosof who - show"},
+		{[]string{"help", "who"}, exitMatch, "gosof who - show the sockets on PORT"},
+		{[]string{"help", "debug"}, exitMatch, "gosof debug"},
+		{[]string{"help", "kil"}, exitError, "did you mean 'kill'"},
+		{[]string{"kil", "8080"}, exitError, "did you mean 'gosof kill'"},
+		{[]string{"clsoe", "8080"}, exitError, "did you mean 'gosof close'"},
+		{[]string{"wyh", "8080"}, exitError, "did you mean 'gosof why'"},
+		{[]string{"fsd", "1"}, exitError, "did you mean 'gosof fds'"},
+		{[]string{"nosuchword"}, exitError, "neither a gosof command"},
+	} {
+		var out, errb bytes.Buffer
+		code := run(append([]string{"gosof"}, tc.argv...), strings.NewReader(""), &out, &errb)
+		if code != tc.code || !strings.Contains(out.String()+errb.String(), tc.want) {
+			t.Errorf("gosof %s: exit %d, want %d and %q\n%s%s", strings.Join(tc.argv, " "), code, tc.code, tc.want, out.String(), errb.String())
+		}
+	}
+}
+
+func TestCloseCommands(t *testing.T) {
+	app := newApp(strings.NewReader(""), io.Discard, io.Discard)
+	for word, want := range map[string]string{"kil": "kill", "kill": "", "wh": "who", "clse": "close", "ssh": "", "http": "", "https": "", "lsof": "", "domain": ""} {
+		got := ""
+		if cs := closeCommands(app, word); len(cs) > 0 {
+			got = cs[0]
+		}
+		if got != want {
+			t.Errorf("closeCommands(%q) = %q, want %q", word, got, want)
 		}
 	}
 }

@@ -21,6 +21,9 @@ type backend struct {
 	// capture); kill and close then refuse with errors.ErrUnsupported.
 	signaller core.Signaller
 	closer    core.SocketCloser
+	// parentOf tells a process's parent, so that kill protects every
+	// ancestor of gosof; nil protects the direct parent only.
+	parentOf func(pid int) (int, error)
 	// options reads socket options (--options, why, kill/close's
 	// SO_REUSEADDR); nil where none can be read.
 	options core.OptionReader
@@ -72,7 +75,7 @@ func (b *backend) resolver() *core.Resolver {
 
 // releaser is what kill and close need of the backend.
 func (b *backend) releaser() release.Backend {
-	return release.Backend{Resolver: b.resolver(), Signaller: b.signaller, Closer: b.closer, Options: b.options}
+	return release.Backend{Resolver: b.resolver(), Signaller: b.signaller, Closer: b.closer, Options: b.options, ParentOf: b.parentOf}
 }
 
 // sourceNotes is what the socket source had to fall back on.

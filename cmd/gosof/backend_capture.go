@@ -24,5 +24,6 @@ func openCapture(dir string) (*backend, error) {
 		fds:          fds,
 		fdSockets:    fds,
 		probeSkipped: "a --replay capture is not this host",
+		notes:        b.Notes, // row layouts or EXPER_SOCK_INFO tables gosof could not decode
 	}, nil
 }

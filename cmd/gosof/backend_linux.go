@@ -43,6 +43,7 @@ func openPlatform(opt backendOptions) (*backend, error) {
 		signaller: signaller,
 		// SOCK_DESTROY must go through a sock_diag socket of the socket's own namespace.
 		closer:        &linux.Closer{Destroyer: linux.NetNSDestroyer(srcs), Signaller: signaller},
+		parentOf:      linux.ParentOf(fs),
 		options:       linux.SockOpts{},
 		fds:           fds,
 		fdSockets:     sockets,

@@ -19,15 +19,24 @@ func openPlatform(opt backendOptions) (*backend, error) {
 		return nil, err
 	}
 	fds := solaris.FDs{B: b}
+	parentOf := func(pid int) (int, error) {
+		ps, err := b.Psinfo(pid)
+		if err != nil {
+			return 0, err
+		}
+		return ps.PPID, nil
+	}
 	return &backend{
 		sockets:   b,
 		owners:    b,
 		signaller: solaris.NewSignaller(b),
 		closer:    &solaris.Closer{B: b},
+		parentOf:  parentOf,
 		options:   solaris.SockOpts{B: b},
 		fds:       fds,
 		fdSockets: fds,
 		// fdsDeniedHint: the fdinfo permission error already says to run as root.
 		prober: func(uint64) diagnose.BindProber { return solaris.Prober{} },
+		notes:  b.Notes, // row layouts or EXPER_SOCK_INFO tables gosof could not decode
 	}, nil
 }

@@ -39,6 +39,8 @@ Examples:
 		Flags: append(releaseFlags("2s", "how long to wait for closed sockets to leave the table"),
 			&cli.BoolFlag{Name: "graceful", Usage: "shut each socket down (SHUT_RDWR) through a duplicate of the holder's descriptor: what close does unless --abort"},
 			&cli.BoolFlag{Name: "abort", Usage: "reset the connections with SOCK_DESTROY instead"},
+			outgoingFlag("close"),
+			&cli.BoolFlag{Name: "unknown-holder", Usage: "let --abort reset LISTEN sockets whose holder gosof could not see (refused by default: it may be a running server)"},
 		),
 		Action: closeAction,
 	}
@@ -67,9 +69,15 @@ func closeAction(c *cli.Context) error {
 		return err
 	}
 	cl, err := release.PlanClose(b.releaser(), f, release.CloseOptions{
-		Abort: c.Bool("abort"), AllowListen: slices.Contains(f.States, core.Listen)})
+		Abort: c.Bool("abort"), AllowListen: slices.Contains(f.States, core.Listen),
+		AbortUnknown: c.Bool("unknown-holder")})
 	if err != nil {
 		return err
+	}
+	if !c.Bool("outgoing") {
+		if err := cl.SpareOutgoing(); err != nil {
+			return err
+		}
 	}
 	defer reportUnseen(c.App.ErrWriter, cl.Result.Unseen)
 	out, asJSON := c.App.Writer, c.Bool("json")
@@ -89,6 +97,8 @@ func closeAction(c *cli.Context) error {
 	if err := cl.Execute(wait); err != nil {
 		return err
 	}
+	markBoundListeners(b, cl.Report)
+	cl.Left.StillBound = cl.Report.BoundListeners()
 	if asJSON {
 		err = release.WriteCloseJSON(out, cl.Plan, cl.Report, cl.Left)
 	} else {
@@ -112,7 +122,7 @@ func closePlanOnly(out io.Writer, cl *release.Close, asJSON, dryRun bool) (done 
 	}
 	switch {
 	case len(cl.Result.Sockets) == 0:
-		if asJSON {
+		if asJSON || len(cl.Plan.Spared) > 0 {
 			if err := printPlan(); err != nil {
 				return true, err
 			}

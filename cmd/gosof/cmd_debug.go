@@ -20,15 +20,17 @@ func debugCommand() *cli.Command {
 			Name:      "capture",
 			Usage:     "save this Solaris/illumos host's MIB reply and socket /proc files to DIR, for 'gosof ls --replay DIR'",
 			ArgsUsage: "DIR",
-			Description: "Writes DIR/mib2 (the kernel's MIB2 reply, byte for byte), DIR/host.json and\n" +
-				"copies of /proc/<pid>/psinfo and /proc/<pid>/fdinfo/<fd> for the processes\n" +
-				"that hold sockets. Run it as root to see every process. The capture holds\n" +
-				"addresses, ports, command names and arguments: review it before sending.",
+			Description: "Writes DIR/mib2 (the kernel's whole MIB2 reply, byte for byte: every table,\n" +
+				"EXPER_SOCK_INFO included), DIR/host.json (with the row sizes) and copies of\n" +
+				"/proc/<pid>/fdinfo/<fd> for every socket and TLI endpoint of every process\n" +
+				"it can read, with those processes' /proc/<pid>/psinfo. Run it as root to see\n" +
+				"every process. The capture holds addresses, ports, command names and\n" +
+				"arguments: review it before sending.",
 			Action: func(c *cli.Context) error {
 				if c.NArg() != 1 {
 					return core.Usagef("usage: gosof debug capture DIR")
 				}
-				if err := solaris.Capture(c.Args().First()); err != nil {
+				if err := solaris.Capture(c.Args().First(), c.App.ErrWriter); err != nil {
 					return err
 				}
 				fmt.Fprintf(c.App.ErrWriter, "gosof: capture written to %s\n", c.Args().First())

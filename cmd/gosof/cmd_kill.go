@@ -21,9 +21,10 @@ server is killed and not its clients (--side any or remote for those).
 Prints the plan (each process and the sockets that matched it), asks once
 when stdin is a terminal, sends TERM, waits up to --timeout for every
 process to exit, sends KILL to those still running, and says what became
-of each and what is left on the port. PID 1, gosof and its parent are
-never signalled. On Linux every process is held by a pidfd from before
-asking, so a PID recycled meanwhile is never hit.
+of each and what is left on the port. PID 1, gosof and every ancestor
+of gosof (its parent, their parents, up to PID 1) are never signalled.
+On Linux every process is held by a pidfd from before asking, so a PID
+recycled meanwhile is never hit.
 Exits 0 when every matched process is gone, 1 when none matched, 3 when
 some survived (or were not signalled), 2 on errors.
 
@@ -35,6 +36,7 @@ Examples:
 		Flags: append(releaseFlags("5s", "how long to wait for the processes to exit before KILL"),
 			&cli.StringFlag{Name: "signal", Aliases: []string{"s"}, Value: "TERM", Usage: "first signal (`SIG`), by name or number: TERM, INT, HUP, KILL, 9..."},
 			&cli.BoolFlag{Name: "no-escalate", Usage: "never send KILL; report processes still running after --timeout"},
+			outgoingFlag("kill the holders of"),
 		),
 		Action: killAction,
 	}
@@ -64,6 +66,11 @@ func killAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if !c.Bool("outgoing") {
+		if err := k.SpareOutgoing(); err != nil {
+			return err
+		}
+	}
 	defer reportUnseen(c.App.ErrWriter, k.Result.Unseen)
 	out, asJSON := c.App.Writer, c.Bool("json")
 	if c.Bool("dry-run") || len(k.Plan.Items) == 0 {
@@ -81,7 +88,11 @@ func killAction(c *cli.Context) error {
 			return err
 		}
 	}
-	if err := k.Execute(); err != nil {
+	intr := catchInterrupts()
+	k.Plan.Interrupt = intr.done
+	err = k.Execute()
+	intr.stop()
+	if err != nil {
 		return err
 	}
 	if asJSON {
@@ -89,7 +100,10 @@ func killAction(c *cli.Context) error {
 	} else {
 		err = release.WriteKillReport(out, k.Plan, k.Report, k.Left)
 	}
-	if err == nil && k.Report.Survivors() > 0 {
+	if err == nil {
+		err = intr.err()
+	}
+	if err == nil && (k.Report.Survivors() > 0 || len(k.Plan.Unknown) > 0) {
 		err = errSurvivors
 	}
 	return err
@@ -101,10 +115,14 @@ func writeKillPlan(out io.Writer, k *release.Kill, asJSON bool) error {
 	var err error
 	if asJSON {
 		err = release.WriteKillJSON(out, k.Plan, nil, nil)
-	} else if len(k.Result.Sockets) > 0 {
+	} else if len(k.Result.Sockets) > 0 || len(k.Plan.Spared) > 0 {
 		err = release.WriteKillPlan(out, k.Plan)
 	}
-	if err == nil && len(k.Plan.Items) == 0 {
+	switch {
+	case err != nil:
+	case len(k.Plan.Unknown) > 0:
+		err = errSurvivors // a holder gosof could not see is still there
+	case len(k.Plan.Items) == 0:
 		err = core.ErrNoMatch
 	}
 	return err

@@ -24,10 +24,11 @@ func whyCommand() *cli.Command {
 address, SO_REUSEADDR/SO_REUSEPORT), its connections by state and process,
 what CLOSE_WAIT, TIME_WAIT and orphaned FIN_WAIT2 sockets mean and how to
 get rid of them, warnings (SO_LINGER {1,0}, unread Recv-Q, a full accept
-queue), and a bind probe: gosof binds the port itself (TCP; 0.0.0.0,
-127.0.0.1, :: and ::1; without and with SO_REUSEADDR; never listening,
-closed at once) and says whether a new server could start now, and if not,
-which socket is in the way. Exits 0 when the port is in use, 1 when free.
+queue), and a bind probe: gosof binds the port itself (with TCP, and with
+UDP too when UDP sockets use the port; 0.0.0.0, 127.0.0.1, :: and ::1;
+without and with SO_REUSEADDR; never listening, closed at once) and says,
+per protocol, whether a new server could start now, and if not, which
+socket is in the way. Exits 0 when the port is in use, 1 when free.
 
 Examples:
    gosof why 8080
@@ -76,7 +77,9 @@ func whyAction(c *cli.Context) error {
 	// diagnosis (and one probe, inside it) per namespace using the port.
 	var ds []*diagnose.Why
 	for _, g := range byNetNS(res.Sockets, opt.allNetns) {
-		d := diagnose.Diagnose(port, g.socks, whyProbe(c, b, pr, g))
+		probes := whyProbes(c, b, pr, g)
+		d := diagnose.Diagnose(port, g.socks, probes[0])
+		d.Probes = probes
 		d.Unseen, d.Missing = res.Unseen, missing
 		ds = append(ds, d)
 	}
@@ -96,17 +99,39 @@ func whyAction(c *cli.Context) error {
 }
 
 // whyProbe runs the bind probe for one namespace's sockets, or says why not.
-func whyProbe(c *cli.Context, b *backend, pr core.PortRange, g nsGroup) *diagnose.ProbeReport {
-	port := pr.Lo
+func whyProbe(c *cli.Context, b *backend, port uint16, g nsGroup) *diagnose.ProbeReport {
 	switch {
 	case c.Bool("no-probe"):
 		return &diagnose.ProbeReport{Port: port, Skipped: "--no-probe was given", Verdict: diagnose.VerdictNotProbed}
-	case pr.Proto != "" && pr.Proto != core.TCP:
-		return &diagnose.ProbeReport{Port: port, Skipped: "the bind probe tries TCP only", Verdict: diagnose.VerdictNotProbed}
 	case b.prober == nil:
 		return &diagnose.ProbeReport{Port: port, Skipped: b.probeSkipped, Verdict: diagnose.VerdictNotProbed}
 	}
 	return diagnose.Probe(b.prober(g.netns), port, g.socks)
+}
+
+// whyProbes is one probe per protocol on the port (diagnose.ProbeProtos):
+// a UDP-only port is not "free" because a TCP bind works. A port spelled
+// with its protocol (udp/53, tcp:8080) is probed in that protocol only.
+func whyProbes(c *cli.Context, b *backend, pr core.PortRange, g nsGroup) []*diagnose.ProbeReport {
+	port := pr.Lo
+	if c.Bool("no-probe") || b.prober == nil {
+		r := whyProbe(c, b, port, g)
+		r.Proto = core.TCP
+		if pr.Proto != "" {
+			r.Proto = pr.Proto
+		}
+		return []*diagnose.ProbeReport{r}
+	}
+	prober := b.prober(g.netns)
+	protos := diagnose.ProbeProtos(g.socks)
+	if pr.Proto == core.TCP || pr.Proto == core.UDP {
+		protos = []core.Proto{pr.Proto}
+	}
+	var out []*diagnose.ProbeReport
+	for _, proto := range protos {
+		out = append(out, diagnose.ProbeProto(prober, proto, port, g.socks))
+	}
+	return out
 }
 
 // writeWhys prints the diagnoses: one text or JSON object, or (--all-netns)

@@ -20,7 +20,7 @@ func filterFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "6", Usage: "only IPv6 sockets"},
 		&cli.StringSliceFlag{Name: "state", Usage: "only sockets in these states (`STATE`), e.g. close-wait,time-wait"},
 		&cli.BoolFlag{Name: "listen", Aliases: []string{"l"}, Usage: "only sockets waiting for peers (TCP/unix LISTEN, UDP/raw UNCONN)"},
-		&cli.IntSliceFlag{Name: "pid", Usage: "only sockets held by these processes (`PID`), and only those owners"},
+		&cli.StringSliceFlag{Name: "pid", Usage: "only sockets held by these processes (`PID`), and only those owners"},
 		&cli.StringSliceFlag{Name: "user", Aliases: []string{"u"}, Usage: "only sockets held by processes of these users (`USER`: name or uid)"},
 		netnsFlag(),
 		allNetnsFlag(),
@@ -122,9 +122,10 @@ func buildFilter(c *cli.Context, ports []string) (*core.Filter, error) {
 	if c.Bool("listen") {
 		f.States = append(f.States, core.Listen, core.Unconn)
 	}
-	for _, pid := range c.IntSlice("pid") {
-		if pid <= 0 {
-			return nil, core.Usagef("--pid: %d is not a process id", pid)
+	for _, s := range splitList(c.StringSlice("pid")) {
+		pid, err := core.ParsePID(s)
+		if err != nil {
+			return nil, core.Usagef("--pid: %s", err)
 		}
 		f.PIDs = append(f.PIDs, pid)
 	}

@@ -126,6 +126,9 @@ func listAction(c *cli.Context, ports []string) error {
 	if len(res.Sockets) == 0 {
 		return core.ErrNoMatch
 	}
+	if out == formatTerse {
+		return terseUnseen(c.App.ErrWriter, res)
+	}
 	return nil
 }
 

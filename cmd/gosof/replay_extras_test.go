@@ -87,8 +87,9 @@ func TestReplayExtrasLsOptions(t *testing.T) {
 		}
 	}
 	listener, ipd12, linger := got[[2]int{1200, 3}], got[[2]int{1200, 5}], got[[2]int{1200, 8}]
-	if listener.ReuseAddr == nil || !*listener.ReuseAddr || listener.ReusePort == nil || *listener.ReusePort {
-		t.Errorf("sshd listener fd 3: %+v, want SO_REUSEADDR on, SO_REUSEPORT off", listener)
+	// A clear PR_SO_REUSEPORT bit: the kernel may not be able to say.
+	if listener.ReuseAddr == nil || !*listener.ReuseAddr || listener.ReusePort != nil {
+		t.Errorf("sshd listener fd 3: %+v, want SO_REUSEADDR on, SO_REUSEPORT unknown", listener)
 	}
 	if ipd12.KeepAlive == nil || !*ipd12.KeepAlive || ipd12.SndBuf == nil || *ipd12.SndBuf != 0xc000 || ipd12.Congestion != "sunreno" {
 		t.Errorf("sshd fd 5 (the IPD 12 capture): %+v", ipd12)
@@ -201,7 +202,7 @@ func TestReplayExtrasWhy(t *testing.T) {
 	}
 	for _, want := range []string{
 		"tcp6 [::]:22  held by 1200/sshd (user 0, fd 3)",
-		"SO_REUSEADDR on; SO_REUSEPORT off",
+		"SO_REUSEADDR on; SO_REUSEPORT unknown",
 		"SO_LINGER",
 		"Bind probe: not run: a --replay capture is not this host.",
 	} {
@@ -230,8 +231,8 @@ func TestReplayExtrasWhy(t *testing.T) {
 		t.Fatalf("why --json: exit %d, %v", code, err)
 	}
 	if len(w.Listeners) != 1 || w.Listeners[0].ReuseAddr == nil || !*w.Listeners[0].ReuseAddr ||
-		w.Listeners[0].ReusePort == nil || *w.Listeners[0].ReusePort {
-		t.Errorf("listeners: %+v, want one with reuse_addr true, reuse_port false", w.Listeners)
+		w.Listeners[0].ReusePort != nil {
+		t.Errorf("listeners: %+v, want one with reuse_addr true, reuse_port unknown", w.Listeners)
 	}
 	if len(w.Warnings) != 1 || w.Warnings[0].Kind != "linger_abort" || w.Probe.Ran {
 		t.Errorf("warnings %+v, probe ran %v; want one linger_abort and no probe", w.Warnings, w.Probe.Ran)

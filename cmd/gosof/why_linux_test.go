@@ -177,7 +177,7 @@ func TestWhySeed(t *testing.T) {
 		"Restarting " + holder,
 		"SO_REUSEADDR on",
 		"tcp LISTEN 127.0.0.1:" + p + ", held by " + holder,
-		"A new server cannot bind port " + p + " on every address now",
+		"A new TCP server cannot bind port " + p + " on every address now",
 	} {
 		if !strings.Contains(flat, s) {
 			t.Errorf("why table lacks %q:\n%s", s, out)

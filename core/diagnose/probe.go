@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gosof/gosof/core"
 )
@@ -23,6 +24,12 @@ type BindProber interface {
 	// reuseAddr, never listens on it and closes it at once. A failure wraps
 	// ErrAddrInUse, ErrAddrNotAvail, ErrPermission or errors.ErrUnsupported.
 	Bind(addr netip.Addr, port uint16, reuseAddr bool) error
+}
+
+// DatagramBinder is a BindProber that can also bind UDP sockets: a UDP
+// port is in use for UDP binds, whatever a TCP bind says.
+type DatagramBinder interface {
+	BindUDP(addr netip.Addr, port uint16, reuseAddr bool) error
 }
 
 // Errors a BindProber's Bind wraps.
@@ -45,6 +52,7 @@ const (
 
 // ProbeReport is what the bind probe found.
 type ProbeReport struct {
+	Proto    core.Proto // TCP or UDP: the protocol the binds used
 	Port     uint16
 	Skipped  string // why no bind was tried; "" when the probe ran
 	Attempts []ProbeAttempt
@@ -68,10 +76,46 @@ type ProbeAttempt struct {
 // SO_REUSEADDR. socks are the sockets on the port, used to name what is in
 // the way. p nil means the platform has no probe.
 func Probe(p BindProber, port uint16, socks []core.Socket) *ProbeReport {
-	r := &ProbeReport{Port: port, Verdict: VerdictNotProbed}
+	return ProbeProto(p, core.TCP, port, socks)
+}
+
+// ProbeProtos are the protocols the probe of a port binds: those of its
+// sockets that the probe knows (TCP, UDP), TCP when it has none.
+func ProbeProtos(socks []core.Socket) []core.Proto {
+	tcp, udp := false, false
+	for i := range socks {
+		switch socks[i].Proto {
+		case core.TCP:
+			tcp = true
+		case core.UDP:
+			udp = true
+		}
+	}
+	var out []core.Proto
+	if tcp || !udp {
+		out = append(out, core.TCP)
+	}
+	if udp {
+		out = append(out, core.UDP)
+	}
+	return out
+}
+
+// ProbeProto is Probe with sockets of proto (TCP or UDP).
+func ProbeProto(p BindProber, proto core.Proto, port uint16, socks []core.Socket) *ProbeReport {
+	r := &ProbeReport{Proto: proto, Port: port, Verdict: VerdictNotProbed}
 	if p == nil {
 		r.Skipped = "probe not available on this platform"
 		return r
+	}
+	bind := p.Bind
+	if proto == core.UDP {
+		db, ok := p.(DatagramBinder)
+		if !ok {
+			r.Skipped = "UDP probe not available on this platform"
+			return r
+		}
+		bind = db.BindUDP
 	}
 	if ok, why := p.MayBind(port); !ok {
 		r.Skipped = why
@@ -84,7 +128,7 @@ func Probe(p BindProber, port uint16, socks []core.Socket) *ProbeReport {
 	for _, a := range addrs {
 		for _, reuse := range []bool{false, true} {
 			at := ProbeAttempt{Addr: a, ReuseAddr: reuse}
-			err := p.Bind(a, port, reuse)
+			err := bind(a, port, reuse)
 			switch {
 			case err == nil:
 				at.OK = true
@@ -95,7 +139,7 @@ func Probe(p BindProber, port uint16, socks []core.Socket) *ProbeReport {
 			case errors.Is(err, ErrAddrInUse):
 				at.InUse = true
 				at.Err = "address already in use"
-				at.Blockers = blockers(socks, a)
+				at.Blockers = blockers(socks, proto, a)
 			default:
 				at.Err = err.Error()
 			}
@@ -139,17 +183,17 @@ func verdict(atts []ProbeAttempt) Verdict {
 	return VerdictSome
 }
 
-// blockers picks the TCP sockets on the port whose local address overlaps
-// a: with SO_REUSEADDR, listeners first.
-func blockers(socks []core.Socket, a netip.Addr) []*core.Socket {
+// blockers picks the sockets of proto on the port whose local address
+// overlaps a: with SO_REUSEADDR, listeners (bound UDP sockets) first.
+func blockers(socks []core.Socket, proto core.Proto, a netip.Addr) []*core.Socket {
 	var all, listeners []*core.Socket
 	for i := range socks {
 		s := &socks[i]
-		if s.Proto != core.TCP || !overlaps(a, s) {
+		if s.Proto != proto || !overlaps(a, s) {
 			continue
 		}
 		all = append(all, s)
-		if s.State == core.Listen {
+		if s.State == core.Listen || s.State == core.Unconn {
 			listeners = append(listeners, s)
 		}
 	}
@@ -200,14 +244,20 @@ func overlaps(a netip.Addr, s *core.Socket) bool {
 	return coversV6(a)
 }
 
-// Message says what the probe means in one sentence.
+// Message says what the probe means in one sentence, naming the protocol
+// its binds used: a UDP port is not free for TCP's sake.
 func (r *ProbeReport) Message() string {
 	p := strconv.Itoa(int(r.Port))
+	proto := strings.ToUpper(string(r.Proto))
+	if proto == "" {
+		proto = "TCP"
+	}
+	server := "A new " + proto + " server"
 	switch r.Verdict {
 	case VerdictFree:
-		return "A new server can bind port " + p + " now, on any address."
+		return server + " can bind port " + p + " now, on any address."
 	case VerdictReuseAddr:
-		return "A new server can bind port " + p + " on every address now only if it sets SO_REUSEADDR; without it, bind fails with \"address already in use\"."
+		return server + " can bind port " + p + " on every address now only if it sets SO_REUSEADDR; without it, bind fails with \"address already in use\"."
 	case VerdictSome:
 		var ok []string
 		for _, a := range r.Attempts {
@@ -215,13 +265,13 @@ func (r *ProbeReport) Message() string {
 				ok = append(ok, netip.AddrPortFrom(a.Addr, r.Port).String())
 			}
 		}
-		return "A new server cannot bind port " + p + " on every address now; only " + whyJoinAnd(ok) + " would work."
+		return server + " cannot bind port " + p + " on every address now; only " + whyJoinAnd(ok) + " would work."
 	case VerdictBlocked:
-		return "No new server can bind port " + p + " now."
+		return "No new " + proto + " server can bind port " + p + " now."
 	case VerdictInconclude:
-		return "Every bind failed for reasons other than the port being in use; see above."
+		return "Every " + proto + " bind failed for reasons other than the port being in use; see above."
 	}
-	return "Whether port " + p + " could be bound now was not tested: " + r.Skipped + "."
+	return "Whether port " + p + " could be bound now (" + proto + ") was not tested: " + r.Skipped + "."
 }
 
 // inTheWay names the distinct sockets blocking the failed attempts.

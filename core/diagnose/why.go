@@ -34,10 +34,13 @@ type Why struct {
 	TimeWait  *TimerNote // TIME_WAIT sockets
 	FinWait2  *TimerNote // FIN_WAIT2 sockets no process holds
 	Probe     *ProbeReport
-	Warnings  []Warning
-	Unseen    core.Unseen
-	Missing   core.OptionsMissing // socket options that could not be read
-	Sockets   []core.Socket       // every socket whose local port is Port
+	// Probes are the bind probes of every protocol on the port (TCP, UDP);
+	// Probe is the first. nil: Probe alone.
+	Probes   []*ProbeReport
+	Warnings []Warning
+	Unseen   core.Unseen
+	Missing  core.OptionsMissing // socket options that could not be read
+	Sockets  []core.Socket       // every socket whose local port is Port
 }
 
 // InUse reports whether any socket uses the port.
@@ -66,9 +69,12 @@ type ConnGroup struct {
 	Proto  core.Proto
 	State  core.State
 	Owners []core.Owner // the holders, one per process; none for TIME_WAIT and orphans
-	Count  int
-	RecvQ  uint64 // summed
-	SendQ  uint64 // summed
+	// Outgoing marks connections that only use the port as their source
+	// port: nothing listens on it or is bound to it (see core.SplitOutgoing).
+	Outgoing bool
+	Count    int
+	RecvQ    uint64 // summed
+	SendQ    uint64 // summed
 }
 
 // PeerCount is a remote address and how many connections it has here.
@@ -116,6 +122,11 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 	cw := map[int]*ProcCount{}
 	linger := map[int]*ProcCount{}
 	recvq := map[int]*ProcCount{}
+	served := core.ServedPorts{}
+	for i := range socks {
+		served.Add(&socks[i])
+	}
+	local := &core.Filter{Ports: []core.PortRange{{Lo: port, Hi: port}}}
 	for i := range socks {
 		s := &socks[i]
 		if s.State == core.Listen || (s.Proto != core.TCP && s.State == core.Unconn) {
@@ -123,10 +134,11 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 			continue
 		}
 		owners := onePerProcess(s.Owners)
-		key := string(s.Proto) + "/" + string(s.State) + "/" + whyPIDKey(owners)
+		out := core.OutgoingCandidate(s, local) && !served.Has(s)
+		key := string(s.Proto) + "/" + string(s.State) + "/" + whyPIDKey(owners) + "/" + strconv.FormatBool(out)
 		g := groups[key]
 		if g == nil {
-			g = &ConnGroup{Proto: s.Proto, State: s.State, Owners: owners}
+			g = &ConnGroup{Proto: s.Proto, State: s.State, Owners: owners, Outgoing: out}
 			groups[key] = g
 		}
 		g.Count++

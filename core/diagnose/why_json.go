@@ -19,7 +19,11 @@ type (
 		TimeWait    *JSONTimerNote  `json:"time_wait"`
 		FinWait2    *JSONTimerNote  `json:"orphaned_fin_wait2"`
 		Probe       JSONProbe       `json:"probe"`
-		Warnings    []JSONWarning   `json:"warnings"`
+		// OtherProbes are the probes of the port's other protocols: probe
+		// is TCP's (or UDP's on a UDP-only port), and a port TCP and UDP
+		// both use has UDP's here.
+		OtherProbes []JSONProbe   `json:"other_probes"`
+		Warnings    []JSONWarning `json:"warnings"`
 		// Unseen counts processes whose descriptors could not be read.
 		Unseen int `json:"unseen_processes"`
 		// UnseenNote is the one line saying what could not be seen and how
@@ -42,12 +46,14 @@ type (
 		Owners      []core.JSONOwner `json:"owners"`
 	}
 	JSONConnGroup struct {
-		Proto  core.Proto       `json:"proto"`
-		State  core.State       `json:"state"`
-		Count  int              `json:"count"`
-		RecvQ  uint64           `json:"recv_q"`
-		SendQ  uint64           `json:"send_q"`
-		Owners []core.JSONOwner `json:"owners"`
+		Proto core.Proto `json:"proto"`
+		State core.State `json:"state"`
+		// Outgoing: these connections only use the port as their source port.
+		Outgoing bool             `json:"outgoing,omitempty"`
+		Count    int              `json:"count"`
+		RecvQ    uint64           `json:"recv_q"`
+		SendQ    uint64           `json:"send_q"`
+		Owners   []core.JSONOwner `json:"owners"`
 	}
 	JSONPeer struct {
 		Addr  string `json:"addr"`
@@ -69,6 +75,7 @@ type (
 		MaxRemainingMS *int64 `json:"max_remaining_ms"`
 	}
 	JSONProbe struct {
+		Proto    core.Proto    `json:"proto"`
 		Ran      bool          `json:"ran"`
 		Skipped  *string       `json:"skipped"`
 		Verdict  Verdict       `json:"verdict"`
@@ -119,7 +126,7 @@ func ToJSONWhy(d *Why) JSONWhy {
 		j.Listeners = append(j.Listeners, jl)
 	}
 	for _, g := range d.Conns {
-		j.Connections = append(j.Connections, JSONConnGroup{Proto: g.Proto, State: g.State, Count: g.Count,
+		j.Connections = append(j.Connections, JSONConnGroup{Proto: g.Proto, State: g.State, Outgoing: g.Outgoing, Count: g.Count,
 			RecvQ: g.RecvQ, SendQ: g.SendQ, Owners: jsonOwners(g.Owners)})
 	}
 	for _, p := range d.Peers {
@@ -137,21 +144,12 @@ func ToJSONWhy(d *Why) JSONWhy {
 	j.TimeWait = jsonTimer(d.TimeWait)
 	j.FinWait2 = jsonTimer(d.FinWait2)
 	if r := d.Probe; r != nil {
-		j.Probe = JSONProbe{Ran: r.Skipped == "", Verdict: r.Verdict, Message: r.Message(), Attempts: []JSONAttempt{}}
-		if r.Skipped != "" {
-			j.Probe.Skipped = stringPtr(r.Skipped)
-		}
-		for _, a := range r.Attempts {
-			ja := JSONAttempt{Addr: a.Addr.String(), Port: r.Port, ReuseAddr: a.ReuseAddr, OK: a.OK, InUse: a.InUse}
-			if a.Err != "" {
-				ja.Error = stringPtr(a.Err)
-			}
-			var bs []core.Socket
-			for _, b := range a.Blockers {
-				bs = append(bs, *b)
-			}
-			ja.Blockers = core.JSONSockets(bs)
-			j.Probe.Attempts = append(j.Probe.Attempts, ja)
+		j.Probe = jsonProbe(r)
+	}
+	j.OtherProbes = []JSONProbe{}
+	for _, r := range d.probes() {
+		if r != d.Probe {
+			j.OtherProbes = append(j.OtherProbes, jsonProbe(r))
 		}
 	}
 	for _, w := range d.Warnings {
@@ -181,6 +179,30 @@ func jsonTimer(n *TimerNote) *JSONTimerNote {
 		j.MinRemainingMS, j.MaxRemainingMS = int64Ptr(n.MinLeft.Milliseconds()), int64Ptr(n.MaxLeft.Milliseconds())
 	}
 	return j
+}
+
+func jsonProbe(r *ProbeReport) JSONProbe {
+	proto := r.Proto
+	if proto == "" {
+		proto = core.TCP
+	}
+	jp := JSONProbe{Proto: proto, Ran: r.Skipped == "", Verdict: r.Verdict, Message: r.Message(), Attempts: []JSONAttempt{}}
+	if r.Skipped != "" {
+		jp.Skipped = stringPtr(r.Skipped)
+	}
+	for _, a := range r.Attempts {
+		ja := JSONAttempt{Addr: a.Addr.String(), Port: r.Port, ReuseAddr: a.ReuseAddr, OK: a.OK, InUse: a.InUse}
+		if a.Err != "" {
+			ja.Error = stringPtr(a.Err)
+		}
+		var bs []core.Socket
+		for _, b := range a.Blockers {
+			bs = append(bs, *b)
+		}
+		ja.Blockers = core.JSONSockets(bs)
+		jp.Attempts = append(jp.Attempts, ja)
+	}
+	return jp
 }
 
 func uint64Ptr(v uint64) *uint64 { return &v }

@@ -11,6 +11,13 @@ import (
 	"github.com/gosof/gosof/core"
 )
 
+func whyUse(n int) string {
+	if n == 1 {
+		return "uses"
+	}
+	return "use"
+}
+
 // WriteWhy prints the diagnosis in plain words, one screen for a typical
 // port. Text from other processes is escaped.
 func WriteWhy(w io.Writer, d *Why) error {
@@ -28,21 +35,31 @@ func WriteWhy(w io.Writer, d *Why) error {
 	if len(d.Listeners) > 0 {
 		b.WriteString("\nListening\n")
 		for _, l := range d.Listeners {
-			whyWriteListener(&b, &l)
+			whyWriteListener(&b, &l, d.Unseen)
 		}
 	}
 	if len(d.Conns) > 0 {
 		fmt.Fprintf(&b, "\nConnections on local port %s\n", p)
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  STATE\tCOUNT\tPROCESS\tRECV-Q\tSEND-Q")
+		outgoing := 0
 		for _, g := range d.Conns {
 			state := string(g.State)
 			if g.Proto != core.TCP {
 				state = string(g.Proto) + " " + state
 			}
+			if g.Outgoing {
+				state += " (outgoing)"
+				outgoing += g.Count
+			}
 			fmt.Fprintf(tw, "  %s\t%d\t%s\t%d\t%d\n", state, g.Count, whyHolders(g.Owners), g.RecvQ, g.SendQ)
 		}
 		tw.Flush()
+		if outgoing > 0 {
+			b.WriteString(core.Wrap("  ", "  ", fmt.Sprintf("Outgoing: %s only %s port %s as the source port of a connection to another port; "+
+				"nothing listens on or is bound to it here. Such connections do not hold the port for a server; kill and close spare them unless --outgoing.",
+				core.Plural(outgoing, "connection"), whyUse(outgoing), p)))
+		}
 		if len(d.Peers) > 0 {
 			var ps []string
 			for _, pc := range d.Peers {
@@ -67,8 +84,8 @@ func WriteWhy(w io.Writer, d *Why) error {
 		b.WriteString("  The program closed them and the peer has not closed its side yet; the kernel\n" +
 			"  drops them after net.ipv4.tcp_fin_timeout. Killing processes does not remove them.\n")
 	}
-	if d.Probe != nil {
-		whyWriteProbe(&b, d.Probe)
+	for _, r := range d.probes() {
+		whyWriteProbe(&b, r, d.Unseen)
 	}
 	if len(d.Warnings) > 0 {
 		b.WriteString("\nWarnings\n")
@@ -80,9 +97,13 @@ func WriteWhy(w io.Writer, d *Why) error {
 	return err
 }
 
-func whyWriteListener(b *strings.Builder, l *Listener) {
+func whyWriteListener(b *strings.Builder, l *Listener, unseen core.Unseen) {
 	s := l.Socket
-	fmt.Fprintf(b, "  %s %s  held by %s\n", core.ProtoLabel(s), core.FormatLocal(s), whyHoldersLong(s.Owners))
+	holder := whyHoldersLong(s.Owners)
+	if core.UnknownHolder(s, unseen) {
+		holder = unknownLabel(s, unseen)
+	}
+	fmt.Fprintf(b, "  %s %s  held by %s\n", core.ProtoLabel(s), core.FormatLocal(s), holder)
 	var f []string
 	addr := "a " + l.Scope + " address"
 	switch l.Scope {
@@ -137,12 +158,27 @@ func whyProcNames(pcs []ProcCount) []string {
 	return out
 }
 
-func whyWriteProbe(b *strings.Builder, r *ProbeReport) {
+// probes are the probe reports to show: Probes, or Probe alone.
+func (d *Why) probes() []*ProbeReport {
+	if len(d.Probes) > 0 {
+		return d.Probes
+	}
+	if d.Probe != nil {
+		return []*ProbeReport{d.Probe}
+	}
+	return nil
+}
+
+func whyWriteProbe(b *strings.Builder, r *ProbeReport, unseen core.Unseen) {
 	if r.Skipped != "" {
 		b.WriteString("\n" + core.Wrap("", "  ", "Bind probe: not run: "+r.Skipped+"."))
 		return
 	}
-	b.WriteString("\nBind probe (TCP: bind only, never listen, closed at once)\n")
+	if r.Proto == core.UDP {
+		b.WriteString("\nBind probe (UDP: bind only, closed at once)\n")
+	} else {
+		b.WriteString("\nBind probe (TCP: bind only, never listen, closed at once)\n")
+	}
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  ADDRESS\tPLAIN\tSO_REUSEADDR")
 	for i := 0; i+1 < len(r.Attempts); i += 2 {
@@ -157,7 +193,7 @@ func whyWriteProbe(b *strings.Builder, r *ProbeReport) {
 				fmt.Fprintf(b, "    and %d more\n", len(way)-i)
 				break
 			}
-			holder := "no process"
+			holder := unknownLabel(s, unseen)
 			if len(s.Owners) > 0 {
 				holder = whyHolders(onePerProcess(s.Owners))
 			}
@@ -266,4 +302,12 @@ func whyJoinAnd(names []string) string {
 		return names[0]
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// unknownLabel is how why names the holder of a socket that shows none.
+func unknownLabel(s *core.Socket, u core.Unseen) string {
+	if core.UnknownHolder(s, u) {
+		return "a process gosof could not see (" + u.What() + ")"
+	}
+	return "no process"
 }

@@ -34,13 +34,19 @@ type ClosePlan struct {
 	// Listeners are LISTEN sockets that matched but are refused: closing
 	// a listener silently breaks a server, so it takes --listen or --state listen.
 	Listeners []core.Socket
-	Unseen    core.Unseen
+	// Spared are outgoing connections that matched only by their source
+	// port (SplitOutgoing); close leaves them alone unless --outgoing.
+	Spared []core.Socket
+	Unseen core.Unseen
 }
 
 // CloseOptions choose the method and what may be closed.
 type CloseOptions struct {
 	Abort       bool // SOCK_DESTROY instead of shutdown through the owner
 	AllowListen bool // --listen or --state listen was given
+	// AbortUnknown (--unknown-holder) lets --abort reset a LISTEN socket
+	// whose holder could not be seen (UnknownHolder).
+	AbortUnknown bool
 }
 
 // NewClosePlan picks a method for every resolved socket, or says why it
@@ -53,11 +59,17 @@ func NewClosePlan(res *core.Result, opt CloseOptions) *ClosePlan {
 			continue
 		}
 		it := CloseItem{Socket: s}
+		unknown := core.UnknownHolder(&s, res.Unseen)
 		switch {
 		case s.Proto != core.TCP:
 			it.Skip = fmt.Sprintf("%s sockets cannot be closed apart from their process; only TCP can", s.Proto)
+		case unknown && opt.Abort && s.State == core.Listen && !opt.AbortUnknown:
+			it.Skip = "its holder could not be seen (" + res.Unseen.What() + ") and may be a running server; " +
+				"add --unknown-holder to abort it anyway"
 		case opt.Abort:
 			it.Method = Abort
+		case unknown:
+			it.Skip = "its holder could not be seen (" + res.Unseen.What() + "), so there is no descriptor to shut down"
 		case shutdownOwner(&s) < 0 && s.HasOwners():
 			it.Skip = "the platform does not tell which descriptor holds it; try --abort"
 		case !s.HasOwners():
@@ -72,7 +84,7 @@ func NewClosePlan(res *core.Result, opt CloseOptions) *ClosePlan {
 
 // expiry says when the kernel drops an orphaned socket by itself.
 func expiry(s *core.Socket) string {
-	if s.Timer != core.TimerNone && s.Expires > 0 {
+	if s.Timer == core.TimerTimeWait && s.Expires > 0 {
 		return ", or wait: the kernel drops it within " + core.Seconds(s.Expires)
 	}
 	if s.State == core.TimeWait {
@@ -116,8 +128,11 @@ type CloseOutcome struct {
 	Via    *core.Owner // the owner whose descriptor was shut down
 	Fate   SocketFate
 	State  core.State // for SocketLeft: the state it is in now
-	Err    error
-	Skip   string
+	// Bound: a listener shut down that no longer listens but, held by its
+	// process, still holds its port bound (see Settle).
+	Bound bool
+	Err   error
+	Skip  string
 }
 
 // Gone reports whether the socket has left the table.
@@ -202,6 +217,9 @@ func (r *CloseReport) Settle(now []core.Socket) {
 		switch {
 		case j >= 0 && (o.Fate == SocketClosed || o.Fate == SocketGone):
 			o.Fate, o.State = SocketLeft, now[j].State
+			// A listener shut down that the table lists in CLOSE is bound
+			// still (see ShutListeners).
+			o.Bound = o.Method == Shutdown && o.Socket.State == core.Listen && o.State == core.Close
 		case j < 0 && o.Fate != SocketClosed:
 			o.Fate = SocketGone
 		}
@@ -212,10 +230,20 @@ func (o *CloseOutcome) describe() string {
 	switch o.Fate {
 	case SocketClosed:
 		if o.Method == Shutdown && o.Via != nil {
-			return fmt.Sprintf("closed (shutdown through fd %d of %s, which keeps running)", o.Via.FD, core.OwnerLabel(*o.Via))
+			return fmt.Sprintf("closed (shutdown through fd %d of %s, which keeps running and still holds fd %d, "+
+				"now a dead socket, until it calls close() on it: the leak is in the program; 'gosof fds %d' shows it)",
+				o.Via.FD, core.OwnerLabel(*o.Via), o.Via.FD, o.Via.PID)
 		}
 		return "closed (" + string(o.Method) + ")"
 	case SocketLeft:
+		if o.Bound {
+			holder := "its holder"
+			if o.Via != nil {
+				holder = fmt.Sprintf("%s (fd %d)", core.OwnerLabel(*o.Via), o.Via.FD)
+			}
+			return fmt.Sprintf("shut down: it no longer listens, but stays bound to %s in CLOSE while %s keeps the descriptor, "+
+				"so a new server's bind fails with \"address already in use\"; restart or kill the holder to free the port", core.FormatLocal(&o.Socket), holder)
+		}
 		how := "shut down"
 		if o.Method == Abort {
 			how = "aborted"
@@ -241,8 +269,44 @@ func leftHint(st core.State) string {
 		return " (waiting for the peer to acknowledge our FIN)"
 	case core.TimeWait:
 		return " (ends by itself within " + core.Seconds(core.LinuxTimeWait) + ")"
+	case core.Close:
+		return " (no longer connected, but bound while its holder keeps the descriptor)"
 	}
 	return ""
+}
+
+// ShutListeners are the indices of the listeners the report shut down
+// that left the table. shutdown() stops a listener listening, but one bound
+// to its port explicitly (bind with a port number, as servers do) keeps
+// the port bound, in CLOSE, until its holder closes the descriptor; the
+// table does not list it. The caller finds out with a bind (MarkBound).
+func (r *CloseReport) ShutListeners() []int {
+	var out []int
+	for i := range r.Outcomes {
+		o := &r.Outcomes[i]
+		if o.Method == Shutdown && o.Socket.State == core.Listen && o.Fate == SocketClosed && o.Socket.Proto == core.TCP {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// MarkBound records that outcome i's listener still holds its port bound.
+func (r *CloseReport) MarkBound(i int) {
+	o := &r.Outcomes[i]
+	o.Fate, o.State, o.Bound = SocketLeft, core.Close, true
+}
+
+// BoundListeners are the listeners the report shut down that still hold
+// their port bound (see Settle): the port is not free for a new server.
+func (r *CloseReport) BoundListeners() []core.Socket {
+	var out []core.Socket
+	for i := range r.Outcomes {
+		if r.Outcomes[i].Bound {
+			out = append(out, r.Outcomes[i].Socket)
+		}
+	}
+	return out
 }
 
 // stateCounts is "2000 CLOSE_WAIT, 1 LISTEN", states in TCP order.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -21,12 +22,40 @@ type Protected struct {
 
 // DefaultProtected is what kill never signals: PID 1, gosof itself and the
 // process that started it (usually the user's shell).
-func DefaultProtected() []Protected {
-	return []Protected{
+func DefaultProtected() []Protected { return AncestryProtected(nil) }
+
+// maxAncestry bounds the walk up the process tree (a loop in what a
+// platform reports must not hang kill).
+const maxAncestry = 4096
+
+// AncestryProtected is what kill never signals: PID 1, gosof itself, and
+// every ancestor of gosof: its parent, and that one's parent up to PID 1
+// (`timeout 20 gosof kill ...` must not TERM the shell that runs timeout).
+// parent tells a process's parent; nil protects the direct parent only.
+func AncestryProtected(parent func(pid int) (int, error)) []Protected {
+	ps := []Protected{
 		{PID: 1, Why: "PID 1"},
 		{PID: os.Getpid(), Why: "gosof itself"},
-		{PID: os.Getppid(), Why: "gosof's parent"},
 	}
+	pid := os.Getppid()
+	seen := map[int]bool{1: true, os.Getpid(): true}
+	for depth := 0; pid > 1 && !seen[pid] && depth < maxAncestry; depth++ {
+		seen[pid] = true
+		why := "gosof's parent"
+		if depth > 0 {
+			why = "an ancestor of gosof"
+		}
+		ps = append(ps, Protected{PID: pid, Why: why})
+		if parent == nil {
+			break
+		}
+		next, err := parent(pid)
+		if err != nil {
+			break
+		}
+		pid = next
+	}
+	return ps
 }
 
 // KillItem is one process of a kill plan with the matched sockets it holds.
@@ -44,13 +73,37 @@ type KillItem struct {
 // matched processes are protected, and which matched sockets no process holds.
 type KillPlan struct {
 	Items   []KillItem    // ascending PID
-	Orphans []core.Socket // matched sockets held by no process we can see
-	Unseen  core.Unseen
+	Orphans []core.Socket // matched sockets no process holds (orphaned: the kernel finishes them)
+	// Unknown are matched sockets that show no process while some could
+	// not be seen (core.UnknownHolder): kill cannot tell who holds them.
+	Unknown []core.Socket
+	// Spared are outgoing connections that matched only by their source
+	// port (SplitOutgoing); kill leaves them alone unless --outgoing.
+	Spared []core.Socket
+	Unseen core.Unseen
 
 	Signal     syscall.Signal // first signal, default SIGTERM
 	Timeout    time.Duration  // how long to wait after Signal before escalating
 	KillWait   time.Duration  // how long to wait after SIGKILL; 0 is 2s
 	NoEscalate bool
+	// Interrupt, once closed, stops every wait: processes not yet gone are
+	// reported Interrupted, and no KILL is sent (gosof got INT/TERM/HUP).
+	Interrupt <-chan struct{}
+}
+
+// interruptStep is how often a wait looks at Interrupt.
+const interruptStep = 50 * time.Millisecond
+
+func (p *KillPlan) interrupted() bool {
+	if p.Interrupt == nil {
+		return false
+	}
+	select {
+	case <-p.Interrupt:
+		return true
+	default:
+		return false
+	}
 }
 
 // NewKillPlan groups the resolved sockets by the processes that hold them.
@@ -85,7 +138,11 @@ func NewKillPlan(res *core.Result, protect []Protected) *KillPlan {
 			one.Owners = []core.Owner{o}
 			it.Sockets = append(it.Sockets, one)
 		}
-		if !held {
+		switch {
+		case held:
+		case core.UnknownHolder(&s, res.Unseen):
+			p.Unknown = append(p.Unknown, s)
+		default:
 			p.Orphans = append(p.Orphans, s)
 		}
 	}
@@ -140,7 +197,8 @@ const (
 	Alive       Fate = "still alive"   // still running when we stopped waiting
 	NotAllowed  Fate = "not permitted" // EPERM: we may not signal it
 	AlreadyGone Fate = "already gone"  // exited (or its PID was recycled) before we signalled
-	Spared      Fate = "not signalled" // protected: PID 1, gosof, its parent
+	Spared      Fate = "not signalled" // protected: PID 1, gosof, its ancestors
+	Interrupted Fate = "interrupted"   // gosof was interrupted while it waited
 	Failed      Fate = "failed"        // another error
 )
 
@@ -222,13 +280,30 @@ func (p *KillPlan) kill(t core.Target, o *KillOutcome) {
 		return true
 	}
 	wait := func(d time.Duration) (bool, bool) {
-		gone, err := t.Wait(d)
-		o.Waited = time.Since(start)
-		if err != nil {
-			o.Fate, o.Err = Failed, err
-			return false, false
+		deadline := time.Now().Add(d)
+		for {
+			step := time.Until(deadline)
+			if step < 0 {
+				step = 0
+			}
+			if p.Interrupt != nil && step > interruptStep {
+				step = interruptStep
+			}
+			gone, err := t.Wait(step)
+			o.Waited = time.Since(start)
+			switch {
+			case err != nil:
+				o.Fate, o.Err = Failed, err
+				return false, false
+			case gone:
+				return true, true
+			case p.interrupted():
+				o.Fate = Interrupted
+				return false, false
+			case !time.Now().Before(deadline):
+				return false, true
+			}
 		}
-		return gone, true
 	}
 	if !send(p.Signal) {
 		return
@@ -295,6 +370,12 @@ func (o *KillOutcome) describe(p *KillPlan) string {
 		return "already gone"
 	case Spared:
 		return "not signalled: " + o.Protected
+	case Interrupted:
+		var sent []string
+		for _, sig := range o.Sent {
+			sent = append(sent, core.SignalName(sig))
+		}
+		return fmt.Sprintf("still running when gosof was interrupted %s after %s; nothing more was sent", relRound(o.Waited), strings.Join(sent, ", then "))
 	}
 	if o.Err != nil {
 		return "failed: " + core.Escape(o.Err.Error())

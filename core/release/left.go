@@ -20,6 +20,9 @@ type Left struct {
 	// its listener's setting, and Linux lets a new server bind over it only
 	// if both set SO_REUSEADDR.
 	ReuseAddr *bool
+	// StillBound are listeners close shut down that keep their port bound
+	// although the table no longer lists them (CloseReport.BoundListeners).
+	StillBound []core.Socket
 }
 
 // LeftFilter is f without its state and owner filters: the question after
@@ -76,6 +79,13 @@ func LeftLines(l *Left) []string {
 			name += " (side " + l.Side.String() + ")"
 		}
 		socks := onPort(l.Sockets, r, l.Side)
+		if bound := onPort(l.StillBound, r, core.SideLocal); len(bound) > 0 {
+			lines = append(lines, fmt.Sprintf("%s: not free: %s shut down but still bound by %s, until it closes %s",
+				name, core.Plural(len(bound), "listener"), ownerList(allOwners(bound)), relThem(len(bound))))
+			if len(socks) == 0 {
+				continue
+			}
+		}
 		if len(socks) == 0 {
 			if l.Side == core.SideLocal {
 				lines = append(lines, name+": free")
@@ -84,7 +94,7 @@ func LeftLines(l *Left) []string {
 			}
 			continue
 		}
-		for _, g := range leftGroups(socks, l.Side == core.SideLocal, l.ReuseAddr) {
+		for _, g := range leftGroups(socks, l.Side == core.SideLocal, l.ReuseAddr, l.Unseen) {
 			lines = append(lines, name+": "+g)
 		}
 	}
@@ -93,12 +103,17 @@ func LeftLines(l *Left) []string {
 
 // leftGroups describes the held sockets owner by owner, then the
 // orphans state by state.
-func leftGroups(socks []core.Socket, local bool, reuseAddr *bool) []string {
+func leftGroups(socks []core.Socket, local bool, reuseAddr *bool, unseen core.Unseen) []string {
 	var out []string
 	held := map[string][]core.Socket{}
 	var holders []string
 	orphans := map[core.State][]core.Socket{}
+	var unknown []core.Socket
 	for _, s := range socks {
+		if core.UnknownHolder(&s, unseen) {
+			unknown = append(unknown, s)
+			continue
+		}
 		if !s.HasOwners() {
 			orphans[s.State] = append(orphans[s.State], s)
 			continue
@@ -117,6 +132,10 @@ func leftGroups(socks []core.Socket, local bool, reuseAddr *bool) []string {
 	for _, h := range holders {
 		out = append(out, fmt.Sprintf("%s held by %s", stateCounts(held[h]), h))
 	}
+	if len(unknown) > 0 {
+		out = append(out, fmt.Sprintf("%s held by a process gosof could not see (%s); %s",
+			stateCounts(unknown), unseen.What(), unseen.Remedy()))
+	}
 	listening := slices.ContainsFunc(socks, func(s core.Socket) bool { return s.State == core.Listen })
 	for _, st := range core.AllStates {
 		g := orphans[st]
@@ -124,17 +143,29 @@ func leftGroups(socks []core.Socket, local bool, reuseAddr *bool) []string {
 			continue
 		}
 		line := fmt.Sprintf("%s in %s, no process holds %s", core.Plural(len(g), "socket"), st, relThem(len(g)))
+		// Only the TIME_WAIT timer (which Linux also runs for an orphaned
+		// FIN_WAIT2) ends the socket; a retransmit or keepalive timer
+		// fires and is set again, so it bounds nothing.
 		var longest time.Duration
+		all := true
 		for i := range g {
-			if g[i].Timer != core.TimerNone {
-				longest = max(longest, g[i].Expires)
+			if g[i].Timer == core.TimerTimeWait {
+				if g[i].Expires > longest {
+					longest = g[i].Expires
+				}
+			} else {
+				all = false
 			}
 		}
 		switch {
-		case longest > 0:
+		case longest > 0 && all:
 			line += ", gone within " + core.Seconds(longest)
 		case st == core.TimeWait:
 			line += ", gone within " + core.Seconds(core.LinuxTimeWait)
+		case st == core.FinWait2:
+			line += ", gone when the peer closes its end, or after net.ipv4.tcp_fin_timeout (60s by default)"
+		case st == core.FinWait1 || st == core.Closing || st == core.LastAck:
+			line += ", gone once the peer acknowledges our FIN, or when the kernel's retransmissions give up (net.ipv4.tcp_orphan_retries)"
 		default:
 			line += ", the kernel drops " + relThem(len(g)) + " after its timeouts"
 		}
@@ -149,6 +180,15 @@ func leftGroups(socks []core.Socket, local bool, reuseAddr *bool) []string {
 			}
 		}
 		out = append(out, line)
+	}
+	return out
+}
+
+// allOwners is every owner of socks.
+func allOwners(socks []core.Socket) []core.Owner {
+	var out []core.Owner
+	for i := range socks {
+		out = append(out, socks[i].Owners...)
 	}
 	return out
 }

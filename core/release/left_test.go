@@ -24,6 +24,10 @@ func TestLeftLines(t *testing.T) {
 	client := relHeld(core.Established, 0, 20, srv)
 	client.Local, client.Remote = ep("127.0.0.1", 51000), epp("127.0.0.1", 30116)
 
+	fw1Retrans := relHeld(core.FinWait1, 51001, 0)
+	fw1Retrans.Timer, fw1Retrans.Expires = core.TimerRetrans, time.Second
+	fw2Keepalive := relHeld(core.FinWait2, 51002, 0)
+	fw2Keepalive.Timer, fw2Keepalive.Expires = core.TimerKeepalive, time.Second
 	p30116 := []core.PortRange{{Lo: 30116, Hi: 30116}}
 	tests := []struct {
 		name string
@@ -49,7 +53,16 @@ func TestLeftLines(t *testing.T) {
 				"port 30116: 1 socket in TIME_WAIT, no process holds it, gone within 60s",
 			}},
 		{name: "orphan without timer", left: Left{Ports: p30116, Sockets: []core.Socket{relHeld(core.LastAck, 9, 0)}},
-			want: []string{"port 30116: 1 socket in LAST_ACK, no process holds it, the kernel drops it after its timeouts"}},
+			want: []string{"port 30116: 1 socket in LAST_ACK, no process holds it, gone once the peer acknowledges our FIN, or when the kernel's retransmissions give up (net.ipv4.tcp_orphan_retries)"}},
+		// A retransmit or keepalive timer fires and is set again: it is no
+		// bound on the socket's life (a FIN_WAIT2 stays until the peer closes).
+		{name: "retransmit timer is no lifetime", left: Left{Ports: p30116, Sockets: []core.Socket{fw1Retrans, fw2Keepalive}},
+			want: []string{
+				"port 30116: 1 socket in FIN_WAIT1, no process holds it, gone once the peer acknowledges our FIN, or when the kernel's retransmissions give up (net.ipv4.tcp_orphan_retries)",
+				"port 30116: 1 socket in FIN_WAIT2, no process holds it, gone when the peer closes its end, or after net.ipv4.tcp_fin_timeout (60s by default)",
+			}},
+		{name: "a shut-down listener still bound", left: Left{Ports: p30116, StillBound: []core.Socket{relHeld(core.Listen, 0, 10, srv)}},
+			want: []string{"port 30116: not free: 1 listener shut down but still bound by 4242/java, until it closes it"}},
 		{name: "side any sees the client", left: Left{Ports: p30116, Side: core.SideAny, Sockets: []core.Socket{client}},
 			want: []string{"port 30116 (side any): 1 ESTABLISHED held by 4242/java"}},
 		{name: "side remote, nothing", left: Left{Ports: p30116, Side: core.SideRemote},

@@ -23,6 +23,26 @@ func socketLine(s *core.Socket) string {
 	return l + " " + string(s.State)
 }
 
+// orphanAdvice says what releases orphaned sockets: close --abort for
+// TCP; nothing but waiting for the rest (close acts on TCP only).
+func orphanAdvice(socks []core.Socket) string {
+	tcp, other := 0, 0
+	for i := range socks {
+		if socks[i].Proto == core.TCP {
+			tcp++
+		} else {
+			other++
+		}
+	}
+	switch {
+	case other == 0:
+		return "see 'gosof close --abort'"
+	case tcp == 0:
+		return "'gosof close' acts on TCP only; the kernel drops them by itself"
+	}
+	return "for the TCP ones see 'gosof close --abort' ('gosof close' acts on TCP only)"
+}
+
 func relFDList(owners []core.Owner) string {
 	var fds []string
 	for _, o := range owners {
@@ -104,9 +124,15 @@ func WriteKillPlan(w io.Writer, p *KillPlan) error {
 			fmt.Fprintf(&b, "%s: %s\n", relProcLabel(it.Proc), core.Escape(it.pinErr.Error()))
 		}
 	}
+	for _, l := range OutgoingLines(p.Spared, "kill") {
+		b.WriteString(l + "\n")
+	}
 	if n := len(p.Orphans); n > 0 {
-		fmt.Fprintf(&b, "no process holds %s (%s): kill cannot release %s; see 'gosof close --abort'\n",
-			core.Plural(n, "matched socket"), stateCounts(p.Orphans), relThem(n))
+		fmt.Fprintf(&b, "no process holds %s (%s): kill cannot release %s; %s\n",
+			core.Plural(n, "matched socket"), stateCounts(p.Orphans), relThem(n), orphanAdvice(p.Orphans))
+	}
+	if l := UnknownNote(p.Unknown, p.Unseen, "kill cannot signal a holder it cannot see"); l != "" {
+		b.WriteString(l + "\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -185,6 +211,9 @@ func WriteClosePlan(w io.Writer, p *ClosePlan) error {
 		}
 		tw.Flush()
 	}
+	for _, l := range OutgoingLines(p.Spared, "close") {
+		b.WriteString(l + "\n")
+	}
 	if n := len(p.Listeners); n > 0 {
 		fmt.Fprintf(&b, "left alone: %s (closing a listener silently breaks its server; add --listen to close %s):\n",
 			core.Plural(n, "LISTEN socket"), relThem(n))
@@ -253,8 +282,10 @@ type (
 		DryRun     bool              `json:"dry_run"`
 		Changed    bool              `json:"changed"` // a signal was delivered (Ansible's "changed")
 		Processes  []JSONKillPID     `json:"processes"`
-		Orphans    []core.JSONSocket `json:"orphans"` // matched sockets no process holds
-		Left       []core.JSONSocket `json:"left"`    // null on a dry run
+		Orphans    []core.JSONSocket `json:"orphans"`         // matched sockets no process holds
+		Spared     []core.JSONSocket `json:"spared_outgoing"` // outgoing connections left alone (no --outgoing)
+		Unknown    []core.JSONSocket `json:"unknown_holder"`  // matched sockets whose holder could not be seen
+		Left       []core.JSONSocket `json:"left"`            // null on a dry run
 		LeftReport []string          `json:"left_report"`
 	}
 	JSONKillPID struct {
@@ -276,6 +307,7 @@ type (
 		Changed    bool              `json:"changed"` // a socket was shut down or reset
 		Sockets    []JSONCloseSocket `json:"sockets"`
 		Refused    []core.JSONSocket `json:"refused_listeners"`
+		Spared     []core.JSONSocket `json:"spared_outgoing"` // outgoing connections left alone (no --outgoing)
 		Left       []core.JSONSocket `json:"left"`
 		LeftReport []string          `json:"left_report"`
 	}
@@ -295,7 +327,8 @@ func WriteKillJSON(w io.Writer, p *KillPlan, r *KillReport, l *Left) error {
 	j := JSONKill{
 		Signal: core.SignalName(p.Signal), TimeoutMS: p.Timeout.Milliseconds(),
 		Escalate: !p.NoEscalate && p.Signal != 9, DryRun: r == nil, Changed: killChanged(r),
-		Processes: []JSONKillPID{}, Orphans: core.JSONSockets(p.Orphans),
+		Processes: []JSONKillPID{}, Orphans: core.JSONSockets(p.Orphans), Spared: core.JSONSockets(p.Spared),
+		Unknown: core.JSONSockets(p.Unknown),
 	}
 	for i := range p.Items {
 		it := &p.Items[i]
@@ -327,7 +360,7 @@ func WriteKillJSON(w io.Writer, p *KillPlan, r *KillReport, l *Left) error {
 // WriteCloseJSON prints the plan, and the outcome and what is left when r
 // and l are not nil.
 func WriteCloseJSON(w io.Writer, p *ClosePlan, r *CloseReport, l *Left) error {
-	j := JSONClose{DryRun: r == nil, Changed: closeChanged(r), Sockets: []JSONCloseSocket{}, Refused: core.JSONSockets(p.Listeners)}
+	j := JSONClose{DryRun: r == nil, Changed: closeChanged(r), Sockets: []JSONCloseSocket{}, Refused: core.JSONSockets(p.Listeners), Spared: core.JSONSockets(p.Spared)}
 	for i := range p.Items {
 		it := &p.Items[i]
 		js := JSONCloseSocket{JSONSocket: core.JSONSockets([]core.Socket{it.Socket})[0], Method: it.Method, Skip: it.Skip}

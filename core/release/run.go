@@ -18,6 +18,9 @@ type Backend struct {
 	Signaller core.Signaller
 	Closer    core.SocketCloser
 	Options   core.OptionReader // nil: SO_REUSEADDR unknown
+	// ParentOf tells a process's parent, so that kill protects every
+	// ancestor of gosof; nil protects the direct parent only.
+	ParentOf func(pid int) (int, error)
 }
 
 // Kill is one kill, from its plan to what is left on the ports.
@@ -38,9 +41,36 @@ func PlanKill(b Backend, f *core.Filter, sig syscall.Signal, timeout time.Durati
 	if err != nil {
 		return nil, err
 	}
-	plan := NewKillPlan(res, DefaultProtected())
+	plan := NewKillPlan(res, AncestryProtected(b.ParentOf))
 	plan.Signal, plan.Timeout, plan.NoEscalate = sig, timeout, noEscalate
 	return &Kill{b: b, f: f, Result: res, Plan: plan}, nil
+}
+
+// SpareOutgoing takes the outgoing connections out of the match
+// (core.SplitOutgoing) and plans again without them; the plan lists them
+// as spared.
+func (k *Kill) SpareOutgoing() error {
+	spared, err := core.SplitOutgoing(k.Result, k.f, serverLister(k.b.Resolver))
+	if err != nil || len(spared) == 0 {
+		return err
+	}
+	old := k.Plan
+	k.Plan = NewKillPlan(k.Result, AncestryProtected(k.b.ParentOf))
+	k.Plan.Signal, k.Plan.Timeout, k.Plan.NoEscalate, k.Plan.KillWait = old.Signal, old.Timeout, old.NoEscalate, old.KillWait
+	k.Plan.Spared = spared
+	return nil
+}
+
+// serverLister lists the server sockets on ports through r's socket
+// source, without owners: whether one exists is all SplitOutgoing asks.
+func serverLister(r *core.Resolver) core.ServerLister {
+	return func(ports []core.PortRange) ([]core.Socket, error) {
+		res, err := (&core.Resolver{Sockets: r.Sockets, UserName: r.UserName}).Resolve(core.ServerFilter(ports))
+		if err != nil {
+			return nil, err
+		}
+		return res.Sockets, nil
+	}
 }
 
 // Pin takes hold of every planned process before the user is asked:
@@ -67,6 +97,7 @@ func (k *Kill) Execute() error {
 type Close struct {
 	b      Backend
 	f      *core.Filter
+	opt    CloseOptions
 	Result *core.Result
 	Plan   *ClosePlan
 	Report *CloseReport // set by Execute
@@ -79,7 +110,18 @@ func PlanClose(b Backend, f *core.Filter, opt CloseOptions) (*Close, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Close{b: b, f: f, Result: res, Plan: NewClosePlan(res, opt)}, nil
+	return &Close{b: b, f: f, opt: opt, Result: res, Plan: NewClosePlan(res, opt)}, nil
+}
+
+// SpareOutgoing is Kill.SpareOutgoing for close.
+func (c *Close) SpareOutgoing() error {
+	spared, err := core.SplitOutgoing(c.Result, c.f, serverLister(c.b.Resolver))
+	if err != nil || len(spared) == 0 {
+		return err
+	}
+	c.Plan = NewClosePlan(c.Result, c.opt)
+	c.Plan.Spared = spared
+	return nil
 }
 
 // Execute closes the planned sockets, then waits up to wait for those

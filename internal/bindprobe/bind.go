@@ -22,13 +22,22 @@ import (
 // claims the port on IPv4. Failures wrap diagnose.ErrAddrInUse,
 // diagnose.ErrAddrNotAvail or core.ErrPermission.
 func Bind(addr netip.Addr, port uint16, reuseAddr bool) error {
+	return bind(unix.SOCK_STREAM, addr, port, reuseAddr)
+}
+
+// BindUDP is Bind for a UDP socket: what a new UDP server's bind meets.
+func BindUDP(addr netip.Addr, port uint16, reuseAddr bool) error {
+	return bind(unix.SOCK_DGRAM, addr, port, reuseAddr)
+}
+
+func bind(sotype int, addr netip.Addr, port uint16, reuseAddr bool) error {
 	af := unix.AF_INET6
 	var sa unix.Sockaddr = &unix.SockaddrInet6{Addr: addr.As16(), Port: int(port)}
 	if addr.Is4() {
 		af = unix.AF_INET
 		sa = &unix.SockaddrInet4{Addr: addr.As4(), Port: int(port)}
 	}
-	fd, err := unix.Socket(af, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	fd, err := unix.Socket(af, sotype|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return bindErr(addr, port, err)
 	}

@@ -22,6 +22,8 @@
 //	write FD TEXT
 //	comm HEX               set the process name (prctl PR_SET_NAME) to the bytes
 //	ignore SIGNAL          e.g. ignore TERM
+//	catch SIGNAL           survive SIGNAL and count it
+//	caught                 -> ok N   (signals caught so far)
 //	loup                   bring the loopback interface up (new namespaces)
 //	pid                    -> ok PID
 //	exit

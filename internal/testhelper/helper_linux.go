@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -296,6 +297,22 @@ func do(f []string) (string, error) {
 		}
 		signal.Ignore(sig)
 		return "", nil
+	case "catch":
+		// catch SIGNAL: survive SIGNAL and count it; "caught" reports it.
+		sig := unix.SignalNum("SIG" + arg(1))
+		if sig == 0 {
+			return "", fmt.Errorf("unknown signal %q", arg(1))
+		}
+		ch := make(chan os.Signal, 16)
+		signal.Notify(ch, sig)
+		go func() {
+			for range ch {
+				atomic.AddInt64(&caught, 1)
+			}
+		}()
+		return "", nil
+	case "caught":
+		return strconv.FormatInt(atomic.LoadInt64(&caught), 10), nil
 	case "loup":
 		return "", loopbackUp()
 	case "pid":
@@ -305,6 +322,9 @@ func do(f []string) (string, error) {
 	}
 	return "", fmt.Errorf("unknown command %q", f[0])
 }
+
+// caught counts the signals "catch" took.
+var caught int64
 
 func socket(family, typ, proto string) (string, error) {
 	fam := map[string]int{"inet": unix.AF_INET, "inet6": unix.AF_INET6, "unix": unix.AF_UNIX}[family]

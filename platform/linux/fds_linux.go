@@ -35,6 +35,9 @@ func (l *FDs) proc(pid int) (procfs.Proc, error) {
 	}
 	p, err := l.pfs.Proc(pid)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && hiddenPID(l.FS, pid) {
+			return procfs.Proc{}, hiddenErr(l.FS, pid)
+		}
 		return procfs.Proc{}, procErr(pid, err)
 	}
 	return p, nil
@@ -78,6 +81,9 @@ func (l *FDs) FDs(pid int) ([]core.FD, error) {
 	dir := l.FS.Path(strconv.Itoa(pid), "fd")
 	entries, err := os.ReadDir(dir)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && hiddenPID(l.FS, pid) {
+			return nil, hiddenErr(l.FS, pid)
+		}
 		return nil, procErr(pid, err)
 	}
 	var out []core.FD

@@ -39,7 +39,7 @@ func Namespaces(fs FS) ([]Namespace, error) {
 	link := make([]byte, 64)
 	for _, pid := range pids {
 		path := append(strconv.AppendInt(nil, int64(pid), 10), "/ns/net\x00"...)
-		n := readlinkat(procfd, &path[0], link)
+		n, _ := readlinkat(procfd, &path[0], link)
 		if n <= 0 {
 			continue // exited, or not ours to see
 		}
@@ -114,10 +114,15 @@ func FindNamespace(fs FS, all []Namespace, spec string) (Namespace, error) {
 			}
 			return Namespace{}, core.Usagef("--netns %s: no network namespace with that inode is in use", spec)
 		}
-		ino, err := nsInodeOf(fs.Path(spec, "ns", "net"))
+		// A PID is decimal, leading zeros too: /proc knows "10", not "010".
+		pid := strconv.FormatUint(n, 10)
+		if n == 0 {
+			return Namespace{}, core.Usagef("--netns %s: not a process id", spec)
+		}
+		ino, err := nsInodeOf(fs.Path(pid, "ns", "net"))
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
-				return Namespace{}, core.Usagef("--netns %s: no such process", spec)
+				return Namespace{}, core.Usagef("--netns %s: %s", spec, missingProcess(fs, int(n)))
 			}
 			return Namespace{}, fmt.Errorf("--netns %s: cannot read that process's namespace: %w", spec, err)
 		}
@@ -127,7 +132,7 @@ func FindNamespace(fs FS, all []Namespace, spec string) (Namespace, error) {
 				return ns, nil
 			}
 		}
-		ns := Namespace{Inode: ino, Path: fs.Path(spec, "ns", "net"), PID: int(n)}
+		ns := Namespace{Inode: ino, Path: fs.Path(pid, "ns", "net"), PID: int(n)}
 		return ns, ns.Pin()
 	}
 	if strings.ContainsRune(spec, '/') {

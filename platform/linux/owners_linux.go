@@ -1,6 +1,7 @@
 package linux
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
@@ -115,7 +116,12 @@ func (p *prescan) Cancel() {
 // that other users' processes were not even listed.
 func (o *Owners) unseen(denied int) core.Unseen {
 	u := core.Unseen{Denied: denied, Hint: unseenHint}
-	if unix.Geteuid() != 0 {
+	if denied > 0 {
+		u.Hint = deniedHint(o.FS)
+	}
+	// hidepid lets through whoever may ptrace-read the process: a root
+	// without CAP_SYS_PTRACE is hidden from too, a user with it is not.
+	if !seesAll(o.FS) {
 		if b, err := readFile(o.FS.Path("self", "mountinfo")); err == nil && hidepidInvisible(b, filepath.Clean(o.FS.Proc)) {
 			u.Hidden = fmt.Sprintf("%s hides other users' processes (hidepid=invisible)", o.FS.Proc)
 		}
@@ -268,18 +274,24 @@ func (sc *fdScanner) scanPID(procfd int, pid int32, want func(uint64) bool, out 
 	for {
 		n, err := getdents(dirfd, sc.dirents)
 		if err != nil {
-			return err == unix.EACCES || err == unix.EPERM
+			return denied || err == unix.EACCES || err == unix.EPERM
 		}
 		if n <= 0 {
-			return false
+			return denied
 		}
 		walkDirents(sc.dirents[:n], func(name []byte) {
 			fd, ok := atoiBytes(name)
 			if !ok {
 				return
 			}
-			k := readlinkat(dirfd, &name[0], sc.link)
+			k, errno := readlinkat(dirfd, &name[0], sc.link)
 			if k <= 0 {
+				// The directory opened, but its links are denied: a process
+				// with capabilities gosof lacks (ptrace access is checked
+				// per link). Unseen, not "holds nothing".
+				if errno == unix.EACCES || errno == unix.EPERM {
+					denied = true
+				}
 				return
 			}
 			if ino, ok := socketInode(sc.link[:k]); ok && want(ino) {
@@ -305,13 +317,13 @@ func openat(dirfd int, path *byte, flags int) (int, error) {
 	return int(fd), nil
 }
 
-func readlinkat(dirfd int, path *byte, buf []byte) int {
+func readlinkat(dirfd int, path *byte, buf []byte) (int, unix.Errno) {
 	n, _, e := unix.RawSyscall6(unix.SYS_READLINKAT, uintptr(dirfd), uintptr(unsafe.Pointer(path)),
 		uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)), 0, 0)
 	if e != 0 {
-		return -1
+		return -1, e
 	}
-	return int(n)
+	return int(n), 0
 }
 
 // getdents is getdents64(2) on a /proc directory, raw as above.
@@ -335,6 +347,9 @@ func (o *Owners) Process(pid int) (*core.Process, error) {
 	dir := o.FS.Path(strconv.Itoa(pid))
 	b, err := readSmall(dir+"/stat", buf[:])
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && hiddenPID(o.FS, pid) {
+			return nil, hiddenErr(o.FS, pid)
+		}
 		return nil, procErr(pid, err)
 	}
 	st, err := parseStat(b)

@@ -54,3 +54,8 @@ func (p *Prober) HasIPv6() bool {
 func (p *Prober) Bind(addr netip.Addr, port uint16, reuseAddr bool) error {
 	return p.in(func() error { return bindprobe.Bind(addr, port, reuseAddr) })
 }
+
+// BindUDP implements core.DatagramBinder: the same bind with a UDP socket.
+func (p *Prober) BindUDP(addr netip.Addr, port uint16, reuseAddr bool) error {
+	return p.in(func() error { return bindprobe.BindUDP(addr, port, reuseAddr) })
+}

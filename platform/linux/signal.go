@@ -11,6 +11,7 @@ import (
 // procStat is what the signaller needs from /proc/[pid]/stat.
 type procStat struct {
 	State byte   // field 3: R, S, D, Z (zombie), X (dead)...
+	PPID  int    // field 4
 	Start uint64 // field 22: starttime, clock ticks after boot
 }
 
@@ -31,7 +32,11 @@ func parseStat(b []byte) (procStat, error) {
 	if err != nil {
 		return procStat{}, fmt.Errorf("stat %q: starttime %q: %w", clip(b), f[19], core.ErrParse)
 	}
-	return procStat{State: f[0][0], Start: start}, nil
+	ppid, err := strconv.Atoi(string(f[1]))
+	if err != nil || ppid < 0 {
+		return procStat{}, fmt.Errorf("stat %q: ppid %q: %w", clip(b), f[1], core.ErrParse)
+	}
+	return procStat{State: f[0][0], PPID: ppid, Start: start}, nil
 }
 
 // exited reports whether a stat describes a process that has exited and

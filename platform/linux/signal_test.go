@@ -15,9 +15,9 @@ func TestParseStat(t *testing.T) {
 		want    procStat
 		wantErr bool
 	}{
-		{name: "plain", in: "4242 (java) S" + fill(tail, "987654"), want: procStat{State: 'S', Start: 987654}},
-		{name: "zombie", in: "7 (sh) Z" + fill(tail, "12"), want: procStat{State: 'Z', Start: 12}},
-		{name: "comm with ) and spaces", in: "9 (a) b (c)) R" + fill(tail, "55"), want: procStat{State: 'R', Start: 55}},
+		{name: "plain", in: "4242 (java) S" + fill(tail, "987654"), want: procStat{State: 'S', PPID: 1, Start: 987654}},
+		{name: "zombie", in: "7 (sh) Z" + fill(tail, "12"), want: procStat{State: 'Z', PPID: 1, Start: 12}},
+		{name: "comm with ) and spaces", in: "9 (a) b (c)) R" + fill(tail, "55"), want: procStat{State: 'R', PPID: 1, Start: 55}},
 		{name: "truncated", in: "9 (a) R 1 1 0", wantErr: true},
 		{name: "no paren", in: "9 a R" + fill(tail, "55"), wantErr: true},
 		{name: "bad starttime", in: "9 (a) R" + fill(tail, "x1"), wantErr: true},

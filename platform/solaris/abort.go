@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
 
 	"github.com/gosof/gosof/core"
 )
@@ -12,28 +13,29 @@ import (
 // TCP_IOC_ABORT_CONN (inet/tcp.h): ('T'<<8)+91, sent through I_STR on
 // /dev/tcp with a tcp_ioc_abort_conn_t.
 const (
-	tcpIocAbortConn = 'T'<<8 + 91
-	ssSize          = 256 // struct sockaddr_storage (_SS_MAXSIZE)
-	tcpsSynSent     = -2  // TCPS_SYN_SENT: the first state the ioctl accepts
-	tcpsTimeWait    = 6   // TCPS_TIME_WAIT: the last
-	allZones        = -1  // ALL_ZONES
+	tcpIocAbortConn = zTCPIocAbortConn // ('T'<<8)+91
+	tcpsSynSent     = -2               // TCPS_SYN_SENT: the first state the ioctl accepts
+	tcpsTimeWait    = 6                // TCPS_TIME_WAIT: the last
 )
 
-// abortConnReq builds tcp_ioc_abort_conn_t {sockaddr_storage ac_local @0,
-// ac_remote @256, int32 ac_start @512, ac_end @516, ac_zoneid @520}: 524
-// bytes with amd64's #pragma pack(4), 528 on SPARC (8-aligned struct).
-// sockaddr_in: family @0 (host order), port @2 (network order), addr @4;
-// sockaddr_in6: family, port, flowinfo @4, addr @8.
-func abortConnReq(r *Row, bo binary.ByteOrder) ([]byte, error) {
+// abortConnReq builds tcp_ioc_abort_conn_t {sockaddr_storage ac_local,
+// ac_remote, int32 ac_start, ac_end, ac_zoneid} (offsets in zlayout.go:
+// 524 bytes with amd64's #pragma pack(4), 528 on SPARC), for the
+// caller's zone: the kernel matches only that zone's connections (not
+// ALL_ZONES, which from the global zone would reach every shared-IP
+// zone's), and logs to the console only for the global zone or
+// ALL_ZONES. sockaddr_in: family @0 (host order), port @2 (network
+// order), addr @4; sockaddr_in6: family, port, flowinfo @4, addr @8.
+func abortConnReq(r *Row, bo binary.ByteOrder, zone int32) ([]byte, error) {
 	if r.Proto != core.TCP {
 		return nil, fmt.Errorf("%s %s: only TCP connections can be aborted on Solaris: %w", r.Proto, r.Local, errors.ErrUnsupported)
 	}
 	if st, _ := tcpState(r); st == core.Listen || st == core.Close {
 		return nil, fmt.Errorf("tcp %s is %s: TCP_IOC_ABORT_CONN only aborts connections (SYN_SENT to TIME_WAIT)", r.Local, st)
 	}
-	size := 524
+	size := zAbortSizeAmd64
 	if bo == binary.BigEndian {
-		size = 528
+		size = zAbortSizeSPARC
 	}
 	b := make([]byte, size)
 	put := func(off int, ap netip.AddrPort) {
@@ -49,12 +51,22 @@ func abortConnReq(r *Row, bo binary.ByteOrder) ([]byte, error) {
 		a := ap.Addr().As16()
 		copy(b[off+8:], a[:])
 	}
-	put(0, r.Local)
-	put(ssSize, r.Remote)
-	for i, v := range []int32{tcpsSynSent, tcpsTimeWait, allZones} {
-		bo.PutUint32(b[2*ssSize+4*i:], uint32(v))
+	put(zAbortLocal, r.Local)
+	put(zAbortRemote, r.Remote)
+	for _, f := range []struct{ off, v int32 }{{zAbortStart, tcpsSynSent}, {zAbortEnd, tcpsTimeWait}, {zAbortZoneID, zone}} {
+		bo.PutUint32(b[f.off:], uint32(f.v))
 	}
 	return b, nil
+}
+
+// zoneID is the caller's zone, as getzoneid() returns it: the pr_zoneid
+// of its own psinfo (x/sys/unix has no getzoneid).
+func (b *Backend) zoneID() (int32, error) {
+	ps, err := b.Psinfo(os.Getpid())
+	if err != nil {
+		return 0, fmt.Errorf("reading this process's zone id: %w", err)
+	}
+	return ps.ZoneID, nil
 }
 
 // errShutdown is what Shutdown says on Solaris.

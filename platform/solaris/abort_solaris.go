@@ -26,7 +26,11 @@ func (c *Closer) Abort(s *core.Socket) error {
 	if err != nil {
 		return err
 	}
-	req, err := abortConnReq(r, hostOrder())
+	zone, err := c.B.zoneID()
+	if err != nil {
+		return err
+	}
+	req, err := abortConnReq(r, hostOrder(), zone)
 	if err != nil {
 		return err
 	}

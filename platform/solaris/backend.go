@@ -30,6 +30,8 @@ type Backend struct {
 	replay bool
 	// Host describes where the bytes come from (a capture's host.json).
 	Host HostInfo
+	// notes collects what DecodeMIB could not decode, for Notes.
+	notes []string
 }
 
 // NewBackend builds a backend from a source of MIB replies and a /proc
@@ -44,7 +46,29 @@ func (b *Backend) MIB() (*MIB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return DecodeMIB(groups, b.order)
+	m, err := DecodeMIB(groups, b.order)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range m.Notes {
+		if !containsString(b.notes, n) {
+			b.notes = append(b.notes, n)
+		}
+	}
+	return m, nil
+}
+
+// Notes implements core.Noter: what the MIB reply held that gosof could
+// not decode, once each.
+func (b *Backend) Notes() []string { return b.notes }
+
+func containsString(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // Sockets lists TCP and UDP sockets, IPv4 and IPv6, in every state. The
@@ -60,28 +84,26 @@ func (b *Backend) Sockets(*core.Filter) ([]core.Socket, error) {
 // ownerHint says how to see descriptors the fdinfo scan could not read.
 const ownerHint = "run as root: /proc/<pid>/fdinfo is readable only by the process owner"
 
-// AttachOwners fills Owners, best source first: the pids of an
-// EXPER_XPORT_PROC_INFO row (the holders now; the descriptor is not
-// told; none listed means none); else the descriptors whose fdinfo PR_SOCKETNAME/PR_PEERSOCKNAME
-// match the row; else the row's CreationProcess, marked Creator, which
-// may not hold the socket any more.
+// AttachOwners fills Owners, best source first: the descriptors whose
+// fdinfo inode (and socket type and family, or for a TLI endpoint the
+// device's major) match the row's EXPER_SOCK_INFO entry, as netstat -u
+// finds them; on a kernel that sends those entries, a row without one
+// has no socket vnode (TIME_WAIT, closing) and so no holder. Without
+// entries, the descriptors whose PR_SOCKETNAME/PR_PEERSOCKNAME match the
+// row. Last, the row's CreationProcess, marked Creator, which may not
+// hold the socket any more.
 func (b *Backend) AttachOwners(socks []core.Socket, _ []int) (core.Unseen, error) {
 	var unseen core.Unseen
-	var idx map[matchKey][]fdRef
+	var idx *fdIndex
 	for i := range socks {
 		s := &socks[i]
 		k, ok := s.Key.(Key)
 		if !ok {
 			continue
 		}
-		if k.Row.ProcInfo {
-			// The kernel's own list of holders is authoritative: an empty
-			// one (cpi_contents 0: exited process, kernel socket, TIME_WAIT)
-			// means nobody holds it, and the creator must not be blamed.
-			for _, pid := range k.Row.PIDs {
-				s.Owners = append(s.Owners, core.Owner{PID: pid, FD: -1})
-			}
-			continue
+		r := &k.Row
+		if r.Info == nil && k.SockInfo {
+			continue // no socket vnode: nobody holds it, and the creator must not be blamed
 		}
 		if idx == nil {
 			var err error
@@ -90,14 +112,17 @@ func (b *Backend) AttachOwners(socks []core.Socket, _ []int) (core.Unseen, error
 				return unseen, err
 			}
 		}
-		if refs := lookupFdinfo(idx, &k.Row); len(refs) > 0 {
-			for _, r := range refs {
-				s.Owners = append(s.Owners, core.Owner{PID: r.pid, FD: r.fd})
-			}
-			continue
+		var refs []fdRef
+		if r.Info != nil {
+			refs = idx.holders(r)
+		} else {
+			refs = idx.named(r)
 		}
-		if k.Row.HasCreation && k.Row.CreationProcess > 0 {
-			s.Owners = append(s.Owners, core.Owner{PID: int(k.Row.CreationProcess), FD: -1, Creator: true})
+		for _, ref := range refs {
+			s.Owners = append(s.Owners, core.Owner{PID: ref.pid, FD: ref.fd})
+		}
+		if len(refs) == 0 && r.HasCreation && r.CreationProcess > 0 {
+			s.Owners = append(s.Owners, core.Owner{PID: int(r.CreationProcess), FD: -1, Creator: true})
 		}
 	}
 	return unseen, nil
@@ -118,23 +143,60 @@ func norm(ap netip.AddrPort) netip.AddrPort {
 	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 }
 
-// fdRef is one socket descriptor found in the fdinfo scan: who holds it,
-// by which descriptor, and the socket's inode (pr_ino).
+// fdRef is one descriptor found in the fdinfo scan: who holds it, by
+// which descriptor, and what the inode join compares.
 type fdRef struct {
 	pid, fd int
 	ino     uint64
+	char    bool   // S_IFCHR: maybe a TLI endpoint
+	rmajor  uint32 // pr_rmajor
+	family  uint16 // PR_SOCKETNAME's family; 0 when none
+	proto   core.Proto
+	hasType bool // PR_SOCKOPT_TYPE was present (proto is from it)
 }
 
-// lookupFdinfo finds the descriptors whose names match row r.
-func lookupFdinfo(idx map[matchKey][]fdRef, r *Row) []fdRef {
+// fdIndex is every readable socket and character-device descriptor, by
+// name and by inode.
+type fdIndex struct {
+	byName map[matchKey][]fdRef
+	byIno  map[uint64][]fdRef
+}
+
+// named finds the sockets whose names match row r.
+func (x *fdIndex) named(r *Row) []fdRef {
 	remote := r.Remote
 	if r.Proto == core.UDP && r.MIBState != 3 {
 		remote = netip.AddrPort{}
 	}
 	k := matchKey{r.Proto, norm(r.Local), norm(remote)}
-	refs := idx[k]
+	var out []fdRef
+	out = append(out, x.byName[k]...)
 	k.proto = ""
-	return append(slices.Clip(refs), idx[k]...)
+	return append(out, x.byName[k]...)
+}
+
+// holders finds the descriptors of row r's EXPER_SOCK_INFO entry: a TLI
+// endpoint (MIB2_SOCKINFO_STREAM) is a character device with its inode
+// and the device's major; a socket has its inode, its SO_TYPE and a
+// family the table can hold (an IPv4 table also lists AF_INET6 sockets:
+// dual-stack twins and v4-mapped connections).
+func (x *fdIndex) holders(r *Row) []fdRef {
+	var out []fdRef
+	for _, ref := range x.byIno[r.Info.Inode] {
+		if r.Info.Stream() {
+			if ref.char && ref.rmajor == r.Info.Major() {
+				out = append(out, ref)
+			}
+			continue
+		}
+		if ref.char || ref.hasType && ref.proto != r.Proto {
+			continue
+		}
+		if ref.family == afInet6 || ref.family == afInet && r.Family == core.Inet {
+			out = append(out, ref)
+		}
+	}
+	return out
 }
 
 // Solaris socket types (sys/socket.h): not Linux's numbers.
@@ -143,11 +205,11 @@ const (
 	solSockStream = 2
 )
 
-// scanFdinfo reads every process's socket descriptors and indexes them by
-// name. Processes that exit meanwhile are skipped; those whose fdinfo we
-// may not read are counted.
-func (b *Backend) scanFdinfo() (map[matchKey][]fdRef, core.Unseen, error) {
-	idx := map[matchKey][]fdRef{}
+// scanFdinfo reads every process's socket and character-device
+// descriptors and indexes them. Processes that exit meanwhile are
+// skipped; those whose fdinfo we may not read are counted.
+func (b *Backend) scanFdinfo() (*fdIndex, core.Unseen, error) {
+	idx := &fdIndex{byName: map[matchKey][]fdRef{}, byIno: map[uint64][]fdRef{}}
 	var unseen core.Unseen
 	pids, err := b.PIDs()
 	if errors.Is(err, fs.ErrNotExist) {
@@ -176,12 +238,32 @@ func (b *Backend) scanFdinfo() (map[matchKey][]fdRef, core.Unseen, error) {
 				}
 				continue // gone, or a file we cannot parse: not a socket we can match
 			}
-			if k, ok := fdinfoKey(d); ok {
-				idx[k] = append(idx[k], fdRef{pid, fd, d.Ino})
+			ref := fdRef{pid: pid, fd: fd, ino: d.Ino, char: d.IsChar(), rmajor: d.Rmajor, family: d.SockFamily}
+			k, named := fdinfoKey(d)
+			if d.IsSocket() && d.HasSockType {
+				ref.hasType, ref.proto = true, sockProto(d.SockType)
+			}
+			if named {
+				idx.byName[k] = append(idx.byName[k], ref)
+			}
+			if d.IsSocket() || d.IsChar() {
+				idx.byIno[d.Ino] = append(idx.byIno[d.Ino], ref)
 			}
 		}
 	}
 	return idx, unseen, nil
+}
+
+// sockProto is the protocol of a Solaris SO_TYPE in the MIB's tables;
+// "" for the others.
+func sockProto(t int32) core.Proto {
+	switch t {
+	case solSockStream:
+		return core.TCP
+	case solSockDgram:
+		return core.UDP
+	}
+	return ""
 }
 
 // fdinfoKey is what a socket descriptor's fdinfo says of the connection
@@ -196,12 +278,8 @@ func fdinfoKey(d *Fdinfo) (matchKey, bool) {
 		k.remote = norm(d.PeerSockName)
 	}
 	if d.HasSockType {
-		switch d.SockType {
-		case solSockStream:
-			k.proto = core.TCP
-		case solSockDgram:
-			k.proto = core.UDP
-		default:
+		k.proto = sockProto(d.SockType)
+		if k.proto == "" {
 			return matchKey{}, false
 		}
 	}

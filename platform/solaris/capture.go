@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/gosof/gosof/core"
 )
 
 // HostInfo is DIR/host.json of a capture: what the capturing host was, and
@@ -18,6 +22,13 @@ type HostInfo struct {
 	Release   string `json:"release"` // uname -r / -v, e.g. "5.11 omnios-r151050"
 	Arch      string `json:"arch"`    // amd64, sparcv9
 	ByteOrder string `json:"byteorder"`
+	// Rows are the row sizes the kernel reported (tcp, tcp6, udp,
+	// udp6), for a human reading the capture: the decoder takes them
+	// from the MIB bytes.
+	Rows map[string]int `json:"rows,omitempty"`
+	// Unreadable counts the processes whose fdinfo the capture could not
+	// read (not root): their sockets have no owners on replay.
+	Unreadable int `json:"unreadable_processes,omitempty"`
 }
 
 // ParseHostInfo reads host.json.
@@ -70,12 +81,16 @@ func WriteCapture(w io.Writer, groups []Group, bo binary.ByteOrder) error {
 }
 
 // writeCapture writes what 'gosof debug capture' saves: one MIB reply as
-// the kernel sent it, host.json, and byte-for-byte copies of the /proc
-// files that matter: every socket descriptor's fdinfo, and the psinfo of
-// the processes that hold one or that the MIB names (PROC_INFO holders,
-// creators). The MIB is written before it is decoded: a reply gosof
-// cannot parse is exactly what the capture is for.
-func (b *Backend) writeCapture(dir string, host HostInfo) error {
+// the kernel sent it (every level and name, EXPER_SOCK_INFO included),
+// host.json with the row sizes, and byte-for-byte copies of the /proc
+// files the owner join reads: the fdinfo of every socket and TLI
+// endpoint (a character device on a transport device, or whose inode and
+// major an EXPER_SOCK_INFO entry names) of every process it can read,
+// and the psinfo of those processes and of the rows' creators. The MIB
+// is written before it is decoded: a reply gosof cannot parse is exactly
+// what the capture is for.
+// Processes it could not read are counted in host.json and said on warn.
+func (b *Backend) writeCapture(dir string, host HostInfo, warn io.Writer) error {
 	groups, err := b.mib()
 	if err != nil {
 		return err
@@ -90,24 +105,18 @@ func (b *Backend) writeCapture(dir string, host HostInfo) error {
 	if err := os.WriteFile(filepath.Join(dir, "mib2"), mib.Bytes(), 0o644); err != nil {
 		return err
 	}
-	host.ByteOrder = orderName(b.order)
-	hj, err := json.MarshalIndent(host, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "host.json"), append(hj, '\n'), 0o644); err != nil {
-		return err
-	}
 	want := map[int]bool{}
+	streams := map[[2]uint64]bool{} // {inode, major} of TLI endpoints
 	m, decodeErr := DecodeMIB(groups, b.order)
 	if decodeErr == nil {
+		host.Rows = m.Sizes
 		for _, rows := range [][]Row{m.TCP, m.TCP6, m.UDP, m.UDP6} {
 			for _, r := range rows {
-				for _, pid := range r.PIDs {
-					want[pid] = true
-				}
 				if r.CreationProcess > 0 {
 					want[int(r.CreationProcess)] = true
+				}
+				if r.Info != nil && r.Info.Stream() {
+					streams[[2]uint64{r.Info.Inode, uint64(r.Info.Major())}] = true
 				}
 			}
 		}
@@ -118,14 +127,22 @@ func (b *Backend) writeCapture(dir string, host HostInfo) error {
 	}
 	for _, pid := range pids {
 		p := strconv.Itoa(pid)
-		fds, _ := b.FDs(pid) // unreadable or gone: nothing to copy
+		fds, err := b.FDs(pid)
+		if errors.Is(err, fs.ErrPermission) {
+			host.Unreadable++
+		}
 		for _, fd := range fds {
 			raw, err := b.readProc(p, "fdinfo", strconv.Itoa(fd))
+			if errors.Is(err, core.ErrPermission) {
+				host.Unreadable++
+				break
+			}
 			if err != nil {
 				continue
 			}
-			// Keep sockets, and anything we cannot even parse.
-			if d, err := ParseFdinfo(raw, b.order); err == nil && !d.IsSocket() {
+			// Keep sockets, TLI endpoints, and anything we cannot even parse.
+			if d, err := ParseFdinfo(raw, b.order); err == nil && !d.IsSocket() &&
+				!d.IsTLI() && !(d.IsChar() && streams[[2]uint64{d.Ino, uint64(d.Rmajor)}]) {
 				continue
 			}
 			if err := writeFile(filepath.Join(dir, "proc", p, "fdinfo", strconv.Itoa(fd)), raw); err != nil {
@@ -142,8 +159,19 @@ func (b *Backend) writeCapture(dir string, host HostInfo) error {
 			}
 		}
 	}
+	host.ByteOrder = orderName(b.order)
+	hj, err := json.MarshalIndent(host, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "host.json"), append(hj, '\n'), 0o644); err != nil {
+		return err
+	}
 	if decodeErr != nil {
 		return fmt.Errorf("captured to %s, but gosof cannot decode this MIB reply (please send the capture): %w", dir, decodeErr)
+	}
+	if host.Unreadable > 0 {
+		fmt.Fprintf(warn, "gosof: %d processes could not be read, so their sockets will have no owners on replay: %s\n", host.Unreadable, ownerHint)
 	}
 	return nil
 }

@@ -5,11 +5,12 @@ package solaris
 import (
 	"errors"
 	"fmt"
+	"io"
 	"runtime"
 )
 
 // Capture reads a live Solaris/illumos kernel, so elsewhere it can only
 // say so (a capture replays on any OS).
-func Capture(dir string) error {
+func Capture(dir string, _ io.Writer) error {
 	return fmt.Errorf("debug capture reads a Solaris/illumos kernel; this is %s: %w", runtime.GOOS, errors.ErrUnsupported)
 }

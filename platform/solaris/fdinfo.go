@@ -3,6 +3,7 @@ package solaris
 import (
 	"encoding/binary"
 	"net/netip"
+	"strings"
 )
 
 // Fdinfo is /proc/<pid>/fdinfo/<fd> (prfdinfo_t, sys/procfs.h; illumos
@@ -12,6 +13,7 @@ type Fdinfo struct {
 	FD       int
 	Mode     uint32 // st_mode; S_IFSOCK sockets are 0xc000
 	Ino      uint64
+	Rmajor   uint32 // pr_rmajor: the device's major (a TLI endpoint's /dev/tcp...)
 	PeerPID  int32
 	PeerName string
 
@@ -33,15 +35,16 @@ type Fdinfo struct {
 	Unknown                []uint32 // item types gosof does not decode
 }
 
-// prfdinfo_t offsets; the layout is the same on every ISA (uint64 fields
-// are 8-aligned in it).
+// prfdinfo_t offsets (zlayout.go); the layout is the same on every ISA
+// (uint64 fields are 8-aligned in it).
 const (
-	fdFD       = 0
-	fdMode     = 4
-	fdIno      = 8
-	fdPeerPID  = 76
-	fdPeerName = 180 // char pr_peername[PRFNSZ]
-	fdMisc     = 196 // pr_misc[]: offsetof, not sizeof (200)
+	fdFD       = zFdFD
+	fdMode     = zFdMode
+	fdIno      = zFdIno
+	fdRmajor   = zFdRmajor
+	fdPeerPID  = zFdPeerPID
+	fdPeerName = zFdPeerName // char pr_peername[PRFNSZ]
+	fdMisc     = zFdMisc     // pr_misc[]: offsetof, not sizeof (zFdSize)
 )
 
 // Misc item types (enum PR_MISC_TYPES).
@@ -58,7 +61,7 @@ const (
 	prSockType     = 9
 	prCongestion   = 11
 	prSockFilters  = 14
-	miscHeader     = 8 // pr_misc_header_t {uint pr_misc_size; uint pr_misc_type}
+	miscHeader     = zMiscHeader // pr_misc_header_t {uint pr_misc_size; uint pr_misc_type}
 )
 
 // Solaris address families (sys/socket_impl.h): not Linux's numbers.
@@ -74,6 +77,33 @@ const (
 // IsSocket reports whether the descriptor is a socket.
 func (d *Fdinfo) IsSocket() bool { return d.Mode&sIFMT == sIFSOCK }
 
+// IsChar reports a character device: a TLI/XTI endpoint (/dev/tcp,
+// /dev/udp...) is one.
+func (d *Fdinfo) IsChar() bool { return d.Mode&sIFMT == sIFCHR }
+
+// tliDevices are the transport devices netstat -u looks for behind a
+// character-device descriptor: the last component of its path, after
+// the ':' of a /devices minor name or the '/' of a /dev link.
+var tliDevices = map[string]bool{"tcp": true, "tcp6": true, "udp": true, "udp6": true}
+
+// IsTLI reports a descriptor open on a TCP or UDP transport device, as
+// netstat recognises one; the inode join does not need it (inode and
+// major decide), but a capture keeps these.
+func (d *Fdinfo) IsTLI() bool {
+	if !d.IsChar() {
+		return false
+	}
+	p := d.Path
+	if i := strings.LastIndexByte(p, ':'); i >= 0 {
+		p = p[i+1:]
+	} else if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		p = p[i+1:]
+	} else {
+		return false
+	}
+	return tliDevices[p]
+}
+
 // ParseFdinfo decodes an fdinfo file, walking the misc items to the
 // terminator (an item of size 0). There is no total length: a list that
 // runs off the end of b is truncated and an error, as is an item whose
@@ -87,6 +117,7 @@ func ParseFdinfo(b []byte, bo binary.ByteOrder) (*Fdinfo, error) {
 		FD:       int(f.i32(fdFD)),
 		Mode:     f.u32(fdMode),
 		Ino:      f.u64(fdIno),
+		Rmajor:   f.u32(fdRmajor),
 		PeerPID:  f.i32(fdPeerPID),
 		PeerName: cstring(f.raw(fdPeerName, 16)),
 	}

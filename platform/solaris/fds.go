@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 
 	"github.com/gosof/gosof/core"
@@ -107,7 +106,14 @@ func (d *Fdinfo) Options() *core.SockOptions {
 	known := false
 	if d.HasBoolOpts {
 		bit := func(m uint32) *bool { b := d.BoolOpts&m != 0; return &b }
-		o.ReuseAddr, o.ReusePort, o.KeepAlive = bit(prSoReuseAddr), bit(prSoReusePort), bit(prSoKeepAlive)
+		o.ReuseAddr, o.KeepAlive = bit(prSoReuseAddr), bit(prSoKeepAlive)
+		// The kernel sets PR_SO_REUSEPORT only where it was built with
+		// SO_REUSEPORT (prsubr.c; illumos-gate was not, some
+		// distributions are): a clear bit may mean "cannot say", so only
+		// a set one is reported.
+		if d.BoolOpts&prSoReusePort != 0 {
+			o.ReusePort = bit(prSoReusePort)
+		}
 		known = true
 	}
 	if d.HasLinger {
@@ -165,7 +171,7 @@ func (b *Backend) procErr(pid int, err error) error {
 		_, serr := os.Stat(dir)
 		switch {
 		case serr == nil && b.replay:
-			return fmt.Errorf("the capture has no fdinfo for process %d ('gosof debug capture' keeps socket descriptors only): %w",
+			return fmt.Errorf("the capture has no fdinfo for process %d ('gosof debug capture' keeps sockets and TLI endpoints only): %w",
 				pid, errors.ErrUnsupported)
 		case serr == nil:
 			return fmt.Errorf("%s has no fdinfo: this release predates /proc/<pid>/fdinfo (illumos 2020, Solaris 11.4): %w",
@@ -254,33 +260,35 @@ func (l FDs) FDs(pid int) ([]core.FD, error) {
 }
 
 // Sockets implements core.SocketSource for GatherFDs, which joins a
-// descriptor with its socket by inode: the MIB rows have none, so each
-// row gets the pr_ino of the descriptors whose PR_SOCKETNAME and
-// PR_PEERSOCKNAME match it (one copy per distinct inode). This reads
-// every process's fdinfo once; a row no readable descriptor names keeps
-// inode 0.
+// descriptor with its socket by inode. A row with an EXPER_SOCK_INFO
+// entry has its inode already (sie_inode = pr_ino); the others get the
+// pr_ino of the descriptors whose PR_SOCKETNAME and PR_PEERSOCKNAME match
+// them (one copy per distinct inode), which reads every process's fdinfo
+// once; a row no readable descriptor names keeps inode 0.
 func (l FDs) Sockets(f *core.Filter) ([]core.Socket, error) {
 	socks, err := l.B.Sockets(f)
 	if err != nil {
 		return nil, err
 	}
-	idx, _, err := l.B.scanFdinfo()
-	if err != nil {
-		return nil, err
-	}
+	var idx *fdIndex
 	out := make([]core.Socket, 0, len(socks))
 	for _, s := range socks {
 		k, ok := s.Key.(Key)
-		if !ok {
+		if !ok || s.Inode != 0 || k.SockInfo {
 			out = append(out, s)
 			continue
 		}
-		var seen []uint64
-		for _, r := range lookupFdinfo(idx, &k.Row) {
-			if r.ino == 0 || slices.Contains(seen, r.ino) {
+		if idx == nil {
+			if idx, _, err = l.B.scanFdinfo(); err != nil {
+				return nil, err
+			}
+		}
+		seen := map[uint64]bool{}
+		for _, r := range idx.named(&k.Row) {
+			if r.ino == 0 || seen[r.ino] {
 				continue
 			}
-			seen = append(seen, r.ino)
+			seen[r.ino] = true
 			c := s
 			c.Inode = r.ino
 			out = append(out, c)

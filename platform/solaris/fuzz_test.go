@@ -26,10 +26,10 @@ func checkErr(t *testing.T, err error) {
 }
 
 func FuzzMIB(f *testing.F) {
-	for _, p := range []string{"illumos-amd64/mib2", "solaris11-fdinfo/mib2", "solaris10-legacy/mib2", "bad/procinfo-bad-total", "bad/mib2-odd-stride"} {
+	for _, p := range []string{"illumos-amd64/mib2", "illumos-pre2019/mib2", "unknown-size/mib2", "solaris11-fdinfo/mib2", "solaris10-legacy/mib2", "bad/mib2-odd-stride"} {
 		f.Add(readFixture(f, p), false)
 	}
-	f.Add(readFixture(f, "sparc/mib2"), true)
+	f.Add(readFixture(f, "illumos-sparc/mib2"), true)
 	f.Fuzz(func(t *testing.T, b []byte, big bool) {
 		bo := orders(big)
 		g, err := ParseCapture(b, bo)
@@ -57,8 +57,8 @@ func FuzzCtl(f *testing.F) {
 }
 
 func FuzzPsinfo(f *testing.F) {
-	f.Add(readFixture(f, "illumos-amd64/proc/500/psinfo"), false)
-	f.Add(readFixture(f, "sparc/proc/500/psinfo"), true)
+	f.Add(readFixture(f, "illumos-amd64/proc/666/psinfo"), false)
+	f.Add(readFixture(f, "illumos-sparc/proc/666/psinfo"), true)
 	f.Fuzz(func(t *testing.T, b []byte, big bool) {
 		_, err := ParsePsinfo(b, orders(big))
 		checkErr(t, err)
@@ -67,7 +67,7 @@ func FuzzPsinfo(f *testing.F) {
 
 func FuzzFdinfo(f *testing.F) {
 	for _, p := range []string{"solaris11-fdinfo/proc/1200/fdinfo/5", "solaris11-fdinfo/proc/1300/fdinfo/7",
-		"solaris11-fdinfo/proc/1200/fdinfo/8", "solaris11-fdinfo/proc/1400/fdinfo/3", "bad/fdinfo-overrun"} {
+		"solaris11-fdinfo/proc/1200/fdinfo/8", "solaris11-fdinfo/proc/1400/fdinfo/3", "illumos-amd64/proc/400/fdinfo/5", "bad/fdinfo-overrun"} {
 		f.Add(readFixture(f, p), false)
 	}
 	f.Fuzz(func(t *testing.T, b []byte, big bool) {

@@ -2,6 +2,7 @@ package solaris
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"syscall"
@@ -79,8 +80,9 @@ func NewSignaller(b *Backend) *Signaller {
 	}}
 }
 
-// Capture writes a capture of this host to dir (see writeCapture).
-func Capture(dir string) error {
+// Capture writes a capture of this host to dir (see writeCapture);
+// what it could not read is said on warn.
+func Capture(dir string, warn io.Writer) error {
 	b, err := OpenLive()
 	if err != nil {
 		return err
@@ -97,5 +99,5 @@ func Capture(dir string) error {
 			return fmt.Errorf("capture: %s exists and is not empty", dir)
 		}
 	}
-	return b.writeCapture(dir, host)
+	return b.writeCapture(dir, host, warn)
 }

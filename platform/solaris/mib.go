@@ -2,7 +2,9 @@ package solaris
 
 import (
 	"encoding/binary"
+	"fmt"
 	"net/netip"
+	"strings"
 
 	"github.com/gosof/gosof/core"
 )
@@ -10,16 +12,54 @@ import (
 // MIB is the connection tables of one MIB reply.
 type MIB struct {
 	TCP, TCP6, UDP, UDP6 []Row
-	// ProcInfo is set when the kernel sent EXPER_XPORT_PROC_INFO tables
-	// (illumos since 2016): the rows then carry their holders' pids.
-	ProcInfo bool
+	// SockInfo is set when the kernel sent EXPER_SOCK_INFO tables
+	// (illumos since late 2019): a row without an entry then has no
+	// socket vnode, so no process holds it.
+	SockInfo bool
+	// Sizes are the row sizes the kernel reported, by table
+	// ("tcp", "tcp6", "udp", "udp6").
+	Sizes map[string]int
+	// Notes say once what could not be decoded and what was done
+	// instead; the command prints them on stderr.
+	Notes []string
+	// badInfo holds the levels whose EXPER_SOCK_INFO table was not
+	// used: their rows fall back to fdinfo names.
+	badInfo map[uint32]bool
 }
 
-// DecodeMIB picks the TCP and UDP tables out of a MIB reply. Row sizes are
-// taken from the kernel (tcpConnTableSize, tcp6ConnTableSize, udpEntrySize,
-// udp6EntrySize), never from our idea of the structs. Where a table has an
-// EXPER_XPORT_PROC_INFO twin, the twin's rows are used: the kernel fills
-// both in the same walk, entry for entry, and the twin also has the pids.
+// captureHint is how a user sends what gosof could not decode.
+const captureHint = "please send a capture: gosof debug capture DIR (as root), then a tar of DIR"
+
+// SockInfo is one mib2_socketInfoEntry_t (inet/mib2.h): the vnode behind
+// a connection-table row, which /proc/<pid>/fdinfo names by inode.
+type SockInfo struct {
+	ConnIdx uint64 // the row's index in the tables of its level
+	Inode   uint64 // va_nodeid of the socket's (or stream's) vnode
+	Flags   uint64 // MIB2_SOCKINFO_STREAM, MIB2_SOCKINFO_IPV6
+	Dev     uint64 // va_rdev: a 64-bit kernel dev_t
+}
+
+// Stream reports a TLI/XTI endpoint: a STREAMS character device
+// (/dev/tcp, /dev/udp...), not a socket.
+func (s *SockInfo) Stream() bool { return s.Flags&zSockInfoStream != 0 }
+
+// IPv6 reports an IPv6 socket in an IPv4 table: the IPv4 view of a
+// dual-stack socket, whose own row is in the IPv6 table.
+func (s *SockInfo) IPv6() bool { return s.Flags&zSockInfoIPv6 != 0 }
+
+// Major is the device's major number as the kernel's getmajor() splits
+// a dev_t: every kernel that sends EXPER_SOCK_INFO is 64-bit (illumos
+// has had no 32-bit kernel since 2018), with NBITSMINOR64 = 32 minor
+// bits, and fdinfo's pr_rmajor is getmajor(va_rdev) of the same kernel.
+// (A 32-bit program's major() would split at 18 bits, which is wrong
+// for these 64-bit values: netstat is built 64-bit.)
+func (s *SockInfo) Major() uint32 { return uint32(s.Dev >> 32) }
+
+// DecodeMIB picks the TCP and UDP tables and their EXPER_SOCK_INFO
+// tables out of a MIB reply. Row sizes are taken from the kernel
+// (tcpConnTableSize, tcp6ConnTableSize, udpEntrySize, udp6EntrySize) and
+// say which layout the rows have; a size gosof does not know still
+// gives every row from the fields that never move, with a note.
 func DecodeMIB(groups []Group, bo binary.ByteOrder) (*MIB, error) {
 	var tcpSize, tcp6Size, udpSize, udp6Size int
 	var haveTCPStats, haveUDPStats bool
@@ -27,105 +67,161 @@ func DecodeMIB(groups []Group, bo binary.ByteOrder) (*MIB, error) {
 		f := fields{g.Data, bo}
 		switch {
 		case g.Level == levelTCP && g.Name == nameStats:
-			// mib2_tcp_t: tcpConnTableSize @48, tcp6ConnTableSize @208.
-			if !f.has(48, 4) {
+			if !f.has(zTCPConnTableSize, 4) {
 				return nil, parseErr("MIB2_TCP: %d bytes, too short for tcpConnTableSize", len(g.Data))
 			}
 			haveTCPStats = true
-			tcpSize = int(f.i32(48))
-			if f.has(208, 4) {
-				tcp6Size = int(f.i32(208))
+			tcpSize = int(f.i32(zTCPConnTableSize))
+			if f.has(zTCP6ConnTableSize, 4) {
+				tcp6Size = int(f.i32(zTCP6ConnTableSize))
 			}
 		case g.Level == levelUDP && g.Name == nameStats:
-			// mib2_udp_t: udpEntrySize @12, udp6EntrySize @16.
-			if !f.has(16, 4) {
+			if !f.has(zUDP6EntrySize, 4) {
 				return nil, parseErr("MIB2_UDP: %d bytes, too short for udpEntrySize", len(g.Data))
 			}
 			haveUDPStats = true
-			udpSize, udp6Size = int(f.i32(12)), int(f.i32(16))
+			udpSize, udp6Size = int(f.i32(zUDPEntrySize)), int(f.i32(zUDP6EntrySize))
 		}
 	}
-	type source struct {
+	m := &MIB{Sizes: map[string]int{}, badInfo: map[uint32]bool{}}
+	if haveTCPStats {
+		m.Sizes["tcp"], m.Sizes["tcp6"] = tcpSize, tcp6Size
+	}
+	if haveUDPStats {
+		m.Sizes["udp"], m.Sizes["udp6"] = udpSize, udp6Size
+	}
+	sources := []struct {
 		level, name uint32
-		stride      *int
+		key         string
+		stride      int
 		have        bool
 		t           table
 		dst         *[]Row
-		what        string
+	}{
+		{levelTCP, nameTCPConn, "tcp", tcpSize, haveTCPStats, tcp4Table, &m.TCP},
+		{levelTCP6, nameTCP6Conn, "tcp6", tcp6Size, haveTCPStats, tcp6Table, &m.TCP6},
+		{levelUDP, nameUDPEntry, "udp", udpSize, haveUDPStats, udp4Table, &m.UDP},
+		{levelUDP6, nameUDP6Entry, "udp6", udp6Size, haveUDPStats, udp6Table, &m.UDP6},
 	}
-	m := &MIB{}
-	sources := []source{
-		{levelTCP, nameTCPConn, &tcpSize, haveTCPStats, tcp4Table, &m.TCP, "MIB2_TCP_CONN"},
-		{levelTCP6, nameTCP6Conn, &tcp6Size, haveTCPStats, tcp6Table, &m.TCP6, "MIB2_TCP6_CONN"},
-		{levelUDP, nameUDPEntry, &udpSize, haveUDPStats, udp4Table, &m.UDP, "MIB2_UDP_ENTRY"},
-		{levelUDP6, nameUDP6Entry, &udp6Size, haveUDPStats, udp6Table, &m.UDP6, "MIB2_UDP6_ENTRY"},
-	}
+	var unknown []string
 	for _, s := range sources {
-		var conn, proc *Group
-		for i := range groups {
-			g := &groups[i]
-			if g.Level == s.level && g.Name == s.name {
-				conn = g
-			}
-			if g.Level == s.level && g.Name == nameProcInfo {
-				proc = g
-			}
-		}
-		if (conn == nil || len(conn.Data) == 0) && (proc == nil || len(proc.Data) == 0) {
-			continue
-		}
-		if !s.have {
-			return nil, parseErr("%s: table without the group that gives its row size", s.what)
-		}
+		// netstat counts a level's rows across every table of that level
+		// and name, in order: sie_connidx indexes that sequence.
 		var rows []Row
-		var err error
-		if proc != nil && len(proc.Data) > 0 {
-			m.ProcInfo = true
-			rows, err = parseProcInfo(proc.Data, *s.stride, s.t, bo, s.what+" EXPER_XPORT_PROC_INFO")
-		} else {
-			rows, err = parseTable(conn.Data, *s.stride, s.t, bo, s.what)
+		seen, known := false, true
+		for _, g := range groups {
+			if g.Level != s.level || g.Name != s.name || len(g.Data) == 0 {
+				continue
+			}
+			if !s.have {
+				return nil, parseErr("%s: table without the group that gives its row size", s.t.what)
+			}
+			r, k, err := parseTable(g.Data, s.stride, s.t, bo)
+			if err != nil {
+				return nil, err
+			}
+			rows = append(rows, r...)
+			seen, known = true, known && k
 		}
-		if err != nil {
-			return nil, err
+		if seen && !known {
+			unknown = append(unknown, fmt.Sprintf("%s %d", s.t.what, s.stride))
+		}
+		if err := m.attachSockInfo(groups, s.level, rows, bo); err != nil {
+			m.Notes = append(m.Notes, err.Error())
+			m.badInfo[s.level] = true
 		}
 		*s.dst = rows
 	}
+	if len(unknown) > 0 {
+		m.Notes = append(m.Notes, fmt.Sprintf("row sizes not recognised (%s bytes, %s byte order): sockets are listed from the fields every layout shares; "+
+			"their queues (shown as 0) and creators are unknown; %s", strings.Join(unknown, ", "), orderName(bo), captureHint))
+	}
 	return m, nil
+}
+
+// attachSockInfo gives each row of one level its EXPER_SOCK_INFO entry.
+// A table that does not validate as mib2_socketInfoEntry_t (a whole
+// number of 32-byte entries whose sie_connidx name rows of that level,
+// each once) is not used, and the error says so: name 106 on a system
+// whose format is not known (Oracle Solaris 11.4) must not fail the
+// listing, nor attach owners by guesswork.
+func (m *MIB) attachSockInfo(groups []Group, level uint32, rows []Row, bo binary.ByteOrder) error {
+	var entries []SockInfo
+	for _, g := range groups {
+		if g.Level != level || g.Name != nameSockInfo {
+			continue
+		}
+		if len(g.Data)%zSIESize != 0 {
+			return fmt.Errorf("EXPER_SOCK_INFO (level %d name %d): %d bytes is not a whole number of %d-byte entries: not used, owners are matched by address instead; %s",
+				level, nameSockInfo, len(g.Data), zSIESize, captureHint)
+		}
+		for off := 0; off < len(g.Data); off += zSIESize {
+			f := fields{g.Data[off : off+zSIESize], bo}
+			entries = append(entries, SockInfo{
+				ConnIdx: f.u64(zSIEConnIdx), Inode: f.u64(zSIEInode),
+				Flags: f.u64(zSIEFlags), Dev: f.u64(zSIEDev),
+			})
+		}
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	taken := make([]bool, len(rows))
+	for _, e := range entries {
+		if e.ConnIdx >= uint64(len(rows)) || taken[e.ConnIdx] {
+			return fmt.Errorf("EXPER_SOCK_INFO (level %d name %d): entry for row %d of %d does not fit the connection table: not used, owners are matched by address instead; %s",
+				level, nameSockInfo, e.ConnIdx, len(rows), captureHint)
+		}
+		taken[e.ConnIdx] = true
+	}
+	for i := range entries {
+		e := entries[i]
+		rows[e.ConnIdx].Info = &e
+	}
+	m.SockInfo = true
+	return nil
 }
 
 // Key is what gosof keeps in core.Socket.Key for a Solaris socket: the
 // row it came from, so owners and the closer can find it again.
 type Key struct {
 	Row Row
+	// SockInfo is set when the kernel sent EXPER_SOCK_INFO: a row
+	// without Info then has no holder.
+	SockInfo bool
 }
 
 // Sockets turns the rows into sockets. An IPv6 socket bound to :: without
 // IPV6_V6ONLY, in a state up to LISTEN, is also reported in the IPv4 table
 // as 0.0.0.0 (tcp_snmp_get, udp_snmp_get): it is printed once, as the
-// inet6 :: socket. The two rows are the same socket when they share the
-// port, the creation pid and the creation time; legacy rows have no
-// creation fields, so there both rows are kept.
+// inet6 :: socket. The IPv4 row is that twin when its EXPER_SOCK_INFO
+// entry carries MIB2_SOCKINFO_IPV6 and an IPv6 row has the same inode;
+// without entries (older kernels), when both share the port, the creation
+// pid and the creation time; legacy rows have neither, so there both rows
+// are kept.
 func (m *MIB) Sockets() ([]core.Socket, error) {
-	var out []core.Socket
-	add := func(rows []Row, dual []Row) error {
-		for i := range rows {
-			r := &rows[i]
-			if dual != nil && isV6Twin(r, dual) {
+	out := make([]core.Socket, 0, len(m.TCP)+len(m.TCP6)+len(m.UDP)+len(m.UDP6))
+	for _, t := range []struct {
+		rows, dual []Row
+		level      uint32
+	}{
+		{m.TCP, m.TCP6, levelTCP}, {m.TCP6, nil, levelTCP6}, {m.UDP, m.UDP6, levelUDP}, {m.UDP6, nil, levelUDP6},
+	} {
+		// Entries at any level say the kernel sends them, so a level
+		// without a table had no socket vnodes to report; a level whose
+		// table was not used says nothing.
+		sockInfo := m.SockInfo && !m.badInfo[t.level]
+		for i := range t.rows {
+			r := &t.rows[i]
+			if t.dual != nil && isV6Twin(r, t.dual) {
 				continue
 			}
 			s, err := r.socket()
 			if err != nil {
-				return err
+				return nil, err
 			}
+			s.Key = Key{Row: *r, SockInfo: sockInfo}
 			out = append(out, s)
-		}
-		return nil
-	}
-	for _, t := range []struct{ rows, dual []Row }{
-		{m.TCP, m.TCP6}, {m.TCP6, nil}, {m.UDP, m.UDP6}, {m.UDP6, nil},
-	} {
-		if err := add(t.rows, t.dual); err != nil {
-			return nil, err
 		}
 	}
 	return out, nil
@@ -135,7 +231,21 @@ var v6Any = netip.IPv6Unspecified()
 
 // isV6Twin reports whether IPv4 row r is the IPv4 view of an IPv6 row in v6.
 func isV6Twin(r *Row, v6 []Row) bool {
-	if !r.HasCreation || r.CreationTime == 0 || !r.Local.Addr().IsUnspecified() || r.Remote.Port() != 0 {
+	if !r.Local.Addr().IsUnspecified() || r.Remote.Port() != 0 {
+		return false
+	}
+	if r.Info != nil {
+		if !r.Info.IPv6() {
+			return false
+		}
+		for i := range v6 {
+			if o := v6[i].Info; o != nil && o.Inode == r.Info.Inode && v6[i].Local.Port() == r.Local.Port() {
+				return true
+			}
+		}
+		return false // flagged, but its IPv6 row is missing: keep it rather than lose a socket
+	}
+	if !r.HasCreation || r.CreationTime == 0 {
 		return false
 	}
 	for i := range v6 {
@@ -154,8 +264,10 @@ func (r *Row) socket() (core.Socket, error) {
 		Proto:  r.Proto,
 		Family: r.Family,
 		Local:  core.Endpoint{Addr: r.Local.Addr(), Port: r.Local.Port()},
-		UID:    -1, // the MIB does not say; no socket inodes either
-		Key:    Key{Row: *r},
+		UID:    -1, // the MIB does not say
+	}
+	if r.Info != nil {
+		s.Inode = r.Info.Inode // what the holder's fdinfo shows as pr_ino
 	}
 	connected := !(r.Remote.Addr().IsUnspecified() && r.Remote.Port() == 0)
 	switch r.Proto {

@@ -37,3 +37,8 @@ func (Prober) HasIPv6() bool { return bindprobe.HasIPv6() == nil }
 func (Prober) Bind(addr netip.Addr, port uint16, reuseAddr bool) error {
 	return bindprobe.Bind(addr, port, reuseAddr)
 }
+
+// BindUDP implements core.DatagramBinder.
+func (Prober) BindUDP(addr netip.Addr, port uint16, reuseAddr bool) error {
+	return bindprobe.BindUDP(addr, port, reuseAddr)
+}

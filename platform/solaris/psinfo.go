@@ -19,20 +19,20 @@ type Psinfo struct {
 	ZoneID int32
 }
 
-// psinfo_t offsets (LP64).
+// psinfo_t offsets (LP64, zlayout.go).
 const (
-	psNLWP    = 4
-	psPID     = 8
-	psPPID    = 12
-	psUID     = 24
-	psEUID    = 28
-	psStart   = 88 // timestruc_t {int64 tv_sec; int64 tv_nsec}
-	psFname   = 136
+	psNLWP    = zPsNLWP
+	psPID     = zPsPID
+	psPPID    = zPsPPID
+	psUID     = zPsUID
+	psEUID    = zPsEUID
+	psStart   = zPsStart // timestruc_t {int64 tv_sec; int64 tv_nsec}
+	psFname   = zPsFname
 	psFnameSz = 16 // PRFNSZ
-	psArgs    = 152
+	psArgs    = zPsArgs
 	psArgsSz  = 80 // PRARGSZ
-	psZoneID  = 276
-	// psMinSize is where gosof's fields end; the whole struct is 416
+	psZoneID  = zPsZoneID
+	// psMinSize is where gosof's fields end; the whole struct is zPsSize
 	// bytes on LP64, but a shorter, older one that holds them is fine.
 	psMinSize = psZoneID + 4
 )

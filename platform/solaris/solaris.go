@@ -1,6 +1,7 @@
 // Package solaris is gosof's Solaris and illumos backend: the connection
 // table from MIB2 over STREAMS (what netstat reads), owners from the
-// EXPER_XPORT_PROC_INFO tables, /proc/<pid>/fdinfo or the rows' creation
+// EXPER_SOCK_INFO tables joined with /proc/<pid>/fdinfo by inode (as
+// netstat -u does), else fdinfo's socket names, else the rows' creation
 // pid, process details from /proc/<pid>/psinfo, and TCP_IOC_ABORT_CONN to
 // drop a connection.
 //
@@ -17,21 +18,20 @@ import (
 	"github.com/gosof/gosof/core"
 )
 
-// MIB2 levels and table names (inet/mib2.h).
+// MIB2 levels and table names (inet/mib2.h, compiled into zlayout.go).
 const (
-	levelIP   = 260  // MIB2_IP: IPPROTO_MAX+4, the level every release answers
-	levelTCP  = 262  // MIB2_TCP
-	levelUDP  = 263  // MIB2_UDP
-	levelTCP6 = 270  // MIB2_TCP6
-	levelUDP6 = 271  // MIB2_UDP6
-	levelExp  = 1024 // EXPER
+	levelIP   = zLevelIP   // MIB2_IP: IPPROTO_MAX+4, the level every release answers
+	levelTCP  = zLevelTCP  // MIB2_TCP
+	levelUDP  = zLevelUDP  // MIB2_UDP
+	levelTCP6 = zLevelTCP6 // MIB2_TCP6
+	levelUDP6 = zLevelUDP6 // MIB2_UDP6
 
-	nameStats     = 0   // the fixed mib2_tcp_t / mib2_udp_t group
-	nameTCPConn   = 13  // MIB2_TCP_CONN
-	nameTCP6Conn  = 14  // MIB2_TCP6_CONN
-	nameUDPEntry  = 5   // MIB2_UDP_ENTRY
-	nameUDP6Entry = 6   // MIB2_UDP6_ENTRY
-	nameProcInfo  = 106 // EXPER_XPORT_PROC_INFO (illumos since 2016)
+	nameStats     = 0              // the fixed mib2_tcp_t / mib2_udp_t group
+	nameTCPConn   = zNameTCPConn   // MIB2_TCP_CONN
+	nameTCP6Conn  = zNameTCP6Conn  // MIB2_TCP6_CONN
+	nameUDPEntry  = zNameUDPEntry  // MIB2_UDP_ENTRY
+	nameUDP6Entry = zNameUDP6Entry // MIB2_UDP6_ENTRY
+	nameSockInfo  = zExperSockInfo // EXPER_SOCK_INFO (illumos since October 2019)
 )
 
 // parseErr wraps core.ErrParse with what was being read.

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/diagnose"
+	"github.com/gosof/gosof/core/release"
+)
+
+// outgoingFlag lets kill and close act on outgoing connections that
+// matched only by their source port (see core.SplitOutgoing).
+func outgoingFlag(verb string) cli.Flag {
+	return &cli.BoolFlag{Name: "outgoing", Usage: "also " + verb + " outgoing connections whose source port is PORT (spared by default: they do not hold the port, they only connect from it)"}
+}
+
+// terseUnseen is who -t's answer when matched sockets have holders it
+// could not see: a script doing `kill $(gosof who -t P)` must not take an
+// empty list for "nothing holds P". With no PID printed it is an error
+// (exit 2); with some, a warning that the list may be incomplete.
+func terseUnseen(w io.Writer, res *core.Result) error {
+	unknown, pids := 0, 0
+	for i := range res.Sockets {
+		s := &res.Sockets[i]
+		if core.UnknownHolder(s, res.Unseen) {
+			unknown++
+		}
+		pids += len(s.Owners)
+	}
+	if unknown == 0 {
+		return nil
+	}
+	if pids == 0 {
+		return fmt.Errorf("%d matched socket(s) show no process because their holders could not be seen (above): no PID printed", unknown)
+	}
+	fmt.Fprintf(w, "gosof: %d matched socket(s) show no process because their holders could not be seen; the PIDs above may be incomplete\n", unknown)
+	return nil
+}
+
+// markBoundListeners asks the kernel whether each listener close shut down
+// still holds its port: a bind of its address with SO_REUSEADDR (what a
+// new server sets), never listening, closed at once, in the listener's
+// namespace. EADDRINUSE means the shut-down socket is bound still.
+func markBoundListeners(b *backend, r *release.CloseReport) {
+	if b.prober == nil {
+		return
+	}
+	for _, i := range r.ShutListeners() {
+		s := &r.Outcomes[i].Socket
+		p := b.prober(s.NetNS)
+		if p == nil {
+			continue
+		}
+		addr := s.Local.Addr
+		if s.Family == core.Inet {
+			addr = addr.Unmap()
+		}
+		if err := p.Bind(addr, s.Local.Port, true); errors.Is(err, diagnose.ErrAddrInUse) {
+			r.MarkBound(i)
+		}
+	}
+}

@@ -1,0 +1,146 @@
+package core
+
+// An outgoing connection is not a holder of its local port. A client's
+// kernel-chosen (or self-bound) source port is whatever was free when it
+// connected; `gosof kill 44140` must not kill a browser whose source port
+// happens to be 44140. The rule (docs/kill-close.md):
+//
+// A connected TCP, UDP, UDP-Lite or SCTP socket that matched PORT by its
+// local port only (not also by its remote port under --side remote/any) is
+// outgoing when its namespace has no server socket on that local port and
+// protocol: no LISTEN socket, no unconnected (UNCONN) datagram socket, and
+// no bound TCP socket that is not connected (CLOSE). Orphans (TIME_WAIT,
+// and sockets no process holds) are never counted as outgoing: nothing
+// tells them from what a dead server left behind. kill and close spare
+// outgoing connections unless --outgoing includes them; who lists them, and
+// why labels them.
+
+// ServesPort reports whether s waits for peers on its local port, or holds
+// it bound without a peer.
+func ServesPort(s *Socket) bool {
+	switch s.Proto {
+	case TCP, SCTP:
+		return s.State == Listen || (s.State == Close && s.Remote == nil)
+	case UDP, UDPLite:
+		return s.State == Unconn || s.Remote == nil
+	}
+	return false
+}
+
+// OutgoingCandidate reports whether s could be an outgoing connection
+// picked up by its source port: a connected inet socket of a protocol with
+// ports, matched by f on its local port and not also on its remote port.
+func OutgoingCandidate(s *Socket, f *Filter) bool {
+	switch s.Proto {
+	case TCP, SCTP, UDP, UDPLite:
+	default:
+		return false
+	}
+	if s.Family != Inet && s.Family != Inet6 || s.Remote == nil || s.Remote.Port == 0 || ServesPort(s) {
+		return false
+	}
+	// An orphan (no process, no file: TIME_WAIT, a closed FIN_WAIT2) may
+	// as well be what a dead server left; it protects no process either way.
+	if s.State == TimeWait || (!s.HasOwners() && s.Inode == 0) {
+		return false
+	}
+	if f.Side == SideRemote || len(f.Ports) == 0 {
+		return false
+	}
+	local, remote := false, false
+	for _, r := range f.Ports {
+		local = local || r.Contains(s.Local.Port)
+		remote = remote || r.Contains(s.Remote.Port)
+	}
+	return local && !(f.Side == SideAny && remote)
+}
+
+type servedKey struct {
+	netns uint64
+	proto Proto
+	port  uint16
+}
+
+// ServedPorts is the set of (namespace, protocol, port) that have a server
+// socket (ServesPort).
+type ServedPorts map[servedKey]bool
+
+// Add records s if it serves its port.
+func (m ServedPorts) Add(s *Socket) {
+	if ServesPort(s) {
+		m[servedKey{s.NetNS, s.Proto, s.Local.Port}] = true
+	}
+}
+
+// Has reports whether s's local port has a server socket in its namespace.
+func (m ServedPorts) Has(s *Socket) bool { return m[servedKey{s.NetNS, s.Proto, s.Local.Port}] }
+
+// ServerLister lists the server sockets (LISTEN, UNCONN, bound but not
+// connected) on ports, in every namespace the command reads, owners or not.
+type ServerLister func(ports []PortRange) ([]Socket, error)
+
+// ServerFilter is the filter a ServerLister resolves: the ports on the
+// local side, every protocol with ports, only the states a server socket
+// can be in.
+func ServerFilter(ports []PortRange) *Filter {
+	return &Filter{Ports: ports, Side: SideLocal, States: []State{Listen, Unconn, Close},
+		Protos: []Proto{TCP, UDP, UDPLite, SCTP}}
+}
+
+// SplitOutgoing takes the outgoing connections out of res.Sockets (see the
+// rule above) and returns them. The sockets already resolved usually settle
+// it; when one could be outgoing and its port's servers were filtered out
+// (--state established), servers is asked for them once.
+func SplitOutgoing(res *Result, f *Filter, servers ServerLister) ([]Socket, error) {
+	served := map[servedKey]bool{}
+	var cand []int
+	for i := range res.Sockets {
+		s := &res.Sockets[i]
+		if ServesPort(s) {
+			served[servedKey{s.NetNS, s.Proto, s.Local.Port}] = true
+		} else if OutgoingCandidate(s, f) {
+			cand = append(cand, i)
+		}
+	}
+	var ask []PortRange
+	for _, i := range cand {
+		s := &res.Sockets[i]
+		if !served[servedKey{s.NetNS, s.Proto, s.Local.Port}] {
+			ask = append(ask, PortRange{Lo: s.Local.Port, Hi: s.Local.Port})
+		}
+	}
+	if len(ask) == 0 {
+		return nil, nil
+	}
+	if servers != nil {
+		more, err := servers(ask)
+		if err != nil {
+			return nil, err
+		}
+		for i := range more {
+			if s := &more[i]; ServesPort(s) {
+				served[servedKey{s.NetNS, s.Proto, s.Local.Port}] = true
+			}
+		}
+	}
+	isOut := map[int]bool{}
+	var out []Socket
+	for _, i := range cand {
+		s := &res.Sockets[i]
+		if !served[servedKey{s.NetNS, s.Proto, s.Local.Port}] {
+			isOut[i] = true
+			out = append(out, *s)
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	kept := make([]Socket, 0, len(res.Sockets)-len(out))
+	for i := range res.Sockets {
+		if !isOut[i] {
+			kept = append(kept, res.Sockets[i])
+		}
+	}
+	res.Sockets = kept
+	return out, nil
+}

@@ -1,0 +1,87 @@
+package linux
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gosof/gosof/core"
+)
+
+// hiddenPID reports whether pid runs although fs has no /proc entry for it:
+// /proc is mounted with hidepid=invisible (2) and the process belongs to
+// another user. pidfd_open and kill(pid, 0) look the process up in gosof's
+// PID namespace without consulting /proc; neither sends anything. Only for
+// the host's real /proc: a test's fake tree has nothing to do with this
+// host's processes.
+func hiddenPID(fs FS, pid int) bool {
+	if fs.Proc != "/proc" || pid <= 0 {
+		return false
+	}
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err == nil {
+		unix.Close(fd)
+		return true
+	}
+	if err == unix.ENOSYS {
+		err = unix.Kill(pid, 0) // signal 0: the existence and permission check only
+		return err == nil || err == unix.EPERM
+	}
+	return false
+}
+
+// missingProcess says why fs has no entry for pid.
+func missingProcess(fs FS, pid int) string {
+	if hiddenPID(fs, pid) {
+		return fmt.Sprintf("process %d runs, but %s hides it from this user (hidepid); %s", pid, fs.Proc, hiddenHint)
+	}
+	return "no such process"
+}
+
+// hiddenHint is what lets a user see the processes hidepid hides.
+const hiddenHint = "run as root, or with CAP_SYS_PTRACE, or as a member of the mount's gid= group, to see it"
+
+// hiddenErr is the error for a process hidepid hides: a permission
+// problem, not a process that exited.
+func hiddenErr(fs FS, pid int) error {
+	return fmt.Errorf("process %d runs, but %s hides it from this user (hidepid): %w", pid, fs.Proc, core.ErrPermission)
+}
+
+// Capability bits (linux/capability.h).
+const (
+	capDacReadSearch = 2
+	capSysPtrace     = 19
+)
+
+// selfCapEff is gosof's effective capability set; ok false if unreadable.
+func selfCapEff(fs FS) (uint64, bool) {
+	b, err := readFile(fs.Path("self", "status"))
+	if err != nil {
+		return 0, false
+	}
+	c, err := parseCapEff(b)
+	return c, err == nil
+}
+
+// seesAll reports whether gosof has what reading any process's
+// descriptors takes, and what hidepid=invisible lets through:
+// CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH.
+func seesAll(fs FS) bool {
+	c, ok := selfCapEff(fs)
+	return ok && c&(1<<capSysPtrace) != 0 && c&(1<<capDacReadSearch) != 0
+}
+
+// deniedHint says what would let gosof see the processes it was denied,
+// from what it runs as: a plain user needs root or the two capabilities;
+// root without them needs them back; root with them was refused by
+// something else (the holder is in a parent user namespace, or an LSM).
+func deniedHint(fs FS) string {
+	c, ok := selfCapEff(fs)
+	switch {
+	case unix.Geteuid() != 0 || !ok:
+		return unseenHint
+	case c&(1<<capSysPtrace) == 0 || c&(1<<capDacReadSearch) == 0:
+		return "gosof runs as root without CAP_SYS_PTRACE or CAP_DAC_READ_SEARCH; run it with both (not under a reduced capability set, e.g. setpriv or capsh --drop) to see them"
+	}
+	return "they have capabilities gosof lacks or sit in a parent user namespace (or an LSM such as Yama refuses ptrace access); run gosof with the full capability set of the host's root to see them"
+}
