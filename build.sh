@@ -74,9 +74,11 @@ LDFLAGS="-s -w -buildid= -X main.version=$VERSION -X main.commit=$COMMIT -X main
 export GOAMD64=v1 GO386=sse2 GOARM64=v8.0 GOPPC64=power8 GORISCV64=rva20u64 GOMIPS64=hardfloat
 export CGO_ENABLED=0 GOFLAGS=
 
-# gobuild GOOS GOARCH GOARM OUT: one binary for one target.
+# gobuild GOOS GOARCH GOARM OUT: one binary for one target. The tag leaves
+# out urfave/cli's man-page and markdown renderer (gosof has its own man
+# page), whose packages every run initialised: ~0.4 ms of a 3.5 ms start.
 gobuild() {
-	GOOS=$1 GOARCH=$2 GOARM=$3 go build -trimpath -ldflags "$LDFLAGS" -o "$4" ./cmd/gosof
+	GOOS=$1 GOARCH=$2 GOARM=$3 go build -trimpath -tags urfave_cli_no_docs -ldflags "$LDFLAGS" -o "$4" ./cmd/gosof
 }
 
 # checkstatic FILE: a Linux binary must have no ELF interpreter (PT_INTERP) and

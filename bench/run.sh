@@ -1,16 +1,18 @@
 #!/bin/sh
 # Builds gosof, the workload, the floor and the runner into a temporary
-# directory, then times every command at 10k, 100k and 400k descriptors and
-# prints markdown tables. Run as root on an otherwise idle host:
+# directory, then times every command in each world (by default the host
+# sizes 10k, 100k and 400k descriptors) and prints markdown tables. Run as
+# root on an otherwise idle host:
 #
-#   bench/run.sh                 # all three sizes, about 10 minutes
-#   bench/run.sh -sizes 100k     # one size
+#   bench/run.sh                 # the three host sizes, about 10 minutes
+#   bench/run.sh -worlds all     # every world, about 15 minutes
+#   bench/run.sh -worlds timewait,close   # some worlds
 #   bench/run.sh -runs 11        # more runs (any runner flag)
 set -eu
 cd "$(dirname "$0")/.."
 bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT INT TERM
-go build -trimpath -o "$bin/gosof" ./cmd/gosof
+CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs -o "$bin/gosof" ./cmd/gosof # as build.sh builds it: static
 go build -o "$bin/workload" ./bench/workload
 go build -o "$bin/runner" ./bench/runner
 gcc -O2 -Wall -o "$bin/floor" bench/floor/floor.c

@@ -52,13 +52,6 @@ type CommandLiner interface {
 	CommandLine(pid int) (string, error)
 }
 
-// ProcessDescriber is implemented by FDListers that read a process's
-// details themselves (Linux: through prometheus/procfs, off the hot scan);
-// GatherFDs then asks them instead of the OwnerSource.
-type ProcessDescriber interface {
-	Process(pid int) (*Process, error)
-}
-
 // ProcFDs is one process's descriptors, or why they could not be listed.
 type ProcFDs struct {
 	PID     int
@@ -78,11 +71,7 @@ func GatherFDs(l FDLister, src SocketSource, owners OwnerSource, opts OptionRead
 	var byInode map[uint64]*Socket
 	for _, pid := range pids {
 		pf := ProcFDs{PID: pid}
-		describe := owners.Process
-		if d, ok := l.(ProcessDescriber); ok {
-			describe = d.Process
-		}
-		p, err := describe(pid)
+		p, err := owners.Process(pid)
 		if err != nil && !errors.Is(err, ErrPermission) {
 			pf.Err = err
 			out = append(out, pf)

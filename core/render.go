@@ -25,6 +25,15 @@ type TableOptions struct {
 // a socket no process holds gets one row with "-" for the process columns.
 // Text from other processes is escaped.
 func WriteTable(w io.Writer, socks []Socket, opt TableOptions) error {
+	if err := writeTableFast(w, socks, opt); err != errTableFallback {
+		return err
+	}
+	return writeTableTab(w, socks, opt)
+}
+
+// writeTableTab is WriteTable through text/tabwriter: what the table is
+// defined as, used when a cell holds a tab or a line break.
+func writeTableTab(w io.Writer, socks []Socket, opt TableOptions) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	if !opt.NoHeader {
 		if opt.NetNS {
@@ -295,6 +304,12 @@ func ptr[T any](v T) *T { return &v }
 // sits in memory twice; the bytes are those EncodeJSON would write for the
 // whole array.
 func WriteJSON(w io.Writer, socks []Socket) error {
+	return writeJSONFast(w, socks)
+}
+
+// writeJSONMarshal is WriteJSON through encoding/json, which defines its
+// bytes: the tests hold writeJSONFast to it.
+func writeJSONMarshal(w io.Writer, socks []Socket) error {
 	if len(socks) == 0 {
 		_, err := io.WriteString(w, "[]\n")
 		return err

@@ -3,7 +3,10 @@ package core
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -110,14 +113,52 @@ type SocketCloser interface {
 type Sources []SocketSource
 
 // Sockets implements SocketSource: the sockets of every source, in order.
+// The sources are read concurrently (a few at a time): one namespace's
+// dump waits on the kernel walking its tables, and one after another
+// made `who -A` at 20 namespaces 1.25× `who`. The error is the one the
+// first failing source returned, as reading them in turn would have.
 func (ss Sources) Sockets(f *Filter) ([]Socket, error) {
-	var all []Socket
-	for _, s := range ss {
-		socks, err := s.Sockets(f)
-		if err != nil {
-			return nil, err
+	if len(ss) == 1 {
+		return ss[0].Sockets(f)
+	}
+	type got struct {
+		socks []Socket
+		err   error
+	}
+	res := make([]got, len(ss))
+	workers := runtime.GOMAXPROCS(0)
+	if workers < 2 {
+		workers = 2
+	}
+	if workers > len(ss) {
+		workers = len(ss)
+	}
+	var next int64 = -1
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(atomic.AddInt64(&next, 1))
+				if i >= len(ss) {
+					return
+				}
+				res[i].socks, res[i].err = ss[i].Sockets(f)
+			}
+		}()
+	}
+	wg.Wait()
+	n := 0
+	for _, r := range res {
+		if r.err != nil {
+			return nil, r.err
 		}
-		all = append(all, socks...)
+		n += len(r.socks)
+	}
+	all := make([]Socket, 0, n)
+	for _, r := range res {
+		all = append(all, r.socks...)
 	}
 	return all, nil
 }

@@ -1,17 +1,25 @@
 //go:build linux
 
-// Command runner times gosof against ss, lsof, fuser and netstat on a host
-// filled by bench/workload, at several sizes, and prints markdown tables.
+// Command runner times gosof against ss, lsof, fuser and netstat in the
+// worlds of bench/workload and prints markdown tables.
 //
-// For each size it starts the workload, waits until it is ready, and runs
+// A world is one or more workloads kept running while it is measured (the
+// host-scale worlds: 10k, 100k, 400k descriptors; the TIME_WAIT-heavy
+// server; the unix-heavy desktop; 20 network namespaces; one process with
+// 10,000 descriptors), or a workload made afresh for every single run of a
+// command that destroys it (mass close of CLOSE_WAIT sockets). For each
+// world the runner starts its workloads, waits until they are ready, runs
 // every command once to warm up (its output's line count goes in the
-// table, so a command that found nothing shows), then -runs times more:
-// the table gives the median wall time, the ratio to the ss command that
-// answers the same question, and the peak RSS of the child (getrusage
-// ru_maxrss). A command whose warm-up takes longer than -slow gets only
-// -slow-runs timed runs (lsof at 400k descriptors takes many seconds).
-// The workload is stopped before the next size, and when the runner is
-// interrupted; it also dies with the runner (PR_SET_PDEATHSIG).
+// table, so a command that found nothing shows), then -runs times more in
+// rounds, each command once per round, so that load from elsewhere falls on
+// all of them alike. The table gives the median wall time, the ratio to the
+// command that answers the same question, the median CPU time and the peak
+// RSS of the child (getrusage ru_maxrss). A command whose warm-up takes
+// longer than -slow gets only -slow-runs timed runs. Workloads are stopped
+// (by closing their stdin) before the next world, and when the runner is
+// interrupted; they also die with the runner (PR_SET_PDEATHSIG). Network
+// namespaces are named gosof-bench-* (-netns-prefix), made before the world and deleted
+// after it.
 package main
 
 import (
@@ -24,37 +32,43 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
-	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 )
 
-// size is one workload: procs holders with fds descriptors each, and conns
-// loopback TCP connections (2 sockets each).
-type size struct {
-	name              string
-	procs, fds, conns int
-}
-
-var sizes = []size{
-	{"10k", 50, 180, 500},
-	{"100k", 500, 190, 5000},
-	{"400k", 1000, 380, 20000},
-}
-
-// command is one timed command; ref names the ss row it is compared with.
+// command is one timed command. argv may contain {port}, {xport} and
+// {pid}, replaced by the world's workload ports and the pid of its big
+// holder. ref is the id of the command it is compared with ("" for none).
 type command struct {
+	id   string
 	name string
 	argv []string
 	ref  string
 }
 
-const (
-	refPort = "ss-port" // who holds PORT
-	refAll  = "ss-all"  // every socket with its owners
-)
+// world is one shape of host.
+type world struct {
+	name string
+	what string
+	// workloads are started before the world is measured and stopped
+	// after it; fresh is started before every single run and stopped
+	// after it (for commands that destroy what they measure).
+	workloads [][]string
+	fresh     []string
+	netns     int // network namespaces gosof-bench-0..N-1 to make first
+	port      int // {port}
+	xport     int // {xport}
+	cmds      []command
+	// floor: also say how `gosof who PORT` compares with the floor
+	// divided by the cores.
+	floor bool
+	// within: every run must end within this long after the workload was
+	// ready (TIME_WAIT sockets expire after 60 s).
+	within time.Duration
+}
 
 type result struct {
 	cmd    command
@@ -70,77 +84,311 @@ type result struct {
 // measured to statFile.
 var launch, statFile string
 
+var (
+	gosof, floor, workload string
+	nsPrefix               string
+	baseline               string
+	sigs                   = make(chan os.Signal, 1)
+)
+
+func host(name string, procs, fds, conns, port int) world {
+	p := strconv.Itoa(port)
+	return world{
+		name: name, port: port, floor: true,
+		what: fmt.Sprintf("%d holders of %d descriptors, %d loopback TCP connections to one listener", procs, fds, conns),
+		workloads: [][]string{{"-procs", strconv.Itoa(procs), "-fds", strconv.Itoa(fds),
+			"-conns", strconv.Itoa(conns), "-port", p}},
+		cmds: []command{
+			{"who", "`gosof who PORT`", []string{"{gosof}", "who", "{port}"}, "ssport"},
+			{"whot", "`gosof who -t PORT`", []string{"{gosof}", "who", "-t", "{port}"}, "ssport"},
+			{"ssport", "`ss -Htanp 'sport = :PORT'`", []string{"ss", "-Htanp", "sport = :{port}"}, "ssport"},
+			{"lsoft", "`lsof -nP -t -iTCP:PORT`", []string{"lsof", "-nP", "-t", "-iTCP:{port}"}, "ssport"},
+			{"fuser", "`fuser PORT/tcp`", []string{"fuser", "{port}/tcp"}, "ssport"},
+			{"floor", "floor: readlinkat every fd, 1 thread", []string{"{floor}"}, "ssport"},
+			{"ls", "`gosof ls`", []string{"{gosof}", "ls"}, "ssall"},
+			{"lsjsonti", "`gosof ls --json --proto tcp,udp`", []string{"{gosof}", "ls", "--json", "--proto", "tcp,udp"}, "ssall"},
+			{"ssall", "`ss -tuanp`", []string{"ss", "-tuanp"}, "ssall"},
+			{"lsofi", "`lsof -nP -i`", []string{"lsof", "-nP", "-i"}, "ssall"},
+			{"netstat", "`netstat -tanp`", []string{"netstat", "-tanp"}, "ssall"},
+		},
+	}
+}
+
+func worlds() []world {
+	ws := []world{
+		host("10k", 50, 180, 500, 46123),
+		host("100k", 500, 190, 5000, 46123),
+		host("400k", 1000, 380, 20000, 46123),
+		{
+			name: "100k-unix", port: 46123,
+			what:      "500 holders of 200 descriptors, a third of them unix socketpair ends; 5,000 loopback TCP connections",
+			workloads: [][]string{{"-procs", "500", "-fds", "200", "-conns", "5000", "-port", "46123", "-unix", "34"}},
+			cmds: []command{
+				{"lsjson", "`gosof ls --json`", []string{"{gosof}", "ls", "--json"}, "ssanp"},
+				{"ls", "`gosof ls`", []string{"{gosof}", "ls"}, "ssanp"},
+				{"ssanp", "`ss -anp`", []string{"ss", "-anp"}, "ssanp"},
+				{"netstat", "`netstat -anp`", []string{"netstat", "-anp"}, "ssanp"},
+			},
+		},
+		{
+			name: "unix", port: 46124,
+			what:      "20,000 unix sockets (socketpair ends) in 40 processes",
+			workloads: [][]string{{"-procs", "40", "-fds", "500", "-conns", "0", "-port", "46124", "-unix", "100"}},
+			cmds: []command{
+				{"lsjson", "`gosof ls --json`", []string{"{gosof}", "ls", "--json"}, "ssanp"},
+				{"ls", "`gosof ls`", []string{"{gosof}", "ls"}, "ssanp"},
+				{"ssanp", "`ss -anp`", []string{"ss", "-anp"}, "ssanp"},
+				{"lsofu", "`lsof -nP -U`", []string{"lsof", "-nP", "-U"}, "ssanp"},
+				{"netstat", "`netstat -anp`", []string{"netstat", "-anp"}, "ssanp"},
+			},
+		},
+		{
+			name: "netns", port: 46123, netns: 20,
+			what: "the 100k world, and 20 network namespaces with a listener on PORT and 250 connections to it each",
+			workloads: [][]string{{"-procs", "500", "-fds", "190", "-conns", "5000", "-port", "46123",
+				"-xport", "46123", "-netns", "{netns}", "-netns-conns", "250"}},
+			cmds: []command{
+				{"whoA", "`gosof who -A PORT`", []string{"{gosof}", "who", "-A", "{port}"}, "who"},
+				{"who", "`gosof who PORT`", []string{"{gosof}", "who", "{port}"}, "who"},
+				{"ssport", "`ss -Htanp 'sport = :PORT'`", []string{"ss", "-Htanp", "sport = :{port}"}, "who"},
+			},
+		},
+		{
+			name: "bigfd", port: 46125,
+			what:      "one process with 10,000 descriptors (and a second, small one)",
+			workloads: [][]string{{"-procs", "2", "-fds", "100", "-big", "10000", "-conns", "10", "-port", "46125"}},
+			cmds: []command{
+				{"fds", "`gosof fds PID`", []string{"{gosof}", "fds", "{pid}"}, "lsofp"},
+				{"lsofp", "`lsof -nP -p PID`", []string{"lsof", "-nP", "-p", "{pid}"}, "lsofp"},
+				{"who", "`gosof who PORT`", []string{"{gosof}", "who", "{port}"}, "ssport"},
+				{"ssport", "`ss -Htanp 'sport = :PORT'`", []string{"ss", "-Htanp", "sport = :{port}"}, "ssport"},
+				{"floor", "floor: readlinkat every fd, 1 thread", []string{"{floor}"}, "ssport"},
+			},
+			floor: true,
+		},
+	}
+	for _, bg := range []struct {
+		name string
+		wl   [][]string
+		what string
+	}{
+		{"close", nil, "5,000 CLOSE_WAIT sockets on one port, made afresh for every run"},
+		{"close-100k", [][]string{{"-procs", "500", "-fds", "190", "-conns", "5000", "-port", "46123"}},
+			"the 100k world, and 5,000 CLOSE_WAIT sockets on another port, made afresh for every run"},
+	} {
+		ws = append(ws, world{
+			name: bg.name, port: 46123, xport: 46002, what: bg.what, workloads: bg.wl,
+			fresh: []string{"-procs", "0", "-closewait", "5000", "-xport", "46002"},
+			cmds: []command{
+				{"close", "`gosof close PORT --state close-wait --abort`",
+					[]string{"{gosof}", "close", "{xport}", "--state", "close-wait", "--abort"}, "ssK"},
+				{"ssK", "`ss -K state close-wait '( sport = :PORT )'`",
+					[]string{"ss", "-K", "state", "close-wait", "( sport = :{xport} )"}, "ssK"},
+			},
+		})
+	}
+	// Last: its TIME_WAIT sockets outlive it by up to 60 s and would swell
+	// the tables of any world after it.
+	ws = append(ws, world{
+		name: "timewait", port: 46001, xport: 46001, within: 55 * time.Second,
+		what:      "50,000 TIME_WAIT sockets on one port, beside its listener",
+		workloads: [][]string{{"-procs", "0", "-timewait", "50000", "-xport", "46001"}},
+		cmds: []command{
+			{"who", "`gosof who PORT`", []string{"{gosof}", "who", "{port}"}, "ssport"},
+			{"ssport", "`ss -Htanp 'sport = :PORT'`", []string{"ss", "-Htanp", "sport = :{port}"}, "ssport"},
+			{"lsjson", "`gosof ls --json`", []string{"{gosof}", "ls", "--json"}, "ssall"},
+			{"ls", "`gosof ls`", []string{"{gosof}", "ls"}, "ssall"},
+			{"ssall", "`ss -tuanp`", []string{"ss", "-tuanp"}, "ssall"},
+			{"netstat", "`netstat -tanp`", []string{"netstat", "-tanp"}, "ssall"},
+		},
+	})
+	return ws
+}
+
 func main() {
-	gosof := flag.String("gosof", "gosof", "gosof binary")
-	floor := flag.String("floor", "floor", "floor binary (bench/floor/floor.c)")
-	workload := flag.String("workload", "workload", "workload binary (bench/workload)")
+	flag.StringVar(&gosof, "gosof", "gosof", "gosof binary")
+	flag.StringVar(&floor, "floor", "floor", "floor binary (bench/floor/floor.c)")
+	flag.StringVar(&workload, "workload", "workload", "workload binary (bench/workload)")
 	flag.StringVar(&launch, "launch", "launch", "launch binary (bench/floor/launch.c)")
-	port := flag.Int("port", 47123, "loopback port the workload listens on")
+	flag.StringVar(&baseline, "baseline", "", "another gosof build, timed next to -gosof in every world (before and after a change)")
+	flag.StringVar(&nsPrefix, "netns-prefix", "gosof-bench-", "name prefix of the network namespaces the runner makes and deletes")
 	runs := flag.Int("runs", 7, "timed runs per command, after one warm-up")
 	slow := flag.Duration("slow", 2*time.Second, "a warm-up longer than this means -slow-runs runs")
 	slowRuns := flag.Int("slow-runs", 3, "timed runs of a slow command")
-	only := flag.String("sizes", "10k,100k,400k", "comma-separated sizes to run")
+	var names []string
+	for _, w := range worlds() {
+		names = append(names, w.name)
+	}
+	only := flag.String("worlds", "10k,100k,400k", "comma-separated worlds to run, of: "+strings.Join(names, ",")+" (or all)")
+	flag.String("sizes", "", "the same as -worlds (its old name)")
 	flag.Parse()
+	if f := flag.Lookup("sizes"); f.Value.String() != "" {
+		*only = f.Value.String()
+	}
+	want := map[string]bool{}
+	for _, n := range strings.Split(*only, ",") {
+		want[n] = true
+	}
 
 	runtime.LockOSThread() // Pdeathsig follows the thread that forked
 	tmp, err := os.MkdirTemp("", "gosof-runner")
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "runner: %v\n", err)
-		os.Exit(1)
+		fatal(err)
 	}
-	defer os.RemoveAll(tmp)
 	statFile = tmp + "/stat"
-	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 
-	p := strconv.Itoa(*port)
-	cmds := []command{
-		{"`gosof who PORT`", []string{*gosof, "who", p}, refPort},
-		{"`gosof who -t PORT`", []string{*gosof, "who", "-t", p}, refPort},
-		{"`ss -Htanp 'sport = :PORT'`", []string{"ss", "-Htanp", "sport = :" + p}, refPort},
-		{"`lsof -nP -t -iTCP:PORT`", []string{"lsof", "-nP", "-t", "-iTCP:" + p}, refPort},
-		{"`fuser PORT/tcp`", []string{"fuser", p + "/tcp"}, refPort},
-		{"floor: readlinkat every fd, 1 thread", []string{*floor}, refPort},
-		{"`gosof ls`", []string{*gosof, "ls"}, refAll},
-		{"`ss -tuanp`", []string{"ss", "-tuanp"}, refAll},
-		{"`lsof -nP -i`", []string{"lsof", "-nP", "-i"}, refAll},
-		{"`netstat -tanp`", []string{"netstat", "-tanp"}, refAll},
-	}
-	cmds = slices.DeleteFunc(cmds, func(c command) bool {
-		_, err := exec.LookPath(c.argv[0])
-		return err != nil
-	})
-
-	var ran []size
-	var counts []string
-	for _, sz := range sizes {
-		if !slices.Contains(strings.Split(*only, ","), sz.name) {
+	first := true
+	code := 0
+	for _, w := range worlds() {
+		if !want[w.name] && !want["all"] {
 			continue
 		}
-		wl, fds, err := startWorkload(*workload, sz, *port)
+		rs, info, err := runWorld(w, *runs, *slow, *slowRuns)
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "runner: %s: %v\n", sz.name, err)
-			os.RemoveAll(tmp)
-			os.Exit(1)
+			fmt.Fprintf(os.Stderr, "runner: %s: %v\n", w.name, err)
+			code = 1
+			if err == errInterrupted {
+				code = 130
+				break
+			}
+			continue
 		}
-		fmt.Fprintf(os.Stderr, "runner: %s: %s\n", sz.name, fds)
-		counts = append(counts, fds)
-		rs, ok := measure(cmds, *runs, *slow, *slowRuns, sigs)
-		if !ok {
-			wl.stop()
-			os.RemoveAll(tmp)
-			os.Exit(130)
-		}
-		for _, r := range rs {
-			fmt.Fprintf(os.Stderr, "runner: %s: %s: %v (%d runs)\n", sz.name, r.cmd.name, r.median, r.runs)
-		}
-		wl.stop()
-		if len(ran) == 0 {
+		if first {
 			header(os.Stdout)
+			first = false
 		}
-		ran = append(ran, sz)
-		report(os.Stdout, sz, counts[len(counts)-1], rs)
+		report(os.Stdout, w, info, rs)
 	}
+	os.RemoveAll(tmp)
+	os.Exit(code)
+}
+
+var errInterrupted = fmt.Errorf("interrupted")
+
+func fatal(err error) {
+	fmt.Fprintf(os.Stderr, "runner: %v\n", err)
+	os.Exit(1)
+}
+
+// runWorld sets w up, measures its commands and takes it down again.
+func runWorld(w world, runs int, slow time.Duration, slowRuns int) ([]result, string, error) {
+	var ns []string
+	for i := 0; i < w.netns; i++ {
+		ns = append(ns, nsPrefix+strconv.Itoa(i))
+	}
+	defer func() {
+		for _, n := range ns {
+			_ = exec.Command("ip", "netns", "del", n).Run()
+		}
+	}()
+	for _, n := range ns {
+		_ = exec.Command("ip", "netns", "del", n).Run() // left by an interrupted run
+		if out, err := exec.Command("ip", "netns", "add", n).CombinedOutput(); err != nil {
+			return nil, "", fmt.Errorf("ip netns add %s: %v: %s", n, err, out)
+		}
+		if out, err := exec.Command("ip", "-n", n, "link", "set", "lo", "up").CombinedOutput(); err != nil {
+			return nil, "", fmt.Errorf("ip -n %s link set lo up: %v: %s", n, err, out)
+		}
+	}
+	vars := map[string]string{
+		"{gosof}": gosof, "{floor}": floor, "{port}": strconv.Itoa(w.port), "{xport}": strconv.Itoa(w.xport),
+		"{netns}": strings.Join(ns, ","),
+	}
+	var wls []*workloadProc
+	defer func() {
+		for _, wl := range wls {
+			wl.stop()
+		}
+	}()
+	// A process in each namespace, as a container has: without one, a
+	// namespace has no /proc/PID/net for what sock_diag cannot dump.
+	for _, n := range ns {
+		wl, _, err := startCommand(append([]string{"ip", "netns", "exec", n, workload}, "-procs", "0"))
+		if err != nil {
+			return nil, "", err
+		}
+		wls = append(wls, wl)
+	}
+	var info []string
+	for _, args := range w.workloads {
+		wl, ready, err := startWorkload(subst(args, vars))
+		if err != nil {
+			return nil, "", err
+		}
+		wls = append(wls, wl)
+		info = append(info, ready)
+		vars["{pid}"] = field(ready, "big")
+	}
+	isGosof := map[string]bool{}
+	for _, c := range w.cmds {
+		isGosof[c.id] = c.argv[0] == "{gosof}"
+	}
+	cmds := make([]command, 0, len(w.cmds))
+	for _, c := range w.cmds {
+		c.argv = subst(c.argv, vars)
+		if _, err := exec.LookPath(c.argv[0]); err != nil {
+			continue
+		}
+		cmds = append(cmds, c)
+		if baseline != "" && isGosof[c.id] {
+			// the same command with the other build, next to it
+			b := c
+			b.id, b.name = c.id+"-base", c.name+" (baseline)"
+			b.argv = append([]string{baseline}, c.argv[1:]...)
+			if isGosof[c.ref] {
+				b.ref = c.ref + "-base"
+			}
+			cmds = append(cmds, b)
+		}
+	}
+	var setup func() (func(), error)
+	if w.fresh != nil {
+		args := subst(w.fresh, vars)
+		setup = func() (func(), error) {
+			wl, _, err := startWorkload(args)
+			if err != nil {
+				return nil, err
+			}
+			return wl.stop, nil
+		}
+		info = append(info, "fresh: "+strings.Join(args, " "))
+	}
+	start := time.Now()
+	fmt.Fprintf(os.Stderr, "runner: %s: %s\n", w.name, strings.Join(info, "; "))
+	rs, err := measure(cmds, runs, slow, slowRuns, setup)
+	if err != nil {
+		return nil, "", err
+	}
+	took := time.Since(start)
+	if w.within > 0 && took > w.within {
+		return nil, "", fmt.Errorf("the runs took %v, longer than the world lasts (%v)", took.Round(time.Second), w.within)
+	}
+	for _, r := range rs {
+		fmt.Fprintf(os.Stderr, "runner: %s: %s: %v (%d runs)\n", w.name, r.cmd.name, r.median, r.runs)
+	}
+	return rs, strings.Join(info, "; ") + fmt.Sprintf("; measured in %v", took.Round(time.Second)), nil
+}
+
+func subst(argv []string, vars map[string]string) []string {
+	out := make([]string, len(argv))
+	for i, a := range argv {
+		for k, v := range vars {
+			a = strings.Replace(a, k, v, -1)
+		}
+		out[i] = a
+	}
+	return out
+}
+
+// field is the value of key=value in a workload's ready line.
+func field(line, key string) string {
+	for _, f := range strings.Fields(line) {
+		if strings.HasPrefix(f, key+"=") {
+			return f[len(key)+1:]
+		}
+	}
+	return ""
 }
 
 type workloadProc struct {
@@ -162,9 +410,14 @@ func (w *workloadProc) stop() {
 	}
 }
 
-func startWorkload(bin string, sz size, port int) (*workloadProc, string, error) {
-	c := exec.Command(bin, "-procs", strconv.Itoa(sz.procs), "-fds", strconv.Itoa(sz.fds),
-		"-conns", strconv.Itoa(sz.conns), "-port", strconv.Itoa(port))
+func startWorkload(args []string) (*workloadProc, string, error) {
+	return startCommand(append([]string{workload}, args...))
+}
+
+// startCommand starts a workload (argv[0] may be a wrapper such as ip
+// netns exec) and waits for its ready line.
+func startCommand(argv []string) (*workloadProc, string, error) {
+	c := exec.Command(argv[0], argv[1:]...)
 	c.Stderr = os.Stderr
 	c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	in, err := c.StdinPipe()
@@ -182,7 +435,7 @@ func startWorkload(bin string, sz size, port int) (*workloadProc, string, error)
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil || !strings.HasPrefix(line, "ready ") {
 		w.stop()
-		return nil, "", fmt.Errorf("workload did not get ready: %q %v", line, err)
+		return nil, "", fmt.Errorf("workload %s did not get ready: %q %v", strings.Join(argv, " "), line, err)
 	}
 	return w, strings.TrimSpace(strings.TrimPrefix(line, "ready ")), nil
 }
@@ -190,34 +443,55 @@ func startWorkload(bin string, sz size, port int) (*workloadProc, string, error)
 // measure warms every command up once, then runs them in rounds, each
 // command once per round, so that a burst of load on the host falls on
 // every command alike rather than on whichever was being timed. A command
-// whose warm-up took longer than slow stops after slowRuns rounds.
-func measure(cmds []command, runs int, slow time.Duration, slowRuns int, sigs chan os.Signal) ([]result, bool) {
+// whose warm-up took longer than slow stops after slowRuns rounds. setup,
+// when not nil, makes the world afresh before every run and returns what
+// takes it down.
+func measure(cmds []command, runs int, slow time.Duration, slowRuns int, setup func() (func(), error)) ([]result, error) {
 	rs := make([]result, len(cmds))
 	want := make([]int, len(cmds))
 	walls := make([][]time.Duration, len(cmds))
 	cpus := make([][]time.Duration, len(cmds))
+	one := func(argv []string, capture bool) (wall, cpu time.Duration, out []byte, rss int64, exit int, err error) {
+		select {
+		case <-sigs:
+			return 0, 0, nil, 0, 0, errInterrupted
+		default:
+		}
+		if setup != nil {
+			down, err := setup()
+			if err != nil {
+				return 0, 0, nil, 0, 0, err
+			}
+			defer down()
+		}
+		wall, cpu, out, rss, exit = runOnce(argv, capture)
+		return wall, cpu, out, rss, exit, nil
+	}
 	for i, c := range cmds {
-		warm, _, out, _, exit := runOnce(c.argv, true)
+		warm, _, out, _, exit, err := one(c.argv, true)
+		if err != nil {
+			return nil, err
+		}
 		rs[i] = result{cmd: c, lines: bytes.Count(out, []byte{'\n'}), exit: exit}
 		want[i] = runs
-		if warm > slow {
-			want[i] = min(runs, slowRuns)
+		if warm > slow && slowRuns < runs {
+			want[i] = slowRuns
 		}
 	}
-	for round := range runs {
+	for round := 0; round < runs; round++ {
 		for i, c := range cmds {
-			select {
-			case <-sigs:
-				return nil, false
-			default:
-			}
 			if round >= want[i] {
 				continue
 			}
-			d, cpu, _, rss, _ := runOnce(c.argv, false)
+			d, cpu, _, rss, _, err := one(c.argv, false)
+			if err != nil {
+				return nil, err
+			}
 			walls[i] = append(walls[i], d)
 			cpus[i] = append(cpus[i], cpu)
-			rs[i].maxRSS = max(rs[i].maxRSS, rss)
+			if rss > rs[i].maxRSS {
+				rs[i].maxRSS = rss
+			}
 		}
 	}
 	for i := range rs {
@@ -225,11 +499,14 @@ func measure(cmds []command, runs int, slow time.Duration, slowRuns int, sigs ch
 		rs[i].median = median(walls[i])
 		rs[i].cpu = median(cpus[i])
 	}
-	return rs, true
+	return rs, nil
 }
 
 func median(d []time.Duration) time.Duration {
-	slices.Sort(d)
+	if len(d) == 0 {
+		return 0
+	}
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
 	if len(d)%2 == 0 {
 		return (d[len(d)/2-1] + d[len(d)/2]) / 2
 	}
@@ -247,69 +524,59 @@ func runOnce(argv []string, capture bool) (wall, cpu time.Duration, out []byte, 
 	} else {
 		null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 		if err != nil {
-			panic(err)
+			fatal(err)
 		}
 		defer null.Close()
 		c.Stdout = null
 	}
 	if err := c.Run(); err != nil {
-		fmt.Fprintf(os.Stderr, "runner: %s: %v\n", launch, err)
-		os.Exit(1)
+		fatal(fmt.Errorf("%s: %v", launch, err))
 	}
 	b, err := os.ReadFile(statFile)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "runner: %v\n", err)
-		os.Exit(1)
+		fatal(err)
 	}
 	var wallNS, userNS, sysNS int64
 	if _, err := fmt.Sscan(string(b), &wallNS, &userNS, &sysNS, &rss, &exit); err != nil {
-		fmt.Fprintf(os.Stderr, "runner: %s: %q: %v\n", statFile, b, err)
-		os.Exit(1)
+		fatal(fmt.Errorf("%s: %q: %v", statFile, b, err))
 	}
 	return time.Duration(wallNS), time.Duration(userNS + sysNS), buf.Bytes(), rss, exit
 }
 
 func header(w io.Writer) {
 	fmt.Fprintf(w, "Host: %d CPUs, kernel %s. Median wall time of the timed runs; "+
-		"×ss is the ratio to the ss command answering the same question "+
-		"(`ss -Htanp 'sport = :PORT'` for one port, `ss -tuanp` for all sockets); "+
-		"CPU is the median user+system time; RSS is the largest ru_maxrss of the runs; "+
+		"ratio: to the command named in `vs`, which answers the same question; "+
+		"CPU is the median user+system time, CPU ratio the same ratio of CPU times (steadier than wall time on a shared host); RSS is the largest ru_maxrss of the runs; "+
 		"lines counts the warm-up run's output, exit is its status.\n\n",
 		runtime.NumCPU(), kernel())
 }
 
-func report(w io.Writer, sz size, count string, rs []result) {
-	fmt.Fprintf(w, "### %s descriptors (%s)\n\n", sz.name, count)
-	fmt.Fprintln(w, "| command | runs | median wall | ×ss | CPU | peak RSS | lines | exit |")
-	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|")
-	refs := map[string]time.Duration{}
+func report(w io.Writer, wd world, info string, rs []result) {
+	fmt.Fprintf(w, "### %s: %s\n\n(%s)\n\n", wd.name, wd.what, info)
+	fmt.Fprintln(w, "| command | runs | median wall | ratio | vs | CPU | CPU ratio | peak RSS | lines | exit |")
+	fmt.Fprintln(w, "|---|--:|--:|--:|---|--:|--:|--:|--:|--:|")
+	byID := map[string]result{}
 	for _, r := range rs {
-		if strings.HasPrefix(r.cmd.name, "`ss -Htanp") {
-			refs[refPort] = r.median
-		}
-		if strings.HasPrefix(r.cmd.name, "`ss -tuanp") {
-			refs[refAll] = r.median
-		}
+		byID[r.cmd.id] = r
 	}
-	var floor, who time.Duration
 	for _, r := range rs {
-		ratio := "-"
-		if ref := refs[r.cmd.ref]; ref > 0 {
-			ratio = fmt.Sprintf("%.2f", float64(r.median)/float64(ref))
+		ratio, vs, cpuRatio := "-", "-", "-"
+		if ref, ok := byID[r.cmd.ref]; ok && ref.median > 0 {
+			ratio = fmt.Sprintf("%.2f", float64(r.median)/float64(ref.median))
+			vs = ref.cmd.id
+			if ref.cpu > 0 {
+				cpuRatio = fmt.Sprintf("%.2f", float64(r.cpu)/float64(ref.cpu))
+			}
 		}
-		fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %.1f MiB | %d | %d |\n",
-			r.cmd.name, r.runs, ms(r.median), ratio, ms(r.cpu), float64(r.maxRSS)/1024, r.lines, r.exit)
-		switch {
-		case strings.HasPrefix(r.cmd.name, "floor"):
-			floor = r.median
-		case r.cmd.name == "`gosof who PORT`":
-			who = r.median
-		}
+		fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %s | %.1f MiB | %d | %d |\n",
+			r.cmd.name, r.runs, ms(r.median), ratio, vs, ms(r.cpu), cpuRatio, float64(r.maxRSS)/1024, r.lines, r.exit)
 	}
-	if floor > 0 && who > 0 {
-		n := runtime.NumCPU()
-		fmt.Fprintf(w, "\n`gosof who PORT` is %.2f× the floor divided by %d cores (%s).\n",
-			float64(who)/(float64(floor)/float64(n)), n, ms(floor/time.Duration(n)))
+	if fl, ok := byID["floor"]; ok && wd.floor {
+		if who, ok := byID["who"]; ok && fl.median > 0 {
+			n := runtime.NumCPU()
+			fmt.Fprintf(w, "\n`gosof who PORT` is %.2f× the floor divided by %d cores (%s).\n",
+				float64(who.median)/(float64(fl.median)/float64(n)), n, ms(fl.median/time.Duration(n)))
+		}
 	}
 	fmt.Fprintln(w)
 }

@@ -28,6 +28,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -42,6 +43,13 @@ func main() {
 	conns := flag.Int("conns", 1000, "loopback TCP connections to the listener (2 sockets each)")
 	port := flag.Int("port", 47123, "loopback port holder 0 listens on")
 	dir := flag.String("dir", "", "internal: directory of files holders open")
+	flag.IntVar(&unixShare, "unix", -1, "percent of each holder's descriptors that are unix socketpair ends (-1: the default mix, about 10%)")
+	flag.IntVar(&bigFDs, "big", 0, "holder 0 holds this many descriptors instead of -fds (one big process)")
+	tw := flag.Int("timewait", 0, "this many TIME_WAIT sockets on 127.0.0.1:-xport, beside its listener")
+	cw := flag.Int("closewait", 0, "this many CLOSE_WAIT sockets on 127.0.0.1:-xport, held by this process")
+	xport := flag.Int("xport", 46001, "loopback port of -timewait, -closewait and -netns")
+	netns := flag.String("netns", "", "comma-separated /run/netns names: in each, a listener on 127.0.0.1:-xport and -netns-conns connections to it")
+	nsConns := flag.Int("netns-conns", 250, "connections per -netns namespace")
 	flag.Parse()
 
 	raiseNofile()
@@ -52,7 +60,11 @@ func main() {
 		}
 		return
 	}
-	if err := parent(*procs, *fds, *conns, *port); err != nil {
+	x := extras{timeWait: *tw, closeWait: *cw, port: *xport, nsConns: *nsConns}
+	if *netns != "" {
+		x.netns = strings.Split(*netns, ",")
+	}
+	if err := parent(*procs, *fds, *conns, *port, x); err != nil {
 		fmt.Fprintf(os.Stderr, "workload: %v\n", err)
 		os.Exit(1)
 	}
@@ -75,7 +87,10 @@ func raiseNofile() {
 	}
 }
 
-func parent(procs, fds, conns, port int) error {
+func parent(procs, fds, conns, port int, x extras) error {
+	if procs == 0 {
+		return alone(x)
+	}
 	if procs < 2 {
 		return fmt.Errorf("-procs %d: need at least 2 (a listener and a client)", procs)
 	}
@@ -127,7 +142,8 @@ func parent(procs, fds, conns, port int) error {
 
 	for i := range procs {
 		c := exec.Command(self, "-holder", strconv.Itoa(i), "-procs", strconv.Itoa(procs), "-servers", strconv.Itoa(servers),
-			"-fds", strconv.Itoa(fds), "-conns", strconv.Itoa(conns), "-port", strconv.Itoa(port), "-dir", dir)
+			"-fds", strconv.Itoa(fds), "-conns", strconv.Itoa(conns), "-port", strconv.Itoa(port), "-dir", dir,
+			"-unix", strconv.Itoa(unixShare), "-big", strconv.Itoa(bigFDs))
 		c.Stderr = os.Stderr
 		c.ExtraFiles = []*os.File{readyW}
 		if i < servers {
@@ -149,7 +165,12 @@ func parent(procs, fds, conns, port int) error {
 	if err := waitReady(ready, procs, sigs); err != nil {
 		return err
 	}
-	fmt.Printf("ready procs=%d fds=%d port=%d\n", procs, countFDs(), port)
+	held, err := x.make()
+	if err != nil {
+		return err
+	}
+	defer closeAll(held)
+	fmt.Printf("ready procs=%d fds=%d port=%d big=%d%s\n", procs, countFDs(), port, kids[0].Process.Pid, x.String())
 
 	stdinEOF := make(chan struct{})
 	go func() {
@@ -208,6 +229,9 @@ func hold(id, procs, servers, fds, conns, port int, dir string) error {
 		return fmt.Errorf("parent already gone")
 	}
 	const readyFD, listenFD = 3, 4
+	if id == 0 && bigFDs > 0 {
+		fds = bigFDs
+	}
 	if id < servers {
 		if err := fill(fds-1, dir); err != nil {
 			return err
@@ -276,12 +300,28 @@ func listen(port int) (*os.File, error) {
 	return os.NewFile(uintptr(ln), "listener"), nil
 }
 
-// fill opens n more descriptors: about 45% pipe ends, 45% files, 10% unix
+// unixShare is the percentage of fill's descriptors that are unix
+// socketpair ends; bigFDs, when set, is holder 0's descriptor count.
+var unixShare, bigFDs int
+
+// fill opens n more descriptors: unixShare percent unix socketpair ends,
+// the rest half pipe ends, half files; by default (unixShare -1) a
+// socketpair every tenth step, about 45% pipe ends, 45% files, 10% unix
 // socketpair ends.
 func fill(n int, dir string) error {
+	socks := -1
+	if unixShare >= 0 {
+		socks = n * unixShare / 100
+	}
 	for i := 0; n > 0; i++ {
 		switch {
-		case i%10 == 0 && n >= 2:
+		case socks >= 2 && n >= 2:
+			if _, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0); err != nil {
+				return err
+			}
+			n -= 2
+			socks -= 2
+		case socks < 0 && i%10 == 0 && n >= 2:
 			if _, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0); err != nil {
 				return err
 			}

@@ -75,7 +75,7 @@ func TestCmdline(t *testing.T) {
 	}
 }
 
-// TestFDsHeading: fds names the process (through procfs): its command
+// TestFDsHeading: fds names the process: its command
 // name escaped, its user, and its command line.
 func TestFDsHeading(t *testing.T) {
 	h := testhelper.Start(t)

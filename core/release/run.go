@@ -99,6 +99,9 @@ type Close struct {
 	f      *core.Filter
 	opt    CloseOptions
 	Result *core.Result
+	// around is everything on the ports as resolved with Result, for
+	// LookKnown; nil with --pid/--user.
+	around *core.Result
 	Plan   *ClosePlan
 	Report *CloseReport // set by Execute
 	Left   *Left        // set by Execute
@@ -106,11 +109,11 @@ type Close struct {
 
 // PlanClose resolves f and picks a method for every socket.
 func PlanClose(b Backend, f *core.Filter, opt CloseOptions) (*Close, error) {
-	res, err := b.Resolver.Resolve(f)
+	res, around, err := ResolveAround(b.Resolver, f)
 	if err != nil {
 		return nil, err
 	}
-	return &Close{b: b, f: f, opt: opt, Result: res, Plan: NewClosePlan(res, opt)}, nil
+	return &Close{b: b, f: f, opt: opt, Result: res, around: around, Plan: NewClosePlan(res, opt)}, nil
 }
 
 // SpareOutgoing is Kill.SpareOutgoing for close.
@@ -135,7 +138,7 @@ func (c *Close) Execute(wait time.Duration) error {
 			pending = append(pending, o.Socket)
 		}
 	}
-	left, err := Look(c.b.Resolver, c.f, pending, wait)
+	left, err := LookKnown(c.b.Resolver, c.f, pending, wait, c.around)
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,8 @@ type Sockets struct {
 	NS *Namespace
 
 	notes []string
+	// destroy is the sock_diag socket Destroy reuses.
+	destroy diagHolder
 }
 
 // Notes is what the reader had to fall back on (a namespace read through

@@ -29,21 +29,29 @@ func (s *Sockets) netlink(f *core.Filter) (socks []core.Socket, failed []procTab
 	defer c.Close()
 	netns := s.netns()
 	var errs []error
+	out := sockChunks{hint: s.sizeHint(f)}
+	unixFrom, unixTo := 0, 0
 	for _, t := range procTables {
 		if !t.wanted(f) {
 			continue
 		}
 		var err error
 		if t.proto == core.Unix {
-			socks, err = c.unixDump(f, t, netns, socks)
+			unixFrom = out.len()
+			err = c.unixDump(f, t, netns, &out)
+			unixTo = out.len()
 		} else {
-			socks, err = c.inetDump(f, t, netns, socks)
+			err = c.inetDump(f, t, netns, &out)
 		}
 		if err != nil {
 			failed = append(failed, t)
 			errs = append(errs, err)
 		}
 	}
+	// Room for what /proc/net adds for the failed tables (raw, on
+	// kernels without raw_diag), so that does not copy everything again.
+	socks = out.join(64)
+	resolveUnixPeers(socks[unixFrom:unixTo])
 	return socks, failed, errors.Join(errs...)
 }
 

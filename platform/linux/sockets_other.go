@@ -9,6 +9,8 @@ import (
 	"github.com/gosof/gosof/core"
 )
 
+type diagHolder struct{}
+
 // Netlink needs Linux's NETLINK_SOCK_DIAG.
 func (s *Sockets) Netlink(f *core.Filter) ([]core.Socket, error) {
 	return nil, fmt.Errorf("NETLINK_SOCK_DIAG: %w", errors.ErrUnsupported)

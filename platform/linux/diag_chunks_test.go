@@ -1,0 +1,164 @@
+//go:build linux
+
+package linux
+
+import (
+	"testing"
+
+	"github.com/gosof/gosof/core"
+)
+
+// fillChunks adds n sockets with inodes from..from+n-1 the way dump does:
+// room for a read's worth, then what the decoder appended.
+func fillChunks(c *sockChunks, from, n, perRead int) {
+	for n > 0 {
+		k := perRead
+		if k > n {
+			k = n
+		}
+		cur := c.room(k)
+		for i := 0; i < k; i++ {
+			cur = append(cur, core.Socket{Inode: uint64(from)})
+			from++
+		}
+		c.set(cur)
+		n -= k
+	}
+}
+
+func TestSockChunksJoinTruncate(t *testing.T) {
+	var c sockChunks
+	fillChunks(&c, 0, 10000, 300)
+	fillChunks(&c, 10000, 777, 100)
+	c.truncate(10000) // the second dump failed half-way
+	fillChunks(&c, 10000, 5000, 1000)
+	if c.len() != 15000 {
+		t.Fatalf("len %d, want 15000", c.len())
+	}
+	socks := c.join(64)
+	if len(socks) != 15000 || cap(socks) < 15064 {
+		t.Fatalf("join: len %d cap %d, want 15000 and room for 64 more", len(socks), cap(socks))
+	}
+	for i := range socks {
+		if socks[i].Inode != uint64(i) {
+			t.Fatalf("socks[%d].Inode = %d: order or content lost", i, socks[i].Inode)
+		}
+	}
+	var small sockChunks
+	fillChunks(&small, 0, 3, 3)
+	small.truncate(0)
+	if got := small.join(0); len(got) != 0 {
+		t.Fatalf("after truncate(0): %d sockets", len(got))
+	}
+}
+
+// A chunk is never grown by append: each read gets room for every message
+// it can hold, so the decoder's append never reallocates.
+func TestSockChunksRoomNeverGrows(t *testing.T) {
+	var c sockChunks
+	for i := 0; i < 200; i++ {
+		cur := c.room(inetRoom)
+		before := &cur[:cap(cur)][cap(cur)-1]
+		for j := 0; j < inetRoom; j++ {
+			cur = append(cur, core.Socket{})
+		}
+		if &cur[:cap(cur)][cap(cur)-1] != before {
+			t.Fatalf("read %d: the chunk was reallocated", i)
+		}
+		c.set(cur)
+	}
+}
+
+const inetRoom = diagRecvBuf/inetMsgMin + 1
+
+// BenchmarkDecodeTimeWait50k decodes a dump of 50,000 TIME_WAIT sockets on
+// one port (the TIME_WAIT-heavy server of bench/) in ~32 KiB reads, into
+// chunks joined once, as Sockets does: the decoder and its allocations,
+// without the kernel.
+func BenchmarkDecodeTimeWait50k(b *testing.B) {
+	const seq, n = 7, 50000
+	var reads [][]byte
+	var cur []byte
+	for i := 0; i < n; i++ {
+		m := inetMsgFields{family: afInet, state: tcpTimeWait, timer: 3, sport: 46001, dport: uint16(20000 + i%25000),
+			src: "127.0.0.1", dst: "127.0.0.2", cookie: uint64(i), expires: 59000}
+		cur = append(cur, nlmsg(sockDiagByFamily, seq, m.bytes())...)
+		if len(cur) > 32<<10-256 {
+			reads = append(reads, cur)
+			cur = nil
+		}
+	}
+	reads = append(reads, append(cur, done(seq, 0)...))
+	b.ReportAllocs()
+	for b.Loop() {
+		d := diagDecoder{seq: seq, proto: core.TCP, family: core.Inet}
+		var out sockChunks
+		for _, r := range reads {
+			c := out.room(len(r)/inetMsgMin + 1)
+			c, _, err := d.decode(r, c)
+			if err != nil {
+				b.Fatal(err)
+			}
+			out.set(c)
+		}
+		if socks := out.join(64); len(socks) != n {
+			b.Fatalf("decoded %d sockets, want %d", len(socks), n)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/socket")
+}
+
+func TestSockstatField(t *testing.T) {
+	b := []byte("sockets: used 44028\nTCP: inuse 12009 orphan 0 tw 4014 alloc 12009 mem 0\nUDP: inuse 0 mem 0\n")
+	for _, tt := range []struct {
+		line, name string
+		want       int
+	}{{"sockets:", "used", 44028}, {"TCP:", "tw", 4014}, {"TCP:", "mem", 0}, {"UDP:", "tw", -1}, {"RAW:", "inuse", -1}} {
+		if got := sockstatField(b, tt.line, tt.name); got != tt.want {
+			t.Errorf("%s %s = %d, want %d", tt.line, tt.name, got, tt.want)
+		}
+	}
+	if got := sockstatField([]byte("sockets: used 99999999999\n"), "sockets:", "used"); got != -1 {
+		t.Errorf("absurd count: %d, want -1", got)
+	}
+}
+
+// With a right hint the dump lands in one chunk and join copies nothing.
+func TestSockChunksHint(t *testing.T) {
+	c := sockChunks{hint: 5000}
+	fillChunks(&c, 0, 4900, 300)
+	first := &c.cur[0]
+	socks := c.join(64)
+	if len(socks) != 4900 || &socks[0] != first {
+		t.Fatalf("join with a right hint copied (len %d)", len(socks))
+	}
+}
+
+// BenchmarkDecodeTimeWait50kAppend is the same dump decoded into one slice
+// grown by append, as before the chunks.
+func BenchmarkDecodeTimeWait50kAppend(b *testing.B) {
+	const seq, n = 7, 50000
+	var reads [][]byte
+	var cur []byte
+	for i := 0; i < n; i++ {
+		m := inetMsgFields{family: afInet, state: tcpTimeWait, timer: 3, sport: 46001, dport: uint16(20000 + i%25000),
+			src: "127.0.0.1", dst: "127.0.0.2", cookie: uint64(i), expires: 59000}
+		cur = append(cur, nlmsg(sockDiagByFamily, seq, m.bytes())...)
+		if len(cur) > 32<<10-256 {
+			reads = append(reads, cur)
+			cur = nil
+		}
+	}
+	reads = append(reads, append(cur, done(seq, 0)...))
+	b.ReportAllocs()
+	for b.Loop() {
+		d := diagDecoder{seq: seq, proto: core.TCP, family: core.Inet}
+		var out []core.Socket
+		for _, r := range reads {
+			var err error
+			if out, _, err = d.decode(r, out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
