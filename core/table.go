@@ -69,6 +69,9 @@ func (t *tableWriter) header() {
 	if t.opt.Options {
 		t.cell("OPTIONS")
 	}
+	if t.opt.Cmdline {
+		t.cell("COMMAND LINE")
+	}
 	t.line()
 }
 
@@ -111,6 +114,9 @@ func (t *tableWriter) socket(s *Socket) bool {
 		if t.opt.Options {
 			t.cell("-")
 		}
+		if t.opt.Cmdline {
+			t.cell("-")
+		}
 		t.line()
 		return true
 	}
@@ -141,6 +147,13 @@ func (t *tableWriter) socket(s *Socket) bool {
 		}
 		if t.opt.Options {
 			t.cell(FormatOptions(o.Options))
+		}
+		if t.opt.Cmdline {
+			if o.Proc == nil || o.Proc.Cmdline == "" {
+				t.cell("-")
+			} else {
+				t.cell(Escape(o.Proc.Cmdline))
+			}
 		}
 		if !plainCells(t.row[nrow:]) {
 			return false
