@@ -101,7 +101,7 @@ for archive in dist/gosof_*.tar.gz; do
 	riscv64) goarch=riscv64 machine='RISC-V' endian=little qemu=qemu-riscv64-static ;;
 	mips64le) goarch=mips64le machine='MIPS' endian=little qemu=qemu-mips64el-static ;;
 	loong64) goarch=loong64 machine='LoongArch' endian=little qemu=qemu-loongarch64-static ;;
-	sparc64) goarch=sparc64 machine='SPARC' endian=big qemu=qemu-sparc64-static ;;
+	sparc64) goarch=sparc64 machine='Sparc v9' endian=big qemu=qemu-sparc64-static ;;
 	*) fail "$archive: unknown architecture '$arch'" ;;
 	esac
 	header=$(readelf -hW "$d/gosof")

@@ -211,16 +211,16 @@ func WriteFDsJSON(w io.Writer, procs []ProcFDs) error {
 	for _, pf := range procs {
 		j := JSONProcFDs{PID: pf.PID, Args: pf.Args, FDs: []JSONFD{}}
 		if p := pf.Proc; p != nil {
-			j.Comm = ptr(p.Comm)
+			j.Comm = stringPtr(p.Comm)
 			if p.UID >= 0 {
-				j.UID, j.User = ptr(p.UID), ptr(p.User)
+				j.UID, j.User = int64Ptr(p.UID), stringPtr(p.User)
 			}
 		}
 		if pf.Err != nil {
-			j.Error = ptr(pf.Err.Error())
+			j.Error = stringPtr(pf.Err.Error())
 		}
 		if pf.Missing != "" {
-			j.OptionsMissing = ptr(pf.Missing)
+			j.OptionsMissing = stringPtr(pf.Missing)
 		}
 		for _, fd := range pf.FDs {
 			jf := JSONFD{FD: fd.FD, Type: fd.Kind, Path: fd.Path, Inode: fd.Inode, Options: ToJSONOptions(fd.Options)}

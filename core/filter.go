@@ -1,7 +1,6 @@
 package core
 
 import (
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -216,7 +215,7 @@ func ParseState(s string) (State, error) {
 	case "UNCONNECTED":
 		n = "UNCONN"
 	}
-	if st := State(n); slices.Contains(AllStates, st) {
+	if st := State(n); hasState(AllStates, st) {
 		return st, nil
 	}
 	return "", Usagef("unknown state %q (want one of %s)", s, stateNames())
@@ -242,7 +241,7 @@ func ParseProto(s string) (Proto, error) {
 	case "unix-stream", "local":
 		p = Unix
 	}
-	if slices.Contains(Protos, p) {
+	if hasProto(Protos, p) {
 		return p, nil
 	}
 	return "", Usagef("unknown protocol %q (want tcp, udp, udplite, raw, unix or sctp)", s)
@@ -261,7 +260,7 @@ type Filter struct {
 
 // WantsProto reports whether sockets of protocol p can match.
 func (f *Filter) WantsProto(p Proto) bool {
-	if len(f.Protos) > 0 && !slices.Contains(f.Protos, p) {
+	if len(f.Protos) > 0 && !hasProto(f.Protos, p) {
 		return false
 	}
 	// A port filter never matches a unix socket.
@@ -279,12 +278,12 @@ func (f *Filter) WantsProto(p Proto) bool {
 
 // WantsFamily reports whether sockets of family fam can match.
 func (f *Filter) WantsFamily(fam Family) bool {
-	return len(f.Families) == 0 || slices.Contains(f.Families, fam)
+	return len(f.Families) == 0 || hasFamily(f.Families, fam)
 }
 
 // WantsState reports whether a socket in state st can match.
 func (f *Filter) WantsState(st State) bool {
-	return len(f.States) == 0 || slices.Contains(f.States, st)
+	return len(f.States) == 0 || hasState(f.States, st)
 }
 
 // MatchPort reports whether the port filter matches s.
@@ -320,10 +319,10 @@ func (f *Filter) HasOwnerFilter() bool { return len(f.PIDs) > 0 || len(f.UIDs) >
 
 // MatchOwner reports whether owner o passes --pid and --user.
 func (f *Filter) MatchOwner(o *Owner) bool {
-	if len(f.PIDs) > 0 && !slices.Contains(f.PIDs, o.PID) {
+	if len(f.PIDs) > 0 && !hasInt(f.PIDs, o.PID) {
 		return false
 	}
-	if len(f.UIDs) > 0 && (o.Proc == nil || !slices.Contains(f.UIDs, o.Proc.UID)) {
+	if len(f.UIDs) > 0 && (o.Proc == nil || !hasInt64(f.UIDs, o.Proc.UID)) {
 		return false
 	}
 	return true

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -99,7 +99,7 @@ func Dash(ok bool, s string) string {
 func NetNSLabel(s *Socket) string {
 	if s.Container != "" {
 		rt, id, _ := strings.Cut(s.Container, "://")
-		return rt + ":" + id[:min(12, len(id))]
+		return rt + ":" + id[:minInt(12, len(id))]
 	}
 	if s.NetNSName != "" {
 		return Escape(s.NetNSName)
@@ -185,8 +185,8 @@ func OwnerPIDs(socks []Socket) []int {
 			pids = append(pids, o.PID)
 		}
 	}
-	slices.Sort(pids)
-	return slices.Compact(pids)
+	sort.Ints(pids)
+	return uniqInts(pids)
 }
 
 // JSON shapes, as docs/contract.md fixes them.
@@ -255,28 +255,27 @@ func ToJSONSocket(s *Socket) JSONSocket {
 		j.Remote = &r
 	}
 	if s.UID >= 0 {
-		j.UID = ptr(s.UID)
+		j.UID = int64Ptr(s.UID)
 	}
 	if s.NetNS != 0 {
-		j.NetNS = ptr(s.NetNS)
+		j.NetNS = uint64Ptr(s.NetNS)
 	}
 	if s.Timer != TimerNone {
-		j.ExpiresMS = ptr(s.Expires.Milliseconds())
+		j.ExpiresMS = int64Ptr(s.Expires.Milliseconds())
 	}
 	for _, o := range s.Owners {
 		jo := JSONOwner{PID: o.PID, Creator: o.Creator, Options: ToJSONOptions(o.Options)}
 		if o.FD >= 0 {
-			jo.FD = ptr(o.FD)
+			jo.FD = intPtr(o.FD)
 		}
 		if p := o.Proc; p != nil {
-			jo.Comm = ptr(p.Comm)
+			jo.Comm = stringPtr(p.Comm)
 			if p.Cmdline != "" {
-				cl := p.Cmdline
-				jo.Cmdline = &cl
+				jo.Cmdline = stringPtr(p.Cmdline)
 			}
 			if p.UID >= 0 {
-				jo.UID = ptr(p.UID)
-				jo.User = ptr(p.User)
+				jo.UID = int64Ptr(p.UID)
+				jo.User = stringPtr(p.User)
 			}
 		}
 		j.Owners = append(j.Owners, jo)
@@ -287,16 +286,22 @@ func ToJSONSocket(s *Socket) JSONSocket {
 // ToJSONEndpoint is the contract's JSON form of an endpoint of a socket of family fam.
 func ToJSONEndpoint(fam Family, e *Endpoint) JSONEndpoint {
 	if fam == Local {
-		return JSONEndpoint{Path: ptr(e.Path)}
+		return JSONEndpoint{Path: stringPtr(e.Path)}
 	}
 	a := "*"
 	if e.Addr.IsValid() {
 		a = e.Addr.String()
 	}
-	return JSONEndpoint{Addr: &a, Port: ptr(e.Port)}
+	return JSONEndpoint{Addr: &a, Port: uint16Ptr(e.Port)}
 }
 
-func ptr[T any](v T) *T { return &v }
+// Pointers to copies, for the JSON shapes' optional fields (one per type:
+// no type parameters in the SPARC build's gccgo).
+func stringPtr(v string) *string { return &v }
+func intPtr(v int) *int          { return &v }
+func int64Ptr(v int64) *int64    { return &v }
+func uint64Ptr(v uint64) *uint64 { return &v }
+func uint16Ptr(v uint16) *uint16 { return &v }
 
 // WriteJSON prints sockets as the contract's JSON array ([] when empty).
 //

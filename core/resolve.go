@@ -1,12 +1,11 @@
 package core
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"os/user"
 	"runtime"
-	"slices"
+	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -202,7 +201,7 @@ func filterOwners(socks []Socket, f *Filter) []Socket {
 	out := socks[:0]
 	for _, s := range socks {
 		if len(s.Owners) == 0 {
-			if len(f.PIDs) == 0 && s.UID >= 0 && slices.Contains(f.UIDs, s.UID) {
+			if len(f.PIDs) == 0 && s.UID >= 0 && hasInt64(f.UIDs, s.UID) {
 				out = append(out, s)
 			}
 			continue
@@ -239,8 +238,12 @@ func SortSockets(socks []Socket) {
 func sortOwners(socks []Socket) {
 	for i := range socks {
 		if len(socks[i].Owners) > 1 {
-			slices.SortFunc(socks[i].Owners, func(a, b Owner) int {
-				return cmp.Or(cmp.Compare(a.PID, b.PID), cmp.Compare(a.FD, b.FD))
+			o := socks[i].Owners
+			sort.Slice(o, func(i, j int) bool {
+				if o[i].PID != o[j].PID {
+					return o[i].PID < o[j].PID
+				}
+				return o[i].FD < o[j].FD
 			})
 		}
 	}
@@ -276,11 +279,11 @@ func permute(socks []Socket, idx []int32) {
 	}
 }
 
-// compareSockets returns at the first key that differs: cmp.Or would
+// compareSockets returns at the first key that differs: evaluating every key first would
 // compute every key of every comparison.
 func compareSockets(a, b *Socket) int {
 	if a.Proto != b.Proto {
-		if c := cmp.Compare(protoRank(a.Proto), protoRank(b.Proto)); c != 0 {
+		if c := compareInts(protoRank(a.Proto), protoRank(b.Proto)); c != 0 {
 			return c
 		}
 	}
@@ -290,18 +293,26 @@ func compareSockets(a, b *Socket) int {
 	if c := CompareEndpoint(a.Remote, b.Remote); c != 0 {
 		return c
 	}
-	if c := cmp.Compare(a.Family, b.Family); c != 0 {
+	if c := compareStrings(string(a.Family), string(b.Family)); c != 0 {
 		return c
 	}
-	if c := cmp.Compare(a.Inode, b.Inode); c != 0 {
-		return c
+	if a.Inode != b.Inode {
+		if a.Inode < b.Inode {
+			return -1
+		}
+		return 1
 	}
-	return cmp.Compare(a.State, b.State)
+	return compareStrings(string(a.State), string(b.State))
 }
 
 // protoRank is p's index in Protos, -1 if it is not there.
 func protoRank(p Proto) int {
-	return slices.Index(Protos, p)
+	for i, x := range Protos {
+		if x == p {
+			return i
+		}
+	}
+	return -1
 }
 
 // CompareEndpoint orders endpoints as the contract orders sockets: nil
@@ -318,10 +329,10 @@ func CompareEndpoint(a, b *Endpoint) int {
 	if c := a.Addr.Compare(b.Addr); c != 0 {
 		return c
 	}
-	if c := cmp.Compare(a.Port, b.Port); c != 0 {
+	if c := compareInts(int(a.Port), int(b.Port)); c != 0 {
 		return c
 	}
-	return cmp.Compare(a.Path, b.Path)
+	return compareStrings(a.Path, b.Path)
 }
 
 var userCache sync.Map // int64 -> string

@@ -3,7 +3,6 @@ package core
 import (
 	"bufio"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -33,7 +32,7 @@ func ParseServices(r io.Reader) (Services, error) {
 		}
 		for _, name := range append([]string{fields[0]}, fields[2:]...) {
 			name = strings.ToLower(name)
-			if !slices.Contains(s[name], uint16(port)) {
+			if !hasPort(s[name], uint16(port)) {
 				s[name] = append(s[name], uint16(port))
 			}
 		}

@@ -64,7 +64,11 @@ func PollGone(gone func() error, timeout, poll time.Duration) (bool, error) {
 		if !time.Now().Before(deadline) {
 			return false, nil
 		}
-		time.Sleep(min(poll, time.Until(deadline)))
+		pause := time.Until(deadline)
+		if pause > poll {
+			pause = poll
+		}
+		time.Sleep(pause)
 	}
 }
 

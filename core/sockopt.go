@@ -3,7 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
-	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -94,15 +94,15 @@ func AttachOptions(r OptionReader, socks []Socket, limit int) OptionsMissing {
 	for pid := range byPID {
 		pids = append(pids, pid)
 	}
-	slices.Sort(pids)
+	sort.Ints(pids)
 	for _, pid := range pids {
 		refs := byPID[pid]
 		fds := make([]int, 0, len(refs))
 		for _, rf := range refs {
 			fds = append(fds, socks[rf.sock].Owners[rf.owner].FD)
 		}
-		slices.Sort(fds)
-		opts, err := r.Options(pid, slices.Compact(fds))
+		sort.Ints(fds)
+		opts, err := r.Options(pid, uniqInts(fds))
 		if err != nil {
 			if !errors.Is(err, ErrGone) {
 				miss.Processes++

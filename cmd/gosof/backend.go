@@ -18,7 +18,7 @@ type backend struct {
 	// where owners are attached after.
 	prescan func(pids []int) core.OwnerPrescan
 	// signaller and closer are nil where the backend cannot act (a
-	// capture); kill and close then refuse with errors.ErrUnsupported.
+	// capture); kill and close then refuse with core.ErrUnsupported.
 	signaller core.Signaller
 	closer    core.SocketCloser
 	// parentOf tells a process's parent, so that kill protects every

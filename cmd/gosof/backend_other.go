@@ -11,5 +11,5 @@ import (
 // openPlatform: elsewhere there is no live backend, only a --replay capture.
 func openPlatform(backendOptions) (*backend, error) {
 	return nil, fmt.Errorf("gosof has no backend for %s (only linux, solaris and illumos; --replay works everywhere): %w",
-		runtime.GOOS, errors.ErrUnsupported)
+		runtime.GOOS, core.ErrUnsupported)
 }

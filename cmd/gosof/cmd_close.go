@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"slices"
 
 	"github.com/gosof/gosof/core/release"
 
@@ -69,7 +68,7 @@ func closeAction(c *cli.Context) error {
 		return err
 	}
 	cl, err := release.PlanClose(b.releaser(), f, release.CloseOptions{
-		Abort: c.Bool("abort"), AllowListen: slices.Contains(f.States, core.Listen),
+		Abort: c.Bool("abort"), AllowListen: namesState(f.States, core.Listen),
 		AbortUnknown: c.Bool("unknown-holder")})
 	if err != nil {
 		return err
@@ -138,4 +137,14 @@ func closePlanOnly(out io.Writer, cl *release.Close, asJSON, dryRun bool) (done 
 		return true, printPlan()
 	}
 	return false, nil
+}
+
+// namesState reports whether --state named st.
+func namesState(states []core.State, st core.State) bool {
+	for _, x := range states {
+		if x == st {
+			return true
+		}
+	}
+	return false
 }

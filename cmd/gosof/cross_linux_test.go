@@ -16,10 +16,10 @@ import (
 // carry binaries for machines CI does not have, and this is the cheapest proof
 // that they start, parse flags and know what they were built for.
 //
-// Only --version and --help are run. Under qemu-user the emulated program reads
-// the host kernel's /proc/net text and netlink replies, which are in the host's
-// byte order, so socket results of a big-endian binary mean nothing here; the
-// byte-order handling itself is covered by fixtures.
+// Only --version and --help are run here; sparc_linux_test.go compares a
+// big-endian (SPARC) build's sockets with this build's, which works because
+// gosof reads /proc/net in the kernel's byte order (/sys/kernel/cpu_byteorder)
+// even under qemu-user.
 func TestCrossBuildRunsUnderQEMU(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipped in -short mode: cross-compiles two binaries")

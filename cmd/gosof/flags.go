@@ -3,7 +3,7 @@ package main
 import (
 	"os"
 	"os/user"
-	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -136,8 +136,15 @@ func buildFilter(c *cli.Context, ports []string) (*core.Filter, error) {
 		}
 		f.UIDs = append(f.UIDs, uid)
 	}
-	slices.Sort(f.States)
-	f.States = slices.Compact(f.States)
+	sort.Slice(f.States, func(i, j int) bool { return f.States[i] < f.States[j] })
+	n := 0 // drop repeats
+	for i, st := range f.States {
+		if i == 0 || st != f.States[n-1] {
+			f.States[n] = st
+			n++
+		}
+	}
+	f.States = f.States[:n]
 	return f, nil
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -103,7 +102,7 @@ func openActor(c *cli.Context, what string) (*backend, error) {
 		return nil, err
 	}
 	if (what == "kill" && b.signaller == nil) || (what == "close" && b.closer == nil) {
-		return nil, fmt.Errorf("%s: this backend cannot act on processes or sockets: %w", what, errors.ErrUnsupported)
+		return nil, fmt.Errorf("%s: this backend cannot act on processes or sockets: %w", what, core.ErrUnsupported)
 	}
 	return b, nil
 }

@@ -3,7 +3,6 @@ package diagnose
 import (
 	"errors"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -123,7 +122,7 @@ func ProbeProto(p BindProber, proto core.Proto, port uint16, socks []core.Socket
 	}
 	addrs := []netip.Addr{netip.IPv4Unspecified(), netip.AddrFrom4([4]byte{127, 0, 0, 1})}
 	if p.HasIPv6() {
-		addrs = append(addrs, netip.IPv6Unspecified(), netip.IPv6Loopback())
+		addrs = append(addrs, netip.IPv6Unspecified(), ipv6Loopback)
 	}
 	for _, a := range addrs {
 		for _, reuse := range []bool{false, true} {
@@ -132,7 +131,7 @@ func ProbeProto(p BindProber, proto core.Proto, port uint16, socks []core.Socket
 			switch {
 			case err == nil:
 				at.OK = true
-			case errors.Is(err, errors.ErrUnsupported):
+			case core.IsUnsupported(err):
 				r.Skipped = "probe not available: " + err.Error()
 				r.Attempts = nil
 				return r
@@ -261,7 +260,7 @@ func (r *ProbeReport) Message() string {
 	case VerdictSome:
 		var ok []string
 		for _, a := range r.Attempts {
-			if a.OK && !slices.Contains(ok, netip.AddrPortFrom(a.Addr, r.Port).String()) {
+			if a.OK && !hasString(ok, netip.AddrPortFrom(a.Addr, r.Port).String()) {
 				ok = append(ok, netip.AddrPortFrom(a.Addr, r.Port).String())
 			}
 		}
@@ -279,10 +278,32 @@ func (r *ProbeReport) inTheWay() []*core.Socket {
 	var out []*core.Socket
 	for _, a := range r.Attempts {
 		for _, b := range a.Blockers {
-			if !slices.Contains(out, b) {
+			if !hasSocketPtr(out, b) {
 				out = append(out, b)
 			}
 		}
 	}
 	return out
+}
+
+// ipv6Loopback is ::1 (netip.IPv6Loopback is Go 1.20; the SPARC build's
+// library is 1.18).
+var ipv6Loopback = netip.AddrFrom16([16]byte{15: 1})
+
+func hasString(l []string, v string) bool {
+	for _, x := range l {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func hasSocketPtr(l []*core.Socket, v *core.Socket) bool {
+	for _, x := range l {
+		if x == v {
+			return true
+		}
+	}
+	return false
 }

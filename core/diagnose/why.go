@@ -1,9 +1,8 @@
 package diagnose
 
 import (
-	"cmp"
 	"net/netip"
-	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -175,14 +174,29 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 	for _, g := range groups {
 		w.Conns = append(w.Conns, *g)
 	}
-	slices.SortFunc(w.Conns, func(a, b ConnGroup) int {
-		return cmp.Or(cmp.Compare(whyStateRank(a.State), whyStateRank(b.State)), cmp.Compare(a.Proto, b.Proto),
-			cmp.Compare(b.Count, a.Count), cmp.Compare(whyPIDKey(a.Owners), whyPIDKey(b.Owners)))
+	sort.SliceStable(w.Conns, func(i, j int) bool {
+		a, b := &w.Conns[i], &w.Conns[j]
+		if ra, rb := whyStateRank(a.State), whyStateRank(b.State); ra != rb {
+			return ra < rb
+		}
+		if a.Proto != b.Proto {
+			return a.Proto < b.Proto
+		}
+		if a.Count != b.Count {
+			return a.Count > b.Count
+		}
+		return whyPIDKey(a.Owners) < whyPIDKey(b.Owners)
 	})
 	for a, n := range peers {
 		w.Peers = append(w.Peers, PeerCount{a, n})
 	}
-	slices.SortFunc(w.Peers, func(a, b PeerCount) int { return cmp.Or(cmp.Compare(b.Count, a.Count), a.Addr.Compare(b.Addr)) })
+	sort.Slice(w.Peers, func(i, j int) bool {
+		a, b := &w.Peers[i], &w.Peers[j]
+		if a.Count != b.Count {
+			return a.Count > b.Count
+		}
+		return a.Addr.Compare(b.Addr) < 0
+	})
 	if len(w.Peers) > TopPeers {
 		w.Peers = w.Peers[:TopPeers]
 	}
@@ -256,7 +270,11 @@ func whyListener(s *core.Socket) Listener {
 func onePerProcess(owners []core.Owner) []core.Owner {
 	var out []core.Owner
 	for _, o := range owners {
-		if !slices.ContainsFunc(out, func(x core.Owner) bool { return x.PID == o.PID }) {
+		seen := false
+		for _, x := range out {
+			seen = seen || x.PID == o.PID
+		}
+		if !seen {
 			out = append(out, o)
 		}
 	}
@@ -287,8 +305,11 @@ func whySortedCounts(m map[int]*ProcCount) []ProcCount {
 	for _, pc := range m {
 		out = append(out, *pc)
 	}
-	slices.SortFunc(out, func(a, b ProcCount) int {
-		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Owner.PID, b.Owner.PID))
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Owner.PID < out[j].Owner.PID
 	})
 	return out
 }
@@ -311,8 +332,10 @@ func whyAddTimer(n *TimerNote, s *core.Socket) *TimerNote {
 }
 
 func whyStateRank(s core.State) int {
-	if i := slices.Index(core.AllStates, s); i >= 0 {
-		return i
+	for i, x := range core.AllStates {
+		if x == s {
+			return i
+		}
 	}
 	return len(core.AllStates)
 }

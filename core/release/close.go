@@ -3,7 +3,6 @@ package release
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/gosof/gosof/core"
@@ -95,7 +94,12 @@ func expiry(s *core.Socket) string {
 
 // shutdownOwner is the index of the first owner whose descriptor is known.
 func shutdownOwner(s *core.Socket) int {
-	return slices.IndexFunc(s.Owners, func(o core.Owner) bool { return o.FD >= 0 && o.Proc != nil })
+	for i, o := range s.Owners {
+		if o.FD >= 0 && o.Proc != nil {
+			return i
+		}
+	}
+	return -1
 }
 
 // Sockets counts the sockets the plan would act on.
@@ -213,7 +217,13 @@ func (o *CloseOutcome) setErr(err error) {
 func (r *CloseReport) Settle(now []core.Socket) {
 	for i := range r.Outcomes {
 		o := &r.Outcomes[i]
-		j := slices.IndexFunc(now, func(s core.Socket) bool { return sameSocket(&s, &o.Socket) })
+		j := -1
+		for k := range now {
+			if sameSocket(&now[k], &o.Socket) {
+				j = k
+				break
+			}
+		}
 		switch {
 		case j >= 0 && (o.Fate == SocketClosed || o.Fate == SocketGone):
 			o.Fate, o.State = SocketLeft, now[j].State

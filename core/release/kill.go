@@ -1,11 +1,10 @@
 package release
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"os"
-	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -149,7 +148,7 @@ func NewKillPlan(res *core.Result, protect []Protected) *KillPlan {
 	for _, it := range byPID {
 		p.Items = append(p.Items, *it)
 	}
-	slices.SortFunc(p.Items, func(a, b KillItem) int { return cmp.Compare(a.Proc.PID, b.Proc.PID) })
+	sort.Slice(p.Items, func(i, j int) bool { return p.Items[i].Proc.PID < p.Items[j].Proc.PID })
 	return p
 }
 

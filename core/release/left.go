@@ -2,7 +2,7 @@ package release
 
 import (
 	"fmt"
-	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -43,14 +43,22 @@ func Look(r *core.Resolver, f *core.Filter, pending []core.Socket, wait time.Dur
 		if err != nil {
 			return nil, err
 		}
-		still := slices.ContainsFunc(pending, func(p core.Socket) bool {
-			return slices.ContainsFunc(res.Sockets, func(s core.Socket) bool { return sameSocket(&s, &p) })
-		})
+		still := false
+		for i := range pending {
+			for j := range res.Sockets {
+				if sameSocket(&res.Sockets[j], &pending[i]) {
+					still = true
+					break
+				}
+			}
+		}
 		if !still || !time.Now().Add(pause).Before(deadline) {
 			return &Left{Ports: f.Ports, Side: f.Side, Sockets: res.Sockets, Unseen: res.Unseen}, nil
 		}
 		time.Sleep(pause)
-		pause = min(2*pause, 200*time.Millisecond)
+		if pause *= 2; pause > 200*time.Millisecond {
+			pause = 200 * time.Millisecond
+		}
 	}
 }
 
@@ -122,8 +130,8 @@ func leftGroups(socks []core.Socket, local bool, reuseAddr *bool, unseen core.Un
 		for _, o := range s.Owners {
 			labels = append(labels, core.OwnerLabel(o))
 		}
-		slices.Sort(labels)
-		key := strings.Join(slices.Compact(labels), ", ")
+		sort.Strings(labels)
+		key := strings.Join(uniqStrings(labels), ", ")
 		if _, ok := held[key]; !ok {
 			holders = append(holders, key)
 		}
@@ -136,7 +144,12 @@ func leftGroups(socks []core.Socket, local bool, reuseAddr *bool, unseen core.Un
 		out = append(out, fmt.Sprintf("%s held by a process gosof could not see (%s); %s",
 			stateCounts(unknown), unseen.What(), unseen.Remedy()))
 	}
-	listening := slices.ContainsFunc(socks, func(s core.Socket) bool { return s.State == core.Listen })
+	listening := false
+	for i := range socks {
+		if socks[i].State == core.Listen {
+			listening = true
+		}
+	}
 	for _, st := range core.AllStates {
 		g := orphans[st]
 		if len(g) == 0 {
@@ -276,4 +289,20 @@ func LookKnown(r *core.Resolver, f *core.Filter, pending []core.Socket, wait tim
 		l.Unseen = around.Unseen // as Resolve says nothing when nothing is left
 	}
 	return l, nil
+}
+
+// uniqStrings drops repeats from a sorted list, in place (slices.Compact,
+// which the SPARC build's Go 1.18 library lacks).
+func uniqStrings(l []string) []string {
+	if len(l) < 2 {
+		return l
+	}
+	n := 1
+	for _, x := range l[1:] {
+		if x != l[n-1] {
+			l[n] = x
+			n++
+		}
+	}
+	return l[:n]
 }

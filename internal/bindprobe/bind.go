@@ -2,15 +2,15 @@
 
 // Package bindprobe is the system-call half of `gosof why`'s bind probe,
 // shared by the Linux and Solaris/illumos backends: the same
-// socket/setsockopt/bind/close sequence through golang.org/x/sys/unix.
+// socket/setsockopt/bind/close sequence through the standard syscall package
+// (which gccgo has on Solaris too, where golang.org/x/sys/unix does not build).
 package bindprobe
 
 import (
 	"errors"
 	"fmt"
 	"net/netip"
-
-	"golang.org/x/sys/unix"
+	"syscall"
 
 	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/core/diagnose"
@@ -22,42 +22,42 @@ import (
 // claims the port on IPv4. Failures wrap diagnose.ErrAddrInUse,
 // diagnose.ErrAddrNotAvail or core.ErrPermission.
 func Bind(addr netip.Addr, port uint16, reuseAddr bool) error {
-	return bind(unix.SOCK_STREAM, addr, port, reuseAddr)
+	return bind(syscall.SOCK_STREAM, addr, port, reuseAddr)
 }
 
 // BindUDP is Bind for a UDP socket: what a new UDP server's bind meets.
 func BindUDP(addr netip.Addr, port uint16, reuseAddr bool) error {
-	return bind(unix.SOCK_DGRAM, addr, port, reuseAddr)
+	return bind(syscall.SOCK_DGRAM, addr, port, reuseAddr)
 }
 
 func bind(sotype int, addr netip.Addr, port uint16, reuseAddr bool) error {
-	af := unix.AF_INET6
-	var sa unix.Sockaddr = &unix.SockaddrInet6{Addr: addr.As16(), Port: int(port)}
+	af := syscall.AF_INET6
+	var sa syscall.Sockaddr = &syscall.SockaddrInet6{Addr: addr.As16(), Port: int(port)}
 	if addr.Is4() {
-		af = unix.AF_INET
-		sa = &unix.SockaddrInet4{Addr: addr.As4(), Port: int(port)}
+		af = syscall.AF_INET
+		sa = &syscall.SockaddrInet4{Addr: addr.As4(), Port: int(port)}
 	}
-	fd, err := unix.Socket(af, sotype|unix.SOCK_CLOEXEC, 0)
+	fd, err := syscall.Socket(af, sotype|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return bindErr(addr, port, err)
 	}
-	defer unix.Close(fd)
+	defer syscall.Close(fd)
 	if reuseAddr {
-		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+		if err := syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1); err != nil {
 			return fmt.Errorf("SO_REUSEADDR: %w", err)
 		}
 	}
-	return bindErr(addr, port, unix.Bind(fd, sa))
+	return bindErr(addr, port, syscall.Bind(fd, sa))
 }
 
 // HasIPv6 reports whether ::1 can be bound.
 func HasIPv6() error {
-	fd, err := unix.Socket(unix.AF_INET6, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	fd, err := syscall.Socket(syscall.AF_INET6, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return err
 	}
-	defer unix.Close(fd)
-	return unix.Bind(fd, &unix.SockaddrInet6{Addr: netip.IPv6Loopback().As16()})
+	defer syscall.Close(fd)
+	return syscall.Bind(fd, &syscall.SockaddrInet6{Addr: [16]byte{15: 1}} /* ::1 */)
 }
 
 func bindErr(addr netip.Addr, port uint16, err error) error {
@@ -65,11 +65,11 @@ func bindErr(addr netip.Addr, port uint16, err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, unix.EADDRINUSE):
+	case errors.Is(err, syscall.EADDRINUSE):
 		return fmt.Errorf("bind %s: %w", ap, diagnose.ErrAddrInUse)
-	case errors.Is(err, unix.EADDRNOTAVAIL), errors.Is(err, unix.EAFNOSUPPORT), errors.Is(err, unix.EPROTONOSUPPORT):
+	case errors.Is(err, syscall.EADDRNOTAVAIL), errors.Is(err, syscall.EAFNOSUPPORT), errors.Is(err, syscall.EPROTONOSUPPORT):
 		return fmt.Errorf("bind %s: %w", ap, diagnose.ErrAddrNotAvail)
-	case errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM):
+	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
 		return fmt.Errorf("bind %s: %w", ap, core.ErrPermission)
 	}
 	return fmt.Errorf("bind %s: %w", ap, err)

@@ -145,11 +145,11 @@ func (c *Closer) pidfd(p *core.Process) (int, error) {
 // Abort implements core.SocketCloser through SOCK_DESTROY.
 func (c *Closer) Abort(s *core.Socket) error {
 	if c.Destroyer == nil {
-		return fmt.Errorf("abort: no sock_diag socket source: %w", errors.ErrUnsupported)
+		return fmt.Errorf("abort: no sock_diag socket source: %w", core.ErrUnsupported)
 	}
 	err := c.Destroyer.Destroy(s)
 	if errors.Is(err, unix.ENOENT) {
-		return fmt.Errorf("%w: %w", err, core.ErrGone)
+		return core.Wrap2(fmt.Sprintf("%v: %v", err, core.ErrGone), err, core.ErrGone)
 	}
 	return err
 }

@@ -11,12 +11,12 @@ package linux
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"net/netip"
 	"time"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/internal/hostorder"
 )
 
 // netlink constants (linux/netlink.h, linux/sock_diag.h).
@@ -295,16 +295,16 @@ func portBytecode(f *core.Filter) []byte {
 func putOp(b []byte, code, yes uint8, no uint16) {
 	b[0] = code
 	b[1] = yes
-	binary.NativeEndian.PutUint16(b[2:], no)
+	hostorder.Native.PutUint16(b[2:], no)
 }
 
 // putNlmsghdr writes struct nlmsghdr.
 func putNlmsghdr(b []byte, length uint32, typ, flags uint16, seq uint32) {
-	binary.NativeEndian.PutUint32(b[0:], length) // nlmsg_len
-	binary.NativeEndian.PutUint16(b[4:], typ)    // nlmsg_type
-	binary.NativeEndian.PutUint16(b[6:], flags)  // nlmsg_flags
-	binary.NativeEndian.PutUint32(b[8:], seq)    // nlmsg_seq
-	binary.NativeEndian.PutUint32(b[12:], 0)     // nlmsg_pid: to the kernel
+	hostorder.Native.PutUint32(b[0:], length) // nlmsg_len
+	hostorder.Native.PutUint16(b[4:], typ)    // nlmsg_type
+	hostorder.Native.PutUint16(b[6:], flags)  // nlmsg_flags
+	hostorder.Native.PutUint32(b[8:], seq)    // nlmsg_seq
+	hostorder.Native.PutUint32(b[12:], 0)     // nlmsg_pid: to the kernel
 }
 
 func align4(n int) int { return (n + 3) &^ 3 }
@@ -326,15 +326,15 @@ func inetDumpRequest(seq uint32, family, proto uint8, states uint32, bytecode []
 	if proto == ipprotoRaw {
 		r[3] = ipprotoRaw // sdiag_raw_protocol (struct inet_diag_req_raw): every raw socket
 	}
-	binary.NativeEndian.PutUint32(r[4:], states) // idiag_states
+	hostorder.Native.PutUint32(r[4:], states) // idiag_states
 	// id (struct inet_diag_sockid) at r[8:56] stays zero for a dump, but
 	// the cookie says "none" as ss sends it.
-	binary.NativeEndian.PutUint32(r[8+40:], inetNoCookie)
-	binary.NativeEndian.PutUint32(r[8+44:], inetNoCookie)
+	hostorder.Native.PutUint32(r[8+40:], inetNoCookie)
+	hostorder.Native.PutUint32(r[8+44:], inetNoCookie)
 	if len(bytecode) > 0 {
 		a := r[inetReqLen:]
-		binary.NativeEndian.PutUint16(a[0:], uint16(nlaHdrLen+len(bytecode))) // nla_len
-		binary.NativeEndian.PutUint16(a[2:], inetReqBytecod)                  // nla_type
+		hostorder.Native.PutUint16(a[0:], uint16(nlaHdrLen+len(bytecode))) // nla_len
+		hostorder.Native.PutUint16(a[2:], inetReqBytecod)                  // nla_type
 		copy(a[nlaHdrLen:], bytecode)
 	}
 	return b
@@ -346,9 +346,9 @@ func unixDumpRequest(seq uint32, states uint32) []byte {
 	b := make([]byte, nlmsgHdrLen+unixReqLen)
 	putNlmsghdr(b, uint32(len(b)), sockDiagByFamily, nlmFRequest|nlmFDump, seq)
 	r := b[nlmsgHdrLen:]
-	r[0] = afUnix                                                                                               // sdiag_family
-	binary.NativeEndian.PutUint32(r[4:], states)                                                                // udiag_states
-	binary.NativeEndian.PutUint32(r[12:], udiagShowName|udiagShowVFS|udiagShowPeer|udiagShowRQLen|udiagShowUID) // udiag_show
+	r[0] = afUnix                                                                                            // sdiag_family
+	hostorder.Native.PutUint32(r[4:], states)                                                                // udiag_states
+	hostorder.Native.PutUint32(r[12:], udiagShowName|udiagShowVFS|udiagShowPeer|udiagShowRQLen|udiagShowUID) // udiag_show
 	// udiag_ino and udiag_cookie stay zero: a dump ignores them
 	return b
 }
@@ -363,7 +363,7 @@ func destroyRequest(seq uint32, s *core.Socket) ([]byte, error) {
 	case core.Inet6:
 		family = afInet6
 	default:
-		return nil, fmt.Errorf("SOCK_DESTROY: %s socket: %w", s.Family, errors.ErrUnsupported)
+		return nil, fmt.Errorf("SOCK_DESTROY: %s socket: %w", s.Family, core.ErrUnsupported)
 	}
 	switch s.Proto {
 	case core.TCP:
@@ -373,14 +373,14 @@ func destroyRequest(seq uint32, s *core.Socket) ([]byte, error) {
 	case core.UDPLite:
 		proto = ipprotoUDPLite
 	default:
-		return nil, fmt.Errorf("SOCK_DESTROY: %s socket: %w", s.Proto, errors.ErrUnsupported)
+		return nil, fmt.Errorf("SOCK_DESTROY: %s socket: %w", s.Proto, core.ErrUnsupported)
 	}
 	b := make([]byte, nlmsgHdrLen+inetReqLen)
 	putNlmsghdr(b, uint32(len(b)), sockDestroy, nlmFRequest|nlmFAck, seq)
 	r := b[nlmsgHdrLen:]
 	r[0] = family
 	r[1] = proto
-	binary.NativeEndian.PutUint32(r[4:], ^uint32(0)) // idiag_states: any
+	hostorder.Native.PutUint32(r[4:], ^uint32(0)) // idiag_states: any
 	id := r[8:]
 	binary.BigEndian.PutUint16(id[0:], s.Local.Port) // idiag_sport (__be16)
 	if s.Remote != nil {
@@ -398,13 +398,13 @@ func destroyRequest(seq uint32, s *core.Socket) ([]byte, error) {
 	switch k := s.Key.(type) {
 	case DiagKey:
 		cookie = k.Cookie
-		binary.NativeEndian.PutUint32(id[36:], k.IfIndex) // idiag_if
+		hostorder.Native.PutUint32(id[36:], k.IfIndex) // idiag_if
 	case *DiagKey:
 		cookie = k.Cookie
-		binary.NativeEndian.PutUint32(id[36:], k.IfIndex)
+		hostorder.Native.PutUint32(id[36:], k.IfIndex)
 	}
-	binary.NativeEndian.PutUint32(id[40:], uint32(cookie))     // idiag_cookie[0]
-	binary.NativeEndian.PutUint32(id[44:], uint32(cookie>>32)) // idiag_cookie[1]
+	hostorder.Native.PutUint32(id[40:], uint32(cookie))     // idiag_cookie[0]
+	hostorder.Native.PutUint32(id[44:], uint32(cookie>>32)) // idiag_cookie[1]
 	return b, nil
 }
 
@@ -453,9 +453,9 @@ func (d *diagDecoder) decode(b []byte, out []core.Socket) (_ []core.Socket, done
 		if len(b) < nlmsgHdrLen {
 			return out, false, fmt.Errorf("netlink: %d bytes left, too short for nlmsghdr (% x): %w", len(b), b, core.ErrParse)
 		}
-		n := binary.NativeEndian.Uint32(b[0:]) // nlmsg_len
-		typ := binary.NativeEndian.Uint16(b[4:])
-		seq := binary.NativeEndian.Uint32(b[8:])
+		n := hostorder.Native.Uint32(b[0:]) // nlmsg_len
+		typ := hostorder.Native.Uint16(b[4:])
+		seq := hostorder.Native.Uint32(b[8:])
 		if n < nlmsgHdrLen || uint64(n) > uint64(len(b)) {
 			return out, false, fmt.Errorf("netlink: nlmsg_len %d with %d bytes left (% x): %w", n, len(b), b[:nlmsgHdrLen], core.ErrParse)
 		}
@@ -473,7 +473,7 @@ func (d *diagDecoder) decode(b []byte, out []core.Socket) (_ []core.Socket, done
 			continue
 		case nlmsgDone:
 			if len(msg) >= 4 {
-				if e := int32(binary.NativeEndian.Uint32(msg)); e < 0 {
+				if e := int32(hostorder.Native.Uint32(msg)); e < 0 {
 					return out, true, &dumpError{Errno: -e}
 				}
 			}
@@ -482,7 +482,7 @@ func (d *diagDecoder) decode(b []byte, out []core.Socket) (_ []core.Socket, done
 			if len(msg) < 4 {
 				return out, false, fmt.Errorf("netlink: NLMSG_ERROR of %d bytes: %w", len(msg), core.ErrParse)
 			}
-			e := int32(binary.NativeEndian.Uint32(msg))
+			e := int32(hostorder.Native.Uint32(msg))
 			if e == 0 { // an ACK: not expected in a dump, harmless
 				continue
 			}
@@ -516,9 +516,9 @@ func (d *diagDecoder) ack(b []byte) (bool, error) {
 		if len(b) < nlmsgHdrLen {
 			return false, fmt.Errorf("netlink: %d bytes left, too short for nlmsghdr (% x): %w", len(b), b, core.ErrParse)
 		}
-		n := binary.NativeEndian.Uint32(b[0:])
-		typ := binary.NativeEndian.Uint16(b[4:])
-		seq := binary.NativeEndian.Uint32(b[8:])
+		n := hostorder.Native.Uint32(b[0:])
+		typ := hostorder.Native.Uint16(b[4:])
+		seq := hostorder.Native.Uint32(b[8:])
 		if n < nlmsgHdrLen || uint64(n) > uint64(len(b)) {
 			return false, fmt.Errorf("netlink: nlmsg_len %d with %d bytes left: %w", n, len(b), core.ErrParse)
 		}
@@ -534,7 +534,7 @@ func (d *diagDecoder) ack(b []byte) (bool, error) {
 		if len(msg) < 4 {
 			return false, fmt.Errorf("netlink: NLMSG_ERROR of %d bytes: %w", len(msg), core.ErrParse)
 		}
-		if e := int32(binary.NativeEndian.Uint32(msg)); e != 0 {
+		if e := int32(hostorder.Native.Uint32(msg)); e != 0 {
 			if e > 0 {
 				e = -e
 			}
@@ -579,12 +579,16 @@ func (d *diagDecoder) inetMsg(m []byte, s *core.Socket) error {
 	var src, dst netip.Addr
 	switch family {
 	case afInet:
-		src = netip.AddrFrom4([4]byte(id[4:8]))
-		dst = netip.AddrFrom4([4]byte(id[20:24]))
+		var s4, d4 [4]byte
+		copy(s4[:], id[4:8])
+		copy(d4[:], id[20:24])
+		src, dst = netip.AddrFrom4(s4), netip.AddrFrom4(d4)
 		s.Family = core.Inet
 	case afInet6:
-		src = netip.AddrFrom16([16]byte(id[4:20]))
-		dst = netip.AddrFrom16([16]byte(id[20:36]))
+		var s16, d16 [16]byte
+		copy(s16[:], id[4:20])
+		copy(d16[:], id[20:36])
+		src, dst = netip.AddrFrom16(s16), netip.AddrFrom16(d16)
 		s.Family = core.Inet6
 	default:
 		return fmt.Errorf("inet_diag_msg: family %d (% x): %w", family, m[:inetMsgLen], core.ErrParse)
@@ -604,17 +608,17 @@ func (d *diagDecoder) inetMsg(m []byte, s *core.Socket) error {
 		s.Remote = d.newEndpoint(core.Endpoint{Addr: dst, Port: dport})
 	}
 	s.Key = d.newKey(DiagKey{
-		IfIndex: binary.NativeEndian.Uint32(id[36:]),
-		Cookie:  uint64(binary.NativeEndian.Uint32(id[40:])) | uint64(binary.NativeEndian.Uint32(id[44:]))<<32,
+		IfIndex: hostorder.Native.Uint32(id[36:]),
+		Cookie:  uint64(hostorder.Native.Uint32(id[40:])) | uint64(hostorder.Native.Uint32(id[44:]))<<32,
 	})
 	s.Timer = inetTimer(timer)
 	if s.Timer != core.TimerNone {
-		s.Expires = time.Duration(binary.NativeEndian.Uint32(m[52:])) * time.Millisecond // idiag_expires
+		s.Expires = time.Duration(hostorder.Native.Uint32(m[52:])) * time.Millisecond // idiag_expires
 	}
-	s.RecvQ = uint64(binary.NativeEndian.Uint32(m[56:])) // idiag_rqueue
-	s.SendQ = uint64(binary.NativeEndian.Uint32(m[60:])) // idiag_wqueue
-	s.UID = int64(binary.NativeEndian.Uint32(m[64:]))    // idiag_uid
-	s.Inode = uint64(binary.NativeEndian.Uint32(m[68:])) // idiag_inode
+	s.RecvQ = uint64(hostorder.Native.Uint32(m[56:])) // idiag_rqueue
+	s.SendQ = uint64(hostorder.Native.Uint32(m[60:])) // idiag_wqueue
+	s.UID = int64(hostorder.Native.Uint32(m[64:]))    // idiag_uid
+	s.Inode = uint64(hostorder.Native.Uint32(m[68:])) // idiag_inode
 	s.NetNS = d.netns
 	return nil
 }
@@ -642,8 +646,8 @@ func (d *diagDecoder) unixMsg(m []byte, s *core.Socket) error {
 	}
 	s.Proto = core.Unix
 	s.Family = core.Local
-	s.Inode = uint64(binary.NativeEndian.Uint32(m[4:])) // udiag_ino
-	s.Key = d.newKey(DiagKey{Cookie: uint64(binary.NativeEndian.Uint32(m[8:])) | uint64(binary.NativeEndian.Uint32(m[12:]))<<32})
+	s.Inode = uint64(hostorder.Native.Uint32(m[4:])) // udiag_ino
+	s.Key = d.newKey(DiagKey{Cookie: uint64(hostorder.Native.Uint32(m[8:])) | uint64(hostorder.Native.Uint32(m[12:]))<<32})
 	s.UID = -1
 	s.NetNS = d.netns
 	err := walkAttrs(m[unixMsgLen:], func(at uint16, v []byte) error {
@@ -654,18 +658,18 @@ func (d *diagDecoder) unixMsg(m []byte, s *core.Socket) error {
 			if len(v) < 4 {
 				return fmt.Errorf("UNIX_DIAG_PEER of %d bytes: %w", len(v), core.ErrParse)
 			}
-			s.PeerInode = uint64(binary.NativeEndian.Uint32(v))
+			s.PeerInode = uint64(hostorder.Native.Uint32(v))
 		case unixDiagRQLen:
 			if len(v) < 8 {
 				return fmt.Errorf("UNIX_DIAG_RQLEN of %d bytes: %w", len(v), core.ErrParse)
 			}
-			s.RecvQ = uint64(binary.NativeEndian.Uint32(v[0:])) // udiag_rqueue
-			s.SendQ = uint64(binary.NativeEndian.Uint32(v[4:])) // udiag_wqueue
+			s.RecvQ = uint64(hostorder.Native.Uint32(v[0:])) // udiag_rqueue
+			s.SendQ = uint64(hostorder.Native.Uint32(v[4:])) // udiag_wqueue
 		case unixDiagUID:
 			if len(v) < 4 {
 				return fmt.Errorf("UNIX_DIAG_UID of %d bytes: %w", len(v), core.ErrParse)
 			}
-			s.UID = int64(binary.NativeEndian.Uint32(v))
+			s.UID = int64(hostorder.Native.Uint32(v))
 		}
 		return nil
 	})
@@ -737,8 +741,8 @@ func walkAttrs(b []byte, fn func(typ uint16, v []byte) error) error {
 		if len(b) < nlaHdrLen {
 			return fmt.Errorf("attribute header: %d bytes left (% x): %w", len(b), b, core.ErrParse)
 		}
-		n := int(binary.NativeEndian.Uint16(b[0:])) // nla_len
-		typ := binary.NativeEndian.Uint16(b[2:]) & nlaTypeMask
+		n := int(hostorder.Native.Uint16(b[0:])) // nla_len
+		typ := hostorder.Native.Uint16(b[2:]) & nlaTypeMask
 		if n < nlaHdrLen || n > len(b) {
 			return fmt.Errorf("attribute type %d: nla_len %d with %d bytes left: %w", typ, n, len(b), core.ErrParse)
 		}

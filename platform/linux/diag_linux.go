@@ -23,7 +23,7 @@ const diagRecvBuf = 64 << 10
 // hang gosof.
 var diagTimeout = unix.Timeval{Sec: 10}
 
-var diagSeq atomic.Uint32
+var diagSeq uint32 // atomic
 
 // diagConn is a NETLINK_SOCK_DIAG socket.
 type diagConn struct {
@@ -194,7 +194,7 @@ func (c *diagConn) inetDump(f *core.Filter, t procTable, netns uint64, out *sock
 	if states == 0 {
 		return nil
 	}
-	seq := diagSeq.Add(1)
+	seq := atomic.AddUint32(&diagSeq, 1)
 	req := inetDumpRequest(seq, t.af, t.ipproto, states, portBytecode(f))
 	d := diagDecoder{seq: seq, proto: t.proto, family: t.family, netns: netns}
 	n := out.len()
@@ -212,7 +212,7 @@ func (c *diagConn) unixDump(f *core.Filter, t procTable, netns uint64, out *sock
 	if states == 0 {
 		return nil
 	}
-	seq := diagSeq.Add(1)
+	seq := atomic.AddUint32(&diagSeq, 1)
 	d := diagDecoder{seq: seq, unix: true, netns: netns}
 	n := out.len()
 	if err := c.dump(&d, unixDumpRequest(seq, states), out); err != nil {
@@ -242,7 +242,7 @@ func (t procTable) dumpErr(err error) error {
 // caller lacks CAP_NET_ADMIN, EOPNOTSUPP when the kernel was built without
 // CONFIG_INET_DIAG_DESTROY, ENOENT when the socket is already gone.
 func (s *Sockets) Destroy(sock *core.Socket) error {
-	seq := diagSeq.Add(1)
+	seq := atomic.AddUint32(&diagSeq, 1)
 	req, err := destroyRequest(seq, sock)
 	if err != nil {
 		return err
@@ -309,7 +309,7 @@ func destroyErr(sock *core.Socket, err error) error {
 	errno := unix.Errno(de.Errno)
 	switch errno {
 	case unix.EPERM, unix.EACCES:
-		return fmt.Errorf("SOCK_DESTROY %s: %w: needs CAP_NET_ADMIN (%w)", describe(sock), core.ErrPermission, errno)
+		return core.Wrap2(fmt.Sprintf("SOCK_DESTROY %s: %v: needs CAP_NET_ADMIN (%v)", describe(sock), core.ErrPermission, errno), core.ErrPermission, errno)
 	case unix.EOPNOTSUPP:
 		return fmt.Errorf("SOCK_DESTROY %s: the kernel cannot destroy sockets (built without CONFIG_INET_DIAG_DESTROY): %w", describe(sock), errno)
 	case unix.ENOENT:

@@ -100,7 +100,7 @@ func containerInPath(path string) string {
 	for i := len(elems) - 1; i >= 0; i-- {
 		e := strings.TrimSuffix(elems[i], ".scope")
 		for _, sp := range scopePrefixes {
-			if id, ok := strings.CutPrefix(e, sp.prefix); ok && isContainerHex(id) {
+			if id := strings.TrimPrefix(e, sp.prefix); len(id) < len(e) && isContainerHex(id) {
 				return sp.runtime + "://" + id
 			}
 		}

@@ -6,7 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -81,18 +81,13 @@ func Namespaces(fs FS) ([]Namespace, error) {
 		}
 		out = append(out, *ns)
 	}
-	slices.SortFunc(out, func(a, b Namespace) int {
+	sort.Slice(out, func(i, j int) bool {
+		a, b := &out[i], &out[j]
 		switch {
-		case a.Self:
-			return -1
-		case b.Self:
-			return 1
-		case a.Inode < b.Inode:
-			return -1
-		case a.Inode > b.Inode:
-			return 1
+		case a.Self != b.Self:
+			return a.Self
 		}
-		return 0
+		return a.Inode < b.Inode
 	})
 	return out, nil
 }
@@ -182,14 +177,14 @@ func InNamespace(path string, fn func() error) error {
 		if err := unix.Setns(target, unix.CLONE_NEWNET); err != nil {
 			runtime.UnlockOSThread()
 			if err == unix.EPERM {
-				err = fmt.Errorf("%w (%w: joining a network namespace needs root or CAP_SYS_ADMIN)", err, core.ErrPermission)
+				err = core.Wrap2(fmt.Sprintf("%v (%v: joining a network namespace needs root or CAP_SYS_ADMIN)", err, core.ErrPermission), err, core.ErrPermission)
 			}
 			errc <- fmt.Errorf("setns %s: %w", path, err)
 			return
 		}
 		ferr := fn()
 		if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
-			errc <- errors.Join(ferr, fmt.Errorf("return to own network namespace: %w", err))
+			errc <- core.JoinErrors(ferr, fmt.Errorf("return to own network namespace: %w", err))
 			return // the thread stays locked and dies with this goroutine
 		}
 		runtime.UnlockOSThread()

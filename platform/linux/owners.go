@@ -2,8 +2,8 @@ package linux
 
 import (
 	"bytes"
-	"encoding/binary"
-	"slices"
+
+	"github.com/gosof/gosof/internal/hostorder"
 )
 
 // socketInode reads the inode out of a /proc/[pid]/fd link target of the
@@ -26,7 +26,7 @@ const direntHeader = 19
 // malformed record rather than reading past buf.
 func walkDirents(buf []byte, fn func(name []byte)) {
 	for len(buf) >= direntHeader {
-		reclen := int(binary.NativeEndian.Uint16(buf[16:18]))
+		reclen := int(hostorder.Native.Uint16(buf[16:18]))
 		if reclen < direntHeader || reclen > len(buf) {
 			return
 		}
@@ -74,10 +74,10 @@ func parseStatusEUID(b []byte) (int64, bool) {
 		} else {
 			b = nil
 		}
-		rest, ok := bytes.CutPrefix(line, []byte("Uid:"))
-		if !ok {
+		if !bytes.HasPrefix(line, []byte("Uid:")) {
 			continue
 		}
+		rest := line[len("Uid:"):]
 		f := bytes.Fields(rest)
 		if len(f) < 2 {
 			return 0, false
@@ -110,7 +110,13 @@ func hidepidInvisible(mountinfo []byte, mountpoint string) bool {
 		if len(f) < 5 || string(f[4]) != mountpoint {
 			continue
 		}
-		sep := slices.IndexFunc(f, func(b []byte) bool { return string(b) == "-" })
+		sep := -1
+		for i, b := range f {
+			if string(b) == "-" {
+				sep = i
+				break
+			}
+		}
 		if sep < 0 || sep+3 >= len(f) || string(f[sep+1]) != "proc" {
 			continue
 		}

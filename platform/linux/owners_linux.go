@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -82,7 +81,7 @@ func (o *Owners) Prescan(pids []int) core.OwnerPrescan {
 
 type prescan struct {
 	o       *Owners
-	stop    atomic.Bool
+	stop    int32         // atomic: 1 once the scan should stop
 	listed  chan struct{} // closed once the sockets are listed
 	once    sync.Once
 	done    chan struct{}
@@ -101,12 +100,18 @@ func (p *prescan) Attach(socks []core.Socket) (core.Unseen, error) {
 	if len(index) == 0 {
 		return core.Unseen{}, nil
 	}
-	attach(socks, index, slices.DeleteFunc(p.holders, func(h Holder) bool { _, ok := index[h.Inode]; return !ok }))
+	keep := p.holders[:0]
+	for _, h := range p.holders {
+		if _, ok := index[h.Inode]; ok {
+			keep = append(keep, h)
+		}
+	}
+	attach(socks, index, keep)
 	return p.o.unseen(p.denied), nil
 }
 
 func (p *prescan) Cancel() {
-	p.stop.Store(true)
+	atomic.StoreInt32(&p.stop, 1)
 	p.once.Do(func() { close(p.listed) })
 	<-p.done
 }
@@ -179,7 +184,7 @@ func (o *Owners) Scan(want func(inode uint64) bool) ([]Holder, int, error) {
 // sees a worker block, and with every P taken the goroutine listing the
 // sockets meanwhile lost its P at each of its own system calls and waited
 // to get one back (a `who` on a port nobody uses took 42 ms, not 15).
-func (o *Owners) scan(only []int32, want func(inode uint64) bool, stop *atomic.Bool, later <-chan struct{}) ([]Holder, int, error) {
+func (o *Owners) scan(only []int32, want func(inode uint64) bool, stop *int32, later <-chan struct{}) ([]Holder, int, error) {
 	procfd, err := unix.Open(o.FS.Proc, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, 0, fmt.Errorf("open %s: %w", o.FS.Proc, err)
@@ -195,15 +200,21 @@ func (o *Owners) scan(only []int32, want func(inode uint64) bool, stop *atomic.B
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = max(1, min(workers, len(pids)))
+	if workers > len(pids) {
+		workers = len(pids)
+	}
+	if workers < 1 {
+		workers = 1
+	}
 
 	var (
-		next   atomic.Int64
-		denied atomic.Int64
+		next   int64 // atomic
+		denied int64 // atomic
 		wg     sync.WaitGroup
 		parts  = make([][]Holder, workers)
 	)
-	for w := range workers {
+	for w := 0; w < workers; w++ {
+		w := w
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -212,12 +223,12 @@ func (o *Owners) scan(only []int32, want func(inode uint64) bool, stop *atomic.B
 			}
 			sc := newFDScanner()
 			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(pids) || stop != nil && stop.Load() {
+				i := int(atomic.AddInt64(&next, 1) - 1)
+				if i >= len(pids) || stop != nil && atomic.LoadInt32(stop) != 0 {
 					break
 				}
 				if sc.scanPID(procfd, pids[i], want, &parts[w]) {
-					denied.Add(1)
+					atomic.AddInt64(&denied, 1)
 				}
 			}
 		}()
@@ -227,7 +238,7 @@ func (o *Owners) scan(only []int32, want func(inode uint64) bool, stop *atomic.B
 	for _, p := range parts {
 		all = append(all, p...)
 	}
-	return all, int(denied.Load()), nil
+	return all, int(atomic.LoadInt64(&denied)), nil
 }
 
 // listPIDs reads the numeric entries of /proc: one per process (threads

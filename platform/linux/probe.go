@@ -18,7 +18,8 @@ const capNetBindService = 10
 func parseCapEff(status []byte) (uint64, error) {
 	sc := bufio.NewScanner(bytes.NewReader(status))
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "CapEff:"); ok {
+		if v := sc.Text(); strings.HasPrefix(v, "CapEff:") {
+			v = v[len("CapEff:"):]
 			n, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
 			if err != nil {
 				return 0, fmt.Errorf("%w CapEff %q: %v", core.ErrParse, v, err)

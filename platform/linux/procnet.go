@@ -12,7 +12,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/netip"
-	"slices"
 	"time"
 
 	"github.com/gosof/gosof/core"
@@ -36,7 +35,7 @@ const ssConnected = 3
 // The kernel prints each address as its raw network-order 32-bit words, each
 // read as a host integer ("%08X"): 127.0.0.1 is "0100007F" on a
 // little-endian host and "7F000001" on a big-endian one. order is the byte
-// order of the host that wrote b (binary.NativeEndian for the live /proc).
+// order of the host that wrote b (the running kernel's, see kernelOrder, for the live /proc).
 // Ports are plain host numbers.
 //
 // A malformed line is an error wrapping core.ErrParse with its line number
@@ -167,7 +166,7 @@ func procAddr(b []byte, bigEndian bool, family core.Family) (core.Endpoint, bool
 	if len(a) != 8*words {
 		return core.Endpoint{}, false
 	}
-	for w := range words {
+	for w := 0; w < words; w++ {
 		v, ok := parseHex(a[8*w : 8*w+8])
 		if !ok {
 			return core.Endpoint{}, false
@@ -182,7 +181,7 @@ func procAddr(b []byte, bigEndian bool, family core.Family) (core.Endpoint, bool
 	}
 	var addr netip.Addr
 	if family == core.Inet {
-		addr = netip.AddrFrom4([4]byte(raw[:4]))
+		addr = netip.AddrFrom4([4]byte{raw[0], raw[1], raw[2], raw[3]})
 	} else {
 		addr = netip.AddrFrom16(raw)
 	}
@@ -194,7 +193,7 @@ func procAddr(b []byte, bigEndian bool, family core.Family) (core.Endpoint, bool
 func appendProcNetInet(out []core.Socket, b []byte, order binary.ByteOrder, proto core.Proto, family core.Family, netns uint64, f *core.Filter) ([]core.Socket, error) {
 	var slab []core.Endpoint
 	bigEndian := order.Uint16([]byte{0, 1}) == 1
-	out = slices.Grow(out, bytes.Count(b, []byte{'\n'}))
+	out = growSockets(out, bytes.Count(b, []byte{'\n'}))
 	err := lines(b, "sl", func(n int, line []byte) error {
 		s, remote, what := procInetLine(line, bigEndian, proto, family)
 		if what != "" {
@@ -290,7 +289,7 @@ func procInetLine(line []byte, bigEndian bool, proto core.Proto, family core.Fam
 func appendProcNetUnix(out []core.Socket, b []byte, netns uint64, f *core.Filter) ([]core.Socket, error) {
 	var slab []core.Endpoint
 	var prevPath []byte // path of the line before, for names holding '\n'
-	out = slices.Grow(out, bytes.Count(b, []byte{'\n'}))
+	out = growSockets(out, bytes.Count(b, []byte{'\n'}))
 	prevKept := false
 	err := lines(b, "Num", func(n int, line []byte) error {
 		s, path, err := procUnixLine(line)
@@ -372,4 +371,15 @@ func procUnixLine(line []byte) (core.Socket, []byte, error) {
 		s.State = core.Unconn
 	}
 	return s, path, nil
+}
+
+// growSockets makes room for n more sockets in out (slices.Grow, which the
+// Go 1.18 library of the SPARC build lacks).
+func growSockets(out []core.Socket, n int) []core.Socket {
+	if n <= cap(out)-len(out) {
+		return out
+	}
+	grown := make([]core.Socket, len(out), len(out)+n)
+	copy(grown, out)
+	return grown
 }

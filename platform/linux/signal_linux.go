@@ -120,7 +120,10 @@ func (t *pidfdTarget) Wait(timeout time.Duration) (bool, error) {
 	pfd := []unix.PollFd{{Fd: int32(t.fd), Events: unix.POLLIN}}
 	for {
 		ms := int(time.Until(deadline).Milliseconds())
-		n, err := unix.Poll(pfd, max(ms, 0))
+		if ms < 0 {
+			ms = 0
+		}
+		n, err := unix.Poll(pfd, ms)
 		switch {
 		case err == unix.EINTR:
 			continue

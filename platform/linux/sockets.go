@@ -20,7 +20,7 @@ type Sockets struct {
 	FS          FS
 	ProcNetOnly bool
 	// Order is the byte order of the host that wrote the /proc/net files
-	// (see parseProcNetInet); nil means this host's, binary.NativeEndian.
+	// (see parseProcNetInet); nil means the running kernel's (kernelOrder).
 	Order binary.ByteOrder
 	// NS, when set, reads that network namespace (--netns, --all-netns)
 	// instead of gosof's own, and labels every socket with it.
@@ -162,7 +162,7 @@ func (s *Sockets) procNetTable(t procTable, f *core.Filter, netns uint64, out []
 	} else {
 		order := s.Order
 		if order == nil {
-			order = binary.NativeEndian
+			order = kernelOrder()
 		}
 		out, err = appendProcNetInet(out, b, order, t.proto, t.family, netns, f)
 	}

@@ -1,10 +1,6 @@
 package linux
 
-import (
-	"errors"
-
-	"github.com/gosof/gosof/core"
-)
+import "github.com/gosof/gosof/core"
 
 // openDiagFn opens the NETLINK_SOCK_DIAG socket; tests replace it to play a
 // kernel that refuses netlink.
@@ -52,7 +48,7 @@ func (s *Sockets) netlink(f *core.Filter) (socks []core.Socket, failed []procTab
 	// kernels without raw_diag), so that does not copy everything again.
 	socks = out.join(64)
 	resolveUnixPeers(socks[unixFrom:unixTo])
-	return socks, failed, errors.Join(errs...)
+	return socks, failed, core.JoinErrors(errs...)
 }
 
 // openDiag opens the NETLINK_SOCK_DIAG socket in the namespace s reads: a

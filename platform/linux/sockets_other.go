@@ -3,7 +3,6 @@
 package linux
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/gosof/gosof/core"
@@ -13,7 +12,7 @@ type diagHolder struct{}
 
 // Netlink needs Linux's NETLINK_SOCK_DIAG.
 func (s *Sockets) Netlink(f *core.Filter) ([]core.Socket, error) {
-	return nil, fmt.Errorf("NETLINK_SOCK_DIAG: %w", errors.ErrUnsupported)
+	return nil, fmt.Errorf("NETLINK_SOCK_DIAG: %w", core.ErrUnsupported)
 }
 
 func (s *Sockets) netlink(f *core.Filter) ([]core.Socket, []procTable, error) {
@@ -23,7 +22,7 @@ func (s *Sockets) netlink(f *core.Filter) ([]core.Socket, []procTable, error) {
 
 // Destroy needs Linux's SOCK_DESTROY.
 func (s *Sockets) Destroy(sock *core.Socket) error {
-	return fmt.Errorf("SOCK_DESTROY: %w", errors.ErrUnsupported)
+	return fmt.Errorf("SOCK_DESTROY: %w", core.ErrUnsupported)
 }
 
-func netlinkRefused(err error) bool { return errors.Is(err, errors.ErrUnsupported) }
+func netlinkRefused(err error) bool { return core.IsUnsupported(err) }

@@ -1,7 +1,6 @@
 package linux
 
 import (
-	"errors"
 	"fmt"
 
 	"golang.org/x/sys/unix"
@@ -50,7 +49,7 @@ func pidfdErr(call string, pid int, err error) error {
 	case unix.EPERM, unix.EACCES:
 		return fmt.Errorf("%s %d: %w (%s)", call, pid, core.ErrPermission, ptraceHint)
 	case unix.ENOSYS:
-		return fmt.Errorf("%s: this kernel lacks it (pidfd_getfd needs Linux 5.6): %w", call, errors.ErrUnsupported)
+		return fmt.Errorf("%s: this kernel lacks it (pidfd_getfd needs Linux 5.6): %w", call, core.ErrUnsupported)
 	}
 	return fmt.Errorf("%s %d: %w", call, pid, err)
 }

@@ -2,7 +2,6 @@ package solaris
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -28,7 +27,7 @@ const (
 // order), addr @4; sockaddr_in6: family, port, flowinfo @4, addr @8.
 func abortConnReq(r *Row, bo binary.ByteOrder, zone int32) ([]byte, error) {
 	if r.Proto != core.TCP {
-		return nil, fmt.Errorf("%s %s: only TCP connections can be aborted on Solaris: %w", r.Proto, r.Local, errors.ErrUnsupported)
+		return nil, fmt.Errorf("%s %s: only TCP connections can be aborted on Solaris: %w", r.Proto, r.Local, core.ErrUnsupported)
 	}
 	if st, _ := tcpState(r); st == core.Listen || st == core.Close {
 		return nil, fmt.Errorf("tcp %s is %s: TCP_IOC_ABORT_CONN only aborts connections (SYN_SENT to TIME_WAIT)", r.Local, st)
@@ -70,7 +69,7 @@ func (b *Backend) zoneID() (int32, error) {
 }
 
 // errShutdown is what Shutdown says on Solaris.
-var errShutdown = fmt.Errorf("Solaris cannot act on another process's descriptor (no pidfd_getfd); use --abort (TCP_IOC_ABORT_CONN) or kill the owner: %w", errors.ErrUnsupported)
+var errShutdown = fmt.Errorf("Solaris cannot act on another process's descriptor (no pidfd_getfd); use --abort (TCP_IOC_ABORT_CONN) or kill the owner: %w", core.ErrUnsupported)
 
 // rowOf gets the MIB row back from a socket this backend listed.
 func rowOf(s *core.Socket) (*Row, error) {

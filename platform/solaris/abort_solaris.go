@@ -2,9 +2,7 @@ package solaris
 
 import (
 	"fmt"
-	"unsafe"
-
-	"golang.org/x/sys/unix"
+	"syscall"
 
 	"github.com/gosof/gosof/core"
 )
@@ -34,24 +32,18 @@ func (c *Closer) Abort(s *core.Socket) error {
 	if err != nil {
 		return err
 	}
-	fd, err := unix.Open("/dev/tcp", unix.O_RDONLY, 0)
+	fd, err := sysOpen("/dev/tcp", syscall.O_RDONLY)
 	if err != nil {
 		return fmt.Errorf("open /dev/tcp: %w", err)
 	}
-	defer unix.Close(fd)
-	sio := unix.Strioctl{
-		Cmd:    tcpIocAbortConn,
-		Timout: -1,
-		Len:    int32(len(req)),
-		Dp:     (*int8)(unsafe.Pointer(&req[0])),
-	}
-	_, err = unix.IoctlSetStrioctlRetInt(fd, unix.I_STR, &sio)
+	defer sysClose(fd)
+	err = sysStrioctl(fd, tcpIocAbortConn, req)
 	switch err {
 	case nil:
 		return nil
-	case unix.ENOENT:
+	case syscall.ENOENT:
 		return fmt.Errorf("abort tcp %s -> %s: no such connection: %w", r.Local, r.Remote, core.ErrGone)
-	case unix.EPERM, unix.EACCES:
+	case syscall.EPERM, syscall.EACCES:
 		return fmt.Errorf("abort tcp %s -> %s: needs PRIV_SYS_IP_CONFIG: %w", r.Local, r.Remote, core.ErrPermission)
 	}
 	return fmt.Errorf("abort tcp %s -> %s: TCP_IOC_ABORT_CONN: %w", r.Local, r.Remote, err)

@@ -8,12 +8,13 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"slices"
+	"sort"
 	"strconv"
 
 	"github.com/gosof/gosof/internal/sysfile"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/internal/hostorder"
 )
 
 // Backend is the Solaris socket and owner source over a MIB reply and a
@@ -346,7 +347,7 @@ func numericEntries(dir string) ([]int, error) {
 			ns = append(ns, n)
 		}
 	}
-	slices.Sort(ns)
+	sort.Ints(ns)
 	return ns, nil
 }
 
@@ -367,7 +368,7 @@ func (b *Backend) readProc(elem ...string) ([]byte, error) {
 
 // hostOrder is this machine's byte order, for the live backend.
 func hostOrder() binary.ByteOrder {
-	if binary.NativeEndian.Uint16([]byte{0, 1}) == 1 {
+	if hostorder.BigEndian {
 		return binary.BigEndian
 	}
 	return binary.LittleEndian

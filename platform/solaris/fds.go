@@ -172,10 +172,10 @@ func (b *Backend) procErr(pid int, err error) error {
 		switch {
 		case serr == nil && b.replay:
 			return fmt.Errorf("the capture has no fdinfo for process %d ('gosof debug capture' keeps sockets and TLI endpoints only): %w",
-				pid, errors.ErrUnsupported)
+				pid, core.ErrUnsupported)
 		case serr == nil:
 			return fmt.Errorf("%s has no fdinfo: this release predates /proc/<pid>/fdinfo (illumos 2020, Solaris 11.4): %w",
-				dir, errors.ErrUnsupported)
+				dir, core.ErrUnsupported)
 		}
 		return fmt.Errorf("process %d: %w", pid, core.ErrGone)
 	}

@@ -3,9 +3,9 @@ package solaris
 import (
 	"fmt"
 	"net/netip"
+	"os"
 
 	"github.com/gosof/gosof/internal/bindprobe"
-	"golang.org/x/sys/unix"
 )
 
 // Prober is the bind probe on Solaris and illumos: it binds TCP sockets in
@@ -23,7 +23,7 @@ const privPorts = 1024
 // (a tuned smallest_nonpriv_port, or a user granted net_privaddr, is not
 // read).
 func (Prober) MayBind(port uint16) (bool, string) {
-	if port >= privPorts || unix.Geteuid() == 0 {
+	if port >= privPorts || os.Geteuid() == 0 {
 		return true, ""
 	}
 	return false, fmt.Sprintf("port %d is privileged (below %d) and binding it needs PRIV_NET_PRIVADDR; run gosof as root to probe this port", port, privPorts)

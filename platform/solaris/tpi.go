@@ -133,7 +133,7 @@ func readReply(m messages, bo binary.ByteOrder) ([]Group, error) {
 		data := make([]byte, 0, h.Len)
 		for {
 			want := int(h.Len) - len(data)
-			chunk, err := m.Data(max(want, 1))
+			chunk, err := m.Data(atLeastOne(want))
 			if err != nil {
 				return nil, fmt.Errorf("MIB reply: getmsg data part of level %d name %d: %w", h.Level, h.Name, err)
 			}
@@ -150,4 +150,13 @@ func readReply(m messages, bo binary.ByteOrder) ([]Group, error) {
 		}
 		groups = append(groups, Group{Level: h.Level, Name: h.Name, Data: data})
 	}
+}
+
+// atLeastOne is n, or 1 when n is smaller: getmsg's data buffer must never be
+// empty (see ../shared/SOLARIS.md, the traps in Getmsg).
+func atLeastOne(n int) int {
+	if n < 1 {
+		return 1
+	}
+	return n
 }
