@@ -46,10 +46,17 @@ type FDLister interface {
 	FDs(pid int) ([]FD, error)
 }
 
-// CommandLiner is implemented by FDListers that can tell a process's
-// command line, which fds prints in its heading as pfiles does.
-type CommandLiner interface {
-	CommandLine(pid int) (string, error)
+// FDSources is what GatherFDs reads.
+type FDSources struct {
+	FDs FDLister
+	// Sockets is the source descriptors are joined with by inode; nil
+	// leaves their sockets unknown.
+	Sockets SocketSource
+	Owners  OwnerSource
+	Options OptionReader // nil: no socket options
+	// CommandLine tells a process's command line, which fds prints in its
+	// heading as pfiles does; nil where the platform cannot tell it.
+	CommandLine func(pid int) (string, error)
 }
 
 // ProcFDs is one process's descriptors, or why they could not be listed.
@@ -63,15 +70,15 @@ type ProcFDs struct {
 }
 
 // GatherFDs lists the descriptors of each pid, joins socket descriptors
-// with src's sockets by inode and reads their options through opts (nil:
-// none). A process that is gone or may not be read is reported in its
-// ProcFDs, not as an error.
-func GatherFDs(l FDLister, src SocketSource, owners OwnerSource, opts OptionReader, pids []int) ([]ProcFDs, error) {
+// with src.Sockets by inode and reads their options through src.Options.
+// A process that is gone or may not be read is reported in its ProcFDs,
+// not as an error.
+func GatherFDs(src FDSources, pids []int) ([]ProcFDs, error) {
 	var out []ProcFDs
 	var byInode map[uint64]*Socket
 	for _, pid := range pids {
 		pf := ProcFDs{PID: pid}
-		p, err := owners.Process(pid)
+		p, err := src.Owners.Process(pid)
 		if err != nil && !errors.Is(err, ErrPermission) {
 			pf.Err = err
 			out = append(out, pf)
@@ -81,18 +88,18 @@ func GatherFDs(l FDLister, src SocketSource, owners OwnerSource, opts OptionRead
 			p.User = LookupUser(p.UID)
 		}
 		pf.Proc = p
-		if cl, ok := l.(CommandLiner); ok {
-			pf.Args, _ = cl.CommandLine(pid) // the heading goes without it
+		if src.CommandLine != nil {
+			pf.Args, _ = src.CommandLine(pid) // the heading goes without it
 		}
-		pf.FDs, pf.Err = l.FDs(pid)
+		pf.FDs, pf.Err = src.FDs.FDs(pid)
 		var sockFDs []int
 		for _, fd := range pf.FDs {
 			if fd.Kind == FDSocket {
 				sockFDs = append(sockFDs, fd.FD)
 			}
 		}
-		if len(sockFDs) > 0 && byInode == nil && src != nil {
-			socks, err := src.Sockets(nil)
+		if len(sockFDs) > 0 && byInode == nil && src.Sockets != nil {
+			socks, err := src.Sockets.Sockets(nil)
 			if err != nil {
 				return nil, err
 			}
@@ -110,8 +117,8 @@ func GatherFDs(l FDLister, src SocketSource, owners OwnerSource, opts OptionRead
 		}
 		if len(sockFDs) > 0 {
 			pf.Missing = "this platform cannot read socket options"
-			if opts != nil {
-				m, err := opts.Options(pid, sockFDs)
+			if src.Options != nil {
+				m, err := src.Options.Options(pid, sockFDs)
 				if err != nil {
 					pf.Missing = err.Error()
 				} else {
@@ -127,6 +134,34 @@ func GatherFDs(l FDLister, src SocketSource, owners OwnerSource, opts OptionRead
 		out = append(out, pf)
 	}
 	return out, nil
+}
+
+// FDsListed is how fds ends once procs are printed: nil when a process
+// was listed; else the error of one that may not be inspected, with
+// deniedHint (how to get the access) when there is one; else ErrNoMatch
+// (every process was gone).
+func FDsListed(procs []ProcFDs, deniedHint string) error {
+	listed, gone := 0, 0
+	var denied error
+	for _, p := range procs {
+		switch {
+		case p.Err == nil:
+			listed++
+		case errors.Is(p.Err, ErrGone):
+			gone++
+		default:
+			denied = p.Err
+		}
+	}
+	switch {
+	case listed > 0:
+		return nil
+	case denied != nil && deniedHint != "":
+		return fmt.Errorf("%w (%s)", denied, deniedHint)
+	case denied != nil:
+		return denied
+	}
+	return ErrNoMatch
 }
 
 // WriteFDs prints each process's descriptors as a table, like pfiles.

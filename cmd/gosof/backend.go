@@ -7,10 +7,10 @@ import (
 )
 
 // backend is everything a platform gives the commands, opened once per run
-// by exactly one constructor per target (openLinux in backend_linux.go,
-// openSolaris in backend_solaris.go, openCapture in backend_capture.go,
-// openPlatform in backend_other.go) and then passed down. A nil capability
-// is one the target does not have.
+// by exactly one constructor per target (openPlatform in backend_linux.go,
+// backend_solaris.go and backend_other.go, openCapture in
+// backend_capture.go) and then passed down. A nil capability is one the
+// target does not have.
 type backend struct {
 	sockets core.SocketSource
 	owners  core.OwnerSource
@@ -32,6 +32,9 @@ type backend struct {
 	// the lister's fdinfo gives them one).
 	fds       core.FDLister
 	fdSockets core.SocketSource
+	// cmdline tells a process's command line for the fds heading; nil
+	// where the platform cannot tell it.
+	cmdline func(pid int) (string, error)
 	// fdsDeniedHint says how to get the access fds needs; "" when the
 	// platform's own error says it.
 	fdsDeniedHint string
@@ -75,7 +78,8 @@ func (b *backend) resolver() *core.Resolver {
 
 // releaser is what kill and close need of the backend.
 func (b *backend) releaser() release.Backend {
-	return release.Backend{Resolver: b.resolver(), Signaller: b.signaller, Closer: b.closer, Options: b.options, ParentOf: b.parentOf}
+	return release.Backend{Resolver: b.resolver(), Signaller: b.signaller, Closer: b.closer, Options: b.options, ParentOf: b.parentOf,
+		StillBound: diagnose.StillBound(b.prober)}
 }
 
 // sourceNotes is what the socket source had to fall back on.

@@ -23,6 +23,7 @@ func openCapture(dir string) (*backend, error) {
 		options:      solaris.SockOpts{B: b},
 		fds:          fds,
 		fdSockets:    fds,
+		cmdline:      fds.CommandLine,
 		probeSkipped: "a --replay capture is not this host",
 		notes:        b.Notes, // row layouts or EXPER_SOCK_INFO tables gosof could not decode
 	}, nil

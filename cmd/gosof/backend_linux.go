@@ -47,6 +47,7 @@ func openPlatform(opt backendOptions) (*backend, error) {
 		options:       linux.SockOpts{},
 		fds:           fds,
 		fdSockets:     sockets,
+		cmdline:       fds.CommandLine,
 		fdsDeniedHint: "run as root, or with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH",
 		prober:        func(netns uint64) diagnose.BindProber { return prober(fs, opt, spaces, netns) },
 		notes: func() []string {

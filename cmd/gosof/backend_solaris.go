@@ -35,6 +35,7 @@ func openPlatform(opt backendOptions) (*backend, error) {
 		options:   solaris.SockOpts{B: b},
 		fds:       fds,
 		fdSockets: fds,
+		cmdline:   fds.CommandLine,
 		// fdsDeniedHint: the fdinfo permission error already says to run as root.
 		prober: func(uint64) diagnose.BindProber { return solaris.Prober{} },
 		notes:  b.Notes, // row layouts or EXPER_SOCK_INFO tables gosof could not decode

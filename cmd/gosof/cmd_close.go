@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/gosof/gosof/core/release"
 
@@ -46,37 +47,9 @@ Examples:
 }
 
 func closeAction(c *cli.Context) error {
-	if c.NArg() == 0 {
-		return core.Usagef("close needs a PORT (a number, a range like 8000-8080, or a service name)")
-	}
-	if c.Bool("graceful") && c.Bool("abort") {
-		return core.Usagef("--graceful and --abort are two methods; pick one")
-	}
-	f, err := buildFilter(c, c.Args().Slice())
+	cl, wait, err := planClose(c)
 	if err != nil {
 		return err
-	}
-	if len(f.Protos) == 0 {
-		f.Protos = []core.Proto{core.TCP}
-	}
-	wait, err := parseTimeout(c.String("timeout"))
-	if err != nil {
-		return err
-	}
-	b, err := openActor(c, "close")
-	if err != nil {
-		return err
-	}
-	cl, err := release.PlanClose(b.releaser(), f, release.CloseOptions{
-		Abort: c.Bool("abort"), AllowListen: namesState(f.States, core.Listen),
-		AbortUnknown: c.Bool("unknown-holder")})
-	if err != nil {
-		return err
-	}
-	if !c.Bool("outgoing") {
-		if err := cl.SpareOutgoing(); err != nil {
-			return err
-		}
 	}
 	defer reportUnseen(c.App.ErrWriter, cl.Result.Unseen)
 	out, asJSON := c.App.Writer, c.Bool("json")
@@ -96,53 +69,82 @@ func closeAction(c *cli.Context) error {
 	if err := cl.Execute(wait); err != nil {
 		return err
 	}
-	markBoundListeners(b, cl.Report)
-	cl.Left.StillBound = cl.Report.BoundListeners()
-	if asJSON {
-		err = release.WriteCloseJSON(out, cl.Plan, cl.Report, cl.Left)
-	} else {
-		err = release.WriteCloseReport(out, cl.Report, cl.Left)
+	if err := cl.WriteReport(out, asJSON); err != nil {
+		return err
 	}
-	if err == nil && cl.Report.Survivors() > 0 {
-		err = errSurvivors
+	if cl.Report.Survivors() > 0 {
+		return errSurvivors
 	}
-	return err
+	return nil
+}
+
+// planClose reads close's arguments and flags, opens the backend and plans
+// the close (TCP unless --proto says otherwise; outgoing connections spared
+// unless --outgoing). wait is --timeout.
+func planClose(c *cli.Context) (cl *release.Close, wait time.Duration, err error) {
+	if c.NArg() == 0 {
+		return nil, 0, core.Usagef("close needs a PORT (a number, a range like 8000-8080, or a service name)")
+	}
+	if c.Bool("graceful") && c.Bool("abort") {
+		return nil, 0, core.Usagef("--graceful and --abort are two methods; pick one")
+	}
+	f, err := buildFilter(c, c.Args().Slice())
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(f.Protos) == 0 {
+		f.Protos = []core.Proto{core.TCP}
+	}
+	if wait, err = parseTimeout(c.String("timeout")); err != nil {
+		return nil, 0, err
+	}
+	b, err := openActor(c, "close")
+	if err != nil {
+		return nil, 0, err
+	}
+	cl, err = release.PlanClose(b.releaser(), f, release.CloseOptions{
+		Abort: c.Bool("abort"), AllowListen: namesState(f.States, core.Listen),
+		AbortUnknown: c.Bool("unknown-holder")})
+	if err != nil {
+		return nil, 0, err
+	}
+	if !c.Bool("outgoing") {
+		if err := cl.SpareOutgoing(); err != nil {
+			return nil, 0, err
+		}
+	}
+	return cl, wait, nil
 }
 
 // closePlanOnly handles the runs that stop at the plan: nothing matched
 // (ErrNoMatch), only listeners without --listen (a usage error), or -n.
 // done is false when the close goes ahead.
 func closePlanOnly(out io.Writer, cl *release.Close, asJSON, dryRun bool) (done bool, err error) {
-	printPlan := func() error {
-		if asJSON {
-			return release.WriteCloseJSON(out, cl.Plan, nil, nil)
-		}
-		return release.WriteClosePlan(out, cl.Plan)
-	}
 	switch {
 	case len(cl.Result.Sockets) == 0:
 		if asJSON || len(cl.Plan.Spared) > 0 {
-			if err := printPlan(); err != nil {
+			if err := cl.WritePlan(out, asJSON); err != nil {
 				return true, err
 			}
 		}
 		return true, core.ErrNoMatch
 	case len(cl.Plan.Items) == 0:
-		if err := printPlan(); err != nil {
+		if err := cl.WritePlan(out, asJSON); err != nil {
 			return true, err
 		}
 		return true, core.Usagef("refusing to close %d LISTEN socket(s): closing a listener silently breaks its server; add --listen to close it",
 			len(cl.Plan.Listeners))
 	case dryRun:
-		return true, printPlan()
+		return true, cl.WritePlan(out, asJSON)
 	}
 	return false, nil
 }
 
-// namesState reports whether --state named st.
+// namesState reports whether states (--state, --listen) names st
+// explicitly: close takes listeners only when asked to.
 func namesState(states []core.State, st core.State) bool {
-	for _, x := range states {
-		if x == st {
+	for _, s := range states {
+		if s == st {
 			return true
 		}
 	}

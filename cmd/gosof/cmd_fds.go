@@ -1,9 +1,6 @@
 package main
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/gosof/gosof/core"
@@ -53,7 +50,7 @@ func fdsAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	procs, err := core.GatherFDs(b.fds, b.fdSockets, b.owners, b.options, pids)
+	procs, err := core.GatherFDs(core.FDSources{FDs: b.fds, Sockets: b.fdSockets, Owners: b.owners, Options: b.options, CommandLine: b.cmdline}, pids)
 	if err != nil {
 		return err
 	}
@@ -65,25 +62,5 @@ func fdsAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	listed, gone := 0, 0
-	var denied error
-	for _, p := range procs {
-		switch {
-		case p.Err == nil:
-			listed++
-		case errors.Is(p.Err, core.ErrGone):
-			gone++
-		default:
-			denied = p.Err
-		}
-	}
-	switch {
-	case listed > 0:
-		return nil
-	case denied != nil && b.fdsDeniedHint != "":
-		return fmt.Errorf("%w (%s)", denied, b.fdsDeniedHint)
-	case denied != nil:
-		return denied
-	}
-	return core.ErrNoMatch
+	return core.FDsListed(procs, b.fdsDeniedHint)
 }

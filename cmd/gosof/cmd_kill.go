@@ -43,33 +43,9 @@ Examples:
 }
 
 func killAction(c *cli.Context) error {
-	if c.NArg() == 0 {
-		return core.Usagef("kill needs a PORT (a number, a range like 8000-8080, or a service name)")
-	}
-	f, err := buildFilter(c, c.Args().Slice())
+	k, err := planKill(c)
 	if err != nil {
 		return err
-	}
-	sig, err := core.ParseSignal(c.String("signal"))
-	if err != nil {
-		return err
-	}
-	timeout, err := parseTimeout(c.String("timeout"))
-	if err != nil {
-		return err
-	}
-	b, err := openActor(c, "kill")
-	if err != nil {
-		return err
-	}
-	k, err := release.PlanKill(b.releaser(), f, sig, timeout, c.Bool("no-escalate"))
-	if err != nil {
-		return err
-	}
-	if !c.Bool("outgoing") {
-		if err := k.SpareOutgoing(); err != nil {
-			return err
-		}
 	}
 	defer reportUnseen(c.App.ErrWriter, k.Result.Unseen)
 	out, asJSON := c.App.Writer, c.Bool("json")
@@ -84,7 +60,7 @@ func killAction(c *cli.Context) error {
 		}
 	}
 	if n := k.Plan.Processes(); n > 0 {
-		if err := confirm(c, fmt.Sprintf("Send %s to %d process(es)?", core.SignalName(sig), n)); err != nil {
+		if err := confirm(c, fmt.Sprintf("Send %s to %d process(es)?", core.SignalName(k.Plan.Signal), n)); err != nil {
 			return err
 		}
 	}
@@ -95,29 +71,58 @@ func killAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if asJSON {
-		err = release.WriteKillJSON(out, k.Plan, k.Report, k.Left)
-	} else {
-		err = release.WriteKillReport(out, k.Plan, k.Report, k.Left)
+	if err := k.WriteReport(out, asJSON); err != nil {
+		return err
 	}
-	if err == nil {
-		err = intr.err()
+	if err := intr.err(); err != nil {
+		return err
 	}
-	if err == nil && (k.Report.Survivors() > 0 || len(k.Plan.Unknown) > 0) {
-		err = errSurvivors
+	if k.Unfinished() {
+		return errSurvivors
 	}
-	return err
+	return nil
 }
 
-// writeKillPlan prints the plan alone (-n, or nothing to signal): JSON, or
-// the table when something matched; ErrNoMatch when nothing did.
-func writeKillPlan(out io.Writer, k *release.Kill, asJSON bool) error {
-	var err error
-	if asJSON {
-		err = release.WriteKillJSON(out, k.Plan, nil, nil)
-	} else if len(k.Result.Sockets) > 0 || len(k.Plan.Spared) > 0 {
-		err = release.WriteKillPlan(out, k.Plan)
+// planKill reads kill's arguments and flags, opens the backend and plans
+// the kill: the holders of the ports, outgoing connections spared unless
+// --outgoing.
+func planKill(c *cli.Context) (*release.Kill, error) {
+	if c.NArg() == 0 {
+		return nil, core.Usagef("kill needs a PORT (a number, a range like 8000-8080, or a service name)")
 	}
+	f, err := buildFilter(c, c.Args().Slice())
+	if err != nil {
+		return nil, err
+	}
+	sig, err := core.ParseSignal(c.String("signal"))
+	if err != nil {
+		return nil, err
+	}
+	timeout, err := parseTimeout(c.String("timeout"))
+	if err != nil {
+		return nil, err
+	}
+	b, err := openActor(c, "kill")
+	if err != nil {
+		return nil, err
+	}
+	k, err := release.PlanKill(b.releaser(), f, sig, timeout, c.Bool("no-escalate"))
+	if err != nil {
+		return nil, err
+	}
+	if !c.Bool("outgoing") {
+		if err := k.SpareOutgoing(); err != nil {
+			return nil, err
+		}
+	}
+	return k, nil
+}
+
+// writeKillPlan prints the plan alone (-n, or nothing to signal) and says
+// how kill ends: ErrNoMatch when nothing matched, errSurvivors when a
+// holder gosof could not see is still there.
+func writeKillPlan(out io.Writer, k *release.Kill, asJSON bool) error {
+	err := k.WritePlan(out, asJSON)
 	switch {
 	case err != nil:
 	case len(k.Plan.Unknown) > 0:

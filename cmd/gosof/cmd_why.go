@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/gosof/gosof/core/diagnose"
 
 	"github.com/urfave/cli/v2"
@@ -40,7 +38,7 @@ Examples:
 			&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag"},
 			netnsFlag(),
 			allNetnsFlag(),
-			&cli.StringFlag{Name: "replay", Usage: "read a Solaris/illumos capture `DIR` instead of this host (no probe)", TakesFile: true},
+			&cli.StringFlag{Name: "replay", Usage: "read a Solaris/illumos capture DIR instead of this host (no probe)", TakesFile: true},
 		},
 		Action: whyAction,
 	}
@@ -60,11 +58,7 @@ func whyAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	f := &core.Filter{
-		Ports:  []core.PortRange{{Lo: port, Hi: port}},
-		Side:   core.SideLocal,
-		Protos: []core.Proto{core.TCP, core.UDP, core.UDPLite, core.SCTP},
-	}
+	f := diagnose.PortFilter(port)
 	if pr.Proto != "" {
 		f.Protos = []core.Proto{pr.Proto} // why udp/53: that protocol only
 	}
@@ -73,93 +67,27 @@ func whyAction(c *cli.Context) error {
 		return err
 	}
 	missing := core.AttachOptions(b.options, res.Sockets, whyOptionsLimit)
-	// A port conflict is per network namespace: with --all-netns, one
-	// diagnosis (and one probe, inside it) per namespace using the port.
-	var ds []*diagnose.Why
-	for _, g := range byNetNS(res.Sockets, opt.allNetns) {
-		probes := whyProbes(c, b, pr, g)
-		d := diagnose.Diagnose(port, g.socks, probes[0])
-		d.Probes = probes
-		d.Unseen, d.Missing = res.Unseen, missing
-		ds = append(ds, d)
-	}
-	if err := writeWhys(c, ds, res.Sockets, opt.allNetns); err != nil {
+	ds := diagnose.DiagnosePort(port, res, missing, opt.allNetns, whyProbes(c, b))
+	if err := diagnose.WriteWhys(c.App.Writer, ds, res.Sockets, opt.allNetns, c.Bool("json")); err != nil {
 		return err
 	}
 	reportUnseen(c.App.ErrWriter, res.Unseen)
-	if s := missing.String(); s != "" && len(res.Sockets) > 0 {
-		fmt.Fprintf(c.App.ErrWriter, "gosof: %s\n", s)
+	if len(res.Sockets) > 0 {
+		reportMissing(c.App.ErrWriter, missing)
 	}
-	for _, d := range ds {
-		if d.InUse() {
-			return nil
-		}
-	}
-	return core.ErrNoMatch
-}
-
-// whyProbe runs the bind probe for one namespace's sockets, or says why not.
-func whyProbe(c *cli.Context, b *backend, port uint16, g nsGroup) *diagnose.ProbeReport {
-	switch {
-	case c.Bool("no-probe"):
-		return &diagnose.ProbeReport{Port: port, Skipped: "--no-probe was given", Verdict: diagnose.VerdictNotProbed}
-	case b.prober == nil:
-		return &diagnose.ProbeReport{Port: port, Skipped: b.probeSkipped, Verdict: diagnose.VerdictNotProbed}
-	}
-	return diagnose.Probe(b.prober(g.netns), port, g.socks)
-}
-
-// whyProbes is one probe per protocol on the port (diagnose.ProbeProtos):
-// a UDP-only port is not "free" because a TCP bind works. A port spelled
-// with its protocol (udp/53, tcp:8080) is probed in that protocol only.
-func whyProbes(c *cli.Context, b *backend, pr core.PortRange, g nsGroup) []*diagnose.ProbeReport {
-	port := pr.Lo
-	if c.Bool("no-probe") || b.prober == nil {
-		r := whyProbe(c, b, port, g)
-		r.Proto = core.TCP
-		if pr.Proto != "" {
-			r.Proto = pr.Proto
-		}
-		return []*diagnose.ProbeReport{r}
-	}
-	prober := b.prober(g.netns)
-	protos := diagnose.ProbeProtos(g.socks)
-	if pr.Proto == core.TCP || pr.Proto == core.UDP {
-		protos = []core.Proto{pr.Proto}
-	}
-	var out []*diagnose.ProbeReport
-	for _, proto := range protos {
-		out = append(out, diagnose.ProbeProto(prober, proto, port, g.socks))
-	}
-	return out
-}
-
-// writeWhys prints the diagnoses: one text or JSON object, or (--all-netns)
-// one headed text per namespace or a JSON array.
-func writeWhys(c *cli.Context, ds []*diagnose.Why, socks []core.Socket, perNetNS bool) error {
-	w := c.App.Writer
-	switch {
-	case c.Bool("json") && perNetNS:
-		js := make([]any, len(ds))
-		for i, d := range ds {
-			js[i] = diagnose.ToJSONWhy(d)
-		}
-		return core.EncodeJSON(w, js)
-	case c.Bool("json"):
-		return diagnose.WriteWhyJSON(w, ds[0])
-	}
-	for i, d := range ds {
-		if perNetNS {
-			if i > 0 {
-				fmt.Fprintln(w)
-			}
-			fmt.Fprintf(w, "Network namespace %s\n", nsLabel(d, socks))
-		}
-		if err := diagnose.WriteWhy(w, d); err != nil {
-			return err
-		}
+	if !diagnose.AnyInUse(ds) {
+		return core.ErrNoMatch
 	}
 	return nil
+}
+
+// whyProbes is where why's bind probes come from: the backend's prober,
+// none with --no-probe.
+func whyProbes(c *cli.Context, b *backend) diagnose.ProbeSource {
+	if c.Bool("no-probe") {
+		return diagnose.ProbeSource{Skipped: "--no-probe was given"}
+	}
+	return diagnose.ProbeSource{Open: b.prober, Skipped: b.probeSkipped}
 }
 
 // onePort reads a PORT argument that must name exactly one port.
@@ -187,50 +115,4 @@ func describeRanges(rs []core.PortRange) string {
 		s += r.String()
 	}
 	return s
-}
-
-// nsGroup is the sockets of one network namespace.
-type nsGroup struct {
-	netns uint64
-	socks []core.Socket
-}
-
-// byNetNS splits sockets by namespace when split is set (--all-netns),
-// keeping the order sockets come in (gosof's own namespace first); with
-// nothing to split it is one group, possibly empty (a free port).
-func byNetNS(socks []core.Socket, split bool) []nsGroup {
-	if !split || len(socks) == 0 {
-		var ns uint64
-		if len(socks) > 0 {
-			ns = socks[0].NetNS
-		}
-		return []nsGroup{{netns: ns, socks: socks}}
-	}
-	var groups []nsGroup
-	for _, s := range socks {
-		i := -1
-		for j := range groups {
-			if groups[j].netns == s.NetNS {
-				i = j
-				break
-			}
-		}
-		if i < 0 {
-			groups = append(groups, nsGroup{netns: s.NetNS})
-			i = len(groups) - 1
-		}
-		groups[i].socks = append(groups[i].socks, s)
-	}
-	return groups
-}
-
-// nsLabel names the namespace of a diagnosis for its heading.
-func nsLabel(d *diagnose.Why, socks []core.Socket) string {
-	for i := range socks {
-		if len(d.Sockets) > 0 && socks[i].NetNS == d.Sockets[0].NetNS {
-			s := &socks[i]
-			return fmt.Sprintf("%d (%s)", s.NetNS, core.NetNSLabel(s))
-		}
-	}
-	return "(this one)"
 }

@@ -1,28 +1,15 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
-	"runtime"
-	"runtime/debug"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/gosof/gosof/core"
 )
 
-// format is how a list of sockets is printed.
-type format int
-
-const (
-	formatTable format = iota
-	formatJSON
-	formatTerse
-	formatJSONL
-)
-
-func formatFromFlags(c *cli.Context) (format, error) {
+func formatFromFlags(c *cli.Context) (core.Format, error) {
 	n := 0
 	for _, f := range []string{"json", "jsonl", "terse"} {
 		if c.Bool(f) {
@@ -33,38 +20,13 @@ func formatFromFlags(c *cli.Context) (format, error) {
 	case n > 1:
 		return 0, core.Usagef("--json, --jsonl and --terse cannot be combined: pick one")
 	case c.Bool("jsonl"):
-		return formatJSONL, nil
+		return core.FormatJSONL, nil
 	case c.Bool("json"):
-		return formatJSON, nil
+		return core.FormatJSON, nil
 	case c.Bool("terse"):
-		return formatTerse, nil
+		return core.FormatTerse, nil
 	}
-	return formatTable, nil
-}
-
-// printSockets renders socks in the chosen format; an empty table or terse
-// list prints nothing (like grep), an empty JSON list prints [].
-//
-// The renderers write a row (tabwriter: a cell) at a time; unbuffered, that
-// was one write(2) per row on stdout, a quarter of `gosof ls` at 100,000
-// descriptors.
-func printSockets(w io.Writer, socks []core.Socket, f format, opt core.TableOptions) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	var err error
-	switch {
-	case f == formatJSON:
-		err = core.WriteJSON(bw, socks)
-	case f == formatJSONL:
-		err = core.WriteJSONLines(bw, socks)
-	case f == formatTerse:
-		err = core.WriteTerse(bw, socks)
-	case len(socks) > 0:
-		err = core.WriteTable(bw, socks, opt)
-	}
-	if err != nil {
-		return err
-	}
-	return bw.Flush()
+	return core.FormatTable, nil
 }
 
 // reportUnseen says once, on stderr, what could not be inspected and how to see it.
@@ -89,58 +51,40 @@ func listAction(c *cli.Context, ports []string) error {
 	if err != nil {
 		return err
 	}
-	// Gathering allocates little once the sockets are listed, but the
-	// scan has every core and a collection takes one of them for its mark:
-	// collect less often meanwhile (GOGC 200: 'who' at 100k descriptors
-	// 229 -> 215 ms, 'ls' 319 -> 306 ms; 400 saved no more and let RSS grow).
-	gc := debug.SetGCPercent(200)
-	res, err := b.resolver().Resolve(f)
-	debug.SetGCPercent(gc)
+	res, err := b.resolver().ResolveToPrint(f)
 	if err != nil {
 		return err
 	}
-	// A collection that overlapped the socket dump counts the slices that
-	// grew meanwhile as live, and sets the next goal at twice that: the
-	// table built next could then take the heap to 35 MB and RSS past
-	// 40 MiB for `gosof ls` at 100k descriptors (1 run in ~15). Collect
-	// now, so the goal is twice what rendering really starts from.
-	runtime.GC()
-	withOptions := c.Bool("options") && out != formatTerse
+	withOptions := c.Bool("options") && out != core.FormatTerse
 	var missing core.OptionsMissing
 	if withOptions {
 		missing = core.AttachOptions(b.options, res.Sockets, 0)
 	}
-	withCmdline := c.Bool("cmdline") && out != formatTerse
+	withCmdline := c.Bool("cmdline") && out != core.FormatTerse
 	if withCmdline {
 		attachCmdlines(c.App.ErrWriter, b, res.Sockets)
 	}
-	opt := core.TableOptions{NoHeader: c.Bool("no-header"), Options: withOptions, NetNS: manyNetNS(res.Sockets), Cmdline: withCmdline}
-	if err := printSockets(c.App.Writer, res.Sockets, out, opt); err != nil {
+	opt := core.TableOptions{NoHeader: c.Bool("no-header"), Options: withOptions, NetNS: core.ManyNetNS(res.Sockets), Cmdline: withCmdline}
+	if err := core.WriteSockets(c.App.Writer, res.Sockets, out, opt); err != nil {
 		return err
 	}
 	reportNotes(c.App.ErrWriter, b.sourceNotes())
 	reportUnseen(c.App.ErrWriter, res.Unseen)
-	if s := missing.String(); s != "" {
-		fmt.Fprintf(c.App.ErrWriter, "gosof: %s\n", s)
-	}
+	reportMissing(c.App.ErrWriter, missing)
 	if len(res.Sockets) == 0 {
 		return core.ErrNoMatch
 	}
-	if out == formatTerse {
+	if out == core.FormatTerse {
 		return terseUnseen(c.App.ErrWriter, res)
 	}
 	return nil
 }
 
-// manyNetNS reports whether socks come from more than one network
-// namespace, when the table needs its NETNS column.
-func manyNetNS(socks []core.Socket) bool {
-	for i := range socks {
-		if socks[i].NetNS != socks[0].NetNS {
-			return true
-		}
+// reportMissing says once, on stderr, why some sockets' options are missing.
+func reportMissing(w io.Writer, m core.OptionsMissing) {
+	if s := m.String(); s != "" {
+		fmt.Fprintf(w, "gosof: %s\n", s)
 	}
-	return false
 }
 
 // reportNotes prints what a source had to fall back on, once each.
@@ -158,12 +102,11 @@ func reportNotes(w io.Writer, notes []string) {
 // platform can tell them (Linux /proc/PID/cmdline, Solaris psinfo), and
 // says once how many could not be read.
 func attachCmdlines(w io.Writer, b *backend, socks []core.Socket) {
-	cl, ok := b.fds.(core.CommandLiner)
-	if !ok {
+	if b.cmdline == nil {
 		fmt.Fprintf(w, "gosof: --cmdline: this platform does not tell command lines\n")
 		return
 	}
-	if n := core.AttachCmdlines(cl, socks); n > 0 {
+	if n := core.AttachCmdlines(b.cmdline, socks); n > 0 {
 		fmt.Fprintf(w, "gosof: --cmdline: %d process(es) without a readable command line (exited, kernel threads, or not yours: run as root)\n", n)
 	}
 }

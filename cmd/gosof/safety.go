@@ -1,15 +1,12 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/gosof/gosof/core"
-	"github.com/gosof/gosof/core/diagnose"
-	"github.com/gosof/gosof/core/release"
 )
 
 // outgoingFlag lets kill and close act on outgoing connections that
@@ -39,28 +36,4 @@ func terseUnseen(w io.Writer, res *core.Result) error {
 	}
 	fmt.Fprintf(w, "gosof: %d matched socket(s) show no process because their holders could not be seen; the PIDs above may be incomplete\n", unknown)
 	return nil
-}
-
-// markBoundListeners asks the kernel whether each listener close shut down
-// still holds its port: a bind of its address with SO_REUSEADDR (what a
-// new server sets), never listening, closed at once, in the listener's
-// namespace. EADDRINUSE means the shut-down socket is bound still.
-func markBoundListeners(b *backend, r *release.CloseReport) {
-	if b.prober == nil {
-		return
-	}
-	for _, i := range r.ShutListeners() {
-		s := &r.Outcomes[i].Socket
-		p := b.prober(s.NetNS)
-		if p == nil {
-			continue
-		}
-		addr := s.Local.Addr
-		if s.Family == core.Inet {
-			addr = addr.Unmap()
-		}
-		if err := p.Bind(addr, s.Local.Port, true); errors.Is(err, diagnose.ErrAddrInUse) {
-			r.MarkBound(i)
-		}
-	}
 }

@@ -264,7 +264,7 @@ func (r *ProbeReport) Message() string {
 				ok = append(ok, netip.AddrPortFrom(a.Addr, r.Port).String())
 			}
 		}
-		return server + " cannot bind port " + p + " on every address now; only " + whyJoinAnd(ok) + " would work."
+		return server + " cannot bind port " + p + " on every address now; only " + joinAnd(ok) + " would work."
 	case VerdictBlocked:
 		return "No new " + proto + " server can bind port " + p + " now."
 	case VerdictInconclude:

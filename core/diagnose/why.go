@@ -129,12 +129,12 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 	for i := range socks {
 		s := &socks[i]
 		if s.State == core.Listen || (s.Proto != core.TCP && s.State == core.Unconn) {
-			w.Listeners = append(w.Listeners, whyListener(s))
+			w.Listeners = append(w.Listeners, listenerOf(s))
 			continue
 		}
 		owners := onePerProcess(s.Owners)
 		out := core.OutgoingCandidate(s, local) && !served.Has(s)
-		key := string(s.Proto) + "/" + string(s.State) + "/" + whyPIDKey(owners) + "/" + strconv.FormatBool(out)
+		key := string(s.Proto) + "/" + string(s.State) + "/" + pidKey(owners) + "/" + strconv.FormatBool(out)
 		g := groups[key]
 		if g == nil {
 			g = &ConnGroup{Proto: s.Proto, State: s.State, Owners: owners, Outgoing: out}
@@ -155,18 +155,18 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 			if len(owners) == 0 {
 				w.CloseWait.Unowned++
 			}
-			whyCountBy(cw, owners)
+			countBy(cw, owners)
 		case s.State == core.TimeWait:
-			w.TimeWait = whyAddTimer(w.TimeWait, s)
+			w.TimeWait = addTimer(w.TimeWait, s)
 		case s.State == core.FinWait2 && len(s.Owners) == 0:
-			w.FinWait2 = whyAddTimer(w.FinWait2, s)
+			w.FinWait2 = addTimer(w.FinWait2, s)
 		}
 		if s.RecvQ >= LargeRecvQ {
-			whyCountBy(recvq, owners)
+			countBy(recvq, owners)
 		}
 		for _, o := range s.Owners {
 			if o.Options.LingerAbort() {
-				whyCountBy(linger, []core.Owner{o})
+				countBy(linger, []core.Owner{o})
 				break
 			}
 		}
@@ -176,7 +176,7 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 	}
 	sort.SliceStable(w.Conns, func(i, j int) bool {
 		a, b := &w.Conns[i], &w.Conns[j]
-		if ra, rb := whyStateRank(a.State), whyStateRank(b.State); ra != rb {
+		if ra, rb := stateRank(a.State), stateRank(b.State); ra != rb {
 			return ra < rb
 		}
 		if a.Proto != b.Proto {
@@ -185,7 +185,7 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 		if a.Count != b.Count {
 			return a.Count > b.Count
 		}
-		return whyPIDKey(a.Owners) < whyPIDKey(b.Owners)
+		return pidKey(a.Owners) < pidKey(b.Owners)
 	})
 	for a, n := range peers {
 		w.Peers = append(w.Peers, PeerCount{a, n})
@@ -201,15 +201,15 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 		w.Peers = w.Peers[:TopPeers]
 	}
 	if w.CloseWait != nil {
-		w.CloseWait.Procs = whySortedCounts(cw)
+		w.CloseWait.Procs = sortedCounts(cw)
 	}
-	for _, pc := range whySortedCounts(linger) {
+	for _, pc := range sortedCounts(linger) {
 		o := pc.Owner
 		w.Warnings = append(w.Warnings, Warning{Kind: "linger_abort", Owner: &o, Count: pc.Count,
 			Message: core.Plural(pc.Count, "socket") + " of " + core.OwnerLabel(o) + " set SO_LINGER {on, 0s}: close() sends RST " +
 				"instead of FIN and discards unsent data; the peer sees \"connection reset by peer\"."})
 	}
-	for _, pc := range whySortedCounts(recvq) {
+	for _, pc := range sortedCounts(recvq) {
 		if pc.Count < ManyLargeRecvQ {
 			continue
 		}
@@ -231,7 +231,7 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 	return w
 }
 
-func whyListener(s *core.Socket) Listener {
+func listenerOf(s *core.Socket) Listener {
 	l := Listener{Socket: s}
 	a := s.Local.Addr
 	switch {
@@ -281,7 +281,7 @@ func onePerProcess(owners []core.Owner) []core.Owner {
 	return out
 }
 
-func whyPIDKey(owners []core.Owner) string {
+func pidKey(owners []core.Owner) string {
 	var b strings.Builder
 	for _, o := range owners {
 		b.WriteString(strconv.Itoa(o.PID))
@@ -290,7 +290,7 @@ func whyPIDKey(owners []core.Owner) string {
 	return b.String()
 }
 
-func whyCountBy(m map[int]*ProcCount, owners []core.Owner) {
+func countBy(m map[int]*ProcCount, owners []core.Owner) {
 	for _, o := range owners {
 		if pc := m[o.PID]; pc != nil {
 			pc.Count++
@@ -300,7 +300,7 @@ func whyCountBy(m map[int]*ProcCount, owners []core.Owner) {
 	}
 }
 
-func whySortedCounts(m map[int]*ProcCount) []ProcCount {
+func sortedCounts(m map[int]*ProcCount) []ProcCount {
 	var out []ProcCount
 	for _, pc := range m {
 		out = append(out, *pc)
@@ -314,7 +314,7 @@ func whySortedCounts(m map[int]*ProcCount) []ProcCount {
 	return out
 }
 
-func whyAddTimer(n *TimerNote, s *core.Socket) *TimerNote {
+func addTimer(n *TimerNote, s *core.Socket) *TimerNote {
 	if n == nil {
 		n = &TimerNote{}
 	}
@@ -331,7 +331,7 @@ func whyAddTimer(n *TimerNote, s *core.Socket) *TimerNote {
 	return n
 }
 
-func whyStateRank(s core.State) int {
+func stateRank(s core.State) int {
 	for i, x := range core.AllStates {
 		if x == s {
 			return i

@@ -11,7 +11,7 @@ import (
 	"github.com/gosof/gosof/core"
 )
 
-func whyUse(n int) string {
+func useVerb(n int) string {
 	if n == 1 {
 		return "uses"
 	}
@@ -30,12 +30,12 @@ func WriteWhy(w io.Writer, d *Why) error {
 		for _, g := range d.Conns {
 			conns += g.Count
 		}
-		fmt.Fprintf(&b, "Port %s is in use: %s, %s.\n", p, whyCount(len(d.Listeners), "listener"), whyCount(conns, "connection"))
+		fmt.Fprintf(&b, "Port %s is in use: %s, %s.\n", p, countOf(len(d.Listeners), "listener"), countOf(conns, "connection"))
 	}
 	if len(d.Listeners) > 0 {
 		b.WriteString("\nListening\n")
 		for _, l := range d.Listeners {
-			whyWriteListener(&b, &l, d.Unseen)
+			writeListener(&b, &l, d.Unseen)
 		}
 	}
 	if len(d.Conns) > 0 {
@@ -52,13 +52,13 @@ func WriteWhy(w io.Writer, d *Why) error {
 				state += " (outgoing)"
 				outgoing += g.Count
 			}
-			fmt.Fprintf(tw, "  %s\t%d\t%s\t%d\t%d\n", state, g.Count, whyHolders(g.Owners), g.RecvQ, g.SendQ)
+			fmt.Fprintf(tw, "  %s\t%d\t%s\t%d\t%d\n", state, g.Count, holders(g.Owners), g.RecvQ, g.SendQ)
 		}
 		tw.Flush()
 		if outgoing > 0 {
 			b.WriteString(core.Wrap("  ", "  ", fmt.Sprintf("Outgoing: %s only %s port %s as the source port of a connection to another port; "+
 				"nothing listens on or is bound to it here. Such connections do not hold the port for a server; kill and close spare them unless --outgoing.",
-				core.Plural(outgoing, "connection"), whyUse(outgoing), p)))
+				core.Plural(outgoing, "connection"), useVerb(outgoing), p)))
 		}
 		if len(d.Peers) > 0 {
 			var ps []string
@@ -69,10 +69,10 @@ func WriteWhy(w io.Writer, d *Why) error {
 		}
 	}
 	if cw := d.CloseWait; cw != nil {
-		whyWriteCloseWait(&b, p, cw)
+		writeCloseWait(&b, p, cw)
 	}
 	if tw := d.TimeWait; tw != nil {
-		fmt.Fprintf(&b, "\nTIME_WAIT: %s no process holds%s.\n", core.Plural(tw.Count, "connection"), whyTimerLeft(tw))
+		fmt.Fprintf(&b, "\nTIME_WAIT: %s no process holds%s.\n", core.Plural(tw.Count, "connection"), timerLeft(tw))
 		b.WriteString("  This side closed first; the kernel keeps them for a while (" + core.Seconds(core.LinuxTimeWait) + " on Linux) to\n" +
 			"  catch late packets, then drops them by itself. Killing processes does not remove\n" +
 			"  them. A server that sets SO_REUSEADDR can bind over TIME_WAIT (on Linux only if\n" +
@@ -80,12 +80,12 @@ func WriteWhy(w io.Writer, d *Why) error {
 			"  works now.\n")
 	}
 	if fw := d.FinWait2; fw != nil {
-		fmt.Fprintf(&b, "\nFIN_WAIT2 (orphaned): %s no process holds%s.\n", core.Plural(fw.Count, "connection"), whyTimerLeft(fw))
+		fmt.Fprintf(&b, "\nFIN_WAIT2 (orphaned): %s no process holds%s.\n", core.Plural(fw.Count, "connection"), timerLeft(fw))
 		b.WriteString("  The program closed them and the peer has not closed its side yet; the kernel\n" +
 			"  drops them after net.ipv4.tcp_fin_timeout. Killing processes does not remove them.\n")
 	}
 	for _, r := range d.probes() {
-		whyWriteProbe(&b, r, d.Unseen)
+		writeProbe(&b, r, d.Unseen)
 	}
 	if len(d.Warnings) > 0 {
 		b.WriteString("\nWarnings\n")
@@ -97,9 +97,9 @@ func WriteWhy(w io.Writer, d *Why) error {
 	return err
 }
 
-func whyWriteListener(b *strings.Builder, l *Listener, unseen core.Unseen) {
+func writeListener(b *strings.Builder, l *Listener, unseen core.Unseen) {
 	s := l.Socket
-	holder := whyHoldersLong(s.Owners)
+	holder := holdersLong(s.Owners)
 	if core.UnknownHolder(s, unseen) {
 		holder = unknownLabel(s, unseen)
 	}
@@ -113,14 +113,14 @@ func whyWriteListener(b *strings.Builder, l *Listener, unseen core.Unseen) {
 		addr = "loopback only"
 	}
 	f = append(f, addr+", "+l.Stack)
-	f = append(f, "SO_REUSEADDR "+whyOnOff(l.ReuseAddr), "SO_REUSEPORT "+whyOnOff(l.ReusePort))
+	f = append(f, "SO_REUSEADDR "+onOff(l.ReuseAddr), "SO_REUSEPORT "+onOff(l.ReusePort))
 	if l.Backlog > 0 {
 		f = append(f, fmt.Sprintf("accept queue %d of %d", l.AcceptQueue, l.Backlog))
 	}
 	fmt.Fprintf(b, "    %s\n", strings.Join(f, "; "))
 }
 
-func whyWriteCloseWait(b *strings.Builder, port string, cw *CloseWaitNote) {
+func writeCloseWait(b *strings.Builder, port string, cw *CloseWaitNote) {
 	who := "no process gosof could see"
 	if len(cw.Procs) > 0 {
 		var names []string
@@ -131,7 +131,7 @@ func whyWriteCloseWait(b *strings.Builder, port string, cw *CloseWaitNote) {
 			}
 			names = append(names, n)
 		}
-		who = whyJoinAnd(names)
+		who = joinAnd(names)
 	}
 	fmt.Fprintf(b, "\nCLOSE_WAIT: %s held by %s.\n", core.Plural(cw.Count, "connection"), who)
 	prog := "the program"
@@ -143,14 +143,14 @@ func whyWriteCloseWait(b *strings.Builder, port string, cw *CloseWaitNote) {
 		"They will not clear by themselves: fix the program."))
 	fmt.Fprintf(b, "  To release them now:  gosof close %s --state close-wait\n", port)
 	if len(cw.Procs) > 0 {
-		fmt.Fprintf(b, "  Restarting %s releases them too.\n", whyJoinAnd(whyProcNames(cw.Procs)))
+		fmt.Fprintf(b, "  Restarting %s releases them too.\n", joinAnd(procNames(cw.Procs)))
 	}
 	if cw.Unowned > 0 && len(cw.Procs) > 0 {
 		fmt.Fprintf(b, "  %d of them show no process gosof could see.\n", cw.Unowned)
 	}
 }
 
-func whyProcNames(pcs []ProcCount) []string {
+func procNames(pcs []ProcCount) []string {
 	var out []string
 	for _, pc := range pcs {
 		out = append(out, core.OwnerLabel(pc.Owner))
@@ -169,7 +169,7 @@ func (d *Why) probes() []*ProbeReport {
 	return nil
 }
 
-func whyWriteProbe(b *strings.Builder, r *ProbeReport, unseen core.Unseen) {
+func writeProbe(b *strings.Builder, r *ProbeReport, unseen core.Unseen) {
 	if r.Skipped != "" {
 		b.WriteString("\n" + core.Wrap("", "  ", "Bind probe: not run: "+r.Skipped+"."))
 		return
@@ -183,33 +183,33 @@ func whyWriteProbe(b *strings.Builder, r *ProbeReport, unseen core.Unseen) {
 	fmt.Fprintln(tw, "  ADDRESS\tPLAIN\tSO_REUSEADDR")
 	for i := 0; i+1 < len(r.Attempts); i += 2 {
 		plain, reuse := r.Attempts[i], r.Attempts[i+1]
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", netip.AddrPortFrom(plain.Addr, r.Port), probeWord(plain), probeWord(reuse))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", netip.AddrPortFrom(plain.Addr, r.Port), attemptWord(plain), attemptWord(reuse))
 	}
 	tw.Flush()
 	if way := r.inTheWay(); len(way) > 0 {
 		b.WriteString("  In the way:\n")
 		for i, s := range way {
-			if i == whyMaxBlockers {
+			if i == maxBlockers {
 				fmt.Fprintf(b, "    and %d more\n", len(way)-i)
 				break
 			}
 			holder := unknownLabel(s, unseen)
 			if len(s.Owners) > 0 {
-				holder = whyHolders(onePerProcess(s.Owners))
+				holder = holders(onePerProcess(s.Owners))
 			}
-			fmt.Fprintf(b, "    %s %s %s%s, held by %s\n", core.ProtoLabel(s), s.State, core.FormatLocal(s), whyRemoteSuffix(s), holder)
+			fmt.Fprintf(b, "    %s %s %s%s, held by %s\n", core.ProtoLabel(s), s.State, core.FormatLocal(s), remoteSuffix(s), holder)
 		}
-	} else if probeAnyInUse(r.Attempts) {
+	} else if anyAddrInUse(r.Attempts) {
 		b.WriteString("  In the way: no socket gosof can see (a bound socket that is not listening,\n" +
 			"  or one in another network namespace).\n")
 	}
 	b.WriteString(core.Wrap("  ", "  ", r.Message()))
 }
 
-// whyMaxBlockers is how many sockets in the way the table names.
-const whyMaxBlockers = 5
+// maxBlockers is how many sockets in the way the table names.
+const maxBlockers = 5
 
-func probeAnyInUse(atts []ProbeAttempt) bool {
+func anyAddrInUse(atts []ProbeAttempt) bool {
 	for _, a := range atts {
 		if a.InUse {
 			return true
@@ -218,14 +218,14 @@ func probeAnyInUse(atts []ProbeAttempt) bool {
 	return false
 }
 
-func whyRemoteSuffix(s *core.Socket) string {
+func remoteSuffix(s *core.Socket) string {
 	if s.Remote == nil {
 		return ""
 	}
 	return " -> " + core.FormatRemote(s)
 }
 
-func probeWord(a ProbeAttempt) string {
+func attemptWord(a ProbeAttempt) string {
 	switch {
 	case a.OK:
 		return "ok"
@@ -235,7 +235,7 @@ func probeWord(a ProbeAttempt) string {
 	return core.Escape(a.Err)
 }
 
-func whyOnOff(b *bool) string {
+func onOff(b *bool) string {
 	switch {
 	case b == nil:
 		return "unknown"
@@ -245,7 +245,7 @@ func whyOnOff(b *bool) string {
 	return "off"
 }
 
-func whyTimerLeft(n *TimerNote) string {
+func timerLeft(n *TimerNote) string {
 	if !n.Known {
 		return ""
 	}
@@ -258,16 +258,16 @@ func whyTimerLeft(n *TimerNote) string {
 	return "; all gone within " + core.Seconds(n.MaxLeft) + " (the first in " + core.Seconds(n.MinLeft) + ")"
 }
 
-// whyCount is core.Plural that says "no" for none.
-func whyCount(n int, noun string) string {
+// countOf is core.Plural that says "no" for none.
+func countOf(n int, noun string) string {
 	if n == 0 {
 		return "no " + noun + "s"
 	}
 	return core.Plural(n, noun)
 }
 
-// whyHolders is "4242/server" or "4242/server, 4243/worker"; "-" for none.
-func whyHolders(owners []core.Owner) string {
+// holders is "4242/server" or "4242/server, 4243/worker"; "-" for none.
+func holders(owners []core.Owner) string {
 	if len(owners) == 0 {
 		return "-"
 	}
@@ -278,8 +278,8 @@ func whyHolders(owners []core.Owner) string {
 	return strings.Join(names, ", ")
 }
 
-// whyHoldersLong adds user and descriptor: "4242/server (user app, fd 3)".
-func whyHoldersLong(owners []core.Owner) string {
+// holdersLong adds user and descriptor: "4242/server (user app, fd 3)".
+func holdersLong(owners []core.Owner) string {
 	if len(owners) == 0 {
 		return "no process gosof could see"
 	}
@@ -291,10 +291,10 @@ func whyHoldersLong(owners []core.Owner) string {
 		}
 		names = append(names, n+")")
 	}
-	return whyJoinAnd(names)
+	return joinAnd(names)
 }
 
-func whyJoinAnd(names []string) string {
+func joinAnd(names []string) string {
 	switch len(names) {
 	case 0:
 		return ""

@@ -65,7 +65,7 @@ func wildcardInUse() map[string]error {
 		"127.0.0.1/true": inUse, "::/false": inUse, "::/true": inUse}
 }
 
-func whyCases() []struct {
+func diagnoseCases() []struct {
 	name   string
 	port   uint16
 	socks  []core.Socket
@@ -110,7 +110,7 @@ func whyCases() []struct {
 }
 
 func TestWhyGolden(t *testing.T) {
-	for _, tc := range whyCases() {
+	for _, tc := range diagnoseCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			d := Diagnose(tc.port, tc.socks, Probe(tc.prober, tc.port, tc.socks))
 			var b bytes.Buffer
@@ -193,7 +193,7 @@ func TestWhyFacts(t *testing.T) {
 			}
 		},
 	}
-	for _, tc := range whyCases() {
+	for _, tc := range diagnoseCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			d := Diagnose(tc.port, tc.socks, Probe(tc.prober, tc.port, tc.socks))
 			var b bytes.Buffer

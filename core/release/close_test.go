@@ -12,32 +12,32 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// relFakeCloser answers per inode, and per owner pid for Shutdown.
-type relFakeCloser struct {
+// fakeCloser answers per inode, and per owner pid for Shutdown.
+type fakeCloser struct {
 	shutdownErr map[int]error    // by owner pid
 	abortErr    map[uint64]error // by inode
 	log         []string
 }
 
-func (f *relFakeCloser) Shutdown(s *core.Socket, o core.Owner) error {
+func (f *fakeCloser) Shutdown(s *core.Socket, o core.Owner) error {
 	f.log = append(f.log, fmt.Sprintf("shutdown %d via %d/%d", s.Inode, o.PID, o.FD))
 	return f.shutdownErr[o.PID]
 }
 
-func (f *relFakeCloser) Abort(s *core.Socket) error {
+func (f *fakeCloser) Abort(s *core.Socket) error {
 	f.log = append(f.log, fmt.Sprintf("abort %d", s.Inode))
 	return f.abortErr[s.Inode]
 }
 
 func TestNewClosePlan(t *testing.T) {
-	srv := relProc(4242, "java")
-	lst := relHeld(core.Listen, 0, 10, srv)
-	cw := relHeld(core.CloseWait, 51000, 11, srv)
-	tw := relHeld(core.TimeWait, 51001, 0)
+	srv := testProc(4242, "java")
+	lst := held(core.Listen, 0, 10, srv)
+	cw := held(core.CloseWait, 51000, 11, srv)
+	tw := held(core.TimeWait, 51001, 0)
 	tw.Timer, tw.Expires = core.TimerTimeWait, 41500*time.Millisecond
-	solaris := relHeld(core.Established, 51002, 0)
-	solaris.Owners = []core.Owner{{PID: 77, FD: -1, Proc: relProc(77, "sol")}}
-	udp := relHeld(core.Unconn, 0, 12, srv)
+	solaris := held(core.Established, 51002, 0)
+	solaris.Owners = []core.Owner{{PID: 77, FD: -1, Proc: testProc(77, "sol")}}
+	udp := held(core.Unconn, 0, 12, srv)
 	udp.Proto = core.UDP
 	res := &core.Result{Sockets: []core.Socket{lst, cw, tw, solaris, udp}}
 
@@ -98,42 +98,42 @@ func TestNewClosePlan(t *testing.T) {
 }
 
 func TestCloseExecute(t *testing.T) {
-	srv, worker := relProc(4242, "java"), relProc(4243, "java")
+	srv, worker := testProc(4242, "java"), testProc(4243, "java")
 	gone := fmt.Errorf("fd 3 of 4242 is closed: %w", core.ErrGone)
 	eperm := fmt.Errorf("pidfd_getfd: EPERM: %w", core.ErrPermission)
 	tests := []struct {
 		name     string
 		sock     core.Socket
 		opt      CloseOptions
-		closer   relFakeCloser
+		closer   fakeCloser
 		now      []core.Socket // the table afterwards
 		wantFate SocketFate
 		wantLog  []string
 		wantSurv int
 	}{
-		{name: "shutdown, gone", sock: relHeld(core.CloseWait, 51000, 11, srv), wantFate: SocketClosed,
+		{name: "shutdown, gone", sock: held(core.CloseWait, 51000, 11, srv), wantFate: SocketClosed,
 			wantLog: []string{"shutdown 11 via 4242/3"}},
-		{name: "first holder closed its copy, second works", sock: relHeld(core.CloseWait, 51000, 11, srv, worker),
-			closer: relFakeCloser{shutdownErr: map[int]error{4242: gone}}, wantFate: SocketClosed,
+		{name: "first holder closed its copy, second works", sock: held(core.CloseWait, 51000, 11, srv, worker),
+			closer: fakeCloser{shutdownErr: map[int]error{4242: gone}}, wantFate: SocketClosed,
 			wantLog: []string{"shutdown 11 via 4242/3", "shutdown 11 via 4243/3"}},
-		{name: "not permitted stops at the first holder", sock: relHeld(core.CloseWait, 51000, 11, srv, worker),
-			closer: relFakeCloser{shutdownErr: map[int]error{4242: eperm}}, now: []core.Socket{relHeld(core.CloseWait, 51000, 11, srv, worker)},
+		{name: "not permitted stops at the first holder", sock: held(core.CloseWait, 51000, 11, srv, worker),
+			closer: fakeCloser{shutdownErr: map[int]error{4242: eperm}}, now: []core.Socket{held(core.CloseWait, 51000, 11, srv, worker)},
 			wantFate: SocketDenied, wantSurv: 1, wantLog: []string{"shutdown 11 via 4242/3"}},
-		{name: "shut down but still in LAST_ACK", sock: relHeld(core.CloseWait, 51000, 11, srv),
-			now: []core.Socket{relHeld(core.LastAck, 51000, 11, srv)}, wantFate: SocketLeft, wantSurv: 1,
+		{name: "shut down but still in LAST_ACK", sock: held(core.CloseWait, 51000, 11, srv),
+			now: []core.Socket{held(core.LastAck, 51000, 11, srv)}, wantFate: SocketLeft, wantSurv: 1,
 			wantLog: []string{"shutdown 11 via 4242/3"}},
-		{name: "abort", sock: relHeld(core.Established, 51000, 11, srv), opt: CloseOptions{Abort: true}, wantFate: SocketClosed,
+		{name: "abort", sock: held(core.Established, 51000, 11, srv), opt: CloseOptions{Abort: true}, wantFate: SocketClosed,
 			wantLog: []string{"abort 11"}},
-		{name: "abort unsupported", sock: relHeld(core.Established, 51000, 11, srv), opt: CloseOptions{Abort: true},
-			closer:   relFakeCloser{abortErr: map[uint64]error{11: fmt.Errorf("SOCK_DESTROY: built without CONFIG_INET_DIAG_DESTROY: EOPNOTSUPP")}},
-			now:      []core.Socket{relHeld(core.Established, 51000, 11, srv)},
+		{name: "abort unsupported", sock: held(core.Established, 51000, 11, srv), opt: CloseOptions{Abort: true},
+			closer:   fakeCloser{abortErr: map[uint64]error{11: fmt.Errorf("SOCK_DESTROY: built without CONFIG_INET_DIAG_DESTROY: EOPNOTSUPP")}},
+			now:      []core.Socket{held(core.Established, 51000, 11, srv)},
 			wantFate: SocketFailed, wantSurv: 1, wantLog: []string{"abort 11"}},
-		{name: "abort finds it gone", sock: relHeld(core.Established, 51000, 11, srv), opt: CloseOptions{Abort: true},
-			closer:   relFakeCloser{abortErr: map[uint64]error{11: fmt.Errorf("ENOENT: %w", core.ErrGone)}},
+		{name: "abort finds it gone", sock: held(core.Established, 51000, 11, srv), opt: CloseOptions{Abort: true},
+			closer:   fakeCloser{abortErr: map[uint64]error{11: fmt.Errorf("ENOENT: %w", core.ErrGone)}},
 			wantFate: SocketGone, wantLog: []string{"abort 11"}},
-		{name: "orphan left alone is a survivor", sock: relHeld(core.TimeWait, 51000, 0), now: []core.Socket{relHeld(core.TimeWait, 51000, 0)},
+		{name: "orphan left alone is a survivor", sock: held(core.TimeWait, 51000, 0), now: []core.Socket{held(core.TimeWait, 51000, 0)},
 			wantFate: SocketSkipped, wantSurv: 1},
-		{name: "orphan left alone that expired meanwhile", sock: relHeld(core.TimeWait, 51000, 0), wantFate: SocketGone},
+		{name: "orphan left alone that expired meanwhile", sock: held(core.TimeWait, 51000, 0), wantFate: SocketGone},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -161,19 +161,19 @@ func TestCloseExecute(t *testing.T) {
 }
 
 func TestWriteClosePlanAndReport(t *testing.T) {
-	srv := relProc(4242, "java")
-	socks := []core.Socket{relHeld(core.Listen, 0, 10, srv)}
+	srv := testProc(4242, "java")
+	socks := []core.Socket{held(core.Listen, 0, 10, srv)}
 	for i := range 25 {
-		socks = append(socks, relHeld(core.CloseWait, uint16(50000+i), uint64(100+i), srv))
+		socks = append(socks, held(core.CloseWait, uint16(50000+i), uint64(100+i), srv))
 	}
-	socks = append(socks, relHeld(core.TimeWait, 40000, 0))
+	socks = append(socks, held(core.TimeWait, 40000, 0))
 	p := NewClosePlan(&core.Result{Sockets: socks}, CloseOptions{})
 	var b bytes.Buffer
 	if err := WriteClosePlan(&b, p); err != nil {
 		t.Fatal(err)
 	}
-	r := p.Execute(&relFakeCloser{shutdownErr: map[int]error{}})
-	tw := relHeld(core.TimeWait, 40000, 0)
+	r := p.Execute(&fakeCloser{shutdownErr: map[int]error{}})
+	tw := held(core.TimeWait, 40000, 0)
 	tw.Timer, tw.Expires = core.TimerTimeWait, 59*time.Second
 	left := &Left{Ports: []core.PortRange{{Lo: 30116, Hi: 30116}}, Sockets: []core.Socket{socks[0], tw}}
 	r.Settle(left.Sockets)

@@ -247,7 +247,7 @@ func (p *KillPlan) Execute() *KillReport {
 			o.Fate, o.Protected = Spared, it.Protected
 			continue
 		case it.pinErr != nil:
-			o.Fate, o.Err = relErrFate(it.pinErr), it.pinErr
+			o.Fate, o.Err = fateOf(it.pinErr), it.pinErr
 			continue
 		case it.target == nil:
 			o.Fate, o.Err = Failed, errors.New("not pinned")
@@ -268,7 +268,7 @@ func (p *KillPlan) kill(t core.Target, o *KillOutcome) {
 	start := time.Now()
 	send := func(sig syscall.Signal) bool {
 		if err := t.Signal(sig); err != nil {
-			o.Fate, o.Err = relErrFate(err), err
+			o.Fate, o.Err = fateOf(err), err
 			if o.Fate == AlreadyGone && len(o.Sent) > 0 {
 				// It exited between the wait and the next signal.
 				o.Fate, o.Err = Exited, nil
@@ -337,7 +337,7 @@ func (p *KillPlan) kill(t core.Target, o *KillOutcome) {
 	}
 }
 
-func relErrFate(err error) Fate {
+func fateOf(err error) Fate {
 	switch {
 	case errors.Is(err, core.ErrGone):
 		return AlreadyGone
@@ -352,17 +352,17 @@ func (o *KillOutcome) describe(p *KillPlan) string {
 	first := core.SignalName(p.Signal)
 	switch o.Fate {
 	case Exited:
-		return fmt.Sprintf("exited after %s (%s)", first, relRound(o.Waited))
+		return fmt.Sprintf("exited after %s (%s)", first, roundWait(o.Waited))
 	case Killed:
 		if len(o.Sent) > 1 {
-			return fmt.Sprintf("killed: ignored %s for %s, then KILL (%s in all)", first, relRound(p.Timeout), relRound(o.Waited))
+			return fmt.Sprintf("killed: ignored %s for %s, then KILL (%s in all)", first, roundWait(p.Timeout), roundWait(o.Waited))
 		}
-		return fmt.Sprintf("killed (%s)", relRound(o.Waited))
+		return fmt.Sprintf("killed (%s)", roundWait(o.Waited))
 	case Alive:
 		if len(o.Sent) > 1 {
-			return fmt.Sprintf("still alive %s after KILL (stuck in the kernel? see /proc/%d/stack)", relRound(o.Waited-p.Timeout), o.Proc.PID)
+			return fmt.Sprintf("still alive %s after KILL (stuck in the kernel? see /proc/%d/stack)", roundWait(o.Waited-p.Timeout), o.Proc.PID)
 		}
-		return fmt.Sprintf("still alive %s after %s (--no-escalate: no KILL sent)", relRound(o.Waited), first)
+		return fmt.Sprintf("still alive %s after %s (--no-escalate: no KILL sent)", roundWait(o.Waited), first)
 	case NotAllowed:
 		return "not permitted: " + core.Escape(o.Err.Error())
 	case AlreadyGone:
@@ -374,7 +374,7 @@ func (o *KillOutcome) describe(p *KillPlan) string {
 		for _, sig := range o.Sent {
 			sent = append(sent, core.SignalName(sig))
 		}
-		return fmt.Sprintf("still running when gosof was interrupted %s after %s; nothing more was sent", relRound(o.Waited), strings.Join(sent, ", then "))
+		return fmt.Sprintf("still running when gosof was interrupted %s after %s; nothing more was sent", roundWait(o.Waited), strings.Join(sent, ", then "))
 	}
 	if o.Err != nil {
 		return "failed: " + core.Escape(o.Err.Error())
@@ -382,7 +382,7 @@ func (o *KillOutcome) describe(p *KillPlan) string {
 	return string(o.Fate)
 }
 
-func relRound(d time.Duration) time.Duration {
+func roundWait(d time.Duration) time.Duration {
 	switch {
 	case d >= 10*time.Second:
 		return d.Round(time.Second)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -15,8 +16,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// relFakeProc is how one fake process reacts.
-type relFakeProc struct {
+// fakeProc is how one fake process reacts.
+type fakeProc struct {
 	pinErr    error
 	sigErr    map[syscall.Signal]error // Signal fails with this
 	survives  []syscall.Signal         // signals it ignores (KILL here: stuck in D state)
@@ -24,20 +25,20 @@ type relFakeProc struct {
 	exitAfter syscall.Signal // after this signal is sent, it is gone (Signal returns ErrGone)
 }
 
-// relFakeSignaller records every Pin and Signal.
-type relFakeSignaller struct {
-	procs map[int]*relFakeProc
+// fakeSignaller records every Pin and Signal.
+type fakeSignaller struct {
+	procs map[int]*fakeProc
 	mu    sync.Mutex
 	log   []string
 }
 
-func (f *relFakeSignaller) record(format string, args ...any) {
+func (f *fakeSignaller) record(format string, args ...any) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.log = append(f.log, fmt.Sprintf(format, args...))
 }
 
-func (f *relFakeSignaller) Pin(p *core.Process) (core.Target, error) {
+func (f *fakeSignaller) Pin(p *core.Process) (core.Target, error) {
 	f.record("pin %d", p.PID)
 	fp := f.procs[p.PID]
 	if fp == nil {
@@ -46,18 +47,18 @@ func (f *relFakeSignaller) Pin(p *core.Process) (core.Target, error) {
 	if fp.pinErr != nil {
 		return nil, fp.pinErr
 	}
-	return &relFakeTarget{f: f, pid: p.PID, p: fp}, nil
+	return &fakeTarget{f: f, pid: p.PID, p: fp}, nil
 }
 
-type relFakeTarget struct {
-	f    *relFakeSignaller
+type fakeTarget struct {
+	f    *fakeSignaller
 	pid  int
-	p    *relFakeProc
+	p    *fakeProc
 	dead bool
 	sent []syscall.Signal
 }
 
-func (t *relFakeTarget) Signal(sig syscall.Signal) error {
+func (t *fakeTarget) Signal(sig syscall.Signal) error {
 	if t.p.exitAfter != 0 && len(t.sent) > 0 && t.sent[len(t.sent)-1] == t.p.exitAfter {
 		return fmt.Errorf("process %d: %w", t.pid, core.ErrGone)
 	}
@@ -66,13 +67,13 @@ func (t *relFakeTarget) Signal(sig syscall.Signal) error {
 	}
 	t.f.record("signal %d %s", t.pid, core.SignalName(sig))
 	t.sent = append(t.sent, sig)
-	if !relContainsSig(t.p.survives, sig) && t.p.exitAfter == 0 {
+	if !containsSig(t.p.survives, sig) && t.p.exitAfter == 0 {
 		t.dead = true
 	}
 	return nil
 }
 
-func relContainsSig(l []syscall.Signal, s syscall.Signal) bool {
+func containsSig(l []syscall.Signal, s syscall.Signal) bool {
 	for _, x := range l {
 		if x == s {
 			return true
@@ -81,21 +82,21 @@ func relContainsSig(l []syscall.Signal, s syscall.Signal) bool {
 	return false
 }
 
-func (t *relFakeTarget) Wait(time.Duration) (bool, error) {
+func (t *fakeTarget) Wait(time.Duration) (bool, error) {
 	if t.p.waitErr != nil {
 		return false, t.p.waitErr
 	}
 	return t.dead, nil
 }
 
-func (t *relFakeTarget) Close() error { t.f.record("close %d", t.pid); return nil }
+func (t *fakeTarget) Close() error { t.f.record("close %d", t.pid); return nil }
 
-func relProc(pid int, comm string) *core.Process {
+func testProc(pid int, comm string) *core.Process {
 	return &core.Process{PID: pid, Comm: comm, UID: 1000, User: "app", Start: uint64(pid) * 10}
 }
 
 // held is a TCP socket on port 30116 held by the given processes through fd 3.
-func relHeld(state core.State, remotePort uint16, inode uint64, procs ...*core.Process) core.Socket {
+func held(state core.State, remotePort uint16, inode uint64, procs ...*core.Process) core.Socket {
 	s := core.Socket{Proto: core.TCP, Family: core.Inet, Type: core.Stream, State: state, Local: ep("127.0.0.1", 30116), Inode: inode, UID: 1000}
 	if remotePort != 0 {
 		s.Remote = epp("127.0.0.1", remotePort)
@@ -107,15 +108,15 @@ func relHeld(state core.State, remotePort uint16, inode uint64, procs ...*core.P
 }
 
 func TestNewKillPlan(t *testing.T) {
-	srv, worker, init := relProc(4242, "java"), relProc(4243, "java"), relProc(1, "systemd")
-	lst := relHeld(core.Listen, 0, 10, srv, worker)
+	srv, worker, init := testProc(4242, "java"), testProc(4243, "java"), testProc(1, "systemd")
+	lst := held(core.Listen, 0, 10, srv, worker)
 	lst.Owners = append(lst.Owners, core.Owner{PID: 4242, FD: 7, Proc: srv}) // a second descriptor
 	core.SortSockets([]core.Socket{lst})
-	cw := relHeld(core.CloseWait, 51000, 11, srv)
-	gone := relHeld(core.Established, 51001, 12)
+	cw := held(core.CloseWait, 51000, 11, srv)
+	gone := held(core.Established, 51001, 12)
 	gone.Owners = []core.Owner{{PID: 999, FD: 4}} // exited while resolving: Proc nil
-	tw := relHeld(core.TimeWait, 51002, 0)
-	sd := relHeld(core.Listen, 0, 13, init)
+	tw := held(core.TimeWait, 51002, 0)
+	sd := held(core.Listen, 0, 13, init)
 	sd.Local.Port = 30117
 
 	p := NewKillPlan(&core.Result{Sockets: []core.Socket{lst, cw, gone, tw, sd}}, []Protected{{PID: 1, Why: "PID 1"}})
@@ -164,13 +165,13 @@ func TestDefaultProtected(t *testing.T) {
 		pids = append(pids, p.PID)
 	}
 	for _, want := range []int{1, syscall.Getpid(), syscall.Getppid()} {
-		if !relContainsInt(pids, want) {
+		if !containsInt(pids, want) {
 			t.Errorf("DefaultProtected %v lacks %d", pids, want)
 		}
 	}
 }
 
-func relContainsInt(l []int, n int) bool {
+func containsInt(l []int, n int) bool {
 	for _, x := range l {
 		if x == n {
 			return true
@@ -188,7 +189,7 @@ func TestKillExecute(t *testing.T) {
 	eperm := fmt.Errorf("signal 15 to process 7: %w", core.ErrPermission)
 	tests := []struct {
 		name       string
-		fake       relFakeProc
+		fake       fakeProc
 		signal     syscall.Signal
 		noEscalate bool
 		protected  bool
@@ -198,38 +199,38 @@ func TestKillExecute(t *testing.T) {
 	}{
 		{name: "exits on TERM", wantFate: Exited,
 			wantLog: []string{"pin 7", "signal 7 TERM", "close 7"}},
-		{name: "ignores TERM, killed", fake: relFakeProc{survives: []syscall.Signal{TERM}}, wantFate: Killed,
+		{name: "ignores TERM, killed", fake: fakeProc{survives: []syscall.Signal{TERM}}, wantFate: Killed,
 			wantLog: []string{"pin 7", "signal 7 TERM", "signal 7 KILL", "close 7"}},
-		{name: "ignores TERM, no escalate", fake: relFakeProc{survives: []syscall.Signal{TERM}}, noEscalate: true,
+		{name: "ignores TERM, no escalate", fake: fakeProc{survives: []syscall.Signal{TERM}}, noEscalate: true,
 			wantFate: Alive, wantSurv: 1, wantLog: []string{"pin 7", "signal 7 TERM", "close 7"}},
-		{name: "survives KILL", fake: relFakeProc{survives: []syscall.Signal{TERM, KILL}}, wantFate: Alive, wantSurv: 1,
+		{name: "survives KILL", fake: fakeProc{survives: []syscall.Signal{TERM, KILL}}, wantFate: Alive, wantSurv: 1,
 			wantLog: []string{"pin 7", "signal 7 TERM", "signal 7 KILL", "close 7"}},
 		{name: "-s KILL sends only KILL", signal: KILL, wantFate: Killed,
 			wantLog: []string{"pin 7", "signal 7 KILL", "close 7"}},
-		{name: "-s HUP ignored, escalates", signal: HUP, fake: relFakeProc{survives: []syscall.Signal{HUP}}, wantFate: Killed,
+		{name: "-s HUP ignored, escalates", signal: HUP, fake: fakeProc{survives: []syscall.Signal{HUP}}, wantFate: Killed,
 			wantLog: []string{"pin 7", "signal 7 HUP", "signal 7 KILL", "close 7"}},
-		{name: "gone before pin", fake: relFakeProc{pinErr: fmt.Errorf("pid recycled: %w", core.ErrGone)}, wantFate: AlreadyGone,
+		{name: "gone before pin", fake: fakeProc{pinErr: fmt.Errorf("pid recycled: %w", core.ErrGone)}, wantFate: AlreadyGone,
 			wantLog: []string{"pin 7"}},
-		{name: "pin not permitted", fake: relFakeProc{pinErr: eperm}, wantFate: NotAllowed, wantSurv: 1,
+		{name: "pin not permitted", fake: fakeProc{pinErr: eperm}, wantFate: NotAllowed, wantSurv: 1,
 			wantLog: []string{"pin 7"}},
-		{name: "signal not permitted", fake: relFakeProc{sigErr: map[syscall.Signal]error{TERM: eperm}}, wantFate: NotAllowed,
+		{name: "signal not permitted", fake: fakeProc{sigErr: map[syscall.Signal]error{TERM: eperm}}, wantFate: NotAllowed,
 			wantSurv: 1, wantLog: []string{"pin 7", "close 7"}},
-		{name: "gone when signalled", fake: relFakeProc{sigErr: map[syscall.Signal]error{TERM: core.ErrGone}}, wantFate: AlreadyGone,
+		{name: "gone when signalled", fake: fakeProc{sigErr: map[syscall.Signal]error{TERM: core.ErrGone}}, wantFate: AlreadyGone,
 			wantLog: []string{"pin 7", "close 7"}},
-		{name: "exits between wait and KILL", fake: relFakeProc{survives: []syscall.Signal{TERM}, exitAfter: TERM}, wantFate: Exited,
+		{name: "exits between wait and KILL", fake: fakeProc{survives: []syscall.Signal{TERM}, exitAfter: TERM}, wantFate: Exited,
 			wantLog: []string{"pin 7", "signal 7 TERM", "close 7"}},
-		{name: "wait fails", fake: relFakeProc{waitErr: errors.New("poll: EBADF")}, wantFate: Failed, wantSurv: 1,
+		{name: "wait fails", fake: fakeProc{waitErr: errors.New("poll: EBADF")}, wantFate: Failed, wantSurv: 1,
 			wantLog: []string{"pin 7", "signal 7 TERM", "close 7"}},
 		{name: "protected is never pinned nor signalled", protected: true, wantFate: Spared, wantSurv: 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := &relFakeSignaller{procs: map[int]*relFakeProc{7: &tc.fake}}
+			f := &fakeSignaller{procs: map[int]*fakeProc{7: &tc.fake}}
 			var protect []Protected
 			if tc.protected {
 				protect = []Protected{{PID: 7, Why: "gosof's parent"}}
 			}
-			p := NewKillPlan(&core.Result{Sockets: []core.Socket{relHeld(core.Listen, 0, 10, relProc(7, "srv"))}}, protect)
+			p := NewKillPlan(&core.Result{Sockets: []core.Socket{held(core.Listen, 0, 10, testProc(7, "srv"))}}, protect)
 			p.NoEscalate = tc.noEscalate
 			if tc.signal != 0 {
 				p.Signal = tc.signal
@@ -260,48 +261,77 @@ func TestKillExecute(t *testing.T) {
 	}
 }
 
-// TestKillWaitsInParallel: the timeout runs once for all processes, not once per process.
+// TestKillWaitsInParallel: the timeout runs once for all processes, not
+// once per process: every target is waited on at the same time. Each
+// fake Wait returns "gone" only once all ten are waiting; waited on one
+// after another, the first would sit out the whole timeout and survive.
 func TestKillWaitsInParallel(t *testing.T) {
-	s := relSlowSignaller{wait: 200 * time.Millisecond}
+	const n = 10
+	s := &barrierSignaller{n: n, all: make(chan struct{})}
 	var socks []core.Socket
-	for pid := 100; pid < 110; pid++ {
-		socks = append(socks, relHeld(core.Established, uint16(pid), uint64(pid), relProc(pid, "w")))
+	for pid := 100; pid < 100+n; pid++ {
+		socks = append(socks, held(core.Established, uint16(pid), uint64(pid), testProc(pid, "w")))
 	}
 	p := NewKillPlan(&core.Result{Sockets: socks}, nil)
+	// Long enough for ten goroutines to start on any machine; a
+	// sequential Execute fails after n times this.
+	p.Timeout, p.KillWait = 10*time.Second, time.Millisecond
 	p.Pin(s)
-	start := time.Now()
 	r := p.Execute()
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("10 processes waited %v, want about 200ms (in parallel)", d)
+	if got := r.Survivors(); got != 0 {
+		t.Errorf("Survivors() = %d, want 0: the processes were not all waited on at once", got)
 	}
-	if n := r.Survivors(); n != 0 {
-		t.Errorf("Survivors() = %d, want 0", n)
+	for _, o := range r.Outcomes {
+		if o.Fate != Exited || len(o.Sent) != 1 {
+			t.Errorf("process %d: %s after %v, want exited after TERM alone", o.Proc.PID, o.Fate, o.Sent)
+		}
 	}
 }
 
-type relSlowSignaller struct{ wait time.Duration }
-
-func (s relSlowSignaller) Pin(*core.Process) (core.Target, error) { return relSlowTarget(s), nil }
-
-type relSlowTarget struct{ wait time.Duration }
-
-func (relSlowTarget) Signal(syscall.Signal) error { return nil }
-func (t relSlowTarget) Wait(time.Duration) (bool, error) {
-	time.Sleep(t.wait)
-	return true, nil
+// barrierSignaller pins targets whose first Wait returns once n targets
+// are waiting at the same time (or its timeout passes).
+type barrierSignaller struct {
+	n       int64
+	waiting int64 // targets in their first Wait, atomically
+	all     chan struct{}
 }
-func (relSlowTarget) Close() error { return nil }
+
+func (s *barrierSignaller) Pin(*core.Process) (core.Target, error) {
+	return &barrierTarget{s: s}, nil
+}
+
+type barrierTarget struct {
+	s       *barrierSignaller
+	arrived bool
+}
+
+func (*barrierTarget) Signal(syscall.Signal) error { return nil }
+func (t *barrierTarget) Wait(d time.Duration) (bool, error) {
+	if !t.arrived {
+		t.arrived = true
+		if atomic.AddInt64(&t.s.waiting, 1) == t.s.n {
+			close(t.s.all)
+		}
+	}
+	select {
+	case <-t.s.all:
+		return true, nil
+	case <-time.After(d):
+		return false, nil
+	}
+}
+func (*barrierTarget) Close() error { return nil }
 
 func TestWriteKillPlan(t *testing.T) {
-	srv, init := relProc(4242, "ja\x1bva"), relProc(1, "systemd")
+	srv, init := testProc(4242, "ja\x1bva"), testProc(1, "systemd")
 	var socks []core.Socket
-	socks = append(socks, relHeld(core.Listen, 0, 10, srv))
+	socks = append(socks, held(core.Listen, 0, 10, srv))
 	for i := range 30 {
-		socks = append(socks, relHeld(core.CloseWait, uint16(50000+i), uint64(100+i), srv))
+		socks = append(socks, held(core.CloseWait, uint16(50000+i), uint64(100+i), srv))
 	}
-	socks = append(socks, relHeld(core.Listen, 0, 13, init), relHeld(core.TimeWait, 40000, 0))
+	socks = append(socks, held(core.Listen, 0, 13, init), held(core.TimeWait, 40000, 0))
 	p := NewKillPlan(&core.Result{Sockets: socks}, []Protected{{PID: 1, Why: "PID 1"}})
-	p.Pin(&relFakeSignaller{procs: map[int]*relFakeProc{4242: {}}})
+	p.Pin(&fakeSignaller{procs: map[int]*fakeProc{4242: {}}})
 	var b bytes.Buffer
 	if err := WriteKillPlan(&b, p); err != nil {
 		t.Fatal(err)

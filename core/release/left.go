@@ -89,7 +89,7 @@ func LeftLines(l *Left) []string {
 		socks := onPort(l.Sockets, r, l.Side)
 		if bound := onPort(l.StillBound, r, core.SideLocal); len(bound) > 0 {
 			lines = append(lines, fmt.Sprintf("%s: not free: %s shut down but still bound by %s, until it closes %s",
-				name, core.Plural(len(bound), "listener"), ownerList(allOwners(bound)), relThem(len(bound))))
+				name, core.Plural(len(bound), "listener"), ownerList(allOwners(bound)), them(len(bound))))
 			if len(socks) == 0 {
 				continue
 			}
@@ -155,7 +155,7 @@ func leftGroups(socks []core.Socket, local bool, reuseAddr *bool, unseen core.Un
 		if len(g) == 0 {
 			continue
 		}
-		line := fmt.Sprintf("%s in %s, no process holds %s", core.Plural(len(g), "socket"), st, relThem(len(g)))
+		line := fmt.Sprintf("%s in %s, no process holds %s", core.Plural(len(g), "socket"), st, them(len(g)))
 		// Only the TIME_WAIT timer (which Linux also runs for an orphaned
 		// FIN_WAIT2) ends the socket; a retransmit or keepalive timer
 		// fires and is set again, so it bounds nothing.
@@ -180,7 +180,7 @@ func leftGroups(socks []core.Socket, local bool, reuseAddr *bool, unseen core.Un
 		case st == core.FinWait1 || st == core.Closing || st == core.LastAck:
 			line += ", gone once the peer acknowledges our FIN, or when the kernel's retransmissions give up (net.ipv4.tcp_orphan_retries)"
 		default:
-			line += ", the kernel drops " + relThem(len(g)) + " after its timeouts"
+			line += ", the kernel drops " + them(len(g)) + " after its timeouts"
 		}
 		if st == core.TimeWait && local && !listening {
 			switch {
@@ -206,7 +206,7 @@ func allOwners(socks []core.Socket) []core.Owner {
 	return out
 }
 
-func relThem(n int) string {
+func them(n int) string {
 	if n == 1 {
 		return "it"
 	}

@@ -7,12 +7,12 @@ import (
 	"github.com/gosof/gosof/core"
 )
 
-// OutgoingLines says, one line per spared socket (at most relPlanRows, the
+// OutgoingLines says, one line per spared socket (at most planRows, the
 // rest counted), which process holds it and why it was spared.
 func OutgoingLines(spared []core.Socket, verb string) []string {
 	var lines []string
 	for i := range spared {
-		if i == relPlanRows && len(spared) > relPlanRows+1 {
+		if i == planRows && len(spared) > planRows+1 {
 			lines = append(lines, fmt.Sprintf("spared %d more outgoing connections: %s", len(spared)-i, stateCounts(spared[i:])))
 			break
 		}
@@ -56,5 +56,5 @@ func UnknownNote(socks []core.Socket, u core.Unseen, cannot string) string {
 		verb = "show"
 	}
 	return fmt.Sprintf("holder unknown: %s (%s) %s no process, but %s, so a process gosof could not see may hold %s; %s; %s",
-		core.Plural(len(socks), "matched socket"), stateCounts(socks), verb, u.What(), relThem(len(socks)), cannot, u.Remedy())
+		core.Plural(len(socks), "matched socket"), stateCounts(socks), verb, u.What(), them(len(socks)), cannot, u.Remedy())
 }

@@ -10,9 +10,9 @@ import (
 	"github.com/gosof/gosof/core"
 )
 
-// relPlanRows bounds how many sockets a text plan or report lists one by one;
+// planRows bounds how many sockets a text plan or report lists one by one;
 // the rest are counted by state (a server can hold thousands of CLOSE_WAITs).
-const relPlanRows = 20
+const planRows = 20
 
 // socketLine is one socket on one line: "tcp 127.0.0.1:30116 -> 127.0.0.1:51422 ESTABLISHED".
 func socketLine(s *core.Socket) string {
@@ -43,7 +43,7 @@ func orphanAdvice(socks []core.Socket) string {
 	return "for the TCP ones see 'gosof close --abort' ('gosof close' acts on TCP only)"
 }
 
-func relFDList(owners []core.Owner) string {
+func fdList(owners []core.Owner) string {
 	var fds []string
 	for _, o := range owners {
 		if o.FD >= 0 {
@@ -56,14 +56,14 @@ func relFDList(owners []core.Owner) string {
 	return " (fd " + strings.Join(fds, ",") + ")"
 }
 
-func relProcUser(p *core.Process) string {
+func procUser(p *core.Process) string {
 	if p == nil || p.User == "" {
 		return "-"
 	}
 	return core.Escape(p.User)
 }
 
-func relProcLabel(p *core.Process) string {
+func procLabel(p *core.Process) string {
 	return core.OwnerLabel(core.Owner{PID: p.PID, Proc: p})
 }
 
@@ -80,9 +80,9 @@ func (p *KillPlan) headline() string {
 	case p.Signal == 9:
 		return fmt.Sprintf("send KILL to %s", n)
 	case p.NoEscalate:
-		return fmt.Sprintf("send %s to %s and wait up to %s; no KILL (--no-escalate)", sig, n, relRound(p.Timeout))
+		return fmt.Sprintf("send %s to %s and wait up to %s; no KILL (--no-escalate)", sig, n, roundWait(p.Timeout))
 	}
-	return fmt.Sprintf("send %s to %s, then KILL to any still running after %s", sig, n, relRound(p.Timeout))
+	return fmt.Sprintf("send %s to %s, then KILL to any still running after %s", sig, n, roundWait(p.Timeout))
 }
 
 // WriteKillPlan prints the plan: each process with the matched sockets it
@@ -100,28 +100,28 @@ func WriteKillPlan(w io.Writer, p *KillPlan) error {
 			case it.Protected != "":
 				action = "never (" + it.Protected + ")"
 			case it.pinErr != nil:
-				action = "none (" + string(relErrFate(it.pinErr)) + ")"
+				action = "none (" + string(fateOf(it.pinErr)) + ")"
 			}
 			comm := "?"
 			if it.Proc.Comm != "" {
 				comm = core.Escape(it.Proc.Comm)
 			}
-			lead := fmt.Sprintf("%d\t%s\t%s\t%s\t", it.Proc.PID, comm, relProcUser(it.Proc), action)
+			lead := fmt.Sprintf("%d\t%s\t%s\t%s\t", it.Proc.PID, comm, procUser(it.Proc), action)
 			for j := range it.Sockets {
-				if j == relPlanRows/2 && len(it.Sockets) > relPlanRows {
+				if j == planRows/2 && len(it.Sockets) > planRows {
 					fmt.Fprintf(tw, "\t\t\t\t... and %d more: %s\n", len(it.Sockets)-j, stateCounts(it.Sockets[j:]))
 					break
 				}
 				s := &it.Sockets[j]
-				fmt.Fprintf(tw, "%s%s%s\n", lead, socketLine(s), relFDList(s.Owners))
+				fmt.Fprintf(tw, "%s%s%s\n", lead, socketLine(s), fdList(s.Owners))
 				lead = "\t\t\t\t"
 			}
 		}
 		tw.Flush()
 	}
 	for i := range p.Items {
-		if it := &p.Items[i]; it.pinErr != nil && relErrFate(it.pinErr) != AlreadyGone {
-			fmt.Fprintf(&b, "%s: %s\n", relProcLabel(it.Proc), core.Escape(it.pinErr.Error()))
+		if it := &p.Items[i]; it.pinErr != nil && fateOf(it.pinErr) != AlreadyGone {
+			fmt.Fprintf(&b, "%s: %s\n", procLabel(it.Proc), core.Escape(it.pinErr.Error()))
 		}
 	}
 	for _, l := range OutgoingLines(p.Spared, "kill") {
@@ -129,7 +129,7 @@ func WriteKillPlan(w io.Writer, p *KillPlan) error {
 	}
 	if n := len(p.Orphans); n > 0 {
 		fmt.Fprintf(&b, "no process holds %s (%s): kill cannot release %s; %s\n",
-			core.Plural(n, "matched socket"), stateCounts(p.Orphans), relThem(n), orphanAdvice(p.Orphans))
+			core.Plural(n, "matched socket"), stateCounts(p.Orphans), them(n), orphanAdvice(p.Orphans))
 	}
 	if l := UnknownNote(p.Unknown, p.Unseen, "kill cannot signal a holder it cannot see"); l != "" {
 		b.WriteString(l + "\n")
@@ -143,7 +143,7 @@ func WriteKillReport(w io.Writer, p *KillPlan, r *KillReport, l *Left) error {
 	var b strings.Builder
 	for i := range r.Outcomes {
 		o := &r.Outcomes[i]
-		fmt.Fprintf(&b, "%s: %s\n", relProcLabel(o.Proc), o.describe(p))
+		fmt.Fprintf(&b, "%s: %s\n", procLabel(o.Proc), o.describe(p))
 	}
 	if l != nil {
 		for _, line := range LeftLines(l) {
@@ -187,7 +187,7 @@ func WriteClosePlan(w io.Writer, p *ClosePlan) error {
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "PROTO\tSTATE\tLOCAL\tREMOTE\tPID/COMMAND\tFD\tACTION")
 		for i := range p.Items {
-			if i == relPlanRows/2 && len(p.Items) > relPlanRows {
+			if i == planRows/2 && len(p.Items) > planRows {
 				rest := make([]core.Socket, 0, len(p.Items)-i)
 				for _, it := range p.Items[i:] {
 					rest = append(rest, it.Socket)
@@ -216,7 +216,7 @@ func WriteClosePlan(w io.Writer, p *ClosePlan) error {
 	}
 	if n := len(p.Listeners); n > 0 {
 		fmt.Fprintf(&b, "left alone: %s (closing a listener silently breaks its server; add --listen to close %s):\n",
-			core.Plural(n, "LISTEN socket"), relThem(n))
+			core.Plural(n, "LISTEN socket"), them(n))
 		for i := range p.Listeners {
 			s := &p.Listeners[i]
 			var who []string
@@ -234,7 +234,7 @@ func WriteClosePlan(w io.Writer, p *ClosePlan) error {
 // when there are many), then what is left on the ports.
 func WriteCloseReport(w io.Writer, r *CloseReport, l *Left) error {
 	var b strings.Builder
-	if len(r.Outcomes) <= relPlanRows {
+	if len(r.Outcomes) <= planRows {
 		for i := range r.Outcomes {
 			o := &r.Outcomes[i]
 			fmt.Fprintf(&b, "%s: %s\n", socketLine(&o.Socket), o.describe())

@@ -1,6 +1,7 @@
 package release
 
 import (
+	"io"
 	"syscall"
 	"time"
 
@@ -21,6 +22,10 @@ type Backend struct {
 	// ParentOf tells a process's parent, so that kill protects every
 	// ancestor of gosof; nil protects the direct parent only.
 	ParentOf func(pid int) (int, error)
+	// StillBound tells whether a listener close shut down still holds its
+	// port although the table no longer lists it (diagnose.StillBound);
+	// nil where that cannot be checked.
+	StillBound func(s *core.Socket) bool
 }
 
 // Kill is one kill, from its plan to what is left on the ports.
@@ -93,6 +98,34 @@ func (k *Kill) Execute() error {
 	return nil
 }
 
+// WritePlan prints the plan alone (-n, or nothing to signal): JSON, or
+// the table when something matched.
+func (k *Kill) WritePlan(w io.Writer, asJSON bool) error {
+	switch {
+	case asJSON:
+		return WriteKillJSON(w, k.Plan, nil, nil)
+	case len(k.Result.Sockets) > 0 || len(k.Plan.Spared) > 0:
+		return WriteKillPlan(w, k.Plan)
+	}
+	return nil
+}
+
+// WriteReport prints what Execute did: JSON (the plan with its outcome),
+// or the text report.
+func (k *Kill) WriteReport(w io.Writer, asJSON bool) error {
+	if asJSON {
+		return WriteKillJSON(w, k.Plan, k.Report, k.Left)
+	}
+	return WriteKillReport(w, k.Plan, k.Report, k.Left)
+}
+
+// Unfinished reports whether something kill matched is still there after
+// Execute: a process that survived or was not signalled, or a holder gosof
+// could not see.
+func (k *Kill) Unfinished() bool {
+	return k.Report.Survivors() > 0 || len(k.Plan.Unknown) > 0
+}
+
 // Close is one close, from its plan to what is left on the ports.
 type Close struct {
 	b      Backend
@@ -144,8 +177,33 @@ func (c *Close) Execute(wait time.Duration) error {
 	}
 	left.ReuseAddr = reuse
 	report.Settle(left.Sockets)
+	if c.b.StillBound != nil {
+		for _, i := range report.ShutListeners() {
+			if c.b.StillBound(&report.Outcomes[i].Socket) {
+				report.MarkBound(i)
+			}
+		}
+	}
+	left.StillBound = report.BoundListeners()
 	c.Report, c.Left = report, left
 	return nil
+}
+
+// WritePlan prints the plan alone: JSON, or the text plan.
+func (c *Close) WritePlan(w io.Writer, asJSON bool) error {
+	if asJSON {
+		return WriteCloseJSON(w, c.Plan, nil, nil)
+	}
+	return WriteClosePlan(w, c.Plan)
+}
+
+// WriteReport prints what Execute did: JSON (the plan with its outcome),
+// or the text report.
+func (c *Close) WriteReport(w io.Writer, asJSON bool) error {
+	if asJSON {
+		return WriteCloseJSON(w, c.Plan, c.Report, c.Left)
+	}
+	return WriteCloseReport(w, c.Report, c.Left)
 }
 
 // ListenerReuseAddr reads SO_REUSEADDR of the TCP listeners among socks

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/core/diagnose"
+	"github.com/gosof/gosof/internal/sysfile"
 )
 
 // Bind binds a TCP socket to addr:port (with SO_REUSEADDR when reuseAddr),
@@ -69,7 +70,7 @@ func bindErr(addr netip.Addr, port uint16, err error) error {
 		return fmt.Errorf("bind %s: %w", ap, diagnose.ErrAddrInUse)
 	case errors.Is(err, syscall.EADDRNOTAVAIL), errors.Is(err, syscall.EAFNOSUPPORT), errors.Is(err, syscall.EPROTONOSUPPORT):
 		return fmt.Errorf("bind %s: %w", ap, diagnose.ErrAddrNotAvail)
-	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
+	case sysfile.Sentinel(err) == core.ErrPermission:
 		return fmt.Errorf("bind %s: %w", ap, core.ErrPermission)
 	}
 	return fmt.Errorf("bind %s: %w", ap, err)

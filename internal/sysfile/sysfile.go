@@ -1,6 +1,6 @@
 // Package sysfile holds what both platform packages need when they read
-// /proc: one bounded reader and one mapping of errno to the sentinels
-// core's callers act on.
+// /proc or act on a process: one bounded reader and the one mapping of
+// errno to the sentinels core's callers act on.
 package sysfile
 
 import (
@@ -32,9 +32,12 @@ func ReadBounded(path string, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-// Sentinel is the core sentinel err means for a process: core.ErrGone when
-// it no longer exists (ENOENT, ESRCH), core.ErrPermission when it may not
-// be inspected (EACCES, EPERM); nil when err is neither.
+// Sentinel is the core sentinel err means for what a call read or acted
+// on (a process, its descriptor, a socket): core.ErrGone when it no longer
+// exists (ENOENT, ESRCH), core.ErrPermission when gosof may not inspect or
+// touch it (EACCES, EPERM); nil when err is neither. Every errno that
+// becomes one of these goes through here; callers add what a call's other
+// errnos mean (EBADF, ENOSYS, ...) and their own words.
 func Sentinel(err error) error {
 	switch {
 	case err == nil:

@@ -1,13 +1,13 @@
 package linux
 
 import (
-	"errors"
 	"fmt"
 	"sync"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/internal/sysfile"
 )
 
 // Destroyer resets a socket through sock_diag (SOCK_DESTROY); *Sockets is one.
@@ -68,12 +68,12 @@ func (c *Closer) Shutdown(s *core.Socket, o core.Owner) error {
 		return err
 	}
 	dup, err := unix.PidfdGetfd(pidfd, o.FD, 0)
-	switch {
+	switch sentinel := sysfile.Sentinel(err); {
 	case err == unix.EBADF:
 		return fmt.Errorf("%s: closed since it was resolved: %w", what, core.ErrGone)
-	case err == unix.ESRCH:
+	case sentinel == core.ErrGone:
 		return fmt.Errorf("%s: the process has exited: %w", what, core.ErrGone)
-	case err == unix.EPERM || err == unix.EACCES:
+	case sentinel == core.ErrPermission:
 		return fmt.Errorf("pidfd_getfd(%s): %s: %w: duplicating another process's descriptor needs ptrace access to it: run as root or with CAP_SYS_PTRACE (and kernel.yama.ptrace_scope < 3)",
 			what, unix.ErrnoName(err.(unix.Errno)), core.ErrPermission)
 	case err == unix.ENOSYS:
@@ -123,7 +123,7 @@ func (c *Closer) pinned(p *core.Process) (int, error) {
 func (c *Closer) pidfd(p *core.Process) (int, error) {
 	fd, err := unix.PidfdOpen(p.PID, 0)
 	switch {
-	case err == unix.ESRCH:
+	case sysfile.Sentinel(err) == core.ErrGone:
 		return -1, fmt.Errorf("process %d: %w", p.PID, core.ErrGone)
 	case err == unix.ENOSYS:
 		return -1, fmt.Errorf("pidfd_open(%d): ENOSYS: this kernel has no pidfds (needs Linux 5.6 or newer for pidfd_getfd); --abort (SOCK_DESTROY) may work instead: %w",
@@ -148,7 +148,7 @@ func (c *Closer) Abort(s *core.Socket) error {
 		return fmt.Errorf("abort: no sock_diag socket source: %w", core.ErrUnsupported)
 	}
 	err := c.Destroyer.Destroy(s)
-	if errors.Is(err, unix.ENOENT) {
+	if sysfile.Sentinel(err) == core.ErrGone {
 		return core.Wrap2(fmt.Sprintf("%v: %v", err, core.ErrGone), err, core.ErrGone)
 	}
 	return err

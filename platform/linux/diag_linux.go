@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/internal/sysfile"
 )
 
 // diagRecvBuf is the receive buffer of a dump. The kernel fills at most about
@@ -307,12 +308,12 @@ func destroyErr(sock *core.Socket, err error) error {
 		return fmt.Errorf("SOCK_DESTROY %s: %w", describe(sock), err)
 	}
 	errno := unix.Errno(de.Errno)
-	switch errno {
-	case unix.EPERM, unix.EACCES:
+	switch {
+	case sysfile.Sentinel(errno) == core.ErrPermission:
 		return core.Wrap2(fmt.Sprintf("SOCK_DESTROY %s: %v: needs CAP_NET_ADMIN (%v)", describe(sock), core.ErrPermission, errno), core.ErrPermission, errno)
-	case unix.EOPNOTSUPP:
+	case errno == unix.EOPNOTSUPP:
 		return fmt.Errorf("SOCK_DESTROY %s: the kernel cannot destroy sockets (built without CONFIG_INET_DIAG_DESTROY): %w", describe(sock), errno)
-	case unix.ENOENT:
+	case errno == unix.ENOENT:
 		return fmt.Errorf("SOCK_DESTROY %s: no such socket, already gone: %w", describe(sock), errno)
 	}
 	return fmt.Errorf("SOCK_DESTROY %s: %w", describe(sock), errno)

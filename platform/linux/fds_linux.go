@@ -2,10 +2,8 @@ package linux
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"sort"
 	"strconv"
@@ -14,20 +12,22 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/internal/sysfile"
 )
 
 // FDs lists a process's descriptors from /proc/[pid]/fd: the link target
 // of each, and a stat of what it refers to for the type and inode.
 type FDs struct{ FS FS }
 
-// CommandLine implements core.CommandLiner from /proc/[pid]/cmdline: its
-// NUL-separated arguments (trailing NULs dropped), joined by spaces, read
-// up to 1 MiB. (It was read through prometheus/procfs, whose package
-// initialisation every run of gosof paid for.)
+// CommandLine is a process's command line for the fds heading
+// (core.FDSources), from /proc/[pid]/cmdline: its NUL-separated arguments
+// (trailing NULs dropped), joined by spaces, read up to 1 MiB. (It was read
+// through prometheus/procfs, whose package initialisation every run of
+// gosof paid for.)
 func (l *FDs) CommandLine(pid int) (string, error) {
 	f, err := os.Open(l.FS.Path(strconv.Itoa(pid), "cmdline"))
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) && hiddenPID(l.FS, pid) {
+		if sysfile.Sentinel(err) == core.ErrGone && hiddenPID(l.FS, pid) {
 			return "", hiddenErr(l.FS, pid)
 		}
 		return "", procErr(pid, err)
@@ -48,7 +48,7 @@ func (l *FDs) FDs(pid int) ([]core.FD, error) {
 	dir := l.FS.Path(strconv.Itoa(pid), "fd")
 	d, err := os.Open(dir)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) && hiddenPID(l.FS, pid) {
+		if sysfile.Sentinel(err) == core.ErrGone && hiddenPID(l.FS, pid) {
 			return nil, hiddenErr(l.FS, pid)
 		}
 		return nil, procErr(pid, err)

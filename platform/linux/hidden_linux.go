@@ -6,6 +6,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/internal/sysfile"
 )
 
 // hiddenPID reports whether pid runs although fs has no /proc entry for it:
@@ -24,8 +25,10 @@ func hiddenPID(fs FS, pid int) bool {
 		return true
 	}
 	if err == unix.ENOSYS {
-		err = unix.Kill(pid, 0) // signal 0: the existence and permission check only
-		return err == nil || err == unix.EPERM
+		// Signal 0: the existence and permission check only. EPERM: it
+		// runs, as another user.
+		err = unix.Kill(pid, 0)
+		return err == nil || sysfile.Sentinel(err) == core.ErrPermission
 	}
 	return false
 }

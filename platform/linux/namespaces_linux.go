@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/internal/sysfile"
 )
 
 // netnsDirs are where `ip netns add` bind-mounts named namespaces.
@@ -176,7 +177,7 @@ func InNamespace(path string, fn func() error) error {
 		defer unix.Close(target)
 		if err := unix.Setns(target, unix.CLONE_NEWNET); err != nil {
 			runtime.UnlockOSThread()
-			if err == unix.EPERM {
+			if sysfile.Sentinel(err) == core.ErrPermission {
 				err = core.Wrap2(fmt.Sprintf("%v (%v: joining a network namespace needs root or CAP_SYS_ADMIN)", err, core.ErrPermission), err, core.ErrPermission)
 			}
 			errc <- fmt.Errorf("setns %s: %w", path, err)

@@ -1,7 +1,6 @@
 package linux
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
@@ -279,13 +278,13 @@ func (sc *fdScanner) scanPID(procfd int, pid int32, want func(uint64) bool, out 
 	sc.path = append(strconv.AppendInt(sc.path[:0], int64(pid), 10), "/fd\x00"...)
 	dirfd, err := openat(procfd, &sc.path[0], unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC)
 	if err != nil {
-		return err == unix.EACCES || err == unix.EPERM
+		return sysfile.Sentinel(err) == core.ErrPermission
 	}
 	defer closeRaw(dirfd)
 	for {
 		n, err := getdents(dirfd, sc.dirents)
 		if err != nil {
-			return denied || err == unix.EACCES || err == unix.EPERM
+			return denied || sysfile.Sentinel(err) == core.ErrPermission
 		}
 		if n <= 0 {
 			return denied
@@ -300,7 +299,7 @@ func (sc *fdScanner) scanPID(procfd int, pid int32, want func(uint64) bool, out 
 				// The directory opened, but its links are denied: a process
 				// with capabilities gosof lacks (ptrace access is checked
 				// per link). Unseen, not "holds nothing".
-				if errno == unix.EACCES || errno == unix.EPERM {
+				if sysfile.Sentinel(errno) == core.ErrPermission {
 					denied = true
 				}
 				return
@@ -358,7 +357,7 @@ func (o *Owners) Process(pid int) (*core.Process, error) {
 	dir := o.FS.Path(strconv.Itoa(pid))
 	b, err := readSmall(dir+"/stat", buf[:])
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) && hiddenPID(o.FS, pid) {
+		if sysfile.Sentinel(err) == core.ErrGone && hiddenPID(o.FS, pid) {
 			return nil, hiddenErr(o.FS, pid)
 		}
 		return nil, procErr(pid, err)

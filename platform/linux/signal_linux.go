@@ -81,7 +81,7 @@ func (s *Signaller) Pin(p *core.Process) (core.Target, error) {
 				return nil, err
 			}
 			return &pidfdTarget{pid: p.PID, fd: fd}, nil
-		case err == unix.ESRCH:
+		case sysfile.Sentinel(err) == core.ErrGone:
 			return nil, fmt.Errorf("process %d: %w", p.PID, core.ErrGone)
 		case err != unix.ENOSYS:
 			return nil, fmt.Errorf("pidfd_open(%d): %w", p.PID, err)
@@ -140,12 +140,12 @@ func (t *pidfdTarget) Wait(timeout time.Duration) (bool, error) {
 func (t *pidfdTarget) Close() error { return unix.Close(t.fd) }
 
 func signalErr(pid int, sig syscall.Signal, call string, err error) error {
-	switch {
+	switch sentinel := sysfile.Sentinel(err); {
 	case err == nil:
 		return nil
-	case err == unix.ESRCH:
+	case sentinel == core.ErrGone:
 		return fmt.Errorf("process %d: %w", pid, core.ErrGone)
-	case err == unix.EPERM:
+	case sentinel == core.ErrPermission:
 		return fmt.Errorf("%s(%d, SIG%s): EPERM: %w: it belongs to another user; run as root or as its owner",
 			call, pid, core.SignalName(sig), core.ErrPermission)
 	}

@@ -29,6 +29,11 @@ var signallers = []struct {
 	{"stat", &Signaller{FS: DefaultFS(), NoPidfd: true, Poll: 5 * time.Millisecond}},
 }
 
+// exitBound bounds a wait for a process that was told to exit. The test
+// never reaches it (the wait ends when the process exits); it only keeps
+// a broken Wait from hanging the run.
+const exitBound = time.Minute
+
 func describeProc(t *testing.T, fsys FS, pid int) *core.Process {
 	t.Helper()
 	p, err := (&Owners{FS: fsys}).Process(pid)
@@ -63,12 +68,10 @@ func TestSignalTERM(t *testing.T) {
 			if err := target.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)
 			}
-			start := time.Now()
-			gone, err := target.Wait(5 * time.Second)
+			gone, err := target.Wait(exitBound)
 			if err != nil || !gone {
 				t.Fatalf("Wait = %v, %v; want the helper gone after TERM", gone, err)
 			}
-			t.Logf("%s: helper gone %v after TERM", sg.name, time.Since(start))
 			if alive(h.PID) {
 				t.Error("Wait said gone, but /proc shows the helper running")
 			}
@@ -100,6 +103,8 @@ func TestSignalIgnoredThenKILL(t *testing.T) {
 			if err != nil || gone {
 				t.Fatalf("Wait after ignored TERM = %v, %v; want still running", gone, err)
 			}
+			// A lower bound only: Wait must not give up early, and a
+			// loaded machine can only make it later.
 			if d := time.Since(start); d < 250*time.Millisecond {
 				t.Errorf("Wait returned after %v, before its 300ms timeout", d)
 			}
@@ -109,7 +114,7 @@ func TestSignalIgnoredThenKILL(t *testing.T) {
 			if err := target.Signal(syscall.SIGKILL); err != nil {
 				t.Fatal(err)
 			}
-			if gone, err := target.Wait(5 * time.Second); err != nil || !gone {
+			if gone, err := target.Wait(exitBound); err != nil || !gone {
 				t.Fatalf("Wait after KILL = %v, %v", gone, err)
 			}
 		})
@@ -171,24 +176,38 @@ func TestKillPlanReal(t *testing.T) {
 					Owners: []core.Owner{{PID: pid, FD: fd, Proc: describeProc(t, DefaultFS(), pid)}}}
 			}
 			plan := release.NewKillPlan(&core.Result{Sockets: []core.Socket{sock(obey.PID, ofd), sock(stubborn.PID, sfd)}}, release.DefaultProtected())
-			plan.Timeout = 300 * time.Millisecond
+			// Room for the obedient helper to exit on TERM on a loaded
+			// machine; the test asserts what was sent, not when.
+			plan.Timeout = time.Second
 			plan.Pin(sg.s)
 			defer plan.Close()
-			start := time.Now()
 			r := plan.Execute()
-			took := time.Since(start)
-			got := map[int]release.Fate{}
+			got, sent := map[int]release.Fate{}, map[int][]string{}
 			for _, o := range r.Outcomes {
 				got[o.Proc.PID] = o.Fate
+				for _, sig := range o.Sent {
+					sent[o.Proc.PID] = append(sent[o.Proc.PID], core.SignalName(sig))
+				}
+				// KILL only once the wait after TERM was over: the process
+				// ignored TERM for the whole timeout.
+				if len(o.Sent) > 1 && o.Waited < plan.Timeout {
+					t.Errorf("process %d: KILL sent %v after TERM, before the %v timeout", o.Proc.PID, o.Waited, plan.Timeout)
+				}
 			}
 			want := map[int]release.Fate{obey.PID: release.Exited, stubborn.PID: release.Killed}
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("fates %v, want %v", got, want)
 			}
-			if took < 300*time.Millisecond || took > 3*time.Second {
-				t.Errorf("plan took %v; want the 300ms timeout plus a little", took)
+			wantSent := map[int][]string{obey.PID: {"TERM"}, stubborn.PID: {"TERM", "KILL"}}
+			if fmt.Sprint(sent) != fmt.Sprint(wantSent) {
+				t.Errorf("signals sent %v, want %v (KILL only to the one that ignored TERM, after it)", sent, wantSent)
 			}
-			t.Logf("%s: TERM-ignoring holder killed after %v", sg.name, took)
+			// The waits ended because the processes exited.
+			for _, h := range []*testhelper.Proc{obey, stubborn} {
+				if alive(h.PID) {
+					t.Errorf("helper %d still runs after the plan", h.PID)
+				}
+			}
 		})
 	}
 }

@@ -324,7 +324,7 @@ func TestNetlinkTimeWait(t *testing.T) {
 	}
 }
 
-// unixFixture opens unix sockets: a listener on a path with one accepted
+// openUnixFixture opens unix sockets: a listener on a path with one accepted
 // connection, a listener on an abstract name, a socketpair, and a
 // connected datagram socket.
 func openUnixFixture(t *testing.T) []core.Socket {

@@ -6,6 +6,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/internal/sysfile"
 )
 
 // SockOpts reads socket options through duplicates of the holder's
@@ -43,12 +44,12 @@ func (SockOpts) Options(pid int, fds []int) (map[int]*core.SockOptions, error) {
 }
 
 func pidfdErr(call string, pid int, err error) error {
-	switch err {
-	case unix.ESRCH:
+	switch sentinel := sysfile.Sentinel(err); {
+	case sentinel == core.ErrGone:
 		return fmt.Errorf("%s %d: %w", call, pid, core.ErrGone)
-	case unix.EPERM, unix.EACCES:
+	case sentinel == core.ErrPermission:
 		return fmt.Errorf("%s %d: %w (%s)", call, pid, core.ErrPermission, ptraceHint)
-	case unix.ENOSYS:
+	case err == unix.ENOSYS:
 		return fmt.Errorf("%s: this kernel lacks it (pidfd_getfd needs Linux 5.6): %w", call, core.ErrUnsupported)
 	}
 	return fmt.Errorf("%s %d: %w", call, pid, err)

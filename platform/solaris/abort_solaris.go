@@ -5,6 +5,7 @@ import (
 	"syscall"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/internal/sysfile"
 )
 
 // Closer implements core.SocketCloser on Solaris and illumos.
@@ -38,12 +39,13 @@ func (c *Closer) Abort(s *core.Socket) error {
 	}
 	defer sysClose(fd)
 	err = sysStrioctl(fd, tcpIocAbortConn, req)
-	switch err {
-	case nil:
+	if err == nil {
 		return nil
-	case syscall.ENOENT:
+	}
+	switch sysfile.Sentinel(err) {
+	case core.ErrGone:
 		return fmt.Errorf("abort tcp %s -> %s: no such connection: %w", r.Local, r.Remote, core.ErrGone)
-	case syscall.EPERM, syscall.EACCES:
+	case core.ErrPermission:
 		return fmt.Errorf("abort tcp %s -> %s: needs PRIV_SYS_IP_CONFIG: %w", r.Local, r.Remote, core.ErrPermission)
 	}
 	return fmt.Errorf("abort tcp %s -> %s: TCP_IOC_ABORT_CONN: %w", r.Local, r.Remote, err)

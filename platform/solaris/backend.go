@@ -59,8 +59,8 @@ func (b *Backend) MIB() (*MIB, error) {
 	return m, nil
 }
 
-// Notes implements core.Noter: what the MIB reply held that gosof could
-// not decode, once each.
+// Notes is what the MIB reply held that gosof could not decode, once
+// each (the backend's notes in cmd/gosof).
 func (b *Backend) Notes() []string { return b.notes }
 
 func containsString(ss []string, s string) bool {
@@ -222,7 +222,7 @@ func (b *Backend) scanFdinfo() (*fdIndex, core.Unseen, error) {
 	for _, pid := range pids {
 		fds, err := b.FDs(pid)
 		switch {
-		case errors.Is(err, fs.ErrPermission):
+		case sysfile.Sentinel(err) == core.ErrPermission:
 			unseen.Denied++
 			unseen.Hint = ownerHint
 			continue

@@ -7,12 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/internal/sysfile"
 )
 
 // HostInfo is DIR/host.json of a capture: what the capturing host was, and
@@ -128,7 +128,7 @@ func (b *Backend) writeCapture(dir string, host HostInfo, warn io.Writer) error 
 	for _, pid := range pids {
 		p := strconv.Itoa(pid)
 		fds, err := b.FDs(pid)
-		if errors.Is(err, fs.ErrPermission) {
+		if sysfile.Sentinel(err) == core.ErrPermission {
 			host.Unreadable++
 		}
 		for _, fd := range fds {

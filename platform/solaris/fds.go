@@ -3,12 +3,12 @@ package solaris
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/internal/sysfile"
 )
 
 // What `gosof fds` and `--options` read on Solaris and illumos: every
@@ -164,10 +164,10 @@ const fdinfoHint = "/proc/<pid>/fdinfo is readable only by the process owner: ru
 // (illumos before 2020, Solaris before 11.4).
 func (b *Backend) procErr(pid int, err error) error {
 	dir := filepath.Join(b.proc, strconv.Itoa(pid))
-	switch {
-	case errors.Is(err, fs.ErrPermission), errors.Is(err, core.ErrPermission):
+	switch sentinel := sysfile.Sentinel(err); {
+	case sentinel == core.ErrPermission, errors.Is(err, core.ErrPermission):
 		return fmt.Errorf("process %d: %w (%s)", pid, core.ErrPermission, fdinfoHint)
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, core.ErrGone):
+	case sentinel == core.ErrGone, errors.Is(err, core.ErrGone):
 		_, serr := os.Stat(dir)
 		switch {
 		case serr == nil && b.replay:
@@ -236,8 +236,9 @@ func (r SockOpts) Options(pid int, fds []int) (map[int]*core.SockOptions, error)
 // that goes with it (see Sockets).
 type FDs struct{ B *Backend }
 
-// CommandLine implements core.CommandLiner from psinfo's pr_psargs (the
-// first 80 bytes of the command line, as ps -f shows it).
+// CommandLine is a process's command line for the fds heading
+// (core.FDSources), from psinfo's pr_psargs (the first 80 bytes of the
+// command line, as ps -f shows it).
 func (l FDs) CommandLine(pid int) (string, error) {
 	ps, err := l.B.Psinfo(pid)
 	if err != nil {

@@ -194,7 +194,7 @@ func TestFDsSockets(t *testing.T) {
 		t.Errorf("%d sockets, %d inodes; want the 7 rows once each, 2 of them without an inode", len(socks), len(byIno))
 	}
 
-	procs, err := core.GatherFDs(l, l, b, SockOpts{B: b}, []int{1200})
+	procs, err := core.GatherFDs(core.FDSources{FDs: l, Sockets: l, Owners: b, Options: SockOpts{B: b}, CommandLine: l.CommandLine}, []int{1200})
 	if err != nil {
 		t.Fatal(err)
 	}

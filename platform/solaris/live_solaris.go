@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/internal/sysfile"
 )
 
 // liveMIB asks the kernel for its MIB the way netstat does: /dev/arp with
@@ -16,7 +17,7 @@ import (
 func liveMIB() ([]Group, error) {
 	fd, err := sysOpen("/dev/arp", syscall.O_RDWR)
 	if err != nil {
-		if err == syscall.EACCES || err == syscall.EPERM {
+		if sysfile.Sentinel(err) == core.ErrPermission {
 			return nil, core.Wrap2(fmt.Sprintf("open /dev/arp: %v (%v)", err, core.ErrPermission), err, core.ErrPermission)
 		}
 		return nil, fmt.Errorf("open /dev/arp: %w", err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/internal/sysfile"
 )
 
 // Signaller implements core.Signaller without pidfds: before every signal
@@ -63,9 +64,9 @@ func (t *target) check() error {
 // kill sends sig with kill(2), once check has passed.
 func (t *target) kill(sig syscall.Signal) error {
 	switch err := t.s.Kill(t.pid, sig); {
-	case errors.Is(err, syscall.ESRCH):
+	case sysfile.Sentinel(err) == core.ErrGone:
 		return fmt.Errorf("process %d: %w", t.pid, core.ErrGone)
-	case errors.Is(err, syscall.EPERM):
+	case sysfile.Sentinel(err) == core.ErrPermission:
 		return fmt.Errorf("signal %d to process %d: %w", sig, t.pid, core.ErrPermission)
 	case err != nil:
 		return fmt.Errorf("signal %d to process %d: %w", sig, t.pid, err)

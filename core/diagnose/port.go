@@ -1,0 +1,165 @@
+package diagnose
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/gosof/gosof/core"
+)
+
+// PortFilter is what why looks at: every socket whose local port is port,
+// in every protocol a server binds.
+func PortFilter(port uint16) *core.Filter {
+	return &core.Filter{
+		Ports:  []core.PortRange{{Lo: port, Hi: port}},
+		Side:   core.SideLocal,
+		Protos: []core.Proto{core.TCP, core.UDP, core.UDPLite, core.SCTP},
+	}
+}
+
+// ProbeSource is where why's bind probes come from.
+type ProbeSource struct {
+	// Open is the probe inside the network namespace with inode netns;
+	// it may return nil (the probe is then "not available"). A nil Open
+	// means no probe runs, and Skipped says why.
+	Open    func(netns uint64) BindProber
+	Skipped string
+}
+
+// Probes is one probe per protocol on the port (ProbeProtos) for one
+// namespace's sockets: a UDP-only port is not "free" because a TCP bind
+// works. Without a probe it is one TCP report that says why not.
+func Probes(ps ProbeSource, port uint16, g NetNSGroup) []*ProbeReport {
+	if ps.Open == nil {
+		return []*ProbeReport{{Port: port, Proto: core.TCP, Skipped: ps.Skipped, Verdict: VerdictNotProbed}}
+	}
+	prober := ps.Open(g.NetNS)
+	var out []*ProbeReport
+	for _, proto := range ProbeProtos(g.Sockets) {
+		out = append(out, ProbeProto(prober, proto, port, g.Sockets))
+	}
+	return out
+}
+
+// DiagnosePort diagnoses port from what the resolver found: a port
+// conflict is per network namespace, so with perNetNS (--all-netns) it is
+// one diagnosis, and one set of probes inside it, per namespace using the
+// port; otherwise one. missing is why some sockets' options are unknown.
+func DiagnosePort(port uint16, res *core.Result, missing core.OptionsMissing, perNetNS bool, ps ProbeSource) []*Why {
+	var ds []*Why
+	for _, g := range ByNetNS(res.Sockets, perNetNS) {
+		probes := Probes(ps, port, g)
+		d := Diagnose(port, g.Sockets, probes[0])
+		d.Probes = probes
+		d.Unseen, d.Missing = res.Unseen, missing
+		ds = append(ds, d)
+	}
+	return ds
+}
+
+// AnyInUse reports whether the port is in use in any of ds.
+func AnyInUse(ds []*Why) bool {
+	for _, d := range ds {
+		if d.InUse() {
+			return true
+		}
+	}
+	return false
+}
+
+// NetNSGroup is the sockets of one network namespace.
+type NetNSGroup struct {
+	NetNS   uint64
+	Sockets []core.Socket
+}
+
+// ByNetNS splits sockets by namespace when split is set (--all-netns),
+// keeping the order sockets come in (gosof's own namespace first); with
+// nothing to split it is one group, possibly empty (a free port).
+func ByNetNS(socks []core.Socket, split bool) []NetNSGroup {
+	if !split || len(socks) == 0 {
+		var ns uint64
+		if len(socks) > 0 {
+			ns = socks[0].NetNS
+		}
+		return []NetNSGroup{{NetNS: ns, Sockets: socks}}
+	}
+	var groups []NetNSGroup
+	for _, s := range socks {
+		i := -1
+		for j := range groups {
+			if groups[j].NetNS == s.NetNS {
+				i = j
+				break
+			}
+		}
+		if i < 0 {
+			groups = append(groups, NetNSGroup{NetNS: s.NetNS})
+			i = len(groups) - 1
+		}
+		groups[i].Sockets = append(groups[i].Sockets, s)
+	}
+	return groups
+}
+
+// WriteWhys prints the diagnoses: one text or JSON object, or (perNetNS,
+// --all-netns) one headed text per namespace or a JSON array. socks are
+// all the sockets resolved, which name the namespaces in the headings.
+func WriteWhys(w io.Writer, ds []*Why, socks []core.Socket, perNetNS, asJSON bool) error {
+	switch {
+	case asJSON && perNetNS:
+		js := make([]any, len(ds))
+		for i, d := range ds {
+			js[i] = ToJSONWhy(d)
+		}
+		return core.EncodeJSON(w, js)
+	case asJSON:
+		return WriteWhyJSON(w, ds[0])
+	}
+	for i, d := range ds {
+		if perNetNS {
+			if i > 0 {
+				fmt.Fprintln(w)
+			}
+			fmt.Fprintf(w, "Network namespace %s\n", netNSLabel(d, socks))
+		}
+		if err := WriteWhy(w, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// netNSLabel names the namespace of a diagnosis for its heading.
+func netNSLabel(d *Why, socks []core.Socket) string {
+	for i := range socks {
+		if len(d.Sockets) > 0 && socks[i].NetNS == d.Sockets[0].NetNS {
+			s := &socks[i]
+			return fmt.Sprintf("%d (%s)", s.NetNS, core.NetNSLabel(s))
+		}
+	}
+	return "(this one)"
+}
+
+// StillBound is the check close runs on each listener it shut down: does
+// it still hold its port? A bind of its address with SO_REUSEADDR (what a
+// new server sets), never listening, closed at once, in the listener's
+// namespace; EADDRINUSE means the shut-down socket is bound still. nil
+// when nothing can be probed.
+func StillBound(prober func(netns uint64) BindProber) func(s *core.Socket) bool {
+	if prober == nil {
+		return nil
+	}
+	return func(s *core.Socket) bool {
+		p := prober(s.NetNS)
+		if p == nil {
+			return false
+		}
+		addr := s.Local.Addr
+		if s.Family == core.Inet {
+			addr = addr.Unmap()
+		}
+		return errors.Is(p.Bind(addr, s.Local.Port, true), ErrAddrInUse)
+	}
+}
