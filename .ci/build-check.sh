@@ -79,7 +79,7 @@ for archive in dist/gosof_*.tar.gz; do
 	d=$tmp/x/$name
 	mkdir -p "$d"
 	tar -xzf "$archive" -C "$tmp/x"
-	for f in gosof README.md LICENSE; do [ -f "$d/$f" ] || fail "$archive: no $name/$f"; done
+	for f in gosof gosof.1 gosof.bash _gosof gosof.fish README.md LICENSE; do [ -f "$d/$f" ] || fail "$archive: no $name/$f"; done
 	if [ "$os" != linux ]; then
 		interp=$(readelf -lW "$d/gosof" | sed -n 's/.*interpreter: \(.*\)\]/\1/p')
 		[ "$interp" = /lib/amd64/ld.so.1 ] || fail "$archive: interpreter '$interp', want /lib/amd64/ld.so.1"

@@ -150,19 +150,45 @@ func TestEscape(t *testing.T) {
 }
 
 func TestParsePort(t *testing.T) {
-	services := Services{"http": {80}, "domain": {53}}
+	services := Services{"http": {80}, "domain": {53}, "http-alt": {8080}, "ms-sql-s": {1433}}
 	for _, tc := range []struct {
 		in      string
 		want    []PortRange
 		wantErr string
 	}{
-		{"8080", []PortRange{{8080, 8080}}, ""},
-		{"8000-8080", []PortRange{{8000, 8080}}, ""},
-		{"HTTP", []PortRange{{80, 80}}, ""},
+		{"8080", []PortRange{{Lo: 8080, Hi: 8080}}, ""},
+		{"8000-8080", []PortRange{{Lo: 8000, Hi: 8080}}, ""},
+		{"HTTP", []PortRange{{Lo: 80, Hi: 80}}, ""},
 		{"0", nil, "not a port"},
 		{"65536", nil, "not a port"},
 		{"80-70", nil, "backwards"},
 		{"80-x", nil, "not a port range"},
+		// Spellings from lsof (-i :8080, -i tcp:8080) and /etc/services (8080/tcp).
+		{":8080", []PortRange{{Lo: 8080, Hi: 8080}}, ""},
+		{"tcp:8080", []PortRange{{Lo: 8080, Hi: 8080, Proto: TCP}}, ""},
+		{"TCP:8080", []PortRange{{Lo: 8080, Hi: 8080, Proto: TCP}}, ""},
+		{"8080/tcp", []PortRange{{Lo: 8080, Hi: 8080, Proto: TCP}}, ""},
+		{"udp/53", []PortRange{{Lo: 53, Hi: 53, Proto: UDP}}, ""},
+		{"53/UDP", []PortRange{{Lo: 53, Hi: 53, Proto: UDP}}, ""},
+		{"udp:domain", []PortRange{{Lo: 53, Hi: 53, Proto: UDP}}, ""},
+		{"tcp:8000-8080", []PortRange{{Lo: 8000, Hi: 8080, Proto: TCP}}, ""},
+		{"8000-8080/tcp", []PortRange{{Lo: 8000, Hi: 8080, Proto: TCP}}, ""},
+		{":http", []PortRange{{Lo: 80, Hi: 80}}, ""},
+		// Service names with '-' are names, not ranges.
+		{"http-alt", []PortRange{{Lo: 8080, Hi: 8080}}, ""},
+		{"ms-sql-s", []PortRange{{Lo: 1433, Hi: 1433}}, ""},
+		{"tcp:http-alt", []PortRange{{Lo: 8080, Hi: 8080, Proto: TCP}}, ""},
+		{"http-alt/tcp", []PortRange{{Lo: 8080, Hi: 8080, Proto: TCP}}, ""},
+		{"no-such-svc", nil, "unknown service"},
+		{"unix:80", nil, "no ports"},
+		{"raw/1", nil, "no ports"},
+		{"tpc:80", nil, "not a protocol"},
+		{"80/tpc", nil, "not a protocol"},
+		{"tcp:", nil, "has no port"},
+		{":", nil, "has no port"},
+		{"tcp", nil, "is a protocol"},
+		{"tcp:0", nil, "not a port"},
+		{"[::1]:80", nil, "not a protocol"},
 		{"nosuch", nil, "unknown service"},
 		{"", nil, "empty port"},
 	} {
@@ -215,13 +241,13 @@ func TestFilterMatchPort(t *testing.T) {
 		side Side
 		want bool
 	}{{SideLocal, false}, {SideRemote, true}, {SideAny, true}} {
-		f := Filter{Ports: []PortRange{{8080, 8080}}, Side: tc.side}
+		f := Filter{Ports: []PortRange{{Lo: 8080, Hi: 8080}}, Side: tc.side}
 		if got := f.MatchSocket(&s); got != tc.want {
 			t.Errorf("side %v: match = %v, want %v", tc.side, got, tc.want)
 		}
 	}
 	u := Socket{Proto: Unix, Family: Local, State: Listen}
-	if (&Filter{Ports: []PortRange{{1, 65535}}}).MatchSocket(&u) {
+	if (&Filter{Ports: []PortRange{{Lo: 1, Hi: 65535}}}).MatchSocket(&u) {
 		t.Error("a port filter matched a unix socket")
 	}
 }
@@ -293,9 +319,9 @@ func TestResolve(t *testing.T) {
 		f    Filter
 		want []row
 	}{
-		{"local port", Filter{Ports: []PortRange{{8080, 8080}}}, []row{
+		{"local port", Filter{Ports: []PortRange{{Lo: 8080, Hi: 8080}}}, []row{
 			{Listen, 8080, []int{4242, 4243}}, {Established, 8080, []int{4242}}, {TimeWait, 8080, nil}}},
-		{"any side", Filter{Ports: []PortRange{{8080, 8080}}, Side: SideAny, States: []State{Established}}, []row{
+		{"any side", Filter{Ports: []PortRange{{Lo: 8080, Hi: 8080}}, Side: SideAny, States: []State{Established}}, []row{
 			{Established, 5000, []int{500}}, {Established, 8080, []int{4242}}}},
 		{"pid keeps only that owner", Filter{PIDs: []int{4243}}, []row{{Listen, 8080, []int{4243}}}},
 		{"user matches owners, and ownerless sockets by their uid", Filter{UIDs: []int64{1000}}, []row{

@@ -38,55 +38,152 @@ func (s Side) String() string {
 }
 
 // PortRange is an inclusive range of ports; a single port has Lo == Hi.
-type PortRange struct{ Lo, Hi uint16 }
+// Proto, when set, limits the range to one protocol ("tcp:8080", "udp/53");
+// empty means any.
+type PortRange struct {
+	Lo, Hi uint16
+	Proto  Proto
+}
 
 // Contains reports whether p is in the range.
 func (r PortRange) Contains(p uint16) bool { return p >= r.Lo && p <= r.Hi }
 
 func (r PortRange) String() string {
-	if r.Lo == r.Hi {
-		return strconv.Itoa(int(r.Lo))
+	s := strconv.Itoa(int(r.Lo))
+	if r.Lo != r.Hi {
+		s += "-" + strconv.Itoa(int(r.Hi))
 	}
-	return strconv.Itoa(int(r.Lo)) + "-" + strconv.Itoa(int(r.Hi))
+	if r.Proto != "" {
+		s += "/" + string(r.Proto)
+	}
+	return s
 }
 
-// ParsePort reads one PORT argument: a number, a range "8000-8080", or a
-// service name looked up in services (nil when /etc/services is absent).
+// ParsePort reads one PORT argument as users type it: a number, a range
+// "8000-8080", or a service name looked up in services (nil when
+// /etc/services is absent; names may hold '-', as http-alt does), each
+// optionally spelled the lsof way (":8080", "tcp:8080") or the
+// /etc/services way ("8080/tcp", "udp/53" is not, "53/udp" is; both
+// orders are accepted). A protocol given so limits that port to it.
 func ParsePort(arg string, services Services) ([]PortRange, error) {
-	arg = strings.TrimSpace(arg)
+	orig := strings.TrimSpace(arg)
+	arg = orig
 	if arg == "" {
 		return nil, Usagef("empty port")
 	}
-	if lo, hi, ok := strings.Cut(arg, "-"); ok && lo != "" {
+	var proto Proto
+	if head, tail, ok := strings.Cut(arg, ":"); ok {
+		if head != "" {
+			p, err := parsePortProto(head, orig)
+			if err != nil {
+				return nil, err
+			}
+			proto = p
+		}
+		arg = tail
+	} else if head, tail, ok := strings.Cut(arg, "/"); ok {
+		// 8080/tcp as /etc/services writes it; tcp/8080 read the same way.
+		if p, err := ParseProto(tail); err == nil {
+			arg = head
+			proto = p
+		} else if p, err := ParseProto(head); err == nil {
+			arg = tail
+			proto = p
+		} else {
+			return nil, Usagef("%q: %q is not a protocol (want tcp, udp, udplite or sctp)", orig, tail)
+		}
+		if proto != "" {
+			if _, err := parsePortProto(string(proto), orig); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if arg == "" {
+		return nil, Usagef("%q has no port", orig)
+	}
+	rs, err := parsePortBody(arg, orig, services)
+	if err != nil {
+		return nil, err
+	}
+	for i := range rs {
+		rs[i].Proto = proto
+	}
+	return rs, nil
+}
+
+// parsePortProto reads the protocol part of "tcp:8080": only protocols
+// that have ports.
+func parsePortProto(s, orig string) (Proto, error) {
+	p, err := ParseProto(s)
+	if err != nil {
+		return "", Usagef("%q: %q is not a protocol (want tcp, udp, udplite or sctp)", orig, s)
+	}
+	if p == Unix || p == Raw {
+		return "", Usagef("%q: %s sockets have no ports", orig, p)
+	}
+	return p, nil
+}
+
+// parsePortBody reads a number, a range or a service name.
+func parsePortBody(arg, orig string, services Services) ([]PortRange, error) {
+	if lo, hi, ok := strings.Cut(arg, "-"); ok && isDigits(lo) {
 		l, err1 := parsePortNumber(lo)
 		h, err2 := parsePortNumber(hi)
 		if err1 != nil || err2 != nil {
-			return nil, Usagef("%q is not a port range like 8000-8080", arg)
+			return nil, Usagef("%q is not a port range like 8000-8080", orig)
 		}
 		if l > h {
-			return nil, Usagef("port range %q runs backwards", arg)
+			return nil, Usagef("port range %q runs backwards", orig)
 		}
-		return []PortRange{{l, h}}, nil
+		return []PortRange{{Lo: l, Hi: h}}, nil
 	}
 	if arg[0] >= '0' && arg[0] <= '9' {
 		p, err := parsePortNumber(arg)
 		if err != nil {
-			return nil, Usagef("%q is not a port: want 1-65535, a range like 8000-8080, or a service name", arg)
+			return nil, Usagef("%q is not a port: want 1-65535, a range like 8000-8080, or a service name", orig)
 		}
-		return []PortRange{{p, p}}, nil
+		return []PortRange{{Lo: p, Hi: p}}, nil
 	}
 	ports := services.Lookup(arg)
 	if len(ports) == 0 {
+		if p, err := ParseProto(arg); err == nil {
+			return nil, Usagef("%q is a protocol, not a port: use --proto %s, or %s:PORT", orig, p, p)
+		}
 		if services == nil {
-			return nil, Usagef("%q is not a port number, and there is no /etc/services to look it up in", arg)
+			return nil, Usagef("%q is not a port number, and there is no /etc/services to look it up in", orig)
 		}
 		return nil, Usagef("unknown service %q (not in /etc/services)", arg)
 	}
 	var rs []PortRange
 	for _, p := range ports {
-		rs = append(rs, PortRange{p, p})
+		rs = append(rs, PortRange{Lo: p, Hi: p})
 	}
 	return rs, nil
+}
+
+// PortNeedsServices reports whether ParsePort would look arg up in
+// /etc/services, so callers read that file only when it is needed.
+func PortNeedsServices(arg string) bool {
+	arg = strings.TrimSpace(arg)
+	if _, tail, ok := strings.Cut(arg, ":"); ok {
+		arg = tail
+	} else if head, tail, ok := strings.Cut(arg, "/"); ok {
+		if _, err := ParseProto(tail); err == nil {
+			arg = head
+		} else {
+			arg = tail
+		}
+	}
+	return arg != "" && (arg[0] < '0' || arg[0] > '9')
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func parsePortNumber(s string) (uint16, error) {
@@ -170,7 +267,13 @@ func (f *Filter) WantsProto(p Proto) bool {
 	if len(f.Ports) > 0 && p == Unix {
 		return false
 	}
-	return true
+	// Every port names its protocol (tcp:8080 udp/53): only those.
+	for _, r := range f.Ports {
+		if r.Proto == "" || r.Proto == p {
+			return true
+		}
+	}
+	return len(f.Ports) == 0
 }
 
 // WantsFamily reports whether sockets of family fam can match.
@@ -192,6 +295,9 @@ func (f *Filter) MatchPort(s *Socket) bool {
 		return false
 	}
 	for _, r := range f.Ports {
+		if r.Proto != "" && r.Proto != s.Proto {
+			continue
+		}
 		if f.Side != SideRemote && r.Contains(s.Local.Port) {
 			return true
 		}

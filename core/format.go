@@ -12,6 +12,7 @@ const (
 	FormatTable Format = iota
 	FormatJSON
 	FormatTerse
+	FormatJSONL // JSON Lines: one socket object per line
 )
 
 // WriteSockets renders socks in format f; an empty table or terse list
@@ -26,6 +27,8 @@ func WriteSockets(w io.Writer, socks []Socket, f Format, opt TableOptions) error
 	switch {
 	case f == FormatJSON:
 		err = WriteJSON(bw, socks)
+	case f == FormatJSONL:
+		err = WriteJSONLines(bw, socks)
 	case f == FormatTerse:
 		err = WriteTerse(bw, socks)
 	case len(socks) > 0:

@@ -205,6 +205,10 @@ func appendJSONOwner(b []byte, o *Owner) ([]byte, error) {
 	if o.Creator {
 		b = append(b, ","+in3+`"creator": true`...)
 	}
+	if p != nil && p.Cmdline != "" {
+		b = append(b, ","+in3+`"cmdline": `...)
+		b = appendJSONString(b, p.Cmdline)
+	}
 	if o.Options != nil {
 		raw, err := json.Marshal(ToJSONOptions(o.Options))
 		if err != nil {

@@ -106,7 +106,7 @@ func SplitOutgoing(res *Result, f *Filter, servers ServerLister) ([]Socket, erro
 	for _, i := range cand {
 		s := &res.Sockets[i]
 		if !served[servedKey{s.NetNS, s.Proto, s.Local.Port}] {
-			ask = append(ask, PortRange{s.Local.Port, s.Local.Port})
+			ask = append(ask, PortRange{Lo: s.Local.Port, Hi: s.Local.Port})
 		}
 	}
 	if len(ask) == 0 {

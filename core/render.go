@@ -19,6 +19,7 @@ type TableOptions struct {
 	NetNS    bool // add a NETNS column (several namespaces are shown)
 	Options  bool // add an OPTIONS column (socket options per owner)
 	Peer     bool // add a PEER column: the processes at the other end (--peer)
+	Cmdline  bool // add a COMMAND LINE column, last: it is the long one
 }
 
 // WriteTable prints sockets as an aligned table, one row per (socket, owner);
@@ -46,6 +47,9 @@ func writeTableTab(w io.Writer, socks []Socket, opt TableOptions) error {
 		if opt.Peer {
 			fmt.Fprint(tw, "\tPEER")
 		}
+		if opt.Cmdline {
+			fmt.Fprint(tw, "\tCOMMAND LINE")
+		}
 		fmt.Fprintln(tw)
 	}
 	for i := range socks {
@@ -64,6 +68,9 @@ func writeTableTab(w io.Writer, socks []Socket, opt TableOptions) error {
 			if opt.Peer {
 				fmt.Fprint(tw, "\t"+peerLabel(s))
 			}
+			if opt.Cmdline {
+				fmt.Fprint(tw, "\t-")
+			}
 			fmt.Fprintln(tw)
 			continue
 		}
@@ -74,6 +81,13 @@ func writeTableTab(w io.Writer, socks []Socket, opt TableOptions) error {
 			}
 			if opt.Peer {
 				fmt.Fprint(tw, "\t"+peerLabel(s))
+			}
+			if opt.Cmdline {
+				cl := ""
+				if o.Proc != nil {
+					cl = Escape(o.Proc.Cmdline)
+				}
+				fmt.Fprint(tw, "\t"+Dash(true, cl))
 			}
 			fmt.Fprintln(tw)
 		}
@@ -246,6 +260,8 @@ type (
 		UID     *int64  `json:"uid"`
 		User    *string `json:"user"`
 		Creator bool    `json:"creator,omitempty"`
+		// Cmdline appears only when asked for (--cmdline) and readable.
+		Cmdline *string `json:"cmdline,omitempty"`
 		// Options appear only when asked for (--options) and readable.
 		Options *JSONOptions `json:"options,omitempty"`
 	}
@@ -298,6 +314,9 @@ func appendJSONOwners(out []JSONOwner, owners []Owner) []JSONOwner {
 		}
 		if p := o.Proc; p != nil {
 			jo.Comm, jo.CommBytes = stringPtr(p.Comm), RawBytes(p.Comm)
+			if p.Cmdline != "" {
+				jo.Cmdline = stringPtr(p.Cmdline)
+			}
 			if p.UID >= 0 {
 				jo.UID = int64Ptr(p.UID)
 				jo.User = stringPtr(p.User)

@@ -20,8 +20,8 @@ func oddSockets() []Socket {
 	sz := 212992
 	procs := []*Process{
 		{PID: 1, Comm: "systemd", UID: 0, User: "root"},
-		{PID: 42, Comm: "日本語のプロセス", UID: 1000, User: "ünïcödé"},
-		{PID: 43, Comm: "evil\x1b[31m\t\n\\", UID: 1001, User: "a\tb"},
+		{PID: 42, Comm: "日本語のプロセス", UID: 1000, User: "ünïcödé", Cmdline: "/usr/bin/プロセス --name=日本語 <&>"},
+		{PID: 43, Comm: "evil\x1b[31m\t\n\\", UID: 1001, User: "a\tb", Cmdline: "evil \x1b[2J\t\n\\ \xff\u2028 arg"},
 		{PID: 44, Comm: "", UID: -1},
 		{PID: 45, Comm: "bad\xff\xfeutf8 \u202e \u200b \x7f <&> \u2028", UID: 7, User: "\"quoted\""},
 	}
@@ -90,7 +90,8 @@ func oddSockets() []Socket {
 
 func TestWriteTableSameAsTabwriter(t *testing.T) {
 	socks := oddSockets()
-	for _, opt := range []TableOptions{{}, {NoHeader: true}, {NetNS: true}, {Options: true}, {NetNS: true, Options: true, NoHeader: true}, {Peer: true}, {Options: true, Peer: true}} {
+	for _, opt := range []TableOptions{{}, {NoHeader: true}, {NetNS: true}, {Options: true}, {NetNS: true, Options: true, NoHeader: true}, {Peer: true}, {Options: true, Peer: true},
+		{Cmdline: true}, {Options: true, Cmdline: true, NetNS: true}, {Peer: true, Cmdline: true}} {
 		for _, n := range []int{0, 1, 2, 17, len(socks)} {
 			var want, got bytes.Buffer
 			if err := writeTableTab(&want, socks[:n], opt); err != nil {
@@ -192,7 +193,7 @@ func TestJSONShapesKnownToEncoder(t *testing.T) {
 	}{
 		{JSONSocket{}, "proto family type,omitempty state local remote inode uid netns netns_name,omitempty container,omitempty recv_q send_q timer,omitempty expires_ms,omitempty peer_inode,omitempty owners peer_owners,omitempty"},
 		{JSONEndpoint{}, "addr,omitempty port,omitempty path,omitempty path_bytes,omitempty"},
-		{JSONOwner{}, "pid comm comm_bytes,omitempty fd tid,omitempty uid user creator,omitempty options,omitempty"},
+		{JSONOwner{}, "pid comm comm_bytes,omitempty fd tid,omitempty uid user creator,omitempty cmdline,omitempty options,omitempty"},
 	} {
 		rt := reflect.TypeOf(tt.v)
 		var tags []string

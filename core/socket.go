@@ -160,6 +160,10 @@ type Process struct {
 	// starttime in clock ticks; Solaris: psinfo pr_start in nanoseconds), so
 	// a recycled PID is never mistaken for it.
 	Start uint64
+	// Cmdline is the full command line, its arguments joined by spaces as
+	// ps shows them; only read when asked (--cmdline). Raw: escape before
+	// printing.
+	Cmdline string
 }
 
 // HasOwners reports whether any process is known to hold s.

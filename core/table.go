@@ -72,6 +72,9 @@ func (t *tableWriter) header() {
 	if t.opt.Peer {
 		t.cell("PEER")
 	}
+	if t.opt.Cmdline {
+		t.cell("COMMAND LINE")
+	}
 	t.line()
 }
 
@@ -117,6 +120,9 @@ func (t *tableWriter) socket(s *Socket) bool {
 		if t.opt.Peer {
 			t.cell(peerLabel(s))
 		}
+		if t.opt.Cmdline {
+			t.cell("-")
+		}
 		if !plainCells(t.row[nrow:]) {
 			return false
 		}
@@ -158,6 +164,13 @@ func (t *tableWriter) socket(s *Socket) bool {
 		}
 		if t.opt.Peer {
 			t.cell(peerLabel(s))
+		}
+		if t.opt.Cmdline {
+			if o.Proc == nil || o.Proc.Cmdline == "" {
+				t.cell("-")
+			} else {
+				t.cell(Escape(o.Proc.Cmdline))
+			}
 		}
 		if !plainCells(t.row[nrow:]) {
 			return false

@@ -26,6 +26,10 @@ var errSurvivors = errors.New("some matched processes or sockets are still there
 // code; it is main without os.Exit, so tests call it with captured writers.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	app := newApp(stdin, stdout, stderr)
+	args, code, done := preParse(app, args, stdout, stderr)
+	if done {
+		return code
+	}
 	argv, err := normalize(app, args)
 	if err != nil {
 		return exitCode(err, stderr)
@@ -79,6 +83,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			exporterCommand(),
 			debugCommand(),
 			helpCommand(),
+			manCommand(),
+			completionCommand(),
 		},
 		// Errors go back to run, which prints one line and picks the exit code.
 		ExitErrHandler: func(*cli.Context, error) {},
@@ -87,6 +93,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	for _, c := range app.Commands {
 		c.OnUsageError = usageError
 	}
+	cli.FlagStringer = flagHelp
 	// cli adds its -h/--help flag to the top level only when the app has
 	// no help command; gosof has one (cmd_help.go), and --help is listed
 	// all the same (normalize turns it into 'gosof help').

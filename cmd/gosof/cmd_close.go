@@ -19,7 +19,7 @@ func closeCommand() *cli.Command {
 		ArgsUsage: "PORT...",
 		Description: `Matches like 'who' (TCP only unless --proto says otherwise) and drops each
 socket while its holder keeps running:
-  --graceful (default): take a duplicate of the holder's descriptor
+  --graceful, the default method: take a duplicate of the holder's descriptor
       (pidfd_getfd, Linux 5.6, needs root or CAP_SYS_PTRACE) and shut it down:
       the peer gets a FIN, the holder reads EOF. A CLOSE_WAIT socket goes away.
   --abort: the kernel resets the connection (SOCK_DESTROY, as 'ss -K'; needs
@@ -37,7 +37,7 @@ Examples:
    gosof close 8080 --abort --state established --side remote
    gosof close 8080 --listen -n           # what closing the listener would do`,
 		Flags: append(releaseFlags("2s", "how long to wait for closed sockets to leave the table"),
-			&cli.BoolFlag{Name: "graceful", Usage: "shutdown(SHUT_RDWR) through a duplicate of the holder's descriptor (default)"},
+			&cli.BoolFlag{Name: "graceful", Usage: "shut each socket down (SHUT_RDWR) through a duplicate of the holder's descriptor: what close does unless --abort"},
 			&cli.BoolFlag{Name: "abort", Usage: "reset the connections with SOCK_DESTROY instead"},
 			outgoingFlag("close"),
 			&cli.BoolFlag{Name: "unknown-holder", Usage: "let --abort reset LISTEN sockets whose holder gosof could not see (refused by default: it may be a running server)"},

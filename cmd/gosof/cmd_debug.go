@@ -14,9 +14,8 @@ import (
 // --replay.
 func debugCommand() *cli.Command {
 	return &cli.Command{
-		Name:   "debug",
-		Usage:  "tools for bug reports",
-		Hidden: true,
+		Name:  "debug",
+		Usage: "Solaris/illumos: save what the kernel says, for a bug report (debug capture DIR)",
 		Subcommands: []*cli.Command{{
 			Name:      "capture",
 			Usage:     "save this Solaris/illumos host's MIB reply and socket /proc files to DIR, for 'gosof ls --replay DIR'",

@@ -32,7 +32,7 @@ Examples:
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Aliases: []string{"j"}, Usage: "print a JSON array, one object per process"},
 			&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag"},
-			&cli.StringFlag{Name: "replay", Usage: "read a Solaris/illumos capture DIR (from 'gosof debug capture') instead of this host", TakesFile: true},
+			&cli.StringFlag{Name: "replay", Usage: "read a Solaris/illumos capture `DIR` (from 'gosof debug capture') instead of this host", TakesFile: true},
 		},
 		Action: fdsAction,
 	}

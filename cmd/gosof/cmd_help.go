@@ -53,8 +53,8 @@ func commandNames(app *cli.App) string {
 // service name (then it is 'who WORD'), or neither (exit 2, saying both).
 // Numbers and ranges are ports and pass.
 func checkCommandWord(app *cli.App, word string) error {
-	if word == "" || (word[0] >= '0' && word[0] <= '9') {
-		return nil
+	if word == "" || (word[0] >= '0' && word[0] <= '9') || strings.ContainsAny(word, ":/") {
+		return nil // a port, or one spelled with its protocol (tcp:8080, :8080, udp/53)
 	}
 	services := readServices()
 	ports := services.Lookup(word)

@@ -34,7 +34,7 @@ Examples:
    gosof kill 8080 -s HUP --no-escalate
    gosof kill 5432 --side remote   # the clients of a server, not the server`,
 		Flags: append(releaseFlags("5s", "how long to wait for the processes to exit before KILL"),
-			&cli.StringFlag{Name: "signal", Aliases: []string{"s"}, Value: "TERM", Usage: "first signal, by name or number: TERM, INT, HUP, KILL, 9..."},
+			&cli.StringFlag{Name: "signal", Aliases: []string{"s"}, Value: "TERM", Usage: "first signal (`SIG`), by name or number: TERM, INT, HUP, KILL, 9..."},
 			&cli.BoolFlag{Name: "no-escalate", Usage: "never send KILL; report processes still running after --timeout"},
 			outgoingFlag("kill the holders of"),
 		),

@@ -48,16 +48,21 @@ func whyAction(c *cli.Context) error {
 	if c.NArg() != 1 {
 		return core.Usagef("why needs exactly one PORT (a number or a service name)")
 	}
-	port, err := onePort(c.Args().First())
+	pr, err := onePort(c.Args().First())
 	if err != nil {
 		return err
 	}
+	port := pr.Lo
 	opt := backendFromFlags(c)
 	b, err := openBackend(opt)
 	if err != nil {
 		return err
 	}
-	res, err := b.resolver().ResolvePeers(diagnose.PortFilter(port)) // the peers of CLOSE_WAIT connections
+	f := diagnose.PortFilter(port)
+	if pr.Proto != "" {
+		f.Protos = []core.Proto{pr.Proto} // why udp/53: that protocol only
+	}
+	res, err := b.resolver().ResolvePeers(f) // the peers of CLOSE_WAIT connections
 	if err != nil {
 		return err
 	}
@@ -86,19 +91,19 @@ func whyProbes(c *cli.Context, b *backend) diagnose.ProbeSource {
 }
 
 // onePort reads a PORT argument that must name exactly one port.
-func onePort(arg string) (uint16, error) {
+func onePort(arg string) (core.PortRange, error) {
 	var services core.Services
-	if arg != "" && (arg[0] < '0' || arg[0] > '9') {
+	if core.PortNeedsServices(arg) {
 		services = readServices()
 	}
 	rs, err := core.ParsePort(arg, services)
 	if err != nil {
-		return 0, err
+		return core.PortRange{}, err
 	}
 	if len(rs) != 1 || rs[0].Lo != rs[0].Hi {
-		return 0, core.Usagef("why explains one port; %q names %s", arg, describeRanges(rs))
+		return core.PortRange{}, core.Usagef("why explains one port; %q names %s", arg, describeRanges(rs))
 	}
-	return rs[0].Lo, nil
+	return rs[0], nil
 }
 
 func describeRanges(rs []core.PortRange) string {

@@ -15,13 +15,13 @@ import (
 // filterFlags are the socket filters shared by ls, who, kill and close.
 func filterFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringSliceFlag{Name: "proto", Usage: "only these protocols: tcp, udp, udplite, raw, unix (comma-separated)"},
+		&cli.StringSliceFlag{Name: "proto", Usage: "only these protocols (`PROTO`): tcp, udp, udplite, raw, unix, sctp"},
 		&cli.BoolFlag{Name: "4", Usage: "only IPv4 sockets"},
 		&cli.BoolFlag{Name: "6", Usage: "only IPv6 sockets"},
-		&cli.StringSliceFlag{Name: "state", Usage: "only sockets in these states, e.g. close-wait,time-wait (comma-separated)"},
+		&cli.StringSliceFlag{Name: "state", Usage: "only sockets in these states (`STATE`), e.g. close-wait,time-wait"},
 		&cli.BoolFlag{Name: "listen", Aliases: []string{"l"}, Usage: "only sockets waiting for peers (TCP/unix LISTEN, UDP/raw UNCONN)"},
-		&cli.StringSliceFlag{Name: "pid", Usage: "only sockets held by these pids, and only those owners"},
-		&cli.StringSliceFlag{Name: "user", Aliases: []string{"u"}, Usage: "only sockets held by processes of these users (name or uid)"},
+		&cli.StringSliceFlag{Name: "pid", Usage: "only sockets held by these processes (`PID`), and only those owners"},
+		&cli.StringSliceFlag{Name: "user", Aliases: []string{"u"}, Usage: "only sockets held by processes of these users (`USER`: name or uid)"},
 		netnsFlag(),
 		allNetnsFlag(),
 	}
@@ -39,21 +39,28 @@ func allNetnsFlag() cli.Flag {
 // outputFlags choose how results are printed and where they come from.
 func outputFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.BoolFlag{Name: "json", Aliases: []string{"j"}, Usage: "print a JSON array (see CONTRACT in README)"},
+		&cli.BoolFlag{Name: "json", Aliases: []string{"j"}, Usage: "print a JSON array (fields: docs/contract.md, man gosof)"},
+		&cli.BoolFlag{Name: "jsonl", Usage: "print JSON Lines: one socket object per line, nothing when empty (for log shippers)"},
 		&cli.BoolFlag{Name: "terse", Aliases: []string{"t"}, Usage: "print only the owner PIDs, one per line (like lsof -t)"},
 		&cli.BoolFlag{Name: "no-header", Aliases: []string{"H"}, Usage: "table without its header line"},
 		&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag", Hidden: false},
-		&cli.StringFlag{Name: "replay", Usage: "read a Solaris/illumos capture DIR (from 'gosof debug capture') instead of this host", TakesFile: true},
+		&cli.StringFlag{Name: "replay", Usage: "read a Solaris/illumos capture `DIR` (from 'gosof debug capture') instead of this host", TakesFile: true},
 	}
 }
 
 func listFlags() []cli.Flag {
-	return append(append(filterFlags(), outputFlags()...), optionsFlag(), peerFlag())
+	return append(append(filterFlags(), outputFlags()...), optionsFlag(), peerFlag(), cmdlineFlag())
 }
 
 // peerFlag shows, for each local connection, the process at the other end.
 func peerFlag() cli.Flag {
 	return &cli.BoolFlag{Name: "peer", Usage: "show the process at the other end of each local connection (loopback, unix): a PEER column, peer_owners in JSON"}
+}
+
+// cmdlineFlag adds each owner's full command line (lsof and ss show the
+// 15-byte kernel name only); off by default: one more /proc read per process.
+func cmdlineFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "cmdline", Usage: "add each owner's full command line (a COMMAND LINE column; JSON \"cmdline\")"}
 }
 
 // optionsFlag adds each owner's socket options to ls and who; off by
@@ -68,7 +75,7 @@ func whoFlags() []cli.Flag {
 }
 
 func sideFlag() cli.Flag {
-	return &cli.StringFlag{Name: "side", Value: "local", Usage: "which end PORT is matched against: local, remote or any"}
+	return &cli.StringFlag{Name: "side", Value: "local", Usage: "which end PORT is matched against (`SIDE`): local, remote or any"}
 }
 
 // buildFilter turns the flags and PORT arguments into a core.Filter.
@@ -77,7 +84,7 @@ func buildFilter(c *cli.Context, ports []string) (*core.Filter, error) {
 	var services core.Services
 	servicesRead := false
 	for _, arg := range ports {
-		if !servicesRead && arg != "" && (arg[0] < '0' || arg[0] > '9') {
+		if !servicesRead && core.PortNeedsServices(arg) {
 			services = readServices()
 			servicesRead = true
 		}
@@ -100,6 +107,9 @@ func buildFilter(c *cli.Context, ports []string) (*core.Filter, error) {
 			return nil, err
 		}
 		f.Protos = append(f.Protos, proto)
+	}
+	if err := portProtosAgree(f); err != nil {
+		return nil, err
 	}
 	if c.Bool("4") {
 		f.Families = append(f.Families, core.Inet)
@@ -196,4 +206,25 @@ func backendFromFlags(c *cli.Context) backendOptions {
 		}
 	}
 	return opt
+}
+
+// portProtosAgree refuses "udp/53 --proto tcp", which could never match,
+// rather than print nothing.
+func portProtosAgree(f *core.Filter) error {
+	if len(f.Protos) == 0 {
+		return nil
+	}
+	for _, r := range f.Ports {
+		if r.Proto == "" {
+			continue
+		}
+		found := false
+		for _, p := range f.Protos {
+			found = found || p == r.Proto
+		}
+		if !found {
+			return core.Usagef("port %s is %s only, but --proto leaves %s out", r, r.Proto, r.Proto)
+		}
+	}
+	return nil
 }

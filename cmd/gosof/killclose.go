@@ -22,7 +22,7 @@ func releaseFlags(timeout, timeoutUsage string) []cli.Flag {
 		sideFlag(),
 		&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the plan and stop (exit 0 if something matched, 1 if not)"},
 		&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation (it is only asked when stdin is a terminal)"},
-		&cli.StringFlag{Name: "timeout", Value: timeout, Usage: timeoutUsage + " (e.g. 5s, 500ms; a bare number is seconds)"},
+		&cli.StringFlag{Name: "timeout", Value: timeout, Usage: timeoutUsage + " (`DURATION`: 5s, 500ms; a bare number is seconds)"},
 		&cli.BoolFlag{Name: "json", Aliases: []string{"j"}, Usage: "print the plan and the outcome as one JSON object"},
 		&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag"},
 	)

@@ -10,9 +10,17 @@ import (
 )
 
 func formatFromFlags(c *cli.Context) (core.Format, error) {
+	n := 0
+	for _, f := range []string{"json", "jsonl", "terse"} {
+		if c.Bool(f) {
+			n++
+		}
+	}
 	switch {
-	case c.Bool("json") && c.Bool("terse"):
-		return 0, core.Usagef("--json and --terse cannot be combined")
+	case n > 1:
+		return 0, core.Usagef("--json, --jsonl and --terse cannot be combined: pick one")
+	case c.Bool("jsonl"):
+		return core.FormatJSONL, nil
 	case c.Bool("json"):
 		return core.FormatJSON, nil
 	case c.Bool("terse"):
@@ -56,7 +64,11 @@ func listAction(c *cli.Context, ports []string) error {
 	if withOptions {
 		missing = core.AttachOptions(b.options, res.Sockets, 0)
 	}
-	opt := core.TableOptions{NoHeader: c.Bool("no-header"), Options: withOptions, NetNS: core.ManyNetNS(res.Sockets), Peer: c.Bool("peer")}
+	withCmdline := c.Bool("cmdline") && out != core.FormatTerse
+	if withCmdline {
+		attachCmdlines(c.App.ErrWriter, b, res.Sockets)
+	}
+	opt := core.TableOptions{NoHeader: c.Bool("no-header"), Options: withOptions, NetNS: core.ManyNetNS(res.Sockets), Peer: c.Bool("peer"), Cmdline: withCmdline}
 	if err := core.WriteSockets(c.App.Writer, res.Sockets, out, opt); err != nil {
 		return err
 	}
@@ -87,5 +99,18 @@ func reportNotes(w io.Writer, notes []string) {
 			seen[n] = true
 			fmt.Fprintf(w, "gosof: %s\n", core.Escape(n))
 		}
+	}
+}
+
+// attachCmdlines reads the owners' command lines (--cmdline) where the
+// platform can tell them (Linux /proc/PID/cmdline, Solaris psinfo), and
+// says once how many could not be read.
+func attachCmdlines(w io.Writer, b *backend, socks []core.Socket) {
+	if b.cmdline == nil {
+		fmt.Fprintf(w, "gosof: --cmdline: this platform does not tell command lines\n")
+		return
+	}
+	if n := core.AttachCmdlines(b.cmdline, socks); n > 0 {
+		fmt.Fprintf(w, "gosof: --cmdline: %d process(es) without a readable command line (exited, kernel threads, or not yours: run as root)\n", n)
 	}
 }

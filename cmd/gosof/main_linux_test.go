@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,6 +18,11 @@ const envCLI = "GOSOF_TEST_CLI"
 // internal/testhelper) or as gosof itself; it is the package's only TestMain.
 func TestMain(m *testing.M) {
 	testhelper.Main()
+	if filepath.Base(os.Args[0]) == "gosof" {
+		// Started through a link named gosof: the CLI as a user runs it
+		// (the shell completion tests put one in PATH).
+		os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
+	}
 	if args := os.Getenv(envCLI); args != "" {
 		os.Exit(run(append([]string{"gosof"}, strings.Split(args, "\x1f")...), os.Stdin, os.Stdout, os.Stderr))
 	}

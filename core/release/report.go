@@ -280,6 +280,7 @@ type (
 		TimeoutMS  int64             `json:"timeout_ms"`
 		Escalate   bool              `json:"escalate"`
 		DryRun     bool              `json:"dry_run"`
+		Changed    bool              `json:"changed"` // a signal was delivered (Ansible's "changed")
 		Processes  []JSONKillPID     `json:"processes"`
 		Orphans    []core.JSONSocket `json:"orphans"`         // matched sockets no process holds
 		Spared     []core.JSONSocket `json:"spared_outgoing"` // outgoing connections left alone (no --outgoing)
@@ -304,6 +305,7 @@ type (
 	}
 	JSONClose struct {
 		DryRun     bool              `json:"dry_run"`
+		Changed    bool              `json:"changed"` // a socket was shut down or reset
 		Sockets    []JSONCloseSocket `json:"sockets"`
 		Refused    []core.JSONSocket `json:"refused_listeners"`
 		Spared     []core.JSONSocket `json:"spared_outgoing"` // outgoing connections left alone (no --outgoing)
@@ -325,7 +327,7 @@ type (
 func WriteKillJSON(w io.Writer, p *KillPlan, r *KillReport, l *Left) error {
 	j := JSONKill{
 		Signal: core.SignalName(p.Signal), TimeoutMS: p.Timeout.Milliseconds(),
-		Escalate: !p.NoEscalate && p.Signal != 9, DryRun: r == nil,
+		Escalate: !p.NoEscalate && p.Signal != 9, DryRun: r == nil, Changed: killChanged(r),
 		Processes: []JSONKillPID{}, Orphans: core.JSONSockets(p.Orphans), Spared: core.JSONSockets(p.Spared),
 		Unknown: core.JSONSockets(p.Unknown),
 	}
@@ -359,7 +361,7 @@ func WriteKillJSON(w io.Writer, p *KillPlan, r *KillReport, l *Left) error {
 // WriteCloseJSON prints the plan, and the outcome and what is left when r
 // and l are not nil.
 func WriteCloseJSON(w io.Writer, p *ClosePlan, r *CloseReport, l *Left) error {
-	j := JSONClose{DryRun: r == nil, Sockets: []JSONCloseSocket{}, Refused: core.JSONSockets(p.Listeners), Spared: core.JSONSockets(p.Spared)}
+	j := JSONClose{DryRun: r == nil, Changed: closeChanged(r), Sockets: []JSONCloseSocket{}, Refused: core.JSONSockets(p.Listeners), Spared: core.JSONSockets(p.Spared)}
 	for i := range p.Items {
 		it := &p.Items[i]
 		js := JSONCloseSocket{JSONSocket: core.JSONSockets([]core.Socket{it.Socket})[0], Method: it.Method, Skip: it.Skip}

@@ -1,0 +1,359 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/gosof/gosof/core"
+)
+
+// completeCmd is the hidden word the shell scripts call back with: the
+// words typed so far after "gosof", the last one the word being completed
+// (empty after a space). It prints one candidate a line, a tab and a
+// description after it. It is handled before flags are parsed (see
+// preParse), since the words are half-typed.
+//
+// Not urfave/cli's --generate-bash-completion: that protocol parses the
+// half-typed line as flags, so after "--state " it cannot tell that a
+// state is wanted, and the library ships no bash or zsh script (they sit
+// in its repository, to be copied); its fish generator writes a static
+// list, with no states, namespaces or ports. One engine here answers
+// all three shells from the same command definitions.
+const completeCmd = "__complete"
+
+func completionCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "completion",
+		Usage:     "print the shell completion script for bash, zsh or fish",
+		ArgsUsage: "SHELL",
+		Description: `Prints a script that completes commands, flags, --state, --proto, --side and
+--signal values, --netns names and --user names, and for who, kill, close
+and why the ports something listens on (the listeners are read when TAB is
+pressed: no owners, no /proc walk).
+
+   source <(gosof completion bash)          # this shell; or install it:
+   gosof completion bash > /etc/bash_completion.d/gosof
+   gosof completion zsh > /usr/local/share/zsh/site-functions/_gosof
+   gosof completion fish > ~/.config/fish/completions/gosof.fish`,
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return core.Usagef("completion needs one SHELL: bash, zsh or fish")
+			}
+			s, ok := completionScripts[c.Args().First()]
+			if !ok {
+				return core.Usagef("completion: %q is not bash, zsh or fish", c.Args().First())
+			}
+			_, err := io.WriteString(c.App.Writer, s)
+			return err
+		},
+	}
+}
+
+// preParse answers what must not reach the flag parser: the completion
+// callback and the habits of other tools (done says it answered), and
+// splits combined short flags (-lt is -l -t) so that what parses argv
+// next sees one flag per word.
+func preParse(app *cli.App, args []string, stdout, stderr io.Writer) (argv []string, code int, done bool) {
+	if len(args) < 2 {
+		return args, 0, false
+	}
+	if args[1] == completeCmd {
+		w := bufio.NewWriter(stdout)
+		for _, c := range complete(app, args[2:]) {
+			fmt.Fprintf(w, "%s\t%s\n", c.word, c.desc)
+		}
+		w.Flush()
+		return nil, exitMatch, true
+	}
+	if h := habitHint(app, args[1:]); h != "" {
+		fmt.Fprintf(stderr, "gosof: %s\n", h)
+		return nil, exitError, true
+	}
+	return append(args[:1:1], splitShortFlags(app, args[1:])...), 0, false
+}
+
+type candidate struct{ word, desc string }
+
+// complete returns the candidates for the last of words.
+func complete(app *cli.App, words []string) []candidate {
+	if len(words) == 0 {
+		words = []string{""}
+	}
+	cur := words[len(words)-1]
+	var cmd *cli.Command
+	flags := app.Flags
+	positional := 0
+	for i := 0; i < len(words)-1; i++ {
+		w := words[i]
+		if w == "--" {
+			positional += len(words) - 1 - i // the rest is positional
+			break
+		}
+		if isFlag(w) {
+			if ok, v := shortFlags(strings.TrimLeft(w, "-"), flags); ok && v && !strings.Contains(w, "=") {
+				i++
+			}
+			continue
+		}
+		if cmd == nil && positional == 0 {
+			if c := app.Command(w); c != nil {
+				cmd, flags = c, c.Flags
+				continue
+			}
+		}
+		if cmd != nil && len(cmd.Subcommands) > 0 {
+			if sc := cmd.Command(w); sc != nil {
+				cmd, flags = sc, sc.Flags
+				continue
+			}
+		}
+		positional++
+	}
+	// A value for the flag before it ("--state <TAB>") or in it ("--state=cl").
+	if len(words) >= 2 {
+		prev := words[len(words)-2]
+		if isFlag(prev) && !strings.Contains(prev, "=") {
+			if f := findFlag(flags, strings.TrimLeft(prev, "-")); f != nil {
+				if _, isBool := f.(*cli.BoolFlag); !isBool {
+					return filterPrefix(flagValues(f, cur), cur)
+				}
+			}
+		}
+	}
+	if strings.HasPrefix(cur, "--") && strings.Contains(cur, "=") {
+		name, val, _ := strings.Cut(cur, "=")
+		if f := findFlag(flags, name[2:]); f != nil {
+			var out []candidate
+			for _, c := range filterPrefix(flagValues(f, val), val) {
+				out = append(out, candidate{name + "=" + c.word, c.desc})
+			}
+			return out
+		}
+	}
+	if strings.HasPrefix(cur, "-") {
+		return filterPrefix(flagCandidates(flags), cur)
+	}
+	var out []candidate
+	switch {
+	case cmd == nil:
+		for _, c := range app.VisibleCommands() {
+			out = append(out, candidate{c.Name, c.Usage})
+		}
+		if cur != "" {
+			out = append(out, listeningPorts()...) // gosof PORT is gosof who PORT
+		}
+	case len(cmd.Subcommands) > 0:
+		for _, sc := range cmd.VisibleCommands() {
+			out = append(out, candidate{sc.Name, sc.Usage})
+		}
+	case cmd.Name == "completion" && positional == 0:
+		out = []candidate{{"bash", ""}, {"zsh", ""}, {"fish", ""}}
+	case cmd.Name == "who" || cmd.Name == "kill" || cmd.Name == "close" || cmd.Name == "why" && positional == 0:
+		out = listeningPorts()
+	}
+	return filterPrefix(out, cur)
+}
+
+// flagCandidates is every visible name of flags, long ones as --name.
+func flagCandidates(flags []cli.Flag) []candidate {
+	var out []candidate
+	for _, f := range flags {
+		if v, ok := f.(cli.VisibleFlag); ok && !v.IsVisible() {
+			continue
+		}
+		_, usage, _ := strings.Cut(flagHelp(f), "\t")
+		for _, n := range f.Names() {
+			if len(n) == 1 {
+				out = append(out, candidate{"-" + n, usage})
+			} else {
+				out = append(out, candidate{"--" + n, usage})
+			}
+		}
+	}
+	return append(out, candidate{"--help", "show help"})
+}
+
+// flagValues are the values worth offering for flag f; cur may be a
+// comma list being typed ("close-wait,ti"), whose done part is kept.
+func flagValues(f cli.Flag, cur string) []candidate {
+	done := ""
+	if i := strings.LastIndexByte(cur, ','); i >= 0 {
+		done = cur[:i+1]
+	}
+	var words []string
+	switch f.Names()[0] {
+	case "proto":
+		for _, p := range core.Protos {
+			words = append(words, string(p))
+		}
+	case "state":
+		for _, s := range core.AllStates {
+			words = append(words, strings.ToLower(strings.ReplaceAll(string(s), "_", "-")))
+		}
+	case "side":
+		words = []string{"local", "remote", "any"}
+	case "signal":
+		words = []string{"TERM", "INT", "HUP", "QUIT", "KILL", "USR1", "USR2"}
+	case "timeout":
+		words = []string{"1s", "5s", "30s"}
+	case "netns":
+		words = netnsNames()
+	case "user":
+		words = userNames()
+	}
+	var out []candidate
+	for _, w := range words {
+		out = append(out, candidate{done + w, ""})
+	}
+	return out
+}
+
+func filterPrefix(cs []candidate, cur string) []candidate {
+	var out []candidate
+	seen := map[string]bool{}
+	for _, c := range cs {
+		if strings.HasPrefix(c.word, cur) && !seen[c.word] {
+			seen[c.word] = true
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// netnsNames lists /run/netns, where ip netns keeps its names.
+func netnsNames() []string {
+	ents, err := os.ReadDir("/run/netns")
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, core.Escape(e.Name()))
+	}
+	return names
+}
+
+// userNames lists /etc/passwd, the only place a static gosof looks.
+func userNames() []string {
+	f, err := os.Open("/etc/passwd")
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var names []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if name, _, ok := strings.Cut(sc.Text(), ":"); ok && name != "" && !strings.HasPrefix(name, "#") {
+			names = append(names, core.Escape(name))
+		}
+	}
+	return names
+}
+
+// listeningPorts is the ports something listens on (TCP LISTEN, UDP
+// unconnected) in this namespace: one socket dump, no owners.
+func listeningPorts() []candidate {
+	b, err := openBackend(backendOptions{})
+	if err != nil {
+		return nil
+	}
+	socks, err := b.sockets.Sockets(&core.Filter{
+		Protos: []core.Proto{core.TCP, core.UDP, core.SCTP},
+		States: []core.State{core.Listen, core.Unconn},
+	})
+	if err != nil {
+		return nil
+	}
+	protos := map[uint16][]string{}
+	for _, s := range socks {
+		if (s.State != core.Listen && s.State != core.Unconn) || s.Local.Port == 0 {
+			continue
+		}
+		p := string(s.Proto)
+		found := false
+		for _, q := range protos[s.Local.Port] {
+			found = found || q == p
+		}
+		if !found {
+			protos[s.Local.Port] = append(protos[s.Local.Port], p)
+		}
+	}
+	ports := make([]int, 0, len(protos))
+	for p := range protos {
+		ports = append(ports, int(p))
+	}
+	sort.Ints(ports)
+	out := make([]candidate, 0, len(ports))
+	for _, p := range ports {
+		out = append(out, candidate{strconv.Itoa(p), strings.Join(protos[uint16(p)], ",") + " listening"})
+	}
+	return out
+}
+
+var completionScripts = map[string]string{
+	"bash": `# bash completion for gosof; from: gosof completion bash
+# Install: gosof completion bash > /etc/bash_completion.d/gosof
+# (or /usr/share/bash-completion/completions/gosof), or source it.
+_gosof() {
+    local line=${COMP_LINE:0:COMP_POINT}
+    local -a words
+    read -ra words <<<"$line"
+    [[ $line == *[[:space:]] || ${#words[@]} -eq 0 ]] && words+=("")
+    local cur=${words[${#words[@]}-1]}
+    # bash splits the current word at = and :, COMP_WORDS holds the last piece.
+    local piece=${COMP_WORDS[COMP_CWORD]}
+    local prefix=${cur%"$piece"}
+    local out c
+    out=$(command "${words[0]}" __complete "${words[@]:1}" 2>/dev/null) || return 0
+    COMPREPLY=()
+    local IFS=$'\n'
+    for c in $out; do
+        c=${c%%$'\t'*}
+        COMPREPLY+=("${c#"$prefix"}")
+    done
+}
+complete -o default -o bashdefault -F _gosof gosof
+`,
+	"zsh": `#compdef gosof
+# zsh completion for gosof; from: gosof completion zsh
+# Install: gosof completion zsh > /usr/local/share/zsh/site-functions/_gosof
+# (any directory in $fpath, file name _gosof), or source it after compinit.
+_gosof() {
+    local -a cands
+    local line word desc
+    for line in "${(@f)$(command ${words[1]} __complete "${(@)words[2,CURRENT]}" 2>/dev/null)}"; do
+        [[ -z $line ]] && continue
+        word=${line%%$'\t'*}
+        desc=${line#*$'\t'}
+        cands+=("${word//:/\\:}:${desc}")
+    done
+    if (( ${#cands} )); then
+        _describe -t gosof gosof cands
+    else
+        _files
+    fi
+}
+if [[ ${funcstack[1]} == _gosof ]]; then
+    _gosof "$@"
+else
+    compdef _gosof gosof
+fi
+`,
+	"fish": `# fish completion for gosof; from: gosof completion fish
+# Install: gosof completion fish > ~/.config/fish/completions/gosof.fish
+# (or /usr/share/fish/vendor_completions.d/gosof.fish), or source it.
+function __gosof_complete
+    set -l tokens (commandline -opc)
+    command $tokens[1] __complete $tokens[2..-1] (commandline -ct) 2>/dev/null
+end
+complete -c gosof -f -a '(__gosof_complete)'
+complete -c gosof -l replay -r -F
+`,
+}

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gosof/gosof/internal/testhelper"
+)
+
+// gosofInPath puts a "gosof" in a fresh directory at the front of PATH:
+// a link to the test binary, which then runs as the CLI (TestMain).
+func gosofInPath(t *testing.T) (dir string, env []string) {
+	t.Helper()
+	dir = t.TempDir()
+	if err := os.Symlink(testhelper.Executable(t), filepath.Join(dir, "gosof")); err != nil {
+		t.Fatal(err)
+	}
+	return dir, append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"), "HOME="+dir)
+}
+
+func shell(t *testing.T, env []string, name string, args ...string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		t.Skipf("%s is not installed (.ci/run installs it)", name)
+	}
+	cmd := exec.Command(path, args...)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", name, err, out)
+	}
+	return string(out)
+}
+
+// mustHave checks that the section of out after marker (up to the next
+// "---") lists each of words, and none of not.
+func mustHave(t *testing.T, out, marker string, words, not []string) {
+	t.Helper()
+	_, sect, ok := strings.Cut(out, marker+"\n")
+	if !ok {
+		t.Errorf("no %q in output:\n%s", marker, out)
+		return
+	}
+	sect, _, _ = strings.Cut(sect, "---")
+	lines := map[string]bool{}
+	for _, l := range strings.Split(sect, "\n") {
+		w, _, _ := strings.Cut(l, "\t")
+		lines[strings.TrimSpace(w)] = true
+	}
+	for _, w := range words {
+		if !lines[w] {
+			t.Errorf("%s: %q missing from:\n%s", marker, w, sect)
+		}
+	}
+	for _, w := range not {
+		if lines[w] {
+			t.Errorf("%s: %q offered:\n%s", marker, w, sect)
+		}
+	}
+}
+
+// TestCompletionBash loads the script in a real bash, checks what
+// complete -p says, and runs the completion function on typed lines.
+func TestCompletionBash(t *testing.T) {
+	h := testhelper.Start(t)
+	_, p := listen(t, h, "inet", "127.0.0.1:0")
+	port := strconv.Itoa(p)
+	_, env := gosofInPath(t)
+	script := `
+source <(gosof completion bash) || exit 1
+complete -p gosof
+comp() { # comp LINE [WORD...]: COMP_WORDS as bash splits them (at = and :)
+    COMP_LINE=$1; COMP_POINT=${#1}; shift
+    COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]}-1))
+    _gosof; echo "== $COMP_LINE"; printf '%s\n' "${COMPREPLY[@]}"; echo ---
+}
+comp 'gosof wh' gosof wh
+comp 'gosof who --st' gosof who --st
+comp 'gosof who --state clo' gosof who --state clo
+comp 'gosof who --state=clo' gosof who --state = clo
+comp 'gosof ls --proto tcp,u' gosof ls --proto tcp,u
+comp 'gosof kill ' gosof kill ''
+comp 'gosof completion ' gosof completion ''
+`
+	out := shell(t, env, "bash", "--norc", "--noprofile", "-c", script)
+	if !strings.Contains(out, "complete -o bashdefault -o default -F _gosof gosof") {
+		t.Errorf("complete -p gosof:\n%s", out)
+	}
+	mustHave(t, out, "== gosof wh", []string{"who", "why"}, []string{"ls"})
+	mustHave(t, out, "== gosof who --st", []string{"--state"}, nil)
+	mustHave(t, out, "== gosof who --state clo", []string{"close", "close-wait", "closing"}, []string{"listen"})
+	mustHave(t, out, "== gosof who --state=clo", []string{"close-wait"}, []string{"--state=close-wait"})
+	mustHave(t, out, "== gosof ls --proto tcp,u", []string{"tcp,udp", "tcp,udplite", "tcp,unix"}, nil)
+	mustHave(t, out, "== gosof kill ", []string{port}, nil)
+	mustHave(t, out, "== gosof completion ", []string{"bash", "zsh", "fish"}, nil)
+}
+
+// TestCompletionZsh installs _gosof in $fpath as a zsh user would, checks
+// compinit binds it, and runs it with zsh's completion functions stubbed
+// to print what they were given.
+func TestCompletionZsh(t *testing.T) {
+	h := testhelper.Start(t)
+	_, p := listen(t, h, "inet", "127.0.0.1:0")
+	dir, env := gosofInPath(t)
+	fdir := filepath.Join(dir, "site-functions")
+	os.Mkdir(fdir, 0o755)
+	out, _, code := gosof(t, "completion", "zsh")
+	if code != 0 || os.WriteFile(filepath.Join(fdir, "_gosof"), []byte(out), 0o644) != nil {
+		t.Fatalf("gosof completion zsh: exit %d", code)
+	}
+	script := `
+fpath=(` + fdir + ` $fpath)
+autoload -Uz compinit && compinit -u -d ` + dir + `/zcompdump
+print -r -- "bound: $_comps[gosof]"
+source <(gosof completion zsh)
+_describe() { print -rl -- "${(@P)${@[-1]}}" }
+_files() { print -r -- FILES }
+comp() { print -r -- "== $*"; words=("$@"); CURRENT=$#; _gosof; print -- --- }
+comp gosof who --state clo
+comp gosof kill ''
+comp gosof ls --replay ''
+`
+	res := shell(t, env, "zsh", "-f", "-c", script)
+	if !strings.Contains(res, "bound: _gosof") {
+		t.Errorf("compinit did not bind _gosof from $fpath:\n%s", res)
+	}
+	mustHave(t, strings.ReplaceAll(res, ":", "\t"), "== gosof who --state clo", []string{"close-wait", "closing"}, []string{"listen"})
+	mustHave(t, strings.ReplaceAll(res, ":", "\t"), "== gosof kill ", []string{strconv.Itoa(p)}, nil)
+	mustHave(t, res, "== gosof ls --replay ", []string{"FILES"}, nil)
+}
+
+// TestCompletionFish sources the script in a real fish and asks fish
+// itself what it would complete (complete -C).
+func TestCompletionFish(t *testing.T) {
+	h := testhelper.Start(t)
+	_, p := listen(t, h, "inet", "127.0.0.1:0")
+	_, env := gosofInPath(t)
+	script := `gosof completion fish | source
+for l in 'gosof wh' 'gosof who --state clo' 'gosof kill ' 'gosof ls --st'
+    echo "== $l"; complete -C"$l"; echo ---
+end`
+	out := shell(t, env, "fish", "--no-config", "-c", script)
+	mustHave(t, out, "== gosof wh", []string{"who", "why"}, nil)
+	mustHave(t, out, "== gosof who --state clo", []string{"close-wait", "closing"}, []string{"listen"})
+	mustHave(t, out, "== gosof kill ", []string{strconv.Itoa(p)}, nil)
+	mustHave(t, out, "== gosof ls --st", []string{"--state"}, nil)
+}
