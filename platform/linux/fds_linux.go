@@ -1,14 +1,13 @@
 package linux
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/prometheus/procfs"
 	"golang.org/x/sys/unix"
 
 	"github.com/gosof/gosof/core"
@@ -17,27 +16,40 @@ import (
 
 // FDs lists a process's descriptors from /proc/[pid]/fd: the link target
 // of each, and a stat of what it refers to for the type and inode.
-type FDs struct{ FS FS }
+type FDs struct {
+	FS  FS
+	pfs *procfs.FS
+}
 
-// CommandLine is a process's command line for the fds heading
-// (core.FDSources), from /proc/[pid]/cmdline: its NUL-separated arguments
-// (trailing NULs dropped), joined by spaces, read up to 1 MiB. (It was read
-// through prometheus/procfs, whose package initialisation every run of
-// gosof paid for.)
+// CommandLine is a process's command line for the fds heading and
+// --cmdline (core.FDSources): /proc/[pid]/cmdline read through
+// prometheus/procfs, its arguments joined by spaces as ps shows them. It is
+// read once per process shown, off the hot scan, where procfs's speed is
+// enough (docs/conventions.md says what linking it costs each start).
 func (l *FDs) CommandLine(pid int) (string, error) {
-	f, err := os.Open(l.FS.Path(strconv.Itoa(pid), "cmdline"))
+	if l.pfs == nil {
+		pfs, err := procfs.NewFS(l.FS.Proc)
+		if err != nil {
+			return "", err
+		}
+		l.pfs = &pfs
+	}
+	args, err := l.cmdline(pid)
 	if err != nil {
 		if sysfile.Sentinel(err) == core.ErrGone && hiddenPID(l.FS, pid) {
 			return "", hiddenErr(l.FS, pid)
 		}
 		return "", procErr(pid, err)
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, 1<<20))
+	return strings.Join(args, " "), nil
+}
+
+func (l *FDs) cmdline(pid int) ([]string, error) {
+	p, err := l.pfs.Proc(pid)
 	if err != nil {
-		return "", procErr(pid, err)
+		return nil, err
 	}
-	return strings.Replace(string(bytes.TrimRight(data, "\x00")), "\x00", " ", -1), nil
+	return p.CmdLine()
 }
 
 // FDs implements core.FDLister. It reads the links and stats the
