@@ -35,7 +35,13 @@ func habitHint(app *cli.App, args []string) string {
 		if h := ssFilterHint(args[i:]); h != "" {
 			return h
 		}
-		if !isFlag(a) || strings.HasPrefix(a, "--") {
+		if !isFlag(a) {
+			continue
+		}
+		if strings.HasPrefix(a, "--") {
+			if ok, v := shortFlags(a[2:], flags); ok && v && !strings.Contains(a, "=") {
+				i++ // its value: "--max-series -5" is a bad value, not kill's -5
+			}
 			continue
 		}
 		name := a[1:]
