@@ -208,6 +208,10 @@ func appendJSONOwner(b []byte, o *Owner) ([]byte, error) {
 	if p != nil && p.Cmdline != "" {
 		b = append(b, ","+in3+`"cmdline": `...)
 		b = appendJSONString(b, p.Cmdline)
+		if !utf8.ValidString(p.Cmdline) {
+			b = append(b, ","+in3+`"cmdline_bytes": `...)
+			b = appendJSONBase64(b, p.Cmdline)
+		}
 	}
 	if o.Options != nil {
 		raw, err := json.Marshal(ToJSONOptions(o.Options))

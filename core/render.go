@@ -262,6 +262,8 @@ type (
 		Creator bool    `json:"creator,omitempty"`
 		// Cmdline appears only when asked for (--cmdline) and readable.
 		Cmdline *string `json:"cmdline,omitempty"`
+		// CmdlineBytes is Cmdline's exact bytes when they are not valid UTF-8.
+		CmdlineBytes []byte `json:"cmdline_bytes,omitempty"`
 		// Options appear only when asked for (--options) and readable.
 		Options *JSONOptions `json:"options,omitempty"`
 	}
@@ -315,7 +317,7 @@ func appendJSONOwners(out []JSONOwner, owners []Owner) []JSONOwner {
 		if p := o.Proc; p != nil {
 			jo.Comm, jo.CommBytes = stringPtr(p.Comm), RawBytes(p.Comm)
 			if p.Cmdline != "" {
-				jo.Cmdline = stringPtr(p.Cmdline)
+				jo.Cmdline, jo.CmdlineBytes = stringPtr(p.Cmdline), RawBytes(p.Cmdline)
 			}
 			if p.UID >= 0 {
 				jo.UID = int64Ptr(p.UID)

@@ -193,7 +193,7 @@ func TestJSONShapesKnownToEncoder(t *testing.T) {
 	}{
 		{JSONSocket{}, "proto family type,omitempty state local remote inode uid netns netns_name,omitempty container,omitempty recv_q send_q timer,omitempty expires_ms,omitempty peer_inode,omitempty owners peer_owners,omitempty"},
 		{JSONEndpoint{}, "addr,omitempty port,omitempty path,omitempty path_bytes,omitempty"},
-		{JSONOwner{}, "pid comm comm_bytes,omitempty fd tid,omitempty uid user creator,omitempty cmdline,omitempty options,omitempty"},
+		{JSONOwner{}, "pid comm comm_bytes,omitempty fd tid,omitempty uid user creator,omitempty cmdline,omitempty cmdline_bytes,omitempty options,omitempty"},
 	} {
 		rt := reflect.TypeOf(tt.v)
 		var tags []string

@@ -22,7 +22,7 @@ func TestCmdline(t *testing.T) {
 	srv := testhelper.Start(t)
 	lfd, p := listen(t, srv, "inet", "127.0.0.1:0")
 	// bash holds a connection to the listener, with a hostile argv.
-	hostile := "evil\x1b[2J\nrow"
+	hostile := "evil\x1b[2J\nrow\xff" // and a byte that is not UTF-8
 	cmd := exec.Command(bash, "-c", "exec 3<>/dev/tcp/127.0.0.1/"+strconv.Itoa(p)+"; read -r _", "holder", "--long-arg="+hostile)
 	stdin, _ := cmd.StdinPipe()
 	if err := cmd.Start(); err != nil {
@@ -57,8 +57,9 @@ func TestCmdline(t *testing.T) {
 	}
 	var socks []struct {
 		Owners []struct {
-			PID     int     `json:"pid"`
-			Cmdline *string `json:"cmdline"`
+			PID          int     `json:"pid"`
+			Cmdline      *string `json:"cmdline"`
+			CmdlineBytes []byte  `json:"cmdline_bytes"`
 		} `json:"owners"`
 	}
 	if err := json.Unmarshal([]byte(js), &socks); err != nil || len(socks) != 1 || len(socks[0].Owners) != 1 {
@@ -66,8 +67,11 @@ func TestCmdline(t *testing.T) {
 	}
 	o := socks[0].Owners[0]
 	want := bash + " -c exec 3<>/dev/tcp/127.0.0.1/" + port + "; read -r _ holder --long-arg=" + hostile
-	if o.Cmdline == nil || *o.Cmdline != want {
-		t.Errorf("JSON owner cmdline = %v, want %q", o.Cmdline, want)
+	if lossy := strings.ToValidUTF8(want, "\ufffd"); o.Cmdline == nil || *o.Cmdline != lossy {
+		t.Errorf("JSON owner cmdline = %v, want %q", o.Cmdline, lossy)
+	}
+	if string(o.CmdlineBytes) != want {
+		t.Errorf("JSON owner cmdline_bytes = %q, want the exact bytes %q", o.CmdlineBytes, want)
 	}
 	js, _, _ = gosof(t, "who", port, "--side", "remote", "--json")
 	if strings.Contains(js, `"cmdline"`) {
