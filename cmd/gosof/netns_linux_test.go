@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -307,28 +306,7 @@ func churnNetns(path string) error {
 	f.Close()
 	defer os.Remove(path)
 	time.Sleep(time.Millisecond)
-	errc := make(chan error)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			errc <- err
-			return
-		}
-		defer unix.Close(orig)
-		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-			errc <- err
-			return
-		}
-		merr := unix.Mount("/proc/thread-self/ns/net", path, "", unix.MS_BIND, "")
-		if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
-			errc <- err // the thread stays locked and ends with this goroutine
-			return
-		}
-		runtime.UnlockOSThread()
-		errc <- merr
-	}()
-	if err := <-errc; err != nil {
+	if err := testhelper.BindNewNetNS(path); err != nil {
 		return err
 	}
 	time.Sleep(time.Millisecond)

@@ -3,7 +3,6 @@ package linux
 import (
 	"fmt"
 	"os"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -113,30 +112,7 @@ func namedNetns(t *testing.T, name string) string {
 	}
 	f.Close()
 	t.Cleanup(func() { os.Remove(path) })
-	errc := make(chan error)
-	go func() {
-		// The thread goes back to its namespace afterwards; if it cannot,
-		// it stays locked and the runtime ends it with this goroutine.
-		runtime.LockOSThread()
-		orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			errc <- err
-			return
-		}
-		defer unix.Close(orig)
-		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-			errc <- err
-			return
-		}
-		merr := unix.Mount("/proc/thread-self/ns/net", path, "", unix.MS_BIND, "")
-		if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
-			errc <- err
-			return
-		}
-		runtime.UnlockOSThread()
-		errc <- merr
-	}()
-	if err := <-errc; err != nil {
+	if err := testhelper.BindNewNetNS(path); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { unix.Unmount(path, unix.MNT_DETACH) })
