@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/internal/hostorder"
 	"github.com/gosof/gosof/internal/sysfile"
 )
 
@@ -204,6 +205,33 @@ func (c *diagConn) inetDump(f *core.Filter, t procTable, netns uint64, out *sock
 		return t.dumpErr(err)
 	}
 	return nil
+}
+
+// tcpBothType is the type of the request tcpBothDump sends, and
+// tcpBothAnswer that of the messages it takes as sockets; tests change
+// them to see the fallback work when the kernel refuses the request or
+// answers with what gosof cannot parse.
+var tcpBothType, tcpBothAnswer uint16 = tcpDiagGetSock, tcpDiagGetSock
+
+// tcpBothDump lists the TCP sockets of both families with one request
+// (tcpBothDumpRequest). ok is false when that failed, with nothing added
+// to out: the caller then dumps each family by itself, and reports that
+// dump's error if it fails too.
+func (c *diagConn) tcpBothDump(f *core.Filter, netns uint64, out *sockChunks) (ok bool) {
+	states := stateMask(f, core.TCP)
+	if states == 0 {
+		return true
+	}
+	seq := atomic.AddUint32(&diagSeq, 1)
+	req := tcpBothDumpRequest(seq, states, portBytecode(f))
+	hostorder.Native.PutUint16(req[4:], tcpBothType) // nlmsg_type
+	d := diagDecoder{seq: seq, proto: core.TCP, netns: netns, msgType: tcpBothAnswer}
+	n := out.len()
+	if err := c.dump(&d, req, out); err != nil {
+		out.truncate(n)
+		return false
+	}
+	return true
 }
 
 // unixDump lists the unix sockets; their peers' names are for the caller

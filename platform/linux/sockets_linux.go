@@ -26,15 +26,29 @@ func (s *Sockets) netlink(f *core.Filter) (socks []core.Socket, failed []procTab
 	if err != nil {
 		return nil, nil, err
 	}
-	defer c.Close()
+	defer func() {
+		if c != nil {
+			c.Close()
+		}
+	}()
 	netns := s.netns()
 	var errs []error
 	out := sockChunks{hint: s.sizeHint(f)}
 	unixFrom, unixTo := 0, 0
 	var pending map[uint64]uint64
-	for _, t := range procTables {
-		if !t.wanted(f) {
+	bothTCP := false // the tcp6 table came with tcp's
+	for i, t := range procTables {
+		if !t.wanted(f) || bothTCP && t.proto == core.TCP {
 			continue
+		}
+		if t.proto == core.TCP && t.family == core.Inet && procTables[i+1].proto == core.TCP && procTables[i+1].wanted(f) {
+			if bothTCP = c.tcpBothDump(f, netns, &out); bothTCP {
+				continue
+			}
+			c.Close()
+			if c, err = s.openDiag(); err != nil {
+				return nil, nil, err
+			}
 		}
 		var err error
 		if t.proto == core.Unix {
