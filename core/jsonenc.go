@@ -84,13 +84,13 @@ func appendJSONSocket(b []byte, s *Socket) ([]byte, error) {
 	} else {
 		b = append(b, "null"...)
 	}
-	if s.NetNSName != "" {
+	if s.NetNSName() != "" {
 		b = append(b, ","+in1+`"netns_name": `...)
-		b = appendJSONString(b, s.NetNSName)
+		b = appendJSONString(b, s.NetNSName())
 	}
-	if s.Container != "" {
+	if s.Container() != "" {
 		b = append(b, ","+in1+`"container": `...)
-		b = appendJSONString(b, s.Container)
+		b = appendJSONString(b, s.Container())
 	}
 	b = append(b, ","+in1+`"recv_q": `...)
 	b = strconv.AppendUint(b, s.RecvQ, 10)

@@ -121,12 +121,12 @@ func Dash(ok bool, s string) string {
 // container (runtime and a 12-digit id, as docker ps shows it), else its
 // /run/netns name, else its inode.
 func NetNSLabel(s *Socket) string {
-	if s.Container != "" {
-		rt, id, _ := strings.Cut(s.Container, "://")
+	if s.Container() != "" {
+		rt, id, _ := strings.Cut(s.Container(), "://")
 		return rt + ":" + id[:minInt(12, len(id))]
 	}
-	if s.NetNSName != "" {
-		return Escape(s.NetNSName)
+	if s.NetNSName() != "" {
+		return Escape(s.NetNSName())
 	}
 	return Dash(s.NetNS != 0, strconv.FormatUint(s.NetNS, 10))
 }
@@ -285,7 +285,7 @@ func ToJSONSocket(s *Socket) JSONSocket {
 		Proto: s.Proto, Family: s.Family, Type: s.Type, State: s.State,
 		Local: ToJSONEndpoint(s.Family, &s.Local), Inode: s.Inode,
 		RecvQ: s.RecvQ, SendQ: s.SendQ, Timer: s.Timer, PeerInode: s.PeerInode,
-		NetNSName: s.NetNSName, Container: s.Container,
+		NetNSName: s.NetNSName(), Container: s.Container(),
 		Owners: make([]JSONOwner, 0, len(s.Owners)),
 	}
 	if s.Remote != nil {

@@ -96,10 +96,11 @@ type Socket struct {
 	Inode uint64 // 0 when the platform has none
 	UID   int64  // socket owner uid as the kernel reports it; -1 if unknown
 	NetNS uint64 // network namespace inode (Linux); 0 if unknown
-	// NetNSName is the namespace's name under /run/netns, and Container
-	// the container ("docker://id"...) its processes run in; "" if none.
-	NetNSName string
-	Container string
+	// NSLabel names the namespace the socket was read from (--netns,
+	// --all-netns), one value shared by all its sockets; nil for none. A
+	// pointer, not two strings: 24 bytes less per socket (1.2 MB of peak
+	// heap on a server with 50,000 TIME_WAITs).
+	NSLabel *NSLabel
 
 	RecvQ, SendQ uint64
 
@@ -164,6 +165,30 @@ type Process struct {
 	// ps shows them; only read when asked (--cmdline). Raw: escape before
 	// printing.
 	Cmdline string
+}
+
+// NSLabel labels a network namespace: Name is its name under /run/netns,
+// Container the container ("docker://id"...) its processes run in; ""
+// if none.
+type NSLabel struct {
+	Name      string
+	Container string
+}
+
+// NetNSName is the name of s's namespace under /run/netns, "" if none.
+func (s *Socket) NetNSName() string {
+	if s.NSLabel == nil {
+		return ""
+	}
+	return s.NSLabel.Name
+}
+
+// Container is the container s's namespace belongs to, "" if none.
+func (s *Socket) Container() string {
+	if s.NSLabel == nil {
+		return ""
+	}
+	return s.NSLabel.Container
 }
 
 // HasOwners reports whether any process is known to hold s.

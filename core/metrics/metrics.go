@@ -287,7 +287,7 @@ func (c *Collector) namespace(s *core.Socket) (netns, container string) {
 	if s.NetNS != 0 {
 		netns = strconv.FormatUint(s.NetNS, 10)
 	}
-	return netns, core.Escape(s.Container)
+	return netns, core.Escape(s.Container())
 }
 
 // labels appends the namespace labels when the Collector has them.

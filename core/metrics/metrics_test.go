@@ -188,9 +188,9 @@ func TestNetNSLabels(t *testing.T) {
 	// The same port listens in two namespaces; a connection on port 80 in
 	// a third namespace, where nothing listens on 80, is no listening port.
 	c1 := tcp(core.CloseWait, "10.0.0.1", 80, 111, a)
-	c1.Container = "docker://abc"
+	c1.NSLabel = &core.NSLabel{Container: "docker://abc"}
 	l1 := listener("0.0.0.0", 80, 0, 128, 111, a)
-	l1.Container = "docker://abc"
+	l1.NSLabel = &core.NSLabel{Container: "docker://abc"}
 	socks := []core.Socket{l1, c1,
 		listener("0.0.0.0", 80, 0, 128, 222, b), tcp(core.CloseWait, "10.0.0.2", 80, 222, b), tcp(core.CloseWait, "10.0.0.2", 80, 222, b),
 		tcp(core.CloseWait, "10.0.0.3", 80, 333, b)}

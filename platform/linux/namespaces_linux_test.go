@@ -163,7 +163,7 @@ func TestEmptyNamespace(t *testing.T) {
 		}
 		var got []string
 		for _, so := range socks {
-			got = append(got, fmt.Sprintf("%s %s %s:%d %s", so.Proto, so.State, so.Local.Addr, so.Local.Port, so.NetNSName))
+			got = append(got, fmt.Sprintf("%s %s %s:%d %s", so.Proto, so.State, so.Local.Addr, so.Local.Port, so.NetNSName()))
 		}
 		want := []string{fmt.Sprintf("tcp LISTEN 0.0.0.0:%d %s", port, name)}
 		if !slices.Equal(got, want) {

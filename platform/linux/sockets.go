@@ -67,8 +67,12 @@ func (s *Sockets) label(socks []core.Socket) []core.Socket {
 	if s.NS == nil {
 		return socks
 	}
+	var l *core.NSLabel
+	if s.NS.Name != "" || s.NS.Container != "" {
+		l = &core.NSLabel{Name: s.NS.Name, Container: s.NS.Container}
+	}
 	for i := range socks {
-		socks[i].NetNSName, socks[i].Container = s.NS.Name, s.NS.Container
+		socks[i].NSLabel = l
 	}
 	return socks
 }
