@@ -77,11 +77,11 @@ func oddSockets() []Socket {
 		}
 		switch i % 7 {
 		case 1:
-			s.NetNSName = "ns-" + strconv.Itoa(i)
+			s.NSLabel = &NSLabel{Name: "ns-" + strconv.Itoa(i)}
 		case 2:
-			s.Container = "docker://0123456789abcdef0123"
+			s.NSLabel = &NSLabel{Container: "docker://0123456789abcdef0123"}
 		case 3:
-			s.NetNSName = "ns\x1b[1m\u00e9"
+			s.NSLabel = &NSLabel{Name: "ns\x1b[1m\u00e9"}
 		}
 		socks = append(socks, s)
 	}
@@ -111,7 +111,7 @@ func TestWriteTableSameAsTabwriter(t *testing.T) {
 // escaped) makes WriteTable use tabwriter itself.
 func TestWriteTableFallsBack(t *testing.T) {
 	socks := oddSockets()[:20]
-	socks[5].Container = "docker://ab\tcd\nef"
+	socks[5].NSLabel = &NSLabel{Container: "docker://ab\tcd\nef"}
 	if err := writeTableFast(&bytes.Buffer{}, socks, TableOptions{NetNS: true}); err != errTableFallback {
 		t.Fatalf("fast table with a tab in a cell: %v, want the fallback", err)
 	}
@@ -172,13 +172,27 @@ func TestSortKeysSameAsCompare(t *testing.T) {
 		more[i].Inode = 0 // ties broken by the later keys, then the index
 	}
 	socks = append(socks, more...)
-	want := append([]Socket(nil), socks...)
-	sort.SliceStable(want, func(i, j int) bool { return compareSockets(&want[i], &want[j]) < 0 })
-	got := append([]Socket(nil), socks...)
-	sortSockets(got)
-	for i := range got {
-		if compareSockets(&got[i], &want[i]) != 0 || got[i].Inode != want[i].Inode || got[i].Expires != want[i].Expires || len(got[i].Owners) != len(want[i].Owners) {
-			t.Fatalf("position %d: got %+v, want %+v", i, got[i], want[i])
+	// without IPv6: the 16-byte keys, with unix paths and zones (none
+	// fit a key) beside them
+	var v4 []Socket
+	for _, s := range socks {
+		k := makeSockKey(&s)
+		if !k.simple || k.v4Able() {
+			v4 = append(v4, s)
+		}
+	}
+	if k := makeSockKey(&socks[0]); len(v4) == len(socks) || len(v4) < 3000 {
+		t.Fatalf("%d of %d sockets without IPv6 (first: %+v): the two kinds of key are not both tested", len(v4), len(socks), k)
+	}
+	for _, socks := range [][]Socket{socks, v4} {
+		want := append([]Socket(nil), socks...)
+		sort.SliceStable(want, func(i, j int) bool { return compareSockets(&want[i], &want[j]) < 0 })
+		got := append([]Socket(nil), socks...)
+		sortSockets(got)
+		for i := range got {
+			if compareSockets(&got[i], &want[i]) != 0 || got[i].Inode != want[i].Inode || got[i].Expires != want[i].Expires || len(got[i].Owners) != len(want[i].Owners) {
+				t.Fatalf("%d sockets, position %d: got %+v, want %+v", len(socks), i, got[i], want[i])
+			}
 		}
 	}
 }

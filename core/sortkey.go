@@ -11,18 +11,21 @@ import "encoding/binary"
 // the integers order them exactly as compareSockets does up to the
 // remote port; the rest (unix sockets, zones) are compared by
 // compareSockets itself.
+// Compared in the order h0, lhi, llo, h1, rhi, rlo, h2; the small keys sit
+// together at the end so a key is 40 bytes, not 64 (on 50,000 sockets
+// 1.2 MB less peak heap).
 type sockKey struct {
-	h0       uint64 // protocol rank<<8 | local width class
 	lhi, llo uint64
-	h1       uint64 // local port<<8 | remote: 0 none, else 1 + width class
 	rhi, rlo uint64
-	h2       uint64 // remote port
+	h1       uint32 // local port<<8 | remote: 0 none, else 1 + width class
+	h2       uint16 // remote port
+	h0       uint8  // protocol rank<<2 | local width class
 	simple   bool
 }
 
 // widthClass orders addresses as netip.Addr.Compare does first: by
 // BitLen (0 for the zero Addr, 32, 128).
-func widthClass(bits int) uint64 {
+func widthClass(bits int) uint8 {
 	switch bits {
 	case 32:
 		return 1
@@ -34,16 +37,20 @@ func widthClass(bits int) uint64 {
 
 func makeSockKey(s *Socket) sockKey {
 	k := sockKey{simple: s.Local.Path == "" && s.Local.Addr.Zone() == ""}
-	k.h0 = uint64(protoRank(s.Proto)+1)<<8 | widthClass(s.Local.Addr.BitLen())
+	rank := protoRank(s.Proto) + 1
+	if rank < 0 || rank > 63 {
+		k.simple = false // no room in h0: compareSockets decides
+	}
+	k.h0 = uint8(rank)<<2 | widthClass(s.Local.Addr.BitLen())
 	a := s.Local.Addr.As16()
 	k.lhi, k.llo = binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(a[8:])
-	k.h1 = uint64(s.Local.Port) << 8
+	k.h1 = uint32(s.Local.Port) << 8
 	if r := s.Remote; r != nil {
 		k.simple = k.simple && r.Path == "" && r.Addr.Zone() == ""
-		k.h1 |= 1 + widthClass(r.Addr.BitLen())
+		k.h1 |= 1 + uint32(widthClass(r.Addr.BitLen()))
 		a := r.Addr.As16()
 		k.rhi, k.rlo = binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(a[8:])
-		k.h2 = uint64(r.Port)
+		k.h2 = r.Port
 	}
 	return k
 }
@@ -55,12 +62,40 @@ func cmpU64(a, b uint64) int {
 	return 1
 }
 
+// v4Key is sockKey in 16 bytes, for a host whose simple sockets all have
+// IPv4 (or no) addresses: hi packs the rank and local width class (as h0),
+// the local address (llo's low half: lhi is 0 and llo's high half follows
+// from the class), the local port and the remote flag (h1); lo the
+// remote address and port (rlo's low half, h2). Same order, 2 MB less
+// peak heap and fewer compares on 50,000 TIME_WAIT sockets.
+type v4Key struct {
+	hi, lo uint64
+}
+
+// v4Able reports whether k fits a v4Key: its local address is IPv4 or
+// none (width class 0 or 1), and so is its remote one, if any (flag 0:
+// none, 1 + class). An IPv6 address, even ::1 with its high bits zero,
+// never does: two of them could differ only in the bits a v4Key drops.
+func (k *sockKey) v4Able() bool {
+	return k.h0&3 <= 1 && k.h1&0xff <= 2
+}
+
+func (k *sockKey) v4() v4Key {
+	return v4Key{
+		hi: uint64(k.h0)<<56 | (k.llo&0xffffffff)<<24 | uint64(k.h1),
+		lo: (k.rlo&0xffffffff)<<32 | uint64(k.h2)<<16,
+	}
+}
+
 // byKey sorts indices into socks in the contract's order, the index as
-// the last key (so the sort is stable).
+// the last key (so the sort is stable). Either keys or, when every simple
+// socket fits one, v4 (with simple marking which) holds the keys.
 type byKey struct {
-	socks []Socket
-	keys  []sockKey
-	idx   []int32
+	socks  []Socket
+	keys   []sockKey
+	v4     []v4Key
+	simple []bool
+	idx    []int32
 }
 
 // compareTail is compareSockets after the endpoints.
@@ -86,6 +121,25 @@ func compareTail(a, b *Socket) int {
 // sort.Sort's calls through an interface were a third of sorting 50,000
 // TIME_WAIT sockets.
 func (s *byKey) less(a, b int32) bool {
+	if s.v4 != nil {
+		if s.simple[a] && s.simple[b] {
+			ka, kb := &s.v4[a], &s.v4[b]
+			switch {
+			case ka.hi != kb.hi:
+				return ka.hi < kb.hi
+			case ka.lo != kb.lo:
+				return ka.lo < kb.lo
+			}
+			if c := compareTail(&s.socks[a], &s.socks[b]); c != 0 {
+				return c < 0
+			}
+			return a < b
+		}
+		if c := compareSockets(&s.socks[a], &s.socks[b]); c != 0 {
+			return c < 0
+		}
+		return a < b
+	}
 	ka, kb := &s.keys[a], &s.keys[b]
 	if ka.simple && kb.simple {
 		switch {
@@ -151,10 +205,27 @@ func (s *byKey) mergeSort(idx, tmp []int32) {
 
 // sortIndex returns the indices of socks in the contract's order.
 func sortIndex(socks []Socket) []int32 {
-	s := &byKey{socks: socks, keys: make([]sockKey, len(socks)), idx: make([]int32, len(socks))}
+	s := &byKey{socks: socks, idx: make([]int32, len(socks))}
+	v4 := true
 	for i := range socks {
-		s.keys[i] = makeSockKey(&socks[i])
-		s.idx[i] = int32(i)
+		if k := makeSockKey(&socks[i]); k.simple && !k.v4Able() {
+			v4 = false
+			break
+		}
+	}
+	if v4 {
+		s.v4, s.simple = make([]v4Key, len(socks)), make([]bool, len(socks))
+		for i := range socks {
+			k := makeSockKey(&socks[i])
+			s.v4[i], s.simple[i] = k.v4(), k.simple
+			s.idx[i] = int32(i)
+		}
+	} else {
+		s.keys = make([]sockKey, len(socks))
+		for i := range socks {
+			s.keys[i] = makeSockKey(&socks[i])
+			s.idx[i] = int32(i)
+		}
 	}
 	s.mergeSort(s.idx, make([]int32, len(socks)))
 	return s.idx
