@@ -78,7 +78,8 @@ func parseStatusEUID(b []byte) (int64, bool) {
 			continue
 		}
 		rest := line[len("Uid:"):]
-		f := bytes.Fields(rest)
+		var fields [20][]byte
+		f := fields[:firstFields(rest, &fields)]
 		if len(f) < 2 {
 			return 0, false
 		}

@@ -23,7 +23,8 @@ func parseStat(b []byte) (procStat, error) {
 	if i < 0 {
 		return procStat{}, fmt.Errorf("stat %q: no ')' after the command name: %w", clip(b), core.ErrParse)
 	}
-	f := bytes.Fields(b[i+1:])
+	var fields [20][]byte // on the stack: bytes.Fields allocated ~1 KB a process
+	f := fields[:firstFields(b[i+1:], &fields)]
 	// f[0] is field 3 (state), so field 22 (starttime) is f[19].
 	if len(f) < 20 || len(f[0]) != 1 {
 		return procStat{}, fmt.Errorf("stat %q: %d fields after the command name, want at least 20: %w", clip(b), len(f), core.ErrParse)
@@ -42,6 +43,33 @@ func parseStat(b []byte) (procStat, error) {
 		return procStat{}, fmt.Errorf("stat %q: ppid %q: %w", clip(b), f[1], core.ErrParse)
 	}
 	return procStat{State: f[0][0], PPID: ppid, Start: start}, nil
+}
+
+// firstFields puts the first len(f) fields of b, separated by ASCII white
+// space, in f, and returns how many it found. The numbers of a stat line
+// after the command name are ASCII; what is not is no stat line, and
+// fails to parse as a number or a state letter.
+func firstFields(b []byte, f *[20][]byte) int {
+	n := 0
+	for i := 0; i < len(b) && n < len(f); {
+		for i < len(b) && asciiSpace(b[i]) {
+			i++
+		}
+		j := i
+		for j < len(b) && !asciiSpace(b[j]) {
+			j++
+		}
+		if j > i {
+			f[n] = b[i:j]
+			n++
+		}
+		i = j
+	}
+	return n
+}
+
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
 // exited reports whether a stat describes a process that has exited and

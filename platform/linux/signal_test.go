@@ -1,6 +1,7 @@
 package linux
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 
@@ -51,10 +52,33 @@ func fill(format, start string) string {
 func FuzzParseStat(f *testing.F) {
 	f.Add([]byte("4242 (java) S 1 1 0 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 1 0 987654 1000 200 0"))
 	f.Add([]byte("9 (a) b (c)) R"))
+	f.Add([]byte("7 (x)\tS\t1  2\n3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 99\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := parseStat(b)
 		if c := s.State; err == nil && !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z') {
 			t.Errorf("parseStat(%q) accepted state %q", b, c)
+		}
+		// On ASCII, the same fields as bytes.Fields (which it replaced).
+		if bytes.IndexFunc(b, func(r rune) bool { return r >= 0x80 }) >= 0 {
+			return
+		}
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 {
+			return
+		}
+		want := bytes.Fields(b[i+1:])
+		var fields [20][]byte
+		got := fields[:firstFields(b[i+1:], &fields)]
+		if len(want) > len(fields) {
+			want = want[:len(fields)]
+		}
+		if len(got) != len(want) {
+			t.Fatalf("firstFields(%q): %d fields, bytes.Fields %d", b[i+1:], len(got), len(want))
+		}
+		for k := range got {
+			if !bytes.Equal(got[k], want[k]) {
+				t.Fatalf("firstFields(%q): field %d %q, bytes.Fields %q", b[i+1:], k, got[k], want[k])
+			}
 		}
 	})
 }
