@@ -150,8 +150,13 @@ func TestPinRefuses(t *testing.T) {
 		h := testhelper.Start(t)
 		p := describeProc(t, DefaultFS(), h.PID)
 		syscall.Kill(h.PID, syscall.SIGKILL) // not reaped: a zombie holds no sockets
-		for i := 0; alive(h.PID) && i < 500; i++ {
+		// Dying can take a while on a loaded host (it failed once with a
+		// 1 s wait while a 400k-descriptor bench world ran): wait up to 10 s.
+		for deadline := time.Now().Add(10 * time.Second); alive(h.PID) && time.Now().Before(deadline); {
 			time.Sleep(2 * time.Millisecond)
+		}
+		if alive(h.PID) {
+			t.Fatalf("pid %d still alive 10 s after SIGKILL", h.PID)
 		}
 		for _, sg := range signallers {
 			if _, err := sg.s.Pin(p); !errors.Is(err, core.ErrGone) {
