@@ -68,6 +68,33 @@ func (o *Owners) AttachOwners(socks []core.Socket, pids []int) (core.Unseen, err
 	return o.unseen(denied), nil
 }
 
+// holderChunks are the holders a scan found, in the chunks its workers
+// filled: joining them into one slice was a copy of all of them at the
+// peak of the heap.
+type holderChunks [][]Holder
+
+func (hc holderChunks) len() int {
+	n := 0
+	for _, c := range hc {
+		n += len(c)
+	}
+	return n
+}
+
+// join returns the holders in one slice.
+func (hc holderChunks) join() []Holder {
+	for _, c := range hc {
+		if len(c) == hc.len() {
+			return c
+		}
+	}
+	all := make([]Holder, 0, hc.len())
+	for _, c := range hc {
+		all = append(all, c...)
+	}
+	return all
+}
+
 // Prescan is core.Resolver's Prescan: it starts a scan (of pids, when
 // given) that keeps
 // every socket descriptor, to be joined with the sockets once they are
@@ -89,7 +116,7 @@ type prescan struct {
 	listed  chan struct{} // closed once the sockets are listed
 	once    sync.Once
 	done    chan struct{}
-	holders []Holder
+	holders holderChunks
 	denied  int
 	err     error
 }
@@ -104,13 +131,16 @@ func (p *prescan) Attach(socks []core.Socket) (core.Unseen, error) {
 	if len(index) == 0 {
 		return core.Unseen{}, nil
 	}
-	keep := p.holders[:0]
-	for _, h := range p.holders {
-		if _, ok := index[h.Inode]; ok {
-			keep = append(keep, h)
+	for i, c := range p.holders {
+		keep := c[:0]
+		for _, h := range c {
+			if _, ok := index[h.Inode]; ok {
+				keep = append(keep, h)
+			}
 		}
+		p.holders[i] = keep
 	}
-	attach(socks, index, keep)
+	attach(socks, index, p.holders)
 	return p.o.unseen(p.denied), nil
 }
 
@@ -162,23 +192,30 @@ func socketIndex(socks []core.Socket) map[uint64]int32 {
 // Owners. One slab holds every owner, cut per socket with its capacity
 // capped, rather than an allocation per held socket (20,000 in `gosof ls`
 // at 100k descriptors).
-func attach(socks []core.Socket, index map[uint64]int32, holders []Holder) {
-	at := make([]int32, len(holders))
+func attach(socks []core.Socket, index map[uint64]int32, holders holderChunks) {
+	at := make([]int32, 0, holders.len())
 	counts := make([]int32, len(socks))
-	for i, h := range holders {
-		at[i] = index[h.Inode]
-		counts[at[i]]++
+	for _, c := range holders {
+		for _, h := range c {
+			i := index[h.Inode]
+			at = append(at, i)
+			counts[i]++
+		}
 	}
-	slab := make([]core.Owner, 0, len(holders))
+	slab := make([]core.Owner, 0, len(at))
 	for i, n := range counts {
 		if n > 0 && len(socks[i].Owners) == 0 {
 			socks[i].Owners = slab[len(slab) : len(slab) : len(slab)+int(n)]
 			slab = slab[:len(slab)+int(n)]
 		}
 	}
-	for i, h := range holders {
-		s := &socks[at[i]]
-		s.Owners = append(s.Owners, core.Owner{PID: int(h.PID), FD: int(h.FD), TID: int(h.TID)})
+	k := 0
+	for _, c := range holders {
+		for _, h := range c {
+			s := &socks[at[k]]
+			k++
+			s.Owners = append(s.Owners, core.Owner{PID: int(h.PID), FD: int(h.FD), TID: int(h.TID)})
+		}
 	}
 }
 
@@ -188,7 +225,8 @@ func attach(socks []core.Socket, index map[uint64]int32, holders []Holder) {
 // silently. The work is spread over Workers goroutines; each reuses its
 // buffers, so the cost per descriptor is one readlinkat and no allocation.
 func (o *Owners) Scan(want func(inode uint64) bool) ([]Holder, int, error) {
-	return o.scan(nil, want, nil, nil)
+	hc, denied, err := o.scan(nil, want, nil, nil)
+	return hc.join(), denied, err
 }
 
 // scan is Scan of the processes only (nil: all of /proc) that stops early, with what it found so far, once stop is
@@ -197,7 +235,7 @@ func (o *Owners) Scan(want func(inode uint64) bool) ([]Holder, int, error) {
 // sees a worker block, and with every P taken the goroutine listing the
 // sockets meanwhile lost its P at each of its own system calls and waited
 // to get one back (a `who` on a port nobody uses took 42 ms, not 15).
-func (o *Owners) scan(only []int32, want func(inode uint64) bool, stop *int32, later <-chan struct{}) ([]Holder, int, error) {
+func (o *Owners) scan(only []int32, want func(inode uint64) bool, stop *int32, later <-chan struct{}) (holderChunks, int, error) {
 	procfd, err := unix.Open(o.FS.Proc, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, 0, fmt.Errorf("open %s: %w", o.FS.Proc, err)
@@ -227,6 +265,7 @@ func (o *Owners) scan(only []int32, want func(inode uint64) bool, stop *int32, l
 		// Each worker fills chunks of holderChunk holders (a new one
 		// between processes once one is three quarters full), not one
 		// slice that doubles: that left garbage as large as what it held.
+		// They are used as they are (holderChunks), never joined.
 		parts = make([][][]Holder, workers)
 	)
 	for w := 0; w < workers; w++ {
@@ -256,25 +295,9 @@ func (o *Owners) scan(only []int32, want func(inode uint64) bool, stop *int32, l
 		}()
 	}
 	wg.Wait()
-	// One copy into a slice of the right size, unless one chunk holds all.
-	var total int
-	var last []Holder
+	var all holderChunks
 	for _, chunks := range parts {
-		for _, c := range chunks {
-			if len(c) > 0 {
-				total += len(c)
-				last = c
-			}
-		}
-	}
-	if total == len(last) {
-		return last, int(atomic.LoadInt64(&denied)), nil
-	}
-	all := make([]Holder, 0, total)
-	for _, chunks := range parts {
-		for _, c := range chunks {
-			all = append(all, c...)
-		}
+		all = append(all, chunks...)
 	}
 	return all, int(atomic.LoadInt64(&denied)), nil
 }

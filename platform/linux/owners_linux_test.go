@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/internal/testhelper"
@@ -282,7 +283,7 @@ func TestScope(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Holder{{Inode: ino, PID: int32(child.PID), FD: 3}}
-	if diff := cmp.Diff(want, holders); diff != "" {
+	if diff := cmp.Diff(want, holders.join()); diff != "" {
 		t.Errorf("scoped Scan (-want +got):\n%s", diff)
 	}
 }
@@ -345,5 +346,31 @@ func TestScanCountsDeniedLinks(t *testing.T) {
 	}
 	if got.Denied != 1 || !strings.Contains(got.Message, "without CAP_SYS_PTRACE") {
 		t.Errorf("capless root scanning a root holder: denied=%d, message %q; want it counted, and the remedy for a root without capabilities", got.Denied, got.Message)
+	}
+}
+
+// TestAttachChunks: holders spread over chunks (some empty) are attached
+// exactly as the same holders in one slice, each socket's owners in scan
+// order, and join gives them back in one slice in that order.
+func TestAttachChunks(t *testing.T) {
+	mk := func() []core.Socket {
+		return []core.Socket{{Inode: 10}, {Inode: 0}, {Inode: 11}, {Inode: 12}}
+	}
+	all := []Holder{{Inode: 11, PID: 1, FD: 3}, {Inode: 10, PID: 2, FD: 4}, {Inode: 11, PID: 3, FD: 5, TID: 9}, {Inode: 10, PID: 2, FD: 7}, {Inode: 12, PID: 4, FD: 0}}
+	one, chunked := mk(), mk()
+	attach(one, socketIndex(one), holderChunks{all})
+	hc := holderChunks{all[:2], nil, all[2:3], {}, all[3:]}
+	attach(chunked, socketIndex(chunked), hc)
+	if d := cmp.Diff(one, chunked, eqAddr); d != "" {
+		t.Errorf("attach over chunks (-one slice +chunks):\n%s", d)
+	}
+	want := [][]core.Owner{{{PID: 2, FD: 4}, {PID: 2, FD: 7}}, nil, {{PID: 1, FD: 3}, {PID: 3, FD: 5, TID: 9}}, {{PID: 4, FD: 0}}}
+	for i, s := range one {
+		if d := cmp.Diff(want[i], s.Owners, cmpopts.EquateEmpty()); d != "" {
+			t.Errorf("socket %d owners (-want +got):\n%s", i, d)
+		}
+	}
+	if d := cmp.Diff(all, hc.join()); d != "" || hc.len() != len(all) {
+		t.Errorf("join (-want +got), len %d:\n%s", hc.len(), d)
 	}
 }
