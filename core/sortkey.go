@@ -130,15 +130,9 @@ func (s *byKey) less(a, b int32) bool {
 			case ka.lo != kb.lo:
 				return ka.lo < kb.lo
 			}
-			if c := compareTail(&s.socks[a], &s.socks[b]); c != 0 {
-				return c < 0
-			}
-			return a < b
+			return s.lessTail(a, b)
 		}
-		if c := compareSockets(&s.socks[a], &s.socks[b]); c != 0 {
-			return c < 0
-		}
-		return a < b
+		return s.lessFull(a, b)
 	}
 	ka, kb := &s.keys[a], &s.keys[b]
 	if ka.simple && kb.simple {
@@ -158,11 +152,23 @@ func (s *byKey) less(a, b int32) bool {
 		case ka.h2 != kb.h2:
 			return ka.h2 < kb.h2
 		}
-		if c := compareTail(&s.socks[a], &s.socks[b]); c != 0 {
-			return c < 0
-		}
-		return a < b
+		return s.lessTail(a, b)
 	}
+	return s.lessFull(a, b)
+}
+
+// lessTail decides between two sockets whose keys are equal: by
+// compareTail, then the index.
+func (s *byKey) lessTail(a, b int32) bool {
+	if c := compareTail(&s.socks[a], &s.socks[b]); c != 0 {
+		return c < 0
+	}
+	return a < b
+}
+
+// lessFull decides between two sockets one of which has no key: by
+// compareSockets, then the index.
+func (s *byKey) lessFull(a, b int32) bool {
 	if c := compareSockets(&s.socks[a], &s.socks[b]); c != 0 {
 		return c < 0
 	}

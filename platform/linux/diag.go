@@ -325,13 +325,7 @@ func align4(n int) int { return (n + 3) &^ 3 }
 // inet_diag_req_v2) for one family and protocol, with an optional
 // INET_DIAG_REQ_BYTECODE filter.
 func inetDumpRequest(seq uint32, family, proto uint8, states uint32, bytecode []byte) []byte {
-	n := nlmsgHdrLen + inetReqLen
-	if len(bytecode) > 0 {
-		n += nlaHdrLen + align4(len(bytecode))
-	}
-	b := make([]byte, n)
-	putNlmsghdr(b, uint32(n), sockDiagByFamily, nlmFRequest|nlmFDump, seq)
-	r := b[nlmsgHdrLen:]
+	b, r := newDumpRequest(seq, sockDiagByFamily, inetReqLen, bytecode)
 	r[0] = family // sdiag_family
 	r[1] = proto  // sdiag_protocol
 	r[2] = 0      // idiag_ext: no extensions wanted
@@ -343,13 +337,27 @@ func inetDumpRequest(seq uint32, family, proto uint8, states uint32, bytecode []
 	// the cookie says "none" as ss sends it.
 	hostorder.Native.PutUint32(r[8+40:], inetNoCookie)
 	hostorder.Native.PutUint32(r[8+44:], inetNoCookie)
+	return b
+}
+
+// newDumpRequest allocates a dump request of type typ whose fixed part is
+// reqLen bytes, followed by bytecode (if any) as INET_DIAG_REQ_BYTECODE,
+// and returns the message and its fixed part, zero, to fill in.
+func newDumpRequest(seq uint32, typ uint16, reqLen int, bytecode []byte) (b, r []byte) {
+	n := nlmsgHdrLen + reqLen
 	if len(bytecode) > 0 {
-		a := r[inetReqLen:]
+		n += nlaHdrLen + align4(len(bytecode))
+	}
+	b = make([]byte, n)
+	putNlmsghdr(b, uint32(n), typ, nlmFRequest|nlmFDump, seq)
+	r = b[nlmsgHdrLen:]
+	if len(bytecode) > 0 {
+		a := r[reqLen:]
 		hostorder.Native.PutUint16(a[0:], uint16(nlaHdrLen+len(bytecode))) // nla_len
 		hostorder.Native.PutUint16(a[2:], inetReqBytecod)                  // nla_type
 		copy(a[nlaHdrLen:], bytecode)
 	}
-	return b
+	return b, r
 }
 
 // tcpBothDumpRequest encodes a TCPDIAG_GETSOCK dump request (struct
@@ -360,13 +368,7 @@ func inetDumpRequest(seq uint32, family, proto uint8, states uint32, bytecode []
 // twice: with 262,144 buckets that is ~2.5 ms each, whatever the sockets.
 // The answers are the same inet_diag_msg messages, each naming its family.
 func tcpBothDumpRequest(seq uint32, states uint32, bytecode []byte) []byte {
-	n := nlmsgHdrLen + inetReqOldLen
-	if len(bytecode) > 0 {
-		n += nlaHdrLen + align4(len(bytecode))
-	}
-	b := make([]byte, n)
-	putNlmsghdr(b, uint32(n), tcpDiagGetSock, nlmFRequest|nlmFDump, seq)
-	r := b[nlmsgHdrLen:]
+	b, r := newDumpRequest(seq, tcpDiagGetSock, inetReqOldLen, bytecode)
 	r[0] = afInet // idiag_family: ignored by the kernel for a dump
 	// idiag_src_len, idiag_dst_len, idiag_ext: 0. id at r[4:52] zero but
 	// for the cookie, as in inetDumpRequest.
@@ -374,12 +376,6 @@ func tcpBothDumpRequest(seq uint32, states uint32, bytecode []byte) []byte {
 	hostorder.Native.PutUint32(r[4+44:], inetNoCookie)
 	hostorder.Native.PutUint32(r[52:], states) // idiag_states
 	// idiag_dbs at r[56:60]: 0
-	if len(bytecode) > 0 {
-		a := r[inetReqOldLen:]
-		hostorder.Native.PutUint16(a[0:], uint16(nlaHdrLen+len(bytecode))) // nla_len
-		hostorder.Native.PutUint16(a[2:], inetReqBytecod)                  // nla_type
-		copy(a[nlaHdrLen:], bytecode)
-	}
 	return b
 }
 
