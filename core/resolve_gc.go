@@ -25,7 +25,7 @@ func (r *Resolver) ResolveToPrint(f *Filter) (*Result, error) {
 	// 40 MiB for `gosof ls` at 100k descriptors (1 run in ~15). Collect
 	// now, so the goal is twice what rendering really starts from. On a
 	// small heap that goal is small anyway, and the collection is only
-	// cost: at 10k descriptors ~1.5 ms of CPU, a tenth of `who` beyond
+	// cost: at 10k descriptors ~1.2 ms of CPU, a tenth of `who` beyond
 	// its scan.
 	if heapObjects() >= gcBeforePrint {
 		runtime.GC()
