@@ -41,7 +41,7 @@ func (s *Sockets) netlink(f *core.Filter) (socks []core.Socket, failed []procTab
 		if !t.wanted(f) || bothTCP && t.proto == core.TCP {
 			continue
 		}
-		if t.proto == core.TCP && t.family == core.Inet && procTables[i+1].proto == core.TCP && procTables[i+1].wanted(f) {
+		if t.proto == core.TCP && t.family == core.Inet && i+1 < len(procTables) && procTables[i+1].proto == core.TCP && procTables[i+1].wanted(f) {
 			if bothTCP = c.tcpBothDump(f, netns, &out); bothTCP {
 				continue
 			}
