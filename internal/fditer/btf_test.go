@@ -1,0 +1,254 @@
+package fditer
+
+import (
+	"encoding/binary"
+	"strings"
+	"testing"
+
+	"github.com/gosof/gosof/internal/hostorder"
+)
+
+// btfBuilder writes a BTF blob by hand, in either byte order: the types
+// the descriptor iterator needs, laid out as a kernel might, and broken
+// ones.
+type byteOrder interface {
+	binary.ByteOrder
+	binary.AppendByteOrder
+}
+
+type btfBuilder struct {
+	order byteOrder
+	types []byte
+	strs  []byte
+	at    map[string]uint32 // each string once, as the kernel's BTF has it
+	n     uint32
+}
+
+func newBTF(order byteOrder) *btfBuilder {
+	return &btfBuilder{order: order, strs: []byte{0}, at: map[string]uint32{}}
+}
+
+func (b *btfBuilder) str(s string) uint32 {
+	if s == "" {
+		return 0
+	}
+	if off, ok := b.at[s]; ok {
+		return off
+	}
+	off := uint32(len(b.strs))
+	b.strs = append(append(b.strs, s...), 0)
+	b.at[s] = off
+	return off
+}
+
+func (b *btfBuilder) u32(v ...uint32) {
+	for _, x := range v {
+		b.types = b.order.AppendUint32(b.types, x)
+	}
+}
+
+// typ adds a type and returns its id.
+func (b *btfBuilder) typ(name string, kind, vlen uint32, kindFlag bool, sizeType uint32, extra ...uint32) uint32 {
+	info := kind<<24 | vlen
+	if kindFlag {
+		info |= 1 << 31
+	}
+	b.u32(b.str(name), info, sizeType)
+	b.u32(extra...)
+	b.n++
+	return b.n
+}
+
+func (b *btfBuilder) intType(name string, size uint32) uint32 {
+	return b.typ(name, btfInt, 0, false, size, size*8)
+}
+
+// member is name, type, bit offset.
+type member struct {
+	name string
+	typ  uint32
+	bits uint32
+}
+
+func (b *btfBuilder) structType(name string, kind, size uint32, kindFlag bool, ms ...member) uint32 {
+	var extra []uint32
+	for _, m := range ms {
+		extra = append(extra, b.str(m.name), m.typ, m.bits)
+	}
+	return b.typ(name, kind, uint32(len(ms)), kindFlag, size, extra...)
+}
+
+func (b *btfBuilder) bytes() []byte {
+	h := b.order.AppendUint16(nil, btfMagic)
+	h = append(h, 1, 0)
+	h = b.order.AppendUint32(h, 24)
+	h = b.order.AppendUint32(h, 0)
+	h = b.order.AppendUint32(h, uint32(len(b.types)))
+	h = b.order.AppendUint32(h, uint32(len(b.types)))
+	h = b.order.AppendUint32(h, uint32(len(b.strs)))
+	return append(append(h, b.types...), b.strs...)
+}
+
+// kernelLike is a blob with every type layoutFromBTF looks for, the
+// iterator's context with its members in anonymous unions as
+// __bpf_md_ptr makes them, task_struct's pids in an anonymous struct as
+// a randomized layout has them, a function whose name ends in the one
+// looked for ahead of it, and typedef and const chains. change edits the
+// members before they are written.
+func kernelLike(order byteOrder, change func(name string, ms []member) []member) []byte {
+	if change == nil {
+		change = func(_ string, ms []member) []member { return ms }
+	}
+	b := newBTF(order)
+	u16 := b.intType("unsigned short", 2)
+	u32 := b.intType("unsigned int", 4)
+	i32 := b.intType("int", 4)
+	ulong := b.intType("long unsigned int", 8)
+	pidT := b.typ("pid_t", btfTypedef, 0, false, i32)
+	umode := b.typ("umode_t", btfTypedef, 0, false, u16)
+	cumode := b.typ("", btfConst, 0, false, umode)
+	ptr := b.typ("", btfPtr, 0, false, u32) // what it points to does not matter here
+	b.typ("xbpf_iter_task_file", btfFunc, 0, false, 0)
+	b.typ("bpf_iter_task_file", btfProto, 0, false, 0) // right name, wrong kind
+	mdptr := func() uint32 {
+		return b.structType("", btfUnion, 8, false, change("md", []member{{"meta", ptr, 0}})...)
+	}
+	meta := mdptr()
+	task := b.structType("", btfUnion, 8, false, member{"task", ptr, 0})
+	file := b.structType("", btfUnion, 8, false, member{"file", ptr, 0})
+	b.structType("bpf_iter__task_file", btfStruct, 32, false, change("bpf_iter__task_file", []member{{"", meta, 0}, {"", task, 64}, {"fd", u32, 128}, {"", file, 192}})...)
+	b.structType("bpf_iter_meta", btfStruct, 24, false, change("bpf_iter_meta", []member{{"seq", ptr, 0}, {"session_id", ulong, 64}})...)
+	rnd := b.structType("", btfStruct, 16, false, change("rnd", []member{{"pid", pidT, 32}, {"tgid", pidT, 64}})...)
+	b.structType("task_struct", btfStruct, 3000, false, change("task_struct", []member{{"state", u32, 0}, {"", rnd, 1200 * 8}})...)
+	b.structType("file", btfStruct, 200, false, change("file", []member{{"f_mode", u32, 0}, {"f_inode", ptr, 32 * 8}})...)
+	b.structType("inode", btfStruct, 600, false, change("inode", []member{{"i_mode", cumode, 0}, {"i_ino", ulong, 64 * 8}})...)
+	b.typ("bpf_iter_task_file", btfFunc, 0, false, 0)
+	return b.bytes()
+}
+
+func TestLayoutFromBTF(t *testing.T) {
+	for _, order := range []byteOrder{binary.LittleEndian, binary.BigEndian} {
+		l, err := layoutFromBTF(kernelLike(order, nil), order == binary.BigEndian)
+		if err != nil {
+			t.Fatalf("%v: %v", order, err)
+		}
+		want := layout{
+			attachID: 20,
+			ctxMeta:  btfField{0, 8}, ctxTask: btfField{8, 8}, ctxFD: btfField{16, 4}, ctxFile: btfField{24, 8},
+			metaSeq: btfField{0, 8},
+			pid:     btfField{1204, 4}, tgid: btfField{1208, 4},
+			fInode: btfField{32, 8}, iMode: btfField{0, 2}, iIno: btfField{64, 8},
+		}
+		if l != want {
+			t.Errorf("%v: layout\n %+v, want\n %+v", order, l, want)
+		}
+		if _, err := layoutFromBTF(kernelLike(order, nil), order != binary.BigEndian); err == nil || !strings.Contains(err.Error(), "magic") {
+			t.Errorf("%v read in the other byte order: %v, want a magic error", order, err)
+		}
+	}
+}
+
+// TestLayoutRefused: a layout the program cannot load is refused, not
+// loaded at a guess: a field of another size, a bit field, a missing
+// member or type, and broken blobs.
+func TestLayoutRefused(t *testing.T) {
+	le := binary.LittleEndian
+	edit := func(in string, f func([]member) []member) []byte {
+		return kernelLike(le, func(name string, ms []member) []member {
+			if name == in {
+				return f(append([]member(nil), ms...))
+			}
+			return ms
+		})
+	}
+	cases := map[string][]byte{
+		"pid of 8 bytes": edit("rnd", func(ms []member) []member { ms[0].typ = 4; return ms }), // long unsigned int
+		"no i_ino":       edit("inode", func(ms []member) []member { return ms[:1] }),
+		"fd at a bit offset": edit("bpf_iter__task_file", func(ms []member) []member {
+			ms[2].bits = 129
+			return ms
+		}),
+		"member type out of range": edit("file", func(ms []member) []member { ms[1].typ = 9999; return ms }),
+		"offset past what a load can reach": edit("task_struct", func(ms []member) []member {
+			ms[1].bits = 40000 * 8
+			return ms
+		}),
+	}
+	// a bit field: kind_flag set on inode, i_mode 16 bits wide
+	{
+		b := newBTF(le)
+		b.intType("unsigned short", 2)
+		b.typ("", btfStruct, 1, true, 2, b.str("i_mode"), 1, 16<<24|0)
+		bt, _, err := parseBTF(b.bytes(), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := bt.member(2, "i_mode", 8); err == nil {
+			t.Error("a bit field: no error")
+		}
+	}
+	good := kernelLike(le, nil)
+	cases["truncated"] = good[:len(good)-300]
+	cases["header only"] = good[:24]
+	cases["short"] = good[:10]
+	cases["version 2"] = append([]byte{good[0], good[1], 2}, good[3:]...)
+	unknown := append([]byte(nil), good...)
+	unknown[24+7] = 25 // the first type's kind
+	cases["unknown kind"] = unknown
+	overrun := append([]byte(nil), good...)
+	le.PutUint32(overrun[24+4:], btfStruct<<24|0xffff) // the first type: 65,535 members
+	cases["members past the end"] = overrun
+	noFunc := append([]byte(nil), good...)
+	last := 24 + int(le.Uint32(good[12:])) - 12 // the last type: the function
+	le.PutUint32(noFunc[last+4:], btfTypedef<<24)
+	cases["no bpf_iter_task_file"] = noFunc
+	for name, blob := range cases {
+		l, err := layoutFromBTF(blob, false)
+		t.Logf("%s: %v", name, err)
+		if err == nil {
+			t.Errorf("%s: layout %+v, want an error", name, l)
+		}
+	}
+}
+
+func TestStringOffset(t *testing.T) {
+	bt := &btfTypes{strs: []byte("\x00xinode\x00inodes\x00inode\x00")}
+	if got := bt.stringOffset("inode"); got != 15 {
+		t.Errorf("offset of inode %d, want 15", got)
+	}
+	if got := bt.stringOffset("node"); got != -1 {
+		t.Errorf("offset of node %d, want -1 (only ever a suffix)", got)
+	}
+}
+
+func FuzzParseBTF(f *testing.F) {
+	f.Add(kernelLike(binary.LittleEndian, nil))
+	f.Add(kernelLike(binary.LittleEndian, nil)[:100])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		l, err := layoutFromBTF(b, false)
+		if err == nil && (l.tgid.size != 4 || l.iIno.size != 8) {
+			t.Errorf("layout %+v accepted", l)
+		}
+		if bt, _, err := parseBTF(b, false); err == nil {
+			for id := uint32(0); id < uint32(len(bt.at))+2; id++ {
+				bt.member(id, "x", 8)
+				bt.size(id, 8)
+			}
+		}
+	})
+}
+
+// TestInsnRegisters: struct bpf_insn's register byte, as the kernel's C
+// bit field lays it out (dst_reg:4 then src_reg:4: the low nibble first
+// on a little-endian host).
+func TestInsnRegisters(t *testing.T) {
+	b := make([]byte, 8)
+	bpfInsn{code: opMovX, dst: 6, src: 1, off: -2, imm: 0x01020304}.put(b)
+	want := []byte{0xbf, 0x16, 0xfe, 0xff, 4, 3, 2, 1}
+	if hostorder.BigEndian {
+		want = []byte{0xbf, 0x61, 0xff, 0xfe, 1, 2, 3, 4}
+	}
+	if string(b) != string(want) {
+		t.Errorf("mov r6, r1: % x, want % x", b, want)
+	}
+}
