@@ -52,6 +52,7 @@ type backend struct {
 type backendOptions struct {
 	replay  string // --replay DIR: read a Solaris capture instead of this host
 	procNet bool   // --proc-net: Linux, read /proc/net instead of sock_diag
+	procFD  bool   // --proc-fd: Linux, owners from /proc/PID/fd, not the BPF iterator
 	// --netns NS and --all-netns: Linux, the network namespaces to read.
 	netns    string
 	allNetns bool

@@ -25,7 +25,7 @@ func openPlatform(opt backendOptions) (*backend, error) {
 	}
 	srcs := make([]*linux.Sockets, len(spaces))
 	for i := range spaces {
-		srcs[i] = &linux.Sockets{FS: fs, ProcNetOnly: opt.procNet, NS: spaces[i], Lenient: opt.allNetns}
+		srcs[i] = &linux.Sockets{FS: fs, ProcNetOnly: opt.procNet, NS: spaces[i], Lenient: opt.allNetns, ProcFD: opt.procFD}
 	}
 	var sockets core.SocketSource = srcs[0]
 	if len(srcs) > 1 {
@@ -37,7 +37,7 @@ func openPlatform(opt backendOptions) (*backend, error) {
 	}
 	signaller := &linux.Signaller{FS: fs}
 	fds := &linux.FDs{FS: fs}
-	owners := &linux.Owners{FS: fs}
+	owners := &linux.Owners{FS: fs, ProcFD: opt.procFD}
 	return &backend{
 		sockets:   sockets,
 		owners:    owners,

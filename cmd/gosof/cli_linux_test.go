@@ -90,12 +90,14 @@ func rows(socks []jsock) []string {
 	return r
 }
 
-// backends runs a test through sock_diag and through /proc/net: both must
-// give the same answers.
+// backends runs a test through sock_diag and through /proc/net, and with
+// owners from /proc/PID/fd instead of the BPF descriptor iterator (which
+// TestMain makes every full scan use where it loads): all must give the
+// same answers.
 var backends = []struct {
 	name  string
 	flags []string
-}{{"netlink", nil}, {"procnet", []string{"--proc-net"}}}
+}{{"netlink", nil}, {"procnet", []string{"--proc-net"}}, {"procfd", []string{"--proc-fd"}}}
 
 func listen(t *testing.T, h *testhelper.Proc, family, addr string) (fd, port int) {
 	t.Helper()

@@ -36,6 +36,7 @@ Examples:
 			&cli.BoolFlag{Name: "json", Aliases: []string{"j"}, Usage: "print the diagnosis as a JSON object (see docs/why.md)"},
 			&cli.BoolFlag{Name: "no-probe", Usage: "do not try to bind the port"},
 			&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag"},
+			procFDFlag(),
 			netnsFlag(),
 			allNetnsFlag(),
 			&cli.StringFlag{Name: "replay", Usage: "read a Solaris/illumos capture DIR instead of this host (no probe)", TakesFile: true},

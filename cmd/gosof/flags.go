@@ -27,6 +27,12 @@ func filterFlags() []cli.Flag {
 	}
 }
 
+// procFDFlag makes the owner scan read /proc/PID/fd, not load the BPF
+// descriptor iterator (Linux).
+func procFDFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "proc-fd", Usage: "Linux: find owners by reading every /proc/PID/fd link, not with the kernel's BPF descriptor iterator"}
+}
+
 // netnsFlag and allNetnsFlag choose the network namespaces to read (Linux).
 func netnsFlag() cli.Flag {
 	return &cli.StringFlag{Name: "netns", Usage: "Linux: read the network namespace `NS`: a name under /run/netns, a namespace inode, or a PID (that process's namespace)"}
@@ -44,6 +50,7 @@ func outputFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "terse", Aliases: []string{"t"}, Usage: "print only the owner PIDs, one per line (like lsof -t)"},
 		&cli.BoolFlag{Name: "no-header", Aliases: []string{"H"}, Usage: "table without its header line"},
 		&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag", Hidden: false},
+		procFDFlag(),
 		&cli.StringFlag{Name: "replay", Usage: "read a Solaris/illumos capture `DIR` (from 'gosof debug capture') instead of this host", TakesFile: true},
 	}
 }
@@ -197,7 +204,7 @@ func readServices() core.Services {
 }
 
 func backendFromFlags(c *cli.Context) backendOptions {
-	opt := backendOptions{replay: c.String("replay"), procNet: c.Bool("proc-net"),
+	opt := backendOptions{replay: c.String("replay"), procNet: c.Bool("proc-net"), procFD: c.Bool("proc-fd"),
 		netns: c.String("netns"), allNetns: c.Bool("all-netns")}
 	// --pid's namespaces; a bad value is buildFilter's to report
 	for _, s := range splitList(c.StringSlice("pid")) {

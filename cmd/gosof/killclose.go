@@ -25,6 +25,7 @@ func releaseFlags(timeout, timeoutUsage string) []cli.Flag {
 		&cli.StringFlag{Name: "timeout", Value: timeout, Usage: timeoutUsage + " (`DURATION`: 5s, 500ms; a bare number is seconds)"},
 		&cli.BoolFlag{Name: "json", Aliases: []string{"j"}, Usage: "print the plan and the outcome as one JSON object"},
 		&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag"},
+		procFDFlag(),
 	)
 }
 

@@ -14,6 +14,7 @@ func metricsFlags() []cli.Flag {
 		netnsFlag(),
 		allNetnsFlag(),
 		&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag (no accept queue limits)"},
+		procFDFlag(),
 		&cli.StringFlag{Name: "replay", Usage: "read a Solaris/illumos capture `DIR` (from 'gosof debug capture') instead of this host", TakesFile: true},
 	}
 }

@@ -13,6 +13,7 @@
 //	listen FD [BACKLOG]
 //	connect FD ADDR
 //	accept FD              -> ok NEWFD
+//	dup FD                 -> ok NEWFD   (the same socket, a second number)
 //	name FD                -> ok ADDR PORT   (or ok PATH for unix)
 //	setsockopt FD reuseaddr|reuseport|keepalive|nodelay|v6only 0|1
 //	setsockopt FD linger ONOFF SECONDS

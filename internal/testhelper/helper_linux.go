@@ -293,6 +293,9 @@ func do(f []string) (string, error) {
 	case "accept":
 		nfd, _, err := unix.Accept(fd())
 		return strconv.Itoa(nfd), err
+	case "dup":
+		nfd, err := unix.FcntlInt(uintptr(fd()), unix.F_DUPFD_CLOEXEC, 0)
+		return strconv.Itoa(nfd), err
 	case "name":
 		sa, err := unix.Getsockname(fd())
 		if err != nil {

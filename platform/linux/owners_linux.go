@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/gosof/gosof/internal/fditer"
 	"github.com/gosof/gosof/internal/sysfile"
 
 	"golang.org/x/sys/unix"
@@ -23,10 +24,15 @@ import (
 // CAP_SYS_PTRACE alone is refused (tested).
 const unseenHint = "run as root, or with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH, to see them"
 
-// Owners finds socket holders by reading every /proc/[pid]/fd link once.
+// Owners finds socket holders: through the kernel's descriptor iterator
+// (fditer_linux.go) where it may load one, else by reading every
+// /proc/[pid]/fd link once.
 type Owners struct {
 	FS      FS
 	Workers int // parallel scanners; 0 means GOMAXPROCS
+	// ProcFD reads /proc/PID/fd even where the descriptor iterator could
+	// be used (--proc-fd).
+	ProcFD bool
 }
 
 // scope is the processes a scan reads: pids, or every one in /proc (nil).
@@ -236,6 +242,13 @@ func (o *Owners) Scan(want func(inode uint64) bool) ([]Holder, int, error) {
 // sockets meanwhile lost its P at each of its own system calls and waited
 // to get one back (a `who` on a port nobody uses took 42 ms, not 15).
 func (o *Owners) scan(only []int32, want func(inode uint64) bool, stop *int32, later <-chan struct{}) (holderChunks, int, error) {
+	if o.useIter(only) {
+		if link, err := fditer.Link(); err == nil {
+			if hc, err := scanIter(link, want, stop); err == nil {
+				return hc, 0, nil
+			}
+		}
+	}
 	procfd, err := unix.Open(o.FS.Proc, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, 0, fmt.Errorf("open %s: %w", o.FS.Proc, err)

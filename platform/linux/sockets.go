@@ -29,6 +29,9 @@ type Sockets struct {
 	// Lenient (--all-netns) makes a namespace that cannot be read at all
 	// list nothing, with a note, instead of failing the whole listing.
 	Lenient bool
+	// ProcFD: any scan of owners this source makes reads /proc/PID/fd
+	// (--proc-fd), as Owners.ProcFD.
+	ProcFD bool
 
 	notes []string
 	// destroy is the sock_diag socket Destroy reuses.

@@ -111,7 +111,7 @@ func (s *Sockets) unixInodesExist(inodes []uint64) (real map[uint64]bool, comple
 	for _, ino := range inodes {
 		want[ino] = true
 	}
-	o := &Owners{FS: s.FS}
+	o := &Owners{FS: s.FS, ProcFD: s.ProcFD}
 	holders, denied, err := o.Scan(func(ino uint64) bool { return want[ino] })
 	if err != nil {
 		return nil, false

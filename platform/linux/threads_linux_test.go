@@ -27,17 +27,19 @@ func threadInode(t *testing.T, pid, tid, fd int) uint64 {
 	return st.Ino
 }
 
-// ownersOf attaches owners to sockets with these inodes, both ways the
-// resolver does it: a scan for them, and a prescan joined afterwards.
+// ownersOf attaches owners to sockets with these inodes, every way the
+// resolver does it: a scan for them, and a prescan joined afterwards,
+// each through the descriptor iterator (as root) and through /proc.
 func ownersOf(t *testing.T, inodes ...uint64) [][]core.Owner {
 	t.Helper()
 	var got [][]core.Owner
-	for _, pre := range []bool{false, true} {
+	for k := 0; k < 4; k++ {
+		pre, procFD := k%2 == 1, k >= 2
 		socks := make([]core.Socket, len(inodes))
 		for i, ino := range inodes {
 			socks[i].Inode = ino
 		}
-		o := &Owners{FS: DefaultFS()}
+		o := &Owners{FS: DefaultFS(), ProcFD: procFD}
 		var err error
 		if pre {
 			_, err = o.Prescan(nil).Attach(socks)
@@ -48,9 +50,9 @@ func ownersOf(t *testing.T, inodes ...uint64) [][]core.Owner {
 			t.Fatal(err)
 		}
 		for i := range socks {
-			if pre {
+			if k > 0 {
 				if d := cmp.Diff(got[i], socks[i].Owners); d != "" {
-					t.Errorf("socket %d: prescan differs from scan (-scan +prescan):\n%s", i, d)
+					t.Errorf("socket %d: the scan (prescan %v, /proc %v) differs from the iterator's (-iterator +it):\n%s", i, pre, procFD, d)
 				}
 			} else {
 				got = append(got, socks[i].Owners)

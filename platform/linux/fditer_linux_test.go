@@ -1,0 +1,227 @@
+package linux
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/sys/unix"
+
+	"github.com/gosof/gosof/internal/fditer"
+	"github.com/gosof/gosof/internal/testhelper"
+)
+
+// iterOrSkip returns the iterator's link, failing where it must load: as
+// root on a kernel with BTF (this machine, and CI's). Elsewhere the test
+// is skipped: the /proc scan is what runs there, and is tested as such.
+func iterOrSkip(t *testing.T) int {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("the descriptor iterator needs CAP_BPF and CAP_PERFMON")
+	}
+	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
+		t.Skip("no kernel BTF: ", err)
+	}
+	link, err := fditer.Link()
+	if err != nil {
+		t.Fatalf("as root on a kernel with BTF, the descriptor iterator did not load: %v", err)
+	}
+	return link
+}
+
+// ourHolders scans every process both ways and keeps the holders of
+// inodes.
+func ourHolders(t *testing.T, inodes map[uint64]bool) (iter, proc []Holder) {
+	t.Helper()
+	for _, procFD := range []bool{false, true} {
+		o := &Owners{FS: DefaultFS(), ProcFD: procFD}
+		if !procFD && !o.iterates() {
+			t.Fatal("the scan would not use the iterator")
+		}
+		hs, denied, err := o.Scan(func(ino uint64) bool { return inodes[ino] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if denied != 0 && !procFD {
+			t.Errorf("the iterator's scan says %d processes were denied", denied)
+		}
+		sortHolders(hs)
+		if procFD {
+			proc = hs
+		} else {
+			iter = hs
+		}
+	}
+	return iter, proc
+}
+
+// TestScanIterSameAsProc: for processes holding sockets every way this
+// test can make them (a listener shared by a forked worker, a socketpair
+// between them, a socket twice in one table, a thread's own table,
+// TCP, UDP and unix), the iterator finds the holders the /proc scan
+// finds, and they are the holders the test made.
+func TestScanIterSameAsProc(t *testing.T) {
+	iterOrSkip(t)
+	h := testhelper.Start(t)
+	lfd, port := listenTCP(t, h)
+	a := h.Int("socket inet stream")
+	h.Do("connect %d 127.0.0.1:%d", a, port)
+	b := h.Int("accept %d", lfd)
+	udp := h.Int("socket inet6 dgram udp")
+	dup := h.Int("dup %d", lfd)
+	worker := h.Spawn(lfd, b)
+	f := h.Do("thread-listen 127.0.0.1:0")
+	tid, _ := strconv.Atoi(f[0])
+	tfd, _ := strconv.Atoi(f[1])
+
+	inodes := map[uint64]bool{}
+	var want []Holder
+	for _, fd := range []int{lfd, a, b, udp, dup} {
+		ino := inodeOf(t, h.PID, fd)
+		inodes[ino] = true
+		want = append(want, Holder{Inode: ino, PID: int32(h.PID), FD: int32(fd)})
+	}
+	own := threadInode(t, h.PID, tid, tfd)
+	inodes[own] = true
+	want = append(want, Holder{Inode: own, PID: int32(h.PID), FD: int32(tfd), TID: int32(tid)})
+	for _, fd := range []int{3, 4} { // the worker's copies of lfd and b
+		want = append(want, Holder{Inode: inodeOf(t, worker.PID, fd), PID: int32(worker.PID), FD: int32(fd)})
+	}
+	sortHolders(want)
+	iter, proc := ourHolders(t, inodes)
+	if d := cmp.Diff(proc, iter); d != "" {
+		t.Errorf("holders (-/proc +iterator):\n%s", d)
+	}
+	if d := cmp.Diff(want, iter); d != "" {
+		t.Errorf("holders (-made +iterator):\n%s", d)
+	}
+}
+
+const envIterPIDNS = "GOSOF_TEST_ITER_PIDNS"
+
+// pidnsChild runs in a pid namespace TestIteratorPIDNamespace made: with
+// /proc remounted for it or not (the parent's, as a container with the
+// host's /proc bind-mounted has it). It holds a listener and prints
+// whether a scan would use the iterator, and the holders both scans find.
+func pidnsChild(mode string) {
+	fail := func(err error) {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if mode == "mount" {
+		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+			fail(err)
+		}
+		if err := unix.Mount("proc", "/proc", "proc", 0, ""); err != nil {
+			fail(err)
+		}
+	}
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+	if err != nil {
+		fail(err)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		fail(err)
+	}
+	out := struct {
+		PID, FD    int
+		Iterates   bool
+		Iter, Proc []Holder
+	}{PID: os.Getpid(), FD: fd, Iterates: (&Owners{FS: DefaultFS()}).iterates()}
+	for _, procFD := range []bool{false, true} {
+		hs, _, err := (&Owners{FS: DefaultFS(), ProcFD: procFD}).Scan(func(ino uint64) bool { return ino == st.Ino })
+		if err != nil {
+			fail(err)
+		}
+		if procFD {
+			out.Proc = hs
+		} else {
+			out.Iter = hs
+		}
+	}
+	json.NewEncoder(os.Stdout).Encode(out)
+}
+
+// TestIteratorPIDNamespace: the program reads task_struct's pid and
+// tgid, which count in the initial pid namespace, whichever namespace the
+// iterator walks. In a new pid namespace, with the parent's /proc or one
+// of its own, the scan reads /proc, and finds the holder by its pid
+// there: 1 with its own /proc, its parent's number with the parent's.
+func TestIteratorPIDNamespace(t *testing.T) {
+	iterOrSkip(t)
+	for _, mode := range []string{"parent-proc", "mount"} {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), envIterPIDNS+"="+mode)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS, Pdeathsig: syscall.SIGKILL}
+		cmd.Stderr = os.Stderr
+		b, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%s: %v", mode, err)
+		}
+		var out struct {
+			PID, FD    int
+			Iterates   bool
+			Iter, Proc []Holder
+		}
+		if err := json.Unmarshal(b, &out); err != nil {
+			t.Fatalf("%s: %v: %s", mode, err, b)
+		}
+		if out.PID != 1 {
+			t.Fatalf("%s: the child is pid %d in its namespace, want 1", mode, out.PID)
+		}
+		if out.Iterates {
+			t.Errorf("%s: in a pid namespace of its own, the scan would use the iterator", mode)
+		}
+		if d := cmp.Diff(out.Proc, out.Iter); d != "" {
+			t.Errorf("%s: holders (-/proc +default scan):\n%s", mode, d)
+		}
+		if mode == "mount" && (len(out.Iter) != 1 || out.Iter[0].PID != 1 || int(out.Iter[0].FD) != out.FD) {
+			t.Errorf("%s: holders %+v, want pid 1 fd %d", mode, out.Iter, out.FD)
+		}
+	}
+}
+
+// TestFileNrThreshold: a full scan uses the iterator from fdIterMinFiles
+// open files on the host, reads /proc below that, and always reads /proc
+// for a few processes, or with ProcFD.
+func TestFileNrThreshold(t *testing.T) {
+	iterOrSkip(t)
+	defer func(n int) { fditer.MinFiles = n }(fditer.MinFiles)
+	o := &Owners{FS: DefaultFS()}
+	for _, c := range []struct {
+		min    int
+		only   []int32
+		procFD bool
+		want   bool
+	}{
+		{0, nil, false, true},
+		{1, nil, false, true},
+		{1 << 30, nil, false, false},
+		{0, []int32{int32(os.Getpid())}, false, false},
+		{0, nil, true, false},
+	} {
+		fditer.MinFiles, o.ProcFD = c.min, c.procFD
+		if got := o.useIter(c.only); got != c.want {
+			t.Errorf("from %d files, scan of %v, ProcFD %v: iterator %v, want %v", c.min, c.only, c.procFD, got, c.want)
+		}
+	}
+}
+
+// BenchmarkScanIter is BenchmarkScan through the iterator.
+func BenchmarkScanIter(b *testing.B) {
+	if _, err := fditer.Link(); err != nil {
+		b.Skip(err)
+	}
+	o := &Owners{FS: DefaultFS()}
+	for i := 0; i < b.N; i++ {
+		if _, _, err := o.Scan(func(uint64) bool { return true }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
