@@ -101,11 +101,13 @@ func host(name string, procs, fds, conns, port int) world {
 		cmds: []command{
 			{"who", "`gosof who PORT`", []string{"{gosof}", "who", "{port}"}, "ssport"},
 			{"whot", "`gosof who -t PORT`", []string{"{gosof}", "who", "-t", "{port}"}, "ssport"},
+			{"whoproc", "`gosof who --proc-fd PORT` (no BPF iterator)", []string{"{gosof}", "who", "--proc-fd", "{port}"}, "ssport"},
 			{"ssport", "`ss -Htanp 'sport = :PORT'`", []string{"ss", "-Htanp", "sport = :{port}"}, "ssport"},
 			{"lsoft", "`lsof -nP -t -iTCP:PORT`", []string{"lsof", "-nP", "-t", "-iTCP:{port}"}, "ssport"},
 			{"fuser", "`fuser PORT/tcp`", []string{"fuser", "{port}/tcp"}, "ssport"},
 			{"floor", "floor: readlinkat every fd, 1 thread", []string{"{floor}"}, "ssport"},
 			{"ls", "`gosof ls`", []string{"{gosof}", "ls"}, "ssall"},
+			{"lsproc", "`gosof ls --proc-fd` (no BPF iterator)", []string{"{gosof}", "ls", "--proc-fd"}, "ssall"},
 			{"metrics", "`gosof metrics`", []string{"{gosof}", "metrics"}, "ssall"},
 			{"lsjsonti", "`gosof ls --json --proto tcp,udp`", []string{"{gosof}", "ls", "--json", "--proto", "tcp,udp"}, "ssall"},
 			{"ssall", "`ss -tuanp`", []string{"ss", "-tuanp"}, "ssall"},
@@ -151,6 +153,8 @@ func worlds() []world {
 			cmds: []command{
 				{"whoA", "`gosof who -A PORT`", []string{"{gosof}", "who", "-A", "{port}"}, "who"},
 				{"who", "`gosof who PORT`", []string{"{gosof}", "who", "{port}"}, "who"},
+				{"whoAproc", "`gosof who -A --proc-fd PORT` (no BPF iterator)", []string{"{gosof}", "who", "-A", "--proc-fd", "{port}"}, "whoproc"},
+				{"whoproc", "`gosof who --proc-fd PORT` (no BPF iterator)", []string{"{gosof}", "who", "--proc-fd", "{port}"}, "whoproc"},
 				{"ssport", "`ss -Htanp 'sport = :PORT'`", []string{"ss", "-Htanp", "sport = :{port}"}, "who"},
 			},
 		},
@@ -336,8 +340,10 @@ func runWorld(w world, runs int, slow time.Duration, slowRuns int) ([]result, st
 			continue
 		}
 		cmds = append(cmds, c)
-		if baseline != "" && isGosof[c.id] {
-			// the same command with the other build, next to it
+		if baseline != "" && isGosof[c.id] && !strings.Contains(c.id, "proc") {
+			// the same command with the other build, next to it (not the
+			// --proc-fd rows: older builds have no such flag, and
+			// --proc-fd is what they did anyway)
 			b := c
 			b.id, b.name = c.id+"-base", c.name+" (baseline)"
 			b.argv = append([]string{baseline}, c.argv[1:]...)
