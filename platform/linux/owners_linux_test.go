@@ -261,8 +261,9 @@ func TestSocketInode(t *testing.T) {
 	}
 }
 
+// BenchmarkScan is the /proc scan (BenchmarkScanIter the iterator's).
 func BenchmarkScan(b *testing.B) {
-	o := &Owners{FS: DefaultFS()}
+	o := &Owners{FS: DefaultFS(), ProcFD: true}
 	for b.Loop() {
 		if _, _, err := o.Scan(func(uint64) bool { return false }); err != nil {
 			b.Fatal(err)
