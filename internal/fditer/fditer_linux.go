@@ -185,6 +185,27 @@ func Preload() {
 	go Link()
 }
 
+// Expected reports whether Link should work on this host, and if not,
+// why not: it runs as root on a kernel with BTF, in the initial pid
+// namespace, and the kernel has this binary's byte order (under qemu-user
+// it may not). Where it says so, a Link that fails is a defect; the
+// tests use it to tell one from a host that cannot.
+func Expected() (bool, string) {
+	if os.Geteuid() != 0 || !privileged() {
+		return false, "not root with CAP_BPF and CAP_PERFMON"
+	}
+	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
+		return false, "no kernel BTF: " + err.Error()
+	}
+	if b, err := os.ReadFile("/sys/kernel/cpu_byteorder"); err == nil && (string(b) == "big\n") != hostorder.BigEndian {
+		return false, "the kernel's byte order is not this binary's (qemu-user): its BTF is refused, as it must be"
+	}
+	if !InitialPIDNamespace() {
+		return false, "not in the initial pid namespace"
+	}
+	return true, ""
+}
+
 // privileged reports whether the effective capabilities hold CAP_BPF and
 // CAP_PERFMON, or CAP_SYS_ADMIN (which allows both).
 func privileged() bool {
@@ -251,8 +272,8 @@ func open() (int, error) {
 }
 
 // readBTF maps the kernel's BTF (5.5 MB on this 6.18 kernel) read-only,
-// as Linux 6.16 and later allow; an older kernel's is read into memory
-// mapped for it: either way it is unmapped once the layout is found, so
+// as kernels since mid-2025 allow (this one does); an older kernel's is
+// read into memory mapped for it: either way it is unmapped once the layout is found, so
 // it is in the peak RSS only while the scan starts, never while the socket
 // table is built, as a Go buffer would be. (sysfs reads a page per
 // read(2): 3.5 ms for the whole of it, against 0.1 ms mapped.)

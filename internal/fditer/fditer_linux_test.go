@@ -6,27 +6,19 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sys/unix"
-
-	"github.com/gosof/gosof/internal/hostorder"
 )
 
-// linkOrSkip returns the iterator's link, failing where it must load: as
-// root on a kernel with BTF (this machine, and CI's). Elsewhere the test
-// is skipped: platform/linux reads /proc there, and is tested as such.
+// linkOrSkip returns the iterator's link, failing where it must load
+// (Expected: as root on a kernel with BTF, this machine and CI's) and
+// skipping where it cannot.
 func linkOrSkip(t *testing.T) int {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("the descriptor iterator needs CAP_BPF and CAP_PERFMON")
-	}
-	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
-		t.Skip("no kernel BTF: ", err)
-	}
-	if b, err := os.ReadFile("/sys/kernel/cpu_byteorder"); err == nil && (string(b) == "big\n") != hostorder.BigEndian {
-		t.Skipf("the kernel is %s-endian, this binary is not (qemu-user): the kernel's BTF is refused, as it must be", b[:len(b)-1])
+	if ok, why := Expected(); !ok {
+		t.Skip(why)
 	}
 	link, err := Link()
 	if err != nil {
-		t.Fatalf("as root on a kernel with BTF, the descriptor iterator did not load: %v", err)
+		t.Fatalf("the descriptor iterator did not load where it should: %v", err)
 	}
 	return link
 }
