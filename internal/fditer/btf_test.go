@@ -203,9 +203,7 @@ func TestLayoutRefused(t *testing.T) {
 	le.PutUint32(noFunc[last+4:], btfTypedef<<24)
 	cases["no bpf_iter_task_file"] = noFunc
 	for name, blob := range cases {
-		l, err := layoutFromBTF(blob, false)
-		t.Logf("%s: %v", name, err)
-		if err == nil {
+		if l, err := layoutFromBTF(blob, false); err == nil {
 			t.Errorf("%s: layout %+v, want an error", name, l)
 		}
 	}

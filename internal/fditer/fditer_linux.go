@@ -54,12 +54,37 @@ func bpf(cmd int, attr []byte) (int, error) {
 
 var progLicense = []byte("Dual MIT/GPL\x00")
 
-// load loads the program and returns a link from which each
-// iterator is created; the verifier's log is in the error when it
-// refuses.
-func load(l layout) (link int, err error) {
-	insns := program(l)
-	log := make([]byte, 4096)
+// Iter is a loaded program: the link each iteration is created from,
+// and the map it keeps the last task in.
+type Iter struct {
+	link, mapFD int
+}
+
+// load creates the program's map, loads the program and links it; the
+// verifier's log is in the error when it refuses.
+func load(l layout) (Iter, error) {
+	attr := make([]byte, 144)
+	o := hostorder.Native
+	o.PutUint32(attr[0:], bpfMapTypeArray)
+	o.PutUint32(attr[4:], 4)  // key: u32 0
+	o.PutUint32(attr[8:], 4)  // value: the last tid
+	o.PutUint32(attr[12:], 1) // one of them
+	copy(attr[28:44], "gosof_fds_last")
+	mapFD, err := bpf(bpfMapCreate, attr)
+	if err != nil {
+		return Iter{}, fmt.Errorf("bpf map create: %w", err)
+	}
+	link, err := loadProgram(l, mapFD)
+	if err != nil {
+		unix.Close(mapFD)
+		return Iter{}, err
+	}
+	return Iter{link: link, mapFD: mapFD}, nil
+}
+
+func loadProgram(l layout, mapFD int) (link int, err error) {
+	insns := program(l, int32(mapFD))
+	log := make([]byte, 16<<10)
 	attr := make([]byte, 144)
 	o := hostorder.Native
 	o.PutUint32(attr[0:], bpfProgTypeTrace)
@@ -109,19 +134,34 @@ func indexNUL(b []byte) int {
 
 // Record is one socket descriptor the iterator saw: the socket's inode,
 // the process (TGID) and the task (TID) whose table holds it, counted in
-// the initial pid namespace, and the descriptor's number.
+// the initial pid namespace, and the descriptor's number. A record with
+// Ino 0 is a task's marker instead: the kernel showed the program that
+// task's descriptors (its first one is FD), sockets or not.
 type Record struct {
 	Ino       uint64
 	TGID, TID int32
 	FD        int32
 }
 
-// Read runs one iteration over link and calls fn for each record, until
-// fn returns false. buf is where the records are read to (64 KiB is
-// ~2,700 of them).
-func Read(link int, buf []byte, fn func(Record) bool) error {
+// Read runs one iteration and calls fn for each record, until fn returns
+// false. buf is where the records are read to (64 KiB is ~2,700 of
+// them).
+func Read(it Iter, buf []byte, fn func(Record) bool) error {
+	// no task is the last one seen yet: an iteration that starts with
+	// the task the one before ended with still marks it
+	var key, zero [8]byte
 	attr := make([]byte, 144)
-	hostorder.Native.PutUint32(attr[0:], uint32(link))
+	hostorder.Native.PutUint32(attr[0:], uint32(it.mapFD))
+	hostorder.Native.PutUint64(attr[8:], uint64(uintptr(unsafe.Pointer(&key[0]))))
+	hostorder.Native.PutUint64(attr[16:], uint64(uintptr(unsafe.Pointer(&zero[0]))))
+	_, err := bpf(bpfMapUpdateElem, attr)
+	runtime.KeepAlive(&key)
+	runtime.KeepAlive(&zero)
+	if err != nil {
+		return fmt.Errorf("bpf map update: %w", err)
+	}
+	attr = make([]byte, 144)
+	hostorder.Native.PutUint32(attr[0:], uint32(it.link))
 	fd, err := bpf(bpfIterCreate, attr)
 	if err != nil {
 		return fmt.Errorf("bpf iter create: %w", err)
@@ -159,18 +199,18 @@ func Read(link int, buf []byte, fn func(Record) bool) error {
 // The kernel's layout and the link are found once per run.
 var loaded struct {
 	once sync.Once
-	link int
+	it   Iter
 	err  error
 }
 
 // Link returns the link each iteration is created from, finding the
 // kernel's layout and loading the program on first use (or waiting for
 // Preload's to end).
-func Link() (int, error) {
+func Link() (Iter, error) {
 	loaded.once.Do(func() {
-		loaded.link, loaded.err = open()
+		loaded.it, loaded.err = open()
 	})
-	return loaded.link, loaded.err
+	return loaded.it, loaded.err
 }
 
 // Preload starts Link in the background where it is likely to work: with
@@ -255,18 +295,18 @@ func ManyFiles() bool {
 	return !ok || files >= MinFiles
 }
 
-func open() (int, error) {
+func open() (Iter, error) {
 	if unsafe.Sizeof(uintptr(0)) != 8 {
-		return -1, errors.New("the descriptor iterator is built for 64-bit kernels")
+		return Iter{}, errors.New("the descriptor iterator is built for 64-bit kernels")
 	}
 	b, err := readBTF("/sys/kernel/btf/vmlinux")
 	if err != nil {
-		return -1, err
+		return Iter{}, err
 	}
 	defer unix.Munmap(b)
 	l, err := layoutFromBTF(b, hostorder.BigEndian)
 	if err != nil {
-		return -1, err
+		return Iter{}, err
 	}
 	return load(l)
 }

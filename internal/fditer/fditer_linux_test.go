@@ -11,7 +11,7 @@ import (
 // linkOrSkip returns the iterator's link, failing where it must load
 // (Expected: as root on a kernel with BTF, this machine and CI's) and
 // skipping where it cannot.
-func linkOrSkip(t *testing.T) int {
+func linkOrSkip(t *testing.T) Iter {
 	t.Helper()
 	if ok, why := Expected(); !ok {
 		t.Skip(why)
@@ -56,9 +56,16 @@ func TestFDIterRecords(t *testing.T) {
 		ours[fd] = true
 	}
 	got := map[int32]uint64{}
-	all := 0
+	all, markers := 0, 0
 	err = Read(link, make([]byte, 4096), func(r Record) bool {
 		all++
+		if int(r.TGID) == os.Getpid() && r.Ino == 0 {
+			markers++
+			if r.TID != r.TGID {
+				t.Errorf("marker %+v: a thread of this process, whose threads share one table", r)
+			}
+			return true
+		}
 		if int(r.TGID) == os.Getpid() {
 			if r.TID != r.TGID {
 				t.Errorf("record %+v: a thread of this process, whose threads share one table", r)
@@ -77,6 +84,9 @@ func TestFDIterRecords(t *testing.T) {
 	}
 	if all < len(want) {
 		t.Errorf("%d records in all", all)
+	}
+	if markers != 1 {
+		t.Errorf("%d markers for this process, want 1: its one descriptor table", markers)
 	}
 }
 
@@ -102,11 +112,12 @@ func BenchmarkFDIterLoad(b *testing.B) {
 		b.Skip(err)
 	}
 	for i := 0; i < b.N; i++ {
-		link, err := open()
+		it, err := open()
 		if err != nil {
 			b.Fatal(err)
 		}
-		unix.Close(link)
+		unix.Close(it.link)
+		unix.Close(it.mapFD)
 	}
 }
 

@@ -25,6 +25,11 @@ const (
 	bpfProgTypeTrace = 26
 	bpfTraceIter     = 28
 	bpfFuncSeqWrite  = 127
+	bpfFuncMapLookup = 1
+	bpfMapCreate     = 0
+	bpfMapUpdateElem = 2
+	bpfMapTypeArray  = 2
+	pseudoMapFD      = 1  // src_reg of a 64-bit immediate load that names a map by descriptor
 	recordBytes      = 24 // inode u64, tgid u32, tid u32, fd u32, pad u32
 )
 
@@ -113,25 +118,27 @@ func (i bpfInsn) put(b []byte) {
 // Opcodes (uapi bpf.h and bpf_common.h): class | size | mode, or class |
 // op | source.
 const (
-	opLdx   = 0x01 | 0x60 // BPF_LDX | BPF_MEM
-	opStx   = 0x03 | 0x60 // BPF_STX | BPF_MEM
-	opSt    = 0x02 | 0x60 // BPF_ST | BPF_MEM
-	szW     = 0x00
-	szH     = 0x08
-	szDW    = 0x18
-	opMovX  = 0x07 | 0xb0 | 0x08 // BPF_ALU64 | BPF_MOV | BPF_X
-	opMovK  = 0x07 | 0xb0
-	opAddK  = 0x07 | 0x00
-	opAndK  = 0x07 | 0x50
-	opJeqK  = 0x05 | 0x10
-	opJneK  = 0x05 | 0x50
-	opCall  = 0x05 | 0x80
-	opExit  = 0x05 | 0x90
-	regCtx  = 6
-	regTask = 7
-	regFile = 8
-	regIno  = 9
-	regFP   = 10
+	opLdx     = 0x01 | 0x60 // BPF_LDX | BPF_MEM
+	opStx     = 0x03 | 0x60 // BPF_STX | BPF_MEM
+	opSt      = 0x02 | 0x60 // BPF_ST | BPF_MEM
+	szW       = 0x00
+	szH       = 0x08
+	szDW      = 0x18
+	opMovX    = 0x07 | 0xb0 | 0x08 // BPF_ALU64 | BPF_MOV | BPF_X
+	opMovK    = 0x07 | 0xb0
+	opAddK    = 0x07 | 0x00
+	opAndK    = 0x07 | 0x50
+	opJeqK    = 0x05 | 0x10
+	opJneK    = 0x05 | 0x50
+	opJeqX    = 0x05 | 0x10 | 0x08 // BPF_JMP | BPF_JEQ | BPF_X
+	opLdImm64 = 0x00 | 0x00 | 0x18 // BPF_LD | BPF_IMM | BPF_DW: two slots
+	opCall    = 0x05 | 0x80
+	opExit    = 0x05 | 0x90
+	regCtx    = 6
+	regTask   = 7
+	regFile   = 8
+	regIno    = 9
+	regFP     = 10
 )
 
 func sizeCode(n uint32) uint8 {
@@ -144,47 +151,109 @@ func sizeCode(n uint32) uint8 {
 	return szDW
 }
 
-// program is the program: for a socket (S_IFSOCK), write inode,
-// tgid, tid and descriptor number to the iterator's output.
-func program(l layout) []byte {
-	ld := func(dst, src uint8, f btfField) bpfInsn {
-		return bpfInsn{code: opLdx | sizeCode(f.size), dst: dst, src: src, off: int16(f.off)}
+// program is the program, for a map (an array of one u32: the last task
+// seen) whose descriptor is mapFD. For every file of every task:
+//
+//   - when the task is not the one before (its tid is not the map's), a
+//     marker record: inode 0, the task's tgid and tid, and this fd. The
+//     marker says the kernel showed the program this task's files: where
+//     it does not (this machine's PID 1 is one such process: the iterator
+//     gives no file of it, even asked for that task alone), the task is
+//     read from /proc instead, and found unreadable there, honestly;
+//   - for a socket (S_IFSOCK), its record: inode, tgid, tid, fd.
+//
+// Registers: r6 the context, r7 the task, r8 the file, r9 the inode.
+func program(l layout, mapFD int32) []byte {
+	var a asm
+	ld := func(dst, src uint8, f btfField) {
+		a.op(bpfInsn{code: opLdx | sizeCode(f.size), dst: dst, src: src, off: int16(f.off)})
 	}
-	st := func(off int16, size uint32, src uint8) bpfInsn {
-		return bpfInsn{code: opStx | sizeCode(size), dst: regFP, src: src, off: off}
+	st := func(off int16, size uint32, src uint8) {
+		a.op(bpfInsn{code: opStx | sizeCode(size), dst: regFP, src: src, off: off})
 	}
-	const out = 25 // the jumps land on "r0 = 0; exit"; an offset counts from the next instruction
-	prog := []bpfInsn{
-		/* 0 */ {code: opMovX, dst: regCtx, src: 1},
-		/* 1 */ ld(regTask, regCtx, l.ctxTask),
-		/* 2 */ ld(regFile, regCtx, l.ctxFile),
-		/* 3 */ {code: opJeqK, dst: regTask, off: out - 4},
-		/* 4 */ {code: opJeqK, dst: regFile, off: out - 5},
-		/* 5 */ ld(regIno, regFile, l.fInode),
-		/* 6 */ {code: opJeqK, dst: regIno, off: out - 7},
-		/* 7 */ ld(2, regIno, l.iMode),
-		/* 8 */ {code: opAndK, dst: 2, imm: sIFMT},
-		/* 9 */ {code: opJneK, dst: 2, imm: sIFSOCK, off: out - 10},
-		/* 10 */ ld(2, regIno, l.iIno),
-		/* 11 */ st(-24, 8, 2),
-		/* 12 */ ld(2, regTask, l.tgid),
-		/* 13 */ st(-16, 4, 2),
-		/* 14 */ ld(2, regTask, l.pid),
-		/* 15 */ st(-12, 4, 2),
-		/* 16 */ ld(2, regCtx, l.ctxFD),
-		/* 17 */ st(-8, 4, 2),
-		/* 18 */ {code: opSt | szW, dst: regFP, off: -4, imm: 0},
-		/* 19 */ ld(1, regCtx, l.ctxMeta),
-		/* 20 */ ld(1, 1, l.metaSeq),
-		/* 21 */ {code: opMovX, dst: 2, src: regFP},
-		/* 22 */ {code: opAddK, dst: 2, imm: -24},
-		/* 23 */ {code: opMovK, dst: 3, imm: recordBytes},
-		/* 24 */ {code: opCall, imm: bpfFuncSeqWrite},
-		/* 25 */ {code: opMovK, dst: 0, imm: 0},
-		/* 26 */ {code: opExit},
+	// write emits the 24-byte record {inode in r9, tgid, tid, fd}.
+	write := func() {
+		st(-24, 8, regIno)
+		ld(2, regTask, l.tgid)
+		st(-16, 4, 2)
+		ld(2, regTask, l.pid)
+		st(-12, 4, 2)
+		ld(2, regCtx, l.ctxFD)
+		st(-8, 4, 2)
+		a.op(bpfInsn{code: opSt | szW, dst: regFP, off: -4, imm: 0})
+		ld(1, regCtx, l.ctxMeta)
+		ld(1, 1, l.metaSeq)
+		a.op(bpfInsn{code: opMovX, dst: 2, src: regFP})
+		a.op(bpfInsn{code: opAddK, dst: 2, imm: -24})
+		a.op(bpfInsn{code: opMovK, dst: 3, imm: recordBytes})
+		a.op(bpfInsn{code: opCall, imm: bpfFuncSeqWrite})
 	}
-	b := make([]byte, 8*len(prog))
-	for i, in := range prog {
+	a.op(bpfInsn{code: opMovX, dst: regCtx, src: 1})
+	ld(regTask, regCtx, l.ctxTask)
+	ld(regFile, regCtx, l.ctxFile)
+	a.jump(bpfInsn{code: opJeqK, dst: regTask}, "out")
+	a.jump(bpfInsn{code: opJeqK, dst: regFile}, "out")
+	// the marker, once per task
+	a.op(bpfInsn{code: opSt | szW, dst: regFP, off: -28, imm: 0}) // key 0
+	a.op(bpfInsn{code: opLdImm64, dst: 1, src: pseudoMapFD, imm: mapFD})
+	a.op(bpfInsn{})
+	a.op(bpfInsn{code: opMovX, dst: 2, src: regFP})
+	a.op(bpfInsn{code: opAddK, dst: 2, imm: -28})
+	a.op(bpfInsn{code: opCall, imm: bpfFuncMapLookup})
+	a.jump(bpfInsn{code: opJeqK, dst: 0}, "socket")
+	ld(2, regTask, l.pid)
+	a.op(bpfInsn{code: opLdx | szW, dst: 3, src: 0})
+	a.jump(bpfInsn{code: opJeqX, dst: 2, src: 3}, "socket")
+	a.op(bpfInsn{code: opStx | szW, dst: 0, src: 2})
+	a.op(bpfInsn{code: opMovK, dst: regIno, imm: 0})
+	write()
+	// the socket
+	a.label("socket")
+	ld(regIno, regFile, l.fInode)
+	a.jump(bpfInsn{code: opJeqK, dst: regIno}, "out")
+	ld(2, regIno, l.iMode)
+	a.op(bpfInsn{code: opAndK, dst: 2, imm: sIFMT})
+	a.jump(bpfInsn{code: opJneK, dst: 2, imm: sIFSOCK}, "out")
+	ld(regIno, regIno, l.iIno)
+	write()
+	a.label("out")
+	a.op(bpfInsn{code: opMovK, dst: 0, imm: 0})
+	a.op(bpfInsn{code: opExit})
+	return a.bytes()
+}
+
+// asm assembles instructions, with jumps to labels resolved at the end.
+type asm struct {
+	insns  []bpfInsn
+	labels map[string]int
+	jumps  map[int]string // instruction index: the label it jumps to
+}
+
+func (a *asm) op(i bpfInsn) { a.insns = append(a.insns, i) }
+
+func (a *asm) jump(i bpfInsn, to string) {
+	if a.jumps == nil {
+		a.jumps = map[int]string{}
+	}
+	a.jumps[len(a.insns)] = to
+	a.op(i)
+}
+
+func (a *asm) label(name string) {
+	if a.labels == nil {
+		a.labels = map[string]int{}
+	}
+	a.labels[name] = len(a.insns)
+}
+
+// bytes is the program; a jump's offset counts from the instruction
+// after it.
+func (a *asm) bytes() []byte {
+	b := make([]byte, 8*len(a.insns))
+	for i, in := range a.insns {
+		if to, ok := a.jumps[i]; ok {
+			in.off = int16(a.labels[to] - i - 1)
+		}
 		in.put(b[8*i:])
 	}
 	return b

@@ -1,11 +1,14 @@
 package linux
 
 import (
+	"fmt"
 	"os"
 	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/gosof/gosof/internal/fditer"
 )
@@ -40,17 +43,32 @@ func (o *Owners) iterates() bool {
 // with a table of its own is listed as the /proc scan lists it
 // (scanThreads): with its TID, once per table, and not where the process's
 // own table holds the same socket under the same number.
-func scanIter(link int, want func(uint64) bool, stop *int32) (holderChunks, error) {
+//
+// A process the iterator showed no descriptor of (no marker) is read
+// from /proc: a kernel thread has none to show, but a kernel can also
+// keep a task's files from the iterator (this machine's PID 1: none of
+// its 46 descriptors, though /proc lists them, and refuses to read
+// them). /proc then finds its sockets, or counts it as not inspected;
+// the iterator alone would have called it a process that holds nothing.
+func (o *Owners) scanIter(it fditer.Iter, want func(uint64) bool, stop *int32) (holderChunks, int, error) {
 	var (
 		all     holderChunks
 		cur     = make([]Holder, 0, holderChunk)
 		threads []fditer.Record
+		shown   = make(map[int32]bool)
 	)
 	buf := fdIterBufs.Get().(*[]byte)
 	defer fdIterBufs.Put(buf)
-	err := fditer.Read(link, *buf, func(r fditer.Record) bool {
+	err := fditer.Read(it, *buf, func(r fditer.Record) bool {
 		if stop != nil && atomic.LoadInt32(stop) != 0 {
 			return false
+		}
+		if iterHides != nil && iterHides(r.TGID) {
+			return true
+		}
+		if r.Ino == 0 {
+			shown[r.TGID] = true
+			return true
 		}
 		if !want(r.Ino) {
 			return true
@@ -67,14 +85,38 @@ func scanIter(link int, want func(uint64) bool, stop *int32) (holderChunks, erro
 		return true
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	all = append(all, cur)
+	cur = make([]Holder, 0, holderChunk)
 	if len(threads) > 0 {
 		all = append(all, threadHolders(all, threads))
 	}
-	return all, nil
+	procfd, err := unix.Open(o.FS.Proc, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, 0, fmt.Errorf("open %s: %w", o.FS.Proc, err)
+	}
+	defer unix.Close(procfd)
+	pids, err := listPIDs(procfd)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read %s: %w", o.FS.Proc, err)
+	}
+	denied := 0
+	sc := newFDScanner()
+	for _, pid := range pids {
+		if shown[pid] || stop != nil && atomic.LoadInt32(stop) != 0 {
+			continue
+		}
+		if sc.scanPID(procfd, pid, want, &cur) {
+			denied++
+		}
+	}
+	return append(all, cur), denied, nil
 }
+
+// iterHides, in tests, makes a process's records vanish from the
+// iterator, as this machine's kernel makes PID 1's.
+var iterHides func(tgid int32) bool
 
 var fdIterBufs = sync.Pool{New: func() interface{} { b := make([]byte, 64<<10); return &b }}
 

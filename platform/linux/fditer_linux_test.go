@@ -18,7 +18,7 @@ import (
 
 // iterOrSkip returns the iterator's link where it must load, and skips
 // the test where it cannot (fditer.Expected).
-func iterOrSkip(t *testing.T) int {
+func iterOrSkip(t *testing.T) fditer.Iter {
 	t.Helper()
 	if ok, why := fditer.Expected(); !ok {
 		t.Skip(why)
@@ -34,6 +34,14 @@ func iterOrSkip(t *testing.T) int {
 // inodes.
 func ourHolders(t *testing.T, inodes map[uint64]bool) (iter, proc []Holder) {
 	t.Helper()
+	var iterDenied, procDenied int
+	defer func() {
+		// the iterator sees what /proc sees and maybe more (this
+		// machine's PID 1 is denied to both)
+		if iterDenied > procDenied {
+			t.Errorf("the iterator's scan was denied %d processes, /proc %d", iterDenied, procDenied)
+		}
+	}()
 	for _, procFD := range []bool{false, true} {
 		o := &Owners{FS: DefaultFS(), ProcFD: procFD}
 		if !procFD && !o.iterates() {
@@ -43,8 +51,10 @@ func ourHolders(t *testing.T, inodes map[uint64]bool) (iter, proc []Holder) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if denied != 0 && !procFD {
-			t.Errorf("the iterator's scan says %d processes were denied", denied)
+		if procFD {
+			procDenied = denied
+		} else {
+			iterDenied = denied
 		}
 		sortHolders(hs)
 		if procFD {
@@ -95,6 +105,26 @@ func TestScanIterSameAsProc(t *testing.T) {
 	}
 	if d := cmp.Diff(want, iter); d != "" {
 		t.Errorf("holders (-made +iterator):\n%s", d)
+	}
+}
+
+// TestIteratorHiddenProcess: a process whose descriptors the iterator
+// does not show (no marker; this machine's kernel does that to PID 1) is
+// read from /proc, and its sockets are found: never "held by nobody".
+func TestIteratorHiddenProcess(t *testing.T) {
+	iterOrSkip(t)
+	h := testhelper.Start(t)
+	lfd, _ := listenTCP(t, h)
+	ino := inodeOf(t, h.PID, lfd)
+	iterHides = func(tgid int32) bool { return int(tgid) == h.PID }
+	defer func() { iterHides = nil }()
+	iter, proc := ourHolders(t, map[uint64]bool{ino: true})
+	want := []Holder{{Inode: ino, PID: int32(h.PID), FD: int32(lfd)}}
+	if d := cmp.Diff(want, iter); d != "" {
+		t.Errorf("holders of a process hidden from the iterator (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff(proc, iter); d != "" {
+		t.Errorf("holders (-/proc +iterator):\n%s", d)
 	}
 }
 

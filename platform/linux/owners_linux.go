@@ -243,9 +243,9 @@ func (o *Owners) Scan(want func(inode uint64) bool) ([]Holder, int, error) {
 // to get one back (a `who` on a port nobody uses took 42 ms, not 15).
 func (o *Owners) scan(only []int32, want func(inode uint64) bool, stop *int32, later <-chan struct{}) (holderChunks, int, error) {
 	if o.useIter(only) {
-		if link, err := fditer.Link(); err == nil {
-			if hc, err := scanIter(link, want, stop); err == nil {
-				return hc, 0, nil
+		if it, err := fditer.Link(); err == nil {
+			if hc, denied, err := o.scanIter(it, want, stop); err == nil {
+				return hc, denied, nil
 			}
 		}
 	}
