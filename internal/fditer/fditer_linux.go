@@ -67,7 +67,7 @@ func load(l layout) (Iter, error) {
 	o := hostorder.Native
 	o.PutUint32(attr[0:], bpfMapTypeArray)
 	o.PutUint32(attr[4:], 4)  // key: u32 0
-	o.PutUint32(attr[8:], 4)  // value: the last tid
+	o.PutUint32(attr[8:], 8)  // value: the last marker's tid and fd
 	o.PutUint32(attr[12:], 1) // one of them
 	copy(attr[28:44], "gosof_fds_last")
 	mapFD, err := bpf(bpfMapCreate, attr)
@@ -147,8 +147,8 @@ type Record struct {
 // false. buf is where the records are read to (64 KiB is ~2,700 of
 // them).
 func Read(it Iter, buf []byte, fn func(Record) bool) error {
-	// no task is the last one seen yet: an iteration that starts with
-	// the task the one before ended with still marks it
+	// no marker written yet: an iteration that starts with the task the
+	// one before ended with still marks it
 	var key, zero [8]byte
 	attr := make([]byte, 144)
 	hostorder.Native.PutUint32(attr[0:], uint32(it.mapFD))

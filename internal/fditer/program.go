@@ -130,7 +130,7 @@ const (
 	opAndK    = 0x07 | 0x50
 	opJeqK    = 0x05 | 0x10
 	opJneK    = 0x05 | 0x50
-	opJeqX    = 0x05 | 0x10 | 0x08 // BPF_JMP | BPF_JEQ | BPF_X
+	opJneX    = 0x05 | 0x50 | 0x08 // BPF_JMP | BPF_JNE | BPF_X
 	opLdImm64 = 0x00 | 0x00 | 0x18 // BPF_LD | BPF_IMM | BPF_DW: two slots
 	opCall    = 0x05 | 0x80
 	opExit    = 0x05 | 0x90
@@ -151,15 +151,20 @@ func sizeCode(n uint32) uint8 {
 	return szDW
 }
 
-// program is the program, for a map (an array of one u32: the last task
-// seen) whose descriptor is mapFD. For every file of every task:
+// program is the program, for a map (an array of one {tid, fd}: where
+// the last marker was written) whose descriptor is mapFD. For every file
+// of every task:
 //
 //   - when the task is not the one before (its tid is not the map's), a
 //     marker record: inode 0, the task's tgid and tid, and this fd. The
 //     marker says the kernel showed the program this task's files: where
 //     it does not (this machine's PID 1 is one such process: the iterator
 //     gives no file of it, even asked for that task alone), the task is
-//     read from /proc instead, and found unreadable there, honestly;
+//     read from /proc instead, and found unreadable there, honestly. The
+//     marker is written again for the same tid and fd: when a read's
+//     buffer fills, the kernel drops what the program wrote for that file
+//     and shows it the same file again on the next read (bpf_seq_read),
+//     and the map says the marker was written;
 //   - for a socket (S_IFSOCK), its record: inode, tgid, tid, fd.
 //
 // Registers: r6 the context, r7 the task, r8 the file, r9 the inode.
@@ -202,9 +207,14 @@ func program(l layout, mapFD int32) []byte {
 	a.op(bpfInsn{code: opCall, imm: bpfFuncMapLookup})
 	a.jump(bpfInsn{code: opJeqK, dst: 0}, "socket")
 	ld(2, regTask, l.pid)
-	a.op(bpfInsn{code: opLdx | szW, dst: 3, src: 0})
-	a.jump(bpfInsn{code: opJeqX, dst: 2, src: 3}, "socket")
+	ld(4, regCtx, l.ctxFD)
+	a.op(bpfInsn{code: opLdx | szW, dst: 3, src: 0}) // the last marker's tid
+	a.jump(bpfInsn{code: opJneX, dst: 2, src: 3}, "marker")
+	a.op(bpfInsn{code: opLdx | szW, dst: 3, src: 0, off: 4}) // and fd
+	a.jump(bpfInsn{code: opJneX, dst: 4, src: 3}, "socket")
+	a.label("marker")
 	a.op(bpfInsn{code: opStx | szW, dst: 0, src: 2})
+	a.op(bpfInsn{code: opStx | szW, dst: 0, src: 4, off: 4})
 	a.op(bpfInsn{code: opMovK, dst: regIno, imm: 0})
 	write()
 	// the socket

@@ -56,6 +56,8 @@ func (o *Owners) scanIter(it fditer.Iter, want func(uint64) bool, stop *int32) (
 		cur     = make([]Holder, 0, holderChunk)
 		threads []fditer.Record
 		shown   = make(map[int32]bool)
+		markTID int32          // the task of the last marker
+		doubt   map[int32]bool // processes with records but no marker before them
 	)
 	buf := fdIterBufs.Get().(*[]byte)
 	defer fdIterBufs.Put(buf)
@@ -63,12 +65,21 @@ func (o *Owners) scanIter(it fditer.Iter, want func(uint64) bool, stop *int32) (
 		if stop != nil && atomic.LoadInt32(stop) != 0 {
 			return false
 		}
-		if iterHides != nil && iterHides(r.TGID) {
+		if iterHides != nil && iterHides(r) {
 			return true
 		}
 		if r.Ino == 0 {
 			shown[r.TGID] = true
+			markTID = r.TID
 			return true
+		}
+		if r.TID != markTID {
+			// the program writes a task's marker before its records;
+			// without one, read this process from /proc instead
+			if doubt == nil {
+				doubt = make(map[int32]bool)
+			}
+			doubt[r.TGID] = true
 		}
 		if !want(r.Ino) {
 			return true
@@ -89,6 +100,12 @@ func (o *Owners) scanIter(it fditer.Iter, want func(uint64) bool, stop *int32) (
 	}
 	all = append(all, cur)
 	cur = make([]Holder, 0, holderChunk)
+	if len(doubt) > 0 {
+		all, threads = forget(all, threads, doubt)
+		for tgid := range doubt {
+			delete(shown, tgid)
+		}
+	}
 	if len(threads) > 0 {
 		all = append(all, threadHolders(all, threads))
 	}
@@ -114,9 +131,30 @@ func (o *Owners) scanIter(it fditer.Iter, want func(uint64) bool, stop *int32) (
 	return append(all, cur), denied, nil
 }
 
-// iterHides, in tests, makes a process's records vanish from the
-// iterator, as this machine's kernel makes PID 1's.
-var iterHides func(tgid int32) bool
+// forget drops what the iterator found of the processes in doubt, which
+// are read from /proc instead.
+func forget(all holderChunks, threads []fditer.Record, doubt map[int32]bool) (holderChunks, []fditer.Record) {
+	for i, c := range all {
+		keep := c[:0]
+		for _, h := range c {
+			if !doubt[h.PID] {
+				keep = append(keep, h)
+			}
+		}
+		all[i] = keep
+	}
+	keep := threads[:0]
+	for _, r := range threads {
+		if !doubt[r.TGID] {
+			keep = append(keep, r)
+		}
+	}
+	return all, keep
+}
+
+// iterHides, in tests, makes records vanish from the iterator: a
+// process's, as this machine's kernel makes PID 1's, or a marker.
+var iterHides func(fditer.Record) bool
 
 var fdIterBufs = sync.Pool{New: func() interface{} { b := make([]byte, 64<<10); return &b }}
 
