@@ -54,6 +54,16 @@ func bpf(cmd int, attr []byte) (int, error) {
 
 var progLicense = []byte("Dual MIT/GPL\x00")
 
+// heapBytes is make([]byte, n) on the heap. The kernel gets the address
+// of a buffer inside bpf_attr, as a number: the compiler does not see it
+// as a pointer, and a buffer on the goroutine's stack would move if the
+// stack grew before the call, leaving the kernel an old address. Heap
+// objects do not move; a slice returned from a function that is not
+// inlined is on the heap.
+//
+//go:noinline
+func heapBytes(n int) []byte { return make([]byte, n) }
+
 // Iter is a loaded program: the link each iteration is created from,
 // and the map it keeps the last task in.
 type Iter struct {
@@ -83,8 +93,8 @@ func load(l layout) (Iter, error) {
 }
 
 func loadProgram(l layout, mapFD int) (link int, err error) {
-	insns := program(l, int32(mapFD))
-	log := make([]byte, 16<<10)
+	insns := program(l, int32(mapFD)) // returned by a function not inlined: on the heap
+	log := heapBytes(16 << 10)
 	attr := make([]byte, 144)
 	o := hostorder.Native
 	o.PutUint32(attr[0:], bpfProgTypeTrace)
@@ -149,14 +159,13 @@ type Record struct {
 func Read(it Iter, buf []byte, fn func(Record) bool) error {
 	// no marker written yet: an iteration that starts with the task the
 	// one before ended with still marks it
-	var key, zero [8]byte
+	kv := heapBytes(16) // key 0, then the value {0, 0}
 	attr := make([]byte, 144)
 	hostorder.Native.PutUint32(attr[0:], uint32(it.mapFD))
-	hostorder.Native.PutUint64(attr[8:], uint64(uintptr(unsafe.Pointer(&key[0]))))
-	hostorder.Native.PutUint64(attr[16:], uint64(uintptr(unsafe.Pointer(&zero[0]))))
+	hostorder.Native.PutUint64(attr[8:], uint64(uintptr(unsafe.Pointer(&kv[0]))))
+	hostorder.Native.PutUint64(attr[16:], uint64(uintptr(unsafe.Pointer(&kv[8]))))
 	_, err := bpf(bpfMapUpdateElem, attr)
-	runtime.KeepAlive(&key)
-	runtime.KeepAlive(&zero)
+	runtime.KeepAlive(kv)
 	if err != nil {
 		return fmt.Errorf("bpf map update: %w", err)
 	}
