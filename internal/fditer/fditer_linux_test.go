@@ -120,17 +120,3 @@ func BenchmarkFDIterLoad(b *testing.B) {
 		unix.Close(it.mapFD)
 	}
 }
-
-// TestPreloadOnce: Preload (as gosof's init runs it) and later calls of
-// Link share one load: the same link every time.
-func TestPreloadOnce(t *testing.T) {
-	link := linkOrSkip(t)
-	Preload()
-	again, err := Link()
-	if err != nil || again != link {
-		t.Errorf("Link after Preload: %d, %v; want %d as before", again, err, link)
-	}
-	if !privileged() || !InitialPIDNamespace() {
-		t.Errorf("as root in the initial pid namespace: privileged %v, initial %v", privileged(), InitialPIDNamespace())
-	}
-}
