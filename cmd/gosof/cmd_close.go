@@ -102,7 +102,7 @@ func planClose(c *cli.Context) (cl *release.Close, wait time.Duration, err error
 	if err != nil {
 		return nil, 0, err
 	}
-	cl, err = release.PlanClose(b.releaser(), f, release.CloseOptions{
+	cl, err = release.PlanClose(releaser(b), f, release.CloseOptions{
 		Abort: c.Bool("abort"), AllowListen: namesState(f.States, core.Listen),
 		AbortUnknown: c.Bool("unknown-holder")})
 	if err != nil {

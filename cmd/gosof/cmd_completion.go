@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/platform"
 )
 
 // completeCmd is the hidden word the shell scripts call back with: the
@@ -260,11 +261,11 @@ func userNames() []string {
 // listeningPorts is the ports something listens on (TCP LISTEN, UDP
 // unconnected) in this namespace: one socket dump, no owners.
 func listeningPorts() []candidate {
-	b, err := openBackend(backendOptions{})
+	b, err := openBackend(platform.Options{})
 	if err != nil {
 		return nil
 	}
-	socks, err := b.sockets.Sockets(&core.Filter{
+	socks, err := b.Sockets.Sockets(&core.Filter{
 		Protos: []core.Proto{core.TCP, core.UDP, core.SCTP},
 		States: []core.State{core.Listen, core.Unconn},
 	})

@@ -47,12 +47,12 @@ func fdsAction(c *cli.Context) error {
 		return err
 	}
 	opt := backendFromFlags(c)
-	opt.pids = pids // their namespaces' sockets, too
+	opt.PIDs = pids // their namespaces' sockets, too
 	b, err := openBackend(opt)
 	if err != nil {
 		return err
 	}
-	procs, err := core.GatherFDs(core.FDSources{FDs: b.fds, Sockets: b.fdSockets, Owners: b.owners, Options: b.options, CommandLine: b.cmdline}, pids)
+	procs, err := core.GatherFDs(core.FDSources{FDs: b.FDs, Sockets: b.FDSockets, Owners: b.Owners, Options: b.Options, CommandLine: b.Cmdline}, pids)
 	if err != nil {
 		return err
 	}
@@ -64,5 +64,5 @@ func fdsAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return core.FDsListed(procs, b.fdsDeniedHint)
+	return core.FDsListed(procs, b.FDsDeniedHint)
 }

@@ -106,7 +106,7 @@ func planKill(c *cli.Context) (*release.Kill, error) {
 	if err != nil {
 		return nil, err
 	}
-	k, err := release.PlanKill(b.releaser(), f, sig, timeout, c.Bool("no-escalate"))
+	k, err := release.PlanKill(releaser(b), f, sig, timeout, c.Bool("no-escalate"))
 	if err != nil {
 		return nil, err
 	}

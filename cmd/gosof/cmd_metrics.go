@@ -77,9 +77,9 @@ func newCollector(c *cli.Context, onError func(error), onNote func(string)) (*me
 		}
 		if err == nil {
 			var res *core.Result
-			if res, err = b.resolver().Resolve(&core.Filter{}); err == nil {
+			if res, err = b.Resolver().Resolve(&core.Filter{}); err == nil {
 				*lastErr = nil
-				for _, n := range b.sourceNotes() {
+				for _, n := range b.SourceNotes() {
 					onNote(n)
 				}
 				if m := res.Unseen.Message(); m != "" {
@@ -91,5 +91,5 @@ func newCollector(c *cli.Context, onError func(error), onNote func(string)) (*me
 		*lastErr = err
 		return nil, err
 	}
-	return metrics.New(metrics.Options{Gather: gather, MaxSeries: limit, NetNS: opt.allNetns, OnError: onError}), lastErr, nil
+	return metrics.New(metrics.Options{Gather: gather, MaxSeries: limit, NetNS: opt.AllNetNS, OnError: onError}), lastErr, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/gosof/gosof/core/diagnose"
+	"github.com/gosof/gosof/platform"
 
 	"github.com/urfave/cli/v2"
 
@@ -63,13 +64,13 @@ func whyAction(c *cli.Context) error {
 	if pr.Proto != "" {
 		f.Protos = []core.Proto{pr.Proto} // why udp/53: that protocol only
 	}
-	res, err := b.resolver().ResolvePeers(f) // the peers of CLOSE_WAIT connections
+	res, err := b.Resolver().ResolvePeers(f) // the peers of CLOSE_WAIT connections
 	if err != nil {
 		return err
 	}
-	missing := core.AttachOptions(b.options, res.Sockets, whyOptionsLimit)
-	ds := diagnose.DiagnosePort(port, res, missing, opt.allNetns, whyProbes(c, b))
-	if err := diagnose.WriteWhys(c.App.Writer, ds, res.Sockets, opt.allNetns, c.Bool("json")); err != nil {
+	missing := core.AttachOptions(b.Options, res.Sockets, whyOptionsLimit)
+	ds := diagnose.DiagnosePort(port, res, missing, opt.AllNetNS, whyProbes(c, b))
+	if err := diagnose.WriteWhys(c.App.Writer, ds, res.Sockets, opt.AllNetNS, c.Bool("json")); err != nil {
 		return err
 	}
 	reportUnseen(c.App.ErrWriter, res.Unseen)
@@ -84,11 +85,11 @@ func whyAction(c *cli.Context) error {
 
 // whyProbes is where why's bind probes come from: the backend's prober,
 // none with --no-probe.
-func whyProbes(c *cli.Context, b *backend) diagnose.ProbeSource {
+func whyProbes(c *cli.Context, b *platform.Backend) diagnose.ProbeSource {
 	if c.Bool("no-probe") {
 		return diagnose.ProbeSource{Skipped: "--no-probe was given"}
 	}
-	return diagnose.ProbeSource{Open: b.prober, Skipped: b.probeSkipped}
+	return diagnose.ProbeSource{Open: b.Prober, Skipped: b.ProbeSkipped}
 }
 
 // onePort reads a PORT argument that must name exactly one port.

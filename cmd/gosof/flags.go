@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/platform"
 )
 
 // filterFlags are the socket filters shared by ls, who, kill and close.
@@ -203,13 +204,13 @@ func readServices() core.Services {
 	return s
 }
 
-func backendFromFlags(c *cli.Context) backendOptions {
-	opt := backendOptions{replay: c.String("replay"), procNet: c.Bool("proc-net"), procFD: c.Bool("proc-fd"),
-		netns: c.String("netns"), allNetns: c.Bool("all-netns")}
+func backendFromFlags(c *cli.Context) platform.Options {
+	opt := platform.Options{Replay: c.String("replay"), ProcNet: c.Bool("proc-net"), ProcFD: c.Bool("proc-fd"),
+		NetNS: c.String("netns"), AllNetNS: c.Bool("all-netns")}
 	// --pid's namespaces; a bad value is buildFilter's to report
 	for _, s := range splitList(c.StringSlice("pid")) {
 		if pid, err := core.ParsePID(s); err == nil {
-			opt.pids = append(opt.pids, pid)
+			opt.PIDs = append(opt.PIDs, pid)
 		}
 	}
 	return opt

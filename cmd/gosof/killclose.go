@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/platform"
 )
 
 // releaseFlags are the flags kill and close share: the filters, --side,
@@ -97,12 +98,12 @@ func decimalNumber(s string) bool {
 }
 
 // openActor opens the backend and checks it can act, not only look.
-func openActor(c *cli.Context, what string) (*backend, error) {
+func openActor(c *cli.Context, what string) (*platform.Backend, error) {
 	b, err := openBackend(backendFromFlags(c))
 	if err != nil {
 		return nil, err
 	}
-	if (what == "kill" && b.signaller == nil) || (what == "close" && b.closer == nil) {
+	if (what == "kill" && b.Signaller == nil) || (what == "close" && b.Closer == nil) {
 		return nil, fmt.Errorf("%s: this backend cannot act on processes or sockets: %w", what, core.ErrUnsupported)
 	}
 	return b, nil

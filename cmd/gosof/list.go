@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/platform"
 )
 
 func formatFromFlags(c *cli.Context) (core.Format, error) {
@@ -51,9 +52,9 @@ func listAction(c *cli.Context, ports []string) error {
 	if err != nil {
 		return err
 	}
-	resolve := b.resolver().ResolveToPrint
+	resolve := b.Resolver().ResolveToPrint
 	if c.Bool("peer") {
-		resolve = b.resolver().ResolvePeers
+		resolve = b.Resolver().ResolvePeers
 	}
 	res, err := resolve(f)
 	if err != nil {
@@ -62,7 +63,7 @@ func listAction(c *cli.Context, ports []string) error {
 	withOptions := c.Bool("options") && out != core.FormatTerse
 	var missing core.OptionsMissing
 	if withOptions {
-		missing = core.AttachOptions(b.options, res.Sockets, 0)
+		missing = core.AttachOptions(b.Options, res.Sockets, 0)
 	}
 	withCmdline := c.Bool("cmdline") && out != core.FormatTerse
 	if withCmdline {
@@ -72,7 +73,7 @@ func listAction(c *cli.Context, ports []string) error {
 	if err := core.WriteSockets(c.App.Writer, res.Sockets, out, opt); err != nil {
 		return err
 	}
-	reportNotes(c.App.ErrWriter, b.sourceNotes())
+	reportNotes(c.App.ErrWriter, b.SourceNotes())
 	reportUnseen(c.App.ErrWriter, res.Unseen)
 	reportMissing(c.App.ErrWriter, missing)
 	if len(res.Sockets) == 0 {
@@ -105,12 +106,12 @@ func reportNotes(w io.Writer, notes []string) {
 // attachCmdlines reads the owners' command lines (--cmdline) where the
 // platform can tell them (Linux /proc/PID/cmdline, Solaris psinfo), and
 // says once how many could not be read.
-func attachCmdlines(w io.Writer, b *backend, socks []core.Socket) {
-	if b.cmdline == nil {
+func attachCmdlines(w io.Writer, b *platform.Backend, socks []core.Socket) {
+	if b.Cmdline == nil {
 		fmt.Fprintf(w, "gosof: --cmdline: this platform does not tell command lines\n")
 		return
 	}
-	if n := core.AttachCmdlines(b.cmdline, socks); n > 0 {
+	if n := core.AttachCmdlines(b.Cmdline, socks); n > 0 {
 		fmt.Fprintf(w, "gosof: --cmdline: %d process(es) without a readable command line (exited, kernel threads, or not yours: run as root)\n", n)
 	}
 }

@@ -146,14 +146,14 @@ func TestNetNS(t *testing.T) {
 		t.Errorf("why -A: exit %d, want one diagnosis per namespace using the port (3):\n%s", code, out)
 	}
 	// why -A probes in each of the three namespaces, but discovers them once.
-	discover := findNamespaces
+	discover := linux.FindNamespaces
 	discoveries := 0
-	findNamespaces = func(fs linux.FS) ([]linux.Namespace, error) {
+	linux.FindNamespaces = func(fs linux.FS) ([]linux.Namespace, error) {
 		discoveries++
 		return discover(fs)
 	}
 	out, _, code := gosof(t, "why", "-A", port)
-	findNamespaces = discover
+	linux.FindNamespaces = discover
 	if code != exitMatch || strings.Count(out, "Network namespace ") != 3 || strings.Count(out, "not probed") != 0 {
 		t.Errorf("why -A: exit %d, want one probed diagnosis per namespace using the port (3):\n%s", code, out)
 	}

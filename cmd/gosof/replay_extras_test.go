@@ -7,10 +7,10 @@ import (
 	"testing"
 
 	"github.com/gosof/gosof/internal/golden"
+	"github.com/gosof/gosof/platform"
+	"github.com/gosof/gosof/platform/host"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/gosof/gosof/platform/solaris"
 )
 
 // The Solaris fdinfo capture read through --replay, on whatever OS the test
@@ -242,10 +242,10 @@ func TestReplayExtrasWhy(t *testing.T) {
 // TestReplayParsedOnce: every command that reads a capture parses it once,
 // whatever capabilities (sockets, owners, options, descriptors) it uses.
 func TestReplayParsedOnce(t *testing.T) {
-	orig := readCapture
-	t.Cleanup(func() { readCapture = orig })
+	orig := host.OpenCapture
+	t.Cleanup(func() { host.OpenCapture = orig })
 	parses := 0
-	readCapture = func(dir string) (*solaris.Backend, error) {
+	host.OpenCapture = func(dir string) (*platform.Backend, error) {
 		parses++
 		return orig(dir)
 	}

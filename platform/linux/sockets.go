@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/gosof/gosof/core"
 )
@@ -214,17 +212,4 @@ func (s *Sockets) procNetTable(t procTable, f *core.Filter, netns uint64, out []
 		return out, fmt.Errorf("%s: %w", path, err)
 	}
 	return out, nil
-}
-
-// netnsInode is the inode of the network namespace /proc/self/ns/net names
-// in fs, 0 if it cannot be read (a fixture tree has none).
-func netnsInode(fsys FS) uint64 {
-	fi, err := os.Stat(fsys.Path("self", "ns", "net"))
-	if err != nil {
-		return 0
-	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return uint64(st.Ino)
-	}
-	return 0
 }

@@ -1,0 +1,140 @@
+package linux
+
+import (
+	"strconv"
+
+	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/diagnose"
+	"github.com/gosof/gosof/platform"
+)
+
+// FindNamespaces discovers the network namespaces in use; a variable so
+// that a test can count the discoveries (at most one per run).
+var FindNamespaces = Namespaces
+
+// Open is the live Linux backend: sock_diag (or /proc/net) in the
+// namespaces opt names, owners from /proc (or the BPF descriptor
+// iterator), pidfd signals and SOCK_DESTROY/pidfd_getfd closes, options
+// through pidfd_getfd, and the bind probe inside the namespace a
+// diagnosis asks for, taken from the namespaces found here rather than
+// looked for again.
+func Open(opt platform.Options) (*platform.Backend, error) {
+	fs := DefaultFS()
+	spaces, err := namespacesToRead(fs, opt)
+	if err != nil {
+		return nil, err
+	}
+	srcs := make([]*Sockets, len(spaces))
+	for i := range spaces {
+		srcs[i] = &Sockets{FS: fs, ProcNetOnly: opt.ProcNet, NS: spaces[i], Lenient: opt.AllNetNS, ProcFD: opt.ProcFD}
+	}
+	var sockets core.SocketSource = srcs[0]
+	if len(srcs) > 1 {
+		ss := make(core.Sources, len(srcs))
+		for i, s := range srcs {
+			ss[i] = s
+		}
+		sockets = ss
+	}
+	signaller := &Signaller{FS: fs}
+	fds := &FDs{FS: fs}
+	owners := &Owners{FS: fs, ProcFD: opt.ProcFD}
+	return &platform.Backend{
+		Sockets:   sockets,
+		Owners:    owners,
+		Prescan:   owners.Prescan,
+		Signaller: signaller,
+		// SOCK_DESTROY must go through a sock_diag socket of the socket's own namespace.
+		Closer:        &Closer{Destroyer: NetNSDestroyer(srcs), Signaller: signaller},
+		ParentOf:      ParentOf(fs),
+		Options:       SockOpts{},
+		FDs:           fds,
+		FDSockets:     sockets,
+		Cmdline:       fds.CommandLine,
+		FDsDeniedHint: "run as root, or with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH",
+		Prober:        func(netns uint64) diagnose.BindProber { return prober(fs, opt, spaces, netns) },
+		Notes: func() []string {
+			var notes []string
+			for _, s := range srcs {
+				notes = append(notes, s.Notes()...)
+			}
+			return notes
+		},
+	}, nil
+}
+
+// namespacesToRead is the network namespaces to read sockets from:
+// gosof's own by default (nil), plus those of the processes asked about
+// (--pid, fds PID) that live in another; the one --netns names; or every
+// one in use.
+func namespacesToRead(fs FS, opt platform.Options) ([]*Namespace, error) {
+	if !opt.AllNetNS && opt.NetNS == "" {
+		return withPIDNamespaces(fs, opt.PIDs)
+	}
+	all, err := FindNamespaces(fs)
+	if err != nil {
+		return nil, err
+	}
+	if opt.NetNS != "" {
+		ns, err := FindNamespace(fs, all, opt.NetNS)
+		if err != nil {
+			return nil, err
+		}
+		return []*Namespace{&ns}, nil
+	}
+	spaces := make([]*Namespace, len(all))
+	for i := range all {
+		spaces[i] = &all[i]
+	}
+	return spaces, nil
+}
+
+// withPIDNamespaces is gosof's own namespace, and the namespaces of pids
+// that are not gosof's own: `ls --pid P` and `fds P` for a process in a
+// container find its sockets where they are. A process whose namespace
+// cannot be read is left to the owner scan to report.
+func withPIDNamespaces(fs FS, pids []int) ([]*Namespace, error) {
+	spaces := []*Namespace{nil}
+	self, err := NetNSInode(fs, "self")
+	if err != nil || len(pids) == 0 {
+		return spaces, nil
+	}
+	foreign := map[uint64]bool{}
+	for _, pid := range pids {
+		if ino, err := NetNSInode(fs, strconv.Itoa(pid)); err == nil && ino != self {
+			foreign[ino] = true
+		}
+	}
+	if len(foreign) == 0 {
+		return spaces, nil
+	}
+	all, err := FindNamespaces(fs)
+	if err != nil {
+		return nil, err
+	}
+	for i := range all {
+		if !all[i].Self && foreign[all[i].Inode] {
+			spaces = append(spaces, &all[i])
+		}
+	}
+	return spaces, nil
+}
+
+// prober probes inside the namespace whose sockets are diagnosed: the one
+// --netns names, or (--all-netns) the namespace with inode netns among
+// those read. nil, when that namespace is not among them, makes why say
+// the probe was not available.
+func prober(fs FS, opt platform.Options, spaces []*Namespace, netns uint64) diagnose.BindProber {
+	switch {
+	case opt.NetNS != "":
+		return &Prober{FS: fs, NS: spaces[0]}
+	case !opt.AllNetNS || netns == 0:
+		return &Prober{FS: fs}
+	}
+	for _, ns := range spaces {
+		if ns.Inode == netns {
+			return &Prober{FS: fs, NS: ns}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,88 @@
+// Package platform is what a backend gives gosof's commands, and the
+// options that choose one. Each platform builds its Backend in one
+// constructor of its own (linux.Open, solaris.Open, solaris.OpenCapture);
+// platform/host picks the one for this host or a --replay capture.
+package platform
+
+import (
+	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/diagnose"
+)
+
+// Options are the flags that choose or tune the backend.
+type Options struct {
+	Replay  string // --replay DIR: read a Solaris capture instead of this host
+	ProcNet bool   // --proc-net: Linux, read /proc/net instead of sock_diag
+	ProcFD  bool   // --proc-fd: Linux, owners from /proc/PID/fd, not the BPF iterator
+	// NetNS and AllNetNS (--netns NS, --all-netns): Linux, the network
+	// namespaces to read.
+	NetNS    string
+	AllNetNS bool
+	// PIDs are the processes asked about (--pid, fds PID): without NetNS
+	// or AllNetNS, Linux reads their network namespaces too.
+	PIDs []int
+}
+
+// Check refuses the combinations no backend takes.
+func (o Options) Check() error {
+	if o.NetNS != "" && o.AllNetNS {
+		return core.Usagef("--netns and --all-netns cannot be combined")
+	}
+	if o.Replay != "" && (o.NetNS != "" || o.AllNetNS) {
+		return core.Usagef("--netns and --all-netns do not apply to a --replay capture")
+	}
+	return nil
+}
+
+// Backend is everything a platform gives the commands, opened once per
+// run and then passed down. A nil capability is one the backend does not
+// have.
+type Backend struct {
+	Sockets core.SocketSource
+	Owners  core.OwnerSource
+	// Prescan starts the owner scan while the sockets are listed; nil
+	// where owners are attached after.
+	Prescan func(pids []int) core.OwnerPrescan
+	// Signaller and Closer are nil where the backend cannot act (a
+	// capture); kill and close then refuse with core.ErrUnsupported.
+	Signaller core.Signaller
+	Closer    core.SocketCloser
+	// ParentOf tells a process's parent, so that kill protects every
+	// ancestor of gosof; nil protects the direct parent only.
+	ParentOf func(pid int) (int, error)
+	// Options reads socket options (--options, why, kill/close's
+	// SO_REUSEADDR); nil where none can be read.
+	Options core.OptionReader
+	// FDs lists a process's descriptors, and FDSockets is the socket
+	// source fds joins them with (on Solaris the MIB rows have no inode:
+	// the lister's fdinfo gives them one).
+	FDs       core.FDLister
+	FDSockets core.SocketSource
+	// Cmdline tells a process's command line for the fds heading; nil
+	// where the platform cannot tell it.
+	Cmdline func(pid int) (string, error)
+	// FDsDeniedHint says how to get the access fds needs; "" when the
+	// platform's own error says it.
+	FDsDeniedHint string
+	// Prober is the bind probe inside the network namespace with inode
+	// netns (0: the one the sockets were read from); nil when the port
+	// cannot be probed at all, and ProbeSkipped then says why. A nil
+	// result makes why say the probe was not available.
+	Prober       func(netns uint64) diagnose.BindProber
+	ProbeSkipped string
+	// Notes is what the socket source had to fall back on, once read.
+	Notes func() []string
+}
+
+// Resolver joins the backend's sockets with their owners.
+func (b *Backend) Resolver() *core.Resolver {
+	return &core.Resolver{Sockets: b.Sockets, Owners: b.Owners, Prescan: b.Prescan}
+}
+
+// SourceNotes is what the socket source had to fall back on.
+func (b *Backend) SourceNotes() []string {
+	if b.Notes == nil {
+		return nil
+	}
+	return b.Notes()
+}
