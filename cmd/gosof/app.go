@@ -26,9 +26,8 @@ var errSurvivors = errors.New("some matched processes or sockets are still there
 // code; it is main without os.Exit, so tests call it with captured writers.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	app := newApp(stdin, stdout, stderr)
-	args, code, done := preParse(app, args, stdout, stderr)
-	if done {
-		return code
+	if completeWords(app, args, stdout) {
+		return exitMatch
 	}
 	argv, err := normalize(app, args)
 	if err != nil {

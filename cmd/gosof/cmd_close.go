@@ -47,11 +47,16 @@ Examples:
 }
 
 func closeAction(c *cli.Context) error {
-	cl, wait, err := planClose(c)
+	s := newSession(c)
+	return s.end(s.close())
+}
+
+func (s *session) close() error {
+	c := s.c
+	cl, wait, err := s.planClose()
 	if err != nil {
 		return err
 	}
-	defer reportUnseen(c.App.ErrWriter, cl.Result.Unseen)
 	out, asJSON := c.App.Writer, c.Bool("json")
 	if done, err := closePlanOnly(out, cl, asJSON, c.Bool("dry-run")); done {
 		return err
@@ -81,14 +86,15 @@ func closeAction(c *cli.Context) error {
 // planClose reads close's arguments and flags, opens the backend and plans
 // the close (TCP unless --proto says otherwise; outgoing connections spared
 // unless --outgoing). wait is --timeout.
-func planClose(c *cli.Context) (cl *release.Close, wait time.Duration, err error) {
+func (s *session) planClose() (cl *release.Close, wait time.Duration, err error) {
+	c := s.c
 	if c.NArg() == 0 {
 		return nil, 0, core.Usagef("close needs a PORT (a number, a range like 8000-8080, or a service name)")
 	}
 	if c.Bool("graceful") && c.Bool("abort") {
 		return nil, 0, core.Usagef("--graceful and --abort are two methods; pick one")
 	}
-	f, err := buildFilter(c, c.Args().Slice())
+	f, err := s.filter(c.Args().Slice())
 	if err != nil {
 		return nil, 0, err
 	}
@@ -98,13 +104,15 @@ func planClose(c *cli.Context) (cl *release.Close, wait time.Duration, err error
 	if wait, err = parseTimeout(c.String("timeout")); err != nil {
 		return nil, 0, err
 	}
-	b, err := openActor(c, "close")
-	if err != nil {
+	if err := s.openActor("close"); err != nil {
 		return nil, 0, err
 	}
-	cl, err = release.PlanClose(releaser(b), f, release.CloseOptions{
+	cl, err = release.PlanClose(releaser(s.b), f, release.CloseOptions{
 		Abort: c.Bool("abort"), AllowListen: namesState(f.States, core.Listen),
 		AbortUnknown: c.Bool("unknown-holder")})
+	if cl != nil {
+		s.saw(cl.Result)
+	}
 	if err != nil {
 		return nil, 0, err
 	}

@@ -57,78 +57,38 @@ pressed: no owners, no /proc walk).
 	}
 }
 
-// preParse answers what must not reach the flag parser: the completion
-// callback and the habits of other tools (done says it answered), and
-// splits combined short flags (-lt is -l -t) so that what parses argv
-// next sees one flag per word.
-func preParse(app *cli.App, args []string, stdout, stderr io.Writer) (argv []string, code int, done bool) {
-	if len(args) < 2 {
-		return args, 0, false
+// completeWords answers the completion callback (the words typed so far
+// after "gosof", the last one the word being completed), and says whether
+// args was one.
+func completeWords(app *cli.App, args []string, stdout io.Writer) bool {
+	if len(args) < 2 || args[1] != completeCmd {
+		return false
 	}
-	if args[1] == completeCmd {
-		w := bufio.NewWriter(stdout)
-		for _, c := range complete(app, args[2:]) {
-			fmt.Fprintf(w, "%s\t%s\n", c.word, c.desc)
-		}
-		w.Flush()
-		return nil, exitMatch, true
+	w := bufio.NewWriter(stdout)
+	for _, c := range complete(app, args[2:]) {
+		fmt.Fprintf(w, "%s\t%s\n", c.word, c.desc)
 	}
-	if h := habitHint(app, args[1:]); h != "" {
-		fmt.Fprintf(stderr, "gosof: %s\n", h)
-		return nil, exitError, true
-	}
-	return append(args[:1:1], splitShortFlags(app, args[1:])...), 0, false
+	w.Flush()
+	return true
 }
 
 type candidate struct{ word, desc string }
 
-// complete returns the candidates for the last of words.
+// complete returns the candidates for the last of words, from what lex
+// reads of the words before it: the command, a flag waiting for its value,
+// the positional arguments so far.
 func complete(app *cli.App, words []string) []candidate {
 	if len(words) == 0 {
 		words = []string{""}
 	}
 	cur := words[len(words)-1]
-	var cmd *cli.Command
-	flags := app.Flags
-	positional := 0
-	for i := 0; i < len(words)-1; i++ {
-		w := words[i]
-		if w == "--" {
-			positional += len(words) - 1 - i // the rest is positional
-			break
-		}
-		if isFlag(w) {
-			if ok, v := shortFlags(strings.TrimLeft(w, "-"), flags); ok && v && !strings.Contains(w, "=") {
-				i++
-			}
-			continue
-		}
-		if cmd == nil && positional == 0 {
-			if c := app.Command(w); c != nil {
-				cmd, flags = c, c.Flags
-				continue
-			}
-		}
-		if cmd != nil && len(cmd.Subcommands) > 0 {
-			if sc := cmd.Command(w); sc != nil {
-				cmd, flags = sc, sc.Flags
-				continue
-			}
-		}
-		positional++
-	}
+	lx := lex(app, words[:len(words)-1])
+	flags := lx.flagSet(app)
 	// A value for the flag before it ("--state <TAB>") or in it ("--state=cl").
-	if len(words) >= 2 {
-		prev := words[len(words)-2]
-		if isFlag(prev) && !strings.Contains(prev, "=") {
-			if f := findFlag(flags, strings.TrimLeft(prev, "-")); f != nil {
-				if _, isBool := f.(*cli.BoolFlag); !isBool {
-					return filterPrefix(flagValues(f, cur), cur)
-				}
-			}
-		}
+	if lx.Pending != nil {
+		return filterPrefix(flagValues(lx.Pending.Flag, cur), cur)
 	}
-	if strings.HasPrefix(cur, "--") && strings.Contains(cur, "=") {
+	if lx.DashDash < 0 && strings.HasPrefix(cur, "--") && strings.Contains(cur, "=") {
 		name, val, _ := strings.Cut(cur, "=")
 		if f := findFlag(flags, name[2:]); f != nil {
 			var out []candidate
@@ -138,21 +98,28 @@ func complete(app *cli.App, words []string) []candidate {
 			return out
 		}
 	}
-	if strings.HasPrefix(cur, "-") {
+	if lx.DashDash < 0 && strings.HasPrefix(cur, "-") {
 		return filterPrefix(flagCandidates(flags), cur)
 	}
+	positional := len(lx.Args)
 	var out []candidate
-	switch {
-	case cmd == nil:
+	switch cmd := lx.Cmd; {
+	case cmd == nil && lx.DashDash < 0 && positional == 0:
 		for _, c := range app.VisibleCommands() {
 			out = append(out, candidate{c.Name, c.Usage})
 		}
 		if cur != "" {
 			out = append(out, listeningPorts()...) // gosof PORT is gosof who PORT
 		}
-	case len(cmd.Subcommands) > 0:
+	case cmd == nil:
+		out = listeningPorts()
+	case len(cmd.Subcommands) > 0 && lx.Sub == nil && lx.BadSub == "":
 		for _, sc := range cmd.VisibleCommands() {
 			out = append(out, candidate{sc.Name, sc.Usage})
+		}
+	case cmd.Name == "help" && positional == 0:
+		for _, c := range app.VisibleCommands() {
+			out = append(out, candidate{c.Name, c.Usage})
 		}
 	case cmd.Name == "completion" && positional == 0:
 		out = []candidate{{"bash", ""}, {"zsh", ""}, {"fish", ""}}

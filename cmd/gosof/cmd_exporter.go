@@ -52,7 +52,7 @@ Examples:
 }
 
 func exporterAction(c *cli.Context) error {
-	addrs := splitList(c.StringSlice("web.listen-address"))
+	addrs := core.SplitList(c.StringSlice("web.listen-address"))
 	if len(addrs) == 0 {
 		return core.Usagef("exporter needs --web.listen-address ADDR, e.g. 127.0.0.1:9560 (there is no default: see 'gosof exporter --help')")
 	}

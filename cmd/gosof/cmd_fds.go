@@ -39,6 +39,12 @@ Examples:
 }
 
 func fdsAction(c *cli.Context) error {
+	s := newSession(c)
+	return s.end(s.fds())
+}
+
+func (s *session) fds() error {
+	c := s.c
 	if c.NArg() == 0 {
 		return core.Usagef("fds needs a PID")
 	}
@@ -46,12 +52,11 @@ func fdsAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	opt := backendFromFlags(c)
-	opt.PIDs = pids // their namespaces' sockets, too
-	b, err := openBackend(opt)
-	if err != nil {
+	s.opt.PIDs = pids // their namespaces' sockets, too
+	if err := s.open(); err != nil {
 		return err
 	}
+	b := s.b
 	procs, err := core.GatherFDs(core.FDSources{FDs: b.FDs, Sockets: b.FDSockets, Owners: b.Owners, Options: b.Options, CommandLine: b.Cmdline}, pids)
 	if err != nil {
 		return err

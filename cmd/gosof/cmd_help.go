@@ -56,7 +56,7 @@ func checkCommandWord(app *cli.App, word string) error {
 	if word == "" || (word[0] >= '0' && word[0] <= '9') || strings.ContainsAny(word, ":/") {
 		return nil // a port, or one spelled with its protocol (tcp:8080, :8080, udp/53)
 	}
-	services := readServices()
+	services := core.ReadServices("/etc/services")
 	ports := services.Lookup(word)
 	if cs := closeCommands(app, word); len(cs) > 0 {
 		msg := fmt.Sprintf("%q is not a command; did you mean 'gosof %s'?", word, cs[0])

@@ -43,11 +43,16 @@ Examples:
 }
 
 func killAction(c *cli.Context) error {
-	k, err := planKill(c)
+	s := newSession(c)
+	return s.end(s.kill())
+}
+
+func (s *session) kill() error {
+	c := s.c
+	k, err := s.planKill()
 	if err != nil {
 		return err
 	}
-	defer reportUnseen(c.App.ErrWriter, k.Result.Unseen)
 	out, asJSON := c.App.Writer, c.Bool("json")
 	if c.Bool("dry-run") || len(k.Plan.Items) == 0 {
 		return writeKillPlan(out, k, asJSON)
@@ -64,18 +69,19 @@ func killAction(c *cli.Context) error {
 			return err
 		}
 	}
+	// INT, TERM and HUP stop the waits from here until the report is
+	// printed; one that came after every wait was over changes nothing.
 	intr := catchInterrupts()
+	defer intr.stop()
 	k.Plan.Interrupt = intr.done
-	err = k.Execute()
-	intr.stop()
-	if err != nil {
+	if err := k.Execute(); err != nil {
 		return err
 	}
 	if err := k.WriteReport(out, asJSON); err != nil {
 		return err
 	}
-	if err := intr.err(); err != nil {
-		return err
+	if k.Interrupted() {
+		return intr.err()
 	}
 	if k.Unfinished() {
 		return errSurvivors
@@ -86,11 +92,12 @@ func killAction(c *cli.Context) error {
 // planKill reads kill's arguments and flags, opens the backend and plans
 // the kill: the holders of the ports, outgoing connections spared unless
 // --outgoing.
-func planKill(c *cli.Context) (*release.Kill, error) {
+func (s *session) planKill() (*release.Kill, error) {
+	c := s.c
 	if c.NArg() == 0 {
 		return nil, core.Usagef("kill needs a PORT (a number, a range like 8000-8080, or a service name)")
 	}
-	f, err := buildFilter(c, c.Args().Slice())
+	f, err := s.filter(c.Args().Slice())
 	if err != nil {
 		return nil, err
 	}
@@ -102,11 +109,13 @@ func planKill(c *cli.Context) (*release.Kill, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := openActor(c, "kill")
-	if err != nil {
+	if err := s.openActor("kill"); err != nil {
 		return nil, err
 	}
-	k, err := release.PlanKill(releaser(b), f, sig, timeout, c.Bool("no-escalate"))
+	k, err := release.PlanKill(releaser(s.b), f, sig, timeout, c.Bool("no-escalate"))
+	if k != nil {
+		s.saw(k.Result)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -58,7 +58,7 @@ func newCollector(c *cli.Context, onError func(error), onNote func(string)) (*me
 	if limit < 0 {
 		return nil, nil, core.Usagef("--max-series: %d is negative (0 is no limit)", limit)
 	}
-	opt := backendFromFlags(c)
+	opt := newSession(c).opt
 	// Opening the backend here checks the flags and the host before
 	// anything is printed or served; the first gather uses it, and every
 	// later one (the exporter's) opens its own: with -A, namespaces and

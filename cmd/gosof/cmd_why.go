@@ -47,6 +47,12 @@ Examples:
 }
 
 func whyAction(c *cli.Context) error {
+	s := newSession(c)
+	return s.end(s.why())
+}
+
+func (s *session) why() error {
+	c := s.c
 	if c.NArg() != 1 {
 		return core.Usagef("why needs exactly one PORT (a number or a service name)")
 	}
@@ -55,27 +61,25 @@ func whyAction(c *cli.Context) error {
 		return err
 	}
 	port := pr.Lo
-	opt := backendFromFlags(c)
-	b, err := openBackend(opt)
-	if err != nil {
+	if err := s.open(); err != nil {
 		return err
 	}
 	f := diagnose.PortFilter(port)
 	if pr.Proto != "" {
 		f.Protos = []core.Proto{pr.Proto} // why udp/53: that protocol only
 	}
-	res, err := b.Resolver().ResolvePeers(f) // the peers of CLOSE_WAIT connections
+	res, err := s.b.Resolver().ResolvePeers(f) // the peers of CLOSE_WAIT connections
+	s.saw(res)
 	if err != nil {
 		return err
 	}
-	missing := core.AttachOptions(b.Options, res.Sockets, whyOptionsLimit)
-	ds := diagnose.DiagnosePort(port, res, missing, opt.AllNetNS, whyProbes(c, b))
-	if err := diagnose.WriteWhys(c.App.Writer, ds, res.Sockets, opt.AllNetNS, c.Bool("json")); err != nil {
-		return err
-	}
-	reportUnseen(c.App.ErrWriter, res.Unseen)
+	missing := core.AttachOptions(s.b.Options, res.Sockets, whyOptionsLimit)
 	if len(res.Sockets) > 0 {
-		reportMissing(c.App.ErrWriter, missing)
+		s.missing = missing
+	}
+	ds := diagnose.DiagnosePort(port, res, missing, s.opt.AllNetNS, whyProbes(c, s.b))
+	if err := diagnose.WriteWhys(c.App.Writer, ds, res.Sockets, s.opt.AllNetNS, c.Bool("json")); err != nil {
+		return err
 	}
 	if !diagnose.AnyInUse(ds) {
 		return core.ErrNoMatch
@@ -94,14 +98,11 @@ func whyProbes(c *cli.Context, b *platform.Backend) diagnose.ProbeSource {
 
 // onePort reads a PORT argument that must name exactly one port.
 func onePort(arg string) (core.PortRange, error) {
-	var services core.Services
-	if core.PortNeedsServices(arg) {
-		services = readServices()
-	}
-	rs, err := core.ParsePort(arg, services)
+	f, err := core.ParseFilter(core.FilterFlags{Ports: []string{arg}})
 	if err != nil {
 		return core.PortRange{}, err
 	}
+	rs := f.Ports
 	if len(rs) != 1 || rs[0].Lo != rs[0].Hi {
 		return core.PortRange{}, core.Usagef("why explains one port; %q names %s", arg, describeRanges(rs))
 	}

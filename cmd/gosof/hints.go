@@ -3,152 +3,107 @@ package main
 import (
 	"strings"
 
+	"github.com/gosof/gosof/core"
 	"github.com/urfave/cli/v2"
 )
 
-// habitHint looks at argv (without the program name) for what hands
-// trained on lsof, ss, netstat and fuser type, and returns a one-line hint
-// with the gosof form, or "" when there is none. It only fires on words
-// gosof itself would reject: flags the command does not have (so kill's
-// own -n and combined flags gosof has, such as -lt, pass), and ss's filter
-// words. run calls it before parsing, so the user sees the hint instead of
-// "flag provided but not defined".
-func habitHint(app *cli.App, args []string) string {
-	flags := app.Flags
-	cmdSeen := false
-	terse := false
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		next := ""
-		if i+1 < len(args) {
-			next = args[i+1]
-		}
-		if a == "--" {
-			return ""
-		}
-		if !cmdSeen && !isFlag(a) {
-			if c := app.Command(a); c != nil {
-				cmdSeen, flags = true, c.Flags
-				continue
+// habitHint is the one-line hint with the gosof form for what hands
+// trained on lsof, ss, netstat and fuser type, or "" when there is none.
+// It looks only at words lex could not place as the command's own flags
+// (a valid flag is never answered with a hint, wherever it stands: `gosof
+// -n kill 80` is kill's dry run), and at positional words that are ss's
+// filter language (`sport = :80`, `state listening`); the first such word
+// in argv order decides.
+func habitHint(app *cli.App, lx *lexed) string {
+	cmd := ""
+	if lx.Cmd != nil {
+		cmd = lx.Cmd.Name
+	}
+	terse := lx.has("terse")
+	unknown := map[int]bool{}
+	for _, u := range lx.Unknown {
+		unknown[u.At] = true
+	}
+	for i, a := range lx.words {
+		switch {
+		case unknown[i]:
+			next := ""
+			if i+1 < len(lx.words) && !unknown[i+1] {
+				next = lx.words[i+1]
 			}
-		}
-		if h := ssFilterHint(args[i:]); h != "" {
-			return h
-		}
-		if !isFlag(a) {
-			continue
-		}
-		if strings.HasPrefix(a, "--") {
-			if ok, v := shortFlags(a[2:], flags); ok && v && !strings.Contains(a, "=") {
-				i++ // its value: "--max-series -5" is a bad value, not kill's -5
+			if strings.HasPrefix(a, "--") {
+				return "" // the first unknown word is the error
 			}
-			continue
-		}
-		name := a[1:]
-		if ok, v := shortFlags(name, flags); ok {
-			terse = terse || isTerse(name, flags)
-			if v && !strings.Contains(name, "=") {
-				i++ // the flag's value, whatever it looks like
+			return flagHint(cmd, lx.Cmd, a[1:], next, terse)
+		case lx.isArg(i) && takesPorts(cmd):
+			if h := ssFilterHint(lx.argsFrom(i)); h != "" {
+				return h
 			}
-			continue
-		}
-		if h := flagHint(name, next, terse); h != "" {
-			return h
 		}
 	}
 	return ""
 }
 
-// splitShortFlags turns each word of combined short flags gosof has
-// ("-lt", "-tu root") into one word per flag ("-l", "-t"), as getopt users
-// expect; everything else, and all after "--", is left as it is.
-func splitShortFlags(app *cli.App, args []string) []string {
-	flags := app.Flags
-	cmdSeen := false
-	out := make([]string, 0, len(args))
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			return append(out, args[i:]...)
-		}
-		if !cmdSeen && !isFlag(a) {
-			if c := app.Command(a); c != nil {
-				cmdSeen, flags = true, c.Flags
-			}
-		}
-		if !isFlag(a) || strings.HasPrefix(a, "--") {
-			out = append(out, a)
-			continue
-		}
-		name := a[1:]
-		ok, v := shortFlags(name, flags)
-		if ok && len(name) > 1 && findFlag(flags, name) == nil {
-			for j := 0; j < len(name); j++ {
-				out = append(out, "-"+name[j:j+1])
-			}
-		} else {
-			out = append(out, a)
-		}
-		if ok && v && !strings.Contains(name, "=") && i+1 < len(args) {
-			i++
-			out = append(out, args[i]) // the value, whatever it looks like
+// isArg reports whether word i is a positional argument (before "--": ss
+// filters are typed without one).
+func (lx *lexed) isArg(i int) bool {
+	if lx.DashDash >= 0 && i > lx.DashDash {
+		return false
+	}
+	for _, a := range lx.Args {
+		if a.At == i {
+			return true
 		}
 	}
-	return out
+	return false
 }
 
-// shortFlags reports whether -name is a flag of flags, alone ("-l",
-// "-timeout") or as combined short flags ("-lt"), and whether it takes
-// the next argument as its value.
-func shortFlags(name string, flags []cli.Flag) (known, takesValue bool) {
-	base, _, _ := strings.Cut(name, "=")
-	if f := findFlag(flags, base); f != nil {
-		_, isBool := f.(*cli.BoolFlag)
-		return true, !isBool
+// argsFrom is the words from i on.
+func (lx *lexed) argsFrom(i int) []string { return lx.words[i:] }
+
+// takesPorts reports whether command cmd ("" at the top level) reads
+// ports, where ss's filter words can stand.
+func takesPorts(cmd string) bool {
+	switch cmd {
+	case "", "ls", "who", "kill", "close", "why":
+		return true
 	}
-	if len(name) < 2 || strings.Contains(name, "=") {
-		return false, false
-	}
-	// -lt: every letter a flag; only the last may take a value (-tu root).
-	for i := 0; i < len(name); i++ {
-		f := findFlag(flags, name[i:i+1])
-		if f == nil {
-			return false, false
-		}
-		_, isBool := f.(*cli.BoolFlag)
-		if !isBool {
-			if i != len(name)-1 {
-				return false, false
-			}
-			return true, true
-		}
-	}
-	return true, false
+	return false
 }
 
-func findFlag(flags []cli.Flag, name string) cli.Flag {
-	for _, f := range flags {
-		for _, n := range f.Names() {
-			if n == name {
-				return f
-			}
-		}
-	}
-	return nil
-}
+// lists reports whether command cmd lists sockets: where the habits of
+// the tools that list them (lsof, ss, netstat) mean something.
+func lists(cmd string) bool { return cmd == "" || cmd == "ls" || cmd == "who" }
 
-func hasFlag(flags []cli.Flag, name string) bool { return findFlag(flags, name) != nil }
-
-// flagHint is the hint for one unknown short flag -name; next is the word
-// after it, rest every word after it.
-func flagHint(name, next string, terse bool) string {
+// flagHint is the hint for the unknown short flag word -name typed with
+// command cmd ("" at the top level; c its definition, nil there); next is
+// the word after it. Only hints that are right for that command: another
+// tool's listing flags mean something where gosof lists (ls, who, the top
+// level), kill(1)'s signals only at the top level (kill itself takes
+// them), and "-n" is never called droppable where it is kill's dry run.
+func flagHint(cmd string, c *cli.Command, name, next string, terse bool) string {
 	t := ""
 	if terse {
 		t = "-t "
 	}
+	if strings.Trim(name, "nP") == "" {
+		if c != nil && findFlag(c.Flags, "n") != nil {
+			if strings.Trim(name, "P") == "" {
+				return "gosof never resolves names or ports (addresses and ports are always numbers): drop -" + name
+			}
+			return "gosof never resolves names or ports: drop the P; here -n is " + cmd + "'s --dry-run"
+		}
+		return "gosof never resolves names or ports (addresses and ports are always numbers): drop -" + name
+	}
+	if !lists(cmd) {
+		return ""
+	}
 	switch {
-	case isDigits(name) && name != "4" && name != "6" || isSignalName(name): // kill -9, kill -TERM
-		return hint("kill's -"+name, "gosof kill -s "+name+" PORT (TERM first is the default, KILL after --timeout)")
+	case isDigits(name) || isSignalName(strings.ToUpper(name)): // kill -9, kill -TERM
+		if cmd != "" {
+			return ""
+		}
+		return hint("kill's -"+name, "gosof kill -"+name+" PORT (signals only the processes holding PORT; -n shows the plan first)")
 	case name[0] == 'i': // lsof -i [46][proto][@host][:port]
 		spec := name[1:]
 		if spec == "" && next != "" && !isFlag(next) {
@@ -169,18 +124,43 @@ func flagHint(name, next string, terse bool) string {
 			port = next
 		}
 		return hint("fuser -k", "gosof kill "+port+" (TERM, then KILL after --timeout)")
+	case name == "U": // lsof -U
+		return hint("lsof's -U", "gosof ls --proto unix")
+	case name == "r" || strings.HasPrefix(name, "r") && isDigits(name[1:]): // lsof -r N, netstat -r
+		return "-r is lsof's repeat mode or netstat's route table, not a gosof option; to repeat: watch -n 2 gosof who PORT; routes are not sockets: ip route"
+	case name == "s": // ss -s, netstat -s
+		return hint("ss -s", "gosof metrics (sockets by protocol and state; netstat -s's protocol counters: nstat)")
 	case name[0] == 's' && lsofState(name[1:], next) != "": // lsof -sTCP:LISTEN
 		st := lsofState(name[1:], next)
 		if strings.HasPrefix(st, "^") {
 			return hint("lsof's -sTCP:"+st, "gosof ls --proto tcp --state STATE,... (name the states wanted)")
 		}
 		return hint("lsof's -sTCP:"+st, "gosof ls --proto tcp --state "+strings.ToLower(strings.ReplaceAll(st, "_", "-")))
-	case strings.Trim(name, "nP") == "":
-		return "gosof never resolves names or ports (addresses and ports are always numbers): drop -" + name
-	case strings.Trim(name, "tuwxlanpeo46rsSm") == "":
-		return ssHint(name)
+	case strings.Trim(name, ssLetters+"rsSm") == "":
+		h := ssHint(name)
+		if c == nil || c.Name == "ls" || c.Name == "who" {
+			if alone := gosofLetters(name); alone != "" {
+				h += "; gosof's own " + alone + " are typed apart"
+			}
+		}
+		return h
 	}
 	return ""
+}
+
+// gosofLetters is "-l -t" when every letter of an ss word is a gosof
+// switch of the listing commands, "" otherwise.
+func gosofLetters(letters string) string {
+	flags := listFlags()
+	var out []string
+	for i := 0; i < len(letters); i++ {
+		f := findFlag(flags, letters[i:i+1])
+		if f == nil || !isSwitch(f) {
+			return ""
+		}
+		out = append(out, "-"+letters[i:i+1])
+	}
+	return strings.Join(out, " ")
 }
 
 // lsofInetHint turns lsof's -i spec ("", "4", "tcp", ":8080", "TCP:8080",
@@ -196,12 +176,7 @@ func lsofInetHint(what, spec, t string) string {
 		proto, port = spec[:j], spec[j:]
 	}
 	if strings.HasPrefix(port, "@") {
-		// gosof matches ports, not addresses: keep the port.
-		if k := strings.LastIndex(port, ":"); k >= 0 {
-			port = port[k:]
-		} else {
-			port = ""
-		}
+		return "" // an address: no gosof form yet, so no hint (a wrong one would drop it)
 	}
 	port = strings.TrimPrefix(port, ":")
 	proto = strings.ToLower(proto)
@@ -263,6 +238,21 @@ func ssFilterHint(words []string) string {
 	}
 	switch f[0] {
 	case "sport", "dport", "src", "dst":
+	case "state":
+		if len(f) < 2 {
+			return ""
+		}
+		switch st := f[1]; st {
+		case "listening":
+			return hint("ss's \"state listening\"", "gosof ls --listen")
+		case "all", "connected", "synchronized", "bucket", "big":
+			return hint("ss's \"state "+st+"\"", "gosof ls --state STATE,... (name the states wanted)")
+		default:
+			if s, err := core.ParseState(st); err == nil {
+				return hint("ss's \"state "+st+"\"", "gosof ls --state "+strings.ToLower(strings.ReplaceAll(string(s), "_", "-")))
+			}
+		}
+		return ""
 	default:
 		return ""
 	}
@@ -295,15 +285,6 @@ func lsofState(glued, next string) string {
 		return u[4:]
 	}
 	return ""
-}
-
-// isTerse reports whether flag word -name includes gosof's -t.
-func isTerse(name string, flags []cli.Flag) bool {
-	t := findFlag(flags, "t")
-	if t == nil || findFlag(flags, "terse") != t {
-		return false
-	}
-	return name == "t" || name == "terse" || findFlag(flags, name) == nil && strings.Contains(name, "t")
 }
 
 func isSignalName(s string) bool {

@@ -19,7 +19,6 @@ func TestHabitHints(t *testing.T) {
 		{"-t -i :8080", "gosof who -t 8080"},
 		{"-i", "gosof ls --proto tcp,udp"},
 		{"-i4", "gosof ls -4"},
-		{"-i @127.0.0.1:8080", "gosof who 8080"},
 		{"-p 4242", "gosof fds 4242"},
 		{"-p 4242", "--pid 4242"},
 		{"-K dst 192.0.2.1", "gosof close --abort"},
@@ -36,8 +35,22 @@ func TestHabitHints(t *testing.T) {
 		{"who -n 80", "drop -n"},
 		{"-sTCP:LISTEN", "--state listen"},
 		{"-k 8080/tcp", "gosof kill 8080/tcp"},
-		{"kill -9 8080", "gosof kill -s 9 PORT"},
-		{"kill -KILL 8080", "gosof kill -s KILL"},
+		{"-9 8080", "gosof kill -9 PORT"},
+		{"-tl", "gosof ls --listen --proto tcp"},
+		{"-lt", "gosof ls --listen --proto tcp"},
+		{"-4tl", "gosof ls -4 --listen --proto tcp"},
+		{"-lu", "gosof ls --listen --proto udp"},
+		{"-ul", "gosof ls --listen --proto udp"},
+		{"-tu", "gosof ls --proto tcp,udp"},
+		{"who -tln 80", "gosof ls --listen --proto tcp"},
+		{"-s", "gosof metrics"},
+		{"-r", "watch -n 2 gosof who PORT"},
+		{"-r 1", "watch -n 2 gosof who PORT"},
+		{"-U", "gosof ls --proto unix"},
+		{"state listening", "gosof ls --listen"},
+		{"state time-wait", "gosof ls --state time-wait"},
+		{"kill -nP 80", "drop the P; here -n is kill's --dry-run"},
+		{"-u", "gosof ls --proto udp"},
 	} {
 		t.Run(tc.args, func(t *testing.T) {
 			var args []string
@@ -67,29 +80,52 @@ func TestNoHintForGosofFlags(t *testing.T) {
 		{"kill", "--signal", "-9", "9"},    // a long flag's value too
 		{"exporter", "--max-series", "-5"}, // a bad value is the flag's to refuse
 		{"--replay", "-p", "ls"},           // a directory named -p
+		{"-n", "kill", "9"},                // kill's dry run, before the command
+		{"-s", "9", "kill", "9"},           // kill's signal, before the command
+		{"kill", "-9", "9"},                // kill(1)'s spelling of --signal
+		{"kill", "-SIGKILL", "9"},
+		{"fds", "-9", "1"}, // not a habit there: an unknown flag
+		{"who", "-9", "80"},
+		{"kill", "-t", "80"},
+		{"why", "-t", "80"},
+		{"fds", "-t", "1"},
+		{"-tH"}, // -t -H: not ss letters only
 	} {
-		if h := habitHint(newApp(nil, nil, nil), args); h != "" {
+		app := newApp(nil, nil, nil)
+		if h := habitHint(app, lex(app, args)); h != "" {
 			t.Errorf("gosof %s: hint %q, want none", strings.Join(args, " "), h)
 		}
 	}
 }
 
-// TestSplitShortFlags: combined short flags become one word per flag
-// before anything else parses argv; values and words after -- do not.
-func TestSplitShortFlags(t *testing.T) {
+// TestLexBundles: combined short flags are read getopt's way; values
+// and words after -- are not.
+func TestLexBundles(t *testing.T) {
 	app := newApp(nil, nil, nil)
 	for _, tc := range []struct{ in, want string }{
-		{"who -lt 80", "who -l -t 80"},
-		{"-lt", "-l -t"},
-		{"ls -tu root", "ls -t -u root"},
-		{"kill -yn 80", "kill -y -n 80"},
-		{"kill -s -yn 80", "kill -s -yn 80"}, // -s takes the next word
-		{"who 80 -- -lt", "who 80 -- -lt"},
-		{"who --listen -t", "who --listen -t"},
+		{"who -Hj 80", `who --no-header --json "80"`},
+		{"-jH", `--json --no-header`},
+		{"ls -Hu root", `ls --no-header --user=root`},
+		{"ls -Huroot", `ls --no-header --user=root`},
+		{"ls -tu root", `ls "root"`}, // ss's -tu: a hint, not flags
+		{"kill -yn 80", `kill --yes --dry-run "80"`},
+		{"kill -s9 80", `kill --signal=9 "80"`},
+		{"kill -s -yn 80", `kill --signal=-yn "80"`}, // -s takes the next word
+		{"who 80 -- -Hj", `who "80" "-Hj"`},
+		{"who --listen -t", `who --listen --terse`},
+		{"-n kill 80", `kill --dry-run "80"`},
+		{"-s 9 kill 80", `kill --signal=9 "80"`},
+		{"--proto tcp who 80", `who --proto=tcp "80"`},
+		{"kill -9 80", `kill --signal=9 "80"`},
+		{"kill -KILL 80", `kill --signal=KILL "80"`},
+		{"kill -SIGKILL 80", `kill --signal=SIGKILL "80"`},
+		{"kill -4 80", `kill -4 "80"`},
+		{"kill -n=true 80", `kill --dry-run "80"`},
+		{"who -t=false 80", `who --terse=false "80"`},
+		{"-- kill 80", `"kill" "80"`},
 	} {
-		got := strings.Join(splitShortFlags(app, strings.Fields(tc.in)), " ")
-		if got != tc.want {
-			t.Errorf("splitShortFlags(%s) = %s, want %s", tc.in, got, tc.want)
+		if got := lex(app, strings.Fields(tc.in)).String(); got != tc.want {
+			t.Errorf("lex(%s) = %s, want %s", tc.in, got, tc.want)
 		}
 	}
 }

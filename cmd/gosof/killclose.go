@@ -13,7 +13,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gosof/gosof/core"
-	"github.com/gosof/gosof/platform"
 )
 
 // releaseFlags are the flags kill and close share: the filters, --side,
@@ -98,15 +97,14 @@ func decimalNumber(s string) bool {
 }
 
 // openActor opens the backend and checks it can act, not only look.
-func openActor(c *cli.Context, what string) (*platform.Backend, error) {
-	b, err := openBackend(backendFromFlags(c))
-	if err != nil {
-		return nil, err
+func (s *session) openActor(what string) error {
+	if err := s.open(); err != nil {
+		return err
 	}
-	if (what == "kill" && b.Signaller == nil) || (what == "close" && b.Closer == nil) {
-		return nil, fmt.Errorf("%s: this backend cannot act on processes or sockets: %w", what, core.ErrUnsupported)
+	if (what == "kill" && s.b.Signaller == nil) || (what == "close" && s.b.Closer == nil) {
+		return fmt.Errorf("%s: this backend cannot act on processes or sockets: %w", what, core.ErrUnsupported)
 	}
-	return b, nil
+	return nil
 }
 
 // confirm asks once, on stderr, when stdin is a terminal and -y was not

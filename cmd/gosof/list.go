@@ -2,12 +2,10 @@ package main
 
 import (
 	"fmt"
-	"io"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/gosof/gosof/core"
-	"github.com/gosof/gosof/platform"
 )
 
 func formatFromFlags(c *cli.Context) (core.Format, error) {
@@ -30,17 +28,16 @@ func formatFromFlags(c *cli.Context) (core.Format, error) {
 	return core.FormatTable, nil
 }
 
-// reportUnseen says once, on stderr, what could not be inspected and how to see it.
-func reportUnseen(w io.Writer, u core.Unseen) {
-	if m := u.Message(); m != "" {
-		fmt.Fprintf(w, "gosof: %s\n", m)
-	}
-}
-
 // listAction gathers the sockets matching the flags and ports, prints them,
 // and returns ErrNoMatch when there were none.
 func listAction(c *cli.Context, ports []string) error {
-	f, err := buildFilter(c, ports)
+	s := newSession(c)
+	return s.end(s.list(ports))
+}
+
+func (s *session) list(ports []string) error {
+	c := s.c
+	f, err := s.filter(ports)
 	if err != nil {
 		return err
 	}
@@ -48,70 +45,48 @@ func listAction(c *cli.Context, ports []string) error {
 	if err != nil {
 		return err
 	}
-	b, err := openBackend(backendFromFlags(c))
-	if err != nil {
+	if err := s.open(); err != nil {
 		return err
 	}
-	resolve := b.Resolver().ResolveToPrint
+	resolve := s.b.Resolver().ResolveToPrint
 	if c.Bool("peer") {
-		resolve = b.Resolver().ResolvePeers
+		resolve = s.b.Resolver().ResolvePeers
 	}
 	res, err := resolve(f)
+	s.saw(res)
 	if err != nil {
 		return err
 	}
 	withOptions := c.Bool("options") && out != core.FormatTerse
-	var missing core.OptionsMissing
 	if withOptions {
-		missing = core.AttachOptions(b.Options, res.Sockets, 0)
+		s.missing = core.AttachOptions(s.b.Options, res.Sockets, 0)
 	}
 	withCmdline := c.Bool("cmdline") && out != core.FormatTerse
 	if withCmdline {
-		attachCmdlines(c.App.ErrWriter, b, res.Sockets)
+		s.attachCmdlines(res.Sockets)
 	}
 	opt := core.TableOptions{NoHeader: c.Bool("no-header"), Options: withOptions, NetNS: core.ManyNetNS(res.Sockets), Peer: c.Bool("peer"), Cmdline: withCmdline}
 	if err := core.WriteSockets(c.App.Writer, res.Sockets, out, opt); err != nil {
 		return err
 	}
-	reportNotes(c.App.ErrWriter, b.SourceNotes())
-	reportUnseen(c.App.ErrWriter, res.Unseen)
-	reportMissing(c.App.ErrWriter, missing)
 	if len(res.Sockets) == 0 {
 		return core.ErrNoMatch
 	}
 	if out == core.FormatTerse {
-		return terseUnseen(c.App.ErrWriter, res)
+		return s.terseUnseen(res)
 	}
 	return nil
 }
 
-// reportMissing says once, on stderr, why some sockets' options are missing.
-func reportMissing(w io.Writer, m core.OptionsMissing) {
-	if s := m.String(); s != "" {
-		fmt.Fprintf(w, "gosof: %s\n", s)
-	}
-}
-
-// reportNotes prints what a source had to fall back on, once each.
-func reportNotes(w io.Writer, notes []string) {
-	seen := map[string]bool{}
-	for _, n := range notes {
-		if !seen[n] {
-			seen[n] = true
-			fmt.Fprintf(w, "gosof: %s\n", core.Escape(n))
-		}
-	}
-}
-
 // attachCmdlines reads the owners' command lines (--cmdline) where the
 // platform can tell them (Linux /proc/PID/cmdline, Solaris psinfo), and
-// says once how many could not be read.
-func attachCmdlines(w io.Writer, b *platform.Backend, socks []core.Socket) {
-	if b.Cmdline == nil {
-		fmt.Fprintf(w, "gosof: --cmdline: this platform does not tell command lines\n")
+// notes once how many could not be read.
+func (s *session) attachCmdlines(socks []core.Socket) {
+	if s.b.Cmdline == nil {
+		s.notes = append(s.notes, "--cmdline: this platform does not tell command lines")
 		return
 	}
-	if n := core.AttachCmdlines(b.Cmdline, socks); n > 0 {
-		fmt.Fprintf(w, "gosof: --cmdline: %d process(es) without a readable command line (exited, kernel threads, or not yours: run as root)\n", n)
+	if n := core.AttachCmdlines(s.b.Cmdline, socks); n > 0 {
+		s.notes = append(s.notes, fmt.Sprintf("--cmdline: %d process(es) without a readable command line (exited, kernel threads, or not yours: run as root)", n))
 	}
 }

@@ -3,11 +3,12 @@
 package main
 
 import (
-	"golang.org/x/sys/unix"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // copyCapture copies a fixture capture into a directory the test may damage.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 
 	"github.com/urfave/cli/v2"
 
@@ -19,14 +18,14 @@ func outgoingFlag(verb string) cli.Flag {
 // could not see: a script doing `kill $(gosof who -t P)` must not take an
 // empty list for "nothing holds P". With no PID printed it is an error
 // (exit 2); with some, a warning that the list may be incomplete.
-func terseUnseen(w io.Writer, res *core.Result) error {
+func (s *session) terseUnseen(res *core.Result) error {
 	unknown, pids := 0, 0
 	for i := range res.Sockets {
-		s := &res.Sockets[i]
-		if core.UnknownHolder(s, res.Unseen) {
+		sock := &res.Sockets[i]
+		if core.UnknownHolder(sock, res.Unseen) {
 			unknown++
 		}
-		pids += len(s.Owners)
+		pids += len(sock.Owners)
 	}
 	if unknown == 0 {
 		return nil
@@ -34,6 +33,6 @@ func terseUnseen(w io.Writer, res *core.Result) error {
 	if pids == 0 {
 		return fmt.Errorf("%d matched socket(s) show no process because their holders could not be seen (above): no PID printed", unknown)
 	}
-	fmt.Fprintf(w, "gosof: %d matched socket(s) show no process because their holders could not be seen; the PIDs above may be incomplete\n", unknown)
+	s.notes = append(s.notes, fmt.Sprintf("%d matched socket(s) show no process because their holders could not be seen; the PIDs above may be incomplete", unknown))
 	return nil
 }

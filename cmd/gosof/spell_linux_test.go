@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/internal/testhelper"
 )
 
@@ -59,7 +60,7 @@ func TestPortSpellings(t *testing.T) {
 // TestServiceNamesWithDash: names such as http-alt and ms-sql-s are looked
 // up, not read as a range (they failed with "not a port range").
 func TestServiceNamesWithDash(t *testing.T) {
-	services := readServices()
+	services := core.ReadServices("/etc/services")
 	if services == nil || len(services.Lookup("http-alt")) == 0 {
 		t.Skip("no http-alt in /etc/services")
 	}
@@ -78,19 +79,31 @@ func TestServiceNamesWithDash(t *testing.T) {
 	}
 }
 
-// TestCombinedShortFlags: -lt is -l -t, as a shell user expects.
+// TestCombinedShortFlags: gosof's short switches combine (-tH), and
+// -lt, which ss and netstat users type for "TCP listeners", is answered
+// with the gosof form, never read as --listen --terse (docs/conventions.md).
 func TestCombinedShortFlags(t *testing.T) {
 	h := testhelper.Start(t)
 	_, p := listen(t, h, "inet", "127.0.0.1:0")
 	want := strconv.Itoa(h.PID) + "\n"
+	for _, args := range [][]string{
+		{"who", "-l", "-t", strconv.Itoa(p)},
+		{"who", "-tH", strconv.Itoa(p)},
+		{strconv.Itoa(p), "-Ht"},
+	} {
+		out, errOut, code := gosof(t, args...)
+		if out != want || code != 0 {
+			t.Errorf("gosof %s: %q exit %d %s, want %q exit 0", strings.Join(args, " "), out, code, errOut, want)
+		}
+	}
 	for _, args := range [][]string{
 		{"who", "-lt", strconv.Itoa(p)},
 		{"who", strconv.Itoa(p), "-tl"},
 		{"-lt", strconv.Itoa(p)},
 	} {
 		out, errOut, code := gosof(t, args...)
-		if out != want || code != 0 {
-			t.Errorf("gosof %s: %q exit %d %s, want %q exit 0", strings.Join(args, " "), out, code, errOut, want)
+		if out != "" || code != exitError || !strings.Contains(errOut, "gosof ls --listen --proto tcp") || !strings.Contains(errOut, "are typed apart") {
+			t.Errorf("gosof %s: %q exit %d %s, want exit 2 and the gosof forms", strings.Join(args, " "), out, code, errOut)
 		}
 	}
 }

@@ -126,6 +126,18 @@ func (k *Kill) Unfinished() bool {
 	return k.Report.Survivors() > 0 || len(k.Plan.Unknown) > 0
 }
 
+// Interrupted reports whether gosof was interrupted while it waited for
+// a process to exit: a signal that came after every wait was over changed
+// nothing, and the report stands.
+func (k *Kill) Interrupted() bool {
+	for i := range k.Report.Outcomes {
+		if k.Report.Outcomes[i].Fate == Interrupted {
+			return true
+		}
+	}
+	return false
+}
+
 // Close is one close, from its plan to what is left on the ports.
 type Close struct {
 	b      Backend

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/platform"
+)
+
+// session is one run of a command: its flags read once, the backend
+// opened once, and what the run could not see or had to fall back on
+// gathered as it goes, to be said once, on stderr, whichever way the
+// command ends (end). Every command that reads sockets runs through one.
+type session struct {
+	c   *cli.Context
+	opt platform.Options
+	b   *platform.Backend
+	// What end reports: the backend's notes (read at the end, once the
+	// sources have run), what the owner scans could not see, socket
+	// options that could not be read.
+	unseen  core.Unseen
+	missing core.OptionsMissing
+	notes   []string
+	ended   bool
+}
+
+// newSession reads the flags that choose the backend; open opens it.
+func newSession(c *cli.Context) *session {
+	s := &session{c: c}
+	s.opt = platform.Options{
+		Replay: c.String("replay"), ProcNet: c.Bool("proc-net"), ProcFD: c.Bool("proc-fd"),
+		NetNS: c.String("netns"), AllNetNS: c.Bool("all-netns"),
+	}
+	return s
+}
+
+// filter reads the filter flags and ports; --pid's processes also choose
+// the namespaces the backend reads.
+func (s *session) filter(ports []string) (*core.Filter, error) {
+	c := s.c
+	f, err := core.ParseFilter(core.FilterFlags{
+		Ports: ports, Side: c.String("side"), Protos: c.StringSlice("proto"),
+		V4: c.Bool("4"), V6: c.Bool("6"), States: c.StringSlice("state"), Listen: c.Bool("listen"),
+		PIDs: c.StringSlice("pid"), Users: c.StringSlice("user"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.opt.PIDs = f.PIDs
+	return f, nil
+}
+
+// open opens the backend the flags name.
+func (s *session) open() error {
+	b, err := openBackend(s.opt)
+	if err != nil {
+		return err
+	}
+	s.b = b
+	return nil
+}
+
+// saw records what a resolve could not see.
+func (s *session) saw(res *core.Result) {
+	if res == nil {
+		return
+	}
+	u := &s.unseen
+	u.Denied = maxInt(u.Denied, res.Unseen.Denied)
+	u.Unparsed = maxInt(u.Unparsed, res.Unseen.Unparsed)
+	if res.Unseen.Hidden != "" {
+		u.Hidden = res.Unseen.Hidden
+	}
+	if res.Unseen.Hint != "" {
+		u.Hint = res.Unseen.Hint
+	}
+}
+
+func maxInt(a, b int) int {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+// end says, once, what the run had to fall back on and could not see,
+// and returns err: the one exit path of every command that opened a
+// session.
+func (s *session) end(err error) error {
+	if s.ended {
+		return err
+	}
+	s.ended = true
+	w := s.c.App.ErrWriter
+	var notes []string
+	if s.b != nil {
+		notes = append(notes, s.b.SourceNotes()...)
+	}
+	reportNotes(w, append(notes, s.notes...))
+	reportUnseen(w, s.unseen)
+	reportMissing(w, s.missing)
+	return err
+}
+
+// reportUnseen says once, on stderr, what could not be inspected and how to see it.
+func reportUnseen(w io.Writer, u core.Unseen) {
+	if m := u.Message(); m != "" {
+		fmt.Fprintf(w, "gosof: %s\n", m)
+	}
+}
+
+// reportMissing says once, on stderr, why some sockets' options are missing.
+func reportMissing(w io.Writer, m core.OptionsMissing) {
+	if s := m.String(); s != "" {
+		fmt.Fprintf(w, "gosof: %s\n", s)
+	}
+}
+
+// reportNotes prints what a source had to fall back on, once each.
+func reportNotes(w io.Writer, notes []string) {
+	seen := map[string]bool{}
+	for _, n := range notes {
+		if !seen[n] {
+			seen[n] = true
+			fmt.Fprintf(w, "gosof: %s\n", core.Escape(n))
+		}
+	}
+}

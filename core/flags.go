@@ -1,0 +1,252 @@
+package core
+
+import (
+	"os"
+	"os/user"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// FilterFlags are the filter flags and PORT arguments as the user typed
+// them; ParseFilter reads them all, once.
+type FilterFlags struct {
+	Ports  []string // PORT arguments: 8080, 8000-8080, http, tcp:80, 53/udp
+	Side   string   // --side; "" is local
+	Protos []string // --proto, each value a name or a comma list
+	V4, V6 bool     // -4, -6
+	States []string // --state, likewise
+	Listen bool     // -l/--listen
+	PIDs   []string // --pid, likewise
+	Users  []string // -u/--user: names or uids, likewise
+	// Services reads /etc/services when a PORT is a name; nil reads the
+	// system's file (ReadServices).
+	Services func() Services
+}
+
+// ParseFilter turns the flags into a Filter. Every filter flag narrows
+// what the others match: --listen with --state is their intersection,
+// and two flags that together can match nothing (--state established
+// --listen, -4 -6, --proto unix with a PORT) are a usage error naming
+// both, never an empty answer. Repeated values (--pid 7,7) count once.
+func ParseFilter(ff FilterFlags) (*Filter, error) {
+	f := &Filter{}
+	services := ff.Services
+	if services == nil {
+		services = func() Services { return ReadServices("/etc/services") }
+	}
+	var svc Services
+	read := false
+	for _, arg := range ff.Ports {
+		if !read && PortNeedsServices(arg) {
+			svc, read = services(), true
+		}
+		rs, err := ParsePort(arg, svc)
+		if err != nil {
+			return nil, err
+		}
+		f.Ports = append(f.Ports, rs...)
+	}
+	if ff.Side != "" {
+		side, err := ParseSide(ff.Side)
+		if err != nil {
+			return nil, err
+		}
+		f.Side = side
+	}
+	for _, p := range SplitList(ff.Protos) {
+		proto, err := ParseProto(p)
+		if err != nil {
+			return nil, err
+		}
+		if !hasProto(f.Protos, proto) {
+			f.Protos = append(f.Protos, proto)
+		}
+	}
+	if err := portProtosAgree(f); err != nil {
+		return nil, err
+	}
+	switch {
+	case ff.V4 && ff.V6:
+		return nil, Usagef("-4 and -6 together match nothing (a socket is one or the other): leave both out for both")
+	case ff.V4:
+		f.Families = []Family{Inet}
+	case ff.V6:
+		f.Families = []Family{Inet6}
+	}
+	for _, s := range SplitList(ff.States) {
+		st, err := ParseState(s)
+		if err != nil {
+			return nil, err
+		}
+		if !hasState(f.States, st) {
+			f.States = append(f.States, st)
+		}
+	}
+	if ff.Listen {
+		listening := []State{Listen, Unconn}
+		if len(f.States) == 0 {
+			f.States = listening
+		} else {
+			var both []State
+			for _, st := range f.States {
+				if hasState(listening, st) {
+					both = append(both, st)
+				}
+			}
+			if len(both) == 0 {
+				return nil, Usagef("--state %s and --listen match nothing together (--listen is LISTEN and UNCONN): drop one", strings.Join(SplitList(ff.States), ","))
+			}
+			f.States = both
+		}
+	}
+	sort.Slice(f.States, func(i, j int) bool { return f.States[i] < f.States[j] })
+	for _, s := range SplitList(ff.PIDs) {
+		pid, err := ParsePID(s)
+		if err != nil {
+			return nil, Usagef("--pid: %s", err)
+		}
+		if !hasInt(f.PIDs, pid) {
+			f.PIDs = append(f.PIDs, pid)
+		}
+	}
+	for _, u := range SplitList(ff.Users) {
+		uid, err := LookupUID(u)
+		if err != nil {
+			return nil, err
+		}
+		if !hasInt64(f.UIDs, uid) {
+			f.UIDs = append(f.UIDs, uid)
+		}
+	}
+	if err := f.canMatch(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// protoStates are the states a socket of each protocol is reported in
+// (docs/contract.md); SCTP's are the platform's, so any.
+var protoStates = map[Proto][]State{
+	TCP:     TCPStates,
+	UDP:     {Unconn, Established},
+	UDPLite: {Unconn, Established},
+	Raw:     {Unconn, Established},
+	Unix:    {Listen, Connected, Unconn},
+}
+
+// canMatch refuses a filter whose flags exclude each other: a protocol
+// without ports or families asked for with them, states no asked-for
+// protocol is ever in.
+func (f *Filter) canMatch() error {
+	protos := f.Protos
+	if len(protos) == 0 {
+		return nil
+	}
+	if len(f.Ports) > 0 && !f.anyProto(func(p Proto) bool { return p != Unix && p != Raw }) {
+		return Usagef("--proto %s has no ports: a PORT matches nothing there", protoList(protos))
+	}
+	if len(f.Families) > 0 && !f.anyProto(func(p Proto) bool { return p != Unix }) {
+		return Usagef("--proto unix and -%s match nothing together (-4 and -6 are inet families)", strings.TrimPrefix(string(f.Families[0]), "inet"))
+	}
+	if len(f.States) > 0 && !f.anyProto(func(p Proto) bool {
+		in, known := protoStates[p]
+		if !known {
+			return true
+		}
+		for _, st := range f.States {
+			if hasState(in, st) {
+				return true
+			}
+		}
+		return false
+	}) {
+		return Usagef("--proto %s and --state (or --listen) match nothing together: %s sockets are never %s", protoList(protos), protoList(protos), stateList(f.States))
+	}
+	return nil
+}
+
+func (f *Filter) anyProto(ok func(Proto) bool) bool {
+	for _, p := range f.Protos {
+		if ok(p) {
+			return true
+		}
+	}
+	return false
+}
+
+func protoList(ps []Proto) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = string(p)
+	}
+	return strings.Join(s, ",")
+}
+
+func stateList(sts []State) string {
+	s := make([]string, len(sts))
+	for i, st := range sts {
+		s[i] = string(st)
+	}
+	return strings.Join(s, " or ")
+}
+
+// portProtosAgree refuses "udp/53 --proto tcp", which could never match,
+// rather than print nothing.
+func portProtosAgree(f *Filter) error {
+	if len(f.Protos) == 0 {
+		return nil
+	}
+	for _, r := range f.Ports {
+		if r.Proto != "" && !hasProto(f.Protos, r.Proto) {
+			return Usagef("port %s is %s only, but --proto leaves %s out", r, r.Proto, r.Proto)
+		}
+	}
+	return nil
+}
+
+// SplitList reads a list flag: "--state a,b" and "--state a --state b"
+// alike.
+func SplitList(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// LookupUID reads --user: a uid, or a name from the system's user
+// database.
+func LookupUID(s string) (int64, error) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 {
+		return n, nil
+	}
+	u, err := user.Lookup(s)
+	if err != nil {
+		return 0, Usagef("--user: unknown user %q", s)
+	}
+	n, err := strconv.ParseInt(u.Uid, 10, 64)
+	if err != nil {
+		return 0, Usagef("--user: %q has uid %q, not a number", s, u.Uid)
+	}
+	return n, nil
+}
+
+// ReadServices reads a services file (/etc/services); nil when it is
+// absent or unreadable, so that names then fail with a message saying so.
+func ReadServices(path string) Services {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	s, err := ParseServices(f)
+	if err != nil {
+		return nil
+	}
+	return s
+}
