@@ -80,6 +80,13 @@ func (s *session) kill() error {
 	if err := k.WriteReport(out, asJSON); err != nil {
 		return err
 	}
+	return killEnd(k, intr)
+}
+
+// killEnd is how a kill that ran ends: 128+N when a signal to gosof cut a
+// wait short (the report says "interrupted"), not when one came after
+// every wait was over; errSurvivors when something matched is still there.
+func killEnd(k *release.Kill, intr *interrupter) error {
 	if k.Interrupted() {
 		return intr.err()
 	}

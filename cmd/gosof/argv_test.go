@@ -1,0 +1,235 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+)
+
+// argvRow is one line of the argv table: argv, and what it means.
+type argvRow struct {
+	argv  []string
+	where string
+	cmd   string // "" is the top level
+	flag  string // the flag's first name; "" when the row sets none
+	value string // its value ("true" for a switch)
+	args  []string
+	// separate: a flag that takes a value, with the value as the next word
+	separate bool
+}
+
+// argvTable is every flag of every command, in every position (before the
+// command, after it, after the positionals, after "--"), spelled with each
+// of its names, in the separate and "=" forms, and bundled where short.
+func argvTable(t *testing.T) []argvRow {
+	app := newApp(strings.NewReader(""), io.Discard, io.Discard)
+	type cmdFlags struct {
+		cmd   string
+		flags []cli.Flag
+	}
+	all := []cmdFlags{{"", app.Flags}}
+	for _, c := range app.Commands {
+		if len(c.Subcommands) > 0 || len(c.Flags) == 0 {
+			continue
+		}
+		all = append(all, cmdFlags{c.Name, c.Flags})
+	}
+	var rows []argvRow
+	for _, cf := range all {
+		pos := "8080"
+		if cf.cmd == "fds" {
+			pos = "1"
+		}
+		var cmd []string
+		if cf.cmd != "" {
+			cmd = []string{cf.cmd}
+		}
+		// a switch of the command to bundle short flags with
+		bundle := ""
+		for _, b := range []string{"H", "y", "j"} {
+			if f := findFlag(cf.flags, b); f != nil && isSwitch(f) {
+				bundle = b
+				break
+			}
+		}
+		for _, f := range cf.flags {
+			if f == cli.HelpFlag {
+				continue
+			}
+			name := f.Names()[0]
+			want := "true"
+			if !isSwitch(f) {
+				want = sampleValue[name]
+				if want == "" {
+					t.Fatalf("no sample value for --%s", name)
+				}
+			}
+			var forms [][]string
+			for _, n := range f.Names() {
+				dash := "--"
+				if len(n) == 1 {
+					dash = "-"
+				}
+				if isSwitch(f) {
+					forms = append(forms, []string{dash + n}, []string{dash + n + "=true"})
+					if len(n) == 1 && bundle != "" && n != bundle {
+						forms = append(forms, []string{"-" + n + bundle}, []string{"-" + bundle + n})
+					}
+				} else {
+					forms = append(forms, []string{dash + n, want}, []string{dash + n + "=" + want})
+					if len(n) == 1 {
+						forms = append(forms, []string{"-" + n + want})
+						if bundle != "" {
+							forms = append(forms, []string{"-" + bundle + n, want})
+						}
+					}
+				}
+			}
+			for _, form := range forms {
+				separate := len(form) == 2 && !isSwitch(f)
+				add := func(where string, argv []string) {
+					rows = append(rows, argvRow{argv: argv, where: where, cmd: cf.cmd, flag: name, value: want, args: []string{pos}, separate: separate})
+				}
+				add("after the command", join(cmd, form, []string{pos}))
+				add("after the positionals", join(cmd, []string{pos}, form))
+				if cf.cmd != "" {
+					add("before the command", join(form, cmd, []string{pos}))
+				}
+				// after "--" a flag is a positional argument
+				rows = append(rows, argvRow{argv: join(cmd, []string{pos, "--"}, form), where: "after --",
+					cmd: cf.cmd, args: append([]string{pos}, form...)})
+			}
+		}
+	}
+	return rows
+}
+
+// TestArgvTable: the lexer, normalize (what cli then parses), completion
+// and the habit hints agree on every row of the argv table: one oracle,
+// four consumers.
+func TestArgvTable(t *testing.T) {
+	rows := argvTable(t)
+	for _, r := range rows {
+		name := strings.Join(r.argv, " ") + " (" + r.where + ")"
+		app := newApp(strings.NewReader(""), io.Discard, io.Discard)
+
+		// 1. the lexer
+		lx := lex(app, r.argv)
+		gotCmd := ""
+		if lx.Cmd != nil {
+			gotCmd = lx.Cmd.Name
+		}
+		var gotArgs []string
+		for _, a := range lx.Args {
+			gotArgs = append(gotArgs, a.Text)
+		}
+		set := false
+		for _, u := range lx.Flags {
+			if u.Name == r.flag && u.Value == r.value {
+				set = true
+			}
+		}
+		if gotCmd != r.cmd || !slices.Equal(gotArgs, r.args) || set != (r.flag != "") || len(lx.Unknown) > 0 || len(lx.Errs) > 0 {
+			t.Errorf("lex %s: command %q flags %s args %q unknown %v errs %v; want %q --%s=%s args %q",
+				name, gotCmd, lx, gotArgs, lx.Unknown, lx.Errs, r.cmd, r.flag, r.value, r.args)
+			continue
+		}
+
+		// 2. normalize, then cli's parse of what it made
+		got, err := parsed(t, r.flag, append([]string{"gosof"}, r.argv...))
+		if err != nil {
+			t.Errorf("run %s: %v", name, err)
+			continue
+		}
+		if r.flag != "" && (!got.set || !strings.Contains(got.val, r.value)) || got.args != strings.Join(r.args, " ") {
+			t.Errorf("run %s: set %v value %q args %q; want --%s=%s args %q", name, got.set, got.val, got.args, r.flag, r.value, r.args)
+		}
+
+		// 3. completion: after the row, "-" offers the flags of the
+		// command the lexer found (nothing after "--"); a flag that takes
+		// a value, typed last, is what completion completes.
+		cands := complete(app, append(slices.Clone(r.argv), "-"))
+		wantFlags := 0
+		if r.where != "after --" {
+			wantFlags = len(filterPrefix(flagCandidates(lx.flagSet(app)), "-"))
+		}
+		if len(cands) != wantFlags {
+			t.Errorf("complete %s -: %d candidates, want %d (the flags of %q)", name, len(cands), wantFlags, r.cmd)
+		}
+		if r.separate && r.where == "after the command" {
+			at := len(r.argv) - 3 // the flag word: cmd..., flag, value, PORT
+			if plx := lex(app, r.argv[:at+1]); plx.Pending == nil || plx.Pending.Name != r.flag {
+				t.Errorf("complete %s: the value of %s is not what completion would complete next", name, r.argv[at])
+			} else if fv := flagValues(plx.Pending.Flag, ""); len(fv) > 0 && !slices.Equal(complete(app, append(slices.Clone(r.argv[:at+1]), "")), filterPrefix(fv, "")) {
+				t.Errorf("complete %s: the values offered are not those of %s", name, r.argv[at])
+			}
+		}
+
+		// 4. the hints: a valid row gets none
+		if h := habitHint(app, lx); h != "" {
+			t.Errorf("hint for %s: %q, want none", name, h)
+		}
+	}
+	t.Logf("%d rows", len(rows))
+}
+
+// TestArgvDefects: what the scanners got wrong before there was one lexer.
+func TestArgvDefects(t *testing.T) {
+	for _, tc := range []struct {
+		argv     string
+		code     int
+		stderr   string // part of the one line on stderr; "" for none
+		parsedAs string // lex's reading, when the run goes ahead
+	}{
+		// a valid flag is never answered with a hint, wherever it stands
+		{argv: "-n kill 9", parsedAs: `kill --dry-run "9"`},
+		{argv: "-s 9 kill 9", parsedAs: `kill --signal=9 "9"`},
+		{argv: "--proto tcp who 80", parsedAs: `who --proto=tcp "80"`},
+		// "--" ends the options and never names a command
+		{argv: "-- kill 80", code: 2, stderr: `"kill" after "--" is not a PORT`},
+		{argv: "--json -- close --abort --listen 21221", code: 2, stderr: `"close" after "--" is not a PORT`},
+		// a flag given twice with different values
+		{argv: "kill --dry-run --dry-run=false 80", code: 2, stderr: "--dry-run given twice with different values"},
+		{argv: "kill -n -s 9 -s 15 80", code: 2, stderr: "--signal given twice with different values (-s 9, then -s 15)"},
+		{argv: "who --netns a --netns b 80", code: 2, stderr: "--netns given twice"},
+		{argv: "kill -n -n 80", parsedAs: `kill --dry-run --dry-run "80"`},
+		// switches with values
+		{argv: "kill -n=true 80", parsedAs: `kill --dry-run "80"`},
+		{argv: "who -t=false 80", parsedAs: `who --terse=false "80"`},
+		{argv: "who -t=maybe 80", code: 2, stderr: `-t: "maybe" is not true or false`},
+		// a number flag names the flag as it was typed
+		{argv: "metrics --max-series abc", code: 2, stderr: `--max-series: "abc" is not a whole number`},
+		// subcommands
+		{argv: "debug bogus", code: 2, stderr: `debug: no subcommand "bogus"`},
+		// kill(1)'s spellings of the signal
+		{argv: "kill -9 80", parsedAs: `kill --signal=9 "80"`},
+		{argv: "kill -SIGKILL 80", parsedAs: `kill --signal=SIGKILL "80"`},
+		{argv: "kill -9 -s KILL 80", code: 2, stderr: "--signal given twice"},
+		// kill's -9 hint only where it helps
+		{argv: "fds -9 1", code: 2, stderr: "unknown flag -9 for 'gosof fds'"},
+		{argv: "why -9 80", code: 2, stderr: "unknown flag -9 for 'gosof why'"},
+		{argv: "kill -t 80", code: 2, stderr: "-t does not apply to 'gosof kill'"},
+	} {
+		args := strings.Fields(tc.argv)
+		app := newApp(strings.NewReader(""), io.Discard, io.Discard)
+		var errb bytes.Buffer
+		argv, err := normalize(app, append([]string{"gosof"}, args...))
+		code := 0
+		if err != nil {
+			code = exitCode(err, &errb)
+		}
+		if code != tc.code || (tc.stderr != "" && (!strings.Contains(errb.String(), tc.stderr) || strings.Count(errb.String(), "\n") != 1)) {
+			t.Errorf("gosof %s: exit %d, stderr %q; want exit %d and %q", tc.argv, code, errb.String(), tc.code, tc.stderr)
+		}
+		if tc.parsedAs != "" {
+			if got := lex(app, args).String(); got != tc.parsedAs {
+				t.Errorf("gosof %s: read as %s, want %s (normalized %q)", tc.argv, got, tc.parsedAs, argv)
+			}
+		}
+	}
+}
+

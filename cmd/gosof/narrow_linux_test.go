@@ -1,0 +1,168 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gosof/gosof/internal/testhelper"
+)
+
+// TestFiltersOnlyNarrow: for any two filter flags A and B, the (socket,
+// owner) rows `A B` matches are among those A alone matches, over a world
+// of real sockets in every state loopback gives, in a network namespace
+// of the test's own. Two flags that can match nothing together are exit 2
+// with a message naming both, never an empty answer.
+func TestFiltersOnlyNarrow(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for a network namespace")
+	}
+	srv := testhelper.Start(t, testhelper.NewNetNS())
+	ns := strconv.Itoa(srv.PID)
+	const port = 26001
+	target := "127.0.0.1:" + strconv.Itoa(port)
+	// LISTEN on IPv4 and IPv6; ESTABLISHED; CLOSE_WAIT and FIN_WAIT2;
+	// TIME_WAIT; a bound TCP socket (CLOSE); UDP unconnected and
+	// connected; unix LISTEN, CONNECTED and UNCONN.
+	lfd := srv.Int("socket inet stream")
+	srv.Do("bind %d %s", lfd, target)
+	srv.Do("listen %d", lfd)
+	l6 := srv.Int("socket inet6 stream")
+	srv.Do("setsockopt %d v6only 1", l6)
+	srv.Do("bind %d [::1]:%d", l6, port)
+	srv.Do("listen %d", l6)
+	est := srv.Int("socket inet stream")
+	srv.Do("connect %d %s", est, target)
+	srv.Int("accept %d", lfd)
+	cw := srv.Int("socket inet stream")
+	srv.Do("connect %d %s", cw, target)
+	srv.Int("accept %d", lfd)
+	srv.Do("close %d", cw)
+	tw := srv.Int("socket inet stream")
+	srv.Do("connect %d %s", tw, target)
+	atw := srv.Int("accept %d", lfd)
+	srv.Do("close %d", atw)
+	srv.Do("close %d", tw)
+	bound := srv.Int("socket inet stream")
+	srv.Do("bind %d 127.0.0.1:%d", bound, port+1)
+	u := srv.Int("socket inet dgram")
+	srv.Do("bind %d 127.0.0.1:%d", u, port)
+	uc := srv.Int("socket inet dgram")
+	srv.Do("connect %d %s", uc, target)
+	ul := srv.Int("socket unix stream")
+	srv.Do("bind %d @gosof-narrow-%d", ul, port)
+	srv.Do("listen %d", ul)
+	uconn := srv.Int("socket unix stream")
+	srv.Do("connect %d @gosof-narrow-%d", uconn, port)
+	srv.Int("accept %d", ul)
+	srv.Int("socket unix dgram")
+	// a second process holding some of them
+	worker := srv.Spawn(lfd, est)
+	time.Sleep(100 * time.Millisecond) // the TCP states settle
+
+	p := strconv.Itoa(port)
+	filters := [][]string{
+		{"--proto", "tcp"}, {"--proto", "udp"}, {"--proto", "unix"}, {"-4"}, {"-6"}, {"--listen"},
+		{"--state", "established"}, {"--state", "close-wait"}, {"--state", "time-wait"}, {"--state", "listen"},
+		{"--state", "unconn"}, {"--state", "fin-wait2,close"}, {"--pid", ns}, {"--pid", strconv.Itoa(worker.PID)},
+		{"--user", "root"}, {"--user", "65534"},
+		{p}, {p, "--side", "remote"}, {p, "--side", "any"},
+	}
+	command := func(args []string) string {
+		if slices.Contains(args, p) {
+			return "who"
+		}
+		return "ls"
+	}
+	rowsOf := func(args ...string) ([]string, bool) {
+		t.Helper()
+		argv := append([]string{command(args), "--netns", ns, "--json"}, args...)
+		out, errOut, code := gosof(t, argv...)
+		if code == exitError {
+			return nil, false
+		}
+		if code != exitMatch && code != exitNoMatch {
+			t.Fatalf("gosof %s: exit %d %s", strings.Join(argv, " "), code, errOut)
+		}
+		var rows []string
+		var socks []jsock
+		if err := json.Unmarshal([]byte(out), &socks); err != nil {
+			t.Fatalf("gosof %s: %v\n%s", strings.Join(argv, " "), err, out)
+		}
+		for _, s := range socks {
+			sock := fmt.Sprintf("%s %s %s %s %s %d", s.Proto, s.Family, s.State, s.Local.String(), s.Remote.String(), s.Inode)
+			for _, o := range s.Owners {
+				rows = append(rows, fmt.Sprintf("%s held by %d", sock, o.PID))
+			}
+			if len(s.Owners) == 0 {
+				rows = append(rows, sock+" held by none")
+			}
+		}
+		return rows, true
+	}
+	alone := map[int][]string{}
+	for i, a := range filters {
+		rows, ok := rowsOf(a...)
+		if !ok {
+			t.Fatalf("%s alone: exit 2", strings.Join(a, " "))
+		}
+		alone[i] = rows
+	}
+	// the world has what it was built to have
+	if all, _ := rowsOf(); len(all) < 12 {
+		t.Fatalf("the world has %d rows, want at least 12:\n%s", len(all), strings.Join(all, "\n"))
+	}
+	pairs, refused := 0, 0
+	for i, a := range filters {
+		for j, b := range filters {
+			// two of one flag (a list: --user a --user b is a union), or
+			// two PORT matches (--side says which end PORT is, it does
+			// not filter), are not two filters
+			if i == j || a[0] == b[0] || slices.Contains(a, p) && slices.Contains(b, p) {
+				continue
+			}
+			args := append(slices.Clone(a), b...)
+			got, ok := rowsOf(args...)
+			if !ok {
+				refused++
+				_, errOut, _ := gosof(t, append([]string{command(args), "--netns", ns}, args...)...)
+				if strings.Count(errOut, "\n") != 1 || !namesBoth(errOut, a, b) {
+					t.Errorf("%s: exit 2 with %q; want one line naming both flags", strings.Join(args, " "), errOut)
+				}
+				continue
+			}
+			pairs++
+			for _, r := range got {
+				if !slices.Contains(alone[i], r) {
+					t.Errorf("%s matches %q, which %s alone does not: a filter widened the match", strings.Join(args, " "), r, strings.Join(a, " "))
+				}
+			}
+		}
+	}
+	t.Logf("%d pairs checked, %d refused as matching nothing", pairs, refused)
+}
+
+// namesBoth reports whether msg names a flag of a and one of b (a PORT
+// counts as named by its number).
+func namesBoth(msg string, a, b []string) bool {
+	names := func(f []string) bool {
+		for _, w := range f {
+			if strings.HasPrefix(w, "-") && strings.Contains(msg, w) {
+				return true
+			}
+			if w == "--listen" && strings.Contains(msg, "--listen") {
+				return true
+			}
+			if _, err := strconv.Atoi(w); err == nil && strings.Contains(msg, "PORT") {
+				return true
+			}
+		}
+		return false
+	}
+	return names(a) && names(b)
+}
