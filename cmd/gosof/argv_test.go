@@ -232,4 +232,3 @@ func TestArgvDefects(t *testing.T) {
 		}
 	}
 }
-
