@@ -214,3 +214,9 @@ func BenchmarkSortCompareSocketsTimeWait50k(b *testing.B) {
 		permute(socks, idx)
 	}
 }
+
+// SortSockets sorts as Resolve does: the sockets, and each one's owners.
+func SortSockets(socks []Socket) {
+	sortOwners(socks)
+	sortSockets(socks)
+}

@@ -232,20 +232,6 @@ func filterOwners(socks []Socket, f *Filter) []Socket {
 	return out
 }
 
-// SortSockets puts sockets in the contract's stable order: proto, local
-// address, local port, remote address, remote port; then inode, and each
-// socket's owners by pid and fd.
-//
-// A Socket is some 270 bytes, and a stable sort of 20,000 of them moved
-// and copied them by value for every comparison (20 ms, the largest
-// user-space cost of `gosof ls` at 100k descriptors). So it sorts indices,
-// with the index as the last key (the same order as a stable sort), and
-// then moves each socket once.
-func SortSockets(socks []Socket) {
-	sortOwners(socks)
-	sortSockets(socks)
-}
-
 // sortOwners sorts each socket's owners by pid and fd.
 func sortOwners(socks []Socket) {
 	for i := range socks {
@@ -261,7 +247,14 @@ func sortOwners(socks []Socket) {
 	}
 }
 
-// sortSockets sorts the sockets themselves, stably.
+// sortSockets puts sockets in the contract's stable order: proto, local
+// address, local port, remote address, remote port; then inode (owners are
+// sorted apart, by sortOwners).
+//
+// A Socket is some 270 bytes, and a stable sort of 20,000 of them moved
+// and copied them by value for every comparison. So it sorts indices,
+// with the index as the last key (the same order as a stable sort), and
+// then moves each socket once.
 func sortSockets(socks []Socket) {
 	if len(socks) < 2 {
 		return

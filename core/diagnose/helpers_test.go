@@ -24,3 +24,22 @@ func yes() *bool { b := true; return &b }
 func no() *bool  { b := false; return &b }
 
 var evil = &core.Process{PID: 666, Comm: "ev\x1b[31mil\nx", UID: 0, User: "root"}
+
+// Probe runs the TCP bind probe, as why does for a port with no UDP socket.
+func Probe(p BindProber, port uint16, socks []core.Socket) *ProbeReport {
+	return ProbeProto(p, core.TCP, port, socks)
+}
+
+// fixed is a socket source that lists the same sockets every time.
+type fixed []core.Socket
+
+func (f fixed) Sockets(*core.Filter) ([]core.Socket, error) { return append([]core.Socket(nil), f...), nil }
+
+// sorted is socks in the order Resolve gives them.
+func sorted(socks []core.Socket) []core.Socket {
+	res, err := (&core.Resolver{Sockets: fixed(socks)}).Resolve(&core.Filter{})
+	if err != nil {
+		panic(err)
+	}
+	return res.Sockets
+}

@@ -70,14 +70,6 @@ type ProbeAttempt struct {
 	Blockers []*core.Socket
 }
 
-// Probe runs the bind probe for TCP port on the wildcard and loopback
-// addresses (IPv4, and IPv6 where the host has it), each without and with
-// SO_REUSEADDR. socks are the sockets on the port, used to name what is in
-// the way. p nil means the platform has no probe.
-func Probe(p BindProber, port uint16, socks []core.Socket) *ProbeReport {
-	return ProbeProto(p, core.TCP, port, socks)
-}
-
 // ProbeProtos are the protocols the probe of a port binds: those of its
 // sockets that the probe knows (TCP, UDP), TCP when it has none.
 func ProbeProtos(socks []core.Socket) []core.Proto {

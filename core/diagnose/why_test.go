@@ -56,8 +56,7 @@ func seedSockets() []core.Socket {
 		socks = append(socks, conn(core.CloseWait, 8080, "10.0.0.7", uint16(40000+i), 10+i))
 	}
 	socks = append(socks, conn(core.Established, 8080, "10.0.0.9", 41000, 20), conn(core.Established, 8080, "10.0.0.7", 41001, 21))
-	core.SortSockets(socks)
-	return socks
+	return sorted(socks)
 }
 
 func wildcardInUse() map[string]error {
@@ -89,7 +88,7 @@ func diagnoseCases() []struct {
 	}
 	warn = append(warn, fw)
 	warn[len(warn)-1].Local.Port = 9000
-	core.SortSockets(warn)
+	warn = sorted(warn)
 	evilSock := []core.Socket{{Proto: core.TCP, Family: core.Inet, State: core.Listen, Local: ep("192.0.2.1", 7000), Inode: 12, UID: 0,
 		Owners: []core.Owner{{PID: 666, FD: 4, Proc: evil}}}}
 	return []struct {

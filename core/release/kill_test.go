@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -111,7 +112,9 @@ func TestNewKillPlan(t *testing.T) {
 	srv, worker, init := testProc(4242, "java"), testProc(4243, "java"), testProc(1, "systemd")
 	lst := held(core.Listen, 0, 10, srv, worker)
 	lst.Owners = append(lst.Owners, core.Owner{PID: 4242, FD: 7, Proc: srv}) // a second descriptor
-	core.SortSockets([]core.Socket{lst})
+	sort.Slice(lst.Owners, func(i, j int) bool {                             // as the resolver sorts them
+		return lst.Owners[i].PID < lst.Owners[j].PID || lst.Owners[i].PID == lst.Owners[j].PID && lst.Owners[i].FD < lst.Owners[j].FD
+	})
 	cw := held(core.CloseWait, 51000, 11, srv)
 	gone := held(core.Established, 51001, 12)
 	gone.Owners = []core.Owner{{PID: 999, FD: 4}} // exited while resolving: Proc nil
