@@ -61,9 +61,9 @@ type Backend struct {
 	// Cmdline tells a process's command line for the fds heading; nil
 	// where the platform cannot tell it.
 	Cmdline func(pid int) (string, error)
-	// FDsDeniedHint says how to get the access fds needs; "" when the
-	// platform's own error says it.
-	FDsDeniedHint string
+	// FDsDeniedHint says how to get the access fds needs, for the user
+	// gosof runs as; nil when the platform's own error says it.
+	FDsDeniedHint func() string
 	// Prober is the bind probe inside the network namespace with inode
 	// netns (0: the one the sockets were read from); nil when the port
 	// cannot be probed at all, and ProbeSkipped then says why. A nil

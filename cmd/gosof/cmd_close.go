@@ -74,6 +74,7 @@ func (s *session) close() error {
 	if err := cl.Execute(wait); err != nil {
 		return err
 	}
+	s.flush() // what could not be seen, before the verdict on the ports
 	if err := cl.WriteReport(out, asJSON); err != nil {
 		return err
 	}
@@ -112,6 +113,7 @@ func (s *session) planClose() (cl *release.Close, wait time.Duration, err error)
 		AbortUnknown: c.Bool("unknown-holder")})
 	if cl != nil {
 		s.saw(cl.Result)
+		s.unseenMatters = cl.Result.Unseen.Any() // a holder may have been missed
 	}
 	if err != nil {
 		return nil, 0, err

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/gosof/gosof/core"
@@ -32,6 +35,7 @@ Examples:
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Aliases: []string{"j"}, Usage: "print a JSON array, one object per process"},
 			&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag"},
+			quietFlag(),
 			&cli.StringFlag{Name: "replay", Usage: "read a Solaris/illumos capture `DIR` (from 'gosof debug capture') instead of this host", TakesFile: true},
 		},
 		Action: fdsAction,
@@ -61,13 +65,30 @@ func (s *session) fds() error {
 	if err != nil {
 		return err
 	}
+	// A process that does not exist (or exited) has nothing to list: it is
+	// a note, not a heading with nothing under it.
+	listed := procs[:0]
+	for _, p := range procs {
+		if errors.Is(p.Err, core.ErrGone) {
+			s.notes = append(s.notes, fmt.Sprintf("no process %d (it does not exist, or it exited)", p.PID))
+			continue
+		}
+		listed = append(listed, p)
+	}
 	if c.Bool("json") {
-		err = core.WriteFDsJSON(c.App.Writer, procs)
-	} else {
-		err = core.WriteFDs(c.App.Writer, procs)
+		err = core.WriteFDsJSON(c.App.Writer, listed)
+	} else if len(listed) > 0 {
+		err = core.WriteFDs(c.App.Writer, listed)
 	}
 	if err != nil {
 		return err
 	}
-	return core.FDsListed(procs, b.FDsDeniedHint)
+	hint := ""
+	if b.FDsDeniedHint != nil {
+		hint = b.FDsDeniedHint()
+	}
+	if len(listed) == 0 && len(procs) > 0 {
+		return core.ErrNoMatch
+	}
+	return core.FDsListed(listed, hint)
 }

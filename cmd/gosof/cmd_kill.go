@@ -77,6 +77,7 @@ func (s *session) kill() error {
 	if err := k.Execute(); err != nil {
 		return err
 	}
+	s.flush() // what could not be seen, before the verdict on the port
 	if err := k.WriteReport(out, asJSON); err != nil {
 		return err
 	}
@@ -122,6 +123,7 @@ func (s *session) planKill() (*release.Kill, error) {
 	k, err := release.PlanKill(releaser(s.b), f, sig, timeout, c.Bool("no-escalate"))
 	if k != nil {
 		s.saw(k.Result)
+		s.unseenMatters = k.Result.Unseen.Any() // a holder may have been missed
 	}
 	if err != nil {
 		return nil, err

@@ -37,6 +37,7 @@ Examples:
 			&cli.BoolFlag{Name: "json", Aliases: []string{"j"}, Usage: "print the diagnosis as a JSON object (see docs/why.md)"},
 			&cli.BoolFlag{Name: "no-probe", Usage: "do not try to bind the port"},
 			&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag"},
+			quietFlag(),
 			procFDFlag(),
 			netnsFlag(),
 			allNetnsFlag(),
@@ -73,6 +74,7 @@ func (s *session) why() error {
 	if err != nil {
 		return err
 	}
+	s.unseenMatters = unknownHolders(res)
 	missing := core.AttachOptions(s.b.Options, res.Sockets, whyOptionsLimit)
 	if len(res.Sockets) > 0 {
 		s.missing = missing

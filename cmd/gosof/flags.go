@@ -34,9 +34,16 @@ func allNetnsFlag() cli.Flag {
 	return &cli.BoolFlag{Name: "all-netns", Aliases: []string{"A"}, Usage: "Linux: read every network namespace in use (containers too), labelled with its inode, name and container"}
 }
 
+// quietFlag silences the notes on stderr (what gosof could not see or had
+// to fall back on); errors are still said.
+func quietFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no notes on stderr (what could not be seen, fallbacks); errors are still printed"}
+}
+
 // outputFlags choose how results are printed and where they come from.
 func outputFlags() []cli.Flag {
 	return []cli.Flag{
+		quietFlag(),
 		&cli.BoolFlag{Name: "json", Aliases: []string{"j"}, Usage: "print a JSON array (fields: docs/contract.md, man gosof)"},
 		&cli.BoolFlag{Name: "jsonl", Usage: "print JSON Lines: one socket object per line, nothing when empty (for log shippers)"},
 		&cli.BoolFlag{Name: "terse", Aliases: []string{"t"}, Usage: "print only the owner PIDs, one per line (like lsof -t)"},

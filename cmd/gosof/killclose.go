@@ -26,6 +26,7 @@ func releaseFlags(timeout, timeoutUsage string) []cli.Flag {
 		&cli.BoolFlag{Name: "json", Aliases: []string{"j"}, Usage: "print the plan and the outcome as one JSON object"},
 		&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag"},
 		procFDFlag(),
+		quietFlag(),
 	)
 }
 

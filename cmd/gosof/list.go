@@ -57,6 +57,7 @@ func (s *session) list(ports []string) error {
 	if err != nil {
 		return err
 	}
+	s.unseenMatters = unknownHolders(res)
 	withOptions := c.Bool("options") && out != core.FormatTerse
 	if withOptions {
 		s.missing = core.AttachOptions(s.b.Options, res.Sockets, 0)

@@ -24,12 +24,18 @@ type session struct {
 	unseen  core.Unseen
 	missing core.OptionsMissing
 	notes   []string
-	ended   bool
+	// unseenMatters says whether what could not be seen bears on this
+	// answer: a matched socket shows no owner (ls, who, why), or a kill or
+	// close could miss a holder. Otherwise the note is noise (as non-root
+	// some process is always unreadable) and is not printed.
+	unseenMatters bool
+	quiet         bool // -q: no notes at all
+	flushed       bool
 }
 
 // newSession reads the flags that choose the backend; open opens it.
 func newSession(c *cli.Context) *session {
-	s := &session{c: c}
+	s := &session{c: c, quiet: c.Bool("quiet")}
 	s.opt = platform.Options{
 		Replay: c.String("replay"), ProcNet: c.Bool("proc-net"), ProcFD: c.Bool("proc-fd"),
 		NetNS: c.String("netns"), AllNetNS: c.Bool("all-netns"),
@@ -90,19 +96,43 @@ func maxInt(a, b int) int {
 // and returns err: the one exit path of every command that opened a
 // session.
 func (s *session) end(err error) error {
-	if s.ended {
-		return err
+	s.flush()
+	return err
+}
+
+// flush prints the notes gathered so far, once: kill and close call it
+// before their final verdict, every command at its end.
+func (s *session) flush() {
+	if s.flushed {
+		return
 	}
-	s.ended = true
+	s.flushed = true
+	if s.quiet {
+		return
+	}
 	w := s.c.App.ErrWriter
 	var notes []string
 	if s.b != nil {
 		notes = append(notes, s.b.SourceNotes()...)
 	}
 	reportNotes(w, append(notes, s.notes...))
-	reportUnseen(w, s.unseen)
+	u := s.unseen
+	if !s.unseenMatters {
+		u.Denied, u.Hidden = 0, "" // files that could not be parsed are always said
+	}
+	reportUnseen(w, u)
 	reportMissing(w, s.missing)
-	return err
+}
+
+// unknownHolders reports whether a socket of socks shows no owner because
+// its holder could not be seen.
+func unknownHolders(res *core.Result) bool {
+	for i := range res.Sockets {
+		if core.UnknownHolder(&res.Sockets[i], res.Unseen) {
+			return true
+		}
+	}
+	return false
 }
 
 // reportUnseen says once, on stderr, what could not be inspected and how to see it.

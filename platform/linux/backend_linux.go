@@ -51,7 +51,7 @@ func Open(opt platform.Options) (*platform.Backend, error) {
 		FDs:           fds,
 		FDSockets:     sockets,
 		Cmdline:       fds.CommandLine,
-		FDsDeniedHint: "run as root, or with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH",
+		FDsDeniedHint: func() string { return deniedHint(fs) },
 		Prober:        func(netns uint64) diagnose.BindProber { return prober(fs, opt, spaces, netns) },
 		Notes: func() []string {
 			var notes []string

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/gosof/gosof/internal/testhelper"
+)
+
+// TestNotesWhenTheyMatter: as a plain user some process is always
+// unreadable; the note saying so is printed only when it bears on the
+// answer (a matched socket shows no owner), -q silences notes, and root
+// is never told to run as root.
+func TestNotesWhenTheyMatter(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to start helpers as another user")
+	}
+	nobody := &syscall.Credential{Uid: 65534, Gid: 65534}
+	mine := testhelper.Start(t, testhelper.AsUser(65534, 65534))
+	_, myPort := listen(t, mine, "inet", "127.0.0.1:0")
+	root := testhelper.Start(t)
+	_, rootPort := listen(t, root, "inet", "127.0.0.1:0")
+	const note = "could not be inspected"
+
+	out, errOut, code := gosofUnder(t, nil, nobody, "who", strconv.Itoa(myPort))
+	if code != exitMatch || !strings.Contains(out, strconv.Itoa(mine.PID)) || strings.Contains(errOut, note) {
+		t.Errorf("who MY-PORT as nobody: exit %d, stderr %q; want my socket and no note (every matched socket has its owner)\n%s", code, errOut, out)
+	}
+	_, errOut, code = gosofUnder(t, nil, nobody, "who", strconv.Itoa(rootPort))
+	if code != exitMatch || !strings.Contains(errOut, note) {
+		t.Errorf("who ROOT-PORT as nobody: exit %d, stderr %q; want the note: the socket's holder could not be seen", code, errOut)
+	}
+	_, errOut, code = gosofUnder(t, nil, nobody, "who", "-q", strconv.Itoa(rootPort))
+	if code != exitMatch || errOut != "" {
+		t.Errorf("who -q ROOT-PORT as nobody: exit %d, stderr %q; want nothing on stderr", code, errOut)
+	}
+	// kill could miss a holder it cannot see: there the note matters.
+	_, errOut, _ = gosofUnder(t, nil, nobody, "kill", "-n", strconv.Itoa(myPort))
+	if !strings.Contains(errOut, note) {
+		t.Errorf("kill -n as nobody: stderr %q; want the note", errOut)
+	}
+	// root is not told to run as root
+	if _, errOut, _ := gosof(t, "fds", "1"); strings.Contains(errOut, "run as root") {
+		t.Errorf("fds 1 as root: %q", errOut)
+	}
+	// a process that does not exist: one line on stderr, exit 1, nothing on stdout
+	if out, errOut, code := gosof(t, "fds", "999999999"); code != exitNoMatch || out != "" || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("fds 999999999: exit %d, stdout %q, stderr %q; want exit 1 and one line on stderr", code, out, errOut)
+	}
+}
