@@ -33,7 +33,9 @@ func Probe(p BindProber, port uint16, socks []core.Socket) *ProbeReport {
 // fixed is a socket source that lists the same sockets every time.
 type fixed []core.Socket
 
-func (f fixed) Sockets(*core.Filter) ([]core.Socket, error) { return append([]core.Socket(nil), f...), nil }
+func (f fixed) Sockets(*core.Filter) ([]core.Socket, error) {
+	return append([]core.Socket(nil), f...), nil
+}
 
 // sorted is socks in the order Resolve gives them.
 func sorted(socks []core.Socket) []core.Socket {
