@@ -254,6 +254,7 @@ type Filter struct {
 	Protos   []Proto
 	Families []Family // inet and/or inet6 from -4/-6; empty is all
 	States   []State
+	Listen   bool // --listen was given (States then holds LISTEN and UNCONN, or fewer)
 	PIDs     []int
 	UIDs     []int64 // from --user, matched against owner processes
 }

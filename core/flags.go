@@ -1,6 +1,7 @@
 package core
 
 import (
+	"fmt"
 	"os"
 	"os/user"
 	"sort"
@@ -37,7 +38,11 @@ func ParseFilter(ff FilterFlags) (*Filter, error) {
 	}
 	var svc Services
 	read := false
-	for _, arg := range ff.Ports {
+	args, err := portArgs(ff.Ports)
+	if err != nil {
+		return nil, err
+	}
+	for _, arg := range args {
 		if !read && PortNeedsServices(arg) {
 			svc, read = services(), true
 		}
@@ -84,6 +89,7 @@ func ParseFilter(ff FilterFlags) (*Filter, error) {
 		}
 	}
 	if ff.Listen {
+		f.Listen = true
 		listening := []State{Listen, Unconn}
 		if len(f.States) == 0 {
 			f.States = listening
@@ -123,6 +129,24 @@ func ParseFilter(ff FilterFlags) (*Filter, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// portArgs splits PORT arguments that list several ("9090,9443").
+func portArgs(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		if !strings.Contains(a, ",") {
+			out = append(out, a)
+			continue
+		}
+		for _, p := range strings.Split(a, ",") {
+			if strings.TrimSpace(p) == "" {
+				return nil, Usagef("%q: empty item in the list of ports", a)
+			}
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 // protoStates are the states a socket of each protocol is reported in
@@ -247,6 +271,129 @@ func ReadServices(path string) Services {
 	s, err := ParseServices(f)
 	if err != nil {
 		return nil
+	}
+	return s
+}
+
+// Emptied says which filter flag left nothing: given the sockets (with
+// owners) that the PORT arguments alone match, it applies the other
+// filters one at a time, in the order --proto, -4/-6, --state/--listen,
+// --pid, --user, and names the first after which nothing is left, with
+// what was there before it. "" when the PORTs alone match nothing (an
+// empty answer needs no explaining) or nothing emptied it.
+func (f *Filter) Emptied(targets []Socket) string {
+	if len(targets) == 0 {
+		return ""
+	}
+	left := targets
+	steps := []struct {
+		named bool
+		flag  string
+		keep  func(*Socket) bool
+	}{
+		{len(f.Protos) > 0, "--proto " + protoList(f.Protos), func(s *Socket) bool { return f.WantsProto(s.Proto) }},
+		{len(f.Families) > 0, "-" + strings.TrimPrefix(strings.Replace(string(firstFamily(f.Families)), "inet6", "6", 1), "inet"), func(s *Socket) bool { return f.WantsFamily(s.Family) }},
+		{len(f.States) > 0, f.statesFlag(), func(s *Socket) bool { return f.WantsState(s.State) }},
+		{len(f.PIDs) > 0, "--pid " + intList(f.PIDs), func(s *Socket) bool { return anyOwner(s, func(o *Owner) bool { return hasInt(f.PIDs, o.PID) }) }},
+		{len(f.UIDs) > 0, "--user", func(s *Socket) bool {
+			return anyOwner(s, func(o *Owner) bool { return o.Proc != nil && hasInt64(f.UIDs, o.Proc.UID) }) ||
+				len(s.Owners) == 0 && len(f.PIDs) == 0 && s.UID >= 0 && hasInt64(f.UIDs, s.UID)
+		}},
+	}
+	for _, st := range steps {
+		if !st.named {
+			continue
+		}
+		var kept []Socket
+		for i := range left {
+			if st.keep(&left[i]) {
+				kept = append(kept, left[i])
+			}
+		}
+		if len(kept) == 0 {
+			return fmt.Sprintf("nothing left after %s: before it, %s", st.flag, summary(left))
+		}
+		left = kept
+	}
+	return ""
+}
+
+// statesFlag is the state filter as it was typed: --listen, or --state
+// with the states.
+func (f *Filter) statesFlag() string {
+	if f.Listen && len(f.States) == 2 && hasState(f.States, Listen) && hasState(f.States, Unconn) {
+		return "--listen"
+	}
+	names := make([]string, len(f.States))
+	for i, st := range f.States {
+		names[i] = strings.ToLower(strings.ReplaceAll(string(st), "_", "-"))
+	}
+	return "--state " + strings.Join(names, ",")
+}
+
+func intList(l []int) string {
+	s := make([]string, len(l))
+	for i, n := range l {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ",")
+}
+
+func firstFamily(fs []Family) Family {
+	if len(fs) == 0 {
+		return ""
+	}
+	return fs[0]
+}
+
+func anyOwner(s *Socket, ok func(*Owner) bool) bool {
+	for i := range s.Owners {
+		if ok(&s.Owners[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// summary counts socks by protocol and state, with their holders:
+// "3 sockets (tcp LISTEN 1, tcp ESTABLISHED 2) held by 4242/nginx".
+func summary(socks []Socket) string {
+	type key struct {
+		p  string
+		st State
+	}
+	counts := map[key]int{}
+	var order []key
+	var holders []string
+	seen := map[int]bool{}
+	for i := range socks {
+		p := string(socks[i].Proto)
+		if socks[i].Family == Inet6 {
+			p += "6"
+		}
+		k := key{p, socks[i].State}
+		if counts[k] == 0 {
+			order = append(order, k)
+		}
+		counts[k]++
+		for _, o := range socks[i].Owners {
+			if !seen[o.PID] && len(holders) < 4 {
+				seen[o.PID] = true
+				comm := "?"
+				if o.Proc != nil {
+					comm = Escape(o.Proc.Comm)
+				}
+				holders = append(holders, strconv.Itoa(o.PID)+"/"+comm)
+			}
+		}
+	}
+	var parts []string
+	for _, k := range order {
+		parts = append(parts, fmt.Sprintf("%s %s %d", k.p, k.st, counts[k]))
+	}
+	s := Plural(len(socks), "socket") + " (" + strings.Join(parts, ", ") + ")"
+	if len(holders) > 0 {
+		s += " held by " + strings.Join(holders, ", ")
 	}
 	return s
 }

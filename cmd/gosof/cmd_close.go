@@ -99,7 +99,8 @@ func (s *session) planClose() (cl *release.Close, wait time.Duration, err error)
 	if err != nil {
 		return nil, 0, err
 	}
-	if len(f.Protos) == 0 {
+	defaultTCP := len(f.Protos) == 0
+	if defaultTCP {
 		f.Protos = []core.Proto{core.TCP}
 	}
 	if wait, err = parseTimeout(c.String("timeout")); err != nil {
@@ -117,6 +118,13 @@ func (s *session) planClose() (cl *release.Close, wait time.Duration, err error)
 	}
 	if err != nil {
 		return nil, 0, err
+	}
+	if len(cl.Result.Sockets) == 0 {
+		said := ""
+		if defaultTCP {
+			said = " (close acts on TCP unless --proto names others)"
+		}
+		s.explainEmpty(f, said)
 	}
 	if !c.Bool("outgoing") {
 		if err := cl.SpareOutgoing(); err != nil {

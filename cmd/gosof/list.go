@@ -71,6 +71,7 @@ func (s *session) list(ports []string) error {
 		return err
 	}
 	if len(res.Sockets) == 0 {
+		s.explainEmpty(f, "")
 		return core.ErrNoMatch
 	}
 	if out == core.FormatTerse {

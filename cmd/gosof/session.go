@@ -124,6 +124,27 @@ func (s *session) flush() {
 	reportMissing(w, s.missing)
 }
 
+// explainEmpty notes which filter flag emptied an answer that the PORT
+// arguments alone would not have left empty (core.Filter.Emptied); said
+// is what the command adds to it, e.g. close's default --proto tcp.
+func (s *session) explainEmpty(f *core.Filter, said string) {
+	if len(f.Protos) == 0 && len(f.Families) == 0 && len(f.States) == 0 && !f.HasOwnerFilter() {
+		return
+	}
+	base := &core.Filter{Ports: f.Ports, Side: f.Side}
+	r := s.b.Resolver()
+	if !f.HasOwnerFilter() {
+		r.Owners, r.Prescan = nil, nil // owners are not needed to say which filter emptied it
+	}
+	res, err := r.Resolve(base)
+	if err != nil {
+		return
+	}
+	if why := f.Emptied(res.Sockets); why != "" {
+		s.notes = append(s.notes, "no match: "+why+said)
+	}
+}
+
 // unknownHolders reports whether a socket of socks shows no owner because
 // its holder could not be seen.
 func unknownHolders(res *core.Result) bool {

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gosof/gosof/internal/testhelper"
+)
+
+// TestEmptyAnswerSaysWhy: an answer the filters emptied says which filter
+// (one line on stderr, exit 1); PORT lists work like ranges.
+func TestEmptyAnswerSaysWhy(t *testing.T) {
+	h := testhelper.Start(t)
+	_, tcp := listen(t, h, "inet", "127.0.0.1:0")
+	ufd := h.Int("socket inet dgram")
+	h.Do("bind %d 127.0.0.1:0", ufd)
+	udp, _ := strconv.Atoi(h.Do("name %d", ufd)[1])
+	T, U := strconv.Itoa(tcp), strconv.Itoa(udp)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"who", T, "--state", "close-wait"}, "nothing left after --state close-wait: before it, 1 socket (tcp LISTEN 1)"},
+		{[]string{"who", U, "--proto", "tcp"}, "nothing left after --proto tcp"},
+		{[]string{"close", U, "-n"}, "close acts on TCP unless --proto names others"},
+		{[]string{"who", T, "--pid", "1"}, "nothing left after --pid 1"},
+	} {
+		out, errOut, code := gosof(t, tc.args...)
+		if code != exitNoMatch || out != "" || !strings.Contains(errOut, tc.want) || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("gosof %s: exit %d, stdout %q, stderr %q; want exit 1 and one line saying %q", strings.Join(tc.args, " "), code, out, errOut, tc.want)
+		}
+	}
+	out, errOut, code := gosof(t, "who", "-t", T+","+U)
+	if code != exitMatch || out != strconv.Itoa(h.PID)+"\n" {
+		t.Errorf("who -t %s,%s: exit %d %q %s, want the holder", T, U, code, out, errOut)
+	}
+	if socks := gosofJSON(t, "who", T+","+U); len(socks) != 2 {
+		t.Errorf("who %s,%s: %d sockets, want 2", T, U, len(socks))
+	}
+	if _, errOut, code := gosof(t, "who", T+","); code != exitError || !strings.Contains(errOut, "empty item") {
+		t.Errorf("who %s,: exit %d %q, want 2: an empty item", T, code, errOut)
+	}
+}
