@@ -5,6 +5,9 @@
 package platform
 
 import (
+	"os"
+	"strconv"
+
 	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/core/diagnose"
 )
@@ -72,6 +75,27 @@ type Backend struct {
 	ProbeSkipped string
 	// Notes is what the socket source had to fall back on, once read.
 	Notes func() []string
+	// PIDs lists the processes of the host (completion offers them);
+	// nil where it cannot.
+	PIDs func() ([]int, error)
+	// EphemeralLow is the lowest port the kernel picks for a client's
+	// end (completion offers server ports, below it); nil where unknown.
+	EphemeralLow func() (uint16, error)
+}
+
+// ProcPIDs lists the numeric entries of a /proc directory.
+func ProcPIDs(proc string) ([]int, error) {
+	ents, err := os.ReadDir(proc)
+	if err != nil {
+		return nil, err
+	}
+	var pids []int
+	for _, e := range ents {
+		if n, err := strconv.Atoi(e.Name()); err == nil && n > 0 {
+			pids = append(pids, n)
+		}
+	}
+	return pids, nil
 }
 
 // Resolver joins the backend's sockets with their owners.

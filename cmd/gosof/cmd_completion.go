@@ -109,10 +109,10 @@ func complete(app *cli.App, words []string) []candidate {
 			out = append(out, candidate{c.Name, c.Usage})
 		}
 		if cur != "" {
-			out = append(out, listeningPorts()...) // gosof PORT is gosof who PORT
+			out = append(out, listeningPorts(cur)...) // gosof PORT is gosof who PORT
 		}
 	case cmd == nil:
-		out = listeningPorts()
+		out = listeningPorts(cur)
 	case len(cmd.Subcommands) > 0 && lx.Sub == nil && lx.BadSub == "":
 		for _, sc := range cmd.VisibleCommands() {
 			out = append(out, candidate{sc.Name, sc.Usage})
@@ -124,7 +124,9 @@ func complete(app *cli.App, words []string) []candidate {
 	case cmd.Name == "completion" && positional == 0:
 		out = []candidate{{"bash", ""}, {"zsh", ""}, {"fish", ""}}
 	case cmd.Name == "who" || cmd.Name == "kill" || cmd.Name == "close" || cmd.Name == "why" && positional == 0:
-		out = listeningPorts()
+		out = listeningPorts(cur)
+	case cmd.Name == "fds":
+		out = processes(cur)
 	}
 	return filterPrefix(out, cur)
 }
@@ -173,6 +175,8 @@ func flagValues(f cli.Flag, cur string) []candidate {
 		words = []string{"1s", "5s", "30s"}
 	case "netns":
 		words = netnsNames()
+	case "pid":
+		return processes(cur)
 	case "user":
 		words = userNames()
 	}
@@ -225,9 +229,17 @@ func userNames() []string {
 	return names
 }
 
-// listeningPorts is the ports something listens on (TCP LISTEN, UDP
-// unconnected) in this namespace: one socket dump, no owners.
-func listeningPorts() []candidate {
+// maxPortCandidates bounds the ports offered: a host with thousands of
+// listeners asks "Display all N possibilities?" otherwise; the lowest are
+// kept, where the well-known services are.
+const maxPortCandidates = 200
+
+// listeningPorts is the server ports of this namespace: TCP (and SCTP)
+// LISTEN, and UDP sockets bound to a port below the ephemeral range
+// (above it they are clients' ends: a resolver's query, a QUIC client).
+// One socket dump, no owners; at most maxPortCandidates of them that
+// start with cur.
+func listeningPorts(cur string) []candidate {
 	b, err := openBackend(platform.Options{})
 	if err != nil {
 		return nil
@@ -239,9 +251,20 @@ func listeningPorts() []candidate {
 	if err != nil {
 		return nil
 	}
+	ephemeral := uint16(32768) // Linux's and Solaris's default
+	if b.EphemeralLow != nil {
+		if lo, err := b.EphemeralLow(); err == nil {
+			ephemeral = lo
+		}
+	}
 	protos := map[uint16][]string{}
 	for _, s := range socks {
-		if (s.State != core.Listen && s.State != core.Unconn) || s.Local.Port == 0 {
+		switch {
+		case s.Local.Port == 0 || !strings.HasPrefix(strconv.Itoa(int(s.Local.Port)), cur):
+			continue
+		case s.State == core.Listen:
+		case s.State == core.Unconn && s.Proto == core.UDP && s.Local.Port < ephemeral:
+		default:
 			continue
 		}
 		p := string(s.Proto)
@@ -258,9 +281,48 @@ func listeningPorts() []candidate {
 		ports = append(ports, int(p))
 	}
 	sort.Ints(ports)
+	if len(ports) > maxPortCandidates {
+		ports = ports[:maxPortCandidates]
+	}
 	out := make([]candidate, 0, len(ports))
 	for _, p := range ports {
 		out = append(out, candidate{strconv.Itoa(p), strings.Join(protos[uint16(p)], ",") + " listening"})
+	}
+	return out
+}
+
+// maxPIDCandidates bounds the processes described for completion.
+const maxPIDCandidates = 100
+
+// processes is the PIDs starting with cur, each with its command, for
+// fds and --pid; a comma list being typed keeps its done part.
+func processes(cur string) []candidate {
+	done := ""
+	if i := strings.LastIndexByte(cur, ','); i >= 0 {
+		done, cur = cur[:i+1], cur[i+1:]
+	}
+	b, err := openBackend(platform.Options{})
+	if err != nil || b.PIDs == nil {
+		return nil
+	}
+	pids, err := b.PIDs()
+	if err != nil {
+		return nil
+	}
+	sort.Ints(pids)
+	var out []candidate
+	for _, pid := range pids {
+		if len(out) == maxPIDCandidates {
+			break
+		}
+		if !strings.HasPrefix(strconv.Itoa(pid), cur) {
+			continue
+		}
+		desc := ""
+		if p, err := b.Owners.Process(pid); err == nil {
+			desc = core.Escape(p.Comm)
+		}
+		out = append(out, candidate{done + strconv.Itoa(pid), desc})
 	}
 	return out
 }

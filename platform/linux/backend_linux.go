@@ -1,7 +1,9 @@
 package linux
 
 import (
+	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/core/diagnose"
@@ -53,6 +55,8 @@ func Open(opt platform.Options) (*platform.Backend, error) {
 		Cmdline:       fds.CommandLine,
 		FDsDeniedHint: func() string { return deniedHint(fs) },
 		Prober:        func(netns uint64) diagnose.BindProber { return prober(fs, opt, spaces, netns) },
+		PIDs:          func() ([]int, error) { return platform.ProcPIDs(fs.Proc) },
+		EphemeralLow:  func() (uint16, error) { return ephemeralLow(fs) },
 		Notes: func() []string {
 			var notes []string
 			for _, s := range srcs {
@@ -137,4 +141,22 @@ func prober(fs FS, opt platform.Options, spaces []*Namespace, netns uint64) diag
 		}
 	}
 	return nil
+}
+
+// ephemeralLow is the low end of net.ipv4.ip_local_port_range, which IPv6
+// uses too.
+func ephemeralLow(fs FS) (uint16, error) {
+	b, err := readFile(fs.Path("sys", "net", "ipv4", "ip_local_port_range"))
+	if err != nil {
+		return 0, err
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 1 {
+		return 0, fmt.Errorf("ip_local_port_range %q: %w", b, core.ErrParse)
+	}
+	n, err := strconv.ParseUint(f[0], 10, 16)
+	if err != nil {
+		return 0, fmt.Errorf("ip_local_port_range %q: %w", b, core.ErrParse)
+	}
+	return uint16(n), nil
 }

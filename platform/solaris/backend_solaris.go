@@ -39,5 +39,6 @@ func Open(opt platform.Options) (*platform.Backend, error) {
 		// FDsDeniedHint: the fdinfo permission error already says to run as root.
 		Prober: func(uint64) diagnose.BindProber { return Prober{} },
 		Notes:  b.Notes, // row layouts or EXPER_SOCK_INFO tables gosof could not decode
+		PIDs:   func() ([]int, error) { return platform.ProcPIDs("/proc") },
 	}, nil
 }
