@@ -93,6 +93,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		c.OnUsageError = usageError
 	}
 	cli.FlagStringer = flagHelp
+	cli.HelpPrinter = wrappingHelpPrinter
 	// cli adds its -h/--help flag to the top level only when the app has
 	// no help command; gosof has one (cmd_help.go), and --help is listed
 	// all the same (normalize turns it into 'gosof help').

@@ -10,3 +10,7 @@ func libcIsatty(fd int32) int32
 
 // isTerminal reports whether fd is a terminal.
 func isTerminal(fd int) bool { return libcIsatty(int32(fd)) == 1 }
+
+// terminalWidth: the gccgo build has no TIOCGWINSZ wrapper; help is
+// wrapped at $COLUMNS or 80.
+func terminalWidth(int) int { return 0 }
