@@ -1,6 +1,7 @@
 package core
 
 import (
+	"net/netip"
 	"strconv"
 	"strings"
 )
@@ -43,6 +44,9 @@ func (s Side) String() string {
 type PortRange struct {
 	Lo, Hi uint16
 	Proto  Proto
+	// Addr, when valid, limits the range to sockets on that address
+	// ("127.0.0.1:8080"): see matchAddr.
+	Addr netip.Addr
 }
 
 // Contains reports whether p is in the range.
@@ -50,6 +54,11 @@ func (r PortRange) Contains(p uint16) bool { return p >= r.Lo && p <= r.Hi }
 
 func (r PortRange) String() string {
 	s := strconv.Itoa(int(r.Lo))
+	if r.Addr.Is4() {
+		s = r.Addr.String() + ":" + s
+	} else if r.Addr.IsValid() {
+		s = "[" + r.Addr.String() + "]:" + s
+	}
 	if r.Lo != r.Hi {
 		s += "-" + strconv.Itoa(int(r.Hi))
 	}
@@ -70,6 +79,9 @@ func ParsePort(arg string, services Services) ([]PortRange, error) {
 	arg = orig
 	if arg == "" {
 		return nil, Usagef("empty port")
+	}
+	if rs, ok, err := parseAddrPort(arg, services); ok {
+		return rs, err
 	}
 	var proto Proto
 	if head, tail, ok := strings.Cut(arg, ":"); ok {
@@ -109,6 +121,36 @@ func ParsePort(arg string, services Services) ([]PortRange, error) {
 		rs[i].Proto = proto
 	}
 	return rs, nil
+}
+
+// parseAddrPort reads a PORT argument that names an address too:
+// "127.0.0.1:8080", "[::1]:8080", "tcp:[fe80::1%eth0]:8443",
+// "10.0.0.5:53/udp"; ok is false for every other spelling.
+func parseAddrPort(arg string, services Services) (rs []PortRange, ok bool, err error) {
+	prefix, rest := "", arg
+	if head, tail, found := strings.Cut(arg, ":"); found {
+		if _, err := ParseProto(head); err == nil {
+			prefix, rest = head+":", tail
+		}
+	}
+	addr, port, ok, err := cutAddr(rest)
+	if !ok || err != nil {
+		return nil, ok, err
+	}
+	if port == "" {
+		return nil, true, Usagef("%q has no port", arg)
+	}
+	if _, _, again, _ := cutAddr(port); again {
+		return nil, true, Usagef("%q: two addresses", arg)
+	}
+	rs, err = ParsePort(prefix+port, services)
+	if err != nil {
+		return nil, true, err
+	}
+	for i := range rs {
+		rs[i].Addr = addr
+	}
+	return rs, true, nil
 }
 
 // parsePortProto reads the protocol part of "tcp:8080": only protocols
@@ -257,6 +299,11 @@ type Filter struct {
 	Listen   bool // --listen was given (States then holds LISTEN and UNCONN, or fewer)
 	PIDs     []int
 	UIDs     []int64 // from --user, matched against owner processes
+	// Local and Remote (--local, --remote) narrow to sockets whose end is
+	// in one of them; inet sockets only.
+	Local, Remote []AddrMatch
+	// Commands (-c) narrow to owners whose command matches one of them.
+	Commands []CommandMatch
 }
 
 // WantsProto reports whether sockets of protocol p can match.
@@ -264,8 +311,8 @@ func (f *Filter) WantsProto(p Proto) bool {
 	if len(f.Protos) > 0 && !hasProto(f.Protos, p) {
 		return false
 	}
-	// A port filter never matches a unix socket.
-	if len(f.Ports) > 0 && p == Unix {
+	// A port or address filter never matches a unix socket.
+	if (len(f.Ports) > 0 || len(f.Local) > 0 || len(f.Remote) > 0) && p == Unix {
 		return false
 	}
 	// Every port names its protocol (tcp:8080 udp/53): only those.
@@ -299,10 +346,34 @@ func (f *Filter) MatchPort(s *Socket) bool {
 		if r.Proto != "" && r.Proto != s.Proto {
 			continue
 		}
-		if f.Side != SideRemote && r.Contains(s.Local.Port) {
+		if f.Side != SideRemote && r.Contains(s.Local.Port) && (!r.Addr.IsValid() || matchAddr(r.Addr, &s.Local, true)) {
 			return true
 		}
-		if f.Side != SideLocal && s.Remote != nil && r.Contains(s.Remote.Port) {
+		if f.Side != SideLocal && s.Remote != nil && r.Contains(s.Remote.Port) && (!r.Addr.IsValid() || matchAddr(r.Addr, s.Remote, false)) {
+			return true
+		}
+	}
+	return false
+}
+
+// MatchAddrs reports whether --local and --remote match s.
+func (f *Filter) MatchAddrs(s *Socket) bool {
+	if len(f.Local) == 0 && len(f.Remote) == 0 {
+		return true
+	}
+	if s.Family != Inet && s.Family != Inet6 {
+		return false
+	}
+	return anyAddr(f.Local, &s.Local) && anyAddr(f.Remote, s.Remote)
+}
+
+// anyAddr reports whether e is in one of ms (true when ms is empty).
+func anyAddr(ms []AddrMatch, e *Endpoint) bool {
+	if len(ms) == 0 {
+		return true
+	}
+	for _, m := range ms {
+		if m.Match(e) {
 			return true
 		}
 	}
@@ -312,11 +383,13 @@ func (f *Filter) MatchPort(s *Socket) bool {
 // MatchSocket applies every filter that needs no owner information.
 func (f *Filter) MatchSocket(s *Socket) bool {
 	return f.WantsProto(s.Proto) && f.WantsFamily(s.Family) &&
-		f.WantsState(s.State) && f.MatchPort(s)
+		f.WantsState(s.State) && f.MatchPort(s) && f.MatchAddrs(s)
 }
 
-// HasOwnerFilter reports whether --pid or --user were given.
-func (f *Filter) HasOwnerFilter() bool { return len(f.PIDs) > 0 || len(f.UIDs) > 0 }
+// HasOwnerFilter reports whether --pid, --user or -c were given.
+func (f *Filter) HasOwnerFilter() bool {
+	return len(f.PIDs) > 0 || len(f.UIDs) > 0 || len(f.Commands) > 0
+}
 
 // MatchOwner reports whether owner o passes --pid and --user.
 func (f *Filter) MatchOwner(o *Owner) bool {
@@ -324,6 +397,9 @@ func (f *Filter) MatchOwner(o *Owner) bool {
 		return false
 	}
 	if len(f.UIDs) > 0 && (o.Proc == nil || !hasInt64(f.UIDs, o.Proc.UID)) {
+		return false
+	}
+	if len(f.Commands) > 0 && (o.Proc == nil || !anyCommand(f.Commands, o.Proc.Comm)) {
 		return false
 	}
 	return true

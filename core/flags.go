@@ -20,9 +20,16 @@ type FilterFlags struct {
 	Listen bool     // -l/--listen
 	PIDs   []string // --pid, likewise
 	Users  []string // -u/--user: names or uids, likewise
+	// Local and Remote (--local, --remote): addresses, prefixes or
+	// hosts, each with an optional port.
+	Local, Remote []string
+	Commands      []string // -c/--command: prefixes or /regexps/
 	// Services reads /etc/services when a PORT is a name; nil reads the
 	// system's file (ReadServices).
 	Services func() Services
+	// Hosts reads /etc/hosts when --local or --remote names a host; nil
+	// reads the system's file (ReadHosts).
+	Hosts func() Hosts
 }
 
 // ParseFilter turns the flags into a Filter. Every filter flag narrows
@@ -125,6 +132,39 @@ func ParseFilter(ff FilterFlags) (*Filter, error) {
 			f.UIDs = append(f.UIDs, uid)
 		}
 	}
+	hosts := ff.Hosts
+	if hosts == nil {
+		var once Hosts
+		hosts = func() Hosts {
+			if once == nil {
+				once = ReadHosts("/etc/hosts")
+			}
+			return once
+		}
+	}
+	for _, side := range []struct {
+		flag string
+		vals []string
+		to   *[]AddrMatch
+	}{{"--local", ff.Local, &f.Local}, {"--remote", ff.Remote, &f.Remote}} {
+		for _, v := range SplitList(side.vals) {
+			ms, err := ParseAddrMatch(side.flag, v, hosts)
+			if err != nil {
+				return nil, err
+			}
+			*side.to = append(*side.to, ms...)
+		}
+	}
+	for _, v := range ff.Commands {
+		if strings.TrimSpace(v) == "" {
+			return nil, Usagef("-c: empty value; give a command name")
+		}
+		m, err := ParseCommandMatch(v)
+		if err != nil {
+			return nil, err
+		}
+		f.Commands = append(f.Commands, m)
+	}
 	if err := f.canMatch(); err != nil {
 		return nil, err
 	}
@@ -169,6 +209,9 @@ func (f *Filter) canMatch() error {
 	}
 	if len(f.Ports) > 0 && !f.anyProto(func(p Proto) bool { return p != Unix && p != Raw }) {
 		return Usagef("--proto %s has no ports: a PORT matches nothing there", protoList(protos))
+	}
+	if (len(f.Local) > 0 || len(f.Remote) > 0) && !f.anyProto(func(p Proto) bool { return p != Unix }) {
+		return Usagef("--proto unix and --local/--remote match nothing together (addresses are inet's)")
 	}
 	if len(f.Families) > 0 && !f.anyProto(func(p Proto) bool { return p != Unix }) {
 		return Usagef("--proto unix and -%s match nothing together (-4 and -6 are inet families)", strings.TrimPrefix(string(f.Families[0]), "inet"))
@@ -294,10 +337,15 @@ func (f *Filter) Emptied(targets []Socket) string {
 		{len(f.Protos) > 0, "--proto " + protoList(f.Protos), func(s *Socket) bool { return f.WantsProto(s.Proto) }},
 		{len(f.Families) > 0, "-" + strings.TrimPrefix(strings.Replace(string(firstFamily(f.Families)), "inet6", "6", 1), "inet"), func(s *Socket) bool { return f.WantsFamily(s.Family) }},
 		{len(f.States) > 0, f.statesFlag(), func(s *Socket) bool { return f.WantsState(s.State) }},
+		{len(f.Local) > 0, "--local " + addrList(f.Local), func(s *Socket) bool { return anyAddr(f.Local, &s.Local) }},
+		{len(f.Remote) > 0, "--remote " + addrList(f.Remote), func(s *Socket) bool { return s.Remote != nil && anyAddr(f.Remote, s.Remote) }},
 		{len(f.PIDs) > 0, "--pid " + intList(f.PIDs), func(s *Socket) bool { return anyOwner(s, func(o *Owner) bool { return hasInt(f.PIDs, o.PID) }) }},
 		{len(f.UIDs) > 0, "--user", func(s *Socket) bool {
 			return anyOwner(s, func(o *Owner) bool { return o.Proc != nil && hasInt64(f.UIDs, o.Proc.UID) }) ||
 				len(s.Owners) == 0 && len(f.PIDs) == 0 && s.UID >= 0 && hasInt64(f.UIDs, s.UID)
+		}},
+		{len(f.Commands) > 0, "-c " + commandList(f.Commands), func(s *Socket) bool {
+			return anyOwner(s, func(o *Owner) bool { return o.Proc != nil && anyCommand(f.Commands, o.Proc.Comm) })
 		}},
 	}
 	for _, st := range steps {
@@ -329,6 +377,22 @@ func (f *Filter) statesFlag() string {
 		names[i] = strings.ToLower(strings.ReplaceAll(string(st), "_", "-"))
 	}
 	return "--state " + strings.Join(names, ",")
+}
+
+func addrList(ms []AddrMatch) string {
+	s := make([]string, len(ms))
+	for i, m := range ms {
+		s[i] = m.String()
+	}
+	return strings.Join(s, ",")
+}
+
+func commandList(ms []CommandMatch) string {
+	s := make([]string, len(ms))
+	for i, m := range ms {
+		s[i] = Escape(m.String())
+	}
+	return strings.Join(s, ",")
 }
 
 func intList(l []int) string {

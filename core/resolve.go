@@ -213,7 +213,7 @@ func filterOwners(socks []Socket, f *Filter) []Socket {
 	out := socks[:0]
 	for _, s := range socks {
 		if len(s.Owners) == 0 {
-			if len(f.PIDs) == 0 && s.UID >= 0 && hasInt64(f.UIDs, s.UID) {
+			if len(f.PIDs) == 0 && len(f.Commands) == 0 && s.UID >= 0 && hasInt64(f.UIDs, s.UID) {
 				out = append(out, s)
 			}
 			continue

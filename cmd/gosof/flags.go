@@ -14,6 +14,9 @@ func filterFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "listen", Aliases: []string{"l"}, Usage: "only sockets waiting for peers (TCP/unix LISTEN, UDP/raw UNCONN)"},
 		&cli.StringSliceFlag{Name: "pid", Usage: "only sockets held by these processes (`PID`), and only those owners"},
 		&cli.StringSliceFlag{Name: "user", Aliases: []string{"u"}, Usage: "only sockets held by processes of these users (`USER`: name or uid)"},
+		&cli.StringSliceFlag{Name: "command", Aliases: []string{"c"}, Usage: "only sockets held by processes whose command starts with `NAME` (lsof's -c; /REGEXP/ for a regular expression, /^nginx$/ for an exact name), and only those owners"},
+		&cli.StringSliceFlag{Name: "local", Usage: "only sockets whose local end is in `ADDR`: an address, [IPv6], a prefix (10.0.0.0/8) or an /etc/hosts name, with :PORT if wanted"},
+		&cli.StringSliceFlag{Name: "remote", Usage: "only sockets whose remote end is in `ADDR`: an address, [IPv6], a prefix or an /etc/hosts name, with :PORT if wanted"},
 		netnsFlag(),
 		allNetnsFlag(),
 	}

@@ -175,8 +175,17 @@ func lsofInetHint(what, spec, t string) string {
 	if j := strings.IndexAny(spec, "@:"); j >= 0 {
 		proto, port = spec[:j], spec[j:]
 	}
-	if strings.HasPrefix(port, "@") {
-		return "" // an address: no gosof form yet, so no hint (a wrong one would drop it)
+	if strings.HasPrefix(port, "@") { // lsof matches the host at either end
+		host := port[1:]
+		var both []string
+		if proto != "" {
+			both = append(both, "--proto "+strings.ToLower(proto))
+		}
+		flags := ""
+		if both = append(opts, both...); len(both) > 0 {
+			flags = strings.Join(both, " ") + " "
+		}
+		return hint("lsof's "+strings.TrimSpace(what), "gosof ls "+t+flags+"--remote "+host+" (connections to it; --local "+host+" for sockets bound to it)")
 	}
 	port = strings.TrimPrefix(port, ":")
 	proto = strings.ToLower(proto)
@@ -272,7 +281,14 @@ func ssFilterHint(words []string) string {
 	case "dport":
 		return hint("ss's \"dport = :"+port+"\"", "gosof who --side remote "+port)
 	}
-	return hint("ss's "+f[0]+" filter", "gosof matches ports, not addresses: gosof who PORT (--side remote for the peer's port)")
+	flag := map[string]string{"src": "--local", "dst": "--remote"}[f[0]]
+	addr := "ADDR"
+	if len(f) >= 2 && f[1] != "=" {
+		addr = f[1]
+	} else if len(f) >= 3 {
+		addr = f[2]
+	}
+	return hint("ss's "+f[0]+" filter", "gosof ls "+flag+" "+addr+" (an address, a prefix or an /etc/hosts name, :PORT if wanted)")
 }
 
 // lsofState is STATE from lsof's -sTCP:STATE (glued or as the next word).

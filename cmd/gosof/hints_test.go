@@ -15,6 +15,11 @@ func TestHabitHints(t *testing.T) {
 	}{
 		{"-i :8080", "gosof who 8080"},
 		{"-i tcp:8080", "gosof who tcp:8080"},
+		{"-i @127.0.0.1", "gosof ls --remote 127.0.0.1 (connections to it; --local 127.0.0.1"},
+		{"-i tcp@10.0.0.5:443", "gosof ls --proto tcp --remote 10.0.0.5:443"},
+		{"-i4@10.0.0.5", "gosof ls -4 --remote 10.0.0.5"},
+		{"dst 10.0.0.0/8", "gosof ls --remote 10.0.0.0/8"},
+		{"src 127.0.0.1:80", "gosof ls --local 127.0.0.1:80"},
 		{"-iTCP:8080", "gosof who tcp:8080"},
 		{"-t -i :8080", "gosof who -t 8080"},
 		{"-i", "gosof ls --proto tcp,udp"},
