@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"unsafe"
 
-	"github.com/gosof/gosof/internal/fditer"
 	"github.com/gosof/gosof/internal/sysfile"
 
 	"golang.org/x/sys/unix"
@@ -26,13 +25,16 @@ const unseenHint = "run as root, or with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH,
 
 // Owners finds socket holders: through the kernel's descriptor iterator
 // (fditer_linux.go) where it may load one, else by reading every
-// /proc/[pid]/fd link once.
+// /proc/[pid]/fd link once. IterStatus says which the last scan did.
 type Owners struct {
 	FS      FS
 	Workers int // parallel scanners; 0 means GOMAXPROCS
 	// ProcFD reads /proc/PID/fd even where the descriptor iterator could
-	// be used (--proc-fd).
+	// be used (--proc-fd; GOSOF_PROC_FD=1 does the same for every run).
 	ProcFD bool
+
+	mu     sync.Mutex
+	status IterStatus // of the last scan
 }
 
 // scope is the processes a scan reads: pids, or every one in /proc (nil).
@@ -242,12 +244,8 @@ func (o *Owners) Scan(want func(inode uint64) bool) ([]Holder, int, error) {
 // sockets meanwhile lost its P at each of its own system calls and waited
 // to get one back (a `who` on a port nobody uses took 42 ms, not 15).
 func (o *Owners) scan(only []int32, want func(inode uint64) bool, stop *int32, later <-chan struct{}) (holderChunks, int, error) {
-	if o.useIter(only) {
-		if it, err := fditer.Link(); err == nil {
-			if hc, denied, err := o.scanIter(it, want, stop); err == nil {
-				return hc, denied, nil
-			}
-		}
+	if hc, denied, ok, err := o.scanWithIter(only, want, stop); ok || err != nil {
+		return hc, denied, err
 	}
 	procfd, err := unix.Open(o.FS.Proc, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
