@@ -272,6 +272,8 @@ func do(f []string) (string, error) {
 	switch f[0] {
 	case "socket":
 		return socket(arg(1), arg(2), arg(3))
+	case "sockfile":
+		return sockFile(arg(1), arg(2))
 	case "bind":
 		sa, err := parseAddr(arg(2))
 		if err != nil {
