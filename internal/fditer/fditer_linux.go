@@ -330,7 +330,10 @@ const procPIDInitIno = 0xeffffffc
 // make the iterator worth loading: finding the layout and loading the
 // program cost ~2 ms of CPU, the /proc scan ~1.7 µs per descriptor
 // (bench/README.md).
-var MinFiles = 2000
+var MinFiles = DefaultMinFiles
+
+// DefaultMinFiles is MinFiles where no test changes it.
+const DefaultMinFiles = 2000
 
 // ManyFiles reports whether the host has MinFiles open files, or cannot
 // say.

@@ -36,6 +36,9 @@ func init() {
 // Main runs the helper when this binary was started as one, and returns
 // otherwise. Call it first in TestMain.
 func Main() {
+	if argv := os.Getenv(envKillOnBPF); argv != "" {
+		execKillOnBPF(strings.Split(argv, "\x1f"))
+	}
 	if os.Getenv(envHelper) != "1" {
 		return
 	}

@@ -158,10 +158,8 @@ func TestIterStatusRestricted(t *testing.T) {
 	// the filter kills a process that loads the iterator regardless
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), envIterStatus+"=link")
-	if err := testhelper.StartKillOnBPF(cmd); err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Wait(); !testhelper.KilledByBPFFilter(cmd) {
+	testhelper.KillOnBPF(cmd)
+	if err := cmd.Run(); !testhelper.KilledByBPFFilter(cmd) {
 		t.Fatalf("a bpf(2) call under the filter: %v, want SIGSYS", err)
 	}
 	for _, c := range []struct {
@@ -182,14 +180,9 @@ func TestIterStatusRestricted(t *testing.T) {
 			var out strings.Builder
 			cmd.Stdout = &out
 			if c.filter {
-				err = testhelper.StartKillOnBPF(cmd)
-			} else {
-				err = cmd.Start()
+				testhelper.KillOnBPF(cmd)
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			err := cmd.Wait()
+			err := cmd.Run()
 			if c.filter && testhelper.KilledByBPFFilter(cmd) {
 				t.Fatal("killed by the seccomp filter: a bpf(2) call")
 			}
