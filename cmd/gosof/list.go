@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/internal/gcpolicy"
 )
 
 func formatFromFlags(c *cli.Context) (core.Format, error) {
@@ -51,7 +52,7 @@ func listAction(c *cli.Context, ports []string) error {
 	if err != nil {
 		return err
 	}
-	resolve := b.resolver().ResolveToPrint
+	resolve := gcpolicy.ForPrint(b.resolver().Resolve)
 	if c.Bool("peer") {
 		resolve = b.resolver().ResolvePeers
 	}
