@@ -104,11 +104,14 @@ func (hc holderChunks) join() []Holder {
 }
 
 // Prescan is core.Resolver's Prescan: it starts a scan (of pids, when
-// given) that keeps
-// every socket descriptor, to be joined with the sockets once they are
-// listed. The scan costs the same; what it saves is waiting for the
-// NETLINK_SOCK_DIAG dump (20 ms of a 240 ms `gosof who` at 100k
-// descriptors) before starting it.
+// given) that keeps every socket descriptor, to be joined with the
+// sockets once they are listed. The scan costs the same; what it saves is
+// waiting for the NETLINK_SOCK_DIAG dump (20 ms of a 240 ms `gosof who`
+// at 100k descriptors) before starting it. Where the scan goes through
+// the BPF descriptor iterator, loading it (finding the kernel's layout
+// in its BTF, the verifier: ~2 ms of CPU, once per process) is the
+// scan's first step, so it overlaps the dump too: nothing loads it
+// earlier, and nothing loads it for a run that scans no owners.
 func (o *Owners) Prescan(pids []int) core.OwnerPrescan {
 	p := &prescan{o: o, done: make(chan struct{}), listed: make(chan struct{})}
 	go func() {
