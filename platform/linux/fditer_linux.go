@@ -117,6 +117,24 @@ func procFDFromEnv() (bool, error) {
 	return false, core.Usagef("%s=%q: want 1 (find owners in /proc/PID/fd, not with the BPF descriptor iterator) or 0", EnvProcFD, v)
 }
 
+// CheckIter is what a scan of every process would do about the
+// iterator, without scanning: the plan and, where it says yes, the load
+// (bpf(2) calls, as a scan makes them). For gosof debug; after a scan,
+// IterStatus says what it did.
+func (o *Owners) CheckIter() (IterStatus, error) {
+	use, why, err := o.iterPlan(nil)
+	if err != nil {
+		return IterStatus{}, err
+	}
+	if use {
+		if _, err := linkIter(); err != nil {
+			return IterStatus{Scanned: true, Reason: "it did not load: " + err.Error()}, nil
+		}
+		return IterStatus{Scanned: true, Used: true}, nil
+	}
+	return IterStatus{Scanned: true, Reason: why}, nil
+}
+
 // scanWithIter is scan through the iterator, when iterPlan says so and
 // it loads; ok is false when the caller reads /proc instead. Either way
 // o's status says what happened.

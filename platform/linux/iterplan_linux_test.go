@@ -97,6 +97,9 @@ func TestIterStatus(t *testing.T) {
 		}
 		return hs
 	}
+	if st, err := o.CheckIter(); err != nil || !st.Used || o.IterStatus().Scanned {
+		t.Errorf("CheckIter: %+v, %v, and a status %+v, want the iterator, and no scan", st, err, o.IterStatus())
+	}
 	if hs := scan(); len(hs) != 1 || int(hs[0].PID) != h.PID {
 		t.Errorf("holders %+v, want pid %d", hs, h.PID)
 	}
@@ -106,6 +109,9 @@ func TestIterStatus(t *testing.T) {
 	refusal := "bpf prog load: permission denied: verifier: 47: (79) r9 = *(u64 *)(r9 +16384); access beyond struct inode at off 16384 size 8"
 	linkIter = func() (fditer.Iter, error) { return fditer.Iter{}, errors.New(refusal) }
 	defer func() { linkIter = fditer.Link }()
+	if st, err := o.CheckIter(); err != nil || st.Used || st.Reason != "it did not load: "+refusal {
+		t.Errorf("CheckIter, refused: %+v, %v", st, err)
+	}
 	if hs := scan(); len(hs) != 1 || int(hs[0].PID) != h.PID {
 		t.Errorf("refused: holders %+v, want pid %d, from /proc", hs, h.PID)
 	}
@@ -117,6 +123,9 @@ func TestIterStatus(t *testing.T) {
 		t.Errorf("refused: note %q", s)
 	}
 	o.ProcFD = true
+	if st, err := o.CheckIter(); err != nil || st.Used || st.Reason != "--proc-fd" {
+		t.Errorf("CheckIter, --proc-fd: %+v, %v", st, err)
+	}
 	scan()
 	if st := o.IterStatus(); st.Used || st.Reason != "--proc-fd" {
 		t.Errorf("--proc-fd: %+v", st)
