@@ -95,6 +95,12 @@ var manSections = []struct {
 		"Habits from lsof and ss (-i :8080, -p PID, -tlnp, sport = :80, -K, -nP) are answered with " +
 			"the gosof form and exit 2.",
 	}},
+	{"ENVIRONMENT", []string{
+		"GOSOF_PROC_FD=1 makes every run find owners by reading /proc/PID/fd, as --proc-fd does for one " +
+			"command (Linux): gosof then loads no BPF program and makes no bpf(2) call. Set it for a whole " +
+			"host where bpf(2) calls are audited or alerted on. 0 or unset leaves the choice to gosof; any " +
+			"other value is an error.",
+	}},
 	{"FILES", []string{
 		"/proc (owners, command lines, namespaces), /etc/services (service names), /etc/passwd (user " +
 			"names: the static binary does not use NSS, so users only in LDAP or sssd show as their uid), " +

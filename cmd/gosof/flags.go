@@ -25,7 +25,7 @@ func filterFlags() []cli.Flag {
 // procFDFlag makes the owner scan read /proc/PID/fd, not load the BPF
 // descriptor iterator (Linux).
 func procFDFlag() cli.Flag {
-	return &cli.BoolFlag{Name: "proc-fd", Usage: "Linux: find owners by reading every /proc/PID/fd link, not with the kernel's BPF descriptor iterator"}
+	return &cli.BoolFlag{Name: "proc-fd", Usage: "Linux: find owners by reading every /proc/PID/fd link, not with the kernel's BPF descriptor iterator (GOSOF_PROC_FD=1: for every run)"}
 }
 
 // netnsFlag and allNetnsFlag choose the network namespaces to read (Linux).

@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/internal/gcpolicy"
 )
 
 func formatFromFlags(c *cli.Context) (core.Format, error) {
@@ -48,7 +49,7 @@ func (s *session) list(ports []string) error {
 	if err := s.open(); err != nil {
 		return err
 	}
-	resolve := s.b.Resolver().ResolveToPrint
+	resolve := gcpolicy.ForPrint(s.b.Resolver().Resolve)
 	if c.Bool("peer") {
 		resolve = s.b.Resolver().ResolvePeers
 	}

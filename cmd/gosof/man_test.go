@@ -17,7 +17,7 @@ func TestManPage(t *testing.T) {
 		t.Fatalf("gosof man: exit %d %s\n%.200s", code, errOut, page)
 	}
 	for _, want := range []string{".SH SYNOPSIS", ".SH COMMANDS", ".SH EXIT STATUS", ".SH SAFETY", ".SH EXAMPLES",
-		".SH OUTPUT", "PID 1", "\\-\\-json", "\\-\\-jsonl", "Examples:"} {
+		".SH OUTPUT", ".SH ENVIRONMENT", "GOSOF_PROC_FD=1", "PID 1", "\\-\\-json", "\\-\\-jsonl", "Examples:"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("gosof man has no %q", want)
 		}

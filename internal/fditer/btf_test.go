@@ -1,11 +1,10 @@
 package fditer
 
 import (
+	"bytes"
 	"encoding/binary"
 	"strings"
 	"testing"
-
-	"github.com/gosof/gosof/internal/hostorder"
 )
 
 // btfBuilder writes a BTF blob by hand, in either byte order: the types
@@ -121,9 +120,21 @@ func kernelLike(order byteOrder, change func(name string, ms []member) []member)
 	rnd := b.structType("", btfStruct, 16, false, change("rnd", []member{{"pid", pidT, 32}, {"tgid", pidT, 64}})...)
 	b.structType("task_struct", btfStruct, 3000, false, change("task_struct", []member{{"state", u32, 0}, {"", rnd, 1200 * 8}})...)
 	b.structType("file", btfStruct, 200, false, change("file", []member{{"f_mode", u32, 0}, {"f_inode", ptr, 32 * 8}})...)
-	b.structType("inode", btfStruct, 600, false, change("inode", []member{{"i_mode", cumode, 0}, {"i_ino", ulong, 64 * 8}})...)
+	b.structType("inode", btfStruct, 600, false, change("inode", []member{{"i_mode", cumode, 0}, {"i_sb", ptr, 40 * 8}, {"i_ino", ulong, 64 * 8}})...)
+	b.structType("super_block", btfStruct, 1400, false, change("super_block", []member{{"s_list", ptr, 0}, {"s_magic", ulong, 96 * 8}})...)
 	b.typ("bpf_iter_task_file", btfFunc, 0, false, 0)
 	return b.bytes()
+}
+
+// kernelLikeLayout is the layout kernelLike's types give.
+var kernelLikeLayout = layout{
+	attachID: 21,
+	ctxMeta:  btfField{0, 8}, ctxTask: btfField{8, 8}, ctxFD: btfField{16, 4}, ctxFile: btfField{24, 8},
+	metaSeq: btfField{0, 8},
+	pid:     btfField{1204, 4}, tgid: btfField{1208, 4},
+	fMode: btfField{0, 4}, fInode: btfField{32, 8},
+	iMode: btfField{0, 2}, iSB: btfField{40, 8}, iIno: btfField{64, 8},
+	sMagic: btfField{96, 8},
 }
 
 func TestLayoutFromBTF(t *testing.T) {
@@ -132,14 +143,7 @@ func TestLayoutFromBTF(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v: %v", order, err)
 		}
-		want := layout{
-			attachID: 20,
-			ctxMeta:  btfField{0, 8}, ctxTask: btfField{8, 8}, ctxFD: btfField{16, 4}, ctxFile: btfField{24, 8},
-			metaSeq: btfField{0, 8},
-			pid:     btfField{1204, 4}, tgid: btfField{1208, 4},
-			fInode: btfField{32, 8}, iMode: btfField{0, 2}, iIno: btfField{64, 8},
-		}
-		if l != want {
+		if want := kernelLikeLayout; l != want {
 			t.Errorf("%v: layout\n %+v, want\n %+v", order, l, want)
 		}
 		if _, err := layoutFromBTF(kernelLike(order, nil), order != binary.BigEndian); err == nil || !strings.Contains(err.Error(), "magic") {
@@ -162,8 +166,12 @@ func TestLayoutRefused(t *testing.T) {
 		})
 	}
 	cases := map[string][]byte{
-		"pid of 8 bytes": edit("rnd", func(ms []member) []member { ms[0].typ = 4; return ms }), // long unsigned int
-		"no i_ino":       edit("inode", func(ms []member) []member { return ms[:1] }),
+		"pid of 8 bytes":     edit("rnd", func(ms []member) []member { ms[0].typ = 4; return ms }), // long unsigned int
+		"no i_ino":           edit("inode", func(ms []member) []member { return ms[:2] }),
+		"no i_sb":            edit("inode", func(ms []member) []member { return append(ms[:1], ms[2]) }),
+		"no s_magic":         edit("super_block", func(ms []member) []member { return ms[:1] }),
+		"s_magic of 4 bytes": edit("super_block", func(ms []member) []member { ms[1].typ = 2; return ms }), // unsigned int
+		"f_mode of 2 bytes":  edit("file", func(ms []member) []member { ms[0].typ = 1; return ms }),        // unsigned short
 		"fd at a bit offset": edit("bpf_iter__task_file", func(ms []member) []member {
 			ms[2].bits = 129
 			return ms
@@ -202,6 +210,7 @@ func TestLayoutRefused(t *testing.T) {
 	last := 24 + int(le.Uint32(good[12:])) - 12 // the last type: the function
 	le.PutUint32(noFunc[last+4:], btfTypedef<<24)
 	cases["no bpf_iter_task_file"] = noFunc
+	cases["no struct super_block"] = bytes.Replace(good, []byte("\x00super_block\x00"), []byte("\x00super_blocx\x00"), 1)
 	for name, blob := range cases {
 		if l, err := layoutFromBTF(blob, false); err == nil {
 			t.Errorf("%s: layout %+v, want an error", name, l)
@@ -240,13 +249,15 @@ func FuzzParseBTF(f *testing.F) {
 // bit field lays it out (dst_reg:4 then src_reg:4: the low nibble first
 // on a little-endian host).
 func TestInsnRegisters(t *testing.T) {
-	b := make([]byte, 8)
-	bpfInsn{code: opMovX, dst: 6, src: 1, off: -2, imm: 0x01020304}.put(b)
-	want := []byte{0xbf, 0x16, 0xfe, 0xff, 4, 3, 2, 1}
-	if hostorder.BigEndian {
-		want = []byte{0xbf, 0x61, 0xff, 0xfe, 1, 2, 3, 4}
-	}
-	if string(b) != string(want) {
-		t.Errorf("mov r6, r1: % x, want % x", b, want)
+	for _, be := range []bool{false, true} {
+		b := make([]byte, 8)
+		bpfInsn{code: opMovX, dst: 6, src: 1, off: -2, imm: 0x01020304}.put(b, be)
+		want := []byte{0xbf, 0x16, 0xfe, 0xff, 4, 3, 2, 1}
+		if be {
+			want = []byte{0xbf, 0x61, 0xff, 0xfe, 1, 2, 3, 4}
+		}
+		if string(b) != string(want) {
+			t.Errorf("mov r6, r1, big-endian %v: % x, want % x", be, b, want)
+		}
 	}
 }

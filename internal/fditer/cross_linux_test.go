@@ -15,7 +15,9 @@ import (
 // TestBigEndianUnderQEMU runs this package's tests as a big-endian
 // (s390x) binary under qemu-user: the program's register nibbles and the
 // BTF reader have a big-endian path that a little-endian host never takes
-// (TestInsnRegisters, TestLayoutFromBTF). The tests that load the program
+// (TestInsnRegisters, TestLayoutFromBTF, TestProgramGolden, which
+// assembles both byte orders on any host but reads the golden file
+// there too). The tests that load the program
 // skip themselves there: the kernel is little-endian and its BTF is
 // refused, as it must be.
 func TestBigEndianUnderQEMU(t *testing.T) {
@@ -38,12 +40,13 @@ func TestBigEndianUnderQEMU(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go test -c for s390x: %v\n%s", err, out)
 	}
-	run := exec.CommandContext(ctx, qemu, bin, "-test.v", "-test.run", "^(TestInsnRegisters|TestLayoutFromBTF|TestLayoutRefused|TestFDIterRecords)$")
+	run := exec.CommandContext(ctx, qemu, bin, "-test.v", "-test.run", "^(TestInsnRegisters|TestLayoutFromBTF|TestLayoutRefused|TestProgramGolden|TestVerifierSays|TestSeccompFiltered|TestFDIterRecords)$")
 	out, err := run.CombinedOutput()
 	if err != nil {
 		t.Fatalf("s390x tests under qemu: %v\n%s", err, out)
 	}
-	for _, want := range []string{"--- PASS: TestInsnRegisters", "--- PASS: TestLayoutFromBTF", "--- PASS: TestLayoutRefused", "--- SKIP: TestFDIterRecords"} {
+	for _, want := range []string{"--- PASS: TestInsnRegisters", "--- PASS: TestLayoutFromBTF", "--- PASS: TestLayoutRefused",
+		"--- PASS: TestProgramGolden", "--- PASS: TestVerifierSays", "--- PASS: TestSeccompFiltered", "--- SKIP: TestFDIterRecords"} {
 		if !bytes.Contains(out, []byte(want)) {
 			t.Errorf("s390x run lacks %q:\n%s", want, out)
 		}

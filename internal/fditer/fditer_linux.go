@@ -20,20 +20,18 @@ import (
 // /proc/PID/fd entry: no path walk and no system call per descriptor.
 //
 // It needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) and the kernel's
-// BTF; without them, or if the kernel refuses any step, Link says why and
-// platform/linux reads /proc instead. The program reads five fields of
-// three kernel structures at the offsets the running kernel's BTF gives:
+// BTF; without them (Usable says so before any bpf(2) call), or if the
+// kernel refuses any step (Link says why), platform/linux reads /proc
+// instead. The program reads nine fields of five kernel structures at
+// the offsets the running kernel's BTF gives:
 // the verifier checks each load against that same BTF, so a wrong offset
 // is refused, not read. The pids it reads (task_struct's pid and tgid)
 // count in the initial pid namespace, whatever namespace the iterator
 // walks: platform/linux uses it only there.
 //
-// Facts, from include/uapi/linux/bpf.h (compiled: offsets printed with
-// offsetof) and kernel/bpf/task_iter.c:
-//   - bpf_attr for BPF_PROG_LOAD: prog_type 0, insn_cnt 4, insns 8,
-//     license 16, log_level 24, log_size 28, log_buf 32, prog_name 48,
-//     expected_attach_type 68, attach_btf_id 108; BPF_LINK_CREATE:
-//     prog_fd 0, attach_type 8; BPF_ITER_CREATE: link_fd 0.
+// Facts, from include/uapi/linux/bpf.h and kernel/bpf/task_iter.c:
+//   - bpf_attr's layout: the attr structs below, checked against the
+//     header by TestAttrLayout.
 //   - BPF_PROG_TYPE_TRACING 26, BPF_TRACE_ITER 28, BPF_PROG_LOAD 5,
 //     BPF_LINK_CREATE 28, BPF_ITER_CREATE 33, bpf_seq_write helper 127
 //     (GPL-only: the program's licence is the project's MIT, dual with
@@ -43,8 +41,60 @@ import (
 //     leader's (task_seq_get_next, skip_if_dup_files): threads appear
 //     only with a table of their own, or when the leader has none left.
 
-func bpf(cmd int, attr []byte) (int, error) {
-	r, _, e := unix.Syscall(unix.SYS_BPF, uintptr(cmd), uintptr(unsafe.Pointer(&attr[0])), uintptr(len(attr)))
+// The attributes of the bpf(2) commands gosof uses: union bpf_attr's
+// members, laid out as include/uapi/linux/bpf.h lays them out on a 64-bit
+// kernel (TestAttrLayout compiles the header and compares). An address
+// is an unsafe.Pointer, which the garbage collector sees: what it points
+// to is kept alive, and moved with its pointer if it lives on a stack
+// that grows. The iterator is for 64-bit kernels only (open refuses
+// others before any call), where a pointer is the header's __aligned_u64.
+
+// mapCreateAttr is BPF_MAP_CREATE's.
+type mapCreateAttr struct {
+	mapType, keySize, valueSize, maxEntries uint32
+	mapFlags, innerMapFD, numaNode          uint32
+	mapName                                 [16]byte
+}
+
+// progLoadAttr is BPF_PROG_LOAD's, up to attach_btf_id.
+type progLoadAttr struct {
+	progType, insnCnt               uint32
+	insns, license                  unsafe.Pointer
+	logLevel, logSize               uint32
+	logBuf                          unsafe.Pointer
+	kernVersion, progFlags          uint32
+	progName                        [16]byte
+	progIfindex, expectedAttachType uint32
+	progBTFFD, funcInfoRecSize      uint32
+	funcInfo                        uint64
+	funcInfoCnt, lineInfoRecSize    uint32
+	lineInfo                        uint64
+	lineInfoCnt, attachBTFID        uint32
+}
+
+// mapElemAttr is BPF_MAP_UPDATE_ELEM's.
+type mapElemAttr struct {
+	mapFD      uint32
+	_          uint32
+	key, value unsafe.Pointer
+	flags      uint64
+}
+
+// linkCreateAttr is BPF_LINK_CREATE's, without the attach type's own
+// members (an iterator link needs none).
+type linkCreateAttr struct {
+	progFD, targetFD, attachType, flags uint32
+}
+
+// iterCreateAttr is BPF_ITER_CREATE's.
+type iterCreateAttr struct {
+	linkFD, flags uint32
+}
+
+// bpf is bpf(2): cmd with the attributes at attr, size bytes of them.
+// The kernel takes a shorter attr than its own union and zeroes the rest.
+func bpf(cmd int, attr unsafe.Pointer, size uintptr) (int, error) {
+	r, _, e := unix.Syscall(unix.SYS_BPF, uintptr(cmd), uintptr(attr), size)
 	runtime.KeepAlive(attr)
 	if e != 0 {
 		return -1, e
@@ -52,17 +102,10 @@ func bpf(cmd int, attr []byte) (int, error) {
 	return int(r), nil
 }
 
-var progLicense = []byte("Dual MIT/GPL\x00")
+// sysBPF is bpf; a test makes a call fail as the kernel may.
+var sysBPF = bpf
 
-// heapBytes is make([]byte, n) on the heap. The kernel gets the address
-// of a buffer inside bpf_attr, as a number: the compiler does not see it
-// as a pointer, and a buffer on the goroutine's stack would move if the
-// stack grew before the call, leaving the kernel an old address. Heap
-// objects do not move; a slice returned from a function that is not
-// inlined is on the heap.
-//
-//go:noinline
-func heapBytes(n int) []byte { return make([]byte, n) }
+var progLicense = []byte("Dual MIT/GPL\x00")
 
 // Iter is a loaded program: the link each iteration is created from,
 // and the map it keeps the last task in.
@@ -73,14 +116,9 @@ type Iter struct {
 // load creates the program's map, loads the program and links it; the
 // verifier's log is in the error when it refuses.
 func load(l layout) (Iter, error) {
-	attr := make([]byte, 144)
-	o := hostorder.Native
-	o.PutUint32(attr[0:], bpfMapTypeArray)
-	o.PutUint32(attr[4:], 4)  // key: u32 0
-	o.PutUint32(attr[8:], 8)  // value: the last marker's tid and fd
-	o.PutUint32(attr[12:], 1) // one of them
-	copy(attr[28:44], "gosof_fds_last")
-	mapFD, err := bpf(bpfMapCreate, attr)
+	a := mapCreateAttr{mapType: bpfMapTypeArray, keySize: 4, valueSize: 8, maxEntries: 1} // key: u32 0; value: the last marker's tid and fd
+	copy(a.mapName[:], "gosof_fds_last")
+	mapFD, err := sysBPF(bpfMapCreate, unsafe.Pointer(&a), unsafe.Sizeof(a))
 	if err != nil {
 		return Iter{}, fmt.Errorf("bpf map create: %w", err)
 	}
@@ -92,54 +130,39 @@ func load(l layout) (Iter, error) {
 	return Iter{link: link, mapFD: mapFD}, nil
 }
 
+// loadProgram loads the program and links it. A refusal is asked again
+// with the verifier's log, which costs time only then; should the kernel
+// accept it the second time (a refusal that passes, as ENOMEM or EAGAIN
+// may), that program is used.
 func loadProgram(l layout, mapFD int) (link int, err error) {
-	insns := program(l, int32(mapFD)) // returned by a function not inlined: on the heap
-	log := heapBytes(16 << 10)
-	attr := make([]byte, 144)
-	o := hostorder.Native
-	o.PutUint32(attr[0:], bpfProgTypeTrace)
-	o.PutUint32(attr[4:], uint32(len(insns)/8))
-	o.PutUint64(attr[8:], uint64(uintptr(unsafe.Pointer(&insns[0]))))
-	o.PutUint64(attr[16:], uint64(uintptr(unsafe.Pointer(&progLicense[0]))))
-	copy(attr[48:64], "gosof_fds")
-	o.PutUint32(attr[68:], bpfTraceIter)
-	o.PutUint32(attr[108:], l.attachID)
-	prog, err := bpf(bpfProgLoad, attr)
+	insns := program(l, int32(mapFD), hostorder.BigEndian)
+	a := progLoadAttr{
+		progType:           bpfProgTypeTrace,
+		insnCnt:            uint32(len(insns) / 8),
+		insns:              unsafe.Pointer(&insns[0]),
+		license:            unsafe.Pointer(&progLicense[0]),
+		expectedAttachType: bpfTraceIter,
+		attachBTFID:        l.attachID,
+	}
+	copy(a.progName[:], "gosof_fds")
+	prog, err := sysBPF(bpfProgLoad, unsafe.Pointer(&a), unsafe.Sizeof(a))
 	if err != nil {
-		// again with the verifier's log, which costs time only then
-		o.PutUint32(attr[24:], 1)
-		o.PutUint32(attr[28:], uint32(len(log)))
-		o.PutUint64(attr[32:], uint64(uintptr(unsafe.Pointer(&log[0]))))
-		if _, err2 := bpf(bpfProgLoad, attr); err2 == nil {
-			err = errors.New("refused, then accepted")
+		log := make([]byte, 16<<10)
+		a.logLevel, a.logSize, a.logBuf = 1, uint32(len(log)), unsafe.Pointer(&log[0])
+		var err2 error
+		prog, err2 = sysBPF(bpfProgLoad, unsafe.Pointer(&a), unsafe.Sizeof(a))
+		if err2 != nil {
+			return -1, fmt.Errorf("bpf prog load: %w%s", err, verifierSays(log))
 		}
 	}
 	runtime.KeepAlive(insns)
-	runtime.KeepAlive(log)
-	if err != nil {
-		if n := indexNUL(log); n > 0 {
-			return -1, fmt.Errorf("bpf prog load: %w: %s", err, log[:n])
-		}
-		return -1, fmt.Errorf("bpf prog load: %w", err)
-	}
 	defer unix.Close(prog)
-	attr = make([]byte, 144)
-	o.PutUint32(attr[0:], uint32(prog))
-	o.PutUint32(attr[8:], bpfTraceIter)
-	link, err = bpf(bpfLinkCreate, attr)
+	la := linkCreateAttr{progFD: uint32(prog), attachType: bpfTraceIter}
+	link, err = sysBPF(bpfLinkCreate, unsafe.Pointer(&la), unsafe.Sizeof(la))
 	if err != nil {
 		return -1, fmt.Errorf("bpf link create: %w", err)
 	}
 	return link, nil
-}
-
-func indexNUL(b []byte) int {
-	for i, c := range b {
-		if c == 0 {
-			return i
-		}
-	}
-	return len(b)
 }
 
 // Record is one socket descriptor the iterator saw: the socket's inode,
@@ -159,19 +182,14 @@ type Record struct {
 func Read(it Iter, buf []byte, fn func(Record) bool) error {
 	// no marker written yet: an iteration that starts with the task the
 	// one before ended with still marks it
-	kv := heapBytes(16) // key 0, then the value {0, 0}
-	attr := make([]byte, 144)
-	hostorder.Native.PutUint32(attr[0:], uint32(it.mapFD))
-	hostorder.Native.PutUint64(attr[8:], uint64(uintptr(unsafe.Pointer(&kv[0]))))
-	hostorder.Native.PutUint64(attr[16:], uint64(uintptr(unsafe.Pointer(&kv[8]))))
-	_, err := bpf(bpfMapUpdateElem, attr)
-	runtime.KeepAlive(kv)
-	if err != nil {
+	var key uint32
+	var value [2]uint32
+	ma := mapElemAttr{mapFD: uint32(it.mapFD), key: unsafe.Pointer(&key), value: unsafe.Pointer(&value)}
+	if _, err := sysBPF(bpfMapUpdateElem, unsafe.Pointer(&ma), unsafe.Sizeof(ma)); err != nil {
 		return fmt.Errorf("bpf map update: %w", err)
 	}
-	attr = make([]byte, 144)
-	hostorder.Native.PutUint32(attr[0:], uint32(it.link))
-	fd, err := bpf(bpfIterCreate, attr)
+	ia := iterCreateAttr{linkFD: uint32(it.link)}
+	fd, err := sysBPF(bpfIterCreate, unsafe.Pointer(&ia), unsafe.Sizeof(ia))
 	if err != nil {
 		return fmt.Errorf("bpf iter create: %w", err)
 	}
@@ -213,8 +231,8 @@ var loaded struct {
 }
 
 // Link returns the link each iteration is created from, finding the
-// kernel's layout and loading the program on first use (or waiting for
-// Preload's to end).
+// kernel's layout and loading the program on first use. It makes bpf(2)
+// calls: a caller asks Usable first.
 func Link() (Iter, error) {
 	loaded.once.Do(func() {
 		loaded.it, loaded.err = open()
@@ -222,26 +240,42 @@ func Link() (Iter, error) {
 	return loaded.it, loaded.err
 }
 
-// Preload starts Link in the background where it is likely to work: with
-// the capabilities it needs, in the initial pid namespace, on a host with
-// MinFiles open files. cmd/gosof calls it while Go is still initialising
-// its packages (~2 ms before main), for a command line that will scan
-// every process.
-func Preload() {
-	if !privileged() || !InitialPIDNamespace() || !ManyFiles() {
-		return
+// Usable reports whether this process may try Link at all, and if not,
+// why not, without a bpf(2) call: the kernel is 64-bit (the program's
+// loads are), the effective capabilities allow loading a tracing program,
+// no seccomp filter is in force (it may kill on bpf(2): systemd's
+// SystemCallFilter= without SystemCallErrorNumber= does, and a process
+// cannot ask its filter which calls it allows), and gosof is in the
+// initial pid namespace, whose pids the program's records are. Whether
+// a scan uses the iterator is platform/linux's decision; this is its
+// part about the process.
+func Usable() (bool, string) {
+	if unsafe.Sizeof(uintptr(0)) != 8 {
+		return false, "it is built for 64-bit kernels"
 	}
-	go Link()
+	if !Privileged() {
+		return false, "no CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) in the effective capabilities"
+	}
+	if b, err := readProcSelf("status"); err == nil && seccompFiltered(b) {
+		return false, "a seccomp filter is in force (Seccomp: 2 in /proc/self/status), which may kill gosof on bpf(2)"
+	}
+	if !InitialPIDNamespace() {
+		return false, "gosof is not in the initial pid namespace, whose pids the iterator reports"
+	}
+	return true, ""
 }
 
-// Expected reports whether Link should work on this host, and if not,
-// why not: it runs as root on a kernel with BTF, in the initial pid
-// namespace, and the kernel has this binary's byte order (under qemu-user
-// it may not). Where it says so, a Link that fails is a defect; the
-// tests use it to tell one from a host that cannot.
+// Expected reports whether Link must work on this host, and if not, why
+// not: Usable, as root, on a kernel with BTF whose byte order is this
+// binary's (under qemu-user it may not be). Where it says so, a Link that
+// fails is a defect; the tests use it to tell one from a host that
+// cannot.
 func Expected() (bool, string) {
-	if os.Geteuid() != 0 || !privileged() {
-		return false, "not root with CAP_BPF and CAP_PERFMON"
+	if os.Geteuid() != 0 {
+		return false, "not root"
+	}
+	if ok, why := Usable(); !ok {
+		return false, why
 	}
 	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
 		return false, "no kernel BTF: " + err.Error()
@@ -249,15 +283,13 @@ func Expected() (bool, string) {
 	if b, err := os.ReadFile("/sys/kernel/cpu_byteorder"); err == nil && (string(b) == "big\n") != hostorder.BigEndian {
 		return false, "the kernel's byte order is not this binary's (qemu-user): its BTF is refused, as it must be"
 	}
-	if !InitialPIDNamespace() {
-		return false, "not in the initial pid namespace"
-	}
 	return true, ""
 }
 
-// privileged reports whether the effective capabilities hold CAP_BPF and
-// CAP_PERFMON, or CAP_SYS_ADMIN (which allows both).
-func privileged() bool {
+// Privileged reports whether the effective capabilities hold CAP_BPF and
+// CAP_PERFMON (a tracing program needs both), or CAP_SYS_ADMIN (which
+// allows both).
+func Privileged() bool {
 	var data [2]unix.CapUserData
 	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
 	if unix.Capget(&hdr, &data[0]) != nil {
@@ -265,6 +297,22 @@ func privileged() bool {
 	}
 	has := func(c uint) bool { return data[c/32].Effective&(1<<(c%32)) != 0 }
 	return has(unix.CAP_SYS_ADMIN) || has(unix.CAP_BPF) && has(unix.CAP_PERFMON)
+}
+
+// readProcSelf reads /proc/self/name, the start of it that one read
+// gives (4 KiB: status's Seccomp line is in its first 1.5 KiB).
+func readProcSelf(name string) ([]byte, error) {
+	fd, err := unix.Open("/proc/self/"+name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	buf := make([]byte, 4096)
+	n, err := unix.Read(fd, buf)
+	if err != nil {
+		return nil, err
+	}
+	return buf[:n], nil
 }
 
 // InitialPIDNamespace reports whether gosof runs in the initial pid
@@ -282,7 +330,10 @@ const procPIDInitIno = 0xeffffffc
 // make the iterator worth loading: finding the layout and loading the
 // program cost ~2 ms of CPU, the /proc scan ~1.7 µs per descriptor
 // (bench/README.md).
-var MinFiles = 2000
+var MinFiles = DefaultMinFiles
+
+// DefaultMinFiles is MinFiles where no test changes it.
+const DefaultMinFiles = 2000
 
 // ManyFiles reports whether the host has MinFiles open files, or cannot
 // say.
@@ -305,19 +356,24 @@ func ManyFiles() bool {
 }
 
 func open() (Iter, error) {
-	if unsafe.Sizeof(uintptr(0)) != 8 {
-		return Iter{}, errors.New("the descriptor iterator is built for 64-bit kernels")
-	}
-	b, err := readBTF("/sys/kernel/btf/vmlinux")
-	if err != nil {
-		return Iter{}, err
-	}
-	defer unix.Munmap(b)
-	l, err := layoutFromBTF(b, hostorder.BigEndian)
+	l, err := liveLayout()
 	if err != nil {
 		return Iter{}, err
 	}
 	return load(l)
+}
+
+// liveLayout is the running kernel's layout, from its BTF.
+func liveLayout() (layout, error) {
+	if unsafe.Sizeof(uintptr(0)) != 8 {
+		return layout{}, errors.New("the descriptor iterator is built for 64-bit kernels")
+	}
+	b, err := readBTF("/sys/kernel/btf/vmlinux")
+	if err != nil {
+		return layout{}, err
+	}
+	defer unix.Munmap(b)
+	return layoutFromBTF(b, hostorder.BigEndian)
 }
 
 // readBTF maps the kernel's BTF (5.5 MB on this 6.18 kernel) read-only,

@@ -14,3 +14,22 @@ func TestFileNr(t *testing.T) {
 		}
 	}
 }
+
+// TestSeccompFiltered: the Seccomp line of /proc/PID/status, where it is
+// and whatever follows it.
+func TestSeccompFiltered(t *testing.T) {
+	for status, want := range map[string]bool{
+		"Name:\tgosof\nSeccomp:\t0\nSeccomp_filters:\t0\n": false,
+		"Name:\tgosof\nSeccomp:\t2\nSeccomp_filters:\t1\n": true,
+		"Seccomp:\t1\n":                      true,  // strict: bpf(2) kills too
+		"Seccomp:\t2":                        true,  // no newline at the end
+		"Name:\tx\nNoNewPrivs:\t1\n":         false, // no line: no CONFIG_SECCOMP
+		"Seccomp_filters:\t1\nSeccomp:\t0\n": false,
+		"Name:\tSeccomp:\t2\nSeccomp:\t0\n":  false, // a command name cannot fake it
+		"":                                   false,
+	} {
+		if got := seccompFiltered([]byte(status)); got != want {
+			t.Errorf("%q: %v, want %v", status, got, want)
+		}
+	}
+}

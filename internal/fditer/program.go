@@ -6,16 +6,28 @@
 package fditer
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
-
-	"github.com/gosof/gosof/internal/hostorder"
+	"strings"
 )
 
-// File type bits of i_mode (include/uapi/linux/stat.h).
+// What makes a file a socket: its inode's type bits (i_mode,
+// include/uapi/linux/stat.h) say socket, and the inode is on sockfs
+// (super_block.s_magic, SOCKFS_MAGIC in include/uapi/linux/magic.h): any
+// file system can hold a socket node (mknod S_IFSOCK, or a bound unix
+// socket's path), with an inode number of its own numbering that can
+// equal a real socket's. And the file is not O_PATH (f_mode FMODE_PATH,
+// 1 << 14 in include/linux/fs.h, which fs/open.c do_dentry_open sets for
+// O_PATH): an O_PATH descriptor of a socket (opened through
+// /proc/PID/fd/N) holds its inode, not the socket, which goes when its
+// last real descriptor closes.
 const (
-	sIFMT   = 0o170000
-	sIFSOCK = 0o140000
+	sIFMT       = 0o170000
+	sIFSOCK     = 0o140000
+	sockfsMagic = 0x534f434b
+	fmodePath   = 1 << 14
 )
 
 const (
@@ -35,18 +47,23 @@ const (
 
 // layout is where the program finds what it reads.
 type layout struct {
-	attachID                       uint32   // the BTF id of func bpf_iter_task_file
-	ctxMeta, ctxTask, ctxFD        btfField // struct bpf_iter__task_file
-	ctxFile, metaSeq               btfField // and struct bpf_iter_meta
-	tgid, pid, fInode, iMode, iIno btfField
+	attachID                uint32   // the BTF id of func bpf_iter_task_file
+	ctxMeta, ctxTask, ctxFD btfField // struct bpf_iter__task_file
+	ctxFile, metaSeq        btfField // and struct bpf_iter_meta
+	tgid, pid               btfField // struct task_struct
+	fMode, fInode           btfField // struct file
+	iMode, iIno, iSB        btfField // struct inode
+	sMagic                  btfField // struct super_block
 }
 
 // layoutFromBTF finds the layout in the kernel's types, and checks each
-// btfField is what the program loads: 8-byte pointers and inode numbers,
-// 4-byte pids and descriptor numbers, a 2-byte mode.
+// btfField is what the program loads: 8-byte pointers, inode numbers and
+// magic numbers (an unsigned long, on the 64-bit kernels the program is
+// for), 4-byte pids, descriptor numbers and file modes (fmode_t), a
+// 2-byte inode mode.
 func layoutFromBTF(b []byte, bigEndian bool) (layout, error) {
 	var l layout
-	structs := []string{"bpf_iter__task_file", "bpf_iter_meta", "task_struct", "file", "inode"}
+	structs := []string{"bpf_iter__task_file", "bpf_iter_meta", "task_struct", "file", "inode", "super_block"}
 	wants := []btfWant{{btfFunc, "bpf_iter_task_file"}}
 	for _, s := range structs {
 		wants = append(wants, btfWant{btfStruct, s})
@@ -75,8 +92,9 @@ func layoutFromBTF(b []byte, bigEndian bool) (layout, error) {
 		{st[0], "fd", &l.ctxFD, 4}, {st[0], "file", &l.ctxFile, 8},
 		{st[1], "seq", &l.metaSeq, 8},
 		{st[2], "tgid", &l.tgid, 4}, {st[2], "pid", &l.pid, 4},
-		{st[3], "f_inode", &l.fInode, 8},
-		{st[4], "i_mode", &l.iMode, 2}, {st[4], "i_ino", &l.iIno, 8},
+		{st[3], "f_mode", &l.fMode, 4}, {st[3], "f_inode", &l.fInode, 8},
+		{st[4], "i_mode", &l.iMode, 2}, {st[4], "i_ino", &l.iIno, 8}, {st[4], "i_sb", &l.iSB, 8},
+		{st[5], "s_magic", &l.sMagic, 8},
 	}
 	for _, w := range want {
 		f, err := t.member(w.in, w.name, 8)
@@ -96,7 +114,7 @@ func layoutFromBTF(b []byte, bigEndian bool) (layout, error) {
 
 // bpfInsn is one instruction (struct bpf_insn): the registers share a
 // byte, destination in the low nibble on a little-endian host and in the
-// high one on a big-endian host (a C bit btfField).
+// high one on a big-endian host (a C bit field).
 type bpfInsn struct {
 	code     uint8
 	dst, src uint8
@@ -104,15 +122,17 @@ type bpfInsn struct {
 	imm      int32
 }
 
-func (i bpfInsn) put(b []byte) {
+func (i bpfInsn) put(b []byte, bigEndian bool) {
 	b[0] = i.code
-	if hostorder.BigEndian {
+	if bigEndian {
 		b[1] = i.dst<<4 | i.src
-	} else {
-		b[1] = i.src<<4 | i.dst
+		binary.BigEndian.PutUint16(b[2:], uint16(i.off))
+		binary.BigEndian.PutUint32(b[4:], uint32(i.imm))
+		return
 	}
-	hostorder.Native.PutUint16(b[2:], uint16(i.off))
-	hostorder.Native.PutUint32(b[4:], uint32(i.imm))
+	b[1] = i.src<<4 | i.dst
+	binary.LittleEndian.PutUint16(b[2:], uint16(i.off))
+	binary.LittleEndian.PutUint32(b[4:], uint32(i.imm))
 }
 
 // Opcodes (uapi bpf.h and bpf_common.h): class | size | mode, or class |
@@ -151,7 +171,8 @@ func sizeCode(n uint32) uint8 {
 	return szDW
 }
 
-// program is the program, for a map (an array of one {tid, fd}: where
+// program is the program, in the byte order of a big-endian kernel or
+// not, for a map (an array of one {tid, fd}: where
 // the last marker was written) whose descriptor is mapFD. For every file
 // of every task:
 //
@@ -165,10 +186,11 @@ func sizeCode(n uint32) uint8 {
 //     buffer fills, the kernel drops what the program wrote for that file
 //     and shows it the same file again on the next read (bpf_seq_read),
 //     and the map says the marker was written;
-//   - for a socket (S_IFSOCK), its record: inode, tgid, tid, fd.
+//   - for a socket (a file not O_PATH, whose inode is S_IFSOCK and on
+//     sockfs), its record: inode, tgid, tid, fd.
 //
 // Registers: r6 the context, r7 the task, r8 the file, r9 the inode.
-func program(l layout, mapFD int32) []byte {
+func program(l layout, mapFD int32, bigEndian bool) []byte {
 	var a asm
 	ld := func(dst, src uint8, f btfField) {
 		a.op(bpfInsn{code: opLdx | sizeCode(f.size), dst: dst, src: src, off: int16(f.off)})
@@ -219,17 +241,24 @@ func program(l layout, mapFD int32) []byte {
 	write()
 	// the socket
 	a.label("socket")
+	ld(2, regFile, l.fMode)
+	a.op(bpfInsn{code: opAndK, dst: 2, imm: fmodePath})
+	a.jump(bpfInsn{code: opJneK, dst: 2, imm: 0}, "out")
 	ld(regIno, regFile, l.fInode)
 	a.jump(bpfInsn{code: opJeqK, dst: regIno}, "out")
 	ld(2, regIno, l.iMode)
 	a.op(bpfInsn{code: opAndK, dst: 2, imm: sIFMT})
 	a.jump(bpfInsn{code: opJneK, dst: 2, imm: sIFSOCK}, "out")
+	ld(2, regIno, l.iSB)
+	a.jump(bpfInsn{code: opJeqK, dst: 2}, "out")
+	ld(2, 2, l.sMagic)
+	a.jump(bpfInsn{code: opJneK, dst: 2, imm: sockfsMagic}, "out")
 	ld(regIno, regIno, l.iIno)
 	write()
 	a.label("out")
 	a.op(bpfInsn{code: opMovK, dst: 0, imm: 0})
 	a.op(bpfInsn{code: opExit})
-	return a.bytes()
+	return a.bytes(bigEndian)
 }
 
 // asm assembles instructions, with jumps to labels resolved at the end.
@@ -258,13 +287,37 @@ func (a *asm) label(name string) {
 
 // bytes is the program; a jump's offset counts from the instruction
 // after it.
-func (a *asm) bytes() []byte {
+func (a *asm) bytes(bigEndian bool) []byte {
 	b := make([]byte, 8*len(a.insns))
 	for i, in := range a.insns {
 		if to, ok := a.jumps[i]; ok {
 			in.off = int16(a.labels[to] - i - 1)
 		}
-		in.put(b[8*i:])
+		in.put(b[8*i:], bigEndian)
 	}
 	return b
 }
+
+// verifierSays is the end of the verifier's log, where it says why it
+// refused, as ": line; line" (at most verifierLines lines), or "" when it
+// wrote nothing.
+func verifierSays(log []byte) string {
+	if n := bytes.IndexByte(log, 0); n >= 0 {
+		log = log[:n]
+	}
+	var lines []string
+	for _, ln := range strings.Split(string(log), "\n") {
+		if f := strings.Fields(ln); len(f) > 0 {
+			lines = append(lines, strings.Join(f, " "))
+		}
+	}
+	if len(lines) == 0 {
+		return ""
+	}
+	if len(lines) > verifierLines {
+		lines = lines[len(lines)-verifierLines:]
+	}
+	return ": verifier: " + strings.Join(lines, "; ")
+}
+
+const verifierLines = 4

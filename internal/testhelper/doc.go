@@ -30,5 +30,8 @@
 //	thread-listen ADDR     a new thread unshares its descriptor table and
 //	                       listens on ADDR in it -> ok TID FD PORT
 //	leader-exit            the main thread exits alone (the process lives on)
+//	sockfile DIR INO       mount a tmpfs on DIR and hold, O_PATH, a socket
+//	                       node there with inode number INO -> ok FD
+//	                       (started with UserMountNS)
 //	exit
 package testhelper

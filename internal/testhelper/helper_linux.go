@@ -36,6 +36,9 @@ func init() {
 // Main runs the helper when this binary was started as one, and returns
 // otherwise. Call it first in TestMain.
 func Main() {
+	if argv := os.Getenv(envKillOnBPF); argv != "" {
+		execKillOnBPF(strings.Split(argv, "\x1f"))
+	}
 	if os.Getenv(envHelper) != "1" {
 		return
 	}
@@ -272,6 +275,8 @@ func do(f []string) (string, error) {
 	switch f[0] {
 	case "socket":
 		return socket(arg(1), arg(2), arg(3))
+	case "sockfile":
+		return sockFile(arg(1), arg(2))
 	case "bind":
 		sa, err := parseAddr(arg(2))
 		if err != nil {

@@ -3,6 +3,7 @@ package linux
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"sync"
@@ -10,32 +11,153 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/internal/fditer"
 )
 
 // Owners through the kernel's BPF descriptor iterator (internal/fditer),
 // where it loads.
 
-// useIter reports whether a scan of only (nil: every process) goes
-// through the iterator: a scan of every process, where it may and where
-// it is worth it; a scan of a few processes reads their /proc/PID/fd.
-func (o *Owners) useIter(only []int32) bool {
-	return only == nil && o.iterates() && fditer.ManyFiles()
+// EnvProcFD is the environment variable that, set to 1, makes every scan
+// read /proc/PID/fd, as --proc-fd makes one command's: the admin's switch
+// for a whole host (a systemd unit's Environment=, /etc/environment),
+// where bpf(2) calls are audited or alerted on. 0 or empty leaves the
+// choice to gosof.
+const EnvProcFD = "GOSOF_PROC_FD"
+
+// IterStatus is how an owner scan found the holders: through the BPF
+// descriptor iterator, or by reading /proc/PID/fd, and why.
+type IterStatus struct {
+	// Scanned: a scan ran; before one, the other fields say nothing.
+	Scanned bool
+	// Used: the scan went through the iterator.
+	Used bool
+	// Reason says why it did not: "--proc-fd", "GOSOF_PROC_FD=1", a
+	// capability, the pid namespace, few files on the host, or what the
+	// kernel said when it refused to load it (errno and verifier log).
+	Reason string
 }
 
-// iterates reports whether a scan of every process may use the iterator:
-// not with --proc-fd, not on a /proc other than the live one (a fixture),
-// and only in the initial pid namespace, with /proc mounted for it. The
-// program reads task_struct's pid and tgid, which are the initial
-// namespace's numbers whichever namespace the iterator walks (tested: in
-// a new pid namespace the iterator gave pid 8740 for that namespace's
-// pid 1); and /proc counts in the namespace it was mounted for.
-func (o *Owners) iterates() bool {
-	if o.ProcFD || o.FS.Proc != "/proc" || !fditer.InitialPIDNamespace() {
-		return false
+// String is the status as a note, for a --verbose run or gosof debug.
+func (s IterStatus) String() string {
+	switch {
+	case !s.Scanned:
+		return "no owner scan ran"
+	case s.Used:
+		return "owners found through the BPF descriptor iterator"
 	}
-	self, err := os.Readlink("/proc/self")
-	return err == nil && self == strconv.Itoa(os.Getpid())
+	return "owners found by reading /proc/PID/fd, not through the BPF descriptor iterator: " + s.Reason
+}
+
+// IterStatus is how the last scan of o found the holders.
+func (o *Owners) IterStatus() IterStatus {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.status
+}
+
+func (o *Owners) setStatus(s IterStatus) {
+	o.mu.Lock()
+	o.status = s
+	o.mu.Unlock()
+}
+
+// linkIter is fditer.Link; a test makes the load fail.
+var linkIter = fditer.Link
+
+// iterPlan is the one decision whether a scan of only (nil: every
+// process) goes through the BPF descriptor iterator, and if not, why
+// not. It makes no bpf(2) call (fditer.Link, which does, is tried only
+// when it says yes): not for a scan of a few processes, which reads
+// their /proc/PID/fd; not with --proc-fd or GOSOF_PROC_FD=1; not on a
+// /proc other than the live one (a fixture); not where fditer.Usable
+// says the process may not (capabilities, a seccomp filter, another pid
+// namespace); not when /proc is mounted for another pid namespace; and
+// not on a host with few open files. The program reads task_struct's pid
+// and tgid, which are the initial namespace's numbers whichever
+// namespace the iterator walks (tested: in a new pid namespace the
+// iterator gave pid 8740 for that namespace's pid 1), and /proc counts
+// in the namespace it was mounted for: both must be gosof's. err is a
+// GOSOF_PROC_FD that is neither 1 nor 0.
+func (o *Owners) iterPlan(only []int32) (use bool, why string, err error) {
+	off, err := procFDFromEnv()
+	switch {
+	case err != nil:
+		return false, "", err
+	case only != nil:
+		return false, "a scan of some processes reads their /proc/PID/fd", nil
+	case o.ProcFD:
+		return false, "--proc-fd", nil
+	case off:
+		return false, EnvProcFD + "=" + os.Getenv(EnvProcFD), nil
+	case filepath.Clean(o.FS.Proc) != "/proc":
+		return false, "owners are read from " + o.FS.Proc + ", not the live /proc", nil
+	}
+	if ok, why := fditer.Usable(); !ok {
+		return false, why, nil
+	}
+	if self, err := os.Readlink("/proc/self"); err != nil || self != strconv.Itoa(os.Getpid()) {
+		return false, "/proc is not mounted for gosof's pid namespace", nil
+	}
+	if !fditer.ManyFiles() {
+		return false, fmt.Sprintf("fewer than %d open files on the host (/proc/sys/fs/file-nr): reading /proc costs less than loading it", fditer.MinFiles), nil
+	}
+	return true, "", nil
+}
+
+// procFDFromEnv reads GOSOF_PROC_FD: true for 1, false for 0 or unset.
+func procFDFromEnv() (bool, error) {
+	v, ok := os.LookupEnv(EnvProcFD)
+	switch {
+	case !ok || v == "" || v == "0":
+		return false, nil
+	case v == "1":
+		return true, nil
+	}
+	return false, core.Usagef("%s=%q: want 1 (find owners in /proc/PID/fd, not with the BPF descriptor iterator) or 0", EnvProcFD, v)
+}
+
+// CheckIter is what a scan of every process would do about the
+// iterator, without scanning: the plan and, where it says yes, the load
+// (bpf(2) calls, as a scan makes them). For gosof debug; after a scan,
+// IterStatus says what it did.
+func (o *Owners) CheckIter() (IterStatus, error) {
+	use, why, err := o.iterPlan(nil)
+	if err != nil {
+		return IterStatus{}, err
+	}
+	if use {
+		if _, err := linkIter(); err != nil {
+			return IterStatus{Scanned: true, Reason: "it did not load: " + err.Error()}, nil
+		}
+		return IterStatus{Scanned: true, Used: true}, nil
+	}
+	return IterStatus{Scanned: true, Reason: why}, nil
+}
+
+// scanWithIter is scan through the iterator, when iterPlan says so and
+// it loads; ok is false when the caller reads /proc instead. Either way
+// o's status says what happened.
+func (o *Owners) scanWithIter(only []int32, want func(uint64) bool, stop *int32) (hc holderChunks, denied int, ok bool, err error) {
+	use, why, err := o.iterPlan(only)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	if use {
+		it, err := linkIter()
+		if err == nil {
+			hc, denied, err = o.scanIter(it, want, stop)
+			if err == nil {
+				o.setStatus(IterStatus{Scanned: true, Used: true})
+				return hc, denied, true, nil
+			}
+			why = "reading it failed: " + err.Error()
+		} else {
+			why = "it did not load: " + err.Error()
+		}
+	}
+	o.setStatus(IterStatus{Scanned: true, Reason: why})
+	return nil, 0, false, nil
 }
 
 // scanIter is scan through the descriptor iterator: the socket

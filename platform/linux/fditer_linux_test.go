@@ -44,12 +44,12 @@ func ourHolders(t *testing.T, inodes map[uint64]bool) (iter, proc []Holder) {
 	}()
 	for _, procFD := range []bool{false, true} {
 		o := &Owners{FS: DefaultFS(), ProcFD: procFD}
-		if !procFD && !o.iterates() {
-			t.Fatal("the scan would not use the iterator")
-		}
 		hs, denied, err := o.Scan(func(ino uint64) bool { return inodes[ino] })
 		if err != nil {
 			t.Fatal(err)
+		}
+		if st := o.IterStatus(); st.Used == procFD {
+			t.Fatalf("ProcFD %v: %v", procFD, st)
 		}
 		if procFD {
 			procDenied = denied
@@ -167,7 +167,8 @@ func pidnsChild(mode string) {
 		PID, FD    int
 		Iterates   bool
 		Iter, Proc []Holder
-	}{PID: os.Getpid(), FD: fd, Iterates: (&Owners{FS: DefaultFS()}).iterates()}
+	}{PID: os.Getpid(), FD: fd}
+	out.Iterates, _, _ = (&Owners{FS: DefaultFS()}).iterPlan(nil)
 	for _, procFD := range []bool{false, true} {
 		hs, _, err := (&Owners{FS: DefaultFS(), ProcFD: procFD}).Scan(func(ino uint64) bool { return ino == st.Ino })
 		if err != nil {
@@ -241,7 +242,7 @@ func TestFileNrThreshold(t *testing.T) {
 		{0, nil, true, false},
 	} {
 		fditer.MinFiles, o.ProcFD = c.min, c.procFD
-		if got := o.useIter(c.only); got != c.want {
+		if got, _, _ := o.iterPlan(c.only); got != c.want {
 			t.Errorf("from %d files, scan of %v, ProcFD %v: iterator %v, want %v", c.min, c.only, c.procFD, got, c.want)
 		}
 	}

@@ -18,6 +18,10 @@ func TestMain(m *testing.M) {
 		pidnsChild(mode)
 		return
 	}
+	if mode := os.Getenv(envIterStatus); mode != "" {
+		iterStatusChild(mode)
+		return
+	}
 	if os.Getenv(envScanAsNobody) != "" {
 		scanAsNobody()
 		return

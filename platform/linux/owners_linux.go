@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"unsafe"
 
-	"github.com/gosof/gosof/internal/fditer"
 	"github.com/gosof/gosof/internal/sysfile"
 
 	"golang.org/x/sys/unix"
@@ -26,13 +25,16 @@ const unseenHint = "run as root, or with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH,
 
 // Owners finds socket holders: through the kernel's descriptor iterator
 // (fditer_linux.go) where it may load one, else by reading every
-// /proc/[pid]/fd link once.
+// /proc/[pid]/fd link once. IterStatus says which the last scan did.
 type Owners struct {
 	FS      FS
 	Workers int // parallel scanners; 0 means GOMAXPROCS
 	// ProcFD reads /proc/PID/fd even where the descriptor iterator could
-	// be used (--proc-fd).
+	// be used (--proc-fd; GOSOF_PROC_FD=1 does the same for every run).
 	ProcFD bool
+
+	mu     sync.Mutex
+	status IterStatus // of the last scan
 }
 
 // scope is the processes a scan reads: pids, or every one in /proc (nil).
@@ -102,11 +104,14 @@ func (hc holderChunks) join() []Holder {
 }
 
 // Prescan is core.Resolver's Prescan: it starts a scan (of pids, when
-// given) that keeps
-// every socket descriptor, to be joined with the sockets once they are
-// listed. The scan costs the same; what it saves is waiting for the
-// NETLINK_SOCK_DIAG dump (20 ms of a 240 ms `gosof who` at 100k
-// descriptors) before starting it.
+// given) that keeps every socket descriptor, to be joined with the
+// sockets once they are listed. The scan costs the same; what it saves is
+// waiting for the NETLINK_SOCK_DIAG dump (20 ms of a 240 ms `gosof who`
+// at 100k descriptors) before starting it. Where the scan goes through
+// the BPF descriptor iterator, loading it (finding the kernel's layout
+// in its BTF, the verifier: ~2 ms of CPU, once per process) is the
+// scan's first step, so it overlaps the dump too: nothing loads it
+// earlier, and nothing loads it for a run that scans no owners.
 func (o *Owners) Prescan(pids []int) core.OwnerPrescan {
 	p := &prescan{o: o, done: make(chan struct{}), listed: make(chan struct{})}
 	go func() {
@@ -242,12 +247,8 @@ func (o *Owners) Scan(want func(inode uint64) bool) ([]Holder, int, error) {
 // sockets meanwhile lost its P at each of its own system calls and waited
 // to get one back (a `who` on a port nobody uses took 42 ms, not 15).
 func (o *Owners) scan(only []int32, want func(inode uint64) bool, stop *int32, later <-chan struct{}) (holderChunks, int, error) {
-	if o.useIter(only) {
-		if it, err := fditer.Link(); err == nil {
-			if hc, denied, err := o.scanIter(it, want, stop); err == nil {
-				return hc, denied, nil
-			}
-		}
+	if hc, denied, ok, err := o.scanWithIter(only, want, stop); ok || err != nil {
+		return hc, denied, err
 	}
 	procfd, err := unix.Open(o.FS.Proc, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
