@@ -62,6 +62,11 @@ func Open(opt platform.Options) (*platform.Backend, error) {
 			for _, s := range srcs {
 				notes = append(notes, s.Notes()...)
 			}
+			if st := owners.IterStatus(); st.Failed {
+				// said, never silently slower: a kernel that refuses the
+				// program refuses it on every run
+				notes = append(notes, st.String()+" ("+EnvProcFD+"=1 skips trying)")
+			}
 			return notes
 		},
 	}, nil

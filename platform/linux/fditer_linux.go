@@ -36,6 +36,9 @@ type IterStatus struct {
 	// capability, the pid namespace, few files on the host, or what the
 	// kernel said when it refused to load it (errno and verifier log).
 	Reason string
+	// Failed: the plan said to use it, and the kernel refused it or
+	// reading it failed; the scan then read /proc.
+	Failed bool
 }
 
 // String is the status as a note, for a --verbose run or gosof debug.
@@ -128,7 +131,7 @@ func (o *Owners) CheckIter() (IterStatus, error) {
 	}
 	if use {
 		if _, err := linkIter(); err != nil {
-			return IterStatus{Scanned: true, Reason: "it did not load: " + err.Error()}, nil
+			return IterStatus{Scanned: true, Reason: "it did not load: " + err.Error(), Failed: true}, nil
 		}
 		return IterStatus{Scanned: true, Used: true}, nil
 	}
@@ -156,7 +159,7 @@ func (o *Owners) scanWithIter(only []int32, want func(uint64) bool, stop *int32)
 			why = "it did not load: " + err.Error()
 		}
 	}
-	o.setStatus(IterStatus{Scanned: true, Reason: why})
+	o.setStatus(IterStatus{Scanned: true, Reason: why, Failed: use})
 	return nil, 0, false, nil
 }
 

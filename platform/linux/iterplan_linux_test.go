@@ -11,6 +11,7 @@ import (
 	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/internal/fditer"
 	"github.com/gosof/gosof/internal/testhelper"
+	"github.com/gosof/gosof/platform"
 )
 
 // TestIterPlan: the one decision whether a scan goes through the
@@ -116,8 +117,19 @@ func TestIterStatus(t *testing.T) {
 		t.Errorf("refused: holders %+v, want pid %d, from /proc", hs, h.PID)
 	}
 	st := o.IterStatus()
-	if !st.Scanned || st.Used || st.Reason != "it did not load: "+refusal {
+	if !st.Scanned || st.Used || !st.Failed || st.Reason != "it did not load: "+refusal {
 		t.Errorf("refused: %+v", st)
+	}
+	// the backend says so once, among its notes, never silently slower
+	b, err := Open(platform.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Resolver().Resolve(&core.Filter{}); err != nil {
+		t.Fatal(err)
+	}
+	if notes := strings.Join(b.SourceNotes(), "\n"); !strings.Contains(notes, "it did not load: "+refusal) || !strings.Contains(notes, "GOSOF_PROC_FD=1 skips trying") {
+		t.Errorf("refused: the backend's notes %q do not say it", notes)
 	}
 	if s := st.String(); s != "owners found by reading /proc/PID/fd, not through the BPF descriptor iterator: it did not load: "+refusal {
 		t.Errorf("refused: note %q", s)
@@ -127,7 +139,7 @@ func TestIterStatus(t *testing.T) {
 		t.Errorf("CheckIter, --proc-fd: %+v, %v", st, err)
 	}
 	scan()
-	if st := o.IterStatus(); st.Used || st.Reason != "--proc-fd" {
+	if st := o.IterStatus(); st.Used || st.Failed || st.Reason != "--proc-fd" {
 		t.Errorf("--proc-fd: %+v", st)
 	}
 }
