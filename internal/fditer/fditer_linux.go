@@ -248,7 +248,9 @@ func Link() (Iter, error) {
 // cannot ask its filter which calls it allows), and gosof is in the
 // initial pid namespace, whose pids the program's records are. Whether
 // a scan uses the iterator is platform/linux's decision; this is its
-// part about the process.
+// part about the process and the kernel (its BTF, and a byte order this
+// binary can read). Where it says yes, as root, a Link that fails is a
+// defect: the tests rely on that.
 func Usable() (bool, string) {
 	if unsafe.Sizeof(uintptr(0)) != 8 {
 		return false, "it is built for 64-bit kernels"
@@ -262,26 +264,11 @@ func Usable() (bool, string) {
 	if !InitialPIDNamespace() {
 		return false, "gosof is not in the initial pid namespace, whose pids the iterator reports"
 	}
-	return true, ""
-}
-
-// Expected reports whether Link must work on this host, and if not, why
-// not: Usable, as root, on a kernel with BTF whose byte order is this
-// binary's (under qemu-user it may not be). Where it says so, a Link that
-// fails is a defect; the tests use it to tell one from a host that
-// cannot.
-func Expected() (bool, string) {
-	if os.Geteuid() != 0 {
-		return false, "not root"
-	}
-	if ok, why := Usable(); !ok {
-		return false, why
-	}
 	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
-		return false, "no kernel BTF: " + err.Error()
+		return false, "no kernel BTF (/sys/kernel/btf/vmlinux), whose layouts the program is built from"
 	}
 	if b, err := os.ReadFile("/sys/kernel/cpu_byteorder"); err == nil && (string(b) == "big\n") != hostorder.BigEndian {
-		return false, "the kernel's byte order is not this binary's (qemu-user): its BTF is refused, as it must be"
+		return false, "the kernel's byte order is not this binary's (qemu-user?): its BTF cannot be read"
 	}
 	return true, ""
 }

@@ -12,11 +12,11 @@ import (
 )
 
 // linkOrSkip returns the iterator's link, failing where it must load
-// (Expected: as root on a kernel with BTF, this machine and CI's) and
+// (iterExpected: as root on a kernel with BTF, this machine and CI's) and
 // skipping where it cannot.
 func linkOrSkip(t *testing.T) Iter {
 	t.Helper()
-	if ok, why := Expected(); !ok {
+	if ok, why := iterExpected(); !ok {
 		t.Skip(why)
 	}
 	link, err := Link()
@@ -270,4 +270,13 @@ func TestLoadRefusedSays(t *testing.T) {
 		t.Errorf("descriptors left: %d programs (%d before), %d maps (%d before)", p, progs, m, maps)
 	}
 	t.Log(msg)
+}
+
+// iterExpected: the iterator must load here (as root, where Usable says
+// so); otherwise, why not.
+func iterExpected() (bool, string) {
+	if os.Geteuid() != 0 {
+		return false, "not root"
+	}
+	return Usable()
 }
