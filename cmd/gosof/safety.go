@@ -26,7 +26,9 @@ func terseUnseen(w io.Writer, res *core.Result) error {
 		if core.UnknownHolder(s, res.Unseen) {
 			unknown++
 		}
-		pids += len(s.Owners)
+		if s.HasOwners() { // an unverified creator is never printed
+			pids++
+		}
 	}
 	if unknown == 0 {
 		return nil
