@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"sync"
 
 	"github.com/gosof/gosof/internal/sysfile"
 
@@ -33,6 +34,20 @@ type Backend struct {
 	Host HostInfo
 	// notes collects what DecodeMIB could not decode, for Notes.
 	notes []string
+	// HZ is the kernel's clock rate (sysconf(_SC_CLK_TCK); a capture's
+	// host.json "hz"), which turns a row's creation time into hrtime to
+	// prove its creator (creator.go); 0 when unknown: no creator is proven.
+	HZ int64
+
+	mu sync.Mutex
+	// creators are the psinfo of the creators AttachOwners proved, by
+	// pid: Process describes that incarnation, so a pid reused between
+	// the proof and the description is never described (nor pinned) as
+	// the proven process.
+	creators map[int]*Psinfo
+	// holds is what AttachOwners last saw each process hold, by pid: the
+	// signaller checks it again before the first signal (signal.go).
+	holds map[int][]fdRef
 }
 
 // NewBackend builds a backend from a source of MIB replies and a /proc
@@ -85,6 +100,9 @@ func (b *Backend) Sockets(*core.Filter) ([]core.Socket, error) {
 // ownerHint says how to see descriptors the fdinfo scan could not read.
 const ownerHint = "run as root: /proc/<pid>/fdinfo is readable only by the process owner"
 
+// unprovenHint is the remedy for creators that could not be proven.
+const unprovenHint = "pfiles PID shows whether a process holds a socket"
+
 // AttachOwners fills Owners, best source first: the descriptors whose
 // fdinfo inode (and socket type and family, or for a TLI endpoint the
 // device's major) match the row's EXPER_SOCK_INFO entry, as netstat -u
@@ -92,10 +110,13 @@ const ownerHint = "run as root: /proc/<pid>/fdinfo is readable only by the proce
 // has no socket vnode (TIME_WAIT, closing) and so no holder. Without
 // entries, the descriptors whose PR_SOCKETNAME/PR_PEERSOCKNAME match the
 // row. Last, the row's CreationProcess, marked Creator, which may not
-// hold the socket any more.
+// hold the socket any more, and Unverified unless proveCreator holds.
 func (b *Backend) AttachOwners(socks []core.Socket, _ []int) (core.Unseen, error) {
 	var unseen core.Unseen
 	var idx *fdIndex
+	proofs := map[uint32]*creatorProof{}
+	holds := map[int][]fdRef{}
+	unproven := 0
 	for i := range socks {
 		s := &socks[i]
 		k, ok := s.Key.(Key)
@@ -118,15 +139,85 @@ func (b *Backend) AttachOwners(socks []core.Socket, _ []int) (core.Unseen, error
 			refs = idx.holders(r)
 		} else {
 			refs = idx.named(r)
+			for j := range refs {
+				refs[j].named = true
+			}
 		}
 		for _, ref := range refs {
 			s.Owners = append(s.Owners, core.Owner{PID: ref.pid, FD: ref.fd})
+			holds[ref.pid] = append(holds[ref.pid], ref)
 		}
 		if len(refs) == 0 && r.HasCreation && r.CreationProcess > 0 {
-			s.Owners = append(s.Owners, core.Owner{PID: int(r.CreationProcess), FD: -1, Creator: true})
+			p := proofs[r.CreationProcess]
+			if p == nil {
+				p = b.readCreator(int(r.CreationProcess))
+				proofs[r.CreationProcess] = p
+			}
+			err := proveCreator(r, p.ps, p.usage, b.HZ)
+			if err != nil {
+				unproven++
+			}
+			s.Owners = append(s.Owners, core.Owner{PID: int(r.CreationProcess), FD: -1, Creator: true, Unverified: err != nil})
+		}
+	}
+	b.mu.Lock()
+	b.holds = holds
+	b.creators = map[int]*Psinfo{}
+	for pid, p := range proofs {
+		if p.ps != nil {
+			b.creators[int(pid)] = p.ps
+		}
+	}
+	b.mu.Unlock()
+	if unproven > 0 {
+		shows, it := "socket shows", "it"
+		if unproven > 1 {
+			shows, it = "sockets show", "them"
+		}
+		unseen.Hidden = fmt.Sprintf("%d %s only a creator gosof could not prove is the process that made %s (%s)",
+			unproven, shows, it, b.unprovenWhy())
+		if unseen.Hint == "" {
+			unseen.Hint = unprovenHint
 		}
 	}
 	return unseen, nil
+}
+
+// heldBy is what AttachOwners last saw pid hold.
+func (b *Backend) heldBy(pid int) []fdRef {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]fdRef(nil), b.holds[pid]...)
+}
+
+// creatorProof is what proving one creation pid reads, once per pid.
+type creatorProof struct {
+	ps    *Psinfo // nil: gone or unreadable
+	usage *Usage  // nil: unreadable
+}
+
+// readCreator reads pid's psinfo and usage for proveCreator.
+func (b *Backend) readCreator(pid int) *creatorProof {
+	p := &creatorProof{}
+	if ps, err := b.Psinfo(pid); err == nil {
+		p.ps = ps
+		if u, err := b.Usage(pid); err == nil {
+			p.usage = u
+		}
+	}
+	return p
+}
+
+// unprovenWhy is the reason common to every unproven creator, or the
+// general one.
+func (b *Backend) unprovenWhy() string {
+	if b.HZ <= 0 {
+		if b.replay {
+			return "the capture does not record the kernel's clock rate, hz: take it again with this gosof"
+		}
+		return "the kernel's clock rate, hz, is not known"
+	}
+	return "it has exited or started after the socket was made: its pid may have been reused"
 }
 
 // matchKey is what a socket's fdinfo and its MIB row have in common.
@@ -154,6 +245,10 @@ type fdRef struct {
 	family  uint16 // PR_SOCKETNAME's family; 0 when none
 	proto   core.Proto
 	hasType bool // PR_SOCKOPT_TYPE was present (proto is from it)
+	// key is what its PR_SOCKETNAME/PR_PEERSOCKNAME say; named is set
+	// where the owner was found by that name, not by inode.
+	key   matchKey
+	named bool
 }
 
 // fdIndex is every readable socket and character-device descriptor, by
@@ -248,6 +343,7 @@ func (b *Backend) scanFdinfo() (*fdIndex, core.Unseen, error) {
 				ref.hasType, ref.proto = true, sockProto(d.SockType)
 			}
 			if named {
+				ref.key = k
 				idx.byName[k] = append(idx.byName[k], ref)
 			}
 			if d.IsSocket() || d.IsChar() {
@@ -274,14 +370,21 @@ func sockProto(t int32) core.Proto {
 // table row it belongs to; ok is false for what cannot be in the MIB
 // (not a socket, not inet, not TCP or UDP).
 func fdinfoKey(d *Fdinfo) (matchKey, bool) {
-	if !d.IsSocket() || !d.HasSockName {
+	// A TLI/XTI endpoint (a character device: rpcbind's /dev/tcp) is
+	// named too, by TI_GETMYNAME/TI_GETPEERNAME (prsubr.c:2613-2640,
+	// 3054-3055), but has no PR_SOCKOPT_TYPE: its device says the
+	// protocol.
+	if !(d.IsSocket() || d.IsChar()) || !d.HasSockName {
 		return matchKey{}, false
 	}
 	k := matchKey{local: norm(d.SockName)}
 	if d.HasPeer {
 		k.remote = norm(d.PeerSockName)
 	}
-	if d.HasSockType {
+	switch {
+	case d.IsChar():
+		k.proto = d.tliProto()
+	case d.HasSockType:
 		k.proto = sockProto(d.SockType)
 		if k.proto == "" {
 			return matchKey{}, false
@@ -290,11 +393,17 @@ func fdinfoKey(d *Fdinfo) (matchKey, bool) {
 	return k, true
 }
 
-// Process describes pid from its psinfo.
+// Process describes pid from its psinfo; a creator AttachOwners proved
+// is described as the incarnation it proved.
 func (b *Backend) Process(pid int) (*core.Process, error) {
-	ps, err := b.Psinfo(pid)
-	if err != nil {
-		return nil, err
+	b.mu.Lock()
+	ps := b.creators[pid]
+	b.mu.Unlock()
+	if ps == nil {
+		var err error
+		if ps, err = b.Psinfo(pid); err != nil {
+			return nil, err
+		}
 	}
 	p := &core.Process{PID: pid, Comm: ps.Fname, UID: int64(ps.EUID), Start: ps.Start}
 	if b.numericUsers {
@@ -314,6 +423,19 @@ func (b *Backend) Psinfo(pid int) (*Psinfo, error) {
 		return nil, fmt.Errorf("process %d: %w", pid, err)
 	}
 	return ps, nil
+}
+
+// Usage reads and decodes /proc/<pid>/usage.
+func (b *Backend) Usage(pid int) (*Usage, error) {
+	raw, err := b.readProc(strconv.Itoa(pid), "usage")
+	if err != nil {
+		return nil, err
+	}
+	u, err := ParseUsage(raw, b.order)
+	if err != nil {
+		return nil, fmt.Errorf("process %d: %w", pid, err)
+	}
+	return u, nil
 }
 
 // Fdinfo reads and decodes /proc/<pid>/fdinfo/<fd>.

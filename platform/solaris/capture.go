@@ -29,6 +29,16 @@ type HostInfo struct {
 	// Unreadable counts the processes whose fdinfo the capture could not
 	// read (not root): their sockets have no owners on replay.
 	Unreadable int `json:"unreadable_processes,omitempty"`
+	// HZ is the kernel's clock rate (sysconf(_SC_CLK_TCK)): the unit of a
+	// row's creation time, which proving a creator needs (creator.go). A
+	// capture without it proves no creator.
+	HZ int64 `json:"hz,omitempty"`
+	// LBolt is the kernel's lbolt (clock ticks since boot, times(2)) and
+	// Time the wall-clock time (RFC 3339), both when the capture was
+	// taken: with HZ they date the rows' creation times for a human
+	// (Time - (LBolt - CreationTime)/HZ); gosof's proof does not use them.
+	LBolt int64  `json:"lbolt,omitempty"`
+	Time  string `json:"time,omitempty"`
 }
 
 // ParseHostInfo reads host.json.
@@ -40,6 +50,9 @@ func ParseHostInfo(b []byte) (HostInfo, binary.ByteOrder, error) {
 	bo, err := ParseByteOrder(h.ByteOrder)
 	if err != nil {
 		return h, nil, fmt.Errorf("host.json: %w", err)
+	}
+	if h.HZ < 0 || h.HZ > 1e9 {
+		return h, nil, parseErr("host.json: hz %d is not a clock rate", h.HZ)
 	}
 	return h, bo, nil
 }
@@ -93,7 +106,7 @@ func WriteCapture(w io.Writer, groups []Group, bo binary.ByteOrder) error {
 // files the owner join reads: the fdinfo of every socket and TLI
 // endpoint (a character device on a transport device, or whose inode and
 // major an EXPER_SOCK_INFO entry names) of every process it can read,
-// and the psinfo of those processes and of the rows' creators. The MIB
+// and the psinfo and usage of those processes and of the rows' creators. The MIB
 // is written before it is decoded: a reply gosof cannot parse is exactly
 // what the capture is for.
 // Processes it could not read are counted in host.json and said on warn.
@@ -160,13 +173,16 @@ func (b *Backend) writeCapture(dir string, host HostInfo, warn io.Writer) error 
 		if !want[pid] {
 			continue
 		}
-		if raw, err := b.readProc(p, "psinfo"); err == nil {
-			if err := writeFile(filepath.Join(dir, "proc", p, "psinfo"), raw); err != nil {
-				return err
+		for _, name := range []string{"psinfo", "usage"} { // usage: a creator's fork time
+			if raw, err := b.readProc(p, name); err == nil {
+				if err := writeFile(filepath.Join(dir, "proc", p, name), raw); err != nil {
+					return err
+				}
 			}
 		}
 	}
 	host.ByteOrder = orderName(b.order)
+	host.HZ = b.HZ
 	hj, err := json.MarshalIndent(host, "", "  ")
 	if err != nil {
 		return err

@@ -132,11 +132,50 @@ func DecodeMIB(groups []Group, bo binary.ByteOrder) (*MIB, error) {
 		}
 		*s.dst = rows
 	}
+	m.dateCreators()
 	if len(unknown) > 0 {
 		m.Notes = append(m.Notes, fmt.Sprintf("row sizes not recognised (%s bytes, %s byte order): sockets are listed from the fields every layout shares; "+
 			"their queues (shown as 0) and creators are unknown; %s", strings.Join(unknown, ", "), orderName(bo), captureHint))
 	}
 	return m, nil
+}
+
+// dateCreators lowers a TCP connection's CreatorSince to the creation
+// time of a listener on its local port with the same creation pid. A
+// connection accepted from a listener inherits the listener's creation
+// pid (conn_opt.c:2919) but gets a creation time of its own, when the
+// handshake began (conn_opt.c:2920): the pid is the listener's creator,
+// recorded when the listener was made, and a process that started
+// between the two is not it. Where that listener has closed, the
+// connection's own time is all there is: a pid reused between the
+// listener's creation and the connection's cannot be told apart (said in
+// docs/solaris.md).
+func (m *MIB) dateCreators() {
+	type key struct {
+		pid  uint32
+		port uint16
+	}
+	const mibListen = 2 // MIB2_TCP_listen
+	since := map[key]uint64{}
+	for _, rows := range [][]Row{m.TCP, m.TCP6} {
+		for i := range rows {
+			r := &rows[i]
+			if r.HasCreation && r.MIBState == mibListen {
+				k := key{r.CreationProcess, r.Local.Port()}
+				if t, ok := since[k]; !ok || r.CreationTime < t {
+					since[k] = r.CreationTime
+				}
+			}
+		}
+	}
+	for _, rows := range [][]Row{m.TCP, m.TCP6} {
+		for i := range rows {
+			r := &rows[i]
+			if t, ok := since[key{r.CreationProcess, r.Local.Port()}]; ok && r.HasCreation && t < r.CreatorSince {
+				r.CreatorSince = t
+			}
+		}
+	}
 }
 
 // attachSockInfo gives each row of one level its EXPER_SOCK_INFO entry.
@@ -191,14 +230,13 @@ type Key struct {
 	SockInfo bool
 }
 
-// Sockets turns the rows into sockets. An IPv6 socket bound to :: without
-// IPV6_V6ONLY, in a state up to LISTEN, is also reported in the IPv4 table
-// as 0.0.0.0 (tcp_snmp_get, udp_snmp_get): it is printed once, as the
-// inet6 :: socket. The IPv4 row is that twin when its EXPER_SOCK_INFO
-// entry carries MIB2_SOCKINFO_IPV6 and an IPv6 row has the same inode;
-// without entries (older kernels), when both share the port, the creation
-// pid and the creation time; legacy rows have neither, so there both rows
-// are kept.
+// Sockets turns the rows into sockets. An IPv6 TCP socket bound to ::
+// without IPV6_V6ONLY, in a state up to LISTEN, is also reported in the
+// IPv4 table as 0.0.0.0 (tcp_snmp_get); an IPv6 UDP socket bound to ::,
+// up to TS_IDLE, whatever IPV6_V6ONLY says (udp_stats.c:231-233): it is
+// printed once, as the inet6 :: socket, when the IPv4 row is proven to
+// be its twin (isV6Twin). Otherwise both rows are printed, as netstat
+// prints them.
 func (m *MIB) Sockets() ([]core.Socket, error) {
 	out := make([]core.Socket, 0, len(m.TCP)+len(m.TCP6)+len(m.UDP)+len(m.UDP6))
 	for _, t := range []struct {
@@ -229,7 +267,15 @@ func (m *MIB) Sockets() ([]core.Socket, error) {
 
 var v6Any = netip.IPv6Unspecified()
 
-// isV6Twin reports whether IPv4 row r is the IPv4 view of an IPv6 row in v6.
+// isV6Twin reports whether IPv4 row r is proven to be the IPv4 view of an
+// IPv6 row in v6: its EXPER_SOCK_INFO entry carries MIB2_SOCKINFO_IPV6
+// and an IPv6 row has the same inode; without entries, for UDP, an IPv6
+// :: row with the same port and udpInstance (the kernel's udp_t). A TCP
+// row has no such field: the creation pid and time (in 10 ms ticks) are
+// the same for a daemon that opens an AF_INET and an IPV6_V6ONLY
+// AF_INET6 listener on one port in one tick (OpenSSH does), which are
+// two sockets, so TCP rows without entries are never merged; nor are
+// legacy rows, which have no instance.
 func isV6Twin(r *Row, v6 []Row) bool {
 	if !r.Local.Addr().IsUnspecified() || r.Remote.Port() != 0 {
 		return false
@@ -245,13 +291,12 @@ func isV6Twin(r *Row, v6 []Row) bool {
 		}
 		return false // flagged, but its IPv6 row is missing: keep it rather than lose a socket
 	}
-	if !r.HasCreation || r.CreationTime == 0 {
+	if r.Proto != core.UDP || !r.HasInstance {
 		return false
 	}
 	for i := range v6 {
 		o := &v6[i]
-		if o.HasCreation && o.Local.Addr() == v6Any && o.Local.Port() == r.Local.Port() &&
-			o.CreationProcess == r.CreationProcess && o.CreationTime == r.CreationTime {
+		if o.HasInstance && o.Instance == r.Instance && o.Local.Addr() == v6Any && o.Local.Port() == r.Local.Port() {
 			return true
 		}
 	}

@@ -38,5 +38,6 @@ func OpenReplay(dir string) (*Backend, error) {
 	b.numericUsers = true
 	b.replay = true
 	b.Host = host
+	b.HZ = host.HZ
 	return b, nil
 }

@@ -11,7 +11,7 @@
 //
 //	usr/src/uts/common/inet/mib2.h      (both commits)
 //	usr/src/uts/common/inet/tcp.h       (tcp_ioc_abort_conn_t)
-//	usr/src/uts/common/sys/procfs.h     (psinfo_t, lwpsinfo_t, prfdinfo_t)
+//	usr/src/uts/common/sys/procfs.h     (psinfo_t, lwpsinfo_t, prfdinfo_t, prusage_t)
 //	usr/src/uts/common/sys/socket_impl.h (struct sockaddr_storage)
 //
 // with illumos's LP64 base types stubbed (uid_t uint, dev_t ulong, ...)
@@ -144,6 +144,9 @@ const (
 	zUDP6RemPort       = 44
 	zUDP6State         = 24
 	zUDPEntrySize      = 12
+	zUsageCreate       = 24
+	zUsageSize         = 504
+	zUsageTstamp       = 8
 )
 
 // Sizes that differ between amd64 and SPARC.

@@ -44,13 +44,17 @@ sed -n '/^#define	PRFNSZ/,/^} lwpsinfo_t;/p' procfs_raw.h >> procfs.h
 sed -n '/^#define	PRARGSZ/,/^} psinfo_t;/p' procfs_raw.h >> procfs.h
 sed -n '/^typedef struct prfdinfo {/,/^} prfdinfo_t;/p' procfs_raw.h >> procfs.h
 sed -n '/^typedef struct pr_misc_header {/,/^} pr_misc_header_t;/p' procfs_raw.h >> procfs.h
+sed -n '/^typedef struct prusage {/,/^} prusage_t;/p' procfs_raw.h >> procfs.h
 rm -f raw.h procfs_raw.h
 
-# Compile, run, print.
+# Compile, run, print. Debian's qemu-user has qemu-sparc64; qemu-user-static
+# names it qemu-sparc64-static.
+qemu=$(command -v qemu-sparc64 || command -v qemu-sparc64-static) ||
+  { echo "mkzlayout.sh: needs qemu-sparc64 (Debian: qemu-user or qemu-user-static)" >&2; exit 1; }
 for v in "" -DOLD; do
   gcc -std=c99 -Wall -Werror -O0 $v -I. "$here/offsets.c" -o x86$v && ./x86$v > out-amd64$v.txt
   sparc64-linux-gnu-gcc-12 -std=c99 -Wall -Werror -O0 $v -I. "$here/offsets.c" -o sp$v
-  qemu-sparc64 -L /usr/sparc64-linux-gnu ./sp$v > out-sparc$v.txt
+  "$qemu" -L /usr/sparc64-linux-gnu ./sp$v > out-sparc$v.txt
 done
 NEW=$(git -C $R rev-parse a8962f2d31)
 OLD=$(git -C $R rev-parse c12492cf73149aa0aa845af5d59966b0eb5aa910)
@@ -69,7 +73,7 @@ cat <<HDR
 //
 //	usr/src/uts/common/inet/mib2.h      (both commits)
 //	usr/src/uts/common/inet/tcp.h       (tcp_ioc_abort_conn_t)
-//	usr/src/uts/common/sys/procfs.h     (psinfo_t, lwpsinfo_t, prfdinfo_t)
+//	usr/src/uts/common/sys/procfs.h     (psinfo_t, lwpsinfo_t, prfdinfo_t, prusage_t)
 //	usr/src/uts/common/sys/socket_impl.h (struct sockaddr_storage)
 //
 // with illumos's LP64 base types stubbed (uid_t uint, dev_t ulong, ...)

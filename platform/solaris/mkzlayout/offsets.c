@@ -26,6 +26,7 @@ int printf(const char *, ...);
 /* illumos LP64 base types (sys/types.h, sys/int_types.h) */
 typedef unsigned short ushort_t;
 typedef unsigned int uint_t;
+typedef unsigned long ulong_t;
 typedef int id_t;
 typedef int pid_t_;
 #define pid_t pid_t_
@@ -181,6 +182,9 @@ main(void)
 	printf("CONST %s zPsArgs %d\n", ARCH, O(psinfo_t, pr_psargs));
 	printf("CONST %s zPsZoneID %d\n", ARCH, O(psinfo_t, pr_zoneid));
 	printf("CONST %s zPsSize %d\n", ARCH, (int)sizeof (psinfo_t));
+	printf("CONST %s zUsageTstamp %d\n", ARCH, O(prusage_t, pr_tstamp));
+	printf("CONST %s zUsageCreate %d\n", ARCH, O(prusage_t, pr_create));
+	printf("CONST %s zUsageSize %d\n", ARCH, (int)sizeof (prusage_t));
 	printf("CONST %s zAbortLocal %d\n", ARCH, O(tcp_ioc_abort_conn_t, ac_local));
 	printf("CONST %s zAbortRemote %d\n", ARCH, O(tcp_ioc_abort_conn_t, ac_remote));
 	printf("CONST %s zAbortStart %d\n", ARCH, O(tcp_ioc_abort_conn_t, ac_start));
