@@ -329,3 +329,76 @@ func TestLayoutSizesAsDocumented(t *testing.T) {
 		t.Errorf("layout sizes (-documented +compiled):\n%s", diff)
 	}
 }
+
+// pidListGroups is a TCP level of six rows and a name-106 table in the
+// pid-list format of an unreleased illumos branch: one record, a whole
+// connection row followed by conn_pid_info_t with enough pids that the
+// record is a multiple of 32 bytes, the row's bytes chosen so that every
+// 32-byte slice reads as an entry for a distinct row in range.
+func pidListGroups(a arch) []Group {
+	bo := a.bo
+	var rows [][]byte
+	for i := 0; i < 6; i++ {
+		rows = append(rows, tcp4Row(a.tcp, bo, conn{local: "0.0.0.0:" + itoa(8000+i), remote: "0.0.0.0:0", mib: 2, ce: -3}))
+	}
+	rec := tcp4Row(a.tcp, bo, conn{local: "0.0.0.0:8000", remote: "0.0.0.0:0", mib: 2, ce: -3})
+	n := 1
+	for (len(rec)+16+4*(n-1))%zSIESize != 0 {
+		n++
+	}
+	cpi := newStruct(16+4*(n-1), bo).u16(0, 1).u32(4, uint32(n)).u32(8, uint32(16+4*(n-1)))
+	for i := 0; i < n; i++ {
+		cpi.i32(12+4*i, int32(100+i))
+	}
+	table := join(rec, cpi.b)
+	for i := 0; i*zSIESize < len(table); i++ {
+		off := i * zSIESize
+		if off+8 <= len(rec) && bo == binary.LittleEndian && off > 0 { // sie_connidx: 2 (state LISTEN), then 0, 1, 3, 4, 5
+			bo.PutUint64(table[off:], uint64([]int{2, 0, 1, 3, 4, 5, 6}[i]))
+		}
+	}
+	return []Group{{levelTCP, 0, a.tcpStatsBytes()}, {levelTCP, nameTCPConn, join(rows...)}, {levelTCP, nameSockInfo, table}}
+}
+
+// TestSockInfoPidList: the pid-list format of name 106 is never taken for
+// EXPER_SOCK_INFO, even when its size is a multiple of 32 bytes and its
+// slices read as entries for distinct rows.
+func TestSockInfoPidList(t *testing.T) {
+	for _, a := range []arch{amd64, sparc} {
+		t.Run(orderName(a.bo), func(t *testing.T) {
+			groups := pidListGroups(a)
+			if len(groups[2].Data)%zSIESize != 0 {
+				t.Fatalf("the table is %d bytes, not a multiple of 32", len(groups[2].Data))
+			}
+			m, err := DecodeMIB(groups, a.bo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.SockInfo || len(m.Notes) != 1 || !strings.Contains(m.Notes[0], "pid-list format") {
+				t.Errorf("SockInfo %v, notes %q: want the table refused with one note", m.SockInfo, m.Notes)
+			}
+			for _, r := range m.TCP {
+				if r.Info != nil {
+					t.Errorf("row %s has an entry %+v", r.Local, r.Info)
+				}
+			}
+		})
+	}
+	// A genuine table is not a pid list.
+	for _, a := range []arch{amd64, sparc} {
+		m, err := DecodeMIB(readCaptureGroups(t, "illumos-"+map[bool]string{true: "amd64", false: "sparc"}[a.bo == binary.LittleEndian]), a.bo)
+		if err != nil || !m.SockInfo || len(m.Notes) != 0 {
+			t.Errorf("%s: SockInfo %v, notes %q, %v", orderName(a.bo), m.SockInfo, m.Notes, err)
+		}
+	}
+}
+
+func readCaptureGroups(t *testing.T, dir string) []Group {
+	t.Helper()
+	b := openFixture(t, dir)
+	g, err := b.mib()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}

@@ -126,7 +126,7 @@ func DecodeMIB(groups []Group, bo binary.ByteOrder) (*MIB, error) {
 		if seen && !known {
 			unknown = append(unknown, fmt.Sprintf("%s %d", s.t.what, s.stride))
 		}
-		if err := m.attachSockInfo(groups, s.level, rows, bo); err != nil {
+		if err := m.attachSockInfo(groups, s.level, rows, s.stride, bo); err != nil {
 			m.Notes = append(m.Notes, err.Error())
 			m.badInfo[s.level] = true
 		}
@@ -179,12 +179,17 @@ func (m *MIB) dateCreators() {
 }
 
 // attachSockInfo gives each row of one level its EXPER_SOCK_INFO entry.
-// A table that does not validate as mib2_socketInfoEntry_t (a whole
-// number of 32-byte entries whose sie_connidx name rows of that level,
-// each once) is not used, and the error says so: name 106 on a system
-// whose format is not known (Oracle Solaris 11.4) must not fail the
-// listing, nor attach owners by guesswork.
-func (m *MIB) attachSockInfo(groups []Group, level uint32, rows []Row, bo binary.ByteOrder) error {
+// A table that does not validate as mib2_socketInfoEntry_t is not used,
+// and the error says so: name 106 on a system whose format is not known
+// (Oracle Solaris 11.4) must not fail the listing, nor attach owners by
+// guesswork. It validates when it is a whole number of 32-byte entries
+// whose sie_connidx name rows of that level in increasing order (the
+// kernel writes one entry per row as it walks them, tcp_stats.c,
+// udp_stats.c), whose sie_flags hold no bit but MIB2_SOCKINFO_STREAM and
+// MIB2_SOCKINFO_IPV6, and when it does not parse as the development-tree
+// pid-list format of name 106 (pidListTable), which can be a multiple of
+// 32 bytes by chance (a record of a 172-byte row and two pids is 192).
+func (m *MIB) attachSockInfo(groups []Group, level uint32, rows []Row, stride int, bo binary.ByteOrder) error {
 	var entries []SockInfo
 	for _, g := range groups {
 		if g.Level != level || g.Name != nameSockInfo {
@@ -193,6 +198,10 @@ func (m *MIB) attachSockInfo(groups []Group, level uint32, rows []Row, bo binary
 		if len(g.Data)%zSIESize != 0 {
 			return fmt.Errorf("EXPER_SOCK_INFO (level %d name %d): %d bytes is not a whole number of %d-byte entries: not used, owners are matched by address instead; %s",
 				level, nameSockInfo, len(g.Data), zSIESize, captureHint)
+		}
+		if pidListTable(g.Data, stride, bo) {
+			return fmt.Errorf("EXPER_SOCK_INFO (level %d name %d): %d bytes in the pid-list format of an unreleased illumos branch (connection rows with conn_pid_info_t), not mib2_socketInfoEntry_t: not used, owners are matched by address instead; %s",
+				level, nameSockInfo, len(g.Data), captureHint)
 		}
 		for off := 0; off < len(g.Data); off += zSIESize {
 			f := fields{g.Data[off : off+zSIESize], bo}
@@ -205,13 +214,15 @@ func (m *MIB) attachSockInfo(groups []Group, level uint32, rows []Row, bo binary
 	if len(entries) == 0 {
 		return nil
 	}
-	taken := make([]bool, len(rows))
-	for _, e := range entries {
-		if e.ConnIdx >= uint64(len(rows)) || taken[e.ConnIdx] {
+	for i, e := range entries {
+		if e.ConnIdx >= uint64(len(rows)) || i > 0 && e.ConnIdx <= entries[i-1].ConnIdx {
 			return fmt.Errorf("EXPER_SOCK_INFO (level %d name %d): entry for row %d of %d does not fit the connection table: not used, owners are matched by address instead; %s",
 				level, nameSockInfo, e.ConnIdx, len(rows), captureHint)
 		}
-		taken[e.ConnIdx] = true
+		if e.Flags&^uint64(zSockInfoStream|zSockInfoIPv6) != 0 {
+			return fmt.Errorf("EXPER_SOCK_INFO (level %d name %d): entry for row %d has flags %#x, not MIB2_SOCKINFO_*: not used, owners are matched by address instead; %s",
+				level, nameSockInfo, e.ConnIdx, e.Flags, captureHint)
+		}
 	}
 	for i := range entries {
 		e := entries[i]
@@ -219,6 +230,36 @@ func (m *MIB) attachSockInfo(groups []Group, level uint32, rows []Row, bo binary
 	}
 	m.SockInfo = true
 	return nil
+}
+
+// pidListTable reports whether data parses exactly as the pid-list format
+// name 106 had in an unreleased illumos branch (omniosorg/illumos-omnios
+// 839704db, sys/pidnode.h): records of a whole connection row of the
+// level's size followed by conn_pid_info_t {uint16 cpi_contents @0
+// (CONN_PID_INFO_NON 0, _SOC 1, _XTI 2); uint32 cpi_pids_cnt @4; uint32
+// cpi_tot_size @8; pid_t cpi_pids[1] @12}, 16 bytes, whose cpi_tot_size
+// is 16 + 4 per pid after the first.
+func pidListTable(data []byte, stride int, bo binary.ByteOrder) bool {
+	if stride <= 0 || len(data) == 0 {
+		return false
+	}
+	f := fields{data, bo}
+	for off := 0; off < len(data); {
+		h := off + stride
+		if !f.has(h, 16) || f.u16(h) > 2 {
+			return false
+		}
+		n, tot := uint64(f.u32(h+4)), uint64(f.u32(h+8))
+		want := uint64(16)
+		if n > 1 {
+			want += 4 * (n - 1)
+		}
+		if tot != want || tot > uint64(len(data)-h) {
+			return false
+		}
+		off = h + int(tot)
+	}
+	return true
 }
 
 // Key is what gosof keeps in core.Socket.Key for a Solaris socket: the
