@@ -27,7 +27,7 @@ func TestReplayProof(t *testing.T) {
 						args = append(args, form.flag)
 					}
 					stdout, stderr, code := gosofReplay(t, args...)
-					if code != 0 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "only a creator gosof could not prove") {
+					if code != 0 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "could not be proven to be the process that made it") {
 						t.Errorf("exit %d, stderr %q; want 0 and one note on the unproven creators", code, stderr)
 					}
 					if form.flag != "" {

@@ -39,7 +39,7 @@ func TestReplay(t *testing.T) {
 				case capture == "illumos-pre2019":
 					// A capture of an older gosof: no clock rate, so no
 					// creator is proven, said once.
-					if !strings.Contains(stderr, "6 sockets show only a creator") || !strings.Contains(stderr, "clock rate, hz") ||
+					if !strings.Contains(stderr, "the creator named by 6 sockets could not be proven") || !strings.Contains(stderr, "clock rate, hz") ||
 						strings.Count(stderr, "\n") != 1 {
 						t.Errorf("stderr %q: want one note on the unproven creators", stderr)
 					}

@@ -114,9 +114,14 @@ const unprovenHint = "pfiles PID shows whether a process holds a socket"
 func (b *Backend) AttachOwners(socks []core.Socket, _ []int) (core.Unseen, error) {
 	var unseen core.Unseen
 	var idx *fdIndex
+	if b.replay && b.Host.Unreadable > 0 {
+		// The capture's own Denied: what it could not read is not in it.
+		unseen.Denied, unseen.Hint = b.Host.Unreadable, replayRootHint
+	}
 	proofs := map[uint32]*creatorProof{}
 	holds := map[int][]fdRef{}
 	unproven := 0
+	findable := false // a row some process file could have named an owner of
 	for i := range socks {
 		s := &socks[i]
 		k, ok := s.Key.(Key)
@@ -129,11 +134,20 @@ func (b *Backend) AttachOwners(socks []core.Socket, _ []int) (core.Unseen, error
 		}
 		if idx == nil {
 			var err error
-			idx, unseen, err = b.scanFdinfo()
-			if err != nil {
+			var u core.Unseen
+			if idx, u, err = b.scanFdinfo(); err != nil {
 				return unseen, err
 			}
+			unseen.Denied += u.Denied
+			unseen.Unparsed += u.Unparsed
+			if u.Hidden != "" {
+				unseen.Hidden = u.Hidden
+			}
+			if u.Hint != "" && unseen.Hint == "" {
+				unseen.Hint = u.Hint
+			}
 		}
+		findable = findable || r.Info != nil || r.HasCreation
 		var refs []fdRef
 		if r.Info != nil {
 			refs = idx.holders(r)
@@ -150,7 +164,13 @@ func (b *Backend) AttachOwners(socks []core.Socket, _ []int) (core.Unseen, error
 		if len(refs) == 0 && r.HasCreation && r.CreationProcess > 0 {
 			p := proofs[r.CreationProcess]
 			if p == nil {
-				p = b.readCreator(int(r.CreationProcess))
+				var err error
+				if p, err = b.readCreator(int(r.CreationProcess)); err != nil {
+					return unseen, err
+				}
+				if p.unparsed {
+					unseen.Unparsed++
+				}
 				proofs[r.CreationProcess] = p
 			}
 			err := proveCreator(r, p.ps, p.usage, b.HZ)
@@ -159,6 +179,11 @@ func (b *Backend) AttachOwners(socks []core.Socket, _ []int) (core.Unseen, error
 			}
 			s.Owners = append(s.Owners, core.Owner{PID: int(r.CreationProcess), FD: -1, Creator: true, Unverified: err != nil})
 		}
+	}
+	if idx != nil && idx.noProc && findable {
+		// Taken by a user who could read no process, or damaged. (A
+		// Solaris 10 capture has none to keep: no fdinfo, no creators.)
+		unseen.Hidden, unseen.Hint = "the capture holds no process files (proc/)", replayRootHint
 	}
 	b.mu.Lock()
 	b.holds = holds
@@ -170,12 +195,12 @@ func (b *Backend) AttachOwners(socks []core.Socket, _ []int) (core.Unseen, error
 	}
 	b.mu.Unlock()
 	if unproven > 0 {
-		shows, it := "socket shows", "it"
-		if unproven > 1 {
-			shows, it = "sockets show", "them"
+		h := fmt.Sprintf("the creator named by %s could not be proven to be the process that made it (%s)",
+			core.Plural(unproven, "socket"), b.unprovenWhy())
+		if unseen.Hidden != "" {
+			h = unseen.Hidden + " and " + h
 		}
-		unseen.Hidden = fmt.Sprintf("%d %s only a creator gosof could not prove is the process that made %s (%s)",
-			unproven, shows, it, b.unprovenWhy())
+		unseen.Hidden = h
 		if unseen.Hint == "" {
 			unseen.Hint = unprovenHint
 		}
@@ -192,20 +217,34 @@ func (b *Backend) heldBy(pid int) []fdRef {
 
 // creatorProof is what proving one creation pid reads, once per pid.
 type creatorProof struct {
-	ps    *Psinfo // nil: gone or unreadable
-	usage *Usage  // nil: unreadable
+	ps       *Psinfo // nil: gone or unreadable
+	usage    *Usage  // nil: unreadable
+	unparsed bool    // its usage could not be parsed
 }
 
-// readCreator reads pid's psinfo and usage for proveCreator.
-func (b *Backend) readCreator(pid int) *creatorProof {
+// readCreator reads pid's psinfo and usage for proveCreator. Only a
+// capture file gosof refuses (errBadCapture) is an error; a psinfo that
+// cannot be parsed is counted where the process is described.
+func (b *Backend) readCreator(pid int) (*creatorProof, error) {
 	p := &creatorProof{}
-	if ps, err := b.Psinfo(pid); err == nil {
-		p.ps = ps
-		if u, err := b.Usage(pid); err == nil {
-			p.usage = u
-		}
+	ps, err := b.Psinfo(pid)
+	if errors.Is(err, errBadCapture) {
+		return nil, err
 	}
-	return p
+	if err != nil {
+		return p, nil
+	}
+	p.ps = ps
+	u, err := b.Usage(pid)
+	switch {
+	case errors.Is(err, errBadCapture):
+		return nil, err
+	case errors.Is(err, core.ErrParse):
+		p.unparsed = true
+	case err == nil:
+		p.usage = u
+	}
+	return p, nil
 }
 
 // unprovenWhy is the reason common to every unproven creator, or the
@@ -256,6 +295,8 @@ type fdRef struct {
 type fdIndex struct {
 	byName map[matchKey][]fdRef
 	byIno  map[uint64][]fdRef
+	// noProc: a capture without a proc/ directory at all.
+	noProc bool
 }
 
 // named finds the sockets whose names match row r.
@@ -308,15 +349,20 @@ func (b *Backend) scanFdinfo() (*fdIndex, core.Unseen, error) {
 	idx := &fdIndex{byName: map[matchKey][]fdRef{}, byIno: map[uint64][]fdRef{}}
 	var unseen core.Unseen
 	pids, err := b.PIDs()
-	if errors.Is(err, fs.ErrNotExist) {
-		return idx, unseen, nil // a capture without /proc files
+	if errors.Is(err, fs.ErrNotExist) && b.replay {
+		idx.noProc = true // AttachOwners says so where it matters
+		return idx, unseen, nil
 	}
 	if err != nil {
-		return idx, unseen, err
+		return idx, unseen, b.captureErr(err)
 	}
 	for _, pid := range pids {
 		fds, err := b.FDs(pid)
 		switch {
+		case b.replay && err != nil && !errors.Is(err, fs.ErrNotExist):
+			// proc/<pid> or its fdinfo is not a directory, or cannot be
+			// read: the capture is damaged, not a process we may not see.
+			return nil, unseen, b.captureErr(err)
 		case sysfile.Sentinel(err) == core.ErrPermission:
 			unseen.Denied++
 			unseen.Hint = ownerHint
@@ -327,6 +373,9 @@ func (b *Backend) scanFdinfo() (*fdIndex, core.Unseen, error) {
 		for _, fd := range fds {
 			d, err := b.Fdinfo(pid, fd)
 			if err != nil {
+				if errors.Is(err, errBadCapture) {
+					return nil, unseen, err
+				}
 				if errors.Is(err, core.ErrPermission) {
 					unseen.Denied++
 					unseen.Hint = ownerHint
@@ -481,18 +530,38 @@ func numericEntries(dir string) ([]int, error) {
 const maxProcFile = 1 << 20
 
 // readProc reads a /proc file whole, mapping "no such file" to
-// core.ErrGone and "permission denied" to core.ErrPermission.
+// core.ErrGone and "permission denied" to core.ErrPermission. A
+// capture's file must be a regular file of a sane size that this user
+// can read: anything else is errBadCapture (the replay stops, exit 2),
+// never a process gosof "could not see".
 func (b *Backend) readProc(elem ...string) ([]byte, error) {
 	path := filepath.Join(append([]string{b.proc}, elem...)...)
-	read := sysfile.ReadBounded
 	if b.replay {
-		read = sysfile.ReadRegular // a capture's files: no FIFO, no device
+		raw, err := sysfile.ReadRegular(path, maxProcFile) // no FIFO, no device
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, b.captureErr(err)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, core.ErrGone)
+		}
+		return raw, nil
 	}
-	raw, err := read(path, maxProcFile)
+	raw, err := sysfile.ReadBounded(path, maxProcFile)
 	if s := sysfile.Sentinel(err); s != nil {
 		return nil, fmt.Errorf("%s: %w", path, s)
 	}
 	return raw, err
+}
+
+// errBadCapture marks a capture file gosof refuses to read.
+var errBadCapture = errors.New("damaged capture")
+
+// replayRootHint is the remedy for what a capture could not see.
+const replayRootHint = "take the capture again as root (gosof debug capture DIR)"
+
+// captureErr says which capture file is refused and why, in one line.
+func (b *Backend) captureErr(err error) error {
+	return core.Wrap2(fmt.Sprintf("replay: %v (%v)", err, errBadCapture), err, errBadCapture)
 }
 
 // hostOrder is this machine's byte order, for the live backend.

@@ -57,32 +57,49 @@ func ParseHostInfo(b []byte) (HostInfo, binary.ByteOrder, error) {
 	return h, bo, nil
 }
 
-// ParseCapture reads DIR/mib2: for each group, its opthdr as three 32-bit
-// integers (level, name, len) in the capturing host's byte order, then len
-// data bytes; the end of the file ends it.
 // maxGroups bounds the groups of a capture: a MIB reply has a few dozen
 // (one per table), and 12 bytes of zeros would each make an empty one.
 const maxGroups = 1 << 16
 
+// ParseCapture reads DIR/mib2: for each group, its opthdr as three 32-bit
+// integers (level, name, len) in the capturing host's byte order, then len
+// data bytes; the end of the file ends it.
 func ParseCapture(b []byte, bo binary.ByteOrder) ([]Group, error) {
+	return ReadCapture(bytes.NewReader(b), int64(len(b)), bo)
+}
+
+// ReadCapture reads a DIR/mib2 of size bytes from r, group by group: what
+// it holds is what the groups weigh, never a copy of the whole file, so a
+// file of padding or a group that claims more than is left fails early.
+func ReadCapture(r io.Reader, size int64, bo binary.ByteOrder) ([]Group, error) {
 	var groups []Group
-	for off := 0; off < len(b); {
-		if len(b)-off < opthdrSize {
-			return nil, parseErr("mib2 capture: %d stray bytes at offset %d, want a 12-byte opthdr", len(b)-off, off)
+	var h [opthdrSize]byte
+	for off := int64(0); ; {
+		n, err := io.ReadFull(r, h[:])
+		switch {
+		case err == io.EOF:
+			return groups, nil
+		case err == io.ErrUnexpectedEOF:
+			return nil, parseErr("mib2 capture: %d stray bytes at offset %d, want a 12-byte opthdr", n, off)
+		case err != nil:
+			return nil, fmt.Errorf("mib2 capture at offset %d: %w", off, err)
 		}
-		level, name, n := bo.Uint32(b[off:]), bo.Uint32(b[off+4:]), bo.Uint32(b[off+8:])
-		off += opthdrSize
-		if uint64(n) > uint64(len(b)-off) {
+		level, name, dlen := bo.Uint32(h[0:]), bo.Uint32(h[4:]), bo.Uint32(h[8:])
+		left := size - off - opthdrSize
+		if int64(dlen) > left {
 			return nil, parseErr("mib2 capture: group level %d name %d at offset %d claims %d bytes, %d left",
-				level, name, off-opthdrSize, n, len(b)-off)
+				level, name, off, dlen, left)
 		}
 		if len(groups) == maxGroups {
-			return nil, parseErr("mib2 capture: more than %d groups at offset %d (padding?)", maxGroups, off-opthdrSize)
+			return nil, parseErr("mib2 capture: more than %d groups at offset %d (padding?)", maxGroups, off)
 		}
-		groups = append(groups, Group{Level: level, Name: name, Data: b[off : off+int(n)]})
-		off += int(n)
+		data := make([]byte, dlen)
+		if _, err := io.ReadFull(r, data); err != nil {
+			return nil, parseErr("mib2 capture: group level %d name %d at offset %d: %d bytes cut short (%v)", level, name, off, dlen, err)
+		}
+		groups = append(groups, Group{Level: level, Name: name, Data: data})
+		off += opthdrSize + int64(dlen)
 	}
-	return groups, nil
 }
 
 // WriteCapture writes groups in the DIR/mib2 format.

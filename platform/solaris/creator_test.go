@@ -152,8 +152,8 @@ func TestProofCaptures(t *testing.T) {
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("sockets (-want +got):\n%s", diff)
 			}
-			if want := fmt.Sprintf("%d socket", tc.unproven); !strings.HasPrefix(res.Unseen.Hidden, want) {
-				t.Errorf("Unseen.Hidden %q, want it to start %q", res.Unseen.Hidden, want)
+			if want := fmt.Sprintf("the creator named by %d socket", tc.unproven); !strings.Contains(res.Unseen.Hidden, want) {
+				t.Errorf("Unseen.Hidden %q, want it to say %q", res.Unseen.Hidden, want)
 			}
 			// -t and kill: never an unverified creator.
 			for _, pid := range core.OwnerPIDs(res.Sockets) {

@@ -180,7 +180,7 @@ func TestPre2019(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("sockets (-want +got):\n%s", diff)
 	}
-	if h := res.Unseen.Hidden; !strings.Contains(h, "6 sockets show only a creator") || !strings.Contains(h, "does not record the kernel's clock rate, hz") {
+	if h := res.Unseen.Hidden; !strings.Contains(h, "the creator named by 6 sockets could not be proven") || !strings.Contains(h, "does not record the kernel's clock rate, hz") {
 		t.Errorf("Unseen.Hidden %q: want the 6 unproven creators and the missing hz", h)
 	}
 	if pids := core.OwnerPIDs(res.Sockets); len(pids) != 0 {

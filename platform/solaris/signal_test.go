@@ -5,7 +5,6 @@ package solaris
 import (
 	"encoding/binary"
 	"errors"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -110,31 +109,6 @@ func TestSignaller(t *testing.T) {
 	if err := tg.Signal(syscall.SIGKILL); !errors.Is(err, core.ErrGone) || len(sent) != 1 {
 		t.Errorf("Signal through the handle of a reaped process: %v (sent %v), want ErrGone and nothing sent", err, sent)
 	}
-}
-
-// copyCapture copies a fixture to a directory the test may change.
-func copyCapture(t *testing.T, name string) string {
-	t.Helper()
-	dst := t.TempDir()
-	src := filepath.Join(fixtureRoot, name)
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
 }
 
 // TestSignallerHolding: before the first signal, the pinned process must

@@ -1,0 +1,77 @@
+//go:build unix
+
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestReplayProcFiles: a capture's process files follow the contract: one
+// that is not a regular file, or far too large, is refused in one line
+// (exit 2); a missing proc/ and a capture that could not read a process
+// are said once; no owner disappears in silence (issue 28, item 9).
+func TestReplayProcFiles(t *testing.T) {
+	fd4 := filepath.Join("proc", "200", "fdinfo", "4")
+	for _, tc := range []struct {
+		name    string
+		capture string
+		damage  func(dir string) error
+		code    int
+		want    string
+	}{
+		{"fdinfo is a FIFO", "illumos-amd64", func(d string) error {
+			os.Remove(filepath.Join(d, fd4))
+			return unix.Mkfifo(filepath.Join(d, fd4), 0o644)
+		}, 2, "proc/200/fdinfo/4: not a regular file"},
+		{"fdinfo is /dev/zero", "illumos-amd64", func(d string) error {
+			os.Remove(filepath.Join(d, fd4))
+			return os.Symlink("/dev/zero", filepath.Join(d, fd4))
+		}, 2, "proc/200/fdinfo/4: not a regular file"},
+		{"fdinfo of 10 GB", "illumos-amd64", func(d string) error {
+			return os.Truncate(filepath.Join(d, fd4), 10<<30)
+		}, 2, "more than a capture holds"},
+		{"proc/200 is a file", "illumos-amd64", func(d string) error {
+			os.RemoveAll(filepath.Join(d, "proc", "200"))
+			return os.WriteFile(filepath.Join(d, "proc", "200"), []byte("x"), 0o644)
+		}, 2, "proc/200/fdinfo: not a directory"},
+		{"psinfo is a directory", "solaris11-dualstack-amd64", func(d string) error {
+			os.Remove(filepath.Join(d, "proc", "300", "psinfo"))
+			return os.Mkdir(filepath.Join(d, "proc", "300", "psinfo"), 0o755)
+		}, 2, "proc/300/psinfo: not a regular file"},
+		{"usage is a FIFO", "solaris11-dualstack-amd64", func(d string) error {
+			p := filepath.Join(d, "proc", "77", "usage")
+			os.Remove(p)
+			return unix.Mkfifo(p, 0o644)
+		}, 2, "proc/77/usage: not a regular file"},
+		{"no proc/", "illumos-amd64", func(d string) error {
+			return os.RemoveAll(filepath.Join(d, "proc"))
+		}, 0, "the capture holds no process files (proc/)"},
+		{"usage cut short", "solaris11-dualstack-amd64", func(d string) error {
+			return os.WriteFile(filepath.Join(d, "proc", "77", "usage"), []byte("short"), 0o644)
+		}, 0, "1 process file could not be parsed"},
+		// Taken by a user who could not read process 7000: said, with the
+		// remedy for a capture, not "run as root".
+		{"a process the capture could not read", "solaris11-dualstack-amd64", nil, 0, "1 process could not be inspected"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := copyCapture(t, tc.capture)
+			if tc.damage != nil {
+				if err := tc.damage(dir); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, stderr, code := gosofReplay(t, "ls", "--replay", dir)
+			if code != tc.code || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "\n") != 1 {
+				t.Errorf("exit %d, stderr %q; want %d and one line saying %q", code, stderr, tc.code, tc.want)
+			}
+			if code == 0 && (!strings.Contains(stderr, "take the capture again as root") && tc.name != "usage cut short" || strings.Contains(stderr, "run as root")) {
+				t.Errorf("stderr %q: the remedy for a capture is to take it again as root", stderr)
+			}
+		})
+	}
+}
