@@ -3,12 +3,16 @@
 package main
 
 import (
+	"bytes"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gosof/gosof/platform/solaris"
 )
 
 // TestReplayProcFiles: a capture's process files follow the contract: one
@@ -73,5 +77,39 @@ func TestReplayProcFiles(t *testing.T) {
 				t.Errorf("stderr %q: the remedy for a capture is to take it again as root", stderr)
 			}
 		})
+	}
+}
+
+// TestReplayMissingTransport: a reply without the tcp module's tables
+// (it sends none when it cannot allocate them) lists the UDP sockets and
+// says, once, that TCP is missing, instead of listing no TCP socket in
+// silence (issue 28, item 7).
+func TestReplayMissingTransport(t *testing.T) {
+	dir := copyCapture(t, "illumos-amd64")
+	raw, err := os.ReadFile(filepath.Join(dir, "mib2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups, err := solaris.ParseCapture(raw, binary.LittleEndian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := groups[:0]
+	for _, g := range groups {
+		if g.Level != 262 && g.Level != 270 { // MIB2_TCP, MIB2_TCP6
+			kept = append(kept, g)
+		}
+	}
+	var mib bytes.Buffer
+	if err := solaris.WriteCapture(&mib, kept, binary.LittleEndian); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "mib2"), mib.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := gosofReplay(t, "ls", "--replay", dir)
+	if code != 0 || !strings.Contains(stdout, "udp") || strings.Contains(stdout, "tcp") ||
+		strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "no TCP tables (MIB2_TCP, level 262): no TCP socket is listed") {
+		t.Errorf("exit %d, stderr %q, stdout:\n%s", code, stderr, stdout)
 	}
 }

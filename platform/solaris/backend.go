@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/gosof/gosof/internal/sysfile"
@@ -66,12 +67,36 @@ func (b *Backend) MIB() (*MIB, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.Notes = append(m.Notes, missingTransports(groups)...)
 	for _, n := range m.Notes {
 		if !containsString(b.notes, n) {
 			b.notes = append(b.notes, n)
 		}
 	}
 	return m, nil
+}
+
+// missingTransports names the transports whose tables the reply lacks.
+// The tcp and udp modules each answer for their own level; when one
+// cannot allocate its reply it sends nothing at all (tcp_stats.c:177-194,
+// udp_stats.c:102-119) and the reply still ends normally: without this
+// note the listing would simply have no TCP (or UDP) sockets.
+func missingTransports(groups []Group) []string {
+	have := map[uint32]bool{}
+	for _, g := range groups {
+		have[g.Level] = true
+	}
+	var notes []string
+	for _, t := range []struct {
+		level uint32
+		name  string
+	}{{levelTCP, "TCP"}, {levelUDP, "UDP"}} {
+		if !have[t.level] {
+			notes = append(notes, fmt.Sprintf("the kernel's reply has no %s tables (MIB2_%s, level %d): no %s socket is listed; "+
+				"the %s module sends none when it cannot allocate its reply: run gosof again", t.name, t.name, t.level, t.name, strings.ToLower(t.name)))
+		}
+	}
+	return notes
 }
 
 // Notes is what the MIB reply held that gosof could not decode, once
