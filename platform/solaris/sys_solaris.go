@@ -16,6 +16,9 @@ import (
 
 func sysOpen(path string, mode int) (int, error) { return unix.Open(path, mode, 0) }
 
+// sysSocket opens a socket (the tunables ioctl's).
+func sysSocket(family, sotype int) (int, error) { return unix.Socket(family, sotype, 0) }
+
 func sysClose(fd int) error { return unix.Close(fd) }
 
 // sysPush pushes STREAMS module mod on fd (I_PUSH).

@@ -82,6 +82,9 @@ func sysOpen(path string, mode int) (int, error) {
 	return syscall.Open(path, mode|syscall.O_CLOEXEC, 0)
 }
 
+// sysSocket opens a socket (the tunables ioctl's).
+func sysSocket(family, sotype int) (int, error) { return syscall.Socket(family, sotype, 0) }
+
 func sysClose(fd int) error { return syscall.Close(fd) }
 
 func sysKill(pid int, sig syscall.Signal) error { return syscall.Kill(pid, sig) }

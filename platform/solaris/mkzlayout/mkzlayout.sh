@@ -45,6 +45,18 @@ sed -n '/^#define	PRARGSZ/,/^} psinfo_t;/p' procfs_raw.h >> procfs.h
 sed -n '/^typedef struct prfdinfo {/,/^} prfdinfo_t;/p' procfs_raw.h >> procfs.h
 sed -n '/^typedef struct pr_misc_header {/,/^} pr_misc_header_t;/p' procfs_raw.h >> procfs.h
 sed -n '/^typedef struct prusage {/,/^} prusage_t;/p' procfs_raw.h >> procfs.h
+# SIOCGETPROP and mod_ioc_prop_t: how ipadm reads a protocol's tunables
+# (the bind probe's privileged ports).
+{
+  git -C $R show $NEW:usr/src/uts/common/sys/ioccom.h | sed -n '/^#define	IOCPARM_MASK/,/^#define	IOC_INOUT/p'
+  git -C $R show $NEW:usr/src/uts/common/sys/ioccom.h | sed -n '/^#define	_IOWRN/,/(x<<8)|y)))/p'
+  git -C $R show $NEW:usr/src/uts/common/net/if.h | grep '^#define	_LIFNAMSIZ'
+  echo '#define	LIFNAMSIZ	_LIFNAMSIZ'
+  git -C $R show $NEW:usr/src/uts/common/sys/sockio.h | grep '^#define	SIOCGETPROP'
+  git -C $R show $NEW:usr/src/uts/common/inet/tunables.h | sed -n '/^#define	MAXPROPNAMELEN/p; /^typedef struct mod_ioc_prop_s {/,/^} mod_ioc_prop_t;/p' |
+    cat - /dev/null
+  git -C $R show $NEW:usr/src/uts/common/inet/tunables.h | grep -E '^#define	(MOD_PROP_VERSION|MOD_PROP_ACTIVE|MOD_PROTO_TCP|MOD_PROTO_UDP)\s'
+} > tunables.h
 rm -f raw.h procfs_raw.h
 
 # Compile, run, print. Debian's qemu-user has qemu-sparc64; qemu-user-static
@@ -75,6 +87,8 @@ cat <<HDR
 //	usr/src/uts/common/inet/tcp.h       (tcp_ioc_abort_conn_t)
 //	usr/src/uts/common/sys/procfs.h     (psinfo_t, lwpsinfo_t, prfdinfo_t, prusage_t)
 //	usr/src/uts/common/sys/socket_impl.h (struct sockaddr_storage)
+//	usr/src/uts/common/inet/tunables.h  (mod_ioc_prop_t, MOD_PROP_*, MOD_PROTO_*)
+//	usr/src/uts/common/sys/sockio.h, sys/ioccom.h, net/if.h (SIOCGETPROP, LIFNAMSIZ)
 //
 // with illumos's LP64 base types stubbed (uid_t uint, dev_t ulong, ...)
 // and _LONG_LONG_ALIGNMENT / _LONG_LONG_ALIGNMENT_32 set as
