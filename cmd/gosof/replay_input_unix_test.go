@@ -113,3 +113,53 @@ func TestReplayMissingTransport(t *testing.T) {
 		t.Errorf("exit %d, stderr %q, stdout:\n%s", code, stderr, stdout)
 	}
 }
+
+// TestDebugCheckReplayDiffers: what netstat and pfiles said, altered, is
+// reported line by line, and the check exits 1.
+func TestDebugCheckReplayDiffers(t *testing.T) {
+	dir := copyCapture(t, "illumos-creators-amd64")
+	edit := func(name string, f func(string) string) {
+		p := filepath.Join(dir, "tools", name)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(f(string(b))), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// netstat no longer lists the 7070 listener (in both listings) ...
+	drop7070 := func(s string) string {
+		var keep []string
+		for _, l := range strings.Split(s, "\n") {
+			if !strings.Contains(l, "*.7070 ") {
+				keep = append(keep, l)
+			}
+		}
+		return strings.Join(keep, "\n")
+	}
+	edit("netstat-an.before.txt", drop7070)
+	edit("netstat-an.after.txt", drop7070)
+	// ... names another holder for port 80, and pfiles another name for
+	// mysqld's descriptor.
+	edit("netstat-anu.txt", func(s string) string { return strings.Replace(s, "   1501 nginx", "   1777 nginx", 1) })
+	edit("pfiles.txt", func(s string) string { return strings.Replace(s, "port: 7070", "port: 7071", 1) })
+	stdout, stderr, code := gosofReplay(t, "debug", "check", "--replay", dir)
+	want := []string{
+		"TCP: 3 of 4 rows agree with netstat -an",
+		"owners: 0 of 1 sockets agree with netstat -anu", // 7070's is not compared: netstat does not list it
+		"owners: 2 of 3 processes agree with pfiles",
+		"3 differences:",
+		"  only in gosof: tcp 0.0.0.0:7070 - LISTEN",
+		"  owners of tcp 0.0.0.0:80 - LISTEN: gosof pid/fd 1500/6, 1501/6; netstat -anu pid 1500, 1777",
+		"  process 4501: fd 3 (tcp 0.0.0.0:7070 - LISTEN) is named 0.0.0.0:7071 in pfiles",
+	}
+	for _, w := range want {
+		if !strings.Contains(stdout, w+"\n") {
+			t.Errorf("report lacks %q", w)
+		}
+	}
+	if code != 1 || stderr != "" {
+		t.Errorf("exit %d, stderr %q; want 1 and nothing:\n%s", code, stderr, stdout)
+	}
+}

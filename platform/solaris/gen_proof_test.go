@@ -6,7 +6,9 @@ package solaris
 // compiled layouts, in both byte orders.
 
 import (
+	"bytes"
 	"encoding/binary"
+	"fmt"
 )
 
 // The kernel's clock in these worlds: hz 100 (10 ms ticks); hrtime 0 is
@@ -97,6 +99,24 @@ func creatorsFixture(a arch, host string) map[string][]byte {
 	sock(1500, 6, 0xa001, sin(bo, "0.0.0.0:80"))
 	sock(1501, 6, 0xa001, sin(bo, "0.0.0.0:80"))
 	sock(4501, 3, 0xb001, sin(bo, "0.0.0.0:7070"))
+
+	// What netstat -an, netstat -anu and pfiles said (debug check):
+	// connections waiting in an accept queue have no holder.
+	nginx := []nsOwner{{"root", 1500, "nginx"}, {"webservd", 1501, "nginx"}}
+	ns := []nsRow{
+		{tcp: true, local: "0.0.0.0:80", state: "LISTEN", owners: nginx},
+		{tcp: true, local: "10.0.0.5:80", remote: "10.0.0.9:51000", state: "ESTABLISHED", recvq: 100},
+		{tcp: true, local: "0.0.0.0:7070", state: "LISTEN", owners: []nsOwner{{"mysql", 4501, "mysqld"}}},
+		{tcp: true, local: "10.0.0.5:7070", remote: "10.0.0.9:52000", state: "ESTABLISHED", recvq: 40},
+	}
+	an := netstatText(ns, false)
+	c.file("tools/netstat-an.before.txt", []byte(an)).file("tools/netstat-an.after.txt", []byte(an))
+	c.file("tools/netstat-anu.txt", []byte(netstatText(ns, true)))
+	c.file("tools/pfiles.txt", []byte(pfilesText([]pfProc{
+		{1500, "nginx: master process /usr/sbin/nginx", []pfFD{{fd: 6, kind: "S_IFSOCK", ino: 0xa001, sockType: "SOCK_STREAM", sockname: "0.0.0.0:80"}}},
+		{1501, "nginx: worker process", []pfFD{{fd: 6, kind: "S_IFSOCK", ino: 0xa001, sockType: "SOCK_STREAM", sockname: "0.0.0.0:80"}}},
+		{4501, "/usr/sbin/mysqld", []pfFD{{fd: 3, kind: "S_IFSOCK", ino: 0xb001, sockType: "SOCK_STREAM", sockname: "0.0.0.0:7070"}}},
+	})))
 	return c.done()
 }
 
@@ -175,6 +195,37 @@ func dualStackFixture(a arch, host string) map[string][]byte {
 	c.file("proc/400/fdinfo/5", newFdinfo(bo, 5, 0x21b6, 0x401).rmajor(tcpMajor, 3).
 		item(prPathname, []byte("/devices/pseudo/tcp@0:tcp\x00")).
 		item(prSocketName, sin(bo, "0.0.0.0:111")).end())
+
+	// What netstat -an and pfiles said (debug check). This netstat has no
+	// -u. It lists both views of java's and ntpd's dual-stack sockets.
+	ns := []nsRow{
+		{tcp: true, local: "0.0.0.0:22", state: "LISTEN"},
+		{tcp: true, local: "0.0.0.0:111", state: "LISTEN"},
+		{tcp: true, local: "0.0.0.0:7070", state: "LISTEN"},
+		{tcp: true, local: "0.0.0.0:8080", state: "LISTEN"},
+		{tcp: true, local: "10.0.0.5:2049", remote: "10.0.0.7:1023", state: "ESTABLISHED"},
+		{tcp: true, local: "10.0.0.5:41000", remote: "10.0.0.8:443", state: "ESTABLISHED"},
+		{tcp: true, v6: true, local: "[::]:22", state: "LISTEN"},
+		{tcp: true, v6: true, local: "[::]:8080", state: "LISTEN"},
+		{local: "0.0.0.0:123", state: "Idle"},
+		{local: "0.0.0.0:5353", state: "Idle"},
+		{local: "0.0.0.0:5000", state: "Idle"},
+		{v6: true, local: "[::]:123", state: "Idle"},
+		{v6: true, local: "[::]:5353", state: "Idle"},
+	}
+	an := netstatText(ns, false)
+	c.file("tools/netstat-an.before.txt", []byte(an)).file("tools/netstat-an.after.txt", []byte(an))
+	c.file("tools/pfiles.txt", []byte(pfilesText([]pfProc{
+		{300, "/usr/lib/ssh/sshd", []pfFD{
+			{fd: 3, kind: "S_IFSOCK", ino: 0x301, sockType: "SOCK_STREAM", sockname: "0.0.0.0:22"},
+			{fd: 4, kind: "S_IFSOCK", ino: 0x302, sockType: "SOCK_STREAM", sockname: "[::]:22"}}},
+		{400, "/usr/sbin/rpcbind", []pfFD{{fd: 5, kind: "S_IFCHR", ino: 0x401, sockname: "0.0.0.0:111", path: "/devices/pseudo/tcp@0:tcp"}}},
+		{610, "/usr/lib/inet/ntpd", []pfFD{{fd: 5, kind: "S_IFSOCK", ino: 0x611, sockType: "SOCK_DGRAM", sockname: "[::]:123"}}},
+		{620, "/usr/lib/inet/mdnsd", []pfFD{
+			{fd: 3, kind: "S_IFSOCK", ino: 0x621, sockType: "SOCK_DGRAM", sockname: "0.0.0.0:5353"},
+			{fd: 4, kind: "S_IFSOCK", ino: 0x622, sockType: "SOCK_DGRAM", sockname: "[::]:5353"}}},
+		{1300, "java -jar app.jar", []pfFD{{fd: 7, kind: "S_IFSOCK", ino: 0x1301, sockType: "SOCK_STREAM", sockname: "[::]:8080"}}},
+	})))
 	return c.done()
 }
 
@@ -195,4 +246,200 @@ func proofFixtures() map[string]map[string][]byte {
 		"solaris11-dualstack-amd64": dualStackFixture(amd64Old, dualHostAmd64),
 		"solaris11-dualstack-sparc": dualStackFixture(sparcOld, dualHostSPARC),
 	}
+}
+
+// The tools' text saved with the proof captures (tools/, as 'gosof debug
+// check' saves it), written from the same worlds by a formatter of ours
+// following illumos netstat.c's column formats (TCP_V4_LOCAL_F "%-20s",
+// TCP_V6_LOCAL_F "%-33s", the windows and queues "%6u"/"%6lld", USER_F
+// "%-8.8s", PID_F "%6s", COMMAND_F "%-14.14s", pr_ap's "      *" for the
+// wildcard address and "*" for port 0) and pfiles.c's (show_file,
+// show_sockaddr).
+
+// nsRow is one line of netstat -an[u].
+type nsRow struct {
+	tcp, v6       bool
+	local, remote string // "addr:port" / "[addr]:port"; remote "" for none
+	state         string
+	sendq, recvq  int
+	owners        []nsOwner // -u: one line each; none: blank columns
+}
+
+type nsOwner struct {
+	user string
+	pid  int
+	comm string
+}
+
+// nsAddr is pr_ap/pr_ap6 with -n: the address, "      *" for the
+// wildcard, a dot, the port or "*".
+func nsAddr(s string) string {
+	a := ap(s)
+	host := a.Addr().String()
+	if a.Addr().IsUnspecified() {
+		host = "      *"
+	}
+	port := "*"
+	if a.Port() != 0 {
+		port = itoa(int(a.Port()))
+	}
+	return host + "." + port
+}
+
+func netstatText(rows []nsRow, withPID bool) string {
+	var b bytes.Buffer
+	sections := []struct {
+		name    string
+		tcp, v6 bool
+	}{{"TCP: IPv4", true, false}, {"UDP: IPv4", false, false}, {"TCP: IPv6", true, true}, {"UDP: IPv6", false, true}}
+	for _, sec := range sections {
+		first := true
+		for _, r := range rows {
+			if r.tcp != sec.tcp || r.v6 != sec.v6 {
+				continue
+			}
+			w := 20
+			if sec.v6 {
+				w = 33
+			}
+			if first {
+				b.WriteString("\n" + sec.name + "\n")
+				b.WriteString(nsHeader(sec.tcp, sec.v6, withPID))
+				first = false
+			}
+			remote := ""
+			switch {
+			case r.remote != "":
+				remote = nsAddr(r.remote)
+			case r.tcp: // a TCP row always has one: "      *.*" when unconnected
+				remote = nsAddr("0.0.0.0:0")
+			}
+			lead := fmt.Sprintf("%-*s %-*s ", w, nsAddr(r.local), w, remote)
+			owners := r.owners
+			if !withPID {
+				owners = []nsOwner{{}}
+			} else if len(owners) == 0 {
+				owners = []nsOwner{{}} // netstat's unknown_proc: blank columns
+			}
+			for _, o := range owners {
+				pid := ""
+				if o.pid != 0 {
+					pid = itoa(o.pid)
+				}
+				who := ""
+				if withPID {
+					who = fmt.Sprintf("%-8.8s %6s ", o.user, pid)
+				}
+				switch {
+				case sec.tcp && sec.v6:
+					cmd := ""
+					if withPID {
+						cmd = fmt.Sprintf("%-14.14s ", o.comm)
+					}
+					fmt.Fprintf(&b, "%s%s%s%6d %6d %6d %6d %-11s %s\n", lead, who, cmd, 64128, r.sendq, 128872, r.recvq, r.state, "")
+				case sec.tcp:
+					cmd := ""
+					if withPID {
+						cmd = fmt.Sprintf("%-14.14s ", o.comm)
+					}
+					fmt.Fprintf(&b, "%s%s%s%6d %6d %6d %6d %s\n", lead, who, cmd, 64128, r.sendq, 128872, r.recvq, r.state)
+				case sec.v6:
+					if withPID {
+						fmt.Fprintf(&b, "%s%s%-14.14s %-10.10s %s\n", lead, who, o.comm, r.state, "")
+					} else {
+						fmt.Fprintf(&b, "%s%-10.10s %s\n", lead, r.state, "")
+					}
+				default:
+					if withPID {
+						fmt.Fprintf(&b, "%s%s%-14.14s %s\n", lead, who, o.comm, r.state)
+					} else {
+						fmt.Fprintf(&b, "%s%s\n", lead, r.state)
+					}
+				}
+			}
+		}
+	}
+	// netstat -a also lists the UNIX domain sockets, which the check skips.
+	b.WriteString("\nActive UNIX domain sockets\nAddress          Type       Vnode            Conn             Local Addr      Remote Addr\n" +
+		"fffffe0a3b1e8780 stream-ord fffffe0a3b2a1d80 0000000000000000 /var/run/.inetd.uds                \n")
+	return b.String()
+}
+
+func nsHeader(tcp, v6, withPID bool) string {
+	loc, rem, line := "   Local Address    ", "   Remote Address   ", "--------------------"
+	if v6 {
+		loc, rem, line = "   Local Address                 ", "   Remote Address                ", "---------------------------------"
+	}
+	who, whoLine := "", ""
+	if withPID {
+		who, whoLine = "  User  "+" "+" Pid  "+" "+"   Command    "+" ", "--------"+" "+"------"+" "+"--------------"+" "
+	}
+	if tcp {
+		h := loc + " " + rem + " " + who + "Swind  Send-Q Rwind  Recv-Q    State   "
+		u := line + " " + line + " " + whoLine + "------ ------ ------ ------ -----------"
+		if v6 {
+			h, u = h+"   If ", u+" -----"
+		}
+		return h + "\n" + u + "\n"
+	}
+	h := loc + " " + rem + " " + who + "  State   "
+	u := line + " " + line + " " + whoLine + "----------"
+	if v6 {
+		h, u = h+"   If ", u+" -----"
+	}
+	return h + "\n" + u + "\n"
+}
+
+// pfFD is one descriptor as pfiles prints it.
+type pfFD struct {
+	fd             int
+	kind           string // S_IFSOCK or S_IFCHR
+	ino            uint64
+	sockType       string // SOCK_STREAM / SOCK_DGRAM; "" for a TLI endpoint
+	sockname, peer string
+	path           string
+}
+
+type pfProc struct {
+	pid  int
+	args string
+	fds  []pfFD
+}
+
+func pfSockaddr(what, s string) string {
+	a := ap(s)
+	fam := "AF_INET"
+	if a.Addr().Is6() {
+		fam = "AF_INET6"
+	}
+	return fmt.Sprintf("\t%s: %s %s  port: %d\n", what, fam, a.Addr(), a.Port())
+}
+
+func pfilesText(procs []pfProc) string {
+	var b bytes.Buffer
+	for _, p := range procs {
+		fmt.Fprintf(&b, "%d:\t%.70s\n", p.pid, p.args)
+		b.WriteString("  Current rlimit: 65536 file descriptors\n")
+		for _, f := range p.fds {
+			tail := " size:0\n"
+			if f.kind == "S_IFCHR" {
+				tail = " rdev:90,3\n"
+			}
+			fmt.Fprintf(&b, "%4d: %s mode:0666 dev:557,0 ino:%d uid:0 gid:0%s", f.fd, f.kind, f.ino, tail)
+			b.WriteString("      O_RDWR|O_NONBLOCK FD_CLOEXEC\n")
+			if f.sockType != "" {
+				b.WriteString("\t" + f.sockType + "\n\tSO_REUSEADDR,SO_SNDBUF(128000),SO_RCVBUF(1048576)\n")
+			}
+			if f.sockname != "" {
+				b.WriteString(pfSockaddr("sockname", f.sockname))
+			}
+			if f.peer != "" {
+				b.WriteString(pfSockaddr("peername", f.peer))
+			}
+			if f.path != "" {
+				b.WriteString("      " + f.path + "\n")
+			}
+		}
+	}
+	return b.String()
 }
