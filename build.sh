@@ -2,10 +2,11 @@
 # build.sh: the host binary, or the release archives for every target.
 #
 #   ./build.sh                      host binary into dist/gosof
-#   ./build.sh release              dist/gosof_<version>_<os>_<arch>.tar.gz + dist/SHA256SUMS
+#   ./build.sh release              dist/gosof_<version>_<os>_<arch>.tar.gz, the source archive, dist/SHA256SUMS
 #   ./build.sh release -j 4         at most 4 targets at once (default: number of cores)
 #   TARGETS="linux/amd64 linux/arm64" ./build.sh release
 #   VERSION=1.2.3 ./build.sh release
+#   ./build.sh source               dist/gosof-<version>-source.tar.gz alone (gccgo deps vendored)
 #
 # The archives are reproducible: the same commit (and the same Go release) gives
 # the same bytes on any machine, in any directory, at any time. Everything that
@@ -21,7 +22,7 @@ export LC_ALL=C
 export GIT_OPTIONAL_LOCKS=0
 
 usage() {
-	sed -n '2,8s/^# \{0,1\}//p' "$0"
+	sed -n '2,9s/^# \{0,1\}//p' "$0"
 	exit "${1:-2}"
 }
 
@@ -32,6 +33,7 @@ jobs=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 while [ $# -gt 0 ]; do
 	case $1 in
 	release) mode=release ;;
+	source) mode=source ;;
 	-j) [ $# -ge 2 ] || usage; jobs=$2; shift ;;
 	-j*) jobs=${1#-j} ;;
 	-h | --help) usage 0 ;;
@@ -54,6 +56,8 @@ if git rev-parse --git-dir >/dev/null 2>&1; then
 	: "${VERSION:=$(git describe --tags --always --dirty)}"
 	COMMIT=$(git rev-parse HEAD)
 	: "${SOURCE_DATE_EPOCH:=$(git log -1 --format=%ct)}"
+elif [ "$mode" = source ]; then
+	die "not a git checkout: a source archive is made from one"
 elif [ "$mode" = release ]; then
 	die "not a git checkout: set VERSION and SOURCE_DATE_EPOCH (seconds) for a release"
 else
@@ -111,6 +115,61 @@ if [ "$mode" = host ]; then
 	exit 0
 fi
 
+# --- the source archive ---------------------------------------------------------
+
+# source_archive: dist/gosof-<version>-source.tar.gz, one directory of that
+# name with the source of this build (git's tracked files, as they are in the
+# working tree: what the binaries were built from), every module the gccgo
+# build compiles vendored for go.gccgo.mod (vendor/, the urfave/cli that
+# gccgo-deps.sh prepares included), and the version stamped in
+# cmd/gosof/zz_stamp_gccgo.go. A SPARC host builds it with its gccgo's go
+# command alone, without network (docs/build.md#sparc). The vendor/ is for
+# go.gccgo.mod: a gc build of this tree takes -mod=mod. Reproducible as the
+# binary archives are. Needs $work; output to stdout.
+source_archive() {
+	local name=gosof-${VERSION}-source
+	local d=$work/source/$name
+	rm -rf "$work/source"
+	mkdir -p "$d"
+	git ls-files -z | tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -xf - -C "$d" || return
+	./gccgo-deps.sh || return
+	# Every module go.gccgo.mod names, fetched (and checked against
+	# go.gccgo.sum) before vendoring, so that a download that fails cannot
+	# pass for a package -e skips below.
+	GOFLAGS= GOTOOLCHAIN=local go mod download -modfile go.gccgo.mod || return
+	# -e: go.gccgo.mod leaves out what only gc-built files (//go:build !gccgo)
+	# and tests import; those packages are reported and skipped.
+	GOFLAGS= GOTOOLCHAIN=local go mod vendor -e -modfile go.gccgo.mod -o "$d/vendor" 2>"$work/source/vendor.log" ||
+		{ cat "$work/source/vendor.log"; return 1; }
+	# Every package the gccgo build imports must be there: list them from
+	# the archive's own tree, vendor only, as gccgo's go command will.
+	local os
+	for os in linux solaris; do
+		(cd "$d" && GOFLAGS=-mod=vendor GOPROXY=off GOTOOLCHAIN=local GOOS=$os GOARCH=amd64 \
+			go list -modfile go.gccgo.mod -tags gccgo,urfave_cli_no_docs -deps ./cmd/gosof >/dev/null) ||
+			{ echo "the source archive's vendor/ lacks what the gccgo build imports for $os (above)"; return 1; }
+	done
+	printf '%s\n' '//go:build gccgo' '' '// Written by build.sh into the source archive: gccgo takes no -ldflags.' '' \
+		'package main' '' 'func init() {' \
+		"	version, commit, date, toolchain = \"$VERSION\", \"$COMMIT\", \"$DATE\", \"gccgo (Go 1.18 library)\"" '}' \
+		>"$d/cmd/gosof/zz_stamp_gccgo.go" || return
+	tar --sort=name --format=gnu --owner=0 --group=0 --numeric-owner --mode='u+rwX,go+rX,go-w' \
+		--mtime="@$SOURCE_DATE_EPOCH" -C "$work/source" -cf - "$name" |
+		gzip -9 -n >"dist/$name.tar.gz.tmp" || return
+	mv "dist/$name.tar.gz.tmp" "dist/$name.tar.gz"
+	echo "ok     dist/$name.tar.gz ($(du -k "dist/$name.tar.gz" | cut -f1) KB: source, gccgo dependencies vendored)"
+}
+
+if [ "$mode" = source ]; then
+	tar --version 2>/dev/null | grep -q 'GNU tar' || die "GNU tar is needed (--sort, --owner, --mtime)"
+	mkdir -p dist
+	work=$(mktemp -d "${TMPDIR:-/tmp}/gosof-build.XXXXXX")
+	trap 'rm -rf "$work"' EXIT
+	rm -f dist/gosof-*-source.tar.gz
+	source_archive || die "could not make the source archive"
+	exit 0
+fi
+
 # --- ./build.sh release ----------------------------------------------------------
 
 [ -f LICENSE ] && [ -f README.md ] || die "LICENSE and README.md must exist: they go into every archive"
@@ -132,7 +191,7 @@ done
 [ -n "${TARGETS:-}" ] && [ "$sparc" = auto ] && sparc=no
 
 mkdir -p dist
-rm -f dist/gosof_*.tar.gz dist/SHA256SUMS
+rm -f dist/gosof_*.tar.gz dist/gosof-*-source.tar.gz dist/SHA256SUMS
 work=$(mktemp -d "${TMPDIR:-/tmp}/gosof-build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
@@ -279,5 +338,7 @@ auto) sparc64 || { [ $? = 3 ] || die "linux/sparc64 failed (see above)"; } ;;
 required) sparc64 || die "linux/sparc64 was asked for in TARGETS and could not be built" ;;
 esac
 
-(cd dist && sha256sum gosof_*.tar.gz >SHA256SUMS)
+source_archive || die "could not make the source archive"
+
+(cd dist && sha256sum gosof_*.tar.gz gosof-*-source.tar.gz >SHA256SUMS)
 echo "dist/SHA256SUMS: $(wc -l <dist/SHA256SUMS) archives in $((SECONDS - start))s"

@@ -8,8 +8,8 @@
 # urfave/cli v2 release since v2.10 declares its generic SliceFlag (which
 # gosof does not use) in one file, sliceflag.go, and v2.3.0, the last without
 # it, is five years older than what the gc build runs. So the gccgo build uses
-# the same urfave/cli as the gc build, v2.27.7 (checked against go.sum by
-# `go mod download`), without sliceflag.go and its tests, plus a file of ours
+# the same urfave/cli as the gc build, v2.27.7 (checked against go.gccgo.sum
+# by `go mod download`), without sliceflag.go and its tests, plus a file of ours
 # for the one helper the rest of the package takes from it. build.sh runs
 # this itself. See docs/build.md#sparc.
 set -eu
@@ -22,8 +22,10 @@ dst=.gccgo/urfave-cli-v2
 grep -q "^replace $mod $ver => ./$dst\$" go.gccgo.mod ||
 	{ echo "gccgo-deps.sh: go.gccgo.mod does not replace $mod $ver with ./$dst" >&2; exit 1; }
 
-# The module cache copy, verified against go.sum (or the checksum database).
-src=$(GOFLAGS= go mod download -json "$mod@$ver" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
+# The module cache copy, verified against go.gccgo.sum (which holds its
+# hashes, as go.sum does). Through go.gccgo.mod: gccgo's own go command
+# (Go 1.18) refuses go.mod's newer go line.
+src=$(GOFLAGS= go mod download -modfile go.gccgo.mod -json "$mod@$ver" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
 [ -n "$src" ] && [ -f "$src/go.mod" ] || { echo "gccgo-deps.sh: cannot download $mod@$ver" >&2; exit 1; }
 
 rm -rf "$dst"

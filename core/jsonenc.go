@@ -205,6 +205,9 @@ func appendJSONOwner(b []byte, o *Owner) ([]byte, error) {
 	if o.Creator {
 		b = append(b, ","+in3+`"creator": true`...)
 	}
+	if o.Unverified {
+		b = append(b, ","+in3+`"creator_unverified": true`...)
+	}
 	if p != nil && p.Cmdline != "" {
 		b = append(b, ","+in3+`"cmdline": `...)
 		b = appendJSONString(b, p.Cmdline)

@@ -140,7 +140,8 @@ func ProtoLabel(s *Socket) string {
 }
 
 // OwnerLabel is "pid/command", escaped; "(creator)" marks a Solaris
-// creation-process owner that may no longer hold the socket.
+// creation-process owner that may no longer hold the socket, "(creator,
+// unverified)" one not proven to be that process.
 func OwnerLabel(o Owner) string {
 	comm := "?"
 	if o.Proc != nil && o.Proc.Comm != "" {
@@ -151,9 +152,17 @@ func OwnerLabel(o Owner) string {
 		l += "(thread " + strconv.Itoa(o.TID) + ")"
 	}
 	if o.Creator {
-		l += "(creator)"
+		l += creatorMark(o)
 	}
 	return l
+}
+
+// creatorMark is how the table marks a creator owner.
+func creatorMark(o Owner) string {
+	if o.Unverified {
+		return "(creator, unverified)"
+	}
+	return "(creator)"
 }
 
 // OwnerUser is the owner's user name, escaped; "-" when unknown.
@@ -204,12 +213,15 @@ func WriteTerse(w io.Writer, socks []Socket) error {
 	return err
 }
 
-// OwnerPIDs returns the distinct PIDs holding any of socks, ascending.
+// OwnerPIDs returns the distinct PIDs holding any of socks, ascending;
+// never an unverified creator's (Owner.Unverified).
 func OwnerPIDs(socks []Socket) []int {
 	var pids []int
 	for i := range socks {
 		for _, o := range socks[i].Owners {
-			pids = append(pids, o.PID)
+			if !o.Unverified {
+				pids = append(pids, o.PID)
+			}
 		}
 	}
 	sort.Ints(pids)
@@ -260,6 +272,9 @@ type (
 		UID     *int64  `json:"uid"`
 		User    *string `json:"user"`
 		Creator bool    `json:"creator,omitempty"`
+		// CreatorUnverified: a creator not proven to be the process that
+		// created the socket (Owner.Unverified).
+		CreatorUnverified bool `json:"creator_unverified,omitempty"`
 		// Cmdline appears only when asked for (--cmdline) and readable.
 		Cmdline *string `json:"cmdline,omitempty"`
 		// CmdlineBytes is Cmdline's exact bytes when they are not valid UTF-8.
@@ -310,7 +325,7 @@ func ToJSONSocket(s *Socket) JSONSocket {
 
 func appendJSONOwners(out []JSONOwner, owners []Owner) []JSONOwner {
 	for _, o := range owners {
-		jo := JSONOwner{PID: o.PID, TID: o.TID, Creator: o.Creator, Options: ToJSONOptions(o.Options)}
+		jo := JSONOwner{PID: o.PID, TID: o.TID, Creator: o.Creator, CreatorUnverified: o.Unverified, Options: ToJSONOptions(o.Options)}
 		if o.FD >= 0 {
 			jo.FD = intPtr(o.FD)
 		}

@@ -34,7 +34,7 @@ func oddSockets() []Socket {
 		case 2:
 			return []Owner{{PID: 42, FD: 7, Proc: procs[1]}, {PID: 43, FD: 10000, Proc: procs[2]}}
 		case 3:
-			return []Owner{{PID: 44, FD: -1, Proc: procs[3], Creator: true}, {PID: 99, FD: 5}}
+			return []Owner{{PID: 44, FD: -1, Proc: procs[3], Creator: true}, {PID: 99, FD: 5}, {PID: 45, FD: -1, Proc: procs[4], Creator: true, Unverified: true}}
 		}
 		return []Owner{{PID: 45, FD: 1, Proc: procs[4], Options: &SockOptions{ReuseAddr: &yes, KeepAlive: &no, SndBuf: &sz, Congestion: "cubic",
 			Linger: &Linger{On: true}, TCPInfo: &TCPInfo{RTT: 1500 * time.Microsecond, TotalRetrans: 3}}}}
@@ -207,7 +207,7 @@ func TestJSONShapesKnownToEncoder(t *testing.T) {
 	}{
 		{JSONSocket{}, "proto family type,omitempty state local remote inode uid netns netns_name,omitempty container,omitempty recv_q send_q timer,omitempty expires_ms,omitempty peer_inode,omitempty owners peer_owners,omitempty"},
 		{JSONEndpoint{}, "addr,omitempty port,omitempty path,omitempty path_bytes,omitempty"},
-		{JSONOwner{}, "pid comm comm_bytes,omitempty fd tid,omitempty uid user creator,omitempty cmdline,omitempty cmdline_bytes,omitempty options,omitempty"},
+		{JSONOwner{}, "pid comm comm_bytes,omitempty fd tid,omitempty uid user creator,omitempty creator_unverified,omitempty cmdline,omitempty cmdline_bytes,omitempty options,omitempty"},
 	} {
 		rt := reflect.TypeOf(tt.v)
 		var tags []string

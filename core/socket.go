@@ -145,7 +145,14 @@ type Owner struct {
 	// Creator marks an owner known only as the process that created the
 	// socket (Solaris CreationProcess), not necessarily one that holds it now.
 	Creator bool
-	Proc    *Process // filled by the resolver; nil if the process vanished
+	// Unverified marks a Creator not proven to be the process that created
+	// the socket: its pid may have been reused since (the platform could
+	// not show that it still runs, is no zombie and started before the
+	// socket was made). It is listed, "(creator, unverified)", but it does
+	// not count as a holder (HasOwners): -t never prints it and kill and
+	// close never act on it.
+	Unverified bool
+	Proc       *Process // filled by the resolver; nil if the process vanished
 	// Options are the socket's options as read through this descriptor;
 	// nil unless asked for (AttachOptions) and readable.
 	Options *SockOptions
@@ -191,5 +198,17 @@ func (s *Socket) Container() string {
 	return s.NSLabel.Container
 }
 
-// HasOwners reports whether any process is known to hold s.
-func (s *Socket) HasOwners() bool { return len(s.Owners) > 0 }
+// HasOwners reports whether any process is known to hold s: an owner
+// other than an unverified creator (Owner.Unverified).
+func (s *Socket) HasOwners() bool {
+	for i := range s.Owners {
+		if !s.Owners[i].Unverified {
+			return true
+		}
+	}
+	return false
+}
+
+// OnlyUnverified reports whether s shows owners but every one is an
+// unverified creator: who holds it is unknown (UnknownHolder).
+func (s *Socket) OnlyUnverified() bool { return len(s.Owners) > 0 && !s.HasOwners() }

@@ -145,7 +145,7 @@ func (t *tableWriter) socket(s *Socket) bool {
 			t.row = append(t.row, ')')
 		}
 		if o.Creator {
-			t.row = append(t.row, "(creator)"...)
+			t.row = append(t.row, creatorMark(*o)...)
 		}
 		t.end()
 		if o.Proc == nil || o.Proc.User == "" {

@@ -14,12 +14,19 @@ import "fmt"
 func (u Unseen) Any() bool { return u.Denied > 0 || u.Hidden != "" }
 
 // UnknownHolder reports whether s shows no owner although a process may
-// hold it, because u says some processes could not be seen. A socket a
+// hold it, because u says some processes could not be seen, or shows only
+// creators that could not be proven (Owner.Unverified). A socket a
 // process holds has a file, so Linux reports an inode for it; one with
 // inode 0 is orphaned, or still in a listener's accept queue. Without
 // inodes (Solaris) the states no orphan is ever in decide.
 func UnknownHolder(s *Socket, u Unseen) bool {
-	if s.HasOwners() || !u.Any() || s.Proto == Raw {
+	if s.HasOwners() || s.Proto == Raw {
+		return false
+	}
+	if s.OnlyUnverified() {
+		return true
+	}
+	if !u.Any() {
 		return false
 	}
 	if s.Inode != 0 {

@@ -6,16 +6,18 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/platform"
+	"github.com/gosof/gosof/platform/selfcheck"
 	"github.com/gosof/gosof/platform/solaris"
 )
 
-// debugCommand holds tools for reporting problems; 'capture' saves what a
+// debugCommand holds tools for reporting problems: 'capture' saves what a
 // Solaris/illumos kernel says so that it can be replayed anywhere with
-// --replay.
+// --replay; 'check' compares gosof with the system's own tools.
 func debugCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "debug",
-		Usage: "Solaris/illumos: save what the kernel says, for a bug report (debug capture DIR)",
+		Usage: "for a bug report: save what a Solaris/illumos kernel says (debug capture DIR), compare gosof with the system's tools (debug check DIR)",
 		Subcommands: []*cli.Command{{
 			Name:      "capture",
 			Usage:     "save this Solaris/illumos host's MIB reply and socket /proc files to DIR, for 'gosof ls --replay DIR'",
@@ -36,6 +38,70 @@ func debugCommand() *cli.Command {
 				fmt.Fprintf(c.App.ErrWriter, "gosof: capture written to %s\n", c.Args().First())
 				return nil
 			},
-		}},
+		}, checkCommand()},
+	}
+}
+
+// checkReplayFlag is debug check's --replay.
+var checkReplayFlag = &cli.StringFlag{Name: "replay", Usage: "debug check: check a capture made by 'gosof debug check' (`CAPTURE`: DIR/capture) against the tools' output saved in it", TakesFile: true}
+
+// errDiffers ends a check that found differences: exit 1, as diff(1).
+var errDiffers = fmt.Errorf("gosof and the system's tools differ: %w", core.ErrNoMatch)
+
+// checkCommand is 'debug check': gosof against the system's own tools
+// (platform/selfcheck), for a user of a host nobody on the project has.
+func checkCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "check",
+		Usage:     "compare gosof with the system's own tools (ss; netstat and pfiles) and keep both in DIR for a bug report",
+		ArgsUsage: "DIR | --replay CAPTURE",
+		Flags:     []cli.Flag{checkReplayFlag},
+		Description: "Lists this host's TCP and UDP sockets with gosof and with the system's tools,\n" +
+			"and prints, table by table, how many rows agree, how many owners agree, and\n" +
+			"every difference. Linux: ss -tanup (run as root to see every process).\n" +
+			"Solaris and illumos: netstat -an, netstat -anu where it exists, and pfiles\n" +
+			"for the processes gosof names (pfiles stops each for a moment, as it always\n" +
+			"does); gosof's view is a capture taken into DIR/capture between the two\n" +
+			"netstat listings, with the tools' output saved in it, so that\n" +
+			"'gosof debug check --replay DIR/capture' gives the same report on any OS.\n" +
+			"The report is also written to DIR/report.txt. Exit 0 when everything agrees,\n" +
+			"1 when something differs. DIR holds addresses, ports, command names and\n" +
+			"arguments: review it before sending.",
+		Action: func(c *cli.Context) error {
+			var rep *selfcheck.Report
+			var err error
+			switch capture := c.String("replay"); {
+			case capture != "" && c.NArg() == 0:
+				rep, err = selfcheck.Replay(capture)
+			case capture == "" && c.NArg() == 1:
+				dir := c.Args().First()
+				gather := func() ([]core.Socket, error) {
+					b, err := openBackend(platform.Options{})
+					if err != nil {
+						return nil, err
+					}
+					res, err := b.Resolver().Resolve(&core.Filter{})
+					if err != nil {
+						return nil, err
+					}
+					return res.Sockets, nil
+				}
+				if rep, err = selfcheck.Live(dir, gather, c.App.ErrWriter); err == nil {
+					defer fmt.Fprintf(c.App.ErrWriter, "gosof: report and the tools' output written to %s\n", dir)
+				}
+			default:
+				return core.Usagef("usage: gosof debug check DIR, or gosof debug check --replay CAPTURE")
+			}
+			if err != nil {
+				return err
+			}
+			if err := rep.Write(c.App.Writer); err != nil {
+				return err
+			}
+			if !rep.Agrees() {
+				return errDiffers
+			}
+			return nil
+		},
 	}
 }

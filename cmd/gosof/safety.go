@@ -25,7 +25,9 @@ func (s *session) terseUnseen(res *core.Result) error {
 		if core.UnknownHolder(sock, res.Unseen) {
 			unknown++
 		}
-		pids += len(sock.Owners)
+		if sock.HasOwners() { // an unverified creator is never printed
+			pids++
+		}
 	}
 	if unknown == 0 {
 		return nil

@@ -44,7 +44,8 @@ type CloseOptions struct {
 	Abort       bool // SOCK_DESTROY instead of shutdown through the owner
 	AllowListen bool // --listen or --state listen was given
 	// AbortUnknown (--unknown-holder) lets --abort reset a LISTEN socket
-	// whose holder could not be seen (UnknownHolder).
+	// whose holder could not be seen (UnknownHolder), or any socket that
+	// shows only an unverified creator (core.Owner.Unverified).
 	AbortUnknown bool
 }
 
@@ -62,6 +63,9 @@ func NewClosePlan(res *core.Result, opt CloseOptions) *ClosePlan {
 		switch {
 		case s.Proto != core.TCP:
 			it.Skip = fmt.Sprintf("%s sockets cannot be closed apart from their process; only TCP can", s.Proto)
+		case s.OnlyUnverified() && opt.Abort && !opt.AbortUnknown:
+			it.Skip = "it shows only " + ownerList(s.Owners) + ", a creator not proven to be the process that made it (its pid may have been reused), so who holds it is unknown; " +
+				"add --unknown-holder to abort it anyway"
 		case unknown && opt.Abort && s.State == core.Listen && !opt.AbortUnknown:
 			it.Skip = "its holder could not be seen (" + res.Unseen.What() + ") and may be a running server; " +
 				"add --unknown-holder to abort it anyway"

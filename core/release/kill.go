@@ -114,8 +114,8 @@ func NewKillPlan(res *core.Result, protect []Protected) *KillPlan {
 	for _, s := range res.Sockets {
 		held := false
 		for _, o := range s.Owners {
-			if o.Proc == nil {
-				continue
+			if o.Proc == nil || o.Unverified {
+				continue // nothing to signal, or not proven to be the socket's
 			}
 			held = true
 			it := byPID[o.PID]

@@ -38,7 +38,7 @@ func bind(sotype int, addr netip.Addr, port uint16, reuseAddr bool) error {
 		af = syscall.AF_INET
 		sa = &syscall.SockaddrInet4{Addr: addr.As4(), Port: int(port)}
 	}
-	fd, err := syscall.Socket(af, sotype|syscall.SOCK_CLOEXEC, 0)
+	fd, err := socket(af, sotype)
 	if err != nil {
 		return bindErr(addr, port, err)
 	}
@@ -53,12 +53,44 @@ func bind(sotype int, addr netip.Addr, port uint16, reuseAddr bool) error {
 
 // HasIPv6 reports whether ::1 can be bound.
 func HasIPv6() error {
-	fd, err := syscall.Socket(syscall.AF_INET6, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	fd, err := socket(syscall.AF_INET6, syscall.SOCK_STREAM)
 	if err != nil {
 		return err
 	}
 	defer syscall.Close(fd)
 	return syscall.Bind(fd, &syscall.SockaddrInet6{Addr: [16]byte{15: 1}} /* ::1 */)
+}
+
+// sysSocket is socket(2); a variable so that a test can play a kernel
+// that refuses SOCK_CLOEXEC.
+var sysSocket = syscall.Socket
+
+// socket opens a close-on-exec socket: with SOCK_CLOEXEC in the type, or,
+// where the kernel refuses that flag (Oracle Solaris before 11.4 knows no
+// SOCK_* flags in the type; Go's net/sock_cloexec_solaris.go does the
+// same), without it and then FD_CLOEXEC, under syscall.ForkLock so that
+// no fork in between inherits it.
+func socket(af, sotype int) (int, error) {
+	fd, err := sysSocket(af, sotype|syscall.SOCK_CLOEXEC, 0)
+	if err == nil || !cloexecRefused(err) {
+		return fd, err
+	}
+	syscall.ForkLock.RLock()
+	defer syscall.ForkLock.RUnlock()
+	fd, err = sysSocket(af, sotype, 0)
+	if err == nil {
+		syscall.CloseOnExec(fd)
+	}
+	return fd, err
+}
+
+// cloexecRefused reports an error a kernel gives for a socket type it does
+// not know: which one an old Solaris gives is not documented, so every
+// errno socket(3SOCKET) lists for a bad type counts; a retry without the
+// flag that fails the same way returns its own error.
+func cloexecRefused(err error) bool {
+	return errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.EPROTOTYPE) ||
+		errors.Is(err, syscall.EPROTONOSUPPORT) || errors.Is(err, syscall.ESOCKTNOSUPPORT)
 }
 
 func bindErr(addr netip.Addr, port uint16, err error) error {

@@ -37,22 +37,13 @@ func ReadBounded(path string, limit int64) ([]byte, error) {
 // is not a regular file (a FIFO would block for ever, /dev/zero never
 // ends), opening without blocking so that a FIFO is seen, not waited on.
 func ReadRegular(path string, limit int64) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, size, err := OpenRegular(path, limit)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file (%s)", path, fi.Mode().Type())
-	}
-	if fi.Size() > limit {
-		return nil, fmt.Errorf("%s: %d bytes, more than a capture holds (%d)", path, fi.Size(), limit)
-	}
-	raw, err := io.ReadAll(io.LimitReader(f, limit+1))
+	raw := make([]byte, 0, size+1)
+	raw, err = readAllInto(raw, io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, err
 	}
@@ -60,6 +51,48 @@ func ReadRegular(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s: more than %d bytes, more than a capture holds", path, limit)
 	}
 	return raw, nil
+}
+
+// OpenRegular opens a file that must be a regular file of at most limit
+// bytes (see ReadRegular) and returns its size; the caller reads it and
+// must not trust the size beyond a buffer's first guess.
+func OpenRegular(path string, limit int64) (*os.File, int64, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, 0, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, 0, fmt.Errorf("%s: not a regular file (%s)", path, fi.Mode().Type())
+	}
+	if fi.Size() > limit {
+		f.Close()
+		return nil, 0, fmt.Errorf("%s: %d bytes, more than a capture holds (%d)", path, fi.Size(), limit)
+	}
+	return f, fi.Size(), nil
+}
+
+// readAllInto is io.ReadAll into b's spare capacity, growing it only if
+// the file grew.
+func readAllInto(b []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 // Sentinel is the core sentinel err means for what a call read or acted

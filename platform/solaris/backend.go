@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/gosof/gosof/internal/sysfile"
 
@@ -33,6 +35,20 @@ type Backend struct {
 	Host HostInfo
 	// notes collects what DecodeMIB could not decode, for Notes.
 	notes []string
+	// HZ is the kernel's clock rate (sysconf(_SC_CLK_TCK); a capture's
+	// host.json "hz"), which turns a row's creation time into hrtime to
+	// prove its creator (creator.go); 0 when unknown: no creator is proven.
+	HZ int64
+
+	mu sync.Mutex
+	// creators are the psinfo of the creators AttachOwners proved, by
+	// pid: Process describes that incarnation, so a pid reused between
+	// the proof and the description is never described (nor pinned) as
+	// the proven process.
+	creators map[int]*Psinfo
+	// holds is what AttachOwners last saw each process hold, by pid: the
+	// signaller checks it again before the first signal (signal.go).
+	holds map[int][]fdRef
 }
 
 // NewBackend builds a backend from a source of MIB replies and a /proc
@@ -51,12 +67,36 @@ func (b *Backend) MIB() (*MIB, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.Notes = append(m.Notes, missingTransports(groups)...)
 	for _, n := range m.Notes {
 		if !containsString(b.notes, n) {
 			b.notes = append(b.notes, n)
 		}
 	}
 	return m, nil
+}
+
+// missingTransports names the transports whose tables the reply lacks.
+// The tcp and udp modules each answer for their own level; when one
+// cannot allocate its reply it sends nothing at all (tcp_stats.c:177-194,
+// udp_stats.c:102-119) and the reply still ends normally: without this
+// note the listing would simply have no TCP (or UDP) sockets.
+func missingTransports(groups []Group) []string {
+	have := map[uint32]bool{}
+	for _, g := range groups {
+		have[g.Level] = true
+	}
+	var notes []string
+	for _, t := range []struct {
+		level uint32
+		name  string
+	}{{levelTCP, "TCP"}, {levelUDP, "UDP"}} {
+		if !have[t.level] {
+			notes = append(notes, fmt.Sprintf("the kernel's reply has no %s tables (MIB2_%s, level %d): no %s socket is listed; "+
+				"the %s module sends none when it cannot allocate its reply: run gosof again", t.name, t.name, t.level, t.name, strings.ToLower(t.name)))
+		}
+	}
+	return notes
 }
 
 // Notes is what the MIB reply held that gosof could not decode, once
@@ -85,6 +125,9 @@ func (b *Backend) Sockets(*core.Filter) ([]core.Socket, error) {
 // ownerHint says how to see descriptors the fdinfo scan could not read.
 const ownerHint = "run as root: /proc/<pid>/fdinfo is readable only by the process owner"
 
+// unprovenHint is the remedy for creators that could not be proven.
+const unprovenHint = "pfiles PID shows whether a process holds a socket"
+
 // AttachOwners fills Owners, best source first: the descriptors whose
 // fdinfo inode (and socket type and family, or for a TLI endpoint the
 // device's major) match the row's EXPER_SOCK_INFO entry, as netstat -u
@@ -92,10 +135,18 @@ const ownerHint = "run as root: /proc/<pid>/fdinfo is readable only by the proce
 // has no socket vnode (TIME_WAIT, closing) and so no holder. Without
 // entries, the descriptors whose PR_SOCKETNAME/PR_PEERSOCKNAME match the
 // row. Last, the row's CreationProcess, marked Creator, which may not
-// hold the socket any more.
+// hold the socket any more, and Unverified unless proveCreator holds.
 func (b *Backend) AttachOwners(socks []core.Socket, _ []int) (core.Unseen, error) {
 	var unseen core.Unseen
 	var idx *fdIndex
+	if b.replay && b.Host.Unreadable > 0 {
+		// The capture's own Denied: what it could not read is not in it.
+		unseen.Denied, unseen.Hint = b.Host.Unreadable, replayRootHint
+	}
+	proofs := map[uint32]*creatorProof{}
+	holds := map[int][]fdRef{}
+	unproven := 0
+	findable := false // a row some process file could have named an owner of
 	for i := range socks {
 		s := &socks[i]
 		k, ok := s.Key.(Key)
@@ -108,25 +159,129 @@ func (b *Backend) AttachOwners(socks []core.Socket, _ []int) (core.Unseen, error
 		}
 		if idx == nil {
 			var err error
-			idx, unseen, err = b.scanFdinfo()
-			if err != nil {
+			var u core.Unseen
+			if idx, u, err = b.scanFdinfo(); err != nil {
 				return unseen, err
 			}
+			unseen.Denied += u.Denied
+			unseen.Unparsed += u.Unparsed
+			if u.Hidden != "" {
+				unseen.Hidden = u.Hidden
+			}
+			if u.Hint != "" && unseen.Hint == "" {
+				unseen.Hint = u.Hint
+			}
 		}
+		findable = findable || r.Info != nil || r.HasCreation
 		var refs []fdRef
 		if r.Info != nil {
 			refs = idx.holders(r)
 		} else {
 			refs = idx.named(r)
+			for j := range refs {
+				refs[j].named = true
+			}
 		}
 		for _, ref := range refs {
 			s.Owners = append(s.Owners, core.Owner{PID: ref.pid, FD: ref.fd})
+			holds[ref.pid] = append(holds[ref.pid], ref)
 		}
 		if len(refs) == 0 && r.HasCreation && r.CreationProcess > 0 {
-			s.Owners = append(s.Owners, core.Owner{PID: int(r.CreationProcess), FD: -1, Creator: true})
+			p := proofs[r.CreationProcess]
+			if p == nil {
+				var err error
+				if p, err = b.readCreator(int(r.CreationProcess)); err != nil {
+					return unseen, err
+				}
+				if p.unparsed {
+					unseen.Unparsed++
+				}
+				proofs[r.CreationProcess] = p
+			}
+			err := proveCreator(r, p.ps, p.usage, b.HZ)
+			if err != nil {
+				unproven++
+			}
+			s.Owners = append(s.Owners, core.Owner{PID: int(r.CreationProcess), FD: -1, Creator: true, Unverified: err != nil})
+		}
+	}
+	if idx != nil && idx.noProc && findable {
+		// Taken by a user who could read no process, or damaged. (A
+		// Solaris 10 capture has none to keep: no fdinfo, no creators.)
+		unseen.Hidden, unseen.Hint = "the capture holds no process files (proc/)", replayRootHint
+	}
+	b.mu.Lock()
+	b.holds = holds
+	b.creators = map[int]*Psinfo{}
+	for pid, p := range proofs {
+		if p.ps != nil {
+			b.creators[int(pid)] = p.ps
+		}
+	}
+	b.mu.Unlock()
+	if unproven > 0 {
+		h := fmt.Sprintf("the creator named by %s could not be proven to be the process that made it (%s)",
+			core.Plural(unproven, "socket"), b.unprovenWhy())
+		if unseen.Hidden != "" {
+			h = unseen.Hidden + " and " + h
+		}
+		unseen.Hidden = h
+		if unseen.Hint == "" {
+			unseen.Hint = unprovenHint
 		}
 	}
 	return unseen, nil
+}
+
+// heldBy is what AttachOwners last saw pid hold.
+func (b *Backend) heldBy(pid int) []fdRef {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]fdRef(nil), b.holds[pid]...)
+}
+
+// creatorProof is what proving one creation pid reads, once per pid.
+type creatorProof struct {
+	ps       *Psinfo // nil: gone or unreadable
+	usage    *Usage  // nil: unreadable
+	unparsed bool    // its usage could not be parsed
+}
+
+// readCreator reads pid's psinfo and usage for proveCreator. Only a
+// capture file gosof refuses (errBadCapture) is an error; a psinfo that
+// cannot be parsed is counted where the process is described.
+func (b *Backend) readCreator(pid int) (*creatorProof, error) {
+	p := &creatorProof{}
+	ps, err := b.Psinfo(pid)
+	if errors.Is(err, errBadCapture) {
+		return nil, err
+	}
+	if err != nil {
+		return p, nil
+	}
+	p.ps = ps
+	u, err := b.Usage(pid)
+	switch {
+	case errors.Is(err, errBadCapture):
+		return nil, err
+	case errors.Is(err, core.ErrParse):
+		p.unparsed = true
+	case err == nil:
+		p.usage = u
+	}
+	return p, nil
+}
+
+// unprovenWhy is the reason common to every unproven creator, or the
+// general one.
+func (b *Backend) unprovenWhy() string {
+	if b.HZ <= 0 {
+		if b.replay {
+			return "the capture does not record the kernel's clock rate, hz: take it again with this gosof"
+		}
+		return "the kernel's clock rate, hz, is not known"
+	}
+	return "it has exited or started after the socket was made: its pid may have been reused"
 }
 
 // matchKey is what a socket's fdinfo and its MIB row have in common.
@@ -154,6 +309,10 @@ type fdRef struct {
 	family  uint16 // PR_SOCKETNAME's family; 0 when none
 	proto   core.Proto
 	hasType bool // PR_SOCKOPT_TYPE was present (proto is from it)
+	// key is what its PR_SOCKETNAME/PR_PEERSOCKNAME say; named is set
+	// where the owner was found by that name, not by inode.
+	key   matchKey
+	named bool
 }
 
 // fdIndex is every readable socket and character-device descriptor, by
@@ -161,6 +320,8 @@ type fdRef struct {
 type fdIndex struct {
 	byName map[matchKey][]fdRef
 	byIno  map[uint64][]fdRef
+	// noProc: a capture without a proc/ directory at all.
+	noProc bool
 }
 
 // named finds the sockets whose names match row r.
@@ -213,15 +374,20 @@ func (b *Backend) scanFdinfo() (*fdIndex, core.Unseen, error) {
 	idx := &fdIndex{byName: map[matchKey][]fdRef{}, byIno: map[uint64][]fdRef{}}
 	var unseen core.Unseen
 	pids, err := b.PIDs()
-	if errors.Is(err, fs.ErrNotExist) {
-		return idx, unseen, nil // a capture without /proc files
+	if errors.Is(err, fs.ErrNotExist) && b.replay {
+		idx.noProc = true // AttachOwners says so where it matters
+		return idx, unseen, nil
 	}
 	if err != nil {
-		return idx, unseen, err
+		return idx, unseen, b.captureErr(err)
 	}
 	for _, pid := range pids {
 		fds, err := b.FDs(pid)
 		switch {
+		case b.replay && err != nil && !errors.Is(err, fs.ErrNotExist):
+			// proc/<pid> or its fdinfo is not a directory, or cannot be
+			// read: the capture is damaged, not a process we may not see.
+			return nil, unseen, b.captureErr(err)
 		case sysfile.Sentinel(err) == core.ErrPermission:
 			unseen.Denied++
 			unseen.Hint = ownerHint
@@ -232,6 +398,9 @@ func (b *Backend) scanFdinfo() (*fdIndex, core.Unseen, error) {
 		for _, fd := range fds {
 			d, err := b.Fdinfo(pid, fd)
 			if err != nil {
+				if errors.Is(err, errBadCapture) {
+					return nil, unseen, err
+				}
 				if errors.Is(err, core.ErrPermission) {
 					unseen.Denied++
 					unseen.Hint = ownerHint
@@ -248,6 +417,7 @@ func (b *Backend) scanFdinfo() (*fdIndex, core.Unseen, error) {
 				ref.hasType, ref.proto = true, sockProto(d.SockType)
 			}
 			if named {
+				ref.key = k
 				idx.byName[k] = append(idx.byName[k], ref)
 			}
 			if d.IsSocket() || d.IsChar() {
@@ -274,14 +444,21 @@ func sockProto(t int32) core.Proto {
 // table row it belongs to; ok is false for what cannot be in the MIB
 // (not a socket, not inet, not TCP or UDP).
 func fdinfoKey(d *Fdinfo) (matchKey, bool) {
-	if !d.IsSocket() || !d.HasSockName {
+	// A TLI/XTI endpoint (a character device: rpcbind's /dev/tcp) is
+	// named too, by TI_GETMYNAME/TI_GETPEERNAME (prsubr.c:2613-2640,
+	// 3054-3055), but has no PR_SOCKOPT_TYPE: its device says the
+	// protocol.
+	if !(d.IsSocket() || d.IsChar()) || !d.HasSockName {
 		return matchKey{}, false
 	}
 	k := matchKey{local: norm(d.SockName)}
 	if d.HasPeer {
 		k.remote = norm(d.PeerSockName)
 	}
-	if d.HasSockType {
+	switch {
+	case d.IsChar():
+		k.proto = d.tliProto()
+	case d.HasSockType:
 		k.proto = sockProto(d.SockType)
 		if k.proto == "" {
 			return matchKey{}, false
@@ -290,11 +467,17 @@ func fdinfoKey(d *Fdinfo) (matchKey, bool) {
 	return k, true
 }
 
-// Process describes pid from its psinfo.
+// Process describes pid from its psinfo; a creator AttachOwners proved
+// is described as the incarnation it proved.
 func (b *Backend) Process(pid int) (*core.Process, error) {
-	ps, err := b.Psinfo(pid)
-	if err != nil {
-		return nil, err
+	b.mu.Lock()
+	ps := b.creators[pid]
+	b.mu.Unlock()
+	if ps == nil {
+		var err error
+		if ps, err = b.Psinfo(pid); err != nil {
+			return nil, err
+		}
 	}
 	p := &core.Process{PID: pid, Comm: ps.Fname, UID: int64(ps.EUID), Start: ps.Start}
 	if b.numericUsers {
@@ -314,6 +497,19 @@ func (b *Backend) Psinfo(pid int) (*Psinfo, error) {
 		return nil, fmt.Errorf("process %d: %w", pid, err)
 	}
 	return ps, nil
+}
+
+// Usage reads and decodes /proc/<pid>/usage.
+func (b *Backend) Usage(pid int) (*Usage, error) {
+	raw, err := b.readProc(strconv.Itoa(pid), "usage")
+	if err != nil {
+		return nil, err
+	}
+	u, err := ParseUsage(raw, b.order)
+	if err != nil {
+		return nil, fmt.Errorf("process %d: %w", pid, err)
+	}
+	return u, nil
 }
 
 // Fdinfo reads and decodes /proc/<pid>/fdinfo/<fd>.
@@ -359,18 +555,38 @@ func numericEntries(dir string) ([]int, error) {
 const maxProcFile = 1 << 20
 
 // readProc reads a /proc file whole, mapping "no such file" to
-// core.ErrGone and "permission denied" to core.ErrPermission.
+// core.ErrGone and "permission denied" to core.ErrPermission. A
+// capture's file must be a regular file of a sane size that this user
+// can read: anything else is errBadCapture (the replay stops, exit 2),
+// never a process gosof "could not see".
 func (b *Backend) readProc(elem ...string) ([]byte, error) {
 	path := filepath.Join(append([]string{b.proc}, elem...)...)
-	read := sysfile.ReadBounded
 	if b.replay {
-		read = sysfile.ReadRegular // a capture's files: no FIFO, no device
+		raw, err := sysfile.ReadRegular(path, maxProcFile) // no FIFO, no device
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, b.captureErr(err)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, core.ErrGone)
+		}
+		return raw, nil
 	}
-	raw, err := read(path, maxProcFile)
+	raw, err := sysfile.ReadBounded(path, maxProcFile)
 	if s := sysfile.Sentinel(err); s != nil {
 		return nil, fmt.Errorf("%s: %w", path, s)
 	}
 	return raw, err
+}
+
+// errBadCapture marks a capture file gosof refuses to read.
+var errBadCapture = errors.New("damaged capture")
+
+// replayRootHint is the remedy for what a capture could not see.
+const replayRootHint = "take the capture again as root (gosof debug capture DIR)"
+
+// captureErr says which capture file is refused and why, in one line.
+func (b *Backend) captureErr(err error) error {
+	return core.Wrap2(fmt.Sprintf("replay: %v (%v)", err, errBadCapture), err, errBadCapture)
 }
 
 // hostOrder is this machine's byte order, for the live backend.

@@ -29,6 +29,16 @@ type HostInfo struct {
 	// Unreadable counts the processes whose fdinfo the capture could not
 	// read (not root): their sockets have no owners on replay.
 	Unreadable int `json:"unreadable_processes,omitempty"`
+	// HZ is the kernel's clock rate (sysconf(_SC_CLK_TCK)): the unit of a
+	// row's creation time, which proving a creator needs (creator.go). A
+	// capture without it proves no creator.
+	HZ int64 `json:"hz,omitempty"`
+	// LBolt is the kernel's lbolt (clock ticks since boot, times(2)) and
+	// Time the wall-clock time (RFC 3339), both when the capture was
+	// taken: with HZ they date the rows' creation times for a human
+	// (Time - (LBolt - CreationTime)/HZ); gosof's proof does not use them.
+	LBolt int64  `json:"lbolt,omitempty"`
+	Time  string `json:"time,omitempty"`
 }
 
 // ParseHostInfo reads host.json.
@@ -41,35 +51,55 @@ func ParseHostInfo(b []byte) (HostInfo, binary.ByteOrder, error) {
 	if err != nil {
 		return h, nil, fmt.Errorf("host.json: %w", err)
 	}
+	if h.HZ < 0 || h.HZ > 1e9 {
+		return h, nil, parseErr("host.json: hz %d is not a clock rate", h.HZ)
+	}
 	return h, bo, nil
 }
 
-// ParseCapture reads DIR/mib2: for each group, its opthdr as three 32-bit
-// integers (level, name, len) in the capturing host's byte order, then len
-// data bytes; the end of the file ends it.
 // maxGroups bounds the groups of a capture: a MIB reply has a few dozen
 // (one per table), and 12 bytes of zeros would each make an empty one.
 const maxGroups = 1 << 16
 
+// ParseCapture reads DIR/mib2: for each group, its opthdr as three 32-bit
+// integers (level, name, len) in the capturing host's byte order, then len
+// data bytes; the end of the file ends it.
 func ParseCapture(b []byte, bo binary.ByteOrder) ([]Group, error) {
+	return ReadCapture(bytes.NewReader(b), int64(len(b)), bo)
+}
+
+// ReadCapture reads a DIR/mib2 of size bytes from r, group by group: what
+// it holds is what the groups weigh, never a copy of the whole file, so a
+// file of padding or a group that claims more than is left fails early.
+func ReadCapture(r io.Reader, size int64, bo binary.ByteOrder) ([]Group, error) {
 	var groups []Group
-	for off := 0; off < len(b); {
-		if len(b)-off < opthdrSize {
-			return nil, parseErr("mib2 capture: %d stray bytes at offset %d, want a 12-byte opthdr", len(b)-off, off)
+	var h [opthdrSize]byte
+	for off := int64(0); ; {
+		n, err := io.ReadFull(r, h[:])
+		switch {
+		case err == io.EOF:
+			return groups, nil
+		case err == io.ErrUnexpectedEOF:
+			return nil, parseErr("mib2 capture: %d stray bytes at offset %d, want a 12-byte opthdr", n, off)
+		case err != nil:
+			return nil, fmt.Errorf("mib2 capture at offset %d: %w", off, err)
 		}
-		level, name, n := bo.Uint32(b[off:]), bo.Uint32(b[off+4:]), bo.Uint32(b[off+8:])
-		off += opthdrSize
-		if uint64(n) > uint64(len(b)-off) {
+		level, name, dlen := bo.Uint32(h[0:]), bo.Uint32(h[4:]), bo.Uint32(h[8:])
+		left := size - off - opthdrSize
+		if int64(dlen) > left {
 			return nil, parseErr("mib2 capture: group level %d name %d at offset %d claims %d bytes, %d left",
-				level, name, off-opthdrSize, n, len(b)-off)
+				level, name, off, dlen, left)
 		}
 		if len(groups) == maxGroups {
-			return nil, parseErr("mib2 capture: more than %d groups at offset %d (padding?)", maxGroups, off-opthdrSize)
+			return nil, parseErr("mib2 capture: more than %d groups at offset %d (padding?)", maxGroups, off)
 		}
-		groups = append(groups, Group{Level: level, Name: name, Data: b[off : off+int(n)]})
-		off += int(n)
+		data := make([]byte, dlen)
+		if _, err := io.ReadFull(r, data); err != nil {
+			return nil, parseErr("mib2 capture: group level %d name %d at offset %d: %d bytes cut short (%v)", level, name, off, dlen, err)
+		}
+		groups = append(groups, Group{Level: level, Name: name, Data: data})
+		off += opthdrSize + int64(dlen)
 	}
-	return groups, nil
 }
 
 // WriteCapture writes groups in the DIR/mib2 format.
@@ -93,7 +123,7 @@ func WriteCapture(w io.Writer, groups []Group, bo binary.ByteOrder) error {
 // files the owner join reads: the fdinfo of every socket and TLI
 // endpoint (a character device on a transport device, or whose inode and
 // major an EXPER_SOCK_INFO entry names) of every process it can read,
-// and the psinfo of those processes and of the rows' creators. The MIB
+// and the psinfo and usage of those processes and of the rows' creators. The MIB
 // is written before it is decoded: a reply gosof cannot parse is exactly
 // what the capture is for.
 // Processes it could not read are counted in host.json and said on warn.
@@ -160,13 +190,16 @@ func (b *Backend) writeCapture(dir string, host HostInfo, warn io.Writer) error 
 		if !want[pid] {
 			continue
 		}
-		if raw, err := b.readProc(p, "psinfo"); err == nil {
-			if err := writeFile(filepath.Join(dir, "proc", p, "psinfo"), raw); err != nil {
-				return err
+		for _, name := range []string{"psinfo", "usage"} { // usage: a creator's fork time
+			if raw, err := b.readProc(p, name); err == nil {
+				if err := writeFile(filepath.Join(dir, "proc", p, name), raw); err != nil {
+					return err
+				}
 			}
 		}
 	}
 	host.ByteOrder = orderName(b.order)
+	host.HZ = b.HZ
 	hj, err := json.MarshalIndent(host, "", "  ")
 	if err != nil {
 		return err

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"strings"
+
+	"github.com/gosof/gosof/core"
 )
 
 // Fdinfo is /proc/<pid>/fdinfo/<fd> (prfdinfo_t, sys/procfs.h; illumos
@@ -89,19 +91,33 @@ var tliDevices = map[string]bool{"tcp": true, "tcp6": true, "udp": true, "udp6":
 // IsTLI reports a descriptor open on a TCP or UDP transport device, as
 // netstat recognises one; the inode join does not need it (inode and
 // major decide), but a capture keeps these.
-func (d *Fdinfo) IsTLI() bool {
+func (d *Fdinfo) IsTLI() bool { return tliDevices[d.tliDevice()] }
+
+// tliDevice is the transport device a character device's path names
+// ("tcp" for /devices/pseudo/tcp@0:tcp or /dev/tcp), "" for none.
+func (d *Fdinfo) tliDevice() string {
 	if !d.IsChar() {
-		return false
+		return ""
 	}
 	p := d.Path
 	if i := strings.LastIndexByte(p, ':'); i >= 0 {
-		p = p[i+1:]
+		return p[i+1:]
 	} else if i := strings.LastIndexByte(p, '/'); i >= 0 {
-		p = p[i+1:]
-	} else {
-		return false
+		return p[i+1:]
 	}
-	return tliDevices[p]
+	return ""
+}
+
+// tliProto is the protocol of a TLI endpoint's device; "" when its path
+// does not say (it then matches a row of either protocol by name).
+func (d *Fdinfo) tliProto() core.Proto {
+	switch d.tliDevice() {
+	case "tcp", "tcp6":
+		return core.TCP
+	case "udp", "udp6":
+		return core.UDP
+	}
+	return ""
 }
 
 // ParseFdinfo decodes an fdinfo file, walking the misc items to the

@@ -98,6 +98,7 @@ type conn struct {
 	rnxt, rack    uint32
 	cpid          uint32
 	ctime         uint64
+	inst          uint32    // UDP: udpInstance
 	sie           *sieEntry // nil: the kernel sends no EXPER_SOCK_INFO entry
 }
 
@@ -158,6 +159,9 @@ func udp4Row(l rowLayout, bo binary.ByteOrder, r conn) []byte {
 	lo, rm := ap(r.local), ap(r.remote)
 	c.ip(zUDP4LocalAddr, lo.Addr().String()).i32(zUDP4LocalPort, int32(lo.Port())).i32(zUDP4State, r.mib).
 		ip(zUDP4RemAddr, rm.Addr().String()).i32(zUDP4RemPort, int32(rm.Port()))
+	if l.CreationProcess >= 0 {
+		c.u32(zUDP4Instance, r.inst)
+	}
 	putCreation(c, l, r)
 	return c.b
 }
@@ -168,6 +172,9 @@ func udp6Row(l rowLayout, bo binary.ByteOrder, r conn) []byte {
 	lo, rm := ap(r.local), ap(r.remote)
 	c.ip(zUDP6LocalAddr, lo.Addr().String()).i32(zUDP6LocalPort, int32(lo.Port())).u32(zUDP6IfIndex, 0).
 		i32(zUDP6State, r.mib).ip(zUDP6RemAddr, rm.Addr().String()).i32(zUDP6RemPort, int32(rm.Port()))
+	if l.CreationProcess >= 0 {
+		c.u32(zUDP6Instance, r.inst)
+	}
 	putCreation(c, l, r)
 	return c.b
 }
@@ -321,6 +328,9 @@ func fixtures() map[string][]byte {
 	add("unknown-size", unknownSizeFixture())
 	add("solaris11-fdinfo", fdinfoFixture())
 	add("solaris10-legacy", legacyFixture())
+	for dir, files := range proofFixtures() {
+		add(dir, files)
+	}
 	maps.Copy(all, ctlFixtures())
 	maps.Copy(all, badFixtures())
 	return all
@@ -489,7 +499,8 @@ func tcp4Has(rows []conn, ino uint64) bool {
 
 // pre2019Fixture: illumos before August 2019 (and the Solaris 11 source
 // of 2011): 68-byte TCP rows, no EXPER_SOCK_INFO, no fdinfo (2020): the
-// creator is all there is.
+// creator is all there is. It is a capture of an older gosof: no clock
+// rate in host.json and no usage files, so no creator can be proven.
 func pre2019Fixture() map[string][]byte {
 	a := amd64Old
 	bo := a.bo
@@ -567,7 +578,7 @@ func unknownSizeFixture() map[string][]byte {
 func fdinfoFixture() map[string][]byte {
 	a := amd64Old
 	bo := a.bo
-	c := newCapture(bo, `{"os":"SunOS","release":"5.11 11.4 (row layout assumed: pre-2019)","arch":"i86pc","byteorder":"little"}`+"\n")
+	c := newCapture(bo, `{"os":"SunOS","release":"5.11 11.4 (row layout assumed: pre-2019)","arch":"i86pc","byteorder":"little","hz":100}`+"\n")
 	c.group(levelTCP, nameStats, a.tcpStatsBytes())
 	c.group(levelTCP, nameTCPConn,
 		tcp4Row(a.tcp, a.bo, conn{local: "0.0.0.0:22", remote: "0.0.0.0:0", mib: 2, ce: -3, cpid: 1200, ctime: 10}),
@@ -650,6 +661,9 @@ func fdinfoFixture() map[string][]byte {
 		fname string
 	}{{77, 1, "nfsd"}, {1200, 0, "sshd"}, {1201, 0, "sshd"}, {1300, 100, "java"}, {1400, 0, "syslogd"}} {
 		c.file("proc/"+itoa(int(p.pid))+"/psinfo", psinfoBytes(bo, p.pid, 1, p.uid, 1600000000, 5, p.fname, p.fname, 0))
+		// Forked 50 ms after boot, before any of the rows' sockets (10
+		// ticks and later at hz 100): every creator here is proven.
+		c.file("proc/"+itoa(int(p.pid))+"/usage", usageBytes(bo, 50e6, 900*sec))
 	}
 	return c.done()
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/internal/sysfile"
@@ -35,9 +36,15 @@ func liveMIB() ([]Group, error) {
 	return readReply(&streamMessages{fd: fd}, bo)
 }
 
-// OpenLive opens the backend on this host's kernel and /proc.
+// OpenLive opens the backend on this host's kernel and /proc. Without
+// the clock rate no creator is proven (the notes say so), but sockets
+// are still listed.
 func OpenLive() (*Backend, error) {
-	return NewBackend(liveMIB, "/proc", hostOrder()), nil
+	b := NewBackend(liveMIB, "/proc", hostOrder())
+	if hz, err := sysClockRate(); err == nil {
+		b.HZ = hz
+	}
+	return b, nil
 }
 
 // NewSignaller returns a core.Signaller for this host.
@@ -53,6 +60,10 @@ func Capture(dir string, warn io.Writer) error {
 		return err
 	}
 	host := HostInfo{OS: "SunOS"}
+	if lb, err := sysLbolt(); err == nil {
+		host.LBolt = lb
+		host.Time = time.Now().UTC().Format(time.RFC3339Nano)
+	}
 	if sysname, release, version, machine, err := sysUname(); err == nil {
 		host.OS = sysname
 		host.Release = strings.TrimSpace(release + " " + version)

@@ -126,12 +126,13 @@ func DecodeMIB(groups []Group, bo binary.ByteOrder) (*MIB, error) {
 		if seen && !known {
 			unknown = append(unknown, fmt.Sprintf("%s %d", s.t.what, s.stride))
 		}
-		if err := m.attachSockInfo(groups, s.level, rows, bo); err != nil {
+		if err := m.attachSockInfo(groups, s.level, rows, s.stride, bo); err != nil {
 			m.Notes = append(m.Notes, err.Error())
 			m.badInfo[s.level] = true
 		}
 		*s.dst = rows
 	}
+	m.dateCreators()
 	if len(unknown) > 0 {
 		m.Notes = append(m.Notes, fmt.Sprintf("row sizes not recognised (%s bytes, %s byte order): sockets are listed from the fields every layout shares; "+
 			"their queues (shown as 0) and creators are unknown; %s", strings.Join(unknown, ", "), orderName(bo), captureHint))
@@ -139,13 +140,56 @@ func DecodeMIB(groups []Group, bo binary.ByteOrder) (*MIB, error) {
 	return m, nil
 }
 
+// dateCreators lowers a TCP connection's CreatorSince to the creation
+// time of a listener on its local port with the same creation pid. A
+// connection accepted from a listener inherits the listener's creation
+// pid (conn_opt.c:2919) but gets a creation time of its own, when the
+// handshake began (conn_opt.c:2920): the pid is the listener's creator,
+// recorded when the listener was made, and a process that started
+// between the two is not it. Where that listener has closed, the
+// connection's own time is all there is: a pid reused between the
+// listener's creation and the connection's cannot be told apart (said in
+// docs/solaris.md).
+func (m *MIB) dateCreators() {
+	type key struct {
+		pid  uint32
+		port uint16
+	}
+	const mibListen = 2 // MIB2_TCP_listen
+	since := map[key]uint64{}
+	for _, rows := range [][]Row{m.TCP, m.TCP6} {
+		for i := range rows {
+			r := &rows[i]
+			if r.HasCreation && r.MIBState == mibListen {
+				k := key{r.CreationProcess, r.Local.Port()}
+				if t, ok := since[k]; !ok || r.CreationTime < t {
+					since[k] = r.CreationTime
+				}
+			}
+		}
+	}
+	for _, rows := range [][]Row{m.TCP, m.TCP6} {
+		for i := range rows {
+			r := &rows[i]
+			if t, ok := since[key{r.CreationProcess, r.Local.Port()}]; ok && r.HasCreation && t < r.CreatorSince {
+				r.CreatorSince = t
+			}
+		}
+	}
+}
+
 // attachSockInfo gives each row of one level its EXPER_SOCK_INFO entry.
-// A table that does not validate as mib2_socketInfoEntry_t (a whole
-// number of 32-byte entries whose sie_connidx name rows of that level,
-// each once) is not used, and the error says so: name 106 on a system
-// whose format is not known (Oracle Solaris 11.4) must not fail the
-// listing, nor attach owners by guesswork.
-func (m *MIB) attachSockInfo(groups []Group, level uint32, rows []Row, bo binary.ByteOrder) error {
+// A table that does not validate as mib2_socketInfoEntry_t is not used,
+// and the error says so: name 106 on a system whose format is not known
+// (Oracle Solaris 11.4) must not fail the listing, nor attach owners by
+// guesswork. It validates when it is a whole number of 32-byte entries
+// whose sie_connidx name rows of that level in increasing order (the
+// kernel writes one entry per row as it walks them, tcp_stats.c,
+// udp_stats.c), whose sie_flags hold no bit but MIB2_SOCKINFO_STREAM and
+// MIB2_SOCKINFO_IPV6, and when it does not parse as the development-tree
+// pid-list format of name 106 (pidListTable), which can be a multiple of
+// 32 bytes by chance (a record of a 172-byte row and two pids is 192).
+func (m *MIB) attachSockInfo(groups []Group, level uint32, rows []Row, stride int, bo binary.ByteOrder) error {
 	var entries []SockInfo
 	for _, g := range groups {
 		if g.Level != level || g.Name != nameSockInfo {
@@ -154,6 +198,10 @@ func (m *MIB) attachSockInfo(groups []Group, level uint32, rows []Row, bo binary
 		if len(g.Data)%zSIESize != 0 {
 			return fmt.Errorf("EXPER_SOCK_INFO (level %d name %d): %d bytes is not a whole number of %d-byte entries: not used, owners are matched by address instead; %s",
 				level, nameSockInfo, len(g.Data), zSIESize, captureHint)
+		}
+		if pidListTable(g.Data, stride, bo) {
+			return fmt.Errorf("EXPER_SOCK_INFO (level %d name %d): %d bytes in the pid-list format of an unreleased illumos branch (connection rows with conn_pid_info_t), not mib2_socketInfoEntry_t: not used, owners are matched by address instead; %s",
+				level, nameSockInfo, len(g.Data), captureHint)
 		}
 		for off := 0; off < len(g.Data); off += zSIESize {
 			f := fields{g.Data[off : off+zSIESize], bo}
@@ -166,13 +214,15 @@ func (m *MIB) attachSockInfo(groups []Group, level uint32, rows []Row, bo binary
 	if len(entries) == 0 {
 		return nil
 	}
-	taken := make([]bool, len(rows))
-	for _, e := range entries {
-		if e.ConnIdx >= uint64(len(rows)) || taken[e.ConnIdx] {
+	for i, e := range entries {
+		if e.ConnIdx >= uint64(len(rows)) || i > 0 && e.ConnIdx <= entries[i-1].ConnIdx {
 			return fmt.Errorf("EXPER_SOCK_INFO (level %d name %d): entry for row %d of %d does not fit the connection table: not used, owners are matched by address instead; %s",
 				level, nameSockInfo, e.ConnIdx, len(rows), captureHint)
 		}
-		taken[e.ConnIdx] = true
+		if e.Flags&^uint64(zSockInfoStream|zSockInfoIPv6) != 0 {
+			return fmt.Errorf("EXPER_SOCK_INFO (level %d name %d): entry for row %d has flags %#x, not MIB2_SOCKINFO_*: not used, owners are matched by address instead; %s",
+				level, nameSockInfo, e.ConnIdx, e.Flags, captureHint)
+		}
 	}
 	for i := range entries {
 		e := entries[i]
@@ -180,6 +230,36 @@ func (m *MIB) attachSockInfo(groups []Group, level uint32, rows []Row, bo binary
 	}
 	m.SockInfo = true
 	return nil
+}
+
+// pidListTable reports whether data parses exactly as the pid-list format
+// name 106 had in an unreleased illumos branch (omniosorg/illumos-omnios
+// 839704db, sys/pidnode.h): records of a whole connection row of the
+// level's size followed by conn_pid_info_t {uint16 cpi_contents @0
+// (CONN_PID_INFO_NON 0, _SOC 1, _XTI 2); uint32 cpi_pids_cnt @4; uint32
+// cpi_tot_size @8; pid_t cpi_pids[1] @12}, 16 bytes, whose cpi_tot_size
+// is 16 + 4 per pid after the first.
+func pidListTable(data []byte, stride int, bo binary.ByteOrder) bool {
+	if stride <= 0 || len(data) == 0 {
+		return false
+	}
+	f := fields{data, bo}
+	for off := 0; off < len(data); {
+		h := off + stride
+		if !f.has(h, 16) || f.u16(h) > 2 {
+			return false
+		}
+		n, tot := uint64(f.u32(h+4)), uint64(f.u32(h+8))
+		want := uint64(16)
+		if n > 1 {
+			want += 4 * (n - 1)
+		}
+		if tot != want || tot > uint64(len(data)-h) {
+			return false
+		}
+		off = h + int(tot)
+	}
+	return true
 }
 
 // Key is what gosof keeps in core.Socket.Key for a Solaris socket: the
@@ -191,14 +271,13 @@ type Key struct {
 	SockInfo bool
 }
 
-// Sockets turns the rows into sockets. An IPv6 socket bound to :: without
-// IPV6_V6ONLY, in a state up to LISTEN, is also reported in the IPv4 table
-// as 0.0.0.0 (tcp_snmp_get, udp_snmp_get): it is printed once, as the
-// inet6 :: socket. The IPv4 row is that twin when its EXPER_SOCK_INFO
-// entry carries MIB2_SOCKINFO_IPV6 and an IPv6 row has the same inode;
-// without entries (older kernels), when both share the port, the creation
-// pid and the creation time; legacy rows have neither, so there both rows
-// are kept.
+// Sockets turns the rows into sockets. An IPv6 TCP socket bound to ::
+// without IPV6_V6ONLY, in a state up to LISTEN, is also reported in the
+// IPv4 table as 0.0.0.0 (tcp_snmp_get); an IPv6 UDP socket bound to ::,
+// up to TS_IDLE, whatever IPV6_V6ONLY says (udp_stats.c:231-233): it is
+// printed once, as the inet6 :: socket, when the IPv4 row is proven to
+// be its twin (isV6Twin). Otherwise both rows are printed, as netstat
+// prints them.
 func (m *MIB) Sockets() ([]core.Socket, error) {
 	out := make([]core.Socket, 0, len(m.TCP)+len(m.TCP6)+len(m.UDP)+len(m.UDP6))
 	for _, t := range []struct {
@@ -229,7 +308,15 @@ func (m *MIB) Sockets() ([]core.Socket, error) {
 
 var v6Any = netip.IPv6Unspecified()
 
-// isV6Twin reports whether IPv4 row r is the IPv4 view of an IPv6 row in v6.
+// isV6Twin reports whether IPv4 row r is proven to be the IPv4 view of an
+// IPv6 row in v6: its EXPER_SOCK_INFO entry carries MIB2_SOCKINFO_IPV6
+// and an IPv6 row has the same inode; without entries, for UDP, an IPv6
+// :: row with the same port and udpInstance (the kernel's udp_t). A TCP
+// row has no such field: the creation pid and time (in 10 ms ticks) are
+// the same for a daemon that opens an AF_INET and an IPV6_V6ONLY
+// AF_INET6 listener on one port in one tick (OpenSSH does), which are
+// two sockets, so TCP rows without entries are never merged; nor are
+// legacy rows, which have no instance.
 func isV6Twin(r *Row, v6 []Row) bool {
 	if !r.Local.Addr().IsUnspecified() || r.Remote.Port() != 0 {
 		return false
@@ -245,13 +332,12 @@ func isV6Twin(r *Row, v6 []Row) bool {
 		}
 		return false // flagged, but its IPv6 row is missing: keep it rather than lose a socket
 	}
-	if !r.HasCreation || r.CreationTime == 0 {
+	if r.Proto != core.UDP || !r.HasInstance {
 		return false
 	}
 	for i := range v6 {
 		o := &v6[i]
-		if o.HasCreation && o.Local.Addr() == v6Any && o.Local.Port() == r.Local.Port() &&
-			o.CreationProcess == r.CreationProcess && o.CreationTime == r.CreationTime {
+		if o.HasInstance && o.Instance == r.Instance && o.Local.Addr() == v6Any && o.Local.Port() == r.Local.Port() {
 			return true
 		}
 	}

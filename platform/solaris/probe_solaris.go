@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"syscall"
 
 	"github.com/gosof/gosof/internal/bindprobe"
 )
@@ -14,19 +15,37 @@ import (
 // as Linux's, with Solaris's privilege rule.
 type Prober struct{}
 
-// privPorts is the default tcp smallest_nonpriv_port (ipadm show-prop -p
-// smallest_nonpriv_port tcp); binding below it needs PRIV_NET_PRIVADDR.
-const privPorts = 1024
-
-// MayBind implements diagnose.BindProber. Below 1024 only a process with
-// PRIV_NET_PRIVADDR may bind; gosof assumes root has it and others do not
-// (a tuned smallest_nonpriv_port, or a user granted net_privaddr, is not
-// read).
+// MayBind implements diagnose.BindProber. A port below tcp's
+// smallest_nonpriv_port or in its extra_priv_ports (privports.go) needs
+// PRIV_NET_PRIVADDR; gosof assumes root has it and others do not (a user
+// granted net_privaddr is not looked for).
 func (Prober) MayBind(port uint16) (bool, string) {
-	if port >= privPorts || os.Geteuid() == 0 {
+	if os.Geteuid() == 0 {
 		return true, ""
 	}
-	return false, fmt.Sprintf("port %d is privileged (below %d) and binding it needs PRIV_NET_PRIVADDR; run gosof as root to probe this port", port, privPorts)
+	pp := readPrivPorts(zModProtoTCP, getProp)
+	if !pp.Privileged(port) {
+		return true, ""
+	}
+	return false, fmt.Sprintf("port %d is privileged (%s) and binding it needs PRIV_NET_PRIVADDR; run gosof as root to probe this port", port, pp.Why(port))
+}
+
+// getProp reads one protocol tunable as ipadm does: SIOCGETPROP through
+// I_STR on an AF_INET datagram socket.
+func getProp(name string, proto uint32) (string, error) {
+	req, err := propRequest(name, proto, propValSize, hostOrder())
+	if err != nil {
+		return "", err
+	}
+	fd, err := sysSocket(syscall.AF_INET, syscall.SOCK_DGRAM)
+	if err != nil {
+		return "", err
+	}
+	defer sysClose(fd)
+	if err := sysStrioctl(fd, zSIOCGETPROP, req); err != nil {
+		return "", err
+	}
+	return propValue(req), nil
 }
 
 // HasIPv6 implements diagnose.BindProber: whether ::1 can be bound.

@@ -1,6 +1,7 @@
 package solaris
 
 import (
+	"bufio"
 	"fmt"
 	"path/filepath"
 
@@ -26,11 +27,12 @@ func OpenReplay(dir string) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("replay %s: %w", dir, err)
 	}
-	raw, err := sysfile.ReadRegular(filepath.Join(dir, "mib2"), maxMIBCapture)
+	f, size, err := sysfile.OpenRegular(filepath.Join(dir, "mib2"), maxMIBCapture)
 	if err != nil {
 		return nil, fmt.Errorf("replay %s: %w", dir, err)
 	}
-	groups, err := ParseCapture(raw, bo)
+	groups, err := ReadCapture(bufio.NewReader(f), size, bo)
+	f.Close()
 	if err != nil {
 		return nil, fmt.Errorf("replay %s: %w", dir, err)
 	}
@@ -38,5 +40,6 @@ func OpenReplay(dir string) (*Backend, error) {
 	b.numericUsers = true
 	b.replay = true
 	b.Host = host
+	b.HZ = host.HZ
 	return b, nil
 }

@@ -31,10 +31,23 @@ type Row struct {
 	SendQ, RecvQ uint32
 
 	// Creation fields are absent from legacy rows (LEGACY_MIB_SIZE) and
-	// from rows of unknown size.
+	// from rows of unknown size. CreationTime is in clock ticks since
+	// boot (conn_open_time, ddi_get_lbolt64()).
 	HasCreation     bool
 	CreationProcess uint32
 	CreationTime    uint64
+	// CreatorSince is the earliest tick at which CreationProcess is known
+	// to have been this socket's recorded creator: its CreationTime, or
+	// an earlier one (the listener's, see MIB.dateCreators). Proving the
+	// creator compares the process's fork time with it.
+	CreatorSince uint64
+
+	// Instance is a UDP row's udpInstance/udp6Instance: the low 32 bits
+	// of the kernel's udp_t address, the same in both rows of one socket
+	// (udp_stats.c:265, 324); absent from legacy rows, rows of unknown
+	// size and TCP rows.
+	HasInstance bool
+	Instance    uint32
 
 	// Info is the row's EXPER_SOCK_INFO entry (illumos since late
 	// 2019), nil when the kernel sent none for it (no socket vnode:
@@ -165,6 +178,7 @@ func creation(f fields, l *rowLayout, r *Row) {
 	r.HasCreation = true
 	r.CreationProcess = f.u32(l.CreationProcess)
 	r.CreationTime = f.u64(l.CreationTime)
+	r.CreatorSince = r.CreationTime
 }
 
 func decodeUDP4(f fields, l *rowLayout, r *Row) {
@@ -174,7 +188,18 @@ func decodeUDP4(f fields, l *rowLayout, r *Row) {
 	r.Remote = netip.AddrPortFrom(addr4(f, zUDP4RemAddr), rp)
 	r.MIBState = f.i32(zUDP4State)
 	r.HasInfo = l != nil
+	instance(f, l, zUDP4Instance, r)
 	creation(f, l, r)
+}
+
+// instance reads udpInstance where the layout has it: every full UDP
+// row; a legacy one ends just before it (MIB_FIRST_NEW_ELM, mib2.h:1550,
+// 1590).
+func instance(f fields, l *rowLayout, off int, r *Row) {
+	if l == nil || l.Legacy || !f.has(off, 4) {
+		return
+	}
+	r.HasInstance, r.Instance = true, f.u32(off)
 }
 
 func decodeUDP6(f fields, l *rowLayout, r *Row) {
@@ -184,6 +209,7 @@ func decodeUDP6(f fields, l *rowLayout, r *Row) {
 	r.Remote = netip.AddrPortFrom(addr6(f, zUDP6RemAddr), rp)
 	r.MIBState = f.i32(zUDP6State)
 	r.HasInfo = l != nil
+	instance(f, l, zUDP6Instance, r)
 	creation(f, l, r)
 }
 

@@ -16,6 +16,28 @@ import (
 	"github.com/gosof/gosof/core"
 )
 
+// fakeHandle stands for an open /proc/<pid>/psinfo: it reads the file at
+// path afresh (so a test can rewrite it) until the process is "reaped",
+// after which it answers ENOENT, as an open /proc file does on Solaris.
+// A regular file cannot do that: its descriptor reads on after unlink.
+type fakeHandle struct {
+	path   string
+	reaped *bool
+}
+
+func (h fakeHandle) ReadAt(p []byte, off int64) (int, error) {
+	if *h.reaped {
+		return 0, syscall.ENOENT
+	}
+	b, err := os.ReadFile(h.path)
+	if err != nil {
+		return 0, err
+	}
+	return copy(p, b[off:]), nil
+}
+
+func (fakeHandle) Close() error { return nil }
+
 // TestSignaller signals a real process, found through a fake psinfo, and
 // refuses to when pr_start says the pid now belongs to someone else.
 func TestSignaller(t *testing.T) {
@@ -45,7 +67,9 @@ func TestSignaller(t *testing.T) {
 		sent = append(sent, sig)
 		return syscall.Kill(pid, sig)
 	}
-	s := &Signaller{B: b, Kill: kill, Poll: time.Millisecond}
+	reaped := false
+	s := &Signaller{B: b, Kill: kill, Poll: time.Millisecond,
+		open: func(path string) (handle, error) { return fakeHandle{path, &reaped}, nil }}
 	p, err := b.Process(pid)
 	if err != nil {
 		t.Fatal(err)
@@ -77,9 +101,105 @@ func TestSignaller(t *testing.T) {
 	if len(sent) != 1 || sent[0] != syscall.SIGTERM {
 		t.Errorf("kill(2) called with %v, want TERM once", sent)
 	}
-	os.Remove(ps)                     // /proc forgets it
-	gone, err := tg.Wait(time.Minute) // a hang guard: psinfo is gone, Wait returns at once
+	reaped = true                     // /proc forgets it
+	gone, err := tg.Wait(time.Minute) // a hang guard: the handle fails, Wait returns at once
 	if !gone || err != nil {
 		t.Errorf("Wait = %v, %v; want true, nil", gone, err)
+	}
+	if err := tg.Signal(syscall.SIGKILL); !errors.Is(err, core.ErrGone) || len(sent) != 1 {
+		t.Errorf("Signal through the handle of a reaped process: %v (sent %v), want ErrGone and nothing sent", err, sent)
+	}
+}
+
+// TestSignallerHolding: before the first signal, the pinned process must
+// still hold a socket it was seen holding: the descriptor's fdinfo with
+// the same inode (and, when it was found by name, the same name). The
+// fixture's processes are not this host's: kill(2) is only recorded.
+func TestSignallerHolding(t *testing.T) {
+	for _, tc := range []struct {
+		name, capture string
+		pid           int
+		change        func(t *testing.T, dir string)
+		want          string // "" sent; "holding" errNotHolding; "gone" core.ErrGone
+	}{
+		{"holds", "illumos-amd64", 200, nil, ""},
+		{"one of two left", "illumos-amd64", 200, func(t *testing.T, dir string) {
+			os.Remove(filepath.Join(dir, "proc/200/fdinfo/6"))
+		}, ""},
+		{"inode changed, other closed", "illumos-amd64", 200, func(t *testing.T, dir string) {
+			os.Remove(filepath.Join(dir, "proc/200/fdinfo/6"))
+			rewrite(t, filepath.Join(dir, "proc/200/fdinfo/4"), func(b []byte) { binary.LittleEndian.PutUint64(b[zFdIno:], 0x9999) })
+		}, "holding"},
+		{"zombie", "illumos-amd64", 200, func(t *testing.T, dir string) {
+			rewrite(t, filepath.Join(dir, "proc/200/psinfo"), func(b []byte) { binary.LittleEndian.PutUint32(b[zPsNLWP:], 0) })
+		}, "gone"},
+		{"TLI endpoint", "illumos-amd64", 400, nil, ""},
+		{"TLI endpoint, another major", "illumos-amd64", 400, func(t *testing.T, dir string) {
+			rewrite(t, filepath.Join(dir, "proc/400/fdinfo/5"), func(b []byte) { binary.LittleEndian.PutUint32(b[zFdRmajor:], 7) })
+		}, "holding"},
+		{"by name", "solaris11-fdinfo", 1201, nil, ""},
+		{"by name, same inode, another peer", "solaris11-fdinfo", 1201, func(t *testing.T, dir string) {
+			rewrite(t, filepath.Join(dir, "proc/1201/fdinfo/4"), func(b []byte) {
+				// PR_PEERSOCKNAME is the second item: header, then sockaddr_in's port.
+				off := zFdMisc + 8 + 16 + 8 + 2
+				b[off], b[off+1] = 0x12, 0x34
+			})
+		}, "holding"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := copyCapture(t, tc.capture)
+			b, err := OpenReplay(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resolve(t, b) // what kill resolves: the holds the signaller checks
+			p, err := b.Process(tc.pid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sent []syscall.Signal
+			s := &Signaller{B: b, Kill: func(_ int, sig syscall.Signal) error { sent = append(sent, sig); return nil }}
+			tg, err := s.Pin(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tg.Close()
+			if tc.change != nil {
+				tc.change(t, dir)
+			}
+			err = tg.Signal(syscall.SIGTERM)
+			switch tc.want {
+			case "":
+				if err != nil || len(sent) != 1 {
+					t.Errorf("Signal: %v, sent %v; want TERM sent", err, sent)
+				}
+				// Escalation is not checked again: the process may have
+				// closed its socket on TERM and still not exit.
+				os.RemoveAll(filepath.Join(dir, "proc", strconv.Itoa(tc.pid), "fdinfo"))
+				if err := tg.Signal(syscall.SIGKILL); err != nil || len(sent) != 2 {
+					t.Errorf("second Signal: %v, sent %v", err, sent)
+				}
+			case "holding":
+				if !errors.Is(err, errNotHolding) || errors.Is(err, core.ErrGone) || len(sent) != 0 {
+					t.Errorf("Signal: %v, sent %v; want errNotHolding and nothing sent", err, sent)
+				}
+			case "gone":
+				if !errors.Is(err, core.ErrGone) || len(sent) != 0 {
+					t.Errorf("Signal: %v, sent %v; want ErrGone and nothing sent", err, sent)
+				}
+			}
+		})
+	}
+}
+
+func rewrite(t *testing.T, path string, f func([]byte)) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f(b)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -16,6 +16,9 @@ import (
 
 func sysOpen(path string, mode int) (int, error) { return unix.Open(path, mode, 0) }
 
+// sysSocket opens a socket (the tunables ioctl's).
+func sysSocket(family, sotype int) (int, error) { return unix.Socket(family, sotype, 0) }
+
 func sysClose(fd int) error { return unix.Close(fd) }
 
 // sysPush pushes STREAMS module mod on fd (I_PUSH).
@@ -33,6 +36,20 @@ func sysStrioctl(fd int, cmd int32, buf []byte) error {
 }
 
 func sysKill(pid int, sig syscall.Signal) error { return unix.Kill(pid, sig) }
+
+// scClkTck is _SC_CLK_TCK (sys/unistd.h:108).
+const scClkTck = 3
+
+// sysClockRate is the kernel's hz: sysconf(_SC_CLK_TCK).
+func sysClockRate() (int64, error) { return unix.Sysconf(scClkTck) }
+
+// sysLbolt is the kernel's lbolt, clock ticks since boot: what times(2)
+// returns (times.c:65, ddi_get_lbolt()).
+func sysLbolt() (int64, error) {
+	var t unix.Tms
+	n, err := unix.Times(&t)
+	return int64(n), err
+}
 
 func sysUname() (sysname, release, version, machine string, err error) {
 	var u unix.Utsname

@@ -59,6 +59,16 @@ func libcIoctl(fd int32, req int32, arg unsafe.Pointer) int32
 //extern uname
 func libcUname(buf *[5 * sysNMLN]byte) int32
 
+// long sysconf(int name)
+//
+//extern sysconf
+func libcSysconf(name int32) int64
+
+// clock_t times(struct tms *buf): struct tms is four clock_t (long).
+//
+//extern times
+func libcTimes(buf *[4]int64) int64
+
 // errno after a failed libc call; called between Entersyscall and
 // Exitsyscall, before anything else can overwrite it.
 func failed(r int32) error {
@@ -72,9 +82,38 @@ func sysOpen(path string, mode int) (int, error) {
 	return syscall.Open(path, mode|syscall.O_CLOEXEC, 0)
 }
 
+// sysSocket opens a socket (the tunables ioctl's).
+func sysSocket(family, sotype int) (int, error) { return syscall.Socket(family, sotype, 0) }
+
 func sysClose(fd int) error { return syscall.Close(fd) }
 
 func sysKill(pid int, sig syscall.Signal) error { return syscall.Kill(pid, sig) }
+
+// scClkTck is _SC_CLK_TCK (sys/unistd.h:108).
+const scClkTck = 3
+
+// sysClockRate is the kernel's hz: sysconf(_SC_CLK_TCK).
+func sysClockRate() (int64, error) {
+	n := libcSysconf(scClkTck)
+	if n <= 0 {
+		return 0, errors.New("sysconf(_SC_CLK_TCK) failed")
+	}
+	return n, nil
+}
+
+// sysLbolt is the kernel's lbolt, clock ticks since boot: what times(2)
+// returns (times.c:65, ddi_get_lbolt()).
+func sysLbolt() (int64, error) {
+	var t [4]int64
+	syscall.Entersyscall()
+	n := libcTimes(&t)
+	var err error
+	if n == -1 {
+		err = syscall.GetErrno()
+	}
+	syscall.Exitsyscall()
+	return n, err
+}
 
 // sysPush pushes STREAMS module mod on fd (I_PUSH takes the module's name).
 func sysPush(fd int, mod string) error {

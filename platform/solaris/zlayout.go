@@ -11,8 +11,10 @@
 //
 //	usr/src/uts/common/inet/mib2.h      (both commits)
 //	usr/src/uts/common/inet/tcp.h       (tcp_ioc_abort_conn_t)
-//	usr/src/uts/common/sys/procfs.h     (psinfo_t, lwpsinfo_t, prfdinfo_t)
+//	usr/src/uts/common/sys/procfs.h     (psinfo_t, lwpsinfo_t, prfdinfo_t, prusage_t)
 //	usr/src/uts/common/sys/socket_impl.h (struct sockaddr_storage)
+//	usr/src/uts/common/inet/tunables.h  (mod_ioc_prop_t, MOD_PROP_*, MOD_PROTO_*)
+//	usr/src/uts/common/sys/sockio.h, sys/ioccom.h, net/if.h (SIOCGETPROP, LIFNAMSIZ)
 //
 // with illumos's LP64 base types stubbed (uid_t uint, dev_t ulong, ...)
 // and _LONG_LONG_ALIGNMENT / _LONG_LONG_ALIGNMENT_32 set as
@@ -92,11 +94,24 @@ const (
 	zMIB2UDPLegacySize = 24
 	zMIB2UDPSize       = 40
 	zMiscHeader        = 8
+	zModPropActive     = 1
+	zModPropVersion    = 1
+	zModProtoTCP       = 8
+	zModProtoUDP       = 16
 	zNameTCP6Conn      = 14
 	zNameTCPConn       = 13
 	zNameUDP6Entry     = 6
 	zNameUDPEntry      = 5
 	zNameXportMLP      = 105
+	zPropFlags         = 4
+	zPropIfname        = 8
+	zPropName          = 44
+	zPropNameSize      = 64
+	zPropProto         = 40
+	zPropSize          = 116
+	zPropVal           = 112
+	zPropValsize       = 108
+	zPropVersion       = 0
 	zPsArgs            = 152
 	zPsEUID            = 28
 	zPsFname           = 136
@@ -113,6 +128,7 @@ const (
 	zSIEFlags          = 16
 	zSIEInode          = 8
 	zSIESize           = 32
+	zSIOCGETPROP       = -1073712964
 	zSockInfoIPv6      = 2
 	zSockInfoStream    = 1
 	zTCP4LocalAddr     = 4
@@ -144,6 +160,9 @@ const (
 	zUDP6RemPort       = 44
 	zUDP6State         = 24
 	zUDPEntrySize      = 12
+	zUsageCreate       = 24
+	zUsageSize         = 504
+	zUsageTstamp       = 8
 )
 
 // Sizes that differ between amd64 and SPARC.

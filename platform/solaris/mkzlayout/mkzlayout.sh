@@ -44,13 +44,29 @@ sed -n '/^#define	PRFNSZ/,/^} lwpsinfo_t;/p' procfs_raw.h >> procfs.h
 sed -n '/^#define	PRARGSZ/,/^} psinfo_t;/p' procfs_raw.h >> procfs.h
 sed -n '/^typedef struct prfdinfo {/,/^} prfdinfo_t;/p' procfs_raw.h >> procfs.h
 sed -n '/^typedef struct pr_misc_header {/,/^} pr_misc_header_t;/p' procfs_raw.h >> procfs.h
+sed -n '/^typedef struct prusage {/,/^} prusage_t;/p' procfs_raw.h >> procfs.h
+# SIOCGETPROP and mod_ioc_prop_t: how ipadm reads a protocol's tunables
+# (the bind probe's privileged ports).
+{
+  git -C $R show $NEW:usr/src/uts/common/sys/ioccom.h | sed -n '/^#define	IOCPARM_MASK/,/^#define	IOC_INOUT/p'
+  git -C $R show $NEW:usr/src/uts/common/sys/ioccom.h | sed -n '/^#define	_IOWRN/,/(x<<8)|y)))/p'
+  git -C $R show $NEW:usr/src/uts/common/net/if.h | grep '^#define	_LIFNAMSIZ'
+  echo '#define	LIFNAMSIZ	_LIFNAMSIZ'
+  git -C $R show $NEW:usr/src/uts/common/sys/sockio.h | grep '^#define	SIOCGETPROP'
+  git -C $R show $NEW:usr/src/uts/common/inet/tunables.h | sed -n '/^#define	MAXPROPNAMELEN/p; /^typedef struct mod_ioc_prop_s {/,/^} mod_ioc_prop_t;/p' |
+    cat - /dev/null
+  git -C $R show $NEW:usr/src/uts/common/inet/tunables.h | grep -E '^#define	(MOD_PROP_VERSION|MOD_PROP_ACTIVE|MOD_PROTO_TCP|MOD_PROTO_UDP)\s'
+} > tunables.h
 rm -f raw.h procfs_raw.h
 
-# Compile, run, print.
+# Compile, run, print. Debian's qemu-user has qemu-sparc64; qemu-user-static
+# names it qemu-sparc64-static.
+qemu=$(command -v qemu-sparc64 || command -v qemu-sparc64-static) ||
+  { echo "mkzlayout.sh: needs qemu-sparc64 (Debian: qemu-user or qemu-user-static)" >&2; exit 1; }
 for v in "" -DOLD; do
   gcc -std=c99 -Wall -Werror -O0 $v -I. "$here/offsets.c" -o x86$v && ./x86$v > out-amd64$v.txt
   sparc64-linux-gnu-gcc-12 -std=c99 -Wall -Werror -O0 $v -I. "$here/offsets.c" -o sp$v
-  qemu-sparc64 -L /usr/sparc64-linux-gnu ./sp$v > out-sparc$v.txt
+  "$qemu" -L /usr/sparc64-linux-gnu ./sp$v > out-sparc$v.txt
 done
 NEW=$(git -C $R rev-parse a8962f2d31)
 OLD=$(git -C $R rev-parse c12492cf73149aa0aa845af5d59966b0eb5aa910)
@@ -69,8 +85,10 @@ cat <<HDR
 //
 //	usr/src/uts/common/inet/mib2.h      (both commits)
 //	usr/src/uts/common/inet/tcp.h       (tcp_ioc_abort_conn_t)
-//	usr/src/uts/common/sys/procfs.h     (psinfo_t, lwpsinfo_t, prfdinfo_t)
+//	usr/src/uts/common/sys/procfs.h     (psinfo_t, lwpsinfo_t, prfdinfo_t, prusage_t)
 //	usr/src/uts/common/sys/socket_impl.h (struct sockaddr_storage)
+//	usr/src/uts/common/inet/tunables.h  (mod_ioc_prop_t, MOD_PROP_*, MOD_PROTO_*)
+//	usr/src/uts/common/sys/sockio.h, sys/ioccom.h, net/if.h (SIOCGETPROP, LIFNAMSIZ)
 //
 // with illumos's LP64 base types stubbed (uid_t uint, dev_t ulong, ...)
 // and _LONG_LONG_ALIGNMENT / _LONG_LONG_ALIGNMENT_32 set as

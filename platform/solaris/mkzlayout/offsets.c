@@ -26,6 +26,7 @@ int printf(const char *, ...);
 /* illumos LP64 base types (sys/types.h, sys/int_types.h) */
 typedef unsigned short ushort_t;
 typedef unsigned int uint_t;
+typedef unsigned long ulong_t;
 typedef int id_t;
 typedef int pid_t_;
 #define pid_t pid_t_
@@ -57,6 +58,7 @@ struct in6_addr { union { uint8_t _S6_u8[16]; uint32_t _S6_u32[4]; } _S6_un; };
 #include "sockstore.h"
 #include "abort.h"
 #include "procfs.h"
+#include "tunables.h"
 
 #define	O(t, f)	((int)offsetof(t, f))
 #define	LEG(t, f)	O(t, f)	/* LEGACY_MIB_SIZE: offset of the first new element */
@@ -181,6 +183,23 @@ main(void)
 	printf("CONST %s zPsArgs %d\n", ARCH, O(psinfo_t, pr_psargs));
 	printf("CONST %s zPsZoneID %d\n", ARCH, O(psinfo_t, pr_zoneid));
 	printf("CONST %s zPsSize %d\n", ARCH, (int)sizeof (psinfo_t));
+	printf("CONST %s zUsageTstamp %d\n", ARCH, O(prusage_t, pr_tstamp));
+	printf("CONST %s zUsageCreate %d\n", ARCH, O(prusage_t, pr_create));
+	printf("CONST %s zUsageSize %d\n", ARCH, (int)sizeof (prusage_t));
+	printf("CONST %s zPropVersion %d\n", ARCH, O(mod_ioc_prop_t, mpr_version));
+	printf("CONST %s zPropFlags %d\n", ARCH, O(mod_ioc_prop_t, mpr_flags));
+	printf("CONST %s zPropIfname %d\n", ARCH, O(mod_ioc_prop_t, mpr_ifname));
+	printf("CONST %s zPropProto %d\n", ARCH, O(mod_ioc_prop_t, mpr_proto));
+	printf("CONST %s zPropName %d\n", ARCH, O(mod_ioc_prop_t, mpr_name));
+	printf("CONST %s zPropNameSize %d\n", ARCH, MAXPROPNAMELEN);
+	printf("CONST %s zPropValsize %d\n", ARCH, O(mod_ioc_prop_t, mpr_valsize));
+	printf("CONST %s zPropVal %d\n", ARCH, O(mod_ioc_prop_t, mpr_val));
+	printf("CONST %s zPropSize %d\n", ARCH, (int)sizeof (mod_ioc_prop_t));
+	printf("CONST %s zModPropVersion %d\n", ARCH, MOD_PROP_VERSION);
+	printf("CONST %s zModPropActive %d\n", ARCH, MOD_PROP_ACTIVE);
+	printf("CONST %s zModProtoTCP %d\n", ARCH, MOD_PROTO_TCP);
+	printf("CONST %s zModProtoUDP %d\n", ARCH, MOD_PROTO_UDP);
+	printf("CONST %s zSIOCGETPROP %d\n", ARCH, SIOCGETPROP);
 	printf("CONST %s zAbortLocal %d\n", ARCH, O(tcp_ioc_abort_conn_t, ac_local));
 	printf("CONST %s zAbortRemote %d\n", ARCH, O(tcp_ioc_abort_conn_t, ac_remote));
 	printf("CONST %s zAbortStart %d\n", ARCH, O(tcp_ioc_abort_conn_t, ac_start));
