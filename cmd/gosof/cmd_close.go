@@ -40,7 +40,7 @@ Examples:
 			&cli.BoolFlag{Name: "graceful", Usage: "shut each socket down (SHUT_RDWR) through a duplicate of the holder's descriptor: what close does unless --abort"},
 			&cli.BoolFlag{Name: "abort", Usage: "reset the connections with SOCK_DESTROY instead"},
 			outgoingFlag("close"),
-			&cli.BoolFlag{Name: "unknown-holder", Usage: "let --abort reset LISTEN sockets whose holder gosof could not see (refused by default: it may be a running server)"},
+			&cli.BoolFlag{Name: "unknown-holder", Usage: "let --abort reset LISTEN sockets whose holder gosof could not see, or is only an unverified creator (Solaris): refused by default, it may be a running server"},
 		),
 		Action: closeAction,
 	}
