@@ -78,6 +78,10 @@ type Backend struct {
 	// PIDs lists the processes of the host (completion offers them);
 	// nil where it cannot.
 	PIDs func() ([]int, error)
+	// OwnersHow says how a scan of every process finds socket holders
+	// here, and if it cannot use the fastest way, why (gosof debug
+	// owners); nil where there is only one way.
+	OwnersHow func() (string, error)
 	// EphemeralLow is the lowest port the kernel picks for a client's
 	// end (completion offers server ports, below it); nil where unknown.
 	EphemeralLow func() (uint16, error)

@@ -38,7 +38,37 @@ func debugCommand() *cli.Command {
 				fmt.Fprintf(c.App.ErrWriter, "gosof: capture written to %s\n", c.Args().First())
 				return nil
 			},
-		}, checkCommand()},
+		}, checkCommand(), ownersCommand()},
+	}
+}
+
+// ownersCommand is 'debug owners': how a scan finds socket holders on
+// this host, and why not the BPF descriptor iterator when it does not
+// (Linux: the flags, GOSOF_PROC_FD, capabilities, the kernel's refusal).
+func ownersCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "owners",
+		Usage: "say how gosof finds socket holders here: the BPF descriptor iterator, or /proc and why",
+		Flags: []cli.Flag{procFDFlag()},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return core.Usagef("debug owners takes no arguments")
+			}
+			b, err := openBackend(platform.Options{ProcFD: c.Bool("proc-fd")})
+			if err != nil {
+				return err
+			}
+			if b.OwnersHow == nil {
+				fmt.Fprintln(c.App.Writer, "owners found by reading /proc")
+				return nil
+			}
+			how, err := b.OwnersHow()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(c.App.Writer, core.Escape(how))
+			return nil
+		},
 	}
 }
 

@@ -56,7 +56,14 @@ func Open(opt platform.Options) (*platform.Backend, error) {
 		FDsDeniedHint: func() string { return deniedHint(fs) },
 		Prober:        func(netns uint64) diagnose.BindProber { return prober(fs, opt, spaces, netns) },
 		PIDs:          func() ([]int, error) { return platform.ProcPIDs(fs.Proc) },
-		EphemeralLow:  func() (uint16, error) { return ephemeralLow(fs) },
+		OwnersHow: func() (string, error) {
+			st, err := owners.CheckIter()
+			if err != nil {
+				return "", err
+			}
+			return st.String(), nil
+		},
+		EphemeralLow: func() (uint16, error) { return ephemeralLow(fs) },
 		Notes: func() []string {
 			var notes []string
 			for _, s := range srcs {
