@@ -123,6 +123,10 @@ const (
 	SocketDenied  SocketFate = "not permitted"
 	SocketFailed  SocketFate = "failed"
 	SocketSkipped SocketFate = "left alone"
+	// SocketNotHeld: no owner it was planned through holds it any more
+	// (core.ErrNotHeld), so nothing was done to it; it may be held by
+	// another process now.
+	SocketNotHeld SocketFate = "no longer held"
 )
 
 // CloseOutcome is what happened to one socket.
@@ -185,7 +189,7 @@ func (p *ClosePlan) Execute(c core.SocketCloser) *CloseReport {
 				if err == nil {
 					o.Via = &ow
 				}
-				if !errors.Is(err, core.ErrGone) {
+				if !errors.Is(err, core.ErrGone) && !errors.Is(err, core.ErrNotHeld) {
 					break
 				}
 			}
@@ -205,6 +209,8 @@ func (o *CloseOutcome) setErr(err error) {
 		o.Fate = SocketGone
 	case errors.Is(err, core.ErrPermission):
 		o.Fate = SocketDenied
+	case errors.Is(err, core.ErrNotHeld):
+		o.Fate = SocketNotHeld
 	default:
 		o.Fate = SocketFailed
 	}
@@ -263,6 +269,8 @@ func (o *CloseOutcome) describe() string {
 		return "already gone"
 	case SocketSkipped:
 		return "left alone: " + o.Skip
+	case SocketNotHeld:
+		return "left alone: its holder no longer holds it (" + core.Escape(o.Err.Error()) + ")"
 	}
 	if o.Err != nil {
 		return string(o.Fate) + ": " + core.Escape(o.Err.Error())

@@ -120,10 +120,33 @@ func (k *Kill) WriteReport(w io.Writer, asJSON bool) error {
 }
 
 // Unfinished reports whether something kill matched is still there after
-// Execute: a process that survived or was not signalled, or a holder gosof
-// could not see.
+// Execute: a process that survived or was not signalled, a holder gosof
+// could not see, or a socket a process let go of (LetGo) that some
+// process still holds (it passed it on).
 func (k *Kill) Unfinished() bool {
-	return k.Report.Survivors() > 0 || len(k.Plan.Unknown) > 0
+	return k.Report.Survivors() > 0 || len(k.Plan.Unknown) > 0 || k.letGoStillHeld()
+}
+
+// letGoStillHeld reports whether a socket of a process that let go of it
+// is still held by a process, or by one gosof cannot see, after kill.
+func (k *Kill) letGoStillHeld() bool {
+	if k.Left == nil {
+		return false
+	}
+	for i := range k.Report.Outcomes {
+		if k.Report.Outcomes[i].Fate != LetGo {
+			continue
+		}
+		for _, s := range k.Plan.Items[i].Sockets {
+			for j := range k.Left.Sockets {
+				l := &k.Left.Sockets[j]
+				if sameSocket(l, &s) && (l.HasOwners() || core.UnknownHolder(l, k.Left.Unseen)) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // Close is one close, from its plan to what is left on the ports.

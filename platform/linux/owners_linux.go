@@ -33,6 +33,22 @@ type Owners struct {
 	// ProcFD reads /proc/PID/fd even where the descriptor iterator could
 	// be used (--proc-fd).
 	ProcFD bool
+
+	// scanned is when the latest scan started, in the clock and unit of
+	// /proc/PID/stat's starttime (bootTick); 0 before any. Process
+	// refuses a process started after it: not the one the scan saw.
+	scanned uint64 // atomic
+}
+
+// bootTick is now as /proc/PID/stat's starttime counts: CLOCK_BOOTTIME
+// (in gosof's time namespace, as the kernel prints starttime to it) in
+// USER_HZ clock ticks, rounded down.
+func bootTick() uint64 {
+	var ts unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_BOOTTIME, &ts) != nil {
+		return 0
+	}
+	return uint64(ts.Nano()) / uint64(1e9/userHZ)
 }
 
 // scope is the processes a scan reads: pids, or every one in /proc (nil).
@@ -242,6 +258,9 @@ func (o *Owners) Scan(want func(inode uint64) bool) ([]Holder, int, error) {
 // sockets meanwhile lost its P at each of its own system calls and waited
 // to get one back (a `who` on a port nobody uses took 42 ms, not 15).
 func (o *Owners) scan(only []int32, want func(inode uint64) bool, stop *int32, later <-chan struct{}) (holderChunks, int, error) {
+	if o.FS.Proc == "/proc" { // a fixture's start times are not this host's
+		atomic.StoreUint64(&o.scanned, bootTick())
+	}
 	if o.useIter(only) {
 		if it, err := fditer.Link(); err == nil {
 			if hc, denied, err := o.scanIter(it, want, stop); err == nil {
@@ -567,6 +586,15 @@ func (o *Owners) Process(pid int) (*core.Process, error) {
 	st, err := parseStat(b)
 	if err != nil {
 		return nil, fmt.Errorf("process %d: %w", pid, err)
+	}
+	// The scan saw a holder with this pid; a process started after the
+	// scan began cannot be it: the holder exited and its pid was given
+	// to another. (Started in the very tick the scan began, it cannot be
+	// told apart here: kill and close prove what it holds before acting.)
+	// Resolver.describe drops such an owner as gone.
+	if since := atomic.LoadUint64(&o.scanned); since != 0 && st.Start > since {
+		return nil, fmt.Errorf("process %d: the pid now belongs to a process started after the owner scan (tick %d > %d): %w",
+			pid, st.Start, since, core.ErrGone)
 	}
 	comm, _ := parseComm(b) // parseStat found the ')'
 	proc := &core.Process{PID: pid, Comm: comm, UID: -1, Start: st.Start}
