@@ -172,9 +172,10 @@ func (p *prescan) Cancel() {
 	<-p.done
 }
 
-// unseen says what the scan could not see: the processes it was denied,
-// and, when /proc is mounted with hidepid=invisible and gosof is not root,
-// that other users' processes were not even listed.
+// unseen says what the scan could not see: the processes it was denied;
+// when /proc is mounted with hidepid=invisible and gosof is not root,
+// that other users' processes were not even listed; and when gosof runs
+// in a child pid namespace, that the processes outside it were not.
 func (o *Owners) unseen(denied int) core.Unseen {
 	u := core.Unseen{Denied: denied, Hint: unseenHint}
 	if denied > 0 {
@@ -182,9 +183,29 @@ func (o *Owners) unseen(denied int) core.Unseen {
 	}
 	// hidepid lets through whoever may ptrace-read the process: a root
 	// without CAP_SYS_PTRACE is hidden from too, a user with it is not.
+	hidepid := false
 	if !seesAll(o.FS) {
 		if b, err := readFile(o.FS.Path("self", "mountinfo")); err == nil && hidepidInvisible(b, filepath.Clean(o.FS.Proc)) {
 			u.Hidden = fmt.Sprintf("%s hides other users' processes (hidepid=invisible)", o.FS.Proc)
+			hidepid = true
+		}
+	}
+	// A child pid namespace (a container without --pid=host, unshare -p)
+	// shows only its own processes, while its network namespace may be
+	// the host's: a socket no process it sees holds may well be held by
+	// one outside. (Not for a fixture: it is no view of this host.)
+	if o.FS.Proc == "/proc" && !fditer.InitialPIDNamespace() {
+		const outside = "processes outside gosof's pid namespace cannot be seen (it is not the host's)"
+		const there = "run gosof in the host's pid namespace (nsenter -t 1 -p -m, docker run --pid=host) to see them"
+		if u.Hidden != "" {
+			u.Hidden += " and "
+		}
+		u.Hidden += outside
+		switch {
+		case denied > 0 || hidepid:
+			u.Hint += "; " + there
+		default:
+			u.Hint = there
 		}
 	}
 	return u
