@@ -21,6 +21,9 @@ type backend struct {
 	// capture); kill and close then refuse with core.ErrUnsupported.
 	signaller core.Signaller
 	closer    core.SocketCloser
+	// cannotAct, when set, is why signaller and closer are nil on a
+	// platform that has them (Linux: /proc is another pid namespace's).
+	cannotAct error
 	// parentOf tells a process's parent, so that kill protects every
 	// ancestor of gosof; nil protects the direct parent only.
 	parentOf func(pid int) (int, error)

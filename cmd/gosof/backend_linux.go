@@ -38,7 +38,10 @@ func openPlatform(opt backendOptions) (*backend, error) {
 	signaller := &linux.Signaller{FS: fs}
 	fds := &linux.FDs{FS: fs}
 	owners := &linux.Owners{FS: fs, ProcFD: opt.procFD}
-	return &backend{
+	// A /proc of another pid namespace names other processes than the
+	// ones gosof would signal: listing says so, kill and close refuse.
+	foreignProc := linux.ProcIsOurs(fs)
+	b := &backend{
 		sockets:   sockets,
 		owners:    owners,
 		prescan:   owners.Prescan,
@@ -54,12 +57,19 @@ func openPlatform(opt backendOptions) (*backend, error) {
 		prober:        func(netns uint64) diagnose.BindProber { return prober(fs, opt, spaces, netns) },
 		notes: func() []string {
 			var notes []string
+			if foreignProc != nil {
+				notes = append(notes, "the PIDs shown are not gosof's: "+foreignProc.Error())
+			}
 			for _, s := range srcs {
 				notes = append(notes, s.Notes()...)
 			}
 			return notes
 		},
-	}, nil
+	}
+	if foreignProc != nil {
+		b.signaller, b.closer, b.cannotAct = nil, nil, foreignProc
+	}
+	return b, nil
 }
 
 // namespacesToRead is the network namespaces to read sockets from:

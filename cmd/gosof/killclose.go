@@ -102,6 +102,9 @@ func openActor(c *cli.Context, what string) (*backend, error) {
 	if err != nil {
 		return nil, err
 	}
+	if b.cannotAct != nil {
+		return nil, fmt.Errorf("%s: %w", what, b.cannotAct)
+	}
 	if (what == "kill" && b.signaller == nil) || (what == "close" && b.closer == nil) {
 		return nil, fmt.Errorf("%s: this backend cannot act on processes or sockets: %w", what, core.ErrUnsupported)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -44,5 +45,48 @@ func TestChildPIDNamespaceIsPartial(t *testing.T) {
 	}
 	if !running(h) {
 		t.Error("the host's holder was signalled")
+	}
+}
+
+// TestForeignProcIsRefused: `nsenter -m -t CONTAINER gosof kill PORT`
+// runs gosof in the host's pid namespace with the container's /proc,
+// whose pid N is the container's process, not the host's pid N. The
+// test makes the container's holder take the very pid number a host
+// process (the victim) has: kill and close must refuse (exit 2, one line
+// with the remedy) and signal nothing; listing says its PIDs are not
+// gosof's.
+func TestForeignProcIsRefused(t *testing.T) {
+	ns := newPIDNS(t)
+	victim := testhelper.Start(t) // on the host
+	file := filepath.Join(t.TempDir(), "signals")
+	victim.Do("record %s", file)
+	h, ok := ns.startAs(victim.PID)
+	if !ok {
+		t.Skipf("another process of the namespace took pid %d", victim.PID)
+	}
+	_, port := listen(t, h, "inet", "127.0.0.1:0")
+	p := strconv.Itoa(port)
+	mountOnly := []string{"nsenter", "--target", strconv.Itoa(ns.pid), "--mount", "--"}
+
+	for _, argv := range [][]string{
+		{"kill", "-y", "--timeout", "1", p},
+		{"kill", "-y", "--proc-fd", "--timeout", "1", p},
+		{"close", "-y", "--listen", p},
+	} {
+		out, errOut, code := gosofIn(t, mountOnly, argv...)
+		if code != exitError || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "nsenter --pid") {
+			t.Errorf("gosof %s with another pid namespace's /proc: exit %d, want 2 and one line naming the remedy:\n%s%s",
+				strings.Join(argv, " "), code, out, errOut)
+		}
+	}
+	if sigs := signalsOf(t, file); len(sigs) > 0 || !running(victim) {
+		t.Fatalf("the host's process %d, whose pid the container's holder has there, got %v (running: %v)", victim.PID, sigs, running(victim))
+	}
+	if !running(h) {
+		t.Error("the holder was signalled")
+	}
+	out, errOut, code := gosofIn(t, mountOnly, "who", p)
+	if code != exitMatch || !strings.Contains(errOut, "not gosof's") {
+		t.Errorf("who %s: exit %d, want 0 and a note that its PIDs are not gosof's:\n%s%s", p, code, out, errOut)
 	}
 }
