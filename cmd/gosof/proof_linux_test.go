@@ -76,11 +76,11 @@ func reusedAfterScan(t *testing.T, ns *pidNS) bool {
 func TestLetGoBeforeSignal(t *testing.T) {
 	for _, mode := range [][]string{nil, {"--proc-fd"}} {
 		t.Run(fmt.Sprint(mode), func(t *testing.T) {
-			h := testhelper.Start(t)
+			h := testhelper.Start(t, testhelper.NewNetNS()) // its own network namespace: no stranger matches
 			fd, port := listen(t, h, "inet", "127.0.0.1:0")
 			file := filepath.Join(t.TempDir(), "signals")
 			h.Do("record %s", file)
-			args := append([]string{"kill", "--json", "-y", strconv.Itoa(port)}, mode...)
+			args := append([]string{"kill", "--json", "-y", "--netns", strconv.Itoa(h.PID), strconv.Itoa(port)}, mode...)
 			g, out, errOut := gosofCmd(strace(t, "pidfd_open", "", 3*time.Second), args...)
 			if err := g.Start(); err != nil {
 				t.Fatal(err)
@@ -110,7 +110,7 @@ func TestLetGoBeforeSignal(t *testing.T) {
 func TestLetGoAfterTERM(t *testing.T) {
 	for _, mode := range [][]string{nil, {"--proc-fd"}} {
 		t.Run(fmt.Sprint(mode), func(t *testing.T) {
-			h := testhelper.Start(t)
+			h := testhelper.Start(t, testhelper.NewNetNS()) // its own network namespace: no stranger matches
 			fd, port := listen(t, h, "inet", "127.0.0.1:0")
 			file := filepath.Join(t.TempDir(), "signals")
 			h.Do("record %s", file)
@@ -124,7 +124,7 @@ func TestLetGoAfterTERM(t *testing.T) {
 					}
 				}
 			}()
-			out, errOut, code := gosof(t, append([]string{"kill", "--timeout", "3", strconv.Itoa(port)}, mode...)...)
+			out, errOut, code := gosof(t, append([]string{"kill", "--timeout", "3", "--netns", strconv.Itoa(h.PID), strconv.Itoa(port)}, mode...)...)
 			<-done
 			t.Logf("kill %v (exit %d):\n%s%s", mode, code, out, errOut)
 			if !running(h) {
@@ -149,9 +149,13 @@ func TestLetGoAfterTERM(t *testing.T) {
 // socket at the old number. close shuts the planned socket down where it
 // now is, and never the other one.
 func TestCloseProvesTheSocket(t *testing.T) {
-	srv := testhelper.Start(t)
-	fd, port := closeWait(t, srv)
-	g, out, errOut := gosofCmd(strace(t, "pidfd_open", "", 3*time.Second), "close", "-y", "--state", "close-wait", strconv.Itoa(port))
+	srv := testhelper.Start(t, testhelper.NewNetNS()) // its own network namespace: no stranger matches
+	lfd, port := listen(t, srv, "inet", "127.0.0.1:0")
+	cfd, _ := connect(t, srv, "inet", fmt.Sprintf("127.0.0.1:%d", port))
+	fd := srv.Int("accept %d", lfd)
+	srv.Do("close %d", cfd) // fd is in CLOSE_WAIT now
+	g, out, errOut := gosofCmd(strace(t, "pidfd_open", "", 3*time.Second), "close", "-y", "--netns", strconv.Itoa(srv.PID),
+		"--state", "close-wait", strconv.Itoa(port))
 	if err := g.Start(); err != nil {
 		t.Fatal(err)
 	}
