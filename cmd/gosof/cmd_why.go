@@ -101,10 +101,11 @@ func onePort(arg string) (core.PortRange, error) {
 	if err != nil {
 		return core.PortRange{}, err
 	}
-	if len(rs) != 1 || rs[0].Lo != rs[0].Hi {
+	one, ok := core.OnePort(rs)
+	if !ok {
 		return core.PortRange{}, core.Usagef("why explains one port; %q names %s", arg, describeRanges(rs))
 	}
-	return rs[0], nil
+	return one, nil
 }
 
 func describeRanges(rs []core.PortRange) string {
