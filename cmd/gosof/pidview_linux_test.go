@@ -38,6 +38,15 @@ func TestChildPIDNamespaceIsPartial(t *testing.T) {
 	if code != exitSurvivors || !strings.Contains(out, "--unknown-holder") {
 		t.Errorf("close --abort --listen %s: exit %d, want 3 and the listener left alone until --unknown-holder:\n%s%s", p, code, out, errOut)
 	}
+	// The holder is "unknown" in close's plan and its "left alone" list, never "-".
+	out, errOut, _ = gosofIn(t, in, "close", "-n", p)
+	if !strings.Contains(out, "held by unknown") {
+		t.Errorf("close -n %s: the refused listener's holder is not named unknown:\n%s%s", p, out, errOut)
+	}
+	out, errOut, _ = gosofIn(t, in, "close", "-n", "--listen", p)
+	if !strings.Contains(out, " unknown ") {
+		t.Errorf("close -n --listen %s: the plan does not name the holder unknown:\n%s%s", p, out, errOut)
+	}
 	// It still listens: nothing reset it.
 	c := testhelper.Start(t)
 	if _, err := c.Try("connect %d 127.0.0.1:%d", c.Int("socket inet stream"), port); err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/diagnose"
 )
 
 // The kill and close sequences: plan, pin, (the command confirms), read
@@ -22,10 +23,10 @@ type Backend struct {
 	// ParentOf tells a process's parent, so that kill protects every
 	// ancestor of gosof; nil protects the direct parent only.
 	ParentOf func(pid int) (int, error)
-	// StillBound tells whether a listener close shut down still holds its
-	// port although the table no longer lists it (diagnose.StillBound);
-	// nil where that cannot be checked.
-	StillBound func(s *core.Socket) bool
+	// StillBound is the bind probe's verdict on the port of a listener
+	// close shut down (diagnose.StillBound); nil where that cannot be
+	// checked.
+	StillBound func(s *core.Socket) diagnose.Verdict
 }
 
 // Kill is one kill, from its plan to what is left on the ports.
@@ -226,12 +227,11 @@ func (c *Close) Execute(wait time.Duration) error {
 	report.Settle(left.Sockets)
 	if c.b.StillBound != nil {
 		for _, i := range report.ShutListeners() {
-			if c.b.StillBound(&report.Outcomes[i].Socket) {
-				report.MarkBound(i)
-			}
+			report.Bind(i, c.b.StillBound(&report.Outcomes[i].Socket))
 		}
 	}
 	left.StillBound = report.BoundListeners()
+	left.ReuseOnly = report.ReuseOnlyListeners()
 	c.Report, c.Left = report, left
 	return nil
 }
