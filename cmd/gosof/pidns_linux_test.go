@@ -179,14 +179,39 @@ func strace(t *testing.T, syscall, path string, delay time.Duration) []string {
 	return append(argv, "--")
 }
 
-// signalsOf reads what a helper told to "record FILE" recorded.
+// signalsOf reads the names of the signals a helper told to "record
+// FILE" recorded.
 func signalsOf(t *testing.T, file string) []string {
+	t.Helper()
+	var names []string
+	for _, s := range signalTimes(t, file) {
+		names = append(names, s.name)
+	}
+	return names
+}
+
+type recorded struct {
+	name string
+	at   time.Time // when the helper took it
+}
+
+// signalTimes reads what a helper told to "record FILE" recorded.
+func signalTimes(t *testing.T, file string) []recorded {
 	t.Helper()
 	b, err := os.ReadFile(file)
 	if err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
 	}
-	return strings.Fields(string(b))
+	var out []recorded
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 2 {
+			continue
+		}
+		ns, _ := strconv.ParseInt(f[1], 10, 64)
+		out = append(out, recorded{name: f[0], at: time.Unix(0, ns)})
+	}
+	return out
 }
 
 // killJSON is what the proof tests read of kill --json.

@@ -25,7 +25,7 @@
 //	ignore SIGNAL          e.g. ignore TERM
 //	catch SIGNAL           survive SIGNAL and count it
 //	caught                 -> ok N   (signals caught so far)
-//	record FILE            catch every signal and append its name to FILE
+//	record FILE            catch every signal, append "NAME UNIXNANO" to FILE
 //	lastpid N              write N to /proc/sys/kernel/ns_last_pid
 //	loup                   bring the loopback interface up (new namespaces)
 //	pid                    -> ok PID

@@ -245,6 +245,17 @@ func (p *Proc) Kill() {
 	_ = p.cmd.Wait()
 }
 
+// Exit tells the helper to exit and reaps it (through its wrapper, if
+// it was started StartIn one): its pid is free again when Exit returns.
+func (p *Proc) Exit() error {
+	if p.cmd.ProcessState != nil {
+		return nil
+	}
+	fmt.Fprintln(p.in, "exit")
+	p.in.Close()
+	return p.cmd.Wait()
+}
+
 // Exited reports whether the helper has been reaped.
 func (p *Proc) Exited() bool { return p.cmd.ProcessState != nil }
 
@@ -437,9 +448,10 @@ func threadListen(addr string) (string, error) {
 // caught counts the signals "catch" took.
 var caught int64
 
-// record catches every signal that can be caught (all but KILL and STOP,
-// and those the Go runtime keeps: SIGURG for preemption is let through
-// too, so it is left out) and appends each one's name to path.
+// record catches every signal that can be caught (all but KILL and STOP;
+// SIGURG, which the Go runtime sends itself for preemption, and SIGCHLD,
+// SIGWINCH and SIGPIPE, which no one sends on purpose, are left out) and
+// appends "NAME UNIXNANO" for each to path, as it is taken.
 func record(path string) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
@@ -452,7 +464,7 @@ func record(path string) error {
 			if s == syscall.SIGURG || s == syscall.SIGCHLD || s == syscall.SIGWINCH || s == syscall.SIGPIPE {
 				continue
 			}
-			fmt.Fprintln(f, unix.SignalName(s.(syscall.Signal)))
+			fmt.Fprintln(f, unix.SignalName(s.(syscall.Signal)), time.Now().UnixNano())
 		}
 	}()
 	return nil
