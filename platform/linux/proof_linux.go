@@ -249,7 +249,7 @@ func (p *prover) getfd(h core.Hold) (int, error) {
 	if h.TID == 0 {
 		return unix.PidfdGetfd(p.pidfd, h.FD, 0)
 	}
-	tfd, err := unix.PidfdOpen(h.TID, unix.PIDFD_THREAD)
+	tfd, err := unix.PidfdOpen(h.TID, pidfdThread)
 	if err != nil {
 		return -1, err
 	}
@@ -264,6 +264,11 @@ func (p *prover) getfd(h core.Hold) (int, error) {
 	}
 	return unix.PidfdGetfd(tfd, h.FD, 0)
 }
+
+// pidfdThread is PIDFD_THREAD (include/uapi/linux/pidfd.h, Linux 6.9:
+// O_EXCL, whose value differs between architectures), spelled here: the
+// golang.org/x/sys the SPARC build pins predates it.
+const pidfdThread = unix.O_EXCL
 
 // path is h's descriptor under /proc.
 func (p *prover) path(h core.Hold) string {
