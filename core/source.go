@@ -161,6 +161,13 @@ type SocketCloser interface {
 	Abort(s *Socket) error
 }
 
+// ShutdownVia is a SocketCloser that says which descriptor it shut the
+// socket down through: the holder may have moved it to another number
+// since it was seen (Linux finds it there).
+type ShutdownVia interface {
+	ShutdownVia(s *Socket, o Owner) (Owner, error)
+}
+
 // Sources reads several socket sources (one per network namespace) as one.
 type Sources []SocketSource
 

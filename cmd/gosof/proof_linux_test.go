@@ -169,8 +169,8 @@ func TestCloseProvesTheSocket(t *testing.T) {
 	g.Wait()
 	code := g.ProcessState.ExitCode()
 	t.Logf("close (exit %d):\n%s%s", code, out, errOut)
-	if code != exitMatch || !strings.Contains(out.String(), "closed (shutdown through") {
-		t.Errorf("close: exit %d, want 0 and the socket closed", code)
+	if want := fmt.Sprintf("closed (shutdown through fd %d ", moved); code != exitMatch || !strings.Contains(out.String(), want) {
+		t.Errorf("close: exit %d, want 0 and %q", code, want)
 	}
 	if got := srv.Do("read %d", moved); len(got) != 1 || got[0] != "eof" {
 		t.Errorf("the moved socket's read = %v, want eof: it was not shut down", got)

@@ -212,10 +212,10 @@ func (p *ClosePlan) Execute(c core.SocketCloser) *CloseReport {
 				if ow.FD < 0 || ow.Proc == nil {
 					continue
 				}
-				err := c.Shutdown(&it.Socket, ow)
+				via, err := shutdown(c, &it.Socket, ow)
 				o.setErr(err)
 				if err == nil {
-					o.Via = &ow
+					o.Via = &via
 				}
 				if !errors.Is(err, core.ErrGone) && !errors.Is(err, core.ErrNotHeld) {
 					break
@@ -224,6 +224,16 @@ func (p *ClosePlan) Execute(c core.SocketCloser) *CloseReport {
 		}
 	}
 	return r
+}
+
+// shutdown shuts s down through o's descriptor and returns the owner
+// whose descriptor it went through: o, or o at the number the closer
+// found the socket at (core.ShutdownVia).
+func shutdown(c core.SocketCloser, s *core.Socket, o core.Owner) (core.Owner, error) {
+	if v, ok := c.(core.ShutdownVia); ok {
+		return v.ShutdownVia(s, o)
+	}
+	return o, c.Shutdown(s, o)
 }
 
 // setErr records the result of one method; a nil error means done, and

@@ -59,16 +59,24 @@ func (c *Closer) Release() {
 // on sockfs, the same inode; a descriptor number reused since is left
 // alone, core.ErrNotHeld), and shut down through that duplicate.
 func (c *Closer) Shutdown(s *core.Socket, o core.Owner) error {
+	_, err := c.ShutdownVia(s, o)
+	return err
+}
+
+// ShutdownVia implements core.ShutdownVia: Shutdown, and the owner at the
+// descriptor the socket was shut down through (another than o's when the
+// holder moved it).
+func (c *Closer) ShutdownVia(s *core.Socket, o core.Owner) (core.Owner, error) {
 	what := fmt.Sprintf("fd %d of process %d", o.FD, o.PID)
 	if o.FD < 0 || o.Proc == nil {
-		return fmt.Errorf("%s: descriptor or process unknown", what)
+		return o, fmt.Errorf("%s: descriptor or process unknown", what)
 	}
 	if s.Inode == 0 {
-		return fmt.Errorf("%s: the socket has no inode to check the duplicate against", what)
+		return o, fmt.Errorf("%s: the socket has no inode to check the duplicate against", what)
 	}
 	pidfd, err := c.pinned(o.Proc)
 	if err != nil {
-		return err
+		return o, err
 	}
 	fs := DefaultFS()
 	if c.Signaller != nil {
@@ -77,19 +85,20 @@ func (c *Closer) Shutdown(s *core.Socket, o core.Owner) error {
 	pr := prover{fs: fs, pid: o.PID, pidfd: pidfd, alive: pidfdAlive(o.PID, pidfd)}
 	dup, h, err := pr.take(core.Hold{Inode: s.Inode, FD: o.FD, TID: o.TID})
 	if err != nil {
-		return err
+		return o, err
 	}
 	defer unix.Close(dup)
 	if h.FD != o.FD || h.TID != o.TID {
+		o.FD, o.TID = h.FD, h.TID
 		what = fmt.Sprintf("fd %d of process %d", h.FD, o.PID)
 	}
 	if err := unix.Shutdown(dup, unix.SHUT_RDWR); err != nil {
 		if err == unix.ENOTCONN {
-			return fmt.Errorf("shutdown(%s): ENOTCONN: the socket is not connected any more: %w", what, core.ErrGone)
+			return o, fmt.Errorf("shutdown(%s): ENOTCONN: the socket is not connected any more: %w", what, core.ErrGone)
 		}
-		return fmt.Errorf("shutdown(%s, SHUT_RDWR): %w", what, err)
+		return o, fmt.Errorf("shutdown(%s, SHUT_RDWR): %w", what, err)
 	}
-	return nil
+	return o, nil
 }
 
 // pinned is the pidfd of p, opened and checked on first use.
