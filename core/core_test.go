@@ -150,7 +150,10 @@ func TestEscape(t *testing.T) {
 }
 
 func TestParsePort(t *testing.T) {
-	services := Services{"http": {80}, "domain": {53}, "http-alt": {8080}, "ms-sql-s": {1433}}
+	tcp := func(p uint16) PortRange { return PortRange{Lo: p, Hi: p, Proto: TCP} }
+	udp := func(p uint16) PortRange { return PortRange{Lo: p, Hi: p, Proto: UDP} }
+	services := Services{"http": {tcp(80)}, "domain": {tcp(53), udp(53)}, "http-alt": {tcp(8080)}, "ms-sql-s": {tcp(1433)},
+		"who": {udp(513)}, "login": {tcp(513)}}
 	for _, tc := range []struct {
 		in      string
 		want    []PortRange
@@ -158,7 +161,13 @@ func TestParsePort(t *testing.T) {
 	}{
 		{"8080", []PortRange{{Lo: 8080, Hi: 8080}}, ""},
 		{"8000-8080", []PortRange{{Lo: 8000, Hi: 8080}}, ""},
-		{"HTTP", []PortRange{{Lo: 80, Hi: 80}}, ""},
+		{"HTTP", []PortRange{tcp(80)}, ""},
+		// A service name means its protocols in /etc/services only.
+		{"domain", []PortRange{tcp(53), udp(53)}, ""},
+		{"who", []PortRange{udp(513)}, ""},
+		{"udp:who", []PortRange{udp(513)}, ""},
+		{"tcp:who", nil, "no tcp port"},
+		{"who/tcp", nil, "no tcp port"},
 		{"0", nil, "not a port"},
 		{"65536", nil, "not a port"},
 		{"80-70", nil, "backwards"},
@@ -173,10 +182,10 @@ func TestParsePort(t *testing.T) {
 		{"udp:domain", []PortRange{{Lo: 53, Hi: 53, Proto: UDP}}, ""},
 		{"tcp:8000-8080", []PortRange{{Lo: 8000, Hi: 8080, Proto: TCP}}, ""},
 		{"8000-8080/tcp", []PortRange{{Lo: 8000, Hi: 8080, Proto: TCP}}, ""},
-		{":http", []PortRange{{Lo: 80, Hi: 80}}, ""},
+		{":http", []PortRange{tcp(80)}, ""},
 		// Service names with '-' are names, not ranges.
-		{"http-alt", []PortRange{{Lo: 8080, Hi: 8080}}, ""},
-		{"ms-sql-s", []PortRange{{Lo: 1433, Hi: 1433}}, ""},
+		{"http-alt", []PortRange{tcp(8080)}, ""},
+		{"ms-sql-s", []PortRange{tcp(1433)}, ""},
 		{"tcp:http-alt", []PortRange{{Lo: 8080, Hi: 8080, Proto: TCP}}, ""},
 		{"http-alt/tcp", []PortRange{{Lo: 8080, Hi: 8080, Proto: TCP}}, ""},
 		{"no-such-svc", nil, "unknown service"},
@@ -210,14 +219,35 @@ func TestParsePort(t *testing.T) {
 }
 
 func TestParseServices(t *testing.T) {
-	in := "# comment\nhttp\t\t80/tcp\t\twww # WorldWideWeb\nhttp 80/udp\ndomain 53/udp\nbroken\nbad x/tcp\n"
+	in := "# comment\nhttp\t\t80/tcp\t\twww # WorldWideWeb\nhttp 80/udp\ndomain 53/udp\nbroken\nbad x/tcp\n" +
+		"rtmp 1/ddp\nwho 513/udp whod\nlogin 513/tcp\nsctpsvc 9/sctp\nhttp 80/tcp\n"
 	s, err := ParseServices(strings.NewReader(in))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Services{"http": {80}, "www": {80}, "domain": {53}}
+	r := func(p uint16, proto Proto) PortRange { return PortRange{Lo: p, Hi: p, Proto: proto} }
+	want := Services{"http": {r(80, TCP), r(80, UDP)}, "www": {r(80, TCP)}, "domain": {r(53, UDP)},
+		"who": {r(513, UDP)}, "whod": {r(513, UDP)}, "login": {r(513, TCP)}, "sctpsvc": {r(9, SCTP)}}
 	if diff := cmp.Diff(want, s); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if got := s.Lookup("HTTP"); !cmp.Equal(got, []uint16{80}) {
+		t.Errorf("Lookup(HTTP) = %v, want [80]", got)
+	}
+	for _, tc := range []struct {
+		rs   []PortRange
+		want PortRange
+		ok   bool
+	}{
+		{[]PortRange{r(53, TCP), r(53, UDP)}, PortRange{Lo: 53, Hi: 53}, true},
+		{[]PortRange{r(80, TCP)}, r(80, TCP), true},
+		{[]PortRange{r(80, TCP), r(81, TCP)}, PortRange{}, false},
+		{[]PortRange{{Lo: 80, Hi: 90}}, PortRange{}, false},
+		{nil, PortRange{}, false},
+	} {
+		if got, ok := OnePort(tc.rs); got != tc.want || ok != tc.ok {
+			t.Errorf("OnePort(%v) = %v, %v; want %v, %v", tc.rs, got, ok, tc.want, tc.ok)
+		}
 	}
 }
 

@@ -117,10 +117,31 @@ func ParsePort(arg string, services Services) ([]PortRange, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i := range rs {
-		rs[i].Proto = proto
+	if proto == "" {
+		return rs, nil
 	}
-	return rs, nil
+	kept := rs[:0]
+	for i := range rs {
+		// a service name's own protocols (ParseServices) narrowed to
+		// the one given; a number or a range takes it
+		if rs[i].Proto == "" || rs[i].Proto == proto {
+			rs[i].Proto = proto
+			kept = append(kept, rs[i])
+		}
+	}
+	if len(kept) == 0 {
+		return nil, Usagef("%q: /etc/services gives %q no %s port (it is %s)", orig, arg, proto, describeRanges(rs))
+	}
+	return kept, nil
+}
+
+// describeRanges is "513/udp, 513/tcp".
+func describeRanges(rs []PortRange) string {
+	var parts []string
+	for _, r := range rs {
+		parts = append(parts, r.String())
+	}
+	return strings.Join(parts, ", ")
 }
 
 // parseAddrPort reads a PORT argument that names an address too:
@@ -186,8 +207,8 @@ func parsePortBody(arg, orig string, services Services) ([]PortRange, error) {
 		}
 		return []PortRange{{Lo: p, Hi: p}}, nil
 	}
-	ports := services.Lookup(arg)
-	if len(ports) == 0 {
+	rs := services.Ranges(arg)
+	if len(rs) == 0 {
 		if p, err := ParseProto(arg); err == nil {
 			return nil, Usagef("%q is a protocol, not a port: use --proto %s, or %s:PORT", orig, p, p)
 		}
@@ -196,11 +217,8 @@ func parsePortBody(arg, orig string, services Services) ([]PortRange, error) {
 		}
 		return nil, Usagef("unknown service %q (not in /etc/services)", arg)
 	}
-	var rs []PortRange
-	for _, p := range ports {
-		rs = append(rs, PortRange{Lo: p, Hi: p})
-	}
-	return rs, nil
+	// each with its own protocol: copied, the caller may narrow them
+	return append([]PortRange(nil), rs...), nil
 }
 
 // PortNeedsServices reports whether ParsePort would look arg up in

@@ -1,5 +1,7 @@
 package core
 
+import "net/netip"
+
 // An outgoing connection is not a holder of its local port. A client's
 // kernel-chosen (or self-bound) source port is whatever was free when it
 // connected; `gosof kill 44140` must not kill a browser whose source port
@@ -8,12 +10,14 @@ package core
 // A connected TCP, UDP, UDP-Lite or SCTP socket that matched PORT by its
 // local port only (not also by its remote port under --side remote/any) is
 // outgoing when its namespace has no server socket on that local port and
-// protocol: no LISTEN socket, no unconnected (UNCONN) datagram socket, and
-// no bound TCP socket that is not connected (CLOSE). Orphans (TIME_WAIT,
-// and sockets no process holds) are never counted as outgoing: nothing
-// tells them from what a dead server left behind. kill and close spare
-// outgoing connections unless --outgoing includes them; who lists them, and
-// why labels them.
+// protocol that could own it: no LISTEN socket, no unconnected (UNCONN)
+// datagram socket, and no bound TCP socket that is not connected (CLOSE),
+// on its local address or on the wildcard address of its family. A
+// listener on 127.0.0.2:E cannot have accepted a connection whose local
+// end is 127.0.0.1:E. Orphans (TIME_WAIT, and sockets no process holds)
+// are never counted as outgoing: nothing tells them from what a dead
+// server left behind. kill and close spare outgoing connections unless
+// --outgoing includes them; who lists them, and why labels them.
 
 // ServesPort reports whether s waits for peers on its local port, or holds
 // it bound without a peer.
@@ -61,19 +65,46 @@ type servedKey struct {
 	port  uint16
 }
 
-// ServedPorts is the set of (namespace, protocol, port) that have a server
-// socket (ServesPort).
-type ServedPorts map[servedKey]bool
+// ServedPorts records the server sockets (ServesPort) by namespace,
+// protocol and port, with the local address of each.
+type ServedPorts map[servedKey][]netip.Addr
 
 // Add records s if it serves its port.
 func (m ServedPorts) Add(s *Socket) {
 	if ServesPort(s) {
-		m[servedKey{s.NetNS, s.Proto, s.Local.Port}] = true
+		k := servedKey{s.NetNS, s.Proto, s.Local.Port}
+		m[k] = append(m[k], s.Local.Addr)
 	}
 }
 
-// Has reports whether s's local port has a server socket in its namespace.
-func (m ServedPorts) Has(s *Socket) bool { return m[servedKey{s.NetNS, s.Proto, s.Local.Port}] }
+// Has reports whether a server socket in s's namespace could own s's
+// local end: one on its port and protocol, bound to its local address or
+// to a wildcard address (serves).
+func (m ServedPorts) Has(s *Socket) bool {
+	for _, addr := range m[servedKey{s.NetNS, s.Proto, s.Local.Port}] {
+		if serves(addr, s.Local.Addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// serves reports whether a server socket bound to addr can have a
+// connection (accepted, or a datagram socket bound beside it) whose local
+// address is local. A server bound to one address serves that address
+// only: 127.0.0.2:E never accepted a connection whose local end is
+// 127.0.0.1:E; an IPv4-mapped IPv6 address is its IPv4 address. A wildcard
+// (0.0.0.0, ::) serves every address: :: also IPv4 clients (a dual-stack
+// listener accepts them as IPv4-mapped IPv6 sockets), and Solaris lists a
+// dual-stack listener's IPv4 connections among its IPv4 sockets, so
+// neither wildcard is held to its own family. An address the platform did
+// not give (invalid) serves everything: nothing can be told apart.
+func serves(addr, local netip.Addr) bool {
+	if !addr.IsValid() || !local.IsValid() || addr.Unmap().IsUnspecified() {
+		return true
+	}
+	return addr.Unmap().WithZone("") == local.Unmap().WithZone("")
+}
 
 // ServerLister lists the server sockets (LISTEN, UNCONN, bound but not
 // connected) on ports, in every namespace the command reads, owners or not.
@@ -92,12 +123,12 @@ func ServerFilter(ports []PortRange) *Filter {
 // it; when one could be outgoing and its port's servers were filtered out
 // (--state established), servers is asked for them once.
 func SplitOutgoing(res *Result, f *Filter, servers ServerLister) ([]Socket, error) {
-	served := map[servedKey]bool{}
+	served := ServedPorts{}
 	var cand []int
 	for i := range res.Sockets {
 		s := &res.Sockets[i]
 		if ServesPort(s) {
-			served[servedKey{s.NetNS, s.Proto, s.Local.Port}] = true
+			served.Add(s)
 		} else if OutgoingCandidate(s, f) {
 			cand = append(cand, i)
 		}
@@ -105,7 +136,7 @@ func SplitOutgoing(res *Result, f *Filter, servers ServerLister) ([]Socket, erro
 	var ask []PortRange
 	for _, i := range cand {
 		s := &res.Sockets[i]
-		if !served[servedKey{s.NetNS, s.Proto, s.Local.Port}] {
+		if !served.Has(s) {
 			ask = append(ask, PortRange{Lo: s.Local.Port, Hi: s.Local.Port})
 		}
 	}
@@ -118,16 +149,14 @@ func SplitOutgoing(res *Result, f *Filter, servers ServerLister) ([]Socket, erro
 			return nil, err
 		}
 		for i := range more {
-			if s := &more[i]; ServesPort(s) {
-				served[servedKey{s.NetNS, s.Proto, s.Local.Port}] = true
-			}
+			served.Add(&more[i])
 		}
 	}
 	isOut := map[int]bool{}
 	var out []Socket
 	for _, i := range cand {
 		s := &res.Sockets[i]
-		if !served[servedKey{s.NetNS, s.Proto, s.Local.Port}] {
+		if !served.Has(s) {
 			isOut[i] = true
 			out = append(out, *s)
 		}

@@ -80,6 +80,10 @@ type CheckedTarget struct {
 	// Check fails with ErrGone once the pid has exited or belongs to
 	// another process (a different start time).
 	Check func() error
+	// Prove, if not nil, is Prover.Holds for this process: it reads what
+	// the pid holds, and Holds runs Check after it, so that what was read
+	// was the checked process's. nil where the platform cannot tell.
+	Prove func(hs []Hold) error
 	// Kill sends sig with kill(2), its errors mapped to ErrGone and
 	// ErrPermission.
 	Kill func(sig syscall.Signal) error
@@ -92,6 +96,21 @@ func (t *CheckedTarget) Signal(sig syscall.Signal) error {
 		return err
 	}
 	return t.Kill(sig)
+}
+
+// Holds implements Prover: what the pid holds, read between two checks
+// that it is still the process that was pinned.
+func (t *CheckedTarget) Holds(hs []Hold) error {
+	if t.Prove == nil {
+		return t.Check()
+	}
+	if err := t.Check(); err != nil {
+		return err
+	}
+	if err := t.Prove(hs); err != nil {
+		return err
+	}
+	return t.Check()
 }
 
 // Wait implements Target by polling Check.

@@ -83,6 +83,9 @@ var (
 	ErrPermission = errors.New("permission denied")
 	ErrParse      = errors.New("cannot parse")
 	ErrNoMatch    = errors.New("nothing matched")
+	// ErrNotHeld: a process kill or close was about to act on no longer
+	// holds the socket it was planned for (Prover).
+	ErrNotHeld = errors.New("no longer holds the socket")
 )
 
 // UsageError is bad input from the user: exit code 2 with a one-line message.
@@ -113,6 +116,41 @@ type Target interface {
 	Close() error
 }
 
+// Hold is one descriptor through which a process was seen holding a
+// socket: what kill and close prove again at the moment they act.
+type Hold struct {
+	Inode uint64
+	FD    int
+	TID   int // the thread whose own table holds FD (Owner.TID); 0: the process's table
+}
+
+// Holds lists the descriptors through which pid holds socks (the owners
+// of pid among them), those with a known descriptor and inode.
+func Holds(socks []Socket, pid int) []Hold {
+	var hs []Hold
+	for i := range socks {
+		for _, o := range socks[i].Owners {
+			if o.PID == pid && o.FD >= 0 && socks[i].Inode != 0 {
+				hs = append(hs, Hold{Inode: socks[i].Inode, FD: o.FD, TID: o.TID})
+			}
+		}
+	}
+	return hs
+}
+
+// Prover is a Target that can prove, at the moment it is asked, that its
+// process holds a socket: kill asks it before every signal, so that a
+// process that let go of the sockets it was planned for (or whose pid
+// was never the holder's) is not signalled. A Target that is not a
+// Prover is signalled on its identity check alone.
+type Prover interface {
+	// Holds returns nil if the process holds at least one of hs now
+	// (through the descriptor it was seen with, or another); an error
+	// wrapping ErrNotHeld if it holds none of them, ErrGone if it has
+	// exited, ErrPermission if what it holds may not be read.
+	Holds(hs []Hold) error
+}
+
 // SocketCloser drops sockets without killing the processes that hold them.
 type SocketCloser interface {
 	// Shutdown shuts down both directions of s through owner o's
@@ -121,6 +159,13 @@ type SocketCloser interface {
 	// Abort makes the kernel reset s (Linux SOCK_DESTROY, Solaris
 	// TCP_IOC_ABORT_CONN); it works on sockets no process holds too.
 	Abort(s *Socket) error
+}
+
+// ShutdownVia is a SocketCloser that says which descriptor it shut the
+// socket down through: the holder may have moved it to another number
+// since it was seen (Linux finds it there).
+type ShutdownVia interface {
+	ShutdownVia(s *Socket, o Owner) (Owner, error)
 }
 
 // Sources reads several socket sources (one per network namespace) as one.

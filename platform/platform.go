@@ -50,6 +50,9 @@ type Backend struct {
 	// capture); kill and close then refuse with core.ErrUnsupported.
 	Signaller core.Signaller
 	Closer    core.SocketCloser
+	// CannotAct, when set, is why Signaller and Closer are nil on a
+	// platform that has them (Linux: /proc is another pid namespace's).
+	CannotAct error
 	// ParentOf tells a process's parent, so that kill protects every
 	// ancestor of gosof; nil protects the direct parent only.
 	ParentOf func(pid int) (int, error)

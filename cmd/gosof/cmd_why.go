@@ -105,10 +105,14 @@ func onePort(arg string) (core.PortRange, error) {
 		return core.PortRange{}, err
 	}
 	rs := f.Ports
-	if len(rs) != 1 || rs[0].Lo != rs[0].Hi {
+	one, ok := core.OnePort(rs)
+	if !ok {
 		return core.PortRange{}, core.Usagef("why explains one port; %q names %s", arg, describeRanges(rs))
 	}
-	return rs[0], nil
+	if one.Addr.IsValid() {
+		return core.PortRange{}, core.Usagef("why explains a whole port, every address of it: give %d, not %q", one.Lo, arg)
+	}
+	return one, nil
 }
 
 func describeRanges(rs []core.PortRange) string {

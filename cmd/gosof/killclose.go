@@ -102,6 +102,9 @@ func (s *session) openActor(what string) error {
 	if err := s.open(); err != nil {
 		return err
 	}
+	if s.b.CannotAct != nil {
+		return fmt.Errorf("%s: %w", what, s.b.CannotAct)
+	}
 	if (what == "kill" && s.b.Signaller == nil) || (what == "close" && s.b.Closer == nil) {
 		return fmt.Errorf("%s: this backend cannot act on processes or sockets: %w", what, core.ErrUnsupported)
 	}

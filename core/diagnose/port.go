@@ -1,9 +1,9 @@
 package diagnose
 
 import (
-	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 
 	"github.com/gosof/gosof/core"
 )
@@ -143,23 +143,36 @@ func netNSLabel(d *Why, socks []core.Socket) string {
 }
 
 // StillBound is the check close runs on each listener it shut down: does
-// it still hold its port? A bind of its address with SO_REUSEADDR (what a
-// new server sets), never listening, closed at once, in the listener's
-// namespace; EADDRINUSE means the shut-down socket is bound still. nil
+// it still hold its port, and against which new servers? Two binds of its
+// address, without and with SO_REUSEADDR (never listening, closed at
+// once, in the listener's namespace), judged as why judges its probe
+// (verdict): VerdictFree, the port is not bound any more;
+// VerdictReuseAddr, it stays bound (in CLOSE, while its holder keeps the
+// descriptor) but a server that sets SO_REUSEADDR binds, as the shut-down
+// socket set it too; VerdictBlocked, no new server binds it;
+// VerdictNotProbed or VerdictInconclude when that cannot be told. nil
 // when nothing can be probed.
-func StillBound(prober func(netns uint64) BindProber) func(s *core.Socket) bool {
+func StillBound(prober func(netns uint64) BindProber) func(s *core.Socket) Verdict {
 	if prober == nil {
 		return nil
 	}
-	return func(s *core.Socket) bool {
+	return func(s *core.Socket) Verdict {
 		p := prober(s.NetNS)
 		if p == nil {
-			return false
+			return VerdictNotProbed
 		}
 		addr := s.Local.Addr
 		if s.Family == core.Inet {
 			addr = addr.Unmap()
 		}
-		return errors.Is(p.Bind(addr, s.Local.Port, true), ErrAddrInUse)
+		var atts []ProbeAttempt
+		for _, reuse := range []bool{false, true} {
+			at, err := attempt(p.Bind, addr, s.Local.Port, reuse, core.TCP, []core.Socket{*s})
+			if err != nil {
+				return VerdictNotProbed
+			}
+			atts = append(atts, at)
+		}
+		return verdict(atts, func(a netip.Addr) bool { return a == addr })
 	}
 }

@@ -118,32 +118,44 @@ func ProbeProto(p BindProber, proto core.Proto, port uint16, socks []core.Socket
 	}
 	for _, a := range addrs {
 		for _, reuse := range []bool{false, true} {
-			at := ProbeAttempt{Addr: a, ReuseAddr: reuse}
-			err := bind(a, port, reuse)
-			switch {
-			case err == nil:
-				at.OK = true
-			case core.IsUnsupported(err):
+			at, err := attempt(bind, a, port, reuse, proto, socks)
+			if err != nil {
 				r.Skipped = "probe not available: " + err.Error()
 				r.Attempts = nil
 				return r
-			case errors.Is(err, ErrAddrInUse):
-				at.InUse = true
-				at.Err = "address already in use"
-				at.Blockers = blockers(socks, proto, a)
-			default:
-				at.Err = err.Error()
 			}
 			r.Attempts = append(r.Attempts, at)
 		}
 	}
-	r.Verdict = verdict(r.Attempts)
+	r.Verdict = verdict(r.Attempts, netip.Addr.IsUnspecified)
 	return r
 }
 
-// verdict judges the probe as a typical server would meet it: one that
-// binds the wildcard address (0.0.0.0 or ::).
-func verdict(atts []ProbeAttempt) Verdict {
+// attempt is one bind of a:port; err is set only when the platform
+// cannot bind at all (errors.ErrUnsupported).
+func attempt(bind func(netip.Addr, uint16, bool) error, a netip.Addr, port uint16, reuse bool, proto core.Proto, socks []core.Socket) (ProbeAttempt, error) {
+	at := ProbeAttempt{Addr: a, ReuseAddr: reuse}
+	err := bind(a, port, reuse)
+	switch {
+	case err == nil:
+		at.OK = true
+	case core.IsUnsupported(err):
+		return at, err
+	case errors.Is(err, ErrAddrInUse):
+		at.InUse = true
+		at.Err = "address already in use"
+		at.Blockers = blockers(socks, proto, a)
+	default:
+		at.Err = err.Error()
+	}
+	return at, nil
+}
+
+// verdict judges the probe as a server would meet it that binds the
+// addresses served accepts: why asks for a typical one, which binds the
+// wildcard address (0.0.0.0 or ::); close, for a listener it shut down,
+// for one binding that listener's address.
+func verdict(atts []ProbeAttempt, served func(netip.Addr) bool) Verdict {
 	ok, inUse := 0, 0
 	wildPlain, wildReuse := true, true
 	for _, a := range atts {
@@ -153,7 +165,7 @@ func verdict(atts []ProbeAttempt) Verdict {
 		if a.InUse {
 			inUse++
 		}
-		if a.Addr.IsUnspecified() && !a.OK {
+		if served(a.Addr) && !a.OK {
 			if a.ReuseAddr {
 				wildReuse = false
 			} else {

@@ -79,7 +79,7 @@ func New(opt Options) *Collector {
 		unseen: prometheus.NewDesc("gosof_unseen_processes",
 			"Processes whose descriptors could not be read, so their sockets show no process.", nil, nil),
 		hidden: prometheus.NewDesc("gosof_unseen_hidden",
-			"1 when /proc hides other users' processes (hidepid), so gosof_unseen_processes cannot count them.", nil, nil),
+			"1 when some processes cannot even be listed (/proc hides other users' processes, hidepid; or gosof runs in a child pid namespace), so gosof_unseen_processes cannot count them.", nil, nil),
 		duration: prometheus.NewDesc("gosof_scrape_duration_seconds",
 			"How long gathering the sockets and their processes took.", nil, nil),
 		scrapeError: prometheus.NewDesc("gosof_scrape_error",

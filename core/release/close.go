@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/diagnose"
 )
 
 // Method is how close drops a socket.
@@ -96,6 +97,27 @@ func expiry(s *core.Socket) string {
 	return ""
 }
 
+// unknownLabel names a holder gosof could not see (core.UnknownHolder) in
+// kill's and close's reports: never "-", which says no process holds it.
+const unknownLabel = "unknown"
+
+// holderLabels names s's holders for close's reports: its owners,
+// unknownLabel when a process gosof could not see may hold it, "" when no
+// process does.
+func holderLabels(s *core.Socket, u core.Unseen) string {
+	if !s.HasOwners() {
+		if core.UnknownHolder(s, u) {
+			return unknownLabel
+		}
+		return ""
+	}
+	var who []string
+	for _, o := range s.Owners {
+		who = append(who, core.OwnerLabel(o))
+	}
+	return strings.Join(who, ", ")
+}
+
 // shutdownOwner is the index of the first owner whose descriptor is known.
 func shutdownOwner(s *core.Socket) int {
 	for i, o := range s.Owners {
@@ -127,6 +149,10 @@ const (
 	SocketDenied  SocketFate = "not permitted"
 	SocketFailed  SocketFate = "failed"
 	SocketSkipped SocketFate = "left alone"
+	// SocketNotHeld: no owner it was planned through holds it any more
+	// (core.ErrNotHeld), so nothing was done to it; it may be held by
+	// another process now.
+	SocketNotHeld SocketFate = "no longer held"
 )
 
 // CloseOutcome is what happened to one socket.
@@ -137,8 +163,14 @@ type CloseOutcome struct {
 	Fate   SocketFate
 	State  core.State // for SocketLeft: the state it is in now
 	// Bound: a listener shut down that no longer listens but, held by its
-	// process, still holds its port bound (see Settle).
+	// process, still holds its port against every new server (Bind).
 	Bound bool
+	// ReuseOnly: a listener shut down that stays bound in CLOSE, but lets
+	// a new server that sets SO_REUSEADDR bind its port (Bind).
+	ReuseOnly bool
+	// Probe is the bind probe's verdict on a shut-down listener's port
+	// ("" when none ran).
+	Probe diagnose.Verdict
 	Err   error
 	Skip  string
 }
@@ -184,18 +216,28 @@ func (p *ClosePlan) Execute(c core.SocketCloser) *CloseReport {
 				if ow.FD < 0 || ow.Proc == nil {
 					continue
 				}
-				err := c.Shutdown(&it.Socket, ow)
+				via, err := shutdown(c, &it.Socket, ow)
 				o.setErr(err)
 				if err == nil {
-					o.Via = &ow
+					o.Via = &via
 				}
-				if !errors.Is(err, core.ErrGone) {
+				if !errors.Is(err, core.ErrGone) && !errors.Is(err, core.ErrNotHeld) {
 					break
 				}
 			}
 		}
 	}
 	return r
+}
+
+// shutdown shuts s down through o's descriptor and returns the owner
+// whose descriptor it went through: o, or o at the number the closer
+// found the socket at (core.ShutdownVia).
+func shutdown(c core.SocketCloser, s *core.Socket, o core.Owner) (core.Owner, error) {
+	if v, ok := c.(core.ShutdownVia); ok {
+		return v.ShutdownVia(s, o)
+	}
+	return o, c.Shutdown(s, o)
 }
 
 // setErr records the result of one method; a nil error means done, and
@@ -209,6 +251,8 @@ func (o *CloseOutcome) setErr(err error) {
 		o.Fate = SocketGone
 	case errors.Is(err, core.ErrPermission):
 		o.Fate = SocketDenied
+	case errors.Is(err, core.ErrNotHeld):
+		o.Fate = SocketNotHeld
 	default:
 		o.Fate = SocketFailed
 	}
@@ -230,10 +274,10 @@ func (r *CloseReport) Settle(now []core.Socket) {
 		}
 		switch {
 		case j >= 0 && (o.Fate == SocketClosed || o.Fate == SocketGone):
+			// A listener shut down that the table lists in CLOSE: whether
+			// it still holds its port, and against whom, is the bind
+			// probe's to say (ShutListeners, Bind).
 			o.Fate, o.State = SocketLeft, now[j].State
-			// A listener shut down that the table lists in CLOSE is bound
-			// still (see ShutListeners).
-			o.Bound = o.Method == Shutdown && o.Socket.State == core.Listen && o.State == core.Close
 		case j < 0 && o.Fate != SocketClosed:
 			o.Fate = SocketGone
 		}
@@ -243,6 +287,15 @@ func (r *CloseReport) Settle(now []core.Socket) {
 func (o *CloseOutcome) describe() string {
 	switch o.Fate {
 	case SocketClosed:
+		if o.ReuseOnly {
+			holder := "its holder"
+			if o.Via != nil {
+				holder = fmt.Sprintf("%s (fd %d)", core.OwnerLabel(*o.Via), o.Via.FD)
+			}
+			return fmt.Sprintf("shut down: it no longer listens; it stays bound to %s in CLOSE while %s keeps the descriptor, "+
+				"so a new server can bind that port only if it sets SO_REUSEADDR (as this one did); without it, bind fails with \"address already in use\"",
+				core.FormatLocal(&o.Socket), holder)
+		}
 		if o.Method == Shutdown && o.Via != nil {
 			return fmt.Sprintf("closed (shutdown through fd %d of %s, which keeps running and still holds fd %d, "+
 				"now a dead socket, until it calls close() on it: the leak is in the program; 'gosof fds %d' shows it)",
@@ -256,7 +309,7 @@ func (o *CloseOutcome) describe() string {
 				holder = fmt.Sprintf("%s (fd %d)", core.OwnerLabel(*o.Via), o.Via.FD)
 			}
 			return fmt.Sprintf("shut down: it no longer listens, but stays bound to %s in CLOSE while %s keeps the descriptor, "+
-				"so a new server's bind fails with \"address already in use\"; restart or kill the holder to free the port", core.FormatLocal(&o.Socket), holder)
+				"so a new server's bind fails with \"address already in use\", with SO_REUSEADDR or without; restart or kill the holder to free the port", core.FormatLocal(&o.Socket), holder)
 		}
 		how := "shut down"
 		if o.Method == Abort {
@@ -267,6 +320,8 @@ func (o *CloseOutcome) describe() string {
 		return "already gone"
 	case SocketSkipped:
 		return "left alone: " + o.Skip
+	case SocketNotHeld:
+		return "left alone: its holder no longer holds it (" + core.Escape(o.Err.Error()) + ")"
 	}
 	if o.Err != nil {
 		return string(o.Fate) + ": " + core.Escape(o.Err.Error())
@@ -290,33 +345,61 @@ func leftHint(st core.State) string {
 }
 
 // ShutListeners are the indices of the listeners the report shut down
-// that left the table. shutdown() stops a listener listening, but one bound
-// to its port explicitly (bind with a port number, as servers do) keeps
-// the port bound, in CLOSE, until its holder closes the descriptor; the
-// table does not list it. The caller finds out with a bind (MarkBound).
+// that left the table or that it lists in CLOSE. shutdown() stops a
+// listener listening, but one bound to its port explicitly (bind with a
+// port number, as servers do) keeps the port bound, in CLOSE, until its
+// holder closes the descriptor; the table lists it so only from Linux 6.5
+// (TCP_BOUND_INACTIVE), and whether it keeps a new server out depends on
+// SO_REUSEADDR. The caller finds out with a bind probe (Bind).
 func (r *CloseReport) ShutListeners() []int {
 	var out []int
 	for i := range r.Outcomes {
 		o := &r.Outcomes[i]
-		if o.Method == Shutdown && o.Socket.State == core.Listen && o.Fate == SocketClosed && o.Socket.Proto == core.TCP {
+		if o.Method == Shutdown && o.Socket.State == core.Listen && o.Socket.Proto == core.TCP &&
+			(o.Fate == SocketClosed || o.Fate == SocketLeft && o.State == core.Close) {
 			out = append(out, i)
 		}
 	}
 	return out
 }
 
-// MarkBound records that outcome i's listener still holds its port bound.
-func (r *CloseReport) MarkBound(i int) {
+// Bind records what the bind probe (diagnose.StillBound) found for
+// outcome i's shut-down listener, the same verdict why gives: no new
+// server binds its port (Bound: still there); only one that sets
+// SO_REUSEADDR does (ReuseOnly: the listener is closed for such servers,
+// and stays bound in CLOSE); or the port is free (closed). A probe that
+// could not tell leaves the outcome as the table had it.
+func (r *CloseReport) Bind(i int, v diagnose.Verdict) {
 	o := &r.Outcomes[i]
-	o.Fate, o.State, o.Bound = SocketLeft, core.Close, true
+	o.Probe = v
+	switch v {
+	case diagnose.VerdictBlocked:
+		o.Fate, o.State, o.Bound = SocketLeft, core.Close, true
+	case diagnose.VerdictReuseAddr:
+		o.Fate, o.State, o.ReuseOnly = SocketClosed, core.Close, true
+	case diagnose.VerdictFree:
+		o.Fate, o.State = SocketClosed, ""
+	}
 }
 
 // BoundListeners are the listeners the report shut down that still hold
-// their port bound (see Settle): the port is not free for a new server.
+// their port bound (Bind): the port is not free for a new server.
 func (r *CloseReport) BoundListeners() []core.Socket {
 	var out []core.Socket
 	for i := range r.Outcomes {
 		if r.Outcomes[i].Bound {
+			out = append(out, r.Outcomes[i].Socket)
+		}
+	}
+	return out
+}
+
+// ReuseOnlyListeners are the listeners the report shut down that stay
+// bound in CLOSE but let a server with SO_REUSEADDR bind (Bind).
+func (r *CloseReport) ReuseOnlyListeners() []core.Socket {
+	var out []core.Socket
+	for i := range r.Outcomes {
+		if r.Outcomes[i].ReuseOnly {
 			out = append(out, r.Outcomes[i].Socket)
 		}
 	}

@@ -174,7 +174,28 @@ func (p *KillPlan) Pin(s core.Signaller) {
 			continue
 		}
 		it.target, it.pinErr = s.Pin(it.Proc)
+		if it.pinErr == nil {
+			// What the user confirms is a process that holds the socket
+			// now, not one that was seen with it.
+			if err := prove(it.target, it.holds()); err != nil {
+				it.target.Close()
+				it.target, it.pinErr = nil, err
+			}
+		}
 	}
+}
+
+// holds are the descriptors through which the item's process was seen
+// holding its matched sockets.
+func (it *KillItem) holds() []core.Hold { return core.Holds(it.Sockets, it.Proc.PID) }
+
+// prove asks t, when it can tell, whether its process holds one of hs
+// now (core.Prover): the one check kill makes before every signal.
+func prove(t core.Target, hs []core.Hold) error {
+	if p, ok := t.(core.Prover); ok && len(hs) > 0 {
+		return p.Holds(hs)
+	}
+	return nil
 }
 
 // Close releases every pinned process.
@@ -199,6 +220,11 @@ const (
 	Spared      Fate = "not signalled" // protected: PID 1, gosof, its ancestors
 	Interrupted Fate = "interrupted"   // gosof was interrupted while it waited
 	Failed      Fate = "failed"        // another error
+	// LetGo: it no longer held any of its matched sockets when a signal
+	// was due (core.ErrNotHeld), so that signal was not sent: before the
+	// first, it was never signalled; before KILL, it let go after the
+	// first signal and runs on. It is no longer a matched process.
+	LetGo Fate = "no longer holds it"
 )
 
 // KillOutcome is what happened to one process.
@@ -221,11 +247,14 @@ type KillReport struct {
 	Outcomes []KillOutcome
 }
 
-// Survivors counts the matched processes that still run (spared ones included).
+// Survivors counts the matched processes that still run (spared ones
+// included). One that let go of its matched sockets (LetGo) is no longer
+// a matched process: whether its sockets are still held is told by what
+// is left on the ports (Kill.Unfinished).
 func (r *KillReport) Survivors() int {
 	n := 0
 	for i := range r.Outcomes {
-		if !r.Outcomes[i].Gone() {
+		if o := &r.Outcomes[i]; !o.Gone() && o.Fate != LetGo {
 			n++
 		}
 	}
@@ -256,18 +285,23 @@ func (p *KillPlan) Execute() *KillReport {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p.kill(it.target, o)
+			p.kill(it.target, it.holds(), o)
 		}()
 	}
 	wg.Wait()
 	return &KillReport{Outcomes: out}
 }
 
-// kill runs one process's signal, wait, escalate sequence.
-func (p *KillPlan) kill(t core.Target, o *KillOutcome) {
+// kill runs one process's signal, wait, escalate sequence. Before each
+// signal the process proves that it holds one of hs (prove).
+func (p *KillPlan) kill(t core.Target, hs []core.Hold, o *KillOutcome) {
 	start := time.Now()
 	send := func(sig syscall.Signal) bool {
-		if err := t.Signal(sig); err != nil {
+		err := prove(t, hs)
+		if err == nil {
+			err = t.Signal(sig)
+		}
+		if err != nil {
 			o.Fate, o.Err = fateOf(err), err
 			if o.Fate == AlreadyGone && len(o.Sent) > 0 {
 				// It exited between the wait and the next signal.
@@ -343,6 +377,8 @@ func fateOf(err error) Fate {
 		return AlreadyGone
 	case errors.Is(err, core.ErrPermission):
 		return NotAllowed
+	case errors.Is(err, core.ErrNotHeld):
+		return LetGo
 	}
 	return Failed
 }
@@ -367,6 +403,12 @@ func (o *KillOutcome) describe(p *KillPlan) string {
 		return "not permitted: " + core.Escape(o.Err.Error())
 	case AlreadyGone:
 		return "already gone"
+	case LetGo:
+		if len(o.Sent) > 0 {
+			return fmt.Sprintf("no longer holds it: it let go of the socket after %s and runs on, so no KILL was sent (%s)",
+				core.SignalName(o.Sent[len(o.Sent)-1]), core.Escape(o.Err.Error()))
+		}
+		return "no longer holds it, so it was not signalled (" + core.Escape(o.Err.Error()) + ")"
 	case Spared:
 		return "not signalled: " + o.Protected
 	case Interrupted:

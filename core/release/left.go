@@ -21,8 +21,12 @@ type Left struct {
 	// if both set SO_REUSEADDR.
 	ReuseAddr *bool
 	// StillBound are listeners close shut down that keep their port bound
-	// although the table no longer lists them (CloseReport.BoundListeners).
+	// against every new server (CloseReport.BoundListeners).
 	StillBound []core.Socket
+	// ReuseOnly are listeners close shut down that stay bound in CLOSE but
+	// let a new server that sets SO_REUSEADDR bind
+	// (CloseReport.ReuseOnlyListeners).
+	ReuseOnly []core.Socket
 }
 
 // LeftFilter is f without its state and owner filters: the question after
@@ -90,6 +94,13 @@ func LeftLines(l *Left) []string {
 		if bound := onPort(l.StillBound, r, core.SideLocal); len(bound) > 0 {
 			lines = append(lines, fmt.Sprintf("%s: not free: %s shut down but still bound by %s, until it closes %s",
 				name, core.Plural(len(bound), "listener"), ownerList(allOwners(bound)), them(len(bound))))
+			if len(socks) == 0 {
+				continue
+			}
+		}
+		if reuse := onPort(l.ReuseOnly, r, core.SideLocal); len(reuse) > 0 {
+			lines = append(lines, fmt.Sprintf("%s: free only for a server that sets SO_REUSEADDR: %s shut down but bound in CLOSE by %s until it closes %s",
+				name, core.Plural(len(reuse), "listener"), ownerList(allOwners(reuse)), them(len(reuse))))
 			if len(socks) == 0 {
 				continue
 			}

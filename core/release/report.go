@@ -197,7 +197,7 @@ func WriteClosePlan(w io.Writer, p *ClosePlan) error {
 			}
 			it := &p.Items[i]
 			s := &it.Socket
-			who, fd := "-", "-"
+			who, fd := core.Dash(true, holderLabels(s, p.Unseen)), "-"
 			if j := shutdownOwner(s); j >= 0 {
 				who, fd = core.OwnerLabel(s.Owners[j]), strconv.Itoa(s.Owners[j].FD)
 			} else if s.HasOwners() {
@@ -219,11 +219,11 @@ func WriteClosePlan(w io.Writer, p *ClosePlan) error {
 			core.Plural(n, "LISTEN socket"), them(n))
 		for i := range p.Listeners {
 			s := &p.Listeners[i]
-			var who []string
-			for _, o := range s.Owners {
-				who = append(who, core.OwnerLabel(o))
+			who := holderLabels(s, p.Unseen)
+			if who == "" {
+				who = "no process"
 			}
-			fmt.Fprintf(&b, "  %s held by %s\n", socketLine(s), core.Dash(len(who) > 0, strings.Join(who, ", ")))
+			fmt.Fprintf(&b, "  %s held by %s\n", socketLine(s), who)
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -318,7 +318,10 @@ type (
 		Skip     string     `json:"skip,omitempty"`
 		Outcome  string     `json:"outcome,omitempty"` // closed, "still there", "already gone", "not permitted", failed, "left alone"
 		StateNow core.State `json:"state_now,omitempty"`
-		Error    string     `json:"error,omitempty"`
+		// Bind is the bind probe's verdict on a shut-down listener's port,
+		// as why's probe words it: free, reuseaddr_only, blocked.
+		Bind  string `json:"bind,omitempty"`
+		Error string `json:"error,omitempty"`
 	}
 )
 
@@ -367,7 +370,7 @@ func WriteCloseJSON(w io.Writer, p *ClosePlan, r *CloseReport, l *Left) error {
 		js := JSONCloseSocket{JSONSocket: core.JSONSockets([]core.Socket{it.Socket})[0], Method: it.Method, Skip: it.Skip}
 		if r != nil {
 			o := &r.Outcomes[i]
-			js.Outcome, js.StateNow = string(o.Fate), o.State
+			js.Outcome, js.StateNow, js.Bind = string(o.Fate), o.State, string(o.Probe)
 			if o.Err != nil {
 				js.Error = o.Err.Error()
 			}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/diagnose"
 )
 
 // The kill and close sequences: plan, pin, (the command confirms), read
@@ -22,10 +23,10 @@ type Backend struct {
 	// ParentOf tells a process's parent, so that kill protects every
 	// ancestor of gosof; nil protects the direct parent only.
 	ParentOf func(pid int) (int, error)
-	// StillBound tells whether a listener close shut down still holds its
-	// port although the table no longer lists it (diagnose.StillBound);
-	// nil where that cannot be checked.
-	StillBound func(s *core.Socket) bool
+	// StillBound is the bind probe's verdict on the port of a listener
+	// close shut down (diagnose.StillBound); nil where that cannot be
+	// checked.
+	StillBound func(s *core.Socket) diagnose.Verdict
 }
 
 // Kill is one kill, from its plan to what is left on the ports.
@@ -120,10 +121,33 @@ func (k *Kill) WriteReport(w io.Writer, asJSON bool) error {
 }
 
 // Unfinished reports whether something kill matched is still there after
-// Execute: a process that survived or was not signalled, or a holder gosof
-// could not see.
+// Execute: a process that survived or was not signalled, a holder gosof
+// could not see, or a socket a process let go of (LetGo) that some
+// process still holds (it passed it on).
 func (k *Kill) Unfinished() bool {
-	return k.Report.Survivors() > 0 || len(k.Plan.Unknown) > 0
+	return k.Report.Survivors() > 0 || len(k.Plan.Unknown) > 0 || k.letGoStillHeld()
+}
+
+// letGoStillHeld reports whether a socket of a process that let go of it
+// is still held by a process, or by one gosof cannot see, after kill.
+func (k *Kill) letGoStillHeld() bool {
+	if k.Left == nil {
+		return false
+	}
+	for i := range k.Report.Outcomes {
+		if k.Report.Outcomes[i].Fate != LetGo {
+			continue
+		}
+		for _, s := range k.Plan.Items[i].Sockets {
+			for j := range k.Left.Sockets {
+				l := &k.Left.Sockets[j]
+				if sameSocket(l, &s) && (l.HasOwners() || core.UnknownHolder(l, k.Left.Unseen)) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // Interrupted reports whether gosof was interrupted while it waited for
@@ -215,12 +239,11 @@ func (c *Close) Execute(wait time.Duration) error {
 	report.Settle(left.Sockets)
 	if c.b.StillBound != nil {
 		for _, i := range report.ShutListeners() {
-			if c.b.StillBound(&report.Outcomes[i].Socket) {
-				report.MarkBound(i)
-			}
+			report.Bind(i, c.b.StillBound(&report.Outcomes[i].Socket))
 		}
 	}
 	left.StillBound = report.BoundListeners()
+	left.ReuseOnly = report.ReuseOnlyListeners()
 	c.Report, c.Left = report, left
 	return nil
 }

@@ -25,6 +25,8 @@
 //	ignore SIGNAL          e.g. ignore TERM
 //	catch SIGNAL           survive SIGNAL and count it
 //	caught                 -> ok N   (signals caught so far)
+//	record FILE            catch every signal, append "NAME UNIXNANO" to FILE
+//	lastpid N              write N to /proc/sys/kernel/ns_last_pid
 //	loup                   bring the loopback interface up (new namespaces)
 //	pid                    -> ok PID
 //	thread-listen ADDR     a new thread unshares its descriptor table and

@@ -125,8 +125,22 @@ func Start(t testing.TB, opts ...Option) *Proc {
 	return p
 }
 
+// StartIn launches a helper through a wrapper command, e.g. nsenter
+// entering a pid namespace the test made: the wrapper must run the rest
+// of its arguments with this process's environment and standard streams.
+// PID is then the wrapper's pid; the helper's own is its "pid" answer.
+func StartIn(t testing.TB, wrap []string, opts ...Option) *Proc {
+	t.Helper()
+	return startIn(t, wrap, nil, opts...)
+}
+
 func start(t testing.TB, files []*os.File, opts ...Option) *Proc {
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	return startIn(t, nil, files, opts...)
+}
+
+func startIn(t testing.TB, wrap []string, files []*os.File, opts ...Option) *Proc {
+	argv := append(append([]string{}, wrap...), os.Args[0], "-test.run=^$")
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), envHelper+"=1")
 	cmd.ExtraFiles = files
 	cmd.Stderr = os.Stderr
@@ -232,6 +246,17 @@ func (p *Proc) Kill() {
 	p.in.Close()
 	_ = p.cmd.Process.Signal(syscall.SIGKILL)
 	_ = p.cmd.Wait()
+}
+
+// Exit tells the helper to exit and reaps it (through its wrapper, if
+// it was started StartIn one): its pid is free again when Exit returns.
+func (p *Proc) Exit() error {
+	if p.cmd.ProcessState != nil {
+		return nil
+	}
+	fmt.Fprintln(p.in, "exit")
+	p.in.Close()
+	return p.cmd.Wait()
 }
 
 // Exited reports whether the helper has been reaped.
@@ -349,6 +374,14 @@ func do(f []string) (string, error) {
 		return "", nil
 	case "caught":
 		return strconv.FormatInt(atomic.LoadInt64(&caught), 10), nil
+	case "record":
+		// record FILE: every signal that can be caught is caught and
+		// appended to FILE by name, one a line, as it is taken.
+		return "", record(arg(1))
+	case "lastpid":
+		// lastpid N: the next process of this helper's pid namespace gets
+		// N+1 (needs CAP_SYS_ADMIN over the namespace).
+		return "", os.WriteFile("/proc/sys/kernel/ns_last_pid", []byte(arg(1)), 0)
 	case "loup":
 		return "", loopbackUp()
 	case "pid":
@@ -419,6 +452,28 @@ func threadListen(addr string) (string, error) {
 
 // caught counts the signals "catch" took.
 var caught int64
+
+// record catches every signal that can be caught (all but KILL and STOP;
+// SIGURG, which the Go runtime sends itself for preemption, and SIGCHLD,
+// SIGWINCH and SIGPIPE, which no one sends on purpose, are left out) and
+// appends "NAME UNIXNANO" for each to path, as it is taken.
+func record(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	ch := make(chan os.Signal, 64)
+	signal.Notify(ch)
+	go func() {
+		for s := range ch {
+			if s == syscall.SIGURG || s == syscall.SIGCHLD || s == syscall.SIGWINCH || s == syscall.SIGPIPE {
+				continue
+			}
+			fmt.Fprintln(f, unix.SignalName(s.(syscall.Signal)), time.Now().UnixNano())
+		}
+	}()
+	return nil
+}
 
 func socket(family, typ, proto string) (string, error) {
 	fam := map[string]int{"inet": unix.AF_INET, "inet6": unix.AF_INET6, "unix": unix.AF_UNIX}[family]

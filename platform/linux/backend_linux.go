@@ -41,7 +41,10 @@ func Open(opt platform.Options) (*platform.Backend, error) {
 	signaller := &Signaller{FS: fs}
 	fds := &FDs{FS: fs}
 	owners := &Owners{FS: fs, ProcFD: opt.ProcFD}
-	return &platform.Backend{
+	// A /proc of another pid namespace names other processes than the
+	// ones gosof would signal: listing says so, kill and close refuse.
+	foreignProc := ProcIsOurs(fs)
+	b := &platform.Backend{
 		Sockets:   sockets,
 		Owners:    owners,
 		Prescan:   owners.Prescan,
@@ -66,6 +69,9 @@ func Open(opt platform.Options) (*platform.Backend, error) {
 		EphemeralLow: func() (uint16, error) { return ephemeralLow(fs) },
 		Notes: func() []string {
 			var notes []string
+			if foreignProc != nil {
+				notes = append(notes, "the PIDs shown are not gosof's: "+foreignProc.Error())
+			}
 			for _, s := range srcs {
 				notes = append(notes, s.Notes()...)
 			}
@@ -76,7 +82,11 @@ func Open(opt platform.Options) (*platform.Backend, error) {
 			}
 			return notes
 		},
-	}, nil
+	}
+	if foreignProc != nil {
+		b.Signaller, b.Closer, b.CannotAct = nil, nil, foreignProc
+	}
+	return b, nil
 }
 
 // namespacesToRead is the network namespaces to read sockets from:

@@ -19,8 +19,8 @@ type Destroyer interface {
 //
 // Shutdown takes a duplicate of the holder's descriptor with pidfd_getfd
 // (Linux 5.6, needs ptrace access to the holder: root, or CAP_SYS_PTRACE),
-// checks that the duplicate is the very socket that was resolved (same
-// inode), and calls shutdown(SHUT_RDWR) on it: the connection ends with a
+// proves that the duplicate is the very socket that was resolved (on
+// sockfs, same inode: proof_linux.go), and calls shutdown(SHUT_RDWR) on it: the connection ends with a
 // FIN, the holder keeps its descriptor and reads EOF. Abort asks the kernel
 // to reset the socket (SOCK_DESTROY, needs CAP_NET_ADMIN).
 type Closer struct {
@@ -54,50 +54,51 @@ func (c *Closer) Release() {
 	c.pins = nil
 }
 
-// Shutdown implements core.SocketCloser.
+// Shutdown implements core.SocketCloser: the holder is pinned, the
+// socket taken from it and proved to be the planned one (prover.take:
+// on sockfs, the same inode; a descriptor number reused since is left
+// alone, core.ErrNotHeld), and shut down through that duplicate.
 func (c *Closer) Shutdown(s *core.Socket, o core.Owner) error {
+	_, err := c.ShutdownVia(s, o)
+	return err
+}
+
+// ShutdownVia implements core.ShutdownVia: Shutdown, and the owner at the
+// descriptor the socket was shut down through (another than o's when the
+// holder moved it).
+func (c *Closer) ShutdownVia(s *core.Socket, o core.Owner) (core.Owner, error) {
 	what := fmt.Sprintf("fd %d of process %d", o.FD, o.PID)
 	if o.FD < 0 || o.Proc == nil {
-		return fmt.Errorf("%s: descriptor or process unknown", what)
+		return o, fmt.Errorf("%s: descriptor or process unknown", what)
 	}
 	if s.Inode == 0 {
-		return fmt.Errorf("%s: the socket has no inode to check the duplicate against", what)
+		return o, fmt.Errorf("%s: the socket has no inode to check the duplicate against", what)
 	}
 	pidfd, err := c.pinned(o.Proc)
 	if err != nil {
-		return err
+		return o, err
 	}
-	dup, err := unix.PidfdGetfd(pidfd, o.FD, 0)
-	switch sentinel := sysfile.Sentinel(err); {
-	case err == unix.EBADF:
-		return fmt.Errorf("%s: closed since it was resolved: %w", what, core.ErrGone)
-	case sentinel == core.ErrGone:
-		return fmt.Errorf("%s: the process has exited: %w", what, core.ErrGone)
-	case sentinel == core.ErrPermission:
-		return fmt.Errorf("pidfd_getfd(%s): %s: %w: duplicating another process's descriptor needs ptrace access to it: run as root or with CAP_SYS_PTRACE (and kernel.yama.ptrace_scope < 3)",
-			what, unix.ErrnoName(err.(unix.Errno)), core.ErrPermission)
-	case err == unix.ENOSYS:
-		return fmt.Errorf("pidfd_getfd(%s): ENOSYS: this kernel has no pidfd_getfd (needs Linux 5.6 or newer); --abort (SOCK_DESTROY) may work instead: %w",
-			what, err)
-	case err != nil:
-		return fmt.Errorf("pidfd_getfd(%s): %w", what, err)
+	fs := DefaultFS()
+	if c.Signaller != nil {
+		fs = c.Signaller.FS
+	}
+	pr := prover{fs: fs, pid: o.PID, pidfd: pidfd, alive: pidfdAlive(o.PID, pidfd)}
+	dup, h, err := pr.take(core.Hold{Inode: s.Inode, FD: o.FD, TID: o.TID})
+	if err != nil {
+		return o, err
 	}
 	defer unix.Close(dup)
-	var st unix.Stat_t
-	if err := unix.Fstat(dup, &st); err != nil {
-		return fmt.Errorf("fstat duplicate of %s: %w", what, err)
-	}
-	if st.Mode&unix.S_IFMT != unix.S_IFSOCK || st.Ino != s.Inode {
-		return fmt.Errorf("%s is now inode %d, not socket %d: the descriptor was reused, left alone: %w",
-			what, st.Ino, s.Inode, core.ErrGone)
+	if h.FD != o.FD || h.TID != o.TID {
+		o.FD, o.TID = h.FD, h.TID
+		what = fmt.Sprintf("fd %d of process %d", h.FD, o.PID)
 	}
 	if err := unix.Shutdown(dup, unix.SHUT_RDWR); err != nil {
 		if err == unix.ENOTCONN {
-			return fmt.Errorf("shutdown(%s): ENOTCONN: the socket is not connected any more: %w", what, core.ErrGone)
+			return o, fmt.Errorf("shutdown(%s): ENOTCONN: the socket is not connected any more: %w", what, core.ErrGone)
 		}
-		return fmt.Errorf("shutdown(%s, SHUT_RDWR): %w", what, err)
+		return o, fmt.Errorf("shutdown(%s, SHUT_RDWR): %w", what, err)
 	}
-	return nil
+	return o, nil
 }
 
 // pinned is the pidfd of p, opened and checked on first use.

@@ -73,10 +73,11 @@ func TestShutdownRefuses(t *testing.T) {
 		owner core.Owner
 		want  error
 	}{
-		{name: "descriptor now holds another socket", sock: core.Socket{Proto: core.TCP, Inode: ino + 1},
-			owner: core.Owner{PID: srv.PID, FD: fd, Proc: proc}, want: core.ErrGone},
-		{name: "descriptor closed", sock: core.Socket{Proto: core.TCP, Inode: ino},
-			owner: core.Owner{PID: srv.PID, FD: 999, Proc: proc}, want: core.ErrGone},
+		// 1<<40 is no socket the holder has: fd is another socket now.
+		{name: "descriptor now holds another socket", sock: core.Socket{Proto: core.TCP, Inode: 1 << 40},
+			owner: core.Owner{PID: srv.PID, FD: fd, Proc: proc}, want: core.ErrNotHeld},
+		{name: "descriptor closed", sock: core.Socket{Proto: core.TCP, Inode: 1 << 40},
+			owner: core.Owner{PID: srv.PID, FD: 999, Proc: proc}, want: core.ErrNotHeld},
 		{name: "pid recycled", sock: core.Socket{Proto: core.TCP, Inode: ino},
 			owner: core.Owner{PID: srv.PID, FD: fd, Proc: &core.Process{PID: srv.PID, Start: proc.Start + 1}}, want: core.ErrGone},
 	}

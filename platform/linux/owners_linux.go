@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/gosof/gosof/internal/fditer"
 	"github.com/gosof/gosof/internal/sysfile"
 
 	"golang.org/x/sys/unix"
@@ -27,6 +28,13 @@ const unseenHint = "run as root, or with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH,
 // (fditer_linux.go) where it may load one, else by reading every
 // /proc/[pid]/fd link once. IterStatus says which the last scan did.
 type Owners struct {
+	// scanned is when the latest scan started, in the clock and unit of
+	// /proc/PID/stat's starttime (bootTick); 0 before any. Process
+	// refuses a process started after it: not the one the scan saw.
+	// First, so that it is 64-bit aligned for atomic access on 32-bit
+	// platforms.
+	scanned uint64 // atomic
+
 	FS      FS
 	Workers int // parallel scanners; 0 means GOMAXPROCS
 	// ProcFD reads /proc/PID/fd even where the descriptor iterator could
@@ -35,6 +43,17 @@ type Owners struct {
 
 	mu     sync.Mutex
 	status IterStatus // of the last scan
+}
+
+// bootTick is now as /proc/PID/stat's starttime counts: CLOCK_BOOTTIME
+// (in gosof's time namespace, as the kernel prints starttime to it) in
+// USER_HZ clock ticks, rounded down.
+func bootTick() uint64 {
+	var ts unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_BOOTTIME, &ts) != nil {
+		return 0
+	}
+	return uint64(ts.Nano()) / uint64(1e9/userHZ)
 }
 
 // scope is the processes a scan reads: pids, or every one in /proc (nil).
@@ -161,9 +180,10 @@ func (p *prescan) Cancel() {
 	<-p.done
 }
 
-// unseen says what the scan could not see: the processes it was denied,
-// and, when /proc is mounted with hidepid=invisible and gosof is not root,
-// that other users' processes were not even listed.
+// unseen says what the scan could not see: the processes it was denied;
+// when /proc is mounted with hidepid=invisible and gosof is not root,
+// that other users' processes were not even listed; and when gosof runs
+// in a child pid namespace, that the processes outside it were not.
 func (o *Owners) unseen(denied int) core.Unseen {
 	u := core.Unseen{Denied: denied, Hint: unseenHint}
 	if denied > 0 {
@@ -171,9 +191,29 @@ func (o *Owners) unseen(denied int) core.Unseen {
 	}
 	// hidepid lets through whoever may ptrace-read the process: a root
 	// without CAP_SYS_PTRACE is hidden from too, a user with it is not.
+	hidepid := false
 	if !seesAll(o.FS) {
 		if b, err := readFile(o.FS.Path("self", "mountinfo")); err == nil && hidepidInvisible(b, filepath.Clean(o.FS.Proc)) {
 			u.Hidden = fmt.Sprintf("%s hides other users' processes (hidepid=invisible)", o.FS.Proc)
+			hidepid = true
+		}
+	}
+	// A child pid namespace (a container without --pid=host, unshare -p)
+	// shows only its own processes, while its network namespace may be
+	// the host's: a socket no process it sees holds may well be held by
+	// one outside. (Not for a fixture: it is no view of this host.)
+	if o.FS.Proc == "/proc" && !fditer.InitialPIDNamespace() {
+		const outside = "processes outside gosof's pid namespace cannot be seen (it is not the host's)"
+		const there = "run gosof in the host's pid namespace (nsenter -t 1 -p -m, docker run --pid=host) to see them"
+		if u.Hidden != "" {
+			u.Hidden += " and "
+		}
+		u.Hidden += outside
+		switch {
+		case denied > 0 || hidepid:
+			u.Hint += "; " + there
+		default:
+			u.Hint = there
 		}
 	}
 	return u
@@ -247,6 +287,9 @@ func (o *Owners) Scan(want func(inode uint64) bool) ([]Holder, int, error) {
 // sockets meanwhile lost its P at each of its own system calls and waited
 // to get one back (a `who` on a port nobody uses took 42 ms, not 15).
 func (o *Owners) scan(only []int32, want func(inode uint64) bool, stop *int32, later <-chan struct{}) (holderChunks, int, error) {
+	if o.FS.Proc == "/proc" { // a fixture's start times are not this host's
+		atomic.StoreUint64(&o.scanned, bootTick())
+	}
 	if hc, denied, ok, err := o.scanWithIter(only, want, stop); ok || err != nil {
 		return hc, denied, err
 	}
@@ -568,6 +611,15 @@ func (o *Owners) Process(pid int) (*core.Process, error) {
 	st, err := parseStat(b)
 	if err != nil {
 		return nil, fmt.Errorf("process %d: %w", pid, err)
+	}
+	// The scan saw a holder with this pid; a process started after the
+	// scan began cannot be it: the holder exited and its pid was given
+	// to another. (Started in the very tick the scan began, it cannot be
+	// told apart here: kill and close prove what it holds before acting.)
+	// Resolver.describe drops such an owner as gone.
+	if since := atomic.LoadUint64(&o.scanned); since != 0 && st.Start > since {
+		return nil, fmt.Errorf("process %d: the pid now belongs to a process started after the owner scan (tick %d > %d): %w",
+			pid, st.Start, since, core.ErrGone)
 	}
 	comm, _ := parseComm(b) // parseStat found the ')'
 	proc := &core.Process{PID: pid, Comm: comm, UID: -1, Start: st.Start}

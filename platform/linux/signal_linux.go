@@ -17,10 +17,13 @@ import (
 // Pin opens a pidfd and then checks that the process behind it started when
 // the resolved one did, so a PID recycled between resolving and pinning is
 // refused as gone; after that the pidfd can only ever reach that process.
-// Signals go through pidfd_send_signal and Wait polls the pidfd.
+// Its targets are core.Provers (proof_linux.go): kill proves through the
+// pidfd that the process holds the socket before every signal. Signals go
+// through pidfd_send_signal and Wait polls the pidfd.
 //
 // Where pidfd_open is missing (ENOSYS), it falls back to comparing
-// /proc/[pid]/stat starttime before every kill(2), and Wait polls /proc.
+// /proc/[pid]/stat starttime before every kill(2), and Wait polls /proc;
+// the proof is then read from /proc between two such checks.
 type Signaller struct {
 	FS FS
 	// NoPidfd takes the fallback path even where pidfds work (tests use
@@ -89,7 +92,7 @@ func (s *Signaller) Pin(p *core.Process) (core.Target, error) {
 				unix.Close(fd)
 				return nil, err
 			}
-			return &pidfdTarget{pid: p.PID, fd: fd}, nil
+			return &pidfdTarget{pid: p.PID, fd: fd, prover: prover{fs: s.FS, pid: p.PID, pidfd: fd, alive: pidfdAlive(p.PID, fd)}}, nil
 		case sysfile.Sentinel(err) == core.ErrGone:
 			return nil, fmt.Errorf("process %d: %w", p.PID, core.ErrGone)
 		case err != unix.ENOSYS:
@@ -104,17 +107,22 @@ func (s *Signaller) Pin(p *core.Process) (core.Target, error) {
 		poll = 20 * time.Millisecond
 	}
 	pc := *p
+	check := func() error { return s.same(&pc) }
+	pr := &prover{fs: s.FS, pid: pc.PID, pidfd: -1, alive: check}
 	return &core.CheckedTarget{
-		Check: func() error { return s.same(&pc) },
+		Check: check,
+		Prove: pr.Holds,
 		Kill:  func(sig syscall.Signal) error { return signalErr(pc.PID, sig, "kill", unix.Kill(pc.PID, sig)) },
 		Poll:  poll,
 	}, nil
 }
 
-// pidfdTarget is a process held by a pidfd.
+// pidfdTarget is a process held by a pidfd; its prover proves what it
+// holds (core.Prover).
 type pidfdTarget struct {
 	pid int
 	fd  int
+	prover
 }
 
 func (t *pidfdTarget) Signal(sig syscall.Signal) error {

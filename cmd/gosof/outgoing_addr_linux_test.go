@@ -1,0 +1,52 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"syscall"
+	"testing"
+
+	"github.com/gosof/gosof/internal/testhelper"
+)
+
+// TestOutgoingComparesAddresses: a client connected from 127.0.0.1:E and
+// an unrelated listener on 127.0.0.2:E. The listener cannot have
+// accepted the client's connection (its local address is another), so
+// the client only uses E as its source port: kill E spares it and
+// signals the listener's holder alone. In a network namespace of the
+// test's own, so that nothing else is on E.
+func TestOutgoingComparesAddresses(t *testing.T) {
+	a := testhelper.Start(t, testhelper.NewNetNS())
+	_, sport := listen(t, a, "inet", "127.0.0.1:0")
+	_, e := connect(t, a, "inet", fmt.Sprintf("127.0.0.1:%d", sport)) // a's client, source port E
+	lfd := a.Int("socket inet stream")
+	a.Do("bind %d 127.0.0.2:%d", lfd, e)
+	a.Do("listen %d", lfd)
+	b := a.Spawn(lfd) // b holds the listener on 127.0.0.2:E, a the client
+	a.Do("close %d", lfd)
+	p, ns := strconv.Itoa(e), strconv.Itoa(a.PID)
+
+	out, errOut, code := gosof(t, "kill", "-n", "--json", "--netns", ns, p)
+	var j struct {
+		Processes []struct{ PID int }
+		Spared    []jsock `json:"spared_outgoing"`
+	}
+	if err := json.Unmarshal([]byte(out), &j); err != nil {
+		t.Fatalf("kill -n --json: %v\n%s%s", err, out, errOut)
+	}
+	if code != exitMatch || len(j.Processes) != 1 || j.Processes[0].PID != b.PID || len(j.Spared) != 1 {
+		t.Fatalf("kill -n %s: exit %d, planned %+v, spared %d; want 0, only the listener's holder %d, the client spared\n%s%s",
+			p, code, j.Processes, len(j.Spared), b.PID, out, errOut)
+	}
+	out, errOut, code = gosof(t, "kill", "-y", "--netns", ns, p)
+	if code != exitMatch {
+		t.Errorf("kill %s: exit %d\n%s%s", p, code, out, errOut)
+	}
+	if sig := killedBy(t, b); sig != syscall.SIGTERM {
+		t.Errorf("the listener's holder ended by %v, want SIGTERM", sig)
+	}
+	if !running(a) {
+		t.Error("kill signalled the client whose source port is E")
+	}
+}
