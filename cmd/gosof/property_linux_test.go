@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gosof/gosof/internal/fditer"
 	"github.com/gosof/gosof/internal/testhelper"
 )
 
@@ -65,7 +64,7 @@ func TestProofProperty(t *testing.T) {
 	// the host's pid space is not the test's to steer, so no pid is
 	// reused there; holders exit and let go at random moments.
 	t.Run("iterator", func(t *testing.T) {
-		if ok, why := fditer.Expected(); !ok {
+		if ok, why := iterExpected(); !ok {
 			t.Skipf("the descriptor iterator cannot load here: %s", why)
 		}
 		w := &hostWorld{}
