@@ -47,7 +47,7 @@ type Backend struct {
 	// the proven process.
 	creators map[int]*Psinfo
 	// holds is what AttachOwners last saw each process hold, by pid: the
-	// signaller checks it again before the first signal (signal.go).
+	// signaller checks it again before every signal (signal.go).
 	holds map[int][]fdRef
 }
 

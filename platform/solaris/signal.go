@@ -24,7 +24,7 @@ import (
 // prvnops.c:809-812), which is also the earliest its pid can be reused.
 // Through it, before every signal, gosof checks that the process is the
 // one resolved (pr_start), still running (a zombie has pr_nlwp 0); before
-// the first signal, that it still holds a socket it was seen holding: the
+// every signal, that it still holds a socket it was seen holding: the
 // same descriptor, with the same inode (and, for a socket found by name,
 // the same name), read from /proc/<pid>/fdinfo and confirmed through the
 // held psinfo to be this process's. What remains is the moment between
@@ -76,12 +76,11 @@ func procSentinel(err error) error {
 
 // target is one pinned process.
 type target struct {
-	s       *Signaller
-	pid     int
-	start   uint64
-	h       handle
-	holds   []fdRef // what the resolve saw it hold; empty for a creator
-	checked bool    // holding passed before a signal already sent
+	s     *Signaller
+	pid   int
+	start uint64
+	h     handle
+	holds []fdRef // what the resolve saw it hold; empty for a creator
 }
 
 // identity reads psinfo through the pinned handle: ErrGone once the
@@ -112,10 +111,11 @@ func (t *target) identity() error {
 }
 
 // errNotHolding is why a process that no longer holds any socket it was
-// seen with is not signalled. It is not core.ErrGone: the process runs.
-var errNotHolding = errors.New("no longer holds a socket it was seen holding")
+// seen with is not signalled. It is not core.ErrGone: the process runs;
+// kill reports it as core.ErrNotHeld's outcome, "no longer holds it".
+var errNotHolding = fmt.Errorf("%w: none it was seen holding", core.ErrNotHeld)
 
-// holding checks, before the first signal, that the process still holds
+// holding checks, before every signal, that the process still holds
 // one of the sockets it was seen holding: the descriptor's fdinfo names
 // the same inode and kind (and, for a socket matched by name, the same
 // name). fdinfo is read by path; the pinned psinfo, read after it, says
@@ -164,11 +164,8 @@ func (t *target) Signal(sig syscall.Signal) error {
 	if err := t.identity(); err != nil {
 		return err
 	}
-	if !t.checked {
-		if err := t.holding(); err != nil {
-			return err
-		}
-		t.checked = true
+	if err := t.holding(); err != nil {
+		return err
 	}
 	switch err := t.s.Kill(t.pid, sig); {
 	case sysfile.Sentinel(err) == core.ErrGone:
