@@ -32,6 +32,7 @@
 //	thread-listen ADDR     a new thread unshares its descriptor table and
 //	                       listens on ADDR in it -> ok TID FD PORT
 //	leader-exit            the main thread exits alone (the process lives on)
+//	opath PATH             open PATH with O_PATH and keep the descriptor
 //	sockfile DIR INO       mount a tmpfs on DIR and hold, O_PATH, a socket
 //	                       node there with inode number INO -> ok FD
 //	                       (started with UserMountNS)

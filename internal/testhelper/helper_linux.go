@@ -300,6 +300,11 @@ func do(f []string) (string, error) {
 	switch f[0] {
 	case "socket":
 		return socket(arg(1), arg(2), arg(3))
+	case "opath":
+		// opath PATH: open PATH with O_PATH and keep it, e.g. a socket
+		// through /proc/PID/fd/N: its inode without holding it open
+		fd, err := unix.Open(arg(1), unix.O_PATH|unix.O_CLOEXEC, 0)
+		return strconv.Itoa(fd), err
 	case "sockfile":
 		return sockFile(arg(1), arg(2))
 	case "bind":

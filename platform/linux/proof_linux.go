@@ -32,6 +32,8 @@ import (
 //     zombie, to be reaped), so what /proc showed was the pinned
 //     process's. This needs /proc to be for gosof's own pid namespace
 //     (ProcIsOurs).
+//   - a descriptor opened O_PATH on the socket (through /proc/PID/fd/N)
+//     names its inode but does not hold it open: it proves nothing.
 //   - if the descriptor it was seen with is no longer that socket, the
 //     process's other descriptors (every table, as the scan reads them)
 //     are looked through for the inode, and one found is proved as above:
@@ -182,6 +184,10 @@ func (p *prover) at(h core.Hold, dev uint64, dup *int) (ok bool, what string, er
 		case err == nil:
 			var st unix.Stat_t
 			ferr := unix.Fstat(fd, &st)
+			if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); ferr == nil && err == nil && fl&unix.O_PATH != 0 {
+				unix.Close(fd)
+				return false, fmt.Sprintf("%s is an O_PATH descriptor of socket %d, which does not hold it", where, h.Inode), nil
+			}
 			if ferr == nil && isSocket(&st, dev, h.Inode) {
 				if dup != nil {
 					*dup = fd
@@ -226,6 +232,9 @@ func (p *prover) at(h core.Hold, dev uint64, dup *int) (ok bool, what string, er
 	}
 	switch sentinel := sysfile.Sentinel(err); {
 	case err == nil:
+		if isSocket(&st, dev, h.Inode) && p.opathAt(h) {
+			return false, fmt.Sprintf("%s is an O_PATH descriptor of socket %d, which does not hold it", where, h.Inode), nil
+		}
 		if isSocket(&st, dev, h.Inode) {
 			return true, "", nil
 		}
@@ -237,6 +246,29 @@ func (p *prover) at(h core.Hold, dev uint64, dup *int) (ok bool, what string, er
 			p.pid, p.path(h), core.ErrPermission, h.Inode, unseenHint)
 	}
 	return false, "", fmt.Errorf("process %d: stat %s: %w", p.pid, p.path(h), err)
+}
+
+// opathAt reports whether h's descriptor was opened O_PATH, from the
+// "flags:" line of its /proc fdinfo (octal f_flags): such a descriptor
+// names the socket's inode (a readlink of /proc/PID/fd/N shows
+// socket:[N]) but does not keep the socket open. Unreadable: false, as
+// the stat that proved it was read the same way.
+func (p *prover) opathAt(h core.Hold) bool {
+	path := p.fs.Path(strconv.Itoa(p.pid), "fdinfo", strconv.Itoa(h.FD))
+	if h.TID != 0 {
+		path = p.fs.Path(strconv.Itoa(p.pid), "task", strconv.Itoa(h.TID), "fdinfo", strconv.Itoa(h.FD))
+	}
+	b, err := readFile(path)
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "flags:") {
+			fl, err := strconv.ParseUint(strings.TrimSpace(line[len("flags:"):]), 8, 64)
+			return err == nil && fl&unix.O_PATH != 0
+		}
+	}
+	return false
 }
 
 // getfd duplicates h's descriptor from the pinned process: from its own

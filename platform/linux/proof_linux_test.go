@@ -146,3 +146,28 @@ func TestShutdownThreadTable(t *testing.T) {
 		t.Errorf("the thread's listener still listens after shutdown")
 	}
 }
+
+// TestProveOPath: a descriptor opened O_PATH on a live socket (through
+// /proc/PID/fd/N) names its inode, and the /proc scan lists it, but it
+// does not hold the socket open: the proof refuses it, on both paths.
+func TestProveOPath(t *testing.T) {
+	h := testhelper.Start(t)
+	fd, _ := listenTCP(t, h)
+	ino := inodeOf(t, h.PID, fd)
+	o := testhelper.Start(t)
+	ofd := o.Int("opath /proc/%d/fd/%d", h.PID, fd)
+	if got := inodeOf(t, o.PID, ofd); got != ino {
+		t.Fatalf("the O_PATH descriptor names inode %d, want %d", got, ino)
+	}
+	for _, noPidfd := range []bool{false, true} {
+		_, p := pinProver(t, o.PID, noPidfd)
+		err := p.Holds([]core.Hold{{Inode: ino, FD: ofd}})
+		if !errors.Is(err, core.ErrNotHeld) || !strings.Contains(err.Error(), "O_PATH") {
+			t.Errorf("noPidfd=%v: %v, want ErrNotHeld naming O_PATH", noPidfd, err)
+		}
+		_, hp := pinProver(t, h.PID, noPidfd)
+		if err := hp.Holds([]core.Hold{{Inode: ino, FD: fd}}); err != nil {
+			t.Errorf("noPidfd=%v: the real holder: %v", noPidfd, err)
+		}
+	}
+}
