@@ -23,8 +23,10 @@ when stdin is a terminal, sends TERM, waits up to --timeout for every
 process to exit, sends KILL to those still running, and says what became
 of each and what is left on the port. PID 1, gosof and every ancestor
 of gosof (its parent, their parents, up to PID 1) are never signalled.
-On Linux every process is held by a pidfd from before asking, so a PID
-recycled meanwhile is never hit.
+Every process is pinned (Linux: a pidfd; Solaris: its /proc psinfo held
+open) from before asking, and before every signal gosof proves that it
+still holds a matched socket: a recycled PID, or a process that let go of
+the port, is never signalled ("no longer holds it").
 Exits 0 when every matched process is gone, 1 when none matched, 3 when
 some survived (or were not signalled), 2 on errors.
 

@@ -103,6 +103,7 @@ func (s *session) openActor(what string) error {
 		return err
 	}
 	if s.b.CannotAct != nil {
+		s.cannotAct = "" // the error says it
 		return fmt.Errorf("%s: %w", what, s.b.CannotAct)
 	}
 	if (what == "kill" && s.b.Signaller == nil) || (what == "close" && s.b.Closer == nil) {

@@ -49,6 +49,11 @@ func (s *session) list(ports []string) error {
 	if err := s.open(); err != nil {
 		return err
 	}
+	if out == core.FormatTerse && s.b.CannotAct != nil {
+		// -t's PIDs are for kill(1): these would reach other processes
+		s.cannotAct = ""
+		return fmt.Errorf("-t prints PIDs to signal, and these would not be the holders': %w", s.b.CannotAct)
+	}
 	resolve := gcpolicy.ForPrint(s.b.Resolver().Resolve)
 	if c.Bool("peer") {
 		resolve = s.b.Resolver().ResolvePeers

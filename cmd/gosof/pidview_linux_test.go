@@ -98,6 +98,11 @@ func TestForeignProcIsRefused(t *testing.T) {
 	if code != exitMatch || !strings.Contains(errOut, "not gosof's") {
 		t.Errorf("who %s: exit %d, want 0 and a note that its PIDs are not gosof's:\n%s%s", p, code, out, errOut)
 	}
+	// -t prints PIDs for kill(1): there they would be other processes'
+	out, errOut, code = gosofIn(t, mountOnly, "who", "-t", p)
+	if code != exitError || out != "" || len(gosofLines(errOut)) != 1 {
+		t.Errorf("who -t %s: exit %d, stdout %q, stderr %q; want exit 2, no PID, one line", p, code, out, errOut)
+	}
 }
 
 // gosofLines are the lines of stderr gosof wrote: not the race

@@ -31,6 +31,9 @@ type session struct {
 	unseenMatters bool
 	quiet         bool // -q: no notes at all
 	flushed       bool
+	// cannotAct is the note a listing gives when the backend may not act
+	// (CannotAct); a command that refuses for it drops it.
+	cannotAct string
 }
 
 // newSession reads the flags that choose the backend; open opens it.
@@ -60,13 +63,18 @@ func (s *session) filter(ports []string) (*core.Filter, error) {
 	return f, nil
 }
 
-// open opens the backend the flags name.
+// open opens the backend the flags name. When the backend may not act
+// (its PIDs are not gosof's), a listing says so; kill, close and -t
+// refuse with the same words instead.
 func (s *session) open() error {
 	b, err := openBackend(s.opt)
 	if err != nil {
 		return err
 	}
 	s.b = b
+	if b.CannotAct != nil {
+		s.cannotAct = "the PIDs shown are not gosof's: " + b.CannotAct.Error()
+	}
 	return nil
 }
 
@@ -115,6 +123,9 @@ func (s *session) flush() {
 	var notes []string
 	if s.b != nil {
 		notes = append(notes, s.b.SourceNotes()...)
+	}
+	if s.cannotAct != "" {
+		notes = append(notes, s.cannotAct)
 	}
 	reportNotes(w, append(notes, s.notes...))
 	u := s.unseen

@@ -42,7 +42,8 @@ func Open(opt platform.Options) (*platform.Backend, error) {
 	fds := &FDs{FS: fs}
 	owners := &Owners{FS: fs, ProcFD: opt.ProcFD}
 	// A /proc of another pid namespace names other processes than the
-	// ones gosof would signal: listing says so, kill and close refuse.
+	// ones gosof would signal: kill and close refuse (CannotAct), and a
+	// listing says so.
 	foreignProc := ProcIsOurs(fs)
 	b := &platform.Backend{
 		Sockets:   sockets,
@@ -69,9 +70,6 @@ func Open(opt platform.Options) (*platform.Backend, error) {
 		EphemeralLow: func() (uint16, error) { return ephemeralLow(fs) },
 		Notes: func() []string {
 			var notes []string
-			if foreignProc != nil {
-				notes = append(notes, "the PIDs shown are not gosof's: "+foreignProc.Error())
-			}
 			for _, s := range srcs {
 				notes = append(notes, s.Notes()...)
 			}
