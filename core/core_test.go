@@ -197,7 +197,15 @@ func TestParsePort(t *testing.T) {
 		{":", nil, "has no port"},
 		{"tcp", nil, "is a protocol"},
 		{"tcp:0", nil, "not a port"},
-		{"[::1]:80", nil, "not a protocol"},
+		{"[::1]:80", []PortRange{{Lo: 80, Hi: 80, Addr: netip.MustParseAddr("::1")}}, ""},
+		{"127.0.0.1:8080", []PortRange{{Lo: 8080, Hi: 8080, Addr: netip.MustParseAddr("127.0.0.1")}}, ""},
+		{"tcp:127.0.0.1:http-alt", []PortRange{{Lo: 8080, Hi: 8080, Proto: TCP, Addr: netip.MustParseAddr("127.0.0.1")}}, ""},
+		{"[fe80::1%eth0]:8443", []PortRange{{Lo: 8443, Hi: 8443, Addr: netip.MustParseAddr("fe80::1%eth0")}}, ""},
+		{"10.0.0.5:53/udp", []PortRange{{Lo: 53, Hi: 53, Proto: UDP, Addr: netip.MustParseAddr("10.0.0.5")}}, ""},
+		{"[::1:80", nil, "want [IPv6]:PORT"},
+		{"[10.0.0.1]:80", nil, "not an IPv6 address"},
+		{"300.0.0.1:80", nil, "not an IPv4 address"},
+		{"127.0.0.1:", nil, "has no port"},
 		{"nosuch", nil, "unknown service"},
 		{"", nil, "empty port"},
 	} {
@@ -209,7 +217,7 @@ func TestParsePort(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || !cmp.Equal(got, tc.want) {
+		if err != nil || !cmp.Equal(got, tc.want, addrEqual) {
 			t.Errorf("ParsePort(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
 		}
 	}
@@ -228,7 +236,7 @@ func TestParseServices(t *testing.T) {
 	r := func(p uint16, proto Proto) PortRange { return PortRange{Lo: p, Hi: p, Proto: proto} }
 	want := Services{"http": {r(80, TCP), r(80, UDP)}, "www": {r(80, TCP)}, "domain": {r(53, UDP)},
 		"who": {r(513, UDP)}, "whod": {r(513, UDP)}, "login": {r(513, TCP)}, "sctpsvc": {r(9, SCTP)}}
-	if diff := cmp.Diff(want, s); diff != "" {
+	if diff := cmp.Diff(want, s, addrEqual); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	if got := s.Lookup("HTTP"); !cmp.Equal(got, []uint16{80}) {
@@ -408,3 +416,6 @@ func TestUnseenMessage(t *testing.T) {
 		}
 	}
 }
+
+// addrEqual compares netip.Addr values, whose fields cmp cannot see.
+var addrEqual = cmp.Comparer(func(a, b netip.Addr) bool { return a == b })

@@ -184,7 +184,7 @@ func (p *prover) at(h core.Hold, dev uint64, dup *int) (ok bool, what string, er
 		case err == nil:
 			var st unix.Stat_t
 			ferr := unix.Fstat(fd, &st)
-			if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); ferr == nil && err == nil && fl&unix.O_PATH != 0 {
+			if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); ferr == nil && err == nil && fl&unix.O_PATH != 0 && isSocket(&st, dev, h.Inode) {
 				unix.Close(fd)
 				return false, fmt.Sprintf("%s is an O_PATH descriptor of socket %d, which does not hold it", where, h.Inode), nil
 			}
