@@ -4,6 +4,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/render"
 )
 
 func fdsCommand() *cli.Command {
@@ -57,9 +58,9 @@ func fdsAction(c *cli.Context) error {
 		return err
 	}
 	if c.Bool("json") {
-		err = core.WriteFDsJSON(c.App.Writer, procs)
+		err = render.FDsJSON(c.App.Writer, procs)
 	} else {
-		err = core.WriteFDs(c.App.Writer, procs)
+		err = render.FDs(c.App.Writer, procs)
 	}
 	if err != nil {
 		return err

@@ -7,9 +7,10 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/render"
 )
 
-func formatFromFlags(c *cli.Context) (core.Format, error) {
+func formatFromFlags(c *cli.Context) (render.Format, error) {
 	n := 0
 	for _, f := range []string{"json", "jsonl", "terse"} {
 		if c.Bool(f) {
@@ -20,13 +21,13 @@ func formatFromFlags(c *cli.Context) (core.Format, error) {
 	case n > 1:
 		return 0, core.Usagef("--json, --jsonl and --terse cannot be combined: pick one")
 	case c.Bool("jsonl"):
-		return core.FormatJSONL, nil
+		return render.FormatJSONL, nil
 	case c.Bool("json"):
-		return core.FormatJSON, nil
+		return render.FormatJSON, nil
 	case c.Bool("terse"):
-		return core.FormatTerse, nil
+		return render.FormatTerse, nil
 	}
-	return core.FormatTable, nil
+	return render.FormatTable, nil
 }
 
 // reportUnseen says once, on stderr, what could not be inspected and how to see it.
@@ -59,17 +60,17 @@ func listAction(c *cli.Context, ports []string) error {
 	if err != nil {
 		return err
 	}
-	withOptions := c.Bool("options") && out != core.FormatTerse
+	withOptions := c.Bool("options") && out != render.FormatTerse
 	var missing core.OptionsMissing
 	if withOptions {
 		missing = core.AttachOptions(b.options, res.Sockets, 0)
 	}
-	withCmdline := c.Bool("cmdline") && out != core.FormatTerse
+	withCmdline := c.Bool("cmdline") && out != render.FormatTerse
 	if withCmdline {
 		attachCmdlines(c.App.ErrWriter, b, res.Sockets)
 	}
-	opt := core.TableOptions{NoHeader: c.Bool("no-header"), Options: withOptions, NetNS: core.ManyNetNS(res.Sockets), Peer: c.Bool("peer"), Cmdline: withCmdline}
-	if err := core.WriteSockets(c.App.Writer, res.Sockets, out, opt); err != nil {
+	opt := render.Options{NoHeader: c.Bool("no-header"), Options: withOptions, Peer: c.Bool("peer"), Cmdline: withCmdline}
+	if err := render.Sockets(c.App.Writer, res.Sockets, out, opt); err != nil {
 		return err
 	}
 	reportNotes(c.App.ErrWriter, b.sourceNotes())
@@ -78,7 +79,7 @@ func listAction(c *cli.Context, ports []string) error {
 	if len(res.Sockets) == 0 {
 		return core.ErrNoMatch
 	}
-	if out == core.FormatTerse {
+	if out == render.FormatTerse {
 		return terseUnseen(c.App.ErrWriter, res)
 	}
 	return nil
