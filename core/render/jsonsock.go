@@ -1,6 +1,7 @@
 package render
 
 import (
+	"net/netip"
 	"strconv"
 	"unicode/utf8"
 
@@ -160,21 +161,27 @@ func appendEndpoint(b []byte, t *tokens, fam core.Family, ep *core.Endpoint) []b
 		}
 	} else {
 		b = f.first(b, kAddr)
-		switch {
-		case !ep.Addr.IsValid():
-			b = append(b, `"*"`...)
-		case ep.Addr.Zone() == "":
+		if ep.Addr.IsValid() && ep.Addr.Zone() == "" {
 			// digits, dots, colons, hex letters: nothing to escape
 			b = append(b, '"')
 			b = ep.Addr.AppendTo(b)
 			b = append(b, '"')
-		default:
-			b = appendString(b, ep.Addr.String())
+		} else {
+			b = appendString(b, Addr(ep.Addr))
 		}
 		b = f.key(b, kPort)
 		b = strconv.AppendUint(b, uint64(ep.Port), 10)
 	}
 	return f.end(b)
+}
+
+// Addr is an address as JSON gives it: as netip prints it, "*" when
+// there is none.
+func Addr(a netip.Addr) string {
+	if !a.IsValid() {
+		return "*"
+	}
+	return a.String()
 }
 
 // Owners writes owners as an array ([] when none).
