@@ -52,16 +52,17 @@ type FDSources struct {
 	Sockets SocketSource
 	Owners  OwnerSource
 	Options OptionReader // nil: no socket options
-	// CommandLine tells a process's command line, which fds prints in its
-	// heading as pfiles does; nil where the platform cannot tell it.
-	CommandLine func(pid int) (string, error)
+	// CommandLine tells a process's command line, its arguments, which
+	// fds prints in its heading as pfiles does; nil where the platform
+	// cannot tell it.
+	CommandLine func(pid int) ([]string, error)
 }
 
 // ProcFDs is one process's descriptors, or why they could not be listed.
 type ProcFDs struct {
 	PID     int
 	Proc    *Process
-	Args    string // command line, raw; "" when unknown
+	Cmdline []string // command line, its arguments, raw; none when unknown
 	FDs     []FD
 	Err     error  // the process could not be inspected (gone, permission)
 	Missing string // why socket options are missing, "" when all were read
@@ -88,7 +89,7 @@ func GatherFDs(src FDSources, pids []int) ([]ProcFDs, error) {
 		}
 		pf.Proc = p
 		if src.CommandLine != nil {
-			pf.Args, _ = src.CommandLine(pid) // the heading goes without it
+			pf.Cmdline, _ = src.CommandLine(pid) // the heading goes without it
 		}
 		pf.FDs, pf.Err = src.FDs.FDs(pid)
 		var sockFDs []int

@@ -79,10 +79,10 @@ func OwnerUser(o Owner) string {
 	return Escape(o.Proc.User)
 }
 
-// ShownPath is a unix socket's name as gosof prints it: an abstract name's
-// NULs as '@' (its leading NUL is the '@' already there), as ss and
-// /proc/net/unix show them. JSON gives the exact name in path_bytes when
-// it differs.
+// ShownPath is a unix socket's name as gosof prints it: the NULs an
+// abstract name holds after its '@' (the leading NUL) as '@' too, as ss
+// and /proc/net/unix show them. JSON gives the exact name in path_bytes
+// when it differs.
 func ShownPath(p string) string {
 	if strings.IndexByte(p, 0) < 0 {
 		return p
@@ -102,7 +102,7 @@ func AppendEndpoint(b []byte, fam Family, e *Endpoint) []byte {
 		if e.Path == "" {
 			return append(b, '-')
 		}
-		return append(b, Escape(e.Path)...)
+		return append(b, Escape(ShownPath(e.Path))...)
 	}
 	if !e.Addr.IsValid() {
 		b = append(b, "*:"...)

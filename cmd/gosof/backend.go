@@ -32,9 +32,9 @@ type backend struct {
 	// the lister's fdinfo gives them one).
 	fds       core.FDLister
 	fdSockets core.SocketSource
-	// cmdline tells a process's command line for the fds heading; nil
-	// where the platform cannot tell it.
-	cmdline func(pid int) (string, error)
+	// cmdline tells a process's command line, its arguments, for the fds
+	// heading and --cmdline; nil where the platform cannot tell it.
+	cmdline func(pid int) ([]string, error)
 	// fdsDeniedHint says how to get the access fds needs; "" when the
 	// platform's own error says it.
 	fdsDeniedHint string

@@ -51,6 +51,7 @@ func closeAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	cl.DryRun = c.Bool("dry-run")
 	defer reportUnseen(c.App.ErrWriter, cl.Result.Unseen)
 	out, asJSON := c.App.Writer, c.Bool("json")
 	if done, err := closePlanOnly(out, cl, asJSON, c.Bool("dry-run")); done {

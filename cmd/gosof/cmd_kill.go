@@ -47,6 +47,7 @@ func killAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	k.DryRun = c.Bool("dry-run")
 	defer reportUnseen(c.App.ErrWriter, k.Result.Unseen)
 	out, asJSON := c.App.Writer, c.Bool("json")
 	if c.Bool("dry-run") || len(k.Plan.Items) == 0 {

@@ -40,7 +40,7 @@ func TestKillJSONGolden(t *testing.T) {
 	f := &fakeSignaller{procs: map[int]*fakeProc{srv.PID: {survives: []syscall.Signal{syscall.SIGTERM}}}}
 	var b bytes.Buffer
 	b.WriteString("--- dry run\n")
-	if err := WriteKillJSON(&b, p, nil, nil); err != nil {
+	if err := WriteKillJSON(&b, p, true, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	p.Pin(f)
@@ -51,12 +51,12 @@ func TestKillJSONGolden(t *testing.T) {
 	}
 	left := &Left{Ports: []core.PortRange{{Lo: 30116, Hi: 30116}}, Sockets: socks[3:4]}
 	b.WriteString("--- report\n")
-	if err := WriteKillJSON(&b, p, r, left); err != nil {
+	if err := WriteKillJSON(&b, p, false, r, left); err != nil {
 		t.Fatal(err)
 	}
 	nothing := NewKillPlan(&core.Result{}, nil)
 	b.WriteString("--- nothing to signal\n")
-	if err := WriteKillJSON(&b, nothing, nil, nil); err != nil {
+	if err := WriteKillJSON(&b, nothing, false, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	goldenFile(t, "kill.json.golden", b.Bytes())
@@ -69,14 +69,14 @@ func TestCloseJSONGolden(t *testing.T) {
 	p.Spared = []core.Socket{held(core.Established, 443, 14, testProc(5000, "curl"))}
 	var b bytes.Buffer
 	b.WriteString("--- dry run\n")
-	if err := WriteCloseJSON(&b, p, nil, nil); err != nil {
+	if err := WriteCloseJSON(&b, p, true, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	r := p.Execute(&fakeCloser{shutdownErr: map[int]error{4242: fmt.Errorf("pidfd_getfd: \x1b]0;x\x07 %w", core.ErrPermission)}})
 	left := &Left{Ports: []core.PortRange{{Lo: 30116, Hi: 30116}}, Sockets: socks[:2]}
 	r.Settle(left.Sockets)
 	b.WriteString("--- report\n")
-	if err := WriteCloseJSON(&b, p, r, left); err != nil {
+	if err := WriteCloseJSON(&b, p, false, r, left); err != nil {
 		t.Fatal(err)
 	}
 	goldenFile(t, "close.json.golden", b.Bytes())

@@ -282,14 +282,15 @@ func WriteCloseReport(w io.Writer, r *CloseReport, l *Left) error {
 }
 
 // WriteKillJSON prints the plan, and the outcome and what is left when r
-// and l are not nil, as one JSON object (docs/kill-close.md).
-func WriteKillJSON(w io.Writer, p *KillPlan, r *KillReport, l *Left) error {
+// and l are not nil, as one JSON object (docs/kill-close.md); dryRun is
+// whether the plan alone was asked for.
+func WriteKillJSON(w io.Writer, p *KillPlan, dryRun bool, r *KillReport, l *Left) error {
 	e := render.NewJSON(w, true)
 	e.Object()
 	e.Str("signal", core.SignalName(p.Signal))
 	e.IntKey("timeout_ms", p.Timeout.Milliseconds())
 	e.BoolKey("escalate", !p.NoEscalate && p.Signal != 9)
-	e.BoolKey("dry_run", r == nil)
+	e.BoolKey("dry_run", dryRun)
 	e.BoolKey("changed", killChanged(r)) // a signal was delivered (Ansible's "changed")
 	e.Key("processes")
 	e.Array()
@@ -346,11 +347,12 @@ func WriteKillJSON(w io.Writer, p *KillPlan, r *KillReport, l *Left) error {
 }
 
 // WriteCloseJSON prints the plan, and the outcome and what is left when r
-// and l are not nil, as one JSON object (docs/kill-close.md).
-func WriteCloseJSON(w io.Writer, p *ClosePlan, r *CloseReport, l *Left) error {
+// and l are not nil, as one JSON object (docs/kill-close.md); dryRun is
+// whether the plan alone was asked for.
+func WriteCloseJSON(w io.Writer, p *ClosePlan, dryRun bool, r *CloseReport, l *Left) error {
 	e := render.NewJSON(w, true)
 	e.Object()
-	e.BoolKey("dry_run", r == nil)
+	e.BoolKey("dry_run", dryRun)
 	e.BoolKey("changed", closeChanged(r)) // a socket was shut down or reset
 	e.Key("sockets")
 	e.Array()

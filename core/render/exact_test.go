@@ -43,7 +43,7 @@ func TestJSONExactBytes(t *testing.T) {
 	if err := Sockets(&jsonl, socks, FormatJSONL, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := FDsJSON(&fds, []core.ProcFDs{{PID: 7, Proc: proc, Args: comm, FDs: []core.FD{{FD: 3, Kind: "sock", Path: path}}}}); err != nil {
+	if err := FDsJSON(&fds, []core.ProcFDs{{PID: 7, Proc: proc, Cmdline: []string{comm, "x"}, FDs: []core.FD{{FD: 3, Kind: "sock", Path: path}}}}); err != nil {
 		t.Fatal(err)
 	}
 	for name, out := range map[string][]byte{"ls": ls.Bytes(), "jsonl": jsonl.Bytes(), "fds": fds.Bytes()} {

@@ -19,8 +19,8 @@ func FDs(w io.Writer, procs []core.ProcFDs) error {
 		}
 		o := core.Owner{PID: pf.PID, Proc: pf.Proc}
 		b.WriteString(core.OwnerLabel(o) + " (user " + core.OwnerUser(o) + ")")
-		if pf.Args != "" {
-			b.WriteString(": " + core.Escape(pf.Args))
+		if core.HasCmdline(pf.Cmdline) {
+			b.WriteString(": " + core.Escape(core.ShownCmdline(pf.Cmdline)))
 		}
 		b.WriteByte('\n')
 		if pf.Err != nil {
@@ -88,8 +88,8 @@ func FDsJSON(w io.Writer, procs []core.ProcFDs) error {
 		} else {
 			e.NullKey("comm")
 		}
-		if pf.Args != "" {
-			e.Text("args", pf.Args)
+		if core.HasCmdline(pf.Cmdline) {
+			e.Texts("cmdline", pf.Cmdline)
 		}
 		if p != nil && p.UID >= 0 {
 			e.IntKey("uid", p.UID)

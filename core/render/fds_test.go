@@ -19,7 +19,7 @@ func hostileFDs() []core.ProcFDs {
 		Owners: []core.Owner{{PID: 666, FD: 4, Proc: evil}}}
 	u := core.Socket{Proto: core.Unix, Family: core.Local, Type: core.Stream, State: core.Listen, Local: core.Endpoint{Path: "@gosof\x00x\u202e"}, Inode: 78, UID: 0}
 	return []core.ProcFDs{
-		{PID: 666, Proc: evil, Args: "ev\x1b[31mil --name=a\tb \xff\u202e", FDs: []core.FD{
+		{PID: 666, Proc: evil, Cmdline: []string{"ev\x1b[31mil", "--name=a\tb", "\xff\u202e"}, FDs: []core.FD{
 			{FD: 0, Kind: core.FDChar, Path: "/dev/null", Inode: 5},
 			{FD: 1, Kind: core.FDFile, Path: "/tmp/x\ny\u200b\xfe", Inode: 6},
 			{FD: 3, Kind: core.FDAnon, Path: "anon_inode:[eventfd]"},

@@ -254,21 +254,52 @@ func (e *JSON) Shown(k, shown, raw string) {
 // UTF-8, the member k_bytes: every one's exact bytes, base64, in order.
 func (e *JSON) Texts(k string, ss []string) {
 	e.Key(k)
-	e.Array()
-	exact := true
-	for _, s := range ss {
-		e.String(s)
-		exact = exact && utf8.ValidString(s)
-	}
-	e.End()
-	if !exact {
+	e.value()
+	e.b = e.appendTexts(e.b, len(e.open)+1, ss)
+	e.empty = false
+	if !validUTF8(ss) {
 		e.bytesKey(k)
-		e.Array()
-		for _, s := range ss {
-			e.Base64(s)
-		}
-		e.End()
+		e.value()
+		e.b = e.appendBase64s(e.b, len(e.open)+1, ss)
 	}
+}
+
+// appendTexts appends ss as an array of strings, its elements at depth n.
+func (e *JSON) appendTexts(b []byte, n int, ss []string) []byte {
+	if len(ss) == 0 {
+		return append(b, '[', ']')
+	}
+	t := e.tokens(n)
+	b = append(b, '[')
+	for i, s := range ss {
+		b = appendToken(b, &t.elem[min1(i)])
+		b = appendString(b, s)
+	}
+	return appendToken(b, &t.endArray)
+}
+
+// appendBase64s appends the bytes of each of ss, base64, as an array, its
+// elements at depth n.
+func (e *JSON) appendBase64s(b []byte, n int, ss []string) []byte {
+	if len(ss) == 0 {
+		return append(b, '[', ']')
+	}
+	t := e.tokens(n)
+	b = append(b, '[')
+	for i, s := range ss {
+		b = appendToken(b, &t.elem[min1(i)])
+		b = appendBase64(b, s)
+	}
+	return appendToken(b, &t.endArray)
+}
+
+func validUTF8(ss []string) bool {
+	for _, s := range ss {
+		if !utf8.ValidString(s) {
+			return false
+		}
+	}
+	return true
 }
 
 // bytesKey starts the member k_bytes.

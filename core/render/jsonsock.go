@@ -153,9 +153,10 @@ func (e *JSON) Endpoint(fam core.Family, ep *core.Endpoint) {
 func appendEndpoint(b []byte, t *tokens, fam core.Family, ep *core.Endpoint) []byte {
 	b, f := openObject(b, t)
 	if fam == core.Local {
+		shown := core.ShownPath(ep.Path)
 		b = f.first(b, kPath)
-		b = appendString(b, ep.Path)
-		if !utf8.ValidString(ep.Path) {
+		b = appendString(b, shown)
+		if len(shown) != len(ep.Path) || shown != ep.Path || !utf8.ValidString(ep.Path) {
 			b = f.key(b, kPathBytes)
 			b = appendBase64(b, ep.Path)
 		}
@@ -264,12 +265,12 @@ func (e *JSON) appendOwner(b []byte, f *fields, o *core.Owner) []byte {
 		b = f.key(b, kCreator)
 		b = append(b, "true"...)
 	}
-	if p != nil && p.Cmdline != "" {
+	if p != nil && core.HasCmdline(p.Cmdline) {
 		b = f.key(b, kCmdline)
-		b = appendString(b, p.Cmdline)
-		if !utf8.ValidString(p.Cmdline) {
+		b = e.appendTexts(b, f.t.depth+1, p.Cmdline)
+		if !validUTF8(p.Cmdline) {
 			b = f.key(b, kCmdlineBytes)
-			b = appendBase64(b, p.Cmdline)
+			b = e.appendBase64s(b, f.t.depth+1, p.Cmdline)
 		}
 	}
 	if o.Options != nil {

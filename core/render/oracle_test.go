@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"unicode"
@@ -19,64 +18,38 @@ import (
 // encoding/json make of the same cells and values. Tests only.
 
 // tabTable is the socket table through text/tabwriter (minwidth 0,
-// padding 2, spaces), its cells tab-separated, one row a line.
+// padding 2, spaces): the cells the columns make, tab-separated, one row
+// a line. A cell that would need the table's own escaping (raw text from
+// another process) makes tabwriter's layout, and the test, differ.
 func tabTable(w io.Writer, socks []core.Socket, opt Options) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	netns := manyNetNS(&opt, socks)
+	var cols []*column
+	for i := range columns {
+		if c := &columns[i]; c.show == nil || c.show(&opt, socks) {
+			cols = append(cols, c)
+		}
+	}
+	var cells []string
 	if !opt.NoHeader {
-		if netns {
-			fmt.Fprint(tw, "NETNS\t")
+		for _, c := range cols {
+			cells = append(cells, c.header)
 		}
-		fmt.Fprint(tw, "PROTO\tSTATE\tLOCAL\tREMOTE\tRECV-Q\tSEND-Q\tPID/COMMAND\tUSER\tFD")
-		if opt.Options {
-			fmt.Fprint(tw, "\tOPTIONS")
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+	}
+	row := func(s *core.Socket, o *core.Owner) {
+		cells = cells[:0]
+		for _, c := range cols {
+			cells = append(cells, string(c.cell(nil, s, o)))
 		}
-		if opt.Peer {
-			fmt.Fprint(tw, "\tPEER")
-		}
-		if opt.Cmdline {
-			fmt.Fprint(tw, "\tCOMMAND LINE")
-		}
-		fmt.Fprintln(tw)
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
 	for i := range socks {
 		s := &socks[i]
-		var pre string
-		if netns {
-			pre = core.NetNSLabel(s) + "\t"
-		}
-		row := fmt.Sprintf("%s%s\t%s\t%s\t%s\t%d\t%d\t", pre, core.ProtoLabel(s), s.State,
-			core.FormatLocal(s), core.FormatRemote(s), s.RecvQ, s.SendQ)
 		if len(s.Owners) == 0 {
-			fmt.Fprintf(tw, "%s-\t-\t-", row)
-			if opt.Options {
-				fmt.Fprint(tw, "\t-")
-			}
-			if opt.Peer {
-				fmt.Fprint(tw, "\t"+peerLabel(s))
-			}
-			if opt.Cmdline {
-				fmt.Fprint(tw, "\t-")
-			}
-			fmt.Fprintln(tw)
-			continue
+			row(s, nil)
 		}
-		for _, o := range s.Owners {
-			fmt.Fprintf(tw, "%s%s\t%s\t%s", row, core.OwnerLabel(o), core.OwnerUser(o), core.Dash(o.FD >= 0, strconv.Itoa(o.FD)))
-			if opt.Options {
-				fmt.Fprint(tw, "\t"+core.FormatOptions(o.Options))
-			}
-			if opt.Peer {
-				fmt.Fprint(tw, "\t"+peerLabel(s))
-			}
-			if opt.Cmdline {
-				cl := ""
-				if o.Proc != nil {
-					cl = core.Escape(o.Proc.Cmdline)
-				}
-				fmt.Fprint(tw, "\t"+core.Dash(true, cl))
-			}
-			fmt.Fprintln(tw)
+		for j := range s.Owners {
+			row(s, &s.Owners[j])
 		}
 	}
 	return tw.Flush()
@@ -131,8 +104,8 @@ type (
 		UID          *int64    `json:"uid"`
 		User         *string   `json:"user"`
 		Creator      bool      `json:"creator,omitempty"`
-		Cmdline      *string   `json:"cmdline,omitempty"`
-		CmdlineBytes []byte    `json:"cmdline_bytes,omitempty"`
+		Cmdline      []string  `json:"cmdline,omitempty"`
+		CmdlineBytes [][]byte  `json:"cmdline_bytes,omitempty"`
 		Options      *jOptions `json:"options,omitempty"`
 	}
 	jOptions struct {
@@ -159,16 +132,16 @@ type (
 		TotalRetrans uint32 `json:"total_retrans"`
 	}
 	jProcFDs struct {
-		PID            int     `json:"pid"`
-		Comm           *string `json:"comm"`
-		CommBytes      []byte  `json:"comm_bytes,omitempty"`
-		Args           string  `json:"args,omitempty"`
-		ArgsBytes      []byte  `json:"args_bytes,omitempty"`
-		UID            *int64  `json:"uid"`
-		User           *string `json:"user"`
-		Error          *string `json:"error"`
-		OptionsMissing *string `json:"options_missing"`
-		FDs            []jFD   `json:"fds"`
+		PID            int      `json:"pid"`
+		Comm           *string  `json:"comm"`
+		CommBytes      []byte   `json:"comm_bytes,omitempty"`
+		Cmdline        []string `json:"cmdline,omitempty"`
+		CmdlineBytes   [][]byte `json:"cmdline_bytes,omitempty"`
+		UID            *int64   `json:"uid"`
+		User           *string  `json:"user"`
+		Error          *string  `json:"error"`
+		OptionsMissing *string  `json:"options_missing"`
+		FDs            []jFD    `json:"fds"`
 	}
 	jFD struct {
 		FD        int         `json:"fd"`
@@ -217,8 +190,8 @@ func toJOwners(owners []core.Owner) []jOwner {
 		}
 		if p := o.Proc; p != nil {
 			jo.Comm, jo.CommBytes = ptr(p.Comm), rawBytes(p.Comm)
-			if p.Cmdline != "" {
-				jo.Cmdline, jo.CmdlineBytes = ptr(p.Cmdline), rawBytes(p.Cmdline)
+			if strings.Join(p.Cmdline, "") != "" || len(p.Cmdline) > 1 {
+				jo.Cmdline, jo.CmdlineBytes = p.Cmdline, rawBytesAll(p.Cmdline)
 			}
 			if p.UID >= 0 {
 				jo.UID, jo.User = ptr(p.UID), ptr(p.User)
@@ -231,7 +204,12 @@ func toJOwners(owners []core.Owner) []jOwner {
 
 func toJEndpoint(fam core.Family, e *core.Endpoint) jEndpoint {
 	if fam == core.Local {
-		return jEndpoint{Path: ptr(e.Path), PathBytes: rawBytes(e.Path)}
+		shown := strings.ReplaceAll(e.Path, "\x00", "@")
+		j := jEndpoint{Path: ptr(shown), PathBytes: rawBytes(e.Path)}
+		if shown != e.Path {
+			j.PathBytes = []byte(e.Path)
+		}
+		return j
 	}
 	a := "*"
 	if e.Addr.IsValid() {
@@ -260,7 +238,10 @@ func toJOptions(o *core.SockOptions) *jOptions {
 func toJProcFDs(procs []core.ProcFDs) []jProcFDs {
 	out := []jProcFDs{}
 	for _, pf := range procs {
-		j := jProcFDs{PID: pf.PID, Args: pf.Args, ArgsBytes: rawBytes(pf.Args), FDs: []jFD{}}
+		j := jProcFDs{PID: pf.PID, FDs: []jFD{}}
+		if strings.Join(pf.Cmdline, "") != "" || len(pf.Cmdline) > 1 {
+			j.Cmdline, j.CmdlineBytes = pf.Cmdline, rawBytesAll(pf.Cmdline)
+		}
 		if p := pf.Proc; p != nil {
 			j.Comm, j.CommBytes = ptr(p.Comm), rawBytes(p.Comm)
 			if p.UID >= 0 {
@@ -296,6 +277,21 @@ func rawBytes(s string) []byte {
 		return nil
 	}
 	return []byte(s)
+}
+
+// rawBytesAll is the lossless form of a list: every one's bytes when one
+// is not valid UTF-8, else nil.
+func rawBytesAll(ss []string) [][]byte {
+	var out [][]byte
+	bad := false
+	for _, s := range ss {
+		out = append(out, []byte(s))
+		bad = bad || !utf8.ValidString(s)
+	}
+	if !bad {
+		return nil
+	}
+	return out
 }
 
 // marshalIndent is v as json.MarshalIndent(v, "", "  ") writes it, with

@@ -21,9 +21,9 @@ func oddSockets() []core.Socket {
 	sz := 212992
 	procs := []*core.Process{
 		{PID: 1, Comm: "systemd", UID: 0, User: "root"},
-		{PID: 42, Comm: "日本語のプロセス", UID: 1000, User: "ünïcödé", Cmdline: "/usr/bin/プロセス --name=日本語 <&>"},
-		{PID: 43, Comm: "evil\x1b[31m\t\n\\", UID: 1001, User: "a\tb", Cmdline: "evil \x1b[2J\t\n\\ \xff\u2028 arg"},
-		{PID: 44, Comm: "", UID: -1},
+		{PID: 42, Comm: "日本語のプロセス", UID: 1000, User: "ünïcödé", Cmdline: []string{"/usr/bin/プロセス", "--name=日本語", "<&>"}},
+		{PID: 43, Comm: "evil\x1b[31m\t\n\\", UID: 1001, User: "a\tb", Cmdline: []string{"evil", "\x1b[2J\t\n\\", "\xff\u2028 arg", "", "a b"}},
+		{PID: 44, Comm: "", UID: -1, Cmdline: []string{""}},
 		{PID: 45, Comm: "bad\xff\xfeutf8 \u202e \u200b \x7f <&> \u2028", UID: 7, User: "\"quoted\""},
 	}
 	mk := func(i int) []core.Owner {

@@ -136,10 +136,10 @@ var columns = []column{
 		}},
 	{header: "COMMAND LINE", owner: true, show: func(opt *Options, _ []core.Socket) bool { return opt.Cmdline },
 		cell: func(b []byte, _ *core.Socket, o *core.Owner) []byte {
-			if o == nil || o.Proc == nil || o.Proc.Cmdline == "" {
+			if o == nil || o.Proc == nil || !core.HasCmdline(o.Proc.Cmdline) {
 				return append(b, '-')
 			}
-			return append(b, core.Escape(o.Proc.Cmdline)...)
+			return append(b, core.Escape(core.ShownCmdline(o.Proc.Cmdline))...)
 		}},
 }
 
