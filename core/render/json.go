@@ -235,17 +235,11 @@ func (e *JSON) NullKey(k string) {
 // the lossless scheme of docs/contract.md: when s is not valid UTF-8, the
 // string carries U+FFFD for each bad byte and a member k_bytes follows
 // with s's exact bytes (base64).
-func (e *JSON) Text(k, s string) { e.Shown(k, s, s) }
-
-// Shown writes the member k: shown, the form in which gosof prints the
-// text raw; when shown is not exactly raw (an abstract unix name's NULs
-// shown as '@', or bytes that are not UTF-8), k_bytes follows with raw's
-// bytes.
-func (e *JSON) Shown(k, shown, raw string) {
-	e.Str(k, shown)
-	if shown != raw || !utf8.ValidString(raw) {
+func (e *JSON) Text(k, s string) {
+	e.Str(k, s)
+	if !utf8.ValidString(s) {
 		e.bytesKey(k)
-		e.Base64(raw)
+		e.Base64(s)
 	}
 }
 

@@ -140,13 +140,6 @@ func (e *JSON) appendSocket(b []byte, l levels, f *fields, s *core.Socket) []byt
 	return b
 }
 
-// Endpoint writes one end of a socket of family fam.
-func (e *JSON) Endpoint(fam core.Family, ep *core.Endpoint) {
-	e.value()
-	e.b = appendEndpoint(e.b, e.tokens(len(e.open)+1), fam, ep)
-	e.empty = false
-}
-
 // appendEndpoint appends one end of a socket, its members at t's depth:
 // {"addr", "port"}, or {"path"} for a unix socket, with "path_bytes" when
 // the path printed is not the exact name.
@@ -156,7 +149,7 @@ func appendEndpoint(b []byte, t *tokens, fam core.Family, ep *core.Endpoint) []b
 		shown := core.ShownPath(ep.Path)
 		b = f.first(b, kPath)
 		b = appendString(b, shown)
-		if len(shown) != len(ep.Path) || shown != ep.Path || !utf8.ValidString(ep.Path) {
+		if shown != ep.Path || !utf8.ValidString(ep.Path) {
 			b = f.key(b, kPathBytes)
 			b = appendBase64(b, ep.Path)
 		}

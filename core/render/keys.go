@@ -1,7 +1,5 @@
 package render
 
-import "math"
-
 // The keys of the objects gosof writes most (sockets, their ends and
 // owners, socket options), as indices into tables of the text that
 // starts each member at one depth: `,\n    "proto": ` indented, `,"proto":`
@@ -93,16 +91,12 @@ const tokenSize = 32
 // than gosof writes), it is appended from long.
 type token struct {
 	n    int
-	room int // the room the block needs: tokenSize, or more than any buffer has
 	text [tokenSize]byte
 	long string
 }
 
 func makeToken(s string) token {
-	t := token{n: len(s), room: tokenSize, long: s}
-	if len(s) > tokenSize {
-		t.room = math.MaxInt
-	}
+	t := token{n: len(s), long: s}
 	copy(t.text[:], s)
 	return t
 }
@@ -110,11 +104,10 @@ func makeToken(s string) token {
 // appendToken appends t's text.
 func appendToken(b []byte, t *token) []byte {
 	n := len(b)
-	if cap(b)-n < t.room {
+	if cap(b)-n < tokenSize || t.n > tokenSize {
 		return append(b, t.long...)
 	}
-	b = b[:n+tokenSize]
-	*(*[tokenSize]byte)(b[n : n+tokenSize]) = t.text
+	putBlock(b[n:n+tokenSize], t)
 	return b[:n+t.n]
 }
 

@@ -49,15 +49,15 @@ func Sockets(w io.Writer, socks []core.Socket, f Format, opt Options) error {
 		}
 		return e.Flush()
 	case f == FormatTerse:
-		return Terse(w, socks)
+		return terse(w, socks)
 	case len(socks) > 0:
-		return SocketTable(w, socks, opt)
+		return socketTable(w, socks, opt)
 	}
 	return nil
 }
 
-// Terse prints the distinct owner PIDs, ascending, one per line (lsof -t).
-func Terse(w io.Writer, socks []core.Socket) error {
+// terse prints the distinct owner PIDs, ascending, one per line (lsof -t).
+func terse(w io.Writer, socks []core.Socket) error {
 	var b []byte
 	for _, pid := range core.OwnerPIDs(socks) {
 		b = strconv.AppendInt(b, int64(pid), 10)
@@ -168,10 +168,10 @@ func peerLabel(s *core.Socket) string {
 	return core.Dash(true, strings.Join(labels, ","))
 }
 
-// SocketTable prints socks as the aligned table of ls and who, one row per
+// socketTable prints socks as the aligned table of ls and who, one row per
 // (socket, owner); a socket no process holds gets one row with "-" for
 // the owner's columns.
-func SocketTable(w io.Writer, socks []core.Socket, opt Options) error {
+func socketTable(w io.Writer, socks []core.Socket, opt Options) error {
 	cols := make([]*column, 0, len(columns))
 	shared := -1 // how many columns lead that depend on the socket alone
 	for i := range columns {

@@ -123,7 +123,7 @@ func TestJSONContract(t *testing.T) {
 
 func TestTerse(t *testing.T) {
 	var b bytes.Buffer
-	Terse(&b, sample(t))
+	terse(&b, sample(t))
 	if got, want := b.String(), "99\n666\n4242\n4243\n"; got != want {
 		t.Errorf("terse = %q, want %q", got, want)
 	}
