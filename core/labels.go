@@ -159,10 +159,17 @@ func OwnerPIDs(socks []Socket) []int {
 
 // SocketLine is one socket on one line: its protocol, ends and state,
 // "tcp 127.0.0.1:30116 -> 127.0.0.1:51422 ESTABLISHED".
-func SocketLine(s *Socket) string {
-	l := ProtoLabel(s) + " " + FormatLocal(s)
+func SocketLine(s *Socket) string { return string(AppendSocketLine(nil, s)) }
+
+// AppendSocketLine appends SocketLine(s).
+func AppendSocketLine(b []byte, s *Socket) []byte {
+	b = append(b, ProtoLabel(s)...)
+	b = append(b, ' ')
+	b = AppendEndpoint(b, s.Family, &s.Local)
 	if s.Remote != nil {
-		l += " -> " + FormatRemote(s)
+		b = append(b, " -> "...)
+		b = AppendRemote(b, s)
 	}
-	return l + " " + string(s.State)
+	b = append(b, ' ')
+	return append(b, s.State...)
 }

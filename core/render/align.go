@@ -43,6 +43,9 @@ type Table struct {
 	widths []int
 
 	pass int // 0: measure, 1: print
+	// rows and last count the rows and the bytes of their last cells,
+	// to size the output
+	rows, last int
 	// cols holds, for each column, the widths of its runs of rows in
 	// order; run is the index of the run the current row is in, -1
 	// before the first, and open says whether the previous row had a
@@ -72,7 +75,7 @@ func Aligned(w io.Writer, rows func(t *Table)) error {
 	for i := range t.cols {
 		t.cols[i].run, t.cols[i].open = -1, false
 	}
-	t.out = make([]byte, 0, 4096)
+	t.out = make([]byte, 0, t.outSize())
 	rows(t)
 	t.flush()
 	return t.err
@@ -139,6 +142,11 @@ func (t *Table) EndRowKeep(n int) {
 		t.cols = append(t.cols, colWidths{run: -1})
 	}
 	if t.pass == 0 {
+		t.rows++
+		t.last += len(t.Row)
+		if padded > 0 {
+			t.last -= t.ends[padded-1]
+		}
 		for j := 0; j < padded; j++ {
 			c := &t.cols[j]
 			if !c.open {
@@ -183,6 +191,27 @@ func (t *Table) EndRowKeep(n int) {
 		return
 	}
 	t.Row, t.ends = t.Row[:t.ends[n-1]], t.ends[:n]
+}
+
+// outSize is how much output to make room for once the table is
+// measured: all of it when it is small, at most a piece of flushSize
+// when it is large. Every row is at most as wide as the widest run of
+// each of its columns.
+func (t *Table) outSize() int {
+	w := 0
+	for _, c := range t.cols {
+		max := 0
+		for _, r := range c.runs {
+			if r > max {
+				max = r
+			}
+		}
+		w += max
+	}
+	if n := t.rows*(w+1) + t.last; n < flushSize {
+		return n
+	}
+	return flushSize + 4096
 }
 
 func (t *Table) flush() {

@@ -39,7 +39,8 @@ func FDs(w io.Writer, procs []core.ProcFDs) error {
 				t.Row = strconv.AppendInt(t.Row, int64(fd.FD), 10)
 				t.End()
 				t.Cell(string(fd.Kind))
-				t.Cell(fdName(fd))
+				t.Row = appendFDName(t.Row, fd)
+				t.End()
 				if fd.Kind == core.FDSocket {
 					t.Cell(core.FormatOptions(fd.Options))
 				} else {
@@ -59,18 +60,19 @@ func FDs(w io.Writer, procs []core.ProcFDs) error {
 	return err
 }
 
-// fdName is a descriptor's NAME cell: the path, or a socket's protocol,
-// state and addresses.
-func fdName(fd *core.FD) string {
+// appendFDName appends a descriptor's NAME cell: the path, or a socket's
+// protocol, state and addresses.
+func appendFDName(b []byte, fd *core.FD) []byte {
 	if fd.Kind != core.FDSocket {
-		return core.Escape(fd.Path)
+		return append(b, core.Escape(fd.Path)...)
 	}
 	if fd.Socket == nil {
 		// No socket-table row matched: another network namespace (Linux),
 		// a kind the table does not list, or closed since.
-		return core.Escape(fd.Path) + " (not in the socket table: another namespace, or gone)"
+		b = append(b, core.Escape(fd.Path)...)
+		return append(b, " (not in the socket table: another namespace, or gone)"...)
 	}
-	return core.SocketLine(fd.Socket)
+	return core.AppendSocketLine(b, fd.Socket)
 }
 
 // FDsJSON prints the processes' descriptors as a JSON array, one object

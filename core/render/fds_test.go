@@ -70,7 +70,7 @@ func TestFDsSameAsOracles(t *testing.T) {
 		if fd.Kind == core.FDSocket {
 			opt = core.FormatOptions(fd.Options)
 		}
-		rows = append(rows, []string{"  " + strconv.Itoa(fd.FD), string(fd.Kind), fdName(&fd), opt})
+		rows = append(rows, []string{"  " + strconv.Itoa(fd.FD), string(fd.Kind), string(appendFDName(nil, &fd)), opt})
 	}
 	if table := tabRows(rows); !strings.Contains(got.String(), "\n"+table) {
 		t.Errorf("fds table:\n%s\nwant, after the heading, tabwriter's\n%s", got.String(), table)

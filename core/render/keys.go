@@ -1,5 +1,7 @@
 package render
 
+import "strings"
+
 // The keys of the objects gosof writes most (sockets, their ends and
 // owners, socket options), as indices into tables of the text that
 // starts each member at one depth: `,\n    "proto": ` indented, `,"proto":`
@@ -87,25 +89,39 @@ const tokenSize = 32
 
 // token is a piece of text in a block of tokenSize bytes: copied whole
 // into a buffer with room for the block, then cut to n. Where the buffer
-// has less room, or the text is longer than the block (nesting deeper
-// than gosof writes), it is appended from long.
+// has less room it is appended as it is; a text longer than the block
+// (nesting deeper than gosof writes) is in long.
 type token struct {
 	n    int
 	text [tokenSize]byte
 	long string
 }
 
-func makeToken(s string) token {
-	t := token{n: len(s), long: s}
-	copy(t.text[:], s)
+// makeToken makes the token of the pieces' text, end to end.
+func makeToken(pieces ...string) token {
+	var t token
+	for _, p := range pieces {
+		t.n += len(p)
+	}
+	if t.n > tokenSize {
+		t.long = strings.Join(pieces, "")
+		return t
+	}
+	i := 0
+	for _, p := range pieces {
+		i += copy(t.text[i:], p)
+	}
 	return t
 }
 
 // appendToken appends t's text.
 func appendToken(b []byte, t *token) []byte {
 	n := len(b)
-	if cap(b)-n < tokenSize || t.n > tokenSize {
+	switch {
+	case t.n > tokenSize:
 		return append(b, t.long...)
+	case cap(b)-n < tokenSize:
+		return append(b, t.text[:t.n]...)
 	}
 	putBlock(b[n:n+tokenSize], t)
 	return b[:n+t.n]
@@ -129,13 +145,13 @@ func (e *JSON) makeTokens(n int) *tokens {
 		t = &tokens{depth: n}
 		first, next := e.seps(n)
 		for k, name := range keyNames {
-			t.key[0][k] = makeToken(first + `"` + name + e.colon())
-			t.key[1][k] = makeToken(next + `"` + name + e.colon())
+			t.key[0][k] = makeToken(first, `"`, name, e.colon())
+			t.key[1][k] = makeToken(next, `"`, name, e.colon())
 		}
 		t.elem[0], t.elem[1] = makeToken(first), makeToken(next)
 		if n > 0 {
 			end, _ := e.seps(n - 1) // a newline alone at depth 0
-			t.endObject, t.endArray = makeToken(end+"}"), makeToken(end+"]")
+			t.endObject, t.endArray = makeToken(end, "}"), makeToken(end, "]")
 		}
 		e.toks[n] = t
 	}

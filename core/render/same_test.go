@@ -415,3 +415,45 @@ type fixed []core.Socket
 func (f fixed) Sockets(*core.Filter) ([]core.Socket, error) {
 	return append([]core.Socket(nil), f...), nil
 }
+
+// Sockets nested deeper than a token's block holds, and than the indent
+// constant reaches, are laid out as encoding/json lays them out.
+func TestDeepSocketsSameAsMarshal(t *testing.T) {
+	socks := sortedOdd(t)[:30]
+	js := []jSocket{}
+	for i := range socks {
+		js = append(js, toJSocket(&socks[i]))
+	}
+	for _, depth := range []int{0, 3, 7, 40} {
+		var want any = js
+		for i := 0; i < depth; i++ {
+			want = []any{want}
+		}
+		for _, indent := range []bool{true, false} {
+			var got bytes.Buffer
+			e := NewJSON(&got, indent)
+			for i := 0; i < depth; i++ {
+				e.Array()
+			}
+			e.Sockets(socks)
+			for i := 0; i < depth; i++ {
+				e.End()
+			}
+			e.Line()
+			e.Flush()
+			var w []byte
+			var err error
+			if indent {
+				w, err = marshalIndent(want)
+			} else {
+				w, err = marshalLines([]any{want})
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), w) {
+				t.Fatalf("depth %d, indent %v:\n%s", depth, indent, firstDiff(got.Bytes(), w))
+			}
+		}
+	}
+}

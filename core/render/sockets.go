@@ -78,7 +78,8 @@ type column struct {
 	owner bool
 	// cell appends the cell of the row of socket s and owner o (nil on
 	// the one row of a socket no process holds). Text from other
-	// processes is escaped (core.Escape); the table refuses it raw.
+	// processes is escaped (core.Escape); the table escapes a raw cell
+	// itself, as the net under that.
 	cell func(b []byte, s *core.Socket, o *core.Owner) []byte
 }
 
