@@ -117,14 +117,19 @@ func makeToken(pieces ...string) token {
 // appendToken appends t's text.
 func appendToken(b []byte, t *token) []byte {
 	n := len(b)
-	switch {
-	case t.n > tokenSize:
-		return append(b, t.long...)
-	case cap(b)-n < tokenSize:
-		return append(b, t.text[:t.n]...)
+	if cap(b)-n < tokenSize || t.n > tokenSize {
+		return appendLong(b, t)
 	}
 	putBlock(b[n:n+tokenSize], t)
 	return b[:n+t.n]
+}
+
+// appendLong appends t's text where the block does not fit.
+func appendLong(b []byte, t *token) []byte {
+	if t.n > tokenSize {
+		return append(b, t.long...)
+	}
+	return append(b, t.text[:t.n]...)
 }
 
 // tokens returns the tokens of depth n, made the first time they are
