@@ -1,7 +1,6 @@
 package core
 
 import (
-	"io"
 	"net/netip"
 	"sort"
 	"strconv"
@@ -83,44 +82,6 @@ func BenchmarkSortSockets(b *testing.B) {
 	}
 }
 
-func resolvedHost(b *testing.B) []Socket {
-	res, err := benchResolver(benchHost()).Resolve(&Filter{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return res.Sockets
-}
-
-func BenchmarkWriteTable(b *testing.B) {
-	socks := resolvedHost(b)
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := WriteTable(io.Discard, socks, TableOptions{}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkWriteJSON(b *testing.B) {
-	socks := resolvedHost(b)
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := WriteJSON(io.Discard, socks); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkWriteTerse(b *testing.B) {
-	socks := resolvedHost(b)
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := WriteTerse(io.Discard, socks); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 // timeWaitHost is the TIME_WAIT-heavy server of bench/: a listener on
 // 46001 and 50,000 TIME_WAIT sockets on it (no owner), from clients on
 // 127.0.0.2 and 127.0.0.3, in the kernel's hash order rather than gosof's.
@@ -145,53 +106,6 @@ func BenchmarkSortTimeWait50k(b *testing.B) {
 	for b.Loop() {
 		copy(socks, src)
 		SortSockets(socks)
-	}
-}
-
-func BenchmarkWriteTableTimeWait50k(b *testing.B) {
-	socks := timeWaitHost()
-	SortSockets(socks)
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := WriteTable(io.Discard, socks, TableOptions{}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkWriteJSONTimeWait50k(b *testing.B) {
-	socks := timeWaitHost()
-	SortSockets(socks)
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := WriteJSON(io.Discard, socks); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// The definitions the hand-written renderers and the key sort are held to,
-// timed on the same 50,000 sockets for comparison.
-
-func BenchmarkWriteTableTabwriterTimeWait50k(b *testing.B) {
-	socks := timeWaitHost()
-	SortSockets(socks)
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := writeTableTab(io.Discard, socks, TableOptions{}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkWriteJSONMarshalTimeWait50k(b *testing.B) {
-	socks := timeWaitHost()
-	SortSockets(socks)
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := writeJSONMarshal(io.Discard, socks); err != nil {
-			b.Fatal(err)
-		}
 	}
 }
 

@@ -1,14 +1,11 @@
 package core
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -25,111 +22,6 @@ func ep(addr string, port uint16) Endpoint {
 }
 
 func epp(addr string, port uint16) *Endpoint { e := ep(addr, port); return &e }
-
-var (
-	java  = &Process{PID: 4242, Comm: "java", UID: 1000, User: "app"}
-	child = &Process{PID: 4243, Comm: "java", UID: 1000, User: "app"}
-	evil  = &Process{PID: 666, Comm: "ev\x1b[31mil\nx", UID: 0, User: "root"}
-)
-
-// sample is one socket of each kind the renderers must handle, unsorted.
-func sample() []Socket {
-	return []Socket{
-		{Proto: Unix, Family: Local, Type: Stream, State: Listen, Local: Endpoint{Path: "@gosof\ttest"}, Inode: 50, UID: 0,
-			Owners: []Owner{{PID: 666, FD: 3, Proc: evil}}},
-		{Proto: TCP, Family: Inet, Type: Stream, State: TimeWait, Local: ep("127.0.0.1", 8080), Remote: epp("127.0.0.1", 40000),
-			UID: 0, NetNS: 4026531840, Timer: TimerTimeWait, Expires: 42 * time.Second},
-		{Proto: TCP, Family: Inet6, Type: Stream, State: Established, Local: ep("::ffff:127.0.0.1", 8080), Remote: epp("::ffff:127.0.0.1", 51422),
-			Inode: 20, UID: 1000, NetNS: 4026531840, RecvQ: 3, SendQ: 7, Owners: []Owner{{PID: 4242, FD: 17, Proc: java}}},
-		{Proto: TCP, Family: Inet, Type: Stream, State: Listen, Local: ep("0.0.0.0", 8080), Inode: 10, UID: 1000, NetNS: 4026531840,
-			SendQ: 128, Owners: []Owner{{PID: 4243, FD: 3, Proc: child}, {PID: 4242, FD: 5, Proc: java}}},
-		{Proto: UDP, Family: Inet6, Type: Dgram, State: Unconn, Local: ep("::", 53), Inode: 30, UID: -1,
-			Owners: []Owner{{PID: 99, FD: -1, Creator: true, Proc: &Process{PID: 99, Comm: "named", UID: 25, User: "named"}}}},
-		{Proto: Unix, Family: Local, Type: Stream, State: Connected, Local: Endpoint{Path: ""}, Remote: &Endpoint{}, Inode: 51, PeerInode: 52, UID: 0},
-	}
-}
-
-func TestTableGolden(t *testing.T) {
-	socks := sample()
-	SortSockets(socks)
-	var b bytes.Buffer
-	if err := WriteTable(&b, socks, TableOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	goldenFile(t, "table.golden", b.Bytes())
-	if bytes.Contains(b.Bytes(), []byte{0x1b}) {
-		t.Error("table contains a raw escape character")
-	}
-}
-
-func TestJSONGolden(t *testing.T) {
-	socks := sample()
-	SortSockets(socks)
-	var b bytes.Buffer
-	if err := WriteJSON(&b, socks); err != nil {
-		t.Fatal(err)
-	}
-	goldenFile(t, "sockets.json.golden", b.Bytes())
-}
-
-// TestJSONContract checks the fields scripts rely on (docs/contract.md)
-// by decoding, independently of the golden file's formatting.
-func TestJSONContract(t *testing.T) {
-	socks := sample()
-	SortSockets(socks)
-	var b bytes.Buffer
-	if err := WriteJSON(&b, socks); err != nil {
-		t.Fatal(err)
-	}
-	var got []map[string]any
-	if err := json.Unmarshal(b.Bytes(), &got); err != nil {
-		t.Fatal(err)
-	}
-	first := got[0] // the 0.0.0.0:8080 listener sorts first
-	if first["proto"] != "tcp" || first["family"] != "inet" || first["state"] != "LISTEN" || first["remote"] != nil {
-		t.Errorf("listener: %v", first)
-	}
-	if diff := cmp.Diff(map[string]any{"addr": "0.0.0.0", "port": 8080.0}, first["local"]); diff != "" {
-		t.Errorf("local (-want +got):\n%s", diff)
-	}
-	owners := first["owners"].([]any)
-	wantOwner := map[string]any{"pid": 4242.0, "comm": "java", "fd": 5.0, "uid": 1000.0, "user": "app"}
-	if diff := cmp.Diff(wantOwner, owners[0]); diff != "" {
-		t.Errorf("owner (-want +got):\n%s", diff)
-	}
-	for _, s := range got {
-		for _, k := range []string{"proto", "family", "state", "local", "remote", "inode", "uid", "netns", "recv_q", "send_q", "owners"} {
-			if _, ok := s[k]; !ok {
-				t.Errorf("socket %v lacks %q", s, k)
-			}
-		}
-		if s["owners"] == nil {
-			t.Errorf("owners is null, want [] (socket %v)", s)
-		}
-	}
-	var tw map[string]any
-	for _, s := range got {
-		if s["state"] == "TIME_WAIT" {
-			tw = s
-		}
-	}
-	if len(tw["owners"].([]any)) != 0 || tw["expires_ms"] != 42000.0 {
-		t.Errorf("TIME_WAIT: owners %v expires_ms %v, want [] and 42000", tw["owners"], tw["expires_ms"])
-	}
-	var empty bytes.Buffer
-	WriteJSON(&empty, nil)
-	if empty.String() != "[]\n" {
-		t.Errorf("empty JSON = %q, want []", empty.String())
-	}
-}
-
-func TestTerse(t *testing.T) {
-	var b bytes.Buffer
-	WriteTerse(&b, sample())
-	if got, want := b.String(), "99\n666\n4242\n4243\n"; got != want {
-		t.Errorf("terse = %q, want %q", got, want)
-	}
-}
 
 func TestEscape(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
@@ -377,24 +269,6 @@ func TestResolve(t *testing.T) {
 				t.Errorf("unseen = %+v", res.Unseen)
 			}
 		})
-	}
-}
-
-// TestWriteJSONStreamsTheSameBytes: WriteJSON encodes socket by socket;
-// its bytes must be what encoding the whole array at once gives.
-func TestWriteJSONStreamsTheSameBytes(t *testing.T) {
-	socks := sample()
-	socks = append(socks, Socket{Proto: Unix, Family: Local, State: Listen, Local: Endpoint{Path: "/run/<a&b>\u2028.sock"}})
-	SortSockets(socks)
-	var streamed, whole bytes.Buffer
-	if err := WriteJSON(&streamed, socks); err != nil {
-		t.Fatal(err)
-	}
-	if err := EncodeJSON(&whole, JSONSockets(socks)); err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(whole.String(), streamed.String()); diff != "" {
-		t.Errorf("(-whole +streamed):\n%s", diff)
 	}
 }
 

@@ -3,11 +3,8 @@ package core
 import (
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
-	"unicode/utf8"
 )
 
 // FDKind is what an open descriptor refers to.
@@ -55,16 +52,17 @@ type FDSources struct {
 	Sockets SocketSource
 	Owners  OwnerSource
 	Options OptionReader // nil: no socket options
-	// CommandLine tells a process's command line, which fds prints in its
-	// heading as pfiles does; nil where the platform cannot tell it.
-	CommandLine func(pid int) (string, error)
+	// CommandLine tells a process's command line, its arguments, which
+	// fds prints in its heading as pfiles does; nil where the platform
+	// cannot tell it.
+	CommandLine func(pid int) ([]string, error)
 }
 
 // ProcFDs is one process's descriptors, or why they could not be listed.
 type ProcFDs struct {
 	PID     int
 	Proc    *Process
-	Args    string // command line, raw; "" when unknown
+	Cmdline []string // command line, its arguments, raw; none when unknown
 	FDs     []FD
 	Err     error  // the process could not be inspected (gone, permission)
 	Missing string // why socket options are missing, "" when all were read
@@ -91,7 +89,7 @@ func GatherFDs(src FDSources, pids []int) ([]ProcFDs, error) {
 		}
 		pf.Proc = p
 		if src.CommandLine != nil {
-			pf.Args, _ = src.CommandLine(pid) // the heading goes without it
+			pf.Cmdline, _ = src.CommandLine(pid) // the heading goes without it
 		}
 		pf.FDs, pf.Err = src.FDs.FDs(pid)
 		var sockFDs []int
@@ -207,170 +205,6 @@ func FDsListed(procs []ProcFDs, deniedHint string) error {
 		return denied
 	}
 	return ErrNoMatch
-}
-
-// WriteFDs prints each process's descriptors as a table, like pfiles.
-func WriteFDs(w io.Writer, procs []ProcFDs) error {
-	var b strings.Builder
-	for i, pf := range procs {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		o := Owner{PID: pf.PID, Proc: pf.Proc}
-		fmt.Fprintf(&b, "%s (user %s)", OwnerLabel(o), OwnerUser(o))
-		if pf.Args != "" {
-			b.WriteString(": " + Escape(pf.Args))
-		}
-		b.WriteByte('\n')
-		if pf.Err != nil {
-			fmt.Fprintf(&b, "  cannot list descriptors: %s\n", Escape(pf.Err.Error()))
-			continue
-		}
-		cells := make([]string, 0, 4*(len(pf.FDs)+1))
-		cells = append(cells, "  FD", "TYPE", "NAME", "OPTIONS")
-		for i := range pf.FDs {
-			fd := &pf.FDs[i]
-			opt := ""
-			if fd.Kind == FDSocket {
-				opt = FormatOptions(fd.Options)
-			}
-			cells = append(cells, "  "+strconv.Itoa(fd.FD), string(fd.Kind), fdName(fd), opt)
-		}
-		writeColumns(&b, cells, 4)
-		if pf.Missing != "" {
-			b.WriteString(Wrap("  ", "  ", "Socket options are missing: "+Escape(pf.Missing)))
-		}
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-// writeColumns writes cells, ncol to a row, as text/tabwriter (minwidth 0,
-// padding 2, spaces) writes them tab-separated: every column but the last
-// as wide as its widest cell, in runes, plus 2. For 10,000 descriptors
-// tabwriter and a Fprintf per row were a sixth of `fds`. A cell with a
-// byte tabwriter treats specially (only text gosof did not escape could
-// hold one) goes through tabwriter itself.
-func writeColumns(b *strings.Builder, cells []string, ncol int) {
-	widths := make([]int, ncol-1)
-	for i, c := range cells {
-		if !plainColumnCell(c) {
-			tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
-			for j, c := range cells {
-				tw.Write([]byte(c))
-				if j%ncol == ncol-1 {
-					tw.Write([]byte{'\n'})
-				} else {
-					tw.Write([]byte{'\t'})
-				}
-			}
-			tw.Flush()
-			return
-		}
-		if j := i % ncol; j < ncol-1 {
-			if w := utf8.RuneCountInString(c) + 2; w > widths[j] {
-				widths[j] = w
-			}
-		}
-	}
-	for i, c := range cells {
-		b.WriteString(c)
-		j := i % ncol
-		if j == ncol-1 {
-			b.WriteByte('\n')
-			continue
-		}
-		for pad := widths[j] - utf8.RuneCountInString(c); pad > 0; pad-- {
-			b.WriteByte(' ')
-		}
-	}
-}
-
-// plainColumnCell reports whether c has none of the bytes tabwriter
-// splits cells or lines at, nor its escape byte.
-func plainColumnCell(c string) bool {
-	for i := 0; i < len(c); i++ {
-		switch c[i] {
-		case '\t', '\n', '\v', '\f', tabwriter.Escape:
-			return false
-		}
-	}
-	return true
-}
-
-// fdName is a descriptor's NAME column: the path, or a socket's protocol,
-// state and addresses.
-func fdName(fd *FD) string {
-	if fd.Kind != FDSocket {
-		return Escape(fd.Path)
-	}
-	s := fd.Socket
-	if s == nil {
-		// No socket-table row matched: another network namespace (Linux),
-		// a kind the table does not list, or closed since.
-		return Escape(fd.Path) + " (not in the socket table: another namespace, or gone)"
-	}
-	name := ProtoLabel(s) + " " + FormatLocal(s)
-	if s.Remote != nil {
-		name += " -> " + FormatRemote(s)
-	}
-	return name + " " + string(s.State)
-}
-
-// JSON shapes of `fds --json`.
-type (
-	JSONProcFDs struct {
-		PID            int      `json:"pid"`
-		Comm           *string  `json:"comm"`
-		CommBytes      []byte   `json:"comm_bytes,omitempty"` // the exact bytes when not valid UTF-8
-		Args           string   `json:"args,omitempty"`
-		ArgsBytes      []byte   `json:"args_bytes,omitempty"`
-		UID            *int64   `json:"uid"`
-		User           *string  `json:"user"`
-		Error          *string  `json:"error"`
-		OptionsMissing *string  `json:"options_missing"`
-		FDs            []JSONFD `json:"fds"`
-	}
-	JSONFD struct {
-		FD        int          `json:"fd"`
-		Type      FDKind       `json:"type"`
-		Path      string       `json:"path"`
-		PathBytes []byte       `json:"path_bytes,omitempty"`
-		Inode     uint64       `json:"inode"`
-		Socket    *JSONSocket  `json:"socket,omitempty"`
-		Options   *JSONOptions `json:"options,omitempty"`
-	}
-)
-
-// WriteFDsJSON prints the processes' descriptors as a JSON array.
-func WriteFDsJSON(w io.Writer, procs []ProcFDs) error {
-	out := make([]JSONProcFDs, 0, len(procs))
-	for _, pf := range procs {
-		j := JSONProcFDs{PID: pf.PID, Args: pf.Args, ArgsBytes: RawBytes(pf.Args), FDs: []JSONFD{}}
-		if p := pf.Proc; p != nil {
-			j.Comm, j.CommBytes = stringPtr(p.Comm), RawBytes(p.Comm)
-			if p.UID >= 0 {
-				j.UID, j.User = int64Ptr(p.UID), stringPtr(p.User)
-			}
-		}
-		if pf.Err != nil {
-			j.Error = stringPtr(pf.Err.Error())
-		}
-		if pf.Missing != "" {
-			j.OptionsMissing = stringPtr(pf.Missing)
-		}
-		for _, fd := range pf.FDs {
-			jf := JSONFD{FD: fd.FD, Type: fd.Kind, Path: fd.Path, PathBytes: RawBytes(fd.Path), Inode: fd.Inode, Options: ToJSONOptions(fd.Options)}
-			if fd.Socket != nil {
-				s := *fd.Socket
-				s.Owners = nil
-				jf.Socket = &JSONSockets([]Socket{s})[0]
-			}
-			j.FDs = append(j.FDs, jf)
-		}
-		out = append(out, j)
-	}
-	return EncodeJSON(w, out)
 }
 
 // ParsePIDs reads PID arguments.

@@ -1,39 +1,9 @@
 package core
 
 import (
-	"fmt"
 	"slices"
-	"strings"
 	"testing"
-	"text/tabwriter"
 )
-
-// TestWriteColumnsSameAsTabwriter: writeColumns is byte for byte what
-// tabwriter makes of the same cells, for odd and hostile ones.
-func TestWriteColumnsSameAsTabwriter(t *testing.T) {
-	cases := [][]string{
-		{"  FD", "TYPE", "NAME", "OPTIONS"},
-		{"  FD", "TYPE", "NAME", "OPTIONS", "  0", "char", "/dev/null", "", "  12345", "socket", "tcp 127.0.0.1:80 LISTEN", "reuseaddr"},
-		{"  FD", "TYPE", "NAME", "OPTIONS", "  3", "file", "/tmp/ünïcödé/日本語", "", "  4", "file", "\\xff\\x00", "x"},
-		{"  FD", "TYPE", "NAME", "OPTIONS", "  3", "file", "raw\xffbyte", "", "  4", "file", "short", "y"},
-		{"  FD", "TYPE", "NAME", "OPTIONS", "  3", "file", "tab\there", "", "  4", "file", "nl\nhere", "z"},
-		{"  FD", "TYPE", "NAME", "OPTIONS", "  3", "file", "ff\fvt\v", "", "  4", "", "", ""},
-		{"  FD", "TYPE", "NAME", "OPTIONS", "  3", "file", "bad \xc3 utf8", "opt\twith tab"},
-	}
-	for i, cells := range cases {
-		var want strings.Builder
-		tw := tabwriter.NewWriter(&want, 0, 0, 2, ' ', 0)
-		for j := 0; j < len(cells); j += 4 {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", cells[j], cells[j+1], cells[j+2], cells[j+3])
-		}
-		tw.Flush()
-		var got strings.Builder
-		writeColumns(&got, cells, 4)
-		if got.String() != want.String() {
-			t.Errorf("case %d:\ngot  %q\nwant %q", i, got.String(), want.String())
-		}
-	}
-}
 
 // protoSource serves sockets by the filter's protocols and records what
 // it was asked for.

@@ -168,10 +168,10 @@ type Process struct {
 	// starttime in clock ticks; Solaris: psinfo pr_start in nanoseconds), so
 	// a recycled PID is never mistaken for it.
 	Start uint64
-	// Cmdline is the full command line, its arguments joined by spaces as
-	// ps shows them; only read when asked (--cmdline). Raw: escape before
-	// printing.
-	Cmdline string
+	// Cmdline is the command line, its arguments one by one (Solaris:
+	// pr_psargs as one, see Processes' CommandLine); only read when asked
+	// (--cmdline). Raw: escape before printing.
+	Cmdline []string
 }
 
 // NSLabel labels a network namespace: Name is its name under /run/netns,

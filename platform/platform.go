@@ -64,9 +64,9 @@ type Backend struct {
 	// the lister's fdinfo gives them one).
 	FDs       core.FDLister
 	FDSockets core.SocketSource
-	// Cmdline tells a process's command line for the fds heading; nil
-	// where the platform cannot tell it.
-	Cmdline func(pid int) (string, error)
+	// Cmdline tells a process's command line, its arguments, for the fds
+	// heading and --cmdline; nil where the platform cannot tell it.
+	Cmdline func(pid int) ([]string, error)
 	// FDsDeniedHint says how to get the access fds needs, for the user
 	// gosof runs as; nil when the platform's own error says it.
 	FDsDeniedHint func() string

@@ -13,8 +13,9 @@ import (
 
 // TestJSONExactBytes: a command name and a unix path that are not valid
 // UTF-8 and hold a bidi override, a zero-width space and DEL reach no JSON
-// output raw, and their exact bytes come back from comm_bytes and
-// path_bytes, through netlink and /proc/net alike.
+// output raw (--json, --jsonl, with --options and --cmdline), and their
+// exact bytes come back from comm_bytes and path_bytes, through netlink
+// and /proc/net alike.
 func TestJSONExactBytes(t *testing.T) {
 	h := testhelper.Start(t)
 	comm := "g\xff\u202e\x7f"
@@ -28,6 +29,8 @@ func TestJSONExactBytes(t *testing.T) {
 	pid, p := strconv.Itoa(h.PID), strconv.Itoa(port)
 	runs := [][]string{
 		{"ls", "--json", "--pid", pid, "--proto", "unix"},
+		{"ls", "--jsonl", "--pid", pid, "--proto", "unix"},
+		{"ls", "--json", "--options", "--cmdline", "--pid", pid, "--proto", "unix"},
 		{"ls", "--json", "--pid", pid, "--proto", "unix", "--proc-net"},
 		{"who", "--json", p},
 		{"why", "--json", p},
@@ -74,5 +77,61 @@ func TestJSONExactBytes(t *testing.T) {
 		if len(socks) != 1 || string(socks[0].Local.PathBytes) != path || len(socks[0].Owners) != 1 || string(socks[0].Owners[0].CommBytes) != comm {
 			t.Errorf("ls %v: %+v, want path %q, comm %q", mode, socks, path, comm)
 		}
+	}
+}
+
+// TestAbstractNameWithNUL: abstract unix names that differ only in a NUL
+// and an '@' after the leading NUL both print as "@name@y", as ss and
+// /proc/net/unix show them; JSON gives the one with the NUL its exact
+// name in path_bytes, and the other none (its path is exact).
+func TestAbstractNameWithNUL(t *testing.T) {
+	h := testhelper.Start(t)
+	base := fmt.Sprintf("@gosof-%d-X", os.Getpid())
+	withNUL, withAt := base+"\x00y", base+"@y"
+	for _, name := range []string{withNUL, withAt} {
+		fd := h.Int("socket unix stream")
+		h.Do("bind %d %s", fd, name)
+		h.Do("listen %d", fd)
+	}
+	pid := strconv.Itoa(h.PID)
+	for _, format := range []string{"--json", "--jsonl"} {
+		out, errOut, code := gosof(t, "ls", format, "--pid", pid, "--proto", "unix")
+		if code != 0 {
+			t.Fatalf("ls %s: exit %d %s", format, code, errOut)
+		}
+		if strings.Contains(out, "\x00") || strings.Contains(out, `\u0000`) {
+			t.Errorf("ls %s: a NUL in the path:\n%s", format, out)
+		}
+		dec := json.NewDecoder(strings.NewReader(out))
+		if format == "--json" {
+			dec.Token() // [
+		}
+		var exact []string
+		n := 0
+		for dec.More() {
+			var s struct {
+				Local struct {
+					Path      string `json:"path"`
+					PathBytes []byte `json:"path_bytes"`
+				} `json:"local"`
+			}
+			if err := dec.Decode(&s); err != nil {
+				t.Fatalf("ls %s: %v\n%s", format, err, out)
+			}
+			n++
+			if s.Local.Path != withAt {
+				t.Errorf("ls %s: path %q, want %q", format, s.Local.Path, withAt)
+			}
+			if s.Local.PathBytes != nil {
+				exact = append(exact, string(s.Local.PathBytes))
+			}
+		}
+		if n != 2 || len(exact) != 1 || exact[0] != withNUL {
+			t.Errorf("ls %s: %d sockets, path_bytes %q; want 2, and %q for one alone\n%s", format, n, exact, withNUL, out)
+		}
+	}
+	out, _, _ := gosof(t, "ls", "--pid", pid, "--proto", "unix")
+	if strings.Count(out, " "+withAt+" ") != 2 {
+		t.Errorf("ls: want both names shown as %q:\n%s", withAt, out)
 	}
 }

@@ -57,6 +57,7 @@ func (s *session) close() error {
 	if err != nil {
 		return err
 	}
+	cl.DryRun = c.Bool("dry-run")
 	out, asJSON := c.App.Writer, c.Bool("json")
 	if done, err := closePlanOnly(out, cl, asJSON, c.Bool("dry-run")); done {
 		return err

@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/render"
 )
 
 func fdsCommand() *cli.Command {
@@ -76,9 +77,9 @@ func (s *session) fds() error {
 		listed = append(listed, p)
 	}
 	if c.Bool("json") {
-		err = core.WriteFDsJSON(c.App.Writer, listed)
+		err = render.FDsJSON(c.App.Writer, listed)
 	} else if len(listed) > 0 {
-		err = core.WriteFDs(c.App.Writer, listed)
+		err = render.FDs(c.App.Writer, listed)
 	}
 	if err != nil {
 		return err

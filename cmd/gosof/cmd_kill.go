@@ -55,6 +55,7 @@ func (s *session) kill() error {
 	if err != nil {
 		return err
 	}
+	k.DryRun = c.Bool("dry-run")
 	out, asJSON := c.App.Writer, c.Bool("json")
 	if c.Bool("dry-run") || len(k.Plan.Items) == 0 {
 		return writeKillPlan(out, k, asJSON)

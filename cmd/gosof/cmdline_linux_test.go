@@ -3,17 +3,21 @@ package main
 import (
 	"encoding/json"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/internal/testhelper"
 )
 
 // TestCmdline: --cmdline shows a holder's whole command line, escaped in
 // the table (a process chooses its own argv: escape sequences, newlines)
-// and carried by JSON owners; without --cmdline neither appears.
+// and carried by JSON owners and fds --json as "cmdline", its arguments
+// one by one (spaces and empty ones kept), with "cmdline_bytes" for the
+// exact bytes; without --cmdline neither appears.
 func TestCmdline(t *testing.T) {
 	bash, err := exec.LookPath("bash")
 	if err != nil {
@@ -23,7 +27,7 @@ func TestCmdline(t *testing.T) {
 	lfd, p := listen(t, srv, "inet", "127.0.0.1:0")
 	// bash holds a connection to the listener, with a hostile argv.
 	hostile := "evil\x1b[2J\nrow\xff" // and a byte that is not UTF-8
-	cmd := exec.Command(bash, "-c", "exec 3<>/dev/tcp/127.0.0.1/"+strconv.Itoa(p)+"; read -r _", "holder", "--long-arg="+hostile)
+	cmd := exec.Command(bash, "-c", "exec 3<>/dev/tcp/127.0.0.1/"+strconv.Itoa(p)+"; read -r _", "holder", "", "--long-arg="+hostile)
 	stdin, _ := cmd.StdinPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -55,27 +59,68 @@ func TestCmdline(t *testing.T) {
 	if strings.Contains(js, "\x1b") {
 		t.Errorf("--json printed a raw ESC: %q", js)
 	}
+	// the arguments one by one, where they end kept (the script holds
+	// spaces), with their exact bytes since one is not UTF-8
+	want := []string{bash, "-c", "exec 3<>/dev/tcp/127.0.0.1/" + port + "; read -r _", "holder", "", "--long-arg=" + hostile}
 	var socks []struct {
-		Owners []struct {
-			PID          int     `json:"pid"`
-			Cmdline      *string `json:"cmdline"`
-			CmdlineBytes []byte  `json:"cmdline_bytes"`
-		} `json:"owners"`
+		Owners []jcmdline `json:"owners"`
 	}
 	if err := json.Unmarshal([]byte(js), &socks); err != nil || len(socks) != 1 || len(socks[0].Owners) != 1 {
 		t.Fatalf("who --cmdline --json: %v\n%s", err, js)
 	}
-	o := socks[0].Owners[0]
-	want := bash + " -c exec 3<>/dev/tcp/127.0.0.1/" + port + "; read -r _ holder --long-arg=" + hostile
-	if lossy := strings.ToValidUTF8(want, "\ufffd"); o.Cmdline == nil || *o.Cmdline != lossy {
-		t.Errorf("JSON owner cmdline = %v, want %q", o.Cmdline, lossy)
+	socks[0].Owners[0].check(t, "who --cmdline --json", want)
+	jl, _, _ := gosof(t, "who", port, "--side", "remote", "--cmdline", "--jsonl")
+	var line struct {
+		Owners []jcmdline `json:"owners"`
 	}
-	if string(o.CmdlineBytes) != want {
-		t.Errorf("JSON owner cmdline_bytes = %q, want the exact bytes %q", o.CmdlineBytes, want)
+	if err := json.Unmarshal([]byte(jl), &line); err != nil || len(line.Owners) != 1 {
+		t.Fatalf("who --cmdline --jsonl: %v\n%s", err, jl)
+	}
+	line.Owners[0].check(t, "who --cmdline --jsonl", want)
+	// fds gives the same field, the same way
+	fj, _, code := gosof(t, "fds", pid, "--json")
+	var procs []jcmdline
+	if err := json.Unmarshal([]byte(fj), &procs); err != nil || len(procs) != 1 || code != 0 {
+		t.Fatalf("fds --json: exit %d, %v\n%s", code, err, fj)
+	}
+	procs[0].check(t, "fds --json", want)
+	if strings.Contains(fj, `"args"`) || strings.ContainsAny(fj, "\x1b") {
+		t.Errorf("fds --json: an \"args\" field, or a raw ESC:\n%s", fj)
+	}
+	ft, _, _ := gosof(t, "fds", pid)
+	if head, _, _ := strings.Cut(ft, "\n"); !strings.HasSuffix(head, ": "+core.Escape(strings.Join(want, " "))) {
+		t.Errorf("fds heading %q, want it to end with the escaped command line", head)
 	}
 	js, _, _ = gosof(t, "who", port, "--side", "remote", "--json")
 	if strings.Contains(js, `"cmdline"`) {
 		t.Errorf("--json without --cmdline carries cmdline:\n%s", js)
+	}
+}
+
+// jcmdline is the command line of a JSON owner or fds process.
+type jcmdline struct {
+	PID          int      `json:"pid"`
+	Cmdline      []string `json:"cmdline"`
+	CmdlineBytes [][]byte `json:"cmdline_bytes"`
+}
+
+// check wants the arguments of want, U+FFFD for a byte that is not UTF-8,
+// and their exact bytes in cmdline_bytes.
+func (c jcmdline) check(t *testing.T, what string, want []string) {
+	t.Helper()
+	var lossy []string
+	for _, a := range want {
+		lossy = append(lossy, strings.ToValidUTF8(a, "\ufffd"))
+	}
+	if !slices.Equal(c.Cmdline, lossy) {
+		t.Errorf("%s: cmdline %q, want %q", what, c.Cmdline, lossy)
+	}
+	var exact []string
+	for _, b := range c.CmdlineBytes {
+		exact = append(exact, string(b))
+	}
+	if !slices.Equal(exact, want) {
+		t.Errorf("%s: cmdline_bytes %q, want the exact bytes %q", what, exact, want)
 	}
 }
 

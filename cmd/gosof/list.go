@@ -6,10 +6,11 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/render"
 	"github.com/gosof/gosof/internal/gcpolicy"
 )
 
-func formatFromFlags(c *cli.Context) (core.Format, error) {
+func formatFromFlags(c *cli.Context) (render.Format, error) {
 	n := 0
 	for _, f := range []string{"json", "jsonl", "terse"} {
 		if c.Bool(f) {
@@ -20,13 +21,13 @@ func formatFromFlags(c *cli.Context) (core.Format, error) {
 	case n > 1:
 		return 0, core.Usagef("--json, --jsonl and --terse cannot be combined: pick one")
 	case c.Bool("jsonl"):
-		return core.FormatJSONL, nil
+		return render.FormatJSONL, nil
 	case c.Bool("json"):
-		return core.FormatJSON, nil
+		return render.FormatJSON, nil
 	case c.Bool("terse"):
-		return core.FormatTerse, nil
+		return render.FormatTerse, nil
 	}
-	return core.FormatTable, nil
+	return render.FormatTable, nil
 }
 
 // listAction gathers the sockets matching the flags and ports, prints them,
@@ -49,7 +50,7 @@ func (s *session) list(ports []string) error {
 	if err := s.open(); err != nil {
 		return err
 	}
-	if out == core.FormatTerse && s.b.CannotAct != nil {
+	if out == render.FormatTerse && s.b.CannotAct != nil {
 		// -t's PIDs are for kill(1): these would reach other processes
 		s.cannotAct = ""
 		return fmt.Errorf("-t prints PIDs to signal, and these would not be the holders': %w", s.b.CannotAct)
@@ -64,23 +65,23 @@ func (s *session) list(ports []string) error {
 		return err
 	}
 	s.unseenMatters = unknownHolders(res)
-	withOptions := c.Bool("options") && out != core.FormatTerse
+	withOptions := c.Bool("options") && out != render.FormatTerse
 	if withOptions {
 		s.missing = core.AttachOptions(s.b.Options, res.Sockets, 0)
 	}
-	withCmdline := c.Bool("cmdline") && out != core.FormatTerse
+	withCmdline := c.Bool("cmdline") && out != render.FormatTerse
 	if withCmdline {
 		s.attachCmdlines(res.Sockets)
 	}
-	opt := core.TableOptions{NoHeader: c.Bool("no-header"), Options: withOptions, NetNS: core.ManyNetNS(res.Sockets), Peer: c.Bool("peer"), Cmdline: withCmdline}
-	if err := core.WriteSockets(c.App.Writer, res.Sockets, out, opt); err != nil {
+	opt := render.Options{NoHeader: c.Bool("no-header"), Options: withOptions, Peer: c.Bool("peer"), Cmdline: withCmdline}
+	if err := render.Sockets(c.App.Writer, res.Sockets, out, opt); err != nil {
 		return err
 	}
 	if len(res.Sockets) == 0 {
 		s.explainEmpty(f, "")
 		return core.ErrNoMatch
 	}
-	if out == core.FormatTerse {
+	if out == render.FormatTerse {
 		return s.terseUnseen(res)
 	}
 	return nil

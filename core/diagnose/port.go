@@ -109,11 +109,7 @@ func ByNetNS(socks []core.Socket, split bool) []NetNSGroup {
 func WriteWhys(w io.Writer, ds []*Why, socks []core.Socket, perNetNS, asJSON bool) error {
 	switch {
 	case asJSON && perNetNS:
-		js := make([]any, len(ds))
-		for i, d := range ds {
-			js[i] = ToJSONWhy(d)
-		}
-		return core.EncodeJSON(w, js)
+		return writeWhysJSON(w, ds)
 	case asJSON:
 		return WriteWhyJSON(w, ds[0])
 	}

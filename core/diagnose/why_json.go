@@ -5,211 +5,240 @@ import (
 	"strconv"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/render"
 )
 
-// JSON shapes of `why --json`; docs/why.md documents every field.
-type (
-	JSONWhy struct {
-		Port        uint16          `json:"port"`
-		InUse       bool            `json:"in_use"`
-		Listeners   []JSONListener  `json:"listeners"`
-		Connections []JSONConnGroup `json:"connections"`
-		Peers       []JSONPeer      `json:"peers"`
-		CloseWait   *JSONCloseWait  `json:"close_wait"`
-		TimeWait    *JSONTimerNote  `json:"time_wait"`
-		FinWait2    *JSONTimerNote  `json:"orphaned_fin_wait2"`
-		Probe       JSONProbe       `json:"probe"`
-		// OtherProbes are the probes of the port's other protocols: probe
-		// is TCP's (or UDP's on a UDP-only port), and a port TCP and UDP
-		// both use has UDP's here.
-		OtherProbes []JSONProbe   `json:"other_probes"`
-		Warnings    []JSONWarning `json:"warnings"`
-		// Unseen counts processes whose descriptors could not be read.
-		Unseen int `json:"unseen_processes"`
-		// UnseenNote is the one line saying what could not be seen and how
-		// to see it (denied processes, a /proc with hidepid); "" if nothing.
-		UnseenNote     string            `json:"unseen_note,omitempty"`
-		OptionsMissing string            `json:"options_missing,omitempty"`
-		Sockets        []core.JSONSocket `json:"sockets"`
-	}
-	JSONListener struct {
-		Proto       core.Proto       `json:"proto"`
-		Family      core.Family      `json:"family"`
-		Addr        string           `json:"addr"`
-		Port        uint16           `json:"port"`
-		Scope       string           `json:"scope"`
-		Stack       string           `json:"stack"`
-		ReuseAddr   *bool            `json:"reuse_addr"`
-		ReusePort   *bool            `json:"reuse_port"`
-		AcceptQueue *uint64          `json:"accept_queue"`
-		Backlog     *uint64          `json:"backlog"`
-		Owners      []core.JSONOwner `json:"owners"`
-	}
-	JSONConnGroup struct {
-		Proto core.Proto `json:"proto"`
-		State core.State `json:"state"`
-		// Outgoing: these connections only use the port as their source port.
-		Outgoing bool             `json:"outgoing,omitempty"`
-		Count    int              `json:"count"`
-		RecvQ    uint64           `json:"recv_q"`
-		SendQ    uint64           `json:"send_q"`
-		Owners   []core.JSONOwner `json:"owners"`
-	}
-	JSONPeer struct {
-		Addr  string `json:"addr"`
-		Count int    `json:"count"`
-	}
-	JSONProcCount struct {
-		core.JSONOwner
-		Count int `json:"count"`
-	}
-	JSONCloseWait struct {
-		Count     int             `json:"count"`
-		Processes []JSONProcCount `json:"processes"`
-		Unowned   int             `json:"unowned"`
-		// Peers are the processes at the other end, when it is on this host.
-		Peers   []JSONProcCount `json:"peers,omitempty"`
-		Release []string        `json:"release"`
-	}
-	JSONTimerNote struct {
-		Count          int    `json:"count"`
-		MinRemainingMS *int64 `json:"min_remaining_ms"`
-		MaxRemainingMS *int64 `json:"max_remaining_ms"`
-	}
-	JSONProbe struct {
-		Proto    core.Proto    `json:"proto"`
-		Ran      bool          `json:"ran"`
-		Skipped  *string       `json:"skipped"`
-		Verdict  Verdict       `json:"verdict"`
-		Message  string        `json:"message"`
-		Attempts []JSONAttempt `json:"attempts"`
-	}
-	JSONAttempt struct {
-		Addr      string            `json:"addr"`
-		Port      uint16            `json:"port"`
-		ReuseAddr bool              `json:"reuse_addr"`
-		OK        bool              `json:"ok"`
-		InUse     bool              `json:"in_use"`
-		Error     *string           `json:"error"`
-		Blockers  []core.JSONSocket `json:"blockers"`
-	}
-	JSONWarning struct {
-		Kind    string          `json:"kind"`
-		Count   int             `json:"count"`
-		Owner   *core.JSONOwner `json:"owner"`
-		Message string          `json:"message"`
-	}
-)
+// WriteWhyJSON prints the diagnosis as one JSON object; docs/why.md
+// documents every field.
+func WriteWhyJSON(w io.Writer, d *Why) error {
+	e := render.NewJSON(w, true)
+	writeWhyJSON(e, d)
+	e.Line()
+	return e.Flush()
+}
 
-// ToJSONWhy converts a diagnosis to its JSON form.
-func ToJSONWhy(d *Why) JSONWhy {
-	j := JSONWhy{
-		Port: d.Port, InUse: d.InUse(),
-		Listeners:      []JSONListener{},
-		Connections:    []JSONConnGroup{},
-		Peers:          []JSONPeer{},
-		Warnings:       []JSONWarning{},
-		Unseen:         d.Unseen.Denied,
-		UnseenNote:     d.Unseen.Message(),
-		OptionsMissing: d.Missing.String(),
-		Sockets:        core.JSONSockets(d.Sockets),
+// writeWhysJSON prints the diagnoses of several network namespaces as a
+// JSON array (--all-netns).
+func writeWhysJSON(w io.Writer, ds []*Why) error {
+	e := render.NewJSON(w, true)
+	e.Array()
+	for _, d := range ds {
+		writeWhyJSON(e, d)
 	}
+	e.End()
+	e.Line()
+	return e.Flush()
+}
+
+func writeWhyJSON(e *render.JSON, d *Why) {
+	e.Object()
+	e.UintKey("port", uint64(d.Port))
+	e.BoolKey("in_use", d.InUse())
+	e.Key("listeners")
+	e.Array()
 	for _, l := range d.Listeners {
 		s := l.Socket
-		jl := JSONListener{Proto: s.Proto, Family: s.Family, Addr: *core.ToJSONEndpoint(s.Family, &s.Local).Addr,
-			Port: s.Local.Port, Scope: l.Scope, Stack: l.Stack, ReuseAddr: l.ReuseAddr, ReusePort: l.ReusePort,
-			Owners: jsonOwners(s.Owners)}
+		e.Object()
+		e.Str("proto", string(s.Proto))
+		e.Str("family", string(s.Family))
+		e.Str("addr", render.Addr(s.Local.Addr))
+		e.UintKey("port", uint64(s.Local.Port))
+		e.Str("scope", l.Scope)
+		e.Str("stack", l.Stack)
+		boolPtrKey(e, "reuse_addr", l.ReuseAddr)
+		boolPtrKey(e, "reuse_port", l.ReusePort)
 		if s.Proto == core.TCP && s.State == core.Listen {
-			jl.AcceptQueue = uint64Ptr(l.AcceptQueue)
-			if l.Backlog > 0 {
-				jl.Backlog = uint64Ptr(l.Backlog)
-			}
+			e.UintKey("accept_queue", l.AcceptQueue)
+		} else {
+			e.NullKey("accept_queue")
 		}
-		j.Listeners = append(j.Listeners, jl)
+		if s.Proto == core.TCP && s.State == core.Listen && l.Backlog > 0 {
+			e.UintKey("backlog", l.Backlog)
+		} else {
+			e.NullKey("backlog")
+		}
+		e.Key("owners")
+		e.Owners(s.Owners)
+		e.End()
 	}
+	e.End()
+	e.Key("connections")
+	e.Array()
 	for _, g := range d.Conns {
-		j.Connections = append(j.Connections, JSONConnGroup{Proto: g.Proto, State: g.State, Outgoing: g.Outgoing, Count: g.Count,
-			RecvQ: g.RecvQ, SendQ: g.SendQ, Owners: jsonOwners(g.Owners)})
+		e.Object()
+		e.Str("proto", string(g.Proto))
+		e.Str("state", string(g.State))
+		if g.Outgoing {
+			e.BoolKey("outgoing", true)
+		}
+		e.IntKey("count", int64(g.Count))
+		e.UintKey("recv_q", g.RecvQ)
+		e.UintKey("send_q", g.SendQ)
+		e.Key("owners")
+		e.Owners(g.Owners)
+		e.End()
 	}
+	e.End()
+	e.Key("peers")
+	e.Array()
 	for _, p := range d.Peers {
-		j.Peers = append(j.Peers, JSONPeer{Addr: p.Addr.String(), Count: p.Count})
+		e.Object()
+		e.Str("addr", p.Addr.String())
+		e.IntKey("count", int64(p.Count))
+		e.End()
 	}
+	e.End()
+	e.Key("close_wait")
 	if cw := d.CloseWait; cw != nil {
-		jc := &JSONCloseWait{Count: cw.Count, Unowned: cw.Unowned, Processes: []JSONProcCount{},
-			Release: []string{"gosof close " + strconv.Itoa(int(d.Port)) + " --state close-wait"}}
+		e.Object()
+		e.IntKey("count", int64(cw.Count))
+		e.Key("processes")
+		procCounts(e, cw.Procs)
+		e.IntKey("unowned", int64(cw.Unowned))
+		if len(cw.Peers) > 0 {
+			e.Key("peers")
+			procCounts(e, cw.Peers)
+		}
+		e.Key("release")
+		e.Array()
+		e.String("gosof close " + strconv.Itoa(int(d.Port)) + " --state close-wait")
 		for _, pc := range cw.Procs {
-			jc.Processes = append(jc.Processes, JSONProcCount{JSONOwner: jsonOwners([]core.Owner{pc.Owner})[0], Count: pc.Count})
-			jc.Release = append(jc.Release, "restart "+core.OwnerLabel(pc.Owner))
+			e.String("restart " + core.OwnerLabel(pc.Owner))
 		}
-		for _, pc := range cw.Peers {
-			jc.Peers = append(jc.Peers, JSONProcCount{JSONOwner: jsonOwners([]core.Owner{pc.Owner})[0], Count: pc.Count})
-		}
-		j.CloseWait = jc
+		e.End()
+		e.End()
+	} else {
+		e.Null()
 	}
-	j.TimeWait = jsonTimer(d.TimeWait)
-	j.FinWait2 = jsonTimer(d.FinWait2)
-	if r := d.Probe; r != nil {
-		j.Probe = jsonProbe(r)
-	}
-	j.OtherProbes = []JSONProbe{}
+	e.Key("time_wait")
+	timerJSON(e, d.TimeWait)
+	e.Key("orphaned_fin_wait2")
+	timerJSON(e, d.FinWait2)
+	e.Key("probe")
+	probeJSON(e, d.Probe)
+	e.Key("other_probes")
+	e.Array()
 	for _, r := range d.probes() {
 		if r != d.Probe {
-			j.OtherProbes = append(j.OtherProbes, jsonProbe(r))
+			probeJSON(e, r)
 		}
 	}
+	e.End()
+	e.Key("warnings")
+	e.Array()
 	for _, w := range d.Warnings {
-		jw := JSONWarning{Kind: w.Kind, Count: w.Count, Message: w.Message}
+		e.Object()
+		e.Str("kind", w.Kind)
+		e.IntKey("count", int64(w.Count))
+		e.Key("owner")
 		if w.Owner != nil {
-			jw.Owner = &jsonOwners([]core.Owner{*w.Owner})[0]
+			e.Owner(w.Owner)
+		} else {
+			e.Null()
 		}
-		j.Warnings = append(j.Warnings, jw)
+		e.Str("message", w.Message)
+		e.End()
 	}
-	return j
+	e.End()
+	e.IntKey("unseen_processes", int64(d.Unseen.Denied))
+	if m := d.Unseen.Message(); m != "" {
+		e.Str("unseen_note", m)
+	}
+	if m := d.Missing.String(); m != "" {
+		e.Str("options_missing", m)
+	}
+	e.Key("sockets")
+	e.Sockets(d.Sockets)
+	e.End()
 }
 
-// WriteWhyJSON prints the diagnosis as one JSON object.
-func WriteWhyJSON(w io.Writer, d *Why) error { return core.EncodeJSON(w, ToJSONWhy(d)) }
-
-func jsonOwners(owners []core.Owner) []core.JSONOwner {
-	s := core.JSONSockets([]core.Socket{{Owners: owners}})
-	return s[0].Owners
+// procCounts writes processes with how many sockets each holds: an
+// owner's members and "count".
+func procCounts(e *render.JSON, pcs []ProcCount) {
+	e.Array()
+	for i := range pcs {
+		e.Object()
+		e.OwnerFields(&pcs[i].Owner)
+		e.IntKey("count", int64(pcs[i].Count))
+		e.End()
+	}
+	e.End()
 }
 
-func jsonTimer(n *TimerNote) *JSONTimerNote {
+func boolPtrKey(e *render.JSON, k string, v *bool) {
+	if v == nil {
+		e.NullKey(k)
+	} else {
+		e.BoolKey(k, *v)
+	}
+}
+
+func timerJSON(e *render.JSON, n *TimerNote) {
 	if n == nil {
-		return nil
+		e.Null()
+		return
 	}
-	j := &JSONTimerNote{Count: n.Count}
+	e.Object()
+	e.IntKey("count", int64(n.Count))
 	if n.Known {
-		j.MinRemainingMS, j.MaxRemainingMS = int64Ptr(n.MinLeft.Milliseconds()), int64Ptr(n.MaxLeft.Milliseconds())
+		e.IntKey("min_remaining_ms", n.MinLeft.Milliseconds())
+		e.IntKey("max_remaining_ms", n.MaxLeft.Milliseconds())
+	} else {
+		e.NullKey("min_remaining_ms")
+		e.NullKey("max_remaining_ms")
 	}
-	return j
+	e.End()
 }
 
-func jsonProbe(r *ProbeReport) JSONProbe {
+// probeJSON writes a bind probe; r nil (no probe at all) is written with
+// every member empty.
+func probeJSON(e *render.JSON, r *ProbeReport) {
+	e.Object()
+	if r == nil {
+		e.Str("proto", "")
+		e.BoolKey("ran", false)
+		e.NullKey("skipped")
+		e.Str("verdict", "")
+		e.Str("message", "")
+		e.NullKey("attempts")
+		e.End()
+		return
+	}
 	proto := r.Proto
 	if proto == "" {
 		proto = core.TCP
 	}
-	jp := JSONProbe{Proto: proto, Ran: r.Skipped == "", Verdict: r.Verdict, Message: r.Message(), Attempts: []JSONAttempt{}}
+	e.Str("proto", string(proto))
+	e.BoolKey("ran", r.Skipped == "")
 	if r.Skipped != "" {
-		jp.Skipped = stringPtr(r.Skipped)
+		e.Str("skipped", r.Skipped)
+	} else {
+		e.NullKey("skipped")
 	}
+	e.Str("verdict", string(r.Verdict))
+	e.Str("message", r.Message())
+	e.Key("attempts")
+	e.Array()
 	for _, a := range r.Attempts {
-		ja := JSONAttempt{Addr: a.Addr.String(), Port: r.Port, ReuseAddr: a.ReuseAddr, OK: a.OK, InUse: a.InUse}
+		e.Object()
+		e.Str("addr", a.Addr.String())
+		e.UintKey("port", uint64(r.Port))
+		e.BoolKey("reuse_addr", a.ReuseAddr)
+		e.BoolKey("ok", a.OK)
+		e.BoolKey("in_use", a.InUse)
 		if a.Err != "" {
-			ja.Error = stringPtr(a.Err)
+			e.Str("error", a.Err)
+		} else {
+			e.NullKey("error")
 		}
-		var bs []core.Socket
+		e.Key("blockers")
+		e.Array()
 		for _, b := range a.Blockers {
-			bs = append(bs, *b)
+			e.Socket(b)
 		}
-		ja.Blockers = core.JSONSockets(bs)
-		jp.Attempts = append(jp.Attempts, ja)
+		e.End()
+		e.End()
 	}
-	return jp
+	e.End()
+	e.End()
 }
-
-func uint64Ptr(v uint64) *uint64 { return &v }
-func int64Ptr(v int64) *int64    { return &v }
-func stringPtr(v string) *string { return &v }

@@ -6,9 +6,9 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/render"
 )
 
 func useVerb(n int) string {
@@ -50,21 +50,33 @@ func WriteWhy(w io.Writer, d *Why) error {
 	}
 	if len(d.Conns) > 0 {
 		fmt.Fprintf(&b, "\nConnections on local port %s\n", p)
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "  STATE\tCOUNT\tPROCESS\tRECV-Q\tSEND-Q")
 		outgoing := 0
 		for _, g := range d.Conns {
-			state := string(g.State)
-			if g.Proto != core.TCP {
-				state = string(g.Proto) + " " + state
-			}
 			if g.Outgoing {
-				state += " (outgoing)"
 				outgoing += g.Count
 			}
-			fmt.Fprintf(tw, "  %s\t%d\t%s\t%d\t%d\n", state, g.Count, holders(g.Owners), g.RecvQ, g.SendQ)
 		}
-		tw.Flush()
+		render.Aligned(&b, func(t *render.Table) {
+			for _, c := range []string{"  STATE", "COUNT", "PROCESS", "RECV-Q", "SEND-Q"} {
+				t.Cell(c)
+			}
+			t.EndRow()
+			for _, g := range d.Conns {
+				state := string(g.State)
+				if g.Proto != core.TCP {
+					state = string(g.Proto) + " " + state
+				}
+				if g.Outgoing {
+					state += " (outgoing)"
+				}
+				t.Cell("  " + state)
+				t.Cell(strconv.Itoa(g.Count))
+				t.Cell(holders(g.Owners))
+				t.Cell(strconv.FormatUint(g.RecvQ, 10))
+				t.Cell(strconv.FormatUint(g.SendQ, 10))
+				t.EndRow()
+			}
+		})
 		if outgoing > 0 {
 			b.WriteString(core.Wrap("  ", "  ", fmt.Sprintf("Outgoing: %s only %s port %s as the source port of a connection to another port; "+
 				"nothing listens on or is bound to it here. Such connections do not hold the port for a server; kill and close spare them unless --outgoing.",
@@ -202,13 +214,19 @@ func writeProbe(b *strings.Builder, r *ProbeReport, unseen core.Unseen) {
 	} else {
 		b.WriteString("\nBind probe (TCP: bind only, never listen, closed at once)\n")
 	}
-	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  ADDRESS\tPLAIN\tSO_REUSEADDR")
-	for i := 0; i+1 < len(r.Attempts); i += 2 {
-		plain, reuse := r.Attempts[i], r.Attempts[i+1]
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", netip.AddrPortFrom(plain.Addr, r.Port), attemptWord(plain), attemptWord(reuse))
-	}
-	tw.Flush()
+	render.Aligned(b, func(t *render.Table) {
+		t.Cell("  ADDRESS")
+		t.Cell("PLAIN")
+		t.Cell("SO_REUSEADDR")
+		t.EndRow()
+		for i := 0; i+1 < len(r.Attempts); i += 2 {
+			plain, reuse := r.Attempts[i], r.Attempts[i+1]
+			t.Cell("  " + netip.AddrPortFrom(plain.Addr, r.Port).String())
+			t.Cell(attemptWord(plain))
+			t.Cell(attemptWord(reuse))
+			t.EndRow()
+		}
+	})
 	if way := r.inTheWay(); len(way) > 0 {
 		b.WriteString("  In the way:\n")
 		for i, s := range way {

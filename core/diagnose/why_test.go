@@ -296,3 +296,26 @@ func TestWhyClosingPeers(t *testing.T) {
 		t.Errorf("no %q in\n%s", want, b.String())
 	}
 }
+
+// WriteWhys with --all-netns: a heading per namespace, or a JSON array.
+func TestWhysPerNetNSGolden(t *testing.T) {
+	var ds []*Why
+	var all []core.Socket
+	for i, tc := range diagnoseCases()[:2] {
+		socks := append([]core.Socket(nil), tc.socks...)
+		for j := range socks {
+			socks[j].NetNS = uint64(4026531840 + i)
+		}
+		all = append(all, socks...)
+		ds = append(ds, Diagnose(tc.port, socks, Probe(tc.prober, tc.port, socks)))
+	}
+	var b bytes.Buffer
+	if err := WriteWhys(&b, ds, all, true, false); err != nil {
+		t.Fatal(err)
+	}
+	b.WriteString("--- json\n")
+	if err := WriteWhys(&b, ds, all, true, true); err != nil {
+		t.Fatal(err)
+	}
+	goldenFile(t, "why_netns.golden", b.Bytes())
+}

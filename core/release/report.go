@@ -5,9 +5,9 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/render"
 )
 
 // planRows bounds how many sockets a text plan or report lists one by one;
@@ -15,13 +15,7 @@ import (
 const planRows = 20
 
 // socketLine is one socket on one line: "tcp 127.0.0.1:30116 -> 127.0.0.1:51422 ESTABLISHED".
-func socketLine(s *core.Socket) string {
-	l := core.ProtoLabel(s) + " " + core.FormatLocal(s)
-	if s.Remote != nil {
-		l += " -> " + core.FormatRemote(s)
-	}
-	return l + " " + string(s.State)
-}
+func socketLine(s *core.Socket) string { return core.SocketLine(s) }
 
 // orphanAdvice says what releases orphaned sockets: close --abort for
 // TCP; nothing but waiting for the rest (close acts on TCP only).
@@ -91,33 +85,41 @@ func WriteKillPlan(w io.Writer, p *KillPlan) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "plan: %s\n", p.headline())
 	if len(p.Items) > 0 {
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "PID\tCOMMAND\tUSER\tACTION\tSOCKETS")
-		for i := range p.Items {
-			it := &p.Items[i]
-			action := core.SignalName(p.Signal)
-			switch {
-			case it.Protected != "":
-				action = "never (" + it.Protected + ")"
-			case it.pinErr != nil:
-				action = "none (" + string(fateOf(it.pinErr)) + ")"
+		render.Aligned(&b, func(t *render.Table) {
+			for _, h := range []string{"PID", "COMMAND", "USER", "ACTION", "SOCKETS"} {
+				t.Cell(h)
 			}
-			comm := "?"
-			if it.Proc.Comm != "" {
-				comm = core.Escape(it.Proc.Comm)
-			}
-			lead := fmt.Sprintf("%d\t%s\t%s\t%s\t", it.Proc.PID, comm, procUser(it.Proc), action)
-			for j := range it.Sockets {
-				if j == planRows/2 && len(it.Sockets) > planRows {
-					fmt.Fprintf(tw, "\t\t\t\t... and %d more: %s\n", len(it.Sockets)-j, stateCounts(it.Sockets[j:]))
-					break
+			t.EndRow()
+			for i := range p.Items {
+				it := &p.Items[i]
+				action := core.SignalName(p.Signal)
+				switch {
+				case it.Protected != "":
+					action = "never (" + it.Protected + ")"
+				case it.pinErr != nil:
+					action = "none (" + string(fateOf(it.pinErr)) + ")"
 				}
-				s := &it.Sockets[j]
-				fmt.Fprintf(tw, "%s%s%s\n", lead, socketLine(s), fdList(s.Owners))
-				lead = "\t\t\t\t"
+				comm := "?"
+				if it.Proc.Comm != "" {
+					comm = core.Escape(it.Proc.Comm)
+				}
+				lead := []string{strconv.Itoa(it.Proc.PID), comm, procUser(it.Proc), action}
+				for j := range it.Sockets {
+					for _, c := range lead {
+						t.Cell(c)
+					}
+					lead = []string{"", "", "", ""} // the process's cells on its first row only
+					if j == planRows/2 && len(it.Sockets) > planRows {
+						t.Cell(fmt.Sprintf("... and %d more: %s", len(it.Sockets)-j, stateCounts(it.Sockets[j:])))
+						t.EndRow()
+						break
+					}
+					s := &it.Sockets[j]
+					t.Cell(socketLine(s) + fdList(s.Owners))
+					t.EndRow()
+				}
 			}
-		}
-		tw.Flush()
+		})
 	}
 	for i := range p.Items {
 		if it := &p.Items[i]; it.pinErr != nil && fateOf(it.pinErr) != AlreadyGone {
@@ -184,32 +186,39 @@ func WriteClosePlan(w io.Writer, p *ClosePlan) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "plan: %s\n", p.headline())
 	if len(p.Items) > 0 {
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "PROTO\tSTATE\tLOCAL\tREMOTE\tPID/COMMAND\tFD\tACTION")
-		for i := range p.Items {
-			if i == planRows/2 && len(p.Items) > planRows {
-				rest := make([]core.Socket, 0, len(p.Items)-i)
-				for _, it := range p.Items[i:] {
-					rest = append(rest, it.Socket)
+		render.Aligned(&b, func(t *render.Table) {
+			for _, h := range []string{"PROTO", "STATE", "LOCAL", "REMOTE", "PID/COMMAND", "FD", "ACTION"} {
+				t.Cell(h)
+			}
+			t.EndRow()
+			for i := range p.Items {
+				if i == planRows/2 && len(p.Items) > planRows {
+					rest := make([]core.Socket, 0, len(p.Items)-i)
+					for _, it := range p.Items[i:] {
+						rest = append(rest, it.Socket)
+					}
+					t.Cell(fmt.Sprintf("... and %d more: %s", len(rest), stateCounts(rest)))
+					t.EndRow()
+					break
 				}
-				fmt.Fprintf(tw, "... and %d more: %s\n", len(rest), stateCounts(rest))
-				break
+				it := &p.Items[i]
+				s := &it.Socket
+				who, fd := core.Dash(true, holderLabels(s, p.Unseen)), "-"
+				if j := shutdownOwner(s); j >= 0 {
+					who, fd = core.OwnerLabel(s.Owners[j]), strconv.Itoa(s.Owners[j].FD)
+				} else if s.HasOwners() {
+					who = core.OwnerLabel(s.Owners[0])
+				}
+				action := string(it.Method)
+				if action == "" {
+					action = "none: " + it.Skip
+				}
+				for _, c := range []string{core.ProtoLabel(s), string(s.State), core.FormatLocal(s), core.FormatRemote(s), who, fd, action} {
+					t.Cell(c)
+				}
+				t.EndRow()
 			}
-			it := &p.Items[i]
-			s := &it.Socket
-			who, fd := core.Dash(true, holderLabels(s, p.Unseen)), "-"
-			if j := shutdownOwner(s); j >= 0 {
-				who, fd = core.OwnerLabel(s.Owners[j]), strconv.Itoa(s.Owners[j].FD)
-			} else if s.HasOwners() {
-				who = core.OwnerLabel(s.Owners[0])
-			}
-			action := string(it.Method)
-			if action == "" {
-				action = "none: " + it.Skip
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", core.ProtoLabel(s), s.State, core.FormatLocal(s), core.FormatRemote(s), who, fd, action)
-		}
-		tw.Flush()
+		})
 	}
 	for _, l := range OutgoingLines(p.Spared, "close") {
 		b.WriteString(l + "\n")
@@ -272,116 +281,139 @@ func WriteCloseReport(w io.Writer, r *CloseReport, l *Left) error {
 	return err
 }
 
-// JSON shapes of kill and close (--json): one object, the sockets inside
-// it in the contract's socket shape.
-type (
-	JSONKill struct {
-		Signal     string            `json:"signal"`
-		TimeoutMS  int64             `json:"timeout_ms"`
-		Escalate   bool              `json:"escalate"`
-		DryRun     bool              `json:"dry_run"`
-		Changed    bool              `json:"changed"` // a signal was delivered (Ansible's "changed")
-		Processes  []JSONKillPID     `json:"processes"`
-		Orphans    []core.JSONSocket `json:"orphans"`         // matched sockets no process holds
-		Spared     []core.JSONSocket `json:"spared_outgoing"` // outgoing connections left alone (no --outgoing)
-		Unknown    []core.JSONSocket `json:"unknown_holder"`  // matched sockets whose holder could not be seen
-		Left       []core.JSONSocket `json:"left"`            // null on a dry run
-		LeftReport []string          `json:"left_report"`
-	}
-	JSONKillPID struct {
-		PID       int               `json:"pid"`
-		Comm      string            `json:"comm"`
-		CommBytes []byte            `json:"comm_bytes,omitempty"` // Comm's bytes when not valid UTF-8
-		UID       *int64            `json:"uid"`
-		User      *string           `json:"user"`
-		Protected string            `json:"protected,omitempty"` // why it is never signalled
-		Sockets   []core.JSONSocket `json:"sockets"`
-		// Outcome is one of exited, killed, "still alive", "not permitted",
-		// "already gone", "not signalled", failed; empty on a dry run.
-		Outcome  string   `json:"outcome,omitempty"`
-		Signals  []string `json:"signals,omitempty"` // delivered, in order
-		WaitedMS *int64   `json:"waited_ms,omitempty"`
-		Error    string   `json:"error,omitempty"`
-	}
-	JSONClose struct {
-		DryRun     bool              `json:"dry_run"`
-		Changed    bool              `json:"changed"` // a socket was shut down or reset
-		Sockets    []JSONCloseSocket `json:"sockets"`
-		Refused    []core.JSONSocket `json:"refused_listeners"`
-		Spared     []core.JSONSocket `json:"spared_outgoing"` // outgoing connections left alone (no --outgoing)
-		Left       []core.JSONSocket `json:"left"`
-		LeftReport []string          `json:"left_report"`
-	}
-	JSONCloseSocket struct {
-		core.JSONSocket
-		Method   Method     `json:"method"` // "shutdown", "abort", or "" when left alone
-		Skip     string     `json:"skip,omitempty"`
-		Outcome  string     `json:"outcome,omitempty"` // closed, "still there", "already gone", "not permitted", failed, "left alone"
-		StateNow core.State `json:"state_now,omitempty"`
-		// Bind is the bind probe's verdict on a shut-down listener's port,
-		// as why's probe words it: free, reuseaddr_only, blocked.
-		Bind  string `json:"bind,omitempty"`
-		Error string `json:"error,omitempty"`
-	}
-)
-
 // WriteKillJSON prints the plan, and the outcome and what is left when r
-// and l are not nil.
-func WriteKillJSON(w io.Writer, p *KillPlan, r *KillReport, l *Left) error {
-	j := JSONKill{
-		Signal: core.SignalName(p.Signal), TimeoutMS: p.Timeout.Milliseconds(),
-		Escalate: !p.NoEscalate && p.Signal != 9, DryRun: r == nil, Changed: killChanged(r),
-		Processes: []JSONKillPID{}, Orphans: core.JSONSockets(p.Orphans), Spared: core.JSONSockets(p.Spared),
-		Unknown: core.JSONSockets(p.Unknown),
-	}
+// and l are not nil, as one JSON object (docs/kill-close.md); dryRun is
+// whether the plan alone was asked for.
+func WriteKillJSON(w io.Writer, p *KillPlan, dryRun bool, r *KillReport, l *Left) error {
+	e := render.NewJSON(w, true)
+	e.Object()
+	e.Str("signal", core.SignalName(p.Signal))
+	e.IntKey("timeout_ms", p.Timeout.Milliseconds())
+	e.BoolKey("escalate", !p.NoEscalate && p.Signal != 9)
+	e.BoolKey("dry_run", dryRun)
+	e.BoolKey("changed", killChanged(r)) // a signal was delivered (Ansible's "changed")
+	e.Key("processes")
+	e.Array()
 	for i := range p.Items {
 		it := &p.Items[i]
-		jp := JSONKillPID{PID: it.Proc.PID, Comm: it.Proc.Comm, CommBytes: core.RawBytes(it.Proc.Comm), Protected: it.Protected, Sockets: core.JSONSockets(it.Sockets)}
+		e.Object()
+		e.IntKey("pid", int64(it.Proc.PID))
+		e.Text("comm", it.Proc.Comm)
 		if it.Proc.UID >= 0 {
-			jp.UID, jp.User = int64Ptr(it.Proc.UID), stringPtr(it.Proc.User)
+			e.IntKey("uid", it.Proc.UID)
+			e.Str("user", it.Proc.User)
+		} else {
+			e.NullKey("uid")
+			e.NullKey("user")
 		}
+		if it.Protected != "" {
+			e.Str("protected", it.Protected) // why it is never signalled
+		}
+		e.Key("sockets")
+		e.Sockets(it.Sockets)
 		if r != nil {
+			// outcome: exited, killed, "still alive", "not permitted",
+			// "already gone", "not signalled", failed
 			o := &r.Outcomes[i]
-			jp.Outcome = string(o.Fate)
-			for _, s := range o.Sent {
-				jp.Signals = append(jp.Signals, core.SignalName(s))
+			if o.Fate != "" {
+				e.Str("outcome", string(o.Fate))
 			}
 			if len(o.Sent) > 0 {
-				jp.WaitedMS = int64Ptr(o.Waited.Milliseconds())
+				e.Key("signals") // delivered, in order
+				e.Array()
+				for _, sig := range o.Sent {
+					e.String(core.SignalName(sig))
+				}
+				e.End()
+				e.IntKey("waited_ms", o.Waited.Milliseconds())
 			}
 			if o.Err != nil {
-				jp.Error = o.Err.Error()
+				e.Str("error", o.Err.Error())
 			}
 		}
-		j.Processes = append(j.Processes, jp)
+		e.End()
 	}
-	if l != nil {
-		j.Left, j.LeftReport = core.JSONSockets(l.Sockets), LeftLines(l)
-	}
-	return core.EncodeJSON(w, j)
+	e.End()
+	e.Key("orphans") // matched sockets no process holds
+	e.Sockets(p.Orphans)
+	e.Key("spared_outgoing") // outgoing connections left alone (no --outgoing)
+	e.Sockets(p.Spared)
+	e.Key("unknown_holder") // matched sockets whose holder could not be seen
+	e.Sockets(p.Unknown)
+	writeLeftJSON(e, l)
+	e.End()
+	e.Line()
+	return e.Flush()
 }
 
 // WriteCloseJSON prints the plan, and the outcome and what is left when r
-// and l are not nil.
-func WriteCloseJSON(w io.Writer, p *ClosePlan, r *CloseReport, l *Left) error {
-	j := JSONClose{DryRun: r == nil, Changed: closeChanged(r), Sockets: []JSONCloseSocket{}, Refused: core.JSONSockets(p.Listeners), Spared: core.JSONSockets(p.Spared)}
+// and l are not nil, as one JSON object (docs/kill-close.md); dryRun is
+// whether the plan alone was asked for.
+func WriteCloseJSON(w io.Writer, p *ClosePlan, dryRun bool, r *CloseReport, l *Left) error {
+	e := render.NewJSON(w, true)
+	e.Object()
+	e.BoolKey("dry_run", dryRun)
+	e.BoolKey("changed", closeChanged(r)) // a socket was shut down or reset
+	e.Key("sockets")
+	e.Array()
 	for i := range p.Items {
 		it := &p.Items[i]
-		js := JSONCloseSocket{JSONSocket: core.JSONSockets([]core.Socket{it.Socket})[0], Method: it.Method, Skip: it.Skip}
+		e.Object()
+		e.SocketFields(&it.Socket)
+		e.Str("method", string(it.Method)) // "shutdown", "abort", or "" when left alone
+		if it.Skip != "" {
+			e.Str("skip", it.Skip)
+		}
 		if r != nil {
+			// outcome: closed, "still there", "already gone", "not
+			// permitted", failed, "left alone"
 			o := &r.Outcomes[i]
-			js.Outcome, js.StateNow, js.Bind = string(o.Fate), o.State, string(o.Probe)
+			if o.Fate != "" {
+				e.Str("outcome", string(o.Fate))
+			}
+			if o.State != "" {
+				e.Str("state_now", string(o.State))
+			}
+			// bind: the bind probe's verdict on a shut-down listener's
+			// port, as why's probe words it: free, reuseaddr_only, blocked
+			if o.Probe != "" {
+				e.Str("bind", string(o.Probe))
+			}
 			if o.Err != nil {
-				js.Error = o.Err.Error()
+				e.Str("error", o.Err.Error())
 			}
 		}
-		j.Sockets = append(j.Sockets, js)
+		e.End()
 	}
-	if l != nil {
-		j.Left, j.LeftReport = core.JSONSockets(l.Sockets), LeftLines(l)
-	}
-	return core.EncodeJSON(w, j)
+	e.End()
+	e.Key("refused_listeners")
+	e.Sockets(p.Listeners)
+	e.Key("spared_outgoing") // outgoing connections left alone (no --outgoing)
+	e.Sockets(p.Spared)
+	writeLeftJSON(e, l)
+	e.End()
+	e.Line()
+	return e.Flush()
 }
 
-func int64Ptr(v int64) *int64    { return &v }
-func stringPtr(v string) *string { return &v }
+// writeLeftJSON writes what is left on the ports: "left" and
+// "left_report", null before anything was done.
+func writeLeftJSON(e *render.JSON, l *Left) {
+	if l == nil {
+		e.NullKey("left")
+		e.NullKey("left_report")
+		return
+	}
+	e.Key("left")
+	e.Sockets(l.Sockets)
+	e.Key("left_report")
+	if lines := LeftLines(l); lines != nil {
+		e.Array()
+		for _, line := range lines {
+			e.String(line)
+		}
+		e.End()
+	} else {
+		e.Null()
+	}
+}

@@ -37,6 +37,9 @@ type Kill struct {
 	Plan   *KillPlan
 	Report *KillReport // set by Execute
 	Left   *Left       // set by Execute
+	// DryRun says the plan alone was asked for (-n), as JSON's dry_run
+	// tells; a plan printed because nothing is to be signalled is not one.
+	DryRun bool
 }
 
 // PlanKill resolves f and plans signal sig for the processes holding the
@@ -104,7 +107,7 @@ func (k *Kill) Execute() error {
 func (k *Kill) WritePlan(w io.Writer, asJSON bool) error {
 	switch {
 	case asJSON:
-		return WriteKillJSON(w, k.Plan, nil, nil)
+		return WriteKillJSON(w, k.Plan, k.DryRun, nil, nil)
 	case len(k.Result.Sockets) > 0 || len(k.Plan.Spared) > 0:
 		return WriteKillPlan(w, k.Plan)
 	}
@@ -115,7 +118,7 @@ func (k *Kill) WritePlan(w io.Writer, asJSON bool) error {
 // or the text report.
 func (k *Kill) WriteReport(w io.Writer, asJSON bool) error {
 	if asJSON {
-		return WriteKillJSON(w, k.Plan, k.Report, k.Left)
+		return WriteKillJSON(w, k.Plan, false, k.Report, k.Left)
 	}
 	return WriteKillReport(w, k.Plan, k.Report, k.Left)
 }
@@ -174,6 +177,8 @@ type Close struct {
 	Plan   *ClosePlan
 	Report *CloseReport // set by Execute
 	Left   *Left        // set by Execute
+	// DryRun says the plan alone was asked for (-n), as Kill.DryRun.
+	DryRun bool
 }
 
 // PlanClose resolves f and picks a method for every socket.
@@ -251,7 +256,7 @@ func (c *Close) Execute(wait time.Duration) error {
 // WritePlan prints the plan alone: JSON, or the text plan.
 func (c *Close) WritePlan(w io.Writer, asJSON bool) error {
 	if asJSON {
-		return WriteCloseJSON(w, c.Plan, nil, nil)
+		return WriteCloseJSON(w, c.Plan, c.DryRun, nil, nil)
 	}
 	return WriteClosePlan(w, c.Plan)
 }
@@ -260,7 +265,7 @@ func (c *Close) WritePlan(w io.Writer, asJSON bool) error {
 // or the text report.
 func (c *Close) WriteReport(w io.Writer, asJSON bool) error {
 	if asJSON {
-		return WriteCloseJSON(w, c.Plan, c.Report, c.Left)
+		return WriteCloseJSON(w, c.Plan, false, c.Report, c.Left)
 	}
 	return WriteCloseReport(w, c.Report, c.Left)
 }

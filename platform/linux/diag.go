@@ -790,7 +790,9 @@ func (d *diagDecoder) unixMsg(m []byte, s *core.Socket) error {
 
 // unixName turns sun_path bytes as UNIX_DIAG_NAME carries them into the
 // contract's form: a path up to its NUL, or an abstract name (leading NUL)
-// as "@name" with any further NULs shown as '@', as /proc/net/unix does.
+// as "@name", every byte after the '@' kept as it is, NULs too: the
+// renderers show those as '@' (core.ShownPath), as /proc/net/unix does,
+// and JSON gives the exact name beside.
 func unixName(v []byte) string {
 	if len(v) == 0 {
 		return ""
@@ -803,14 +805,7 @@ func unixName(v []byte) string {
 		}
 		return string(v)
 	}
-	b := make([]byte, len(v))
-	for i, c := range v {
-		if c == 0 {
-			c = '@'
-		}
-		b[i] = c
-	}
-	return string(b)
+	return "@" + string(v[1:])
 }
 
 // resolveUnixPeers names each connected unix socket's peer after the peer's

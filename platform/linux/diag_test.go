@@ -247,7 +247,7 @@ func TestDecodeUnixDiag(t *testing.T) {
 		u(core.Stream, core.Listen, 100, "/run/app.sock", 0, ""),
 		u(core.Stream, core.Connected, 101, "", 102, "/run/app.sock"),
 		u(core.Stream, core.Connected, 102, "/run/app.sock", 101, ""),
-		u(core.SeqPacket, core.Listen, 103, "@gosof@x", 0, ""),
+		u(core.SeqPacket, core.Listen, 103, "@gosof\x00x", 0, ""), // the NUL kept: renderers show it as @
 		u(core.Dgram, core.Unconn, 104, "/dev/log", 0, ""),
 		u(core.Dgram, core.Unconn, 105, "/run/d", 0, ""),
 		u(core.Dgram, core.Connected, 106, "", 104, "/dev/log"),

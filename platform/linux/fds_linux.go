@@ -5,7 +5,6 @@ import (
 	"os"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/prometheus/procfs"
 	"golang.org/x/sys/unix"
@@ -22,26 +21,29 @@ type FDs struct {
 }
 
 // CommandLine is a process's command line for the fds heading and
-// --cmdline (core.FDSources): /proc/[pid]/cmdline read through
-// prometheus/procfs, its arguments joined by spaces as ps shows them. It is
-// read once per process shown, off the hot scan, where procfs's speed is
-// enough (docs/conventions.md says what linking it costs each start).
-func (l *FDs) CommandLine(pid int) (string, error) {
+// --cmdline (core.FDSources): its arguments, /proc/[pid]/cmdline split at
+// its NULs, read through prometheus/procfs (which drops the NULs at the
+// end: a process that rewrote its command line, setproctitle, pads it
+// with them, so trailing empty arguments are not told apart from the
+// padding). It is read once per process shown, off the hot scan, where
+// procfs's speed is enough (docs/conventions.md says what linking it
+// costs each start).
+func (l *FDs) CommandLine(pid int) ([]string, error) {
 	if l.pfs == nil {
 		pfs, err := procfs.NewFS(l.FS.Proc)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		l.pfs = &pfs
 	}
 	args, err := l.cmdline(pid)
 	if err != nil {
 		if sysfile.Sentinel(err) == core.ErrGone && hiddenPID(l.FS, pid) {
-			return "", hiddenErr(l.FS, pid)
+			return nil, hiddenErr(l.FS, pid)
 		}
-		return "", procErr(pid, err)
+		return nil, procErr(pid, err)
 	}
-	return strings.Join(args, " "), nil
+	return args, nil
 }
 
 func (l *FDs) cmdline(pid int) ([]string, error) {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/render"
 	"github.com/gosof/gosof/platform/solaris"
 )
 
@@ -131,7 +132,7 @@ func liveLinux(dir string, gather func() ([]core.Socket, error)) (*Report, error
 		return nil, err
 	}
 	var js bytes.Buffer
-	if err := core.WriteSockets(&js, ours, core.FormatJSON, core.TableOptions{}); err != nil {
+	if err := render.Sockets(&js, ours, render.FormatJSON, render.Options{}); err != nil {
 		return nil, err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "gosof.json"), js.Bytes(), 0o644); err != nil {

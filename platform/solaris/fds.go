@@ -236,15 +236,16 @@ func (r SockOpts) Options(pid int, fds []int) (map[int]*core.SockOptions, error)
 // that goes with it (see Sockets).
 type FDs struct{ B *Backend }
 
-// CommandLine is a process's command line for the fds heading
-// (core.FDSources), from psinfo's pr_psargs (the first 80 bytes of the
-// command line, as ps -f shows it).
-func (l FDs) CommandLine(pid int) (string, error) {
+// CommandLine is a process's command line for the fds heading and
+// --cmdline (core.FDSources): psinfo's pr_psargs, the first 80 bytes of
+// the arguments joined by spaces as ps -f shows them, as one argument:
+// where one argument ends is not known. nil when it is empty.
+func (l FDs) CommandLine(pid int) ([]string, error) {
 	ps, err := l.B.Psinfo(pid)
-	if err != nil {
-		return "", err
+	if err != nil || ps.Psargs == "" {
+		return nil, err
 	}
-	return ps.Psargs, nil
+	return []string{ps.Psargs}, nil
 }
 
 // FDs implements core.FDLister.

@@ -1,13 +1,15 @@
-package core
+package render
 
 import (
 	"bytes"
 	"encoding/json"
-	"strings"
 	"testing"
+
+	"github.com/gosof/gosof/core"
 )
 
-func TestJSONSafe(t *testing.T) {
+// What the contract's escaping makes of each kind of character.
+func TestStringEscapes(t *testing.T) {
 	for _, tt := range []struct{ in, want string }{
 		{"plain", `"plain"`},
 		{"caf\u00e9 \u65e5\u672c", "\"caf\u00e9 \u65e5\u672c\""}, // printable: as is
@@ -19,22 +21,11 @@ func TestJSONSafe(t *testing.T) {
 		{"tag\U000e0041", `"tag\udb40\udc41"`},
 		{"bad\xff", `"bad\ufffd"`},   // encoding/json's replacement
 		{"\x1b[31m", `"\u001b[31m"`}, // encoding/json's own escape
+		{"<&>", `"\u003c\u0026\u003e"`},
 	} {
-		b, err := json.Marshal(tt.in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := jsonSafe(b)
-		if string(got) != tt.want {
+		if got := appendString(nil, tt.in); string(got) != tt.want {
 			t.Errorf("%q: %s, want %s", tt.in, got, tt.want)
 		}
-		var back string
-		if err := json.Unmarshal(got, &back); err != nil || back != strings.ToValidUTF8(tt.in, "\ufffd") {
-			t.Errorf("%q: decodes to %q (%v)", tt.in, back, err)
-		}
-	}
-	if b := []byte(`{"a":1}`); &jsonSafe(b)[0] != &b[0] {
-		t.Error("ASCII JSON was copied")
 	}
 }
 
@@ -42,24 +33,27 @@ func TestJSONSafe(t *testing.T) {
 func TestJSONExactBytes(t *testing.T) {
 	comm := "a\xff\u202e\x7f"
 	path := "/tmp/\xfe\u200bx"
-	proc := &Process{PID: 7, Comm: comm, UID: -1}
-	socks := []Socket{{Proto: Unix, Family: Local, Type: Stream, State: Listen, Local: Endpoint{Path: path}, UID: -1,
-		Owners: []Owner{{PID: 7, FD: 3, Proc: proc}}}}
-	var ls, fds bytes.Buffer
-	if err := WriteJSON(&ls, socks); err != nil {
+	proc := &core.Process{PID: 7, Comm: comm, UID: -1}
+	socks := []core.Socket{{Proto: core.Unix, Family: core.Local, Type: core.Stream, State: core.Listen, Local: core.Endpoint{Path: path}, UID: -1,
+		Owners: []core.Owner{{PID: 7, FD: 3, Proc: proc}}}}
+	var ls, jsonl, fds bytes.Buffer
+	if err := Sockets(&ls, socks, FormatJSON, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFDsJSON(&fds, []ProcFDs{{PID: 7, Proc: proc, Args: comm, FDs: []FD{{FD: 3, Kind: "sock", Path: path}}}}); err != nil {
+	if err := Sockets(&jsonl, socks, FormatJSONL, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	for name, out := range map[string][]byte{"ls": ls.Bytes(), "fds": fds.Bytes()} {
+	if err := FDsJSON(&fds, []core.ProcFDs{{PID: 7, Proc: proc, Cmdline: []string{comm, "x"}, FDs: []core.FD{{FD: 3, Kind: "sock", Path: path}}}}); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string][]byte{"ls": ls.Bytes(), "jsonl": jsonl.Bytes(), "fds": fds.Bytes()} {
 		for _, raw := range []string{"\u202e", "\x7f", "\u200b", "\xff", "\xfe"} {
 			if bytes.Contains(out, []byte(raw)) {
 				t.Errorf("%s: %q raw in\n%s", name, raw, out)
 			}
 		}
-		for _, want := range []string{`"comm_bytes": "Yf/igK5/"`, `"path_bytes": "L3RtcC/+4oCLeA=="`} {
-			if !bytes.Contains(out, []byte(want)) {
+		for _, want := range []string{`"comm_bytes":"Yf/igK5/"`, `"path_bytes":"L3RtcC/+4oCLeA=="`} {
+			if !bytes.Contains(bytes.ReplaceAll(out, []byte(": "), []byte(":")), []byte(want)) {
 				t.Errorf("%s: no %s in\n%s", name, want, out)
 			}
 		}

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"encoding/json"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gosof/gosof/internal/testhelper"
+)
+
+// TestDryRunSaysWhatWasAsked: kill --json and close --json say "dry_run"
+// true when -n was given, and false when it was not, also when nothing
+// was there to signal or close (the plan is all they print then).
+func TestDryRunSaysWhatWasAsked(t *testing.T) {
+	h := testhelper.Start(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	l.Close() // the port is free now: nothing to signal or close
+	// --pid: a helper that holds nothing on the port, whoever takes it meanwhile
+	pid := strconv.Itoa(h.PID)
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"kill", port, "--json"}, false},
+		{[]string{"kill", port, "--json", "--dry-run"}, true},
+		{[]string{"kill", port, "--json", "-n"}, true},
+		{[]string{"close", port, "--json"}, false},
+		{[]string{"close", port, "--json", "-n"}, true},
+	} {
+		tc.args = append(tc.args, "--pid", pid)
+		out, errOut, code := gosof(t, tc.args...)
+		var j struct {
+			DryRun  *bool `json:"dry_run"`
+			Changed *bool `json:"changed"`
+		}
+		if err := json.Unmarshal([]byte(out), &j); err != nil || j.DryRun == nil || code != exitNoMatch {
+			t.Fatalf("gosof %s: exit %d %s: %v\n%s", strings.Join(tc.args, " "), code, errOut, err, out)
+		}
+		if *j.DryRun != tc.want || *j.Changed {
+			t.Errorf("gosof %s: dry_run %v changed %v, want dry_run %v, nothing changed", strings.Join(tc.args, " "), *j.DryRun, *j.Changed, tc.want)
+		}
+	}
+}

@@ -1,0 +1,182 @@
+package core
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// How sockets and their owners are named in text: the cells of the
+// tables (core/render) and the sentences of why, kill and close. Text
+// from other processes is escaped.
+
+// Dash is s, or "-" when there is none (!ok or empty).
+func Dash(ok bool, s string) string {
+	if !ok || s == "" {
+		return "-"
+	}
+	return s
+}
+
+// NetNSLabel names a socket's network namespace for the table: its
+// container (runtime and a 12-digit id, as docker ps shows it), else its
+// /run/netns name, else its inode.
+func NetNSLabel(s *Socket) string {
+	if s.Container() != "" {
+		rt, id, _ := strings.Cut(s.Container(), "://")
+		return Escape(rt + ":" + id[:minInt(12, len(id))])
+	}
+	if s.NetNSName() != "" {
+		return Escape(s.NetNSName())
+	}
+	return Dash(s.NetNS != 0, strconv.FormatUint(s.NetNS, 10))
+}
+
+// ProtoLabel is the protocol as netstat prints it: tcp, tcp6, udp6, unix...
+func ProtoLabel(s *Socket) string {
+	if s.Family != Inet6 {
+		return string(s.Proto)
+	}
+	switch s.Proto {
+	case TCP:
+		return "tcp6"
+	case UDP:
+		return "udp6"
+	}
+	return string(s.Proto) + "6"
+}
+
+// OwnerLabel is "pid/command", escaped; "(thread TID)" marks a descriptor
+// in one thread's own table, "(creator)" a Solaris creation-process owner
+// that may no longer hold the socket, "(creator, unverified)" one not
+// proven to be that process.
+func OwnerLabel(o Owner) string { return string(AppendOwnerLabel(nil, &o)) }
+
+// AppendOwnerLabel appends OwnerLabel(*o).
+func AppendOwnerLabel(b []byte, o *Owner) []byte {
+	b = strconv.AppendInt(b, int64(o.PID), 10)
+	b = append(b, '/')
+	if o.Proc != nil && o.Proc.Comm != "" {
+		b = append(b, Escape(o.Proc.Comm)...)
+	} else {
+		b = append(b, '?')
+	}
+	if o.TID != 0 {
+		b = append(b, "(thread "...)
+		b = strconv.AppendInt(b, int64(o.TID), 10)
+		b = append(b, ')')
+	}
+	switch {
+	case o.Creator && o.Unverified:
+		b = append(b, "(creator, unverified)"...)
+	case o.Creator:
+		b = append(b, "(creator)"...)
+	}
+	return b
+}
+
+// OwnerUser is the owner's user name, escaped; "-" when unknown.
+func OwnerUser(o Owner) string {
+	if o.Proc == nil || o.Proc.User == "" {
+		return "-"
+	}
+	return Escape(o.Proc.User)
+}
+
+// ShownPath is a unix socket's name as gosof prints it: the NULs an
+// abstract name holds after its '@' (the leading NUL) as '@' too, as ss
+// and /proc/net/unix show them. JSON gives the exact name in path_bytes
+// when it differs.
+func ShownPath(p string) string {
+	if strings.IndexByte(p, 0) < 0 {
+		return p
+	}
+	return strings.ReplaceAll(p, "\x00", "@")
+}
+
+// FormatEndpoint prints addr:port with IPv6 in brackets ("[::1]:8080"), and
+// a unix path escaped ("-" when unnamed).
+func FormatEndpoint(fam Family, e *Endpoint) string {
+	return string(AppendEndpoint(nil, fam, e))
+}
+
+// AppendEndpoint appends FormatEndpoint(fam, e).
+func AppendEndpoint(b []byte, fam Family, e *Endpoint) []byte {
+	if fam == Local {
+		if e.Path == "" {
+			return append(b, '-')
+		}
+		return append(b, Escape(ShownPath(e.Path))...)
+	}
+	if !e.Addr.IsValid() {
+		b = append(b, "*:"...)
+		return strconv.AppendUint(b, uint64(e.Port), 10)
+	}
+	switch {
+	case e.Addr.Is4():
+		b = e.Addr.AppendTo(b)
+	case e.Addr.Zone() == "":
+		b = append(b, '[')
+		b = e.Addr.AppendTo(b)
+		b = append(b, ']')
+	default: // the zone is an interface's name, which may hold anything but '/', ':' and spaces
+		b = append(b, '[')
+		b = append(b, Escape(e.Addr.String())...)
+		b = append(b, ']')
+	}
+	b = append(b, ':')
+	return strconv.AppendUint(b, uint64(e.Port), 10)
+}
+
+// FormatLocal prints the socket's local end.
+func FormatLocal(s *Socket) string { return FormatEndpoint(s.Family, &s.Local) }
+
+// FormatRemote prints the socket's remote end, "*" when not connected.
+func FormatRemote(s *Socket) string { return string(AppendRemote(nil, s)) }
+
+// AppendRemote appends FormatRemote(s).
+func AppendRemote(b []byte, s *Socket) []byte {
+	if s.Remote == nil {
+		if s.Family == Local {
+			return append(b, '-')
+		}
+		return append(b, '*')
+	}
+	if s.Family == Local && s.Remote.Path == "" && s.PeerInode != 0 {
+		b = append(b, "peer:"...)
+		return strconv.AppendUint(b, s.PeerInode, 10)
+	}
+	return AppendEndpoint(b, s.Family, s.Remote)
+}
+
+// OwnerPIDs returns the distinct PIDs holding any of socks, ascending;
+// never an unverified creator's (Owner.Unverified).
+func OwnerPIDs(socks []Socket) []int {
+	var pids []int
+	for i := range socks {
+		for _, o := range socks[i].Owners {
+			if !o.Unverified {
+				pids = append(pids, o.PID)
+			}
+		}
+	}
+	sort.Ints(pids)
+	return uniqInts(pids)
+}
+
+// SocketLine is one socket on one line: its protocol, ends and state,
+// "tcp 127.0.0.1:30116 -> 127.0.0.1:51422 ESTABLISHED".
+func SocketLine(s *Socket) string { return string(AppendSocketLine(nil, s)) }
+
+// AppendSocketLine appends SocketLine(s).
+func AppendSocketLine(b []byte, s *Socket) []byte {
+	b = append(b, ProtoLabel(s)...)
+	b = append(b, ' ')
+	b = AppendEndpoint(b, s.Family, &s.Local)
+	if s.Remote != nil {
+		b = append(b, " -> "...)
+		b = AppendRemote(b, s)
+	}
+	b = append(b, ' ')
+	return append(b, s.State...)
+}
