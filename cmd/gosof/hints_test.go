@@ -60,13 +60,13 @@ func TestHabitHints(t *testing.T) {
 // them, and values that look like habits are left alone.
 func TestNoHintForGosofFlags(t *testing.T) {
 	for _, args := range [][]string{
-		{"kill", "-n", "9"},                // kill's own -n (dry run)
-		{"kill", "-yn", "9"},               // combined
-		{"close", "-n", "--", "-i"},        // after --
-		{"kill", "-s", "-K", "9"},          // a value, even a flag-looking one
-		{"kill", "--signal", "-9", "9"},    // a long flag's value too
-		{"exporter", "--max-series", "-5"}, // a bad value is the flag's to refuse
-		{"--replay", "-p", "ls"},           // a directory named -p
+		{"kill", "-n", "9"},               // kill's own -n (dry run)
+		{"kill", "-yn", "9"},              // combined
+		{"close", "-n", "--", "-i"},       // after --
+		{"kill", "-s", "-K", "9"},         // a value, even a flag-looking one
+		{"kill", "--signal", "-9", "9"},   // a long flag's value too
+		{"metrics", "--max-series", "-5"}, // a bad value is the flag's to refuse
+		{"--replay", "-p", "ls"},          // a directory named -p
 	} {
 		if h := habitHint(newApp(nil, nil, nil), args); h != "" {
 			t.Errorf("gosof %s: hint %q, want none", strings.Join(args, " "), h)
