@@ -15,8 +15,10 @@ func exporterCommand() *cli.Command {
 		Name:      "exporter",
 		Usage:     "moved: run gosof-exporter",
 		ArgsUsage: " ",
-		Hidden:    true,
-		Flags:     exporterFlags(),
+		Description: `The exporter is gosof-exporter now, a program of its own beside gosof,
+with the same flags (see gosof-exporter --help and docs/metrics.md).`,
+		Hidden: true,
+		Flags:  exporterFlags(),
 		Action: func(*cli.Context) error {
 			return core.Usagef("'gosof exporter' is now the program gosof-exporter, with the same flags: " +
 				"gosof-exporter --web.listen-address ADDR [--web.config.file FILE] [--web.telemetry-path PATH] " +

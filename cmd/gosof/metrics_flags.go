@@ -19,11 +19,18 @@ func metricsFlags() []cli.Flag {
 }
 
 // exporterFlags are the flags 'gosof exporter' took before it became
-// gosof-exporter: only so that an old command line is told where it went.
+// gosof-exporter, hidden: only so that an old command line is told where
+// it went rather than that a flag is unknown.
 func exporterFlags() []cli.Flag {
-	return append([]cli.Flag{
+	return []cli.Flag{
 		&cli.StringSliceFlag{Name: "web.listen-address", Hidden: true},
 		&cli.StringFlag{Name: "web.telemetry-path", Hidden: true},
 		&cli.StringFlag{Name: "web.config.file", Hidden: true},
-	}, metricsFlags()...)
+		&cli.IntFlag{Name: "max-series", Hidden: true},
+		&cli.StringFlag{Name: "netns", Hidden: true},
+		&cli.BoolFlag{Name: "all-netns", Aliases: []string{"A"}, Hidden: true},
+		&cli.BoolFlag{Name: "proc-net", Hidden: true},
+		&cli.BoolFlag{Name: "proc-fd", Hidden: true},
+		&cli.StringFlag{Name: "replay", Hidden: true},
+	}
 }
