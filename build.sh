@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# build.sh: the host binary, or the release archives for every target.
+# build.sh: the host binaries, or the release archives and packages for every target.
 #
-#   ./build.sh                      host binary into dist/gosof
-#   ./build.sh release              dist/gosof_<version>_<os>_<arch>.tar.gz, the source archive, dist/SHA256SUMS
+#   ./build.sh                      host binaries into dist/gosof, dist/gosof-exporter
+#   ./build.sh release              dist/gosof_<version>_<os>_<arch>.tar.gz, .deb and .rpm packages,
+#                                   the source archive, dist/SHA256SUMS
 #   ./build.sh release -j 4         at most 4 targets at once (default: number of cores)
 #   TARGETS="linux/amd64 linux/arm64" ./build.sh release
 #   VERSION=1.2.3 ./build.sh release
@@ -85,6 +86,18 @@ gobuild() {
 	GOOS=$1 GOARCH=$2 GOARM=$3 go build -trimpath -tags urfave_cli_no_docs -ldflags "$LDFLAGS" -o "$4" ./cmd/gosof
 }
 
+# gobuild_exporter GOOS GOARCH GOARM OUT: gosof-exporter for one target. Its
+# version is prometheus/common/version's (what --version and
+# gosof_build_info print, as for every Prometheus exporter), stamped with
+# the same values as gosof's. gccgo cannot build it (client_golang): there
+# is none for linux/sparc64.
+gobuild_exporter() {
+	local v=github.com/prometheus/common/version
+	GOOS=$1 GOARCH=$2 GOARM=$3 go build -trimpath \
+		-ldflags "-s -w -buildid= -X $v.Version=$VERSION -X $v.Revision=$COMMIT -X $v.BuildDate=$DATE" \
+		-o "$4" ./cmd/gosof-exporter
+}
+
 # checkstatic FILE: a Linux binary must have no ELF interpreter (PT_INTERP) and
 # no dynamic section (PT_DYNAMIC): then it runs on any kernel with no libc at all.
 checkstatic() {
@@ -110,8 +123,9 @@ checkstatic() {
 if [ "$mode" = host ]; then
 	mkdir -p dist
 	gobuild "$(go env GOHOSTOS)" "$(go env GOHOSTARCH)" "${GOARM:-}" dist/gosof
-	if [ "$(go env GOHOSTOS)" = linux ]; then checkstatic dist/gosof; fi
-	echo "dist/gosof $VERSION ($(go env GOHOSTOS)/$(go env GOHOSTARCH))"
+	gobuild_exporter "$(go env GOHOSTOS)" "$(go env GOHOSTARCH)" "${GOARM:-}" dist/gosof-exporter
+	if [ "$(go env GOHOSTOS)" = linux ]; then checkstatic dist/gosof && checkstatic dist/gosof-exporter; fi
+	echo "dist/gosof, dist/gosof-exporter $VERSION ($(go env GOHOSTOS)/$(go env GOHOSTARCH))"
 	exit 0
 fi
 
@@ -191,7 +205,7 @@ done
 [ -n "${TARGETS:-}" ] && [ "$sparc" = auto ] && sparc=no
 
 mkdir -p dist
-rm -f dist/gosof_*.tar.gz dist/gosof-*-source.tar.gz dist/SHA256SUMS
+rm -f dist/gosof_*.tar.gz dist/gosof-*-source.tar.gz dist/gosof_*.deb dist/gosof-*.rpm dist/SHA256SUMS
 work=$(mktemp -d "${TMPDIR:-/tmp}/gosof-build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
@@ -206,17 +220,22 @@ extras() {
 	"$host" man >"$d/gosof.1" &&
 		"$host" completion bash >"$d/gosof.bash" &&
 		"$host" completion zsh >"$d/_gosof" &&
-		"$host" completion fish >"$d/gosof.fish"
+		"$host" completion fish >"$d/gosof.fish" || return
+	packaging_tools
 }
 
-# package NAME BINARY: dist/NAME.tar.gz with NAME/{gosof,gosof.1,gosof.bash,
-# _gosof,gosof.fish,README.md,LICENSE}.
+# package NAME BINARY [EXPORTER]: dist/NAME.tar.gz with NAME/{gosof,
+# gosof-exporter,gosof.1,gosof.bash,_gosof,gosof.fish,README.md,LICENSE}.
 # Fixed owner, group, modes and mtime, sorted names, and gzip -n (no name, no
 # timestamp), so the bytes depend on the contents alone.
 package() {
-	local name=$1 bin=$2 d=$work/stage/$1 f
+	local name=$1 bin=$2 exporter=${3:-} d=$work/stage/$1 f
 	mkdir -p "$d"
 	cp "$bin" "$d/gosof"
+	if [ -n "$exporter" ]; then
+		cp "$exporter" "$d/gosof-exporter"
+		chmod 0755 "$d/gosof-exporter"
+	fi
 	cp README.md LICENSE "$d/"
 	for f in $EXTRAS; do cp "$work/extras/$f" "$d/$f" || return; done
 	chmod 0755 "$d" "$d/gosof"
@@ -228,20 +247,132 @@ package() {
 	mv "dist/$name.tar.gz.tmp" "dist/$name.tar.gz"
 }
 
+# --- .deb and .rpm packages ----------------------------------------------------
+
+# nfpm builds the packages. It is a build tool, not a dependency of gosof:
+# it is installed at this pinned version through the module proxy (checked
+# against the checksum database) into the build's temporary directory, and
+# go.mod does not name it.
+NFPM=github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.48.0
+
+# packaging_tools: nfpm into $work/tools, and the man page gzipped (-n: no
+# name, no timestamp) as man reads it from /usr/share/man.
+packaging_tools() {
+	GOBIN=$work/tools go install "$NFPM" &&
+		gzip -9 -n -c "$work/extras/gosof.1" >"$work/extras/gosof.1.gz"
+}
+
+# pkgversion: $VERSION as both dpkg and rpm order versions: no leading v,
+# no '-' (dpkg takes the last one for the Debian revision, rpm refuses it),
+# and a release number first (dpkg requires a digit): v1.2.0 -> 1.2.0,
+# v1.2.0-3-gabc1234-dirty -> 1.2.0.3.gabc1234.dirty; a commit with no tag
+# before it (git describe --always: abc1234) -> 0.0.0+abc1234, which
+# sorts before every release.
+pkgversion() {
+	local v=${VERSION#v}
+	[[ $v =~ ^[0-9]+\.[0-9] ]] || v=0.0.0+$VERSION
+	echo "${v//-/.}"
+}
+
+# linux_packages OS/ARCH GOSOF EXPORTER: dist/gosof_<pkgversion>-1_<arch>.deb
+# and dist/gosof-<pkgversion>-1.<arch>.rpm for one Linux target, holding
+# gosof and gosof-exporter in /usr/bin, gosof(1), the completion scripts
+# where bash-completion, zsh and fish look for them, and gosof-exporter's
+# systemd unit (installed, not enabled: nothing runs at install). EXPORTER
+# may be empty (linux/sparc64): no exporter, no unit. Reproducible: every
+# time in them is $SOURCE_DATE_EPOCH, the build host is a fixed name.
+# A Debian armhf host is ARMv6 (Raspberry Pi OS) or ARMv7: the armv6
+# binary runs on both, so it is the armhf .deb and armv7 has an .rpm only.
+linux_packages() {
+	local deb rpm
+	case ${1#linux/} in
+	amd64) deb=amd64 rpm=x86_64 ;;
+	386) deb=i386 rpm=i686 ;;
+	arm64) deb=arm64 rpm=aarch64 ;;
+	armv6) deb=armhf rpm=armv6hl ;;
+	armv7) deb= rpm=armv7hl ;;
+	ppc64le) deb=ppc64el rpm=ppc64le ;;
+	ppc64) deb=ppc64 rpm=ppc64 ;;
+	s390x) deb=s390x rpm=s390x ;;
+	riscv64) deb=riscv64 rpm=riscv64 ;;
+	mips64le) deb=mips64el rpm=mips64el ;;
+	loong64) deb=loong64 rpm=loongarch64 ;;
+	sparc64) deb=sparc64 rpm=sparc64 ;;
+	*) echo "no package architecture for $1"; return 1 ;;
+	esac
+	local v cfg=$work/nfpm/${1/\//_}.yaml
+	v=$(pkgversion)
+	mkdir -p "${cfg%/*}"
+	nfpm_config "$2" "$3" "$deb" "$rpm" "$v" >"$cfg" || return
+	if [ -n "$deb" ]; then
+		"$work/tools/nfpm" package --config "$cfg" --packager deb --target "dist/gosof_${v}-1_$deb.deb" || return
+	fi
+	"$work/tools/nfpm" package --config "$cfg" --packager rpm --target "dist/gosof-${v}-1.$rpm.rpm"
+}
+
+# nfpm_config GOSOF EXPORTER DEBARCH RPMARCH VERSION: the nfpm configuration
+# of one target's packages, on stdout.
+nfpm_config() {
+	local x=$work/extras
+	cat <<-EOF
+		name: gosof
+		arch: $4
+		deb: {arch: "${3:-$4}"}
+		rpm: {arch: "$4", buildhost: gosof-build, summary: "Who holds this port, in what state, and how to release it"}
+		platform: linux
+		version: "$5"
+		version_schema: none
+		release: "1"
+		section: net
+		priority: optional
+		maintainer: The gosof authors
+		vendor: gosof
+		license: MIT
+		homepage: https://github.com/gosof/gosof
+		mtime: "$DATE"
+		description: |-
+		  Who holds this port, in what state, and how to release it.
+		  gosof lists sockets (TCP, UDP, raw, unix, SCTP; every state) with every
+		  process that holds them, explains why a port is busy, and releases ports
+		  safely. gosof-exporter serves its metrics (sockets per listening port and
+		  process, accept queues, CLOSE_WAIT leaks) to Prometheus.
+		contents:
+		  - {src: "$1", dst: /usr/bin/gosof, file_info: {mode: 0755}}
+		  - {src: "$x/gosof.1.gz", dst: /usr/share/man/man1/gosof.1.gz, file_info: {mode: 0644}}
+		  - {src: "$x/gosof.bash", dst: /usr/share/bash-completion/completions/gosof, file_info: {mode: 0644}}
+		  - {src: "$x/_gosof", dst: /usr/share/zsh/vendor-completions/_gosof, file_info: {mode: 0644}, packager: deb}
+		  - {src: "$x/_gosof", dst: /usr/share/zsh/site-functions/_gosof, file_info: {mode: 0644}, packager: rpm}
+		  - {src: "$x/gosof.fish", dst: /usr/share/fish/vendor_completions.d/gosof.fish, file_info: {mode: 0644}}
+		  - {src: README.md, dst: /usr/share/doc/gosof/README.md, file_info: {mode: 0644}}
+		  - {src: LICENSE, dst: /usr/share/doc/gosof/copyright, file_info: {mode: 0644}}
+		  - {src: docs/gosof-alerts.yml, dst: /usr/share/doc/gosof/examples/gosof-alerts.yml, file_info: {mode: 0644}}
+	EOF
+	if [ -n "$2" ]; then
+		cat <<-EOF
+			  - {src: "$2", dst: /usr/bin/gosof-exporter, file_info: {mode: 0755}}
+			  - {src: packaging/gosof-exporter.service, dst: /usr/lib/systemd/system/gosof-exporter.service, file_info: {mode: 0644}}
+		EOF
+	fi
+}
+
 # target OS/ARCH: build, check and package one target; output to its log.
 # It runs on the left of || where set -e is off: every step says || return.
 target() {
 	local os=${1%/*} arch=${1#*/} goarm=
 	case $arch in armv6) goarm=6 arch=arm ;; armv7) goarm=7 arch=arm ;; esac
 	local name=gosof_${VERSION}_${os}_${1#*/} bin=$work/bin/${os}_${1#*/}/gosof
+	local exporter=$work/bin/${os}_${1#*/}/gosof-exporter
 	gobuild "$os" "$arch" "$goarm" "$bin" || return
+	gobuild_exporter "$os" "$arch" "$goarm" "$exporter" || return
 	if [ "$os" = linux ]; then
 		checkstatic "$bin" || return
+		checkstatic "$exporter" || return
 	elif command -v readelf >/dev/null; then
 		# Solaris has no stable system-call ABI: every program links libc.
 		echo "$1 links (as every Solaris program must): $(readelf -dW "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')"
 	fi
-	package "$name" "$bin" || return
+	package "$name" "$bin" "$exporter" || return
+	if [ "$os" = linux ]; then linux_packages "$1" "$bin" "$exporter" || return; fi
 }
 
 # sparc64: gc has no SPARC port; gccgo (GCC's Go front end) does. gccgo
@@ -298,7 +429,8 @@ sparc64() {
 			{ echo "$bin: not a big-endian SPARC ELF: $(readelf -hW "$bin" | grep -E 'Data:|Machine:' | tr -s ' ' | tr '\n' ' ')"; return 1; }
 	fi
 	package "gosof_${VERSION}_linux_sparc64" "$bin" || return
-	echo "ok     linux/sparc64 (gccgo $v, static, big-endian SPARC)"
+	linux_packages linux/sparc64 "$bin" "" || return
+	echo "ok     linux/sparc64 (gccgo $v, static, big-endian SPARC; no gosof-exporter: gccgo cannot build client_golang)"
 }
 
 mkdir -p "$work/log" "$work/bin"
@@ -340,5 +472,5 @@ esac
 
 source_archive || die "could not make the source archive"
 
-(cd dist && sha256sum gosof_*.tar.gz gosof-*-source.tar.gz >SHA256SUMS)
-echo "dist/SHA256SUMS: $(wc -l <dist/SHA256SUMS) archives in $((SECONDS - start))s"
+(cd dist && sha256sum gosof_*.tar.gz gosof-*-source.tar.gz $(ls gosof_*.deb gosof-*.rpm 2>/dev/null) >SHA256SUMS)
+echo "dist/SHA256SUMS: $(wc -l <dist/SHA256SUMS) archives and packages in $((SECONDS - start))s"

@@ -6,6 +6,7 @@ require (
 	github.com/google/go-cmp v0.5.9
 	github.com/prometheus/procfs v0.9.0
 	github.com/urfave/cli/v2 v2.27.7
+	golang.org/x/sync v0.10.0
 	golang.org/x/sys v0.6.0
 )
 

@@ -106,7 +106,8 @@ var manSections = []struct {
 			"names: the static binary does not use NSS, so users only in LDAP or sssd show as their uid), " +
 			"/run/netns (named network namespaces).",
 	}},
-	{"SEE ALSO", []string{"lsof(8), ss(8), netstat(8), fuser(1); docs/contract.md, docs/kill-close.md, docs/why.md in the source."}},
+	{"SEE ALSO", []string{"gosof-exporter --help (gosof's metrics served to Prometheus, a program of its own); " +
+		"lsof(8), ss(8), netstat(8), fuser(1); docs/contract.md, docs/kill-close.md, docs/why.md, docs/metrics.md in the source."}},
 }
 
 // writeMan writes gosof(1) in roff (man(7) macros).

@@ -78,16 +78,16 @@ func TestHabitHints(t *testing.T) {
 // them, and values that look like habits are left alone.
 func TestNoHintForGosofFlags(t *testing.T) {
 	for _, args := range [][]string{
-		{"kill", "-n", "9"},                // kill's own -n (dry run)
-		{"kill", "-yn", "9"},               // combined
-		{"close", "-n", "--", "-i"},        // after --
-		{"kill", "-s", "-K", "9"},          // a value, even a flag-looking one
-		{"kill", "--signal", "-9", "9"},    // a long flag's value too
-		{"exporter", "--max-series", "-5"}, // a bad value is the flag's to refuse
-		{"--replay", "-p", "ls"},           // a directory named -p
-		{"-n", "kill", "9"},                // kill's dry run, before the command
-		{"-s", "9", "kill", "9"},           // kill's signal, before the command
-		{"kill", "-9", "9"},                // kill(1)'s spelling of --signal
+		{"kill", "-n", "9"},               // kill's own -n (dry run)
+		{"kill", "-yn", "9"},              // combined
+		{"close", "-n", "--", "-i"},       // after --
+		{"kill", "-s", "-K", "9"},         // a value, even a flag-looking one
+		{"kill", "--signal", "-9", "9"},   // a long flag's value too
+		{"metrics", "--max-series", "-5"}, // a bad value is the flag's to refuse
+		{"--replay", "-p", "ls"},          // a directory named -p
+		{"-n", "kill", "9"},               // kill's dry run, before the command
+		{"-s", "9", "kill", "9"},          // kill's signal, before the command
+		{"kill", "-9", "9"},               // kill(1)'s spelling of --signal
 		{"kill", "-SIGKILL", "9"},
 		{"fds", "-9", "1"}, // not a habit there: an unknown flag
 		{"who", "-9", "80"},

@@ -1,29 +1,37 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"github.com/urfave/cli/v2"
 
-// The flags of metrics and exporter live in a file every build compiles,
-// so that a gccgo build (cmd_metrics_gccgo.go), which has neither
-// command, still parses them and says the command is not in that build
-// rather than calling its flags unknown.
+	"github.com/gosof/gosof/core/metrics"
+)
 
-// metricsFlags are the flags that metrics and exporter share.
+// metricsFlags are the flags of metrics; gosof-exporter has the same ones.
 func metricsFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.IntFlag{Name: "max-series", Value: 5000, Usage: "at most `N` per-port series (port_connections, listen_queue, listen_backlog); the rest are counted in gosof_series_dropped_total; 0: no limit"},
+		&cli.IntFlag{Name: "max-series", Value: metrics.DefaultMaxSeries, Usage: "at most `N` per-port series (listeners, listen_queue, listen_backlog, port_connections); gosof_series_dropped says how many were left out; 0: no limit"},
 		netnsFlag(),
 		allNetnsFlag(),
 		&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag (no accept queue limits)"},
 		procFDFlag(),
 		&cli.StringFlag{Name: "replay", Usage: "read a Solaris/illumos capture `DIR` (from 'gosof debug capture') instead of this host", TakesFile: true},
+		&cli.BoolFlag{Name: "notes", Usage: "print on stderr what could not be seen or had to fall back (off: under cron every line is a mail, and gosof_unseen_processes says it)"},
 	}
 }
 
-// exporterFlags are metricsFlags and where to serve them.
+// exporterFlags are the flags 'gosof exporter' took before it became
+// gosof-exporter, hidden: only so that an old command line is told where
+// it went rather than that a flag is unknown.
 func exporterFlags() []cli.Flag {
-	return append([]cli.Flag{
-		&cli.StringSliceFlag{Name: "web.listen-address", Usage: "listen on `ADDR` (host:port; repeat for several); required"},
-		&cli.StringFlag{Name: "web.telemetry-path", Value: "/metrics", Usage: "serve the metrics at `PATH`"},
-		&cli.StringFlag{Name: "web.config.file", Usage: "exporter-toolkit web config `FILE` for TLS and basic auth", TakesFile: true},
-	}, metricsFlags()...)
+	return []cli.Flag{
+		&cli.StringSliceFlag{Name: "web.listen-address", Hidden: true},
+		&cli.StringFlag{Name: "web.telemetry-path", Hidden: true},
+		&cli.StringFlag{Name: "web.config.file", Hidden: true},
+		&cli.IntFlag{Name: "max-series", Hidden: true},
+		&cli.StringFlag{Name: "netns", Hidden: true},
+		&cli.BoolFlag{Name: "all-netns", Aliases: []string{"A"}, Hidden: true},
+		&cli.BoolFlag{Name: "proc-net", Hidden: true},
+		&cli.BoolFlag{Name: "proc-fd", Hidden: true},
+		&cli.StringFlag{Name: "replay", Hidden: true},
+	}
 }

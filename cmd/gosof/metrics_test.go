@@ -1,5 +1,3 @@
-//go:build !gccgo
-
 package main
 
 import (
@@ -14,8 +12,9 @@ import (
 // TestMetricsReplay: 'gosof metrics' over an illumos capture, on any host.
 // Connections on the capture's listening ports (80, 22) are labelled with
 // their holders; the NFS client connection on 2049 and the outgoing ones
-// are not (nothing listens there). Solaris does not tell a listener's
-// accept queue limit, so there are no queue series rather than made-up ones.
+// are not (nothing listens there). Every TCP listener and UDP service is a
+// gosof_listeners series; Solaris does not tell a listener's accept queue
+// limit, so there are no queue series rather than made-up ones.
 func TestMetricsReplay(t *testing.T) {
 	out, errOut, code := gosofReplay(t, "metrics", "--replay", filepath.Join(solarisFixtures, "illumos-amd64"))
 	if code != 0 || errOut != "" {
@@ -23,12 +22,17 @@ func TestMetricsReplay(t *testing.T) {
 	}
 	var perPort []string
 	for _, l := range strings.Split(out, "\n") {
-		if strings.HasPrefix(l, "gosof_port_connections{") || strings.HasPrefix(l, "gosof_listen_") {
+		if strings.HasPrefix(l, "gosof_port_connections{") || strings.HasPrefix(l, "gosof_listen") {
 			perPort = append(perPort, l)
 		}
 	}
 	sort.Strings(perPort)
 	want := []string{
+		`gosof_listeners{addr="0.0.0.0",port="111",process="rpcbind",proto="tcp"} 1`,
+		`gosof_listeners{addr="0.0.0.0",port="53",process="named",proto="udp"} 1`,
+		`gosof_listeners{addr="0.0.0.0",port="80",process="httpd",proto="tcp"} 1`,
+		`gosof_listeners{addr="::",port="123",process="ntpd",proto="udp"} 1`,
+		`gosof_listeners{addr="::",port="22",process="sshd",proto="tcp"} 1`,
 		`gosof_port_connections{port="22",process="sshd",proto="tcp",state="ESTABLISHED"} 1`,
 		`gosof_port_connections{port="80",process="",proto="tcp",state="TIME_WAIT"} 1`,
 		`gosof_port_connections{port="80",process="httpd",proto="tcp",state="CLOSE_WAIT"} 1`,

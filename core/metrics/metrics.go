@@ -1,26 +1,30 @@
-//go:build !gccgo
-
-// Package metrics turns what gosof sees into Prometheus metrics: host-wide
-// socket counts, connections per listening port and process, accept queues,
-// and what could not be seen. It is a prometheus.Collector over a gather
-// function, so it knows nothing of platforms; cmd/gosof hands it a resolve.
+// Package metrics turns what gosof sees into Prometheus metric families:
+// host-wide socket counts, the listeners of each port (TCP, SCTP, UDP)
+// with their accept queues, the connections on listening ports by state
+// and process, and what could not be seen.
 //
-// gccgo cannot build client_golang, so the package (and the commands that
-// use it) are left out of a gccgo build.
+// The families are plain values (Desc, Family, Series), not
+// client_golang's: gosof writes them as the text exposition itself
+// (WriteText), so that the gosof binary carries no Prometheus library and
+// a gccgo build (SPARC) has metrics too; gosof-exporter hands the same
+// families to client_golang. The package knows nothing of platforms: a
+// Gather function lists the sockets.
 package metrics
 
 import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/gosof/gosof/core"
 )
+
+// DefaultMaxSeries is --max-series's default: the per-port series one
+// scrape may hold.
+const DefaultMaxSeries = 5000
 
 // Gather lists every socket of the host with its owners. It is called once
 // per scrape, or once for several scrapes that arrive together.
@@ -29,11 +33,13 @@ type Gather func() (*core.Result, error)
 // Options configure a Collector.
 type Options struct {
 	Gather Gather
-	// MaxSeries bounds the per-port series (gosof_port_connections,
-	// gosof_listen_queue, gosof_listen_backlog) of one scrape; 0 is no bound.
+	// MaxSeries bounds the per-port series (gosof_listeners,
+	// gosof_listen_queue, gosof_listen_backlog, gosof_port_connections)
+	// of one scrape; 0 is no bound.
 	MaxSeries int
-	// NetNS adds the netns and container labels to the per-port families
-	// (--all-netns): the same port in two namespaces is two listeners.
+	// NetNS adds the netns, netns_name and container labels to the
+	// per-port families (--all-netns): the same port in two namespaces is
+	// two listeners.
 	NetNS bool
 	// OnError is told every failed gather (the exporter logs it); may be nil.
 	OnError func(error)
@@ -41,74 +47,118 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Collector is a prometheus.Collector whose every Collect gathers afresh;
-// Collects that overlap share one gather, so a storm of scrapes reads /proc
-// once, not once per scrape.
-type Collector struct {
-	opt     Options
-	flight  flight
-	dropped int64 // series dropped by the cap since start; atomic
-
-	sockets, portConns, listenQueue, listenBacklog     *prometheus.Desc
-	unseen, hidden, duration, scrapeError, droppedDesc *prometheus.Desc
+// Desc describes a family: its name, help text and label names. Every
+// gosof family is a gauge.
+type Desc struct {
+	Name, Help string
+	Labels     []string
 }
 
-// New returns a Collector; opt.Gather must be set.
-func New(opt Options) *Collector {
+// Family is one family's series of one scrape.
+type Family struct {
+	Desc   *Desc
+	Series []Series
+}
+
+// Series is one series: its label values, in the order of Desc.Labels,
+// and its value.
+type Series struct {
+	Labels []string
+	Value  float64
+}
+
+// Collector gathers afresh on every Scrape; Scrapes that overlap share
+// one gather, so a storm of scrapes reads /proc once, not once per scrape.
+type Collector struct {
+	opt   Options
+	group singleflight.Group
+	// joined, when set (tests), is called by each Scrape once it waits
+	// for the gather it shares.
+	joined func()
+
+	sockets, listeners, listenQueue, listenBacklog, portConns *Desc
+	unseen, hidden, duration, scrapeError, dropped            *Desc
+}
+
+// New returns a Collector; opt.Gather must be set. A negative MaxSeries is
+// a usage error (--max-series).
+func New(opt Options) (*Collector, error) {
+	if opt.MaxSeries < 0 {
+		return nil, core.Usagef("--max-series: %d is negative (0 is no limit)", opt.MaxSeries)
+	}
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	var ns []string
-	if opt.NetNS {
-		ns = []string{"netns", "container"}
+	labels := func(l ...string) []string {
+		if opt.NetNS {
+			l = append(l, "netns", "netns_name", "container")
+		}
+		return l
 	}
-	labels := func(l ...string) []string { return append(l, ns...) }
 	return &Collector{
 		opt: opt,
-		sockets: prometheus.NewDesc("gosof_sockets",
-			"Sockets on this host by protocol and state.", []string{"proto", "state"}, nil),
-		portConns: prometheus.NewDesc("gosof_port_connections",
-			"Connections whose local port is a listening port, by state and holding process names (\"\" when no process holds them).",
-			labels("proto", "port", "state", "process"), nil),
-		listenQueue: prometheus.NewDesc("gosof_listen_queue",
+		sockets: &Desc{"gosof_sockets",
+			"Sockets on this host by protocol and state.", []string{"proto", "state"}},
+		listeners: &Desc{"gosof_listeners",
+			"Sockets waiting for peers on a port: TCP and SCTP listeners, UDP and UDP-Lite sockets bound to a port and not connected, by address, port and holding process names.",
+			labels("proto", "addr", "port", "process")},
+		listenQueue: &Desc{"gosof_listen_queue",
 			"Connections waiting for accept() on a TCP listener.",
-			labels("proto", "addr", "port", "process"), nil),
-		listenBacklog: prometheus.NewDesc("gosof_listen_backlog",
+			labels("proto", "addr", "port", "process")},
+		listenBacklog: &Desc{"gosof_listen_backlog",
 			"The accept queue's limit of a TCP listener (listen(2) backlog, capped by net.core.somaxconn).",
-			labels("proto", "addr", "port", "process"), nil),
-		unseen: prometheus.NewDesc("gosof_unseen_processes",
-			"Processes whose descriptors could not be read, so their sockets show no process.", nil, nil),
-		hidden: prometheus.NewDesc("gosof_unseen_hidden",
-			"1 when some processes cannot even be listed (/proc hides other users' processes, hidepid; or gosof runs in a child pid namespace), so gosof_unseen_processes cannot count them.", nil, nil),
-		duration: prometheus.NewDesc("gosof_scrape_duration_seconds",
-			"How long gathering the sockets and their processes took.", nil, nil),
-		scrapeError: prometheus.NewDesc("gosof_scrape_error",
-			"1 if the last gather failed (the socket families are then absent), else 0.", nil, nil),
-		droppedDesc: prometheus.NewDesc("gosof_series_dropped_total",
-			"Per-port series left out because of the series cap (--max-series).", nil, nil),
-	}
+			labels("proto", "addr", "port", "process")},
+		portConns: &Desc{"gosof_port_connections",
+			"Connections whose local port is a listening port, by state and holding process names (\"\" when no process holds them).",
+			labels("proto", "port", "state", "process")},
+		unseen: &Desc{"gosof_unseen_processes",
+			"Processes whose descriptors could not be read, so their sockets show no process.", nil},
+		hidden: &Desc{"gosof_unseen_hidden",
+			"1 when some processes cannot even be listed (/proc hides other users' processes, hidepid; or gosof runs in a child pid namespace), so gosof_unseen_processes cannot count them.", nil},
+		duration: &Desc{"gosof_scrape_duration_seconds",
+			"How long gathering the sockets and their processes took.", nil},
+		scrapeError: &Desc{"gosof_scrape_error",
+			"1 if this gather failed (the socket families are then absent), else 0.", nil},
+		dropped: &Desc{"gosof_series_dropped",
+			"Per-port series this scrape left out because of the series cap (--max-series).", nil},
+	}, nil
 }
 
-// Describe implements prometheus.Collector.
-func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.sockets, c.portConns, c.listenQueue, c.listenBacklog,
-		c.unseen, c.hidden, c.duration, c.scrapeError, c.droppedDesc} {
-		ch <- d
-	}
+// Descs are the descriptions of every family a Scrape may return.
+func (c *Collector) Descs() []*Desc {
+	return []*Desc{c.sockets, c.listeners, c.listenQueue, c.listenBacklog, c.portConns,
+		c.unseen, c.hidden, c.duration, c.scrapeError, c.dropped}
 }
 
-// Collect implements prometheus.Collector.
-func (c *Collector) Collect(ch chan<- prometheus.Metric) {
-	for _, m := range c.flight.do(c.gather) {
-		ch <- m
-	}
+// scrapeResult is what a shared gather hands every Scrape that waited
+// for it.
+type scrapeResult struct {
+	fams []Family
+	err  error
 }
 
-// gather runs one gather and builds every metric of it.
-func (c *Collector) gather() []prometheus.Metric {
+// Scrape gathers once (or takes the result of the gather under way) and
+// returns every family, sorted by name, series sorted by labels; families
+// without series are left out. A failed gather is a family too
+// (gosof_scrape_error 1, without the socket families), and its error is
+// returned beside. The families are shared: callers must not change them.
+func (c *Collector) Scrape() ([]Family, error) {
+	ch := c.group.DoChan("", func() (interface{}, error) {
+		fams, err := c.scrape()
+		return scrapeResult{fams, err}, nil
+	})
+	if c.joined != nil {
+		c.joined()
+	}
+	r := (<-ch).Val.(scrapeResult)
+	return r.fams, r.err
+}
+
+// scrape runs one gather and builds every family of it.
+func (c *Collector) scrape() ([]Family, error) {
 	start := c.opt.Now()
 	res, err := c.opt.Gather()
-	var ms []prometheus.Metric
+	var fams []Family
 	failed := 0.0
 	if err != nil {
 		failed = 1
@@ -117,18 +167,21 @@ func (c *Collector) gather() []prometheus.Metric {
 		}
 	} else {
 		var dropped int
-		ms, dropped = c.build(res)
-		atomic.AddInt64(&c.dropped, int64(dropped))
+		fams, dropped = c.build(res)
+		// Per scrape, not since start: 'gosof metrics' is a new process
+		// each run, and the count must say what this run left out.
+		fams = append(fams, single(c.dropped, float64(dropped)))
 	}
-	gauge := func(d *prometheus.Desc, v float64) {
-		ms = append(ms, prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v))
-	}
-	gauge(c.duration, c.opt.Now().Sub(start).Seconds())
-	gauge(c.scrapeError, failed)
-	ms = append(ms, prometheus.MustNewConstMetric(c.droppedDesc, prometheus.CounterValue,
-		float64(atomic.LoadInt64(&c.dropped))))
-	return ms
+	fams = append(fams,
+		single(c.duration, c.opt.Now().Sub(start).Seconds()),
+		single(c.scrapeError, failed))
+	return sortFamilies(fams), err
 }
+
+func single(d *Desc, v float64) Family { return Family{Desc: d, Series: []Series{{Value: v}}} }
+
+// nsLabels are a socket's namespace label values (NetNS only).
+type nsLabels struct{ netns, name, container string }
 
 type (
 	sockKey struct {
@@ -136,119 +189,143 @@ type (
 		state core.State
 	}
 	// portKey is a listening port: the same port in another namespace is
-	// another port.
+	// another port, and a UDP port is not the TCP port of that number.
 	portKey struct {
 		netns uint64
 		proto core.Proto
 		port  uint16
 	}
 	connKey struct {
-		netns, container string
-		proto            core.Proto
-		port             uint16
-		state            core.State
-		process          string
+		ns      nsLabels
+		proto   core.Proto
+		port    uint16
+		state   core.State
+		process string
 	}
 	listenKey struct {
-		netns, container string
-		proto            core.Proto
-		addr             string
-		port             uint16
-		process          string
+		ns      nsLabels
+		proto   core.Proto
+		addr    string
+		port    uint16
+		process string
 	}
-	queue struct{ len, limit uint64 }
+	// listener is what the sockets of one listenKey add up to.
+	listener struct {
+		sockets    int
+		hasQueue   bool
+		len, limit uint64
+	}
 )
 
-// group is series kept or dropped together by the cap: a listener's queue
-// and backlog go as a pair.
+// group is series kept or dropped together by the cap: a listener's
+// series go together.
 type group struct {
 	listener bool
 	rank     uint64 // connections, or connections waiting for accept()
 	key      string // the labels, for a stable order among equal ranks
-	metrics  []prometheus.Metric
+	series   []famSeries
 }
 
-// build turns one gather into metrics, and says how many per-port series
+type famSeries struct {
+	desc *Desc
+	s    Series
+}
+
+// build turns one gather into families, and says how many per-port series
 // the cap left out.
-func (c *Collector) build(res *core.Result) ([]prometheus.Metric, int) {
+func (c *Collector) build(res *core.Result) ([]Family, int) {
 	socks := res.Sockets
 	counts := map[sockKey]int{}
 	listening := map[portKey]bool{}
 	for i := range socks {
 		s := &socks[i]
 		counts[sockKey{s.Proto, s.State}]++
-		if s.State == core.Listen && hasPorts(s) {
+		if waits(s) {
 			listening[portKey{s.NetNS, s.Proto, s.Local.Port}] = true
 		}
 	}
 	conns := map[connKey]int{}
-	queues := map[listenKey]queue{}
+	listeners := map[listenKey]listener{}
 	for i := range socks {
 		s := &socks[i]
 		if !hasPorts(s) || !listening[portKey{s.NetNS, s.Proto, s.Local.Port}] {
 			continue
 		}
-		netns, container := c.namespace(s)
-		if s.State != core.Listen {
-			conns[connKey{netns, container, s.Proto, s.Local.Port, s.State, processNames(s)}]++
+		ns := c.namespace(s)
+		if !waits(s) {
+			if isUDP(s.Proto) && s.State != core.Established {
+				continue // an unbound or unconnected UDP socket is no connection
+			}
+			conns[connKey{ns, s.Proto, s.Local.Port, s.State, processNames(s)}]++
 			continue
 		}
+		// SO_REUSEPORT sockets of one program on one address add up.
+		k := listenKey{ns, s.Proto, s.Local.Addr.String(), s.Local.Port, processNames(s)}
+		l := listeners[k]
+		l.sockets++
 		// Linux sock_diag gives a TCP listener's accept queue and its limit
 		// (idiag_rqueue, idiag_wqueue); a limit of 0 means the platform did
 		// not tell (/proc/net, Solaris), so the listener has no queue series.
-		if s.Proto != core.TCP || s.SendQ == 0 {
-			continue
+		if s.Proto == core.TCP && s.SendQ != 0 {
+			l.hasQueue = true
+			l.len += s.RecvQ
+			l.limit += s.SendQ
 		}
-		// SO_REUSEPORT listeners of one program on one address add up.
-		k := listenKey{netns, container, s.Proto, s.Local.Addr.String(), s.Local.Port, processNames(s)}
-		q := queues[k]
-		q.len += s.RecvQ
-		q.limit += s.SendQ
-		queues[k] = q
+		listeners[k] = l
 	}
 
-	var ms []prometheus.Metric
+	fams := []Family{{Desc: c.sockets}}
 	for k, n := range counts {
-		ms = append(ms, prometheus.MustNewConstMetric(c.sockets, prometheus.GaugeValue, float64(n), string(k.proto), string(k.state)))
+		fams[0].Series = append(fams[0].Series, Series{[]string{string(k.proto), string(k.state)}, float64(n)})
 	}
-	groups := make([]group, 0, len(conns)+len(queues))
+	groups := make([]group, 0, len(conns)+len(listeners))
 	for k, n := range conns {
-		l := c.labels(string(k.proto), strconv.Itoa(int(k.port)), string(k.state), k.process, k.netns, k.container)
-		groups = append(groups, group{rank: uint64(n), key: strings.Join(l, "\x00"), metrics: []prometheus.Metric{
-			prometheus.MustNewConstMetric(c.portConns, prometheus.GaugeValue, float64(n), l...)}})
+		l := c.labels(k.ns, string(k.proto), strconv.Itoa(int(k.port)), string(k.state), k.process)
+		groups = append(groups, group{rank: uint64(n), key: strings.Join(l, "\x00"),
+			series: []famSeries{{c.portConns, Series{l, float64(n)}}}})
 	}
-	for k, q := range queues {
-		l := c.labels(string(k.proto), k.addr, strconv.Itoa(int(k.port)), k.process, k.netns, k.container)
-		groups = append(groups, group{listener: true, rank: q.len, key: strings.Join(l, "\x00"), metrics: []prometheus.Metric{
-			prometheus.MustNewConstMetric(c.listenQueue, prometheus.GaugeValue, float64(q.len), l...),
-			prometheus.MustNewConstMetric(c.listenBacklog, prometheus.GaugeValue, float64(q.limit), l...)}})
+	for k, v := range listeners {
+		l := c.labels(k.ns, string(k.proto), k.addr, strconv.Itoa(int(k.port)), k.process)
+		g := group{listener: true, rank: v.len, key: strings.Join(l, "\x00"),
+			series: []famSeries{{c.listeners, Series{l, float64(v.sockets)}}}}
+		if v.hasQueue {
+			g.series = append(g.series, famSeries{c.listenQueue, Series{l, float64(v.len)}},
+				famSeries{c.listenBacklog, Series{l, float64(v.limit)}})
+		}
+		groups = append(groups, g)
 	}
 	kept, dropped := capSeries(groups, c.opt.MaxSeries)
+	perPort := map[*Desc]int{}
 	for _, g := range kept {
-		ms = append(ms, g.metrics...)
+		for _, fs := range g.series {
+			i, ok := perPort[fs.desc]
+			if !ok {
+				i = len(fams)
+				perPort[fs.desc] = i
+				fams = append(fams, Family{Desc: fs.desc})
+			}
+			fams[i].Series = append(fams[i].Series, fs.s)
+		}
 	}
-	gauge := func(d *prometheus.Desc, v float64) {
-		ms = append(ms, prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v))
-	}
-	gauge(c.unseen, float64(res.Unseen.Denied))
 	hidden := 0.0
 	if res.Unseen.Hidden != "" {
 		hidden = 1
 	}
-	gauge(c.hidden, hidden)
-	return ms, dropped
+	fams = append(fams, single(c.unseen, float64(res.Unseen.Denied)), single(c.hidden, hidden))
+	return fams, dropped
 }
 
 // capSeries keeps at most limit series (0: all): listeners first, fullest
-// queue first, then the ports and states with the most connections; it
-// returns what it kept and how many series it dropped.
+// queue first, a listener's series together; then the ports and states
+// with the most connections. It returns what it kept and how many series
+// it dropped.
 func capSeries(groups []group, limit int) ([]group, int) {
 	if limit <= 0 {
 		return groups, 0
 	}
 	total := 0
 	for _, g := range groups {
-		total += len(g.metrics)
+		total += len(g.series)
 	}
 	if total <= limit {
 		return groups, 0
@@ -265,37 +342,81 @@ func capSeries(groups []group, limit int) ([]group, int) {
 	})
 	n := 0
 	for i, g := range groups {
-		if n+len(g.metrics) > limit {
+		if n+len(g.series) > limit {
 			return groups[:i], total - n
 		}
-		n += len(g.metrics)
+		n += len(g.series)
 	}
 	return groups, 0
 }
 
-// hasPorts reports whether s is an inet socket with ports (TCP, SCTP):
-// only their listening ports become label values.
-func hasPorts(s *core.Socket) bool {
-	return (s.Proto == core.TCP || s.Proto == core.SCTP) && s.Family != core.Local
+// sortFamilies orders families by name and each family's series by label
+// values (labels in the order of their names), and leaves out families without series: the order a registry
+// gathers in, so that two scrapes of the same sockets print the same text.
+func sortFamilies(fams []Family) []Family {
+	out := fams[:0]
+	for _, f := range fams {
+		if len(f.Series) == 0 {
+			continue
+		}
+		order := sortedLabels(f.Desc.Labels)
+		sort.Slice(f.Series, func(i, j int) bool {
+			a, b := f.Series[i].Labels, f.Series[j].Labels
+			for _, k := range order {
+				if a[k] != b[k] {
+					return a[k] < b[k]
+				}
+			}
+			return false
+		})
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Desc.Name < out[j].Desc.Name })
+	return out
 }
 
-// namespace is s's netns and container label values, "" without NetNS.
-func (c *Collector) namespace(s *core.Socket) (netns, container string) {
+// hasPorts reports whether s is an inet socket of a protocol with ports
+// gosof labels: TCP, SCTP, UDP, UDP-Lite.
+func hasPorts(s *core.Socket) bool {
+	return s.Family != core.Local && (s.Proto == core.TCP || s.Proto == core.SCTP || isUDP(s.Proto))
+}
+
+// waits reports whether s waits for peers on its port: a TCP or SCTP
+// listener, or a UDP socket bound to a port and not connected (a UDP
+// service). Only such ports become label values: clients' ephemeral
+// ports would be a new series per connection.
+func waits(s *core.Socket) bool {
+	if !hasPorts(s) || s.Local.Port == 0 {
+		return false
+	}
+	if isUDP(s.Proto) {
+		return s.State == core.Unconn && s.Remote == nil
+	}
+	return s.State == core.Listen
+}
+
+// namespace is s's namespace label values, none without NetNS.
+func (c *Collector) namespace(s *core.Socket) nsLabels {
 	if !c.opt.NetNS {
-		return "", ""
+		return nsLabels{}
 	}
+	var ns nsLabels
 	if s.NetNS != 0 {
-		netns = strconv.FormatUint(s.NetNS, 10)
+		ns.netns = strconv.FormatUint(s.NetNS, 10)
 	}
-	return netns, core.Escape(s.Container())
+	// A name under /run/netns is whatever its creator chose: escaped, as
+	// a process name is.
+	ns.name = core.Escape(s.NetNSName())
+	ns.container = core.Escape(s.Container())
+	return ns
 }
 
 // labels appends the namespace labels when the Collector has them.
-func (c *Collector) labels(l ...string) []string {
+func (c *Collector) labels(ns nsLabels, l ...string) []string {
 	if c.opt.NetNS {
-		return l
+		return append(l, ns.netns, ns.name, ns.container)
 	}
-	return l[:len(l)-2]
+	return l
 }
 
 // processNames is the label for the processes holding s: their command
@@ -329,40 +450,4 @@ func processNames(s *core.Socket) string {
 	return strings.Join(names, ",")
 }
 
-// flight lets overlapping callers share one run of a function: the first
-// runs it, those that arrive meanwhile wait for it and take its result,
-// and the next caller after it finished runs it again.
-type flight struct {
-	mu     sync.Mutex
-	cur    *call
-	joined int // callers waiting for cur (tests watch it)
-}
-
-type call struct {
-	done chan struct{}
-	ms   []prometheus.Metric
-}
-
-func (f *flight) do(fn func() []prometheus.Metric) []prometheus.Metric {
-	f.mu.Lock()
-	if c := f.cur; c != nil {
-		f.joined++
-		f.mu.Unlock()
-		<-c.done
-		f.mu.Lock()
-		f.joined--
-		f.mu.Unlock()
-		return c.ms
-	}
-	c := &call{done: make(chan struct{})}
-	f.cur = c
-	f.mu.Unlock()
-	defer func() {
-		f.mu.Lock()
-		f.cur = nil
-		f.mu.Unlock()
-		close(c.done)
-	}()
-	c.ms = fn()
-	return c.ms
-}
+func isUDP(p core.Proto) bool { return p == core.UDP || p == core.UDPLite }

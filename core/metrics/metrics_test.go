@@ -1,21 +1,25 @@
-//go:build !gccgo
-
 package metrics
 
 import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"net/netip"
+	"os/exec"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/gosof/gosof/core"
 )
@@ -44,36 +48,60 @@ func tcp(state core.State, addr string, port uint16, netns uint64, ps ...*core.P
 	return s
 }
 
-func listener(addr string, port uint16, queue, backlog uint64, netns uint64, ps ...*core.Process) core.Socket {
+func tcpListener(addr string, port uint16, queue, backlog uint64, netns uint64, ps ...*core.Process) core.Socket {
 	s := tcp(core.Listen, addr, port, netns, ps...)
 	s.RecvQ, s.SendQ = queue, backlog
 	return s
 }
 
-// collect gathers c through a pedantic registry (which checks every
-// metric against its Desc and rejects duplicates) and returns
-// "name{k=v,...}" -> value.
-func collect(t *testing.T, c prometheus.Collector) map[string]float64 {
+// collect scrapes c, writes the text exposition and reads it back with
+// Prometheus's own parser (which rejects what Prometheus would), and
+// returns "name{k=v,...}" -> value; a series twice fails the test.
+func collect(t *testing.T, c *Collector) map[string]float64 {
 	t.Helper()
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(c)
-	mfs, err := reg.Gather()
-	if err != nil {
+	fams, _ := c.Scrape()
+	var b bytes.Buffer
+	if err := WriteText(&b, fams); err != nil {
 		t.Fatal(err)
+	}
+	return parseText(t, b.String())
+}
+
+func parseText(t *testing.T, text string) map[string]float64 {
+	t.Helper()
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	mfs, err := p.TextToMetricFamilies(strings.NewReader(text))
+	if err != nil {
+		t.Fatalf("exposition does not parse: %v\n%s", err, text)
 	}
 	got := map[string]float64{}
 	for _, mf := range mfs {
+		if mf.GetType() != dto.MetricType_GAUGE {
+			t.Errorf("%s is a %v, want a gauge", mf.GetName(), mf.GetType())
+		}
 		for _, m := range mf.Metric {
 			var ls []string
 			for _, l := range m.Label {
 				ls = append(ls, l.GetName()+"="+l.GetValue())
 			}
 			sort.Strings(ls)
-			v := m.GetGauge().GetValue() + m.GetCounter().GetValue()
-			got[mf.GetName()+"{"+strings.Join(ls, ",")+"}"] = v
+			k := mf.GetName() + "{" + strings.Join(ls, ",") + "}"
+			if _, dup := got[k]; dup {
+				t.Errorf("series %s twice", k)
+			}
+			got[k] = m.GetGauge().GetValue()
 		}
 	}
 	return got
+}
+
+func newCollector(t *testing.T, opt Options) *Collector {
+	t.Helper()
+	c, err := New(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // only keeps the entries of families with these prefixes.
@@ -93,52 +121,113 @@ func result(socks ...core.Socket) Gather {
 	return func() (*core.Result, error) { return &core.Result{Sockets: socks}, nil }
 }
 
+func udp(state core.State, addr string, port uint16, ps ...*core.Process) core.Socket {
+	s := core.Socket{Proto: core.UDP, Family: core.Inet, State: state,
+		Local: core.Endpoint{Addr: netip.MustParseAddr(addr), Port: port}, Owners: owners(ps...)}
+	if state == core.Established {
+		s.Remote = &core.Endpoint{Addr: netip.MustParseAddr("10.9.9.9"), Port: 443}
+	}
+	return s
+}
+
 func TestFamilies(t *testing.T) {
 	web := proc(10, "nginx")
 	web2 := proc(11, "nginx")
 	app := proc(20, "java")
+	dns := proc(30, "unbound")
 	socks := []core.Socket{
-		listener("0.0.0.0", 8080, 3, 511, 0, web, web2),
+		tcpListener("0.0.0.0", 8080, 3, 511, 0, web, web2),
 		tcp(core.Established, "10.0.0.1", 8080, 0, web2),
 		tcp(core.Established, "10.0.0.1", 8080, 0, web),
 		tcp(core.CloseWait, "10.0.0.1", 8080, 0, web),
 		tcp(core.TimeWait, "10.0.0.1", 8080, 0), // no holder
 		// SO_REUSEPORT: two listeners of one program on one address add up.
-		listener("127.0.0.1", 9000, 1, 128, 0, app),
-		listener("127.0.0.1", 9000, 2, 128, 0, app),
+		tcpListener("127.0.0.1", 9000, 1, 128, 0, app),
+		tcpListener("127.0.0.1", 9000, 2, 128, 0, app),
 		// An outgoing connection: its port listens nowhere, so it is no label.
 		tcp(core.Established, "10.0.0.1", 51234, 0, app),
 		// A listener whose limit the platform did not tell (/proc/net).
-		listener("::", 7000, 0, 0, 0, app),
-		{Proto: core.UDP, Family: core.Inet, State: core.Unconn, Local: core.Endpoint{Addr: netip.MustParseAddr("0.0.0.0"), Port: 53}},
+		tcpListener("::", 7000, 0, 0, 0, app),
+		// A UDP service on 53 (two sockets, SO_REUSEPORT), a connected
+		// UDP socket on that port (a QUIC-style server), a client's
+		// connected UDP socket on an ephemeral port, and an unbound one.
+		udp(core.Unconn, "0.0.0.0", 53, dns),
+		udp(core.Unconn, "0.0.0.0", 53, dns),
+		udp(core.Established, "10.0.0.1", 53, dns),
+		udp(core.Established, "10.0.0.1", 40001, app),
+		udp(core.Unconn, "0.0.0.0", 0, app),
+		// TCP port 53 is not UDP port 53: no TCP series for it.
+		tcp(core.Established, "10.0.0.1", 53, 0, app),
 		{Proto: core.Unix, Family: core.Local, State: core.Connected},
 	}
 	socks[8].Family = core.Inet6
-	got := collect(t, New(Options{Gather: result(socks...)}))
+	got := collect(t, newCollector(t, Options{Gather: result(socks...)}))
 	want := map[string]float64{
 		"gosof_sockets{proto=tcp,state=LISTEN}":      4,
-		"gosof_sockets{proto=tcp,state=ESTABLISHED}": 3,
+		"gosof_sockets{proto=tcp,state=ESTABLISHED}": 4,
 		"gosof_sockets{proto=tcp,state=CLOSE_WAIT}":  1,
 		"gosof_sockets{proto=tcp,state=TIME_WAIT}":   1,
-		"gosof_sockets{proto=udp,state=UNCONN}":      1,
+		"gosof_sockets{proto=udp,state=UNCONN}":      3,
+		"gosof_sockets{proto=udp,state=ESTABLISHED}": 2,
 		"gosof_sockets{proto=unix,state=CONNECTED}":  1,
 
 		"gosof_port_connections{port=8080,process=nginx,proto=tcp,state=ESTABLISHED}": 2,
 		"gosof_port_connections{port=8080,process=nginx,proto=tcp,state=CLOSE_WAIT}":  1,
 		"gosof_port_connections{port=8080,process=,proto=tcp,state=TIME_WAIT}":        1,
+		"gosof_port_connections{port=53,process=unbound,proto=udp,state=ESTABLISHED}": 1,
 
+		"gosof_listeners{addr=0.0.0.0,port=8080,process=nginx,proto=tcp}":       1,
+		"gosof_listeners{addr=127.0.0.1,port=9000,process=java,proto=tcp}":      2,
+		"gosof_listeners{addr=::,port=7000,process=java,proto=tcp}":             1,
+		"gosof_listeners{addr=0.0.0.0,port=53,process=unbound,proto=udp}":       2,
 		"gosof_listen_queue{addr=0.0.0.0,port=8080,process=nginx,proto=tcp}":    3,
 		"gosof_listen_backlog{addr=0.0.0.0,port=8080,process=nginx,proto=tcp}":  511,
 		"gosof_listen_queue{addr=127.0.0.1,port=9000,process=java,proto=tcp}":   3,
 		"gosof_listen_backlog{addr=127.0.0.1,port=9000,process=java,proto=tcp}": 256,
-		"gosof_unseen_processes{}":     0,
-		"gosof_unseen_hidden{}":        0,
-		"gosof_scrape_error{}":         0,
-		"gosof_series_dropped_total{}": 0,
+		"gosof_unseen_processes{}": 0,
+		"gosof_unseen_hidden{}":    0,
+		"gosof_scrape_error{}":     0,
+		"gosof_series_dropped{}":   0,
 	}
 	delete(got, "gosof_scrape_duration_seconds{}")
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got)\n%s", diff)
+	}
+}
+
+// TestText pins the exposition byte for byte: HELP and TYPE lines, label
+// names sorted, families by name, series by labels, and the escaping of
+// label values the format asks for.
+func TestText(t *testing.T) {
+	d := &Desc{Name: "x_test", Help: "A help\\text\nover two lines.", Labels: []string{"b", "a"}}
+	fams := []Family{
+		{Desc: &Desc{Name: "x_single", Help: "One."}, Series: []Series{{Value: 1.5e6}}},
+		{Desc: d, Series: []Series{
+			{Labels: []string{"quote\"back\\slash", "new\nline"}, Value: 2},
+			{Labels: []string{"\xff\xfe", ""}, Value: math.Inf(1)},
+			{Labels: []string{"é", "x"}, Value: math.NaN()},
+		}},
+	}
+	var b bytes.Buffer
+	if err := WriteText(&b, fams); err != nil {
+		t.Fatal(err)
+	}
+	want := `# HELP x_single One.
+# TYPE x_single gauge
+x_single 1.5e+06
+# HELP x_test A help\\text\nover two lines.
+# TYPE x_test gauge
+x_test{a="new\nline",b="quote\"back\\slash"} 2
+x_test{a="",b="` + "\uFFFD" + `"} +Inf
+x_test{a="x",b="é"} NaN
+`
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
+	// Prometheus's parser reads back what was written.
+	got := parseText(t, b.String())
+	if v := got["x_test{a=new\nline,b=quote\"back\\slash}"]; v != 2 {
+		t.Errorf("parsed back: %v", got)
 	}
 }
 
@@ -156,6 +245,7 @@ func TestProcessLabel(t *testing.T) {
 		{"sorted", []*core.Process{proc(1, "zsh"), proc(2, "bash"), proc(3, "zsh")}, "bash,zsh"},
 		{"escape sequence", []*core.Process{proc(1, "\x1b]0;pwned\x07")}, `\x1b]0;pwned\x07`},
 		{"newline and quote", []*core.Process{proc(1, "a\"b\nc")}, `a"b\nc`},
+		{"backslash", []*core.Process{proc(1, `a\nb`)}, `a\\nb`},
 		{"invalid utf-8", []*core.Process{proc(1, "\xff\xfe")}, `\xff\xfe`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -166,20 +256,65 @@ func TestProcessLabel(t *testing.T) {
 			}
 		})
 	}
-	// And through the registry: the text format escapes " and \n itself,
-	// and nothing raw reaches the output.
-	c := New(Options{Gather: result(
-		listener("127.0.0.1", 80, 0, 128, 0, proc(1, "\x1b[2J\n")),
-		tcp(core.CloseWait, "127.0.0.1", 80, 0, proc(1, "\x1b[2J\n")))})
-	var b bytes.Buffer
-	if err := WriteText(&b, c); err != nil {
+}
+
+// TestHostileLabels: names a process or a namespace's creator chose to
+// break a terminal or a parser with reach the exposition escaped, read
+// back by Prometheus's parser as the escaped text gosof ls prints, with
+// nothing raw in the output.
+func TestHostileLabels(t *testing.T) {
+	names := []string{"\x1b]0;pwned\x07", "a\"b\nc", `back\slash`, "\xff\xfe", "tab\there\r"}
+	var socks []core.Socket
+	for i, n := range names {
+		port := uint16(100 + i)
+		l := tcpListener("127.0.0.1", port, 0, 128, uint64(1000+i), proc(i+1, n))
+		l.NSLabel = &core.NSLabel{Name: n, Container: "docker://" + n}
+		c := tcp(core.CloseWait, "127.0.0.1", port, uint64(1000+i), proc(i+1, n))
+		c.NSLabel = l.NSLabel
+		u := udp(core.Unconn, "0.0.0.0", port, proc(i+1, n))
+		u.NetNS, u.NSLabel = uint64(1000+i), l.NSLabel
+		socks = append(socks, l, c, u)
+	}
+	fams, err := newCollector(t, Options{Gather: result(socks...), NetNS: true}).Scrape()
+	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.ContainsAny(b.String(), "\x1b\x07") {
-		t.Errorf("raw control characters in the exposition:\n%q", b.String())
+	var b bytes.Buffer
+	if err := WriteText(&b, fams); err != nil {
+		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), `process="\\x1b[2J\\n"`) {
-		t.Errorf("exposition lacks the escaped name:\n%s", b.String())
+	if strings.ContainsAny(b.String(), "\x1b\x07\r\t") || !utf8.ValidString(b.String()) {
+		t.Errorf("raw control characters or invalid UTF-8 in the exposition:\n%q", b.String())
+	}
+	got := parseText(t, b.String())
+	for i, n := range names {
+		e := core.Escape(n)
+		for _, k := range []string{
+			fmt.Sprintf("gosof_port_connections{container=docker://%s,netns=%d,netns_name=%s,port=%d,process=%s,proto=tcp,state=CLOSE_WAIT}", e, 1000+i, e, 100+i, e),
+			fmt.Sprintf("gosof_listeners{addr=127.0.0.1,container=docker://%s,netns=%d,netns_name=%s,port=%d,process=%s,proto=tcp}", e, 1000+i, e, 100+i, e),
+			fmt.Sprintf("gosof_listeners{addr=0.0.0.0,container=docker://%s,netns=%d,netns_name=%s,port=%d,process=%s,proto=udp}", e, 1000+i, e, 100+i, e),
+		} {
+			if got[k] != 1 {
+				t.Errorf("%q = %v, want 1", k, got[k])
+			}
+		}
+	}
+	promtoolCheck(t, b.String())
+}
+
+// promtoolCheck runs 'promtool check metrics' (Prometheus's own linter)
+// over an exposition.
+func promtoolCheck(t *testing.T, text string) {
+	t.Helper()
+	bin, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Log("promtool not installed (Debian package prometheus; .ci/run installs it): exposition not linted")
+		return
+	}
+	cmd := exec.Command(bin, "check", "metrics")
+	cmd.Stdin = strings.NewReader(text)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("promtool check metrics: %v\n%s", err, out)
 	}
 }
 
@@ -187,25 +322,26 @@ func TestNetNSLabels(t *testing.T) {
 	a, b := proc(1, "srv"), proc(2, "srv")
 	// The same port listens in two namespaces; a connection on port 80 in
 	// a third namespace, where nothing listens on 80, is no listening port.
+	label := &core.NSLabel{Name: "blue", Container: "docker://abc"}
 	c1 := tcp(core.CloseWait, "10.0.0.1", 80, 111, a)
-	c1.NSLabel = &core.NSLabel{Container: "docker://abc"}
-	l1 := listener("0.0.0.0", 80, 0, 128, 111, a)
-	l1.NSLabel = &core.NSLabel{Container: "docker://abc"}
+	c1.NSLabel = label
+	l1 := tcpListener("0.0.0.0", 80, 0, 128, 111, a)
+	l1.NSLabel = label
 	socks := []core.Socket{l1, c1,
-		listener("0.0.0.0", 80, 0, 128, 222, b), tcp(core.CloseWait, "10.0.0.2", 80, 222, b), tcp(core.CloseWait, "10.0.0.2", 80, 222, b),
+		tcpListener("0.0.0.0", 80, 0, 128, 222, b), tcp(core.CloseWait, "10.0.0.2", 80, 222, b), tcp(core.CloseWait, "10.0.0.2", 80, 222, b),
 		tcp(core.CloseWait, "10.0.0.3", 80, 333, b)}
-	got := only(collect(t, New(Options{Gather: result(socks...), NetNS: true})), "gosof_port_connections", "gosof_listen_queue")
+	got := only(collect(t, newCollector(t, Options{Gather: result(socks...), NetNS: true})), "gosof_port_connections", "gosof_listen_queue")
 	want := map[string]float64{
-		"gosof_port_connections{container=docker://abc,netns=111,port=80,process=srv,proto=tcp,state=CLOSE_WAIT}": 1,
-		"gosof_port_connections{container=,netns=222,port=80,process=srv,proto=tcp,state=CLOSE_WAIT}":             2,
-		"gosof_listen_queue{addr=0.0.0.0,container=docker://abc,netns=111,port=80,process=srv,proto=tcp}":         0,
-		"gosof_listen_queue{addr=0.0.0.0,container=,netns=222,port=80,process=srv,proto=tcp}":                     0,
+		"gosof_port_connections{container=docker://abc,netns=111,netns_name=blue,port=80,process=srv,proto=tcp,state=CLOSE_WAIT}": 1,
+		"gosof_port_connections{container=,netns=222,netns_name=,port=80,process=srv,proto=tcp,state=CLOSE_WAIT}":                 2,
+		"gosof_listen_queue{addr=0.0.0.0,container=docker://abc,netns=111,netns_name=blue,port=80,process=srv,proto=tcp}":         0,
+		"gosof_listen_queue{addr=0.0.0.0,container=,netns=222,netns_name=,port=80,process=srv,proto=tcp}":                         0,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("-A (-want +got)\n%s", diff)
 	}
 	// Without -A the namespaces add up under one label set.
-	got = only(collect(t, New(Options{Gather: result(socks...)})), "gosof_port_connections")
+	got = only(collect(t, newCollector(t, Options{Gather: result(socks...)})), "gosof_port_connections")
 	want = map[string]float64{"gosof_port_connections{port=80,process=srv,proto=tcp,state=CLOSE_WAIT}": 3}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("without -A (-want +got)\n%s", diff)
@@ -216,16 +352,18 @@ func TestSeriesCap(t *testing.T) {
 	p := proc(1, "srv")
 	var socks []core.Socket
 	// Ports 1..5 listen, port k has k CLOSE_WAIT connections: 5 listeners
-	// (10 series) and 5 connection series.
+	// (15 series: listeners, queue, backlog), 5 connection series, and a
+	// UDP service (1 series).
 	for port := uint16(1); port <= 5; port++ {
-		socks = append(socks, listener("127.0.0.1", port, uint64(port), 128, 0, p))
+		socks = append(socks, tcpListener("127.0.0.1", port, uint64(port), 128, 0, p))
 		for i := 0; i < int(port); i++ {
 			socks = append(socks, tcp(core.CloseWait, "127.0.0.1", port, 0, p))
 		}
 	}
+	socks = append(socks, udp(core.Unconn, "0.0.0.0", 514, p))
 	perPort := func(m map[string]float64) []string {
 		var ks []string
-		for k := range only(m, "gosof_port_connections", "gosof_listen_queue", "gosof_listen_backlog") {
+		for k := range only(m, "gosof_port_connections", "gosof_listeners", "gosof_listen_queue", "gosof_listen_backlog") {
 			ks = append(ks, k)
 		}
 		sort.Strings(ks)
@@ -235,32 +373,37 @@ func TestSeriesCap(t *testing.T) {
 		max, kept, dropped int
 		mustKeep           string
 	}{
-		{0, 15, 0, ""},
-		{15, 15, 0, ""},
-		{100, 15, 0, ""},
-		{12, 12, 3, "gosof_port_connections{port=5,process=srv,proto=tcp,state=CLOSE_WAIT}"},
-		// Listeners first, fullest queue first, in pairs.
-		{3, 2, 13, "gosof_listen_backlog{addr=127.0.0.1,port=5,process=srv,proto=tcp}"},
-		{1, 0, 15, ""},
+		{0, 21, 0, ""},
+		{21, 21, 0, ""},
+		{100, 21, 0, ""},
+		{17, 17, 4, "gosof_listeners{addr=0.0.0.0,port=514,process=srv,proto=udp}"},
+		// Listeners first, fullest queue first, a listener's series together.
+		{4, 3, 18, "gosof_listen_backlog{addr=127.0.0.1,port=5,process=srv,proto=tcp}"},
+		{2, 0, 21, ""},
 	} {
 		t.Run(fmt.Sprint(tc.max), func(t *testing.T) {
-			c := New(Options{Gather: result(socks...), MaxSeries: tc.max})
+			c := newCollector(t, Options{Gather: result(socks...), MaxSeries: tc.max})
 			got := collect(t, c)
 			ks := perPort(got)
 			if len(ks) != tc.kept {
 				t.Errorf("kept %d per-port series, want %d: %v", len(ks), tc.kept, ks)
 			}
-			if d := got["gosof_series_dropped_total{}"]; d != float64(tc.dropped) {
-				t.Errorf("gosof_series_dropped_total = %v, want %d", d, tc.dropped)
+			if d := got["gosof_series_dropped{}"]; d != float64(tc.dropped) {
+				t.Errorf("gosof_series_dropped = %v, want %d", d, tc.dropped)
 			}
 			if _, ok := got[tc.mustKeep]; tc.mustKeep != "" && !ok {
 				t.Errorf("dropped %s; kept %v", tc.mustKeep, ks)
 			}
-			// The counter adds up over scrapes.
-			if d := collect(t, c)["gosof_series_dropped_total{}"]; d != float64(2*tc.dropped) {
-				t.Errorf("second scrape: gosof_series_dropped_total = %v, want %d", d, 2*tc.dropped)
+			// Each scrape says what it dropped: a second scrape of the same
+			// sockets says the same, not the sum (a counter since start
+			// would be the same in every run of 'gosof metrics').
+			if d := collect(t, c)["gosof_series_dropped{}"]; d != float64(tc.dropped) {
+				t.Errorf("second scrape: gosof_series_dropped = %v, want %d", d, tc.dropped)
 			}
 		})
+	}
+	if _, err := New(Options{Gather: result(), MaxSeries: -1}); err == nil || !strings.Contains(err.Error(), "--max-series") {
+		t.Errorf("MaxSeries -1: %v, want a --max-series usage error", err)
 	}
 }
 
@@ -268,7 +411,7 @@ func TestUnseen(t *testing.T) {
 	g := func() (*core.Result, error) {
 		return &core.Result{Unseen: core.Unseen{Denied: 7, Hidden: "/proc hides other users' processes (hidepid=invisible)"}}, nil
 	}
-	got := only(collect(t, New(Options{Gather: g})), "gosof_unseen_processes", "gosof_unseen_hidden")
+	got := only(collect(t, newCollector(t, Options{Gather: g})), "gosof_unseen_processes", "gosof_unseen_hidden")
 	want := map[string]float64{"gosof_unseen_processes{}": 7, "gosof_unseen_hidden{}": 1}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got)\n%s", diff)
@@ -284,17 +427,21 @@ func TestGatherError(t *testing.T) {
 		if fail {
 			return nil, errors.New("netlink: permission denied")
 		}
-		return &core.Result{Sockets: []core.Socket{listener("127.0.0.1", 80, 0, 128, 0)}}, nil
+		return &core.Result{Sockets: []core.Socket{tcpListener("127.0.0.1", 80, 0, 128, 0)}}, nil
 	}
-	c := New(Options{Gather: g, OnError: func(err error) { logged = append(logged, err) }})
+	c := newCollector(t, Options{Gather: g, OnError: func(err error) { logged = append(logged, err) }})
+	if _, err := c.Scrape(); err == nil {
+		t.Errorf("a failed gather's Scrape returned no error")
+	}
 	got := collect(t, c)
 	delete(got, "gosof_scrape_duration_seconds{}")
-	want := map[string]float64{"gosof_scrape_error{}": 1, "gosof_series_dropped_total{}": 0}
+	// What was dropped is not known either: no gosof_series_dropped.
+	want := map[string]float64{"gosof_scrape_error{}": 1}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("failed gather (-want +got)\n%s", diff)
 	}
-	if len(logged) != 1 {
-		t.Errorf("OnError called %d times, want 1", len(logged))
+	if len(logged) != 2 {
+		t.Errorf("OnError called %d times for 2 failed gathers", len(logged))
 	}
 	fail = false
 	got = collect(t, c)
@@ -306,7 +453,7 @@ func TestGatherError(t *testing.T) {
 func TestScrapeDuration(t *testing.T) {
 	now := time.Unix(1000, 0)
 	clock := func() time.Time { now = now.Add(1500 * time.Millisecond); return now }
-	got := collect(t, New(Options{Gather: result(), Now: clock}))
+	got := collect(t, newCollector(t, Options{Gather: result(), Now: clock}))
 	if d := got["gosof_scrape_duration_seconds{}"]; d != 1.5 {
 		t.Errorf("gosof_scrape_duration_seconds = %v, want 1.5", d)
 	}
@@ -322,23 +469,25 @@ func TestSharedGather(t *testing.T) {
 		atomic.AddInt32(&calls, 1)
 		started <- struct{}{}
 		<-release
-		return &core.Result{Sockets: []core.Socket{listener("127.0.0.1", 80, 0, 128, 0)}}, nil
+		return &core.Result{Sockets: []core.Socket{tcpListener("127.0.0.1", 80, 0, 128, 0)}}, nil
 	}
-	c := New(Options{Gather: g})
+	c := newCollector(t, Options{Gather: g})
+	var joined int32
+	c.joined = func() { atomic.AddInt32(&joined, 1) }
 	const scrapes = 20
 	var wg sync.WaitGroup
 	results := make([]map[string]float64, scrapes)
 	wg.Add(1)
 	go func() { defer wg.Done(); results[0] = collect(t, c) }()
-	<-started // the first gather runs and holds the flight
+	<-started // the first gather runs
 	for i := 1; i < scrapes; i++ {
 		wg.Add(1)
 		go func(i int) { defer wg.Done(); results[i] = collect(t, c) }(i)
 	}
-	// Wait until every scrape is inside Collect: they block on the flight.
-	for deadline := time.Now().Add(10 * time.Second); c.flight.waiting() < scrapes-1; {
+	// Wait until every scrape waits for the gather under way.
+	for deadline := time.Now().Add(10 * time.Second); atomic.LoadInt32(&joined) < scrapes; {
 		if time.Now().After(deadline) {
-			t.Fatalf("only %d scrapes waiting", c.flight.waiting())
+			t.Fatalf("only %d scrapes waiting", atomic.LoadInt32(&joined))
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -359,19 +508,12 @@ func TestSharedGather(t *testing.T) {
 	}
 }
 
-// waiting is how many callers wait for a running gather.
-func (f *flight) waiting() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.joined
-}
-
 // BenchmarkBuild is the metrics' own share of a scrape at bench/'s 100k
 // descriptors (10,000 TCP sockets on one listening port, 12,000 unix
 // sockets), apart from reading them.
 func BenchmarkBuild(b *testing.B) {
 	p := proc(1, "workload")
-	socks := []core.Socket{listener("127.0.0.1", 47123, 0, 4096, 0, p)}
+	socks := []core.Socket{tcpListener("127.0.0.1", 47123, 0, 4096, 0, p)}
 	for i := 0; i < 5000; i++ {
 		s := tcp(core.Established, "127.0.0.1", 47123, 0, p)
 		socks = append(socks, s)
@@ -381,9 +523,10 @@ func BenchmarkBuild(b *testing.B) {
 	for i := 0; i < 12000; i++ {
 		socks = append(socks, core.Socket{Proto: core.Unix, Family: core.Local, State: core.Connected, Owners: owners(p)})
 	}
-	c := New(Options{Gather: result(socks...)})
+	c, _ := New(Options{Gather: result(socks...)})
 	b.ReportAllocs()
 	for b.Loop() {
-		c.build(&core.Result{Sockets: socks})
+		fams, _ := c.build(&core.Result{Sockets: socks})
+		WriteText(io.Discard, sortFamilies(fams))
 	}
 }

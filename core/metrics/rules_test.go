@@ -1,5 +1,3 @@
-//go:build !gccgo
-
 package metrics
 
 import (

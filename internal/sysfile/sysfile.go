@@ -32,12 +32,21 @@ func ReadBounded(path string, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-// ReadRegular reads a file of at most limit bytes that must be a regular
-// file: a replayed capture's. It refuses what
-// is not a regular file (a FIFO would block for ever, /dev/zero never
-// ends), opening without blocking so that a FIFO is seen, not waited on.
+// ReadRegular reads a replayed capture's file: ReadRegularAs for "a
+// capture".
 func ReadRegular(path string, limit int64) ([]byte, error) {
-	f, size, err := OpenRegular(path, limit)
+	return ReadRegularAs(path, limit, "a capture")
+}
+
+// ReadRegularAs reads a file of at most limit bytes that must be a
+// regular file: a replayed capture's, gosof-exporter's web config and the
+// certificates it names. It refuses what is not a regular file (a FIFO
+// would block for ever, /dev/zero never ends), opening without blocking so
+// that a FIFO is seen, not waited on, and a file larger than limit (a
+// sparse file of terabytes) without reading it. what names the kind of
+// file in the error ("a capture").
+func ReadRegularAs(path string, limit int64, what string) ([]byte, error) {
+	f, size, err := OpenRegularAs(path, limit, what)
 	if err != nil {
 		return nil, err
 	}
@@ -48,15 +57,20 @@ func ReadRegular(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(raw)) > limit {
-		return nil, fmt.Errorf("%s: more than %d bytes, more than a capture holds", path, limit)
+		return nil, fmt.Errorf("%s: more than %d bytes, more than %s holds", path, limit, what)
 	}
 	return raw, nil
 }
 
-// OpenRegular opens a file that must be a regular file of at most limit
-// bytes (see ReadRegular) and returns its size; the caller reads it and
-// must not trust the size beyond a buffer's first guess.
+// OpenRegular is OpenRegularAs for a capture's file.
 func OpenRegular(path string, limit int64) (*os.File, int64, error) {
+	return OpenRegularAs(path, limit, "a capture")
+}
+
+// OpenRegularAs opens a file that must be a regular file of at most
+// limit bytes (see ReadRegularAs) and returns its size; the caller reads
+// it and must not trust the size beyond a buffer's first guess.
+func OpenRegularAs(path string, limit int64, what string) (*os.File, int64, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, 0, err
@@ -68,11 +82,11 @@ func OpenRegular(path string, limit int64) (*os.File, int64, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		f.Close()
-		return nil, 0, fmt.Errorf("%s: not a regular file (%s)", path, fi.Mode().Type())
+		return nil, 0, fmt.Errorf("%s: not a regular file (%s)", path, fileType(fi.Mode()))
 	}
 	if fi.Size() > limit {
 		f.Close()
-		return nil, 0, fmt.Errorf("%s: %d bytes, more than a capture holds (%d)", path, fi.Size(), limit)
+		return nil, 0, fmt.Errorf("%s: %d bytes, more than %s holds (%d)", path, fi.Size(), what, limit)
 	}
 	return f, fi.Size(), nil
 }
@@ -93,6 +107,23 @@ func readAllInto(b []byte, r io.Reader) ([]byte, error) {
 			return b, err
 		}
 	}
+}
+
+// fileType names what a file that is not regular is.
+func fileType(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeDir != 0:
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	}
+	return m.Type().String()
 }
 
 // Sentinel is the core sentinel err means for what a call read or acted
