@@ -164,7 +164,9 @@ func TestArgvTable(t *testing.T) {
 			at := len(r.argv) - 3 // the flag word: cmd..., flag, value, PORT
 			if plx := lex(app, r.argv[:at+1]); plx.Pending == nil || plx.Pending.Name != r.flag {
 				t.Errorf("complete %s: the value of %s is not what completion would complete next", name, r.argv[at])
-			} else if fv := flagValues(plx.Pending.Flag, ""); len(fv) > 0 && !slices.Equal(complete(app, append(slices.Clone(r.argv[:at+1]), "")), filterPrefix(fv, "")) {
+			} else if fv := flagValues(plx.Pending.Flag, ""); len(fv) > 0 && r.flag != "pid" && !slices.Equal(complete(app, append(slices.Clone(r.argv[:at+1]), "")), filterPrefix(fv, "")) {
+				// (--pid's values are the processes running now: a list
+				// that changes between two reads)
 				t.Errorf("complete %s: the values offered are not those of %s", name, r.argv[at])
 			}
 		}
