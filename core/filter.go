@@ -322,6 +322,24 @@ type Filter struct {
 	Local, Remote []AddrMatch
 	// Commands (-c) narrow to owners whose command matches one of them.
 	Commands []CommandMatch
+	// Held narrows to the sockets a process may hold (MayBeHeld): the
+	// answer is their holders (-t), so a socket no process can hold is
+	// no part of it, and need not even be read (a platform may ask the
+	// kernel to leave such states out).
+	Held bool
+}
+
+// MayBeHeld reports whether a process may hold s: not a TIME_WAIT socket
+// (the program closed it; the kernel keeps it), nor a connection still
+// being set up (a request socket: SYN_RECV with no inode, no file).
+func MayBeHeld(s *Socket) bool {
+	switch {
+	case s.State == TimeWait:
+		return false
+	case s.State == SynRecv && s.Inode == 0 && s.Family != Local:
+		return false
+	}
+	return true
 }
 
 // WantsProto reports whether sockets of protocol p can match.
@@ -401,7 +419,8 @@ func anyAddr(ms []AddrMatch, e *Endpoint) bool {
 // MatchSocket applies every filter that needs no owner information.
 func (f *Filter) MatchSocket(s *Socket) bool {
 	return f.WantsProto(s.Proto) && f.WantsFamily(s.Family) &&
-		f.WantsState(s.State) && f.MatchPort(s) && f.MatchAddrs(s)
+		f.WantsState(s.State) && f.MatchPort(s) && f.MatchAddrs(s) &&
+		(!f.Held || MayBeHeld(s))
 }
 
 // HasOwnerFilter reports whether --pid, --user or -c were given.

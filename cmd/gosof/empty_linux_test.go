@@ -42,3 +42,30 @@ func TestEmptyAnswerSaysWhy(t *testing.T) {
 		t.Errorf("who %s,: exit %d %q, want 2: an empty item", T, code, errOut)
 	}
 }
+
+// TestTerseSkipsTimeWait: -t asks for holders, so the TIME_WAIT sockets
+// of a busy port (which no process holds) are not even read; the holder
+// of the listener is printed, as before, and so is a CLOSE_WAIT's.
+func TestTerseSkipsTimeWait(t *testing.T) {
+	srv := testhelper.Start(t)
+	cli := testhelper.Start(t)
+	lfd, p := listen(t, srv, "inet", "127.0.0.1:0")
+	target := "127.0.0.1:" + strconv.Itoa(p)
+	for i := 0; i < 3; i++ { // the server closes first: TIME_WAIT on its side
+		c, _ := connect(t, cli, "inet", target)
+		a := srv.Int("accept %d", lfd)
+		srv.Do("close %d", a)
+		cli.Do("close %d", c)
+	}
+	P := strconv.Itoa(p)
+	if socks := gosofJSON(t, "who", P, "--state", "time-wait"); len(socks) == 0 {
+		t.Fatalf("no TIME_WAIT on %s to test with", P)
+	}
+	out, errOut, code := gosof(t, "who", "-t", P)
+	if code != exitMatch || out != strconv.Itoa(srv.PID)+"\n" {
+		t.Errorf("who -t %s: %q exit %d %s, want the listener's holder", P, out, code, errOut)
+	}
+	if out, _, code := gosof(t, "who", "-t", P, "--state", "time-wait"); code != exitNoMatch || out != "" {
+		t.Errorf("who -t %s --state time-wait: %q exit %d, want nothing: no process holds a TIME_WAIT", P, out, code)
+	}
+}

@@ -47,6 +47,8 @@ func (s *session) list(ports []string) error {
 	if err != nil {
 		return err
 	}
+	// -t prints holders: a socket no process can hold is no part of it
+	f.Held = out == render.FormatTerse
 	if err := s.open(); err != nil {
 		return err
 	}

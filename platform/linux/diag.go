@@ -199,6 +199,17 @@ func inetTimer(t uint8) core.Timer {
 // wants, never less. A zero mask means no socket of protocol p can match.
 func stateMask(f *core.Filter, p core.Proto) uint32 {
 	const all = ^uint32(0)
+	if f != nil && f.Held && p == core.TCP {
+		// no process holds a TIME_WAIT or a request socket (core.MayBeHeld):
+		// on a server with 50,000 TIME_WAITs, -t need not read them at all
+		return stateMaskOf(f, p) &^ (1<<tcpTimeWait | 1<<tcpNewSynRecv)
+	}
+	return stateMaskOf(f, p)
+}
+
+// stateMaskOf is stateMask for f's states alone.
+func stateMaskOf(f *core.Filter, p core.Proto) uint32 {
+	const all = ^uint32(0)
 	if f == nil || len(f.States) == 0 {
 		return all
 	}

@@ -302,6 +302,16 @@ func TestStateMask(t *testing.T) {
 			t.Errorf("stateMask(%s, %v) = %#x, want %#x", tt.proto, tt.states, got, tt.want)
 		}
 	}
+	// -t asks for holders: no TIME_WAIT and no request socket is read
+	if got := stateMask(&core.Filter{Held: true}, core.TCP); got != all&^(1<<6|1<<12) {
+		t.Errorf("stateMask(held tcp) = %#x, want every state but TIME_WAIT and NEW_SYN_RECV", got)
+	}
+	if got := stateMask(&core.Filter{Held: true, States: []core.State{core.TimeWait}}, core.TCP); got != 0 {
+		t.Errorf("stateMask(held tcp, TIME_WAIT) = %#x, want 0", got)
+	}
+	if got := stateMask(&core.Filter{Held: true}, core.UDP); got != all {
+		t.Errorf("stateMask(held udp) = %#x, want all", got)
+	}
 }
 
 // bcRun is net/ipv4/inet_diag.c's audit and interpreter, written again for
