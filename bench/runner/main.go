@@ -37,6 +37,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // command is one timed command. argv may contain {port}, {xport} and
@@ -68,6 +70,10 @@ type world struct {
 	// within: every run must end within this long after the workload was
 	// ready (TIME_WAIT sockets expire after 60 s).
 	within time.Duration
+	// ownNetns: the world lives in a network namespace of this name, made
+	// for it (lo up, tcp_max_tw_buckets 262144), and its commands run in
+	// it: the host's other sockets are not in its tables.
+	ownNetns string
 }
 
 type result struct {
@@ -196,20 +202,30 @@ func worlds() []world {
 			},
 		})
 	}
-	// Last: its TIME_WAIT sockets outlive it by up to 60 s and would swell
-	// the tables of any world after it.
+	// Last: their TIME_WAIT sockets outlive them by up to 60 s and would
+	// swell the tables of any world after them. The first shares the
+	// host's namespace (and its other sockets); the second has one of its
+	// own, holding only the world, as a quiet host with one busy port.
+	timewait := []command{
+		{"who", "`gosof who PORT`", []string{"{gosof}", "who", "{port}"}, "ssport"},
+		{"ssport", "`ss -Htanp 'sport = :PORT'`", []string{"ss", "-Htanp", "sport = :{port}"}, "ssport"},
+		{"whot", "`gosof who -t PORT`", []string{"{gosof}", "who", "-t", "{port}"}, "ssportn"},
+		{"ssportn", "`ss -Htan 'sport = :PORT'` (no owners)", []string{"ss", "-Htan", "sport = :{port}"}, "ssportn"},
+		{"lsjson", "`gosof ls --json`", []string{"{gosof}", "ls", "--json"}, "ssall"},
+		{"ls", "`gosof ls`", []string{"{gosof}", "ls"}, "ssall"},
+		{"ssall", "`ss -tuanp`", []string{"ss", "-tuanp"}, "ssall"},
+		{"netstat", "`netstat -tanp`", []string{"netstat", "-tanp"}, "ssall"},
+	}
 	ws = append(ws, world{
 		name: "timewait", port: 46001, xport: 46001, within: 55 * time.Second,
 		what:      "50,000 TIME_WAIT sockets on one port, beside its listener",
 		workloads: [][]string{{"-procs", "0", "-timewait", "50000", "-xport", "46001"}},
-		cmds: []command{
-			{"who", "`gosof who PORT`", []string{"{gosof}", "who", "{port}"}, "ssport"},
-			{"ssport", "`ss -Htanp 'sport = :PORT'`", []string{"ss", "-Htanp", "sport = :{port}"}, "ssport"},
-			{"lsjson", "`gosof ls --json`", []string{"{gosof}", "ls", "--json"}, "ssall"},
-			{"ls", "`gosof ls`", []string{"{gosof}", "ls"}, "ssall"},
-			{"ssall", "`ss -tuanp`", []string{"ss", "-tuanp"}, "ssall"},
-			{"netstat", "`netstat -tanp`", []string{"netstat", "-tanp"}, "ssall"},
-		},
+		cmds:      timewait,
+	}, world{
+		name: "timewait-ns", port: 46001, xport: 46001, within: 55 * time.Second, ownNetns: nsPrefix + "tw",
+		what:      "the same in a network namespace of its own, which holds nothing else; the commands run in it",
+		workloads: [][]string{{"-procs", "0", "-timewait", "50000", "-xport", "46001"}},
+		cmds:      timewait,
 	})
 	return ws
 }
@@ -310,6 +326,19 @@ func runWorld(w world, runs int, slow time.Duration, slowRuns int) ([]result, st
 			wl.stop()
 		}
 	}()
+	var wrap []string // what starts a workload in the world's namespace
+	if w.ownNetns != "" {
+		n := w.ownNetns
+		_ = exec.Command("ip", "netns", "del", n).Run() // left by an interrupted run
+		for _, c := range [][]string{{"ip", "netns", "add", n}, {"ip", "-n", n, "link", "set", "lo", "up"},
+			{"ip", "netns", "exec", n, "sysctl", "-qw", "net.ipv4.tcp_max_tw_buckets=262144"}} {
+			if out, err := exec.Command(c[0], c[1:]...).CombinedOutput(); err != nil {
+				return nil, "", fmt.Errorf("%s: %v: %s", strings.Join(c, " "), err, out)
+			}
+		}
+		defer exec.Command("ip", "netns", "del", n).Run()
+		wrap = []string{"ip", "netns", "exec", n}
+	}
 	// A process in each namespace, as a container has: without one, a
 	// namespace has no /proc/PID/net for what sock_diag cannot dump.
 	for _, n := range ns {
@@ -321,7 +350,7 @@ func runWorld(w world, runs int, slow time.Duration, slowRuns int) ([]result, st
 	}
 	var info []string
 	for _, args := range w.workloads {
-		wl, ready, err := startWorkload(subst(args, vars))
+		wl, ready, err := startCommand(append(append(append([]string{}, wrap...), workload), subst(args, vars)...))
 		if err != nil {
 			return nil, "", err
 		}
@@ -365,6 +394,19 @@ func runWorld(w world, runs int, slow time.Duration, slowRuns int) ([]result, st
 		}
 		info = append(info, "fresh: "+strings.Join(args, " "))
 	}
+	if w.ownNetns != "" {
+		// The commands are forked from this thread (main locks it), so
+		// they start in the namespace it is in.
+		back, err := enterNetns(w.ownNetns)
+		if err != nil {
+			return nil, "", err
+		}
+		defer back()
+		info = append(info, "in netns "+w.ownNetns)
+	}
+	if b, err := os.ReadFile("/proc/sys/fs/file-nr"); err == nil {
+		info = append(info, "open files "+strings.Fields(string(b))[0])
+	}
 	start := time.Now()
 	fmt.Fprintf(os.Stderr, "runner: %s: %s\n", w.name, strings.Join(info, "; "))
 	rs, err := measure(cmds, runs, slow, slowRuns, setup)
@@ -379,6 +421,29 @@ func runWorld(w world, runs int, slow time.Duration, slowRuns int) ([]result, st
 		fmt.Fprintf(os.Stderr, "runner: %s: %s: %v (%d runs)\n", w.name, r.cmd.name, r.median, r.runs)
 	}
 	return rs, strings.Join(info, "; ") + fmt.Sprintf("; measured in %v", took.Round(time.Second)), nil
+}
+
+// enterNetns moves the runner's thread into the named namespace
+// (/run/netns), and returns what moves it back.
+func enterNetns(name string) (func(), error) {
+	self, err := os.Open(fmt.Sprintf("/proc/self/task/%d/ns/net", syscall.Gettid()))
+	if err != nil {
+		return nil, err
+	}
+	ns, err := os.Open("/run/netns/" + name)
+	if err != nil {
+		self.Close()
+		return nil, err
+	}
+	defer ns.Close()
+	if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
+		self.Close()
+		return nil, fmt.Errorf("setns %s: %w", name, err)
+	}
+	return func() {
+		_ = unix.Setns(int(self.Fd()), unix.CLONE_NEWNET)
+		self.Close()
+	}, nil
 }
 
 func subst(argv []string, vars map[string]string) []string {

@@ -386,6 +386,9 @@ func (s *Sockets) sizeHint(f *core.Filter) int {
 	if used < 0 || tw < 0 {
 		return 0
 	}
+	if f != nil && f.Held {
+		tw = 0 // the kernel leaves them out (stateMask)
+	}
 	n := used + tw + diagRecvBuf/unixMsgMin // and room for the last read
 	if n > hintMax {
 		return 0
