@@ -5,6 +5,7 @@ import (
 
 	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/core/metrics"
+	"github.com/gosof/gosof/internal/gcpolicy"
 	"github.com/gosof/gosof/internal/scrape"
 )
 
@@ -35,6 +36,7 @@ exits 2 with the reason on stderr.`,
 
 func metricsAction(c *cli.Context) error {
 	s := newSession(c)
+	gcpolicy.ShortRun() // one scrape, printed, and gosof exits
 	// Under cron every line on stderr is a mail to the admin, and what
 	// could not be seen is in the exposition (gosof_unseen_processes):
 	// notes only when asked for.

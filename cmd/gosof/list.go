@@ -57,7 +57,8 @@ func (s *session) list(ports []string) error {
 		s.cannotAct = ""
 		return fmt.Errorf("-t prints PIDs to signal, and these would not be the holders': %w", s.b.CannotAct)
 	}
-	resolve := gcpolicy.ForPrint(s.b.Resolver().Resolve)
+	gcpolicy.ShortRun()
+	resolve := s.b.Resolver().Resolve
 	if c.Bool("peer") {
 		resolve = s.b.Resolver().ResolvePeers
 	}

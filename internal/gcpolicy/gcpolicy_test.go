@@ -1,7 +1,6 @@
 package gcpolicy
 
 import (
-	"errors"
 	"go/parser"
 	"go/token"
 	"path/filepath"
@@ -9,30 +8,18 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/gosof/gosof/core"
 )
 
-// TestForPrint: GOGC is 200 while resolve runs and what it was after,
-// and resolve's result and error pass through.
-func TestForPrint(t *testing.T) {
-	defer debug.SetGCPercent(debug.SetGCPercent(150))
-	during := 0
-	want := &core.Result{}
-	res, err := ForPrint(func(*core.Filter) (*core.Result, error) {
-		during = debug.SetGCPercent(-1)
-		debug.SetGCPercent(during)
-		return want, nil
-	})(&core.Filter{})
-	if res != want || err != nil || during != 200 {
-		t.Errorf("result %p, %v, GOGC %d while resolving; want %p, nil, 200", res, err, during, want)
+// TestShortRun: the collector is off and the memory limit set.
+func TestShortRun(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	ShortRun()
+	if gc := debug.SetGCPercent(100); gc != -1 {
+		t.Errorf("GOGC %d, want -1 (off)", gc)
 	}
-	if after := debug.SetGCPercent(150); after != 150 {
-		t.Errorf("GOGC %d after, want 150 as before", after)
-	}
-	boom := errors.New("boom")
-	if _, err := ForPrint(func(*core.Filter) (*core.Result, error) { return nil, boom })(&core.Filter{}); err != boom {
-		t.Errorf("error %v, want %v", err, boom)
+	if lim := debug.SetMemoryLimit(-1); lim != MemoryLimit {
+		t.Errorf("memory limit %d, want %d", lim, MemoryLimit)
 	}
 }
 

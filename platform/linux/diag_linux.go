@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -158,7 +159,27 @@ func (c *sockChunks) room(need int) []core.Socket {
 		c.n += len(c.cur)
 	}
 	c.cur = make([]core.Socket, 0, size)
+	hugePages(c.cur[:size])
 	return c.cur
+}
+
+// hugePages asks the kernel to back the 2 MB-aligned part of socks with
+// huge pages (MADV_HUGEPAGE, where transparent huge pages are in
+// "madvise" mode): a first chunk sized for 50,000 sockets is 14 MB of
+// fresh memory, 3,500 page faults in 4 KB pages, 7 in 2 MB ones. A hint:
+// the kernel may ignore it, and nothing else changes.
+func hugePages(socks []core.Socket) {
+	const huge = 2 << 20
+	n := uintptr(len(socks)) * unsafe.Sizeof(core.Socket{})
+	if n < 2*huge {
+		return
+	}
+	p := unsafe.Pointer(&socks[0])
+	start := uintptr(p)
+	lo, hi := (start+huge-1)&^(huge-1), (start+n)&^(huge-1)
+	if hi > lo {
+		_ = unix.Madvise(unsafe.Slice((*byte)(unsafe.Add(p, lo-start)), hi-lo), unix.MADV_HUGEPAGE)
+	}
 }
 
 // set records the current chunk after sockets were appended to it.
