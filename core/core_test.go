@@ -293,3 +293,14 @@ func TestUnseenMessage(t *testing.T) {
 
 // addrEqual compares netip.Addr values, whose fields cmp cannot see.
 var addrEqual = cmp.Comparer(func(a, b netip.Addr) bool { return a == b })
+
+// TestAppendV4: the same text as netip.Addr.AppendTo, for every byte value.
+func TestAppendV4(t *testing.T) {
+	for i := 0; i < 256; i++ {
+		for _, a := range [][4]byte{{byte(i), 0, 255, 9}, {1, byte(i), byte(255 - i), byte(i)}} {
+			if got, want := string(appendV4(nil, a)), netip.AddrFrom4(a).String(); got != want {
+				t.Fatalf("appendV4(%v) = %q, want %q", a, got, want)
+			}
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
@@ -114,10 +115,10 @@ func AppendEndpoint(b []byte, fam Family, e *Endpoint) []byte {
 	}
 	switch {
 	case e.Addr.Is4():
-		b = e.Addr.AppendTo(b)
+		b = appendV4(b, e.Addr.As4())
 	case e.Addr.Zone() == "":
 		b = append(b, '[')
-		b = e.Addr.AppendTo(b)
+		b = AppendAddr(b, e.Addr)
 		b = append(b, ']')
 	default: // the zone is an interface's name, which may hold anything but '/', ':' and spaces
 		b = append(b, '[')
@@ -126,6 +127,34 @@ func AppendEndpoint(b []byte, fam Family, e *Endpoint) []byte {
 	}
 	b = append(b, ':')
 	return strconv.AppendUint(b, uint64(e.Port), 10)
+}
+
+// AppendAddr appends a as netip.Addr.AppendTo does, faster for IPv4.
+func AppendAddr(b []byte, a netip.Addr) []byte {
+	if a.Is4() {
+		return appendV4(b, a.As4())
+	}
+	return a.AppendTo(b)
+}
+
+// appendV4 appends a as netip.Addr.AppendTo does, dotted decimal: a
+// listing of 50,000 connections formats 100,000 addresses, twice (the
+// table measures its cells before it prints them).
+func appendV4(b []byte, a [4]byte) []byte {
+	for i, x := range a {
+		if i > 0 {
+			b = append(b, '.')
+		}
+		switch {
+		case x >= 100:
+			b = append(b, '0'+x/100, '0'+x/10%10, '0'+x%10)
+		case x >= 10:
+			b = append(b, '0'+x/10, '0'+x%10)
+		default:
+			b = append(b, '0'+x)
+		}
+	}
+	return b
 }
 
 // FormatLocal prints the socket's local end.

@@ -158,7 +158,7 @@ func appendEndpoint(b []byte, t *tokens, fam core.Family, ep *core.Endpoint) []b
 		if ep.Addr.IsValid() && ep.Addr.Zone() == "" {
 			// digits, dots, colons, hex letters: nothing to escape
 			b = append(b, '"')
-			b = ep.Addr.AppendTo(b)
+			b = core.AppendAddr(b, ep.Addr)
 			b = append(b, '"')
 		} else {
 			b = appendString(b, Addr(ep.Addr))
