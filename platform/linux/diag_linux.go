@@ -115,10 +115,8 @@ const (
 
 // sockChunks holds the sockets of a dump as it is decoded, in chunks that
 // never grow: appending to one slice copied every socket already decoded
-// each time it doubled (for 50,000 sockets, 72 MB allocated, growslice a
-// fifth of `gosof who` in a TIME_WAIT-heavy world), and held the old and
-// the new array at once. join copies them once into a slice of the right
-// size.
+// each time it doubled, and held the old and the new array at once. join
+// copies them once into a slice of the right size.
 type sockChunks struct {
 	full [][]core.Socket // chunks that are done
 	cur  []core.Socket   // the chunk being filled
@@ -165,9 +163,9 @@ func (c *sockChunks) room(need int) []core.Socket {
 
 // hugePages asks the kernel to back the 2 MB-aligned part of socks with
 // huge pages (MADV_HUGEPAGE, where transparent huge pages are in
-// "madvise" mode): a first chunk sized for 50,000 sockets is 14 MB of
-// fresh memory, 3,500 page faults in 4 KB pages, 7 in 2 MB ones. A hint:
-// the kernel may ignore it, and nothing else changes.
+// "madvise" mode): a first chunk sized for the host's sockets is
+// megabytes of fresh memory, a page fault every 4 KB, or every 2 MB in
+// huge pages. A hint: the kernel may ignore it, and nothing else changes.
 func hugePages(socks []core.Socket) {
 	const huge = 2 << 20
 	n := uintptr(len(socks)) * unsafe.Sizeof(core.Socket{})
@@ -417,8 +415,7 @@ func (s *Sockets) sizeHint(f *core.Filter) int {
 	return n
 }
 
-// hintMax bounds the first chunk: 256Ki sockets, some 70 MB of address
-// space.
+// hintMax bounds the first chunk: 256Ki sockets.
 const hintMax = 256 << 10
 
 // sockstatField is the number after name on sockstat's line that starts

@@ -171,9 +171,9 @@ func (o *Owners) scanWithIter(only []int32, want func(uint64) bool, stop *int32)
 //
 // A process the iterator showed no descriptor of (no marker) is read
 // from /proc: a kernel thread has none to show, but a kernel can also
-// keep a task's files from the iterator (this machine's PID 1: none of
-// its 46 descriptors, though /proc lists them, and refuses to read
-// them). /proc then finds its sockets, or counts it as not inspected;
+// keep a task's files from the iterator (seen: a VM's PID 1, none of its
+// descriptors shown, though /proc lists them and refuses to read them).
+// /proc then finds its sockets, or counts it as not inspected;
 // the iterator alone would have called it a process that holds nothing.
 func (o *Owners) scanIter(it fditer.Iter, want func(uint64) bool, stop *int32) (holderChunks, int, error) {
 	var (
@@ -278,7 +278,7 @@ func forget(all holderChunks, threads []fditer.Record, doubt map[int32]bool) (ho
 }
 
 // iterHides, in tests, makes records vanish from the iterator: a
-// process's, as this machine's kernel makes PID 1's, or a marker.
+// process's, as a kernel may keep a task's files from it, or a marker.
 var iterHides func(fditer.Record) bool
 
 var fdIterBufs = sync.Pool{New: func() interface{} { b := make([]byte, 64<<10); return &b }}

@@ -125,10 +125,9 @@ func (hc holderChunks) join() []Holder {
 // Prescan is core.Resolver's Prescan: it starts a scan (of pids, when
 // given) that keeps every socket descriptor, to be joined with the
 // sockets once they are listed. The scan costs the same; what it saves is
-// waiting for the NETLINK_SOCK_DIAG dump (20 ms of a 240 ms `gosof who`
-// at 100k descriptors) before starting it. Where the scan goes through
-// the BPF descriptor iterator, loading it (finding the kernel's layout
-// in its BTF, the verifier: ~2 ms of CPU, once per process) is the
+// waiting for the NETLINK_SOCK_DIAG dump before starting it. Where the
+// scan goes through the BPF descriptor iterator, loading it (finding the
+// kernel's layout in its BTF, the verifier: once per process) is the
 // scan's first step, so it overlaps the dump too: nothing loads it
 // earlier, and nothing loads it for a run that scans no owners.
 func (o *Owners) Prescan(pids []int) core.OwnerPrescan {
@@ -220,9 +219,8 @@ func (o *Owners) unseen(denied int) core.Unseen {
 }
 
 // socketIndex maps each socket's inode to its index in socks. It is sized
-// for the sockets that have an inode: on a server with 50,000 TIME_WAITs
-// (inode 0, held by nobody) a map sized for every socket was ~1 MB of
-// peak heap for a few thousand entries.
+// for the sockets that have an inode: a server's TIME_WAITs (inode 0,
+// held by nobody) can outnumber them a hundred to one.
 func socketIndex(socks []core.Socket) map[uint64]int32 {
 	n := 0
 	for i := range socks {
@@ -285,7 +283,7 @@ func (o *Owners) Scan(want func(inode uint64) bool) ([]Holder, int, error) {
 // it is closed: the scan's system calls are raw, so the scheduler never
 // sees a worker block, and with every P taken the goroutine listing the
 // sockets meanwhile lost its P at each of its own system calls and waited
-// to get one back (a `who` on a port nobody uses took 42 ms, not 15).
+// to get one back.
 func (o *Owners) scan(only []int32, want func(inode uint64) bool, stop *int32, later <-chan struct{}) (holderChunks, int, error) {
 	if o.FS.Proc == "/proc" { // a fixture's start times are not this host's
 		atomic.StoreUint64(&o.scanned, bootTick())
@@ -557,10 +555,9 @@ func (sc *fdScanner) scanThreads(procfd int, pid int32, start int, want func(uin
 // reused buffer, so the scan allocates nothing per process or descriptor.
 //
 // The scan's system calls are raw (no entersyscall/exitsyscall): on /proc
-// they never block, and the scheduler's bookkeeping around ~200,000 short
-// calls cost more than the calls' own user time, and woke sysmon every
-// 20µs to hand the P to a new thread that had nothing to do (perf: 12% of
-// the scan in sysmon, usleep and context switches).
+// they never block, and the scheduler's bookkeeping around hundreds of
+// thousands of short calls cost more than the calls' own user time, and
+// woke sysmon to hand the P to a new thread that had nothing to do.
 func openat(dirfd int, path *byte, flags int) (int, error) {
 	fd, _, e := unix.RawSyscall6(unix.SYS_OPENAT, uintptr(dirfd), uintptr(unsafe.Pointer(path)), uintptr(flags), 0, 0, 0)
 	if e != 0 {
@@ -595,8 +592,7 @@ func closeRaw(fd int) { unix.RawSyscall(unix.SYS_CLOSE, uintptr(fd), 0, 0) }
 // and prometheus/procfs parsed every field of both files, allocating per
 // line.
 func (o *Owners) Process(pid int) (*core.Process, error) {
-	// A buffer per call escaped to the heap: 4 KiB of garbage a process,
-	// 2 MB of peak heap for `ls` at 100k descriptors.
+	// A buffer per call escaped to the heap: 4 KiB of garbage a process.
 	bp := procBufs.Get().(*[4096]byte)
 	defer procBufs.Put(bp)
 	buf := bp[:]
