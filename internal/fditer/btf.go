@@ -54,7 +54,8 @@ type btfTypes struct {
 var errBTF = errors.New("btf: malformed")
 
 // u32 reads a word in the blob's byte order (a concrete call, inlined:
-// through binary.ByteOrder, the index of 130,000 types took 1.5 ms).
+// through the binary.ByteOrder interface, indexing a kernel's types was
+// several times slower).
 func (t *btfTypes) u32(b []byte) uint32 {
 	if t.be {
 		return binary.BigEndian.Uint32(b)
@@ -111,8 +112,8 @@ func parseBTF(b []byte, bigEndian bool, wants ...btfWant) (*btfTypes, []uint32, 
 	// A name is compared only for the kinds looked for (a bit set) and
 	// when its first byte may match. A function's name is not compared at
 	// all: it is looked for once in the string section, and then its
-	// offset is: 56,000 of this kernel's 127,000 types are functions, and
-	// reading each one's name is a cache miss (the pass took 1.5 ms so).
+	// offset is: nearly half a kernel's types are functions, and reading
+	// each one's name is a cache miss.
 	var (
 		kinds uint32
 		first [256]bool
@@ -136,10 +137,10 @@ func parseBTF(b []byte, bigEndian bool, wants ...btfWant) (*btfTypes, []uint32, 
 			left++
 		}
 	}
-	// ~130,000 types in a distribution kernel, ~24 bytes each. The walk
-	// stops once every type looked for is found (bpf_iter_task_file is
-	// type 64,292 of 126,717 here: half the walk, ~1 ms of a cold start);
-	// record takes it further if a member's type lies beyond.
+	// Over a hundred thousand types in a distribution kernel, ~24 bytes
+	// each. The walk stops once every type looked for is found
+	// (bpf_iter_task_file sits about half way); record takes it further
+	// if a member's type lies beyond.
 	t.at = make([]uint32, 0, len(t.types)/24+1)
 	for left > 0 && t.next < len(t.types) {
 		off := t.next

@@ -315,8 +315,8 @@ const procPIDInitIno = 0xeffffffc
 
 // MinFiles is how many open files (system-wide, /proc/sys/fs/file-nr)
 // make the iterator worth loading: finding the layout and loading the
-// program cost ~2 ms of CPU, the /proc scan ~1.7 µs per descriptor
-// (bench/README.md).
+// program cost about what the /proc scan of that many descriptors does
+// (bench/README.md has the figures).
 var MinFiles = DefaultMinFiles
 
 // DefaultMinFiles is MinFiles where no test changes it.
@@ -363,12 +363,12 @@ func liveLayout() (layout, error) {
 	return layoutFromBTF(b, hostorder.BigEndian)
 }
 
-// readBTF maps the kernel's BTF (5.5 MB on this 6.18 kernel) read-only,
-// as kernels since mid-2025 allow (this one does); an older kernel's is
-// read into memory mapped for it: either way it is unmapped once the layout is found, so
-// it is in the peak RSS only while the scan starts, never while the socket
-// table is built, as a Go buffer would be. (sysfs reads a page per
-// read(2): 3.5 ms for the whole of it, against 0.1 ms mapped.)
+// readBTF maps the kernel's BTF (megabytes) read-only, as kernels since
+// mid-2025 allow; an older kernel's is read into memory mapped for it:
+// either way it is unmapped once the layout is found, so it is in the
+// peak RSS only while the scan starts, never while the socket table is
+// built, as a Go buffer would be. (sysfs reads a page per read(2): reading
+// it whole is far slower than mapping it.)
 func readBTF(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {

@@ -179,8 +179,8 @@ func sizeCode(n uint32) uint8 {
 //   - when the task is not the one before (its tid is not the map's), a
 //     marker record: inode 0, the task's tgid and tid, and this fd. The
 //     marker says the kernel showed the program this task's files: where
-//     it does not (this machine's PID 1 is one such process: the iterator
-//     gives no file of it, even asked for that task alone), the task is
+//     it does not (a VM's PID 1 was seen to be one: the iterator gave no
+//     file of it, even asked for that task alone), the task is
 //     read from /proc instead, and found unreadable there, honestly. The
 //     marker is written again for the same tid and fd: when a read's
 //     buffer fills, the kernel drops what the program wrote for that file
