@@ -2,6 +2,7 @@ package core
 
 import (
 	"errors"
+	"math/rand"
 	"net/netip"
 	"path/filepath"
 	"strings"
@@ -300,6 +301,52 @@ func TestAppendV4(t *testing.T) {
 		for _, a := range [][4]byte{{byte(i), 0, 255, 9}, {1, byte(i), byte(255 - i), byte(i)}} {
 			if got, want := string(appendV4(nil, a)), netip.AddrFrom4(a).String(); got != want {
 				t.Fatalf("appendV4(%v) = %q, want %q", a, got, want)
+			}
+		}
+	}
+}
+
+// TestSortIndexOrders: the index sort (a radix sort of packed keys where
+// every socket has one, a merge sort of keys otherwise) gives the
+// contract's order, compareSockets' with the index last, on random
+// sockets of both kinds: ties of the whole key with other families,
+// inodes and states among them, IPv6, unix paths and zones.
+func TestSortIndexOrders(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	addrs := []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("10.0.0.2"), netip.MustParseAddr("0.0.0.0"),
+		netip.MustParseAddr("255.255.255.255"), netip.MustParseAddr("::1"), netip.MustParseAddr("fe80::1%eth0"), {}}
+	states := []State{Listen, Established, TimeWait, CloseWait}
+	for _, n := range []int{10, 300, 3000} {
+		for _, v4only := range []bool{true, false} {
+			socks := make([]Socket, n)
+			for i := range socks {
+				s := &socks[i]
+				pick := func() netip.Addr {
+					a := addrs[rng.Intn(len(addrs))]
+					for v4only && !a.Is4() {
+						a = addrs[rng.Intn(4)]
+					}
+					return a
+				}
+				s.Proto = []Proto{TCP, UDP}[rng.Intn(2)]
+				s.Family = Inet
+				s.State = states[rng.Intn(len(states))]
+				s.Inode = uint64(rng.Intn(3))
+				s.Local = Endpoint{Addr: pick(), Port: uint16(rng.Intn(3))}
+				if rng.Intn(3) > 0 {
+					s.Remote = &Endpoint{Addr: pick(), Port: uint16(rng.Intn(70000))}
+				}
+				if !v4only && rng.Intn(10) == 0 {
+					s.Proto, s.Family, s.Local = Unix, Local, Endpoint{Path: []string{"/a", "/b", "@c"}[rng.Intn(3)]}
+				}
+			}
+			idx := sortIndex(socks)
+			for i := 1; i < len(idx); i++ {
+				a, b := idx[i-1], idx[i]
+				c := compareSockets(&socks[a], &socks[b])
+				if c > 0 || c == 0 && a > b {
+					t.Fatalf("n=%d v4only=%v: %d (%v) before %d (%v)", n, v4only, a, socks[a], b, socks[b])
+				}
 			}
 		}
 	}

@@ -233,6 +233,83 @@ func sortIndex(socks []Socket) []int32 {
 			s.idx[i] = int32(i)
 		}
 	}
+	if s.v4 != nil && allTrue(s.simple) && len(socks) > radixMin {
+		s.radixV4()
+		return s.idx
+	}
 	s.mergeSort(s.idx, make([]int32, len(socks)))
 	return s.idx
+}
+
+// radixMin is how many sockets make a radix sort pay for its passes.
+const radixMin = 256
+
+func allTrue(b []bool) bool {
+	for _, v := range b {
+		if !v {
+			return false
+		}
+	}
+	return true
+}
+
+// radixV4 sorts idx by the v4 keys, every one of them simple: a stable
+// least-significant-digit radix sort in 16-bit digits, lo's then hi's,
+// skipping the digits every key shares (a busy port's sockets share
+// their whole local end), so a sort of thousands of connections is a few
+// passes over their indices, not a merge sort's comparisons. Sockets
+// whose keys are equal are then put in lessTail's order (the index
+// last, as the stable passes left them).
+func (s *byKey) radixV4() {
+	n := len(s.idx)
+	tmp := make([]int32, n)
+	var count [1 << 16]int32
+	for pass := 0; pass < 8; pass++ {
+		shift := uint(pass%4) * 16
+		digit := func(i int32) uint32 {
+			k := &s.v4[i]
+			if pass < 4 {
+				return uint32(k.lo>>shift) & 0xffff
+			}
+			return uint32(k.hi>>shift) & 0xffff
+		}
+		first := digit(s.idx[0])
+		same := true
+		for i := range count {
+			count[i] = 0
+		}
+		for _, i := range s.idx {
+			d := digit(i)
+			count[d]++
+			same = same && d == first
+		}
+		if same {
+			continue
+		}
+		var sum int32
+		for d := range count {
+			c := count[d]
+			count[d] = sum
+			sum += c
+		}
+		for _, i := range s.idx {
+			d := digit(i)
+			tmp[count[d]] = i
+			count[d]++
+		}
+		s.idx, tmp = tmp, s.idx
+	}
+	// runs of equal keys: by the tail, then the index
+	for lo := 0; lo < n; {
+		hi := lo + 1
+		for hi < n && s.v4[s.idx[hi]] == s.v4[s.idx[lo]] {
+			hi++
+		}
+		for i := lo + 1; i < hi; i++ {
+			for j := i; j > lo && s.lessTail(s.idx[j], s.idx[j-1]); j-- {
+				s.idx[j], s.idx[j-1] = s.idx[j-1], s.idx[j]
+			}
+		}
+		lo = hi
+	}
 }
