@@ -144,7 +144,7 @@ func (d *PathWhy) writeListener(b *strings.Builder, l PathListener) {
 	if core.UnknownHolder(s, d.Unseen) {
 		holder = unknownLabel(s, d.Unseen)
 	}
-	fmt.Fprintf(b, "  unix %s %s  held by %s\n", s.Type, core.FormatLocal(s), holder)
+	b.WriteString(core.Wrap("  ", "      ", fmt.Sprintf("unix %s %s  held by %s", s.Type, core.FormatLocal(s), holder)))
 	var notes []string
 	if s.State == core.Listen && l.Backlog > 0 {
 		notes = append(notes, fmt.Sprintf("accept queue %d of %d", l.AcceptQueue, l.Backlog))
@@ -169,12 +169,15 @@ func (d *PathWhy) queuedLine() string {
 		}
 		from += strconv.Itoa(d.QueuedUnowned) + " with no process gosof could see"
 	}
-	server := "the listener"
+	server, has := "the listener", "has"
 	if live := d.Live(); len(live) == 1 && len(live[0].Socket.Owners) > 0 {
 		server = ownersLabel(live[0].Socket.Owners)
+		if len(onePerProcess(live[0].Socket.Owners)) > 1 {
+			has = "have"
+		}
 	}
-	return fmt.Sprintf("Waiting in the accept queue: %s from %s: %s connected, and %s has not called accept() on %s yet.",
-		core.Plural(n, "connection"), from, itThey(n), server, them(n))
+	return fmt.Sprintf("Waiting in the accept queue: %s from %s: %s connected, and %s %s not called accept() on %s yet.",
+		core.Plural(n, "connection"), from, itThey(n), server, has, them(n))
 }
 
 // countedNames is "4242/app (2), 4243/cli": processes with their counts
@@ -223,13 +226,13 @@ func (d *PathWhy) BindNow() string {
 	switch d.File.Kind {
 	case core.FileAbstract:
 		if d.Verdict == PathLive {
-			return "fails with EADDRINUSE (\"address already in use\"): " + d.boundBy() + " is bound under the name."
+			return "fails with EADDRINUSE (\"address already in use\"): " + d.boundBy() + " " + d.isAre() + " bound under the name."
 		}
 		return "succeeds: the name is free."
 	case core.FileSocket, core.FileOther:
 		s := "fails with EADDRINUSE (\"address already in use\"): a file exists at the name, and bind never reuses one"
 		if d.Verdict == PathLive {
-			s += "; " + d.boundBy() + " is bound to it"
+			s += "; " + d.boundBy() + " " + d.isAre() + " bound to it"
 		}
 		return s + "."
 	case core.FileMissing:
@@ -242,6 +245,26 @@ func (d *PathWhy) BindNow() string {
 		return "succeeds (it makes the file), where the server may write to the directory."
 	}
 	return "unknown."
+}
+
+// itThem agrees with boundBy.
+func (d *PathWhy) itThem() string {
+	if d.isAre() == "are" {
+		return "them"
+	}
+	return "it"
+}
+
+// isAre agrees with boundBy.
+func (d *PathWhy) isAre() string {
+	var owners []core.Owner
+	for _, l := range d.Listeners {
+		owners = append(owners, l.Socket.Owners...)
+	}
+	if len(onePerProcess(owners)) > 1 {
+		return "are"
+	}
+	return "is"
 }
 
 // boundBy names the holders of the listeners under the name.
@@ -273,11 +296,11 @@ func (d *PathWhy) Advice() string {
 			s += " This listing does not tell which file a socket is bound to (--proc-net reads /proc/net/unix), so a server bound to this file under another name (a symlink) would not be seen: run without --proc-net to be sure."
 		}
 		if el := d.Elsewhere(); len(el) > 0 {
-			s += " " + d.boundBy() + " is bound under this name to a file that is gone: restart it to serve this name again."
+			s += " " + d.boundBy() + " " + d.isAre() + " bound under this name to a file that is gone: restart " + d.itThem() + " to serve this name again."
 		}
 		return s
 	case PathUnlinked:
-		return "Restarting " + d.boundBy() + " makes the file again; until then nobody can connect to it by the name."
+		return "Restarting " + d.boundBy() + " makes the file again; until then nobody can connect to " + d.itThem() + " by the name."
 	case PathNotSocket:
 		if d.File.Type == "directory" {
 			return "'gosof who " + name + "/' lists the sockets under it."
