@@ -1,4 +1,4 @@
-//go:build !unix
+//go:build !aix && !darwin && !dragonfly && !freebsd && !illumos && !linux && !netbsd && !openbsd && !solaris
 
 package core
 

@@ -1,4 +1,7 @@
-//go:build unix
+//go:build aix || darwin || dragonfly || freebsd || illumos || linux || netbsd || openbsd || solaris
+
+// The platforms with syscall.Stat_t, named one by one: the unix build
+// constraint is new in Go 1.19, and gccgo's go command is Go 1.18's.
 
 package core
 

@@ -120,15 +120,16 @@ func (d *PathWhy) Elsewhere() []PathListener {
 }
 
 // owns reports whether l serves the file at the name, as far as can be
-// told: by the file it is bound to where the listing tells it, by its
-// name where not (--proc-net, or a namespace netlink could not read).
+// told: by the file it is bound to where the listing and stat(2) both
+// tell it, by its name where not (--proc-net, a namespace netlink could
+// not read, a build whose stat gives no device and inode).
 func (d *PathWhy) owns(l PathListener) bool {
 	switch {
 	case d.File.Kind == core.FileAbstract:
 		return true
 	case d.File.Kind != core.FileSocket:
 		return false
-	case l.Socket.File.Known():
+	case l.Socket.File.Known() && d.File.ID.Known():
 		return l.OwnsFile
 	}
 	return d.Target.MatchName(l.Socket.Local.Path)

@@ -89,6 +89,21 @@ func TestPathWhyGolden(t *testing.T) {
 	}
 }
 
+// TestPathWhyNoStatID: where stat(2) gives no device and inode (a
+// build without syscall.Stat_t), a listener bound under the name is not
+// taken for one bound elsewhere: judged by the name, it is live.
+func TestPathWhyNoStatID(t *testing.T) {
+	for _, tc := range pathCases() {
+		if tc.name != "live" {
+			continue
+		}
+		d := DiagnosePath(tc.t, core.PathFile{Kind: core.FileSocket}, &core.Result{Sockets: tc.socks}, true, false)
+		if d.Verdict != PathLive || len(d.Live()) != 1 {
+			t.Errorf("verdict %s, live %d: want live by the name", d.Verdict, len(d.Live()))
+		}
+	}
+}
+
 func TestPathWhyFacts(t *testing.T) {
 	for _, tc := range pathCases() {
 		d := DiagnosePath(tc.t, tc.file, &core.Result{Sockets: tc.socks}, true, tc.all)
