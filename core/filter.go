@@ -309,7 +309,10 @@ func ParseProto(s string) (Proto, error) {
 
 // Filter is what a user asked for. Empty lists match everything.
 type Filter struct {
-	Ports    []PortRange
+	Ports []PortRange
+	// Paths are the PATH arguments: unix sockets by name (path.go). A
+	// socket matches the targets when it matches one PORT or one PATH.
+	Paths    []*PathTarget
 	Side     Side
 	Protos   []Proto
 	Families []Family // inet and/or inet6 from -4/-6; empty is all
@@ -347,9 +350,13 @@ func (f *Filter) WantsProto(p Proto) bool {
 	if len(f.Protos) > 0 && !hasProto(f.Protos, p) {
 		return false
 	}
-	// A port or address filter never matches a unix socket.
-	if (len(f.Ports) > 0 || len(f.Local) > 0 || len(f.Remote) > 0) && p == Unix {
-		return false
+	if p == Unix {
+		// A port or address filter never matches a unix socket; a PATH
+		// matches nothing else.
+		if len(f.Local) > 0 || len(f.Remote) > 0 {
+			return false
+		}
+		return len(f.Paths) > 0 || len(f.Ports) == 0
 	}
 	// Every port names its protocol (tcp:8080 udp/53): only those.
 	for _, r := range f.Ports {
@@ -357,7 +364,7 @@ func (f *Filter) WantsProto(p Proto) bool {
 			return true
 		}
 	}
-	return len(f.Ports) == 0
+	return len(f.Ports) == 0 && len(f.Paths) == 0
 }
 
 // WantsFamily reports whether sockets of family fam can match.
@@ -370,11 +377,20 @@ func (f *Filter) WantsState(st State) bool {
 	return len(f.States) == 0 || hasState(f.States, st)
 }
 
-// MatchPort reports whether the port filter matches s.
-func (f *Filter) MatchPort(s *Socket) bool {
-	if len(f.Ports) == 0 {
+// HasTargets reports whether PORT or PATH arguments were given.
+func (f *Filter) HasTargets() bool { return len(f.Ports) > 0 || len(f.Paths) > 0 }
+
+// MatchTargets reports whether the PORT and PATH arguments match s, on
+// f's side: one of them does, or none was given.
+func (f *Filter) MatchTargets(s *Socket) bool {
+	if !f.HasTargets() {
 		return true
 	}
+	return f.matchPorts(s) || f.matchPaths(s)
+}
+
+// matchPorts reports whether one of f's ports matches s.
+func (f *Filter) matchPorts(s *Socket) bool {
 	if s.Family != Inet && s.Family != Inet6 {
 		return false
 	}
@@ -419,7 +435,7 @@ func anyAddr(ms []AddrMatch, e *Endpoint) bool {
 // MatchSocket applies every filter that needs no owner information.
 func (f *Filter) MatchSocket(s *Socket) bool {
 	return f.WantsProto(s.Proto) && f.WantsFamily(s.Family) &&
-		f.WantsState(s.State) && f.MatchPort(s) && f.MatchAddrs(s) &&
+		f.WantsState(s.State) && f.MatchTargets(s) && f.MatchAddrs(s) &&
 		(!f.Held || MayBeHeld(s))
 }
 

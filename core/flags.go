@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/user"
@@ -12,7 +13,10 @@ import (
 // FilterFlags are the filter flags and PORT arguments as the user typed
 // them; ParseFilter reads them all, once.
 type FilterFlags struct {
-	Ports  []string // PORT arguments: 8080, 8000-8080, http, tcp:80, 53/udp
+	// Ports are the positional arguments: PORTs (8080, 8000-8080, http,
+	// tcp:80, 53/udp, 127.0.0.1:8080) and PATHs (/run/app.sock, @name,
+	// /run/, ./app.sock: IsPathArg).
+	Ports  []string
 	Side   string   // --side; "" is local
 	Protos []string // --proto, each value a name or a comma list
 	V4, V6 bool     // -4, -6
@@ -50,12 +54,20 @@ func ParseFilter(ff FilterFlags) (*Filter, error) {
 		return nil, err
 	}
 	for _, arg := range args {
+		if IsPathArg(arg) {
+			t, err := ParsePath(arg)
+			if err != nil {
+				return nil, err
+			}
+			f.Paths = append(f.Paths, t)
+			continue
+		}
 		if !read && PortNeedsServices(arg) {
 			svc, read = services(), true
 		}
 		rs, err := ParsePort(arg, svc)
 		if err != nil {
-			return nil, err
+			return nil, pathHint(arg, err)
 		}
 		f.Ports = append(f.Ports, rs...)
 	}
@@ -171,11 +183,12 @@ func ParseFilter(ff FilterFlags) (*Filter, error) {
 	return f, nil
 }
 
-// portArgs splits PORT arguments that list several ("9090,9443").
+// portArgs splits PORT arguments that list several ("9090,9443"); a
+// PATH is never split: a socket's name may hold a comma.
 func portArgs(args []string) ([]string, error) {
 	var out []string
 	for _, a := range args {
-		if !strings.Contains(a, ",") {
+		if !strings.Contains(a, ",") || IsPathArg(a) {
 			out = append(out, a)
 			continue
 		}
@@ -187,6 +200,25 @@ func portArgs(args []string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// pathHint adds to a PORT argument's error, when the argument looks
+// like a file name ("run/app.sock", "app.sock"), how a PATH is written.
+func pathHint(arg string, err error) error {
+	var ue *UsageError
+	if !errors.As(err, &ue) {
+		return err
+	}
+	head, tail, slash := strings.Cut(arg, "/")
+	_, e1 := ParseProto(head)
+	_, e2 := ParseProto(tail)
+	if slash && (isDigits(head) || e1 == nil || e2 == nil) {
+		return err // 53/udp, tcp/8080: a port with a bad half
+	}
+	if !slash && !strings.HasSuffix(arg, ".sock") {
+		return err
+	}
+	return Usagef("%s; a unix socket PATH starts with /, @, ./ or ../ (./%s)", ue.Msg, arg)
 }
 
 // protoStates are the states a socket of each protocol is reported in
@@ -203,6 +235,9 @@ var protoStates = map[Proto][]State{
 // without ports or families asked for with them, states no asked-for
 // protocol is ever in.
 func (f *Filter) canMatch() error {
+	if err := f.pathsCanMatch(); err != nil {
+		return err
+	}
 	protos := f.Protos
 	if len(protos) == 0 {
 		return nil
@@ -214,7 +249,7 @@ func (f *Filter) canMatch() error {
 		return Usagef("--proto unix and --local/--remote match nothing together (addresses are inet's)")
 	}
 	if len(f.Families) > 0 && !f.anyProto(func(p Proto) bool { return p != Unix }) {
-		return Usagef("--proto unix and -%s match nothing together (-4 and -6 are inet families)", strings.TrimPrefix(string(f.Families[0]), "inet"))
+		return Usagef("--proto unix and %s match nothing together (-4 and -6 are inet families)", familyFlag(f.Families))
 	}
 	if len(f.States) > 0 && !f.anyProto(func(p Proto) bool {
 		in, known := protoStates[p]
@@ -229,6 +264,31 @@ func (f *Filter) canMatch() error {
 		return false
 	}) {
 		return Usagef("--proto %s and --state (or --listen) match nothing together: %s sockets are never %s", protoList(protos), protoList(protos), stateList(f.States))
+	}
+	return nil
+}
+
+// pathsCanMatch refuses flags that no unix socket can pass beside a
+// PATH: every target given must be able to match something.
+func (f *Filter) pathsCanMatch() error {
+	if len(f.Paths) == 0 {
+		return nil
+	}
+	switch {
+	case len(f.Protos) > 0 && !hasProto(f.Protos, Unix):
+		return Usagef("--proto %s and a PATH match nothing together (a PATH names unix sockets): add unix to --proto, or leave it out", protoList(f.Protos))
+	case len(f.Families) > 0:
+		return Usagef("%s and a PATH match nothing together (-4 and -6 are inet families; a PATH names unix sockets)", familyFlag(f.Families))
+	case len(f.Local) > 0 || len(f.Remote) > 0:
+		return Usagef("--local/--remote and a PATH match nothing together (addresses are inet's; a PATH names unix sockets)")
+	}
+	for _, st := range f.States {
+		if hasState(protoStates[Unix], st) {
+			return nil
+		}
+	}
+	if len(f.States) > 0 {
+		return Usagef("%s and a PATH match nothing together: unix sockets are LISTEN, CONNECTED or UNCONN", f.statesFlag())
 	}
 	return nil
 }
@@ -335,7 +395,7 @@ func (f *Filter) Emptied(targets []Socket) string {
 		keep  func(*Socket) bool
 	}{
 		{len(f.Protos) > 0, "--proto " + protoList(f.Protos), func(s *Socket) bool { return f.WantsProto(s.Proto) }},
-		{len(f.Families) > 0, "-" + strings.TrimPrefix(strings.Replace(string(firstFamily(f.Families)), "inet6", "6", 1), "inet"), func(s *Socket) bool { return f.WantsFamily(s.Family) }},
+		{len(f.Families) > 0, familyFlag(f.Families), func(s *Socket) bool { return f.WantsFamily(s.Family) }},
 		{len(f.States) > 0, f.statesFlag(), func(s *Socket) bool { return f.WantsState(s.State) }},
 		{len(f.Local) > 0, "--local " + addrList(f.Local), func(s *Socket) bool { return anyAddr(f.Local, &s.Local) }},
 		{len(f.Remote) > 0, "--remote " + addrList(f.Remote), func(s *Socket) bool { return s.Remote != nil && anyAddr(f.Remote, s.Remote) }},
@@ -403,11 +463,12 @@ func intList(l []int) string {
 	return strings.Join(s, ",")
 }
 
-func firstFamily(fs []Family) Family {
-	if len(fs) == 0 {
-		return ""
+// familyFlag is the flag that asked for fs: -4 or -6.
+func familyFlag(fs []Family) string {
+	if len(fs) > 0 && fs[0] == Inet6 {
+		return "-6"
 	}
-	return fs[0]
+	return "-4"
 }
 
 func anyOwner(s *Socket, ok func(*Owner) bool) bool {

@@ -53,12 +53,12 @@ func AttachPeers(socks []Socket) {
 }
 
 // ResolvePeers is Resolve for sockets with their PeerOwners: the other ends
-// of local connections are looked for among every socket on f's ports,
-// whichever side and whoever holds them, and f's own side, --pid and
-// --user then keep what Resolve would have kept.
+// of local connections are looked for among every socket on f's ports and
+// PATHs, whichever side and whoever holds them, and f's own side, --pid
+// and --user then keep what Resolve would have kept.
 func (r *Resolver) ResolvePeers(f *Filter) (*Result, error) {
 	wide := *f
-	if len(wide.Ports) > 0 {
+	if wide.HasTargets() {
 		wide.Side = SideAny
 	}
 	wide.PIDs, wide.UIDs = nil, nil

@@ -56,6 +56,7 @@ func (r *Resolver) Resolve(f *Filter) (*Result, error) {
 		}
 		return nil, err
 	}
+	f.LearnPaths(all)
 	socks := all[:0]
 	for i := range all {
 		if f.MatchSocket(&all[i]) {

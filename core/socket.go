@@ -111,6 +111,11 @@ type Socket struct {
 
 	// PeerInode is the inode of a connected unix socket's peer (Linux).
 	PeerInode uint64
+	// File is the file a unix socket is bound to, the socket node its
+	// name made (Linux UNIX_DIAG_VFS; a connection a listener accepted
+	// carries the listener's); zero when none, or where the platform does
+	// not tell. A PATH matches by it too (PathTarget).
+	File FileID
 
 	// Key lets a platform recognise its own socket again (Solaris matches
 	// fdinfo socket names against MIB rows); core never reads it.

@@ -76,6 +76,10 @@ type Backend struct {
 	// result makes why say the probe was not available.
 	Prober       func(netns uint64) diagnose.BindProber
 	ProbeSkipped string
+	// UnixFiles: the socket source tells which file each unix socket is
+	// bound to (core.Socket.File; Linux sock_diag), so why PATH can tell
+	// the socket that owns a file from others bound under its name.
+	UnixFiles bool
 	// Notes is what the socket source had to fall back on, once read.
 	Notes func() []string
 	// PIDs lists the processes of the host (completion offers them);

@@ -62,7 +62,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Usage: "who holds this port, in what state, and how to release it",
 		Description: "gosof lists sockets (TCP, UDP, raw, unix; IPv4 and IPv6; every state)\n" +
 			"with every process that holds them, and releases ports safely.\n" +
-			"With no command it runs 'ls'; 'gosof PORT' is 'gosof who PORT'.",
+			"With no command it runs 'ls'; 'gosof PORT' is 'gosof who PORT' (and 'gosof PATH' 'gosof who PATH').",
 		Version:              versionString(),
 		Reader:               stdin,
 		Writer:               stdout,

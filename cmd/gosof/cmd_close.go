@@ -15,16 +15,20 @@ import (
 func closeCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "close",
-		Usage:     "drop the TCP sockets on PORT without killing the processes that hold them",
-		ArgsUsage: "PORT...",
-		Description: `Matches like 'who' (TCP only unless --proto says otherwise) and drops each
-socket while its holder keeps running:
+		Usage:     "drop the TCP sockets on PORT, or unix sockets on PATH, without killing the processes that hold them",
+		ArgsUsage: "PORT|PATH...",
+		Description: `Matches like 'who' (TCP for a PORT, unix for a PATH, unless --proto says
+otherwise) and drops each socket while its holder keeps running:
   --graceful, the default method: take a duplicate of the holder's descriptor
       (pidfd_getfd, Linux 5.6, needs root or CAP_SYS_PTRACE) and shut it down:
       the peer gets a FIN, the holder reads EOF. A CLOSE_WAIT socket goes away.
   --abort: the kernel resets the connection (SOCK_DESTROY, as 'ss -K'; needs
       CAP_NET_ADMIN and CONFIG_INET_DIAG_DESTROY); works on sockets no
-      process holds too. Both ends see the reset.
+      process holds too. Both ends see the reset. TCP only: it does not
+      apply to unix sockets.
+A unix socket shut down stays listed while its holder keeps the descriptor
+(it has no state to leave by): its peer reads EOF, and a listener refuses
+new connections (ECONNREFUSED). That is all close can do, and counts as done.
 LISTEN sockets are left alone unless --listen or --state listen asks for
 them: closing a listener silently breaks its server. When a method is not
 allowed, the error says which errno and what would help; the other method
@@ -91,7 +95,7 @@ func (s *session) close() error {
 func (s *session) planClose() (cl *release.Close, wait time.Duration, err error) {
 	c := s.c
 	if c.NArg() == 0 {
-		return nil, 0, core.Usagef("close needs a PORT (a number, a range like 8000-8080, or a service name)")
+		return nil, 0, core.Usagef("close needs a PORT (a number, a range like 8000-8080, or a service name) or a PATH (a unix socket's name)")
 	}
 	if c.Bool("graceful") && c.Bool("abort") {
 		return nil, 0, core.Usagef("--graceful and --abort are two methods; pick one")
@@ -102,7 +106,7 @@ func (s *session) planClose() (cl *release.Close, wait time.Duration, err error)
 	}
 	defaultTCP := len(f.Protos) == 0
 	if defaultTCP {
-		f.Protos = []core.Proto{core.TCP}
+		f.Protos = release.CloseProtos(f)
 	}
 	if wait, err = parseTimeout(c.String("timeout")); err != nil {
 		return nil, 0, err
@@ -122,7 +126,7 @@ func (s *session) planClose() (cl *release.Close, wait time.Duration, err error)
 	}
 	if len(cl.Result.Sockets) == 0 {
 		said := ""
-		if defaultTCP {
+		if defaultTCP && len(f.Paths) == 0 {
 			said = " (close acts on TCP unless --proto names others)"
 		}
 		s.explainEmpty(f, said)

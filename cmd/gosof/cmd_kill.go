@@ -14,14 +14,16 @@ import (
 func killCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "kill",
-		Usage:     "signal the processes holding PORT: TERM, then KILL if they do not exit",
-		ArgsUsage: "PORT...",
+		Usage:     "signal the processes holding PORT or PATH: TERM, then KILL if they do not exit",
+		ArgsUsage: "PORT|PATH...",
 		Description: `Matches like 'who': sockets whose LOCAL port is PORT, any state, so the
-server is killed and not its clients (--side any or remote for those).
+server is killed and not its clients (--side any or remote for those);
+a PATH (a unix socket's name) matches as in 'who'.
 Prints the plan (each process and the sockets that matched it), asks once
 when stdin is a terminal, sends TERM, waits up to --timeout for every
 process to exit, sends KILL to those still running, and says what became
-of each and what is left on the port. PID 1, gosof and every ancestor
+of each and what is left on the port (for a PATH, whether the name is free
+and whether its socket file was left behind). PID 1, gosof and every ancestor
 of gosof (its parent, their parents, up to PID 1) are never signalled.
 Every process is pinned (Linux: a pidfd; Solaris: its /proc psinfo held
 open) from before asking, and before every signal gosof proves that it
@@ -106,7 +108,7 @@ func killEnd(k *release.Kill, intr *interrupter) error {
 func (s *session) planKill() (*release.Kill, error) {
 	c := s.c
 	if c.NArg() == 0 {
-		return nil, core.Usagef("kill needs a PORT (a number, a range like 8000-8080, or a service name)")
+		return nil, core.Usagef("kill needs a PORT (a number, a range like 8000-8080, or a service name) or a PATH (a unix socket's name)")
 	}
 	f, err := s.filter(c.Args().Slice())
 	if err != nil {

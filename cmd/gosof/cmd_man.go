@@ -46,6 +46,10 @@ var manSections = []struct {
 			"(http, http-alt). It may carry a protocol the way lsof, ss and /etc/services write it: " +
 			":8080, tcp:8080, 8080/tcp, udp/53; the protocol then limits that port to it. " +
 			"A command name always means the command, never a service of that name.",
+		"PATH names unix sockets where a PORT is taken (who, why, kill, close): it starts with / (a socket " +
+			"file), @ (an abstract name) or ./ and ../ (relative to the current directory). It matches " +
+			"the socket bound under that name or to that file, and its accepted connections; with --side " +
+			"remote the clients connected to it. A PATH ending in / takes every name under it.",
 	}},
 	{"OUTPUT", []string{
 		"The table has one row per socket and owning process: PROTO, STATE, LOCAL, REMOTE, " +

@@ -9,19 +9,26 @@ import (
 func whoCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "who",
-		Usage:     "show the sockets on PORT and the processes that hold them",
-		ArgsUsage: "PORT...",
+		Usage:     "show the sockets on PORT or unix socket PATH and the processes that hold them",
+		ArgsUsage: "PORT|PATH...",
 		Description: `Shows the sockets whose LOCAL port is PORT (a number, a range like
 8000-8080, or a service name from /etc/services), with every process that
 holds them. Clients connected TO the port are left out unless --side remote
-or --side any asks for them. Exits 0 when something matched, 1 when not.
+or --side any asks for them. A PATH names unix sockets the same way: it
+starts with / (a socket file), @ (an abstract name) or ./ and ../ (from
+the current directory); it matches the socket bound under that name (or
+to that file) and the connections it accepted, --side remote the clients
+connected to it; a PATH ending in / takes every name under it.
+Exits 0 when something matched, 1 when not.
 
 Examples:
    gosof who 8080                   # like lsof -nP -i :8080, exact port only
    gosof who -t 8080                # just the PIDs: kill $(gosof who -t 8080)
    gosof who 30116 --state close-wait
    gosof who --side any 5432        # the server and its clients
-   gosof who http https --json`,
+   gosof who http https --json
+   gosof who /run/app.sock          # like lsof PATH, or fuser PATH
+   gosof who --side remote @app     # the clients of an abstract socket`,
 		Flags:  whoFlags(),
 		Action: whoAction,
 	}
@@ -29,7 +36,7 @@ Examples:
 
 func whoAction(c *cli.Context) error {
 	if c.NArg() == 0 {
-		return core.Usagef("who needs a PORT (a number, a range like 8000-8080, or a service name)")
+		return core.Usagef("who needs a PORT (a number, a range like 8000-8080, or a service name) or a PATH (a unix socket's name: /run/app.sock, @name)")
 	}
 	return listAction(c, c.Args().Slice())
 }

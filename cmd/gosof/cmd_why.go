@@ -17,8 +17,8 @@ const whyOptionsLimit = 4096
 func whyCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "why",
-		Usage:     "explain what holds PORT, what its states mean, and whether a server could bind it now",
-		ArgsUsage: "PORT",
+		Usage:     "explain what holds PORT or unix socket PATH, what its states mean, and whether a server could bind it now",
+		ArgsUsage: "PORT|PATH",
 		Description: `Explains one port in plain words: who listens on it (process, user, bound
 address, SO_REUSEADDR/SO_REUSEPORT), its connections by state and process,
 what CLOSE_WAIT, TIME_WAIT and orphaned FIN_WAIT2 sockets mean and how to
@@ -29,10 +29,21 @@ without and with SO_REUSEADDR; never listening, closed at once) and says,
 per protocol, whether a new server could start now, and if not, which
 socket is in the way. Exits 0 when the port is in use, 1 when free.
 
+With a PATH (a unix socket's name: /run/app.sock, @name), why says what
+the file is (a socket node, another kind of file, none), which socket is
+bound to it and who holds it, its connections and the processes at their
+other ends, the clients waiting in its accept queue, and what a client's
+connect() and a new server's bind() get now. A socket file no socket is
+bound to is stale: safe to remove (unless a server in another network
+namespace holds it: -A reads them all). For a PATH nothing is bound (a
+bind would make the file): the answer comes from the file and the socket
+table. Exits 0 when a socket is bound under the name, 1 otherwise.
+
 Examples:
    gosof why 8080
    gosof why 8080 --no-probe
-   gosof why https --json`,
+   gosof why https --json
+   gosof why /run/app.sock          # live, stale, or no file at all?`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Aliases: []string{"j"}, Usage: "print the diagnosis as a JSON object (see docs/why.md)"},
 			&cli.BoolFlag{Name: "no-probe", Usage: "do not try to bind the port"},
@@ -55,9 +66,17 @@ func whyAction(c *cli.Context) error {
 func (s *session) why() error {
 	c := s.c
 	if c.NArg() != 1 {
-		return core.Usagef("why needs exactly one PORT (a number or a service name)")
+		return core.Usagef("why needs exactly one PORT (a number or a service name) or PATH (a unix socket's name)")
 	}
-	pr, err := onePort(c.Args().First())
+	arg := c.Args().First()
+	tf, err := core.ParseFilter(core.FilterFlags{Ports: []string{arg}})
+	if err != nil {
+		return err
+	}
+	if len(tf.Paths) == 1 {
+		return s.whyPath(tf.Paths[0])
+	}
+	pr, err := onePort(tf, arg)
 	if err != nil {
 		return err
 	}
@@ -98,12 +117,40 @@ func whyProbes(c *cli.Context, b *platform.Backend) diagnose.ProbeSource {
 	return diagnose.ProbeSource{Open: b.Prober, Skipped: b.ProbeSkipped}
 }
 
-// onePort reads a PORT argument that must name exactly one port.
-func onePort(arg string) (core.PortRange, error) {
-	f, err := core.ParseFilter(core.FilterFlags{Ports: []string{arg}})
-	if err != nil {
-		return core.PortRange{}, err
+// whyPath explains one unix socket name: its file, the sockets bound
+// under it or to it, and who is connected (diagnose.DiagnosePath).
+func (s *session) whyPath(t *core.PathTarget) error {
+	c := s.c
+	if t.Prefix {
+		return core.Usagef("why explains one socket name; %q names every one under it: 'gosof who --side any %s' lists them", t.Name, t.Name)
 	}
+	if err := s.open(); err != nil {
+		return err
+	}
+	file := core.StatPath(t.Name)
+	res, err := s.b.Resolver().ResolvePeers(diagnose.PathFilter(t))
+	s.saw(res)
+	if err != nil {
+		return err
+	}
+	s.unseenMatters = unknownHolders(res)
+	d := diagnose.DiagnosePath(t, file, res, s.b.UnixFiles, s.opt.AllNetNS)
+	if c.Bool("json") {
+		err = diagnose.WritePathWhyJSON(c.App.Writer, d)
+	} else {
+		err = diagnose.WritePathWhy(c.App.Writer, d)
+	}
+	if err != nil {
+		return err
+	}
+	if !d.InUse() {
+		return core.ErrNoMatch
+	}
+	return nil
+}
+
+// onePort reads the PORT argument of f that must name exactly one port.
+func onePort(f *core.Filter, arg string) (core.PortRange, error) {
 	rs := f.Ports
 	one, ok := core.OnePort(rs)
 	if !ok {

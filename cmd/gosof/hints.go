@@ -288,6 +288,10 @@ func ssFilterHint(words []string) string {
 	} else if len(f) >= 3 {
 		addr = f[2]
 	}
+	if core.IsPathArg(addr) { // ss -x src /run/app.sock: a unix socket's name
+		side := map[string]string{"src": "", "dst": "--side remote "}[f[0]]
+		return hint("ss's "+f[0]+" filter", "gosof who "+side+addr)
+	}
 	return hint("ss's "+f[0]+" filter", "gosof ls "+flag+" "+addr+" (an address, a prefix or an /etc/hosts name, :PORT if wanted)")
 }
 

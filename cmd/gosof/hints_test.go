@@ -20,6 +20,8 @@ func TestHabitHints(t *testing.T) {
 		{"-i4@10.0.0.5", "gosof ls -4 --remote 10.0.0.5"},
 		{"dst 10.0.0.0/8", "gosof ls --remote 10.0.0.0/8"},
 		{"src 127.0.0.1:80", "gosof ls --local 127.0.0.1:80"},
+		{"src /run/app.sock", "gosof who /run/app.sock"}, // ss -x: a unix socket's name
+		{"dst @app", "gosof who --side remote @app"},
 		{"-iTCP:8080", "gosof who tcp:8080"},
 		{"-t -i :8080", "gosof who -t 8080"},
 		{"-i", "gosof ls --proto tcp,udp"},

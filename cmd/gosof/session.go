@@ -143,7 +143,7 @@ func (s *session) explainEmpty(f *core.Filter, said string) {
 	if len(f.Protos) == 0 && len(f.Families) == 0 && len(f.States) == 0 && len(f.Local) == 0 && len(f.Remote) == 0 && !f.HasOwnerFilter() {
 		return
 	}
-	base := &core.Filter{Ports: f.Ports, Side: f.Side}
+	base := &core.Filter{Ports: f.Ports, Paths: f.Paths, Side: f.Side}
 	r := s.b.Resolver()
 	if !f.HasOwnerFilter() {
 		r.Owners, r.Prescan = nil, nil // owners are not needed to say which filter emptied it

@@ -462,3 +462,64 @@ func TestOptionsFlag(t *testing.T) {
 		t.Errorf("table with --options:\n%s", table)
 	}
 }
+
+// TestWhyQueuedAndPeers (issue 26, item 10): a TCP connection waiting in the
+// listener's accept queue is named as such, and the local process at the
+// other end of every connection state is named as --peer would: here the
+// client of an orphaned FIN_WAIT2.
+func TestWhyQueuedAndPeers(t *testing.T) {
+	srv := testhelper.Start(t)
+	cli := testhelper.Start(t)
+	lfd := srv.Int("socket inet stream")
+	srv.Do("bind %d 127.0.0.1:0", lfd)
+	srv.Do("listen %d 4", lfd)
+	port, _ := strconv.Atoi(srv.Do("name %d", lfd)[1])
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	c1 := cli.Int("socket inet stream")
+	cli.Do("connect %d %s", c1, addr)
+	a1 := srv.Int("accept %d", lfd)
+	srv.Do("close %d", a1) // the server's end: FIN_WAIT2, no process; the client's: CLOSE_WAIT
+	c2 := cli.Int("socket inet stream")
+	cli.Do("connect %d %s", c2, addr) // accepted by no one
+	waitState(t, port, "fin-wait2", 1)
+
+	out, errOut, code := gosof(t, "why", "--json", "--no-probe", strconv.Itoa(port))
+	var j struct {
+		Connections []struct {
+			State      string              `json:"state"`
+			Queued     bool                `json:"queued"`
+			Count      int                 `json:"count"`
+			PeerOwners []struct{ PID int } `json:"peer_owners"`
+		} `json:"connections"`
+		FinWait2 *struct {
+			PeerOwners []struct{ PID int } `json:"peer_owners"`
+		} `json:"orphaned_fin_wait2"`
+	}
+	if err := json.Unmarshal([]byte(out), &j); err != nil || code != 0 {
+		t.Fatalf("why --json: exit %d, %v\n%s%s", code, err, out, errOut)
+	}
+	var queued, fw bool
+	for _, g := range j.Connections {
+		peer := len(g.PeerOwners) == 1 && g.PeerOwners[0].PID == cli.PID
+		switch g.State {
+		case "ESTABLISHED":
+			queued = g.Queued && g.Count == 1 && peer
+		case "FIN_WAIT2":
+			fw = !g.Queued && peer
+		}
+	}
+	if !queued || !fw || j.FinWait2 == nil || len(j.FinWait2.PeerOwners) != 1 || j.FinWait2.PeerOwners[0].PID != cli.PID {
+		t.Errorf("connections %+v, orphaned_fin_wait2 %+v; want the queued one and the client %d as peer", j.Connections, j.FinWait2, cli.PID)
+	}
+	out, _, _ = gosof(t, "why", "--no-probe", strconv.Itoa(port))
+	flat := strings.Join(strings.Fields(out), " ")
+	for _, want := range []string{
+		fmt.Sprintf("Queued: 1 ESTABLISHED connection from %d/", cli.PID),
+		fmt.Sprintf("waits in the accept queue of tcp 127.0.0.1:%d: the handshake is done, and %d/", port, srv.PID),
+		fmt.Sprintf("The program closed them and the peer, %d/", cli.PID),
+	} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("why does not say %q:\n%s", want, out)
+		}
+	}
+}

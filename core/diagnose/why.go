@@ -71,9 +71,17 @@ type ConnGroup struct {
 	// Outgoing marks connections that only use the port as their source
 	// port: nothing listens on it or is bound to it (see core.SplitOutgoing).
 	Outgoing bool
+	// Queued marks TCP connections waiting in a listener's accept queue:
+	// established (or closed by the peer since) but not accepted yet, so
+	// no process holds them (no inode); Listener names the listener.
+	Queued   bool
+	Listener *core.Socket
 	Count    int
 	RecvQ    uint64 // summed
 	SendQ    uint64 // summed
+	// Peers are the processes at the other ends, where those are on this
+	// host (Socket.PeerOwners, as --peer shows them), one per process.
+	Peers []core.Owner
 }
 
 // PeerCount is a remote address and how many connections it has here.
@@ -104,6 +112,9 @@ type TimerNote struct {
 	Count            int
 	MinLeft, MaxLeft time.Duration
 	Known            bool // whether the platform gave the timers
+	// Peers are the processes holding the other ends, where those are on
+	// this host (Socket.PeerOwners), one per process.
+	Peers []core.Owner
 }
 
 // Warning is one thing that looks wrong.
@@ -134,19 +145,29 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 		s := &socks[i]
 		if s.State == core.Listen || (s.Proto != core.TCP && s.State == core.Unconn) {
 			w.Listeners = append(w.Listeners, listenerOf(s))
+		}
+	}
+	for i := range socks {
+		s := &socks[i]
+		if s.State == core.Listen || (s.Proto != core.TCP && s.State == core.Unconn) {
 			continue
 		}
 		owners := onePerProcess(s.Owners)
 		out := core.OutgoingCandidate(s, local) && !served.Has(s)
+		queue := acceptQueueOf(s, w.Listeners)
 		key := string(s.Proto) + "/" + string(s.State) + "/" + pidKey(owners) + "/" + strconv.FormatBool(out)
+		if queue != nil {
+			key += "/queued/" + strconv.FormatUint(queue.Inode, 10)
+		}
 		g := groups[key]
 		if g == nil {
-			g = &ConnGroup{Proto: s.Proto, State: s.State, Owners: owners, Outgoing: out}
+			g = &ConnGroup{Proto: s.Proto, State: s.State, Owners: owners, Outgoing: out, Queued: queue != nil, Listener: queue}
 			groups[key] = g
 		}
 		g.Count++
 		g.RecvQ += s.RecvQ
 		g.SendQ += s.SendQ
+		g.Peers = addPeers(g.Peers, s.PeerOwners)
 		if s.Remote != nil && s.Remote.Addr.IsValid() {
 			peers[s.Remote.Addr.Unmap()]++
 		}
@@ -165,6 +186,7 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 			w.TimeWait = addTimer(w.TimeWait, s)
 		case s.State == core.FinWait2 && len(s.Owners) == 0:
 			w.FinWait2 = addTimer(w.FinWait2, s)
+			w.FinWait2.Peers = addPeers(w.FinWait2.Peers, s.PeerOwners)
 		}
 		if s.RecvQ >= LargeRecvQ {
 			countBy(recvq, owners)
@@ -239,6 +261,36 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 	return w
 }
 
+// acceptQueueOf is the TCP listener in whose accept queue s waits, nil
+// when s does not wait in one. A connection the handshake completed but
+// no accept() took yet is a full socket with no file, so no inode and no
+// process (inet_diag: sock_i_ino of a socket with no struct socket); it
+// is established, or in CLOSE_WAIT when the peer closed meanwhile, and
+// its local end is on a listener's address and port (in listeners, the
+// sockets of one port).
+func acceptQueueOf(s *core.Socket, listeners []Listener) *core.Socket {
+	if s.Proto != core.TCP || s.Inode != 0 || len(s.Owners) > 0 || s.State != core.Established && s.State != core.CloseWait {
+		return nil
+	}
+	var other *core.Socket // a listener of the other family (:: takes IPv4 too)
+	for _, l := range listeners {
+		ls := l.Socket
+		if ls.Proto != core.TCP || ls.State != core.Listen || ls.NetNS != s.NetNS || ls.Local.Port != s.Local.Port {
+			continue
+		}
+		a := ls.Local.Addr.Unmap()
+		if !a.IsValid() || a.IsUnspecified() || a.WithZone("") == s.Local.Addr.Unmap().WithZone("") {
+			if ls.Family == s.Family {
+				return ls
+			}
+			if other == nil {
+				other = ls
+			}
+		}
+	}
+	return other
+}
+
 func listenerOf(s *core.Socket) Listener {
 	l := Listener{Socket: s}
 	a := s.Local.Addr
@@ -272,6 +324,20 @@ func listenerOf(s *core.Socket) Listener {
 		l.AcceptQueue, l.Backlog = s.RecvQ, s.SendQ
 	}
 	return l
+}
+
+// addPeers adds the processes of peers to ps, once each.
+func addPeers(ps []core.Owner, peers []core.Owner) []core.Owner {
+	for _, o := range onePerProcess(peers) {
+		seen := false
+		for _, p := range ps {
+			seen = seen || p.PID == o.PID
+		}
+		if !seen {
+			ps = append(ps, o)
+		}
+	}
+	return ps
 }
 
 // onePerProcess keeps the first owner of each process.

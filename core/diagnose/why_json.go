@@ -63,22 +63,7 @@ func writeWhyJSON(e *render.JSON, d *Why) {
 	}
 	e.End()
 	e.Key("connections")
-	e.Array()
-	for _, g := range d.Conns {
-		e.Object()
-		e.Str("proto", string(g.Proto))
-		e.Str("state", string(g.State))
-		if g.Outgoing {
-			e.BoolKey("outgoing", true)
-		}
-		e.IntKey("count", int64(g.Count))
-		e.UintKey("recv_q", g.RecvQ)
-		e.UintKey("send_q", g.SendQ)
-		e.Key("owners")
-		e.Owners(g.Owners)
-		e.End()
-	}
-	e.End()
+	connsJSON(e, d.Conns)
 	e.Key("peers")
 	e.Array()
 	for _, p := range d.Peers {
@@ -180,6 +165,10 @@ func timerJSON(e *render.JSON, n *TimerNote) {
 	}
 	e.Object()
 	e.IntKey("count", int64(n.Count))
+	if len(n.Peers) > 0 {
+		e.Key("peer_owners")
+		e.Owners(n.Peers)
+	}
 	if n.Known {
 		e.IntKey("min_remaining_ms", n.MinLeft.Milliseconds())
 		e.IntKey("max_remaining_ms", n.MaxLeft.Milliseconds())
@@ -240,5 +229,32 @@ func probeJSON(e *render.JSON, r *ProbeReport) {
 		e.End()
 	}
 	e.End()
+	e.End()
+}
+
+// connsJSON writes connection groups, as why PORT's "connections".
+func connsJSON(e *render.JSON, conns []ConnGroup) {
+	e.Array()
+	for _, g := range conns {
+		e.Object()
+		e.Str("proto", string(g.Proto))
+		e.Str("state", string(g.State))
+		if g.Outgoing {
+			e.BoolKey("outgoing", true)
+		}
+		if g.Queued {
+			e.BoolKey("queued", true)
+		}
+		e.IntKey("count", int64(g.Count))
+		e.UintKey("recv_q", g.RecvQ)
+		e.UintKey("send_q", g.SendQ)
+		e.Key("owners")
+		e.Owners(g.Owners)
+		if len(g.Peers) > 0 {
+			e.Key("peer_owners")
+			e.Owners(g.Peers)
+		}
+		e.End()
+	}
 	e.End()
 }

@@ -56,27 +56,12 @@ func WriteWhy(w io.Writer, d *Why) error {
 				outgoing += g.Count
 			}
 		}
-		render.Aligned(&b, func(t *render.Table) {
-			for _, c := range []string{"  STATE", "COUNT", "PROCESS", "RECV-Q", "SEND-Q"} {
-				t.Cell(c)
+		writeConnTable(&b, d.Conns, anyPeers(d.Conns))
+		for _, g := range d.Conns {
+			if g.Queued {
+				b.WriteString(core.Wrap("  ", "  ", queuedSentence(&g)))
 			}
-			t.EndRow()
-			for _, g := range d.Conns {
-				state := string(g.State)
-				if g.Proto != core.TCP {
-					state = string(g.Proto) + " " + state
-				}
-				if g.Outgoing {
-					state += " (outgoing)"
-				}
-				t.Cell("  " + state)
-				t.Cell(strconv.Itoa(g.Count))
-				t.Cell(holders(g.Owners))
-				t.Cell(strconv.FormatUint(g.RecvQ, 10))
-				t.Cell(strconv.FormatUint(g.SendQ, 10))
-				t.EndRow()
-			}
-		})
+		}
 		if outgoing > 0 {
 			b.WriteString(core.Wrap("  ", "  ", fmt.Sprintf("Outgoing: %s only %s port %s as the source port of a connection to another port; "+
 				"nothing listens on or is bound to it here. Such connections do not hold the port for a server; kill and close spare them unless --outgoing.",
@@ -103,8 +88,12 @@ func WriteWhy(w io.Writer, d *Why) error {
 	}
 	if fw := d.FinWait2; fw != nil {
 		fmt.Fprintf(&b, "\nFIN_WAIT2 (orphaned): %s no process holds%s.\n", core.Plural(fw.Count, "connection"), timerLeft(fw))
-		b.WriteString("  The program closed them and the peer has not closed its side yet; the kernel\n" +
-			"  drops them after net.ipv4.tcp_fin_timeout. Killing processes does not remove them.\n")
+		peer := "the peer has"
+		if len(fw.Peers) > 0 {
+			peer = "the peer, " + holders(fw.Peers) + ", has"
+		}
+		b.WriteString(core.Wrap("  ", "  ", "The program closed them and "+peer+" not closed its side yet; the kernel "+
+			"drops them after net.ipv4.tcp_fin_timeout. Killing processes does not remove them."))
 	}
 	for _, r := range d.probes() {
 		writeProbe(&b, r, d.Unseen)
@@ -117,6 +106,86 @@ func WriteWhy(w io.Writer, d *Why) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// anyPeers reports whether a group knows the processes at its other
+// ends: the table then has a PEER column.
+func anyPeers(conns []ConnGroup) bool {
+	for _, g := range conns {
+		if len(g.Peers) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// queuedSentence says that a group's connections wait for accept().
+func queuedSentence(g *ConnGroup) string {
+	server := "its server"
+	where := ""
+	if g.Listener != nil {
+		where = " of " + core.ProtoLabel(g.Listener) + " " + core.FormatLocal(g.Listener)
+		if len(g.Listener.Owners) > 0 {
+			server = ownersLabel(g.Listener.Owners)
+		}
+	}
+	from := ""
+	if len(g.Peers) > 0 {
+		from = " from " + holders(g.Peers)
+	}
+	return fmt.Sprintf("Queued: %s%s %s in the accept queue%s: the handshake is done, and %s has not called accept() on %s yet, so no process holds %s.",
+		core.Plural(g.Count, string(g.State)+" connection"), from, waitVerb(g.Count), where, server, them(g.Count), them(g.Count))
+}
+
+func them(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
+}
+
+func waitVerb(n int) string {
+	if n == 1 {
+		return "waits"
+	}
+	return "wait"
+}
+
+// writeConnTable is the table of connection groups: state, count,
+// holders, and with peerCol the processes at the other ends.
+func writeConnTable(b *strings.Builder, conns []ConnGroup, peerCol bool) {
+	render.Aligned(b, func(t *render.Table) {
+		t.Cell("  STATE")
+		t.Cell("COUNT")
+		t.Cell("PROCESS")
+		if peerCol {
+			t.Cell("PEER")
+		}
+		t.Cell("RECV-Q")
+		t.Cell("SEND-Q")
+		t.EndRow()
+		for _, g := range conns {
+			state := string(g.State)
+			if g.Proto != core.TCP && g.Proto != core.Unix {
+				state = string(g.Proto) + " " + state
+			}
+			if g.Outgoing {
+				state += " (outgoing)"
+			}
+			if g.Queued {
+				state += " (queued)"
+			}
+			t.Cell("  " + state)
+			t.Cell(strconv.Itoa(g.Count))
+			t.Cell(holders(g.Owners))
+			if peerCol {
+				t.Cell(holders(g.Peers))
+			}
+			t.Cell(strconv.FormatUint(g.RecvQ, 10))
+			t.Cell(strconv.FormatUint(g.SendQ, 10))
+			t.EndRow()
+		}
+	})
 }
 
 func writeListener(b *strings.Builder, l *Listener, unseen core.Unseen) {

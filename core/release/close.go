@@ -3,6 +3,7 @@ package release
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/gosof/gosof/core"
@@ -62,8 +63,10 @@ func NewClosePlan(res *core.Result, opt CloseOptions) *ClosePlan {
 		it := CloseItem{Socket: s}
 		unknown := core.UnknownHolder(&s, res.Unseen)
 		switch {
-		case s.Proto != core.TCP:
-			it.Skip = fmt.Sprintf("%s sockets cannot be closed apart from their process; only TCP can", s.Proto)
+		case s.Proto == core.Unix && opt.Abort:
+			it.Skip = UnixAbort
+		case s.Proto != core.TCP && s.Proto != core.Unix:
+			it.Skip = fmt.Sprintf("%s sockets cannot be closed apart from their process; only TCP and unix sockets can", s.Proto)
 		case s.OnlyUnverified() && opt.Abort && !opt.AbortUnknown:
 			it.Skip = "it shows only " + ownerList(s.Owners) + ", a creator not proven to be the process that made it (its pid may have been reused), so who holds it is unknown; " +
 				"add --unknown-holder to abort it anyway"
@@ -74,8 +77,12 @@ func NewClosePlan(res *core.Result, opt CloseOptions) *ClosePlan {
 			it.Method = Abort
 		case unknown:
 			it.Skip = "its holder could not be seen (" + res.Unseen.What() + "), so there is no descriptor to shut down"
+		case shutdownOwner(&s) < 0 && s.HasOwners() && s.Proto == core.Unix:
+			it.Skip = "the platform does not tell which descriptor holds it, so there is none to shut down"
 		case shutdownOwner(&s) < 0 && s.HasOwners():
 			it.Skip = "the platform does not tell which descriptor holds it; try --abort"
+		case !s.HasOwners() && s.Proto == core.Unix:
+			it.Skip = "no process holds it (it is in flight, passed in a message not yet received), so there is no descriptor to shut down"
 		case !s.HasOwners():
 			it.Skip = "no process holds it, so there is no descriptor to shut down; try --abort" + expiry(&s)
 		default:
@@ -85,6 +92,10 @@ func NewClosePlan(res *core.Result, opt CloseOptions) *ClosePlan {
 	}
 	return p
 }
+
+// UnixAbort is why --abort leaves a unix socket alone.
+const UnixAbort = "--abort resets TCP connections (SOCK_DESTROY); it does not apply to unix sockets: " +
+	"without --abort, close shuts them down through their holder's descriptor"
 
 // expiry says when the kernel drops an orphaned socket by itself.
 func expiry(s *core.Socket) string {
@@ -153,6 +164,11 @@ const (
 	// (core.ErrNotHeld), so nothing was done to it; it may be held by
 	// another process now.
 	SocketNotHeld SocketFate = "no longer held"
+	// SocketShut: a unix socket shut down, which stays listed while its
+	// holder keeps the descriptor: unlike TCP, it has no state to leave
+	// the table by. Its peer reads EOF and its writes fail (EPIPE); a
+	// listener refuses new connections. Done: all close can do.
+	SocketShut SocketFate = "shut down"
 )
 
 // CloseOutcome is what happened to one socket.
@@ -178,17 +194,23 @@ type CloseOutcome struct {
 // Gone reports whether the socket has left the table.
 func (o *CloseOutcome) Gone() bool { return o.Fate == SocketClosed || o.Fate == SocketGone }
 
+// Done reports whether close did all it can with the socket: it left the
+// table, or (a unix socket) it is shut down and stays listed only while
+// its holder keeps the descriptor.
+func (o *CloseOutcome) Done() bool { return o.Gone() || o.Fate == SocketShut }
+
 // CloseReport is the outcome of a whole close plan.
 type CloseReport struct {
 	Outcomes []CloseOutcome
 }
 
-// Survivors counts the matched sockets still in the table (left-alone ones
-// included; refused listeners are not part of the plan).
+// Survivors counts the matched sockets still in the table, other than
+// unix sockets shut down (Done); left-alone ones count, refused
+// listeners are not part of the plan.
 func (r *CloseReport) Survivors() int {
 	n := 0
 	for i := range r.Outcomes {
-		if !r.Outcomes[i].Gone() {
+		if !r.Outcomes[i].Done() {
 			n++
 		}
 	}
@@ -273,6 +295,8 @@ func (r *CloseReport) Settle(now []core.Socket) {
 			}
 		}
 		switch {
+		case j >= 0 && o.Fate == SocketClosed && o.Socket.Proto == core.Unix:
+			o.Fate, o.State = SocketShut, now[j].State
 		case j >= 0 && (o.Fate == SocketClosed || o.Fate == SocketGone):
 			// A listener shut down that the table lists in CLOSE: whether
 			// it still holds its port, and against whom, is the bind
@@ -316,6 +340,19 @@ func (o *CloseOutcome) describe() string {
 			how = "aborted"
 		}
 		return fmt.Sprintf("%s, but still there in %s%s", how, o.State, leftHint(o.State))
+	case SocketShut:
+		holder, fd := "its holder", ""
+		if o.Via != nil {
+			holder, fd = core.OwnerLabel(*o.Via), " "+strconv.Itoa(o.Via.FD)
+		}
+		effect := "its peer reads EOF, and writes to it fail with EPIPE"
+		if o.Socket.State == core.Listen {
+			effect = "it refuses new connections (ECONNREFUSED)"
+		} else if o.Socket.Remote == nil {
+			effect = "it neither sends nor receives any more"
+		}
+		return fmt.Sprintf("shut down through fd%s of %s: %s; a unix socket stays listed until its holder closes it, "+
+			"so %s keeps fd%s, a dead socket, until it calls close() on it", fd, holder, effect, holder, fd)
 	case SocketGone:
 		return "already gone"
 	case SocketSkipped:
@@ -380,6 +417,18 @@ func (r *CloseReport) Bind(i int, v diagnose.Verdict) {
 	case diagnose.VerdictFree:
 		o.Fate, o.State = SocketClosed, ""
 	}
+}
+
+// ShutUnix are the unix sockets the report shut down that are still
+// listed (SocketShut).
+func (r *CloseReport) ShutUnix() []core.Socket {
+	var out []core.Socket
+	for i := range r.Outcomes {
+		if r.Outcomes[i].Fate == SocketShut {
+			out = append(out, r.Outcomes[i].Socket)
+		}
+	}
+	return out
 }
 
 // BoundListeners are the listeners the report shut down that still hold

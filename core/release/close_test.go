@@ -68,20 +68,20 @@ func TestNewClosePlan(t *testing.T) {
 			{Inode: 11, Port: 51000, Method: Shutdown},
 			{Port: 51001, Skip: "no process holds it, so there is no descriptor to shut down; try --abort, or wait: the kernel drops it within 42s"},
 			{Port: 51002, Skip: "the platform does not tell which descriptor holds it; try --abort"},
-			{Inode: 12, Skip: "udp sockets cannot be closed apart from their process; only TCP can"},
+			{Inode: 12, Skip: "udp sockets cannot be closed apart from their process; only TCP and unix sockets can"},
 		}, wantListeners: 1},
 		{name: "graceful with --listen", opt: CloseOptions{AllowListen: true}, want: []row{
 			{Inode: 10, Method: Shutdown},
 			{Inode: 11, Port: 51000, Method: Shutdown},
 			{Port: 51001, Skip: "no process holds it, so there is no descriptor to shut down; try --abort, or wait: the kernel drops it within 42s"},
 			{Port: 51002, Skip: "the platform does not tell which descriptor holds it; try --abort"},
-			{Inode: 12, Skip: "udp sockets cannot be closed apart from their process; only TCP can"},
+			{Inode: 12, Skip: "udp sockets cannot be closed apart from their process; only TCP and unix sockets can"},
 		}},
 		{name: "abort takes orphans too", opt: CloseOptions{Abort: true}, want: []row{
 			{Inode: 11, Port: 51000, Method: Abort},
 			{Port: 51001, Method: Abort},
 			{Port: 51002, Method: Abort},
-			{Inode: 12, Skip: "udp sockets cannot be closed apart from their process; only TCP can"},
+			{Inode: 12, Skip: "udp sockets cannot be closed apart from their process; only TCP and unix sockets can"},
 		}, wantListeners: 1},
 	}
 	for _, tc := range tests {

@@ -11,7 +11,12 @@ import (
 
 // Left is what remains on the ports after kill or close acted.
 type Left struct {
-	Ports   []core.PortRange
+	Ports []core.PortRange
+	Paths []*core.PathTarget
+	// Files are what the filesystem has at each of Paths (the same
+	// order) once kill or close acted: a server killed leaves its socket
+	// file behind unless it removed it.
+	Files   []core.PathFile
 	Side    core.Side
 	Sockets []core.Socket // every socket still on the ports, any state, any owner
 	Unseen  core.Unseen
@@ -27,12 +32,15 @@ type Left struct {
 	// let a new server that sets SO_REUSEADDR bind
 	// (CloseReport.ReuseOnlyListeners).
 	ReuseOnly []core.Socket
+	// Shut are the unix sockets close shut down, listed while their
+	// holders keep the descriptors (CloseReport.ShutUnix).
+	Shut []core.Socket
 }
 
 // LeftFilter is f without its state and owner filters: the question after
 // acting is whether the port is free, whatever else holds it.
 func LeftFilter(f *core.Filter) *core.Filter {
-	return &core.Filter{Ports: f.Ports, Side: f.Side, Protos: f.Protos, Families: f.Families}
+	return &core.Filter{Ports: f.Ports, Paths: f.Paths, Side: f.Side, Protos: f.Protos, Families: f.Families}
 }
 
 // Look resolves the ports of f again. Sockets we acted on can take a
@@ -57,7 +65,7 @@ func Look(r *core.Resolver, f *core.Filter, pending []core.Socket, wait time.Dur
 			}
 		}
 		if !still || !time.Now().Add(pause).Before(deadline) {
-			return &Left{Ports: f.Ports, Side: f.Side, Sockets: res.Sockets, Unseen: res.Unseen}, nil
+			return &Left{Ports: f.Ports, Paths: f.Paths, Files: statPaths(f.Paths), Side: f.Side, Sockets: res.Sockets, Unseen: res.Unseen}, nil
 		}
 		time.Sleep(pause)
 		if pause *= 2; pause > 200*time.Millisecond {
@@ -66,12 +74,33 @@ func Look(r *core.Resolver, f *core.Filter, pending []core.Socket, wait time.Dur
 	}
 }
 
+// statPaths looks at the file of each PATH that names one.
+func statPaths(paths []*core.PathTarget) []core.PathFile {
+	var out []core.PathFile
+	for _, t := range paths {
+		if t.Prefix {
+			out = append(out, core.PathFile{Kind: core.FileUnknown})
+			continue
+		}
+		out = append(out, core.StatPath(t.Name))
+	}
+	return out
+}
+
 // onPort keeps the sockets whose port on side falls in r.
 func onPort(socks []core.Socket, r core.PortRange, side core.Side) []core.Socket {
-	f := core.Filter{Ports: []core.PortRange{r}, Side: side}
+	return onTarget(socks, &core.Filter{Ports: []core.PortRange{r}, Side: side})
+}
+
+// onPath keeps the sockets that PATH t matches on side.
+func onPath(socks []core.Socket, t *core.PathTarget, side core.Side) []core.Socket {
+	return onTarget(socks, &core.Filter{Paths: []*core.PathTarget{t}, Side: side})
+}
+
+func onTarget(socks []core.Socket, f *core.Filter) []core.Socket {
 	var out []core.Socket
 	for i := range socks {
-		if f.MatchPort(&socks[i]) {
+		if f.MatchTargets(&socks[i]) {
 			out = append(out, socks[i])
 		}
 	}
@@ -117,7 +146,54 @@ func LeftLines(l *Left) []string {
 			lines = append(lines, name+": "+g)
 		}
 	}
+	for i, t := range l.Paths {
+		name := t.String()
+		if l.Side != core.SideLocal {
+			name += " (side " + l.Side.String() + ")"
+		}
+		socks := onPath(l.Sockets, t, l.Side)
+		var shut, rest []core.Socket
+		for i := range socks {
+			if containsSocket(l.Shut, &socks[i]) {
+				shut = append(shut, socks[i])
+			} else {
+				rest = append(rest, socks[i])
+			}
+		}
+		if len(shut) > 0 {
+			lines = append(lines, fmt.Sprintf("%s: %s shut down, still held by %s until it closes %s (a unix socket stays listed while a descriptor holds it)",
+				name, stateCounts(shut), ownerList(allOwners(shut)), them(len(shut))))
+		}
+		if len(rest) > 0 {
+			for _, g := range leftGroups(rest, false, nil, l.Unseen) {
+				lines = append(lines, name+": "+g)
+			}
+		}
+		if len(socks) > 0 {
+			continue
+		}
+		if l.Side != core.SideLocal {
+			lines = append(lines, name+": no sockets left")
+			continue
+		}
+		line := name + ": free"
+		if i < len(l.Files) && l.Files[i].Kind == core.FileSocket {
+			line += "; its socket file is still there, stale (no socket is bound to it): " +
+				"a new server's bind gets \"address already in use\" (EADDRINUSE) until it is removed" + rmHint(t.Name)
+		}
+		lines = append(lines, line)
+	}
 	return lines
+}
+
+// containsSocket reports whether s is among socks (sameSocket).
+func containsSocket(socks []core.Socket, s *core.Socket) bool {
+	for i := range socks {
+		if sameSocket(&socks[i], s) {
+			return true
+		}
+	}
+	return false
 }
 
 // leftGroups describes the held sockets owner by owner, then the
@@ -190,6 +266,8 @@ func leftGroups(socks []core.Socket, local bool, reuseAddr *bool, unseen core.Un
 			line += ", gone when the peer closes its end, or after net.ipv4.tcp_fin_timeout (60s by default)"
 		case st == core.FinWait1 || st == core.Closing || st == core.LastAck:
 			line += ", gone once the peer acknowledges our FIN, or when the kernel's retransmissions give up (net.ipv4.tcp_orphan_retries)"
+		case g[0].Proto == core.Unix:
+			line += " (a unix socket no descriptor holds is in flight, passed in a message (SCM_RIGHTS) not yet received)"
 		default:
 			line += ", the kernel drops " + them(len(g)) + " after its timeouts"
 		}
@@ -316,4 +394,12 @@ func uniqStrings(l []string) []string {
 		}
 	}
 	return l[:n]
+}
+
+// rmHint is " (rm -- NAME)", or "" when NAME cannot be typed as printed.
+func rmHint(name string) string {
+	if c := core.RemoveCommand(name); c != "" {
+		return " (" + c + ")"
+	}
+	return ""
 }

@@ -158,18 +158,29 @@ func WriteKillReport(w io.Writer, p *KillPlan, r *KillReport, l *Left) error {
 
 // headline says what the plan does to how many sockets.
 func (p *ClosePlan) headline() string {
-	sh, ab := 0, 0
+	sh, ab, unix := 0, 0, 0
 	for i := range p.Items {
 		switch p.Items[i].Method {
 		case Shutdown:
 			sh++
+			if p.Items[i].Socket.Proto == core.Unix {
+				unix++
+			}
 		case Abort:
 			ab++
 		}
 	}
 	var parts []string
 	if sh > 0 {
-		parts = append(parts, fmt.Sprintf("shut down %s through a duplicate of the holder's descriptor (the holder keeps running, the peer gets a FIN)", core.Plural(sh, "socket")))
+		peer := "the peer gets a FIN"
+		switch unix {
+		case sh:
+			peer = "the peer reads EOF"
+		case 0:
+		default:
+			peer = "a TCP peer gets a FIN, a unix one reads EOF"
+		}
+		parts = append(parts, fmt.Sprintf("shut down %s through a duplicate of the holder's descriptor (the holder keeps running, %s)", core.Plural(sh, "socket"), peer))
 	}
 	if ab > 0 {
 		parts = append(parts, fmt.Sprintf("abort %s (the kernel resets the connection, both ends see the reset)", core.Plural(ab, "socket")))

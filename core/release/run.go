@@ -181,8 +181,25 @@ type Close struct {
 	DryRun bool
 }
 
-// PlanClose resolves f and picks a method for every socket.
+// CloseProtos are the protocols close acts on unless --proto names
+// others: TCP for PORTs, unix for PATHs.
+func CloseProtos(f *core.Filter) []core.Proto {
+	var ps []core.Proto
+	if len(f.Ports) > 0 || len(f.Paths) == 0 {
+		ps = append(ps, core.TCP)
+	}
+	if len(f.Paths) > 0 {
+		ps = append(ps, core.Unix)
+	}
+	return ps
+}
+
+// PlanClose resolves f and picks a method for every socket. --abort with
+// PATHs only is a usage error: it can act on no unix socket.
 func PlanClose(b Backend, f *core.Filter, opt CloseOptions) (*Close, error) {
+	if opt.Abort && len(f.Paths) > 0 && len(f.Ports) == 0 {
+		return nil, core.Usagef("%s", UnixAbort)
+	}
 	res, around, err := ResolveAround(b.Resolver, f)
 	if err != nil {
 		return nil, err
@@ -232,7 +249,9 @@ func (c *Close) Execute(wait time.Duration) error {
 	report := c.Plan.Execute(c.b.Closer)
 	var pending []core.Socket
 	for _, o := range report.Outcomes {
-		if o.Fate == SocketClosed {
+		// a unix socket shut down stays listed while its holder keeps
+		// it: there is nothing to wait for
+		if o.Fate == SocketClosed && o.Socket.Proto != core.Unix {
 			pending = append(pending, o.Socket)
 		}
 	}
@@ -249,6 +268,7 @@ func (c *Close) Execute(wait time.Duration) error {
 	}
 	left.StillBound = report.BoundListeners()
 	left.ReuseOnly = report.ReuseOnlyListeners()
+	left.Shut = report.ShutUnix()
 	c.Report, c.Left = report, left
 	return nil
 }

@@ -68,6 +68,7 @@ func Open(opt platform.Options) (*platform.Backend, error) {
 			return st.String(), nil
 		},
 		EphemeralLow: func() (uint16, error) { return ephemeralLow(fs) },
+		UnixFiles:    !opt.ProcNet, // UNIX_DIAG_VFS; /proc/net/unix has no such column
 		Notes: func() []string {
 			var notes []string
 			for _, s := range srcs {

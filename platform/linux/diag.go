@@ -77,6 +77,7 @@ const (
 	udiagShowUID   = 0x40 // UDIAG_SHOW_UID (Linux 5.3; older kernels ignore the bit)
 
 	unixDiagName  = 0 // UNIX_DIAG_NAME
+	unixDiagVFS   = 1 // UNIX_DIAG_VFS: struct unix_diag_vfs, the bound file's inode and device
 	unixDiagPeer  = 2 // UNIX_DIAG_PEER
 	unixDiagIcons = 3 // UNIX_DIAG_ICONS: a listener's pending connections, as the connecting sockets' inodes (u32 each)
 	unixDiagRQLen = 4 // UNIX_DIAG_RQLEN
@@ -752,6 +753,11 @@ func (d *diagDecoder) unixMsg(m []byte, s *core.Socket) error {
 		switch at {
 		case unixDiagName:
 			s.Local.Path = unixName(v)
+		case unixDiagVFS:
+			if len(v) < 8 {
+				return fmt.Errorf("UNIX_DIAG_VFS of %d bytes: %w", len(v), core.ErrParse)
+			}
+			s.File = vfsFile(hostorder.Native.Uint32(v[4:]), hostorder.Native.Uint32(v[0:])) // udiag_vfs_dev, udiag_vfs_ino
 		case unixDiagPeer:
 			if len(v) < 4 {
 				return fmt.Errorf("UNIX_DIAG_PEER of %d bytes: %w", len(v), core.ErrParse)
@@ -797,6 +803,17 @@ func (d *diagDecoder) unixMsg(m []byte, s *core.Socket) error {
 		s.Remote = d.newEndpoint(core.Endpoint{})
 	}
 	return nil
+}
+
+// vfsFile is the FileID of struct unix_diag_vfs (net/unix/diag.c
+// sk_diag_dump_vfs): udiag_vfs_dev is the superblock's s_dev in the
+// kernel's own encoding (include/linux/kdev_t.h: 12 bits of major above
+// MINORBITS 20 of minor), which stat(2) reports as new_encode_dev does:
+// minor's low byte, then major, then minor's upper 12 bits. udiag_vfs_ino
+// is i_ino cut to 32 bits.
+func vfsFile(dev, ino uint32) core.FileID {
+	major, minor := dev>>20, dev&0xfffff
+	return core.FileID{Dev: minor&0xff | major<<8 | (minor&^0xff)<<12, Ino: ino}
 }
 
 // unixName turns sun_path bytes as UNIX_DIAG_NAME carries them into the

@@ -211,7 +211,9 @@ func TestDecodeDiagErrors(t *testing.T) {
 func TestDecodeUnixDiag(t *testing.T) {
 	const seq = 5
 	rq := func(r, w uint32) []byte { return nlattr(unixDiagRQLen, append(u32(r), u32(w)...)) }
-	vfs := nlattr(1, append(u32(777), u32(8)...))
+	// udiag_vfs_ino 777, udiag_vfs_dev 8:0x12345 in the kernel's encoding
+	// (major << 20 | minor), which stat(2) gives as 0x12300845
+	vfs := nlattr(unixDiagVFS, append(u32(777), u32(8<<20|0x12345)...))
 	msgs := [][]byte{
 		unixMsgBytes(sockStream, tcpListen, 100, 1, nlattr(unixDiagName, []byte("/run/app.sock\x00")), vfs, rq(2, 128), nlattr(unixDiagUID, u32(33))),
 		unixMsgBytes(sockStream, tcpEstablished, 101, 2, nlattr(unixDiagPeer, u32(102)), rq(0, 0)),
@@ -255,6 +257,7 @@ func TestDecodeUnixDiag(t *testing.T) {
 		u(core.Stream, core.Unconn, 108, "", 0, ""),
 	}
 	want[0].RecvQ, want[0].SendQ, want[0].UID = 2, 128, 33
+	want[0].File = core.FileID{Dev: 0x12300845, Ino: 777}
 	if d := cmp.Diff(want, got, eqAddr); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
 	}
@@ -407,7 +410,7 @@ func TestPortBytecode(t *testing.T) {
 			if !valid {
 				t.Fatalf("case %d: the kernel would refuse the bytecode for %+v: % x", i, f, bc)
 			}
-			if want := f.MatchPort(&s); match != want {
+			if want := f.MatchTargets(&s); match != want {
 				t.Fatalf("case %d: %+v on ports %d->%d: bytecode says %v, core says %v (% x)", i, f, s.Local.Port, s.Remote.Port, match, want, bc)
 			}
 		}

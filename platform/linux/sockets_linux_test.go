@@ -365,6 +365,11 @@ func openUnixFixture(t *testing.T) []core.Socket {
 		if st == core.Listen {
 			s.SendQ = backlog
 		}
+		// the file a name made, as stat(2) tells it (UNIX_DIAG_VFS must
+		// agree, the device's encoding included)
+		if strings.HasPrefix(path, "/") {
+			s.File = core.StatPath(path).ID
+		}
 		return s
 	}
 	ilp, icp, isp := skInode(t, lp.(syscall.Conn)), skInode(t, cp.(syscall.Conn)), skInode(t, sp.(syscall.Conn))
@@ -418,7 +423,8 @@ func TestNetlinkMatchesProcNet(t *testing.T) {
 			s := &socks[i]
 			s.Key, s.Expires = nil, 0
 			if s.Proto == core.Unix {
-				s.Remote, s.PeerInode, s.RecvQ, s.SendQ, s.UID = nil, 0, 0, 0, 0
+				// /proc/net/unix has no column for the bound file
+				s.Remote, s.PeerInode, s.RecvQ, s.SendQ, s.UID, s.File = nil, 0, 0, 0, 0, core.FileID{}
 				if s.Type == core.Dgram {
 					// The kernel marks a datagram socket that another
 					// connected to as TCP_ESTABLISHED, which /proc/net/unix
