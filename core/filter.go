@@ -322,6 +322,9 @@ type Filter struct {
 	Local, Remote []AddrMatch
 	// Commands (-c) narrow to owners whose command matches one of them.
 	Commands []CommandMatch
+	// Devs (--dev) narrow to sockets bound to one of these interfaces,
+	// each a name or an index (Socket.Dev); inet sockets only.
+	Devs []string
 }
 
 // WantsProto reports whether sockets of protocol p can match.
@@ -329,8 +332,8 @@ func (f *Filter) WantsProto(p Proto) bool {
 	if len(f.Protos) > 0 && !hasProto(f.Protos, p) {
 		return false
 	}
-	// A port or address filter never matches a unix socket.
-	if (len(f.Ports) > 0 || len(f.Local) > 0 || len(f.Remote) > 0) && p == Unix {
+	// A port, address or device filter never matches a unix socket.
+	if (len(f.Ports) > 0 || len(f.Local) > 0 || len(f.Remote) > 0 || len(f.Devs) > 0) && p == Unix {
 		return false
 	}
 	// Every port names its protocol (tcp:8080 udp/53): only those.
@@ -398,10 +401,28 @@ func anyAddr(ms []AddrMatch, e *Endpoint) bool {
 	return false
 }
 
+// MatchDev reports whether --dev matches s: s is bound to an interface
+// named, or with the index, one of f.Devs. A socket bound to no device
+// never matches, though it may receive on every interface.
+func (f *Filter) MatchDev(s *Socket) bool {
+	if len(f.Devs) == 0 {
+		return true
+	}
+	if s.Dev == nil {
+		return false
+	}
+	for _, d := range f.Devs {
+		if d == s.Dev.Name || d == strconv.FormatUint(uint64(s.Dev.Index), 10) {
+			return true
+		}
+	}
+	return false
+}
+
 // MatchSocket applies every filter that needs no owner information.
 func (f *Filter) MatchSocket(s *Socket) bool {
 	return f.WantsProto(s.Proto) && f.WantsFamily(s.Family) &&
-		f.WantsState(s.State) && f.MatchPort(s) && f.MatchAddrs(s)
+		f.WantsState(s.State) && f.MatchPort(s) && f.MatchAddrs(s) && f.MatchDev(s)
 }
 
 // HasOwnerFilter reports whether --pid, --user or -c were given.

@@ -29,7 +29,7 @@ func AttachPeers(socks []Socket) {
 				listeners[s.Local.Path] = i
 			}
 		case s.Remote != nil:
-			inet[key{s.Proto, s.NetNS, s.Local.Addr.Unmap(), s.Remote.Addr.Unmap(), s.Local.Port, s.Remote.Port}] = i
+			inet[key{s.Proto, s.NetNS, plainAddr(s.Local.Addr), plainAddr(s.Remote.Addr), s.Local.Port, s.Remote.Port}] = i
 		}
 	}
 	for i := range socks {
@@ -44,13 +44,18 @@ func AttachPeers(socks []Socket) {
 		case s.Proto == Unix && s.Remote.Path != "":
 			j, ok = listeners[s.Remote.Path] // not accepted yet
 		case s.Proto != Unix:
-			j, ok = inet[key{s.Proto, s.NetNS, s.Remote.Addr.Unmap(), s.Local.Addr.Unmap(), s.Remote.Port, s.Local.Port}]
+			j, ok = inet[key{s.Proto, s.NetNS, plainAddr(s.Remote.Addr), plainAddr(s.Local.Addr), s.Remote.Port, s.Local.Port}]
 		}
 		if ok && j != i && len(socks[j].Owners) > 0 {
 			s.PeerOwners = append([]Owner(nil), socks[j].Owners...)
 		}
 	}
 }
+
+// plainAddr is a as both ends of a local connection know it: unmapped,
+// and without the zone, which each end names by its own interface (two
+// ends of a veth pair in one namespace: fe80::1%v0 and fe80::1%v1).
+func plainAddr(a netip.Addr) netip.Addr { return a.Unmap().WithZone("") }
 
 // ResolvePeers is Resolve for sockets with their PeerOwners: the other ends
 // of local connections are looked for among every socket on f's ports,

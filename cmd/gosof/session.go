@@ -55,9 +55,13 @@ func (s *session) filter(ports []string) (*core.Filter, error) {
 		V4: c.Bool("4"), V6: c.Bool("6"), States: c.StringSlice("state"), Listen: c.Bool("listen"),
 		PIDs: c.StringSlice("pid"), Users: c.StringSlice("user"),
 		Local: c.StringSlice("local"), Remote: c.StringSlice("remote"), Commands: c.StringSlice("command"),
+		Devs: c.StringSlice("dev"),
 	})
 	if err != nil {
 		return nil, err
+	}
+	if len(f.Devs) > 0 && s.opt.ProcNet {
+		return nil, core.Usagef("--dev and --proc-net match nothing together (/proc/net does not tell which device a socket is bound to): drop --proc-net")
 	}
 	s.opt.PIDs = f.PIDs
 	return f, nil
@@ -140,7 +144,7 @@ func (s *session) flush() {
 // arguments alone would not have left empty (core.Filter.Emptied); said
 // is what the command adds to it, e.g. close's default --proto tcp.
 func (s *session) explainEmpty(f *core.Filter, said string) {
-	if len(f.Protos) == 0 && len(f.Families) == 0 && len(f.States) == 0 && len(f.Local) == 0 && len(f.Remote) == 0 && !f.HasOwnerFilter() {
+	if len(f.Protos) == 0 && len(f.Families) == 0 && len(f.States) == 0 && len(f.Local) == 0 && len(f.Remote) == 0 && len(f.Devs) == 0 && !f.HasOwnerFilter() {
 		return
 	}
 	base := &core.Filter{Ports: f.Ports, Side: f.Side}

@@ -85,7 +85,7 @@ func WriteWhy(w io.Writer, d *Why) error {
 		if len(d.Peers) > 0 {
 			var ps []string
 			for _, pc := range d.Peers {
-				ps = append(ps, fmt.Sprintf("%s (%d)", pc.Addr, pc.Count))
+				ps = append(ps, fmt.Sprintf("%s (%d)", core.Escape(pc.Addr.String()), pc.Count)) // a zone is an interface's name
 			}
 			fmt.Fprintf(&b, "  Busiest peers: %s\n", strings.Join(ps, ", "))
 		}

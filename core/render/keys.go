@@ -59,6 +59,9 @@ const (
 	kRTTVarUS
 	kRetransmits
 	kTotalRetrans
+	kZone
+	kDev
+	kIfIndex
 	nKeys
 )
 
@@ -73,6 +76,7 @@ var keyNames = [nKeys]string{
 	kReuseAddr: "reuse_addr", kReusePort: "reuse_port", kKeepAlive: "keepalive", kLinger: "linger", kOn: "on", kSeconds: "seconds",
 	kSndBuf: "sndbuf", kRcvBuf: "rcvbuf", kNoDelay: "nodelay", kV6Only: "v6only", kCongestion: "congestion",
 	kTCPInfo: "tcp_info", kRTTUS: "rtt_us", kRTTVarUS: "rttvar_us", kRetransmits: "retransmits", kTotalRetrans: "total_retrans",
+	kZone: "zone", kDev: "dev", kIfIndex: "ifindex",
 }
 
 // tokens is the text that starts or ends the members of an object or

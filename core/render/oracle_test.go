@@ -81,6 +81,8 @@ type (
 		NetNS      *uint64       `json:"netns"`
 		NetNSName  string        `json:"netns_name,omitempty"`
 		Container  string        `json:"container,omitempty"`
+		Dev        string        `json:"dev,omitempty"`
+		IfIndex    *uint32       `json:"ifindex,omitempty"`
 		RecvQ      uint64        `json:"recv_q"`
 		SendQ      uint64        `json:"send_q"`
 		Timer      core.Timer    `json:"timer,omitempty"`
@@ -92,6 +94,7 @@ type (
 	jEndpoint struct {
 		Addr      *string `json:"addr,omitempty"`
 		Port      *uint16 `json:"port,omitempty"`
+		Zone      *string `json:"zone,omitempty"`
 		Path      *string `json:"path,omitempty"`
 		PathBytes []byte  `json:"path_bytes,omitempty"`
 	}
@@ -169,6 +172,9 @@ func toJSocket(s *core.Socket) jSocket {
 	if s.UID >= 0 {
 		j.UID = ptr(s.UID)
 	}
+	if s.Dev != nil {
+		j.Dev, j.IfIndex = s.Dev.Name, ptr(s.Dev.Index)
+	}
 	if s.NetNS != 0 {
 		j.NetNS = ptr(s.NetNS)
 	}
@@ -213,9 +219,13 @@ func toJEndpoint(fam core.Family, e *core.Endpoint) jEndpoint {
 	}
 	a := "*"
 	if e.Addr.IsValid() {
-		a = e.Addr.String()
+		a = e.Addr.WithZone("").String()
 	}
-	return jEndpoint{Addr: &a, Port: ptr(e.Port)}
+	j := jEndpoint{Addr: &a, Port: ptr(e.Port)}
+	if z := e.Addr.Zone(); z != "" {
+		j.Zone = &z
+	}
+	return j
 }
 
 func toJOptions(o *core.SockOptions) *jOptions {

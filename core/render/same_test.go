@@ -76,6 +76,16 @@ func oddSockets() []core.Socket {
 		if i%6 == 1 && s.Remote != nil {
 			s.PeerOwners = mk(i + 1) // --peer
 		}
+		if s.Family == core.Inet || s.Family == core.Inet6 {
+			switch i % 13 {
+			case 4, 5:
+				core.SetDevice(&s, &core.Device{Index: 3, Name: "eth0"})
+			case 6:
+				core.SetDevice(&s, &core.Device{Index: 7}) // gone before it was named
+			case 7:
+				core.SetDevice(&s, &core.Device{Index: 9, Name: "v\x1b[1m\u202e"})
+			}
+		}
 		switch i % 7 {
 		case 1:
 			s.NSLabel = &core.NSLabel{Name: "ns-" + strconv.Itoa(i)}

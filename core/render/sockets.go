@@ -95,7 +95,7 @@ var columns = []column{
 		return append(b, s.State...)
 	}},
 	{header: "LOCAL", cell: func(b []byte, s *core.Socket, _ *core.Owner) []byte {
-		return core.AppendEndpoint(b, s.Family, &s.Local)
+		return core.AppendLocal(b, s)
 	}},
 	{header: "REMOTE", cell: func(b []byte, s *core.Socket, _ *core.Owner) []byte {
 		return core.AppendRemote(b, s)
