@@ -325,6 +325,10 @@ type Filter struct {
 	// Devs (--dev) narrow to sockets bound to one of these interfaces,
 	// each a name or an index (Socket.Dev); inet sockets only.
 	Devs []string
+	// Units (--unit) narrow to owners running in one of these systemd
+	// units (Context.MatchUnit); the resolver reads the owners' context
+	// for it.
+	Units []string
 }
 
 // WantsProto reports whether sockets of protocol p can match.
@@ -425,9 +429,22 @@ func (f *Filter) MatchSocket(s *Socket) bool {
 		f.WantsState(s.State) && f.MatchPort(s) && f.MatchAddrs(s) && f.MatchDev(s)
 }
 
-// HasOwnerFilter reports whether --pid, --user or -c were given.
+// HasOwnerFilter reports whether --pid, --user, -c or --unit were given.
 func (f *Filter) HasOwnerFilter() bool {
-	return len(f.PIDs) > 0 || len(f.UIDs) > 0 || len(f.Commands) > 0
+	return len(f.PIDs) > 0 || len(f.UIDs) > 0 || len(f.Commands) > 0 || len(f.Units) > 0
+}
+
+// matchUnit reports whether o runs in one of f.Units.
+func (f *Filter) matchUnit(o *Owner) bool {
+	if o.Proc == nil {
+		return false
+	}
+	for _, u := range f.Units {
+		if o.Proc.Context.MatchUnit(u) {
+			return true
+		}
+	}
+	return false
 }
 
 // MatchOwner reports whether owner o passes --pid and --user.
@@ -439,6 +456,9 @@ func (f *Filter) MatchOwner(o *Owner) bool {
 		return false
 	}
 	if len(f.Commands) > 0 && (o.Proc == nil || !anyCommand(f.Commands, o.Proc.Comm)) {
+		return false
+	}
+	if len(f.Units) > 0 && !f.matchUnit(o) {
 		return false
 	}
 	return true

@@ -25,6 +25,7 @@ type FilterFlags struct {
 	Local, Remote []string
 	Commands      []string // -c/--command: prefixes or /regexps/
 	Devs          []string // --dev: interface names or indexes
+	Units         []string // --unit: systemd units
 	// Services reads /etc/services when a PORT is a name; nil reads the
 	// system's file (ReadServices).
 	Services func() Services
@@ -172,6 +173,14 @@ func ParseFilter(ff FilterFlags) (*Filter, error) {
 		}
 		if !hasString(f.Devs, v) {
 			f.Devs = append(f.Devs, v)
+		}
+	}
+	for _, v := range SplitList(ff.Units) {
+		if strings.ContainsAny(v, "/ \t\n") {
+			return nil, Usagef("--unit %q: not a unit name (nginx.service, or nginx for it)", v)
+		}
+		if !hasString(f.Units, v) {
+			f.Units = append(f.Units, v)
 		}
 	}
 	if err := f.canMatch(); err != nil {
@@ -359,6 +368,9 @@ func (f *Filter) Emptied(targets []Socket) string {
 		}},
 		{len(f.Commands) > 0, "-c " + commandList(f.Commands), func(s *Socket) bool {
 			return anyOwner(s, func(o *Owner) bool { return o.Proc != nil && anyCommand(f.Commands, o.Proc.Comm) })
+		}},
+		{len(f.Units) > 0, "--unit " + Escape(strings.Join(f.Units, ",")), func(s *Socket) bool {
+			return anyOwner(s, f.matchUnit)
 		}},
 	}
 	for _, st := range steps {

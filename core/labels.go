@@ -23,8 +23,7 @@ func Dash(ok bool, s string) string {
 // /run/netns name, else its inode.
 func NetNSLabel(s *Socket) string {
 	if s.Container() != "" {
-		rt, id, _ := strings.Cut(s.Container(), "://")
-		return Escape(rt + ":" + id[:minInt(12, len(id))])
+		return ContainerLabel(s.Container(), "")
 	}
 	if s.NetNSName() != "" {
 		return Escape(s.NetNSName())

@@ -59,16 +59,21 @@ func plainAddr(a netip.Addr) netip.Addr { return a.Unmap().WithZone("") }
 
 // ResolvePeers is Resolve for sockets with their PeerOwners: the other ends
 // of local connections are looked for among every socket on f's ports,
-// whichever side and whoever holds them, and f's own side, --pid and
-// --user then keep what Resolve would have kept.
+// whichever side and whoever holds them, and f's own side and owner
+// filters (--pid, --user, -c, --unit) then keep what Resolve would have
+// kept.
 func (r *Resolver) ResolvePeers(f *Filter) (*Result, error) {
+	if err := r.canTellUnits(f); err != nil {
+		return nil, err
+	}
 	wide := *f
 	if len(wide.Ports) > 0 {
 		wide.Side = SideAny
 	}
-	wide.PIDs, wide.UIDs = nil, nil
+	wide.PIDs, wide.UIDs, wide.Commands, wide.Units = nil, nil, nil, nil
 	rr := *r
 	rr.Peers = true
+	rr.WithContext = r.WithContext || len(f.Units) > 0 // for f's --unit below
 	res, err := rr.Resolve(&wide)
 	if err != nil {
 		return nil, err

@@ -177,6 +177,9 @@ type Process struct {
 	// pr_psargs as one, see Processes' CommandLine); only read when asked
 	// (--cmdline). Raw: escape before printing.
 	Cmdline []string
+	// Context is the systemd unit and container the process runs in;
+	// nil when not asked for (Resolver.WithContext) or not readable.
+	Context *Context
 }
 
 // Device is a network interface a socket is bound to: by SO_BINDTODEVICE

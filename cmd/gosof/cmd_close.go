@@ -110,7 +110,7 @@ func (s *session) planClose() (cl *release.Close, wait time.Duration, err error)
 	if err := s.openActor("close"); err != nil {
 		return nil, 0, err
 	}
-	cl, err = release.PlanClose(releaser(s.b), f, release.CloseOptions{
+	cl, err = release.PlanClose(s.releaser(), f, release.CloseOptions{
 		Abort: c.Bool("abort"), AllowListen: namesState(f.States, core.Listen),
 		AbortUnknown: c.Bool("unknown-holder")})
 	if cl != nil {

@@ -123,7 +123,7 @@ func (s *session) planKill() (*release.Kill, error) {
 	if err := s.openActor("kill"); err != nil {
 		return nil, err
 	}
-	k, err := release.PlanKill(releaser(s.b), f, sig, timeout, c.Bool("no-escalate"))
+	k, err := release.PlanKill(s.releaser(), f, sig, timeout, c.Bool("no-escalate"))
 	if k != nil {
 		s.saw(k.Result)
 		s.unseenMatters = k.Result.Unseen.Any() // a holder may have been missed

@@ -17,6 +17,7 @@ func filterFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "command", Aliases: []string{"c"}, Usage: "only sockets held by processes whose command starts with `NAME` (lsof's -c; /REGEXP/ for a regular expression, /^nginx$/ for an exact name), and only those owners"},
 		&cli.StringSliceFlag{Name: "local", Usage: "only sockets whose local end is in `ADDR`: an address, [IPv6], a prefix (10.0.0.0/8) or an /etc/hosts name, with :PORT if wanted"},
 		&cli.StringSliceFlag{Name: "remote", Usage: "only sockets whose remote end is in `ADDR`: an address, [IPv6], a prefix or an /etc/hosts name, with :PORT if wanted"},
+		&cli.StringSliceFlag{Name: "unit", Usage: "only sockets held by processes of the systemd unit `UNIT` (nginx.service, or nginx), and only those owners; Linux"},
 		&cli.StringSliceFlag{Name: "dev", Usage: "only sockets bound to the network interface `NAME` (SO_BINDTODEVICE, a VRF, an IPv6 link-local address's zone), or with that index; Linux netlink, Solaris IPv6"},
 		netnsFlag(),
 		allNetnsFlag(),
@@ -59,7 +60,13 @@ func outputFlags() []cli.Flag {
 }
 
 func listFlags() []cli.Flag {
-	return append(append(filterFlags(), outputFlags()...), optionsFlag(), peerFlag(), cmdlineFlag())
+	return append(append(filterFlags(), outputFlags()...), optionsFlag(), peerFlag(), cmdlineFlag(), contextFlag())
+}
+
+// contextFlag adds each owner's systemd unit or container; off by
+// default: one more /proc read per process (JSON always has them).
+func contextFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "context", Usage: "add each owner's container (its name where the runtime tells it) or systemd unit: a CONTEXT column (JSON always has \"unit\" and \"container\"); Linux"}
 }
 
 // peerFlag shows, for each local connection, the process at the other end.

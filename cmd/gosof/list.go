@@ -55,9 +55,9 @@ func (s *session) list(ports []string) error {
 		s.cannotAct = ""
 		return fmt.Errorf("-t prints PIDs to signal, and these would not be the holders': %w", s.b.CannotAct)
 	}
-	resolve := gcpolicy.ForPrint(s.b.Resolver().Resolve)
+	resolve := gcpolicy.ForPrint(s.resolver().Resolve)
 	if c.Bool("peer") {
-		resolve = s.b.Resolver().ResolvePeers
+		resolve = s.resolver().ResolvePeers
 	}
 	res, err := resolve(f)
 	s.saw(res)
@@ -73,7 +73,11 @@ func (s *session) list(ports []string) error {
 	if withCmdline {
 		s.attachCmdlines(res.Sockets)
 	}
-	opt := render.Options{NoHeader: c.Bool("no-header"), Options: withOptions, Peer: c.Bool("peer"), Cmdline: withCmdline}
+	opt := render.Options{NoHeader: c.Bool("no-header"), Options: withOptions, Peer: c.Bool("peer"), Cmdline: withCmdline,
+		Context: c.Bool("context") && s.b.Context != nil}
+	if c.Bool("context") && s.b.Context == nil && out == render.FormatTable {
+		s.notes = append(s.notes, "--context: this platform does not tell which unit or container a process runs in")
+	}
 	if err := render.Sockets(c.App.Writer, res.Sockets, out, opt); err != nil {
 		return err
 	}

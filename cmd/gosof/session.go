@@ -55,7 +55,7 @@ func (s *session) filter(ports []string) (*core.Filter, error) {
 		V4: c.Bool("4"), V6: c.Bool("6"), States: c.StringSlice("state"), Listen: c.Bool("listen"),
 		PIDs: c.StringSlice("pid"), Users: c.StringSlice("user"),
 		Local: c.StringSlice("local"), Remote: c.StringSlice("remote"), Commands: c.StringSlice("command"),
-		Devs: c.StringSlice("dev"),
+		Devs: c.StringSlice("dev"), Units: c.StringSlice("unit"),
 	})
 	if err != nil {
 		return nil, err
@@ -80,6 +80,15 @@ func (s *session) open() error {
 		s.cannotAct = "the PIDs shown are not gosof's: " + b.CannotAct.Error()
 	}
 	return nil
+}
+
+// resolver is the backend's resolver, reading each owner's unit and
+// container where they are shown: the CONTEXT column (--context), and
+// JSON, which always carries them.
+func (s *session) resolver() *core.Resolver {
+	r := s.b.Resolver()
+	r.WithContext = s.c.Bool("context") || s.c.Bool("json") || s.c.Bool("jsonl")
+	return r
 }
 
 // saw records what a resolve could not see.

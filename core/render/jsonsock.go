@@ -283,9 +283,27 @@ func (e *JSON) appendOwner(b []byte, f *fields, o *core.Owner) []byte {
 			b = e.appendBase64s(b, f.t.depth+1, p.Cmdline)
 		}
 	}
+	if p != nil && p.Context != nil {
+		b = appendContext(b, f, p.Context)
+	}
 	if o.Options != nil {
 		b = f.key(b, kOptions)
 		b = e.appendOptions(b, f.t.depth+1, o.Options)
+	}
+	return b
+}
+
+// appendContext appends a process's unit and container, each member
+// omitted when there is none.
+func appendContext(b []byte, f *fields, c *core.Context) []byte {
+	for _, m := range [...]struct {
+		k int
+		v string
+	}{{kUnit, c.Unit}, {kUserUnit, c.UserUnit}, {kContainer, c.Container}, {kContainerName, c.ContainerName}} {
+		if m.v != "" {
+			b = f.key(b, m.k)
+			b = appendString(b, m.v)
+		}
 	}
 	return b
 }

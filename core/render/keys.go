@@ -62,6 +62,9 @@ const (
 	kZone
 	kDev
 	kIfIndex
+	kUnit
+	kUserUnit
+	kContainerName
 	nKeys
 )
 
@@ -77,6 +80,7 @@ var keyNames = [nKeys]string{
 	kSndBuf: "sndbuf", kRcvBuf: "rcvbuf", kNoDelay: "nodelay", kV6Only: "v6only", kCongestion: "congestion",
 	kTCPInfo: "tcp_info", kRTTUS: "rtt_us", kRTTVarUS: "rttvar_us", kRetransmits: "retransmits", kTotalRetrans: "total_retrans",
 	kZone: "zone", kDev: "dev", kIfIndex: "ifindex",
+	kUnit: "unit", kUserUnit: "user_unit", kContainerName: "container_name",
 }
 
 // tokens is the text that starts or ends the members of an object or

@@ -99,17 +99,21 @@ type (
 		PathBytes []byte  `json:"path_bytes,omitempty"`
 	}
 	jOwner struct {
-		PID          int       `json:"pid"`
-		Comm         *string   `json:"comm"`
-		CommBytes    []byte    `json:"comm_bytes,omitempty"`
-		FD           *int      `json:"fd"`
-		TID          int       `json:"tid,omitempty"`
-		UID          *int64    `json:"uid"`
-		User         *string   `json:"user"`
-		Creator      bool      `json:"creator,omitempty"`
-		Cmdline      []string  `json:"cmdline,omitempty"`
-		CmdlineBytes [][]byte  `json:"cmdline_bytes,omitempty"`
-		Options      *jOptions `json:"options,omitempty"`
+		PID           int       `json:"pid"`
+		Comm          *string   `json:"comm"`
+		CommBytes     []byte    `json:"comm_bytes,omitempty"`
+		FD            *int      `json:"fd"`
+		TID           int       `json:"tid,omitempty"`
+		UID           *int64    `json:"uid"`
+		User          *string   `json:"user"`
+		Creator       bool      `json:"creator,omitempty"`
+		Cmdline       []string  `json:"cmdline,omitempty"`
+		CmdlineBytes  [][]byte  `json:"cmdline_bytes,omitempty"`
+		Unit          string    `json:"unit,omitempty"`
+		UserUnit      string    `json:"user_unit,omitempty"`
+		Container     string    `json:"container,omitempty"`
+		ContainerName string    `json:"container_name,omitempty"`
+		Options       *jOptions `json:"options,omitempty"`
 	}
 	jOptions struct {
 		ReuseAddr  *bool         `json:"reuse_addr,omitempty"`
@@ -201,6 +205,9 @@ func toJOwners(owners []core.Owner) []jOwner {
 			}
 			if p.UID >= 0 {
 				jo.UID, jo.User = ptr(p.UID), ptr(p.User)
+			}
+			if c := p.Context; c != nil {
+				jo.Unit, jo.UserUnit, jo.Container, jo.ContainerName = c.Unit, c.UserUnit, c.Container, c.ContainerName
 			}
 		}
 		out = append(out, jo)

@@ -29,6 +29,7 @@ type Options struct {
 	Options  bool // an OPTIONS column (socket options per owner, --options)
 	Peer     bool // a PEER column: the processes at the other end (--peer)
 	Cmdline  bool // a COMMAND LINE column, last: it is the long one (--cmdline)
+	Context  bool // a CONTEXT column: each owner's container or systemd unit (--context)
 }
 
 // Sockets prints socks in format f: an empty table or terse list prints
@@ -124,6 +125,13 @@ var columns = []column{
 		}
 		return strconv.AppendInt(b, int64(o.FD), 10)
 	}},
+	{header: "CONTEXT", owner: true, show: func(opt *Options, _ []core.Socket) bool { return opt.Context },
+		cell: func(b []byte, _ *core.Socket, o *core.Owner) []byte {
+			if o == nil {
+				return append(b, '-')
+			}
+			return append(b, core.ContextLabel(o.Proc)...)
+		}},
 	{header: "OPTIONS", owner: true, show: func(opt *Options, _ []core.Socket) bool { return opt.Options },
 		cell: func(b []byte, _ *core.Socket, o *core.Owner) []byte {
 			if o == nil {
