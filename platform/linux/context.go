@@ -27,6 +27,12 @@ type Contexts struct {
 	mu     sync.Mutex
 	names  map[string]string // container id -> name, "" when none was found
 	podman map[string]string // containers.json, read once
+
+	// byText is the context of each distinct cgroup text read: the
+	// processes of a service share theirs, and splitting the text cost
+	// as much as reading it (500 holders at 100k descriptors).
+	textMu sync.Mutex
+	byText map[string]*core.Context
 }
 
 // Where the runtimes keep what names a container, below Root.
@@ -51,9 +57,28 @@ const (
 	maxContainerdNS = 64 // namespaces under containerd's task directory looked through
 )
 
-// context is a process's context from the text of its cgroup file; self
-// is gosof's own keys (nil: any text that splits).
+// context is a process's context from the text of its cgroup file, made
+// once per distinct text and shared (read-only) by the processes that
+// have the same.
 func (c *Contexts) context(cgroup []byte) *core.Context {
+	c.textMu.Lock()
+	ctx, ok := c.byText[string(cgroup)]
+	c.textMu.Unlock()
+	if ok {
+		return ctx
+	}
+	ctx = c.parse(cgroup)
+	c.textMu.Lock()
+	if c.byText == nil {
+		c.byText = map[string]*core.Context{}
+	}
+	c.byText[string(cgroup)] = ctx
+	c.textMu.Unlock()
+	return ctx
+}
+
+// parse makes a context from cgroup text held to gosof's own keys.
+func (c *Contexts) parse(cgroup []byte) *core.Context {
 	lines, ok := splitCgroup(cgroup, c.selfKeys())
 	if !ok {
 		return nil

@@ -5,6 +5,7 @@ package linux
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -51,4 +52,36 @@ func TestContextLive(t *testing.T) {
 	if _, err := c.Of(h1.PID); err == nil {
 		t.Errorf("a process that exited has a context")
 	}
+}
+
+// BenchmarkContextOf reads the context of every process of the host, as
+// --context and JSON read their owners' (start bench/workload to time it
+// at scale): one read of /proc/PID/cgroup each, the text split once per
+// distinct cgroup.
+func BenchmarkContextOf(b *testing.B) {
+	pids, err := platformPIDs()
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := &Contexts{FS: DefaultFS(), Root: "/"}
+	for b.Loop() {
+		for _, p := range pids {
+			c.Of(p)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(pids)), "ns/process")
+}
+
+func platformPIDs() ([]int, error) {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, err
+	}
+	var pids []int
+	for _, e := range ents {
+		if n, err := strconv.Atoi(e.Name()); err == nil {
+			pids = append(pids, n)
+		}
+	}
+	return pids, nil
 }
