@@ -58,7 +58,7 @@ func (s *session) close() error {
 		return err
 	}
 	cl.DryRun = c.Bool("dry-run")
-	out, asJSON := c.App.Writer, c.Bool("json")
+	out, asJSON := output(c), c.Bool("json")
 	if done, err := closePlanOnly(out, cl, asJSON, c.Bool("dry-run")); done {
 		return err
 	}

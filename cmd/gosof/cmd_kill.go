@@ -56,7 +56,7 @@ func (s *session) kill() error {
 		return err
 	}
 	k.DryRun = c.Bool("dry-run")
-	out, asJSON := c.App.Writer, c.Bool("json")
+	out, asJSON := output(c), c.Bool("json")
 	if c.Bool("dry-run") || len(k.Plan.Items) == 0 {
 		return writeKillPlan(out, k, asJSON)
 	}

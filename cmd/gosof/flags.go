@@ -45,10 +45,17 @@ func quietFlag() cli.Flag {
 	return &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no notes on stderr (what could not be seen, fallbacks); errors are still printed"}
 }
 
+// wideFlag prints tables whole on a terminal too; pipes and files always
+// get them whole.
+func wideFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "wide", Aliases: []string{"w"}, Usage: "on a terminal, print every cell whole, however wide the table (pipes and files always get it whole)"}
+}
+
 // outputFlags choose how results are printed and where they come from.
 func outputFlags() []cli.Flag {
 	return []cli.Flag{
 		quietFlag(),
+		wideFlag(),
 		&cli.BoolFlag{Name: "json", Aliases: []string{"j"}, Usage: "print a JSON array (fields: docs/contract.md, man gosof)"},
 		&cli.BoolFlag{Name: "jsonl", Usage: "print JSON Lines: one socket object per line, nothing when empty (for log shippers)"},
 		&cli.BoolFlag{Name: "terse", Aliases: []string{"t"}, Usage: "print only the owner PIDs, one per line (like lsof -t)"},

@@ -78,7 +78,7 @@ func (s *session) list(ports []string) error {
 	if c.Bool("context") && s.b.Context == nil && out == render.FormatTable {
 		s.notes = append(s.notes, "--context: this platform does not tell which unit or container a process runs in")
 	}
-	if err := render.Sockets(c.App.Writer, res.Sockets, out, opt); err != nil {
+	if err := render.Sockets(output(c), res.Sockets, out, opt); err != nil {
 		return err
 	}
 	if len(res.Sockets) == 0 {

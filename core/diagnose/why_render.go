@@ -56,7 +56,8 @@ func WriteWhy(w io.Writer, d *Why) error {
 				outgoing += g.Count
 			}
 		}
-		render.Aligned(&b, func(t *render.Table) {
+		fit := render.Fit{Width: render.WidthOf(w), Header: true, Fixed: render.FixedBut(2)} // the processes
+		render.AlignedFit(&b, fit, func(t *render.Table) {
 			for _, c := range []string{"  STATE", "COUNT", "PROCESS", "RECV-Q", "SEND-Q"} {
 				t.Cell(c)
 			}

@@ -83,9 +83,10 @@ func (p *KillPlan) headline() string {
 // holds and what will be done to it, then the sockets kill cannot release.
 func WriteKillPlan(w io.Writer, p *KillPlan) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "plan: %s\n", p.headline())
+	b.WriteString(core.Wrap("plan: ", "  ", p.headline()))
 	if len(p.Items) > 0 {
-		render.Aligned(&b, func(t *render.Table) {
+		fit := render.Fit{Width: render.WidthOf(w), Header: true, Fixed: render.FixedBut(1, 2, 3, 4)} // not the PID
+		render.AlignedFit(&b, fit, func(t *render.Table) {
 			for _, h := range []string{"PID", "COMMAND", "USER", "ACTION", "SOCKETS"} {
 				t.Cell(h)
 			}
@@ -184,9 +185,10 @@ func (p *ClosePlan) headline() string {
 // will do with it, then the listeners it refuses to touch.
 func WriteClosePlan(w io.Writer, p *ClosePlan) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "plan: %s\n", p.headline())
+	b.WriteString(core.Wrap("plan: ", "  ", p.headline()))
 	if len(p.Items) > 0 {
-		render.Aligned(&b, func(t *render.Table) {
+		fit := render.Fit{Width: render.WidthOf(w), Header: true, Fixed: render.FixedBut(2, 3, 4, 6)} // addresses, holder, action
+		render.AlignedFit(&b, fit, func(t *render.Table) {
 			for _, h := range []string{"PROTO", "STATE", "LOCAL", "REMOTE", "PID/COMMAND", "FD", "ACTION"} {
 				t.Cell(h)
 			}
