@@ -83,7 +83,7 @@ func (p *KillPlan) headline() string {
 // holds and what will be done to it, then the sockets kill cannot release.
 func WriteKillPlan(w io.Writer, p *KillPlan) error {
 	var b strings.Builder
-	b.WriteString(core.Wrap("plan: ", "  ", p.headline()))
+	fmt.Fprintf(&b, "plan: %s\n", p.headline())
 	if len(p.Items) > 0 {
 		fit := render.Fit{Width: render.WidthOf(w), Header: true, Fixed: render.FixedBut(1, 2, 3, 4)} // not the PID
 		render.AlignedFit(&b, fit, func(t *render.Table) {
@@ -185,7 +185,7 @@ func (p *ClosePlan) headline() string {
 // will do with it, then the listeners it refuses to touch.
 func WriteClosePlan(w io.Writer, p *ClosePlan) error {
 	var b strings.Builder
-	b.WriteString(core.Wrap("plan: ", "  ", p.headline()))
+	fmt.Fprintf(&b, "plan: %s\n", p.headline())
 	if len(p.Items) > 0 {
 		fit := render.Fit{Width: render.WidthOf(w), Header: true, Fixed: render.FixedBut(2, 3, 4, 6)} // addresses, holder, action
 		render.AlignedFit(&b, fit, func(t *render.Table) {
