@@ -14,6 +14,6 @@ func openBackend(opt platform.Options) (*platform.Backend, error) { return host.
 // releaser is what kill and close need of the backend.
 func (s *session) releaser() release.Backend {
 	b := s.b
-	return release.Backend{Resolver: s.resolver(), Signaller: b.Signaller, Closer: b.Closer, Options: b.Options, ParentOf: b.ParentOf,
+	return release.Backend{Resolver: s.resolver(s.c.Bool("json")), Signaller: b.Signaller, Closer: b.Closer, Options: b.Options, ParentOf: b.ParentOf,
 		StillBound: diagnose.StillBound(b.Prober)}
 }

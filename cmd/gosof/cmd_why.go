@@ -70,7 +70,7 @@ func (s *session) why() error {
 	if pr.Proto != "" {
 		f.Protos = []core.Proto{pr.Proto} // why udp/53: that protocol only
 	}
-	res, err := s.resolver().ResolvePeers(f) // the peers of CLOSE_WAIT connections
+	res, err := s.resolver(c.Bool("json")).ResolvePeers(f) // the peers of CLOSE_WAIT connections
 	s.saw(res)
 	if err != nil {
 		return err

@@ -55,9 +55,12 @@ func (s *session) list(ports []string) error {
 		s.cannotAct = ""
 		return fmt.Errorf("-t prints PIDs to signal, and these would not be the holders': %w", s.b.CannotAct)
 	}
-	resolve := gcpolicy.ForPrint(s.resolver().Resolve)
+	// the owners' unit and container: for the CONTEXT column, and always in JSON
+	withContext := c.Bool("context")
+	r := s.resolver(withContext || out == render.FormatJSON || out == render.FormatJSONL)
+	resolve := gcpolicy.ForPrint(r.Resolve)
 	if c.Bool("peer") {
-		resolve = s.resolver().ResolvePeers
+		resolve = r.ResolvePeers
 	}
 	res, err := resolve(f)
 	s.saw(res)
@@ -74,8 +77,8 @@ func (s *session) list(ports []string) error {
 		s.attachCmdlines(res.Sockets)
 	}
 	opt := render.Options{NoHeader: c.Bool("no-header"), Options: withOptions, Peer: c.Bool("peer"), Cmdline: withCmdline,
-		Context: c.Bool("context") && s.b.Context != nil}
-	if c.Bool("context") && s.b.Context == nil && out == render.FormatTable {
+		Context: withContext && s.b.Context != nil}
+	if withContext && s.b.Context == nil && out == render.FormatTable {
 		s.notes = append(s.notes, "--context: this platform does not tell which unit or container a process runs in")
 	}
 	if err := render.Sockets(output(c), res.Sockets, out, opt); err != nil {

@@ -83,11 +83,11 @@ func (s *session) open() error {
 }
 
 // resolver is the backend's resolver, reading each owner's unit and
-// container where they are shown: the CONTEXT column (--context), and
-// JSON, which always carries them.
-func (s *session) resolver() *core.Resolver {
+// container when they are shown (withContext): the CONTEXT column
+// (--context), and JSON, which always carries them.
+func (s *session) resolver(withContext bool) *core.Resolver {
 	r := s.b.Resolver()
-	r.WithContext = s.c.Bool("context") || s.c.Bool("json") || s.c.Bool("jsonl")
+	r.WithContext = withContext
 	return r
 }
 
