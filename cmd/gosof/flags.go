@@ -18,7 +18,7 @@ func filterFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "local", Usage: "only sockets whose local end is in `ADDR`: an address, [IPv6], a prefix (10.0.0.0/8) or an /etc/hosts name, with :PORT if wanted"},
 		&cli.StringSliceFlag{Name: "remote", Usage: "only sockets whose remote end is in `ADDR`: an address, [IPv6], a prefix or an /etc/hosts name, with :PORT if wanted"},
 		&cli.StringSliceFlag{Name: "unit", Usage: "only sockets held by processes of the systemd unit `UNIT` (nginx.service, or nginx), and only those owners; Linux"},
-		&cli.StringSliceFlag{Name: "dev", Usage: "only sockets bound to the network interface `NAME` (SO_BINDTODEVICE, a VRF, an IPv6 link-local address's zone), or with that index; Linux netlink, Solaris IPv6"},
+		&cli.StringSliceFlag{Name: "dev", Usage: "only sockets bound to the network interface `NAME` (SO_BINDTODEVICE, a VRF, an IPv6 link-local address's zone), or with that index (Solaris: IPv6 sockets, by index)"},
 		netnsFlag(),
 		allNetnsFlag(),
 	}
