@@ -330,6 +330,13 @@ type Filter struct {
 	// no part of it, and need not even be read (a platform may ask the
 	// kernel to leave such states out).
 	Held bool
+	// Devs (--dev) narrow to sockets bound to one of these interfaces,
+	// each a name or an index (Socket.Dev); inet sockets only.
+	Devs []string
+	// Units (--unit) narrow to owners running in one of these systemd
+	// units (Context.MatchUnit); the resolver reads the owners' context
+	// for it.
+	Units []string
 }
 
 // MayBeHeld reports whether a process may hold s: not a TIME_WAIT socket
@@ -351,9 +358,9 @@ func (f *Filter) WantsProto(p Proto) bool {
 		return false
 	}
 	if p == Unix {
-		// A port or address filter never matches a unix socket; a PATH
-		// matches nothing else.
-		if len(f.Local) > 0 || len(f.Remote) > 0 {
+		// A port, address or device filter never matches a unix socket;
+		// a PATH matches nothing else.
+		if len(f.Local) > 0 || len(f.Remote) > 0 || len(f.Devs) > 0 {
 			return false
 		}
 		return len(f.Paths) > 0 || len(f.Ports) == 0
@@ -432,16 +439,47 @@ func anyAddr(ms []AddrMatch, e *Endpoint) bool {
 	return false
 }
 
+// MatchDev reports whether --dev matches s: s is bound to an interface
+// named, or with the index, one of f.Devs. A socket bound to no device
+// never matches, though it may receive on every interface.
+func (f *Filter) MatchDev(s *Socket) bool {
+	if len(f.Devs) == 0 {
+		return true
+	}
+	if s.Dev == nil {
+		return false
+	}
+	for _, d := range f.Devs {
+		if d == s.Dev.Name || d == strconv.FormatUint(uint64(s.Dev.Index), 10) {
+			return true
+		}
+	}
+	return false
+}
+
 // MatchSocket applies every filter that needs no owner information.
 func (f *Filter) MatchSocket(s *Socket) bool {
 	return f.WantsProto(s.Proto) && f.WantsFamily(s.Family) &&
-		f.WantsState(s.State) && f.MatchTargets(s) && f.MatchAddrs(s) &&
+		f.WantsState(s.State) && f.MatchTargets(s) && f.MatchAddrs(s) && f.MatchDev(s) &&
 		(!f.Held || MayBeHeld(s))
 }
 
-// HasOwnerFilter reports whether --pid, --user or -c were given.
+// HasOwnerFilter reports whether --pid, --user, -c or --unit were given.
 func (f *Filter) HasOwnerFilter() bool {
-	return len(f.PIDs) > 0 || len(f.UIDs) > 0 || len(f.Commands) > 0
+	return len(f.PIDs) > 0 || len(f.UIDs) > 0 || len(f.Commands) > 0 || len(f.Units) > 0
+}
+
+// matchUnit reports whether o runs in one of f.Units.
+func (f *Filter) matchUnit(o *Owner) bool {
+	if o.Proc == nil {
+		return false
+	}
+	for _, u := range f.Units {
+		if o.Proc.Context.MatchUnit(u) {
+			return true
+		}
+	}
+	return false
 }
 
 // MatchOwner reports whether owner o passes --pid and --user.
@@ -453,6 +491,9 @@ func (f *Filter) MatchOwner(o *Owner) bool {
 		return false
 	}
 	if len(f.Commands) > 0 && (o.Proc == nil || !anyCommand(f.Commands, o.Proc.Comm)) {
+		return false
+	}
+	if len(f.Units) > 0 && !f.matchUnit(o) {
 		return false
 	}
 	return true

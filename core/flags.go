@@ -28,6 +28,8 @@ type FilterFlags struct {
 	// hosts, each with an optional port.
 	Local, Remote []string
 	Commands      []string // -c/--command: prefixes or /regexps/
+	Devs          []string // --dev: interface names or indexes
+	Units         []string // --unit: systemd units
 	// Services reads /etc/services when a PORT is a name; nil reads the
 	// system's file (ReadServices).
 	Services func() Services
@@ -177,6 +179,22 @@ func ParseFilter(ff FilterFlags) (*Filter, error) {
 		}
 		f.Commands = append(f.Commands, m)
 	}
+	for _, v := range SplitList(ff.Devs) {
+		if err := checkDevName(v); err != nil {
+			return nil, err
+		}
+		if !hasString(f.Devs, v) {
+			f.Devs = append(f.Devs, v)
+		}
+	}
+	for _, v := range SplitList(ff.Units) {
+		if strings.ContainsAny(v, "/ \t\n") {
+			return nil, Usagef("--unit %q: not a unit name (nginx.service, or nginx for it)", v)
+		}
+		if !hasString(f.Units, v) {
+			f.Units = append(f.Units, v)
+		}
+	}
 	if err := f.canMatch(); err != nil {
 		return nil, err
 	}
@@ -244,6 +262,9 @@ func (f *Filter) canMatch() error {
 	}
 	if len(f.Ports) > 0 && !f.anyProto(func(p Proto) bool { return p != Unix && p != Raw }) {
 		return Usagef("--proto %s has no ports: a PORT matches nothing there", protoList(protos))
+	}
+	if len(f.Devs) > 0 && !f.anyProto(func(p Proto) bool { return p != Unix }) {
+		return Usagef("--proto unix and --dev match nothing together (unix sockets are bound to no device)")
 	}
 	if (len(f.Local) > 0 || len(f.Remote) > 0) && !f.anyProto(func(p Proto) bool { return p != Unix }) {
 		return Usagef("--proto unix and --local/--remote match nothing together (addresses are inet's)")
@@ -399,6 +420,7 @@ func (f *Filter) Emptied(targets []Socket) string {
 		{len(f.States) > 0, f.statesFlag(), func(s *Socket) bool { return f.WantsState(s.State) }},
 		{len(f.Local) > 0, "--local " + addrList(f.Local), func(s *Socket) bool { return anyAddr(f.Local, &s.Local) }},
 		{len(f.Remote) > 0, "--remote " + addrList(f.Remote), func(s *Socket) bool { return s.Remote != nil && anyAddr(f.Remote, s.Remote) }},
+		{len(f.Devs) > 0, "--dev " + Escape(strings.Join(f.Devs, ",")), func(s *Socket) bool { return f.MatchDev(s) }},
 		{len(f.PIDs) > 0, "--pid " + intList(f.PIDs), func(s *Socket) bool { return anyOwner(s, func(o *Owner) bool { return hasInt(f.PIDs, o.PID) }) }},
 		{len(f.UIDs) > 0, "--user", func(s *Socket) bool {
 			return anyOwner(s, func(o *Owner) bool { return o.Proc != nil && hasInt64(f.UIDs, o.Proc.UID) }) ||
@@ -406,6 +428,9 @@ func (f *Filter) Emptied(targets []Socket) string {
 		}},
 		{len(f.Commands) > 0, "-c " + commandList(f.Commands), func(s *Socket) bool {
 			return anyOwner(s, func(o *Owner) bool { return o.Proc != nil && anyCommand(f.Commands, o.Proc.Comm) })
+		}},
+		{len(f.Units) > 0, "--unit " + Escape(strings.Join(f.Units, ",")), func(s *Socket) bool {
+			return anyOwner(s, f.matchUnit)
 		}},
 	}
 	for _, st := range steps {
@@ -424,6 +449,32 @@ func (f *Filter) Emptied(targets []Socket) string {
 		left = kept
 	}
 	return ""
+}
+
+// checkDevName refuses a --dev value no interface can have: Linux's
+// rules (dev_valid_name: at most IFNAMSIZ-1 bytes, no '/', ':' or
+// white space, not "." or ".."); a number is an interface index.
+func checkDevName(v string) error {
+	bad := len(v) > 15 || v == "." || v == ".."
+	for i := 0; i < len(v) && !bad; i++ {
+		switch v[i] {
+		case '/', ':', ' ', '\t', '\n', '\v', '\f', '\r':
+			bad = true
+		}
+	}
+	if bad {
+		return Usagef("--dev %q: not an interface name (at most 15 bytes, no '/', ':' or spaces) or index", v)
+	}
+	return nil
+}
+
+func hasString(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // statesFlag is the state filter as it was typed: --listen, or --state

@@ -24,8 +24,7 @@ func Dash(ok bool, s string) string {
 // /run/netns name, else its inode.
 func NetNSLabel(s *Socket) string {
 	if s.Container() != "" {
-		rt, id, _ := strings.Cut(s.Container(), "://")
-		return Escape(rt + ":" + id[:minInt(12, len(id))])
+		return ContainerLabel(s.Container(), "")
 	}
 	if s.NetNSName() != "" {
 		return Escape(s.NetNSName())
@@ -109,22 +108,7 @@ func AppendEndpoint(b []byte, fam Family, e *Endpoint) []byte {
 		}
 		return append(b, Escape(ShownPath(e.Path))...)
 	}
-	if !e.Addr.IsValid() {
-		b = append(b, "*:"...)
-		return strconv.AppendUint(b, uint64(e.Port), 10)
-	}
-	switch {
-	case e.Addr.Is4():
-		b = appendV4(b, e.Addr.As4())
-	case e.Addr.Zone() == "":
-		b = append(b, '[')
-		b = AppendAddr(b, e.Addr)
-		b = append(b, ']')
-	default: // the zone is an interface's name, which may hold anything but '/', ':' and spaces
-		b = append(b, '[')
-		b = append(b, Escape(e.Addr.String())...)
-		b = append(b, ']')
-	}
+	b = appendHost(b, e)
 	b = append(b, ':')
 	return strconv.AppendUint(b, uint64(e.Port), 10)
 }
@@ -157,8 +141,44 @@ func appendV4(b []byte, a [4]byte) []byte {
 	return b
 }
 
-// FormatLocal prints the socket's local end.
-func FormatLocal(s *Socket) string { return FormatEndpoint(s.Family, &s.Local) }
+// appendHost appends an inet end's address as FormatEndpoint prints it,
+// without the port: "*" when there is none, IPv6 in brackets with its
+// zone inside them ([fe80::1%eth0]).
+func appendHost(b []byte, e *Endpoint) []byte {
+	switch {
+	case !e.Addr.IsValid():
+		return append(b, '*')
+	case e.Addr.Is4():
+		return appendV4(b, e.Addr.As4())
+	case e.Addr.Zone() == "":
+		b = append(b, '[')
+		b = AppendAddr(b, e.Addr)
+		return append(b, ']')
+	}
+	// the zone is an interface's name, which may hold anything but '/', ':' and spaces
+	b = append(b, '[')
+	b = append(b, Escape(e.Addr.String())...)
+	return append(b, ']')
+}
+
+// FormatLocal prints the socket's local end, with the device it is bound
+// to (AppendLocal).
+func FormatLocal(s *Socket) string { return string(AppendLocal(nil, s)) }
+
+// AppendLocal appends s's local end as FormatEndpoint prints it, and the
+// device s is bound to as ss prints it, after the address:
+// 0.0.0.0%eth0:68, [::]%eth0:547. An address that carries the device as
+// its zone ([fe80::1%eth0]:8443, SetDevice) names it once.
+func AppendLocal(b []byte, s *Socket) []byte {
+	if s.Dev == nil || s.Family == Local || s.Local.Addr.Zone() != "" {
+		return AppendEndpoint(b, s.Family, &s.Local)
+	}
+	b = appendHost(b, &s.Local)
+	b = append(b, '%')
+	b = append(b, Escape(s.Dev.Zone())...)
+	b = append(b, ':')
+	return strconv.AppendUint(b, uint64(s.Local.Port), 10)
+}
 
 // FormatRemote prints the socket's remote end, "*" when not connected.
 func FormatRemote(s *Socket) string { return string(AppendRemote(nil, s)) }
@@ -201,7 +221,7 @@ func SocketLine(s *Socket) string { return string(AppendSocketLine(nil, s)) }
 func AppendSocketLine(b []byte, s *Socket) []byte {
 	b = append(b, ProtoLabel(s)...)
 	b = append(b, ' ')
-	b = AppendEndpoint(b, s.Family, &s.Local)
+	b = AppendLocal(b, s)
 	if s.Remote != nil {
 		b = append(b, " -> "...)
 		b = AppendRemote(b, s)

@@ -107,10 +107,3 @@ func hasPort(l []uint16, v uint16) bool {
 	}
 	return false
 }
-
-func minInt(a, b int) int {
-	if a < b {
-		return a
-	}
-	return b
-}

@@ -29,7 +29,7 @@ func AttachPeers(socks []Socket) {
 				listeners[s.Local.Path] = i
 			}
 		case s.Remote != nil:
-			inet[key{s.Proto, s.NetNS, s.Local.Addr.Unmap(), s.Remote.Addr.Unmap(), s.Local.Port, s.Remote.Port}] = i
+			inet[key{s.Proto, s.NetNS, plainAddr(s.Local.Addr), plainAddr(s.Remote.Addr), s.Local.Port, s.Remote.Port}] = i
 		}
 	}
 	for i := range socks {
@@ -44,7 +44,7 @@ func AttachPeers(socks []Socket) {
 		case s.Proto == Unix && s.Remote.Path != "":
 			j, ok = listeners[s.Remote.Path] // not accepted yet
 		case s.Proto != Unix:
-			j, ok = inet[key{s.Proto, s.NetNS, s.Remote.Addr.Unmap(), s.Local.Addr.Unmap(), s.Remote.Port, s.Local.Port}]
+			j, ok = inet[key{s.Proto, s.NetNS, plainAddr(s.Remote.Addr), plainAddr(s.Local.Addr), s.Remote.Port, s.Local.Port}]
 		}
 		if ok && j != i && len(socks[j].Owners) > 0 {
 			s.PeerOwners = append([]Owner(nil), socks[j].Owners...)
@@ -52,18 +52,28 @@ func AttachPeers(socks []Socket) {
 	}
 }
 
+// plainAddr is a as both ends of a local connection know it: unmapped,
+// and without the zone, which each end names by its own interface (two
+// ends of a veth pair in one namespace: fe80::1%v0 and fe80::1%v1).
+func plainAddr(a netip.Addr) netip.Addr { return a.Unmap().WithZone("") }
+
 // ResolvePeers is Resolve for sockets with their PeerOwners: the other ends
 // of local connections are looked for among every socket on f's ports and
-// PATHs, whichever side and whoever holds them, and f's own side, --pid
-// and --user then keep what Resolve would have kept.
+// PATHs, whichever side and whoever holds them, and f's own side and owner
+// filters (--pid, --user, -c, --unit) then keep what Resolve would have
+// kept.
 func (r *Resolver) ResolvePeers(f *Filter) (*Result, error) {
+	if err := r.canTellUnits(f); err != nil {
+		return nil, err
+	}
 	wide := *f
 	if wide.HasTargets() {
 		wide.Side = SideAny
 	}
-	wide.PIDs, wide.UIDs = nil, nil
+	wide.PIDs, wide.UIDs, wide.Commands, wide.Units = nil, nil, nil, nil
 	rr := *r
 	rr.Peers = true
+	rr.WithContext = r.WithContext || len(f.Units) > 0 // for f's --unit below
 	res, err := rr.Resolve(&wide)
 	if err != nil {
 		return nil, err

@@ -23,6 +23,11 @@ type Resolver struct {
 	// Peers asks for each connection's PeerOwners (AttachPeers), found
 	// among the sockets the listing read.
 	Peers bool
+	// Context tells a process's systemd unit and container; nil where
+	// the platform cannot. It is read, one read per owner process, when
+	// WithContext is set (--context, JSON) or the filter has --unit.
+	Context     func(pid int) (*Context, error)
+	WithContext bool
 }
 
 // Result is what Resolve found.
@@ -45,6 +50,9 @@ func (r *Resolver) Resolve(f *Filter) (*Result, error) {
 	// the owner scan is scoped to f.PIDs; each resolve passes its own
 	// filter's (kill resolves again without --pid to say what is left, and
 	// must see every holder).
+	if err := r.canTellUnits(f); err != nil {
+		return nil, err
+	}
 	var pre OwnerPrescan
 	if r.Prescan != nil && r.Owners != nil {
 		pre = r.Prescan(f.PIDs)
@@ -81,7 +89,7 @@ func (r *Resolver) Resolve(f *Filter) (*Result, error) {
 			return nil, err
 		}
 		res.Unseen = unseen
-		unparsed, err := r.describe(socks)
+		unparsed, err := r.describe(socks, r.WithContext || len(f.Units) > 0)
 		res.Unseen.Unparsed += unparsed
 		if err != nil {
 			return nil, err
@@ -98,26 +106,40 @@ func (r *Resolver) Resolve(f *Filter) (*Result, error) {
 	return res, nil
 }
 
+// canTellUnits refuses --unit where the platform tells no units, rather
+// than answer that nothing runs in one.
+func (r *Resolver) canTellUnits(f *Filter) error {
+	if len(f.Units) > 0 && (r.Context == nil || r.Owners == nil) {
+		return Usagef("--unit: this platform does not tell which systemd unit a process runs in (Linux does)")
+	}
+	return nil
+}
+
 // Describe fills each owner's Proc (a process read afresh) and drops the
 // owners that exited, as Resolve does after its scan.
 func (r *Resolver) Describe(socks []Socket) error {
 	if r.Owners == nil {
 		return nil
 	}
-	_, err := r.describe(socks)
+	_, err := r.describe(socks, r.WithContext)
 	return err
 }
 
-// describe fills Owner.Proc once per process, and drops owners that exited
-// since the scan: they no longer hold anything. A process whose files
-// cannot be parsed is shown as "?" and counted (unparsed), not fatal.
-func (r *Resolver) describe(socks []Socket) (unparsed int, err error) {
+// describe fills Owner.Proc once per process, with its Context when ctx
+// is set, and drops owners that exited since the scan: they no longer
+// hold anything. A process whose files cannot be parsed is shown as "?"
+// and counted (unparsed), not fatal.
+func (r *Resolver) describe(socks []Socket, ctx bool) (unparsed int, err error) {
 	name := r.UserName
 	if name == nil {
 		name = LookupUser
 	}
+	read := r.Owners.Process
+	if ctx && r.Context != nil {
+		read = r.withContext
+	}
 	procs := map[int]*Process{}
-	fetched := r.fetchProcesses(socks)
+	fetched := r.fetchProcesses(socks, read)
 	for i := range socks {
 		s := &socks[i]
 		kept := s.Owners[:0]
@@ -128,7 +150,7 @@ func (r *Resolver) describe(socks []Socket) (unparsed int, err error) {
 				if f, ok := fetched[o.PID]; ok {
 					p, err = f.p, f.err
 				} else {
-					p, err = r.Owners.Process(o.PID)
+					p, err = read(o.PID)
 				}
 				switch {
 				case errors.Is(err, ErrGone):
@@ -167,9 +189,21 @@ type fetchedProcess struct {
 // stat and status one after another, on one core, after the scan.
 const describeParallel = 64
 
-// fetchProcesses reads the processes holding socks concurrently when
-// there are many; nil when there are few (describe reads them itself).
-func (r *Resolver) fetchProcesses(socks []Socket) map[int]fetchedProcess {
+// withContext reads a process and its context: one read more per
+// process, made by the same worker. A context that cannot be read (the
+// process exited in between) is left nil.
+func (r *Resolver) withContext(pid int) (*Process, error) {
+	p, err := r.Owners.Process(pid)
+	if err == nil && p != nil {
+		p.Context, _ = r.Context(pid)
+	}
+	return p, err
+}
+
+// fetchProcesses reads the processes holding socks with read,
+// concurrently when there are many; nil when there are few (describe
+// reads them itself).
+func (r *Resolver) fetchProcesses(socks []Socket, read func(pid int) (*Process, error)) map[int]fetchedProcess {
 	var pids []int
 	seen := map[int]bool{}
 	for i := range socks {
@@ -195,7 +229,7 @@ func (r *Resolver) fetchProcesses(socks []Socket) map[int]fetchedProcess {
 				if i >= len(pids) {
 					return
 				}
-				res[i].p, res[i].err = r.Owners.Process(pids[i])
+				res[i].p, res[i].err = read(pids[i])
 			}
 		}()
 	}
@@ -214,7 +248,7 @@ func filterOwners(socks []Socket, f *Filter) []Socket {
 	out := socks[:0]
 	for _, s := range socks {
 		if len(s.Owners) == 0 {
-			if len(f.PIDs) == 0 && len(f.Commands) == 0 && s.UID >= 0 && hasInt64(f.UIDs, s.UID) {
+			if len(f.PIDs) == 0 && len(f.Commands) == 0 && len(f.Units) == 0 && s.UID >= 0 && hasInt64(f.UIDs, s.UID) {
 				out = append(out, s)
 			}
 			continue

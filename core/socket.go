@@ -6,6 +6,7 @@ package core
 
 import (
 	"net/netip"
+	"strconv"
 	"time"
 )
 
@@ -117,6 +118,10 @@ type Socket struct {
 	// not tell. A PATH matches by it too (PathTarget).
 	File FileID
 
+	// Dev is the network interface the socket is bound to, nil for none
+	// (SetDevice). One Device is shared by the sockets of one interface.
+	Dev *Device
+
 	// Key lets a platform recognise its own socket again (Solaris matches
 	// fdinfo socket names against MIB rows); core never reads it.
 	Key any
@@ -176,6 +181,57 @@ type Process struct {
 	// pr_psargs as one, see Processes' CommandLine); only read when asked
 	// (--cmdline). Raw: escape before printing.
 	Cmdline []string
+	// Context is the systemd unit and container the process runs in;
+	// nil when not asked for (Resolver.WithContext) or not readable.
+	Context *Context
+}
+
+// Device is a network interface a socket is bound to: by SO_BINDTODEVICE
+// (a DHCP client, a VRF member), or by an IPv6 link-local address, which
+// is only meaningful on one interface (its zone). Linux tells it as
+// inet_diag_sockid.idiag_if; Solaris and illumos as tcp6ConnIfIndex and
+// udp6IfIndex, for IPv6 sockets only.
+type Device struct {
+	Index uint32
+	// Name is the interface's name in the socket's own network
+	// namespace; "" when the platform could not name it (gone since, or
+	// a platform that tells only the index). Raw: escape before printing
+	// (an interface name may hold any byte but '/', ':' and spaces).
+	Name string
+}
+
+// Zone is d as an IPv6 address's zone: its name, else its index.
+func (d *Device) Zone() string {
+	if d.Name != "" {
+		return d.Name
+	}
+	return strconv.FormatUint(uint64(d.Index), 10)
+}
+
+// SetDevice records that s is bound to d, and gives each of its ends that
+// is an IPv6 link-local address d's zone ([fe80::1%eth0]): such an
+// address names a host only together with the interface it is reached
+// on, which for a socket is the one it is bound to (Linux requires a
+// link-local bind to name it, and an accepted connection from a
+// link-local peer is bound to the interface it came in on). Platforms
+// call it, so that the table, JSON and the address filters see the same
+// zone.
+func SetDevice(s *Socket, d *Device) {
+	s.Dev = d
+	if d == nil || s.Family != Inet6 {
+		return
+	}
+	s.Local.Addr = zoned(s.Local.Addr, d)
+	if s.Remote != nil {
+		s.Remote.Addr = zoned(s.Remote.Addr, d)
+	}
+}
+
+func zoned(a netip.Addr, d *Device) netip.Addr {
+	if !a.Is6() || a.Is4In6() || !(a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() || a.IsInterfaceLocalMulticast()) {
+		return a
+	}
+	return a.WithZone(d.Zone())
 }
 
 // NSLabel labels a network namespace: Name is its name under /run/netns,

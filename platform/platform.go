@@ -67,6 +67,9 @@ type Backend struct {
 	// Cmdline tells a process's command line, its arguments, for the fds
 	// heading and --cmdline; nil where the platform cannot tell it.
 	Cmdline func(pid int) ([]string, error)
+	// Context tells the systemd unit and container a process runs in
+	// (--context, JSON, --unit); nil where the platform cannot tell it.
+	Context func(pid int) (*core.Context, error)
 	// FDsDeniedHint says how to get the access fds needs, for the user
 	// gosof runs as; nil when the platform's own error says it.
 	FDsDeniedHint func() string
@@ -111,7 +114,7 @@ func ProcPIDs(proc string) ([]int, error) {
 
 // Resolver joins the backend's sockets with their owners.
 func (b *Backend) Resolver() *core.Resolver {
-	return &core.Resolver{Sockets: b.Sockets, Owners: b.Owners, Prescan: b.Prescan}
+	return &core.Resolver{Sockets: b.Sockets, Owners: b.Owners, Prescan: b.Prescan, Context: b.Context}
 }
 
 // SourceNotes is what the socket source had to fall back on.

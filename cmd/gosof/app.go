@@ -25,6 +25,9 @@ var errSurvivors = errors.New("some matched processes or sockets are still there
 // run builds the app, runs it on args and turns its outcome into an exit
 // code; it is main without os.Exit, so tests call it with captured writers.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if n := termCols(stderr); n > 0 {
+		stderr = &termWriter{w: stderr, cols: n} // notes and errors broken between words, never mid-word
+	}
 	app := newApp(stdin, stdout, stderr)
 	if completeWords(app, args, stdout) {
 		return exitMatch

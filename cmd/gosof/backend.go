@@ -12,7 +12,8 @@ import (
 func openBackend(opt platform.Options) (*platform.Backend, error) { return host.Open(opt) }
 
 // releaser is what kill and close need of the backend.
-func releaser(b *platform.Backend) release.Backend {
-	return release.Backend{Resolver: b.Resolver(), Signaller: b.Signaller, Closer: b.Closer, Options: b.Options, ParentOf: b.ParentOf,
+func (s *session) releaser() release.Backend {
+	b := s.b
+	return release.Backend{Resolver: s.resolver(s.c.Bool("json")), Signaller: b.Signaller, Closer: b.Closer, Options: b.Options, ParentOf: b.ParentOf,
 		StillBound: diagnose.StillBound(b.Prober)}
 }

@@ -36,3 +36,8 @@ func benchRun(b *testing.B, argv ...string) {
 		}
 	}
 }
+
+// BenchmarkLsContext is `gosof ls --context`: BenchmarkLs and one read of
+// /proc/PID/cgroup per owner process, the cost of the CONTEXT column
+// (and of the unit and container JSON always carries).
+func BenchmarkLsContext(b *testing.B) { benchRun(b, "gosof", "ls", "--context") }

@@ -40,6 +40,7 @@ type jsock struct {
 type jep struct {
 	Addr string  `json:"addr"`
 	Port int     `json:"port"`
+	Zone string  `json:"zone"`
 	Path *string `json:"path"`
 }
 

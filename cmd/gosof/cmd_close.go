@@ -62,7 +62,7 @@ func (s *session) close() error {
 		return err
 	}
 	cl.DryRun = c.Bool("dry-run")
-	out, asJSON := c.App.Writer, c.Bool("json")
+	out, asJSON := output(c), c.Bool("json")
 	if done, err := closePlanOnly(out, cl, asJSON, c.Bool("dry-run")); done {
 		return err
 	}
@@ -114,7 +114,7 @@ func (s *session) planClose() (cl *release.Close, wait time.Duration, err error)
 	if err := s.openActor("close"); err != nil {
 		return nil, 0, err
 	}
-	cl, err = release.PlanClose(releaser(s.b), f, release.CloseOptions{
+	cl, err = release.PlanClose(s.releaser(), f, release.CloseOptions{
 		Abort: c.Bool("abort"), AllowListen: namesState(f.States, core.Listen),
 		AbortUnknown: c.Bool("unknown-holder")})
 	if cl != nil {

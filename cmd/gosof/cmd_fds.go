@@ -35,6 +35,7 @@ Examples:
    gosof fds 4242 --json`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Aliases: []string{"j"}, Usage: "print a JSON array, one object per process"},
+			wideFlag(),
 			&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag"},
 			quietFlag(),
 			&cli.StringFlag{Name: "replay", Usage: "read a Solaris/illumos capture `DIR` (from 'gosof debug capture') instead of this host", TakesFile: true},
@@ -79,7 +80,7 @@ func (s *session) fds() error {
 	if c.Bool("json") {
 		err = render.FDsJSON(c.App.Writer, listed)
 	} else if len(listed) > 0 {
-		err = render.FDs(c.App.Writer, listed)
+		err = render.FDs(output(c), listed)
 	}
 	if err != nil {
 		return err

@@ -58,7 +58,7 @@ func (s *session) kill() error {
 		return err
 	}
 	k.DryRun = c.Bool("dry-run")
-	out, asJSON := c.App.Writer, c.Bool("json")
+	out, asJSON := output(c), c.Bool("json")
 	if c.Bool("dry-run") || len(k.Plan.Items) == 0 {
 		return writeKillPlan(out, k, asJSON)
 	}
@@ -125,7 +125,7 @@ func (s *session) planKill() (*release.Kill, error) {
 	if err := s.openActor("kill"); err != nil {
 		return nil, err
 	}
-	k, err := release.PlanKill(releaser(s.b), f, sig, timeout, c.Bool("no-escalate"))
+	k, err := release.PlanKill(s.releaser(), f, sig, timeout, c.Bool("no-escalate"))
 	if k != nil {
 		s.saw(k.Result)
 		s.unseenMatters = k.Result.Unseen.Any() // a holder may have been missed

@@ -53,9 +53,13 @@ var manSections = []struct {
 	}},
 	{"OUTPUT", []string{
 		"The table has one row per socket and owning process: PROTO, STATE, LOCAL, REMOTE, " +
-			"RECV-Q, SEND-Q, PID/COMMAND, USER, FD; --cmdline adds each owner's full command line. " +
-			"A socket no process holds shows - as its owner. Text from other processes " +
-			"(command names, command lines, paths) is escaped in every format.",
+			"RECV-Q, SEND-Q, PID/COMMAND, USER, FD; --cmdline adds each owner's full command line, " +
+			"--context its container or systemd unit. " +
+			"A socket no process holds shows - as its owner. A link-local address shows its zone, " +
+			"[fe80::1%eth0]:8443; a socket bound to an interface shows it after the address, 0.0.0.0%eth0:68. " +
+			"On a terminal the table fits its width: long cells are shortened in the middle, never wrapped; " +
+			"-w prints them whole, as pipes and files always get them. Text from other processes " +
+			"(command names, command lines, paths, unit and container names) is escaped in every format.",
 		"--json prints one array, [] when empty, one object per socket, sorted by proto, local address, " +
 			"local port, remote address, remote port, with the fields proto, family, state, local " +
 			"({\"addr\",\"port\"} or {\"path\"}), remote (the same, or null), inode, uid (null when unknown), " +

@@ -47,6 +47,7 @@ Examples:
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Aliases: []string{"j"}, Usage: "print the diagnosis as a JSON object (see docs/why.md)"},
 			&cli.BoolFlag{Name: "no-probe", Usage: "do not try to bind the port"},
+			wideFlag(),
 			&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag"},
 			quietFlag(),
 			procFDFlag(),
@@ -88,7 +89,7 @@ func (s *session) why() error {
 	if pr.Proto != "" {
 		f.Protos = []core.Proto{pr.Proto} // why udp/53: that protocol only
 	}
-	res, err := s.b.Resolver().ResolvePeers(f) // the peers of CLOSE_WAIT connections
+	res, err := s.resolver(c.Bool("json")).ResolvePeers(f) // the peers of CLOSE_WAIT connections
 	s.saw(res)
 	if err != nil {
 		return err
@@ -99,7 +100,7 @@ func (s *session) why() error {
 		s.missing = missing
 	}
 	ds := diagnose.DiagnosePort(port, res, missing, s.opt.AllNetNS, whyProbes(c, s.b))
-	if err := diagnose.WriteWhys(c.App.Writer, ds, res.Sockets, s.opt.AllNetNS, c.Bool("json")); err != nil {
+	if err := diagnose.WriteWhys(output(c), ds, res.Sockets, s.opt.AllNetNS, c.Bool("json")); err != nil {
 		return err
 	}
 	if !diagnose.AnyInUse(ds) {

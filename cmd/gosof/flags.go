@@ -17,6 +17,8 @@ func filterFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "command", Aliases: []string{"c"}, Usage: "only sockets held by processes whose command starts with `NAME` (lsof's -c; /REGEXP/ for a regular expression, /^nginx$/ for an exact name), and only those owners"},
 		&cli.StringSliceFlag{Name: "local", Usage: "only sockets whose local end is in `ADDR`: an address, [IPv6], a prefix (10.0.0.0/8) or an /etc/hosts name, with :PORT if wanted"},
 		&cli.StringSliceFlag{Name: "remote", Usage: "only sockets whose remote end is in `ADDR`: an address, [IPv6], a prefix or an /etc/hosts name, with :PORT if wanted"},
+		&cli.StringSliceFlag{Name: "unit", Usage: "only sockets held by processes of the systemd unit `UNIT` (nginx.service, or nginx), and only those owners; Linux"},
+		&cli.StringSliceFlag{Name: "dev", Usage: "only sockets bound to the network interface `NAME` (SO_BINDTODEVICE, a VRF, an IPv6 link-local address's zone), or with that index (Solaris: IPv6 sockets, by index)"},
 		netnsFlag(),
 		allNetnsFlag(),
 	}
@@ -43,10 +45,17 @@ func quietFlag() cli.Flag {
 	return &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no notes on stderr (what could not be seen, fallbacks); errors are still printed"}
 }
 
+// wideFlag prints tables whole on a terminal too; pipes and files always
+// get them whole.
+func wideFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "wide", Aliases: []string{"w"}, Usage: "on a terminal, print every cell whole, however wide the table (pipes and files always get it whole)"}
+}
+
 // outputFlags choose how results are printed and where they come from.
 func outputFlags() []cli.Flag {
 	return []cli.Flag{
 		quietFlag(),
+		wideFlag(),
 		&cli.BoolFlag{Name: "json", Aliases: []string{"j"}, Usage: "print a JSON array (fields: docs/contract.md, man gosof)"},
 		&cli.BoolFlag{Name: "jsonl", Usage: "print JSON Lines: one socket object per line, nothing when empty (for log shippers)"},
 		&cli.BoolFlag{Name: "terse", Aliases: []string{"t"}, Usage: "print only the owner PIDs, one per line (like lsof -t)"},
@@ -58,7 +67,13 @@ func outputFlags() []cli.Flag {
 }
 
 func listFlags() []cli.Flag {
-	return append(append(filterFlags(), outputFlags()...), optionsFlag(), peerFlag(), cmdlineFlag())
+	return append(append(filterFlags(), outputFlags()...), optionsFlag(), peerFlag(), cmdlineFlag(), contextFlag())
+}
+
+// contextFlag adds each owner's systemd unit or container; off by
+// default: one more /proc read per process (JSON always has them).
+func contextFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "context", Usage: "add each owner's container (its name where the runtime tells it) or systemd unit: a CONTEXT column (JSON always has \"unit\" and \"container\"); Linux"}
 }
 
 // peerFlag shows, for each local connection, the process at the other end.

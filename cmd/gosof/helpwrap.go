@@ -61,6 +61,9 @@ func wrapLine(line string, width int) string {
 		if !first {
 			cur += " "
 		}
+		if room := width - utf8.RuneCountInString(cur); utf8.RuneCountInString(w) > room && room > 0 {
+			w = shortWord(w, room) // longer than a whole line: its middle goes
+		}
 		cur += w
 		first = false
 	}
@@ -68,17 +71,90 @@ func wrapLine(line string, width int) string {
 	return b.String()
 }
 
-// helpWidth is the terminal's width when w is one, else $COLUMNS, else 80.
-func helpWidth(w io.Writer) int {
-	if f, ok := w.(*os.File); ok {
-		if n := terminalWidth(int(f.Fd())); n > 0 {
-			return n
-		}
+// shortWord is w shortened to n runes in the middle: its start, "…",
+// its end, as a table shortens a cell.
+func shortWord(w string, n int) string {
+	r := []rune(w)
+	if len(r) <= n {
+		return w
 	}
+	head := n / 2
+	return string(r[:head]) + "…" + string(r[len(r)-(n-1-head):])
+}
+
+// helpWidth is the width help is wrapped at: the terminal's (termCols),
+// or, written to a pipe or a file, $COLUMNS, else 80.
+func helpWidth(w io.Writer) int {
+	if n := termCols(w); n > 0 {
+		return n
+	}
+	return envCols()
+}
+
+// termCols is the width of the terminal w writes to: its own
+// (TIOCGWINSZ), else $COLUMNS, else 80; 0 when w is no terminal.
+func termCols(w io.Writer) int {
+	f, ok := w.(*os.File)
+	if !ok || !isTerminal(int(f.Fd())) {
+		return 0
+	}
+	if n := terminalWidth(int(f.Fd())); n > 0 {
+		return n
+	}
+	return envCols()
+}
+
+// envCols is $COLUMNS, else 80.
+func envCols() int {
 	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n >= 40 {
 		return n
 	}
 	return 80
+}
+
+// output is where a command prints: the app's writer, and on a terminal
+// one that fits its width (termWriter), unless --wide asks for every
+// cell whole.
+func output(c *cli.Context) io.Writer {
+	if n := termCols(c.App.Writer); n > 0 && !c.Bool("wide") {
+		return &termWriter{w: c.App.Writer, cols: n}
+	}
+	return c.App.Writer
+}
+
+// termWriter is output to a terminal cols wide. Tables written to it
+// fit (core/render reads its Width: long cells are shortened in the
+// middle); any other line longer than the terminal (a sentence of why,
+// kill or close, a note, an error) is broken between words as help is
+// (wrapLine), so the terminal itself never wraps one mid-word. A word
+// longer than a line is shortened in the middle. Text written without a
+// final newline (a question) passes as it is.
+type termWriter struct {
+	w    io.Writer
+	cols int
+}
+
+// Width is the terminal's width (render.WidthOf).
+func (t *termWriter) Width() int { return t.cols }
+
+func (t *termWriter) Write(p []byte) (int, error) {
+	text := string(p)
+	var b strings.Builder
+	for text != "" {
+		line, rest, nl := strings.Cut(text, "\n")
+		if nl && utf8.RuneCountInString(line) > t.cols {
+			line = wrapLine(line, t.cols)
+		}
+		b.WriteString(line)
+		if nl {
+			b.WriteByte('\n')
+		}
+		text = rest
+	}
+	if _, err := io.WriteString(t.w, b.String()); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // wrappingHelpPrinter is cli's help printer, with its output wrapped.

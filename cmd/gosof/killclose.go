@@ -27,6 +27,7 @@ func releaseFlags(timeout, timeoutUsage string) []cli.Flag {
 		&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag"},
 		procFDFlag(),
 		quietFlag(),
+		wideFlag(),
 	)
 }
 

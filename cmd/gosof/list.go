@@ -58,9 +58,12 @@ func (s *session) list(ports []string) error {
 		return fmt.Errorf("-t prints PIDs to signal, and these would not be the holders': %w", s.b.CannotAct)
 	}
 	gcpolicy.ShortRun()
-	resolve := s.b.Resolver().Resolve
+	// the owners' unit and container: for the CONTEXT column, and always in JSON
+	withContext := c.Bool("context")
+	r := s.resolver(withContext || out == render.FormatJSON || out == render.FormatJSONL)
+	resolve := r.Resolve
 	if c.Bool("peer") {
-		resolve = s.b.Resolver().ResolvePeers
+		resolve = r.ResolvePeers
 	}
 	res, err := resolve(f)
 	s.saw(res)
@@ -76,8 +79,12 @@ func (s *session) list(ports []string) error {
 	if withCmdline {
 		s.attachCmdlines(res.Sockets)
 	}
-	opt := render.Options{NoHeader: c.Bool("no-header"), Options: withOptions, Peer: c.Bool("peer"), Cmdline: withCmdline}
-	if err := render.Sockets(c.App.Writer, res.Sockets, out, opt); err != nil {
+	opt := render.Options{NoHeader: c.Bool("no-header"), Options: withOptions, Peer: c.Bool("peer"), Cmdline: withCmdline,
+		Context: withContext && s.b.Context != nil}
+	if withContext && s.b.Context == nil && out == render.FormatTable {
+		s.notes = append(s.notes, "--context: this platform does not tell which unit or container a process runs in")
+	}
+	if err := render.Sockets(output(c), res.Sockets, out, opt); err != nil {
 		return err
 	}
 	if len(res.Sockets) == 0 {

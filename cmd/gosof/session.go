@@ -55,9 +55,13 @@ func (s *session) filter(ports []string) (*core.Filter, error) {
 		V4: c.Bool("4"), V6: c.Bool("6"), States: c.StringSlice("state"), Listen: c.Bool("listen"),
 		PIDs: c.StringSlice("pid"), Users: c.StringSlice("user"),
 		Local: c.StringSlice("local"), Remote: c.StringSlice("remote"), Commands: c.StringSlice("command"),
+		Devs: c.StringSlice("dev"), Units: c.StringSlice("unit"),
 	})
 	if err != nil {
 		return nil, err
+	}
+	if len(f.Devs) > 0 && s.opt.ProcNet {
+		return nil, core.Usagef("--dev and --proc-net match nothing together (/proc/net does not tell which device a socket is bound to): drop --proc-net")
 	}
 	s.opt.PIDs = f.PIDs
 	return f, nil
@@ -76,6 +80,15 @@ func (s *session) open() error {
 		s.cannotAct = "the PIDs shown are not gosof's: " + b.CannotAct.Error()
 	}
 	return nil
+}
+
+// resolver is the backend's resolver, reading each owner's unit and
+// container when they are shown (withContext): the CONTEXT column
+// (--context), and JSON, which always carries them.
+func (s *session) resolver(withContext bool) *core.Resolver {
+	r := s.b.Resolver()
+	r.WithContext = withContext
+	return r
 }
 
 // saw records what a resolve could not see.
@@ -140,7 +153,7 @@ func (s *session) flush() {
 // arguments alone would not have left empty (core.Filter.Emptied); said
 // is what the command adds to it, e.g. close's default --proto tcp.
 func (s *session) explainEmpty(f *core.Filter, said string) {
-	if len(f.Protos) == 0 && len(f.Families) == 0 && len(f.States) == 0 && len(f.Local) == 0 && len(f.Remote) == 0 && !f.HasOwnerFilter() {
+	if len(f.Protos) == 0 && len(f.Families) == 0 && len(f.States) == 0 && len(f.Local) == 0 && len(f.Remote) == 0 && len(f.Devs) == 0 && !f.HasOwnerFilter() {
 		return
 	}
 	base := &core.Filter{Ports: f.Ports, Paths: f.Paths, Side: f.Side}

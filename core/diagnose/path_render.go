@@ -28,7 +28,7 @@ func WritePathWhy(w io.Writer, d *PathWhy) error {
 	}
 	if len(d.Conns) > 0 {
 		b.WriteString("\nConnections (the server's ends)\n")
-		writeConnTable(&b, d.Conns, true)
+		writeConnTable(&b, render.WidthOf(w), d.Conns, true)
 	}
 	if len(d.Queued) > 0 || d.QueuedUnowned > 0 {
 		if len(d.Conns) == 0 {

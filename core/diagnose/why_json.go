@@ -41,8 +41,14 @@ func writeWhyJSON(e *render.JSON, d *Why) {
 		e.Object()
 		e.Str("proto", string(s.Proto))
 		e.Str("family", string(s.Family))
-		e.Str("addr", render.Addr(s.Local.Addr))
+		e.Str("addr", render.Addr(s.Local.Addr.WithZone("")))
 		e.UintKey("port", uint64(s.Local.Port))
+		if z := s.Local.Addr.Zone(); z != "" {
+			e.Str("zone", z) // as the socket object gives it
+		}
+		if s.Dev != nil && s.Dev.Name != "" {
+			e.Str("dev", s.Dev.Name)
+		}
 		e.Str("scope", l.Scope)
 		e.Str("stack", l.Stack)
 		boolPtrKey(e, "reuse_addr", l.ReuseAddr)
@@ -68,7 +74,10 @@ func writeWhyJSON(e *render.JSON, d *Why) {
 	e.Array()
 	for _, p := range d.Peers {
 		e.Object()
-		e.Str("addr", p.Addr.String())
+		e.Str("addr", p.Addr.WithZone("").String())
+		if z := p.Addr.Zone(); z != "" {
+			e.Str("zone", z)
+		}
 		e.IntKey("count", int64(p.Count))
 		e.End()
 	}

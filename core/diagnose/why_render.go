@@ -56,7 +56,7 @@ func WriteWhy(w io.Writer, d *Why) error {
 				outgoing += g.Count
 			}
 		}
-		writeConnTable(&b, d.Conns, anyPeers(d.Conns))
+		writeConnTable(&b, render.WidthOf(w), d.Conns, anyPeers(d.Conns))
 		for _, g := range d.Conns {
 			if g.Queued {
 				b.WriteString(core.Wrap("  ", "  ", queuedSentence(&g)))
@@ -70,7 +70,7 @@ func WriteWhy(w io.Writer, d *Why) error {
 		if len(d.Peers) > 0 {
 			var ps []string
 			for _, pc := range d.Peers {
-				ps = append(ps, fmt.Sprintf("%s (%d)", pc.Addr, pc.Count))
+				ps = append(ps, fmt.Sprintf("%s (%d)", core.Escape(pc.Addr.String()), pc.Count)) // a zone is an interface's name
 			}
 			fmt.Fprintf(&b, "  Busiest peers: %s\n", strings.Join(ps, ", "))
 		}
@@ -153,8 +153,12 @@ func waitVerb(n int) string {
 
 // writeConnTable is the table of connection groups: state, count,
 // holders, and with peerCol the processes at the other ends.
-func writeConnTable(b *strings.Builder, conns []ConnGroup, peerCol bool) {
-	render.Aligned(b, func(t *render.Table) {
+func writeConnTable(b *strings.Builder, width int, conns []ConnGroup, peerCol bool) {
+	fixed := render.FixedBut(2) // the processes
+	if peerCol {
+		fixed = render.FixedBut(2, 3) // and their peers
+	}
+	render.AlignedFit(b, render.Fit{Width: width, Header: true, Fixed: fixed}, func(t *render.Table) {
 		t.Cell("  STATE")
 		t.Cell("COUNT")
 		t.Cell("PROCESS")

@@ -260,7 +260,8 @@ func (c *Collector) build(res *core.Result) ([]Family, int) {
 			continue
 		}
 		// SO_REUSEPORT sockets of one program on one address add up.
-		k := listenKey{ns, s.Proto, s.Local.Addr.String(), s.Local.Port, processNames(s)}
+		// (an IPv6 link-local address carries its zone, an interface name)
+		k := listenKey{ns, s.Proto, core.Escape(s.Local.Addr.String()), s.Local.Port, processNames(s)}
 		l := listeners[k]
 		l.sockets++
 		// Linux sock_diag gives a TCP listener's accept queue and its limit

@@ -85,7 +85,8 @@ func WriteKillPlan(w io.Writer, p *KillPlan) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "plan: %s\n", p.headline())
 	if len(p.Items) > 0 {
-		render.Aligned(&b, func(t *render.Table) {
+		fit := render.Fit{Width: render.WidthOf(w), Header: true, Fixed: render.FixedBut(1, 2, 3, 4)} // not the PID
+		render.AlignedFit(&b, fit, func(t *render.Table) {
 			for _, h := range []string{"PID", "COMMAND", "USER", "ACTION", "SOCKETS"} {
 				t.Cell(h)
 			}
@@ -197,7 +198,8 @@ func WriteClosePlan(w io.Writer, p *ClosePlan) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "plan: %s\n", p.headline())
 	if len(p.Items) > 0 {
-		render.Aligned(&b, func(t *render.Table) {
+		fit := render.Fit{Width: render.WidthOf(w), Header: true, Fixed: render.FixedBut(2, 3, 4, 6)} // addresses, holder, action
+		render.AlignedFit(&b, fit, func(t *render.Table) {
 			for _, h := range []string{"PROTO", "STATE", "LOCAL", "REMOTE", "PID/COMMAND", "FD", "ACTION"} {
 				t.Cell(h)
 			}

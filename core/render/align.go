@@ -55,6 +55,17 @@ type Table struct {
 	out []byte // printed, not written yet
 	w   io.Writer
 	err error
+
+	// fitting to a terminal (fit.go): what the measure pass learns
+	// (each width of a last cell by how many cells in columns its row
+	// has, the header's widths), and what the print pass then applies
+	// (the columns' and last cells' widths, the padding).
+	fit     Fit
+	lastMax []int // [k]: the widest last cell of a row with k cells in columns, -1 for none
+	header  []int
+	colCap  []int // [j]: column j's cells are cut to this width, 0: not cut
+	lastCap []int // [k]: likewise for the last cell of a row with k cells in columns
+	cutRows bool  // narrowing was not enough: rows are cut at the width
 }
 
 type colWidths struct {
@@ -67,10 +78,23 @@ type colWidths struct {
 const flushSize = 64 << 10
 
 // Aligned prints the table rows makes. rows is called twice and must
-// make the same rows both times.
+// make the same rows both times. Written to a terminal (WidthOf), the
+// table is fitted to its width as AlignedFit does, every column and last
+// cell allowed to be shortened.
 func Aligned(w io.Writer, rows func(t *Table)) error {
-	t := &Table{w: w}
+	return AlignedFit(w, Fit{Width: WidthOf(w)}, rows)
+}
+
+// AlignedFit is Aligned, fitted to fit.Width when that is set: between
+// the measure and the print pass, the columns fit.Shorten allows are
+// narrowed, widest first, until every row fits, and their cells longer
+// than that are shortened in the middle with an ellipsis when printed.
+func AlignedFit(w io.Writer, fit Fit, rows func(t *Table)) error {
+	t := &Table{w: w, fit: fit}
 	rows(t)
+	if fit.Width > 0 {
+		t.fitTo()
+	}
 	t.pass = 1
 	for i := range t.cols {
 		t.cols[i].run, t.cols[i].open = -1, false
@@ -142,6 +166,9 @@ func (t *Table) EndRowKeep(n int) {
 		t.cols = append(t.cols, colWidths{run: -1})
 	}
 	if t.pass == 0 {
+		if t.fit.Width > 0 {
+			t.measureFit(padded, ascii)
+		}
 		t.rows++
 		t.last += len(t.Row)
 		if padded > 0 {
@@ -159,6 +186,7 @@ func (t *Table) EndRowKeep(n int) {
 			}
 		}
 	} else {
+		lineStart := len(t.out)
 		start := 0
 		for j := 0; j < padded; j++ {
 			c := &t.cols[j]
@@ -166,8 +194,14 @@ func (t *Table) EndRowKeep(n int) {
 				c.run++
 				c.open = true
 			}
-			t.out = append(t.out, t.Row[start:t.ends[j]]...)
-			for pad := c.runs[c.run] - t.width(j, ascii); pad > 0; {
+			w := t.width(j, ascii)
+			if j < len(t.colCap) && t.colCap[j] > 0 && w > t.colCap[j] {
+				t.out = appendShort(t.out, t.Row[start:t.ends[j]], ascii, t.colCap[j])
+				w = t.colCap[j]
+			} else {
+				t.out = append(t.out, t.Row[start:t.ends[j]]...)
+			}
+			for pad := c.runs[c.run] - w; pad > 0; {
 				k := pad
 				if k > len(spaces) {
 					k = len(spaces)
@@ -177,7 +211,14 @@ func (t *Table) EndRowKeep(n int) {
 			}
 			start = t.ends[j]
 		}
-		t.out = append(t.out, t.Row[start:]...)
+		if padded < len(t.lastCap) && t.lastCap[padded] > 0 && t.width(padded, ascii) > t.lastCap[padded] {
+			t.out = appendShort(t.out, t.Row[start:], ascii, t.lastCap[padded])
+		} else {
+			t.out = append(t.out, t.Row[start:]...)
+		}
+		if t.cutRows {
+			t.cutRow(lineStart)
+		}
 		t.out = append(t.out, '\n')
 		if len(t.out) >= flushSize {
 			t.flush()

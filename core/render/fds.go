@@ -27,7 +27,8 @@ func FDs(w io.Writer, procs []core.ProcFDs) error {
 			b.WriteString("  cannot list descriptors: " + core.Escape(pf.Err.Error()) + "\n")
 			continue
 		}
-		err := Aligned(&b, func(t *Table) {
+		fit := Fit{Width: WidthOf(w), Header: true, Fixed: FixedBut(2, 3)} // NAME, OPTIONS
+		err := AlignedFit(&b, fit, func(t *Table) {
 			t.Cell("  FD")
 			t.Cell("TYPE")
 			t.Cell("NAME")

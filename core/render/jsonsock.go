@@ -117,6 +117,14 @@ func (e *JSON) appendSocket(b []byte, l levels, f *fields, s *core.Socket) []byt
 			b = appendString(b, l.Container)
 		}
 	}
+	if d := s.Dev; d != nil {
+		if d.Name != "" {
+			b = f.key(b, kDev)
+			b = appendString(b, d.Name)
+		}
+		b = f.key(b, kIfIndex)
+		b = strconv.AppendUint(b, uint64(d.Index), 10)
+	}
 	b = f.key(b, kRecvQ)
 	b = strconv.AppendUint(b, s.RecvQ, 10)
 	b = f.key(b, kSendQ)
@@ -141,8 +149,9 @@ func (e *JSON) appendSocket(b []byte, l levels, f *fields, s *core.Socket) []byt
 }
 
 // appendEndpoint appends one end of a socket, its members at t's depth:
-// {"addr", "port"}, or {"path"} for a unix socket, with "path_bytes" when
-// the path printed is not the exact name.
+// {"addr", "port"} with "zone" for an IPv6 link-local address (the
+// address itself without it), or {"path"} for a unix socket, with
+// "path_bytes" when the path printed is not the exact name.
 func appendEndpoint(b []byte, t *tokens, fam core.Family, ep *core.Endpoint) []byte {
 	b, f := openObject(b, t)
 	if fam == core.Local {
@@ -155,16 +164,20 @@ func appendEndpoint(b []byte, t *tokens, fam core.Family, ep *core.Endpoint) []b
 		}
 	} else {
 		b = f.first(b, kAddr)
-		if ep.Addr.IsValid() && ep.Addr.Zone() == "" {
+		if ep.Addr.IsValid() {
 			// digits, dots, colons, hex letters: nothing to escape
 			b = append(b, '"')
-			b = core.AppendAddr(b, ep.Addr)
+			b = core.AppendAddr(b, ep.Addr.WithZone(""))
 			b = append(b, '"')
 		} else {
 			b = appendString(b, Addr(ep.Addr))
 		}
 		b = f.key(b, kPort)
 		b = strconv.AppendUint(b, uint64(ep.Port), 10)
+		if z := ep.Addr.Zone(); z != "" {
+			b = f.key(b, kZone)
+			b = appendString(b, z)
+		}
 	}
 	return f.end(b)
 }
@@ -270,9 +283,27 @@ func (e *JSON) appendOwner(b []byte, f *fields, o *core.Owner) []byte {
 			b = e.appendBase64s(b, f.t.depth+1, p.Cmdline)
 		}
 	}
+	if p != nil && p.Context != nil {
+		b = appendContext(b, f, p.Context)
+	}
 	if o.Options != nil {
 		b = f.key(b, kOptions)
 		b = e.appendOptions(b, f.t.depth+1, o.Options)
+	}
+	return b
+}
+
+// appendContext appends a process's unit and container, each member
+// omitted when there is none.
+func appendContext(b []byte, f *fields, c *core.Context) []byte {
+	for _, m := range [...]struct {
+		k int
+		v string
+	}{{kUnit, c.Unit}, {kUserUnit, c.UserUnit}, {kContainer, c.Container}, {kContainerName, c.ContainerName}} {
+		if m.v != "" {
+			b = f.key(b, m.k)
+			b = appendString(b, m.v)
+		}
 	}
 	return b
 }

@@ -59,6 +59,12 @@ const (
 	kRTTVarUS
 	kRetransmits
 	kTotalRetrans
+	kZone
+	kDev
+	kIfIndex
+	kUnit
+	kUserUnit
+	kContainerName
 	nKeys
 )
 
@@ -73,6 +79,8 @@ var keyNames = [nKeys]string{
 	kReuseAddr: "reuse_addr", kReusePort: "reuse_port", kKeepAlive: "keepalive", kLinger: "linger", kOn: "on", kSeconds: "seconds",
 	kSndBuf: "sndbuf", kRcvBuf: "rcvbuf", kNoDelay: "nodelay", kV6Only: "v6only", kCongestion: "congestion",
 	kTCPInfo: "tcp_info", kRTTUS: "rtt_us", kRTTVarUS: "rttvar_us", kRetransmits: "retransmits", kTotalRetrans: "total_retrans",
+	kZone: "zone", kDev: "dev", kIfIndex: "ifindex",
+	kUnit: "unit", kUserUnit: "user_unit", kContainerName: "container_name",
 }
 
 // tokens is the text that starts or ends the members of an object or

@@ -81,6 +81,8 @@ type (
 		NetNS      *uint64       `json:"netns"`
 		NetNSName  string        `json:"netns_name,omitempty"`
 		Container  string        `json:"container,omitempty"`
+		Dev        string        `json:"dev,omitempty"`
+		IfIndex    *uint32       `json:"ifindex,omitempty"`
 		RecvQ      uint64        `json:"recv_q"`
 		SendQ      uint64        `json:"send_q"`
 		Timer      core.Timer    `json:"timer,omitempty"`
@@ -92,21 +94,26 @@ type (
 	jEndpoint struct {
 		Addr      *string `json:"addr,omitempty"`
 		Port      *uint16 `json:"port,omitempty"`
+		Zone      *string `json:"zone,omitempty"`
 		Path      *string `json:"path,omitempty"`
 		PathBytes []byte  `json:"path_bytes,omitempty"`
 	}
 	jOwner struct {
-		PID          int       `json:"pid"`
-		Comm         *string   `json:"comm"`
-		CommBytes    []byte    `json:"comm_bytes,omitempty"`
-		FD           *int      `json:"fd"`
-		TID          int       `json:"tid,omitempty"`
-		UID          *int64    `json:"uid"`
-		User         *string   `json:"user"`
-		Creator      bool      `json:"creator,omitempty"`
-		Cmdline      []string  `json:"cmdline,omitempty"`
-		CmdlineBytes [][]byte  `json:"cmdline_bytes,omitempty"`
-		Options      *jOptions `json:"options,omitempty"`
+		PID           int       `json:"pid"`
+		Comm          *string   `json:"comm"`
+		CommBytes     []byte    `json:"comm_bytes,omitempty"`
+		FD            *int      `json:"fd"`
+		TID           int       `json:"tid,omitempty"`
+		UID           *int64    `json:"uid"`
+		User          *string   `json:"user"`
+		Creator       bool      `json:"creator,omitempty"`
+		Cmdline       []string  `json:"cmdline,omitempty"`
+		CmdlineBytes  [][]byte  `json:"cmdline_bytes,omitempty"`
+		Unit          string    `json:"unit,omitempty"`
+		UserUnit      string    `json:"user_unit,omitempty"`
+		Container     string    `json:"container,omitempty"`
+		ContainerName string    `json:"container_name,omitempty"`
+		Options       *jOptions `json:"options,omitempty"`
 	}
 	jOptions struct {
 		ReuseAddr  *bool         `json:"reuse_addr,omitempty"`
@@ -169,6 +176,9 @@ func toJSocket(s *core.Socket) jSocket {
 	if s.UID >= 0 {
 		j.UID = ptr(s.UID)
 	}
+	if s.Dev != nil {
+		j.Dev, j.IfIndex = s.Dev.Name, ptr(s.Dev.Index)
+	}
 	if s.NetNS != 0 {
 		j.NetNS = ptr(s.NetNS)
 	}
@@ -196,6 +206,9 @@ func toJOwners(owners []core.Owner) []jOwner {
 			if p.UID >= 0 {
 				jo.UID, jo.User = ptr(p.UID), ptr(p.User)
 			}
+			if c := p.Context; c != nil {
+				jo.Unit, jo.UserUnit, jo.Container, jo.ContainerName = c.Unit, c.UserUnit, c.Container, c.ContainerName
+			}
 		}
 		out = append(out, jo)
 	}
@@ -213,9 +226,13 @@ func toJEndpoint(fam core.Family, e *core.Endpoint) jEndpoint {
 	}
 	a := "*"
 	if e.Addr.IsValid() {
-		a = e.Addr.String()
+		a = e.Addr.WithZone("").String()
 	}
-	return jEndpoint{Addr: &a, Port: ptr(e.Port)}
+	j := jEndpoint{Addr: &a, Port: ptr(e.Port)}
+	if z := e.Addr.Zone(); z != "" {
+		j.Zone = &z
+	}
+	return j
 }
 
 func toJOptions(o *core.SockOptions) *jOptions {

@@ -20,9 +20,11 @@ func oddSockets() []core.Socket {
 	yes, no := true, false
 	sz := 212992
 	procs := []*core.Process{
-		{PID: 1, Comm: "systemd", UID: 0, User: "root"},
-		{PID: 42, Comm: "日本語のプロセス", UID: 1000, User: "ünïcödé", Cmdline: []string{"/usr/bin/プロセス", "--name=日本語", "<&>"}},
-		{PID: 43, Comm: "evil\x1b[31m\t\n\\", UID: 1001, User: "a\tb", Cmdline: []string{"evil", "\x1b[2J\t\n\\", "\xff\u2028 arg", "", "a b"}},
+		{PID: 1, Comm: "systemd", UID: 0, User: "root", Context: &core.Context{Unit: "init.scope"}},
+		{PID: 42, Comm: "日本語のプロセス", UID: 1000, User: "ünïcödé", Cmdline: []string{"/usr/bin/プロセス", "--name=日本語", "<&>"},
+			Context: &core.Context{Unit: "user@1000.service", UserUnit: "app\x1b[1m.service"}},
+		{PID: 43, Comm: "evil\x1b[31m\t\n\\", UID: 1001, User: "a\tb", Cmdline: []string{"evil", "\x1b[2J\t\n\\", "\xff\u2028 arg", "", "a b"},
+			Context: &core.Context{Unit: "docker-0123.scope", Container: "docker://0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", ContainerName: "we\u202eb\tx"}},
 		{PID: 44, Comm: "", UID: -1, Cmdline: []string{""}},
 		{PID: 45, Comm: "bad\xff\xfeutf8 \u202e \u200b \x7f <&> \u2028", UID: 7, User: "\"quoted\""},
 	}
@@ -76,6 +78,16 @@ func oddSockets() []core.Socket {
 		if i%6 == 1 && s.Remote != nil {
 			s.PeerOwners = mk(i + 1) // --peer
 		}
+		if s.Family == core.Inet || s.Family == core.Inet6 {
+			switch i % 13 {
+			case 4, 5:
+				core.SetDevice(&s, &core.Device{Index: 3, Name: "eth0"})
+			case 6:
+				core.SetDevice(&s, &core.Device{Index: 7}) // gone before it was named
+			case 7:
+				core.SetDevice(&s, &core.Device{Index: 9, Name: "v\x1b[1m\u202e"})
+			}
+		}
 		switch i % 7 {
 		case 1:
 			s.NSLabel = &core.NSLabel{Name: "ns-" + strconv.Itoa(i)}
@@ -96,7 +108,7 @@ func sortedOdd(t testing.TB) []core.Socket { return sorted(t, oddSockets()) }
 func TestSocketTableSameAsTabwriter(t *testing.T) {
 	socks := sortedOdd(t)
 	for _, opt := range []Options{{}, {NoHeader: true}, {Options: true}, {Options: true, NoHeader: true}, {Peer: true}, {Options: true, Peer: true},
-		{Cmdline: true}, {Options: true, Cmdline: true}, {Peer: true, Cmdline: true}} {
+		{Cmdline: true}, {Options: true, Cmdline: true}, {Peer: true, Cmdline: true}, {Context: true}, {Context: true, Cmdline: true, Options: true}} {
 		for _, n := range []int{1, 2, 17, len(socks)} {
 			for _, socks := range [][]core.Socket{socks[:n], sameNetNS(socks[:n])} {
 				var want, got bytes.Buffer

@@ -29,6 +29,7 @@ type Options struct {
 	Options  bool // an OPTIONS column (socket options per owner, --options)
 	Peer     bool // a PEER column: the processes at the other end (--peer)
 	Cmdline  bool // a COMMAND LINE column, last: it is the long one (--cmdline)
+	Context  bool // a CONTEXT column: each owner's container or systemd unit (--context)
 }
 
 // Sockets prints socks in format f: an empty table or terse list prints
@@ -76,6 +77,10 @@ type column struct {
 	// owner says the cell depends on the owner, not only on the socket:
 	// the cells before the first such column are made once per socket.
 	owner bool
+	// shorten says the column's cells may be shortened in the middle to
+	// fit a terminal (fit.go): text of any length (addresses, names,
+	// commands), not a state or a number.
+	shorten bool
 	// cell appends the cell of the row of socket s and owner o (nil on
 	// the one row of a socket no process holds). Text from other
 	// processes is escaped (core.Escape); the table escapes a raw cell
@@ -85,7 +90,7 @@ type column struct {
 
 // columns is the socket table of ls and who, in the order printed.
 var columns = []column{
-	{header: "NETNS", show: manyNetNS, cell: func(b []byte, s *core.Socket, _ *core.Owner) []byte {
+	{header: "NETNS", shorten: true, show: manyNetNS, cell: func(b []byte, s *core.Socket, _ *core.Owner) []byte {
 		return append(b, core.NetNSLabel(s)...)
 	}},
 	{header: "PROTO", cell: func(b []byte, s *core.Socket, _ *core.Owner) []byte {
@@ -94,10 +99,10 @@ var columns = []column{
 	{header: "STATE", cell: func(b []byte, s *core.Socket, _ *core.Owner) []byte {
 		return append(b, s.State...)
 	}},
-	{header: "LOCAL", cell: func(b []byte, s *core.Socket, _ *core.Owner) []byte {
-		return core.AppendEndpoint(b, s.Family, &s.Local)
+	{header: "LOCAL", shorten: true, cell: func(b []byte, s *core.Socket, _ *core.Owner) []byte {
+		return core.AppendLocal(b, s)
 	}},
-	{header: "REMOTE", cell: func(b []byte, s *core.Socket, _ *core.Owner) []byte {
+	{header: "REMOTE", shorten: true, cell: func(b []byte, s *core.Socket, _ *core.Owner) []byte {
 		return core.AppendRemote(b, s)
 	}},
 	{header: "RECV-Q", cell: func(b []byte, s *core.Socket, _ *core.Owner) []byte {
@@ -106,13 +111,13 @@ var columns = []column{
 	{header: "SEND-Q", cell: func(b []byte, s *core.Socket, _ *core.Owner) []byte {
 		return strconv.AppendUint(b, s.SendQ, 10)
 	}},
-	{header: "PID/COMMAND", owner: true, cell: func(b []byte, _ *core.Socket, o *core.Owner) []byte {
+	{header: "PID/COMMAND", shorten: true, owner: true, cell: func(b []byte, _ *core.Socket, o *core.Owner) []byte {
 		if o == nil {
 			return append(b, '-')
 		}
 		return core.AppendOwnerLabel(b, o)
 	}},
-	{header: "USER", owner: true, cell: func(b []byte, _ *core.Socket, o *core.Owner) []byte {
+	{header: "USER", shorten: true, owner: true, cell: func(b []byte, _ *core.Socket, o *core.Owner) []byte {
 		if o == nil {
 			return append(b, '-')
 		}
@@ -124,18 +129,25 @@ var columns = []column{
 		}
 		return strconv.AppendInt(b, int64(o.FD), 10)
 	}},
-	{header: "OPTIONS", owner: true, show: func(opt *Options, _ []core.Socket) bool { return opt.Options },
+	{header: "CONTEXT", shorten: true, owner: true, show: func(opt *Options, _ []core.Socket) bool { return opt.Context },
+		cell: func(b []byte, _ *core.Socket, o *core.Owner) []byte {
+			if o == nil {
+				return append(b, '-')
+			}
+			return append(b, core.ContextLabel(o.Proc)...)
+		}},
+	{header: "OPTIONS", shorten: true, owner: true, show: func(opt *Options, _ []core.Socket) bool { return opt.Options },
 		cell: func(b []byte, _ *core.Socket, o *core.Owner) []byte {
 			if o == nil {
 				return append(b, '-')
 			}
 			return append(b, core.FormatOptions(o.Options)...)
 		}},
-	{header: "PEER", show: func(opt *Options, _ []core.Socket) bool { return opt.Peer },
+	{header: "PEER", shorten: true, show: func(opt *Options, _ []core.Socket) bool { return opt.Peer },
 		cell: func(b []byte, s *core.Socket, _ *core.Owner) []byte {
 			return append(b, peerLabel(s)...)
 		}},
-	{header: "COMMAND LINE", owner: true, show: func(opt *Options, _ []core.Socket) bool { return opt.Cmdline },
+	{header: "COMMAND LINE", shorten: true, owner: true, show: func(opt *Options, _ []core.Socket) bool { return opt.Cmdline },
 		cell: func(b []byte, _ *core.Socket, o *core.Owner) []byte {
 			if o == nil || o.Proc == nil || !core.HasCmdline(o.Proc.Cmdline) {
 				return append(b, '-')
@@ -188,7 +200,13 @@ func socketTable(w io.Writer, socks []core.Socket, opt Options) error {
 	if shared < 0 {
 		shared = len(cols)
 	}
-	return Aligned(w, func(t *Table) {
+	fit := Fit{Width: WidthOf(w), Header: !opt.NoHeader}
+	for j, c := range cols {
+		if !c.shorten {
+			fit.Fixed |= 1 << uint(j)
+		}
+	}
+	return AlignedFit(w, fit, func(t *Table) {
 		if !opt.NoHeader {
 			for _, c := range cols {
 				t.Cell(c.header)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -505,7 +506,16 @@ func parseAddr(s string) (unix.Sockaddr, error) {
 	if ap.Addr().Is4() {
 		return &unix.SockaddrInet4{Addr: ap.Addr().As4(), Port: int(ap.Port())}, nil
 	}
-	return &unix.SockaddrInet6{Addr: ap.Addr().As16(), Port: int(ap.Port())}, nil
+	sa := &unix.SockaddrInet6{Addr: ap.Addr().As16(), Port: int(ap.Port())}
+	if z := ap.Addr().Zone(); z != "" {
+		// [fe80::1%eth0]:80: the interface of this process's namespace
+		ifi, err := net.InterfaceByName(z)
+		if err != nil {
+			return nil, err
+		}
+		sa.ZoneId = uint32(ifi.Index)
+	}
+	return sa, nil
 }
 
 func formatAddr(sa unix.Sockaddr) string {
@@ -539,6 +549,12 @@ func setsockopt(fd int, args []string) error {
 		return unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, v)
 	case "v6only":
 		return unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, v)
+	case "bindtodevice": // bindtodevice NAME-IN-HEX (a name may hold any byte but '/', ':' and spaces)
+		name, err := hex.DecodeString(args[1])
+		if err != nil {
+			return err
+		}
+		return unix.SetsockoptString(fd, unix.SOL_SOCKET, unix.SO_BINDTODEVICE, string(name))
 	case "linger":
 		secs := 0
 		if len(args) > 2 {

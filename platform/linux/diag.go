@@ -496,6 +496,30 @@ type diagDecoder struct {
 	// pending maps the inode of a unix socket whose connection is not yet
 	// accepted to the inode of the listener it waits on (UNIX_DIAG_ICONS).
 	pending map[uint64]uint64
+	// devs, when set, collects the interfaces sockets are bound to
+	// (idiag_if), one Device per index, for the caller to name; nil
+	// leaves Socket.Dev unset.
+	devs *devTable
+}
+
+// devTable is the interfaces the sockets of one listing are bound to, by
+// index: one Device each, shared by all their sockets, named once
+// (nameDevices) after the dumps.
+type devTable struct {
+	m map[uint32]*core.Device
+}
+
+// get is the Device of interface index idx.
+func (t *devTable) get(idx uint32) *core.Device {
+	if d := t.m[idx]; d != nil {
+		return d
+	}
+	if t.m == nil {
+		t.m = make(map[uint32]*core.Device)
+	}
+	d := &core.Device{Index: idx}
+	t.m[idx] = d
+	return d
 }
 
 func (d *diagDecoder) sockType() uint16 {
@@ -675,10 +699,14 @@ func (d *diagDecoder) inetMsg(m []byte, s *core.Socket) error {
 	if hasRemote(state, dst, dport) {
 		s.Remote = d.newEndpoint(core.Endpoint{Addr: dst, Port: dport})
 	}
+	ifIndex := hostorder.Native.Uint32(id[36:]) // idiag_if: sk_bound_dev_if
 	s.Key = d.newKey(DiagKey{
-		IfIndex: hostorder.Native.Uint32(id[36:]),
+		IfIndex: ifIndex,
 		Cookie:  uint64(hostorder.Native.Uint32(id[40:])) | uint64(hostorder.Native.Uint32(id[44:]))<<32,
 	})
+	if ifIndex != 0 && d.devs != nil {
+		s.Dev = d.devs.get(ifIndex) // named, and zones set, once the dumps are done
+	}
 	s.Timer = inetTimer(timer)
 	if s.Timer != core.TimerNone {
 		s.Expires = time.Duration(hostorder.Native.Uint32(m[52:])) * time.Millisecond // idiag_expires

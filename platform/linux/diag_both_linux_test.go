@@ -60,6 +60,7 @@ func TestTCPBothFamiliesOneDump(t *testing.T) {
 	if !c.tcpBothDump(nil, ns, &out) {
 		t.Fatal("the kernel refused TCPDIAG_GETSOCK")
 	}
+	c.nameDevices(&out.devs) // as netlink does once its dumps are done
 	both := out.join(0)
 	fams := map[core.Family]int{}
 	for _, s := range both {

@@ -51,6 +51,25 @@ func openDiag() (*diagConn, error) {
 
 func (c *diagConn) Close() error { return unix.Close(c.fd) }
 
+// nameDevices names each interface of t with SIOCGIFNAME on the
+// sock_diag socket: the ioctl answers for the network namespace the
+// socket was made in, which is the one whose sockets were dumped (an
+// index means nothing in another). One call per interface, not per
+// socket. An interface gone since the dump keeps no name (its index is
+// shown).
+func (c *diagConn) nameDevices(t *devTable) {
+	for idx, d := range t.m {
+		ifr, err := unix.NewIfreq("")
+		if err != nil {
+			return
+		}
+		ifr.SetUint32(idx)
+		if unix.IoctlIfreq(c.fd, unix.SIOCGIFNAME, ifr) == nil {
+			d.Name = ifr.Name()
+		}
+	}
+}
+
 func (c *diagConn) send(req []byte) error {
 	for {
 		err := unix.Sendto(c.fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK})
@@ -125,6 +144,8 @@ type sockChunks struct {
 	// the first chunk is that large, and when it was right join has
 	// nothing to copy.
 	hint int
+	// devs are the interfaces the sockets are bound to.
+	devs devTable
 }
 
 // Chunks start small (most dumps are) and double up to chunkMax sockets.
@@ -217,7 +238,7 @@ func (c *diagConn) inetDump(f *core.Filter, t procTable, netns uint64, out *sock
 	}
 	seq := atomic.AddUint32(&diagSeq, 1)
 	req := inetDumpRequest(seq, t.af, t.ipproto, states, portBytecode(f))
-	d := diagDecoder{seq: seq, proto: t.proto, family: t.family, netns: netns}
+	d := diagDecoder{seq: seq, proto: t.proto, family: t.family, netns: netns, devs: &out.devs}
 	n := out.len()
 	if err := c.dump(&d, req, out); err != nil {
 		out.truncate(n)
@@ -244,7 +265,7 @@ func (c *diagConn) tcpBothDump(f *core.Filter, netns uint64, out *sockChunks) (o
 	seq := atomic.AddUint32(&diagSeq, 1)
 	req := tcpBothDumpRequest(seq, states, portBytecode(f))
 	hostorder.Native.PutUint16(req[4:], tcpBothType) // nlmsg_type
-	d := diagDecoder{seq: seq, proto: core.TCP, netns: netns, msgType: tcpBothAnswer}
+	d := diagDecoder{seq: seq, proto: core.TCP, netns: netns, msgType: tcpBothAnswer, devs: &out.devs}
 	n := out.len()
 	if err := c.dump(&d, req, out); err != nil {
 		out.truncate(n)

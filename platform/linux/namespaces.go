@@ -1,8 +1,6 @@
 package linux
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"os"
 	"strconv"
@@ -72,19 +70,23 @@ func (d NetNSDestroyer) Destroy(s *core.Socket) error {
 
 // ContainerID finds the container a process runs in from the text of its
 // /proc/[pid]/cgroup, as "runtime://id" (docker, containerd, cri-o, podman,
-// lxc), or "" when the path shows none. It reads the last path component
-// that carries a container id, since runtimes nest their scopes (kubepods
-// slices hold cri-containerd scopes).
+// lxc), or "" when the path shows none or the text cannot be split into
+// its hierarchies' paths unambiguously (splitCgroup).
 func ContainerID(cgroup []byte) string {
-	sc := bufio.NewScanner(bytes.NewReader(cgroup))
+	lines, ok := splitCgroup(cgroup, nil)
+	if !ok {
+		return ""
+	}
+	return containerOf(lines)
+}
+
+// containerOf is the container the cgroup paths of a process show. It
+// reads the last path component that carries a container id, since
+// runtimes nest their scopes (kubepods slices hold cri-containerd scopes).
+func containerOf(lines []cgroupLine) string {
 	found := ""
-	for sc.Scan() {
-		// hierarchy-ID:controller-list:cgroup-path
-		parts := strings.SplitN(sc.Text(), ":", 3)
-		if len(parts) != 3 {
-			continue
-		}
-		if id := containerInPath(parts[2]); id != "" {
+	for _, l := range lines {
+		if id := containerInPath(l.path); id != "" {
 			found = id
 		}
 	}

@@ -79,13 +79,16 @@ func Namespaces(fs FS) ([]Namespace, error) {
 		}
 	}
 	var out []Namespace
+	ctx := &Contexts{FS: fs} // the container decision a process's context takes too
 	for _, ns := range byIno {
 		if err := ns.Pin(); err != nil {
 			continue // its last process exited while we looked
 		}
 		if !ns.Self && ns.PID > 0 {
 			if b, err := readFile(fs.Path(strconv.Itoa(ns.PID), "cgroup")); err == nil {
-				ns.Container = ContainerID(b)
+				if lines, ok := splitCgroup(b, ctx.selfKeys()); ok {
+					ns.Container = containerOf(lines)
+				}
 			}
 		}
 		out = append(out, *ns)

@@ -65,9 +65,18 @@ func (s *Sockets) netlink(f *core.Filter) (socks []core.Socket, failed []procTab
 			errs = append(errs, err)
 		}
 	}
+	devs := out.devs
 	// Room for what /proc/net adds for the failed tables (raw, on
 	// kernels without raw_diag), so that does not copy everything again.
 	socks = out.join(64)
+	if len(devs.m) > 0 {
+		c.nameDevices(&devs)
+		for i := range socks {
+			if d := socks[i].Dev; d != nil {
+				core.SetDevice(&socks[i], d)
+			}
+		}
+	}
 	resolveUnixPeers(socks[unixFrom:unixTo], pending)
 	return socks, failed, core.JoinErrors(errs...)
 }

@@ -159,6 +159,13 @@ func keyed(t *testing.T, socks []core.Socket) {
 
 var ignoreKeyExpires = cmp.Options{eqAddr, cmpopts.IgnoreFields(core.Socket{}, "Key", "Expires")}
 
+// onLo is s bound to the loopback interface (SO_BINDTODEVICE "lo"), as
+// netlink tells it; /proc/net tells no device.
+func onLo(s core.Socket) core.Socket {
+	s.Dev = &core.Device{Index: 1, Name: "lo"} // lo is always 1: the first device of a namespace
+	return s
+}
+
 // inetFixture is a set of live inet sockets and what they should look like.
 type inetFixture struct {
 	want []core.Socket
@@ -247,9 +254,10 @@ func openInetFixture(t *testing.T) inetFixture {
 		tcp(core.Inet6, core.Listen, ln6.(syscall.Conn), ep("::1", p6), nil),
 		tcp(core.Inet6, core.Established, c6.(syscall.Conn), ep("::1", pc6), epp("::1", p6)),
 		tcp(core.Inet6, core.Established, s6.(syscall.Conn), ep("::1", p6), epp("::1", pc6)),
-		tcp(core.Inet6, core.Listen, dual.(syscall.Conn), ep("::", dport), nil),
+		onLo(tcp(core.Inet6, core.Listen, dual.(syscall.Conn), ep("::", dport), nil)),
 		tcp(core.Inet, core.Established, cd.(syscall.Conn), ep("127.0.0.1", pcd), epp("127.0.0.1", dport)),
-		tcp(core.Inet6, core.Established, sd.(syscall.Conn), ep("::ffff:127.0.0.1", dport), epp("::ffff:127.0.0.1", pcd)),
+		// accepted, it is bound to the listener's device
+		onLo(tcp(core.Inet6, core.Established, sd.(syscall.Conn), ep("::ffff:127.0.0.1", dport), epp("::ffff:127.0.0.1", pcd))),
 		udp(core.Inet, core.Unconn, u4, ep("127.0.0.1", pu4), nil),
 		udp(core.Inet, core.Established, u4c, ep("127.0.0.1", pu4c), epp("127.0.0.1", pu4)),
 		udp(core.Inet6, core.Unconn, u6, ep("::1", pu6), nil),
@@ -422,6 +430,7 @@ func TestNetlinkMatchesProcNet(t *testing.T) {
 		for i := range socks {
 			s := &socks[i]
 			s.Key, s.Expires = nil, 0
+			s.Dev = nil // /proc/net has no interface column
 			if s.Proto == core.Unix {
 				// /proc/net/unix has no column for the bound file
 				s.Remote, s.PeerInode, s.RecvQ, s.SendQ, s.UID, s.File = nil, 0, 0, 0, 0, core.FileID{}

@@ -99,6 +99,7 @@ type conn struct {
 	cpid          uint32
 	ctime         uint64
 	inst          uint32    // UDP: udpInstance
+	ifindex       uint32    // IPv6: tcp6ConnIfIndex, udp6IfIndex
 	sie           *sieEntry // nil: the kernel sends no EXPER_SOCK_INFO entry
 }
 
@@ -146,7 +147,7 @@ func tcp6Row(l rowLayout, bo binary.ByteOrder, r conn) []byte {
 	c := noise(l.Size, bo)
 	lo, rm := ap(r.local), ap(r.remote)
 	c.ip(zTCP6LocalAddr, lo.Addr().String()).i32(zTCP6LocalPort, int32(lo.Port())).
-		ip(zTCP6RemAddr, rm.Addr().String()).i32(zTCP6RemPort, int32(rm.Port())).u32(zTCP6IfIndex, 0).i32(zTCP6State, r.mib)
+		ip(zTCP6RemAddr, rm.Addr().String()).i32(zTCP6RemPort, int32(rm.Port())).u32(zTCP6IfIndex, r.ifindex).i32(zTCP6State, r.mib)
 	if l.Snxt > 0 {
 		tcpInfo(c, l, r)
 	}
@@ -170,7 +171,7 @@ func udp4Row(l rowLayout, bo binary.ByteOrder, r conn) []byte {
 func udp6Row(l rowLayout, bo binary.ByteOrder, r conn) []byte {
 	c := noise(l.Size, bo)
 	lo, rm := ap(r.local), ap(r.remote)
-	c.ip(zUDP6LocalAddr, lo.Addr().String()).i32(zUDP6LocalPort, int32(lo.Port())).u32(zUDP6IfIndex, 0).
+	c.ip(zUDP6LocalAddr, lo.Addr().String()).i32(zUDP6LocalPort, int32(lo.Port())).u32(zUDP6IfIndex, r.ifindex).
 		i32(zUDP6State, r.mib).ip(zUDP6RemAddr, rm.Addr().String()).i32(zUDP6RemPort, int32(rm.Port()))
 	if l.CreationProcess >= 0 {
 		c.u32(zUDP6Instance, r.inst)

@@ -402,3 +402,65 @@ func readCaptureGroups(t *testing.T, dir string) []Group {
 	}
 	return g
 }
+
+// TestIfIndex: an IPv6 row's tcp6ConnIfIndex/udp6IfIndex, in every
+// layout, becomes the socket's device (the index: the MIB names no
+// interface) and a link-local address's zone; a global address gets no
+// zone, and an IPv4 row (no such field) no device.
+func TestIfIndex(t *testing.T) {
+	for _, tc := range []struct {
+		ls      []rowLayout
+		level   uint32
+		name    uint32
+		row     func(rowLayout, binary.ByteOrder, conn) []byte
+		r       conn
+		get     func(*MIB) []Row
+		local   string // as the table prints it
+		zoneRmt bool
+		v4, udp bool
+	}{
+		{zTCP6Layouts, levelTCP6, nameTCP6Conn, tcp6Row, conn{local: "[fe80::1]:22", remote: "[fe80::2]:5000", mib: 5, ifindex: 2}, func(m *MIB) []Row { return m.TCP6 }, "[fe80::1%2]:22", true, false, false},
+		{zTCP6Layouts, levelTCP6, nameTCP6Conn, tcp6Row, conn{local: "[2001:db8::1]:22", remote: "[::]:0", mib: 2, ifindex: 3}, func(m *MIB) []Row { return m.TCP6 }, "[2001:db8::1]%3:22", false, false, false},
+		{zUDP6Layouts, levelUDP6, nameUDP6Entry, udp6Row, conn{local: "[::]:547", remote: "[::]:0", mib: 2, ifindex: 4}, func(m *MIB) []Row { return m.UDP6 }, "[::]%4:547", false, false, true},
+		{zTCP4Layouts, levelTCP, nameTCPConn, tcp4Row, conn{local: "10.0.0.1:22", remote: "0.0.0.0:0", mib: 2}, func(m *MIB) []Row { return m.TCP }, "10.0.0.1:22", false, true, false},
+	} {
+		for _, l := range tc.ls {
+			bo := binary.ByteOrder(binary.LittleEndian)
+			if l.Order == "big" {
+				bo = binary.BigEndian
+			}
+			stats := newStruct(zMIB2TCPSizeSPARC, bo)
+			var statsLevel uint32 = levelTCP
+			if tc.udp {
+				statsLevel = levelUDP
+				stats.i32(zUDPEntrySize, int32(l.Size)).i32(zUDP6EntrySize, int32(l.Size))
+			} else {
+				stats.i32(zTCPConnTableSize, int32(l.Size)).i32(zTCP6ConnTableSize, int32(l.Size))
+			}
+			m, err := DecodeMIB([]Group{{statsLevel, 0, stats.b}, {tc.level, tc.name, tc.row(l, bo, tc.r)}}, bo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows := tc.get(m)
+			if len(rows) != 1 || rows[0].IfIndex != tc.r.ifindex {
+				t.Fatalf("%s %s: rows %+v, want one with ifindex %d", tc.r.local, l.name(), rows, tc.r.ifindex)
+			}
+			s, err := rows[0].socket()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := core.FormatLocal(&s); got != tc.local {
+				t.Errorf("%s %s: local %s, want %s", tc.r.local, l.name(), got, tc.local)
+			}
+			switch {
+			case tc.v4 && s.Dev != nil:
+				t.Errorf("%s: an IPv4 row has device %+v", tc.r.local, *s.Dev)
+			case !tc.v4 && (s.Dev == nil || s.Dev.Index != tc.r.ifindex || s.Dev.Name != ""):
+				t.Errorf("%s: device %+v, want index %d unnamed", tc.r.local, s.Dev, tc.r.ifindex)
+			}
+			if tc.zoneRmt && (s.Remote == nil || s.Remote.Addr.Zone() != "2") {
+				t.Errorf("%s: remote %+v, want zone 2", tc.r.local, s.Remote)
+			}
+		}
+	}
+}

@@ -377,5 +377,10 @@ func (r *Row) socket() (core.Socket, error) {
 	if connected {
 		s.Remote = &core.Endpoint{Addr: r.Remote.Addr(), Port: r.Remote.Port()}
 	}
+	if r.IfIndex != 0 {
+		// The index only: naming it would take the live host's
+		// interface list (SIOCGLIFCONF), which a capture does not keep.
+		core.SetDevice(&s, &core.Device{Index: r.IfIndex})
+	}
 	return s, nil
 }

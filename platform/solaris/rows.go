@@ -14,6 +14,12 @@ type Row struct {
 	Local  netip.AddrPort
 	Remote netip.AddrPort
 
+	// IfIndex is an IPv6 row's tcp6ConnIfIndex or udp6IfIndex: the
+	// interface of a link-local address's scope, else the one the socket
+	// is bound to (IPV6_BOUND_IF), 0 for none (tcp_snmp_get and
+	// udp_snmp_get in illumos); the IPv4 rows have no such field.
+	IfIndex uint32
+
 	// MIBState is tcpConnState (MIB2_TCP_*: 1 closed ... 11 timeWait) or
 	// ue_state (MIB2_UDP_*: 1 unbound, 2 idle, 3 connected, 4 unknown).
 	MIBState int32
@@ -144,6 +150,7 @@ func decodeTCP6(f fields, l *rowLayout, r *Row) {
 	rp, _ := port(f, zTCP6RemPort)
 	r.Local = netip.AddrPortFrom(addr6(f, zTCP6LocalAddr), lp)
 	r.Remote = netip.AddrPortFrom(addr6(f, zTCP6RemAddr), rp)
+	r.IfIndex = f.u32(zTCP6IfIndex)
 	r.MIBState = f.i32(zTCP6State)
 	decodeTCPInfo(f, l, r)
 }
@@ -207,6 +214,7 @@ func decodeUDP6(f fields, l *rowLayout, r *Row) {
 	rp, _ := port(f, zUDP6RemPort)
 	r.Local = netip.AddrPortFrom(addr6(f, zUDP6LocalAddr), lp)
 	r.Remote = netip.AddrPortFrom(addr6(f, zUDP6RemAddr), rp)
+	r.IfIndex = f.u32(zUDP6IfIndex)
 	r.MIBState = f.i32(zUDP6State)
 	r.HasInfo = l != nil
 	instance(f, l, zUDP6Instance, r)

@@ -1,0 +1,226 @@
+package render
+
+import (
+	"io"
+	"unicode/utf8"
+)
+
+// Fitting a table to a terminal's width (docs/conventions.md, Output):
+// the measure pass knows every column's width; when the widest row is
+// wider than the terminal, the padding between columns drops from two
+// spaces to one, then the widest of the columns that may be shortened
+// (not Fit.Fixed) is narrowed by one, again and again, until every row
+// fits; first no column narrower than its header, then, if need be,
+// headers too; a row that still does not fit is cut at the edge. When
+// printed, a cell wider than its column is shortened in the middle with
+// "…", so both ends of an address or a command line stay. Pipes, files
+// and --wide get every cell whole; JSON never goes through a table.
+
+// Fit says how a table fits a terminal.
+type Fit struct {
+	// Width is the terminal's width in columns; 0: no limit.
+	Width int
+	// Fixed has bit j set for a column j whose cells are never
+	// shortened (a state, a number); j is the cell's index in its row,
+	// a row's last cell, in no column, having the index of the column
+	// it would be. Zero: every column may be shortened.
+	Fixed uint64
+	// Header says the first row is a header: no column is made
+	// narrower than its header unless the table cannot fit otherwise.
+	Header bool
+}
+
+// FixedBut is a Fit.Fixed of every column but cols.
+func FixedBut(cols ...int) uint64 {
+	f := ^uint64(0)
+	for _, c := range cols {
+		f &^= 1 << uint(c)
+	}
+	return f
+}
+
+// minShort is the narrowest a shortened cell is made: "12…5678".
+const minShort = 8
+
+// WidthOf is the width tables written to w must fit: w's own, when it
+// tells one (a writer to a terminal has a Width method), else 0: no
+// limit.
+func WidthOf(w io.Writer) int {
+	if s, ok := w.(interface{ Width() int }); ok {
+		return s.Width()
+	}
+	return 0
+}
+
+// measureFit records, in the measure pass, the width of the row's last
+// cell by how many cells in columns the row has, and the header's widths.
+func (t *Table) measureFit(padded int, ascii bool) {
+	for len(t.lastMax) <= padded {
+		t.lastMax = append(t.lastMax, -1)
+	}
+	if w := t.width(padded, ascii); w > t.lastMax[padded] {
+		t.lastMax[padded] = w
+	}
+	if t.rows == 0 && t.fit.Header {
+		for j := 0; j <= padded; j++ {
+			t.header = append(t.header, t.width(j, ascii))
+		}
+	}
+}
+
+// fitTo narrows the table to t.fit.Width once it is measured.
+func (t *Table) fitTo() {
+	n := len(t.cols)
+	col := make([]int, n) // each column's width, padding included
+	for j, c := range t.cols {
+		for _, r := range c.runs {
+			if r > col[j] {
+				col[j] = r
+			}
+		}
+	}
+	last := append([]int(nil), t.lastMax...)
+	given := make([]bool, len(last)) // rows of k cells in columns that cannot be narrowed enough
+	// widest is the row length k, of those not given up, that is the
+	// most over the width, and by how much; -1 when every one fits
+	widest := func() (k, over int) {
+		k, over = -1, 0
+		sum := 0
+		for i := 0; i < len(last); i++ {
+			if last[i] >= 0 && !given[i] && sum+last[i]-t.fit.Width > over {
+				k, over = i, sum+last[i]-t.fit.Width
+			}
+			if i < n {
+				sum += col[i]
+			}
+		}
+		return k, over
+	}
+	if k, _ := widest(); k < 0 {
+		return
+	}
+	pad := 2
+	if n > 0 {
+		pad = 1
+		for j := range col {
+			col[j]--
+		}
+	}
+	may := func(j int) bool { return j >= 64 || t.fit.Fixed&(1<<uint(j)) == 0 }
+	headers := true // first no column is made narrower than its header; then, if need be, headers are shortened too
+	least := func(j int) int {
+		m := minShort
+		if headers && j < len(t.header) && t.header[j] > m {
+			m = t.header[j]
+		}
+		return m
+	}
+	for {
+		k, _ := widest()
+		if k < 0 {
+			if anyTrue(given) && headers {
+				headers = false
+				given = make([]bool, len(last))
+				continue
+			}
+			break
+		}
+		// the widest cell of that row that may be narrowed
+		pick, lastCell, w := -1, false, 0
+		for j := 0; j < k; j++ {
+			if cw := col[j] - pad; may(j) && cw > least(j) && cw > w {
+				pick, lastCell, w = j, false, cw
+			}
+		}
+		if may(k) && last[k] > least(k) && last[k] > w {
+			pick, lastCell = k, true
+		}
+		switch {
+		case pick < 0:
+			given[k] = true
+		case lastCell:
+			last[pick]--
+		default:
+			col[pick]--
+		}
+	}
+	// rows that could not be narrowed enough are cut at the terminal's
+	// edge, as ps cuts them (--wide has them whole)
+	t.cutRows = anyTrue(given)
+	t.colCap = make([]int, n)
+	for j, c := range t.cols {
+		natural := 0
+		for i, r := range c.runs {
+			if r > natural {
+				natural = r
+			}
+			c.runs[i] = r - 2 + pad
+			if c.runs[i] > col[j] {
+				c.runs[i] = col[j]
+			}
+		}
+		if natural-2+pad > col[j] {
+			t.colCap[j] = col[j] - pad
+		}
+	}
+	t.lastCap = make([]int, len(last))
+	for k := range last {
+		if last[k] >= 0 && last[k] < t.lastMax[k] {
+			t.lastCap[k] = last[k]
+		}
+	}
+}
+
+func anyTrue(l []bool) bool {
+	for _, b := range l {
+		if b {
+			return true
+		}
+	}
+	return false
+}
+
+// cutRow cuts the row that starts at out[start:] to the terminal's
+// width, its last column "…", when the table could not be narrowed
+// enough.
+func (t *Table) cutRow(start int) {
+	line := t.out[start:]
+	if len(line) <= t.fit.Width || utf8.RuneCount(line) <= t.fit.Width {
+		return
+	}
+	i := 0
+	for n := 0; n < t.fit.Width-1; n++ {
+		_, size := utf8.DecodeRune(line[i:])
+		i += size
+	}
+	t.out = append(t.out[:start+i], "…"...)
+}
+
+// appendShort appends cell c, wider than width, shortened to width in
+// the middle: the start, "…", the end (the larger half at the start:
+// a PID before its command, an address before its port).
+func appendShort(b, c []byte, ascii bool, width int) []byte {
+	if width < 1 {
+		return b
+	}
+	head := width / 2
+	tail := width - 1 - head
+	if ascii {
+		b = append(b, c[:head]...)
+		b = append(b, "…"...)
+		return append(b, c[len(c)-tail:]...)
+	}
+	i := 0
+	for n := 0; n < head; n++ {
+		_, size := utf8.DecodeRune(c[i:])
+		i += size
+	}
+	b = append(b, c[:i]...)
+	b = append(b, "…"...)
+	j := len(c)
+	for n := 0; n < tail; n++ {
+		_, size := utf8.DecodeLastRune(c[:j])
+		j -= size
+	}
+	return append(b, c[j:]...)
+}
