@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/gosof/gosof/core"
 )
@@ -33,7 +34,14 @@ func TestCommandLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { stdin.Close(); cmd.Wait() })
-	got, err = l.CommandLine(cmd.Process.Pid)
+	// Start returns once the child is in execve, which sets the new
+	// argv's place in memory a moment later: until then it reads empty.
+	for i := 0; i < 100; i++ {
+		if got, err = l.CommandLine(cmd.Process.Pid); err != nil || len(got) > 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	if err != nil || !slices.Equal(got, args) {
 		t.Fatalf("CommandLine(cat) = %q, %v; want %q", got, err, args)
 	}
