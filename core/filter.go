@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Side says which end of a socket a port filter looks at.
@@ -322,11 +323,21 @@ type Filter struct {
 	Local, Remote []AddrMatch
 	// Commands (-c) narrow to owners whose command matches one of them.
 	Commands []CommandMatch
+	// IdleOver (--idle) narrows to TCP sockets idle for longer than it
+	// (MatchIdle); 0: no such filter.
+	IdleOver time.Duration
+	// Idle asks the socket source for idle times (Socket.Idle) without
+	// filtering by them: an IDLE column, why, the metrics. It is no
+	// filter; reading them costs a larger dump (WantsIdle).
+	Idle bool
 }
 
 // WantsProto reports whether sockets of protocol p can match.
 func (f *Filter) WantsProto(p Proto) bool {
 	if len(f.Protos) > 0 && !hasProto(f.Protos, p) {
+		return false
+	}
+	if f.IdleOver > 0 && p != TCP { // only TCP sockets have an idle time
 		return false
 	}
 	// A port or address filter never matches a unix socket.
@@ -349,6 +360,9 @@ func (f *Filter) WantsFamily(fam Family) bool {
 
 // WantsState reports whether a socket in state st can match.
 func (f *Filter) WantsState(st State) bool {
+	if f.IdleOver > 0 && !HasIdleState(st) {
+		return false
+	}
 	return len(f.States) == 0 || hasState(f.States, st)
 }
 
@@ -401,7 +415,19 @@ func anyAddr(ms []AddrMatch, e *Endpoint) bool {
 // MatchSocket applies every filter that needs no owner information.
 func (f *Filter) MatchSocket(s *Socket) bool {
 	return f.WantsProto(s.Proto) && f.WantsFamily(s.Family) &&
-		f.WantsState(s.State) && f.MatchPort(s) && f.MatchAddrs(s)
+		f.WantsState(s.State) && f.MatchPort(s) && f.MatchAddrs(s) && f.MatchIdle(s)
+}
+
+// IdleUnknown reports whether s is left out by --idle alone because its
+// idle time is not known (MatchIdle): what the note on such sockets counts.
+func (f *Filter) IdleUnknown(s *Socket) bool {
+	if f.IdleOver <= 0 {
+		return false
+	}
+	if _, ok := s.Idle.Exact(); ok {
+		return false
+	}
+	return f.WantsProto(s.Proto) && f.WantsFamily(s.Family) && f.WantsState(s.State) && f.MatchPort(s) && f.MatchAddrs(s)
 }
 
 // HasOwnerFilter reports whether --pid, --user or -c were given.

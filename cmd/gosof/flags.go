@@ -17,9 +17,16 @@ func filterFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "command", Aliases: []string{"c"}, Usage: "only sockets held by processes whose command starts with `NAME` (lsof's -c; /REGEXP/ for a regular expression, /^nginx$/ for an exact name), and only those owners"},
 		&cli.StringSliceFlag{Name: "local", Usage: "only sockets whose local end is in `ADDR`: an address, [IPv6], a prefix (10.0.0.0/8) or an /etc/hosts name, with :PORT if wanted"},
 		&cli.StringSliceFlag{Name: "remote", Usage: "only sockets whose remote end is in `ADDR`: an address, [IPv6], a prefix or an /etc/hosts name, with :PORT if wanted"},
+		idleFlag(),
 		netnsFlag(),
 		allNetnsFlag(),
 	}
+}
+
+// idleFlag narrows to TCP sockets idle for longer than a duration
+// (core/idle.go says what idle is).
+func idleFlag() cli.Flag {
+	return &cli.StringFlag{Name: "idle", Usage: "only TCP connections idle for longer than `DURATION` (10m, 1h30m; a number is seconds): nothing sent, received or acknowledged since"}
 }
 
 // procFDFlag makes the owner scan read /proc/PID/fd, not load the BPF
@@ -58,7 +65,13 @@ func outputFlags() []cli.Flag {
 }
 
 func listFlags() []cli.Flag {
-	return append(append(filterFlags(), outputFlags()...), optionsFlag(), peerFlag(), cmdlineFlag())
+	return append(append(filterFlags(), outputFlags()...), optionsFlag(), peerFlag(), cmdlineFlag(), showIdleFlag())
+}
+
+// showIdleFlag adds the IDLE column; off by default, since reading idle
+// times makes the kernel fill struct tcp_info for every TCP socket.
+func showIdleFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "show-idle", Usage: "add an IDLE column: how long each TCP connection has been idle (also shown with --idle)"}
 }
 
 // peerFlag shows, for each local connection, the process at the other end.

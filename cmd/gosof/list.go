@@ -55,6 +55,9 @@ func (s *session) list(ports []string) error {
 		s.cannotAct = ""
 		return fmt.Errorf("-t prints PIDs to signal, and these would not be the holders': %w", s.b.CannotAct)
 	}
+	showIdle := out == render.FormatTable && (c.Bool("show-idle") || f.IdleOver > 0)
+	// JSON carries idle_ms wherever it is known (docs/idle.md, the cost).
+	f.Idle = showIdle || out == render.FormatJSON || out == render.FormatJSONL
 	resolve := gcpolicy.ForPrint(s.b.Resolver().Resolve)
 	if c.Bool("peer") {
 		resolve = s.b.Resolver().ResolvePeers
@@ -73,7 +76,7 @@ func (s *session) list(ports []string) error {
 	if withCmdline {
 		s.attachCmdlines(res.Sockets)
 	}
-	opt := render.Options{NoHeader: c.Bool("no-header"), Options: withOptions, Peer: c.Bool("peer"), Cmdline: withCmdline}
+	opt := render.Options{NoHeader: c.Bool("no-header"), Options: withOptions, Peer: c.Bool("peer"), Cmdline: withCmdline, Idle: showIdle}
 	if err := render.Sockets(c.App.Writer, res.Sockets, out, opt); err != nil {
 		return err
 	}

@@ -30,7 +30,10 @@ type session struct {
 	// some process is always unreadable) and is not printed.
 	unseenMatters bool
 	quiet         bool // -q: no notes at all
-	flushed       bool
+	// idleUnknown counts the sockets --idle left out because their idle
+	// time is not known (core.Result.IdleUnknown).
+	idleUnknown int
+	flushed     bool
 	// cannotAct is the note a listing gives when the backend may not act
 	// (CannotAct); a command that refuses for it drops it.
 	cannotAct string
@@ -55,6 +58,7 @@ func (s *session) filter(ports []string) (*core.Filter, error) {
 		V4: c.Bool("4"), V6: c.Bool("6"), States: c.StringSlice("state"), Listen: c.Bool("listen"),
 		PIDs: c.StringSlice("pid"), Users: c.StringSlice("user"),
 		Local: c.StringSlice("local"), Remote: c.StringSlice("remote"), Commands: c.StringSlice("command"),
+		Idle: c.String("idle"),
 	})
 	if err != nil {
 		return nil, err
@@ -82,6 +86,9 @@ func (s *session) open() error {
 func (s *session) saw(res *core.Result) {
 	if res == nil {
 		return
+	}
+	if n := res.IdleUnknown; n > 0 && n > s.idleUnknown {
+		s.idleUnknown = n
 	}
 	u := &s.unseen
 	u.Denied = maxInt(u.Denied, res.Unseen.Denied)
@@ -127,6 +134,9 @@ func (s *session) flush() {
 	if s.cannotAct != "" {
 		notes = append(notes, s.cannotAct)
 	}
+	if s.idleUnknown > 0 {
+		notes = append(notes, idleUnknownNote(s.idleUnknown))
+	}
 	reportNotes(w, append(notes, s.notes...))
 	u := s.unseen
 	if !s.unseenMatters {
@@ -155,6 +165,13 @@ func (s *session) explainEmpty(f *core.Filter, said string) {
 	if why := f.Emptied(res.Sockets); why != "" {
 		s.notes = append(s.notes, "no match: "+why+said)
 	}
+}
+
+// idleUnknownNote says that --idle left out n sockets whose idle time is
+// not known, and where that happens.
+func idleUnknownNote(n int) string {
+	return fmt.Sprintf("--idle left out %s whose idle time is not known: Solaris and illumos tell only when a socket was made, "+
+		"/proc/net (--proc-net) only a TIME_WAIT's, and an orphaned FIN_WAIT2 has none", core.Plural(n, "TCP socket"))
 }
 
 // unknownHolders reports whether a socket of socks shows no owner because
