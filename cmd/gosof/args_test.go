@@ -14,7 +14,7 @@ import (
 var sampleValue = map[string]string{
 	"proto": "udp", "state": "listen", "pid": "42", "user": "root", "netns": "7",
 	"side": "any", "replay": "/nonexistent", "timeout": "3s", "signal": "HUP",
-	"command": "sshd", "local": "127.0.0.1", "remote": "10.0.0.0/8", "idle": "10m",
+	"command": "sshd", "local": "127.0.0.1", "remote": "10.0.0.0/8", "idle": "10m", "interval": "5s", "count": "3", "sort": "pid",
 	// metrics and exporter
 	"max-series": "100", "web.listen-address": "127.0.0.1:0", "web.telemetry-path": "/m",
 	"web.config.file": "/nonexistent",
