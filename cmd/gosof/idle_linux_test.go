@@ -133,6 +133,11 @@ func TestIdleTellsOldFromNew(t *testing.T) {
 		}
 		return true
 	})
+	// Longer than both: nothing, and the note says --idle emptied it.
+	_, errOut, code := gosof(t, "who", p, "--idle", "1h", "--netns", ns)
+	if code != exitNoMatch || !strings.Contains(errOut, "no match: nothing left after --idle 1h: before it, 3 sockets (tcp LISTEN 1, tcp CLOSE_WAIT 2)") {
+		t.Errorf("who --idle 1h: exit %d, %q; want 1 and the note on --idle", code, errOut)
+	}
 }
 
 // TestCloseIdleReleasesOnlyTheOld: close --idle shuts down the old

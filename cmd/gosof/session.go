@@ -150,10 +150,10 @@ func (s *session) flush() {
 // arguments alone would not have left empty (core.Filter.Emptied); said
 // is what the command adds to it, e.g. close's default --proto tcp.
 func (s *session) explainEmpty(f *core.Filter, said string) {
-	if len(f.Protos) == 0 && len(f.Families) == 0 && len(f.States) == 0 && len(f.Local) == 0 && len(f.Remote) == 0 && !f.HasOwnerFilter() {
+	if len(f.Protos) == 0 && len(f.Families) == 0 && len(f.States) == 0 && len(f.Local) == 0 && len(f.Remote) == 0 && !f.HasOwnerFilter() && f.IdleOver == 0 {
 		return
 	}
-	base := &core.Filter{Ports: f.Ports, Side: f.Side}
+	base := &core.Filter{Ports: f.Ports, Side: f.Side, Idle: f.WantsIdle()} // Emptied reads --idle's times
 	r := s.b.Resolver()
 	if !f.HasOwnerFilter() {
 		r.Owners, r.Prescan = nil, nil // owners are not needed to say which filter emptied it
