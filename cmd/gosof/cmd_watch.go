@@ -222,9 +222,15 @@ func (w *watcher) draw() error {
 	}
 	width, height := w.term.size()
 	keys := "keys: c CLOSE_WAIT growth, n now, g change, p pid, q quit"
-	rows := height - 4 // the head, the keys, the table's header, the closing line
-	if rows < 1 {
-		rows = 1
+	// The head, the keys, the table's header and the closing line take 4
+	// lines; when the rows do not fit in the rest, one more says how many
+	// were left out.
+	rows := 0
+	if f.Rows() > height-4 {
+		rows = height - 5
+		if rows < 1 {
+			rows = 1
+		}
 	}
 	b.WriteString(head + "\n" + keys + "\n")
 	if err := watch.WriteTable(&b, f, rows); err != nil {

@@ -281,11 +281,15 @@ func TestWatchTerminal(t *testing.T) {
 		// counted on a line of their own, drawn for the resize (no refresh
 		// comes in the hour of -i).
 		p.tmux("resize-window", "-t", "w", "-x", "60", "-y", "6")
-		s = p.await("more row")
-		for i, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		s = p.await("more rows")
+		lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+		for i, l := range lines {
 			if len([]rune(l)) >= 60 || i >= 6 {
 				t.Errorf("line %d of the resized screen does not fit 60x6: %q", i+1, l)
 			}
+		}
+		if last := lines[len(lines)-1]; !strings.HasPrefix(last, "First look:") {
+			t.Errorf("the closing line is not the last of the resized screen: %q", last)
 		}
 		p.tmux("send-keys", "-t", "w", "q")
 		p.ended("0")
