@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Side says which end of a socket a port filter looks at.
@@ -337,6 +338,13 @@ type Filter struct {
 	// units (Context.MatchUnit); the resolver reads the owners' context
 	// for it.
 	Units []string
+	// IdleOver (--idle) narrows to TCP sockets idle for longer than it
+	// (MatchIdle); 0: no such filter.
+	IdleOver time.Duration
+	// Idle asks the socket source for idle times (Socket.Idle) without
+	// filtering by them: an IDLE column, why, the metrics. It is no
+	// filter; reading them costs a larger dump (WantsIdle).
+	Idle bool
 }
 
 // MayBeHeld reports whether a process may hold s: not a TIME_WAIT socket
@@ -355,6 +363,9 @@ func MayBeHeld(s *Socket) bool {
 // WantsProto reports whether sockets of protocol p can match.
 func (f *Filter) WantsProto(p Proto) bool {
 	if len(f.Protos) > 0 && !hasProto(f.Protos, p) {
+		return false
+	}
+	if f.IdleOver > 0 && p != TCP { // only TCP sockets have an idle time
 		return false
 	}
 	if p == Unix {
@@ -381,6 +392,9 @@ func (f *Filter) WantsFamily(fam Family) bool {
 
 // WantsState reports whether a socket in state st can match.
 func (f *Filter) WantsState(st State) bool {
+	if f.IdleOver > 0 && !HasIdleState(st) {
+		return false
+	}
 	return len(f.States) == 0 || hasState(f.States, st)
 }
 
@@ -461,7 +475,20 @@ func (f *Filter) MatchDev(s *Socket) bool {
 func (f *Filter) MatchSocket(s *Socket) bool {
 	return f.WantsProto(s.Proto) && f.WantsFamily(s.Family) &&
 		f.WantsState(s.State) && f.MatchTargets(s) && f.MatchAddrs(s) && f.MatchDev(s) &&
-		(!f.Held || MayBeHeld(s))
+		f.MatchIdle(s) && (!f.Held || MayBeHeld(s))
+}
+
+// IdleUnknown reports whether s is left out by --idle alone because its
+// idle time is not known (MatchIdle): what the note on such sockets counts.
+func (f *Filter) IdleUnknown(s *Socket) bool {
+	if f.IdleOver <= 0 {
+		return false
+	}
+	if _, ok := s.Idle.Exact(); ok {
+		return false
+	}
+	return f.WantsProto(s.Proto) && f.WantsFamily(s.Family) && f.WantsState(s.State) &&
+		f.MatchTargets(s) && f.MatchAddrs(s) && f.MatchDev(s) && (!f.Held || MayBeHeld(s))
 }
 
 // HasOwnerFilter reports whether --pid, --user, -c or --unit were given.

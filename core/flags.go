@@ -30,6 +30,7 @@ type FilterFlags struct {
 	Commands      []string // -c/--command: prefixes or /regexps/
 	Devs          []string // --dev: interface names or indexes
 	Units         []string // --unit: systemd units
+	Idle          string   // --idle DURATION; "" when not given
 	// Services reads /etc/services when a PORT is a name; nil reads the
 	// system's file (ReadServices).
 	Services func() Services
@@ -195,6 +196,13 @@ func ParseFilter(ff FilterFlags) (*Filter, error) {
 			f.Units = append(f.Units, v)
 		}
 	}
+	if ff.Idle != "" {
+		d, err := ParseIdle(ff.Idle)
+		if err != nil {
+			return nil, err
+		}
+		f.IdleOver = d
+	}
 	if err := f.canMatch(); err != nil {
 		return nil, err
 	}
@@ -251,9 +259,13 @@ var protoStates = map[Proto][]State{
 
 // canMatch refuses a filter whose flags exclude each other: a protocol
 // without ports or families asked for with them, states no asked-for
-// protocol is ever in.
+// protocol is ever in, a PATH with inet-only flags, --idle with sockets
+// that have no idle time.
 func (f *Filter) canMatch() error {
 	if err := f.pathsCanMatch(); err != nil {
+		return err
+	}
+	if err := f.canMatchIdle(); err != nil {
 		return err
 	}
 	protos := f.Protos
@@ -312,6 +324,34 @@ func (f *Filter) pathsCanMatch() error {
 		return Usagef("%s and a PATH match nothing together: unix sockets are LISTEN, CONNECTED or UNCONN", f.statesFlag())
 	}
 	return nil
+}
+
+// canMatchIdle refuses --idle with a protocol or state whose sockets have
+// no idle time (core/idle.go): only TCP sockets past their handshake do.
+func (f *Filter) canMatchIdle() error {
+	if f.IdleOver <= 0 {
+		return nil
+	}
+	if len(f.Protos) > 0 && !hasProto(f.Protos, TCP) {
+		return Usagef("--proto %s and --idle match nothing together: only TCP sockets have an idle time", protoList(f.Protos))
+	}
+	tcpPort := len(f.Ports) == 0
+	for _, r := range f.Ports {
+		tcpPort = tcpPort || r.Proto == "" || r.Proto == TCP
+	}
+	if !tcpPort {
+		return Usagef("PORT %s and --idle match nothing together: only TCP sockets have an idle time", describeRanges(f.Ports))
+	}
+	if len(f.States) == 0 {
+		return nil
+	}
+	for _, st := range f.States {
+		if HasIdleState(st) {
+			return nil
+		}
+	}
+	flag := f.statesFlag()
+	return Usagef("%s and --idle match nothing together: %s sockets have no idle time (only connections past their handshake do)", flag, stateList(f.States))
 }
 
 func (f *Filter) anyProto(ok func(Proto) bool) bool {
@@ -402,22 +442,25 @@ func ReadServices(path string) Services {
 // Emptied says which filter flag left nothing: given the sockets (with
 // owners) that the PORT arguments alone match, it applies the other
 // filters one at a time, in the order --proto, -4/-6, --state/--listen,
-// --pid, --user, and names the first after which nothing is left, with
-// what was there before it. "" when the PORTs alone match nothing (an
+// --idle, --local, --remote, --dev, --pid, --user, -c, --unit, and names
+// the first after which nothing is left, with what was there before it. "" when the PORTs alone match nothing (an
 // empty answer needs no explaining) or nothing emptied it.
 func (f *Filter) Emptied(targets []Socket) string {
 	if len(targets) == 0 {
 		return ""
 	}
 	left := targets
+	g := *f
+	g.IdleOver = 0 // --proto and --state are blamed for what they leave out, --idle for the rest
 	steps := []struct {
 		named bool
 		flag  string
 		keep  func(*Socket) bool
 	}{
-		{len(f.Protos) > 0, "--proto " + protoList(f.Protos), func(s *Socket) bool { return f.WantsProto(s.Proto) }},
+		{len(f.Protos) > 0, "--proto " + protoList(f.Protos), func(s *Socket) bool { return g.WantsProto(s.Proto) }},
 		{len(f.Families) > 0, familyFlag(f.Families), func(s *Socket) bool { return f.WantsFamily(s.Family) }},
-		{len(f.States) > 0, f.statesFlag(), func(s *Socket) bool { return f.WantsState(s.State) }},
+		{len(f.States) > 0, f.statesFlag(), func(s *Socket) bool { return g.WantsState(s.State) }},
+		{f.IdleOver > 0, "--idle " + FormatDuration(f.IdleOver), f.MatchIdle},
 		{len(f.Local) > 0, "--local " + addrList(f.Local), func(s *Socket) bool { return anyAddr(f.Local, &s.Local) }},
 		{len(f.Remote) > 0, "--remote " + addrList(f.Remote), func(s *Socket) bool { return s.Remote != nil && anyAddr(f.Remote, s.Remote) }},
 		{len(f.Devs) > 0, "--dev " + Escape(strings.Join(f.Devs, ",")), func(s *Socket) bool { return f.MatchDev(s) }},

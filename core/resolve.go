@@ -34,6 +34,9 @@ type Resolver struct {
 type Result struct {
 	Sockets []Socket
 	Unseen  Unseen
+	// IdleUnknown counts the sockets --idle left out only because their
+	// idle time is not known (Filter.IdleUnknown), to be said once.
+	IdleUnknown int
 }
 
 // OwnerPrescan is a scan under way. Attach waits for it and does what
@@ -66,15 +69,18 @@ func (r *Resolver) Resolve(f *Filter) (*Result, error) {
 	}
 	f.LearnPaths(all)
 	socks := all[:0]
+	idleUnknown := 0
 	for i := range all {
 		if f.MatchSocket(&all[i]) {
 			socks = append(socks, all[i])
+		} else if f.IdleUnknown(&all[i]) {
+			idleUnknown++
 		}
 	}
 	// The order of sockets does not depend on their owners: sort them
 	// now, while a prescan still runs on the other cores.
 	sortSockets(socks)
-	res := &Result{}
+	res := &Result{IdleUnknown: idleUnknown}
 	if pre != nil && len(socks) == 0 {
 		pre.Cancel()
 	}

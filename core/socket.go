@@ -110,6 +110,11 @@ type Socket struct {
 	Timer   Timer
 	Expires time.Duration
 
+	// Idle is how long the socket has been idle (core/idle.go: TCP
+	// sockets past their handshake), when the source was asked for it
+	// (Filter.WantsIdle) and could tell; the zero Idle is unknown.
+	Idle Idle
+
 	// PeerInode is the inode of a connected unix socket's peer (Linux).
 	PeerInode uint64
 	// File is the file a unix socket is bound to, the socket node its

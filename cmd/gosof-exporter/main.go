@@ -60,7 +60,7 @@ func flags(app *kingpin.Application, o *options) {
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&o.telemetryPath)
 	app.Flag("web.disable-exporter-metrics", "Exclude the exporter's own metrics (go_*, process_*, promhttp_*).").BoolVar(&o.disableExporterMetrics)
 	app.Flag("web.max-requests", "Maximum number of scrapes served at once; more get 503. 0 means no limit.").Default("40").IntVar(&o.maxRequests)
-	app.Flag("max-series", "At most N per-port series per scrape (gosof_listeners, gosof_listen_queue, gosof_listen_backlog, gosof_port_connections); gosof_series_dropped says how many were left out; 0: no limit.").
+	app.Flag("max-series", "At most N per-port series per scrape (gosof_listeners, gosof_listen_queue, gosof_listen_backlog, gosof_port_connections, gosof_close_wait_oldest_idle_seconds); gosof_series_dropped says how many were left out; 0: no limit.").
 		Default(fmt.Sprint(metrics.DefaultMaxSeries)).IntVar(&o.maxSeries)
 	app.Flag("netns", "Linux: read the network namespace NS: a name under /run/netns, a namespace inode, or a PID (that process's namespace).").
 		PlaceHolder("NS").IsSetByUser(setFlag("netns")).StringVar(&o.backend.NetNS)

@@ -48,6 +48,10 @@ func exitCode(err error, stderr io.Writer) int {
 		return exitNoMatch
 	case errors.Is(err, errSurvivors):
 		return exitSurvivors
+	case errors.As(err, new(*watchEnded)):
+		var we *watchEnded
+		errors.As(err, &we)
+		return we.code()
 	case errors.As(err, new(*interruptedError)):
 		var ie *interruptedError
 		errors.As(err, &ie)
@@ -80,6 +84,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			killCommand(),
 			closeCommand(),
 			whyCommand(),
+			watchCommand(),
 			fdsCommand(),
 			metricsCommand(),
 			exporterCommand(),

@@ -15,6 +15,7 @@ var sampleValue = map[string]string{
 	"proto": "udp", "state": "listen", "pid": "42", "user": "root", "netns": "7",
 	"side": "any", "replay": "/nonexistent", "timeout": "3s", "signal": "HUP",
 	"command": "sshd", "local": "127.0.0.1", "remote": "10.0.0.0/8", "dev": "eth0", "unit": "nginx.service",
+	"idle": "10m", "interval": "5s", "count": "3", "sort": "pid",
 	// metrics and exporter
 	"max-series": "100", "web.listen-address": "127.0.0.1:0", "web.telemetry-path": "/m",
 	"web.config.file": "/nonexistent",

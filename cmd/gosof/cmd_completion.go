@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/watch"
 	"github.com/gosof/gosof/platform"
 )
 
@@ -123,7 +124,7 @@ func complete(app *cli.App, words []string) []candidate {
 		}
 	case cmd.Name == "completion" && positional == 0:
 		out = []candidate{{"bash", ""}, {"zsh", ""}, {"fish", ""}}
-	case cmd.Name == "who" || cmd.Name == "kill" || cmd.Name == "close" || cmd.Name == "why" && positional == 0:
+	case cmd.Name == "who" || cmd.Name == "kill" || cmd.Name == "close" || cmd.Name == "watch" || cmd.Name == "why" && positional == 0:
 		out = listeningPorts(cur)
 	case cmd.Name == "fds":
 		out = processes(cur)
@@ -173,6 +174,14 @@ func flagValues(f cli.Flag, cur string) []candidate {
 		words = []string{"TERM", "INT", "HUP", "QUIT", "KILL", "USR1", "USR2"}
 	case "timeout":
 		words = []string{"1s", "5s", "30s"}
+	case "idle":
+		words = []string{"1m", "10m", "1h"}
+	case "interval":
+		words = []string{"1s", "2s", "10s"}
+	case "sort":
+		for _, k := range watch.SortKeys {
+			words = append(words, string(k.Key))
+		}
 	case "netns":
 		words = netnsNames()
 	case "pid":

@@ -86,6 +86,7 @@ func (s *session) why() error {
 		return err
 	}
 	f := diagnose.PortFilter(port)
+	f.Idle = true // a leak or a burst: how long the CLOSE_WAITs have been idle
 	if pr.Proto != "" {
 		f.Protos = []core.Proto{pr.Proto} // why udp/53: that protocol only
 	}

@@ -19,9 +19,16 @@ func filterFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "remote", Usage: "only sockets whose remote end is in `ADDR`: an address, [IPv6], a prefix or an /etc/hosts name, with :PORT if wanted"},
 		&cli.StringSliceFlag{Name: "unit", Usage: "only sockets held by processes of the systemd unit `UNIT` (nginx.service, or nginx), and only those owners; Linux"},
 		&cli.StringSliceFlag{Name: "dev", Usage: "only sockets bound to the network interface `NAME` (SO_BINDTODEVICE, a VRF, an IPv6 link-local address's zone), or with that index (Solaris: IPv6 sockets, by index)"},
+		idleFlag(),
 		netnsFlag(),
 		allNetnsFlag(),
 	}
+}
+
+// idleFlag narrows to TCP sockets idle for longer than a duration
+// (core/idle.go says what idle is).
+func idleFlag() cli.Flag {
+	return &cli.StringFlag{Name: "idle", Usage: "only TCP connections idle for longer than `DURATION` (10m, 1h30m; a number is seconds): nothing sent, received or acknowledged since"}
 }
 
 // procFDFlag makes the owner scan read /proc/PID/fd, not load the BPF
@@ -67,13 +74,19 @@ func outputFlags() []cli.Flag {
 }
 
 func listFlags() []cli.Flag {
-	return append(append(filterFlags(), outputFlags()...), optionsFlag(), peerFlag(), cmdlineFlag(), contextFlag())
+	return append(append(filterFlags(), outputFlags()...), optionsFlag(), peerFlag(), cmdlineFlag(), contextFlag(), showIdleFlag())
 }
 
 // contextFlag adds each owner's systemd unit or container; off by
 // default: one more /proc read per process (JSON always has them).
 func contextFlag() cli.Flag {
 	return &cli.BoolFlag{Name: "context", Usage: "add each owner's container (its name where the runtime tells it) or systemd unit: a CONTEXT column (JSON always has \"unit\" and \"container\"); Linux"}
+}
+
+// showIdleFlag adds the IDLE column; off by default, since reading idle
+// times makes the kernel fill struct tcp_info for every TCP socket.
+func showIdleFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "show-idle", Usage: "add an IDLE column: how long each TCP connection has been idle (also shown with --idle)"}
 }
 
 // peerFlag shows, for each local connection, the process at the other end.

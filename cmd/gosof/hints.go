@@ -65,7 +65,7 @@ func (lx *lexed) argsFrom(i int) []string { return lx.words[i:] }
 // ports, where ss's filter words can stand.
 func takesPorts(cmd string) bool {
 	switch cmd {
-	case "", "ls", "who", "kill", "close", "why":
+	case "", "ls", "who", "kill", "close", "why", "watch":
 		return true
 	}
 	return false

@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"math"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -35,67 +33,10 @@ func releaseFlags(timeout, timeoutUsage string) []cli.Flag {
 // process to exit, and far from time.Duration's overflow.
 const maxTimeout = 24 * time.Hour
 
-// parseTimeout reads --timeout: a Go duration ("5s", "500ms", "1m30s") or
-// a bare decimal number of seconds ("5", "0.5"). NaN, infinities, hex
-// floats, negative values, values past a day and non-zero values that round
-// to nothing ("1e-400", "0.1ns") are usage errors, never a silent 0 or a
-// wrapped-around duration.
+// parseTimeout reads --timeout (core.ParseDuration: a Go duration or a
+// number of seconds, at most a day).
 func parseTimeout(s string) (time.Duration, error) {
-	t := strings.TrimSpace(s)
-	bad := core.Usagef("--timeout: %q is not a duration like 5s, 500ms or a number of seconds", s)
-	if t == "" {
-		return 0, bad
-	}
-	if strings.HasPrefix(t, "-") {
-		return 0, core.Usagef("--timeout: %q is negative", s)
-	}
-	var d time.Duration
-	if decimalNumber(t) {
-		n, err := strconv.ParseFloat(t, 64)
-		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
-			return 0, bad
-		}
-		if n > maxTimeout.Seconds() {
-			return 0, core.Usagef("--timeout: %s seconds is more than a day", s)
-		}
-		d = time.Duration(n * float64(time.Second))
-		if d == 0 && strings.Trim(t, "0.") != "" {
-			return 0, core.Usagef("--timeout: %s seconds is too small to wait for (under 1ns)", s)
-		}
-		return d, nil
-	}
-	d, err := time.ParseDuration(t)
-	switch {
-	case err != nil:
-		return 0, bad
-	case d < 0 || strings.HasPrefix(t, "-"):
-		return 0, core.Usagef("--timeout: %q is negative", s)
-	case d > maxTimeout:
-		return 0, core.Usagef("--timeout: %q is more than a day", s)
-	case d == 0 && strings.Trim(t, "0.nsuµmh") != "":
-		return 0, core.Usagef("--timeout: %q is too small to wait for (under 1ns)", s)
-	}
-	return d, nil
-}
-
-// decimalNumber reports whether s is digits with at most one '.' and an
-// optional exponent ("5", "0.5", "2e3"): what ParseFloat reads, minus its
-// signs, hex floats, underscores, NaN and Inf.
-func decimalNumber(s string) bool {
-	mant, exp := s, ""
-	if i := strings.IndexAny(s, "eE"); i >= 0 {
-		mant, exp = s[:i], s[i+1:]
-		if strings.HasPrefix(exp, "-") || strings.HasPrefix(exp, "+") {
-			exp = exp[1:]
-		}
-		if exp == "" || strings.Trim(exp, "0123456789") != "" {
-			return false
-		}
-	}
-	if mant == "" || mant == "." || strings.Count(mant, ".") > 1 {
-		return false
-	}
-	return strings.Trim(mant, "0123456789.") == ""
+	return core.ParseDuration("--timeout", s, maxTimeout, "a day")
 }
 
 // openActor opens the backend and checks it can act, not only look.

@@ -58,6 +58,9 @@ func (s *session) list(ports []string) error {
 		return fmt.Errorf("-t prints PIDs to signal, and these would not be the holders': %w", s.b.CannotAct)
 	}
 	gcpolicy.ShortRun()
+	showIdle := out == render.FormatTable && (c.Bool("show-idle") || f.IdleOver > 0)
+	// JSON carries idle_ms wherever it is known (docs/idle.md, the cost).
+	f.Idle = showIdle || out == render.FormatJSON || out == render.FormatJSONL
 	// the owners' unit and container: for the CONTEXT column, and always in JSON
 	withContext := c.Bool("context")
 	r := s.resolver(withContext || out == render.FormatJSON || out == render.FormatJSONL)
@@ -80,7 +83,7 @@ func (s *session) list(ports []string) error {
 		s.attachCmdlines(res.Sockets)
 	}
 	opt := render.Options{NoHeader: c.Bool("no-header"), Options: withOptions, Peer: c.Bool("peer"), Cmdline: withCmdline,
-		Context: withContext && s.b.Context != nil}
+		Context: withContext && s.b.Context != nil, Idle: showIdle}
 	if withContext && s.b.Context == nil && out == render.FormatTable {
 		s.notes = append(s.notes, "--context: this platform does not tell which unit or container a process runs in")
 	}

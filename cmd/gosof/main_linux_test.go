@@ -15,6 +15,10 @@ import (
 // user to see what that user sees.
 const envCLI = "GOSOF_TEST_CLI"
 
+// envWatchPanic makes the CLI run through a link panic in watch after its
+// first refresh (TestWatchTerminal).
+const envWatchPanic = "GOSOF_TEST_WATCH_PANIC"
+
 // TestMain lets the test binary serve as a helper process (see
 // internal/testhelper) or as gosof itself; it is the package's only TestMain.
 func TestMain(m *testing.M) {
@@ -25,6 +29,9 @@ func TestMain(m *testing.M) {
 	if filepath.Base(os.Args[0]) == "gosof" {
 		// Started through a link named gosof: the CLI as a user runs it
 		// (the shell completion tests put one in PATH).
+		if os.Getenv(envWatchPanic) == "1" {
+			watchRefreshed = func(int) { panic("a panic the test asked for") }
+		}
 		os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
 	}
 	if args := os.Getenv(envCLI); args != "" {

@@ -9,7 +9,7 @@ import (
 // metricsFlags are the flags of metrics; gosof-exporter has the same ones.
 func metricsFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.IntFlag{Name: "max-series", Value: metrics.DefaultMaxSeries, Usage: "at most `N` per-port series (listeners, listen_queue, listen_backlog, port_connections); gosof_series_dropped says how many were left out; 0: no limit"},
+		&cli.IntFlag{Name: "max-series", Value: metrics.DefaultMaxSeries, Usage: "at most `N` per-port series (listeners, listen_queue, listen_backlog, port_connections, close_wait_oldest_idle_seconds); gosof_series_dropped says how many were left out; 0: no limit"},
 		netnsFlag(),
 		allNetnsFlag(),
 		&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag (no accept queue limits)"},

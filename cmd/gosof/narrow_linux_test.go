@@ -72,6 +72,9 @@ func TestFiltersOnlyNarrow(t *testing.T) {
 		{"--state", "unconn"}, {"--state", "fin-wait2,close"}, {"--pid", ns}, {"--pid", strconv.Itoa(worker.PID)},
 		{"--user", "root"}, {"--user", "65534"},
 		{p}, {p, "--side", "remote"}, {p, "--side", "any"},
+		// every connection above has been idle since before the sleep;
+		// listeners, bound sockets, UDP and unix ones have no idle time
+		{"--idle", "50ms"},
 	}
 	command := func(args []string) string {
 		if slices.Contains(args, p) {

@@ -50,6 +50,15 @@ func TestReplay(t *testing.T) {
 			})
 		}
 	}
+	// A capture without the lbolt of its host tells no socket's age: the
+	// IDLE column is "-" throughout.
+	t.Run("illumos-amd64/idle", func(t *testing.T) {
+		stdout, stderr, code := gosofReplay(t, "ls", "--show-idle", "--replay", filepath.Join(solarisFixtures, "illumos-amd64"))
+		if code != 0 || stderr != "" {
+			t.Fatalf("exit %d, stderr %q", code, stderr)
+		}
+		golden.Check(t, filepath.Join(solarisFixtures, "illumos-amd64.idle.golden"), []byte(stdout))
+	})
 	// The amd64 and SPARC captures hold the same sockets.
 	a, _, _ := gosofReplay(t, "ls", "--replay", filepath.Join(solarisFixtures, "illumos-amd64"), "--json")
 	b, _, _ := gosofReplay(t, "ls", "--replay", filepath.Join(solarisFixtures, "illumos-sparc"), "--json")

@@ -30,7 +30,10 @@ type session struct {
 	// some process is always unreadable) and is not printed.
 	unseenMatters bool
 	quiet         bool // -q: no notes at all
-	flushed       bool
+	// idleUnknown counts the sockets --idle left out because their idle
+	// time is not known (core.Result.IdleUnknown).
+	idleUnknown int
+	flushed     bool
 	// cannotAct is the note a listing gives when the backend may not act
 	// (CannotAct); a command that refuses for it drops it.
 	cannotAct string
@@ -56,6 +59,7 @@ func (s *session) filter(ports []string) (*core.Filter, error) {
 		PIDs: c.StringSlice("pid"), Users: c.StringSlice("user"),
 		Local: c.StringSlice("local"), Remote: c.StringSlice("remote"), Commands: c.StringSlice("command"),
 		Devs: c.StringSlice("dev"), Units: c.StringSlice("unit"),
+		Idle: c.String("idle"),
 	})
 	if err != nil {
 		return nil, err
@@ -95,6 +99,9 @@ func (s *session) resolver(withContext bool) *core.Resolver {
 func (s *session) saw(res *core.Result) {
 	if res == nil {
 		return
+	}
+	if n := res.IdleUnknown; n > 0 && n > s.idleUnknown {
+		s.idleUnknown = n
 	}
 	u := &s.unseen
 	u.Denied = maxInt(u.Denied, res.Unseen.Denied)
@@ -140,6 +147,9 @@ func (s *session) flush() {
 	if s.cannotAct != "" {
 		notes = append(notes, s.cannotAct)
 	}
+	if s.idleUnknown > 0 {
+		notes = append(notes, idleUnknownNote(s.idleUnknown))
+	}
 	reportNotes(w, append(notes, s.notes...))
 	u := s.unseen
 	if !s.unseenMatters {
@@ -153,10 +163,11 @@ func (s *session) flush() {
 // arguments alone would not have left empty (core.Filter.Emptied); said
 // is what the command adds to it, e.g. close's default --proto tcp.
 func (s *session) explainEmpty(f *core.Filter, said string) {
-	if len(f.Protos) == 0 && len(f.Families) == 0 && len(f.States) == 0 && len(f.Local) == 0 && len(f.Remote) == 0 && len(f.Devs) == 0 && !f.HasOwnerFilter() {
+	if len(f.Protos) == 0 && len(f.Families) == 0 && len(f.States) == 0 && len(f.Local) == 0 && len(f.Remote) == 0 &&
+		len(f.Devs) == 0 && !f.HasOwnerFilter() && f.IdleOver == 0 {
 		return
 	}
-	base := &core.Filter{Ports: f.Ports, Paths: f.Paths, Side: f.Side}
+	base := &core.Filter{Ports: f.Ports, Paths: f.Paths, Side: f.Side, Idle: f.WantsIdle()} // Emptied reads --idle's times
 	r := s.b.Resolver()
 	if !f.HasOwnerFilter() {
 		r.Owners, r.Prescan = nil, nil // owners are not needed to say which filter emptied it
@@ -168,6 +179,13 @@ func (s *session) explainEmpty(f *core.Filter, said string) {
 	if why := f.Emptied(res.Sockets); why != "" {
 		s.notes = append(s.notes, "no match: "+why+said)
 	}
+}
+
+// idleUnknownNote says that --idle left out n sockets whose idle time is
+// not known, and where that happens.
+func idleUnknownNote(n int) string {
+	return fmt.Sprintf("--idle left out %s whose idle time is not known: Solaris and illumos tell only when a socket was made, "+
+		"/proc/net (--proc-net) only a TIME_WAIT's, and an orphaned FIN_WAIT2 has none", core.Plural(n, "TCP socket"))
 }
 
 // unknownHolders reports whether a socket of socks shows no owner because

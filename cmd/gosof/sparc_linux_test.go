@@ -169,7 +169,8 @@ func noDuration(out string) string {
 }
 
 // untimed decodes gosof's --json sockets without expires_ms, the time left
-// on a timer, which moves between two runs.
+// on a timer, and idle_ms, a TIME_WAIT's time in the state, which move
+// between two runs.
 func untimed(t *testing.T, out string) []map[string]any {
 	t.Helper()
 	var socks []map[string]any
@@ -178,6 +179,7 @@ func untimed(t *testing.T, out string) []map[string]any {
 	}
 	for _, s := range socks {
 		delete(s, "expires_ms")
+		delete(s, "idle_ms")
 	}
 	return socks
 }

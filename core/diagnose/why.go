@@ -39,7 +39,10 @@ type Why struct {
 	Warnings []Warning
 	Unseen   core.Unseen
 	Missing  core.OptionsMissing // socket options that could not be read
-	Sockets  []core.Socket       // every socket whose local port is Port
+	// Ages are how long the CLOSE_WAIT, FIN_WAIT2 (held) and TIME_WAIT
+	// sockets have been idle: a leak or a burst (why_age.go).
+	Ages    []AgeNote
+	Sockets []core.Socket // every socket whose local port is Port
 }
 
 // InUse reports whether any socket uses the port.
@@ -248,6 +251,7 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 			Message: core.Plural(pc.Count, "connection") + " of " + core.OwnerLabel(o) + " have at least " +
 				strconv.Itoa(LargeRecvQ/1024) + " KiB waiting in Recv-Q: the program is not reading them."})
 	}
+	w.Ages = Ages(socks)
 	for i := range w.Listeners {
 		l := &w.Listeners[i]
 		if l.Socket.Proto == core.TCP && l.Backlog > 0 && l.AcceptQueue >= l.Backlog {

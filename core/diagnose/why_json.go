@@ -108,6 +108,8 @@ func writeWhyJSON(e *render.JSON, d *Why) {
 	timerJSON(e, d.TimeWait)
 	e.Key("orphaned_fin_wait2")
 	timerJSON(e, d.FinWait2)
+	e.Key("idle")
+	agesJSON(e, strconv.Itoa(int(d.Port)), d.Ages)
 	e.Key("probe")
 	probeJSON(e, d.Probe)
 	e.Key("other_probes")

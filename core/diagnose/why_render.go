@@ -77,9 +77,11 @@ func WriteWhy(w io.Writer, d *Why) error {
 	}
 	if cw := d.CloseWait; cw != nil {
 		writeCloseWait(&b, p, cw)
+		writeAges(&b, p, d.age(core.CloseWait))
 	}
 	if tw := d.TimeWait; tw != nil {
 		fmt.Fprintf(&b, "\nTIME_WAIT: %s no process holds%s.\n", core.Plural(tw.Count, "connection"), timerLeft(tw))
+		writeAges(&b, p, d.age(core.TimeWait))
 		b.WriteString("  This side closed first; the kernel keeps them for a while (" + core.Seconds(core.LinuxTimeWait) + " on Linux) to\n" +
 			"  catch late packets, then drops them by itself. Killing processes does not remove\n" +
 			"  them. A server that sets SO_REUSEADDR can bind over TIME_WAIT (on Linux only if\n" +
@@ -95,6 +97,7 @@ func WriteWhy(w io.Writer, d *Why) error {
 		b.WriteString(core.Wrap("  ", "  ", "The program closed them and "+peer+" not closed its side yet; the kernel "+
 			"drops them after net.ipv4.tcp_fin_timeout. Killing processes does not remove them."))
 	}
+	writeFinWait2Ages(&b, p, d.age(core.FinWait2))
 	for _, r := range d.probes() {
 		writeProbe(&b, r, d.Unseen)
 	}

@@ -73,6 +73,7 @@ func diagnoseCases() []struct {
 	tw := func(p uint16, left time.Duration) core.Socket {
 		s := conn(core.TimeWait, 8080, "10.0.0.5", p, -1)
 		s.Inode, s.Timer, s.Expires = 0, core.TimerTimeWait, left
+		s.Idle = core.TimeWaitIdle(core.LinuxTimeWait, left)
 		return s
 	}
 	fw := conn(core.FinWait2, 8080, "10.0.0.5", 45000, -1)
@@ -89,6 +90,34 @@ func diagnoseCases() []struct {
 	warn = append(warn, fw)
 	warn[len(warn)-1].Local.Port = 9000
 	warn = sorted(warn)
+	// A leak: 38 CLOSE_WAITs forgotten for hours by 4242, 2 just arrived;
+	// a worker (4243) holding 3 old ones too; a FIN_WAIT2 held for an hour.
+	// A burst: 6 CLOSE_WAITs idle for seconds.
+	listener := core.Socket{Proto: core.TCP, Family: core.Inet, Type: core.Stream, State: core.Listen, Local: ep("0.0.0.0", 8080), Inode: 10, UID: 1000,
+		SendQ: 128, Owners: owner(3, nil)}
+	leak := []core.Socket{listener}
+	listener.Local.Port = 8081
+	burst := []core.Socket{listener}
+	worker := &core.Process{PID: 4243, Comm: "worker", UID: 1000, User: "app"}
+	for i := range 40 {
+		s := conn(core.CloseWait, 8080, "10.0.0.7", uint16(40000+i), 10+i)
+		s.Idle = core.ExactIdle(time.Duration(i+1) * 5 * time.Minute)
+		switch {
+		case i < 2:
+			s.Idle = core.ExactIdle(time.Duration(i+1) * 20 * time.Second)
+		case i < 5:
+			s.Owners = []core.Owner{{PID: 4243, FD: 3 + i, Proc: worker}}
+		}
+		leak = append(leak, s)
+	}
+	held := conn(core.FinWait2, 8080, "10.0.0.9", 45001, 60)
+	held.Idle = core.ExactIdle(time.Hour)
+	leak = sorted(append(leak, held))
+	for i := range 6 {
+		s := conn(core.CloseWait, 8081, "10.0.0.7", uint16(40100+i), 10+i)
+		s.Idle = core.ExactIdle(time.Duration(i+1) * 1500 * time.Millisecond)
+		burst = append(burst, s)
+	}
 	evilSock := []core.Socket{{Proto: core.TCP, Family: core.Inet, State: core.Listen, Local: ep("192.0.2.1", 7000), Inode: 12, UID: 0,
 		Owners: []core.Owner{{PID: 666, FD: 4, Proc: evil}}}}
 	return []struct {
@@ -105,6 +134,8 @@ func diagnoseCases() []struct {
 			"127.0.0.1/false": inUse, "127.0.0.1/true": inUse, "::/false": inUse, "::/true": inUse, "::1/false": inUse, "::1/true": inUse}}},
 		{"privileged", 80, nil, &fakeProber{deny: "port 80 is privileged (below net.ipv4.ip_unprivileged_port_start, 1024) and gosof lacks CAP_NET_BIND_SERVICE; run it as root to probe this port"}},
 		{"noprobe", 7000, evilSock, nil},
+		{"leak", 8080, leak, nil},
+		{"burst", 8081, sorted(burst), nil},
 	}
 }
 
@@ -156,6 +187,9 @@ func TestWhyFacts(t *testing.T) {
 			if tw == nil || tw.Count != 3 || tw.MinLeft != 12300*time.Millisecond || tw.MaxLeft != 58*time.Second {
 				t.Errorf("time wait: %+v", tw)
 			}
+			if a := d.age(core.TimeWait); a == nil || a.Known != 3 || a.Oldest != 47700*time.Millisecond || a.Newest != 2*time.Second {
+				t.Errorf("time wait ages: %+v", a)
+			}
 			if jt := j["time_wait"].(map[string]any); jt["max_remaining_ms"] != 58000.0 {
 				t.Errorf("json time_wait: %v", jt)
 			}
@@ -184,6 +218,35 @@ func TestWhyFacts(t *testing.T) {
 			p := j["probe"].(map[string]any)
 			if d.Probe.Verdict != VerdictNotProbed || p["ran"] != false || !strings.Contains(p["skipped"].(string), "privileged") {
 				t.Errorf("probe: %v", p)
+			}
+		},
+		"leak": func(t *testing.T, d *Why, j map[string]any) {
+			cw := d.age(core.CloseWait)
+			if cw == nil || cw.Count != 40 || cw.Known != 40 || cw.Old != 38 || cw.Verdict != AgeLeak || cw.Oldest != 200*time.Minute || cw.Newest != 20*time.Second {
+				t.Fatalf("close wait: %+v", cw)
+			}
+			// 20s and 40s; none; 15m to 55m; 1h to 3h20m
+			if diff := cmp.Diff([]int{2, 0, 9, 29}, cw.Buckets); diff != "" {
+				t.Errorf("buckets (-want +got):\n%s", diff)
+			}
+			if len(cw.OldProcs) != 2 || cw.OldProcs[0].Owner.PID != 4242 || cw.OldProcs[0].Count != 35 || cw.OldProcs[1].Count != 3 {
+				t.Errorf("old processes: %+v", cw.OldProcs)
+			}
+			if r := cw.Release("8080"); r != "gosof close 8080 --state close-wait --idle 10m" {
+				t.Errorf("release %q", r)
+			}
+			if fw := d.age(core.FinWait2); fw == nil || fw.Count != 1 || fw.Old != 1 {
+				t.Errorf("fin wait2: %+v", fw)
+			}
+			ja := j["idle"].([]any)[0].(map[string]any)
+			if ja["verdict"] != "leak" || ja["old"] != 38.0 || ja["release"] != "gosof close 8080 --state close-wait --idle 10m" {
+				t.Errorf("json idle: %v", ja)
+			}
+		},
+		"burst": func(t *testing.T, d *Why, j map[string]any) {
+			cw := d.age(core.CloseWait)
+			if cw == nil || cw.Verdict != AgeBurst || cw.Old != 0 || cw.Release("8081") != "" || !strings.Contains(cw.Message("8081"), "a burst") {
+				t.Errorf("close wait: %+v", cw)
 			}
 		},
 		"noprobe": func(t *testing.T, d *Why, j map[string]any) {

@@ -1,7 +1,8 @@
 // Package metrics turns what gosof sees into Prometheus metric families:
 // host-wide socket counts, the listeners of each port (TCP, SCTP, UDP)
 // with their accept queues, the connections on listening ports by state
-// and process, and what could not be seen.
+// and process, how long their oldest CLOSE_WAIT has been idle, and what
+// could not be seen.
 //
 // The families are plain values (Desc, Family, Series), not
 // client_golang's: gosof writes them as the text exposition itself
@@ -34,8 +35,8 @@ type Gather func() (*core.Result, error)
 type Options struct {
 	Gather Gather
 	// MaxSeries bounds the per-port series (gosof_listeners,
-	// gosof_listen_queue, gosof_listen_backlog, gosof_port_connections)
-	// of one scrape; 0 is no bound.
+	// gosof_listen_queue, gosof_listen_backlog, gosof_port_connections,
+	// gosof_close_wait_oldest_idle_seconds) of one scrape; 0 is no bound.
 	MaxSeries int
 	// NetNS adds the netns, netns_name and container labels to the
 	// per-port families (--all-netns): the same port in two namespaces is
@@ -77,6 +78,7 @@ type Collector struct {
 	joined func()
 
 	sockets, listeners, listenQueue, listenBacklog, portConns *Desc
+	closeWaitIdle                                             *Desc
 	unseen, hidden, duration, scrapeError, dropped            *Desc
 }
 
@@ -111,6 +113,9 @@ func New(opt Options) (*Collector, error) {
 		portConns: &Desc{"gosof_port_connections",
 			"Connections whose local port is a listening port, by state and holding process names (\"\" when no process holds them).",
 			labels("proto", "port", "state", "process")},
+		closeWaitIdle: &Desc{"gosof_close_wait_oldest_idle_seconds",
+			"How long the oldest CLOSE_WAIT connection on a listening port has been idle (nothing sent, received or acknowledged since: its peer's FIN, for a leaked one), by holding process names; absent where the platform does not tell idle times (Solaris, illumos, /proc/net).",
+			labels("proto", "port", "process")},
 		unseen: &Desc{"gosof_unseen_processes",
 			"Processes whose descriptors could not be read, so their sockets show no process.", nil},
 		hidden: &Desc{"gosof_unseen_hidden",
@@ -126,7 +131,7 @@ func New(opt Options) (*Collector, error) {
 
 // Descs are the descriptions of every family a Scrape may return.
 func (c *Collector) Descs() []*Desc {
-	return []*Desc{c.sockets, c.listeners, c.listenQueue, c.listenBacklog, c.portConns,
+	return []*Desc{c.sockets, c.listeners, c.listenQueue, c.listenBacklog, c.portConns, c.closeWaitIdle,
 		c.unseen, c.hidden, c.duration, c.scrapeError, c.dropped}
 }
 
@@ -245,6 +250,9 @@ func (c *Collector) build(res *core.Result) ([]Family, int) {
 		}
 	}
 	conns := map[connKey]int{}
+	// the oldest idle time of the CLOSE_WAITs of each connKey (state
+	// CLOSE_WAIT) that has a measured one
+	oldest := map[connKey]time.Duration{}
 	listeners := map[listenKey]listener{}
 	for i := range socks {
 		s := &socks[i]
@@ -256,7 +264,13 @@ func (c *Collector) build(res *core.Result) ([]Family, int) {
 			if isUDP(s.Proto) && s.State != core.Established {
 				continue // an unbound or unconnected UDP socket is no connection
 			}
-			conns[connKey{ns, s.Proto, s.Local.Port, s.State, processNames(s)}]++
+			k := connKey{ns, s.Proto, s.Local.Port, s.State, processNames(s)}
+			conns[k]++
+			if d, ok := s.Idle.Exact(); ok && s.State == core.CloseWait {
+				if old, seen := oldest[k]; !seen || d > old {
+					oldest[k] = d
+				}
+			}
 			continue
 		}
 		// SO_REUSEPORT sockets of one program on one address add up.
@@ -282,8 +296,13 @@ func (c *Collector) build(res *core.Result) ([]Family, int) {
 	groups := make([]group, 0, len(conns)+len(listeners))
 	for k, n := range conns {
 		l := c.labels(k.ns, string(k.proto), strconv.Itoa(int(k.port)), string(k.state), k.process)
-		groups = append(groups, group{rank: uint64(n), key: strings.Join(l, "\x00"),
-			series: []famSeries{{c.portConns, Series{l, float64(n)}}}})
+		g := group{rank: uint64(n), key: strings.Join(l, "\x00"),
+			series: []famSeries{{c.portConns, Series{l, float64(n)}}}}
+		if d, ok := oldest[k]; ok { // kept or dropped with its count
+			g.series = append(g.series, famSeries{c.closeWaitIdle,
+				Series{c.labels(k.ns, string(k.proto), strconv.Itoa(int(k.port)), k.process), d.Seconds()}})
+		}
+		groups = append(groups, g)
 	}
 	for k, v := range listeners {
 		l := c.labels(k.ns, string(k.proto), k.addr, strconv.Itoa(int(k.port)), k.process)

@@ -530,3 +530,51 @@ func BenchmarkBuild(b *testing.B) {
 		WriteText(io.Discard, sortFamilies(fams))
 	}
 }
+
+// TestCloseWaitOldestIdle: the oldest measured idle time of the
+// CLOSE_WAITs of each listening port and process names; none where no
+// CLOSE_WAIT has one (Solaris ages are not idle times), none for an
+// ephemeral port; kept and dropped with the count beside it.
+func TestCloseWaitOldestIdle(t *testing.T) {
+	srv, other := proc(1, "srv"), proc(2, "other")
+	cw := func(port uint16, i core.Idle, ps ...*core.Process) core.Socket {
+		s := tcp(core.CloseWait, "127.0.0.1", port, 0, ps...)
+		s.Idle = i
+		return s
+	}
+	socks := []core.Socket{
+		tcpListener("0.0.0.0", 8080, 0, 128, 0, srv),
+		cw(8080, core.ExactIdle(90*time.Second), srv),
+		cw(8080, core.ExactIdle(3*time.Hour), srv),
+		cw(8080, 0, srv), // unknown: no part of the oldest
+		cw(8080, core.ExactIdle(time.Second), other),
+		cw(8080, core.IdleAtMost(9*time.Hour), other), // an age: not an idle time
+		func() core.Socket {
+			s := tcp(core.Established, "127.0.0.1", 8080, 0, srv)
+			s.Idle = core.ExactIdle(5 * time.Hour)
+			return s
+		}(),
+		tcpListener("0.0.0.0", 9090, 0, 128, 0, srv),
+		cw(9090, 0, srv), // no idle time known: no series
+		cw(40000, core.ExactIdle(time.Hour), srv),     // an ephemeral port: no label
+		cw(9090, core.IdleAtMost(time.Minute), other), // nor for an age alone
+	}
+	got := only(collect(t, newCollector(t, Options{Gather: result(socks...)})), "gosof_close_wait_oldest_idle_seconds")
+	want := map[string]float64{
+		"gosof_close_wait_oldest_idle_seconds{port=8080,process=srv,proto=tcp}":   10800,
+		"gosof_close_wait_oldest_idle_seconds{port=8080,process=other,proto=tcp}": 1,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
+	// With the cap: the CLOSE_WAIT count of srv on 8080 (3 connections)
+	// outranks other's (2) and srv's on 9090 (1), and its idle gauge goes
+	// with it.
+	all := collect(t, newCollector(t, Options{Gather: result(socks...), MaxSeries: 8}))
+	if _, ok := all["gosof_close_wait_oldest_idle_seconds{port=8080,process=srv,proto=tcp}"]; !ok {
+		t.Errorf("the cap dropped srv's idle gauge:\n%v", all)
+	}
+	if _, ok := all["gosof_close_wait_oldest_idle_seconds{port=8080,process=other,proto=tcp}"]; ok != (all["gosof_port_connections{port=8080,process=other,proto=tcp,state=CLOSE_WAIT}"] != 0) {
+		t.Errorf("other's idle gauge and its count were not kept or dropped together:\n%v", all)
+	}
+}

@@ -40,7 +40,8 @@ type Left struct {
 // LeftFilter is f without its state and owner filters: the question after
 // acting is whether the port is free, whatever else holds it.
 func LeftFilter(f *core.Filter) *core.Filter {
-	return &core.Filter{Ports: f.Ports, Paths: f.Paths, Side: f.Side, Protos: f.Protos, Families: f.Families}
+	// Idle: ResolveAround matches f, --idle included, on what this lists.
+	return &core.Filter{Ports: f.Ports, Paths: f.Paths, Side: f.Side, Protos: f.Protos, Families: f.Families, Idle: f.WantsIdle()}
 }
 
 // Look resolves the ports of f again. Sockets we acted on can take a
@@ -324,6 +325,8 @@ func ResolveAround(r *core.Resolver, f *core.Filter) (res, around *core.Result, 
 			s := around.Sockets[i]
 			s.Owners = append([]core.Owner(nil), s.Owners...)
 			res.Sockets = append(res.Sockets, s)
+		} else if f.IdleUnknown(&around.Sockets[i]) {
+			res.IdleUnknown++
 		}
 	}
 	if len(res.Sockets) == 0 {

@@ -135,6 +135,9 @@ func (e *JSON) appendSocket(b []byte, l levels, f *fields, s *core.Socket) []byt
 		b = f.key(b, kExpiresMS)
 		b = strconv.AppendInt(b, s.Expires.Milliseconds(), 10)
 	}
+	if s.Idle.Known() {
+		b = appendIdle(b, f, s.Idle)
+	}
 	if s.PeerInode != 0 {
 		b = f.key(b, kPeerInode)
 		b = strconv.AppendUint(b, s.PeerInode, 10)
@@ -146,6 +149,18 @@ func (e *JSON) appendSocket(b []byte, l levels, f *fields, s *core.Socket) []byt
 		b = e.appendOwners(b, l.inner, l.owner, s.PeerOwners)
 	}
 	return b
+}
+
+// appendIdle appends "idle_ms" (the idle time measured) or "age_ms" (how
+// long ago the socket was made, all that Solaris and illumos tell).
+func appendIdle(b []byte, f *fields, i core.Idle) []byte {
+	if d, ok := i.Exact(); ok {
+		b = f.key(b, kIdleMS)
+		return strconv.AppendInt(b, d.Milliseconds(), 10)
+	}
+	d, _ := i.Age()
+	b = f.key(b, kAgeMS)
+	return strconv.AppendInt(b, d.Milliseconds(), 10)
 }
 
 // appendEndpoint appends one end of a socket, its members at t's depth:

@@ -25,6 +25,8 @@ const (
 	kSendQ
 	kTimer
 	kExpiresMS
+	kIdleMS
+	kAgeMS
 	kPeerInode
 	kOwners
 	kPeerOwners
@@ -71,7 +73,7 @@ const (
 var keyNames = [nKeys]string{
 	kProto: "proto", kFamily: "family", kType: "type", kState: "state", kLocal: "local", kRemote: "remote",
 	kInode: "inode", kUID: "uid", kNetNS: "netns", kNetNSName: "netns_name", kContainer: "container",
-	kRecvQ: "recv_q", kSendQ: "send_q", kTimer: "timer", kExpiresMS: "expires_ms", kPeerInode: "peer_inode",
+	kRecvQ: "recv_q", kSendQ: "send_q", kTimer: "timer", kExpiresMS: "expires_ms", kIdleMS: "idle_ms", kAgeMS: "age_ms", kPeerInode: "peer_inode",
 	kOwners: "owners", kPeerOwners: "peer_owners", kPath: "path", kPathBytes: "path_bytes", kAddr: "addr", kPort: "port",
 	kPID: "pid", kComm: "comm", kCommBytes: "comm_bytes", kFD: "fd", kTID: "tid", kUser: "user", kCreator: "creator",
 	kCreatorUnverified: "creator_unverified",

@@ -87,6 +87,8 @@ type (
 		SendQ      uint64        `json:"send_q"`
 		Timer      core.Timer    `json:"timer,omitempty"`
 		ExpiresMS  *int64        `json:"expires_ms,omitempty"`
+		IdleMS     *int64        `json:"idle_ms,omitempty"`
+		AgeMS      *int64        `json:"age_ms,omitempty"`
 		PeerInode  uint64        `json:"peer_inode,omitempty"`
 		Owners     []jOwner      `json:"owners"`
 		PeerOwners []jOwner      `json:"peer_owners,omitempty"`
@@ -184,6 +186,12 @@ func toJSocket(s *core.Socket) jSocket {
 	}
 	if s.Timer != core.TimerNone {
 		j.ExpiresMS = ptr(s.Expires.Milliseconds())
+	}
+	if d, ok := s.Idle.Exact(); ok {
+		j.IdleMS = ptr(d.Milliseconds())
+	}
+	if d, ok := s.Idle.Age(); ok {
+		j.AgeMS = ptr(d.Milliseconds())
 	}
 	if len(s.PeerOwners) > 0 {
 		j.PeerOwners = toJOwners(s.PeerOwners)

@@ -71,6 +71,14 @@ func oddSockets() []core.Socket {
 			if i%4 == 0 {
 				s.Timer, s.Expires = core.TimerTimeWait, time.Duration(i)*time.Millisecond
 			}
+			switch i % 5 {
+			case 1:
+				s.Idle = core.ExactIdle(time.Duration(i*i*i) * time.Second)
+			case 2:
+				s.Idle = core.IdleAtMost(time.Duration(i) * time.Hour)
+			case 3:
+				s.Idle = core.ExactIdle(time.Duration(i) * time.Microsecond) // under a millisecond: 0
+			}
 		}
 		if i%5 == 2 {
 			s.Owners[1].TID = 1000 + i // a thread's own descriptor table
@@ -108,7 +116,8 @@ func sortedOdd(t testing.TB) []core.Socket { return sorted(t, oddSockets()) }
 func TestSocketTableSameAsTabwriter(t *testing.T) {
 	socks := sortedOdd(t)
 	for _, opt := range []Options{{}, {NoHeader: true}, {Options: true}, {Options: true, NoHeader: true}, {Peer: true}, {Options: true, Peer: true},
-		{Cmdline: true}, {Options: true, Cmdline: true}, {Peer: true, Cmdline: true}, {Context: true}, {Context: true, Cmdline: true, Options: true}} {
+		{Cmdline: true}, {Options: true, Cmdline: true}, {Peer: true, Cmdline: true}, {Context: true}, {Context: true, Cmdline: true, Options: true},
+		{Idle: true}, {Idle: true, Options: true, Peer: true, Cmdline: true}, {Idle: true, Context: true}} {
 		for _, n := range []int{1, 2, 17, len(socks)} {
 			for _, socks := range [][]core.Socket{socks[:n], sameNetNS(socks[:n])} {
 				var want, got bytes.Buffer

@@ -30,6 +30,7 @@ type Options struct {
 	Peer     bool // a PEER column: the processes at the other end (--peer)
 	Cmdline  bool // a COMMAND LINE column, last: it is the long one (--cmdline)
 	Context  bool // a CONTEXT column: each owner's container or systemd unit (--context)
+	Idle     bool // an IDLE column: how long each TCP socket has been idle (--show-idle, --idle)
 }
 
 // Sockets prints socks in format f: an empty table or terse list prints
@@ -111,6 +112,10 @@ var columns = []column{
 	{header: "SEND-Q", cell: func(b []byte, s *core.Socket, _ *core.Owner) []byte {
 		return strconv.AppendUint(b, s.SendQ, 10)
 	}},
+	{header: "IDLE", show: func(opt *Options, _ []core.Socket) bool { return opt.Idle },
+		cell: func(b []byte, s *core.Socket, _ *core.Owner) []byte {
+			return core.AppendIdle(b, s.Idle)
+		}},
 	{header: "PID/COMMAND", shorten: true, owner: true, cell: func(b []byte, _ *core.Socket, o *core.Owner) []byte {
 		if o == nil {
 			return append(b, '-')

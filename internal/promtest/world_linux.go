@@ -126,6 +126,14 @@ func (w *World) Check(t testing.TB, got map[string]float64) {
 			}
 		}
 	}
+	// The leaked CLOSE_WAITs were made moments ago: the oldest has been
+	// idle for some seconds, not for an hour (and Linux tells it).
+	if w.Leaked > 0 {
+		k := fmt.Sprintf("gosof_close_wait_oldest_idle_seconds{port=%d,process=%s,proto=tcp}", w.Port, LeakName)
+		if v, ok := got[k]; !ok || v < 0 || v > 3600 {
+			t.Errorf("%s = %v (present %v), want the seconds since the world was made", k, v, ok)
+		}
+	}
 	if v := got["gosof_sockets{proto=tcp,state=CLOSE_WAIT}"]; v < float64(w.Leaked) {
 		t.Errorf("gosof_sockets{proto=tcp,state=CLOSE_WAIT} = %v, want >= %d", v, w.Leaked)
 	}

@@ -34,7 +34,8 @@ func Open(opt platform.Options, onNote func(string)) (*Source, error) {
 	return &Source{opt: opt, onNote: onNote, next: b}, nil
 }
 
-// Gather resolves every socket with no filter.
+// Gather resolves every socket with no filter, with idle times
+// (gosof_close_wait_oldest_idle_seconds).
 func (s *Source) Gather() (*core.Result, error) {
 	s.mu.Lock()
 	b := s.next
@@ -46,7 +47,7 @@ func (s *Source) Gather() (*core.Result, error) {
 			return nil, err
 		}
 	}
-	res, err := b.Resolver().Resolve(&core.Filter{})
+	res, err := b.Resolver().Resolve(&core.Filter{Idle: true})
 	if err != nil {
 		return nil, err
 	}

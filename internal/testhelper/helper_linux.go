@@ -329,6 +329,16 @@ func do(f []string) (string, error) {
 	case "accept":
 		nfd, _, err := unix.Accept(fd())
 		return strconv.Itoa(nfd), err
+	case "serve":
+		// serve FD keep|close: accept on listener FD for good, in a
+		// goroutine; "keep" never closes what it accepts (a server that
+		// leaks CLOSE_WAIT), "close" closes each once its peer has.
+		return "", acceptLoop(fd(), arg(2) == "keep")
+	case "dial":
+		// dial ADDR N: N connections to ADDR, each closed at once by this
+		// end (the peer's end goes to CLOSE_WAIT); answers when done.
+		n, _ := strconv.Atoi(arg(2))
+		return "", dial(arg(1), n)
 	case "dup":
 		nfd, err := unix.FcntlInt(uintptr(fd()), unix.F_DUPFD_CLOEXEC, 0)
 		return strconv.Itoa(nfd), err
@@ -454,6 +464,65 @@ func threadListen(addr string) (string, error) {
 	}()
 	a := <-ch
 	return a.s, a.err
+}
+
+// acceptLoop accepts on lfd until it fails; each connection is kept open for
+// good, or read until its peer closes and then closed.
+func acceptLoop(lfd int, keep bool) error {
+	go func() {
+		var kept []int
+		for {
+			nfd, _, err := unix.Accept(lfd)
+			if err == unix.EINTR || err == unix.ECONNABORTED {
+				continue
+			}
+			if err != nil {
+				return
+			}
+			if keep {
+				kept = append(kept, nfd) // never closed
+				continue
+			}
+			go func(fd int) {
+				buf := make([]byte, 512)
+				for {
+					n, err := unix.Read(fd, buf)
+					if err == unix.EINTR {
+						continue
+					}
+					if n <= 0 || err != nil {
+						unix.Close(fd)
+						return
+					}
+				}
+			}(nfd)
+		}
+	}()
+	return nil
+}
+
+// dial opens n connections to addr one after another, closing each.
+func dial(addr string, n int) error {
+	sa, err := parseAddr(addr)
+	if err != nil {
+		return err
+	}
+	fam := unix.AF_INET
+	if _, ok := sa.(*unix.SockaddrInet6); ok {
+		fam = unix.AF_INET6
+	}
+	for i := 0; i < n; i++ {
+		fd, err := unix.Socket(fam, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		err = unix.Connect(fd, sa)
+		unix.Close(fd)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // caught counts the signals "catch" took.

@@ -56,6 +56,18 @@ const (
 	inetNoCookie   = ^uint32(0)
 	inetReqBytecod = 1 // INET_DIAG_REQ_BYTECODE
 
+	// INET_DIAG_INFO: the attribute that carries struct tcp_info, and
+	// the idiag_ext bit that asks for it (1 << (INET_DIAG_INFO - 1)).
+	inetDiagInfo   = 2
+	inetExtInfo    = 1 << (inetDiagInfo - 1)
+	tcpInfoLastMin = 60 // struct tcp_info up to tcpi_last_ack_recv: every kernel since 2.6 sends more
+	// Offsets in struct tcp_info (linux/tcp.h; checked with offsetof
+	// against the header): the times since data was last sent, data last
+	// received and an ACK last received, in milliseconds (__u32 each).
+	tcpiLastDataSent = 44
+	tcpiLastDataRecv = 52
+	tcpiLastAckRecv  = 56
+
 	bcJmp  = 1 // INET_DIAG_BC_JMP
 	bcSGE  = 2 // INET_DIAG_BC_S_GE
 	bcSLE  = 3 // INET_DIAG_BC_S_LE
@@ -333,14 +345,25 @@ func putNlmsghdr(b []byte, length uint32, typ, flags uint16, seq uint32) {
 
 func align4(n int) int { return (n + 3) &^ 3 }
 
+// inetExt is the idiag_ext of a dump: struct tcp_info (INET_DIAG_INFO)
+// when idle times are wanted, else nothing. tcp_info adds some 240
+// bytes to every TCP socket's message and the kernel takes each
+// socket's lock to fill it (tcp_get_info), so it is asked for only then.
+func inetExt(idle bool, proto uint8) uint8 {
+	if idle && proto == ipprotoTCP {
+		return inetExtInfo
+	}
+	return 0
+}
+
 // inetDumpRequest encodes a SOCK_DIAG_BY_FAMILY dump request (struct
 // inet_diag_req_v2) for one family and protocol, with an optional
-// INET_DIAG_REQ_BYTECODE filter.
-func inetDumpRequest(seq uint32, family, proto uint8, states uint32, bytecode []byte) []byte {
+// INET_DIAG_REQ_BYTECODE filter, asking for the extensions ext.
+func inetDumpRequest(seq uint32, family, proto uint8, states uint32, bytecode []byte, ext uint8) []byte {
 	b, r := newDumpRequest(seq, sockDiagByFamily, inetReqLen, bytecode)
 	r[0] = family // sdiag_family
 	r[1] = proto  // sdiag_protocol
-	r[2] = 0      // idiag_ext: no extensions wanted
+	r[2] = ext    // idiag_ext
 	if proto == ipprotoRaw {
 		r[3] = ipprotoRaw // sdiag_raw_protocol (struct inet_diag_req_raw): every raw socket
 	}
@@ -379,11 +402,12 @@ func newDumpRequest(seq uint32, typ uint16, reqLen int, bytecode []byte) (b, r [
 // SOCK_DIAG_BY_FAMILY dumps, one per family, walk the established hash
 // twice, however few sockets it holds.
 // The answers are the same inet_diag_msg messages, each naming its family.
-func tcpBothDumpRequest(seq uint32, states uint32, bytecode []byte) []byte {
+func tcpBothDumpRequest(seq uint32, states uint32, bytecode []byte, ext uint8) []byte {
 	b, r := newDumpRequest(seq, tcpDiagGetSock, inetReqOldLen, bytecode)
 	r[0] = afInet // idiag_family: ignored by the kernel for a dump
-	// idiag_src_len, idiag_dst_len, idiag_ext: 0. id at r[4:52] zero but
-	// for the cookie, as in inetDumpRequest.
+	// idiag_src_len, idiag_dst_len: 0.
+	r[3] = ext // idiag_ext
+	// id at r[4:52] zero but for the cookie, as in inetDumpRequest.
 	hostorder.Native.PutUint32(r[4+40:], inetNoCookie)
 	hostorder.Native.PutUint32(r[4+44:], inetNoCookie)
 	hostorder.Native.PutUint32(r[52:], states) // idiag_states
@@ -491,8 +515,11 @@ type diagDecoder struct {
 	// request's (TCPDIAG_GETSOCK is answered in kind); 0 means
 	// SOCK_DIAG_BY_FAMILY.
 	msgType uint16
-	slab    []core.Endpoint // Remote endpoints, allocated in chunks
-	keys    []DiagKey       // Keys, likewise
+	// idle: the request asked for tcp_info (inetExt), whose times give
+	// each socket its idle time; TIME_WAIT's comes from its timer.
+	idle bool
+	slab []core.Endpoint // Remote endpoints, allocated in chunks
+	keys []DiagKey       // Keys, likewise
 	// pending maps the inode of a unix socket whose connection is not yet
 	// accepted to the inode of the listener it waits on (UNIX_DIAG_ICONS).
 	pending map[uint64]uint64
@@ -689,7 +716,15 @@ func (d *diagDecoder) inetMsg(m []byte, s *core.Socket) error {
 	if !ok {
 		return fmt.Errorf("inet_diag_msg: %s state %d (% x): %w", d.proto, st, m[:inetMsgLen], core.ErrParse)
 	}
-	if err := walkAttrs(m[inetMsgLen:], func(typ uint16, v []byte) error { return nil }); err != nil {
+	if err := walkAttrs(m[inetMsgLen:], func(typ uint16, v []byte) error {
+		if typ == inetDiagInfo && d.idle && len(v) >= tcpInfoLastMin {
+			s.Idle = core.TCPIdle(state,
+				time.Duration(hostorder.Native.Uint32(v[tcpiLastDataSent:]))*time.Millisecond,
+				time.Duration(hostorder.Native.Uint32(v[tcpiLastDataRecv:]))*time.Millisecond,
+				time.Duration(hostorder.Native.Uint32(v[tcpiLastAckRecv:]))*time.Millisecond)
+		}
+		return nil
+	}); err != nil {
 		return fmt.Errorf("inet_diag_msg attributes: %w", err)
 	}
 	s.Proto = d.proto
@@ -710,6 +745,9 @@ func (d *diagDecoder) inetMsg(m []byte, s *core.Socket) error {
 	s.Timer = inetTimer(timer)
 	if s.Timer != core.TimerNone {
 		s.Expires = time.Duration(hostorder.Native.Uint32(m[52:])) * time.Millisecond // idiag_expires
+	}
+	if d.idle {
+		setTimeWaitIdle(s, state)
 	}
 	s.RecvQ = uint64(hostorder.Native.Uint32(m[56:])) // idiag_rqueue
 	s.SendQ = uint64(hostorder.Native.Uint32(m[60:])) // idiag_wqueue
@@ -732,6 +770,18 @@ func hasRemote(st core.State, dst netip.Addr, dport uint16) bool {
 		return false
 	}
 	return dport != 0 || !dst.IsUnspecified()
+}
+
+// setTimeWaitIdle gives a TIME_WAIT socket its idle time from its timer
+// (core.TimeWaitIdle): Linux keeps it TCP_TIMEWAIT_LEN from when it began,
+// or from the last segment the peer sent into it (tcp_minisocks.c
+// inet_twsk_reschedule). An orphaned FIN_WAIT2, also a timewait socket,
+// runs for net.ipv4.tcp_fin_timeout or the socket's TCP_LINGER2, which
+// the dump does not tell: its idle time is unknown.
+func setTimeWaitIdle(s *core.Socket, st core.State) {
+	if st == core.TimeWait && s.Timer == core.TimerTimeWait {
+		s.Idle = core.TimeWaitIdle(core.LinuxTimeWait, s.Expires)
+	}
 }
 
 // knownUID is the socket's uid as reported, or -1 where the kernel keeps

@@ -237,8 +237,9 @@ func (c *diagConn) inetDump(f *core.Filter, t procTable, netns uint64, out *sock
 		return nil
 	}
 	seq := atomic.AddUint32(&diagSeq, 1)
-	req := inetDumpRequest(seq, t.af, t.ipproto, states, portBytecode(f))
-	d := diagDecoder{seq: seq, proto: t.proto, family: t.family, netns: netns, devs: &out.devs}
+	ext := inetExt(f.WantsIdle(), t.ipproto)
+	req := inetDumpRequest(seq, t.af, t.ipproto, states, portBytecode(f), ext)
+	d := diagDecoder{seq: seq, proto: t.proto, family: t.family, netns: netns, devs: &out.devs, idle: ext != 0}
 	n := out.len()
 	if err := c.dump(&d, req, out); err != nil {
 		out.truncate(n)
@@ -263,9 +264,10 @@ func (c *diagConn) tcpBothDump(f *core.Filter, netns uint64, out *sockChunks) (o
 		return true
 	}
 	seq := atomic.AddUint32(&diagSeq, 1)
-	req := tcpBothDumpRequest(seq, states, portBytecode(f))
+	ext := inetExt(f.WantsIdle(), ipprotoTCP)
+	req := tcpBothDumpRequest(seq, states, portBytecode(f), ext)
 	hostorder.Native.PutUint16(req[4:], tcpBothType) // nlmsg_type
-	d := diagDecoder{seq: seq, proto: core.TCP, netns: netns, msgType: tcpBothAnswer, devs: &out.devs}
+	d := diagDecoder{seq: seq, proto: core.TCP, netns: netns, msgType: tcpBothAnswer, devs: &out.devs, idle: ext != 0}
 	n := out.len()
 	if err := c.dump(&d, req, out); err != nil {
 		out.truncate(n)

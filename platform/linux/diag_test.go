@@ -427,7 +427,7 @@ func TestPortBytecode(t *testing.T) {
 
 func TestInetDumpRequest(t *testing.T) {
 	bc := portBytecode(&core.Filter{Ports: []core.PortRange{{Lo: 80, Hi: 80}}})
-	b := inetDumpRequest(9, afInet6, ipprotoTCP, 1<<10, bc)
+	b := inetDumpRequest(9, afInet6, ipprotoTCP, 1<<10, bc, 0)
 	if got, want := len(b), 16+56+4+len(bc); got != want {
 		t.Fatalf("request of %d bytes, want %d", got, want)
 	}
@@ -488,6 +488,7 @@ func fuzzSeeds(f *testing.F, unix bool) {
 		f.Add(concat(nlmsg(sockDiagByFamily, seq, inetMsgFields{family: afInet6, state: 1, sport: 1, dport: 2, src: "::1", dst: "::1",
 			attrs: [][]byte{nlattr(8, []byte{0})}}.bytes()), done(seq, 0)))
 		f.Add(nlmsg(nlmsgError, seq, errPayload(2)))
+		f.Add(nlmsg(sockDiagByFamily, seq, inetMsgFields{family: afInet, state: tcpCloseWait, attrs: [][]byte{nlattr(inetDiagInfo, tcpInfoBytes(tcpCloseWait, 9, 8, 7))}}.bytes()))
 	}
 	f.Add([]byte{})
 }
@@ -511,6 +512,7 @@ func FuzzParseInetDiag(f *testing.F) {
 	fuzzSeeds(f, false)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fuzzDecode(t, &diagDecoder{seq: 1, proto: core.TCP}, b)
+		fuzzDecode(t, &diagDecoder{seq: 1, proto: core.TCP, idle: true}, b)
 		fuzzDecode(t, &diagDecoder{seq: 1, proto: core.UDP}, b)
 	})
 }
@@ -524,3 +526,82 @@ func FuzzParseUnixDiag(f *testing.F) {
 
 // errPayload is NLMSG_ERROR's payload: a negative errno.
 func errPayload(errno int32) []byte { return u32(uint32(-errno)) }
+
+// tcpInfoBytes is struct tcp_info (linux/tcp.h) up to tcpi_rtt, written field
+// by field in the header's order: eight __u8, then __u32s.
+func tcpInfoBytes(state uint8, lastDataSent, lastDataRecv, lastAckRecv uint32) []byte {
+	b := []byte{state, 0, 0, 0, 0, 0, 0, 0} // tcpi_state ... the two bit-field bytes
+	for _, v := range []uint32{
+		200000, 40000, 1448, 536, // rto, ato, snd_mss, rcv_mss
+		0, 0, 0, 0, 0, // unacked, sacked, lost, retrans, fackets
+		lastDataSent, 0, lastDataRecv, lastAckRecv, // last_data_sent, last_ack_sent (not remembered), last_data_recv, last_ack_recv
+		65535, 65483, 12000, // pmtu, rcv_ssthresh, rtt
+	} {
+		b = binary.NativeEndian.AppendUint32(b, v)
+	}
+	return b
+}
+
+// TestDecodeTCPInfoIdle: with tcp_info asked for (INET_DIAG_INFO), a TCP
+// socket past its handshake gets the smallest of the three times as its
+// idle time, a TIME_WAIT its time in the state from its timer; the
+// others, and every socket of a dump that did not ask, get none.
+func TestDecodeTCPInfoIdle(t *testing.T) {
+	const seq = 4
+	info := func(st uint8, s, r, a uint32) [][]byte {
+		return [][]byte{nlattr(inetDiagInfo, tcpInfoBytes(st, s, r, a))}
+	}
+	tests := []struct {
+		name string
+		msg  inetMsgFields
+		ask  bool
+		want core.Idle
+	}{
+		{"established: data received last", inetMsgFields{family: afInet, state: tcpEstablished, attrs: info(tcpEstablished, 5000, 3000, 7000)}, true,
+			core.ExactIdle(3 * time.Second)},
+		{"close-wait: the peer's FIN, an ACK, last", inetMsgFields{family: afInet, state: tcpCloseWait, attrs: info(tcpCloseWait, 600000, 600500, 599000)}, true,
+			core.ExactIdle(599 * time.Second)},
+		{"fin-wait2 held by its process", inetMsgFields{family: afInet6, state: tcpFinWait2, attrs: info(tcpFinWait2, 12, 4000, 90)}, true,
+			core.ExactIdle(12 * time.Millisecond)},
+		{"not asked for", inetMsgFields{family: afInet, state: tcpEstablished, attrs: info(tcpEstablished, 5000, 3000, 7000)}, false, 0},
+		{"listener: tcp_get_info leaves the times zero", inetMsgFields{family: afInet, state: tcpListen, attrs: info(tcpListen, 0, 0, 0)}, true, 0},
+		{"syn-sent: no times yet", inetMsgFields{family: afInet, state: tcpSynSent, attrs: info(tcpSynSent, 1, 2, 3)}, true, 0},
+		{"tcp_info too short", inetMsgFields{family: afInet, state: tcpEstablished, attrs: [][]byte{nlattr(inetDiagInfo, tcpInfoBytes(tcpEstablished, 1, 2, 3)[:56])}}, true, 0},
+		{"established without tcp_info", inetMsgFields{family: afInet, state: tcpEstablished}, true, 0},
+		{"time-wait: from its timer", inetMsgFields{family: afInet, state: tcpTimeWait, timer: 3, expires: 45500}, true, core.ExactIdle(14500 * time.Millisecond)},
+		{"time-wait not asked for", inetMsgFields{family: afInet, state: tcpTimeWait, timer: 3, expires: 45500}, false, 0},
+		{"orphaned fin-wait2: its timer's length is not told", inetMsgFields{family: afInet, state: tcpFinWait2, timer: 3, expires: 30000}, true, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := diagDecoder{seq: seq, proto: core.TCP, idle: tt.ask}
+			got, _, err := d.decode(concat(nlmsg(sockDiagByFamily, seq, tt.msg.bytes()), done(seq, 0)), nil)
+			if err != nil || len(got) != 1 {
+				t.Fatalf("decode: %d sockets, %v", len(got), err)
+			}
+			if got[0].Idle != tt.want {
+				t.Errorf("idle %s, want %s", core.IdleLabel(got[0].Idle), core.IdleLabel(tt.want))
+			}
+		})
+	}
+}
+
+// TestDumpRequestAsksForTCPInfo: tcp_info is asked for (idiag_ext) in
+// both kinds of request only when idle times are wanted, and only of TCP.
+func TestDumpRequestAsksForTCPInfo(t *testing.T) {
+	for _, tt := range []struct {
+		idle  bool
+		proto uint8
+		want  uint8
+	}{{true, ipprotoTCP, 1 << 1}, {false, ipprotoTCP, 0}, {true, ipprotoUDP, 0}} {
+		ext := inetExt(tt.idle, tt.proto)
+		if got := inetDumpRequest(1, afInet, tt.proto, ^uint32(0), nil, ext)[16+2]; got != tt.want {
+			t.Errorf("idle %v proto %d: SOCK_DIAG_BY_FAMILY idiag_ext %#x, want %#x", tt.idle, tt.proto, got, tt.want)
+		}
+		if tt.proto == ipprotoTCP {
+			if got := tcpBothDumpRequest(1, ^uint32(0), nil, ext)[16+3]; got != tt.want {
+				t.Errorf("idle %v: TCPDIAG_GETSOCK idiag_ext %#x, want %#x", tt.idle, got, tt.want)
+			}
+		}
+	}
+}

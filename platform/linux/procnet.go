@@ -210,6 +210,9 @@ func appendProcNetInet(out []core.Socket, b []byte, order binary.ByteOrder, prot
 			slab = append(slab, remote)
 			s.Remote = &slab[len(slab)-1]
 		}
+		if f.WantsIdle() {
+			setTimeWaitIdle(&s, s.State) // /proc/net tells no other idle time
+		}
 		if f == nil || f.MatchSocket(&s) {
 			out = append(out, s)
 		}
@@ -422,6 +425,9 @@ func appendProcNetUnix(out []core.Socket, b []byte, netns uint64, f *core.Filter
 			}
 			slab = append(slab, core.Endpoint{})
 			s.Remote = &slab[len(slab)-1]
+		}
+		if f.WantsIdle() {
+			setTimeWaitIdle(&s, s.State) // /proc/net tells no other idle time
 		}
 		if f == nil || f.MatchSocket(&s) {
 			out = append(out, s)

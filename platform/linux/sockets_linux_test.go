@@ -788,6 +788,52 @@ func BenchmarkNetlinkDump(b *testing.B) {
 	b.ReportMetric(float64(n), "sockets")
 }
 
+// BenchmarkNetlinkDumpIdle dumps every TCP socket (the host's, and 1000
+// connections) without and with tcp_info (Filter.Idle): what reading
+// idle times adds to a dump. Run it with a bench world up for a host's
+// figures (bench/README.md).
+func BenchmarkNetlinkDumpIdle(b *testing.B) {
+	ln := skListen(b, "tcp4", "127.0.0.1:0")
+	for range 1000 {
+		skConnect(b, "tcp4", ln)
+	}
+	s := &Sockets{FS: DefaultFS()}
+	for _, idle := range []bool{false, true} {
+		b.Run(map[bool]string{false: "plain", true: "idle"}[idle], func(b *testing.B) {
+			f := &core.Filter{Protos: []core.Proto{core.TCP}, Idle: idle}
+			b.ReportAllocs()
+			n, known := 0, 0
+			// CPU time (user and system: the kernel fills tcp_info) moves
+			// less with a busy host's load than wall time
+			cpu0 := cpuTime()
+			for b.Loop() {
+				socks, err := s.Netlink(f)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n, known = len(socks), 0
+				for i := range socks {
+					if socks[i].Idle.Known() {
+						known++
+					}
+				}
+			}
+			if idle == (known == 0) {
+				b.Fatalf("idle %v: %d of %d sockets with an idle time", idle, known, n)
+			}
+			b.ReportMetric(float64(n), "sockets")
+			b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
+
+// cpuTime is this process's user and system CPU time so far, in ns.
+func cpuTime() int64 {
+	var ru unix.Rusage
+	unix.Getrusage(unix.RUSAGE_SELF, &ru)
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
 func BenchmarkProcNetRead(b *testing.B) {
 	ln := skListen(b, "tcp4", "127.0.0.1:0")
 	for range 1000 {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gosof/gosof/internal/sysfile"
 
@@ -39,6 +40,10 @@ type Backend struct {
 	// host.json "hz"), which turns a row's creation time into hrtime to
 	// prove its creator (creator.go); 0 when unknown: no creator is proven.
 	HZ int64
+	// LBolt tells the kernel's lbolt now (clock ticks since boot, the
+	// clock of a row's creation time): times(2) live, host.json's for a
+	// capture; nil when unknown, and then no socket's age is known.
+	LBolt func() (int64, bool)
 
 	mu sync.Mutex
 	// creators are the psinfo of the creators AttachOwners proved, by
@@ -113,13 +118,44 @@ func containsString(ss []string, s string) bool {
 }
 
 // Sockets lists TCP and UDP sockets, IPv4 and IPv6, in every state. The
-// kernel's MIB cannot filter: core does.
-func (b *Backend) Sockets(*core.Filter) ([]core.Socket, error) {
+// kernel's MIB cannot filter: core does. When f wants idle times, a TCP
+// connection whose row says when it was made gets that age, the most it
+// can have been idle (core.IdleAtMost): the MIB tells nothing of when a
+// socket was last used.
+func (b *Backend) Sockets(f *core.Filter) ([]core.Socket, error) {
 	m, err := b.MIB()
 	if err != nil {
 		return nil, err
 	}
-	return m.Sockets()
+	socks, err := m.Sockets()
+	if err == nil && f.WantsIdle() && b.LBolt != nil && b.HZ > 0 {
+		if now, ok := b.LBolt(); ok {
+			setAges(socks, now, b.HZ)
+		}
+	}
+	return socks, err
+}
+
+// setAges gives each TCP connection of socks whose row carries a creation
+// time its age at lbolt now, on a kernel ticking hz times a second. Both
+// ticks are floors (the socket was made in [created, created+1), now is
+// in [now, now+1)), so the age is at most now-created+1 ticks: that is
+// the bound given. A row made after now (a clock gosof cannot trust) has
+// no age.
+func setAges(socks []core.Socket, now, hz int64) {
+	tick := time.Second / time.Duration(hz)
+	for i := range socks {
+		s := &socks[i]
+		k, ok := s.Key.(Key)
+		if !ok || s.Proto != core.TCP || !core.HasIdleState(s.State) || !k.Row.HasCreation || now < 0 || k.Row.CreationTime > uint64(now) {
+			continue
+		}
+		ticks := uint64(now) - k.Row.CreationTime + 1
+		if ticks > uint64(1<<62)/uint64(tick) {
+			continue
+		}
+		s.Idle = core.IdleAtMost(time.Duration(ticks) * tick)
+	}
 }
 
 // ownerHint says how to see descriptors the fdinfo scan could not read.

@@ -44,6 +44,10 @@ func OpenLive() (*Backend, error) {
 	if hz, err := sysClockRate(); err == nil {
 		b.HZ = hz
 	}
+	b.LBolt = func() (int64, bool) {
+		n, err := sysLbolt()
+		return n, err == nil
+	}
 	return b, nil
 }
 

@@ -41,5 +41,8 @@ func OpenReplay(dir string) (*Backend, error) {
 	b.replay = true
 	b.Host = host
 	b.HZ = host.HZ
+	if host.LBolt > 0 {
+		b.LBolt = func() (int64, bool) { return host.LBolt, true }
+	}
 	return b, nil
 }

@@ -1,0 +1,268 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/watch"
+)
+
+func watchCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "watch",
+		Aliases:   []string{"top"},
+		Usage:     "follow who holds what, live: counts by process and state, their change and rate, who leaks CLOSE_WAIT",
+		ArgsUsage: "[PORT...]",
+		Description: `Lists the matched sockets (TCP unless --proto says otherwise; PORT and the
+filters as in 'who') every --interval, by process and state: how many now,
+the change since the process was first seen, its rate a minute, how many
+entered and left the state. A closing line says what grows ("4242/java:
++36 CLOSE_WAIT in 1m, 0 released: leaking ~36/min"). A process is its
+pid and start time: a pid reused meanwhile is another process.
+
+On a terminal it redraws in place; keys: c sorts by CLOSE_WAIT growth (the
+default), n by sockets now, g by change, p by pid; q or Ctrl-C quits. In a
+pipe it prints a table per refresh, or with --jsonl one JSON object per
+refresh (docs/watch.md). --count N stops after N refreshes.
+Exits 0 when done (q, --count), 128+N when ended by signal N (INT, TERM,
+HUP), 2 on errors.
+
+Examples:
+   gosof watch 8080                        # the server on 8080 and its clients' states
+   gosof top                               # every TCP socket, by process
+   gosof watch 8080 --jsonl --count 30     # a minute of refreshes, for a script
+   gosof watch --state close-wait -i 10s`,
+		Flags: append(filterFlags(), sideFlag(),
+			&cli.StringFlag{Name: "interval", Aliases: []string{"i"}, Value: "2s", Usage: "time between refreshes (`DURATION`: 2s, 500ms; a number is seconds)"},
+			&cli.IntFlag{Name: "count", Usage: "stop after `N` refreshes (0: go on until q or a signal)"},
+			&cli.StringFlag{Name: "sort", Value: string(watch.SortCloseWait), Usage: "order of the processes (`KEY`): close-wait (growth), now, change, pid"},
+			&cli.BoolFlag{Name: "jsonl", Usage: "print one JSON object per refresh, one a line (for scripts)"},
+			&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag"},
+			procFDFlag(),
+			quietFlag(),
+		),
+		Action: watchAction,
+	}
+}
+
+func watchAction(c *cli.Context) error {
+	s := newSession(c)
+	return s.end(s.watch())
+}
+
+// maxInterval bounds --interval: a day between refreshes watches nothing.
+const maxInterval = 24 * time.Hour
+
+func (s *session) watch() error {
+	c := s.c
+	f, err := s.filter(c.Args().Slice())
+	if err != nil {
+		return err
+	}
+	if len(f.Protos) == 0 {
+		f.Protos = []core.Proto{core.TCP} // CLOSE_WAIT is TCP's; --proto asks for others
+	}
+	every, err := core.ParseDuration("--interval", c.String("interval"), maxInterval, "a day")
+	if err != nil {
+		return err
+	}
+	if every < 10*time.Millisecond {
+		return core.Usagef("--interval: %q is under 10ms: a refresh reads every process's descriptors", c.String("interval"))
+	}
+	count := c.Int("count")
+	if count < 0 {
+		return core.Usagef("--count: %d is negative (0 goes on until q or a signal)", count)
+	}
+	key, err := watch.ParseSort(c.String("sort"))
+	if err != nil {
+		return err
+	}
+	if err := s.open(); err != nil {
+		return err
+	}
+	w := &watcher{s: s, f: f, every: every, count: count, key: key, out: c.App.Writer,
+		resolve: s.b.Resolver().Resolve, tracker: watch.NewTracker(), jsonl: c.Bool("jsonl")}
+	w.title = strings.TrimSpace("gosof watch " + strings.Join(c.Args().Slice(), " "))
+	return w.run()
+}
+
+// watcher is one gosof watch: it refreshes, draws, and waits for the
+// next refresh, a key or a signal.
+type watcher struct {
+	s       *session
+	f       *core.Filter
+	every   time.Duration
+	count   int
+	key     watch.SortKey
+	out     io.Writer
+	resolve func(*core.Filter) (*core.Result, error)
+	tracker *watch.Tracker
+	jsonl   bool
+	title   string
+	term    *watchTerm // nil in a pipe
+	frame   *watch.Frame
+}
+
+// watchRefreshed, when set (a test), is called after each refresh is drawn.
+var watchRefreshed func(refresh int)
+
+// watchEvent is what a terminal tells between refreshes.
+type watchEvent struct {
+	key    byte // a key pressed, 0 for none
+	resize bool
+}
+
+func (w *watcher) run() (err error) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	if f, ok := w.out.(*os.File); ok && !w.jsonl && isTerminal(int(f.Fd())) {
+		in, _ := w.s.c.App.Reader.(*os.File)
+		if w.term, err = openWatchTerm(in, f); err != nil {
+			return err
+		}
+		defer w.term.restore() // also when a panic unwinds through here
+	}
+	var events <-chan watchEvent
+	if w.term != nil {
+		events = w.term.events
+	}
+	timer := time.NewTimer(0)
+	<-timer.C
+	for n := 1; ; n++ {
+		next := time.Now().Add(w.every)
+		if err := w.refresh(); err != nil {
+			return err
+		}
+		if watchRefreshed != nil {
+			watchRefreshed(n)
+		}
+		if w.count > 0 && n >= w.count {
+			return nil
+		}
+		timer.Reset(time.Until(next))
+	wait:
+		for {
+			select {
+			case <-timer.C:
+				break wait
+			case sig := <-sigs:
+				if !timer.Stop() {
+					<-timer.C
+				}
+				s, _ := sig.(syscall.Signal)
+				return &watchEnded{sig: s}
+			case ev := <-events:
+				switch {
+				case ev.resize:
+					if err := w.draw(); err != nil {
+						return err
+					}
+				case ev.key == 'q' || ev.key == 'Q' || ev.key == 3 || ev.key == 4: // Ctrl-C, Ctrl-D in raw mode
+					return nil
+				default:
+					for _, k := range watch.SortKeys {
+						if ev.key == k.Letter && w.key != k.Key {
+							w.key = k.Key
+							if err := w.draw(); err != nil {
+								return err
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// refresh lists the sockets once and shows what changed.
+func (w *watcher) refresh() error {
+	res, err := w.resolve(w.f)
+	w.s.saw(res)
+	if err != nil {
+		return err
+	}
+	w.s.unseenMatters = w.s.unseenMatters || unknownHolders(res)
+	w.frame = w.tracker.Update(time.Now(), res.Sockets)
+	return w.draw()
+}
+
+// draw shows the last frame: a JSON line, a table, or the screen.
+func (w *watcher) draw() error {
+	f := w.frame
+	f.Sort(w.key)
+	if w.jsonl {
+		return watch.WriteJSONL(w.out, f)
+	}
+	var b strings.Builder
+	elapsed := "0s"
+	if f.Elapsed >= time.Second {
+		elapsed = core.FormatDuration(f.Elapsed.Round(time.Second))
+	}
+	head := fmt.Sprintf("%s: refresh %d, every %s, for %s; sorted by %s", core.Escape(w.title), f.Refresh,
+		core.FormatDuration(w.every), elapsed, sortWords[w.key])
+	if w.term == nil {
+		b.WriteString(head + "\n")
+		if err := watch.WriteTable(&b, f, 0); err != nil {
+			return err
+		}
+		b.WriteString(watch.Summary(f) + "\n\n")
+		_, err := io.WriteString(w.out, b.String())
+		return err
+	}
+	width, height := w.term.size()
+	keys := "keys: c CLOSE_WAIT growth, n now, g change, p pid, q quit"
+	// The head, the keys, the table's header and the closing line take 4
+	// lines; when the rows do not fit in the rest, one more says how many
+	// were left out.
+	rows := 0
+	if f.Rows() > height-4 {
+		rows = height - 5
+		if rows < 1 {
+			rows = 1
+		}
+	}
+	b.WriteString(head + "\n" + keys + "\n")
+	if err := watch.WriteTable(&b, f, rows); err != nil {
+		return err
+	}
+	b.WriteString(watch.Summary(f))
+	return w.term.draw(fitLines(b.String(), width, height))
+}
+
+// sortWords say by what the processes are sorted.
+var sortWords = map[watch.SortKey]string{watch.SortCloseWait: "CLOSE_WAIT growth", watch.SortNow: "sockets now",
+	watch.SortChange: "change", watch.SortPID: "pid"}
+
+// fitLines cuts text to a screen of width columns and height lines: a
+// line that wrapped would scroll the screen and break the redraw.
+func fitLines(text string, width, height int) []string {
+	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+	if height > 0 && len(lines) > height {
+		lines = lines[:height]
+	}
+	for i, l := range lines {
+		if width > 1 && utf8.RuneCountInString(l) >= width {
+			r := []rune(l)
+			lines[i] = string(r[:width-1]) // the last column would wrap on some terminals
+		}
+	}
+	return lines
+}
+
+// watchEnded is a watch ended by a signal: it exits 128+N, as a shell
+// reports a command the signal ended, and says nothing more.
+type watchEnded struct{ sig syscall.Signal }
+
+func (e *watchEnded) Error() string { return "watch ended by " + core.SignalName(e.sig) }
+
+func (e *watchEnded) code() int { return 128 + int(e.sig) }

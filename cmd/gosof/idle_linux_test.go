@@ -1,0 +1,205 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gosof/gosof/internal/testhelper"
+)
+
+// jidle is a socket of `--json` with its idle time.
+type jidle struct {
+	State  string `json:"state"`
+	Local  jep    `json:"local"`
+	Remote *jep   `json:"remote"`
+	IdleMS *int64 `json:"idle_ms"`
+	AgeMS  *int64 `json:"age_ms"`
+}
+
+// closeWaitPair makes, in a network namespace of its own, a server
+// (the helper) with two CLOSE_WAIT connections on port: old, whose
+// client closed first, and new, closed gap later. It returns the server
+// and the client ports of old and new.
+func closeWaitPair(t *testing.T, port int, gap time.Duration) (srv *testhelper.Proc, old, young int) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for a network namespace")
+	}
+	srv = testhelper.Start(t, testhelper.NewNetNS())
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	lfd := srv.Int("socket inet stream")
+	srv.Do("bind %d %s", lfd, addr)
+	srv.Do("listen %d", lfd)
+	client := func() int {
+		c := srv.Int("socket inet stream")
+		srv.Do("connect %d %s", c, addr)
+		srv.Int("accept %d", lfd)
+		f := srv.Do("name %d", c)
+		p, _ := strconv.Atoi(f[1])
+		srv.Do("close %d", c) // the server's end is in CLOSE_WAIT: it never closes it
+		return p
+	}
+	old = client()
+	time.Sleep(gap)
+	young = client()
+	return srv, old, young
+}
+
+// idleOf lists the CLOSE_WAIT sockets of srv's namespace and returns the
+// idle times of the connections from the client ports old and young.
+func idleOf(t *testing.T, srv *testhelper.Proc, port, old, young int) (o, y time.Duration) {
+	t.Helper()
+	out, errOut, code := gosof(t, "who", "--netns", strconv.Itoa(srv.PID), "--pid", strconv.Itoa(srv.PID), "--state", "close-wait", "--json", strconv.Itoa(port))
+	var socks []jidle
+	if err := json.Unmarshal([]byte(out), &socks); code != 0 || err != nil {
+		t.Fatalf("who --json: exit %d, %v: %s%s", code, err, out, errOut)
+	}
+	found := 0
+	for _, s := range socks {
+		if s.IdleMS == nil || s.Remote == nil {
+			t.Fatalf("CLOSE_WAIT %s without idle_ms: %s", s.Remote.String(), out)
+		}
+		switch s.Remote.Port {
+		case old:
+			o, found = time.Duration(*s.IdleMS)*time.Millisecond, found+1
+		case young:
+			y, found = time.Duration(*s.IdleMS)*time.Millisecond, found+1
+		}
+	}
+	if found != 2 {
+		t.Fatalf("want the two CLOSE_WAITs from ports %d and %d: %s", old, young, out)
+	}
+	return o, y
+}
+
+// between runs try with a duration between the idle times of the old and
+// the young CLOSE_WAIT, and returns what it returned. Time passes between
+// the listing that measures them and the run: the run counts only if a
+// listing after it still finds the young one idle for less than the
+// duration (so it was then too; the old one was longer before). Up to
+// three tries, each with the times measured afresh.
+func between(t *testing.T, srv *testhelper.Proc, port, old, young int, try func(d time.Duration) bool) {
+	t.Helper()
+	for i := 0; i < 3; i++ {
+		o, y := idleOf(t, srv, port, old, young)
+		if o <= y {
+			t.Fatalf("the CLOSE_WAIT closed first is idle for %v, the one closed after it for %v: want it the older", o, y)
+		}
+		d := y + (o-y)/2
+		if !try(d) {
+			return
+		}
+		if _, y2 := idleOf(t, srv, port, old, young); y2 < d {
+			return
+		}
+		t.Logf("the young CLOSE_WAIT aged past %v meanwhile: again", d)
+	}
+	t.Fatal("the host is too slow to put a boundary between the two CLOSE_WAITs")
+}
+
+// TestIdleTellsOldFromNew: --idle with a duration between the idle times
+// of a CLOSE_WAIT closed a few seconds ago and one closed now matches the
+// old one only; the young one is not idle that long.
+func TestIdleTellsOldFromNew(t *testing.T) {
+	const port = 28011
+	srv, old, young := closeWaitPair(t, port, 2*time.Second)
+	ns, pid, p := strconv.Itoa(srv.PID), strconv.Itoa(srv.PID), strconv.Itoa(port)
+	between(t, srv, port, old, young, func(d time.Duration) bool {
+		for _, args := range [][]string{
+			{"who", p, "--idle", d.String()},
+			{"ls", "--state", "close-wait", "--idle", d.String()},
+			{"who", p, "--idle", d.String(), "--show-idle"}, // the table
+		} {
+			args = append(args, "--netns", ns, "--pid", pid)
+			out, errOut, code := gosof(t, append(args, "--json")...)
+			if strings.Contains(strings.Join(args, " "), "--show-idle") {
+				out, errOut, code = gosof(t, args...)
+				if code != 0 || !strings.Contains(out, "IDLE") || !strings.Contains(out, ":"+strconv.Itoa(old)) || strings.Contains(out, ":"+strconv.Itoa(young)) {
+					t.Errorf("gosof %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
+				}
+				continue
+			}
+			var socks []jidle
+			if err := json.Unmarshal([]byte(out), &socks); err != nil || code != 0 {
+				t.Fatalf("gosof %s: exit %d, %v\n%s%s", strings.Join(args, " "), code, err, out, errOut)
+			}
+			if len(socks) != 1 || socks[0].Remote == nil || socks[0].Remote.Port != old || socks[0].IdleMS == nil || time.Duration(*socks[0].IdleMS)*time.Millisecond <= d {
+				t.Errorf("gosof %s: want the CLOSE_WAIT from port %d alone, idle for more than %v:\n%s", strings.Join(args, " "), old, d, out)
+			}
+		}
+		return true
+	})
+	// Longer than both: nothing, and the note says --idle emptied it.
+	_, errOut, code := gosof(t, "who", p, "--idle", "1h", "--netns", ns)
+	if code != exitNoMatch || !strings.Contains(errOut, "no match: nothing left after --idle 1h: before it, 3 sockets (tcp LISTEN 1, tcp CLOSE_WAIT 2)") {
+		t.Errorf("who --idle 1h: exit %d, %q; want 1 and the note on --idle", code, errOut)
+	}
+}
+
+// TestCloseIdleReleasesOnlyTheOld: close --idle shuts down the old
+// CLOSE_WAIT, leaves the young one, and the server keeps running.
+func TestCloseIdleReleasesOnlyTheOld(t *testing.T) {
+	const port = 28012
+	srv, old, young := closeWaitPair(t, port, 2*time.Second)
+	ns, pid, p := strconv.Itoa(srv.PID), strconv.Itoa(srv.PID), strconv.Itoa(port)
+	closed := false
+	between(t, srv, port, old, young, func(d time.Duration) bool {
+		out, errOut, code := gosof(t, "close", p, "--state", "close-wait", "--idle", d.String(), "--netns", ns, "--pid", pid, "-y")
+		if code != 0 {
+			t.Fatalf("close --idle %v: exit %d\n%s%s", d, code, out, errOut)
+		}
+		closed = true
+		return false // what the close found is in the kernel now: look there
+	})
+	if !closed {
+		return
+	}
+	left := gosofJSON(t, "who", p, "--netns", ns, "--state", "close-wait")
+	if len(left) != 1 || left[0].Remote == nil || left[0].Remote.Port != young {
+		var rows []string
+		for _, s := range left {
+			rows = append(rows, s.row())
+		}
+		t.Errorf("left in CLOSE_WAIT: %q; want the young one (from port %d) alone", rows, young)
+	}
+	if _, err := srv.Try("pid"); err != nil {
+		t.Errorf("the server did not keep running: %v", err)
+	}
+}
+
+// TestWhyIdleDistribution: why says how long the CLOSE_WAITs have been
+// idle, their distribution and what that makes them.
+func TestWhyIdleDistribution(t *testing.T) {
+	const port = 28013
+	srv, _, _ := closeWaitPair(t, port, time.Second)
+	out, errOut, code := gosof(t, "why", "--netns", strconv.Itoa(srv.PID), "--no-probe", strconv.Itoa(port))
+	if code != 0 {
+		t.Fatalf("why: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"All 2 have been idle for less than 10m (the oldest ", "a burst, not a leak",
+		"  Idle times: under 1m 2, 1m-10m 0, 10m-1h 0, 1h and more 0.\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("why: no %q in\n%s", want, out)
+		}
+	}
+	jout, _, _ := gosof(t, "why", "--json", "--netns", strconv.Itoa(srv.PID), "--no-probe", strconv.Itoa(port))
+	var j struct {
+		Idle []struct {
+			State   string `json:"state"`
+			Count   int    `json:"count"`
+			Known   int    `json:"known"`
+			Verdict string `json:"verdict"`
+			Buckets []struct {
+				Count int `json:"count"`
+			} `json:"buckets"`
+		} `json:"idle"`
+	}
+	if err := json.Unmarshal([]byte(jout), &j); err != nil || len(j.Idle) != 1 || j.Idle[0].State != "CLOSE_WAIT" || j.Idle[0].Known != 2 ||
+		j.Idle[0].Verdict != "burst" || len(j.Idle[0].Buckets) != 4 || j.Idle[0].Buckets[0].Count != 2 {
+		t.Errorf("why --json idle: %+v, %v", j.Idle, err)
+	}
+}

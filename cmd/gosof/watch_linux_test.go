@@ -1,0 +1,322 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gosof/gosof/internal/testhelper"
+)
+
+// jframe is one line of `watch --jsonl`.
+type jframe struct {
+	Refresh   int `json:"refresh"`
+	Processes []struct {
+		PID    *int    `json:"pid"`
+		Comm   *string `json:"comm"`
+		Start  uint64  `json:"start"`
+		States []struct {
+			State    string `json:"state"`
+			Now      int    `json:"now"`
+			Change   int    `json:"change"`
+			Opened   int    `json:"opened"`
+			Released int    `json:"released"`
+		} `json:"states"`
+		CloseWait struct {
+			Verdict  string  `json:"verdict"`
+			Change   int     `json:"change"`
+			Released int     `json:"released"`
+			Rate     float64 `json:"rate_per_min"`
+		} `json:"close_wait"`
+	} `json:"processes"`
+	Summary string `json:"summary"`
+}
+
+// TestWatchNamesTheLeak: a server that accepts and never closes, fed by
+// a client loop the test bounds, is named as leaking, with a positive
+// rate; a server beside it that closes what its clients closed is steady.
+func TestWatchNamesTheLeak(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for a network namespace")
+	}
+	const leakPort, steadyPort = 28021, 28022
+	srv := testhelper.Start(t, testhelper.NewNetNS())
+	listen := func(port int) int {
+		l := srv.Int("socket inet stream")
+		srv.Do("bind %d 127.0.0.1:%d", l, port)
+		srv.Do("listen %d", l)
+		return l
+	}
+	leaky := listen(leakPort)
+	steadyL := listen(steadyPort)
+	srv.Do("serve %d keep", leaky)
+	steady := srv.Spawn(steadyL) // its descriptor 3: a process of its own, closing what it accepts
+	steady.Do("serve 3 close")
+	srv.Do("close %d", steadyL) // steady alone holds that listener
+
+	const refreshes = 5
+	var out, errb bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run([]string{"gosof", "watch", "--netns", strconv.Itoa(srv.PID), strconv.Itoa(leakPort), strconv.Itoa(steadyPort),
+			"--jsonl", "--count", strconv.Itoa(refreshes), "-i", "600ms"}, strings.NewReader(""), &out, &errb)
+	}()
+	// Clients for the first two seconds of the watch, then none: the
+	// last refreshes see what each server made of them.
+	fed := 0
+	for i := 0; i < 10; i++ {
+		srv.Do("dial 127.0.0.1:%d 3", leakPort)
+		srv.Do("dial 127.0.0.1:%d 3", steadyPort)
+		fed += 3
+		time.Sleep(200 * time.Millisecond)
+	}
+	var code int
+	select {
+	case code = <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("watch --count did not end")
+	}
+	if code != 0 {
+		t.Fatalf("watch: exit %d\n%s", code, errb.String())
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != refreshes {
+		t.Fatalf("%d lines, want one per refresh (%d):\n%s", len(lines), refreshes, out.String())
+	}
+	var last jframe
+	for i, l := range lines {
+		if err := json.Unmarshal([]byte(l), &last); err != nil || last.Refresh != i+1 {
+			t.Fatalf("line %d: refresh %d, %v: %s", i+1, last.Refresh, err, l)
+		}
+	}
+	verdicts := map[int]string{}
+	for _, p := range last.Processes {
+		if p.PID == nil {
+			continue
+		}
+		verdicts[*p.PID] = p.CloseWait.Verdict
+		switch *p.PID {
+		case srv.PID:
+			if p.CloseWait.Verdict != "leaking" || p.CloseWait.Rate <= 0 || p.CloseWait.Change <= 0 || p.CloseWait.Released != 0 {
+				t.Errorf("the leaking server: %+v", p.CloseWait)
+			}
+			for _, c := range p.States {
+				if c.State == "CLOSE_WAIT" && c.Now > fed {
+					t.Errorf("%d CLOSE_WAIT, more than the %d connections made", c.Now, fed)
+				}
+			}
+		case steady.PID:
+			if p.CloseWait.Verdict != "steady" {
+				t.Errorf("the steady server: %+v", p.CloseWait)
+			}
+		}
+	}
+	if verdicts[srv.PID] != "leaking" || verdicts[steady.PID] == "" {
+		t.Errorf("verdicts %v: want %d leaking and %d steady\n%s", verdicts, srv.PID, steady.PID, lines[len(lines)-1])
+	}
+	if want := fmt.Sprintf("%d/gosof.test: +", srv.PID); !strings.HasPrefix(last.Summary, want) || !strings.Contains(last.Summary, "0 released: leaking ~") ||
+		strings.Contains(last.Summary, strconv.Itoa(steady.PID)+"/") {
+		t.Errorf("summary %q: want the leaking server named alone", last.Summary)
+	}
+}
+
+// TestWatchUsage: bad values are one-line usage errors.
+func TestWatchUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"watch", "--interval", "0"}, {"watch", "-i", "5ms"}, {"watch", "--count", "-1"}, {"watch", "--sort", "size"},
+		{"top", "--idle", "0"}, {"watch", "--jsonl", "-i", "2d"},
+	} {
+		_, errOut, code := gosof(t, args...)
+		if code != exitError || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("gosof %s: exit %d, %q; want 2 and one line", strings.Join(args, " "), code, errOut)
+		}
+	}
+}
+
+// watchPane is gosof watch running in a tmux pane (a real terminal, the
+// test's own tmux server): a shell script records `stty -g` before and
+// after it, and its exit code.
+type watchPane struct {
+	t    *testing.T
+	dir  string
+	sock string
+}
+
+func (p *watchPane) tmux(args ...string) string {
+	p.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-S", p.sock}, args...)...).CombinedOutput()
+	if err != nil {
+		p.t.Fatalf("tmux %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// screen is what the pane shows.
+func (p *watchPane) screen() string { return p.tmux("capture-pane", "-p", "-t", "w") }
+
+// await waits for the pane to show want; it fails the test after 20s.
+func (p *watchPane) await(want string) string {
+	p.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		s := p.screen()
+		if strings.Contains(s, want) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("the pane never showed %q; it shows:\n%s", want, s)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// file waits for the script to write name and returns it.
+func (p *watchPane) file(name string) string {
+	p.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		b, err := os.ReadFile(filepath.Join(p.dir, name))
+		if err == nil && bytes.HasSuffix(b, []byte("\n")) {
+			return strings.TrimSpace(string(b))
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("the script never wrote %s; the pane shows:\n%s", name, p.screen())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// startWatchPane runs `gosof watch ARGS` in a new tmux server's pane of
+// 100x30, env added to its environment.
+func startWatchPane(t *testing.T, env []string, args ...string) *watchPane {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux not installed (.ci/run installs it)")
+	}
+	dir := t.TempDir()
+	if err := os.Symlink(testhelper.Executable(t), filepath.Join(dir, "gosof")); err != nil {
+		t.Fatal(err)
+	}
+	script := "#!/bin/sh\ncd " + dir + "\nstty -g > before\n" +
+		"PATH=" + dir + ":$PATH sh -c 'echo $$ > pid; exec gosof watch " + strings.Join(args, " ") + "'\n" +
+		"echo $? > code\nstty -g > after\nexec sleep 600\n"
+	if err := os.WriteFile(filepath.Join(dir, "run.sh"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := &watchPane{t: t, dir: dir, sock: filepath.Join(dir, "tmux.sock")}
+	cmd := exec.Command("tmux", "-S", p.sock, "-f", "/dev/null", "new-session", "-d", "-s", "w", "-x", "100", "-y", "30", filepath.Join(dir, "run.sh"))
+	cmd.Env = append(os.Environ(), env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("tmux new-session: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("tmux", "-S", p.sock, "kill-server").Run() })
+	return p
+}
+
+// ended checks that watch exited with code and left the terminal as it
+// found it: the same stty settings, the alternate screen left, the
+// cursor shown.
+func (p *watchPane) ended(code string) {
+	p.t.Helper()
+	if got := p.file("code"); got != code {
+		p.t.Errorf("exit %s, want %s; the pane shows:\n%s", got, code, p.screen())
+	}
+	if before, after := p.file("before"), p.file("after"); before != after {
+		p.t.Errorf("stty -g before %q, after %q", before, after)
+	}
+	if got := strings.TrimSpace(p.tmux("display-message", "-p", "-t", "w", "#{alternate_on} #{cursor_flag}")); got != "0 1" {
+		p.t.Errorf("alternate screen, cursor shown: %q, want \"0 1\"", got)
+	}
+}
+
+// watchWorld is a server in a network namespace of its own with a
+// listener on port, two connections open and three whose clients closed
+// (CLOSE_WAIT here, orphaned FIN_WAIT2 at the clients): four rows.
+func watchWorld(t *testing.T, port int) *testhelper.Proc {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for a network namespace")
+	}
+	srv := testhelper.Start(t, testhelper.NewNetNS())
+	l := srv.Int("socket inet stream")
+	srv.Do("bind %d 127.0.0.1:%d", l, port)
+	srv.Do("listen %d", l)
+	srv.Do("serve %d keep", l)
+	for i := 0; i < 2; i++ {
+		c := srv.Int("socket inet stream")
+		srv.Do("connect %d 127.0.0.1:%d", c, port)
+	}
+	srv.Do("dial 127.0.0.1:%d 3", port)
+	return srv
+}
+
+// TestWatchTerminal: on a real terminal watch draws the table, sorts on
+// a key, redraws for a resize, and quits on q, on Ctrl-C, on SIGTERM and
+// on a panic, leaving the terminal as it found it every time.
+func TestWatchTerminal(t *testing.T) {
+	const port = 28031
+	srv := watchWorld(t, port)
+	args := []string{"--netns", strconv.Itoa(srv.PID), strconv.Itoa(port), "-i", "1h"}
+	pid := strconv.Itoa(srv.PID)
+
+	t.Run("q", func(t *testing.T) {
+		p := startWatchPane(t, nil, args...)
+		s := p.await("PID/COMMAND")
+		for _, want := range []string{"gosof watch " + strconv.Itoa(port) + ": refresh 1", "sorted by CLOSE_WAIT growth", pid + "/gosof.test", "CLOSE_WAIT", "First look:"} {
+			if !strings.Contains(s, want) {
+				t.Errorf("no %q on the screen:\n%s", want, s)
+			}
+		}
+		p.tmux("send-keys", "-t", "w", "p")
+		p.await("sorted by pid")
+		// A screen too short for the table: the rows that do not fit are
+		// counted on a line of their own, drawn for the resize (no refresh
+		// comes in the hour of -i).
+		p.tmux("resize-window", "-t", "w", "-x", "60", "-y", "6")
+		s = p.await("more rows")
+		lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+		for i, l := range lines {
+			if len([]rune(l)) >= 60 || i >= 6 {
+				t.Errorf("line %d of the resized screen does not fit 60x6: %q", i+1, l)
+			}
+		}
+		if last := lines[len(lines)-1]; !strings.HasPrefix(last, "First look:") {
+			t.Errorf("the closing line is not the last of the resized screen: %q", last)
+		}
+		p.tmux("send-keys", "-t", "w", "q")
+		p.ended("0")
+	})
+	t.Run("ctrl-c", func(t *testing.T) {
+		p := startWatchPane(t, nil, args...)
+		p.await("PID/COMMAND")
+		p.tmux("send-keys", "-t", "w", "C-c")
+		p.ended("0")
+	})
+	t.Run("sigterm", func(t *testing.T) {
+		p := startWatchPane(t, nil, args...)
+		p.await("PID/COMMAND")
+		n, err := strconv.Atoi(p.file("pid"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Kill(n, syscall.SIGTERM); err != nil { // the watch this test started, through its tmux
+			t.Fatal(err)
+		}
+		p.ended("143")
+	})
+	t.Run("panic", func(t *testing.T) {
+		p := startWatchPane(t, []string{envWatchPanic + "=1"}, args...)
+		p.ended("2")
+		if s := p.screen(); !strings.Contains(s, "a panic the test asked for") {
+			t.Errorf("the panic is not on the screen:\n%s", s)
+		}
+	})
+}

@@ -1,0 +1,46 @@
+//go:build windows || gccgo
+
+package main
+
+import (
+	"os"
+	"strings"
+	"sync"
+)
+
+// watchTerm without golang.org/x/term (the gccgo build keeps to Go 1.18
+// and its own modules; Windows has no terminal gosof can act for): the
+// screen is redrawn in place with ANSI sequences, keys are not read (q
+// does not quit: Ctrl-C, a SIGINT, does) and resizes are not followed.
+type watchTerm struct {
+	out    *os.File
+	events chan watchEvent
+	once   sync.Once
+}
+
+const (
+	ansiEnter = "\x1b[?1049h\x1b[?25l"
+	ansiLeave = "\x1b[?25h\x1b[?1049l"
+)
+
+func openWatchTerm(_, out *os.File) (*watchTerm, error) {
+	t := &watchTerm{out: out}
+	if _, err := out.WriteString(ansiEnter); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (t *watchTerm) size() (int, int) {
+	if w := terminalWidth(int(t.out.Fd())); w > 0 {
+		return w, 24
+	}
+	return 80, 24
+}
+
+func (t *watchTerm) draw(lines []string) error {
+	_, err := t.out.WriteString("\x1b[H" + strings.Join(lines, "\x1b[K\r\n") + "\x1b[K\x1b[J")
+	return err
+}
+
+func (t *watchTerm) restore() { t.once.Do(func() { t.out.WriteString(ansiLeave) }) }
