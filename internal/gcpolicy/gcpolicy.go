@@ -3,22 +3,7 @@
 // place; no library package sets process-wide GC policy.
 package gcpolicy
 
-import "runtime/debug"
-
 // MemoryLimit is the heap a short run may grow to before the collector
 // runs at all: far above what a listing of a host with hundreds of
 // thousands of descriptors holds, far below what would trouble one.
 const MemoryLimit = 256 << 20
-
-// ShortRun turns the collector off for the rest of the run, with
-// MemoryLimit as the bound that brings it back. A listing allocates what
-// it prints and frees nothing before it exits: a collection during the
-// socket dump only scans the sockets being decoded (write barriers on
-// every one, and the pages of a chunk not written yet faulted in early),
-// and one before printing frees nothing that is not freed at exit anyway.
-// Only for a command that ends when it has printed: not for one that
-// runs on (an exporter, a watch).
-func ShortRun() {
-	debug.SetGCPercent(-1)
-	debug.SetMemoryLimit(MemoryLimit)
-}

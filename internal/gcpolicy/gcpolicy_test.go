@@ -1,3 +1,5 @@
+//go:build gc
+
 package gcpolicy
 
 import (
