@@ -314,6 +314,10 @@ func (f *Filter) pathsCanMatch() error {
 		return Usagef("%s and a PATH match nothing together (-4 and -6 are inet families; a PATH names unix sockets)", familyFlag(f.Families))
 	case len(f.Local) > 0 || len(f.Remote) > 0:
 		return Usagef("--local/--remote and a PATH match nothing together (addresses are inet's; a PATH names unix sockets)")
+	case len(f.Devs) > 0:
+		return Usagef("--dev and a PATH match nothing together (a unix socket is bound to no interface; a PATH names unix sockets)")
+	case f.IdleOver > 0:
+		return Usagef("--idle and a PATH match nothing together (only TCP connections have an idle time; a PATH names unix sockets)")
 	}
 	for _, st := range f.States {
 		if hasState(protoStates[Unix], st) {
