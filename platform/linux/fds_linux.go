@@ -16,8 +16,7 @@ import (
 // FDs lists a process's descriptors from /proc/[pid]/fd: the link target
 // of each, and a stat of what it refers to for the type and inode.
 type FDs struct {
-	FS  FS
-	pfs *procfs.FS
+	FS FS
 }
 
 // CommandLine is a process's command line for the fds heading and
@@ -29,13 +28,6 @@ type FDs struct {
 // procfs's speed is enough (docs/conventions.md says what linking it
 // costs each start).
 func (l *FDs) CommandLine(pid int) ([]string, error) {
-	if l.pfs == nil {
-		pfs, err := procfs.NewFS(l.FS.Proc)
-		if err != nil {
-			return nil, err
-		}
-		l.pfs = &pfs
-	}
 	args, err := l.cmdline(pid)
 	if err != nil {
 		if sysfile.Sentinel(err) == core.ErrGone && hiddenPID(l.FS, pid) {
@@ -46,8 +38,15 @@ func (l *FDs) CommandLine(pid int) ([]string, error) {
 	return args, nil
 }
 
+// cmdline keeps procfs's types in its locals: held in a field of FDs
+// (an interface's dynamic type), their every exported method would be
+// linked, for text/template (through urfave/cli) calls methods by name.
 func (l *FDs) cmdline(pid int) ([]string, error) {
-	p, err := l.pfs.Proc(pid)
+	fs, err := procfs.NewFS(l.FS.Proc)
+	if err != nil {
+		return nil, err
+	}
+	p, err := fs.Proc(pid)
 	if err != nil {
 		return nil, err
 	}

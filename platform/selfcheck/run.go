@@ -2,12 +2,10 @@ package selfcheck
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -36,32 +34,6 @@ const (
 // toolTimeout bounds each tool: netstat and ss finish in seconds even on
 // a host with a million sockets.
 const toolTimeout = 2 * time.Minute
-
-// run runs a tool with LC_ALL=C (the formats parsed here are the C
-// locale's) and returns its standard output; a tool that exits non-zero
-// after writing some output (pfiles, for a process it could not grab)
-// still returns it, with the error.
-var run = func(name string, args ...string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), toolTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Env = append(os.Environ(), "LC_ALL=C")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	if err != nil {
-		msg := bytes.TrimSpace(errb.Bytes())
-		if len(msg) > 200 {
-			msg = msg[:200]
-		}
-		if len(msg) > 0 {
-			err = fmt.Errorf("%s: %w (%s)", name, err, core.Escape(string(msg)))
-		} else {
-			err = fmt.Errorf("%s: %w", name, err)
-		}
-	}
-	return out.Bytes(), err
-}
 
 // Live checks this host: it runs the tools around gosof's own read,
 // writes what they said and the report under dir (which must not exist
@@ -108,7 +80,7 @@ func save(dir, name string, b []byte) error {
 func liveLinux(dir string, gather func() ([]core.Socket, error)) (*Report, error) {
 	ss := func() ([]byte, error) {
 		out, err := run("ss", "-tanup")
-		if errors.Is(err, exec.ErrNotFound) {
+		if errors.Is(err, errNotFound) {
 			return nil, fmt.Errorf("debug check compares gosof with ss, which is not installed (Debian, Ubuntu: iproute2): %w", err)
 		}
 		return out, err
