@@ -116,6 +116,16 @@ for archive in dist/gosof_*.tar.gz; do
 		printf '%-26s static, %s, %s endian (not run: no %s)\n' "$target" "$machine" "$endian" "$qemu"
 		continue
 	fi
+	if [ "$goarch" = 386 ] && [ -z "$qemu" ]; then
+		# A kernel built or booted without IA32 emulation (ia32_emulation=0)
+		# runs no 32-bit x86 program: execve fails, the shell exits 126.
+		rc=0
+		"$d/gosof" --version >/dev/null 2>&1 || rc=$?
+		if [ "$rc" = 126 ]; then
+			printf '%-26s static, %s, %s endian (not run: this kernel runs no 32-bit x86 programs)\n' "$target" "$machine" "$endian"
+			continue
+		fi
+	fi
 	out=$($qemu "$d/gosof" --version) || fail "$archive: '${qemu:+$qemu }gosof --version' failed: $out"
 	case $out in
 	"gosof $version "*"linux/$goarch)") ;;
