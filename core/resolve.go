@@ -339,7 +339,7 @@ func compareSockets(a, b *Socket) int {
 	if c := CompareEndpoint(a.Remote, b.Remote); c != 0 {
 		return c
 	}
-	if c := compareStrings(string(a.Family), string(b.Family)); c != 0 {
+	if c := compareStrings(a.Family.String(), b.Family.String()); c != 0 {
 		return c
 	}
 	if a.Inode != b.Inode {

@@ -5,6 +5,7 @@
 package core
 
 import (
+	"fmt"
 	"net/netip"
 	"strconv"
 	"time"
@@ -25,14 +26,32 @@ const (
 // Protos lists every protocol gosof knows, in the contract's sort order.
 var Protos = []Proto{TCP, UDP, UDPLite, Raw, Unix, SCTP}
 
-// Family is an address family as the contract names it.
-type Family string
+// Family is an address family; String gives the contract's name. A byte,
+// not a string, as are SockType and Timer: three bytes of a Socket where
+// three strings took 48 (a host's sockets are held at once). Their values
+// are in the order of their names, so comparing two sorts as the names do.
+type Family uint8
 
 const (
-	Inet  Family = "inet"
-	Inet6 Family = "inet6"
-	Local Family = "unix"
+	FamilyUnknown Family = iota // ""
+	Inet                        // "inet"
+	Inet6                       // "inet6"
+	Local                       // "unix"
 )
+
+var familyNames = [...]string{"", "inet", "inet6", "unix"}
+
+func (f Family) String() string { return enumName(familyNames[:], uint8(f)) }
+
+// MarshalText gives the contract's name, for encoding/json.
+func (f Family) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
+
+// UnmarshalText takes the contract's name.
+func (f *Family) UnmarshalText(b []byte) error {
+	i, err := enumParse(familyNames[:], "family", b)
+	*f = Family(i)
+	return err
+}
 
 // State is a socket state, spelled as docs/contract.md spells it.
 type State string
@@ -67,14 +86,29 @@ var AllStates = append(append([]State{}, TCPStates...), Unconn, Connected)
 
 // SockType is the socket type (SOCK_STREAM...), mostly of interest for unix
 // sockets, where ss prints u_str, u_dgr, u_seq.
-type SockType string
+type SockType uint8
 
 const (
-	Stream    SockType = "stream"
-	Dgram     SockType = "dgram"
-	SeqPacket SockType = "seqpacket"
-	RawType   SockType = "raw"
+	TypeUnknown SockType = iota // ""
+	Dgram                       // "dgram"
+	RawType                     // "raw"
+	SeqPacket                   // "seqpacket"
+	Stream                      // "stream"
 )
+
+var sockTypeNames = [...]string{"", "dgram", "raw", "seqpacket", "stream"}
+
+func (t SockType) String() string { return enumName(sockTypeNames[:], uint8(t)) }
+
+// MarshalText gives the contract's name, for encoding/json.
+func (t SockType) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+
+// UnmarshalText takes the contract's name.
+func (t *SockType) UnmarshalText(b []byte) error {
+	i, err := enumParse(sockTypeNames[:], "socket type", b)
+	*t = SockType(i)
+	return err
+}
 
 // Endpoint is one end of a socket: an address and port for inet sockets, a
 // path for unix sockets (abstract names start with '@', unnamed ones are "").
@@ -90,6 +124,10 @@ type Socket struct {
 	Proto  Proto
 	Family Family
 	Type   SockType
+	// Timer is the kernel's pending timer on the socket (retransmit,
+	// keepalive, TIME_WAIT...), and Expires how long until it fires. Zero
+	// when the platform does not tell.
+	Timer  Timer
 	State  State
 	Local  Endpoint
 	Remote *Endpoint // nil when not connected
@@ -104,11 +142,7 @@ type Socket struct {
 
 	RecvQ, SendQ uint64
 
-	// Timer is the kernel's pending timer on the socket (retransmit,
-	// keepalive, TIME_WAIT...), and Expires how long until it fires. Zero
-	// when the platform does not tell.
-	Timer   Timer
-	Expires time.Duration
+	Expires time.Duration // see Timer
 
 	// Idle is how long the socket has been idle (core/idle.go: TCP
 	// sockets past their handshake), when the source was asked for it
@@ -138,15 +172,49 @@ type Socket struct {
 }
 
 // Timer names the kernel timer pending on a TCP socket.
-type Timer string
+type Timer uint8
 
 const (
-	TimerNone      Timer = ""
-	TimerRetrans   Timer = "on"        // retransmission (ss calls it "on")
-	TimerKeepalive Timer = "keepalive" // keepalive probe
-	TimerTimeWait  Timer = "timewait"  // TIME_WAIT expiry
-	TimerProbe     Timer = "persist"   // zero window probe
+	TimerNone      Timer = iota // ""
+	TimerKeepalive              // "keepalive": keepalive probe
+	TimerRetrans                // "on": retransmission (ss calls it "on")
+	TimerProbe                  // "persist": zero window probe
+	TimerTimeWait               // "timewait": TIME_WAIT expiry
 )
+
+var timerNames = [...]string{"", "keepalive", "on", "persist", "timewait"}
+
+func (t Timer) String() string { return enumName(timerNames[:], uint8(t)) }
+
+// MarshalText gives the contract's name, for encoding/json.
+func (t Timer) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+
+// UnmarshalText takes the contract's name.
+func (t *Timer) UnmarshalText(b []byte) error {
+	i, err := enumParse(timerNames[:], "timer", b)
+	*t = Timer(i)
+	return err
+}
+
+// enumName is the name of v, one of names' indices; a value no name has
+// (none is ever made) reads as its number. Not generic: gccgo 12 (the
+// SPARC build) has no type parameters.
+func enumName(names []string, v uint8) string {
+	if int(v) < len(names) {
+		return names[v]
+	}
+	return "?" + strconv.Itoa(int(v))
+}
+
+// enumParse is the index of the name b.
+func enumParse(names []string, what string, b []byte) (uint8, error) {
+	for i, n := range names {
+		if n == string(b) {
+			return uint8(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown %s %q: %w", what, b, ErrParse)
+}
 
 // Owner is one process holding a socket, through one descriptor.
 type Owner struct {

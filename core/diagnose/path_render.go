@@ -363,7 +363,7 @@ func writePathWhyJSON(e *render.JSON, d *PathWhy) {
 	for _, l := range d.Listeners {
 		s := l.Socket
 		e.Object()
-		e.Str("type", string(s.Type))
+		e.Str("type", s.Type.String())
 		e.Str("state", string(s.State))
 		pathJSON(e, "path", s.Local.Path)
 		e.BoolKey("owns_file", d.owns(l) && d.File.Kind != core.FileAbstract)

@@ -40,7 +40,7 @@ func writeWhyJSON(e *render.JSON, d *Why) {
 		s := l.Socket
 		e.Object()
 		e.Str("proto", string(s.Proto))
-		e.Str("family", string(s.Family))
+		e.Str("family", s.Family.String())
 		e.Str("addr", render.Addr(s.Local.Addr.WithZone("")))
 		e.UintKey("port", uint64(s.Local.Port))
 		if z := s.Local.Addr.Zone(); z != "" {

@@ -78,10 +78,10 @@ func (e *JSON) appendSocket(b []byte, l levels, f *fields, s *core.Socket) []byt
 	b = f.first(b, kProto)
 	b = appendString(b, string(s.Proto))
 	b = f.key(b, kFamily)
-	b = appendString(b, string(s.Family))
-	if s.Type != "" {
+	b = appendString(b, s.Family.String())
+	if s.Type != core.TypeUnknown {
 		b = f.key(b, kType)
-		b = appendString(b, string(s.Type))
+		b = appendString(b, s.Type.String())
 	}
 	b = f.key(b, kState)
 	b = appendString(b, string(s.State))
@@ -131,7 +131,7 @@ func (e *JSON) appendSocket(b []byte, l levels, f *fields, s *core.Socket) []byt
 	b = strconv.AppendUint(b, s.SendQ, 10)
 	if s.Timer != core.TimerNone {
 		b = f.key(b, kTimer)
-		b = appendString(b, string(s.Timer))
+		b = appendString(b, s.Timer.String())
 		b = f.key(b, kExpiresMS)
 		b = strconv.AppendInt(b, s.Expires.Milliseconds(), 10)
 	}
@@ -370,9 +370,9 @@ func (e *JSON) appendOptions(b []byte, n int, o *core.SockOptions) []byte {
 	}
 	intKey(kSndBuf, o.SndBuf)
 	intKey(kRcvBuf, o.RcvBuf)
-	if o.Type != "" {
+	if o.Type != core.TypeUnknown {
 		key(kType)
-		b = appendString(b, string(o.Type))
+		b = appendString(b, o.Type.String())
 	}
 	boolKey(kNoDelay, o.NoDelay)
 	boolKey(kV6Only, o.V6Only)

@@ -129,7 +129,7 @@ const (
 )
 
 // sockTypeName names a kernel socket type (unix_diag, /proc/net/unix,
-// SO_TYPE); "" for one gosof does not know.
+// SO_TYPE); TypeUnknown for one gosof does not know.
 func sockTypeName(t int) core.SockType {
 	switch t {
 	case sockStream:
@@ -141,13 +141,13 @@ func sockTypeName(t int) core.SockType {
 	case sockSeqPacket:
 		return core.SeqPacket
 	}
-	return ""
+	return core.TypeUnknown
 }
 
 // unixSockType is sockTypeName for AF_UNIX, which has no raw sockets.
 func unixSockType(t int) core.SockType {
 	if t == sockRaw {
-		return ""
+		return core.TypeUnknown
 	}
 	return sockTypeName(t)
 }
@@ -818,7 +818,7 @@ func (d *diagDecoder) unixMsg(m []byte, s *core.Socket) error {
 	}
 	typ := m[1] // udiag_type
 	st := m[2]  // udiag_state
-	if s.Type = unixSockType(int(typ)); s.Type == "" {
+	if s.Type = unixSockType(int(typ)); s.Type == core.TypeUnknown {
 		return fmt.Errorf("unix_diag_msg: socket type %d (% x): %w", typ, m[:unixMsgLen], core.ErrParse)
 	}
 	s.Proto = core.Unix

@@ -502,7 +502,7 @@ func fuzzDecode(t *testing.T, d *diagDecoder, b []byte) {
 	}
 	resolveUnixPeers(socks, nil)
 	for _, s := range socks {
-		if s.State == "" || s.Type == "" || s.Proto == "" {
+		if s.State == "" || s.Type == core.TypeUnknown || s.Proto == "" {
 			t.Fatalf("half-filled socket %+v", s)
 		}
 	}

@@ -82,7 +82,7 @@ func TestCstrAndSockType(t *testing.T) {
 	if got := cstr("cubic\x00\x00\x00"); got != "cubic" {
 		t.Errorf("cstr = %q", got)
 	}
-	if sockTypeName(1) != core.Stream || sockTypeName(2) != core.Dgram || sockTypeName(5) != core.SeqPacket || sockTypeName(99) != "" {
+	if sockTypeName(1) != core.Stream || sockTypeName(2) != core.Dgram || sockTypeName(5) != core.SeqPacket || sockTypeName(99) != core.TypeUnknown {
 		t.Error("sockTypeName")
 	}
 }

@@ -472,7 +472,7 @@ func procUnixLine(line []byte) (core.Socket, []byte, error) {
 		path = rest[1:]
 	}
 	s := core.Socket{Proto: core.Unix, Family: core.Local, Inode: inode, UID: -1}
-	if s.Type = unixSockType(int(typ)); s.Type == "" {
+	if s.Type = unixSockType(int(typ)); s.Type == core.TypeUnknown {
 		return core.Socket{}, nil, fmt.Errorf("unknown Type %d", typ)
 	}
 	switch {

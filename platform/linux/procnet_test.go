@@ -282,7 +282,7 @@ func FuzzParseProcNetUnix(f *testing.F) {
 			return
 		}
 		for _, s := range socks {
-			if s.Proto != core.Unix || s.Type == "" || s.State == "" {
+			if s.Proto != core.Unix || s.Type == core.TypeUnknown || s.State == "" {
 				t.Fatalf("half-filled socket %+v", s)
 			}
 		}

@@ -80,14 +80,14 @@ func ParseSS(text string) ([]Row, error) {
 func ssAddr(s string) (netip.AddrPort, core.Family, error) {
 	i := strings.LastIndexByte(s, ':')
 	if i < 0 {
-		return netip.AddrPort{}, "", fmt.Errorf("%q: no port", s)
+		return netip.AddrPort{}, core.FamilyUnknown, fmt.Errorf("%q: no port", s)
 	}
 	host, ps := s[:i], s[i+1:]
 	var port uint64
 	if ps != "*" {
 		var err error
 		if port, err = strconv.ParseUint(ps, 10, 16); err != nil {
-			return netip.AddrPort{}, "", fmt.Errorf("%q: port %q", s, ps)
+			return netip.AddrPort{}, core.FamilyUnknown, fmt.Errorf("%q: port %q", s, ps)
 		}
 	}
 	if j := strings.LastIndexByte(host, '%'); j >= 0 && j > strings.LastIndexByte(host, ']') {
@@ -100,7 +100,7 @@ func ssAddr(s string) (netip.AddrPort, core.Family, error) {
 	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
 	a, err := netip.ParseAddr(host)
 	if err != nil {
-		return netip.AddrPort{}, "", fmt.Errorf("%q: address %q", s, host)
+		return netip.AddrPort{}, core.FamilyUnknown, fmt.Errorf("%q: address %q", s, host)
 	}
 	fam := core.Inet
 	if v6 || a.Is6() {

@@ -153,7 +153,7 @@ func sockType(t int32) core.SockType {
 	case solSockSeqPacket:
 		return core.SeqPacket
 	}
-	return ""
+	return core.TypeUnknown
 }
 
 // fdinfoHint says how to read another user's fdinfo.
