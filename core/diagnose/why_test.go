@@ -367,7 +367,7 @@ func TestWhysPerNetNSGolden(t *testing.T) {
 	for i, tc := range diagnoseCases()[:2] {
 		socks := append([]core.Socket(nil), tc.socks...)
 		for j := range socks {
-			socks[j].NetNS = uint64(4026531840 + i)
+			socks[j].NetNS = 4026531840 + uint64(i)
 		}
 		all = append(all, socks...)
 		ds = append(ds, Diagnose(tc.port, socks, Probe(tc.prober, tc.port, socks)))

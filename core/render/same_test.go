@@ -47,7 +47,7 @@ func oddSockets() []core.Socket {
 	var socks []core.Socket
 	for i := 0; i < 300; i++ {
 		s := core.Socket{Proto: core.Protos[i%len(core.Protos)], UID: int64(i%3) - 1, Inode: uint64(i * 7), RecvQ: uint64(i * i), SendQ: uint64(1) << (i % 40),
-			NetNS: uint64(4026531840 + i%3), PeerInode: uint64(i % 4 * 1000), Owners: mk(i)}
+			NetNS: 4026531840 + uint64(i%3), PeerInode: uint64(i % 4 * 1000), Owners: mk(i)}
 		if s.Proto == core.Unix {
 			s.Family, s.Type, s.State = core.Local, []core.SockType{core.Stream, core.Dgram, core.SeqPacket}[i%3], []core.State{core.Listen, core.Connected, core.Unconn}[i%3]
 			s.Local.Path = paths[i%len(paths)]
