@@ -157,11 +157,14 @@ func worlds() []world {
 			workloads: [][]string{{"-procs", "500", "-fds", "190", "-conns", "5000", "-port", "46123",
 				"-xport", "46123", "-netns", "{netns}", "-netns-conns", "250"}},
 			cmds: []command{
-				{"whoA", "`gosof who -A PORT`", []string{"{gosof}", "who", "-A", "{port}"}, "who"},
+				{"whoA", "`gosof who -A PORT`", []string{"{gosof}", "who", "-A", "{port}"}, "allss"},
 				{"who", "`gosof who PORT`", []string{"{gosof}", "who", "{port}"}, "who"},
-				{"whoAproc", "`gosof who -A --proc-fd PORT` (no BPF iterator)", []string{"{gosof}", "who", "-A", "--proc-fd", "{port}"}, "whoproc"},
+				{"whoAproc", "`gosof who -A --proc-fd PORT` (no BPF iterator)", []string{"{gosof}", "who", "-A", "--proc-fd", "{port}"}, "allss"},
 				{"whoproc", "`gosof who --proc-fd PORT` (no BPF iterator)", []string{"{gosof}", "who", "--proc-fd", "{port}"}, "whoproc"},
 				{"ssport", "`ss -Htanp 'sport = :PORT'`", []string{"ss", "-Htanp", "sport = :{port}"}, "who"},
+				// What an admin runs instead of who -A: ss in every
+				// named namespace (not the host's own, which ssport is).
+				{"allss", "`ip -all netns exec ss -Htanp 'sport = :PORT'`", []string{"ip", "-all", "netns", "exec", "ss", "-Htanp", "sport = :{port}"}, "allss"},
 			},
 		},
 		{

@@ -399,7 +399,7 @@ func do(f []string) (string, error) {
 		// N+1 (needs CAP_SYS_ADMIN over the namespace).
 		return "", os.WriteFile("/proc/sys/kernel/ns_last_pid", []byte(arg(1)), 0)
 	case "loup":
-		return "", loopbackUp()
+		return "", LoopbackUp()
 	case "pid":
 		return strconv.Itoa(os.Getpid()), nil
 	case "thread-listen":
@@ -661,8 +661,9 @@ func read(fd int) (string, error) {
 	return strconv.Itoa(n), nil
 }
 
-// loopbackUp sets IFF_UP on lo, which a new network namespace starts without.
-func loopbackUp() error {
+// LoopbackUp sets IFF_UP on lo, which a new network namespace starts
+// without, in the namespace of the calling thread.
+func LoopbackUp() error {
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return err

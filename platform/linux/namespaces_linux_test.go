@@ -14,7 +14,7 @@ import (
 	"github.com/gosof/gosof/internal/testhelper"
 )
 
-func needRoot(t *testing.T) {
+func needRoot(t testing.TB) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to create network namespaces")
@@ -100,7 +100,7 @@ func TestNamespacesAndForeignSockets(t *testing.T) {
 
 // namedNetns creates a network namespace no process is in, bind-mounted at
 // /run/netns/NAME as `ip netns add` does, and removes it when the test ends.
-func namedNetns(t *testing.T, name string) string {
+func namedNetns(t testing.TB, name string) string {
 	t.Helper()
 	if err := os.MkdirAll("/run/netns", 0o755); err != nil {
 		t.Fatal(err)
@@ -212,4 +212,66 @@ func TestHalfNamespace(t *testing.T) {
 			t.Errorf("notes %q, want %q", s.Notes(), want)
 		}
 	}
+}
+
+// BenchmarkNetlinkDumpNamespace is the cost of one network namespace as
+// `who -A PORT` reads it, in a namespace of its own holding what each of
+// the bench's netns world holds (a listener and 250 connections to it:
+// 501 TCP sockets, 251 on the port): "dump" is one bare sock_diag dump for the port on a
+// netlink socket already open there, what ss does once; "read" is what
+// gosof does per namespace (open the socket there through setns, dump,
+// close). bench/README sets what who -A adds per namespace against
+// "dump". The kernel walks its whole established hash either way, so the
+// figure depends on the host's hash size more than on the 501 sockets.
+func BenchmarkNetlinkDumpNamespace(b *testing.B) {
+	needRoot(b)
+	path := namedNetns(b, fmt.Sprintf("gosof-bench-dump-%d", os.Getpid()))
+	var port uint16
+	err := InNamespace(path, func() error {
+		if err := testhelper.LoopbackUp(); err != nil {
+			return err
+		}
+		ln := skListen(b, "tcp4", "127.0.0.1:0")
+		port = skPort(ln.Addr())
+		for range 250 {
+			skConnect(b, "tcp4", ln)
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ino, err := nsInodeOf(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := &core.Filter{Protos: []core.Proto{core.TCP}, Ports: []core.PortRange{{Lo: port, Hi: port}}}
+	s := &Sockets{FS: DefaultFS(), NS: &Namespace{Inode: ino, Path: path}}
+	b.Run("dump", func(b *testing.B) {
+		c, err := s.openDiag()
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.Close()
+		n := 0
+		for b.Loop() {
+			var out sockChunks
+			if !c.tcpBothDump(f, ino, &out) {
+				b.Fatal("TCPDIAG_GETSOCK dump refused")
+			}
+			n = out.len()
+		}
+		b.ReportMetric(float64(n), "sockets")
+	})
+	b.Run("read", func(b *testing.B) {
+		n := 0
+		for b.Loop() {
+			socks, err := s.Netlink(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n = len(socks)
+		}
+		b.ReportMetric(float64(n), "sockets")
+	})
 }
