@@ -336,8 +336,12 @@ func TestSortIndexOrders(t *testing.T) {
 				if rng.Intn(3) > 0 {
 					s.Remote = &Endpoint{Addr: pick(), Port: uint16(rng.Intn(70000))}
 				}
-				if !v4only && rng.Intn(10) == 0 {
+				switch {
+				case !v4only && rng.Intn(10) == 0:
 					s.Proto, s.Family, s.Local = Unix, Local, Endpoint{Path: []string{"/a", "/b", "@c"}[rng.Intn(3)]}
+				case rng.Intn(5) == 0: // unnamed: one long run of equal keys
+					s.Proto, s.Family, s.Local, s.Remote = Unix, Local, Endpoint{}, nil
+					s.Inode = uint64(rng.Intn(n))
 				}
 			}
 			idx := sortIndex(socks)

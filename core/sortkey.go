@@ -299,16 +299,17 @@ func (s *byKey) radixV4() {
 		}
 		s.idx, tmp = tmp, s.idx
 	}
-	// runs of equal keys: by the tail, then the index
+	// Runs of equal keys: by the tail, then the index, merge sorted (less
+	// on equal keys is lessTail). A run can be most of the host: every
+	// unnamed unix socket has the same key, and an insertion sort of the
+	// 20,000 of a desktop took half a second.
 	for lo := 0; lo < n; {
 		hi := lo + 1
 		for hi < n && s.v4[s.idx[hi]] == s.v4[s.idx[lo]] {
 			hi++
 		}
-		for i := lo + 1; i < hi; i++ {
-			for j := i; j > lo && s.lessTail(s.idx[j], s.idx[j-1]); j-- {
-				s.idx[j], s.idx[j-1] = s.idx[j-1], s.idx[j]
-			}
+		if hi-lo > 1 {
+			s.mergeSort(s.idx[lo:hi], tmp[:hi-lo])
 		}
 		lo = hi
 	}
