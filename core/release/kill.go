@@ -19,10 +19,6 @@ type Protected struct {
 	Why string
 }
 
-// DefaultProtected is what kill never signals: PID 1, gosof itself and the
-// process that started it (usually the user's shell).
-func DefaultProtected() []Protected { return AncestryProtected(nil) }
-
 // maxAncestry bounds the walk up the process tree (a loop in what a
 // platform reports must not hang kill).
 const maxAncestry = 4096

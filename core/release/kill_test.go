@@ -162,14 +162,16 @@ func TestNewKillPlan(t *testing.T) {
 	}
 }
 
-func TestDefaultProtected(t *testing.T) {
+// TestAncestryProtectedNoParents: without a way to walk the tree, PID 1,
+// gosof and its direct parent are still protected.
+func TestAncestryProtectedNoParents(t *testing.T) {
 	var pids []int
-	for _, p := range DefaultProtected() {
+	for _, p := range AncestryProtected(nil) {
 		pids = append(pids, p.PID)
 	}
 	for _, want := range []int{1, syscall.Getpid(), syscall.Getppid()} {
 		if !containsInt(pids, want) {
-			t.Errorf("DefaultProtected %v lacks %d", pids, want)
+			t.Errorf("AncestryProtected(nil) %v lacks %d", pids, want)
 		}
 	}
 }

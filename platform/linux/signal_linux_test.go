@@ -180,7 +180,7 @@ func TestKillPlanReal(t *testing.T) {
 				return core.Socket{Proto: core.TCP, Family: core.Inet, State: core.Listen, Inode: inodeOf(t, pid, fd),
 					Owners: []core.Owner{{PID: pid, FD: fd, Proc: describeProc(t, DefaultFS(), pid)}}}
 			}
-			plan := release.NewKillPlan(&core.Result{Sockets: []core.Socket{sock(obey.PID, ofd), sock(stubborn.PID, sfd)}}, release.DefaultProtected())
+			plan := release.NewKillPlan(&core.Result{Sockets: []core.Socket{sock(obey.PID, ofd), sock(stubborn.PID, sfd)}}, release.AncestryProtected(nil))
 			// Room for the obedient helper to exit on TERM on a loaded
 			// machine; the test asserts what was sent, not when.
 			plan.Timeout = time.Second
