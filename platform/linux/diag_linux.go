@@ -30,8 +30,9 @@ var diagSeq uint32 // atomic
 
 // diagConn is a NETLINK_SOCK_DIAG socket.
 type diagConn struct {
-	fd  int
-	buf []byte
+	fd   int
+	buf  []byte   // recv's
+	bufs [][]byte // dump's (readAhead)
 }
 
 // openDiag opens a NETLINK_SOCK_DIAG socket. Its error wraps the errno, so
@@ -79,14 +80,20 @@ func (c *diagConn) send(req []byte) error {
 	}
 }
 
+// recv reads one datagram into c's own buffer.
 func (c *diagConn) recv() ([]byte, error) {
 	if c.buf == nil {
 		c.buf = make([]byte, diagRecvBuf)
 	}
+	return c.recvInto(c.buf)
+}
+
+// recvInto reads one datagram into buf.
+func (c *diagConn) recvInto(buf []byte) ([]byte, error) {
 	for {
 		// MSG_TRUNC makes recvfrom return the datagram's real length, so
 		// a truncated read is caught rather than parsed.
-		n, _, err := unix.Recvfrom(c.fd, c.buf, unix.MSG_TRUNC)
+		n, _, err := unix.Recvfrom(c.fd, buf, unix.MSG_TRUNC)
 		switch {
 		case err == unix.EINTR: // SO_RCVTIMEO disables SA_RESTART
 			continue
@@ -94,15 +101,20 @@ func (c *diagConn) recv() ([]byte, error) {
 			return nil, errors.New("NETLINK_SOCK_DIAG: no answer from the kernel within 10s")
 		case err != nil:
 			return nil, fmt.Errorf("NETLINK_SOCK_DIAG: recvfrom: %w", err)
-		case n > len(c.buf):
-			return nil, fmt.Errorf("NETLINK_SOCK_DIAG: a %d-byte message overflowed the %d-byte buffer", n, len(c.buf))
+		case n > len(buf):
+			return nil, fmt.Errorf("NETLINK_SOCK_DIAG: a %d-byte message overflowed the %d-byte buffer", n, len(buf))
 		}
-		return c.buf[:n], nil
+		return buf[:n], nil
 	}
 }
 
-// dump sends one dump request and decodes the answer into out.
+// dump sends one dump request and decodes the answer into out. The
+// answer is read ahead (readAhead) while it is decoded: the kernel walks
+// its tables and fills each datagram inside recvfrom, so on a second
+// core that walk and the decoding of the datagram before overlap.
 func (c *diagConn) dump(d *diagDecoder, req []byte, out *sockChunks) error {
+	d.slab, d.keys = out.slabs()
+	defer func() { out.eps, out.keys = d.slab, d.keys }()
 	if err := c.send(req); err != nil {
 		return fmt.Errorf("NETLINK_SOCK_DIAG: sendto: %w", err)
 	}
@@ -110,19 +122,112 @@ func (c *diagConn) dump(d *diagDecoder, req []byte, out *sockChunks) error {
 	if d.unix {
 		least = unixMsgMin
 	}
+	r := c.readAhead()
+	defer r.stop()
 	for {
-		b, err := c.recv()
-		if err != nil {
-			return err
+		got := <-r.full
+		if got.err != nil {
+			return got.err
 		}
 		var done bool
-		cur := out.room(len(b)/least + 1)
-		cur, done, err = d.decode(b, cur)
+		cur := out.room(len(got.b)/least + 1)
+		cur, done, err := d.decode(got.b, cur)
 		out.set(cur)
+		r.free <- got.b[:cap(got.b)]
 		if err != nil || done {
 			return err
 		}
 	}
+}
+
+// readAheadBufs is how many datagrams a dump holds at once: one being
+// decoded, the next being read, and one more read ahead.
+const readAheadBufs = 3
+
+// aheadReader reads a dump's datagrams on a goroutine of its own, into
+// buffers the decoder hands back through free.
+type aheadReader struct {
+	full   chan datagram // read, in order; never blocks the reader
+	free   chan []byte   // buffers to read into
+	quit   chan struct{}
+	exited chan struct{}
+}
+
+type datagram struct {
+	b   []byte
+	err error
+}
+
+// readAhead starts reading the answer to the request just sent. The
+// reader stops by itself after the datagram that ends the dump (or one
+// it cannot read); stop makes it stop sooner, and returns once it has,
+// so the socket is free for the next request.
+func (c *diagConn) readAhead() *aheadReader {
+	if c.bufs == nil {
+		c.bufs = make([][]byte, readAheadBufs)
+		for i := range c.bufs {
+			c.bufs[i] = make([]byte, diagRecvBuf)
+		}
+	}
+	r := &aheadReader{
+		full: make(chan datagram, readAheadBufs), free: make(chan []byte, readAheadBufs),
+		quit: make(chan struct{}), exited: make(chan struct{}),
+	}
+	for _, b := range c.bufs {
+		r.free <- b
+	}
+	go func() {
+		defer close(r.exited)
+		for {
+			var buf []byte
+			select {
+			case <-r.quit:
+				return
+			case buf = <-r.free:
+			}
+			b, err := c.recvInto(buf)
+			r.full <- datagram{b, err}
+			if err != nil || endsDump(b) {
+				return
+			}
+		}
+	}()
+	return r
+}
+
+func (r *aheadReader) stop() {
+	close(r.quit)
+	<-r.exited
+}
+
+// endsDump reports whether b, one datagram of a dump, holds the message
+// that ends it (NLMSG_DONE, or NLMSG_ERROR other than an ACK), or is
+// malformed: either way nothing after it belongs to this dump. The
+// decoder judges the same messages again (diagDecoder.decode).
+func endsDump(b []byte) bool {
+	for len(b) > 0 {
+		if len(b) < nlmsgHdrLen {
+			return true
+		}
+		n := hostorder.Native.Uint32(b[0:])
+		if n < nlmsgHdrLen || uint64(n) > uint64(len(b)) {
+			return true
+		}
+		switch hostorder.Native.Uint16(b[4:]) {
+		case nlmsgDone:
+			return true
+		case nlmsgError:
+			if n < nlmsgHdrLen+4 || hostorder.Native.Uint32(b[nlmsgHdrLen:]) != 0 {
+				return true
+			}
+		}
+		next := align4(int(n))
+		if next >= len(b) {
+			return false
+		}
+		b = b[next:]
+	}
+	return false
 }
 
 // The smallest message of a dump, header included, bounds how many
@@ -146,6 +251,24 @@ type sockChunks struct {
 	hint int
 	// devs are the interfaces the sockets are bound to.
 	devs devTable
+	// eps and keys are the slabs the decoders put Remote endpoints and
+	// keys in, handed from one dump to the next (slabs).
+	eps  []core.Endpoint
+	keys []DiagKey
+}
+
+// slabs returns the slabs the next dump's endpoints and keys go in: the
+// last dump's, so that each dump does not start slabs of its own, or,
+// for the first dump of a listing with a size hint, slabs with room for
+// that many sockets: a busy port's connections then fill one of each,
+// not hundreds of small ones. Room the dumps do not use is memory never
+// written, which costs nothing resident when it comes fresh from the
+// kernel (a listing runs without the collector: gcpolicy).
+func (c *sockChunks) slabs() ([]core.Endpoint, []DiagKey) {
+	if c.eps == nil && c.hint > 0 {
+		c.eps, c.keys = make([]core.Endpoint, 0, c.hint), make([]DiagKey, 0, c.hint)
+	}
+	return c.eps, c.keys
 }
 
 // Chunks start small (most dumps are) and double up to chunkMax sockets.
