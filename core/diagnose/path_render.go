@@ -367,19 +367,7 @@ func writePathWhyJSON(e *render.JSON, d *PathWhy) {
 		e.Str("state", string(s.State))
 		pathJSON(e, "path", s.Local.Path)
 		e.BoolKey("owns_file", d.owns(l) && d.File.Kind != core.FileAbstract)
-		if s.State == core.Listen {
-			e.UintKey("accept_queue", l.AcceptQueue)
-		} else {
-			e.NullKey("accept_queue")
-		}
-		if s.State == core.Listen && l.Backlog > 0 {
-			e.UintKey("backlog", l.Backlog)
-		} else {
-			e.NullKey("backlog")
-		}
-		e.Key("owners")
-		e.Owners(s.Owners)
-		e.End()
+		queueAndOwners(e, s.State == core.Listen, l.AcceptQueue, l.Backlog, s.Owners)
 	}
 	e.End()
 	e.Key("connections")

@@ -53,19 +53,7 @@ func writeWhyJSON(e *render.JSON, d *Why) {
 		e.Str("stack", l.Stack)
 		boolPtrKey(e, "reuse_addr", l.ReuseAddr)
 		boolPtrKey(e, "reuse_port", l.ReusePort)
-		if s.Proto == core.TCP && s.State == core.Listen {
-			e.UintKey("accept_queue", l.AcceptQueue)
-		} else {
-			e.NullKey("accept_queue")
-		}
-		if s.Proto == core.TCP && s.State == core.Listen && l.Backlog > 0 {
-			e.UintKey("backlog", l.Backlog)
-		} else {
-			e.NullKey("backlog")
-		}
-		e.Key("owners")
-		e.Owners(s.Owners)
-		e.End()
+		queueAndOwners(e, s.Proto == core.TCP && s.State == core.Listen, l.AcceptQueue, l.Backlog, s.Owners)
 	}
 	e.End()
 	e.Key("connections")
@@ -158,6 +146,26 @@ func procCounts(e *render.JSON, pcs []ProcCount) {
 		e.IntKey("count", int64(pcs[i].Count))
 		e.End()
 	}
+	e.End()
+}
+
+// queueAndOwners ends a listener's object, in why PORT and why PATH
+// alike: its accept queue and backlog (null for a socket that is not
+// listening for connections; the backlog null too where it is unknown),
+// and its owners.
+func queueAndOwners(e *render.JSON, listening bool, queue, backlog uint64, owners []core.Owner) {
+	if listening {
+		e.UintKey("accept_queue", queue)
+	} else {
+		e.NullKey("accept_queue")
+	}
+	if listening && backlog > 0 {
+		e.UintKey("backlog", backlog)
+	} else {
+		e.NullKey("backlog")
+	}
+	e.Key("owners")
+	e.Owners(owners)
 	e.End()
 }
 
