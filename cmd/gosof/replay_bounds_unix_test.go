@@ -9,31 +9,13 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gosof/gosof/internal/testhelper"
 )
 
 // copyCapture copies a fixture capture into a directory the test may damage.
 func copyCapture(t *testing.T, name string) string {
-	t.Helper()
-	dst := t.TempDir()
-	src := filepath.Join(solarisFixtures, name)
-	err := filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if fi.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
+	return testhelper.CopyTree(t, filepath.Join(solarisFixtures, name))
 }
 
 // TestReplayBounded: a capture file that never ends, blocks, or is far

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gosof/gosof/internal/testhelper"
 )
 
 // TestReplayOptionsEscaped: text inside socket options (a congestion
@@ -15,10 +17,7 @@ import (
 // The capture is solaris11-fdinfo with "cubic" made "c\u202ec" in one
 // descriptor's fdinfo (the same length, so the item stays well formed).
 func TestReplayOptionsEscaped(t *testing.T) {
-	dir := t.TempDir()
-	if err := copyTree(fdinfoCapture, dir); err != nil {
-		t.Fatal(err)
-	}
+	dir := testhelper.CopyTree(t, fdinfoCapture)
 	fdinfo := filepath.Join(dir, "proc", "1200", "fdinfo", "8")
 	b, err := os.ReadFile(fdinfo)
 	if err != nil || bytes.Count(b, []byte("cubic\x00")) != 1 {
@@ -66,23 +65,4 @@ func TestReplayOptionsEscaped(t *testing.T) {
 	if !found {
 		t.Errorf("no owner's options decode to congestion \"c\\u202ec\":\n%s", out)
 	}
-}
-
-// copyTree copies the regular files and directories under src to dst.
-func copyTree(src, dst string) error {
-	return filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		to := filepath.Join(dst, rel)
-		if fi.IsDir() {
-			return os.MkdirAll(to, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(to, b, 0o644)
-	})
 }

@@ -1,37 +1,18 @@
 package solaris
 
 import (
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/gosof/gosof/internal/testhelper"
 )
 
 // copyCapture copies a fixture to a directory the test may change.
 func copyCapture(t *testing.T, name string) string {
-	t.Helper()
-	dst := t.TempDir()
-	src := filepath.Join(fixtureRoot, name)
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
+	return testhelper.CopyTree(t, filepath.Join(fixtureRoot, name))
 }
 
 // TestReplaySparseMIB: a 250 MB mib2 of zeros (under the size cap) is
