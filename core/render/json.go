@@ -260,21 +260,18 @@ func (e *JSON) Texts(k string, ss []string) {
 
 // appendTexts appends ss as an array of strings, its elements at depth n.
 func (e *JSON) appendTexts(b []byte, n int, ss []string) []byte {
-	if len(ss) == 0 {
-		return append(b, '[', ']')
-	}
-	t := e.tokens(n)
-	b = append(b, '[')
-	for i, s := range ss {
-		b = appendToken(b, &t.elem[min1(i)])
-		b = appendString(b, s)
-	}
-	return appendToken(b, &t.endArray)
+	return e.appendArray(b, n, ss, appendString)
 }
 
 // appendBase64s appends the bytes of each of ss, base64, as an array, its
 // elements at depth n.
 func (e *JSON) appendBase64s(b []byte, n int, ss []string) []byte {
+	return e.appendArray(b, n, ss, appendBase64)
+}
+
+// appendArray appends ss as an array, each element written by elem, its
+// elements at depth n.
+func (e *JSON) appendArray(b []byte, n int, ss []string, elem func([]byte, string) []byte) []byte {
 	if len(ss) == 0 {
 		return append(b, '[', ']')
 	}
@@ -282,7 +279,7 @@ func (e *JSON) appendBase64s(b []byte, n int, ss []string) []byte {
 	b = append(b, '[')
 	for i, s := range ss {
 		b = appendToken(b, &t.elem[min1(i)])
-		b = appendBase64(b, s)
+		b = elem(b, s)
 	}
 	return appendToken(b, &t.endArray)
 }
