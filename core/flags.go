@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/user"
 	"sort"
 	"strconv"
 	"strings"
@@ -411,21 +410,15 @@ func SplitList(vals []string) []string {
 	return out
 }
 
-// LookupUID reads --user: a uid, or a name from the system's user
-// database.
+// LookupUID reads --user: a uid, or a name from /etc/passwd.
 func LookupUID(s string) (int64, error) {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 {
 		return n, nil
 	}
-	u, err := user.Lookup(s)
-	if err != nil {
-		return 0, Usagef("--user: unknown user %q", s)
+	if uid, ok := SystemUsers().UID(s); ok {
+		return uid, nil
 	}
-	n, err := strconv.ParseInt(u.Uid, 10, 64)
-	if err != nil {
-		return 0, Usagef("--user: %q has uid %q, not a number", s, u.Uid)
-	}
-	return n, nil
+	return 0, Usagef("--user: unknown user %q: not in %s (give the uid of a user only LDAP or sssd knows)", s, PasswdPath)
 }
 
 // ReadServices reads a services file (/etc/services); nil when it is

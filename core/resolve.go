@@ -2,10 +2,8 @@ package core
 
 import (
 	"errors"
-	"os/user"
 	"runtime"
 	"sort"
-	"strconv"
 	"sync"
 	"sync/atomic"
 )
@@ -18,7 +16,7 @@ type Resolver struct {
 	// known, so that it runs while Sockets lists them instead of after;
 	// pids is the scope, as for OwnerSource.AttachOwners.
 	Prescan func(pids []int) OwnerPrescan
-	// UserName turns a uid into a name; nil uses the system's user database.
+	// UserName turns a uid into a name; nil uses /etc/passwd (LookupUser).
 	UserName func(uid int64) string
 	// Peers asks for each connection's PeerOwners (AttachPeers), found
 	// among the sockets the listing read.
@@ -379,20 +377,4 @@ func CompareEndpoint(a, b *Endpoint) int {
 		return c
 	}
 	return compareStrings(a.Path, b.Path)
-}
-
-var userCache sync.Map // int64 -> string
-
-// LookupUser names a uid from the system's user database, or returns the
-// number when it has no name.
-func LookupUser(uid int64) string {
-	if v, ok := userCache.Load(uid); ok {
-		return v.(string)
-	}
-	name := strconv.FormatInt(uid, 10)
-	if u, err := user.LookupId(name); err == nil {
-		name = u.Username
-	}
-	userCache.Store(uid, name)
-	return name
 }

@@ -221,19 +221,11 @@ func netnsNames() []string {
 	return names
 }
 
-// userNames lists /etc/passwd, the only place a static gosof looks.
+// userNames lists /etc/passwd, the only place gosof looks (core.Users).
 func userNames() []string {
-	f, err := os.Open("/etc/passwd")
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
 	var names []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if name, _, ok := strings.Cut(sc.Text(), ":"); ok && name != "" && !strings.HasPrefix(name, "#") {
-			names = append(names, core.Escape(name))
-		}
+	for _, n := range core.SystemUsers().Names() {
+		names = append(names, core.Escape(n))
 	}
 	return names
 }
