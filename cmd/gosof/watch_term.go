@@ -1,4 +1,4 @@
-//go:build !windows && !gccgo
+//go:build linux || (solaris && !gccgo)
 
 package main
 
@@ -9,16 +9,16 @@ import (
 	"sync"
 	"syscall"
 
-	"golang.org/x/term"
+	"golang.org/x/sys/unix"
 )
 
 // watchTerm is the terminal gosof watch draws on: stdout in place, keys
-// from stdin in raw mode (x/term) when stdin is a terminal, resizes from
+// from stdin in raw mode (makeRaw, terminal_unix.go) when stdin is a terminal, resizes from
 // SIGWINCH. restore puts back what it changed: the termios of stdin, the
 // cursor, the screen (the alternate screen, left on restore).
 type watchTerm struct {
 	in, out *os.File
-	old     *term.State // stdin's state before raw mode; nil when not changed
+	old     *unix.Termios // stdin's state before raw mode; nil when not changed
 	events  chan watchEvent
 	winch   chan os.Signal
 	once    sync.Once
@@ -37,8 +37,8 @@ const (
 
 func openWatchTerm(in, out *os.File) (*watchTerm, error) {
 	t := &watchTerm{in: in, out: out, events: make(chan watchEvent, 8), winch: make(chan os.Signal, 1), done: make(chan struct{})}
-	if in != nil && term.IsTerminal(int(in.Fd())) {
-		old, err := term.MakeRaw(int(in.Fd()))
+	if in != nil && isTerminal(int(in.Fd())) {
+		old, err := makeRaw(int(in.Fd()))
 		if err != nil {
 			return nil, err
 		}
@@ -94,8 +94,8 @@ func (t *watchTerm) send(ev watchEvent) {
 
 // size is the terminal's width and height; 80x24 when it cannot tell.
 func (t *watchTerm) size() (int, int) {
-	w, h, err := term.GetSize(int(t.out.Fd()))
-	if err != nil || w <= 0 || h <= 0 {
+	w, h := terminalSize(int(t.out.Fd()))
+	if w <= 0 || h <= 0 {
 		return 80, 24
 	}
 	return w, h
@@ -125,7 +125,7 @@ func (t *watchTerm) restore() {
 		signal.Stop(t.winch)
 		t.out.WriteString(ansiLeave)
 		if t.old != nil {
-			term.Restore(int(t.in.Fd()), t.old)
+			restoreTerminal(int(t.in.Fd()), t.old)
 		}
 	})
 }

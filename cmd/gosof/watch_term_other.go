@@ -1,4 +1,4 @@
-//go:build windows || gccgo
+//go:build !linux && !(solaris && !gccgo)
 
 package main
 
@@ -8,8 +8,8 @@ import (
 	"sync"
 )
 
-// watchTerm without golang.org/x/term (the gccgo build keeps to Go 1.18
-// and its own modules; Windows has no terminal gosof can act for): the
+// watchTerm without raw mode, where terminal_unix.go has no termios
+// (illumos built by gccgo; the replay-only builds): the
 // screen is redrawn in place with ANSI sequences, keys are not read (q
 // does not quit: Ctrl-C, a SIGINT, does) and resizes are not followed.
 type watchTerm struct {
