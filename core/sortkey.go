@@ -212,26 +212,26 @@ func (s *byKey) mergeSort(idx, tmp []int32) {
 // sortIndex returns the indices of socks in the contract's order.
 func sortIndex(socks []Socket) []int32 {
 	s := &byKey{socks: socks, idx: make([]int32, len(socks))}
-	v4 := true
+	for i := range s.idx {
+		s.idx[i] = int32(i)
+	}
+	// Each key is made once: as a v4Key while every simple socket fits
+	// one, as a sockKey for all of them from the first that does not.
+	s.v4, s.simple = make([]v4Key, len(socks)), make([]bool, len(socks))
 	for i := range socks {
-		if k := makeSockKey(&socks[i]); k.simple && !k.v4Able() {
-			v4 = false
+		k := makeSockKey(&socks[i])
+		if k.simple && !k.v4Able() {
+			s.v4, s.simple = nil, nil
+			s.keys = make([]sockKey, len(socks))
+			for j := range socks[:i] {
+				s.keys[j] = makeSockKey(&socks[j])
+			}
+			for j := i; j < len(socks); j++ {
+				s.keys[j] = makeSockKey(&socks[j])
+			}
 			break
 		}
-	}
-	if v4 {
-		s.v4, s.simple = make([]v4Key, len(socks)), make([]bool, len(socks))
-		for i := range socks {
-			k := makeSockKey(&socks[i])
-			s.v4[i], s.simple[i] = k.v4(), k.simple
-			s.idx[i] = int32(i)
-		}
-	} else {
-		s.keys = make([]sockKey, len(socks))
-		for i := range socks {
-			s.keys[i] = makeSockKey(&socks[i])
-			s.idx[i] = int32(i)
-		}
+		s.v4[i], s.simple[i] = k.v4(), k.simple
 	}
 	if s.v4 != nil && allTrue(s.simple) && len(socks) > radixMin {
 		s.radixV4()
@@ -263,9 +263,24 @@ func allTrue(b []bool) bool {
 func (s *byKey) radixV4() {
 	n := len(s.idx)
 	tmp := make([]int32, n)
+	// The digits every key shares, found in one pass over the keys in
+	// their order in memory: a digit pass that would find them all equal
+	// is not made (it read the keys through the permuted indices).
+	var diffHi, diffLo uint64
+	for i := range s.v4 {
+		diffHi |= s.v4[i].hi ^ s.v4[0].hi
+		diffLo |= s.v4[i].lo ^ s.v4[0].lo
+	}
 	var count [1 << 16]int32
 	for pass := 0; pass < 8; pass++ {
 		shift := uint(pass%4) * 16
+		diff := diffLo
+		if pass >= 4 {
+			diff = diffHi
+		}
+		if (diff>>shift)&0xffff == 0 {
+			continue
+		}
 		digit := func(i int32) uint32 {
 			k := &s.v4[i]
 			if pass < 4 {
@@ -273,18 +288,11 @@ func (s *byKey) radixV4() {
 			}
 			return uint32(k.hi>>shift) & 0xffff
 		}
-		first := digit(s.idx[0])
-		same := true
 		for i := range count {
 			count[i] = 0
 		}
 		for _, i := range s.idx {
-			d := digit(i)
-			count[d]++
-			same = same && d == first
-		}
-		if same {
-			continue
+			count[digit(i)]++
 		}
 		var sum int32
 		for d := range count {
