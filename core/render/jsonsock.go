@@ -23,6 +23,7 @@ func (e *JSON) Sockets(socks []core.Socket) {
 	l := e.levels(n + 1)
 	b := append(e.b, '[')
 	for i := range socks {
+		warm(socks, i)
 		b = appendToken(b, &t.elem[min1(i)])
 		var f fields
 		b, f = openObject(b, l.sock)

@@ -46,6 +46,7 @@ func Sockets(w io.Writer, socks []core.Socket, f Format, opt Options) error {
 	case f == FormatJSONL:
 		e := NewJSON(w, false)
 		for i := range socks {
+			warm(socks, i)
 			e.Socket(&socks[i])
 			e.Line()
 		}
@@ -219,6 +220,7 @@ func socketTable(w io.Writer, socks []core.Socket, opt Options) error {
 			t.EndRow()
 		}
 		for i := range socks {
+			warm(socks, i)
 			s := &socks[i]
 			for _, c := range cols[:shared] {
 				t.Row = c.cell(t.Row, s, nil)
