@@ -4,6 +4,7 @@ package linux
 
 import (
 	"testing"
+	"unsafe"
 
 	"github.com/gosof/gosof/core"
 )
@@ -158,6 +159,45 @@ func BenchmarkDecodeTimeWait50kAppend(b *testing.B) {
 			var err error
 			if out, _, err = d.decode(r, out); err != nil {
 				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// TestHugeSlices: a slice big enough for huge pages starts within one
+// element past a 2 MB boundary and has exactly the room asked for; a
+// small one is a plain slice. Every element can be written and read back.
+func TestHugeSlices(t *testing.T) {
+	sockSize, epSize := unsafe.Sizeof(core.Socket{}), unsafe.Sizeof(core.Endpoint{})
+	for _, n := range []int{1, 100, 8000, 20000, 50000, hintMax} {
+		socks := hugeSockets(n)
+		eps := hugeEndpoints(n)
+		if len(socks) != 0 || cap(socks) != n || len(eps) != 0 || cap(eps) != n {
+			t.Fatalf("n=%d: len/cap %d/%d sockets, %d/%d endpoints", n, len(socks), cap(socks), len(eps), cap(eps))
+		}
+		for _, c := range []struct {
+			what  string
+			p     uintptr
+			size  uintptr
+			large bool
+		}{
+			{"sockets", uintptr(unsafe.Pointer(&socks[:1][0])), sockSize, uintptr(n)*sockSize >= 2*hugePage},
+			{"endpoints", uintptr(unsafe.Pointer(&eps[:1][0])), epSize, uintptr(n)*epSize >= hugePage},
+		} {
+			if off := c.p % hugePage; c.large && off >= c.size {
+				t.Errorf("n=%d: %s start %d bytes past a 2 MB boundary, more than one element (%d)", n, c.what, off, c.size)
+			}
+		}
+		for i := 0; i < n; i++ {
+			socks = append(socks, core.Socket{Inode: uint64(i)})
+			eps = append(eps, core.Endpoint{Port: uint16(i)})
+		}
+		if cap(socks) != n || cap(eps) != n {
+			t.Fatalf("n=%d: appending n grew the slices", n)
+		}
+		for i := 0; i < n; i++ {
+			if socks[i].Inode != uint64(i) || eps[i].Port != uint16(i) {
+				t.Fatalf("n=%d: element %d read back wrong", n, i)
 			}
 		}
 	}
