@@ -42,14 +42,22 @@ const (
 )
 
 // btfTypes is a parsed BTF blob: the type and string sections, and where
-// each type's record starts (type ids count from 1).
+// every atEvery-th type's record starts (type ids count from 1). An index
+// of every type was 600 KB of fresh memory for a distribution kernel, a
+// page fault each 4 KB, written for the few dozen records the layout
+// reads; from the nearest indexed type, a record is at most
+// atEvery-1 steps away.
 type btfTypes struct {
 	be    bool // big-endian
 	types []byte
 	strs  []byte
-	at    []uint32 // at[id-1]: offset of type id in types
-	next  int      // offset of the first type not in at yet
+	at    []uint32 // at[k]: offset of type id k*atEvery+1 in types
+	n     int      // types walked: ids 1..n
+	next  int      // offset of type n+1
 }
+
+// atEvery is how many types apart the index's entries are.
+const atEvery = 64
 
 var errBTF = errors.New("btf: malformed")
 
@@ -141,7 +149,7 @@ func parseBTF(b []byte, bigEndian bool, wants ...btfWant) (*btfTypes, []uint32, 
 	// each. The walk stops once every type looked for is found
 	// (bpf_iter_task_file sits about half way); record takes it further
 	// if a member's type lies beyond.
-	t.at = make([]uint32, 0, len(t.types)/24+1)
+	t.at = make([]uint32, 0, len(t.types)/(24*atEvery)+1)
 	for left > 0 && t.next < len(t.types) {
 		off := t.next
 		if err := t.step(); err != nil {
@@ -158,11 +166,11 @@ func parseBTF(b []byte, bigEndian bool, wants ...btfWant) (*btfTypes, []uint32, 
 			}
 			if offs[j] >= 0 {
 				if int64(name) == offs[j] {
-					ids[j] = uint32(len(t.at))
+					ids[j] = uint32(t.n)
 					left--
 				}
 			} else if int(name) < len(t.strs) && first[t.strs[name]] && t.named(name, w.name) {
-				ids[j] = uint32(len(t.at))
+				ids[j] = uint32(t.n)
 				left--
 			}
 		}
@@ -170,25 +178,37 @@ func parseBTF(b []byte, bigEndian bool, wants ...btfWant) (*btfTypes, []uint32, 
 	return t, ids, nil
 }
 
-// step indexes the type at t.next.
+// step walks the type at t.next, indexing it if its id is due.
 func (t *btfTypes) step() error {
 	off := t.next
+	end, err := t.end(off, t.n+1)
+	if err != nil {
+		return err
+	}
+	if t.n%atEvery == 0 {
+		t.at = append(t.at, uint32(off))
+	}
+	t.n++
+	t.next = end
+	return nil
+}
+
+// end returns where the record of type id, at off, ends.
+func (t *btfTypes) end(off, id int) (int, error) {
 	if len(t.types)-off < 12 {
-		return errBTF
+		return 0, errBTF
 	}
 	info := t.u32(t.types[off+4:])
 	kind := info >> 24 & 0x1f
 	fixed := int(btfFixed[kind])
 	if fixed < 0 {
-		return fmt.Errorf("btf: type %d has kind %d, which gosof does not know", len(t.at)+1, kind)
+		return 0, fmt.Errorf("btf: type %d has kind %d, which gosof does not know", id, kind)
 	}
 	extra := fixed + int(btfPerVlen[kind])*int(info&0xffff)
 	if len(t.types)-off-12 < extra {
-		return errBTF
+		return 0, errBTF
 	}
-	t.at = append(t.at, uint32(off))
-	t.next = off + 12 + extra
-	return nil
+	return off + 12 + extra, nil
 }
 
 // stringOffset is the offset of s in the string section, or -1.
@@ -211,15 +231,24 @@ func (t *btfTypes) stringOffset(s string) int64 {
 // the bytes after its header; ok is false for an id not in t (or past a
 // malformed type).
 func (t *btfTypes) record(id uint32) (name, info, sizeType uint32, rest []byte, ok bool) {
-	for id > uint32(len(t.at)) && t.next < len(t.types) {
+	for id > uint32(t.n) && t.next < len(t.types) {
 		if t.step() != nil {
 			t.next = len(t.types)
 		}
 	}
-	if id == 0 || int(id) > len(t.at) {
+	if id == 0 || int(id) > t.n {
 		return 0, 0, 0, nil, false
 	}
-	r := t.types[t.at[id-1]:]
+	k := int(id-1) / atEvery
+	off := int(t.at[k])
+	for i := k*atEvery + 1; i < int(id); i++ {
+		end, err := t.end(off, i) // walked before: it cannot fail now
+		if err != nil {
+			return 0, 0, 0, nil, false
+		}
+		off = end
+	}
+	r := t.types[off:]
 	return t.u32(r), t.u32(r[4:]), t.u32(r[8:]), r[12:], true
 }
 
