@@ -6,8 +6,10 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sys/unix"
@@ -268,4 +270,46 @@ func iterExpected() (bool, string) {
 		return false, "not root"
 	}
 	return fditer.Usable()
+}
+
+// TestKernelThreads: kernelThreads names kthreadd (where this is the
+// host's pid namespace) and a zombie the test leaves unreaped, whose
+// /proc/PID/exe the kernel answers ENOENT; never this process or a live
+// child, which the scan must still read.
+func TestKernelThreads(t *testing.T) {
+	live := exec.Command("sleep", "60")
+	if err := live.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { live.Process.Kill(); live.Wait() }() // the child this test started
+	zombie := exec.Command("true")
+	if err := zombie.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer zombie.Wait()
+	for i := 0; ; i++ {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", zombie.Process.Pid))
+		if err == nil && strings.Contains(string(b), ") Z ") {
+			break
+		}
+		if i == 500 {
+			t.Fatalf("child %d did not become a zombie: %q", zombie.Process.Pid, b)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	k := kernelThreads(DefaultFS().Proc)
+	if k == nil {
+		t.Fatal("kernelThreads could not list /proc")
+	}
+	if comm, err := os.ReadFile("/proc/2/comm"); err == nil && string(comm) == "kthreadd\n" && !k[2] {
+		t.Error("kthreadd (pid 2) is not taken for a kernel thread")
+	}
+	if !k[int32(zombie.Process.Pid)] {
+		t.Errorf("the zombie %d is not in the map", zombie.Process.Pid)
+	}
+	for _, pid := range []int{os.Getpid(), live.Process.Pid} {
+		if k[int32(pid)] {
+			t.Errorf("pid %d, a live process, is taken for a kernel thread", pid)
+		}
+	}
 }
