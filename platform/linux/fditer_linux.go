@@ -147,11 +147,11 @@ func (o *Owners) scanWithIter(only []int32, want func(uint64) bool, stop *int32)
 		return nil, 0, false, err
 	}
 	if use {
-		// While the program is built and loaded, find the kernel threads
-		// on the core the socket dump leaves idle: the iterator shows them
-		// no descriptor, and reading each one's empty /proc/PID/fd after
-		// the iterator was 2 ms of `who` on a host of 127 processes, 63 of
-		// them kernel threads.
+		// While the program is built and loaded, list /proc and find
+		// the kernel threads, on the core the socket dump leaves idle:
+		// the iterator shows them no descriptor, and reading each one's
+		// empty /proc/PID/fd after the iterator was 2 ms of `who` on a
+		// host of 127 processes, 63 of them kernel threads.
 		kthreads := make(chan map[int32]bool, 1)
 		go func() { kthreads <- kernelThreads(o.FS.Proc) }()
 		it, err := linkIter()
@@ -183,9 +183,25 @@ func (o *Owners) scanWithIter(only []int32, want func(uint64) bool, stop *int32)
 // /proc then finds its sockets, or counts it as not inspected;
 // the iterator alone would have called it a process that holds nothing.
 //
-// A kernel thread (kthreads, when it says so) has no descriptors to read;
-// it is not read from /proc.
+// A kernel thread (kthreads, once it says so) has no descriptors to read;
+// it is not read from /proc. The others are read while the iterator goes
+// on: it visits tasks in pid order, so once a marker passes a pid /proc
+// listed and it showed nothing of, that process goes to a goroutine that
+// reads it (hidden). A process shown after all (a leader that exited
+// before its threads is shown through them, later) keeps what the
+// iterator found, and what /proc found of it is dropped. /proc is listed
+// again at the end, for a process the iterator could have missed.
 func (o *Owners) scanIter(it fditer.Iter, want func(uint64) bool, stop *int32, kthreads <-chan map[int32]bool) (holderChunks, int, error) {
+	procfd, err := unix.Open(o.FS.Proc, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, 0, fmt.Errorf("open %s: %w", o.FS.Proc, err)
+	}
+	defer unix.Close(procfd)
+	before, err := listPIDs(procfd)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read %s: %w", o.FS.Proc, err)
+	}
+	sort.Slice(before, func(i, j int) bool { return before[i] < before[j] })
 	var (
 		all     holderChunks
 		cur     = make([]Holder, 0, holderChunk)
@@ -193,10 +209,28 @@ func (o *Owners) scanIter(it fditer.Iter, want func(uint64) bool, stop *int32, k
 		shown   = make(map[int32]bool)
 		markTID int32          // the task of the last marker
 		doubt   map[int32]bool // processes with records but no marker before them
+		kernel  map[int32]bool // from kthreads, once it has come
+		passed  int            // before[:passed] are behind the iterator
+		hidden  = startHiddenScan(procfd, want, stop)
 	)
+	defer hidden.end() // an error return must not leave it running
+	pass := func(tgid int32) {
+		if kernel == nil && kthreads != nil {
+			select {
+			case kernel = <-kthreads:
+				kthreads = nil
+			default:
+			}
+		}
+		for ; passed < len(before) && before[passed] < tgid; passed++ {
+			if p := before[passed]; !shown[p] && !kernel[p] {
+				hidden.read(p)
+			}
+		}
+	}
 	buf := fdIterBufs.Get().(*[]byte)
 	defer fdIterBufs.Put(buf)
-	err := fditer.Read(it, *buf, func(r fditer.Record) bool {
+	err = fditer.Read(it, *buf, func(r fditer.Record) bool {
 		if stop != nil && atomic.LoadInt32(stop) != 0 {
 			return false
 		}
@@ -206,6 +240,7 @@ func (o *Owners) scanIter(it fditer.Iter, want func(uint64) bool, stop *int32, k
 		if r.Ino == 0 {
 			shown[r.TGID] = true
 			markTID = r.TID
+			pass(r.TGID)
 			return true
 		}
 		if r.TID != markTID {
@@ -244,23 +279,28 @@ func (o *Owners) scanIter(it fditer.Iter, want func(uint64) bool, stop *int32, k
 	if len(threads) > 0 {
 		all = append(all, threadHolders(all, threads))
 	}
-	procfd, err := unix.Open(o.FS.Proc, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, 0, fmt.Errorf("open %s: %w", o.FS.Proc, err)
-	}
-	defer unix.Close(procfd)
 	pids, err := listPIDs(procfd)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read %s: %w", o.FS.Proc, err)
 	}
-	var kernel map[int32]bool
 	if kthreads != nil {
 		kernel = <-kthreads
 	}
+	read, found, deniedPIDs := hidden.end()
 	denied := 0
+	for _, h := range found {
+		if !shown[h.PID] {
+			cur = append(cur, h)
+		}
+	}
+	for _, pid := range deniedPIDs {
+		if !shown[pid] {
+			denied++
+		}
+	}
 	sc := newFDScanner()
 	for _, pid := range pids {
-		if shown[pid] || kernel[pid] || stop != nil && atomic.LoadInt32(stop) != 0 {
+		if shown[pid] || kernel[pid] || read[pid] || stop != nil && atomic.LoadInt32(stop) != 0 {
 			continue
 		}
 		if sc.scanPID(procfd, pid, want, &cur) {
@@ -268,6 +308,56 @@ func (o *Owners) scanIter(it fditer.Iter, want func(uint64) bool, stop *int32, k
 		}
 	}
 	return append(all, cur), denied, nil
+}
+
+// hiddenScan reads, on a goroutine of its own, the processes the
+// iterator passed without showing them.
+type hiddenScan struct {
+	pids   chan int32
+	done   chan struct{}
+	sent   map[int32]bool
+	found  []Holder
+	denied []int32
+	ended  bool
+}
+
+func startHiddenScan(procfd int, want func(uint64) bool, stop *int32) *hiddenScan {
+	h := &hiddenScan{pids: make(chan int32, 256), done: make(chan struct{}), sent: map[int32]bool{}}
+	go func() {
+		defer close(h.done)
+		sc := newFDScanner()
+		for pid := range h.pids {
+			if stop != nil && atomic.LoadInt32(stop) != 0 {
+				continue
+			}
+			if sc.scanPID(procfd, pid, want, &h.found) {
+				h.denied = append(h.denied, pid)
+			}
+		}
+	}()
+	return h
+}
+
+func (h *hiddenScan) read(pid int32) {
+	if iterReadAhead != nil {
+		iterReadAhead(pid)
+	}
+	h.sent[pid] = true
+	h.pids <- pid
+}
+
+// iterReadAhead, in tests, is told each pid hiddenScan reads.
+var iterReadAhead func(pid int32)
+
+// end waits for the reads and returns the pids sent, what they found and
+// the pids denied; once.
+func (h *hiddenScan) end() (sent map[int32]bool, found []Holder, denied []int32) {
+	if !h.ended {
+		h.ended = true
+		close(h.pids)
+		<-h.done
+	}
+	return h.sent, h.found, h.denied
 }
 
 // forget drops what the iterator found of the processes in doubt, which

@@ -113,11 +113,21 @@ func TestScanIterSameAsProc(t *testing.T) {
 // TestIteratorHiddenProcess: a process whose descriptors the iterator
 // does not show (no marker; this machine's kernel does that to PID 1) is
 // read from /proc, and its sockets are found: never "held by nobody".
+//
+// A process started after it holds a socket too, so that the iterator
+// passes the hidden one (tasks in pid order) and it is read while the
+// iterator goes on, not after: where the pids allow (the later process
+// has the higher pid), the test checks that it was.
 func TestIteratorHiddenProcess(t *testing.T) {
 	iterOrSkip(t)
 	h := testhelper.Start(t)
 	lfd, _ := listenTCP(t, h)
 	ino := inodeOf(t, h.PID, lfd)
+	after := testhelper.Start(t)
+	listenTCP(t, after)
+	var ahead []int32
+	iterReadAhead = func(pid int32) { ahead = append(ahead, pid) }
+	defer func() { iterReadAhead = nil }()
 	for name, hide := range map[string]func(r fditer.Record) bool{
 		// all of it, as this machine's kernel hides PID 1
 		"process": func(r fditer.Record) bool { return int(r.TGID) == h.PID },
@@ -126,8 +136,12 @@ func TestIteratorHiddenProcess(t *testing.T) {
 		"marker": func(r fditer.Record) bool { return int(r.TGID) == h.PID && r.Ino == 0 },
 	} {
 		iterHides = hide
+		ahead = nil
 		iter, proc := ourHolders(t, map[uint64]bool{ino: true})
 		iterHides = nil
+		if name == "process" && after.PID > h.PID && !hasPID(ahead, h.PID) {
+			t.Errorf("the hidden process %d was not read while the iterator went on (read ahead: %v)", h.PID, ahead)
+		}
 		want := []Holder{{Inode: ino, PID: int32(h.PID), FD: int32(lfd)}}
 		if d := cmp.Diff(want, iter); d != "" {
 			t.Errorf("%s hidden from the iterator: holders (-want +got):\n%s", name, d)
@@ -312,4 +326,13 @@ func TestKernelThreads(t *testing.T) {
 			t.Errorf("pid %d, a live process, is taken for a kernel thread", pid)
 		}
 	}
+}
+
+func hasPID(pids []int32, pid int) bool {
+	for _, p := range pids {
+		if int(p) == pid {
+			return true
+		}
+	}
+	return false
 }
