@@ -3,6 +3,10 @@
 package linux
 
 import (
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -164,15 +168,28 @@ func BenchmarkDecodeTimeWait50kAppend(b *testing.B) {
 	}
 }
 
-// TestHugeSlices: a slice big enough for huge pages starts within one
-// element past a 2 MB boundary and has exactly the room asked for; a
-// small one is a plain slice. Every element can be written and read back.
+// TestHugeSlices: a slice big enough for huge pages, made with the
+// collector off, starts within one element past a 2 MB boundary; every
+// one has exactly the room asked for, and every element can be written
+// and read back.
 func TestHugeSlices(t *testing.T) {
 	sockSize, epSize := unsafe.Sizeof(core.Socket{}), unsafe.Sizeof(core.Endpoint{})
-	for i, n := range []int{1, 100, 8000, 20000, 50000, hintMax} {
-		first := i%2 == 0
-		socks := hugeSockets(n, first)
-		eps := hugeEndpoints(n, !first)
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	for i, n := range []int{1, 100, 8000, 20000, 50000, hintMax, 50000, hintMax} {
+		// off: as a listing runs (gcpolicy.ShortRun), the slices start
+		// on a boundary; on: as made
+		off := i%2 == 0
+		if off {
+			debug.SetGCPercent(-1)
+		} else {
+			debug.SetGCPercent(100)
+		}
+		if collectorOff() != off {
+			t.Fatalf("collectorOff() = %v with the collector set off %v", !off, off)
+		}
+		first := off
+		socks := hugeSockets(n)
+		eps := hugeEndpoints(n)
 		if len(socks) != 0 || cap(socks) != n || len(eps) != 0 || cap(eps) != n {
 			t.Fatalf("n=%d: len/cap %d/%d sockets, %d/%d endpoints", n, len(socks), cap(socks), len(eps), cap(eps))
 		}
@@ -185,8 +202,19 @@ func TestHugeSlices(t *testing.T) {
 			{"sockets", uintptr(unsafe.Pointer(&socks[:1][0])), sockSize, uintptr(n)*sockSize >= 2*hugePage},
 			{"endpoints", uintptr(unsafe.Pointer(&eps[:1][0])), epSize, uintptr(n)*epSize >= hugePage},
 		} {
-			if off := c.p % hugePage; c.large && off >= c.size {
+			if off := c.p % hugePage; first && c.large && off >= c.size {
 				t.Errorf("n=%d: %s start %d bytes past a 2 MB boundary, more than one element (%d)", n, c.what, off, c.size)
+			}
+			// the 2 MB page the slice starts in (made with the
+			// collector off), or the one after the next boundary (on),
+			// is advised for huge pages, where the slice spans it
+			page := c.p &^ (hugePage - 1)
+			if !first {
+				page += 2 * hugePage
+			}
+			spans := page+hugePage <= c.p+uintptr(n)*c.size
+			if advised, ok := hugeAdvised(t, page); ok && c.large && spans && !advised {
+				t.Errorf("n=%d, collector off %v: the %s' 2 MB page at %#x is not advised for huge pages", n, first, c.what, page)
 			}
 		}
 		for i := 0; i < n; i++ {
@@ -202,4 +230,36 @@ func TestHugeSlices(t *testing.T) {
 			}
 		}
 	}
+}
+
+// hugeAdvised reports whether the mapping holding addr has MADV_HUGEPAGE
+// ("hg" in its VmFlags, /proc/self/smaps); ok is false where smaps does
+// not tell.
+func hugeAdvised(t *testing.T, addr uintptr) (advised, ok bool) {
+	b, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		return false, false
+	}
+	in := false
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		if lo, hi, isRange := strings.Cut(f[0], "-"); isRange && !strings.HasSuffix(f[0], ":") {
+			a, err1 := strconv.ParseUint(lo, 16, 64)
+			z, err2 := strconv.ParseUint(hi, 16, 64)
+			in = err1 == nil && err2 == nil && uint64(addr) >= a && uint64(addr) < z
+			continue
+		}
+		if in && f[0] == "VmFlags:" {
+			for _, fl := range f[1:] {
+				if fl == "hg" {
+					return true, true
+				}
+			}
+			return false, true
+		}
+	}
+	return false, false
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
@@ -247,11 +248,8 @@ type sockChunks struct {
 	n    int             // sockets in full
 	// hint, when set, is how many sockets the dump will likely hold:
 	// the first chunk is that large, and when it was right join has
-	// nothing to copy. whole says the dump asks for every socket the
-	// hint counts, so that it is an estimate, not only a bound (huge
-	// pages).
-	hint  int
-	whole bool
+	// nothing to copy.
+	hint int
 	// devs are the interfaces the sockets are bound to.
 	devs devTable
 	// eps and keys are the slabs the decoders put Remote endpoints and
@@ -269,7 +267,7 @@ type sockChunks struct {
 // kernel (a listing runs without the collector: gcpolicy).
 func (c *sockChunks) slabs() ([]core.Endpoint, []DiagKey) {
 	if c.eps == nil && c.hint > 0 {
-		c.eps, c.keys = hugeEndpoints(c.hint, c.whole), make([]DiagKey, 0, c.hint)
+		c.eps, c.keys = hugeEndpoints(c.hint), make([]DiagKey, 0, c.hint)
 	}
 	return c.eps, c.keys
 }
@@ -303,71 +301,98 @@ func (c *sockChunks) room(need int) []core.Socket {
 		c.full = append(c.full, c.cur)
 		c.n += len(c.cur)
 	}
-	c.cur = hugeSockets(size, c.whole)
+	c.cur = hugeSockets(size)
 	return c.cur
 }
 
 // Huge pages: the first chunk of sockets and the slab of remote ends,
 // sized for the host's sockets, are megabytes of fresh memory, a page
 // fault every 4 KB (on a VM, 2,221 faults were 9% of `who PORT` on 50,000
-// TIME_WAIT sockets), or one every 2 MB in huge pages. Such a slice is
-// made with 2 MB more room than asked, left untouched (virtual memory,
-// not resident), so that it can start on a 2 MB boundary, and the kernel
-// is asked (MADV_HUGEPAGE, where transparent huge pages are in "madvise"
-// mode) to back its 2 MB pages with huge pages. A hint: the kernel may
-// ignore it, and nothing else changes.
+// TIME_WAIT sockets), or one every 2 MB in huge pages. The kernel is
+// asked (MADV_HUGEPAGE, where transparent huge pages are in "madvise"
+// mode) to back the slice's whole 2 MB pages with huge pages. A hint: the
+// kernel may ignore it, and nothing else changes.
 //
-// A huge page is resident whole from its first write: where the dump is
-// smaller than the size hint, the last page touched holds up to 2 MB
-// nobody uses. The first 2 MB of each slice are asked for only when the
-// hint estimates the dump (sockChunks.whole); a dump the kernel narrows
-// (a port, a state, a protocol) may be far smaller than the hint, and
-// huge pages then start 2 MB in, which only a dump that big reaches:
-// `who PORT` for 5,000 of 55,000 sockets was 8.2 MiB at its peak with 4 KB
-// pages, 11.3 MiB with the first 2 MB of both slices huge.
+// Where the command runs without the collector (gcpolicy.ShortRun: a
+// listing, a scrape), the slice is made with 2 MB more room than asked,
+// never touched, so that it starts on a 2 MB boundary and its first 2 MB
+// are a huge page too: memory fresh from the kernel is not resident
+// until written. Where the collector runs (close, kill, watch), memory is
+// reused, and the runtime zeroes a reused slice whole, the room past the
+// sockets too (close on the close-100k world peaked at 46.6 MiB so,
+// against 36.8 MiB): the slice is made as asked there, and huge pages
+// start 2 MB past its first boundary, which only a dump that big
+// reaches. A huge page is resident whole from its first write, so a dump
+// smaller than the hint (a port's 5,000 sockets of 55,000: 8.2 MiB at
+// its peak with 4 KB pages, 11.3 without the collector) holds up to 2 MB
+// more per slice.
 const hugePage = 2 << 20
 
-// hugeSockets returns an empty slice with room for n sockets; first says
-// whether its first 2 MB are to be huge too.
-func hugeSockets(n int, first bool) []core.Socket {
+// hugeSockets returns an empty slice with room for n sockets.
+func hugeSockets(n int) []core.Socket {
 	size := unsafe.Sizeof(core.Socket{})
 	if uintptr(n)*size < 2*hugePage {
 		return make([]core.Socket, 0, n)
 	}
+	if !collectorOff() {
+		s := make([]core.Socket, 0, n)
+		hugeFrom(unsafe.Pointer(&s[:1][0]), uintptr(n)*size, 1)
+		return s
+	}
 	full := make([]core.Socket, 0, n+int(hugePage/size)+1)
-	skip := hugeSkip(unsafe.Pointer(&full[:1][0]), size, n, first)
+	p := unsafe.Pointer(&full[:1][0])
+	skip := hugeSkip(p, size)
+	hugeFrom(p, uintptr(skip+n)*size, 0) // from the boundary skip reaches past
 	return full[skip : skip : skip+n]
 }
 
 // hugeEndpoints is hugeSockets for endpoints.
-func hugeEndpoints(n int, first bool) []core.Endpoint {
+func hugeEndpoints(n int) []core.Endpoint {
 	size := unsafe.Sizeof(core.Endpoint{})
 	if uintptr(n)*size < hugePage {
 		return make([]core.Endpoint, 0, n)
 	}
+	if !collectorOff() {
+		s := make([]core.Endpoint, 0, n)
+		hugeFrom(unsafe.Pointer(&s[:1][0]), uintptr(n)*size, 1)
+		return s
+	}
 	full := make([]core.Endpoint, 0, n+int(hugePage/size)+1)
-	skip := hugeSkip(unsafe.Pointer(&full[:1][0]), size, n, first)
+	p := unsafe.Pointer(&full[:1][0])
+	skip := hugeSkip(p, size)
+	hugeFrom(p, uintptr(skip+n)*size, 0) // from the boundary skip reaches past
 	return full[skip : skip : skip+n]
 }
 
+// collectorOff reports whether the collector is off (GOGC=off, which
+// gcpolicy.ShortRun sets for a command that prints and exits), as
+// runtime/metrics tells it: /gc/gogc:percent is then uint64(-1) (seen on
+// go1.26). False where the runtime does not say (gccgo's Go 1.18 library
+// has no such metric).
+func collectorOff() bool {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(s)
+	return s[0].Value.Kind() == metrics.KindUint64 && int64(s[0].Value.Uint64()) < 0
+}
+
 // hugeSkip returns how many elements of size to skip from p, the start of
-// an array with room for n elements and hugePage bytes more, for the rest
-// to start at most one element past a 2 MB boundary, and asks for huge
-// pages from that boundary (first) or the next one to the last one within
-// the n elements.
-func hugeSkip(p unsafe.Pointer, size uintptr, n int, first bool) int {
+// an array with hugePage bytes more room than it needs, for the rest to
+// start at most one element past a 2 MB boundary.
+func hugeSkip(p unsafe.Pointer, size uintptr) int {
 	start := uintptr(p)
 	bound := (start + hugePage - 1) &^ (hugePage - 1)
-	skip := int((bound - start + size - 1) / size)
-	lo := bound
-	if !first {
-		lo += hugePage
-	}
-	hi := (start + uintptr(skip+n)*size) &^ (hugePage - 1)
+	return int((bound - start + size - 1) / size)
+}
+
+// hugeFrom asks for huge pages for the 2 MB pages of the n bytes at p,
+// from the after-th 2 MB boundary (0: the first) within them.
+func hugeFrom(p unsafe.Pointer, n uintptr, after uintptr) {
+	start := uintptr(p)
+	lo := (start+hugePage-1)&^(hugePage-1) + after*hugePage
+	hi := (start + n) &^ (hugePage - 1)
 	if hi > lo {
 		_ = unix.Madvise(unsafe.Slice((*byte)(unsafe.Add(p, lo-start)), hi-lo), unix.MADV_HUGEPAGE)
 	}
-	return skip
 }
 
 // set records the current chunk after sockets were appended to it.
@@ -585,31 +610,26 @@ func netlinkRefused(err error) bool {
 // first chunk and are never copied. When the kernel filters (a port),
 // most of that chunk is never written, and pages never written are never
 // resident. Past hintMax sockets, chunks again.
-//
-// whole says the dump asks the kernel for every socket the hint counts
-// (no port, state, protocol or family narrows it), so that the hint
-// estimates its size rather than bounds it.
-func (s *Sockets) sizeHint(f *core.Filter) (n int, whole bool) {
-	whole = f == nil || len(f.Ports) == 0 && len(f.States) == 0 && len(f.Protos) == 0 && len(f.Families) == 0
+func (s *Sockets) sizeHint(f *core.Filter) int {
 	if s.foreign() {
-		return 0, false
+		return 0
 	}
 	b, err := readFile(s.FS.Path("net", "sockstat"))
 	if err != nil {
-		return 0, false
+		return 0
 	}
 	used, tw := sockstatField(b, "sockets:", "used"), sockstatField(b, "TCP:", "tw")
 	if used < 0 || tw < 0 {
-		return 0, false
+		return 0
 	}
 	if f != nil && f.Held {
 		tw = 0 // the kernel leaves them out (stateMask)
 	}
-	n = used + tw + diagRecvBuf/unixMsgMin // and room for the last read
+	n := used + tw + diagRecvBuf/unixMsgMin // and room for the last read
 	if n > hintMax {
-		return 0, false
+		return 0
 	}
-	return n, whole
+	return n
 }
 
 // hintMax bounds the first chunk: 256Ki sockets.

@@ -35,8 +35,7 @@ func (s *Sockets) netlink(f *core.Filter) (socks []core.Socket, failed []procTab
 	}()
 	netns := s.netns()
 	var errs []error
-	var out sockChunks
-	out.hint, out.whole = s.sizeHint(f)
+	out := sockChunks{hint: s.sizeHint(f)}
 	unixFrom, unixTo := 0, 0
 	var pending map[uint64]uint64
 	bothTCP := false // the tcp6 table came with tcp's
