@@ -1,12 +1,17 @@
 package render
 
-import "github.com/gosof/gosof/core"
+import (
+	"sync/atomic"
+
+	"github.com/gosof/gosof/core"
+)
 
 // warmAhead is how many sockets warm reads ahead.
 const warmAhead = 32
 
-// warmSink keeps warm's loads from being dropped.
-var warmSink uint16
+// warmSink keeps warm's loads from being dropped; added to atomically,
+// for writers may run at once.
+var warmSink uint32
 
 // warm reads the remote ends of socks[i:i+warmAhead] when i starts a run
 // of warmAhead sockets, before the writers of the table and of JSON make
@@ -23,11 +28,11 @@ func warm(socks []core.Socket, i int) {
 	if len(socks) > warmAhead {
 		socks = socks[:warmAhead]
 	}
-	var sum uint16
+	var sum uint32
 	for j := range socks {
 		if r := socks[j].Remote; r != nil {
-			sum += r.Port
+			sum += uint32(r.Port)
 		}
 	}
-	warmSink += sum
+	atomic.AddUint32(&warmSink, sum)
 }

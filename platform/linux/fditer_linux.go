@@ -183,8 +183,8 @@ func (o *Owners) scanWithIter(only []int32, want func(uint64) bool, stop *int32)
 // /proc then finds its sockets, or counts it as not inspected;
 // the iterator alone would have called it a process that holds nothing.
 //
-// A kernel thread (kthreads, once it says so) has no descriptors to read;
-// it is not read from /proc. The others are read while the iterator goes
+// A kernel thread (kthreads, once it says so, if it has by the end) has
+// no descriptors to read; it is not read from /proc. The others are read while the iterator goes
 // on: it visits tasks in pid order, so once a marker passes a pid /proc
 // listed and it showed nothing of, that process goes to a goroutine that
 // reads it (hidden). A process shown after all (a leader that exited
@@ -283,8 +283,14 @@ func (o *Owners) scanIter(it fditer.Iter, want func(uint64) bool, stop *int32, k
 	if err != nil {
 		return nil, 0, fmt.Errorf("read %s: %w", o.FS.Proc, err)
 	}
-	if kthreads != nil {
-		kernel = <-kthreads
+	if kernel == nil && kthreads != nil {
+		// not waited for: on a host of many thousand processes it can
+		// take longer than the iterator, and a kernel thread it has not
+		// named is read from /proc, as every one was before
+		select {
+		case kernel = <-kthreads:
+		default:
+		}
 	}
 	read, found, deniedPIDs := hidden.end()
 	denied := 0
