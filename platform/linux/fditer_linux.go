@@ -431,15 +431,18 @@ func threadHolders(own holderChunks, threads []fditer.Record) []Holder {
 	return out
 }
 
-// kernelThreads returns the pids under proc whose /proc/PID/exe is
-// ENOENT: kernel threads (get_task_exe_file, kernel/fork.c, gives no file
-// for a PF_KTHREAD task or one without mm), and processes whose leader
-// has no mm: a zombie, one exiting (its descriptors close next, in
-// do_exit's exit_files), or a leader that exited before its threads,
-// whose descriptors the iterator shows through those threads (their
-// files are no longer the leader's, so task_seq_get_next in
-// kernel/bpf/task_iter.c does not skip them). One readlinkat each; any other answer (EACCES, a path) leaves
-// the pid to be read. nil when proc cannot be listed.
+// kernelThreads returns the pids under proc that are kernel threads:
+// /proc/PID/exe is ENOENT (get_task_exe_file, kernel/fork.c, gives no
+// file for a PF_KTHREAD task or one without mm) and /proc/PID/cwd is
+// not (a kernel thread shares init's fs_struct). A zombie, or a process
+// on its way out, has neither: it is left to be read, for the scan may
+// end after it is reaped and its pid given to a process that holds
+// sockets; a kernel thread seldom exits. A leader that exited before its
+// threads has neither too; the iterator shows its descriptors through
+// them (their files are no longer the leader's, so task_seq_get_next in
+// kernel/bpf/task_iter.c does not skip them). One or two readlinkat
+// each; any other answer (EACCES, a path) leaves the pid to be read. nil
+// when proc cannot be listed.
 func kernelThreads(proc string) map[int32]bool {
 	procfd, err := unix.Open(proc, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -455,8 +458,13 @@ func kernelThreads(proc string) map[int32]bool {
 	name := make([]byte, 0, 24)
 	for _, pid := range pids {
 		name = strconv.AppendInt(name[:0], int64(pid), 10)
+		dir := len(name)
 		name = append(name, "/exe"...)
-		if _, err := unix.Readlinkat(procfd, string(name), buf[:]); err == unix.ENOENT {
+		if _, err := unix.Readlinkat(procfd, string(name), buf[:]); err != unix.ENOENT {
+			continue
+		}
+		name = append(name[:dir], "/cwd"...)
+		if _, err := unix.Readlinkat(procfd, string(name), buf[:]); err == nil {
 			out[pid] = true
 		}
 	}
