@@ -215,18 +215,15 @@ func sortIndex(socks []Socket) []int32 {
 	for i := range s.idx {
 		s.idx[i] = int32(i)
 	}
-	// Each key is made once: as a v4Key while every simple socket fits
-	// one, as a sockKey for all of them from the first that does not.
+	// Each key is made once as a v4Key while every simple socket fits
+	// one; from the first that does not, all are made as sockKeys.
 	s.v4, s.simple = make([]v4Key, len(socks)), make([]bool, len(socks))
 	for i := range socks {
 		k := makeSockKey(&socks[i])
 		if k.simple && !k.v4Able() {
 			s.v4, s.simple = nil, nil
 			s.keys = make([]sockKey, len(socks))
-			for j := range socks[:i] {
-				s.keys[j] = makeSockKey(&socks[j])
-			}
-			for j := i; j < len(socks); j++ {
+			for j := range socks {
 				s.keys[j] = makeSockKey(&socks[j])
 			}
 			break

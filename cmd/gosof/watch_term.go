@@ -13,9 +13,10 @@ import (
 )
 
 // watchTerm is the terminal gosof watch draws on: stdout in place, keys
-// from stdin in raw mode (makeRaw, terminal_unix.go) when stdin is a terminal, resizes from
-// SIGWINCH. restore puts back what it changed: the termios of stdin, the
-// cursor, the screen (the alternate screen, left on restore).
+// from stdin in raw mode (makeRaw, terminal_unix.go) when stdin is a
+// terminal, resizes from SIGWINCH. restore puts back what it changed: the
+// termios of stdin, the cursor, the screen (the alternate screen, left on
+// restore).
 type watchTerm struct {
 	in, out *os.File
 	old     *unix.Termios // stdin's state before raw mode; nil when not changed

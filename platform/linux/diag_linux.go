@@ -330,38 +330,50 @@ const hugePage = 2 << 20
 
 // hugeSockets returns an empty slice with room for n sockets.
 func hugeSockets(n int) []core.Socket {
+	const least = 2 * hugePage
 	size := unsafe.Sizeof(core.Socket{})
-	if uintptr(n)*size < 2*hugePage {
+	if uintptr(n)*size < least {
 		return make([]core.Socket, 0, n)
 	}
-	if !collectorOff() {
-		s := make([]core.Socket, 0, n)
-		hugeFrom(unsafe.Pointer(&s[:1][0]), uintptr(n)*size, 1)
-		return s
-	}
-	full := make([]core.Socket, 0, n+int(hugePage/size)+1)
-	p := unsafe.Pointer(&full[:1][0])
-	skip := hugeSkip(p, size)
-	hugeFrom(p, uintptr(skip+n)*size, 0) // from the boundary skip reaches past
+	full := make([]core.Socket, 0, n+hugeRoom(size))
+	skip := hugePlace(unsafe.Pointer(&full[:1][0]), size, n, cap(full) > n)
 	return full[skip : skip : skip+n]
 }
 
 // hugeEndpoints is hugeSockets for endpoints.
 func hugeEndpoints(n int) []core.Endpoint {
+	const least = hugePage
 	size := unsafe.Sizeof(core.Endpoint{})
-	if uintptr(n)*size < hugePage {
+	if uintptr(n)*size < least {
 		return make([]core.Endpoint, 0, n)
 	}
+	full := make([]core.Endpoint, 0, n+hugeRoom(size))
+	skip := hugePlace(unsafe.Pointer(&full[:1][0]), size, n, cap(full) > n)
+	return full[skip : skip : skip+n]
+}
+
+// hugeRoom is how many elements of size more than asked a slice is made
+// with, for hugePlace to start it on a 2 MB boundary: 2 MB of them with
+// the collector off, none with it on.
+func hugeRoom(size uintptr) int {
 	if !collectorOff() {
-		s := make([]core.Endpoint, 0, n)
-		hugeFrom(unsafe.Pointer(&s[:1][0]), uintptr(n)*size, 1)
-		return s
+		return 0
 	}
-	full := make([]core.Endpoint, 0, n+int(hugePage/size)+1)
-	p := unsafe.Pointer(&full[:1][0])
+	return int(hugePage/size) + 1
+}
+
+// hugePlace asks for huge pages for the slice of n elements of size that
+// starts at p, and returns how many elements to skip from p: with room
+// (hugeRoom's), to start at most one element past a 2 MB boundary and
+// from that boundary on; without, none, from 2 MB past its first.
+func hugePlace(p unsafe.Pointer, size uintptr, n int, room bool) int {
+	if !room {
+		hugeFrom(p, uintptr(n)*size, 1)
+		return 0
+	}
 	skip := hugeSkip(p, size)
 	hugeFrom(p, uintptr(skip+n)*size, 0) // from the boundary skip reaches past
-	return full[skip : skip : skip+n]
+	return skip
 }
 
 // collectorOff reports whether the collector is off (GOGC=off, which
