@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -22,6 +23,24 @@ func TestShortRun(t *testing.T) {
 	}
 	if lim := debug.SetMemoryLimit(-1); lim != MemoryLimit {
 		t.Errorf("memory limit %d, want %d", lim, MemoryLimit)
+	}
+	t.Setenv("GOGC", "100")
+	if !CollectorOff() {
+		t.Error("CollectorOff() false after ShortRun")
+	}
+}
+
+// TestCollectorOffFromGOGC: GOGC turns the collector off as the runtime
+// reads it (runtime.readGOGC): "off" or below zero; anything else leaves
+// it on.
+func TestCollectorOffFromGOGC(t *testing.T) {
+	defer atomic.StoreInt32(&shortRun, atomic.LoadInt32(&shortRun))
+	atomic.StoreInt32(&shortRun, 0)
+	for g, want := range map[string]bool{"off": true, "-1": true, "-100": true, "": false, "100": false, "0": false, "OFF": false, "x": false, "99999999999": false} {
+		t.Setenv("GOGC", g)
+		if got := CollectorOff(); got != want {
+			t.Errorf("GOGC=%q: CollectorOff() = %v, want %v", g, got, want)
+		}
 	}
 }
 

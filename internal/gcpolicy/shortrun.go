@@ -2,7 +2,10 @@
 
 package gcpolicy
 
-import "runtime/debug"
+import (
+	"runtime/debug"
+	"sync/atomic"
+)
 
 // ShortRun turns the collector off for the rest of the run, with
 // MemoryLimit as the bound that brings it back. A listing allocates what
@@ -15,4 +18,5 @@ import "runtime/debug"
 func ShortRun() {
 	debug.SetGCPercent(-1)
 	debug.SetMemoryLimit(MemoryLimit)
+	atomic.StoreInt32(&shortRun, 1)
 }

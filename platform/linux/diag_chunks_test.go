@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/internal/gcpolicy"
 )
 
 // fillChunks adds n sockets with inodes from..from+n-1 the way dump does:
@@ -181,11 +182,13 @@ func TestHugeSlices(t *testing.T) {
 		off := i%2 == 0
 		if off {
 			debug.SetGCPercent(-1)
+			t.Setenv("GOGC", "off")
 		} else {
 			debug.SetGCPercent(100)
+			t.Setenv("GOGC", "100")
 		}
-		if collectorOff() != off {
-			t.Fatalf("collectorOff() = %v with the collector set off %v", !off, off)
+		if gcpolicy.CollectorOff() != off {
+			t.Fatalf("gcpolicy.CollectorOff() = %v with the collector set off %v", !off, off)
 		}
 		first := off
 		socks := hugeSockets(n)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/internal/gcpolicy"
 	"github.com/gosof/gosof/internal/hostorder"
 	"github.com/gosof/gosof/internal/sysfile"
 )
@@ -313,7 +313,7 @@ func (c *sockChunks) room(need int) []core.Socket {
 // mode) to back the slice's whole 2 MB pages with huge pages. A hint: the
 // kernel may ignore it, and nothing else changes.
 //
-// Where the command runs without the collector (gcpolicy.ShortRun: a
+// Where the command runs without the collector (gcpolicy.CollectorOff: a
 // listing, a scrape), the slice is made with 2 MB more room than asked,
 // never touched, so that it starts on a 2 MB boundary and its first 2 MB
 // are a huge page too: memory fresh from the kernel is not resident
@@ -356,7 +356,7 @@ func hugeEndpoints(n int) []core.Endpoint {
 // with, for hugePlace to start it on a 2 MB boundary: 2 MB of them with
 // the collector off, none with it on.
 func hugeRoom(size uintptr) int {
-	if !collectorOff() {
+	if !gcpolicy.CollectorOff() {
 		return 0
 	}
 	return int(hugePage/size) + 1
@@ -374,17 +374,6 @@ func hugePlace(p unsafe.Pointer, size uintptr, n int, room bool) int {
 	skip := hugeSkip(p, size)
 	hugeFrom(p, uintptr(skip+n)*size, 0) // from the boundary skip reaches past
 	return skip
-}
-
-// collectorOff reports whether the collector is off (GOGC=off, which
-// gcpolicy.ShortRun sets for a command that prints and exits), as
-// runtime/metrics tells it: /gc/gogc:percent is then uint64(-1) (seen on
-// go1.26). False where the runtime does not say (gccgo's Go 1.18 library
-// has no such metric).
-func collectorOff() bool {
-	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
-	metrics.Read(s)
-	return s[0].Value.Kind() == metrics.KindUint64 && int64(s[0].Value.Uint64()) < 0
 }
 
 // hugeSkip returns how many elements of size to skip from p, the start of
