@@ -316,7 +316,7 @@ func TestSortIndexOrders(t *testing.T) {
 	addrs := []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("10.0.0.2"), netip.MustParseAddr("0.0.0.0"),
 		netip.MustParseAddr("255.255.255.255"), netip.MustParseAddr("::1"), netip.MustParseAddr("fe80::1%eth0"), {}}
 	states := []State{Listen, Established, TimeWait, CloseWait}
-	for _, n := range []int{10, 300, 3000} {
+	for _, n := range []int{10, 300, 3000, radixWide + 5000} {
 		for _, v4only := range []bool{true, false} {
 			socks := make([]Socket, n)
 			for i := range socks {
