@@ -106,6 +106,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	// no help command; gosof has one (cmd_help.go), and --help is listed
 	// all the same (normalize turns it into 'gosof help').
 	app.Flags = append(app.Flags, cli.HelpFlag)
+	cacheNames(app)
 	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintf(c.App.Writer, "gosof %s\n", c.App.Version) }
 	return app
 }

@@ -290,7 +290,7 @@ func isSSIdiom(letters string) bool {
 // number that is not one.
 func checkFlagValue(u flagUse) error {
 	flag := typedName(u)
-	switch u.Flag.(type) {
+	switch flagOf(u.Flag).(type) {
 	case *cli.BoolFlag:
 		if _, err := strconv.ParseBool(u.Value); err != nil {
 			return core.Usagef("%s: %q is not true or false", flag, u.Value)
@@ -446,9 +446,9 @@ func (u flagUse) canonical() string {
 
 func isFlag(a string) bool { return len(a) > 1 && a[0] == '-' }
 
-func isSwitch(f cli.Flag) bool { _, ok := f.(*cli.BoolFlag); return ok }
+func isSwitch(f cli.Flag) bool { _, ok := flagOf(f).(*cli.BoolFlag); return ok }
 
-func isList(f cli.Flag) bool { _, ok := f.(*cli.StringSliceFlag); return ok }
+func isList(f cli.Flag) bool { _, ok := flagOf(f).(*cli.StringSliceFlag); return ok }
 
 func isHelpFlag(name string) bool { return name == "help" || name == "h" }
 

@@ -57,7 +57,7 @@ func argvTable(t *testing.T) []argvRow {
 			}
 		}
 		for _, f := range cf.flags {
-			if f == cli.HelpFlag {
+			if flagOf(f) == cli.HelpFlag {
 				continue
 			}
 			name := f.Names()[0]

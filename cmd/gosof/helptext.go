@@ -15,7 +15,7 @@ func flagHelp(f cli.Flag) string {
 	names, usage := flagSynopsis(f), ""
 	if df, ok := f.(cli.DocGenerationFlag); ok {
 		_, usage = placeholder(df.GetUsage())
-		if _, isBool := f.(*cli.BoolFlag); !isBool {
+		if _, isBool := flagOf(f).(*cli.BoolFlag); !isBool {
 			if d := df.GetDefaultText(); d != "" && d != `""` {
 				usage += " (default " + strings.Trim(d, `"`) + ")"
 			}
