@@ -117,31 +117,18 @@ func parseBTF(b []byte, bigEndian bool, wants ...btfWant) (*btfTypes, []uint32, 
 	t.types = b[hdr+typeOff : hdr+typeOff+typeLen]
 	t.strs = b[hdr+strOff : hdr+strOff+strLen]
 	ids := make([]uint32, len(wants))
-	// A name is compared only for the kinds looked for (a bit set) and
-	// when its first byte may match. A function's name is not compared at
-	// all: it is looked for once in the string section, and then its
-	// offset is: nearly half a kernel's types are functions, and reading
-	// each one's name is a cache miss.
-	var (
-		kinds uint32
-		first [256]bool
-		offs  = make([]int64, len(wants))
-	)
-	for i, w := range wants {
-		offs[i] = -1
-		if w.kind == btfFunc {
-			offs[i] = t.stringOffset(w.name)
-			if offs[i] < 0 {
-				continue // not in the strings: no such function
-			}
-		} else {
-			first[w.name[0]] = true
-		}
-		kinds |= 1 << (w.kind & 31)
-	}
+	// Every name looked for is first found in the string section, and a
+	// type's name is then compared by its offset alone. Reading the names
+	// during the walk read a byte at a random place in the megabytes of
+	// strings for each struct of a kernel's tens of thousands, a cache
+	// miss, and on a VM that shadows page tables the first touch of a
+	// page. A name not in the strings is no type's.
+	var kinds uint32
+	offs := make([]int64, len(wants))
 	left := 0
 	for i, w := range wants {
-		if w.kind != btfFunc || offs[i] >= 0 {
+		if offs[i] = t.stringOffset(w.name); offs[i] >= 0 {
+			kinds |= 1 << (w.kind & 31)
 			left++
 		}
 	}
@@ -159,21 +146,19 @@ func parseBTF(b []byte, bigEndian bool, wants ...btfWant) (*btfTypes, []uint32, 
 		if kinds&(1<<kind) == 0 {
 			continue
 		}
-		name := t.u32(t.types[off:])
+		name := int64(t.u32(t.types[off:]))
 		for j, w := range wants {
-			if ids[j] != 0 || w.kind != kind || name == 0 {
-				continue
-			}
-			if offs[j] >= 0 {
-				if int64(name) == offs[j] {
-					ids[j] = uint32(t.n)
-					left--
-				}
-			} else if int(name) < len(t.strs) && first[t.strs[name]] && t.named(name, w.name) {
+			if ids[j] == 0 && w.kind == kind && name == offs[j] {
 				ids[j] = uint32(t.n)
 				left--
 			}
 		}
+	}
+	if left > 0 {
+		// Not found by offset, though the name is in the strings: in
+		// a BTF whose strings are not deduplicated (the kernel's are:
+		// pahole writes each once), a type can name another copy.
+		t.byName(wants, offs, ids)
 	}
 	return t, ids, nil
 }
@@ -209,6 +194,25 @@ func (t *btfTypes) end(off, id int) (int, error) {
 		return 0, errBTF
 	}
 	return off + 12 + extra, nil
+}
+
+// byName is parseBTF's walk again, every type's name read and compared,
+// for wants it did not find though their name is in the strings.
+func (t *btfTypes) byName(wants []btfWant, offs []int64, ids []uint32) {
+	off := 0
+	for id := 1; id <= t.n; id++ {
+		end, err := t.end(off, id)
+		if err != nil {
+			return
+		}
+		kind, name := t.u32(t.types[off+4:])>>24&0x1f, t.u32(t.types[off:])
+		for j, w := range wants {
+			if ids[j] == 0 && offs[j] >= 0 && w.kind == kind && name != 0 && t.named(name, w.name) {
+				ids[j] = uint32(id)
+			}
+		}
+		off = end
+	}
 }
 
 // stringOffset is the offset of s in the string section, or -1.

@@ -95,10 +95,14 @@ func (b *btfBuilder) bytes() []byte {
 // looked for ahead of it, and typedef and const chains. change edits the
 // members before they are written.
 func kernelLike(order byteOrder, change func(name string, ms []member) []member) []byte {
+	return kernelLikeIn(newBTF(order), change)
+}
+
+// kernelLikeIn is kernelLike written into b.
+func kernelLikeIn(b *btfBuilder, change func(name string, ms []member) []member) []byte {
 	if change == nil {
 		change = func(_ string, ms []member) []member { return ms }
 	}
-	b := newBTF(order)
 	u16 := b.intType("unsigned short", 2)
 	u32 := b.intType("unsigned int", 4)
 	i32 := b.intType("int", 4)
@@ -148,6 +152,25 @@ func TestLayoutFromBTF(t *testing.T) {
 		}
 		if _, err := layoutFromBTF(kernelLike(order, nil), order != binary.BigEndian); err == nil || !strings.Contains(err.Error(), "magic") {
 			t.Errorf("%v read in the other byte order: %v, want a magic error", order, err)
+		}
+	}
+}
+
+// TestLayoutStringsTwice: in a BTF whose strings are not deduplicated
+// (the kernel's are), every name looked for is in the strings once before
+// the copy its type names; the layout is the same.
+func TestLayoutStringsTwice(t *testing.T) {
+	for _, order := range []byteOrder{binary.LittleEndian, binary.BigEndian} {
+		b := newBTF(order)
+		for _, name := range []string{"bpf_iter_task_file", "bpf_iter__task_file", "bpf_iter_meta", "task_struct", "file", "inode", "super_block"} {
+			b.strs = append(append(b.strs, name...), 0) // not in b.at: str adds another copy
+		}
+		l, err := layoutFromBTF(kernelLikeIn(b, nil), order == binary.BigEndian)
+		if err != nil {
+			t.Fatalf("%v: %v", order, err)
+		}
+		if want := kernelLikeLayout; l != want {
+			t.Errorf("%v: layout\n %+v, want\n %+v", order, l, want)
 		}
 	}
 }
