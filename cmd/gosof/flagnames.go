@@ -1,6 +1,10 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
 
 // urfave/cli asks a flag for its names (Names) on every lookup, and each
 // answer runs a regular expression over every name (cli.FlagNames, a
@@ -57,15 +61,30 @@ func cacheFlagNames(fs []cli.Flag) {
 	for i, f := range fs {
 		switch t := f.(type) {
 		case *cli.BoolFlag:
-			fs[i] = namedBool{t, t.Names()}
+			fs[i] = namedBool{t, names(t, t.Name, t.Aliases)}
 		case *cli.IntFlag:
-			fs[i] = namedInt{t, t.Names()}
+			fs[i] = namedInt{t, names(t, t.Name, t.Aliases)}
 		case *cli.StringFlag:
-			fs[i] = namedString{t, t.Names()}
+			fs[i] = namedString{t, names(t, t.Name, t.Aliases)}
 		case *cli.StringSliceFlag:
-			fs[i] = namedStrings{t, t.Names()}
+			fs[i] = namedStrings{t, names(t, t.Name, t.Aliases)}
 		}
 	}
+}
+
+// names is what f.Names() says, the name and then the aliases, made
+// without its regexp where no name has a comma or a space (the regexp
+// cuts a name there); with one, f's own answer.
+func names(f cli.Flag, name string, aliases []string) []string {
+	if strings.ContainsAny(name, ", ") {
+		return f.Names()
+	}
+	for _, a := range aliases {
+		if strings.ContainsAny(a, ", ") {
+			return f.Names()
+		}
+	}
+	return append([]string{name}, aliases...)
 }
 
 // flagOf is the urfave/cli flag f wraps (f itself if it wraps none), for

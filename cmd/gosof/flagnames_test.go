@@ -37,3 +37,13 @@ func TestFlagNamesCached(t *testing.T) {
 	}
 	walk("gosof ", app.Commands)
 }
+
+// TestFlagNamesV1Form: a name in urfave/cli's v1 form ("name, n") is cut
+// where FlagNames cuts it, as the flag itself would answer.
+func TestFlagNamesV1Form(t *testing.T) {
+	for _, f := range []*cli.BoolFlag{{Name: "all, a"}, {Name: "all", Aliases: []string{"a b"}}, {Name: "all", Aliases: []string{"a"}}} {
+		if got, want := names(f, f.Name, f.Aliases), f.Names(); !slices.Equal(got, want) {
+			t.Errorf("%q %q: names %q, the flag's own %q", f.Name, f.Aliases, got, want)
+		}
+	}
+}
