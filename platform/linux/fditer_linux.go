@@ -434,15 +434,18 @@ func threadHolders(own holderChunks, threads []fditer.Record) []Holder {
 // kernelThreads returns the pids under proc that are kernel threads:
 // /proc/PID/exe is ENOENT (get_task_exe_file, kernel/fork.c, gives no
 // file for a PF_KTHREAD task or one without mm) and /proc/PID/cwd is
-// not (a kernel thread shares init's fs_struct). A zombie, or a process
-// on its way out, has neither: it is left to be read, for the scan may
-// end after it is reaped and its pid given to a process that holds
-// sockets; a kernel thread seldom exits. A leader that exited before its
-// threads has neither too; the iterator shows its descriptors through
-// them (their files are no longer the leader's, so task_seq_get_next in
+// not (a kernel thread shares init's fs_struct). A zombie has neither
+// (do_exit ran exit_fs): it is left to be read, for the scan may end
+// after it is reaped and its pid given to a process that holds sockets;
+// a kernel thread seldom exits. A process inside do_exit between
+// exit_mm and exit_fs (kernel/exit.c: exit_mm, exit_sem, exit_shm,
+// exit_files, exit_fs) passes for one and is not read: its descriptors
+// close next, in exit_files. A leader that exited before its threads
+// has neither too; the iterator shows its descriptors through them
+// (their files are no longer the leader's, so task_seq_get_next in
 // kernel/bpf/task_iter.c does not skip them). One or two readlinkat
-// each; any other answer (EACCES, a path) leaves the pid to be read. nil
-// when proc cannot be listed.
+// each; any other answer (EACCES, a path) leaves the pid to be read.
+// nil when proc cannot be listed.
 func kernelThreads(proc string) map[int32]bool {
 	procfd, err := unix.Open(proc, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
