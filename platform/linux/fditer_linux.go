@@ -184,13 +184,14 @@ func (o *Owners) scanWithIter(only []int32, want func(uint64) bool, stop *int32)
 // the iterator alone would have called it a process that holds nothing.
 //
 // A kernel thread (kthreads, once it says so, if it has by the end) has
-// no descriptors to read; it is not read from /proc. The others are read while the iterator goes
-// on: it visits tasks in pid order, so once a marker passes a pid /proc
-// listed and it showed nothing of, that process goes to a goroutine that
-// reads it (hidden). A process shown after all (a leader that exited
-// before its threads is shown through them, later) keeps what the
-// iterator found, and what /proc found of it is dropped. /proc is listed
-// again at the end, for a process the iterator could have missed.
+// no descriptors to read; it is not read from /proc. The others are
+// read while the iterator goes on: it visits tasks in pid order, so
+// once a marker passes a pid /proc listed and it showed nothing of,
+// that process goes to a goroutine that reads it (hidden). A process
+// shown after all (a leader that exited before its threads is shown
+// through them, later) keeps what the iterator found, and what /proc
+// found of it is dropped. /proc is listed again at the end, for a
+// process the iterator could have missed.
 func (o *Owners) scanIter(it fditer.Iter, want func(uint64) bool, stop *int32, kthreads <-chan map[int32]bool) (holderChunks, int, error) {
 	procfd, err := unix.Open(o.FS.Proc, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
