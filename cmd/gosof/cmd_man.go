@@ -112,7 +112,9 @@ var manSections = []struct {
 	{"FILES", []string{
 		"/proc (owners, command lines, namespaces), /etc/services (service names), /etc/passwd (user " +
 			"names: the static binary does not use NSS, so users only in LDAP or sssd show as their uid), " +
-			"/run/netns (named network namespaces).",
+			"/run/netns (named network namespaces), /run/gosof/fditer-layout (Linux: where the BPF " +
+			"descriptor iterator's program finds the kernel's fields, kept by the first run of a boot that " +
+			"loads it and trusted only if root's; removing it costs the next run a read of the kernel's BTF).",
 	}},
 	{"SEE ALSO", []string{"gosof-exporter --help (gosof's metrics served to Prometheus, a program of its own); " +
 		"lsof(8), ss(8), netstat(8), fuser(1); docs/contract.md, docs/kill-close.md, docs/why.md, docs/metrics.md in the source."}},

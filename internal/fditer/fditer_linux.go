@@ -228,6 +228,7 @@ var loaded struct {
 	once sync.Once
 	it   Iter
 	err  error
+	from string // LayoutFrom
 }
 
 // Link returns the link each iteration is created from, finding the
@@ -264,7 +265,7 @@ func Usable() (bool, string) {
 	if !InitialPIDNamespace() {
 		return false, "gosof is not in the initial pid namespace, whose pids the iterator reports"
 	}
-	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
+	if _, err := os.Stat(btfPath); err != nil {
 		return false, "no kernel BTF (/sys/kernel/btf/vmlinux), whose layouts the program is built from"
 	}
 	if b, err := os.ReadFile("/sys/kernel/cpu_byteorder"); err == nil && (string(b) == "big\n") != hostorder.BigEndian {
@@ -289,7 +290,12 @@ func Privileged() bool {
 // readProcSelf reads /proc/self/name, the start of it that one read
 // gives (4 KiB: status's Seccomp line is in its first 1.5 KiB).
 func readProcSelf(name string) ([]byte, error) {
-	fd, err := unix.Open("/proc/self/"+name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	return readHead("/proc/self/" + name)
+}
+
+// readHead reads the start of path that one read gives, up to 4 KiB.
+func readHead(path string) ([]byte, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -342,12 +348,42 @@ func ManyFiles() bool {
 	return !ok || files >= MinFiles
 }
 
+// btfPath is the running kernel's BTF.
+const btfPath = "/sys/kernel/btf/vmlinux"
+
+// open finds the layout, kept from an earlier run of this boot
+// (layoutcache_linux.go) or else in the kernel's BTF, and loads the
+// program.
 func open() (Iter, error) {
+	k, keyed := currentKey()
+	if keyed {
+		if l, ok := cachedLayout(k); ok {
+			if it, err := load(l); err == nil {
+				loaded.from = LayoutCache
+				return it, nil
+			}
+			forgetLayout()
+		}
+	}
 	l, err := liveLayout()
 	if err != nil {
 		return Iter{}, err
 	}
-	return load(l)
+	it, err := load(l)
+	if err != nil {
+		return Iter{}, err
+	}
+	loaded.from = btfPath
+	if keyed {
+		keepLayout(l, k)
+	}
+	return it, nil
+}
+
+// LayoutFrom is where the loaded program's layout came from: the
+// kernel's BTF, or LayoutCache; empty before Link has loaded it.
+func LayoutFrom() string {
+	return loaded.from
 }
 
 // liveLayout is the running kernel's layout, from its BTF.
@@ -355,7 +391,7 @@ func liveLayout() (layout, error) {
 	if unsafe.Sizeof(uintptr(0)) != 8 {
 		return layout{}, errors.New("the descriptor iterator is built for 64-bit kernels")
 	}
-	b, err := readBTF("/sys/kernel/btf/vmlinux")
+	b, err := readBTF(btfPath)
 	if err != nil {
 		return layout{}, err
 	}

@@ -56,16 +56,41 @@ type layout struct {
 	sMagic                  btfField // struct super_block
 }
 
-// layoutFromBTF finds the layout in the kernel's types, and checks each
-// btfField is what the program loads: 8-byte pointers, inode numbers and
-// magic numbers (an unsigned long, on the 64-bit kernels the program is
-// for), 4-byte pids, descriptor numbers and file modes (fmode_t), a
-// 2-byte inode mode.
+// layoutStructs are the structures the program reads, in the order
+// layoutMembers counts them.
+var layoutStructs = [...]string{"bpf_iter__task_file", "bpf_iter_meta", "task_struct", "file", "inode", "super_block"}
+
+// layoutMembers is every member the program loads: in which of
+// layoutStructs, its name, where layout keeps it, and its size as the
+// program loads it: 8-byte pointers, inode numbers and magic numbers (an
+// unsigned long, on the 64-bit kernels the program is for), 4-byte pids,
+// descriptor numbers and file modes (fmode_t), a 2-byte inode mode.
+var layoutMembers = [...]struct {
+	in   int
+	name string
+	to   func(*layout) *btfField
+	size uint32
+}{
+	{0, "meta", func(l *layout) *btfField { return &l.ctxMeta }, 8},
+	{0, "task", func(l *layout) *btfField { return &l.ctxTask }, 8},
+	{0, "fd", func(l *layout) *btfField { return &l.ctxFD }, 4},
+	{0, "file", func(l *layout) *btfField { return &l.ctxFile }, 8},
+	{1, "seq", func(l *layout) *btfField { return &l.metaSeq }, 8},
+	{2, "tgid", func(l *layout) *btfField { return &l.tgid }, 4},
+	{2, "pid", func(l *layout) *btfField { return &l.pid }, 4},
+	{3, "f_mode", func(l *layout) *btfField { return &l.fMode }, 4},
+	{3, "f_inode", func(l *layout) *btfField { return &l.fInode }, 8},
+	{4, "i_mode", func(l *layout) *btfField { return &l.iMode }, 2},
+	{4, "i_ino", func(l *layout) *btfField { return &l.iIno }, 8},
+	{4, "i_sb", func(l *layout) *btfField { return &l.iSB }, 8},
+	{5, "s_magic", func(l *layout) *btfField { return &l.sMagic }, 8},
+}
+
+// layoutFromBTF finds the layout in the kernel's types.
 func layoutFromBTF(b []byte, bigEndian bool) (layout, error) {
 	var l layout
-	structs := []string{"bpf_iter__task_file", "bpf_iter_meta", "task_struct", "file", "inode", "super_block"}
 	wants := []btfWant{{btfFunc, "bpf_iter_task_file"}}
-	for _, s := range structs {
+	for _, s := range layoutStructs {
 		wants = append(wants, btfWant{btfStruct, s})
 	}
 	t, ids, err := parseBTF(b, bigEndian, wants...)
@@ -76,40 +101,38 @@ func layoutFromBTF(b []byte, bigEndian bool) (layout, error) {
 	if fn[0] == 0 {
 		return l, errors.New("btf: no bpf_iter_task_file (kernel older than 5.8, or without CONFIG_BPF_SYSCALL)")
 	}
-	for i, n := range structs {
+	for i, n := range layoutStructs {
 		if st[i] == 0 {
 			return l, fmt.Errorf("btf: no struct %s", n)
 		}
 	}
 	l.attachID = fn[0]
-	want := []struct {
-		in   uint32
-		name string
-		to   *btfField
-		size uint32
-	}{
-		{st[0], "meta", &l.ctxMeta, 8}, {st[0], "task", &l.ctxTask, 8},
-		{st[0], "fd", &l.ctxFD, 4}, {st[0], "file", &l.ctxFile, 8},
-		{st[1], "seq", &l.metaSeq, 8},
-		{st[2], "tgid", &l.tgid, 4}, {st[2], "pid", &l.pid, 4},
-		{st[3], "f_mode", &l.fMode, 4}, {st[3], "f_inode", &l.fInode, 8},
-		{st[4], "i_mode", &l.iMode, 2}, {st[4], "i_ino", &l.iIno, 8}, {st[4], "i_sb", &l.iSB, 8},
-		{st[5], "s_magic", &l.sMagic, 8},
-	}
-	for _, w := range want {
-		f, err := t.member(w.in, w.name, 8)
+	for _, m := range layoutMembers {
+		f, err := t.member(st[m.in], m.name, 8)
 		if err != nil {
 			return l, err
 		}
-		if f.size != w.size {
-			return l, fmt.Errorf("btf: member %s is %d bytes, the program loads %d", w.name, f.size, w.size)
+		*m.to(&l) = f
+	}
+	return l, l.check()
+}
+
+// check is whether the program can load each member where l says it
+// is: the size it loads, at an offset a load's 16 bits reach.
+func (l *layout) check() error {
+	if l.attachID == 0 {
+		return errors.New("btf: no bpf_iter_task_file")
+	}
+	for _, m := range layoutMembers {
+		f := *m.to(l)
+		if f.size != m.size {
+			return fmt.Errorf("btf: member %s is %d bytes, the program loads %d", m.name, f.size, m.size)
 		}
 		if f.off > 1<<15-1 {
-			return l, fmt.Errorf("btf: member %s is at offset %d, past a load's 16-bit offset", w.name, f.off)
+			return fmt.Errorf("btf: member %s is at offset %d, past a load's 16-bit offset", m.name, f.off)
 		}
-		*w.to = f
 	}
-	return l, nil
+	return nil
 }
 
 // bpfInsn is one instruction (struct bpf_insn): the registers share a

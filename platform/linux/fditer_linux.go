@@ -39,6 +39,10 @@ type IterStatus struct {
 	// Failed: the plan said to use it, and the kernel refused it or
 	// reading it failed; the scan then read /proc.
 	Failed bool
+	// Layout is where the program's layout came from when it was used:
+	// the kernel's BTF, or the copy an earlier run of this boot kept
+	// (fditer.LayoutCache).
+	Layout string
 }
 
 // String is the status as a note, for a --verbose run or gosof debug.
@@ -47,7 +51,7 @@ func (s IterStatus) String() string {
 	case !s.Scanned:
 		return "no owner scan ran"
 	case s.Used:
-		return "owners found through the BPF descriptor iterator"
+		return "owners found through the BPF descriptor iterator (its layout read from " + s.Layout + ")"
 	}
 	return "owners found by reading /proc/PID/fd, not through the BPF descriptor iterator: " + s.Reason
 }
@@ -133,7 +137,7 @@ func (o *Owners) CheckIter() (IterStatus, error) {
 		if _, err := linkIter(); err != nil {
 			return IterStatus{Scanned: true, Reason: "it did not load: " + err.Error(), Failed: true}, nil
 		}
-		return IterStatus{Scanned: true, Used: true}, nil
+		return IterStatus{Scanned: true, Used: true, Layout: fditer.LayoutFrom()}, nil
 	}
 	return IterStatus{Scanned: true, Reason: why}, nil
 }
@@ -158,7 +162,7 @@ func (o *Owners) scanWithIter(only []int32, want func(uint64) bool, stop *int32)
 		if err == nil {
 			hc, denied, err = o.scanIter(it, want, stop, kthreads)
 			if err == nil {
-				o.setStatus(IterStatus{Scanned: true, Used: true})
+				o.setStatus(IterStatus{Scanned: true, Used: true, Layout: fditer.LayoutFrom()})
 				return hc, denied, true, nil
 			}
 			why = "reading it failed: " + err.Error()

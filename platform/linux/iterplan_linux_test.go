@@ -104,7 +104,7 @@ func TestIterStatus(t *testing.T) {
 	if hs := scan(); len(hs) != 1 || int(hs[0].PID) != h.PID {
 		t.Errorf("holders %+v, want pid %d", hs, h.PID)
 	}
-	if st := o.IterStatus(); !st.Scanned || !st.Used || st.Reason != "" || st.String() != "owners found through the BPF descriptor iterator" {
+	if st := o.IterStatus(); !st.Scanned || !st.Used || st.Reason != "" || st.Layout != fditer.LayoutFrom() || st.String() != "owners found through the BPF descriptor iterator (its layout read from "+st.Layout+")" || (st.Layout != "/sys/kernel/btf/vmlinux" && st.Layout != fditer.LayoutCache) {
 		t.Errorf("through the iterator: %+v %q", st, st)
 	}
 	refusal := "bpf prog load: permission denied: verifier: 47: (79) r9 = *(u64 *)(r9 +16384); access beyond struct inode at off 16384 size 8"
