@@ -20,7 +20,7 @@ import (
 // descriptors, where it is on the critical path. So the first run that
 // loads the program keeps the layout the kernel accepted in
 // LayoutCache, keyed by the boot id and the BTF's size, and later runs
-// of that boot read 160 bytes instead.
+// of that boot read 164 bytes instead.
 //
 // It is trusted only as root's: the file and its directory must belong
 // to uid 0 and be writable by no one else, as /run is (a tmpfs, empty
@@ -31,13 +31,29 @@ import (
 // LayoutCache is the file the layout is kept in (a variable for tests).
 var LayoutCache = "/run/gosof/fditer-layout"
 
-// cacheMagic starts the file: its format, changed with layout's fields.
-const cacheMagic = "gosofL01"
+// cacheMagic starts the file.
+const cacheMagic = "gosofLay"
 
-// cacheBytes is the file's size: the magic, the boot id (36 bytes of
-// text), the BTF's size (u64), the attach id (u32) and each of
+// cacheBytes is the file's size: the magic, membersSum, the boot id (36
+// bytes of text), the BTF's size (u64), the attach id (u32) and each of
 // layoutMembers' offset and size (u32 each), little-endian.
-const cacheBytes = len(cacheMagic) + 36 + 8 + 4 + len(layoutMembers)*8
+const cacheBytes = len(cacheMagic) + 4 + 36 + 8 + 4 + len(layoutMembers)*8
+
+// membersSum is a checksum (FNV-1a) of layoutMembers' structures, names
+// and sizes in order: a file another gosof wrote for other members is
+// not read as this one's.
+func membersSum() uint32 {
+	h := uint32(2166136261)
+	add := func(s string) {
+		for i := 0; i < len(s); i++ {
+			h = (h ^ uint32(s[i])) * 16777619
+		}
+	}
+	for _, m := range layoutMembers {
+		add(layoutStructs[m.in] + "." + m.name + "/" + strconv.Itoa(int(m.size)) + ";")
+	}
+	return h
+}
 
 // cacheKey is what a kept layout must match: this boot's id and the
 // size of the BTF it was found in.
@@ -66,6 +82,8 @@ func currentKey() (cacheKey, bool) {
 func (l *layout) encode(k cacheKey) []byte {
 	b := make([]byte, cacheBytes)
 	i := copy(b, cacheMagic)
+	binary.LittleEndian.PutUint32(b[i:], membersSum())
+	i += 4
 	i += copy(b[i:], k.boot[:])
 	binary.LittleEndian.PutUint64(b[i:], k.btfSize)
 	binary.LittleEndian.PutUint32(b[i+8:], l.attachID)
@@ -83,10 +101,10 @@ func (l *layout) encode(k cacheKey) []byte {
 // passes layout's check.
 func decodeLayout(b []byte, k cacheKey) (layout, bool) {
 	var l layout
-	if len(b) != cacheBytes || string(b[:len(cacheMagic)]) != cacheMagic {
+	if len(b) != cacheBytes || string(b[:len(cacheMagic)]) != cacheMagic || binary.LittleEndian.Uint32(b[len(cacheMagic):]) != membersSum() {
 		return l, false
 	}
-	b = b[len(cacheMagic):]
+	b = b[len(cacheMagic)+4:]
 	if !bytes.Equal(b[:36], k.boot[:]) || binary.LittleEndian.Uint64(b[36:]) != k.btfSize {
 		return l, false
 	}

@@ -27,8 +27,8 @@ func TestLayoutCacheDecode(t *testing.T) {
 	k := cacheKey{btfSize: 5481434}
 	copy(k.boot[:], "0b6a2c8e-3f0e-4d55-9b7e-2b1f63a0c0de")
 	b := kernelLikeLayout.encode(k)
-	if len(b) != cacheBytes || cacheBytes != 160 {
-		t.Fatalf("%d bytes, cacheBytes %d, want 160", len(b), cacheBytes)
+	if len(b) != cacheBytes || cacheBytes != 164 {
+		t.Fatalf("%d bytes, cacheBytes %d, want 164", len(b), cacheBytes)
 	}
 	if l, ok := decodeLayout(b, k); !ok || l != kernelLikeLayout {
 		t.Fatalf("decoded %+v %v, want %+v", l, ok, kernelLikeLayout)
@@ -50,8 +50,9 @@ func TestLayoutCacheDecode(t *testing.T) {
 		{"short", func(b []byte) []byte { return b[:len(b)-1] }},
 		{"long", func(b []byte) []byte { return append(b, 0) }},
 		{"another format", func(b []byte) []byte { b[7]++; return b }},
-		{"no attach id", func(b []byte) []byte { copy(b[52:56], []byte{0, 0, 0, 0}); return b }},
-		{"a size the program does not load", func(b []byte) []byte { b[56+4]++; return b }},
+		{"other members", func(b []byte) []byte { b[8]++; return b }},
+		{"no attach id", func(b []byte) []byte { copy(b[56:60], []byte{0, 0, 0, 0}); return b }},
+		{"a size the program does not load", func(b []byte) []byte { b[60+4]++; return b }},
 		{"past a load's offset", func(b []byte) []byte { b[len(b)-8+2] = 1; return b }},
 	} {
 		if l, ok := decodeLayout(tc.edit(append([]byte(nil), b...)), k); ok {
@@ -153,6 +154,7 @@ func TestLayoutCacheLoads(t *testing.T) {
 	if !ok {
 		t.Fatal("no boot id or BTF size where the iterator loads")
 	}
+	defer func(from string) { loaded.from = from }(loaded.from)
 	closeIter := func(it Iter) {
 		unix.Close(it.link)
 		unix.Close(it.mapFD)
