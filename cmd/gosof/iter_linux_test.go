@@ -214,3 +214,48 @@ func iterExpected() (bool, string) {
 	}
 	return fditer.Usable()
 }
+
+// TestDebugOwnersLayout: the first run of a boot that loads the iterator
+// finds its layout in the kernel's BTF and keeps it in
+// /run/gosof/fditer-layout; the next run reads it from there, and gosof
+// debug owners says which. Each run is a process of its own (the test
+// binary as the CLI): a process finds the layout once.
+func TestDebugOwnersLayout(t *testing.T) {
+	if ok, why := iterExpected(); !ok {
+		t.Skip(why)
+	}
+	from := func() string {
+		t.Helper()
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), envCLI+"=debug\x1fowners", "GOSOF_PROC_FD=")
+		out, err := cmd.Output()
+		const used = "owners found through the BPF descriptor iterator (its layout read from "
+		if err != nil || !strings.HasPrefix(string(out), used) || !strings.HasSuffix(string(out), ")\n") {
+			t.Fatalf("debug owners: %v %q", err, out)
+		}
+		return strings.TrimSuffix(strings.TrimPrefix(string(out), used), ")\n")
+	}
+	dir := filepath.Dir(fditer.LayoutCache)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Skipf("%v: gosof cannot keep the layout here", err)
+	}
+	if fi, err := os.Lstat(dir); err != nil || !fi.IsDir() || fi.Sys().(*syscall.Stat_t).Uid != 0 || fi.Mode().Perm()&0o022 != 0 {
+		t.Skipf("%s is not root's alone (%v, %v): gosof keeps nothing there", dir, fi, err)
+	}
+	if err := os.Remove(fditer.LayoutCache); err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	if got := from(); got != "/sys/kernel/btf/vmlinux" {
+		t.Errorf("with no kept layout: from %q, want the BTF", got)
+	}
+	fi, err := os.Lstat(fditer.LayoutCache)
+	if err != nil {
+		t.Fatalf("not kept: %v", err)
+	}
+	if st := fi.Sys().(*syscall.Stat_t); !fi.Mode().IsRegular() || fi.Size() != 164 || st.Uid != 0 || fi.Mode().Perm() != 0o644 {
+		t.Errorf("kept as %v, %d bytes, uid %d", fi.Mode(), fi.Size(), st.Uid)
+	}
+	if got := from(); got != fditer.LayoutCache {
+		t.Errorf("second run: from %q, want %s", got, fditer.LayoutCache)
+	}
+}
