@@ -23,9 +23,14 @@ import (
 // BTF; without them (Usable says so before any bpf(2) call), or if the
 // kernel refuses any step (Link says why), platform/linux reads /proc
 // instead. The program reads nine fields of five kernel structures at
-// the offsets the running kernel's BTF gives:
-// the verifier checks each load against that same BTF, so a wrong offset
-// is refused, not read. The pids it reads (task_struct's pid and tgid)
+// the offsets the running kernel's BTF gives (kept for the boot in
+// LayoutCache, layoutcache_linux.go). The verifier checks each load
+// against that same BTF: a load that is not exactly a member of the size
+// it loads is refused (tried: task_struct's tgid one byte off, file's
+// f_inode 8 bytes off), but one that lands exactly on another member of
+// that size is read (tgid at pid's offset was accepted): the offsets must
+// come from the BTF, which is why the kept copy is trusted only as
+// root's. The pids it reads (task_struct's pid and tgid)
 // count in the initial pid namespace, whatever namespace the iterator
 // walks: platform/linux uses it only there.
 //
