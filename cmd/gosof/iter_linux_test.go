@@ -216,18 +216,20 @@ func iterExpected() (bool, string) {
 }
 
 // TestDebugOwnersLayout: the first run of a boot that loads the iterator
-// finds its layout in the kernel's BTF and keeps it in
-// /run/gosof/fditer-layout; the next run reads it from there, and gosof
-// debug owners says which. Each run is a process of its own (the test
-// binary as the CLI): a process finds the layout once.
+// finds its layout in the kernel's BTF and keeps it; the next run reads
+// it from there, and gosof debug owners says which. Each run is a
+// process of its own (the test binary as the CLI): a process finds the
+// layout once. The file is the test's own (envLayoutCache), in a
+// directory made as gosof makes /run/gosof.
 func TestDebugOwnersLayout(t *testing.T) {
 	if ok, why := iterExpected(); !ok {
 		t.Skip(why)
 	}
+	cache := filepath.Join(t.TempDir(), "run", "fditer-layout")
 	from := func() string {
 		t.Helper()
 		cmd := exec.Command(os.Args[0])
-		cmd.Env = append(os.Environ(), envCLI+"=debug\x1fowners", "GOSOF_PROC_FD=")
+		cmd.Env = append(os.Environ(), envCLI+"=debug\x1fowners", envLayoutCache+"="+cache, "GOSOF_PROC_FD=")
 		out, err := cmd.Output()
 		const used = "owners found through the BPF descriptor iterator (its layout read from "
 		if err != nil || !strings.HasPrefix(string(out), used) || !strings.HasSuffix(string(out), ")\n") {
@@ -235,27 +237,17 @@ func TestDebugOwnersLayout(t *testing.T) {
 		}
 		return strings.TrimSuffix(strings.TrimPrefix(string(out), used), ")\n")
 	}
-	dir := filepath.Dir(fditer.LayoutCache)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Skipf("%v: gosof cannot keep the layout here", err)
-	}
-	if fi, err := os.Lstat(dir); err != nil || !fi.IsDir() || fi.Sys().(*syscall.Stat_t).Uid != 0 || fi.Mode().Perm()&0o022 != 0 {
-		t.Skipf("%s is not root's alone (%v, %v): gosof keeps nothing there", dir, fi, err)
-	}
-	if err := os.Remove(fditer.LayoutCache); err != nil && !os.IsNotExist(err) {
-		t.Fatal(err)
-	}
 	if got := from(); got != "/sys/kernel/btf/vmlinux" {
 		t.Errorf("with no kept layout: from %q, want the BTF", got)
 	}
-	fi, err := os.Lstat(fditer.LayoutCache)
+	fi, err := os.Lstat(cache)
 	if err != nil {
 		t.Fatalf("not kept: %v", err)
 	}
 	if st := fi.Sys().(*syscall.Stat_t); !fi.Mode().IsRegular() || fi.Size() != 164 || st.Uid != 0 || fi.Mode().Perm() != 0o644 {
 		t.Errorf("kept as %v, %d bytes, uid %d", fi.Mode(), fi.Size(), st.Uid)
 	}
-	if got := from(); got != fditer.LayoutCache {
-		t.Errorf("second run: from %q, want %s", got, fditer.LayoutCache)
+	if got := from(); got != cache {
+		t.Errorf("second run: from %q, want %s", got, cache)
 	}
 }

@@ -15,6 +15,11 @@ import (
 // user to see what that user sees.
 const envCLI = "GOSOF_TEST_CLI"
 
+// envLayoutCache points the CLI's kept layout (fditer.LayoutCache) at a
+// file of the test's own: other tests, and other packages' tests run
+// meanwhile, keep theirs in /run/gosof.
+const envLayoutCache = "GOSOF_TEST_LAYOUT_CACHE"
+
 // envWatchPanic makes the CLI run through a link panic in watch after its
 // first refresh (TestWatchTerminal).
 const envWatchPanic = "GOSOF_TEST_WATCH_PANIC"
@@ -26,6 +31,9 @@ func TestMain(m *testing.M) {
 	// the test host has few descriptors: every full owner scan goes
 	// through the BPF iterator where it loads, not only from 2,000 files
 	fditer.MinFiles = 0
+	if p := os.Getenv(envLayoutCache); p != "" {
+		fditer.LayoutCache = p
+	}
 	if filepath.Base(os.Args[0]) == "gosof" {
 		// Started through a link named gosof: the CLI as a user runs it
 		// (the shell completion tests put one in PATH).
