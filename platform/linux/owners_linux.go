@@ -426,19 +426,25 @@ func (sc *fdScanner) scanFDDir(procfd int, pid, tid int32, want func(uint64) boo
 		if err != nil {
 			return false, denied || sysfile.Sentinel(err) == core.ErrPermission
 		}
-		if n <= 0 {
+		if n <= 0 || denied {
 			return true, denied
 		}
 		walkDirents(sc.dirents[:n], func(name []byte) {
 			fd, ok := atoiBytes(name)
-			if !ok {
+			if !ok || denied {
 				return
 			}
 			k, errno := readlinkat(dirfd, &name[0], sc.link)
 			if k <= 0 {
 				// The directory opened, but its links are denied: a process
-				// with capabilities gosof lacks (ptrace access is checked
-				// per link). Unseen, not "holds nothing".
+				// with capabilities gosof lacks. Unseen, not "holds
+				// nothing". Each link asks the same question of the task
+				// (proc_pid_readlink: proc_fd_access_allowed, a
+				// ptrace_may_access of the task, fs/proc/base.c), so the
+				// first refusal answers for the rest: on a host where
+				// gosof has CAP_DAC_READ_SEARCH but not CAP_SYS_PTRACE,
+				// reading on was one refused readlinkat per descriptor of
+				// every other user's process.
 				if sysfile.Sentinel(errno) == core.ErrPermission {
 					denied = true
 				}

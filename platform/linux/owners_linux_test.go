@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -347,6 +348,30 @@ func TestScanCountsDeniedLinks(t *testing.T) {
 	}
 	if got.Denied != 1 || !strings.Contains(got.Message, "without CAP_SYS_PTRACE") {
 		t.Errorf("capless root scanning a root holder: denied=%d, message %q; want it counted, and the remedy for a root without capabilities", got.Denied, got.Message)
+	}
+
+	// The first refused link answers for the others (the kernel asks the
+	// same of the task for each): one readlinkat, not one per descriptor.
+	strace, err := exec.LookPath("strace")
+	if err != nil {
+		t.Skip("strace is not installed: the refused links are not counted")
+	}
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", h.PID))
+	if err != nil || len(fds) < 3 {
+		t.Fatalf("the holder's descriptors: %d, %v", len(fds), err)
+	}
+	trace := filepath.Join(t.TempDir(), "trace")
+	cmd = exec.Command(setpriv, "--inh-caps=-all", "--bounding-set=-all", "--", strace, "-f", "-qq", "-e", "trace=readlinkat", "-o", trace, testhelper.Executable(t), "-test.run=^$")
+	cmd.Env = append(os.Environ(), envScanAsNobody+"=1", envScanOnly+"="+strconv.Itoa(h.PID))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("capless scan under strace: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(trace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(b), "= -1 EACCES"); n != 1 {
+		t.Errorf("%d refused readlinkat calls for a holder of %d descriptors, want 1:\n%s", n, len(fds), b)
 	}
 }
 
