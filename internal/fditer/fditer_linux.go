@@ -273,7 +273,7 @@ func Usable() (bool, string) {
 	if _, err := os.Stat(btfPath); err != nil {
 		return false, "no kernel BTF (/sys/kernel/btf/vmlinux), whose layouts the program is built from"
 	}
-	if b, err := os.ReadFile("/sys/kernel/cpu_byteorder"); err == nil && (string(b) == "big\n") != hostorder.BigEndian {
+	if !hostorder.KernelIsNative() {
 		return false, "the kernel's byte order is not this binary's (qemu-user?): its BTF cannot be read"
 	}
 	return true, ""

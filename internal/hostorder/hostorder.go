@@ -2,7 +2,9 @@
 // binary.NativeEndian is since Go 1.21. The SPARC build's gccgo library is Go
 // 1.18, which has no NativeEndian, hence this. BigEndian is a constant (from
 // GOARCH, in big.go and little.go), so each method compiles to the one byte
-// order and inlines as binary.NativeEndian's do.
+// order and inlines as binary.NativeEndian's do. Kernel (kernel.go) is the
+// running kernel's order, which differs under qemu-user: the one place
+// gosof asks it.
 package hostorder
 
 import "encoding/binary"
