@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gosof/gosof/internal/hostorder"
+	"github.com/gosof/gosof/internal/selfcaps"
 )
 
 // The descriptor iterator: a BPF program of the kernel's task_file
@@ -283,13 +284,7 @@ func Usable() (bool, string) {
 // CAP_PERFMON (a tracing program needs both), or CAP_SYS_ADMIN (which
 // allows both).
 func Privileged() bool {
-	var data [2]unix.CapUserData
-	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
-	if unix.Capget(&hdr, &data[0]) != nil {
-		return false
-	}
-	has := func(c uint) bool { return data[c/32].Effective&(1<<(c%32)) != 0 }
-	return has(unix.CAP_SYS_ADMIN) || has(unix.CAP_BPF) && has(unix.CAP_PERFMON)
+	return selfcaps.Has(unix.CAP_SYS_ADMIN) || selfcaps.Has(unix.CAP_BPF, unix.CAP_PERFMON)
 }
 
 // readProcSelf reads /proc/self/name, the start of it that one read

@@ -58,7 +58,7 @@ func Open(opt platform.Options) (*platform.Backend, error) {
 		FDSockets:     sockets,
 		Cmdline:       fds.CommandLine,
 		Context:       (&Contexts{FS: fs, Root: "/"}).Of,
-		FDsDeniedHint: func() string { return deniedHint(fs) },
+		FDsDeniedHint: deniedHint,
 		Prober:        func(netns uint64) diagnose.BindProber { return prober(fs, opt, spaces, netns) },
 		PIDs:          func() ([]int, error) { return platform.ProcPIDs(fs.Proc) },
 		OwnersHow: func() (string, error) {

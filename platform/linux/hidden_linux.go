@@ -6,6 +6,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/internal/selfcaps"
 	"github.com/gosof/gosof/internal/sysfile"
 )
 
@@ -50,40 +51,22 @@ func hiddenErr(fs FS, pid int) error {
 	return fmt.Errorf("process %d runs, but %s hides it from this user (hidepid): %w", pid, fs.Proc, core.ErrPermission)
 }
 
-// Capability bits (linux/capability.h).
-const (
-	capDacReadSearch = 2
-	capSysPtrace     = 19
-)
-
-// selfCapEff is gosof's effective capability set; ok false if unreadable.
-func selfCapEff(fs FS) (uint64, bool) {
-	b, err := readFile(fs.Path("self", "status"))
-	if err != nil {
-		return 0, false
-	}
-	c, err := parseCapEff(b)
-	return c, err == nil
-}
-
 // seesAll reports whether gosof has what reading any process's
 // descriptors takes, and what hidepid=invisible lets through:
 // CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH.
-func seesAll(fs FS) bool {
-	c, ok := selfCapEff(fs)
-	return ok && c&(1<<capSysPtrace) != 0 && c&(1<<capDacReadSearch) != 0
+func seesAll() bool {
+	return selfcaps.Has(unix.CAP_SYS_PTRACE, unix.CAP_DAC_READ_SEARCH)
 }
 
 // deniedHint says what would let gosof see the processes it was denied,
 // from what it runs as: a plain user needs root or the two capabilities;
 // root without them needs them back; root with them was refused by
 // something else (the holder is in a parent user namespace, or an LSM).
-func deniedHint(fs FS) string {
-	c, ok := selfCapEff(fs)
+func deniedHint() string {
 	switch {
-	case unix.Geteuid() != 0 || !ok:
+	case unix.Geteuid() != 0:
 		return unseenHint
-	case c&(1<<capSysPtrace) == 0 || c&(1<<capDacReadSearch) == 0:
+	case !seesAll():
 		return "gosof runs as root without CAP_SYS_PTRACE or CAP_DAC_READ_SEARCH; run it with both (not under a reduced capability set, e.g. setpriv or capsh --drop) to see them"
 	}
 	return "they have capabilities gosof lacks or sit in a parent user namespace (or an LSM such as Yama refuses ptrace access); run gosof with the full capability set of the host's root to see them"

@@ -186,12 +186,12 @@ func (p *prescan) Cancel() {
 func (o *Owners) unseen(denied int) core.Unseen {
 	u := core.Unseen{Denied: denied, Hint: unseenHint}
 	if denied > 0 {
-		u.Hint = deniedHint(o.FS)
+		u.Hint = deniedHint()
 	}
 	// hidepid lets through whoever may ptrace-read the process: a root
 	// without CAP_SYS_PTRACE is hidden from too, a user with it is not.
 	hidepid := false
-	if !seesAll(o.FS) {
+	if !seesAll() {
 		if b, err := readFile(o.FS.Path("self", "mountinfo")); err == nil && hidepidInvisible(b, filepath.Clean(o.FS.Proc)) {
 			u.Hidden = fmt.Sprintf("%s hides other users' processes (hidepid=invisible)", o.FS.Proc)
 			hidepid = true

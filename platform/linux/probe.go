@@ -1,8 +1,6 @@
 package linux
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,25 +8,10 @@ import (
 	"github.com/gosof/gosof/core"
 )
 
-// capNetBindService is CAP_NET_BIND_SERVICE's bit (linux/capability.h).
+// capNetBindService is CAP_NET_BIND_SERVICE's bit (linux/capability.h):
+// probe.go builds on every OS, for its test, where x/sys names no
+// capabilities.
 const capNetBindService = 10
-
-// parseCapEff reads the CapEff line of /proc/[pid]/status: the effective
-// capability set as hex.
-func parseCapEff(status []byte) (uint64, error) {
-	sc := bufio.NewScanner(bytes.NewReader(status))
-	for sc.Scan() {
-		if v := sc.Text(); strings.HasPrefix(v, "CapEff:") {
-			v = v[len("CapEff:"):]
-			n, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-			if err != nil {
-				return 0, fmt.Errorf("%w CapEff %q: %v", core.ErrParse, v, err)
-			}
-			return n, nil
-		}
-	}
-	return 0, fmt.Errorf("%w: no CapEff line", core.ErrParse)
-}
 
 // parseUnprivStart reads net.ipv4.ip_unprivileged_port_start.
 func parseUnprivStart(b []byte) (int, error) {

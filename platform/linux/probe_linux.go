@@ -4,6 +4,7 @@ import (
 	"net/netip"
 
 	"github.com/gosof/gosof/internal/bindprobe"
+	"github.com/gosof/gosof/internal/selfcaps"
 )
 
 // Prober is the bind probe: it binds TCP sockets in this process, never
@@ -24,7 +25,7 @@ func (p *Prober) in(fn func() error) error {
 
 // MayBind implements diagnose.BindProber from
 // /proc/sys/net/ipv4/ip_unprivileged_port_start (1024 when unreadable) and
-// the CapEff line of /proc/self/status.
+// gosof's effective capabilities.
 func (p *Prober) MayBind(port uint16) (bool, string) {
 	start := 1024
 	// The sysctl is per namespace: /proc/sys/net shows the reader's.
@@ -36,10 +37,7 @@ func (p *Prober) MayBind(port uint16) (bool, string) {
 		}
 		return nil
 	})
-	var caps uint64
-	if b, err := readFile(p.FS.Path("self", "status")); err == nil {
-		caps, _ = parseCapEff(b)
-	}
+	caps, _ := selfcaps.Effective()
 	return mayBind(port, start, caps)
 }
 

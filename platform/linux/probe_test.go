@@ -8,19 +8,6 @@ import (
 	"github.com/gosof/gosof/core"
 )
 
-func TestParseCapEff(t *testing.T) {
-	status := "Name:\tgosof\nCapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\nCapEff:\t0000000000000400\nCapBnd:\t000001ffffffffff\n"
-	got, err := parseCapEff([]byte(status))
-	if err != nil || got != 1<<capNetBindService {
-		t.Errorf("parseCapEff = %#x, %v; want %#x", got, err, 1<<capNetBindService)
-	}
-	for _, bad := range []string{"Name:\tx\n", "CapEff:\tzz\n", ""} {
-		if _, err := parseCapEff([]byte(bad)); !errors.Is(err, core.ErrParse) {
-			t.Errorf("parseCapEff(%q): err = %v, want ErrParse", bad, err)
-		}
-	}
-}
-
 func TestParseUnprivStart(t *testing.T) {
 	if n, err := parseUnprivStart([]byte("1024\n")); n != 1024 || err != nil {
 		t.Errorf("1024: %d, %v", n, err)
