@@ -22,7 +22,14 @@ func ReadBounded(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	// A page first: a /proc or /sys file of up to 4 KB (a status, a
+	// sysctl) comes in one read, not the five of io.ReadAll's growth
+	// from 512 bytes.
+	start := int64(4096)
+	if limit < start {
+		start = limit + 1
+	}
+	b, err := readAllInto(make([]byte, 0, start), io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, err
 	}
