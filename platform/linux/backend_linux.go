@@ -121,8 +121,11 @@ func namespacesToRead(fs FS, opt platform.Options) ([]*Namespace, error) {
 // cannot be read is left to the owner scan to report.
 func withPIDNamespaces(fs FS, pids []int) ([]*Namespace, error) {
 	spaces := []*Namespace{nil}
+	if len(pids) == 0 {
+		return spaces, nil
+	}
 	self, err := NetNSInode(fs, "self")
-	if err != nil || len(pids) == 0 {
+	if err != nil {
 		return spaces, nil
 	}
 	foreign := map[uint64]bool{}

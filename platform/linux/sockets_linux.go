@@ -1,9 +1,7 @@
 package linux
 
 import (
-	"os"
 	"path/filepath"
-	"syscall"
 
 	"github.com/gosof/gosof/core"
 )
@@ -138,12 +136,6 @@ func (s *Sockets) unixInodesExist(inodes []uint64) (real map[uint64]bool, comple
 // netnsInode is the inode of the network namespace /proc/self/ns/net names
 // in fs, 0 if it cannot be read (a fixture tree has none).
 func netnsInode(fsys FS) uint64 {
-	fi, err := os.Stat(fsys.Path("self", "ns", "net"))
-	if err != nil {
-		return 0
-	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return uint64(st.Ino)
-	}
-	return 0
+	ino, _ := NetNSInode(fsys, "self")
+	return ino
 }
