@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 
@@ -180,13 +181,22 @@ func NetNSInode(fs FS, pid string) (uint64, error) {
 }
 
 // nsInodeOf is the namespace inode a /proc/PID/ns/net link or an nsfs bind
-// mount refers to.
+// mount refers to. Through os.Stat, not unix.Stat: the SPARC build (gccgo)
+// runs under qemu-sparc64 in CI, where x/sys's raw fstatat64 comes back in
+// another layout than the kernel's 64-bit SPARC struct stat64 (which x/sys
+// follows): an inode of 0x812400000001 for 4026531833, the file's mode in
+// its high half. gccgo's os.Stat goes through the C library, right there
+// too; with gc it is the same fstatat as unix.Stat.
 func nsInodeOf(path string) (uint64, error) {
-	var st unix.Stat_t
-	if err := unix.Stat(path, &st); err != nil {
+	fi, err := os.Stat(path)
+	if err != nil {
 		return 0, err
 	}
-	return st.Ino, nil
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, fmt.Errorf("%s: stat has no inode", path)
+	}
+	return uint64(st.Ino), nil
 }
 
 // InNamespace runs fn on an OS thread that has joined the network namespace
