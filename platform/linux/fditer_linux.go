@@ -155,12 +155,16 @@ func (o *Owners) scanWithIter(only []int32, want func(uint64) bool, stop *int32)
 		// the kernel threads, on the core the socket dump leaves idle:
 		// the iterator shows them no descriptor, and reading each one's
 		// empty /proc/PID/fd after the iterator was 2 ms of `who` on a
-		// host of 127 processes, 63 of them kernel threads.
+		// host of 127 processes, 63 of them kernel threads. The list is
+		// also the scan's list of the processes there before the
+		// iteration (scanIter): one listing of /proc where the scan
+		// made its own after the load, on its critical path.
+		listed := make(chan pidList, 1)
 		kthreads := make(chan map[int32]bool, 1)
-		go func() { kthreads <- kernelThreads(o.FS.Proc) }()
+		go listProc(o.FS.Proc, listed, kthreads)
 		it, err := linkIter()
 		if err == nil {
-			hc, denied, err = o.scanIter(it, want, stop, kthreads)
+			hc, denied, err = o.scanIter(it, want, stop, listed, kthreads)
 			if err == nil {
 				o.setStatus(IterStatus{Scanned: true, Used: true, Layout: fditer.LayoutFrom()})
 				return hc, denied, true, nil
@@ -196,17 +200,20 @@ func (o *Owners) scanWithIter(only []int32, want func(uint64) bool, stop *int32)
 // through them, later) keeps what the iterator found, and what /proc
 // found of it is dropped. /proc is listed again at the end, for a
 // process the iterator could have missed.
-func (o *Owners) scanIter(it fditer.Iter, want func(uint64) bool, stop *int32, kthreads <-chan map[int32]bool) (holderChunks, int, error) {
+//
+// listed is /proc's pids, sorted, listed before the iteration starts;
+// kthreads the kernel threads among them.
+func (o *Owners) scanIter(it fditer.Iter, want func(uint64) bool, stop *int32, listed <-chan pidList, kthreads <-chan map[int32]bool) (holderChunks, int, error) {
 	procfd, err := unix.Open(o.FS.Proc, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, 0, fmt.Errorf("open %s: %w", o.FS.Proc, err)
 	}
 	defer unix.Close(procfd)
-	before, err := listPIDs(procfd)
-	if err != nil {
-		return nil, 0, fmt.Errorf("read %s: %w", o.FS.Proc, err)
+	l := <-listed
+	if l.err != nil {
+		return nil, 0, l.err
 	}
-	sort.Slice(before, func(i, j int) bool { return before[i] < before[j] })
+	before := l.pids
 	var (
 		all     holderChunks
 		cur     = make([]Holder, 0, holderChunk)
@@ -450,17 +457,8 @@ func threadHolders(own holderChunks, threads []fditer.Record) []Holder {
 // (their files are no longer the leader's, so task_seq_get_next in
 // kernel/bpf/task_iter.c does not skip them). One or two readlinkat
 // each; any other answer (EACCES, a path) leaves the pid to be read.
-// nil when proc cannot be listed.
-func kernelThreads(proc string) map[int32]bool {
-	procfd, err := unix.Open(proc, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil
-	}
-	defer unix.Close(procfd)
-	pids, err := listPIDs(procfd)
-	if err != nil {
-		return nil
-	}
+// procfd is the open proc, pids what it listed.
+func kernelThreads(procfd int, pids []int32) map[int32]bool {
 	out := make(map[int32]bool)
 	var buf [1]byte
 	name := make([]byte, 0, 24)
@@ -477,4 +475,32 @@ func kernelThreads(proc string) map[int32]bool {
 		}
 	}
 	return out
+}
+
+// pidList is the pids of a listing of /proc, sorted, or why it failed.
+type pidList struct {
+	pids []int32
+	err  error
+}
+
+// listProc sends the pids under proc, sorted, on listed, then the
+// kernel threads among them on kthreads (nil when proc cannot be
+// listed).
+func listProc(proc string, listed chan<- pidList, kthreads chan<- map[int32]bool) {
+	procfd, err := unix.Open(proc, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		listed <- pidList{err: fmt.Errorf("open %s: %w", proc, err)}
+		kthreads <- nil
+		return
+	}
+	defer unix.Close(procfd)
+	pids, err := listPIDs(procfd)
+	if err != nil {
+		listed <- pidList{err: fmt.Errorf("read %s: %w", proc, err)}
+		kthreads <- nil
+		return
+	}
+	sort.Slice(pids, func(i, j int) bool { return pids[i] < pids[j] })
+	listed <- pidList{pids: pids}
+	kthreads <- kernelThreads(procfd, pids)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -313,7 +314,12 @@ func TestKernelThreads(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	k := kernelThreads(DefaultFS().Proc)
+	listed, kthreads := make(chan pidList, 1), make(chan map[int32]bool, 1)
+	listProc(DefaultFS().Proc, listed, kthreads)
+	if l := <-listed; l.err != nil || len(l.pids) == 0 || !sort.SliceIsSorted(l.pids, func(i, j int) bool { return l.pids[i] < l.pids[j] }) {
+		t.Fatalf("listing /proc: %v, %d pids, sorted: %v", l.err, len(l.pids), l.pids)
+	}
+	k := <-kthreads
 	if k == nil {
 		t.Fatal("kernelThreads could not list /proc")
 	}
