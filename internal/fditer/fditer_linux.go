@@ -271,7 +271,7 @@ func Usable() (bool, string) {
 	if !InitialPIDNamespace() {
 		return false, "gosof is not in the initial pid namespace, whose pids the iterator reports"
 	}
-	if _, err := os.Stat(btfPath); err != nil {
+	if _, ok := btfSize(); !ok {
 		return false, "no kernel BTF (/sys/kernel/btf/vmlinux), whose layouts the program is built from"
 	}
 	if !hostorder.KernelIsNative() {
@@ -350,6 +350,24 @@ func ManyFiles() bool {
 
 // btfPath is the running kernel's BTF.
 const btfPath = "/sys/kernel/btf/vmlinux"
+
+// btfSize is the size of the kernel's BTF, stat'ed once per process:
+// whether there is one (Usable) and the layout cache's key (currentKey)
+// are one answer.
+func btfSize() (uint64, bool) {
+	btfStat.once.Do(func() {
+		var st unix.Stat_t
+		if unix.Stat(btfPath, &st) == nil && st.Size > 0 {
+			btfStat.size = uint64(st.Size)
+		}
+	})
+	return btfStat.size, btfStat.size > 0
+}
+
+var btfStat struct {
+	once sync.Once
+	size uint64
+}
 
 // open finds the layout, kept from an earlier run of this boot
 // (layoutcache_linux.go) or else in the kernel's BTF, and loads the

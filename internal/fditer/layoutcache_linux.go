@@ -70,12 +70,9 @@ func currentKey() (cacheKey, bool) {
 		return k, false
 	}
 	copy(k.boot[:], b)
-	var st unix.Stat_t
-	if unix.Stat(btfPath, &st) != nil || st.Size <= 0 {
-		return k, false
-	}
-	k.btfSize = uint64(st.Size)
-	return k, true
+	size, ok := btfSize()
+	k.btfSize = size
+	return k, ok
 }
 
 // encode is l as the file holds it, for key k.
