@@ -410,9 +410,19 @@ func SplitList(vals []string) []string {
 	return out
 }
 
-// LookupUID reads --user: a uid, or a name from /etc/passwd.
+// maxUID is the largest uid: uid_t is 32 bits unsigned, and its all-ones
+// value is no uid (INVALID_UID in the kernel's include/linux/uidgid.h;
+// illumos's MAXUID is lower still, 2147483647 in sys/param.h).
+const maxUID = 1<<32 - 2
+
+// LookupUID reads --user: a uid, or a name from /etc/passwd. A number
+// past uid_t is refused rather than left to match nothing.
 func LookupUID(s string) (int64, error) {
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 {
+	if s != "" && strings.Trim(s, "0123456789") == "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n > maxUID {
+			return 0, Usagef("--user: %q is not a uid (0 to %d)", s, int64(maxUID))
+		}
 		return n, nil
 	}
 	if uid, ok := SystemUsers().UID(s); ok {

@@ -96,3 +96,37 @@ func TestSystemUsersAgreeWithOSUser(t *testing.T) {
 		t.Fatalf("no user of %s was found by os/user", PasswdPath)
 	}
 }
+
+// TestLookupUID reads --user's values: a uid is a number uid_t holds and
+// is not its all-ones "no uid"; anything else is a name, which must be in
+// /etc/passwd.
+func TestLookupUID(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+		err  string // substring; "" for no error
+	}{
+		{"0", 0, ""},
+		{"65534", 65534, ""},
+		{"4294967294", 4294967294, ""},
+		{"4294967295", 0, `"4294967295" is not a uid`},
+		{"4294967296", 0, `"4294967296" is not a uid`},
+		{"99999999999999999999", 0, "is not a uid"}, // past int64 too
+		{"-1", 0, `unknown user "-1"`},
+		{"+5", 0, `unknown user "+5"`},
+		{"no-such-user-xyz", 0, "unknown user"},
+	} {
+		got, err := LookupUID(tc.in)
+		switch {
+		case tc.err == "" && (err != nil || got != tc.want):
+			t.Errorf("LookupUID(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("LookupUID(%q) = %d, %v; want an error with %q", tc.in, got, err, tc.err)
+		}
+	}
+	if uid, ok := SystemUsers().UID("root"); ok {
+		if got, err := LookupUID("root"); err != nil || got != uid {
+			t.Errorf("LookupUID(root) = %d, %v; /etc/passwd says %d", got, err, uid)
+		}
+	}
+}

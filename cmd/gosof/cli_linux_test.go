@@ -342,6 +342,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"ls", "8080"}, 2, "", "ls takes no arguments"},
 		{[]string{"who", "80", "--json", "-t"}, 2, "", "cannot be combined"},
 		{[]string{"who", "80", "--user", "no-such-user-xyz"}, 2, "", "unknown user"},
+		{[]string{"who", "80", "--user", "4294967296"}, 2, "", "is not a uid"},
 		{[]string{"--version"}, 0, "gosof ", ""},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
