@@ -34,8 +34,9 @@ func wrapHelp(text string, width int) string {
 }
 
 // wrapLine breaks one long line; its hanging indent is the column after
-// the first gap of two or more spaces past the leading indent, else the
-// leading indent itself.
+// the first gap of two or more spaces past the leading indent (a flag's
+// text, an example's comment) where that leaves a third of the width or
+// more, else the leading indent itself.
 func wrapLine(line string, width int) string {
 	lead := len(line) - len(strings.TrimLeft(line, " "))
 	hang := lead
@@ -44,7 +45,7 @@ func wrapLine(line string, width int) string {
 		for col < len(line) && line[col] == ' ' {
 			col++
 		}
-		if col < width/2 {
+		if col <= width-width/3 {
 			hang = col
 		}
 	}

@@ -38,4 +38,17 @@ func TestHelpFitsWidth(t *testing.T) {
 	if !strings.Contains(got, "\n                        ") {
 		t.Errorf("continuation not indented to the text column:\n%s", got)
 	}
+	// an example whose comment starts past the middle keeps its column
+	// (watch's: it lost the gap and its neighbours' alignment)
+	example := "      gosof watch 8080                        # the server on 8080 and its clients' states"
+	want := "      gosof watch 8080                        # the server on 8080 and its\n" +
+		"                                              clients' states"
+	if got := wrapHelp(example, 80); got != want {
+		t.Errorf("wrapped example:\n%s\nwant:\n%s", got, want)
+	}
+	// at 60 columns that column would leave 14: the line flows from its
+	// indent instead
+	if got := wrapHelp(example, 60); !strings.HasPrefix(got, "      gosof watch 8080 # the server") {
+		t.Errorf("wrapped at 60:\n%s", got)
+	}
 }
