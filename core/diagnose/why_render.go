@@ -157,11 +157,11 @@ func waitVerb(n int) string {
 // writeConnTable is the table of connection groups: state, count,
 // holders, and with peerCol the processes at the other ends.
 func writeConnTable(b *strings.Builder, width int, conns []ConnGroup, peerCol bool) {
-	fixed := render.FixedBut(2) // the processes
+	procs := render.Columns(2) // the processes
 	if peerCol {
-		fixed = render.FixedBut(2, 3) // and their peers
+		procs = render.Columns(2, 3) // and their peers
 	}
-	render.AlignedFit(b, render.Fit{Width: width, Header: true, Fixed: fixed}, func(t *render.Table) {
+	render.AlignedFit(b, render.Fit{Width: width, Header: true, Fixed: ^procs, PID: procs}, func(t *render.Table) {
 		t.Cell("  STATE")
 		t.Cell("COUNT")
 		t.Cell("PROCESS")

@@ -198,7 +198,8 @@ func WriteClosePlan(w io.Writer, p *ClosePlan) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "plan: %s\n", p.headline())
 	if len(p.Items) > 0 {
-		fit := render.Fit{Width: render.WidthOf(w), Header: true, Fixed: render.FixedBut(2, 3, 4, 6)} // addresses, holder, action
+		fit := render.Fit{Width: render.WidthOf(w), Header: true, Fixed: render.FixedBut(2, 3, 4, 6), // addresses, holder, action
+			Port: render.Columns(2, 3), PID: render.Columns(4)}
 		render.AlignedFit(&b, fit, func(t *render.Table) {
 			for _, h := range []string{"PROTO", "STATE", "LOCAL", "REMOTE", "PID/COMMAND", "FD", "ACTION"} {
 				t.Cell(h)

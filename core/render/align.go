@@ -63,6 +63,7 @@ type Table struct {
 	fit     Fit
 	lastMax []int // [k]: the widest last cell of a row with k cells in columns, -1 for none
 	header  []int
+	keep    []int // [j]: the longest port or PID of column j's cells (Fit.Port, Fit.PID)
 	colCap  []int // [j]: column j's cells are cut to this width, 0: not cut
 	lastCap []int // [k]: likewise for the last cell of a row with k cells in columns
 	cutRows bool  // narrowing was not enough: rows are cut at the width
@@ -196,7 +197,7 @@ func (t *Table) EndRowKeep(n int) {
 			}
 			w := t.width(j, ascii)
 			if j < len(t.colCap) && t.colCap[j] > 0 && w > t.colCap[j] {
-				t.out = appendShort(t.out, t.Row[start:t.ends[j]], ascii, t.colCap[j])
+				t.out = t.appendShort(t.out, t.Row[start:t.ends[j]], ascii, j, t.colCap[j])
 				w = t.colCap[j]
 			} else {
 				t.out = append(t.out, t.Row[start:t.ends[j]]...)
@@ -212,7 +213,7 @@ func (t *Table) EndRowKeep(n int) {
 			start = t.ends[j]
 		}
 		if padded < len(t.lastCap) && t.lastCap[padded] > 0 && t.width(padded, ascii) > t.lastCap[padded] {
-			t.out = appendShort(t.out, t.Row[start:], ascii, t.lastCap[padded])
+			t.out = t.appendShort(t.out, t.Row[start:], ascii, padded, t.lastCap[padded])
 		} else {
 			t.out = append(t.out, t.Row[start:]...)
 		}

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"io"
 	"unicode/utf8"
 )
@@ -10,11 +11,13 @@ import (
 // wider than the terminal, the padding between columns drops from two
 // spaces to one, then the widest of the columns that may be shortened
 // (not Fit.Fixed) is narrowed by one, again and again, until every row
-// fits; first no column narrower than its header, then, if need be,
-// headers too; a row that still does not fit is cut at the edge. When
+// fits; first no column narrower than its header, nor than its ports
+// and PIDs need to stay whole, then, if need be, headers too, then the
+// ports and PIDs; a row that still does not fit is cut at the edge. When
 // printed, a cell wider than its column is shortened in the middle with
-// "…", so both ends of an address or a command line stay. Pipes, files
-// and --wide get every cell whole; JSON never goes through a table.
+// "…", so both ends of an address or a command line stay, and a port or
+// PID whole (Fit.Port, Fit.PID). Pipes, files and --wide get every cell
+// whole; JSON never goes through a table.
 
 // Fit says how a table fits a terminal.
 type Fit struct {
@@ -25,21 +28,32 @@ type Fit struct {
 	// a row's last cell, in no column, having the index of the column
 	// it would be. Zero: every column may be shortened.
 	Fixed uint64
+	// Port has bit j set for a column j of addresses: a cell that ends
+	// in ":PORT" keeps it whole when shortened ("[::ff…:46200"), for the
+	// port is what a reader looks for. PID has bit j set for a column j
+	// of processes: a cell that starts with "PID/" keeps it whole
+	// ("16488/pyt…n3"), for the PID is what kill takes. Either holds
+	// while one more rune of the cell fits beside it and the "…".
+	Port, PID uint64
 	// Header says the first row is a header: no column is made
 	// narrower than its header unless the table cannot fit otherwise.
 	Header bool
 }
 
-// FixedBut is a Fit.Fixed of every column but cols.
-func FixedBut(cols ...int) uint64 {
-	f := ^uint64(0)
+// Columns is a Fit bit set of cols.
+func Columns(cols ...int) uint64 {
+	var f uint64
 	for _, c := range cols {
-		f &^= 1 << uint(c)
+		f |= 1 << uint(c)
 	}
 	return f
 }
 
-// minShort is the narrowest a shortened cell is made: "12…5678".
+// FixedBut is a Fit.Fixed of every column but cols.
+func FixedBut(cols ...int) uint64 { return ^Columns(cols...) }
+
+// minShort is the narrowest a shortened cell is made: "10.0…:80",
+// "[…:46200".
 const minShort = 8
 
 // WidthOf is the width tables written to w must fit: w's own, when it
@@ -53,7 +67,8 @@ func WidthOf(w io.Writer) int {
 }
 
 // measureFit records, in the measure pass, the width of the row's last
-// cell by how many cells in columns the row has, and the header's widths.
+// cell by how many cells in columns the row has, the header's widths,
+// and the longest port or PID a column keeps whole (Fit.Port, Fit.PID).
 func (t *Table) measureFit(padded int, ascii bool) {
 	for len(t.lastMax) <= padded {
 		t.lastMax = append(t.lastMax, -1)
@@ -64,6 +79,20 @@ func (t *Table) measureFit(padded int, ascii bool) {
 	if t.rows == 0 && t.fit.Header {
 		for j := 0; j <= padded; j++ {
 			t.header = append(t.header, t.width(j, ascii))
+		}
+	}
+	if keeps := t.fit.Port | t.fit.PID; keeps != 0 {
+		start := 0
+		for j := 0; j <= padded && j < 64; j++ {
+			if keeps&(1<<uint(j)) != 0 {
+				for len(t.keep) <= j {
+					t.keep = append(t.keep, 0)
+				}
+				if n := t.fit.kept(t.Row[start:t.ends[j]], j); n > t.keep[j] {
+					t.keep[j] = n
+				}
+			}
+			start = t.ends[j]
 		}
 	}
 }
@@ -107,19 +136,29 @@ func (t *Table) fitTo() {
 		}
 	}
 	may := func(j int) bool { return j >= 64 || t.fit.Fixed&(1<<uint(j)) == 0 }
-	headers := true // first no column is made narrower than its header; then, if need be, headers are shortened too
+	// first no column is made narrower than its header, nor than its
+	// ports or PIDs need to stay whole; then, if need be, headers are
+	// shortened too; then the ports and PIDs, which matter more
+	headers, keeps := true, true
 	least := func(j int) int {
 		m := minShort
 		if headers && j < len(t.header) && t.header[j] > m {
 			m = t.header[j]
+		}
+		if keeps && j < len(t.keep) && t.keep[j] > 0 && t.keep[j]+2 > m {
+			m = t.keep[j] + 2 // the port or PID, "…", one more rune
 		}
 		return m
 	}
 	for {
 		k, _ := widest()
 		if k < 0 {
-			if anyTrue(given) && headers {
-				headers = false
+			if anyTrue(given) && (headers || keeps) {
+				if headers {
+					headers = false
+				} else {
+					keeps = false
+				}
 				given = make([]bool, len(last))
 				continue
 			}
@@ -196,15 +235,72 @@ func (t *Table) cutRow(start int) {
 	t.out = append(t.out[:start+i], "…"...)
 }
 
-// appendShort appends cell c, wider than width, shortened to width in
-// the middle: the start, "…", the end (the larger half at the start:
-// a PID before its command, an address before its port).
-func appendShort(b, c []byte, ascii bool, width int) []byte {
+// shortSplit is how many runes of cell c, in column j and wider than
+// width, its shortened form keeps at its start and at its end, the "…"
+// between them: the larger half at the start, but the whole port or PID
+// where the column asks for it (Fit.Port, Fit.PID).
+func (f *Fit) shortSplit(c []byte, j, width int) (head, tail int) {
+	head = width / 2
+	tail = width - 1 - head
+	n := f.kept(c, j)
+	if n > 0 && n <= width-2 {
+		if f.Port&Columns(j) != 0 && n > tail {
+			head, tail = width-1-n, n
+		} else if f.PID&Columns(j) != 0 && n > head {
+			head, tail = n, width-1-n
+		}
+	}
+	return head, tail
+}
+
+// kept is how many bytes of cell c, in column j, shortening keeps whole:
+// its ":PORT" or its "PID/", as the column asks; 0 for none.
+func (f *Fit) kept(c []byte, j int) int {
+	switch {
+	case j >= 64:
+	case f.Port&Columns(j) != 0:
+		return portEnd(c)
+	case f.PID&Columns(j) != 0:
+		return pidStart(c)
+	}
+	return 0
+}
+
+// portEnd is the length of the ":PORT" c ends with, 0 when none.
+func portEnd(c []byte) int {
+	i := bytes.LastIndexByte(c, ':')
+	if i < 0 || !digits(c[i+1:]) {
+		return 0
+	}
+	return len(c) - i
+}
+
+// pidStart is the length of the "PID/" c starts with, 0 when none.
+func pidStart(c []byte) int {
+	i := bytes.IndexByte(c, '/')
+	if i < 0 || !digits(c[:i]) {
+		return 0
+	}
+	return i + 1
+}
+
+func digits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+// appendShort appends cell c (of column j: Fit.Fixed's numbering),
+// wider than width, shortened to width in the middle: its start, "…",
+// its end, as shortSplit divides them.
+func (t *Table) appendShort(b, c []byte, ascii bool, j, width int) []byte {
 	if width < 1 {
 		return b
 	}
-	head := width / 2
-	tail := width - 1 - head
+	head, tail := t.fit.shortSplit(c, j, width)
 	if ascii {
 		b = append(b, c[:head]...)
 		b = append(b, "…"...)
@@ -217,10 +313,10 @@ func appendShort(b, c []byte, ascii bool, width int) []byte {
 	}
 	b = append(b, c[:i]...)
 	b = append(b, "…"...)
-	j := len(c)
+	e := len(c)
 	for n := 0; n < tail; n++ {
-		_, size := utf8.DecodeLastRune(c[:j])
-		j -= size
+		_, size := utf8.DecodeLastRune(c[:e])
+		e -= size
 	}
-	return append(b, c[j:]...)
+	return append(b, c[e:]...)
 }

@@ -2,9 +2,13 @@ package render
 
 import (
 	"bytes"
+	"fmt"
+	"net/netip"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/gosof/gosof/core"
 )
 
 // sized is a writer to a terminal of the given width.
@@ -98,5 +102,65 @@ func TestFitRows(t *testing.T) {
 	AlignedFit(&b, Fit{}, func(t *Table) { t.Cell("a"); t.Cell(strings.Repeat("b", 200)); t.EndRow() })
 	if b.String() != tabRows([][]string{{"a", strings.Repeat("b", 200)}}) {
 		t.Errorf("without a width the table changed: %q", b.String())
+	}
+}
+
+// TestFitKeepsPortAndPID: shortened to fit, an address keeps its whole
+// port and an owner its whole PID (Fit.Port, Fit.PID), down to where
+// one more rune beside them and the "…" no longer fits; a cell with no
+// port or PID is shortened as any other.
+func TestFitKeepsPortAndPID(t *testing.T) {
+	mapped := netip.MustParseAddr("::ffff:127.0.0.1")
+	var socks []core.Socket
+	for i, port := range []uint16{46200, 56520, 7} {
+		socks = append(socks, core.Socket{Proto: core.TCP, Family: core.Inet6, State: core.Established,
+			Local:  core.Endpoint{Addr: mapped, Port: port},
+			Remote: &core.Endpoint{Addr: mapped, Port: 60000 + uint16(i)},
+			Owners: []core.Owner{{PID: 1648800 + i, FD: 5, Proc: &core.Process{PID: 1648800 + i, Comm: "kube-controller", User: "root"}}}})
+	}
+	for _, width := range []int{68, 72, 80} { // 68: the least that keeps them, with headers shortened
+		w := &sized{cols: width}
+		if err := Sockets(w, socks, FormatTable, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(w.String(), "\n"), "\n")
+		if !strings.Contains(w.String(), "…") {
+			t.Fatalf("width %d: nothing was shortened, the test shows nothing:\n%s", width, w.String())
+		}
+		for i, l := range lines[1:] {
+			f := strings.Fields(l)
+			s := socks[i]
+			if local := f[2]; !strings.HasSuffix(local, fmt.Sprintf(":%d", s.Local.Port)) {
+				t.Errorf("width %d: LOCAL %q lost port %d:\n%s", width, local, s.Local.Port, w.String())
+			}
+			if remote := f[3]; !strings.HasSuffix(remote, fmt.Sprintf(":%d", s.Remote.Port)) {
+				t.Errorf("width %d: REMOTE %q lost port %d:\n%s", width, remote, s.Remote.Port, w.String())
+			}
+			if owner := f[6]; !strings.HasPrefix(owner, fmt.Sprintf("%d/", s.Owners[0].PID)) {
+				t.Errorf("width %d: PID/COMMAND %q lost PID %d:\n%s", width, owner, s.Owners[0].PID, w.String())
+			}
+		}
+	}
+	// too narrow for the port and one more rune: the middle, as any cell
+	var f Fit
+	f.Port = Columns(0)
+	if head, tail := f.shortSplit([]byte("[::1]:46200"), 0, 7); head != 3 || tail != 3 {
+		t.Errorf("7 runes for [::1]:46200: head %d, tail %d; want 3, 3", head, tail)
+	}
+	if head, tail := f.shortSplit([]byte("[::1]:46200"), 0, 8); head != 1 || tail != 6 {
+		t.Errorf("8 runes for [::1]:46200: head %d, tail %d; want 1, 6", head, tail)
+	}
+	// not a port ("peer:…" is an inode, and shown whole all the same; a
+	// path has none): the larger half at the start
+	if head, tail := f.shortSplit([]byte("/run/some/app.sock"), 0, 9); head != 4 || tail != 4 {
+		t.Errorf("a path: head %d, tail %d; want 4, 4", head, tail)
+	}
+	// a column that asks for neither: the port goes in the middle
+	if head, tail := (&Fit{}).shortSplit([]byte("[::1]:46200"), 0, 8); head != 4 || tail != 3 {
+		t.Errorf("no Port bit: head %d, tail %d; want 4, 3", head, tail)
+	}
+	f = Fit{PID: Columns(1)}
+	if head, tail := f.shortSplit([]byte("1648800/kube-controller"), 1, 12); head != 8 || tail != 3 {
+		t.Errorf("a PID: head %d, tail %d; want 8, 3", head, tail)
 	}
 }

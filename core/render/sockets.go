@@ -83,6 +83,9 @@ type column struct {
 	// fit a terminal (fit.go): text of any length (addresses, names,
 	// commands), not a state or a number.
 	shorten bool
+	// port and pid say what a shortened cell keeps whole (Fit.Port,
+	// Fit.PID): an address's port, an owner's PID.
+	port, pid bool
 	// cell appends the cell of the row of socket s and owner o (nil on
 	// the one row of a socket no process holds). Text from other
 	// processes is escaped (core.Escape); the table escapes a raw cell
@@ -101,10 +104,10 @@ var columns = []column{
 	{header: "STATE", cell: func(b []byte, s *core.Socket, _ *core.Owner) []byte {
 		return append(b, s.State...)
 	}},
-	{header: "LOCAL", shorten: true, cell: func(b []byte, s *core.Socket, _ *core.Owner) []byte {
+	{header: "LOCAL", shorten: true, port: true, cell: func(b []byte, s *core.Socket, _ *core.Owner) []byte {
 		return core.AppendLocal(b, s)
 	}},
-	{header: "REMOTE", shorten: true, cell: func(b []byte, s *core.Socket, _ *core.Owner) []byte {
+	{header: "REMOTE", shorten: true, port: true, cell: func(b []byte, s *core.Socket, _ *core.Owner) []byte {
 		return core.AppendRemote(b, s)
 	}},
 	{header: "RECV-Q", cell: func(b []byte, s *core.Socket, _ *core.Owner) []byte {
@@ -117,7 +120,7 @@ var columns = []column{
 		cell: func(b []byte, s *core.Socket, _ *core.Owner) []byte {
 			return core.AppendIdle(b, s.Idle)
 		}},
-	{header: "PID/COMMAND", shorten: true, owner: true, cell: func(b []byte, _ *core.Socket, o *core.Owner) []byte {
+	{header: "PID/COMMAND", shorten: true, pid: true, owner: true, cell: func(b []byte, _ *core.Socket, o *core.Owner) []byte {
 		if o == nil {
 			return append(b, '-')
 		}
@@ -149,7 +152,7 @@ var columns = []column{
 			}
 			return append(b, core.FormatOptions(o.Options)...)
 		}},
-	{header: "PEER", shorten: true, show: func(opt *Options, _ []core.Socket) bool { return opt.Peer },
+	{header: "PEER", shorten: true, pid: true, show: func(opt *Options, _ []core.Socket) bool { return opt.Peer },
 		cell: func(b []byte, s *core.Socket, _ *core.Owner) []byte {
 			return append(b, peerLabel(s)...)
 		}},
@@ -209,7 +212,13 @@ func socketTable(w io.Writer, socks []core.Socket, opt Options) error {
 	fit := Fit{Width: WidthOf(w), Header: !opt.NoHeader}
 	for j, c := range cols {
 		if !c.shorten {
-			fit.Fixed |= 1 << uint(j)
+			fit.Fixed |= Columns(j)
+		}
+		if c.port {
+			fit.Port |= Columns(j)
+		}
+		if c.pid {
+			fit.PID |= Columns(j)
 		}
 	}
 	return AlignedFit(w, fit, func(t *Table) {
