@@ -35,6 +35,12 @@ type FD struct {
 	// e.g. it lives in another network namespace.
 	Socket  *Socket
 	Options *SockOptions // socket options, nil when not read
+	// Proto is the protocol of a socket the table lacks, as the kernel
+	// names it ("TCP", "UNIX-STREAM", "NETLINK"; FDSources.SocketKind),
+	// raw; "" when not told. Unlisted says the table never lists
+	// sockets of that kind (a netlink or packet socket).
+	Proto    string
+	Unlisted bool
 }
 
 // FDLister lists the open descriptors of a process.
@@ -56,6 +62,11 @@ type FDSources struct {
 	// fds prints in its heading as pfiles does; nil where the platform
 	// cannot tell it.
 	CommandLine func(pid int) ([]string, error)
+	// SocketKind tells the protocol of the socket pid's descriptor fd
+	// refers to, and whether the socket table lists that kind; asked
+	// only for a socket the table lacks; nil where the platform cannot
+	// tell.
+	SocketKind func(pid, fd int) (proto string, listed bool)
 }
 
 // ProcFDs is one process's descriptors, or why they could not be listed.
@@ -106,6 +117,11 @@ func GatherFDs(src FDSources, pids []int) ([]ProcFDs, error) {
 		for i := range pf.FDs {
 			if fd := &pf.FDs[i]; fd.Kind == FDSocket {
 				fd.Socket = byInode[fd.Inode]
+				if fd.Socket == nil && src.SocketKind != nil {
+					var listed bool
+					fd.Proto, listed = src.SocketKind(pid, fd.FD)
+					fd.Unlisted = fd.Proto != "" && !listed
+				}
 			}
 		}
 		if len(sockFDs) > 0 {

@@ -63,7 +63,7 @@ func (s *session) fds() error {
 		return err
 	}
 	b := s.b
-	procs, err := core.GatherFDs(core.FDSources{FDs: b.FDs, Sockets: b.FDSockets, Owners: b.Owners, Options: b.Options, CommandLine: b.Cmdline}, pids)
+	procs, err := core.GatherFDs(core.FDSources{FDs: b.FDs, Sockets: b.FDSockets, Owners: b.Owners, Options: b.Options, CommandLine: b.Cmdline, SocketKind: b.SocketKind}, pids)
 	if err != nil {
 		return err
 	}

@@ -347,6 +347,62 @@ type jfds struct {
 	} `json:"fds"`
 }
 
+// TestFdsSocketsTheTableLacks: a socket descriptor the socket table has
+// no row for says what kind it is and why: a netlink socket is a kind
+// gosof does not list; an unbound TCP or UDP socket is a kind it lists,
+// not in the table (no hash the kernel dumps holds it).
+func TestFdsSocketsTheTableLacks(t *testing.T) {
+	h := testhelper.Start(t)
+	nl := h.Int("socket netlink raw 0") // NETLINK_ROUTE
+	tcp := h.Int("socket inet stream")
+	udp := h.Int("socket inet6 dgram")
+	table, errOut, code := gosof(t, "fds", strconv.Itoa(h.PID))
+	if code != 0 {
+		t.Fatalf("fds: exit %d: %s", code, errOut)
+	}
+	want := map[int]string{
+		nl:  "NETLINK (a kind of socket gosof does not list)",
+		tcp: "TCP (not in the socket table: unbound, in another namespace, or gone)",
+		udp: "UDPv6 (not in the socket table: unbound, in another namespace, or gone)",
+	}
+	for _, line := range strings.Split(table, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 3 {
+			continue
+		}
+		n, err := strconv.Atoi(f[0])
+		if w, ok := want[n]; err == nil && ok {
+			if !strings.Contains(line, "socket:[") || !strings.Contains(line, w) {
+				t.Errorf("fd %d: %q, want %q", n, line, w)
+			}
+			delete(want, n)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("fds left out %v:\n%s", want, table)
+	}
+	out, _, _ := gosof(t, "fds", strconv.Itoa(h.PID), "--json")
+	var procs []struct {
+		FDs []struct {
+			FD        int     `json:"fd"`
+			ProtoName *string `json:"proto_name"`
+			Listed    *bool   `json:"listed"`
+		} `json:"fds"`
+	}
+	if err := json.Unmarshal([]byte(out), &procs); err != nil || len(procs) != 1 {
+		t.Fatalf("fds --json: %v\n%s", err, out)
+	}
+	got := map[int]string{}
+	for _, fd := range procs[0].FDs {
+		if fd.ProtoName != nil && fd.Listed != nil {
+			got[fd.FD] = fmt.Sprintf("%s %v", *fd.ProtoName, *fd.Listed)
+		}
+	}
+	if got[nl] != "NETLINK false" || got[tcp] != "TCP true" || got[udp] != "UDPv6 true" {
+		t.Errorf("proto_name and listed: %v (netlink %d, tcp %d, udp %d)", got, nl, tcp, udp)
+	}
+}
+
 func TestFds(t *testing.T) {
 	h := testhelper.Start(t)
 	ra := h.Int("socket inet stream")

@@ -68,10 +68,20 @@ func appendFDName(b []byte, fd *core.FD) []byte {
 		return append(b, core.Escape(fd.Path)...)
 	}
 	if fd.Socket == nil {
-		// No socket-table row matched: another network namespace (Linux),
-		// a kind the table does not list, or closed since.
+		// No socket-table row matched: a kind the table does not list, or
+		// one it lists but not this socket: not bound (an unbound TCP or
+		// UDP socket, or one whose connection closed, is in no hash the
+		// dump walks), in another network namespace (Linux), or closed
+		// since.
 		b = append(b, core.Escape(fd.Path)...)
-		return append(b, " (not in the socket table: another namespace, or gone)"...)
+		if fd.Proto != "" {
+			b = append(b, ' ')
+			b = append(b, core.Escape(fd.Proto)...)
+		}
+		if fd.Unlisted {
+			return append(b, " (a kind of socket gosof does not list)"...)
+		}
+		return append(b, " (not in the socket table: unbound, in another namespace, or gone)"...)
 	}
 	return core.AppendSocketLine(b, fd.Socket)
 }
@@ -120,6 +130,10 @@ func FDsJSON(w io.Writer, procs []core.ProcFDs) error {
 			e.Str("type", string(fd.Kind))
 			e.Text("path", fd.Path)
 			e.UintKey("inode", fd.Inode)
+			if fd.Proto != "" {
+				e.Str("proto_name", fd.Proto)
+				e.BoolKey("listed", !fd.Unlisted)
+			}
 			if fd.Socket != nil {
 				s := *fd.Socket
 				s.Owners = nil // the process is the one listed

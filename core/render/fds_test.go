@@ -26,6 +26,8 @@ func hostileFDs() []core.ProcFDs {
 			{FD: 4, Kind: core.FDSocket, Path: "socket:[77]", Inode: 77, Socket: &s, Options: &core.SockOptions{ReuseAddr: &yes, SndBuf: &sz, Congestion: "cubic"}},
 			{FD: 5, Kind: core.FDSocket, Path: "socket:[78]", Inode: 78, Socket: &u},
 			{FD: 6, Kind: core.FDSocket, Path: "socket:[79]", Inode: 79},
+			{FD: 7, Kind: core.FDSocket, Path: "socket:[80]", Inode: 80, Proto: "NETLINK", Unlisted: true},
+			{FD: 8, Kind: core.FDSocket, Path: "socket:[81]", Inode: 81, Proto: "TCP"},
 			{FD: 100000, Kind: core.FDDir, Path: "/日本/語", Inode: 7},
 		}, Missing: "pidfd_getfd: \x1b[2Jdenied"},
 		{PID: 667, Err: errors.New("process 667: \u202epermission denied")},

@@ -158,6 +158,8 @@ type (
 		Path      string      `json:"path"`
 		PathBytes []byte      `json:"path_bytes,omitempty"`
 		Inode     uint64      `json:"inode"`
+		ProtoName string      `json:"proto_name,omitempty"`
+		Listed    *bool       `json:"listed,omitempty"`
 		Socket    *jSocket    `json:"socket,omitempty"`
 		Options   *jOptions   `json:"options,omitempty"`
 	}
@@ -281,6 +283,9 @@ func toJProcFDs(procs []core.ProcFDs) []jProcFDs {
 		}
 		for _, fd := range pf.FDs {
 			jf := jFD{FD: fd.FD, Type: fd.Kind, Path: fd.Path, PathBytes: rawBytes(fd.Path), Inode: fd.Inode, Options: toJOptions(fd.Options)}
+			if fd.Proto != "" {
+				jf.ProtoName, jf.Listed = fd.Proto, ptr(!fd.Unlisted)
+			}
 			if fd.Socket != nil {
 				s := *fd.Socket
 				s.Owners = nil

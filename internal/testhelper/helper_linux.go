@@ -551,7 +551,7 @@ func record(path string) error {
 }
 
 func socket(family, typ, proto string) (string, error) {
-	fam := map[string]int{"inet": unix.AF_INET, "inet6": unix.AF_INET6, "unix": unix.AF_UNIX}[family]
+	fam := map[string]int{"inet": unix.AF_INET, "inet6": unix.AF_INET6, "unix": unix.AF_UNIX, "netlink": unix.AF_NETLINK}[family]
 	ty := map[string]int{"stream": unix.SOCK_STREAM, "dgram": unix.SOCK_DGRAM, "seqpacket": unix.SOCK_SEQPACKET, "raw": unix.SOCK_RAW}[typ]
 	if fam == 0 || ty == 0 {
 		return "", fmt.Errorf("bad socket %s %s", family, typ)

@@ -57,6 +57,7 @@ func Open(opt platform.Options) (*platform.Backend, error) {
 		FDs:           fds,
 		FDSockets:     sockets,
 		Cmdline:       fds.CommandLine,
+		SocketKind:    fds.SocketKind,
 		Context:       (&Contexts{FS: fs, Root: "/"}).Of,
 		FDsDeniedHint: deniedHint,
 		Prober:        func(netns uint64) diagnose.BindProber { return prober(fs, opt, spaces, netns) },

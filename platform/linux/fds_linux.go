@@ -5,6 +5,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/prometheus/procfs"
 	"golang.org/x/sys/unix"
@@ -117,4 +118,31 @@ func readlinkAt(dfd int, name string, buf []byte) (int, error) {
 			return n, err
 		}
 	}
+}
+
+// SocketKind is core.FDSources.SocketKind: the name sockfs gives the
+// socket pid's descriptor fd refers to, in its system.sockprotoname
+// attribute (net/socket.c: the name of the kernel's struct proto the
+// socket was made with, as lsof's "protocol:" shows it), and whether
+// gosof's socket table lists sockets of that kind (diagListed). "" when
+// it cannot be read (gone, no ptrace access).
+func (l *FDs) SocketKind(pid, fd int) (string, bool) {
+	var buf [32]byte // struct proto's name is char[32]
+	n, err := unix.Getxattr(l.FS.Path(strconv.Itoa(pid), "fd", strconv.Itoa(fd)), "system.sockprotoname", buf[:])
+	if err != nil || n <= 0 {
+		return "", false
+	}
+	name := strings.TrimRight(string(buf[:n]), "\x00")
+	return name, diagListed[name]
+}
+
+// diagListed is the protocols, by the kernel's names for them (seen on
+// Linux 6.18), whose sockets the socket table lists: TCP, UDP, UDP-Lite
+// and raw in both families (sock_diag's inet and raw dumps, or
+// /proc/net), unix datagram and stream sockets, and MPTCP, whose socket
+// the TCP dump shows through its subflows (they carry its inode).
+// Netlink, packet, vsock and the rest are not listed.
+var diagListed = map[string]bool{
+	"TCP": true, "TCPv6": true, "UDP": true, "UDPv6": true, "UDP-Lite": true, "UDPLITEv6": true,
+	"RAW": true, "RAWv6": true, "UNIX": true, "UNIX-STREAM": true, "MPTCP": true, "MPTCPv6": true,
 }

@@ -181,3 +181,48 @@ func TestProber(t *testing.T) {
 		t.Errorf("root may not bind 80: %s", why)
 	}
 }
+
+// TestSocketKind reads the kernel's protocol names through /proc for this
+// process's own sockets, against the families the table lists; a pipe
+// and a process that is not there tell nothing.
+func TestSocketKind(t *testing.T) {
+	l := &FDs{FS: DefaultFS()}
+	for _, tc := range []struct {
+		family, typ, proto int
+		name               string
+		listed             bool
+	}{
+		{unix.AF_INET, unix.SOCK_STREAM, 0, "TCP", true},
+		{unix.AF_INET6, unix.SOCK_DGRAM, 0, "UDPv6", true},
+		{unix.AF_INET, unix.SOCK_DGRAM, unix.IPPROTO_UDPLITE, "UDP-Lite", true},
+		{unix.AF_UNIX, unix.SOCK_STREAM, 0, "UNIX-STREAM", true},
+		{unix.AF_UNIX, unix.SOCK_DGRAM, 0, "UNIX", true},
+		{unix.AF_NETLINK, unix.SOCK_RAW, unix.NETLINK_ROUTE, "NETLINK", false},
+	} {
+		fd, err := unix.Socket(tc.family, tc.typ|unix.SOCK_CLOEXEC, tc.proto)
+		if err == unix.EPROTONOSUPPORT {
+			t.Logf("socket %d %d %d: %v: this kernel has no such sockets", tc.family, tc.typ, tc.proto, err)
+			continue
+		}
+		if err != nil {
+			t.Fatalf("socket %d %d %d: %v", tc.family, tc.typ, tc.proto, err)
+		}
+		name, listed := l.SocketKind(os.Getpid(), fd)
+		unix.Close(fd)
+		if name != tc.name || listed != tc.listed {
+			t.Errorf("socket %d %d %d: %q %v, want %q %v", tc.family, tc.typ, tc.proto, name, listed, tc.name, tc.listed)
+		}
+	}
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(p[0])
+	defer unix.Close(p[1])
+	if name, listed := l.SocketKind(os.Getpid(), p[0]); name != "" || listed {
+		t.Errorf("a pipe: %q %v", name, listed)
+	}
+	if name, listed := l.SocketKind(1<<22+1, 0); name != "" || listed { // past pid_max's limit
+		t.Errorf("no such process: %q %v", name, listed)
+	}
+}
