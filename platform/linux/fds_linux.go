@@ -133,16 +133,19 @@ func (l *FDs) SocketKind(pid, fd int) (string, bool) {
 		return "", false
 	}
 	name := strings.TrimRight(string(buf[:n]), "\x00")
-	return name, diagListed[name]
+	return name, diagListed(name)
 }
 
-// diagListed is the protocols, by the kernel's names for them (seen on
-// Linux 6.18), whose sockets the socket table lists: TCP, UDP, UDP-Lite
-// and raw in both families (sock_diag's inet and raw dumps, or
+// diagListed says whether the socket table lists the sockets of a
+// protocol, by the kernel's name for it (seen on Linux 6.18): TCP, UDP,
+// UDP-Lite and raw in both families (sock_diag's inet and raw dumps, or
 // /proc/net), unix datagram and stream sockets, and MPTCP, whose socket
 // the TCP dump shows through its subflows (they carry its inode).
 // Netlink, packet, vsock and the rest are not listed.
-var diagListed = map[string]bool{
-	"TCP": true, "TCPv6": true, "UDP": true, "UDPv6": true, "UDP-Lite": true, "UDPLITEv6": true,
-	"RAW": true, "RAWv6": true, "UNIX": true, "UNIX-STREAM": true, "MPTCP": true, "MPTCPv6": true,
+func diagListed(name string) bool {
+	switch name {
+	case "TCP", "TCPv6", "UDP", "UDPv6", "UDP-Lite", "UDPLITEv6", "RAW", "RAWv6", "UNIX", "UNIX-STREAM", "MPTCP", "MPTCPv6":
+		return true
+	}
+	return false
 }
