@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/netip"
 	"sort"
 	"strings"
 	"sync"
@@ -371,5 +372,46 @@ func TestParseSignal(t *testing.T) {
 	}
 	if core.SignalName(syscall.SIGTERM) != "TERM" || core.SignalName(syscall.Signal(63)) != "63" {
 		t.Errorf("SignalName: TERM -> %q, 63 -> %q", core.SignalName(syscall.SIGTERM), core.SignalName(syscall.Signal(63)))
+	}
+}
+
+// termWidth is a writer to a terminal that many columns wide.
+type termWidth struct {
+	bytes.Buffer
+	cols int
+}
+
+func (w *termWidth) Width() int { return w.cols }
+
+// TestKillPlanFitKeepsLocalPort: on a terminal too narrow for the plan,
+// each socket's line is shortened after its local address and port, not
+// through them: the port is what the plan is about.
+func TestKillPlanFitKeepsLocalPort(t *testing.T) {
+	srv := testProc(4242, "server")
+	mapped := netip.MustParseAddr("::ffff:127.0.0.1")
+	var socks []core.Socket
+	for i := range 3 {
+		socks = append(socks, core.Socket{Proto: core.TCP, Family: core.Inet6, Type: core.Stream, State: core.Established,
+			Local: core.Endpoint{Addr: mapped, Port: 46200}, Remote: &core.Endpoint{Addr: mapped, Port: uint16(47786 + i)},
+			Inode: uint64(100 + i), Owners: []core.Owner{{PID: 4242, FD: 5 + i, Proc: srv}}})
+	}
+	p := NewKillPlan(&core.Result{Sockets: socks}, nil)
+	p.Pin(&fakeSignaller{procs: map[int]*fakeProc{4242: {}}})
+	w := &termWidth{cols: 70}
+	if err := WriteKillPlan(w, p); err != nil {
+		t.Fatal(err)
+	}
+	rows := 0
+	for _, l := range strings.Split(w.String(), "\n") {
+		if !strings.Contains(l, "(fd ") {
+			continue
+		}
+		rows++
+		if !strings.Contains(l, "[::ffff:127.0.0.1]:46200") || !strings.Contains(l, "…") {
+			t.Errorf("a socket's row, shortened, lost its local address and port: %q\n%s", l, w.String())
+		}
+	}
+	if rows != 3 {
+		t.Errorf("%d socket rows, want 3:\n%s", rows, w.String())
 	}
 }

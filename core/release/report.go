@@ -85,7 +85,8 @@ func WriteKillPlan(w io.Writer, p *KillPlan) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "plan: %s\n", p.headline())
 	if len(p.Items) > 0 {
-		fit := render.Fit{Width: render.WidthOf(w), Header: true, Fixed: render.FixedBut(1, 2, 3, 4)} // not the PID
+		fit := render.Fit{Width: render.WidthOf(w), Header: true, Fixed: render.FixedBut(1, 2, 3, 4), // not the PID
+			Local: render.Columns(4)} // each socket's local port stays
 		render.AlignedFit(&b, fit, func(t *render.Table) {
 			for _, h := range []string{"PID", "COMMAND", "USER", "ACTION", "SOCKETS"} {
 				t.Cell(h)

@@ -27,7 +27,7 @@ func FDs(w io.Writer, procs []core.ProcFDs) error {
 			b.WriteString("  cannot list descriptors: " + core.Escape(pf.Err.Error()) + "\n")
 			continue
 		}
-		fit := Fit{Width: WidthOf(w), Header: true, Fixed: FixedBut(2, 3)} // NAME, OPTIONS
+		fit := Fit{Width: WidthOf(w), Header: true, Fixed: FixedBut(2, 3), Local: Columns(2)} // NAME, OPTIONS; a socket's local port stays
 		err := AlignedFit(&b, fit, func(t *Table) {
 			t.Cell("  FD")
 			t.Cell("TYPE")

@@ -32,9 +32,12 @@ type Fit struct {
 	// in ":PORT" keeps it whole when shortened ("[::ff…:46200"), for the
 	// port is what a reader looks for. PID has bit j set for a column j
 	// of processes: a cell that starts with "PID/" keeps it whole
-	// ("16488/pyt…n3"), for the PID is what kill takes. Either holds
+	// ("16488/pyt…n3"), for the PID is what kill takes. Local has bit j
+	// set for a column j of socket lines ("tcp 10.0.0.1:80 -> ..."): a
+	// cell keeps its start through its first port whole, the protocol
+	// and the local address ("tcp6 [::1]:46200…ED (fd 5)"). Each holds
 	// while one more rune of the cell fits beside it and the "…".
-	Port, PID uint64
+	Port, PID, Local uint64
 	// Header says the first row is a header: no column is made
 	// narrower than its header unless the table cannot fit otherwise.
 	Header bool
@@ -81,7 +84,7 @@ func (t *Table) measureFit(padded int, ascii bool) {
 			t.header = append(t.header, t.width(j, ascii))
 		}
 	}
-	if keeps := t.fit.Port | t.fit.PID; keeps != 0 {
+	if keeps := t.fit.Port | t.fit.PID | t.fit.Local; keeps != 0 {
 		start := 0
 		for j := 0; j <= padded && j < 64; j++ {
 			if keeps&(1<<uint(j)) != 0 {
@@ -246,7 +249,7 @@ func (f *Fit) shortSplit(c []byte, j, width int) (head, tail int) {
 	if n > 0 && n <= width-2 {
 		if f.Port&Columns(j) != 0 && n > tail {
 			head, tail = width-1-n, n
-		} else if f.PID&Columns(j) != 0 && n > head {
+		} else if (f.PID|f.Local)&Columns(j) != 0 && n > head {
 			head, tail = n, width-1-n
 		}
 	}
@@ -254,7 +257,8 @@ func (f *Fit) shortSplit(c []byte, j, width int) (head, tail int) {
 }
 
 // kept is how many bytes of cell c, in column j, shortening keeps whole:
-// its ":PORT" or its "PID/", as the column asks; 0 for none.
+// its ":PORT", its "PID/" or its start through its first port, as the
+// column asks; 0 for none.
 func (f *Fit) kept(c []byte, j int) int {
 	switch {
 	case j >= 64:
@@ -262,6 +266,28 @@ func (f *Fit) kept(c []byte, j int) int {
 		return portEnd(c)
 	case f.PID&Columns(j) != 0:
 		return pidStart(c)
+	case f.Local&Columns(j) != 0:
+		return localEnd(c)
+	}
+	return 0
+}
+
+// localEnd is the length of the start of c through its first ":PORT"
+// that ends a word (a socket line's local address), 0 when none.
+func localEnd(c []byte) int {
+	for i := bytes.IndexByte(c, ':'); i >= 0; {
+		j := i + 1
+		for j < len(c) && c[j] >= '0' && c[j] <= '9' {
+			j++
+		}
+		if j > i+1 && (j == len(c) || c[j] == ' ') {
+			return j
+		}
+		k := bytes.IndexByte(c[i+1:], ':')
+		if k < 0 {
+			break
+		}
+		i += 1 + k
 	}
 	return 0
 }

@@ -163,4 +163,26 @@ func TestFitKeepsPortAndPID(t *testing.T) {
 	if head, tail := f.shortSplit([]byte("1648800/kube-controller"), 1, 12); head != 8 || tail != 3 {
 		t.Errorf("a PID: head %d, tail %d; want 8, 3", head, tail)
 	}
+	// a socket line keeps its local address and port: the first ":PORT"
+	// that ends a word, not the colons of an IPv6 address or the remote's
+	for _, tc := range []struct {
+		line string
+		want int
+	}{
+		{"tcp6 [::ffff:127.0.0.1]:46200 -> [::ffff:127.0.0.1]:47786 ESTABLISHED (fd 5)", len("tcp6 [::ffff:127.0.0.1]:46200")},
+		{"tcp 10.0.0.1:80 LISTEN (fd 3)", len("tcp 10.0.0.1:80")},
+		{"udp 0.0.0.0%eth0:68 UNCONN", len("udp 0.0.0.0%eth0:68")},
+		{"unix /run/app.sock LISTEN", 0},
+		{"/var/log/a:1b", 0},
+		{"x:", 0},
+	} {
+		if got := localEnd([]byte(tc.line)); got != tc.want {
+			t.Errorf("localEnd(%q) = %d, want %d", tc.line, got, tc.want)
+		}
+	}
+	f = Fit{Local: Columns(4)}
+	line := []byte("tcp6 [::ffff:127.0.0.1]:46200 -> [::ffff:127.0.0.1]:47786 ESTABLISHED (fd 5)")
+	if head, tail := f.shortSplit(line, 4, 44); head != 29 || tail != 14 {
+		t.Errorf("a socket line at 44: head %d, tail %d; want 29, 14", head, tail)
+	}
 }
