@@ -256,9 +256,10 @@ func (f *Fit) shortSplit(c []byte, j, width int) (head, tail int) {
 	return head, tail
 }
 
-// kept is how many bytes of cell c, in column j, shortening keeps whole:
+// kept is how many runes of cell c, in column j, shortening keeps whole:
 // its ":PORT", its "PID/" or its start through its first port, as the
-// column asks; 0 for none.
+// column asks; 0 for none. (A port and a PID are ASCII; what precedes a
+// local port may not be: an interface's name.)
 func (f *Fit) kept(c []byte, j int) int {
 	switch {
 	case j >= 64:
@@ -267,7 +268,7 @@ func (f *Fit) kept(c []byte, j int) int {
 	case f.PID&Columns(j) != 0:
 		return pidStart(c)
 	case f.Local&Columns(j) != 0:
-		return localEnd(c)
+		return utf8.RuneCount(c[:localEnd(c)])
 	}
 	return 0
 }

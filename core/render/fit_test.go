@@ -181,6 +181,9 @@ func TestFitKeepsPortAndPID(t *testing.T) {
 		}
 	}
 	f = Fit{Local: Columns(4)}
+	if n := f.kept([]byte("udp 0.0.0.0%ethé:68 UNCONN"), 4); n != len("udp 0.0.0.0%ethe:68") {
+		t.Errorf("kept counts %d for a local address with a 2-byte rune, want runes: %d", n, len("udp 0.0.0.0%ethe:68"))
+	}
 	line := []byte("tcp6 [::ffff:127.0.0.1]:46200 -> [::ffff:127.0.0.1]:47786 ESTABLISHED (fd 5)")
 	if head, tail := f.shortSplit(line, 4, 44); head != 29 || tail != 14 {
 		t.Errorf("a socket line at 44: head %d, tail %d; want 29, 14", head, tail)
