@@ -63,6 +63,7 @@ func TestParsePort(t *testing.T) {
 		{"who/tcp", nil, "no tcp port"},
 		{"0", nil, "not a port"},
 		{"65536", nil, "not a port"},
+		{"-22", nil, `"-22" is not a port`},
 		{"80-70", nil, "backwards"},
 		{"80-x", nil, "not a port range"},
 		// Spellings from lsof (-i :8080, -i tcp:8080) and /etc/services (8080/tcp).
@@ -352,6 +353,16 @@ func TestSortIndexOrders(t *testing.T) {
 					t.Fatalf("n=%d v4only=%v: %d (%v) before %d (%v)", n, v4only, a, socks[a], b, socks[b])
 				}
 			}
+		}
+	}
+}
+
+// TestPortNeedsServices: /etc/services is read for a name, never for a
+// number, a negative one included (which ParsePort refuses as a number).
+func TestPortNeedsServices(t *testing.T) {
+	for in, want := range map[string]bool{"http": true, "tcp:http-alt": true, "53/udp": false, "8080": false, "-22": false, "8000-8080": false, "": false} {
+		if got := PortNeedsServices(in); got != want {
+			t.Errorf("PortNeedsServices(%q) = %v, want %v", in, got, want)
 		}
 	}
 }

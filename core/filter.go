@@ -201,7 +201,7 @@ func parsePortBody(arg, orig string, services Services) ([]PortRange, error) {
 		}
 		return []PortRange{{Lo: l, Hi: h}}, nil
 	}
-	if arg[0] >= '0' && arg[0] <= '9' {
+	if numeric(arg) {
 		p, err := parsePortNumber(arg)
 		if err != nil {
 			return nil, Usagef("%q is not a port: want 1-65535, a range like 8000-8080, or a service name", orig)
@@ -235,7 +235,14 @@ func PortNeedsServices(arg string) bool {
 			arg = tail
 		}
 	}
-	return arg != "" && (arg[0] < '0' || arg[0] > '9')
+	return arg != "" && !numeric(arg)
+}
+
+// numeric says whether a port argument is meant as a number: it starts
+// with a digit, or is a negative number ("-22", which no service is
+// called), which is then refused as a number rather than looked up.
+func numeric(s string) bool {
+	return s != "" && (s[0] >= '0' && s[0] <= '9' || s[0] == '-' && isDigits(s[1:]))
 }
 
 func isDigits(s string) bool {
