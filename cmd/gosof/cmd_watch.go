@@ -232,7 +232,9 @@ func (w *watcher) draw() error {
 		}
 	}
 	b.WriteString(head + "\n" + keys + "\n")
-	if err := watch.WriteTable(&b, f, rows); err != nil {
+	// the table fits the screen itself (its NOTE kept whole); fitLines
+	// then only cuts what still does not
+	if err := watch.WriteTable(&termWriter{w: &b, cols: width}, f, rows); err != nil {
 		return err
 	}
 	b.WriteString(watch.Summary(f))

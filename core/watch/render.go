@@ -115,10 +115,14 @@ func (f *Frame) Rows() int {
 
 // WriteTable prints f (sorted) as an aligned table, a row per process and
 // state, at most maxRows rows (0: all) and then a line saying how many
-// more there are. The process is named on its first row.
+// more there are. The process is named on its first row. Written to a
+// terminal (render.WidthOf), the table fits its width by shortening the
+// process's name, its PID kept whole, never the counts or the NOTE,
+// which is the verdict the view is for.
 func WriteTable(w io.Writer, f *Frame, maxRows int) error {
 	total := f.Rows()
-	return render.Aligned(w, func(t *render.Table) {
+	fit := render.Fit{Width: render.WidthOf(w), Header: true, Fixed: render.FixedBut(0), PID: render.Columns(0)}
+	return render.AlignedFit(w, fit, func(t *render.Table) {
 		for _, h := range []string{"PID/COMMAND", "STATE", "NOW", "CHANGE", "RATE/MIN", "OPENED", "RELEASED", "NOTE"} {
 			t.Cell(h)
 		}

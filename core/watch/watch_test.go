@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gosof/gosof/core"
 )
@@ -187,6 +188,49 @@ func TestTrackerGrowing(t *testing.T) {
 	WriteTable(&tb, f, 1)
 	if !strings.HasSuffix(tb.String(), "... and 1 more row\n") {
 		t.Errorf("cut table:\n%s", tb.String())
+	}
+}
+
+// sized is a writer to a terminal of the given width.
+type sized struct {
+	bytes.Buffer
+	cols int
+}
+
+func (s *sized) Width() int { return s.cols }
+
+// TestWriteTableFits: on a terminal narrower than the table, the
+// process's name is what gets shortened, its PID whole; the state, the
+// counts and the NOTE (the verdict) stay whole.
+func TestWriteTableFits(t *testing.T) {
+	p := proc(4194303, 1, "java-app-server")
+	tr := NewTracker()
+	tr.Update(t0, []core.Socket{sock(1, core.CloseWait, p)})
+	var socks []core.Socket
+	for i := uint64(1); i <= 40; i++ {
+		socks = append(socks, sock(i, core.CloseWait, p))
+	}
+	f := tr.Update(t0.Add(time.Minute), socks)
+	f.Sort(SortCloseWait)
+	var whole bytes.Buffer
+	if err := WriteTable(&whole, f, 0); err != nil {
+		t.Fatal(err)
+	}
+	note := "leaking ~39/min"
+	if !strings.Contains(whole.String(), note) {
+		t.Fatalf("no %q in the table:\n%s", note, whole.String())
+	}
+	w := &sized{cols: 74}
+	if err := WriteTable(w, f, 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(strings.TrimSuffix(w.String(), "\n"), "\n") {
+		if n := utf8.RuneCountInString(l); n > 74 {
+			t.Errorf("a line of %d at 74 columns: %q", n, l)
+		}
+	}
+	if !strings.Contains(w.String(), note) || !strings.Contains(w.String(), "4194303/") || !strings.Contains(w.String(), "…") {
+		t.Errorf("at 74 columns the NOTE or the PID was cut, or nothing was shortened:\n%s", w.String())
 	}
 }
 
