@@ -64,9 +64,10 @@ type FDSources struct {
 	CommandLine func(pid int) ([]string, error)
 	// SocketKind tells the protocol of the socket pid's descriptor fd
 	// refers to, and whether the socket table lists that kind; asked
-	// only for a socket the table lacks; nil where the platform cannot
-	// tell.
-	SocketKind func(pid, fd int) (proto string, listed bool)
+	// only for a socket the table lacks, with the inode the descriptor
+	// was listed with: "" when fd no longer refers to it (closed, its
+	// number reused since). nil where the platform cannot tell.
+	SocketKind func(pid, fd int, inode uint64) (proto string, listed bool)
 }
 
 // ProcFDs is one process's descriptors, or why they could not be listed.
@@ -119,7 +120,7 @@ func GatherFDs(src FDSources, pids []int) ([]ProcFDs, error) {
 				fd.Socket = byInode[fd.Inode]
 				if fd.Socket == nil && src.SocketKind != nil {
 					var listed bool
-					fd.Proto, listed = src.SocketKind(pid, fd.FD)
+					fd.Proto, listed = src.SocketKind(pid, fd.FD, fd.Inode)
 					fd.Unlisted = fd.Proto != "" && !listed
 				}
 			}

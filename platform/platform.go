@@ -70,7 +70,7 @@ type Backend struct {
 	// SocketKind tells the protocol of a process's socket descriptor and
 	// whether the socket table lists that kind (core.FDSources); nil
 	// where the platform cannot tell it.
-	SocketKind func(pid, fd int) (proto string, listed bool)
+	SocketKind func(pid, fd int, inode uint64) (proto string, listed bool)
 	// Context tells the systemd unit and container a process runs in
 	// (--context, JSON, --unit); nil where the platform cannot tell it.
 	Context func(pid int) (*core.Context, error)

@@ -125,11 +125,19 @@ func readlinkAt(dfd int, name string, buf []byte) (int, error) {
 // attribute (net/socket.c: the name of the kernel's struct proto the
 // socket was made with, as lsof's "protocol:" shows it), and whether
 // gosof's socket table lists sockets of that kind (diagListed). "" when
-// it cannot be read (gone, no ptrace access).
-func (l *FDs) SocketKind(pid, fd int) (string, bool) {
+// it cannot be read (gone, no ptrace access), or when fd no longer
+// refers to the socket of inode it was listed with: the name is read by
+// descriptor number, and a stat after it tells whether that number
+// still names the same socket.
+func (l *FDs) SocketKind(pid, fd int, inode uint64) (string, bool) {
+	path := l.FS.Path(strconv.Itoa(pid), "fd", strconv.Itoa(fd))
 	var buf [32]byte // struct proto's name is char[32]
-	n, err := unix.Getxattr(l.FS.Path(strconv.Itoa(pid), "fd", strconv.Itoa(fd)), "system.sockprotoname", buf[:])
+	n, err := unix.Getxattr(path, "system.sockprotoname", buf[:])
 	if err != nil || n <= 0 {
+		return "", false
+	}
+	var st unix.Stat_t
+	if unix.Stat(path, &st) != nil || st.Ino != inode {
 		return "", false
 	}
 	name := strings.TrimRight(string(buf[:n]), "\x00")

@@ -207,7 +207,14 @@ func TestSocketKind(t *testing.T) {
 		if err != nil {
 			t.Fatalf("socket %d %d %d: %v", tc.family, tc.typ, tc.proto, err)
 		}
-		name, listed := l.SocketKind(os.Getpid(), fd)
+		var st unix.Stat_t
+		if err := unix.Fstat(fd, &st); err != nil {
+			t.Fatal(err)
+		}
+		name, listed := l.SocketKind(os.Getpid(), fd, st.Ino)
+		if other, _ := l.SocketKind(os.Getpid(), fd, st.Ino+1); other != "" {
+			t.Errorf("socket %d %d %d listed with another inode: %q, want none", tc.family, tc.typ, tc.proto, other)
+		}
 		unix.Close(fd)
 		if name != tc.name || listed != tc.listed {
 			t.Errorf("socket %d %d %d: %q %v, want %q %v", tc.family, tc.typ, tc.proto, name, listed, tc.name, tc.listed)
@@ -219,10 +226,10 @@ func TestSocketKind(t *testing.T) {
 	}
 	defer unix.Close(p[0])
 	defer unix.Close(p[1])
-	if name, listed := l.SocketKind(os.Getpid(), p[0]); name != "" || listed {
+	if name, listed := l.SocketKind(os.Getpid(), p[0], 0); name != "" || listed {
 		t.Errorf("a pipe: %q %v", name, listed)
 	}
-	if name, listed := l.SocketKind(1<<22+1, 0); name != "" || listed { // past pid_max's limit
+	if name, listed := l.SocketKind(1<<22+1, 0, 0); name != "" || listed { // past pid_max's limit
 		t.Errorf("no such process: %q %v", name, listed)
 	}
 }
