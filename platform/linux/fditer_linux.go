@@ -151,20 +151,15 @@ func (o *Owners) scanWithIter(only []int32, want func(uint64) bool, stop *int32)
 		return nil, 0, false, err
 	}
 	if use {
-		// While the program is built and loaded, list /proc and find
-		// the kernel threads, on the core the socket dump leaves idle:
-		// the iterator shows them no descriptor, and reading each one's
-		// empty /proc/PID/fd after the iterator was 2 ms of `who` on a
-		// host of 127 processes, 63 of them kernel threads. The list is
-		// also the scan's list of the processes there before the
-		// iteration (scanIter): one listing of /proc where the scan
-		// made its own after the load, on its critical path.
+		// While the program is built and loaded, list /proc on the
+		// core the socket dump leaves idle: the scan's list of the
+		// processes there before the iteration (scanIter), which it
+		// made itself after the load, on its critical path.
 		listed := make(chan pidList, 1)
-		kthreads := make(chan map[int32]bool, 1)
-		go listProc(o.FS.Proc, listed, kthreads)
+		go listProc(o.FS.Proc, listed)
 		it, err := linkIter()
 		if err == nil {
-			hc, denied, err = o.scanIter(it, want, stop, listed, kthreads)
+			hc, denied, err = o.scanIter(it, want, stop, listed)
 			if err == nil {
 				o.setStatus(IterStatus{Scanned: true, Used: true, Layout: fditer.LayoutFrom()})
 				return hc, denied, true, nil
@@ -191,9 +186,9 @@ func (o *Owners) scanWithIter(only []int32, want func(uint64) bool, stop *int32)
 // /proc then finds its sockets, or counts it as not inspected;
 // the iterator alone would have called it a process that holds nothing.
 //
-// A kernel thread (kthreads, once it says so, if it has by the end) has
-// no descriptors to read; it is not read from /proc. The others are
-// read while the iterator goes on: it visits tasks in pid order, so
+// A kernel thread has no descriptors to read; it is not read from /proc
+// (kernelThread tells it, for those only). The others are read while
+// the iterator goes on: it visits tasks in pid order, so
 // once a marker passes a pid /proc listed and it showed nothing of,
 // that process goes to a goroutine that reads it (hidden). A process
 // shown after all (a leader that exited before its threads is shown
@@ -201,9 +196,8 @@ func (o *Owners) scanWithIter(only []int32, want func(uint64) bool, stop *int32)
 // found of it is dropped. /proc is listed again at the end, for a
 // process the iterator could have missed.
 //
-// listed is /proc's pids, sorted, listed before the iteration starts;
-// kthreads the kernel threads among them.
-func (o *Owners) scanIter(it fditer.Iter, want func(uint64) bool, stop *int32, listed <-chan pidList, kthreads <-chan map[int32]bool) (holderChunks, int, error) {
+// listed is /proc's pids, sorted, listed before the iteration starts.
+func (o *Owners) scanIter(it fditer.Iter, want func(uint64) bool, stop *int32, listed <-chan pidList) (holderChunks, int, error) {
 	procfd, err := unix.Open(o.FS.Proc, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, 0, fmt.Errorf("open %s: %w", o.FS.Proc, err)
@@ -221,21 +215,13 @@ func (o *Owners) scanIter(it fditer.Iter, want func(uint64) bool, stop *int32, l
 		shown   = make(map[int32]bool)
 		markTID int32          // the task of the last marker
 		doubt   map[int32]bool // processes with records but no marker before them
-		kernel  map[int32]bool // from kthreads, once it has come
 		passed  int            // before[:passed] are behind the iterator
 		hidden  = startHiddenScan(procfd, want, stop)
 	)
 	defer hidden.end() // an error return must not leave it running
 	pass := func(tgid int32) {
-		if kernel == nil && kthreads != nil {
-			select {
-			case kernel = <-kthreads:
-				kthreads = nil
-			default:
-			}
-		}
 		for ; passed < len(before) && before[passed] < tgid; passed++ {
-			if p := before[passed]; !shown[p] && !kernel[p] {
+			if p := before[passed]; !shown[p] {
 				hidden.read(p)
 			}
 		}
@@ -295,15 +281,6 @@ func (o *Owners) scanIter(it fditer.Iter, want func(uint64) bool, stop *int32, l
 	if err != nil {
 		return nil, 0, fmt.Errorf("read %s: %w", o.FS.Proc, err)
 	}
-	if kernel == nil && kthreads != nil {
-		// not waited for: on a host of many thousand processes it can
-		// take longer than the iterator, and a kernel thread it has not
-		// named is read from /proc, as every one was before
-		select {
-		case kernel = <-kthreads:
-		default:
-		}
-	}
 	read, found, deniedPIDs := hidden.end()
 	denied := 0
 	for _, h := range found {
@@ -318,10 +295,10 @@ func (o *Owners) scanIter(it fditer.Iter, want func(uint64) bool, stop *int32, l
 	}
 	sc := newFDScanner()
 	for _, pid := range pids {
-		if shown[pid] || kernel[pid] || read[pid] || stop != nil && atomic.LoadInt32(stop) != 0 {
+		if shown[pid] || read[pid] || stop != nil && atomic.LoadInt32(stop) != 0 {
 			continue
 		}
-		if sc.scanPID(procfd, pid, want, &cur) {
+		if sc.scanUnshown(procfd, pid, want, &cur) {
 			denied++
 		}
 	}
@@ -348,7 +325,7 @@ func startHiddenScan(procfd int, want func(uint64) bool, stop *int32) *hiddenSca
 			if stop != nil && atomic.LoadInt32(stop) != 0 {
 				continue
 			}
-			if sc.scanPID(procfd, pid, want, &h.found) {
+			if sc.scanUnshown(procfd, pid, want, &h.found) {
 				h.denied = append(h.denied, pid)
 			}
 		}
@@ -443,7 +420,20 @@ func threadHolders(own holderChunks, threads []fditer.Record) []Holder {
 	return out
 }
 
-// kernelThreads returns the pids under proc that are kernel threads:
+// scanUnshown is scanPID for a process the iterator showed nothing of,
+// which is most often a kernel thread: one is not read (kernelThread).
+// Told apart this way, per process the iterator passed, where a pass
+// over every process listed (two readlinkat each) ran beside the
+// iterator and could come too late for the kernel threads it passed
+// first, which were then read in full.
+func (sc *fdScanner) scanUnshown(procfd int, pid int32, want func(uint64) bool, out *[]Holder) (denied bool) {
+	if kernelThread(procfd, pid, &sc.path) {
+		return false
+	}
+	return sc.scanPID(procfd, pid, want, out)
+}
+
+// kernelThread reports whether pid under procfd is a kernel thread:
 // /proc/PID/exe is ENOENT (get_task_exe_file, kernel/fork.c, gives no
 // file for a PF_KTHREAD task or one without mm) and /proc/PID/cwd is
 // not (a kernel thread shares init's fs_struct). A zombie has neither
@@ -455,26 +445,22 @@ func threadHolders(own holderChunks, threads []fditer.Record) []Holder {
 // close next, in exit_files. A leader that exited before its threads
 // has neither too; the iterator shows its descriptors through them
 // (their files are no longer the leader's, so task_seq_get_next in
-// kernel/bpf/task_iter.c does not skip them). One or two readlinkat
-// each; any other answer (EACCES, a path) leaves the pid to be read.
-// procfd is the open proc, pids what it listed.
-func kernelThreads(procfd int, pids []int32) map[int32]bool {
-	out := make(map[int32]bool)
+// kernel/bpf/task_iter.c does not skip them). One or two readlinkat;
+// any other answer (EACCES, a path) leaves the pid to be read. path is
+// scratch space for the NUL-terminated paths.
+func kernelThread(procfd int, pid int32, path *[]byte) bool {
 	var buf [1]byte
-	name := make([]byte, 0, 24)
-	for _, pid := range pids {
-		name = strconv.AppendInt(name[:0], int64(pid), 10)
-		dir := len(name)
-		name = append(name, "/exe"...)
-		if _, err := unix.Readlinkat(procfd, string(name), buf[:]); err != unix.ENOENT {
-			continue
-		}
-		name = append(name[:dir], "/cwd"...)
-		if _, err := unix.Readlinkat(procfd, string(name), buf[:]); err == nil {
-			out[pid] = true
-		}
+	p := strconv.AppendInt((*path)[:0], int64(pid), 10)
+	dir := len(p)
+	p = append(p, "/exe\x00"...)
+	*path = p
+	if _, e := readlinkat(procfd, &p[0], buf[:]); e != unix.ENOENT {
+		return false
 	}
-	return out
+	p = append(p[:dir], "/cwd\x00"...)
+	*path = p
+	_, e := readlinkat(procfd, &p[0], buf[:])
+	return e == 0
 }
 
 // pidList is the pids of a listing of /proc, sorted, or why it failed.
@@ -483,24 +469,19 @@ type pidList struct {
 	err  error
 }
 
-// listProc sends the pids under proc, sorted, on listed, then the
-// kernel threads among them on kthreads (nil when proc cannot be
-// listed).
-func listProc(proc string, listed chan<- pidList, kthreads chan<- map[int32]bool) {
+// listProc sends the pids under proc, sorted, on listed.
+func listProc(proc string, listed chan<- pidList) {
 	procfd, err := unix.Open(proc, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		listed <- pidList{err: fmt.Errorf("open %s: %w", proc, err)}
-		kthreads <- nil
 		return
 	}
 	defer unix.Close(procfd)
 	pids, err := listPIDs(procfd)
 	if err != nil {
 		listed <- pidList{err: fmt.Errorf("read %s: %w", proc, err)}
-		kthreads <- nil
 		return
 	}
 	sort.Slice(pids, func(i, j int) bool { return pids[i] < pids[j] })
 	listed <- pidList{pids: pids}
-	kthreads <- kernelThreads(procfd, pids)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"sort"
@@ -288,11 +289,11 @@ func iterExpected() (bool, string) {
 	return fditer.Usable()
 }
 
-// TestKernelThreads: kernelThreads names kthreadd (where this is the
+// TestKernelThreads: kernelThread names kthreadd (where this is the
 // host's pid namespace), never this process, a live child, or a zombie
 // the test leaves unreaped: its /proc/PID/exe is ENOENT as a kernel
 // thread's, but its pid may be reused before the scan ends, so the scan
-// must still read it.
+// must still read it. listProc lists /proc sorted, as scanIter needs.
 func TestKernelThreads(t *testing.T) {
 	live := exec.Command("sleep", "60")
 	if err := live.Start(); err != nil {
@@ -314,25 +315,48 @@ func TestKernelThreads(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	listed, kthreads := make(chan pidList, 1), make(chan map[int32]bool, 1)
-	listProc(DefaultFS().Proc, listed, kthreads)
-	if l := <-listed; l.err != nil || len(l.pids) == 0 || !sort.SliceIsSorted(l.pids, func(i, j int) bool { return l.pids[i] < l.pids[j] }) {
+	listed := make(chan pidList, 1)
+	listProc(DefaultFS().Proc, listed)
+	l := <-listed
+	if l.err != nil || len(l.pids) == 0 || !sort.SliceIsSorted(l.pids, func(i, j int) bool { return l.pids[i] < l.pids[j] }) {
 		t.Fatalf("listing /proc: %v, %d pids, sorted: %v", l.err, len(l.pids), l.pids)
 	}
-	k := <-kthreads
-	if k == nil {
-		t.Fatal("kernelThreads could not list /proc")
+	procfd, err := unix.Open(DefaultFS().Proc, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if comm, err := os.ReadFile("/proc/2/comm"); err == nil && string(comm) == "kthreadd\n" && !k[2] {
+	defer unix.Close(procfd)
+	var path []byte
+	if comm, err := os.ReadFile("/proc/2/comm"); err == nil && string(comm) == "kthreadd\n" && !kernelThread(procfd, 2, &path) {
 		t.Error("kthreadd (pid 2) is not taken for a kernel thread")
 	}
 	if _, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", zombie.Process.Pid)); !errors.Is(err, unix.ENOENT) {
-		t.Fatalf("the zombie's exe: %v, want ENOENT (the case kernelThreads tells from a kernel thread's)", err)
+		t.Fatalf("the zombie's exe: %v, want ENOENT (the case kernelThread tells from a kernel thread's)", err)
 	}
 	for _, pid := range []int{os.Getpid(), live.Process.Pid, zombie.Process.Pid} {
-		if k[int32(pid)] {
+		if kernelThread(procfd, int32(pid), &path) {
 			t.Errorf("pid %d, not a kernel thread, is taken for one", pid)
 		}
+	}
+	// a process is read after the check, with the same scratch path:
+	// this one's listener is found
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	f, err := ln.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		t.Fatal(err)
+	}
+	var out []Holder
+	if newFDScanner().scanUnshown(procfd, int32(os.Getpid()), func(ino uint64) bool { return ino == st.Ino }, &out); len(out) < 2 {
+		t.Errorf("scanUnshown of this process: %v, want the listener's two descriptors (inode %d)", out, st.Ino)
 	}
 }
 
