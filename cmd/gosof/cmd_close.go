@@ -124,12 +124,8 @@ func (s *session) planClose() (cl *release.Close, wait time.Duration, err error)
 	if err != nil {
 		return nil, 0, err
 	}
-	if len(cl.Result.Sockets) == 0 {
-		said := ""
-		if defaultTCP && len(f.Paths) == 0 {
-			said = " (close acts on TCP unless --proto names others)"
-		}
-		s.explainEmpty(f, said)
+	if defaultTCP && len(f.Paths) == 0 {
+		s.emptySaid = " (close acts on TCP unless --proto names others)"
 	}
 	if !c.Bool("outgoing") {
 		if err := cl.SpareOutgoing(); err != nil {

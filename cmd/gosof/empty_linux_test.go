@@ -9,7 +9,9 @@ import (
 )
 
 // TestEmptyAnswerSaysWhy: an answer the filters emptied says which filter
-// (one line on stderr, exit 1); PORT lists work like ranges.
+// (one line on stderr, exit 1), whichever command it is (kill said
+// nothing); PORT lists work like ranges. The kill that is not a dry run
+// is narrowed to the helper (--pid) and matches nothing.
 func TestEmptyAnswerSaysWhy(t *testing.T) {
 	h := testhelper.Start(t)
 	_, tcp := listen(t, h, "inet", "127.0.0.1:0")
@@ -25,6 +27,9 @@ func TestEmptyAnswerSaysWhy(t *testing.T) {
 		{[]string{"who", U, "--proto", "tcp"}, "nothing left after --proto tcp"},
 		{[]string{"close", U, "-n"}, "close acts on TCP unless --proto names others"},
 		{[]string{"who", T, "--pid", "1"}, "nothing left after --pid 1"},
+		{[]string{"kill", T, "-n", "--state", "close-wait"}, "nothing left after --state close-wait: before it, 1 socket (tcp LISTEN 1)"},
+		{[]string{"kill", T, "--pid", strconv.Itoa(h.PID), "--state", "close-wait"}, "nothing left after --state close-wait"},
+		{[]string{"close", T, "-n", "--state", "close-wait"}, "nothing left after --state close-wait"},
 	} {
 		out, errOut, code := gosof(t, tc.args...)
 		if code != exitNoMatch || out != "" || !strings.Contains(errOut, tc.want) || strings.Count(errOut, "\n") != 1 {

@@ -91,7 +91,6 @@ func (s *session) list(ports []string) error {
 		return err
 	}
 	if len(res.Sockets) == 0 {
-		s.explainEmpty(f, "")
 		return core.ErrNoMatch
 	}
 	if out == render.FormatTerse {

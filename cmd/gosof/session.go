@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -37,6 +38,13 @@ type session struct {
 	// cannotAct is the note a listing gives when the backend may not act
 	// (CannotAct); a command that refuses for it drops it.
 	cannotAct string
+	// filt is the filter the command read (filter), answer the last
+	// answer it resolved (saw): when the command ends with no match and
+	// that answer is empty, end says which flag emptied it
+	// (explainEmpty), emptySaid after it (close's default --proto tcp).
+	filt      *core.Filter
+	answer    *core.Result
+	emptySaid string
 }
 
 // newSession reads the flags that choose the backend; open opens it.
@@ -68,6 +76,7 @@ func (s *session) filter(ports []string) (*core.Filter, error) {
 		return nil, core.Usagef("--dev and --proc-net match nothing together (/proc/net does not tell which device a socket is bound to): drop --proc-net")
 	}
 	s.opt.PIDs = f.PIDs
+	s.filt = f
 	return f, nil
 }
 
@@ -95,11 +104,12 @@ func (s *session) resolver(withContext bool) *core.Resolver {
 	return r
 }
 
-// saw records what a resolve could not see.
+// saw records what a resolve could not see, and its answer.
 func (s *session) saw(res *core.Result) {
 	if res == nil {
 		return
 	}
+	s.answer = res
 	if n := res.IdleUnknown; n > 0 && n > s.idleUnknown {
 		s.idleUnknown = n
 	}
@@ -125,6 +135,9 @@ func maxInt(a, b int) int {
 // and returns err: the one exit path of every command that opened a
 // session.
 func (s *session) end(err error) error {
+	if errors.Is(err, core.ErrNoMatch) && s.filt != nil && s.answer != nil && len(s.answer.Sockets) == 0 {
+		s.explainEmpty(s.filt, s.emptySaid)
+	}
 	s.flush()
 	return err
 }
@@ -161,7 +174,8 @@ func (s *session) flush() {
 
 // explainEmpty notes which filter flag emptied an answer that the PORT
 // arguments alone would not have left empty (core.Filter.Emptied); said
-// is what the command adds to it, e.g. close's default --proto tcp.
+// is what the command adds to it, e.g. close's default --proto tcp. end
+// calls it, for every command that ends with no match.
 func (s *session) explainEmpty(f *core.Filter, said string) {
 	if len(f.Protos) == 0 && len(f.Families) == 0 && len(f.States) == 0 && len(f.Local) == 0 && len(f.Remote) == 0 &&
 		len(f.Devs) == 0 && !f.HasOwnerFilter() && f.IdleOver == 0 {
