@@ -429,7 +429,8 @@ func valueHint(u *flagUse) string {
 }
 
 // canonical is the flag as cli parses it without surprises: --name=value,
-// -4, --dry-run=false.
+// -4, --dry-run=false; a number as checkFlagValue read it, in decimal
+// (Go's flag package takes 010 for octal 8, 0x10 for 16, and refuses " 5").
 func (u flagUse) canonical() string {
 	dash := "--"
 	if len(u.Name) == 1 {
@@ -440,6 +441,11 @@ func (u flagUse) canonical() string {
 			return dash + u.Name
 		}
 		return dash + u.Name + "=false"
+	}
+	if _, ok := flagOf(u.Flag).(*cli.IntFlag); ok {
+		if n, err := strconv.Atoi(strings.TrimSpace(u.Value)); err == nil {
+			return dash + u.Name + "=" + strconv.Itoa(n)
+		}
 	}
 	return dash + u.Name + "=" + u.Value
 }

@@ -205,6 +205,9 @@ func TestArgvDefects(t *testing.T) {
 		{argv: "who -t=maybe 80", code: 2, stderr: `-t: "maybe" is not true or false`},
 		// a number flag names the flag as it was typed
 		{argv: "metrics --max-series abc", code: 2, stderr: `--max-series: "abc" is not a whole number`},
+		// and is decimal, as the check read it (Go's flag package: 010 is 8)
+		{argv: "metrics --max-series 010", parsedAs: `metrics --max-series=10`},
+		{argv: "watch --count=+3 80", parsedAs: `watch --count=3 "80"`},
 		// subcommands
 		{argv: "debug bogus", code: 2, stderr: `debug: no subcommand "bogus"`},
 		// kill(1)'s spellings of the signal

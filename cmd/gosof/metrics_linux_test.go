@@ -120,6 +120,18 @@ func TestMetricsSeriesCap(t *testing.T) {
 	if _, errOut, code := gosof(t, "metrics", "--max-series", "-1"); code != exitError || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "negative") {
 		t.Errorf("--max-series -1: exit %d, stderr %q; want 2 and one line", code, errOut)
 	}
+	// a number is decimal, as the check of flag values reads it:
+	// urfave/cli's own default read 010 as octal 8
+	kept := func(v string) int {
+		out, errOut, code := gosof(t, "metrics", "--max-series", v)
+		if code != exitMatch {
+			t.Fatalf("--max-series %s: exit %d %s", v, code, errOut)
+		}
+		return perPort(promtest.Parse(t, out))
+	}
+	if a, b := kept("010"), kept("10"); a != b || b <= 8 {
+		t.Errorf("--max-series 010 kept %d per-port series, 10 kept %d; want the same, above 8", a, b)
+	}
 }
 
 // TestMetricsUDP: a UDP service (bound, not connected) is a listener of
