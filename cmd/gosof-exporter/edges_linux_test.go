@@ -115,6 +115,11 @@ func TestExporterBadInput(t *testing.T) {
 		{"max requests", append(listen, "--web.max-requests=-1"), "negative"},
 		{"max series", append(listen, "--max-series=-5"), "negative"},
 		{"max series, a value that looks like a flag", append(listen, "--max-series", "-5"), "--max-series"},
+		// a whole number, in decimal: kingpin's own int took 1.5 for 1
+		{"max requests, a fraction", append(listen, "--web.max-requests=1.5"), `--web.max-requests: "1.5" is not a whole number`},
+		{"max requests, an exponent", append(listen, "--web.max-requests=1e3"), `--web.max-requests: "1e3" is not a whole number`},
+		{"max series empty", append(listen, "--max-series="), `--max-series: "" is not a whole number`},
+		{"max series past int", append(listen, "--max-series=99999999999999999999"), `--max-series: "99999999999999999999" is not a whole number`},
 		{"log level", append(listen, "--log.level", "loud"), "loud"},
 		{"netns", append(listen, "--netns", "no-such-namespace-here"), "no-such-namespace-here"},
 		{"netns empty", append(listen, "--netns", ""), "--netns: empty value"},

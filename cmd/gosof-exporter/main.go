@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -59,9 +60,10 @@ func flags(app *kingpin.Application, o *options) {
 		PlaceHolder("FILE").IsSetByUser(setFlag("web.config.file")).StringVar(&o.configFile)
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&o.telemetryPath)
 	app.Flag("web.disable-exporter-metrics", "Exclude the exporter's own metrics (go_*, process_*, promhttp_*).").BoolVar(&o.disableExporterMetrics)
-	app.Flag("web.max-requests", "Maximum number of scrapes served at once; more get 503. 0 means no limit.").Default("40").IntVar(&o.maxRequests)
+	app.Flag("web.max-requests", "Maximum number of scrapes served at once; more get 503. 0 means no limit.").Default("40").
+		SetValue(wholeNumber{"web.max-requests", &o.maxRequests})
 	app.Flag("max-series", "At most N per-port series per scrape (gosof_listeners, gosof_listen_queue, gosof_listen_backlog, gosof_port_connections, gosof_close_wait_oldest_idle_seconds); gosof_series_dropped says how many were left out; 0: no limit.").
-		Default(fmt.Sprint(metrics.DefaultMaxSeries)).IntVar(&o.maxSeries)
+		Default(fmt.Sprint(metrics.DefaultMaxSeries)).SetValue(wholeNumber{"max-series", &o.maxSeries})
 	app.Flag("netns", "Linux: read the network namespace NS: a name under /run/netns, a namespace inode, or a PID (that process's namespace).").
 		PlaceHolder("NS").IsSetByUser(setFlag("netns")).StringVar(&o.backend.NetNS)
 	app.Flag("all-netns", "Linux: read every network namespace in use (containers too), labelled with its inode, name and container.").
@@ -82,6 +84,28 @@ func flags(app *kingpin.Application, o *options) {
 		return nil
 	})
 }
+
+// wholeNumber is the value of a number flag, read as gosof's own number
+// flags are (decimal, strconv.Atoi). kingpin's IntVar parses a float and
+// truncates it: --web.max-requests=1.5 was 1, 1e3 was 1000, and an empty
+// value's error named no flag ("strconv.ParseFloat: parsing \"\"").
+// Whether a number is in range is the flag's own check (serve,
+// metrics.New).
+type wholeNumber struct {
+	name string
+	v    *int
+}
+
+func (w wholeNumber) Set(s string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return fmt.Errorf("--%s: %q is not a whole number", w.name, s)
+	}
+	*w.v = n
+	return nil
+}
+
+func (w wholeNumber) String() string { return strconv.Itoa(*w.v) }
 
 // run is main without os.Exit: it parses args, serves until SIGTERM or
 // SIGINT, and returns the exit code (docs/contract.md: 0, or 2 with one
