@@ -38,9 +38,45 @@ type FD struct {
 	// Proto is the protocol of a socket the table lacks, as the kernel
 	// names it ("TCP", "UNIX-STREAM", "NETLINK"; FDSources.SocketKind),
 	// raw; "" when not told. Unlisted says the table never lists
-	// sockets of that kind (a netlink or packet socket).
-	Proto    string
-	Unlisted bool
+	// sockets of that kind (a netlink or packet socket). Absent says why
+	// it lacks this one, of a kind it lists, where the platform could
+	// tell (SocketKind.Why), and AbsentPort and AbsentNetNS what with.
+	Proto       string
+	Unlisted    bool
+	Absent      string
+	AbsentPort  uint16
+	AbsentNetNS uint64
+}
+
+// Why the socket table lacks a socket of a kind it lists (SocketKind.Why).
+const (
+	// AbsentUnbound: the socket has no port yet; no hash the kernel
+	// dumps holds it.
+	AbsentUnbound = "unbound"
+	// AbsentClosed: a TCP socket in state CLOSE with a local port, neither
+	// listening nor connected: its connection is over (the port went back
+	// with it, though its address still names it), or, before Linux 6.5
+	// (whose dump lists the sockets bound and nothing more), it was bound
+	// and never used.
+	AbsentClosed = "closed"
+	// AbsentNetNS: the socket lives in another network namespace than
+	// its process's, whose table was read.
+	AbsentNetNS = "netns"
+)
+
+// SocketKind is what a platform tells of a socket descriptor that the
+// socket table has no row for (FDSources.SocketKind).
+type SocketKind struct {
+	// Proto is the protocol as the kernel names it, raw; "" when it
+	// could not be told. Listed says the table lists that kind.
+	Proto  string
+	Listed bool
+	// Why is why the table lacks this socket (AbsentUnbound,
+	// AbsentClosed, AbsentNetNS), "" when not told; Port its local port
+	// (AbsentClosed), NetNS the namespace it lives in (AbsentNetNS).
+	Why   string
+	Port  uint16
+	NetNS uint64
 }
 
 // FDLister lists the open descriptors of a process.
@@ -63,11 +99,12 @@ type FDSources struct {
 	// cannot tell it.
 	CommandLine func(pid int) ([]string, error)
 	// SocketKind tells the protocol of the socket pid's descriptor fd
-	// refers to, and whether the socket table lists that kind; asked
-	// only for a socket the table lacks, with the inode the descriptor
-	// was listed with: "" when fd no longer refers to it (closed, its
-	// number reused since). nil where the platform cannot tell.
-	SocketKind func(pid, fd int, inode uint64) (proto string, listed bool)
+	// refers to, whether the socket table lists that kind, and where it
+	// can, why the table lacks this one; asked only for a socket the
+	// table lacks, with the inode the descriptor was listed with: nothing
+	// when fd no longer refers to it (closed, its number reused since).
+	// nil where the platform cannot tell.
+	SocketKind func(pid, fd int, inode uint64) SocketKind
 }
 
 // ProcFDs is one process's descriptors, or why they could not be listed.
@@ -119,9 +156,11 @@ func GatherFDs(src FDSources, pids []int) ([]ProcFDs, error) {
 			if fd := &pf.FDs[i]; fd.Kind == FDSocket {
 				fd.Socket = byInode[fd.Inode]
 				if fd.Socket == nil && src.SocketKind != nil {
-					var listed bool
-					fd.Proto, listed = src.SocketKind(pid, fd.FD, fd.Inode)
-					fd.Unlisted = fd.Proto != "" && !listed
+					k := src.SocketKind(pid, fd.FD, fd.Inode)
+					fd.Proto, fd.Unlisted = k.Proto, k.Proto != "" && !k.Listed
+					if k.Proto != "" && k.Listed {
+						fd.Absent, fd.AbsentPort, fd.AbsentNetNS = k.Why, k.Port, k.NetNS
+					}
 				}
 			}
 		}

@@ -67,10 +67,10 @@ type Backend struct {
 	// Cmdline tells a process's command line, its arguments, for the fds
 	// heading and --cmdline; nil where the platform cannot tell it.
 	Cmdline func(pid int) ([]string, error)
-	// SocketKind tells the protocol of a process's socket descriptor and
-	// whether the socket table lists that kind (core.FDSources); nil
-	// where the platform cannot tell it.
-	SocketKind func(pid, fd int, inode uint64) (proto string, listed bool)
+	// SocketKind tells the protocol of a process's socket descriptor,
+	// whether the socket table lists that kind, and why it lacks this one
+	// (core.FDSources); nil where the platform cannot tell it.
+	SocketKind func(pid, fd int, inode uint64) core.SocketKind
 	// Context tells the systemd unit and container a process runs in
 	// (--context, JSON, --unit); nil where the platform cannot tell it.
 	Context func(pid int) (*core.Context, error)

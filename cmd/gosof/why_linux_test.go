@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/gosof/gosof/internal/testhelper"
 )
@@ -350,43 +353,50 @@ type jfds struct {
 // TestFdsSocketsTheTableLacks: a socket descriptor the socket table has
 // no row for says what kind it is and why: a netlink socket is a kind
 // gosof does not list; an unbound TCP or UDP socket is a kind it lists,
-// not in the table (no hash the kernel dumps holds it).
+// bound to no port (no hash the kernel dumps holds it); a client whose
+// connection was reset is in state CLOSE with its old local port; a
+// socket made in another network namespace than its holder's is there.
 func TestFdsSocketsTheTableLacks(t *testing.T) {
 	h := testhelper.Start(t)
 	nl := h.Int("socket netlink raw 0") // NETLINK_ROUTE
 	tcp := h.Int("socket inet stream")
 	udp := h.Int("socket inet6 dgram")
-	table, errOut, code := gosof(t, "fds", strconv.Itoa(h.PID))
-	if code != 0 {
-		t.Fatalf("fds: exit %d: %s", code, errOut)
-	}
+	lfd, port := listen(t, h, "inet", "127.0.0.1:0")
+	reset := h.Int("socket inet stream")
+	h.Do("connect %d 127.0.0.1:%d", reset, port)
+	cport := h.Do("name %d", reset)[1]
+	a := h.Int("accept %d", lfd)
+	h.Do("setsockopt %d linger 1 0", a)
+	h.Do("close %d", a) // an RST: the client's socket goes to CLOSE
 	want := map[int]string{
-		nl:  "NETLINK (a kind of socket gosof does not list)",
-		tcp: "TCP (not in the socket table: unbound, in another namespace, or gone)",
-		udp: "UDPv6 (not in the socket table: unbound, in another namespace, or gone)",
+		nl:    "NETLINK (a kind of socket gosof does not list)",
+		tcp:   "TCP (not in the socket table: bound to no port)",
+		udp:   "UDPv6 (not in the socket table: bound to no port)",
+		reset: "TCP (not in the socket table: state CLOSE, local port " + cport + ", neither listening nor connected)",
 	}
-	for _, line := range strings.Split(table, "\n") {
-		f := strings.Fields(line)
-		if len(f) < 3 {
-			continue
+	var table string
+	for i := 0; ; i++ { // the RST is taken in the kernel's softirq, soon
+		var errOut string
+		var code int
+		table, errOut, code = gosof(t, "fds", strconv.Itoa(h.PID))
+		if code != 0 {
+			t.Fatalf("fds: exit %d: %s", code, errOut)
 		}
-		n, err := strconv.Atoi(f[0])
-		if w, ok := want[n]; err == nil && ok {
-			if !strings.Contains(line, "socket:[") || !strings.Contains(line, w) {
-				t.Errorf("fd %d: %q, want %q", n, line, w)
-			}
-			delete(want, n)
+		if strings.Contains(table, want[reset]) || i == 100 {
+			break
 		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	if len(want) > 0 {
-		t.Errorf("fds left out %v:\n%s", want, table)
-	}
+	fdLines(t, table, want)
 	out, _, _ := gosof(t, "fds", strconv.Itoa(h.PID), "--json")
 	var procs []struct {
 		FDs []struct {
-			FD        int     `json:"fd"`
-			ProtoName *string `json:"proto_name"`
-			Listed    *bool   `json:"listed"`
+			FD          int     `json:"fd"`
+			ProtoName   *string `json:"proto_name"`
+			Listed      *bool   `json:"listed"`
+			Absent      string  `json:"absent"`
+			AbsentPort  int     `json:"absent_port"`
+			AbsentNetNS uint64  `json:"absent_netns"`
 		} `json:"fds"`
 	}
 	if err := json.Unmarshal([]byte(out), &procs); err != nil || len(procs) != 1 {
@@ -395,12 +405,93 @@ func TestFdsSocketsTheTableLacks(t *testing.T) {
 	got := map[int]string{}
 	for _, fd := range procs[0].FDs {
 		if fd.ProtoName != nil && fd.Listed != nil {
-			got[fd.FD] = fmt.Sprintf("%s %v", *fd.ProtoName, *fd.Listed)
+			got[fd.FD] = fmt.Sprintf("%s %v %s %d", *fd.ProtoName, *fd.Listed, fd.Absent, fd.AbsentPort)
 		}
 	}
-	if got[nl] != "NETLINK false" || got[tcp] != "TCP true" || got[udp] != "UDPv6 true" {
-		t.Errorf("proto_name and listed: %v (netlink %d, tcp %d, udp %d)", got, nl, tcp, udp)
+	if got[nl] != "NETLINK false  0" || got[tcp] != "TCP true unbound 0" || got[udp] != "UDPv6 true unbound 0" || got[reset] != "TCP true closed "+cport {
+		t.Errorf("proto_name, listed, absent, absent_port: %v (netlink %d, tcp %d, udp %d, reset %d)", got, nl, tcp, udp, reset)
 	}
+
+	// another namespace: a socket this process made in one of its own
+	if os.Geteuid() != 0 {
+		t.Skip("a network namespace needs root")
+	}
+	fd, ns := socketInNewNetNS(t)
+	table, errOut, code := gosof(t, "fds", strconv.Itoa(os.Getpid()))
+	if code != 0 {
+		t.Fatalf("fds: exit %d: %s", code, errOut)
+	}
+	fdLines(t, table, map[int]string{fd: fmt.Sprintf("TCP (not in the socket table: in network namespace net:[%d], not its process's)", ns)})
+}
+
+// fdLines checks that the fds table has, for each descriptor of want, a
+// socket line with its text.
+func fdLines(t *testing.T, table string, want map[int]string) {
+	t.Helper()
+	left := map[int]string{}
+	for n, w := range want {
+		left[n] = w
+	}
+	for _, line := range strings.Split(table, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 3 {
+			continue
+		}
+		n, err := strconv.Atoi(f[0])
+		if w, ok := left[n]; err == nil && ok {
+			if !strings.Contains(line, "socket:[") || !strings.Contains(line, w) {
+				t.Errorf("fd %d: %q, want %q", n, line, w)
+			}
+			delete(left, n)
+		}
+	}
+	if len(left) > 0 {
+		t.Errorf("fds left out %v:\n%s", left, table)
+	}
+}
+
+// socketInNewNetNS makes a TCP socket in a new network namespace, from a
+// thread that goes back to this process's namespace after, and returns
+// it and the namespace's inode. The socket is closed at the test's end,
+// and the namespace goes with it.
+func socketInNewNetNS(t *testing.T) (int, uint64) {
+	type made struct {
+		fd  int
+		ino uint64
+		err error
+	}
+	c := make(chan made)
+	go func() {
+		runtime.LockOSThread()
+		orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			c <- made{err: err}
+			return
+		}
+		defer unix.Close(orig)
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			c <- made{err: err}
+			return
+		}
+		var m made
+		var st unix.Stat_t
+		if m.err = unix.Stat("/proc/thread-self/ns/net", &st); m.err == nil {
+			m.ino = st.Ino
+			m.fd, m.err = unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		}
+		if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
+			c <- made{err: err} // the thread stays locked: it ends with this goroutine
+			return
+		}
+		runtime.UnlockOSThread()
+		c <- m
+	}()
+	m := <-c
+	if m.err != nil {
+		t.Fatalf("a socket in a new network namespace: %v", m.err)
+	}
+	t.Cleanup(func() { unix.Close(m.fd) })
+	return m.fd, m.ino
 }
 
 func TestFds(t *testing.T) {

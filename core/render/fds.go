@@ -81,6 +81,18 @@ func appendFDName(b []byte, fd *core.FD) []byte {
 		if fd.Unlisted {
 			return append(b, " (a kind of socket gosof does not list)"...)
 		}
+		switch fd.Absent {
+		case core.AbsentUnbound:
+			return append(b, " (not in the socket table: bound to no port)"...)
+		case core.AbsentClosed:
+			b = append(b, " (not in the socket table: state CLOSE, local port "...)
+			b = strconv.AppendUint(b, uint64(fd.AbsentPort), 10)
+			return append(b, ", neither listening nor connected)"...)
+		case core.AbsentNetNS:
+			b = append(b, " (not in the socket table: in network namespace net:["...)
+			b = strconv.AppendUint(b, fd.AbsentNetNS, 10)
+			return append(b, "], not its process's)"...)
+		}
 		return append(b, " (not in the socket table: unbound, in another namespace, or gone)"...)
 	}
 	return core.AppendSocketLine(b, fd.Socket)
@@ -133,6 +145,15 @@ func FDsJSON(w io.Writer, procs []core.ProcFDs) error {
 			if fd.Proto != "" {
 				e.Str("proto_name", fd.Proto)
 				e.BoolKey("listed", !fd.Unlisted)
+				if fd.Absent != "" {
+					e.Str("absent", fd.Absent)
+				}
+				if fd.Absent == core.AbsentClosed {
+					e.UintKey("absent_port", uint64(fd.AbsentPort))
+				}
+				if fd.Absent == core.AbsentNetNS {
+					e.UintKey("absent_netns", fd.AbsentNetNS)
+				}
 			}
 			if fd.Socket != nil {
 				s := *fd.Socket

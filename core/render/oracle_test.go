@@ -160,6 +160,9 @@ type (
 		Inode     uint64      `json:"inode"`
 		ProtoName string      `json:"proto_name,omitempty"`
 		Listed    *bool       `json:"listed,omitempty"`
+		Absent    string      `json:"absent,omitempty"`
+		AbsPort   uint16      `json:"absent_port,omitempty"`
+		AbsNetNS  uint64      `json:"absent_netns,omitempty"`
 		Socket    *jSocket    `json:"socket,omitempty"`
 		Options   *jOptions   `json:"options,omitempty"`
 	}
@@ -285,6 +288,7 @@ func toJProcFDs(procs []core.ProcFDs) []jProcFDs {
 			jf := jFD{FD: fd.FD, Type: fd.Kind, Path: fd.Path, PathBytes: rawBytes(fd.Path), Inode: fd.Inode, Options: toJOptions(fd.Options)}
 			if fd.Proto != "" {
 				jf.ProtoName, jf.Listed = fd.Proto, ptr(!fd.Unlisted)
+				jf.Absent, jf.AbsPort, jf.AbsNetNS = fd.Absent, fd.AbsentPort, fd.AbsentNetNS
 			}
 			if fd.Socket != nil {
 				s := *fd.Socket

@@ -3,6 +3,7 @@ package linux
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -123,25 +124,116 @@ func readlinkAt(dfd int, name string, buf []byte) (int, error) {
 // SocketKind is core.FDSources.SocketKind: the name sockfs gives the
 // socket pid's descriptor fd refers to, in its system.sockprotoname
 // attribute (net/socket.c: the name of the kernel's struct proto the
-// socket was made with, as lsof's "protocol:" shows it), and whether
-// gosof's socket table lists sockets of that kind (diagListed). "" when
-// it cannot be read (gone, no ptrace access), or when fd no longer
-// refers to the socket of inode it was listed with: the name is read by
-// descriptor number, and a stat after it tells whether that number
-// still names the same socket.
-func (l *FDs) SocketKind(pid, fd int, inode uint64) (string, bool) {
+// socket was made with, as lsof's "protocol:" shows it), whether gosof's
+// socket table lists sockets of that kind (diagListed), and why it lacks
+// this one (absentWhy). It reads them through a duplicate of the
+// descriptor (pidfd_getfd), whose inode is checked first: the
+// duplicate is the socket itself. Without ptrace access to pid (or a
+// /proc of another pid namespace, whose pids are not ours to open) the
+// name is read by path, and a stat after it tells whether that path
+// still names the socket of inode; why is then not told. Nothing when
+// the descriptor no longer refers to the socket it was listed with.
+func (l *FDs) SocketKind(pid, fd int, inode uint64) core.SocketKind {
+	if k, ok := l.kindByDup(pid, fd, inode); ok {
+		return k
+	}
 	path := l.FS.Path(strconv.Itoa(pid), "fd", strconv.Itoa(fd))
 	var buf [32]byte // struct proto's name is char[32]
 	n, err := unix.Getxattr(path, "system.sockprotoname", buf[:])
 	if err != nil || n <= 0 {
-		return "", false
+		return core.SocketKind{}
 	}
 	var st unix.Stat_t
 	if unix.Stat(path, &st) != nil || st.Ino != inode {
-		return "", false
+		return core.SocketKind{}
 	}
 	name := strings.TrimRight(string(buf[:n]), "\x00")
-	return name, diagListed(name)
+	return core.SocketKind{Proto: name, Listed: diagListed(name)}
+}
+
+// kindByDup is SocketKind through a duplicate of the descriptor; ok is
+// false when there is none to read (no ptrace access, no pidfd_getfd, a
+// foreign /proc, the process gone).
+func (l *FDs) kindByDup(pid, fd int, inode uint64) (k core.SocketKind, ok bool) {
+	if filepath.Clean(l.FS.Proc) != "/proc" || ProcIsOurs(l.FS) != nil {
+		return k, false
+	}
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return k, false
+	}
+	defer unix.Close(pidfd)
+	dup, err := unix.PidfdGetfd(pidfd, fd, 0)
+	if err != nil {
+		return k, err == unix.EBADF // closed since it was listed: nothing to tell
+	}
+	defer unix.Close(dup)
+	var st unix.Stat_t
+	if unix.Fstat(dup, &st) != nil || st.Ino != inode {
+		return k, true // its number names another file now
+	}
+	var buf [32]byte
+	n, err := unix.Fgetxattr(dup, "system.sockprotoname", buf[:])
+	if err != nil || n <= 0 {
+		return k, true
+	}
+	k.Proto = strings.TrimRight(string(buf[:n]), "\x00")
+	k.Listed = diagListed(k.Proto)
+	if k.Listed {
+		k.Why, k.Port, k.NetNS = absentWhy(dup, l.netnsOf(pid))
+	}
+	return k, true
+}
+
+// netnsOf is the inode of pid's network namespace, and of gosof's, the
+// namespaces fds reads the sockets of; 0 where it cannot be read.
+func (l *FDs) netnsOf(pid int) [2]uint64 {
+	var out [2]uint64
+	for i, p := range []string{strconv.Itoa(pid), "self"} {
+		var st unix.Stat_t
+		if unix.Stat(l.FS.Path(p, "ns", "net"), &st) == nil {
+			out[i] = st.Ino
+		}
+	}
+	return out
+}
+
+// absentWhy tells why the socket table lacks the socket of fd, a kind it
+// lists (core.SocketKind.Why): it lives in a network namespace the table
+// was not read in (SIOCGSKNS, which needs CAP_NET_ADMIN there), other
+// than read's (the process's and gosof's); it has no port (getsockname:
+// an unbound TCP or UDP socket is in no hash a dump walks); or it is a
+// TCP socket in state CLOSE with a local port (TCP_INFO): its
+// connection is over, or before Linux 6.5 it is bound and unused. ""
+// when none of these is seen.
+func absentWhy(fd int, read [2]uint64) (why string, port uint16, netns uint64) {
+	if nsfd, err := unix.IoctlRetInt(fd, unix.SIOCGSKNS); err == nil {
+		var st unix.Stat_t
+		err := unix.Fstat(nsfd, &st)
+		unix.Close(nsfd)
+		if err == nil && st.Ino != read[0] && st.Ino != read[1] && read[0] != 0 && read[1] != 0 {
+			return core.AbsentNetNS, 0, st.Ino
+		}
+	}
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return "", 0, 0
+	}
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		port = uint16(a.Port)
+	case *unix.SockaddrInet6:
+		port = uint16(a.Port)
+	default:
+		return "", 0, 0
+	}
+	if port == 0 {
+		return core.AbsentUnbound, 0, 0
+	}
+	if ti, err := unix.GetsockoptTCPInfo(fd, unix.IPPROTO_TCP, unix.TCP_INFO); err == nil && ti.State == tcpClose {
+		return core.AbsentClosed, port, 0
+	}
+	return "", 0, 0
 }
 
 // diagListed says whether the socket table lists the sockets of a

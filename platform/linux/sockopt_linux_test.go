@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -182,9 +183,10 @@ func TestProber(t *testing.T) {
 	}
 }
 
-// TestSocketKind reads the kernel's protocol names through /proc for this
-// process's own sockets, against the families the table lists; a pipe
-// and a process that is not there tell nothing.
+// TestSocketKind reads the kernel's protocol names for this process's
+// own sockets, against the families the table lists, and why a new inet
+// socket is not listed (no port); a pipe and a process that is not there
+// tell nothing.
 func TestSocketKind(t *testing.T) {
 	l := &FDs{FS: DefaultFS()}
 	for _, tc := range []struct {
@@ -211,14 +213,39 @@ func TestSocketKind(t *testing.T) {
 		if err := unix.Fstat(fd, &st); err != nil {
 			t.Fatal(err)
 		}
-		name, listed := l.SocketKind(os.Getpid(), fd, st.Ino)
-		if other, _ := l.SocketKind(os.Getpid(), fd, st.Ino+1); other != "" {
-			t.Errorf("socket %d %d %d listed with another inode: %q, want none", tc.family, tc.typ, tc.proto, other)
+		k := l.SocketKind(os.Getpid(), fd, st.Ino)
+		name, listed := k.Proto, k.Listed
+		// a new inet socket has no port; of a unix one no reason is told
+		if inet := tc.family != unix.AF_UNIX && tc.listed; inet && k.Why != core.AbsentUnbound || !inet && k.Why != "" {
+			t.Errorf("socket %d %d %d: absent %q", tc.family, tc.typ, tc.proto, k.Why)
+		}
+		if other := l.SocketKind(os.Getpid(), fd, st.Ino+1); other.Proto != "" {
+			t.Errorf("socket %d %d %d listed with another inode: %q, want none", tc.family, tc.typ, tc.proto, other.Proto)
 		}
 		unix.Close(fd)
 		if name != tc.name || listed != tc.listed {
 			t.Errorf("socket %d %d %d: %q %v, want %q %v", tc.family, tc.typ, tc.proto, name, listed, tc.name, tc.listed)
 		}
+	}
+	// through a /proc by another path, not gosof's to open pids in: the
+	// name by path, and no reason
+	sfd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(sfd)
+	var st unix.Stat_t
+	if err := unix.Fstat(sfd, &st); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(t.TempDir(), "proc")
+	if err := os.Symlink("/proc", other); err != nil {
+		t.Fatal(err)
+	}
+	fs := DefaultFS()
+	fs.Proc = other
+	if k := (&FDs{FS: fs}).SocketKind(os.Getpid(), sfd, st.Ino); k != (core.SocketKind{Proto: "TCP", Listed: true}) {
+		t.Errorf("through %s: %+v, want TCP, listed, no reason", other, k)
 	}
 	var p [2]int
 	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
@@ -226,10 +253,10 @@ func TestSocketKind(t *testing.T) {
 	}
 	defer unix.Close(p[0])
 	defer unix.Close(p[1])
-	if name, listed := l.SocketKind(os.Getpid(), p[0], 0); name != "" || listed {
-		t.Errorf("a pipe: %q %v", name, listed)
+	if k := l.SocketKind(os.Getpid(), p[0], 0); k != (core.SocketKind{}) {
+		t.Errorf("a pipe: %+v", k)
 	}
-	if name, listed := l.SocketKind(1<<22+1, 0, 0); name != "" || listed { // past pid_max's limit
-		t.Errorf("no such process: %q %v", name, listed)
+	if k := l.SocketKind(1<<22+1, 0, 0); k != (core.SocketKind{}) { // past pid_max's limit
+		t.Errorf("no such process: %+v", k)
 	}
 }
