@@ -37,9 +37,9 @@ Exits 0 when every matched socket is gone, 1 when none matched, 3 when
 some are still there, 2 on errors.
 
 Examples:
-   gosof close 30116 --state close-wait   # release CLOSE_WAITs, keep the server
+   gosof close 30116 --state close-wait   # drop CLOSE_WAITs, keep the server
    gosof close 8080 --abort --state established --side remote
-   gosof close 8080 --listen -n           # what closing the listener would do`,
+   gosof close 8080 --listen -n           # the plan for the listener`,
 		Flags: append(releaseFlags("2s", "how long to wait for closed sockets to leave the table"),
 			&cli.BoolFlag{Name: "graceful", Usage: "shut each socket down (SHUT_RDWR) through a duplicate of the holder's descriptor: what close does unless --abort"},
 			&cli.BoolFlag{Name: "abort", Usage: "reset the connections with SOCK_DESTROY instead"},

@@ -37,9 +37,9 @@ Exits 0 when done (q, --count), 128+N when ended by signal N (INT, TERM,
 HUP), 2 on errors.
 
 Examples:
-   gosof watch 8080                        # the server on 8080 and its clients' states
+   gosof watch 8080                        # the server and its clients
    gosof top                               # every TCP socket, by process
-   gosof watch 8080 --jsonl --count 30     # a minute of refreshes, for a script
+   gosof watch 8080 --jsonl --count 30     # a minute of it, as JSON
    gosof watch --state close-wait -i 10s`,
 		Flags: append(filterFlags(), sideFlag(),
 			&cli.StringFlag{Name: "interval", Aliases: []string{"i"}, Value: "2s", Usage: "time between refreshes (`DURATION`: 2s, 500ms; a number is seconds)"},

@@ -23,7 +23,7 @@ Exits 0 when something matched, 1 when not.
 
 Examples:
    gosof who 8080                   # like lsof -nP -i :8080, exact port only
-   gosof who -t 8080                # just the PIDs: kill $(gosof who -t 8080)
+   gosof who -t 8080                # PIDs only: kill $(gosof who -t 8080)
    gosof who 30116 --state close-wait
    gosof who --side any 5432        # the server and its clients
    gosof who http https --json

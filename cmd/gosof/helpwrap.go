@@ -15,22 +15,88 @@ import (
 // long is broken between words, its continuation lines indented to where
 // its text column starts (the description after a command's name or a
 // flag's names, "    -l, --listen     only sockets..."), so the columns
-// stay readable at 80.
+// stay readable at 80. A paragraph of prose (paragraph) that does not
+// fit is filled again as a whole, where breaking each of its lines
+// alone left a short line after each; one that fits is left as written.
 func wrapHelp(text string, width int) string {
+	lines := strings.Split(text, "\n")
 	var b strings.Builder
-	for _, line := range strings.SplitAfter(text, "\n") {
-		nl := strings.HasSuffix(line, "\n")
-		line = strings.TrimSuffix(line, "\n")
-		if utf8.RuneCountInString(line) <= width {
-			b.WriteString(line)
-		} else {
-			b.WriteString(wrapLine(line, width))
+	code := false // the line before is a command continued on the next
+	for i := 0; i < len(lines); {
+		lead := len(lines[i]) - len(strings.TrimLeft(lines[i], " "))
+		if code || isCodeLine(lines[i], lead) {
+			l := strings.TrimSpace(lines[i])
+			code = strings.HasSuffix(l, "&&") || strings.HasSuffix(l, "\\") || strings.HasSuffix(l, "|")
+			if utf8.RuneCountInString(lines[i]) > width {
+				b.WriteString(wrapCode(lines[i], lead, width))
+			} else {
+				b.WriteString(lines[i])
+			}
+			if i++; i < len(lines) {
+				b.WriteByte('\n')
+			}
+			continue
 		}
-		if nl {
+		n, hang := paragraph(lines[i:])
+		too := false
+		for _, l := range lines[i : i+n] {
+			too = too || utf8.RuneCountInString(l) > width
+		}
+		switch {
+		case !too:
+			b.WriteString(strings.Join(lines[i:i+n], "\n"))
+		case n > 1:
+			lead := len(lines[i]) - len(strings.TrimLeft(lines[i], " "))
+			var words []string
+			for _, l := range lines[i : i+n] {
+				words = append(words, strings.Fields(l)...)
+			}
+			b.WriteString(fillWords(lines[i][:lead], hang, words, width))
+		default:
+			b.WriteString(wrapLine(lines[i], width))
+		}
+		i += n
+		if i < len(lines) {
 			b.WriteByte('\n')
 		}
 	}
 	return b.String()
+}
+
+// paragraph returns how many of lines, from the first, are one paragraph
+// of prose, and the indent of its lines after the first: a line of prose
+// (isProse), then those with the same indent as the second (which may be
+// deeper: a list item's hanging indent, but not after a first line ending
+// in ':', which a list or an example follows), up to a blank line or a
+// line that is not prose. Any other line is a paragraph by itself.
+func paragraph(lines []string) (n, hang int) {
+	lead := len(lines[0]) - len(strings.TrimLeft(lines[0], " "))
+	if !isProse(lines[0], lead) {
+		return 1, lead
+	}
+	hang = -1
+	n = 1
+	for ; n < len(lines); n++ {
+		prev, l := lines[n-1], lines[n]
+		in := len(l) - len(strings.TrimLeft(l, " "))
+		if !isProse(l, in) || hang >= 0 && in != hang || hang < 0 && (in < lead || in > lead && strings.HasSuffix(prev, ":")) {
+			break
+		}
+		hang = in
+	}
+	if hang < 0 {
+		hang = lead
+	}
+	return n, hang
+}
+
+// isProse reports whether line, indented by lead, is a line of running
+// text: not blank, not a command (isCodeLine), and without the gap of two
+// spaces that columns have (a flag and its text, an example and its
+// comment).
+func isProse(line string, lead int) bool {
+	t := line[lead:]
+	return t != "" && lead > 0 && !isCodeLine(line, lead) && !strings.Contains(t, "  ")
 }
 
 // wrapLine breaks one long line; its hanging indent is the column after
@@ -39,6 +105,9 @@ func wrapHelp(text string, width int) string {
 // more, else the leading indent itself.
 func wrapLine(line string, width int) string {
 	lead := len(line) - len(strings.TrimLeft(line, " "))
+	if isCodeLine(line, lead) {
+		return wrapCode(line, lead, width)
+	}
 	hang := lead
 	if gap := strings.Index(line[lead:], "  "); gap >= 0 {
 		col := lead + gap
@@ -49,27 +118,106 @@ func wrapLine(line string, width int) string {
 			hang = col
 		}
 	}
+	return fillWords(line[:hang], hang, strings.Fields(line[hang:]), width)
+}
+
+// fillWords lays words out on lines of at most width: the first after
+// first (an indent, or a flag's names and the gap after them), the
+// others after hang spaces. A word longer than a whole line is shortened
+// in the middle (shortWord).
+func fillWords(first string, hang int, words []string, width int) string {
 	indent := strings.Repeat(" ", hang)
 	var b strings.Builder
-	cur := line[:hang]
-	rest := strings.Fields(line[hang:])
-	first := true
-	for _, w := range rest {
-		if !first && utf8.RuneCountInString(cur)+1+utf8.RuneCountInString(w) > width {
+	cur := first
+	fresh := true // nothing on cur past its indent
+	for _, w := range words {
+		if !fresh && utf8.RuneCountInString(cur)+1+utf8.RuneCountInString(w) > width {
 			b.WriteString(strings.TrimRight(cur, " ") + "\n")
-			cur, first = indent, true
+			cur, fresh = indent, true
 		}
-		if !first {
+		if !fresh {
 			cur += " "
 		}
 		if room := width - utf8.RuneCountInString(cur); utf8.RuneCountInString(w) > room && room > 0 {
 			w = shortWord(w, room) // longer than a whole line: its middle goes
 		}
 		cur += w
-		first = false
+		fresh = false
 	}
 	b.WriteString(cur)
 	return b.String()
+}
+
+// isCodeLine reports whether line, indented by lead, is a command an
+// example shows (help's examples and code blocks sit 6 columns in): it
+// starts with gosof, source or a shell assignment (d=/var/lib/...).
+func isCodeLine(line string, lead int) bool {
+	if lead < 6 {
+		return false
+	}
+	t := line[lead:]
+	if strings.HasPrefix(t, "gosof ") || strings.HasPrefix(t, "source ") {
+		return true
+	}
+	name, _, ok := strings.Cut(t, "=")
+	return ok && name != "" && strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == ""
+}
+
+// wrapCode breaks an example's line so that its lines, pasted into a
+// shell, still run as it does: the command's continuation lines follow a
+// " \" and are indented four more; its comment's continuation lines start
+// with "# ", at the comment's column where that leaves a third of the
+// width, else at the line's indent. A word is never shortened: a longer
+// line is better than a command that is not the one shown.
+func wrapCode(line string, lead, width int) string {
+	text := line[lead:]
+	cmd, comment, col := text, "", -1
+	if i := strings.Index(text, " #"); i >= 0 {
+		cmd, comment = strings.TrimRight(text[:i], " "), strings.TrimSpace(text[i+2:])
+		col = lead + i + 1 + len(text[i+1:]) - len(strings.TrimLeft(text[i+1:], " "))
+	}
+	var out []string
+	cur := line[:lead]
+	for i, w := range strings.Fields(cmd) {
+		if i > 0 && utf8.RuneCountInString(cur)+1+utf8.RuneCountInString(w)+2 > width {
+			out = append(out, cur+" \\")
+			cur = strings.Repeat(" ", lead+4) + w
+			continue
+		}
+		if i > 0 {
+			cur += " "
+		}
+		cur += w
+	}
+	if comment == "" {
+		return strings.Join(append(out, cur), "\n")
+	}
+	hang := lead
+	if col >= 0 && col <= width-width/3 {
+		hang = col
+	}
+	// the comment after the command, at its column if it is free
+	if n := utf8.RuneCountInString(cur); n < hang {
+		cur += strings.Repeat(" ", hang-n)
+	} else {
+		cur += " "
+	}
+	cur += "#"
+	placed := false
+	for _, w := range strings.Fields(comment) {
+		if utf8.RuneCountInString(cur)+1+utf8.RuneCountInString(w) > width && (placed || strings.TrimSpace(cur) != "#") {
+			if placed {
+				out = append(out, cur)
+			} else { // not even its first word fits: the comment starts below
+				out = append(out, strings.TrimRight(strings.TrimSuffix(cur, "#"), " "))
+			}
+			cur = strings.Repeat(" ", hang) + "#"
+			placed = false
+		}
+		cur += " " + w
+		placed = true
+	}
+	return strings.Join(append(out, cur), "\n")
 }
 
 // shortWord is w shortened to n runes in the middle: its start, "…",

@@ -2,9 +2,13 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/urfave/cli/v2"
 )
 
 // TestHelpFitsWidth: every help page fits 80 columns (the width when the
@@ -42,7 +46,7 @@ func TestHelpFitsWidth(t *testing.T) {
 	// (watch's: it lost the gap and its neighbours' alignment)
 	example := "      gosof watch 8080                        # the server on 8080 and its clients' states"
 	want := "      gosof watch 8080                        # the server on 8080 and its\n" +
-		"                                              clients' states"
+		"                                              # clients' states"
 	if got := wrapHelp(example, 80); got != want {
 		t.Errorf("wrapped example:\n%s\nwant:\n%s", got, want)
 	}
@@ -50,5 +54,70 @@ func TestHelpFitsWidth(t *testing.T) {
 	// indent instead
 	if got := wrapHelp(example, 60); !strings.HasPrefix(got, "      gosof watch 8080 # the server") {
 		t.Errorf("wrapped at 60:\n%s", got)
+	}
+}
+
+// TestHelpPastes: at every width, what help shows of an example still
+// runs when pasted into a shell: a command's continuation follows a line
+// ending in " \\" or "&&", a comment's continuation starts with "#". And
+// prose is filled: at 60 and 40 columns, no line of a paragraph could
+// have taken the first word of the next (each line of the source broken
+// alone left a short line after each).
+func TestHelpPastes(t *testing.T) {
+	var pages [][]string
+	var walk func(prefix []string, cmds []*cli.Command)
+	walk = func(prefix []string, cmds []*cli.Command) {
+		for _, c := range cmds {
+			p := append(append([]string{}, prefix...), c.Name)
+			pages = append(pages, append(p, "--help"))
+			walk(p, c.Subcommands)
+		}
+	}
+	pages = append(pages, []string{"--help"})
+	walk(nil, newApp(nil, nil, nil).Commands)
+	for _, width := range []int{40, 50, 60, 72, 80, 100, 132} {
+		t.Setenv("COLUMNS", strconv.Itoa(width))
+		for _, args := range pages {
+			var out bytes.Buffer
+			run(append([]string{"gosof"}, args...), strings.NewReader(""), &out, &bytes.Buffer{})
+			page := fmt.Sprintf("gosof %s at %d", strings.Join(args, " "), width)
+			all := strings.Split(out.String(), "\n")
+			var lines []string // the description, where the examples are
+			for i, l := range all {
+				if l == "DESCRIPTION:" {
+					lines = all[i+1:]
+				} else if lines != nil && (l == "OPTIONS:" || l == "COMMANDS:" || l == "GLOBAL OPTIONS:") {
+					lines = all[len(all)-len(lines) : i]
+					break
+				}
+			}
+			inCode := false // the line before is an example's, or continues one
+			for i, l := range lines {
+				lead := len(l) - len(strings.TrimLeft(l, " "))
+				text := strings.TrimSpace(l)
+				switch {
+				case isCodeLine(l, lead):
+					inCode = true
+				case inCode && lead >= 6 && text != "":
+					prev := strings.TrimSpace(lines[i-1])
+					if !strings.HasPrefix(text, "#") && !strings.HasSuffix(prev, "\\") && !strings.HasSuffix(prev, "&&") {
+						t.Errorf("%s: %q continues an example with neither \\, && nor #", page, l)
+					}
+				default:
+					inCode = false
+				}
+				if width > 60 || i+1 >= len(lines) || !isProse(l, lead) || strings.HasPrefix(text, "#") {
+					continue
+				}
+				next := lines[i+1]
+				nlead := len(next) - len(strings.TrimLeft(next, " "))
+				if isProse(next, nlead) && nlead == lead && !strings.HasSuffix(text, ":") {
+					first := strings.Fields(next)[0]
+					if utf8.RuneCountInString(l)+1+utf8.RuneCountInString(first) <= width {
+						t.Errorf("%s: %q could have taken %q", page, l, first)
+					}
+				}
+			}
+		}
 	}
 }
