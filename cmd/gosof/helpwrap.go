@@ -27,11 +27,7 @@ func wrapHelp(text string, width int) string {
 		if code || isCodeLine(lines[i], lead) {
 			l := strings.TrimSpace(lines[i])
 			code = strings.HasSuffix(l, "&&") || strings.HasSuffix(l, "\\") || strings.HasSuffix(l, "|")
-			if utf8.RuneCountInString(lines[i]) > width {
-				b.WriteString(wrapCode(lines[i], lead, width))
-			} else {
-				b.WriteString(lines[i])
-			}
+			b.WriteString(wrapCode(lines[i], lead, width))
 			if i++; i < len(lines) {
 				b.WriteByte('\n')
 			}
@@ -51,7 +47,7 @@ func wrapHelp(text string, width int) string {
 			for _, l := range lines[i : i+n] {
 				words = append(words, strings.Fields(l)...)
 			}
-			b.WriteString(fillWords(lines[i][:lead], hang, words, width))
+			b.WriteString(fill(lines[i][:lead], strings.Repeat(" ", hang), "", words, width))
 		default:
 			b.WriteString(wrapLine(lines[i], width))
 		}
@@ -118,31 +114,36 @@ func wrapLine(line string, width int) string {
 			hang = col
 		}
 	}
-	return fillWords(line[:hang], hang, strings.Fields(line[hang:]), width)
+	return fill(line[:hang], strings.Repeat(" ", hang), "", strings.Fields(line[hang:]), width)
 }
 
-// fillWords lays words out on lines of at most width: the first after
-// first (an indent, or a flag's names and the gap after them), the
-// others after hang spaces. A word longer than a whole line is shortened
-// in the middle (shortWord).
-func fillWords(first string, hang int, words []string, width int) string {
-	indent := strings.Repeat(" ", hang)
+// fill lays words out on lines of at most width: the first line starts
+// with first (an indent, or a flag's names and the gap after them), the
+// others with cont; a word goes after a space unless the line ends in
+// one. A line broken before a word ends in brk (a command's " \\"). A
+// word longer than a whole line is shortened in the middle (shortWord),
+// except in a command (brk set): a longer line is better than a command
+// that is not the one shown.
+func fill(first, cont, brk string, words []string, width int) string {
 	var b strings.Builder
-	cur := first
-	fresh := true // nothing on cur past its indent
+	cur, n := first, utf8.RuneCountInString(first)
+	placed := false // a word is on cur
 	for _, w := range words {
-		if !fresh && utf8.RuneCountInString(cur)+1+utf8.RuneCountInString(w) > width {
-			b.WriteString(strings.TrimRight(cur, " ") + "\n")
-			cur, fresh = indent, true
+		wn := utf8.RuneCountInString(w)
+		if placed && n+1+wn+len(brk) > width {
+			b.WriteString(strings.TrimRight(cur, " ") + brk + "\n")
+			cur, n = cont, utf8.RuneCountInString(cont)
 		}
-		if !fresh {
+		if cur != "" && cur[len(cur)-1] != ' ' {
 			cur += " "
+			n++
 		}
-		if room := width - utf8.RuneCountInString(cur); utf8.RuneCountInString(w) > room && room > 0 {
-			w = shortWord(w, room) // longer than a whole line: its middle goes
+		if room := width - n; wn > room && room > 0 && brk == "" {
+			w, wn = shortWord(w, room), room // longer than a whole line: its middle goes
 		}
 		cur += w
-		fresh = false
+		n += wn
+		placed = true
 	}
 	b.WriteString(cur)
 	return b.String()
@@ -170,54 +171,40 @@ func isCodeLine(line string, lead int) bool {
 // width, else at the line's indent. A word is never shortened: a longer
 // line is better than a command that is not the one shown.
 func wrapCode(line string, lead, width int) string {
+	if utf8.RuneCountInString(line) <= width {
+		return line
+	}
 	text := line[lead:]
 	cmd, comment, col := text, "", -1
 	if i := strings.Index(text, " #"); i >= 0 {
-		cmd, comment = strings.TrimRight(text[:i], " "), strings.TrimSpace(text[i+2:])
-		col = lead + i + 1 + len(text[i+1:]) - len(strings.TrimLeft(text[i+1:], " "))
+		cmd, comment = text[:i], strings.TrimSpace(text[i+2:])
+		col = lead + len(cmd) + 1 + len(text[i+1:]) - len(strings.TrimLeft(text[i+1:], " "))
 	}
-	var out []string
-	cur := line[:lead]
-	for i, w := range strings.Fields(cmd) {
-		if i > 0 && utf8.RuneCountInString(cur)+1+utf8.RuneCountInString(w)+2 > width {
-			out = append(out, cur+" \\")
-			cur = strings.Repeat(" ", lead+4) + w
-			continue
-		}
-		if i > 0 {
-			cur += " "
-		}
-		cur += w
-	}
+	indent := line[:lead]
+	out := fill(indent, indent+"    ", " \\", strings.Fields(cmd), width)
 	if comment == "" {
-		return strings.Join(append(out, cur), "\n")
+		return out
 	}
 	hang := lead
 	if col >= 0 && col <= width-width/3 {
 		hang = col
 	}
-	// the comment after the command, at its column if it is free
-	if n := utf8.RuneCountInString(cur); n < hang {
-		cur += strings.Repeat(" ", hang-n)
+	words := strings.Fields(comment)
+	head, last := "", out
+	if k := strings.LastIndexByte(out, '\n'); k >= 0 {
+		head, last = out[:k+1], out[k+1:]
+	}
+	gap := " "
+	if n := utf8.RuneCountInString(last); n < hang {
+		gap = strings.Repeat(" ", hang-n)
+	}
+	at := strings.Repeat(" ", hang) + "#"
+	if utf8.RuneCountInString(last)+len(gap)+2+utf8.RuneCountInString(words[0]) > width {
+		head, last, gap = out+"\n", "", at // not even its first word fits: the comment starts below
 	} else {
-		cur += " "
+		gap += "#"
 	}
-	cur += "#"
-	placed := false
-	for _, w := range strings.Fields(comment) {
-		if utf8.RuneCountInString(cur)+1+utf8.RuneCountInString(w) > width && (placed || strings.TrimSpace(cur) != "#") {
-			if placed {
-				out = append(out, cur)
-			} else { // not even its first word fits: the comment starts below
-				out = append(out, strings.TrimRight(strings.TrimSuffix(cur, "#"), " "))
-			}
-			cur = strings.Repeat(" ", hang) + "#"
-			placed = false
-		}
-		cur += " " + w
-		placed = true
-	}
-	return strings.Join(append(out, cur), "\n")
+	return head + fill(last+gap, at, "", words, width)
 }
 
 // shortWord is w shortened to n runes in the middle: its start, "…",
