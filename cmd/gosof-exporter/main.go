@@ -86,20 +86,19 @@ func flags(app *kingpin.Application, o *options) {
 }
 
 // wholeNumber is the value of a number flag, read as gosof's own number
-// flags are (decimal, strconv.Atoi). kingpin's IntVar parses a float and
-// truncates it: --web.max-requests=1.5 was 1, 1e3 was 1000, and an empty
-// value's error named no flag ("strconv.ParseFloat: parsing \"\"").
-// Whether a number is in range is the flag's own check (serve,
-// metrics.New).
+// flags are (core.ParseWholeNumber): kingpin's IntVar parses a float and
+// truncates it, so --web.max-requests=1.5 was 1 and an empty value's
+// error named no flag ("strconv.ParseFloat: parsing \"\""). Whether a
+// number is in range is the flag's own check (serve, metrics.New).
 type wholeNumber struct {
 	name string
 	v    *int
 }
 
 func (w wholeNumber) Set(s string) error {
-	n, err := strconv.Atoi(strings.TrimSpace(s))
+	n, err := core.ParseWholeNumber("--"+w.name, s)
 	if err != nil {
-		return fmt.Errorf("--%s: %q is not a whole number", w.name, s)
+		return err
 	}
 	*w.v = n
 	return nil

@@ -297,8 +297,8 @@ func checkFlagValue(u flagUse) error {
 		}
 		return nil
 	case *cli.IntFlag:
-		if _, err := strconv.Atoi(strings.TrimSpace(u.Value)); err != nil {
-			return core.Usagef("%s: %q is not a whole number", flag, u.Value)
+		if _, err := core.ParseWholeNumber(flag, u.Value); err != nil {
+			return err
 		}
 	case *cli.StringSliceFlag:
 		if strings.TrimSpace(u.Value) != "" {
@@ -443,7 +443,7 @@ func (u flagUse) canonical() string {
 		return dash + u.Name + "=false"
 	}
 	if _, ok := flagOf(u.Flag).(*cli.IntFlag); ok {
-		if n, err := strconv.Atoi(strings.TrimSpace(u.Value)); err == nil {
+		if n, err := core.ParseWholeNumber(u.Name, u.Value); err == nil {
 			return dash + u.Name + "=" + strconv.Itoa(n)
 		}
 	}
