@@ -31,6 +31,15 @@ func ServesPort(s *Socket) bool {
 	return false
 }
 
+// BoundOnly reports whether s is a TCP socket in CLOSE that holds its
+// port: bound (by bind(), a listener shut down, a connection that failed)
+// and neither listening nor connected. Nothing but its holder closing the
+// descriptor releases the port: shutdown() fails with ENOTCONN on it
+// (Linux inet_shutdown, illumos tcp_shutdown), and it has no connection
+// for SOCK_DESTROY to reset. why shows such sockets apart from the
+// connections, and close leaves them to kill.
+func BoundOnly(s *Socket) bool { return s.Proto == TCP && s.State == Close }
+
 // OutgoingCandidate reports whether s could be an outgoing connection
 // picked up by its source port: a connected inet socket of a protocol with
 // ports, matched by f on its local port and not also on its remote port.

@@ -522,3 +522,69 @@ func TestKillPidLeavesOtherHoldersNamed(t *testing.T) {
 		t.Error("kill --pid signalled the other holder")
 	}
 }
+
+// TestBoundOnlySocket: a TCP socket bound and never listening nor
+// connected (CLOSE) holds its port until its holder closes it. why shows
+// it apart from the connections, close leaves it alone with the reason
+// (shutdown fails with ENOTCONN on it, and it has no connection to
+// abort) instead of planning a shutdown that cannot release it, and the
+// remedy both name, kill, releases the port.
+func TestBoundOnlySocket(t *testing.T) {
+	h := testhelper.Start(t)
+	fd := h.Int("socket inet stream")
+	h.Do("bind %d 127.0.0.1:0", fd)
+	port := h.Do("name %d", fd)[1]
+	pid := strconv.Itoa(h.PID)
+	if _, _, code := gosof(t, "who", port, "--pid", pid); code != exitMatch {
+		t.Skip("this kernel does not list bound TCP sockets (TCP_BOUND_INACTIVE, Linux 6.5)")
+	}
+
+	out, errOut, code := gosof(t, "why", port)
+	if code != exitMatch {
+		t.Fatalf("why: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		"no connections, 1 socket bound but not connected (CLOSE).",
+		"\nBound to local port " + port + ", neither listening nor connected\n",
+		"restart " + pid + "/",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("why lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "Connections on local port") {
+		t.Errorf("why lists the bound socket as a connection:\n%s", out)
+	}
+	out, _, _ = gosof(t, "why", port, "--json")
+	var w struct {
+		Connections []struct {
+			State string `json:"state"`
+			Bound bool   `json:"bound"`
+		} `json:"connections"`
+	}
+	if err := json.Unmarshal([]byte(out), &w); err != nil || len(w.Connections) != 1 || !w.Connections[0].Bound {
+		t.Errorf("why --json: connections %+v (%v), want one group with \"bound\": true", w.Connections, err)
+	}
+
+	for _, args := range [][]string{{"close", port, "--pid", pid}, {"close", port, "--pid", pid, "--abort"}} {
+		out, errOut, code := gosof(t, args...)
+		if code != exitSurvivors || !strings.Contains(out, "none: it is bound but neither listening nor connected (CLOSE)") ||
+			strings.Contains(out, "shutdown  ") || strings.Contains(out, "abort\n") {
+			t.Errorf("%v: exit %d, want 3 and the socket left alone with its reason\n%s%s", args, code, out, errOut)
+		}
+	}
+	if !running(h) {
+		t.Fatal("close killed the holder")
+	}
+	if _, _, code := gosof(t, "who", port, "--pid", pid); code != exitMatch {
+		t.Fatal("the bound socket is gone after close left it alone")
+	}
+
+	out, errOut, code = gosof(t, "kill", port, "--pid", pid, "-y")
+	if code != exitMatch || !strings.Contains(out, "port "+port+": free") {
+		t.Errorf("kill --pid: exit %d, want 0 and the port free\n%s%s", code, out, errOut)
+	}
+	if sig := killedBy(t, h); sig != syscall.SIGTERM {
+		t.Errorf("holder ended by %v, want TERM", sig)
+	}
+}

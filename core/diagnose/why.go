@@ -77,7 +77,10 @@ type ConnGroup struct {
 	// Queued marks TCP connections waiting in a listener's accept queue:
 	// established (or closed by the peer since) but not accepted yet, so
 	// no process holds them (no inode); Listener names the listener.
-	Queued   bool
+	Queued bool
+	// Bound marks TCP sockets in CLOSE (core.BoundOnly): they hold the
+	// port bound, with neither a peer nor a listen queue.
+	Bound    bool
 	Listener *core.Socket
 	Count    int
 	RecvQ    uint64 // summed
@@ -164,7 +167,7 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 		}
 		g := groups[key]
 		if g == nil {
-			g = &ConnGroup{Proto: s.Proto, State: s.State, Owners: owners, Outgoing: out, Queued: queue != nil, Listener: queue}
+			g = &ConnGroup{Proto: s.Proto, State: s.State, Owners: owners, Outgoing: out, Queued: queue != nil, Bound: core.BoundOnly(s), Listener: queue}
 			groups[key] = g
 		}
 		g.Count++

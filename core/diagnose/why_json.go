@@ -264,6 +264,9 @@ func connsJSON(e *render.JSON, conns []ConnGroup) {
 		if g.Queued {
 			e.BoolKey("queued", true)
 		}
+		if g.Bound {
+			e.BoolKey("bound", true)
+		}
 		e.IntKey("count", int64(g.Count))
 		e.UintKey("recv_q", g.RecvQ)
 		e.UintKey("send_q", g.SendQ)

@@ -26,11 +26,9 @@ func WriteWhy(w io.Writer, d *Why) error {
 	if !d.InUse() {
 		fmt.Fprintf(&b, "Port %s is free: no socket uses it.\n", p)
 	} else {
-		// A TCP socket in CLOSE is bound and nothing more (never
-		// connected, or its connect failed): no connection.
 		conns, bound := 0, 0
 		for _, g := range d.Conns {
-			if g.Proto == core.TCP && g.State == core.Close {
+			if g.Bound {
 				bound += g.Count
 				continue
 			}
@@ -48,16 +46,24 @@ func WriteWhy(w io.Writer, d *Why) error {
 			writeListener(&b, &l, d.Unseen)
 		}
 	}
-	if len(d.Conns) > 0 {
+	var conns, bound []ConnGroup
+	for _, g := range d.Conns {
+		if g.Bound {
+			bound = append(bound, g)
+		} else {
+			conns = append(conns, g)
+		}
+	}
+	if len(conns) > 0 {
 		fmt.Fprintf(&b, "\nConnections on local port %s\n", p)
 		outgoing := 0
-		for _, g := range d.Conns {
+		for _, g := range conns {
 			if g.Outgoing {
 				outgoing += g.Count
 			}
 		}
-		writeConnTable(&b, render.WidthOf(w), d.Conns, anyPeers(d.Conns))
-		for _, g := range d.Conns {
+		writeConnTable(&b, render.WidthOf(w), conns, anyPeers(conns))
+		for _, g := range conns {
 			if g.Queued {
 				b.WriteString(core.Wrap("  ", "  ", queuedSentence(&g)))
 			}
@@ -74,6 +80,9 @@ func WriteWhy(w io.Writer, d *Why) error {
 			}
 			fmt.Fprintf(&b, "  Busiest peers: %s\n", strings.Join(ps, ", "))
 		}
+	}
+	if len(bound) > 0 {
+		writeBound(&b, render.WidthOf(w), p, bound)
 	}
 	if cw := d.CloseWait; cw != nil {
 		writeCloseWait(&b, p, cw)
@@ -109,6 +118,31 @@ func WriteWhy(w io.Writer, d *Why) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeBound shows the sockets that hold the port bound without
+// listening or connecting (ConnGroup.Bound), and what releases them.
+func writeBound(b *strings.Builder, width int, p string, bound []ConnGroup) {
+	n := 0
+	var owners []core.Owner
+	for _, g := range bound {
+		n += g.Count
+		owners = append(owners, g.Owners...)
+	}
+	fmt.Fprintf(b, "\nBound to local port %s, neither listening nor connected\n", p)
+	writeConnTable(b, width, bound, false)
+	holder := "its holder closes"
+	if n > 1 {
+		holder = "their holders close"
+	}
+	release := "restart " + holders(onePerProcess(owners)) + ", or stop it with gosof kill"
+	if len(owners) == 0 {
+		release = "restart the process that holds " + them(n) + " (gosof could not see which)"
+	}
+	b.WriteString(core.Wrap("  ", "  ", fmt.Sprintf("%s in CLOSE: bound to port %s by bind(), by a listener that was shut down, "+
+		"or by a connection that failed, and not closed since. Neither close nor the kernel's timers release %s; "+
+		"the port stays bound until %s the descriptor: %s.",
+		core.Plural(n, "socket"), p, them(n), holder, release)))
 }
 
 // anyPeers reports whether a group knows the processes at its other

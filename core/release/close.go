@@ -67,6 +67,9 @@ func NewClosePlan(res *core.Result, opt CloseOptions) *ClosePlan {
 			it.Skip = UnixAbort
 		case s.Proto != core.TCP && s.Proto != core.Unix:
 			it.Skip = fmt.Sprintf("%s sockets cannot be closed apart from their process; only TCP and unix sockets can", s.Proto)
+		case core.BoundOnly(&s):
+			it.Skip = "it is bound but neither listening nor connected (CLOSE): shutdown and abort do not unbind it, " +
+				"and the port stays bound until its holder closes the descriptor; restart the holder, or stop it with gosof kill"
 		case s.OnlyUnverified() && opt.Abort && !opt.AbortUnknown:
 			it.Skip = "it shows only " + ownerList(s.Owners) + ", a creator not proven to be the process that made it (its pid may have been reused), so who holds it is unknown; " +
 				"add --unknown-holder to abort it anyway"
