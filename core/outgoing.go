@@ -74,15 +74,22 @@ type servedKey struct {
 	port  uint16
 }
 
+// servedAddr is a server socket's local address, and whether it is an
+// IPv6-only socket (Socket.IPv6Only).
+type servedAddr struct {
+	addr   netip.Addr
+	v6only bool
+}
+
 // ServedPorts records the server sockets (ServesPort) by namespace,
 // protocol and port, with the local address of each.
-type ServedPorts map[servedKey][]netip.Addr
+type ServedPorts map[servedKey][]servedAddr
 
 // Add records s if it serves its port.
 func (m ServedPorts) Add(s *Socket) {
 	if ServesPort(s) {
 		k := servedKey{s.NetNS, s.Proto, s.Local.Port}
-		m[k] = append(m[k], s.Local.Addr)
+		m[k] = append(m[k], servedAddr{s.Local.Addr, s.IPv6Only()})
 	}
 }
 
@@ -90,29 +97,33 @@ func (m ServedPorts) Add(s *Socket) {
 // local end: one on its port and protocol, bound to its local address or
 // to a wildcard address (serves).
 func (m ServedPorts) Has(s *Socket) bool {
-	for _, addr := range m[servedKey{s.NetNS, s.Proto, s.Local.Port}] {
-		if serves(addr, s.Local.Addr) {
+	for _, a := range m[servedKey{s.NetNS, s.Proto, s.Local.Port}] {
+		if serves(a, s.Local.Addr) {
 			return true
 		}
 	}
 	return false
 }
 
-// serves reports whether a server socket bound to addr can have a
-// connection (accepted, or a datagram socket bound beside it) whose local
-// address is local. A server bound to one address serves that address
-// only: 127.0.0.2:E never accepted a connection whose local end is
-// 127.0.0.1:E; an IPv4-mapped IPv6 address is its IPv4 address. A wildcard
-// (0.0.0.0, ::) serves every address: :: also IPv4 clients (a dual-stack
-// listener accepts them as IPv4-mapped IPv6 sockets), and Solaris lists a
+// serves reports whether server socket a can have a connection
+// (accepted, or a datagram socket bound beside it) whose local address is
+// local. A server bound to one address serves that address only:
+// 127.0.0.2:E never accepted a connection whose local end is 127.0.0.1:E;
+// an IPv4-mapped IPv6 address is its IPv4 address. A wildcard (0.0.0.0,
+// ::) serves every address: :: also IPv4 clients (a dual-stack listener
+// accepts them as IPv4-mapped IPv6 sockets), and Solaris lists a
 // dual-stack listener's IPv4 connections among its IPv4 sockets, so
-// neither wildcard is held to its own family. An address the platform did
-// not give (invalid) serves everything: nothing can be told apart.
-func serves(addr, local netip.Addr) bool {
-	if !addr.IsValid() || !local.IsValid() || addr.Unmap().IsUnspecified() {
+// neither wildcard is held to its own family; but an IPv6-only :: socket
+// takes no IPv4 peer at all. An address the platform did not give
+// (invalid) serves everything: nothing can be told apart.
+func serves(a servedAddr, local netip.Addr) bool {
+	if a.v6only && local.Unmap().Is4() {
+		return false
+	}
+	if !a.addr.IsValid() || !local.IsValid() || a.addr.Unmap().IsUnspecified() {
 		return true
 	}
-	return addr.Unmap().WithZone("") == local.Unmap().WithZone("")
+	return a.addr.Unmap().WithZone("") == local.Unmap().WithZone("")
 }
 
 // ServerLister lists the server sockets (LISTEN, UNCONN, bound but not

@@ -11,6 +11,13 @@ func TestServedPortsAddress(t *testing.T) {
 	server := func(fam Family, addr string, st State, proto Proto) *Socket {
 		return &Socket{Proto: proto, Family: fam, State: st, Local: ep(addr, 5000), Inode: 8}
 	}
+	v6only := func(s *Socket) *Socket { s.V6Only = true; return s }
+	withV6Only := func(s *Socket, on bool) *Socket {
+		s.Owners = []Owner{{PID: 9, FD: 3, Options: &SockOptions{V6Only: &on}}}
+		return s
+	}
+	optV6only := func(s *Socket) *Socket { return withV6Only(s, true) }
+	optV6off := func(s *Socket) *Socket { return withV6Only(s, false) }
 	for _, tc := range []struct {
 		name   string
 		server *Socket
@@ -26,6 +33,11 @@ func TestServedPortsAddress(t *testing.T) {
 		{"v4-mapped server, v4 client", server(Inet6, "::ffff:127.0.0.1", Listen, TCP), client(Inet, "127.0.0.1"), true},
 		{"v4-mapped server, other v4-mapped client", server(Inet6, "::ffff:127.0.0.2", Listen, TCP), client(Inet6, "::ffff:127.0.0.1"), false},
 		{"v6 address, another", server(Inet6, "::1", Listen, TCP), client(Inet6, "fe80::1"), false},
+		{"v6-only wildcard, v4 client", v6only(server(Inet6, "::", Listen, TCP)), client(Inet, "127.0.0.1"), false},
+		{"v6-only wildcard, v4-mapped client", v6only(server(Inet6, "::", Listen, TCP)), client(Inet6, "::ffff:127.0.0.1"), false},
+		{"v6-only wildcard, v6 client", v6only(server(Inet6, "::", Listen, TCP)), client(Inet6, "::1"), true},
+		{"v6-only by its options", optV6only(server(Inet6, "::", Listen, TCP)), client(Inet, "127.0.0.1"), false},
+		{"v6 options off", optV6off(server(Inet6, "::", Listen, TCP)), client(Inet, "127.0.0.1"), true},
 		{"bound not connected", server(Inet, "127.0.0.1", Close, TCP), client(Inet, "127.0.0.1"), true},
 		{"bound elsewhere", server(Inet, "127.0.0.3", Close, TCP), client(Inet, "127.0.0.1"), false},
 		{"other protocol", server(Inet, "0.0.0.0", Unconn, UDP), client(Inet, "127.0.0.1"), false},

@@ -127,7 +127,12 @@ type Socket struct {
 	// Timer is the kernel's pending timer on the socket (retransmit,
 	// keepalive, TIME_WAIT...), and Expires how long until it fires. Zero
 	// when the platform does not tell.
-	Timer  Timer
+	Timer Timer
+	// V6Only is IPV6_V6ONLY as the table reports it for an inet6 socket
+	// that listens or is not connected (Linux sock_diag
+	// INET_DIAG_SKV6ONLY); false when off or not told. IPv6Only also
+	// reads the owners' socket options.
+	V6Only bool
 	State  State
 	Local  Endpoint
 	Remote *Endpoint // nil when not connected
@@ -345,3 +350,22 @@ func (s *Socket) HasOwners() bool {
 // OnlyUnverified reports whether s shows owners but every one is an
 // unverified creator: who holds it is unknown (UnknownHolder).
 func (s *Socket) OnlyUnverified() bool { return len(s.Owners) > 0 && !s.HasOwners() }
+
+// IPv6Only reports whether s is an inet6 socket with IPV6_V6ONLY set, as
+// the table or any owner's socket options (--options) tell it: a "::"
+// socket that takes no IPv4 peers and keeps no IPv4 address bound. False
+// when unknown, the dual-stack default of most systems.
+func (s *Socket) IPv6Only() bool {
+	if s.Family != Inet6 {
+		return false
+	}
+	if s.V6Only {
+		return true
+	}
+	for _, o := range s.Owners {
+		if o.Options != nil && o.Options.V6Only != nil && *o.Options.V6Only {
+			return true
+		}
+	}
+	return false
+}

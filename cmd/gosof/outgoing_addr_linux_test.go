@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -48,5 +49,44 @@ func TestOutgoingComparesAddresses(t *testing.T) {
 	}
 	if !running(a) {
 		t.Error("kill signalled the client whose source port is E")
+	}
+}
+
+// TestOutgoingIPv6OnlyListener: a client connected from 127.0.0.1:E and
+// a listener on [::]:E with IPV6_V6ONLY. That listener takes no IPv4
+// peer, so it cannot have accepted the client's connection: kill E
+// spares the client, as it does beside a listener on another address,
+// and why labels it outgoing. The table tells IPV6_V6ONLY itself
+// (INET_DIAG_SKV6ONLY), without --options. In a network namespace of
+// the test's own.
+func TestOutgoingIPv6OnlyListener(t *testing.T) {
+	a := testhelper.Start(t, testhelper.NewNetNS())
+	_, sport := listen(t, a, "inet", "127.0.0.1:0")
+	_, e := connect(t, a, "inet", fmt.Sprintf("127.0.0.1:%d", sport)) // a's client, source port E
+	lfd := a.Int("socket inet6 stream")
+	a.Do("setsockopt %d v6only 1", lfd)
+	a.Do("bind %d [::]:%d", lfd, e)
+	a.Do("listen %d", lfd)
+	b := a.Spawn(lfd) // b holds the IPv6-only listener on [::]:E, a the client
+	a.Do("close %d", lfd)
+	p, ns := strconv.Itoa(e), strconv.Itoa(a.PID)
+
+	out, errOut, code := gosof(t, "kill", "-n", "--json", "--netns", ns, p)
+	var j struct {
+		Processes []struct{ PID int }
+		Spared    []jsock `json:"spared_outgoing"`
+	}
+	if err := json.Unmarshal([]byte(out), &j); err != nil {
+		t.Fatalf("kill -n --json: %v\n%s%s", err, out, errOut)
+	}
+	if code != exitMatch || len(j.Processes) != 1 || j.Processes[0].PID != b.PID || len(j.Spared) != 1 {
+		t.Errorf("kill -n %s: exit %d, planned %+v, spared %d; want 0, only the listener's holder %d, the client spared\n%s%s",
+			p, code, j.Processes, len(j.Spared), b.PID, out, errOut)
+	}
+	out, errOut, _ = gosof(t, "why", "--no-probe", "--netns", ns, p)
+	for _, want := range []string{"every address, IPv6 only", "ESTABLISHED (outgoing)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("why %s lacks %q\n%s%s", p, want, out, errOut)
+		}
 	}
 }

@@ -214,12 +214,7 @@ func overlaps(a netip.Addr, s *core.Socket) bool {
 	if !l.IsValid() {
 		return true
 	}
-	v6only := false
-	for _, o := range s.Owners {
-		if o.Options != nil && o.Options.V6Only != nil {
-			v6only = *o.Options.V6Only
-		}
-	}
+	v6only := s.IPv6Only()
 	// What the socket covers: the IPv4 addresses (l4) and IPv6 ones (l6).
 	lu := l.Unmap()
 	coversV4 := func(x netip.Addr) bool {

@@ -312,14 +312,12 @@ func listenerOf(s *core.Socket) Listener {
 	for _, o := range s.Owners {
 		if o.Options != nil {
 			l.ReuseAddr, l.ReusePort = o.Options.ReuseAddr, o.Options.ReusePort
-			if s.Family == core.Inet6 && a.IsUnspecified() && o.Options.V6Only != nil && *o.Options.V6Only {
-				l.Stack = "IPv6 only"
-			}
 			break
 		}
 	}
 	switch {
-	case l.Stack != "":
+	case a.IsUnspecified() && s.IPv6Only():
+		l.Stack = "IPv6 only"
 	case s.Family == core.Inet || a.Is4In6():
 		l.Stack = "IPv4"
 	case a.IsUnspecified():

@@ -58,9 +58,13 @@ const (
 
 	// INET_DIAG_INFO: the attribute that carries struct tcp_info, and
 	// the idiag_ext bit that asks for it (1 << (INET_DIAG_INFO - 1)).
-	inetDiagInfo   = 2
-	inetExtInfo    = 1 << (inetDiagInfo - 1)
-	tcpInfoLastMin = 60 // struct tcp_info up to tcpi_last_ack_recv: every kernel since 2.6 sends more
+	inetDiagInfo = 2
+	// INET_DIAG_SKV6ONLY: a u8, IPV6_V6ONLY of an AF_INET6 socket in
+	// LISTEN or CLOSE (unconnected UDP too), sent unasked
+	// (inet_diag_msg_attrs_fill).
+	inetDiagSkV6Only = 11
+	inetExtInfo      = 1 << (inetDiagInfo - 1)
+	tcpInfoLastMin   = 60 // struct tcp_info up to tcpi_last_ack_recv: every kernel since 2.6 sends more
 	// Offsets in struct tcp_info (linux/tcp.h; checked with offsetof
 	// against the header): the times since data was last sent, data last
 	// received and an ACK last received, in milliseconds (__u32 each).
@@ -722,6 +726,9 @@ func (d *diagDecoder) inetMsg(m []byte, s *core.Socket) error {
 				time.Duration(hostorder.Native.Uint32(v[tcpiLastDataSent:]))*time.Millisecond,
 				time.Duration(hostorder.Native.Uint32(v[tcpiLastDataRecv:]))*time.Millisecond,
 				time.Duration(hostorder.Native.Uint32(v[tcpiLastAckRecv:]))*time.Millisecond)
+		}
+		if typ == inetDiagSkV6Only && len(v) >= 1 {
+			s.V6Only = v[0] != 0
 		}
 		return nil
 	}); err != nil {

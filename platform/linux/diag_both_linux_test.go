@@ -48,7 +48,7 @@ func TestTCPBothFamiliesOneDump(t *testing.T) {
 	want = append(want,
 		core.Socket{Proto: core.TCP, Family: core.Inet, Type: core.Stream, State: core.Close,
 			Local: ep("127.0.0.1", p4), Inode: fdInode(t, fd4), UID: uid, NetNS: ns},
-		core.Socket{Proto: core.TCP, Family: core.Inet6, Type: core.Stream, State: core.Close,
+		core.Socket{Proto: core.TCP, Family: core.Inet6, Type: core.Stream, State: core.Close, V6Only: true,
 			Local: ep("::1", p6), Inode: fdInode(t, fd6), UID: uid, NetNS: ns})
 
 	c, err := openDiag()

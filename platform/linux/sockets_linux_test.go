@@ -231,6 +231,7 @@ func openInetFixture(t *testing.T) inetFixture {
 	tcp := func(fam core.Family, st core.State, c syscall.Conn, local core.Endpoint, remote *core.Endpoint) core.Socket {
 		s := core.Socket{Proto: core.TCP, Family: fam, Type: core.Stream, State: st, Local: local, Remote: remote,
 			Inode: skInode(t, c), UID: uid, NetNS: ns}
+		s.V6Only = v6onlyBound(fam, st, local)
 		if st == core.Listen {
 			s.SendQ = backlog
 		} else {
@@ -240,7 +241,7 @@ func openInetFixture(t *testing.T) inetFixture {
 	}
 	udp := func(fam core.Family, st core.State, c syscall.Conn, local core.Endpoint, remote *core.Endpoint) core.Socket {
 		return core.Socket{Proto: core.UDP, Family: fam, Type: core.Dgram, State: st, Local: local, Remote: remote,
-			Inode: skInode(t, c), UID: uid, NetNS: ns}
+			Inode: skInode(t, c), UID: uid, NetNS: ns, V6Only: v6onlyBound(fam, st, local)}
 	}
 	p4, pc4 := skPort(ln4.Addr()), skPort(c4.LocalAddr())
 	p6, pc6 := skPort(ln6.Addr()), skPort(c6.LocalAddr())
@@ -263,6 +264,16 @@ func openInetFixture(t *testing.T) inetFixture {
 		udp(core.Inet6, core.Unconn, u6, ep("::1", pu6), nil),
 		udp(core.Inet6, core.Established, u6c, ep("::1", pu6c), epp("::1", pu6)),
 	}}
+}
+
+// v6onlyBound is what sock_diag says of IPV6_V6ONLY (INET_DIAG_SKV6ONLY,
+// sent for an inet6 socket in LISTEN or CLOSE, an unconnected UDP socket
+// being in CLOSE) for the fixtures' sockets, none of which sets it: the
+// kernel turns it on for a bind to a specific IPv6 address, neither
+// wildcard nor IPv4-mapped (__inet6_bind), and leaves it off otherwise.
+func v6onlyBound(fam core.Family, st core.State, local core.Endpoint) bool {
+	return fam == core.Inet6 && (st == core.Listen || st == core.Close || st == core.Unconn) &&
+		!local.Addr.IsUnspecified() && !local.Addr.Is4In6()
 }
 
 func TestNetlinkInet(t *testing.T) {
@@ -430,7 +441,8 @@ func TestNetlinkMatchesProcNet(t *testing.T) {
 		for i := range socks {
 			s := &socks[i]
 			s.Key, s.Expires = nil, 0
-			s.Dev = nil // /proc/net has no interface column
+			s.Dev = nil      // /proc/net has no interface column
+			s.V6Only = false // nor one for IPV6_V6ONLY
 			if s.Proto == core.Unix {
 				// /proc/net/unix has no column for the bound file
 				s.Remote, s.PeerInode, s.RecvQ, s.SendQ, s.UID, s.File = nil, 0, 0, 0, 0, core.FileID{}
@@ -877,6 +889,8 @@ func TestNetlinkUDPLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, got := range map[string][]core.Socket{"netlink": nl, "/proc/net": pn} {
+		want := want
+		want.V6Only = name == "netlink" // bound to ::1; /proc/net does not tell
 		if d := cmp.Diff(want, pick(got, []core.Socket{want})[0], ignoreKeyExpires); d != "" {
 			t.Errorf("%s (-want +got):\n%s", name, d)
 		}
