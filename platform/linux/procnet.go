@@ -333,20 +333,35 @@ func parseUnixRows(b []byte) ([]unixRow, error) {
 	return rows, err
 }
 
+// realUnix are the unix sockets that exist, by inode, as exists tells
+// them to resolveUnixRows: with the name the kernel gives each when a
+// netlink dump told (named), or only that it exists (a descriptor scan).
+type realUnix map[uint64]realName
+
+type realName struct {
+	path  string
+	named bool
+}
+
 // resolveUnixRows drops the rows that are not sockets: embryos (the server
 // end of a connection not yet accepted, inode 0, which sock_diag does not
 // list either), and rows that are really the end of the name before them.
-// A marked row is such text when its inode is listed twice, or when
-// exists, given the marked inodes, says which are real, and that the list
-// is complete (checked), and this one is not in it.
+// A marked row is such text when exists, given the marked inodes, says
+// which are real, and that the list is complete (checked), and this one is
+// not in it; or when its inode is listed twice, and another of its rows is
+// unmarked (so a row, not text) or the kernel names that socket otherwise.
 // unchecked counts the marked rows that could not be checked.
-func resolveUnixRows(rows []unixRow, exists func([]uint64) (map[uint64]bool, bool)) (unchecked int) {
+func resolveUnixRows(rows []unixRow, exists func([]uint64) (realUnix, bool)) (unchecked int) {
 	count := make(map[uint64]int)
+	unmarked := make(map[uint64]bool)
 	listeners := make(map[string]bool)
 	var marked []uint64
 	for i := range rows {
 		r := &rows[i]
 		count[r.s.Inode]++
+		if r.after < 0 {
+			unmarked[r.s.Inode] = true
+		}
 		if r.s.State == core.Listen && len(r.path) > 0 {
 			listeners[string(r.path)] = true
 		}
@@ -354,7 +369,7 @@ func resolveUnixRows(rows []unixRow, exists func([]uint64) (map[uint64]bool, boo
 			marked = append(marked, r.s.Inode)
 		}
 	}
-	var real map[uint64]bool
+	var real realUnix
 	checked := false
 	if len(marked) > 0 && exists != nil {
 		real, checked = exists(marked)
@@ -379,8 +394,16 @@ func resolveUnixRows(rows []unixRow, exists func([]uint64) (map[uint64]bool, boo
 			forged = !listeners[string(r.path)]
 			r.drop = true
 		case count[r.s.Inode] > 1:
-			forged = true
-		case real[r.s.Inode]:
+			// One of the rows is the socket, the others text: an unmarked
+			// row cannot be text, and the kernel's name tells the rest.
+			// Where neither tells, none is taken for the socket, and
+			// the note counts it.
+			n, ok := real[r.s.Inode]
+			forged = unmarked[r.s.Inode] || !ok || !n.named || n.path != string(r.path)
+			if !unmarked[r.s.Inode] && ok && !n.named {
+				unchecked++
+			}
+		case real.has(r.s.Inode):
 			// a socket the kernel or a process has: real
 		case checked:
 			forged = true
@@ -396,9 +419,11 @@ func resolveUnixRows(rows []unixRow, exists func([]uint64) (map[uint64]bool, boo
 	return unchecked
 }
 
+func (r realUnix) has(ino uint64) bool { _, ok := r[ino]; return ok }
+
 // appendProcNetUnix parses /proc/net/unix and appends the sockets f can
 // match to out; see parseUnixRows and resolveUnixRows.
-func appendProcNetUnix(out []core.Socket, b []byte, netns uint64, f *core.Filter, exists func([]uint64) (map[uint64]bool, bool)) ([]core.Socket, int, error) {
+func appendProcNetUnix(out []core.Socket, b []byte, netns uint64, f *core.Filter, exists func([]uint64) (realUnix, bool)) ([]core.Socket, int, error) {
 	rows, err := parseUnixRows(b)
 	if err != nil {
 		return out, 0, err

@@ -99,11 +99,11 @@ func (s *Sockets) openDiag() (*diagConn, error) {
 // NETLINK_SOCK_DIAG dump when netlink can be used, else by a scan of every
 // process's descriptors. complete is false when an inode missing from real
 // does not prove it is no socket (the scan could not see every process).
-func (s *Sockets) unixInodesExist(inodes []uint64) (real map[uint64]bool, complete bool) {
+func (s *Sockets) unixInodesExist(inodes []uint64) (real realUnix, complete bool) {
 	if filepath.Clean(s.FS.Proc) != "/proc" {
 		return nil, false // a fixture tree: the live kernel knows nothing of it
 	}
-	real = make(map[uint64]bool, len(inodes))
+	real = make(realUnix, len(inodes))
 	if c, err := s.openDiag(); err == nil {
 		var out sockChunks
 		_, err := c.unixDump(nil, procTable{name: "unix", proto: core.Unix, family: core.Local, af: afUnix}, 0, &out)
@@ -111,7 +111,7 @@ func (s *Sockets) unixInodesExist(inodes []uint64) (real map[uint64]bool, comple
 		socks := out.join(0)
 		if err == nil {
 			for i := range socks {
-				real[socks[i].Inode] = true
+				real[socks[i].Inode] = realName{path: socks[i].Local.Path, named: true}
 			}
 			return real, true
 		}
@@ -126,7 +126,7 @@ func (s *Sockets) unixInodesExist(inodes []uint64) (real map[uint64]bool, comple
 		return nil, false
 	}
 	for _, h := range holders {
-		real[h.Inode] = true
+		real[h.Inode] = realName{}
 	}
 	// What a process holds is real; what none holds proves nothing when
 	// some processes could not be read.

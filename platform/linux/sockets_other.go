@@ -28,7 +28,7 @@ func (s *Sockets) Destroy(sock *core.Socket) error {
 func netlinkRefused(err error) bool { return core.IsUnsupported(err) }
 
 // unixInodesExist has no kernel to ask off Linux.
-func (s *Sockets) unixInodesExist([]uint64) (map[uint64]bool, bool) { return nil, false }
+func (s *Sockets) unixInodesExist([]uint64) (realUnix, bool) { return nil, false }
 
 // netnsInode: network namespaces are Linux's.
 func netnsInode(FS) uint64 { return 0 }
