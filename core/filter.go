@@ -182,7 +182,7 @@ func parsePortProto(s, orig string) (Proto, error) {
 	if err != nil {
 		return "", Usagef("%q: %q is not a protocol (want tcp, udp, udplite or sctp)", orig, s)
 	}
-	if p == Unix || p == Raw {
+	if !p.HasPorts() {
 		return "", Usagef("%q: %s sockets have no ports", orig, p)
 	}
 	return p, nil
@@ -419,7 +419,7 @@ func (f *Filter) MatchTargets(s *Socket) bool {
 
 // matchPorts reports whether one of f's ports matches s.
 func (f *Filter) matchPorts(s *Socket) bool {
-	if s.Family != Inet && s.Family != Inet6 {
+	if s.Family != Inet && s.Family != Inet6 || !s.Proto.HasPorts() {
 		return false
 	}
 	for _, r := range f.Ports {

@@ -271,7 +271,7 @@ func (f *Filter) canMatch() error {
 	if len(protos) == 0 {
 		return nil
 	}
-	if len(f.Ports) > 0 && !f.anyProto(func(p Proto) bool { return p != Unix && p != Raw }) {
+	if len(f.Ports) > 0 && !f.anyProto(Proto.HasPorts) {
 		return Usagef("--proto %s has no ports: a PORT matches nothing there", protoList(protos))
 	}
 	if len(f.Devs) > 0 && !f.anyProto(func(p Proto) bool { return p != Unix }) {

@@ -44,9 +44,7 @@ func BoundOnly(s *Socket) bool { return s.Proto == TCP && s.State == Close }
 // picked up by its source port: a connected inet socket of a protocol with
 // ports, matched by f on its local port and not also on its remote port.
 func OutgoingCandidate(s *Socket, f *Filter) bool {
-	switch s.Proto {
-	case TCP, SCTP, UDP, UDPLite:
-	default:
+	if !s.Proto.HasPorts() {
 		return false
 	}
 	if s.Family != Inet && s.Family != Inet6 || s.Remote == nil || s.Remote.Port == 0 || ServesPort(s) {

@@ -33,7 +33,7 @@ func ParseServices(r io.Reader) (Services, error) {
 			continue
 		}
 		proto, err := ParseProto(name)
-		if err != nil || proto == Unix || proto == Raw {
+		if err != nil || !proto.HasPorts() {
 			continue
 		}
 		r := PortRange{Lo: uint16(port), Hi: uint16(port), Proto: proto}

@@ -23,6 +23,18 @@ const (
 	SCTP    Proto = "sctp"
 )
 
+// HasPorts reports whether sockets of protocol p have ports: TCP, UDP,
+// UDP-Lite and SCTP. A raw socket's "port" in the table is the IP
+// protocol it was opened for (1 for ICMP, as ss prints it), and a unix
+// socket has a path: a PORT never matches either, and p:PORT is refused.
+func (p Proto) HasPorts() bool {
+	switch p {
+	case TCP, UDP, UDPLite, SCTP:
+		return true
+	}
+	return false
+}
+
 // Protos lists every protocol gosof knows, in the contract's sort order.
 var Protos = []Proto{TCP, UDP, UDPLite, Raw, Unix, SCTP}
 

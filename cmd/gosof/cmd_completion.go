@@ -261,7 +261,7 @@ func listeningPorts(cur string) []candidate {
 	protos := map[uint16][]string{}
 	for _, s := range socks {
 		switch {
-		case s.Local.Port == 0 || !strings.HasPrefix(strconv.Itoa(int(s.Local.Port)), cur):
+		case s.Local.Port == 0 || !s.Proto.HasPorts() || !strings.HasPrefix(strconv.Itoa(int(s.Local.Port)), cur):
 			continue
 		case s.State == core.Listen:
 		case s.State == core.Unconn && s.Proto == core.UDP && s.Local.Port < ephemeral:

@@ -90,3 +90,27 @@ func TestOutgoingIPv6OnlyListener(t *testing.T) {
 		}
 	}
 }
+
+// TestRawSocketHasNoPort: a raw socket's "port" in the table is the IP
+// protocol it was opened for (as ss prints it), not a port. `kill 253`
+// must not plan to signal whatever holds a raw socket of protocol 253
+// (an OSPF daemon's raw socket is protocol 89, keepalived's VRRP 112),
+// and who, kill and why agree that nothing uses port 253. ls still lists
+// the socket. In a network namespace of the test's own.
+func TestRawSocketHasNoPort(t *testing.T) {
+	h := testhelper.Start(t, testhelper.NewNetNS())
+	if _, err := h.Try("socket inet raw 253"); err != nil {
+		t.Skipf("no raw socket here: %v", err)
+	}
+	ns := strconv.Itoa(h.PID)
+	out, errOut, code := gosof(t, "ls", "--proto", "raw", "--netns", ns)
+	if code != exitMatch || !strings.Contains(out, "0.0.0.0:253") {
+		t.Fatalf("ls --proto raw: exit %d, want the raw socket listed\n%s%s", code, out, errOut)
+	}
+	for _, args := range [][]string{{"who", "253"}, {"kill", "-n", "253"}, {"who", "250-255", "--side", "any"}, {"why", "--no-probe", "253"}} {
+		out, errOut, code := gosof(t, append(args, "--netns", ns)...)
+		if code != exitNoMatch || strings.Contains(out, strconv.Itoa(h.PID)) {
+			t.Errorf("%v: exit %d, want 1 and no raw socket\n%s%s", args, code, out, errOut)
+		}
+	}
+}

@@ -398,7 +398,7 @@ func sortFamilies(fams []Family) []Family {
 // hasPorts reports whether s is an inet socket of a protocol with ports
 // gosof labels: TCP, SCTP, UDP, UDP-Lite.
 func hasPorts(s *core.Socket) bool {
-	return s.Family != core.Local && (s.Proto == core.TCP || s.Proto == core.SCTP || isUDP(s.Proto))
+	return s.Family != core.Local && s.Proto.HasPorts()
 }
 
 // waits reports whether s waits for peers on its port: a TCP or SCTP
