@@ -92,3 +92,29 @@ func TestKillAfterLeaderExited(t *testing.T) {
 		t.Error("the helper still runs after kill") // the cleanup kills it
 	}
 }
+
+// TestPIDIsNotAThread: --pid (and fds) given a thread's id is refused with
+// the process's pid to give instead. /proc/TID answers like a process, and
+// kill --pid TID planned a TERM, then found no process to pin and said
+// the live holder was "already gone", exit 0.
+func TestPIDIsNotAThread(t *testing.T) {
+	h := testhelper.Start(t)
+	f := h.Do("thread-listen 127.0.0.1:0")
+	tid, port := f[0], f[2]
+	if tid == strconv.Itoa(h.PID) {
+		t.Fatalf("thread-listen ran on the main thread %s", tid)
+	}
+	want := fmt.Sprintf("%s is a thread of process %d, not a process", tid, h.PID)
+	for _, args := range [][]string{{"kill", "-y", "--pid", tid, port}, {"kill", "-n", "--pid", tid, port}, {"who", "--pid", tid, port}, {"fds", tid}} {
+		out, errOut, code := gosof(t, args...)
+		if code != exitError || !strings.Contains(errOut, want) || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q\n%s", args, code, errOut, want, out)
+		}
+	}
+	if !running(h) {
+		t.Fatal("the thread's process was signalled")
+	}
+	if _, _, code := gosof(t, "who", "--pid", strconv.Itoa(h.PID), port); code != exitMatch {
+		t.Errorf("who --pid %d %s: exit %d, want 0 (the process holds it)", h.PID, port, code)
+	}
+}

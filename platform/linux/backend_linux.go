@@ -22,6 +22,9 @@ var FindNamespaces = Namespaces
 // looked for again.
 func Open(opt platform.Options) (*platform.Backend, error) {
 	fs := DefaultFS()
+	if err := notThreads(fs, opt.PIDs); err != nil {
+		return nil, err
+	}
 	spaces, err := namespacesToRead(fs, opt)
 	if err != nil {
 		return nil, err
@@ -88,6 +91,25 @@ func Open(opt platform.Options) (*platform.Backend, error) {
 		b.Signaller, b.Closer, b.CannotAct = nil, nil, foreignProc
 	}
 	return b, nil
+}
+
+// notThreads refuses a pid asked about (--pid, fds PID) that is a thread
+// of another process: /proc/TID answers as a process would, but its
+// descriptors are the process's (or the thread's own table), its sockets
+// are the process's, and a pidfd cannot be opened on it (pidfd_open,
+// before PIDFD_THREAD): kill reported such a holder "already gone".
+func notThreads(fs FS, pids []int) error {
+	for _, pid := range pids {
+		b, err := readFile(fs.Path(strconv.Itoa(pid), "status"))
+		if err != nil {
+			continue // gone, or not visible: the scan reports it
+		}
+		if tgid, ok := parseStatusTgid(b); ok && tgid != int64(pid) {
+			return core.Usagef("%d is a thread of process %d, not a process: give its process's pid (%d); "+
+				"a thread's sockets are its process's", pid, tgid, tgid)
+		}
+	}
+	return nil
 }
 
 // namespacesToRead is the network namespaces to read sockets from:

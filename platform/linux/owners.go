@@ -66,28 +66,33 @@ func parseComm(b []byte) (string, bool) {
 
 // parseStatusEUID reads the effective uid, the second number of the
 // "Uid:" line of /proc/[pid]/status (real, effective, saved, fs).
-func parseStatusEUID(b []byte) (int64, bool) {
+func parseStatusEUID(b []byte) (int64, bool) { return statusNumber(b, "Uid:", 1) }
+
+// parseStatusTgid reads the thread group id, "Tgid:": the process a task
+// of /proc/[tid] belongs to, its own id for a process.
+func parseStatusTgid(b []byte) (int64, bool) { return statusNumber(b, "Tgid:", 0) }
+
+// statusNumber reads field i (from 0) of the line of /proc/[pid]/status
+// that starts with key, a decimal number of at most 10 digits.
+func statusNumber(b []byte, key string, i int) (int64, bool) {
 	for len(b) > 0 {
 		line := b
-		if i := bytes.IndexByte(b, '\n'); i >= 0 {
-			line, b = b[:i], b[i+1:]
+		if j := bytes.IndexByte(b, '\n'); j >= 0 {
+			line, b = b[:j], b[j+1:]
 		} else {
 			b = nil
 		}
-		if !bytes.HasPrefix(line, []byte("Uid:")) {
+		if !bytes.HasPrefix(line, []byte(key)) {
 			continue
 		}
-		rest := line[len("Uid:"):]
+		rest := line[len(key):]
 		var fields [20][]byte
 		f := fields[:firstFields(rest, &fields)]
-		if len(f) < 2 {
+		if len(f) <= i || len(f[i]) == 0 || len(f[i]) > 10 {
 			return 0, false
 		}
 		var n int64
-		if len(f[1]) > 10 {
-			return 0, false
-		}
-		for _, c := range f[1] {
+		for _, c := range f[i] {
 			if c < '0' || c > '9' {
 				return 0, false
 			}
