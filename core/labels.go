@@ -32,6 +32,18 @@ func NetNSLabel(s *Socket) string {
 	return Dash(s.NetNS != 0, strconv.FormatUint(s.NetNS, 10))
 }
 
+// ManyNetNS reports whether socks come from more than one network
+// namespace: then every table and plan that lists them says which
+// namespace each is in (NetNSLabel), as who -A's NETNS column does.
+func ManyNetNS(socks []Socket) bool {
+	for i := range socks {
+		if socks[i].NetNS != socks[0].NetNS {
+			return true
+		}
+	}
+	return false
+}
+
 // ProtoLabel is the protocol as netstat prints it: tcp, tcp6, udp6, unix...
 func ProtoLabel(s *Socket) string {
 	if s.Family != Inet6 {

@@ -316,3 +316,37 @@ func churnNetns(path string) error {
 	time.Sleep(time.Millisecond)
 	return nil
 }
+
+// TestPlansNameTheNamespace: under -A, kill's and close's plans list
+// sockets of several network namespaces, which look alike (the same
+// 127.0.0.1:P in each); the plan the user confirms says which namespace
+// each is in, as who -A's NETNS column does.
+func TestPlansNameTheNamespace(t *testing.T) {
+	a := testhelper.Start(t, testhelper.NewNetNS())
+	_, port := listen(t, a, "inet", "127.0.0.1:0")
+	b := testhelper.Start(t, testhelper.NewNetNS())
+	listen(t, b, "inet", fmt.Sprintf("127.0.0.1:%d", port))
+	p := strconv.Itoa(port)
+	na, nb := strconv.FormatUint(netnsOf(t, a.PID), 10), strconv.FormatUint(netnsOf(t, b.PID), 10)
+	for _, args := range [][]string{
+		{"close", "-A", "-n", "--listen", p},
+		{"close", "-A", "-n", p}, // the listeners left alone
+		{"kill", "-A", "-n", p},
+	} {
+		out, errOut, _ := gosof(t, args...)
+		for _, want := range []string{na, nb} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%v: the plan does not name namespace %s\n%s%s", args, want, out, errOut)
+			}
+		}
+	}
+	out, _, _ := gosof(t, "close", "-A", "-n", "--listen", p)
+	if !strings.Contains(out, "NETNS") {
+		t.Errorf("close -A -n: no NETNS column\n%s", out)
+	}
+	// One namespace: no column, no labels.
+	out, _, _ = gosof(t, "close", "-n", "--listen", "--netns", strconv.Itoa(a.PID), p)
+	if strings.Contains(out, "NETNS") || strings.Contains(out, na) {
+		t.Errorf("close --netns -n: names the one namespace\n%s", out)
+	}
+}

@@ -17,6 +17,16 @@ const planRows = 20
 // socketLine is one socket on one line: "tcp 127.0.0.1:30116 -> 127.0.0.1:51422 ESTABLISHED".
 func socketLine(s *core.Socket) string { return core.SocketLine(s) }
 
+// nsPrefix is how a plan's line names a socket's network namespace: not
+// at all when socks all come from one (core.ManyNetNS), else its label
+// (who's NETNS cell) before the socket.
+func nsPrefix(socks []core.Socket) func(*core.Socket) string {
+	if !core.ManyNetNS(socks) {
+		return func(*core.Socket) string { return "" }
+	}
+	return func(s *core.Socket) string { return core.NetNSLabel(s) + ": " }
+}
+
 // orphanAdvice says what releases orphaned sockets: close --abort for
 // TCP; nothing but waiting for the rest (close acts on TCP only).
 func orphanAdvice(socks []core.Socket) string {
@@ -84,6 +94,11 @@ func (p *KillPlan) headline() string {
 func WriteKillPlan(w io.Writer, p *KillPlan) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "plan: %s\n", p.headline())
+	var all []core.Socket
+	for i := range p.Items {
+		all = append(all, p.Items[i].Sockets...)
+	}
+	where := nsPrefix(all)
 	if len(p.Items) > 0 {
 		fit := render.Fit{Width: render.WidthOf(w), Header: true, Fixed: render.FixedBut(1, 2, 3, 4), // not the PID
 			Local: render.Columns(4)} // each socket's local port stays
@@ -117,7 +132,7 @@ func WriteKillPlan(w io.Writer, p *KillPlan) error {
 						break
 					}
 					s := &it.Sockets[j]
-					t.Cell(socketLine(s) + fdList(s.Owners))
+					t.Cell(where(s) + socketLine(s) + fdList(s.Owners))
 					t.EndRow()
 				}
 			}
@@ -198,11 +213,21 @@ func (p *ClosePlan) headline() string {
 func WriteClosePlan(w io.Writer, p *ClosePlan) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "plan: %s\n", p.headline())
+	all := append([]core.Socket(nil), p.Listeners...)
+	for i := range p.Items {
+		all = append(all, p.Items[i].Socket)
+	}
+	many := core.ManyNetNS(all)
 	if len(p.Items) > 0 {
 		fit := render.Fit{Width: render.WidthOf(w), Header: true, Fixed: render.FixedBut(2, 3, 4, 6), // addresses, holder, action
 			Port: render.Columns(2, 3), PID: render.Columns(4)}
+		heads := []string{"PROTO", "STATE", "LOCAL", "REMOTE", "PID/COMMAND", "FD", "ACTION"}
+		if many { // as who's NETNS column: the namespace first, shortened as the addresses are
+			heads = append([]string{"NETNS"}, heads...)
+			fit = render.Fit{Width: fit.Width, Header: true, Fixed: render.FixedBut(0, 3, 4, 5, 7), Port: render.Columns(3, 4), PID: render.Columns(5)}
+		}
 		render.AlignedFit(&b, fit, func(t *render.Table) {
-			for _, h := range []string{"PROTO", "STATE", "LOCAL", "REMOTE", "PID/COMMAND", "FD", "ACTION"} {
+			for _, h := range heads {
 				t.Cell(h)
 			}
 			t.EndRow()
@@ -228,6 +253,9 @@ func WriteClosePlan(w io.Writer, p *ClosePlan) error {
 				if action == "" {
 					action = "none: " + it.Skip
 				}
+				if many {
+					t.Cell(core.NetNSLabel(s))
+				}
 				for _, c := range []string{core.ProtoLabel(s), string(s.State), core.FormatLocal(s), core.FormatRemote(s), who, fd, action} {
 					t.Cell(c)
 				}
@@ -247,7 +275,7 @@ func WriteClosePlan(w io.Writer, p *ClosePlan) error {
 			if who == "" {
 				who = "no process"
 			}
-			fmt.Fprintf(&b, "  %s held by %s\n", socketLine(s), who)
+			fmt.Fprintf(&b, "  %s%s held by %s\n", nsPrefix(all)(s), socketLine(s), who)
 		}
 	}
 	_, err := io.WriteString(w, b.String())

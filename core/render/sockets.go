@@ -166,15 +166,8 @@ var columns = []column{
 }
 
 // manyNetNS shows the NETNS column when socks come from more than one
-// network namespace.
-func manyNetNS(_ *Options, socks []core.Socket) bool {
-	for i := range socks {
-		if socks[i].NetNS != socks[0].NetNS {
-			return true
-		}
-	}
-	return false
-}
+// network namespace (core.ManyNetNS).
+func manyNetNS(_ *Options, socks []core.Socket) bool { return core.ManyNetNS(socks) }
 
 // peerLabel is the PEER cell: the distinct processes at the other end,
 // "-" when it is not on this host or not known.
