@@ -405,6 +405,37 @@ func (f *Filter) WantsState(st State) bool {
 	return len(f.States) == 0 || hasState(f.States, st)
 }
 
+// TargetProtos are the protocols watch reads when --proto names none:
+// those the PORT and PATH arguments name (udp for udp/53, unix for a
+// PATH), TCP for a port that names none or when there are no arguments
+// (CLOSE_WAIT leaks are TCP's). close keeps to TCP and unix, whose
+// sockets it can release (release.CloseProtos).
+func (f *Filter) TargetProtos() []Proto {
+	var ps []Proto
+	add := func(p Proto) {
+		for _, q := range ps {
+			if q == p {
+				return
+			}
+		}
+		ps = append(ps, p)
+	}
+	for _, r := range f.Ports {
+		if r.Proto != "" {
+			add(r.Proto)
+		} else {
+			add(TCP)
+		}
+	}
+	if len(f.Paths) > 0 {
+		add(Unix)
+	}
+	if len(ps) == 0 {
+		add(TCP)
+	}
+	return ps
+}
+
 // HasTargets reports whether PORT or PATH arguments were given.
 func (f *Filter) HasTargets() bool { return len(f.Ports) > 0 || len(f.Paths) > 0 }
 

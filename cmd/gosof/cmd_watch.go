@@ -69,7 +69,7 @@ func (s *session) watch() error {
 		return err
 	}
 	if len(f.Protos) == 0 {
-		f.Protos = []core.Proto{core.TCP} // CLOSE_WAIT is TCP's; --proto asks for others
+		f.Protos = f.TargetProtos() // CLOSE_WAIT is TCP's; --proto, udp/P or a PATH asks for others
 	}
 	every, err := core.ParseDuration("--interval", c.String("interval"), maxInterval, "a day")
 	if err != nil {

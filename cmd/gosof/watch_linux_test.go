@@ -320,3 +320,23 @@ func TestWatchTerminal(t *testing.T) {
 		}
 	})
 }
+
+// TestWatchTargetsNameTheirProtocol: watch reads TCP unless told
+// otherwise, and a PATH (a unix socket) or udp/P tells otherwise, as
+// --proto does: it showed an empty view for both while who listed them.
+func TestWatchTargetsNameTheirProtocol(t *testing.T) {
+	h := testhelper.Start(t)
+	path := filepath.Join(t.TempDir(), "w.sock")
+	lfd := h.Int("socket unix stream")
+	h.Do("bind %d %s", lfd, path)
+	h.Do("listen %d", lfd)
+	ufd := h.Int("socket inet dgram")
+	h.Do("bind %d 127.0.0.1:0", ufd)
+	udp := h.Do("name %d", ufd)[1]
+	for _, arg := range []string{path, "udp/" + udp} {
+		out, errOut, code := gosof(t, "watch", "--count", "1", "--pid", strconv.Itoa(h.PID), arg)
+		if code != exitMatch || !strings.Contains(out, "First look: 1 socket") {
+			t.Errorf("watch %s: exit %d, want 0 and the one socket\n%s%s", arg, code, out, errOut)
+		}
+	}
+}

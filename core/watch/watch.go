@@ -123,6 +123,7 @@ func Rate(n int, d time.Duration) float64 {
 type sockID struct {
 	proto         core.Proto
 	inode         uint64
+	netns         uint64 // ends alone repeat across namespaces (-A)
 	local, remote netip.AddrPort
 }
 
@@ -177,6 +178,7 @@ func (t *Tracker) Update(now time.Time, socks []core.Socket) *Frame {
 		s := &socks[i]
 		id := sockID{proto: s.Proto, inode: s.Inode}
 		if s.Inode == 0 {
+			id.netns = s.NetNS
 			id.local = netip.AddrPortFrom(s.Local.Addr, s.Local.Port)
 			if s.Remote != nil {
 				id.remote = netip.AddrPortFrom(s.Remote.Addr, s.Remote.Port)

@@ -264,3 +264,15 @@ func TestSort(t *testing.T) {
 		t.Error("ParseSort(bogus): no error")
 	}
 }
+
+// TestTrackerNamespaces: under -A, two TIME_WAITs with the same ends in
+// two network namespaces (a container and the host running the same
+// client and server) are two sockets; their ends alone are not unique.
+func TestTrackerNamespaces(t *testing.T) {
+	a, b := timeWait(50000), timeWait(50000)
+	a.NetNS, b.NetNS = 4026531840, 4026532999
+	f := NewTracker().Update(t0, []core.Socket{a, b})
+	if !strings.HasPrefix(Summary(f), "First look: 2 sockets") {
+		t.Errorf("summary %q, want 2 sockets", Summary(f))
+	}
+}
