@@ -86,6 +86,8 @@ func TestExporterBadInput(t *testing.T) {
 		{"no address", nil, "needs --web.listen-address"},
 		{"empty address", []string{"--web.listen-address", ""}, "--web.listen-address: empty value"},
 		{"no port", []string{"--web.listen-address", "127.0.0.1"}, "missing port"},
+		{"empty port", []string{"--web.listen-address", "127.0.0.1:"}, "empty port"},
+		{"empty host and port", []string{"--web.listen-address", ":"}, "empty port"},
 		{"not an address", []string{"--web.listen-address", "nonsense"}, "missing port"},
 		{"port out of range", []string{"--web.listen-address", "127.0.0.1:99999"}, "99999"},
 		{"address in use", []string{"--web.listen-address", busy.Addr().String()}, "address already in use"},

@@ -209,7 +209,11 @@ func listeners(o *options) ([]net.Listener, error) {
 	}
 	var ls []net.Listener
 	for _, a := range o.listen {
-		if _, _, err := net.SplitHostPort(a); err != nil {
+		_, port, err := net.SplitHostPort(a)
+		if err == nil && port == "" {
+			err = errors.New("empty port (give one; 0 asks the kernel for any free port, which the log then names)")
+		}
+		if err != nil {
 			closeAll(ls)
 			return nil, core.Usagef("--web.listen-address %q: %v", a, err)
 		}
