@@ -145,9 +145,13 @@ type Socket struct {
 	// INET_DIAG_SKV6ONLY); false when off or not told. IPv6Only also
 	// reads the owners' socket options.
 	V6Only bool
-	State  State
-	Local  Endpoint
-	Remote *Endpoint // nil when not connected
+	// BacklogKnown says RecvQ and SendQ of a LISTEN socket are its
+	// accept queue and its backlog, as Linux sock_diag tells them
+	// (ListenQueue); false where the platform does not give the backlog.
+	BacklogKnown bool
+	State        State
+	Local        Endpoint
+	Remote       *Endpoint // nil when not connected
 
 	Inode uint64 // 0 when the platform has none
 	UID   int64  // socket owner uid as the kernel reports it; -1 if unknown
@@ -362,6 +366,17 @@ func (s *Socket) HasOwners() bool {
 // OnlyUnverified reports whether s shows owners but every one is an
 // unverified creator: who holds it is unknown (UnknownHolder).
 func (s *Socket) OnlyUnverified() bool { return len(s.Owners) > 0 && !s.HasOwners() }
+
+// ListenQueue is a listening socket's accept queue (connections waiting
+// for accept()) and backlog (the most it may hold), where the platform
+// tells the backlog (BacklogKnown): a backlog of 0 (listen(fd, 0)) is a
+// real limit, not "unknown".
+func (s *Socket) ListenQueue() (queue, backlog uint64, ok bool) {
+	if s.State != Listen || !s.BacklogKnown {
+		return 0, 0, false
+	}
+	return s.RecvQ, s.SendQ, true
+}
 
 // IPv6Only reports whether s is an inet6 socket with IPV6_V6ONLY set, as
 // the table or any owner's socket options (--options) tell it: a "::"

@@ -357,3 +357,30 @@ func TestExporterMoved(t *testing.T) {
 		}
 	}
 }
+
+// TestListenBacklogZero: listen(fd, 0) is a limit of 0, not a limit the
+// platform did not tell: with one connection waiting for accept(), the
+// metrics carry the queue and the limit, and why shows the queue full
+// (the queue series were left out where the backlog was 0).
+func TestListenBacklogZero(t *testing.T) {
+	srv := testhelper.Start(t, testhelper.NewNetNS())
+	lfd := srv.Int("socket inet stream")
+	srv.Do("bind %d 127.0.0.1:0", lfd)
+	srv.Do("listen %d 0", lfd)
+	port := srv.Do("name %d", lfd)[1]
+	connect(t, srv, "inet", "127.0.0.1:"+port)
+	ns := strconv.Itoa(srv.PID)
+	out, errOut, code := gosof(t, "metrics", "--netns", ns)
+	for _, want := range []string{
+		`gosof_listen_queue{addr="127.0.0.1",port="` + port + `",process="gosof.test",proto="tcp"} 1`,
+		`gosof_listen_backlog{addr="127.0.0.1",port="` + port + `",process="gosof.test",proto="tcp"} 0`,
+	} {
+		if code != exitMatch || !strings.Contains(out, want) {
+			t.Errorf("metrics: exit %d, no %s\n%s%s", code, want, out, errOut)
+		}
+	}
+	out, errOut, _ = gosof(t, "why", "--no-probe", "--netns", ns, port)
+	if !strings.Contains(out, "accept queue 1 of 0") || !strings.Contains(out, "its accept queue is full") {
+		t.Errorf("why: no full accept queue\n%s%s", out, errOut)
+	}
+}

@@ -90,6 +90,7 @@ type PathListener struct {
 	// connect(2) blocks (Linux: UNIX_DIAG_RQLEN of a listener); Backlog
 	// 0 is unknown.
 	AcceptQueue, Backlog uint64
+	HasBacklog           bool // the platform told the backlog (core.Socket.ListenQueue)
 }
 
 // InUse reports whether a socket is bound under the name or to its file.
@@ -159,7 +160,8 @@ func DiagnosePath(t *core.PathTarget, file core.PathFile, res *core.Result, file
 		case t.MatchLocal(s) && (s.State == core.Listen || s.Remote == nil):
 			l := PathListener{Socket: s, OwnsFile: file.Kind == core.FileSocket && s.File == file.ID}
 			if s.State == core.Listen {
-				l.AcceptQueue, l.Backlog = s.RecvQ, s.SendQ
+				l.AcceptQueue = s.RecvQ
+				_, l.Backlog, l.HasBacklog = s.ListenQueue()
 			}
 			d.Listeners = append(d.Listeners, l)
 		case t.MatchLocal(s):

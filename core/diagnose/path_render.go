@@ -146,7 +146,7 @@ func (d *PathWhy) writeListener(b *strings.Builder, l PathListener) {
 	}
 	b.WriteString(core.Wrap("  ", "      ", fmt.Sprintf("unix %s %s  held by %s", s.Type, core.FormatLocal(s), holder)))
 	var notes []string
-	if s.State == core.Listen && l.Backlog > 0 {
+	if s.State == core.Listen && l.HasBacklog {
 		notes = append(notes, fmt.Sprintf("accept queue %d of %d", l.AcceptQueue, l.Backlog))
 	}
 	if s.Type == core.Dgram {
@@ -204,7 +204,7 @@ func (d *PathWhy) ConnectNow() string {
 		if l.Socket.Type == core.Dgram {
 			return "a datagram sent to it reaches " + who + "."
 		}
-		if l.Backlog > 0 && l.AcceptQueue > l.Backlog {
+		if l.HasBacklog && l.AcceptQueue > l.Backlog {
 			return fmt.Sprintf("blocks, or fails with EAGAIN on a non-blocking socket: the accept queue of %s is full (%d waiting, backlog %d).", who, l.AcceptQueue, l.Backlog)
 		}
 		return "reaches " + who + " (it waits in the accept queue until accepted)."
@@ -367,7 +367,7 @@ func writePathWhyJSON(e *render.JSON, d *PathWhy) {
 		e.Str("state", string(s.State))
 		pathJSON(e, "path", s.Local.Path)
 		e.BoolKey("owns_file", d.owns(l) && d.File.Kind != core.FileAbstract)
-		queueAndOwners(e, s.State == core.Listen, l.AcceptQueue, l.Backlog, s.Owners)
+		queueAndOwners(e, s.State == core.Listen, l.AcceptQueue, l.Backlog, l.HasBacklog, s.Owners)
 	}
 	e.End()
 	e.Key("connections")

@@ -24,7 +24,7 @@ func pathCases() []struct {
 	old := &core.Process{PID: 4000, Comm: "app", UID: 1000, User: "app"}
 	name := "/run/app.sock"
 	listener := core.Socket{Proto: core.Unix, Family: core.Local, Type: core.Stream, State: core.Listen, Inode: 10,
-		Local: core.Endpoint{Path: name}, File: file, RecvQ: 1, SendQ: 4,
+		Local: core.Endpoint{Path: name}, File: file, RecvQ: 1, SendQ: 4, BacklogKnown: true,
 		Owners: []core.Owner{{PID: 4242, FD: 3, Proc: srv}}}
 	accepted := core.Socket{Proto: core.Unix, Family: core.Local, Type: core.Stream, State: core.Connected, Inode: 11,
 		Local: core.Endpoint{Path: name}, Remote: &core.Endpoint{}, PeerInode: 12, File: file,

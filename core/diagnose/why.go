@@ -61,9 +61,10 @@ type Listener struct {
 	// could be read; nil when unknown.
 	ReuseAddr, ReusePort *bool
 	// AcceptQueue and Backlog are a TCP listener's connections waiting for
-	// accept() and the most it may hold (Linux sock_diag: rqueue and
-	// wqueue); Backlog 0 is unknown.
+	// accept() and the most it may hold, where HasBacklog says the
+	// platform tells them (core.Socket.ListenQueue).
 	AcceptQueue, Backlog uint64
+	HasBacklog           bool
 }
 
 // ConnGroup counts the connections in one state held by the same processes.
@@ -257,7 +258,7 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 	w.Ages = Ages(socks)
 	for i := range w.Listeners {
 		l := &w.Listeners[i]
-		if l.Socket.Proto == core.TCP && l.Backlog > 0 && l.AcceptQueue >= l.Backlog {
+		if l.Socket.Proto == core.TCP && l.HasBacklog && l.AcceptQueue >= l.Backlog {
 			w.Warnings = append(w.Warnings, Warning{Kind: "accept_queue_full", Socket: l.Socket, Count: int(l.AcceptQueue),
 				Message: "The listener on " + core.FormatLocal(l.Socket) + " has " + strconv.FormatUint(l.AcceptQueue, 10) +
 					" connections waiting for accept() with a backlog of " + strconv.FormatUint(l.Backlog, 10) +
@@ -326,7 +327,8 @@ func listenerOf(s *core.Socket) Listener {
 		l.Stack = "IPv6"
 	}
 	if s.Proto == core.TCP && s.State == core.Listen {
-		l.AcceptQueue, l.Backlog = s.RecvQ, s.SendQ
+		l.AcceptQueue = s.RecvQ // /proc/net tells the queue, not the backlog
+		_, l.Backlog, l.HasBacklog = s.ListenQueue()
 	}
 	return l
 }

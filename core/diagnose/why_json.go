@@ -53,7 +53,7 @@ func writeWhyJSON(e *render.JSON, d *Why) {
 		e.Str("stack", l.Stack)
 		boolPtrKey(e, "reuse_addr", l.ReuseAddr)
 		boolPtrKey(e, "reuse_port", l.ReusePort)
-		queueAndOwners(e, s.Proto == core.TCP && s.State == core.Listen, l.AcceptQueue, l.Backlog, s.Owners)
+		queueAndOwners(e, s.Proto == core.TCP && s.State == core.Listen, l.AcceptQueue, l.Backlog, l.HasBacklog, s.Owners)
 	}
 	e.End()
 	e.Key("connections")
@@ -153,13 +153,13 @@ func procCounts(e *render.JSON, pcs []ProcCount) {
 // alike: its accept queue and backlog (null for a socket that is not
 // listening for connections; the backlog null too where it is unknown),
 // and its owners.
-func queueAndOwners(e *render.JSON, listening bool, queue, backlog uint64, owners []core.Owner) {
+func queueAndOwners(e *render.JSON, listening bool, queue, backlog uint64, hasBacklog bool, owners []core.Owner) {
 	if listening {
 		e.UintKey("accept_queue", queue)
 	} else {
 		e.NullKey("accept_queue")
 	}
-	if listening && backlog > 0 {
+	if listening && hasBacklog {
 		e.UintKey("backlog", backlog)
 	} else {
 		e.NullKey("backlog")

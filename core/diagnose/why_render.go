@@ -246,7 +246,7 @@ func writeListener(b *strings.Builder, l *Listener, unseen core.Unseen) {
 	}
 	f = append(f, addr+", "+l.Stack)
 	f = append(f, "SO_REUSEADDR "+onOff(l.ReuseAddr), "SO_REUSEPORT "+onOff(l.ReusePort))
-	if l.Backlog > 0 {
+	if l.HasBacklog {
 		f = append(f, fmt.Sprintf("accept queue %d of %d", l.AcceptQueue, l.Backlog))
 	}
 	fmt.Fprintf(b, "    %s\n", strings.Join(f, "; "))

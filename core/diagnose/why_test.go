@@ -51,7 +51,7 @@ func conn(state core.State, lport uint16, peer string, pport uint16, fd int) cor
 
 func seedSockets() []core.Socket {
 	socks := []core.Socket{{Proto: core.TCP, Family: core.Inet, Type: core.Stream, State: core.Listen, Local: ep("0.0.0.0", 8080), Inode: 10, UID: 1000,
-		SendQ: 128, Owners: owner(3, &core.SockOptions{ReuseAddr: yes(), ReusePort: no()})}}
+		SendQ: 128, BacklogKnown: true, Owners: owner(3, &core.SockOptions{ReuseAddr: yes(), ReusePort: no()})}}
 	for i := range 5 {
 		socks = append(socks, conn(core.CloseWait, 8080, "10.0.0.7", uint16(40000+i), 10+i))
 	}
@@ -80,7 +80,7 @@ func diagnoseCases() []struct {
 	fw.Inode, fw.Timer, fw.Expires = 0, core.TimerTimeWait, 1500*time.Millisecond
 	var warn []core.Socket
 	warn = append(warn, core.Socket{Proto: core.TCP, Family: core.Inet6, Type: core.Stream, State: core.Listen, Local: ep("::", 9000), Inode: 11,
-		UID: 1000, RecvQ: 129, SendQ: 128, Owners: owner(3, &core.SockOptions{ReuseAddr: no(), ReusePort: yes(), V6Only: no()})})
+		UID: 1000, RecvQ: 129, SendQ: 128, BacklogKnown: true, Owners: owner(3, &core.SockOptions{ReuseAddr: no(), ReusePort: yes(), V6Only: no()})})
 	for i := range 3 {
 		s := conn(core.Established, 9000, "10.0.0.8", uint16(42000+i), 30+i)
 		s.RecvQ = 65536
@@ -94,7 +94,7 @@ func diagnoseCases() []struct {
 	// a worker (4243) holding 3 old ones too; a FIN_WAIT2 held for an hour.
 	// A burst: 6 CLOSE_WAITs idle for seconds.
 	listener := core.Socket{Proto: core.TCP, Family: core.Inet, Type: core.Stream, State: core.Listen, Local: ep("0.0.0.0", 8080), Inode: 10, UID: 1000,
-		SendQ: 128, Owners: owner(3, nil)}
+		SendQ: 128, BacklogKnown: true, Owners: owner(3, nil)}
 	leak := []core.Socket{listener}
 	listener.Local.Port = 8081
 	burst := []core.Socket{listener}

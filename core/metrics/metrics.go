@@ -279,12 +279,13 @@ func (c *Collector) build(res *core.Result) ([]Family, int) {
 		l := listeners[k]
 		l.sockets++
 		// Linux sock_diag gives a TCP listener's accept queue and its limit
-		// (idiag_rqueue, idiag_wqueue); a limit of 0 means the platform did
-		// not tell (/proc/net, Solaris), so the listener has no queue series.
-		if s.Proto == core.TCP && s.SendQ != 0 {
+		// (idiag_rqueue, idiag_wqueue), 0 a real limit (listen(fd, 0));
+		// where the platform does not tell (/proc/net, Solaris), the
+		// listener has no queue series.
+		if q, limit, ok := s.ListenQueue(); ok && s.Proto == core.TCP {
 			l.hasQueue = true
-			l.len += s.RecvQ
-			l.limit += s.SendQ
+			l.len += q
+			l.limit += limit
 		}
 		listeners[k] = l
 	}

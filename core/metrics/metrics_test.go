@@ -48,9 +48,14 @@ func tcp(state core.State, addr string, port uint16, netns uint64, ps ...*core.P
 	return s
 }
 
+// unknownQueue is s read where the platform does not tell a listener's
+// backlog (/proc/net, Solaris).
+func unknownQueue(s core.Socket) core.Socket { s.BacklogKnown = false; return s }
+
 func tcpListener(addr string, port uint16, queue, backlog uint64, netns uint64, ps ...*core.Process) core.Socket {
 	s := tcp(core.Listen, addr, port, netns, ps...)
 	s.RecvQ, s.SendQ = queue, backlog
+	s.BacklogKnown = true // as sock_diag tells them
 	return s
 }
 
@@ -147,7 +152,9 @@ func TestFamilies(t *testing.T) {
 		// An outgoing connection: its port listens nowhere, so it is no label.
 		tcp(core.Established, "10.0.0.1", 51234, 0, app),
 		// A listener whose limit the platform did not tell (/proc/net).
-		tcpListener("::", 7000, 0, 0, 0, app),
+		unknownQueue(tcpListener("::", 7000, 0, 0, 0, app)),
+		// listen(fd, 0), one connection waiting: a limit of 0 is a limit.
+		tcpListener("::", 7001, 1, 0, 0, app),
 		// A UDP service on 53 (two sockets, SO_REUSEPORT), a connected
 		// UDP socket on that port (a QUIC-style server), a client's
 		// connected UDP socket on an ephemeral port, and an unbound one.
@@ -163,7 +170,7 @@ func TestFamilies(t *testing.T) {
 	socks[8].Family = core.Inet6
 	got := collect(t, newCollector(t, Options{Gather: result(socks...)}))
 	want := map[string]float64{
-		"gosof_sockets{proto=tcp,state=LISTEN}":      4,
+		"gosof_sockets{proto=tcp,state=LISTEN}":      5,
 		"gosof_sockets{proto=tcp,state=ESTABLISHED}": 4,
 		"gosof_sockets{proto=tcp,state=CLOSE_WAIT}":  1,
 		"gosof_sockets{proto=tcp,state=TIME_WAIT}":   1,
@@ -179,6 +186,9 @@ func TestFamilies(t *testing.T) {
 		"gosof_listeners{addr=0.0.0.0,port=8080,process=nginx,proto=tcp}":       1,
 		"gosof_listeners{addr=127.0.0.1,port=9000,process=java,proto=tcp}":      2,
 		"gosof_listeners{addr=::,port=7000,process=java,proto=tcp}":             1,
+		"gosof_listeners{addr=::,port=7001,process=java,proto=tcp}":             1,
+		"gosof_listen_queue{addr=::,port=7001,process=java,proto=tcp}":          1,
+		"gosof_listen_backlog{addr=::,port=7001,process=java,proto=tcp}":        0,
 		"gosof_listeners{addr=0.0.0.0,port=53,process=unbound,proto=udp}":       2,
 		"gosof_listen_queue{addr=0.0.0.0,port=8080,process=nginx,proto=tcp}":    3,
 		"gosof_listen_backlog{addr=0.0.0.0,port=8080,process=nginx,proto=tcp}":  511,

@@ -758,6 +758,7 @@ func (d *diagDecoder) inetMsg(m []byte, s *core.Socket) error {
 	}
 	s.RecvQ = uint64(hostorder.Native.Uint32(m[56:])) // idiag_rqueue
 	s.SendQ = uint64(hostorder.Native.Uint32(m[60:])) // idiag_wqueue
+	s.BacklogKnown = state == core.Listen             // then rqueue and wqueue are the accept queue and its limit
 	s.UID = int64(hostorder.Native.Uint32(m[64:]))    // idiag_uid
 	s.Inode = uint64(hostorder.Native.Uint32(m[68:])) // idiag_inode
 	s.UID = knownUID(s.State, s.UID, s.Inode)
@@ -834,6 +835,7 @@ func (d *diagDecoder) unixMsg(m []byte, s *core.Socket) error {
 	s.Key = d.newKey(DiagKey{Cookie: uint64(hostorder.Native.Uint32(m[8:])) | uint64(hostorder.Native.Uint32(m[12:]))<<32})
 	s.UID = -1
 	s.NetNS = d.netns
+	rqlen := false
 	err := walkAttrs(m[unixMsgLen:], func(at uint16, v []byte) error {
 		switch at {
 		case unixDiagName:
@@ -863,6 +865,7 @@ func (d *diagDecoder) unixMsg(m []byte, s *core.Socket) error {
 			}
 			s.RecvQ = uint64(hostorder.Native.Uint32(v[0:])) // udiag_rqueue
 			s.SendQ = uint64(hostorder.Native.Uint32(v[4:])) // udiag_wqueue
+			rqlen = true
 		case unixDiagUID:
 			if len(v) < 4 {
 				return fmt.Errorf("UNIX_DIAG_UID of %d bytes: %w", len(v), core.ErrParse)
@@ -877,6 +880,7 @@ func (d *diagDecoder) unixMsg(m []byte, s *core.Socket) error {
 	switch {
 	case s.Type != core.Dgram && st == tcpListen:
 		s.State = core.Listen
+		s.BacklogKnown = rqlen // a listener's: its accept queue and backlog
 	case s.Type != core.Dgram && st == tcpEstablished:
 		s.State = core.Connected
 	case s.Type == core.Dgram && s.PeerInode != 0:

@@ -111,7 +111,7 @@ func TestDecodeInetDiag(t *testing.T) {
 			inetMsgFields{family: afInet, state: tcpListen, sport: 8080, src: "127.0.0.1", cookie: 0x1_0000_0002, wq: 4096, uid: 1000, inode: 11,
 				attrs: [][]byte{nlattr(8, []byte{0}), nlattr(0x8000|99, make([]byte, 5))}}, // SHUTDOWN, an unknown nested one
 			core.Socket{Proto: core.TCP, Family: core.Inet, Type: core.Stream, State: core.Listen, Local: ep("127.0.0.1", 8080),
-				Inode: 11, UID: 1000, SendQ: 4096, Key: &DiagKey{Cookie: 0x1_0000_0002}}},
+				Inode: 11, UID: 1000, SendQ: 4096, BacklogKnown: true, Key: &DiagKey{Cookie: 0x1_0000_0002}}},
 		{"tcp established v4-mapped", core.TCP,
 			inetMsgFields{family: afInet6, state: tcpEstablished, timer: 2, sport: 8443, dport: 40000, src: "::ffff:127.0.0.1", dst: "::ffff:127.0.0.1",
 				ifindex: 1, cookie: 9, expires: 1500, rq: 3, wq: 4, inode: 12},
@@ -256,7 +256,7 @@ func TestDecodeUnixDiag(t *testing.T) {
 		u(core.Stream, core.Connected, 107, "", 999, ""),
 		u(core.Stream, core.Unconn, 108, "", 0, ""),
 	}
-	want[0].RecvQ, want[0].SendQ, want[0].UID = 2, 128, 33
+	want[0].RecvQ, want[0].SendQ, want[0].UID, want[0].BacklogKnown = 2, 128, 33, true
 	want[0].File = core.FileID{Dev: 0x12300845, Ino: 777}
 	if d := cmp.Diff(want, got, eqAddr); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
@@ -405,7 +405,7 @@ func TestPortBytecode(t *testing.T) {
 		}
 		bc := portBytecode(&f)
 		for range 20 {
-			s := core.Socket{Family: core.Inet, Local: core.Endpoint{Port: port()}, Remote: &core.Endpoint{Port: port()}}
+			s := core.Socket{Proto: core.TCP, Family: core.Inet, Local: core.Endpoint{Port: port()}, Remote: &core.Endpoint{Port: port()}}
 			valid, match := bcRun(bc, s.Local.Port, s.Remote.Port)
 			if !valid {
 				t.Fatalf("case %d: the kernel would refuse the bytecode for %+v: % x", i, f, bc)

@@ -233,7 +233,7 @@ func openInetFixture(t *testing.T) inetFixture {
 			Inode: skInode(t, c), UID: uid, NetNS: ns}
 		s.V6Only = v6onlyBound(fam, st, local)
 		if st == core.Listen {
-			s.SendQ = backlog
+			s.SendQ, s.BacklogKnown = backlog, true
 		} else {
 			s.Timer = core.TimerKeepalive // Go turns keepalive on for every TCP conn
 		}
@@ -382,7 +382,7 @@ func openUnixFixture(t *testing.T) []core.Socket {
 			s.Remote = &core.Endpoint{Path: peerPath}
 		}
 		if st == core.Listen {
-			s.SendQ = backlog
+			s.SendQ, s.BacklogKnown = backlog, true
 		}
 		// the file a name made, as stat(2) tells it (UNIX_DIAG_VFS must
 		// agree, the device's encoding included)
@@ -441,8 +441,9 @@ func TestNetlinkMatchesProcNet(t *testing.T) {
 		for i := range socks {
 			s := &socks[i]
 			s.Key, s.Expires = nil, 0
-			s.Dev = nil      // /proc/net has no interface column
-			s.V6Only = false // nor one for IPV6_V6ONLY
+			s.Dev = nil            // /proc/net has no interface column
+			s.V6Only = false       // nor one for IPV6_V6ONLY
+			s.BacklogKnown = false // nor a listener's backlog
 			if s.Proto == core.Unix {
 				// /proc/net/unix has no column for the bound file
 				s.Remote, s.PeerInode, s.RecvQ, s.SendQ, s.UID, s.File = nil, 0, 0, 0, 0, core.FileID{}

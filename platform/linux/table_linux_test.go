@@ -278,7 +278,7 @@ func TestUnixPending(t *testing.T) {
 	nl, pn := unixBoth(t, []uint64{lino, cino}, name)
 	wantNL := []core.Socket{listener, client}
 	wantNL[0].UID, wantNL[1].UID = int64(os.Getuid()), int64(os.Getuid())
-	wantNL[0].RecvQ, wantNL[0].SendQ = 1, 4 // one waiting for accept, backlog 4
+	wantNL[0].RecvQ, wantNL[0].SendQ, wantNL[0].BacklogKnown = 1, 4, true // one waiting for accept, backlog 4
 	sortInodes := cmpopts.SortSlices(func(a, b core.Socket) bool { return a.Inode < b.Inode })
 	if d := cmp.Diff(wantNL, nl, sortInodes, eqAddr); d != "" {
 		t.Errorf("netlink (-want +got):\n%s", d)
