@@ -5,6 +5,7 @@
 package platform
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 
@@ -83,6 +84,10 @@ type Backend struct {
 	// result makes why say the probe was not available.
 	Prober       func(netns uint64) diagnose.BindProber
 	ProbeSkipped string
+	// Unlisted says why the socket source lists no sockets of protocol
+	// p, "" when it lists them; nil: it lists every protocol gosof
+	// knows. Blind reads it for a filter.
+	Unlisted func(p core.Proto) string
 	// UnixFiles: the socket source tells which file each unix socket is
 	// bound to (core.Socket.File; Linux sock_diag), so why PATH can tell
 	// the socket that owns a file from others bound under its name.
@@ -119,6 +124,44 @@ func ProcPIDs(proc string) ([]int, error) {
 // Resolver joins the backend's sockets with their owners.
 func (b *Backend) Resolver() *core.Resolver {
 	return &core.Resolver{Sockets: b.Sockets, Owners: b.Owners, Prescan: b.Prescan, Context: b.Context}
+}
+
+// Blind says what f asks for that the socket source cannot list at all
+// (Unlisted): a protocol --proto names, or unix sockets a PATH names.
+// msg is the one line that says so ("" when nothing), and all is set
+// when f asks for nothing else, so that no answer can be given: "no
+// match" would claim what gosof cannot see.
+func (b *Backend) Blind(f *core.Filter) (msg string, all bool) {
+	if b.Unlisted == nil {
+		return "", false
+	}
+	var named []core.Proto // the protocols f names
+	if len(f.Protos) > 0 {
+		named = f.Protos
+	} else if len(f.Paths) > 0 {
+		named = []core.Proto{core.Unix}
+	}
+	all = len(named) > 0
+	for _, p := range named {
+		why := b.Unlisted(p)
+		if why == "" {
+			if f.WantsProto(p) {
+				all = false
+			}
+			continue
+		}
+		if msg == "" {
+			msg = fmt.Sprintf("this source lists no %s sockets (%s)", p, why)
+		}
+	}
+	if msg == "" {
+		return "", false
+	}
+	// PORTs beside the PATHs ask for the protocols the source lists
+	if len(f.Protos) == 0 && len(f.Ports) > 0 {
+		all = false
+	}
+	return msg, all
 }
 
 // SourceNotes is what the socket source had to fall back on.

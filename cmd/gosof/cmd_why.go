@@ -129,6 +129,11 @@ func (s *session) whyPath(t *core.PathTarget) error {
 	if err := s.open(); err != nil {
 		return err
 	}
+	// a source without unix sockets cannot tell stale from live, and the
+	// file on this host says nothing of a capture's
+	if err := s.blind(diagnose.PathFilter(t)); err != nil {
+		return err
+	}
 	file := core.StatPath(t.Name)
 	res, err := s.b.Resolver().ResolvePeers(diagnose.PathFilter(t))
 	s.saw(res)

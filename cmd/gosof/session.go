@@ -92,6 +92,24 @@ func (s *session) open() error {
 	if b.CannotAct != nil {
 		s.cannotAct = "the PIDs shown are not gosof's: " + b.CannotAct.Error()
 	}
+	if s.filt != nil {
+		return s.blind(s.filt)
+	}
+	return nil
+}
+
+// blind says once what f asks for that the source cannot list
+// (platform.Backend.Blind): a note when the answer has other sockets in
+// it, the error (exit 2) when it could have none: an empty answer would
+// say there is nothing there.
+func (s *session) blind(f *core.Filter) error {
+	msg, all := s.b.Blind(f)
+	if all {
+		return errors.New(msg)
+	}
+	if msg != "" {
+		s.notes = append(s.notes, msg+": none are shown")
+	}
 	return nil
 }
 

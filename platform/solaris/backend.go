@@ -136,6 +136,16 @@ func (b *Backend) Sockets(f *core.Filter) ([]core.Socket, error) {
 	return socks, err
 }
 
+// Unlisted is platform.Backend.Unlisted: Sockets reads the kernel's TCP
+// and UDP tables (MIB2) and nothing else, so it lists no socket of any
+// other protocol (no unix socket: no MIB table holds them).
+func Unlisted(p core.Proto) string {
+	if p == core.TCP || p == core.UDP {
+		return ""
+	}
+	return "Solaris and illumos: gosof reads only the kernel's TCP and UDP tables"
+}
+
 // setAges gives each TCP connection of socks whose row carries a creation
 // time its age at lbolt now, on a kernel ticking hz times a second. Both
 // ticks are floors (the socket was made in [created, created+1), now is

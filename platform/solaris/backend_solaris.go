@@ -34,6 +34,7 @@ func Open(opt platform.Options) (*platform.Backend, error) {
 		ParentOf:  parentOf,
 		Options:   SockOpts{B: b},
 		FDs:       fds,
+		Unlisted:  Unlisted,
 		FDSockets: fds,
 		Cmdline:   fds.CommandLine,
 		// FDsDeniedHint: the fdinfo permission error already says to run as root.

@@ -19,6 +19,7 @@ func OpenCapture(dir string) (*platform.Backend, error) {
 		Options:      SockOpts{B: b},
 		FDs:          fds,
 		FDSockets:    fds,
+		Unlisted:     Unlisted,
 		Cmdline:      fds.CommandLine,
 		ProbeSkipped: "a --replay capture is not this host",
 		Notes:        b.Notes, // row layouts or EXPER_SOCK_INFO tables gosof could not decode
