@@ -149,9 +149,14 @@ type Socket struct {
 	// accept queue and its backlog, as Linux sock_diag tells them
 	// (ListenQueue); false where the platform does not give the backlog.
 	BacklogKnown bool
-	State        State
-	Local        Endpoint
-	Remote       *Endpoint // nil when not connected
+	// HolderUnknown: the platform cannot tell whether a process holds
+	// this socket, which shows no owner (Solaris rows the kernel names
+	// no holder of, that no descriptor or creation record matched): no
+	// owner means "not known", never "none" (UnknownHolder).
+	HolderUnknown bool
+	State         State
+	Local         Endpoint
+	Remote        *Endpoint // nil when not connected
 
 	Inode uint64 // 0 when the platform has none
 	UID   int64  // socket owner uid as the kernel reports it; -1 if unknown

@@ -18,12 +18,13 @@ func (u Unseen) Any() bool { return u.Denied > 0 || u.Hidden != "" }
 // creators that could not be proven (Owner.Unverified). A socket a
 // process holds has a file, so Linux reports an inode for it; one with
 // inode 0 is orphaned, or still in a listener's accept queue. Without
-// inodes (Solaris) the states no orphan is ever in decide.
+// inodes (Solaris) the states no orphan is ever in decide, unless the
+// platform marked the socket HolderUnknown.
 func UnknownHolder(s *Socket, u Unseen) bool {
 	if s.HasOwners() || s.Proto == Raw {
 		return false
 	}
-	if s.OnlyUnverified() {
+	if s.OnlyUnverified() || s.HolderUnknown {
 		return true
 	}
 	if !u.Any() {

@@ -49,3 +49,20 @@ func TestReplayNoUnixSockets(t *testing.T) {
 		}
 	}
 }
+
+// A Solaris row nothing names the holder of (no EXPER_SOCK_INFO entry,
+// no fdinfo, no creator: Solaris 10) has an unknown holder, never none:
+// who -t exits 2 saying so, and why neither says "held by no process"
+// nor takes its connection for one waiting in the accept queue.
+func TestReplayHolderUnknown(t *testing.T) {
+	capture := filepath.Join(solarisFixtures, "solaris10-legacy")
+	stdout, stderr, code := gosofReplay(t, "who", "-t", "22", "--replay", capture)
+	if code != 2 || stdout != "" || !strings.Contains(stderr, "nothing names the holder of 3 sockets") {
+		t.Errorf("who -t 22: exit %d, stdout %q, stderr %q; want exit 2 and the unknown holders named", code, stdout, stderr)
+	}
+	stdout, stderr, code = gosofReplay(t, "why", "22", "--replay", capture)
+	if code != 0 || strings.Contains(stdout, "no process") || strings.Contains(stdout, "accept queue") ||
+		strings.Count(stderr, "nothing names the holder of 3 sockets") != 1 {
+		t.Errorf("why 22: exit %d, stdout %q, stderr %q; want no claim that no process holds them, and one note", code, stdout, stderr)
+	}
+}

@@ -20,12 +20,20 @@ import (
 
 var fdinfoCapture = filepath.Join(solarisFixtures, "solaris11-fdinfo")
 
-// replayGolden runs gosof, wants exit 0 and nothing on stderr, and
-// compares stdout with testdata/solaris/<name>.golden.
+// holderNote is the one note the fdinfo capture's ls gives: rpcbind's
+// TLI listener on 111 has no EXPER_SOCK_INFO entry and no socket name,
+// so whether a process holds it is not known.
+const holderNote = "gosof: nothing names the holder of 1 socket: no usable EXPER_SOCK_INFO entry " +
+	"(Solaris 10, illumos before 2019 and Solaris 11.4 send none), and no descriptor's name nor creation record matched, " +
+	"so some sockets may show no owner; pfiles PID shows whether a process holds a socket\n"
+
+// replayGolden runs gosof, wants exit 0 and nothing on stderr but the
+// holder note of a listing, and compares stdout with
+// testdata/solaris/<name>.golden.
 func replayGolden(t *testing.T, name string, args ...string) string {
 	t.Helper()
 	stdout, stderr, code := gosofReplay(t, args...)
-	if code != 0 || stderr != "" {
+	if code != 0 || stderr != "" && (args[0] != "ls" || stderr != holderNote) {
 		t.Fatalf("gosof %s: exit %d, stderr %q", strings.Join(args, " "), code, stderr)
 	}
 	golden.Check(t, filepath.Join(solarisFixtures, name+".golden"), []byte(stdout))

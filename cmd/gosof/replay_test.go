@@ -32,9 +32,22 @@ func TestReplay(t *testing.T) {
 				// once per kind, with the way to send a capture.
 				switch {
 				case capture == "unknown-size":
-					if strings.Count(stderr, "row sizes not recognised") != 1 || strings.Count(stderr, "EXPER_SOCK_INFO") != 1 ||
-						!strings.Contains(stderr, "gosof debug capture DIR") || strings.Count(stderr, "\n") != 2 {
-						t.Errorf("stderr %q: want one note on the row sizes and one on EXPER_SOCK_INFO", stderr)
+					// and the sockets no owner was found for have an
+					// unknown holder, not none
+					if strings.Count(stderr, "row sizes not recognised") != 1 || strings.Count(stderr, "EXPER_SOCK_INFO (level 262") != 1 ||
+						!strings.Contains(stderr, "gosof debug capture DIR") || strings.Count(stderr, "nothing names the holder of 12 sockets") != 1 ||
+						strings.Count(stderr, "\n") != 3 {
+						t.Errorf("stderr %q: want one note on the row sizes, one on EXPER_SOCK_INFO and one on the unknown holders", stderr)
+					}
+				case capture == "solaris10-legacy":
+					// No EXPER_SOCK_INFO, no fdinfo, no creator: no row's
+					// holder can be known, said once.
+					if !strings.Contains(stderr, "nothing names the holder of 3 sockets") || strings.Count(stderr, "\n") != 1 {
+						t.Errorf("stderr %q: want one note on the unknown holders", stderr)
+					}
+				case capture == "solaris11-fdinfo":
+					if stderr != holderNote {
+						t.Errorf("stderr %q, want %q", stderr, holderNote)
 					}
 				case capture == "illumos-pre2019":
 					// A capture of an older gosof: no clock rate, so no

@@ -275,9 +275,10 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 // process (inet_diag: sock_i_ino of a socket with no struct socket); it
 // is established, or in CLOSE_WAIT when the peer closed meanwhile, and
 // its local end is on a listener's address and port (in listeners, the
-// sockets of one port).
+// sockets of one port). A socket whose holder the platform cannot tell
+// (HolderUnknown: no inode there for any socket) is never taken for one.
 func acceptQueueOf(s *core.Socket, listeners []Listener) *core.Socket {
-	if s.Proto != core.TCP || s.Inode != 0 || len(s.Owners) > 0 || s.State != core.Established && s.State != core.CloseWait {
+	if s.Proto != core.TCP || s.Inode != 0 || len(s.Owners) > 0 || s.HolderUnknown || s.State != core.Established && s.State != core.CloseWait {
 		return nil
 	}
 	var other *core.Socket // a listener of the other family (:: takes IPv4 too)

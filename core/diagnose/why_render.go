@@ -464,6 +464,9 @@ func whyWere(n int) string {
 
 // unknownLabel is how why names the holder of a socket that shows none.
 func unknownLabel(s *core.Socket, u core.Unseen) string {
+	if s.HolderUnknown && !s.HasOwners() { // maybe none: the platform cannot tell
+		return "an unknown process, if any (" + u.What() + ")"
+	}
 	if core.UnknownHolder(s, u) {
 		return "a process gosof could not see (" + u.What() + ")"
 	}

@@ -192,6 +192,7 @@ func (b *Backend) AttachOwners(socks []core.Socket, _ []int) (core.Unseen, error
 	proofs := map[uint32]*creatorProof{}
 	holds := map[int][]fdRef{}
 	unproven := 0
+	unknowable := 0   // rows whose holder nothing here can tell
 	findable := false // a row some process file could have named an owner of
 	for i := range socks {
 		s := &socks[i]
@@ -250,6 +251,13 @@ func (b *Backend) AttachOwners(socks []core.Socket, _ []int) (core.Unseen, error
 			}
 			s.Owners = append(s.Owners, core.Owner{PID: int(r.CreationProcess), FD: -1, Creator: true, Unverified: err != nil})
 		}
+		if len(s.Owners) == 0 && !k.SockInfo && core.MayBeHeld(s) {
+			// Without an EXPER_SOCK_INFO entry nothing tells an orphan
+			// from a socket held through a descriptor with no name (a
+			// TLI endpoint, Solaris 10's missing fdinfo).
+			s.HolderUnknown = true
+			unknowable++
+		}
 	}
 	if idx != nil && idx.noProc && findable {
 		// Taken by a user who could read no process, or damaged. (A
@@ -265,6 +273,18 @@ func (b *Backend) AttachOwners(socks []core.Socket, _ []int) (core.Unseen, error
 		}
 	}
 	b.mu.Unlock()
+	if unknowable > 0 {
+		h := fmt.Sprintf("nothing names the holder of %s: no usable EXPER_SOCK_INFO entry "+
+			"(Solaris 10, illumos before 2019 and Solaris 11.4 send none), and no descriptor's name nor creation record matched",
+			core.Plural(unknowable, "socket"))
+		if unseen.Hidden != "" {
+			h = unseen.Hidden + " and " + h
+		}
+		unseen.Hidden = h
+		if unseen.Hint == "" {
+			unseen.Hint = unprovenHint
+		}
+	}
 	if unproven > 0 {
 		h := fmt.Sprintf("the creator named by %s could not be proven to be the process that made it (%s)",
 			core.Plural(unproven, "socket"), b.unprovenWhy())
