@@ -35,6 +35,10 @@ type Result struct {
 	// IdleUnknown counts the sockets --idle left out only because their
 	// idle time is not known (Filter.IdleUnknown), to be said once.
 	IdleUnknown int
+	// Unread are the protocols whose table the socket source's read
+	// lacked (platform.Backend.UnreadProtos), where the caller filled it
+	// in (metrics): none of their sockets are in Sockets.
+	Unread []Proto
 }
 
 // OwnerPrescan is a scan under way. Attach waits for it and does what

@@ -88,6 +88,10 @@ type Backend struct {
 	// p, "" when it lists them; nil: it lists every protocol gosof
 	// knows. Blind reads it for a filter.
 	Unlisted func(p core.Proto) string
+	// Unread says why the socket source's last read had no table of
+	// protocol p, one it lists ("" when it had one), so that none of its
+	// sockets could be seen; nil: every read has them all.
+	Unread func(p core.Proto) string
 	// UnixFiles: the socket source tells which file each unix socket is
 	// bound to (core.Socket.File; Linux sock_diag), so why PATH can tell
 	// the socket that owns a file from others bound under its name.
@@ -162,6 +166,20 @@ func (b *Backend) Blind(f *core.Filter) (msg string, all bool) {
 		all = false
 	}
 	return msg, all
+}
+
+// UnreadProtos lists, of ps, the protocols whose table the socket source's
+// last read lacked (Unread), with why, in ps's order.
+func (b *Backend) UnreadProtos(ps ...core.Proto) (protos []core.Proto, why []string) {
+	if b.Unread == nil {
+		return nil, nil
+	}
+	for _, p := range ps {
+		if w := b.Unread(p); w != "" {
+			protos, why = append(protos, p), append(why, w)
+		}
+	}
+	return protos, why
 }
 
 // SourceNotes is what the socket source had to fall back on.

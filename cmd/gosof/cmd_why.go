@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/gosof/gosof/core/diagnose"
 	"github.com/gosof/gosof/platform"
 
@@ -101,6 +104,19 @@ func (s *session) why() error {
 		s.missing = missing
 	}
 	ds := diagnose.DiagnosePort(port, res, missing, s.opt.AllNetNS, whyProbes(c, s.b))
+	if !diagnose.AnyInUse(ds) {
+		// "free" only where every protocol it judges was read
+		var judged []core.Proto
+		for _, p := range core.Protos {
+			if f.WantsProto(p) {
+				judged = append(judged, p)
+			}
+		}
+		if unread, _ := s.b.UnreadProtos(judged...); len(unread) > 0 {
+			return fmt.Errorf("cannot tell whether port %d is free: no %s socket could be seen (the source read no %s table)",
+				port, protoNames(unread), protoNames(unread))
+		}
+	}
 	if err := diagnose.WriteWhys(output(c), ds, res.Sockets, s.opt.AllNetNS, c.Bool("json")); err != nil {
 		return err
 	}
@@ -154,6 +170,15 @@ func (s *session) whyPath(t *core.PathTarget) error {
 		return core.ErrNoMatch
 	}
 	return nil
+}
+
+// protoNames names protocols as the notes do: "TCP", "TCP or UDP".
+func protoNames(ps []core.Proto) string {
+	var names []string
+	for _, p := range ps {
+		names = append(names, strings.ToUpper(string(p)))
+	}
+	return strings.Join(names, " or ")
 }
 
 // onePort reads the PORT argument of f that must name exactly one port.

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"encoding/binary"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gosof/gosof/internal/testhelper"
 )
 
 // What a Solaris source cannot list is said, never answered as "nothing
@@ -64,5 +68,61 @@ func TestReplayHolderUnknown(t *testing.T) {
 	if code != 0 || strings.Contains(stdout, "no process") || strings.Contains(stdout, "accept queue") ||
 		strings.Count(stderr, "nothing names the holder of 3 sockets") != 1 {
 		t.Errorf("why 22: exit %d, stdout %q, stderr %q; want no claim that no process holds them, and one note", code, stdout, stderr)
+	}
+}
+
+// stripCapture copies the capture src into a temporary directory, keeping
+// only the MIB groups keep says yes to (level, as the little-endian
+// capture records them).
+func stripCapture(t *testing.T, src string, keep func(level uint32) bool) string {
+	t.Helper()
+	dir := testhelper.CopyTree(t, src)
+	d, err := os.ReadFile(filepath.Join(dir, "mib2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []byte
+	for len(d) >= 12 {
+		n := 12 + int(binary.LittleEndian.Uint32(d[8:]))
+		if keep(binary.LittleEndian.Uint32(d)) {
+			out = append(out, d[:n]...)
+		}
+		d = d[n:]
+	}
+	if err := os.WriteFile(filepath.Join(dir, "mib2"), out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// A capture without the TCP tables (levels 262 and 270) or without any
+// group never makes why call a port free, and metrics say which table
+// was not read; the remedy is a new capture, not "run gosof again".
+func TestReplayTableMissing(t *testing.T) {
+	src := filepath.Join(solarisFixtures, "illumos-amd64")
+	noTCP := stripCapture(t, src, func(l uint32) bool { return l != 262 && l != 270 })
+	empty := stripCapture(t, src, func(uint32) bool { return false })
+	for _, c := range []struct {
+		dir    string
+		protos []string
+	}{{noTCP, []string{"tcp"}}, {empty, []string{"tcp", "udp"}}} {
+		stdout, stderr, code := gosofReplay(t, "why", "80", "--replay", c.dir)
+		if code != 2 || stdout != "" || !strings.Contains(stderr, "cannot tell whether port 80 is free") ||
+			!strings.Contains(stderr, "the capture lacks them") || strings.Contains(stderr, "run gosof again") {
+			t.Errorf("why 80 (%v missing): exit %d, stdout %q, stderr %q; want exit 2, cannot tell, the capture lacks them", c.protos, code, stdout, stderr)
+		}
+		stdout, _, code = gosofReplay(t, "metrics", "--replay", c.dir)
+		for _, p := range c.protos {
+			if want := `gosof_table_unread{proto="` + p + `"} 1`; code != 0 || !strings.Contains(stdout, want) {
+				t.Errorf("metrics (%v missing): exit %d, no %s in\n%s", c.protos, code, want, stdout)
+			}
+		}
+	}
+	// a port the tables read show in use is still answered
+	if _, _, code := gosofReplay(t, "why", "53", "--replay", noTCP); code != 0 {
+		t.Errorf("why 53 without the TCP tables: exit %d, want 0 (UDP 53 is in use)", code)
+	}
+	if stdout, _, _ := gosofReplay(t, "metrics", "--replay", src); strings.Contains(stdout, "gosof_table_unread{") {
+		t.Errorf("metrics of a whole capture: %s", stdout)
 	}
 }

@@ -79,7 +79,7 @@ type Collector struct {
 
 	sockets, listeners, listenQueue, listenBacklog, portConns *Desc
 	closeWaitIdle                                             *Desc
-	unseen, hidden, duration, scrapeError, dropped            *Desc
+	unseen, hidden, unread, duration, scrapeError, dropped    *Desc
 }
 
 // New returns a Collector; opt.Gather must be set. A negative MaxSeries is
@@ -120,6 +120,8 @@ func New(opt Options) (*Collector, error) {
 			"Processes whose descriptors could not be read, so their sockets show no process.", nil},
 		hidden: &Desc{"gosof_unseen_hidden",
 			"1 when some processes cannot even be listed (/proc hides other users' processes, hidepid; or gosof runs in a child pid namespace), so gosof_unseen_processes cannot count them.", nil},
+		unread: &Desc{"gosof_table_unread",
+			"1 for each protocol whose socket table this gather lacked (Solaris, illumos: the kernel's reply, or a capture, had none), so that none of its sockets are counted.", []string{"proto"}},
 		duration: &Desc{"gosof_scrape_duration_seconds",
 			"How long gathering the sockets and their processes took.", nil},
 		scrapeError: &Desc{"gosof_scrape_error",
@@ -132,7 +134,7 @@ func New(opt Options) (*Collector, error) {
 // Descs are the descriptions of every family a Scrape may return.
 func (c *Collector) Descs() []*Desc {
 	return []*Desc{c.sockets, c.listeners, c.listenQueue, c.listenBacklog, c.portConns, c.closeWaitIdle,
-		c.unseen, c.hidden, c.duration, c.scrapeError, c.dropped}
+		c.unseen, c.hidden, c.unread, c.duration, c.scrapeError, c.dropped}
 }
 
 // scrapeResult is what a shared gather hands every Scrape that waited
@@ -333,6 +335,13 @@ func (c *Collector) build(res *core.Result) ([]Family, int) {
 		hidden = 1
 	}
 	fams = append(fams, single(c.unseen, float64(res.Unseen.Denied)), single(c.hidden, hidden))
+	if len(res.Unread) > 0 {
+		f := Family{Desc: c.unread}
+		for _, p := range res.Unread {
+			f.Series = append(f.Series, Series{Labels: []string{string(p)}, Value: 1})
+		}
+		fams = append(fams, f)
+	}
 	return fams, dropped
 }
 

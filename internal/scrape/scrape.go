@@ -51,6 +51,7 @@ func (s *Source) Gather() (*core.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	res.Unread, _ = b.UnreadProtos(core.Protos...)
 	for _, n := range b.SourceNotes() {
 		s.onNote(n)
 	}

@@ -46,6 +46,9 @@ type Backend struct {
 	LBolt func() (int64, bool)
 
 	mu sync.Mutex
+	// missing is, by protocol, why the last MIB reply had no table of
+	// it (missingTransports); Unread tells it.
+	missing map[core.Proto]string
 	// creators are the psinfo of the creators AttachOwners proved, by
 	// pid: Process describes that incarnation, so a pid reused between
 	// the proof and the description is never described (nor pinned) as
@@ -72,7 +75,15 @@ func (b *Backend) MIB() (*MIB, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.Notes = append(m.Notes, missingTransports(groups)...)
+	missing := missingTransports(groups, b.replay)
+	b.mu.Lock()
+	b.missing = missing
+	b.mu.Unlock()
+	for _, p := range []core.Proto{core.TCP, core.UDP} {
+		if n := missing[p]; n != "" {
+			m.Notes = append(m.Notes, n)
+		}
+	}
 	for _, n := range m.Notes {
 		if !containsString(b.notes, n) {
 			b.notes = append(b.notes, n)
@@ -81,27 +92,42 @@ func (b *Backend) MIB() (*MIB, error) {
 	return m, nil
 }
 
-// missingTransports names the transports whose tables the reply lacks.
-// The tcp and udp modules each answer for their own level; when one
-// cannot allocate its reply it sends nothing at all (tcp_stats.c:177-194,
-// udp_stats.c:102-119) and the reply still ends normally: without this
-// note the listing would simply have no TCP (or UDP) sockets.
-func missingTransports(groups []Group) []string {
+// missingTransports says, by protocol, which transports' tables the
+// reply lacks. The tcp and udp modules each answer for their own level;
+// when one cannot allocate its reply it sends nothing at all
+// (tcp_stats.c:177-194, udp_stats.c:102-119) and the reply still ends
+// normally: without this the listing would simply have no TCP (or UDP)
+// sockets. Live, the remedy is another read; a capture lacks it for good.
+func missingTransports(groups []Group, replay bool) map[core.Proto]string {
 	have := map[uint32]bool{}
 	for _, g := range groups {
 		have[g.Level] = true
 	}
-	var notes []string
+	missing := map[core.Proto]string{}
 	for _, t := range []struct {
 		level uint32
+		proto core.Proto
 		name  string
-	}{{levelTCP, "TCP"}, {levelUDP, "UDP"}} {
-		if !have[t.level] {
-			notes = append(notes, fmt.Sprintf("the kernel's reply has no %s tables (MIB2_%s, level %d): no %s socket is listed; "+
-				"the %s module sends none when it cannot allocate its reply: run gosof again", t.name, t.name, t.level, t.name, strings.ToLower(t.name)))
+	}{{levelTCP, core.TCP, "TCP"}, {levelUDP, core.UDP, "UDP"}} {
+		if have[t.level] {
+			continue
 		}
+		remedy := "the " + strings.ToLower(t.name) + " module sends none when it cannot allocate its reply: run gosof again"
+		if replay {
+			remedy = "the capture lacks them: take it again (gosof debug capture DIR)"
+		}
+		missing[t.proto] = fmt.Sprintf("the kernel's reply has no %s tables (MIB2_%s, level %d): no %s socket is listed; %s",
+			t.name, t.name, t.level, t.name, remedy)
 	}
-	return notes
+	return missing
+}
+
+// Unread is platform.Backend.Unread: why the last MIB reply had no
+// table of protocol p ("" when it had one, or p is not TCP or UDP).
+func (b *Backend) Unread(p core.Proto) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.missing[p]
 }
 
 // Notes is what the MIB reply held that gosof could not decode, once

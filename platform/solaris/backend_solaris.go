@@ -35,6 +35,7 @@ func Open(opt platform.Options) (*platform.Backend, error) {
 		Options:   SockOpts{B: b},
 		FDs:       fds,
 		Unlisted:  Unlisted,
+		Unread:    b.Unread,
 		FDSockets: fds,
 		Cmdline:   fds.CommandLine,
 		// FDsDeniedHint: the fdinfo permission error already says to run as root.

@@ -20,6 +20,7 @@ func OpenCapture(dir string) (*platform.Backend, error) {
 		FDs:          fds,
 		FDSockets:    fds,
 		Unlisted:     Unlisted,
+		Unread:       b.Unread,
 		Cmdline:      fds.CommandLine,
 		ProbeSkipped: "a --replay capture is not this host",
 		Notes:        b.Notes, // row layouts or EXPER_SOCK_INFO tables gosof could not decode
