@@ -22,15 +22,21 @@ var ssStates = map[string]core.State{
 // ParseSS reads the output of `ss -tanup`: a header line, then one line
 // per socket, "Netid State Recv-Q Send-Q Local:Port Peer:Port [Process]",
 // where Process is users:(("comm",pid=N,fd=M),...) when ss could tell.
-func ParseSS(text string) ([]Row, error) {
-	var rows []Row
-	for i, line := range strings.Split(text, "\n") {
+// ss prints a command name raw, so a name holding a newline continues
+// the process column on the next lines: they are joined back. A line
+// that still cannot be read is skipped, and counted in skipped (a
+// hostile name must not stop the check).
+func ParseSS(text string) (rows []Row, skipped int, err error) {
+	lines := strings.Split(text, "\n")
+	for i := 0; i < len(lines); i++ {
+		line := lines[i]
 		f := strings.Fields(line)
 		if len(f) == 0 || i == 0 && f[0] == "Netid" {
 			continue
 		}
 		if len(f) < 6 {
-			return nil, fmt.Errorf("ss line %d: %d fields, want at least 6: %q", i+1, len(f), line)
+			skipped++
+			continue
 		}
 		r := Row{Line: strings.TrimRight(line, " ")}
 		switch f[0] {
@@ -43,36 +49,53 @@ func ParseSS(text string) ([]Row, error) {
 		}
 		st, ok := ssStates[f[1]]
 		if !ok {
-			return nil, fmt.Errorf("ss line %d: unknown state %q", i+1, f[1])
+			skipped++
+			continue
 		}
 		if st == core.Unconn && r.Proto == core.TCP {
 			st = core.Close
 		}
 		r.State = st
-		var err error
 		var fam core.Family
+		var err error
 		if r.Local, fam, err = ssAddr(f[4]); err != nil {
-			return nil, fmt.Errorf("ss line %d: local %w", i+1, err)
+			skipped++
+			continue
 		}
 		r.Family = fam
 		remote, _, err := ssAddr(f[5])
 		if err != nil {
-			return nil, fmt.Errorf("ss line %d: peer %w", i+1, err)
+			skipped++
+			continue
 		}
 		if !(remote.Addr().IsUnspecified() && remote.Port() == 0) {
 			r.Remote = remote
 		}
 		if len(f) > 6 {
-			// The process column may hold blanks inside command names.
+			// The process column may hold blanks inside command names,
+			// and newlines: join the next lines until it reads.
 			proc := strings.TrimSpace(line[strings.Index(line, f[6]):])
-			if r.Owners, err = ssUsers(proc); err != nil {
-				return nil, fmt.Errorf("ss line %d: %w", i+1, err)
+			r.Owners, err = ssUsers(proc)
+			for j := i + 1; err != nil && j < len(lines) && j <= i+ssMaxNameLines; j++ {
+				proc += "\n" + strings.TrimRight(lines[j], " ")
+				if owners, e := ssUsers(proc); e == nil {
+					r.Owners, err, i = owners, nil, j
+				}
+			}
+			if err != nil {
+				skipped++
+				continue
 			}
 		}
 		rows = append(rows, r)
 	}
-	return rows, nil
+	return rows, skipped, nil
 }
+
+// ssMaxNameLines bounds the lines one process column is joined from: a
+// command name is at most 15 bytes (TASK_COMM_LEN), so at most 15
+// newlines, and ss prints up to a few tuples on a line.
+const ssMaxNameLines = 64
 
 // ssAddr reads "addr:port" as ss prints it: 10.0.0.1:22, [::1]:22, *:22
 // (an IPv6 socket bound to every address), 127.0.0.53%lo:53 or

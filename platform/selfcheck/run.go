@@ -118,15 +118,20 @@ func liveLinux(dir string, gather func() ([]core.Socket, error)) (*Report, error
 }
 
 func ssInput(before, after []byte) (*Input, error) {
-	b, err := ParseSS(string(before))
+	b, sb, err := ParseSS(string(before))
 	if err != nil {
 		return nil, err
 	}
-	a, err := ParseSS(string(after))
+	a, sa, err := ParseSS(string(after))
 	if err != nil {
 		return nil, err
 	}
-	return &Input{Tool: "ss -tanup", Before: b, After: a, OwnerTool: "ss -tanup", Owners: a}, nil
+	in := &Input{Tool: "ss -tanup", Before: b, After: a, OwnerTool: "ss -tanup", Owners: a}
+	if n := sb + sa; n > 0 {
+		in.Missing = append(in.Missing, fmt.Sprintf("%s of ss -tanup could not be read (a process name it printed raw?) and were skipped",
+			core.Plural(n, "line")))
+	}
+	return in, nil
 }
 
 func liveSolaris(dir string, warn io.Writer) (*Report, error) {
