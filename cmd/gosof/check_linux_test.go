@@ -74,7 +74,7 @@ func TestDebugCheckSS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := selfcheck.ParseSS(string(after))
+	rows, _, err := selfcheck.ParseSS(string(after))
 	if err != nil {
 		t.Fatal(err)
 	}
