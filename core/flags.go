@@ -446,6 +446,26 @@ func ReadServices(path string) Services {
 	return s
 }
 
+// OwnerFlags names the owner filters given (--pid, --user, -c, --unit)
+// as the user typed them, joined by " and ": what a socket whose holder
+// could not be seen cannot be decided against (Result.Undecided).
+func (f *Filter) OwnerFlags() string {
+	var names []string
+	if len(f.PIDs) > 0 {
+		names = append(names, "--pid "+intList(f.PIDs))
+	}
+	if len(f.UIDs) > 0 {
+		names = append(names, "--user")
+	}
+	if len(f.Commands) > 0 {
+		names = append(names, "-c "+commandList(f.Commands))
+	}
+	if len(f.Units) > 0 {
+		names = append(names, "--unit "+Escape(strings.Join(f.Units, ",")))
+	}
+	return strings.Join(names, " and ")
+}
+
 // Emptied says which filter flag left nothing: given the sockets (with
 // owners) that the PORT arguments alone match, it applies the other
 // filters one at a time, in the order --proto, -4/-6, --state/--listen,

@@ -85,7 +85,7 @@ func (r *Resolver) ResolvePeers(f *Filter) (*Result, error) {
 		}
 	}
 	if f.HasOwnerFilter() {
-		kept = filterOwners(kept, f)
+		kept, res.Undecided = filterOwners(kept, f, res.Unseen)
 	}
 	res.Sockets = kept
 	return res, nil

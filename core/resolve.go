@@ -39,6 +39,13 @@ type Result struct {
 	// lacked (platform.Backend.UnreadProtos), where the caller filled it
 	// in (metrics): none of their sockets are in Sockets.
 	Unread []Proto
+	// Undecided are the sockets the owner filters (--pid, --user, -c,
+	// --unit) could not decide: they match every other filter but show no
+	// owner because their holder could not be seen (UnknownHolder), so
+	// they are not proven to be outside the filter either. They are not
+	// in Sockets; a listing says so with the remedy and never "no match",
+	// kill and close count them as holders unknown (exit 3).
+	Undecided []Socket
 }
 
 // OwnerPrescan is a scan under way. Attach waits for it and does what
@@ -107,7 +114,7 @@ func (r *Resolver) Resolve(f *Filter) (*Result, error) {
 		}
 	}
 	if f.HasOwnerFilter() {
-		socks = filterOwners(socks, f) // keeps the order
+		socks, res.Undecided = filterOwners(socks, f, res.Unseen) // keeps the order
 	}
 	sortOwners(socks)
 	res.Sockets = socks
@@ -252,12 +259,16 @@ func (r *Resolver) fetchProcesses(socks []Socket, read func(pid int) (*Process, 
 // filterOwners keeps the owners that pass --pid/--user and the sockets that
 // keep one. A socket with no known owner passes --user (never --pid) on the
 // uid the kernel reports for it, so an unprivileged user still finds their own.
-func filterOwners(socks []Socket, f *Filter) []Socket {
-	out := socks[:0]
+// Any other socket whose holder could not be seen (UnknownHolder) is
+// undecided: returned apart, never taken for one outside the filter.
+func filterOwners(socks []Socket, f *Filter, u Unseen) (out, undecided []Socket) {
+	out = socks[:0]
 	for _, s := range socks {
 		if len(s.Owners) == 0 {
 			if len(f.PIDs) == 0 && len(f.Commands) == 0 && len(f.Units) == 0 && s.UID >= 0 && hasInt64(f.UIDs, s.UID) {
 				out = append(out, s)
+			} else if UnknownHolder(&s, u) {
+				undecided = append(undecided, s)
 			}
 			continue
 		}
@@ -272,7 +283,7 @@ func filterOwners(socks []Socket, f *Filter) []Socket {
 			out = append(out, s)
 		}
 	}
-	return out
+	return out, undecided
 }
 
 // sortOwners sorts each socket's owners by pid and fd.

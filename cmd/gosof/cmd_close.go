@@ -140,7 +140,7 @@ func (s *session) planClose() (cl *release.Close, wait time.Duration, err error)
 // done is false when the close goes ahead.
 func closePlanOnly(out io.Writer, cl *release.Close, asJSON, dryRun bool) (done bool, err error) {
 	switch {
-	case len(cl.Result.Sockets) == 0:
+	case len(cl.Result.Sockets) == 0 && len(cl.Result.Undecided) == 0:
 		if asJSON || len(cl.Plan.Spared) > 0 {
 			if err := cl.WritePlan(out, asJSON); err != nil {
 				return true, err

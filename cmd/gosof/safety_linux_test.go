@@ -489,3 +489,40 @@ func TestKillInterrupted(t *testing.T) {
 		})
 	}
 }
+
+// TestOwnerFilterUnseenHolder: --pid, -c and --user cannot decide a socket
+// whose holder could not be seen. As nobody, a root process's listener is
+// neither "no match" (exit 1) nor dropped silently: who says it cannot
+// tell (exit 2) with the unseen note and its remedy, kill exits 3 with
+// "holder unknown", close leaves it alone and exits 3.
+func TestOwnerFilterUnseenHolder(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run gosof as another user")
+	}
+	nobody := &syscall.Credential{Uid: 65534, Gid: 65534}
+	h := testhelper.Start(t)
+	_, port := listen(t, h, "inet", "127.0.0.1:0")
+	p, pid := strconv.Itoa(port), strconv.Itoa(h.PID)
+	for _, filt := range [][]string{{"--pid", pid}, {"-c", "gosof"}, {"--user", "nobody"}} {
+		args := append([]string{"who", p}, filt...)
+		out, errOut, code := gosofUnder(t, nil, nobody, args...)
+		if code != exitError || !strings.Contains(errOut, "cannot tell whether") || !strings.Contains(errOut, "could not be inspected") ||
+			!strings.Contains(errOut, "run as root") || strings.Contains(errOut, "no match") {
+			t.Errorf("%v as nobody: exit %d; want 2, 'cannot tell', the unseen note with its remedy, never 'no match'\n%s%s", args, code, out, errOut)
+		}
+	}
+	out, errOut, code := gosofUnder(t, nil, nobody, "kill", "-n", p, "--pid", pid)
+	if code != exitSurvivors || !strings.Contains(out, "holder unknown") || strings.Contains(errOut, "no match") {
+		t.Errorf("kill -n %s --pid %s as nobody: exit %d; want 3 and 'holder unknown'\n%s%s", p, pid, code, out, errOut)
+	}
+	out, errOut, code = gosofUnder(t, nil, nobody, "close", p, "--listen", "--abort", "--yes", "--pid", pid)
+	if code != exitSurvivors || !strings.Contains(out, "whether it passes --pid") {
+		t.Errorf("close --abort %s --pid %s as nobody: exit %d; want 3 and the listener left alone\n%s%s", p, pid, code, out, errOut)
+	}
+	if !running(h) {
+		t.Fatal("the holder was signalled")
+	}
+	if got := gosofJSON(t, "who", p); len(got) != 1 || len(got[0].Owners) != 1 {
+		t.Errorf("the listener did not survive as it was: %v", rows(got))
+	}
+}

@@ -34,7 +34,10 @@ type session struct {
 	// idleUnknown counts the sockets --idle left out because their idle
 	// time is not known (core.Result.IdleUnknown).
 	idleUnknown int
-	flushed     bool
+	// undecided counts the sockets the owner filters could not decide
+	// (core.Result.Undecided): their holders could not be seen.
+	undecided int
+	flushed   bool
 	// cannotAct is the note a listing gives when the backend may not act
 	// (CannotAct); a command that refuses for it drops it.
 	cannotAct string
@@ -131,6 +134,7 @@ func (s *session) saw(res *core.Result) {
 	if n := res.IdleUnknown; n > 0 && n > s.idleUnknown {
 		s.idleUnknown = n
 	}
+	s.undecided = maxInt(s.undecided, len(res.Undecided))
 	u := &s.unseen
 	u.Denied = maxInt(u.Denied, res.Unseen.Denied)
 	u.Unparsed = maxInt(u.Unparsed, res.Unseen.Unparsed)
@@ -153,7 +157,13 @@ func maxInt(a, b int) int {
 // and returns err: the one exit path of every command that opened a
 // session.
 func (s *session) end(err error) error {
-	if errors.Is(err, core.ErrNoMatch) && s.filt != nil && s.answer != nil && len(s.answer.Sockets) == 0 {
+	switch {
+	case errors.Is(err, core.ErrNoMatch) && s.undecided > 0 && s.filt != nil:
+		// not "no match": what is left out may pass the owner filters
+		err = fmt.Errorf("cannot tell whether %s: %s %s no process because %s could not be seen (above)",
+			s.filt.OwnerFlags()+" holds anything here", core.Plural(s.undecided, "matched socket"),
+			map[bool]string{true: "shows", false: "show"}[s.undecided == 1], map[bool]string{true: "its holder", false: "their holders"}[s.undecided == 1])
+	case errors.Is(err, core.ErrNoMatch) && s.filt != nil && s.answer != nil && len(s.answer.Sockets) == 0:
 		s.explainEmpty(s.filt, s.emptySaid)
 	}
 	s.flush()
@@ -181,9 +191,13 @@ func (s *session) flush() {
 	if s.idleUnknown > 0 {
 		notes = append(notes, idleUnknownNote(s.idleUnknown))
 	}
+	if s.undecided > 0 && s.filt != nil {
+		notes = append(notes, fmt.Sprintf("%s left out %s whose holder could not be seen: not known to be outside it",
+			s.filt.OwnerFlags(), core.Plural(s.undecided, "socket")))
+	}
 	reportNotes(w, append(notes, s.notes...))
 	u := s.unseen
-	if !s.unseenMatters {
+	if !s.unseenMatters && s.undecided == 0 {
 		u.Denied, u.Hidden = 0, "" // files that could not be parsed are always said
 	}
 	reportUnseen(w, u)

@@ -93,6 +93,11 @@ func NewClosePlan(res *core.Result, opt CloseOptions) *ClosePlan {
 		}
 		p.Items = append(p.Items, it)
 	}
+	for _, s := range res.Undecided {
+		// never closed on a guess that it passes --pid, --user, -c or --unit
+		p.Items = append(p.Items, CloseItem{Socket: s, Skip: "its holder could not be seen (" + res.Unseen.What() +
+			"), so whether it passes --pid, --user, -c or --unit is not known"})
+	}
 	return p
 }
 

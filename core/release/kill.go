@@ -141,6 +141,9 @@ func NewKillPlan(res *core.Result, protect []Protected) *KillPlan {
 			p.Orphans = append(p.Orphans, s)
 		}
 	}
+	// what the owner filters could not decide may be held by a process
+	// gosof could not see: unknown, never "no match"
+	p.Unknown = append(p.Unknown, res.Undecided...)
 	for _, it := range byPID {
 		p.Items = append(p.Items, *it)
 	}

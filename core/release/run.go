@@ -108,7 +108,7 @@ func (k *Kill) WritePlan(w io.Writer, asJSON bool) error {
 	switch {
 	case asJSON:
 		return WriteKillJSON(w, k.Plan, k.DryRun, nil, nil)
-	case len(k.Result.Sockets) > 0 || len(k.Plan.Spared) > 0:
+	case len(k.Result.Sockets) > 0 || len(k.Plan.Spared) > 0 || len(k.Plan.Unknown) > 0:
 		return WriteKillPlan(w, k.Plan)
 	}
 	return nil
