@@ -516,6 +516,14 @@ func (f *Filter) MatchSocket(s *Socket) bool {
 		f.MatchIdle(s) && (!f.Held || MayBeHeld(s))
 }
 
+// Admits reports whether a socket source that filters as it reads must
+// hand s to Resolve: f matches it, or --idle alone leaves it out for an
+// idle time that is not known, which Resolve counts (IdleUnknown) so that
+// the note says so rather than a bare "no match".
+func (f *Filter) Admits(s *Socket) bool {
+	return f == nil || f.MatchSocket(s) || f.IdleUnknown(s)
+}
+
 // IdleUnknown reports whether s is left out by --idle alone because its
 // idle time is not known (MatchIdle): what the note on such sockets counts.
 func (f *Filter) IdleUnknown(s *Socket) bool {

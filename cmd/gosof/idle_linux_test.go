@@ -203,3 +203,22 @@ func TestWhyIdleDistribution(t *testing.T) {
 		t.Errorf("why --json idle: %+v, %v", j.Idle, err)
 	}
 }
+
+// TestIdleUnknownNoteEveryCommand: /proc/net tells no idle time of a
+// CLOSE_WAIT, so --idle leaves it out; who, kill and close alike say so
+// in the one note, not only a bare "no match".
+func TestIdleUnknownNoteEveryCommand(t *testing.T) {
+	srv, _, _ := closeWaitPair(t, 48131, 0)
+	ns, pid := strconv.Itoa(srv.PID), strconv.Itoa(srv.PID)
+	for _, args := range [][]string{
+		{"who", "48131"},
+		{"kill", "-n", "48131", "--pid", pid},
+		{"close", "-n", "48131", "--state", "close-wait"},
+	} {
+		args = append(args, "--netns", ns, "--idle", "1s", "--proc-net")
+		out, errOut, code := gosof(t, args...)
+		if code != exitNoMatch || !strings.Contains(errOut, "--idle left out 2 TCP sockets whose idle time is not known") {
+			t.Errorf("%v: exit %d; want 1 and the note counting the 2 CLOSE_WAITs left out\n%s%s", args, code, out, errOut)
+		}
+	}
+}

@@ -213,7 +213,7 @@ func appendProcNetInet(out []core.Socket, b []byte, order binary.ByteOrder, prot
 		if f.WantsIdle() {
 			setTimeWaitIdle(&s, s.State) // /proc/net tells no other idle time
 		}
-		if f == nil || f.MatchSocket(&s) {
+		if f.Admits(&s) { // Resolve filters; what --idle cannot tell is counted there
 			out = append(out, s)
 		}
 		return nil
@@ -454,7 +454,7 @@ func appendProcNetUnix(out []core.Socket, b []byte, netns uint64, f *core.Filter
 		if f.WantsIdle() {
 			setTimeWaitIdle(&s, s.State) // /proc/net tells no other idle time
 		}
-		if f == nil || f.MatchSocket(&s) {
+		if f.Admits(&s) { // Resolve filters; what --idle cannot tell is counted there
 			out = append(out, s)
 		}
 	}
