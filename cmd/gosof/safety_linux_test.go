@@ -526,3 +526,31 @@ func TestOwnerFilterUnseenHolder(t *testing.T) {
 		t.Errorf("the listener did not survive as it was: %v", rows(got))
 	}
 }
+
+// TestQueuedIsNotOrphan: a connection waiting in a live listener's accept
+// queue has no process, but it is no orphan the kernel drops after its
+// timeouts: kill's plan, close's plan and the left report say it waits in
+// the listener's accept queue (why's decision, core.AcceptQueueOf).
+func TestQueuedIsNotOrphan(t *testing.T) {
+	h := testhelper.Start(t)
+	_, port := listen(t, h, "inet", "127.0.0.1:0")
+	p := strconv.Itoa(port)
+	connect(t, h, "inet", "127.0.0.1:"+p) // never accepted
+	queue := "in the accept queue of tcp 127.0.0.1:" + p
+	out, errOut, _ := gosof(t, "kill", "-n", p)
+	if !strings.Contains(out, queue) || strings.Contains(out, "no process holds 1 matched") {
+		t.Errorf("kill -n %s: the queued connection is not said to wait in the accept queue\n%s%s", p, out, errOut)
+	}
+	out, errOut, code := gosof(t, "close", p, "--state", "established,listen", "-n")
+	if code != exitMatch || !strings.Contains(out, queue) || strings.Contains(out, "no process holds it, so") {
+		t.Errorf("close -n %s: exit %d; want the queued connection said to wait in the accept queue\n%s%s", p, code, out, errOut)
+	}
+	// close leaves the listener alone: the left report names the queue
+	out, errOut, _ = gosof(t, "close", p, "--yes")
+	if !strings.Contains(out, queue) || strings.Contains(out, "after its timeouts") {
+		t.Errorf("close %s: the left report calls the queued connection an orphan\n%s%s", p, out, errOut)
+	}
+	if !running(h) {
+		t.Fatal("the helper was signalled")
+	}
+}

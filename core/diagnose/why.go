@@ -161,7 +161,7 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 		}
 		owners := onePerProcess(s.Owners)
 		out := core.OutgoingCandidate(s, local) && !served.Has(s)
-		queue := acceptQueueOf(s, w.Listeners)
+		queue := core.AcceptQueueOf(s, socks)
 		key := string(s.Proto) + "/" + string(s.State) + "/" + pidKey(owners) + "/" + strconv.FormatBool(out)
 		if queue != nil {
 			key += "/queued/" + strconv.FormatUint(queue.Inode, 10)
@@ -267,37 +267,6 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 		}
 	}
 	return w
-}
-
-// acceptQueueOf is the TCP listener in whose accept queue s waits, nil
-// when s does not wait in one. A connection the handshake completed but
-// no accept() took yet is a full socket with no file, so no inode and no
-// process (inet_diag: sock_i_ino of a socket with no struct socket); it
-// is established, or in CLOSE_WAIT when the peer closed meanwhile, and
-// its local end is on a listener's address and port (in listeners, the
-// sockets of one port). A socket whose holder the platform cannot tell
-// (HolderUnknown: no inode there for any socket) is never taken for one.
-func acceptQueueOf(s *core.Socket, listeners []Listener) *core.Socket {
-	if s.Proto != core.TCP || s.Inode != 0 || len(s.Owners) > 0 || s.HolderUnknown || s.State != core.Established && s.State != core.CloseWait {
-		return nil
-	}
-	var other *core.Socket // a listener of the other family (:: takes IPv4 too)
-	for _, l := range listeners {
-		ls := l.Socket
-		if ls.Proto != core.TCP || ls.State != core.Listen || ls.NetNS != s.NetNS || ls.Local.Port != s.Local.Port {
-			continue
-		}
-		a := ls.Local.Addr.Unmap()
-		if !a.IsValid() || a.IsUnspecified() || a.WithZone("") == s.Local.Addr.Unmap().WithZone("") {
-			if ls.Family == s.Family {
-				return ls
-			}
-			if other == nil {
-				other = ls
-			}
-		}
-	}
-	return other
 }
 
 func listenerOf(s *core.Socket) Listener {

@@ -161,7 +161,7 @@ func queuedSentence(g *ConnGroup) string {
 	server := "its server"
 	where := ""
 	if g.Listener != nil {
-		where = " of " + core.ProtoLabel(g.Listener) + " " + core.FormatLocal(g.Listener)
+		where = " of " + core.ListenerLine(g.Listener)
 		if len(g.Listener.Owners) > 0 {
 			server = ownersLabel(g.Listener.Owners)
 		}

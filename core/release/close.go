@@ -86,6 +86,9 @@ func NewClosePlan(res *core.Result, opt CloseOptions) *ClosePlan {
 			it.Skip = "the platform does not tell which descriptor holds it; try --abort"
 		case !s.HasOwners() && s.Proto == core.Unix:
 			it.Skip = "no process holds it (it is in flight, passed in a message not yet received), so there is no descriptor to shut down"
+		case !s.HasOwners() && core.AcceptQueueOf(&s, res.Sockets) != nil:
+			it.Skip = "it waits in the accept queue of " + core.ListenerLine(core.AcceptQueueOf(&s, res.Sockets)) +
+				": no process holds it until accept(), so there is no descriptor to shut down; it goes when the listener closes, or try --abort"
 		case !s.HasOwners():
 			it.Skip = "no process holds it, so there is no descriptor to shut down; try --abort" + expiry(&s)
 		default:

@@ -69,6 +69,10 @@ type KillItem struct {
 type KillPlan struct {
 	Items   []KillItem    // ascending PID
 	Orphans []core.Socket // matched sockets no process holds (orphaned: the kernel finishes them)
+	// Queued are matched connections waiting in a matched listener's
+	// accept queue (core.AcceptQueueOf): no process holds them until
+	// accept(), and they go when the listener closes.
+	Queued []core.Socket
 	// Unknown are matched sockets that show no process while some could
 	// not be seen (core.UnknownHolder): kill cannot tell who holds them.
 	Unknown []core.Socket
@@ -137,6 +141,8 @@ func NewKillPlan(res *core.Result, protect []Protected) *KillPlan {
 		case held:
 		case core.UnknownHolder(&s, res.Unseen):
 			p.Unknown = append(p.Unknown, s)
+		case core.AcceptQueueOf(&s, res.Sockets) != nil:
+			p.Queued = append(p.Queued, s)
 		default:
 			p.Orphans = append(p.Orphans, s)
 		}

@@ -205,21 +205,29 @@ func leftGroups(socks []core.Socket, local bool, reuseAddr *bool, unseen core.Un
 	var holders []string
 	orphans := map[core.State][]core.Socket{}
 	var unknown []core.Socket
+	var queues []string
+	queued := map[string][]core.Socket{}
 	for _, s := range socks {
 		if core.UnknownHolder(&s, unseen) {
 			unknown = append(unknown, s)
+			continue
+		}
+		if l := core.AcceptQueueOf(&s, socks); l != nil {
+			key := core.ListenerLine(l)
+			if len(l.Owners) > 0 {
+				key += " (held by " + strings.Join(uniqStrings(ownerLabels(l.Owners)), ", ") + ")"
+			}
+			if _, ok := queued[key]; !ok {
+				queues = append(queues, key)
+			}
+			queued[key] = append(queued[key], s)
 			continue
 		}
 		if !s.HasOwners() {
 			orphans[s.State] = append(orphans[s.State], s)
 			continue
 		}
-		var labels []string
-		for _, o := range s.Owners {
-			labels = append(labels, core.OwnerLabel(o))
-		}
-		sort.Strings(labels)
-		key := strings.Join(uniqStrings(labels), ", ")
+		key := strings.Join(uniqStrings(ownerLabels(s.Owners)), ", ")
 		if _, ok := held[key]; !ok {
 			holders = append(holders, key)
 		}
@@ -231,6 +239,11 @@ func leftGroups(socks []core.Socket, local bool, reuseAddr *bool, unseen core.Un
 	if len(unknown) > 0 {
 		out = append(out, fmt.Sprintf("%s held by a process gosof could not see (%s); %s",
 			stateCounts(unknown), unseen.What(), unseen.Remedy()))
+	}
+	for _, k := range queues {
+		g := queued[k]
+		out = append(out, fmt.Sprintf("%s %s in the accept queue of %s, no process holds %s until accept(); %s when the listener closes",
+			stateCounts(g), waits(len(g)), k, them(len(g)), goes(len(g))))
 	}
 	listening := false
 	for i := range socks {
@@ -285,6 +298,16 @@ func leftGroups(socks []core.Socket, local bool, reuseAddr *bool, unseen core.Un
 		out = append(out, line)
 	}
 	return out
+}
+
+// ownerLabels names owners, sorted.
+func ownerLabels(owners []core.Owner) []string {
+	var labels []string
+	for _, o := range owners {
+		labels = append(labels, core.OwnerLabel(o))
+	}
+	sort.Strings(labels)
+	return labels
 }
 
 // allOwners is every owner of socks.

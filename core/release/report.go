@@ -27,6 +27,51 @@ func nsPrefix(socks []core.Socket) func(*core.Socket) string {
 	return func(s *core.Socket) string { return core.NetNSLabel(s) + ": " }
 }
 
+// queuedLines says, listener by listener, that queued connections
+// (core.AcceptQueueOf) are no orphans: they go with their listener, so
+// signalling the listener's holder releases them.
+func queuedLines(queued []core.Socket, items []KillItem) []string {
+	var order []string
+	by := map[string][]core.Socket{}
+	for _, s := range queued {
+		k := core.ListenerLine(core.AcceptQueueOf(&s, allSockets(items, queued)))
+		if _, ok := by[k]; !ok {
+			order = append(order, k)
+		}
+		by[k] = append(by[k], s)
+	}
+	var out []string
+	for _, k := range order {
+		n := len(by[k])
+		out = append(out, fmt.Sprintf("%s (%s) %s in the accept queue of %s: no process holds %s until accept(); %s when the listener closes, as when its holder exits",
+			core.Plural(n, "matched connection"), stateCounts(by[k]), waits(n), k, them(n), goes(n)))
+	}
+	return out
+}
+
+// allSockets is the plan's matched sockets: its items' and others.
+func allSockets(items []KillItem, others []core.Socket) []core.Socket {
+	out := append([]core.Socket(nil), others...)
+	for i := range items {
+		out = append(out, items[i].Sockets...)
+	}
+	return out
+}
+
+func waits(n int) string {
+	if n == 1 {
+		return "waits"
+	}
+	return "wait"
+}
+
+func goes(n int) string {
+	if n == 1 {
+		return "it goes"
+	}
+	return "they go"
+}
+
 // orphanAdvice says what releases orphaned sockets: close --abort for
 // TCP; nothing but waiting for the rest (close acts on TCP only).
 func orphanAdvice(socks []core.Socket) string {
@@ -144,6 +189,9 @@ func WriteKillPlan(w io.Writer, p *KillPlan) error {
 		}
 	}
 	for _, l := range OutgoingLines(p.Spared, "kill") {
+		b.WriteString(l + "\n")
+	}
+	for _, l := range queuedLines(p.Queued, p.Items) {
 		b.WriteString(l + "\n")
 	}
 	if n := len(p.Orphans); n > 0 {
@@ -379,6 +427,8 @@ func WriteKillJSON(w io.Writer, p *KillPlan, dryRun bool, r *KillReport, l *Left
 	e.End()
 	e.Key("orphans") // matched sockets no process holds
 	e.Sockets(p.Orphans)
+	e.Key("queued") // matched connections waiting in a matched listener's accept queue
+	e.Sockets(p.Queued)
 	e.Key("spared_outgoing") // outgoing connections left alone (no --outgoing)
 	e.Sockets(p.Spared)
 	e.Key("unknown_holder") // matched sockets whose holder could not be seen
