@@ -350,3 +350,28 @@ func TestPlansNameTheNamespace(t *testing.T) {
 		t.Errorf("close --netns -n: names the one namespace\n%s", out)
 	}
 }
+
+// TestNetnsNamedHalf: --netns NAME where NAME is a plain file under
+// /run/netns (not a namespace) is a usage error in one line, exit 2:
+// why never calls a port in it free, who and kill never "no match".
+func TestNetnsNamedHalf(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to write /run/netns")
+	}
+	if err := os.MkdirAll("/run/netns", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("gosof-half-cli-%d", os.Getpid())
+	path := "/run/netns/" + name
+	if err := os.WriteFile(path, nil, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(path) })
+	for _, args := range [][]string{{"why", "48100"}, {"why", "48100", "--json"}, {"who", "48100"}, {"kill", "-n", "48100"}} {
+		args = append(args, "--netns", name)
+		out, errOut, code := gosof(t, args...)
+		if code != exitError || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "is not a network namespace") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 and one line", args, code, out, errOut)
+		}
+	}
+}

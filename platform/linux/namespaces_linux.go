@@ -160,6 +160,10 @@ func FindNamespace(fs FS, all []Namespace, spec string) (Namespace, error) {
 		return Namespace{}, core.Usagef("--netns %q: want a name under /run/netns, a namespace inode or a PID", spec)
 	}
 	for _, ns := range all {
+		if ns.Name == spec && ns.Unreadable != "" {
+			// named on purpose: an error, not an empty answer (-A skips it with a note)
+			return Namespace{}, core.Usagef("--netns %s: %s", core.Escape(spec), ns.Unreadable)
+		}
 		if ns.Name == spec {
 			return ns, nil
 		}

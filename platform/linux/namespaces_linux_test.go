@@ -1,6 +1,7 @@
 package linux
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -178,7 +179,8 @@ func TestEmptyNamespace(t *testing.T) {
 }
 
 // TestHalfNamespace: a plain file under /run/netns (ip netns add/del
-// between its steps) is skipped with a note, by --netns NAME and -A alike.
+// between its steps) is skipped with a note by -A; named with --netns
+// NAME it is a usage error, never an empty namespace.
 func TestHalfNamespace(t *testing.T) {
 	needRoot(t)
 	if err := os.MkdirAll("/run/netns", 0o755); err != nil {
@@ -194,10 +196,15 @@ func TestHalfNamespace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ns, err := FindNamespace(DefaultFS(), all, name)
-	if err != nil {
-		t.Fatal(err)
+	var usage *core.UsageError
+	if _, err := FindNamespace(DefaultFS(), all, name); !errors.As(err, &usage) || !strings.Contains(err.Error(), "is not a network namespace") {
+		t.Errorf("FindNamespace %s: %v; want a usage error saying it is not a network namespace", name, err)
 	}
+	i := slices.IndexFunc(all, func(n Namespace) bool { return n.Name == name })
+	if i < 0 {
+		t.Fatalf("namespaces %+v lack the half one", all)
+	}
+	ns := all[i]
 	if all[len(all)-1].Name != name && !slices.ContainsFunc(all, func(n Namespace) bool { return n.Name == name && n.Unreadable != "" }) {
 		t.Errorf("namespaces %+v lack the half one", all)
 	}
