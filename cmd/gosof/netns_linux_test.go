@@ -375,3 +375,28 @@ func TestNetnsNamedHalf(t *testing.T) {
 		}
 	}
 }
+
+// TestWhyCommandsNameTheNamespace: the commands why suggests for a
+// namespace named with --netns (or each of -A's) carry --netns, so that
+// pasted they act there, not on the host's port of the same number.
+func TestWhyCommandsNameTheNamespace(t *testing.T) {
+	h := testhelper.Start(t, testhelper.NewNetNS())
+	lfd, port := listen(t, h, "inet", "127.0.0.1:0")
+	cfd, _ := connect(t, h, "inet", fmt.Sprintf("127.0.0.1:%d", port))
+	h.Int("accept %d", lfd)
+	h.Do("close %d", cfd) // the accepted end goes to CLOSE_WAIT
+	p, ns := strconv.Itoa(port), strconv.Itoa(h.PID)
+	waitFor(t, []string{"CLOSE_WAIT"}, "who", p, "--netns", ns, "--state", "close-wait")
+	want := "gosof close " + p + " --netns " + strconv.FormatUint(netnsOf(t, h.PID), 10) + " --state close-wait"
+	out, errOut, _ := gosof(t, "why", "--no-probe", "--netns", ns, p)
+	if !strings.Contains(out, "To release them now:  "+want+"\n") {
+		t.Errorf("why --netns: no %q\n%s%s", want, out, errOut)
+	}
+	out, errOut, _ = gosof(t, "why", "--no-probe", "--json", "--netns", ns, p)
+	if !strings.Contains(out, `"`+want+`"`) {
+		t.Errorf("why --netns --json: no %q\n%s%s", want, out, errOut)
+	}
+	if out, _, _ := gosof(t, "why", "--no-probe", "-A", p); !strings.Contains(out, want) {
+		t.Errorf("why -A: no %q\n%s", want, out)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"strconv"
+	"strings"
 
 	"github.com/gosof/gosof/core"
 )
@@ -46,16 +48,29 @@ func Probes(ps ProbeSource, port uint16, g NetNSGroup) []*ProbeReport {
 // conflict is per network namespace, so with perNetNS (--all-netns) it is
 // one diagnosis, and one set of probes inside it, per namespace using the
 // port; otherwise one. missing is why some sockets' options are unknown.
-func DiagnosePort(port uint16, res *core.Result, missing core.OptionsMissing, perNetNS bool, ps ProbeSource) []*Why {
+func DiagnosePort(port uint16, res *core.Result, missing core.OptionsMissing, perNetNS, namedNetNS bool, ps ProbeSource) []*Why {
 	var ds []*Why
 	for _, g := range ByNetNS(res.Sockets, perNetNS) {
 		probes := Probes(ps, port, g)
 		d := Diagnose(port, g.Sockets, probes[0])
 		d.Probes = probes
 		d.Unseen, d.Missing = res.Unseen, missing
+		if namedNetNS && len(g.Sockets) > 0 {
+			d.NetNSArg = netnsArg(&g.Sockets[0])
+		}
 		ds = append(ds, d)
 	}
 	return ds
+}
+
+// netnsArg is how a pasted command names s's namespace with --netns: its
+// name under /run/netns when that is a plain word, else its inode, which
+// --netns takes too.
+func netnsArg(s *core.Socket) string {
+	if n := s.NetNSName(); n != "" && strings.Trim(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == "" {
+		return n
+	}
+	return strconv.FormatUint(s.NetNS, 10)
 }
 
 // AnyInUse reports whether the port is in use in any of ds.

@@ -43,6 +43,20 @@ type Why struct {
 	// sockets have been idle: a leak or a burst (why_age.go).
 	Ages    []AgeNote
 	Sockets []core.Socket // every socket whose local port is Port
+	// NetNSArg is the --netns value that names the namespace diagnosed,
+	// when it was read from one named on the command line (--netns, -A):
+	// the commands why suggests carry it, so that pasted they act there.
+	NetNSArg string
+}
+
+// Target is what a command why suggests acts on: the port, and the
+// namespace diagnosed (NetNSArg).
+func (w *Why) Target() string {
+	t := strconv.Itoa(int(w.Port))
+	if w.NetNSArg != "" {
+		t += " --netns " + w.NetNSArg
+	}
+	return t
 }
 
 // InUse reports whether any socket uses the port.

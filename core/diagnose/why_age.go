@@ -122,7 +122,7 @@ func (d *Why) age(st core.State) *AgeNote {
 }
 
 // Message is the note in one sentence: what the idle times say, for port.
-func (n *AgeNote) Message(port string) string {
+func (n *AgeNote) Message(target string) string {
 	old := core.FormatDuration(OldAfter)
 	// which of them: "38 of 40 have", "All 6 have", "It has"
 	which := func(k int) string {
@@ -136,7 +136,7 @@ func (n *AgeNote) Message(port string) string {
 		}
 		return strconv.Itoa(k) + " of " + strconv.Itoa(n.Count) + " have"
 	}
-	watch := "gosof watch " + port + " shows whether they keep growing"
+	watch := "gosof watch " + target + " shows whether they keep growing"
 	switch n.Verdict {
 	case AgeLeak:
 		s := fmt.Sprintf("%s been idle for more than %s (the oldest %s): ", which(n.Old), old, core.FormatDuration(n.Oldest))
@@ -185,11 +185,11 @@ func isAre(n int) string {
 // Release is the command that releases the old ones only (those that
 // come meanwhile are spared), "" when there is none to give (no old
 // CLOSE_WAIT measured).
-func (n *AgeNote) Release(port string) string {
+func (n *AgeNote) Release(target string) string {
 	if n.State != core.CloseWait || n.Verdict != AgeLeak {
 		return ""
 	}
-	return "gosof close " + port + " --state close-wait --idle " + core.FormatDuration(OldAfter)
+	return "gosof close " + target + " --state close-wait --idle " + core.FormatDuration(OldAfter)
 }
 
 // distribution is the known idle times by bucket: "under 1m 2, 1m-10m 0,
@@ -227,7 +227,7 @@ func procCountsLabel(pcs []ProcCount) string {
 // writeAges prints what the idle times of state st's sockets say, under
 // that state's section: the verdict, the distribution, and for a leak
 // beside recent ones the command that releases only the old.
-func writeAges(b *strings.Builder, port string, n *AgeNote) {
+func writeAges(b *strings.Builder, target string, n *AgeNote) {
 	if n == nil {
 		return
 	}
@@ -239,11 +239,11 @@ func writeAges(b *strings.Builder, port string, n *AgeNote) {
 		}
 		return
 	}
-	b.WriteString(core.Wrap("  ", "  ", n.Message(port)))
+	b.WriteString(core.Wrap("  ", "  ", n.Message(target)))
 	if n.Known > 1 {
 		b.WriteString(core.Wrap("  Idle times: ", "    ", n.distribution()+"."))
 	}
-	if r := n.Release(port); r != "" {
+	if r := n.Release(target); r != "" {
 		fmt.Fprintf(b, "  To release only the old ones:  %s\n", r)
 	}
 }
@@ -262,16 +262,16 @@ func perSecond(n int, d time.Duration) string {
 
 // writeFinWait2Ages prints the idle times of the FIN_WAIT2 connections
 // processes hold, a section of its own: why has none for them otherwise.
-func writeFinWait2Ages(b *strings.Builder, port string, n *AgeNote) {
+func writeFinWait2Ages(b *strings.Builder, target string, n *AgeNote) {
 	if n == nil || n.Known+n.Aged == 0 {
 		return
 	}
 	fmt.Fprintf(b, "\nFIN_WAIT2: %s whose peer has not closed its end yet.\n", core.Plural(n.Count, "connection"))
-	writeAges(b, port, n)
+	writeAges(b, target, n)
 }
 
 // agesJSON writes the notes as the "idle" array of why --json.
-func agesJSON(e *render.JSON, port string, notes []AgeNote) {
+func agesJSON(e *render.JSON, target string, notes []AgeNote) {
 	e.Array()
 	for i := range notes {
 		n := &notes[i]
@@ -311,8 +311,8 @@ func agesJSON(e *render.JSON, port string, notes []AgeNote) {
 			e.NullKey("max_age_ms")
 		}
 		e.Str("verdict", string(n.Verdict))
-		e.Str("message", n.Message(port))
-		if r := n.Release(port); r != "" {
+		e.Str("message", n.Message(target))
+		if r := n.Release(target); r != "" {
 			e.Str("release", r)
 		} else {
 			e.NullKey("release")

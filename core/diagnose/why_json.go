@@ -2,7 +2,6 @@ package diagnose
 
 import (
 	"io"
-	"strconv"
 
 	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/core/render"
@@ -83,7 +82,7 @@ func writeWhyJSON(e *render.JSON, d *Why) {
 		}
 		e.Key("release")
 		e.Array()
-		e.String("gosof close " + strconv.Itoa(int(d.Port)) + " --state close-wait")
+		e.String("gosof close " + d.Target() + " --state close-wait")
 		for _, pc := range cw.Procs {
 			e.String("restart " + core.OwnerLabel(pc.Owner))
 		}
@@ -97,7 +96,7 @@ func writeWhyJSON(e *render.JSON, d *Why) {
 	e.Key("orphaned_fin_wait2")
 	timerJSON(e, d.FinWait2)
 	e.Key("idle")
-	agesJSON(e, strconv.Itoa(int(d.Port)), d.Ages)
+	agesJSON(e, d.Target(), d.Ages)
 	e.Key("probe")
 	probeJSON(e, d.Probe)
 	e.Key("other_probes")

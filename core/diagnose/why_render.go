@@ -85,12 +85,12 @@ func WriteWhy(w io.Writer, d *Why) error {
 		writeBound(&b, render.WidthOf(w), p, bound)
 	}
 	if cw := d.CloseWait; cw != nil {
-		writeCloseWait(&b, p, cw)
-		writeAges(&b, p, d.age(core.CloseWait))
+		writeCloseWait(&b, d.Target(), cw)
+		writeAges(&b, d.Target(), d.age(core.CloseWait))
 	}
 	if tw := d.TimeWait; tw != nil {
 		fmt.Fprintf(&b, "\nTIME_WAIT: %s no process holds%s.\n", core.Plural(tw.Count, "connection"), timerLeft(tw))
-		writeAges(&b, p, d.age(core.TimeWait))
+		writeAges(&b, d.Target(), d.age(core.TimeWait))
 		b.WriteString("  This side closed first; the kernel keeps them for a while (" + core.Seconds(core.LinuxTimeWait) + " on Linux) to\n" +
 			"  catch late packets, then drops them by itself. Killing processes does not remove\n" +
 			"  them. A server that sets SO_REUSEADDR can bind over TIME_WAIT (on Linux only if\n" +
@@ -106,7 +106,7 @@ func WriteWhy(w io.Writer, d *Why) error {
 		b.WriteString(core.Wrap("  ", "  ", "The program closed them and "+peer+" not closed its side yet; the kernel "+
 			"drops them after net.ipv4.tcp_fin_timeout. Killing processes does not remove them."))
 	}
-	writeFinWait2Ages(&b, p, d.age(core.FinWait2))
+	writeFinWait2Ages(&b, d.Target(), d.age(core.FinWait2))
 	for _, r := range d.probes() {
 		writeProbe(&b, r, d.Unseen)
 	}
@@ -252,7 +252,7 @@ func writeListener(b *strings.Builder, l *Listener, unseen core.Unseen) {
 	fmt.Fprintf(b, "    %s\n", strings.Join(f, "; "))
 }
 
-func writeCloseWait(b *strings.Builder, port string, cw *CloseWaitNote) {
+func writeCloseWait(b *strings.Builder, target string, cw *CloseWaitNote) {
 	who := "no process gosof could see"
 	if len(cw.Procs) > 0 {
 		var names []string
@@ -286,7 +286,7 @@ func writeCloseWait(b *strings.Builder, port string, cw *CloseWaitNote) {
 	b.WriteString(core.Wrap("  ", "  ", "The peers closed these connections and "+prog+" has not called close() on them "+
 		"(typically a read that returned 0 or an error and was not followed by close()). "+
 		"They will not clear by themselves: fix the program."))
-	fmt.Fprintf(b, "  To release them now:  gosof close %s --state close-wait\n", port)
+	fmt.Fprintf(b, "  To release them now:  gosof close %s --state close-wait\n", target)
 	if len(cw.Procs) > 0 {
 		fmt.Fprintf(b, "  Restarting %s releases them too.\n", joinAnd(procNames(cw.Procs)))
 	}
