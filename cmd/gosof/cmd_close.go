@@ -136,7 +136,9 @@ func (s *session) planClose() (cl *release.Close, wait time.Duration, err error)
 }
 
 // closePlanOnly handles the runs that stop at the plan: nothing matched
-// (ErrNoMatch), only listeners without --listen (a usage error), or -n.
+// (ErrNoMatch), only listeners without --listen (a usage error), or -n
+// (errSurvivors when the plan leaves a socket to a holder gosof could not
+// see, as the run would).
 // done is false when the close goes ahead.
 func closePlanOnly(out io.Writer, cl *release.Close, asJSON, dryRun bool) (done bool, err error) {
 	switch {
@@ -154,7 +156,13 @@ func closePlanOnly(out io.Writer, cl *release.Close, asJSON, dryRun bool) (done 
 		return true, core.Usagef("refusing to close %d LISTEN socket(s): closing a listener silently breaks its server; add --listen to close it",
 			len(cl.Plan.Listeners))
 	case dryRun:
-		return true, cl.WritePlan(out, asJSON)
+		if err := cl.WritePlan(out, asJSON); err != nil {
+			return true, err
+		}
+		if cl.Plan.HolderUnknown() {
+			return true, errSurvivors // the run could not release it either
+		}
+		return true, nil
 	}
 	return false, nil
 }

@@ -62,8 +62,16 @@ func TestUnknownHolderNamed(t *testing.T) {
 	if !strings.Contains(out, "held by unknown") || strings.Contains(out, "held by -") {
 		t.Errorf("close -n %s: the listener left alone is not held by unknown:\n%s%s", p, out, errOut)
 	}
-	out, errOut, _ = gosofUnder(t, wrap, nil, "close", "-n", "--listen", p)
+	out, errOut, code := gosofUnder(t, wrap, nil, "close", "-n", "--listen", p)
 	if !strings.Contains(out, " unknown ") {
 		t.Errorf("close -n --listen %s: the plan does not name the holder unknown:\n%s%s", p, out, errOut)
+	}
+	// The dry run ends as the run would, and as kill -n does: exit 3
+	// (docs/kill-close.md, rule 4), never 0 for a port it cannot release.
+	if code != exitSurvivors {
+		t.Errorf("close -n --listen %s: exit %d, want 3 (holder unknown)\n%s%s", p, code, out, errOut)
+	}
+	if _, _, kcode := gosofUnder(t, wrap, nil, "kill", "-n", p); kcode != code {
+		t.Errorf("kill -n %s exits %d, close -n --listen %d: one decision for both", p, kcode, code)
 	}
 }

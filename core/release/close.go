@@ -150,6 +150,20 @@ func shutdownOwner(s *core.Socket) int {
 	return -1
 }
 
+// HolderUnknown reports whether the plan leaves a socket alone because a
+// process gosof could not see may hold it (core.UnknownHolder): the run
+// cannot release it, so close ends with exit 3 whether it runs or stops at
+// the plan (-n), as kill does with KillPlan.Unknown (docs/kill-close.md,
+// rule 4).
+func (p *ClosePlan) HolderUnknown() bool {
+	for i := range p.Items {
+		if it := &p.Items[i]; it.Method == "" && core.UnknownHolder(&it.Socket, p.Unseen) {
+			return true
+		}
+	}
+	return false
+}
+
 // Sockets counts the sockets the plan would act on.
 func (p *ClosePlan) Sockets() int {
 	n := 0
