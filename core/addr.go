@@ -237,16 +237,27 @@ type CommandMatch struct {
 	Re     *regexp.Regexp
 }
 
-// ParseCommandMatch reads one -c value.
+// ParseCommandMatch reads one -c value. An empty value, or an empty
+// regular expression (//), would match every command: it is bad input,
+// never "no filter". A value starting with / is a regular expression and
+// must end with one: an unterminated /nginx is refused rather than taken
+// as a prefix (a command that starts with / is -c '/^\//').
 func ParseCommandMatch(v string) (CommandMatch, error) {
-	if len(v) >= 2 && strings.HasPrefix(v, "/") && strings.HasSuffix(v, "/") {
-		re, err := regexp.Compile(v[1 : len(v)-1])
-		if err != nil {
-			return CommandMatch{}, Usagef("-c %q: %v", v, err)
-		}
-		return CommandMatch{Re: re}, nil
+	switch {
+	case strings.TrimSpace(v) == "":
+		return CommandMatch{}, Usagef("-c: empty value; give a command name")
+	case !strings.HasPrefix(v, "/"):
+		return CommandMatch{Prefix: v}, nil
+	case len(v) < 2 || !strings.HasSuffix(v, "/"):
+		return CommandMatch{}, Usagef("-c %q: a regular expression is written between slashes, /REGEXP/; this one has no closing /", v)
+	case v == "//":
+		return CommandMatch{}, Usagef("-c //: an empty regular expression matches every command; give a name or a /REGEXP/")
 	}
-	return CommandMatch{Prefix: v}, nil
+	re, err := regexp.Compile(v[1 : len(v)-1])
+	if err != nil {
+		return CommandMatch{}, Usagef("-c %q: %v", v, err)
+	}
+	return CommandMatch{Re: re}, nil
 }
 
 func (m CommandMatch) Match(comm string) bool {

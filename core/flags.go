@@ -170,9 +170,6 @@ func ParseFilter(ff FilterFlags) (*Filter, error) {
 		}
 	}
 	for _, v := range ff.Commands {
-		if strings.TrimSpace(v) == "" {
-			return nil, Usagef("-c: empty value; give a command name")
-		}
 		m, err := ParseCommandMatch(v)
 		if err != nil {
 			return nil, err
