@@ -99,6 +99,10 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	}
 	for _, c := range app.Commands {
 		c.OnUsageError = usageError
+		// Help is gosof's own command, 'gosof help CMD' (cmd_help.go): cli's
+		// "help, h" subcommand was listed in 'gosof debug --help', but lex
+		// knows no such subcommand, so 'gosof debug help' was refused.
+		c.HideHelpCommand = true
 	}
 	cli.FlagStringer = flagHelp
 	cli.HelpPrinter = wrappingHelpPrinter

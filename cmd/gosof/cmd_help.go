@@ -10,14 +10,13 @@ import (
 )
 
 // helpCommand is `gosof help` and `gosof help CMD`. cli's own help
-// command is off (HideHelpCommand), and without one "help" was read as a
-// service name.
+// command is off (HideHelpCommand, for the app and every command in
+// newApp), and without one "help" was read as a service name.
 func helpCommand() *cli.Command {
 	return &cli.Command{
-		Name:            "help",
-		Usage:           "show the help of gosof, or of one command",
-		ArgsUsage:       "[COMMAND]",
-		HideHelpCommand: true,
+		Name:      "help",
+		Usage:     "show the help of gosof, or of one command",
+		ArgsUsage: "[COMMAND]",
 		Action: func(c *cli.Context) error {
 			switch c.NArg() {
 			case 0:

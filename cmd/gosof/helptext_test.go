@@ -51,3 +51,29 @@ func TestHelpWithoutNoise(t *testing.T) {
 		t.Errorf("gosof --help: --replay has no DIR placeholder")
 	}
 }
+
+// TestHelpListsOnlyWhatRuns: every subcommand a command's help lists
+// runs: 'gosof debug --help' listed cli's "help, h", which lex refused
+// ('debug: no subcommand "help"').
+func TestHelpListsOnlyWhatRuns(t *testing.T) {
+	for _, c := range newApp(nil, nil, nil).Commands {
+		var out, errb bytes.Buffer
+		run([]string{"gosof", c.Name, "--help"}, strings.NewReader(""), &out, &errb)
+		_, list, ok := strings.Cut(out.String(), "\nCOMMANDS:\n")
+		if !ok {
+			continue
+		}
+		for _, line := range strings.Split(list, "\n") {
+			if strings.TrimSpace(line) == "" {
+				break
+			}
+			if !strings.HasPrefix(line, "   ") || strings.HasPrefix(line, "    ") {
+				continue // a description's continuation
+			}
+			sub := strings.TrimSuffix(strings.Fields(line)[0], ",")
+			if lx := lex(newApp(nil, nil, nil), []string{c.Name, sub}); lx.Sub == nil {
+				t.Errorf("gosof %s --help lists %q, but 'gosof %s %s' is no subcommand to lex", c.Name, sub, c.Name, sub)
+			}
+		}
+	}
+}
