@@ -38,7 +38,7 @@ Examples:
 			wideFlag(),
 			&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag"},
 			quietFlag(),
-			&cli.StringFlag{Name: "replay", Usage: "read a Solaris/illumos capture `DIR` (from 'gosof debug capture') instead of this host", TakesFile: true},
+			replayFlag(""),
 		},
 		Action: fdsAction,
 	}

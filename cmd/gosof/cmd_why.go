@@ -56,7 +56,7 @@ Examples:
 			procFDFlag(),
 			netnsFlag(),
 			allNetnsFlag(),
-			&cli.StringFlag{Name: "replay", Usage: "read a Solaris/illumos capture DIR instead of this host (no probe)", TakesFile: true},
+			replayFlag(" (no probe)"),
 		},
 		Action: whyAction,
 	}

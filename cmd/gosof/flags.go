@@ -58,6 +58,13 @@ func wideFlag() cli.Flag {
 	return &cli.BoolFlag{Name: "wide", Aliases: []string{"w"}, Usage: "on a terminal, print every cell whole, however wide the table (pipes and files always get it whole)"}
 }
 
+// replayFlag is --replay DIR, defined once for every command that reads a
+// capture (why's Usage had lost its `DIR` placeholder: --replay VALUE);
+// note is what the command adds, "" for nothing.
+func replayFlag(note string) cli.Flag {
+	return &cli.StringFlag{Name: "replay", Usage: "read a Solaris/illumos capture `DIR` (from 'gosof debug capture') instead of this host" + note, TakesFile: true}
+}
+
 // outputFlags choose how results are printed and where they come from.
 func outputFlags() []cli.Flag {
 	return []cli.Flag{
@@ -69,7 +76,7 @@ func outputFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "no-header", Aliases: []string{"H"}, Usage: "table without its header line"},
 		&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag", Hidden: false},
 		procFDFlag(),
-		&cli.StringFlag{Name: "replay", Usage: "read a Solaris/illumos capture `DIR` (from 'gosof debug capture') instead of this host", TakesFile: true},
+		replayFlag(""),
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 // the help points at exists.
 func TestHelpWithoutNoise(t *testing.T) {
 	docRef := regexp.MustCompile(`docs/[a-z-]+\.md`)
-	valuePlaceholder := regexp.MustCompile(`-[a-z0-9-]+ value\b`)
+	valuePlaceholder := regexp.MustCompile(`-[a-z0-9-]+ (value|VALUE)\b`) // flagHelp prints VALUE where a Usage names none
 	cmds := [][]string{{"--help"}}
 	for _, c := range newApp(nil, nil, nil).Commands {
 		cmds = append(cmds, []string{c.Name, "--help"})

@@ -14,7 +14,7 @@ func metricsFlags() []cli.Flag {
 		allNetnsFlag(),
 		&cli.BoolFlag{Name: "proc-net", Usage: "Linux: read /proc/net instead of netlink sock_diag (no accept queue limits)"},
 		procFDFlag(),
-		&cli.StringFlag{Name: "replay", Usage: "read a Solaris/illumos capture `DIR` (from 'gosof debug capture') instead of this host", TakesFile: true},
+		replayFlag(""),
 		&cli.BoolFlag{Name: "notes", Usage: "print on stderr what could not be seen or had to fall back (off: under cron every line is a mail, and gosof_unseen_processes says it)"},
 	}
 }
