@@ -384,7 +384,13 @@ function __gosof_complete
     set -l tokens (commandline -opc)
     command $tokens[1] __complete $tokens[2..-1] (commandline -ct) 2>/dev/null
 end
+# No candidate (a PATH, a capture DIR): file names, as bash and zsh fall back to.
+function __gosof_no_candidate
+    set -l c (__gosof_complete)
+    test (count $c) -eq 0
+end
 complete -c gosof -f -a '(__gosof_complete)'
+complete -c gosof -n __gosof_no_candidate -F
 complete -c gosof -l replay -r -F
 `,
 }

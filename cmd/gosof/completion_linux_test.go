@@ -142,13 +142,23 @@ comp gosof ls --replay ''
 func TestCompletionFish(t *testing.T) {
 	h := testhelper.Start(t)
 	_, p := listen(t, h, "inet", "127.0.0.1:0")
-	_, env := gosofInPath(t)
+	dir, env := gosofInPath(t)
+	sock := filepath.Join(dir, "app.sock")
+	if err := os.WriteFile(sock, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A PATH, a capture DIR: nothing of gosof's to offer, so file names,
+	// as bash (-o default) and zsh (_files) give; never beside commands.
 	script := `gosof completion fish | source
-for l in 'gosof wh' 'gosof who --state clo' 'gosof kill ` + strconv.Itoa(p)[:len(strconv.Itoa(p))-1] + `' 'gosof ls --st'
+for l in 'gosof wh' 'gosof who --state clo' 'gosof kill ` + strconv.Itoa(p)[:len(strconv.Itoa(p))-1] + `' 'gosof ls --st' \
+        'gosof who ` + dir + `/ap' 'gosof debug check ` + dir + `/ap' 'gosof why --replay ` + dir + `/ap'
     echo "== $l"; complete -C"$l"; echo ---
 end`
 	out := shell(t, env, "fish", "--no-config", "-c", script)
-	mustHave(t, out, "== gosof wh", []string{"who", "why"}, nil)
+	mustHave(t, out, "== gosof wh", []string{"who", "why"}, []string{"why_linux_test.go"})
+	for _, l := range []string{"gosof who ", "gosof debug check ", "gosof why --replay "} {
+		mustHave(t, out, "== "+l+dir+"/ap", []string{sock}, nil)
+	}
 	mustHave(t, out, "== gosof who --state clo", []string{"close-wait", "closing"}, []string{"listen"})
 	mustHave(t, out, "== gosof kill "+strconv.Itoa(p)[:len(strconv.Itoa(p))-1], []string{strconv.Itoa(p)}, nil)
 	mustHave(t, out, "== gosof ls --st", []string{"--state"}, nil)
