@@ -334,8 +334,12 @@ var completionScripts = map[string]string{
 # (or /usr/share/bash-completion/completions/gosof), or source it.
 _gosof() {
     local line=${COMP_LINE:0:COMP_POINT}
-    local -a words
+    local -a words cands
     read -ra words <<<"$line"
+    # VAR=value gosof ...: the command is the first word that assigns nothing.
+    while [[ ${#words[@]} -gt 1 && ${words[0]} =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; do
+        words=("${words[@]:1}")
+    done
     [[ $line == *[[:space:]] || ${#words[@]} -eq 0 ]] && words+=("")
     local cur=${words[${#words[@]}-1]}
     # bash splits the current word at = and :, COMP_WORDS holds the last piece.
@@ -344,8 +348,10 @@ _gosof() {
     local out c
     out=$(command "${words[0]}" __complete "${words[@]:1}" 2>/dev/null) || return 0
     COMPREPLY=()
-    local IFS=$'\n'
-    for c in $out; do
+    [[ -n $out ]] || return 0
+    # One candidate a line, taken as it is: no word splitting, no globbing.
+    mapfile -t cands <<<"$out"
+    for c in "${cands[@]}"; do
         c=${c%%$'\t'*}
         COMPREPLY+=("${c#"$prefix"}")
     done

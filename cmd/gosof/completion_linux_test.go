@@ -73,7 +73,18 @@ func TestCompletionBash(t *testing.T) {
 	// the listener's port is offered among the ports that start with what
 	// was typed (capped at the lowest maxPortCandidates of them)
 	prefix := port[:len(port)-1]
-	_, env := gosofInPath(t)
+	dir, env := gosofInPath(t)
+	// A candidate is taken as it is, never as a glob: a stub gosof answers
+	// "a*" (no description) in a directory holding ab and ac.
+	stub, files := filepath.Join(dir, "stub"), filepath.Join(dir, "files")
+	for _, d := range []string{stub, files} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.WriteFile(filepath.Join(stub, "gosof"), []byte("#!/bin/sh\necho 'a*'\n"), 0o755)
+	os.WriteFile(filepath.Join(files, "ab"), nil, 0o644)
+	os.WriteFile(filepath.Join(files, "ac"), nil, 0o644)
 	script := `
 source <(gosof completion bash) || exit 1
 complete -p gosof
@@ -89,6 +100,10 @@ comp 'gosof who --state=clo' gosof who --state = clo
 comp 'gosof ls --proto tcp,u' gosof ls --proto tcp,u
 comp 'gosof kill ` + prefix + `' gosof kill ` + prefix + `
 comp 'gosof completion ' gosof completion ''
+comp 'GOSOF_PROC_FD=1 gosof kill ` + prefix + `' GOSOF_PROC_FD = 1 gosof kill ` + prefix + `
+comp 'A=1 B=2 gosof wh' A = 1 B = 2 gosof wh
+cd ` + files + ` && PATH=` + stub + `:$PATH
+comp 'gosof x' gosof x
 `
 	out := shell(t, env, "bash", "--norc", "--noprofile", "-c", script)
 	if !strings.Contains(out, "complete -o bashdefault -o default -F _gosof gosof") {
@@ -101,6 +116,11 @@ comp 'gosof completion ' gosof completion ''
 	mustHave(t, out, "== gosof ls --proto tcp,u", []string{"tcp,udp", "tcp,udplite", "tcp,unix"}, nil)
 	mustHave(t, out, "== gosof kill "+prefix, []string{port}, nil)
 	mustHave(t, out, "== gosof completion ", []string{"bash", "zsh", "fish"}, nil)
+	// After environment assignments the command is still gosof (it ran
+	// "GOSOF_PROC_FD=1 __complete").
+	mustHave(t, out, "== GOSOF_PROC_FD=1 gosof kill "+prefix, []string{port}, nil)
+	mustHave(t, out, "== A=1 B=2 gosof wh", []string{"who", "why"}, nil)
+	mustHave(t, out, "== gosof x", []string{"a*"}, []string{"ab", "ac"})
 }
 
 // TestCompletionZsh installs _gosof in $fpath as a zsh user would, checks
