@@ -264,23 +264,40 @@ func (f *Filter) canMatch() error {
 	if err := f.canMatchIdle(); err != nil {
 		return err
 	}
-	protos := f.Protos
+	if err := f.familyCanMatch(); err != nil {
+		return err
+	}
+	// The protocols asked for: --proto's, else those the PORTs name when
+	// every one names one (tcp:8080, 53/udp), so that "who tcp:8080
+	// --state unconn" is refused as "--proto tcp --state unconn" is.
+	protos, by := f.Protos, "--proto "+protoList(f.Protos)
+	if len(protos) == 0 && len(f.Paths) == 0 {
+		protos, by = portProtos(f.Ports), "PORT "+describeRanges(f.Ports)
+	}
 	if len(protos) == 0 {
 		return nil
 	}
-	if len(f.Ports) > 0 && !f.anyProto(Proto.HasPorts) {
+	anyProto := func(ok func(Proto) bool) bool {
+		for _, p := range protos {
+			if ok(p) {
+				return true
+			}
+		}
+		return false
+	}
+	if len(f.Ports) > 0 && !anyProto(Proto.HasPorts) {
 		return Usagef("--proto %s has no ports: a PORT matches nothing there", protoList(protos))
 	}
-	if len(f.Devs) > 0 && !f.anyProto(func(p Proto) bool { return p != Unix }) {
+	if len(f.Devs) > 0 && !anyProto(func(p Proto) bool { return p != Unix }) {
 		return Usagef("--proto unix and --dev match nothing together (unix sockets are bound to no device)")
 	}
-	if (len(f.Local) > 0 || len(f.Remote) > 0) && !f.anyProto(func(p Proto) bool { return p != Unix }) {
+	if (len(f.Local) > 0 || len(f.Remote) > 0) && !anyProto(func(p Proto) bool { return p != Unix }) {
 		return Usagef("--proto unix and --local/--remote match nothing together (addresses are inet's)")
 	}
-	if len(f.Families) > 0 && !f.anyProto(func(p Proto) bool { return p != Unix }) {
+	if len(f.Families) > 0 && !anyProto(func(p Proto) bool { return p != Unix }) {
 		return Usagef("--proto unix and %s match nothing together (-4 and -6 are inet families)", familyFlag(f.Families))
 	}
-	if len(f.States) > 0 && !f.anyProto(func(p Proto) bool {
+	if len(f.States) > 0 && !anyProto(func(p Proto) bool {
 		in, known := protoStates[p]
 		if !known {
 			return true
@@ -292,7 +309,52 @@ func (f *Filter) canMatch() error {
 		}
 		return false
 	}) {
-		return Usagef("--proto %s and --state (or --listen) match nothing together: %s sockets are never %s", protoList(protos), protoList(protos), stateList(f.States))
+		return Usagef("%s and %s match nothing together: %s sockets are never %s", by, f.statesFlag(), protoList(protos), stateList(f.States))
+	}
+	return nil
+}
+
+// portProtos is the protocols the PORTs name when every one names one
+// (tcp:8080, 53/udp), nil when one takes any protocol (8080).
+func portProtos(rs []PortRange) []Proto {
+	var ps []Proto
+	for _, r := range rs {
+		if r.Proto == "" {
+			return nil
+		}
+		if !hasProto(ps, r.Proto) {
+			ps = append(ps, r.Proto)
+		}
+	}
+	return ps
+}
+
+// familyCanMatch refuses -4 with addresses that are all IPv6 (--local
+// ::1): an IPv4 socket has none. -6 with an IPv4 address can match: a
+// dual-stack socket's end is an IPv4-mapped address, which counts as the
+// IPv4 address it maps (AddrMatch.Match).
+func (f *Filter) familyCanMatch() error {
+	if len(f.Families) != 1 || f.Families[0] != Inet {
+		return nil
+	}
+	for _, side := range []struct {
+		flag string
+		ms   []AddrMatch
+	}{{"--local", f.Local}, {"--remote", f.Remote}} {
+		if len(side.ms) == 0 {
+			continue
+		}
+		var v6 []string
+		for _, m := range side.ms {
+			if m.Prefix.Addr().Is4() {
+				v6 = nil
+				break
+			}
+			v6 = append(v6, m.String())
+		}
+		if v6 != nil {
+			return Usagef("-4 and %s %s match nothing together: an IPv4 socket has no IPv6 address", side.flag, strings.Join(v6, ","))
+		}
 	}
 	return nil
 }

@@ -169,3 +169,35 @@ func namesBoth(msg string, a, b []string) bool {
 	}
 	return names(a) && names(b)
 }
+
+// TestContradictionsRefused: filter pairs that can match nothing are
+// exit 2 naming both, wherever the protocol or family comes from: a
+// PORT's own protocol (tcp:P) as --proto tcp, an IPv6 address beside -4.
+// They were exit 1, "nothing left after ...". Pairs that can match are
+// not refused: -6 with an IPv4 address (a dual-stack socket's
+// IPv4-mapped end), tcp:P with --listen, a service on two protocols.
+func TestContradictionsRefused(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"ls", "-4", "--local", "::1"}, "-4 and --local [::1] match nothing together"},
+		{[]string{"ls", "-4", "--remote", "fe80::/10"}, "-4 and --remote fe80::/10 match nothing together"},
+		{[]string{"who", "tcp:49123", "--state", "unconn"}, "and --state unconn match nothing together"},
+		{[]string{"kill", "-n", "49123/udp", "--listen", "--state", "close-wait"}, "match nothing together"},
+		{[]string{"who", "udp:53", "--state", "close-wait"}, "and --state close-wait match nothing together"},
+	} {
+		_, errOut, code := gosof(t, tc.args...)
+		if code != exitError || !strings.Contains(errOut, tc.says) || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("gosof %s: exit %d, stderr %q; want 2 and one line saying %q", strings.Join(tc.args, " "), code, errOut, tc.says)
+		}
+	}
+	for _, args := range [][]string{
+		{"ls", "-6", "--local", "127.0.0.1"}, {"ls", "-4", "--local", "127.0.0.1,::1"},
+		{"who", "tcp:49123", "--listen"}, {"who", "domain", "--state", "close-wait"}, {"who", "tcp:1", "udp:2", "--state", "unconn"},
+	} {
+		if _, errOut, code := gosof(t, args...); code == exitError {
+			t.Errorf("gosof %s: refused, but it can match: %s", strings.Join(args, " "), errOut)
+		}
+	}
+}
