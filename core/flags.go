@@ -530,7 +530,9 @@ func (f *Filter) OwnerFlags() string {
 // filters one at a time, in the order --proto, -4/-6, --state/--listen,
 // --idle, --local, --remote, --dev, --pid, --user, -c, --unit, and names
 // the first after which nothing is left, with what was there before it. "" when the PORTs alone match nothing (an
-// empty answer needs no explaining) or nothing emptied it.
+// empty answer needs no explaining) or nothing emptied it. The text is
+// raw (command names as the processes set them): whoever prints it
+// escapes it, once.
 func (f *Filter) Emptied(targets []Socket) string {
 	if len(targets) == 0 {
 		return ""
@@ -549,7 +551,7 @@ func (f *Filter) Emptied(targets []Socket) string {
 		{f.IdleOver > 0, "--idle " + FormatDuration(f.IdleOver), f.MatchIdle},
 		{len(f.Local) > 0, "--local " + addrList(f.Local), func(s *Socket) bool { return anyAddr(f.Local, &s.Local) }},
 		{len(f.Remote) > 0, "--remote " + addrList(f.Remote), func(s *Socket) bool { return s.Remote != nil && anyAddr(f.Remote, s.Remote) }},
-		{len(f.Devs) > 0, "--dev " + Escape(strings.Join(f.Devs, ",")), func(s *Socket) bool { return f.MatchDev(s) }},
+		{len(f.Devs) > 0, "--dev " + strings.Join(f.Devs, ","), func(s *Socket) bool { return f.MatchDev(s) }},
 		{len(f.PIDs) > 0, "--pid " + intList(f.PIDs), func(s *Socket) bool { return anyOwner(s, func(o *Owner) bool { return hasInt(f.PIDs, o.PID) }) }},
 		{len(f.UIDs) > 0, "--user", func(s *Socket) bool {
 			return anyOwner(s, func(o *Owner) bool { return o.Proc != nil && hasInt64(f.UIDs, o.Proc.UID) }) ||
@@ -558,7 +560,7 @@ func (f *Filter) Emptied(targets []Socket) string {
 		{len(f.Commands) > 0, "-c " + commandList(f.Commands), func(s *Socket) bool {
 			return anyOwner(s, func(o *Owner) bool { return o.Proc != nil && anyCommand(f.Commands, o.Proc.Comm) })
 		}},
-		{len(f.Units) > 0, "--unit " + Escape(strings.Join(f.Units, ",")), func(s *Socket) bool {
+		{len(f.Units) > 0, "--unit " + strings.Join(f.Units, ","), func(s *Socket) bool {
 			return anyOwner(s, f.matchUnit)
 		}},
 	}
@@ -630,7 +632,7 @@ func addrList(ms []AddrMatch) string {
 func commandList(ms []CommandMatch) string {
 	s := make([]string, len(ms))
 	for i, m := range ms {
-		s[i] = Escape(m.String())
+		s[i] = m.String()
 	}
 	return strings.Join(s, ",")
 }
@@ -686,7 +688,7 @@ func summary(socks []Socket) string {
 				seen[o.PID] = true
 				comm := "?"
 				if o.Proc != nil {
-					comm = Escape(o.Proc.Comm)
+					comm = o.Proc.Comm
 				}
 				holders = append(holders, strconv.Itoa(o.PID)+"/"+comm)
 			}

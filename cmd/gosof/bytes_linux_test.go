@@ -135,3 +135,22 @@ func TestAbstractNameWithNUL(t *testing.T) {
 		t.Errorf("ls: want both names shown as %q:\n%s", withAt, out)
 	}
 }
+
+// TestNoMatchNoteEscapedOnce: the note that says which filter emptied an
+// answer names the holders it left out with their command names escaped
+// once, as the table shows them: it printed e\\x1b[31mv\\u202eil.
+func TestNoMatchNoteEscapedOnce(t *testing.T) {
+	h := testhelper.Start(t)
+	h.Do("comm %x", "e\x1b[31mv\u202eil")
+	_, port := listen(t, h, "inet", "127.0.0.1:0")
+	p := strconv.Itoa(port)
+	want := strconv.Itoa(h.PID) + `/e\x1b[31mv\u202eil`
+	table, _, _ := gosof(t, "who", p)
+	if !strings.Contains(table, want) {
+		t.Fatalf("who %s: the table does not show %s:\n%s", p, want, table)
+	}
+	_, errOut, code := gosof(t, "who", p, "-c", "/^nomatch$/")
+	if code != exitNoMatch || !strings.Contains(errOut, "held by "+want) || strings.Contains(errOut, `\\x1b`) {
+		t.Errorf("who %s -c /^nomatch$/: exit %d, stderr %q; want 1 and held by %s", p, code, errOut, want)
+	}
+}
