@@ -70,7 +70,10 @@ type flagUse struct {
 	Name  string // the flag's first name: "listen", "4", "signal"
 	Typed string // how it was typed: "-l" (also from "-lt"), "--state=x", "-9"
 	Value string // its value; a switch's is "true" or "false"
-	At    int
+	// Joined: the value was in the flag's own word ("--state=x", "-s9",
+	// kill(1)'s "-9"), not the next word.
+	Joined bool
+	At     int
 }
 
 // lexError is a problem with one word.
@@ -231,11 +234,11 @@ func readFlagWord(flags []cli.Flag, a, signal string) (uses []flagUse, next, ok 
 		u := flagUse{Flag: f, Name: f.Names()[0], Typed: a}
 		switch {
 		case isSwitch(f) && hasVal:
-			u.Value = val
+			u.Value, u.Joined = val, true
 		case isSwitch(f):
 			u.Value = "true"
 		case hasVal:
-			u.Value = val
+			u.Value, u.Joined = val, true
 		default:
 			next = true
 		}
@@ -246,7 +249,7 @@ func readFlagWord(flags []cli.Flag, a, signal string) (uses []flagUse, next, ok 
 	}
 	if signal != "" {
 		if f := findFlag(flags, "signal"); f != nil {
-			return []flagUse{{Flag: f, Name: "signal", Typed: a, Value: signal}}, false, true
+			return []flagUse{{Flag: f, Name: "signal", Typed: a, Value: signal, Joined: true}}, false, true
 		}
 	}
 	if isSSIdiom(body) {
@@ -265,7 +268,7 @@ func readFlagWord(flags []cli.Flag, a, signal string) (uses []flagUse, next, ok 
 			continue
 		}
 		if rest := body[j+1:]; rest != "" {
-			u.Value = rest
+			u.Value, u.Joined = rest, true
 			u.Typed = a
 			return append(uses, u), false, true
 		}
@@ -362,9 +365,10 @@ func sameValue(a, b flagUse) bool {
 	return a.Value == b.Value
 }
 
-// shownAs is a flag use as typed, with its value: "-n", "--dry-run=false", "-s 9".
+// shownAs is a flag use as typed, with its value: "-n", "--dry-run=false",
+// "-s 9", "-s9", "-9".
 func shownAs(u flagUse) string {
-	if isSwitch(u.Flag) || strings.Contains(u.Typed, "=") || !strings.HasPrefix(u.Typed, "-") || typedName(u) != u.Typed {
+	if isSwitch(u.Flag) || u.Joined || !strings.HasPrefix(u.Typed, "-") {
 		return u.Typed
 	}
 	return u.Typed + " " + u.Value

@@ -197,6 +197,9 @@ func TestArgvDefects(t *testing.T) {
 		// a flag given twice with different values
 		{argv: "kill --dry-run --dry-run=false 80", code: 2, stderr: "--dry-run given twice with different values"},
 		{argv: "kill -n -s 9 -s 15 80", code: 2, stderr: "--signal given twice with different values (-s 9, then -s 15)"},
+		// each use spelled as typed: kill(1)'s -9 holds its value ("-9 9" was shown)
+		{argv: "kill 80 -9 -s 15 -n", code: 2, stderr: "--signal given twice with different values (-9, then -s 15)"},
+		{argv: "kill 80 -s9 --signal=15 -n", code: 2, stderr: "(-s9, then --signal=15)"},
 		{argv: "who --netns a --netns b 80", code: 2, stderr: "--netns given twice"},
 		{argv: "kill -n -n 80", parsedAs: `kill --dry-run --dry-run "80"`},
 		// switches with values
