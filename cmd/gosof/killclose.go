@@ -34,9 +34,16 @@ func releaseFlags(timeout, timeoutUsage string) []cli.Flag {
 const maxTimeout = 24 * time.Hour
 
 // parseTimeout reads --timeout (core.ParseDuration: a Go duration or a
-// number of seconds, at most a day).
+// number of seconds, at most a day). Zero is refused, never a silent 0:
+// kill would send KILL on the heels of TERM, which then gives no time to
+// clean up, and close would look once, before a closed socket can leave
+// the table, and call it still there.
 func parseTimeout(s string) (time.Duration, error) {
-	return core.ParseDuration("--timeout", s, maxTimeout, "a day")
+	d, err := core.ParseDuration("--timeout", s, maxTimeout, "a day")
+	if err == nil && d == 0 {
+		return 0, core.Usagef("--timeout: %q is zero: give how long to wait, e.g. 5s (for KILL at once: -s KILL)", s)
+	}
+	return d, err
 }
 
 // openActor opens the backend and checks it can act, not only look.

@@ -123,6 +123,7 @@ func TestEmptyAndMalformedValues(t *testing.T) {
 		{"--timeout", "NaN"}, {"--timeout", "nan"}, {"--timeout", "Inf"}, {"--timeout", "-1"}, {"--timeout", "-1s"},
 		{"--timeout", "1e-400"}, {"--timeout", "0.1ns"}, {"--timeout", "1e400"}, {"--timeout", "99999999h"},
 		{"--timeout", "0x10"}, {"--timeout", "1_0"}, {"--timeout", ""},
+		{"--timeout", "0"}, {"--timeout", "0s"}, {"--timeout", "0.0"}, // zero: KILL on the heels of TERM
 		{"-c", "//"}, {"-c", "/"}, {"-c", "/ngin"}, // an empty /REGEXP/ matched all; an unterminated one was a prefix
 		{"--pid", "0x" + strconv.FormatInt(int64(h.PID), 16)}, {"--pid", "-1"}, {"--pid", "0"}, {"--pid", "9999999999"},
 	} {
