@@ -54,7 +54,15 @@ func Namespaces(fs FS) ([]Namespace, error) {
 		}
 	}
 	var broken []Namespace
+	var dirs []os.FileInfo
 	for _, dir := range netnsDirs {
+		// /var/run is a symlink to /run on most systems: one directory,
+		// read once, or a file that is not a namespace is noted twice.
+		fi, err := os.Stat(dir)
+		if err != nil || sameDir(dirs, fi) {
+			continue
+		}
+		dirs = append(dirs, fi)
 		entries, _ := os.ReadDir(dir)
 		for _, e := range entries {
 			p := filepath.Join(dir, e.Name())
@@ -169,6 +177,16 @@ func FindNamespace(fs FS, all []Namespace, spec string) (Namespace, error) {
 		}
 	}
 	return Namespace{}, core.Usagef("--netns %q: no such name under /run/netns", spec)
+}
+
+// sameDir reports whether fi is one of dirs (os.SameFile: device and inode).
+func sameDir(dirs []os.FileInfo, fi os.FileInfo) bool {
+	for _, d := range dirs {
+		if os.SameFile(d, fi) {
+			return true
+		}
+	}
+	return false
 }
 
 // isNsfs reports whether path is a namespace file (on nsfs), not a plain
