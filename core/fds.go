@@ -263,7 +263,8 @@ func FDsListed(procs []ProcFDs, deniedHint string) error {
 	return ErrNoMatch
 }
 
-// ParsePIDs reads PID arguments.
+// ParsePIDs reads PID arguments, each process once in the order first
+// given ("fds 7 7" and "fds 7 007" list 7 once, as --pid 7,7 is 7).
 func ParsePIDs(args []string) ([]int, error) {
 	var pids []int
 	for _, a := range args {
@@ -271,7 +272,9 @@ func ParsePIDs(args []string) ([]int, error) {
 		if err != nil {
 			return nil, err
 		}
-		pids = append(pids, n)
+		if !hasInt(pids, n) {
+			pids = append(pids, n)
+		}
 	}
 	return pids, nil
 }

@@ -670,3 +670,16 @@ func TestWhyQueuedAndPeers(t *testing.T) {
 		}
 	}
 }
+
+// TestFdsOncePerProcess: a PID given twice, in any spelling, is listed
+// once ("fds P P" printed the process twice), as --pid P,P is P.
+func TestFdsOncePerProcess(t *testing.T) {
+	h := testhelper.Start(t)
+	listen(t, h, "inet", "127.0.0.1:0")
+	pid := strconv.Itoa(h.PID)
+	out, errOut, code := gosof(t, "fds", pid, "0"+pid, pid, "--json")
+	var procs []jfds
+	if err := json.Unmarshal([]byte(out), &procs); err != nil || code != 0 || len(procs) != 1 {
+		t.Errorf("fds %s 0%s %s --json: exit %d, %d processes, %v; want one\n%s", pid, pid, pid, code, len(procs), err, errOut)
+	}
+}
