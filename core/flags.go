@@ -416,15 +416,6 @@ func (f *Filter) canMatchIdle() error {
 	return Usagef("%s and --idle match nothing together: %s sockets have no idle time (only connections past their handshake do)", flag, stateList(f.States))
 }
 
-func (f *Filter) anyProto(ok func(Proto) bool) bool {
-	for _, p := range f.Protos {
-		if ok(p) {
-			return true
-		}
-	}
-	return false
-}
-
 func protoList(ps []Proto) string {
 	s := make([]string, len(ps))
 	for i, p := range ps {
