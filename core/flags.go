@@ -539,7 +539,7 @@ func (f *Filter) Emptied(targets []Socket) string {
 		{len(f.Protos) > 0, "--proto " + protoList(f.Protos), func(s *Socket) bool { return g.WantsProto(s.Proto) }},
 		{len(f.Families) > 0, familyFlag(f.Families), func(s *Socket) bool { return f.WantsFamily(s.Family) }},
 		{len(f.States) > 0, f.statesFlag(), func(s *Socket) bool { return g.WantsState(s.State) }},
-		{f.IdleOver > 0, "--idle " + FormatDuration(f.IdleOver), f.MatchIdle},
+		{f.IdleOver > 0, "--idle " + FlagDuration(f.IdleOver), f.MatchIdle},
 		{len(f.Local) > 0, "--local " + addrList(f.Local), func(s *Socket) bool { return anyAddr(f.Local, &s.Local) }},
 		{len(f.Remote) > 0, "--remote " + addrList(f.Remote), func(s *Socket) bool { return s.Remote != nil && anyAddr(f.Remote, s.Remote) }},
 		{len(f.Devs) > 0, "--dev " + strings.Join(f.Devs, ","), func(s *Socket) bool { return f.MatchDev(s) }},

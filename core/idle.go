@@ -138,16 +138,37 @@ func AppendIdle(b []byte, i Idle) []byte {
 // down: "850ms", "42s", "4m12s", "3h12m", "2d5h".
 func FormatDuration(d time.Duration) string { return string(AppendDuration(nil, d)) }
 
+// durationUnits are the units FormatDuration and FlagDuration write.
+var durationUnits = [...]struct {
+	d    time.Duration
+	name string
+}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}, {time.Millisecond, "ms"}}
+
+// FlagDuration writes a duration the user gave (--idle, --interval) whole,
+// as messages echo it and as the flag reads it back: hours down to
+// milliseconds ("25h1m1s", "1s500ms"), where FormatDuration keeps two
+// units; time.Duration's own form for what is finer.
+func FlagDuration(d time.Duration) string {
+	if d <= 0 || d%time.Millisecond != 0 {
+		return d.String()
+	}
+	var b []byte
+	for _, u := range durationUnits[1:] { // no days: the flags do not read them
+		if d >= u.d {
+			b = strconv.AppendInt(b, int64(d/u.d), 10)
+			b = append(b, u.name...)
+			d %= u.d
+		}
+	}
+	return string(b)
+}
+
 // AppendDuration appends FormatDuration(d).
 func AppendDuration(b []byte, d time.Duration) []byte {
 	if d < 0 {
 		d = 0
 	}
-	const day = 24 * time.Hour
-	units := [...]struct {
-		d    time.Duration
-		name string
-	}{{day, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}}
+	units := durationUnits[:4] // down to the second
 	if d < time.Second {
 		b = strconv.AppendInt(b, int64(d/time.Millisecond), 10)
 		return append(b, "ms"...)

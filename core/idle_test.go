@@ -172,3 +172,28 @@ func TestEmptiedIdle(t *testing.T) {
 		t.Errorf("Emptied: %q", got)
 	}
 }
+
+// TestFlagDuration: a duration the user gave is echoed whole, in a form
+// the flags read back, where FormatDuration rounds to two units.
+func TestFlagDuration(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{1500 * time.Millisecond, "1s500ms"},
+		{1999 * time.Millisecond, "1s999ms"},
+		{3601 * time.Second, "1h1s"},
+		{90061 * time.Second, "25h1m1s"},
+		{10 * time.Minute, "10m"},
+		{250 * time.Millisecond, "250ms"},
+		{1500 * time.Microsecond, "1.5ms"},
+	} {
+		got := FlagDuration(tc.d)
+		if got != tc.want {
+			t.Errorf("FlagDuration(%v) = %q, want %q", tc.d, got, tc.want)
+		}
+		if back, err := ParseIdle(got); err != nil || back != tc.d {
+			t.Errorf("--idle %s reads back as %v, %v; want %v", got, back, err, tc.d)
+		}
+	}
+}

@@ -209,7 +209,7 @@ func (w *watcher) draw() error {
 		elapsed = core.FormatDuration(f.Elapsed.Round(time.Second))
 	}
 	head := fmt.Sprintf("%s: refresh %d, every %s, for %s; sorted by %s", core.Escape(w.title), f.Refresh,
-		core.FormatDuration(w.every), elapsed, sortWords[w.key])
+		core.FlagDuration(w.every), elapsed, sortWords[w.key])
 	if w.term == nil {
 		b.WriteString(head + "\n")
 		if err := watch.WriteTable(&b, f, 0); err != nil {
