@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -106,5 +107,59 @@ func TestMessagesOnce(t *testing.T) {
 	_, stderr, _ = gosofReplay(t, "fds", "--replay", dir, "1200")
 	if strings.Count(stderr, "process 1200") > 1 {
 		t.Errorf("stderr repeats its prefix: %q", stderr)
+	}
+}
+
+// TestDebugCheckReplayBounded: the tools' output a capture holds (tools/)
+// is read as every capture file is: a FIFO, a device or a huge file stops
+// 'debug check --replay' in one line (exit 2) instead of blocking or
+// reading for ever.
+func TestDebugCheckReplayBounded(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		make func(path string) error
+		want string
+	}{
+		{"fifo", func(p string) error {
+			if err := unix.Mkfifo(p+".fifo", 0o644); err != nil {
+				return err
+			}
+			return os.Symlink(filepath.Base(p)+".fifo", p)
+		}, "not a regular file (a FIFO)"},
+		{"devzero", func(p string) error { return os.Symlink("/dev/zero", p) }, "not a regular file (a character device)"},
+		{"huge", func(p string) error {
+			if err := os.WriteFile(p, nil, 0o644); err != nil {
+				return err
+			}
+			return os.Truncate(p, 300<<20)
+		}, "more than a capture holds"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := copyCapture(t, "illumos-creators-amd64")
+			p := filepath.Join(dir, "tools", "pfiles.txt")
+			if err := os.Remove(p); err != nil {
+				t.Fatal(err)
+			}
+			if err := tt.make(p); err != nil {
+				t.Fatal(err)
+			}
+			type result struct {
+				stderr string
+				code   int
+			}
+			done := make(chan result, 1)
+			go func() {
+				_, stderr, code := gosofReplay(t, "debug", "check", "--replay", dir)
+				done <- result{stderr, code}
+			}()
+			select {
+			case r := <-done:
+				if r.code != 2 || !strings.Contains(r.stderr, tt.want) || strings.Count(r.stderr, "\n") != 1 {
+					t.Errorf("exit %d, stderr %q; want 2 and one line saying %q", r.code, r.stderr, tt.want)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("debug check --replay with tools/pfiles.txt a %s still reading after 10s", tt.name)
+			}
+		})
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/core/render"
+	"github.com/gosof/gosof/internal/sysfile"
 	"github.com/gosof/gosof/platform/solaris"
 )
 
@@ -30,6 +31,11 @@ const (
 	pfilesOut     = "pfiles.txt"
 	reportFile    = "report.txt"
 )
+
+// maxToolText bounds each saved tool output a replay reads: as much as a
+// capture's mib2 may hold (solaris.maxMIBCapture), since netstat prints a
+// line of about a row's size for each row.
+const maxToolText = 256 << 20
 
 // toolTimeout bounds each tool: netstat and ss finish in seconds even on
 // a host with a million sockets.
@@ -245,10 +251,12 @@ func Replay(capture string) (*Report, error) {
 	return Compare(ours, in), nil
 }
 
-// Load reads the tools' text saved under dir/tools.
+// Load reads the tools' text saved under dir/tools: regular files of a
+// sane size, as every capture file (sysfile.ReadRegular); a FIFO, a
+// device or a huge file stops it in one line.
 func Load(dir string) (*Input, error) {
 	read := func(name string) ([]byte, bool, error) {
-		b, err := os.ReadFile(filepath.Join(dir, toolsDir, name))
+		b, err := sysfile.ReadRegular(filepath.Join(dir, toolsDir, name), maxToolText)
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, false, nil
 		}
