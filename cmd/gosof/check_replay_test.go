@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -39,5 +40,21 @@ func TestDebugCheckReplay(t *testing.T) {
 		if _, stderr, code := gosofReplay(t, args...); code != 2 || !strings.Contains(stderr, "usage: gosof debug") {
 			t.Errorf("gosof %s: exit %d, stderr %q", strings.Join(args, " "), code, stderr)
 		}
+	}
+}
+
+// TestDebugEmptyDir: an empty DIR is bad input (exit 2, one line), never
+// the current directory.
+func TestDebugEmptyDir(t *testing.T) {
+	cwd := t.TempDir()
+	t.Chdir(cwd)
+	for _, args := range [][]string{{"debug", "check", ""}, {"debug", "capture", ""}, {"debug", "check", " "}} {
+		stdout, stderr, code := gosofReplay(t, args...)
+		if code != 2 || !strings.Contains(stderr, "is empty") || strings.Count(stderr, "\n") != 1 || stdout != "" {
+			t.Errorf("gosof %q: exit %d, stderr %q, stdout %q; want exit 2 saying DIR is empty", args, code, stderr, stdout)
+		}
+	}
+	if ents, _ := os.ReadDir(cwd); len(ents) > 0 {
+		t.Errorf("an empty DIR wrote into the current directory: %v", ents)
 	}
 }

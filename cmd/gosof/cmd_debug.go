@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -32,14 +33,29 @@ func debugCommand() *cli.Command {
 				if c.NArg() != 1 {
 					return core.Usagef("usage: gosof debug capture DIR")
 				}
-				if err := solaris.Capture(c.Args().First(), c.App.ErrWriter); err != nil {
+				dir, err := debugDir(c)
+				if err != nil {
 					return err
 				}
-				fmt.Fprintf(c.App.ErrWriter, "gosof: capture written to %s\n", c.Args().First())
+				if err := solaris.Capture(dir, c.App.ErrWriter); err != nil {
+					return err
+				}
+				fmt.Fprintf(c.App.ErrWriter, "gosof: capture written to %s\n", dir)
 				return nil
 			},
 		}, checkCommand(), ownersCommand()},
 	}
+}
+
+// debugDir is the DIR 'debug capture' and 'debug check' write into. An
+// empty one is bad input, as an empty flag value is (argv.go): the
+// writers would take "" for the current directory.
+func debugDir(c *cli.Context) (string, error) {
+	dir := c.Args().First()
+	if strings.TrimSpace(dir) == "" {
+		return "", core.Usagef("debug %s: DIR %q is empty; give the directory to write into", c.Command.Name, dir)
+	}
+	return dir, nil
 }
 
 // ownersCommand is 'debug owners': how a scan finds socket holders on
@@ -104,7 +120,10 @@ func checkCommand() *cli.Command {
 			case capture != "" && c.NArg() == 0:
 				rep, err = selfcheck.Replay(capture)
 			case capture == "" && c.NArg() == 1:
-				dir := c.Args().First()
+				dir, err := debugDir(c)
+				if err != nil {
+					return err
+				}
 				gather := func() ([]core.Socket, error) {
 					b, err := openBackend(platform.Options{})
 					if err != nil {
