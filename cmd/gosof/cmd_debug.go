@@ -120,8 +120,8 @@ func checkCommand() *cli.Command {
 			case capture != "" && c.NArg() == 0:
 				rep, err = selfcheck.Replay(capture)
 			case capture == "" && c.NArg() == 1:
-				dir, err := debugDir(c)
-				if err != nil {
+				var dir string
+				if dir, err = debugDir(c); err != nil {
 					return err
 				}
 				gather := func() ([]core.Socket, error) {
