@@ -1,12 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gosof/gosof/internal/golden"
+	"github.com/gosof/gosof/internal/testhelper"
 )
 
 // TestDebugCheckReplay: 'debug check --replay' on the captures that hold
@@ -56,5 +58,46 @@ func TestDebugEmptyDir(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(cwd); len(ents) > 0 {
 		t.Errorf("an empty DIR wrote into the current directory: %v", ents)
+	}
+}
+
+// TestDebugCheckReplayNotCompared: a saved listing that is empty or
+// missing is a comparison not made: said in one line naming the file,
+// never "no differences", exit 1; an empty listing before gosof's read
+// leaves nothing to check (exit 2).
+func TestDebugCheckReplayNotCompared(t *testing.T) {
+	for _, tt := range []struct {
+		file   string
+		remove bool
+		code   int
+		want   string
+	}{
+		{"netstat-anu.txt", false, 1, "not compared: owners with netstat -anu: tools/netstat-anu.txt is empty\n"},
+		{"netstat-an.after.txt", false, 1, "not compared: what changed while checking: tools/netstat-an.after.txt is empty"},
+		{"netstat-an.after.txt", true, 1, "not compared: what changed while checking: tools/netstat-an.after.txt is missing"},
+		{"pfiles.txt", false, 1, "not compared: descriptors with pfiles: tools/pfiles.txt is empty, though gosof names 3 processes"},
+		{"netstat-an.before.txt", false, 2, "tools/netstat-an.before.txt is empty"},
+	} {
+		t.Run(fmt.Sprintf("%s removed=%v", tt.file, tt.remove), func(t *testing.T) {
+			dir := testhelper.CopyTree(t, filepath.Join(solarisFixtures, "illumos-creators-amd64"))
+			p := filepath.Join(dir, "tools", tt.file)
+			var err error
+			if tt.remove {
+				err = os.Remove(p)
+			} else {
+				err = os.WriteFile(p, nil, 0o644)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			stdout, stderr, code := gosofReplay(t, "debug", "check", "--replay", dir)
+			got := stdout + stderr
+			if code != tt.code || !strings.Contains(got, tt.want) || strings.Contains(got, "no differences\n") {
+				t.Errorf("exit %d, want %d saying %q and not \"no differences\":\n%s", code, tt.code, tt.want, got)
+			}
+			if tt.code == 1 && !strings.HasSuffix(stdout, "1 comparison not made: no differences in what was compared\n") {
+				t.Errorf("last line is not the comparison not made:\n%s", stdout)
+			}
+		})
 	}
 }

@@ -91,8 +91,10 @@ func ownersCommand() *cli.Command {
 // checkReplayFlag is debug check's --replay.
 var checkReplayFlag = &cli.StringFlag{Name: "replay", Usage: "debug check: check a capture made by 'gosof debug check' (`CAPTURE`: DIR/capture) against the tools' output saved in it", TakesFile: true}
 
-// errDiffers ends a check that found differences: exit 1, as diff(1).
-var errDiffers = fmt.Errorf("gosof and the system's tools differ: %w", core.ErrNoMatch)
+// errDiffers ends a check that found differences, or could not make a
+// comparison the capture should have allowed: exit 1, as diff(1) for a
+// difference; a comparison not made is not agreement.
+var errDiffers = fmt.Errorf("gosof and the system's tools differ, or were not all compared: %w", core.ErrNoMatch)
 
 // checkCommand is 'debug check': gosof against the system's own tools
 // (platform/selfcheck), for a user of a host nobody on the project has.
@@ -111,7 +113,8 @@ func checkCommand() *cli.Command {
 			"netstat listings, with the tools' output saved in it, so that\n" +
 			"'gosof debug check --replay DIR/capture' gives the same report on any OS.\n" +
 			"The report is also written to DIR/report.txt. Exit 0 when everything agrees,\n" +
-			"1 when something differs. DIR holds addresses, ports, command names and\n" +
+			"1 when something differs or could not be compared (a saved listing empty or\n" +
+			"missing). DIR holds addresses, ports, command names and\n" +
 			"arguments: review it before sending.",
 		Action: func(c *cli.Context) error {
 			var rep *selfcheck.Report

@@ -27,8 +27,16 @@ type Input struct {
 	// Pfiles is pfiles' view of the processes gosof names; nil when it
 	// was not run.
 	Pfiles map[int]*Pfiles
-	// Missing says which tools could not be run, and why.
+	// Missing says which tools could not be run, and why: said, and
+	// the rest of the check stands.
 	Missing []string
+	// Unmade says which comparisons the saved output should have
+	// allowed but could not (a listing missing or empty): said, and the
+	// check does not pass (Report.Agrees).
+	Unmade []string
+	// PfilesEmpty: pfiles' saved output is empty, which is right only
+	// when gosof named no process holding a descriptor.
+	PfilesEmpty bool
 	// ListsTwins: the tool lists a dual-stack IPv6 socket's IPv4 view as
 	// a row of its own (netstat does, as the kernel's tables hold it;
 	// gosof prints the socket once, as inet6 ::).
@@ -60,14 +68,18 @@ type Report struct {
 	// the tools do not name creators, so they are not compared.
 	Creators int
 	Diffs    []string
+	// Unmade: comparisons that could not be made (Input.Unmade, and
+	// pfiles' when its output is empty though gosof names holders).
+	Unmade []string
 }
 
-// Agrees reports whether nothing differed.
-func (r *Report) Agrees() bool { return len(r.Diffs) == 0 }
+// Agrees reports whether everything that should have been compared was,
+// and nothing differed: a comparison not made is not agreement.
+func (r *Report) Agrees() bool { return len(r.Diffs) == 0 && len(r.Unmade) == 0 }
 
 // Compare compares gosof's sockets with what the tools said.
 func Compare(ours []core.Socket, in *Input) *Report {
-	rep := &Report{Input: in}
+	rep := &Report{Input: in, Unmade: append([]string(nil), in.Unmade...)}
 	byKey := map[key][]*core.Socket{}
 	var keys []key
 	for i := range ours {
@@ -358,6 +370,14 @@ func (r *Report) comparePfiles(ours []core.Socket) {
 		pids = append(pids, pid)
 	}
 	sort.Ints(pids)
+	if r.Input.PfilesEmpty && len(pids) > 0 {
+		procs := "1 process"
+		if len(pids) > 1 {
+			procs = fmt.Sprintf("%d processes", len(pids))
+		}
+		r.Unmade = append(r.Unmade, fmt.Sprintf("descriptors with pfiles: tools/%s is empty, though gosof names %s holding sockets", pfilesOut, procs))
+		return
+	}
 	r.Procs = &Tally{}
 	for _, pid := range pids {
 		p := r.Input.Pfiles[pid]
@@ -433,9 +453,15 @@ func (r *Report) Write(w io.Writer) error {
 	for _, m := range r.Input.Missing {
 		fmt.Fprintf(&b, "not compared: %s\n", m)
 	}
-	if len(r.Diffs) == 0 {
+	for _, m := range r.Unmade {
+		fmt.Fprintf(&b, "not compared: %s\n", core.Escape(m))
+	}
+	switch {
+	case len(r.Diffs) == 0 && len(r.Unmade) == 0:
 		b.WriteString("no differences\n")
-	} else {
+	case len(r.Diffs) == 0:
+		fmt.Fprintf(&b, "%s not made: no differences in what was compared\n", core.Plural(len(r.Unmade), "comparison"))
+	default:
 		fmt.Fprintf(&b, "%s:\n", core.Plural(len(r.Diffs), "difference"))
 		for _, d := range r.Diffs {
 			b.WriteString("  " + core.Escape(d) + "\n")

@@ -251,6 +251,13 @@ func Replay(capture string) (*Report, error) {
 	return Compare(ours, in), nil
 }
 
+func missingOrEmpty(present bool) string {
+	if present {
+		return "empty"
+	}
+	return "missing"
+}
+
 // Load reads the tools' text saved under dir/tools: regular files of a
 // sane size, as every capture file (sysfile.ReadRegular); a FIFO, a
 // device or a huge file stops it in one line.
@@ -262,6 +269,9 @@ func Load(dir string) (*Input, error) {
 		}
 		return b, err == nil, err
 	}
+	// blank: saved, but the tool printed nothing (netstat prints its
+	// headings even with no socket): a comparison that cannot be made.
+	blank := func(b []byte) bool { return len(bytes.TrimSpace(b)) == 0 }
 	before, ok, err := read(netstatBefore)
 	if err != nil {
 		return nil, err
@@ -269,14 +279,19 @@ func Load(dir string) (*Input, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s holds no netstat output (tools/%s): it was not made by 'gosof debug check DIR'", dir, netstatBefore)
 	}
+	if blank(before) {
+		return nil, fmt.Errorf("%s: tools/%s is empty: there is no netstat -an listing to compare with", dir, netstatBefore)
+	}
+	in := &Input{Tool: "netstat -an", ListsTwins: true}
 	after, ok, err := read(netstatAfter)
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
+	if !ok || blank(after) {
+		in.Unmade = append(in.Unmade, fmt.Sprintf("what changed while checking: tools/%s is %s, so rows are compared with the listing before gosof's read only",
+			netstatAfter, missingOrEmpty(ok)))
 		after = before
 	}
-	in := &Input{Tool: "netstat -an", ListsTwins: true}
 	if in.Before, err = ParseNetstat(string(before)); err != nil {
 		return nil, fmt.Errorf("tools/%s: %w", netstatBefore, err)
 	}
@@ -285,6 +300,8 @@ func Load(dir string) (*Input, error) {
 	}
 	if u, ok, err := read(netstatU); err != nil {
 		return nil, err
+	} else if ok && blank(u) {
+		in.Unmade = append(in.Unmade, fmt.Sprintf("owners with netstat -anu: tools/%s is empty", netstatU))
 	} else if ok {
 		if in.Owners, err = ParseNetstat(string(u)); err != nil {
 			return nil, fmt.Errorf("tools/%s: %w", netstatU, err)
@@ -299,6 +316,9 @@ func Load(dir string) (*Input, error) {
 		if in.Pfiles, err = ParsePfiles(string(p)); err != nil {
 			return nil, fmt.Errorf("tools/%s: %w", pfilesOut, err)
 		}
+		// Empty when gosof named no process to run it on; else the
+		// comparison cannot be made (comparePfiles).
+		in.PfilesEmpty = blank(p)
 	} else {
 		in.Missing = append(in.Missing, "descriptors with pfiles: it could not be run")
 	}
