@@ -101,3 +101,27 @@ func TestDebugCheckReplayNotCompared(t *testing.T) {
 		})
 	}
 }
+
+// TestDebugCheckReplayPfilesArgs: pfiles prints a command line raw; one
+// holding a newline is read as that process's arguments, and the check
+// goes on and agrees.
+func TestDebugCheckReplayPfilesArgs(t *testing.T) {
+	dir := testhelper.CopyTree(t, filepath.Join(solarisFixtures, "illumos-creators-amd64"))
+	p := filepath.Join(dir, "tools", "pfiles.txt")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const line = "1500:\tnginx: master process /usr/sbin/nginx\n"
+	if !strings.HasPrefix(string(b), line) {
+		t.Fatalf("pfiles.txt starts %q", b[:60])
+	}
+	b = append([]byte("1500:\tnginx -c\n/etc/x\n"), b[len(line):]...)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := gosofReplay(t, "debug", "check", "--replay", dir)
+	if code != 0 || stderr != "" || !strings.Contains(stdout, "owners: 3 of 3 processes agree with pfiles\n") {
+		t.Errorf("exit %d, stderr %q:\n%s", code, stderr, stdout)
+	}
+}

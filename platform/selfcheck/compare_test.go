@@ -117,7 +117,7 @@ func TestComparePfiles(t *testing.T) {
 		sock(core.TCP, core.Inet6, "[::]:23", "", core.Listen, core.Owner{PID: 800, FD: 4}),
 		sock(core.TCP, core.Inet6, "[::]:24", "", core.Listen, core.Owner{PID: 800, FD: 99}),
 	}
-	pf, err := ParsePfiles(read(t, "pfiles.txt") +
+	pf, _, err := ParsePfiles(read(t, "pfiles.txt") +
 		"500:\tjava\n   7: S_IFSOCK mode:0666 dev:1,0 ino:9 uid:0 gid:0 size:0\n\tsockname: AF_INET6 ::ffff:10.0.0.5  port: 41000\n\tpeername: AF_INET6 ::ffff:10.0.0.1  port: 3306\n" +
 		"600:\thttpd\n   9: S_IFREG mode:0644 dev:1,0 ino:9 uid:0 gid:0 size:0\n" +
 		"800:\tinetd\n   4: S_IFSOCK mode:0666 dev:1,0 ino:9 uid:0 gid:0 size:0\n\tsockname: AF_INET6 ::  port: 22\n")

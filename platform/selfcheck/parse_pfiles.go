@@ -29,46 +29,67 @@ type Pfiles struct {
 // indented detail lines, among them "\tsockname: AF_INET ADDR  port: N"
 // and "\tpeername: ..." for sockets and TLI endpoints (show_sockaddr).
 // Processes pfiles could not grab print to stderr only and are absent.
-func ParsePfiles(text string) (map[int]*Pfiles, error) {
-	procs := map[int]*Pfiles{}
+//
+// pfiles prints ARGS (pr_psargs, at most PRARGSZ bytes) raw, so arguments
+// holding newlines continue on the next lines: the unindented lines right
+// after a process's line, before any indented one, are its arguments,
+// even one that looks like "PID: ARGS" (pfiles prints at least its
+// "Current rlimit" line, indented, for a process it grabbed). A line
+// that still cannot be read is skipped and counted in skipped, as
+// ParseSS does: a hostile command line must not stop the check.
+func ParsePfiles(text string) (procs map[int]*Pfiles, skipped int, err error) {
+	procs = map[int]*Pfiles{}
 	var cur *Pfiles
 	var fd *PfilesFD
+	argsLines := -1 // lines of the current process's ARGS so far; -1 once an indented line came
 	flush := func() {
 		if cur != nil && fd != nil {
 			cur.FDs[fd.FD] = *fd
 		}
 		fd = nil
 	}
-	for i, line := range strings.Split(text, "\n") {
+	for _, line := range strings.Split(text, "\n") {
 		t := strings.TrimSpace(line)
 		switch {
 		case t == "":
 			continue
 		case line[0] != ' ' && line[0] != '\t':
+			if argsLines >= 0 && argsLines < pfilesMaxArgsLines {
+				argsLines++ // ARGS continued after a newline
+				continue
+			}
 			// "PID:\tARGS" (or "core 'x' of PID:", not taken here).
 			colon := strings.IndexByte(line, ':')
 			pid, err := strconv.Atoi(line[:max0(colon)])
 			if colon < 0 || err != nil {
-				return nil, fmt.Errorf("pfiles line %d: want \"PID: ARGS\": %q", i+1, line)
+				skipped++
+				continue
 			}
 			flush()
 			cur = &Pfiles{PID: pid, FDs: map[int]PfilesFD{}}
 			procs[pid] = cur
+			argsLines = 0
+			continue
+		}
+		argsLines = -1
+		switch {
 		case cur == nil:
-			return nil, fmt.Errorf("pfiles line %d: no process before %q", i+1, line)
+			skipped++ // no process before it
 		case t == "[system process]":
 			cur.System = true
 		case isFDLine(t):
 			flush()
 			f, err := pfilesFD(t)
 			if err != nil {
-				return nil, fmt.Errorf("pfiles line %d: %w", i+1, err)
+				skipped++
+				continue
 			}
 			fd = &f
 		case fd != nil && (strings.HasPrefix(t, "sockname: ") || strings.HasPrefix(t, "peername: ")):
 			ap, ok, err := pfilesAddr(t[len("sockname: "):])
 			if err != nil {
-				return nil, fmt.Errorf("pfiles line %d: %w", i+1, err)
+				skipped++
+				continue
 			}
 			if ok && strings.HasPrefix(t, "sockname") {
 				fd.Sockname = ap
@@ -78,8 +99,12 @@ func ParsePfiles(text string) (map[int]*Pfiles, error) {
 		}
 	}
 	flush()
-	return procs, nil
+	return procs, skipped, nil
 }
+
+// pfilesMaxArgsLines bounds the lines one process's ARGS is read from:
+// pr_psargs holds at most PRARGSZ (80) bytes, so at most 79 newlines.
+const pfilesMaxArgsLines = 80
 
 func max0(n int) int {
 	if n < 0 {

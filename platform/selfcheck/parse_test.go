@@ -5,7 +5,6 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -133,9 +132,9 @@ func TestParseNetstat(t *testing.T) {
 }
 
 func TestParsePfiles(t *testing.T) {
-	procs, err := ParsePfiles(read(t, "pfiles.txt"))
-	if err != nil {
-		t.Fatal(err)
+	procs, skipped, err := ParsePfiles(read(t, "pfiles.txt"))
+	if err != nil || skipped != 0 {
+		t.Fatal(skipped, err)
 	}
 	got := map[string]string{}
 	for pid, p := range procs {
@@ -166,10 +165,21 @@ func TestParsePfiles(t *testing.T) {
 		"1:\tfoo\n   3: S_IFSOCK mode:0666 ino:x\n",                                  // bad ino
 		"1:\tfoo\n   3: S_IFSOCK mode:0666 ino:1\n\tsockname: AF_INET 1.2.3.4 22\n",  // no "port:"
 		"1:\tfoo\n   3: S_IFSOCK mode:0666 ino:1\n\tsockname: AF_INET x  port: 22\n", // bad address
+		"1:\tfoo\n  Current rlimit: 256 file descriptors\nx\n",                       // stray line
 	} {
-		if _, err := ParsePfiles(bad); err == nil || strings.Contains(err.Error(), "panic") {
-			t.Errorf("ParsePfiles(%q): %v, want an error", bad, err)
+		// a line that cannot be read is skipped and counted, never stops the check
+		if _, skipped, err := ParsePfiles(bad); err != nil || skipped != 1 {
+			t.Errorf("ParsePfiles(%q): %d skipped, %v; want the line skipped and counted", bad, skipped, err)
 		}
+	}
+	// Arguments with newlines (pfiles prints pr_psargs raw): the lines
+	// after "PID:\tARGS" up to the first indented one are its ARGS, even
+	// one that looks like a process line.
+	procs, skipped, err = ParsePfiles("1500:\tnginx -c\n/etc/x\n4501:\tfake\n  Current rlimit: 256 file descriptors\n" +
+		"   6: S_IFSOCK mode:0666 dev:557,0 ino:40961 uid:0 gid:0 size:0\n\tsockname: AF_INET 0.0.0.0  port: 80\n" +
+		"1501:\tnginx\n  Current rlimit: 256 file descriptors\n   7: S_IFSOCK mode:0666 dev:557,0 ino:1 uid:0 gid:0 size:0\n")
+	if err != nil || skipped != 0 || len(procs) != 2 || procs[1500] == nil || procs[1500].FDs[6].Sockname.Port() != 80 || procs[1501] == nil || len(procs[1501].FDs) != 1 {
+		t.Errorf("arguments with newlines: %d skipped, %v, procs %+v", skipped, err, procs)
 	}
 }
 
@@ -185,5 +195,5 @@ func FuzzParseNetstat(f *testing.F) {
 
 func FuzzParsePfiles(f *testing.F) {
 	f.Add(read(f, "pfiles.txt"))
-	f.Fuzz(func(t *testing.T, s string) { ParsePfiles(s) })
+	f.Fuzz(func(t *testing.T, s string) { _, _, _ = ParsePfiles(s) })
 }

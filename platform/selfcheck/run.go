@@ -313,8 +313,13 @@ func Load(dir string) (*Input, error) {
 	if p, ok, err := read(pfilesOut); err != nil {
 		return nil, err
 	} else if ok {
-		if in.Pfiles, err = ParsePfiles(string(p)); err != nil {
+		var skipped int
+		if in.Pfiles, skipped, err = ParsePfiles(string(p)); err != nil {
 			return nil, fmt.Errorf("tools/%s: %w", pfilesOut, err)
+		}
+		if skipped > 0 {
+			in.Missing = append(in.Missing, fmt.Sprintf("%s of pfiles could not be read (a command line it printed raw?) and were skipped",
+				core.Plural(skipped, "line")))
 		}
 		// Empty when gosof named no process to run it on; else the
 		// comparison cannot be made (comparePfiles).
