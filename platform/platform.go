@@ -78,6 +78,11 @@ type Backend struct {
 	// FDsDeniedHint says how to get the access fds needs, for the user
 	// gosof runs as; nil when the platform's own error says it.
 	FDsDeniedHint func() string
+	// FDsUnparsed says how many process files fds skipped because it
+	// could not parse them (a damaged capture's fdinfo), said once with
+	// what else could not be seen (core.Unseen.Unparsed); nil where none
+	// are skipped.
+	FDsUnparsed func() int
 	// Prober is the bind probe inside the network namespace with inode
 	// netns (0: the one the sockets were read from); nil when the port
 	// cannot be probed at all, and ProbeSkipped then says why. A nil

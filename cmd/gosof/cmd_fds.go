@@ -67,6 +67,9 @@ func (s *session) fds() error {
 	if err != nil {
 		return err
 	}
+	if b.FDsUnparsed != nil {
+		s.unseen.Unparsed += b.FDsUnparsed() // said once, at the end
+	}
 	// A process that does not exist (or exited) has nothing to list: it is
 	// a note, not a heading with nothing under it.
 	listed := procs[:0]

@@ -163,3 +163,26 @@ func TestDebugCheckReplayBounded(t *testing.T) {
 		})
 	}
 }
+
+// TestFDsDamagedFdinfo: fds on a capture with one fdinfo that cannot be
+// parsed lists the process's other descriptors and counts the skipped
+// file in one note, as ls does on the same capture.
+func TestFDsDamagedFdinfo(t *testing.T) {
+	dir := copyCapture(t, "solaris11-fdinfo")
+	p := filepath.Join(dir, "proc", "1200", "fdinfo", "5")
+	b, err := os.ReadFile(p)
+	if err != nil || len(b) < 150 {
+		t.Fatalf("fdinfo 5: %d bytes, %v", len(b), err)
+	}
+	if err := os.WriteFile(p, b[:150], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := gosofReplay(t, "fds", "1200", "--replay", dir)
+	want := "gosof: 1 process file could not be parsed and was skipped, so its process shows as ? or no owner\n"
+	if code != 0 || stderr != want || !strings.Contains(out, "tcp6 [::]:22 LISTEN") || strings.Contains(out, "\n  5 ") {
+		t.Errorf("exit %d, stderr %q, want 0 and %q:\n%s", code, stderr, want, out)
+	}
+	if n := strings.Count(out, "\n") - 2; n != 11 {
+		t.Errorf("%d descriptors listed, want the 11 readable ones:\n%s", n, out)
+	}
+}

@@ -57,6 +57,9 @@ type Backend struct {
 	// holds is what AttachOwners last saw each process hold, by pid: the
 	// signaller checks it again before every signal (signal.go).
 	holds map[int][]fdRef
+	// unparsedFdinfo are the fdinfo files, by pid and fd, that
+	// readFdinfos skipped because it could not parse them.
+	unparsedFdinfo map[[2]int]bool
 }
 
 // NewBackend builds a backend from a source of MIB replies and a /proc

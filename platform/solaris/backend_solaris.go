@@ -27,17 +27,18 @@ func Open(opt platform.Options) (*platform.Backend, error) {
 		return ps.PPID, nil
 	}
 	return &platform.Backend{
-		Sockets:   b,
-		Owners:    b,
-		Signaller: NewSignaller(b),
-		Closer:    &Closer{B: b},
-		ParentOf:  parentOf,
-		Options:   SockOpts{B: b},
-		FDs:       fds,
-		Unlisted:  Unlisted,
-		Unread:    b.Unread,
-		FDSockets: fds,
-		Cmdline:   fds.CommandLine,
+		Sockets:     b,
+		Owners:      b,
+		Signaller:   NewSignaller(b),
+		Closer:      &Closer{B: b},
+		ParentOf:    parentOf,
+		Options:     SockOpts{B: b},
+		FDs:         fds,
+		Unlisted:    Unlisted,
+		Unread:      b.Unread,
+		FDSockets:   fds,
+		Cmdline:     fds.CommandLine,
+		FDsUnparsed: b.UnparsedFdinfo,
 		// FDsDeniedHint: the fdinfo permission error already says to run as root.
 		Prober: func(uint64) diagnose.BindProber { return Prober{} },
 		Notes:  b.Notes, // row layouts or EXPER_SOCK_INFO tables gosof could not decode

@@ -184,8 +184,9 @@ func (b *Backend) procErr(pid int, err error) error {
 
 // readFdinfos reads the fdinfo of each of pid's descriptors in fds (all
 // of them when fds is nil), leaving out those closed meanwhile. An fdinfo
-// gosof cannot parse fails the whole process, naming the file: it is
-// what a capture is for.
+// gosof cannot parse is skipped and counted (UnparsedFdinfo), as the
+// socket listing's scan does (scanFdinfo): one damaged file must not
+// hide the process's other descriptors.
 func (b *Backend) readFdinfos(pid int, fds []int) ([]*Fdinfo, error) {
 	if fds == nil {
 		all, err := b.FDs(pid)
@@ -204,13 +205,27 @@ func (b *Backend) readFdinfos(pid int, fds []int) ([]*Fdinfo, error) {
 			}
 			continue // closed since it was listed
 		case errors.Is(err, core.ErrParse):
-			return nil, fmt.Errorf("%s: %w", filepath.Join(b.proc, strconv.Itoa(pid), "fdinfo", strconv.Itoa(fd)), err)
+			b.mu.Lock()
+			if b.unparsedFdinfo == nil {
+				b.unparsedFdinfo = map[[2]int]bool{}
+			}
+			b.unparsedFdinfo[[2]int{pid, fd}] = true // FDs and Options read the same file
+			b.mu.Unlock()
+			continue
 		case err != nil:
 			return nil, b.procErr(pid, err)
 		}
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// UnparsedFdinfo is how many fdinfo files readFdinfos skipped because
+// it could not parse them (platform.Backend.FDsUnparsed), each once.
+func (b *Backend) UnparsedFdinfo() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.unparsedFdinfo)
 }
 
 // SockOpts is core.OptionReader over the fdinfo misc items.

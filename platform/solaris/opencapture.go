@@ -22,6 +22,7 @@ func OpenCapture(dir string) (*platform.Backend, error) {
 		Unlisted:     Unlisted,
 		Unread:       b.Unread,
 		Cmdline:      fds.CommandLine,
+		FDsUnparsed:  b.UnparsedFdinfo,
 		ProbeSkipped: "a --replay capture is not this host",
 		Notes:        b.Notes, // row layouts or EXPER_SOCK_INFO tables gosof could not decode
 	}, nil
