@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/internal/sysfile"
@@ -53,6 +54,22 @@ func ParseHostInfo(b []byte) (HostInfo, binary.ByteOrder, error) {
 	}
 	if h.HZ < 0 || h.HZ > 1e9 {
 		return h, nil, parseErr("host.json: hz %d is not a clock rate", h.HZ)
+	}
+	if h.Unreadable < 0 {
+		return h, nil, parseErr("host.json: unreadable_processes %d is not a count", h.Unreadable)
+	}
+	if h.LBolt < 0 {
+		return h, nil, parseErr("host.json: lbolt %d is not a count of clock ticks", h.LBolt)
+	}
+	// "time" absent is a capture that did not say; present, it must be a
+	// time (an empty one too: an empty value is not a silent default).
+	var t struct {
+		Time *string `json:"time"`
+	}
+	if err := json.Unmarshal(b, &t); err == nil && t.Time != nil {
+		if _, err := time.Parse(time.RFC3339Nano, *t.Time); err != nil {
+			return h, nil, parseErr("host.json: time %q is not an RFC 3339 time", *t.Time)
+		}
 	}
 	return h, bo, nil
 }

@@ -402,3 +402,31 @@ func TestProcessUIDIsEffective(t *testing.T) {
 		t.Errorf("Process(700).UID = %d, want the effective uid 0 (pr_euid), not the real uid 1000", p.UID)
 	}
 }
+
+// TestParseHostInfoValues: a host.json value that cannot be what it
+// names is refused (ErrParse, exit 2 on replay) as a negative hz is,
+// never taken silently; a good one and an absent one are read.
+func TestParseHostInfoValues(t *testing.T) {
+	const base = `{"os":"SunOS","byteorder":"little","hz":100,"lbolt":2000000,"time":"2023-11-15T03:46:40Z"`
+	for _, tt := range []struct {
+		extra string
+		bad   bool
+	}{
+		{``, false},
+		{`,"unreadable_processes":3`, false},
+		{`,"unreadable_processes":-3`, true},
+		{`,"lbolt":-5`, true},
+		{`,"time":"garbage"`, true},
+		{`,"time":""`, true},
+		{`,"time":"2023-11-15T03:46:40.123456789Z"`, false},
+		{`,"hz":-100`, true},
+	} {
+		_, _, err := ParseHostInfo([]byte(base + tt.extra + "}"))
+		if tt.bad && !errors.Is(err, core.ErrParse) || !tt.bad && err != nil {
+			t.Errorf("host.json with %s: %v, want bad=%v", tt.extra, err, tt.bad)
+		}
+	}
+	if _, _, err := ParseHostInfo([]byte(`{"byteorder":"big"}`)); err != nil {
+		t.Errorf("host.json without hz, lbolt, time: %v", err)
+	}
+}
