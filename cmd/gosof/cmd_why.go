@@ -104,6 +104,11 @@ func (s *session) why() error {
 		s.missing = missing
 	}
 	ds := diagnose.DiagnosePort(port, res, missing, s.opt.AllNetNS, s.opt.AllNetNS || s.opt.NetNS != "", whyProbes(c, s.b))
+	if s.opt.ProcNet {
+		for _, d := range ds {
+			d.Unlistable = procNetUnlistable
+		}
+	}
 	if !diagnose.AnyInUse(ds) {
 		// "free" only where every protocol it judges was read
 		var judged []core.Proto

@@ -78,10 +78,21 @@ func (s *session) filter(ports []string) (*core.Filter, error) {
 	if len(f.Devs) > 0 && s.opt.ProcNet {
 		return nil, core.Usagef("--dev and --proc-net match nothing together (/proc/net does not tell which device a socket is bound to): drop --proc-net")
 	}
+	if s.opt.ProcNet && len(f.States) > 0 && f.WantsState(core.Close) {
+		if len(f.States) == 1 {
+			return nil, core.Usagef("--state close and --proc-net match nothing together (%s): drop --proc-net", procNetUnlistable)
+		}
+		s.notes = append(s.notes, "--state close: "+procNetUnlistable+": none are shown")
+	}
 	s.opt.PIDs = f.PIDs
 	s.filt = f
 	return f, nil
 }
+
+// procNetUnlistable is what /proc/net (--proc-net) never lists of what
+// netlink does: filter refuses --state close with it, why gives it as the
+// reason a probe finds a port in use with no socket on it.
+const procNetUnlistable = "/proc/net/tcp lists no TCP socket in CLOSE, one only bound, neither listening nor connected"
 
 // open opens the backend the flags name. When the backend may not act
 // (its PIDs are not gosof's), a listing says so; kill, close and -t

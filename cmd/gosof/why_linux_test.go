@@ -272,6 +272,35 @@ func TestWhyFree(t *testing.T) {
 	}
 }
 
+// TestWhyProcNetBoundOnly: /proc/net/tcp lists no socket that is only
+// bound (CLOSE). why --proc-net on a port such a socket holds must not
+// call it free against its own bind probe (it did: "Port P is free: no
+// socket uses it.", exit 1, in_use false), and who --proc-net --state
+// close is refused with the reason, not an empty answer (exit 1).
+func TestWhyProcNetBoundOnly(t *testing.T) {
+	h := testhelper.Start(t)
+	fd := h.Int("socket inet stream")
+	h.Do("bind %d 127.0.0.1:0", fd)
+	p := h.Do("name %d", fd)[1]
+	out, _, code := gosof(t, "why", p, "--proc-net")
+	if code != 0 || strings.Contains(out, "is free") || !strings.Contains(out, "is in use, by a socket gosof cannot list") ||
+		!strings.Contains(strings.Join(strings.Fields(out), " "), "lists no TCP socket in CLOSE") {
+		t.Errorf("why %s --proc-net: exit %d, want 0, in use, not listed\n%s", p, code, out)
+	}
+	w, code := whyJSON(t, p, "--proc-net")
+	if code != 0 || !w.InUse {
+		t.Errorf("why %s --proc-net --json: exit %d, in_use %v; want 0, true", p, code, w.InUse)
+	}
+	_, errOut, code := gosof(t, "who", p, "--proc-net", "--state", "close")
+	if code != 2 || !strings.Contains(errOut, "--state close and --proc-net match nothing together") {
+		t.Errorf("who --proc-net --state close: exit %d, want 2 with the reason\n%s", code, errOut)
+	}
+	_, errOut, _ = gosof(t, "who", p, "--proc-net", "--state", "close,listen")
+	if !strings.Contains(errOut, "lists no TCP socket in CLOSE") {
+		t.Errorf("who --proc-net --state close,listen: no note that CLOSE is not listed\n%s", errOut)
+	}
+}
+
 // TestWhyWarnings: SO_LINGER {1,0}, unread Recv-Q, a full accept queue.
 func TestWhyWarnings(t *testing.T) {
 	srv := testhelper.Start(t)

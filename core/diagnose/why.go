@@ -47,6 +47,11 @@ type Why struct {
 	// when it was read from one named on the command line (--netns, -A):
 	// the commands why suggests carry it, so that pasted they act there.
 	NetNSArg string
+	// Unlistable says which sockets the source never lists ("/proc/net
+	// lists no TCP socket that is only bound (CLOSE)"): the likeliest
+	// reason a probe finds the port in use with no socket on it. "" when
+	// the source lists every kind.
+	Unlistable string
 }
 
 // Target is what a command why suggests acts on: the port, and the
@@ -59,8 +64,36 @@ func (w *Why) Target() string {
 	return t
 }
 
-// InUse reports whether any socket uses the port.
-func (w *Why) InUse() bool { return len(w.Sockets) > 0 }
+// InUse reports whether the port is in use: a socket gosof lists uses it,
+// or a bind probe failed with EADDRINUSE although it lists none
+// (Unlisted). Never "free" against its own probe.
+func (w *Why) InUse() bool { return len(w.Sockets) > 0 || w.Unlisted() }
+
+// Unlisted reports whether the port is in use by a socket gosof cannot
+// list: none is listed on it, and a bind probe found it in use.
+func (w *Why) Unlisted() bool {
+	if len(w.Sockets) > 0 {
+		return false
+	}
+	probes := w.Probes
+	if len(probes) == 0 && w.Probe != nil {
+		probes = []*ProbeReport{w.Probe}
+	}
+	for _, r := range probes {
+		if r != nil && anyAddrInUse(r.Attempts) {
+			return true
+		}
+	}
+	return false
+}
+
+// unlistedReason is why a socket the probe ran into is not listed.
+func (w *Why) unlistedReason() string {
+	if w.Unlistable != "" {
+		return w.Unlistable + ", or it is in another network namespace"
+	}
+	return "a bound socket that is not listening, or one in another network namespace"
+}
 
 // Listener is a socket waiting for peers on the port: a TCP LISTEN socket,
 // or a bound UDP socket with no peer.

@@ -33,6 +33,9 @@ func writeWhyJSON(e *render.JSON, d *Why) {
 	e.Object()
 	e.UintKey("port", uint64(d.Port))
 	e.BoolKey("in_use", d.InUse())
+	if d.Unlisted() {
+		e.BoolKey("unlisted", true)
+	}
 	e.Key("listeners")
 	e.Array()
 	for _, l := range d.Listeners {

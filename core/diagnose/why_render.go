@@ -23,9 +23,13 @@ func useVerb(n int) string {
 func WriteWhy(w io.Writer, d *Why) error {
 	var b strings.Builder
 	p := strconv.Itoa(int(d.Port))
-	if !d.InUse() {
+	switch {
+	case d.Unlisted():
+		b.WriteString(core.Wrap("", "", fmt.Sprintf("Port %s is in use, by a socket gosof cannot list (%s): the bind probe below fails with \"address already in use\".",
+			p, d.unlistedReason())))
+	case !d.InUse():
 		fmt.Fprintf(&b, "Port %s is free: no socket uses it.\n", p)
-	} else {
+	default:
 		conns, bound := 0, 0
 		for _, g := range d.Conns {
 			if g.Bound {
@@ -108,7 +112,7 @@ func WriteWhy(w io.Writer, d *Why) error {
 	}
 	writeFinWait2Ages(&b, d.Target(), d.age(core.FinWait2))
 	for _, r := range d.probes() {
-		writeProbe(&b, r, d.Unseen)
+		writeProbe(&b, r, d.Unseen, d.unlistedReason())
 	}
 	if len(d.Warnings) > 0 {
 		b.WriteString("\nWarnings\n")
@@ -314,7 +318,7 @@ func (d *Why) probes() []*ProbeReport {
 	return nil
 }
 
-func writeProbe(b *strings.Builder, r *ProbeReport, unseen core.Unseen) {
+func writeProbe(b *strings.Builder, r *ProbeReport, unseen core.Unseen, unlisted string) {
 	if r.Skipped != "" {
 		b.WriteString("\n" + core.Wrap("", "  ", "Bind probe: not run: "+r.Skipped+"."))
 		return
@@ -351,8 +355,7 @@ func writeProbe(b *strings.Builder, r *ProbeReport, unseen core.Unseen) {
 			fmt.Fprintf(b, "    %s %s %s%s, held by %s\n", core.ProtoLabel(s), s.State, core.FormatLocal(s), remoteSuffix(s), holder)
 		}
 	} else if anyAddrInUse(r.Attempts) {
-		b.WriteString("  In the way: no socket gosof can see (a bound socket that is not listening,\n" +
-			"  or one in another network namespace).\n")
+		b.WriteString(core.Wrap("  ", "  ", "In the way: no socket gosof can see ("+unlisted+")."))
 	}
 	b.WriteString(core.Wrap("  ", "  ", r.Message()))
 }
