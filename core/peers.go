@@ -85,7 +85,7 @@ func (r *Resolver) ResolvePeers(f *Filter) (*Result, error) {
 		}
 	}
 	if f.HasOwnerFilter() {
-		kept, res.Undecided = filterOwners(kept, f, res.Unseen)
+		kept, res.Undecided = filterOwners(kept, f, res.Unseen, r.AllHolders)
 	}
 	res.Sockets = kept
 	return res, nil

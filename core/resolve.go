@@ -26,6 +26,11 @@ type Resolver struct {
 	// WithContext is set (--context, JSON) or the filter has --unit.
 	Context     func(pid int) (*Context, error)
 	WithContext bool
+	// AllHolders scans every process for owners even with --pid, and
+	// keeps the holders the owner filters leave out in each socket's
+	// Unmatched: close, whose shutdown acts on the socket and so on every
+	// holder, names them all. kill, which signals processes, does not ask.
+	AllHolders bool
 }
 
 // Result is what Resolve found.
@@ -66,8 +71,12 @@ func (r *Resolver) Resolve(f *Filter) (*Result, error) {
 		return nil, err
 	}
 	var pre OwnerPrescan
+	scope := f.PIDs
+	if r.AllHolders {
+		scope = nil
+	}
 	if r.Prescan != nil && r.Owners != nil {
-		pre = r.Prescan(f.PIDs)
+		pre = r.Prescan(scope)
 	}
 	all, err := r.Sockets.Sockets(f)
 	if err != nil {
@@ -98,7 +107,7 @@ func (r *Resolver) Resolve(f *Filter) (*Result, error) {
 		if pre != nil {
 			unseen, err = pre.Attach(socks)
 		} else {
-			unseen, err = r.Owners.AttachOwners(socks, f.PIDs)
+			unseen, err = r.Owners.AttachOwners(socks, scope)
 		}
 		if err != nil {
 			return nil, err
@@ -113,10 +122,10 @@ func (r *Resolver) Resolve(f *Filter) (*Result, error) {
 			AttachPeers(socks)
 		}
 	}
+	sortOwners(socks) // first: filterOwners keeps the order, of Owners and of Unmatched
 	if f.HasOwnerFilter() {
-		socks, res.Undecided = filterOwners(socks, f, res.Unseen) // keeps the order
+		socks, res.Undecided = filterOwners(socks, f, res.Unseen, r.AllHolders) // keeps the order
 	}
-	sortOwners(socks)
 	res.Sockets = socks
 	return res, nil
 }
@@ -261,7 +270,8 @@ func (r *Resolver) fetchProcesses(socks []Socket, read func(pid int) (*Process, 
 // uid the kernel reports for it, so an unprivileged user still finds their own.
 // Any other socket whose holder could not be seen (UnknownHolder) is
 // undecided: returned apart, never taken for one outside the filter.
-func filterOwners(socks []Socket, f *Filter, u Unseen) (out, undecided []Socket) {
+// With unmatched, the owners left out are kept in the socket's Unmatched.
+func filterOwners(socks []Socket, f *Filter, u Unseen, unmatched bool) (out, undecided []Socket) {
 	out = socks[:0]
 	for _, s := range socks {
 		if len(s.Owners) == 0 {
@@ -272,14 +282,16 @@ func filterOwners(socks []Socket, f *Filter, u Unseen) (out, undecided []Socket)
 			}
 			continue
 		}
-		var kept []Owner
+		var kept, others []Owner
 		for i := range s.Owners {
 			if f.MatchOwner(&s.Owners[i]) {
 				kept = append(kept, s.Owners[i])
+			} else if unmatched {
+				others = append(others, s.Owners[i])
 			}
 		}
 		if len(kept) > 0 {
-			s.Owners = kept
+			s.Owners, s.Unmatched = kept, others
 			out = append(out, s)
 		}
 	}

@@ -588,3 +588,37 @@ func TestBoundOnlySocket(t *testing.T) {
 		t.Errorf("holder ended by %v, want TERM", sig)
 	}
 }
+
+// TestClosePidNamesEveryHolder: shutting a socket down acts on the
+// socket, so on every process holding it. close -l PORT --pid A on a
+// listener A shares with B planned "A/... shutdown" and never named B,
+// whose listener broke too. The plan must name B and say it is affected.
+func TestClosePidNamesEveryHolder(t *testing.T) {
+	a := testhelper.Start(t)
+	lfd, p := listen(t, a, "inet", "127.0.0.1:0")
+	b := a.Spawn(lfd)
+	port, apid, bpid := strconv.Itoa(p), strconv.Itoa(a.PID), strconv.Itoa(b.PID)
+	out, errOut, code := gosof(t, "close", "-l", port, "--pid", apid, "-n")
+	flat := strings.Join(strings.Fields(out), " ")
+	if code != exitMatch || !strings.Contains(flat, "also held by "+bpid+"/") || !strings.Contains(flat, "breaks it for") {
+		t.Errorf("close -l %s --pid %s -n: exit %d, want 0 and %s named as affected too\n%s%s", port, apid, code, bpid, out, errOut)
+	}
+	out, _, _ = gosof(t, "close", "-l", port, "--pid", apid, "-n", "--json")
+	var plan struct {
+		Sockets []struct {
+			Method   string `json:"method"`
+			Affected []struct {
+				PID int `json:"pid"`
+			} `json:"also_held_by"`
+		} `json:"sockets"`
+	}
+	if err := json.Unmarshal([]byte(out), &plan); err != nil || len(plan.Sockets) != 1 || len(plan.Sockets[0].Affected) != 1 ||
+		plan.Sockets[0].Affected[0].PID != b.PID {
+		t.Errorf("close --json: also_held_by does not name %d (%v)\n%s", b.PID, err, out)
+	}
+	// kill signals processes, not the socket: it keeps narrowing to A
+	out, _, _ = gosof(t, "kill", port, "--pid", apid, "-n")
+	if strings.Contains(out, bpid+"/") {
+		t.Errorf("kill --pid %s -n plans to signal %s too:\n%s", apid, bpid, out)
+	}
+}

@@ -335,7 +335,10 @@ func them(n int) string {
 // Resolve(f) and around nil.
 func ResolveAround(r *core.Resolver, f *core.Filter) (res, around *core.Result, err error) {
 	if f.HasOwnerFilter() {
-		res, err = r.Resolve(f)
+		// every holder: shutting a socket down acts on all of them
+		all := *r
+		all.AllHolders = true
+		res, err = all.Resolve(f)
 		return res, nil, err
 	}
 	around, err = r.Resolve(LeftFilter(f))

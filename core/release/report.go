@@ -256,6 +256,26 @@ func (p *ClosePlan) headline() string {
 	return strings.Join(parts, "; ")
 }
 
+// sharedLines names, for each socket the plan acts on, the holders the
+// owner filters left out (core.Socket.Unmatched): a shutdown or an abort
+// acts on the socket, so on them too.
+func (p *ClosePlan) sharedLines(ns func(*core.Socket) string) []string {
+	var out []string
+	for i := range p.Items {
+		it := &p.Items[i]
+		if it.Method == "" || len(it.Socket.Unmatched) == 0 {
+			continue
+		}
+		verb := "shutting it down"
+		if it.Method == Abort {
+			verb = "aborting it"
+		}
+		out = append(out, core.Wrap("", "  ", fmt.Sprintf("%s%s is also held by %s, which the owner filter left out: %s breaks it for them too.",
+			ns(&it.Socket), socketLine(&it.Socket), ownerList(it.Socket.Unmatched), verb)))
+	}
+	return out
+}
+
 // WriteClosePlan prints each matched socket with its holder and what close
 // will do with it, then the listeners it refuses to touch.
 func WriteClosePlan(w io.Writer, p *ClosePlan) error {
@@ -310,6 +330,9 @@ func WriteClosePlan(w io.Writer, p *ClosePlan) error {
 				t.EndRow()
 			}
 		})
+	}
+	for _, l := range p.sharedLines(nsPrefix(all)) {
+		b.WriteString(l)
 	}
 	for _, l := range OutgoingLines(p.Spared, "close") {
 		b.WriteString(l + "\n")
@@ -454,6 +477,11 @@ func WriteCloseJSON(w io.Writer, p *ClosePlan, dryRun bool, r *CloseReport, l *L
 		e.Object()
 		e.SocketFields(&it.Socket)
 		e.Str("method", string(it.Method)) // "shutdown", "abort", or "" when left alone
+		if len(it.Socket.Unmatched) > 0 {
+			// holders the owner filters left out, whom closing it affects too
+			e.Key("also_held_by")
+			e.Owners(it.Socket.Unmatched)
+		}
 		if it.Skip != "" {
 			e.Str("skip", it.Skip)
 		}
