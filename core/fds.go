@@ -26,7 +26,10 @@ const (
 
 // FD is one open descriptor of a process.
 type FD struct {
-	FD    int
+	FD int
+	// TID is the thread whose own descriptor table holds FD (Linux: it
+	// called unshare(CLONE_FILES)), as Owner.TID; 0 for the process's table.
+	TID   int
 	Kind  FDKind
 	Path  string // what the descriptor names: a path, "anon_inode:[eventfd]", "pipe:[123]"; raw, escape before printing
 	Inode uint64
@@ -142,12 +145,16 @@ func GatherFDs(src FDSources, pids []int) ([]ProcFDs, error) {
 		}
 		pf.FDs, pf.Err = src.FDs.FDs(pid)
 		var sockFDs []int
+		socks := false
 		for _, fd := range pf.FDs {
-			if fd.Kind == FDSocket {
+			socks = socks || fd.Kind == FDSocket
+			if fd.Kind == FDSocket && fd.TID == 0 {
+				// options are read through the process's table: fd N of a
+				// thread's own table is another file there
 				sockFDs = append(sockFDs, fd.FD)
 			}
 		}
-		if len(sockFDs) > 0 && src.Sockets != nil {
+		if socks && src.Sockets != nil {
 			if err := tbl.find(src.Sockets, pf.FDs); err != nil {
 				return nil, err
 			}
@@ -173,7 +180,7 @@ func GatherFDs(src FDSources, pids []int) ([]ProcFDs, error) {
 				} else {
 					pf.Missing = ""
 					for i := range pf.FDs {
-						if fd := &pf.FDs[i]; fd.Kind == FDSocket {
+						if fd := &pf.FDs[i]; fd.Kind == FDSocket && fd.TID == 0 {
 							fd.Options = m[fd.FD]
 						}
 					}

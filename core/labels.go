@@ -73,11 +73,7 @@ func AppendOwnerLabel(b []byte, o *Owner) []byte {
 	} else {
 		b = append(b, '?')
 	}
-	if o.TID != 0 {
-		b = append(b, "(thread "...)
-		b = strconv.AppendInt(b, int64(o.TID), 10)
-		b = append(b, ')')
-	}
+	b = AppendThread(b, o.TID)
 	switch {
 	case o.Creator && o.Unverified:
 		b = append(b, "(creator, unverified)"...)
@@ -85,6 +81,18 @@ func AppendOwnerLabel(b []byte, o *Owner) []byte {
 		b = append(b, "(creator)"...)
 	}
 	return b
+}
+
+// AppendThread appends "(thread TID)", the mark of a descriptor in one
+// thread's own table (who's owners, fds' descriptors); nothing for tid 0,
+// the process's table.
+func AppendThread(b []byte, tid int) []byte {
+	if tid == 0 {
+		return b
+	}
+	b = append(b, "(thread "...)
+	b = strconv.AppendInt(b, int64(tid), 10)
+	return append(b, ')')
 }
 
 // OwnerUser is the owner's user name, escaped; "-" when unknown.

@@ -52,6 +52,51 @@ func TestThreadHeldSocket(t *testing.T) {
 	}
 }
 
+// TestFdsThreadTable: fds PID lists the descriptors of its threads' own
+// tables too, marked as who marks their owner. It read only
+// /proc/PID/fd, and left out the listener who showed as
+// PID/comm(thread TID) fd N.
+func TestFdsThreadTable(t *testing.T) {
+	h := testhelper.Start(t)
+	f := h.Do("thread-listen 127.0.0.1:0")
+	tid, fd, port := f[0], f[1], f[2]
+	pid := strconv.Itoa(h.PID)
+	out, errOut, code := gosof(t, "fds", pid)
+	var row string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, ":"+port) {
+			row = strings.Join(strings.Fields(l), " ")
+		}
+	}
+	if want := fd + "(thread " + tid + ") socket tcp 127.0.0.1:" + port + " LISTEN"; code != 0 || !strings.HasPrefix(row, want) {
+		t.Errorf("fds %s: exit %d, row %q, want it to start %q\n%s%s", pid, code, row, want, out, errOut)
+	}
+	out, _, _ = gosof(t, "fds", "--json", pid)
+	var procs []struct {
+		FDs []struct {
+			FD     int `json:"fd"`
+			TID    int `json:"tid"`
+			Socket *struct {
+				Local struct {
+					Port int `json:"port"`
+				} `json:"local"`
+			} `json:"socket"`
+		} `json:"fds"`
+	}
+	if err := json.Unmarshal([]byte(out), &procs); err != nil || len(procs) != 1 {
+		t.Fatalf("fds --json %s: %v\n%s", pid, err, out)
+	}
+	found := false
+	for _, d := range procs[0].FDs {
+		if d.Socket != nil && strconv.Itoa(d.Socket.Local.Port) == port {
+			found = strconv.Itoa(d.FD) == fd && strconv.Itoa(d.TID) == tid
+		}
+	}
+	if !found {
+		t.Errorf("fds --json %s: no fd %s with tid %s on port %s\n%s", pid, fd, tid, port, out)
+	}
+}
+
 // TestKillAfterLeaderExited: a process whose main thread exited (its
 // /proc/PID/stat says zombie) while other threads hold a listener is found
 // and killed, not taken for gone.

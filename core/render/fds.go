@@ -38,6 +38,7 @@ func FDs(w io.Writer, procs []core.ProcFDs) error {
 				fd := &pf.FDs[j]
 				t.Row = append(t.Row, ' ', ' ')
 				t.Row = strconv.AppendInt(t.Row, int64(fd.FD), 10)
+				t.Row = core.AppendThread(t.Row, fd.TID) // as who shows its owner
 				t.End()
 				t.Cell(string(fd.Kind))
 				t.Row = appendFDName(t.Row, fd)
@@ -139,6 +140,9 @@ func FDsJSON(w io.Writer, procs []core.ProcFDs) error {
 			fd := &pf.FDs[j]
 			e.Object()
 			e.IntKey("fd", int64(fd.FD))
+			if fd.TID != 0 {
+				e.IntKey("tid", int64(fd.TID)) // as an owner's
+			}
 			e.Str("type", string(fd.Kind))
 			e.Text("path", fd.Path)
 			e.UintKey("inode", fd.Inode)

@@ -59,8 +59,74 @@ func (l *FDs) cmdline(pid int) ([]string, error) {
 // descriptors relative to the open /proc/[pid]/fd directory, as the owner
 // scan does: by absolute path every call walked /proc/PID/fd again (46%
 // of `gosof fds` on a process with 10,000 descriptors).
+//
+// Every descriptor table of the process is read: its own, then those of
+// its threads that have one (unshare(CLONE_FILES)), found as the owner
+// scan finds them (manyThreads, threadTables); a thread's descriptor
+// carries its TID, and what a thread's table shares with the process's
+// under the same number is listed once, as the process's.
 func (l *FDs) FDs(pid int) ([]core.FD, error) {
-	dir := l.FS.Path(strconv.Itoa(pid), "fd")
+	out, err := l.fdDir(pid, l.FS.Path(strconv.Itoa(pid), "fd"))
+	if err != nil {
+		return nil, err
+	}
+	for _, tid := range l.threadTables(pid) {
+		tfds, err := l.fdDir(pid, l.FS.Path(strconv.Itoa(pid), "task", strconv.Itoa(int(tid)), "fd"))
+		if err != nil {
+			continue // the thread ended since
+		}
+		own := len(out)
+		for _, fd := range tfds {
+			if !sharedFD(out[:own], &fd) {
+				fd.TID = int(tid)
+				out = append(out, fd)
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].FD != out[j].FD {
+			return out[i].FD < out[j].FD
+		}
+		return out[i].TID < out[j].TID
+	})
+	return out, nil
+}
+
+// sharedFD reports whether fd is in the process's table under its number.
+func sharedFD(own []core.FD, fd *core.FD) bool {
+	for i := range own {
+		if own[i].FD == fd.FD && own[i].Inode == fd.Inode && own[i].Path == fd.Path {
+			return true
+		}
+	}
+	return false
+}
+
+// threadTables is, of pid's threads, one for each descriptor table of
+// its own (threadTables in the owner scan); none for a process with one
+// thread.
+func (l *FDs) threadTables(pid int) []int32 {
+	task := l.FS.Path(strconv.Itoa(pid), "task")
+	var st unix.Stat_t
+	if unix.Lstat(task, &st) != nil || !manyThreads(uint64(st.Nlink)) {
+		return nil
+	}
+	ents, err := os.ReadDir(task)
+	if err != nil {
+		return nil
+	}
+	var tids []int32
+	for _, e := range ents {
+		if tid, err := strconv.Atoi(e.Name()); err == nil && tid > 0 && tid != pid {
+			tids = append(tids, int32(tid))
+		}
+	}
+	return threadTables(int32(pid), tids, nil)
+}
+
+// fdDir lists the descriptors of one table of pid, /proc/PID/fd or
+// /proc/PID/task/TID/fd.
+func (l *FDs) fdDir(pid int, dir string) ([]core.FD, error) {
 	d, err := os.Open(dir)
 	if err != nil {
 		if sysfile.Sentinel(err) == core.ErrGone && hiddenPID(l.FS, pid) {
@@ -107,7 +173,6 @@ func (l *FDs) FDs(pid int) ([]core.FD, error) {
 		}
 		out = append(out, fd)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].FD < out[j].FD })
 	return out, nil
 }
 

@@ -482,6 +482,35 @@ func sameFiles(a, b int32) (same, known bool) {
 	return r == 0, true
 }
 
+// threadTables appends to reps, of pid's threads tids, one for each
+// descriptor table that is not the process's (kcmp KCMP_FILES), in tids'
+// order: the tables the owner scan and fds read beside /proc/PID/fd.
+// Where kcmp will not say, the thread is kept: its table is read, and
+// what it shares with the process's under the same number is let go.
+func threadTables(pid int32, tids, reps []int32) []int32 {
+	for _, tid := range tids {
+		if same, known := sameFiles(pid, tid); same && known {
+			continue
+		}
+		dup := false
+		for _, r := range reps {
+			if same, known := sameFiles(r, tid); same && known {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			reps = append(reps, tid)
+		}
+	}
+	return reps
+}
+
+// manyThreads reports, from the link count of /proc/PID/task (2 plus the
+// number of threads, proc_task_getattr), whether the process has more
+// than one thread: only then can a thread hold a table of its own.
+func manyThreads(taskNlink uint64) bool { return taskNlink > 3 }
+
 // scanThreads finds the descriptor tables of pid that are not the
 // process's own: a thread that called unshare(CLONE_FILES) has one, and
 // when the main thread has exited /proc/PID/fd lists nothing (its table is
@@ -495,7 +524,7 @@ func (sc *fdScanner) scanThreads(procfd int, pid int32, start int, want func(uin
 	pidPath := strconv.AppendInt(sc.path[:0], int64(pid), 10)
 	task := string(append(pidPath, "/task"...))
 	var st unix.Stat_t
-	if err := unix.Fstatat(procfd, task, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil || st.Nlink <= 3 {
+	if err := unix.Fstatat(procfd, task, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil || !manyThreads(uint64(st.Nlink)) {
 		return
 	}
 	sc.path = append(sc.path[:0], task...)
@@ -520,22 +549,9 @@ func (sc *fdScanner) scanThreads(procfd int, pid int32, start int, want func(uin
 		})
 	}
 	closeRaw(taskfd)
-	sc.reps = sc.reps[:0]
-	for _, tid := range sc.tids {
-		if same, known := sameFiles(pid, tid); same && known {
-			continue
-		}
-		dup := false
-		for _, r := range sc.reps {
-			if same, known := sameFiles(r, tid); same && known {
-				dup = true
-				break
-			}
-		}
-		if dup {
-			continue
-		}
-		if len(sc.reps) == 0 {
+	sc.reps = threadTables(pid, sc.tids, sc.reps[:0])
+	for i, tid := range sc.reps {
+		if i == 0 {
 			if sc.seen == nil {
 				sc.seen = make(map[Holder]bool)
 			}
@@ -546,7 +562,6 @@ func (sc *fdScanner) scanThreads(procfd int, pid int32, start int, want func(uin
 				sc.seen[h] = true
 			}
 		}
-		sc.reps = append(sc.reps, tid)
 		first := len(*out)
 		sc.path = append(strconv.AppendInt(append(append(sc.path[:0], task...), '/'), int64(tid), 10), "/fd\x00"...)
 		sc.scanFDDir(procfd, pid, tid, want, out)
