@@ -450,15 +450,15 @@ func (c *Collector) labels(ns nsLabels, l ...string) []string {
 }
 
 // processNames is the label for the processes holding s: their command
-// names, escaped (a process may name itself anything), distinct, sorted and
-// joined with ","; "" when no process is known to hold it.
+// names (processName), distinct, sorted and joined with ","; "" when no
+// process is known to hold it.
 func processNames(s *core.Socket) string {
 	var names []string
 	for _, o := range s.Owners {
 		if o.Proc == nil {
 			continue
 		}
-		n := core.Escape(o.Proc.Comm)
+		n := processName(o.Proc.Comm)
 		dup := false
 		for _, m := range names {
 			if m == n {
@@ -478,6 +478,22 @@ func processNames(s *core.Socket) string {
 	}
 	sort.Strings(names)
 	return strings.Join(names, ",")
+}
+
+// processName spells one command name so that the label reads one way
+// only: escaped as core.Escape escapes it (a process may name itself
+// anything), a "," as \x2c, which would read as two names joined; an
+// empty name (prctl PR_SET_NAME "") as "?", as the tables show it
+// (2379/?), since "" says no process holds the socket; and a name that is
+// "?" itself as \x3f.
+func processName(comm string) string {
+	switch comm {
+	case "":
+		return "?"
+	case "?":
+		return `\x3f`
+	}
+	return strings.ReplaceAll(core.Escape(comm), ",", `\x2c`)
 }
 
 func isUDP(p core.Proto) bool { return p == core.UDP || p == core.UDPLite }

@@ -257,6 +257,11 @@ func TestProcessLabel(t *testing.T) {
 		{"newline and quote", []*core.Process{proc(1, "a\"b\nc")}, `a"b\nc`},
 		{"backslash", []*core.Process{proc(1, `a\nb`)}, `a\\nb`},
 		{"invalid utf-8", []*core.Process{proc(1, "\xff\xfe")}, `\xff\xfe`},
+		// "" is no process and "," joins names: neither may be a name
+		{"empty name", []*core.Process{proc(1, "")}, "?"},
+		{"comma in a name", []*core.Process{proc(1, "a,b")}, `a\x2cb`},
+		{"comma beside another holder", []*core.Process{proc(1, "h2recv,python3"), proc(2, "bash")}, `bash,h2recv\x2cpython3`},
+		{"question mark", []*core.Process{proc(1, "?"), proc(2, "")}, `?,\x3f`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := tcp(core.Established, "127.0.0.1", 80, 0, tc.procs...)
