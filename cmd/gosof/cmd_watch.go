@@ -192,7 +192,7 @@ func (w *watcher) refresh() error {
 		return err
 	}
 	w.s.unseenMatters = w.s.unseenMatters || unknownHolders(res)
-	w.frame = w.tracker.Update(time.Now(), res.Sockets)
+	w.frame = w.tracker.UpdateResult(time.Now(), res)
 	return w.draw()
 }
 
@@ -221,12 +221,19 @@ func (w *watcher) draw() error {
 	}
 	width, height := w.term.size()
 	keys := "keys: c CLOSE_WAIT growth, n now, g change, p pid, q quit"
+	// what could not be seen, with the remedy, shows while watching: the
+	// note on stderr at the end comes after the screen is gone
+	note := ""
+	if f.Unknown > 0 && !w.s.quiet {
+		note = "\ngosof: " + f.Unseen.Message()
+	}
 	// The head, the keys, the table's header and the closing line take 4
-	// lines; when the rows do not fit in the rest, one more says how many
-	// were left out.
+	// lines (the note one more); when the rows do not fit in the rest,
+	// one more says how many were left out.
+	fixed := 4 + strings.Count(note, "\n")
 	rows := 0
-	if f.Rows() > height-4 {
-		rows = height - 5
+	if f.Rows() > height-fixed {
+		rows = height - fixed - 1
 		if rows < 1 {
 			rows = 1
 		}
@@ -237,7 +244,7 @@ func (w *watcher) draw() error {
 	if err := watch.WriteTable(&termWriter{w: &b, cols: width}, f, rows); err != nil {
 		return err
 	}
-	b.WriteString(watch.Summary(f))
+	b.WriteString(watch.Summary(f) + note)
 	return w.term.draw(fitLines(b.String(), width, height))
 }
 

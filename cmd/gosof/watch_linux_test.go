@@ -340,3 +340,20 @@ func TestWatchTargetsNameTheirProtocol(t *testing.T) {
 		}
 	}
 }
+
+// TestWatchUnseenHolders: watch as a user who may not inspect the holder
+// said "First look: 1 socket, 0 processes holding some": the holder was
+// not seen, not absent. The summary says so.
+func TestWatchUnseenHolders(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run gosof as another user")
+	}
+	root := testhelper.Start(t)
+	_, port := listen(t, root, "inet", "127.0.0.1:0")
+	nobody := &syscall.Credential{Uid: 65534, Gid: 65534}
+	out, errOut, code := gosofUnder(t, nil, nobody, "watch", strconv.Itoa(port), "--count", "2", "-i", "10ms")
+	first, later := "1 socket whose holders could not be seen (", "The holders of 1 socket could not be seen ("
+	if code != 0 || !strings.Contains(out, first) || !strings.Contains(out, later) {
+		t.Errorf("watch as nobody: exit %d, want 0 and summaries saying the holder could not be seen\n%s%s", code, out, errOut)
+	}
+}

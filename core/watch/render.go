@@ -207,8 +207,30 @@ func Summary(f *Frame) string {
 			n += now
 		}
 		return "First look: " + core.Plural(n, "socket") + ", " + processes(procCount(f)) +
-			" holding some; what grows shows from the next refresh."
+			" holding some" + unseenClause(f) + "; what grows shows from the next refresh."
 	}
+	return summaryGrowth(f) + unseenSentence(f)
+}
+
+// unseenClause says, in the first look, how many sockets show no holder
+// because it could not be seen ("" when none): never "0 processes" alone.
+func unseenClause(f *Frame) string {
+	if f.Unknown == 0 {
+		return ""
+	}
+	return ", and " + core.Plural(f.Unknown, "socket") + " whose holders could not be seen (" + f.Unseen.What() + ")"
+}
+
+// unseenSentence is unseenClause after a later refresh's summary.
+func unseenSentence(f *Frame) string {
+	if f.Unknown == 0 {
+		return ""
+	}
+	return " The holders of " + core.Plural(f.Unknown, "socket") + " could not be seen (" + f.Unseen.What() + "): they count under -."
+}
+
+// summaryGrowth is Summary after the first refresh: what grows.
+func summaryGrowth(f *Frame) string {
 	type grow struct {
 		p                *Proc
 		v                Verdict

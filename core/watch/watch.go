@@ -155,6 +155,26 @@ type Frame struct {
 	Time    time.Time
 	Elapsed time.Duration // since the first refresh
 	Procs   []*Proc       // unordered: Sort orders them
+	// Unseen is what the refresh's owner scan could not see, and Unknown
+	// how many of its sockets show no holder because of it
+	// (core.UnknownHolder): they count under no process, which is not
+	// "held by none" (UpdateResult).
+	Unseen  core.Unseen
+	Unknown int
+}
+
+// UpdateResult is Update for one resolve's result: the frame also keeps
+// what the result could not see, and counts the sockets it hid the
+// holder of, for Summary and the note a watch shows.
+func (t *Tracker) UpdateResult(now time.Time, res *core.Result) *Frame {
+	f := t.Update(now, res.Sockets)
+	f.Unseen = res.Unseen
+	for i := range res.Sockets {
+		if core.UnknownHolder(&res.Sockets[i], res.Unseen) {
+			f.Unknown++
+		}
+	}
+	return f
 }
 
 // Update takes the sockets of one refresh, listed at now (owners
