@@ -27,9 +27,11 @@ type Resolver struct {
 	Context     func(pid int) (*Context, error)
 	WithContext bool
 	// AllHolders scans every process for owners even with --pid, and
-	// keeps the holders the owner filters leave out in each socket's
-	// Unmatched: close, whose shutdown acts on the socket and so on every
-	// holder, names them all. kill, which signals processes, does not ask.
+	// keeps every holder of a socket one of whose holders the owner
+	// filters match, those they match first: close, whose shutdown acts
+	// on the socket and so on every holder, names them all (a second
+	// []Owner in every Socket would cost each 24 bytes). kill, which
+	// signals processes, does not ask.
 	AllHolders bool
 }
 
@@ -270,8 +272,8 @@ func (r *Resolver) fetchProcesses(socks []Socket, read func(pid int) (*Process, 
 // uid the kernel reports for it, so an unprivileged user still finds their own.
 // Any other socket whose holder could not be seen (UnknownHolder) is
 // undecided: returned apart, never taken for one outside the filter.
-// With unmatched, the owners left out are kept in the socket's Unmatched.
-func filterOwners(socks []Socket, f *Filter, u Unseen, unmatched bool) (out, undecided []Socket) {
+// With all, the owners left out stay after those kept.
+func filterOwners(socks []Socket, f *Filter, u Unseen, all bool) (out, undecided []Socket) {
 	out = socks[:0]
 	for _, s := range socks {
 		if len(s.Owners) == 0 {
@@ -286,12 +288,12 @@ func filterOwners(socks []Socket, f *Filter, u Unseen, unmatched bool) (out, und
 		for i := range s.Owners {
 			if f.MatchOwner(&s.Owners[i]) {
 				kept = append(kept, s.Owners[i])
-			} else if unmatched {
+			} else if all {
 				others = append(others, s.Owners[i])
 			}
 		}
 		if len(kept) > 0 {
-			s.Owners, s.Unmatched = kept, others
+			s.Owners = append(kept, others...)
 			out = append(out, s)
 		}
 	}

@@ -192,12 +192,6 @@ type Socket struct {
 	Key any
 
 	Owners []Owner
-	// Unmatched are the holders an owner filter (--pid, --user, -c,
-	// --unit) left out of Owners, where the resolve was asked for every
-	// holder (Resolver.AllHolders): the socket is theirs too, so what acts
-	// on the socket itself (close's shutdown or abort) acts on them. nil
-	// otherwise.
-	Unmatched []Owner
 	// PeerOwners are the owners of the socket at the other end, when it is
 	// on this host and was listed too (see AttachPeers); nil otherwise.
 	PeerOwners []Owner

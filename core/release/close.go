@@ -39,12 +39,35 @@ type ClosePlan struct {
 	// port (SplitOutgoing); close leaves them alone unless --outgoing.
 	Spared []core.Socket
 	Unseen core.Unseen
+	// owners are the owner filters (--pid, --user, -c, --unit), nil when
+	// none: the holders they leave out share the sockets close acts on
+	// (AlsoHeld).
+	owners *core.Filter
+}
+
+// AlsoHeld are the holders of s that the owner filters left out: the
+// resolve keeps them after those matched (core.Resolver.AllHolders), and
+// a shutdown or an abort acts on the socket, so on them too.
+func (p *ClosePlan) AlsoHeld(s *core.Socket) []core.Owner {
+	if p.owners == nil {
+		return nil
+	}
+	var out []core.Owner
+	for i := range s.Owners {
+		if !p.owners.MatchOwner(&s.Owners[i]) {
+			out = append(out, s.Owners[i])
+		}
+	}
+	return out
 }
 
 // CloseOptions choose the method and what may be closed.
 type CloseOptions struct {
 	Abort       bool // SOCK_DESTROY instead of shutdown through the owner
 	AllowListen bool // --listen or --state listen was given
+	// Owners are the command's filters when they have owner filters
+	// (--pid, --user, -c, --unit): ClosePlan.AlsoHeld.
+	Owners *core.Filter
 	// AbortUnknown (--unknown-holder) lets --abort reset a LISTEN socket
 	// whose holder could not be seen (UnknownHolder), or any socket that
 	// shows only an unverified creator (core.Owner.Unverified).
@@ -54,7 +77,7 @@ type CloseOptions struct {
 // NewClosePlan picks a method for every resolved socket, or says why it
 // leaves it alone.
 func NewClosePlan(res *core.Result, opt CloseOptions) *ClosePlan {
-	p := &ClosePlan{Unseen: res.Unseen}
+	p := &ClosePlan{Unseen: res.Unseen, owners: opt.Owners}
 	for _, s := range res.Sockets {
 		if s.State == core.Listen && !opt.AllowListen {
 			p.Listeners = append(p.Listeners, s)

@@ -257,13 +257,14 @@ func (p *ClosePlan) headline() string {
 }
 
 // sharedLines names, for each socket the plan acts on, the holders the
-// owner filters left out (core.Socket.Unmatched): a shutdown or an abort
-// acts on the socket, so on them too.
+// owner filters left out (AlsoHeld): a shutdown or an abort acts on the
+// socket, so on them too.
 func (p *ClosePlan) sharedLines(ns func(*core.Socket) string) []string {
 	var out []string
 	for i := range p.Items {
 		it := &p.Items[i]
-		if it.Method == "" || len(it.Socket.Unmatched) == 0 {
+		others := p.AlsoHeld(&it.Socket)
+		if it.Method == "" || len(others) == 0 {
 			continue
 		}
 		verb := "shutting it down"
@@ -271,7 +272,7 @@ func (p *ClosePlan) sharedLines(ns func(*core.Socket) string) []string {
 			verb = "aborting it"
 		}
 		out = append(out, core.Wrap("", "  ", fmt.Sprintf("%s%s is also held by %s, which the owner filter left out: %s breaks it for them too.",
-			ns(&it.Socket), socketLine(&it.Socket), ownerList(it.Socket.Unmatched), verb)))
+			ns(&it.Socket), socketLine(&it.Socket), ownerList(others), verb)))
 	}
 	return out
 }
@@ -477,10 +478,10 @@ func WriteCloseJSON(w io.Writer, p *ClosePlan, dryRun bool, r *CloseReport, l *L
 		e.Object()
 		e.SocketFields(&it.Socket)
 		e.Str("method", string(it.Method)) // "shutdown", "abort", or "" when left alone
-		if len(it.Socket.Unmatched) > 0 {
+		if others := p.AlsoHeld(&it.Socket); len(others) > 0 {
 			// holders the owner filters left out, whom closing it affects too
 			e.Key("also_held_by")
-			e.Owners(it.Socket.Unmatched)
+			e.Owners(others)
 		}
 		if it.Skip != "" {
 			e.Str("skip", it.Skip)

@@ -204,6 +204,9 @@ func PlanClose(b Backend, f *core.Filter, opt CloseOptions) (*Close, error) {
 	if err != nil {
 		return nil, err
 	}
+	if f.HasOwnerFilter() {
+		opt.Owners = f
+	}
 	return &Close{b: b, f: f, opt: opt, Result: res, around: around, Plan: NewClosePlan(res, opt)}, nil
 }
 
