@@ -12,7 +12,10 @@ set -eu
 cd "$(dirname "$0")/.."
 bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT INT TERM
-CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs -o "$bin/gosof" ./cmd/gosof # as build.sh builds it: static
+# as build.sh builds it: static, the packages cmd/gosof/cold-packages lists without inlining
+cold=$(sed -e '/^#/d' -e '/^$/d' -e 's/^/-gcflags=/' -e 's/$/=-l/' cmd/gosof/cold-packages)
+# shellcheck disable=SC2086 # one flag per word
+CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs $cold -o "$bin/gosof" ./cmd/gosof
 go build -o "$bin/workload" ./bench/workload
 go build -o "$bin/runner" ./bench/runner
 gcc -O2 -Wall -o "$bin/floor" bench/floor/floor.c

@@ -111,14 +111,19 @@ func (l *FDs) threadTables(pid int) []int32 {
 	if unix.Lstat(task, &st) != nil || !manyThreads(uint64(st.Nlink)) {
 		return nil
 	}
-	ents, err := os.ReadDir(task)
+	fd, err := unix.Open(task, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil
 	}
-	var tids []int32
-	for _, e := range ents {
-		if tid, err := strconv.Atoi(e.Name()); err == nil && tid > 0 && tid != pid {
-			tids = append(tids, int32(tid))
+	ids, err := listPIDs(fd) // the numeric entries, as of /proc (os.ReadDir would link its sorting in)
+	unix.Close(fd)
+	if err != nil {
+		return nil
+	}
+	tids := ids[:0]
+	for _, tid := range ids {
+		if tid != int32(pid) {
+			tids = append(tids, tid)
 		}
 	}
 	return threadTables(int32(pid), tids, nil)

@@ -361,7 +361,7 @@ func (o *Owners) scan(only []int32, want func(inode uint64) bool, stop *int32, l
 const holderChunk = 1024
 
 // listPIDs reads the numeric entries of /proc: one per process (threads
-// are not listed there).
+// are not listed there); of /proc/PID/task, one per thread.
 func listPIDs(procfd int) ([]int32, error) {
 	buf := make([]byte, 64<<10)
 	var pids []int32
