@@ -171,9 +171,12 @@ func (s *session) end(err error) error {
 	switch {
 	case errors.Is(err, core.ErrNoMatch) && s.undecided > 0 && s.filt != nil:
 		// not "no match": what is left out may pass the owner filters
-		err = fmt.Errorf("cannot tell whether %s: %s %s no process because %s could not be seen (above)",
-			s.filt.OwnerFlags()+" holds anything here", core.Plural(s.undecided, "matched socket"),
-			map[bool]string{true: "shows", false: "show"}[s.undecided == 1], map[bool]string{true: "its holder", false: "their holders"}[s.undecided == 1])
+		shows, holder := "show", "their holders"
+		if s.undecided == 1 {
+			shows, holder = "shows", "its holder"
+		}
+		err = fmt.Errorf("cannot tell whether %s holds anything here: %s %s no process because %s could not be seen (above)",
+			s.filt.OwnerFlags(), core.Plural(s.undecided, "matched socket"), shows, holder)
 	case errors.Is(err, core.ErrNoMatch) && s.filt != nil && s.answer != nil && len(s.answer.Sockets) == 0:
 		s.explainEmpty(s.filt, s.emptySaid)
 	}
