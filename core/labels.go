@@ -36,13 +36,33 @@ func NetNSLabel(s *Socket) string {
 // namespace: then every table and plan that lists them says which
 // namespace each is in (NetNSLabel), as who -A's NETNS column does.
 func ManyNetNS(socks []Socket) bool {
+	var sp NetNSSpan
 	for i := range socks {
-		if socks[i].NetNS != socks[0].NetNS {
-			return true
-		}
+		sp.Add(&socks[i])
 	}
-	return false
+	return sp.Many()
 }
+
+// NetNSSpan is ManyNetNS socket by socket, for sockets that are not in
+// one slice (a plan's items): Add each, then ask Many.
+type NetNSSpan struct {
+	first      uint64
+	seen, many bool
+}
+
+// Add counts s.
+func (sp *NetNSSpan) Add(s *Socket) {
+	switch {
+	case !sp.seen:
+		sp.first, sp.seen = s.NetNS, true
+	case s.NetNS != sp.first:
+		sp.many = true
+	}
+}
+
+// Many reports whether the sockets added come from more than one network
+// namespace.
+func (sp *NetNSSpan) Many() bool { return sp.many }
 
 // ProtoLabel is the protocol as netstat prints it: tcp, tcp6, udp6, unix...
 func ProtoLabel(s *Socket) string {

@@ -18,10 +18,10 @@ const planRows = 20
 func socketLine(s *core.Socket) string { return core.SocketLine(s) }
 
 // nsPrefix is how a plan's line names a socket's network namespace: not
-// at all when socks all come from one (core.ManyNetNS), else its label
-// (who's NETNS cell) before the socket.
-func nsPrefix(socks []core.Socket) func(*core.Socket) string {
-	if !core.ManyNetNS(socks) {
+// at all when its sockets all come from one (core.NetNSSpan), else its
+// label (who's NETNS cell) before the socket.
+func nsPrefix(many bool) func(*core.Socket) string {
+	if !many {
 		return func(*core.Socket) string { return "" }
 	}
 	return func(s *core.Socket) string { return core.NetNSLabel(s) + ": " }
@@ -139,11 +139,13 @@ func (p *KillPlan) headline() string {
 func WriteKillPlan(w io.Writer, p *KillPlan) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "plan: %s\n", p.headline())
-	var all []core.Socket
+	var span core.NetNSSpan
 	for i := range p.Items {
-		all = append(all, p.Items[i].Sockets...)
+		for j := range p.Items[i].Sockets {
+			span.Add(&p.Items[i].Sockets[j])
+		}
 	}
-	where := nsPrefix(all)
+	where := nsPrefix(span.Many())
 	if len(p.Items) > 0 {
 		fit := render.Fit{Width: render.WidthOf(w), Header: true, Fixed: render.FixedBut(1, 2, 3, 4), // not the PID
 			Local: render.Columns(4)} // each socket's local port stays
@@ -282,11 +284,14 @@ func (p *ClosePlan) sharedLines(ns func(*core.Socket) string) []string {
 func WriteClosePlan(w io.Writer, p *ClosePlan) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "plan: %s\n", p.headline())
-	all := append([]core.Socket(nil), p.Listeners...)
-	for i := range p.Items {
-		all = append(all, p.Items[i].Socket)
+	var span core.NetNSSpan
+	for i := range p.Listeners {
+		span.Add(&p.Listeners[i])
 	}
-	many := core.ManyNetNS(all)
+	for i := range p.Items {
+		span.Add(&p.Items[i].Socket)
+	}
+	many := span.Many()
 	if len(p.Items) > 0 {
 		fit := render.Fit{Width: render.WidthOf(w), Header: true, Fixed: render.FixedBut(2, 3, 4, 6), // addresses, holder, action
 			Port: render.Columns(2, 3), PID: render.Columns(4)}
@@ -332,7 +337,7 @@ func WriteClosePlan(w io.Writer, p *ClosePlan) error {
 			}
 		})
 	}
-	for _, l := range p.sharedLines(nsPrefix(all)) {
+	for _, l := range p.sharedLines(nsPrefix(many)) {
 		b.WriteString(l)
 	}
 	for _, l := range OutgoingLines(p.Spared, "close") {
@@ -347,7 +352,7 @@ func WriteClosePlan(w io.Writer, p *ClosePlan) error {
 			if who == "" {
 				who = "no process"
 			}
-			fmt.Fprintf(&b, "  %s%s held by %s\n", nsPrefix(all)(s), socketLine(s), who)
+			fmt.Fprintf(&b, "  %s%s held by %s\n", nsPrefix(many)(s), socketLine(s), who)
 		}
 	}
 	_, err := io.WriteString(w, b.String())
