@@ -37,6 +37,16 @@ func Plural(n int, noun string) string {
 	return strconv.Itoa(n) + " " + noun + "s"
 }
 
+// ByCount is one when n is 1, else many: the word that agrees with a
+// count ("waits"/"wait", "it"/"them"), for the sentences that say how
+// many.
+func ByCount(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 // Seconds prints a remaining time in whole seconds, rounded up: "gone
 // within 42s" must not promise less than the kernel's timer.
 func Seconds(d time.Duration) string {

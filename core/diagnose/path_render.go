@@ -177,7 +177,7 @@ func (d *PathWhy) queuedLine() string {
 		}
 	}
 	return fmt.Sprintf("Waiting in the accept queue: %s from %s: %s connected, and %s %s not called accept() on %s yet.",
-		core.Plural(n, "connection"), from, itThey(n), server, has, them(n))
+		core.Plural(n, "connection"), from, itThey(n), server, has, core.ByCount(n, "it", "them"))
 }
 
 // countedNames is "4242/app (2), 4243/cli": processes with their counts

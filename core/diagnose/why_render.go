@@ -11,13 +11,6 @@ import (
 	"github.com/gosof/gosof/core/render"
 )
 
-func useVerb(n int) string {
-	if n == 1 {
-		return "uses"
-	}
-	return "use"
-}
-
 // WriteWhy prints the diagnosis in plain words, one screen for a typical
 // port. Text from other processes is escaped.
 func WriteWhy(w io.Writer, d *Why) error {
@@ -75,7 +68,7 @@ func WriteWhy(w io.Writer, d *Why) error {
 		if outgoing > 0 {
 			b.WriteString(core.Wrap("  ", "  ", fmt.Sprintf("Outgoing: %s only %s port %s as the source port of a connection to another port; "+
 				"nothing listens on or is bound to it here. Such connections do not hold the port for a server; kill and close spare them unless --outgoing.",
-				core.Plural(outgoing, "connection"), useVerb(outgoing), p)))
+				core.Plural(outgoing, "connection"), core.ByCount(outgoing, "uses", "use"), p)))
 		}
 		if len(d.Peers) > 0 {
 			var ps []string
@@ -141,12 +134,12 @@ func writeBound(b *strings.Builder, width int, p string, bound []ConnGroup) {
 	}
 	release := "restart " + holders(onePerProcess(owners)) + ", or stop it with gosof kill"
 	if len(owners) == 0 {
-		release = "restart the process that holds " + them(n) + " (gosof could not see which)"
+		release = "restart the process that holds " + core.ByCount(n, "it", "them") + " (gosof could not see which)"
 	}
 	b.WriteString(core.Wrap("  ", "  ", fmt.Sprintf("%s in CLOSE: bound to port %s by bind(), by a listener that was shut down, "+
 		"or by a connection that failed, and not closed since. Neither close nor the kernel's timers release %s; "+
 		"the port stays bound until %s the descriptor: %s.",
-		core.Plural(n, "socket"), p, them(n), holder, release)))
+		core.Plural(n, "socket"), p, core.ByCount(n, "it", "them"), holder, release)))
 }
 
 // anyPeers reports whether a group knows the processes at its other
@@ -175,21 +168,7 @@ func queuedSentence(g *ConnGroup) string {
 		from = " from " + holders(g.Peers)
 	}
 	return fmt.Sprintf("Queued: %s%s %s in the accept queue%s: the handshake is done, and %s has not called accept() on %s yet, so no process holds %s.",
-		core.Plural(g.Count, string(g.State)+" connection"), from, waitVerb(g.Count), where, server, them(g.Count), them(g.Count))
-}
-
-func them(n int) string {
-	if n == 1 {
-		return "it"
-	}
-	return "them"
-}
-
-func waitVerb(n int) string {
-	if n == 1 {
-		return "waits"
-	}
-	return "wait"
+		core.Plural(g.Count, string(g.State)+" connection"), from, core.ByCount(g.Count, "waits", "wait"), where, server, core.ByCount(g.Count, "it", "them"), core.ByCount(g.Count, "it", "them"))
 }
 
 // writeConnTable is the table of connection groups: state, count,
@@ -281,7 +260,7 @@ func writeCloseWait(b *strings.Builder, target string, cw *CloseWaitNote) {
 		if n == 1 {
 			them = "it"
 		}
-		fmt.Fprintf(b, "  The %s %s opened by %s, which closed %s.\n", core.Plural(n, "peer"), whyWere(n), joinAnd(names), them)
+		fmt.Fprintf(b, "  The %s %s opened by %s, which closed %s.\n", core.Plural(n, "peer"), core.ByCount(n, "was", "were"), joinAnd(names), them)
 	}
 	prog := "the program"
 	if len(cw.Procs) == 1 {
@@ -456,13 +435,6 @@ func joinAnd(names []string) string {
 		return names[0]
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
-}
-
-func whyWere(n int) string {
-	if n == 1 {
-		return "was"
-	}
-	return "were"
 }
 
 // unknownLabel is how why names the holder of a socket that shows none.

@@ -123,14 +123,14 @@ func LeftLines(l *Left) []string {
 		socks := onPort(l.Sockets, r, l.Side)
 		if bound := onPort(l.StillBound, r, core.SideLocal); len(bound) > 0 {
 			lines = append(lines, fmt.Sprintf("%s: not free: %s shut down but still bound by %s, until it closes %s",
-				name, core.Plural(len(bound), "listener"), ownerList(allOwners(bound)), them(len(bound))))
+				name, core.Plural(len(bound), "listener"), ownerList(allOwners(bound)), core.ByCount(len(bound), "it", "them")))
 			if len(socks) == 0 {
 				continue
 			}
 		}
 		if reuse := onPort(l.ReuseOnly, r, core.SideLocal); len(reuse) > 0 {
 			lines = append(lines, fmt.Sprintf("%s: free only for a server that sets SO_REUSEADDR: %s shut down but bound in CLOSE by %s until it closes %s",
-				name, core.Plural(len(reuse), "listener"), ownerList(allOwners(reuse)), them(len(reuse))))
+				name, core.Plural(len(reuse), "listener"), ownerList(allOwners(reuse)), core.ByCount(len(reuse), "it", "them")))
 			if len(socks) == 0 {
 				continue
 			}
@@ -163,7 +163,7 @@ func LeftLines(l *Left) []string {
 		}
 		if len(shut) > 0 {
 			lines = append(lines, fmt.Sprintf("%s: %s shut down, still held by %s until it closes %s (a unix socket stays listed while a descriptor holds it)",
-				name, stateCounts(shut), ownerList(allOwners(shut)), them(len(shut))))
+				name, stateCounts(shut), ownerList(allOwners(shut)), core.ByCount(len(shut), "it", "them")))
 		}
 		if len(rest) > 0 {
 			for _, g := range leftGroups(rest, false, nil, l.Unseen) {
@@ -243,7 +243,7 @@ func leftGroups(socks []core.Socket, local bool, reuseAddr *bool, unseen core.Un
 	for _, k := range queues {
 		g := queued[k]
 		out = append(out, fmt.Sprintf("%s %s in the accept queue of %s, no process holds %s until accept(); %s when the listener closes",
-			stateCounts(g), waits(len(g)), k, them(len(g)), goes(len(g))))
+			stateCounts(g), core.ByCount(len(g), "waits", "wait"), k, core.ByCount(len(g), "it", "them"), core.ByCount(len(g), "it goes", "they go")))
 	}
 	listening := false
 	for i := range socks {
@@ -256,7 +256,7 @@ func leftGroups(socks []core.Socket, local bool, reuseAddr *bool, unseen core.Un
 		if len(g) == 0 {
 			continue
 		}
-		line := fmt.Sprintf("%s in %s, no process holds %s", core.Plural(len(g), "socket"), st, them(len(g)))
+		line := fmt.Sprintf("%s in %s, no process holds %s", core.Plural(len(g), "socket"), st, core.ByCount(len(g), "it", "them"))
 		// Only the TIME_WAIT timer (which Linux also runs for an orphaned
 		// FIN_WAIT2) ends the socket; a retransmit or keepalive timer
 		// fires and is set again, so it bounds nothing.
@@ -283,7 +283,7 @@ func leftGroups(socks []core.Socket, local bool, reuseAddr *bool, unseen core.Un
 		case g[0].Proto == core.Unix:
 			line += " (a unix socket no descriptor holds is in flight, passed in a message (SCM_RIGHTS) not yet received)"
 		default:
-			line += ", the kernel drops " + them(len(g)) + " after its timeouts"
+			line += ", the kernel drops " + core.ByCount(len(g), "it", "them") + " after its timeouts"
 		}
 		if st == core.TimeWait && local && !listening {
 			switch {
@@ -317,13 +317,6 @@ func allOwners(socks []core.Socket) []core.Owner {
 		out = append(out, socks[i].Owners...)
 	}
 	return out
-}
-
-func them(n int) string {
-	if n == 1 {
-		return "it"
-	}
-	return "them"
 }
 
 // ResolveAround resolves everything on f's ports (LeftFilter(f)) once,

@@ -56,5 +56,5 @@ func UnknownNote(socks []core.Socket, u core.Unseen, cannot string) string {
 		verb = "show"
 	}
 	return fmt.Sprintf("holder unknown: %s (%s) %s no process, but %s, so a process gosof could not see may hold %s; %s; %s",
-		core.Plural(len(socks), "matched socket"), stateCounts(socks), verb, u.What(), them(len(socks)), cannot, u.Remedy())
+		core.Plural(len(socks), "matched socket"), stateCounts(socks), verb, u.What(), core.ByCount(len(socks), "it", "them"), cannot, u.Remedy())
 }

@@ -33,8 +33,9 @@ func nsPrefix(many bool) func(*core.Socket) string {
 func queuedLines(queued []core.Socket, items []KillItem) []string {
 	var order []string
 	by := map[string][]core.Socket{}
+	listeners := planListeners(items)
 	for _, s := range queued {
-		k := core.ListenerLine(core.AcceptQueueOf(&s, allSockets(items, queued)))
+		k := core.ListenerLine(core.AcceptQueueOf(&s, listeners))
 		if _, ok := by[k]; !ok {
 			order = append(order, k)
 		}
@@ -44,32 +45,24 @@ func queuedLines(queued []core.Socket, items []KillItem) []string {
 	for _, k := range order {
 		n := len(by[k])
 		out = append(out, fmt.Sprintf("%s (%s) %s in the accept queue of %s: no process holds %s until accept(); %s when the listener closes, as when its holder exits",
-			core.Plural(n, "matched connection"), stateCounts(by[k]), waits(n), k, them(n), goes(n)))
+			core.Plural(n, "matched connection"), stateCounts(by[k]), core.ByCount(n, "waits", "wait"), k, core.ByCount(n, "it", "them"), core.ByCount(n, "it goes", "they go")))
 	}
 	return out
 }
 
-// allSockets is the plan's matched sockets: its items' and others.
-func allSockets(items []KillItem, others []core.Socket) []core.Socket {
-	out := append([]core.Socket(nil), others...)
+// planListeners are the LISTEN sockets among the plan's items', the ones a
+// queued connection can wait in (core.AcceptQueueOf): copied once, not
+// every matched socket once per queued one.
+func planListeners(items []KillItem) []core.Socket {
+	var out []core.Socket
 	for i := range items {
-		out = append(out, items[i].Sockets...)
+		for j := range items[i].Sockets {
+			if s := &items[i].Sockets[j]; s.State == core.Listen {
+				out = append(out, *s)
+			}
+		}
 	}
 	return out
-}
-
-func waits(n int) string {
-	if n == 1 {
-		return "waits"
-	}
-	return "wait"
-}
-
-func goes(n int) string {
-	if n == 1 {
-		return "it goes"
-	}
-	return "they go"
 }
 
 // orphanAdvice says what releases orphaned sockets: close --abort for
@@ -198,7 +191,7 @@ func WriteKillPlan(w io.Writer, p *KillPlan) error {
 	}
 	if n := len(p.Orphans); n > 0 {
 		fmt.Fprintf(&b, "no process holds %s (%s): kill cannot release %s; %s\n",
-			core.Plural(n, "matched socket"), stateCounts(p.Orphans), them(n), orphanAdvice(p.Orphans))
+			core.Plural(n, "matched socket"), stateCounts(p.Orphans), core.ByCount(n, "it", "them"), orphanAdvice(p.Orphans))
 	}
 	if l := UnknownNote(p.Unknown, p.Unseen, "kill cannot signal a holder it cannot see"); l != "" {
 		b.WriteString(l + "\n")
@@ -345,7 +338,7 @@ func WriteClosePlan(w io.Writer, p *ClosePlan) error {
 	}
 	if n := len(p.Listeners); n > 0 {
 		fmt.Fprintf(&b, "left alone: %s (closing a listener silently breaks its server; add --listen to close %s):\n",
-			core.Plural(n, "LISTEN socket"), them(n))
+			core.Plural(n, "LISTEN socket"), core.ByCount(n, "it", "them"))
 		for i := range p.Listeners {
 			s := &p.Listeners[i]
 			who := holderLabels(s, p.Unseen)
