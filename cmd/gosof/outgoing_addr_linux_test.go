@@ -28,19 +28,8 @@ func TestOutgoingComparesAddresses(t *testing.T) {
 	a.Do("close %d", lfd)
 	p, ns := strconv.Itoa(e), strconv.Itoa(a.PID)
 
-	out, errOut, code := gosof(t, "kill", "-n", "--json", "--netns", ns, p)
-	var j struct {
-		Processes []struct{ PID int }
-		Spared    []jsock `json:"spared_outgoing"`
-	}
-	if err := json.Unmarshal([]byte(out), &j); err != nil {
-		t.Fatalf("kill -n --json: %v\n%s%s", err, out, errOut)
-	}
-	if code != exitMatch || len(j.Processes) != 1 || j.Processes[0].PID != b.PID || len(j.Spared) != 1 {
-		t.Fatalf("kill -n %s: exit %d, planned %+v, spared %d; want 0, only the listener's holder %d, the client spared\n%s%s",
-			p, code, j.Processes, len(j.Spared), b.PID, out, errOut)
-	}
-	out, errOut, code = gosof(t, "kill", "-y", "--netns", ns, p)
+	planOnlyListener(t, ns, p, b.PID)
+	out, errOut, code := gosof(t, "kill", "-y", "--netns", ns, p)
 	if code != exitMatch {
 		t.Errorf("kill %s: exit %d\n%s%s", p, code, out, errOut)
 	}
@@ -71,19 +60,8 @@ func TestOutgoingIPv6OnlyListener(t *testing.T) {
 	a.Do("close %d", lfd)
 	p, ns := strconv.Itoa(e), strconv.Itoa(a.PID)
 
-	out, errOut, code := gosof(t, "kill", "-n", "--json", "--netns", ns, p)
-	var j struct {
-		Processes []struct{ PID int }
-		Spared    []jsock `json:"spared_outgoing"`
-	}
-	if err := json.Unmarshal([]byte(out), &j); err != nil {
-		t.Fatalf("kill -n --json: %v\n%s%s", err, out, errOut)
-	}
-	if code != exitMatch || len(j.Processes) != 1 || j.Processes[0].PID != b.PID || len(j.Spared) != 1 {
-		t.Errorf("kill -n %s: exit %d, planned %+v, spared %d; want 0, only the listener's holder %d, the client spared\n%s%s",
-			p, code, j.Processes, len(j.Spared), b.PID, out, errOut)
-	}
-	out, errOut, _ = gosof(t, "why", "--no-probe", "--netns", ns, p)
+	planOnlyListener(t, ns, p, b.PID)
+	out, errOut, _ := gosof(t, "why", "--no-probe", "--netns", ns, p)
 	for _, want := range []string{"every address, IPv6 only", "ESTABLISHED (outgoing)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("why %s lacks %q\n%s%s", p, want, out, errOut)
@@ -112,5 +90,23 @@ func TestRawSocketHasNoPort(t *testing.T) {
 		if code != exitNoMatch || strings.Contains(out, strconv.Itoa(h.PID)) {
 			t.Errorf("%v: exit %d, want 1 and no raw socket\n%s%s", args, code, out, errOut)
 		}
+	}
+}
+
+// planOnlyListener checks that kill -n PORT in namespace ns plans to
+// signal the listener's holder alone and spares the one outgoing client.
+func planOnlyListener(t *testing.T, ns, port string, holder int) {
+	t.Helper()
+	out, errOut, code := gosof(t, "kill", "-n", "--json", "--netns", ns, port)
+	var j struct {
+		Processes []struct{ PID int }
+		Spared    []jsock `json:"spared_outgoing"`
+	}
+	if err := json.Unmarshal([]byte(out), &j); err != nil {
+		t.Fatalf("kill -n --json: %v\n%s%s", err, out, errOut)
+	}
+	if code != exitMatch || len(j.Processes) != 1 || j.Processes[0].PID != holder || len(j.Spared) != 1 {
+		t.Fatalf("kill -n %s: exit %d, planned %+v, spared %d; want 0, only the listener's holder %d, the client spared\n%s%s",
+			port, code, j.Processes, len(j.Spared), holder, out, errOut)
 	}
 }
