@@ -328,6 +328,8 @@ type Filter struct {
 	Listen   bool // --listen was given (States then holds LISTEN and UNCONN, or fewer)
 	PIDs     []int
 	UIDs     []int64 // from --user, matched against owner processes
+	// users is --user as given (names or uids), for messages; UIDs decide.
+	users string
 	// Local and Remote (--local, --remote) narrow to sockets whose end is
 	// in one of them; inet sockets only.
 	Local, Remote []AddrMatch

@@ -146,6 +146,9 @@ func ParseFilter(ff FilterFlags) (*Filter, error) {
 			f.UIDs = append(f.UIDs, uid)
 		}
 	}
+	if len(f.UIDs) > 0 {
+		f.users = strings.Join(SplitList(ff.Users), ",")
+	}
 	hosts := ff.Hosts
 	if hosts == nil {
 		var once Hosts
@@ -496,6 +499,15 @@ func ReadServices(path string) Services {
 	return s
 }
 
+// userFlag is --user as the messages name it: with the names or uids
+// given, or alone where the filter was built without them.
+func (f *Filter) userFlag() string {
+	if f.users == "" {
+		return "--user"
+	}
+	return "--user " + f.users
+}
+
 // OwnerFlags names the owner filters given (--pid, --user, -c, --unit)
 // as the user typed them, joined by " and ": what a socket whose holder
 // could not be seen cannot be decided against (Result.Undecided).
@@ -505,7 +517,7 @@ func (f *Filter) OwnerFlags() string {
 		names = append(names, "--pid "+intList(f.PIDs))
 	}
 	if len(f.UIDs) > 0 {
-		names = append(names, "--user")
+		names = append(names, f.userFlag())
 	}
 	if len(f.Commands) > 0 {
 		names = append(names, "-c "+commandList(f.Commands))
@@ -544,7 +556,7 @@ func (f *Filter) Emptied(targets []Socket) string {
 		{len(f.Remote) > 0, "--remote " + addrList(f.Remote), func(s *Socket) bool { return s.Remote != nil && anyAddr(f.Remote, s.Remote) }},
 		{len(f.Devs) > 0, "--dev " + strings.Join(f.Devs, ","), func(s *Socket) bool { return f.MatchDev(s) }},
 		{len(f.PIDs) > 0, "--pid " + intList(f.PIDs), func(s *Socket) bool { return anyOwner(s, func(o *Owner) bool { return hasInt(f.PIDs, o.PID) }) }},
-		{len(f.UIDs) > 0, "--user", func(s *Socket) bool {
+		{len(f.UIDs) > 0, f.userFlag(), func(s *Socket) bool {
 			return anyOwner(s, func(o *Owner) bool { return o.Proc != nil && hasInt64(f.UIDs, o.Proc.UID) }) ||
 				len(s.Owners) == 0 && len(f.PIDs) == 0 && s.UID >= 0 && hasInt64(f.UIDs, s.UID)
 		}},

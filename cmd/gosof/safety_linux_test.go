@@ -508,7 +508,7 @@ func TestOwnerFilterUnseenHolder(t *testing.T) {
 	for _, filt := range [][]string{{"--pid", pid}, {"-c", "gosof"}, {"--user", "nobody"}} {
 		args := append([]string{"who", p}, filt...)
 		out, errOut, code := gosofUnder(t, nil, nobody, args...)
-		if code != exitError || !strings.Contains(errOut, "cannot tell whether") || !strings.Contains(errOut, "could not be inspected") ||
+		if code != exitError || !strings.Contains(errOut, "cannot tell whether anything here passes "+strings.Join(filt, " ")) || !strings.Contains(errOut, "could not be inspected") ||
 			!strings.Contains(errOut, "run as root") || strings.Contains(errOut, "no match") {
 			t.Errorf("%v as nobody: exit %d; want 2, 'cannot tell', the unseen note with its remedy, never 'no match'\n%s%s", args, code, out, errOut)
 		}

@@ -175,7 +175,7 @@ func (s *session) end(err error) error {
 		if s.undecided == 1 {
 			shows, holder = "shows", "its holder"
 		}
-		err = fmt.Errorf("cannot tell whether %s holds anything here: %s %s no process because %s could not be seen (above)",
+		err = fmt.Errorf("cannot tell whether anything here passes %s: %s %s no process because %s could not be seen (above)",
 			s.filt.OwnerFlags(), core.Plural(s.undecided, "matched socket"), shows, holder)
 	case errors.Is(err, core.ErrNoMatch) && s.filt != nil && s.answer != nil && len(s.answer.Sockets) == 0:
 		s.explainEmpty(s.filt, s.emptySaid)
