@@ -70,14 +70,20 @@ func (l *FDs) FDs(pid int) ([]core.FD, error) {
 	if err != nil {
 		return nil, err
 	}
+	var byNum map[int]int // the process's table by descriptor number, made for the first thread table
 	for _, tid := range l.threadTables(pid) {
 		tfds, err := l.fdDir(pid, l.FS.Path(strconv.Itoa(pid), "task", strconv.Itoa(int(tid)), "fd"))
 		if err != nil {
 			continue // the thread ended since
 		}
-		own := len(out)
+		if byNum == nil {
+			byNum = make(map[int]int, len(out))
+			for i := range out {
+				byNum[out[i].FD] = i
+			}
+		}
 		for _, fd := range tfds {
-			if !sharedFD(out[:own], &fd) {
+			if i, ok := byNum[fd.FD]; !ok || !sameFile(&out[i], &fd) {
 				fd.TID = int(tid)
 				out = append(out, fd)
 			}
@@ -92,15 +98,10 @@ func (l *FDs) FDs(pid int) ([]core.FD, error) {
 	return out, nil
 }
 
-// sharedFD reports whether fd is in the process's table under its number.
-func sharedFD(own []core.FD, fd *core.FD) bool {
-	for i := range own {
-		if own[i].FD == fd.FD && own[i].Inode == fd.Inode && own[i].Path == fd.Path {
-			return true
-		}
-	}
-	return false
-}
+// sameFile reports whether a thread's descriptor is the one the
+// process's table has under its number: what the thread's table still
+// shares with it.
+func sameFile(own, fd *core.FD) bool { return own.Inode == fd.Inode && own.Path == fd.Path }
 
 // threadTables is, of pid's threads, one for each descriptor table of
 // its own (threadTables in the owner scan); none for a process with one
