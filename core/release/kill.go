@@ -80,6 +80,12 @@ type KillPlan struct {
 	// port (SplitOutgoing); kill leaves them alone unless --outgoing.
 	Spared []core.Socket
 	Unseen core.Unseen
+	// target is the filter kill matched with, namedNetNS whether its
+	// namespaces were named (Backend.NamedNetNS): the command the plan
+	// suggests for Orphans acts on their port, side and namespace
+	// (orphanCommands). nil: their local port.
+	target     *core.Filter
+	namedNetNS bool
 
 	Signal     syscall.Signal // first signal, default SIGTERM
 	Timeout    time.Duration  // how long to wait after Signal before escalating

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/diagnose"
 	"github.com/gosof/gosof/core/render"
 )
 
@@ -66,23 +67,65 @@ func planListeners(items []KillItem) []core.Socket {
 }
 
 // orphanAdvice says what releases orphaned sockets: close --abort for
-// TCP; nothing but waiting for the rest (close acts on TCP only).
-func orphanAdvice(socks []core.Socket) string {
-	tcp, other := 0, 0
-	for i := range socks {
-		if socks[i].Proto == core.TCP {
-			tcp++
-		} else {
-			other++
-		}
-	}
-	switch {
-	case other == 0:
-		return "see 'gosof close --abort'"
-	case tcp == 0:
+// TCP (orphanCommands); nothing but waiting for the rest (close acts on
+// TCP only).
+func (p *KillPlan) orphanAdvice(socks []core.Socket) string {
+	cmds := p.orphanCommands(socks)
+	if len(cmds) == 0 {
 		return "'gosof close' acts on TCP only; the kernel drops them by itself"
 	}
-	return "for the TCP ones see 'gosof close --abort' ('gosof close' acts on TCP only)"
+	see := "see '" + strings.Join(cmds, "' and '") + "'"
+	for i := range socks {
+		if socks[i].Proto != core.TCP {
+			return "for the TCP ones " + see + " ('gosof close' acts on TCP only)"
+		}
+	}
+	return see
+}
+
+// orphanCommands are the commands to paste that reset the TCP sockets
+// among socks: close --abort on their port, on the side kill matched it,
+// in their namespace when the namespaces were named (diagnose.CommandTarget,
+// as why's commands), for their states only, so that no connection a
+// process holds in another state is reset with them.
+func (p *KillPlan) orphanCommands(socks []core.Socket) []string {
+	var order []string
+	states := map[string][]core.Socket{}
+	for i := range socks {
+		s := &socks[i]
+		if s.Proto != core.TCP {
+			continue
+		}
+		port, side := s.Local.Port, ""
+		if p.target != nil && p.target.Side != core.SideLocal && s.Remote != nil &&
+			!(&core.Filter{Ports: p.target.Ports, Side: core.SideLocal}).MatchTargets(s) {
+			port, side = s.Remote.Port, " --side remote"
+		}
+		ns := ""
+		if p.namedNetNS {
+			ns = diagnose.NetNSArg(s)
+		}
+		k := diagnose.CommandTarget(port, ns) + side
+		if _, ok := states[k]; !ok {
+			order = append(order, k)
+		}
+		states[k] = append(states[k], *s)
+	}
+	var out []string
+	for _, k := range order {
+		var args []string
+		counts := map[core.State]bool{}
+		for i := range states[k] {
+			counts[states[k][i].State] = true
+		}
+		for _, st := range core.AllStates {
+			if counts[st] {
+				args = append(args, core.StateArg(st))
+			}
+		}
+		out = append(out, "gosof close "+k+" --state "+strings.Join(args, ",")+" --abort")
+	}
+	return out
 }
 
 func fdList(owners []core.Owner) string {
@@ -191,7 +234,7 @@ func WriteKillPlan(w io.Writer, p *KillPlan) error {
 	}
 	if n := len(p.Orphans); n > 0 {
 		fmt.Fprintf(&b, "no process holds %s (%s): kill cannot release %s; %s\n",
-			core.Plural(n, "matched socket"), stateCounts(p.Orphans), core.ByCount(n, "it", "them"), orphanAdvice(p.Orphans))
+			core.Plural(n, "matched socket"), stateCounts(p.Orphans), core.ByCount(n, "it", "them"), p.orphanAdvice(p.Orphans))
 	}
 	if l := UnknownNote(p.Unknown, p.Unseen, "kill cannot signal a holder it cannot see"); l != "" {
 		b.WriteString(l + "\n")

@@ -27,6 +27,10 @@ type Backend struct {
 	// close shut down (diagnose.StillBound); nil where that cannot be
 	// checked.
 	StillBound func(s *core.Socket) diagnose.Verdict
+	// NamedNetNS: the namespaces read were named on the command line
+	// (--netns, -A), so a command kill suggests names its sockets'
+	// (diagnose.NetNSArg), as why's do.
+	NamedNetNS bool
 }
 
 // Kill is one kill, from its plan to what is left on the ports.
@@ -50,9 +54,18 @@ func PlanKill(b Backend, f *core.Filter, sig syscall.Signal, timeout time.Durati
 	if err != nil {
 		return nil, err
 	}
-	plan := NewKillPlan(res, AncestryProtected(b.ParentOf))
-	plan.Signal, plan.Timeout, plan.NoEscalate = sig, timeout, noEscalate
-	return &Kill{b: b, f: f, Result: res, Plan: plan}, nil
+	k := &Kill{b: b, f: f, Result: res}
+	k.Plan = k.newPlan()
+	k.Plan.Signal, k.Plan.Timeout, k.Plan.NoEscalate = sig, timeout, noEscalate
+	return k, nil
+}
+
+// newPlan plans the kill of k.Result's holders; the commands it suggests
+// for what it cannot release act on k's ports, on its side.
+func (k *Kill) newPlan() *KillPlan {
+	p := NewKillPlan(k.Result, AncestryProtected(k.b.ParentOf))
+	p.target, p.namedNetNS = k.f, k.b.NamedNetNS
+	return p
 }
 
 // SpareOutgoing takes the outgoing connections out of the match
@@ -64,7 +77,7 @@ func (k *Kill) SpareOutgoing() error {
 		return err
 	}
 	old := k.Plan
-	k.Plan = NewKillPlan(k.Result, AncestryProtected(k.b.ParentOf))
+	k.Plan = k.newPlan()
 	k.Plan.Signal, k.Plan.Timeout, k.Plan.NoEscalate, k.Plan.KillWait = old.Signal, old.Timeout, old.NoEscalate, old.KillWait
 	k.Plan.Spared = spared
 	return nil
