@@ -532,7 +532,8 @@ func TestOwnerFilterUnseenHolder(t *testing.T) {
 // TestQueuedIsNotOrphan: a connection waiting in a live listener's accept
 // queue has no process, but it is no orphan the kernel drops after its
 // timeouts: kill's plan, close's plan and the left report say it waits in
-// the listener's accept queue (why's decision, core.AcceptQueueOf).
+// the listener's accept queue (why's decision, core.AcceptQueueOf), the
+// plans also when --state leaves the listener out.
 func TestQueuedIsNotOrphan(t *testing.T) {
 	h := testhelper.Start(t)
 	_, port := listen(t, h, "inet", "127.0.0.1:0")
@@ -546,6 +547,14 @@ func TestQueuedIsNotOrphan(t *testing.T) {
 	out, errOut, code := gosof(t, "close", p, "--state", "established,listen", "-n")
 	if code != exitMatch || !strings.Contains(out, queue) || strings.Contains(out, "no process holds it, so") {
 		t.Errorf("close -n %s: exit %d; want the queued connection said to wait in the accept queue\n%s%s", p, code, out, errOut)
+	}
+	// the listener filtered out (--state established): the plans still
+	// ask the port's listeners, as the left report does
+	for _, cmd := range []string{"kill", "close"} {
+		out, errOut, _ = gosof(t, cmd, p, "--state", "established", "-n")
+		if !strings.Contains(out, queue) || strings.Contains(out, "no process holds 1 matched") || strings.Contains(out, "no process holds it, so") {
+			t.Errorf("%s %s --state established -n: the queued connection is not said to wait in the accept queue\n%s%s", cmd, p, out, errOut)
+		}
 	}
 	// close leaves the listener alone: the left report names the queue
 	out, errOut, _ = gosof(t, "close", p, "--yes")

@@ -38,9 +38,12 @@ type Kill struct {
 	b      Backend
 	f      *core.Filter
 	Result *core.Result
-	Plan   *KillPlan
-	Report *KillReport // set by Execute
-	Left   *Left       // set by Execute
+	// queueServers are the servers on the ports the plan asks about
+	// queued connections (QueueServers).
+	queueServers []core.Socket
+	Plan         *KillPlan
+	Report       *KillReport // set by Execute
+	Left         *Left       // set by Execute
 	// DryRun says the plan alone was asked for (-n), as JSON's dry_run
 	// tells; a plan printed because nothing is to be signalled is not one.
 	DryRun bool
@@ -55,6 +58,9 @@ func PlanKill(b Backend, f *core.Filter, sig syscall.Signal, timeout time.Durati
 		return nil, err
 	}
 	k := &Kill{b: b, f: f, Result: res}
+	if k.queueServers, err = QueueServers(res, serverLister(b.Resolver)); err != nil {
+		return nil, err
+	}
 	k.Plan = k.newPlan()
 	k.Plan.Signal, k.Plan.Timeout, k.Plan.NoEscalate = sig, timeout, noEscalate
 	return k, nil
@@ -63,7 +69,7 @@ func PlanKill(b Backend, f *core.Filter, sig syscall.Signal, timeout time.Durati
 // newPlan plans the kill of k.Result's holders; the commands it suggests
 // for what it cannot release act on k's ports, on its side.
 func (k *Kill) newPlan() *KillPlan {
-	p := NewKillPlan(k.Result, AncestryProtected(k.b.ParentOf))
+	p := NewKillPlan(k.Result, AncestryProtected(k.b.ParentOf), k.queueServers)
 	p.target, p.namedNetNS = k.f, k.b.NamedNetNS
 	return p
 }
@@ -187,9 +193,11 @@ type Close struct {
 	// around is everything on the ports as resolved with Result, for
 	// LookKnown; nil with --pid/--user.
 	around *core.Result
-	Plan   *ClosePlan
-	Report *CloseReport // set by Execute
-	Left   *Left        // set by Execute
+	// queueServers are as Kill's.
+	queueServers []core.Socket
+	Plan         *ClosePlan
+	Report       *CloseReport // set by Execute
+	Left         *Left        // set by Execute
 	// DryRun says the plan alone was asked for (-n), as Kill.DryRun.
 	DryRun bool
 }
@@ -220,7 +228,12 @@ func PlanClose(b Backend, f *core.Filter, opt CloseOptions) (*Close, error) {
 	if f.HasOwnerFilter() {
 		opt.Owners = f
 	}
-	return &Close{b: b, f: f, opt: opt, Result: res, around: around, Plan: NewClosePlan(res, opt)}, nil
+	c := &Close{b: b, f: f, opt: opt, Result: res, around: around}
+	if c.queueServers, err = QueueServers(res, c.servers()); err != nil {
+		return nil, err
+	}
+	c.Plan = NewClosePlan(res, opt, c.queueServers)
+	return c, nil
 }
 
 // SpareOutgoing is Kill.SpareOutgoing for close.
@@ -229,7 +242,7 @@ func (c *Close) SpareOutgoing() error {
 	if err != nil || len(spared) == 0 {
 		return err
 	}
-	c.Plan = NewClosePlan(c.Result, c.opt)
+	c.Plan = NewClosePlan(c.Result, c.opt, c.queueServers)
 	c.Plan.Spared = spared
 	return nil
 }
