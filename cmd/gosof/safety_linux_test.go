@@ -258,12 +258,33 @@ func TestKillNeverSignalsAncestors(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &j); err != nil {
 		t.Fatalf("kill --json: %v\n%s%s", err, out, errOut)
 	}
-	if len(j.Processes) != 1 || j.Processes[0].PID != os.Getpid() || j.Processes[0].Protected != "an ancestor of gosof" || code != exitMatch {
-		t.Fatalf("kill -n planned %+v, exit %d; want this test (%d) protected as an ancestor, exit 0", j.Processes, code, os.Getpid())
+	// exit 3, as the run: the ancestor is still there
+	if len(j.Processes) != 1 || j.Processes[0].PID != os.Getpid() || j.Processes[0].Protected != "an ancestor of gosof" || code != exitSurvivors {
+		t.Fatalf("kill -n planned %+v, exit %d; want this test (%d) protected as an ancestor, exit 3", j.Processes, code, os.Getpid())
 	}
 	out, errOut, code = gosofUnder(t, wrap, nil, "kill", p, "--side", "any", "-s", "KILL", "--yes")
 	if code != exitSurvivors || !strings.Contains(out, "not signalled: an ancestor of gosof") {
 		t.Errorf("kill -s KILL: exit %d; want 3 and the ancestor spared\n%s%s", code, out, errOut)
+	}
+}
+
+// TestKillDryRunProtected: a dry run whose only match is a process kill
+// never signals (here gosof itself: the test runs the CLI in its own
+// process) exits 3 as the run would, text and JSON alike; nothing is
+// signalled.
+func TestKillDryRunProtected(t *testing.T) {
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	p := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	for _, args := range [][]string{{"kill", "-n", p}, {"kill", "-n", "--json", p}} {
+		args = append(args, "--pid", strconv.Itoa(os.Getpid()))
+		out, errOut, code := gosof(t, args...)
+		if code != exitSurvivors || !strings.Contains(out, "gosof itself") {
+			t.Errorf("%v: exit %d; want 3 and the process planned as gosof itself\n%s%s", args, code, out, errOut)
+		}
 	}
 }
 

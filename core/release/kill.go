@@ -180,6 +180,22 @@ func (p *KillPlan) Processes() int {
 	return n
 }
 
+// LeavesHolder reports whether the plan leaves a matched holder there
+// whatever the run does: a process it never signals (Protected) or one
+// gosof could not see (Unknown). The run then exits 3 (Kill.Unfinished),
+// and so does the plan alone (-n), which says what the run would do.
+func (p *KillPlan) LeavesHolder() bool {
+	if len(p.Unknown) > 0 {
+		return true
+	}
+	for i := range p.Items {
+		if p.Items[i].Protected != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // Pin takes hold of every process the plan would signal, before the user
 // is asked to confirm, so that a PID recycled in the meantime is never hit.
 // A process that is already gone or may not be touched keeps its error and

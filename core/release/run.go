@@ -147,7 +147,7 @@ func (k *Kill) WriteReport(w io.Writer, asJSON bool) error {
 // could not see, or a socket a process let go of (LetGo) that some
 // process still holds (it passed it on).
 func (k *Kill) Unfinished() bool {
-	return k.Report.Survivors() > 0 || len(k.Plan.Unknown) > 0 || k.letGoStillHeld()
+	return k.Plan.LeavesHolder() || k.Report.Survivors() > 0 || k.letGoStillHeld()
 }
 
 // letGoStillHeld reports whether a socket of a process that let go of it
