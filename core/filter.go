@@ -289,13 +289,17 @@ func ParseState(s string) (State, error) {
 	return "", Usagef("unknown state %q (want one of %s)", s, stateNames())
 }
 
+// StateArg is st as --state takes it, and as a command gosof suggests
+// spells it: "close-wait".
+func StateArg(st State) string { return strings.ToLower(strings.ReplaceAll(string(st), "_", "-")) }
+
 func stateNames() string {
 	var b strings.Builder
 	for i, s := range AllStates {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(strings.ToLower(strings.ReplaceAll(string(s), "_", "-")))
+		b.WriteString(StateArg(s))
 	}
 	return b.String()
 }

@@ -15,5 +15,5 @@ func openBackend(opt platform.Options) (*platform.Backend, error) { return host.
 func (s *session) releaser() release.Backend {
 	b := s.b
 	return release.Backend{Resolver: s.resolver(s.c.Bool("json")), Signaller: b.Signaller, Closer: b.Closer, Options: b.Options, ParentOf: b.ParentOf,
-		StillBound: diagnose.StillBound(b.Prober)}
+		StillBound: diagnose.StillBound(b.Prober), NamedNetNS: s.namedNetNS()}
 }

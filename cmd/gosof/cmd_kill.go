@@ -142,14 +142,15 @@ func (s *session) planKill() (*release.Kill, error) {
 }
 
 // writeKillPlan prints the plan alone (-n, or nothing to signal) and says
-// how kill ends: ErrNoMatch when nothing matched, errSurvivors when a
-// holder gosof could not see is still there.
+// how kill ends, as the run would: ErrNoMatch when nothing matched,
+// errSurvivors when the plan leaves a holder there (one kill never
+// signals, or one gosof could not see: KillPlan.LeavesHolder).
 func writeKillPlan(out io.Writer, k *release.Kill, asJSON bool) error {
 	err := k.WritePlan(out, asJSON)
 	switch {
 	case err != nil:
-	case len(k.Plan.Unknown) > 0:
-		err = errSurvivors // a holder gosof could not see is still there
+	case k.Plan.LeavesHolder():
+		err = errSurvivors // the run would leave it there too
 	case len(k.Plan.Items) == 0:
 		err = core.ErrNoMatch
 	}

@@ -103,7 +103,7 @@ func (s *session) why() error {
 	if len(res.Sockets) > 0 {
 		s.missing = missing
 	}
-	ds := diagnose.DiagnosePort(port, res, missing, s.opt.AllNetNS, s.opt.AllNetNS || s.opt.NetNS != "", whyProbes(c, s.b))
+	ds := diagnose.DiagnosePort(port, res, missing, s.opt.AllNetNS, s.namedNetNS(), whyProbes(c, s.b))
 	if s.opt.ProcNet {
 		for _, d := range ds {
 			d.Unlistable = procNetUnlistable

@@ -400,3 +400,43 @@ func TestWhyCommandsNameTheNamespace(t *testing.T) {
 		t.Errorf("why -A: no %q\n%s", want, out)
 	}
 }
+
+// TestKillOrphanCommand: the command kill suggests for the sockets no
+// process holds is one to paste: their port and states, and --netns when
+// they are in a namespace named on the command line (diagnose.CommandTarget,
+// as why's), never a bare 'gosof close --abort' that names no port.
+func TestKillOrphanCommand(t *testing.T) {
+	for _, inNS := range []bool{false, true} {
+		t.Run(fmt.Sprintf("netns=%v", inNS), func(t *testing.T) {
+			var h *testhelper.Proc
+			if inNS {
+				h = testhelper.Start(t, testhelper.NewNetNS())
+			} else {
+				h = testhelper.Start(t)
+			}
+			lfd, port := listen(t, h, "inet", "127.0.0.1:0")
+			cfd, _ := connect(t, h, "inet", fmt.Sprintf("127.0.0.1:%d", port))
+			a := h.Int("accept %d", lfd)
+			h.Do("close %d", a) // the server closes first: its side ends in TIME_WAIT
+			h.Do("close %d", cfd)
+			h.Do("close %d", lfd)
+			p := strconv.Itoa(port)
+			var where []string
+			want := "gosof close " + p + " --state time-wait --abort"
+			if inNS {
+				where = []string{"--netns", strconv.Itoa(h.PID)}
+				want = "gosof close " + p + " --netns " + strconv.FormatUint(netnsOf(t, h.PID), 10) + " --state time-wait --abort"
+			}
+			waitFor(t, []string{"TIME_WAIT"}, append([]string{"who", p, "--state", "time-wait"}, where...)...)
+			out, errOut, _ := gosof(t, append([]string{"kill", "-n", p}, where...)...)
+			if !strings.Contains(out, "see '"+want+"'") {
+				t.Fatalf("kill -n %s %v: no %q\n%s%s", p, where, want, out, errOut)
+			}
+			// pasted (as a plan), it acts on that TIME_WAIT and nothing else
+			out, errOut, code := gosof(t, append(strings.Fields(want)[1:], "-n")...)
+			if code != exitMatch || !strings.Contains(out, "plan: abort 1 socket") || !strings.Contains(out, "127.0.0.1:"+p) {
+				t.Errorf("%s -n: exit %d; want the TIME_WAIT planned for abort\n%s%s", want, code, out, errOut)
+			}
+		})
+	}
+}

@@ -258,12 +258,33 @@ func TestKillNeverSignalsAncestors(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &j); err != nil {
 		t.Fatalf("kill --json: %v\n%s%s", err, out, errOut)
 	}
-	if len(j.Processes) != 1 || j.Processes[0].PID != os.Getpid() || j.Processes[0].Protected != "an ancestor of gosof" || code != exitMatch {
-		t.Fatalf("kill -n planned %+v, exit %d; want this test (%d) protected as an ancestor, exit 0", j.Processes, code, os.Getpid())
+	// exit 3, as the run: the ancestor is still there
+	if len(j.Processes) != 1 || j.Processes[0].PID != os.Getpid() || j.Processes[0].Protected != "an ancestor of gosof" || code != exitSurvivors {
+		t.Fatalf("kill -n planned %+v, exit %d; want this test (%d) protected as an ancestor, exit 3", j.Processes, code, os.Getpid())
 	}
 	out, errOut, code = gosofUnder(t, wrap, nil, "kill", p, "--side", "any", "-s", "KILL", "--yes")
 	if code != exitSurvivors || !strings.Contains(out, "not signalled: an ancestor of gosof") {
 		t.Errorf("kill -s KILL: exit %d; want 3 and the ancestor spared\n%s%s", code, out, errOut)
+	}
+}
+
+// TestKillDryRunProtected: a dry run whose only match is a process kill
+// never signals (here gosof itself: the test runs the CLI in its own
+// process) exits 3 as the run would, text and JSON alike; nothing is
+// signalled.
+func TestKillDryRunProtected(t *testing.T) {
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	p := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	for _, args := range [][]string{{"kill", "-n", p}, {"kill", "-n", "--json", p}} {
+		args = append(args, "--pid", strconv.Itoa(os.Getpid()))
+		out, errOut, code := gosof(t, args...)
+		if code != exitSurvivors || !strings.Contains(out, "gosof itself") {
+			t.Errorf("%v: exit %d; want 3 and the process planned as gosof itself\n%s%s", args, code, out, errOut)
+		}
 	}
 }
 
@@ -532,7 +553,8 @@ func TestOwnerFilterUnseenHolder(t *testing.T) {
 // TestQueuedIsNotOrphan: a connection waiting in a live listener's accept
 // queue has no process, but it is no orphan the kernel drops after its
 // timeouts: kill's plan, close's plan and the left report say it waits in
-// the listener's accept queue (why's decision, core.AcceptQueueOf).
+// the listener's accept queue (why's decision, core.AcceptQueueOf), the
+// plans also when --state leaves the listener out.
 func TestQueuedIsNotOrphan(t *testing.T) {
 	h := testhelper.Start(t)
 	_, port := listen(t, h, "inet", "127.0.0.1:0")
@@ -546,6 +568,14 @@ func TestQueuedIsNotOrphan(t *testing.T) {
 	out, errOut, code := gosof(t, "close", p, "--state", "established,listen", "-n")
 	if code != exitMatch || !strings.Contains(out, queue) || strings.Contains(out, "no process holds it, so") {
 		t.Errorf("close -n %s: exit %d; want the queued connection said to wait in the accept queue\n%s%s", p, code, out, errOut)
+	}
+	// the listener filtered out (--state established): the plans still
+	// ask the port's listeners, as the left report does
+	for _, cmd := range []string{"kill", "close"} {
+		out, errOut, _ = gosof(t, cmd, p, "--state", "established", "-n")
+		if !strings.Contains(out, queue) || strings.Contains(out, "no process holds 1 matched") || strings.Contains(out, "no process holds it, so") {
+			t.Errorf("%s %s --state established -n: the queued connection is not said to wait in the accept queue\n%s%s", cmd, p, out, errOut)
+		}
 	}
 	// close leaves the listener alone: the left report names the queue
 	out, errOut, _ = gosof(t, "close", p, "--yes")

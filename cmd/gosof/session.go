@@ -60,6 +60,11 @@ func newSession(c *cli.Context) *session {
 	return s
 }
 
+// namedNetNS reports whether the namespaces read were named on the
+// command line (--netns, -A): the commands gosof suggests then carry
+// --netns (diagnose.NetNSArg), so that pasted they act there.
+func (s *session) namedNetNS() bool { return s.opt.AllNetNS || s.opt.NetNS != "" }
+
 // filter reads the filter flags and ports; --pid's processes also choose
 // the namespaces the backend reads.
 func (s *session) filter(ports []string) (*core.Filter, error) {

@@ -56,17 +56,17 @@ func DiagnosePort(port uint16, res *core.Result, missing core.OptionsMissing, pe
 		d.Probes = probes
 		d.Unseen, d.Missing = res.Unseen, missing
 		if namedNetNS && len(g.Sockets) > 0 {
-			d.NetNSArg = netnsArg(&g.Sockets[0])
+			d.NetNSArg = NetNSArg(&g.Sockets[0])
 		}
 		ds = append(ds, d)
 	}
 	return ds
 }
 
-// netnsArg is how a pasted command names s's namespace with --netns: its
+// NetNSArg is how a pasted command names s's namespace with --netns: its
 // name under /run/netns when that is a plain word, else its inode, which
 // --netns takes too.
-func netnsArg(s *core.Socket) string {
+func NetNSArg(s *core.Socket) string {
 	if n := s.NetNSName(); n != "" && strings.Trim(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == "" {
 		return n
 	}

@@ -56,10 +56,15 @@ type Why struct {
 
 // Target is what a command why suggests acts on: the port, and the
 // namespace diagnosed (NetNSArg).
-func (w *Why) Target() string {
-	t := strconv.Itoa(int(w.Port))
-	if w.NetNSArg != "" {
-		t += " --netns " + w.NetNSArg
+func (w *Why) Target() string { return CommandTarget(w.Port, w.NetNSArg) }
+
+// CommandTarget is what a command gosof suggests acts on, as it is pasted:
+// the port, and --netns with netns (NetNSArg) when it is not "". why's
+// commands and kill's for the sockets it cannot release are built here.
+func CommandTarget(port uint16, netns string) string {
+	t := strconv.Itoa(int(port))
+	if netns != "" {
+		t += " --netns " + netns
 	}
 	return t
 }

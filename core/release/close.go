@@ -75,9 +75,10 @@ type CloseOptions struct {
 }
 
 // NewClosePlan picks a method for every resolved socket, or says why it
-// leaves it alone.
-func NewClosePlan(res *core.Result, opt CloseOptions) *ClosePlan {
+// leaves it alone. servers are as NewKillPlan's.
+func NewClosePlan(res *core.Result, opt CloseOptions, servers []core.Socket) *ClosePlan {
 	p := &ClosePlan{Unseen: res.Unseen, owners: opt.Owners}
+	listeners := queueListeners(res.Sockets, servers)
 	for _, s := range res.Sockets {
 		if s.State == core.Listen && !opt.AllowListen {
 			p.Listeners = append(p.Listeners, s)
@@ -109,8 +110,8 @@ func NewClosePlan(res *core.Result, opt CloseOptions) *ClosePlan {
 			it.Skip = "the platform does not tell which descriptor holds it; try --abort"
 		case !s.HasOwners() && s.Proto == core.Unix:
 			it.Skip = "no process holds it (it is in flight, passed in a message not yet received), so there is no descriptor to shut down"
-		case !s.HasOwners() && core.AcceptQueueOf(&s, res.Sockets) != nil:
-			it.Skip = "it waits in the accept queue of " + core.ListenerLine(core.AcceptQueueOf(&s, res.Sockets)) +
+		case !s.HasOwners() && core.AcceptQueueOf(&s, listeners) != nil:
+			it.Skip = "it waits in the accept queue of " + core.ListenerLine(core.AcceptQueueOf(&s, listeners)) +
 				": no process holds it until accept(), so there is no descriptor to shut down; it goes when the listener closes, or try --abort"
 		case !s.HasOwners():
 			it.Skip = "no process holds it, so there is no descriptor to shut down; try --abort" + expiry(&s)

@@ -86,7 +86,7 @@ func TestNewClosePlan(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p := NewClosePlan(res, tc.opt)
+			p := NewClosePlan(res, tc.opt, nil)
 			if diff := cmp.Diff(tc.want, rows(p)); diff != "" {
 				t.Errorf("plan (-want +got):\n%s", diff)
 			}
@@ -137,7 +137,7 @@ func TestCloseExecute(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p := NewClosePlan(&core.Result{Sockets: []core.Socket{tc.sock}}, tc.opt)
+			p := NewClosePlan(&core.Result{Sockets: []core.Socket{tc.sock}}, tc.opt, nil)
 			r := p.Execute(&tc.closer)
 			r.Settle(tc.now)
 			if got := r.Outcomes[0].Fate; got != tc.wantFate {
@@ -167,7 +167,7 @@ func TestWriteClosePlanAndReport(t *testing.T) {
 		socks = append(socks, held(core.CloseWait, uint16(50000+i), uint64(100+i), srv))
 	}
 	socks = append(socks, held(core.TimeWait, 40000, 0))
-	p := NewClosePlan(&core.Result{Sockets: socks}, CloseOptions{})
+	p := NewClosePlan(&core.Result{Sockets: socks}, CloseOptions{}, nil)
 	var b bytes.Buffer
 	if err := WriteClosePlan(&b, p); err != nil {
 		t.Fatal(err)

@@ -34,7 +34,7 @@ func TestKillJSONGolden(t *testing.T) {
 	init := testProc(1, "systemd")
 	socks = append(socks, held(core.Listen, 0, 13, init))
 	out := held(core.Established, 443, 14, testProc(5000, "curl"))
-	p := NewKillPlan(&core.Result{Sockets: socks}, []Protected{{PID: 1, Why: "PID 1"}})
+	p := NewKillPlan(&core.Result{Sockets: socks}, []Protected{{PID: 1, Why: "PID 1"}}, nil)
 	p.Spared = []core.Socket{out}
 	p.Signal, p.Timeout, p.KillWait = syscall.SIGTERM, 20*time.Millisecond, 20*time.Millisecond
 	f := &fakeSignaller{procs: map[int]*fakeProc{srv.PID: {survives: []syscall.Signal{syscall.SIGTERM}}}}
@@ -54,7 +54,7 @@ func TestKillJSONGolden(t *testing.T) {
 	if err := WriteKillJSON(&b, p, false, r, left); err != nil {
 		t.Fatal(err)
 	}
-	nothing := NewKillPlan(&core.Result{}, nil)
+	nothing := NewKillPlan(&core.Result{}, nil, nil)
 	b.WriteString("--- nothing to signal\n")
 	if err := WriteKillJSON(&b, nothing, false, nil, nil); err != nil {
 		t.Fatal(err)
@@ -65,7 +65,7 @@ func TestKillJSONGolden(t *testing.T) {
 func TestCloseJSONGolden(t *testing.T) {
 	_, socks := hostileSockets()
 	socks[2].Proto = core.TCP // close acts on TCP: the unix socket stands for a listener here
-	p := NewClosePlan(&core.Result{Sockets: socks}, CloseOptions{})
+	p := NewClosePlan(&core.Result{Sockets: socks}, CloseOptions{}, nil)
 	p.Spared = []core.Socket{held(core.Established, 443, 14, testProc(5000, "curl"))}
 	var b bytes.Buffer
 	b.WriteString("--- dry run\n")

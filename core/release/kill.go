@@ -69,10 +69,13 @@ type KillItem struct {
 type KillPlan struct {
 	Items   []KillItem    // ascending PID
 	Orphans []core.Socket // matched sockets no process holds (orphaned: the kernel finishes them)
-	// Queued are matched connections waiting in a matched listener's
+	// Queued are matched connections waiting in a live listener's
 	// accept queue (core.AcceptQueueOf): no process holds them until
 	// accept(), and they go when the listener closes.
 	Queued []core.Socket
+	// listeners are the listeners Queued was decided against
+	// (queueListeners), which its text names.
+	listeners []core.Socket
 	// Unknown are matched sockets that show no process while some could
 	// not be seen (core.UnknownHolder): kill cannot tell who holds them.
 	Unknown []core.Socket
@@ -80,6 +83,12 @@ type KillPlan struct {
 	// port (SplitOutgoing); kill leaves them alone unless --outgoing.
 	Spared []core.Socket
 	Unseen core.Unseen
+	// target is the filter kill matched with, namedNetNS whether its
+	// namespaces were named (Backend.NamedNetNS): the command the plan
+	// suggests for Orphans acts on their port, side and namespace
+	// (orphanCommands). nil: their local port.
+	target     *core.Filter
+	namedNetNS bool
 
 	Signal     syscall.Signal // first signal, default SIGTERM
 	Timeout    time.Duration  // how long to wait after Signal before escalating
@@ -107,9 +116,12 @@ func (p *KillPlan) interrupted() bool {
 
 // NewKillPlan groups the resolved sockets by the processes that hold them.
 // An owner with no process description (it exited while resolving) is left
-// out: there is nothing to signal.
-func NewKillPlan(res *core.Result, protect []Protected) *KillPlan {
-	p := &KillPlan{Unseen: res.Unseen, Signal: syscall.SIGTERM, Timeout: 5 * time.Second}
+// out: there is nothing to signal. servers are the server sockets on the
+// ports that did not match (QueueServers), whose accept queues a matched
+// connection may wait in.
+func NewKillPlan(res *core.Result, protect []Protected, servers []core.Socket) *KillPlan {
+	p := &KillPlan{Unseen: res.Unseen, Signal: syscall.SIGTERM, Timeout: 5 * time.Second,
+		listeners: queueListeners(res.Sockets, servers)}
 	byPID := map[int]*KillItem{}
 	for _, s := range res.Sockets {
 		held := false
@@ -141,7 +153,7 @@ func NewKillPlan(res *core.Result, protect []Protected) *KillPlan {
 		case held:
 		case core.UnknownHolder(&s, res.Unseen):
 			p.Unknown = append(p.Unknown, s)
-		case core.AcceptQueueOf(&s, res.Sockets) != nil:
+		case core.AcceptQueueOf(&s, p.listeners) != nil:
 			p.Queued = append(p.Queued, s)
 		default:
 			p.Orphans = append(p.Orphans, s)
@@ -166,6 +178,22 @@ func (p *KillPlan) Processes() int {
 		}
 	}
 	return n
+}
+
+// LeavesHolder reports whether the plan leaves a matched holder there
+// whatever the run does: a process it never signals (Protected) or one
+// gosof could not see (Unknown). The run then exits 3 (Kill.Unfinished),
+// and so does the plan alone (-n), which says what the run would do.
+func (p *KillPlan) LeavesHolder() bool {
+	if len(p.Unknown) > 0 {
+		return true
+	}
+	for i := range p.Items {
+		if p.Items[i].Protected != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // Pin takes hold of every process the plan would signal, before the user

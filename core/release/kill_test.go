@@ -123,7 +123,7 @@ func TestNewKillPlan(t *testing.T) {
 	sd := held(core.Listen, 0, 13, init)
 	sd.Local.Port = 30117
 
-	p := NewKillPlan(&core.Result{Sockets: []core.Socket{lst, cw, gone, tw, sd}}, []Protected{{PID: 1, Why: "PID 1"}})
+	p := NewKillPlan(&core.Result{Sockets: []core.Socket{lst, cw, gone, tw, sd}}, []Protected{{PID: 1, Why: "PID 1"}}, nil)
 
 	type item struct {
 		PID       int
@@ -236,7 +236,7 @@ func TestKillExecute(t *testing.T) {
 			if tc.protected {
 				protect = []Protected{{PID: 7, Why: "gosof's parent"}}
 			}
-			p := NewKillPlan(&core.Result{Sockets: []core.Socket{held(core.Listen, 0, 10, testProc(7, "srv"))}}, protect)
+			p := NewKillPlan(&core.Result{Sockets: []core.Socket{held(core.Listen, 0, 10, testProc(7, "srv"))}}, protect, nil)
 			p.NoEscalate = tc.noEscalate
 			if tc.signal != 0 {
 				p.Signal = tc.signal
@@ -278,7 +278,7 @@ func TestKillWaitsInParallel(t *testing.T) {
 	for pid := 100; pid < 100+n; pid++ {
 		socks = append(socks, held(core.Established, uint16(pid), uint64(pid), testProc(pid, "w")))
 	}
-	p := NewKillPlan(&core.Result{Sockets: socks}, nil)
+	p := NewKillPlan(&core.Result{Sockets: socks}, nil, nil)
 	// Long enough for ten goroutines to start on any machine; a
 	// sequential Execute fails after n times this.
 	p.Timeout, p.KillWait = 10*time.Second, time.Millisecond
@@ -336,7 +336,7 @@ func TestWriteKillPlan(t *testing.T) {
 		socks = append(socks, held(core.CloseWait, uint16(50000+i), uint64(100+i), srv))
 	}
 	socks = append(socks, held(core.Listen, 0, 13, init), held(core.TimeWait, 40000, 0))
-	p := NewKillPlan(&core.Result{Sockets: socks}, []Protected{{PID: 1, Why: "PID 1"}})
+	p := NewKillPlan(&core.Result{Sockets: socks}, []Protected{{PID: 1, Why: "PID 1"}}, nil)
 	p.Pin(&fakeSignaller{procs: map[int]*fakeProc{4242: {}}})
 	var b bytes.Buffer
 	if err := WriteKillPlan(&b, p); err != nil {
@@ -395,7 +395,7 @@ func TestKillPlanFitKeepsLocalPort(t *testing.T) {
 			Local: core.Endpoint{Addr: mapped, Port: 46200}, Remote: &core.Endpoint{Addr: mapped, Port: uint16(47786 + i)},
 			Inode: uint64(100 + i), Owners: []core.Owner{{PID: 4242, FD: 5 + i, Proc: srv}}})
 	}
-	p := NewKillPlan(&core.Result{Sockets: socks}, nil)
+	p := NewKillPlan(&core.Result{Sockets: socks}, nil, nil)
 	p.Pin(&fakeSignaller{procs: map[int]*fakeProc{4242: {}}})
 	w := &termWidth{cols: 70}
 	if err := WriteKillPlan(w, p); err != nil {

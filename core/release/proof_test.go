@@ -73,7 +73,7 @@ func TestKillProvesBeforeEverySignal(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &provingSignaller{letGoAfter: tc.letGo}
-			p := NewKillPlan(&core.Result{Sockets: []core.Socket{held(core.Listen, 0, 10, srv)}}, nil)
+			p := NewKillPlan(&core.Result{Sockets: []core.Socket{held(core.Listen, 0, 10, srv)}}, nil, nil)
 			p.Signal, p.Timeout, p.KillWait = syscall.SIGTERM, time.Millisecond, time.Millisecond
 			p.Pin(s)
 			r := p.Execute()
@@ -105,7 +105,7 @@ func TestLetGoStillHeld(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &provingSignaller{letGoAfter: 0}
-			p := NewKillPlan(&core.Result{Sockets: []core.Socket{held(core.Listen, 0, 10, srv)}}, nil)
+			p := NewKillPlan(&core.Result{Sockets: []core.Socket{held(core.Listen, 0, 10, srv)}}, nil, nil)
 			p.Pin(s)
 			k := &Kill{Plan: p, Report: p.Execute(), Left: &Left{Sockets: tc.left}}
 			if got := k.Unfinished(); got != tc.want {

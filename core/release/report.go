@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/diagnose"
 	"github.com/gosof/gosof/core/render"
 )
 
@@ -30,10 +31,9 @@ func nsPrefix(many bool) func(*core.Socket) string {
 // queuedLines says, listener by listener, that queued connections
 // (core.AcceptQueueOf) are no orphans: they go with their listener, so
 // signalling the listener's holder releases them.
-func queuedLines(queued []core.Socket, items []KillItem) []string {
+func queuedLines(queued []core.Socket, listeners []core.Socket) []string {
 	var order []string
 	by := map[string][]core.Socket{}
-	listeners := planListeners(items)
 	for _, s := range queued {
 		k := core.ListenerLine(core.AcceptQueueOf(&s, listeners))
 		if _, ok := by[k]; !ok {
@@ -50,39 +50,107 @@ func queuedLines(queued []core.Socket, items []KillItem) []string {
 	return out
 }
 
-// planListeners are the LISTEN sockets among the plan's items', the ones a
-// queued connection can wait in (core.AcceptQueueOf): copied once, not
-// every matched socket once per queued one.
-func planListeners(items []KillItem) []core.Socket {
+// queueListeners are the listeners a plan asks core.AcceptQueueOf about:
+// the LISTEN sockets among the matched ones and servers (QueueServers),
+// copied once, not every matched socket once per queued one.
+func queueListeners(matched, servers []core.Socket) []core.Socket {
 	var out []core.Socket
-	for i := range items {
-		for j := range items[i].Sockets {
-			if s := &items[i].Sockets[j]; s.State == core.Listen {
-				out = append(out, *s)
+	for _, l := range [][]core.Socket{matched, servers} {
+		for i := range l {
+			if l[i].State == core.Listen {
+				out = append(out, l[i])
 			}
 		}
 	}
 	return out
 }
 
-// orphanAdvice says what releases orphaned sockets: close --abort for
-// TCP; nothing but waiting for the rest (close acts on TCP only).
-func orphanAdvice(socks []core.Socket) string {
-	tcp, other := 0, 0
-	for i := range socks {
-		if socks[i].Proto == core.TCP {
-			tcp++
-		} else {
-			other++
+// QueueServers lists, through servers, the server sockets on the ports of
+// the matched TCP sockets no process holds that no matched listener
+// queues (--state established leaves the listener out), so that the plan
+// asks core.AcceptQueueOf about the port's listeners as the report after
+// acting does (Look reads the whole port), not only the matched ones.
+// None are listed when every such socket is accounted for.
+func QueueServers(res *core.Result, servers core.ServerLister) ([]core.Socket, error) {
+	var ports []core.PortRange
+	seen := map[uint16]bool{}
+	for i := range res.Sockets {
+		s := &res.Sockets[i]
+		// one that would wait in a listener's queue were there one on its
+		// port (any address), and no matched one queues it
+		wild := []core.Socket{{Proto: core.TCP, Family: s.Family, State: core.Listen, NetNS: s.NetNS, Local: core.Endpoint{Port: s.Local.Port}}}
+		if seen[s.Local.Port] || core.UnknownHolder(s, res.Unseen) || core.AcceptQueueOf(s, wild) == nil || core.AcceptQueueOf(s, res.Sockets) != nil {
+			continue
 		}
+		seen[s.Local.Port] = true
+		ports = append(ports, core.PortRange{Lo: s.Local.Port, Hi: s.Local.Port})
 	}
-	switch {
-	case other == 0:
-		return "see 'gosof close --abort'"
-	case tcp == 0:
+	if len(ports) == 0 {
+		return nil, nil
+	}
+	return servers(ports)
+}
+
+// orphanAdvice says what releases orphaned sockets: close --abort for
+// TCP (orphanCommands); nothing but waiting for the rest (close acts on
+// TCP only).
+func (p *KillPlan) orphanAdvice(socks []core.Socket) string {
+	cmds := p.orphanCommands(socks)
+	if len(cmds) == 0 {
 		return "'gosof close' acts on TCP only; the kernel drops them by itself"
 	}
-	return "for the TCP ones see 'gosof close --abort' ('gosof close' acts on TCP only)"
+	see := "see '" + strings.Join(cmds, "' and '") + "'"
+	for i := range socks {
+		if socks[i].Proto != core.TCP {
+			return "for the TCP ones " + see + " ('gosof close' acts on TCP only)"
+		}
+	}
+	return see
+}
+
+// orphanCommands are the commands to paste that reset the TCP sockets
+// among socks: close --abort on their port, on the side kill matched it,
+// in their namespace when the namespaces were named (diagnose.CommandTarget,
+// as why's commands), for their states only, so that no connection a
+// process holds in another state is reset with them.
+func (p *KillPlan) orphanCommands(socks []core.Socket) []string {
+	var order []string
+	states := map[string][]core.Socket{}
+	for i := range socks {
+		s := &socks[i]
+		if s.Proto != core.TCP {
+			continue
+		}
+		port, side := s.Local.Port, ""
+		if p.target != nil && p.target.Side != core.SideLocal && s.Remote != nil &&
+			!(&core.Filter{Ports: p.target.Ports, Side: core.SideLocal}).MatchTargets(s) {
+			port, side = s.Remote.Port, " --side remote"
+		}
+		ns := ""
+		if p.namedNetNS {
+			ns = diagnose.NetNSArg(s)
+		}
+		k := diagnose.CommandTarget(port, ns) + side
+		if _, ok := states[k]; !ok {
+			order = append(order, k)
+		}
+		states[k] = append(states[k], *s)
+	}
+	var out []string
+	for _, k := range order {
+		var args []string
+		counts := map[core.State]bool{}
+		for i := range states[k] {
+			counts[states[k][i].State] = true
+		}
+		for _, st := range core.AllStates {
+			if counts[st] {
+				args = append(args, core.StateArg(st))
+			}
+		}
+		out = append(out, "gosof close "+k+" --state "+strings.Join(args, ",")+" --abort")
+	}
+	return out
 }
 
 func fdList(owners []core.Owner) string {
@@ -186,12 +254,12 @@ func WriteKillPlan(w io.Writer, p *KillPlan) error {
 	for _, l := range OutgoingLines(p.Spared, "kill") {
 		b.WriteString(l + "\n")
 	}
-	for _, l := range queuedLines(p.Queued, p.Items) {
+	for _, l := range queuedLines(p.Queued, p.listeners) {
 		b.WriteString(l + "\n")
 	}
 	if n := len(p.Orphans); n > 0 {
 		fmt.Fprintf(&b, "no process holds %s (%s): kill cannot release %s; %s\n",
-			core.Plural(n, "matched socket"), stateCounts(p.Orphans), core.ByCount(n, "it", "them"), orphanAdvice(p.Orphans))
+			core.Plural(n, "matched socket"), stateCounts(p.Orphans), core.ByCount(n, "it", "them"), p.orphanAdvice(p.Orphans))
 	}
 	if l := UnknownNote(p.Unknown, p.Unseen, "kill cannot signal a holder it cannot see"); l != "" {
 		b.WriteString(l + "\n")
@@ -449,7 +517,7 @@ func WriteKillJSON(w io.Writer, p *KillPlan, dryRun bool, r *KillReport, l *Left
 	e.End()
 	e.Key("orphans") // matched sockets no process holds
 	e.Sockets(p.Orphans)
-	e.Key("queued") // matched connections waiting in a matched listener's accept queue
+	e.Key("queued") // matched connections waiting in a live listener's accept queue
 	e.Sockets(p.Queued)
 	e.Key("spared_outgoing") // outgoing connections left alone (no --outgoing)
 	e.Sockets(p.Spared)

@@ -27,6 +27,10 @@ type Backend struct {
 	// close shut down (diagnose.StillBound); nil where that cannot be
 	// checked.
 	StillBound func(s *core.Socket) diagnose.Verdict
+	// NamedNetNS: the namespaces read were named on the command line
+	// (--netns, -A), so a command kill suggests names its sockets'
+	// (diagnose.NetNSArg), as why's do.
+	NamedNetNS bool
 }
 
 // Kill is one kill, from its plan to what is left on the ports.
@@ -34,9 +38,12 @@ type Kill struct {
 	b      Backend
 	f      *core.Filter
 	Result *core.Result
-	Plan   *KillPlan
-	Report *KillReport // set by Execute
-	Left   *Left       // set by Execute
+	// queueServers are the servers on the ports the plan asks about
+	// queued connections (QueueServers).
+	queueServers []core.Socket
+	Plan         *KillPlan
+	Report       *KillReport // set by Execute
+	Left         *Left       // set by Execute
 	// DryRun says the plan alone was asked for (-n), as JSON's dry_run
 	// tells; a plan printed because nothing is to be signalled is not one.
 	DryRun bool
@@ -50,9 +57,21 @@ func PlanKill(b Backend, f *core.Filter, sig syscall.Signal, timeout time.Durati
 	if err != nil {
 		return nil, err
 	}
-	plan := NewKillPlan(res, AncestryProtected(b.ParentOf))
-	plan.Signal, plan.Timeout, plan.NoEscalate = sig, timeout, noEscalate
-	return &Kill{b: b, f: f, Result: res, Plan: plan}, nil
+	k := &Kill{b: b, f: f, Result: res}
+	if k.queueServers, err = QueueServers(res, serverLister(b.Resolver)); err != nil {
+		return nil, err
+	}
+	k.Plan = k.newPlan()
+	k.Plan.Signal, k.Plan.Timeout, k.Plan.NoEscalate = sig, timeout, noEscalate
+	return k, nil
+}
+
+// newPlan plans the kill of k.Result's holders; the commands it suggests
+// for what it cannot release act on k's ports, on its side.
+func (k *Kill) newPlan() *KillPlan {
+	p := NewKillPlan(k.Result, AncestryProtected(k.b.ParentOf), k.queueServers)
+	p.target, p.namedNetNS = k.f, k.b.NamedNetNS
+	return p
 }
 
 // SpareOutgoing takes the outgoing connections out of the match
@@ -64,7 +83,7 @@ func (k *Kill) SpareOutgoing() error {
 		return err
 	}
 	old := k.Plan
-	k.Plan = NewKillPlan(k.Result, AncestryProtected(k.b.ParentOf))
+	k.Plan = k.newPlan()
 	k.Plan.Signal, k.Plan.Timeout, k.Plan.NoEscalate, k.Plan.KillWait = old.Signal, old.Timeout, old.NoEscalate, old.KillWait
 	k.Plan.Spared = spared
 	return nil
@@ -128,7 +147,7 @@ func (k *Kill) WriteReport(w io.Writer, asJSON bool) error {
 // could not see, or a socket a process let go of (LetGo) that some
 // process still holds (it passed it on).
 func (k *Kill) Unfinished() bool {
-	return k.Report.Survivors() > 0 || len(k.Plan.Unknown) > 0 || k.letGoStillHeld()
+	return k.Plan.LeavesHolder() || k.Report.Survivors() > 0 || k.letGoStillHeld()
 }
 
 // letGoStillHeld reports whether a socket of a process that let go of it
@@ -174,9 +193,11 @@ type Close struct {
 	// around is everything on the ports as resolved with Result, for
 	// LookKnown; nil with --pid/--user.
 	around *core.Result
-	Plan   *ClosePlan
-	Report *CloseReport // set by Execute
-	Left   *Left        // set by Execute
+	// queueServers are as Kill's.
+	queueServers []core.Socket
+	Plan         *ClosePlan
+	Report       *CloseReport // set by Execute
+	Left         *Left        // set by Execute
 	// DryRun says the plan alone was asked for (-n), as Kill.DryRun.
 	DryRun bool
 }
@@ -207,7 +228,12 @@ func PlanClose(b Backend, f *core.Filter, opt CloseOptions) (*Close, error) {
 	if f.HasOwnerFilter() {
 		opt.Owners = f
 	}
-	return &Close{b: b, f: f, opt: opt, Result: res, around: around, Plan: NewClosePlan(res, opt)}, nil
+	c := &Close{b: b, f: f, opt: opt, Result: res, around: around}
+	if c.queueServers, err = QueueServers(res, c.servers()); err != nil {
+		return nil, err
+	}
+	c.Plan = NewClosePlan(res, opt, c.queueServers)
+	return c, nil
 }
 
 // SpareOutgoing is Kill.SpareOutgoing for close.
@@ -216,7 +242,7 @@ func (c *Close) SpareOutgoing() error {
 	if err != nil || len(spared) == 0 {
 		return err
 	}
-	c.Plan = NewClosePlan(c.Result, c.opt)
+	c.Plan = NewClosePlan(c.Result, c.opt, c.queueServers)
 	c.Plan.Spared = spared
 	return nil
 }

@@ -180,7 +180,7 @@ func TestKillPlanReal(t *testing.T) {
 				return core.Socket{Proto: core.TCP, Family: core.Inet, State: core.Listen, Inode: inodeOf(t, pid, fd),
 					Owners: []core.Owner{{PID: pid, FD: fd, Proc: describeProc(t, DefaultFS(), pid)}}}
 			}
-			plan := release.NewKillPlan(&core.Result{Sockets: []core.Socket{sock(obey.PID, ofd), sock(stubborn.PID, sfd)}}, release.AncestryProtected(nil))
+			plan := release.NewKillPlan(&core.Result{Sockets: []core.Socket{sock(obey.PID, ofd), sock(stubborn.PID, sfd)}}, release.AncestryProtected(nil), nil)
 			// Room for the obedient helper to exit on TERM on a loaded
 			// machine; the test asserts what was sent, not when.
 			plan.Timeout = time.Second
@@ -338,7 +338,7 @@ func pidReuseInNamespace(t *testing.T) {
 				fd, _ := listenTCP(t, old)
 				p := describeProc(t, fsys, old.PID)
 				plan := release.NewKillPlan(&core.Result{Sockets: []core.Socket{{Proto: core.TCP, Family: core.Inet, State: core.Listen,
-					Owners: []core.Owner{{PID: old.PID, FD: fd, Proc: p}}}}}, nil)
+					Owners: []core.Owner{{PID: old.PID, FD: fd, Proc: p}}}}}, nil, nil)
 				plan.Timeout = time.Second
 				if pinFirst {
 					plan.Pin(sg.s)

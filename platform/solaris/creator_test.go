@@ -161,7 +161,7 @@ func TestProofCaptures(t *testing.T) {
 					t.Errorf("-t prints %d, an unverified creator", pid)
 				}
 			}
-			plan := release.NewKillPlan(res, nil)
+			plan := release.NewKillPlan(res, nil, nil)
 			var pids []int
 			for _, it := range plan.Items {
 				pids = append(pids, it.Proc.PID)
@@ -172,7 +172,7 @@ func TestProofCaptures(t *testing.T) {
 			// close --abort leaves a socket whose only owner is an
 			// unverified creator alone, unless --unknown-holder.
 			for _, force := range []bool{false, true} {
-				cp := release.NewClosePlan(res, release.CloseOptions{Abort: true, AllowListen: true, AbortUnknown: force})
+				cp := release.NewClosePlan(res, release.CloseOptions{Abort: true, AllowListen: true, AbortUnknown: force}, nil)
 				for _, it := range cp.Items {
 					if !it.Socket.OnlyUnverified() || it.Socket.Proto != core.TCP {
 						continue
