@@ -204,12 +204,8 @@ func (w *watcher) draw() error {
 		return watch.WriteJSONL(w.out, f)
 	}
 	var b strings.Builder
-	elapsed := "0s"
-	if f.Elapsed >= time.Second {
-		elapsed = core.FormatDuration(f.Elapsed.Round(time.Second))
-	}
 	head := fmt.Sprintf("%s: refresh %d, every %s, for %s; sorted by %s", core.Escape(w.title), f.Refresh,
-		core.FlagDuration(w.every), elapsed, sortWords[w.key])
+		core.FlagDuration(w.every), watch.Span(f.Elapsed), sortWords[w.key])
 	if w.term == nil {
 		b.WriteString(head + "\n")
 		if err := watch.WriteTable(&b, f, 0); err != nil {

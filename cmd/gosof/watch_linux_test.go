@@ -357,3 +357,41 @@ func TestWatchUnseenHolders(t *testing.T) {
 		t.Errorf("watch as nobody: exit %d, want 0 and summaries saying the holder could not be seen\n%s%s", code, out, errOut)
 	}
 }
+
+// TestWatchSpansAgree: the heading's "for" and the closing line's "in"
+// are the same span, written the same way: under a second the heading
+// said "for 0s" while the closing line said "in 300ms".
+func TestWatchSpansAgree(t *testing.T) {
+	h := testhelper.Start(t)
+	lfd, port := listen(t, h, "inet", "127.0.0.1:0")
+	h.Do("serve %d keep", lfd)
+	watchRefreshed = func(n int) {
+		if n == 1 { // CLOSE_WAIT grows between the two refreshes
+			h.Do("dial 127.0.0.1:%d 2", port)
+		}
+	}
+	t.Cleanup(func() { watchRefreshed = nil })
+	var out, errb bytes.Buffer
+	if code := run([]string{"gosof", "watch", "--pid", strconv.Itoa(h.PID), strconv.Itoa(port), "--count", "2", "-i", "300ms"},
+		strings.NewReader(""), &out, &errb); code != 0 {
+		t.Fatalf("watch: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	frames := strings.Split(strings.TrimSpace(out.String()), "\n\n")
+	if len(frames) != 2 {
+		t.Fatalf("%d frames, want 2:\n%s", len(frames), out.String())
+	}
+	lines := strings.Split(frames[1], "\n")
+	head, summary := lines[0], lines[len(lines)-1]
+	i := strings.Index(head, ", for ")
+	j := strings.Index(summary, " CLOSE_WAIT in ")
+	if i < 0 || j < 0 {
+		t.Fatalf("no span in the heading or the closing line:\n%s", frames[1])
+	}
+	span := head[i+len(", for "):]
+	span = span[:strings.Index(span, ";")]
+	in := summary[j+len(" CLOSE_WAIT in "):]
+	in = in[:strings.Index(in, ",")]
+	if span != in {
+		t.Errorf("the heading says %q, the closing line %q for the same span:\n%s", span, in, frames[1])
+	}
+}

@@ -250,7 +250,7 @@ func summaryGrowth(f *Frame) string {
 			parts = append(parts, "and "+strconv.Itoa(len(gs)-i)+" more")
 			break
 		}
-		parts = append(parts, g.p.Label()+": "+signed(g.change)+" CLOSE_WAIT in "+core.FormatDuration(roundSecond(f.Time.Sub(g.p.First)))+
+		parts = append(parts, g.p.Label()+": "+signed(g.change)+" CLOSE_WAIT in "+Span(f.Time.Sub(g.p.First))+
 			", "+strconv.Itoa(g.released)+" released: "+string(g.v)+" ~"+approx(g.perMin)+"/min")
 	}
 	if len(parts) > 0 {
@@ -274,7 +274,7 @@ func summaryGrowth(f *Frame) string {
 		st = string(best.Proto) + " " + st
 	}
 	return "No CLOSE_WAIT grows; the most growth: " + bestP.Label() + " " + signed(best.Change()) + " " + st +
-		" in " + core.FormatDuration(roundSecond(f.Time.Sub(bestP.First))) + "."
+		" in " + Span(f.Time.Sub(bestP.First)) + "."
 }
 
 // processes counts processes: "1 process", "3 processes".
@@ -295,13 +295,15 @@ func procCount(f *Frame) int {
 	return n
 }
 
-// roundSecond rounds d to a second from one second up: refreshes come
-// every few seconds, so "1m", not "59s", for a minute of watching.
-func roundSecond(d time.Duration) time.Duration {
-	if d < time.Second {
-		return d
+// Span is how long watch shows a span of time, in its heading ("for 1m")
+// and its closing line ("in 1m") alike: FormatDuration of it rounded to a
+// second from one second up (refreshes come every few seconds, so "1m",
+// not "59s", for a minute of watching), in milliseconds under that.
+func Span(d time.Duration) string {
+	if d >= time.Second {
+		d = d.Round(time.Second)
 	}
-	return d.Round(time.Second)
+	return core.FormatDuration(d)
 }
 
 // WriteJSONL prints f (sorted) as one JSON object on one line
