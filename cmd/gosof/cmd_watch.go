@@ -191,9 +191,29 @@ func (w *watcher) refresh() error {
 	if err != nil {
 		return err
 	}
-	w.s.unseenMatters = w.s.unseenMatters || unknownHolders(res)
 	w.frame = w.tracker.UpdateResult(time.Now(), res)
-	return w.draw()
+	w.s.unseenMatters = w.s.unseenMatters || w.frame.Unknown > 0
+	if err := w.draw(); err != nil {
+		return err
+	}
+	// In a pipe the note with the remedy comes once, on stderr, with the
+	// first refresh that needs it, as a terminal shows it under the
+	// table: not only once the watch ends.
+	if note := w.unseenNote(); w.term == nil && note != "" && !w.s.unseenSaid {
+		reportUnseen(w.s.c.App.ErrWriter, w.frame.Unseen)
+		w.s.unseenSaid = true
+	}
+	return nil
+}
+
+// unseenNote is what the last refresh could not see, with the remedy,
+// when it left sockets without their holder ("" when none did, or -q):
+// shown under the table on a terminal, said on stderr in a pipe.
+func (w *watcher) unseenNote() string {
+	if w.frame.Unknown == 0 || w.s.quiet {
+		return ""
+	}
+	return w.frame.Unseen.Message()
 }
 
 // draw shows the last frame: a JSON line, a table, or the screen.
@@ -219,9 +239,9 @@ func (w *watcher) draw() error {
 	keys := "keys: c CLOSE_WAIT growth, n now, g change, p pid, q quit"
 	// what could not be seen, with the remedy, shows while watching: the
 	// note on stderr at the end comes after the screen is gone
-	note := ""
-	if f.Unknown > 0 && !w.s.quiet {
-		note = "\ngosof: " + f.Unseen.Message()
+	note := w.unseenNote()
+	if note != "" {
+		note = "\ngosof: " + note
 	}
 	// The head, the keys, the table's header and the closing line take 4
 	// lines (the note one more); when the rows do not fit in the rest,

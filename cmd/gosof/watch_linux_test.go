@@ -395,3 +395,31 @@ func TestWatchSpansAgree(t *testing.T) {
 		t.Errorf("the heading says %q, the closing line %q for the same span:\n%s", span, in, frames[1])
 	}
 }
+
+// TestWatchUnseenNoteInPipe: in a pipe, the note saying what could not
+// be seen, with its remedy, comes once, with the first refresh that
+// needs it, as a terminal shows it while watching; it came only when
+// the watch ended.
+func TestWatchUnseenNoteInPipe(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run gosof as another user")
+	}
+	root := testhelper.Start(t)
+	_, port := listen(t, root, "inet", "127.0.0.1:0")
+	cmd := exec.Command(testhelper.Executable(t), "-test.run=^$")
+	cmd.Env = append(os.Environ(), envCLI+"="+strings.Join([]string{"watch", strconv.Itoa(port), "--count", "3", "-i", "10ms"}, "\x1f"))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	var both bytes.Buffer // stdout and stderr in the order written
+	cmd.Stdout, cmd.Stderr = &both, &both
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("watch as nobody: %v\n%s", err, both.String())
+	}
+	out := both.String()
+	const remedy = "could not be inspected, so some sockets may show no owner; run as root"
+	if n := strings.Count(out, remedy); n != 1 {
+		t.Errorf("the note with the remedy comes %d times, want once:\n%s", n, out)
+	}
+	if i, j := strings.Index(out, remedy), strings.Index(out, ": refresh 2,"); i < 0 || j < 0 || i > j {
+		t.Errorf("the note with the remedy does not come before the second refresh:\n%s", out)
+	}
+}
