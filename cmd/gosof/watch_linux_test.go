@@ -356,6 +356,17 @@ func TestWatchUnseenHolders(t *testing.T) {
 	if code != 0 || !strings.Contains(out, first) || !strings.Contains(out, later) {
 		t.Errorf("watch as nobody: exit %d, want 0 and summaries saying the holder could not be seen\n%s%s", code, out, errOut)
 	}
+	// the row of a holder not seen is not "-", the row of no holder
+	if !strings.Contains(out, "\nunknown ") || strings.Contains(out, "\n- ") || !strings.Contains(out, "they count under unknown.") {
+		t.Errorf("watch as nobody: the listener's row is not named unknown\n%s", out)
+	}
+	out, _, _ = gosofUnder(t, nil, nobody, "watch", strconv.Itoa(port), "--count", "1", "--jsonl")
+	var f struct {
+		Processes []map[string]any `json:"processes"`
+	}
+	if err := json.Unmarshal([]byte(out), &f); err != nil || len(f.Processes) != 1 || f.Processes[0]["unknown_holder"] != true || f.Processes[0]["pid"] != nil {
+		t.Errorf("watch --jsonl as nobody: want one row, pid null, unknown_holder true: %v\n%s", err, out)
+	}
 }
 
 // TestWatchSpansAgree: the heading's "for" and the closing line's "in"

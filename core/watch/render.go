@@ -39,8 +39,8 @@ func ParseSort(s string) (SortKey, error) {
 	return "", core.Usagef("--sort: %q is not one of %s", s, strings.Join(names, ", "))
 }
 
-// Sort orders f's processes by k; ties go by pid, the sockets no process
-// holds last.
+// Sort orders f's processes by k; ties go by pid, the sockets whose
+// holder could not be seen, then those no process holds, last.
 func (f *Frame) Sort(k SortKey) {
 	metric := func(p *Proc) int {
 		switch k {
@@ -59,8 +59,8 @@ func (f *Frame) Sort(k SortKey) {
 	}
 	sort.SliceStable(f.Procs, func(i, j int) bool {
 		a, b := f.Procs[i], f.Procs[j]
-		if (a.Key == ProcKey{}) != (b.Key == ProcKey{}) {
-			return b.Key == ProcKey{}
+		if a.Key.Holder() != b.Key.Holder() {
+			return a.Key.Holder()
 		}
 		if k != SortPID {
 			if ma, mb := metric(a), metric(b); ma != mb {
@@ -88,10 +88,14 @@ func cwNow(p *Proc) int {
 }
 
 // Label names a process as the tables do ("4242/java"), "-" for the
-// sockets no process holds.
+// sockets no process holds, core.UnknownHolderLabel for those whose
+// holder could not be seen.
 func (p *Proc) Label() string {
-	if p.Key == (ProcKey{}) {
+	switch p.Key {
+	case ProcKey{}:
 		return "-"
+	case UnseenKey:
+		return core.UnknownHolderLabel
 	}
 	return core.OwnerLabel(core.Owner{PID: p.Key.PID, FD: -1, Proc: p.Proc})
 }
@@ -226,7 +230,7 @@ func unseenSentence(f *Frame) string {
 	if f.Unknown == 0 {
 		return ""
 	}
-	return " The holders of " + core.Plural(f.Unknown, "socket") + " could not be seen (" + f.Unseen.What() + "): they count under -."
+	return " The holders of " + core.Plural(f.Unknown, "socket") + " could not be seen (" + f.Unseen.What() + "): they count under " + core.UnknownHolderLabel + "."
 }
 
 // summaryGrowth is Summary after the first refresh: what grows.
@@ -288,7 +292,7 @@ func processes(n int) string {
 func procCount(f *Frame) int {
 	n := 0
 	for _, p := range f.Procs {
-		if p.Key != (ProcKey{}) {
+		if p.Key.Holder() {
 			n++
 		}
 	}
@@ -318,9 +322,12 @@ func WriteJSONL(w io.Writer, f *Frame) error {
 	e.Array()
 	for _, p := range f.Procs {
 		e.Object()
-		if p.Key == (ProcKey{}) {
+		if !p.Key.Holder() {
 			e.NullKey("pid")
 			e.NullKey("comm")
+			if p.Key == UnseenKey {
+				e.BoolKey("unknown_holder", true)
+			}
 		} else {
 			e.IntKey("pid", int64(p.Key.PID))
 			if p.Proc != nil {
