@@ -268,17 +268,26 @@ func (w *watcher) draw() error {
 var sortWords = map[watch.SortKey]string{watch.SortCloseWait: "CLOSE_WAIT growth", watch.SortNow: "sockets now",
 	watch.SortChange: "change", watch.SortPID: "pid"}
 
-// fitLines cuts text to a screen of width columns and height lines: a
-// line that wrapped would scroll the screen and break the redraw.
+// fitLines cuts text to a screen of width columns (core.Width: a CJK
+// rune takes two) and height lines: a line that wrapped would scroll the
+// screen and break the redraw.
 func fitLines(text string, width, height int) []string {
 	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
 	if height > 0 && len(lines) > height {
 		lines = lines[:height]
 	}
 	for i, l := range lines {
-		if width > 1 && utf8.RuneCountInString(l) >= width {
-			r := []rune(l)
-			lines[i] = string(r[:width-1]) // the last column would wrap on some terminals
+		if width > 1 && core.Width(l) >= width {
+			// the last column would wrap on some terminals
+			n, cols := 0, 0
+			for _, r := range l {
+				if cols+core.RuneWidth(r) > width-1 {
+					break
+				}
+				cols += core.RuneWidth(r)
+				n += utf8.RuneLen(r)
+			}
+			lines[i] = l[:n]
 		}
 	}
 	return lines

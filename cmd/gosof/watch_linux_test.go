@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/internal/testhelper"
 )
 
@@ -433,4 +434,31 @@ func TestWatchUnseenNoteInPipe(t *testing.T) {
 	if i, j := strings.Index(out, remedy), strings.Index(out, ": refresh 2,"); i < 0 || j < 0 || i > j {
 		t.Errorf("the note with the remedy does not come before the second refresh:\n%s", out)
 	}
+}
+
+// TestWatchWideNames: a process named in CJK (two columns a rune) fits
+// a narrow terminal: watch measured names in runes, so its table was
+// wider than the screen and its rows wrapped.
+func TestWatchWideNames(t *testing.T) {
+	h := testhelper.Start(t)
+	name := "日本語プロ" // 15 bytes, comm's most: 10 columns
+	h.Do("comm %x", name)
+	_, port := listen(t, h, "inet", "127.0.0.1:0")
+	p := startWatchPane(t, nil, "--pid", strconv.Itoa(h.PID), strconv.Itoa(port), "-i", "1h")
+	p.await(strconv.Itoa(h.PID) + "/" + name)
+	const width = 60 // the table takes 64 with the name whole, one space between columns
+	p.tmux("resize-window", "-t", "w", "-x", strconv.Itoa(width), "-y", "30")
+	s := p.await("…")
+	row := false
+	for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		if core.Width(l) >= width {
+			t.Errorf("a line of %d columns on a screen of %d: %q\n%s", core.Width(l), width, l, s)
+		}
+		row = row || strings.HasPrefix(l, strconv.Itoa(h.PID)+"/") && strings.Contains(l, "…") && strings.Contains(l, " LISTEN ")
+	}
+	if !row {
+		t.Errorf("no row of %d, its name shortened, its state whole:\n%s", h.PID, s)
+	}
+	p.tmux("send-keys", "-t", "w", "q")
+	p.ended("0")
 }
