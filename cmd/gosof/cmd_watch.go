@@ -255,9 +255,10 @@ func (w *watcher) draw() error {
 		}
 	}
 	b.WriteString(head + "\n" + keys + "\n")
-	// the table fits the screen itself (its NOTE kept whole); fitLines
-	// then only cuts what still does not
-	if err := watch.WriteTable(&termWriter{w: &b, cols: width}, f, rows); err != nil {
+	// the table fits the screen itself (its NOTE kept whole), in the
+	// columns fitLines leaves a line (all but the last); fitLines then
+	// only cuts what still does not
+	if err := watch.WriteTable(&termWriter{w: &b, cols: width - 1}, f, rows); err != nil {
 		return err
 	}
 	b.WriteString(watch.Summary(f) + note)
