@@ -10,6 +10,11 @@ import "fmt"
 // never suggest --abort for it, exit 3, and close --abort refuses such a
 // LISTEN socket unless --unknown-holder forces it (docs/kill-close.md).
 
+// UnknownHolderLabel names a holder gosof could not see (UnknownHolder)
+// where a table or a report names holders (close's plan, watch's rows):
+// never "-", which says no process holds the socket.
+const UnknownHolderLabel = "unknown"
+
 // Any reports whether anything could not be seen.
 func (u Unseen) Any() bool { return u.Denied > 0 || u.Hidden != "" }
 

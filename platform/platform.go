@@ -113,6 +113,11 @@ type Backend struct {
 	// EphemeralLow is the lowest port the kernel picks for a client's
 	// end (completion offers server ports, below it); nil where unknown.
 	EphemeralLow func() (uint16, error)
+	// NetNSGone says, with --netns, when the namespace it named when the
+	// backend was opened (found and pinned then, never looked up again)
+	// is gone: no process is in it and no name under /run/netns refers
+	// to it any more, so only gosof's pin keeps it; nil without --netns.
+	NetNSGone func() error
 }
 
 // ProcPIDs lists the numeric entries of a /proc directory.

@@ -116,7 +116,13 @@ func TestExporterBadInput(t *testing.T) {
 		{"telemetry path", append(listen, "--web.telemetry-path", "metrics"), "does not start with /"},
 		{"max requests", append(listen, "--web.max-requests=-1"), "negative"},
 		{"max series", append(listen, "--max-series=-5"), "negative"},
-		{"max series, a value that looks like a flag", append(listen, "--max-series", "-5"), "--max-series"},
+		// a negative value in its own word is the value, not a flag:
+		// kingpin said "expected argument for flag"
+		{"max series, a negative value in its own word", append(listen, "--max-series", "-5"), "--max-series: -5 is negative (0 is no limit)"},
+		{"max series -5 before a flag", []string{"--max-series", "-5", "--web.listen-address", "127.0.0.1:0"}, "--max-series: -5 is negative (0 is no limit)"},
+		{"max requests, a negative value in its own word", append(listen, "--web.max-requests", "-1"), "--web.max-requests: -1 is negative (0 is no limit)"},
+		{"max series, a fraction in its own word", append(listen, "--max-series", "-0.5"), `--max-series: "-0.5" is not a whole number`},
+		{"max series, a flag where its value should be", append(listen, "--max-series", "--web.disable-exporter-metrics"), "expected argument for flag '--max-series'"},
 		// a whole number, in decimal: kingpin's own int took 1.5 for 1
 		{"max requests, a fraction", append(listen, "--web.max-requests=1.5"), `--web.max-requests: "1.5" is not a whole number`},
 		{"max requests, an exponent", append(listen, "--web.max-requests=1e3"), `--web.max-requests: "1e3" is not a whole number`},

@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -583,4 +584,51 @@ func TestExporterHostileNames(t *testing.T) {
 		t.Errorf("%q = %v, want 1", k, got[k])
 	}
 	promtest.Check(t, body)
+}
+
+// TestExporterNetNSPinned: --netns PID names a namespace once, at the
+// start, as gosof watch does. The process exits and another of that
+// namespace stays: the exporter still reads it (it looked PID up again at
+// each scrape, and failed, or followed a reused PID elsewhere). The last
+// one exits: each scrape fails (gosof_scrape_error 1), with one log line
+// saying the namespace is gone.
+func TestExporterNetNSPinned(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create network namespaces")
+	}
+	if _, err := exec.LookPath("nsenter"); err != nil {
+		t.Skip("nsenter (util-linux) is not installed")
+	}
+	first := testhelper.Start(t, testhelper.NewNetNS())
+	second := testhelper.StartIn(t, []string{"nsenter", "--net=/proc/" + strconv.Itoa(first.PID) + "/ns/net", "--"})
+	ports := map[*testhelper.Proc]string{}
+	for _, h := range []*testhelper.Proc{first, second} {
+		fd := h.Int("socket inet stream")
+		h.Do("bind %d 127.0.0.1:0", fd)
+		h.Do("listen %d", fd)
+		ports[h] = h.Do("name %d", fd)[1]
+	}
+	e := startExporter(t, nil, "--web.listen-address", "127.0.0.1:0", "--netns", strconv.Itoa(first.PID))
+	u := "http://" + e.addr + "/metrics"
+	listens := func(body, port string) bool { return strings.Contains(body, `port="`+port+`"`) }
+	code, body := get(t, u)
+	if promtest.Parse(t, body)["gosof_scrape_error{}"] != 0 || code != 200 || !listens(body, ports[first]) || !listens(body, ports[second]) {
+		t.Fatalf("before: status %d, want both listeners (%s, %s)\n%s", code, ports[first], ports[second], body)
+	}
+	first.Kill()
+	code, body = get(t, u)
+	if promtest.Parse(t, body)["gosof_scrape_error{}"] != 0 || code != 200 || listens(body, ports[first]) || !listens(body, ports[second]) {
+		t.Errorf("after --netns's process exited: status %d, want the namespace still read (%s, not %s)\n%s\n%s", code, ports[second], ports[first], body, e.log())
+	}
+	second.Kill()
+	gone := regexp.MustCompile(`--netns ` + strconv.Itoa(first.PID) + `: the network namespace it named at the start \(net:\[\d+\]\) is gone`)
+	for i := 1; i <= 2; i++ {
+		code, body = get(t, u)
+		if got := promtest.Parse(t, body); code != 200 || got["gosof_scrape_error{}"] != 1 || listens(body, ports[second]) {
+			t.Errorf("scrape %d after the namespace went: status %d, gosof_scrape_error %v\n%s", i, code, got["gosof_scrape_error{}"], body)
+		}
+		if n := e.waitLog(gone, i); n != i {
+			t.Errorf("after %d failed scrapes, %d log lines say the namespace is gone, want one each:\n%s", i, n, e.log())
+		}
+	}
 }

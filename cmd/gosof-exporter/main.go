@@ -106,6 +106,41 @@ func (w wholeNumber) Set(s string) error {
 
 func (w wholeNumber) String() string { return strconv.Itoa(*w.v) }
 
+// negativeValues joins a flag that takes a value and a negative number
+// given as the next word ("--max-series -5") into one word
+// ("--max-series=-5"): kingpin reads any word that starts with '-' as a
+// flag, and said "expected argument for flag" where the = form has the
+// flag's own message ("-5 is negative"). No flag's name starts with a
+// digit, so a real flag that follows is still one.
+func negativeValues(app *kingpin.Application, args []string) []string {
+	takes := map[string]bool{}
+	for _, f := range app.Model().Flags {
+		if !f.IsBoolFlag() {
+			takes["--"+f.Name] = true
+		}
+	}
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if takes[a] && i+1 < len(args) && negativeNumber(args[i+1]) {
+			out = append(out, a+"="+args[i+1])
+			i++
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// negativeNumber reports whether s reads as a negative number: '-' then
+// a digit or '.' ("-5", "-0.5").
+func negativeNumber(s string) bool {
+	return len(s) > 1 && s[0] == '-' && (s[1] >= '0' && s[1] <= '9' || s[1] == '.')
+}
+
 // run is main without os.Exit: it parses args, serves until SIGTERM or
 // SIGINT, and returns the exit code (docs/contract.md: 0, or 2 with one
 // line on stderr for a bad flag, file or address, or a failure that
@@ -128,7 +163,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var o options
 	flags(app, &o)
 	o.log.Writer = stderr
-	_, err := app.Parse(args)
+	_, err := app.Parse(negativeValues(app, args))
 	if exit >= 0 { // --help, --version
 		return exit
 	}

@@ -191,9 +191,29 @@ func (w *watcher) refresh() error {
 	if err != nil {
 		return err
 	}
-	w.s.unseenMatters = w.s.unseenMatters || unknownHolders(res)
 	w.frame = w.tracker.UpdateResult(time.Now(), res)
-	return w.draw()
+	w.s.unseenMatters = w.s.unseenMatters || w.frame.Unknown > 0
+	if err := w.draw(); err != nil {
+		return err
+	}
+	// In a pipe the note with the remedy comes once, on stderr, with the
+	// first refresh that needs it, as a terminal shows it under the
+	// table: not only once the watch ends.
+	if note := w.unseenNote(); w.term == nil && note != "" && !w.s.unseenSaid {
+		reportUnseen(w.s.c.App.ErrWriter, w.frame.Unseen)
+		w.s.unseenSaid = true
+	}
+	return nil
+}
+
+// unseenNote is what the last refresh could not see, with the remedy,
+// when it left sockets without their holder ("" when none did, or -q):
+// shown under the table on a terminal, said on stderr in a pipe.
+func (w *watcher) unseenNote() string {
+	if w.frame.Unknown == 0 || w.s.quiet {
+		return ""
+	}
+	return w.frame.Unseen.Message()
 }
 
 // draw shows the last frame: a JSON line, a table, or the screen.
@@ -204,12 +224,8 @@ func (w *watcher) draw() error {
 		return watch.WriteJSONL(w.out, f)
 	}
 	var b strings.Builder
-	elapsed := "0s"
-	if f.Elapsed >= time.Second {
-		elapsed = core.FormatDuration(f.Elapsed.Round(time.Second))
-	}
 	head := fmt.Sprintf("%s: refresh %d, every %s, for %s; sorted by %s", core.Escape(w.title), f.Refresh,
-		core.FlagDuration(w.every), elapsed, sortWords[w.key])
+		core.FlagDuration(w.every), watch.Span(f.Elapsed), sortWords[w.key])
 	if w.term == nil {
 		b.WriteString(head + "\n")
 		if err := watch.WriteTable(&b, f, 0); err != nil {
@@ -223,9 +239,9 @@ func (w *watcher) draw() error {
 	keys := "keys: c CLOSE_WAIT growth, n now, g change, p pid, q quit"
 	// what could not be seen, with the remedy, shows while watching: the
 	// note on stderr at the end comes after the screen is gone
-	note := ""
-	if f.Unknown > 0 && !w.s.quiet {
-		note = "\ngosof: " + f.Unseen.Message()
+	note := w.unseenNote()
+	if note != "" {
+		note = "\ngosof: " + note
 	}
 	// The head, the keys, the table's header and the closing line take 4
 	// lines (the note one more); when the rows do not fit in the rest,
@@ -239,9 +255,10 @@ func (w *watcher) draw() error {
 		}
 	}
 	b.WriteString(head + "\n" + keys + "\n")
-	// the table fits the screen itself (its NOTE kept whole); fitLines
-	// then only cuts what still does not
-	if err := watch.WriteTable(&termWriter{w: &b, cols: width}, f, rows); err != nil {
+	// the table fits the screen itself (its NOTE kept whole), in the
+	// columns fitLines leaves a line (all but the last); fitLines then
+	// only cuts what still does not
+	if err := watch.WriteTable(&termWriter{w: &b, cols: width - 1}, f, rows); err != nil {
 		return err
 	}
 	b.WriteString(watch.Summary(f) + note)
@@ -252,17 +269,26 @@ func (w *watcher) draw() error {
 var sortWords = map[watch.SortKey]string{watch.SortCloseWait: "CLOSE_WAIT growth", watch.SortNow: "sockets now",
 	watch.SortChange: "change", watch.SortPID: "pid"}
 
-// fitLines cuts text to a screen of width columns and height lines: a
-// line that wrapped would scroll the screen and break the redraw.
+// fitLines cuts text to a screen of width columns (core.Width: a CJK
+// rune takes two) and height lines: a line that wrapped would scroll the
+// screen and break the redraw.
 func fitLines(text string, width, height int) []string {
 	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
 	if height > 0 && len(lines) > height {
 		lines = lines[:height]
 	}
 	for i, l := range lines {
-		if width > 1 && utf8.RuneCountInString(l) >= width {
-			r := []rune(l)
-			lines[i] = string(r[:width-1]) // the last column would wrap on some terminals
+		if width > 1 && core.Width(l) >= width {
+			// the last column would wrap on some terminals
+			n, cols := 0, 0
+			for _, r := range l {
+				if cols+core.RuneWidth(r) > width-1 {
+					break
+				}
+				cols += core.RuneWidth(r)
+				n += utf8.RuneLen(r)
+			}
+			lines[i] = l[:n]
 		}
 	}
 	return lines

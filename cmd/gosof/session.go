@@ -30,7 +30,10 @@ type session struct {
 	// close could miss a holder. Otherwise the note is noise (as non-root
 	// some process is always unreadable) and is not printed.
 	unseenMatters bool
-	quiet         bool // -q: no notes at all
+	// unseenSaid: the command said what could not be seen already, when
+	// it was first known (watch in a pipe); the end does not say it again.
+	unseenSaid bool
+	quiet      bool // -q: no notes at all
 	// idleUnknown counts the sockets --idle left out because their idle
 	// time is not known (core.Result.IdleUnknown).
 	idleUnknown int
@@ -219,7 +222,9 @@ func (s *session) flush() {
 	if !s.unseenMatters && s.undecided == 0 {
 		u.Denied, u.Hidden = 0, "" // files that could not be parsed are always said
 	}
-	reportUnseen(w, u)
+	if !s.unseenSaid {
+		reportUnseen(w, u)
+	}
 	reportMissing(w, s.missing)
 }
 

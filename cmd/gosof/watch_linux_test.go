@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/internal/testhelper"
 )
 
@@ -356,4 +357,109 @@ func TestWatchUnseenHolders(t *testing.T) {
 	if code != 0 || !strings.Contains(out, first) || !strings.Contains(out, later) {
 		t.Errorf("watch as nobody: exit %d, want 0 and summaries saying the holder could not be seen\n%s%s", code, out, errOut)
 	}
+	// the row of a holder not seen is not "-", the row of no holder
+	if !strings.Contains(out, "\nunknown ") || strings.Contains(out, "\n- ") || !strings.Contains(out, "they count under unknown.") {
+		t.Errorf("watch as nobody: the listener's row is not named unknown\n%s", out)
+	}
+	out, _, _ = gosofUnder(t, nil, nobody, "watch", strconv.Itoa(port), "--count", "1", "--jsonl")
+	var f struct {
+		Processes []map[string]any `json:"processes"`
+	}
+	if err := json.Unmarshal([]byte(out), &f); err != nil || len(f.Processes) != 1 || f.Processes[0]["unknown_holder"] != true || f.Processes[0]["pid"] != nil {
+		t.Errorf("watch --jsonl as nobody: want one row, pid null, unknown_holder true: %v\n%s", err, out)
+	}
+}
+
+// TestWatchSpansAgree: the heading's "for" and the closing line's "in"
+// are the same span, written the same way: under a second the heading
+// said "for 0s" while the closing line said "in 300ms".
+func TestWatchSpansAgree(t *testing.T) {
+	h := testhelper.Start(t)
+	lfd, port := listen(t, h, "inet", "127.0.0.1:0")
+	h.Do("serve %d keep", lfd)
+	watchRefreshed = func(n int) {
+		if n == 1 { // CLOSE_WAIT grows between the two refreshes
+			h.Do("dial 127.0.0.1:%d 2", port)
+		}
+	}
+	t.Cleanup(func() { watchRefreshed = nil })
+	var out, errb bytes.Buffer
+	if code := run([]string{"gosof", "watch", "--pid", strconv.Itoa(h.PID), strconv.Itoa(port), "--count", "2", "-i", "300ms"},
+		strings.NewReader(""), &out, &errb); code != 0 {
+		t.Fatalf("watch: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	frames := strings.Split(strings.TrimSpace(out.String()), "\n\n")
+	if len(frames) != 2 {
+		t.Fatalf("%d frames, want 2:\n%s", len(frames), out.String())
+	}
+	lines := strings.Split(frames[1], "\n")
+	head, summary := lines[0], lines[len(lines)-1]
+	i := strings.Index(head, ", for ")
+	j := strings.Index(summary, " CLOSE_WAIT in ")
+	if i < 0 || j < 0 {
+		t.Fatalf("no span in the heading or the closing line:\n%s", frames[1])
+	}
+	span := head[i+len(", for "):]
+	span = span[:strings.Index(span, ";")]
+	in := summary[j+len(" CLOSE_WAIT in "):]
+	in = in[:strings.Index(in, ",")]
+	if span != in {
+		t.Errorf("the heading says %q, the closing line %q for the same span:\n%s", span, in, frames[1])
+	}
+}
+
+// TestWatchUnseenNoteInPipe: in a pipe, the note saying what could not
+// be seen, with its remedy, comes once, with the first refresh that
+// needs it, as a terminal shows it while watching; it came only when
+// the watch ended.
+func TestWatchUnseenNoteInPipe(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run gosof as another user")
+	}
+	root := testhelper.Start(t)
+	_, port := listen(t, root, "inet", "127.0.0.1:0")
+	cmd := exec.Command(testhelper.Executable(t), "-test.run=^$")
+	cmd.Env = append(os.Environ(), envCLI+"="+strings.Join([]string{"watch", strconv.Itoa(port), "--count", "3", "-i", "10ms"}, "\x1f"))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	var both bytes.Buffer // stdout and stderr in the order written
+	cmd.Stdout, cmd.Stderr = &both, &both
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("watch as nobody: %v\n%s", err, both.String())
+	}
+	out := both.String()
+	const remedy = "could not be inspected, so some sockets may show no owner; run as root"
+	if n := strings.Count(out, remedy); n != 1 {
+		t.Errorf("the note with the remedy comes %d times, want once:\n%s", n, out)
+	}
+	if i, j := strings.Index(out, remedy), strings.Index(out, ": refresh 2,"); i < 0 || j < 0 || i > j {
+		t.Errorf("the note with the remedy does not come before the second refresh:\n%s", out)
+	}
+}
+
+// TestWatchWideNames: a process named in CJK (two columns a rune) fits
+// a narrow terminal: watch measured names in runes, so its table was
+// wider than the screen and its rows wrapped.
+func TestWatchWideNames(t *testing.T) {
+	h := testhelper.Start(t)
+	name := "日本語プロ" // 15 bytes, comm's most: 10 columns
+	h.Do("comm %x", name)
+	_, port := listen(t, h, "inet", "127.0.0.1:0")
+	p := startWatchPane(t, nil, "--pid", strconv.Itoa(h.PID), strconv.Itoa(port), "-i", "1h")
+	p.await(strconv.Itoa(h.PID) + "/" + name)
+	const width = 60 // the table takes 64 with the name whole, one space between columns
+	p.tmux("resize-window", "-t", "w", "-x", strconv.Itoa(width), "-y", "30")
+	s := p.await("…")
+	row, header := false, false
+	for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		header = header || strings.HasPrefix(l, "PID/COMMAND ") && strings.HasSuffix(l, " NOTE")
+		if core.Width(l) >= width {
+			t.Errorf("a line of %d columns on a screen of %d: %q\n%s", core.Width(l), width, l, s)
+		}
+		row = row || strings.HasPrefix(l, strconv.Itoa(h.PID)+"/") && strings.Contains(l, "…") && strings.Contains(l, " LISTEN ")
+	}
+	if !row || !header {
+		t.Errorf("no row of %d, its name shortened, its state whole, or no header ending in NOTE (the table was fitted to a column more than a line may take):\n%s", h.PID, s)
+	}
+	p.tmux("send-keys", "-t", "w", "q")
+	p.ended("0")
 }

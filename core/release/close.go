@@ -143,17 +143,13 @@ func expiry(s *core.Socket) string {
 	return ""
 }
 
-// unknownLabel names a holder gosof could not see (core.UnknownHolder) in
-// kill's and close's reports: never "-", which says no process holds it.
-const unknownLabel = "unknown"
-
 // holderLabels names s's holders for close's reports: its owners,
-// unknownLabel when a process gosof could not see may hold it, "" when no
+// core.UnknownHolderLabel when a process gosof could not see may hold it, "" when no
 // process does.
 func holderLabels(s *core.Socket, u core.Unseen) string {
 	if !s.HasOwners() {
 		if core.UnknownHolder(s, u) {
-			return unknownLabel
+			return core.UnknownHolderLabel
 		}
 		return ""
 	}

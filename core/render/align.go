@@ -13,7 +13,9 @@ import (
 // socket table of ls and who, fds, why, kill and close) goes through it.
 // Its bytes are what text/tabwriter (minwidth 0, tabwidth 0, padding 2,
 // padchar ' ', no flags) makes of the same cells written tab-separated,
-// one row a line; the tests hold it to that. It writes without tabwriter,
+// one row a line, but that a cell's width is the columns it takes on a
+// terminal (core.Width: a CJK rune takes two, a combining mark none),
+// where tabwriter counts runes; the tests hold it to that. It writes without tabwriter,
 // which keeps every cell of the table until it is flushed, and without
 // fmt: Aligned calls the rows function twice, first to measure the
 // columns, then to print, and each cell is made again the second time
@@ -22,7 +24,7 @@ import (
 //
 // A row is a list of cells; the last is not padded and is no part of a
 // column (tabwriter's unterminated cell). As in tabwriter, a column is as
-// wide as its widest cell in runes plus 2 over a run of consecutive rows
+// wide as its widest cell (core.Width) plus 2 over a run of consecutive rows
 // that all have a cell in it, so a row with fewer cells (a "... and 3
 // more" line) ends the columns it lacks.
 //
@@ -38,8 +40,8 @@ type Table struct {
 	// append a cell's text to it, then call End (or use Cell).
 	Row  []byte
 	ends []int // where each cell of Row ends
-	// widths are the cells' widths in runes, when the row holds more
-	// than printable ASCII (else each is its length)
+	// widths are the cells' widths in columns (core.Width), when the
+	// row holds more than printable ASCII (else each is its length)
 	widths []int
 
 	pass int // 0: measure, 1: print
@@ -132,7 +134,7 @@ func (t *Table) checkRow() (ascii bool) {
 		}
 		out = append(out, c...)
 		t.ends[j] = len(out)
-		t.widths = append(t.widths, utf8.RuneCount(c)) // as tabwriter counts it
+		t.widths = append(t.widths, core.WidthBytes(c)) // the columns it takes
 		start = end
 	}
 	t.Row = append(t.Row[:0], out...)
@@ -197,8 +199,7 @@ func (t *Table) EndRowKeep(n int) {
 			}
 			w := t.width(j, ascii)
 			if j < len(t.colCap) && t.colCap[j] > 0 && w > t.colCap[j] {
-				t.out = t.appendShort(t.out, t.Row[start:t.ends[j]], ascii, j, t.colCap[j])
-				w = t.colCap[j]
+				t.out, w = t.appendShort(t.out, t.Row[start:t.ends[j]], ascii, j, t.colCap[j])
 			} else {
 				t.out = append(t.out, t.Row[start:t.ends[j]]...)
 			}
@@ -213,7 +214,7 @@ func (t *Table) EndRowKeep(n int) {
 			start = t.ends[j]
 		}
 		if padded < len(t.lastCap) && t.lastCap[padded] > 0 && t.width(padded, ascii) > t.lastCap[padded] {
-			t.out = t.appendShort(t.out, t.Row[start:], ascii, padded, t.lastCap[padded])
+			t.out, _ = t.appendShort(t.out, t.Row[start:], ascii, padded, t.lastCap[padded])
 		} else {
 			t.out = append(t.out, t.Row[start:]...)
 		}

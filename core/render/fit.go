@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"unicode/utf8"
+
+	"github.com/gosof/gosof/core"
 )
 
 // Fitting a table to a terminal's width (docs/conventions.md, Output):
@@ -36,7 +38,7 @@ type Fit struct {
 	// set for a column j of socket lines ("tcp 10.0.0.1:80 -> ..."): a
 	// cell keeps its start through its first port whole, the protocol
 	// and the local address ("tcp6 [::1]:46200…ED (fd 5)"). Each holds
-	// while one more rune of the cell fits beside it and the "…".
+	// while one more column of the cell fits beside it and the "…".
 	Port, PID, Local uint64
 	// Header says the first row is a header: no column is made
 	// narrower than its header unless the table cannot fit otherwise.
@@ -149,7 +151,7 @@ func (t *Table) fitTo() {
 			m = t.header[j]
 		}
 		if keeps && j < len(t.keep) && t.keep[j] > 0 && t.keep[j]+2 > m {
-			m = t.keep[j] + 2 // the port or PID, "…", one more rune
+			m = t.keep[j] + 2 // the port or PID, "…", one more column
 		}
 		return m
 	}
@@ -227,18 +229,14 @@ func anyTrue(l []bool) bool {
 // enough.
 func (t *Table) cutRow(start int) {
 	line := t.out[start:]
-	if len(line) <= t.fit.Width || utf8.RuneCount(line) <= t.fit.Width {
+	if len(line) <= t.fit.Width || core.WidthBytes(line) <= t.fit.Width {
 		return
 	}
-	i := 0
-	for n := 0; n < t.fit.Width-1; n++ {
-		_, size := utf8.DecodeRune(line[i:])
-		i += size
-	}
+	i, _ := headColumns(line, t.fit.Width-1)
 	t.out = append(t.out[:start+i], "…"...)
 }
 
-// shortSplit is how many runes of cell c, in column j and wider than
+// shortSplit is how many columns of cell c, in column j and wider than
 // width, its shortened form keeps at its start and at its end, the "…"
 // between them: the larger half at the start, but the whole port or PID
 // where the column asks for it (Fit.Port, Fit.PID).
@@ -256,7 +254,7 @@ func (f *Fit) shortSplit(c []byte, j, width int) (head, tail int) {
 	return head, tail
 }
 
-// kept is how many runes of cell c, in column j, shortening keeps whole:
+// kept is how many columns of cell c, in column j, shortening keeps whole:
 // its ":PORT", its "PID/" or its start through its first port, as the
 // column asks; 0 for none. (A port and a PID are ASCII; what precedes a
 // local port may not be: an interface's name.)
@@ -268,7 +266,7 @@ func (f *Fit) kept(c []byte, j int) int {
 	case f.PID&Columns(j) != 0:
 		return pidStart(c)
 	case f.Local&Columns(j) != 0:
-		return utf8.RuneCount(c[:localEnd(c)])
+		return core.WidthBytes(c[:localEnd(c)])
 	}
 	return 0
 }
@@ -322,28 +320,44 @@ func digits(b []byte) bool {
 
 // appendShort appends cell c (of column j: Fit.Fixed's numbering),
 // wider than width, shortened to width in the middle: its start, "…",
-// its end, as shortSplit divides them.
-func (t *Table) appendShort(b, c []byte, ascii bool, j, width int) []byte {
+// its end, as shortSplit divides them; and the columns it appended,
+// which a wide rune that does not fit whole at a cut leaves one short.
+func (t *Table) appendShort(b, c []byte, ascii bool, j, width int) ([]byte, int) {
 	if width < 1 {
-		return b
+		return b, 0
 	}
 	head, tail := t.fit.shortSplit(c, j, width)
 	if ascii {
 		b = append(b, c[:head]...)
 		b = append(b, "…"...)
-		return append(b, c[len(c)-tail:]...)
+		return append(b, c[len(c)-tail:]...), width
 	}
-	i := 0
-	for n := 0; n < head; n++ {
-		_, size := utf8.DecodeRune(c[i:])
-		i += size
-	}
+	i, hw := headColumns(c, head)
 	b = append(b, c[:i]...)
 	b = append(b, "…"...)
-	e := len(c)
-	for n := 0; n < tail; n++ {
-		_, size := utf8.DecodeLastRune(c[:e])
+	e, tw := len(c), 0
+	for e > i {
+		r, size := utf8.DecodeLastRune(c[:e])
+		if tw+core.RuneWidth(r) > tail {
+			break
+		}
+		tw += core.RuneWidth(r)
 		e -= size
 	}
-	return append(b, c[e:]...)
+	return append(b, c[e:]...), hw + 1 + tw
+}
+
+// headColumns is the length of the longest start of c that takes at
+// most n columns (core.RuneWidth), and the columns it takes.
+func headColumns(c []byte, n int) (end, cols int) {
+	for end < len(c) {
+		r, size := utf8.DecodeRune(c[end:])
+		w := core.RuneWidth(r)
+		if cols+w > n {
+			break
+		}
+		cols += w
+		end += size
+	}
+	return end, cols
 }

@@ -87,8 +87,8 @@ func TestFitRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, l := range strings.Split(strings.TrimSuffix(w.String(), "\n"), "\n") {
-		if utf8.RuneCountInString(l) > 30 || !utf8.ValidString(l) {
-			t.Errorf("a line of %d, or broken UTF-8: %q\n%s", utf8.RuneCountInString(l), l, w.String())
+		if core.Width(l) > 30 || !utf8.ValidString(l) {
+			t.Errorf("a line of %d columns, or broken UTF-8: %q\n%s", core.Width(l), l, w.String())
 		}
 	}
 	if !strings.HasPrefix(w.String(), "PID") || !strings.Contains(w.String(), "12345 ") {

@@ -19,10 +19,11 @@ import (
 
 // tabTable is the socket table through text/tabwriter (minwidth 0,
 // padding 2, spaces): the cells the columns make, tab-separated, one row
-// a line. A cell that would need the table's own escaping (raw text from
+// a line, a wide rune two columns (widthAsRunes). A cell that would need the table's own escaping (raw text from
 // another process) makes tabwriter's layout, and the test, differ.
 func tabTable(w io.Writer, socks []core.Socket, opt Options) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var out strings.Builder
+	tw := tabwriter.NewWriter(&out, 0, 0, 2, ' ', 0)
 	var cols []*column
 	for i := range columns {
 		if c := &columns[i]; c.show == nil || c.show(&opt, socks) {
@@ -34,14 +35,14 @@ func tabTable(w io.Writer, socks []core.Socket, opt Options) error {
 		for _, c := range cols {
 			cells = append(cells, c.header)
 		}
-		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+		fmt.Fprintln(tw, widthAsRunes(strings.Join(cells, "\t")))
 	}
 	row := func(s *core.Socket, o *core.Owner) {
 		cells = cells[:0]
 		for _, c := range cols {
 			cells = append(cells, string(c.cell(nil, s, o)))
 		}
-		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+		fmt.Fprintln(tw, widthAsRunes(strings.Join(cells, "\t")))
 	}
 	for i := range socks {
 		s := &socks[i]
@@ -52,19 +53,42 @@ func tabTable(w io.Writer, socks []core.Socket, opt Options) error {
 			row(s, &s.Owners[j])
 		}
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, runesAsWidth(out.String()))
+	return err
 }
 
+// widthMark follows each rune that takes two columns (core.RuneWidth)
+// in what tabwriter is given: tabwriter counts runes, where the table
+// counts columns; runesAsWidth takes the marks out of what it makes.
+// (No test cell holds a rune of no width.)
+const widthMark = "\uE000"
+
+func widthAsRunes(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		b.WriteRune(r)
+		if core.RuneWidth(r) == 2 {
+			b.WriteString(widthMark)
+		}
+	}
+	return b.String()
+}
+
+func runesAsWidth(s string) string { return strings.ReplaceAll(s, widthMark, "") }
+
 // tabRows is rows through text/tabwriter: cells tab-separated, one row a
-// line.
+// line, a wide rune two columns (widthAsRunes).
 func tabRows(rows [][]string) string {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	for _, r := range rows {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
+		fmt.Fprintln(tw, widthAsRunes(strings.Join(r, "\t")))
 	}
 	tw.Flush()
-	return b.String()
+	return runesAsWidth(b.String())
 }
 
 // The JSON shapes of docs/contract.md as structs for encoding/json.

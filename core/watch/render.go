@@ -39,8 +39,8 @@ func ParseSort(s string) (SortKey, error) {
 	return "", core.Usagef("--sort: %q is not one of %s", s, strings.Join(names, ", "))
 }
 
-// Sort orders f's processes by k; ties go by pid, the sockets no process
-// holds last.
+// Sort orders f's processes by k; ties go by pid, the sockets whose
+// holder could not be seen, then those no process holds, last.
 func (f *Frame) Sort(k SortKey) {
 	metric := func(p *Proc) int {
 		switch k {
@@ -59,8 +59,8 @@ func (f *Frame) Sort(k SortKey) {
 	}
 	sort.SliceStable(f.Procs, func(i, j int) bool {
 		a, b := f.Procs[i], f.Procs[j]
-		if (a.Key == ProcKey{}) != (b.Key == ProcKey{}) {
-			return b.Key == ProcKey{}
+		if a.Key.Holder() != b.Key.Holder() {
+			return a.Key.Holder()
 		}
 		if k != SortPID {
 			if ma, mb := metric(a), metric(b); ma != mb {
@@ -88,10 +88,14 @@ func cwNow(p *Proc) int {
 }
 
 // Label names a process as the tables do ("4242/java"), "-" for the
-// sockets no process holds.
+// sockets no process holds, core.UnknownHolderLabel for those whose
+// holder could not be seen.
 func (p *Proc) Label() string {
-	if p.Key == (ProcKey{}) {
+	switch p.Key {
+	case ProcKey{}:
 		return "-"
+	case UnseenKey:
+		return core.UnknownHolderLabel
 	}
 	return core.OwnerLabel(core.Owner{PID: p.Key.PID, FD: -1, Proc: p.Proc})
 }
@@ -226,7 +230,7 @@ func unseenSentence(f *Frame) string {
 	if f.Unknown == 0 {
 		return ""
 	}
-	return " The holders of " + core.Plural(f.Unknown, "socket") + " could not be seen (" + f.Unseen.What() + "): they count under -."
+	return " The holders of " + core.Plural(f.Unknown, "socket") + " could not be seen (" + f.Unseen.What() + "): they count under " + core.UnknownHolderLabel + "."
 }
 
 // summaryGrowth is Summary after the first refresh: what grows.
@@ -250,7 +254,7 @@ func summaryGrowth(f *Frame) string {
 			parts = append(parts, "and "+strconv.Itoa(len(gs)-i)+" more")
 			break
 		}
-		parts = append(parts, g.p.Label()+": "+signed(g.change)+" CLOSE_WAIT in "+core.FormatDuration(roundSecond(f.Time.Sub(g.p.First)))+
+		parts = append(parts, g.p.Label()+": "+signed(g.change)+" CLOSE_WAIT in "+Span(f.Time.Sub(g.p.First))+
 			", "+strconv.Itoa(g.released)+" released: "+string(g.v)+" ~"+approx(g.perMin)+"/min")
 	}
 	if len(parts) > 0 {
@@ -274,7 +278,7 @@ func summaryGrowth(f *Frame) string {
 		st = string(best.Proto) + " " + st
 	}
 	return "No CLOSE_WAIT grows; the most growth: " + bestP.Label() + " " + signed(best.Change()) + " " + st +
-		" in " + core.FormatDuration(roundSecond(f.Time.Sub(bestP.First))) + "."
+		" in " + Span(f.Time.Sub(bestP.First)) + "."
 }
 
 // processes counts processes: "1 process", "3 processes".
@@ -288,20 +292,22 @@ func processes(n int) string {
 func procCount(f *Frame) int {
 	n := 0
 	for _, p := range f.Procs {
-		if p.Key != (ProcKey{}) {
+		if p.Key.Holder() {
 			n++
 		}
 	}
 	return n
 }
 
-// roundSecond rounds d to a second from one second up: refreshes come
-// every few seconds, so "1m", not "59s", for a minute of watching.
-func roundSecond(d time.Duration) time.Duration {
-	if d < time.Second {
-		return d
+// Span is how long watch shows a span of time, in its heading ("for 1m")
+// and its closing line ("in 1m") alike: FormatDuration of it rounded to a
+// second from one second up (refreshes come every few seconds, so "1m",
+// not "59s", for a minute of watching), in milliseconds under that.
+func Span(d time.Duration) string {
+	if d >= time.Second {
+		d = d.Round(time.Second)
 	}
-	return d.Round(time.Second)
+	return core.FormatDuration(d)
 }
 
 // WriteJSONL prints f (sorted) as one JSON object on one line
@@ -316,9 +322,12 @@ func WriteJSONL(w io.Writer, f *Frame) error {
 	e.Array()
 	for _, p := range f.Procs {
 		e.Object()
-		if p.Key == (ProcKey{}) {
+		if !p.Key.Holder() {
 			e.NullKey("pid")
 			e.NullKey("comm")
+			if p.Key == UnseenKey {
+				e.BoolKey("unknown_holder", true)
+			}
 		} else {
 			e.IntKey("pid", int64(p.Key.PID))
 			if p.Proc != nil {

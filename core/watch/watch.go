@@ -17,12 +17,19 @@ import (
 )
 
 // ProcKey names a process across refreshes; the zero ProcKey stands for
-// the sockets no process holds (TIME_WAIT, orphans) or whose holder could
-// not be seen.
+// the sockets no process holds (TIME_WAIT, orphans), UnseenKey for those
+// whose holder could not be seen (core.UnknownHolder): not the same.
 type ProcKey struct {
 	PID   int
 	Start uint64 // core.Process.Start: a reused pid has another
 }
+
+// UnseenKey is the row of the sockets whose holder could not be seen.
+var UnseenKey = ProcKey{PID: -1}
+
+// Holder reports whether k is a process, not the row of the sockets no
+// process holds nor that of those whose holder could not be seen.
+func (k ProcKey) Holder() bool { return k != ProcKey{} && k != UnseenKey }
 
 // CellKey is one state of one protocol.
 type CellKey struct {
@@ -48,7 +55,7 @@ func (c *Cell) Change() int { return c.Now - c.Base }
 // Proc is one process and what it holds, state by state.
 type Proc struct {
 	Key  ProcKey
-	Proc *core.Process // as last described; nil for the zero ProcKey
+	Proc *core.Process // as last described; nil but for a Holder
 	// First is when it was first seen: its changes and rates start there.
 	First time.Time
 	cells map[CellKey]*Cell
@@ -157,7 +164,7 @@ type Frame struct {
 	Procs   []*Proc       // unordered: Sort orders them
 	// Unseen is what the refresh's owner scan could not see, and Unknown
 	// how many of its sockets show no holder because of it
-	// (core.UnknownHolder): they count under no process, which is not
+	// (core.UnknownHolder): they count under UnseenKey, which is not
 	// "held by none" (UpdateResult).
 	Unseen  core.Unseen
 	Unknown int
@@ -167,20 +174,20 @@ type Frame struct {
 // what the result could not see, and counts the sockets it hid the
 // holder of, for Summary and the note a watch shows.
 func (t *Tracker) UpdateResult(now time.Time, res *core.Result) *Frame {
-	f := t.Update(now, res.Sockets)
-	f.Unseen = res.Unseen
-	for i := range res.Sockets {
-		if core.UnknownHolder(&res.Sockets[i], res.Unseen) {
-			f.Unknown++
-		}
-	}
-	return f
+	return t.update(now, res.Sockets, res.Unseen)
 }
 
 // Update takes the sockets of one refresh, listed at now (owners
 // attached and described), and returns the frame. The sockets are not
-// kept.
+// kept. Nothing is known to be unseen but what the sockets say
+// themselves (UpdateResult knows more).
 func (t *Tracker) Update(now time.Time, socks []core.Socket) *Frame {
+	return t.update(now, socks, core.Unseen{})
+}
+
+// update is Update, u what the owner scan could not see.
+func (t *Tracker) update(now time.Time, socks []core.Socket, u core.Unseen) *Frame {
+	unknown := 0
 	t.refreshes++
 	if t.refreshes == 1 {
 		t.start = now
@@ -220,9 +227,14 @@ func (t *Tracker) Update(now time.Time, socks []core.Socket) *Frame {
 			counted = true
 		}
 		if !counted {
-			h := hold{id, ProcKey{}}
+			k := ProcKey{}
+			if core.UnknownHolder(s, u) {
+				k = UnseenKey
+				unknown++
+			}
+			h := hold{id, k}
 			if _, dup := t.cur[h]; !dup {
-				t.count(now, ProcKey{}, nil, h, ck)
+				t.count(now, k, nil, h, ck)
 			}
 		}
 	}
@@ -235,7 +247,7 @@ func (t *Tracker) Update(now time.Time, socks []core.Socket) *Frame {
 			p.cell(ck).Released++
 		}
 	}
-	f := &Frame{Refresh: t.refreshes, Time: now, Elapsed: now.Sub(t.start)}
+	f := &Frame{Refresh: t.refreshes, Time: now, Elapsed: now.Sub(t.start), Unseen: u, Unknown: unknown}
 	for k, p := range t.procs {
 		if p.seen != t.refreshes {
 			delete(t.procs, k) // it holds nothing matched now, or exited

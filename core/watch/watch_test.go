@@ -276,3 +276,34 @@ func TestTrackerNamespaces(t *testing.T) {
 		t.Errorf("summary %q, want 2 sockets", Summary(f))
 	}
 }
+
+// TestUnseenHolderIsNotNoHolder: a socket whose holder could not be seen
+// and one no process holds are two rows, "unknown" and "-"; both counted
+// "-" before, which says no process holds them.
+func TestUnseenHolderIsNotNoHolder(t *testing.T) {
+	hidden := sock(7, core.Listen)
+	res := &core.Result{Sockets: []core.Socket{hidden, timeWait(41000)}, Unseen: core.Unseen{Denied: 3}}
+	f := NewTracker().UpdateResult(t0, res)
+	f.Sort(SortPID)
+	var labels []string
+	for _, p := range f.Procs {
+		labels = append(labels, p.Label())
+	}
+	if strings.Join(labels, ",") != "unknown,-" || f.Unknown != 1 || procCount(f) != 0 {
+		t.Errorf("rows %q, %d unknown, %d processes; want unknown,- and 1 unknown, no process", labels, f.Unknown, procCount(f))
+	}
+	var b bytes.Buffer
+	if err := WriteTable(&b, f, 0); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "\nunknown      LISTEN") || !strings.Contains(b.String(), "\n-            TIME_WAIT") {
+		t.Errorf("table:\n%s", b.String())
+	}
+	// A socket the platform marked HolderUnknown has no holder seen, even
+	// when nothing else was denied.
+	hidden.HolderUnknown = true
+	f = NewTracker().Update(t0, []core.Socket{hidden})
+	if len(f.Procs) != 1 || f.Procs[0].Label() != "unknown" {
+		t.Errorf("a HolderUnknown socket counts under %q, want unknown", f.Procs[0].Label())
+	}
+}

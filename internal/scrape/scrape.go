@@ -19,6 +19,13 @@ type Source struct {
 
 	mu   sync.Mutex
 	next *platform.Backend // opened by Open, for the first Gather
+	// pinned, with --netns, is the backend Open opened, kept for every
+	// Gather (metrics.Collector runs one at a time): the namespace
+	// --netns names is found once, at the start, as gosof watch finds it
+	// for all its refreshes. Looked up again at each scrape, a PID that
+	// exited and was reused moved the exporter to another process's
+	// namespace, silently.
+	pinned *platform.Backend
 }
 
 // Open checks opt and the host by opening the backend once, before
@@ -31,16 +38,29 @@ func Open(opt platform.Options, onNote func(string)) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opt.NetNS != "" {
+		return &Source{opt: opt, onNote: onNote, pinned: b}, nil
+	}
 	return &Source{opt: opt, onNote: onNote, next: b}, nil
 }
 
 // Gather resolves every socket with no filter, with idle times
-// (gosof_close_wait_oldest_idle_seconds).
+// (gosof_close_wait_oldest_idle_seconds). With --netns it fails, saying
+// so, once the namespace named at the start is gone (Backend.NetNSGone):
+// never an empty namespace reported as one with nothing in it.
 func (s *Source) Gather() (*core.Result, error) {
 	s.mu.Lock()
 	b := s.next
 	s.next = nil
+	if s.pinned != nil {
+		b = s.pinned
+	}
 	s.mu.Unlock()
+	if b != nil && b.NetNSGone != nil {
+		if err := b.NetNSGone(); err != nil {
+			return nil, err
+		}
+	}
 	if b == nil {
 		var err error
 		if b, err = host.Open(s.opt); err != nil {

@@ -90,7 +90,30 @@ func Open(opt platform.Options) (*platform.Backend, error) {
 	if foreignProc != nil {
 		b.Signaller, b.Closer, b.CannotAct = nil, nil, foreignProc
 	}
+	if opt.NetNS != "" {
+		ns := spaces[0]
+		b.NetNSGone = func() error { return netnsGone(fs, ns, opt.NetNS) }
+	}
 	return b, nil
+}
+
+// netnsGone is Backend.NetNSGone for ns, the namespace --netns spec
+// named, pinned when it was found (FindNamespace).
+func netnsGone(fs FS, ns *Namespace, spec string) error {
+	if ns.Self {
+		return nil
+	}
+	all, err := FindNamespaces(fs)
+	if err != nil {
+		return err
+	}
+	for _, a := range all {
+		if a.Inode == ns.Inode && a.Unreadable == "" {
+			return nil
+		}
+	}
+	return fmt.Errorf("--netns %s: the network namespace it named at the start (%s) is gone: no process is in it any more, and no name under /run/netns",
+		core.Escape(spec), ns.Label())
 }
 
 // notThreads refuses a pid asked about (--pid, fds PID) that is a thread
