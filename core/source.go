@@ -41,6 +41,10 @@ type Unseen struct {
 	// Unparsed counts the process files (a psinfo, an fdinfo: a damaged
 	// capture, say) that could not be parsed and were skipped.
 	Unparsed int
+	// UnparsedFDs: the files skipped were descriptors' (fds), which are
+	// then not listed; otherwise they were a listing's owner files, whose
+	// process shows as ? or no owner.
+	UnparsedFDs bool
 }
 
 // Message is the one line that says what could not be seen and how to see
@@ -68,11 +72,11 @@ func (u Unseen) Message() string {
 		if msg != "" {
 			msg += "; "
 		}
-		if u.Unparsed == 1 {
-			msg += "1 process file could not be parsed and was skipped, so its process shows as ? or no owner"
-		} else {
-			msg += fmt.Sprintf("%d process files could not be parsed and were skipped, so their processes show as ? or no owner", u.Unparsed)
+		so := ByCount(u.Unparsed, "its process shows as ? or no owner", "their processes show as ? or no owner")
+		if u.UnparsedFDs {
+			so = ByCount(u.Unparsed, "its descriptor is not listed", "their descriptors are not listed")
 		}
+		msg += fmt.Sprintf("%s could not be parsed and %s skipped, so %s", Plural(u.Unparsed, "process file"), ByCount(u.Unparsed, "was", "were"), so)
 	}
 	return msg
 }

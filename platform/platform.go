@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/core/diagnose"
@@ -32,8 +33,22 @@ func (o Options) Check() error {
 	if o.NetNS != "" && o.AllNetNS {
 		return core.Usagef("--netns and --all-netns cannot be combined")
 	}
-	if o.Replay != "" && (o.NetNS != "" || o.AllNetNS) {
-		return core.Usagef("--netns and --all-netns do not apply to a --replay capture")
+	if o.Replay != "" {
+		// these choose how this host is read; a capture is read as saved
+		var live []string
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{{"--netns", o.NetNS != ""}, {"--all-netns", o.AllNetNS}, {"--proc-net", o.ProcNet}, {"--proc-fd", o.ProcFD}} {
+			if f.set {
+				live = append(live, f.name)
+			}
+		}
+		if len(live) > 0 {
+			n := len(live)
+			return core.Usagef("%s %s not apply to a --replay capture (%s how this host is read; a capture is read as it was saved): drop %s",
+				strings.Join(live, " and "), core.ByCount(n, "does", "do"), core.ByCount(n, "it chooses", "they choose"), core.ByCount(n, "it", "them"))
+		}
 	}
 	return nil
 }

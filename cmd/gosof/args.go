@@ -66,7 +66,9 @@ func normalize(app *cli.App, argv []string) ([]string, error) {
 // malformed value, a repeated flag, a subcommand that does not exist, a
 // command name after "--".
 func (lx *lexed) problem(app *cli.App) error {
-	if h := habitHint(app, lx); h != "" {
+	if h, err := habitHint(app, lx); err != nil {
+		return err
+	} else if h != "" {
 		return core.Usagef("%s", h)
 	}
 	at, err := len(lx.words), error(nil)

@@ -172,8 +172,8 @@ func TestArgvTable(t *testing.T) {
 		}
 
 		// 4. the hints: a valid row gets none
-		if h := habitHint(app, lx); h != "" {
-			t.Errorf("hint for %s: %q, want none", name, h)
+		if h, err := habitHint(app, lx); h != "" || err != nil {
+			t.Errorf("hint for %s: %q (%v), want none", name, h, err)
 		}
 	}
 	t.Logf("%d rows", len(rows))

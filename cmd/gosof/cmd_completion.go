@@ -216,18 +216,30 @@ func netnsNames() []string {
 	}
 	var names []string
 	for _, e := range ents {
-		names = append(names, core.Escape(e.Name()))
+		names = append(names, e.Name())
 	}
-	return names
+	return completable(names)
 }
 
 // userNames lists /etc/passwd, the only place gosof looks (core.Users).
 func userNames() []string {
-	var names []string
-	for _, n := range core.SystemUsers().Names() {
-		names = append(names, core.Escape(n))
+	return completable(core.SystemUsers().Names())
+}
+
+// completable keeps the names a candidate can be: the real name, which the
+// shell's script quotes for its command line (a space, a backslash, a
+// quote), never an escaped one, which names nothing. A name with a
+// control character, a newline or invalid UTF-8 is left out: one
+// candidate a line cannot carry it, and it must not reach the terminal
+// raw (its namespace is still --netns INODE).
+func completable(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if core.EscapeMessage(n) == n {
+			out = append(out, n)
+		}
 	}
-	return names
+	return out
 }
 
 // maxPortCandidates bounds the ports offered: a host with thousands of
@@ -334,26 +346,35 @@ var completionScripts = map[string]string{
 # (or /usr/share/bash-completion/completions/gosof), or source it.
 _gosof() {
     local line=${COMP_LINE:0:COMP_POINT}
-    local -a words cands
-    read -ra words <<<"$line"
+    local -a words cands piece_words
+    # Words as the shell reads them as far as backslashes go: "my\ ns" is
+    # the word "my ns", as the candidates are written (printf %q, below).
+    read -a words <<<"$line"
     # VAR=value gosof ...: the command is the first word that assigns nothing.
     while [[ ${#words[@]} -gt 1 && ${words[0]} =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; do
         words=("${words[@]:1}")
     done
-    [[ $line == *[[:space:]] || ${#words[@]} -eq 0 ]] && words+=("")
+    [[ $line == *[[:space:]] && $line != *\\[[:space:]] || ${#words[@]} -eq 0 ]] && words+=("")
     local cur=${words[${#words[@]}-1]}
-    # bash splits the current word at = and :, COMP_WORDS holds the last piece.
+    # bash splits the current word at = and :, COMP_WORDS holds the last
+    # piece, as typed: read the same way.
     local piece=${COMP_WORDS[COMP_CWORD]}
+    read -a piece_words <<<"$piece"
+    piece=${piece_words[*]}
     local prefix=${cur%"$piece"}
     local out c
     out=$(command "${words[0]}" __complete "${words[@]:1}" 2>/dev/null) || return 0
     COMPREPLY=()
     [[ -n $out ]] || return 0
-    # One candidate a line, taken as it is: no word splitting, no globbing.
+    # One candidate a line, taken as it is (no word splitting, no
+    # globbing) and quoted for the command line where it needs it: a
+    # namespace named "my ns" is inserted as my\ ns.
     mapfile -t cands <<<"$out"
     for c in "${cands[@]}"; do
         c=${c%%$'\t'*}
-        COMPREPLY+=("${c#"$prefix"}")
+        c=${c#"$prefix"}
+        [[ $c == *[!A-Za-z0-9_@%+=:,./-]* ]] && printf -v c '%q' "$c"
+        COMPREPLY+=("$c")
     done
 }
 complete -o default -o bashdefault -F _gosof gosof

@@ -69,6 +69,7 @@ func (s *session) fds() error {
 	}
 	if b.FDsUnparsed != nil {
 		s.unseen.Unparsed += b.FDsUnparsed() // said once, at the end
+		s.unseen.UnparsedFDs = true          // of descriptors: those are not listed
 	}
 	// A process that does not exist (or exited) has nothing to list: it is
 	// a note, not a heading with nothing under it.

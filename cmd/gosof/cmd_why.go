@@ -88,11 +88,10 @@ func (s *session) why() error {
 	if err := s.open(); err != nil {
 		return err
 	}
+	// every protocol's sockets, also for why udp/53: the diagnosis is of
+	// UDP's, and names the others (diagnose.DiagnosePort)
 	f := diagnose.PortFilter(port)
-	f.Idle = true // a leak or a burst: how long the CLOSE_WAITs have been idle
-	if pr.Proto != "" {
-		f.Protos = []core.Proto{pr.Proto} // why udp/53: that protocol only
-	}
+	f.Idle = true                                          // a leak or a burst: how long the CLOSE_WAITs have been idle
 	res, err := s.resolver(c.Bool("json")).ResolvePeers(f) // the peers of CLOSE_WAIT connections
 	s.saw(res)
 	if err != nil {
@@ -103,7 +102,7 @@ func (s *session) why() error {
 	if len(res.Sockets) > 0 {
 		s.missing = missing
 	}
-	ds := diagnose.DiagnosePort(port, res, missing, s.opt.AllNetNS, s.namedNetNS(), whyProbes(c, s.b))
+	ds := diagnose.DiagnosePort(port, pr.Proto, res, missing, s.opt.AllNetNS, s.namedNetNS(), whyProbes(c, s.b))
 	if s.opt.ProcNet {
 		for _, d := range ds {
 			d.Unlistable = procNetUnlistable
@@ -113,7 +112,7 @@ func (s *session) why() error {
 		// "free" only where every protocol it judges was read
 		var judged []core.Proto
 		for _, p := range core.Protos {
-			if f.WantsProto(p) {
+			if f.WantsProto(p) && (pr.Proto == "" || p == pr.Proto) {
 				judged = append(judged, p)
 			}
 		}

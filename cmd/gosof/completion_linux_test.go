@@ -120,7 +120,7 @@ comp 'gosof x' gosof x
 	// "GOSOF_PROC_FD=1 __complete").
 	mustHave(t, out, "== GOSOF_PROC_FD=1 gosof kill "+prefix, []string{port}, nil)
 	mustHave(t, out, "== A=1 B=2 gosof wh", []string{"who", "why"}, nil)
-	mustHave(t, out, "== gosof x", []string{"a*"}, []string{"ab", "ac"})
+	mustHave(t, out, "== gosof x", []string{`a\*`}, []string{"ab", "ac"}) // quoted, never globbed
 }
 
 // TestCompletionZsh installs _gosof in $fpath as a zsh user would, checks
@@ -182,4 +182,53 @@ end`
 	mustHave(t, out, "== gosof who --state clo", []string{"close-wait", "closing"}, []string{"listen"})
 	mustHave(t, out, "== gosof kill "+strconv.Itoa(p)[:len(strconv.Itoa(p))-1], []string{strconv.Itoa(p)}, nil)
 	mustHave(t, out, "== gosof ls --st", []string{"--state"}, nil)
+}
+
+// TestCompletionNetnsNames: --netns offers the real names under
+// /run/netns (it offered core.Escape's: "a\\b" for a\b, a name that does
+// not exist), and bash inserts each quoted so that the command runs with
+// that name; a name with a control character is not offered at all.
+// The namespaces are made with unique names and deleted after.
+func TestCompletionNetnsNames(t *testing.T) {
+	ip, err := exec.LookPath("ip")
+	if err != nil || os.Geteuid() != 0 {
+		t.Skip("needs root and ip(8) to make named network namespaces")
+	}
+	base := "gosoftest-" + strconv.Itoa(os.Getpid())
+	spaced, ctrl := base+" a\\b", base+"-\x01x"
+	for _, n := range []string{spaced, ctrl} {
+		if out, err := exec.Command(ip, "netns", "add", n).CombinedOutput(); err != nil {
+			t.Skipf("ip netns add %q: %v: %s", n, err, out)
+		}
+		n := n
+		t.Cleanup(func() { exec.Command(ip, "netns", "del", n).Run() })
+	}
+	out, _, code := gosof(t, completeCmd, "who", "--netns", base)
+	if code != 0 || out != spaced+"\t\n" {
+		t.Errorf("__complete who --netns %s: exit %d, %q; want the real name alone, %q", base, code, out, spaced)
+	}
+	_, env := gosofInPath(t)
+	q := `'` + strings.ReplaceAll(base, `'`, `'\''`) + `'`
+	script := `
+source <(gosof completion bash) || exit 1
+comp() { # comp LINE [WORD...]: COMP_WORDS as bash splits them
+    COMP_LINE=$1; COMP_POINT=${#1}; shift
+    COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]}-1))
+    _gosof; echo "== $COMP_LINE"; printf '%s\n' "${COMPREPLY[@]}"
+    # what the shell runs with the candidate inserted
+    for c in "${COMPREPLY[@]}"; do eval "gosof who --netns $c 47299" 2>/dev/null; echo "exit $?"; done
+    echo ---
+}
+comp "gosof who --netns "` + q + ` gosof who --netns ` + q + `
+comp "gosof who --netns "` + q + `'\ a' gosof who --netns ` + q + `'\ a'
+`
+	res := shell(t, env, "bash", "--norc", "--noprofile", "-c", script)
+	quoted := strings.ReplaceAll(strings.ReplaceAll(spaced, `\`, `\\`), " ", `\ `) // printf %q
+	for _, typed := range []string{base, base + `\ a`} {
+		_, sect, _ := strings.Cut(res, "== gosof who --netns "+typed+"\n")
+		sect, _, _ = strings.Cut(sect, "---")
+		if sect != quoted+"\nexit 1\n" {
+			t.Errorf("bash, %q typed: %q; want %q inserted, and gosof who --netns with it to run (exit 1, nothing on 47299):\n%s", typed, sect, quoted, res)
+		}
+	}
 }

@@ -47,9 +47,9 @@ func wrapHelp(text string, width int) string {
 			for _, l := range lines[i : i+n] {
 				words = append(words, strings.Fields(l)...)
 			}
-			b.WriteString(fill(lines[i][:lead], strings.Repeat(" ", hang), "", words, width))
+			b.WriteString(fill(lines[i][:lead], strings.Repeat(" ", hang), "", words, width, false))
 		default:
-			b.WriteString(wrapLine(lines[i], width))
+			b.WriteString(wrapLine(lines[i], width, false))
 		}
 		i += n
 		if i < len(lines) {
@@ -98,8 +98,9 @@ func isProse(line string, lead int) bool {
 // wrapLine breaks one long line; its hanging indent is the column after
 // the first gap of two or more spaces past the leading indent (a flag's
 // text, an example's comment) where that leaves a third of the width or
-// more, else the leading indent itself.
-func wrapLine(line string, width int) string {
+// more, else the leading indent itself. short: a word longer than a
+// line is shortened (fill).
+func wrapLine(line string, width int, short bool) string {
 	lead := len(line) - len(strings.TrimLeft(line, " "))
 	if isCodeLine(line, lead) {
 		return wrapCode(line, lead, width)
@@ -114,20 +115,23 @@ func wrapLine(line string, width int) string {
 			hang = col
 		}
 	}
-	return fill(line[:hang], strings.Repeat(" ", hang), "", strings.Fields(line[hang:]), width)
+	return fill(line[:hang], strings.Repeat(" ", hang), "", strings.Fields(line[hang:]), width, short)
 }
 
 // fill lays words out on lines of at most width: the first line starts
 // with first (an indent, or a flag's names and the gap after them), the
 // others with cont; a word goes after a space unless the line ends in
 // one. A line broken before a word ends in brk (a command's " \\"). A
-// word longer than a whole line is shortened in the middle (shortWord),
-// except in a command (brk set): a longer line is better than a command
-// that is not the one shown.
-func fill(first, cont, brk string, words []string, width int) string {
+// word that does not fit after a first line's names starts the next line.
+// A word longer than a whole line is shortened in the middle (shortWord)
+// when short is set (a sentence on a terminal, as a table shortens a
+// cell); otherwise it is kept whole, alone on a line that is longer than
+// width: help (prose, a flag's text, a command) is never cut mid-word,
+// since "close-…e-wait" is not the value to type.
+func fill(first, cont, brk string, words []string, width int, short bool) string {
 	var b strings.Builder
 	cur, n := first, utf8.RuneCountInString(first)
-	placed := false // a word is on cur
+	placed := strings.TrimSpace(first) != "" // cur holds text: a word, a flag's names
 	for _, w := range words {
 		wn := utf8.RuneCountInString(w)
 		if placed && n+1+wn+len(brk) > width {
@@ -138,7 +142,7 @@ func fill(first, cont, brk string, words []string, width int) string {
 			cur += " "
 			n++
 		}
-		if room := width - n; wn > room && room > 0 && brk == "" {
+		if room := width - n; short && wn > room && room > 0 {
 			w, wn = shortWord(w, room), room // longer than a whole line: its middle goes
 		}
 		cur += w
@@ -181,7 +185,7 @@ func wrapCode(line string, lead, width int) string {
 		col = lead + len(cmd) + 1 + len(text[i+1:]) - len(strings.TrimLeft(text[i+1:], " "))
 	}
 	indent := line[:lead]
-	out := fill(indent, indent+"    ", " \\", strings.Fields(cmd), width)
+	out := fill(indent, indent+"    ", " \\", strings.Fields(cmd), width, false)
 	if comment == "" {
 		return out
 	}
@@ -204,7 +208,7 @@ func wrapCode(line string, lead, width int) string {
 	} else {
 		gap += "#"
 	}
-	return head + fill(last+gap, at, "", words, width)
+	return head + fill(last+gap, at, "", words, width, false)
 }
 
 // shortWord is w shortened to n runes in the middle: its start, "…",
@@ -279,7 +283,7 @@ func (t *termWriter) Write(p []byte) (int, error) {
 	for text != "" {
 		line, rest, nl := strings.Cut(text, "\n")
 		if nl && utf8.RuneCountInString(line) > t.cols {
-			line = wrapLine(line, t.cols)
+			line = wrapLine(line, t.cols, true)
 		}
 		b.WriteString(line)
 		if nl {

@@ -121,3 +121,55 @@ func TestHelpPastes(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpKeepsWords: at every width, every help page (the top level,
+// each command, each subcommand) has every word of its text whole, in
+// order (no "close-…e-wait" where --state's example was), and no line
+// longer than the width unless it holds one word alone that is longer
+// than a line (a path, a comma list that cannot be broken).
+func TestHelpKeepsWords(t *testing.T) {
+	pages := [][]string{{"--help"}}
+	for _, c := range newApp(nil, nil, nil).Commands {
+		pages = append(pages, []string{c.Name, "--help"})
+		for _, sc := range c.Subcommands {
+			pages = append(pages, []string{c.Name, sc.Name, "--help"})
+		}
+	}
+	help := func(args []string, width int) string {
+		t.Setenv("COLUMNS", strconv.Itoa(width))
+		var out bytes.Buffer
+		run(append([]string{"gosof"}, args...), strings.NewReader(""), &out, &bytes.Buffer{})
+		return out.String()
+	}
+	// the words of a page; a command's " \" and a comment's "#" that
+	// wrapping adds are not words of the text
+	words := func(s string) []string {
+		var out []string
+		for _, w := range strings.Fields(s) {
+			if w != "\\" && w != "#" {
+				out = append(out, w)
+			}
+		}
+		return out
+	}
+	for _, args := range pages {
+		whole := words(help(args, 100000))
+		for _, width := range []int{40, 47, 52, 60, 80} {
+			page := help(args, width)
+			if got := words(page); strings.Join(got, " ") != strings.Join(whole, " ") {
+				for i := range got {
+					if i >= len(whole) || got[i] != whole[i] {
+						t.Errorf("gosof %s at %d columns: word %d is %q, want %q:\n%s", strings.Join(args, " "), width, i, got[i], whole[min(i, len(whole)-1)], page)
+						break
+					}
+				}
+				continue
+			}
+			for _, l := range strings.Split(page, "\n") {
+				if n := utf8.RuneCountInString(l); n > width && len(strings.Fields(l)) != 1 {
+					t.Errorf("gosof %s at %d columns: a line of %d that is not one word: %q", strings.Join(args, " "), width, n, l)
+				}
+			}
+		}
+	}
+}

@@ -13,8 +13,10 @@ import (
 // (a valid flag is never answered with a hint, wherever it stands: `gosof
 // -n kill 80` is kill's dry run), and at positional words that are ss's
 // filter language (`sport = :80`, `state listening`); the first such word
-// in argv order decides.
-func habitHint(app *cli.App, lx *lexed) string {
+// in argv order decides. A hint never suggests a command that is itself
+// invalid: when a value it would carry is malformed (`-i :80x`, `fuser -k
+// abc`), the answer is err, the error gosof gives that value (hinted).
+func habitHint(app *cli.App, lx *lexed) (hint string, err error) {
 	cmd := ""
 	if lx.Cmd != nil {
 		cmd = lx.Cmd.Name
@@ -32,16 +34,27 @@ func habitHint(app *cli.App, lx *lexed) string {
 				next = lx.words[i+1]
 			}
 			if strings.HasPrefix(a, "--") {
-				return "" // the first unknown word is the error
+				return "", nil // the first unknown word is the error
 			}
 			return flagHint(cmd, lx.Cmd, a[1:], next, terse)
 		case lx.isArg(i) && takesPorts(cmd):
-			if h := ssFilterHint(lx.argsFrom(i)); h != "" {
-				return h
+			if h, err := ssFilterHint(lx.argsFrom(i)); h != "" || err != nil {
+				return h, err
 			}
 		}
 	}
-	return ""
+	return "", nil
+}
+
+// hinted is h when the values it puts in the gosof form are ones gosof
+// takes, read as the command it suggests reads them (core.ParseFilter:
+// ports, protocols, states, PIDs, addresses); else the error for the
+// malformed one, and no hint.
+func hinted(h string, values core.FilterFlags) (string, error) {
+	if _, err := core.ParseFilter(values); err != nil {
+		return "", err
+	}
+	return h, nil
 }
 
 // isArg reports whether word i is a positional argument (before "--": ss
@@ -81,7 +94,7 @@ func lists(cmd string) bool { return cmd == "" || cmd == "ls" || cmd == "who" }
 // tool's listing flags mean something where gosof lists (ls, who, the top
 // level), kill(1)'s signals only at the top level (kill itself takes
 // them), and "-n" is never called droppable where it is kill's dry run.
-func flagHint(cmd string, c *cli.Command, name, next string, terse bool) string {
+func flagHint(cmd string, c *cli.Command, name, next string, terse bool) (string, error) {
 	t := ""
 	if terse {
 		t = "-t "
@@ -89,21 +102,21 @@ func flagHint(cmd string, c *cli.Command, name, next string, terse bool) string 
 	if strings.Trim(name, "nP") == "" {
 		if c != nil && findFlag(c.Flags, "n") != nil {
 			if strings.Trim(name, "P") == "" {
-				return "gosof never resolves names or ports (addresses and ports are always numbers): drop -" + name
+				return "gosof never resolves names or ports (addresses and ports are always numbers): drop -" + name, nil
 			}
-			return "gosof never resolves names or ports: drop the P; here -n is " + cmd + "'s --dry-run"
+			return "gosof never resolves names or ports: drop the P; here -n is " + cmd + "'s --dry-run", nil
 		}
-		return "gosof never resolves names or ports (addresses and ports are always numbers): drop -" + name
+		return "gosof never resolves names or ports (addresses and ports are always numbers): drop -" + name, nil
 	}
 	if !lists(cmd) {
-		return ""
+		return "", nil
 	}
 	switch {
 	case isDigits(name) || isSignalName(strings.ToUpper(name)): // kill -9, kill -TERM
 		if cmd != "" {
-			return ""
+			return "", nil
 		}
-		return hint("kill's -"+name, "gosof kill -"+name+" PORT (signals only the processes holding PORT; -n shows the plan first)")
+		return hint("kill's -"+name, "gosof kill -"+name+" PORT (signals only the processes holding PORT; -n shows the plan first)"), nil
 	case name[0] == 'i': // lsof -i [46][proto][@host][:port]
 		spec := name[1:]
 		if spec == "" && next != "" && !isFlag(next) {
@@ -111,31 +124,32 @@ func flagHint(cmd string, c *cli.Command, name, next string, terse bool) string 
 		}
 		return lsofInetHint("-i "+spec, spec, t)
 	case name == "p": // lsof -p PID
-		pid := "PID"
-		if next != "" && isDigits(strings.ReplaceAll(next, ",", "")) {
-			pid = strings.ReplaceAll(next, ",", " ")
+		if next == "" || isFlag(next) {
+			return hint("lsof's -p PID", "gosof fds PID (its descriptors), or gosof ls --pid PID (its sockets)"), nil
 		}
-		return hint("lsof's -p "+pid, "gosof fds "+pid+" (its descriptors), or gosof ls --pid "+strings.ReplaceAll(pid, " ", ",")+" (its sockets)")
+		pid := strings.ReplaceAll(next, ",", " ")
+		return hinted(hint("lsof's -p "+pid, "gosof fds "+pid+" (its descriptors), or gosof ls --pid "+next+" (its sockets)"),
+			core.FilterFlags{PIDs: []string{next}})
 	case name == "K": // ss -K FILTER
-		return hint("ss -K", "gosof close --abort PORT (shows the plan, then resets the connections)")
+		return hint("ss -K", "gosof close --abort PORT (shows the plan, then resets the connections)"), nil
 	case name == "k": // fuser -k 8080/tcp
-		port := "PORT"
-		if next != "" && !isFlag(next) {
-			port = next
+		if next == "" || isFlag(next) {
+			return hint("fuser -k", "gosof kill PORT (TERM, then KILL after --timeout)"), nil
 		}
-		return hint("fuser -k", "gosof kill "+port+" (TERM, then KILL after --timeout)")
+		return hinted(hint("fuser -k", "gosof kill "+next+" (TERM, then KILL after --timeout)"), core.FilterFlags{Ports: []string{next}})
 	case name == "U": // lsof -U
-		return hint("lsof's -U", "gosof ls --proto unix")
+		return hint("lsof's -U", "gosof ls --proto unix"), nil
 	case name == "r" || strings.HasPrefix(name, "r") && isDigits(name[1:]): // lsof -r N, netstat -r
-		return "-r is lsof's repeat mode or netstat's route table, not a gosof option; to repeat: watch -n 2 gosof who PORT; routes are not sockets: ip route"
+		return "-r is lsof's repeat mode or netstat's route table, not a gosof option; to repeat: watch -n 2 gosof who PORT; routes are not sockets: ip route", nil
 	case name == "s": // ss -s, netstat -s
-		return hint("ss -s", "gosof metrics (sockets by protocol and state; netstat -s's protocol counters: nstat)")
+		return hint("ss -s", "gosof metrics (sockets by protocol and state; netstat -s's protocol counters: nstat)"), nil
 	case name[0] == 's' && lsofState(name[1:], next) != "": // lsof -sTCP:LISTEN
 		st := lsofState(name[1:], next)
 		if strings.HasPrefix(st, "^") {
-			return hint("lsof's -sTCP:"+st, "gosof ls --proto tcp --state STATE,... (name the states wanted)")
+			return hint("lsof's -sTCP:"+st, "gosof ls --proto tcp --state STATE,... (name the states wanted)"), nil
 		}
-		return hint("lsof's -sTCP:"+st, "gosof ls --proto tcp --state "+strings.ToLower(strings.ReplaceAll(st, "_", "-")))
+		state := strings.ToLower(strings.ReplaceAll(st, "_", "-"))
+		return hinted(hint("lsof's -sTCP:"+st, "gosof ls --proto tcp --state "+state), core.FilterFlags{States: []string{state}})
 	case strings.Trim(name, ssLetters+"rsSm") == "":
 		h := ssHint(name)
 		if c == nil || c.Name == "ls" || c.Name == "who" {
@@ -143,9 +157,9 @@ func flagHint(cmd string, c *cli.Command, name, next string, terse bool) string 
 				h += "; gosof's own " + alone + " are typed apart"
 			}
 		}
-		return h
+		return h, nil
 	}
-	return ""
+	return "", nil
 }
 
 // gosofLetters is "-l -t" when every letter of an ss word is a gosof
@@ -164,16 +178,22 @@ func gosofLetters(letters string) string {
 }
 
 // lsofInetHint turns lsof's -i spec ("", "4", "tcp", ":8080", "TCP:8080",
-// "@127.0.0.1:8080") into a gosof command.
-func lsofInetHint(what, spec, t string) string {
+// "@127.0.0.1:8080") into a gosof command, or the error for a malformed
+// part of it (hinted).
+func lsofInetHint(what, spec, t string) (string, error) {
 	var opts []string
+	var values core.FilterFlags
 	if strings.HasPrefix(spec, "4") || strings.HasPrefix(spec, "6") {
 		opts = append(opts, "-"+spec[:1])
+		values.V4, values.V6 = spec[0] == '4', spec[0] == '6'
 		spec = spec[1:]
 	}
 	proto, port := spec, ""
 	if j := strings.IndexAny(spec, "@:"); j >= 0 {
 		proto, port = spec[:j], spec[j:]
+	}
+	if proto != "" {
+		values.Protos = []string{strings.ToLower(proto)}
 	}
 	if strings.HasPrefix(port, "@") { // lsof matches the host at either end
 		host := port[1:]
@@ -185,7 +205,8 @@ func lsofInetHint(what, spec, t string) string {
 		if both = append(opts, both...); len(both) > 0 {
 			flags = strings.Join(both, " ") + " "
 		}
-		return hint("lsof's "+strings.TrimSpace(what), "gosof ls "+t+flags+"--remote "+host+" (connections to it; --local "+host+" for sockets bound to it)")
+		values.Remote = []string{host}
+		return hinted(hint("lsof's "+strings.TrimSpace(what), "gosof ls "+t+flags+"--remote "+host+" (connections to it; --local "+host+" for sockets bound to it)"), values)
 	}
 	port = strings.TrimPrefix(port, ":")
 	proto = strings.ToLower(proto)
@@ -195,13 +216,14 @@ func lsofInetHint(what, spec, t string) string {
 		} else {
 			opts = append(opts, "--proto tcp,udp")
 		}
-		return hint("lsof's "+strings.TrimSpace(what), "gosof ls "+t+strings.Join(opts, " "))
+		return hinted(hint("lsof's "+strings.TrimSpace(what), "gosof ls "+t+strings.Join(opts, " ")), values)
 	}
 	if proto != "" {
 		port = proto + ":" + port
 	}
+	values.Protos, values.Ports = nil, []string{port} // tcp:8080 carries the protocol
 	cmd := "gosof who " + t + strings.TrimSpace(strings.Join(opts, " ")+" "+port)
-	return hint("lsof's "+strings.TrimSpace(what), cmd)
+	return hinted(hint("lsof's "+strings.TrimSpace(what), cmd), values)
 }
 
 // ssHint turns ss/netstat letters (-tlnp, -tulpn, -anp) into gosof ls.
@@ -233,41 +255,42 @@ func ssHint(letters string) string {
 }
 
 // ssFilterHint catches ss filter expressions at words: "sport = :80"
-// (three words), "dport == 443", "( sport = :80 )" or "sport=:80" (one).
-func ssFilterHint(words []string) string {
+// (three words), "dport == 443", "( sport = :80 )" or "sport=:80" (one);
+// a malformed port or address is the error gosof gives it (hinted).
+func ssFilterHint(words []string) (string, error) {
 	n := len(words)
 	if n > 4 {
 		n = 4
 	}
-	expr := strings.ToLower(strings.Join(words[:n], " "))
-	expr = strings.NewReplacer("(", " ", ")", " ", "'", " ", "\"", " ", "==", "=", " eq ", "=", "=", " = ").Replace(expr)
-	f := strings.Fields(expr)
+	expr := strings.NewReplacer("(", " ", ")", " ", "'", " ", "\"", " ", "==", "=", " eq ", "=", " EQ ", "=", "=", " = ").Replace(strings.Join(words[:n], " "))
+	raw := strings.Fields(expr) // the values as typed: a path keeps its case
+	f := strings.Fields(strings.ToLower(expr))
 	if len(f) == 0 {
-		return ""
+		return "", nil
 	}
 	switch f[0] {
 	case "sport", "dport", "src", "dst":
 	case "state":
 		if len(f) < 2 {
-			return ""
+			return "", nil
 		}
 		switch st := f[1]; st {
 		case "listening":
-			return hint("ss's \"state listening\"", "gosof ls --listen")
+			return hint("ss's \"state listening\"", "gosof ls --listen"), nil
 		case "all", "connected", "synchronized", "bucket", "big":
-			return hint("ss's \"state "+st+"\"", "gosof ls --state STATE,... (name the states wanted)")
+			return hint("ss's \"state "+st+"\"", "gosof ls --state STATE,... (name the states wanted)"), nil
 		default:
 			if s, err := core.ParseState(st); err == nil {
-				return hint("ss's \"state "+st+"\"", "gosof ls --state "+strings.ToLower(strings.ReplaceAll(string(s), "_", "-")))
+				return hint("ss's \"state "+st+"\"", "gosof ls --state "+strings.ToLower(strings.ReplaceAll(string(s), "_", "-"))), nil
 			}
 		}
-		return ""
+		return "", nil
 	default:
-		return ""
+		return "", nil
 	}
 	port := "PORT"
 	if len(f) >= 3 && f[1] == "=" {
-		v := f[2]
+		v := raw[2]
 		if k := strings.LastIndex(v, ":"); k >= 0 {
 			v = v[k+1:]
 		}
@@ -275,24 +298,36 @@ func ssFilterHint(words []string) string {
 			port = v
 		}
 	}
+	var values core.FilterFlags
+	if port != "PORT" {
+		values.Ports = []string{port}
+	}
 	switch f[0] {
 	case "sport":
-		return hint("ss's \"sport = :"+port+"\"", "gosof who "+port)
+		return hinted(hint("ss's \"sport = :"+port+"\"", "gosof who "+port), values)
 	case "dport":
-		return hint("ss's \"dport = :"+port+"\"", "gosof who --side remote "+port)
+		return hinted(hint("ss's \"dport = :"+port+"\"", "gosof who --side remote "+port), values)
 	}
 	flag := map[string]string{"src": "--local", "dst": "--remote"}[f[0]]
 	addr := "ADDR"
 	if len(f) >= 2 && f[1] != "=" {
-		addr = f[1]
+		addr = raw[1]
 	} else if len(f) >= 3 {
-		addr = f[2]
+		addr = raw[2]
 	}
 	if core.IsPathArg(addr) { // ss -x src /run/app.sock: a unix socket's name
 		side := map[string]string{"src": "", "dst": "--side remote "}[f[0]]
-		return hint("ss's "+f[0]+" filter", "gosof who "+side+addr)
+		return hinted(hint("ss's "+f[0]+" filter", "gosof who "+side+addr), core.FilterFlags{Ports: []string{addr}})
 	}
-	return hint("ss's "+f[0]+" filter", "gosof ls "+flag+" "+addr+" (an address, a prefix or an /etc/hosts name, :PORT if wanted)")
+	values = core.FilterFlags{}
+	if addr != "ADDR" {
+		if f[0] == "src" {
+			values.Local = []string{addr}
+		} else {
+			values.Remote = []string{addr}
+		}
+	}
+	return hinted(hint("ss's "+f[0]+" filter", "gosof ls "+flag+" "+addr+" (an address, a prefix or an /etc/hosts name, :PORT if wanted)"), values)
 }
 
 // lsofState is STATE from lsof's -sTCP:STATE (glued or as the next word).

@@ -76,6 +76,56 @@ func TestHabitHints(t *testing.T) {
 	}
 }
 
+// TestHabitHintsMalformedValue: a habit whose value is malformed gets the
+// error gosof gives that value (exit 2, one line), never a "gosof form"
+// that carries it: that command would be refused too. What the user
+// typed reaches the terminal escaped, in a hint or in the error.
+func TestHabitHintsMalformedValue(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-i", ":80x"}, `"80x" is not a port`},
+		{[]string{"-i", ":no-such-service-x"}, `unknown service "no-such-service-x"`},
+		{[]string{"-i", "tcp:99999"}, `"tcp:99999" is not a port`},
+		{[]string{"-i", "xyz"}, `unknown protocol "xyz"`},
+		{[]string{"-i", "@1.2.3.4.5"}, `"1.2.3.4.5"`},
+		{[]string{"who", "-k", "99999/tcp"}, `"99999/tcp" is not a port`},
+		{[]string{"-k", "no-such-service-x"}, `unknown service "no-such-service-x"`},
+		{[]string{"-p", "0"}, `"0" is not a process id`},
+		{[]string{"-p", "1,x"}, `"x" is not a process id`},
+		{[]string{"-sTCP:BOGUS"}, `unknown state "bogus"`},
+		{[]string{"sport", "=", ":80x"}, `"80x" is not a port`},
+		{[]string{"dport", "=", ":-1"}, `"-1" is not a port`},
+		{[]string{"src", "1.2.3.4.5"}, `--local "1.2.3.4.5"`},
+		{[]string{"-k", "a\x1b[31m"}, `unknown service "a\x1b[31m"`},
+		{[]string{"-i", "@h\x1b]0;x\x07:80"}, `--remote "h\x1b]0;x\a:80"`},
+	} {
+		args := tc.args
+		var out, errb bytes.Buffer
+		code := run(append([]string{"gosof"}, args...), strings.NewReader(""), &out, &errb)
+		msg := errb.String()
+		if code != 2 || !strings.Contains(msg, tc.want) || strings.Contains(msg, "gosof form") || strings.Count(msg, "\n") != 1 ||
+			strings.ContainsAny(msg, "\x1b\x07") || out.Len() != 0 {
+			t.Errorf("gosof %q: exit %d, stderr %q; want exit 2 and one line with %q, no hint", args, code, msg, tc.want)
+		}
+	}
+	// valid values are hinted as typed (a path keeps its case), escaped
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"src", "/run/App.sock"}, "the gosof form: gosof who /run/App.sock"},
+		{[]string{"dst", "/run/a\x1bb.sock"}, `the gosof form: gosof who --side remote /run/a\x1bb.sock`},
+	} {
+		var out, errb bytes.Buffer
+		code := run(append([]string{"gosof"}, tc.args...), strings.NewReader(""), &out, &errb)
+		if msg := errb.String(); code != 2 || !strings.Contains(msg, tc.want) || strings.ContainsRune(msg, 0x1b) {
+			t.Errorf("gosof %q: exit %d, stderr %q; want exit 2 and %q", tc.args, code, msg, tc.want)
+		}
+	}
+}
+
 // TestNoHintForGosofFlags: gosof's own flags, combined short flags among
 // them, and values that look like habits are left alone.
 func TestNoHintForGosofFlags(t *testing.T) {
@@ -99,8 +149,8 @@ func TestNoHintForGosofFlags(t *testing.T) {
 		{"-tH"}, // -t -H: not ss letters only
 	} {
 		app := newApp(nil, nil, nil)
-		if h := habitHint(app, lex(app, args)); h != "" {
-			t.Errorf("gosof %s: hint %q, want none", strings.Join(args, " "), h)
+		if h, err := habitHint(app, lex(app, args)); h != "" || err != nil {
+			t.Errorf("gosof %s: hint %q (%v), want none", strings.Join(args, " "), h, err)
 		}
 	}
 }

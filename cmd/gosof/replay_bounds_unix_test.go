@@ -166,7 +166,9 @@ func TestDebugCheckReplayBounded(t *testing.T) {
 
 // TestFDsDamagedFdinfo: fds on a capture with one fdinfo that cannot be
 // parsed lists the process's other descriptors and counts the skipped
-// file in one note, as ls does on the same capture.
+// file in one note, as ls does on the same capture, in fds's words: the
+// descriptor is not listed (ls's "shows as ? or no owner" is not what fds
+// shows).
 func TestFDsDamagedFdinfo(t *testing.T) {
 	dir := copyCapture(t, "solaris11-fdinfo")
 	p := filepath.Join(dir, "proc", "1200", "fdinfo", "5")
@@ -178,7 +180,7 @@ func TestFDsDamagedFdinfo(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, stderr, code := gosofReplay(t, "fds", "1200", "--replay", dir)
-	want := "gosof: 1 process file could not be parsed and was skipped, so its process shows as ? or no owner\n"
+	want := "gosof: 1 process file could not be parsed and was skipped, so its descriptor is not listed\n"
 	if code != 0 || stderr != want || !strings.Contains(out, "tcp6 [::]:22 LISTEN") || strings.Contains(out, "\n  5 ") {
 		t.Errorf("exit %d, stderr %q, want 0 and %q:\n%s", code, stderr, want, out)
 	}

@@ -98,3 +98,40 @@ func gosofReplay(t *testing.T, args ...string) (stdout, stderr string, code int)
 	code = run(append([]string{"gosof"}, args...), strings.NewReader(""), &out, &errb)
 	return out.String(), errb.String(), code
 }
+
+// TestReplayRefusesLiveFlags: the flags that choose how this host is read
+// (--proc-net, --proc-fd, --netns, --all-netns) mean nothing with a
+// --replay capture; every command that takes --replay and one of them
+// refuses the pair in one line, exit 2, naming the flag given.
+func TestReplayRefusesLiveFlags(t *testing.T) {
+	capture := filepath.Join(solarisFixtures, "illumos-amd64")
+	operand := map[string][]string{"who": {"111"}, "why": {"111"}, "fds": {"400"}}
+	tried := 0
+	for _, c := range newApp(nil, nil, nil).Commands {
+		if c.Hidden || findFlag(c.Flags, "replay") == nil {
+			continue
+		}
+		for _, live := range [][]string{{"--proc-net"}, {"--proc-fd"}, {"--netns", "x"}, {"--all-netns"}} {
+			if findFlag(c.Flags, live[0][2:]) == nil {
+				continue
+			}
+			args := append(append([]string{c.Name, "--replay", capture}, live...), operand[c.Name]...)
+			out, stderr, code := gosofReplay(t, args...)
+			want := live[0] + " does not apply to a --replay capture"
+			if code != 2 || out != "" || !strings.Contains(stderr, want) || strings.Count(stderr, "\n") != 1 {
+				t.Errorf("gosof %s: exit %d, stderr %q, stdout %d bytes; want 2 and one line %q",
+					strings.Join(args, " "), code, stderr, len(out), want)
+			}
+			tried++
+		}
+		if c.Name == "who" {
+			args := []string{"who", "--replay", capture, "--proc-net", "--proc-fd", "111"}
+			if _, stderr, code := gosofReplay(t, args...); code != 2 || !strings.Contains(stderr, "--proc-net and --proc-fd do not apply") {
+				t.Errorf("gosof %s: exit %d, stderr %q", strings.Join(args, " "), code, stderr)
+			}
+		}
+	}
+	if tried < 10 {
+		t.Errorf("only %d command and flag pairs tried: the commands lost --replay or their live flags?", tried)
+	}
+}

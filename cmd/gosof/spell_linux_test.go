@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -51,9 +52,21 @@ func TestPortSpellings(t *testing.T) {
 	if code != 2 || !strings.Contains(errOut, "--proto leaves udp out") {
 		t.Errorf("who udp/%s --proto tcp: exit %d %q, want exit 2 saying --proto leaves udp out", port, code, errOut)
 	}
+	// why udp/P diagnoses the UDP socket only; the TCP one is named apart
+	// (elsewhere), with the command that explains it
 	out, errOut, code := gosof(t, "why", "udp/"+port, "--json")
-	if code != 0 || !strings.Contains(out, `"proto": "udp"`) || strings.Contains(out, `"proto": "tcp"`) {
-		t.Errorf("why udp/%s: exit %d %s\n%s, want the UDP socket only", port, code, errOut, out)
+	var w struct {
+		Listeners []struct{ Proto string } `json:"listeners"`
+		Sockets   []struct{ Proto string } `json:"sockets"`
+		Probe     struct{ Proto string }   `json:"probe"`
+		Elsewhere []struct{ Proto, Why string }
+	}
+	if err := json.Unmarshal([]byte(out), &w); err != nil {
+		t.Fatalf("why udp/%s --json: %v\n%s", port, err, out)
+	}
+	if code != 0 || len(w.Listeners) != 1 || w.Listeners[0].Proto != "udp" || len(w.Sockets) != 1 || w.Sockets[0].Proto != "udp" ||
+		w.Probe.Proto != "udp" || len(w.Elsewhere) != 1 || w.Elsewhere[0].Why != "gosof why tcp:"+port {
+		t.Errorf("why udp/%s: exit %d %s\n%s, want the UDP socket only, the TCP one named apart", port, code, errOut, out)
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"runtime"
 	"strconv"
@@ -269,6 +270,61 @@ func TestWhyFree(t *testing.T) {
 		if _, _, code := gosof(t, args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}
+	}
+}
+
+// TestWhyOtherProtocol: why tcp:P on a port only a UDP socket uses is
+// free for TCP (exit 1), and says that a UDP socket uses it and the
+// command that explains it; it said "Port P is free: no socket uses it."
+// And why udp:Q on a port only a TCP listener uses probes UDP, not TCP:
+// it said Q was in use "by a socket gosof cannot list".
+func TestWhyOtherProtocol(t *testing.T) {
+	h := testhelper.Start(t)
+	ufd := h.Int("socket inet dgram")
+	h.Do("bind %d 127.0.0.1:0", ufd)
+	u := h.Do("name %d", ufd)[1]
+	if c, err := net.Listen("tcp4", "127.0.0.1:"+u); err != nil {
+		t.Skipf("TCP port %s is taken too: %v", u, err)
+	} else {
+		c.Close()
+	}
+	out, errOut, code := gosof(t, "why", "tcp:"+u)
+	if code != 1 || !strings.Contains(out, "Port "+u+" is free for TCP: no TCP socket uses it, but 1 UDP socket does.\n") ||
+		!strings.Contains(out, "To look at it:  gosof why udp:"+u+"\n") || strings.Contains(out, "no socket uses it") {
+		t.Errorf("why tcp:%s with only UDP on it: exit %d, want 1 and the UDP socket named\n%s%s", u, code, out, errOut)
+	}
+	out, _, code = gosof(t, "why", "tcp:"+u, "--json")
+	var j struct {
+		InUse     bool   `json:"in_use"`
+		Proto     string `json:"proto"`
+		Elsewhere []struct {
+			Proto string `json:"proto"`
+			Count int    `json:"count"`
+			Why   string `json:"why"`
+		} `json:"elsewhere"`
+	}
+	if err := json.Unmarshal([]byte(out), &j); err != nil {
+		t.Fatalf("why tcp:%s --json: %v\n%s", u, err, out)
+	}
+	if code != 1 || j.InUse || j.Proto != "tcp" || len(j.Elsewhere) != 1 || j.Elsewhere[0].Proto != "udp" || j.Elsewhere[0].Count != 1 || j.Elsewhere[0].Why != "gosof why udp:"+u {
+		t.Errorf("why tcp:%s --json: exit %d, %+v; want 1, not in use, elsewhere one udp socket", u, code, j)
+	}
+	// the other way: a TCP listener, asked about UDP
+	_, tport := listen(t, h, "inet", "127.0.0.1:0")
+	q := strconv.Itoa(tport)
+	if c, err := net.ListenPacket("udp4", "127.0.0.1:"+q); err != nil {
+		t.Skipf("UDP port %s is taken too: %v", q, err)
+	} else {
+		c.Close()
+	}
+	out, errOut, code = gosof(t, "why", "udp:"+q)
+	if code != 1 || !strings.Contains(out, "Port "+q+" is free for UDP: no UDP socket uses it, but 1 TCP socket does.\n") ||
+		!strings.Contains(out, "gosof why tcp:"+q) || !strings.Contains(out, "Bind probe (UDP") || strings.Contains(out, "Bind probe (TCP") {
+		t.Errorf("why udp:%s with only TCP on it: exit %d, want 1, a UDP probe and the TCP socket named\n%s%s", q, code, out, errOut)
+	}
+	// without a protocol the port is in use, as before
+	if out, _, code := gosof(t, "why", u); code != 0 || !strings.Contains(out, "Port "+u+" is in use") {
+		t.Errorf("why %s: exit %d, want 0 and in use\n%s", u, code, out)
 	}
 }
 

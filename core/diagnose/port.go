@@ -31,32 +31,54 @@ type ProbeSource struct {
 
 // Probes is one probe per protocol on the port (ProbeProtos) for one
 // namespace's sockets: a UDP-only port is not "free" because a TCP bind
-// works. Without a probe it is one TCP report that says why not.
-func Probes(ps ProbeSource, port uint16, g NetNSGroup) []*ProbeReport {
+// works. only is the protocol asked about, "" for every one. Without a
+// probe it is one report that says why not.
+func Probes(ps ProbeSource, port uint16, g NetNSGroup, only core.Proto) []*ProbeReport {
 	if ps.Open == nil {
-		return []*ProbeReport{{Port: port, Proto: core.TCP, Skipped: ps.Skipped, Verdict: VerdictNotProbed}}
+		return []*ProbeReport{{Port: port, Proto: ProbeProtos(nil, only)[0], Skipped: ps.Skipped, Verdict: VerdictNotProbed}}
 	}
 	prober := ps.Open(g.NetNS)
 	var out []*ProbeReport
-	for _, proto := range ProbeProtos(g.Sockets) {
+	for _, proto := range ProbeProtos(g.Sockets, only) {
 		out = append(out, ProbeProto(prober, proto, port, g.Sockets))
 	}
 	return out
 }
 
-// DiagnosePort diagnoses port from what the resolver found: a port
-// conflict is per network namespace, so with perNetNS (--all-netns) it is
-// one diagnosis, and one set of probes inside it, per namespace using the
-// port; otherwise one. missing is why some sockets' options are unknown.
-func DiagnosePort(port uint16, res *core.Result, missing core.OptionsMissing, perNetNS, namedNetNS bool, ps ProbeSource) []*Why {
+// DiagnosePort diagnoses port from what the resolver found (every
+// protocol's sockets on it): a port conflict is per network namespace, so
+// with perNetNS (--all-netns) it is one diagnosis, and one set of probes
+// inside it, per namespace using the port; otherwise one. proto is the
+// protocol asked about (why udp/53), "" for every one: the diagnosis is
+// of its sockets, and names the others on the port (Why.Elsewhere).
+// missing is why some sockets' options are unknown.
+func DiagnosePort(port uint16, proto core.Proto, res *core.Result, missing core.OptionsMissing, perNetNS, namedNetNS bool, ps ProbeSource) []*Why {
 	var ds []*Why
 	for _, g := range ByNetNS(res.Sockets, perNetNS) {
-		probes := Probes(ps, port, g)
+		var elsewhere []core.Socket
+		if proto != "" {
+			var asked []core.Socket
+			for _, s := range g.Sockets {
+				if s.Proto == proto {
+					asked = append(asked, s)
+				} else {
+					elsewhere = append(elsewhere, s)
+				}
+			}
+			g.Sockets = asked
+		}
+		probes := Probes(ps, port, g, proto)
 		d := Diagnose(port, g.Sockets, probes[0])
 		d.Probes = probes
+		d.Proto, d.Elsewhere = proto, elsewhere
 		d.Unseen, d.Missing = res.Unseen, missing
-		if namedNetNS && len(g.Sockets) > 0 {
-			d.NetNSArg = NetNSArg(&g.Sockets[0])
+		if namedNetNS {
+			switch {
+			case len(g.Sockets) > 0:
+				d.NetNSArg = NetNSArg(&g.Sockets[0])
+			case len(elsewhere) > 0:
+				d.NetNSArg = NetNSArg(&elsewhere[0])
+			}
 		}
 		ds = append(ds, d)
 	}
@@ -144,8 +166,12 @@ func WriteWhys(w io.Writer, ds []*Why, socks []core.Socket, perNetNS, asJSON boo
 
 // netNSLabel names the namespace of a diagnosis for its heading.
 func netNSLabel(d *Why, socks []core.Socket) string {
+	mine := d.Sockets
+	if len(mine) == 0 {
+		mine = d.Elsewhere // why tcp:53 in a namespace where only UDP uses it
+	}
 	for i := range socks {
-		if len(d.Sockets) > 0 && socks[i].NetNS == d.Sockets[0].NetNS {
+		if len(mine) > 0 && socks[i].NetNS == mine[0].NetNS {
 			s := &socks[i]
 			return fmt.Sprintf("%d (%s)", s.NetNS, core.NetNSLabel(s))
 		}

@@ -40,7 +40,7 @@ func TestByNetNS(t *testing.T) {
 }
 
 func TestProbesWithoutProber(t *testing.T) {
-	rs := Probes(ProbeSource{Skipped: "--no-probe was given"}, 8080, NetNSGroup{Sockets: []core.Socket{{Proto: core.UDP}}})
+	rs := Probes(ProbeSource{Skipped: "--no-probe was given"}, 8080, NetNSGroup{Sockets: []core.Socket{{Proto: core.UDP}}}, "")
 	if len(rs) != 1 || rs[0].Proto != core.TCP || rs[0].Port != 8080 || rs[0].Skipped != "--no-probe was given" || rs[0].Verdict != VerdictNotProbed {
 		t.Errorf("Probes without a prober = %+v, want one TCP report that says why", rs)
 	}

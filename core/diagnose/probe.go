@@ -70,9 +70,13 @@ type ProbeAttempt struct {
 	Blockers []*core.Socket
 }
 
-// ProbeProtos are the protocols the probe of a port binds: those of its
-// sockets that the probe knows (TCP, UDP), TCP when it has none.
-func ProbeProtos(socks []core.Socket) []core.Proto {
+// ProbeProtos are the protocols the probe of a port binds: only, when it
+// is one the probe knows (TCP, UDP: why udp/53 binds UDP); else those of
+// its sockets that the probe knows, TCP when it has none.
+func ProbeProtos(socks []core.Socket, only core.Proto) []core.Proto {
+	if only == core.TCP || only == core.UDP {
+		return []core.Proto{only}
+	}
 	tcp, udp := false, false
 	for i := range socks {
 		switch socks[i].Proto {

@@ -52,6 +52,12 @@ type Why struct {
 	// reason a probe finds the port in use with no socket on it. "" when
 	// the source lists every kind.
 	Unlistable string
+	// Proto is the protocol asked about (why tcp:8080), "" for every
+	// one; Elsewhere are then the sockets of other protocols on the port,
+	// which Sockets leaves out: a port free for TCP is not called free
+	// when UDP uses it.
+	Proto     core.Proto
+	Elsewhere []core.Socket
 }
 
 // Target is what a command why suggests acts on: the port, and the
@@ -90,6 +96,55 @@ func (w *Why) Unlisted() bool {
 		}
 	}
 	return false
+}
+
+// ProtoCount is how many sockets of one protocol use the port, and the
+// command that explains them.
+type ProtoCount struct {
+	Proto core.Proto
+	Count int
+	Why   string // "gosof why udp:53"
+}
+
+// ElsewhereByProto counts Elsewhere by protocol, in core.Protos' order.
+func (w *Why) ElsewhereByProto() []ProtoCount {
+	var out []ProtoCount
+	for _, p := range core.Protos {
+		n := 0
+		for i := range w.Elsewhere {
+			if w.Elsewhere[i].Proto == p {
+				n++
+			}
+		}
+		if n > 0 {
+			out = append(out, ProtoCount{Proto: p, Count: n, Why: "gosof why " + string(p) + ":" + w.Target()})
+		}
+	}
+	return out
+}
+
+// freeSentence says the port is free: for every protocol, or for the one
+// asked about, with the sockets of the others that use it ("Port 53 is
+// free for TCP: no TCP socket uses it, but 1 UDP socket does."; the
+// commands that explain them follow it: ElsewhereByProto).
+func (w *Why) freeSentence() string {
+	p := strconv.Itoa(int(w.Port))
+	if w.Proto == "" {
+		return "Port " + p + " is free: no socket uses it."
+	}
+	name := strings.ToUpper(string(w.Proto))
+	s := "Port " + p + " is free for " + name + ": no " + name + " socket uses it"
+	others := w.ElsewhereByProto()
+	if len(others) == 0 {
+		return s + "."
+	}
+	var counts []string
+	n := 0
+	for _, o := range others {
+		counts = append(counts, core.Plural(o.Count, strings.ToUpper(string(o.Proto))+" socket"))
+		n += o.Count
+	}
+	return s + ", but " + strings.Join(counts, " and ") + " " + core.ByCount(n, "does", "do") + "."
 }
 
 // unlistedReason is why a socket the probe ran into is not listed.

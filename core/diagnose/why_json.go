@@ -100,6 +100,19 @@ func writeWhyJSON(e *render.JSON, d *Why) {
 	timerJSON(e, d.FinWait2)
 	e.Key("idle")
 	agesJSON(e, d.Target(), d.Ages)
+	if d.Proto != "" {
+		e.Str("proto", string(d.Proto))
+		e.Key("elsewhere")
+		e.Array()
+		for _, o := range d.ElsewhereByProto() {
+			e.Object()
+			e.Str("proto", string(o.Proto))
+			e.IntKey("count", int64(o.Count))
+			e.Str("why", o.Why)
+			e.End()
+		}
+		e.End()
+	}
 	e.Key("probe")
 	probeJSON(e, d.Probe)
 	e.Key("other_probes")

@@ -21,7 +21,10 @@ func WriteWhy(w io.Writer, d *Why) error {
 		b.WriteString(core.Wrap("", "", fmt.Sprintf("Port %s is in use, by a socket gosof cannot list (%s): the bind probe below fails with \"address already in use\".",
 			p, d.unlistedReason())))
 	case !d.InUse():
-		fmt.Fprintf(&b, "Port %s is free: no socket uses it.\n", p)
+		b.WriteString(core.Wrap("", "", d.freeSentence()))
+		for _, o := range d.ElsewhereByProto() {
+			fmt.Fprintf(&b, "  To look at %s:  %s\n", core.ByCount(o.Count, "it", "them"), o.Why)
+		}
 	default:
 		conns, bound := 0, 0
 		for _, g := range d.Conns {
