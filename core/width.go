@@ -63,7 +63,10 @@ func WidthBytes(b []byte) int {
 }
 
 // wideRunes are the ranges of East Asian Wide (W) and Fullwidth (F)
-// runes (Unicode's EastAsianWidth property), sorted, inclusive.
+// runes (Unicode's EastAsianWidth property), sorted, inclusive. Checked
+// against Unicode 14's EastAsianWidth.txt (Python 3.11's unicodedata) for
+// every assigned code point outside the marks RuneWidth counts 0: they
+// agree (the ranges also cover unassigned code points inside wide blocks).
 var wideRunes = [...][2]rune{
 	{0x1100, 0x115F}, // Hangul Jamo initials
 	{0x231A, 0x231B}, {0x2329, 0x232A}, {0x23E9, 0x23EC}, {0x23F0, 0x23F0}, {0x23F3, 0x23F3},
@@ -73,20 +76,22 @@ var wideRunes = [...][2]rune{
 	{0x26FD, 0x26FD}, {0x2705, 0x2705}, {0x270A, 0x270B}, {0x2728, 0x2728}, {0x274C, 0x274C},
 	{0x274E, 0x274E}, {0x2753, 0x2755}, {0x2757, 0x2757}, {0x2795, 0x2797}, {0x27B0, 0x27B0},
 	{0x27BF, 0x27BF}, {0x2B1B, 0x2B1C}, {0x2B50, 0x2B50}, {0x2B55, 0x2B55},
-	{0x2E80, 0x303E},   // CJK radicals, Kangxi, ideographic description, CJK symbols and punctuation
-	{0x3041, 0x33FF},   // kana, bopomofo, Hangul compatibility jamo, kanbun, CJK strokes, enclosed, compatibility
-	{0x3400, 0x4DBF},   // CJK extension A
-	{0x4E00, 0x9FFF},   // CJK unified ideographs
-	{0xA000, 0xA4CF},   // Yi
-	{0xA960, 0xA97F},   // Hangul Jamo extended A
-	{0xAC00, 0xD7A3},   // Hangul syllables
-	{0xF900, 0xFAFF},   // CJK compatibility ideographs
-	{0xFE10, 0xFE19},   // vertical forms
-	{0xFE30, 0xFE6F},   // CJK compatibility forms, small form variants
-	{0xFF00, 0xFF60},   // fullwidth forms
-	{0xFFE0, 0xFFE6},   // fullwidth signs
-	{0x16FE0, 0x16FE4}, // ideographic symbols
-	{0x17000, 0x18CFF}, // Tangut, Khitan
+	{0x2E80, 0x303E},                       // CJK radicals, Kangxi, ideographic description, CJK symbols and punctuation
+	{0x3041, 0x3247},                       // kana, bopomofo, Hangul compatibility jamo, kanbun, CJK strokes, enclosed
+	{0x3250, 0x33FF},                       // enclosed (after 3248-324F, ambiguous), compatibility
+	{0x3400, 0x4DBF},                       // CJK extension A
+	{0x4E00, 0x9FFF},                       // CJK unified ideographs
+	{0xA000, 0xA4CF},                       // Yi
+	{0xA960, 0xA97F},                       // Hangul Jamo extended A
+	{0xAC00, 0xD7A3},                       // Hangul syllables
+	{0xF900, 0xFAFF},                       // CJK compatibility ideographs
+	{0xFE10, 0xFE19},                       // vertical forms
+	{0xFE30, 0xFE6F},                       // CJK compatibility forms, small form variants
+	{0xFF00, 0xFF60},                       // fullwidth forms
+	{0xFFE0, 0xFFE6},                       // fullwidth signs
+	{0x16FE0, 0x16FE4}, {0x16FF0, 0x16FF1}, // ideographic symbols
+	{0x17000, 0x18D08},                                         // Tangut, Khitan, Tangut supplement
+	{0x1AFF0, 0x1AFF3}, {0x1AFF5, 0x1AFFB}, {0x1AFFD, 0x1AFFE}, // kana extended B
 	{0x1B000, 0x1B2FF}, // kana supplement and extensions, Nushu
 	{0x1F004, 0x1F004}, {0x1F0CF, 0x1F0CF}, {0x1F18E, 0x1F18E}, {0x1F191, 0x1F19A},
 	{0x1F200, 0x1F2FF}, // enclosed ideographic supplement
