@@ -619,7 +619,7 @@ func (f *Filter) statesFlag() string {
 	}
 	names := make([]string, len(f.States))
 	for i, st := range f.States {
-		names[i] = strings.ToLower(strings.ReplaceAll(string(st), "_", "-"))
+		names[i] = StateArg(st)
 	}
 	return "--state " + strings.Join(names, ",")
 }

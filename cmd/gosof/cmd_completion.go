@@ -166,7 +166,7 @@ func flagValues(f cli.Flag, cur string) []candidate {
 		}
 	case "state":
 		for _, s := range core.AllStates {
-			words = append(words, strings.ToLower(strings.ReplaceAll(string(s), "_", "-")))
+			words = append(words, core.StateArg(s))
 		}
 	case "side":
 		words = []string{"local", "remote", "any"}

@@ -148,7 +148,7 @@ func flagHint(cmd string, c *cli.Command, name, next string, terse bool) (string
 		if strings.HasPrefix(st, "^") {
 			return hint("lsof's -sTCP:"+st, "gosof ls --proto tcp --state STATE,... (name the states wanted)"), nil
 		}
-		state := strings.ToLower(strings.ReplaceAll(st, "_", "-"))
+		state := core.StateArg(core.State(st))
 		return hinted(hint("lsof's -sTCP:"+st, "gosof ls --proto tcp --state "+state), core.FilterFlags{States: []string{state}})
 	case strings.Trim(name, ssLetters+"rsSm") == "":
 		h := ssHint(name)
@@ -281,7 +281,7 @@ func ssFilterHint(words []string) (string, error) {
 			return hint("ss's \"state "+st+"\"", "gosof ls --state STATE,... (name the states wanted)"), nil
 		default:
 			if s, err := core.ParseState(st); err == nil {
-				return hint("ss's \"state "+st+"\"", "gosof ls --state "+strings.ToLower(strings.ReplaceAll(string(s), "_", "-"))), nil
+				return hint("ss's \"state "+st+"\"", "gosof ls --state "+core.StateArg(s)), nil
 			}
 		}
 		return "", nil
