@@ -282,10 +282,10 @@ func TestUnseenMessage(t *testing.T) {
 	}{
 		{Unseen{}, ""},
 		{Unseen{Hint: hint}, ""},
-		{Unseen{Denied: 1, Hint: hint}, "1 process could not be inspected, so some sockets may show no owner; " + hint},
-		{Unseen{Denied: 3}, "3 processes could not be inspected, so some sockets may show no owner; run as root to see them"},
+		{Unseen{Denied: 1, Hint: hint}, "1 process could not be inspected, so the holders of some sockets are unknown; " + hint},
+		{Unseen{Denied: 3}, "3 processes could not be inspected, so the holders of some sockets are unknown; run as root to see them"},
 		{Unseen{Denied: 2, Hint: hint, Hidden: "/proc hides other users' processes (hidepid=invisible)"},
-			"2 processes could not be inspected and /proc hides other users' processes (hidepid=invisible), so some sockets may show no owner; " + hint},
+			"2 processes could not be inspected and /proc hides other users' processes (hidepid=invisible), so the holders of some sockets are unknown; " + hint},
 	} {
 		if got := tc.u.Message(); got != tc.want {
 			t.Errorf("%+v: Message() = %q, want %q", tc.u, got, tc.want)

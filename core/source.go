@@ -66,7 +66,7 @@ func (u Unseen) Message() string {
 		if hint == "" {
 			hint = "run as root to see them"
 		}
-		msg = strings.Join(what, " and ") + ", so some sockets may show no owner; " + hint
+		msg = strings.Join(what, " and ") + ", so the holders of some sockets are unknown; " + hint
 	}
 	if u.Unparsed > 0 {
 		if msg != "" {

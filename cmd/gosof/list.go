@@ -83,7 +83,7 @@ func (s *session) list(ports []string) error {
 		s.attachCmdlines(res.Sockets)
 	}
 	opt := render.Options{NoHeader: c.Bool("no-header"), Options: withOptions, Peer: c.Bool("peer"), Cmdline: withCmdline,
-		Context: withContext && s.b.Context != nil, Idle: showIdle}
+		Context: withContext && s.b.Context != nil, Idle: showIdle, Unseen: res.Unseen}
 	if withContext && s.b.Context == nil && out == render.FormatTable {
 		s.notes = append(s.notes, "--context: this platform does not tell which unit or container a process runs in")
 	}

@@ -25,7 +25,7 @@ var fdinfoCapture = filepath.Join(solarisFixtures, "solaris11-fdinfo")
 // so whether a process holds it is not known.
 const holderNote = "gosof: nothing names the holder of 1 socket: no usable EXPER_SOCK_INFO entry " +
 	"(Solaris 10, illumos before 2019 and Solaris 11.4 send none), and no descriptor's name nor creation record matched, " +
-	"so some sockets may show no owner; pfiles PID shows whether a process holds a socket\n"
+	"so the holders of some sockets are unknown; pfiles PID shows whether a process holds a socket\n"
 
 // replayGolden runs gosof, wants exit 0 and nothing on stderr but the
 // holder note of a listing, and compares stdout with

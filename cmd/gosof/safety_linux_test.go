@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/internal/testhelper"
 )
 
@@ -202,6 +203,11 @@ func TestUnseenHolderIsNotNoProcess(t *testing.T) {
 	out, errOut, code := gosofUnder(t, wrap, nil, "who", p)
 	if code != exitMatch || !strings.Contains(errOut, "could not be inspected") || !strings.Contains(errOut, "CAP_SYS_PTRACE") {
 		t.Errorf("who %s without capabilities: exit %d; want 0 and the unseen processes counted with the remedy\n%s%s", p, code, out, errOut)
+	}
+	// The table names the holder unknown, as close's plan and watch do:
+	// "-" there says no process holds it.
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 2 || len(strings.Fields(lines[1])) < 7 || strings.Fields(lines[1])[6] != core.UnknownHolderLabel {
+		t.Errorf("who %s without capabilities: want one row whose PID/COMMAND is %q\n%s", p, core.UnknownHolderLabel, out)
 	}
 	out, errOut, code = gosofUnder(t, wrap, nil, "who", p, "-t")
 	if code == exitMatch || out != "" || !strings.Contains(errOut, "no PID printed") {

@@ -427,7 +427,7 @@ func TestWatchUnseenNoteInPipe(t *testing.T) {
 		t.Fatalf("watch as nobody: %v\n%s", err, both.String())
 	}
 	out := both.String()
-	const remedy = "could not be inspected, so some sockets may show no owner; run as root"
+	const remedy = "could not be inspected, so the holders of some sockets are unknown; run as root"
 	if n := strings.Count(out, remedy); n != 1 {
 		t.Errorf("the note with the remedy comes %d times, want once:\n%s", n, out)
 	}

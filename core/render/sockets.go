@@ -31,6 +31,10 @@ type Options struct {
 	Cmdline  bool // a COMMAND LINE column, last: it is the long one (--cmdline)
 	Context  bool // a CONTEXT column: each owner's container or systemd unit (--context)
 	Idle     bool // an IDLE column: how long each TCP socket has been idle (--show-idle, --idle)
+	// Unseen is what the owner scan could not see: a socket that shows no
+	// process although one may hold it (core.UnknownHolder) names its
+	// holder core.UnknownHolderLabel, never "-" (no process holds it).
+	Unseen core.Unseen
 }
 
 // Sockets prints socks in format f: an empty table or terse list prints
@@ -185,7 +189,8 @@ func peerLabel(s *core.Socket) string {
 
 // socketTable prints socks as the aligned table of ls and who, one row per
 // (socket, owner); a socket no process holds gets one row with "-" for
-// the owner's columns.
+// the owner's columns, and one whose holder could not be seen "unknown"
+// for PID/COMMAND (core.UnknownHolderLabel, as close's plan and watch).
 func socketTable(w io.Writer, socks []core.Socket, opt Options) error {
 	cols := make([]*column, 0, len(columns))
 	shared := -1 // how many columns lead that depend on the socket alone
@@ -229,8 +234,13 @@ func socketTable(w io.Writer, socks []core.Socket, opt Options) error {
 				t.End()
 			}
 			if len(s.Owners) == 0 {
+				unknown := core.UnknownHolder(s, opt.Unseen)
 				for _, c := range cols[shared:] {
-					t.Row = c.cell(t.Row, s, nil)
+					if unknown && c.pid {
+						t.Row = append(t.Row, core.UnknownHolderLabel...)
+					} else {
+						t.Row = c.cell(t.Row, s, nil)
+					}
 					t.End()
 				}
 				t.EndRow()

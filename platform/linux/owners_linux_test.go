@@ -209,7 +209,7 @@ func TestScanSaysHidepid(t *testing.T) {
 	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
 	testhelper.Start(t) // a root process nobody cannot see
 	denied, msg := scanAs(t, dir)
-	want := dir + " hides other users' processes (hidepid=invisible), so some sockets may show no owner"
+	want := dir + " hides other users' processes (hidepid=invisible), so the holders of some sockets are unknown"
 	if denied != 0 || !strings.Contains(msg, want) {
 		t.Errorf("scan as nobody under hidepid: denied=%d, message %q; want 0 denied and %q", denied, msg, want)
 	}
