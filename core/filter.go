@@ -389,6 +389,12 @@ func (f *Filter) WantsProto(p Proto) bool {
 		}
 		return len(f.Paths) > 0 || len(f.Ports) == 0
 	}
+	// A PORT or PATH argument never matches a protocol without ports (raw:
+	// its "port" is the IP protocol, Proto.HasPorts), so such a query
+	// neither reads those tables nor notes what it could not read of them.
+	if f.HasTargets() && !p.HasPorts() {
+		return false
+	}
 	// Every port names its protocol (tcp:8080 udp/53): only those.
 	for _, r := range f.Ports {
 		if r.Proto == "" || r.Proto == p {

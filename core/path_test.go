@@ -67,6 +67,30 @@ func TestPathFilterLists(t *testing.T) {
 	}
 }
 
+// TestTargetsWantNoRaw: a PORT or PATH never matches a raw socket (its
+// port field is the IP protocol), so a query with one never asks for the
+// raw tables; --proto raw alone, or no argument, does.
+func TestTargetsWantNoRaw(t *testing.T) {
+	for _, args := range [][]string{{"80"}, {"tcp:80"}, {"1"}, {"/run/a.sock"}, {"80", "@x"}} {
+		f, err := ParseFilter(FilterFlags{Ports: args})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.WantsProto(Raw) {
+			t.Errorf("%q wants raw sockets; no PORT or PATH can match one", args)
+		}
+	}
+	for _, ff := range []FilterFlags{{}, {Protos: []string{"raw"}}, {Local: []string{"127.0.0.1"}}} {
+		f, err := ParseFilter(ff)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !f.WantsProto(Raw) {
+			t.Errorf("%+v does not want raw sockets", ff)
+		}
+	}
+}
+
 func TestMatchPathSides(t *testing.T) {
 	listener := Socket{Proto: Unix, Family: Local, State: Listen, Local: Endpoint{Path: "/run/app.sock"}, File: FileID{Dev: 1, Ino: 7}}
 	accepted := Socket{Proto: Unix, Family: Local, State: Connected, Local: Endpoint{Path: "/run/app.sock"}, Remote: &Endpoint{}, PeerInode: 9, File: FileID{Dev: 1, Ino: 7}}
