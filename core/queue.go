@@ -35,6 +35,20 @@ func AcceptQueueOf(s *Socket, socks []Socket) *Socket {
 	return other
 }
 
+// Listeners are the TCP listeners among socks, the only sockets
+// AcceptQueueOf can answer with. Ask it against them when asking about
+// many sockets: against every socket on a port it walks the whole port
+// once per connection, and a port can hold thousands.
+func Listeners(socks []Socket) []Socket {
+	var out []Socket
+	for i := range socks {
+		if socks[i].Proto == TCP && socks[i].State == Listen {
+			out = append(out, socks[i])
+		}
+	}
+	return out
+}
+
 // ListenerLine names a listener as kill's, close's and why's sentences
 // do: "tcp 127.0.0.1:8080".
 func ListenerLine(l *Socket) string { return ProtoLabel(l) + " " + FormatLocal(l) }

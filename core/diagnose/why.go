@@ -261,6 +261,7 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 			w.Listeners = append(w.Listeners, listenerOf(s))
 		}
 	}
+	listeners := core.Listeners(socks)
 	for i := range socks {
 		s := &socks[i]
 		if s.State == core.Listen || (s.Proto != core.TCP && s.State == core.Unconn) {
@@ -268,7 +269,7 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 		}
 		owners := onePerProcess(s.Owners)
 		out := core.OutgoingCandidate(s, local) && !served.Has(s)
-		queue := core.AcceptQueueOf(s, socks)
+		queue := core.AcceptQueueOf(s, listeners)
 		key := string(s.Proto) + "/" + string(s.State) + "/" + pidKey(owners) + "/" + strconv.FormatBool(out)
 		if queue != nil {
 			key += "/queued/" + strconv.FormatUint(queue.Inode, 10)

@@ -207,12 +207,13 @@ func leftGroups(socks []core.Socket, local bool, reuseAddr *bool, unseen core.Un
 	var unknown []core.Socket
 	var queues []string
 	queued := map[string][]core.Socket{}
+	listeners := core.Listeners(socks)
 	for _, s := range socks {
 		if core.UnknownHolder(&s, unseen) {
 			unknown = append(unknown, s)
 			continue
 		}
-		if l := core.AcceptQueueOf(&s, socks); l != nil {
+		if l := core.AcceptQueueOf(&s, listeners); l != nil {
 			key := core.ListenerLine(l)
 			if len(l.Owners) > 0 {
 				key += " (held by " + strings.Join(uniqStrings(ownerLabels(l.Owners)), ", ") + ")"

@@ -54,15 +54,7 @@ func queuedLines(queued []core.Socket, listeners []core.Socket) []string {
 // the LISTEN sockets among the matched ones and servers (QueueServers),
 // copied once, not every matched socket once per queued one.
 func queueListeners(matched, servers []core.Socket) []core.Socket {
-	var out []core.Socket
-	for _, l := range [][]core.Socket{matched, servers} {
-		for i := range l {
-			if l[i].State == core.Listen {
-				out = append(out, l[i])
-			}
-		}
-	}
-	return out
+	return append(core.Listeners(matched), core.Listeners(servers)...)
 }
 
 // QueueServers lists, through servers, the server sockets on the ports of
@@ -74,12 +66,16 @@ func queueListeners(matched, servers []core.Socket) []core.Socket {
 func QueueServers(res *core.Result, servers core.ServerLister) ([]core.Socket, error) {
 	var ports []core.PortRange
 	seen := map[uint16]bool{}
+	listeners := core.Listeners(res.Sockets) // once: a port may hold thousands of connections
 	for i := range res.Sockets {
 		s := &res.Sockets[i]
+		if seen[s.Local.Port] || core.UnknownHolder(s, res.Unseen) {
+			continue
+		}
 		// one that would wait in a listener's queue were there one on its
 		// port (any address), and no matched one queues it
 		wild := []core.Socket{{Proto: core.TCP, Family: s.Family, State: core.Listen, NetNS: s.NetNS, Local: core.Endpoint{Port: s.Local.Port}}}
-		if seen[s.Local.Port] || core.UnknownHolder(s, res.Unseen) || core.AcceptQueueOf(s, wild) == nil || core.AcceptQueueOf(s, res.Sockets) != nil {
+		if core.AcceptQueueOf(s, wild) == nil || core.AcceptQueueOf(s, listeners) != nil {
 			continue
 		}
 		seen[s.Local.Port] = true

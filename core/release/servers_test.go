@@ -81,3 +81,51 @@ func TestCloseSpareOutgoingFromAround(t *testing.T) {
 		})
 	}
 }
+
+// queuedPort is a listener whose accept queue holds 5,000 connections (a
+// server too slow to accept). With v6 the listener is a dual-stack [::]
+// one, which sorts after its IPv4 connections: asked against every
+// socket, AcceptQueueOf walks the whole port once per connection.
+func queuedPort(v6 bool) []core.Socket {
+	var socks []core.Socket
+	for i := 0; i < 5000; i++ {
+		socks = append(socks, core.Socket{Proto: core.TCP, Family: core.Inet, State: core.Established, Local: ep("127.0.0.1", 8080), Remote: epp("127.0.0.1", uint16(20000+i))})
+	}
+	if v6 {
+		return append(socks, core.Socket{Proto: core.TCP, Family: core.Inet6, State: core.Listen, Local: ep("::", 8080), Inode: 1})
+	}
+	return append([]core.Socket{{Proto: core.TCP, Family: core.Inet, State: core.Listen, Local: ep("0.0.0.0", 8080), Inode: 1}}, socks...)
+}
+
+// BenchmarkQueueServers: the queued port, all matched, as `kill PORT`
+// resolves it: no server to look up, every connection accounted for by
+// the matched listener.
+func BenchmarkQueueServers(b *testing.B) {
+	for _, v6 := range []bool{false, true} {
+		b.Run(map[bool]string{false: "v4", true: "v6"}[v6], func(b *testing.B) {
+			res := &core.Result{Sockets: queuedPort(v6)}
+			none := func([]core.PortRange) ([]core.Socket, error) { b.Fatal("looked up servers"); return nil, nil }
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := QueueServers(res, none); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkLeftQueued: what kill and close say is left on the queued port.
+func BenchmarkLeftQueued(b *testing.B) {
+	for _, v6 := range []bool{false, true} {
+		b.Run(map[bool]string{false: "v4", true: "v6"}[v6], func(b *testing.B) {
+			socks := queuedPort(v6)
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if g := leftGroups(socks, true, nil, core.Unseen{}); len(g) == 0 {
+					b.Fatal("nothing left")
+				}
+			}
+		})
+	}
+}
