@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -33,6 +34,15 @@ func (p Proto) HasPorts() bool {
 		return true
 	}
 	return false
+}
+
+// Name is the protocol as sentences name it: "TCP", "UDP", "UDP-Lite",
+// "SCTP" ("RAW", "UNIX").
+func (p Proto) Name() string {
+	if p == UDPLite {
+		return "UDP-Lite"
+	}
+	return strings.ToUpper(string(p))
 }
 
 // Protos lists every protocol gosof knows, in the contract's sort order.

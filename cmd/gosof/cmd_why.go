@@ -27,7 +27,7 @@ address, SO_REUSEADDR/SO_REUSEPORT), its connections by state and process,
 what CLOSE_WAIT, TIME_WAIT and orphaned FIN_WAIT2 sockets mean and how to
 get rid of them, warnings (SO_LINGER {1,0}, unread Recv-Q, a full accept
 queue), and a bind probe: gosof binds the port itself (with TCP, and with
-UDP too when UDP sockets use the port; 0.0.0.0, 127.0.0.1, :: and ::1;
+UDP, UDP-Lite or SCTP too when such sockets use the port; 0.0.0.0, 127.0.0.1, :: and ::1;
 without and with SO_REUSEADDR; never listening, closed at once) and says,
 per protocol, whether a new server could start now, and if not, which
 socket is in the way. Exits 0 when the port is in use, 1 when free.
@@ -180,7 +180,7 @@ func (s *session) whyPath(t *core.PathTarget) error {
 func protoNames(ps []core.Proto) string {
 	var names []string
 	for _, p := range ps {
-		names = append(names, strings.ToUpper(string(p)))
+		names = append(names, p.Name())
 	}
 	return strings.Join(names, " or ")
 }

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -325,6 +326,47 @@ func TestWhyOtherProtocol(t *testing.T) {
 	// without a protocol the port is in use, as before
 	if out, _, code := gosof(t, "why", u); code != 0 || !strings.Contains(out, "Port "+u+" is in use") {
 		t.Errorf("why %s: exit %d, want 0 and in use\n%s", u, code, out)
+	}
+}
+
+// TestWhyProbesItsProtocol: why udplite:P binds UDP-Lite sockets, and so
+// does why P on a port only UDP-Lite uses; both bound TCP ones, and said
+// "A new TCP server can bind port P now" beside the UDP-Lite socket on
+// it. why sctp:P probes SCTP, or, where the kernel opens no SCTP socket,
+// says that the probe could not run, never a TCP answer.
+func TestWhyProbesItsProtocol(t *testing.T) {
+	h := testhelper.Start(t)
+	fd, err := h.Try("socket inet dgram 136")
+	if err != nil {
+		t.Skipf("no UDP-Lite here: %v", err)
+	}
+	h.Do("bind %s 0.0.0.0:0", fd[0])
+	p := h.Do("name %s", fd[0])[1]
+	for _, args := range [][]string{{"why", "udplite:" + p}, {"why", p}} {
+		out, errOut, code := gosof(t, args...)
+		if code != 0 || !strings.Contains(out, "Bind probe (UDP-Lite: bind only, closed at once)") ||
+			!strings.Contains(out, "A new UDP-Lite server cannot bind port "+p) || strings.Contains(out, "Bind probe (TCP") {
+			t.Errorf("%v on a UDP-Lite port: exit %d, want 0 and a UDP-Lite probe that cannot bind\n%s%s", args, code, out, errOut)
+		}
+	}
+	// the kernel agrees: a UDP-Lite bind of the wildcard fails
+	if c, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_DGRAM, 136); err == nil {
+		n, _ := strconv.Atoi(p)
+		if err := syscall.Bind(c, &syscall.SockaddrInet4{Port: n}); err != syscall.EADDRINUSE {
+			t.Errorf("UDP-Lite bind of 0.0.0.0:%s: %v, want EADDRINUSE: the test's premise is wrong", p, err)
+		}
+		syscall.Close(c)
+	}
+	out, errOut, code := gosof(t, "why", "sctp:"+p)
+	sctp, serr := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 132)
+	if serr == nil {
+		syscall.Close(sctp)
+		if !strings.Contains(out, "Bind probe (SCTP: bind only, never listen, closed at once)") {
+			t.Errorf("why sctp:%s: exit %d, want an SCTP probe\n%s%s", p, code, out, errOut)
+		}
+	} else if !strings.Contains(strings.Join(strings.Fields(out), " "), "Bind probe: not run: probe not available: SCTP sockets cannot be opened on this host") ||
+		strings.Contains(out, "Bind probe (") {
+		t.Errorf("why sctp:%s where socket(SCTP) fails (%v): exit %d, want the probe not run, and why\n%s%s", p, serr, code, out, errOut)
 	}
 }
 

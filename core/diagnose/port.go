@@ -204,7 +204,7 @@ func StillBound(prober func(netns uint64) BindProber) func(s *core.Socket) Verdi
 		}
 		var atts []ProbeAttempt
 		for _, reuse := range []bool{false, true} {
-			at, err := attempt(p.Bind, addr, s.Local.Port, reuse, core.TCP, []core.Socket{*s})
+			at, err := attempt(p, s.Proto, addr, s.Local.Port, reuse, []core.Socket{*s})
 			if err != nil {
 				return VerdictNotProbed
 			}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/netip"
 	"strconv"
-	"strings"
 
 	"github.com/gosof/gosof/core"
 )
@@ -19,16 +18,12 @@ type BindProber interface {
 	MayBind(port uint16) (ok bool, why string)
 	// HasIPv6 reports whether the host can bind IPv6 addresses.
 	HasIPv6() bool
-	// Bind binds a TCP socket to addr:port, with SO_REUSEADDR when
-	// reuseAddr, never listens on it and closes it at once. A failure wraps
-	// ErrAddrInUse, ErrAddrNotAvail, ErrPermission or errors.ErrUnsupported.
-	Bind(addr netip.Addr, port uint16, reuseAddr bool) error
-}
-
-// DatagramBinder is a BindProber that can also bind UDP sockets: a UDP
-// port is in use for UDP binds, whatever a TCP bind says.
-type DatagramBinder interface {
-	BindUDP(addr netip.Addr, port uint16, reuseAddr bool) error
+	// Bind binds a socket of proto (TCP, UDP, UDP-Lite or SCTP) to
+	// addr:port, with SO_REUSEADDR when reuseAddr, never listens on it and
+	// closes it at once. A failure wraps ErrAddrInUse, ErrAddrNotAvail,
+	// ErrPermission, or errors.ErrUnsupported where no socket of proto can
+	// be opened (SCTP without its kernel module).
+	Bind(proto core.Proto, addr netip.Addr, port uint16, reuseAddr bool) error
 }
 
 // Errors a BindProber's Bind wraps.
@@ -51,7 +46,7 @@ const (
 
 // ProbeReport is what the bind probe found.
 type ProbeReport struct {
-	Proto    core.Proto // TCP or UDP: the protocol the binds used
+	Proto    core.Proto // the protocol the binds used (ProbeProtos)
 	Port     uint16
 	Skipped  string // why no bind was tried; "" when the probe ran
 	Attempts []ProbeAttempt
@@ -71,46 +66,37 @@ type ProbeAttempt struct {
 }
 
 // ProbeProtos are the protocols the probe of a port binds: only, when it
-// is one the probe knows (TCP, UDP: why udp/53 binds UDP); else those of
-// its sockets that the probe knows, TCP when it has none.
+// names one (why udp/53 binds UDP); else those of its sockets, in
+// core.Protos' order, TCP when it has none: a UDP-only port is not free
+// because a TCP bind works.
 func ProbeProtos(socks []core.Socket, only core.Proto) []core.Proto {
-	if only == core.TCP || only == core.UDP {
+	if only.HasPorts() {
 		return []core.Proto{only}
 	}
-	tcp, udp := false, false
-	for i := range socks {
-		switch socks[i].Proto {
-		case core.TCP:
-			tcp = true
-		case core.UDP:
-			udp = true
+	var out []core.Proto
+	for _, p := range core.Protos {
+		if !p.HasPorts() {
+			continue
+		}
+		for i := range socks {
+			if socks[i].Proto == p {
+				out = append(out, p)
+				break
+			}
 		}
 	}
-	var out []core.Proto
-	if tcp || !udp {
+	if len(out) == 0 {
 		out = append(out, core.TCP)
-	}
-	if udp {
-		out = append(out, core.UDP)
 	}
 	return out
 }
 
-// ProbeProto is Probe with sockets of proto (TCP or UDP).
+// ProbeProto is Probe with sockets of proto.
 func ProbeProto(p BindProber, proto core.Proto, port uint16, socks []core.Socket) *ProbeReport {
 	r := &ProbeReport{Proto: proto, Port: port, Verdict: VerdictNotProbed}
 	if p == nil {
 		r.Skipped = "probe not available on this platform"
 		return r
-	}
-	bind := p.Bind
-	if proto == core.UDP {
-		db, ok := p.(DatagramBinder)
-		if !ok {
-			r.Skipped = "UDP probe not available on this platform"
-			return r
-		}
-		bind = db.BindUDP
 	}
 	if ok, why := p.MayBind(port); !ok {
 		r.Skipped = why
@@ -122,7 +108,7 @@ func ProbeProto(p BindProber, proto core.Proto, port uint16, socks []core.Socket
 	}
 	for _, a := range addrs {
 		for _, reuse := range []bool{false, true} {
-			at, err := attempt(bind, a, port, reuse, proto, socks)
+			at, err := attempt(p, proto, a, port, reuse, socks)
 			if err != nil {
 				r.Skipped = "probe not available: " + err.Error()
 				r.Attempts = nil
@@ -137,9 +123,9 @@ func ProbeProto(p BindProber, proto core.Proto, port uint16, socks []core.Socket
 
 // attempt is one bind of a:port; err is set only when the platform
 // cannot bind at all (errors.ErrUnsupported).
-func attempt(bind func(netip.Addr, uint16, bool) error, a netip.Addr, port uint16, reuse bool, proto core.Proto, socks []core.Socket) (ProbeAttempt, error) {
+func attempt(p BindProber, proto core.Proto, a netip.Addr, port uint16, reuse bool, socks []core.Socket) (ProbeAttempt, error) {
 	at := ProbeAttempt{Addr: a, ReuseAddr: reuse}
-	err := bind(a, port, reuse)
+	err := p.Bind(proto, a, port, reuse)
 	switch {
 	case err == nil:
 		at.OK = true
@@ -250,7 +236,7 @@ func overlaps(a netip.Addr, s *core.Socket) bool {
 // its binds used: a UDP port is not free for TCP's sake.
 func (r *ProbeReport) Message() string {
 	p := strconv.Itoa(int(r.Port))
-	proto := strings.ToUpper(string(r.Proto))
+	proto := r.Proto.Name()
 	if proto == "" {
 		proto = "TCP"
 	}

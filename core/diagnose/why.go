@@ -132,7 +132,7 @@ func (w *Why) freeSentence() string {
 	if w.Proto == "" {
 		return "Port " + p + " is free: no socket uses it."
 	}
-	name := strings.ToUpper(string(w.Proto))
+	name := w.Proto.Name()
 	s := "Port " + p + " is free for " + name + ": no " + name + " socket uses it"
 	others := w.ElsewhereByProto()
 	if len(others) == 0 {
@@ -141,7 +141,7 @@ func (w *Why) freeSentence() string {
 	var counts []string
 	n := 0
 	for _, o := range others {
-		counts = append(counts, core.Plural(o.Count, strings.ToUpper(string(o.Proto))+" socket"))
+		counts = append(counts, core.Plural(o.Count, o.Proto.Name()+" socket"))
 		n += o.Count
 	}
 	return s + ", but " + strings.Join(counts, " and ") + " " + core.ByCount(n, "does", "do") + "."

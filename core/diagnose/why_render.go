@@ -305,9 +305,12 @@ func writeProbe(b *strings.Builder, r *ProbeReport, unseen core.Unseen, unlisted
 		b.WriteString("\n" + core.Wrap("", "  ", "Bind probe: not run: "+r.Skipped+"."))
 		return
 	}
-	if r.Proto == core.UDP {
-		b.WriteString("\nBind probe (UDP: bind only, closed at once)\n")
-	} else {
+	switch r.Proto {
+	case core.UDP, core.UDPLite:
+		b.WriteString("\nBind probe (" + r.Proto.Name() + ": bind only, closed at once)\n")
+	case core.SCTP:
+		b.WriteString("\nBind probe (SCTP: bind only, never listen, closed at once)\n")
+	default:
 		b.WriteString("\nBind probe (TCP: bind only, never listen, closed at once)\n")
 	}
 	render.Aligned(b, func(t *render.Table) {

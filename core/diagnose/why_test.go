@@ -26,7 +26,7 @@ type fakeProber struct {
 
 func (p *fakeProber) MayBind(uint16) (bool, string) { return p.deny == "", p.deny }
 func (p *fakeProber) HasIPv6() bool                 { return !p.noV6 }
-func (p *fakeProber) Bind(a netip.Addr, port uint16, reuse bool) error {
+func (p *fakeProber) Bind(_ core.Proto, a netip.Addr, port uint16, reuse bool) error {
 	key := fmt.Sprintf("%s/%v", a, reuse)
 	p.called = append(p.called, key)
 	return p.errs[key]
@@ -288,6 +288,36 @@ func TestProbeUnsupported(t *testing.T) {
 	r := Probe(p, 8080, nil)
 	if r.Verdict != VerdictNotProbed || !strings.HasPrefix(r.Skipped, "probe not available") || len(r.Attempts) != 0 {
 		t.Errorf("%+v", r)
+	}
+}
+
+// TestProbeProtos: the probe binds the protocol asked about, whichever it
+// is; else every port protocol the port's sockets use, TCP when none. A
+// UDP-Lite or SCTP port was probed with TCP.
+func TestProbeProtos(t *testing.T) {
+	on := func(ps ...core.Proto) []core.Socket {
+		var out []core.Socket
+		for _, p := range ps {
+			out = append(out, core.Socket{Proto: p, Local: ep("127.0.0.1", 5000)})
+		}
+		return out
+	}
+	for _, c := range []struct {
+		socks []core.Socket
+		only  core.Proto
+		want  []core.Proto
+	}{
+		{nil, "", []core.Proto{core.TCP}},
+		{on(core.UDPLite), "", []core.Proto{core.UDPLite}},
+		{on(core.SCTP, core.UDP, core.TCP, core.UDP), "", []core.Proto{core.TCP, core.UDP, core.SCTP}},
+		{on(core.Raw), "", []core.Proto{core.TCP}},
+		{on(core.TCP), core.UDPLite, []core.Proto{core.UDPLite}},
+		{nil, core.SCTP, []core.Proto{core.SCTP}},
+		{on(core.UDP), core.TCP, []core.Proto{core.TCP}},
+	} {
+		if got := ProbeProtos(c.socks, c.only); !cmp.Equal(got, c.want) {
+			t.Errorf("ProbeProtos(%v, %q) = %v, want %v", c.socks, c.only, got, c.want)
+		}
 	}
 }
 

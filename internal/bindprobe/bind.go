@@ -17,29 +17,37 @@ import (
 	"github.com/gosof/gosof/internal/sysfile"
 )
 
-// Bind binds a TCP socket to addr:port (with SO_REUSEADDR when reuseAddr),
-// never listens on it and closes it at once. An AF_INET6 socket keeps the
-// system's IPV6_V6ONLY default, as most servers do, so binding "::" also
-// claims the port on IPv4. Failures wrap diagnose.ErrAddrInUse,
-// diagnose.ErrAddrNotAvail or core.ErrPermission.
-func Bind(addr netip.Addr, port uint16, reuseAddr bool) error {
-	return bind(syscall.SOCK_STREAM, addr, port, reuseAddr)
-}
-
-// BindUDP is Bind for a UDP socket: what a new UDP server's bind meets.
-func BindUDP(addr netip.Addr, port uint16, reuseAddr bool) error {
-	return bind(syscall.SOCK_DGRAM, addr, port, reuseAddr)
-}
-
-func bind(sotype int, addr netip.Addr, port uint16, reuseAddr bool) error {
+// Bind binds a socket of proto (TCP, UDP, UDP-Lite or SCTP) to addr:port
+// (with SO_REUSEADDR when reuseAddr), never listens on it and closes it at
+// once. An AF_INET6 socket keeps the system's IPV6_V6ONLY default, as
+// most servers do, so binding "::" also claims the port on IPv4. Failures
+// wrap diagnose.ErrAddrInUse, diagnose.ErrAddrNotAvail or
+// core.ErrPermission; where no socket of proto can be opened (SCTP without
+// its kernel module), core.ErrUnsupported.
+func Bind(proto core.Proto, addr netip.Addr, port uint16, reuseAddr bool) error {
+	sotype, protocol := syscall.SOCK_STREAM, 0
+	switch proto {
+	case core.TCP:
+	case core.UDP:
+		sotype = syscall.SOCK_DGRAM
+	case core.UDPLite:
+		sotype, protocol = syscall.SOCK_DGRAM, ipprotoUDPLite
+	case core.SCTP:
+		protocol = ipprotoSCTP // one-to-one style, as a server's listener
+	default:
+		return &noProto{proto, syscall.EPROTONOSUPPORT}
+	}
 	af := syscall.AF_INET6
 	var sa syscall.Sockaddr = &syscall.SockaddrInet6{Addr: addr.As16(), Port: int(port)}
 	if addr.Is4() {
 		af = syscall.AF_INET
 		sa = &syscall.SockaddrInet4{Addr: addr.As4(), Port: int(port)}
 	}
-	fd, err := socket(af, sotype)
+	fd, err := socket(af, sotype, protocol)
 	if err != nil {
+		if protocol != 0 && (errors.Is(err, syscall.EPROTONOSUPPORT) || errors.Is(err, syscall.ESOCKTNOSUPPORT)) {
+			return &noProto{proto, err}
+		}
 		return bindErr(addr, port, err)
 	}
 	defer syscall.Close(fd)
@@ -51,9 +59,33 @@ func bind(sotype int, addr netip.Addr, port uint16, reuseAddr bool) error {
 	return bindErr(addr, port, syscall.Bind(fd, sa))
 }
 
+// The IP protocol numbers (IANA's, the same on every system) of the
+// protocols whose sockets socket(2) opens only when asked by number.
+const (
+	ipprotoSCTP    = 132
+	ipprotoUDPLite = 136
+)
+
+// noProto is the failure to open any socket of a protocol: the probe
+// cannot run (core.IsUnsupported), which is not an answer about the port.
+type noProto struct {
+	proto core.Proto
+	err   error
+}
+
+func (e *noProto) Error() string {
+	return e.proto.Name() + " sockets cannot be opened on this host (" + e.err.Error() + ")"
+}
+
+func (e *noProto) Unwrap() error { return e.err }
+
+// Is makes the failure core.ErrUnsupported (one Unwrap, for gccgo's
+// errors, which know no Unwrap() []error).
+func (e *noProto) Is(target error) bool { return target == core.ErrUnsupported }
+
 // HasIPv6 reports whether ::1 can be bound.
 func HasIPv6() error {
-	fd, err := socket(syscall.AF_INET6, syscall.SOCK_STREAM)
+	fd, err := socket(syscall.AF_INET6, syscall.SOCK_STREAM, 0)
 	if err != nil {
 		return err
 	}
@@ -70,14 +102,14 @@ var sysSocket = syscall.Socket
 // SOCK_* flags in the type; Go's net/sock_cloexec_solaris.go does the
 // same), without it and then FD_CLOEXEC, under syscall.ForkLock so that
 // no fork in between inherits it.
-func socket(af, sotype int) (int, error) {
-	fd, err := sysSocket(af, sotype|syscall.SOCK_CLOEXEC, 0)
+func socket(af, sotype, protocol int) (int, error) {
+	fd, err := sysSocket(af, sotype|syscall.SOCK_CLOEXEC, protocol)
 	if err == nil || !cloexecRefused(err) {
 		return fd, err
 	}
 	syscall.ForkLock.RLock()
 	defer syscall.ForkLock.RUnlock()
-	fd, err = sysSocket(af, sotype, 0)
+	fd, err = sysSocket(af, sotype, protocol)
 	if err == nil {
 		syscall.CloseOnExec(fd)
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gosof/gosof/core"
 )
 
 // TestSocketWithoutCloexecFlag plays a kernel that refuses SOCK_CLOEXEC in
@@ -24,7 +26,7 @@ func TestSocketWithoutCloexecFlag(t *testing.T) {
 		}
 		return orig(af, sotype, proto)
 	}
-	fd, err := socket(syscall.AF_INET, syscall.SOCK_STREAM)
+	fd, err := socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +38,7 @@ func TestSocketWithoutCloexecFlag(t *testing.T) {
 	if len(types) != 2 || types[1] != syscall.SOCK_STREAM {
 		t.Errorf("socket types tried %#x, want the flag, then none", types)
 	}
-	if err := Bind(netip.MustParseAddr("127.0.0.1"), 0, true); err != nil {
+	if err := Bind(core.TCP, netip.MustParseAddr("127.0.0.1"), 0, true); err != nil {
 		t.Errorf("Bind without SOCK_CLOEXEC: %v", err)
 	}
 }

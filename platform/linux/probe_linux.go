@@ -3,11 +3,12 @@ package linux
 import (
 	"net/netip"
 
+	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/internal/bindprobe"
 	"github.com/gosof/gosof/internal/selfcaps"
 )
 
-// Prober is the bind probe: it binds TCP sockets in this process, never
+// Prober is the bind probe: it binds sockets in this process, never
 // listens on them, and closes them at once. With NS set it does so inside
 // that network namespace (a port conflict is per namespace).
 type Prober struct {
@@ -49,11 +50,6 @@ func (p *Prober) HasIPv6() bool {
 // Bind implements diagnose.BindProber. An IPv6 socket keeps the system's
 // IPV6_V6ONLY default (net.ipv6.bindv6only, normally 0), as most servers do,
 // so binding "::" also claims the port on IPv4.
-func (p *Prober) Bind(addr netip.Addr, port uint16, reuseAddr bool) error {
-	return p.in(func() error { return bindprobe.Bind(addr, port, reuseAddr) })
-}
-
-// BindUDP implements core.DatagramBinder: the same bind with a UDP socket.
-func (p *Prober) BindUDP(addr netip.Addr, port uint16, reuseAddr bool) error {
-	return p.in(func() error { return bindprobe.BindUDP(addr, port, reuseAddr) })
+func (p *Prober) Bind(proto core.Proto, addr netip.Addr, port uint16, reuseAddr bool) error {
+	return p.in(func() error { return bindprobe.Bind(proto, addr, port, reuseAddr) })
 }

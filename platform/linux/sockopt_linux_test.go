@@ -170,7 +170,7 @@ func TestProber(t *testing.T) {
 		{netip.IPv6Loopback(), false, nil},
 		{netip.MustParseAddr("192.0.2.1"), false, diagnose.ErrAddrNotAvail},
 	} {
-		err := p.Bind(tc.addr, uint16(port), tc.reuse)
+		err := p.Bind(core.TCP, tc.addr, uint16(port), tc.reuse)
 		if (tc.want == nil) != (err == nil) || (tc.want != nil && !errors.Is(err, tc.want)) {
 			t.Errorf("Bind(%s, %d, reuse %v) = %v, want %v", tc.addr, port, tc.reuse, err, tc.want)
 		}

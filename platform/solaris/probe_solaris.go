@@ -6,10 +6,11 @@ import (
 	"os"
 	"syscall"
 
+	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/internal/bindprobe"
 )
 
-// Prober is the bind probe on Solaris and illumos: it binds TCP sockets in
+// Prober is the bind probe on Solaris and illumos: it binds sockets in
 // this process, never listens on them, and closes them at once. Not yet
 // run on a real host: it is the same socket/setsockopt/bind/close sequence
 // as Linux's, with Solaris's privilege rule.
@@ -53,11 +54,6 @@ func (Prober) HasIPv6() bool { return bindprobe.HasIPv6() == nil }
 
 // Bind implements diagnose.BindProber. An AF_INET6 socket bound to "::" is
 // dual-stack unless IPV6_V6ONLY is set, which gosof leaves alone.
-func (Prober) Bind(addr netip.Addr, port uint16, reuseAddr bool) error {
-	return bindprobe.Bind(addr, port, reuseAddr)
-}
-
-// BindUDP implements core.DatagramBinder.
-func (Prober) BindUDP(addr netip.Addr, port uint16, reuseAddr bool) error {
-	return bindprobe.BindUDP(addr, port, reuseAddr)
+func (Prober) Bind(proto core.Proto, addr netip.Addr, port uint16, reuseAddr bool) error {
+	return bindprobe.Bind(proto, addr, port, reuseAddr)
 }
