@@ -297,3 +297,82 @@ func BenchmarkNetlinkDumpNamespace(b *testing.B) {
 		b.ReportMetric(float64(n), "sockets")
 	})
 }
+
+// TestNetNSGone: a namespace --netns named stays "there" while a name under
+// /run/netns or a process refers to it, and is said gone once neither does
+// (the pin gosof holds does not count). The name and the process it was
+// found by are asked first; a name re-pointed to another namespace is not
+// taken for it.
+func TestNetNSGone(t *testing.T) {
+	needRoot(t)
+	fs := DefaultFS()
+	name := fmt.Sprintf("gosof-gone-%d", os.Getpid())
+	path := namedNetns(t, name)
+	ino, err := nsInodeOf(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := &Namespace{Inode: ino, Name: name, Path: path}
+	if err := ns.Pin(); err != nil {
+		t.Fatal(err)
+	}
+	defer ns.pin.Close()
+	if err := netnsGone(fs, ns, name); err != nil {
+		t.Fatalf("named and pinned: %v, want there", err)
+	}
+	// the name now refers to another namespace: gone, though a name is there
+	if err := unix.Unmount(path, unix.MNT_DETACH); err != nil {
+		t.Fatal(err)
+	}
+	if err := testhelper.BindNewNetNS(path); err != nil {
+		t.Fatal(err)
+	}
+	err = netnsGone(fs, ns, name)
+	if err == nil || !strings.Contains(err.Error(), "is gone") {
+		t.Fatalf("name re-pointed elsewhere: %v, want gone", err)
+	}
+	// found by a process: there while it lives
+	self, err := nsInodeOf("/proc/self/ns/net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := netnsGone(fs, &Namespace{Inode: self, PID: os.Getpid(), Path: "/proc/self/ns/net"}, strconv.Itoa(os.Getpid())); err != nil {
+		t.Errorf("a live process's namespace: %v, want there", err)
+	}
+	// a PID whose process is in another namespace than the one found
+	if err := netnsGone(fs, &Namespace{Inode: ino, PID: os.Getpid(), Path: "/proc/self/ns/net"}, strconv.Itoa(os.Getpid())); err == nil {
+		t.Errorf("a PID now in another namespace: there, want gone")
+	}
+}
+
+// BenchmarkNetNSGone is the check an exporter with --netns makes at every
+// scrape, for a namespace found by name and one found by a process.
+func BenchmarkNetNSGone(b *testing.B) {
+	needRoot(b)
+	fs := DefaultFS()
+	name := fmt.Sprintf("gosof-bench-gone-%d", os.Getpid())
+	path := namedNetns(b, name)
+	ino, err := nsInodeOf(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	self, err := nsInodeOf("/proc/self/ns/net")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		ns   *Namespace
+	}{
+		{"named", &Namespace{Inode: ino, Name: name, Path: path}},
+		{"pid", &Namespace{Inode: self, PID: os.Getpid(), Path: "/proc/self/ns/net"}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for range b.N {
+				if err := netnsGone(fs, c.ns, c.name); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
