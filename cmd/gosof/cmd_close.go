@@ -137,8 +137,8 @@ func (s *session) planClose() (cl *release.Close, wait time.Duration, err error)
 
 // closePlanOnly handles the runs that stop at the plan: nothing matched
 // (ErrNoMatch), only listeners without --listen (a usage error), or -n
-// (errSurvivors when the plan leaves a socket to a holder gosof could not
-// see, as the run would).
+// (errSurvivors when the plan leaves a matched socket alone, as the run
+// would: ClosePlan.LeavesSocket).
 // done is false when the close goes ahead.
 func closePlanOnly(out io.Writer, cl *release.Close, asJSON, dryRun bool) (done bool, err error) {
 	switch {
@@ -159,8 +159,8 @@ func closePlanOnly(out io.Writer, cl *release.Close, asJSON, dryRun bool) (done 
 		if err := cl.WritePlan(out, asJSON); err != nil {
 			return true, err
 		}
-		if cl.Plan.HolderUnknown() {
-			return true, errSurvivors // the run could not release it either
+		if cl.Plan.LeavesSocket() {
+			return true, errSurvivors // the run would leave it there too
 		}
 		return true, nil
 	}

@@ -47,3 +47,31 @@ func TestDryRunSaysWhatWasAsked(t *testing.T) {
 		}
 	}
 }
+
+// TestCloseDryRunExitsAsTheRun: close -n exits as the run would. A plan
+// that leaves a matched socket alone (a UDP-Lite socket, which close
+// cannot act on; a TCP socket bound but neither listening nor connected)
+// makes the run exit 3 ("left alone"), and the dry run exited 0.
+func TestCloseDryRunExitsAsTheRun(t *testing.T) {
+	h := testhelper.Start(t)
+	pid := strconv.Itoa(h.PID)
+	tfd := h.Int("socket inet stream")
+	h.Do("bind %d 127.0.0.1:0", tfd)
+	tport := h.Do("name %d", tfd)[1]
+	cases := [][]string{{"close", tport, "--state", "close"}}
+	if ufd, err := h.Try("socket inet dgram 136"); err == nil {
+		h.Do("bind %s 127.0.0.1:0", ufd[0])
+		cases = append(cases, []string{"close", h.Do("name %s", ufd[0])[1], "--proto", "udplite"})
+	}
+	for _, args := range cases {
+		args = append(args, "--pid", pid)
+		out, errOut, code := gosof(t, append(args, "-n")...)
+		if code != exitSurvivors || !strings.Contains(out, "none: ") {
+			t.Errorf("gosof %s -n: exit %d, want 3 and the socket left alone in the plan\n%s%s", strings.Join(args, " "), code, out, errOut)
+		}
+		out, errOut, code = gosof(t, append(args, "--yes")...)
+		if code != exitSurvivors || !strings.Contains(out, "left alone") {
+			t.Errorf("gosof %s --yes: exit %d, want 3, left alone\n%s%s", strings.Join(args, " "), code, out, errOut)
+		}
+	}
+}

@@ -18,7 +18,7 @@ import (
 func releaseFlags(timeout, timeoutUsage string) []cli.Flag {
 	return append(filterFlags(),
 		sideFlag(),
-		&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the plan and stop, with the exit code the run would have: 0 if something matched, 1 if not, 3 if the run would leave a holder there (one gosof could not see; for kill, one it never signals: PID 1, gosof, its ancestors)"},
+		&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the plan and stop, with the exit code the run would have: 0 if something matched, 1 if not, 3 if the run would leave something that matched there (a holder gosof could not see; for kill, a process it never signals: PID 1, gosof, its ancestors; for close, a socket it cannot act on)"},
 		&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation (it is only asked when stdin is a terminal)"},
 		&cli.StringFlag{Name: "timeout", Value: timeout, Usage: timeoutUsage + " (`DURATION`: 5s, 500ms; a bare number is seconds)"},
 		&cli.BoolFlag{Name: "json", Aliases: []string{"j"}, Usage: "print the plan and the outcome as one JSON object"},

@@ -170,14 +170,15 @@ func shutdownOwner(s *core.Socket) int {
 	return -1
 }
 
-// HolderUnknown reports whether the plan leaves a socket alone because a
-// process gosof could not see may hold it (core.UnknownHolder): the run
-// cannot release it, so close ends with exit 3 whether it runs or stops at
-// the plan (-n), as kill does with KillPlan.Unknown (docs/kill-close.md,
-// rule 4).
-func (p *ClosePlan) HolderUnknown() bool {
+// LeavesSocket reports whether the plan leaves a matched socket alone (no
+// method: a holder gosof could not see, core.UnknownHolder; a protocol
+// close cannot act on; a socket bound but neither listening nor
+// connected): the run reports it left and exits 3 (CloseReport.Survivors
+// counts it), so the dry run (-n) exits 3 too, as kill's does with
+// KillPlan.LeavesHolder (docs/kill-close.md).
+func (p *ClosePlan) LeavesSocket() bool {
 	for i := range p.Items {
-		if it := &p.Items[i]; it.Method == "" && core.UnknownHolder(&it.Socket, p.Unseen) {
+		if p.Items[i].Method == "" {
 			return true
 		}
 	}
