@@ -173,7 +173,11 @@ func netNSLabel(d *Why, socks []core.Socket) string {
 	for i := range socks {
 		if len(mine) > 0 && socks[i].NetNS == mine[0].NetNS {
 			s := &socks[i]
-			return fmt.Sprintf("%d (%s)", s.NetNS, core.NetNSLabel(s))
+			ino := strconv.FormatUint(s.NetNS, 10)
+			if l := core.NetNSLabel(s); l != ino {
+				return ino + " (" + l + ")"
+			}
+			return ino // no name, no container: "4026531840 (4026531840)" said it twice
 		}
 	}
 	return "(this one)"

@@ -398,6 +398,9 @@ func TestWhysPerNetNSGolden(t *testing.T) {
 		socks := append([]core.Socket(nil), tc.socks...)
 		for j := range socks {
 			socks[j].NetNS = 4026531840 + uint64(i)
+			if i == 1 { // named: the heading gives the name after the inode
+				socks[j].NSLabel = &core.NSLabel{Name: "blue"}
+			}
 		}
 		all = append(all, socks...)
 		ds = append(ds, Diagnose(tc.port, socks, Probe(tc.prober, tc.port, socks)))
