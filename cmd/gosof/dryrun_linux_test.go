@@ -74,4 +74,22 @@ func TestCloseDryRunExitsAsTheRun(t *testing.T) {
 			t.Errorf("gosof %s --yes: exit %d, want 3, left alone\n%s%s", strings.Join(args, " "), code, out, errOut)
 		}
 	}
+	// A connection in a listener's accept queue is left alone, and stays
+	// while its listener does (3); shutting the listener down takes its
+	// queue with it (0): the dry run says which.
+	for _, tc := range []struct {
+		state string
+		want  int
+	}{{"established", exitSurvivors}, {"established,listen", exitMatch}} {
+		q := testhelper.Start(t)
+		_, port := listen(t, q, "inet", "127.0.0.1:0")
+		p := strconv.Itoa(port)
+		connect(t, q, "inet", "127.0.0.1:"+p) // never accepted
+		args := []string{"close", p, "--state", tc.state}
+		out, errOut, dry := gosof(t, append(args, "-n")...)
+		out2, errOut2, run := gosof(t, append(args, "--yes")...)
+		if dry != tc.want || run != tc.want {
+			t.Errorf("gosof %s: -n exit %d, --yes exit %d; want %d both\n%s%s---\n%s%s", strings.Join(args, " "), dry, run, tc.want, out, errOut, out2, errOut2)
+		}
+	}
 }

@@ -27,6 +27,9 @@ type CloseItem struct {
 	Socket core.Socket
 	Method Method // "" when the socket is left alone
 	Skip   string // why it is left alone
+	// Queue is the listener in whose accept queue the socket waits
+	// (core.AcceptQueueOf), nil when it waits in none.
+	Queue *core.Socket
 }
 
 // ClosePlan is what close will do with each matched socket.
@@ -111,7 +114,8 @@ func NewClosePlan(res *core.Result, opt CloseOptions, servers []core.Socket) *Cl
 		case !s.HasOwners() && s.Proto == core.Unix:
 			it.Skip = "no process holds it (it is in flight, passed in a message not yet received), so there is no descriptor to shut down"
 		case !s.HasOwners() && core.AcceptQueueOf(&s, listeners) != nil:
-			it.Skip = "it waits in the accept queue of " + core.ListenerLine(core.AcceptQueueOf(&s, listeners)) +
+			it.Queue = core.AcceptQueueOf(&s, listeners)
+			it.Skip = "it waits in the accept queue of " + core.ListenerLine(it.Queue) +
 				": no process holds it until accept(), so there is no descriptor to shut down; it goes when the listener closes, or try --abort"
 		case !s.HasOwners():
 			it.Skip = "no process holds it, so there is no descriptor to shut down; try --abort" + expiry(&s)
@@ -176,9 +180,26 @@ func shutdownOwner(s *core.Socket) int {
 // connected): the run reports it left and exits 3 (CloseReport.Survivors
 // counts it), so the dry run (-n) exits 3 too, as kill's does with
 // KillPlan.LeavesHolder (docs/kill-close.md).
+//
+// A connection that waits in the accept queue of a listener the plan shuts
+// down or aborts goes with it (the kernel's inet_csk_listen_stop), so it
+// does not count.
 func (p *ClosePlan) LeavesSocket() bool {
 	for i := range p.Items {
-		if p.Items[i].Method == "" {
+		if it := &p.Items[i]; it.Method == "" && !p.actsOn(it.Queue) {
+			return true
+		}
+	}
+	return false
+}
+
+// actsOn reports whether the plan shuts down or aborts s.
+func (p *ClosePlan) actsOn(s *core.Socket) bool {
+	if s == nil {
+		return false
+	}
+	for i := range p.Items {
+		if it := &p.Items[i]; it.Method != "" && sameSocket(&it.Socket, s) {
 			return true
 		}
 	}
