@@ -120,6 +120,44 @@ func TestParsePort(t *testing.T) {
 	}
 }
 
+// TestProtoNarrowsServiceName: --proto narrows a service name's
+// protocols as tcp:NAME does: "who domain --proto tcp" is 53/tcp. It was
+// refused ("port 53/udp is udp only, but --proto leaves udp out"), though
+// the name the user typed has a TCP port; a PORT --proto leaves nothing
+// of is still refused.
+func TestProtoNarrowsServiceName(t *testing.T) {
+	tcp := func(p uint16) PortRange { return PortRange{Lo: p, Hi: p, Proto: TCP} }
+	udp := func(p uint16) PortRange { return PortRange{Lo: p, Hi: p, Proto: UDP} }
+	services := func() Services { return Services{"domain": {tcp(53), udp(53)}, "http": {tcp(80)}} }
+	for _, tc := range []struct {
+		ports, protos []string
+		want          []PortRange
+		wantErr       string
+	}{
+		{[]string{"domain"}, []string{"tcp"}, []PortRange{tcp(53)}, ""},
+		{[]string{"domain"}, []string{"udp"}, []PortRange{udp(53)}, ""},
+		{[]string{"domain", "8080"}, []string{"tcp,udp"}, []PortRange{tcp(53), udp(53), {Lo: 8080, Hi: 8080}}, ""},
+		{[]string{"domain"}, []string{"sctp"}, nil, "port 53/tcp, 53/udp is tcp,udp only, but --proto leaves tcp,udp out"},
+		{[]string{"udp/53"}, []string{"tcp"}, nil, "port 53/udp is udp only, but --proto leaves udp out"},
+		{[]string{"http", "udp/53"}, []string{"tcp"}, nil, "port 53/udp is udp only"},
+	} {
+		f, err := ParseFilter(FilterFlags{Ports: tc.ports, Protos: tc.protos, Services: services})
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%v --proto %v: err = %v, want %q", tc.ports, tc.protos, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%v --proto %v: %v", tc.ports, tc.protos, err)
+			continue
+		}
+		if diff := cmp.Diff(tc.want, f.Ports, addrEqual); diff != "" {
+			t.Errorf("%v --proto %v: ports (-want +got):\n%s", tc.ports, tc.protos, diff)
+		}
+	}
+}
+
 func TestParseServices(t *testing.T) {
 	in := "# comment\nhttp\t\t80/tcp\t\twww # WorldWideWeb\nhttp 80/udp\ndomain 53/udp\nbroken\nbad x/tcp\n" +
 		"rtmp 1/ddp\nwho 513/udp whod\nlogin 513/tcp\nsctpsvc 9/sctp\nhttp 80/tcp\n"

@@ -51,6 +51,7 @@ func ParseFilter(ff FilterFlags) (*Filter, error) {
 	}
 	var svc Services
 	read := false
+	var byArg [][]PortRange // each PORT argument's ranges, for --proto (narrowPorts)
 	args, err := portArgs(ff.Ports)
 	if err != nil {
 		return nil, err
@@ -71,7 +72,7 @@ func ParseFilter(ff FilterFlags) (*Filter, error) {
 		if err != nil {
 			return nil, pathHint(arg, err)
 		}
-		f.Ports = append(f.Ports, rs...)
+		byArg = append(byArg, rs)
 	}
 	if ff.Side != "" {
 		side, err := ParseSide(ff.Side)
@@ -89,7 +90,7 @@ func ParseFilter(ff FilterFlags) (*Filter, error) {
 			f.Protos = append(f.Protos, proto)
 		}
 	}
-	if err := portProtosAgree(f); err != nil {
+	if f.Ports, err = narrowPorts(byArg, f.Protos); err != nil {
 		return nil, err
 	}
 	switch {
@@ -435,18 +436,33 @@ func stateList(sts []State) string {
 	return strings.Join(s, " or ")
 }
 
-// portProtosAgree refuses "udp/53 --proto tcp", which could never match,
-// rather than print nothing.
-func portProtosAgree(f *Filter) error {
-	if len(f.Protos) == 0 {
-		return nil
-	}
-	for _, r := range f.Ports {
-		if r.Proto != "" && !hasProto(f.Protos, r.Proto) {
-			return Usagef("port %s is %s only, but --proto leaves %s out", r, r.Proto, r.Proto)
+// narrowPorts is the PORT arguments' ranges (one slice per argument)
+// that --proto (protos) leaves in: a service name's protocols narrowed to
+// those asked for, as tcp:domain narrows them (ParsePort), so "who domain
+// --proto tcp" is 53/tcp. An argument none of whose ranges --proto
+// leaves in ("udp/53 --proto tcp") could never match: refused, rather
+// than print nothing.
+func narrowPorts(byArg [][]PortRange, protos []Proto) ([]PortRange, error) {
+	var out []PortRange
+	for _, rs := range byArg {
+		n := len(out)
+		for _, r := range rs {
+			if len(protos) == 0 || r.Proto == "" || hasProto(protos, r.Proto) {
+				out = append(out, r)
+			}
+		}
+		if len(out) == n && len(rs) > 0 {
+			var left []Proto
+			for _, r := range rs {
+				if !hasProto(left, r.Proto) {
+					left = append(left, r.Proto)
+				}
+			}
+			only := protoList(left)
+			return nil, Usagef("port %s is %s only, but --proto leaves %s out", describeRanges(rs), only, only)
 		}
 	}
-	return nil
+	return out, nil
 }
 
 // SplitList reads a list flag: "--state a,b" and "--state a --state b"
