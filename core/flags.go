@@ -334,12 +334,19 @@ func portProtos(rs []PortRange) []Proto {
 }
 
 // familyCanMatch refuses -4 with addresses that are all IPv6 (--local
-// ::1): an IPv4 socket has none. -6 with an IPv4 address can match: a
-// dual-stack socket's end is an IPv4-mapped address, which counts as the
-// IPv4 address it maps (AddrMatch.Match).
+// ::1), or with a PORT on an IPv6 address ([::1]:8080, a target that
+// must match on its own): an IPv4 socket has none. -6 with an IPv4
+// address can match: a dual-stack socket's end is an IPv4-mapped
+// address, which counts as the IPv4 address it maps (AddrMatch.Match,
+// matchAddr).
 func (f *Filter) familyCanMatch() error {
 	if len(f.Families) != 1 || f.Families[0] != Inet {
 		return nil
+	}
+	for _, r := range f.Ports {
+		if r.Addr.IsValid() && !r.Addr.Unmap().Is4() {
+			return Usagef("-4 and PORT %s match nothing together: an IPv4 socket has no IPv6 address", r)
+		}
 	}
 	for _, side := range []struct {
 		flag string

@@ -172,10 +172,12 @@ func namesBoth(msg string, a, b []string) bool {
 
 // TestContradictionsRefused: filter pairs that can match nothing are
 // exit 2 naming both, wherever the protocol or family comes from: a
-// PORT's own protocol (tcp:P) as --proto tcp, an IPv6 address beside -4.
+// PORT's own protocol (tcp:P) as --proto tcp, an IPv6 address beside -4
+// (in --local, or in the PORT itself: [::1]:P).
 // They were exit 1, "nothing left after ...". Pairs that can match are
 // not refused: -6 with an IPv4 address (a dual-stack socket's
-// IPv4-mapped end), tcp:P with --listen, a service on two protocols.
+// IPv4-mapped end), tcp:P with --listen, a service on two protocols
+// (also with --proto naming one of them).
 func TestContradictionsRefused(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -186,6 +188,8 @@ func TestContradictionsRefused(t *testing.T) {
 		{[]string{"who", "tcp:49123", "--state", "unconn"}, "and --state unconn match nothing together"},
 		{[]string{"kill", "-n", "49123/udp", "--listen", "--state", "close-wait"}, "match nothing together"},
 		{[]string{"who", "udp:53", "--state", "close-wait"}, "and --state close-wait match nothing together"},
+		{[]string{"who", "[::1]:48123", "-4"}, "-4 and PORT [::1]:48123 match nothing together"},
+		{[]string{"kill", "-n", "-4", "tcp:[::]:48123"}, "-4 and PORT [::]:48123/tcp match nothing together"},
 	} {
 		_, errOut, code := gosof(t, tc.args...)
 		if code != exitError || !strings.Contains(errOut, tc.says) || strings.Count(errOut, "\n") != 1 {
@@ -195,6 +199,7 @@ func TestContradictionsRefused(t *testing.T) {
 	for _, args := range [][]string{
 		{"ls", "-6", "--local", "127.0.0.1"}, {"ls", "-4", "--local", "127.0.0.1,::1"},
 		{"who", "tcp:49123", "--listen"}, {"who", "domain", "--state", "close-wait"}, {"who", "tcp:1", "udp:2", "--state", "unconn"},
+		{"who", "[::ffff:127.0.0.1]:48123", "-4"}, {"who", "127.0.0.1:48123", "-6"}, {"who", "domain", "--proto", "tcp"},
 	} {
 		if _, errOut, code := gosof(t, args...); code == exitError {
 			t.Errorf("gosof %s: refused, but it can match: %s", strings.Join(args, " "), errOut)
