@@ -245,29 +245,34 @@ func (t *fdSocketTable) find(src SocketSource, fds []FD) error {
 // FDsListed is how fds ends once procs are printed: nil when a process
 // was listed; else the error of one that may not be inspected, with
 // deniedHint (how to get the access) when there is one; else ErrNoMatch
-// (every process was gone).
-func FDsListed(procs []ProcFDs, deniedHint string) error {
-	listed, gone := 0, 0
+// (every process was gone). When some were listed and one may not be
+// inspected, note is what that error would have said, for stderr: the
+// listing shows the error beside the process, never how to get the
+// access.
+func FDsListed(procs []ProcFDs, deniedHint string) (note string, err error) {
+	listed := 0
 	var denied error
 	for _, p := range procs {
 		switch {
 		case p.Err == nil:
 			listed++
 		case errors.Is(p.Err, ErrGone):
-			gone++
 		default:
 			denied = p.Err
 		}
 	}
-	switch {
-	case listed > 0:
-		return nil
-	case denied != nil && deniedHint != "":
-		return fmt.Errorf("%w (%s)", denied, deniedHint)
-	case denied != nil:
-		return denied
+	if denied != nil && deniedHint != "" {
+		denied = fmt.Errorf("%w (%s)", denied, deniedHint)
 	}
-	return ErrNoMatch
+	switch {
+	case listed > 0 && denied != nil && deniedHint != "":
+		return denied.Error(), nil
+	case listed > 0:
+		return "", nil
+	case denied != nil:
+		return "", denied
+	}
+	return "", ErrNoMatch
 }
 
 // ParsePIDs reads PID arguments, each process once in the order first

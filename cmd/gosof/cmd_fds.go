@@ -96,5 +96,9 @@ func (s *session) fds() error {
 	if len(listed) == 0 && len(procs) > 0 {
 		return core.ErrNoMatch
 	}
-	return core.FDsListed(listed, hint)
+	note, err := core.FDsListed(listed, hint)
+	if note != "" {
+		s.notes = append(s.notes, note)
+	}
+	return err
 }

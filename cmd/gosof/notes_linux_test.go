@@ -51,3 +51,32 @@ func TestNotesWhenTheyMatter(t *testing.T) {
 		t.Errorf("fds 999999999: exit %d, stdout %q, stderr %q; want exit 1 and one line on stderr", code, out, errOut)
 	}
 }
+
+// TestFdsSaysTheRemedyBesideAListing: fds of a process gosof may list and
+// one it may not says how to get the access, on stderr, once, as fds of
+// the second alone does. It said only "cannot list descriptors: ...
+// permission denied" under the process, and nothing on stderr.
+func TestFdsSaysTheRemedyBesideAListing(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to start helpers as another user")
+	}
+	nobody := &syscall.Credential{Uid: 65534, Gid: 65534}
+	mine := testhelper.Start(t, testhelper.AsUser(65534, 65534))
+	root := testhelper.Start(t)
+	_, alone, code := gosofUnder(t, nil, nobody, "fds", strconv.Itoa(root.PID))
+	if code != exitError || strings.Count(alone, "\n") != 1 {
+		t.Fatalf("fds ROOT-PID as nobody: exit %d, stderr %q; want 2 and one line", code, alone)
+	}
+	for _, args := range [][]string{
+		{"fds", strconv.Itoa(mine.PID), strconv.Itoa(root.PID)},
+		{"fds", strconv.Itoa(root.PID), strconv.Itoa(mine.PID), "--json"},
+	} {
+		out, errOut, code := gosofUnder(t, nil, nobody, args...)
+		if code != exitMatch || !strings.Contains(out, `"pid": `+strconv.Itoa(mine.PID)) && !strings.Contains(out, strconv.Itoa(mine.PID)+"/") {
+			t.Errorf("gosof %s as nobody: exit %d; want 0 and %d listed\n%s%s", strings.Join(args, " "), code, mine.PID, out, errOut)
+		}
+		if errOut != alone {
+			t.Errorf("gosof %s as nobody: stderr %q; want what fds of the root helper alone says: %q", strings.Join(args, " "), errOut, alone)
+		}
+	}
+}
