@@ -481,3 +481,33 @@ func TestPathFilesFromDiag(t *testing.T) {
 		t.Errorf("--proc-net: %+v, want live by the name", w)
 	}
 }
+
+// TestProcNetClientsOfAPath: /proc/net/unix tells no peers, so --proc-net
+// cannot find the clients connected to a PATH. --side remote with it was
+// exit 1 and silent ("nothing there", with two clients connected);
+// --side any listed the server's ends alone, silently. Now --side remote
+// is refused naming both, as --state close --proc-net is, and --side any
+// says once what it leaves out. kill and close read the filter the same
+// way.
+func TestProcNetClientsOfAPath(t *testing.T) {
+	path := t.TempDir() + "/app.sock"
+	u := startUnixServer(t, path)
+	const why = "/proc/net/unix tells no unix socket's peer"
+	for _, args := range [][]string{
+		{"who", "--side", "remote", path, "--proc-net"},
+		{"kill", "-n", "--side", "remote", path, "--proc-net", "--pid", strconv.Itoa(u.cli.PID)},
+		{"close", "-n", "--side", "remote", path, "--proc-net", "--pid", strconv.Itoa(u.cli.PID)},
+	} {
+		out, errOut, code := gosof(t, args...)
+		if code != exitError || out != "" || !strings.Contains(errOut, why) || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("gosof %s: exit %d, stderr %q; want 2 and one line saying %q\n%s", strings.Join(args, " "), code, errOut, why, out)
+		}
+	}
+	out, errOut, code := gosof(t, "who", "--side", "any", path, "--proc-net", "--pid", strconv.Itoa(u.srv.PID))
+	if code != exitMatch || !strings.Contains(out, path) || strings.Count(errOut, why) != 1 {
+		t.Errorf("who --side any PATH --proc-net: exit %d, stderr %q; want the server's ends and the note once\n%s", code, errOut, out)
+	}
+	if _, errOut, _ := gosof(t, "who", path, "--proc-net"); strings.Contains(errOut, why) {
+		t.Errorf("who PATH --proc-net (the local side): a note it does not need: %q", errOut)
+	}
+}

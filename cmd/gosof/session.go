@@ -92,10 +92,21 @@ func (s *session) filter(ports []string) (*core.Filter, error) {
 		}
 		s.notes = append(s.notes, "--state close: "+procNetUnlistable+": none are shown")
 	}
+	if s.opt.ProcNet && len(f.Paths) > 0 && f.Side != core.SideLocal {
+		// a PATH's clients are matched by their peer's name
+		if f.Side == core.SideRemote {
+			return nil, core.Usagef("--side remote with a PATH and --proc-net match nothing together (%s): drop --proc-net", procNetNoPeers)
+		}
+		s.notes = append(s.notes, "--side any: "+procNetNoPeers+": none are shown")
+	}
 	s.opt.PIDs = f.PIDs
 	s.filt = f
 	return f, nil
 }
+
+// procNetNoPeers is why --proc-net cannot find the clients of a PATH
+// (docs/contract.md): filter refuses --side remote with it.
+const procNetNoPeers = "/proc/net/unix tells no unix socket's peer, so not which clients are connected to a PATH"
 
 // procNetUnlistable is what /proc/net (--proc-net) never lists of what
 // netlink does: filter refuses --state close with it, why gives it as the
