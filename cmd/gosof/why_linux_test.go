@@ -810,3 +810,65 @@ func TestFdsOncePerProcess(t *testing.T) {
 		t.Errorf("fds %s 0%s %s --json: exit %d, %d processes, %v; want one\n%s", pid, pid, pid, code, len(procs), err, errOut)
 	}
 }
+
+// TestWhyCloseWaitCommandWorks pastes the command why gives to release
+// CLOSE_WAIT connections and checks that it releases them: for outgoing
+// ones (close spares those without --outgoing: why gave the bare command,
+// which closed nothing and exited 1) and for ones still in the accept
+// queue (no descriptor to shut down: the bare command exited 3, and why
+// said they were held by "no process gosof could see").
+func TestWhyCloseWaitCommandWorks(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("close --abort (SOCK_DESTROY) needs CAP_NET_ADMIN")
+	}
+	for _, tc := range []struct {
+		name, flag, says string
+	}{
+		{"outgoing", " --outgoing", "held by %d/"},
+		{"queued", " --abort", "held by no process: it waits in the accept queue"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := testhelper.Start(t)
+			cli := testhelper.Start(t)
+			lfd, lport := listen(t, srv, "inet", "127.0.0.1:0")
+			c, cport := connect(t, cli, "inet", fmt.Sprintf("127.0.0.1:%d", lport))
+			port := lport
+			if tc.name == "outgoing" {
+				// the server closes its end: the client's, on its source
+				// port, is in CLOSE_WAIT
+				srv.Do("close %d", srv.Int("accept %d", lfd))
+				port = cport
+			} else {
+				cli.Do("close %d", c) // before anyone accepted it
+			}
+			waitState(t, port, "close-wait", 1)
+			p := strconv.Itoa(port)
+
+			w, code := whyJSON(t, "--no-probe", p)
+			want := "gosof close " + p + " --state close-wait" + tc.flag
+			if code != 0 || w.CloseWait == nil || len(w.CloseWait.Release) == 0 || w.CloseWait.Release[0] != want {
+				t.Fatalf("why --json: exit %d, close_wait %+v; want the release %q", code, w.CloseWait, want)
+			}
+			out, _, _ := gosof(t, "why", "--no-probe", p)
+			flat := strings.Join(strings.Fields(out), " ")
+			says := tc.says
+			if strings.Contains(says, "%d") {
+				says = fmt.Sprintf(says, cli.PID)
+			}
+			for _, s := range []string{"To release them now: " + want, "CLOSE_WAIT: 1 connection " + says} {
+				if !strings.Contains(flat, s) {
+					t.Errorf("why does not say %q:\n%s", s, out)
+				}
+			}
+			if strings.Contains(flat, "could not see") {
+				t.Errorf("why blames what it could not see:\n%s", out)
+			}
+			// pasted, it does what was promised: the CLOSE_WAIT is gone
+			out, errOut, code := gosof(t, strings.Fields(want)[1:]...)
+			if code != 0 {
+				t.Errorf("%s: exit %d, want 0\n%s%s", want, code, out, errOut)
+			}
+			waitState(t, port, "close-wait", 0)
+		})
+	}
+}

@@ -64,6 +64,26 @@ type Why struct {
 // namespace diagnosed (NetNSArg).
 func (w *Why) Target() string { return CommandTarget(w.Port, w.NetNSArg) }
 
+// CloseWaitCommand is the close command that releases the port's
+// CLOSE_WAIT connections, as pasted it acts on them: with --outgoing when
+// some only use the port as their source port (close spares those
+// otherwise), with --abort when every one waits in an accept queue (no
+// descriptor to shut down). "" when the port has none.
+func (w *Why) CloseWaitCommand() string {
+	cw := w.CloseWait
+	if cw == nil {
+		return ""
+	}
+	c := "gosof close " + w.Target() + " --state close-wait"
+	if cw.Outgoing > 0 {
+		c += " --outgoing"
+	}
+	if cw.Queued == cw.Count {
+		c += " --abort"
+	}
+	return c
+}
+
 // CommandTarget is what a command gosof suggests acts on, as it is pasted:
 // the port, and --netns with netns (NetNSArg) when it is not "". why's
 // commands and kill's for the sockets it cannot release are built here.
@@ -215,6 +235,11 @@ type CloseWaitNote struct {
 	Count   int
 	Procs   []ProcCount // holders, most first
 	Unowned int         // with no process gosof could see
+	// Queued wait in a listener's accept queue (ConnGroup.Queued): no
+	// process holds them until accept(), so only --abort or the listener
+	// closing releases them. Outgoing only use the port as their source
+	// port (ConnGroup.Outgoing): close spares them without --outgoing.
+	Queued, Outgoing int
 	// Peers are the processes at the other end, when it is on this host
 	// (Socket.PeerOwners): they closed these connections.
 	Peers []ProcCount
@@ -292,8 +317,14 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 				w.CloseWait = &CloseWaitNote{}
 			}
 			w.CloseWait.Count++
-			if len(owners) == 0 {
+			switch {
+			case queue != nil:
+				w.CloseWait.Queued++
+			case len(owners) == 0:
 				w.CloseWait.Unowned++
+			}
+			if out {
+				w.CloseWait.Outgoing++
 			}
 			countBy(cw, owners)
 			countBy(cwPeers, onePerProcess(s.PeerOwners))

@@ -183,13 +183,14 @@ func isAre(n int) string {
 }
 
 // Release is the command that releases the old ones only (those that
-// come meanwhile are spared), "" when there is none to give (no old
-// CLOSE_WAIT measured).
-func (n *AgeNote) Release(target string) string {
-	if n.State != core.CloseWait || n.Verdict != AgeLeak {
+// come meanwhile are spared): close, the command that releases every
+// CLOSE_WAIT (Why.CloseWaitCommand), narrowed with --idle; "" when there
+// is none to give (no old CLOSE_WAIT measured).
+func (n *AgeNote) Release(close string) string {
+	if n.State != core.CloseWait || n.Verdict != AgeLeak || close == "" {
 		return ""
 	}
-	return "gosof close " + target + " --state close-wait --idle " + core.FormatDuration(OldAfter)
+	return close + " --idle " + core.FormatDuration(OldAfter)
 }
 
 // distribution is the known idle times by bucket: "under 1m 2, 1m-10m 0,
@@ -227,7 +228,7 @@ func procCountsLabel(pcs []ProcCount) string {
 // writeAges prints what the idle times of state st's sockets say, under
 // that state's section: the verdict, the distribution, and for a leak
 // beside recent ones the command that releases only the old.
-func writeAges(b *strings.Builder, target string, n *AgeNote) {
+func writeAges(b *strings.Builder, d *Why, n *AgeNote) {
 	if n == nil {
 		return
 	}
@@ -239,11 +240,11 @@ func writeAges(b *strings.Builder, target string, n *AgeNote) {
 		}
 		return
 	}
-	b.WriteString(core.Wrap("  ", "  ", n.Message(target)))
+	b.WriteString(core.Wrap("  ", "  ", n.Message(d.Target())))
 	if n.Known > 1 {
 		b.WriteString(core.Wrap("  Idle times: ", "    ", n.distribution()+"."))
 	}
-	if r := n.Release(target); r != "" {
+	if r := n.Release(d.CloseWaitCommand()); r != "" {
 		fmt.Fprintf(b, "  To release only the old ones:  %s\n", r)
 	}
 }
@@ -262,16 +263,16 @@ func perSecond(n int, d time.Duration) string {
 
 // writeFinWait2Ages prints the idle times of the FIN_WAIT2 connections
 // processes hold, a section of its own: why has none for them otherwise.
-func writeFinWait2Ages(b *strings.Builder, target string, n *AgeNote) {
+func writeFinWait2Ages(b *strings.Builder, d *Why, n *AgeNote) {
 	if n == nil || n.Known+n.Aged == 0 {
 		return
 	}
 	fmt.Fprintf(b, "\nFIN_WAIT2: %s whose peer has not closed its end yet.\n", core.Plural(n.Count, "connection"))
-	writeAges(b, target, n)
+	writeAges(b, d, n)
 }
 
 // agesJSON writes the notes as the "idle" array of why --json.
-func agesJSON(e *render.JSON, target string, notes []AgeNote) {
+func agesJSON(e *render.JSON, d *Why, notes []AgeNote) {
 	e.Array()
 	for i := range notes {
 		n := &notes[i]
@@ -311,8 +312,8 @@ func agesJSON(e *render.JSON, target string, notes []AgeNote) {
 			e.NullKey("max_age_ms")
 		}
 		e.Str("verdict", string(n.Verdict))
-		e.Str("message", n.Message(target))
-		if r := n.Release(target); r != "" {
+		e.Str("message", n.Message(d.Target()))
+		if r := n.Release(d.CloseWaitCommand()); r != "" {
 			e.Str("release", r)
 		} else {
 			e.NullKey("release")

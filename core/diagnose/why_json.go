@@ -79,13 +79,14 @@ func writeWhyJSON(e *render.JSON, d *Why) {
 		e.Key("processes")
 		procCounts(e, cw.Procs)
 		e.IntKey("unowned", int64(cw.Unowned))
+		e.IntKey("queued", int64(cw.Queued))
 		if len(cw.Peers) > 0 {
 			e.Key("peers")
 			procCounts(e, cw.Peers)
 		}
 		e.Key("release")
 		e.Array()
-		e.String("gosof close " + d.Target() + " --state close-wait")
+		e.String(d.CloseWaitCommand())
 		for _, pc := range cw.Procs {
 			e.String("restart " + core.OwnerLabel(pc.Owner))
 		}
@@ -99,7 +100,7 @@ func writeWhyJSON(e *render.JSON, d *Why) {
 	e.Key("orphaned_fin_wait2")
 	timerJSON(e, d.FinWait2)
 	e.Key("idle")
-	agesJSON(e, d.Target(), d.Ages)
+	agesJSON(e, d, d.Ages)
 	if d.Proto != "" {
 		e.Str("proto", string(d.Proto))
 		e.Key("elsewhere")

@@ -85,12 +85,12 @@ func WriteWhy(w io.Writer, d *Why) error {
 		writeBound(&b, render.WidthOf(w), p, bound)
 	}
 	if cw := d.CloseWait; cw != nil {
-		writeCloseWait(&b, d.Target(), cw)
-		writeAges(&b, d.Target(), d.age(core.CloseWait))
+		writeCloseWait(&b, d.CloseWaitCommand(), cw)
+		writeAges(&b, d, d.age(core.CloseWait))
 	}
 	if tw := d.TimeWait; tw != nil {
 		fmt.Fprintf(&b, "\nTIME_WAIT: %s no process holds%s.\n", core.Plural(tw.Count, "connection"), timerLeft(tw))
-		writeAges(&b, d.Target(), d.age(core.TimeWait))
+		writeAges(&b, d, d.age(core.TimeWait))
 		b.WriteString("  This side closed first; the kernel keeps them for a while (" + core.Seconds(core.LinuxTimeWait) + " on Linux) to\n" +
 			"  catch late packets, then drops them by itself. Killing processes does not remove\n" +
 			"  them. A server that sets SO_REUSEADDR can bind over TIME_WAIT (on Linux only if\n" +
@@ -106,7 +106,7 @@ func WriteWhy(w io.Writer, d *Why) error {
 		b.WriteString(core.Wrap("  ", "  ", "The program closed them and "+peer+" not closed its side yet; the kernel "+
 			"drops them after net.ipv4.tcp_fin_timeout. Killing processes does not remove them."))
 	}
-	writeFinWait2Ages(&b, d.Target(), d.age(core.FinWait2))
+	writeFinWait2Ages(&b, d, d.age(core.FinWait2))
 	for _, r := range d.probes() {
 		writeProbe(&b, r, d.Unseen, d.unlistedReason())
 	}
@@ -238,7 +238,7 @@ func writeListener(b *strings.Builder, l *Listener, unseen core.Unseen) {
 	fmt.Fprintf(b, "    %s\n", strings.Join(f, "; "))
 }
 
-func writeCloseWait(b *strings.Builder, target string, cw *CloseWaitNote) {
+func writeCloseWait(b *strings.Builder, close string, cw *CloseWaitNote) {
 	who := "no process gosof could see"
 	if len(cw.Procs) > 0 {
 		var names []string
@@ -250,6 +250,8 @@ func writeCloseWait(b *strings.Builder, target string, cw *CloseWaitNote) {
 			names = append(names, n)
 		}
 		who = joinAnd(names)
+	} else if cw.Queued == cw.Count {
+		who = "no process: " + core.ByCount(cw.Count, "it waits", "they wait") + " in the accept queue"
 	}
 	fmt.Fprintf(b, "\nCLOSE_WAIT: %s held by %s.\n", core.Plural(cw.Count, "connection"), who)
 	if len(cw.Peers) > 0 {
@@ -269,12 +271,23 @@ func writeCloseWait(b *strings.Builder, target string, cw *CloseWaitNote) {
 	if len(cw.Procs) == 1 {
 		prog = core.OwnerLabel(cw.Procs[0].Owner)
 	}
-	b.WriteString(core.Wrap("  ", "  ", "The peers closed these connections and "+prog+" has not called close() on them "+
-		"(typically a read that returned 0 or an error and was not followed by close()). "+
-		"They will not clear by themselves: fix the program."))
-	fmt.Fprintf(b, "  To release them now:  gosof close %s --state close-wait\n", target)
+	if cw.Queued == cw.Count {
+		b.WriteString(core.Wrap("  ", "  ", "The peers closed these connections before the server called accept() on them: "+
+			"no process holds them, so there is no descriptor to shut down. They go when the server accepts and closes them, "+
+			"or when the listener closes; close can only reset them (--abort)."))
+	} else {
+		b.WriteString(core.Wrap("  ", "  ", "The peers closed these connections and "+prog+" has not called close() on them "+
+			"(typically a read that returned 0 or an error and was not followed by close()). "+
+			"They will not clear by themselves: fix the program."))
+	}
+	fmt.Fprintf(b, "  To release them now:  %s\n", close)
 	if len(cw.Procs) > 0 {
 		fmt.Fprintf(b, "  Restarting %s releases them too.\n", joinAnd(procNames(cw.Procs)))
+	}
+	if cw.Queued > 0 && cw.Queued < cw.Count {
+		b.WriteString(core.Wrap("  ", "  ", fmt.Sprintf("%d of them %s in the accept queue (Queued, above): no process holds %s, "+
+			"so close releases %s only with --abort, or the listener closing does.",
+			cw.Queued, core.ByCount(cw.Queued, "waits", "wait"), core.ByCount(cw.Queued, "it", "them"), core.ByCount(cw.Queued, "it", "them"))))
 	}
 	if cw.Unowned > 0 && len(cw.Procs) > 0 {
 		fmt.Fprintf(b, "  %d of them show no process gosof could see.\n", cw.Unowned)

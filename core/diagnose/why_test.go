@@ -232,7 +232,7 @@ func TestWhyFacts(t *testing.T) {
 			if len(cw.OldProcs) != 2 || cw.OldProcs[0].Owner.PID != 4242 || cw.OldProcs[0].Count != 35 || cw.OldProcs[1].Count != 3 {
 				t.Errorf("old processes: %+v", cw.OldProcs)
 			}
-			if r := cw.Release("8080"); r != "gosof close 8080 --state close-wait --idle 10m" {
+			if r := cw.Release("gosof close 8080 --state close-wait"); r != "gosof close 8080 --state close-wait --idle 10m" {
 				t.Errorf("release %q", r)
 			}
 			if fw := d.age(core.FinWait2); fw == nil || fw.Count != 1 || fw.Old != 1 {
@@ -245,7 +245,7 @@ func TestWhyFacts(t *testing.T) {
 		},
 		"burst": func(t *testing.T, d *Why, j map[string]any) {
 			cw := d.age(core.CloseWait)
-			if cw == nil || cw.Verdict != AgeBurst || cw.Old != 0 || cw.Release("8081") != "" || !strings.Contains(cw.Message("8081"), "a burst") {
+			if cw == nil || cw.Verdict != AgeBurst || cw.Old != 0 || cw.Release("gosof close 8081 --state close-wait") != "" || !strings.Contains(cw.Message("8081"), "a burst") {
 				t.Errorf("close wait: %+v", cw)
 			}
 		},
