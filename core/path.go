@@ -248,18 +248,25 @@ type PathFile struct {
 }
 
 // RemoveCommand is "rm -- NAME", the command that removes a stale socket
-// file, when NAME can be typed as it is printed: "" for a name a shell
-// would take apart or that needs escaping (the user removes it by other
-// means), and for an abstract name, which has no file.
+// file, when NAME can be typed as it is printed (Typeable): "" otherwise
+// (the user removes it by other means), and for an abstract name, which
+// has no file.
 func RemoveCommand(name string) string {
-	if !strings.HasPrefix(name, "/") {
+	if !strings.HasPrefix(name, "/") || !Typeable(name) {
 		return ""
 	}
+	return "rm -- " + name
+}
+
+// Typeable reports whether name, put in a command gosof suggests, can be
+// pasted into a shell as it is printed: false for a name a shell would
+// take apart (a space, a quote, a glob) or that is printed escaped.
+func Typeable(name string) bool {
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("/._-+,:=@%", c) >= 0) {
-			return ""
+			return false
 		}
 	}
-	return "rm -- " + name
+	return true
 }

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/gosof/gosof/internal/testhelper"
 )
 
@@ -304,6 +306,32 @@ func TestWhyPath(t *testing.T) {
 		// nothing is bound under the name
 		if _, _, code := gosof(t, "who", path); code != 1 {
 			t.Errorf("who %s on a stale file: exit %d, want 1", path, code)
+		}
+	})
+
+	// A command why suggests is pasted: a name a shell takes apart (a
+	// space, a quote) is left out of it, as rm's is, rather than printed
+	// in a command that would run on other names ('gosof why -A
+	// /tmp/st ale'x.sock' was suggested).
+	t.Run("stale, a name a shell takes apart", func(t *testing.T) {
+		for _, path := range []string{dir + "/st ale'x.sock", dir + "/a*"} {
+			fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = unix.Bind(fd, &unix.SockaddrUnix{Name: path})
+			unix.Close(fd) // closing it leaves the file: stale
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, code := whyPathJSON(t, path)
+			if code != 1 || w.Verdict != "stale" || w.Advice == nil {
+				t.Fatalf("why %q: exit %d, %+v; want stale, exit 1", path, code, w)
+			}
+			if strings.Contains(*w.Advice, "rm --") || strings.Contains(*w.Advice, "-A "+dir) ||
+				!strings.Contains(*w.Advice, "'gosof why -A' with this name reads them all") {
+				t.Errorf("why %q advises %q; want no command holding the name", path, *w.Advice)
+			}
 		}
 	})
 

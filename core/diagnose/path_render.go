@@ -279,7 +279,6 @@ func (d *PathWhy) boundBy() string {
 // Advice is what to do, when something is to be done: remove a stale
 // file, restart a server whose file was removed.
 func (d *PathWhy) Advice() string {
-	name := d.name()
 	switch d.Verdict {
 	case PathStale:
 		rm := ""
@@ -290,7 +289,7 @@ func (d *PathWhy) Advice() string {
 		if !d.AllNetNS {
 			s = "No socket in this network namespace is bound to it: safe to remove" + rm +
 				" unless a server in another network namespace (a container sharing this directory) is; " +
-				"'gosof why -A " + name + "' reads them all."
+				d.command("gosof why -A", "") + " reads them all."
 		}
 		if !d.FilesKnown {
 			s += " This listing does not tell which file a socket is bound to (--proc-net reads /proc/net/unix), so a server bound to this file under another name (a symlink) would not be seen: run without --proc-net to be sure."
@@ -303,10 +302,24 @@ func (d *PathWhy) Advice() string {
 		return "Restarting " + d.boundBy() + " makes the file again; until then nobody can connect to " + d.itThem() + " by the name."
 	case PathNotSocket:
 		if d.File.Type == "directory" {
-			return "'gosof who " + name + "/' lists the sockets under it."
+			return d.command("gosof who", "/") + " lists the sockets under it."
 		}
 	}
 	return ""
+}
+
+// command is a command gosof suggests for the name, quoted as the text
+// quotes commands: 'gosof why -A /run/app.sock'. A name that cannot be
+// pasted as printed (core.Typeable: a space, a quote, escapes) is not put
+// in it, which would run on another name: "'gosof why -A' with this name".
+func (d *PathWhy) command(cmd, suffix string) string {
+	if !core.Typeable(core.ShownPath(d.Target.Name)) {
+		if suffix != "" {
+			return "'" + cmd + "' with this name and " + suffix + " after it"
+		}
+		return "'" + cmd + "' with this name"
+	}
+	return "'" + cmd + " " + d.name() + suffix + "'"
 }
 
 func errText(err error) string {
