@@ -36,7 +36,7 @@ func habitHint(app *cli.App, lx *lexed) (hint string, err error) {
 			if strings.HasPrefix(a, "--") {
 				return "", nil // the first unknown word is the error
 			}
-			return flagHint(cmd, lx.Cmd, a[1:], next, terse)
+			return flagHint(cmd, lx.Cmd, a[1:], next, terse, lx.targets())
 		case lx.isArg(i) && takesPorts(cmd):
 			if h, err := ssFilterHint(lx.argsFrom(i)); h != "" || err != nil {
 				return h, err
@@ -71,6 +71,19 @@ func (lx *lexed) isArg(i int) bool {
 	return false
 }
 
+// targets are the positional words (before "--"): the PORTs or PATHs a
+// hint's gosof form keeps as they were typed (gosof -9 8080: gosof kill
+// -9 8080).
+func (lx *lexed) targets() []string {
+	var out []string
+	for i := range lx.words {
+		if lx.isArg(i) {
+			out = append(out, lx.words[i])
+		}
+	}
+	return out
+}
+
 // argsFrom is the words from i on.
 func (lx *lexed) argsFrom(i int) []string { return lx.words[i:] }
 
@@ -94,7 +107,7 @@ func lists(cmd string) bool { return cmd == "" || cmd == "ls" || cmd == "who" }
 // tool's listing flags mean something where gosof lists (ls, who, the top
 // level), kill(1)'s signals only at the top level (kill itself takes
 // them), and "-n" is never called droppable where it is kill's dry run.
-func flagHint(cmd string, c *cli.Command, name, next string, terse bool) (string, error) {
+func flagHint(cmd string, c *cli.Command, name, next string, terse bool, targets []string) (string, error) {
 	t := ""
 	if terse {
 		t = "-t "
@@ -116,7 +129,11 @@ func flagHint(cmd string, c *cli.Command, name, next string, terse bool) (string
 		if cmd != "" {
 			return "", nil
 		}
-		return hint("kill's -"+name, "gosof kill -"+name+" PORT (signals only the processes holding PORT; -n shows the plan first)"), nil
+		if len(targets) == 0 {
+			return hint("kill's -"+name, "gosof kill -"+name+" PORT (signals only the processes holding PORT; -n shows the plan first)"), nil
+		}
+		return hinted(hint("kill's -"+name, "gosof kill -"+name+" "+strings.Join(targets, " ")+" (signals only the processes holding it; -n shows the plan first)"),
+			core.FilterFlags{Ports: targets})
 	case name[0] == 'i': // lsof -i [46][proto][@host][:port]
 		spec := name[1:]
 		if spec == "" && next != "" && !isFlag(next) {
@@ -151,7 +168,12 @@ func flagHint(cmd string, c *cli.Command, name, next string, terse bool) (string
 		state := core.StateArg(core.State(st))
 		return hinted(hint("lsof's -sTCP:"+st, "gosof ls --proto tcp --state "+state), core.FilterFlags{States: []string{state}})
 	case strings.Trim(name, ssLetters+"rsSm") == "":
-		h := ssHint(name)
+		h := ssHint(name, targets)
+		if len(targets) > 0 {
+			if _, err := hinted(h, core.FilterFlags{Ports: targets}); err != nil {
+				return "", err
+			}
+		}
 		if c == nil || c.Name == "ls" || c.Name == "who" {
 			if alone := gosofLetters(name); alone != "" {
 				h += "; gosof's own " + alone + " are typed apart"
@@ -226,8 +248,9 @@ func lsofInetHint(what, spec, t string) (string, error) {
 	return hinted(hint("lsof's "+strings.TrimSpace(what), cmd), values)
 }
 
-// ssHint turns ss/netstat letters (-tlnp, -tulpn, -anp) into gosof ls.
-func ssHint(letters string) string {
+// ssHint turns ss/netstat letters (-tlnp, -tulpn, -anp) into gosof ls,
+// or gosof who with the PORTs typed beside them (who -tln 80).
+func ssHint(letters string, targets []string) string {
 	var protos, opts []string
 	for _, c := range letters {
 		switch c {
@@ -251,6 +274,9 @@ func ssHint(letters string) string {
 		opts = append(opts, "--proto "+strings.Join(protos, ","))
 	}
 	cmd := strings.TrimSpace("gosof ls " + strings.Join(opts, " "))
+	if len(targets) > 0 {
+		cmd = strings.TrimSpace("gosof who " + strings.Join(append(opts, targets...), " "))
+	}
 	return hint("ss/netstat's -"+letters, cmd+" (owners are always shown, names never resolved)")
 }
 
