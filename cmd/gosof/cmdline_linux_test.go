@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"os/exec"
 	"slices"
 	"strconv"
@@ -134,5 +135,35 @@ func TestFDsHeading(t *testing.T) {
 	want := strconv.Itoa(h.PID) + `/fd\x1bs\nx (user `
 	if code != 0 || !strings.HasPrefix(head, want) || !strings.Contains(head, "gosof.test -test.run=") {
 		t.Errorf("fds %d: exit %d %s, heading %q, want it to start %q and hold the command line", h.PID, code, errOut, head, want)
+	}
+}
+
+// TestFDsNone: a process with no descriptors (a zombie: it exited and
+// its parent, this test, has not reaped it yet) is said to have none;
+// fds printed the table's heading alone. --json's list is empty.
+func TestFDsNone(t *testing.T) {
+	cmd := exec.Command("true")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	pid := strconv.Itoa(cmd.Process.Pid)
+	for i := 0; ; i++ { // until it has exited: its state is Z
+		b, err := os.ReadFile("/proc/" + pid + "/stat")
+		if err == nil && strings.Contains(string(b), ") Z ") {
+			break
+		}
+		if i == 500 {
+			t.Fatalf("%s never became a zombie: %s %v", pid, b, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	out, errOut, code := gosof(t, "fds", pid)
+	if code != 0 || !strings.Contains(out, "\n  no open descriptors\n") || strings.Contains(out, "FD  TYPE") {
+		t.Errorf("fds %s (a zombie): exit %d, want 0 and 'no open descriptors'\n%s%s", pid, code, out, errOut)
+	}
+	out, _, code = gosof(t, "fds", pid, "--json")
+	if code != 0 || !strings.Contains(out, `"fds": []`) {
+		t.Errorf("fds %s --json: exit %d, want an empty fds list\n%s", pid, code, out)
 	}
 }

@@ -27,6 +27,10 @@ func FDs(w io.Writer, procs []core.ProcFDs) error {
 			b.WriteString("  cannot list descriptors: " + core.Escape(pf.Err.Error()) + "\n")
 			continue
 		}
+		if len(pf.FDs) == 0 { // a kernel thread, a zombie: a table's heading alone said nothing
+			b.WriteString("  no open descriptors\n")
+			continue
+		}
 		fit := Fit{Width: WidthOf(w), Header: true, Fixed: FixedBut(2, 3), Local: Columns(2)} // NAME, OPTIONS; a socket's local port stays
 		err := AlignedFit(&b, fit, func(t *Table) {
 			t.Cell("  FD")
