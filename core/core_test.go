@@ -86,6 +86,11 @@ func TestParsePort(t *testing.T) {
 		{"unix:80", nil, "no ports"},
 		{"raw/1", nil, "no ports"},
 		{"tpc:80", nil, "not a protocol"},
+		// an address gosof cannot read as one: a name, or IPv6 without brackets
+		{"localhost:80", nil, "nor an address (gosof resolves no names"},
+		{"::1:8080", nil, "an IPv6 address with a port is written in brackets, [ADDR]:PORT"},
+		{"fe80::1:80", nil, "[ADDR]:PORT"},
+		{"tcp:::1:80", nil, "[ADDR]:PORT"},
 		{"80/tpc", nil, "not a protocol"},
 		{"tcp:", nil, "has no port"},
 		{":", nil, "has no port"},

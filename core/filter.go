@@ -84,6 +84,10 @@ func ParsePort(arg string, services Services) ([]PortRange, error) {
 	if rs, ok, err := parseAddrPort(arg, services); ok {
 		return rs, err
 	}
+	if strings.Count(arg, ":") > 1 {
+		// ::1:8080: where the address ends cannot be told
+		return nil, Usagef("%q: an IPv6 address with a port is written in brackets, [ADDR]:PORT, such as [::1]:8080", orig)
+	}
 	var proto Proto
 	if head, tail, ok := strings.Cut(arg, ":"); ok {
 		if head != "" {
@@ -180,7 +184,7 @@ func parseAddrPort(arg string, services Services) (rs []PortRange, ok bool, err 
 func parsePortProto(s, orig string) (Proto, error) {
 	p, err := ParseProto(s)
 	if err != nil {
-		return "", Usagef("%q: %q is not a protocol (want tcp, udp, udplite or sctp)", orig, s)
+		return "", Usagef("%q: %q is not a protocol (want tcp, udp, udplite or sctp), nor an address (gosof resolves no names: 127.0.0.1:8080, [::1]:8080)", orig, s)
 	}
 	if !p.HasPorts() {
 		return "", Usagef("%q: %s sockets have no ports", orig, p)
