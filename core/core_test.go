@@ -409,3 +409,24 @@ func TestPortNeedsServices(t *testing.T) {
 		}
 	}
 }
+
+// TestPlural: counts agree with their noun, "process" too: messages said
+// "2 process(es)" where they could not, or "2 processs" where Plural was
+// used.
+func TestPlural(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		noun string
+		want string
+	}{
+		{1, "socket", "1 socket"}, {0, "socket", "0 sockets"}, {3, "LISTEN socket", "3 LISTEN sockets"},
+		{1, "process", "1 process"}, {2, "process", "2 processes"}, {2, "address", "2 addresses"},
+	} {
+		if got := Plural(tc.n, tc.noun); got != tc.want {
+			t.Errorf("Plural(%d, %q) = %q, want %q", tc.n, tc.noun, got, tc.want)
+		}
+	}
+	if got := (OptionsMissing{Processes: 2, Reason: "r"}).String(); got != "socket options of 2 processes could not be read: r" {
+		t.Errorf("OptionsMissing.String() = %q", got)
+	}
+}

@@ -2,7 +2,6 @@ package core
 
 import (
 	"errors"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -125,11 +124,7 @@ func (m OptionsMissing) String() string {
 	if m.Processes == 0 {
 		return ""
 	}
-	noun := "processes"
-	if m.Processes == 1 {
-		noun = "process"
-	}
-	return fmt.Sprintf("socket options of %d %s could not be read: %s", m.Processes, noun, m.Reason)
+	return "socket options of " + Plural(m.Processes, "process") + " could not be read: " + m.Reason
 }
 
 // FormatOptions prints options compactly for a table cell: the boolean

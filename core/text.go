@@ -29,10 +29,13 @@ func Wrap(first, indent, text string) string {
 	return b.String()
 }
 
-// Plural counts noun: "1 socket", "3 sockets".
+// Plural counts noun: "1 socket", "3 sockets", "2 processes".
 func Plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "s") {
+		return strconv.Itoa(n) + " " + noun + "es"
 	}
 	return strconv.Itoa(n) + " " + noun + "s"
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"time"
 
@@ -72,7 +71,7 @@ func (s *session) close() error {
 		}
 	}
 	if n := cl.Plan.Sockets(); n > 0 {
-		if err := confirm(c, fmt.Sprintf("Close %d socket(s)?", n)); err != nil {
+		if err := confirm(c, "Close "+core.Plural(n, "socket")+"?"); err != nil {
 			return err
 		}
 	}
@@ -153,8 +152,8 @@ func closePlanOnly(out io.Writer, cl *release.Close, asJSON, dryRun bool) (done 
 		if err := cl.WritePlan(out, asJSON); err != nil {
 			return true, err
 		}
-		return true, core.Usagef("refusing to close %d LISTEN socket(s): closing a listener silently breaks its server; add --listen to close it",
-			len(cl.Plan.Listeners))
+		return true, core.Usagef("refusing to close %s: closing a listener silently breaks its server; add --listen to close it",
+			core.Plural(len(cl.Plan.Listeners), "LISTEN socket"))
 	case dryRun:
 		if err := cl.WritePlan(out, asJSON); err != nil {
 			return true, err

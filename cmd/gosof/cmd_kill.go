@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 
 	"github.com/gosof/gosof/core/release"
@@ -70,7 +69,7 @@ func (s *session) kill() error {
 		}
 	}
 	if n := k.Plan.Processes(); n > 0 {
-		if err := confirm(c, fmt.Sprintf("Send %s to %d process(es)?", core.SignalName(k.Plan.Signal), n)); err != nil {
+		if err := confirm(c, "Send "+core.SignalName(k.Plan.Signal)+" to "+core.Plural(n, "process")+"?"); err != nil {
 			return err
 		}
 	}

@@ -108,6 +108,6 @@ func (s *session) attachCmdlines(socks []core.Socket) {
 		return
 	}
 	if n := core.AttachCmdlines(s.b.Cmdline, socks); n > 0 {
-		s.notes = append(s.notes, fmt.Sprintf("--cmdline: %d process(es) without a readable command line (exited, kernel threads, or not yours: run as root)", n))
+		s.notes = append(s.notes, "--cmdline: "+core.Plural(n, "process")+" without a readable command line (exited, kernel threads, or not yours: run as root)")
 	}
 }

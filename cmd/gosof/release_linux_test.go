@@ -395,7 +395,7 @@ func TestConfirm(t *testing.T) {
 	}
 	var out, errb bytes.Buffer
 	code := run([]string{"gosof", "kill", strconv.Itoa(port)}, tty, &out, &errb)
-	if code != exitSurvivors || !strings.Contains(errb.String(), "Send TERM to 1 process(es)? [y/N]") {
+	if code != exitSurvivors || !strings.Contains(errb.String(), "Send TERM to 1 process? [y/N]") {
 		t.Errorf("answering n: exit %d, stderr %q; want 3 after the question", code, errb.String())
 	}
 	if !running(h) {

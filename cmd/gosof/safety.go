@@ -33,8 +33,8 @@ func (s *session) terseUnseen(res *core.Result) error {
 		return nil
 	}
 	if pids == 0 {
-		return fmt.Errorf("%d matched socket(s) show no process because their holders could not be seen (above): no PID printed", unknown)
+		return fmt.Errorf("%s no process because %s could not be seen (above): no PID printed", core.Plural(unknown, "matched socket")+core.ByCount(unknown, " shows", " show"), core.ByCount(unknown, "its holder", "their holders"))
 	}
-	s.notes = append(s.notes, fmt.Sprintf("%d matched socket(s) show no process because their holders could not be seen; the PIDs above may be incomplete", unknown))
+	s.notes = append(s.notes, fmt.Sprintf("%s no process because %s could not be seen; the PIDs above may be incomplete", core.Plural(unknown, "matched socket")+core.ByCount(unknown, " shows", " show"), core.ByCount(unknown, "its holder", "their holders")))
 	return nil
 }
