@@ -16,6 +16,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -251,7 +252,7 @@ func tail(s string) string {
 // escaped, whatever it holds, and links only to what is served; a path
 // that would be a ServeMux pattern is served as the path it is.
 func TestExporterLandingPage(t *testing.T) {
-	for _, path := range []string{`/m"><script>alert(1)</script>`, "/a b", "/{x}", "/metrics"} {
+	for _, path := range []string{`/m"><script>alert(1)</script>`, "/a b", "/{x}", "/metrics", "//elsewhere.invalid/m"} {
 		t.Run(path, func(t *testing.T) {
 			e := startExporter(t, nil, "--web.listen-address", "127.0.0.1:0", "--web.telemetry-path", path)
 			base := "http://" + e.addr
@@ -270,7 +271,18 @@ func TestExporterLandingPage(t *testing.T) {
 				if strings.HasPrefix(l, "http") {
 					continue // another site
 				}
-				code, body := get(t, base+l)
+				// as a browser follows it: "//x/m" is the host x
+				ref, err := url.Parse(l)
+				if err != nil {
+					t.Fatalf("link %q: %v", l, err)
+				}
+				page, _ := url.Parse(base + "/")
+				u := page.ResolveReference(ref)
+				if u.Host != e.addr {
+					t.Errorf("the landing page links %s, on the host %q, not this exporter's %s", l, u.Host, e.addr)
+					continue
+				}
+				code, body := get(t, u.String())
 				if code != 200 {
 					t.Errorf("the landing page links %s: status %d", l, code)
 				}

@@ -262,6 +262,11 @@ func newHandler(o *options, col *metrics.Collector, wc *webConfig, logger *slog.
 		// exporter-toolkit's page writes its values into HTML as they are
 		// (text/template): what it prints is escaped here.
 		href := (&url.URL{Path: o.telemetryPath}).EscapedPath()
+		if strings.HasPrefix(href, "//") {
+			// "//x/m" would be a link to the host x: "/./" is read
+			// back to the path "//x/m" on this host
+			href = "/." + href
+		}
 		landing, err := web.NewLandingPage(web.LandingConfig{
 			Name:        "gosof-exporter",
 			Description: "who holds which port, in what state: gosof's metrics for Prometheus",
