@@ -451,11 +451,12 @@ func (c *Collector) labels(ns nsLabels, l ...string) []string {
 
 // processNames is the label for the processes holding s: their command
 // names (processName), distinct, sorted and joined with ","; "" when no
-// process is known to hold it.
+// process is known to hold it. An unverified creator (Solaris) is not
+// known to: its pid may be another program's now (Owner.Unverified).
 func processNames(s *core.Socket) string {
 	var names []string
 	for _, o := range s.Owners {
-		if o.Proc == nil {
+		if o.Proc == nil || o.Unverified {
 			continue
 		}
 		n := processName(o.Proc.Comm)
