@@ -91,6 +91,7 @@ func (s *session) watch() error {
 	}
 	w := &watcher{s: s, f: f, every: every, count: count, key: key, out: c.App.Writer,
 		resolve: s.b.Resolver().Resolve, tracker: watch.NewTracker(), jsonl: c.Bool("jsonl")}
+	w.tracker.OwnerFlags = f.OwnerFlags()
 	w.title = strings.TrimSpace("gosof watch " + strings.Join(c.Args().Slice(), " "))
 	return w.run()
 }
@@ -207,10 +208,11 @@ func (w *watcher) refresh() error {
 }
 
 // unseenNote is what the last refresh could not see, with the remedy,
-// when it left sockets without their holder ("" when none did, or -q):
+// when it left sockets without their holder, or out of the owner
+// filters for it ("" when none did, or -q):
 // shown under the table on a terminal, said on stderr in a pipe.
 func (w *watcher) unseenNote() string {
-	if w.frame.Unknown == 0 || w.s.quiet {
+	if w.frame.Unknown == 0 && w.frame.Undecided == 0 || w.s.quiet {
 		return ""
 	}
 	return w.frame.Unseen.Message()

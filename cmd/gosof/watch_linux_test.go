@@ -370,6 +370,41 @@ func TestWatchUnseenHolders(t *testing.T) {
 	}
 }
 
+// TestWatchUndecidedHolders: watch --pid as a user who may not inspect
+// that process said "First look: 0 sockets, 0 processes holding some"
+// and "Nothing grows.", the remedy only once the watch ended: the
+// listener --pid could not decide was reported as nothing there (who
+// exits 2 for it). Every closing line says it was left out, and in a pipe
+// the remedy comes with the first refresh, once.
+func TestWatchUndecidedHolders(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run gosof as another user")
+	}
+	root := testhelper.Start(t)
+	_, port := listen(t, root, "inet", "127.0.0.1:0")
+	cmd := exec.Command(testhelper.Executable(t), "-test.run=^$")
+	cmd.Env = append(os.Environ(), envCLI+"="+strings.Join([]string{"watch", strconv.Itoa(port), "--pid", strconv.Itoa(root.PID),
+		"--count", "2", "-i", "10ms"}, "\x1f"))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	var both bytes.Buffer // stdout and stderr in the order written
+	cmd.Stdout, cmd.Stderr = &both, &both
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("watch as nobody: %v\n%s", err, both.String())
+	}
+	out := both.String()
+	said := fmt.Sprintf("1 socket left out by --pid %d, whose holders could not be seen (", root.PID)
+	if n := strings.Count(out, said); n != 2 {
+		t.Errorf("%d closing lines say the listener was left out, want both:\n%s", n, out)
+	}
+	const remedy = "could not be inspected, so the holders of some sockets are unknown; run as root"
+	if n := strings.Count(out, remedy); n != 1 {
+		t.Errorf("the note with the remedy comes %d times, want once:\n%s", n, out)
+	}
+	if i, j := strings.Index(out, remedy), strings.Index(out, ": refresh 2,"); i < 0 || j < 0 || i > j {
+		t.Errorf("the note with the remedy does not come before the second refresh:\n%s", out)
+	}
+}
+
 // TestWatchSpansAgree: the heading's "for" and the closing line's "in"
 // are the same span, written the same way: under a second the heading
 // said "for 0s" while the closing line said "in 300ms".

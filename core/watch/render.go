@@ -217,20 +217,36 @@ func Summary(f *Frame) string {
 }
 
 // unseenClause says, in the first look, how many sockets show no holder
-// because it could not be seen ("" when none): never "0 processes" alone.
+// because it could not be seen, and how many the owner filters left out
+// for it ("" when none): never "0 processes" alone.
 func unseenClause(f *Frame) string {
-	if f.Unknown == 0 {
-		return ""
+	s := ""
+	if f.Unknown > 0 {
+		s = ", and " + core.Plural(f.Unknown, "socket") + " whose holders could not be seen (" + f.Unseen.What() + ")"
 	}
-	return ", and " + core.Plural(f.Unknown, "socket") + " whose holders could not be seen (" + f.Unseen.What() + ")"
+	if f.Undecided > 0 {
+		s += ", and " + undecided(f)
+	}
+	return s
 }
 
 // unseenSentence is unseenClause after a later refresh's summary.
 func unseenSentence(f *Frame) string {
-	if f.Unknown == 0 {
-		return ""
+	s := ""
+	if f.Unknown > 0 {
+		s = " The holders of " + core.Plural(f.Unknown, "socket") + " could not be seen (" + f.Unseen.What() + "): they count under " + core.UnknownHolderLabel + "."
 	}
-	return " The holders of " + core.Plural(f.Unknown, "socket") + " could not be seen (" + f.Unseen.What() + "): they count under " + core.UnknownHolderLabel + "."
+	if f.Undecided > 0 {
+		s += " " + undecided(f) + "." // it starts with a number
+	}
+	return s
+}
+
+// undecided says how many sockets the owner filters left out because
+// their holders could not be seen: "4 sockets left out by --pid 4242,
+// whose holders could not be seen (1 process could not be inspected)".
+func undecided(f *Frame) string {
+	return core.Plural(f.Undecided, "socket") + " left out by " + f.OwnerFlags + ", whose holders could not be seen (" + f.Unseen.What() + ")"
 }
 
 // summaryGrowth is Summary after the first refresh: what grows.

@@ -149,6 +149,10 @@ type Tracker struct {
 	// state, at the last refresh and at this one; they swap, and are
 	// emptied, not made again: a watch over a day keeps two maps.
 	prev, cur map[hold]CellKey
+	// OwnerFlags are the owner filters the listings passed through, as
+	// the notes name them (core.Filter.OwnerFlags), for the frames'
+	// Undecided.
+	OwnerFlags string
 }
 
 // NewTracker returns a Tracker; the first Update starts the watch.
@@ -168,13 +172,20 @@ type Frame struct {
 	// "held by none" (UpdateResult).
 	Unseen  core.Unseen
 	Unknown int
+	// Undecided counts the sockets the owner filters (OwnerFlags) left
+	// out because their holders could not be seen (core.Result.Undecided):
+	// not known to be outside them, so never "0 processes" alone.
+	Undecided  int
+	OwnerFlags string
 }
 
 // UpdateResult is Update for one resolve's result: the frame also keeps
 // what the result could not see, and counts the sockets it hid the
 // holder of, for Summary and the note a watch shows.
 func (t *Tracker) UpdateResult(now time.Time, res *core.Result) *Frame {
-	return t.update(now, res.Sockets, res.Unseen)
+	f := t.update(now, res.Sockets, res.Unseen)
+	f.Undecided, f.OwnerFlags = len(res.Undecided), t.OwnerFlags
+	return f
 }
 
 // Update takes the sockets of one refresh, listed at now (owners

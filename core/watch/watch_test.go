@@ -307,3 +307,23 @@ func TestUnseenHolderIsNotNoHolder(t *testing.T) {
 		t.Errorf("a HolderUnknown socket counts under %q, want unknown", f.Procs[0].Label())
 	}
 }
+
+// TestUndecidedIsNotNothing: the sockets an owner filter left out because
+// their holders could not be seen are said in the closing line, first and
+// later; it said "First look: 0 sockets, 0 processes holding some" and
+// then "Nothing grows.", as if nothing were there.
+func TestUndecidedIsNotNothing(t *testing.T) {
+	tr := NewTracker()
+	tr.OwnerFlags = "--pid 4242"
+	res := &core.Result{Undecided: []core.Socket{sock(7, core.Listen), sock(8, core.CloseWait)}, Unseen: core.Unseen{Denied: 1}}
+	const said = "2 sockets left out by --pid 4242, whose holders could not be seen (1 process could not be inspected)"
+	for _, want := range []string{
+		"First look: 0 sockets, 0 processes holding some, and " + said + "; what grows shows from the next refresh.",
+		"Nothing grows. " + said + ".",
+	} {
+		f := tr.UpdateResult(t0, res)
+		if got := Summary(f); got != want {
+			t.Errorf("refresh %d: summary\n%q, want\n%q", f.Refresh, got, want)
+		}
+	}
+}
