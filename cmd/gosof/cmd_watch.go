@@ -92,6 +92,24 @@ func (s *session) watch() error {
 	w := &watcher{s: s, f: f, every: every, count: count, key: key, out: c.App.Writer,
 		resolve: s.b.Resolver().Resolve, tracker: watch.NewTracker(), jsonl: c.Bool("jsonl")}
 	w.tracker.OwnerFlags = f.OwnerFlags()
+	if s.opt.AllNetNS {
+		// -A: the namespaces are found afresh at each refresh, as
+		// gosof-exporter finds them at each scrape (scrape.Source):
+		// containers come and go while a watch runs, and one started
+		// after the first refresh was never listed.
+		first := true
+		w.resolve = func(f *core.Filter) (*core.Result, error) {
+			if !first {
+				b, err := openBackend(s.opt)
+				if err != nil {
+					return nil, err
+				}
+				s.b = b
+			}
+			first = false
+			return s.b.Resolver().Resolve(f)
+		}
+	}
 	w.title = strings.TrimSpace("gosof watch " + strings.Join(c.Args().Slice(), " "))
 	return w.run()
 }

@@ -405,6 +405,47 @@ func TestWatchUndecidedHolders(t *testing.T) {
 	}
 }
 
+// TestWatchAllNetnsFindsNew: watch -A lists a namespace that came after
+// its first refresh; it read the namespaces found at the start at every
+// refresh, so a container started meanwhile was never listed.
+func TestWatchAllNetnsFindsNew(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for a network namespace")
+	}
+	var port int
+	var h *testhelper.Proc
+	watchRefreshed = func(n int) {
+		if n == 1 { // a namespace of its own, with a listener, after the first refresh
+			h = testhelper.Start(t, testhelper.NewNetNS())
+			_, port = listen(t, h, "inet", "127.0.0.1:0")
+		}
+	}
+	t.Cleanup(func() { watchRefreshed = nil })
+	var out, errb bytes.Buffer
+	if code := run([]string{"gosof", "watch", "-A", "--listen", "--jsonl", "--count", "2", "-i", "10ms"},
+		strings.NewReader(""), &out, &errb); code != 0 {
+		t.Fatalf("watch -A: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d refreshes, want 2:\n%s", len(lines), out.String())
+	}
+	var f struct {
+		Processes []struct {
+			PID *int `json:"pid"`
+		} `json:"processes"`
+	}
+	if err := json.Unmarshal([]byte(lines[1]), &f); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range f.Processes {
+		if p.PID != nil && *p.PID == h.PID {
+			return
+		}
+	}
+	t.Errorf("the second refresh does not list %d, listening on %d in a namespace made after the first:\n%s", h.PID, port, lines[1])
+}
+
 // TestWatchSpansAgree: the heading's "for" and the closing line's "in"
 // are the same span, written the same way: under a second the heading
 // said "for 0s" while the closing line said "in 300ms".
