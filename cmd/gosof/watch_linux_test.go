@@ -382,20 +382,33 @@ func TestWatchUndecidedHolders(t *testing.T) {
 	}
 	root := testhelper.Start(t)
 	_, port := listen(t, root, "inet", "127.0.0.1:0")
-	cmd := exec.Command(testhelper.Executable(t), "-test.run=^$")
-	cmd.Env = append(os.Environ(), envCLI+"="+strings.Join([]string{"watch", strconv.Itoa(port), "--pid", strconv.Itoa(root.PID),
-		"--count", "2", "-i", "10ms"}, "\x1f"))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	var both bytes.Buffer // stdout and stderr in the order written
-	cmd.Stdout, cmd.Stderr = &both, &both
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("watch as nobody: %v\n%s", err, both.String())
-	}
-	out := both.String()
+	out := watchAsNobody(t, strconv.Itoa(port), "--pid", strconv.Itoa(root.PID), "--count", "2", "-i", "10ms")
 	said := fmt.Sprintf("1 socket left out by --pid %d, whose holders could not be seen (", root.PID)
 	if n := strings.Count(out, said); n != 2 {
 		t.Errorf("%d closing lines say the listener was left out, want both:\n%s", n, out)
 	}
+	remedyOnceFirst(t, out)
+}
+
+// watchAsNobody runs gosof watch with args as the user nobody, in a pipe,
+// and returns its stdout and stderr in the order they were written.
+func watchAsNobody(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(testhelper.Executable(t), "-test.run=^$")
+	cmd.Env = append(os.Environ(), envCLI+"="+strings.Join(append([]string{"watch"}, args...), "\x1f"))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	var both bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &both, &both
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("watch as nobody: %v\n%s", err, both.String())
+	}
+	return both.String()
+}
+
+// remedyOnceFirst checks a watch's output in a pipe: the note with the
+// remedy for what it could not see comes once, before the second refresh.
+func remedyOnceFirst(t *testing.T, out string) {
+	t.Helper()
 	const remedy = "could not be inspected, so the holders of some sockets are unknown; run as root"
 	if n := strings.Count(out, remedy); n != 1 {
 		t.Errorf("the note with the remedy comes %d times, want once:\n%s", n, out)
@@ -494,22 +507,7 @@ func TestWatchUnseenNoteInPipe(t *testing.T) {
 	}
 	root := testhelper.Start(t)
 	_, port := listen(t, root, "inet", "127.0.0.1:0")
-	cmd := exec.Command(testhelper.Executable(t), "-test.run=^$")
-	cmd.Env = append(os.Environ(), envCLI+"="+strings.Join([]string{"watch", strconv.Itoa(port), "--count", "3", "-i", "10ms"}, "\x1f"))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	var both bytes.Buffer // stdout and stderr in the order written
-	cmd.Stdout, cmd.Stderr = &both, &both
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("watch as nobody: %v\n%s", err, both.String())
-	}
-	out := both.String()
-	const remedy = "could not be inspected, so the holders of some sockets are unknown; run as root"
-	if n := strings.Count(out, remedy); n != 1 {
-		t.Errorf("the note with the remedy comes %d times, want once:\n%s", n, out)
-	}
-	if i, j := strings.Index(out, remedy), strings.Index(out, ": refresh 2,"); i < 0 || j < 0 || i > j {
-		t.Errorf("the note with the remedy does not come before the second refresh:\n%s", out)
-	}
+	remedyOnceFirst(t, watchAsNobody(t, strconv.Itoa(port), "--count", "3", "-i", "10ms"))
 }
 
 // TestWatchWideNames: a process named in CJK (two columns a rune) fits
