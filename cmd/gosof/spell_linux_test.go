@@ -115,7 +115,7 @@ func TestCombinedShortFlags(t *testing.T) {
 		{"-lt", strconv.Itoa(p)},
 	} {
 		out, errOut, code := gosof(t, args...)
-		if out != "" || code != exitError || !strings.Contains(errOut, "gosof ls --listen --proto tcp") || !strings.Contains(errOut, "are typed apart") {
+		if out != "" || code != exitError || !strings.Contains(errOut, "gosof who --listen --proto tcp "+strconv.Itoa(p)+" ") || !strings.Contains(errOut, "are typed apart") {
 			t.Errorf("gosof %s: %q exit %d %s, want exit 2 and the gosof forms", strings.Join(args, " "), out, code, errOut)
 		}
 	}
