@@ -110,6 +110,19 @@ func (s *session) watch() error {
 			return s.b.Resolver().Resolve(f)
 		}
 	}
+	if gone := s.b.NetNSGone; gone != nil {
+		// --netns: the namespace was found once, at the start, and pinned,
+		// and the pin alone would keep it: each refresh asks first whether
+		// anything else still does, as gosof-exporter asks before each
+		// scrape (scrape.Source), and ends the watch with the reason.
+		resolve := w.resolve
+		w.resolve = func(f *core.Filter) (*core.Result, error) {
+			if err := gone(); err != nil {
+				return nil, err
+			}
+			return resolve(f)
+		}
+	}
 	w.title = strings.TrimSpace("gosof watch " + strings.Join(c.Args().Slice(), " "))
 	return w.run()
 }

@@ -459,6 +459,32 @@ func TestWatchAllNetnsFindsNew(t *testing.T) {
 	t.Errorf("the second refresh does not list %d, listening on %d in a namespace made after the first:\n%s", h.PID, port, lines[1])
 }
 
+// TestWatchNetNSGone: watch --netns PID finds the namespace once and pins
+// it; once its last process exits (and no name refers to it), the next
+// refresh ends the watch with exit 2 and says the namespace is gone, as
+// gosof-exporter fails its scrapes. It went on showing the pinned, empty
+// namespace.
+func TestWatchNetNSGone(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for a network namespace")
+	}
+	h := testhelper.Start(t, testhelper.NewNetNS())
+	_, port := listen(t, h, "inet", "127.0.0.1:0")
+	watchRefreshed = func(n int) {
+		if n == 1 {
+			h.Kill() // the namespace's only process
+		}
+	}
+	t.Cleanup(func() { watchRefreshed = nil })
+	var out, errb bytes.Buffer
+	code := run([]string{"gosof", "watch", "--netns", strconv.Itoa(h.PID), strconv.Itoa(port), "--listen", "--jsonl", "--count", "3", "-i", "10ms"},
+		strings.NewReader(""), &out, &errb)
+	if code != exitError || !strings.Contains(errb.String(), "--netns "+strconv.Itoa(h.PID)+": the network namespace it named at the start") ||
+		!strings.Contains(errb.String(), "is gone") || strings.Count(strings.TrimSpace(out.String()), "\n") != 0 {
+		t.Errorf("watch --netns of a namespace gone after refresh 1: exit %d, want 2, one refresh and the namespace said gone\n%s%s", code, out.String(), errb.String())
+	}
+}
+
 // TestWatchSpansAgree: the heading's "for" and the closing line's "in"
 // are the same span, written the same way: under a second the heading
 // said "for 0s" while the closing line said "in 300ms".
