@@ -164,14 +164,25 @@ func WriteWhys(w io.Writer, ds []*Why, socks []core.Socket, perNetNS, asJSON boo
 	return nil
 }
 
+// nsSocket is a socket of the namespace d diagnoses, which names it (its
+// inode, name, container): one of d's own, else one of another protocol
+// on the port (why tcp:53 in a namespace where only UDP uses it); nil
+// when there is none.
+func (d *Why) nsSocket() *core.Socket {
+	switch {
+	case len(d.Sockets) > 0:
+		return &d.Sockets[0]
+	case len(d.Elsewhere) > 0:
+		return &d.Elsewhere[0]
+	}
+	return nil
+}
+
 // netNSLabel names the namespace of a diagnosis for its heading.
 func netNSLabel(d *Why, socks []core.Socket) string {
-	mine := d.Sockets
-	if len(mine) == 0 {
-		mine = d.Elsewhere // why tcp:53 in a namespace where only UDP uses it
-	}
+	mine := d.nsSocket()
 	for i := range socks {
-		if len(mine) > 0 && socks[i].NetNS == mine[0].NetNS {
+		if mine != nil && socks[i].NetNS == mine.NetNS {
 			s := &socks[i]
 			ino := strconv.FormatUint(s.NetNS, 10)
 			if l := core.NetNSLabel(s); l != ino {

@@ -11,7 +11,7 @@ import (
 // documents every field.
 func WriteWhyJSON(w io.Writer, d *Why) error {
 	e := render.NewJSON(w, true)
-	writeWhyJSON(e, d)
+	writeWhyJSON(e, d, false)
 	e.Line()
 	return e.Flush()
 }
@@ -22,16 +22,28 @@ func writeWhysJSON(w io.Writer, ds []*Why) error {
 	e := render.NewJSON(w, true)
 	e.Array()
 	for _, d := range ds {
-		writeWhyJSON(e, d)
+		writeWhyJSON(e, d, true)
 	}
 	e.End()
 	e.Line()
 	return e.Flush()
 }
 
-func writeWhyJSON(e *render.JSON, d *Why) {
+// writeWhyJSON writes one diagnosis; perNetNS (--all-netns, one per
+// namespace) names its namespace as a socket's JSON does: netns, and
+// netns_name and container when known.
+func writeWhyJSON(e *render.JSON, d *Why, perNetNS bool) {
 	e.Object()
 	e.UintKey("port", uint64(d.Port))
+	if s := d.nsSocket(); perNetNS && s != nil {
+		e.UintKey("netns", s.NetNS)
+		if n := s.NetNSName(); n != "" {
+			e.Str("netns_name", n)
+		}
+		if c := s.Container(); c != "" {
+			e.Str("container", c)
+		}
+	}
 	e.BoolKey("in_use", d.InUse())
 	if d.Unlisted() {
 		e.BoolKey("unlisted", true)

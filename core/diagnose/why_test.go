@@ -410,8 +410,19 @@ func TestWhysPerNetNSGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.WriteString("--- json\n")
-	if err := WriteWhys(&b, ds, all, true, true); err != nil {
+	var j bytes.Buffer
+	if err := WriteWhys(&j, ds, all, true, true); err != nil {
 		t.Fatal(err)
 	}
+	// each diagnosis names its namespace, as its sockets do
+	var got []struct {
+		NetNS     uint64  `json:"netns"`
+		NetNSName *string `json:"netns_name"`
+	}
+	if err := json.Unmarshal(j.Bytes(), &got); err != nil || len(got) != 2 || got[0].NetNS != 4026531840 || got[0].NetNSName != nil ||
+		got[1].NetNS != 4026531841 || got[1].NetNSName == nil || *got[1].NetNSName != "blue" {
+		t.Errorf("why -A --json: the diagnoses name their namespaces %+v (%v), want 4026531840, then 4026531841 named blue", got, err)
+	}
+	b.Write(j.Bytes())
 	goldenFile(t, "why_netns.golden", b.Bytes())
 }
