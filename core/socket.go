@@ -276,6 +276,11 @@ type Owner struct {
 	Options *SockOptions
 }
 
+// Known reports whether o is a process known to hold the socket and read
+// by the resolver: kill signals it, watch and the metrics count it; not an
+// unverified creator (Unverified), nor one that exited (Proc nil).
+func (o *Owner) Known() bool { return o.Proc != nil && !o.Unverified }
+
 // Process describes a process that holds a socket.
 type Process struct {
 	PID  int

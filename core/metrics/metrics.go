@@ -456,7 +456,7 @@ func (c *Collector) labels(ns nsLabels, l ...string) []string {
 func processNames(s *core.Socket) string {
 	var names []string
 	for _, o := range s.Owners {
-		if o.Proc == nil || o.Unverified {
+		if !o.Known() {
 			continue
 		}
 		n := processName(o.Proc.Comm)

@@ -126,7 +126,7 @@ func NewKillPlan(res *core.Result, protect []Protected, servers []core.Socket) *
 	for _, s := range res.Sockets {
 		held := false
 		for _, o := range s.Owners {
-			if o.Proc == nil || o.Unverified {
+			if !o.Known() {
 				continue // nothing to signal, or not proven to be the socket's
 			}
 			held = true

@@ -226,7 +226,7 @@ func (t *Tracker) update(now time.Time, socks []core.Socket, u core.Unseen) *Fra
 		counted := false
 		for j := range s.Owners {
 			o := &s.Owners[j]
-			if o.Proc == nil || o.Unverified {
+			if !o.Known() {
 				continue
 			}
 			k := ProcKey{o.PID, o.Proc.Start}
