@@ -71,15 +71,20 @@ func (lx *lexed) isArg(i int) bool {
 	return false
 }
 
-// targets are the positional words (before "--"): the PORTs or PATHs a
-// hint's gosof form keeps as they were typed (gosof -9 8080: gosof kill
-// -9 8080).
+// targets are the positional words (before "--") when gosof reads every
+// one as a PORT or PATH (core.ParseFilter): the ones a hint's gosof form
+// keeps as typed (gosof -9 8080: gosof kill -9 8080). nil otherwise: ss
+// filter words (sport = :80) or a malformed port leave the form with its
+// placeholder, as it was before it kept them.
 func (lx *lexed) targets() []string {
 	var out []string
 	for i := range lx.words {
 		if lx.isArg(i) {
 			out = append(out, lx.words[i])
 		}
+	}
+	if _, err := core.ParseFilter(core.FilterFlags{Ports: out}); err != nil {
+		return nil
 	}
 	return out
 }
@@ -132,8 +137,7 @@ func flagHint(cmd string, c *cli.Command, name, next string, terse bool, targets
 		if len(targets) == 0 {
 			return hint("kill's -"+name, "gosof kill -"+name+" PORT (signals only the processes holding PORT; -n shows the plan first)"), nil
 		}
-		return hinted(hint("kill's -"+name, "gosof kill -"+name+" "+strings.Join(targets, " ")+" (signals only the processes holding it; -n shows the plan first)"),
-			core.FilterFlags{Ports: targets})
+		return hint("kill's -"+name, "gosof kill -"+name+" "+strings.Join(targets, " ")+" (signals only the processes holding it; -n shows the plan first)"), nil
 	case name[0] == 'i': // lsof -i [46][proto][@host][:port]
 		spec := name[1:]
 		if spec == "" && next != "" && !isFlag(next) {
@@ -169,11 +173,6 @@ func flagHint(cmd string, c *cli.Command, name, next string, terse bool, targets
 		return hinted(hint("lsof's -sTCP:"+st, "gosof ls --proto tcp --state "+state), core.FilterFlags{States: []string{state}})
 	case strings.Trim(name, ssLetters+"rsSm") == "":
 		h := ssHint(name, targets)
-		if len(targets) > 0 {
-			if _, err := hinted(h, core.FilterFlags{Ports: targets}); err != nil {
-				return "", err
-			}
-		}
 		if c == nil || c.Name == "ls" || c.Name == "who" {
 			if alone := gosofLetters(name); alone != "" {
 				h += "; gosof's own " + alone + " are typed apart"

@@ -52,6 +52,9 @@ func TestHabitHints(t *testing.T) {
 		{"-tu", "gosof ls --proto tcp,udp"},
 		{"who -tln 80", "gosof who --listen --proto tcp 80 "},
 		{"-tlnp 80 udp:53", "gosof who --listen --proto tcp 80 udp:53 "},
+		// words gosof does not read as PORTs leave the form as it was
+		{"-tlnp sport = :80", "gosof ls --listen --proto tcp "},
+		{"-9 80x", "gosof kill -9 PORT"},
 		{"-s", "gosof metrics"},
 		{"-r", "watch -n 2 gosof who PORT"},
 		{"-r 1", "watch -n 2 gosof who PORT"},
