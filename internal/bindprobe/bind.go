@@ -35,7 +35,7 @@ func Bind(proto core.Proto, addr netip.Addr, port uint16, reuseAddr bool) error 
 	case core.SCTP:
 		protocol = ipprotoSCTP // one-to-one style, as a server's listener
 	default:
-		return &noProto{proto, syscall.EPROTONOSUPPORT}
+		return &noProto{proto: proto, err: syscall.EPROTONOSUPPORT}
 	}
 	af := syscall.AF_INET6
 	var sa syscall.Sockaddr = &syscall.SockaddrInet6{Addr: addr.As16(), Port: int(port)}
@@ -46,7 +46,7 @@ func Bind(proto core.Proto, addr netip.Addr, port uint16, reuseAddr bool) error 
 	fd, err := socket(af, sotype, protocol)
 	if err != nil {
 		if protocol != 0 && (errors.Is(err, syscall.EPROTONOSUPPORT) || errors.Is(err, syscall.ESOCKTNOSUPPORT)) {
-			return &noProto{proto, err}
+			return &noProto{proto: proto, err: err}
 		}
 		return bindErr(addr, port, err)
 	}
@@ -71,10 +71,22 @@ const (
 type noProto struct {
 	proto core.Proto
 	err   error
+	why   string // said instead of "cannot be opened on this host"
 }
 
 func (e *noProto) Error() string {
+	if e.why != "" {
+		return e.why
+	}
 	return e.proto.Name() + " sockets cannot be opened on this host (" + e.err.Error() + ")"
+}
+
+// Unavailable is the probe of proto not run, for why: a platform's
+// reason not to open such a socket (Linux: opening one would load the
+// sctp kernel module). It is core.ErrUnsupported, as a protocol the
+// kernel refuses is.
+func Unavailable(proto core.Proto, why string) error {
+	return &noProto{proto: proto, err: syscall.EPROTONOSUPPORT, why: why}
 }
 
 func (e *noProto) Unwrap() error { return e.err }

@@ -2,6 +2,7 @@ package linux
 
 import (
 	"net/netip"
+	"os"
 
 	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/internal/bindprobe"
@@ -50,6 +51,16 @@ func (p *Prober) HasIPv6() bool {
 // Bind implements diagnose.BindProber. An IPv6 socket keeps the system's
 // IPV6_V6ONLY default (net.ipv6.bindv6only, normally 0), as most servers do,
 // so binding "::" also claims the port on IPv4.
+//
+// An SCTP socket is opened only where the sctp module is loaded
+// (/proc/net/sctp, which it makes): socket(2) would load it otherwise
+// (request_module), and a diagnosis loads no kernel module; gosof lists
+// no SCTP sockets on Linux, so why sctp:P is all that asks.
 func (p *Prober) Bind(proto core.Proto, addr netip.Addr, port uint16, reuseAddr bool) error {
+	if proto == core.SCTP {
+		if _, err := os.Stat(p.FS.Path("net", "sctp")); err != nil {
+			return bindprobe.Unavailable(proto, "the sctp kernel module is not loaded (an SCTP socket would load it; gosof does not)")
+		}
+	}
 	return p.in(func() error { return bindprobe.Bind(proto, addr, port, reuseAddr) })
 }
