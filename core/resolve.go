@@ -127,9 +127,37 @@ func (r *Resolver) Resolve(f *Filter) (*Result, error) {
 	sortOwners(socks) // first: filterOwners keeps the order, of Owners and of Unmatched
 	if f.HasOwnerFilter() {
 		socks, res.Undecided = filterOwners(socks, f, res.Unseen, r.AllHolders) // keeps the order
+		if len(res.Undecided) > 0 && scope != nil {
+			if res.Undecided, err = r.rescanUndecided(res.Undecided, &res.Unseen); err != nil {
+				return nil, err
+			}
+		}
 	}
 	res.Sockets = socks
 	return res, nil
+}
+
+// rescanUndecided looks for the holders of the sockets that a scan scoped
+// to --pid left undecided (a process in the scope could not be seen) among
+// every process: one that a process outside --pid holds is outside the
+// filter, as an unscoped resolve (close, AllHolders) decides; only those
+// that no process gosof can see holds stay undecided. `who P --pid N`
+// answered "cannot tell" where `close --pid N P` answered no match.
+func (r *Resolver) rescanUndecided(und []Socket, u *Unseen) ([]Socket, error) {
+	all, err := r.Owners.AttachOwners(und, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := und[:0]
+	for i := range und {
+		if UnknownHolder(&und[i], all) {
+			out = append(out, und[i])
+		}
+	}
+	if len(out) > 0 && all.Any() {
+		*u = all // what decided them: the whole scan's unseen
+	}
+	return out, nil
 }
 
 // canTellUnits refuses --unit where the platform tells no units, rather

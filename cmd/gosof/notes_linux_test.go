@@ -80,3 +80,37 @@ func TestFdsSaysTheRemedyBesideAListing(t *testing.T) {
 		}
 	}
 }
+
+// TestPIDFilterOnAProcessNotSeen: --pid naming a process gosof cannot
+// inspect, on a port another process (which gosof can see) holds. Every
+// command decides as close does: the socket is that other process's, so
+// nothing passes --pid (exit 1, naming the holder). who and kill, whose
+// owner scan is scoped to --pid, answered "cannot tell" (exit 2) and
+// "holder unknown" (exit 3). Where no process gosof can see holds the
+// socket, it still cannot tell.
+func TestPIDFilterOnAProcessNotSeen(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to start helpers as another user")
+	}
+	nobody := &syscall.Credential{Uid: 65534, Gid: 65534}
+	mine := testhelper.Start(t, testhelper.AsUser(65534, 65534))
+	_, myPort := listen(t, mine, "inet", "127.0.0.1:0")
+	root := testhelper.Start(t) // nobody cannot inspect it
+	_, rootPort := listen(t, root, "inet", "127.0.0.1:0")
+	pid, port := strconv.Itoa(root.PID), strconv.Itoa(myPort)
+	held := "held by " + strconv.Itoa(mine.PID) + "/"
+	for _, args := range [][]string{
+		{"who", port, "--pid", pid},
+		{"kill", "-n", "--pid", pid, port},
+		{"close", "-n", "--listen", "--pid", pid, port},
+	} {
+		out, errOut, code := gosofUnder(t, nil, nobody, args...)
+		if code != exitNoMatch || out != "" || !strings.Contains(errOut, held) {
+			t.Errorf("%v as nobody: exit %d, stdout %q, stderr %q; want exit 1 and the holder named (%s)", args, code, out, errOut, held)
+		}
+	}
+	_, errOut, code := gosofUnder(t, nil, nobody, "who", strconv.Itoa(rootPort), "--pid", pid)
+	if code != exitError || !strings.Contains(errOut, "cannot tell") {
+		t.Errorf("who ROOT-PORT --pid ROOT as nobody: exit %d, stderr %q; want exit 2: its holder could not be seen", code, errOut)
+	}
+}
