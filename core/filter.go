@@ -421,11 +421,11 @@ func (f *Filter) WantsState(st State) bool {
 	return len(f.States) == 0 || hasState(f.States, st)
 }
 
-// TargetProtos are the protocols watch reads when --proto names none:
-// those the PORT and PATH arguments name (udp for udp/53, unix for a
+// TargetProtos are the protocols watch and close read when --proto names
+// none: those the PORT and PATH arguments name (udp for udp/53, unix for a
 // PATH), TCP for a port that names none or when there are no arguments
-// (CLOSE_WAIT leaks are TCP's). close keeps to TCP and unix, whose
-// sockets it can release (release.CloseProtos).
+// (CLOSE_WAIT leaks are TCP's). close lists what it cannot release (UDP)
+// as left alone, with the reason.
 func (f *Filter) TargetProtos() []Proto {
 	var ps []Proto
 	add := func(p Proto) {

@@ -105,7 +105,7 @@ func (s *session) planClose() (cl *release.Close, wait time.Duration, err error)
 	}
 	defaultTCP := len(f.Protos) == 0
 	if defaultTCP {
-		f.Protos = release.CloseProtos(f)
+		f.Protos = f.TargetProtos() // as watch: udp/53 says udp, a PATH unix
 	}
 	if wait, err = parseTimeout(c.String("timeout")); err != nil {
 		return nil, 0, err

@@ -384,6 +384,24 @@ func TestCloseNothing(t *testing.T) {
 	}
 }
 
+// TestCloseUDPPort: a PORT that names its protocol is what close acts
+// on, as --proto is: `close udp:P` lists the UDP socket as one close
+// cannot release (exit 3), where it said "no match ... after --proto tcp";
+// unqualified, close still acts on TCP alone.
+func TestCloseUDPPort(t *testing.T) {
+	h := testhelper.Start(t)
+	u := h.Int("socket inet dgram")
+	h.Do("bind %d 127.0.0.1:0", u)
+	port := h.Do("name %d", u)[1]
+	out, errOut, code := gosof(t, "close", "-n", "udp:"+port)
+	if code != exitSurvivors || !strings.Contains(out, "udp sockets cannot be closed apart from their process") {
+		t.Errorf("close -n udp:%s: exit %d, stderr %q; want 3 and the UDP socket left alone, with the reason\n%s", port, code, errOut, out)
+	}
+	if _, errOut, code := gosof(t, "close", "-n", port); code != exitNoMatch || !strings.Contains(errOut, "close acts on TCP") {
+		t.Errorf("close -n %s: exit %d, stderr %q; want 1: close acts on TCP unless told", port, code, errOut)
+	}
+}
+
 // TestConfirm: with a terminal on stdin and no -y, kill asks, and "n"
 // leaves the holder alone.
 func TestConfirm(t *testing.T) {

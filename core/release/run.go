@@ -202,19 +202,6 @@ type Close struct {
 	DryRun bool
 }
 
-// CloseProtos are the protocols close acts on unless --proto names
-// others: TCP for PORTs, unix for PATHs.
-func CloseProtos(f *core.Filter) []core.Proto {
-	var ps []core.Proto
-	if len(f.Ports) > 0 || len(f.Paths) == 0 {
-		ps = append(ps, core.TCP)
-	}
-	if len(f.Paths) > 0 {
-		ps = append(ps, core.Unix)
-	}
-	return ps
-}
-
 // PlanClose resolves f and picks a method for every socket. --abort with
 // PATHs only is a usage error: it can act on no unix socket.
 func PlanClose(b Backend, f *core.Filter, opt CloseOptions) (*Close, error) {
