@@ -32,7 +32,8 @@ pid and start time: a pid reused meanwhile is another process.
 On a terminal it redraws in place; keys: c sorts by CLOSE_WAIT growth (the
 default), n by sockets now, g by change, p by pid; q or Ctrl-C quits. In a
 pipe it prints a table per refresh, or with --jsonl one JSON object per
-refresh (docs/watch.md). --count N stops after N refreshes.
+refresh (docs/watch.md). --count N stops after N refreshes, its last
+frame left on the terminal.
 Exits 0 when done (q, --count), 128+N when ended by signal N (INT, TERM,
 HUP), 2 on errors.
 
@@ -179,7 +180,7 @@ func (w *watcher) run() (err error) {
 			watchRefreshed(n)
 		}
 		if w.count > 0 && n >= w.count {
-			return nil
+			return w.keep()
 		}
 		timer.Reset(time.Until(next))
 	wait:
@@ -256,20 +257,16 @@ func (w *watcher) draw() error {
 	if w.jsonl {
 		return watch.WriteJSONL(w.out, f)
 	}
-	var b strings.Builder
-	head := fmt.Sprintf("%s: refresh %d, every %s, for %s; sorted by %s", core.Escape(w.title), f.Refresh,
-		core.FlagDuration(w.every), watch.Span(f.Elapsed), sortWords[w.key])
 	if w.term == nil {
-		b.WriteString(head + "\n")
-		if err := watch.WriteTable(&b, f, 0); err != nil {
+		text, err := w.text(0, 0, "", "")
+		if err != nil {
 			return err
 		}
-		b.WriteString(watch.Summary(f) + "\n\n")
-		_, err := io.WriteString(w.out, b.String())
+		_, err = io.WriteString(w.out, text+"\n\n")
 		return err
 	}
 	width, height := w.term.size()
-	keys := "keys: c CLOSE_WAIT growth, n now, g change, p pid, q quit"
+	keys := "keys: c CLOSE_WAIT growth, n now, g change, p pid, q quit\n"
 	// what could not be seen, with the remedy, shows while watching: the
 	// note on stderr at the end comes after the screen is gone
 	note := w.unseenNote()
@@ -287,15 +284,54 @@ func (w *watcher) draw() error {
 			rows = 1
 		}
 	}
-	b.WriteString(head + "\n" + keys + "\n")
-	// the table fits the screen itself (its NOTE kept whole), in the
-	// columns fitLines leaves a line (all but the last); fitLines then
-	// only cuts what still does not
-	if err := watch.WriteTable(&termWriter{w: &b, cols: width - 1}, f, rows); err != nil {
+	text, err := w.text(width, rows, keys, note)
+	if err != nil {
 		return err
 	}
+	return w.term.draw(fitLines(text, width, height))
+}
+
+// text is the last frame: its head line, keys, the table (fitted to
+// width columns when width > 0, at most rows rows when rows > 0), the
+// closing line and note after it.
+func (w *watcher) text(width, rows int, keys, note string) (string, error) {
+	f := w.frame
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: refresh %d, every %s, for %s; sorted by %s\n%s", core.Escape(w.title), f.Refresh,
+		core.FlagDuration(w.every), watch.Span(f.Elapsed), sortWords[w.key], keys)
+	var tw io.Writer = &b
+	if width > 0 {
+		// the table fits the screen itself (its NOTE kept whole), in the
+		// columns fitLines leaves a line (all but the last); fitLines then
+		// only cuts what still does not
+		tw = &termWriter{w: &b, cols: width - 1}
+	}
+	if err := watch.WriteTable(tw, f, rows); err != nil {
+		return "", err
+	}
 	b.WriteString(watch.Summary(f) + note)
-	return w.term.draw(fitLines(b.String(), width, height))
+	return b.String(), nil
+}
+
+// keep ends a watch that ran its --count: on a terminal it leaves the
+// alternate screen and prints the last frame on the main one, where it
+// stays (as top -n leaves its last), since such a run is made for its
+// result: without the keys, which no longer work, every row (the main
+// screen scrolls), fitted as any command's output there (termWriter).
+// The notes follow on stderr (end). q, Ctrl-C and the signals take the
+// screen away with the frame, as it came.
+func (w *watcher) keep() error {
+	if w.term == nil {
+		return nil
+	}
+	w.term.restore()
+	width, _ := w.term.size()
+	text, err := w.text(width, 0, "", "")
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(&termWriter{w: w.out, cols: width}, text+"\n")
+	return err
 }
 
 // sortWords say by what the processes are sorted.

@@ -294,12 +294,29 @@ func TestWatchTerminal(t *testing.T) {
 		}
 		p.tmux("send-keys", "-t", "w", "q")
 		p.ended("0")
+		gone(t, p)
 	})
 	t.Run("ctrl-c", func(t *testing.T) {
 		p := startWatchPane(t, nil, args...)
 		p.await("PID/COMMAND")
 		p.tmux("send-keys", "-t", "w", "C-c")
 		p.ended("0")
+		gone(t, p)
+	})
+	t.Run("count", func(t *testing.T) {
+		// the run --count ends: its last frame stays on the main screen,
+		// without the keys, which no longer work
+		p := startWatchPane(t, nil, append(args, "--count", "1")...)
+		p.ended("0")
+		s := p.screen()
+		for _, want := range []string{"gosof watch " + strconv.Itoa(port) + ": refresh 1", "PID/COMMAND", pid + "/gosof.test", "CLOSE_WAIT", "First look:"} {
+			if !strings.Contains(s, want) {
+				t.Errorf("no %q on the screen the watch left:\n%s", want, s)
+			}
+		}
+		if strings.Contains(s, "keys:") {
+			t.Errorf("the keys stayed on the screen the watch left:\n%s", s)
+		}
 	})
 	t.Run("sigterm", func(t *testing.T) {
 		p := startWatchPane(t, nil, args...)
@@ -312,6 +329,7 @@ func TestWatchTerminal(t *testing.T) {
 			t.Fatal(err)
 		}
 		p.ended("143")
+		gone(t, p)
 	})
 	t.Run("panic", func(t *testing.T) {
 		p := startWatchPane(t, []string{envWatchPanic + "=1"}, args...)
@@ -320,6 +338,39 @@ func TestWatchTerminal(t *testing.T) {
 			t.Errorf("the panic is not on the screen:\n%s", s)
 		}
 	})
+}
+
+// gone checks that the frame went with the alternate screen: q, Ctrl-C
+// and the signals leave the terminal as the watch found it.
+func gone(t *testing.T, p *watchPane) {
+	t.Helper()
+	if s := p.screen(); strings.Contains(s, "PID/COMMAND") {
+		t.Errorf("the frame stayed on the main screen:\n%s", s)
+	}
+}
+
+// TestWatchCountKeepsLastFrame: on a terminal, the watch --count ends
+// leaves the alternate screen, cursor shown, and then prints its last
+// frame on the main screen, where it stays: it left with the alternate
+// screen, and a run made for its result showed none.
+func TestWatchCountKeepsLastFrame(t *testing.T) {
+	h := testhelper.Start(t)
+	listen(t, h, "inet", "127.0.0.1:47140")
+	pid := strconv.Itoa(h.PID)
+	out := onPTY(t, 100, "watch", "--pid", pid, "47140", "--count", "2", "-i", "10ms")
+	i := strings.LastIndex(out, ansiLeave)
+	if i < 0 || !strings.Contains(out[:i], ansiEnter) {
+		t.Fatalf("no alternate screen entered and left:\n%q", out)
+	}
+	last := out[i+len(ansiLeave):]
+	for _, want := range []string{"gosof watch 47140: refresh 2, every 10ms", "\nPID/COMMAND ", "\n" + pid + "/", " LISTEN ", "\nNothing grows.\n"} {
+		if !strings.Contains(last, want) {
+			t.Errorf("no %q in what the main screen got after the alternate one:\n%q", want, last)
+		}
+	}
+	if strings.Contains(last, "keys:") || strings.Contains(last, "\x1b") {
+		t.Errorf("the keys or an escape sequence in the frame left on the main screen:\n%q", last)
+	}
 }
 
 // TestWatchTargetsNameTheirProtocol: watch reads TCP unless told
