@@ -229,20 +229,18 @@ func (w *watcher) refresh() error {
 	if err := w.draw(); err != nil {
 		return err
 	}
-	// In a pipe the note with the remedy comes once, on stderr, with the
-	// first refresh that needs it, as a terminal shows it under the
-	// table: not only once the watch ends.
-	if note := w.unseenNote(); w.term == nil && note != "" && !w.s.unseenSaid {
-		reportUnseen(w.s.c.App.ErrWriter, w.frame.Unseen)
-		w.s.unseenSaid = true
+	if w.term == nil {
+		// in a pipe, what could not be seen is said when first known,
+		// not after all the data
+		w.s.sayNow()
 	}
 	return nil
 }
 
 // unseenNote is what the last refresh could not see, with the remedy,
 // when it left sockets without their holder, or out of the owner
-// filters for it ("" when none did, or -q):
-// shown under the table on a terminal, said on stderr in a pipe.
+// filters for it ("" when none did, or -q): shown under the table on a
+// terminal (in a pipe, sayNow says it on stderr).
 func (w *watcher) unseenNote() string {
 	if w.frame.Unknown == 0 && w.frame.Undecided == 0 || w.s.quiet {
 		return ""

@@ -30,10 +30,11 @@ type session struct {
 	// close could miss a holder. Otherwise the note is noise (as non-root
 	// some process is always unreadable) and is not printed.
 	unseenMatters bool
-	// unseenSaid: the command said what could not be seen already, when
-	// it was first known (watch in a pipe); the end does not say it again.
-	unseenSaid bool
-	quiet      bool // -q: no notes at all
+	// unseenSaid, idleSaid: the command said what could not be seen
+	// (holders; idle times --idle wanted) already, when it was first
+	// known (sayNow); the end does not say it again.
+	unseenSaid, idleSaid bool
+	quiet                bool // -q: no notes at all
 	// idleUnknown counts the sockets --idle left out because their idle
 	// time is not known (core.Result.IdleUnknown).
 	idleUnknown int
@@ -221,7 +222,7 @@ func (s *session) flush() {
 	if s.cannotAct != "" {
 		notes = append(notes, s.cannotAct)
 	}
-	if s.idleUnknown > 0 {
+	if s.idleUnknown > 0 && !s.idleSaid {
 		notes = append(notes, idleUnknownNote(s.idleUnknown))
 	}
 	if s.undecided > 0 && s.filt != nil {
@@ -229,14 +230,41 @@ func (s *session) flush() {
 			s.filt.OwnerFlags(), core.Plural(s.undecided, "socket")))
 	}
 	reportNotes(w, append(notes, s.notes...))
-	u := s.unseen
-	if !s.unseenMatters && s.undecided == 0 {
-		u.Denied, u.Hidden = 0, "" // files that could not be parsed are always said
-	}
 	if !s.unseenSaid {
-		reportUnseen(w, u)
+		reportUnseen(w, s.unseenBearing())
 	}
 	reportMissing(w, s.missing)
+}
+
+// unseenBearing is what the owner scans could not see, as far as it
+// bears on the answer (unseenMatters, undecided): files that could not
+// be parsed are always said.
+func (s *session) unseenBearing() core.Unseen {
+	u := s.unseen
+	if !s.unseenMatters && s.undecided == 0 {
+		u.Denied, u.Hidden = 0, ""
+	}
+	return u
+}
+
+// sayNow says, on stderr, what the answers so far could not see (the
+// sockets --idle left out for want of an idle time; what the owner
+// scans could not, with the remedy), each once, when first known, and
+// not again at the end (flush): for a command whose data goes on after
+// that (watch in a pipe), rather than after all of it.
+func (s *session) sayNow() {
+	if s.quiet {
+		return
+	}
+	w := s.c.App.ErrWriter
+	if s.idleUnknown > 0 && !s.idleSaid {
+		reportNotes(w, []string{idleUnknownNote(s.idleUnknown)})
+		s.idleSaid = true
+	}
+	if u := s.unseenBearing(); !s.unseenSaid && u.Message() != "" {
+		reportUnseen(w, u)
+		s.unseenSaid = true
+	}
 }
 
 // explainEmpty notes which filter flag emptied an answer that the PORT

@@ -373,6 +373,40 @@ func TestWatchCountKeepsLastFrame(t *testing.T) {
 	}
 }
 
+// TestWatchIdleNoteOnceFirst: in a pipe, the note on the sockets --idle
+// left out for want of an idle time (/proc/net tells none for an
+// ESTABLISHED connection: the server's end here, the port's local side)
+// comes once, on stderr, with the first
+// refresh: it came after all the data, once the watch ended.
+func TestWatchIdleNoteOnceFirst(t *testing.T) {
+	h := testhelper.Start(t)
+	lfd := h.Int("socket inet stream")
+	h.Do("setsockopt %d reuseaddr 1", lfd) // over the TIME_WAIT of a run before
+	h.Do("bind %d 127.0.0.1:47141", lfd)
+	h.Do("listen %d", lfd)
+	cfd, _ := connect(t, h, "inet", "127.0.0.1:47141")
+	h.Do("accept %d", lfd)
+	// the client closes first: its end, not the port's, takes the TIME_WAIT
+	t.Cleanup(func() { h.Do("close %d", cfd) })
+	var both bytes.Buffer
+	code := run([]string{"gosof", "watch", "--proc-net", "--idle", "1s", "--jsonl", "--count", "2", "-i", "10ms", "47141"},
+		strings.NewReader(""), &both, &both)
+	out := both.String()
+	const note = "gosof: --idle left out 1 TCP socket whose idle time is not known"
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if code != 0 || strings.Count(out, note) != 1 || len(lines) != 3 || !strings.HasPrefix(lines[1], note) {
+		t.Errorf("watch --idle --jsonl: exit %d; want 0, the first refresh, the note once, the second refresh:\n%s", code, out)
+	}
+	for _, i := range []int{0, 2} {
+		var f jframe
+		if i < len(lines) {
+			if err := json.Unmarshal([]byte(lines[i]), &f); err != nil || f.Refresh != i/2+1 {
+				t.Errorf("line %d is not refresh %d: %v\n%s", i+1, i/2+1, err, out)
+			}
+		}
+	}
+}
+
 // TestWatchTargetsNameTheirProtocol: watch reads TCP unless told
 // otherwise, and a PATH (a unix socket) or udp/P tells otherwise, as
 // --proto does: it showed an empty view for both while who listed them.
