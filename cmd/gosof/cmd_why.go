@@ -28,9 +28,11 @@ what CLOSE_WAIT, TIME_WAIT and orphaned FIN_WAIT2 sockets mean and how to
 get rid of them, warnings (SO_LINGER {1,0}, unread Recv-Q, a full accept
 queue), and a bind probe: gosof binds the port itself (with TCP, and with
 UDP, UDP-Lite or SCTP too when such sockets use the port; 0.0.0.0, 127.0.0.1, :: and ::1;
-without and with SO_REUSEADDR; never listening, closed at once) and says,
-per protocol, whether a new server could start now, and if not, which
-socket is in the way. Exits 0 when the port is in use, 1 when free.
+without and with SO_REUSEADDR, and with SO_REUSEPORT where that may join
+the sockets in the way; never listening, closed at once) and says, per
+protocol, whether a new server could start now, and if not, which socket
+is in the way, and whether a server of which user could join their
+SO_REUSEPORT group. Exits 0 when the port is in use, 1 when free.
 
 With a PATH (a unix socket's name: /run/app.sock, @name), why says what
 the file is (a socket node, another kind of file, none), which socket is

@@ -52,12 +52,20 @@ type jwhy struct {
 		Max   *int64 `json:"max_remaining_ms"`
 	} `json:"time_wait"`
 	Probe struct {
-		Ran      bool    `json:"ran"`
-		Skipped  *string `json:"skipped"`
-		Verdict  string  `json:"verdict"`
+		Ran       bool    `json:"ran"`
+		Skipped   *string `json:"skipped"`
+		Verdict   string  `json:"verdict"`
+		Message   string  `json:"message"`
+		ReusePort *struct {
+			Join  string  `json:"join"`
+			UID   *int64  `json:"uid"`
+			User  *string `json:"user"`
+			Tried bool    `json:"tried"`
+		} `json:"reuse_port"`
 		Attempts []struct {
 			Addr      string  `json:"addr"`
 			ReuseAddr bool    `json:"reuse_addr"`
+			ReusePort bool    `json:"reuse_port"`
 			OK        bool    `json:"ok"`
 			InUse     bool    `json:"in_use"`
 			Blockers  []jsock `json:"blockers"`
@@ -87,7 +95,10 @@ func (w jwhy) probeResults() map[string]string {
 	m := map[string]string{}
 	for _, a := range w.Probe.Attempts {
 		k := a.Addr + " plain"
-		if a.ReuseAddr {
+		switch {
+		case a.ReusePort:
+			k = a.Addr + " reuseport"
+		case a.ReuseAddr:
 			k = a.Addr + " reuseaddr"
 		}
 		switch {
@@ -164,6 +175,11 @@ func TestWhySeed(t *testing.T) {
 	}
 	if w.Probe.Verdict != "some_addresses" {
 		t.Errorf("verdict %q", w.Probe.Verdict)
+	}
+	// The listener does not set SO_REUSEPORT: no bind with it would help,
+	// so none is tried.
+	if g := w.Probe.ReusePort; g == nil || g.Join != "no" || g.Tried {
+		t.Errorf("reuse_port %+v, want join no, not tried", g)
 	}
 	for _, a := range w.Probe.Attempts {
 		if a.InUse && (len(a.Blockers) != 1 || a.Blockers[0].State != "LISTEN" || a.Blockers[0].Owners[0].PID != srv.PID) {

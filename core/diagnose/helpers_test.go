@@ -3,6 +3,7 @@ package diagnose
 import (
 	"net/netip"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/gosof/gosof/core"
@@ -24,6 +25,16 @@ func yes() *bool { b := true; return &b }
 func no() *bool  { b := false; return &b }
 
 var evil = &core.Process{PID: 666, Comm: "ev\x1b[31mil\nx", UID: 0, User: "root"}
+
+// The tests name users from this table, not from the host's /etc/passwd.
+func init() {
+	userName = func(uid int64) string {
+		if n, ok := map[int64]string{0: "root", 1000: "app", 1001: "ev\x1b[31mil"}[uid]; ok {
+			return n
+		}
+		return strconv.FormatInt(uid, 10)
+	}
+}
 
 // Probe runs the TCP bind probe, as why does for a port with no UDP socket.
 func Probe(p BindProber, port uint16, socks []core.Socket) *ProbeReport {

@@ -217,13 +217,9 @@ func StillBound(prober func(netns uint64) BindProber) func(s *core.Socket) Verdi
 		if s.Family == core.Inet {
 			addr = addr.Unmap()
 		}
-		var atts []ProbeAttempt
-		for _, reuse := range []bool{false, true} {
-			at, err := attempt(p, s.Proto, addr, s.Local.Port, reuse, []core.Socket{*s})
-			if err != nil {
-				return VerdictNotProbed
-			}
-			atts = append(atts, at)
+		atts, err := binds(p, s.Proto, []netip.Addr{addr}, s.Local.Port, []core.Socket{*s}, BindOpts{}, BindOpts{ReuseAddr: true})
+		if err != nil {
+			return VerdictNotProbed
 		}
 		return verdict(atts, func(a netip.Addr) bool { return a == addr })
 	}

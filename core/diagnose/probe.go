@@ -19,11 +19,21 @@ type BindProber interface {
 	// HasIPv6 reports whether the host can bind IPv6 addresses.
 	HasIPv6() bool
 	// Bind binds a socket of proto (TCP, UDP, UDP-Lite or SCTP) to
-	// addr:port, with SO_REUSEADDR when reuseAddr, never listens on it and
+	// addr:port, with the options opts sets, never listens on it and
 	// closes it at once. A failure wraps ErrAddrInUse, ErrAddrNotAvail,
 	// ErrPermission, or errors.ErrUnsupported where no socket of proto can
-	// be opened (SCTP without its kernel module).
-	Bind(proto core.Proto, addr netip.Addr, port uint16, reuseAddr bool) error
+	// be opened (SCTP without its kernel module) or the system has no
+	// such option (SO_REUSEPORT).
+	Bind(proto core.Proto, addr netip.Addr, port uint16, opts BindOpts) error
+	// UID is the user the probe's sockets belong to, the one SO_REUSEPORT's
+	// rule compares (ReusePortGroup): gosof's effective uid; -1 if unknown.
+	UID() int64
+}
+
+// BindOpts are the socket options a probe bind sets before bind(2).
+type BindOpts struct {
+	ReuseAddr bool // SO_REUSEADDR
+	ReusePort bool // SO_REUSEPORT
 }
 
 // Errors a BindProber's Bind wraps.
@@ -38,6 +48,7 @@ type Verdict string
 const (
 	VerdictFree       Verdict = "free"           // every address binds, with or without SO_REUSEADDR
 	VerdictReuseAddr  Verdict = "reuseaddr_only" // binds only with SO_REUSEADDR
+	VerdictReusePort  Verdict = "reuseport_only" // the wildcard binds only with SO_REUSEPORT, joining the group in the way
 	VerdictSome       Verdict = "some_addresses" // some addresses bind, the wildcard does not
 	VerdictBlocked    Verdict = "blocked"        // no address binds
 	VerdictNotProbed  Verdict = "not_probed"     // skipped, or not available
@@ -51,15 +62,18 @@ type ProbeReport struct {
 	Skipped  string // why no bind was tried; "" when the probe ran
 	Attempts []ProbeAttempt
 	Verdict  Verdict
+	// Group is what a server that sets SO_REUSEPORT meets where the
+	// wildcard does not bind even with SO_REUSEADDR; nil elsewhere.
+	Group *ReusePortGroup
 }
 
 // ProbeAttempt is one bind.
 type ProbeAttempt struct {
-	Addr      netip.Addr
-	ReuseAddr bool
-	OK        bool
-	InUse     bool   // failed with EADDRINUSE
-	Err       string // the failure in words; "" when OK
+	Addr netip.Addr
+	BindOpts
+	OK    bool
+	InUse bool   // failed with EADDRINUSE
+	Err   string // the failure in words; "" when OK
 	// Blockers are the sockets on the port whose addresses overlap Addr,
 	// the ones in the way when InUse: the listeners if any, else all.
 	Blockers []*core.Socket
@@ -106,49 +120,64 @@ func ProbeProto(p BindProber, proto core.Proto, port uint16, socks []core.Socket
 	if p.HasIPv6() {
 		addrs = append(addrs, netip.IPv6Unspecified(), ipv6Loopback)
 	}
-	for _, a := range addrs {
-		for _, reuse := range []bool{false, true} {
-			at, err := attempt(p, proto, a, port, reuse, socks)
-			if err != nil {
-				r.Skipped = "probe not available: " + err.Error()
-				r.Attempts = nil
-				return r
-			}
-			r.Attempts = append(r.Attempts, at)
-		}
+	atts, err := binds(p, proto, addrs, port, socks, BindOpts{}, BindOpts{ReuseAddr: true})
+	if err != nil {
+		r.Skipped = "probe not available: " + err.Error()
+		return r
 	}
+	r.Attempts = atts
 	r.Verdict = verdict(r.Attempts, netip.Addr.IsUnspecified)
+	// Where SO_REUSEADDR does not get the wildcard, SO_REUSEPORT may:
+	// tried for real, unless the sockets in the way are known not to set
+	// it. A system without it keeps the answer the holders' options give.
+	uid := p.UID()
+	if g := reusePortGroup(r, uid); g != nil && g.Join != JoinNo {
+		atts, _ = binds(p, proto, addrs, port, socks, BindOpts{ReusePort: true})
+		r.Attempts = append(r.Attempts, atts...)
+	}
+	if r.Group = reusePortGroup(r, uid); r.Group != nil && r.Group.Join == JoinYes {
+		r.Verdict = VerdictReusePort
+	}
 	return r
 }
 
-// attempt is one bind of a:port; err is set only when the platform
-// cannot bind at all (errors.ErrUnsupported).
-func attempt(p BindProber, proto core.Proto, a netip.Addr, port uint16, reuse bool, socks []core.Socket) (ProbeAttempt, error) {
-	at := ProbeAttempt{Addr: a, ReuseAddr: reuse}
-	err := p.Bind(proto, a, port, reuse)
-	switch {
-	case err == nil:
-		at.OK = true
-	case core.IsUnsupported(err):
-		return at, err
-	case errors.Is(err, ErrAddrInUse):
-		at.InUse = true
-		at.Err = "address already in use"
-		at.Blockers = blockers(socks, proto, a)
-	default:
-		at.Err = err.Error()
+// binds binds each of addrs with each of opts in turn; nil and the error
+// when the platform cannot bind at all (errors.ErrUnsupported).
+func binds(p BindProber, proto core.Proto, addrs []netip.Addr, port uint16, socks []core.Socket, opts ...BindOpts) ([]ProbeAttempt, error) {
+	atts := make([]ProbeAttempt, len(addrs)*len(opts))
+	for i := range atts {
+		at := &atts[i]
+		at.Addr, at.BindOpts = addrs[i/len(opts)], opts[i%len(opts)]
+		err := p.Bind(proto, at.Addr, port, at.BindOpts)
+		switch {
+		case err == nil:
+			at.OK = true
+		case core.IsUnsupported(err):
+			return nil, err
+		case errors.Is(err, ErrAddrInUse):
+			at.InUse = true
+			at.Err = "address already in use"
+			at.Blockers = blockers(socks, proto, at.Addr)
+		default:
+			at.Err = err.Error()
+		}
 	}
-	return at, nil
+	return atts, nil
 }
 
 // verdict judges the probe as a server would meet it that binds the
 // addresses served accepts: why asks for a typical one, which binds the
 // wildcard address (0.0.0.0 or ::); close, for a listener it shut down,
-// for one binding that listener's address.
+// for one binding that listener's address. The binds with SO_REUSEPORT
+// are the group's to judge (reusePortGroup).
 func verdict(atts []ProbeAttempt, served func(netip.Addr) bool) Verdict {
-	ok, inUse := 0, 0
+	n, ok, inUse := 0, 0, 0
 	wildPlain, wildReuse := true, true
 	for _, a := range atts {
+		if a.ReusePort {
+			continue
+		}
+		n++
 		if a.OK {
 			ok++
 		}
@@ -164,7 +193,7 @@ func verdict(atts []ProbeAttempt, served func(netip.Addr) bool) Verdict {
 		}
 	}
 	switch {
-	case ok == len(atts):
+	case ok == n:
 		return VerdictFree
 	case ok == 0 && inUse == 0:
 		return VerdictInconclude
@@ -246,16 +275,19 @@ func (r *ProbeReport) Message() string {
 		return server + " can bind port " + p + " now, on any address."
 	case VerdictReuseAddr:
 		return server + " can bind port " + p + " on every address now only if it sets SO_REUSEADDR; without it, bind fails with \"address already in use\"."
+	case VerdictReusePort:
+		return server + " can bind port " + p + " now only if it sets SO_REUSEPORT and runs as " + userLabel(r.Group.As) +
+			", as gosof's bind did: it joins the SO_REUSEPORT group in the way and shares the port with it; without SO_REUSEPORT, bind fails with \"address already in use\"."
 	case VerdictSome:
 		var ok []string
 		for _, a := range r.Attempts {
-			if a.OK && !hasString(ok, netip.AddrPortFrom(a.Addr, r.Port).String()) {
+			if a.OK && !a.ReusePort && !hasString(ok, netip.AddrPortFrom(a.Addr, r.Port).String()) {
 				ok = append(ok, netip.AddrPortFrom(a.Addr, r.Port).String())
 			}
 		}
-		return server + " cannot bind port " + p + " on every address now; only " + joinAnd(ok) + " would work."
+		return server + " cannot bind port " + p + " on every address now; only " + joinAnd(ok) + " would work." + r.Group.sentence()
 	case VerdictBlocked:
-		return "No new " + proto + " server can bind port " + p + " now."
+		return "No new " + proto + " server can bind port " + p + " now." + r.Group.sentence()
 	case VerdictInconclude:
 		return "Every " + proto + " bind failed for reasons other than the port being in use; see above."
 	}

@@ -185,7 +185,7 @@ type Listener struct {
 	// or "dual-stack" (a :: socket that takes IPv4 too).
 	Stack string
 	// ReuseAddr and ReusePort as read from the first owner whose options
-	// could be read; nil when unknown.
+	// could be read (optionsOf); nil when unknown.
 	ReuseAddr, ReusePort *bool
 	// AcceptQueue and Backlog are a TCP listener's connections waiting for
 	// accept() and the most it may hold, where HasBacklog says the
@@ -419,11 +419,8 @@ func listenerOf(s *core.Socket) Listener {
 	default:
 		l.Scope = "specific"
 	}
-	for _, o := range s.Owners {
-		if o.Options != nil {
-			l.ReuseAddr, l.ReusePort = o.Options.ReuseAddr, o.Options.ReusePort
-			break
-		}
+	if o := optionsOf(s); o != nil {
+		l.ReuseAddr, l.ReusePort = o.ReuseAddr, o.ReusePort
 	}
 	switch {
 	case a.IsUnspecified() && s.IPv6Only():

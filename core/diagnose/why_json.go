@@ -236,6 +236,7 @@ func probeJSON(e *render.JSON, r *ProbeReport) {
 		e.NullKey("skipped")
 		e.Str("verdict", "")
 		e.Str("message", "")
+		e.NullKey("reuse_port")
 		e.NullKey("attempts")
 		e.End()
 		return
@@ -253,6 +254,23 @@ func probeJSON(e *render.JSON, r *ProbeReport) {
 	}
 	e.Str("verdict", string(r.Verdict))
 	e.Str("message", r.Message())
+	e.Key("reuse_port")
+	if g := r.Group; g != nil {
+		e.Object()
+		e.Str("join", joinNames[g.Join])
+		if g.UID >= 0 {
+			e.IntKey("uid", g.UID)
+			e.Str("user", userName(g.UID))
+		} else {
+			e.NullKey("uid")
+			e.NullKey("user")
+		}
+		e.IntKey("probe_uid", g.As)
+		e.BoolKey("tried", g.Tried)
+		e.End()
+	} else {
+		e.Null()
+	}
 	e.Key("attempts")
 	e.Array()
 	for _, a := range r.Attempts {
@@ -260,6 +278,7 @@ func probeJSON(e *render.JSON, r *ProbeReport) {
 		e.Str("addr", a.Addr.String())
 		e.UintKey("port", uint64(r.Port))
 		e.BoolKey("reuse_addr", a.ReuseAddr)
+		e.BoolKey("reuse_port", a.ReusePort)
 		e.BoolKey("ok", a.OK)
 		e.BoolKey("in_use", a.InUse)
 		if a.Err != "" {

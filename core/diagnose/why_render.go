@@ -326,16 +326,30 @@ func writeProbe(b *strings.Builder, r *ProbeReport, unseen core.Unseen, unlisted
 	default:
 		b.WriteString("\nBind probe (TCP: bind only, never listen, closed at once)\n")
 	}
+	// Each address's plain and SO_REUSEADDR binds come in pairs, then,
+	// when tried, one with SO_REUSEPORT for each address, in the same
+	// order (ProbeProto).
+	n := len(r.Attempts)
+	for _, a := range r.Attempts {
+		if a.ReusePort {
+			n--
+		}
+	}
 	render.Aligned(b, func(t *render.Table) {
 		t.Cell("  ADDRESS")
 		t.Cell("PLAIN")
 		t.Cell("SO_REUSEADDR")
+		if n < len(r.Attempts) {
+			t.Cell("SO_REUSEPORT")
+		}
 		t.EndRow()
-		for i := 0; i+1 < len(r.Attempts); i += 2 {
-			plain, reuse := r.Attempts[i], r.Attempts[i+1]
-			t.Cell("  " + netip.AddrPortFrom(plain.Addr, r.Port).String())
-			t.Cell(attemptWord(plain))
-			t.Cell(attemptWord(reuse))
+		for i := 0; i+1 < n; i += 2 {
+			t.Cell("  " + netip.AddrPortFrom(r.Attempts[i].Addr, r.Port).String())
+			t.Cell(attemptWord(r.Attempts[i]))
+			t.Cell(attemptWord(r.Attempts[i+1]))
+			if n < len(r.Attempts) {
+				t.Cell(attemptWord(r.Attempts[n+i/2]))
+			}
 			t.EndRow()
 		}
 	})

@@ -15,19 +15,24 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// fakeProber answers binds from a table: "addr/reuse" -> error; missing
-// entries bind.
+// fakeProber answers binds from a table: "addr/reuse" -> error, or
+// "addr/port" for a bind with SO_REUSEPORT; missing entries bind.
 type fakeProber struct {
 	deny   string // MayBind refuses with this reason when set
 	noV6   bool
 	errs   map[string]error
 	called []string
+	uid    int64 // whose its sockets are: root unless set
 }
 
 func (p *fakeProber) MayBind(uint16) (bool, string) { return p.deny == "", p.deny }
 func (p *fakeProber) HasIPv6() bool                 { return !p.noV6 }
-func (p *fakeProber) Bind(_ core.Proto, a netip.Addr, port uint16, reuse bool) error {
-	key := fmt.Sprintf("%s/%v", a, reuse)
+func (p *fakeProber) UID() int64                    { return p.uid }
+func (p *fakeProber) Bind(_ core.Proto, a netip.Addr, port uint16, opts BindOpts) error {
+	key := fmt.Sprintf("%s/%v", a, opts.ReuseAddr)
+	if opts.ReusePort {
+		key = a.String() + "/port"
+	}
 	p.called = append(p.called, key)
 	return p.errs[key]
 }
@@ -130,8 +135,10 @@ func diagnoseCases() []struct {
 		{"timewait", 8080, []core.Socket{tw(50001, 12300*time.Millisecond), tw(50002, 58*time.Second), tw(50003, 30*time.Second)},
 			&fakeProber{errs: map[string]error{"0.0.0.0/false": inUse, "127.0.0.1/false": inUse, "::/false": inUse}}},
 		{"free", 8081, nil, &fakeProber{noV6: true}},
-		{"warnings", 9000, warn, &fakeProber{errs: map[string]error{"0.0.0.0/false": inUse, "0.0.0.0/true": inUse,
-			"127.0.0.1/false": inUse, "127.0.0.1/true": inUse, "::/false": inUse, "::/true": inUse, "::1/false": inUse, "::1/true": inUse}}},
+		// The listener sets SO_REUSEPORT and is app's: root cannot join it.
+		{"warnings", 9000, warn, &fakeProber{errs: map[string]error{"0.0.0.0/false": inUse, "0.0.0.0/true": inUse, "0.0.0.0/port": inUse,
+			"127.0.0.1/false": inUse, "127.0.0.1/true": inUse, "127.0.0.1/port": inUse, "::/false": inUse, "::/true": inUse, "::/port": inUse,
+			"::1/false": inUse, "::1/true": inUse, "::1/port": inUse}}},
 		{"privileged", 80, nil, &fakeProber{deny: "port 80 is privileged (below net.ipv4.ip_unprivileged_port_start, 1024) and gosof lacks CAP_NET_BIND_SERVICE; run it as root to probe this port"}},
 		{"noprobe", 7000, evilSock, nil},
 		{"leak", 8080, leak, nil},
@@ -212,6 +219,13 @@ func TestWhyFacts(t *testing.T) {
 			}
 			if d.Probe.Verdict != VerdictBlocked {
 				t.Errorf("verdict %s", d.Probe.Verdict)
+			}
+			if g := d.Probe.Group; g == nil || *g != (ReusePortGroup{Join: JoinCould, UID: 1000, As: 0, Tried: true}) {
+				t.Errorf("group %+v, want one app (1000) could join, tried as root", g)
+			}
+			jg, _ := j["probe"].(map[string]any)["reuse_port"].(map[string]any)
+			if jg["join"] != "could" || jg["uid"] != 1000.0 || jg["user"] != "app" || jg["probe_uid"] != 0.0 || jg["tried"] != true {
+				t.Errorf("json reuse_port: %v", jg)
 			}
 		},
 		"privileged": func(t *testing.T, d *Why, j map[string]any) {
@@ -425,4 +439,90 @@ func TestWhysPerNetNSGolden(t *testing.T) {
 	}
 	b.Write(j.Bytes())
 	goldenFile(t, "why_netns.golden", b.Bytes())
+}
+
+// TestReusePortGroup: where SO_REUSEADDR does not get the wildcard, the
+// probe binds with SO_REUSEPORT, as its own user, unless the sockets in
+// the way are known not to set it; what a server of their user gets is
+// judged from that bind when gosof is that user, else from their options.
+func TestReusePortGroup(t *testing.T) {
+	sock := func(proto core.Proto, state core.State, addr string, uid int64, reusePort *bool) core.Socket {
+		s := core.Socket{Proto: proto, Family: core.Inet, State: state, Local: ep(addr, 8080), Inode: uint64(20 + uid), UID: uid}
+		if addr == "::" {
+			s.Family = core.Inet6
+		}
+		if state != core.TimeWait {
+			o := &core.SockOptions{ReusePort: reusePort}
+			if reusePort == nil {
+				o = nil // not readable
+			}
+			s.Owners = []core.Owner{{PID: int(4000 + uid), FD: 3, Proc: server, Options: o}}
+		} else {
+			s.UID, s.Remote = -1, epp("10.0.0.5", 50000)
+		}
+		return s
+	}
+	lst := func(uid int64, rp *bool) core.Socket { return sock(core.TCP, core.Listen, "0.0.0.0", uid, rp) }
+	// every bind without SO_REUSEPORT fails; with it, as port says
+	binds := func(port error) map[string]error {
+		m := map[string]error{}
+		for _, a := range []string{"0.0.0.0", "127.0.0.1", "::", "::1"} {
+			m[a+"/false"], m[a+"/true"], m[a+"/port"] = inUse, inUse, port
+		}
+		return m
+	}
+	unsupported := fmt.Errorf("SO_REUSEPORT: %w", errors.ErrUnsupported)
+	const noGroup Join = 4
+	for _, tc := range []struct {
+		name    string
+		proto   core.Proto
+		socks   []core.Socket
+		p       *fakeProber
+		join    Join // noGroup: none
+		tried   bool
+		verdict Verdict
+		message string
+	}{
+		{"joins as their user", core.TCP, []core.Socket{lst(0, yes())}, &fakeProber{errs: binds(nil)}, JoinYes, true, VerdictReusePort,
+			"A new TCP server can bind port 8080 now only if it sets SO_REUSEPORT and runs as user root, as gosof's bind did: it joins the SO_REUSEPORT group in the way"},
+		{"another user's group", core.TCP, []core.Socket{lst(1000, yes())}, &fakeProber{errs: binds(inUse)}, JoinCould, true, VerdictBlocked,
+			"No new TCP server can bind port 8080 now. Unless it sets SO_REUSEPORT and is started as user app: then it could join the group in the way, " +
+				"whose sockets set SO_REUSEPORT and admit only their user's; gosof runs as user root, so its own bind with SO_REUSEPORT fails."},
+		{"holders without SO_REUSEPORT", core.TCP, []core.Socket{lst(1000, no())}, &fakeProber{errs: binds(nil)}, JoinNo, false, VerdictBlocked,
+			"No new TCP server can bind port 8080 now."},
+		{"refused as their user", core.TCP, []core.Socket{lst(1000, yes())}, &fakeProber{errs: binds(inUse), uid: 1000}, JoinNo, true, VerdictBlocked,
+			"No new TCP server can bind port 8080 now. Not even with SO_REUSEPORT, as user app."},
+		{"options unknown", core.TCP, []core.Socket{lst(1000, nil)}, &fakeProber{errs: binds(inUse)}, JoinUnknown, true, VerdictBlocked,
+			"No new TCP server can bind port 8080 now. Unless it sets SO_REUSEPORT and is started as user app, and the sockets in the way set SO_REUSEPORT too, which gosof could not read."},
+		{"two users", core.TCP, []core.Socket{lst(1000, yes()), sock(core.TCP, core.Listen, "::", 1001, yes())}, &fakeProber{errs: binds(nil)}, JoinNo, false, VerdictBlocked,
+			"No new TCP server can bind port 8080 now."},
+		{"TIME_WAIT without SO_REUSEPORT", core.TCP, []core.Socket{sock(core.TCP, core.TimeWait, "127.0.0.1", 0, nil)}, &fakeProber{errs: binds(inUse)}, JoinNo, true, VerdictBlocked,
+			"No new TCP server can bind port 8080 now. Not even with SO_REUSEPORT."},
+		{"no SO_REUSEPORT here", core.TCP, []core.Socket{lst(1000, yes())}, &fakeProber{errs: binds(unsupported)}, JoinCould, false, VerdictBlocked,
+			"could join the group in the way, whose sockets set SO_REUSEPORT and admit only their user's."},
+		{"UDP", core.UDP, []core.Socket{sock(core.UDP, core.Unconn, "0.0.0.0", 1000, yes())}, &fakeProber{errs: binds(nil), uid: 1000}, JoinYes, true, VerdictReusePort,
+			"A new UDP server can bind port 8080 now only if it sets SO_REUSEPORT and runs as user app"},
+		{"SCTP", core.SCTP, []core.Socket{sock(core.SCTP, core.Listen, "0.0.0.0", 1000, yes())}, &fakeProber{errs: binds(nil)}, noGroup, false, VerdictBlocked,
+			"No new SCTP server can bind port 8080 now."},
+		{"free", core.TCP, nil, &fakeProber{}, noGroup, false, VerdictFree, "A new TCP server can bind port 8080 now, on any address."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := ProbeProto(tc.p, tc.proto, 8080, tc.socks)
+			if g := r.Group; g == nil && tc.join != noGroup || g != nil && (g.Join != tc.join || g.Tried != tc.tried) {
+				t.Errorf("group %+v, want join %s, tried %v", g, joinNames[tc.join%noGroup], tc.tried)
+			}
+			var port []string
+			for _, c := range tc.p.called {
+				if strings.HasSuffix(c, "/port") {
+					port = append(port, c)
+				}
+			}
+			if (len(port) > 0) != (tc.tried || errors.Is(tc.p.errs["::/port"], errors.ErrUnsupported)) {
+				t.Errorf("binds with SO_REUSEPORT: %v", port)
+			}
+			if r.Verdict != tc.verdict || !strings.Contains(r.Message(), tc.message) {
+				t.Errorf("verdict %s, message %q; want %s, %q", r.Verdict, r.Message(), tc.verdict, tc.message)
+			}
+		})
+	}
 }

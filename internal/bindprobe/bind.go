@@ -18,13 +18,13 @@ import (
 )
 
 // Bind binds a socket of proto (TCP, UDP, UDP-Lite or SCTP) to addr:port
-// (with SO_REUSEADDR when reuseAddr), never listens on it and closes it at
-// once. An AF_INET6 socket keeps the system's IPV6_V6ONLY default, as
-// most servers do, so binding "::" also claims the port on IPv4. Failures
-// wrap diagnose.ErrAddrInUse, diagnose.ErrAddrNotAvail or
+// (with SO_REUSEADDR and SO_REUSEPORT as opts says), never listens on it
+// and closes it at once. An AF_INET6 socket keeps the system's IPV6_V6ONLY
+// default, as most servers do, so binding "::" also claims the port on
+// IPv4. Failures wrap diagnose.ErrAddrInUse, diagnose.ErrAddrNotAvail or
 // core.ErrPermission; where no socket of proto can be opened (SCTP without
-// its kernel module), core.ErrUnsupported.
-func Bind(proto core.Proto, addr netip.Addr, port uint16, reuseAddr bool) error {
+// its kernel module), or the system has no SO_REUSEPORT, core.ErrUnsupported.
+func Bind(proto core.Proto, addr netip.Addr, port uint16, opts diagnose.BindOpts) error {
 	sotype, protocol := syscall.SOCK_STREAM, 0
 	switch proto {
 	case core.TCP:
@@ -51,9 +51,18 @@ func Bind(proto core.Proto, addr netip.Addr, port uint16, reuseAddr bool) error 
 		return bindErr(addr, port, err)
 	}
 	defer syscall.Close(fd)
-	if reuseAddr {
+	if opts.ReuseAddr {
 		if err := syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1); err != nil {
 			return fmt.Errorf("SO_REUSEADDR: %w", err)
+		}
+	}
+	if opts.ReusePort {
+		err := core.ErrUnsupported
+		if soReusePort != 0 {
+			err = syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, soReusePort, 1)
+		}
+		if err != nil {
+			return fmt.Errorf("SO_REUSEPORT: %w", err)
 		}
 	}
 	return bindErr(addr, port, syscall.Bind(fd, sa))

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/diagnose"
 )
 
 // TestSocketWithoutCloexecFlag plays a kernel that refuses SOCK_CLOEXEC in
@@ -38,7 +39,7 @@ func TestSocketWithoutCloexecFlag(t *testing.T) {
 	if len(types) != 2 || types[1] != syscall.SOCK_STREAM {
 		t.Errorf("socket types tried %#x, want the flag, then none", types)
 	}
-	if err := Bind(core.TCP, netip.MustParseAddr("127.0.0.1"), 0, true); err != nil {
+	if err := Bind(core.TCP, netip.MustParseAddr("127.0.0.1"), 0, diagnose.BindOpts{ReuseAddr: true}); err != nil {
 		t.Errorf("Bind without SOCK_CLOEXEC: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/diagnose"
 	"github.com/gosof/gosof/internal/bindprobe"
 	"github.com/gosof/gosof/internal/selfcaps"
 )
@@ -56,11 +57,15 @@ func (p *Prober) HasIPv6() bool {
 // (/proc/net/sctp, which it makes): socket(2) would load it otherwise
 // (request_module), and a diagnosis loads no kernel module; gosof lists
 // no SCTP sockets on Linux, so why sctp:P is all that asks.
-func (p *Prober) Bind(proto core.Proto, addr netip.Addr, port uint16, reuseAddr bool) error {
+func (p *Prober) Bind(proto core.Proto, addr netip.Addr, port uint16, opts diagnose.BindOpts) error {
 	if proto == core.SCTP {
 		if _, err := os.Stat(p.FS.Path("net", "sctp")); err != nil {
 			return bindprobe.Unavailable(proto, "the sctp kernel module is not loaded (an SCTP socket would load it; gosof does not)")
 		}
 	}
-	return p.in(func() error { return bindprobe.Bind(proto, addr, port, reuseAddr) })
+	return p.in(func() error { return bindprobe.Bind(proto, addr, port, opts) })
 }
+
+// UID implements diagnose.BindProber: a socket's sk_uid is the fsuid of
+// the process that made it (net/socket.c sock_alloc), gosof's euid.
+func (p *Prober) UID() int64 { return int64(os.Geteuid()) }

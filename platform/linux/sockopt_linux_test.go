@@ -159,21 +159,26 @@ func TestProber(t *testing.T) {
 	p := &Prober{FS: DefaultFS()}
 	lo := netip.MustParseAddr("127.0.0.1")
 	for _, tc := range []struct {
-		addr  netip.Addr
-		reuse bool
-		want  error
+		addr netip.Addr
+		opts diagnose.BindOpts
+		want error
 	}{
-		{lo, false, diagnose.ErrAddrInUse},
-		{lo, true, diagnose.ErrAddrInUse}, // a LISTEN socket blocks even SO_REUSEADDR
-		{netip.IPv4Unspecified(), false, diagnose.ErrAddrInUse},
-		{netip.MustParseAddr("127.0.0.2"), false, nil},
-		{netip.IPv6Loopback(), false, nil},
-		{netip.MustParseAddr("192.0.2.1"), false, diagnose.ErrAddrNotAvail},
+		{lo, diagnose.BindOpts{}, diagnose.ErrAddrInUse},
+		{lo, diagnose.BindOpts{ReuseAddr: true}, diagnose.ErrAddrInUse}, // a LISTEN socket blocks even SO_REUSEADDR
+		{lo, diagnose.BindOpts{ReusePort: true}, diagnose.ErrAddrInUse}, // and SO_REUSEPORT, when it does not set it
+		{netip.IPv4Unspecified(), diagnose.BindOpts{}, diagnose.ErrAddrInUse},
+		{netip.MustParseAddr("127.0.0.2"), diagnose.BindOpts{}, nil},
+		{netip.MustParseAddr("127.0.0.2"), diagnose.BindOpts{ReuseAddr: true, ReusePort: true}, nil},
+		{netip.IPv6Loopback(), diagnose.BindOpts{}, nil},
+		{netip.MustParseAddr("192.0.2.1"), diagnose.BindOpts{}, diagnose.ErrAddrNotAvail},
 	} {
-		err := p.Bind(core.TCP, tc.addr, uint16(port), tc.reuse)
+		err := p.Bind(core.TCP, tc.addr, uint16(port), tc.opts)
 		if (tc.want == nil) != (err == nil) || (tc.want != nil && !errors.Is(err, tc.want)) {
-			t.Errorf("Bind(%s, %d, reuse %v) = %v, want %v", tc.addr, port, tc.reuse, err, tc.want)
+			t.Errorf("Bind(%s, %d, %+v) = %v, want %v", tc.addr, port, tc.opts, err, tc.want)
 		}
+	}
+	if p.UID() != int64(os.Geteuid()) {
+		t.Errorf("UID %d, want the euid %d", p.UID(), os.Geteuid())
 	}
 	if _, err := os.Stat("/proc/net/if_inet6"); (err == nil) != p.HasIPv6() {
 		t.Errorf("HasIPv6 = %v, but /proc/net/if_inet6: %v", p.HasIPv6(), err)

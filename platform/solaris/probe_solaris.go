@@ -7,6 +7,7 @@ import (
 	"syscall"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/diagnose"
 	"github.com/gosof/gosof/internal/bindprobe"
 )
 
@@ -54,6 +55,10 @@ func (Prober) HasIPv6() bool { return bindprobe.HasIPv6() == nil }
 
 // Bind implements diagnose.BindProber. An AF_INET6 socket bound to "::" is
 // dual-stack unless IPV6_V6ONLY is set, which gosof leaves alone.
-func (Prober) Bind(proto core.Proto, addr netip.Addr, port uint16, reuseAddr bool) error {
-	return bindprobe.Bind(proto, addr, port, reuseAddr)
+func (Prober) Bind(proto core.Proto, addr netip.Addr, port uint16, opts diagnose.BindOpts) error {
+	return bindprobe.Bind(proto, addr, port, opts)
 }
+
+// UID implements diagnose.BindProber: the probe's sockets are gosof's
+// effective user's.
+func (Prober) UID() int64 { return int64(os.Geteuid()) }
