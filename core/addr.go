@@ -103,7 +103,7 @@ func ParseAddrMatch(flag, v string, hosts func() Hosts) ([]AddrMatch, error) {
 	}
 	var lo, hi uint16
 	if port != "" {
-		rs, err := parsePortBody(port, orig, nil)
+		rs, err := parsePortBody(port, orig, nil, "")
 		if err != nil || len(rs) != 1 {
 			return nil, Usagef("%s %q: %q is not a port or a range of ports", flag, orig, port)
 		}

@@ -108,7 +108,7 @@ func TestParsePort(t *testing.T) {
 		{"nosuch", nil, "unknown service"},
 		{"", nil, "empty port"},
 	} {
-		got, err := ParsePort(tc.in, services)
+		got, err := ParsePort(tc.in, services, "")
 		if tc.wantErr != "" {
 			var ue *UsageError
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !errors.As(err, &ue) {
@@ -120,8 +120,59 @@ func TestParsePort(t *testing.T) {
 			t.Errorf("ParsePort(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
 		}
 	}
-	if _, err := ParsePort("http", nil); err == nil || !strings.Contains(err.Error(), "no /etc/services") {
+	if _, err := ParsePort("http", nil, ""); err == nil || !strings.Contains(err.Error(), "no /etc/services") {
 		t.Errorf("service name without /etc/services: err = %v", err)
+	}
+}
+
+// TestOnePortErrors: a command that takes one port (why) gets the one
+// parser's errors in words that offer no range and no list, which it
+// refuses; a command that takes ranges (who) keeps the words that offer
+// them. why 0 said "want 1-65535, a range like 8000-8080, ...".
+func TestOnePortErrors(t *testing.T) {
+	tcp := func(p uint16) PortRange { return PortRange{Lo: p, Hi: p, Proto: TCP} }
+	services := func() Services { return Services{"split": {tcp(1), {Lo: 2, Hi: 2, Proto: UDP}}, "http": {tcp(80)}} }
+	const one = "why explains one port"
+	for _, tc := range []struct {
+		arg, want, wantMany string // the error for one port, and for many
+	}{
+		{"0", `"0" is not a port: want 1-65535 or a service name`, `"0" is not a port: want 1-65535, a range like 8000-8080, or a service name`},
+		{"70000", `"70000" is not a port: want 1-65535 or a service name`, "a range like 8000-8080"},
+		{"tcp:0", `"tcp:0" is not a port: want 1-65535 or a service name`, "a range like 8000-8080"},
+		{"127.0.0.1:0", `"0" is not a port: want 1-65535 or a service name`, "a range like 8000-8080"},
+		{"0-5", one + `; "0-5" is a range`, `"0-5" is not a port range like 8000-8080`},
+		{"5-x", one + `; "5-x" is a range`, "not a port range"},
+		{"9-5", one + `; "9-5" is a range`, "runs backwards"},
+		{"1-5", one + `; "1-5" is a range`, ""},
+		{"tcp:1-5", one + `; "tcp:1-5" is a range`, ""},
+		{"8080,9090", one + `; "8080,9090" is a list`, ""},
+		{"8080,0", one + `; "8080,0" is a list`, "a range like 8000-8080"},
+		{"8080,", one + `; "8080," is a list`, "empty item in the list of ports"},
+		// why explained the PATH and dropped the port
+		{"8080,/run/app.sock", one + `; "8080,/run/app.sock" is a list`, ""},
+		{"split", one + `; "split" names 1/tcp, 2/udp`, ""},
+		{"", "empty port", "empty port"},
+	} {
+		t.Run(tc.arg, func(t *testing.T) {
+			_, err := ParseFilter(FilterFlags{Ports: []string{tc.arg}, OnePort: one, Services: services})
+			var ue *UsageError
+			if !errors.As(err, &ue) || ue.Msg != tc.want {
+				t.Errorf("one port: err = %v, want a usage error %q", err, tc.want)
+			}
+			_, err = ParseFilter(FilterFlags{Ports: []string{tc.arg}, Services: services})
+			if tc.wantMany == "" {
+				if err != nil {
+					t.Errorf("many ports: %v", err)
+				}
+			} else if err == nil || !strings.Contains(err.Error(), tc.wantMany) {
+				t.Errorf("many ports: err = %v, want %q", err, tc.wantMany)
+			}
+		})
+	}
+	// one port, as why takes it
+	f, err := ParseFilter(FilterFlags{Ports: []string{"http"}, OnePort: one, Services: services})
+	if err != nil || len(f.Ports) != 1 || f.Ports[0] != tcp(80) {
+		t.Errorf("http: %v, %v", f, err)
 	}
 }
 

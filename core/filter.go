@@ -75,13 +75,15 @@ func (r PortRange) String() string {
 // optionally spelled the lsof way (":8080", "tcp:8080") or the
 // /etc/services way ("8080/tcp", "udp/53" is not, "53/udp" is; both
 // orders are accepted). A protocol given so limits that port to it.
-func ParsePort(arg string, services Services) ([]PortRange, error) {
+// one is FilterFlags.OnePort: when set, a range is refused with it, and
+// no message offers one.
+func ParsePort(arg string, services Services, one string) ([]PortRange, error) {
 	orig := strings.TrimSpace(arg)
 	arg = orig
 	if arg == "" {
 		return nil, Usagef("empty port")
 	}
-	if rs, ok, err := parseAddrPort(arg, services); ok {
+	if rs, ok, err := parseAddrPort(arg, services, one); ok {
 		return rs, err
 	}
 	if strings.Count(arg, ":") > 1 {
@@ -118,7 +120,7 @@ func ParsePort(arg string, services Services) ([]PortRange, error) {
 	if arg == "" {
 		return nil, Usagef("%q has no port", orig)
 	}
-	rs, err := parsePortBody(arg, orig, services)
+	rs, err := parsePortBody(arg, orig, services, one)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +154,7 @@ func describeRanges(rs []PortRange) string {
 // parseAddrPort reads a PORT argument that names an address too:
 // "127.0.0.1:8080", "[::1]:8080", "tcp:[fe80::1%eth0]:8443",
 // "10.0.0.5:53/udp"; ok is false for every other spelling.
-func parseAddrPort(arg string, services Services) (rs []PortRange, ok bool, err error) {
+func parseAddrPort(arg string, services Services, one string) (rs []PortRange, ok bool, err error) {
 	prefix, rest := "", arg
 	if head, tail, found := strings.Cut(arg, ":"); found {
 		if _, err := ParseProto(head); err == nil {
@@ -169,7 +171,7 @@ func parseAddrPort(arg string, services Services) (rs []PortRange, ok bool, err 
 	if _, _, again, _ := cutAddr(port); again {
 		return nil, true, Usagef("%q: two addresses", arg)
 	}
-	rs, err = ParsePort(prefix+port, services)
+	rs, err = ParsePort(prefix+port, services, one)
 	if err != nil {
 		return nil, true, err
 	}
@@ -192,9 +194,13 @@ func parsePortProto(s, orig string) (Proto, error) {
 	return p, nil
 }
 
-// parsePortBody reads a number, a range or a service name.
-func parsePortBody(arg, orig string, services Services) ([]PortRange, error) {
+// parsePortBody reads a number, a range (refused with one, when set:
+// ParsePort) or a service name.
+func parsePortBody(arg, orig string, services Services, one string) ([]PortRange, error) {
 	if lo, hi, ok := strings.Cut(arg, "-"); ok && isDigits(lo) {
+		if one != "" {
+			return nil, Usagef("%s; %q is a range", one, orig)
+		}
 		l, err1 := parsePortNumber(lo)
 		h, err2 := parsePortNumber(hi)
 		if err1 != nil || err2 != nil {
@@ -208,7 +214,11 @@ func parsePortBody(arg, orig string, services Services) ([]PortRange, error) {
 	if numeric(arg) {
 		p, err := parsePortNumber(arg)
 		if err != nil {
-			return nil, Usagef("%q is not a port: want 1-65535, a range like 8000-8080, or a service name", orig)
+			want := "1-65535, a range like 8000-8080, or a service name"
+			if one != "" {
+				want = "1-65535 or a service name"
+			}
+			return nil, Usagef("%q is not a port: want %s", orig, want)
 		}
 		return []PortRange{{Lo: p, Hi: p}}, nil
 	}

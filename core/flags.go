@@ -30,6 +30,11 @@ type FilterFlags struct {
 	Devs          []string // --dev: interface names or indexes
 	Units         []string // --unit: systemd units
 	Idle          string   // --idle DURATION; "" when not given
+	// OnePort is set by a command that takes one port (why): what it
+	// says of a PORT that names more, such as "why explains one port".
+	// A range, a list or a service of several port numbers is refused
+	// with it, and no message offers one.
+	OnePort string
 	// Services reads /etc/services when a PORT is a name; nil reads the
 	// system's file (ReadServices).
 	Services func() Services
@@ -52,7 +57,7 @@ func ParseFilter(ff FilterFlags) (*Filter, error) {
 	var svc Services
 	read := false
 	var byArg [][]PortRange // each PORT argument's ranges, for --proto (narrowPorts)
-	args, err := portArgs(ff.Ports)
+	args, err := portArgs(ff.Ports, ff.OnePort)
 	if err != nil {
 		return nil, err
 	}
@@ -68,9 +73,12 @@ func ParseFilter(ff FilterFlags) (*Filter, error) {
 		if !read && PortNeedsServices(arg) {
 			svc, read = services(), true
 		}
-		rs, err := ParsePort(arg, svc)
+		rs, err := ParsePort(arg, svc, ff.OnePort)
 		if err != nil {
 			return nil, pathHint(arg, err)
+		}
+		if _, one := OnePort(rs); ff.OnePort != "" && !one {
+			return nil, Usagef("%s; %q names %s", ff.OnePort, arg, describeRanges(rs))
 		}
 		byArg = append(byArg, rs)
 	}
@@ -209,14 +217,18 @@ func ParseFilter(ff FilterFlags) (*Filter, error) {
 	return f, nil
 }
 
-// portArgs splits PORT arguments that list several ("9090,9443"); a
-// PATH is never split: a socket's name may hold a comma.
-func portArgs(args []string) ([]string, error) {
+// portArgs splits PORT arguments that list several ("9090,9443"), or
+// refuses them with one (FilterFlags.OnePort); a PATH is never split: a
+// socket's name may hold a comma.
+func portArgs(args []string, one string) ([]string, error) {
 	var out []string
 	for _, a := range args {
 		if !strings.Contains(a, ",") || IsPathArg(a) {
 			out = append(out, a)
 			continue
+		}
+		if one != "" {
+			return nil, Usagef("%s; %q is a list", one, a)
 		}
 		for _, p := range strings.Split(a, ",") {
 			if strings.TrimSpace(p) == "" {

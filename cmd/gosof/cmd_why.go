@@ -75,16 +75,16 @@ func (s *session) why() error {
 		return core.Usagef("why needs exactly one PORT (a number or a service name) or PATH (a unix socket's name)")
 	}
 	arg := c.Args().First()
-	tf, err := core.ParseFilter(core.FilterFlags{Ports: []string{arg}})
+	tf, err := core.ParseFilter(core.FilterFlags{Ports: []string{arg}, OnePort: "why explains one port"})
 	if err != nil {
 		return err
 	}
 	if len(tf.Paths) == 1 {
 		return s.whyPath(tf.Paths[0])
 	}
-	pr, err := onePort(tf, arg)
-	if err != nil {
-		return err
+	pr, _ := core.OnePort(tf.Ports) // ParseFilter refused every other (OnePort)
+	if pr.Addr.IsValid() {
+		return core.Usagef("why explains a whole port, every address of it: give %d, not %q", pr.Lo, arg)
 	}
 	port := pr.Lo
 	if err := s.open(); err != nil {
@@ -185,28 +185,4 @@ func protoNames(ps []core.Proto) string {
 		names = append(names, p.Name())
 	}
 	return strings.Join(names, " or ")
-}
-
-// onePort reads the PORT argument of f that must name exactly one port.
-func onePort(f *core.Filter, arg string) (core.PortRange, error) {
-	rs := f.Ports
-	one, ok := core.OnePort(rs)
-	if !ok {
-		return core.PortRange{}, core.Usagef("why explains one port; %q names %s", arg, describeRanges(rs))
-	}
-	if one.Addr.IsValid() {
-		return core.PortRange{}, core.Usagef("why explains a whole port, every address of it: give %d, not %q", one.Lo, arg)
-	}
-	return one, nil
-}
-
-func describeRanges(rs []core.PortRange) string {
-	s := ""
-	for i, r := range rs {
-		if i > 0 {
-			s += ", "
-		}
-		s += r.String()
-	}
-	return s
 }

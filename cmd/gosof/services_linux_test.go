@@ -27,7 +27,7 @@ func TestServiceNameMeansItsProtocols(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, err := core.ParsePort("udp:who", services)
+	rs, err := core.ParsePort("udp:who", services, "")
 	if err != nil || len(rs) != 1 || rs[0].Lo != 513 || len(services.Lookup("login")) != 1 || services.Lookup("login")[0] != 513 {
 		t.Skipf("/etc/services does not give who 513/udp and login 513/tcp: %v, %v", rs, err)
 	}

@@ -290,6 +290,42 @@ func TestWhyFree(t *testing.T) {
 	}
 }
 
+// TestWhyOnePortErrors: why takes one port, and its error for a bad one
+// never offers what it refuses, a range or a list (why 0 said "want
+// 1-65535, a range like 8000-8080, or a service name"); who, kill, close
+// and watch, which take ranges, get the same parser's words that offer
+// them. Each is one line on stderr, exit 2.
+func TestWhyOnePortErrors(t *testing.T) {
+	const many = "a range like 8000-8080"
+	for _, tc := range []struct{ arg, why, others string }{
+		{"0", `"0" is not a port: want 1-65535 or a service name`, `"0" is not a port: want 1-65535, ` + many + `, or a service name`},
+		{"70000", `"70000" is not a port: want 1-65535 or a service name`, `"70000" is not a port: want 1-65535, ` + many + `, or a service name`},
+		{"tcp:0", `"tcp:0" is not a port: want 1-65535 or a service name`, many},
+		{"0-5", `why explains one port; "0-5" is a range`, `"0-5" is not a port range like 8000-8080`},
+		{"9-5", `why explains one port; "9-5" is a range`, `port range "9-5" runs backwards`},
+		{"47100-47101", `why explains one port; "47100-47101" is a range`, ""},
+		{"8080,0", `why explains one port; "8080,0" is a list`, `"0" is not a port: want 1-65535, ` + many},
+		{"47100,47101", `why explains one port; "47100,47101" is a list`, ""},
+		{"", "empty port", "empty port"},
+	} {
+		t.Run(tc.arg, func(t *testing.T) {
+			out, errOut, code := gosof(t, "why", tc.arg)
+			if code != exitError || out != "" || errOut != "gosof: "+tc.why+"\n" {
+				t.Errorf("why %q: exit %d, stdout %q, stderr %q; want exit 2 and %q", tc.arg, code, out, errOut, tc.why)
+			}
+			if tc.others == "" {
+				return // valid for them
+			}
+			for _, cmd := range []string{"who", "kill", "close", "watch"} {
+				out, errOut, code := gosof(t, cmd, tc.arg)
+				if code != exitError || out != "" || !strings.Contains(errOut, tc.others) || strings.Count(errOut, "\n") != 1 {
+					t.Errorf("%s %q: exit %d, stdout %q, stderr %q; want exit 2 and %q", cmd, tc.arg, code, out, errOut, tc.others)
+				}
+			}
+		})
+	}
+}
+
 // TestWhyOtherProtocol: why tcp:P on a port only a UDP socket uses is
 // free for TCP (exit 1), and says that a UDP socket uses it and the
 // command that explains it; it said "Port P is free: no socket uses it."
