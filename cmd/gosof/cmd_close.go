@@ -135,11 +135,12 @@ func (s *session) planClose() (cl *release.Close, wait time.Duration, err error)
 }
 
 // closePlanOnly handles the runs that stop at the plan: nothing matched
-// (ErrNoMatch), only listeners without --listen (a usage error), or -n
-// (errSurvivors when the plan leaves a matched socket alone, as the run
-// would: ClosePlan.LeavesSocket).
+// (ErrNoMatch), only listeners without --listen (a usage error, which
+// says why: ClosePlan.Refusal), or -n (errSurvivors when the plan leaves
+// a matched socket alone, as the run would: ClosePlan.LeavesSocket).
 // done is false when the close goes ahead.
 func closePlanOnly(out io.Writer, cl *release.Close, asJSON, dryRun bool) (done bool, err error) {
+	refused := cl.Plan.Refusal()
 	switch {
 	case len(cl.Result.Sockets) == 0 && len(cl.Result.Undecided) == 0:
 		if asJSON || len(cl.Plan.Spared) > 0 {
@@ -148,12 +149,11 @@ func closePlanOnly(out io.Writer, cl *release.Close, asJSON, dryRun bool) (done 
 			}
 		}
 		return true, core.ErrNoMatch
-	case len(cl.Plan.Items) == 0:
+	case refused != nil:
 		if err := cl.WritePlan(out, asJSON); err != nil {
 			return true, err
 		}
-		return true, core.Usagef("refusing to close %s: closing a listener silently breaks its server; add --listen to close it",
-			core.Plural(len(cl.Plan.Listeners), "LISTEN socket"))
+		return true, refused
 	case dryRun:
 		if err := cl.WritePlan(out, asJSON); err != nil {
 			return true, err

@@ -360,6 +360,46 @@ func TestCloseListeners(t *testing.T) {
 	}
 }
 
+// TestCloseListenersSaidOnce: close on a port that only listeners use,
+// without --listen, refuses (exit 2) and gives its reason once, in the
+// one line on stderr; the plan on stdout lists the listener and its
+// holder. The reason was said twice, in the plan and on stderr. -n and
+// --json refuse alike.
+func TestCloseListenersSaidOnce(t *testing.T) {
+	srv := testhelper.Start(t)
+	_, port := listen(t, srv, "inet", "127.0.0.1:47100")
+	p := strconv.Itoa(port)
+	holder := fmt.Sprintf("127.0.0.1:%d LISTEN held by %d/", port, srv.PID)
+	for _, args := range [][]string{{"close", p}, {"close", "-n", p}, {"close", "--json", p}} {
+		out, errOut, code := gosof(t, args...)
+		errOut = dropUnseenNote(errOut)
+		if code != exitError {
+			t.Errorf("%v: exit %d, want %d\n%s%s", args, code, exitError, out, errOut)
+		}
+		for _, reason := range []string{"closing a listener silently breaks its server", "add --listen to close it"} {
+			if n := strings.Count(out+errOut, reason); n != 1 || !strings.Contains(errOut, reason) {
+				t.Errorf("%v: %q said %d times, want once, on stderr\nstdout:\n%sstderr:\n%s", args, reason, n, out, errOut)
+			}
+		}
+		if !strings.HasPrefix(errOut, "gosof: refusing to close 1 LISTEN socket: ") || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%v: stderr %q, want the refusal in one line", args, errOut)
+		}
+		if args[1] == "--json" {
+			var plan struct {
+				Refused []jsock `json:"refused_listeners"`
+			}
+			if err := json.Unmarshal([]byte(out), &plan); err != nil || len(plan.Refused) != 1 || plan.Refused[0].Local.Port != port {
+				t.Errorf("%v: refused_listeners %+v (%v)\n%s", args, plan.Refused, err, out)
+			}
+		} else if !strings.Contains(out, holder) {
+			t.Errorf("%v: the plan does not list the listener (%q)\n%s", args, holder, out)
+		}
+	}
+	if _, _, code := gosof(t, "who", p, "--listen"); code != exitMatch {
+		t.Error("the refused listener is gone")
+	}
+}
+
 // TestCloseSurvivor: a graceful close of an ESTABLISHED socket sends our
 // FIN, but the socket waits in FIN_WAIT2 for the peer, which does not
 // close: it is still there, and close says so with exit 3.

@@ -217,6 +217,23 @@ func (p *ClosePlan) Sockets() int {
 	return n
 }
 
+// Refusal is the error close stops with when every socket it matched is
+// a listener it leaves alone (no --listen): exit 2, and this one line on
+// stderr gives the reason, which the plan then does not repeat
+// (WriteClosePlan). nil when the plan has anything else.
+func (p *ClosePlan) Refusal() error {
+	if len(p.Items) > 0 || len(p.Listeners) == 0 {
+		return nil
+	}
+	return core.Usagef("refusing to close %s: %s", core.Plural(len(p.Listeners), "LISTEN socket"), p.listenerReason())
+}
+
+// listenerReason is why the plan leaves its listeners alone, and how to
+// ask for them.
+func (p *ClosePlan) listenerReason() string {
+	return "closing a listener silently breaks its server; add --listen to close " + core.ByCount(len(p.Listeners), "it", "them")
+}
+
 // SocketFate is what became of one socket of a close plan.
 type SocketFate string
 

@@ -2,6 +2,7 @@ package release
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -182,4 +183,39 @@ func TestWriteClosePlanAndReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	goldenFile(t, "close-plan.golden", b.Bytes())
+}
+
+// TestCloseRefusalSaysWhyOnce: a plan of listeners alone is refused
+// (Refusal: exit 2, its one line on stderr), and the plan lists them
+// without the reason, which the refusal gives; beside sockets the plan
+// acts on, the plan gives it and nothing is refused.
+func TestCloseRefusalSaysWhyOnce(t *testing.T) {
+	srv := testProc(4242, "java")
+	const reason = "closing a listener silently breaks its server; add --listen to close them"
+	lst := held(core.Listen, 0, 10, srv)
+	lst6 := held(core.Listen, 0, 11, srv)
+	lst6.Family, lst6.Local = core.Inet6, ep("::1", 30116)
+	only := NewClosePlan(&core.Result{Sockets: []core.Socket{lst, lst6}}, CloseOptions{}, nil)
+	var b bytes.Buffer
+	if err := WriteClosePlan(&b, only); err != nil {
+		t.Fatal(err)
+	}
+	err := only.Refusal()
+	var ue *core.UsageError
+	if !errors.As(err, &ue) || ue.Msg != "refusing to close 2 LISTEN sockets: "+reason {
+		t.Errorf("Refusal() = %v, want the usage error with the reason", err)
+	}
+	want := "plan: nothing to close\nleft alone: 2 LISTEN sockets:\n" +
+		"  tcp 127.0.0.1:30116 LISTEN held by 4242/java\n  tcp6 [::1]:30116 LISTEN held by 4242/java\n"
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("plan (-want +got):\n%s", diff)
+	}
+	mixed := NewClosePlan(&core.Result{Sockets: []core.Socket{lst, lst6, held(core.CloseWait, 51000, 12, srv)}}, CloseOptions{}, nil)
+	b.Reset()
+	if err := WriteClosePlan(&b, mixed); err != nil {
+		t.Fatal(err)
+	}
+	if err := mixed.Refusal(); err != nil || strings.Count(b.String(), reason) != 1 {
+		t.Errorf("beside a CLOSE_WAIT: Refusal() = %v, plan:\n%s", err, b.String())
+	}
 }

@@ -401,8 +401,11 @@ func WriteClosePlan(w io.Writer, p *ClosePlan) error {
 		b.WriteString(l + "\n")
 	}
 	if n := len(p.Listeners); n > 0 {
-		fmt.Fprintf(&b, "left alone: %s (closing a listener silently breaks its server; add --listen to close %s):\n",
-			core.Plural(n, "LISTEN socket"), core.ByCount(n, "it", "them"))
+		why := " (" + p.listenerReason() + ")"
+		if p.Refusal() != nil {
+			why = "" // the refusal says it, once, on stderr
+		}
+		fmt.Fprintf(&b, "left alone: %s%s:\n", core.Plural(n, "LISTEN socket"), why)
 		for i := range p.Listeners {
 			s := &p.Listeners[i]
 			who := holderLabels(s, p.Unseen)
