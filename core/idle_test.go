@@ -2,9 +2,12 @@ package core
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestTCPIdle: the smallest of the three tcp_info times, for the states
@@ -194,6 +197,88 @@ func TestFlagDuration(t *testing.T) {
 		}
 		if back, err := ParseIdle(got); err != nil || back != tc.d {
 			t.Errorf("--idle %s reads back as %v, %v; want %v", got, back, err, tc.d)
+		}
+	}
+}
+
+// TestResolveIdleUnknownOwners: the sockets --idle leaves out for an idle
+// time not known (none measured; only an age) are counted as the owner
+// filters keep them, or cannot decide them (a holder unseen), never for
+// other processes; the sockets matched among them, read in between, keep
+// their own owners and order. Resolve and ResolvePeers alike.
+func TestResolveIdleUnknownOwners(t *testing.T) {
+	h := time.Hour
+	mk := func(port uint16, st State, i Idle, ino uint64, uid int64) Socket {
+		return Socket{Proto: TCP, Family: Inet, State: st, Local: ep("127.0.0.1", port), Remote: epp("127.0.0.1", 9000), Idle: i, Inode: ino, UID: uid}
+	}
+	src := &fakeSource{
+		socks: []Socket{ // as read: unknown ones before and between the matched
+			mk(1001, Established, 0, 21, 1000),
+			mk(1002, Established, ExactIdle(2*h), 22, 0),
+			mk(1003, CloseWait, IdleAtMost(5*h), 23, 0),
+			mk(1004, CloseWait, ExactIdle(3*h), 24, 1000),
+			mk(1005, Established, 0, 25, 1000),
+			mk(1006, Established, ExactIdle(4*h), 26, 0),
+			mk(1007, Established, ExactIdle(time.Second), 27, 0), // not idle long enough
+			mk(1008, FinWait2, 0, 0, -1),                         // orphaned: no holder, nor one unseen
+			mk(1009, Established, 0, 28, 0),                      // its holder unseen (the fake's Denied)
+		},
+		owners: map[uint64][]Owner{
+			21: {{PID: 4242, FD: 3}}, 22: {{PID: 500, FD: 3}}, 23: {{PID: 500, FD: 4}}, 24: {{PID: 4242, FD: 4}},
+			25: {{PID: 4242, FD: 5}}, 26: {{PID: 500, FD: 5}, {PID: 4242, FD: 6}}, 27: {{PID: 500, FD: 6}},
+		},
+		procs: map[int]*Process{4242: {PID: 4242, Comm: "java", UID: 1000}, 500: {PID: 500, Comm: "curl", UID: 0}},
+	}
+	type row struct {
+		Port uint16
+		PIDs []int
+	}
+	span := PortRange{Lo: 1001, Hi: 1009} // every socket above, for ResolvePeers
+	for _, tc := range []struct {
+		name    string
+		f       Filter
+		holders bool // AllHolders
+		want    []row
+		unknown int
+	}{
+		{"no owner filter", Filter{}, false, []row{{1002, []int{500}}, {1004, []int{4242}}, {1006, []int{500, 4242}}}, 5},
+		{"pid", Filter{PIDs: []int{500}}, false, []row{{1002, []int{500}}, {1006, []int{500}}}, 2},
+		{"other pid", Filter{PIDs: []int{4242}}, false, []row{{1004, []int{4242}}, {1006, []int{4242}}}, 3},
+		{"user, and ownerless sockets by their uid", Filter{UIDs: []int64{0}}, false, []row{{1002, []int{500}}, {1006, []int{500}}}, 2},
+		{"pid, every holder kept", Filter{PIDs: []int{500}}, true, []row{{1002, []int{500}}, {1006, []int{500, 4242}}}, 2},
+	} {
+		for _, peers := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/peers=%v", tc.name, peers), func(t *testing.T) {
+				r := &Resolver{Sockets: src, Owners: src, AllHolders: tc.holders, UserName: func(int64) string { return "u" }}
+				f := tc.f
+				f.IdleOver = h
+				resolve := r.Resolve
+				if peers {
+					f.Ports = []PortRange{span}
+					resolve = r.ResolvePeers
+				}
+				res, err := resolve(&f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []row
+				for _, s := range res.Sockets {
+					r := row{Port: s.Local.Port}
+					for _, o := range s.Owners {
+						r.PIDs = append(r.PIDs, o.PID)
+						if o.Proc == nil || o.Proc.PID != o.PID {
+							t.Errorf("port %d: owner %d described as %+v", s.Local.Port, o.PID, o.Proc)
+						}
+					}
+					got = append(got, r)
+				}
+				if diff := cmp.Diff(tc.want, got); diff != "" {
+					t.Errorf("sockets (-want +got):\n%s", diff)
+				}
+				if res.IdleUnknown != tc.unknown {
+					t.Errorf("IdleUnknown %d, want %d", res.IdleUnknown, tc.unknown)
+				}
+			})
 		}
 	}
 }

@@ -73,8 +73,10 @@ func (r *Resolver) ResolvePeers(f *Filter) (*Result, error) {
 	wide.PIDs, wide.UIDs, wide.Commands, wide.Units = nil, nil, nil, nil
 	rr := *r
 	rr.Peers = true
-	rr.WithContext = r.WithContext || len(f.Units) > 0 // for f's --unit below
-	res, err := rr.Resolve(&wide)
+	// f is the note's filter: the sockets --idle left out for an unknown
+	// idle time are counted as f keeps them, and resolve reads the
+	// owners' units for f's --unit below.
+	res, err := rr.resolve(&wide, f)
 	if err != nil {
 		return nil, err
 	}

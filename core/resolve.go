@@ -40,7 +40,9 @@ type Result struct {
 	Sockets []Socket
 	Unseen  Unseen
 	// IdleUnknown counts the sockets --idle left out only because their
-	// idle time is not known (Filter.IdleUnknown), to be said once.
+	// idle time is not known (Filter.IdleUnknown), to be said once: those
+	// every other filter keeps, the owner filters included (or cannot
+	// decide, their holder unseen: not known to be outside them).
 	IdleUnknown int
 	// Unread are the protocols whose table the socket source's read
 	// lacked (platform.Backend.UnreadProtos), where the caller filled it
@@ -64,7 +66,11 @@ type OwnerPrescan interface {
 
 // Resolve lists the sockets matching f, each with every process holding it,
 // in the contract's order.
-func (r *Resolver) Resolve(f *Filter) (*Result, error) {
+func (r *Resolver) Resolve(f *Filter) (*Result, error) { return r.resolve(f, f) }
+
+// resolve is Resolve, with Result.IdleUnknown counted for note: f itself,
+// or, for ResolvePeers, the narrower filter it resolves a wider f for.
+func (r *Resolver) resolve(f, note *Filter) (*Result, error) {
 	// With --pid no other process's descriptors can change the result, so
 	// the owner scan is scoped to f.PIDs; each resolve passes its own
 	// filter's (kill resolves again without --pid to say what is left, and
@@ -88,34 +94,56 @@ func (r *Resolver) Resolve(f *Filter) (*Result, error) {
 		return nil, err
 	}
 	f.LearnPaths(all)
-	socks := all[:0]
-	idleUnknown := 0
+	// The sockets f matches go first in all. With owner filters in note,
+	// those --idle left out for an idle time not known go right after
+	// them: whether the note counts one depends on its holders, so they
+	// are given owners with the matched ones, in the same scan (scoped to
+	// --pid's processes, as ever). Moved in place, not copied out: no
+	// allocation, and without --idle one branch never taken.
+	owned := note.IdleOver > 0 && note.HasOwnerFilter()
+	m, n := 0, 0 // matched, idle unknown
 	for i := range all {
-		if f.MatchSocket(&all[i]) {
-			socks = append(socks, all[i])
-		} else if f.IdleUnknown(&all[i]) {
-			idleUnknown++
+		switch s := &all[i]; {
+		case f.MatchSocket(s):
+			if owned && n > 0 { // the first unknown one moves to the end of theirs
+				t := *s
+				all[m+n] = all[m]
+				all[m] = t
+			} else {
+				all[m] = *s
+			}
+			m++
+		case note.IdleUnknown(s):
+			if owned {
+				all[m+n] = *s
+			}
+			n++
 		}
 	}
+	socks, unknown := all[:m], all[m:m]
+	if owned {
+		unknown = all[m : m+n]
+	}
+	held := all[:m+len(unknown)]
 	// The order of sockets does not depend on their owners: sort them
 	// now, while a prescan still runs on the other cores.
 	sortSockets(socks)
-	res := &Result{IdleUnknown: idleUnknown}
-	if pre != nil && len(socks) == 0 {
+	res := &Result{IdleUnknown: n}
+	if pre != nil && len(held) == 0 {
 		pre.Cancel()
 	}
-	if r.Owners != nil && len(socks) > 0 {
+	if r.Owners != nil && len(held) > 0 {
 		var unseen Unseen
 		if pre != nil {
-			unseen, err = pre.Attach(socks)
+			unseen, err = pre.Attach(held)
 		} else {
-			unseen, err = r.Owners.AttachOwners(socks, scope)
+			unseen, err = r.Owners.AttachOwners(held, scope)
 		}
 		if err != nil {
 			return nil, err
 		}
 		res.Unseen = unseen
-		unparsed, err := r.describe(socks, r.WithContext || len(f.Units) > 0)
+		unparsed, err := r.describe(held, r.WithContext || len(f.Units) > 0 || len(note.Units) > 0)
 		res.Unseen.Unparsed += unparsed
 		if err != nil {
 			return nil, err
@@ -123,6 +151,12 @@ func (r *Resolver) Resolve(f *Filter) (*Result, error) {
 		if r.Peers {
 			AttachPeers(socks)
 		}
+	}
+	if owned {
+		// one whose holder could not be seen counts too: it is not known
+		// to be outside the owner filters, and no other note says it
+		kept, undecided := filterOwners(unknown, note, res.Unseen, false)
+		res.IdleUnknown = len(kept) + len(undecided)
 	}
 	sortOwners(socks) // first: filterOwners keeps the order, of Owners and of Unmatched
 	if f.HasOwnerFilter() {
