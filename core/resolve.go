@@ -152,21 +152,30 @@ func (r *Resolver) resolve(f, note *Filter) (*Result, error) {
 			AttachPeers(socks)
 		}
 	}
-	if owned {
-		// one whose holder could not be seen counts too: it is not known
-		// to be outside the owner filters, and no other note says it
-		kept, undecided := filterOwners(unknown, note, res.Unseen, false)
-		res.IdleUnknown = len(kept) + len(undecided)
-	}
 	sortOwners(socks) // first: filterOwners keeps the order, of Owners and of Unmatched
+	var und []Socket  // undecided: those f matched, then those --idle left out
 	if f.HasOwnerFilter() {
-		socks, res.Undecided = filterOwners(socks, f, res.Unseen, r.AllHolders) // keeps the order
-		if len(res.Undecided) > 0 && scope != nil {
-			if res.Undecided, err = r.rescanUndecided(res.Undecided, &res.Unseen); err != nil {
-				return nil, err
-			}
+		socks, und = filterOwners(socks, f, res.Unseen, r.AllHolders) // keeps the order
+	}
+	if owned {
+		kept, left := filterOwners(unknown, note, res.Unseen, false)
+		res.IdleUnknown = len(kept)
+		und = append(und, left...)
+	}
+	if len(und) > 0 && scope != nil {
+		if und, err = r.rescanUndecided(und, &res.Unseen); err != nil { // one scan for both
+			return nil, err
 		}
 	}
+	// rescanUndecided keeps the order, and MatchIdle tells the two apart.
+	// One --idle left out whose holder still could not be seen counts in
+	// its note: it is not known to be outside the owner filters, and no
+	// other note says it.
+	k := 0
+	for k < len(und) && f.MatchIdle(&und[k]) {
+		k++
+	}
+	res.Undecided, res.IdleUnknown = und[:k], res.IdleUnknown+len(und)-k
 	res.Sockets = socks
 	return res, nil
 }

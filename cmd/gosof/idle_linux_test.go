@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -336,5 +337,44 @@ func TestIdleUnknownNoteOrphan(t *testing.T) {
 	got := gosofJSON(t, "ls", "--netns", ns, "--idle", "20ms", "--pid", pb)
 	if len(got) != 1 || got[0].State != "ESTABLISHED" || len(got[0].Owners) != 1 || strconv.Itoa(got[0].Owners[0].PID) != pb || got[0].Remote == nil || got[0].Remote.Port != port {
 		t.Errorf("ls --idle 20ms --pid %s: want b's connection alone, with b: %q", pb, rows(got))
+	}
+}
+
+// TestIdleUnknownNotePIDNotSeen: --pid naming a process gosof cannot
+// inspect (root's, as nobody). The sockets --idle leaves out that a
+// process gosof can see holds are outside --pid, and the note does not
+// count them; those whose holder it cannot see are not known to be
+// outside, and it does.
+func TestIdleUnknownNotePIDNotSeen(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to start helpers as another user")
+	}
+	nobody := &syscall.Credential{Uid: 65534, Gid: 65534}
+	mine := testhelper.Start(t, testhelper.AsUser(65534, 65534))
+	root := testhelper.Start(t) // nobody cannot inspect it
+	for _, h := range []struct {
+		p    *testhelper.Proc
+		addr string
+	}{{mine, "127.0.0.1:47122"}, {root, "127.0.0.1:47123"}} {
+		lfd := h.p.Int("socket inet stream")
+		h.p.Do("setsockopt %d reuseaddr 1", lfd) // over the TIME_WAITs of a run before
+		h.p.Do("bind %d %s", lfd, h.addr)
+		h.p.Do("listen %d", lfd)
+		connect(t, h.p, "inet", h.addr)
+		h.p.Int("accept %d", lfd)
+	}
+	pid := strconv.Itoa(root.PID)
+	const note = "--idle left out "
+	for _, tc := range []struct {
+		port, want string // want in stderr, "" for no note
+	}{
+		{"47122", ""},
+		{"47123", note + "2 TCP sockets whose idle time is not known"},
+	} {
+		args := []string{"who", tc.port, "--side", "any", "--pid", pid, "--idle", "1h", "--proc-net"}
+		out, errOut, code := gosofUnder(t, nil, nobody, args...)
+		if code != exitNoMatch || tc.want != "" && !strings.Contains(errOut, tc.want) || tc.want == "" && strings.Contains(errOut, note) {
+			t.Errorf("%s as nobody: exit %d; want 1 and %q\n%s%s", strings.Join(args, " "), code, tc.want, out, errOut)
+		}
 	}
 }
