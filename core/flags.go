@@ -565,12 +565,16 @@ func (f *Filter) OwnerFlags() string {
 
 // Emptied says which filter flag left nothing: given the sockets (with
 // owners) that the PORT arguments alone match, it applies the other
-// filters one at a time, in the order --proto, -4/-6, --state/--listen,
-// --idle, --local, --remote, --dev, --pid, --user, -c, --unit, and names
-// the first after which nothing is left, with what was there before it. "" when the PORTs alone match nothing (an
-// empty answer needs no explaining) or nothing emptied it. The text is
-// raw (command names as the processes set them): whoever prints it
-// escapes it, once.
+// filters one at a time, in the order --pid, --user, -c, --unit, --proto,
+// -4/-6, --state/--listen, --idle, --local, --remote, --dev, and names
+// the first after which nothing is left, with what was there before it.
+// The owner filters come first: they say whose sockets are asked about,
+// so what the others are blamed for is said of those alone (--pid B
+// --idle 1h told of A's sockets too). Each owner flag keeps an owner as
+// MatchOwner does and a socket with none as filterOwners does
+// (keepsUnowned). "" when the PORTs alone match nothing (an empty answer
+// needs no explaining) or nothing emptied it. The text is raw (command
+// names as the processes set them): whoever prints it escapes it, once.
 func (f *Filter) Emptied(targets []Socket) string {
 	if len(targets) == 0 {
 		return ""
@@ -578,11 +582,18 @@ func (f *Filter) Emptied(targets []Socket) string {
 	left := targets
 	g := *f
 	g.IdleOver = 0 // --proto and --state are blamed for what they leave out, --idle for the rest
+	owner := func(one Filter) func(*Socket) bool {
+		return func(s *Socket) bool { return anyOwner(s, one.MatchOwner) || f.keepsUnowned(s) && len(one.UIDs) > 0 }
+	}
 	steps := []struct {
 		named bool
 		flag  string
 		keep  func(*Socket) bool
 	}{
+		{len(f.PIDs) > 0, "--pid " + intList(f.PIDs), owner(Filter{PIDs: f.PIDs})},
+		{len(f.UIDs) > 0, f.userFlag(), owner(Filter{UIDs: f.UIDs})},
+		{len(f.Commands) > 0, "-c " + commandList(f.Commands), owner(Filter{Commands: f.Commands})},
+		{len(f.Units) > 0, "--unit " + strings.Join(f.Units, ","), owner(Filter{Units: f.Units})},
 		{len(f.Protos) > 0, "--proto " + protoList(f.Protos), func(s *Socket) bool { return g.WantsProto(s.Proto) }},
 		{len(f.Families) > 0, familyFlag(f.Families), func(s *Socket) bool { return f.WantsFamily(s.Family) }},
 		{len(f.States) > 0, f.statesFlag(), func(s *Socket) bool { return g.WantsState(s.State) }},
@@ -590,17 +601,6 @@ func (f *Filter) Emptied(targets []Socket) string {
 		{len(f.Local) > 0, "--local " + addrList(f.Local), func(s *Socket) bool { return anyAddr(f.Local, &s.Local) }},
 		{len(f.Remote) > 0, "--remote " + addrList(f.Remote), func(s *Socket) bool { return s.Remote != nil && anyAddr(f.Remote, s.Remote) }},
 		{len(f.Devs) > 0, "--dev " + strings.Join(f.Devs, ","), func(s *Socket) bool { return f.MatchDev(s) }},
-		{len(f.PIDs) > 0, "--pid " + intList(f.PIDs), func(s *Socket) bool { return anyOwner(s, func(o *Owner) bool { return hasInt(f.PIDs, o.PID) }) }},
-		{len(f.UIDs) > 0, f.userFlag(), func(s *Socket) bool {
-			return anyOwner(s, func(o *Owner) bool { return o.Proc != nil && hasInt64(f.UIDs, o.Proc.UID) }) ||
-				len(s.Owners) == 0 && len(f.PIDs) == 0 && s.UID >= 0 && hasInt64(f.UIDs, s.UID)
-		}},
-		{len(f.Commands) > 0, "-c " + commandList(f.Commands), func(s *Socket) bool {
-			return anyOwner(s, func(o *Owner) bool { return o.Proc != nil && anyCommand(f.Commands, o.Proc.Comm) })
-		}},
-		{len(f.Units) > 0, "--unit " + strings.Join(f.Units, ","), func(s *Socket) bool {
-			return anyOwner(s, f.matchUnit)
-		}},
 	}
 	for _, st := range steps {
 		if !st.named {

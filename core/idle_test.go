@@ -282,3 +282,37 @@ func TestResolveIdleUnknownOwners(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptiedOwnersFirst: the owner filters are applied first, so what
+// another flag is blamed for is told of the asked-for process's sockets
+// alone (it listed A's beside B's); a socket with no owner passes --user
+// only as filterOwners lets it (not beside -c).
+func TestEmptiedOwnersFirst(t *testing.T) {
+	f, err := ParseFilter(FilterFlags{Ports: []string{"80"}, Idle: "1h", PIDs: []string{"20"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := func(pid int, comm string) []Owner {
+		return []Owner{{PID: pid, FD: 3, Proc: &Process{PID: pid, Comm: comm, UID: 33}}}
+	}
+	cw := func(port uint16, o []Owner) Socket {
+		return Socket{Proto: TCP, Family: Inet, State: CloseWait, Local: ep("127.0.0.1", 80), Remote: epp("127.0.0.1", port),
+			Idle: ExactIdle(time.Minute), Owners: o, UID: 33}
+	}
+	socks := []Socket{cw(1001, held(10, "a")), cw(1002, held(10, "a")), cw(1003, held(20, "b"))}
+	want := "nothing left after --idle 1h: before it, 1 socket (tcp CLOSE_WAIT 1) held by 20/b"
+	if got := f.Emptied(socks); got != want {
+		t.Errorf("Emptied:\n got %q\nwant %q", got, want)
+	}
+	g, err := ParseFilter(FilterFlags{Ports: []string{"80"}, Users: []string{"33"}, Commands: []string{"c"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unowned := []Socket{cw(1004, nil)}
+	if kept, _ := filterOwners(append([]Socket(nil), unowned...), g, Unseen{}, false); len(kept) != 0 {
+		t.Fatalf("filterOwners kept an unowned socket beside -c")
+	}
+	if got := g.Emptied(unowned); !strings.HasPrefix(got, "nothing left after --user 33:") {
+		t.Errorf("Emptied with --user 33 -c c on an unowned socket of uid 33: %q; want --user to leave nothing, as filterOwners", got)
+	}
+}

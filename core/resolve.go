@@ -348,7 +348,7 @@ func filterOwners(socks []Socket, f *Filter, u Unseen, all bool) (out, undecided
 	out = socks[:0]
 	for _, s := range socks {
 		if len(s.Owners) == 0 {
-			if len(f.PIDs) == 0 && len(f.Commands) == 0 && len(f.Units) == 0 && s.UID >= 0 && hasInt64(f.UIDs, s.UID) {
+			if f.keepsUnowned(&s) {
 				out = append(out, s)
 			} else if UnknownHolder(&s, u) {
 				undecided = append(undecided, s)
@@ -369,6 +369,12 @@ func filterOwners(socks []Socket, f *Filter, u Unseen, all bool) (out, undecided
 		}
 	}
 	return out, undecided
+}
+
+// keepsUnowned reports whether the owner filters keep s, which shows no
+// owner: only --user alone does, on the uid the kernel reports for it.
+func (f *Filter) keepsUnowned(s *Socket) bool {
+	return len(f.PIDs) == 0 && len(f.Commands) == 0 && len(f.Units) == 0 && s.UID >= 0 && hasInt64(f.UIDs, s.UID)
 }
 
 // sortOwners sorts each socket's owners by pid and fd.
