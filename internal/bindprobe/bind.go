@@ -59,13 +59,23 @@ func Bind(proto core.Proto, addr netip.Addr, port uint16, opts diagnose.BindOpts
 	if opts.ReusePort {
 		err := core.ErrUnsupported
 		if soReusePort != 0 {
-			err = syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, soReusePort, 1)
+			err = reusePortErr(syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, soReusePort, 1))
 		}
 		if err != nil {
 			return fmt.Errorf("SO_REUSEPORT: %w", err)
 		}
 	}
 	return bindErr(addr, port, syscall.Bind(fd, sa))
+}
+
+// reusePortErr is setsockopt(SO_REUSEPORT)'s failure: a Linux before
+// 3.9 knows no such option (sock_setsockopt: ENOPROTOOPT), which is the
+// system having none (core.ErrUnsupported), not the probe failing.
+func reusePortErr(err error) error {
+	if errors.Is(err, syscall.ENOPROTOOPT) {
+		return core.ErrUnsupported
+	}
+	return err
 }
 
 // The IP protocol numbers (IANA's, the same on every system) of the

@@ -3,6 +3,7 @@
 package bindprobe
 
 import (
+	"errors"
 	"net/netip"
 	"syscall"
 	"testing"
@@ -41,5 +42,20 @@ func TestSocketWithoutCloexecFlag(t *testing.T) {
 	}
 	if err := Bind(core.TCP, netip.MustParseAddr("127.0.0.1"), 0, diagnose.BindOpts{ReuseAddr: true}); err != nil {
 		t.Errorf("Bind without SOCK_CLOEXEC: %v", err)
+	}
+}
+
+// TestReusePortErr: a kernel without SO_REUSEPORT (before 3.9) answers
+// setsockopt with ENOPROTOOPT: that is "unsupported", as on a system
+// that has none, not an error of the probe; other errors stay.
+func TestReusePortErr(t *testing.T) {
+	if err := reusePortErr(syscall.ENOPROTOOPT); !core.IsUnsupported(err) {
+		t.Errorf("ENOPROTOOPT: %v, want core.ErrUnsupported", err)
+	}
+	if err := reusePortErr(syscall.EPERM); !errors.Is(err, syscall.EPERM) || core.IsUnsupported(err) {
+		t.Errorf("EPERM: %v, want EPERM", err)
+	}
+	if err := reusePortErr(nil); err != nil {
+		t.Errorf("nil: %v", err)
 	}
 }
