@@ -118,8 +118,8 @@ func TestWhyReusePortGroup(t *testing.T) {
 		out, _, _ := gosof(t, "why", tp)
 		for _, s := range []string{
 			"A new TCP server cannot bind port " + tp + " on every address now; only [::1]:" + tp + " would work.",
-			"Unless it sets SO_REUSEPORT and is started as user " + core.LookupUser(65534) + ": then it could join the group in the way",
-			"gosof runs as user " + core.LookupUser(0) + ", so its own bind with SO_REUSEPORT fails.",
+			"A server that sets SO_REUSEPORT and runs as user " + core.LookupUser(65534) + " could join the group in the way",
+			"gosof runs as user " + core.LookupUser(0) + ", so its own bind with SO_REUSEPORT failed.",
 		} {
 			if !strings.Contains(flat(out), s) {
 				t.Errorf("why %s lacks %q:\n%s", tp, s, out)
@@ -145,8 +145,8 @@ func TestWhyReusePortGroup(t *testing.T) {
 		// As nobody, gosof cannot read root's descriptors: it knows the
 		// sockets' uid, not whether they set SO_REUSEPORT.
 		out, errOut, code := gosofUnder(t, nil, nobody, "why", p)
-		want := "Unless it sets SO_REUSEPORT and is started as user " + core.LookupUser(0) +
-			", and the sockets in the way set SO_REUSEPORT too, which gosof could not read."
+		want := "A server that sets SO_REUSEPORT and runs as user " + core.LookupUser(0) +
+			" could join the sockets in the way if they set SO_REUSEPORT too, which gosof could not read."
 		if code != 0 || !strings.Contains(flat(out), want) || errOut == "" {
 			t.Errorf("as nobody: exit %d, want %q, and on stderr what could not be seen\n%s%s", code, want, out, errOut)
 		}

@@ -107,14 +107,14 @@ func (g *ReusePortGroup) sentence() string {
 	}
 	switch g.Join {
 	case JoinCould:
-		s := " Unless it sets SO_REUSEPORT and is started as " + userLabel(g.UID) + ": then it could join the group in the way, whose sockets set SO_REUSEPORT and admit only their user's"
+		s := " A server that sets SO_REUSEPORT and runs as " + userLabel(g.UID) + " could join the group in the way: its sockets set SO_REUSEPORT and admit only their user's"
 		if g.Tried {
-			s += "; gosof runs as " + userLabel(g.As) + ", so its own bind with SO_REUSEPORT fails"
+			s += "; gosof runs as " + userLabel(g.As) + ", so its own bind with SO_REUSEPORT failed"
 		}
 		return s + "."
 	case JoinUnknown:
 		if g.UID >= 0 {
-			return " Unless it sets SO_REUSEPORT and is started as " + userLabel(g.UID) + ", and the sockets in the way set SO_REUSEPORT too, which gosof could not read."
+			return " A server that sets SO_REUSEPORT and runs as " + userLabel(g.UID) + " could join the sockets in the way if they set SO_REUSEPORT too, which gosof could not read."
 		}
 		return " Whether one that sets SO_REUSEPORT could join the sockets in the way is unknown: gosof could not tell whose they are or whether they set it."
 	case JoinNo:
