@@ -177,6 +177,43 @@ func TestMetricsUDP(t *testing.T) {
 	promtest.Check(t, out)
 }
 
+// TestMetricsBoundOnlyIsNoConnection: a TCP socket only bound to a
+// listening port (SO_REUSEPORT beside the listener; state CLOSE, no
+// peer) is no connection: gosof_port_connections counted it under
+// state="CLOSE". The listener's accepted connection still counts.
+func TestMetricsBoundOnlyIsNoConnection(t *testing.T) {
+	srv := testhelper.Start(t)
+	srv.Do("comm %s", hex.EncodeToString([]byte("boundsrv")))
+	l := srv.Int("socket inet stream")
+	srv.Do("setsockopt %d reuseport 1", l)
+	srv.Do("bind %d 127.0.0.1:0", l)
+	srv.Do("listen %d", l)
+	port, _ := strconv.Atoi(srv.Do("name %d", l)[1])
+	b := srv.Int("socket inet stream")
+	srv.Do("setsockopt %d reuseport 1", b)
+	srv.Do("bind %d 127.0.0.1:%d", b, port)
+	cli := testhelper.Start(t)
+	connect(t, cli, "inet", "127.0.0.1:"+strconv.Itoa(port))
+	srv.Int("accept %d", l)
+	if socks := gosofJSON(t, "who", strconv.Itoa(port), "--state", "close"); len(socks) != 1 {
+		t.Fatalf("want the bound-only socket in state CLOSE on %d, got %d sockets", port, len(socks))
+	}
+	out, errOut, code := gosof(t, "metrics", "--max-series", "0")
+	if code != exitMatch {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	got := promtest.Parse(t, out)
+	est := fmt.Sprintf("gosof_port_connections{port=%d,process=boundsrv,proto=tcp,state=ESTABLISHED}", port)
+	if got[est] != 1 {
+		t.Errorf("%s = %v, want 1", est, got[est])
+	}
+	for k := range got {
+		if strings.HasPrefix(k, "gosof_port_connections{") && strings.Contains(k, fmt.Sprintf("port=%d,", port)) && strings.Contains(k, "state=CLOSE}") {
+			t.Errorf("a socket only bound to the port counts as a connection: %s", k)
+		}
+	}
+}
+
 // TestMetricsHostileNames: a process, a unix socket's path and a network
 // namespace named to break a terminal or a parser (escape sequences,
 // quotes, backslashes, newlines, invalid UTF-8). The text gosof writes

@@ -263,8 +263,11 @@ func (c *Collector) build(res *core.Result) ([]Family, int) {
 		}
 		ns := c.namespace(s)
 		if !waits(s) {
-			if isUDP(s.Proto) && s.State != core.Established {
-				continue // an unbound or unconnected UDP socket is no connection
+			if s.Remote == nil || isUDP(s.Proto) && s.State != core.Established {
+				// no peer, no connection: a socket only bound to the port
+				// (TCP CLOSE beside a SO_REUSEPORT listener), an
+				// unconnected UDP one
+				continue
 			}
 			k := connKey{ns, s.Proto, s.Local.Port, s.State, processNames(s)}
 			conns[k]++
