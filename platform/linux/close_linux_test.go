@@ -135,3 +135,69 @@ func TestAbort(t *testing.T) {
 		}
 	})
 }
+
+// TestCloseReusedEnds: between the plan and the act, the planned
+// connection is reset and a new one takes its addresses and ports (the
+// client binds the same port again). Neither method may touch the new
+// one: SOCK_DESTROY carries the planned socket's cookie, so the kernel
+// finds no such socket (already gone); a socket read from /proc/net has
+// no cookie and is not aborted at all; a graceful close proves the
+// socket it duplicates, not its ends, and finds the old one no longer
+// connected.
+func TestCloseReusedEnds(t *testing.T) {
+	const port, cport = 47208, 47209
+	srv := testhelper.Start(t)
+	cli := testhelper.Start(t)
+	lfd := srv.Int("socket inet stream")
+	srv.Do("bind %d 127.0.0.1:%d", lfd, port)
+	srv.Do("listen %d", lfd)
+	dial := func() (c, a int) {
+		c = cli.Int("socket inet stream")
+		cli.Do("setsockopt %d reuseaddr 1", c)
+		cli.Do("bind %d 127.0.0.1:%d", c, cport)
+		cli.Do("connect %d 127.0.0.1:%d", c, port)
+		return c, srv.Int("accept %d", lfd)
+	}
+	c, old := dial()
+	oldIno := inodeOf(t, srv.PID, old)
+	f := &core.Filter{Ports: []core.PortRange{{Lo: port, Hi: port}}, States: []core.State{core.Established}}
+	var planned []core.Socket // through netlink, then from /proc/net
+	for _, src := range []*Sockets{{FS: DefaultFS()}, {FS: DefaultFS(), ProcNetOnly: true}} {
+		socks, err := src.Sockets(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := len(planned)
+		for _, s := range socks {
+			if s.Inode == oldIno && s.Local.Port == port {
+				planned = append(planned, s)
+			}
+		}
+		if len(planned) != n+1 {
+			t.Fatalf("ProcNetOnly=%v: the server's end of the connection is not listed once: %v", src.ProcNetOnly, socks)
+		}
+	}
+	cli.Do("setsockopt %d linger 1 0", c)
+	cli.Do("close %d", c) // a reset: gone at both ends, no TIME_WAIT
+	_, now := dial()
+	newIno := inodeOf(t, srv.PID, now)
+	if st := tcpState(t, port, oldIno); st != "" {
+		t.Fatalf("the reset connection is still listed, %s", st)
+	}
+
+	c2 := &Closer{Destroyer: &Sockets{FS: DefaultFS()}}
+	defer c2.Release()
+	if err := c2.Abort(&planned[0]); !errors.Is(err, core.ErrGone) {
+		t.Errorf("abort of the planned socket, through netlink: %v, want ErrGone", err)
+	}
+	if err := c2.Abort(&planned[1]); !errors.Is(err, core.ErrUnsupported) {
+		t.Errorf("abort of the planned socket, from /proc/net: %v, want ErrUnsupported (no cookie)", err)
+	}
+	owner := core.Owner{PID: srv.PID, FD: old, Proc: describeProc(t, DefaultFS(), srv.PID)}
+	if err := c2.Shutdown(&planned[0], owner); !errors.Is(err, core.ErrGone) {
+		t.Errorf("graceful close of the planned socket: %v, want ErrGone (not connected)", err)
+	}
+	if st := tcpState(t, port, newIno); st != core.Established {
+		t.Errorf("the new connection on the same ends is %q after closing the old one, want ESTABLISHED", st)
+	}
+}

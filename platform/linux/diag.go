@@ -436,7 +436,12 @@ func unixDumpRequest(seq uint32, states uint32) []byte {
 }
 
 // destroyRequest encodes SOCK_DESTROY for the inet socket s: struct
-// inet_diag_req_v2 with the socket's exact id (inet_diag_sockid).
+// inet_diag_req_v2 with the socket's exact id (inet_diag_sockid),
+// cookie included. A socket without one (read from /proc/net) is
+// refused: the kernel looks the socket up by its ends when the request
+// comes, and checks the cookie only when one is given
+// (inet_diag_find_one_icsk), so it would reset whatever socket has
+// those ends by then: a new connection that took them, say.
 func destroyRequest(seq uint32, s *core.Socket) ([]byte, error) {
 	var family, proto uint8
 	switch s.Family {
@@ -457,6 +462,12 @@ func destroyRequest(seq uint32, s *core.Socket) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("SOCK_DESTROY: %s socket: %w", s.Proto, core.ErrUnsupported)
 	}
+	key, _ := s.Key.(*DiagKey)
+	if key == nil {
+		return nil, fmt.Errorf("SOCK_DESTROY not sent: the socket was read from /proc/net, which gives no socket cookie, "+
+			"and without one the kernel resets whatever socket has its ends by then (a new connection may have taken them); "+
+			"run without --proc-net: %w", core.ErrUnsupported)
+	}
 	b := make([]byte, nlmsgHdrLen+inetReqLen)
 	putNlmsghdr(b, uint32(len(b)), sockDestroy, nlmFRequest|nlmFAck, seq)
 	r := b[nlmsgHdrLen:]
@@ -476,17 +487,9 @@ func destroyRequest(seq uint32, s *core.Socket) ([]byte, error) {
 			return nil, err
 		}
 	}
-	cookie := uint64(inetNoCookie)<<32 | uint64(inetNoCookie)
-	switch k := s.Key.(type) {
-	case DiagKey:
-		cookie = k.Cookie
-		hostorder.Native.PutUint32(id[36:], k.IfIndex) // idiag_if
-	case *DiagKey:
-		cookie = k.Cookie
-		hostorder.Native.PutUint32(id[36:], k.IfIndex)
-	}
-	hostorder.Native.PutUint32(id[40:], uint32(cookie))     // idiag_cookie[0]
-	hostorder.Native.PutUint32(id[44:], uint32(cookie>>32)) // idiag_cookie[1]
+	hostorder.Native.PutUint32(id[36:], key.IfIndex)            // idiag_if
+	hostorder.Native.PutUint32(id[40:], uint32(key.Cookie))     // idiag_cookie[0]
+	hostorder.Native.PutUint32(id[44:], uint32(key.Cookie>>32)) // idiag_cookie[1]
 	return b, nil
 }
 

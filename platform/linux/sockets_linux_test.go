@@ -600,7 +600,7 @@ func TestDestroy(t *testing.T) {
 	wrong := *client
 	k := *client.Key.(*DiagKey)
 	k.Cookie++
-	wrong.Key = k // a value works as well as a pointer
+	wrong.Key = &k
 	if err := s.Destroy(&wrong); !errors.Is(err, unix.ENOENT) {
 		t.Fatalf("Destroy with a wrong cookie: %v, want ENOENT", err)
 	}
