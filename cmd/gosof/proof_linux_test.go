@@ -179,3 +179,34 @@ func TestCloseProvesTheSocket(t *testing.T) {
 		t.Errorf("the socket now at fd %d: shutdown says %v; want ENOTCONN, an unconnected socket nothing touched", fd, err)
 	}
 }
+
+// TestCloseOwnerFilterLetGo: close --pid A on a CLOSE_WAIT socket A
+// shares with B (a forked worker). Between the plan and the close, A
+// closes its copy. The socket is no longer A's: it is left alone, not
+// shut down through B, which the filter left out.
+func TestCloseOwnerFilterLetGo(t *testing.T) {
+	a := testhelper.Start(t, testhelper.NewNetNS()) // its own network namespace: no stranger matches
+	lfd, port := listen(t, a, "inet", "127.0.0.1:47213")
+	cfd, _ := connect(t, a, "inet", fmt.Sprintf("127.0.0.1:%d", port))
+	fd := a.Int("accept %d", lfd)
+	a.Do("close %d", cfd) // fd is in CLOSE_WAIT now
+	b := a.Spawn(fd)
+	ns, p := strconv.Itoa(a.PID), strconv.Itoa(port)
+	g, out, errOut := gosofCmd(strace(t, "pidfd_open", "", 3*time.Second), "close", "-y", "--netns", ns, "--pid", ns,
+		"--state", "close-wait", p)
+	if err := g.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitStopped(t, g.Process.Pid, unix.SYS_PIDFD_OPEN)
+	a.Do("close %d", fd)
+	g.Wait()
+	code := g.ProcessState.ExitCode()
+	t.Logf("close (exit %d):\n%s%s", code, out, errOut)
+	if code != exitSurvivors || !strings.Contains(out.String(), "left alone: its holder no longer holds it") {
+		t.Errorf("close: exit %d, want 3 and the socket left alone", code)
+	}
+	left := gosofJSON(t, "who", "--netns", ns, "--state", "close-wait", p)
+	if len(left) != 1 || len(left[0].Owners) != 1 || left[0].Owners[0].PID != b.PID {
+		t.Errorf("after close, want the CLOSE_WAIT socket still held by %d alone: %v", b.PID, rows(left))
+	}
+}

@@ -318,16 +318,7 @@ func (p *ClosePlan) Execute(c core.SocketCloser) *CloseReport {
 			o.setErr(errors.New("no owner descriptor to shut down"))
 			// Try each holder in turn: one may have exited or closed its copy.
 			for j := range it.Socket.Owners {
-				ow := it.Socket.Owners[j]
-				if ow.FD < 0 || ow.Proc == nil {
-					continue
-				}
-				via, err := shutdown(c, &it.Socket, ow)
-				o.setErr(err)
-				if err == nil {
-					o.Via = &via
-				}
-				if !errors.Is(err, core.ErrGone) && !errors.Is(err, core.ErrNotHeld) {
+				if !p.shutdown(c, &it.Socket, it.Socket.Owners[j], o) {
 					break
 				}
 			}
@@ -336,14 +327,28 @@ func (p *ClosePlan) Execute(c core.SocketCloser) *CloseReport {
 	return r
 }
 
-// shutdown shuts s down through o's descriptor and returns the owner
-// whose descriptor it went through: o, or o at the number the closer
-// found the socket at (core.ShutdownVia).
-func shutdown(c core.SocketCloser, s *core.Socket, o core.Owner) (core.Owner, error) {
-	if v, ok := c.(core.ShutdownVia); ok {
-		return v.ShutdownVia(s, o)
+// shutdown shuts s down through o's descriptor and records it in out,
+// the owner it went through as out.Via (o, or o at the number the closer
+// found the socket at: core.ShutdownVia). Only a holder the owner
+// filters matched is tried: one they left out (AlsoHeld) shares the
+// socket, but once every matched holder has let go of it, it is not the
+// socket that was asked for. It reports whether the next holder is to be
+// tried: this one is not such a holder, has exited or let go of it.
+func (p *ClosePlan) shutdown(c core.SocketCloser, s *core.Socket, o core.Owner, out *CloseOutcome) bool {
+	if o.FD < 0 || o.Proc == nil || p.owners != nil && !p.owners.MatchOwner(&o) {
+		return true
 	}
-	return o, c.Shutdown(s, o)
+	var err error
+	if v, ok := c.(core.ShutdownVia); ok {
+		o, err = v.ShutdownVia(s, o)
+	} else {
+		err = c.Shutdown(s, o)
+	}
+	out.setErr(err)
+	if err == nil {
+		out.Via = &o
+	}
+	return errors.Is(err, core.ErrGone) || errors.Is(err, core.ErrNotHeld)
 }
 
 // setErr records the result of one method; a nil error means done, and
