@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -177,6 +181,138 @@ func TestCloseProvesTheSocket(t *testing.T) {
 	}
 	if _, err := srv.Try("shutdown %d rdwr", fd); err == nil || !strings.Contains(err.Error(), "not connected") {
 		t.Errorf("the socket now at fd %d: shutdown says %v; want ENOTCONN, an unconnected socket nothing touched", fd, err)
+	}
+}
+
+// killHeld starts gosof kill (--json, -y) with args under strace, held at
+// its first pidfd_open (where it pins the holders: after the scan, before
+// any proof), and returns once it is there.
+func killHeld(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	g, out, errOut := gosofCmd(strace(t, "pidfd_open", "", 3*time.Second), append([]string{"kill", "--json", "-y", "--timeout", "1"}, args...)...)
+	if err := g.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitStopped(t, g.Process.Pid, unix.SYS_PIDFD_OPEN)
+	return g, out, errOut
+}
+
+// TestProofRoutes: between kill's scan and its pin, the holder of a
+// listener changes in ways that keep or end its hold. kill signals it
+// only if it holds the socket then; never a process the socket went to;
+// and it exits 3 while a socket the holder let go of is held by another
+// (it passed it on).
+func TestProofRoutes(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// cloexec: the holder keeps the listener only in a descriptor
+		// with FD_CLOEXEC
+		cloexec bool
+		// act changes h, which holds the listener at fd, while gosof is
+		// held; it returns the process the socket went to, if any
+		act       func(t *testing.T, h *testhelper.Proc, fd int, record string) *testhelper.Proc
+		signalled bool   // h still holds it: TERM ends it (no handler)
+		outcome   string // kill --json's outcome for h
+		code      int
+	}{
+		{name: "exec, descriptor kept", act: func(t *testing.T, h *testhelper.Proc, fd int, _ string) *testhelper.Proc {
+			h.Do("exec")
+			h.Do("pid")
+			return nil
+		}, signalled: true, outcome: "exited", code: exitMatch},
+		{name: "exec, descriptor close-on-exec", cloexec: true, act: func(t *testing.T, h *testhelper.Proc, fd int, record string) *testhelper.Proc {
+			h.Do("exec")
+			h.Do("record %s", record) // exec reset the handlers
+			return nil
+		}, outcome: "no longer holds it", code: exitMatch},
+		{name: "setuid", act: func(t *testing.T, h *testhelper.Proc, fd int, _ string) *testhelper.Proc {
+			h.Do("setuid 65534")
+			return nil
+		}, signalled: true, outcome: "exited", code: exitMatch},
+		{name: "zombie", act: func(t *testing.T, h *testhelper.Proc, fd int, _ string) *testhelper.Proc {
+			h.Try("exit") // not reaped: the test is its parent
+			for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+				if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", h.PID)); err == nil && strings.Contains(string(b), ") Z ") {
+					return nil
+				} else if time.Now().After(deadline) {
+					t.Fatalf("process %d is not a zombie: %q", h.PID, b)
+				}
+			}
+		}, outcome: "already gone", code: exitMatch},
+		{name: "passed on (SCM_RIGHTS)", act: func(t *testing.T, h *testhelper.Proc, fd int, record string) *testhelper.Proc {
+			heir := testhelper.Start(t)
+			heir.Do("record %s", record+".heir")
+			path := filepath.Join(t.TempDir(), "pass.sock")
+			ul := heir.Int("socket unix stream")
+			heir.Do("bind %d %s", ul, path)
+			heir.Do("listen %d", ul)
+			uc := h.Int("socket unix stream")
+			h.Do("connect %d %s", uc, path)
+			ua := heir.Int("accept %d", ul)
+			h.Do("sendfd %d %d", uc, fd)
+			heir.Do("recvfd %d", ua)
+			h.Do("close %d", fd)
+			return heir
+		}, outcome: "no longer holds it", code: exitSurvivors},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := testhelper.Start(t, testhelper.NewNetNS()) // its own network namespace: no stranger matches
+			fd, _ := listen(t, h, "inet", "127.0.0.1:47210")
+			if tc.cloexec {
+				n := h.Int("dup %d", fd) // F_DUPFD_CLOEXEC
+				h.Do("close %d", fd)
+				fd = n
+			}
+			record := filepath.Join(t.TempDir(), "signals")
+			if !tc.signalled {
+				h.Do("record %s", record)
+			}
+			g, out, errOut := killHeld(t, "--netns", strconv.Itoa(h.PID), "47210")
+			heir := tc.act(t, h, fd, record)
+			g.Wait()
+			code := g.ProcessState.ExitCode()
+			t.Logf("kill (exit %d):\n%s%s", code, out, errOut)
+			j := decodeKill(t, out.String())
+			if len(j.Processes) != 1 || j.Processes[0].Outcome != tc.outcome {
+				t.Errorf("kill --json: want one process, outcome %q", tc.outcome)
+			}
+			if tc.signalled {
+				if sig := killedBy(t, h); sig != syscall.SIGTERM {
+					t.Errorf("the holder, which still held the socket, ended by %v, want TERM", sig)
+				}
+			} else if sigs := signalsOf(t, record); len(sigs) > 0 || j.Changed {
+				t.Errorf("the holder, which no longer held the socket, got %v (changed: %v)", sigs, j.Changed)
+			}
+			if heir != nil {
+				if sigs := signalsOf(t, record+".heir"); len(sigs) > 0 || !running(heir) {
+					t.Errorf("process %d, which the socket went to after the scan, got %v (running: %v)", heir.PID, sigs, running(heir))
+				}
+				if want := fmt.Sprintf("held by %d/", heir.PID); !strings.Contains(strings.Join(j.LeftReport, "\n"), want) {
+					t.Errorf("what is left does not name %d, which holds the socket now: %q", heir.PID, j.LeftReport)
+				}
+			}
+			if code != tc.code {
+				t.Errorf("exit %d, want %d", code, tc.code)
+			}
+		})
+	}
+}
+
+// TestKillStoppedHolder: a holder stopped (SIGSTOP) takes no TERM it
+// handles; it is proved holding the socket and killed.
+func TestKillStoppedHolder(t *testing.T) {
+	h := testhelper.Start(t, testhelper.NewNetNS())
+	listen(t, h, "inet", "127.0.0.1:47212")
+	h.Do("catch TERM")
+	if err := syscall.Kill(h.PID, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := gosof(t, "kill", "--timeout", "500ms", "--netns", strconv.Itoa(h.PID), "47212")
+	if code != exitMatch || !strings.Contains(out, "then KILL") || !strings.Contains(out, "port 47212: free") {
+		t.Errorf("kill of a stopped holder: exit %d, want 0, KILL and the port free\n%s%s", code, out, errOut)
+	}
+	if sig := killedBy(t, h); sig != syscall.SIGKILL {
+		t.Errorf("the stopped holder ended by %v, want KILL", sig)
 	}
 }
 

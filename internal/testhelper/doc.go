@@ -32,6 +32,12 @@
 //	thread-listen ADDR     a new thread unshares its descriptor table and
 //	                       listens on ADDR in it -> ok TID FD PORT
 //	leader-exit            the main thread exits alone (the process lives on)
+//	exec                   execve the helper's own binary: same pid, descriptors
+//	                       without FD_CLOEXEC kept, signal handlers reset
+//	sendfd UNIXFD FD       pass FD over the connected unix socket UNIXFD
+//	                       (SCM_RIGHTS); FD stays open here too
+//	recvfd UNIXFD          -> ok FD   (the descriptor passed to this process)
+//	setuid UID             every thread takes UID (needs root)
 //	opath PATH             open PATH with O_PATH and keep the descriptor
 //	sockfile DIR INO       mount a tmpfs on DIR and hold, O_PATH, a socket
 //	                       node there with inode number INO -> ok FD

@@ -281,6 +281,14 @@ func serve(sc *bufio.Scanner, w io.Writer) (leaderExit bool) {
 		case "leader-exit":
 			fmt.Fprintf(w, "ok\n")
 			return true
+		case "exec":
+			// exec: this process runs the helper again (execve of its own
+			// binary): the same pid, descriptors without FD_CLOEXEC kept,
+			// signal handlers reset; it answers on the same pipes.
+			fmt.Fprintf(w, "ok\n")
+			err := syscall.Exec("/proc/self/exe", os.Args, os.Environ())
+			fmt.Fprintf(w, "err exec: %v\n", err)
+			continue
 		}
 		fmt.Fprintf(w, "ok %s\n", ans)
 	}
@@ -400,12 +408,22 @@ func do(f []string) (string, error) {
 		return "", os.WriteFile("/proc/sys/kernel/ns_last_pid", []byte(arg(1)), 0)
 	case "loup":
 		return "", LoopbackUp()
+	case "sendfd":
+		// sendfd UNIXFD FD: pass FD over the connected unix socket UNIXFD
+		// (SCM_RIGHTS); this process keeps its own FD until "close"
+		return "", unix.Sendmsg(atoi(arg(1)), []byte{0}, unix.UnixRights(atoi(arg(2))), nil, 0)
+	case "recvfd":
+		return recvFD(atoi(arg(1)))
+	case "setuid":
+		// setuid UID: every thread takes UID as its real, effective and
+		// saved uid (needs root)
+		return "", syscall.Setuid(atoi(arg(1)))
 	case "pid":
 		return strconv.Itoa(os.Getpid()), nil
 	case "thread-listen":
 		return threadListen(arg(1))
-	case "leader-exit":
-		return "leader-exit", nil
+	case "leader-exit", "exec":
+		return f[0], nil
 	case "exit":
 		return "exit", nil
 	}
@@ -524,6 +542,28 @@ func dial(addr string, n int) error {
 	}
 	return nil
 }
+
+// recvFD receives one descriptor passed over unix socket fd (SCM_RIGHTS)
+// and answers its number here.
+func recvFD(fd int) (string, error) {
+	buf := make([]byte, 1)
+	oob := make([]byte, unix.CmsgSpace(4))
+	_, oobn, _, _, err := unix.Recvmsg(fd, buf, oob, 0)
+	if err != nil {
+		return "", err
+	}
+	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+	if err != nil || len(msgs) != 1 {
+		return "", fmt.Errorf("no descriptor received (%v)", err)
+	}
+	fds, err := unix.ParseUnixRights(&msgs[0])
+	if err != nil || len(fds) != 1 {
+		return "", fmt.Errorf("no descriptor received (%v)", err)
+	}
+	return strconv.Itoa(fds[0]), nil
+}
+
+func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
 
 // caught counts the signals "catch" took.
 var caught int64
