@@ -200,8 +200,8 @@ func killHeld(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Bu
 // TestProofRoutes: between kill's scan and its pin, the holder of a
 // listener changes in ways that keep or end its hold. kill signals it
 // only if it holds the socket then; never a process the socket went to;
-// and it exits 3 while a socket the holder let go of is held by another
-// (it passed it on).
+// and it exits 3 while a socket the holder let go of, or went away with,
+// is held by another (it passed it on).
 func TestProofRoutes(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -239,6 +239,12 @@ func TestProofRoutes(t *testing.T) {
 				}
 			}
 		}, outcome: "already gone", code: exitMatch},
+		{name: "forked and exited", act: func(t *testing.T, h *testhelper.Proc, fd int, record string) *testhelper.Proc {
+			heir := h.Spawn(fd)
+			heir.Do("record %s", record+".heir")
+			h.Exit()
+			return heir
+		}, outcome: "already gone", code: exitSurvivors},
 		{name: "passed on (SCM_RIGHTS)", act: func(t *testing.T, h *testhelper.Proc, fd int, record string) *testhelper.Proc {
 			heir := testhelper.Start(t)
 			heir.Do("record %s", record+".heir")
@@ -295,6 +301,48 @@ func TestProofRoutes(t *testing.T) {
 				t.Errorf("exit %d, want %d", code, tc.code)
 			}
 		})
+	}
+}
+
+// TestKillReplacedListener: kill --pid B PORT, where A holds another
+// listener on PORT (SO_REUSEPORT). Between the scan and the pin, B
+// closes its listener and opens a new one on PORT. B no longer holds the
+// socket it was planned for: neither is signalled, and kill exits 3, as
+// B holds the port still.
+func TestKillReplacedListener(t *testing.T) {
+	const port = 47211
+	var hs [2]*testhelper.Proc
+	files := t.TempDir()
+	for i := range hs {
+		hs[i] = testhelper.Start(t)
+		hs[i].Do("record %s", filepath.Join(files, strconv.Itoa(i)))
+	}
+	listen := func(h *testhelper.Proc) int {
+		fd := h.Int("socket inet stream")
+		h.Do("setsockopt %d reuseport 1", fd)
+		h.Do("bind %d 127.0.0.1:%d", fd, port)
+		h.Do("listen %d", fd)
+		return fd
+	}
+	listen(hs[0])
+	fd := listen(hs[1])
+	g, out, errOut := killHeld(t, "--pid", strconv.Itoa(hs[1].PID), strconv.Itoa(port))
+	hs[1].Do("close %d", fd)
+	listen(hs[1])
+	g.Wait()
+	code := g.ProcessState.ExitCode()
+	t.Logf("kill (exit %d):\n%s%s", code, out, errOut)
+	for i, h := range hs {
+		if sigs := signalsOf(t, filepath.Join(files, strconv.Itoa(i))); len(sigs) > 0 || !running(h) {
+			t.Errorf("process %d got %v (running: %v)", h.PID, sigs, running(h))
+		}
+	}
+	j := decodeKill(t, out.String())
+	if len(j.Processes) != 1 || j.Processes[0].PID != hs[1].PID || j.Processes[0].Outcome != "no longer holds it" {
+		t.Errorf("kill --json: want %d alone, outcome \"no longer holds it\"", hs[1].PID)
+	}
+	if code != exitSurvivors {
+		t.Errorf("exit %d, want 3: %d holds port %d still", code, hs[1].PID, port)
 	}
 }
 

@@ -144,29 +144,51 @@ func (k *Kill) WriteReport(w io.Writer, asJSON bool) error {
 
 // Unfinished reports whether something kill matched is still there after
 // Execute: a process that survived or was not signalled, a holder gosof
-// could not see, or a socket a process let go of (LetGo) that some
-// process still holds (it passed it on).
+// could not see, or what a process that was not signalled left
+// (letGoStillHeld).
 func (k *Kill) Unfinished() bool {
 	return k.Plan.LeavesHolder() || k.Report.Survivors() > 0 || k.letGoStillHeld()
 }
 
-// letGoStillHeld reports whether a socket of a process that let go of it
-// is still held by a process, or by one gosof cannot see, after kill.
+// letGoStillHeld reports whether, after kill, a socket is still held
+// (by a process, or by one gosof cannot see) that a process let go of
+// before a signal was due (LetGo) or went away with before its first
+// (AlreadyGone: it exited, or forked and exited): it passed the socket
+// on. Or whether a process that let go holds another socket kill
+// matches now (it replaced its listener). Either way the port is not
+// released, though no matched process survived.
 func (k *Kill) letGoStillHeld() bool {
 	if k.Left == nil {
 		return false
 	}
 	for i := range k.Report.Outcomes {
-		if k.Report.Outcomes[i].Fate != LetGo {
+		o := &k.Report.Outcomes[i]
+		if o.Fate != LetGo && o.Fate != AlreadyGone {
 			continue
 		}
-		for _, s := range k.Plan.Items[i].Sockets {
-			for j := range k.Left.Sockets {
-				l := &k.Left.Sockets[j]
-				if sameSocket(l, &s) && (l.HasOwners() || core.UnknownHolder(l, k.Left.Unseen)) {
+		for j := range k.Left.Sockets {
+			l := &k.Left.Sockets[j]
+			if !l.HasOwners() && !core.UnknownHolder(l, k.Left.Unseen) {
+				continue
+			}
+			if o.Fate == LetGo && heldBy(l, o.Proc) {
+				return true
+			}
+			for n := range k.Plan.Items[i].Sockets {
+				if sameSocket(l, &k.Plan.Items[i].Sockets[n]) {
 					return true
 				}
 			}
+		}
+	}
+	return false
+}
+
+// heldBy reports whether p holds s.
+func heldBy(s *core.Socket, p *core.Process) bool {
+	for i := range s.Owners {
+		if q := s.Owners[i].Proc; q != nil && q.PID == p.PID && q.Start == p.Start {
+			return true
 		}
 	}
 	return false
