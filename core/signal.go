@@ -37,6 +37,15 @@ func ParseSignal(s string) (syscall.Signal, error) {
 	return 0, Usagef("--signal: unknown signal %q (want a name like TERM, KILL, HUP, INT or a number)", s)
 }
 
+// IsSignalName reports whether s, in upper case with or without SIG,
+// names a signal --signal takes: kill(1)'s -KILL and -SIGHUP spellings
+// and the hints that suggest them ask this, so that they take every name
+// kill takes, and no other.
+func IsSignalName(s string) bool {
+	_, ok := signalNames[strings.TrimPrefix(s, "SIG")]
+	return ok
+}
+
 // SignalName is a signal as kill(1) names it ("TERM"), or its number.
 func SignalName(sig syscall.Signal) string {
 	for name, s := range signalNames {

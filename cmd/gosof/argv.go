@@ -216,7 +216,7 @@ func (lx *lexed) killSignal(kill bool, a string) string {
 		return ""
 	}
 	spec := a[1:]
-	if isDigits(spec) || isSignalName(strings.ToUpper(spec)) {
+	if isDigits(spec) || core.IsSignalName(strings.ToUpper(spec)) {
 		return spec
 	}
 	return ""

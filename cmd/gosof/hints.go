@@ -130,7 +130,7 @@ func flagHint(cmd string, c *cli.Command, name, next string, terse bool, targets
 		return "", nil
 	}
 	switch {
-	case isDigits(name) || isSignalName(strings.ToUpper(name)): // kill -9, kill -TERM
+	case isDigits(name) || core.IsSignalName(strings.ToUpper(name)): // kill -9, kill -TERM
 		if cmd != "" {
 			return "", nil
 		}
@@ -365,14 +365,6 @@ func lsofState(glued, next string) string {
 		return u[4:]
 	}
 	return ""
-}
-
-func isSignalName(s string) bool {
-	switch strings.TrimPrefix(s, "SIG") {
-	case "TERM", "KILL", "HUP", "INT", "QUIT", "USR1", "USR2", "STOP", "CONT":
-		return true
-	}
-	return false
 }
 
 func hint(theirs, ours string) string {

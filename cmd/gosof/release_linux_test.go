@@ -680,3 +680,28 @@ func TestClosePidNamesEveryHolder(t *testing.T) {
 		t.Errorf("kill --pid %s -n plans to signal %s too:\n%s", apid, bpid, out)
 	}
 }
+
+// TestKillSignalSpellings: kill(1)'s -NAME is --signal NAME for every
+// name --signal takes, and the hint that suggests it (no command) offers
+// no other: one list, core.IsSignalName. -ABRT had been an unknown flag
+// where --signal ABRT was taken, and -WINCH a hint for a kill that
+// --signal then refused.
+func TestKillSignalSpellings(t *testing.T) {
+	h := testhelper.Start(t)
+	listen(t, h, "inet", "127.0.0.1:47221")
+	for _, name := range []string{"TERM", "SIGHUP", "ABRT", "ALRM", "PIPE", "USR2", "WINCH", "NOPE"} {
+		long, _, longCode := gosof(t, "kill", "-n", "--signal", name, "47221")
+		short, shortErr, shortCode := gosof(t, "kill", "-n", "-"+name, "47221")
+		if shortCode != longCode || short != long {
+			t.Errorf("kill -n -%s: exit %d, stdout %q, stderr %q; want what --signal %s gives: exit %d, %q",
+				name, shortCode, short, shortErr, name, longCode, long)
+		}
+		_, hintErr, _ := gosof(t, "-"+name, "47221")
+		if hinted := strings.Contains(hintErr, "gosof kill -"+name+" 47221"); hinted != (longCode == exitMatch) {
+			t.Errorf("gosof -%s 47221: %q; a hint for kill -%s only where --signal %s is taken (exit %d)", name, hintErr, name, name, longCode)
+		}
+	}
+	if out, _, _ := gosof(t, "kill", "-n", "-ABRT", "47221"); !strings.Contains(out, "send ABRT to 1 process") {
+		t.Errorf("kill -n -ABRT 47221: %q, want the plan to send ABRT", out)
+	}
+}
