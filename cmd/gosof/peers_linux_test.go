@@ -3,9 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -143,5 +146,31 @@ func TestWhyNamesClosingPeers(t *testing.T) {
 	js, _, _ := gosof(t, "why", "--json", strconv.Itoa(port))
 	if !strings.Contains(js, `"peers": [`) {
 		t.Errorf("why --json lacks close_wait.peers:\n%s", js)
+	}
+}
+
+// TestPeerOfUnknownHolder: a socket whose holder gosof cannot see (root's,
+// as nobody) says "unknown" in PID/COMMAND, and its PEER is still the
+// process at the other end: the table named the holder "unknown" in
+// every column that keeps a PID whole (render.Fit.PID), PEER too.
+func TestPeerOfUnknownHolder(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to start helpers as another user")
+	}
+	root := testhelper.Start(t) // nobody cannot inspect it
+	mine := testhelper.Start(t, testhelper.AsUser(65534, 65534))
+	lfd := root.Int("socket inet stream")
+	root.Do("setsockopt %d reuseaddr 1", lfd)
+	root.Do("bind %d 127.0.0.1:47224", lfd)
+	root.Do("listen %d", lfd)
+	connect(t, mine, "inet", "127.0.0.1:47224")
+	root.Int("accept %d", lfd)
+	out, errOut, code := gosofUnder(t, nil, &syscall.Credential{Uid: 65534, Gid: 65534}, "who", "--peer", "--state", "established", "47224")
+	fields := strings.Fields(out)
+	want := []string{"PROTO", "STATE", "LOCAL", "REMOTE", "RECV-Q", "SEND-Q", "PID/COMMAND", "USER", "FD", "PEER",
+		"tcp", "ESTABLISHED", "127.0.0.1:47224"}
+	if code != exitMatch || len(fields) != len(want)+7 || !slices.Equal(fields[:len(want)], want) ||
+		fields[len(want)+3] != "unknown" || !strings.HasPrefix(fields[len(want)+6], strconv.Itoa(mine.PID)+"/") {
+		t.Errorf("who --peer 47224 as nobody: exit %d; want the accepted end's holder unknown and its PEER %d/...\n%s%s", code, mine.PID, out, errOut)
 	}
 }

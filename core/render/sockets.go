@@ -236,7 +236,7 @@ func socketTable(w io.Writer, socks []core.Socket, opt Options) error {
 			if len(s.Owners) == 0 {
 				unknown := core.UnknownHolder(s, opt.Unseen)
 				for _, c := range cols[shared:] {
-					if unknown && c.pid {
+					if unknown && c.pid && c.owner { // PID/COMMAND; PEER is the other end's
 						t.Row = append(t.Row, core.UnknownHolderLabel...)
 					} else {
 						t.Row = c.cell(t.Row, s, nil)
