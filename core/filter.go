@@ -432,34 +432,53 @@ func (f *Filter) WantsState(st State) bool {
 }
 
 // TargetProtos are the protocols watch and close read when --proto names
-// none: those the PORT and PATH arguments name (udp for udp/53, unix for a
-// PATH), TCP for a port that names none or when there are no arguments
-// (CLOSE_WAIT leaks are TCP's). close lists what it cannot release (UDP)
-// as left alone, with the reason.
+// none: those the PORT and PATH arguments name (NamedProtos), TCP for a
+// port that names none or when there are no arguments (CLOSE_WAIT leaks
+// are TCP's). close lists what it cannot release (UDP) as left alone,
+// with the reason.
 func (f *Filter) TargetProtos() []Proto {
-	var ps []Proto
+	ps, _ := f.targetProtos(TCP)
+	if len(ps) == 0 {
+		ps = []Proto{TCP}
+	}
+	return ps
+}
+
+// NamedProtos are the protocols f asks for by name: --proto's, else those
+// its PORT and PATH arguments name (udp for udp/53, unix for a PATH), in
+// order. every says f asks for nothing else: --proto was given, or every
+// argument names its protocol (8080 names none: every protocol with
+// ports). What a source cannot list is judged by these
+// (platform.Backend.Blind), and which flags exclude each other (canMatch).
+func (f *Filter) NamedProtos() (ps []Proto, every bool) {
+	if len(f.Protos) > 0 {
+		return f.Protos, true
+	}
+	ps, unnamed := f.targetProtos("")
+	return ps, len(ps) > 0 && !unnamed
+}
+
+// targetProtos are the protocols the PORT and PATH arguments name, in
+// order, with for a PORT that names none, when not "", the protocol
+// given; unnamed says there is such a PORT.
+func (f *Filter) targetProtos(orUnnamed Proto) (ps []Proto, unnamed bool) {
 	add := func(p Proto) {
-		for _, q := range ps {
-			if q == p {
-				return
-			}
+		if p != "" && !hasProto(ps, p) {
+			ps = append(ps, p)
 		}
-		ps = append(ps, p)
 	}
 	for _, r := range f.Ports {
-		if r.Proto != "" {
-			add(r.Proto)
+		if r.Proto == "" {
+			unnamed = true
+			add(orUnnamed)
 		} else {
-			add(TCP)
+			add(r.Proto)
 		}
 	}
 	if len(f.Paths) > 0 {
 		add(Unix)
 	}
-	if len(ps) == 0 {
-		add(TCP)
-	}
-	return ps
+	return ps, unnamed
 }
 
 // HasTargets reports whether PORT or PATH arguments were given.

@@ -285,13 +285,15 @@ func (f *Filter) canMatch() error {
 	}
 	// The protocols asked for: --proto's, else those the PORTs name when
 	// every one names one (tcp:8080, 53/udp), so that "who tcp:8080
-	// --state unconn" is refused as "--proto tcp --state unconn" is.
-	protos, by := f.Protos, "--proto "+protoList(f.Protos)
-	if len(protos) == 0 && len(f.Paths) == 0 {
-		protos, by = portProtos(f.Ports), "PORT "+describeRanges(f.Ports)
-	}
-	if len(protos) == 0 {
+	// --state unconn" is refused as "--proto tcp --state unconn" is (a
+	// PATH's flags are pathsCanMatch's).
+	protos, every := f.NamedProtos()
+	if !every || len(f.Protos) == 0 && len(f.Paths) > 0 {
 		return nil
+	}
+	by := "--proto " + protoList(protos)
+	if len(f.Protos) == 0 {
+		by = "PORT " + describeRanges(f.Ports)
 	}
 	anyProto := func(ok func(Proto) bool) bool {
 		for _, p := range protos {
@@ -328,21 +330,6 @@ func (f *Filter) canMatch() error {
 		return Usagef("%s and %s match nothing together: %s sockets are never %s", by, f.statesFlag(), protoList(protos), stateList(f.States))
 	}
 	return nil
-}
-
-// portProtos is the protocols the PORTs name when every one names one
-// (tcp:8080, 53/udp), nil when one takes any protocol (8080).
-func portProtos(rs []PortRange) []Proto {
-	var ps []Proto
-	for _, r := range rs {
-		if r.Proto == "" {
-			return nil
-		}
-		if !hasProto(ps, r.Proto) {
-			ps = append(ps, r.Proto)
-		}
-	}
-	return ps
 }
 
 // familyCanMatch refuses -4 with addresses that are all IPv6 (--local

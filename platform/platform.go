@@ -156,7 +156,8 @@ func (b *Backend) Resolver() *core.Resolver {
 }
 
 // Blind says what f asks for that the socket source cannot list at all
-// (Unlisted): a protocol --proto names, or unix sockets a PATH names.
+// (Unlisted): a protocol f names (core.Filter.NamedProtos: --proto's, a
+// PORT's own as in sctp:9999, unix for a PATH).
 // msg is the one line that says so ("" when nothing), and all is set
 // when f asks for nothing else, so that no answer can be given: "no
 // match" would claim what gosof cannot see.
@@ -164,13 +165,7 @@ func (b *Backend) Blind(f *core.Filter) (msg string, all bool) {
 	if b.Unlisted == nil {
 		return "", false
 	}
-	var named []core.Proto // the protocols f names
-	if len(f.Protos) > 0 {
-		named = f.Protos
-	} else if len(f.Paths) > 0 {
-		named = []core.Proto{core.Unix}
-	}
-	all = len(named) > 0
+	named, all := f.NamedProtos()
 	for _, p := range named {
 		why := b.Unlisted(p)
 		if why == "" {
@@ -185,10 +180,6 @@ func (b *Backend) Blind(f *core.Filter) (msg string, all bool) {
 	}
 	if msg == "" {
 		return "", false
-	}
-	// PORTs beside the PATHs ask for the protocols the source lists
-	if len(f.Protos) == 0 && len(f.Ports) > 0 {
-		all = false
 	}
 	return msg, all
 }

@@ -90,6 +90,11 @@ func (s *session) why() error {
 	if err := s.open(); err != nil {
 		return err
 	}
+	// a protocol the source never lists (why sctp:P on Solaris) is not
+	// free: it cannot be seen, as for who
+	if err := s.blind(tf); err != nil {
+		return err
+	}
 	// every protocol's sockets, also for why udp/53: the diagnosis is of
 	// UDP's, and names the others (diagnose.DiagnosePort)
 	f := diagnose.PortFilter(port)

@@ -54,6 +54,37 @@ func TestReplayNoUnixSockets(t *testing.T) {
 	}
 }
 
+// A PORT that names its protocol (sctp:9999) asks for that protocol as
+// --proto does: one the source cannot list is said, exit 2, never
+// answered "no match" (exit 1) as it was while only --proto and a PATH
+// counted (core.Filter.NamedProtos).
+func TestReplayPortProtoUnlisted(t *testing.T) {
+	capture := filepath.Join(solarisFixtures, "illumos-amd64")
+	for _, c := range []struct {
+		args   []string
+		reason string
+	}{
+		{[]string{"who", "--proto", "sctp", "9999"}, "this source lists no sctp sockets"},
+		{[]string{"who", "sctp:9999"}, "this source lists no sctp sockets"},
+		{[]string{"who", "9999/udplite"}, "this source lists no udplite sockets"},
+		{[]string{"who", "-t", "sctp:80"}, "this source lists no sctp sockets"},
+		{[]string{"why", "sctp:9999"}, "this source lists no sctp sockets"}, // was "free for SCTP"
+		{[]string{"why", "udplite:53", "--json"}, "this source lists no udplite sockets"},
+	} {
+		args := append(c.args, "--replay", capture)
+		stdout, stderr, code := gosofReplay(t, args...)
+		if code != 2 || stdout != "" || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, c.reason) {
+			t.Errorf("gosof %s: exit %d, stdout %q, stderr %q; want exit 2 and %q on one line", strings.Join(args, " "), code, stdout, stderr, c.reason)
+		}
+	}
+	// beside a protocol it lists, the answer stands and the rest is said once
+	args := []string{"who", "sctp:80", "tcp:80", "--replay", capture}
+	stdout, stderr, code := gosofReplay(t, args...)
+	if code != 0 || !strings.Contains(stdout, "0.0.0.0:80") || strings.Count(stderr, "this source lists no sctp sockets") != 1 {
+		t.Errorf("gosof %s: exit %d, stdout %q, stderr %q; want exit 0, port 80 and one note", strings.Join(args, " "), code, stdout, stderr)
+	}
+}
+
 // A Solaris row nothing names the holder of (no EXPER_SOCK_INFO entry,
 // no fdinfo, no creator: Solaris 10) has an unknown holder, never none:
 // who -t exits 2 saying so, and why neither says "held by no process"
