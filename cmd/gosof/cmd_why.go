@@ -117,15 +117,12 @@ func (s *session) why() error {
 	}
 	if !diagnose.AnyInUse(ds) {
 		// "free" only where every protocol it judges was read
-		var judged []core.Proto
-		for _, p := range core.Protos {
-			if f.WantsProto(p) && (pr.Proto == "" || p == pr.Proto) {
-				judged = append(judged, p)
-			}
+		judged := *f
+		if pr.Proto != "" {
+			judged.Protos = []core.Proto{pr.Proto}
 		}
-		if unread, _ := s.b.UnreadProtos(judged...); len(unread) > 0 {
-			return fmt.Errorf("cannot tell whether port %d is free: no %s socket could be seen (the source read no %s table)",
-				port, protoNames(unread), protoNames(unread))
+		if err := s.unread(&judged, fmt.Sprintf("whether port %d is free", port)); err != nil {
+			return err
 		}
 	}
 	if err := diagnose.WriteWhys(output(c), ds, res.Sockets, s.opt.AllNetNS, c.Bool("json")); err != nil {

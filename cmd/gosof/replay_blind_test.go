@@ -149,9 +149,25 @@ func TestReplayTableMissing(t *testing.T) {
 			}
 		}
 	}
+	// who and ls decide as why does (session.unread): what a table not
+	// read would hold is "cannot tell" (exit 2), never "no match" (exit 1)
+	for _, args := range [][]string{{"who", "80"}, {"who", "tcp:53"}, {"ls", "--proto", "tcp"}, {"who", "-t", "80"}} {
+		args = append(args, "--replay", noTCP)
+		stdout, stderr, code := gosofReplay(t, args...)
+		if code != 2 || stdout != "" || !strings.Contains(stderr, "cannot tell whether anything matches: no TCP socket could be seen") ||
+			!strings.Contains(stderr, "the capture lacks them") {
+			t.Errorf("gosof %s: exit %d, stdout %q, stderr %q; want exit 2, cannot tell, the capture lacks them", strings.Join(args, " "), code, stdout, stderr)
+		}
+	}
 	// a port the tables read show in use is still answered
 	if _, _, code := gosofReplay(t, "why", "53", "--replay", noTCP); code != 0 {
 		t.Errorf("why 53 without the TCP tables: exit %d, want 0 (UDP 53 is in use)", code)
+	}
+	if _, _, code := gosofReplay(t, "who", "53", "--replay", noTCP); code != 0 {
+		t.Errorf("who 53 without the TCP tables: exit %d, want 0 (UDP 53 is in use)", code)
+	}
+	if _, _, code := gosofReplay(t, "who", "udp:80", "--replay", noTCP); code != 1 {
+		t.Errorf("who udp:80 without the TCP tables: exit %d, want 1 (the UDP tables were read)", code)
 	}
 	if stdout, _, _ := gosofReplay(t, "metrics", "--replay", src); strings.Contains(stdout, "gosof_table_unread{") {
 		t.Errorf("metrics of a whole capture: %s", stdout)

@@ -188,8 +188,13 @@ func maxInt(a, b int) int {
 // and returns err: the one exit path of every command that opened a
 // session.
 func (s *session) end(err error) error {
+	noMatch := errors.Is(err, core.ErrNoMatch) && s.filt != nil
+	var unread error
+	if noMatch && s.b != nil {
+		unread = s.unread(s.filt, "whether anything matches")
+	}
 	switch {
-	case errors.Is(err, core.ErrNoMatch) && s.undecided > 0 && s.filt != nil:
+	case noMatch && s.undecided > 0:
 		// not "no match": what is left out may pass the owner filters
 		shows, holder := "show", "their holders"
 		if s.undecided == 1 {
@@ -197,7 +202,9 @@ func (s *session) end(err error) error {
 		}
 		err = fmt.Errorf("cannot tell whether anything here passes %s: %s %s no process because %s could not be seen (above)",
 			s.filt.OwnerFlags(), core.Plural(s.undecided, "matched socket"), shows, holder)
-	case errors.Is(err, core.ErrNoMatch) && s.filt != nil && s.answer != nil && len(s.answer.Sockets) == 0:
+	case unread != nil:
+		err = unread // not "no match": a table of what was asked for was not read
+	case noMatch && s.answer != nil && len(s.answer.Sockets) == 0:
 		s.explainEmpty(s.filt, s.emptySaid)
 	}
 	s.flush()
@@ -265,6 +272,25 @@ func (s *session) sayNow() {
 		reportUnseen(w, u)
 		s.unseenSaid = true
 	}
+}
+
+// unread is the error for an answer that would be "nothing" (no match,
+// a free port) when the source's last read had no table of a protocol f
+// asks for (platform.Backend.UnreadProtos): what cannot be told is what;
+// nil when every such table was read.
+func (s *session) unread(f *core.Filter, what string) error {
+	var wanted []core.Proto
+	for _, p := range core.Protos {
+		if f.WantsProto(p) {
+			wanted = append(wanted, p)
+		}
+	}
+	unread, _ := s.b.UnreadProtos(wanted...)
+	if len(unread) == 0 {
+		return nil
+	}
+	n := protoNames(unread)
+	return fmt.Errorf("cannot tell %s: no %s socket could be seen (the source read no %s table)", what, n, n)
 }
 
 // explainEmpty notes which filter flag emptied an answer that the PORT
