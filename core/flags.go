@@ -532,22 +532,40 @@ func (f *Filter) userFlag() string {
 
 // OwnerFlags names the owner filters given (--pid, --user, -c, --unit)
 // as the user typed them, joined by " and ": what a socket whose holder
-// could not be seen cannot be decided against (Result.Undecided).
+// could not be seen cannot be decided against (Result.Undecided). The
+// text is raw, as Emptied's: whoever prints it escapes it.
 func (f *Filter) OwnerFlags() string {
 	var names []string
-	if len(f.PIDs) > 0 {
-		names = append(names, "--pid "+intList(f.PIDs))
-	}
-	if len(f.UIDs) > 0 {
-		names = append(names, f.userFlag())
-	}
-	if len(f.Commands) > 0 {
-		names = append(names, "-c "+commandList(f.Commands))
-	}
-	if len(f.Units) > 0 {
-		names = append(names, "--unit "+Escape(strings.Join(f.Units, ",")))
+	for _, o := range f.ownerFlags() {
+		names = append(names, o.flag)
 	}
 	return strings.Join(names, " and ")
+}
+
+// ownerFlag is one owner filter given: as typed, and as a filter of it
+// alone.
+type ownerFlag struct {
+	flag string
+	only Filter
+}
+
+// ownerFlags are the owner filters given, in the order --pid, --user,
+// -c, --unit: the one list OwnerFlags names and Emptied applies.
+func (f *Filter) ownerFlags() []ownerFlag {
+	var fs []ownerFlag
+	if len(f.PIDs) > 0 {
+		fs = append(fs, ownerFlag{"--pid " + intList(f.PIDs), Filter{PIDs: f.PIDs}})
+	}
+	if len(f.UIDs) > 0 {
+		fs = append(fs, ownerFlag{f.userFlag(), Filter{UIDs: f.UIDs}})
+	}
+	if len(f.Commands) > 0 {
+		fs = append(fs, ownerFlag{"-c " + commandList(f.Commands), Filter{Commands: f.Commands}})
+	}
+	if len(f.Units) > 0 {
+		fs = append(fs, ownerFlag{"--unit " + strings.Join(f.Units, ","), Filter{Units: f.Units}})
+	}
+	return fs
 }
 
 // Emptied says which filter flag left nothing: given the sockets (with
@@ -569,18 +587,19 @@ func (f *Filter) Emptied(targets []Socket) string {
 	left := targets
 	g := *f
 	g.IdleOver = 0 // --proto and --state are blamed for what they leave out, --idle for the rest
-	owner := func(one Filter) func(*Socket) bool {
-		return func(s *Socket) bool { return anyOwner(s, one.MatchOwner) || f.keepsUnowned(s) && len(one.UIDs) > 0 }
-	}
-	steps := []struct {
+	type step struct {
 		named bool
 		flag  string
 		keep  func(*Socket) bool
-	}{
-		{len(f.PIDs) > 0, "--pid " + intList(f.PIDs), owner(Filter{PIDs: f.PIDs})},
-		{len(f.UIDs) > 0, f.userFlag(), owner(Filter{UIDs: f.UIDs})},
-		{len(f.Commands) > 0, "-c " + commandList(f.Commands), owner(Filter{Commands: f.Commands})},
-		{len(f.Units) > 0, "--unit " + strings.Join(f.Units, ","), owner(Filter{Units: f.Units})},
+	}
+	var steps []step
+	for _, o := range f.ownerFlags() {
+		one := o.only
+		steps = append(steps, step{true, o.flag, func(s *Socket) bool {
+			return anyOwner(s, one.MatchOwner) || f.keepsUnowned(s) && len(one.UIDs) > 0
+		}})
+	}
+	steps = append(steps, []step{
 		{len(f.Protos) > 0, "--proto " + protoList(f.Protos), func(s *Socket) bool { return g.WantsProto(s.Proto) }},
 		{len(f.Families) > 0, familyFlag(f.Families), func(s *Socket) bool { return f.WantsFamily(s.Family) }},
 		{len(f.States) > 0, f.statesFlag(), func(s *Socket) bool { return g.WantsState(s.State) }},
@@ -588,7 +607,7 @@ func (f *Filter) Emptied(targets []Socket) string {
 		{len(f.Local) > 0, "--local " + addrList(f.Local), func(s *Socket) bool { return anyAddr(f.Local, &s.Local) }},
 		{len(f.Remote) > 0, "--remote " + addrList(f.Remote), func(s *Socket) bool { return s.Remote != nil && anyAddr(f.Remote, s.Remote) }},
 		{len(f.Devs) > 0, "--dev " + strings.Join(f.Devs, ","), func(s *Socket) bool { return f.MatchDev(s) }},
-	}
+	}...)
 	for _, st := range steps {
 		if !st.named {
 			continue

@@ -475,6 +475,23 @@ func TestWatchUndecidedHolders(t *testing.T) {
 	remedyOnceFirst(t, out)
 }
 
+// TestWatchOwnerFlagsEscaped: the closing line names the owner filters
+// as Filter.OwnerFlags names them, escaped for the screen: -c's value
+// reached the terminal raw (an ESC), and --unit's was escaped there by
+// OwnerFlags alone, its backslash doubled, where -c's was not.
+func TestWatchOwnerFlagsEscaped(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run gosof as another user")
+	}
+	root := testhelper.Start(t)
+	listen(t, root, "inet", "127.0.0.1:47226")
+	out := watchAsNobody(t, "47226", "-c", "\x1b[31mzz\\q", "--unit", `a\x2db.service`, "--count", "1")
+	said := `1 socket left out by -c \x1b[31mzz\q and --unit a\x2db.service, whose holders`
+	if strings.ContainsRune(out, 0x1b) || !strings.Contains(out, said) {
+		t.Errorf("watch as nobody: want no raw ESC and %q:\n%q", said, out)
+	}
+}
+
 // watchAsNobody runs gosof watch with args as the user nobody, in a pipe,
 // and returns its stdout and stderr in the order they were written.
 func watchAsNobody(t *testing.T, args ...string) string {

@@ -150,8 +150,8 @@ type Tracker struct {
 	// emptied, not made again: a watch over a day keeps two maps.
 	prev, cur map[hold]CellKey
 	// OwnerFlags are the owner filters the listings passed through, as
-	// the notes name them (core.Filter.OwnerFlags), for the frames'
-	// Undecided.
+	// the notes name them (core.Filter.OwnerFlags), escaped for the
+	// screen, for the frames' Undecided.
 	OwnerFlags string
 }
 
