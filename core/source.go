@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -50,23 +49,9 @@ type Unseen struct {
 // Message is the one line that says what could not be seen and how to see
 // it; "" when everything was seen.
 func (u Unseen) Message() string {
-	var what []string
-	switch {
-	case u.Denied == 1:
-		what = append(what, "1 process could not be inspected")
-	case u.Denied > 1:
-		what = append(what, fmt.Sprintf("%d processes could not be inspected", u.Denied))
-	}
-	if u.Hidden != "" {
-		what = append(what, u.Hidden)
-	}
-	var msg string
-	if len(what) > 0 {
-		hint := u.Hint
-		if hint == "" {
-			hint = "run as root to see them"
-		}
-		msg = strings.Join(what, " and ") + ", so the holders of some sockets are unknown; " + hint
+	msg := u.What()
+	if msg != "" {
+		msg += ", so the holders of some sockets are unknown; " + u.Remedy()
 	}
 	if u.Unparsed > 0 {
 		if msg != "" {

@@ -203,8 +203,8 @@ func waitsForAccept(s *core.Socket) bool {
 		s.Remote != nil && s.Remote.Path != "" && s.PeerInode == 0 && s.Inode != 0
 }
 
-// sortConns orders connection groups as why PORT does: by state, then
-// protocol, most first, then holders.
+// sortConns orders connection groups, why PORT's and why PATH's alike:
+// by state, then protocol, most first, then holders.
 func sortConns(cs []ConnGroup) {
 	sort.SliceStable(cs, func(i, j int) bool {
 		a, b := &cs[i], &cs[j]

@@ -177,7 +177,7 @@ func (d *PathWhy) queuedLine() string {
 		}
 	}
 	return fmt.Sprintf("Waiting in the accept queue: %s from %s: %s connected, and %s %s not called accept() on %s yet.",
-		core.Plural(n, "connection"), from, itThey(n), server, has, core.ByCount(n, "it", "them"))
+		core.Plural(n, "connection"), from, core.ByCount(n, "it", "they"), server, has, core.ByCount(n, "it", "them"))
 }
 
 // countedNames is "4242/app (2), 4243/cli": processes with their counts
@@ -327,13 +327,6 @@ func errText(err error) string {
 		return "unknown error"
 	}
 	return err.Error()
-}
-
-func itThey(n int) string {
-	if n == 1 {
-		return "it"
-	}
-	return "they"
 }
 
 // WritePathWhyJSON prints the diagnosis of a unix socket name as one JSON

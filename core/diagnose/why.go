@@ -347,19 +347,7 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 	for _, g := range groups {
 		w.Conns = append(w.Conns, *g)
 	}
-	sort.SliceStable(w.Conns, func(i, j int) bool {
-		a, b := &w.Conns[i], &w.Conns[j]
-		if ra, rb := stateRank(a.State), stateRank(b.State); ra != rb {
-			return ra < rb
-		}
-		if a.Proto != b.Proto {
-			return a.Proto < b.Proto
-		}
-		if a.Count != b.Count {
-			return a.Count > b.Count
-		}
-		return pidKey(a.Owners) < pidKey(b.Owners)
-	})
+	sortConns(w.Conns)
 	for a, n := range peers {
 		w.Peers = append(w.Peers, PeerCount{a, n})
 	}

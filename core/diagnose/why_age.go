@@ -154,7 +154,7 @@ func (n *AgeNote) Message(target string) string {
 		if n.Old == n.Count {
 			return s + ", not a burst."
 		}
-		return s + fmt.Sprintf("; the other %d %s recent.", n.Count-n.Old, isAre(n.Count-n.Old))
+		return s + fmt.Sprintf("; the other %d %s recent.", n.Count-n.Old, core.ByCount(n.Count-n.Old, "is", "are"))
 	case AgeBurst:
 		if n.Known == 0 {
 			return fmt.Sprintf("%s been made less than %s ago, so idle for less: a burst, not a leak yet (%s).", which(n.Count), old, watch)
@@ -173,13 +173,6 @@ func (n *AgeNote) Message(target string) string {
 	}
 	return "How long they have been idle is not known here: Linux tells it through netlink (not /proc/net, --proc-net); " +
 		"Solaris and illumos tell when a connection was made, and a capture only with its host's clock."
-}
-
-func isAre(n int) string {
-	if n == 1 {
-		return "is"
-	}
-	return "are"
 }
 
 // Release is the command that releases the old ones only (those that

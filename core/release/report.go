@@ -162,13 +162,6 @@ func fdList(owners []core.Owner) string {
 	return " (fd " + strings.Join(fds, ",") + ")"
 }
 
-func procUser(p *core.Process) string {
-	if p == nil || p.User == "" {
-		return "-"
-	}
-	return core.Escape(p.User)
-}
-
 func procLabel(p *core.Process) string {
 	return core.OwnerLabel(core.Owner{PID: p.PID, Proc: p})
 }
@@ -176,10 +169,7 @@ func procLabel(p *core.Process) string {
 // headline says what the plan sends to how many processes.
 func (p *KillPlan) headline() string {
 	sig := core.SignalName(p.Signal)
-	n := strconv.Itoa(p.Processes()) + " processes"
-	if p.Processes() == 1 {
-		n = "1 process"
-	}
+	n := core.Plural(p.Processes(), "process")
 	switch {
 	case p.Processes() == 0:
 		return "nothing to signal"
@@ -224,7 +214,7 @@ func WriteKillPlan(w io.Writer, p *KillPlan) error {
 				if it.Proc.Comm != "" {
 					comm = core.Escape(it.Proc.Comm)
 				}
-				lead := []string{strconv.Itoa(it.Proc.PID), comm, procUser(it.Proc), action}
+				lead := []string{strconv.Itoa(it.Proc.PID), comm, core.OwnerUser(core.Owner{Proc: it.Proc}), action}
 				for j := range it.Sockets {
 					for _, c := range lead {
 						t.Cell(c)

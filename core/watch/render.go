@@ -210,7 +210,7 @@ func Summary(f *Frame) string {
 			now, _ := p.Total()
 			n += now
 		}
-		return "First look: " + core.Plural(n, "socket") + ", " + processes(procCount(f)) +
+		return "First look: " + core.Plural(n, "socket") + ", " + core.Plural(procCount(f), "process") +
 			" holding some" + unseenClause(f) + "; what grows shows from the next refresh."
 	}
 	return summaryGrowth(f) + unseenSentence(f)
@@ -295,14 +295,6 @@ func summaryGrowth(f *Frame) string {
 	}
 	return "No CLOSE_WAIT grows; the most growth: " + bestP.Label() + " " + signed(best.Change()) + " " + st +
 		" in " + Span(f.Time.Sub(bestP.First)) + "."
-}
-
-// processes counts processes: "1 process", "3 processes".
-func processes(n int) string {
-	if n == 1 {
-		return "1 process"
-	}
-	return strconv.Itoa(n) + " processes"
 }
 
 func procCount(f *Frame) int {
