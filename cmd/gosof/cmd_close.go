@@ -94,7 +94,7 @@ func (s *session) close() error {
 func (s *session) planClose() (cl *release.Close, wait time.Duration, err error) {
 	c := s.c
 	if c.NArg() == 0 {
-		return nil, 0, core.Usagef("close needs a PORT (a number, a range like 8000-8080, or a service name) or a PATH (a unix socket's name)")
+		return nil, 0, needsTarget("close")
 	}
 	if c.Bool("graceful") && c.Bool("abort") {
 		return nil, 0, core.Usagef("--graceful and --abort are two methods; pick one")

@@ -107,7 +107,7 @@ func killEnd(k *release.Kill, intr *interrupter) error {
 func (s *session) planKill() (*release.Kill, error) {
 	c := s.c
 	if c.NArg() == 0 {
-		return nil, core.Usagef("kill needs a PORT (a number, a range like 8000-8080, or a service name) or a PATH (a unix socket's name)")
+		return nil, needsTarget("kill")
 	}
 	f, err := s.filter(c.Args().Slice())
 	if err != nil {

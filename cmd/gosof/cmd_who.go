@@ -36,7 +36,13 @@ Examples:
 
 func whoAction(c *cli.Context) error {
 	if c.NArg() == 0 {
-		return core.Usagef("who needs a PORT (a number, a range like 8000-8080, or a service name) or a PATH (a unix socket's name: /run/app.sock, @name)")
+		return needsTarget("who")
 	}
 	return listAction(c, c.Args().Slice())
+}
+
+// needsTarget is the error of who, kill and close run without a PORT or
+// PATH.
+func needsTarget(cmd string) error {
+	return core.Usagef("%s needs a PORT (a number, a range like 8000-8080, or a service name) or a PATH (a unix socket's name: /run/app.sock, @name)", cmd)
 }

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"fmt"
+	"errors"
 
 	"github.com/urfave/cli/v2"
 
@@ -33,8 +33,8 @@ func (s *session) terseUnseen(res *core.Result) error {
 		return nil
 	}
 	if pids == 0 {
-		return fmt.Errorf("%s no process because %s could not be seen (above): no PID printed", core.Plural(unknown, "matched socket")+core.ByCount(unknown, " shows", " show"), core.ByCount(unknown, "its holder", "their holders"))
+		return errors.New(showNoProcess(unknown) + " (above): no PID printed")
 	}
-	s.notes = append(s.notes, fmt.Sprintf("%s no process because %s could not be seen; the PIDs above may be incomplete", core.Plural(unknown, "matched socket")+core.ByCount(unknown, " shows", " show"), core.ByCount(unknown, "its holder", "their holders")))
+	s.notes = append(s.notes, showNoProcess(unknown)+"; the PIDs above may be incomplete")
 	return nil
 }

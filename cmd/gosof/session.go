@@ -196,12 +196,7 @@ func (s *session) end(err error) error {
 	switch {
 	case noMatch && s.undecided > 0:
 		// not "no match": what is left out may pass the owner filters
-		shows, holder := "show", "their holders"
-		if s.undecided == 1 {
-			shows, holder = "shows", "its holder"
-		}
-		err = fmt.Errorf("cannot tell whether anything here passes %s: %s %s no process because %s could not be seen (above)",
-			s.filt.OwnerFlags(), core.Plural(s.undecided, "matched socket"), shows, holder)
+		err = fmt.Errorf("cannot tell whether anything here passes %s: %s (above)", s.filt.OwnerFlags(), showNoProcess(s.undecided))
 	case unread != nil:
 		err = unread // not "no match": a table of what was asked for was not read
 	case noMatch && s.answer != nil && len(s.answer.Sockets) == 0:
@@ -321,6 +316,13 @@ func (s *session) explainEmpty(f *core.Filter, said string) {
 func idleUnknownNote(n int) string {
 	return fmt.Sprintf("--idle left out %s whose idle time is not known: Solaris and illumos tell only when a socket was made, "+
 		"/proc/net (--proc-net) only a TIME_WAIT's, and an orphaned FIN_WAIT2 has none", core.Plural(n, "TCP socket"))
+}
+
+// showNoProcess says that n matched sockets show no process because
+// their holders could not be seen.
+func showNoProcess(n int) string {
+	return core.Plural(n, "matched socket") + core.ByCount(n, " shows", " show") + " no process because " +
+		core.ByCount(n, "its holder", "their holders") + " could not be seen"
 }
 
 // unknownHolders reports whether a socket of socks shows no owner because
