@@ -144,10 +144,11 @@ var durationUnits = [...]struct {
 	name string
 }{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}, {time.Millisecond, "ms"}}
 
-// FlagDuration writes a duration the user gave (--idle, --interval) whole,
-// as messages echo it and as the flag reads it back: hours down to
-// milliseconds ("25h1m1s", "1s500ms"), where FormatDuration keeps two
-// units; time.Duration's own form for what is finer.
+// FlagDuration writes a duration the user gave (--idle, --interval,
+// --timeout) whole, as messages echo it and as the flag reads it back:
+// hours down to milliseconds ("25h1m1s", "1s500ms"), where
+// FormatDuration keeps two units; time.Duration's own form for what is
+// finer.
 func FlagDuration(d time.Duration) string {
 	if d <= 0 || d%time.Millisecond != 0 {
 		return d.String()

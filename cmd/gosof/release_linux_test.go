@@ -705,3 +705,29 @@ func TestKillSignalSpellings(t *testing.T) {
 		t.Errorf("kill -n -ABRT 47221: %q, want the plan to send ABRT", out)
 	}
 }
+
+// TestKillEchoesTimeout: the plan says --timeout as it was given, as
+// watch says --interval (core.FlagDuration): it rounded it as a measured
+// wait, so --timeout 12.7 was "after 13s" and 1h "after 1h0m0s".
+func TestKillEchoesTimeout(t *testing.T) {
+	h := testhelper.Start(t)
+	listen(t, h, "inet", "127.0.0.1:47228")
+	for _, tc := range []struct{ timeout, want string }{
+		{"12.7", "then KILL to any still running after 12s700ms"},
+		{"1h", "then KILL to any still running after 1h\n"},
+		{"90", "then KILL to any still running after 1m30s"},
+	} {
+		out, errOut, code := gosof(t, "kill", "-n", "--timeout", tc.timeout, "47228")
+		if code != exitMatch || !strings.Contains(out, tc.want) {
+			t.Errorf("kill -n --timeout %s: exit %d, want %q\n%s%s", tc.timeout, code, tc.want, out, errOut)
+		}
+		_, every, _ := strings.Cut(tc.want, "after ")
+		if w, _, _ := gosof(t, "watch", "--count", "1", "-i", tc.timeout, "47228"); !strings.Contains(w, "every "+strings.TrimSpace(every)+",") {
+			t.Errorf("watch -i %s says it otherwise:\n%s", tc.timeout, w)
+		}
+	}
+	out, _, _ := gosof(t, "kill", "-n", "--no-escalate", "--timeout", "12.7", "47228")
+	if !strings.Contains(out, "wait up to 12s700ms; no KILL") {
+		t.Errorf("kill -n --no-escalate --timeout 12.7: %q", out)
+	}
+}

@@ -148,7 +148,7 @@ func TestEmptyAndMalformedValues(t *testing.T) {
 	if _, errOut, code := gosof(t, "who", p, "--netns", z); code != exitMatch {
 		t.Errorf("who --netns %s: exit %d, want 0\n%s", z, code, errOut)
 	}
-	if out, _, _ := gosof(t, "kill", p, "-n", "--timeout", "1.5"); !strings.Contains(out, "after 1.5s") {
+	if out, _, _ := gosof(t, "kill", p, "-n", "--timeout", "1.5"); !strings.Contains(out, "after 1s500ms") { // core.FlagDuration
 		t.Errorf("--timeout 1.5 is not 1.5s:\n%s", out)
 	}
 }

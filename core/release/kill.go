@@ -424,7 +424,7 @@ func (o *KillOutcome) describe(p *KillPlan) string {
 		return fmt.Sprintf("exited after %s (%s)", first, roundWait(o.Waited))
 	case Killed:
 		if len(o.Sent) > 1 {
-			return fmt.Sprintf("killed: ignored %s for %s, then KILL (%s in all)", first, roundWait(p.Timeout), roundWait(o.Waited))
+			return fmt.Sprintf("killed: ignored %s for %s, then KILL (%s in all)", first, core.FlagDuration(p.Timeout), roundWait(o.Waited))
 		}
 		return fmt.Sprintf("killed (%s)", roundWait(o.Waited))
 	case Alive:
@@ -457,6 +457,8 @@ func (o *KillOutcome) describe(p *KillPlan) string {
 	return string(o.Fate)
 }
 
+// roundWait rounds a measured wait for the report: what --timeout was
+// set to is echoed whole (core.FlagDuration).
 func roundWait(d time.Duration) time.Duration {
 	switch {
 	case d >= 10*time.Second:

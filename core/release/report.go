@@ -176,9 +176,9 @@ func (p *KillPlan) headline() string {
 	case p.Signal == 9:
 		return fmt.Sprintf("send KILL to %s", n)
 	case p.NoEscalate:
-		return fmt.Sprintf("send %s to %s and wait up to %s; no KILL (--no-escalate)", sig, n, roundWait(p.Timeout))
+		return fmt.Sprintf("send %s to %s and wait up to %s; no KILL (--no-escalate)", sig, n, core.FlagDuration(p.Timeout))
 	}
-	return fmt.Sprintf("send %s to %s, then KILL to any still running after %s", sig, n, roundWait(p.Timeout))
+	return fmt.Sprintf("send %s to %s, then KILL to any still running after %s", sig, n, core.FlagDuration(p.Timeout))
 }
 
 // WriteKillPlan prints the plan: each process with the matched sockets it
