@@ -113,4 +113,11 @@ func TestPIDFilterOnAProcessNotSeen(t *testing.T) {
 	if code != exitError || !strings.Contains(errOut, "cannot tell") {
 		t.Errorf("who ROOT-PORT --pid ROOT as nobody: exit %d, stderr %q; want exit 2: its holder could not be seen", code, errOut)
 	}
+	// close's plan names the filter as the note does (Filter.OwnerFlags),
+	// not every owner flag there is
+	out, errOut, code := gosofUnder(t, nil, nobody, "close", "-n", "--listen", "--pid", pid, strconv.Itoa(rootPort))
+	if plan, note := "whether it passes --pid "+pid+" is not known", "--pid "+pid+" left out 1 socket"; code != exitSurvivors ||
+		!strings.Contains(strings.Join(strings.Fields(out), " "), plan) || !strings.Contains(errOut, note) {
+		t.Errorf("close -n --listen --pid ROOT ROOT-PORT as nobody: exit %d; want 3, %q and %q\n%s%s", code, plan, note, out, errOut)
+	}
 }

@@ -125,9 +125,14 @@ func NewClosePlan(res *core.Result, opt CloseOptions, servers []core.Socket) *Cl
 		p.Items = append(p.Items, it)
 	}
 	for _, s := range res.Undecided {
-		// never closed on a guess that it passes --pid, --user, -c or --unit
+		// never closed on a guess that it passes the owner filters, named
+		// as the note on them names them (only they leave a socket undecided)
+		by := "the owner filters"
+		if opt.Owners != nil {
+			by = opt.Owners.OwnerFlags()
+		}
 		p.Items = append(p.Items, CloseItem{Socket: s, Skip: "its holder could not be seen (" + res.Unseen.What() +
-			"), so whether it passes --pid, --user, -c or --unit is not known"})
+			"), so whether it passes " + by + " is not known"})
 	}
 	return p
 }
