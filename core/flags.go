@@ -578,11 +578,12 @@ func (f *Filter) ownerFlags() []ownerFlag {
 // --idle 1h told of A's sockets too). Each owner flag keeps an owner as
 // MatchOwner does and a socket with none as filterOwners does
 // (keepsUnowned). "" when the PORTs alone match nothing (an empty answer
-// needs no explaining) or nothing emptied it. The text is raw (command
-// names as the processes set them): whoever prints it escapes it, once.
-func (f *Filter) Emptied(targets []Socket) string {
+// needs no explaining) or nothing emptied it; flag is the flag named. The
+// text is raw (command names as the processes set them): whoever prints
+// it escapes it, once.
+func (f *Filter) Emptied(targets []Socket) (why, flag string) {
 	if len(targets) == 0 {
-		return ""
+		return "", ""
 	}
 	left := targets
 	g := *f
@@ -619,11 +620,11 @@ func (f *Filter) Emptied(targets []Socket) string {
 			}
 		}
 		if len(kept) == 0 {
-			return fmt.Sprintf("nothing left after %s: before it, %s", st.flag, summary(left))
+			return fmt.Sprintf("nothing left after %s: before it, %s", st.flag, summary(left)), st.flag
 		}
 		left = kept
 	}
-	return ""
+	return "", ""
 }
 
 // checkDevName refuses a --dev value no interface can have: Linux's

@@ -171,7 +171,7 @@ func TestEmptiedIdle(t *testing.T) {
 		t.Fatal(err)
 	}
 	socks := []Socket{{Proto: TCP, Family: Inet, State: CloseWait, Local: ep("127.0.0.1", 80), Idle: ExactIdle(time.Minute)}}
-	if got := f.Emptied(socks); !strings.Contains(got, "nothing left after --idle 1h: before it, 1 socket (tcp CLOSE_WAIT 1)") {
+	if got, _ := f.Emptied(socks); !strings.Contains(got, "nothing left after --idle 1h: before it, 1 socket (tcp CLOSE_WAIT 1)") {
 		t.Errorf("Emptied: %q", got)
 	}
 }
@@ -301,7 +301,7 @@ func TestEmptiedOwnersFirst(t *testing.T) {
 	}
 	socks := []Socket{cw(1001, held(10, "a")), cw(1002, held(10, "a")), cw(1003, held(20, "b"))}
 	want := "nothing left after --idle 1h: before it, 1 socket (tcp CLOSE_WAIT 1) held by 20/b"
-	if got := f.Emptied(socks); got != want {
+	if got, _ := f.Emptied(socks); got != want {
 		t.Errorf("Emptied:\n got %q\nwant %q", got, want)
 	}
 	g, err := ParseFilter(FilterFlags{Ports: []string{"80"}, Users: []string{"33"}, Commands: []string{"c"}})
@@ -312,7 +312,7 @@ func TestEmptiedOwnersFirst(t *testing.T) {
 	if kept, _ := filterOwners(append([]Socket(nil), unowned...), g, Unseen{}, false); len(kept) != 0 {
 		t.Fatalf("filterOwners kept an unowned socket beside -c")
 	}
-	if got := g.Emptied(unowned); !strings.HasPrefix(got, "nothing left after --user 33:") {
+	if got, _ := g.Emptied(unowned); !strings.HasPrefix(got, "nothing left after --user 33:") {
 		t.Errorf("Emptied with --user 33 -c c on an unowned socket of uid 33: %q; want --user to leave nothing, as filterOwners", got)
 	}
 }

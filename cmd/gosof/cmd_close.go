@@ -16,8 +16,9 @@ func closeCommand() *cli.Command {
 		Name:      "close",
 		Usage:     "drop the TCP sockets on PORT, or unix sockets on PATH, without killing the processes that hold them",
 		ArgsUsage: "PORT|PATH...",
-		Description: `Matches like 'who' (TCP for a PORT, unix for a PATH, unless --proto says
-otherwise) and drops each socket while its holder keeps running:
+		Description: `Matches like 'who' (TCP for a PORT, or the protocol it names as udp:53
+does, unix for a PATH, unless --proto says otherwise) and drops each socket
+while its holder keeps running:
   --graceful, the default method: take a duplicate of the holder's descriptor
       (pidfd_getfd, Linux 5.6, needs root or CAP_SYS_PTRACE) and shut it down:
       the peer gets a FIN, the holder reads EOF. A CLOSE_WAIT socket goes away.
@@ -124,7 +125,7 @@ func (s *session) planClose() (cl *release.Close, wait time.Duration, err error)
 		return nil, 0, err
 	}
 	if defaultTCP && len(f.Paths) == 0 {
-		s.emptySaid = " (close acts on TCP unless --proto names others)"
+		s.protoSaid = " (close acts on TCP, or on the protocol a PORT names, unless --proto names others)"
 	}
 	if !c.Bool("outgoing") {
 		if err := cl.SpareOutgoing(); err != nil {

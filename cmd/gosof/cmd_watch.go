@@ -22,8 +22,9 @@ func watchCommand() *cli.Command {
 		Aliases:   []string{"top"},
 		Usage:     "follow who holds what, live: counts by process and state, their change and rate, who leaks CLOSE_WAIT",
 		ArgsUsage: "[PORT...]",
-		Description: `Lists the matched sockets (TCP unless --proto says otherwise; PORT and the
-filters as in 'who') every --interval, by process and state: how many now,
+		Description: `Lists the matched sockets (TCP, or the protocol a PORT names as udp:53
+does, unix for a PATH, unless --proto says otherwise; PORT and the filters
+as in 'who') every --interval, by process and state: how many now,
 the change since the process was first seen, its rate a minute, how many
 entered and left the state. A closing line says what grows ("4242/java:
 +36 CLOSE_WAIT in 1m, 0 released: leaking ~36/min"). A process is its

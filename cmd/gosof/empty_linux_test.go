@@ -29,7 +29,10 @@ func TestEmptyAnswerSaysWhy(t *testing.T) {
 	}{
 		{[]string{"who", T, "--state", "close-wait"}, "nothing left after --state close-wait: before it, 1 socket (tcp LISTEN 1)"},
 		{[]string{"who", U, "--proto", "tcp"}, "nothing left after --proto tcp"},
-		{[]string{"close", U, "-n"}, "close acts on TCP unless --proto names others"},
+		{[]string{"close", U, "-n"}, "nothing left after --proto tcp: before it, 1 socket (udp UNCONN 1) (close acts on TCP, or on the protocol a PORT names, unless --proto names others)"},
+		// close's own --proto is said only where it emptied the answer:
+		// here it is udp, as the PORT says, and the state emptied it
+		{[]string{"close", "udp:" + U, "-n", "--state", "established"}, "nothing left after --state established: before it, 1 socket (udp UNCONN 1)\n"},
 		{[]string{"who", T, "--pid", O}, "nothing left after --pid " + O},
 		{[]string{"kill", T, "-n", "--state", "close-wait"}, "nothing left after --state close-wait: before it, 1 socket (tcp LISTEN 1)"},
 		{[]string{"kill", T, "--pid", strconv.Itoa(h.PID), "--state", "close-wait"}, "nothing left after --state close-wait"},

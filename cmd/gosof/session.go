@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -48,10 +49,11 @@ type session struct {
 	// filt is the filter the command read (filter), answer the last
 	// answer it resolved (saw): when the command ends with no match and
 	// that answer is empty, end says which flag emptied it
-	// (explainEmpty), emptySaid after it (close's default --proto tcp).
+	// (explainEmpty), and protoSaid after it when that is a --proto the
+	// command chose itself (close's, core.Filter.TargetProtos).
 	filt      *core.Filter
 	answer    *core.Result
-	emptySaid string
+	protoSaid string
 }
 
 // newSession reads the flags that choose the backend; open opens it.
@@ -200,7 +202,7 @@ func (s *session) end(err error) error {
 	case unread != nil:
 		err = unread // not "no match": a table of what was asked for was not read
 	case noMatch && s.answer != nil && len(s.answer.Sockets) == 0:
-		s.explainEmpty(s.filt, s.emptySaid)
+		s.explainEmpty(s.filt, s.protoSaid)
 	}
 	s.flush()
 	return err
@@ -289,10 +291,11 @@ func (s *session) unread(f *core.Filter, what string) error {
 }
 
 // explainEmpty notes which filter flag emptied an answer that the PORT
-// arguments alone would not have left empty (core.Filter.Emptied); said
-// is what the command adds to it, e.g. close's default --proto tcp. end
-// calls it, for every command that ends with no match.
-func (s *session) explainEmpty(f *core.Filter, said string) {
+// arguments alone would not have left empty (core.Filter.Emptied);
+// protoSaid is what the command adds when that flag is a --proto it chose
+// itself (close's). end calls it, for every command that ends with no
+// match.
+func (s *session) explainEmpty(f *core.Filter, protoSaid string) {
 	if len(f.Protos) == 0 && len(f.Families) == 0 && len(f.States) == 0 && len(f.Local) == 0 && len(f.Remote) == 0 &&
 		len(f.Devs) == 0 && !f.HasOwnerFilter() && f.IdleOver == 0 {
 		return
@@ -306,9 +309,14 @@ func (s *session) explainEmpty(f *core.Filter, said string) {
 	if err != nil {
 		return
 	}
-	if why := f.Emptied(res.Sockets); why != "" {
-		s.notes = append(s.notes, "no match: "+why+said)
+	why, flag := f.Emptied(res.Sockets)
+	if why == "" {
+		return
 	}
+	if strings.HasPrefix(flag, "--proto ") {
+		why += protoSaid
+	}
+	s.notes = append(s.notes, "no match: "+why)
 }
 
 // idleUnknownNote says that --idle left out n sockets whose idle time is
