@@ -90,11 +90,6 @@ func (s *session) why() error {
 	if err := s.open(); err != nil {
 		return err
 	}
-	// a protocol the source never lists (why sctp:P on Solaris) is not
-	// free: it cannot be seen, as for who
-	if err := s.blind(tf); err != nil {
-		return err
-	}
 	// every protocol's sockets, also for why udp/53: the diagnosis is of
 	// UDP's, and names the others (diagnose.DiagnosePort)
 	f := diagnose.PortFilter(port)
@@ -116,7 +111,14 @@ func (s *session) why() error {
 		}
 	}
 	if !diagnose.AnyInUse(ds) {
-		// "free" only where every protocol it judges was read
+		// "free" only where every protocol it judges was read; one the
+		// source never lists (why sctp:P on Solaris) only where a probe
+		// bound it: the listing cannot tell, as for who (Blind)
+		if !probed(ds) {
+			if err := s.blind(tf); err != nil {
+				return err
+			}
+		}
 		judged := *f
 		if pr.Proto != "" {
 			judged.Protos = []core.Proto{pr.Proto}
@@ -132,6 +134,19 @@ func (s *session) why() error {
 		return core.ErrNoMatch
 	}
 	return nil
+}
+
+// probed reports whether a bind probe of ds bound or was refused the
+// port: the kernel answered, not the listing alone.
+func probed(ds []*diagnose.Why) bool {
+	for _, d := range ds {
+		for _, r := range d.Probes {
+			if r.Skipped == "" && r.Verdict != diagnose.VerdictNotProbed && r.Verdict != diagnose.VerdictInconclude {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // whyProbes is where why's bind probes come from: the backend's prober,
