@@ -731,11 +731,7 @@ func summary(socks []Socket) string {
 		for _, o := range socks[i].Owners {
 			if !seen[o.PID] && len(holders) < 4 {
 				seen[o.PID] = true
-				comm := "?"
-				if o.Proc != nil {
-					comm = o.Proc.Comm
-				}
-				holders = append(holders, strconv.Itoa(o.PID)+"/"+comm)
+				holders = append(holders, strconv.Itoa(o.PID)+"/"+CommLabel(o.Proc))
 			}
 		}
 	}

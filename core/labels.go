@@ -88,11 +88,7 @@ func OwnerLabel(o Owner) string { return string(AppendOwnerLabel(nil, &o)) }
 func AppendOwnerLabel(b []byte, o *Owner) []byte {
 	b = strconv.AppendInt(b, int64(o.PID), 10)
 	b = append(b, '/')
-	if o.Proc != nil && o.Proc.Comm != "" {
-		b = append(b, Escape(o.Proc.Comm)...)
-	} else {
-		b = append(b, '?')
-	}
+	b = append(b, Escape(CommLabel(o.Proc))...)
 	b = AppendThread(b, o.TID)
 	switch {
 	case o.Creator && o.Unverified:
@@ -101,6 +97,16 @@ func AppendOwnerLabel(b []byte, o *Owner) []byte {
 		b = append(b, "(creator)"...)
 	}
 	return b
+}
+
+// CommLabel is p's command as gosof names it, raw (whoever prints it
+// escapes it): "?" when p is not known or its name is empty (prctl
+// PR_SET_NAME ""), since "" would name no one.
+func CommLabel(p *Process) string {
+	if p == nil || p.Comm == "" {
+		return "?"
+	}
+	return p.Comm
 }
 
 // AppendThread appends "(thread TID)", the mark of a descriptor in one

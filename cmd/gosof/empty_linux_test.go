@@ -81,3 +81,21 @@ func TestTerseSkipsTimeWait(t *testing.T) {
 		t.Errorf("who -t %s --state time-wait: %q exit %d, want nothing: no process holds a TIME_WAIT", P, out, code)
 	}
 }
+
+// TestEmptyNamesHolderAsTable: the note on an emptied answer names each
+// holder as the table does (core.CommLabel): a process whose name is
+// empty (prctl PR_SET_NAME "") is PID/?, where the note said "PID/".
+func TestEmptyNamesHolderAsTable(t *testing.T) {
+	h := testhelper.Start(t)
+	h.Do("comm ") // an empty name
+	listen(t, h, "inet", "127.0.0.1:47232")
+	out, _, _ := gosof(t, "who", "47232")
+	holder := strconv.Itoa(h.PID) + "/?"
+	if !strings.Contains(out, " "+holder+" ") {
+		t.Fatalf("who 47232: the table does not name the holder %s:\n%s", holder, out)
+	}
+	_, errOut, code := gosof(t, "who", "47232", "-c", "zz")
+	if want := "held by " + holder + "\n"; code != exitNoMatch || !strings.HasSuffix(errOut, want) {
+		t.Errorf("who 47232 -c zz: exit %d, stderr %q; want 1, ending %q", code, errOut, want)
+	}
+}

@@ -210,11 +210,7 @@ func WriteKillPlan(w io.Writer, p *KillPlan) error {
 				case it.pinErr != nil:
 					action = "none (" + string(fateOf(it.pinErr)) + ")"
 				}
-				comm := "?"
-				if it.Proc.Comm != "" {
-					comm = core.Escape(it.Proc.Comm)
-				}
-				lead := []string{strconv.Itoa(it.Proc.PID), comm, core.OwnerUser(core.Owner{Proc: it.Proc}), action}
+				lead := []string{strconv.Itoa(it.Proc.PID), core.Escape(core.CommLabel(it.Proc)), core.OwnerUser(core.Owner{Proc: it.Proc}), action}
 				for j := range it.Sockets {
 					for _, c := range lead {
 						t.Cell(c)
