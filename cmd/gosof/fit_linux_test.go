@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/internal/testhelper"
 )
 
@@ -124,5 +125,30 @@ func TestFitsTerminal(t *testing.T) {
 	}
 	if f := strings.Fields(rows[len(rows)-1]); len(f) < 3 || !strings.HasPrefix(f[2], "/tmp/") || !strings.Contains(f[2], "…") || !strings.HasSuffix(f[2], ".sock") {
 		t.Errorf("the unix path is not shortened in the middle, keeping both ends:\n%s", out)
+	}
+}
+
+// TestSentencesFitWideRunes: a sentence on a terminal (a note, why's
+// lines) is measured as the tables are, in display columns (core.Width):
+// it was measured in runes, so a holder named in CJK, two columns a rune,
+// ran past the edge and the terminal broke it mid-word.
+func TestSentencesFitWideRunes(t *testing.T) {
+	h := testhelper.Start(t)
+	h.Do("comm %x", "日本語サー") // 15 bytes, 10 columns
+	listen(t, h, "inet", "127.0.0.1:47233")
+	pid := strconv.Itoa(h.PID)
+	for _, args := range [][]string{
+		{"who", "47233", "-c", "zz", "--pid", pid},
+		{"why", "--no-probe", "47233"},
+	} {
+		out := onPTY(t, 40, args...)
+		if !strings.Contains(out, "日本語サー") {
+			t.Errorf("gosof %s: the holder is not named whole:\n%s", strings.Join(args, " "), out)
+		}
+		for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+			if n := core.Width(strings.TrimRight(l, "\r")); n > 40 {
+				t.Errorf("gosof %s: a line of %d columns on a 40-column terminal:\n%s\n(all of it:\n%s)", strings.Join(args, " "), n, l, out)
+			}
+		}
 	}
 }

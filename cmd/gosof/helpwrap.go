@@ -6,9 +6,10 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/gosof/gosof/core"
 )
 
 // wrapHelp makes urfave/cli's help fit width columns: a line that is too
@@ -36,7 +37,7 @@ func wrapHelp(text string, width int) string {
 		n, hang := paragraph(lines[i:])
 		too := false
 		for _, l := range lines[i : i+n] {
-			too = too || utf8.RuneCountInString(l) > width
+			too = too || core.Width(l) > width
 		}
 		switch {
 		case !too:
@@ -130,20 +131,21 @@ func wrapLine(line string, width int, short bool) string {
 // since "close-…e-wait" is not the value to type.
 func fill(first, cont, brk string, words []string, width int, short bool) string {
 	var b strings.Builder
-	cur, n := first, utf8.RuneCountInString(first)
+	cur, n := first, core.Width(first)
 	placed := strings.TrimSpace(first) != "" // cur holds text: a word, a flag's names
 	for _, w := range words {
-		wn := utf8.RuneCountInString(w)
+		wn := core.Width(w)
 		if placed && n+1+wn+len(brk) > width {
 			b.WriteString(strings.TrimRight(cur, " ") + brk + "\n")
-			cur, n = cont, utf8.RuneCountInString(cont)
+			cur, n = cont, core.Width(cont)
 		}
 		if cur != "" && cur[len(cur)-1] != ' ' {
 			cur += " "
 			n++
 		}
 		if room := width - n; short && wn > room && room > 0 {
-			w, wn = shortWord(w, room), room // longer than a whole line: its middle goes
+			w = shortWord(w, room) // longer than a whole line: its middle goes
+			wn = core.Width(w)
 		}
 		cur += w
 		n += wn
@@ -175,7 +177,7 @@ func isCodeLine(line string, lead int) bool {
 // width, else at the line's indent. A word is never shortened: a longer
 // line is better than a command that is not the one shown.
 func wrapCode(line string, lead, width int) string {
-	if utf8.RuneCountInString(line) <= width {
+	if core.Width(line) <= width {
 		return line
 	}
 	text := line[lead:]
@@ -199,11 +201,11 @@ func wrapCode(line string, lead, width int) string {
 		head, last = out[:k+1], out[k+1:]
 	}
 	gap := " "
-	if n := utf8.RuneCountInString(last); n < hang {
+	if n := core.Width(last); n < hang {
 		gap = strings.Repeat(" ", hang-n)
 	}
 	at := strings.Repeat(" ", hang) + "#"
-	if utf8.RuneCountInString(last)+len(gap)+2+utf8.RuneCountInString(words[0]) > width {
+	if core.Width(last)+len(gap)+2+core.Width(words[0]) > width {
 		head, last, gap = out+"\n", "", at // not even its first word fits: the comment starts below
 	} else {
 		gap += "#"
@@ -211,15 +213,22 @@ func wrapCode(line string, lead, width int) string {
 	return head + fill(last+gap, at, "", words, width, false)
 }
 
-// shortWord is w shortened to n runes in the middle: its start, "…",
-// its end, as a table shortens a cell.
+// shortWord is w shortened to n columns (core.Width) in the middle: its
+// start, "…", its end, as a table shortens a cell.
 func shortWord(w string, n int) string {
-	r := []rune(w)
-	if len(r) <= n {
+	if core.Width(w) <= n {
 		return w
 	}
-	head := n / 2
-	return string(r[:head]) + "…" + string(r[len(r)-(n-1-head):])
+	r := []rune(w)
+	i, head := 0, n/2
+	for cols := 0; i < len(r) && cols+core.RuneWidth(r[i]) <= head; i++ {
+		cols += core.RuneWidth(r[i])
+	}
+	j, tail := len(r), n-1-head
+	for cols := 0; j > i && cols+core.RuneWidth(r[j-1]) <= tail; j-- {
+		cols += core.RuneWidth(r[j-1])
+	}
+	return string(r[:i]) + "…" + string(r[j:])
 }
 
 // helpWidth is the width help is wrapped at: the terminal's (termCols),
@@ -264,8 +273,9 @@ func output(c *cli.Context) io.Writer {
 
 // termWriter is output to a terminal cols wide. Tables written to it
 // fit (core/render reads its Width: long cells are shortened in the
-// middle); any other line longer than the terminal (a sentence of why,
-// kill or close, a note, an error) is broken between words as help is
+// middle); any other line wider than the terminal (core.Width: a CJK
+// rune takes two columns, as in the tables: a sentence of why, kill or
+// close, a note, an error) is broken between words as help is
 // (wrapLine), so the terminal itself never wraps one mid-word. A word
 // longer than a line is shortened in the middle. Text written without a
 // final newline (a question) passes as it is.
@@ -282,7 +292,7 @@ func (t *termWriter) Write(p []byte) (int, error) {
 	var b strings.Builder
 	for text != "" {
 		line, rest, nl := strings.Cut(text, "\n")
-		if nl && utf8.RuneCountInString(line) > t.cols {
+		if nl && core.Width(line) > t.cols {
 			line = wrapLine(line, t.cols, true)
 		}
 		b.WriteString(line)
