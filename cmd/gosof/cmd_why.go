@@ -29,7 +29,9 @@ get rid of them, warnings (SO_LINGER {1,0}, unread Recv-Q, a full accept
 queue), and a bind probe: gosof binds the port itself (with TCP, and with
 UDP, UDP-Lite or SCTP too when such sockets use the port; 0.0.0.0, 127.0.0.1, :: and ::1;
 without and with SO_REUSEADDR, and with SO_REUSEPORT where that may join
-the sockets in the way; never listening, closed at once) and says, per
+the sockets in the way; never listening, closed at once; beside a UDP
+socket a bind with an option would take its datagrams: it is told from that
+socket's options, not made) and says, per
 protocol, whether a new server could start now, and if not, which socket
 is in the way, and whether a server of which user could join their
 SO_REUSEPORT group. Exits 0 when the port is in use, 1 when free.

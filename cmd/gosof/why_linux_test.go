@@ -68,6 +68,7 @@ type jwhy struct {
 			ReusePort bool    `json:"reuse_port"`
 			OK        bool    `json:"ok"`
 			InUse     bool    `json:"in_use"`
+			Told      bool    `json:"told"`
 			Blockers  []jsock `json:"blockers"`
 		} `json:"attempts"`
 	} `json:"probe"`

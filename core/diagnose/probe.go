@@ -50,6 +50,7 @@ const (
 	VerdictReuseAddr  Verdict = "reuseaddr_only" // binds only with SO_REUSEADDR
 	VerdictReusePort  Verdict = "reuseport_only" // the wildcard binds only with SO_REUSEPORT, joining the group in the way
 	VerdictSome       Verdict = "some_addresses" // some addresses bind, the wildcard does not
+	VerdictUnknown    Verdict = "unknown"        // the wildcard does not bind without SO_REUSEADDR; with it, told unknown (tell)
 	VerdictBlocked    Verdict = "blocked"        // no address binds
 	VerdictNotProbed  Verdict = "not_probed"     // skipped, or not available
 	VerdictInconclude Verdict = "inconclusive"   // every bind failed for other reasons
@@ -77,6 +78,9 @@ type ProbeAttempt struct {
 	// Blockers are the sockets on the port whose addresses overlap Addr,
 	// the ones in the way when InUse: the listeners if any, else all.
 	Blockers []*core.Socket
+	// Told: decided from the options and users of the sockets in the
+	// way, not bound, as a bind would take their datagrams (tell).
+	Told bool
 }
 
 // ProbeProtos are the protocols the probe of a port binds: only, when it
@@ -145,10 +149,14 @@ func ProbeProto(p BindProber, proto core.Proto, port uint16, socks []core.Socket
 // when the platform cannot bind at all (errors.ErrUnsupported).
 func binds(p BindProber, proto core.Proto, addrs []netip.Addr, port uint16, socks []core.Socket, opts ...BindOpts) ([]ProbeAttempt, error) {
 	atts := make([]ProbeAttempt, len(addrs)*len(opts))
+	as := p.UID()
 	for i := range atts {
 		at := &atts[i]
 		at.Addr, at.BindOpts = addrs[i/len(opts)], opts[i%len(opts)]
-		err := p.Bind(proto, at.Addr, port, at.BindOpts)
+		var err error
+		if at.Told, err = tell(proto, at.Addr, at.BindOpts, as, socks); !at.Told {
+			err = p.Bind(proto, at.Addr, port, at.BindOpts)
+		}
 		switch {
 		case err == nil:
 			at.OK = true
@@ -165,6 +173,47 @@ func binds(p BindProber, proto core.Proto, addrs []netip.Addr, port uint16, sock
 	return atts, nil
 }
 
+// errUnknown is what a told bind gets where the options or uid of a
+// socket in the way could not be read.
+var errUnknown = errors.New("unknown")
+
+// tell decides whether binds bind (told false) or tells what the bind
+// would get (told true, err as Bind's): a UDP or UDP-Lite bind with
+// SO_REUSEADDR or SO_REUSEPORT at a, where a socket of proto on the port
+// overlaps a, is told. Bound so beside a server it would receive the
+// server's datagrams at once (both with SO_REUSEADDR: all those to its
+// address; in a SO_REUSEPORT group, its share) and drop them as it
+// closes. The kernel's rule tells it (net/ipv4/udp.c,
+// udp_lib_lport_inuse, which IPv6's binds go through too): it conflicts
+// with each overlapping socket unless both set SO_REUSEADDR, or both set
+// SO_REUSEPORT and have one uid (sk_uid; as is the probe's). A bind
+// without either option fails beside any of them, one where nothing
+// overlaps takes no one's datagrams, and TCP's and SCTP's never listen:
+// those bind.
+func tell(proto core.Proto, a netip.Addr, o BindOpts, as int64, socks []core.Socket) (told bool, err error) {
+	if proto != core.UDP && proto != core.UDPLite || !o.ReuseAddr && !o.ReusePort {
+		return false, nil
+	}
+	way := overlapping(socks, proto, a)
+	for _, s := range way {
+		var ra, rp *bool
+		if so := optionsOf(s); so != nil {
+			ra, rp = so.ReuseAddr, so.ReusePort
+		}
+		admits := o.ReuseAddr && ra != nil && *ra || o.ReusePort && rp != nil && *rp && s.UID >= 0 && s.UID == as
+		// known not to: neither option can admit it, as far as is read
+		refuses := (!o.ReuseAddr || ra != nil) && (!o.ReusePort || rp != nil && (!*rp || s.UID >= 0 && as >= 0))
+		switch {
+		case admits:
+		case refuses:
+			return true, ErrAddrInUse
+		default:
+			err = errUnknown
+		}
+	}
+	return len(way) > 0, err
+}
+
 // verdict judges the probe as a server would meet it that binds the
 // addresses served accepts: why asks for a typical one, which binds the
 // wildcard address (0.0.0.0 or ::); close, for a listener it shut down,
@@ -172,7 +221,7 @@ func binds(p BindProber, proto core.Proto, addrs []netip.Addr, port uint16, sock
 // are the group's to judge (reusePortGroup).
 func verdict(atts []ProbeAttempt, served func(netip.Addr) bool) Verdict {
 	n, ok, inUse := 0, 0, 0
-	wildPlain, wildReuse := true, true
+	wildPlain, wildReuse, unknown := true, true, false
 	for _, a := range atts {
 		if a.ReusePort {
 			continue
@@ -185,16 +234,21 @@ func verdict(atts []ProbeAttempt, served func(netip.Addr) bool) Verdict {
 			inUse++
 		}
 		if served(a.Addr) && !a.OK {
-			if a.ReuseAddr {
-				wildReuse = false
-			} else {
+			switch {
+			case !a.ReuseAddr:
 				wildPlain = false
+			case a.Told && !a.InUse:
+				unknown = true
+			default:
+				wildReuse = false
 			}
 		}
 	}
 	switch {
 	case ok == n:
 		return VerdictFree
+	case !wildPlain && wildReuse && unknown:
+		return VerdictUnknown
 	case ok == 0 && inUse == 0:
 		return VerdictInconclude
 	case ok == 0:
@@ -208,19 +262,27 @@ func verdict(atts []ProbeAttempt, served func(netip.Addr) bool) Verdict {
 // blockers picks the sockets of proto on the port whose local address
 // overlaps a: with SO_REUSEADDR, listeners (bound UDP sockets) first.
 func blockers(socks []core.Socket, proto core.Proto, a netip.Addr) []*core.Socket {
-	var all, listeners []*core.Socket
-	for i := range socks {
-		s := &socks[i]
-		if s.Proto != proto || !overlaps(a, s) {
-			continue
-		}
-		all = append(all, s)
+	all := overlapping(socks, proto, a)
+	var listeners []*core.Socket
+	for _, s := range all {
 		if s.State == core.Listen || s.State == core.Unconn {
 			listeners = append(listeners, s)
 		}
 	}
 	if len(listeners) > 0 {
 		return listeners
+	}
+	return all
+}
+
+// overlapping is every socket of proto on the port whose local address
+// overlaps a.
+func overlapping(socks []core.Socket, proto core.Proto, a netip.Addr) []*core.Socket {
+	var all []*core.Socket
+	for i := range socks {
+		if s := &socks[i]; s.Proto == proto && overlaps(a, s) {
+			all = append(all, s)
+		}
 	}
 	return all
 }
@@ -277,7 +339,7 @@ func (r *ProbeReport) Message() string {
 		return server + " can bind port " + p + " on every address now only if it sets SO_REUSEADDR; without it, bind fails with \"address already in use\"."
 	case VerdictReusePort:
 		return server + " can bind port " + p + " now only if it sets SO_REUSEPORT and runs as " + userLabel(r.Group.As) +
-			", as gosof's bind did: it joins the SO_REUSEPORT group in the way and shares the port with it; without SO_REUSEPORT, bind fails with \"address already in use\"."
+			", as gosof's bind " + r.Group.did("did", "would") + ": it joins the SO_REUSEPORT group in the way and shares the port with it; without SO_REUSEPORT, bind fails with \"address already in use\"."
 	case VerdictSome:
 		var ok []string
 		for _, a := range r.Attempts {
@@ -288,6 +350,8 @@ func (r *ProbeReport) Message() string {
 		return server + " cannot bind port " + p + " on every address now; only " + joinAnd(ok) + " would work." + r.Group.sentence()
 	case VerdictBlocked:
 		return "No new " + proto + " server can bind port " + p + " now." + r.Group.sentence()
+	case VerdictUnknown:
+		return server + " cannot bind port " + p + " now without SO_REUSEADDR; whether it can with it is unknown: gosof could not read the options of the sockets in the way."
 	case VerdictInconclude:
 		return "Every " + proto + " bind failed for reasons other than the port being in use; see above."
 	}

@@ -30,7 +30,8 @@ type ReusePortGroup struct {
 	Join  Join
 	UID   int64 // the user of the sockets in the way, the one who may join; -1 when not one known user
 	As    int64 // the user the probe's binds ran as (BindProber.UID)
-	Tried bool  // the wildcard was bound with SO_REUSEPORT, as As
+	Tried bool  // the wildcard was bound with SO_REUSEPORT, as As, or told (Told)
+	Told  bool  // that bind was told, not made (tell)
 }
 
 // reusePortGroup decides the group from r's attempts so far and the
@@ -50,7 +51,7 @@ func reusePortGroup(r *ProbeReport, as int64) *ReusePortGroup {
 			continue
 		}
 		if a.ReusePort {
-			g.Tried = true
+			g.Tried, g.Told = true, g.Told || a.Told
 			bound = bound && a.OK
 			continue
 		}
@@ -109,7 +110,7 @@ func (g *ReusePortGroup) sentence() string {
 	case JoinCould:
 		s := " A server that sets SO_REUSEPORT and runs as " + userLabel(g.UID) + " could join the group in the way: its sockets set SO_REUSEPORT and admit only their user's"
 		if g.Tried {
-			s += "; gosof runs as " + userLabel(g.As) + ", so its own bind with SO_REUSEPORT failed"
+			s += "; gosof runs as " + userLabel(g.As) + ", so its own bind with SO_REUSEPORT " + g.did("failed", "would fail")
 		}
 		return s + "."
 	case JoinUnknown:
@@ -126,6 +127,15 @@ func (g *ReusePortGroup) sentence() string {
 		}
 	}
 	return ""
+}
+
+// did is what the wildcard's bind with SO_REUSEPORT did, or, told,
+// would do.
+func (g *ReusePortGroup) did(done, told string) string {
+	if g.Told {
+		return told
+	}
+	return done
 }
 
 // userName names a uid; a variable so that tests need no /etc/passwd.

@@ -281,6 +281,7 @@ func probeJSON(e *render.JSON, r *ProbeReport) {
 		e.BoolKey("reuse_port", a.ReusePort)
 		e.BoolKey("ok", a.OK)
 		e.BoolKey("in_use", a.InUse)
+		e.BoolKey("told", a.Told)
 		if a.Err != "" {
 			e.Str("error", a.Err)
 		} else {

@@ -329,11 +329,12 @@ func writeProbe(b *strings.Builder, r *ProbeReport, unseen core.Unseen, unlisted
 	// Each address's plain and SO_REUSEADDR binds come in pairs, then,
 	// when tried, one with SO_REUSEPORT for each address, in the same
 	// order (ProbeProto).
-	n := len(r.Attempts)
+	n, told := len(r.Attempts), false
 	for _, a := range r.Attempts {
 		if a.ReusePort {
 			n--
 		}
+		told = told || a.Told
 	}
 	render.Aligned(b, func(t *render.Table) {
 		t.Cell("  ADDRESS")
@@ -353,6 +354,9 @@ func writeProbe(b *strings.Builder, r *ProbeReport, unseen core.Unseen, unlisted
 			t.EndRow()
 		}
 	})
+	if told {
+		b.WriteString(core.Wrap("  ", "  ", "* told from the options and users of the sockets in the way, not bound: a "+r.Proto.Name()+" socket bound beside them would take their datagrams."))
+	}
 	if way := r.inTheWay(); len(way) > 0 {
 		b.WriteString("  In the way:\n")
 		for i, s := range way {
@@ -392,13 +396,17 @@ func remoteSuffix(s *core.Socket) string {
 }
 
 func attemptWord(a ProbeAttempt) string {
+	w := core.Escape(a.Err)
 	switch {
 	case a.OK:
-		return "ok"
+		w = "ok"
 	case a.InUse:
-		return "in use"
+		w = "in use"
 	}
-	return core.Escape(a.Err)
+	if a.Told {
+		w += "*"
+	}
+	return w
 }
 
 func onOff(b *bool) string {

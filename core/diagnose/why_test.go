@@ -441,6 +441,132 @@ func TestWhysPerNetNSGolden(t *testing.T) {
 	goldenFile(t, "why_netns.golden", b.Bytes())
 }
 
+// TestWhyUDPGolden: a UDP server that sets SO_REUSEADDR on 0.0.0.0 (a
+// resolver): the binds with SO_REUSEADDR beside it are told, marked, and
+// said why once.
+func TestWhyUDPGolden(t *testing.T) {
+	socks := []core.Socket{{Proto: core.UDP, Family: core.Inet, Type: core.Dgram, State: core.Unconn, Local: ep("0.0.0.0", 5353), Inode: 40, UID: 1000,
+		Owners: owner(3, &core.SockOptions{ReuseAddr: yes(), ReusePort: no()})}}
+	p := &fakeProber{errs: map[string]error{"0.0.0.0/false": inUse, "127.0.0.1/false": inUse, "::/false": inUse}}
+	d := Diagnose(5353, socks, ProbeProto(p, core.UDP, 5353, socks))
+	var b bytes.Buffer
+	if err := WriteWhy(&b, d); err != nil {
+		t.Fatal(err)
+	}
+	b.WriteString("--- json\n")
+	if err := WriteWhyJSON(&b, d); err != nil {
+		t.Fatal(err)
+	}
+	goldenFile(t, "why_udp.golden", b.Bytes())
+}
+
+// TestUDPProbeTells: a UDP or UDP-Lite bind with SO_REUSEADDR or
+// SO_REUSEPORT where a socket on the port overlaps the address would take
+// that socket's datagrams: it is never made (the prober never sees it),
+// but told from the sockets' options and uids by the kernel's rule; the
+// verdict and the SO_REUSEPORT group take it as they take a real one.
+// Binds without an option, and TCP's, are made.
+func TestUDPProbeTells(t *testing.T) {
+	sock := func(proto core.Proto, addr string, uid int64, ra, rp *bool) core.Socket {
+		s := core.Socket{Proto: proto, Family: core.Inet, State: core.Unconn, Local: ep(addr, 8080), Inode: 30, UID: uid,
+			Owners: []core.Owner{{PID: 4242, FD: 3, Proc: server, Options: &core.SockOptions{ReuseAddr: ra, ReusePort: rp}}}}
+		if addr == "::" {
+			s.Family = core.Inet6
+		}
+		if proto == core.TCP {
+			s.State = core.Listen
+		}
+		if ra == nil && rp == nil {
+			s.Owners[0].Options = nil // not readable
+		}
+		return s
+	}
+	connected := sock(core.UDP, "127.0.0.1", 1000, no(), no())
+	connected.State, connected.Remote = core.Established, epp("10.0.0.5", 53)
+	// a real bind without options fails wherever a socket overlaps
+	plain := func(addrs ...string) map[string]error {
+		m := map[string]error{}
+		for _, a := range addrs {
+			m[a+"/false"] = inUse
+		}
+		return m
+	}
+	v4, all := plain("0.0.0.0", "127.0.0.1", "::"), plain("0.0.0.0", "127.0.0.1", "::", "::1")
+	for _, tc := range []struct {
+		name    string
+		proto   core.Proto
+		s       core.Socket
+		p       *fakeProber
+		want    string // the SO_REUSEADDR, then SO_REUSEPORT cells, by address
+		verdict Verdict
+		message string
+	}{
+		{"both SO_REUSEADDR", core.UDP, sock(core.UDP, "0.0.0.0", 1000, yes(), no()), &fakeProber{errs: v4},
+			"0.0.0.0 ok* 127.0.0.1 ok* :: ok* ::1 ok", VerdictReuseAddr, "only if it sets SO_REUSEADDR"},
+		{"UDP-Lite", core.UDPLite, sock(core.UDPLite, "0.0.0.0", 1000, yes(), no()), &fakeProber{errs: v4},
+			"0.0.0.0 ok* 127.0.0.1 ok* :: ok* ::1 ok", VerdictReuseAddr, "A new UDP-Lite server can bind"},
+		{"no options", core.UDP, sock(core.UDP, "127.0.0.1", 1000, no(), no()), &fakeProber{errs: v4},
+			"0.0.0.0 in use* 127.0.0.1 in use* :: in use* ::1 ok", VerdictSome, "only [::1]:8080 would work."},
+		{"a connected socket is in the way too", core.UDP, connected, &fakeProber{errs: v4},
+			"0.0.0.0 in use* 127.0.0.1 in use* :: in use* ::1 ok", VerdictSome, "only [::1]:8080 would work."},
+		{"dual-stack, no options", core.UDP, sock(core.UDP, "::", 1000, no(), no()), &fakeProber{errs: all},
+			"0.0.0.0 in use* 127.0.0.1 in use* :: in use* ::1 in use*", VerdictBlocked, "No new UDP server can bind port 8080 now."},
+		{"SO_REUSEPORT, gosof's user", core.UDP, sock(core.UDP, "::", 1000, no(), yes()), &fakeProber{errs: all, uid: 1000},
+			"0.0.0.0 in use* ok* 127.0.0.1 in use* ok* :: in use* ok* ::1 in use* ok*", VerdictReusePort,
+			"runs as user app, as gosof's bind would: it joins the SO_REUSEPORT group"},
+		{"SO_REUSEPORT, another user's", core.UDP, sock(core.UDP, "::", 1000, no(), yes()), &fakeProber{errs: all},
+			"0.0.0.0 in use* in use* 127.0.0.1 in use* in use* :: in use* in use* ::1 in use* in use*", VerdictBlocked,
+			"runs as user app could join the group in the way: its sockets set SO_REUSEPORT and admit only their user's; gosof runs as user root, so its own bind with SO_REUSEPORT would fail."},
+		{"SO_REUSEPORT, whose unknown", core.UDP, sock(core.UDP, "::", -1, no(), yes()), &fakeProber{errs: all},
+			"0.0.0.0 in use* unknown* 127.0.0.1 in use* unknown* :: in use* unknown* ::1 in use* unknown*", VerdictBlocked,
+			"could join the sockets in the way is unknown"},
+		{"options unknown", core.UDP, sock(core.UDP, "::", 1000, nil, nil), &fakeProber{errs: all},
+			"0.0.0.0 unknown* 127.0.0.1 unknown* :: unknown* ::1 unknown*", VerdictUnknown,
+			"A new UDP server cannot bind port 8080 now without SO_REUSEADDR; whether it can with it is unknown: gosof could not read the options of the sockets in the way."},
+		{"TCP binds", core.TCP, sock(core.TCP, "0.0.0.0", 1000, yes(), no()), &fakeProber{errs: v4},
+			"0.0.0.0 ok 127.0.0.1 ok :: ok ::1 ok", VerdictReuseAddr, "A new TCP server"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := ProbeProto(tc.p, tc.proto, 8080, []core.Socket{tc.s})
+			var got []string
+			for _, a := range r.Attempts {
+				if a.ReusePort || !a.ReuseAddr {
+					continue
+				}
+				got = append(got, a.Addr.String(), attemptWord(a))
+				for _, b := range r.Attempts {
+					if b.ReusePort && b.Addr == a.Addr {
+						got = append(got, attemptWord(b))
+					}
+				}
+				key := a.Addr.String() + "/true"
+				for _, c := range tc.p.called {
+					if a.Told && (c == key || c == a.Addr.String()+"/port") {
+						t.Errorf("%s was bound, and told", c)
+					}
+				}
+				if a.Told && a.InUse != (len(a.Blockers) == 1) {
+					t.Errorf("%s: in use %v, blockers %v", key, a.InUse, a.Blockers)
+				}
+			}
+			if g := strings.Join(got, " "); g != tc.want {
+				t.Errorf("attempts %q, want %q", g, tc.want)
+			}
+			for _, c := range tc.p.called {
+				if strings.HasSuffix(c, "/false") {
+					continue
+				}
+				if tc.proto != core.TCP && overlaps(netip.MustParseAddr(strings.Split(c, "/")[0]), &tc.s) {
+					t.Errorf("bound %s with an option beside %s", c, core.FormatLocal(&tc.s))
+				}
+			}
+			if r.Verdict != tc.verdict || !strings.Contains(r.Message(), tc.message) {
+				t.Errorf("verdict %s, message %q; want %s, %q", r.Verdict, r.Message(), tc.verdict, tc.message)
+			}
+		})
+	}
+}
+
 // TestReusePortGroup: where SO_REUSEADDR does not get the wildcard, the
 // probe binds with SO_REUSEPORT, as its own user, unless the sockets in
 // the way are known not to set it; what a server of their user gets is
@@ -463,6 +589,8 @@ func TestReusePortGroup(t *testing.T) {
 		return s
 	}
 	lst := func(uid int64, rp *bool) core.Socket { return sock(core.TCP, core.Listen, "0.0.0.0", uid, rp) }
+	udp := sock(core.UDP, core.Unconn, "0.0.0.0", 1000, yes())
+	udp.Owners[0].Options.ReuseAddr = no()
 	// every bind without SO_REUSEPORT fails; with it, as port says
 	binds := func(port error) map[string]error {
 		m := map[string]error{}
@@ -500,8 +628,9 @@ func TestReusePortGroup(t *testing.T) {
 			"No new TCP server can bind port 8080 now. Not even with SO_REUSEPORT."},
 		{"no SO_REUSEPORT here", core.TCP, []core.Socket{lst(1000, yes())}, &fakeProber{errs: binds(unsupported)}, JoinCould, false, VerdictBlocked,
 			"could join the group in the way: its sockets set SO_REUSEPORT and admit only their user's."},
-		{"UDP", core.UDP, []core.Socket{sock(core.UDP, core.Unconn, "0.0.0.0", 1000, yes())}, &fakeProber{errs: binds(nil), uid: 1000}, JoinYes, true, VerdictReusePort,
-			"A new UDP server can bind port 8080 now only if it sets SO_REUSEPORT and runs as user app"},
+		// told, not bound (tell): the answer is the kernel's rule's
+		{"UDP", core.UDP, []core.Socket{udp}, &fakeProber{errs: binds(nil), uid: 1000}, JoinYes, true, VerdictReusePort,
+			"A new UDP server can bind port 8080 now only if it sets SO_REUSEPORT and runs as user app, as gosof's bind would: it joins"},
 		{"SCTP", core.SCTP, []core.Socket{sock(core.SCTP, core.Listen, "0.0.0.0", 1000, yes())}, &fakeProber{errs: binds(nil)}, noGroup, false, VerdictBlocked,
 			"No new SCTP server can bind port 8080 now."},
 		{"free", core.TCP, nil, &fakeProber{}, noGroup, false, VerdictFree, "A new TCP server can bind port 8080 now, on any address."},

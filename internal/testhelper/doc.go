@@ -21,6 +21,8 @@
 //	close FD
 //	read FD                -> ok N | ok eof | err ERRNO   (waits up to 5s)
 //	write FD TEXT
+//	drain FD               read datagrams from FD for good, counting them
+//	drained                -> ok N   (datagrams drain read so far)
 //	comm HEX               set the process name (prctl PR_SET_NAME) to the bytes
 //	ignore SIGNAL          e.g. ignore TERM
 //	catch SIGNAL           survive SIGNAL and count it

@@ -398,6 +398,25 @@ func do(f []string) (string, error) {
 		return "", nil
 	case "caught":
 		return strconv.FormatInt(atomic.LoadInt64(&caught), 10), nil
+	case "drain":
+		// drain FD: read datagrams from FD for good, in a goroutine,
+		// counting them; "drained" reports the count.
+		go func(fd int) {
+			buf := make([]byte, 2048)
+			for {
+				_, err := unix.Read(fd, buf)
+				if err == unix.EINTR {
+					continue
+				}
+				if err != nil {
+					return
+				}
+				atomic.AddInt64(&drained, 1)
+			}
+		}(fd())
+		return "", nil
+	case "drained":
+		return strconv.FormatInt(atomic.LoadInt64(&drained), 10), nil
 	case "record":
 		// record FILE: every signal that can be caught is caught and
 		// appended to FILE by name, one a line, as it is taken.
@@ -567,6 +586,9 @@ func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
 
 // caught counts the signals "catch" took.
 var caught int64
+
+// drained counts the datagrams "drain" read.
+var drained int64
 
 // record catches every signal that can be caught (all but KILL and STOP;
 // SIGURG, which the Go runtime sends itself for preemption, and SIGCHLD,
