@@ -58,12 +58,31 @@ func (p *Prober) HasIPv6() bool {
 // (request_module), and a diagnosis loads no kernel module; gosof lists
 // no SCTP sockets on Linux, so why sctp:P is all that asks.
 func (p *Prober) Bind(proto core.Proto, addr netip.Addr, port uint16, opts diagnose.BindOpts) error {
-	if proto == core.SCTP {
-		if _, err := os.Stat(p.FS.Path("net", "sctp")); err != nil {
-			return bindprobe.Unavailable(proto, "the sctp kernel module is not loaded (an SCTP socket would load it; gosof does not)")
-		}
+	if proto == core.SCTP && !sctpLoaded(p.FS) {
+		return bindprobe.Unavailable(proto, "the sctp kernel module is not loaded (an SCTP socket would load it; gosof does not)")
 	}
 	return p.in(func() error { return bindprobe.Bind(proto, addr, port, opts) })
+}
+
+// sctpLoaded reports whether the sctp module is loaded: it makes
+// /proc/net/sctp. Without it no SCTP socket exists, and socket(2) for
+// one would load it.
+func sctpLoaded(fs FS) bool {
+	_, err := os.Stat(fs.Path("net", "sctp"))
+	return err == nil
+}
+
+// unlisted is platform.Backend.Unlisted: the sources read TCP, UDP,
+// UDP-Lite, raw and unix sockets, not SCTP's (sock_diag has no SCTP
+// dump gosof asks for, and /proc/net/sctp is not read). Where the sctp
+// module is not loaded there is no SCTP socket to miss.
+func unlisted(fs FS) func(core.Proto) string {
+	return func(p core.Proto) string {
+		if p != core.SCTP || !sctpLoaded(fs) {
+			return ""
+		}
+		return "Linux: gosof does not read SCTP sockets, and the sctp module is loaded"
+	}
 }
 
 // UID implements diagnose.BindProber: a socket's sk_uid is the fsuid of
