@@ -1,6 +1,7 @@
 package core
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 )
@@ -107,12 +108,23 @@ func TimeWaitIdle(length, left time.Duration) Idle {
 // MatchIdle reports whether s passes --idle: its exact idle time is
 // longer than f.IdleOver. A socket whose idle time is unknown, or only
 // bounded by its age, never does.
-func (f *Filter) MatchIdle(s *Socket) bool {
-	if f.IdleOver <= 0 {
-		return true
+func (f *Filter) MatchIdle(s *Socket) bool { return f.StillIdle(s.Idle) == nil }
+
+// StillIdle is MatchIdle for idle time i, read again as close acts on a
+// socket it passed (core.ShutdownVia): nil when i still passes --idle,
+// else an error wrapping ErrActive that says what i is now.
+func (f *Filter) StillIdle(i Idle) error {
+	if f == nil || f.IdleOver <= 0 {
+		return nil
 	}
-	d, ok := s.Idle.Exact()
-	return ok && d > f.IdleOver
+	d, ok := i.Exact()
+	switch {
+	case !ok:
+		return fmt.Errorf("%w: its idle time is no longer known (it left the states that have one)", ErrActive)
+	case d <= f.IdleOver:
+		return fmt.Errorf("%w: idle for %s now, not longer than --idle %s", ErrActive, FormatDuration(d), FlagDuration(f.IdleOver))
+	}
+	return nil
 }
 
 // WantsIdle reports whether the sockets' idle times are to be read: for

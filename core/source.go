@@ -75,6 +75,10 @@ var (
 	// ErrNotHeld: a process kill or close was about to act on no longer
 	// holds the socket it was planned for (Prover).
 	ErrNotHeld = errors.New("no longer holds the socket")
+	// ErrActive: a socket close was about to act on is no longer idle
+	// for longer than --idle asks (Filter.MatchIdle, on its idle time
+	// read again as close acts).
+	ErrActive = errors.New("active again")
 )
 
 // UsageError is bad input from the user: exit code 2 with a one-line message.
@@ -147,14 +151,20 @@ type SocketCloser interface {
 	Shutdown(s *Socket, o Owner) error
 	// Abort makes the kernel reset s (Linux SOCK_DESTROY, Solaris
 	// TCP_IOC_ABORT_CONN); it works on sockets no process holds too.
-	Abort(s *Socket) error
+	// With f's --idle, s is left alone as ShutdownVia leaves it, on its
+	// idle time read again as it is reset (f may be nil).
+	Abort(s *Socket, f *Filter) error
 }
 
 // ShutdownVia is a SocketCloser that says which descriptor it shut the
 // socket down through: the holder may have moved it to another number
 // since it was seen (Linux finds it there).
+//
+// With f's --idle (Filter.IdleOver), it reads s's idle time again from
+// the descriptor it proved and leaves s alone, with an error wrapping
+// ErrActive, when f.MatchIdle no longer passes it.
 type ShutdownVia interface {
-	ShutdownVia(s *Socket, o Owner) (Owner, error)
+	ShutdownVia(s *Socket, o Owner, f *Filter) (Owner, error)
 }
 
 // Sources reads several socket sources (one per network namespace) as one.

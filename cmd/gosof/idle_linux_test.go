@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -376,5 +379,120 @@ func TestIdleUnknownNotePIDNotSeen(t *testing.T) {
 		if code != exitNoMatch || tc.want != "" && !strings.Contains(errOut, tc.want) || tc.want == "" && strings.Contains(errOut, note) {
 			t.Errorf("%s as nobody: exit %d; want 1 and %q\n%s%s", strings.Join(args, " "), code, tc.want, out, errOut)
 		}
+	}
+}
+
+// TestCloseIdleProvedAtAct: close --idle reads each socket's idle time
+// again as it acts on it (docs/kill-close.md). While close waits for its
+// confirmation, the window between plan and act, one connection the
+// plan found idle carries data: it is left alone, outcome "active
+// again", and no longer counts as matched for the exit code; the ones
+// still idle are released. Gracefully (TCP_INFO of the duplicated
+// descriptor) and with --abort (sock_diag by cookie), for ESTABLISHED
+// and CLOSE_WAIT.
+func TestCloseIdleProvedAtAct(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for a network namespace and SOCK_DESTROY")
+	}
+	for i, tc := range []struct {
+		state string
+		abort bool
+		code  int    // exit: the ESTABLISHED ones shut down linger in FIN_WAIT2
+		idle  string // outcome of the still-idle ones
+	}{
+		{"established", false, exitSurvivors, "still there"},
+		{"close-wait", false, exitMatch, "closed"},
+		{"established", true, exitMatch, "closed"},
+		{"close-wait", true, exitMatch, "closed"},
+	} {
+		t.Run(fmt.Sprintf("%s abort=%v", tc.state, tc.abort), func(t *testing.T) {
+			port := 47400 + i
+			srv := testhelper.Start(t, testhelper.NewNetNS())
+			addr := "127.0.0.1:" + strconv.Itoa(port)
+			lfd := srv.Int("socket inet stream")
+			srv.Do("bind %d %s", lfd, addr)
+			srv.Do("listen %d", lfd)
+			type conn struct{ client, server, port int }
+			var conns [3]conn
+			for j := range conns {
+				c := srv.Int("socket inet stream")
+				srv.Do("connect %d %s", c, addr)
+				s := srv.Int("accept %d", lfd)
+				p, _ := strconv.Atoi(srv.Do("name %d", c)[1])
+				if tc.state == "close-wait" {
+					srv.Do("shutdown %d wr", c) // the server's end is in CLOSE_WAIT, and may still send
+				}
+				conns[j] = conn{c, s, p}
+			}
+			busy := conns[1]
+			// talk sends on busy, from the end that still may, and waits
+			// until the other end has it.
+			talk := func() {
+				from, to := busy.client, busy.server
+				if tc.state == "close-wait" {
+					from, to = busy.server, busy.client
+				}
+				srv.Do("write %d ping", from)
+				srv.Do("read %d", to)
+			}
+			time.Sleep(1500 * time.Millisecond) // every connection idle for longer than --idle 1s
+			master, tty := openPTY(t)
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			args := []string{"gosof", "close", strconv.Itoa(port), "--state", tc.state, "--idle", "1s",
+				"--netns", strconv.Itoa(srv.PID), "--pid", strconv.Itoa(srv.PID), "--json"}
+			if tc.abort {
+				args = append(args, "--abort")
+			}
+			var out bytes.Buffer
+			done := make(chan int, 1)
+			go func() {
+				code := run(args, tty, &out, w)
+				w.Close()
+				done <- code
+			}()
+			asked := bufio.NewReader(r)
+			if q, err := asked.ReadString(']'); err != nil || !strings.Contains(q, "Close 3 sockets? [y/N]") {
+				t.Fatalf("close asked %q (%v), want it to ask before closing 3 sockets", q, err)
+			}
+			talk() // the plan is made; gosof has not acted yet
+			if _, err := master.Write([]byte("y\n")); err != nil {
+				t.Fatal(err)
+			}
+			code := <-done
+			rest, _ := io.ReadAll(asked)
+			t.Logf("%s (exit %d):\n%s%s", strings.Join(args, " "), code, out.String(), rest)
+			var j struct {
+				Sockets []struct {
+					Remote  jep    `json:"remote"`
+					Outcome string `json:"outcome"`
+					Error   string `json:"error"`
+				} `json:"sockets"`
+			}
+			if err := json.Unmarshal(out.Bytes(), &j); err != nil || len(j.Sockets) != 3 {
+				t.Fatalf("close --json: %v, %d sockets, want 3", err, len(j.Sockets))
+			}
+			for _, s := range j.Sockets {
+				want := tc.idle
+				if s.Remote.Port == busy.port {
+					want = "active again"
+				}
+				if s.Outcome != want {
+					t.Errorf("the connection from port %d: outcome %q (%s), want %q", s.Remote.Port, s.Outcome, s.Error, want)
+				}
+			}
+			if code != tc.code {
+				t.Errorf("exit %d, want %d: the connection active again is no longer a match", code, tc.code)
+			}
+			// The kernel agrees: it is still in its state, and still works.
+			left := gosofJSON(t, "who", strconv.Itoa(port), "--state", tc.state, "--netns", strconv.Itoa(srv.PID))
+			if len(left) != 1 || left[0].Remote == nil || left[0].Remote.Port != busy.port {
+				t.Errorf("left in %s: %q; want the busy connection (from port %d) alone", tc.state, rows(left), busy.port)
+			}
+			talk()
+		})
 	}
 }

@@ -46,6 +46,10 @@ type ClosePlan struct {
 	// none: the holders they leave out share the sockets close acts on
 	// (AlsoHeld).
 	owners *core.Filter
+	// idle is the command's filters when they have --idle, nil when not:
+	// each socket's idle time is read again as close acts on it
+	// (core.ShutdownVia, core.SocketCloser's Abort).
+	idle *core.Filter
 }
 
 // AlsoHeld are the holders of s that the owner filters left out: the
@@ -75,12 +79,14 @@ type CloseOptions struct {
 	// whose holder could not be seen (UnknownHolder), or any socket that
 	// shows only an unverified creator (core.Owner.Unverified).
 	AbortUnknown bool
+	// Idle is the command's filters when they have --idle (ClosePlan.idle).
+	Idle *core.Filter
 }
 
 // NewClosePlan picks a method for every resolved socket, or says why it
 // leaves it alone. servers are as NewKillPlan's.
 func NewClosePlan(res *core.Result, opt CloseOptions, servers []core.Socket) *ClosePlan {
-	p := &ClosePlan{Unseen: res.Unseen, owners: opt.Owners}
+	p := &ClosePlan{Unseen: res.Unseen, owners: opt.Owners, idle: opt.Idle}
 	listeners := queueListeners(res.Sockets, servers)
 	for _, s := range res.Sockets {
 		if s.State == core.Listen && !opt.AllowListen {
@@ -253,6 +259,11 @@ const (
 	// (core.ErrNotHeld), so nothing was done to it; it may be held by
 	// another process now.
 	SocketNotHeld SocketFate = "no longer held"
+	// SocketActive: it moved since the plan read its idle time, and is
+	// no longer idle for longer than --idle asks (core.ErrActive), so
+	// nothing was done to it. No longer a matched socket, it does not
+	// make close exit 3.
+	SocketActive SocketFate = "active again"
 	// SocketShut: a unix socket shut down, which stays listed while its
 	// holder keeps the descriptor: unlike TCP, it has no state to leave
 	// the table by. Its peer reads EOF and its writes fail (EPIPE); a
@@ -294,12 +305,13 @@ type CloseReport struct {
 }
 
 // Survivors counts the matched sockets still in the table, other than
-// unix sockets shut down (Done); left-alone ones count, refused
-// listeners are not part of the plan.
+// unix sockets shut down (Done) and those active again (no longer
+// matched: SocketActive); left-alone ones count, refused listeners are
+// not part of the plan.
 func (r *CloseReport) Survivors() int {
 	n := 0
 	for i := range r.Outcomes {
-		if !r.Outcomes[i].Done() {
+		if o := &r.Outcomes[i]; !o.Done() && o.Fate != SocketActive {
 			n++
 		}
 	}
@@ -318,7 +330,7 @@ func (p *ClosePlan) Execute(c core.SocketCloser) *CloseReport {
 		case "":
 			o.Fate = SocketSkipped
 		case Abort:
-			o.setErr(c.Abort(&it.Socket))
+			o.setErr(c.Abort(&it.Socket, p.idle))
 		case Shutdown:
 			o.setErr(errors.New("no owner descriptor to shut down"))
 			// Try each holder in turn: one may have exited or closed its copy.
@@ -345,7 +357,7 @@ func (p *ClosePlan) shutdown(c core.SocketCloser, s *core.Socket, o core.Owner, 
 	}
 	var err error
 	if v, ok := c.(core.ShutdownVia); ok {
-		o, err = v.ShutdownVia(s, o)
+		o, err = v.ShutdownVia(s, o, p.idle)
 	} else {
 		err = c.Shutdown(s, o)
 	}
@@ -369,6 +381,8 @@ func (o *CloseOutcome) setErr(err error) {
 		o.Fate = SocketDenied
 	case errors.Is(err, core.ErrNotHeld):
 		o.Fate = SocketNotHeld
+	case errors.Is(err, core.ErrActive):
+		o.Fate = SocketActive
 	default:
 		o.Fate = SocketFailed
 	}
@@ -396,7 +410,7 @@ func (r *CloseReport) Settle(now []core.Socket) {
 			// it still holds its port, and against whom, is the bind
 			// probe's to say (ShutListeners, Bind).
 			o.Fate, o.State = SocketLeft, now[j].State
-		case j < 0 && o.Fate != SocketClosed:
+		case j < 0 && o.Fate != SocketClosed && o.Fate != SocketActive: // one active again no longer passes --idle, nor is looked for
 			o.Fate = SocketGone
 		}
 	}
@@ -453,6 +467,8 @@ func (o *CloseOutcome) describe() string {
 		return "left alone: " + o.Skip
 	case SocketNotHeld:
 		return "left alone: its holder no longer holds it (" + core.Escape(o.Err.Error()) + ")"
+	case SocketActive:
+		return "left alone: " + core.Escape(o.Err.Error()) // "active again: idle for ..."
 	}
 	if o.Err != nil {
 		return string(o.Fate) + ": " + core.Escape(o.Err.Error())

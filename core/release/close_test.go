@@ -25,7 +25,7 @@ func (f *fakeCloser) Shutdown(s *core.Socket, o core.Owner) error {
 	return f.shutdownErr[o.PID]
 }
 
-func (f *fakeCloser) Abort(s *core.Socket) error {
+func (f *fakeCloser) Abort(s *core.Socket, _ *core.Filter) error {
 	f.log = append(f.log, fmt.Sprintf("abort %d", s.Inode))
 	return f.abortErr[s.Inode]
 }
@@ -102,6 +102,7 @@ func TestCloseExecute(t *testing.T) {
 	srv, worker := testProc(4242, "java"), testProc(4243, "java")
 	gone := fmt.Errorf("fd 3 of 4242 is closed: %w", core.ErrGone)
 	eperm := fmt.Errorf("pidfd_getfd: EPERM: %w", core.ErrPermission)
+	active := fmt.Errorf("%w: idle for 2s now, not longer than --idle 10m", core.ErrActive)
 	tests := []struct {
 		name     string
 		sock     core.Socket
@@ -135,6 +136,15 @@ func TestCloseExecute(t *testing.T) {
 		{name: "orphan left alone is a survivor", sock: held(core.TimeWait, 51000, 0), now: []core.Socket{held(core.TimeWait, 51000, 0)},
 			wantFate: SocketSkipped, wantSurv: 1},
 		{name: "orphan left alone that expired meanwhile", sock: held(core.TimeWait, 51000, 0), wantFate: SocketGone},
+		// --idle read again as close acts: no longer a match, so no survivor,
+		// and not called gone though --idle's look afterwards leaves it out
+		{name: "active again", sock: held(core.CloseWait, 51000, 11, srv, worker),
+			closer:   fakeCloser{shutdownErr: map[int]error{4242: active}},
+			wantFate: SocketActive, wantLog: []string{"shutdown 11 via 4242/3"}},
+		{name: "abort finds it active again", sock: held(core.Established, 51000, 11, srv), opt: CloseOptions{Abort: true},
+			closer:   fakeCloser{abortErr: map[uint64]error{11: active}},
+			now:      []core.Socket{held(core.Established, 51000, 11, srv)},
+			wantFate: SocketActive, wantLog: []string{"abort 11"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -421,7 +421,7 @@ func WriteCloseReport(w io.Writer, r *CloseReport, l *Left) error {
 		for i := range r.Outcomes {
 			o := &r.Outcomes[i]
 			key := string(o.Fate)
-			if o.Err != nil {
+			if o.Err != nil && o.Fate != SocketActive { // one group, whatever idle time each has now
 				key += ": " + o.Err.Error()
 			} else if o.Fate == SocketSkipped {
 				key += ": " + o.Skip

@@ -3,6 +3,7 @@ package linux
 import (
 	"fmt"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -12,7 +13,9 @@ import (
 
 // Destroyer resets a socket through sock_diag (SOCK_DESTROY); *Sockets is one.
 type Destroyer interface {
-	Destroy(s *core.Socket) error
+	// Destroy resets s; with f's --idle, only if s is still idle for
+	// longer (core.Filter.StillIdle), read as it acts.
+	Destroy(s *core.Socket, f *core.Filter) error
 }
 
 // Closer implements core.SocketCloser.
@@ -59,14 +62,16 @@ func (c *Closer) Release() {
 // on sockfs, the same inode; a descriptor number reused since is left
 // alone, core.ErrNotHeld), and shut down through that duplicate.
 func (c *Closer) Shutdown(s *core.Socket, o core.Owner) error {
-	_, err := c.ShutdownVia(s, o)
+	_, err := c.ShutdownVia(s, o, nil)
 	return err
 }
 
 // ShutdownVia implements core.ShutdownVia: Shutdown, and the owner at the
 // descriptor the socket was shut down through (another than o's when the
-// holder moved it).
-func (c *Closer) ShutdownVia(s *core.Socket, o core.Owner) (core.Owner, error) {
+// holder moved it). With f's --idle, the duplicate's idle time is read
+// (getsockopt TCP_INFO: the kernel's tcp_get_info, as the dump's
+// INET_DIAG_INFO) and a socket no longer idle that long is left alone.
+func (c *Closer) ShutdownVia(s *core.Socket, o core.Owner, f *core.Filter) (core.Owner, error) {
 	what := fmt.Sprintf("fd %d of process %d", o.FD, o.PID)
 	if o.FD < 0 || o.Proc == nil {
 		return o, fmt.Errorf("%s: descriptor or process unknown", what)
@@ -91,6 +96,17 @@ func (c *Closer) ShutdownVia(s *core.Socket, o core.Owner) (core.Owner, error) {
 	if h.FD != o.FD || h.TID != o.TID {
 		o.FD, o.TID = h.FD, h.TID
 		what = fmt.Sprintf("fd %d of process %d", h.FD, o.PID)
+	}
+	if f != nil && f.IdleOver > 0 && s.Proto == core.TCP {
+		ti, err := unix.GetsockoptTCPInfo(dup, unix.IPPROTO_TCP, unix.TCP_INFO)
+		if err != nil {
+			return o, fmt.Errorf("getsockopt(%s, TCP_INFO): %w", what, err)
+		}
+		st, _ := inetState(core.TCP, ti.State)
+		ms := func(v uint32) time.Duration { return time.Duration(v) * time.Millisecond }
+		if err := f.StillIdle(core.TCPIdle(st, ms(ti.Last_data_sent), ms(ti.Last_data_recv), ms(ti.Last_ack_recv))); err != nil {
+			return o, err
+		}
 	}
 	if err := unix.Shutdown(dup, unix.SHUT_RDWR); err != nil {
 		if err == unix.ENOTCONN {
@@ -144,11 +160,11 @@ func (c *Closer) pidfd(p *core.Process) (int, error) {
 }
 
 // Abort implements core.SocketCloser through SOCK_DESTROY.
-func (c *Closer) Abort(s *core.Socket) error {
+func (c *Closer) Abort(s *core.Socket, f *core.Filter) error {
 	if c.Destroyer == nil {
 		return fmt.Errorf("abort: no sock_diag socket source: %w", core.ErrUnsupported)
 	}
-	err := c.Destroyer.Destroy(s)
+	err := c.Destroyer.Destroy(s, f)
 	if sysfile.Sentinel(err) == core.ErrGone {
 		return core.Wrap2(fmt.Sprintf("%v: %v", err, core.ErrGone), err, core.ErrGone)
 	}

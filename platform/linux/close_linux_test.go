@@ -95,7 +95,7 @@ func TestShutdownRefuses(t *testing.T) {
 
 type fakeDestroyer struct{ err error }
 
-func (f fakeDestroyer) Destroy(*core.Socket) error { return f.err }
+func (f fakeDestroyer) Destroy(*core.Socket, *core.Filter) error { return f.err }
 
 func TestAbort(t *testing.T) {
 	t.Run("real", func(t *testing.T) {
@@ -107,13 +107,13 @@ func TestAbort(t *testing.T) {
 			t.Fatalf("want the one CLOSE_WAIT socket, got %v, %v", socks, err)
 		}
 		c := &Closer{Destroyer: &Sockets{FS: DefaultFS()}}
-		if err := c.Abort(&socks[0]); err != nil {
+		if err := c.Abort(&socks[0], nil); err != nil {
 			t.Fatal(err)
 		}
 		if st := tcpState(t, port, ino); st != "" {
 			t.Errorf("socket still there as %s after abort", st)
 		}
-		if err := c.Abort(&socks[0]); !errors.Is(err, core.ErrGone) {
+		if err := c.Abort(&socks[0], nil); !errors.Is(err, core.ErrGone) {
 			t.Errorf("second abort = %v, want ErrGone", err)
 		}
 		// The peer's FIN came first, so the read reports EOF; an error
@@ -124,13 +124,13 @@ func TestAbort(t *testing.T) {
 		}
 	})
 	t.Run("no destroyer", func(t *testing.T) {
-		if err := (&Closer{}).Abort(&core.Socket{}); !errors.Is(err, errors.ErrUnsupported) {
+		if err := (&Closer{}).Abort(&core.Socket{}, nil); !errors.Is(err, errors.ErrUnsupported) {
 			t.Errorf("Abort without a Destroyer = %v", err)
 		}
 	})
 	t.Run("errors pass through", func(t *testing.T) {
 		want := errors.New("SOCK_DESTROY: EOPNOTSUPP")
-		if err := (&Closer{Destroyer: fakeDestroyer{want}}).Abort(&core.Socket{}); !errors.Is(err, want) {
+		if err := (&Closer{Destroyer: fakeDestroyer{want}}).Abort(&core.Socket{}, nil); !errors.Is(err, want) {
 			t.Errorf("Abort = %v, want %v", err, want)
 		}
 	})
@@ -187,10 +187,10 @@ func TestCloseReusedEnds(t *testing.T) {
 
 	c2 := &Closer{Destroyer: &Sockets{FS: DefaultFS()}}
 	defer c2.Release()
-	if err := c2.Abort(&planned[0]); !errors.Is(err, core.ErrGone) {
+	if err := c2.Abort(&planned[0], nil); !errors.Is(err, core.ErrGone) {
 		t.Errorf("abort of the planned socket, through netlink: %v, want ErrGone", err)
 	}
-	if err := c2.Abort(&planned[1]); !errors.Is(err, core.ErrUnsupported) {
+	if err := c2.Abort(&planned[1], nil); !errors.Is(err, core.ErrUnsupported) {
 		t.Errorf("abort of the planned socket, from /proc/net: %v, want ErrUnsupported (no cookie)", err)
 	}
 	owner := core.Owner{PID: srv.PID, FD: old, Proc: describeProc(t, DefaultFS(), srv.PID)}

@@ -508,7 +508,14 @@ func (t procTable) dumpErr(err error) error {
 // The error wraps the errno: EPERM (also core.ErrPermission) when the
 // caller lacks CAP_NET_ADMIN, EOPNOTSUPP when the kernel was built without
 // CONFIG_INET_DIAG_DESTROY, ENOENT when the socket is already gone.
-func (s *Sockets) Destroy(sock *core.Socket) error {
+//
+// With f's --idle, the socket is first asked for by the same id and
+// cookie (SOCK_DIAG_BY_FAMILY without NLM_F_DUMP: the kernel's
+// tcp_diag_find_one_icsk, older inet_diag_find_one_icsk, finds it as
+// SOCK_DESTROY does) with its tcp_info,
+// and left alone when it is no longer idle that long
+// (core.Filter.StillIdle).
+func (s *Sockets) Destroy(sock *core.Socket, f *core.Filter) error {
 	seq := atomic.AddUint32(&diagSeq, 1)
 	req, err := destroyRequest(seq, sock)
 	if err != nil {
@@ -522,6 +529,33 @@ func (s *Sockets) Destroy(sock *core.Socket) error {
 			return err
 		}
 		s.destroy.c = c
+	}
+	if f != nil && f.IdleOver > 0 && sock.Proto == core.TCP {
+		get := append([]byte(nil), req...)
+		putNlmsghdr(get, uint32(len(get)), sockDiagByFamily, nlmFRequest, seq)
+		get[nlmsgHdrLen+2] = inetExtInfo // idiag_ext
+		if err := c.send(get); err != nil {
+			s.destroy.drop()
+			return fmt.Errorf("SOCK_DIAG_BY_FAMILY %s: sendto: %w", describe(sock), err)
+		}
+		b, err := c.recv()
+		if err != nil {
+			s.destroy.drop()
+			return fmt.Errorf("SOCK_DIAG_BY_FAMILY %s: %w", describe(sock), err)
+		}
+		d := diagDecoder{seq: seq, proto: core.TCP, idle: true}
+		now, _, err := d.decode(b, nil)
+		if err == nil && len(now) != 1 {
+			err = fmt.Errorf("%d sockets in the answer: %w", len(now), core.ErrParse)
+		}
+		if err != nil {
+			return destroyErr(sock, err)
+		}
+		if err := f.StillIdle(now[0].Idle); err != nil {
+			return err
+		}
+		seq = atomic.AddUint32(&diagSeq, 1)
+		putNlmsghdr(req, uint32(len(req)), sockDestroy, nlmFRequest|nlmFAck, seq)
 	}
 	if err := c.send(req); err != nil {
 		s.destroy.drop()

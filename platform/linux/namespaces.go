@@ -59,10 +59,10 @@ func (ns *Namespace) Label() string {
 type NetNSDestroyer []*Sockets
 
 // Destroy implements Destroyer.
-func (d NetNSDestroyer) Destroy(s *core.Socket) error {
+func (d NetNSDestroyer) Destroy(s *core.Socket, f *core.Filter) error {
 	for _, src := range d {
 		if len(d) == 1 || src.netns() == s.NetNS {
-			return src.Destroy(s)
+			return src.Destroy(s, f)
 		}
 	}
 	return fmt.Errorf("no socket source for network namespace %d", s.NetNS)

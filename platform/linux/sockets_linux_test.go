@@ -601,18 +601,18 @@ func TestDestroy(t *testing.T) {
 	k := *client.Key.(*DiagKey)
 	k.Cookie++
 	wrong.Key = &k
-	if err := s.Destroy(&wrong); !errors.Is(err, unix.ENOENT) {
+	if err := s.Destroy(&wrong, nil); !errors.Is(err, unix.ENOENT) {
 		t.Fatalf("Destroy with a wrong cookie: %v, want ENOENT", err)
 	}
 
-	if err := s.Destroy(client); err != nil {
+	if err := s.Destroy(client, nil); err != nil {
 		t.Fatalf("Destroy: %v", err)
 	}
 	srv.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, err := srv.Read(make([]byte, 1)); !errors.Is(err, syscall.ECONNRESET) {
 		t.Errorf("peer's read after Destroy: %v, want ECONNRESET", err)
 	}
-	err = s.Destroy(client)
+	err = s.Destroy(client, nil)
 	if !errors.Is(err, unix.ENOENT) {
 		t.Errorf("Destroy again: %v, want ENOENT", err)
 	}
@@ -623,7 +623,7 @@ func TestDestroy(t *testing.T) {
 
 func TestDestroyUnsupported(t *testing.T) {
 	s := &Sockets{FS: DefaultFS()}
-	err := s.Destroy(&core.Socket{Proto: core.Unix, Family: core.Local})
+	err := s.Destroy(&core.Socket{Proto: core.Unix, Family: core.Local}, nil)
 	if !errors.Is(err, errors.ErrUnsupported) {
 		t.Errorf("Destroy(unix socket) = %v, want ErrUnsupported", err)
 	}
@@ -683,7 +683,7 @@ func TestDestroyNeedsCapNetAdmin(t *testing.T) {
 			errc <- err
 			return
 		}
-		errc <- s.Destroy(&socks[0])
+		errc <- s.Destroy(&socks[0], nil)
 	}()
 	err = <-errc
 	if err == errNoCap {

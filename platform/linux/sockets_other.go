@@ -21,7 +21,7 @@ func (s *Sockets) netlink(f *core.Filter) ([]core.Socket, []procTable, error) {
 }
 
 // Destroy needs Linux's SOCK_DESTROY.
-func (s *Sockets) Destroy(sock *core.Socket) error {
+func (s *Sockets) Destroy(sock *core.Socket, _ *core.Filter) error {
 	return fmt.Errorf("SOCK_DESTROY: %w", core.ErrUnsupported)
 }
 

@@ -19,8 +19,10 @@ func (c *Closer) Shutdown(*core.Socket, core.Owner) error { return errShutdown }
 
 // Abort resets a TCP connection with TCP_IOC_ABORT_CONN on /dev/tcp
 // (needs PRIV_SYS_IP_CONFIG); the application sees the equivalent of an
-// RST, and a TIME_WAIT connection is freed at once.
-func (c *Closer) Abort(s *core.Socket) error {
+// RST, and a TIME_WAIT connection is freed at once. f's --idle is not
+// read again: no socket here passes it (only an age is known), so none
+// is planned with it.
+func (c *Closer) Abort(s *core.Socket, _ *core.Filter) error {
 	r, err := rowOf(s)
 	if err != nil {
 		return err
