@@ -27,7 +27,9 @@ of gosof (its parent, their parents, up to PID 1) are never signalled.
 Every process is pinned (Linux: a pidfd; Solaris: its /proc psinfo held
 open) from before asking, and before every signal gosof proves that it
 still holds a matched socket: a recycled PID, or a process that let go of
-the port, is never signalled ("no longer holds it").
+the port, is never signalled ("no longer holds it"). --idle picks the
+processes when the plan is made; their sockets' idle times are not read
+again (close --idle reads each one's as it acts).
 Exits 0 when every matched process is gone, 1 when none matched, 3 when
 some survived (or were not signalled), 2 on errors.
 
