@@ -22,13 +22,14 @@ or closes. Only gosof's own families are printed: node_exporter has its own
 go_ and process_ metrics. To serve them over HTTP, run gosof-exporter.
 
 For node_exporter's textfile collector, write a temporary file in the same
-directory and rename it, so node_exporter never reads half a file (f is a
-file in its --collector.textfile.directory; Debian's is this one):
+directory and rename it, so node_exporter never reads half a file, and
+remove it when gosof fails, so none is left behind (f is a file in its
+--collector.textfile.directory; Debian's is this one):
    f=/var/lib/prometheus/node-exporter/gosof.prom
-   gosof metrics > "$f.$$" && mv "$f.$$" "$f"
+   gosof metrics > "$f.$$" && mv "$f.$$" "$f" || { rm -f "$f.$$"; false; }
 
 If gathering fails, the output says so (gosof_scrape_error 1) and gosof
-exits 2 with the reason on stderr.`,
+exits 2 with the reason on stderr; so does a failed write (a full disk).`,
 		Flags:  metricsFlags(),
 		Action: metricsAction,
 	}

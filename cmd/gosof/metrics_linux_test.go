@@ -48,24 +48,63 @@ func TestMetricsText(t *testing.T) {
 	}
 	promtest.Check(t, out)
 
-	// The recipe of docs/metrics.md, as cron would run it: a temporary file
-	// renamed into place. The test binary is gosof here (envCLI).
+	// The recipe of 'gosof metrics --help', as cron would run it: a
+	// temporary file renamed into place.
 	dir := t.TempDir()
-	sh := `"$GOSOF" > "$DIR/gosof.prom.$$" && mv "$DIR/gosof.prom.$$" "$DIR/gosof.prom"`
-	cmd := exec.Command("sh", "-c", sh)
-	cmd.Env = append(os.Environ(), "GOSOF="+os.Args[0], "DIR="+dir, envCLI+"=metrics")
-	if b, err := cmd.CombinedOutput(); err != nil {
+	if b, err := textfileRecipe(t, dir, "metrics").CombinedOutput(); err != nil {
 		t.Fatalf("recipe: %v\n%s", err, b)
 	}
-	ents, _ := os.ReadDir(dir)
-	if len(ents) != 1 || ents[0].Name() != "gosof.prom" {
-		t.Errorf("textfile directory holds %v, want only gosof.prom", ents)
+	onlyProm := func(when string) {
+		t.Helper()
+		ents, _ := os.ReadDir(dir)
+		if len(ents) != 1 || ents[0].Name() != "gosof.prom" {
+			var names []string
+			for _, e := range ents {
+				names = append(names, e.Name())
+			}
+			t.Errorf("%s: textfile directory holds %q, want only gosof.prom", when, names)
+		}
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "gosof.prom"))
+	onlyProm("after a good run")
+	good, err := os.ReadFile(filepath.Join(dir, "gosof.prom"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Check(t, promtest.Parse(t, string(b)))
+	w.Check(t, promtest.Parse(t, string(good)))
+
+	// A run that fails (here: a namespace that is not there; a full disk
+	// alike) keeps the last good file, leaves no temporary file behind
+	// (cron would leave one a minute), and fails, for cron's mail or
+	// systemd's failed unit.
+	b, err := textfileRecipe(t, dir, "metrics", "--netns", "gosof-no-such-netns").CombinedOutput()
+	if err == nil {
+		t.Errorf("recipe with a failing gosof succeeded; output %q", b)
+	}
+	onlyProm("after a failed run")
+	if after, _ := os.ReadFile(filepath.Join(dir, "gosof.prom")); !bytes.Equal(after, good) {
+		t.Errorf("a failed run changed gosof.prom:\n%s", after)
+	}
+}
+
+// textfileRecipe is the shell command of 'gosof metrics --help' that
+// writes the textfile, with its file in dir and gosof run with args (the
+// test binary is gosof here, envCLI).
+func textfileRecipe(t *testing.T, dir string, args ...string) *exec.Cmd {
+	t.Helper()
+	var lines []string
+	for _, l := range strings.Split(metricsCommand().Description, "\n") {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "f=") || len(lines) == 1 {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 2 || !strings.HasPrefix(lines[1], "gosof metrics ") {
+		t.Fatalf("no textfile recipe in the help of gosof metrics: %q", lines)
+	}
+	sh := `f="$DIR/gosof.prom"` + "\n" + `"$GOSOF"` + strings.TrimPrefix(lines[1], "gosof")
+	cmd := exec.Command("sh", "-c", sh)
+	cmd.Env = append(os.Environ(), "GOSOF="+os.Args[0], "DIR="+dir, envCLI+"="+strings.Join(args, "\x1f"))
+	return cmd
 }
 
 // TestMetricsSeriesCap: --max-series bounds the per-port series, and
