@@ -162,6 +162,14 @@ func TestEmptyNamespace(t *testing.T) {
 		if err != nil {
 			t.Fatalf("lenient %v: %v", lenient, err)
 		}
+		first := len(s.Notes())
+		// a second read (a watch, gosof-exporter --netns) notes nothing new
+		if _, err := s.Sockets(nil); err != nil {
+			t.Fatalf("lenient %v, second read: %v", lenient, err)
+		}
+		if len(s.Notes()) != first {
+			t.Errorf("lenient %v: %d notes after one read, %d after two: %q", lenient, first, len(s.Notes()), s.Notes())
+		}
 		var got []string
 		for _, so := range socks {
 			got = append(got, fmt.Sprintf("%s %s %s:%d %s", so.Proto, so.State, so.Local.Addr, so.Local.Port, so.NetNSName()))
@@ -225,13 +233,18 @@ func TestHalfNamespace(t *testing.T) {
 	}
 	for _, lenient := range []bool{false, true} {
 		s := &Sockets{FS: DefaultFS(), NS: &ns, Lenient: lenient}
-		socks, err := s.Sockets(nil)
-		if err != nil || len(socks) != 0 {
-			t.Errorf("lenient %v: %d sockets, %v", lenient, len(socks), err)
-		}
-		want := []string{path + " is not a network namespace (being created or deleted?): skipped"}
-		if !slices.Equal(s.Notes(), want) {
-			t.Errorf("notes %q, want %q", s.Notes(), want)
+		// Read again and again, as by a watch or gosof-exporter --netns:
+		// the note is kept once (it was kept once a read, for as long as
+		// the exporter ran).
+		for read := 1; read <= 3; read++ {
+			socks, err := s.Sockets(nil)
+			if err != nil || len(socks) != 0 {
+				t.Errorf("lenient %v, read %d: %d sockets, %v", lenient, read, len(socks), err)
+			}
+			want := []string{path + " is not a network namespace (being created or deleted?): skipped"}
+			if !slices.Equal(s.Notes(), want) {
+				t.Errorf("lenient %v, read %d: notes %q, want %q", lenient, read, s.Notes(), want)
+			}
 		}
 	}
 }

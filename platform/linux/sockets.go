@@ -40,6 +40,18 @@ type Sockets struct {
 // /proc instead of netlink, say); the command prints each note once.
 func (s *Sockets) Notes() []string { return s.notes }
 
+// note keeps n unless it is kept already: a reader is read again and
+// again by a watch and by gosof-exporter --netns, and a note made at
+// every read grew the list by one a scrape, for as long as it ran.
+func (s *Sockets) note(n string) {
+	for _, m := range s.notes {
+		if m == n {
+			return
+		}
+	}
+	s.notes = append(s.notes, n)
+}
+
 // foreign reports whether s reads a namespace other than gosof's own.
 func (s *Sockets) foreign() bool { return s.NS != nil && !s.NS.Self }
 
@@ -111,7 +123,7 @@ func (t procTable) wanted(f *core.Filter) bool {
 // match (the kernel's filter is coarser than core's), never fewer.
 func (s *Sockets) Sockets(f *core.Filter) ([]core.Socket, error) {
 	if s.NS != nil && s.NS.Unreadable != "" {
-		s.notes = append(s.notes, s.NS.Unreadable+": skipped")
+		s.note(s.NS.Unreadable + ": skipped")
 		return nil, nil
 	}
 	if s.ProcNetOnly {
@@ -129,7 +141,7 @@ func (s *Sockets) Sockets(f *core.Filter) ([]core.Socket, error) {
 					err = fmt.Errorf("cannot join network namespace %s (%s), and it has no processes whose /proc/PID/net could be read instead: %w", s.NS.Label(), why, core.ErrPermission)
 					return s.lenient(nil, err)
 				}
-				s.notes = append(s.notes, fmt.Sprintf("cannot join network namespace %s (%s); read /proc/%d/net instead", s.NS.Label(), why, s.NS.PID))
+				s.note(fmt.Sprintf("cannot join network namespace %s (%s); read /proc/%d/net instead", s.NS.Label(), why, s.NS.PID))
 			}
 			return s.lenient(s.ProcNet(f))
 		}
@@ -148,7 +160,7 @@ func (s *Sockets) Sockets(f *core.Filter) ([]core.Socket, error) {
 		}
 	}
 	if len(unread) > 0 {
-		s.notes = append(s.notes, fmt.Sprintf("network namespace %s: the kernel would not dump its %s sockets through netlink, "+
+		s.note(fmt.Sprintf("network namespace %s: the kernel would not dump its %s sockets through netlink, "+
 			"and it has no processes whose /proc/PID/net could be read instead: those are not listed", s.NS.Label(), strings.Join(unread, ", ")))
 	}
 	return s.label(socks), nil
@@ -158,7 +170,7 @@ func (s *Sockets) Sockets(f *core.Filter) ([]core.Socket, error) {
 // namespace that could not be read lists nothing and says why in a note.
 func (s *Sockets) lenient(socks []core.Socket, err error) ([]core.Socket, error) {
 	if err != nil && s.Lenient && s.foreign() {
-		s.notes = append(s.notes, fmt.Sprintf("network namespace %s skipped: %v", s.NS.Label(), err))
+		s.note(fmt.Sprintf("network namespace %s skipped: %v", s.NS.Label(), err))
 		return nil, nil
 	}
 	return socks, err
@@ -198,7 +210,7 @@ func (s *Sockets) procNetTable(t procTable, f *core.Filter, netns uint64, out []
 		var unchecked int
 		out, unchecked, err = appendProcNetUnix(out, b, netns, f, s.unixInodesExist)
 		if unchecked > 0 {
-			s.notes = append(s.notes, fmt.Sprintf("%s: %d rows could be part of the name before them (a name may hold newlines) "+
+			s.note(fmt.Sprintf("%s: %d rows could be part of the name before them (a name may hold newlines) "+
 				"and could not be checked; run as root, or without --proc-net, to read them exactly", path, unchecked))
 		}
 	} else {
