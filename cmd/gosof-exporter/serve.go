@@ -21,7 +21,6 @@ import (
 	"github.com/coreos/go-systemd/v22/activation"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
@@ -82,7 +81,8 @@ func serve(o *options, logger *slog.Logger) error {
 		return err
 	}
 	col, err := metrics.New(metrics.Options{Gather: src.Gather, MaxSeries: o.maxSeries, NetNS: o.backend.AllNetNS,
-		OnError: func(err error) { logger.Error("gathering sockets failed", "err", core.EscapeMessage(err.Error())) }})
+		OnError: func(err error) { logger.Error("gathering sockets failed", "err", core.EscapeMessage(err.Error())) },
+		Build:   metrics.Build{Version: version.Version, Revision: version.GetRevision(), GoVersion: version.GoVersion}})
 	if err != nil {
 		return err
 	}
@@ -238,7 +238,7 @@ func closeAll(ls []net.Listener) {
 // basic auth, headers and the rate limit of the web config.
 func newHandler(o *options, col *metrics.Collector, wc *webConfig, logger *slog.Logger) (http.Handler, error) {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(versioncollector.NewCollector("gosof"), newCollector(col))
+	reg.MustRegister(newCollector(col))
 	gatherers := prometheus.Gatherers{reg}
 	opts := promhttp.HandlerOpts{
 		ErrorLog:            slog.NewLogLogger(logger.Handler(), slog.LevelError),

@@ -54,7 +54,8 @@ func (s *session) metrics() error {
 	if err != nil {
 		return err
 	}
-	col, err := metrics.New(metrics.Options{Gather: src.Gather, MaxSeries: c.Int("max-series"), NetNS: s.opt.AllNetNS})
+	col, err := metrics.New(metrics.Options{Gather: src.Gather, MaxSeries: c.Int("max-series"), NetNS: s.opt.AllNetNS,
+		Build: metrics.Build{Version: version, Revision: commit, GoVersion: toolchain}})
 	if err != nil {
 		return err
 	}

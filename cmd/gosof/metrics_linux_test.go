@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -40,6 +41,12 @@ func TestMetricsText(t *testing.T) {
 	}
 	got := promtest.Parse(t, out)
 	w.Check(t, got)
+	// gosof's own version, as gosof-exporter's is in what it serves
+	bi := fmt.Sprintf("gosof_build_info{goarch=%s,goos=%s,goversion=%s,revision=%s,version=%s}",
+		runtime.GOARCH, runtime.GOOS, toolchain, commit, version)
+	if got[bi] != 1 {
+		t.Errorf("no %s 1 in:\n%s", bi, out)
+	}
 	for k := range got {
 		if strings.HasPrefix(k, "go_") || strings.HasPrefix(k, "process_") {
 			t.Errorf("textfile output has %s: it would clash with node_exporter's own", k)

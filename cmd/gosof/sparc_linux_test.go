@@ -145,6 +145,10 @@ func TestSPARCUnderQEMU(t *testing.T) {
 				wantOut, wantErr, wantCode := native(args...)
 				gotOut, gotErr, gotCode := sparc(args...)
 				if args[0] == "metrics" {
+					// the SPARC build tells its own platform and toolchain
+					if bi := `gosof_build_info{goarch="sparc64",goos="linux",goversion="gccgo `; !strings.Contains(gotOut, bi) {
+						t.Errorf("gosof %s on SPARC: no %s...:\n%s", strings.Join(args, " "), bi, gotOut)
+					}
 					wantOut, gotOut = noDuration(wantOut), noDuration(gotOut)
 				}
 				if gotCode != wantCode || gotOut != wantOut || gotErr != wantErr {
@@ -156,12 +160,13 @@ func TestSPARCUnderQEMU(t *testing.T) {
 	})
 }
 
-// noDuration drops the one line of 'gosof metrics' that differs between
-// two runs, how long the gather took.
+// noDuration drops the lines of 'gosof metrics' that differ between a
+// run of one build and of another: how long the gather took, and
+// gosof_build_info (the SPARC build's goarch and toolchain are its own).
 func noDuration(out string) string {
 	var keep []string
 	for _, l := range strings.SplitAfter(out, "\n") {
-		if !strings.HasPrefix(l, "gosof_scrape_duration_seconds ") {
+		if !strings.HasPrefix(l, "gosof_scrape_duration_seconds ") && !strings.HasPrefix(l, "gosof_build_info{") {
 			keep = append(keep, l)
 		}
 	}

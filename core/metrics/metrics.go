@@ -13,6 +13,7 @@
 package metrics
 
 import (
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -46,6 +47,15 @@ type Options struct {
 	OnError func(error)
 	// Now is the clock for gosof_scrape_duration_seconds; nil is time.Now.
 	Now func() time.Time
+	// Build is what gosof_build_info says of the program that scrapes.
+	Build Build
+}
+
+// Build is the program's version, as gosof_build_info labels it: the
+// version and revision its build stamped, and the toolchain that
+// compiled it. The platform is the running one's.
+type Build struct {
+	Version, Revision, GoVersion string
 }
 
 // Desc describes a family: its name, help text and label names. Every
@@ -80,6 +90,7 @@ type Collector struct {
 	sockets, listeners, listenQueue, listenBacklog, portConns *Desc
 	closeWaitIdle                                             *Desc
 	unseen, hidden, unread, duration, scrapeError, dropped    *Desc
+	buildInfo                                                 *Desc
 }
 
 // New returns a Collector; opt.Gather must be set. A negative MaxSeries is
@@ -128,13 +139,16 @@ func New(opt Options) (*Collector, error) {
 			"1 if this gather failed (the socket families are then absent), else 0.", nil},
 		dropped: &Desc{"gosof_series_dropped",
 			"Per-port series this scrape left out because of the series cap (--max-series).", nil},
+		buildInfo: &Desc{"gosof_build_info",
+			"Always 1: the version and revision gosof was built from, its Go toolchain and platform.",
+			[]string{"version", "revision", "goversion", "goos", "goarch"}},
 	}, nil
 }
 
 // Descs are the descriptions of every family a Scrape may return.
 func (c *Collector) Descs() []*Desc {
 	return []*Desc{c.sockets, c.listeners, c.listenQueue, c.listenBacklog, c.portConns, c.closeWaitIdle,
-		c.unseen, c.hidden, c.unread, c.duration, c.scrapeError, c.dropped}
+		c.unseen, c.hidden, c.unread, c.duration, c.scrapeError, c.dropped, c.buildInfo}
 }
 
 // scrapeResult is what a shared gather hands every Scrape that waited
@@ -179,9 +193,12 @@ func (c *Collector) scrape() ([]Family, error) {
 		// each run, and the count must say what this run left out.
 		fams = append(fams, single(c.dropped, float64(dropped)))
 	}
+	b := c.opt.Build
 	fams = append(fams,
 		single(c.duration, c.opt.Now().Sub(start).Seconds()),
-		single(c.scrapeError, failed))
+		single(c.scrapeError, failed),
+		Family{Desc: c.buildInfo, Series: []Series{{
+			Labels: []string{b.Version, b.Revision, b.GoVersion, runtime.GOOS, runtime.GOARCH}, Value: 1}}})
 	return sortFamilies(fams), err
 }
 

@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/netip"
 	"os/exec"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -122,6 +123,12 @@ func only(m map[string]float64, prefixes ...string) map[string]float64 {
 	return out
 }
 
+// buildInfo is the gosof_build_info series of a build, on this platform.
+func buildInfo(version, revision, goversion string) string {
+	return fmt.Sprintf("gosof_build_info{goarch=%s,goos=%s,goversion=%s,revision=%s,version=%s}",
+		runtime.GOARCH, runtime.GOOS, goversion, revision, version)
+}
+
 func result(socks ...core.Socket) Gather {
 	return func() (*core.Result, error) { return &core.Result{Sockets: socks}, nil }
 }
@@ -168,8 +175,11 @@ func TestFamilies(t *testing.T) {
 		{Proto: core.Unix, Family: core.Local, State: core.Connected},
 	}
 	socks[8].Family = core.Inet6
-	got := collect(t, newCollector(t, Options{Gather: result(socks...)}))
+	got := collect(t, newCollector(t, Options{Gather: result(socks...),
+		Build: Build{Version: "v1.2.3", Revision: "0123abc", GoVersion: "go1.99"}}))
 	want := map[string]float64{
+		buildInfo("v1.2.3", "0123abc", "go1.99"): 1,
+
 		"gosof_sockets{proto=tcp,state=LISTEN}":      5,
 		"gosof_sockets{proto=tcp,state=ESTABLISHED}": 4,
 		"gosof_sockets{proto=tcp,state=CLOSE_WAIT}":  1,
@@ -450,8 +460,9 @@ func TestGatherError(t *testing.T) {
 	}
 	got := collect(t, c)
 	delete(got, "gosof_scrape_duration_seconds{}")
-	// What was dropped is not known either: no gosof_series_dropped.
-	want := map[string]float64{"gosof_scrape_error{}": 1}
+	// What was dropped is not known either: no gosof_series_dropped. The
+	// program's version is known all the same.
+	want := map[string]float64{"gosof_scrape_error{}": 1, buildInfo("", "", ""): 1}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("failed gather (-want +got)\n%s", diff)
 	}
