@@ -128,7 +128,11 @@ func TestExporterBadInput(t *testing.T) {
 		{"max requests, an exponent", append(listen, "--web.max-requests=1e3"), `--web.max-requests: "1e3" is not a whole number`},
 		{"max series empty", append(listen, "--max-series="), `--max-series: "" is not a whole number`},
 		{"max series past int", append(listen, "--max-series=99999999999999999999"), `--max-series: "99999999999999999999" is not a whole number`},
-		{"log level", append(listen, "--log.level", "loud"), "loud"},
+		// named as gosof names its flags: promslog's "unrecognized log
+		// level loud" named none, and an empty value left two spaces
+		{"log level", append(listen, "--log.level", "loud"), `--log.level: "loud" is not one of debug, info, warn, error`},
+		{"log level empty", append(listen, "--log.level="), `--log.level: "" is not one of debug, info, warn, error`},
+		{"log format", append(listen, "--log.format", "xml"), `--log.format: "xml" is not one of logfmt, json`},
 		{"netns", append(listen, "--netns", "no-such-namespace-here"), "no-such-namespace-here"},
 		{"netns empty", append(listen, "--netns", ""), "--netns: empty value"},
 		{"netns and -A", append(listen, "--netns", "1", "-A"), "cannot be combined"},

@@ -74,6 +74,10 @@ func flags(app *kingpin.Application, o *options) {
 	app.Flag("replay", "Read a Solaris/illumos capture DIR (from 'gosof debug capture') instead of this host.").
 		PlaceHolder("DIR").IsSetByUser(setFlag("replay")).StringVar(&o.backend.Replay)
 	promslogflag.AddFlags(app, &o.log)
+	// promslog's values said "unrecognized log level loud", naming no
+	// flag, and kingpin passes that on as it is.
+	app.GetFlag(promslogflag.LevelFlagName).SetValue(oneOf{promslogflag.LevelFlagName, o.log.Level, promslog.LevelFlagOptions})
+	app.GetFlag(promslogflag.FormatFlagName).SetValue(oneOf{promslogflag.FormatFlagName, o.log.Format, promslog.FormatFlagOptions})
 	app.PreAction(func(*kingpin.ParseContext) error {
 		for name, v := range map[string]string{"web.config.file": o.configFile, "netns": o.backend.NetNS, "replay": o.backend.Replay} {
 			if *set[name] && strings.TrimSpace(v) == "" {
@@ -105,6 +109,23 @@ func (w wholeNumber) Set(s string) error {
 }
 
 func (w wholeNumber) String() string { return strconv.Itoa(*w.v) }
+
+// oneOf is the value of a flag that takes one of a few words, with an
+// error that names the flag and the words, as gosof's own flags do.
+type oneOf struct {
+	name    string
+	v       kingpin.Value
+	options []string
+}
+
+func (f oneOf) Set(s string) error {
+	if err := f.v.Set(s); err != nil {
+		return core.Usagef("--%s: %q is not one of %s", f.name, s, strings.Join(f.options, ", "))
+	}
+	return nil
+}
+
+func (f oneOf) String() string { return f.v.String() }
 
 // negativeValues joins a flag that takes a value and a negative number
 // given as the next word ("--max-series -5") into one word
