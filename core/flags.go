@@ -272,7 +272,7 @@ var protoStates = map[Proto][]State{
 // canMatch refuses a filter whose flags exclude each other: a protocol
 // without ports or families asked for with them, states no asked-for
 // protocol is ever in, a PATH with inet-only flags, --idle with sockets
-// that have no idle time.
+// that have no idle time, a remote end of sockets that have none.
 func (f *Filter) canMatch() error {
 	if err := f.pathsCanMatch(); err != nil {
 		return err
@@ -281,6 +281,9 @@ func (f *Filter) canMatch() error {
 		return err
 	}
 	if err := f.familyCanMatch(); err != nil {
+		return err
+	}
+	if err := f.remoteCanMatch(); err != nil {
 		return err
 	}
 	// The protocols asked for: --proto's, else those the PORTs name when
@@ -367,6 +370,28 @@ func (f *Filter) familyCanMatch() error {
 		}
 	}
 	return nil
+}
+
+// remoteCanMatch refuses a remote end asked of sockets that have none: a
+// listener, an unconnected UDP, raw or unix socket (Socket.Remote is nil
+// in LISTEN and UNCONN, from every source). --remote, and a PORT or PATH
+// matched on the remote side, then match nothing.
+func (f *Filter) remoteCanMatch() error {
+	for _, st := range f.States {
+		if st != Listen && st != Unconn {
+			return nil
+		}
+	}
+	by := "--remote"
+	switch {
+	case len(f.States) == 0:
+		return nil
+	case len(f.Remote) == 0 && (f.Side != SideRemote || !f.HasTargets()):
+		return nil
+	case len(f.Remote) == 0:
+		by = "--side remote"
+	}
+	return Usagef("%s and %s match nothing together: %s sockets have no remote end", f.statesFlag(), by, stateList(f.States))
 }
 
 // pathsCanMatch refuses flags that no unix socket can pass beside a

@@ -71,7 +71,7 @@ func TestFiltersOnlyNarrow(t *testing.T) {
 		{"--state", "established"}, {"--state", "close-wait"}, {"--state", "time-wait"}, {"--state", "listen"},
 		{"--state", "unconn"}, {"--state", "fin-wait2,close"}, {"--pid", ns}, {"--pid", strconv.Itoa(worker.PID)},
 		{"--user", "root"}, {"--user", "65534"},
-		{p}, {p, "--side", "remote"}, {p, "--side", "any"},
+		{p}, {p, "--side", "remote"}, {p, "--side", "any"}, {"--remote", "127.0.0.1"},
 		// every connection above has been idle since before the sleep;
 		// listeners, bound sockets, UDP and unix ones have no idle time
 		{"--idle", "50ms"},
@@ -190,6 +190,11 @@ func TestContradictionsRefused(t *testing.T) {
 		{[]string{"who", "udp:53", "--state", "close-wait"}, "and --state close-wait match nothing together"},
 		{[]string{"who", "[::1]:48123", "-4"}, "-4 and PORT [::1]:48123 match nothing together"},
 		{[]string{"kill", "-n", "-4", "tcp:[::]:48123"}, "-4 and PORT [::]:48123/tcp match nothing together"},
+		// a listener or an unconnected socket has no remote end
+		{[]string{"ls", "--listen", "--remote", "127.0.0.1"}, "--listen and --remote match nothing together"},
+		{[]string{"ls", "--state", "unconn", "--remote", "127.0.0.0/8"}, "--state unconn and --remote match nothing together"},
+		{[]string{"who", "--side", "remote", "--listen", "48123"}, "--listen and --side remote match nothing together"},
+		{[]string{"kill", "-n", "--state", "listen", "--side", "remote", "/run/gosof-none.sock"}, "--state listen and --side remote match nothing together"},
 	} {
 		_, errOut, code := gosof(t, tc.args...)
 		if code != exitError || !strings.Contains(errOut, tc.says) || strings.Count(errOut, "\n") != 1 {
@@ -200,6 +205,8 @@ func TestContradictionsRefused(t *testing.T) {
 		{"ls", "-6", "--local", "127.0.0.1"}, {"ls", "-4", "--local", "127.0.0.1,::1"},
 		{"who", "tcp:49123", "--listen"}, {"who", "domain", "--state", "close-wait"}, {"who", "tcp:1", "udp:2", "--state", "unconn"},
 		{"who", "[::ffff:127.0.0.1]:48123", "-4"}, {"who", "127.0.0.1:48123", "-6"}, {"who", "domain", "--proto", "tcp"},
+		{"ls", "--listen", "--local", "127.0.0.1"}, {"ls", "--state", "listen,established", "--remote", "127.0.0.1"},
+		{"who", "--side", "any", "--listen", "48123"}, {"--side", "remote", "--listen"},
 	} {
 		if _, errOut, code := gosof(t, args...); code == exitError {
 			t.Errorf("gosof %s: refused, but it can match: %s", strings.Join(args, " "), errOut)
