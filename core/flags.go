@@ -181,7 +181,7 @@ func ParseFilter(ff FilterFlags) (*Filter, error) {
 			*side.to = append(*side.to, ms...)
 		}
 	}
-	for _, v := range ff.Commands {
+	for _, v := range commandItems(ff.Commands) {
 		m, err := ParseCommandMatch(v)
 		if err != nil {
 			return nil, err
@@ -505,6 +505,31 @@ func SplitList(vals []string) []string {
 			if p = strings.TrimSpace(p); p != "" {
 				out = append(out, p)
 			}
+		}
+	}
+	return out
+}
+
+// commandItems reads -c as SplitList reads a list, but a /REGEXP/ keeps
+// its commas (/^php-fpm{1,2}/, /^p[y,z]thon/): an item that starts with /
+// runs to the first one that ends with /.
+func commandItems(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		item, open := "", false
+		for _, p := range strings.Split(v, ",") {
+			if open {
+				item += "," + p
+			} else {
+				item = p
+			}
+			t := strings.TrimSpace(item)
+			if open = strings.HasPrefix(t, "/") && (len(t) < 2 || !strings.HasSuffix(t, "/")); !open && t != "" {
+				out = append(out, t)
+			}
+		}
+		if t := strings.TrimSpace(item); open {
+			out = append(out, t) // unclosed: ParseCommandMatch says so
 		}
 	}
 	return out

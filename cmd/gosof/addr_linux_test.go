@@ -103,6 +103,11 @@ func TestCommandFilter(t *testing.T) {
 		{"/^gosofcmd$/", nil},
 		{"gosof", []int{h.PID, worker.PID}},
 		{"gosof.t", []int{worker.PID}},
+		// a /REGEXP/ keeps its commas; cli's comma split cut it in two
+		{"/^gosofcm{1,2}dtest$/", []int{h.PID}},
+		{"/^gosof[c,x]mdtest$/", []int{h.PID}},
+		{"nomatch,/^gosofc{1,}md/", []int{h.PID}},
+		{"/^gosofc{1,}md/,gosof.t", []int{h.PID, worker.PID}},
 	} {
 		out, errOut, code := gosof(t, "who", P, "-c", tc.c, "-t")
 		var want []string

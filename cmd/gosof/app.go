@@ -75,9 +75,12 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Writer:               stdout,
 		ErrWriter:            stderr,
 		EnableBashCompletion: false,
-		HideHelpCommand:      true,
-		Flags:                whoFlags(),
-		Action:               rootAction,
+		// core splits the list flags (SplitList): cli's own split on
+		// commas broke a -c /REGEXP/ that holds one, /^p[y,z]thon/.
+		DisableSliceFlagSeparator: true,
+		HideHelpCommand:           true,
+		Flags:                     whoFlags(),
+		Action:                    rootAction,
 		Commands: []*cli.Command{
 			lsCommand(),
 			whoCommand(),
