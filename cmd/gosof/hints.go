@@ -162,15 +162,15 @@ func flagHint(cmd string, c *cli.Command, name, next string, terse bool, targets
 		return hint("lsof's -U", "gosof ls --proto unix"), nil
 	case name == "r" || strings.HasPrefix(name, "r") && isDigits(name[1:]): // lsof -r N, netstat -r
 		return "-r is lsof's repeat mode or netstat's route table, not a gosof option; to repeat: watch -n 2 gosof who PORT; routes are not sockets: ip route", nil
-	case name == "s": // ss -s, netstat -s
-		return hint("ss -s", "gosof metrics (sockets by protocol and state; netstat -s's protocol counters: nstat)"), nil
-	case name[0] == 's' && lsofState(name[1:], next) != "": // lsof -sTCP:LISTEN
+	case name[0] == 's' && lsofState(name[1:], next) != "": // lsof -sTCP:LISTEN, -s TCP:LISTEN
 		st := lsofState(name[1:], next)
 		if strings.HasPrefix(st, "^") {
 			return hint("lsof's -sTCP:"+st, "gosof ls --proto tcp --state STATE,... (name the states wanted)"), nil
 		}
 		state := core.StateArg(core.State(st))
 		return hinted(hint("lsof's -sTCP:"+st, "gosof ls --proto tcp --state "+state), core.FilterFlags{States: []string{state}})
+	case name == "s": // ss -s, netstat -s
+		return hint("ss -s", "gosof metrics (sockets by protocol and state; netstat -s's protocol counters: nstat)"), nil
 	case strings.Trim(name, ssLetters+"rsSm") == "":
 		h := ssHint(name, targets)
 		if c == nil || c.Name == "ls" || c.Name == "who" {

@@ -41,6 +41,8 @@ func TestHabitHints(t *testing.T) {
 		{"-nP -i :80", "drop -nP"},
 		{"who -n 80", "drop -n"},
 		{"-sTCP:LISTEN", "--state listen"},
+		{"-s TCP:LISTEN", "gosof ls --proto tcp --state listen"}, // lsof takes it apart too; it was ss -s
+		{"who -s TCP:ESTABLISHED", "gosof ls --proto tcp --state established"},
 		{"-k 8080/tcp", "gosof kill 8080/tcp"},
 		{"-9 8080", "gosof kill -9 8080 "},
 		{"-9", "gosof kill -9 PORT"},
