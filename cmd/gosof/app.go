@@ -138,7 +138,7 @@ func rootAction(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return lsAction(c)
 	}
-	if err := checkCommandWord(c.App, c.Args().First()); err != nil {
+	if err := checkCommandWord(c.App, c.Args().First(), false); err != nil {
 		return err
 	}
 	return whoAction(c)

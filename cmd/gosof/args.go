@@ -66,6 +66,11 @@ func normalize(app *cli.App, argv []string) ([]string, error) {
 // malformed value, a repeated flag, a subcommand that does not exist, a
 // command name after "--".
 func (lx *lexed) problem(app *cli.App) error {
+	if lx.Cmd == nil && len(lx.Args) > 0 {
+		if err := checkCommandWord(app, lx.Args[0].Text, true); err != nil {
+			return err // a misspelt command first: the flags were read against the wrong one
+		}
+	}
 	if h, err := habitHint(app, lx); err != nil {
 		return err
 	} else if h != "" {

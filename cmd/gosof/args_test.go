@@ -120,6 +120,10 @@ func TestHelpAndTypos(t *testing.T) {
 		{[]string{"wyh", "8080"}, exitError, "did you mean 'gosof why'"},
 		{[]string{"fsd", "1"}, exitError, "did you mean 'gosof fds'"},
 		{[]string{"nosuchword"}, exitError, "neither a gosof command"},
+		// a misspelt command before any hint: "drop -n" lost kill's dry run
+		{[]string{"Kill", "-n", "8080"}, exitError, "\"Kill\" is not a command; did you mean 'gosof kill'?\n"},
+		{[]string{"-n", "kil", "8080"}, exitError, "\"kil\" is not a command; did you mean 'gosof kill'?\n"},
+		{[]string{"-n", "-P", "KILL", "8080"}, exitError, "\"KILL\" is not a command; did you mean 'gosof kill'?\n"},
 	} {
 		var out, errb bytes.Buffer
 		code := run(append([]string{"gosof"}, tc.argv...), strings.NewReader(""), &out, &errb)
@@ -131,7 +135,7 @@ func TestHelpAndTypos(t *testing.T) {
 
 func TestCloseCommands(t *testing.T) {
 	app := newApp(strings.NewReader(""), io.Discard, io.Discard)
-	for word, want := range map[string]string{"kil": "kill", "kill": "", "wh": "who", "clse": "close", "ssh": "", "http": "", "https": "", "lsof": "", "domain": ""} {
+	for word, want := range map[string]string{"kil": "kill", "kill": "", "KILL": "kill", "Who": "who", "wh": "who", "clse": "close", "ssh": "", "http": "", "https": "", "lsof": "", "domain": ""} {
 		got := ""
 		if cs := closeCommands(app, word); len(cs) > 0 {
 			got = cs[0]

@@ -50,14 +50,20 @@ func commandNames(app *cli.App) string {
 // checkCommandWord decides what the first word of `gosof WORD ...` is
 // when it is not a command: a typo of one (exit 2, did you mean), a
 // service name (then it is 'who WORD'), or neither (exit 2, saying both).
-// Numbers and ranges are ports and pass.
-func checkCommandWord(app *cli.App, word string) error {
+// Numbers and ranges are ports and pass. typo: decide only whether it is
+// a typo (normalize asks that before any hint: the hints read the flags
+// against the top level, and 'gosof Kill -n 80' was told to drop -n,
+// kill's dry run).
+func checkCommandWord(app *cli.App, word string, typo bool) error {
 	if word == "" || (word[0] >= '0' && word[0] <= '9') || strings.ContainsAny(word, ":/") {
 		return nil // a port, or one spelled with its protocol (tcp:8080, :8080, udp/53)
 	}
-	services := core.ReadServices("/etc/services")
-	ports := services.Lookup(word)
-	if cs := closeCommands(app, word); len(cs) > 0 {
+	cs := closeCommands(app, word)
+	if typo && len(cs) == 0 {
+		return nil
+	}
+	ports := core.ReadServices("/etc/services").Lookup(word)
+	if len(cs) > 0 {
 		msg := fmt.Sprintf("%q is not a command; did you mean 'gosof %s'?", word, cs[0])
 		if len(ports) > 0 {
 			msg += fmt.Sprintf(" (%q is also a service name in /etc/services, port %d: 'gosof who %s' looks it up)", word, ports[0], word)

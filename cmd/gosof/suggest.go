@@ -2,6 +2,7 @@ package main
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 )
@@ -60,6 +61,7 @@ func closeCommands(app *cli.App, word string) []string {
 		d    int
 	}
 	var cs []cand
+	lower := strings.ToLower(word) // KILL, Kill: kill
 	for _, c := range app.Commands {
 		if c.Hidden {
 			continue
@@ -68,7 +70,7 @@ func closeCommands(app *cli.App, word string) []string {
 			if n == word {
 				return nil
 			}
-			if d := editDistance(word, n); d <= closeEnough(n) {
+			if d := editDistance(lower, n); d <= closeEnough(n) {
 				cs = append(cs, cand{n, d})
 			}
 		}
