@@ -83,6 +83,9 @@ func ParseFilter(ff FilterFlags) (*Filter, error) {
 		byArg = append(byArg, rs)
 	}
 	if ff.Side != "" {
+		if len(args) == 0 { // it changed nothing: every socket was listed
+			return nil, Usagef("--side %s: it says which end a PORT or PATH is matched against, and none was given", ff.Side)
+		}
 		side, err := ParseSide(ff.Side)
 		if err != nil {
 			return nil, err

@@ -71,6 +71,9 @@ func TestFlagsRefusedNotDropped(t *testing.T) {
 		{"why", "8080", "--state", "listen"},
 		{"kill", "8080", "--timeout"},
 		{"--bogus"},
+		// --side without a PORT or PATH changed nothing: every socket
+		{"--side", "remote"},
+		{"watch", "--count", "1", "--side", "any"},
 	} {
 		var errb bytes.Buffer
 		code := run(append([]string{"gosof"}, argv...), strings.NewReader(""), io.Discard, &errb)

@@ -119,5 +119,5 @@ func whoFlags() []cli.Flag {
 }
 
 func sideFlag() cli.Flag {
-	return &cli.StringFlag{Name: "side", Value: "local", Usage: "which end PORT or PATH is matched against (`SIDE`): local, remote or any"}
+	return &cli.StringFlag{Name: "side", Usage: "which end PORT or PATH is matched against (`SIDE`): local (the default), remote or any"}
 }

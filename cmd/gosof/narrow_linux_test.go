@@ -206,7 +206,7 @@ func TestContradictionsRefused(t *testing.T) {
 		{"who", "tcp:49123", "--listen"}, {"who", "domain", "--state", "close-wait"}, {"who", "tcp:1", "udp:2", "--state", "unconn"},
 		{"who", "[::ffff:127.0.0.1]:48123", "-4"}, {"who", "127.0.0.1:48123", "-6"}, {"who", "domain", "--proto", "tcp"},
 		{"ls", "--listen", "--local", "127.0.0.1"}, {"ls", "--state", "listen,established", "--remote", "127.0.0.1"},
-		{"who", "--side", "any", "--listen", "48123"}, {"--side", "remote", "--listen"},
+		{"who", "--side", "any", "--listen", "48123"}, {"who", "--side", "remote", "--state", "established,listen", "48123"},
 	} {
 		if _, errOut, code := gosof(t, args...); code == exitError {
 			t.Errorf("gosof %s: refused, but it can match: %s", strings.Join(args, " "), errOut)
