@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/gosof/gosof/core"
@@ -26,8 +27,11 @@ func habitHint(app *cli.App, lx *lexed) (hint string, err error) {
 	for _, u := range lx.Unknown {
 		unknown[u.At] = true
 	}
+	dry := lx.dryRun(app)
 	for i, a := range lx.words {
 		switch {
+		case dry[i] && len(dry) < len(lx.Unknown):
+			// kill's dry run beside another habit: its form carries it
 		case unknown[i]:
 			next := ""
 			if i+1 < len(lx.words) && !unknown[i+1] {
@@ -36,7 +40,11 @@ func habitHint(app *cli.App, lx *lexed) (hint string, err error) {
 			if strings.HasPrefix(a, "--") {
 				return "", nil // the first unknown word is the error
 			}
-			return flagHint(cmd, lx.Cmd, a[1:], next, terse, lx.targets())
+			n := ""
+			if len(dry) > 0 {
+				n = "-n "
+			}
+			return flagHint(cmd, lx.Cmd, a[1:], next, terse, n, lx.targets())
 		case lx.isArg(i) && takesPorts(cmd):
 			if h, err := ssFilterHint(lx.argsFrom(i)); h != "" || err != nil {
 				return h, err
@@ -44,6 +52,27 @@ func habitHint(app *cli.App, lx *lexed) (hint string, err error) {
 		}
 	}
 	return "", nil
+}
+
+// dryRun are the words lex could not place at the top level that are
+// kill's --dry-run read against kill's own flags (-n, --dry-run, -yn):
+// beside kill(1)'s -9 or fuser's -k, a dry run the form of a kill or a
+// close must keep (gosof -9 -n 80 was told 'gosof kill -9 80').
+func (lx *lexed) dryRun(app *cli.App) map[int]bool {
+	k := app.Command("kill")
+	if lx.Cmd != nil || k == nil {
+		return nil
+	}
+	at := map[int]bool{}
+	for _, u := range lx.Unknown {
+		uses, _, ok := readFlagWord(k.Flags, u.Text, "")
+		for _, x := range uses {
+			if v, _ := strconv.ParseBool(x.Value); ok && v && x.Name == "dry-run" {
+				at[u.At] = true
+			}
+		}
+	}
+	return at
 }
 
 // hinted is h when the values it puts in the gosof form are ones gosof
@@ -112,7 +141,7 @@ func lists(cmd string) bool { return cmd == "" || cmd == "ls" || cmd == "who" }
 // tool's listing flags mean something where gosof lists (ls, who, the top
 // level), kill(1)'s signals only at the top level (kill itself takes
 // them), and "-n" is never called droppable where it is kill's dry run.
-func flagHint(cmd string, c *cli.Command, name, next string, terse bool, targets []string) (string, error) {
+func flagHint(cmd string, c *cli.Command, name, next string, terse bool, dry string, targets []string) (string, error) {
 	t := ""
 	if terse {
 		t = "-t "
@@ -135,9 +164,9 @@ func flagHint(cmd string, c *cli.Command, name, next string, terse bool, targets
 			return "", nil
 		}
 		if len(targets) == 0 {
-			return hint("kill's -"+name, "gosof kill -"+name+" PORT (signals only the processes holding PORT; -n shows the plan first)"), nil
+			return hint("kill's -"+name, "gosof kill -"+name+" "+dry+"PORT (signals only the processes holding PORT; -n shows the plan first)"), nil
 		}
-		return hint("kill's -"+name, "gosof kill -"+name+" "+strings.Join(targets, " ")+" (signals only the processes holding it; -n shows the plan first)"), nil
+		return hint("kill's -"+name, "gosof kill -"+name+" "+dry+strings.Join(targets, " ")+" (signals only the processes holding it; -n shows the plan first)"), nil
 	case name[0] == 'i': // lsof -i [46][proto][@host][:port]
 		spec := name[1:]
 		if spec == "" && next != "" && !isFlag(next) {
@@ -152,12 +181,12 @@ func flagHint(cmd string, c *cli.Command, name, next string, terse bool, targets
 		return hinted(hint("lsof's -p "+pid, "gosof fds "+pid+" (its descriptors), or gosof ls --pid "+next+" (its sockets)"),
 			core.FilterFlags{PIDs: []string{next}})
 	case name == "K": // ss -K FILTER
-		return hint("ss -K", "gosof close --abort PORT (shows the plan, then resets the connections)"), nil
+		return hint("ss -K", "gosof close --abort "+dry+"PORT (shows the plan, then resets the connections)"), nil
 	case name == "k": // fuser -k 8080/tcp
 		if next == "" || isFlag(next) {
-			return hint("fuser -k", "gosof kill PORT (TERM, then KILL after --timeout)"), nil
+			return hint("fuser -k", "gosof kill "+dry+"PORT (TERM, then KILL after --timeout)"), nil
 		}
-		return hinted(hint("fuser -k", "gosof kill "+next+" (TERM, then KILL after --timeout)"), core.FilterFlags{Ports: []string{next}})
+		return hinted(hint("fuser -k", "gosof kill "+dry+next+" (TERM, then KILL after --timeout)"), core.FilterFlags{Ports: []string{next}})
 	case name == "U": // lsof -U
 		return hint("lsof's -U", "gosof ls --proto unix"), nil
 	case name == "r" || strings.HasPrefix(name, "r") && isDigits(name[1:]): // lsof -r N, netstat -r

@@ -46,6 +46,14 @@ func TestHabitHints(t *testing.T) {
 		{"-k 8080/tcp", "gosof kill 8080/tcp"},
 		{"-9 8080", "gosof kill -9 8080 "},
 		{"-9", "gosof kill -9 PORT"},
+		// a dry run beside kill's or fuser's habit stays in the form: it
+		// was dropped ("gosof kill -9 8080"), or the hint was "drop -n"
+		{"-9 -n 8080", "gosof kill -9 -n 8080 "},
+		{"-n -9 8080", "gosof kill -9 -n 8080 "},
+		{"--dry-run -KILL 8080", "gosof kill -KILL -n 8080 "},
+		{"-k 8080/tcp -n", "gosof kill -n 8080/tcp "},
+		{"-n -K 80", "gosof close --abort -n PORT"},
+		{"-n -i :80", "gosof who 80"},
 		{"-tl", "gosof ls --listen --proto tcp"},
 		{"-lt", "gosof ls --listen --proto tcp"},
 		{"-4tl", "gosof ls -4 --listen --proto tcp"},
