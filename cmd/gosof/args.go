@@ -106,7 +106,7 @@ func (lx *lexed) problem(app *cli.App) error {
 // unknownFlag is the error for a flag word the command does not have.
 func (lx *lexed) unknownFlag(app *cli.App, a string) error {
 	where := lx.where()
-	name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+	name, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-"), "=") // ---n is no -n
 	known := flagTable(lx.flagSet(app))
 	if suggestion := suggestFlag(name, known); suggestion != "" {
 		return core.Usagef("unknown flag %s for '%s'; did you mean %s? (see '%s --help')", a, where, suggestion, where)

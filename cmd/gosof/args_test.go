@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"testing"
 
@@ -74,6 +75,9 @@ func TestFlagsRefusedNotDropped(t *testing.T) {
 		// --side without a PORT or PATH changed nothing: every socket
 		{"--side", "remote"},
 		{"watch", "--count", "1", "--side", "any"},
+		// three dashes name no flag: ---json was --json, ---n kill's -n
+		{"who", "8080", "---json"},
+		{"kill", "--pid", fmt.Sprint(os.Getpid()), "8080", "---n"},
 	} {
 		var errb bytes.Buffer
 		code := run(append([]string{"gosof"}, argv...), strings.NewReader(""), io.Discard, &errb)

@@ -228,6 +228,9 @@ func (lx *lexed) killSignal(kill bool, a string) string {
 // is what a kill(1) spelling of the word names.
 func readFlagWord(flags []cli.Flag, a, signal string) (uses []flagUse, next, ok bool) {
 	long := strings.HasPrefix(a, "--")
+	if strings.HasPrefix(a, "---") {
+		return nil, false, false // ---json: no flag, as Go's flag package says
+	}
 	body := strings.TrimLeft(a, "-")
 	base, val, hasVal := strings.Cut(body, "=")
 	if f := findFlag(flags, base); f != nil {
