@@ -26,6 +26,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -249,10 +251,12 @@ func tail(s string) string {
 }
 
 // TestExporterLandingPage: the landing page prints --web.telemetry-path
-// escaped, whatever it holds, and links only to what is served; a path
-// that would be a ServeMux pattern is served as the path it is.
+// escaped, whatever it holds (for HTML, and for a terminal that curl
+// prints the page on), and links only to what is served; a path that
+// would be a ServeMux pattern is served as the path it is.
 func TestExporterLandingPage(t *testing.T) {
-	for _, path := range []string{`/m"><script>alert(1)</script>`, "/a b", "/{x}", "/metrics", "//elsewhere.invalid/m"} {
+	for _, path := range []string{`/m"><script>alert(1)</script>`, "/a b", "/{x}", "/metrics", "//elsewhere.invalid/m",
+		"/m\x1b]0;title\a\x1b[31m\u202e\r\n\xff\u0085"} {
 		t.Run(path, func(t *testing.T) {
 			e := startExporter(t, nil, "--web.listen-address", "127.0.0.1:0", "--web.telemetry-path", path)
 			base := "http://" + e.addr
@@ -262,6 +266,9 @@ func TestExporterLandingPage(t *testing.T) {
 			}
 			if strings.Contains(page, "<script>") || strings.Contains(page, `"><`) {
 				t.Errorf("the landing page prints the path unescaped:\n%s", page)
+			}
+			if i := strings.IndexFunc(page, func(r rune) bool { return r != '\n' && !unicode.IsPrint(r) }); i >= 0 || !utf8.ValidString(page) {
+				t.Errorf("the landing page holds a raw control, format or invalid character (at byte %d):\n%q", i, page)
 			}
 			links := hrefs(page)
 			if len(links) == 0 {

@@ -260,7 +260,8 @@ func newHandler(o *options, col *metrics.Collector, wc *webConfig, logger *slog.
 	rt := &router{path: o.telemetryPath, metrics: &abortLogger{next: m, logger: logger}}
 	if o.telemetryPath != "/" {
 		// exporter-toolkit's page writes its values into HTML as they are
-		// (text/template): what it prints is escaped here.
+		// (text/template): what it prints is escaped here, for HTML and,
+		// as every text gosof prints, for the terminal a curl shows it on.
 		href := (&url.URL{Path: o.telemetryPath}).EscapedPath()
 		if strings.HasPrefix(href, "//") {
 			// "//x/m" would be a link to the host x: "/./" is read
@@ -272,7 +273,7 @@ func newHandler(o *options, col *metrics.Collector, wc *webConfig, logger *slog.
 			Description: "who holds which port, in what state: gosof's metrics for Prometheus",
 			Version:     html.EscapeString(version.Info()),
 			Profiling:   "false", // no /debug/pprof here: no link to it
-			Links:       []web.LandingLinks{{Address: html.EscapeString(href), Text: "Metrics", Description: html.EscapeString(o.telemetryPath)}},
+			Links:       []web.LandingLinks{{Address: html.EscapeString(href), Text: "Metrics", Description: html.EscapeString(core.Escape(o.telemetryPath))}},
 		})
 		if err != nil {
 			return nil, err
