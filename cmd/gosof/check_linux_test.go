@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gosof/gosof/core"
 	"github.com/gosof/gosof/platform/selfcheck"
 )
 
@@ -51,10 +52,15 @@ func TestDebugCheckSS(t *testing.T) {
 	}
 	defer conn.Close()
 
-	dir := filepath.Join(t.TempDir(), "check")
+	// DIR is typed by the user, who may have pasted anything: the line
+	// naming it is escaped as every other.
+	dir := filepath.Join(t.TempDir(), "check\x1b]0;x\a\u202e")
 	stdout, stderr, code := gosofReplay(t, "debug", "check", dir)
 	if code != 0 && code != 1 {
 		t.Fatalf("debug check: exit %d, stderr %q", code, stderr)
+	}
+	if want := "written to " + core.Escape(dir) + "\n"; !strings.HasSuffix(stderr, want) {
+		t.Errorf("stderr does not end with %q:\n%q", want, stderr)
 	}
 	for _, want := range []string{"TCP: ", " rows agree with ss -tanup", "UDP: ", "owners: "} {
 		if !strings.Contains(stdout, want) {

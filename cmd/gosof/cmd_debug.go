@@ -40,7 +40,7 @@ func debugCommand() *cli.Command {
 				if err := solaris.Capture(dir, c.App.ErrWriter); err != nil {
 					return err
 				}
-				fmt.Fprintf(c.App.ErrWriter, "gosof: capture written to %s\n", dir)
+				reportNotes(c.App.ErrWriter, []string{"capture written to " + dir})
 				return nil
 			},
 		}, checkCommand(), ownersCommand()},
@@ -139,7 +139,7 @@ func checkCommand() *cli.Command {
 					return res.Sockets, nil
 				}
 				if rep, err = selfcheck.Live(dir, gather, c.App.ErrWriter); err == nil {
-					defer fmt.Fprintf(c.App.ErrWriter, "gosof: report and the tools' output written to %s\n", dir)
+					defer reportNotes(c.App.ErrWriter, []string{"report and the tools' output written to " + dir})
 				}
 			default:
 				return core.Usagef("usage: gosof debug check DIR, or gosof debug check --replay CAPTURE")
