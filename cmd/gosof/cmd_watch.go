@@ -93,7 +93,7 @@ func (s *session) watch() error {
 	}
 	w := &watcher{s: s, f: f, every: every, count: count, key: key, out: c.App.Writer,
 		resolve: s.b.Resolver().Resolve, tracker: watch.NewTracker(), jsonl: c.Bool("jsonl")}
-	w.tracker.OwnerFlags = core.EscapeMessage(f.OwnerFlags()) // the screen prints it as it is
+	w.tracker.OwnerFlags = core.Escape(f.OwnerFlags()) // the screen prints it as it is, as the notes name it
 	if s.opt.AllNetNS {
 		// -A: the namespaces are found afresh at each refresh, as
 		// gosof-exporter finds them at each scrape (scrape.Source):

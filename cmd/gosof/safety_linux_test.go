@@ -540,6 +540,12 @@ func TestOwnerFilterUnseenHolder(t *testing.T) {
 			t.Errorf("%v as nobody: exit %d; want 2, 'cannot tell', the unseen note with its remedy, never 'no match'\n%s%s", args, code, out, errOut)
 		}
 	}
+	// A backslash typed in a filter is echoed as the note names it, in
+	// the error too: there "x\x1b" had read as the x and ESC gosof
+	// escapes so, where the note above it said "x\\x1b".
+	if _, errOut, _ := gosofUnder(t, nil, nobody, "who", p, "-c", `x\x1b`); strings.Count(errOut, `-c x\\x1b`) != 2 {
+		t.Errorf("who %s -c 'x\\x1b' as nobody: want the note and the error to name -c x\\\\x1b alike:\n%s", p, errOut)
+	}
 	out, errOut, code := gosofUnder(t, nil, nobody, "kill", "-n", p, "--pid", pid)
 	if code != exitSurvivors || !strings.Contains(out, "holder unknown") || strings.Contains(errOut, "no match") {
 		t.Errorf("kill -n %s --pid %s as nobody: exit %d; want 3 and 'holder unknown'\n%s%s", p, pid, code, out, errOut)

@@ -197,8 +197,10 @@ func (s *session) end(err error) error {
 	}
 	switch {
 	case noMatch && s.undecided > 0:
-		// not "no match": what is left out may pass the owner filters
-		err = fmt.Errorf("cannot tell whether anything here passes %s: %s (above)", s.filt.OwnerFlags(), showNoProcess(s.undecided))
+		// not "no match": what is left out may pass the owner filters;
+		// the flags named as the note above names them (core.Escape: the
+		// error's own escaping leaves a typed backslash as it is)
+		err = fmt.Errorf("cannot tell whether anything here passes %s: %s (above)", core.Escape(s.filt.OwnerFlags()), showNoProcess(s.undecided))
 	case unread != nil:
 		err = unread // not "no match": a table of what was asked for was not read
 	case noMatch && s.answer != nil && len(s.answer.Sockets) == 0:
