@@ -67,7 +67,9 @@ func completeWords(app *cli.App, args []string, stdout io.Writer) bool {
 	}
 	w := bufio.NewWriter(stdout)
 	for _, c := range complete(app, args[2:]) {
-		fmt.Fprintf(w, "%s\t%s\n", c.word, c.desc)
+		if completable(c.word) {
+			fmt.Fprintf(w, "%s\t%s\n", c.word, c.desc)
+		}
 	}
 	w.Flush()
 	return true
@@ -218,29 +220,22 @@ func netnsNames() []string {
 	for _, e := range ents {
 		names = append(names, e.Name())
 	}
-	return completable(names)
+	return names
 }
 
 // userNames lists /etc/passwd, the only place gosof looks (core.Users).
 func userNames() []string {
-	return completable(core.SystemUsers().Names())
+	return core.SystemUsers().Names()
 }
 
-// completable keeps the names a candidate can be: the real name, which the
-// shell's script quotes for its command line (a space, a backslash, a
-// quote), never an escaped one, which names nothing. A name with a
+// completable says whether word can be a candidate: the real name, which
+// the shell's script quotes for its command line (a space, a backslash, a
+// quote), never an escaped one, which names nothing. A word with a
 // control character, a newline or invalid UTF-8 is left out: one
 // candidate a line cannot carry it, and it must not reach the terminal
-// raw (its namespace is still --netns INODE).
-func completable(names []string) []string {
-	var out []string
-	for _, n := range names {
-		if core.EscapeMessage(n) == n {
-			out = append(out, n)
-		}
-	}
-	return out
-}
+// raw (its namespace is still --netns INODE). The words typed before a
+// list's last comma are in each of its candidates, and held to it too.
+func completable(word string) bool { return core.EscapeMessage(word) == word }
 
 // maxPortCandidates bounds the ports offered: a host with thousands of
 // listeners asks "Display all N possibilities?" otherwise; the lowest are

@@ -232,3 +232,27 @@ comp "gosof who --netns "` + q + `'\ a' gosof who --netns ` + q + `'\ a'
 		}
 	}
 }
+
+// TestCompletionTypedControls: a comma list keeps what was typed before
+// its last comma in each candidate; when that holds a control character,
+// a newline or invalid UTF-8, nothing is offered, as for such a name (it
+// was written back raw: one candidate split over two lines, an escape
+// sequence echoed to the terminal).
+func TestCompletionTypedControls(t *testing.T) {
+	for _, words := range [][]string{
+		{"ls", "--state", "\x1b[31m\u202e\n,c"},
+		{"ls", "--state=\x1b]0;x\a,c"},
+		{"ls", "--proto", "\xff,t"},
+		{"ls", "--pid", "\r\x9b,1"},
+		{"fds", "\x1b[2J,1"},
+	} {
+		out, _, code := gosof(t, append([]string{completeCmd}, words...)...)
+		if code != 0 || out != "" {
+			t.Errorf("__complete %q: exit %d, %q; want nothing offered", words, code, out)
+		}
+	}
+	// the same lists typed plainly are completed
+	if out, _, _ := gosof(t, completeCmd, "ls", "--state", "listen,c"); !strings.Contains(out, "listen,close-wait\t\n") {
+		t.Errorf("__complete ls --state listen,c: %q; want listen,close-wait among the candidates", out)
+	}
+}
