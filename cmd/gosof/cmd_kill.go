@@ -20,7 +20,9 @@ server is killed and not its clients (--side any or remote for those);
 a PATH (a unix socket's name) matches as in 'who'.
 Prints the plan (each process and the sockets that matched it), asks once
 when stdin is a terminal, sends TERM, waits up to --timeout for every
-process to exit, sends KILL to those still running, and says what became
+process to exit, sends KILL to those still running (after TERM or INT
+only: another -s, such as HUP or USR1, is sent alone, as kill(1) sends
+it), and says what became
 of each and what is left on the port (for a PATH, whether the name is free
 and whether its socket file was left behind). PID 1, gosof and every ancestor
 of gosof (its parent, their parents, up to PID 1) are never signalled.
@@ -36,11 +38,11 @@ some survived (or were not signalled), 2 on errors.
 Examples:
    gosof kill 30116                # TERM, KILL after 5s
    gosof kill 8080 -n              # show the plan only
-   gosof kill 8080 -s HUP --no-escalate
+   gosof kill 8080 -s HUP          # HUP alone: no KILL follows it
    gosof kill 5432 --side remote   # the clients of a server, not the server`,
 		Flags: append(releaseFlags("5s", "how long to wait for the processes to exit before KILL"),
 			&cli.StringFlag{Name: "signal", Aliases: []string{"s"}, Value: "TERM", Usage: "first signal (`SIG`), by name or number: TERM, INT, HUP, KILL, 9..."},
-			&cli.BoolFlag{Name: "no-escalate", Usage: "never send KILL; report processes still running after --timeout"},
+			&cli.BoolFlag{Name: "no-escalate", Usage: "never send KILL, also after TERM; report processes still running after --timeout"},
 			outgoingFlag("kill the holders of"),
 		),
 		Action: killAction,

@@ -126,6 +126,38 @@ func TestKillNoEscalateSurvivor(t *testing.T) {
 	}
 }
 
+// TestKillHUPSentAlone: a first signal other than TERM or INT (HUP:
+// reload, to a server) is sent alone; no KILL follows it, however long
+// the process keeps its port (logrotate's "gosof kill -s USR1 P" must not
+// end the server). TERM still escalates (TestKillEscalates).
+func TestKillHUPSentAlone(t *testing.T) {
+	h := testhelper.Start(t)
+	h.Do("ignore HUP")
+	_, port := listen(t, h, "inet", "127.0.0.1:0")
+	pid := strconv.Itoa(h.PID)
+	out, errOut, code := gosof(t, "kill", strconv.Itoa(port), "--pid", pid, "-s", "HUP", "--timeout", "200ms")
+	if code != exitSurvivors {
+		t.Fatalf("exit %d, want 3\n%s%s", code, out, errOut)
+	}
+	if !running(h) {
+		t.Fatal("kill -s HUP ended the helper: a KILL followed HUP")
+	}
+	for _, want := range []string{"send HUP to 1 process and wait up to 200ms; no KILL (only TERM and INT are followed by KILL)",
+		"still alive", fmt.Sprintf("port %d: 1 LISTEN held by %d/", port, h.PID)} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	out, errOut, code = gosof(t, "kill", "-n", "--json", strconv.Itoa(port), "--pid", pid, "-s", "USR1")
+	var j struct {
+		Signal   string `json:"signal"`
+		Escalate *bool  `json:"escalate"`
+	}
+	if err := json.Unmarshal([]byte(out), &j); err != nil || code != exitMatch || j.Signal != "USR1" || j.Escalate == nil || *j.Escalate {
+		t.Errorf("kill -n --json -s USR1: exit %d (%v), want 0, signal USR1 and escalate false\n%s%s", code, err, out, errOut)
+	}
+}
+
 // TestKillSparesClients: a client whose REMOTE port is the target is not
 // the port's holder; the default kill leaves it, --side any takes it.
 func TestKillSparesClients(t *testing.T) {

@@ -295,7 +295,7 @@ func (r *KillReport) Survivors() int {
 }
 
 // Execute signals every pinned process at once, waits up to Timeout for
-// them to exit, sends SIGKILL to those still running unless NoEscalate, and
+// them to exit, sends SIGKILL to those still running where escalates says so, and
 // says what became of each. Pin must have been called.
 func (p *KillPlan) Execute() *KillReport {
 	out := make([]KillOutcome, len(p.Items))
@@ -385,7 +385,7 @@ func (p *KillPlan) kill(t core.Target, hs []core.Hold, o *KillOutcome) {
 	case gone:
 		o.Fate = first
 		return
-	case p.NoEscalate || p.Signal == syscall.SIGKILL:
+	case !p.escalates():
 		o.Fate = Alive
 		return
 	}
@@ -402,6 +402,25 @@ func (p *KillPlan) kill(t core.Target, hs []core.Hold, o *KillOutcome) {
 			o.Fate = Killed
 		}
 	}
+}
+
+// escalates reports whether KILL follows Signal for a process still
+// running after Timeout: only after TERM and INT, the signals that ask a
+// process to end, and not with --no-escalate. Any other first signal is
+// sent alone: HUP, USR1, USR2, WINCH and QUIT mean reload, reopen logs,
+// upgrade, or a thread dump (Java) to many servers, and a graceful stop to
+// nginx, which a KILL 5s later would turn into a crash (logrotate's
+// "gosof kill -s USR1 8080" must not end the server every night).
+func (p *KillPlan) escalates() bool {
+	return !p.NoEscalate && (p.Signal == syscall.SIGTERM || p.Signal == syscall.SIGINT)
+}
+
+// noKill says why no KILL follows Signal (escalates false, Signal not KILL).
+func (p *KillPlan) noKill() string {
+	if p.NoEscalate {
+		return "--no-escalate"
+	}
+	return "only TERM and INT are followed by KILL"
 }
 
 func fateOf(err error) Fate {
@@ -431,7 +450,10 @@ func (o *KillOutcome) describe(p *KillPlan) string {
 		if len(o.Sent) > 1 {
 			return fmt.Sprintf("still alive %s after KILL (stuck in the kernel? see /proc/%d/stack)", roundWait(o.Waited-p.Timeout), o.Proc.PID)
 		}
-		return fmt.Sprintf("still alive %s after %s (--no-escalate: no KILL sent)", roundWait(o.Waited), first)
+		if p.Signal == syscall.SIGKILL {
+			return fmt.Sprintf("still alive %s after KILL (stuck in the kernel? see /proc/%d/stack)", roundWait(o.Waited), o.Proc.PID)
+		}
+		return fmt.Sprintf("still alive %s after %s (%s: no KILL sent)", roundWait(o.Waited), first, p.noKill())
 	case NotAllowed:
 		return "not permitted: " + core.Escape(o.Err.Error())
 	case AlreadyGone:

@@ -175,8 +175,8 @@ func (p *KillPlan) headline() string {
 		return "nothing to signal"
 	case p.Signal == 9:
 		return fmt.Sprintf("send KILL to %s", n)
-	case p.NoEscalate:
-		return fmt.Sprintf("send %s to %s and wait up to %s; no KILL (--no-escalate)", sig, n, core.FlagDuration(p.Timeout))
+	case !p.escalates():
+		return fmt.Sprintf("send %s to %s and wait up to %s; no KILL (%s)", sig, n, core.FlagDuration(p.Timeout), p.noKill())
 	}
 	return fmt.Sprintf("send %s to %s, then KILL to any still running after %s", sig, n, core.FlagDuration(p.Timeout))
 }
@@ -455,7 +455,7 @@ func WriteKillJSON(w io.Writer, p *KillPlan, dryRun bool, r *KillReport, l *Left
 	e.Object()
 	e.Str("signal", core.SignalName(p.Signal))
 	e.IntKey("timeout_ms", p.Timeout.Milliseconds())
-	e.BoolKey("escalate", !p.NoEscalate && p.Signal != 9)
+	e.BoolKey("escalate", p.escalates())
 	e.BoolKey("dry_run", dryRun)
 	e.BoolKey("changed", killChanged(r)) // a signal was delivered (Ansible's "changed")
 	e.Key("processes")
