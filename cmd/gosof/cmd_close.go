@@ -81,6 +81,7 @@ func (s *session) close() error {
 	if err := cl.Execute(wait); err != nil {
 		return err
 	}
+	s.sawLeft(cl.Left)
 	s.flush() // what could not be seen, before the verdict on the ports
 	if err := cl.WriteReport(out, asJSON); err != nil {
 		return err

@@ -85,6 +85,7 @@ func (s *session) kill() error {
 	if err := k.Execute(); err != nil {
 		return err
 	}
+	s.sawLeft(k.Left)
 	s.flush() // what could not be seen, before the verdict on the port
 	if err := k.WriteReport(out, asJSON); err != nil {
 		return err

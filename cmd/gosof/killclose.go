@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/core/release"
 )
 
 // releaseFlags are the flags kill and close share: the filters, --side,
@@ -89,4 +90,17 @@ func stdinIsTerminal(r io.Reader) bool {
 func declined(c *cli.Context) error {
 	fmt.Fprintln(c.App.ErrWriter, "gosof: not confirmed; nothing was done")
 	return errSurvivors
+}
+
+// sawLeft records what the look after a kill or close (release.Look)
+// could not see: its lines name a holder gosof could not see, and the
+// remedy is the one note on stderr (flush), also when the plan's own scan
+// (--pid's processes alone) missed nothing.
+func (s *session) sawLeft(l *release.Left) {
+	if l == nil {
+		return
+	}
+	left := &core.Result{Sockets: l.Sockets, Unseen: l.Unseen}
+	s.sawUnseen(l.Unseen)
+	s.unseenMatters = s.unseenMatters || unknownHolders(left)
 }

@@ -121,3 +121,41 @@ func TestPIDFilterOnAProcessNotSeen(t *testing.T) {
 		t.Errorf("close -n --listen --pid ROOT ROOT-PORT as nobody: exit %d; want 3, %q and %q\n%s%s", code, plan, note, out, errOut)
 	}
 }
+
+// TestKillCloseSayTheRemedyOnce: kill and close as nobody on a port where a root
+// process holds one listener and nobody's own helper another. The holder
+// it cannot see is named in the plan ("holder unknown") and in what is
+// left ("held by a process gosof could not see"), by kill and close; how
+// to see it is said once, on stderr. kill's plan, what was left and the
+// note each said it.
+func TestKillCloseSayTheRemedyOnce(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to start helpers as another user")
+	}
+	nobody := &syscall.Credential{Uid: 65534, Gid: 65534}
+	root := testhelper.Start(t)
+	_, port := listen(t, root, "inet", "127.0.0.1:0")
+	mine := testhelper.Start(t, testhelper.AsUser(65534, 65534))
+	p := strconv.Itoa(port)
+	listen(t, mine, "inet", "127.0.0.2:"+p)
+	pids := strconv.Itoa(mine.PID) + "," + strconv.Itoa(root.PID)
+	const remedy = "to see them"
+	for _, tc := range []struct {
+		args    []string
+		unknown string // how stdout names the holder it could not see
+	}{
+		{[]string{"kill", "-n", p, "--pid", pids}, "holder unknown"},
+		{[]string{"kill", "-n", "--json", p, "--pid", pids}, `"unknown_holder": [`},
+		{[]string{"close", "-y", "--listen", p, "--pid", pids}, "held by a process gosof could not see"}, // shuts down the helper's listener
+		{[]string{"kill", "-y", p, "--pid", pids}, "held by a process gosof could not see"},              // signals the helper nobody runs
+	} {
+		args := tc.args
+		out, errOut, code := gosofUnder(t, nil, nobody, args...)
+		if code != exitSurvivors || !strings.Contains(out, tc.unknown) || strings.Count(out+errOut, remedy) != 1 || !strings.Contains(errOut, remedy) {
+			t.Errorf("%v as nobody: exit %d; want 3, the unseen holder named and the remedy once, on stderr\n%s%s", args, code, out, errOut)
+		}
+	}
+	if err := mine.Wait(); err == nil || !running(root) {
+		t.Errorf("after kill: the helper nobody runs should have exited (%v), the root helper still run", err)
+	}
+}

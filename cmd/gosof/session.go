@@ -168,14 +168,19 @@ func (s *session) saw(res *core.Result) {
 		s.idleUnknown = n
 	}
 	s.undecided = maxInt(s.undecided, len(res.Undecided))
+	s.sawUnseen(res.Unseen)
+}
+
+// sawUnseen records what an owner scan could not see.
+func (s *session) sawUnseen(seen core.Unseen) {
 	u := &s.unseen
-	u.Denied = maxInt(u.Denied, res.Unseen.Denied)
-	u.Unparsed = maxInt(u.Unparsed, res.Unseen.Unparsed)
-	if res.Unseen.Hidden != "" {
-		u.Hidden = res.Unseen.Hidden
+	u.Denied = maxInt(u.Denied, seen.Denied)
+	u.Unparsed = maxInt(u.Unparsed, seen.Unparsed)
+	if seen.Hidden != "" {
+		u.Hidden = seen.Hidden
 	}
-	if res.Unseen.Hint != "" {
-		u.Hint = res.Unseen.Hint
+	if seen.Hint != "" {
+		u.Hint = seen.Hint
 	}
 }
 

@@ -238,8 +238,9 @@ func leftGroups(socks []core.Socket, local bool, reuseAddr *bool, unseen core.Un
 		out = append(out, fmt.Sprintf("%s held by %s", stateCounts(held[h]), h))
 	}
 	if len(unknown) > 0 {
-		out = append(out, fmt.Sprintf("%s held by a process gosof could not see (%s); %s",
-			stateCounts(unknown), unseen.What(), unseen.Remedy()))
+		// the remedy is the command's one note on stderr (core.Unseen.Message)
+		out = append(out, fmt.Sprintf("%s held by a process gosof could not see (%s)",
+			stateCounts(unknown), unseen.What()))
 	}
 	for _, k := range queues {
 		g := queued[k]

@@ -45,8 +45,9 @@ func ownerList(owners []core.Owner) string {
 }
 
 // UnknownNote is the one line that says which matched sockets have an
-// unknown holder (core.UnknownHolder), what the command cannot do about
-// it, and how to see it.
+// unknown holder (core.UnknownHolder) and what the command cannot do
+// about it. How to see it is the command's one note on stderr
+// (core.Unseen.Message), not said again here.
 func UnknownNote(socks []core.Socket, u core.Unseen, cannot string) string {
 	if len(socks) == 0 {
 		return ""
@@ -55,6 +56,6 @@ func UnknownNote(socks []core.Socket, u core.Unseen, cannot string) string {
 	if len(socks) > 1 {
 		verb = "show"
 	}
-	return fmt.Sprintf("holder unknown: %s (%s) %s no process, but %s, so a process gosof could not see may hold %s; %s; %s",
-		core.Plural(len(socks), "matched socket"), stateCounts(socks), verb, u.What(), core.ByCount(len(socks), "it", "them"), cannot, u.Remedy())
+	return fmt.Sprintf("holder unknown: %s (%s) %s no process, but %s, so a process gosof could not see may hold %s; %s",
+		core.Plural(len(socks), "matched socket"), stateCounts(socks), verb, u.What(), core.ByCount(len(socks), "it", "them"), cannot)
 }
