@@ -110,7 +110,9 @@ type Backend struct {
 	Unlisted func(p core.Proto) string
 	// Unread says why the socket source's last read had no table of
 	// protocol p, one it lists ("" when it had one), so that none of its
-	// sockets could be seen; nil: every read has them all.
+	// sockets could be seen there (Solaris: the reply had no TCP table;
+	// Linux -A: a namespace was skipped); nil: every read has them all.
+	// The why follows "no TCP socket could be seen" in parentheses.
 	Unread func(p core.Proto) string
 	// UnixFiles: the socket source tells which file each unix socket is
 	// bound to (core.Socket.File; Linux sock_diag), so why PATH can tell

@@ -440,3 +440,43 @@ func TestKillOrphanCommand(t *testing.T) {
 		})
 	}
 }
+
+// TestAllNetnsSkippedIsNotNothing: -A as nobody cannot read a named
+// namespace whose only process is root's (it cannot join it, nor read
+// that process's /proc/PID/net as one of the namespace's). The namespace
+// is skipped with a note, and an answer that would be "nothing" is not
+// known: who, kill and why exit 2 saying so, never 1 ("free", "no
+// match"), and metrics says the tables were not read. They exited 1
+// while the skipped namespace held the port.
+func TestAllNetnsSkippedIsNotNothing(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to write /run/netns and run gosof as another user")
+	}
+	if err := os.MkdirAll("/run/netns", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h := testhelper.Start(t, testhelper.NewNetNS())
+	_, port := listen(t, h, "inet", "127.0.0.1:0")
+	path := fmt.Sprintf("/run/netns/gosof-h11-skipped-%d", os.Getpid())
+	if err := os.WriteFile(path, nil, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(path) })
+	if err := unix.Mount(fmt.Sprintf("/proc/%d/ns/net", h.PID), path, "", unix.MS_BIND, ""); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Unmount(path, unix.MNT_DETACH) })
+	nobody := &syscall.Credential{Uid: 65534, Gid: 65534}
+	p := strconv.Itoa(port)
+	for _, args := range [][]string{{"who", p}, {"who", "-t", p}, {"who", "--json", p}, {"kill", "-n", p}, {"why", p}} {
+		args = append(args, "-A")
+		out, errOut, code := gosofUnder(t, nil, nobody, args...)
+		if code != exitError || !strings.Contains(errOut, "skipped") || !strings.Contains(errOut, "cannot tell") || !strings.Contains(errOut, "not read, above") {
+			t.Errorf("%v as nobody: exit %d; want 2: the namespace holding the port was skipped, so it cannot tell\n%s%s", args, code, out, errOut)
+		}
+	}
+	out, errOut, _ := gosofUnder(t, nil, nobody, "metrics", "-A")
+	if !strings.Contains(out, `gosof_table_unread{proto="tcp"} 1`) {
+		t.Errorf("metrics -A as nobody: the skipped namespace's tables are not said unread\n%s", errOut)
+	}
+}

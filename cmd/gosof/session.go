@@ -289,12 +289,17 @@ func (s *session) unread(f *core.Filter, what string) error {
 			wanted = append(wanted, p)
 		}
 	}
-	unread, _ := s.b.UnreadProtos(wanted...)
+	unread, why := s.b.UnreadProtos(wanted...)
 	if len(unread) == 0 {
 		return nil
 	}
-	n := protoNames(unread)
-	return fmt.Errorf("cannot tell %s: no %s socket could be seen (the source read no %s table)", what, n, n)
+	var whys []string // once each: -A's is the same for every protocol
+	for i, w := range why {
+		if i == 0 || w != why[i-1] {
+			whys = append(whys, w)
+		}
+	}
+	return fmt.Errorf("cannot tell %s: no %s socket could be seen (%s)", what, protoNames(unread), strings.Join(whys, "; "))
 }
 
 // explainEmpty notes which filter flag emptied an answer that the PORT

@@ -132,7 +132,7 @@ func New(opt Options) (*Collector, error) {
 		hidden: &Desc{"gosof_unseen_hidden",
 			"1 when some processes cannot even be listed (/proc hides other users' processes, hidepid; or gosof runs in a child pid namespace), so gosof_unseen_processes cannot count them.", nil},
 		unread: &Desc{"gosof_table_unread",
-			"1 for each protocol whose socket table this gather lacked (Solaris, illumos: the kernel's reply, or a capture, had none), so that none of its sockets are counted.", []string{"proto"}},
+			"1 for each protocol whose socket table this gather lacked (Solaris, illumos: the kernel's reply, or a capture, had none; Linux -A: a network namespace that could not be read), so that none of its sockets there are counted.", []string{"proto"}},
 		duration: &Desc{"gosof_scrape_duration_seconds",
 			"How long gathering the sockets and their processes took.", nil},
 		scrapeError: &Desc{"gosof_scrape_error",

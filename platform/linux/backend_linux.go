@@ -76,6 +76,7 @@ func Open(opt platform.Options) (*platform.Backend, error) {
 		EphemeralLow: func() (uint16, error) { return ephemeralLow(fs) },
 		UnixFiles:    !opt.ProcNet, // UNIX_DIAG_VFS; /proc/net/unix has no such column
 		Unlisted:     unlisted(fs),
+		Unread:       func(p core.Proto) string { return unreadIn(srcs, p) },
 		Notes: func() []string {
 			var notes []string
 			for _, s := range srcs {

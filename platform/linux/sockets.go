@@ -32,6 +32,11 @@ type Sockets struct {
 	ProcFD bool
 
 	notes []string
+	// skipped: the last read could not read this namespace at all
+	// (Lenient); unread: the tables it lacked there (a protocol the kernel
+	// would not dump, with no /proc/PID/net to stand in). Unread tells them.
+	skipped bool
+	unread  []core.Proto
 	// destroy is the sock_diag socket Destroy reuses.
 	destroy diagHolder
 }
@@ -122,6 +127,7 @@ func (t procTable) wanted(f *core.Filter) bool {
 // Sockets implements core.SocketSource. It may return sockets f does not
 // match (the kernel's filter is coarser than core's), never fewer.
 func (s *Sockets) Sockets(f *core.Filter) ([]core.Socket, error) {
+	s.skipped, s.unread = false, nil
 	if s.NS != nil && s.NS.Unreadable != "" {
 		s.note(s.NS.Unreadable + ": skipped")
 		return nil, nil
@@ -153,6 +159,7 @@ func (s *Sockets) Sockets(f *core.Filter) ([]core.Socket, error) {
 		if s.foreign() && s.NS.PID == 0 {
 			// no member process, so no /proc/PID/net to fall back on
 			unread = append(unread, t.name)
+			s.unread = append(s.unread, t.proto)
 			continue
 		}
 		if socks, err = s.procNetTable(t, f, netns, socks); err != nil {
@@ -171,9 +178,46 @@ func (s *Sockets) Sockets(f *core.Filter) ([]core.Socket, error) {
 func (s *Sockets) lenient(socks []core.Socket, err error) ([]core.Socket, error) {
 	if err != nil && s.Lenient && s.foreign() {
 		s.note(fmt.Sprintf("network namespace %s skipped: %v", s.NS.Label(), err))
+		s.skipped = true
 		return nil, nil
 	}
 	return socks, err
+}
+
+// lacks reports whether the last read had no table of protocol p: the
+// namespace was skipped, or p's tables were not read there.
+func (s *Sockets) lacks(p core.Proto) bool {
+	for _, t := range procTables {
+		if t.proto == p && s.skipped {
+			return true
+		}
+	}
+	for _, u := range s.unread {
+		if u == p {
+			return true
+		}
+	}
+	return false
+}
+
+// unreadIn is platform.Backend.Unread over the namespaces srcs read:
+// where the last read had no table of p, "" when every one had it. A
+// namespace -A skipped has none (what gosof could not look at is no
+// "nothing there"); the notes say why.
+func unreadIn(srcs []*Sockets, p core.Proto) string {
+	n, label := 0, ""
+	for _, s := range srcs {
+		if s.lacks(p) {
+			n, label = n+1, s.NS.Label()
+		}
+	}
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return "network namespace " + label + " was not read, above"
+	}
+	return strconv.Itoa(n) + " network namespaces were not read, above"
 }
 
 // ProcNet lists the sockets f can match from /proc/net alone.

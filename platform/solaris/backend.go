@@ -125,12 +125,16 @@ func missingTransports(groups []Group, replay bool) map[core.Proto]string {
 	return missing
 }
 
-// Unread is platform.Backend.Unread: why the last MIB reply had no
-// table of protocol p ("" when it had one, or p is not TCP or UDP).
+// Unread is platform.Backend.Unread: whether the last MIB reply had no
+// table of protocol p ("" when it had one, or p is not TCP or UDP); its
+// notes say why (missingTransports).
 func (b *Backend) Unread(p core.Proto) string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.missing[p]
+	if b.missing[p] == "" {
+		return ""
+	}
+	return "the source read no " + p.Name() + " table"
 }
 
 // Notes is what the MIB reply held that gosof could not decode, once
