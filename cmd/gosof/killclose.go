@@ -95,12 +95,11 @@ func declined(c *cli.Context) error {
 // sawLeft records what the look after a kill or close (release.Look)
 // could not see: its lines name a holder gosof could not see, and the
 // remedy is the one note on stderr (flush), also when the plan's own scan
-// (--pid's processes alone) missed nothing.
+// (--pid's processes alone) missed nothing. A holder may have been missed,
+// as for the plan (unseenMatters).
 func (s *session) sawLeft(l *release.Left) {
-	if l == nil {
-		return
+	if l != nil && l.Unseen.Any() {
+		s.sawUnseen(l.Unseen)
+		s.unseenMatters = true
 	}
-	left := &core.Result{Sockets: l.Sockets, Unseen: l.Unseen}
-	s.sawUnseen(l.Unseen)
-	s.unseenMatters = s.unseenMatters || unknownHolders(left)
 }

@@ -22,6 +22,9 @@ type Namespace struct {
 	// moment while `ip netns add` or `ip netns del` runs. Its Sockets list
 	// nothing and say so in a note.
 	Unreadable string
+	// unseen: Unreadable stands for namespaces that hold sockets gosof
+	// could not read (unidentified), not a file that is no namespace.
+	unseen bool
 
 	pin *os.File // keeps the namespace alive and reachable (see Pin)
 }

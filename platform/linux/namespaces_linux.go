@@ -39,9 +39,13 @@ func Namespaces(fs FS) ([]Namespace, error) {
 		return nil, fmt.Errorf("read %s: %w", fs.Proc, err)
 	}
 	link := make([]byte, 64)
+	var refused []int
 	for _, pid := range pids {
 		path := append(strconv.AppendInt(nil, int64(pid), 10), "/ns/net\x00"...)
-		n, _ := readlinkat(procfd, &path[0], link)
+		n, e := readlinkat(procfd, &path[0], link)
+		if e == unix.EACCES || e == unix.EPERM {
+			refused = append(refused, int(pid)) // not ours to see (unidentified)
+		}
 		if n <= 0 {
 			continue // exited, or not ours to see
 		}
@@ -111,6 +115,9 @@ func Namespaces(fs FS) ([]Namespace, error) {
 			out = append(out, b)
 		}
 	}
+	if ns := unidentified(fs, byIno, refused); ns != nil {
+		out = append(out, *ns)
+	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := &out[i], &out[j]
 		switch {
@@ -124,6 +131,39 @@ func Namespaces(fs FS) ([]Namespace, error) {
 		return a.Inode < b.Inode
 	})
 	return out, nil
+}
+
+// unidentified is the entry for the namespaces that only processes whose
+// /proc/PID/ns/net gosof may not read (another user's, as non-root) are
+// in, nil when there are none: -A cannot name or join them, and they are
+// not "nothing there". /proc/PID/net is readable all the same, and each
+// namespace has its own /proc/net entries (proc_net.c: created per
+// struct net, each with an inode number of its own), so the inode of
+// /proc/PID/net/dev tells such a process's namespace from those found.
+func unidentified(fs FS, found map[uint64]*Namespace, refused []int) *Namespace {
+	seen, n := map[uint64]bool{}, 0
+	for _, ns := range found {
+		if ns.PID > 0 && len(refused) > 0 {
+			seen[procNetIno(fs, ns.PID)] = true
+		}
+	}
+	for _, pid := range refused {
+		if ino := procNetIno(fs, pid); ino != 0 && !seen[ino] {
+			seen[ino], n = true, n+1
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return &Namespace{unseen: true, Unreadable: core.Plural(n, "network namespace") +
+		" that only processes gosof may not inspect are in (their /proc/PID/ns/net is refused; " + deniedHint() + ")"}
+}
+
+// procNetIno is the inode of pid's /proc/PID/net/dev, 0 if it has none
+// (it exited): the same for every process of one network namespace.
+func procNetIno(fs FS, pid int) uint64 {
+	ino, _ := nsInodeOf(fs.Path(strconv.Itoa(pid), "net", "dev"))
+	return ino
 }
 
 // maxPID is the largest pid Linux hands out (PID_MAX_LIMIT); namespace

@@ -130,6 +130,7 @@ func (s *Sockets) Sockets(f *core.Filter) ([]core.Socket, error) {
 	s.skipped, s.unread = false, nil
 	if s.NS != nil && s.NS.Unreadable != "" {
 		s.note(s.NS.Unreadable + ": skipped")
+		s.skipped = s.NS.unseen
 		return nil, nil
 	}
 	if s.ProcNetOnly {
@@ -203,21 +204,14 @@ func (s *Sockets) lacks(p core.Proto) bool {
 // unreadIn is platform.Backend.Unread over the namespaces srcs read:
 // where the last read had no table of p, "" when every one had it. A
 // namespace -A skipped has none (what gosof could not look at is no
-// "nothing there"); the notes say why.
+// "nothing there"); the notes say which and why.
 func unreadIn(srcs []*Sockets, p core.Proto) string {
-	n, label := 0, ""
 	for _, s := range srcs {
 		if s.lacks(p) {
-			n, label = n+1, s.NS.Label()
+			return "in network namespaces gosof could not read, above"
 		}
 	}
-	switch n {
-	case 0:
-		return ""
-	case 1:
-		return "network namespace " + label + " was not read, above"
-	}
-	return strconv.Itoa(n) + " network namespaces were not read, above"
+	return ""
 }
 
 // ProcNet lists the sockets f can match from /proc/net alone.
