@@ -508,3 +508,44 @@ func TestAllNetnsUnidentifiedIsNotNothing(t *testing.T) {
 		t.Errorf("who -A -t %s as root: exit %d, %q; want %d\n%s", p, code, out, h.PID, errOut)
 	}
 }
+
+// TestNetnsJoinRemedyInAUserNamespace: gosof as root of a user namespace
+// of its own (unshare -U -r) has CAP_SYS_ADMIN there, and still may not
+// join a namespace the host's user namespace owns. It was told to run "as
+// root or with CAP_SYS_ADMIN", which it already was; the remedy that
+// works is the host's root.
+func TestNetnsJoinRemedyInAUserNamespace(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to write /run/netns")
+	}
+	unshare, err := exec.LookPath("unshare")
+	if err != nil || exec.Command(unshare, "-U", "-r", "true").Run() != nil {
+		t.Skip("no unshare -U (util-linux), or user namespaces are not allowed")
+	}
+	if err := os.MkdirAll("/run/netns", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("gosof-h11-userns-%d", os.Getpid())
+	path := "/run/netns/" + name
+	if err := os.WriteFile(path, nil, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(path) })
+	if err := testhelper.BindNewNetNS(path); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Unmount(path, unix.MNT_DETACH) })
+	nobody := &syscall.Credential{Uid: 65534, Gid: 65534}
+	for _, tc := range []struct {
+		wrap []string
+		want string
+	}{
+		{[]string{unshare, "-U", "-r"}, "run it as the host's root"},
+		{nil, "joining one needs root or CAP_SYS_ADMIN"},
+	} {
+		out, errOut, code := gosofUnder(t, tc.wrap, nobody, "who", "--netns", name, "47479")
+		if code != exitError || !strings.Contains(errOut, tc.want) || strings.Count(errOut, "cannot join") != 1 {
+			t.Errorf("who --netns %s as nobody %v: exit %d; want 2, said once with %q\n%s%s", name, tc.wrap, code, tc.want, out, errOut)
+		}
+	}
+}

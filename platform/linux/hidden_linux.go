@@ -71,3 +71,15 @@ func deniedHint() string {
 	}
 	return "they have capabilities gosof lacks or sit in a parent user namespace (or an LSM such as Yama refuses ptrace access); run gosof with the full capability set of the host's root to see them"
 }
+
+// joinHint is what joining a network namespace takes (setns: CAP_SYS_ADMIN
+// in the user namespace that owns it, and in gosof's own), for the user
+// gosof runs as. A gosof that has CAP_SYS_ADMIN and was refused has it in
+// a user namespace of its own only (unshare -U, a rootless container):
+// "root" is what it already is there.
+func joinHint() string {
+	if selfcaps.Has(unix.CAP_SYS_ADMIN) {
+		return "joining one needs CAP_SYS_ADMIN in the user namespace that owns it, and gosof has it in its own only: run it as the host's root"
+	}
+	return "joining one needs root or CAP_SYS_ADMIN"
+}

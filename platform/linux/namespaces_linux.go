@@ -287,7 +287,7 @@ func InNamespace(path string, fn func() error) error {
 		if err := unix.Setns(target, unix.CLONE_NEWNET); err != nil {
 			runtime.UnlockOSThread()
 			if sysfile.Sentinel(err) == core.ErrPermission {
-				err = core.Wrap2(fmt.Sprintf("%v (%v: joining a network namespace needs root or CAP_SYS_ADMIN)", err, core.ErrPermission), err, core.ErrPermission)
+				err = core.Wrap2(fmt.Sprintf("%v (%v: %s)", err, core.ErrPermission, joinHint()), err, core.ErrPermission)
 			}
 			errc <- fmt.Errorf("setns %s: %w", path, err)
 			return

@@ -142,7 +142,7 @@ func (s *Sockets) Sockets(f *core.Filter) ([]core.Socket, error) {
 			if s.foreign() {
 				why := err.Error()
 				if errors.Is(err, core.ErrPermission) {
-					why = "that needs root or CAP_SYS_ADMIN"
+					why = joinHint()
 				}
 				if s.NS.PID == 0 {
 					err = fmt.Errorf("cannot join network namespace %s (%s), and it has no processes whose /proc/PID/net could be read instead: %w", s.NS.Label(), why, core.ErrPermission)
