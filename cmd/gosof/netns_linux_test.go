@@ -549,3 +549,33 @@ func TestNetnsJoinRemedyInAUserNamespace(t *testing.T) {
 		}
 	}
 }
+
+// TestNetnsDirUnreadable: /run/netns that a user may not read (mode 700,
+// here a tmpfs in a mount namespace of the test's own) hides the names in
+// it, not the namespaces. --netns NAME as nobody said "no such name under
+// /run/netns", and -A left them out without a word; now --netns says it
+// cannot tell, and -A skips them with one note (exit 2 where nothing else
+// matched).
+func TestNetnsDirUnreadable(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount over /run/netns in a mount namespace")
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Skip("setpriv (util-linux) is not installed")
+	}
+	if err := os.MkdirAll("/run/netns", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	wrap := []string{"unshare", "-m", "--propagation", "private", "sh", "-c",
+		`mount -t tmpfs -o mode=700 gosof-h11 /run/netns && exec ` + setpriv + ` --reuid 65534 --regid 65534 --clear-groups "$0" "$@"`}
+	const note = "the network namespaces named under /run/netns (open /run/netns: permission denied"
+	_, errOut, code := gosofUnder(t, wrap, nil, "who", "--netns", "web", "47479")
+	if code != exitError || !strings.Contains(errOut, "cannot tell whether it names one: "+note) {
+		t.Errorf("who --netns web: exit %d; want 2 and that /run/netns could not be read\n%s", code, errOut)
+	}
+	out, errOut, code := gosofUnder(t, wrap, nil, "who", "-A", "47479")
+	if code != exitError || strings.Count(errOut, note) != 1 || !strings.Contains(errOut, "cannot tell whether anything matches") {
+		t.Errorf("who -A: exit %d; want 2, the unread names said once, and 'cannot tell'\n%s%s", code, out, errOut)
+	}
+}

@@ -57,7 +57,7 @@ func Namespaces(fs FS) ([]Namespace, error) {
 			byIno[ino] = &Namespace{Inode: ino, Path: fs.Path(strconv.Itoa(int(pid)), "ns", "net"), PID: int(pid)}
 		}
 	}
-	var broken []Namespace
+	var broken, unseen []Namespace
 	var dirs []os.FileInfo
 	for _, dir := range netnsDirs {
 		// /var/run is a symlink to /run on most systems: one directory,
@@ -67,7 +67,12 @@ func Namespaces(fs FS) ([]Namespace, error) {
 			continue
 		}
 		dirs = append(dirs, fi)
-		entries, _ := os.ReadDir(dir)
+		entries, err := os.ReadDir(dir)
+		if errors.Is(err, os.ErrPermission) {
+			// the names are there, not ours to read: not "none" (FindNamespace)
+			unseen = append(unseen, Namespace{unseen: true, Path: dir,
+				Unreadable: "the network namespaces named under " + dir + " (" + err.Error() + "; run as root to see them)"})
+		}
 		for _, e := range entries {
 			p := filepath.Join(dir, e.Name())
 			ino, err := nsInodeOf(p)
@@ -116,8 +121,9 @@ func Namespaces(fs FS) ([]Namespace, error) {
 		}
 	}
 	if ns := unidentified(fs, byIno, refused); ns != nil {
-		out = append(out, *ns)
+		unseen = append(unseen, *ns)
 	}
+	out = append(out, unseen...)
 	sort.Slice(out, func(i, j int) bool {
 		a, b := &out[i], &out[j]
 		switch {
@@ -214,6 +220,11 @@ func FindNamespace(fs FS, all []Namespace, spec string) (Namespace, error) {
 		}
 		if ns.Name == spec {
 			return ns, nil
+		}
+	}
+	for _, ns := range all {
+		if ns.unseen && ns.Path != "" {
+			return Namespace{}, fmt.Errorf("--netns %s: cannot tell whether it names one: %s", core.Escape(spec), ns.Unreadable)
 		}
 	}
 	return Namespace{}, core.Usagef("--netns %q: no such name under /run/netns", spec)
