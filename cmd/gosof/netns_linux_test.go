@@ -579,3 +579,27 @@ func TestNetnsDirUnreadable(t *testing.T) {
 		t.Errorf("who -A: exit %d; want 2, the unread names said once, and 'cannot tell'\n%s%s", code, out, errOut)
 	}
 }
+
+// TestAllNetnsHiddenProcesses: a /proc mounted hidepid=invisible (in a
+// mount namespace of the test's own) does not even list another user's
+// processes, so -A as nobody cannot find a namespace only they are in.
+// It left out the helper's namespace, which held the port, and said
+// nothing; now one note says so with the remedy, and who exits 2.
+func TestAllNetnsHiddenProcesses(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount /proc in a mount namespace and start a helper in a namespace")
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Skip("setpriv (util-linux) is not installed")
+	}
+	h := testhelper.Start(t, testhelper.NewNetNS())
+	_, port := listen(t, h, "inet", "127.0.0.1:0")
+	wrap := []string{"unshare", "-m", "--propagation", "private", "sh", "-c",
+		`mount -t proc -o hidepid=invisible proc /proc && exec ` + setpriv + ` --reuid 65534 --regid 65534 --clear-groups "$0" "$@"`}
+	const note = "the network namespaces only processes gosof cannot list are in (/proc hides other users' processes (hidepid=invisible); run as root"
+	out, errOut, code := gosofUnder(t, wrap, nil, "who", "-A", strconv.Itoa(port))
+	if code != exitError || strings.Count(errOut, note) != 1 || !strings.Contains(errOut, "cannot tell whether anything matches") {
+		t.Errorf("who -A PORT under hidepid as nobody: exit %d; want 2, the hidden namespaces said once with the remedy, and 'cannot tell'\n%s%s", code, out, errOut)
+	}
+}

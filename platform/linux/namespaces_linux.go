@@ -123,6 +123,12 @@ func Namespaces(fs FS) ([]Namespace, error) {
 	if ns := unidentified(fs, byIno, refused); ns != nil {
 		unseen = append(unseen, *ns)
 	}
+	if u := (&Owners{FS: fs}).unseen(0); u.Hidden != "" {
+		// processes gosof cannot even list (hidepid, a child pid
+		// namespace), as the owner scan says: their namespaces too
+		unseen = append(unseen, Namespace{unseen: true,
+			Unreadable: "the network namespaces only processes gosof cannot list are in (" + u.Hidden + "; " + u.Hint + ")"})
+	}
 	out = append(out, unseen...)
 	sort.Slice(out, func(i, j int) bool {
 		a, b := &out[i], &out[j]
