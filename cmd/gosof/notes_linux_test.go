@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -157,5 +158,28 @@ func TestKillCloseSayTheRemedyOnce(t *testing.T) {
 	}
 	if err := mine.Wait(); err == nil || !running(root) {
 		t.Errorf("after kill: the helper nobody runs should have exited (%v), the root helper still run", err)
+	}
+}
+
+// TestNetlinkRefusedIsSaid: where NETLINK_SOCK_DIAG is refused (a
+// sandbox that allows no netlink; a seccomp filter here), gosof reads
+// /proc/net as --proc-net does. It did so without a word, so what
+// /proc/net cannot show (a TCP socket only bound, unix peers, interfaces,
+// idle times) was simply missing; now one note says so.
+func TestNetlinkRefusedIsSaid(t *testing.T) {
+	h := testhelper.Start(t)
+	_, port := listen(t, h, "inet", "127.0.0.1:0")
+	const note = "NETLINK_SOCK_DIAG is refused here"
+	for _, args := range [][]string{{"who", strconv.Itoa(port)}, {"who", "--json", strconv.Itoa(port)}, {"ls", "-l"}} {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), envCLI+"="+strings.Join(args, "\x1f"))
+		var out, errOut strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		testhelper.RefuseNetlink(cmd)
+		err := cmd.Run()
+		if err != nil || !strings.Contains(out.String(), strconv.Itoa(h.PID)) || strings.Count(errOut.String(), note) != 1 ||
+			!strings.Contains(errOut.String(), "read /proc/net instead") {
+			t.Errorf("%v without netlink: %v; want the listener and the fallback said once\n%s%s", args, err, out.String(), errOut.String())
+		}
 	}
 }

@@ -40,6 +40,9 @@ func Main() {
 	if argv := os.Getenv(envKillOnBPF); argv != "" {
 		execKillOnBPF(strings.Split(argv, "\x1f"))
 	}
+	if argv := os.Getenv(envRefuseNetlink); argv != "" {
+		execKillOnBPF(strings.Split(argv, "\x1f")) // its filter refuses netlink instead
+	}
 	if os.Getenv(envHelper) != "1" {
 		return
 	}

@@ -11,7 +11,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-const envKillOnBPF = "GOSOF_TEST_KILL_ON_BPF"
+const (
+	envKillOnBPF     = "GOSOF_TEST_KILL_ON_BPF"
+	envRefuseNetlink = "GOSOF_TEST_REFUSE_NETLINK"
+)
 
 // KillOnBPF makes cmd, not started yet, run under a seccomp filter that
 // kills it on any bpf(2) call (SECCOMP_RET_KILL_PROCESS: what systemd's
@@ -22,6 +25,17 @@ const envKillOnBPF = "GOSOF_TEST_KILL_ON_BPF"
 func KillOnBPF(cmd *exec.Cmd) {
 	argv := append([]string{cmd.Path}, cmd.Args[1:]...)
 	cmd.Env = append(append([]string{}, cmdEnv(cmd)...), envKillOnBPF+"="+strings.Join(argv, "\x1f"))
+	cmd.Path = os.Args[0]
+	cmd.Args = []string{os.Args[0], "-test.run=^$"}
+}
+
+// RefuseNetlink makes cmd, not started yet, run under a seccomp filter
+// under which socket(AF_NETLINK, ...) fails with EAFNOSUPPORT, as in a
+// sandbox that allows no netlink (systemd's RestrictAddressFamilies=
+// without AF_NETLINK). It starts as KillOnBPF does.
+func RefuseNetlink(cmd *exec.Cmd) {
+	argv := append([]string{cmd.Path}, cmd.Args[1:]...)
+	cmd.Env = append(append([]string{}, cmdEnv(cmd)...), envRefuseNetlink+"="+strings.Join(argv, "\x1f"))
 	cmd.Path = os.Args[0]
 	cmd.Args = []string{os.Args[0], "-test.run=^$"}
 }
@@ -40,7 +54,7 @@ func KilledByBPFFilter(cmd *exec.Cmd) bool {
 	return ok && ws.Signaled() && ws.Signal() == syscall.SIGSYS
 }
 
-// execKillOnBPF is KillOnBPF's part in the started test binary: the
+// execKillOnBPF is KillOnBPF's (and RefuseNetlink's) part in the started test binary: the
 // filter on every thread (SECCOMP_FILTER_FLAG_TSYNC), then the program.
 // The filter looks at the system call number only, not the
 // architecture: gosof makes the native calls alone.
@@ -58,10 +72,22 @@ func execKillOnBPF(argv []string) {
 		{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_KILL_PROCESS},
 		{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ALLOW},
 	}
+	env := envKillOnBPF
+	if os.Getenv(envRefuseNetlink) != "" {
+		env = envRefuseNetlink
+		filter = []unix.SockFilter{
+			{Code: unix.BPF_LD | unix.BPF_W | unix.BPF_ABS, K: 0}, // seccomp_data.nr
+			{Code: unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K, Jt: 0, Jf: 3, K: unix.SYS_SOCKET},
+			{Code: unix.BPF_LD | unix.BPF_W | unix.BPF_ABS, K: 16}, // seccomp_data.args[0], little-endian low word
+			{Code: unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K, Jt: 0, Jf: 1, K: unix.AF_NETLINK},
+			{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ERRNO | uint32(unix.EAFNOSUPPORT)},
+			{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ALLOW},
+		}
+	}
 	prog := unix.SockFprog{Len: uint16(len(filter)), Filter: &filter[0]}
 	if _, _, e := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, unix.SECCOMP_FILTER_FLAG_TSYNC, uintptr(unsafe.Pointer(&prog))); e != 0 {
 		fail(e)
 	}
-	os.Unsetenv(envKillOnBPF)
+	os.Unsetenv(env)
 	fail(syscall.Exec(argv[0], argv, os.Environ()))
 }

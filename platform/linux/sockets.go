@@ -149,6 +149,11 @@ func (s *Sockets) Sockets(f *core.Filter) ([]core.Socket, error) {
 					return s.lenient(nil, err)
 				}
 				s.note(fmt.Sprintf("cannot join network namespace %s (%s); read /proc/%d/net instead", s.NS.Label(), why, s.NS.PID))
+			} else {
+				// said, as -A's and --netns's fallback is: what /proc/net
+				// lacks is then missing from every answer
+				s.note(fmt.Sprintf("NETLINK_SOCK_DIAG is refused here (%v); read /proc/net instead, as --proc-net does: "+
+					"it lists no TCP socket in CLOSE (only bound), and tells no unix peers, interfaces or idle times", err))
 			}
 			return s.lenient(s.ProcNet(f))
 		}
