@@ -183,6 +183,13 @@ func (s *session) whyPath(t *core.PathTarget) error {
 	}
 	s.unseenMatters = unknownHolders(res)
 	d := diagnose.DiagnosePath(t, file, res, s.b.UnixFiles, s.opt.AllNetNS)
+	if !d.InUse() {
+		// "stale, safe to remove" only where every namespace asked for
+		// was read (-A): a server in one gosof skipped may be bound to it
+		if err := s.unread(diagnose.PathFilter(t), "whether "+t.Name+" is in use"); err != nil {
+			return err
+		}
+	}
 	if c.Bool("json") {
 		err = diagnose.WritePathWhyJSON(c.App.Writer, d)
 	} else {

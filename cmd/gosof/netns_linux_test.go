@@ -479,6 +479,21 @@ func TestAllNetnsSkippedIsNotNothing(t *testing.T) {
 	if !strings.Contains(out, `gosof_table_unread{proto="tcp"} 1`) {
 		t.Errorf("metrics -A as nobody: the skipped namespace's tables are not said unread\n%s", errOut)
 	}
+	// A unix socket the helper binds there, its file where nobody sees it:
+	// why -A PATH said "stale ... Safe to remove (rm -- PATH)" of a live
+	// server's socket.
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sock := dir + "/live.sock"
+	fd := h.Int("socket unix stream")
+	h.Do("bind %d %s", fd, sock)
+	h.Do("listen %d", fd)
+	out, errOut, code := gosofUnder(t, nil, nobody, "why", "-A", sock)
+	if code != exitError || strings.Contains(out, "emove") || !strings.Contains(errOut, "cannot tell whether "+sock+" is in use") {
+		t.Errorf("why -A PATH as nobody: exit %d; want 2, 'cannot tell', never 'safe to remove'\n%s%s", code, out, errOut)
+	}
 }
 
 // TestAllNetnsUnidentifiedIsNotNothing: -A as nobody cannot even find a
