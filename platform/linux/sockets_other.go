@@ -32,3 +32,6 @@ func (s *Sockets) unixInodesExist([]uint64) (realUnix, bool) { return nil, false
 
 // netnsInode: network namespaces are Linux's.
 func netnsInode(FS) uint64 { return 0 }
+
+// joinHint: network namespaces are Linux's, and no other system joins one.
+func joinHint() string { return "" }
