@@ -216,14 +216,26 @@ func FormatLocal(s *Socket) string { return string(AppendLocal(nil, s)) }
 // 0.0.0.0%eth0:68, [::]%eth0:547. An address that carries the device as
 // its zone ([fe80::1%eth0]:8443, SetDevice) names it once.
 func AppendLocal(b []byte, s *Socket) []byte {
-	if s.Dev == nil || s.Family == Local || s.Local.Addr.Zone() != "" {
+	d := ShownDevice(s)
+	if d == nil {
 		return AppendEndpoint(b, s.Family, &s.Local)
 	}
 	b = appendHost(b, &s.Local)
 	b = append(b, '%')
-	b = append(b, Escape(s.Dev.Zone())...)
+	b = append(b, Escape(d.Zone())...)
 	b = append(b, ':')
 	return strconv.AppendUint(b, uint64(s.Local.Port), 10)
+}
+
+// ShownDevice is the device written after s's local address
+// (0.0.0.0%eth0), nil when none is: s is bound to none, or its address
+// names it as its zone (fe80::1%eth0). The table and the metrics' addr
+// label ask it.
+func ShownDevice(s *Socket) *Device {
+	if s.Dev == nil || s.Family == Local || s.Local.Addr.Zone() != "" {
+		return nil
+	}
+	return s.Dev
 }
 
 // FormatRemote prints the socket's remote end, "*" when not connected.

@@ -467,3 +467,39 @@ func TestListenBacklogZero(t *testing.T) {
 		t.Errorf("why: no full accept queue\n%s%s", out, errOut)
 	}
 }
+
+// TestMetricsBoundDevice: in a namespace the test makes with a veth pair,
+// a UDP service and a TCP listener on one port for each interface
+// (SO_BINDTODEVICE, which the kernel lets share the port). Each is a
+// listener of its own, addr as the table writes it: they were one
+// listener of 2 with addr="0.0.0.0" and the queues summed.
+func TestMetricsBoundDevice(t *testing.T) {
+	h := linkNS(t, "gosof-m-v1")
+	for _, dev := range []string{"gosof-ctx-v0", "gosof-m-v1"} {
+		for _, kind := range []string{"dgram", "stream"} {
+			fd := h.Int("socket inet %s", kind)
+			h.Do("setsockopt %d bindtodevice %s", fd, hex.EncodeToString([]byte(dev)))
+			h.Do("bind %d 0.0.0.0:47520", fd)
+			if kind == "stream" {
+				h.Do("listen %d 5", fd)
+			}
+		}
+	}
+	out, errOut, code := gosof(t, "metrics", "--netns", strconv.Itoa(h.PID))
+	if code != exitMatch {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	got := promtest.Parse(t, out)
+	for _, dev := range []string{"gosof-ctx-v0", "gosof-m-v1"} {
+		for _, k := range []string{
+			"gosof_listeners{addr=0.0.0.0%" + dev + ",port=47520,process=gosof.test,proto=udp}",
+			"gosof_listeners{addr=0.0.0.0%" + dev + ",port=47520,process=gosof.test,proto=tcp}",
+			"gosof_listen_backlog{addr=0.0.0.0%" + dev + ",port=47520,process=gosof.test,proto=tcp}",
+		} {
+			if want := map[bool]float64{true: 5, false: 1}[strings.HasPrefix(k, "gosof_listen_backlog")]; got[k] != want {
+				t.Errorf("%s = %v, want %v:\n%s", k, got[k], want, out)
+			}
+		}
+	}
+	promtest.Check(t, out)
+}

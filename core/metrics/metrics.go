@@ -295,9 +295,16 @@ func (c *Collector) build(res *core.Result) ([]Family, int) {
 			}
 			continue
 		}
-		// SO_REUSEPORT sockets of one program on one address add up.
-		// (an IPv6 link-local address carries its zone, an interface name)
-		k := listenKey{ns, s.Proto, core.Escape(s.Local.Addr.String()), s.Local.Port, processNames(s)}
+		// SO_REUSEPORT sockets of one program on one address add up. An
+		// IPv6 link-local address carries its zone, an interface name; a
+		// socket bound to a device (SO_BINDTODEVICE, a VRF) has it after
+		// the address, as the table writes it: one port's services on two
+		// interfaces are two listeners, not one group of two.
+		addr := s.Local.Addr.String()
+		if d := core.ShownDevice(s); d != nil {
+			addr += "%" + d.Zone()
+		}
+		k := listenKey{ns, s.Proto, core.Escape(addr), s.Local.Port, processNames(s)}
 		l := listeners[k]
 		l.sockets++
 		// Linux sock_diag gives a TCP listener's accept queue and its limit

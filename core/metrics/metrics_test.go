@@ -215,6 +215,51 @@ func TestFamilies(t *testing.T) {
 	}
 }
 
+// TestBoundDevice: sockets bound to a device (SO_BINDTODEVICE) on one
+// port, one per interface, as the kernel allows them, are one listener
+// each, their addr written as the table writes it (0.0.0.0%va); a
+// link-local address names its device once, as its zone. They were one
+// listener of 2 sockets, their queues summed, addr="0.0.0.0".
+func TestBoundDevice(t *testing.T) {
+	app := proc(1, "app")
+	va, vb := &core.Device{Index: 2, Name: "va"}, &core.Device{Index: 3, Name: "v\x1b"}
+	bound := func(s core.Socket, d *core.Device) core.Socket {
+		core.SetDevice(&s, d)
+		return s
+	}
+	ll := tcpListener("fe80::1", 47521, 0, 8, 0, app)
+	ll.Family = core.Inet6
+	any6 := udp(core.Unconn, "::", 47522, app)
+	any6.Family = core.Inet6
+	socks := []core.Socket{
+		bound(udp(core.Unconn, "0.0.0.0", 47520, app), va),
+		bound(udp(core.Unconn, "0.0.0.0", 47520, app), vb),
+		bound(tcpListener("0.0.0.0", 47520, 1, 5, 0, app), va),
+		bound(tcpListener("0.0.0.0", 47520, 2, 7, 0, app), vb),
+		bound(ll, va),
+		bound(any6, &core.Device{Index: 9}), // a device with no name: its index
+	}
+	got := only(collect(t, newCollector(t, Options{Gather: result(socks...)})),
+		"gosof_listeners", "gosof_listen_queue", "gosof_listen_backlog")
+	want := map[string]float64{
+		"gosof_listeners{addr=0.0.0.0%va,port=47520,process=app,proto=udp}":         1,
+		`gosof_listeners{addr=0.0.0.0%v\x1b,port=47520,process=app,proto=udp}`:      1,
+		"gosof_listeners{addr=0.0.0.0%va,port=47520,process=app,proto=tcp}":         1,
+		`gosof_listeners{addr=0.0.0.0%v\x1b,port=47520,process=app,proto=tcp}`:      1,
+		"gosof_listen_queue{addr=0.0.0.0%va,port=47520,process=app,proto=tcp}":      1,
+		`gosof_listen_queue{addr=0.0.0.0%v\x1b,port=47520,process=app,proto=tcp}`:   2,
+		"gosof_listen_backlog{addr=0.0.0.0%va,port=47520,process=app,proto=tcp}":    5,
+		`gosof_listen_backlog{addr=0.0.0.0%v\x1b,port=47520,process=app,proto=tcp}`: 7,
+		"gosof_listeners{addr=fe80::1%va,port=47521,process=app,proto=tcp}":         1,
+		"gosof_listen_queue{addr=fe80::1%va,port=47521,process=app,proto=tcp}":      0,
+		"gosof_listen_backlog{addr=fe80::1%va,port=47521,process=app,proto=tcp}":    8,
+		"gosof_listeners{addr=::%9,port=47522,process=app,proto=udp}":               1,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
+}
+
 // TestText pins the exposition byte for byte: HELP and TYPE lines, label
 // names sorted, families by name, series by labels, and the escaping of
 // label values the format asks for.
