@@ -142,7 +142,7 @@ func TestMetricsSeriesCap(t *testing.T) {
 		}
 		got := promtest.Parse(t, out)
 		// Listeners come first, a listener's three series together:
-		// exactly one listener is kept.
+		// one listener, or smaller groups in its place.
 		if n := perPort(got); n != 3 {
 			t.Errorf("--max-series 3 kept %d per-port series, want 3:\n%s", n, out)
 		}
@@ -177,6 +177,13 @@ func TestMetricsSeriesCap(t *testing.T) {
 	}
 	if a, b := kept("010"), kept("10"); a != b || b <= 8 {
 		t.Errorf("--max-series 010 kept %d per-port series, 10 kept %d; want the same, above 8", a, b)
+	}
+	// A cap smaller than a TCP listener's three series keeps what fits
+	// (here at least this UDP service's one): it kept nothing.
+	udp := testhelper.Start(t)
+	udp.Do("bind %d 127.0.0.1:47521", udp.Int("socket inet dgram"))
+	if n := kept("1"); n != 1 {
+		t.Errorf("--max-series 1 kept %d per-port series, want 1", n)
 	}
 }
 

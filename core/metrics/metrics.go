@@ -374,8 +374,11 @@ func (c *Collector) build(res *core.Result) ([]Family, int) {
 
 // capSeries keeps at most limit series (0: all): listeners first, fullest
 // queue first, a listener's series together; then the ports and states
-// with the most connections. It returns what it kept and how many series
-// it dropped.
+// with the most connections. In that order, each group that still fits
+// is kept: one too big for what is left (a TCP listener's three series)
+// is dropped whole, and smaller ones after it may still fit, so a cap
+// of 1 or 2 is never a cap of 0. It returns what it kept and how many
+// series it dropped.
 func capSeries(groups []group, limit int) ([]group, int) {
 	if limit <= 0 {
 		return groups, 0
@@ -397,14 +400,14 @@ func capSeries(groups []group, limit int) ([]group, int) {
 		}
 		return a.key < b.key
 	})
-	n := 0
-	for i, g := range groups {
-		if n+len(g.series) > limit {
-			return groups[:i], total - n
+	kept, n := groups[:0], 0
+	for _, g := range groups {
+		if n+len(g.series) <= limit {
+			kept = append(kept, g)
+			n += len(g.series)
 		}
-		n += len(g.series)
 	}
-	return groups, 0
+	return kept, total - n
 }
 
 // sortFamilies orders families by name and each family's series by label

@@ -447,9 +447,15 @@ func TestSeriesCap(t *testing.T) {
 		{21, 21, 0, ""},
 		{100, 21, 0, ""},
 		{17, 17, 4, "gosof_listeners{addr=0.0.0.0,port=514,process=srv,proto=udp}"},
-		// Listeners first, fullest queue first, a listener's series together.
-		{4, 3, 18, "gosof_listen_backlog{addr=127.0.0.1,port=5,process=srv,proto=tcp}"},
-		{2, 0, 21, ""},
+		// Listeners first, fullest queue first, a listener's series
+		// together; a group too big for what is left is skipped and
+		// smaller ones after it still fit (here the UDP listener).
+		{4, 4, 17, "gosof_listen_backlog{addr=127.0.0.1,port=5,process=srv,proto=tcp}"},
+		{4, 4, 17, "gosof_listeners{addr=0.0.0.0,port=514,process=srv,proto=udp}"},
+		// No TCP listener fits in 2 or 1: the UDP listener, then the
+		// port with the most connections (they kept nothing).
+		{2, 2, 19, "gosof_port_connections{port=5,process=srv,proto=tcp,state=CLOSE_WAIT}"},
+		{1, 1, 20, "gosof_listeners{addr=0.0.0.0,port=514,process=srv,proto=udp}"},
 	} {
 		t.Run(fmt.Sprint(tc.max), func(t *testing.T) {
 			c := newCollector(t, Options{Gather: result(socks...), MaxSeries: tc.max})
