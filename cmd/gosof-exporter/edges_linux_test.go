@@ -127,7 +127,10 @@ func TestExporterBadInput(t *testing.T) {
 		{"max requests, a fraction", append(listen, "--web.max-requests=1.5"), `--web.max-requests: "1.5" is not a whole number`},
 		{"max requests, an exponent", append(listen, "--web.max-requests=1e3"), `--web.max-requests: "1e3" is not a whole number`},
 		{"max series empty", append(listen, "--max-series="), `--max-series: "" is not a whole number`},
-		{"max series past int", append(listen, "--max-series=99999999999999999999"), `--max-series: "99999999999999999999" is not a whole number`},
+		// a whole number, too large: it was "not a whole number"; said
+		// as gosof metrics says it (cmd/gosof TestArgvDefects)
+		{"max series past int", append(listen, "--max-series=99999999999999999999"), `--max-series: "99999999999999999999" is too large`},
+		{"max series past int in its own word", append(listen, "--max-series", "-99999999999999999999"), `--max-series: "-99999999999999999999" is too small`},
 		// named as gosof names its flags: promslog's "unrecognized log
 		// level loud" named none, and an empty value left two spaces
 		{"log level", append(listen, "--log.level", "loud"), `--log.level: "loud" is not one of debug, info, warn, error`},

@@ -208,6 +208,10 @@ func TestArgvDefects(t *testing.T) {
 		{argv: "who -t=maybe 80", code: 2, stderr: `-t: "maybe" is not true or false`},
 		// a number flag names the flag as it was typed
 		{argv: "metrics --max-series abc", code: 2, stderr: `--max-series: "abc" is not a whole number`},
+		// a whole number too large is said to be one, as gosof-exporter
+		// says it (its TestExporterBadInput)
+		{argv: "metrics --max-series 99999999999999999999", code: 2, stderr: `--max-series: "99999999999999999999" is too large`},
+		{argv: "metrics --max-series=-99999999999999999999", code: 2, stderr: `--max-series: "-99999999999999999999" is too small`},
 		// and is decimal, as the check read it (Go's flag package: 010 is 8)
 		{argv: "metrics --max-series 010", parsedAs: `metrics --max-series=10`},
 		{argv: "watch --count=+3 80", parsedAs: `watch --count=3 "80"`},
