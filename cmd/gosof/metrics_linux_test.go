@@ -510,3 +510,40 @@ func TestMetricsBoundDevice(t *testing.T) {
 	}
 	promtest.Check(t, out)
 }
+
+// TestMetricsHiddenPIDNS: run in a child pid namespace (a container
+// without --pid=host), gosof cannot list the processes outside it, so
+// gosof_unseen_hidden is 1; its help text and docs/metrics.md say that
+// is one of the reasons (the docs named only hidepid).
+func TestMetricsHiddenPIDNS(t *testing.T) {
+	ns := newPIDNS(t)
+	out, errOut, code := gosofIn(t, ns.enter(), "metrics")
+	if code != exitMatch {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if got := promtest.Parse(t, out)["gosof_unseen_hidden{}"]; got != 1 {
+		t.Errorf("gosof_unseen_hidden = %v in a child pid namespace, want 1", got)
+	}
+	doc, err := os.ReadFile("../../docs/metrics.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var help, row string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "# HELP gosof_unseen_hidden ") {
+			help = l
+		}
+	}
+	for _, l := range strings.Split(string(doc), "\n") {
+		if strings.HasPrefix(l, "| `gosof_unseen_hidden` |") {
+			row = l
+		}
+	}
+	for what, text := range map[string]string{"its HELP": help, "docs/metrics.md": row} {
+		for _, want := range []string{"hidepid", "child pid namespace", "Solaris"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s does not say %q: %q", what, want, text)
+			}
+		}
+	}
+}

@@ -130,7 +130,7 @@ func New(opt Options) (*Collector, error) {
 		unseen: &Desc{"gosof_unseen_processes",
 			"Processes whose descriptors could not be read, so their sockets show no process.", nil},
 		hidden: &Desc{"gosof_unseen_hidden",
-			"1 when some processes cannot even be listed (/proc hides other users' processes, hidepid; or gosof runs in a child pid namespace), so gosof_unseen_processes cannot count them.", nil},
+			"1 when some sockets' holders are unknown in a way gosof_unseen_processes cannot count: /proc hides other users' processes (hidepid=invisible); gosof runs in a child pid namespace, which does not list the processes outside it; Solaris, illumos: a holder nothing names, a creator not proven, a capture without process files.", nil},
 		unread: &Desc{"gosof_table_unread",
 			"1 for each protocol whose socket table this gather lacked (Solaris, illumos: the kernel's reply, or a capture, had none; Linux -A: a network namespace that could not be read), so that none of its sockets there are counted.", []string{"proto"}},
 		duration: &Desc{"gosof_scrape_duration_seconds",
