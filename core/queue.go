@@ -52,3 +52,10 @@ func Listeners(socks []Socket) []Socket {
 // ListenerLine names a listener as kill's, close's and why's sentences
 // do: "tcp 127.0.0.1:8080".
 func ListenerLine(l *Socket) string { return ProtoLabel(l) + " " + FormatLocal(l) }
+
+// AcceptQueueFull reports whether a listener's accept queue is full: the
+// kernel drops (TCP) or refuses (unix: EAGAIN, or blocks) the next
+// connection only once more are waiting than its backlog
+// (sk_acceptq_is_full and unix_recvq_full compare with >, in
+// include/net/sock.h and net/unix/af_unix.c), so listen(fd, 1) queues 2.
+func AcceptQueueFull(queue, backlog uint64) bool { return queue > backlog }

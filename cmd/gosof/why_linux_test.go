@@ -497,6 +497,12 @@ func TestWhyWarnings(t *testing.T) {
 	if w.Probe.Ran || w.Probe.Skipped == nil {
 		t.Errorf("--no-probe ran the probe: %+v", w.Probe)
 	}
+	// Backlog 2 and two waiting: the kernel takes a third, so not full.
+	srv.Do("listen %d 2", qfd)
+	w, _ = whyJSON(t, strconv.Itoa(qport), "--no-probe")
+	if len(w.Warnings) != 0 {
+		t.Errorf("backlog 2, 2 waiting: warnings %+v, want none (the queue holds backlog+1)", w.Warnings)
+	}
 }
 
 // jfds is `fds --json`.

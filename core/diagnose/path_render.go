@@ -204,7 +204,7 @@ func (d *PathWhy) ConnectNow() string {
 		if l.Socket.Type == core.Dgram {
 			return "a datagram sent to it reaches " + who + "."
 		}
-		if l.HasBacklog && l.AcceptQueue > l.Backlog {
+		if l.HasBacklog && core.AcceptQueueFull(l.AcceptQueue, l.Backlog) {
 			return fmt.Sprintf("blocks, or fails with EAGAIN on a non-blocking socket: the accept queue of %s is full (%d waiting, backlog %d).", who, l.AcceptQueue, l.Backlog)
 		}
 		return "reaches " + who + " (it waits in the accept queue until accepted)."

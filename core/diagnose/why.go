@@ -385,10 +385,10 @@ func Diagnose(port uint16, socks []core.Socket, probe *ProbeReport) *Why {
 	w.Ages = Ages(socks)
 	for i := range w.Listeners {
 		l := &w.Listeners[i]
-		if l.Socket.Proto == core.TCP && l.HasBacklog && l.AcceptQueue >= l.Backlog {
+		if l.Socket.Proto == core.TCP && l.HasBacklog && core.AcceptQueueFull(l.AcceptQueue, l.Backlog) {
 			w.Warnings = append(w.Warnings, Warning{Kind: "accept_queue_full", Socket: l.Socket, Count: int(l.AcceptQueue),
-				Message: "The listener on " + core.FormatLocal(l.Socket) + " has " + strconv.FormatUint(l.AcceptQueue, 10) +
-					" connections waiting for accept() with a backlog of " + strconv.FormatUint(l.Backlog, 10) +
+				Message: "The listener on " + core.FormatLocal(l.Socket) + " has " + core.Plural(int(l.AcceptQueue), "connection") +
+					" waiting for accept() with a backlog of " + strconv.FormatUint(l.Backlog, 10) +
 					": its accept queue is full, new connections are dropped; " + ownersLabel(l.Socket.Owners) +
 					" is not calling accept() fast enough."})
 		}
