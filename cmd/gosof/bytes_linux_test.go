@@ -154,3 +154,33 @@ func TestNoMatchNoteEscapedOnce(t *testing.T) {
 		t.Errorf("who %s -c /^nomatch$/: exit %d, stderr %q; want 1 and held by %s", p, code, errOut, want)
 	}
 }
+
+// TestListFlagValueBytes: -c/--command and -u/--user (the list flags with
+// a short alias) match the bytes typed. cli copied a value to the flag's
+// alias through JSON, which turned a byte that is not UTF-8 into U+FFFD:
+// -c $'\x9b' matched no process named with that byte.
+func TestListFlagValueBytes(t *testing.T) {
+	h := testhelper.Start(t)
+	h.Do("comm %x", "\x9bgosof-h13")
+	listen(t, h, "inet", "127.0.0.1:47513")
+	pid := strconv.Itoa(h.PID)
+	for _, flag := range []string{"-c", "--command", "--command="} {
+		args := []string{"ls", "-t", "--pid", pid}
+		if strings.HasSuffix(flag, "=") {
+			args = append(args, flag+"\x9b")
+		} else {
+			args = append(args, flag, "\x9b")
+		}
+		if out, errOut, code := gosof(t, args...); code != 0 || strings.TrimSpace(out) != pid {
+			t.Errorf("%q: exit %d, %q %q; want %s", args, code, out, errOut, pid)
+		}
+	}
+	// /etc/passwd cannot be given a user here: the name looked up is the
+	// one typed, as the error quotes it.
+	for _, flag := range []string{"-u", "--user"} {
+		_, errOut, code := gosof(t, "ls", flag, "gosof-h13-\xff")
+		if code != exitError || !strings.Contains(errOut, `unknown user "gosof-h13-\xff"`) {
+			t.Errorf("ls %s gosof-h13-\\xff: exit %d, %q; want 2, the name as typed", flag, code, errOut)
+		}
+	}
+}

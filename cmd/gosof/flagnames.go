@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -43,6 +44,18 @@ func (f namedBool) Names() []string    { return f.names }
 func (f namedInt) Names() []string     { return f.names }
 func (f namedString) Names() []string  { return f.names }
 func (f namedStrings) Names() []string { return f.names }
+
+// Apply registers a list under its first name alone, the one normalize
+// passes (canonical). Under its aliases too, cli copies what was given
+// to each alias through JSON (normalizeFlags, copyFlag) into the one list
+// the names share, and JSON turns a byte that is not UTF-8 into U+FFFD:
+// -c $'\x9b' matched no process named with that byte, and -u $'a\xff'
+// looked up "a\uFFFD". With no alias registered, there is nothing to copy.
+func (f namedStrings) Apply(set *flag.FlagSet) error {
+	one := *f.StringSliceFlag
+	one.Aliases = nil
+	return one.Apply(set)
+}
 
 // cacheNames wraps the flags of the app and of every command in it.
 func cacheNames(app *cli.App) {
