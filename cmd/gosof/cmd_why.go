@@ -71,13 +71,16 @@ func whyAction(c *cli.Context) error {
 	return s.end(s.why())
 }
 
+// whyOnePort is what why says of a PORT that names more than one.
+const whyOnePort = "why explains one port"
+
 func (s *session) why() error {
 	c := s.c
 	if c.NArg() != 1 {
 		return core.Usagef("why needs exactly one PORT (a number or a service name) or PATH (a unix socket's name)")
 	}
 	arg := c.Args().First()
-	tf, err := core.ParseFilter(core.FilterFlags{Ports: []string{arg}, OnePort: "why explains one port"})
+	tf, err := core.ParseFilter(core.FilterFlags{Ports: []string{arg}, OnePort: whyOnePort})
 	if err != nil {
 		return err
 	}

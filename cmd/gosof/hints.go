@@ -46,7 +46,7 @@ func habitHint(app *cli.App, lx *lexed) (hint string, err error) {
 			}
 			return flagHint(cmd, lx.Cmd, a[1:], next, terse, n, lx.targets())
 		case lx.isArg(i) && takesPorts(cmd):
-			if h, err := ssFilterHint(lx.argsFrom(i)); h != "" || err != nil {
+			if h, err := lx.ssFilterHint(app, lx.argsFrom(i)); h != "" || err != nil {
 				return h, err
 			}
 		}
@@ -310,8 +310,9 @@ func ssHint(letters string, targets []string) string {
 
 // ssFilterHint catches ss filter expressions at words: "sport = :80"
 // (three words), "dport == 443", "( sport = :80 )" or "sport=:80" (one);
-// a malformed port or address is the error gosof gives it (hinted).
-func ssFilterHint(words []string) (string, error) {
+// a malformed port or address is the error gosof gives it (hinted). Its
+// gosof form is made by ssForm.
+func (lx *lexed) ssFilterHint(app *cli.App, words []string) (string, error) {
 	n := len(words)
 	if n > 4 {
 		n = 4
@@ -330,12 +331,12 @@ func ssFilterHint(words []string) (string, error) {
 		}
 		switch st := f[1]; st {
 		case "listening":
-			return hint("ss's \"state listening\"", "gosof ls --listen"), nil
+			return lx.ssForm(app, "ss's \"state listening\"", "ls", "--listen", "", "", core.FilterFlags{})
 		case "all", "connected", "synchronized", "bucket", "big":
-			return hint("ss's \"state "+st+"\"", "gosof ls --state STATE,... (name the states wanted)"), nil
+			return lx.ssForm(app, "ss's \"state "+st+"\"", "ls", "--state STATE,...", "", " (name the states wanted)", core.FilterFlags{})
 		default:
 			if s, err := core.ParseState(st); err == nil {
-				return hint("ss's \"state "+st+"\"", "gosof ls --state "+core.StateArg(s)), nil
+				return lx.ssForm(app, "ss's \"state "+st+"\"", "ls", "--state "+core.StateArg(s), "", "", core.FilterFlags{})
 			}
 		}
 		return "", nil
@@ -358,9 +359,9 @@ func ssFilterHint(words []string) (string, error) {
 	}
 	switch f[0] {
 	case "sport":
-		return hinted(hint("ss's \"sport = :"+port+"\"", "gosof who "+port), values)
+		return lx.ssForm(app, "ss's \"sport = :"+port+"\"", "who", "", port, "", values)
 	case "dport":
-		return hinted(hint("ss's \"dport = :"+port+"\"", "gosof who --side remote "+port), values)
+		return lx.ssForm(app, "ss's \"dport = :"+port+"\"", "who", "--side remote", port, "", values)
 	}
 	flag := map[string]string{"src": "--local", "dst": "--remote"}[f[0]]
 	addr := "ADDR"
@@ -370,8 +371,8 @@ func ssFilterHint(words []string) (string, error) {
 		addr = raw[2]
 	}
 	if core.IsPathArg(addr) { // ss -x src /run/app.sock: a unix socket's name
-		side := map[string]string{"src": "", "dst": "--side remote "}[f[0]]
-		return hinted(hint("ss's "+f[0]+" filter", "gosof who "+side+addr), core.FilterFlags{Ports: []string{addr}})
+		side := map[string]string{"src": "", "dst": "--side remote"}[f[0]]
+		return lx.ssForm(app, "ss's "+f[0]+" filter", "who", side, addr, "", core.FilterFlags{Ports: []string{addr}})
 	}
 	values = core.FilterFlags{}
 	if addr != "ADDR" {
@@ -381,7 +382,39 @@ func ssFilterHint(words []string) (string, error) {
 			values.Remote = []string{addr}
 		}
 	}
-	return hinted(hint("ss's "+f[0]+" filter", "gosof ls "+flag+" "+addr+" (an address, a prefix or an /etc/hosts name, :PORT if wanted)"), values)
+	return lx.ssForm(app, "ss's "+f[0]+" filter", "ls", flag+" "+addr, "", " (an address, a prefix or an /etc/hosts name, :PORT if wanted)", values)
+}
+
+// ssForm is the hint for ss's filter theirs: the gosof form, the flags
+// form and then target (a PORT or PATH, or ""), in the command typed with
+// the flags typed (gosof kill -n sport = :80: gosof kill -n 80), or where
+// gosof lists (ls, who, no command) in list, which reads them (ls, or who
+// for a PORT). A command that needs a PORT and got none from the filter
+// gets the placeholder. None when that command would refuse the form (why
+// has no --local; --side local beside dport's --side remote): no hint
+// overrides a flag or a command the user typed.
+func (lx *lexed) ssForm(app *cli.App, theirs, list, flags, target, note string, values core.FilterFlags) (string, error) {
+	cmd := list
+	if lx.Cmd != nil && !lists(lx.Cmd.Name) {
+		cmd = lx.Cmd.Name
+		if target == "" && !strings.HasPrefix(lx.Cmd.ArgsUsage, "[") {
+			target = "PORT"
+		}
+	}
+	words, shown := []string{cmd}, "gosof "+cmd
+	for _, u := range lx.Flags {
+		words = append(words, u.canonical())
+		shown += " " + shownAs(u)
+	}
+	form := strings.Fields(flags)
+	if c := lex(app, append(append(words, form...), "--", target)); len(c.Unknown)+len(c.Errs) > 0 {
+		return "", nil
+	}
+	form = append(form, target) // as typed: -1 is the error for it (hinted)
+	if cmd == "why" {
+		values.OnePort = whyOnePort
+	}
+	return hinted(hint(theirs, strings.TrimSpace(shown+" "+strings.Join(form, " "))+note), values)
 }
 
 // lsofState is STATE from lsof's -sTCP:STATE (glued or as the next word).

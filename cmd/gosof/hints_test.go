@@ -37,6 +37,16 @@ func TestHabitHints(t *testing.T) {
 		{"( sport = :80 )", "gosof who 80"},
 		{"who sport = :80", "gosof who 80"},
 		{"dport = :443", "gosof who --side remote 443"},
+		// the form keeps the command and the flags typed: it was
+		// "gosof who 80" for each (why became who, kill lost its dry run)
+		{"why sport = :80", "the gosof form: gosof why 80\n"},
+		{"kill -n sport = :80", "the gosof form: gosof kill -n 80\n"},
+		{"kill -9 -n dport = :80", "the gosof form: gosof kill -9 -n --side remote 80\n"},
+		{"close --state close-wait sport = :80", "the gosof form: gosof close --state close-wait 80\n"},
+		{"close -n src 10.0.0.5", "the gosof form: gosof close -n --local 10.0.0.5 PORT ("},
+		{"watch state time-wait", "the gosof form: gosof watch --state time-wait\n"},
+		{"-t sport = :80", "the gosof form: gosof who -t 80\n"},
+		{"who -j state listening", "the gosof form: gosof ls -j --listen\n"},
 		{"-nP", "never resolves names"},
 		{"-nP -i :80", "drop -nP"},
 		{"who -n 80", "drop -n"},
@@ -112,6 +122,7 @@ func TestHabitHintsMalformedValue(t *testing.T) {
 		{[]string{"-sTCP:BOGUS"}, `unknown state "bogus"`},
 		{[]string{"sport", "=", ":80x"}, `"80x" is not a port`},
 		{[]string{"dport", "=", ":-1"}, `"-1" is not a port`},
+		{[]string{"why", "sport", "=", ":80-90"}, `why explains one port; "80-90" is a range`},
 		{[]string{"src", "1.2.3.4.5"}, `--local "1.2.3.4.5"`},
 		{[]string{"-k", "a\x1b[31m"}, `unknown service "a\x1b[31m"`},
 		{[]string{"-i", "@h\x1b]0;x\x07:80"}, `--remote "h\x1b]0;x\a:80"`},
@@ -162,6 +173,9 @@ func TestNoHintForGosofFlags(t *testing.T) {
 		{"why", "-t", "80"},
 		{"fds", "-t", "1"},
 		{"-tH"}, // -t -H: not ss letters only
+		// an ss filter whose form the command typed would refuse
+		{"why", "dport", "=", ":80"},                    // why has no --side
+		{"who", "--side", "local", "dport", "=", ":80"}, // --side twice
 	} {
 		app := newApp(nil, nil, nil)
 		if h, err := habitHint(app, lex(app, args)); h != "" || err != nil {
