@@ -173,7 +173,15 @@ func (e parseError) Error() string { return string(e) }
 
 const errBracket = parseError("want [IPv6]:PORT")
 
+// validHostName reports whether s may be a host name to look up in
+// /etc/hosts. A name of digits and dots alone is a malformed address (300.1.1.1,
+// 10.0.0), never a host name: RFC 1123, 2.1, keeps the dotted-decimal
+// form from names (the highest-level label is not all-numeric); it was
+// looked up and said to be "not in /etc/hosts".
 func validHostName(s string) bool {
+	if strings.Trim(s, "0123456789.") == "" {
+		return false
+	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_') {
