@@ -66,8 +66,9 @@ func normalize(app *cli.App, argv []string) ([]string, error) {
 // malformed value, a repeated flag, a subcommand that does not exist, a
 // command name after "--".
 func (lx *lexed) problem(app *cli.App) error {
-	if lx.Cmd == nil && len(lx.Args) > 0 {
-		if err := checkCommandWord(app, lx.Args[0].Text, true); err != nil {
+	if lx.Cmd == nil && lx.first >= 0 {
+		// where lex looked for the command: -s 9 kil 80 is kil, not 9
+		if err := checkCommandWord(app, lx.words[lx.first], true); err != nil {
 			return err // a misspelt command first: the flags were read against the wrong one
 		}
 	}

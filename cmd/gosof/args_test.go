@@ -131,6 +131,9 @@ func TestHelpAndTypos(t *testing.T) {
 		{[]string{"Kill", "-n", "8080"}, exitError, "\"Kill\" is not a command; did you mean 'gosof kill'?\n"},
 		{[]string{"-n", "kil", "8080"}, exitError, "\"kil\" is not a command; did you mean 'gosof kill'?\n"},
 		{[]string{"-n", "-P", "KILL", "8080"}, exitError, "\"KILL\" is not a command; did you mean 'gosof kill'?\n"},
+		// the word where the command stands, after -s's value: it was
+		// the 9, and the answer ss -s's hint
+		{[]string{"-s", "9", "kil", "8080"}, exitError, "\"kil\" is not a command; did you mean 'gosof kill'?\n"},
 		// a malformed address is not looked up as a name ("not in /etc/hosts")
 		{[]string{"ls", "--local", "300.1.1.1"}, exitError, `--local "300.1.1.1": not an address, a prefix or a host name` + "\n"},
 		{[]string{"ls", "--remote", "10.0.0:80"}, exitError, `--remote "10.0.0:80": not an address, a prefix or a host name` + "\n"},

@@ -56,6 +56,7 @@ type lexed struct {
 	Help    bool // -h/--help before "--"
 	Version bool // --version/-v at the top level
 	words   []string
+	first   int // where the command stands (commandAt), -1 if nowhere
 }
 
 // argWord is one word of argv and its index.
@@ -92,9 +93,10 @@ const (
 // lex reads args (argv without the program name).
 func lex(app *cli.App, args []string) *lexed {
 	lx := &lexed{CmdAt: -1, SubAt: -1, DashDash: -1, words: args}
-	lx.CmdAt = commandAt(app, args)
+	lx.first = commandAt(app, args)
 	flags := app.Flags
-	if lx.CmdAt >= 0 {
+	if lx.first >= 0 && app.Command(args[lx.first]) != nil {
+		lx.CmdAt = lx.first
 		lx.Cmd = app.Command(args[lx.CmdAt])
 		flags = lx.Cmd.Flags
 		if len(lx.Cmd.Subcommands) > 0 {
@@ -129,9 +131,10 @@ func lex(app *cli.App, args []string) *lexed {
 	return lx
 }
 
-// commandAt is the index of the command word, -1 when there is none:
-// the first word that is neither a flag nor a flag's value, if it names a
-// command. Flags before it take a value when they take one anywhere.
+// commandAt is the index of the word where the command stands, -1 when
+// there is none: the first word that is neither a flag nor a flag's value
+// (it may name no command: gosof 8080, gosof kil 80). Flags before it
+// take a value when they take one anywhere.
 func commandAt(app *cli.App, args []string) int {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -142,10 +145,8 @@ func commandAt(app *cli.App, args []string) int {
 			if consumesNext(app, a) {
 				i++
 			}
-		case app.Command(a) != nil:
-			return i
 		default:
-			return -1
+			return i
 		}
 	}
 	return -1
