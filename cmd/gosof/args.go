@@ -120,12 +120,18 @@ func (lx *lexed) unknownFlag(app *cli.App, a string) error {
 	return core.Usagef("unknown flag %s for '%s' (see '%s --help')", a, where, where)
 }
 
-// suggestFlag is the long flag of known closest to name, if one is close.
+// suggestFlag is the long flag of known that name abbreviates, when one
+// alone starts with it (--dry: --dry-run; getopt_long would take it,
+// gosof asks for the whole name), else the closest, if one is close.
 func suggestFlag(name string, known map[string]bool) string {
 	best, bestD := "", 0
+	var abbrev []string
 	for n := range known {
 		if len(n) < 2 {
 			continue
+		}
+		if len(name) > 1 && strings.HasPrefix(n, name) {
+			abbrev = append(abbrev, n)
 		}
 		d := editDistance(name, n)
 		if d > closeEnough(n) {
@@ -134,6 +140,9 @@ func suggestFlag(name string, known map[string]bool) string {
 		if best == "" || d < bestD || (d == bestD && n < best) {
 			best, bestD = n, d
 		}
+	}
+	if len(abbrev) == 1 {
+		best = abbrev[0]
 	}
 	if best == "" {
 		return ""

@@ -225,6 +225,9 @@ func TestArgvDefects(t *testing.T) {
 		{argv: "fds -9 1", code: 2, stderr: "unknown flag -9 for 'gosof fds'"},
 		{argv: "why -9 80", code: 2, stderr: "unknown flag -9 for 'gosof why'"},
 		{argv: "kill -t 80", code: 2, stderr: "-t does not apply to 'gosof kill'"},
+		// an abbreviated long flag is answered with the whole name
+		{argv: "kill --dry 80", code: 2, stderr: "unknown flag --dry for 'gosof kill'; did you mean --dry-run?"},
+		{argv: "who --lis 80", code: 2, stderr: "did you mean --listen?"},
 	} {
 		args := strings.Fields(tc.argv)
 		app := newApp(strings.NewReader(""), io.Discard, io.Discard)
