@@ -109,6 +109,12 @@ func (lx *lexed) unknownFlag(app *cli.App, a string) error {
 	where := lx.where()
 	name, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-"), "=") // ---n is no -n
 	known := flagTable(lx.flagSet(app))
+	if sig, rest := cutSignal(name); lx.killSignal(lx.Cmd != nil && lx.Cmd.Name == "kill", "-"+sig) != "" {
+		if _, _, ok := readFlagWord(lx.Cmd.Flags, "-"+rest, ""); ok && rest != "" {
+			// kill(1) takes no bundle either; a signal is not guessed
+			return core.Usagef("%s: kill(1)'s -%s is typed apart from other flags: -%s -%s", a, sig, sig, rest)
+		}
+	}
 	if suggestion := suggestFlag(name, known); suggestion != "" {
 		return core.Usagef("unknown flag %s for '%s'; did you mean %s? (see '%s --help')", a, where, suggestion, where)
 	}
@@ -118,6 +124,17 @@ func (lx *lexed) unknownFlag(app *cli.App, a string) error {
 		}
 	}
 	return core.Usagef("unknown flag %s for '%s' (see '%s --help')", a, where, where)
+}
+
+// cutSignal splits the digits off either end of a short flag word: "9n"
+// is 9 and n, "n9" is 9 and n.
+func cutSignal(name string) (sig, rest string) {
+	rest = strings.TrimLeft(name, "0123456789")
+	if sig = name[:len(name)-len(rest)]; sig == "" {
+		rest = strings.TrimRight(name, "0123456789")
+		sig = name[len(rest):]
+	}
+	return sig, rest
 }
 
 // suggestFlag is the long flag of known that name abbreviates, when one

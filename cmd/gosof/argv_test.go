@@ -225,6 +225,11 @@ func TestArgvDefects(t *testing.T) {
 		{argv: "fds -9 1", code: 2, stderr: "unknown flag -9 for 'gosof fds'"},
 		{argv: "why -9 80", code: 2, stderr: "unknown flag -9 for 'gosof why'"},
 		{argv: "kill -t 80", code: 2, stderr: "-t does not apply to 'gosof kill'"},
+		// kill(1)'s signal in a bundle is refused saying why ("unknown flag -9n")
+		{argv: "kill -9n 80", code: 2, stderr: "-9n: kill(1)'s -9 is typed apart from other flags: -9 -n\n"},
+		{argv: "kill -n9 80", code: 2, stderr: "-n9: kill(1)'s -9 is typed apart from other flags: -9 -n\n"},
+		{argv: "kill -15yn 80", code: 2, stderr: "-15 -yn\n"},
+		{argv: "kill -9x 80", code: 2, stderr: "unknown flag -9x for 'gosof kill'"},
 		// an abbreviated long flag is answered with the whole name
 		{argv: "kill --dry 80", code: 2, stderr: "unknown flag --dry for 'gosof kill'; did you mean --dry-run?"},
 		{argv: "who --lis 80", code: 2, stderr: "did you mean --listen?"},
