@@ -44,7 +44,11 @@ func habitHint(app *cli.App, lx *lexed) (hint string, err error) {
 			if len(dry) > 0 {
 				n = "-n "
 			}
-			return flagHint(cmd, lx.Cmd, a[1:], next, terse, n, lx.targets())
+			typed := cmd // as typed: top is watch, but top's -n is not watch(1)'s
+			if lx.Cmd != nil && lx.first >= 0 {
+				typed = lx.words[lx.first]
+			}
+			return flagHint(typed, lx.Cmd, a[1:], next, terse, n, lx.targets())
 		case lx.isArg(i) && takesPorts(cmd):
 			if h, err := lx.ssFilterHint(app, lx.argsFrom(i)); h != "" || err != nil {
 				return h, err
@@ -145,6 +149,20 @@ func flagHint(cmd string, c *cli.Command, name, next string, terse bool, dry str
 	t := ""
 	if terse {
 		t = "-t "
+	}
+	if name[0] == 'n' && (cmd == "watch" || cmd == "top") {
+		// watch(1)'s -n SECONDS, top's -n ITERATIONS (-n2 glued, too)
+		v := name[1:]
+		if v == "" {
+			v = next
+		}
+		if _, err := strconv.ParseFloat(v, 64); err != nil {
+			v = "N"
+		}
+		if cmd == "top" { // the rest of the line stays as typed
+			return "top's -n is not a gosof option; gosof's: --count " + v + " (refreshes)", nil
+		}
+		return "watch(1)'s -n is not a gosof option; gosof's: -i " + v + " (--interval; a number is seconds)", nil
 	}
 	if strings.Trim(name, "nP") == "" {
 		if c != nil && findFlag(c.Flags, "n") != nil {

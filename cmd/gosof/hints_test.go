@@ -48,6 +48,11 @@ func TestHabitHints(t *testing.T) {
 		{"-t sport = :80", "the gosof form: gosof who -t 80\n"},
 		{"who -j state listening", "the gosof form: gosof ls -j --listen\n"},
 		{"-nP", "never resolves names"},
+		// watch(1)'s -n is the interval and top's the refreshes: it was
+		// "gosof never resolves names ...: drop -n"
+		{"watch 8080 -n 0.5 --jsonl", "watch(1)'s -n is not a gosof option; gosof's: -i 0.5 ("},
+		{"watch -n2", "gosof's: -i 2 ("},
+		{"top -n 1", "top's -n is not a gosof option; gosof's: --count 1 (refreshes)"},
 		{"-nP -i :80", "drop -nP"},
 		{"who -n 80", "drop -n"},
 		{"-sTCP:LISTEN", "--state listen"},
