@@ -131,6 +131,15 @@ func TestIterStatus(t *testing.T) {
 	if notes := strings.Join(b.SourceNotes(), "\n"); !strings.Contains(notes, "it did not load: "+refusal) || !strings.Contains(notes, "GOSOF_PROC_FD=1 skips trying") {
 		t.Errorf("refused: the backend's notes %q do not say it", notes)
 	}
+	// A prescan cancelled because the sockets could not be listed (gosof
+	// in unshare -U -r, --netns NAME it may not join) looked for no
+	// holders: the refusal was said all the same, a note about
+	// something never used.
+	cancelled := &Owners{FS: DefaultFS()}
+	cancelled.Prescan(nil).Cancel()
+	if st := cancelled.IterStatus(); st.Scanned || st.Failed {
+		t.Errorf("a cancelled prescan: status %+v, want none", st)
+	}
 	if s := st.String(); s != "owners found by reading /proc/PID/fd, not through the BPF descriptor iterator: it did not load: "+refusal {
 		t.Errorf("refused: note %q", s)
 	}

@@ -131,7 +131,7 @@ func (hc holderChunks) join() []Holder {
 // scan's first step, so it overlaps the dump too: nothing loads it
 // earlier, and nothing loads it for a run that scans no owners.
 func (o *Owners) Prescan(pids []int) core.OwnerPrescan {
-	p := &prescan{o: o, done: make(chan struct{}), listed: make(chan struct{})}
+	p := &prescan{o: o, done: make(chan struct{}), listed: make(chan struct{}), before: o.IterStatus()}
 	go func() {
 		defer close(p.done)
 		p.holders, p.denied, p.err = o.scan(scope(pids), func(uint64) bool { return true }, &p.stop, p.listed)
@@ -148,6 +148,10 @@ type prescan struct {
 	holders holderChunks
 	denied  int
 	err     error
+	// before is o's IterStatus before this scan, again once it is
+	// cancelled: how a scan whose holders nobody asked for went is no
+	// note (--netns NAME it could not join said the iterator failed).
+	before IterStatus
 }
 
 func (p *prescan) Attach(socks []core.Socket) (core.Unseen, error) {
@@ -177,6 +181,7 @@ func (p *prescan) Cancel() {
 	atomic.StoreInt32(&p.stop, 1)
 	p.once.Do(func() { close(p.listed) })
 	<-p.done
+	p.o.setStatus(p.before)
 }
 
 // unseen says what the scan could not see: the processes it was denied;
