@@ -227,8 +227,8 @@ func TestNetNSWithoutCapSysAdmin(t *testing.T) {
 		len(socks[0].Owners) != 1 || socks[0].Owners[0].PID != h.PID {
 		t.Errorf("gosof as nobody saw %+v, want the helper's listener in its namespace, held by %d", socks, h.PID)
 	}
-	want := fmt.Sprintf("cannot join network namespace net:[%d]", netnsOf(t, h.PID))
-	if !strings.Contains(errOut.String(), want) || !strings.Contains(errOut.String(), fmt.Sprintf("read /proc/%d/net instead", h.PID)) {
+	want := fmt.Sprintf("network namespace net:[%d] read through a member process's /proc/PID/net instead: cannot join", netnsOf(t, h.PID))
+	if !strings.Contains(errOut.String(), want) {
 		t.Errorf("stderr does not say what was read instead:\n%s", errOut.String())
 	}
 	if n := strings.Count(errOut.String(), "cannot join"); n != 1 {
@@ -474,6 +474,14 @@ func TestAllNetnsSkippedIsNotNothing(t *testing.T) {
 		if code != exitError || !strings.Contains(errOut, "skipped") || !strings.Contains(errOut, "cannot tell") || !strings.Contains(errOut, "could not read, above") {
 			t.Errorf("%v as nobody: exit %d; want 2: the namespace holding the port was skipped, so it cannot tell\n%s%s", args, code, out, errOut)
 		}
+		// The helper's /proc/PID/net is readable; gosof cannot tell it
+		// is in the named namespace. Said so, not "it has no processes
+		// whose /proc/PID/net could be read", and the namespaces the
+		// refused processes are in may be the named one, not more.
+		if !strings.Contains(errOut, "gosof saw no process there whose /proc/PID/net it could read") || strings.Contains(errOut, "has no processes") ||
+			!strings.Contains(errOut, "gosof saw no process in may be among them") {
+			t.Errorf("%v as nobody: the named namespace is not said truly, once\n%s", args, errOut)
+		}
 	}
 	out, errOut, _ := gosofUnder(t, nil, nobody, "metrics", "-A")
 	if !strings.Contains(out, `gosof_table_unread{proto="tcp"} 1`) {
@@ -493,6 +501,41 @@ func TestAllNetnsSkippedIsNotNothing(t *testing.T) {
 	out, errOut, code := gosofUnder(t, nil, nobody, "why", "-A", sock)
 	if code != exitError || strings.Contains(out, "emove") || !strings.Contains(errOut, "cannot tell whether "+sock+" is in use") {
 		t.Errorf("why -A PATH as nobody: exit %d; want 2, 'cannot tell', never 'safe to remove'\n%s%s", code, out, errOut)
+	}
+}
+
+// TestAllNetnsSkippedSaidOnce: -A as nobody printed one "network
+// namespace X skipped: cannot join ..." line per namespace it could not
+// join, the remedy in each: a hundred on a host with a hundred. Now one
+// line counts them, names a few and says the remedy once.
+func TestAllNetnsSkippedSaidOnce(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to write /run/netns and run gosof as another user")
+	}
+	if err := os.MkdirAll("/run/netns", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		path := fmt.Sprintf("/run/netns/gosof-h15-once-%d-%d", os.Getpid(), i)
+		if err := os.WriteFile(path, nil, 0o444); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.Remove(path) })
+		if err := testhelper.BindNewNetNS(path); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { unix.Unmount(path, unix.MNT_DETACH) })
+	}
+	nobody := &syscall.Credential{Uid: 65534, Gid: 65534}
+	out, errOut, code := gosofUnder(t, nil, nobody, "who", "-A", "47541")
+	var skipped []string
+	for _, l := range strings.Split(errOut, "\n") {
+		if strings.Contains(l, "skipped: cannot join") {
+			skipped = append(skipped, l)
+		}
+	}
+	if code != exitError || len(skipped) != 1 || !strings.Contains(skipped[0], " more)") || strings.Count(errOut, "joining one needs") != 1 {
+		t.Errorf("who -A as nobody: exit %d; want 2 and the namespaces it could not join said in one line, a few named, the remedy once\n%s%s", code, out, errOut)
 	}
 }
 

@@ -183,3 +183,26 @@ func TestNetlinkRefusedIsSaid(t *testing.T) {
 		}
 	}
 }
+
+// TestNetlinkRefusedAllNetns: where NETLINK_SOCK_DIAG is refused, -A as
+// root joined each namespace and read /proc/PID/net there, and said
+// "cannot join network namespace X (socket(AF_NETLINK...))" once per
+// namespace: joining worked, the netlink socket was what failed.
+func TestNetlinkRefusedAllNetns(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to start a helper in a network namespace")
+	}
+	h := testhelper.Start(t, testhelper.NewNetNS())
+	_, port := listen(t, h, "inet", "127.0.0.1:0")
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), envCLI+"="+strings.Join([]string{"who", "-A", "-t", strconv.Itoa(port)}, "\x1f"))
+	var out, errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	testhelper.RefuseNetlink(cmd)
+	err := cmd.Run()
+	const fell = "read through a member process's /proc/PID/net instead: NETLINK_SOCK_DIAG is refused there"
+	if err != nil || strings.TrimSpace(out.String()) != strconv.Itoa(h.PID) || strings.Contains(errOut.String(), "cannot join") ||
+		strings.Count(errOut.String(), fell) != 1 {
+		t.Errorf("who -A without netlink: %v; want the helper, and netlink's refusal said once, never 'cannot join'\n%s%s", err, out.String(), errOut.String())
+	}
+}

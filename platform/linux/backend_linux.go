@@ -82,6 +82,7 @@ func Open(opt platform.Options) (*platform.Backend, error) {
 			for _, s := range srcs {
 				notes = append(notes, s.Notes()...)
 			}
+			notes = append(notes, remarkNotes(srcs)...)
 			if st := owners.IterStatus(); st.Failed {
 				// said, never silently slower: a kernel that refuses the
 				// program refuses it on every run

@@ -153,10 +153,13 @@ func Namespaces(fs FS) ([]Namespace, error) {
 // struct net, each with an inode number of its own), so the inode of
 // /proc/PID/net/dev tells such a process's namespace from those found.
 func unidentified(fs FS, found map[uint64]*Namespace, refused []int) *Namespace {
-	seen, n := map[uint64]bool{}, 0
+	seen, n, m := map[uint64]bool{}, 0, 0
 	for _, ns := range found {
 		if ns.PID > 0 && len(refused) > 0 {
 			seen[procNetIno(fs, ns.PID)] = true
+		}
+		if ns.PID == 0 {
+			m++ // named, no process seen in it
 		}
 	}
 	for _, pid := range refused {
@@ -167,8 +170,14 @@ func unidentified(fs FS, found map[uint64]*Namespace, refused []int) *Namespace 
 	if n == 0 {
 		return nil
 	}
+	among := ""
+	if m > 0 {
+		// a named namespace gosof saw no process in may be one of these:
+		// their processes' namespaces cannot be told from it
+		among = "; the " + core.Plural(m, "named one") + " gosof saw no process in may be among them"
+	}
 	return &Namespace{unseen: true, Unreadable: core.Plural(n, "network namespace") +
-		" that only processes gosof may not inspect are in (their /proc/PID/ns/net is refused; " + deniedHint() + ")"}
+		" that only processes gosof may not inspect are in (their /proc/PID/ns/net is refused" + among + "; " + deniedHint() + ")"}
 }
 
 // procNetIno is the inode of pid's /proc/PID/net/dev, 0 if it has none

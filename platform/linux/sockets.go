@@ -32,6 +32,10 @@ type Sockets struct {
 	ProcFD bool
 
 	notes []string
+	// remark is what became of this namespace (skipped, or read through
+	// /proc/PID/net), said with every namespace alike in one note
+	// (remarkNotes): "\x00" stands for the namespaces.
+	remark string
 	// skipped: the last read could not read this namespace at all
 	// (Lenient); unread: the tables it lacked there (a protocol the kernel
 	// would not dump, with no /proc/PID/net to stand in). Unread tells them.
@@ -140,15 +144,21 @@ func (s *Sockets) Sockets(f *core.Filter) ([]core.Socket, error) {
 	if err != nil && failed == nil {
 		if netlinkRefused(err) {
 			if s.foreign() {
-				why := err.Error()
+				why := "NETLINK_SOCK_DIAG is refused there (" + err.Error() + ")"
 				if errors.Is(err, core.ErrPermission) {
-					why = joinHint()
+					why = "cannot join (" + joinHint() + ")"
 				}
 				if s.NS.PID == 0 {
-					err = fmt.Errorf("cannot join network namespace %s (%s), and it has no processes whose /proc/PID/net could be read instead: %w", s.NS.Label(), why, core.ErrPermission)
-					return s.lenient(nil, err)
+					// a process gosof may not inspect may be in it (unidentified)
+					why += ", and gosof saw no process there whose /proc/PID/net it could read instead"
+					if s.Lenient {
+						s.setRemark("\x00 skipped: " + why)
+						s.skipped = true
+						return nil, nil
+					}
+					return nil, core.Wrap2("network namespace "+s.NS.Label()+": "+why, err, core.ErrPermission)
 				}
-				s.note(fmt.Sprintf("cannot join network namespace %s (%s); read /proc/%d/net instead", s.NS.Label(), why, s.NS.PID))
+				s.setRemark("\x00 read through a member process's /proc/PID/net instead: " + why)
 			} else {
 				// said, as -A's and --netns's fallback is: what /proc/net
 				// lacks is then missing from every answer
@@ -183,11 +193,55 @@ func (s *Sockets) Sockets(f *core.Filter) ([]core.Socket, error) {
 // namespace that could not be read lists nothing and says why in a note.
 func (s *Sockets) lenient(socks []core.Socket, err error) ([]core.Socket, error) {
 	if err != nil && s.Lenient && s.foreign() {
-		s.note(fmt.Sprintf("network namespace %s skipped: %v", s.NS.Label(), err))
+		s.setRemark("\x00 skipped: " + err.Error())
 		s.skipped = true
 		return nil, nil
 	}
 	return socks, err
+}
+
+// setRemark keeps the first remark made: a watch reads again and again.
+func (s *Sockets) setRemark(r string) {
+	if s.remark == "" {
+		s.remark = r
+	}
+}
+
+// remarkNotes says what became of the namespaces srcs read, one note for
+// every namespace with the same remark, not one a namespace: -A as a
+// plain user on a host with a hundred containers said the same hundred
+// times.
+func remarkNotes(srcs []*Sockets) []string {
+	var order []string
+	by := map[string][]string{}
+	for _, s := range srcs {
+		if s.remark == "" {
+			continue
+		}
+		if by[s.remark] == nil {
+			order = append(order, s.remark)
+		}
+		by[s.remark] = append(by[s.remark], s.NS.Label())
+	}
+	notes := make([]string, len(order))
+	for i, r := range order {
+		notes[i] = strings.Replace(r, "\x00", nsList(by[r]), 1)
+	}
+	return notes
+}
+
+// nsList names namespaces in a note: a few by name, then how many more.
+func nsList(labels []string) string {
+	if len(labels) == 1 {
+		return "network namespace " + labels[0]
+	}
+	const few = 3
+	names := labels
+	more := ""
+	if len(labels) > few+1 {
+		names, more = labels[:few], " and "+strconv.Itoa(len(labels)-few)+" more"
+	}
+	return strconv.Itoa(len(labels)) + " network namespaces (" + strings.Join(names, ", ") + more + ")"
 }
 
 // lacks reports whether the last read had no table of protocol p: the
