@@ -114,6 +114,11 @@ type Backend struct {
 	// Linux -A: a namespace was skipped); nil: every read has them all.
 	// The why follows "no TCP socket could be seen" in parentheses.
 	Unread func(p core.Proto) string
+	// ProcNetRead says whether the socket source's last read came from
+	// /proc/net (--proc-net, or Linux where NETLINK_SOCK_DIAG is
+	// refused), which lists no TCP socket only bound, tells no device
+	// and no unix peers; nil: never.
+	ProcNetRead func() bool
 	// UnixFiles: the socket source tells which file each unix socket is
 	// bound to (core.Socket.File; Linux sock_diag), so why PATH can tell
 	// the socket that owns a file from others bound under its name.

@@ -222,6 +222,9 @@ func (w *watcher) run() (err error) {
 func (w *watcher) refresh() error {
 	res, err := w.resolve(w.f)
 	w.s.saw(res)
+	if err == nil {
+		err = w.s.procNetLimits(false) // a watch that can show nothing ends
+	}
 	if err != nil {
 		return err
 	}

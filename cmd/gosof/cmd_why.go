@@ -110,7 +110,7 @@ func (s *session) why() error {
 		s.missing = missing
 	}
 	ds := diagnose.DiagnosePort(port, pr.Proto, res, missing, s.opt.AllNetNS, s.namedNetNS(), whyProbes(c, s.b))
-	if s.opt.ProcNet {
+	if s.b.ProcNetRead != nil && s.b.ProcNetRead() { // --proc-net, or netlink refused
 		for _, d := range ds {
 			d.Unlistable = procNetUnlistable
 		}

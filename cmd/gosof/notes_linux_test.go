@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"strconv"
@@ -204,5 +205,61 @@ func TestNetlinkRefusedAllNetns(t *testing.T) {
 	if err != nil || strings.TrimSpace(out.String()) != strconv.Itoa(h.PID) || strings.Contains(errOut.String(), "cannot join") ||
 		strings.Count(errOut.String(), fell) != 1 {
 		t.Errorf("who -A without netlink: %v; want the helper, and netlink's refusal said once, never 'cannot join'\n%s%s", err, out.String(), errOut.String())
+	}
+}
+
+// TestProcNetLimitsAfterTheRead: what /proc/net cannot show is decided
+// once it was read, with --proc-net and where gosof fell back to it on
+// its own (netlink refused) alike. The fallback answered `ls --dev lo`
+// with "no match: nothing left after --dev lo" (exit 1), where
+// --proc-net is exit 2, "match nothing together"; and `--proc-net who P`
+// on a port a TCP socket was only bound to said nothing and exited 1:
+// /proc/net/tcp walks the listening and established hashes only
+// (net/ipv4/tcp_ipv4.c), so "nothing" is not known there.
+func TestProcNetLimitsAfterTheRead(t *testing.T) {
+	h := testhelper.Start(t)
+	fd := h.Int("socket inet stream")
+	h.Do("bind %d 127.0.0.1:47543", fd)
+	const blind = "nothing matched, but /proc/net/tcp lists no TCP socket in CLOSE"
+	for _, tc := range []struct {
+		args []string
+		want string
+		code int
+	}{
+		{[]string{"ls", "--dev", "lo"}, "--dev and /proc/net (read as netlink is refused, above) match nothing together", exitError},
+		{[]string{"who", "--state", "close", "47543"}, "--state close and /proc/net (read as netlink is refused, above) match nothing together", exitError},
+		{[]string{"who", "--side", "remote", "/run/gosof-h15.sock"}, "--side remote with a PATH and /proc/net (read as netlink is refused, above) match nothing together", exitError},
+		{[]string{"who", "47543"}, blind, exitNoMatch},
+	} {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), envCLI+"="+strings.Join(tc.args, "\x1f"))
+		var out, errOut strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		testhelper.RefuseNetlink(cmd)
+		code := 0
+		if err := cmd.Run(); err != nil {
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) {
+				t.Fatal(err)
+			}
+			code = ee.ExitCode()
+		}
+		if code != tc.code || strings.Count(errOut.String(), tc.want) != 1 || strings.Contains(errOut.String(), "no match:") {
+			t.Errorf("%v without netlink: exit %d; want %d and %q once\n%s%s", tc.args, code, tc.code, tc.want, out.String(), errOut.String())
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		note bool
+	}{
+		{[]string{"--proc-net", "who", "47543"}, exitNoMatch, true},
+		{[]string{"--proc-net", "who", "-l", "47543"}, exitNoMatch, false}, // a listener /proc/net lists
+		{[]string{"who", "-t", "47543"}, exitMatch, false},
+	} {
+		out, errOut, code := gosof(t, tc.args...)
+		if code != tc.code || strings.Contains(errOut, blind) != tc.note {
+			t.Errorf("%v: exit %d, want %d; the blind spot said: %v, want %v\n%s%s", tc.args, code, tc.code, !tc.note, tc.note, out, errOut)
+		}
 	}
 }

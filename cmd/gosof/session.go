@@ -43,6 +43,8 @@ type session struct {
 	// (core.Result.Undecided): their holders could not be seen.
 	undecided int
 	flushed   bool
+	// procNetSaid: procNetLimits noted what /proc/net loses of the answer
+	procNetSaid bool
 	// cannotAct is the note a listing gives when the backend may not act
 	// (CannotAct); a command that refuses for it drops it.
 	cannotAct string
@@ -86,25 +88,55 @@ func (s *session) filter(ports []string) (*core.Filter, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(f.Devs) > 0 && s.opt.ProcNet {
-		return nil, core.Usagef("--dev and --proc-net match nothing together (/proc/net does not tell which device a socket is bound to): drop --proc-net")
-	}
-	if s.opt.ProcNet && len(f.States) > 0 && f.WantsState(core.Close) {
-		if len(f.States) == 1 {
-			return nil, core.Usagef("--state close and --proc-net match nothing together (%s): drop --proc-net", procNetUnlistable)
-		}
-		s.notes = append(s.notes, "--state close: "+procNetUnlistable+": none are shown")
-	}
-	if s.opt.ProcNet && len(f.Paths) > 0 && f.Side != core.SideLocal {
-		// a PATH's clients are matched by their peer's name
-		if f.Side == core.SideRemote {
-			return nil, core.Usagef("--side remote with a PATH and --proc-net match nothing together (%s): drop --proc-net", procNetNoPeers)
-		}
-		s.notes = append(s.notes, "--side any: "+procNetNoPeers+": none are shown")
-	}
 	s.opt.PIDs = f.PIDs
 	s.filt = f
 	return f, nil
+}
+
+// procNetLimits is the one decision on what the filter asks that
+// /proc/net cannot show, taken once the source has read it (ProcNetRead):
+// with --proc-net, and where netlink is refused and gosof fell back to
+// /proc/net on its own, alike (the fallback answered `ls --dev lo` with
+// "no match"). A flag that can match nothing there is exit 2; one that
+// loses part of its answer, a note; and where nothing matched (noMatch)
+// a filter a TCP socket only bound could pass, a note that /proc/net
+// would not show one: "nothing" is not known there.
+func (s *session) procNetLimits(noMatch bool) error {
+	f := s.filt
+	if f == nil || s.b == nil || s.b.ProcNetRead == nil || !s.b.ProcNetRead() {
+		return nil
+	}
+	src, drop := "--proc-net", ": drop --proc-net"
+	if !s.opt.ProcNet {
+		src, drop = "/proc/net (read as netlink is refused, above)", ""
+	}
+	closeToo := f.WantsProto(core.TCP) && f.WantsState(core.Close)
+	switch {
+	case len(f.Devs) > 0:
+		return core.Usagef("--dev and %s match nothing together (/proc/net does not tell which device a socket is bound to)%s", src, drop)
+	case closeToo && len(f.States) == 1:
+		return core.Usagef("--state close and %s match nothing together (%s)%s", src, procNetUnlistable, drop)
+	case len(f.Paths) > 0 && f.Side == core.SideRemote:
+		// a PATH's clients are matched by their peer's name
+		return core.Usagef("--side remote with a PATH and %s match nothing together (%s)%s", src, procNetNoPeers, drop)
+	}
+	if !s.procNetSaid {
+		s.procNetSaid = true
+		if closeToo && len(f.States) > 0 {
+			s.notes = append(s.notes, "--state close: "+procNetUnlistable+": none are shown")
+		}
+		if len(f.Paths) > 0 && f.Side != core.SideLocal {
+			s.notes = append(s.notes, "--side any: "+procNetNoPeers+": none are shown")
+		}
+	}
+	if noMatch && closeToo && len(f.States) == 0 && len(f.Ports) > 0 && len(f.Remote) == 0 && f.Side != core.SideRemote {
+		note := "nothing matched, but " + procNetUnlistable + ": one may hold the port"
+		if s.opt.ProcNet {
+			note += " (drop --proc-net to see it)"
+		}
+		s.notes = append(s.notes, note)
+	}
+	return nil
 }
 
 // procNetNoPeers is why --proc-net cannot find the clients of a PATH
@@ -164,6 +196,7 @@ func (s *session) saw(res *core.Result) {
 		return
 	}
 	s.answer = res
+	s.procNetLimits(false) // its notes, before kill and close say them (flush)
 	if n := res.IdleUnknown; n > 0 && n > s.idleUnknown {
 		s.idleUnknown = n
 	}
@@ -199,6 +232,9 @@ func (s *session) end(err error) error {
 	var unread error
 	if noMatch && s.b != nil {
 		unread = s.unread(s.filt, "whether anything matches")
+	}
+	if e := s.procNetLimits(noMatch); e != nil && noMatch {
+		err, noMatch = e, false
 	}
 	switch {
 	case noMatch && s.undecided > 0:

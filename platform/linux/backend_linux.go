@@ -77,6 +77,7 @@ func Open(opt platform.Options) (*platform.Backend, error) {
 		UnixFiles:    !opt.ProcNet, // UNIX_DIAG_VFS; /proc/net/unix has no such column
 		Unlisted:     unlisted(fs),
 		Unread:       func(p core.Proto) string { return unreadIn(srcs, p) },
+		ProcNetRead:  func() bool { return procNetIn(srcs) },
 		Notes: func() []string {
 			var notes []string
 			for _, s := range srcs {

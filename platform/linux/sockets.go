@@ -41,6 +41,8 @@ type Sockets struct {
 	// would not dump, with no /proc/PID/net to stand in). Unread tells them.
 	skipped bool
 	unread  []core.Proto
+	// procNet: the last read came from /proc/net (Backend.ProcNetRead)
+	procNet bool
 	// destroy is the sock_diag socket Destroy reuses.
 	destroy diagHolder
 }
@@ -131,13 +133,14 @@ func (t procTable) wanted(f *core.Filter) bool {
 // Sockets implements core.SocketSource. It may return sockets f does not
 // match (the kernel's filter is coarser than core's), never fewer.
 func (s *Sockets) Sockets(f *core.Filter) ([]core.Socket, error) {
-	s.skipped, s.unread = false, nil
+	s.skipped, s.unread, s.procNet = false, nil, false
 	if s.NS != nil && s.NS.Unreadable != "" {
 		s.note(s.NS.Unreadable + ": skipped")
 		s.skipped = s.NS.unseen
 		return nil, nil
 	}
 	if s.ProcNetOnly {
+		s.procNet = true
 		return s.lenient(s.ProcNet(f))
 	}
 	socks, failed, err := s.netlink(f)
@@ -165,6 +168,7 @@ func (s *Sockets) Sockets(f *core.Filter) ([]core.Socket, error) {
 				s.note(fmt.Sprintf("NETLINK_SOCK_DIAG is refused here (%v); read /proc/net instead, as --proc-net does: "+
 					"it lists no TCP socket in CLOSE (only bound), and tells no unix peers, interfaces or idle times", err))
 			}
+			s.procNet = true
 			return s.lenient(s.ProcNet(f))
 		}
 		return nil, err
@@ -242,6 +246,17 @@ func nsList(labels []string) string {
 		names, more = labels[:few], " and "+strconv.Itoa(len(labels)-few)+" more"
 	}
 	return strconv.Itoa(len(labels)) + " network namespaces (" + strings.Join(names, ", ") + more + ")"
+}
+
+// procNetIn is platform.Backend.ProcNetRead over srcs: whether the last
+// read of any came from /proc/net.
+func procNetIn(srcs []*Sockets) bool {
+	for _, s := range srcs {
+		if s.procNet {
+			return true
+		}
+	}
+	return false
 }
 
 // lacks reports whether the last read had no table of protocol p: the
