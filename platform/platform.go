@@ -119,10 +119,11 @@ type Backend struct {
 	// refused), which lists no TCP socket only bound, tells no device
 	// and no unix peers; nil: never.
 	ProcNetRead func() bool
-	// UnixFiles: the socket source tells which file each unix socket is
-	// bound to (core.Socket.File; Linux sock_diag), so why PATH can tell
-	// the socket that owns a file from others bound under its name.
-	UnixFiles bool
+	// UnixFiles says whether the socket source's last read told which
+	// file each unix socket is bound to (core.Socket.File; Linux
+	// sock_diag, not /proc/net), so why PATH can tell the socket that
+	// owns a file from others bound under its name; nil: never.
+	UnixFiles func() bool
 	// Notes is what the socket source had to fall back on, once read.
 	Notes func() []string
 	// PIDs lists the processes of the host (completion offers them);

@@ -185,7 +185,14 @@ func (s *session) whyPath(t *core.PathTarget) error {
 		return err
 	}
 	s.unseenMatters = unknownHolders(res)
-	d := diagnose.DiagnosePath(t, file, res, s.b.UnixFiles, s.opt.AllNetNS)
+	d := diagnose.DiagnosePath(t, file, res, s.b.UnixFiles != nil && s.b.UnixFiles(), s.opt.AllNetNS)
+	if d.Verdict == diagnose.PathStale && !d.FilesKnown {
+		// judged by names alone: a server bound by a relative path or a
+		// symlink is under another name, so "stale" would be a guess
+		src, drop := s.procNetSrc()
+		return fmt.Errorf("cannot tell whether %s is in use: %s does not tell which file a socket is bound to, "+
+			"and no socket is bound under its name (a server bound by a relative path or through a symlink would not be seen)%s", t.Name, src, drop)
+	}
 	if !d.InUse() {
 		// "stale, safe to remove" only where every namespace asked for
 		// was read (-A): a server in one gosof skipped may be bound to it

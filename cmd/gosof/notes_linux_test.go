@@ -263,3 +263,46 @@ func TestProcNetLimitsAfterTheRead(t *testing.T) {
 		}
 	}
 }
+
+// TestWhyPathNamesAlone: where /proc/net/unix was read (NETLINK_SOCK_DIAG
+// refused, or --proc-net), sockets are known by their names alone, and a
+// live server bound through a symlinked directory was called "a stale
+// socket file ... safe to remove": the fallback even claimed to know
+// which file each socket is bound to, as --proc-net alone was taken to
+// mean /proc/net. Where nothing is bound under the name, why cannot tell.
+func TestWhyPathNamesAlone(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(dir+"/real", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(dir+"/real", dir+"/link"); err != nil {
+		t.Fatal(err)
+	}
+	h := testhelper.Start(t)
+	fd := h.Int("socket unix stream")
+	h.Do("bind %d %s", fd, dir+"/link/s.sock")
+	h.Do("listen %d", fd)
+	sock := dir + "/real/s.sock"
+	if out, errOut, code := gosof(t, "why", sock); code != exitMatch {
+		t.Fatalf("why %s with netlink: exit %d, want %d (live)\n%s%s", sock, code, exitMatch, out, errOut)
+	}
+	for _, args := range [][]string{{"why", sock}, {"--proc-net", "why", sock}} {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), envCLI+"="+strings.Join(args, "\x1f"))
+		var out, errOut strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		testhelper.RefuseNetlink(cmd)
+		code := 0
+		if err := cmd.Run(); err != nil {
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) {
+				t.Fatal(err)
+			}
+			code = ee.ExitCode()
+		}
+		if code != exitError || strings.Contains(out.String(), "stale") || strings.Contains(out.String(), "emove") ||
+			!strings.Contains(errOut.String(), "cannot tell whether "+sock+" is in use") {
+			t.Errorf("%v without netlink: exit %d; want %d, 'cannot tell', never stale\n%s%s", args, code, exitError, out.String(), errOut.String())
+		}
+	}
+}

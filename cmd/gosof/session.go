@@ -106,10 +106,7 @@ func (s *session) procNetLimits(noMatch bool) error {
 	if f == nil || s.b == nil || s.b.ProcNetRead == nil || !s.b.ProcNetRead() {
 		return nil
 	}
-	src, drop := "--proc-net", ": drop --proc-net"
-	if !s.opt.ProcNet {
-		src, drop = "/proc/net (read as netlink is refused, above)", ""
-	}
+	src, drop := s.procNetSrc()
 	closeToo := f.WantsProto(core.TCP) && f.WantsState(core.Close)
 	switch {
 	case len(f.Devs) > 0:
@@ -137,6 +134,15 @@ func (s *session) procNetLimits(noMatch bool) error {
 		s.notes = append(s.notes, note)
 	}
 	return nil
+}
+
+// procNetSrc names where /proc/net was read from, and the remedy
+// (": drop --proc-net"; none where netlink is refused, said above).
+func (s *session) procNetSrc() (src, drop string) {
+	if s.opt.ProcNet {
+		return "--proc-net", ": drop --proc-net"
+	}
+	return "/proc/net (read as netlink is refused, above)", ""
 }
 
 // procNetNoPeers is why --proc-net cannot find the clients of a PATH

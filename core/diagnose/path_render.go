@@ -291,9 +291,6 @@ func (d *PathWhy) Advice() string {
 				" unless a server in another network namespace (a container sharing this directory) is; " +
 				d.command("gosof why -A", "") + " reads them all."
 		}
-		if !d.FilesKnown {
-			s += " This listing does not tell which file a socket is bound to (--proc-net reads /proc/net/unix), so a server bound to this file under another name (a symlink) would not be seen: run without --proc-net to be sure."
-		}
 		if el := d.Elsewhere(); len(el) > 0 {
 			s += " " + d.boundBy() + " " + d.isAre() + " bound under this name to a file that is gone: restart " + d.itThem() + " to serve this name again."
 		}

@@ -74,7 +74,7 @@ func Open(opt platform.Options) (*platform.Backend, error) {
 			return st.String(), nil
 		},
 		EphemeralLow: func() (uint16, error) { return ephemeralLow(fs) },
-		UnixFiles:    !opt.ProcNet, // UNIX_DIAG_VFS; /proc/net/unix has no such column
+		UnixFiles:    func() bool { return !procNetIn(srcs) }, // UNIX_DIAG_VFS; /proc/net/unix has no such column
 		Unlisted:     unlisted(fs),
 		Unread:       func(p core.Proto) string { return unreadIn(srcs, p) },
 		ProcNetRead:  func() bool { return procNetIn(srcs) },
