@@ -377,7 +377,7 @@ func (lx *lexed) ssFilterHint(app *cli.App, words []string) (string, error) {
 	}
 	switch f[0] {
 	case "sport":
-		return lx.ssForm(app, "ss's \"sport = :"+port+"\"", "who", "", port, "", values)
+		return lx.ssForm(app, "ss's \"sport = :"+port+"\"", "who", sideLocal, port, "", values)
 	case "dport":
 		return lx.ssForm(app, "ss's \"dport = :"+port+"\"", "who", "--side remote", port, "", values)
 	}
@@ -389,7 +389,7 @@ func (lx *lexed) ssFilterHint(app *cli.App, words []string) (string, error) {
 		addr = raw[2]
 	}
 	if core.IsPathArg(addr) { // ss -x src /run/app.sock: a unix socket's name
-		side := map[string]string{"src": "", "dst": "--side remote"}[f[0]]
+		side := map[string]string{"src": sideLocal, "dst": "--side remote"}[f[0]]
 		return lx.ssForm(app, "ss's "+f[0]+" filter", "who", side, addr, "", core.FilterFlags{Ports: []string{addr}})
 	}
 	values = core.FilterFlags{}
@@ -425,7 +425,18 @@ func (lx *lexed) ssForm(app *cli.App, theirs, list, flags, target, note string, 
 		shown += " " + shownAs(u)
 	}
 	form := strings.Fields(flags)
-	if c := lex(app, append(append(words, form...), "--", target)); len(c.Unknown)+len(c.Errs) > 0 {
+	checked := form
+	if flags == sideLocal {
+		// the default, left out of the form; checked only against a
+		// --side typed (who --side remote sport = :80), why has none
+		form, checked = nil, nil
+		for _, u := range lx.Flags {
+			if u.Name == "side" {
+				checked = strings.Fields(flags)
+			}
+		}
+	}
+	if c := lex(app, append(append(words, checked...), "--", target)); len(c.Unknown)+len(c.Errs) > 0 {
 		return "", nil
 	}
 	form = append(form, target) // as typed: -1 is the error for it (hinted)
@@ -434,6 +445,9 @@ func (lx *lexed) ssForm(app *cli.App, theirs, list, flags, target, note string, 
 	}
 	return hinted(hint(theirs, strings.TrimSpace(shown+" "+strings.Join(form, " "))+note), values)
 }
+
+// sideLocal is what ss's sport and src PATH mean: a form leaves it out.
+const sideLocal = "--side local"
 
 // lsofState is STATE from lsof's -sTCP:STATE (glued or as the next word).
 func lsofState(glued, next string) string {

@@ -46,6 +46,7 @@ func TestHabitHints(t *testing.T) {
 		{"close -n src 10.0.0.5", "the gosof form: gosof close -n --local 10.0.0.5 PORT ("},
 		{"watch state time-wait", "the gosof form: gosof watch --state time-wait\n"},
 		{"-t sport = :80", "the gosof form: gosof who -t 80\n"},
+		{"who --side local sport = :80", "the gosof form: gosof who --side local 80\n"},
 		{"who -j state listening", "the gosof form: gosof ls -j --listen\n"},
 		{"-nP", "never resolves names"},
 		// watch(1)'s -n is the interval and top's the refreshes: it was
@@ -181,6 +182,11 @@ func TestNoHintForGosofFlags(t *testing.T) {
 		// an ss filter whose form the command typed would refuse
 		{"why", "dport", "=", ":80"},                    // why has no --side
 		{"who", "--side", "local", "dport", "=", ":80"}, // --side twice
+		// sport and src PATH are the local end: --side remote or any
+		// typed beside them gave "gosof who --side remote 80"
+		{"who", "--side", "remote", "sport", "=", ":80"},
+		{"who", "--side", "any", "sport", "=", ":80"},
+		{"who", "--side", "remote", "src", "/run/app.sock"},
 	} {
 		app := newApp(nil, nil, nil)
 		if h, err := habitHint(app, lex(app, args)); h != "" || err != nil {
