@@ -40,6 +40,10 @@ func normalize(app *cli.App, argv []string) ([]string, error) {
 		return nil, err
 	}
 	if lx.Version && lx.Cmd == nil {
+		if len(lx.Flags)+len(lx.Args) > 0 || lx.DashDash >= 0 {
+			// it printed the version and dropped the rest unsaid
+			return nil, core.Usagef("--version takes nothing else: 'gosof --version' prints the version")
+		}
 		return []string{argv[0], "--version"}, nil
 	}
 	out := []string{argv[0]}

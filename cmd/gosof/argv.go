@@ -171,13 +171,16 @@ func consumesNext(app *cli.App, a string) bool {
 // the last word it used (its value may be the next word).
 func (lx *lexed) flagWord(flags []cli.Flag, i int) int {
 	a := lx.words[i]
-	name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
-	if isHelpFlag(name) {
-		lx.Help = true
-		return i
-	}
-	if lx.Cmd == nil && isVersionFlag(name) {
-		lx.Version = true
+	name, v, hasV := strings.Cut(strings.TrimLeft(a, "-"), "=")
+	if isHelpFlag(name) || lx.Cmd == nil && isVersionFlag(name) {
+		// switches: =true or =false, as any other (--help=false showed help)
+		on, err := strconv.ParseBool(v)
+		if hasV && err != nil {
+			lx.Errs = append(lx.Errs, lexError{i, core.Usagef("%s: %q is not true or false", a[:len(a)-len(v)-1], v)})
+		}
+		if !hasV || on {
+			lx.Help, lx.Version = lx.Help || isHelpFlag(name), lx.Version || !isHelpFlag(name)
+		}
 		return i
 	}
 	killCmd := lx.Cmd != nil && lx.Cmd.Name == "kill"

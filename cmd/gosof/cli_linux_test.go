@@ -344,6 +344,12 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"who", "80", "--user", "no-such-user-xyz"}, 2, "", "unknown user"},
 		{[]string{"who", "80", "--user", "4294967296"}, 2, "", "is not a uid"},
 		{[]string{"--version"}, 0, "gosof ", ""},
+		// --version printed the version and dropped the rest unsaid;
+		// --help=false showed help: both are switches like any other
+		{[]string{"--version", "extra"}, 2, "", "--version takes nothing else"},
+		{[]string{"--version", "--json"}, 2, "", "--version takes nothing else"},
+		{[]string{"--help=false", "who", strconv.Itoa(p)}, 0, ":" + strconv.Itoa(p) + " ", ""},
+		{[]string{"--help=maybe"}, 2, "", `--help: "maybe" is not true or false`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			out, errOut, code := gosof(t, tc.args...)
