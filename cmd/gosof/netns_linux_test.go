@@ -553,7 +553,7 @@ func TestAllNetnsUnidentifiedIsNotNothing(t *testing.T) {
 	_, port := listen(t, h, "inet", "127.0.0.1:0")
 	nobody := &syscall.Credential{Uid: 65534, Gid: 65534}
 	p := strconv.Itoa(port)
-	const note = "only processes gosof may not inspect are in"
+	const note = "network namespace holding only processes gosof may not inspect ("
 	for _, args := range [][]string{{"who", p}, {"why", p}, {"who", "--jsonl", p}} {
 		args = append(args, "-A")
 		out, errOut, code := gosofUnder(t, nil, nobody, args...)

@@ -177,7 +177,7 @@ func unidentified(fs FS, found map[uint64]*Namespace, refused []int) *Namespace 
 		among = "; the " + core.Plural(m, "named one") + " gosof saw no process in may be among them"
 	}
 	return &Namespace{unseen: true, Unreadable: core.Plural(n, "network namespace") +
-		" that only processes gosof may not inspect are in (their /proc/PID/ns/net is refused" + among + "; " + deniedHint() + ")"}
+		" holding only processes gosof may not inspect (their /proc/PID/ns/net is refused" + among + "; " + deniedHint() + ")"}
 }
 
 // procNetIno is the inode of pid's /proc/PID/net/dev, 0 if it has none
