@@ -161,7 +161,7 @@ func (s *Sockets) Sockets(f *core.Filter) ([]core.Socket, error) {
 					}
 					return nil, core.Wrap2("network namespace "+s.NS.Label()+": "+why, err, core.ErrPermission)
 				}
-				s.setRemark("\x00 read through a member process's /proc/PID/net instead: " + why)
+				s.setRemark(readThrough + why)
 			} else {
 				// said, as -A's and --netns's fallback is: what /proc/net
 				// lacks is then missing from every answer
@@ -211,6 +211,10 @@ func (s *Sockets) setRemark(r string) {
 	}
 }
 
+// readThrough begins the remark of a namespace read through
+// /proc/PID/net as netlink failed there; why follows.
+const readThrough = "\x00 read through a member process's /proc/PID/net instead: "
+
 // remarkNotes says what became of the namespaces srcs read, one note for
 // every namespace with the same remark, not one a namespace: -A as a
 // plain user on a host with a hundred containers said the same hundred
@@ -218,14 +222,22 @@ func (s *Sockets) setRemark(r string) {
 func remarkNotes(srcs []*Sockets) []string {
 	var order []string
 	by := map[string][]string{}
+	here := false // netlink refused here: said once, in its own note
 	for _, s := range srcs {
-		if s.remark == "" {
+		here = here || !s.foreign() && s.procNet && !s.ProcNetOnly
+	}
+	for _, s := range srcs {
+		r := s.remark
+		if r == "" {
 			continue
 		}
-		if by[s.remark] == nil {
-			order = append(order, s.remark)
+		if here && strings.HasPrefix(r, readThrough+"NETLINK_SOCK_DIAG") {
+			r = "\x00 read through a member process's /proc/PID/net likewise"
 		}
-		by[s.remark] = append(by[s.remark], s.NS.Label())
+		if by[r] == nil {
+			order = append(order, r)
+		}
+		by[r] = append(by[r], s.NS.Label())
 	}
 	notes := make([]string, len(order))
 	for i, r := range order {
