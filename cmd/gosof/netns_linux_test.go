@@ -512,19 +512,8 @@ func TestAllNetnsSkippedSaidOnce(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to write /run/netns and run gosof as another user")
 	}
-	if err := os.MkdirAll("/run/netns", 0o755); err != nil {
-		t.Fatal(err)
-	}
 	for i := 0; i < 5; i++ {
-		path := fmt.Sprintf("/run/netns/gosof-h15-once-%d-%d", os.Getpid(), i)
-		if err := os.WriteFile(path, nil, 0o444); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { os.Remove(path) })
-		if err := testhelper.BindNewNetNS(path); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { unix.Unmount(path, unix.MNT_DETACH) })
+		namedNetNS(t, fmt.Sprintf("gosof-h15-once-%d-%d", os.Getpid(), i))
 	}
 	nobody := &syscall.Credential{Uid: 65534, Gid: 65534}
 	out, errOut, code := gosofUnder(t, nil, nobody, "who", "-A", "47541")
@@ -580,19 +569,8 @@ func TestNetnsJoinRemedyInAUserNamespace(t *testing.T) {
 	if err != nil || exec.Command(unshare, "-U", "-r", "true").Run() != nil {
 		t.Skip("no unshare -U (util-linux), or user namespaces are not allowed")
 	}
-	if err := os.MkdirAll("/run/netns", 0o755); err != nil {
-		t.Fatal(err)
-	}
 	name := fmt.Sprintf("gosof-h11-userns-%d", os.Getpid())
-	path := "/run/netns/" + name
-	if err := os.WriteFile(path, nil, 0o444); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.Remove(path) })
-	if err := testhelper.BindNewNetNS(path); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { unix.Unmount(path, unix.MNT_DETACH) })
+	namedNetNS(t, name)
 	nobody := &syscall.Credential{Uid: 65534, Gid: 65534}
 	for _, tc := range []struct {
 		wrap []string
@@ -660,4 +638,22 @@ func TestAllNetnsHiddenProcesses(t *testing.T) {
 	if code != exitError || strings.Count(errOut, note) != 1 || !strings.Contains(errOut, "cannot tell whether anything matches") {
 		t.Errorf("who -A PORT under hidepid as nobody: exit %d; want 2, the hidden namespaces said once with the remedy, and 'cannot tell'\n%s%s", code, out, errOut)
 	}
+}
+
+// namedNetNS makes a network namespace named /run/netns/NAME, as `ip
+// netns add NAME` does (no process in it), gone when the test ends.
+func namedNetNS(t *testing.T, name string) {
+	t.Helper()
+	if err := os.MkdirAll("/run/netns", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := "/run/netns/" + name
+	if err := os.WriteFile(path, nil, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(path) })
+	if err := testhelper.BindNewNetNS(path); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Unmount(path, unix.MNT_DETACH) })
 }
