@@ -172,15 +172,10 @@ func TestNetlinkRefusedIsSaid(t *testing.T) {
 	_, port := listen(t, h, "inet", "127.0.0.1:0")
 	const note = "NETLINK_SOCK_DIAG is refused here"
 	for _, args := range [][]string{{"who", strconv.Itoa(port)}, {"who", "--json", strconv.Itoa(port)}, {"ls", "-l"}} {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), envCLI+"="+strings.Join(args, "\x1f"))
-		var out, errOut strings.Builder
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		testhelper.RefuseNetlink(cmd)
-		err := cmd.Run()
-		if err != nil || !strings.Contains(out.String(), strconv.Itoa(h.PID)) || strings.Count(errOut.String(), note) != 1 ||
-			!strings.Contains(errOut.String(), "read /proc/net instead") {
-			t.Errorf("%v without netlink: %v; want the listener and the fallback said once\n%s%s", args, err, out.String(), errOut.String())
+		out, errOut, code := gosofNoNetlink(t, args...)
+		if code != exitMatch || !strings.Contains(out, strconv.Itoa(h.PID)) || strings.Count(errOut, note) != 1 ||
+			!strings.Contains(errOut, "read /proc/net instead") {
+			t.Errorf("%v without netlink: exit %d; want the listener and the fallback said once\n%s%s", args, code, out, errOut)
 		}
 	}
 }
@@ -195,18 +190,13 @@ func TestNetlinkRefusedAllNetns(t *testing.T) {
 	}
 	h := testhelper.Start(t, testhelper.NewNetNS())
 	_, port := listen(t, h, "inet", "127.0.0.1:0")
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), envCLI+"="+strings.Join([]string{"who", "-A", "-t", strconv.Itoa(port)}, "\x1f"))
-	var out, errOut strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	testhelper.RefuseNetlink(cmd)
-	err := cmd.Run()
+	out, errOut, code := gosofNoNetlink(t, "who", "-A", "-t", strconv.Itoa(port))
 	// and the refusal once: the host's note said "refused here", then
 	// the namespaces' "refused there" said it again
 	const fell = "read through a member process's /proc/PID/net likewise"
-	if err != nil || strings.TrimSpace(out.String()) != strconv.Itoa(h.PID) || strings.Contains(errOut.String(), "cannot join") ||
-		strings.Count(errOut.String(), fell) != 1 || strings.Count(errOut.String(), "NETLINK_SOCK_DIAG is refused") != 1 {
-		t.Errorf("who -A without netlink: %v; want the helper, and netlink's refusal said once, never 'cannot join'\n%s%s", err, out.String(), errOut.String())
+	if code != exitMatch || strings.TrimSpace(out) != strconv.Itoa(h.PID) || strings.Contains(errOut, "cannot join") ||
+		strings.Count(errOut, fell) != 1 || strings.Count(errOut, "NETLINK_SOCK_DIAG is refused") != 1 {
+		t.Errorf("who -A without netlink: exit %d; want the helper, and netlink's refusal said once, never 'cannot join'\n%s%s", code, out, errOut)
 	}
 }
 
@@ -233,21 +223,9 @@ func TestProcNetLimitsAfterTheRead(t *testing.T) {
 		{[]string{"who", "--side", "remote", "/run/gosof-h15.sock"}, "--side remote with a PATH and /proc/net (read as netlink is refused, above) match nothing together", exitError},
 		{[]string{"who", "47543"}, blind, exitNoMatch},
 	} {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), envCLI+"="+strings.Join(tc.args, "\x1f"))
-		var out, errOut strings.Builder
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		testhelper.RefuseNetlink(cmd)
-		code := 0
-		if err := cmd.Run(); err != nil {
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) {
-				t.Fatal(err)
-			}
-			code = ee.ExitCode()
-		}
-		if code != tc.code || strings.Count(errOut.String(), tc.want) != 1 || strings.Contains(errOut.String(), "no match:") {
-			t.Errorf("%v without netlink: exit %d; want %d and %q once\n%s%s", tc.args, code, tc.code, tc.want, out.String(), errOut.String())
+		out, errOut, code := gosofNoNetlink(t, tc.args...)
+		if code != tc.code || strings.Count(errOut, tc.want) != 1 || strings.Contains(errOut, "no match:") {
+			t.Errorf("%v without netlink: exit %d; want %d and %q once\n%s%s", tc.args, code, tc.code, tc.want, out, errOut)
 		}
 	}
 	for _, tc := range []struct {
@@ -289,22 +267,30 @@ func TestWhyPathNamesAlone(t *testing.T) {
 		t.Fatalf("why %s with netlink: exit %d, want %d (live)\n%s%s", sock, code, exitMatch, out, errOut)
 	}
 	for _, args := range [][]string{{"why", sock}, {"--proc-net", "why", sock}} {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), envCLI+"="+strings.Join(args, "\x1f"))
-		var out, errOut strings.Builder
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		testhelper.RefuseNetlink(cmd)
-		code := 0
-		if err := cmd.Run(); err != nil {
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) {
-				t.Fatal(err)
-			}
-			code = ee.ExitCode()
-		}
-		if code != exitError || strings.Contains(out.String(), "stale") || strings.Contains(out.String(), "emove") ||
-			!strings.Contains(errOut.String(), "cannot tell whether "+sock+" is in use") {
-			t.Errorf("%v without netlink: exit %d; want %d, 'cannot tell', never stale\n%s%s", args, code, exitError, out.String(), errOut.String())
+		out, errOut, code := gosofNoNetlink(t, args...)
+		if code != exitError || strings.Contains(out, "stale") || strings.Contains(out, "emove") ||
+			!strings.Contains(errOut, "cannot tell whether "+sock+" is in use") {
+			t.Errorf("%v without netlink: exit %d; want %d, 'cannot tell', never stale\n%s%s", args, code, exitError, out, errOut)
 		}
 	}
+}
+
+// gosofNoNetlink runs gosof ARGS re-executed from the test binary in a
+// process whose seccomp filter refuses NETLINK_SOCK_DIAG sockets
+// (testhelper.RefuseNetlink), as a sandbox without netlink does.
+func gosofNoNetlink(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), envCLI+"="+strings.Join(args, "\x1f"))
+	var out, errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	testhelper.RefuseNetlink(cmd)
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			t.Fatal(err)
+		}
+		code = ee.ExitCode()
+	}
+	return out.String(), errOut.String(), code
 }
