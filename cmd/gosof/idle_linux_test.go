@@ -355,24 +355,23 @@ func TestIdleUnknownNotePIDNotSeen(t *testing.T) {
 	nobody := &syscall.Credential{Uid: 65534, Gid: 65534}
 	mine := testhelper.Start(t, testhelper.AsUser(65534, 65534))
 	root := testhelper.Start(t) // nobody cannot inspect it
-	for _, h := range []struct {
-		p    *testhelper.Proc
-		addr string
-	}{{mine, "127.0.0.1:47122"}, {root, "127.0.0.1:47123"}} {
-		lfd := h.p.Int("socket inet stream")
-		h.p.Do("setsockopt %d reuseaddr 1", lfd) // over the TIME_WAITs of a run before
-		h.p.Do("bind %d %s", lfd, h.addr)
-		h.p.Do("listen %d", lfd)
-		connect(t, h.p, "inet", h.addr)
-		h.p.Int("accept %d", lfd)
+	// ports the kernel picks: a fixed one in the ephemeral range was
+	// taken once by another connection's local end ("address already in
+	// use" in CI)
+	var ports []string
+	for _, p := range []*testhelper.Proc{mine, root} {
+		lfd, port := listen(t, p, "inet", "127.0.0.1:0")
+		connect(t, p, "inet", "127.0.0.1:"+strconv.Itoa(port))
+		p.Int("accept %d", lfd)
+		ports = append(ports, strconv.Itoa(port))
 	}
 	pid := strconv.Itoa(root.PID)
 	const note = "--idle left out "
 	for _, tc := range []struct {
 		port, want string // want in stderr, "" for no note
 	}{
-		{"47122", ""},
-		{"47123", note + "2 TCP sockets whose idle time is not known"},
+		{ports[0], ""},
+		{ports[1], note + "2 TCP sockets whose idle time is not known"},
 	} {
 		args := []string{"who", tc.port, "--side", "any", "--pid", pid, "--idle", "1h", "--proc-net"}
 		out, errOut, code := gosofUnder(t, nil, nobody, args...)
