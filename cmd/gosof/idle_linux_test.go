@@ -495,3 +495,107 @@ func TestCloseIdleProvedAtAct(t *testing.T) {
 		})
 	}
 }
+
+// TestCloseIdleResetAtAct: a connection the plan found idle that its
+// peer resets (SO_LINGER 0, then close) while close waits for its
+// confirmation was not active: it is gone, and close says so ("already
+// gone", as for any socket gone before close acts on it), never "active
+// again". Gracefully (the duplicated descriptor's socket is in CLOSE)
+// and with --abort (sock_diag no longer finds it), for ESTABLISHED and
+// CLOSE_WAIT, in JSON and as text.
+func TestCloseIdleResetAtAct(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for a network namespace and SOCK_DESTROY")
+	}
+	for _, tc := range []struct {
+		state string
+		abort bool
+		json  bool
+	}{
+		{"established", false, true},
+		{"close-wait", false, true},
+		{"established", true, true},
+		{"close-wait", true, true},
+		{"close-wait", false, false},
+		{"established", true, false},
+	} {
+		t.Run(fmt.Sprintf("%s abort=%v json=%v", tc.state, tc.abort, tc.json), func(t *testing.T) {
+			srv := testhelper.Start(t, testhelper.NewNetNS())
+			lfd := srv.Int("socket inet stream")
+			srv.Do("bind %d 127.0.0.1:0", lfd)
+			srv.Do("listen %d", lfd)
+			port := srv.Do("name %d", lfd)[1] // the kernel's pick
+			addr := "127.0.0.1:" + port
+			type conn struct{ client, port int }
+			var conns [2]conn
+			for j := range conns {
+				c := srv.Int("socket inet stream")
+				srv.Do("connect %d %s", c, addr)
+				srv.Int("accept %d", lfd)
+				p, _ := strconv.Atoi(srv.Do("name %d", c)[1])
+				if tc.state == "close-wait" {
+					srv.Do("shutdown %d wr", c)
+				}
+				conns[j] = conn{c, p}
+			}
+			reset := conns[0]
+			time.Sleep(1500 * time.Millisecond) // both idle for longer than --idle 1s
+			master, tty := openPTY(t)
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			args := []string{"gosof", "close", port, "--state", tc.state, "--idle", "1s",
+				"--netns", strconv.Itoa(srv.PID), "--pid", strconv.Itoa(srv.PID)}
+			if tc.json {
+				args = append(args, "--json")
+			}
+			if tc.abort {
+				args = append(args, "--abort")
+			}
+			var out bytes.Buffer
+			done := make(chan int, 1)
+			go func() {
+				code := run(args, tty, &out, w)
+				w.Close()
+				done <- code
+			}()
+			asked := bufio.NewReader(r)
+			if q, err := asked.ReadString(']'); err != nil || !strings.Contains(q, "Close 2 sockets? [y/N]") {
+				t.Fatalf("close asked %q (%v), want it to ask before closing 2 sockets", q, err)
+			}
+			// The plan is made; the client resets its connection.
+			srv.Do("setsockopt %d linger 1 0", reset.client)
+			srv.Do("close %d", reset.client)
+			if _, err := master.Write([]byte("y\n")); err != nil {
+				t.Fatal(err)
+			}
+			code := <-done
+			rest, _ := io.ReadAll(asked)
+			t.Logf("%s (exit %d):\n%s%s", strings.Join(args, " "), code, out.String(), rest)
+			if !tc.json {
+				text := out.String() + string(rest)
+				if strings.Contains(text, "active again") || !strings.Contains(text, "already gone") {
+					t.Errorf("the reset connection is not said to be gone:\n%s", text)
+				}
+				return
+			}
+			var j struct {
+				Sockets []struct {
+					Remote  jep    `json:"remote"`
+					Outcome string `json:"outcome"`
+					Error   string `json:"error"`
+				} `json:"sockets"`
+			}
+			if err := json.Unmarshal(out.Bytes(), &j); err != nil || len(j.Sockets) != 2 {
+				t.Fatalf("close --json: %v, %d sockets, want 2", err, len(j.Sockets))
+			}
+			for _, s := range j.Sockets {
+				if s.Remote.Port == reset.port && (s.Outcome != "already gone" || strings.Contains(s.Error, "process has exited")) {
+					t.Errorf("the connection reset from port %d: outcome %q (%s), want \"already gone\", its holder alive", s.Remote.Port, s.Outcome, s.Error)
+				}
+			}
+		})
+	}
+}

@@ -70,7 +70,8 @@ func (c *Closer) Shutdown(s *core.Socket, o core.Owner) error {
 // descriptor the socket was shut down through (another than o's when the
 // holder moved it). With f's --idle, the duplicate's idle time is read
 // (getsockopt TCP_INFO: the kernel's tcp_get_info, as the dump's
-// INET_DIAG_INFO) and a socket no longer idle that long is left alone.
+// INET_DIAG_INFO) and a socket no longer idle that long is left alone;
+// one no longer connected is gone, as without --idle.
 func (c *Closer) ShutdownVia(s *core.Socket, o core.Owner, f *core.Filter) (core.Owner, error) {
 	what := fmt.Sprintf("fd %d of process %d", o.FD, o.PID)
 	if o.FD < 0 || o.Proc == nil {
@@ -104,13 +105,16 @@ func (c *Closer) ShutdownVia(s *core.Socket, o core.Owner, f *core.Filter) (core
 		}
 		st, _ := inetState(core.TCP, ti.State)
 		ms := func(v uint32) time.Duration { return time.Duration(v) * time.Millisecond }
-		if err := f.StillIdle(core.TCPIdle(st, ms(ti.Last_data_sent), ms(ti.Last_data_recv), ms(ti.Last_ack_recv))); err != nil {
+		// One in CLOSE (reset by its peer, or ended, since the plan) was
+		// not active: shutdown finds it not connected (ENOTCONN), gone.
+		if err := f.StillIdle(core.TCPIdle(st, ms(ti.Last_data_sent), ms(ti.Last_data_recv), ms(ti.Last_ack_recv))); err != nil && st != core.Close {
 			return o, err
 		}
 	}
 	if err := unix.Shutdown(dup, unix.SHUT_RDWR); err != nil {
 		if err == unix.ENOTCONN {
-			return o, fmt.Errorf("shutdown(%s): ENOTCONN: the socket is not connected any more: %w", what, core.ErrGone)
+			// gone, though its holder lives: not ErrGone's "process has exited"
+			return o, core.Wrap2(fmt.Sprintf("shutdown(%s): ENOTCONN: the socket is not connected any more", what), err, core.ErrGone)
 		}
 		return o, fmt.Errorf("shutdown(%s, SHUT_RDWR): %w", what, err)
 	}
@@ -166,7 +170,7 @@ func (c *Closer) Abort(s *core.Socket, f *core.Filter) error {
 	}
 	err := c.Destroyer.Destroy(s, f)
 	if sysfile.Sentinel(err) == core.ErrGone {
-		return core.Wrap2(fmt.Sprintf("%v: %v", err, core.ErrGone), err, core.ErrGone)
+		return core.Wrap2(err.Error(), err, core.ErrGone) // it says "already gone"; no process exited
 	}
 	return err
 }
