@@ -621,6 +621,63 @@ func TestDestroy(t *testing.T) {
 	}
 }
 
+// TestDestroyIdleReadsWholeAnswer: with --idle, Destroy first asks for
+// the one socket (SOCK_DIAG_BY_FAMILY without NLM_F_DUMP or NLM_F_ACK).
+// The kernel answers that with exactly one message: the socket
+// (inet_diag_dump_one_icsk, tcp_diag_dump_one: one nlmsg_unicast, no
+// NLMSG_DONE) or, when it fails, NLMSG_ERROR (netlink_rcv_skb acks only
+// on an error or NLM_F_ACK). Destroy reads it, so whatever the verdict
+// (active, destroyed, gone) nothing is left on the sock_diag socket it
+// keeps for the next one, and an error is never taken for "idle".
+func TestDestroyIdleReadsWholeAnswer(t *testing.T) {
+	ln := skListen(t, "tcp4", "127.0.0.1:0")
+	c, srv := skConnect(t, "tcp4", ln)
+	cport := skPort(c.LocalAddr())
+	s := &Sockets{FS: DefaultFS()}
+	defer s.CloseDestroyer()
+	socks, err := s.Netlink(&core.Filter{Protos: []core.Proto{core.TCP}, Ports: []core.PortRange{{Lo: cport, Hi: cport}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ino := skInode(t, c.(syscall.Conn))
+	var client *core.Socket
+	for i := range socks {
+		if socks[i].Inode == ino {
+			client = &socks[i]
+		}
+	}
+	if client == nil {
+		t.Fatalf("client socket (inode %d) not found in %v", ino, socks)
+	}
+	clean := func(after string) {
+		t.Helper()
+		if s.destroy.c == nil {
+			t.Fatalf("after %s: the sock_diag socket was dropped", after)
+		}
+		_, _, err := unix.Recvfrom(s.destroy.c.fd, make([]byte, 64), unix.MSG_PEEK|unix.MSG_DONTWAIT)
+		if err != unix.EAGAIN {
+			t.Errorf("after %s: a message is left on the sock_diag socket (recvfrom: %v)", after, err)
+		}
+	}
+	if err := s.Destroy(client, &core.Filter{IdleOver: time.Hour}); !errors.Is(err, core.ErrActive) {
+		t.Fatalf("Destroy --idle 1h of a new connection: %v, want ErrActive", err)
+	}
+	clean("active again")
+	time.Sleep(50 * time.Millisecond)
+	if err := s.Destroy(client, &core.Filter{IdleOver: 10 * time.Millisecond}); err != nil {
+		t.Fatalf("Destroy --idle 10ms of a connection idle for 50ms: %v", err)
+	}
+	clean("destroyed")
+	srv.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := srv.Read(make([]byte, 1)); !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("peer's read after Destroy: %v, want ECONNRESET", err)
+	}
+	if err := s.Destroy(client, &core.Filter{IdleOver: 10 * time.Millisecond}); !errors.Is(err, unix.ENOENT) {
+		t.Errorf("Destroy --idle again: %v, want ENOENT (gone), never nil or ErrActive", err)
+	}
+	clean("gone")
+}
+
 func TestDestroyUnsupported(t *testing.T) {
 	s := &Sockets{FS: DefaultFS()}
 	err := s.Destroy(&core.Socket{Proto: core.Unix, Family: core.Local}, nil)
