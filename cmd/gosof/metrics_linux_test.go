@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -141,8 +142,8 @@ func TestMetricsSeriesCap(t *testing.T) {
 			t.Fatalf("exit %d", code)
 		}
 		got := promtest.Parse(t, out)
-		// Listeners come first, a listener's three series together:
-		// one listener, or smaller groups in its place.
+		// Every listener's gosof_listeners comes first (the host has
+		// at least 3 listeners).
 		if n := perPort(got); n != 3 {
 			t.Errorf("--max-series 3 kept %d per-port series, want 3:\n%s", n, out)
 		}
@@ -184,6 +185,53 @@ func TestMetricsSeriesCap(t *testing.T) {
 	udp.Do("bind %d 127.0.0.1:47521", udp.Int("socket inet dgram"))
 	if n := kept("1"); n != 1 {
 		t.Errorf("--max-series 1 kept %d per-port series, want 1", n)
+	}
+}
+
+// TestMetricsSeriesCapKeepsListener: under a cap too small for a TCP
+// listener's three series, the listener (gosof_listeners: the service)
+// is kept before any connection of its port, never dropped while its
+// connections' series are kept. A server of its own network namespace:
+// one listener with its queue, two CLOSE_WAIT connections (a count and
+// the oldest idle time: two series) and one ESTABLISHED (one series).
+func TestMetricsSeriesCapKeepsListener(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for a network namespace")
+	}
+	srv := testhelper.Start(t, testhelper.NewNetNS())
+	lfd := srv.Int("socket inet stream")
+	srv.Do("bind %d 127.0.0.1:0", lfd)
+	srv.Do("listen %d", lfd)
+	port := srv.Do("name %d", lfd)[1]
+	for i := 0; i < 3; i++ {
+		c := srv.Int("socket inet stream")
+		srv.Do("connect %d 127.0.0.1:%s", c, port)
+		srv.Int("accept %d", lfd)
+		if i < 2 {
+			srv.Do("close %d", c) // the server's end is in CLOSE_WAIT
+		}
+	}
+	listener := "gosof_listeners{addr=127.0.0.1,port=" + port + ","
+	for _, max := range []string{"1", "2", "3", "6"} {
+		out, errOut, code := gosof(t, "metrics", "--netns", strconv.Itoa(srv.PID), "--max-series", max)
+		if code != exitMatch {
+			t.Fatalf("--max-series %s: exit %d: %s", max, code, errOut)
+		}
+		var perPort []string
+		for k := range promtest.Parse(t, out) {
+			if strings.Contains(k, "port="+port+",") {
+				perPort = append(perPort, k)
+			}
+		}
+		sort.Strings(perPort)
+		want, _ := strconv.Atoi(max)
+		has := false
+		for _, k := range perPort {
+			has = has || strings.HasPrefix(k, listener)
+		}
+		if !has || len(perPort) != want {
+			t.Errorf("--max-series %s kept %q; want %d series, the listener's gosof_listeners among them", max, perPort, want)
+		}
 	}
 }
 

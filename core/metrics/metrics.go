@@ -241,14 +241,21 @@ type (
 	}
 )
 
-// group is series kept or dropped together by the cap: a listener's
-// series go together.
+// group is series kept or dropped together by the cap: a connection
+// count and its oldest idle time, a listener's queue and backlog.
 type group struct {
-	listener bool
-	rank     uint64 // connections, or connections waiting for accept()
-	key      string // the labels, for a stable order among equal ranks
-	series   []famSeries
+	tier   int    // capSeries's order: tierListener, tierQueue, tierConns
+	rank   uint64 // connections, or connections waiting for accept()
+	key    string // the labels, for a stable order among equal ranks
+	series []famSeries
 }
+
+// The cap's tiers, kept in this order (capSeries).
+const (
+	tierListener = iota // gosof_listeners: the service
+	tierQueue           // its gosof_listen_queue and gosof_listen_backlog
+	tierConns           // gosof_port_connections (and its oldest CLOSE_WAIT)
+)
 
 type famSeries struct {
 	desc *Desc
@@ -326,7 +333,7 @@ func (c *Collector) build(res *core.Result) ([]Family, int) {
 	groups := make([]group, 0, len(conns)+len(listeners))
 	for k, n := range conns {
 		l := c.labels(k.ns, string(k.proto), strconv.Itoa(int(k.port)), string(k.state), k.process)
-		g := group{rank: uint64(n), key: strings.Join(l, "\x00"),
+		g := group{tier: tierConns, rank: uint64(n), key: strings.Join(l, "\x00"),
 			series: []famSeries{{c.portConns, Series{l, float64(n)}}}}
 		if d, ok := oldest[k]; ok { // kept or dropped with its count
 			g.series = append(g.series, famSeries{c.closeWaitIdle,
@@ -336,13 +343,14 @@ func (c *Collector) build(res *core.Result) ([]Family, int) {
 	}
 	for k, v := range listeners {
 		l := c.labels(k.ns, string(k.proto), k.addr, strconv.Itoa(int(k.port)), k.process)
-		g := group{listener: true, rank: v.len, key: strings.Join(l, "\x00"),
+		g := group{tier: tierListener, rank: v.len, key: strings.Join(l, "\x00"),
 			series: []famSeries{{c.listeners, Series{l, float64(v.sockets)}}}}
-		if v.hasQueue {
-			g.series = append(g.series, famSeries{c.listenQueue, Series{l, float64(v.len)}},
-				famSeries{c.listenBacklog, Series{l, float64(v.limit)}})
-		}
 		groups = append(groups, g)
+		if v.hasQueue {
+			g.tier, g.series = tierQueue, []famSeries{{c.listenQueue, Series{l, float64(v.len)}},
+				{c.listenBacklog, Series{l, float64(v.limit)}}}
+			groups = append(groups, g)
+		}
 	}
 	kept, dropped := capSeries(groups, c.opt.MaxSeries)
 	perPort := map[*Desc]int{}
@@ -372,12 +380,16 @@ func (c *Collector) build(res *core.Result) ([]Family, int) {
 	return fams, dropped
 }
 
-// capSeries keeps at most limit series (0: all): listeners first, fullest
-// queue first, a listener's series together; then the ports and states
-// with the most connections. In that order, each group that still fits
-// is kept: one too big for what is left (a TCP listener's three series)
-// is dropped whole, and smaller ones after it may still fit, so a cap
-// of 1 or 2 is never a cap of 0. It returns what it kept and how many
+// capSeries keeps at most limit series (0: all), in tiers: every
+// listener's gosof_listeners first (the services: a dropped one would
+// read as a service gone), then their queues and backlogs, each pair
+// together, then the ports and states with the most connections; within
+// a tier, the fullest queue or the most connections first. In that
+// order, each group that still fits is kept: one too big for what is
+// left is dropped whole, and smaller ones after it may still fit, so a
+// cap of 1 or 2 is never a cap of 0, and no port's connections are kept
+// while one of its listeners is dropped (one series: when it does not
+// fit, nothing after it does). It returns what it kept and how many
 // series it dropped.
 func capSeries(groups []group, limit int) ([]group, int) {
 	if limit <= 0 {
@@ -393,8 +405,8 @@ func capSeries(groups []group, limit int) ([]group, int) {
 	sort.Slice(groups, func(i, j int) bool {
 		a, b := &groups[i], &groups[j]
 		switch {
-		case a.listener != b.listener:
-			return a.listener
+		case a.tier != b.tier:
+			return a.tier < b.tier
 		case a.rank != b.rank:
 			return a.rank > b.rank
 		}

@@ -447,15 +447,18 @@ func TestSeriesCap(t *testing.T) {
 		{21, 21, 0, ""},
 		{100, 21, 0, ""},
 		{17, 17, 4, "gosof_listeners{addr=0.0.0.0,port=514,process=srv,proto=udp}"},
-		// Listeners first, fullest queue first, a listener's series
-		// together; a group too big for what is left is skipped and
-		// smaller ones after it still fit (here the UDP listener).
-		{4, 4, 17, "gosof_listen_backlog{addr=127.0.0.1,port=5,process=srv,proto=tcp}"},
-		{4, 4, 17, "gosof_listeners{addr=0.0.0.0,port=514,process=srv,proto=udp}"},
-		// No TCP listener fits in 2 or 1: the UDP listener, then the
-		// port with the most connections (they kept nothing).
-		{2, 2, 19, "gosof_port_connections{port=5,process=srv,proto=tcp,state=CLOSE_WAIT}"},
-		{1, 1, 20, "gosof_listeners{addr=0.0.0.0,port=514,process=srv,proto=udp}"},
+		// Every listener's gosof_listeners first, fullest queue first;
+		// then the queues and backlogs, a pair together; then the
+		// connections. A group too big for what is left is skipped and
+		// smaller ones after it still fit (at 7, port 5's connections).
+		{8, 8, 13, "gosof_listen_backlog{addr=127.0.0.1,port=5,process=srv,proto=tcp}"},
+		{7, 7, 14, "gosof_port_connections{port=5,process=srv,proto=tcp,state=CLOSE_WAIT}"},
+		{6, 6, 15, "gosof_listeners{addr=0.0.0.0,port=514,process=srv,proto=udp}"},
+		{4, 4, 17, "gosof_listeners{addr=127.0.0.1,port=2,process=srv,proto=tcp}"},
+		// Never the connections of a port whose listener is dropped: 2
+		// kept port 5's connections and the UDP listener.
+		{2, 2, 19, "gosof_listeners{addr=127.0.0.1,port=4,process=srv,proto=tcp}"},
+		{1, 1, 20, "gosof_listeners{addr=127.0.0.1,port=5,process=srv,proto=tcp}"},
 	} {
 		t.Run(fmt.Sprint(tc.max), func(t *testing.T) {
 			c := newCollector(t, Options{Gather: result(socks...), MaxSeries: tc.max})
@@ -469,6 +472,15 @@ func TestSeriesCap(t *testing.T) {
 			}
 			if _, ok := got[tc.mustKeep]; tc.mustKeep != "" && !ok {
 				t.Errorf("dropped %s; kept %v", tc.mustKeep, ks)
+			}
+			// A port's connections only beside its listener.
+			for _, k := range ks {
+				if p := strings.Index(k, "port="); !strings.HasPrefix(k, "gosof_listeners{") {
+					port := k[p : strings.IndexByte(k[p:], ',')+p]
+					if _, ok := got["gosof_listeners{addr=127.0.0.1,"+port+",process=srv,proto=tcp}"]; !ok {
+						t.Errorf("kept %s without its listener", k)
+					}
+				}
 			}
 			// Each scrape says what it dropped: a second scrape of the same
 			// sockets says the same, not the sum (a counter since start
