@@ -275,9 +275,14 @@ func (m CommandMatch) Match(comm string) bool {
 	return strings.HasPrefix(comm, m.Prefix)
 }
 
+// String is the value as typed; quoted when a space at its edge would
+// not show ("-c python3 : nothing left").
 func (m CommandMatch) String() string {
 	if m.Re != nil {
 		return "/" + m.Re.String() + "/"
+	}
+	if strings.TrimSpace(m.Prefix) != m.Prefix {
+		return strconv.Quote(m.Prefix)
 	}
 	return m.Prefix
 }

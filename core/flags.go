@@ -149,7 +149,7 @@ func ParseFilter(ff FilterFlags) (*Filter, error) {
 			f.PIDs = append(f.PIDs, pid)
 		}
 	}
-	for _, u := range SplitList(ff.Users) {
+	for _, u := range splitNames(ff.Users) {
 		uid, err := LookupUID(u)
 		if err != nil {
 			return nil, err
@@ -159,7 +159,7 @@ func ParseFilter(ff FilterFlags) (*Filter, error) {
 		}
 	}
 	if len(f.UIDs) > 0 {
-		f.users = strings.Join(SplitList(ff.Users), ",")
+		f.users = strings.Join(splitNames(ff.Users), ",")
 	}
 	hosts := ff.Hosts
 	if hosts == nil {
@@ -500,12 +500,23 @@ func narrowPorts(byArg [][]PortRange, protos []Proto) ([]PortRange, error) {
 }
 
 // SplitList reads a list flag: "--state a,b" and "--state a --state b"
-// alike.
-func SplitList(vals []string) []string {
+// alike, each item trimmed ("close-wait, time-wait"): a state, protocol,
+// PID, address, device or unit holds no space. Names another program
+// made (--user, -c) keep theirs: splitNames.
+func SplitList(vals []string) []string { return splitList(vals, true) }
+
+// splitNames reads --user as typed: a name with an edge space is no
+// other name (-u ' root' was root; getpwnam finds no " root").
+func splitNames(vals []string) []string { return splitList(vals, false) }
+
+func splitList(vals []string, trim bool) []string {
 	var out []string
 	for _, v := range vals {
 		for _, p := range strings.Split(v, ",") {
-			if p = strings.TrimSpace(p); p != "" {
+			if trim {
+				p = strings.TrimSpace(p)
+			}
+			if p != "" {
 				out = append(out, p)
 			}
 		}
@@ -513,9 +524,11 @@ func SplitList(vals []string) []string {
 	return out
 }
 
-// commandItems reads -c as SplitList reads a list, but a /REGEXP/ keeps
+// commandItems reads -c as splitNames reads a list, but a /REGEXP/ keeps
 // its commas (/^php-fpm{1,2}/, /^p[y,z]thon/): an item that starts with /
-// runs to the first one that ends with /.
+// runs to the first one that ends with /. An item keeps its spaces: a
+// command's name may hold them at either end (PR_SET_NAME, or a file
+// named so), and -c 'python3 ' matched every python3 as python3.
 func commandItems(vals []string) []string {
 	var out []string
 	for _, v := range vals {
@@ -526,13 +539,12 @@ func commandItems(vals []string) []string {
 			} else {
 				item = p
 			}
-			t := strings.TrimSpace(item)
-			if open = strings.HasPrefix(t, "/") && (len(t) < 2 || !strings.HasSuffix(t, "/")); !open && t != "" {
-				out = append(out, t)
+			if open = strings.HasPrefix(item, "/") && (len(item) < 2 || !strings.HasSuffix(item, "/")); !open && item != "" {
+				out = append(out, item)
 			}
 		}
-		if t := strings.TrimSpace(item); open {
-			out = append(out, t) // unclosed: ParseCommandMatch says so
+		if open {
+			out = append(out, item) // unclosed: ParseCommandMatch says so
 		}
 	}
 	return out

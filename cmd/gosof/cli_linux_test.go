@@ -312,6 +312,48 @@ func TestHostileName(t *testing.T) {
 	}
 }
 
+// TestFilterNamesKeepSpaces: -c and --user reach the filter as typed. A
+// command may be named with a space at either end (PR_SET_NAME), and -c
+// 'gsedge ' matched "gsedge" too: cli and core trimmed the value. A user
+// name with an edge space is no user (exit 2), not root.
+func TestFilterNamesKeepSpaces(t *testing.T) {
+	names := []string{"gsedge", "gsedge ", " gsedge"}
+	pids := make([]string, len(names))
+	for i, n := range names {
+		h := testhelper.Start(t)
+		h.Do("comm %x", n)
+		listen(t, h, "inet", "127.0.0.1:0")
+		pids[i] = strconv.Itoa(h.PID)
+	}
+	all := strings.Join(pids, ",")
+	for _, tc := range []struct {
+		c    string
+		want []string
+	}{
+		{"gsedge", pids[:2]},
+		{"gsedge ", pids[1:2]},
+		{" gsedge", pids[2:]},
+		{"gsedge ,nope", pids[1:2]},
+	} {
+		out, errOut, code := gosof(t, "ls", "-t", "--pid", all, "-c", tc.c)
+		got := strings.Fields(out)
+		slices.Sort(got)
+		if code != 0 || !slices.Equal(got, tc.want) {
+			t.Errorf("ls -c %q: exit %d, PIDs %v; want %v (of %v)\n%s", tc.c, code, got, tc.want, pids, errOut)
+		}
+	}
+	// the space shows where the value is echoed
+	if _, errOut, code := gosof(t, "ls", "--pid", all, "-c", "gsedgex "); code != exitNoMatch || !strings.Contains(errOut, `nothing left after -c "gsedgex "`) {
+		t.Errorf("ls -c 'gsedgex ': exit %d, want 1 naming the value quoted\n%s", code, errOut)
+	}
+	for _, u := range []string{" root", "root ", "root, nobody"} {
+		_, errOut, code := gosof(t, "ls", "-t", "--pid", all, "-u", u)
+		if code != exitError || !strings.Contains(errOut, "unknown user") || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("ls -u %q: exit %d, want 2 naming the user as typed\n%s", u, code, errOut)
+		}
+	}
+}
+
 // TestExitCodes checks 0/1/2 and the stdout/stderr split.
 func TestExitCodes(t *testing.T) {
 	h := testhelper.Start(t)

@@ -51,9 +51,11 @@ func (f namedStrings) Names() []string { return f.names }
 // the names share, and JSON turns a byte that is not UTF-8 into U+FFFD:
 // -c $'\x9b' matched no process named with that byte, and -u $'a\xff'
 // looked up "a\uFFFD". With no alias registered, there is nothing to copy.
+// KeepSpace: cli trimmed each value, so -c 'python3 ' matched python3 and
+// -u ' root' root; the bytes typed reach core, whose list readers decide.
 func (f namedStrings) Apply(set *flag.FlagSet) error {
 	one := *f.StringSliceFlag
-	one.Aliases = nil
+	one.Aliases, one.KeepSpace = nil, true
 	return one.Apply(set)
 }
 
