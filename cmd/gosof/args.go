@@ -49,6 +49,11 @@ func normalize(app *cli.App, argv []string) ([]string, error) {
 	out := []string{argv[0]}
 	if lx.Cmd != nil {
 		out = append(out, lx.Cmd.Name)
+	} else if lx.first < 0 && len(lx.Args) > 0 {
+		// every word came after "--": PORTs, so who's, never a word
+		// rootAction reads as a command ('gosof -- mtn', a service, was
+		// "did you mean 'gosof man'?")
+		out = append(out, "who")
 	}
 	if lx.Sub != nil {
 		out = append(out, lx.Sub.Name)
@@ -101,11 +106,27 @@ func (lx *lexed) problem(app *cli.App) error {
 	if lx.Cmd != nil && len(lx.Cmd.Subcommands) > 0 && lx.Sub == nil {
 		return nil // cli shows the command's help
 	}
-	if lx.Cmd == nil && lx.DashDash >= 0 && len(lx.Args) > 0 && app.Command(lx.Args[0].Text) != nil {
-		return core.Usagef("%q after \"--\" is not a PORT: \"--\" ends the options, and a command comes before it ('gosof %s -- PORT...')",
-			lx.Args[0].Text, lx.Args[0].Text)
+	if lx.Cmd == nil && lx.DashDash >= 0 && len(lx.Args) > 0 {
+		if name := commandAfterDashDash(app, lx.Args[0].Text); name != "" {
+			return core.Usagef("%q after \"--\" is not a PORT: \"--\" ends the options, and a command comes before it ('gosof %s -- PORT...')",
+				lx.Args[0].Text, name)
+		}
 	}
 	return nil
+}
+
+// commandAfterDashDash is the command word, first after "--", names or
+// misspells ("gosof -- kil 80" was told "did you mean 'gosof kill'",
+// as if "--" were not there), "" when it names none or is a service
+// name, a PORT ("gosof -- mtn", not man).
+func commandAfterDashDash(app *cli.App, word string) string {
+	if app.Command(word) != nil {
+		return word
+	}
+	if cs := closeCommands(app, word); len(cs) > 0 && len(core.ReadServices("/etc/services").Lookup(word)) == 0 {
+		return cs[0]
+	}
+	return ""
 }
 
 // unknownFlag is the error for a flag word the command does not have.

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/gosof/gosof/core"
 )
 
 // argvRow is one line of the argv table: argv, and what it means.
@@ -194,6 +196,9 @@ func TestArgvDefects(t *testing.T) {
 		// "--" ends the options and never names a command
 		{argv: "-- kill 80", code: 2, stderr: `"kill" after "--" is not a PORT`},
 		{argv: "--json -- close --abort --listen 21221", code: 2, stderr: `"close" after "--" is not a PORT`},
+		// nor misspells one: "did you mean 'gosof kill'?" read as if no "--"
+		{argv: "-- kil 80", code: 2, stderr: `"kil" after "--" is not a PORT: "--" ends the options, and a command comes before it ('gosof kill -- PORT...')`},
+		{argv: "-t -- Kill 80", code: 2, stderr: `"Kill" after "--" is not a PORT: "--" ends the options, and a command comes before it ('gosof kill -- PORT...')`},
 		// a flag given twice with different values
 		{argv: "kill --dry-run --dry-run=false 80", code: 2, stderr: "--dry-run given twice with different values"},
 		{argv: "kill -n -s 9 -s 15 80", code: 2, stderr: "--signal given twice with different values (-s 9, then -s 15)"},
@@ -248,6 +253,28 @@ func TestArgvDefects(t *testing.T) {
 		if tc.parsedAs != "" {
 			if got := lex(app, args).String(); got != tc.parsedAs {
 				t.Errorf("gosof %s: read as %s, want %s (normalized %q)", tc.argv, got, tc.parsedAs, argv)
+			}
+		}
+	}
+}
+
+// TestDashDashWordsArePorts: with no command before "--", the words after
+// it are who's PORTs, never a command word: a service name one letter
+// from a command ("mtn", "man") is looked up, and a word that is neither
+// gets who's answer, not "neither a gosof command nor a service name".
+func TestDashDashWordsArePorts(t *testing.T) {
+	app := newApp(strings.NewReader(""), io.Discard, io.Discard)
+	words := []string{"nosuch", "80"}
+	if svc := core.ReadServices("/etc/services"); len(svc.Lookup("mtn")) > 0 && len(closeCommands(app, "mtn")) > 0 {
+		words = append(words, "mtn")
+	} else {
+		t.Log(`no service "mtn" here, one letter from "man": that case is not run`)
+	}
+	for _, w := range words {
+		for _, argv := range [][]string{{"gosof", "--", w}, {"gosof", "-t", "--", w, "81"}} {
+			got, err := normalize(app, argv)
+			if err != nil || len(got) < 2 || got[1] != "who" || !slices.Equal(got[slices.Index(got, "--")+1:], argv[slices.Index(argv, "--")+1:]) {
+				t.Errorf("normalize %q: %q, %v; want who with %q a PORT", argv, got, err, w)
 			}
 		}
 	}
