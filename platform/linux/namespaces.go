@@ -23,8 +23,9 @@ type Namespace struct {
 	// nothing and say so in a note.
 	Unreadable string
 	// unseen: Unreadable stands for namespaces that hold sockets gosof
-	// could not read (unidentified), not a file that is no namespace.
-	unseen bool
+	// could not read (unidentified), not a file that is no namespace;
+	// several: for more than one, or for a number gosof cannot tell.
+	unseen, several bool
 
 	pin *os.File // keeps the namespace alive and reachable (see Pin)
 }

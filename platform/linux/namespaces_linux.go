@@ -70,7 +70,7 @@ func Namespaces(fs FS) ([]Namespace, error) {
 		entries, err := os.ReadDir(dir)
 		if errors.Is(err, os.ErrPermission) {
 			// the names are there, not ours to read: not "none" (FindNamespace)
-			unseen = append(unseen, Namespace{unseen: true, Path: dir,
+			unseen = append(unseen, Namespace{unseen: true, several: true, Path: dir,
 				Unreadable: "the network namespaces named under " + dir + " (" + err.Error() + "; run as root to see them)"})
 		}
 		for _, e := range entries {
@@ -126,7 +126,7 @@ func Namespaces(fs FS) ([]Namespace, error) {
 	if u := (&Owners{FS: fs}).unseen(0); u.Hidden != "" {
 		// processes gosof cannot even list (hidepid, a child pid
 		// namespace), as the owner scan says: their namespaces too
-		unseen = append(unseen, Namespace{unseen: true,
+		unseen = append(unseen, Namespace{unseen: true, several: true,
 			Unreadable: "the network namespaces only processes gosof cannot list are in (" + u.Hidden + "; " + u.Hint + ")"})
 	}
 	out = append(out, unseen...)
@@ -173,10 +173,17 @@ func unidentified(fs FS, found map[uint64]*Namespace, refused []int) *Namespace 
 	among := ""
 	if m > 0 {
 		// a named namespace gosof saw no process in may be one of these:
-		// their processes' namespaces cannot be told from it
-		among = "; the " + core.Plural(m, "named one") + " gosof saw no process in may be among them"
+		// their processes' namespaces cannot be told from it. Said for
+		// one and for several ("the 1 named one ... may be among them"
+		// of one namespace).
+		named := core.ByCount(m, "the named one", "the "+strconv.Itoa(m)+" named ones") + " gosof saw no process in"
+		if n == 1 {
+			among = "; it may be " + core.ByCount(m, "", "one of ") + named
+		} else {
+			among = "; " + named + " may be among them"
+		}
 	}
-	return &Namespace{unseen: true, Unreadable: core.Plural(n, "network namespace") +
+	return &Namespace{unseen: true, several: n > 1, Unreadable: core.Plural(n, "network namespace") +
 		" holding only processes gosof may not inspect (their /proc/PID/ns/net is refused" + among + "; " + deniedHint() + ")"}
 }
 

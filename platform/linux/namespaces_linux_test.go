@@ -389,3 +389,52 @@ func BenchmarkNetNSGone(b *testing.B) {
 		})
 	}
 }
+
+// TestUnseenNamespacesCounted: the note for the namespaces -A cannot
+// identify, and the "cannot tell" that points at it, agree with how many
+// there are, over real processes in namespaces of their own. One was
+// "in network namespaces gosof could not read", and "the 1 named one
+// gosof saw no process in may be among them".
+func TestUnseenNamespacesCounted(t *testing.T) {
+	needRoot(t)
+	fs := DefaultFS()
+	a := testhelper.Start(t, testhelper.NewNetNS())
+	b := testhelper.Start(t, testhelper.NewNetNS())
+	named := func(m int) map[uint64]*Namespace {
+		found := map[uint64]*Namespace{}
+		for i := 0; i < m; i++ {
+			found[uint64(i+1)] = &Namespace{Inode: uint64(i + 1), Name: fmt.Sprintf("n%d", i)}
+		}
+		return found
+	}
+	for _, tc := range []struct {
+		refused    []int
+		named      int
+		note, read string
+	}{
+		{[]int{a.PID}, 0, "1 network namespace holding only processes gosof may not inspect (their /proc/PID/ns/net is refused; ", "in a network namespace gosof"},
+		{[]int{a.PID, a.PID}, 1, "1 network namespace holding only processes gosof may not inspect (their /proc/PID/ns/net is refused; it may be the named one gosof saw no process in; ", "in a network namespace gosof"},
+		{[]int{a.PID}, 2, "(their /proc/PID/ns/net is refused; it may be one of the 2 named ones gosof saw no process in; ", "in a network namespace gosof"},
+		{[]int{a.PID, b.PID}, 1, "2 network namespaces holding only processes gosof may not inspect (their /proc/PID/ns/net is refused; the named one gosof saw no process in may be among them; ", "in network namespaces gosof"},
+		{[]int{a.PID, b.PID}, 3, "(their /proc/PID/ns/net is refused; the 3 named ones gosof saw no process in may be among them; ", "in network namespaces gosof"},
+	} {
+		ns := unidentified(fs, named(tc.named), tc.refused)
+		if ns == nil || !strings.Contains(ns.Unreadable, tc.note) {
+			t.Errorf("refused %v, %d named: %+v; want %q", tc.refused, tc.named, ns, tc.note)
+			continue
+		}
+		src := &Sockets{FS: fs, NS: ns, skipped: ns.unseen}
+		if got := unreadIn([]*Sockets{src}, core.TCP); !strings.HasPrefix(got, tc.read) {
+			t.Errorf("refused %v: Unread %q, want it to start %q", tc.refused, got, tc.read)
+		}
+	}
+	// two namespaces skipped one by one are two
+	one := &Sockets{FS: fs, NS: &Namespace{Name: "x"}, skipped: true}
+	two := &Sockets{FS: fs, NS: &Namespace{Name: "y"}, skipped: true}
+	if got := unreadIn([]*Sockets{one, two}, core.UDP); !strings.HasPrefix(got, "in network namespaces") {
+		t.Errorf("two skipped: Unread %q", got)
+	}
+	if got := unreadIn([]*Sockets{one}, core.UDP); !strings.HasPrefix(got, "in a network namespace") {
+		t.Errorf("one skipped: Unread %q", got)
+	}
+}

@@ -290,14 +290,22 @@ func (s *Sockets) lacks(p core.Proto) bool {
 // unreadIn is platform.Backend.Unread over the namespaces srcs read:
 // where the last read had no table of p, "" when every one had it. A
 // namespace -A skipped has none (what gosof could not look at is no
-// "nothing there"); the notes say which and why.
+// "nothing there"); the notes say which and why, and this how many: one
+// was "network namespaces".
 func unreadIn(srcs []*Sockets, p core.Proto) string {
+	n := 0
 	for _, s := range srcs {
 		if s.lacks(p) {
-			return "in network namespaces gosof could not read, above"
+			n++
+			if s.NS != nil && s.NS.several {
+				n++
+			}
 		}
 	}
-	return ""
+	if n == 0 {
+		return ""
+	}
+	return core.ByCount(n, "in a network namespace", "in network namespaces") + " gosof could not read, above"
 }
 
 // ProcNet lists the sockets f can match from /proc/net alone.
