@@ -114,6 +114,10 @@ type Backend struct {
 	// Linux -A: a namespace was skipped); nil: every read has them all.
 	// The why follows "no TCP socket could be seen" in parentheses.
 	Unread func(p core.Proto) string
+	// Devices refuses a --dev value that names no interface where the
+	// sockets are read, with a usage error naming it (ss: "Cannot find
+	// device"), before any is read; nil: every value may name one.
+	Devices func(devs []string) error
 	// ProcNetRead says whether the socket source's last read came from
 	// /proc/net (--proc-net, or Linux where NETLINK_SOCK_DIAG is
 	// refused), which lists no TCP socket only bound, tells no device

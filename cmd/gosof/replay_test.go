@@ -92,6 +92,23 @@ func TestReplayErrors(t *testing.T) {
 	}
 }
 
+// TestReplayDevByIndex: Solaris and illumos tell a socket's interface by
+// index alone, so a --dev name can match nothing in a capture: exit 2
+// saying to give the index (it was "no match", exit 1). An index is taken.
+func TestReplayDevByIndex(t *testing.T) {
+	capture := filepath.Join(solarisFixtures, "illumos-amd64")
+	for _, args := range [][]string{{"ls", "--dev", "net0"}, {"ls", "--dev", "2,net0"}, {"who", "--dev", "net0", "22"}} {
+		args = append(args, "--replay", capture)
+		out, stderr, code := gosofReplay(t, args...)
+		if code != 2 || out != "" || !strings.Contains(stderr, `--dev "net0": Solaris and illumos tell a socket's interface by its index alone: give the index`) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("gosof %s: exit %d, stderr %q; want 2 and one line asking for the index", strings.Join(args, " "), code, stderr)
+		}
+	}
+	if _, stderr, code := gosofReplay(t, "ls", "--dev", "2", "--replay", capture); code != 1 || !strings.Contains(stderr, "nothing left after --dev 2") {
+		t.Errorf("gosof ls --dev 2 --replay: exit %d, stderr %q; want 1, the index taken", code, stderr)
+	}
+}
+
 func gosofReplay(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errb strings.Builder

@@ -167,6 +167,11 @@ func (s *session) open() error {
 		s.cannotAct = "the PIDs shown are not gosof's: " + b.CannotAct.Error()
 	}
 	if s.filt != nil {
+		if len(s.filt.Devs) > 0 && b.Devices != nil {
+			if err := b.Devices(s.filt.Devs); err != nil {
+				return err
+			}
+		}
 		return s.blind(s.filt)
 	}
 	return nil

@@ -153,3 +153,39 @@ func TestZoneAndDevice(t *testing.T) {
 		t.Errorf("who --dev lo 27502: exit %d, want 1 naming --dev: %s", code, errOut)
 	}
 }
+
+// TestDevMustExist: a --dev that names no interface where the sockets are
+// read is bad input, as a malformed port is: one line naming it, exit 2
+// (it was "no match: nothing left after --dev", exit 1), in a list too,
+// by name or index, and before kill plans anything. -A takes a device one
+// namespace has (here the test's own, where a listener is bound to it);
+// --netns reads that namespace's interfaces, not gosof's.
+func TestDevMustExist(t *testing.T) {
+	h := linkNS(t, "gosof-ctx-v9")
+	lfd := h.Int("socket inet6 stream")
+	h.Do("bind %d [fe80::1%%gosof-ctx-v0]:0", lfd)
+	h.Do("listen %d", lfd)
+	ns, pid := strconv.Itoa(h.PID), strconv.Itoa(h.PID)
+	for _, args := range [][]string{
+		{"ls", "--dev", "gosof-ctx-v0"}, // in the test's namespace only
+		{"ls", "--dev", "lo,gosof-nodev"},
+		{"ls", "--dev", "4000000000"},
+		{"ls", "--netns", ns, "--dev", "gosof-nodev"},
+		{"who", "-A", "--dev", "gosof-nodev", "1-65535"},
+		{"kill", "-n", "--pid", pid, "--dev", "gosof-nodev", "1-65535"},
+	} {
+		out, errOut, code := gosof(t, args...)
+		if code != exitError || !strings.Contains(errOut, "no such network interface") || strings.Count(errOut, "\n") != 1 || out != "" {
+			t.Errorf("%v: exit %d; want 2, one line naming the device\n%s%s", args, code, out, errOut)
+		}
+	}
+	for _, args := range [][]string{
+		{"ls", "-A", "-t", "--dev", "gosof-ctx-v0"},
+		{"ls", "--netns", ns, "-t", "--dev", "gosof-ctx-v0"},
+		{"ls", "--netns", ns, "-t", "--dev", strconv.Itoa(ifIndex(t, h, "gosof-ctx-v0"))},
+	} {
+		if out, errOut, code := gosof(t, args...); code != exitMatch || strings.TrimSpace(out) != pid {
+			t.Errorf("%v: exit %d, %q; want the listener's holder %s\n%s", args, code, out, pid, errOut)
+		}
+	}
+}

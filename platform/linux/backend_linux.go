@@ -78,6 +78,7 @@ func Open(opt platform.Options) (*platform.Backend, error) {
 		Unlisted:     unlisted(fs),
 		Unread:       func(p core.Proto) string { return unreadIn(srcs, p) },
 		ProcNetRead:  func() bool { return procNetIn(srcs) },
+		Devices:      func(devs []string) error { return devicesIn(srcs, devs) },
 		Notes: func() []string {
 			var notes []string
 			for _, s := range srcs {

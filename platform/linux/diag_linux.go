@@ -72,6 +72,23 @@ func (c *diagConn) nameDevices(t *devTable) {
 	}
 }
 
+// hasDevice reports whether the namespace c was made in has an interface
+// named d or, d a number, with that index: SIOCGIFINDEX and SIOCGIFNAME
+// answer for the socket's own namespace (dev_ioctl on sock_net), as
+// nameDevices has it. Only ENODEV says no.
+func (c *diagConn) hasDevice(d string) bool {
+	ifr, err := unix.NewIfreq(d)
+	if err != nil || unix.IoctlIfreq(c.fd, unix.SIOCGIFINDEX, ifr) != unix.ENODEV {
+		return true
+	}
+	idx, err := strconv.ParseUint(d, 10, 32)
+	if err != nil {
+		return false
+	}
+	ifr.SetUint32(uint32(idx))
+	return unix.IoctlIfreq(c.fd, unix.SIOCGIFNAME, ifr) != unix.ENODEV
+}
+
 func (c *diagConn) send(req []byte) error {
 	for {
 		err := unix.Sendto(c.fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK})

@@ -79,6 +79,44 @@ func (s *Sockets) netlink(f *core.Filter) (socks []core.Socket, failed []procTab
 	return socks, failed, core.JoinErrors(errs...)
 }
 
+// devicesIn is platform.Backend.Devices over the namespaces srcs read: a
+// --dev value no interface of any of them has, by name or index, is bad
+// input, as a malformed port is (it was "no match: nothing left after
+// --dev"). -A takes a device that one namespace has; a namespace gosof
+// cannot ask (not joined, not identified) may have it: nothing refused.
+func devicesIn(srcs []*Sockets, devs []string) error {
+	missing := devs
+	for _, s := range srcs {
+		if s.NS != nil && s.NS.Unreadable != "" {
+			if s.NS.unseen {
+				return nil
+			}
+			continue // a file under /run/netns that is no namespace
+		}
+		c, err := s.openDiag()
+		if err != nil {
+			return nil
+		}
+		var left []string
+		for _, d := range missing {
+			if !c.hasDevice(d) {
+				left = append(left, d)
+			}
+		}
+		c.Close()
+		if missing = left; len(missing) == 0 {
+			return nil
+		}
+	}
+	where := ""
+	if len(srcs) > 1 {
+		where = " in any network namespace read"
+	} else if srcs[0].foreign() {
+		where = " in network namespace " + srcs[0].NS.Label()
+	}
+	return core.Usagef("--dev %q: no such network interface%s (ip link lists them)", missing[0], where)
+}
+
 // openDiag opens the NETLINK_SOCK_DIAG socket in the namespace s reads: a
 // netlink socket stays bound to the namespace it was created in.
 func (s *Sockets) openDiag() (*diagConn, error) {

@@ -169,6 +169,20 @@ func (b *Backend) Sockets(f *core.Filter) ([]core.Socket, error) {
 	return socks, err
 }
 
+// Devices is platform.Backend.Devices: the kernel tells a socket's
+// interface by its index alone (tcp6ConnIfIndex, udp6IfIndex) and a
+// capture keeps no list of the host's interfaces, so a --dev name can
+// match nothing here (it was "no match"): refused, with the remedy. An
+// index is taken as given: whether the host has it is not known.
+func Devices(devs []string) error {
+	for _, d := range devs {
+		if _, err := strconv.ParseUint(d, 10, 32); err != nil {
+			return core.Usagef("--dev %q: Solaris and illumos tell a socket's interface by its index alone: give the index (ifconfig -a shows it)", d)
+		}
+	}
+	return nil
+}
+
 // Unlisted is platform.Backend.Unlisted: Sockets reads the kernel's TCP
 // and UDP tables (MIB2) and nothing else, so it lists no socket of any
 // other protocol (no unix socket: no MIB table holds them).

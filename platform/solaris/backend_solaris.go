@@ -36,6 +36,7 @@ func Open(opt platform.Options) (*platform.Backend, error) {
 		FDs:         fds,
 		Unlisted:    Unlisted,
 		Unread:      b.Unread,
+		Devices:     Devices,
 		FDSockets:   fds,
 		Cmdline:     fds.CommandLine,
 		FDsUnparsed: b.UnparsedFdinfo,

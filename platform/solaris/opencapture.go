@@ -21,6 +21,7 @@ func OpenCapture(dir string) (*platform.Backend, error) {
 		FDSockets:    fds,
 		Unlisted:     Unlisted,
 		Unread:       b.Unread,
+		Devices:      Devices,
 		Cmdline:      fds.CommandLine,
 		FDsUnparsed:  b.UnparsedFdinfo,
 		ProbeSkipped: "a --replay capture is not this host",
