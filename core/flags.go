@@ -506,16 +506,14 @@ func narrowPorts(byArg [][]PortRange, protos []Proto) ([]PortRange, error) {
 func SplitList(vals []string) []string { return splitList(vals, true) }
 
 // splitNames reads --user as typed: a name with an edge space is no
-// other name (-u ' root' was root; getpwnam finds no " root").
+// other name (-u ' root' was root; getpwnam finds no " root"). Spaces
+// beside a comma are the list's, not a name's: -u 'root, nobody' is two.
 func splitNames(vals []string) []string { return splitList(vals, false) }
 
 func splitList(vals []string, trim bool) []string {
 	var out []string
 	for _, v := range vals {
-		for _, p := range strings.Split(v, ",") {
-			if trim {
-				p = strings.TrimSpace(p)
-			}
+		for _, p := range listItems(v, trim) {
 			if p != "" {
 				out = append(out, p)
 			}
@@ -524,23 +522,57 @@ func splitList(vals []string, trim bool) []string {
 	return out
 }
 
+// listItems splits one value at its commas. With trim each item is
+// trimmed; without, an item loses only the spaces beside a comma, the
+// list's ("nginx, php" is nginx and php), and the value's own ends keep
+// theirs: a name typed 'python3 ' keeps its space.
+func listItems(v string, trim bool) []string {
+	items := strings.Split(v, ",")
+	for i, p := range items {
+		if trim {
+			items[i] = strings.TrimSpace(p)
+		} else {
+			items[i] = besideCommas(p, i, len(items))
+		}
+	}
+	return items
+}
+
+// besideCommas is piece i of n of a value split at its commas, without
+// the spaces that touch a comma.
+func besideCommas(p string, i, n int) string {
+	if i > 0 {
+		p = strings.TrimLeft(p, " \t")
+	}
+	if i < n-1 {
+		p = strings.TrimRight(p, " \t")
+	}
+	return p
+}
+
 // commandItems reads -c as splitNames reads a list, but a /REGEXP/ keeps
-// its commas (/^php-fpm{1,2}/, /^p[y,z]thon/): an item that starts with /
-// runs to the first one that ends with /. An item keeps its spaces: a
-// command's name may hold them at either end (PR_SET_NAME, or a file
-// named so), and -c 'python3 ' matched every python3 as python3.
+// its commas and spaces (/^php-fpm{1,2}/, /^p[y,z]thon/): an item that
+// starts with / runs to the first one that ends with /. An item keeps
+// the spaces at the value's ends: a command's name may hold them
+// (PR_SET_NAME, or a file named so), and -c 'python3 ' matched every
+// python3 as python3.
 func commandItems(vals []string) []string {
 	var out []string
 	for _, v := range vals {
+		pieces := strings.Split(v, ",")
 		item, open := "", false
-		for _, p := range strings.Split(v, ",") {
+		for i, p := range pieces {
 			if open {
 				item += "," + p
 			} else {
-				item = p
+				item = besideCommas(p, i, 1+i) // its left side only
 			}
-			if open = strings.HasPrefix(item, "/") && (len(item) < 2 || !strings.HasSuffix(item, "/")); !open && item != "" {
-				out = append(out, item)
+			done := item // a regular expression's own spaces stay in item
+			if i < len(pieces)-1 {
+				done = besideCommas(item, 0, 2) // its right side
+			}
+			if open = strings.HasPrefix(done, "/") && (len(done) < 2 || !strings.HasSuffix(done, "/")); !open && done != "" {
+				out = append(out, done)
 			}
 		}
 		if open {

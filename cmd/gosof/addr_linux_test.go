@@ -108,6 +108,12 @@ func TestCommandFilter(t *testing.T) {
 		{"/^gosof[c,x]mdtest$/", []int{h.PID}},
 		{"nomatch,/^gosofc{1,}md/", []int{h.PID}},
 		{"/^gosofc{1,}md/,gosof.t", []int{h.PID, worker.PID}},
+		// spaces beside a comma are the list's; a regular expression's,
+		// and those at the value's ends, are the name's
+		{"nomatch, gosofcmd", []int{h.PID}},
+		{"gosofcmd ", nil},
+		{"/^gosof[c, ]md/ , gosof.t", []int{h.PID, worker.PID}},
+		{"/^gosof[ ,]cmd/", nil},
 	} {
 		out, errOut, code := gosof(t, "who", P, "-c", tc.c, "-t")
 		var want []string

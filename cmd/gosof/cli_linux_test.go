@@ -333,7 +333,8 @@ func TestFilterNamesKeepSpaces(t *testing.T) {
 		{"gsedge", pids[:2]},
 		{"gsedge ", pids[1:2]},
 		{" gsedge", pids[2:]},
-		{"gsedge ,nope", pids[1:2]},
+		{"gsedge ,nope", pids[:2]}, // the list's spaces, beside its comma
+		{"nope, gsedge ", pids[1:2]},
 	} {
 		out, errOut, code := gosof(t, "ls", "-t", "--pid", all, "-c", tc.c)
 		got := strings.Fields(out)
@@ -346,7 +347,7 @@ func TestFilterNamesKeepSpaces(t *testing.T) {
 	if _, errOut, code := gosof(t, "ls", "--pid", all, "-c", "gsedgex "); code != exitNoMatch || !strings.Contains(errOut, `nothing left after -c "gsedgex "`) {
 		t.Errorf("ls -c 'gsedgex ': exit %d, want 1 naming the value quoted\n%s", code, errOut)
 	}
-	for _, u := range []string{" root", "root ", "root, nobody"} {
+	for _, u := range []string{" root", "root ", "nobody, root "} {
 		_, errOut, code := gosof(t, "ls", "-t", "--pid", all, "-u", u)
 		if code != exitError || !strings.Contains(errOut, "unknown user") || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("ls -u %q: exit %d, want 2 naming the user as typed\n%s", u, code, errOut)
