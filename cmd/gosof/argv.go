@@ -372,13 +372,32 @@ func sameValue(a, b flagUse) bool {
 	return a.Value == b.Value
 }
 
-// shownAs is a flag use as typed, with its value: "-n", "--dry-run=false",
-// "-s 9", "-s9", "-9".
+// shownAs is a flag use as typed, with its value quoted for a shell
+// (shellWord): "-n", "--dry-run=false", "-s 9", "-s9", "-9", "-c 'my
+// server'" (it was "-c my server", two words when pasted).
 func shownAs(u flagUse) string {
-	if isSwitch(u.Flag) || u.Joined || !strings.HasPrefix(u.Typed, "-") {
+	switch {
+	case isSwitch(u.Flag) || !strings.HasPrefix(u.Typed, "-"):
+		return u.Typed
+	case u.Joined && strings.HasSuffix(u.Typed, u.Value):
+		return u.Typed[:len(u.Typed)-len(u.Value)] + shellWord(u.Value)
+	case u.Joined: // kill(1)'s -9: the flag is the value
 		return u.Typed
 	}
-	return u.Typed + " " + u.Value
+	return u.Typed + " " + shellWord(u.Value)
+}
+
+// shellWord is s as a shell reads it back as one word: as it is when
+// plain, else in single quotes, or in $'...' with what a terminal could
+// act on escaped (core.Escape: \x1b, \n) when it has such bytes.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:,@%+") == "" {
+		return s
+	}
+	if e := core.Escape(s); e != s {
+		return "$'" + strings.ReplaceAll(e, "'", `\'`) + "'"
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // firstError is the first word, in argv order, whose value is missing or

@@ -439,7 +439,9 @@ func (lx *lexed) ssForm(app *cli.App, theirs, list, flags, target, note string, 
 	if c := lex(app, append(append(words, checked...), "--", target)); len(c.Unknown)+len(c.Errs) > 0 {
 		return "", nil
 	}
-	form = append(form, target) // as typed: -1 is the error for it (hinted)
+	if target != "" {
+		form = append(form, shellWord(target)) // as typed: -1 is the error for it (hinted)
+	}
 	if cmd == "why" {
 		values.OnePort = whyOnePort
 	}

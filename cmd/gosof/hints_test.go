@@ -148,7 +148,12 @@ func TestHabitHintsMalformedValue(t *testing.T) {
 		want string
 	}{
 		{[]string{"src", "/run/App.sock"}, "the gosof form: gosof who /run/App.sock"},
-		{[]string{"dst", "/run/a\x1bb.sock"}, `the gosof form: gosof who --side remote /run/a\x1bb.sock`},
+		// as a shell reads them back, one word each: they were
+		// "-c my server" and "/run/a\x1bb.sock", other words when pasted
+		{[]string{"dst", "/run/a\x1bb.sock"}, `the gosof form: gosof who --side remote $'/run/a\x1bb.sock'`},
+		{[]string{"-c", "my server", "sport", "=", ":80"}, `the gosof form: gosof who -c 'my server' 80`},
+		{[]string{"--command=it's", "src", "/run/a*.sock"}, `the gosof form: gosof who --command='it'\''s' '/run/a*.sock'`},
+		{[]string{"kill", "-n", "-c", "a\x1bb", "sport", "=", ":80"}, `the gosof form: gosof kill -n -c $'a\x1bb' 80`},
 	} {
 		var out, errb bytes.Buffer
 		code := run(append([]string{"gosof"}, tc.args...), strings.NewReader(""), &out, &errb)
