@@ -101,7 +101,7 @@ var manSections = []struct {
 		"  gosof why 8080                        # why the port is busy, and can a server bind it now",
 		"  gosof ls -A --jsonl | jq -c .         # every namespace, one JSON object per line",
 		"Habits from lsof and ss (-i :8080, -p PID, -tlnp, sport = :80, -K, -nP) are answered with " +
-			"the gosof form and exit 2.",
+			"the gosof form and exit 2; the form keeps every flag typed beside them, or is not given.",
 	}},
 	{"ENVIRONMENT", []string{
 		"GOSOF_PROC_FD=1 makes every run find owners by reading /proc/PID/fd, as --proc-fd does for one " +

@@ -16,13 +16,12 @@ import (
 // filter language (`sport = :80`, `state listening`); the first such word
 // in argv order decides. A hint never suggests a command that is itself
 // invalid: when a value it would carry is malformed (`-i :80x`, `fuser -k
-// abc`), the answer is err, the error gosof gives that value (hinted).
+// abc`), the answer is err, the error gosof gives that value (lx.form).
 func habitHint(app *cli.App, lx *lexed) (hint string, err error) {
 	cmd := ""
 	if lx.Cmd != nil {
 		cmd = lx.Cmd.Name
 	}
-	terse := lx.has("terse")
 	unknown := map[int]bool{}
 	for _, u := range lx.Unknown {
 		unknown[u.At] = true
@@ -48,7 +47,7 @@ func habitHint(app *cli.App, lx *lexed) (hint string, err error) {
 			if lx.Cmd != nil && lx.first >= 0 {
 				typed = lx.words[lx.first]
 			}
-			return flagHint(typed, lx.Cmd, a[1:], next, terse, n, lx.targets())
+			return lx.flagHint(app, typed, a[1:], next, n)
 		case lx.isArg(i) && takesPorts(cmd):
 			if h, err := lx.ssFilterHint(app, lx.argsFrom(i)); h != "" || err != nil {
 				return h, err
@@ -77,17 +76,6 @@ func (lx *lexed) dryRun(app *cli.App) map[int]bool {
 		}
 	}
 	return at
-}
-
-// hinted is h when the values it puts in the gosof form are ones gosof
-// takes, read as the command it suggests reads them (core.ParseFilter:
-// ports, protocols, states, PIDs, addresses); else the error for the
-// malformed one, and no hint.
-func hinted(h string, values core.FilterFlags) (string, error) {
-	if _, err := core.ParseFilter(values); err != nil {
-		return "", err
-	}
-	return h, nil
 }
 
 // isArg reports whether word i is a positional argument (before "--": ss
@@ -140,16 +128,15 @@ func takesPorts(cmd string) bool {
 func lists(cmd string) bool { return cmd == "" || cmd == "ls" || cmd == "who" }
 
 // flagHint is the hint for the unknown short flag word -name typed with
-// command cmd ("" at the top level; c its definition, nil there); next is
-// the word after it. Only hints that are right for that command: another
-// tool's listing flags mean something where gosof lists (ls, who, the top
-// level), kill(1)'s signals only at the top level (kill itself takes
-// them), and "-n" is never called droppable where it is kill's dry run.
-func flagHint(cmd string, c *cli.Command, name, next string, terse bool, dry string, targets []string) (string, error) {
-	t := ""
-	if terse {
-		t = "-t "
-	}
+// command cmd ("" at the top level); next is the word after it, dry "-n "
+// when kill's dry run was typed beside it. Only hints that are right for
+// that command: another tool's listing flags mean something where gosof
+// lists (ls, who, the top level), kill(1)'s signals only at the top level
+// (kill itself takes them), and "-n" is never called droppable where it
+// is kill's dry run. Every gosof form is made by lx.form.
+func (lx *lexed) flagHint(app *cli.App, cmd, name, next, dry string) (string, error) {
+	c := lx.Cmd
+	targets := lx.targets()
 	if name[0] == 'n' && (cmd == "watch" || cmd == "top") {
 		// watch(1)'s -n SECONDS, top's -n ITERATIONS (-n2 glued, too)
 		v := name[1:]
@@ -182,50 +169,69 @@ func flagHint(cmd string, c *cli.Command, name, next string, terse bool, dry str
 			return "", nil
 		}
 		if len(targets) == 0 {
-			return hint("kill's -"+name, "gosof kill -"+name+" "+dry+"PORT (signals only the processes holding PORT; -n shows the plan first)"), nil
+			return lx.hint(app, "kill's -"+name, "kill", "-"+name+" "+dry, []string{"PORT"}, " (signals only the processes holding PORT; -n shows the plan first)", core.FilterFlags{})
 		}
-		return hint("kill's -"+name, "gosof kill -"+name+" "+dry+strings.Join(targets, " ")+" (signals only the processes holding it; -n shows the plan first)"), nil
+		return lx.hint(app, "kill's -"+name, "kill", "-"+name+" "+dry, targets, " (signals only the processes holding it; -n shows the plan first)", core.FilterFlags{})
 	case name[0] == 'i': // lsof -i [46][proto][@host][:port]
 		spec := name[1:]
 		if spec == "" && next != "" && !isFlag(next) {
 			spec = next
 		}
-		return lsofInetHint("-i "+spec, spec, t)
+		return lx.lsofInetHint(app, "-i "+spec, spec)
 	case name == "p": // lsof -p PID
-		if next == "" || isFlag(next) {
-			return hint("lsof's -p PID", "gosof fds PID (its descriptors), or gosof ls --pid PID (its sockets)"), nil
+		pid, pids, values := "PID", []string{"PID"}, core.FilterFlags{}
+		if next != "" && !isFlag(next) {
+			pid, pids, values.PIDs = next, strings.Split(next, ","), []string{next}
 		}
-		pid := strings.ReplaceAll(next, ",", " ")
-		return hinted(hint("lsof's -p "+pid, "gosof fds "+pid+" (its descriptors), or gosof ls --pid "+next+" (its sockets)"),
-			core.FilterFlags{PIDs: []string{next}})
+		theirs := "lsof's -p " + strings.Join(pids, " ")
+		// two forms, each only where its command takes the flags typed
+		fds, err := lx.form(app, theirs, "fds", "", "", pids, values)
+		ls, err2 := lx.form(app, theirs, "ls", "--pid "+pid, "", nil, values)
+		switch {
+		case fds != "" && ls != "":
+			return hint(theirs, fds+" (its descriptors), or "+ls+" (its sockets)"), nil
+		case ls != "":
+			return hint(theirs, ls+" (its sockets)"), nil
+		case fds != "":
+			return hint(theirs, fds+" (its descriptors)"), nil
+		case err == nil:
+			err = err2
+		}
+		return "", err
 	case name == "K": // ss -K FILTER
-		return hint("ss -K", "gosof close --abort "+dry+"PORT (shows the plan, then resets the connections)"), nil
+		if len(targets) == 0 {
+			targets = []string{"PORT"}
+		}
+		return lx.hint(app, "ss -K", "close", "--abort "+dry, targets, " (shows the plan, then resets the connections)", core.FilterFlags{})
 	case name == "k": // fuser -k 8080/tcp
 		if next == "" || isFlag(next) {
-			return hint("fuser -k", "gosof kill "+dry+"PORT (TERM, then KILL after --timeout)"), nil
+			return lx.hint(app, "fuser -k", "kill", dry, []string{"PORT"}, " (TERM, then KILL after --timeout)", core.FilterFlags{})
 		}
-		return hinted(hint("fuser -k", "gosof kill "+dry+next+" (TERM, then KILL after --timeout)"), core.FilterFlags{Ports: []string{next}})
+		if len(targets) == 0 { // the error for a malformed one (lx.form)
+			targets = []string{next}
+		}
+		return lx.hint(app, "fuser -k", "kill", dry, targets, " (TERM, then KILL after --timeout)", core.FilterFlags{Ports: targets})
 	case name == "U": // lsof -U
-		return hint("lsof's -U", "gosof ls --proto unix"), nil
+		return lx.hint(app, "lsof's -U", "ls", "--proto unix", nil, "", core.FilterFlags{})
 	case name == "r" || strings.HasPrefix(name, "r") && isDigits(name[1:]): // lsof -r N, netstat -r
 		return "-r is lsof's repeat mode or netstat's route table, not a gosof option; to repeat: watch -n 2 gosof who PORT; routes are not sockets: ip route", nil
 	case name[0] == 's' && lsofState(name[1:], next) != "": // lsof -sTCP:LISTEN, -s TCP:LISTEN
 		st := lsofState(name[1:], next)
 		if strings.HasPrefix(st, "^") {
-			return hint("lsof's -sTCP:"+st, "gosof ls --proto tcp --state STATE,... (name the states wanted)"), nil
+			return lx.hint(app, "lsof's -sTCP:"+st, "ls", "--proto tcp --state STATE,...", nil, " (name the states wanted)", core.FilterFlags{})
 		}
 		state := core.StateArg(core.State(st))
-		return hinted(hint("lsof's -sTCP:"+st, "gosof ls --proto tcp --state "+state), core.FilterFlags{States: []string{state}})
+		return lx.hint(app, "lsof's -sTCP:"+st, "ls", "--proto tcp --state "+state, nil, "", core.FilterFlags{States: []string{state}})
 	case name == "s": // ss -s, netstat -s
-		return hint("ss -s", "gosof metrics (sockets by protocol and state; netstat -s's protocol counters: nstat)"), nil
+		return lx.hint(app, "ss -s", "metrics", "", nil, " (sockets by protocol and state; netstat -s's protocol counters: nstat)", core.FilterFlags{})
 	case strings.Trim(name, ssLetters+"rsSm") == "":
-		h := ssHint(name, targets)
-		if c == nil || c.Name == "ls" || c.Name == "who" {
+		h, err := lx.ssHint(app, name, targets)
+		if h != "" && (c == nil || c.Name == "ls" || c.Name == "who") {
 			if alone := gosofLetters(name); alone != "" {
 				h += "; gosof's own " + alone + " are typed apart"
 			}
 		}
-		return h, nil
+		return h, err
 	}
 	return "", nil
 }
@@ -247,8 +253,8 @@ func gosofLetters(letters string) string {
 
 // lsofInetHint turns lsof's -i spec ("", "4", "tcp", ":8080", "TCP:8080",
 // "@127.0.0.1:8080") into a gosof command, or the error for a malformed
-// part of it (hinted).
-func lsofInetHint(what, spec, t string) (string, error) {
+// part of it (lx.form).
+func (lx *lexed) lsofInetHint(app *cli.App, what, spec string) (string, error) {
 	var opts []string
 	var values core.FilterFlags
 	if strings.HasPrefix(spec, "4") || strings.HasPrefix(spec, "6") {
@@ -274,7 +280,7 @@ func lsofInetHint(what, spec, t string) (string, error) {
 			flags = strings.Join(both, " ") + " "
 		}
 		values.Remote = []string{host}
-		return hinted(hint("lsof's "+strings.TrimSpace(what), "gosof ls "+t+flags+"--remote "+host+" (connections to it; --local "+host+" for sockets bound to it)"), values)
+		return lx.hint(app, "lsof's "+strings.TrimSpace(what), "ls", flags+"--remote "+host, nil, " (connections to it; --local "+shellWord(host)+" for sockets bound to it)", values)
 	}
 	port = strings.TrimPrefix(port, ":")
 	proto = strings.ToLower(proto)
@@ -284,19 +290,18 @@ func lsofInetHint(what, spec, t string) (string, error) {
 		} else {
 			opts = append(opts, "--proto tcp,udp")
 		}
-		return hinted(hint("lsof's "+strings.TrimSpace(what), "gosof ls "+t+strings.Join(opts, " ")), values)
+		return lx.hint(app, "lsof's "+strings.TrimSpace(what), "ls", strings.Join(opts, " "), nil, "", values)
 	}
 	if proto != "" {
 		port = proto + ":" + port
 	}
 	values.Protos, values.Ports = nil, []string{port} // tcp:8080 carries the protocol
-	cmd := "gosof who " + t + strings.TrimSpace(strings.Join(opts, " ")+" "+port)
-	return hinted(hint("lsof's "+strings.TrimSpace(what), cmd), values)
+	return lx.hint(app, "lsof's "+strings.TrimSpace(what), "who", strings.Join(opts, " "), []string{port}, "", values)
 }
 
 // ssHint turns ss/netstat letters (-tlnp, -tulpn, -anp) into gosof ls,
 // or gosof who with the PORTs typed beside them (who -tln 80).
-func ssHint(letters string, targets []string) string {
+func (lx *lexed) ssHint(app *cli.App, letters string, targets []string) (string, error) {
 	var protos, opts []string
 	for _, c := range letters {
 		switch c {
@@ -319,16 +324,16 @@ func ssHint(letters string, targets []string) string {
 	if len(protos) > 0 {
 		opts = append(opts, "--proto "+strings.Join(protos, ","))
 	}
-	cmd := strings.TrimSpace("gosof ls " + strings.Join(opts, " "))
+	cmd := "ls"
 	if len(targets) > 0 {
-		cmd = strings.TrimSpace("gosof who " + strings.Join(append(opts, targets...), " "))
+		cmd = "who"
 	}
-	return hint("ss/netstat's -"+letters, cmd+" (owners are always shown, names never resolved)")
+	return lx.hint(app, "ss/netstat's -"+letters, cmd, strings.Join(opts, " "), targets, " (owners are always shown, names never resolved)", core.FilterFlags{})
 }
 
 // ssFilterHint catches ss filter expressions at words: "sport = :80"
 // (three words), "dport == 443", "( sport = :80 )" or "sport=:80" (one);
-// a malformed port or address is the error gosof gives it (hinted). Its
+// a malformed port or address is the error gosof gives it (lx.form). Its
 // gosof form is made by ssForm.
 func (lx *lexed) ssFilterHint(app *cli.App, words []string) (string, error) {
 	n := len(words)
@@ -419,33 +424,77 @@ func (lx *lexed) ssForm(app *cli.App, theirs, list, flags, target, note string, 
 			target = "PORT"
 		}
 	}
-	words, shown := []string{cmd}, "gosof "+cmd
-	for _, u := range lx.Flags {
-		words = append(words, u.canonical())
-		shown += " " + shownAs(u)
-	}
-	form := strings.Fields(flags)
-	checked := form
+	implied := ""
 	if flags == sideLocal {
 		// the default, left out of the form; checked only against a
 		// --side typed (who --side remote sport = :80), why has none
-		form, checked = nil, nil
-		for _, u := range lx.Flags {
-			if u.Name == "side" {
-				checked = strings.Fields(flags)
-			}
+		flags = ""
+		if lx.has("side") {
+			implied = sideLocal
 		}
 	}
-	if c := lex(app, append(append(words, checked...), "--", target)); len(c.Unknown)+len(c.Errs) > 0 {
-		return "", nil
-	}
+	var targets []string
 	if target != "" {
-		form = append(form, shellWord(target)) // as typed: -1 is the error for it (hinted)
+		targets = []string{target} // as typed: -1 is the error for it (lx.form)
 	}
 	if cmd == "why" {
 		values.OnePort = whyOnePort
 	}
-	return hinted(hint(theirs, strings.TrimSpace(shown+" "+strings.Join(form, " "))+note), values)
+	f, err := lx.form(app, theirs, cmd, flags, implied, targets, values)
+	if f == "" {
+		return "", err
+	}
+	return hint(theirs, f+note), nil
+}
+
+// form is a hint's gosof form, the one place one is made: gosof cmd, the
+// flags typed (as typed, quoted for a shell: shownAs), the form's own
+// flags and its targets. A form that drops or overrides a flag typed
+// would do more than was asked (gosof -9 -c foo 8080 was told 'gosof kill
+// -9 8080'): when cmd would refuse one (kill has no --terse) there is
+// none, and the error says which; when it would refuse the form's own
+// (why has no --local; --side local beside a --side remote typed), none
+// and no error. implied are flags the form means but leaves out, checked
+// only (sport's --side local). A value the form carries (values) is read
+// as cmd reads it (core.ParseFilter): a malformed one is its error.
+func (lx *lexed) form(app *cli.App, theirs, cmd, flags, implied string, targets []string, values core.FilterFlags) (string, error) {
+	if _, err := core.ParseFilter(values); err != nil {
+		return "", err
+	}
+	words, shown := []string{cmd}, []string{"gosof", cmd}
+	for _, u := range lx.Flags {
+		words = append(words, u.canonical())
+		shown = append(shown, shownAs(u))
+	}
+	for _, w := range strings.Fields(flags) {
+		words = append(words, w)
+		shown = append(shown, shellWord(w))
+	}
+	words = append(append(words, strings.Fields(implied)...), "--")
+	c := lex(app, append(words, targets...))
+	switch e := lx.firstError(); {
+	case len(c.Unknown)+len(c.Errs) == 0:
+	case e != nil: // the error for a value typed
+		return "", e.Err
+	case len(c.Unknown) > 0 && c.Unknown[0].At <= len(lx.Flags):
+		return "", core.Usagef("%s is not a gosof option, and 'gosof %s' has no %s: no gosof form keeps every flag typed", theirs, cmd, typedName(lx.Flags[c.Unknown[0].At-1]))
+	default:
+		return "", nil
+	}
+	for _, t := range targets {
+		shown = append(shown, shellWord(t))
+	}
+	return strings.Join(shown, " "), nil
+}
+
+// hint is the hint for theirs with the gosof form of cmd (lx.form) and
+// note after it.
+func (lx *lexed) hint(app *cli.App, theirs, cmd, flags string, targets []string, note string, values core.FilterFlags) (string, error) {
+	f, err := lx.form(app, theirs, cmd, flags, "", targets, values)
+	if f == "" {
+		return "", err
+	}
+	return hint(theirs, f+note), nil
 }
 
 // sideLocal is what ss's sport and src PATH mean: a form leaves it out.

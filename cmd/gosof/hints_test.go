@@ -68,7 +68,7 @@ func TestHabitHints(t *testing.T) {
 		{"-n -9 8080", "gosof kill -9 -n 8080 "},
 		{"--dry-run -KILL 8080", "gosof kill -KILL -n 8080 "},
 		{"-k 8080/tcp -n", "gosof kill -n 8080/tcp "},
-		{"-n -K 80", "gosof close --abort -n PORT"},
+		{"-n -K 80", "gosof close --abort -n 80 "}, // the PORT typed: it was PORT
 		{"-n -i :80", "gosof who 80"},
 		{"-tl", "gosof ls --listen --proto tcp"},
 		{"-lt", "gosof ls --listen --proto tcp"},
@@ -229,5 +229,76 @@ func TestLexBundles(t *testing.T) {
 		if got := lex(app, strings.Fields(tc.in)).String(); got != tc.want {
 			t.Errorf("lex(%s) = %s, want %s", tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestHintFormKeepsTypedFlags: a habit's gosof form carries every flag
+// typed beside it, before or after the habit word, as typed and quoted
+// for a shell. Each form dropped them ('gosof -9 -c foo 8080' was told
+// 'gosof kill -9 8080', a kill of every holder of the port).
+func TestHintFormKeepsTypedFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		// kill(1)'s signal
+		{[]string{"-9", "-c", "foo", "8080"}, "the gosof form: gosof kill -c foo -9 8080 ("},
+		{[]string{"-c", "foo", "-9", "8080"}, "the gosof form: gosof kill -c foo -9 8080 ("},
+		{[]string{"-9", "--pid", "5", "-n", "8080"}, "the gosof form: gosof kill --pid 5 -9 -n 8080 ("},
+		{[]string{"-KILL", "8080", "-u", "root"}, "the gosof form: gosof kill -u root -KILL 8080 ("},
+		// fuser -k
+		{[]string{"-k", "8080", "-c", "foo"}, "the gosof form: gosof kill -c foo 8080 ("},
+		{[]string{"-c", "foo", "-k", "8080"}, "the gosof form: gosof kill -c foo 8080 ("},
+		// ss -K
+		{[]string{"--pid", "7", "-K"}, "the gosof form: gosof close --pid 7 --abort PORT ("},
+		{[]string{"-K", "--pid", "7"}, "the gosof form: gosof close --pid 7 --abort PORT ("},
+		// lsof -i
+		{[]string{"-c", "foo", "-i", ":8080"}, "the gosof form: gosof who -c foo 8080\n"},
+		{[]string{"-i", ":8080", "-c", "foo"}, "the gosof form: gosof who -c foo 8080\n"},
+		{[]string{"-i", "@10.0.0.5", "--state", "established"}, "the gosof form: gosof ls --state established --remote 10.0.0.5 ("},
+		// lsof -p: fds has no -c, so only the ls form
+		{[]string{"-c", "foo", "-p", "42"}, "the gosof form: gosof ls -c foo --pid 42 (its sockets)\n"},
+		{[]string{"-p", "42", "-c", "foo"}, "the gosof form: gosof ls -c foo --pid 42 (its sockets)\n"},
+		{[]string{"-j", "-p", "42"}, "the gosof form: gosof fds -j 42 (its descriptors), or gosof ls -j --pid 42 (its sockets)\n"},
+		// lsof -sTCP:
+		{[]string{"-c", "foo", "-sTCP:LISTEN"}, "the gosof form: gosof ls -c foo --proto tcp --state listen\n"},
+		{[]string{"-sTCP:LISTEN", "-c", "foo"}, "the gosof form: gosof ls -c foo --proto tcp --state listen\n"},
+		// lsof -U
+		{[]string{"-U", "-u", "root"}, "the gosof form: gosof ls -u root --proto unix\n"},
+		// ss/netstat letters
+		{[]string{"-c", "foo", "-tlnp"}, "the gosof form: gosof ls -c foo --listen --proto tcp ("},
+		{[]string{"-tlnp", "-c", "foo"}, "the gosof form: gosof ls -c foo --listen --proto tcp ("},
+		{[]string{"who", "-tln", "80", "-u", "root"}, "the gosof form: gosof who -u root --listen --proto tcp 80 ("},
+		// ss filters (ssForm)
+		{[]string{"-c", "foo", "sport", "=", ":80"}, "the gosof form: gosof who -c foo 80\n"},
+		{[]string{"sport", "=", ":80", "-c", "foo"}, "the gosof form: gosof who -c foo 80\n"},
+		// values as a shell reads them back (it was -c my server)
+		{[]string{"-c", "my server", "sport", "=", ":80"}, "the gosof form: gosof who -c 'my server' 80\n"},
+		{[]string{"-c", "my server", "-9", "80"}, "the gosof form: gosof kill -c 'my server' -9 80 ("},
+		{[]string{"--command=my server", "-k", "80"}, "the gosof form: gosof kill --command='my server' 80 ("},
+		{[]string{"-cmy server", "-i", ":80"}, "the gosof form: gosof who -c'my server' 80\n"},
+		{[]string{"-c", "it's", "-9", "80"}, `the gosof form: gosof kill -c 'it'\''s' -9 80 (`},
+		{[]string{"-c", "/^a b$/", "-9", "80"}, `the gosof form: gosof kill -c '/^a b$/' -9 80 (`},
+		{[]string{"-c", "a\x1b[31m", "-9", "80"}, `the gosof form: gosof kill -c $'a\x1b[31m' -9 80 (`},
+		{[]string{"-c", "a\\b", "-9", "80"}, `the gosof form: gosof kill -c $'a\\b' -9 80 (`},
+		{[]string{"-9", "/run/my app.sock"}, `the gosof form: gosof kill -9 '/run/my app.sock' (`},
+		// a flag typed that the suggested command does not have: no form
+		// rather than one that drops it (it was 'gosof kill -9 8080'), and
+		// why; a value typed that is missing: its error
+		{[]string{"-t", "-9", "8080"}, "gosof: kill's -9 is not a gosof option, and 'gosof kill' has no -t: no gosof form keeps every flag typed\n"},
+		{[]string{"-k", "8080", "-H"}, "gosof: fuser -k is not a gosof option, and 'gosof kill' has no -H: "},
+		{[]string{"--cmdline", "-K"}, "gosof: ss -K is not a gosof option, and 'gosof close' has no --cmdline: "},
+		{[]string{"-c", "foo", "-s"}, "gosof: ss -s is not a gosof option, and 'gosof metrics' has no -c: "},
+		{[]string{"-i", ":80", "-c"}, "gosof: -c needs a value"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run(append([]string{"gosof"}, tc.args...), strings.NewReader(""), &out, &errb)
+			msg := errb.String()
+			if code != 2 || !strings.Contains(msg, tc.want) || strings.Count(msg, "\n") != 1 || strings.ContainsRune(msg, 0x1b) || out.Len() != 0 ||
+				strings.Contains(msg, "the gosof form:") != strings.Contains(tc.want, "the gosof form:") {
+				t.Errorf("gosof %q: exit %d, stderr %q; want exit 2 and one line containing %q", tc.args, code, msg, tc.want)
+			}
+		})
 	}
 }
