@@ -15,7 +15,11 @@ func TestCompletionCandidates(t *testing.T) {
 	h := testhelper.Start(t)
 	_, tcp := listen(t, h, "inet", "127.0.0.1:0")
 	server := h.Int("socket inet dgram")
-	h.Do("bind %d 127.0.0.1:26201", server) // below the ephemeral range (32768 and up by default)
+	// below the ephemeral range (32768 and up by default)
+	udp := strconv.Itoa(testhelper.FixedPort(t, func(p int) error {
+		_, err := h.Try("bind %d 127.0.0.1:%d", server, p)
+		return err
+	}))
 	client := h.Int("socket inet dgram")
 	h.Do("bind %d 127.0.0.1:0", client) // the kernel picks from the ephemeral range
 	clientPort, _ := strconv.Atoi(h.Do("name %d", client)[1])
@@ -29,7 +33,7 @@ func TestCompletionCandidates(t *testing.T) {
 		}
 		return false
 	}
-	for _, p := range []string{strconv.Itoa(tcp), "26201"} {
+	for _, p := range []string{strconv.Itoa(tcp), udp} {
 		if ports := complete(app, []string{"who", p}); !has(ports, p) {
 			t.Errorf("who %s<TAB>: %v, want %s (a TCP listener, a UDP server)", p, ports, p)
 		}

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gosof/gosof/core"
+	"github.com/gosof/gosof/internal/testhelper"
 )
 
 // Odd states, live: sockets that are bound and nothing more, connects that
@@ -37,24 +38,20 @@ func tcpSocket(t *testing.T) (fd int, port uint16) {
 }
 
 // tcpSocketFixed is tcpSocket bound to a port named explicitly, from the
-// range 43000-43999 the tests may use: only such a socket keeps its port
-// (SOCK_BINDPORT_LOCK) once a connect fails; one bound to port 0 loses it.
+// range the tests may use (testhelper.FixedPort): only such a socket keeps
+// its port (SOCK_BINDPORT_LOCK) once a connect fails; one bound to port 0
+// loses it.
 func tcpSocketFixed(t *testing.T) (fd int, port uint16) {
 	t.Helper()
-	for p := 43000; p < 44000; p++ {
-		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}, Port: p}); err != nil {
-			unix.Close(fd)
-			continue
-		}
-		t.Cleanup(func() { unix.Close(fd) })
-		return fd, uint16(p)
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free port in 43000-43999")
-	return -1, 0
+	t.Cleanup(func() { unix.Close(fd) })
+	p := testhelper.FixedPort(t, func(p int) error {
+		return unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}, Port: p})
+	})
+	return fd, uint16(p)
 }
 
 // bothWays lists the TCP sockets on port through netlink and /proc/net with

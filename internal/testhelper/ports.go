@@ -1,0 +1,27 @@
+package testhelper
+
+import "testing"
+
+// FixedPortLo and FixedPortHi bound the ports a test may bind by number on
+// the host's loopback, where the port must be named (a socket bound to a
+// port it named keeps it, SOCK_BINDPORT_LOCK; a UDP server below the
+// ephemeral range): below that range (32768-60999 by default,
+// net.ipv4.ip_local_port_range), where no connection of the host holds
+// one as its local end. Every other test binds port 0 and reads back the
+// port the kernel picked.
+const FixedPortLo, FixedPortHi = 29660, 29699
+
+// FixedPort calls bind with each port of FixedPortLo-FixedPortHi in turn
+// (another test, of this run or another, may hold some) and returns the
+// first it took. The test fails if it took none.
+func FixedPort(t testing.TB, bind func(port int) error) int {
+	t.Helper()
+	var err error
+	for p := FixedPortLo; p <= FixedPortHi; p++ {
+		if err = bind(p); err == nil {
+			return p
+		}
+	}
+	t.Fatalf("no port of %d-%d could be bound: %v", FixedPortLo, FixedPortHi, err)
+	return 0
+}
