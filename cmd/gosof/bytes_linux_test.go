@@ -162,7 +162,7 @@ func TestNoMatchNoteEscapedOnce(t *testing.T) {
 func TestListFlagValueBytes(t *testing.T) {
 	h := testhelper.Start(t)
 	h.Do("comm %x", "\x9bgosof-h13")
-	listen(t, h, "inet", "127.0.0.1:47513")
+	listen(t, h, "inet", "127.0.0.1:0")
 	pid := strconv.Itoa(h.PID)
 	for _, flag := range []string{"-c", "--command", "--command="} {
 		args := []string{"ls", "-t", "--pid", pid}

@@ -88,14 +88,15 @@ func TestTerseSkipsTimeWait(t *testing.T) {
 func TestEmptyNamesHolderAsTable(t *testing.T) {
 	h := testhelper.Start(t)
 	h.Do("comm ") // an empty name
-	listen(t, h, "inet", "127.0.0.1:47232")
-	out, _, _ := gosof(t, "who", "47232")
+	_, port := listen(t, h, "inet", "127.0.0.1:0")
+	P := strconv.Itoa(port)
+	out, _, _ := gosof(t, "who", P)
 	holder := strconv.Itoa(h.PID) + "/?"
 	if !strings.Contains(out, " "+holder+" ") {
-		t.Fatalf("who 47232: the table does not name the holder %s:\n%s", holder, out)
+		t.Fatalf("who %s: the table does not name the holder %s:\n%s", P, holder, out)
 	}
-	_, errOut, code := gosof(t, "who", "47232", "-c", "zz")
+	_, errOut, code := gosof(t, "who", P, "-c", "zz")
 	if want := "held by " + holder + "\n"; code != exitNoMatch || !strings.HasSuffix(errOut, want) {
-		t.Errorf("who 47232 -c zz: exit %d, stderr %q; want 1, ending %q", code, errOut, want)
+		t.Errorf("who %s -c zz: exit %d, stderr %q; want 1, ending %q", P, code, errOut, want)
 	}
 }

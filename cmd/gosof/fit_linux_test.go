@@ -135,11 +135,11 @@ func TestFitsTerminal(t *testing.T) {
 func TestSentencesFitWideRunes(t *testing.T) {
 	h := testhelper.Start(t)
 	h.Do("comm %x", "日本語サー") // 15 bytes, 10 columns
-	listen(t, h, "inet", "127.0.0.1:47233")
-	pid := strconv.Itoa(h.PID)
+	_, port := listen(t, h, "inet", "127.0.0.1:0")
+	pid, P := strconv.Itoa(h.PID), strconv.Itoa(port)
 	for _, args := range [][]string{
-		{"who", "47233", "-c", "zz", "--pid", pid},
-		{"why", "--no-probe", "47233"},
+		{"who", P, "-c", "zz", "--pid", pid},
+		{"why", "--no-probe", P},
 	} {
 		out := onPTY(t, 40, args...)
 		if !strings.Contains(out, "日本語サー") {

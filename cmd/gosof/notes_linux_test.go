@@ -211,7 +211,8 @@ func TestNetlinkRefusedAllNetns(t *testing.T) {
 func TestProcNetLimitsAfterTheRead(t *testing.T) {
 	h := testhelper.Start(t)
 	fd := h.Int("socket inet stream")
-	h.Do("bind %d 127.0.0.1:47543", fd)
+	h.Do("bind %d 127.0.0.1:0", fd) // bound, not listening: CLOSE
+	port := h.Do("name %d", fd)[1]
 	const blind = "nothing matched, but /proc/net/tcp lists no TCP socket in CLOSE"
 	for _, tc := range []struct {
 		args []string
@@ -219,9 +220,9 @@ func TestProcNetLimitsAfterTheRead(t *testing.T) {
 		code int
 	}{
 		{[]string{"ls", "--dev", "lo"}, "--dev and /proc/net (read as netlink is refused, above) match nothing together", exitError},
-		{[]string{"who", "--state", "close", "47543"}, "--state close and /proc/net (read as netlink is refused, above) match nothing together", exitError},
+		{[]string{"who", "--state", "close", port}, "--state close and /proc/net (read as netlink is refused, above) match nothing together", exitError},
 		{[]string{"who", "--side", "remote", "/run/gosof-h15.sock"}, "--side remote with a PATH and /proc/net (read as netlink is refused, above) match nothing together", exitError},
-		{[]string{"who", "47543"}, blind, exitNoMatch},
+		{[]string{"who", port}, blind, exitNoMatch},
 	} {
 		out, errOut, code := gosofNoNetlink(t, tc.args...)
 		if code != tc.code || strings.Count(errOut, tc.want) != 1 || strings.Contains(errOut, "no match:") {
@@ -233,9 +234,9 @@ func TestProcNetLimitsAfterTheRead(t *testing.T) {
 		code int
 		note bool
 	}{
-		{[]string{"--proc-net", "who", "47543"}, exitNoMatch, true},
-		{[]string{"--proc-net", "who", "-l", "47543"}, exitNoMatch, false}, // a listener /proc/net lists
-		{[]string{"who", "-t", "47543"}, exitMatch, false},
+		{[]string{"--proc-net", "who", port}, exitNoMatch, true},
+		{[]string{"--proc-net", "who", "-l", port}, exitNoMatch, false}, // a listener /proc/net lists
+		{[]string{"who", "-t", port}, exitMatch, false},
 	} {
 		out, errOut, code := gosof(t, tc.args...)
 		if code != tc.code || strings.Contains(errOut, blind) != tc.note {

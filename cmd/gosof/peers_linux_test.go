@@ -159,18 +159,16 @@ func TestPeerOfUnknownHolder(t *testing.T) {
 	}
 	root := testhelper.Start(t) // nobody cannot inspect it
 	mine := testhelper.Start(t, testhelper.AsUser(65534, 65534))
-	lfd := root.Int("socket inet stream")
-	root.Do("setsockopt %d reuseaddr 1", lfd)
-	root.Do("bind %d 127.0.0.1:47224", lfd)
-	root.Do("listen %d", lfd)
-	connect(t, mine, "inet", "127.0.0.1:47224")
+	lfd, port := listen(t, root, "inet", "127.0.0.1:0")
+	p := strconv.Itoa(port)
+	connect(t, mine, "inet", "127.0.0.1:"+p)
 	root.Int("accept %d", lfd)
-	out, errOut, code := gosofUnder(t, nil, &syscall.Credential{Uid: 65534, Gid: 65534}, "who", "--peer", "--state", "established", "47224")
+	out, errOut, code := gosofUnder(t, nil, &syscall.Credential{Uid: 65534, Gid: 65534}, "who", "--peer", "--state", "established", p)
 	fields := strings.Fields(out)
 	want := []string{"PROTO", "STATE", "LOCAL", "REMOTE", "RECV-Q", "SEND-Q", "PID/COMMAND", "USER", "FD", "PEER",
-		"tcp", "ESTABLISHED", "127.0.0.1:47224"}
+		"tcp", "ESTABLISHED", "127.0.0.1:" + p}
 	if code != exitMatch || len(fields) != len(want)+7 || !slices.Equal(fields[:len(want)], want) ||
 		fields[len(want)+3] != "unknown" || !strings.HasPrefix(fields[len(want)+6], strconv.Itoa(mine.PID)+"/") {
-		t.Errorf("who --peer 47224 as nobody: exit %d; want the accepted end's holder unknown and its PEER %d/...\n%s%s", code, mine.PID, out, errOut)
+		t.Errorf("who --peer %s as nobody: exit %d; want the accepted end's holder unknown and its PEER %d/...\n%s%s", p, code, mine.PID, out, errOut)
 	}
 }

@@ -399,7 +399,7 @@ func TestCloseListeners(t *testing.T) {
 // --json refuse alike.
 func TestCloseListenersSaidOnce(t *testing.T) {
 	srv := testhelper.Start(t)
-	_, port := listen(t, srv, "inet", "127.0.0.1:47100")
+	_, port := listen(t, srv, "inet", "127.0.0.1:0")
 	p := strconv.Itoa(port)
 	holder := fmt.Sprintf("127.0.0.1:%d LISTEN held by %d/", port, srv.PID)
 	for _, args := range [][]string{{"close", p}, {"close", "-n", p}, {"close", "--json", p}} {
@@ -720,21 +720,22 @@ func TestClosePidNamesEveryHolder(t *testing.T) {
 // --signal then refused.
 func TestKillSignalSpellings(t *testing.T) {
 	h := testhelper.Start(t)
-	listen(t, h, "inet", "127.0.0.1:47221")
+	_, port := listen(t, h, "inet", "127.0.0.1:0")
+	p := strconv.Itoa(port)
 	for _, name := range []string{"TERM", "SIGHUP", "ABRT", "ALRM", "PIPE", "USR2", "WINCH", "NOPE"} {
-		long, _, longCode := gosof(t, "kill", "-n", "--signal", name, "47221")
-		short, shortErr, shortCode := gosof(t, "kill", "-n", "-"+name, "47221")
+		long, _, longCode := gosof(t, "kill", "-n", "--signal", name, p)
+		short, shortErr, shortCode := gosof(t, "kill", "-n", "-"+name, p)
 		if shortCode != longCode || short != long {
 			t.Errorf("kill -n -%s: exit %d, stdout %q, stderr %q; want what --signal %s gives: exit %d, %q",
 				name, shortCode, short, shortErr, name, longCode, long)
 		}
-		_, hintErr, _ := gosof(t, "-"+name, "47221")
-		if hinted := strings.Contains(hintErr, "gosof kill -"+name+" 47221"); hinted != (longCode == exitMatch) {
-			t.Errorf("gosof -%s 47221: %q; a hint for kill -%s only where --signal %s is taken (exit %d)", name, hintErr, name, name, longCode)
+		_, hintErr, _ := gosof(t, "-"+name, p)
+		if hinted := strings.Contains(hintErr, "gosof kill -"+name+" "+p); hinted != (longCode == exitMatch) {
+			t.Errorf("gosof -%s %s: %q; a hint for kill -%s only where --signal %s is taken (exit %d)", name, p, hintErr, name, name, longCode)
 		}
 	}
-	if out, _, _ := gosof(t, "kill", "-n", "-ABRT", "47221"); !strings.Contains(out, "send ABRT to 1 process") {
-		t.Errorf("kill -n -ABRT 47221: %q, want the plan to send ABRT", out)
+	if out, _, _ := gosof(t, "kill", "-n", "-ABRT", p); !strings.Contains(out, "send ABRT to 1 process") {
+		t.Errorf("kill -n -ABRT %s: %q, want the plan to send ABRT", p, out)
 	}
 }
 
@@ -743,22 +744,23 @@ func TestKillSignalSpellings(t *testing.T) {
 // wait, so --timeout 12.7 was "after 13s" and 1h "after 1h0m0s".
 func TestKillEchoesTimeout(t *testing.T) {
 	h := testhelper.Start(t)
-	listen(t, h, "inet", "127.0.0.1:47228")
+	_, port := listen(t, h, "inet", "127.0.0.1:0")
+	p := strconv.Itoa(port)
 	for _, tc := range []struct{ timeout, want string }{
 		{"12.7", "then KILL to any still running after 12s700ms"},
 		{"1h", "then KILL to any still running after 1h\n"},
 		{"90", "then KILL to any still running after 1m30s"},
 	} {
-		out, errOut, code := gosof(t, "kill", "-n", "--timeout", tc.timeout, "47228")
+		out, errOut, code := gosof(t, "kill", "-n", "--timeout", tc.timeout, p)
 		if code != exitMatch || !strings.Contains(out, tc.want) {
 			t.Errorf("kill -n --timeout %s: exit %d, want %q\n%s%s", tc.timeout, code, tc.want, out, errOut)
 		}
 		_, every, _ := strings.Cut(tc.want, "after ")
-		if w, _, _ := gosof(t, "watch", "--count", "1", "-i", tc.timeout, "47228"); !strings.Contains(w, "every "+strings.TrimSpace(every)+",") {
+		if w, _, _ := gosof(t, "watch", "--count", "1", "-i", tc.timeout, p); !strings.Contains(w, "every "+strings.TrimSpace(every)+",") {
 			t.Errorf("watch -i %s says it otherwise:\n%s", tc.timeout, w)
 		}
 	}
-	out, _, _ := gosof(t, "kill", "-n", "--no-escalate", "--timeout", "12.7", "47228")
+	out, _, _ := gosof(t, "kill", "-n", "--no-escalate", "--timeout", "12.7", p)
 	if !strings.Contains(out, "wait up to 12s700ms; no KILL") {
 		t.Errorf("kill -n --no-escalate --timeout 12.7: %q", out)
 	}

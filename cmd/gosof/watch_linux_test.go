@@ -355,15 +355,15 @@ func gone(t *testing.T, p *watchPane) {
 // screen, and a run made for its result showed none.
 func TestWatchCountKeepsLastFrame(t *testing.T) {
 	h := testhelper.Start(t)
-	listen(t, h, "inet", "127.0.0.1:47140")
-	pid := strconv.Itoa(h.PID)
-	out := onPTY(t, 100, "watch", "--pid", pid, "47140", "--count", "2", "-i", "10ms")
+	_, port := listen(t, h, "inet", "127.0.0.1:0")
+	pid, p := strconv.Itoa(h.PID), strconv.Itoa(port)
+	out := onPTY(t, 100, "watch", "--pid", pid, p, "--count", "2", "-i", "10ms")
 	i := strings.LastIndex(out, ansiLeave)
 	if i < 0 || !strings.Contains(out[:i], ansiEnter) {
 		t.Fatalf("no alternate screen entered and left:\n%q", out)
 	}
 	last := out[i+len(ansiLeave):]
-	for _, want := range []string{"gosof watch 47140: refresh 2, every 10ms", "\nPID/COMMAND ", "\n" + pid + "/", " LISTEN ", "\nNothing grows.\n"} {
+	for _, want := range []string{"gosof watch " + p + ": refresh 2, every 10ms", "\nPID/COMMAND ", "\n" + pid + "/", " LISTEN ", "\nNothing grows.\n"} {
 		if !strings.Contains(last, want) {
 			t.Errorf("no %q in what the main screen got after the alternate one:\n%q", want, last)
 		}
@@ -380,16 +380,14 @@ func TestWatchCountKeepsLastFrame(t *testing.T) {
 // refresh: it came after all the data, once the watch ended.
 func TestWatchIdleNoteOnceFirst(t *testing.T) {
 	h := testhelper.Start(t)
-	lfd := h.Int("socket inet stream")
-	h.Do("setsockopt %d reuseaddr 1", lfd) // over the TIME_WAIT of a run before
-	h.Do("bind %d 127.0.0.1:47141", lfd)
-	h.Do("listen %d", lfd)
-	cfd, _ := connect(t, h, "inet", "127.0.0.1:47141")
+	lfd, port := listen(t, h, "inet", "127.0.0.1:0")
+	p := strconv.Itoa(port)
+	cfd, _ := connect(t, h, "inet", "127.0.0.1:"+p)
 	h.Do("accept %d", lfd)
 	// the client closes first: its end, not the port's, takes the TIME_WAIT
 	t.Cleanup(func() { h.Do("close %d", cfd) })
 	var both bytes.Buffer
-	code := run([]string{"gosof", "watch", "--proc-net", "--idle", "1s", "--jsonl", "--count", "2", "-i", "10ms", "47141"},
+	code := run([]string{"gosof", "watch", "--proc-net", "--idle", "1s", "--jsonl", "--count", "2", "-i", "10ms", p},
 		strings.NewReader(""), &both, &both)
 	out := both.String()
 	const note = "gosof: --idle left out 1 TCP socket whose idle time is not known"
@@ -487,8 +485,8 @@ func TestWatchOwnerFlagsEscaped(t *testing.T) {
 		t.Skip("needs root to run gosof as another user")
 	}
 	root := testhelper.Start(t)
-	listen(t, root, "inet", "127.0.0.1:47226")
-	out := watchAsNobody(t, "47226", "-c", "\x1b[31mzz\\q", "--unit", `a\x2db.service`, "--count", "1")
+	_, port := listen(t, root, "inet", "127.0.0.1:0")
+	out := watchAsNobody(t, strconv.Itoa(port), "-c", "\x1b[31mzz\\q", "--unit", `a\x2db.service`, "--count", "1")
 	flags := `-c \x1b[31mzz\\q and --unit a\\x2db.service`
 	if strings.ContainsRune(out, 0x1b) || !strings.Contains(out, "1 socket left out by "+flags+", whose holders") ||
 		!strings.Contains(out, "gosof: "+flags+" left out 1 socket") {
