@@ -310,18 +310,19 @@ func TestProofRoutes(t *testing.T) {
 // socket it was planned for: neither is signalled, and kill exits 3, as
 // B holds the port still.
 func TestKillReplacedListener(t *testing.T) {
-	const port = 47211
 	var hs [2]*testhelper.Proc
 	files := t.TempDir()
 	for i := range hs {
 		hs[i] = testhelper.Start(t)
 		hs[i].Do("record %s", filepath.Join(files, strconv.Itoa(i)))
 	}
+	port := 0 // the kernel picks the first listener's; the others share it
 	listen := func(h *testhelper.Proc) int {
 		fd := h.Int("socket inet stream")
 		h.Do("setsockopt %d reuseport 1", fd)
 		h.Do("bind %d 127.0.0.1:%d", fd, port)
 		h.Do("listen %d", fd)
+		port, _ = strconv.Atoi(h.Do("name %d", fd)[1])
 		return fd
 	}
 	listen(hs[0])

@@ -2,6 +2,7 @@ package linux
 
 import (
 	"errors"
+	"strconv"
 	"testing"
 
 	"github.com/gosof/gosof/core"
@@ -145,22 +146,21 @@ func TestAbort(t *testing.T) {
 // socket it duplicates, not its ends, and finds the old one no longer
 // connected.
 func TestCloseReusedEnds(t *testing.T) {
-	const port, cport = 47208, 47209
 	srv := testhelper.Start(t)
 	cli := testhelper.Start(t)
-	lfd := srv.Int("socket inet stream")
-	srv.Do("bind %d 127.0.0.1:%d", lfd, port)
-	srv.Do("listen %d", lfd)
+	lfd, port := listenTCP(t, srv)
+	cport := 0 // the kernel picks the first client's; the second binds it again
 	dial := func() (c, a int) {
 		c = cli.Int("socket inet stream")
 		cli.Do("setsockopt %d reuseaddr 1", c)
 		cli.Do("bind %d 127.0.0.1:%d", c, cport)
+		cport, _ = strconv.Atoi(cli.Do("name %d", c)[1])
 		cli.Do("connect %d 127.0.0.1:%d", c, port)
 		return c, srv.Int("accept %d", lfd)
 	}
 	c, old := dial()
 	oldIno := inodeOf(t, srv.PID, old)
-	f := &core.Filter{Ports: []core.PortRange{{Lo: port, Hi: port}}, States: []core.State{core.Established}}
+	f := &core.Filter{Ports: []core.PortRange{{Lo: uint16(port), Hi: uint16(port)}}, States: []core.State{core.Established}}
 	var planned []core.Socket // through netlink, then from /proc/net
 	for _, src := range []*Sockets{{FS: DefaultFS()}, {FS: DefaultFS(), ProcNetOnly: true}} {
 		socks, err := src.Sockets(f)
@@ -169,7 +169,7 @@ func TestCloseReusedEnds(t *testing.T) {
 		}
 		n := len(planned)
 		for _, s := range socks {
-			if s.Inode == oldIno && s.Local.Port == port {
+			if s.Inode == oldIno && int(s.Local.Port) == port {
 				planned = append(planned, s)
 			}
 		}
