@@ -17,16 +17,9 @@ func TestAddressTargets(t *testing.T) {
 	one := testhelper.Start(t)
 	two := testhelper.Start(t)
 	any := testhelper.Start(t)
-	const p, q = 26301, 26302
-	l1 := one.Int("socket inet stream")
-	one.Do("bind %d 127.0.0.1:%d", l1, p)
-	one.Do("listen %d", l1)
-	l2 := two.Int("socket inet stream")
-	two.Do("bind %d 127.0.0.2:%d", l2, p)
-	two.Do("listen %d", l2)
-	w := any.Int("socket inet6 stream") // [::]:q, dual-stack
-	any.Do("bind %d [::]:%d", w, q)
-	any.Do("listen %d", w)
+	_, p := listen(t, one, "inet", "127.0.0.1:0")
+	listen(t, two, "inet", "127.0.0.2:"+strconv.Itoa(p))
+	_, q := listen(t, any, "inet6", "[::]:0") // dual-stack
 	cli := testhelper.Start(t)
 	cfd := cli.Int("socket inet stream")
 	cli.Do("connect %d 127.0.0.2:%d", cfd, p)

@@ -14,7 +14,7 @@ import (
 )
 
 // TestDebugCheckSS runs 'gosof debug check' against ss on this host, with
-// sockets of its own on loopback ports 25501-25503: a listener, a
+// sockets of its own on loopback ports the kernel picks: a listener, a
 // connection to it (both ends), a bound and a connected UDP socket. Other
 // tests' sockets come and go meanwhile: the check must count those as
 // changed, and must agree with ss on every socket of this test, owners
@@ -26,12 +26,12 @@ func TestDebugCheckSS(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("ss -p and gosof see every process's descriptors only as root")
 	}
-	ln, err := net.Listen("tcp4", "127.0.0.1:25501")
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	client, err := net.Dial("tcp4", "127.0.0.1:25501")
+	client, err := net.Dial("tcp4", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,16 +41,18 @@ func TestDebugCheckSS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer server.Close()
-	bound, err := net.ListenPacket("udp4", "127.0.0.1:25502")
+	bound, err := net.ListenPacket("udp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer bound.Close()
-	conn, err := net.DialUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 25503}, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 25502})
+	conn, err := net.DialUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}, bound.LocalAddr().(*net.UDPAddr))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
+	// this test's own local ends, as the report and ss write them
+	laddr, baddr, caddr := ln.Addr().String(), bound.LocalAddr().String(), conn.LocalAddr().String()
 
 	// DIR is typed by the user, who may have pasted anything: the line
 	// naming it is escaped as every other.
@@ -68,8 +70,10 @@ func TestDebugCheckSS(t *testing.T) {
 		}
 	}
 	for _, line := range strings.Split(stdout, "\n") {
-		if strings.Contains(line, ":2550") && strings.HasPrefix(line, "  ") {
-			t.Errorf("a difference on this test's own sockets: %s", line)
+		for _, a := range []string{laddr, baddr, caddr} {
+			if strings.Contains(line, a+" ") && strings.HasPrefix(line, "  ") {
+				t.Errorf("a difference on this test's own sockets: %s", line)
+			}
 		}
 	}
 	if report, err := os.ReadFile(filepath.Join(dir, "report.txt")); err != nil || string(report) != stdout {
@@ -84,8 +88,8 @@ func TestDebugCheckSS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]bool{"tcp 127.0.0.1:25501 LISTEN": false, "tcp 127.0.0.1:25501 ESTABLISHED": false,
-		"udp 127.0.0.1:25502 UNCONN": false, "udp 127.0.0.1:25503 ESTABLISHED": false}
+	want := map[string]bool{"tcp " + laddr + " LISTEN": false, "tcp " + laddr + " ESTABLISHED": false,
+		"udp " + baddr + " UNCONN": false, "udp " + caddr + " ESTABLISHED": false}
 	for _, r := range rows {
 		k := string(r.Proto) + " " + r.Local.String() + " " + string(r.State)
 		if _, ok := want[k]; !ok || len(r.Owners) != 1 || r.Owners[0].PID != os.Getpid() {
@@ -99,7 +103,7 @@ func TestDebugCheckSS(t *testing.T) {
 		}
 	}
 	js, err := os.ReadFile(filepath.Join(dir, "gosof.json"))
-	if err != nil || !strings.Contains(string(js), `"port": 25501`) || !strings.Contains(string(js), `"pid": `+strconv.Itoa(os.Getpid())) {
+	if err != nil || !strings.Contains(string(js), `"port": `+strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)) || !strings.Contains(string(js), `"pid": `+strconv.Itoa(os.Getpid())) {
 		t.Errorf("gosof.json (%v) lacks this test's sockets", err)
 	}
 
