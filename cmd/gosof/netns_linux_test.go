@@ -518,7 +518,7 @@ func TestAllNetnsSkippedSaidOnce(t *testing.T) {
 		namedNetNS(t, fmt.Sprintf("gosof-h15-once-%d-%d", os.Getpid(), i))
 	}
 	nobody := &syscall.Credential{Uid: 65534, Gid: 65534}
-	out, errOut, code := gosofUnder(t, nil, nobody, "who", "-A", "47541")
+	out, errOut, code := gosofUnder(t, nil, nobody, "who", "-A", strconv.Itoa(testhelper.UnheldPort))
 	var skipped []string
 	for _, l := range strings.Split(errOut, "\n") {
 		if strings.Contains(l, "skipped: cannot join") {
@@ -612,7 +612,7 @@ func TestNetnsDirUnreadable(t *testing.T) {
 	if code != exitError || !strings.Contains(errOut, "cannot tell whether it names one: "+note) {
 		t.Errorf("who --netns web: exit %d; want 2 and that /run/netns could not be read\n%s", code, errOut)
 	}
-	out, errOut, code := gosofUnder(t, wrap, nil, "who", "-A", "47479")
+	out, errOut, code := gosofUnder(t, wrap, nil, "who", "-A", strconv.Itoa(testhelper.UnheldPort))
 	if code != exitError || strings.Count(errOut, note) != 1 || !strings.Contains(errOut, "cannot tell whether anything matches") {
 		t.Errorf("who -A: exit %d; want 2, the unread names said once, and 'cannot tell'\n%s%s", code, out, errOut)
 	}

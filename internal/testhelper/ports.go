@@ -11,17 +11,22 @@ import "testing"
 // port the kernel picked.
 const FixedPortLo, FixedPortHi = 29660, 29699
 
-// FixedPort calls bind with each port of FixedPortLo-FixedPortHi in turn
-// (another test, of this run or another, may hold some) and returns the
-// first it took. The test fails if it took none.
+// UnheldPort is the port of that range no test binds: for a test that
+// asks about a port nothing on the host holds. Any port of the ephemeral
+// range may be some connection's local end.
+const UnheldPort = FixedPortHi
+
+// FixedPort calls bind with each port of FixedPortLo-FixedPortHi but
+// UnheldPort in turn (another test, of this run or another, may hold
+// some) and returns the first it took. The test fails if it took none.
 func FixedPort(t testing.TB, bind func(port int) error) int {
 	t.Helper()
 	var err error
-	for p := FixedPortLo; p <= FixedPortHi; p++ {
+	for p := FixedPortLo; p < UnheldPort; p++ {
 		if err = bind(p); err == nil {
 			return p
 		}
 	}
-	t.Fatalf("no port of %d-%d could be bound: %v", FixedPortLo, FixedPortHi, err)
+	t.Fatalf("no port of %d-%d could be bound: %v", FixedPortLo, UnheldPort-1, err)
 	return 0
 }
