@@ -108,12 +108,43 @@ func TimeWaitIdle(length, left time.Duration) Idle {
 // MatchIdle reports whether s passes --idle: its exact idle time is
 // longer than f.IdleOver. A socket whose idle time is unknown, or only
 // bounded by its age, never does.
-func (f *Filter) MatchIdle(s *Socket) bool { return f.StillIdle(s.Idle) == nil }
+func (f *Filter) MatchIdle(s *Socket) bool { return f.idleErr(s.Idle) == nil }
 
-// StillIdle is MatchIdle for idle time i, read again as close acts on a
-// socket it passed (core.ShutdownVia): nil when i still passes --idle,
-// else an error wrapping ErrActive that says what i is now.
-func (f *Filter) StillIdle(i Idle) error {
+// ProvedAtAct reports whether close reads a TCP socket's state and idle
+// time again as it acts on it (StillMatches): for --idle or --state, not
+// without them, where nothing read then could change the decision.
+func (f *Filter) ProvedAtAct() bool { return f != nil && (f.IdleOver > 0 || len(f.States) > 0) }
+
+// StillMatches is close's one decision, at the moment it acts on a TCP
+// socket the plan matched (core.ShutdownVia, SocketCloser's Abort), that
+// the socket still passes the filters its state and idle time decide,
+// read again from the kernel then: st and i. nil when it does; else an
+// error that says what it is now: a *StateError when --state no longer
+// names st, one wrapping ErrActive when it is no longer idle for longer
+// than --idle. A socket in CLOSE (reset, or ended, since the plan) is
+// gone, not moved: nil, and the act finds it so (shutdown's ENOTCONN).
+func (f *Filter) StillMatches(st State, i Idle) error {
+	if f == nil || st == Close {
+		return nil
+	}
+	if len(f.States) > 0 && !hasState(f.States, st) {
+		return &StateError{Now: st, flag: f.statesFlag()}
+	}
+	return f.idleErr(i)
+}
+
+// StateError: a socket close was about to act on is in a state --state
+// (or --listen) does not name any more (StillMatches).
+type StateError struct {
+	Now  State
+	flag string
+}
+
+func (e *StateError) Error() string { return "now " + string(e.Now) + ", not " + e.flag }
+
+// idleErr is nil when idle time i passes --idle, else an error wrapping
+// ErrActive that says what i is.
+func (f *Filter) idleErr(i Idle) error {
 	if f == nil || f.IdleOver <= 0 {
 		return nil
 	}

@@ -316,3 +316,58 @@ func TestEmptiedOwnersFirst(t *testing.T) {
 		t.Errorf("Emptied with --user 33 -c c on an unowned socket of uid 33: %q; want --user to leave nothing, as filterOwners", got)
 	}
 }
+
+// TestStillMatches: close's one decision, at the moment it acts, that a
+// socket still passes --state (or --listen) and --idle, on the state and
+// idle time read again then. CLOSE is gone, never "moved"; no filter, or
+// none of the two, proves nothing.
+func TestStillMatches(t *testing.T) {
+	est := []State{Established}
+	listen := &Filter{States: []State{Listen, Unconn}, Listen: true}
+	for _, tc := range []struct {
+		name  string
+		f     *Filter
+		st    State
+		idle  Idle
+		moved State // the *StateError's state, "" when none
+		err   error // the error wrapped, nil for none
+	}{
+		{"no filter", nil, CloseWait, 0, "", nil},
+		{"no --state, no --idle", &Filter{}, CloseWait, 0, "", nil},
+		{"still established", &Filter{States: est}, Established, 0, "", nil},
+		{"now CLOSE_WAIT", &Filter{States: est}, CloseWait, 0, CloseWait, nil},
+		{"reset: CLOSE is gone", &Filter{States: est}, Close, 0, "", nil},
+		{"both states named", &Filter{States: []State{Established, CloseWait}}, CloseWait, 0, "", nil},
+		{"--listen, still listening", listen, Listen, 0, "", nil},
+		{"state before idle", &Filter{States: est, IdleOver: time.Minute}, CloseWait, ExactIdle(time.Second), CloseWait, nil},
+		{"state holds, idle not", &Filter{States: est, IdleOver: time.Minute}, Established, ExactIdle(time.Second), "", ErrActive},
+		{"idle alone", &Filter{IdleOver: time.Minute}, CloseWait, ExactIdle(2 * time.Minute), "", nil},
+		{"idle alone, reset", &Filter{IdleOver: time.Minute}, Close, 0, "", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.f.StillMatches(tc.st, tc.idle)
+			var se *StateError
+			switch {
+			case tc.moved != "":
+				if !errors.As(err, &se) || se.Now != tc.moved || errors.Is(err, ErrActive) {
+					t.Fatalf("StillMatches = %v, want a StateError in %s", err, tc.moved)
+				}
+			case tc.err != nil:
+				if !errors.Is(err, tc.err) || errors.As(err, &se) {
+					t.Fatalf("StillMatches = %v, want %v", err, tc.err)
+				}
+			case err != nil:
+				t.Fatalf("StillMatches = %v, want nil", err)
+			}
+		})
+	}
+	if got, want := (&Filter{States: []State{Established}}).StillMatches(CloseWait, 0).Error(), "now CLOSE_WAIT, not --state established"; got != want {
+		t.Errorf("text %q, want %q", got, want)
+	}
+	if got, want := listen.StillMatches(Established, 0), "now ESTABLISHED, not --listen"; got == nil || got.Error() != want {
+		t.Errorf("text %v, want %q", got, want)
+	}
+	if (&Filter{}).ProvedAtAct() || (*Filter)(nil).ProvedAtAct() || !(&Filter{States: []State{Established}}).ProvedAtAct() || !(&Filter{IdleOver: time.Second}).ProvedAtAct() {
+		t.Error("ProvedAtAct: only --state or --idle reads the socket again")
+	}
+}

@@ -76,7 +76,7 @@ var (
 	// holds the socket it was planned for (Prover).
 	ErrNotHeld = errors.New("no longer holds the socket")
 	// ErrActive: a socket close was about to act on is no longer idle
-	// for longer than --idle asks (Filter.MatchIdle, on its idle time
+	// for longer than --idle asks (Filter.StillMatches, on its idle time
 	// read again as close acts).
 	ErrActive = errors.New("active again")
 )
@@ -151,8 +151,9 @@ type SocketCloser interface {
 	Shutdown(s *Socket, o Owner) error
 	// Abort makes the kernel reset s (Linux SOCK_DESTROY, Solaris
 	// TCP_IOC_ABORT_CONN); it works on sockets no process holds too.
-	// With f's --idle, s is left alone as ShutdownVia leaves it, on its
-	// idle time read again as it is reset (f may be nil).
+	// With f's --state or --idle, s is left alone as ShutdownVia leaves
+	// it, on its state and idle time read again as it is reset (f may be
+	// nil).
 	Abort(s *Socket, f *Filter) error
 }
 
@@ -160,9 +161,10 @@ type SocketCloser interface {
 // socket down through: the holder may have moved it to another number
 // since it was seen (Linux finds it there).
 //
-// With f's --idle (Filter.IdleOver), it reads s's idle time again from
-// the descriptor it proved and leaves s alone, with an error wrapping
-// ErrActive, when f.MatchIdle no longer passes it.
+// With f's --state or --idle (Filter.ProvedAtAct), it reads a TCP
+// socket's state and idle time again from the descriptor it proved and
+// leaves s alone, with Filter.StillMatches's error, when they no longer
+// pass f.
 type ShutdownVia interface {
 	ShutdownVia(s *Socket, o Owner, f *Filter) (Owner, error)
 }

@@ -599,3 +599,124 @@ func TestCloseIdleResetAtAct(t *testing.T) {
 		})
 	}
 }
+
+// TestCloseStateProvedAtAct: a connection the plan matched by --state
+// that moves to another state while close waits for its confirmation
+// (its client calls close(): the server's end goes from ESTABLISHED to
+// CLOSE_WAIT) no longer passes --state established: close leaves it
+// alone and says what it is now, and it is no longer a matched socket.
+// Gracefully (TCP_INFO on the duplicate) and with --abort (the lookup
+// before SOCK_DESTROY), in JSON and as text; with --state naming the new
+// state too, it is closed as planned.
+func TestCloseStateProvedAtAct(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for a network namespace and SOCK_DESTROY")
+	}
+	for _, tc := range []struct {
+		state string
+		abort bool
+		json  bool
+		moved string // outcome of the connection whose client closed
+	}{
+		{"established", false, true, "state changed"},
+		{"established", true, true, "state changed"},
+		{"established", false, false, "state changed"},
+		{"established", true, false, "state changed"},
+		{"established,close-wait", false, true, "closed"},
+		{"established,close-wait", true, true, "closed"},
+	} {
+		t.Run(fmt.Sprintf("%s abort=%v json=%v", tc.state, tc.abort, tc.json), func(t *testing.T) {
+			srv := testhelper.Start(t, testhelper.NewNetNS())
+			lfd := srv.Int("socket inet stream")
+			srv.Do("bind %d 127.0.0.1:0", lfd)
+			srv.Do("listen %d", lfd)
+			port := srv.Do("name %d", lfd)[1] // the kernel's pick
+			addr := "127.0.0.1:" + port
+			type conn struct{ client, port int }
+			var conns [2]conn
+			for j := range conns {
+				c := srv.Int("socket inet stream")
+				srv.Do("connect %d %s", c, addr)
+				srv.Int("accept %d", lfd)
+				p, _ := strconv.Atoi(srv.Do("name %d", c)[1])
+				conns[j] = conn{c, p}
+			}
+			moved := conns[0]
+			master, tty := openPTY(t)
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			args := []string{"gosof", "close", port, "--state", tc.state,
+				"--netns", strconv.Itoa(srv.PID), "--pid", strconv.Itoa(srv.PID)}
+			if tc.json {
+				args = append(args, "--json")
+			}
+			if tc.abort {
+				args = append(args, "--abort")
+			}
+			var out bytes.Buffer
+			done := make(chan int, 1)
+			go func() {
+				code := run(args, tty, &out, w)
+				w.Close()
+				done <- code
+			}()
+			asked := bufio.NewReader(r)
+			if q, err := asked.ReadString(']'); err != nil || !strings.Contains(q, "Close 2 sockets? [y/N]") {
+				t.Fatalf("close asked %q (%v), want it to ask before closing 2 sockets", q, err)
+			}
+			// The plan is made; the client closes: its FIN puts the
+			// server's end in CLOSE_WAIT.
+			srv.Do("close %d", moved.client)
+			time.Sleep(100 * time.Millisecond)
+			if _, err := master.Write([]byte("y\n")); err != nil {
+				t.Fatal(err)
+			}
+			code := <-done
+			rest, _ := io.ReadAll(asked)
+			t.Logf("%s (exit %d):\n%s%s", strings.Join(args, " "), code, out.String(), rest)
+			if tc.abort && code != exitMatch {
+				// the other is reset; the moved one is no longer a match
+				t.Errorf("exit %d, want %d", code, exitMatch)
+			}
+			if !tc.json {
+				text := out.String() + string(rest)
+				if want := fmt.Sprintf(":%d ESTABLISHED: left alone: now CLOSE_WAIT, not --state established\n", moved.port); !strings.Contains(text, want) {
+					t.Errorf("the report does not say %q:\n%s", want, text)
+				}
+			} else {
+				var j struct {
+					Sockets []struct {
+						Remote   jep    `json:"remote"`
+						Outcome  string `json:"outcome"`
+						StateNow string `json:"state_now"`
+						Error    string `json:"error"`
+					} `json:"sockets"`
+				}
+				if err := json.Unmarshal(out.Bytes(), &j); err != nil || len(j.Sockets) != 2 {
+					t.Fatalf("close --json: %v, %d sockets, want 2", err, len(j.Sockets))
+				}
+				for _, s := range j.Sockets {
+					if s.Remote.Port != moved.port {
+						continue
+					}
+					if s.Outcome != tc.moved {
+						t.Errorf("the connection whose client closed: outcome %q (%s), want %q", s.Outcome, s.Error, tc.moved)
+					}
+					if tc.moved == "state changed" && (s.StateNow != "CLOSE_WAIT" || s.Error != "now CLOSE_WAIT, not --state established") {
+						t.Errorf("state_now %q, error %q; want CLOSE_WAIT, and what it is now", s.StateNow, s.Error)
+					}
+				}
+			}
+			// The kernel agrees: the one left alone is in CLOSE_WAIT still.
+			left := gosofJSON(t, "who", port, "--state", "close-wait", "--netns", strconv.Itoa(srv.PID))
+			if n := len(left); tc.moved == "state changed" && (n != 1 || left[0].Remote == nil || left[0].Remote.Port != moved.port) {
+				t.Errorf("left in CLOSE_WAIT: %q; want the connection from port %d", rows(left), moved.port)
+			} else if tc.moved == "closed" && n != 0 {
+				t.Errorf("left in CLOSE_WAIT: %q; want none", rows(left))
+			}
+		})
+	}
+}

@@ -46,10 +46,11 @@ type ClosePlan struct {
 	// none: the holders they leave out share the sockets close acts on
 	// (AlsoHeld).
 	owners *core.Filter
-	// idle is the command's filters when they have --idle, nil when not:
-	// each socket's idle time is read again as close acts on it
-	// (core.ShutdownVia, core.SocketCloser's Abort).
-	idle *core.Filter
+	// act is the command's filters when they have --state or --idle
+	// (core.Filter.ProvedAtAct), nil when not: each TCP socket's state
+	// and idle time are read again as close acts on it (core.ShutdownVia,
+	// core.SocketCloser's Abort).
+	act *core.Filter
 }
 
 // AlsoHeld are the holders of s that the owner filters left out: the
@@ -79,14 +80,15 @@ type CloseOptions struct {
 	// whose holder could not be seen (UnknownHolder), or any socket that
 	// shows only an unverified creator (core.Owner.Unverified).
 	AbortUnknown bool
-	// Idle is the command's filters when they have --idle (ClosePlan.idle).
-	Idle *core.Filter
+	// Act is the command's filters when they have --state or --idle
+	// (ClosePlan.act).
+	Act *core.Filter
 }
 
 // NewClosePlan picks a method for every resolved socket, or says why it
 // leaves it alone. servers are as NewKillPlan's.
 func NewClosePlan(res *core.Result, opt CloseOptions, servers []core.Socket) *ClosePlan {
-	p := &ClosePlan{Unseen: res.Unseen, owners: opt.Owners, idle: opt.Idle}
+	p := &ClosePlan{Unseen: res.Unseen, owners: opt.Owners, act: opt.Act}
 	listeners := queueListeners(res.Sockets, servers)
 	for _, s := range res.Sockets {
 		if s.State == core.Listen && !opt.AllowListen {
@@ -264,6 +266,11 @@ const (
 	// nothing was done to it. No longer a matched socket, it does not
 	// make close exit 3.
 	SocketActive SocketFate = "active again"
+	// SocketMoved: it moved since the plan to a state --state (or
+	// --listen) does not name (a *core.StateError; its State is the one
+	// it is in now), so nothing was done to it. No longer a matched
+	// socket, as one active again.
+	SocketMoved SocketFate = "state changed"
 	// SocketShut: a unix socket shut down, which stays listed while its
 	// holder keeps the descriptor: unlike TCP, it has no state to leave
 	// the table by. Its peer reads EOF and its writes fail (EPIPE); a
@@ -304,14 +311,18 @@ type CloseReport struct {
 	Outcomes []CloseOutcome
 }
 
+// unmatched reports whether the socket no longer passed the filters when
+// close reached it (core.Filter.StillMatches: active again, or in another
+// state), so nothing was done to it and it is no longer a matched socket.
+func (o *CloseOutcome) unmatched() bool { return o.Fate == SocketActive || o.Fate == SocketMoved }
+
 // Survivors counts the matched sockets still in the table, other than
-// unix sockets shut down (Done) and those active again (no longer
-// matched: SocketActive); left-alone ones count, refused listeners are
-// not part of the plan.
+// unix sockets shut down (Done) and those no longer matched (unmatched);
+// left-alone ones count, refused listeners are not part of the plan.
 func (r *CloseReport) Survivors() int {
 	n := 0
 	for i := range r.Outcomes {
-		if o := &r.Outcomes[i]; !o.Done() && o.Fate != SocketActive {
+		if o := &r.Outcomes[i]; !o.Done() && !o.unmatched() {
 			n++
 		}
 	}
@@ -330,7 +341,7 @@ func (p *ClosePlan) Execute(c core.SocketCloser) *CloseReport {
 		case "":
 			o.Fate = SocketSkipped
 		case Abort:
-			o.setErr(c.Abort(&it.Socket, p.idle))
+			o.setErr(c.Abort(&it.Socket, p.act))
 		case Shutdown:
 			o.setErr(errors.New("no owner descriptor to shut down"))
 			// Try each holder in turn: one may have exited or closed its copy.
@@ -357,7 +368,7 @@ func (p *ClosePlan) shutdown(c core.SocketCloser, s *core.Socket, o core.Owner, 
 	}
 	var err error
 	if v, ok := c.(core.ShutdownVia); ok {
-		o, err = v.ShutdownVia(s, o, p.idle)
+		o, err = v.ShutdownVia(s, o, p.act)
 	} else {
 		err = c.Shutdown(s, o)
 	}
@@ -372,7 +383,10 @@ func (p *ClosePlan) shutdown(c core.SocketCloser, s *core.Socket, o core.Owner, 
 // Settle decides whether the socket is gone.
 func (o *CloseOutcome) setErr(err error) {
 	o.Err = err
+	var moved *core.StateError
 	switch {
+	case errors.As(err, &moved):
+		o.Fate, o.State = SocketMoved, moved.Now
 	case err == nil:
 		o.Fate = SocketClosed
 	case errors.Is(err, core.ErrGone):
@@ -410,7 +424,7 @@ func (r *CloseReport) Settle(now []core.Socket) {
 			// it still holds its port, and against whom, is the bind
 			// probe's to say (ShutListeners, Bind).
 			o.Fate, o.State = SocketLeft, now[j].State
-		case j < 0 && o.Fate != SocketClosed && o.Fate != SocketActive: // one active again no longer passes --idle, nor is looked for
+		case j < 0 && o.Fate != SocketClosed && !o.unmatched(): // no longer passes the filters, nor is looked for
 			o.Fate = SocketGone
 		}
 	}
@@ -467,8 +481,8 @@ func (o *CloseOutcome) describe() string {
 		return "left alone: " + o.Skip
 	case SocketNotHeld:
 		return "left alone: its holder no longer holds it (" + core.Escape(o.Err.Error()) + ")"
-	case SocketActive:
-		return "left alone: " + core.Escape(o.Err.Error()) // "active again: idle for ..."
+	case SocketActive, SocketMoved:
+		return "left alone: " + core.Escape(o.Err.Error()) // "active again: idle for ...", "now CLOSE_WAIT, not --state established"
 	}
 	if o.Err != nil {
 		return string(o.Fate) + ": " + core.Escape(o.Err.Error())

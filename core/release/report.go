@@ -539,7 +539,8 @@ func WriteCloseJSON(w io.Writer, p *ClosePlan, dryRun bool, r *CloseReport, l *L
 		}
 		if r != nil {
 			// outcome: closed, "still there", "already gone", "not
-			// permitted", failed, "left alone"
+			// permitted", failed, "left alone", "active again", "state
+			// changed" (state_now: the state it is in instead)
 			o := &r.Outcomes[i]
 			if o.Fate != "" {
 				e.Str("outcome", string(o.Fate))

@@ -237,8 +237,8 @@ func PlanClose(b Backend, f *core.Filter, opt CloseOptions) (*Close, error) {
 	if f.HasOwnerFilter() {
 		opt.Owners = f
 	}
-	if f.IdleOver > 0 {
-		opt.Idle = f
+	if f.ProvedAtAct() {
+		opt.Act = f
 	}
 	c := &Close{b: b, f: f, opt: opt, Result: res, around: around}
 	if c.queueServers, err = QueueServers(res, c.servers()); err != nil {

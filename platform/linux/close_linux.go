@@ -13,8 +13,8 @@ import (
 
 // Destroyer resets a socket through sock_diag (SOCK_DESTROY); *Sockets is one.
 type Destroyer interface {
-	// Destroy resets s; with f's --idle, only if s is still idle for
-	// longer (core.Filter.StillIdle), read as it acts.
+	// Destroy resets s; with f's --state or --idle, only if s still
+	// passes them (core.Filter.StillMatches), read as it acts.
 	Destroy(s *core.Socket, f *core.Filter) error
 }
 
@@ -68,10 +68,11 @@ func (c *Closer) Shutdown(s *core.Socket, o core.Owner) error {
 
 // ShutdownVia implements core.ShutdownVia: Shutdown, and the owner at the
 // descriptor the socket was shut down through (another than o's when the
-// holder moved it). With f's --idle, the duplicate's idle time is read
-// (getsockopt TCP_INFO: the kernel's tcp_get_info, as the dump's
-// INET_DIAG_INFO) and a socket no longer idle that long is left alone;
-// one no longer connected is gone, as without --idle.
+// holder moved it). With f's --state or --idle, the duplicate's state and
+// idle time are read (getsockopt TCP_INFO: the kernel's tcp_get_info, as
+// the dump's INET_DIAG_INFO) and a socket that no longer passes them is
+// left alone (core.Filter.StillMatches); one no longer connected is gone,
+// as without them.
 func (c *Closer) ShutdownVia(s *core.Socket, o core.Owner, f *core.Filter) (core.Owner, error) {
 	what := fmt.Sprintf("fd %d of process %d", o.FD, o.PID)
 	if o.FD < 0 || o.Proc == nil {
@@ -98,16 +99,14 @@ func (c *Closer) ShutdownVia(s *core.Socket, o core.Owner, f *core.Filter) (core
 		o.FD, o.TID = h.FD, h.TID
 		what = fmt.Sprintf("fd %d of process %d", h.FD, o.PID)
 	}
-	if f != nil && f.IdleOver > 0 && s.Proto == core.TCP {
+	if f.ProvedAtAct() && s.Proto == core.TCP {
 		ti, err := unix.GetsockoptTCPInfo(dup, unix.IPPROTO_TCP, unix.TCP_INFO)
 		if err != nil {
 			return o, fmt.Errorf("getsockopt(%s, TCP_INFO): %w", what, err)
 		}
 		st, _ := inetState(core.TCP, ti.State)
 		ms := func(v uint32) time.Duration { return time.Duration(v) * time.Millisecond }
-		// One in CLOSE (reset by its peer, or ended, since the plan) was
-		// not active: shutdown finds it not connected (ENOTCONN), gone.
-		if err := f.StillIdle(core.TCPIdle(st, ms(ti.Last_data_sent), ms(ti.Last_data_recv), ms(ti.Last_ack_recv))); err != nil && st != core.Close {
+		if err := f.StillMatches(st, core.TCPIdle(st, ms(ti.Last_data_sent), ms(ti.Last_data_recv), ms(ti.Last_ack_recv))); err != nil {
 			return o, err
 		}
 	}

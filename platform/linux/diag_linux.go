@@ -526,12 +526,11 @@ func (t procTable) dumpErr(err error) error {
 // caller lacks CAP_NET_ADMIN, EOPNOTSUPP when the kernel was built without
 // CONFIG_INET_DIAG_DESTROY, ENOENT when the socket is already gone.
 //
-// With f's --idle, the socket is first asked for by the same id and
-// cookie (SOCK_DIAG_BY_FAMILY without NLM_F_DUMP: the kernel's
+// With f's --state or --idle, the socket is first asked for by the same
+// id and cookie (SOCK_DIAG_BY_FAMILY without NLM_F_DUMP: the kernel's
 // tcp_diag_find_one_icsk, older inet_diag_find_one_icsk, finds it as
-// SOCK_DESTROY does) with its tcp_info,
-// and left alone when it is no longer idle that long
-// (core.Filter.StillIdle).
+// SOCK_DESTROY does) with its state and tcp_info, and left alone when
+// they no longer pass f (core.Filter.StillMatches).
 func (s *Sockets) Destroy(sock *core.Socket, f *core.Filter) error {
 	seq := atomic.AddUint32(&diagSeq, 1)
 	req, err := destroyRequest(seq, sock)
@@ -547,7 +546,7 @@ func (s *Sockets) Destroy(sock *core.Socket, f *core.Filter) error {
 		}
 		s.destroy.c = c
 	}
-	if f != nil && f.IdleOver > 0 && sock.Proto == core.TCP {
+	if f.ProvedAtAct() && sock.Proto == core.TCP {
 		get := append([]byte(nil), req...)
 		putNlmsghdr(get, uint32(len(get)), sockDiagByFamily, nlmFRequest, seq)
 		get[nlmsgHdrLen+2] = inetExtInfo // idiag_ext
@@ -568,7 +567,7 @@ func (s *Sockets) Destroy(sock *core.Socket, f *core.Filter) error {
 		if err != nil {
 			return destroyErr(sock, err)
 		}
-		if err := f.StillIdle(now[0].Idle); err != nil {
+		if err := f.StillMatches(now[0].State, now[0].Idle); err != nil {
 			return err
 		}
 		seq = atomic.AddUint32(&diagSeq, 1)

@@ -663,6 +663,12 @@ func TestDestroyIdleReadsWholeAnswer(t *testing.T) {
 		t.Fatalf("Destroy --idle 1h of a new connection: %v, want ErrActive", err)
 	}
 	clean("active again")
+	// --state: the lookup's reply carries the state the socket is in
+	var moved *core.StateError
+	if err := s.Destroy(client, &core.Filter{States: []core.State{core.CloseWait}}); !errors.As(err, &moved) || moved.Now != core.Established {
+		t.Fatalf("Destroy --state close-wait of an ESTABLISHED connection: %v, want it left alone, now ESTABLISHED", err)
+	}
+	clean("state changed")
 	time.Sleep(50 * time.Millisecond)
 	if err := s.Destroy(client, &core.Filter{IdleOver: 10 * time.Millisecond}); err != nil {
 		t.Fatalf("Destroy --idle 10ms of a connection idle for 50ms: %v", err)
@@ -672,10 +678,18 @@ func TestDestroyIdleReadsWholeAnswer(t *testing.T) {
 	if _, err := srv.Read(make([]byte, 1)); !errors.Is(err, syscall.ECONNRESET) {
 		t.Errorf("peer's read after Destroy: %v, want ECONNRESET", err)
 	}
-	if err := s.Destroy(client, &core.Filter{IdleOver: 10 * time.Millisecond}); !errors.Is(err, unix.ENOENT) {
+	err = s.Destroy(client, &core.Filter{IdleOver: 10 * time.Millisecond})
+	if !errors.Is(err, unix.ENOENT) {
 		t.Errorf("Destroy --idle again: %v, want ENOENT (gone), never nil or ErrActive", err)
 	}
+	// the lookup found it gone, not SOCK_DESTROY, which was never sent
+	if err == nil || !strings.HasPrefix(err.Error(), "SOCK_DIAG_BY_FAMILY tcp ") || !strings.Contains(err.Error(), "already gone") {
+		t.Errorf("Destroy --idle again: %q, want it to name the SOCK_DIAG_BY_FAMILY lookup that found it gone", err)
+	}
 	clean("gone")
+	if err := s.Destroy(client, nil); err == nil || !strings.HasPrefix(err.Error(), "SOCK_DESTROY tcp ") || !errors.Is(err, unix.ENOENT) {
+		t.Errorf("Destroy again: %v, want SOCK_DESTROY's ENOENT", err)
+	}
 }
 
 func TestDestroyUnsupported(t *testing.T) {
@@ -697,7 +711,7 @@ func TestDestroyErrno(t *testing.T) {
 		{unix.EOPNOTSUPP, []error{unix.EOPNOTSUPP, errors.ErrUnsupported}, "CONFIG_INET_DIAG_DESTROY"},
 		{unix.ENOENT, []error{unix.ENOENT}, "already gone"},
 	} {
-		err := destroyErr(&core.Socket{Proto: core.TCP, Local: ep("127.0.0.1", 1)}, &dumpError{Errno: int32(tt.errno)})
+		err := destroyErr("SOCK_DESTROY", &core.Socket{Proto: core.TCP, Local: ep("127.0.0.1", 1)}, &dumpError{Errno: int32(tt.errno)})
 		for _, target := range tt.is {
 			if !errors.Is(err, target) {
 				t.Errorf("%v: errors.Is(%q, %v) = false", tt.errno, err, target)
