@@ -595,6 +595,9 @@ func TestCloseIdleResetAtAct(t *testing.T) {
 				if s.Remote.Port == reset.port && (s.Outcome != "already gone" || strings.Contains(s.Error, "process has exited")) {
 					t.Errorf("the connection reset from port %d: outcome %q (%s), want \"already gone\", its holder alive", s.Remote.Port, s.Outcome, s.Error)
 				}
+				if s.Remote.Port == reset.port && tc.abort && !strings.HasPrefix(s.Error, "SOCK_DIAG_BY_FAMILY ") {
+					t.Errorf("the connection reset from port %d: error %q, want it to name the lookup that found it gone, not SOCK_DESTROY", s.Remote.Port, s.Error)
+				}
 			}
 		})
 	}

@@ -565,7 +565,7 @@ func (s *Sockets) Destroy(sock *core.Socket, f *core.Filter) error {
 			err = fmt.Errorf("%d sockets in the answer: %w", len(now), core.ErrParse)
 		}
 		if err != nil {
-			return destroyErr(sock, err)
+			return destroyErr("SOCK_DIAG_BY_FAMILY", sock, err)
 		}
 		if err := f.StillMatches(now[0].State, now[0].Idle); err != nil {
 			return err
@@ -586,7 +586,7 @@ func (s *Sockets) Destroy(sock *core.Socket, f *core.Filter) error {
 		}
 		ack, err := d.ack(b)
 		if err != nil {
-			return destroyErr(sock, err)
+			return destroyErr("SOCK_DESTROY", sock, err)
 		}
 		if ack {
 			return nil
@@ -618,21 +618,25 @@ func (s *Sockets) CloseDestroyer() {
 	s.destroy.mu.Unlock()
 }
 
-func destroyErr(sock *core.Socket, err error) error {
+// destroyErr names the request the kernel answered with err (req:
+// SOCK_DESTROY, or the SOCK_DIAG_BY_FAMILY lookup before it) and says
+// what its errno means.
+func destroyErr(req string, sock *core.Socket, err error) error {
+	what := req + " " + describe(sock)
 	var de *dumpError
 	if !errors.As(err, &de) {
-		return fmt.Errorf("SOCK_DESTROY %s: %w", describe(sock), err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	errno := unix.Errno(de.Errno)
 	switch {
 	case sysfile.Sentinel(errno) == core.ErrPermission:
-		return core.Wrap2(fmt.Sprintf("SOCK_DESTROY %s: %v: needs CAP_NET_ADMIN (%v)", describe(sock), core.ErrPermission, errno), core.ErrPermission, errno)
+		return core.Wrap2(fmt.Sprintf("%s: %v: needs CAP_NET_ADMIN (%v)", what, core.ErrPermission, errno), core.ErrPermission, errno)
 	case errno == unix.EOPNOTSUPP:
-		return fmt.Errorf("SOCK_DESTROY %s: the kernel cannot destroy sockets (built without CONFIG_INET_DIAG_DESTROY): %w", describe(sock), errno)
+		return fmt.Errorf("%s: the kernel cannot destroy sockets (built without CONFIG_INET_DIAG_DESTROY): %w", what, errno)
 	case errno == unix.ENOENT:
-		return fmt.Errorf("SOCK_DESTROY %s: no such socket, already gone: %w", describe(sock), errno)
+		return fmt.Errorf("%s: no such socket, already gone: %w", what, errno)
 	}
-	return fmt.Errorf("SOCK_DESTROY %s: %w", describe(sock), errno)
+	return fmt.Errorf("%s: %w", what, errno)
 }
 
 func describe(s *core.Socket) string {
