@@ -435,35 +435,14 @@ func TestCloseIdleProvedAtAct(t *testing.T) {
 				srv.Do("read %d", to)
 			}
 			time.Sleep(1500 * time.Millisecond) // every connection idle for longer than --idle 1s
-			master, tty := openPTY(t)
-			r, w, err := os.Pipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
 			args := []string{"gosof", "close", strconv.Itoa(port), "--state", tc.state, "--idle", "1s",
 				"--netns", strconv.Itoa(srv.PID), "--pid", strconv.Itoa(srv.PID), "--json"}
 			if tc.abort {
 				args = append(args, "--abort")
 			}
-			var out bytes.Buffer
-			done := make(chan int, 1)
-			go func() {
-				code := run(args, tty, &out, w)
-				w.Close()
-				done <- code
-			}()
-			asked := bufio.NewReader(r)
-			if q, err := asked.ReadString(']'); err != nil || !strings.Contains(q, "Close 3 sockets? [y/N]") {
-				t.Fatalf("close asked %q (%v), want it to ask before closing 3 sockets", q, err)
-			}
-			talk() // the plan is made; gosof has not acted yet
-			if _, err := master.Write([]byte("y\n")); err != nil {
-				t.Fatal(err)
-			}
-			code := <-done
-			rest, _ := io.ReadAll(asked)
-			t.Logf("%s (exit %d):\n%s%s", strings.Join(args, " "), code, out.String(), rest)
+			code, out, _ := closeAtPrompt(t, args, 3, func() {
+				talk() // the plan is made; gosof has not acted yet
+			})
 			var j struct {
 				Sockets []struct {
 					Remote  jep    `json:"remote"`
@@ -540,12 +519,6 @@ func TestCloseIdleResetAtAct(t *testing.T) {
 			}
 			reset := conns[0]
 			time.Sleep(1500 * time.Millisecond) // both idle for longer than --idle 1s
-			master, tty := openPTY(t)
-			r, w, err := os.Pipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
 			args := []string{"gosof", "close", port, "--state", tc.state, "--idle", "1s",
 				"--netns", strconv.Itoa(srv.PID), "--pid", strconv.Itoa(srv.PID)}
 			if tc.json {
@@ -554,26 +527,11 @@ func TestCloseIdleResetAtAct(t *testing.T) {
 			if tc.abort {
 				args = append(args, "--abort")
 			}
-			var out bytes.Buffer
-			done := make(chan int, 1)
-			go func() {
-				code := run(args, tty, &out, w)
-				w.Close()
-				done <- code
-			}()
-			asked := bufio.NewReader(r)
-			if q, err := asked.ReadString(']'); err != nil || !strings.Contains(q, "Close 2 sockets? [y/N]") {
-				t.Fatalf("close asked %q (%v), want it to ask before closing 2 sockets", q, err)
-			}
-			// The plan is made; the client resets its connection.
-			srv.Do("setsockopt %d linger 1 0", reset.client)
-			srv.Do("close %d", reset.client)
-			if _, err := master.Write([]byte("y\n")); err != nil {
-				t.Fatal(err)
-			}
-			code := <-done
-			rest, _ := io.ReadAll(asked)
-			t.Logf("%s (exit %d):\n%s%s", strings.Join(args, " "), code, out.String(), rest)
+			_, out, rest := closeAtPrompt(t, args, 2, func() {
+				// The plan is made; the client resets its connection.
+				srv.Do("setsockopt %d linger 1 0", reset.client)
+				srv.Do("close %d", reset.client)
+			})
 			if !tc.json {
 				text := out.String() + string(rest)
 				if strings.Contains(text, "active again") || !strings.Contains(text, "already gone") {
@@ -645,12 +603,6 @@ func TestCloseStateProvedAtAct(t *testing.T) {
 				conns[j] = conn{c, p}
 			}
 			moved := conns[0]
-			master, tty := openPTY(t)
-			r, w, err := os.Pipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
 			args := []string{"gosof", "close", port, "--state", tc.state,
 				"--netns", strconv.Itoa(srv.PID), "--pid", strconv.Itoa(srv.PID)}
 			if tc.json {
@@ -659,27 +611,12 @@ func TestCloseStateProvedAtAct(t *testing.T) {
 			if tc.abort {
 				args = append(args, "--abort")
 			}
-			var out bytes.Buffer
-			done := make(chan int, 1)
-			go func() {
-				code := run(args, tty, &out, w)
-				w.Close()
-				done <- code
-			}()
-			asked := bufio.NewReader(r)
-			if q, err := asked.ReadString(']'); err != nil || !strings.Contains(q, "Close 2 sockets? [y/N]") {
-				t.Fatalf("close asked %q (%v), want it to ask before closing 2 sockets", q, err)
-			}
-			// The plan is made; the client closes: its FIN puts the
-			// server's end in CLOSE_WAIT.
-			srv.Do("close %d", moved.client)
-			time.Sleep(100 * time.Millisecond)
-			if _, err := master.Write([]byte("y\n")); err != nil {
-				t.Fatal(err)
-			}
-			code := <-done
-			rest, _ := io.ReadAll(asked)
-			t.Logf("%s (exit %d):\n%s%s", strings.Join(args, " "), code, out.String(), rest)
+			code, out, rest := closeAtPrompt(t, args, 2, func() {
+				// The plan is made; the client closes: its FIN puts the
+				// server's end in CLOSE_WAIT.
+				srv.Do("close %d", moved.client)
+				time.Sleep(100 * time.Millisecond)
+			})
 			if tc.abort && code != exitMatch {
 				// the other is reset; the moved one is no longer a match
 				t.Errorf("exit %d, want %d", code, exitMatch)
@@ -722,4 +659,38 @@ func TestCloseStateProvedAtAct(t *testing.T) {
 			}
 		})
 	}
+}
+
+// closeAtPrompt runs close (args) on a terminal, so that it asks before
+// acting, and checks that it asks about n sockets; meanwhile runs between
+// the plan and the act, then close is told yes. It returns close's exit
+// code, its standard output, and what it wrote to standard error after
+// the question.
+func closeAtPrompt(t *testing.T, args []string, n int, meanwhile func()) (code int, out *bytes.Buffer, rest []byte) {
+	t.Helper()
+	master, tty := openPTY(t)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	out = new(bytes.Buffer)
+	done := make(chan int, 1)
+	go func() {
+		code := run(args, tty, out, w)
+		w.Close()
+		done <- code
+	}()
+	asked := bufio.NewReader(r)
+	if q, err := asked.ReadString(']'); err != nil || !strings.Contains(q, fmt.Sprintf("Close %d sockets? [y/N]", n)) {
+		t.Fatalf("close asked %q (%v), want it to ask before closing %d sockets", q, err, n)
+	}
+	meanwhile() // the plan is made; close has not acted yet
+	if _, err := master.Write([]byte("y\n")); err != nil {
+		t.Fatal(err)
+	}
+	code = <-done
+	rest, _ = io.ReadAll(asked)
+	t.Logf("%s (exit %d):\n%s%s", strings.Join(args, " "), code, out, rest)
+	return code, out, rest
 }
