@@ -96,6 +96,25 @@ func skListen(t testing.TB, network, addr string) net.Listener {
 }
 
 // skConnect dials l and returns both ends: the dialer's and the accepted one.
+// skDumped is TCP connection c's own socket as s's sock_diag dump gives
+// it (found by its inode among the sockets on its port).
+func skDumped(t testing.TB, s *Sockets, c net.Conn) *core.Socket {
+	t.Helper()
+	port := skPort(c.LocalAddr())
+	socks, err := s.Netlink(&core.Filter{Protos: []core.Proto{core.TCP}, Ports: []core.PortRange{{Lo: port, Hi: port}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ino := skInode(t, c.(syscall.Conn))
+	for i := range socks {
+		if socks[i].Inode == ino {
+			return &socks[i]
+		}
+	}
+	t.Fatalf("socket (inode %d) not found in %v", ino, socks)
+	return nil
+}
+
 func skConnect(t testing.TB, network string, l net.Listener) (client, server net.Conn) {
 	t.Helper()
 	client, err := net.Dial(network, l.Addr().String())
@@ -579,22 +598,8 @@ func TestKernelFilter(t *testing.T) {
 func TestDestroy(t *testing.T) {
 	ln := skListen(t, "tcp4", "127.0.0.1:0")
 	c, srv := skConnect(t, "tcp4", ln)
-	cport := skPort(c.LocalAddr())
 	s := &Sockets{FS: DefaultFS()}
-	socks, err := s.Netlink(&core.Filter{Protos: []core.Proto{core.TCP}, Ports: []core.PortRange{{Lo: cport, Hi: cport}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ino := skInode(t, c.(syscall.Conn))
-	var client *core.Socket
-	for i := range socks {
-		if socks[i].Inode == ino {
-			client = &socks[i]
-		}
-	}
-	if client == nil {
-		t.Fatalf("client socket (inode %d) not found in %v", ino, socks)
-	}
+	client := skDumped(t, s, c)
 
 	// the wrong cookie names another socket: the kernel must not touch this one
 	wrong := *client
@@ -612,7 +617,7 @@ func TestDestroy(t *testing.T) {
 	if _, err := srv.Read(make([]byte, 1)); !errors.Is(err, syscall.ECONNRESET) {
 		t.Errorf("peer's read after Destroy: %v, want ECONNRESET", err)
 	}
-	err = s.Destroy(client, nil)
+	err := s.Destroy(client, nil)
 	if !errors.Is(err, unix.ENOENT) {
 		t.Errorf("Destroy again: %v, want ENOENT", err)
 	}
@@ -632,23 +637,9 @@ func TestDestroy(t *testing.T) {
 func TestDestroyIdleReadsWholeAnswer(t *testing.T) {
 	ln := skListen(t, "tcp4", "127.0.0.1:0")
 	c, srv := skConnect(t, "tcp4", ln)
-	cport := skPort(c.LocalAddr())
 	s := &Sockets{FS: DefaultFS()}
 	defer s.CloseDestroyer()
-	socks, err := s.Netlink(&core.Filter{Protos: []core.Proto{core.TCP}, Ports: []core.PortRange{{Lo: cport, Hi: cport}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ino := skInode(t, c.(syscall.Conn))
-	var client *core.Socket
-	for i := range socks {
-		if socks[i].Inode == ino {
-			client = &socks[i]
-		}
-	}
-	if client == nil {
-		t.Fatalf("client socket (inode %d) not found in %v", ino, socks)
-	}
+	client := skDumped(t, s, c)
 	clean := func(after string) {
 		t.Helper()
 		if s.destroy.c == nil {
@@ -678,7 +669,7 @@ func TestDestroyIdleReadsWholeAnswer(t *testing.T) {
 	if _, err := srv.Read(make([]byte, 1)); !errors.Is(err, syscall.ECONNRESET) {
 		t.Errorf("peer's read after Destroy: %v, want ECONNRESET", err)
 	}
-	err = s.Destroy(client, &core.Filter{IdleOver: 10 * time.Millisecond})
+	err := s.Destroy(client, &core.Filter{IdleOver: 10 * time.Millisecond})
 	if !errors.Is(err, unix.ENOENT) {
 		t.Errorf("Destroy --idle again: %v, want ENOENT (gone), never nil or ErrActive", err)
 	}
