@@ -151,9 +151,9 @@ type SocketCloser interface {
 	Shutdown(s *Socket, o Owner) error
 	// Abort makes the kernel reset s (Linux SOCK_DESTROY, Solaris
 	// TCP_IOC_ABORT_CONN); it works on sockets no process holds too.
-	// With f's --state or --idle, s is left alone as ShutdownVia leaves
-	// it, on its state and idle time read again as it is reset (f may be
-	// nil).
+	// With f's --idle, s is left alone as ShutdownVia leaves it, on its
+	// state and idle time read again as it is reset (f may be nil);
+	// --state alone is not read again here (docs/kill-close.md).
 	Abort(s *Socket, f *Filter) error
 }
 

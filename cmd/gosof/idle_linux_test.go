@@ -609,7 +609,10 @@ func TestCloseStateProvedAtAct(t *testing.T) {
 				args = append(args, "--json")
 			}
 			if tc.abort {
-				args = append(args, "--abort")
+				// --abort reads the state again only for --idle's lookup
+				// (docs/kill-close.md): any duration the sockets pass
+				args = append(args, "--abort", "--idle", "10ms")
+				time.Sleep(50 * time.Millisecond)
 			}
 			code, out, rest := closeAtPrompt(t, args, 2, func() {
 				// The plan is made; the client closes: its FIN puts the

@@ -13,8 +13,8 @@ import (
 
 // Destroyer resets a socket through sock_diag (SOCK_DESTROY); *Sockets is one.
 type Destroyer interface {
-	// Destroy resets s; with f's --state or --idle, only if s still
-	// passes them (core.Filter.StillMatches), read as it acts.
+	// Destroy resets s; with f's --idle, only if s still passes it and
+	// --state (core.Filter.StillMatches), read as it acts.
 	Destroy(s *core.Socket, f *core.Filter) error
 }
 

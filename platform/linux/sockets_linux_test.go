@@ -654,9 +654,10 @@ func TestDestroyIdleReadsWholeAnswer(t *testing.T) {
 		t.Fatalf("Destroy --idle 1h of a new connection: %v, want ErrActive", err)
 	}
 	clean("active again")
-	// --state: the lookup's reply carries the state the socket is in
+	// --state beside --idle: the lookup's reply carries the state the
+	// socket is in, judged first
 	var moved *core.StateError
-	if err := s.Destroy(client, &core.Filter{States: []core.State{core.CloseWait}}); !errors.As(err, &moved) || moved.Now != core.Established {
+	if err := s.Destroy(client, &core.Filter{States: []core.State{core.CloseWait}, IdleOver: time.Nanosecond}); !errors.As(err, &moved) || moved.Now != core.Established {
 		t.Fatalf("Destroy --state close-wait of an ESTABLISHED connection: %v, want it left alone, now ESTABLISHED", err)
 	}
 	clean("state changed")
