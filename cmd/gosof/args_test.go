@@ -80,7 +80,7 @@ func TestFlagsRefusedNotDropped(t *testing.T) {
 		{"kill", "--pid", fmt.Sprint(os.Getpid()), "8080", "---n"},
 	} {
 		var errb bytes.Buffer
-		code := run(append([]string{"gosof"}, argv...), strings.NewReader(""), io.Discard, &errb)
+		code := runT(t, append([]string{"gosof"}, argv...), strings.NewReader(""), io.Discard, &errb)
 		errOut := errb.String()
 		flag := ""
 		for _, a := range argv {
@@ -139,7 +139,7 @@ func TestHelpAndTypos(t *testing.T) {
 		{[]string{"ls", "--remote", "10.0.0:80"}, exitError, `--remote "10.0.0:80": not an address, a prefix or a host name` + "\n"},
 	} {
 		var out, errb bytes.Buffer
-		code := run(append([]string{"gosof"}, tc.argv...), strings.NewReader(""), &out, &errb)
+		code := runT(t, append([]string{"gosof"}, tc.argv...), strings.NewReader(""), &out, &errb)
 		if code != tc.code || !strings.Contains(out.String()+errb.String(), tc.want) {
 			t.Errorf("gosof %s: exit %d, want %d and %q\n%s%s", strings.Join(tc.argv, " "), code, tc.code, tc.want, out.String(), errb.String())
 		}

@@ -31,7 +31,7 @@ func BenchmarkLsJSON(b *testing.B) { benchRun(b, "gosof", "ls", "--json") }
 func benchRun(b *testing.B, argv ...string) {
 	b.ReportAllocs()
 	for b.Loop() {
-		if code := run(argv, nil, io.Discard, io.Discard); code != exitMatch {
+		if code := runT(b, argv, nil, io.Discard, io.Discard); code != exitMatch {
 			b.Fatalf("%q: exit %d", argv, code)
 		}
 	}

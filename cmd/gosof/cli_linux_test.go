@@ -13,11 +13,12 @@ import (
 	"github.com/gosof/gosof/internal/testhelper"
 )
 
-// gosof runs the CLI in-process with captured writers.
+// gosof runs the CLI in-process with captured writers (runT: the guard
+// first).
 func gosof(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(append([]string{"gosof"}, args...), strings.NewReader(""), &out, &errb)
+	code = runT(t, append([]string{"gosof"}, args...), strings.NewReader(""), &out, &errb)
 	return out.String(), errb.String(), code
 }
 

@@ -81,11 +81,13 @@ func TestCloseDryRunExitsAsTheRun(t *testing.T) {
 		state string
 		want  int
 	}{{"established", exitSurvivors}, {"established,listen", exitMatch}} {
-		q := testhelper.Start(t)
+		// in a network namespace of the test's own: the connection
+		// queued has no holder, so --pid would not match it
+		q := testhelper.Start(t, testhelper.NewNetNS())
 		_, port := listen(t, q, "inet", "127.0.0.1:0")
 		p := strconv.Itoa(port)
 		connect(t, q, "inet", "127.0.0.1:"+p) // never accepted
-		args := []string{"close", p, "--state", tc.state}
+		args := []string{"close", p, "--netns", ownNetNS(t, strconv.Itoa(q.PID)), "--state", tc.state}
 		out, errOut, dry := gosof(t, append(args, "-n")...)
 		out2, errOut2, run := gosof(t, append(args, "--yes")...)
 		if dry != tc.want || run != tc.want {

@@ -42,7 +42,7 @@ func onPTY(t *testing.T, cols int, args ...string) string {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), envCLI+"="+strings.Join(args, "\x1f"), "COLUMNS=")
+	cmd.Env = append(os.Environ(), cliEnv(t, nil, args...), "COLUMNS=")
 	cmd.Stdout, cmd.Stderr = slave, slave
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -21,7 +21,7 @@ func TestHelpWithoutNoise(t *testing.T) {
 	}
 	for _, args := range cmds {
 		var out, errb bytes.Buffer
-		code := run(append([]string{"gosof"}, args...), strings.NewReader(""), &out, &errb)
+		code := runT(t, append([]string{"gosof"}, args...), strings.NewReader(""), &out, &errb)
 		help := out.String()
 		name := strings.Join(args, " ")
 		if code != 0 || !strings.Contains(help, "-h, --help") {
@@ -43,7 +43,7 @@ func TestHelpWithoutNoise(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	run([]string{"gosof", "--help"}, strings.NewReader(""), &out, &out)
+	runT(t, []string{"gosof", "--help"}, strings.NewReader(""), &out, &out)
 	if !strings.Contains(out.String(), "debug ") {
 		t.Errorf("gosof --help hides debug, which README documents")
 	}
@@ -58,7 +58,7 @@ func TestHelpWithoutNoise(t *testing.T) {
 func TestHelpListsOnlyWhatRuns(t *testing.T) {
 	for _, c := range newApp(nil, nil, nil).Commands {
 		var out, errb bytes.Buffer
-		run([]string{"gosof", c.Name, "--help"}, strings.NewReader(""), &out, &errb)
+		runT(t, []string{"gosof", c.Name, "--help"}, strings.NewReader(""), &out, &errb)
 		_, list, ok := strings.Cut(out.String(), "\nCOMMANDS:\n")
 		if !ok {
 			continue

@@ -26,7 +26,7 @@ func TestHelpFitsWidth(t *testing.T) {
 		}
 		for _, args := range pages {
 			var out bytes.Buffer
-			run(append([]string{"gosof"}, args...), strings.NewReader(""), &out, &bytes.Buffer{})
+			runT(t, append([]string{"gosof"}, args...), strings.NewReader(""), &out, &bytes.Buffer{})
 			for _, l := range strings.Split(out.String(), "\n") {
 				if n := utf8.RuneCountInString(l); n > max {
 					t.Errorf("gosof %s at %d columns: a line of %d: %q", strings.Join(args, " "), max, n, l)
@@ -79,7 +79,7 @@ func TestHelpPastes(t *testing.T) {
 		t.Setenv("COLUMNS", strconv.Itoa(width))
 		for _, args := range pages {
 			var out bytes.Buffer
-			run(append([]string{"gosof"}, args...), strings.NewReader(""), &out, &bytes.Buffer{})
+			runT(t, append([]string{"gosof"}, args...), strings.NewReader(""), &out, &bytes.Buffer{})
 			page := fmt.Sprintf("gosof %s at %d", strings.Join(args, " "), width)
 			all := strings.Split(out.String(), "\n")
 			var lines []string // the description, where the examples are
@@ -138,7 +138,7 @@ func TestHelpKeepsWords(t *testing.T) {
 	help := func(args []string, width int) string {
 		t.Setenv("COLUMNS", strconv.Itoa(width))
 		var out bytes.Buffer
-		run(append([]string{"gosof"}, args...), strings.NewReader(""), &out, &bytes.Buffer{})
+		runT(t, append([]string{"gosof"}, args...), strings.NewReader(""), &out, &bytes.Buffer{})
 		return out.String()
 	}
 	// the words of a page; a command's " \" and a comment's "#" that

@@ -98,7 +98,7 @@ func TestHabitHints(t *testing.T) {
 				args = strings.Fields(tc.args)
 			}
 			var out, errb bytes.Buffer
-			code := run(append([]string{"gosof"}, args...), strings.NewReader(""), &out, &errb)
+			code := runT(t, append([]string{"gosof"}, args...), strings.NewReader(""), &out, &errb)
 			msg := errb.String()
 			if code != 2 || !strings.Contains(msg, tc.want) || strings.Count(msg, "\n") != 1 || out.Len() != 0 {
 				t.Errorf("gosof %s: exit %d, stderr %q stdout %q; want exit 2 and one line containing %q", tc.args, code, msg, out.String(), tc.want)
@@ -135,7 +135,7 @@ func TestHabitHintsMalformedValue(t *testing.T) {
 	} {
 		args := tc.args
 		var out, errb bytes.Buffer
-		code := run(append([]string{"gosof"}, args...), strings.NewReader(""), &out, &errb)
+		code := runT(t, append([]string{"gosof"}, args...), strings.NewReader(""), &out, &errb)
 		msg := errb.String()
 		if code != 2 || !strings.Contains(msg, tc.want) || strings.Contains(msg, "gosof form") || strings.Count(msg, "\n") != 1 ||
 			strings.ContainsAny(msg, "\x1b\x07") || out.Len() != 0 {
@@ -156,7 +156,7 @@ func TestHabitHintsMalformedValue(t *testing.T) {
 		{[]string{"kill", "-n", "-c", "a\x1bb", "sport", "=", ":80"}, `the gosof form: gosof kill -n -c $'a\x1bb' 80`},
 	} {
 		var out, errb bytes.Buffer
-		code := run(append([]string{"gosof"}, tc.args...), strings.NewReader(""), &out, &errb)
+		code := runT(t, append([]string{"gosof"}, tc.args...), strings.NewReader(""), &out, &errb)
 		if msg := errb.String(); code != 2 || !strings.Contains(msg, tc.want) || strings.ContainsRune(msg, 0x1b) {
 			t.Errorf("gosof %q: exit %d, stderr %q; want exit 2 and %q", tc.args, code, msg, tc.want)
 		}
@@ -293,7 +293,7 @@ func TestHintFormKeepsTypedFlags(t *testing.T) {
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			var out, errb bytes.Buffer
-			code := run(append([]string{"gosof"}, tc.args...), strings.NewReader(""), &out, &errb)
+			code := runT(t, append([]string{"gosof"}, tc.args...), strings.NewReader(""), &out, &errb)
 			msg := errb.String()
 			if code != 2 || !strings.Contains(msg, tc.want) || strings.Count(msg, "\n") != 1 || strings.ContainsRune(msg, 0x1b) || out.Len() != 0 ||
 				strings.Contains(msg, "the gosof form:") != strings.Contains(tc.want, "the gosof form:") {

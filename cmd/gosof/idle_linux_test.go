@@ -679,6 +679,7 @@ func closeAtPrompt(t *testing.T, args []string, n int, meanwhile func()) (code i
 	defer r.Close()
 	out = new(bytes.Buffer)
 	done := make(chan int, 1)
+	guardRelease(t, args[1:], false) // here: a test fails on its own goroutine
 	go func() {
 		code := run(args, tty, out, w)
 		w.Close()

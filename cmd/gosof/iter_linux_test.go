@@ -82,7 +82,7 @@ func bpfCalls(t *testing.T, wrap, env []string, args ...string) (calls int, stdo
 	log := filepath.Join(t.TempDir(), "strace")
 	argv := append(append([]string{strace, "-f", "-qq", "-e", "trace=bpf", "-o", log}, wrap...), os.Args[0], "-test.run=^$")
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = append(append(os.Environ(), env...), envCLI+"="+strings.Join(args, "\x1f"))
+	cmd.Env = append(append(os.Environ(), env...), cliEnv(t, wrap, args...))
 	var out strings.Builder
 	cmd.Stdout = &out
 	err = cmd.Run()
@@ -161,7 +161,7 @@ func TestNoSIGSYSUnderFilter(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			argv := append(append([]string{}, c.wrap...), os.Args[0], "-test.run=^$")
 			cmd := exec.Command(argv[0], argv[1:]...)
-			cmd.Env = append(os.Environ(), envCLI+"=who\x1f-t\x1f"+port)
+			cmd.Env = append(os.Environ(), cliEnv(t, nil, "who", "-t", port))
 			var out, errOut strings.Builder
 			cmd.Stdout, cmd.Stderr = &out, &errOut
 			testhelper.KillOnBPF(cmd)
@@ -229,7 +229,7 @@ func TestDebugOwnersLayout(t *testing.T) {
 	from := func() string {
 		t.Helper()
 		cmd := exec.Command(os.Args[0])
-		cmd.Env = append(os.Environ(), envCLI+"=debug\x1fowners", envLayoutCache+"="+cache, "GOSOF_PROC_FD=")
+		cmd.Env = append(os.Environ(), cliEnv(t, nil, "debug", "owners"), envLayoutCache+"="+cache, "GOSOF_PROC_FD=")
 		out, err := cmd.Output()
 		const used = "owners found through the BPF descriptor iterator (its layout read from "
 		if err != nil || !strings.HasPrefix(string(out), used) || !strings.HasSuffix(string(out), ")\n") {

@@ -64,11 +64,11 @@ func TestChangedFlag(t *testing.T) {
 	if changed(t, "kill", port, "--json", "--dry-run") {
 		t.Error("kill --dry-run --json: changed true")
 	}
-	if !changed(t, "kill", port, "--json") {
+	if !changed(t, "kill", port, "--pid", strconv.Itoa(srv.PID), "--json") {
 		t.Error("kill --json that killed the holder: changed false")
 	}
 	killedBy(t, srv)
-	if changed(t, "kill", port, "--json") {
+	if changed(t, "kill", port, "--pid", strconv.Itoa(srv.PID), "--json") {
 		t.Error("kill --json on a free port: changed true")
 	}
 
@@ -78,10 +78,10 @@ func TestChangedFlag(t *testing.T) {
 	if changed(t, "close", port2, "--state", "close-wait", "--json", "--dry-run") {
 		t.Error("close --dry-run --json: changed true")
 	}
-	if !changed(t, "close", port2, "--state", "close-wait", "--json") {
+	if !changed(t, "close", port2, "--pid", strconv.Itoa(srv2.PID), "--state", "close-wait", "--json") {
 		t.Error("close --json that closed a CLOSE_WAIT: changed false")
 	}
-	if changed(t, "close", port2, "--state", "close-wait", "--json") {
+	if changed(t, "close", port2, "--pid", strconv.Itoa(srv2.PID), "--state", "close-wait", "--json") {
 		t.Error("close --json with nothing left to close: changed true")
 	}
 }

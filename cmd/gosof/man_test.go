@@ -12,7 +12,7 @@ import (
 // the definitions, the contract's sections, and roff that groff reads
 // without a warning.
 func TestManPage(t *testing.T) {
-	page, errOut, code := gosofRun("man")
+	page, errOut, code := gosofRun(t, "man")
 	if code != 0 || !strings.HasPrefix(page, ".TH GOSOF 1 ") {
 		t.Fatalf("gosof man: exit %d %s\n%.200s", code, errOut, page)
 	}
@@ -63,8 +63,8 @@ func TestManPage(t *testing.T) {
 	}
 }
 
-func gosofRun(args ...string) (stdout, stderr string, code int) {
+func gosofRun(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	var out, errb strings.Builder
-	code = run(append([]string{"gosof"}, args...), strings.NewReader(""), &out, &errb)
+	code = runT(t, append([]string{"gosof"}, args...), strings.NewReader(""), &out, &errb)
 	return out.String(), errb.String(), code
 }

@@ -111,7 +111,7 @@ func textfileRecipe(t *testing.T, dir string, args ...string) *exec.Cmd {
 	}
 	sh := `f="$DIR/gosof.prom"` + "\n" + `"$GOSOF"` + strings.TrimPrefix(lines[1], "gosof")
 	cmd := exec.Command("sh", "-c", sh)
-	cmd.Env = append(os.Environ(), "GOSOF="+os.Args[0], "DIR="+dir, envCLI+"="+strings.Join(args, "\x1f"))
+	cmd.Env = append(os.Environ(), "GOSOF="+os.Args[0], "DIR="+dir, cliEnv(t, nil, args...))
 	return cmd
 }
 

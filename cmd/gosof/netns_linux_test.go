@@ -162,7 +162,7 @@ func TestNetNS(t *testing.T) {
 	}
 
 	// close inside ns2 releases the leak; its holder lives on and reads EOF.
-	if out, errOut, code := gosof(t, "close", "--netns", strconv.Itoa(ns2.PID), port, "--state", "close-wait", "-y"); code != exitMatch {
+	if out, errOut, code := gosof(t, "close", "--netns", ownNetNS(t, strconv.Itoa(ns2.PID)), port, "--state", "close-wait", "-y"); code != exitMatch {
 		t.Fatalf("close --netns: exit %d\n%s%s", code, out, errOut)
 	}
 	if got := view("who", "--netns", strconv.Itoa(ns2.PID), port); !slices.Equal(got, ns2Rows[:1]) {
@@ -174,7 +174,7 @@ func TestNetNS(t *testing.T) {
 	}
 
 	// kill inside ns1 kills only ns1's holder.
-	if out, errOut, code := gosof(t, "kill", "--netns", strconv.Itoa(ns1.PID), port, "-y", "--timeout", "2s"); code != exitMatch {
+	if out, errOut, code := gosof(t, "kill", "--netns", ownNetNS(t, strconv.Itoa(ns1.PID)), port, "-y", "--timeout", "2s"); code != exitMatch {
 		t.Fatalf("kill --netns: exit %d\n%s%s", code, out, errOut)
 	}
 	if running(ns1) {
@@ -207,7 +207,7 @@ func TestNetNSWithoutCapSysAdmin(t *testing.T) {
 	port := h.Do("name %d", fd)[1]
 
 	cmd := exec.Command(testhelper.Executable(t), "-test.run=^$")
-	cmd.Env = append(os.Environ(), envCLI+"="+strings.Join([]string{"who", "--netns", strconv.Itoa(h.PID), port, "--json"}, "\x1f"))
+	cmd.Env = append(os.Environ(), cliEnv(t, nil, "who", "--netns", strconv.Itoa(h.PID), port, "--json"))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut

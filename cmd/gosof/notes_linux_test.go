@@ -282,7 +282,7 @@ func TestWhyPathNamesAlone(t *testing.T) {
 func gosofNoNetlink(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), envCLI+"="+strings.Join(args, "\x1f"))
+	cmd.Env = append(os.Environ(), cliEnv(t, nil, args...))
 	var out, errOut strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	testhelper.RefuseNetlink(cmd)

@@ -26,7 +26,7 @@ func TestOutgoingComparesAddresses(t *testing.T) {
 	a.Do("listen %d", lfd)
 	b := a.Spawn(lfd) // b holds the listener on 127.0.0.2:E, a the client
 	a.Do("close %d", lfd)
-	p, ns := strconv.Itoa(e), strconv.Itoa(a.PID)
+	p, ns := strconv.Itoa(e), ownNetNS(t, strconv.Itoa(a.PID))
 
 	planOnlyListener(t, ns, p, b.PID)
 	out, errOut, code := gosof(t, "kill", "-y", "--netns", ns, p)

@@ -24,10 +24,26 @@ type pidNS struct {
 	t    *testing.T
 	init *testhelper.Proc // unshare; the namespace's pid 1 is its child
 	pid  int              // host pid of the namespace's pid 1
+	net  string           // newPIDNetNS: its network namespace (ownNetNS)
 }
 
 // newPIDNS makes a pid namespace; it needs root and util-linux.
 func newPIDNS(t *testing.T) *pidNS {
+	t.Helper()
+	return makePIDNS(t)
+}
+
+// newPIDNetNS makes a pid namespace with a network namespace of its own
+// (lo up), which enter enters too.
+func newPIDNetNS(t *testing.T) *pidNS {
+	t.Helper()
+	ns := makePIDNS(t, "--net")
+	ns.init.Do("loup")
+	ns.net = ownNetNS(t, "/proc/"+strconv.Itoa(ns.pid)+"/ns/net")
+	return ns
+}
+
+func makePIDNS(t *testing.T, unshare ...string) *pidNS {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: the test makes a pid namespace")
@@ -39,7 +55,7 @@ func newPIDNS(t *testing.T) *pidNS {
 	}
 	// --kill-child: when the test kills unshare, the namespace's pid 1
 	// dies, and with it every process in the namespace.
-	init := testhelper.StartIn(t, []string{"unshare", "--pid", "--fork", "--mount-proc", "--kill-child"})
+	init := testhelper.StartIn(t, append([]string{"unshare", "--pid", "--fork", "--mount-proc", "--kill-child"}, unshare...))
 	if got := init.Int("pid"); got != 1 {
 		t.Fatalf("the namespace's first process has pid %d, want 1", got)
 	}
@@ -65,6 +81,9 @@ func onlyChild(t *testing.T, pid int) int {
 
 // enter is the wrapper that runs a command in the namespace, with its /proc.
 func (ns *pidNS) enter() []string {
+	if ns.net != "" {
+		return []string{"nsenter", "--net=" + ns.net, "--target", strconv.Itoa(ns.pid), "--pid", "--mount", "--"}
+	}
 	return []string{"nsenter", "--target", strconv.Itoa(ns.pid), "--pid", "--mount", "--"}
 }
 
@@ -87,10 +106,10 @@ func (ns *pidNS) startAs(want int) (h *testhelper.Proc, ok bool) {
 
 // gosofCmd is gosof (this test binary run as the CLI) with args, started
 // through wrap; the caller runs it.
-func gosofCmd(wrap []string, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
+func gosofCmd(t testing.TB, wrap []string, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
 	argv := append(append([]string{}, wrap...), os.Args[0], "-test.run=^$")
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = append(os.Environ(), envCLI+"="+strings.Join(args, "\x1f"))
+	cmd.Env = append(os.Environ(), cliEnv(t, wrap, args...))
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	return cmd, &out, &errb
@@ -104,7 +123,7 @@ func gosofIn(t *testing.T, wrap []string, args ...string) (stdout, stderr string
 	defer cancel()
 	argv := append(append([]string{}, wrap...), os.Args[0], "-test.run=^$")
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Env = append(os.Environ(), envCLI+"="+strings.Join(args, "\x1f"))
+	cmd.Env = append(os.Environ(), cliEnv(t, wrap, args...))
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -20,10 +20,14 @@ import (
 // --unknown-holder.
 func TestChildPIDNamespaceIsPartial(t *testing.T) {
 	ns := newPIDNS(t)
-	h := testhelper.Start(t) // on the host, outside the namespace
+	// outside the namespace, in a network namespace of the test's own
+	// that gosof enters too: close below is real, and its holder is one
+	// --pid could not name there
+	h := testhelper.Start(t, testhelper.NewNetNS())
 	_, port := listen(t, h, "inet", "127.0.0.1:0")
 	p := strconv.Itoa(port)
-	in := ns.enter()
+	net := netnsEnter(t, h.PID)
+	in := append(net[:2:2], ns.enter()[1:]...) // nsenter --net=... --target N --pid --mount --
 
 	out, errOut, code := gosofIn(t, in, "who", "-t", p)
 	if code != exitError || out != "" || !strings.Contains(errOut, "pid namespace") {
@@ -48,7 +52,7 @@ func TestChildPIDNamespaceIsPartial(t *testing.T) {
 		t.Errorf("close -n --listen %s: the plan does not name the holder unknown:\n%s%s", p, out, errOut)
 	}
 	// It still listens: nothing reset it.
-	c := testhelper.Start(t)
+	c := testhelper.StartIn(t, net)
 	if _, err := c.Try("connect %d 127.0.0.1:%d", c.Int("socket inet stream"), port); err != nil {
 		t.Errorf("the host's listener no longer accepts: %v", err)
 	}
@@ -76,11 +80,12 @@ func TestForeignProcIsRefused(t *testing.T) {
 	_, port := listen(t, h, "inet", "127.0.0.1:0")
 	p := strconv.Itoa(port)
 	mountOnly := []string{"nsenter", "--target", strconv.Itoa(ns.pid), "--mount", "--"}
+	pid := strconv.Itoa(victim.PID) // the holder's pid there, the victim's here: both the test's
 
 	for _, argv := range [][]string{
-		{"kill", "-y", "--timeout", "1", p},
-		{"kill", "-y", "--proc-fd", "--timeout", "1", p},
-		{"close", "-y", "--listen", p},
+		{"kill", "-y", "--timeout", "1", "--pid", pid, p},
+		{"kill", "-y", "--proc-fd", "--timeout", "1", "--pid", pid, p},
+		{"close", "-y", "--listen", "--pid", pid, p},
 	} {
 		out, errOut, code := gosofIn(t, mountOnly, argv...)
 		if code != exitError || len(gosofLines(errOut)) != 1 || !strings.Contains(errOut, "nsenter --pid") {

@@ -43,7 +43,7 @@ func reusedAfterScan(t *testing.T, ns *pidNS) bool {
 	h, hpid := ns.start()
 	_, port := listen(t, h, "inet", "127.0.0.1:0")
 	wrap := append(ns.enter(), strace(t, "openat", fmt.Sprintf("/proc/%d/stat", hpid), 3*time.Second)...)
-	g, out, errOut := gosofCmd(wrap, "kill", "--json", "-y", "--timeout", "1", strconv.Itoa(port))
+	g, out, errOut := gosofCmd(t, wrap, "kill", "--json", "-y", "--timeout", "1", "--pid", strconv.Itoa(hpid), strconv.Itoa(port))
 	if err := g.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -84,8 +84,8 @@ func TestLetGoBeforeSignal(t *testing.T) {
 			fd, port := listen(t, h, "inet", "127.0.0.1:0")
 			file := filepath.Join(t.TempDir(), "signals")
 			h.Do("record %s", file)
-			args := append([]string{"kill", "--json", "-y", "--netns", strconv.Itoa(h.PID), strconv.Itoa(port)}, mode...)
-			g, out, errOut := gosofCmd(strace(t, "pidfd_open", "", 3*time.Second), args...)
+			args := append([]string{"kill", "--json", "-y", "--netns", ownNetNS(t, strconv.Itoa(h.PID)), strconv.Itoa(port)}, mode...)
+			g, out, errOut := gosofCmd(t, strace(t, "pidfd_open", "", 3*time.Second), args...)
 			if err := g.Start(); err != nil {
 				t.Fatal(err)
 			}
@@ -128,7 +128,7 @@ func TestLetGoAfterTERM(t *testing.T) {
 					}
 				}
 			}()
-			out, errOut, code := gosof(t, append([]string{"kill", "--timeout", "3", "--netns", strconv.Itoa(h.PID), strconv.Itoa(port)}, mode...)...)
+			out, errOut, code := gosof(t, append([]string{"kill", "--timeout", "3", "--netns", ownNetNS(t, strconv.Itoa(h.PID)), strconv.Itoa(port)}, mode...)...)
 			<-done
 			t.Logf("kill %v (exit %d):\n%s%s", mode, code, out, errOut)
 			if !running(h) {
@@ -158,7 +158,7 @@ func TestCloseProvesTheSocket(t *testing.T) {
 	cfd, _ := connect(t, srv, "inet", fmt.Sprintf("127.0.0.1:%d", port))
 	fd := srv.Int("accept %d", lfd)
 	srv.Do("close %d", cfd) // fd is in CLOSE_WAIT now
-	g, out, errOut := gosofCmd(strace(t, "pidfd_open", "", 3*time.Second), "close", "-y", "--netns", strconv.Itoa(srv.PID),
+	g, out, errOut := gosofCmd(t, strace(t, "pidfd_open", "", 3*time.Second), "close", "-y", "--netns", ownNetNS(t, strconv.Itoa(srv.PID)),
 		"--state", "close-wait", strconv.Itoa(port))
 	if err := g.Start(); err != nil {
 		t.Fatal(err)
@@ -189,7 +189,7 @@ func TestCloseProvesTheSocket(t *testing.T) {
 // any proof), and returns once it is there.
 func killHeld(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
 	t.Helper()
-	g, out, errOut := gosofCmd(strace(t, "pidfd_open", "", 3*time.Second), append([]string{"kill", "--json", "-y", "--timeout", "1"}, args...)...)
+	g, out, errOut := gosofCmd(t, strace(t, "pidfd_open", "", 3*time.Second), append([]string{"kill", "--json", "-y", "--timeout", "1"}, args...)...)
 	if err := g.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +273,7 @@ func TestProofRoutes(t *testing.T) {
 			if !tc.signalled {
 				h.Do("record %s", record)
 			}
-			g, out, errOut := killHeld(t, "--netns", strconv.Itoa(h.PID), "47210")
+			g, out, errOut := killHeld(t, "--netns", ownNetNS(t, strconv.Itoa(h.PID)), "47210")
 			heir := tc.act(t, h, fd, record)
 			g.Wait()
 			code := g.ProcessState.ExitCode()
@@ -356,7 +356,7 @@ func TestKillStoppedHolder(t *testing.T) {
 	if err := syscall.Kill(h.PID, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
-	out, errOut, code := gosof(t, "kill", "--timeout", "500ms", "--netns", strconv.Itoa(h.PID), "47212")
+	out, errOut, code := gosof(t, "kill", "--timeout", "500ms", "--netns", ownNetNS(t, strconv.Itoa(h.PID)), "47212")
 	if code != exitMatch || !strings.Contains(out, "then KILL") || !strings.Contains(out, "port 47212: free") {
 		t.Errorf("kill of a stopped holder: exit %d, want 0, KILL and the port free\n%s%s", code, out, errOut)
 	}
@@ -377,7 +377,7 @@ func TestCloseOwnerFilterLetGo(t *testing.T) {
 	a.Do("close %d", cfd) // fd is in CLOSE_WAIT now
 	b := a.Spawn(fd)
 	ns, p := strconv.Itoa(a.PID), strconv.Itoa(port)
-	g, out, errOut := gosofCmd(strace(t, "pidfd_open", "", 3*time.Second), "close", "-y", "--netns", ns, "--pid", ns,
+	g, out, errOut := gosofCmd(t, strace(t, "pidfd_open", "", 3*time.Second), "close", "-y", "--netns", ns, "--pid", ns,
 		"--state", "close-wait", p)
 	if err := g.Start(); err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -52,7 +51,7 @@ func TestProofProperty(t *testing.T) {
 	// The /proc scan, in a pid namespace the test made: there
 	// ns_last_pid gives an exited holder's pid to a new process.
 	t.Run("proc-fd, pid reuse", func(t *testing.T) {
-		w := &nsWorld{ns: newPIDNS(t)}
+		w := &nsWorld{ns: newPIDNetNS(t)}
 		rng := rand.New(rand.NewSource(seed))
 		var st propertyStats
 		for i := 0; i < runs/2; i++ {
@@ -97,8 +96,10 @@ type world interface {
 	reuse(t *testing.T, pid int) *testhelper.Proc
 }
 
-// nsWorld: holders in a pid namespace of the test's own, each with a
-// listener of its own on one port (SO_REUSEPORT), gosof in there too.
+// nsWorld: holders in a pid namespace of the test's own, and a network
+// namespace of its own (gosof's kill and close are real, and a pid reused
+// may be a thread, which --pid refuses), each with a listener of its own
+// on one port (SO_REUSEPORT), gosof in there too.
 type nsWorld struct {
 	ns *pidNS
 	mu sync.Mutex // ns_last_pid and the start after it
@@ -141,6 +142,7 @@ type hostWorld struct{ anchor *testhelper.Proc }
 
 func (w *hostWorld) holders(t *testing.T, n int) ([]*holder, int) {
 	w.anchor = testhelper.Start(t, testhelper.NewNetNS())
+	ownNetNS(t, strconv.Itoa(w.anchor.PID))
 	lfd, port := listen(t, w.anchor, "inet", "127.0.0.1:0")
 	var hs []*holder
 	for i := 0; i < n; i++ {
@@ -227,7 +229,7 @@ func propertyRun(t *testing.T, w world, rng *rand.Rand, run int, st *propertySta
 		letGo   = make([]time.Time, len(hs))
 		wg      sync.WaitGroup
 	)
-	cmd, out, errOut := gosofCmd(wrap, args...)
+	cmd, out, errOut := gosofCmd(t, wrap, args...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -319,11 +321,12 @@ func propertyRun(t *testing.T, w world, rng *rand.Rand, run int, st *propertySta
 			fail("process %d, which took an exited holder's pid and held nothing, got %v (running: %v)", v.p.PID, sigs, running(v.p))
 		}
 		if v.port != 0 {
-			if c, err := net.DialTimeout("tcp4", fmt.Sprintf("127.0.0.1:%d", v.port), time.Second); err != nil {
+			// dialled from the victim itself: in its network namespace
+			c := v.p.Int("socket inet stream")
+			if _, err := v.p.Try("connect %d 127.0.0.1:%d", c, v.port); err != nil {
 				fail("the listener of process %d, which took an exited holder's pid, no longer accepts: %v", v.p.PID, err)
-			} else {
-				c.Close()
 			}
+			v.p.Do("close %d", c)
 		}
 	}
 	for i, h := range hs {

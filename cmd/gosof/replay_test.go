@@ -112,7 +112,7 @@ func TestReplayDevByIndex(t *testing.T) {
 func gosofReplay(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errb strings.Builder
-	code = run(append([]string{"gosof"}, args...), strings.NewReader(""), &out, &errb)
+	code = runT(t, append([]string{"gosof"}, args...), strings.NewReader(""), &out, &errb)
 	return out.String(), errb.String(), code
 }
 

@@ -22,7 +22,7 @@ func TestCloseListenVerdictIsTheProbes(t *testing.T) {
 			h.Do("setsockopt %d reuseaddr %d", fd, reuse)
 			h.Do("bind %d 127.0.0.1:23300", fd)
 			h.Do("listen %d", fd)
-			ns := strconv.Itoa(h.PID)
+			ns := ownNetNS(t, strconv.Itoa(h.PID))
 			out, errOut, code := gosof(t, "close", "--listen", "-y", "--netns", ns, "23300")
 			t.Logf("close --listen (exit %d):\n%s%s", code, out, errOut)
 			// What a new server meets now, in that namespace.

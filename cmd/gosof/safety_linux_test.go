@@ -40,7 +40,7 @@ func TestKillSparesOutgoing(t *testing.T) {
 	srv.Int("accept %d", lfd)
 	p := strconv.Itoa(src)
 
-	out, errOut, code := gosof(t, "kill", p, "--json")
+	out, errOut, code := gosof(t, "kill", p, "--pid", fmt.Sprintf("%d,%d", srv.PID, cli.PID), "--json")
 	var j struct {
 		Processes []struct{ PID int }
 		Spared    []jsock `json:"spared_outgoing"`
@@ -72,7 +72,7 @@ func TestKillSparesOutgoing(t *testing.T) {
 	if code != exitMatch || !strings.Contains(out, fmt.Sprintf("%d ", srv.PID)) || strings.Contains(out, "spared") {
 		t.Errorf("kill %d --state established: exit %d; want the server planned, nothing spared\n%s%s", sport, code, out, errOut)
 	}
-	out, errOut, code = gosof(t, "kill", p, "--outgoing")
+	out, errOut, code = gosof(t, "kill", p, "--pid", strconv.Itoa(cli.PID), "--outgoing")
 	if code != exitMatch {
 		t.Fatalf("kill %s --outgoing: exit %d\n%s%s", p, code, out, errOut)
 	}
@@ -128,7 +128,7 @@ func TestEmptyAndMalformedValues(t *testing.T) {
 		{"-c", "//"}, {"-c", "/"}, {"-c", "/ngin"}, // an empty /REGEXP/ matched all; an unterminated one was a prefix
 		{"--pid", "0x" + strconv.FormatInt(int64(h.PID), 16)}, {"--pid", "-1"}, {"--pid", "0"}, {"--pid", "9999999999"},
 	} {
-		argv := append([]string{"kill", p, "--yes"}, bad...)
+		argv := append([]string{"kill", p, "--yes", "--pid", strconv.Itoa(h.PID)}, bad...)
 		out, errOut, code := gosof(t, argv...)
 		if code != exitError || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("gosof %q: exit %d, stderr %q; want 2 and one line\n%s", argv, code, errOut, out)
@@ -159,7 +159,7 @@ func gosofUnder(t *testing.T, wrap []string, cred *syscall.Credential, args ...s
 	t.Helper()
 	argv := append(append([]string{}, wrap...), testhelper.Executable(t), "-test.run=^$")
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = append(os.Environ(), envCLI+"="+strings.Join(args, "\x1f"))
+	cmd.Env = append(os.Environ(), cliEnv(t, wrap, args...))
 	if cred != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	}
@@ -195,8 +195,11 @@ func noCaps(t *testing.T) []string {
 // an unknown holder: never "no process", no --abort advice, kill and close
 // exit 3, close --abort refuses the listener, who -t does not exit 0.
 func TestUnseenHolderIsNotNoProcess(t *testing.T) {
-	wrap := noCaps(t)
-	h := testhelper.Start(t)
+	// in a network namespace of the test's own, entered before the
+	// capabilities are dropped: kill and close below are real, and a
+	// holder gosof cannot see is what --pid could not name
+	h := testhelper.Start(t, testhelper.NewNetNS())
+	wrap := append(netnsEnter(t, h.PID), noCaps(t)...)
 	_, port := listen(t, h, "inet", "127.0.0.1:0")
 	p := strconv.Itoa(port)
 
@@ -228,10 +231,13 @@ func TestUnseenHolderIsNotNoProcess(t *testing.T) {
 	if !running(h) {
 		t.Fatal("the holder was signalled")
 	}
-	if got := gosofJSON(t, "who", p); len(got) != 1 || len(got[0].Owners) != 1 {
+	if got := gosofJSON(t, "who", p, "--netns", strconv.Itoa(h.PID)); len(got) != 1 || len(got[0].Owners) != 1 {
 		t.Errorf("the listener did not survive as it was: %v", rows(got))
 	}
-	// A plain user, another user's holder: who -t says so and does not exit 0.
+	// A plain user, another user's holder: who -t says so and does not
+	// exit 0 (on the host: nobody cannot enter the test's namespace).
+	_, hostPort := listen(t, testhelper.Start(t), "inet", "127.0.0.1:0")
+	p = strconv.Itoa(hostPort)
 	out, errOut, code = gosofUnder(t, nil, &syscall.Credential{Uid: 65534, Gid: 65534}, "who", p, "-t")
 	if code == exitMatch || out != "" || !strings.Contains(errOut, "no PID printed") {
 		t.Errorf("who -t %s as nobody: exit %d, stdout %q; want no PID and a non-zero exit\n%s", p, code, out, errOut)
@@ -268,7 +274,7 @@ func TestKillNeverSignalsAncestors(t *testing.T) {
 	if len(j.Processes) != 1 || j.Processes[0].PID != os.Getpid() || j.Processes[0].Protected != "an ancestor of gosof" || code != exitSurvivors {
 		t.Fatalf("kill -n planned %+v, exit %d; want this test (%d) protected as an ancestor, exit 3", j.Processes, code, os.Getpid())
 	}
-	out, errOut, code = gosofUnder(t, wrap, nil, "kill", p, "--side", "any", "-s", "KILL", "--yes")
+	out, errOut, code = gosofUnder(t, wrap, nil, "kill", p, "--pid", strconv.Itoa(os.Getpid()), "--side", "any", "-s", "KILL", "--yes")
 	if code != exitSurvivors || !strings.Contains(out, "not signalled: an ancestor of gosof") {
 		t.Errorf("kill -s KILL: exit %d; want 3 and the ancestor spared\n%s%s", code, out, errOut)
 	}
@@ -360,7 +366,7 @@ func TestCloseReportsSayWhatHappened(t *testing.T) {
 	srv.Do("close %d", lfd)
 
 	_, port0 := listen(t, srv, "inet", "127.0.0.1:0")
-	out, errOut, code = gosof(t, "close", strconv.Itoa(port0), "--listen", "--yes")
+	out, errOut, code = gosof(t, "close", strconv.Itoa(port0), "--listen", "--yes", "--pid", strconv.Itoa(srv.PID))
 	if code != exitMatch || !strings.Contains(out, fmt.Sprintf("port %d: free", port0)) {
 		t.Errorf("close --listen of a port-0 listener: exit %d; want 0 and the port free\n%s%s", code, out, errOut)
 	}
@@ -369,7 +375,7 @@ func TestCloseReportsSayWhatHappened(t *testing.T) {
 	}
 
 	cfd, cport := closeWait(t, srv)
-	out, errOut, code = gosof(t, "close", strconv.Itoa(cport), "--state", "close-wait")
+	out, errOut, code = gosof(t, "close", strconv.Itoa(cport), "--state", "close-wait", "--pid", strconv.Itoa(srv.PID))
 	if code != exitMatch || !strings.Contains(out, fmt.Sprintf("still holds fd %d", cfd)) {
 		t.Errorf("close of a CLOSE_WAIT: exit %d; want 0 and that %d still holds fd %d\n%s%s", code, srv.PID, cfd, out, errOut)
 	}
@@ -463,12 +469,12 @@ func TestKillInterrupted(t *testing.T) {
 			h := testhelper.Start(t)
 			h.Do("catch TERM")
 			_, port := listen(t, h, "inet", "127.0.0.1:0")
-			args := []string{"kill", strconv.Itoa(port), "--timeout", "60s", "--yes"}
+			args := []string{"kill", strconv.Itoa(port), "--pid", strconv.Itoa(h.PID), "--timeout", "60s", "--yes"}
 			if tc.json {
 				args = append(args, "--json")
 			}
 			cmd := exec.Command(testhelper.Executable(t), "-test.run=^$")
-			cmd.Env = append(os.Environ(), envCLI+"="+strings.Join(args, "\x1f"))
+			cmd.Env = append(os.Environ(), cliEnv(t, nil, args...))
 			var out, errb bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &errb
 			if err := cmd.Start(); err != nil {
@@ -565,29 +571,32 @@ func TestOwnerFilterUnseenHolder(t *testing.T) {
 // the listener's accept queue (why's decision, core.AcceptQueueOf), the
 // plans also when --state leaves the listener out.
 func TestQueuedIsNotOrphan(t *testing.T) {
-	h := testhelper.Start(t)
+	// in a network namespace of the test's own: the close below is real,
+	// and the queued connection has no holder --pid could name
+	h := testhelper.Start(t, testhelper.NewNetNS())
 	_, port := listen(t, h, "inet", "127.0.0.1:0")
 	p := strconv.Itoa(port)
+	ns := ownNetNS(t, strconv.Itoa(h.PID))
 	connect(t, h, "inet", "127.0.0.1:"+p) // never accepted
 	queue := "in the accept queue of tcp 127.0.0.1:" + p
-	out, errOut, _ := gosof(t, "kill", "-n", p)
+	out, errOut, _ := gosof(t, "kill", "-n", "--netns", ns, p)
 	if !strings.Contains(out, queue) || strings.Contains(out, "no process holds 1 matched") {
 		t.Errorf("kill -n %s: the queued connection is not said to wait in the accept queue\n%s%s", p, out, errOut)
 	}
-	out, errOut, code := gosof(t, "close", p, "--state", "established,listen", "-n")
+	out, errOut, code := gosof(t, "close", p, "--netns", ns, "--state", "established,listen", "-n")
 	if code != exitMatch || !strings.Contains(out, queue) || strings.Contains(out, "no process holds it, so") {
 		t.Errorf("close -n %s: exit %d; want the queued connection said to wait in the accept queue\n%s%s", p, code, out, errOut)
 	}
 	// the listener filtered out (--state established): the plans still
 	// ask the port's listeners, as the left report does
 	for _, cmd := range []string{"kill", "close"} {
-		out, errOut, _ = gosof(t, cmd, p, "--state", "established", "-n")
+		out, errOut, _ = gosof(t, cmd, p, "--netns", ns, "--state", "established", "-n")
 		if !strings.Contains(out, queue) || strings.Contains(out, "no process holds 1 matched") || strings.Contains(out, "no process holds it, so") {
 			t.Errorf("%s %s --state established -n: the queued connection is not said to wait in the accept queue\n%s%s", cmd, p, out, errOut)
 		}
 	}
 	// close leaves the listener alone: the left report names the queue
-	out, errOut, _ = gosof(t, "close", p, "--yes")
+	out, errOut, _ = gosof(t, "close", p, "--netns", ns, "--yes")
 	if !strings.Contains(out, queue) || strings.Contains(out, "after its timeouts") {
 		t.Errorf("close %s: the left report calls the queued connection an orphan\n%s%s", p, out, errOut)
 	}

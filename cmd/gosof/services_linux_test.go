@@ -37,7 +37,7 @@ func TestServiceNameMeansItsProtocols(t *testing.T) {
 	tcpHolder.Do("bind %d 127.0.0.1:513", ufd)
 	udpHolder := tcpHolder.Spawn(ufd)
 	tcpHolder.Do("close %d", ufd)
-	ns := []string{"--netns", strconv.Itoa(tcpHolder.PID)}
+	ns := []string{"--netns", ownNetNS(t, strconv.Itoa(tcpHolder.PID))}
 
 	out, errOut, code := gosof(t, append([]string{"kill", "-n", "--json", "who"}, ns...)...)
 	var j struct{ Processes []struct{ PID int } }

@@ -42,6 +42,7 @@ func TestSPARCUnderQEMU(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	sparc := func(args ...string) (stdout, stderr string, code int) {
+		guardRelease(t, args, false) // the built gosof, run as a user runs it
 		var o, e bytes.Buffer
 		cmd := exec.CommandContext(ctx, qemu, append([]string{bin}, args...)...)
 		cmd.Stdout, cmd.Stderr = &o, &e
@@ -55,7 +56,7 @@ func TestSPARCUnderQEMU(t *testing.T) {
 	}
 	native := func(args ...string) (stdout, stderr string, code int) {
 		var o, e bytes.Buffer
-		code = run(append([]string{"gosof"}, args...), nil, &o, &e)
+		code = runT(t, append([]string{"gosof"}, args...), nil, &o, &e)
 		return o.String(), e.String(), code
 	}
 

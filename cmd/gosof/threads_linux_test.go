@@ -122,7 +122,7 @@ func TestKillAfterLeaderExited(t *testing.T) {
 	if out, errOut, code := gosof(t, "who", "-t", p); code != 0 || out != strconv.Itoa(h.PID)+"\n" {
 		t.Fatalf("who -t %s: exit %d, %q (%s)", p, code, out, errOut)
 	}
-	out, errOut, code := gosof(t, "kill", p)
+	out, errOut, code := gosof(t, "kill", p, "--pid", strconv.Itoa(h.PID))
 	if code != 0 || !strings.Contains(out, "exited after TERM") {
 		t.Errorf("kill %s: exit %d (%s):\n%s", p, code, errOut, out)
 	}

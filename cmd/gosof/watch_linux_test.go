@@ -67,7 +67,7 @@ func TestWatchNamesTheLeak(t *testing.T) {
 	var out, errb bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run([]string{"gosof", "watch", "--netns", strconv.Itoa(srv.PID), strconv.Itoa(leakPort), strconv.Itoa(steadyPort),
+		done <- runT(t, []string{"gosof", "watch", "--netns", strconv.Itoa(srv.PID), strconv.Itoa(leakPort), strconv.Itoa(steadyPort),
 			"--jsonl", "--count", strconv.Itoa(refreshes), "-i", "600ms"}, strings.NewReader(""), &out, &errb)
 	}()
 	// Clients for the first two seconds of the watch, then none: the
@@ -387,7 +387,7 @@ func TestWatchIdleNoteOnceFirst(t *testing.T) {
 	// the client closes first: its end, not the port's, takes the TIME_WAIT
 	t.Cleanup(func() { h.Do("close %d", cfd) })
 	var both bytes.Buffer
-	code := run([]string{"gosof", "watch", "--proc-net", "--idle", "1s", "--jsonl", "--count", "2", "-i", "10ms", p},
+	code := runT(t, []string{"gosof", "watch", "--proc-net", "--idle", "1s", "--jsonl", "--count", "2", "-i", "10ms", p},
 		strings.NewReader(""), &both, &both)
 	out := both.String()
 	const note = "gosof: --idle left out 1 TCP socket whose idle time is not known"
@@ -499,7 +499,7 @@ func TestWatchOwnerFlagsEscaped(t *testing.T) {
 func watchAsNobody(t *testing.T, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(testhelper.Executable(t), "-test.run=^$")
-	cmd.Env = append(os.Environ(), envCLI+"="+strings.Join(append([]string{"watch"}, args...), "\x1f"))
+	cmd.Env = append(os.Environ(), cliEnv(t, nil, append([]string{"watch"}, args...)...))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 	var both bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &both, &both
@@ -539,7 +539,7 @@ func TestWatchAllNetnsFindsNew(t *testing.T) {
 	}
 	t.Cleanup(func() { watchRefreshed = nil })
 	var out, errb bytes.Buffer
-	if code := run([]string{"gosof", "watch", "-A", "--listen", "--jsonl", "--count", "2", "-i", "10ms"},
+	if code := runT(t, []string{"gosof", "watch", "-A", "--listen", "--jsonl", "--count", "2", "-i", "10ms"},
 		strings.NewReader(""), &out, &errb); code != 0 {
 		t.Fatalf("watch -A: exit %d\n%s%s", code, out.String(), errb.String())
 	}
@@ -581,7 +581,7 @@ func TestWatchNetNSGone(t *testing.T) {
 	}
 	t.Cleanup(func() { watchRefreshed = nil })
 	var out, errb bytes.Buffer
-	code := run([]string{"gosof", "watch", "--netns", strconv.Itoa(h.PID), strconv.Itoa(port), "--listen", "--jsonl", "--count", "3", "-i", "10ms"},
+	code := runT(t, []string{"gosof", "watch", "--netns", strconv.Itoa(h.PID), strconv.Itoa(port), "--listen", "--jsonl", "--count", "3", "-i", "10ms"},
 		strings.NewReader(""), &out, &errb)
 	if code != exitError || !strings.Contains(errb.String(), "--netns "+strconv.Itoa(h.PID)+": the network namespace it named at the start") ||
 		!strings.Contains(errb.String(), "is gone") || strings.Count(strings.TrimSpace(out.String()), "\n") != 0 {
@@ -603,7 +603,7 @@ func TestWatchSpansAgree(t *testing.T) {
 	}
 	t.Cleanup(func() { watchRefreshed = nil })
 	var out, errb bytes.Buffer
-	if code := run([]string{"gosof", "watch", "--pid", strconv.Itoa(h.PID), strconv.Itoa(port), "--count", "2", "-i", "300ms"},
+	if code := runT(t, []string{"gosof", "watch", "--pid", strconv.Itoa(h.PID), strconv.Itoa(port), "--count", "2", "-i", "300ms"},
 		strings.NewReader(""), &out, &errb); code != 0 {
 		t.Fatalf("watch: exit %d\n%s%s", code, out.String(), errb.String())
 	}

@@ -116,10 +116,10 @@ func (w jwhy) probeResults() map[string]string {
 
 // waitState polls until n sockets on the port are in state, so tests do not
 // race the kernel's TCP state changes on loopback.
-func waitState(t *testing.T, port int, state string, n int) {
+func waitState(t *testing.T, port int, state string, n int, flags ...string) {
 	t.Helper()
 	for range 100 {
-		if len(gosofJSON(t, "who", strconv.Itoa(port), "--state", state)) == n {
+		if len(gosofJSON(t, append([]string{"who", strconv.Itoa(port), "--state", state}, flags...)...)) == n {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -318,7 +318,11 @@ func TestWhyOnePortErrors(t *testing.T) {
 				return // valid for them
 			}
 			for _, cmd := range []string{"who", "kill", "close", "watch"} {
-				out, errOut, code := gosof(t, cmd, tc.arg)
+				run := gosof
+				if cmd == "kill" || cmd == "close" {
+					run = gosofContained // refused by the command itself: where nothing can match
+				}
+				out, errOut, code := run(t, cmd, tc.arg)
 				if code != exitError || out != "" || !strings.Contains(errOut, tc.others) || strings.Count(errOut, "\n") != 1 {
 					t.Errorf("%s %q: exit %d, stdout %q, stderr %q; want exit 2 and %q", cmd, tc.arg, code, out, errOut, tc.others)
 				}
@@ -886,8 +890,17 @@ func TestWhyCloseWaitCommandWorks(t *testing.T) {
 		{"queued", " --abort", "held by no process: it waits in the accept queue"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := testhelper.Start(t)
-			cli := testhelper.Start(t)
+			// in a network namespace of the test's own: the command
+			// pasted is a real close without --pid (a queued connection
+			// has no holder --pid could name)
+			srv := testhelper.Start(t, testhelper.NewNetNS())
+			cli := testhelper.StartIn(t, netnsEnter(t, srv.PID))
+			ns := ownNetNS(t, strconv.Itoa(srv.PID))
+			inode, err := os.Readlink("/proc/" + ns + "/ns/net") // net:[INODE]
+			if err != nil {
+				t.Fatal(err)
+			}
+			inode = strings.TrimSuffix(strings.TrimPrefix(inode, "net:["), "]")
 			lfd, lport := listen(t, srv, "inet", "127.0.0.1:0")
 			c, cport := connect(t, cli, "inet", fmt.Sprintf("127.0.0.1:%d", lport))
 			port := lport
@@ -899,15 +912,15 @@ func TestWhyCloseWaitCommandWorks(t *testing.T) {
 			} else {
 				cli.Do("close %d", c) // before anyone accepted it
 			}
-			waitState(t, port, "close-wait", 1)
+			waitState(t, port, "close-wait", 1, "--netns", ns)
 			p := strconv.Itoa(port)
 
-			w, code := whyJSON(t, "--no-probe", p)
-			want := "gosof close " + p + " --state close-wait" + tc.flag
+			w, code := whyJSON(t, "--no-probe", "--netns", ns, p)
+			want := "gosof close " + p + " --netns " + inode + " --state close-wait" + tc.flag
 			if code != 0 || w.CloseWait == nil || len(w.CloseWait.Release) == 0 || w.CloseWait.Release[0] != want {
 				t.Fatalf("why --json: exit %d, close_wait %+v; want the release %q", code, w.CloseWait, want)
 			}
-			out, _, _ := gosof(t, "why", "--no-probe", p)
+			out, _, _ := gosof(t, "why", "--no-probe", "--netns", ns, p)
 			flat := strings.Join(strings.Fields(out), " ")
 			says := tc.says
 			if strings.Contains(says, "%d") {
@@ -926,7 +939,7 @@ func TestWhyCloseWaitCommandWorks(t *testing.T) {
 			if code != 0 {
 				t.Errorf("%s: exit %d, want 0\n%s%s", want, code, out, errOut)
 			}
-			waitState(t, port, "close-wait", 0)
+			waitState(t, port, "close-wait", 0, "--netns", ns)
 		})
 	}
 }
