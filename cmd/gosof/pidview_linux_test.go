@@ -54,10 +54,10 @@ func TestChildPIDNamespaceIsPartial(t *testing.T) {
 	// It still listens: nothing reset it.
 	c := testhelper.StartIn(t, net)
 	if _, err := c.Try("connect %d 127.0.0.1:%d", c.Int("socket inet stream"), port); err != nil {
-		t.Errorf("the host's listener no longer accepts: %v", err)
+		t.Errorf("the listener outside the pid namespace no longer accepts: %v", err)
 	}
 	if !running(h) {
-		t.Error("the host's holder was signalled")
+		t.Error("the holder outside the pid namespace was signalled")
 	}
 }
 
