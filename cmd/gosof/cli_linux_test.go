@@ -166,8 +166,14 @@ func TestTCPStates(t *testing.T) {
 
 	S, C, W := srv.PID, cli.PID, worker.PID
 	loc := func(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
+	// the listener's holders in PID order, as gosof lists them: the
+	// worker's PID may be the smaller one, once PIDs wrapped around
+	holders := fmt.Sprintf("%d/%d,%d/3", S, lfd, W)
+	if W < S {
+		holders = fmt.Sprintf("%d/3,%d/%d", W, S, lfd)
+	}
 	server := []string{
-		fmt.Sprintf("tcp inet LISTEN %s * %d/%d,%d/3", loc(p), S, lfd, W),
+		fmt.Sprintf("tcp inet LISTEN %s * %s", loc(p), holders),
 		fmt.Sprintf("tcp inet ESTABLISHED %s %s %d/%d", loc(p), loc(qEst), S, aEst),
 		fmt.Sprintf("tcp inet CLOSE_WAIT %s %s %d/%d", loc(p), loc(qCW), S, aCW),
 		fmt.Sprintf("tcp inet TIME_WAIT %s %s ", loc(p), loc(qTW)),
