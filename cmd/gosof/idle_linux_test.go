@@ -499,24 +499,7 @@ func TestCloseIdleResetAtAct(t *testing.T) {
 		{"established", true, false},
 	} {
 		t.Run(fmt.Sprintf("%s abort=%v json=%v", tc.state, tc.abort, tc.json), func(t *testing.T) {
-			srv := testhelper.Start(t, testhelper.NewNetNS())
-			lfd := srv.Int("socket inet stream")
-			srv.Do("bind %d 127.0.0.1:0", lfd)
-			srv.Do("listen %d", lfd)
-			port := srv.Do("name %d", lfd)[1] // the kernel's pick
-			addr := "127.0.0.1:" + port
-			type conn struct{ client, port int }
-			var conns [2]conn
-			for j := range conns {
-				c := srv.Int("socket inet stream")
-				srv.Do("connect %d %s", c, addr)
-				srv.Int("accept %d", lfd)
-				p, _ := strconv.Atoi(srv.Do("name %d", c)[1])
-				if tc.state == "close-wait" {
-					srv.Do("shutdown %d wr", c)
-				}
-				conns[j] = conn{c, p}
-			}
+			srv, port, conns := twoConns(t, tc.state == "close-wait")
 			reset := conns[0]
 			time.Sleep(1500 * time.Millisecond) // both idle for longer than --idle 1s
 			args := []string{"gosof", "close", port, "--state", tc.state, "--idle", "1s",
@@ -587,21 +570,7 @@ func TestCloseStateProvedAtAct(t *testing.T) {
 		{"established,close-wait", true, true, "closed"},
 	} {
 		t.Run(fmt.Sprintf("%s abort=%v json=%v", tc.state, tc.abort, tc.json), func(t *testing.T) {
-			srv := testhelper.Start(t, testhelper.NewNetNS())
-			lfd := srv.Int("socket inet stream")
-			srv.Do("bind %d 127.0.0.1:0", lfd)
-			srv.Do("listen %d", lfd)
-			port := srv.Do("name %d", lfd)[1] // the kernel's pick
-			addr := "127.0.0.1:" + port
-			type conn struct{ client, port int }
-			var conns [2]conn
-			for j := range conns {
-				c := srv.Int("socket inet stream")
-				srv.Do("connect %d %s", c, addr)
-				srv.Int("accept %d", lfd)
-				p, _ := strconv.Atoi(srv.Do("name %d", c)[1])
-				conns[j] = conn{c, p}
-			}
+			srv, port, conns := twoConns(t, false)
 			moved := conns[0]
 			args := []string{"gosof", "close", port, "--state", tc.state,
 				"--netns", strconv.Itoa(srv.PID), "--pid", strconv.Itoa(srv.PID)}
@@ -697,4 +666,29 @@ func closeAtPrompt(t *testing.T, args []string, n int, meanwhile func()) (code i
 	rest, _ = io.ReadAll(asked)
 	t.Logf("%s (exit %d):\n%s%s", strings.Join(args, " "), code, out, rest)
 	return code, out, rest
+}
+
+// twoConns starts a helper in a network namespace of its own with a
+// listener on a port the kernel picks (port) and two connections to it;
+// with closeWait, each client shuts down its writing side, and the
+// server's ends are in CLOSE_WAIT. Each conn is the client's descriptor
+// and its port.
+func twoConns(t *testing.T, closeWait bool) (srv *testhelper.Proc, port string, conns [2]struct{ client, port int }) {
+	t.Helper()
+	srv = testhelper.Start(t, testhelper.NewNetNS())
+	lfd := srv.Int("socket inet stream")
+	srv.Do("bind %d 127.0.0.1:0", lfd)
+	srv.Do("listen %d", lfd)
+	port = srv.Do("name %d", lfd)[1] // the kernel's pick
+	for j := range conns {
+		c := srv.Int("socket inet stream")
+		srv.Do("connect %d 127.0.0.1:%s", c, port)
+		srv.Int("accept %d", lfd)
+		p, _ := strconv.Atoi(srv.Do("name %d", c)[1])
+		if closeWait {
+			srv.Do("shutdown %d wr", c)
+		}
+		conns[j].client, conns[j].port = c, p
+	}
+	return srv, port, conns
 }
