@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"os/exec"
@@ -81,18 +80,12 @@ func gosofContained(t *testing.T, args ...string) (stdout, stderr string, code i
 	cmd := exec.Command(testhelper.Executable(t), "-test.run=^$")
 	cmd.Env = append(cmd.Environ(), envCLI+"="+strings.Join(args, "\x1f"))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET}
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var ee *exec.ExitError
+	stdout, stderr, code, err := runCmd(cmd)
 	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		code = ee.ExitCode()
 	case errors.Is(err, syscall.EPERM):
 		t.Skipf("gosof %s: no new network namespace to run it in (run as root): %v", strings.Join(args, " "), err)
-	default:
+	case err != nil:
 		t.Fatalf("gosof %s: %v", strings.Join(args, " "), err)
 	}
-	return out.String(), errb.String(), code
+	return stdout, stderr, code
 }

@@ -163,18 +163,24 @@ func gosofUnder(t *testing.T, wrap []string, cred *syscall.Credential, args ...s
 	if cred != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	}
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		code = ee.ExitCode()
-	default:
+	stdout, stderr, code, err := runCmd(cmd)
+	if err != nil {
 		t.Fatalf("run %v: %v", argv, err)
 	}
-	return out.String(), errb.String(), code
+	return stdout, stderr, code
+}
+
+// runCmd runs cmd and returns what it wrote and its exit code; err is
+// set only when it could not be run at all.
+func runCmd(cmd *exec.Cmd) (stdout, stderr string, code int, err error) {
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code, err = ee.ExitCode(), nil
+	}
+	return out.String(), errb.String(), code, err
 }
 
 // noCaps is root with every capability dropped (util-linux setpriv).
