@@ -443,17 +443,7 @@ func TestCloseIdleProvedAtAct(t *testing.T) {
 			code, out, _ := closeAtPrompt(t, args, 3, func() {
 				talk() // the plan is made; gosof has not acted yet
 			})
-			var j struct {
-				Sockets []struct {
-					Remote  jep    `json:"remote"`
-					Outcome string `json:"outcome"`
-					Error   string `json:"error"`
-				} `json:"sockets"`
-			}
-			if err := json.Unmarshal(out.Bytes(), &j); err != nil || len(j.Sockets) != 3 {
-				t.Fatalf("close --json: %v, %d sockets, want 3", err, len(j.Sockets))
-			}
-			for _, s := range j.Sockets {
+			for _, s := range closeSockets(t, out.Bytes(), 3) {
 				want := tc.idle
 				if s.Remote.Port == busy.port {
 					want = "active again"
@@ -522,17 +512,7 @@ func TestCloseIdleResetAtAct(t *testing.T) {
 				}
 				return
 			}
-			var j struct {
-				Sockets []struct {
-					Remote  jep    `json:"remote"`
-					Outcome string `json:"outcome"`
-					Error   string `json:"error"`
-				} `json:"sockets"`
-			}
-			if err := json.Unmarshal(out.Bytes(), &j); err != nil || len(j.Sockets) != 2 {
-				t.Fatalf("close --json: %v, %d sockets, want 2", err, len(j.Sockets))
-			}
-			for _, s := range j.Sockets {
+			for _, s := range closeSockets(t, out.Bytes(), 2) {
 				if s.Remote.Port == reset.port && (s.Outcome != "already gone" || strings.Contains(s.Error, "process has exited")) {
 					t.Errorf("the connection reset from port %d: outcome %q (%s), want \"already gone\", its holder alive", s.Remote.Port, s.Outcome, s.Error)
 				}
@@ -599,18 +579,7 @@ func TestCloseStateProvedAtAct(t *testing.T) {
 					t.Errorf("the report does not say %q:\n%s", want, text)
 				}
 			} else {
-				var j struct {
-					Sockets []struct {
-						Remote   jep    `json:"remote"`
-						Outcome  string `json:"outcome"`
-						StateNow string `json:"state_now"`
-						Error    string `json:"error"`
-					} `json:"sockets"`
-				}
-				if err := json.Unmarshal(out.Bytes(), &j); err != nil || len(j.Sockets) != 2 {
-					t.Fatalf("close --json: %v, %d sockets, want 2", err, len(j.Sockets))
-				}
-				for _, s := range j.Sockets {
+				for _, s := range closeSockets(t, out.Bytes(), 2) {
 					if s.Remote.Port != moved.port {
 						continue
 					}
@@ -691,4 +660,24 @@ func twoConns(t *testing.T, closeWait bool) (srv *testhelper.Proc, port string, 
 		conns[j].client, conns[j].port = c, p
 	}
 	return srv, port, conns
+}
+
+// closeSock is a socket of close's --json report, as these tests read it.
+type closeSock struct {
+	Remote   jep    `json:"remote"`
+	Outcome  string `json:"outcome"`
+	StateNow string `json:"state_now"`
+	Error    string `json:"error"`
+}
+
+// closeSockets reads the n sockets of close's --json report b.
+func closeSockets(t *testing.T, b []byte, n int) []closeSock {
+	t.Helper()
+	var j struct {
+		Sockets []closeSock `json:"sockets"`
+	}
+	if err := json.Unmarshal(b, &j); err != nil || len(j.Sockets) != n {
+		t.Fatalf("close --json: %v, %d sockets, want %d", err, len(j.Sockets), n)
+	}
+	return j.Sockets
 }
