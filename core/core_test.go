@@ -35,6 +35,14 @@ func TestEscape(t *testing.T) {
 		{"héllo wörld", "héllo wörld"},
 		{"c1\u0085ctl", `c1\u0085ctl`},
 		{"bidi\u202eevil", `bidi\u202eevil`},
+		// a space at either end is seen; one inside is plain
+		{"nginx ", `nginx\x20`},
+		{" nginx", `\x20nginx`},
+		{"my server", "my server"},
+		{" ", `\x20`},
+		{"  ", `\x20\x20`},
+		{"   ", `\x20 \x20`},
+		{"", ""},
 	} {
 		if got := Escape(tc.in); got != tc.want {
 			t.Errorf("Escape(%q) = %q, want %q", tc.in, got, tc.want)

@@ -10,7 +10,10 @@ import (
 // Escape makes text taken from other processes (command names, paths) safe
 // for a terminal: control characters, escape sequences, newlines and invalid
 // UTF-8 become \xNN, \n, \t or \u escapes, and a backslash is doubled, so
-// what is printed can be read back unambiguously.
+// what is printed can be read back unambiguously. A space that begins or
+// ends s is \x20: a command named "nginx " (PR_SET_NAME allows it) would
+// read as "nginx" at the end of a table cell or a line, and -c nginx does
+// not match it.
 func Escape(s string) string { return escape(s, true) }
 
 // EscapeMessage is Escape for a message gosof wrote itself, such as an
@@ -21,13 +24,16 @@ func Escape(s string) string { return escape(s, true) }
 func EscapeMessage(s string) string { return escape(s, false) }
 
 func escape(s string, backslash bool) string {
-	if isPlain(s) || !backslash && isPlainMessage(s) {
+	edge := backslash && len(s) > 0 && (s[0] == ' ' || s[len(s)-1] == ' ')
+	if !edge && (isPlain(s) || !backslash && isPlainMessage(s)) {
 		return s
 	}
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		switch {
+		case r == ' ' && edge && (i == 0 || i == len(s)-1):
+			b.WriteString(`\x20`)
 		case r == utf8.RuneError && n <= 1:
 			b.WriteString(`\x`)
 			b.WriteString(hex2(s[i]))

@@ -350,6 +350,17 @@ func TestFilterNamesKeepSpaces(t *testing.T) {
 			t.Errorf("ls -c %q: exit %d, PIDs %v; want %v (of %v)\n%s", tc.c, code, got, tc.want, pids, errOut)
 		}
 	}
+	// a table shows a space at the end of a name (core.Escape), and JSON
+	// keeps the name as it is
+	out, errOut, code := gosof(t, "ls", "--pid", all)
+	for i, want := range []string{"/gsedge  ", `/gsedge\x20`, `/\x20gsedge`} {
+		if code != 0 || !strings.Contains(out, pids[i]+want) {
+			t.Errorf("ls: exit %d, want %q in the table\n%s%s", code, pids[i]+want, out, errOut)
+		}
+	}
+	if out, _, _ := gosof(t, "ls", "--json", "--pid", pids[1]); !strings.Contains(out, `"comm": "gsedge "`) {
+		t.Errorf("ls --json: want the name with its space, raw:\n%s", out)
+	}
 	// the space shows where the value is echoed
 	if _, errOut, code := gosof(t, "ls", "--pid", all, "-c", "gsedgex "); code != exitNoMatch || !strings.Contains(errOut, `nothing left after -c "gsedgex "`) {
 		t.Errorf("ls -c 'gsedgex ': exit %d, want 1 naming the value quoted\n%s", code, errOut)
