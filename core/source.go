@@ -151,10 +151,18 @@ type SocketCloser interface {
 	Shutdown(s *Socket, o Owner) error
 	// Abort makes the kernel reset s (Linux SOCK_DESTROY, Solaris
 	// TCP_IOC_ABORT_CONN); it works on sockets no process holds too.
-	// With f's --idle, s is left alone as ShutdownVia leaves it, on its
-	// state and idle time read again as it is reset (f may be nil);
-	// --state alone is not read again here (docs/kill-close.md).
+	// With f's --state or --idle, s is left alone as ShutdownVia leaves
+	// it, on its state and idle time read again as it is reset (f may be
+	// nil; Linux: docs/kill-close.md).
 	Abort(s *Socket, f *Filter) error
+}
+
+// AbortAll is a SocketCloser that resets many sockets in one go, with
+// Abort's error for each (Linux sends the kernel its requests in
+// batches: a lookup per socket cost what the reset costs when each went
+// on its own).
+type AbortAll interface {
+	AbortAll(socks []*Socket, f *Filter) []error
 }
 
 // ShutdownVia is a SocketCloser that says which descriptor it shut the

@@ -33,11 +33,10 @@ LISTEN sockets are left alone unless --listen or --state listen asks for
 them: closing a listener silently breaks its server. When a method is not
 allowed, the error says which errno and what would help; the other method
 is never tried behind your back. With --state or --idle, each TCP
-socket's state and idle time are read again as close acts on it (with
---abort, only when --idle is given): one that moved since the plan is
-left alone ("state changed": now CLOSE_WAIT, not --state established;
-"active again") and no longer counts as matched; one reset or ended
-meanwhile is "already gone".
+socket's state and idle time are read again as close acts on it: one
+that moved since the plan is left alone ("state changed": now CLOSE_WAIT,
+not --state established; "active again") and no longer counts as matched;
+one reset or ended meanwhile is "already gone".
 Exits 0 when every matched socket is gone, 1 when none matched, 3 when
 some are still there, 2 on errors.
 

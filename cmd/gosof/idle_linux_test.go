@@ -530,8 +530,8 @@ func TestCloseIdleResetAtAct(t *testing.T) {
 // CLOSE_WAIT) no longer passes --state established: close leaves it
 // alone and says what it is now, and it is no longer a matched socket.
 // Gracefully (TCP_INFO on the duplicate) and with --abort (the lookup
-// before SOCK_DESTROY), in JSON and as text; with --state naming the new
-// state too, it is closed as planned.
+// before SOCK_DESTROY), with --idle beside it or not, in JSON and as
+// text; with --state naming the new state too, it is closed as planned.
 func TestCloseStateProvedAtAct(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root for a network namespace and SOCK_DESTROY")
@@ -541,15 +541,17 @@ func TestCloseStateProvedAtAct(t *testing.T) {
 		abort bool
 		json  bool
 		moved string // outcome of the connection whose client closed
+		idle  bool   // --idle 10ms too: its lookup asks for tcp_info
 	}{
-		{"established", false, true, "state changed"},
-		{"established", true, true, "state changed"},
-		{"established", false, false, "state changed"},
-		{"established", true, false, "state changed"},
-		{"established,close-wait", false, true, "closed"},
-		{"established,close-wait", true, true, "closed"},
+		{"established", false, true, "state changed", false},
+		{"established", true, true, "state changed", false},
+		{"established", true, true, "state changed", true},
+		{"established", false, false, "state changed", false},
+		{"established", true, false, "state changed", false},
+		{"established,close-wait", false, true, "closed", false},
+		{"established,close-wait", true, true, "closed", false},
 	} {
-		t.Run(fmt.Sprintf("%s abort=%v json=%v", tc.state, tc.abort, tc.json), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s abort=%v json=%v idle=%v", tc.state, tc.abort, tc.json, tc.idle), func(t *testing.T) {
 			srv, port, conns := twoConns(t, false)
 			moved := conns[0]
 			args := []string{"gosof", "close", port, "--state", tc.state,
@@ -558,9 +560,10 @@ func TestCloseStateProvedAtAct(t *testing.T) {
 				args = append(args, "--json")
 			}
 			if tc.abort {
-				// --abort reads the state again only for --idle's lookup
-				// (docs/kill-close.md): any duration the sockets pass
-				args = append(args, "--abort", "--idle", "10ms")
+				args = append(args, "--abort")
+			}
+			if tc.idle {
+				args = append(args, "--idle", "10ms") // a duration the sockets pass
 				time.Sleep(50 * time.Millisecond)
 			}
 			code, out, rest := closeAtPrompt(t, args, 2, func() {

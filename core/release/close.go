@@ -333,6 +333,9 @@ func (r *CloseReport) Survivors() int {
 // the table afterwards: Settle does, and turns "done" into closed or still there.
 func (p *ClosePlan) Execute(c core.SocketCloser) *CloseReport {
 	r := &CloseReport{Outcomes: make([]CloseOutcome, len(p.Items))}
+	all, batch := c.(core.AbortAll)
+	var aborts []*core.Socket
+	var at []int
 	for i := range p.Items {
 		it := &p.Items[i]
 		o := &r.Outcomes[i]
@@ -341,6 +344,10 @@ func (p *ClosePlan) Execute(c core.SocketCloser) *CloseReport {
 		case "":
 			o.Fate = SocketSkipped
 		case Abort:
+			if batch {
+				aborts, at = append(aborts, &it.Socket), append(at, i)
+				continue
+			}
 			o.setErr(c.Abort(&it.Socket, p.act))
 		case Shutdown:
 			o.setErr(errors.New("no owner descriptor to shut down"))
@@ -350,6 +357,11 @@ func (p *ClosePlan) Execute(c core.SocketCloser) *CloseReport {
 					break
 				}
 			}
+		}
+	}
+	if len(aborts) > 0 {
+		for k, err := range all.AbortAll(aborts, p.act) {
+			r.Outcomes[at[k]].setErr(err)
 		}
 	}
 	return r

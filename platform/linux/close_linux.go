@@ -11,11 +11,12 @@ import (
 	"github.com/gosof/gosof/internal/sysfile"
 )
 
-// Destroyer resets a socket through sock_diag (SOCK_DESTROY); *Sockets is one.
+// Destroyer resets sockets through sock_diag (SOCK_DESTROY); *Sockets is one.
 type Destroyer interface {
-	// Destroy resets s; with f's --idle, only if s still passes it and
-	// --state (core.Filter.StillMatches), read as it acts.
-	Destroy(s *core.Socket, f *core.Filter) error
+	// DestroyAll resets socks, one error each; with f's --state or
+	// --idle, only those that still pass them
+	// (core.Filter.StillMatches), read as it acts.
+	DestroyAll(socks []*core.Socket, f *core.Filter) []error
 }
 
 // Closer implements core.SocketCloser.
@@ -164,12 +165,24 @@ func (c *Closer) pidfd(p *core.Process) (int, error) {
 
 // Abort implements core.SocketCloser through SOCK_DESTROY.
 func (c *Closer) Abort(s *core.Socket, f *core.Filter) error {
+	return c.AbortAll([]*core.Socket{s}, f)[0]
+}
+
+// AbortAll implements core.AbortAll: Abort for each of socks, the
+// requests sent to the kernel in batches (Sockets.DestroyAll).
+func (c *Closer) AbortAll(socks []*core.Socket, f *core.Filter) []error {
 	if c.Destroyer == nil {
-		return fmt.Errorf("abort: no sock_diag socket source: %w", core.ErrUnsupported)
+		errs := make([]error, len(socks))
+		for i := range errs {
+			errs[i] = fmt.Errorf("abort: no sock_diag socket source: %w", core.ErrUnsupported)
+		}
+		return errs
 	}
-	err := c.Destroyer.Destroy(s, f)
-	if sysfile.Sentinel(err) == core.ErrGone {
-		return core.Wrap2(err.Error(), err, core.ErrGone) // it says "already gone"; no process exited
+	errs := c.Destroyer.DestroyAll(socks, f)
+	for i, err := range errs {
+		if sysfile.Sentinel(err) == core.ErrGone {
+			errs[i] = core.Wrap2(err.Error(), err, core.ErrGone) // it says "already gone"; no process exited
+		}
 	}
-	return err
+	return errs
 }

@@ -96,7 +96,13 @@ func TestShutdownRefuses(t *testing.T) {
 
 type fakeDestroyer struct{ err error }
 
-func (f fakeDestroyer) Destroy(*core.Socket, *core.Filter) error { return f.err }
+func (f fakeDestroyer) DestroyAll(socks []*core.Socket, _ *core.Filter) []error {
+	errs := make([]error, len(socks))
+	for i := range errs {
+		errs[i] = f.err
+	}
+	return errs
+}
 
 func TestAbort(t *testing.T) {
 	t.Run("real", func(t *testing.T) {

@@ -634,41 +634,46 @@ func (d *diagDecoder) decode(b []byte, out []core.Socket) (_ []core.Socket, done
 	return out, false, nil
 }
 
-// ack reads the answer to a request sent with NLM_F_ACK: true once the
-// kernel acknowledged it (NLMSG_ERROR with error 0); a *dumpError if it
-// refused.
-func (d *diagDecoder) ack(b []byte) (bool, error) {
+// nlMessages calls fn with each message of datagram b: its sequence
+// number, and the message, header included. An error when b does not
+// split into messages.
+func nlMessages(b []byte, fn func(seq uint32, m []byte)) error {
 	for len(b) > 0 {
 		if len(b) < nlmsgHdrLen {
-			return false, fmt.Errorf("netlink: %d bytes left, too short for nlmsghdr (% x): %w", len(b), b, core.ErrParse)
+			return fmt.Errorf("netlink: %d bytes left, too short for nlmsghdr (% x): %w", len(b), b, core.ErrParse)
 		}
 		n := hostorder.Native.Uint32(b[0:])
-		typ := hostorder.Native.Uint16(b[4:])
-		seq := hostorder.Native.Uint32(b[8:])
 		if n < nlmsgHdrLen || uint64(n) > uint64(len(b)) {
-			return false, fmt.Errorf("netlink: nlmsg_len %d with %d bytes left: %w", n, len(b), core.ErrParse)
+			return fmt.Errorf("netlink: nlmsg_len %d with %d bytes left: %w", n, len(b), core.ErrParse)
 		}
-		msg := b[nlmsgHdrLen:n]
+		fn(hostorder.Native.Uint32(b[8:]), b[:n])
 		if next := align4(int(n)); next < len(b) {
 			b = b[next:]
 		} else {
 			b = nil
 		}
-		if seq != d.seq || typ != nlmsgError {
-			continue // not ours, or not the ack
-		}
-		if len(msg) < 4 {
-			return false, fmt.Errorf("netlink: NLMSG_ERROR of %d bytes: %w", len(msg), core.ErrParse)
-		}
-		if e := int32(hostorder.Native.Uint32(msg)); e != 0 {
-			if e > 0 {
-				e = -e
-			}
-			return false, &dumpError{Errno: -e}
-		}
-		return true, nil
 	}
-	return false, nil
+	return nil
+}
+
+// ackError reads m, the answer to a request sent with NLM_F_ACK: nil when
+// the kernel acknowledged it (NLMSG_ERROR with error 0), a *dumpError
+// when it refused.
+func ackError(m []byte) error {
+	if typ := hostorder.Native.Uint16(m[4:]); typ != nlmsgError {
+		return fmt.Errorf("netlink: message type %d, not the acknowledgement: %w", typ, core.ErrParse)
+	}
+	msg := m[nlmsgHdrLen:]
+	if len(msg) < 4 {
+		return fmt.Errorf("netlink: NLMSG_ERROR of %d bytes: %w", len(msg), core.ErrParse)
+	}
+	if e := int32(hostorder.Native.Uint32(msg)); e != 0 {
+		if e > 0 {
+			e = -e
+		}
+		return &dumpError{Errno: -e}
+	}
+	return nil
 }
 
 // newEndpoint returns a pointer to a copy of e, from a chunk shared by many

@@ -62,14 +62,35 @@ func (ns *Namespace) Label() string {
 // socket lives in (a netlink socket acts on its own namespace only).
 type NetNSDestroyer []*Sockets
 
-// Destroy implements Destroyer.
-func (d NetNSDestroyer) Destroy(s *core.Socket, f *core.Filter) error {
+// DestroyAll implements Destroyer: the sockets of each namespace go to
+// its source together.
+func (d NetNSDestroyer) DestroyAll(socks []*core.Socket, f *core.Filter) []error {
+	if len(d) == 1 {
+		return d[0].DestroyAll(socks, f)
+	}
+	errs := make([]error, len(socks))
+	done := make([]bool, len(socks))
 	for _, src := range d {
-		if len(d) == 1 || src.netns() == s.NetNS {
-			return src.Destroy(s, f)
+		var mine []*core.Socket
+		var at []int
+		for i, s := range socks {
+			if !done[i] && src.netns() == s.NetNS {
+				mine, at = append(mine, s), append(at, i)
+				done[i] = true
+			}
+		}
+		if len(mine) > 0 {
+			for k, err := range src.DestroyAll(mine, f) {
+				errs[at[k]] = err
+			}
 		}
 	}
-	return fmt.Errorf("no socket source for network namespace %d", s.NetNS)
+	for i, s := range socks {
+		if !done[i] {
+			errs[i] = fmt.Errorf("no socket source for network namespace %d", s.NetNS)
+		}
+	}
+	return errs
 }
 
 // ContainerID finds the container a process runs in from the text of its

@@ -99,6 +99,77 @@ func TestNamespacesAndForeignSockets(t *testing.T) {
 	_ = fd
 }
 
+// TestNetNSDestroyerSplitsByNamespace: close -A --abort hands every
+// socket to NetNSDestroyer at once; each namespace's go to the sock_diag
+// source of that namespace (a netlink socket acts on its own only), in
+// one DestroyAll, and each answer comes back to its socket. A socket of
+// a namespace no source reads is refused, never sent to another's.
+func TestNetNSDestroyerSplitsByNamespace(t *testing.T) {
+	needRoot(t)
+	all, err := Namespaces(DefaultFS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var srcs NetNSDestroyer
+	var socks []*core.Socket
+	for range 2 {
+		h := testhelper.Start(t, testhelper.NewNetNS())
+		lfd, port := listenTCP(t, h)
+		for range 3 {
+			c := h.Int("socket inet stream")
+			h.Do("connect %d 127.0.0.1:%d", c, port)
+			h.Do("accept %d", lfd)
+		}
+		if all, err = Namespaces(DefaultFS()); err != nil {
+			t.Fatal(err)
+		}
+		ino := nsOf(t, h.PID)
+		i := slices.IndexFunc(all, func(ns Namespace) bool { return ns.Inode == ino })
+		if i < 0 {
+			t.Fatalf("helper's namespace %d not among the namespaces", ino)
+		}
+		src := &Sockets{FS: DefaultFS(), NS: &all[i]}
+		defer src.CloseDestroyer()
+		srcs = append(srcs, src)
+		got, err := src.Sockets(&core.Filter{Protos: []core.Proto{core.TCP}, Ports: []core.PortRange{{Lo: uint16(port), Hi: uint16(port)}},
+			Side: core.SideRemote})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 3 {
+			t.Fatalf("%d clients of port %d in namespace %d, want 3", len(got), port, ino)
+		}
+		for i := range got {
+			socks = append(socks, &got[i])
+		}
+	}
+	// the two namespaces' sockets interleaved, and one of neither
+	mixed := []*core.Socket{socks[0], socks[3], socks[1], socks[4], socks[2], socks[5]}
+	stray := *socks[0]
+	stray.NetNS = 1
+	mixed = append(mixed, &stray)
+	errs := srcs.DestroyAll(mixed, &core.Filter{States: []core.State{core.Established}})
+	for i, err := range errs[:6] {
+		if err != nil {
+			t.Errorf("socket %d (netns %d): %v, want it reset", i, mixed[i].NetNS, err)
+		}
+	}
+	if err := errs[6]; err == nil || !strings.Contains(err.Error(), "no socket source for network namespace 1") {
+		t.Errorf("a socket of a namespace no source reads: %v, want it refused", err)
+	}
+	for _, src := range srcs {
+		left, err := src.Sockets(&core.Filter{Protos: []core.Proto{core.TCP}, States: []core.State{core.Established}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, so := range left {
+			if so.Remote != nil && slices.ContainsFunc(socks, func(s *core.Socket) bool { return s.Inode == so.Inode && s.Inode != 0 }) {
+				t.Errorf("netns %d: %v -> %v still ESTABLISHED", so.NetNS, so.Local, so.Remote)
+			}
+		}
+	}
+}
+
 // namedNetns creates a network namespace no process is in, bind-mounted at
 // /run/netns/NAME as `ip netns add` does, and removes it when the test ends.
 func namedNetns(t testing.TB, name string) string {

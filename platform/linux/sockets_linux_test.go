@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -681,6 +682,85 @@ func TestDestroyIdleReadsWholeAnswer(t *testing.T) {
 	clean("gone")
 	if err := s.Destroy(client, nil); err == nil || !strings.HasPrefix(err.Error(), "SOCK_DESTROY tcp ") || !errors.Is(err, unix.ENOENT) {
 		t.Errorf("Destroy again: %v, want SOCK_DESTROY's ENOENT", err)
+	}
+}
+
+// TestDestroyAllBatches: DestroyAll sends its lookups and resets in
+// batches and reads the answers in any order, by sequence number; each
+// socket gets its own verdict. More sockets than a batch holds (two full
+// batches and part of a third), of three kinds in turn: a wrong cookie
+// (another socket: ENOENT, and this one is not touched), one whose peer
+// closed (CLOSE_WAIT now: left alone under --state established, and still
+// there after), and the rest reset (the peer reads ECONNRESET).
+func TestDestroyAllBatches(t *testing.T) {
+	ln := skListen(t, "tcp4", "127.0.0.1:0")
+	s := &Sockets{FS: DefaultFS()}
+	defer s.CloseDestroyer()
+	n := 2*destroyBatch + 5
+	clients := make([]net.Conn, n)
+	servers := make([]net.Conn, n)
+	socks := make([]*core.Socket, n)
+	for i := range socks {
+		clients[i], servers[i] = skConnect(t, "tcp4", ln)
+		socks[i] = skDumped(t, s, clients[i])
+		switch i % 3 {
+		case 0:
+			k := *socks[i].Key.(*DiagKey)
+			k.Cookie++
+			socks[i].Key = &k
+		case 1:
+			servers[i].Close() // its FIN puts the client's end in CLOSE_WAIT
+		}
+	}
+	time.Sleep(50 * time.Millisecond)
+	errs := s.DestroyAll(socks, &core.Filter{States: []core.State{core.Established}})
+	if len(errs) != n {
+		t.Fatalf("%d errors for %d sockets", len(errs), n)
+	}
+	for i, err := range errs {
+		var moved *core.StateError
+		switch i % 3 {
+		case 0:
+			if !errors.Is(err, unix.ENOENT) || !strings.HasPrefix(err.Error(), "SOCK_DIAG_BY_FAMILY tcp ") {
+				t.Errorf("socket %d, wrong cookie: %v, want the lookup's ENOENT", i, err)
+			}
+			if now := skDumped(t, s, clients[i]); now.State != core.Established {
+				t.Errorf("socket %d, wrong cookie: the real one is %s now, want it untouched", i, now.State)
+			}
+		case 1:
+			if !errors.As(err, &moved) || moved.Now != core.CloseWait {
+				t.Errorf("socket %d, peer closed: %v, want left alone, now CLOSE_WAIT", i, err)
+			}
+			if now := skDumped(t, s, clients[i]); now.State != core.CloseWait {
+				t.Errorf("socket %d, peer closed: %s now, want CLOSE_WAIT still", i, now.State)
+			}
+		default:
+			if err != nil {
+				t.Errorf("socket %d: %v, want it reset", i, err)
+				continue
+			}
+			servers[i].SetReadDeadline(time.Now().Add(5 * time.Second))
+			if _, err := servers[i].Read(make([]byte, 1)); !errors.Is(err, syscall.ECONNRESET) {
+				t.Errorf("socket %d: the peer's read: %v, want ECONNRESET", i, err)
+			}
+		}
+	}
+	if s.destroy.c == nil {
+		t.Fatal("the sock_diag socket was dropped")
+	}
+	if _, _, err := unix.Recvfrom(s.destroy.c.fd, make([]byte, 64), unix.MSG_PEEK|unix.MSG_DONTWAIT); err != unix.EAGAIN {
+		t.Errorf("a message is left on the sock_diag socket (recvfrom: %v)", err)
+	}
+}
+
+// TestMmsghdrLayout: recvBatch's mmsghdr is the kernel's, as x/sys
+// (newer than the SPARC build's) declares it for this architecture.
+func TestMmsghdrLayout(t *testing.T) {
+	var m mmsghdr
+	var x unix.Mmsghdr
+	if unsafe.Sizeof(m) != unsafe.Sizeof(x) || unsafe.Offsetof(m.len) != unsafe.Offsetof(x.Len) {
+		t.Errorf("mmsghdr: %d bytes, len at %d; unix.Mmsghdr: %d bytes, Len at %d",
+			unsafe.Sizeof(m), unsafe.Offsetof(m.len), unsafe.Sizeof(x), unsafe.Offsetof(x.Len))
 	}
 }
 

@@ -20,9 +20,13 @@ func (s *Sockets) netlink(f *core.Filter) ([]core.Socket, []procTable, error) {
 	return nil, nil, err
 }
 
-// Destroy needs Linux's SOCK_DESTROY.
-func (s *Sockets) Destroy(sock *core.Socket, _ *core.Filter) error {
-	return fmt.Errorf("SOCK_DESTROY: %w", core.ErrUnsupported)
+// DestroyAll needs Linux's SOCK_DESTROY.
+func (s *Sockets) DestroyAll(socks []*core.Socket, _ *core.Filter) []error {
+	errs := make([]error, len(socks))
+	for i := range errs {
+		errs[i] = fmt.Errorf("SOCK_DESTROY: %w", core.ErrUnsupported)
+	}
+	return errs
 }
 
 func netlinkRefused(err error) bool { return core.IsUnsupported(err) }
