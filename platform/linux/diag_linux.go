@@ -620,65 +620,64 @@ func (s *Sockets) DestroyAll(socks []*core.Socket, f *core.Filter) []error {
 	errs := make([]error, len(socks))
 	s.destroy.mu.Lock()
 	defer s.destroy.mu.Unlock()
-	// one decoder for every answer: its chunks serve many sockets
-	d := &diagDecoder{proto: core.TCP, idle: f != nil && f.IdleOver > 0}
+	// one decoder and one set of buffers for every batch: the decoder's
+	// chunks serve many sockets, and with the collector off for a short
+	// run (gcpolicy) every allocation stays in the peak RSS
+	r := &destroyRun{s: s, f: f, d: diagDecoder{proto: core.TCP, idle: f != nil && f.IdleOver > 0}}
 	for lo := 0; lo < len(socks); lo += destroyBatch {
 		hi := lo + destroyBatch
 		if hi > len(socks) {
 			hi = len(socks)
 		}
-		s.destroyBatch(socks[lo:hi], f, errs[lo:hi], d)
+		r.batch(socks[lo:hi], errs[lo:hi])
 	}
 	return errs
 }
 
-// destroyBatch looks up (for f: ProvedAtAct) and resets socks, setting
-// errs, the lookups' answers decoded by d; s.destroy.mu is held.
-func (s *Sockets) destroyBatch(socks []*core.Socket, f *core.Filter, errs []error, d *diagDecoder) {
-	reqs := make([][]byte, len(socks))
+// destroyRun is what DestroyAll reuses from batch to batch.
+type destroyRun struct {
+	s    *Sockets
+	f    *core.Filter
+	d    diagDecoder
+	now  []core.Socket
+	reqs [][]byte // each socket's SOCK_DESTROY request
+	out  []byte   // the datagram being sent
+	// waiting marks the sockets whose answer is still to come; the
+	// answer to socket i's request has sequence number first+i
+	waiting []bool
+	first   uint32
+}
+
+// batch looks up (for f: ProvedAtAct) and resets socks, setting errs;
+// s.destroy.mu is held.
+func (r *destroyRun) batch(socks []*core.Socket, errs []error) {
+	r.reqs = r.reqs[:0]
 	for i, sock := range socks {
-		reqs[i], errs[i] = destroyRequest(0, sock)
+		req, err := destroyRequest(0, sock)
+		r.reqs, errs[i] = append(r.reqs, req), err
 	}
-	var get []byte
-	asked := map[uint32]int{}
-	for i, req := range reqs {
-		if req == nil || !f.ProvedAtAct() || socks[i].Proto != core.TCP {
-			continue
+	prove := func(i int) bool { return r.reqs[i] != nil && r.f.ProvedAtAct() && socks[i].Proto == core.TCP }
+	r.exchange("SOCK_DIAG_BY_FAMILY", socks, errs, prove, func(b []byte) {
+		putNlmsghdr(b, uint32(len(b)), sockDiagByFamily, nlmFRequest, hostorder.Native.Uint32(b[8:]))
+		if r.d.idle {
+			b[nlmsgHdrLen+2] = inetExtInfo // idiag_ext
 		}
-		seq := atomic.AddUint32(&diagSeq, 1)
-		at := len(get)
-		get = append(get, req...)
-		putNlmsghdr(get[at:], uint32(len(req)), sockDiagByFamily, nlmFRequest, seq)
-		if d.idle {
-			get[at+nlmsgHdrLen+2] = inetExtInfo // idiag_ext
-		}
-		asked[seq] = i
-	}
-	var now []core.Socket
-	s.exchange("SOCK_DIAG_BY_FAMILY", get, asked, socks, errs, func(i int, seq uint32, m []byte) error {
+	}, func(i int, seq uint32, m []byte) error {
 		var err error
-		d.seq = seq
-		now, _, err = d.decode(m, now[:0])
-		if err == nil && len(now) != 1 {
-			err = fmt.Errorf("%d sockets in the answer: %w", len(now), core.ErrParse)
+		r.d.seq = seq
+		r.now, _, err = r.d.decode(m, r.now[:0])
+		if err == nil && len(r.now) != 1 {
+			err = fmt.Errorf("%d sockets in the answer: %w", len(r.now), core.ErrParse)
 		}
 		if err != nil {
 			return destroyErr("SOCK_DIAG_BY_FAMILY", socks[i], err)
 		}
-		return f.StillMatches(now[0].State, now[0].Idle)
+		return r.f.StillMatches(r.now[0].State, r.now[0].Idle)
 	})
-	var reset []byte
-	sent := map[uint32]int{}
-	for i, req := range reqs {
-		if req == nil || errs[i] != nil {
-			continue
-		}
-		seq := atomic.AddUint32(&diagSeq, 1)
-		putNlmsghdr(req, uint32(len(req)), sockDestroy, nlmFRequest|nlmFAck, seq)
-		reset = append(reset, req...)
-		sent[seq] = i
-	}
-	s.exchange("SOCK_DESTROY", reset, sent, socks, errs, func(i int, _ uint32, m []byte) error {
+	reset := func(i int) bool { return r.reqs[i] != nil && errs[i] == nil }
+	r.exchange("SOCK_DESTROY", socks, errs, reset, func(b []byte) {
+		putNlmsghdr(b, uint32(len(b)), sockDestroy, nlmFRequest|nlmFAck, hostorder.Native.Uint32(b[8:]))
+	}, func(i int, _ uint32, m []byte) error {
 		if err := ackError(m); err != nil {
 			return destroyErr("SOCK_DESTROY", socks[i], err)
 		}
@@ -686,44 +685,66 @@ func (s *Sockets) destroyBatch(socks []*core.Socket, f *core.Filter, errs []erro
 	})
 }
 
-// exchange sends req, the requests of want (by sequence number: the
-// index of their socket), through the sock_diag socket s keeps (opened
-// on first use), and reads until each has its answer, which answer turns
-// into the socket's error in errs. An answer with another sequence number
-// is skipped. When the netlink socket fails, it is dropped (the next
-// exchange opens another) and every socket not answered yet gets the
-// failure.
-func (s *Sockets) exchange(what string, req []byte, want map[uint32]int, socks []*core.Socket, errs []error,
+// exchange sends, in one datagram, the request of each socket i that
+// send(i) picks (its SOCK_DESTROY request, under the header as(b) gives
+// it, whose sequence number b already holds), through the sock_diag
+// socket s keeps (opened on first use), and reads until each has its
+// answer, which answer turns into the socket's error in errs. An answer
+// with another sequence number is skipped. When the netlink socket
+// fails, it is dropped (the next exchange opens another) and every
+// socket not answered yet gets the failure.
+func (r *destroyRun) exchange(what string, socks []*core.Socket, errs []error, send func(i int) bool, as func(b []byte),
 	answer func(i int, seq uint32, m []byte) error) {
-	if len(want) == 0 {
+	n := len(socks)
+	r.first = atomic.AddUint32(&diagSeq, uint32(n)) - uint32(n) + 1 // a block of its own
+	r.out = r.out[:0]
+	r.waiting = append(r.waiting[:0], make([]bool, n)...)
+	left := 0
+	for i := 0; i < n; i++ {
+		if !send(i) {
+			continue
+		}
+		at := len(r.out)
+		r.out = append(r.out, r.reqs[i]...)
+		hostorder.Native.PutUint32(r.out[at+8:], r.first+uint32(i)) // nlmsg_seq
+		as(r.out[at : at+len(r.reqs[i])])
+		r.waiting[i] = true
+		left++
+	}
+	if left == 0 {
 		return
 	}
 	fail := func(err error) {
-		s.destroy.drop()
-		for _, i := range want {
-			errs[i] = fmt.Errorf("%s %s: %w", what, describe(socks[i]), err)
+		r.s.destroy.drop()
+		for i, w := range r.waiting {
+			if w {
+				errs[i] = fmt.Errorf("%s %s: %w", what, describe(socks[i]), err)
+			}
 		}
 	}
-	c := s.destroy.c
+	c := r.s.destroy.c
 	if c == nil {
 		var err error
-		if c, err = s.openDiag(); err != nil {
-			for _, i := range want {
-				errs[i] = err
+		if c, err = r.s.openDiag(); err != nil {
+			for i, w := range r.waiting {
+				if w {
+					errs[i] = err
+				}
 			}
 			return
 		}
-		s.destroy.c = c
+		r.s.destroy.c = c
 	}
-	if err := c.send(req); err != nil {
+	if err := c.send(r.out); err != nil {
 		fail(fmt.Errorf("sendto: %w", err))
 		return
 	}
-	for len(want) > 0 {
-		err := c.recvBatch(len(want), func(b []byte) error {
+	for left > 0 {
+		err := c.recvBatch(left, func(b []byte) error {
 			return nlMessages(b, func(seq uint32, m []byte) {
-				if i, ok := want[seq]; ok {
-					delete(want, seq)
+				if i := int(seq - r.first); seq-r.first < uint32(n) && r.waiting[i] {
+					r.waiting[i] = false
+					left--
 					errs[i] = answer(i, seq, m)
 				}
 			})
