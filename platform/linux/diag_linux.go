@@ -149,18 +149,16 @@ func (c *diagConn) recvBatch(n int, fn func(b []byte) error) error {
 	for {
 		r, _, e := unix.Syscall6(unix.SYS_RECVMMSG, uintptr(c.fd), uintptr(unsafe.Pointer(&m.msgs[0])), uintptr(n),
 			unix.MSG_WAITFORONE|unix.MSG_TRUNC, 0, 0)
-		switch {
-		case e == unix.EINTR: // SO_RCVTIMEO disables SA_RESTART
+		if e == unix.EINTR { // SO_RCVTIMEO disables SA_RESTART
 			continue
-		case e == unix.EAGAIN:
-			return errors.New("NETLINK_SOCK_DIAG: no answer from the kernel within 10s")
-		case e != 0:
-			return fmt.Errorf("NETLINK_SOCK_DIAG: recvmmsg: %w", e)
+		}
+		if e != 0 {
+			return recvError("recvmmsg", e, 0, 0)
 		}
 		for i := 0; i < int(r); i++ {
 			l := int(m.msgs[i].len) // MSG_TRUNC: the datagram's real length
-			if l > recvSlot {
-				return fmt.Errorf("NETLINK_SOCK_DIAG: a %d-byte answer overflowed its %d bytes: %w", l, recvSlot, core.ErrParse)
+			if err := recvError("recvmmsg", nil, l, recvSlot); err != nil {
+				return err
 			}
 			if err := fn(m.buf[i*recvSlot : i*recvSlot+l]); err != nil {
 				return err
@@ -176,18 +174,29 @@ func (c *diagConn) recvInto(buf []byte) ([]byte, error) {
 		// MSG_TRUNC makes recvfrom return the datagram's real length, so
 		// a truncated read is caught rather than parsed.
 		n, _, err := unix.Recvfrom(c.fd, buf, unix.MSG_TRUNC)
-		switch {
-		case err == unix.EINTR: // SO_RCVTIMEO disables SA_RESTART
+		if err == unix.EINTR { // SO_RCVTIMEO disables SA_RESTART
 			continue
-		case err == unix.EAGAIN:
-			return nil, errors.New("NETLINK_SOCK_DIAG: no answer from the kernel within 10s")
-		case err != nil:
-			return nil, fmt.Errorf("NETLINK_SOCK_DIAG: recvfrom: %w", err)
-		case n > len(buf):
-			return nil, fmt.Errorf("NETLINK_SOCK_DIAG: a %d-byte message overflowed the %d-byte buffer", n, len(buf))
+		}
+		if err := recvError("recvfrom", err, n, len(buf)); err != nil {
+			return nil, err
 		}
 		return buf[:n], nil
 	}
+}
+
+// recvError is what a read of the sock_diag socket (call: recvfrom or
+// recvmmsg) that failed with err, or that gave a datagram of n bytes for
+// room, means; nil when the datagram is whole.
+func recvError(call string, err error, n, room int) error {
+	switch {
+	case err == unix.EAGAIN:
+		return errors.New("NETLINK_SOCK_DIAG: no answer from the kernel within 10s")
+	case err != nil:
+		return fmt.Errorf("NETLINK_SOCK_DIAG: %s: %w", call, err)
+	case n > room:
+		return fmt.Errorf("NETLINK_SOCK_DIAG: a %d-byte message overflowed the %d-byte buffer", n, room)
+	}
+	return nil
 }
 
 // dump sends one dump request and decodes the answer into out. The
@@ -580,26 +589,6 @@ func (t procTable) dumpErr(err error) error {
 	return fmt.Errorf("NETLINK_SOCK_DIAG dump of %s: %w", t.name, err)
 }
 
-// Destroy makes the kernel reset socket s (SOCK_DESTROY, as `ss -K` does):
-// a TCP peer sees ECONNRESET, the holder's next call fails with
-// ECONNABORTED. s is found by its exact id: addresses, ports and, when s came
-// from Sockets through netlink, the kernel's cookie in s.Key (so a new
-// socket that reused the ports is never hit). TCP, UDP and UDP-Lite only.
-//
-// The error wraps the errno: EPERM (also core.ErrPermission) when the
-// caller lacks CAP_NET_ADMIN, EOPNOTSUPP when the kernel was built without
-// CONFIG_INET_DIAG_DESTROY, ENOENT when the socket is already gone.
-//
-// With f's --state or --idle (core.Filter.ProvedAtAct), a TCP socket is
-// first asked for by the same id and cookie (SOCK_DIAG_BY_FAMILY without
-// NLM_F_DUMP: the kernel's tcp_diag_find_one_icsk, older
-// inet_diag_find_one_icsk, finds it as SOCK_DESTROY does), with its
-// tcp_info for --idle, and left alone when its state and idle time no
-// longer pass f (core.Filter.StillMatches).
-func (s *Sockets) Destroy(sock *core.Socket, f *core.Filter) error {
-	return s.DestroyAll([]*core.Socket{sock}, f)[0]
-}
-
 // destroyBatch is how many sockets DestroyAll asks for, then resets, in
 // one sendto each: the kernel reads every message of a datagram in turn
 // (netlink_rcv_skb) and queues one answer per request, which wait in the
@@ -609,11 +598,28 @@ func (s *Sockets) Destroy(sock *core.Socket, f *core.Filter) error {
 // tcp_info take about a third of it.
 const destroyBatch = 32
 
-// DestroyAll is Destroy for each of socks (which live in s's namespace),
-// with one error per socket. The lookups of a batch go to the kernel in
-// one datagram, the resets of those that still pass f in the next, so
-// proving the state at the act costs about what the resets alone cost
-// when sent one by one (5,000 CLOSE_WAITs, --state close-wait --abort:
+// DestroyAll makes the kernel reset each of socks, which live in s's
+// namespace (SOCK_DESTROY, as `ss -K` does), with one error per socket: a
+// TCP peer sees ECONNRESET, the holder's next call fails with
+// ECONNABORTED. A socket is found by its exact id: addresses, ports and,
+// when it came from Sockets through netlink, the kernel's cookie in its
+// Key (so a new socket that reused the ports is never hit). TCP, UDP and
+// UDP-Lite only.
+//
+// An error wraps the errno: EPERM (also core.ErrPermission) when the
+// caller lacks CAP_NET_ADMIN, EOPNOTSUPP when the kernel was built without
+// CONFIG_INET_DIAG_DESTROY, ENOENT when the socket is already gone.
+//
+// With f's --state or --idle (core.Filter.ProvedAtAct), a TCP socket is
+// first asked for by the same id and cookie (SOCK_DIAG_BY_FAMILY without
+// NLM_F_DUMP: the kernel's tcp_diag_find_one_icsk, older
+// inet_diag_find_one_icsk, finds it as SOCK_DESTROY does), with its
+// tcp_info for --idle, and left alone when its state and idle time no
+// longer pass f (core.Filter.StillMatches). The lookups of a batch go to
+// the kernel in one datagram, their answers come back in one recvmmsg,
+// and the resets of those that still pass go the same way: proving the
+// state at the act costs about what the resets alone cost when sent one
+// by one (5,000 CLOSE_WAITs, --state close-wait --abort:
 // docs/kill-close.md), and a socket is reset within a batch's round trip
 // of its state being read.
 func (s *Sockets) DestroyAll(socks []*core.Socket, f *core.Filter) []error {
@@ -656,104 +662,104 @@ func (r *destroyRun) batch(socks []*core.Socket, errs []error) {
 		req, err := destroyRequest(0, sock)
 		r.reqs, errs[i] = append(r.reqs, req), err
 	}
-	prove := func(i int) bool { return r.reqs[i] != nil && r.f.ProvedAtAct() && socks[i].Proto == core.TCP }
-	r.exchange("SOCK_DIAG_BY_FAMILY", socks, errs, prove, func(b []byte) {
-		putNlmsghdr(b, uint32(len(b)), sockDiagByFamily, nlmFRequest, hostorder.Native.Uint32(b[8:]))
-		if r.d.idle {
-			b[nlmsgHdrLen+2] = inetExtInfo // idiag_ext
-		}
-	}, func(i int, seq uint32, m []byte) error {
-		var err error
-		r.d.seq = seq
-		r.now, _, err = r.d.decode(m, r.now[:0])
-		if err == nil && len(r.now) != 1 {
-			err = fmt.Errorf("%d sockets in the answer: %w", len(r.now), core.ErrParse)
-		}
-		if err != nil {
-			return destroyErr("SOCK_DIAG_BY_FAMILY", socks[i], err)
-		}
-		return r.f.StillMatches(r.now[0].State, r.now[0].Idle)
-	})
-	reset := func(i int) bool { return r.reqs[i] != nil && errs[i] == nil }
-	r.exchange("SOCK_DESTROY", socks, errs, reset, func(b []byte) {
-		putNlmsghdr(b, uint32(len(b)), sockDestroy, nlmFRequest|nlmFAck, hostorder.Native.Uint32(b[8:]))
-	}, func(i int, _ uint32, m []byte) error {
-		if err := ackError(m); err != nil {
-			return destroyErr("SOCK_DESTROY", socks[i], err)
-		}
-		return nil
-	})
+	if r.f.ProvedAtAct() {
+		r.exchange(sockDiagByFamily, socks, errs)
+	}
+	r.exchange(sockDestroy, socks, errs)
 }
 
-// exchange sends, in one datagram, the request of each socket i that
-// send(i) picks (its SOCK_DESTROY request, under the header as(b) gives
-// it, whose sequence number b already holds), through the sock_diag
-// socket s keeps (opened on first use), and reads until each has its
-// answer, which answer turns into the socket's error in errs. An answer
-// with another sequence number is skipped. When the netlink socket
-// fails, it is dropped (the next exchange opens another) and every
-// socket not answered yet gets the failure.
-func (r *destroyRun) exchange(what string, socks []*core.Socket, errs []error, send func(i int) bool, as func(b []byte),
-	answer func(i int, seq uint32, m []byte) error) {
+// exchange sends, in one datagram, a request of type typ for each of
+// socks still to be acted on (the lookup, SOCK_DIAG_BY_FAMILY, for a TCP
+// one; SOCK_DESTROY for one the lookup left no error for), through the
+// sock_diag socket s keeps (opened on first use), and reads until each
+// has its answer, which answer turns into the socket's error in errs. An
+// answer with another sequence number is skipped. When the netlink
+// socket fails, it is dropped (the next exchange opens another) and
+// every socket not answered yet gets the failure.
+func (r *destroyRun) exchange(typ uint16, socks []*core.Socket, errs []error) {
+	lookup := typ == sockDiagByFamily
 	n := len(socks)
 	r.first = atomic.AddUint32(&diagSeq, uint32(n)) - uint32(n) + 1 // a block of its own
 	r.out = r.out[:0]
 	r.waiting = append(r.waiting[:0], make([]bool, n)...)
 	left := 0
-	for i := 0; i < n; i++ {
-		if !send(i) {
+	for i, req := range r.reqs {
+		if req == nil || errs[i] != nil || lookup && socks[i].Proto != core.TCP {
 			continue
 		}
 		at := len(r.out)
-		r.out = append(r.out, r.reqs[i]...)
-		hostorder.Native.PutUint32(r.out[at+8:], r.first+uint32(i)) // nlmsg_seq
-		as(r.out[at : at+len(r.reqs[i])])
+		r.out = append(r.out, req...)
+		b := r.out[at:]
+		flags := uint16(nlmFRequest | nlmFAck)
+		if lookup {
+			flags = nlmFRequest // the answer is the socket, or NLMSG_ERROR
+			if r.d.idle {
+				b[nlmsgHdrLen+2] = inetExtInfo // idiag_ext
+			}
+		}
+		putNlmsghdr(b, uint32(len(b)), typ, flags, r.first+uint32(i))
 		r.waiting[i] = true
 		left++
 	}
 	if left == 0 {
 		return
 	}
-	fail := func(err error) {
+	c := r.s.destroy.c
+	var err error
+	if c == nil {
+		c, err = r.s.openDiag()
+		r.s.destroy.c = c
+	}
+	if err == nil {
+		if err = c.send(r.out); err != nil {
+			err = fmt.Errorf("sendto: %w", err)
+		}
+	}
+	for err == nil && left > 0 {
+		err = c.recvBatch(left, func(b []byte) error {
+			return nlMessages(b, func(seq uint32, m []byte) {
+				if i := int(seq - r.first); seq-r.first < uint32(n) && r.waiting[i] {
+					r.waiting[i] = false
+					left--
+					errs[i] = r.answer(lookup, socks[i], seq, m)
+				}
+			})
+		})
+	}
+	if err != nil {
 		r.s.destroy.drop()
+		what := "SOCK_DESTROY"
+		if lookup {
+			what = "SOCK_DIAG_BY_FAMILY"
+		}
 		for i, w := range r.waiting {
 			if w {
 				errs[i] = fmt.Errorf("%s %s: %w", what, describe(socks[i]), err)
 			}
 		}
 	}
-	c := r.s.destroy.c
-	if c == nil {
-		var err error
-		if c, err = r.s.openDiag(); err != nil {
-			for i, w := range r.waiting {
-				if w {
-					errs[i] = err
-				}
-			}
-			return
+}
+
+// answer is what m, the kernel's answer (sequence number seq) to the
+// lookup of sock or to its reset, means for it: nil when it is reset,
+// or, for the lookup, when it still passes f.
+func (r *destroyRun) answer(lookup bool, sock *core.Socket, seq uint32, m []byte) error {
+	if !lookup {
+		if err := ackError(m); err != nil {
+			return destroyErr("SOCK_DESTROY", sock, err)
 		}
-		r.s.destroy.c = c
+		return nil
 	}
-	if err := c.send(r.out); err != nil {
-		fail(fmt.Errorf("sendto: %w", err))
-		return
+	var err error
+	r.d.seq = seq
+	r.now, _, err = r.d.decode(m, r.now[:0])
+	if err == nil && len(r.now) != 1 {
+		err = fmt.Errorf("%d sockets in the answer: %w", len(r.now), core.ErrParse)
 	}
-	for left > 0 {
-		err := c.recvBatch(left, func(b []byte) error {
-			return nlMessages(b, func(seq uint32, m []byte) {
-				if i := int(seq - r.first); seq-r.first < uint32(n) && r.waiting[i] {
-					r.waiting[i] = false
-					left--
-					errs[i] = answer(i, seq, m)
-				}
-			})
-		})
-		if err != nil {
-			fail(err)
-			return
-		}
+	if err != nil {
+		return destroyErr("SOCK_DIAG_BY_FAMILY", sock, err)
 	}
+	return r.f.StillMatches(r.now[0].State, r.now[0].Idle)
 }
 
 // diagHolder keeps the sock_diag socket Destroy sends through, opened on

@@ -596,6 +596,11 @@ func TestKernelFilter(t *testing.T) {
 	}
 }
 
+// Destroy is DestroyAll of one socket.
+func (s *Sockets) Destroy(sock *core.Socket, f *core.Filter) error {
+	return s.DestroyAll([]*core.Socket{sock}, f)[0]
+}
+
 func TestDestroy(t *testing.T) {
 	ln := skListen(t, "tcp4", "127.0.0.1:0")
 	c, srv := skConnect(t, "tcp4", ln)
