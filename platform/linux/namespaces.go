@@ -73,8 +73,9 @@ func (d NetNSDestroyer) DestroyAll(socks []*core.Socket, f *core.Filter) []error
 	for _, src := range d {
 		var mine []*core.Socket
 		var at []int
+		ns := src.netns() // the host's: a stat of /proc/self/ns/net
 		for i, s := range socks {
-			if !done[i] && src.netns() == s.NetNS {
+			if !done[i] && ns == s.NetNS {
 				mine, at = append(mine, s), append(at, i)
 				done[i] = true
 			}
