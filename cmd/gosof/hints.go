@@ -92,17 +92,16 @@ func (lx *lexed) isArg(i int) bool {
 	return false
 }
 
-// targets are the positional words (before "--") when gosof reads every
-// one as a PORT or PATH (core.ParseFilter): the ones a hint's gosof form
-// keeps as typed (gosof -9 8080: gosof kill -9 8080). nil otherwise: ss
-// filter words (sport = :80) or a malformed port leave the form with its
-// placeholder, as it was before it kept them.
+// targets are the positional words, those after "--" too, when gosof
+// reads every one as a PORT or PATH (core.ParseFilter): the ones a hint's
+// gosof form keeps as typed (gosof -9 8080: gosof kill -9 8080; gosof -9
+// 80 -- 9090: gosof kill -9 80 9090, where the port after "--" was left
+// out). nil otherwise: ss filter words (sport = :80) or a malformed port
+// leave the form with its placeholder, as it was before it kept them.
 func (lx *lexed) targets() []string {
 	var out []string
-	for i := range lx.words {
-		if lx.isArg(i) {
-			out = append(out, lx.words[i])
-		}
+	for _, a := range lx.Args {
+		out = append(out, a.Text)
 	}
 	if _, err := core.ParseFilter(core.FilterFlags{Ports: out}); err != nil {
 		return nil
@@ -204,11 +203,11 @@ func (lx *lexed) flagHint(app *cli.App, cmd, name, next, dry string) (string, er
 		}
 		return lx.hint(app, "ss -K", "close", "--abort "+dry, targets, " (shows the plan, then resets the connections)", core.FilterFlags{})
 	case name == "k": // fuser -k 8080/tcp
-		if next == "" || isFlag(next) {
-			return lx.hint(app, "fuser -k", "kill", dry, []string{"PORT"}, " (TERM, then KILL after --timeout)", core.FilterFlags{})
-		}
-		if len(targets) == 0 { // the error for a malformed one (lx.form)
-			targets = []string{next}
+		if len(targets) == 0 {
+			if next == "" || isFlag(next) { // the ports typed, wherever they are ("-k -- 80", "-k -n 80")
+				return lx.hint(app, "fuser -k", "kill", dry, []string{"PORT"}, " (TERM, then KILL after --timeout)", core.FilterFlags{})
+			}
+			targets = []string{next} // the error for a malformed one (lx.form)
 		}
 		return lx.hint(app, "fuser -k", "kill", dry, targets, " (TERM, then KILL after --timeout)", core.FilterFlags{Ports: targets})
 	case name == "U": // lsof -U

@@ -246,6 +246,10 @@ func TestHintFormKeepsTypedFlags(t *testing.T) {
 		{[]string{"-c", "foo", "-9", "8080"}, "the gosof form: gosof kill -c foo -9 8080 ("},
 		{[]string{"-9", "--pid", "5", "-n", "8080"}, "the gosof form: gosof kill --pid 5 -9 -n 8080 ("},
 		{[]string{"-KILL", "8080", "-u", "root"}, "the gosof form: gosof kill -u root -KILL 8080 ("},
+		{[]string{"-9", "80", "--", "9090"}, "the gosof form: gosof kill -9 80 9090 ("}, // it left 9090 out
+		{[]string{"-k", "80", "--", "9090"}, "the gosof form: gosof kill 80 9090 ("},
+		{[]string{"-k", "--", "80"}, "the gosof form: gosof kill 80 ("}, // it was 'gosof kill PORT'
+		{[]string{"-k", "-c", "foo", "80"}, "the gosof form: gosof kill -c foo 80 ("},
 		// fuser -k
 		{[]string{"-k", "8080", "-c", "foo"}, "the gosof form: gosof kill -c foo 8080 ("},
 		{[]string{"-c", "foo", "-k", "8080"}, "the gosof form: gosof kill -c foo 8080 ("},
