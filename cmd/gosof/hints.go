@@ -203,8 +203,10 @@ func (lx *lexed) flagHint(app *cli.App, cmd, name, next, dry string) (string, er
 		}
 		return lx.hint(app, "ss -K", "close", "--abort "+dry, targets, " (shows the plan, then resets the connections)", core.FilterFlags{})
 	case name == "k": // fuser -k 8080/tcp
+		// the ports typed, wherever they are ("-k -- 80", "-k -n 80");
+		// without any, the word after -k, for its error
 		if len(targets) == 0 {
-			if next == "" || isFlag(next) { // the ports typed, wherever they are ("-k -- 80", "-k -n 80")
+			if next == "" || isFlag(next) {
 				return lx.hint(app, "fuser -k", "kill", dry, []string{"PORT"}, " (TERM, then KILL after --timeout)", core.FilterFlags{})
 			}
 			targets = []string{next} // the error for a malformed one (lx.form)
