@@ -32,9 +32,8 @@ var diagSeq uint32 // atomic
 // diagConn is a NETLINK_SOCK_DIAG socket.
 type diagConn struct {
 	fd   int
-	buf  []byte   // recv's
-	bufs [][]byte // dump's (readAhead)
-	many *recvMany
+	bufs [][]byte  // dump's (readAhead)
+	many *recvMany // recvBatch's
 }
 
 // openDiag opens a NETLINK_SOCK_DIAG socket. Its error wraps the errno, so
@@ -97,14 +96,6 @@ func (c *diagConn) send(req []byte) error {
 			return err
 		}
 	}
-}
-
-// recv reads one datagram into c's own buffer.
-func (c *diagConn) recv() ([]byte, error) {
-	if c.buf == nil {
-		c.buf = make([]byte, diagRecvBuf)
-	}
-	return c.recvInto(c.buf)
 }
 
 // recvMany is what recvBatch reads into: a buffer per datagram, and the
